@@ -1,0 +1,61 @@
+//! Percent-encoding helpers shared by EPC URNs and GS1 Digital Link URIs.
+
+use crate::error::Gs1Error;
+
+/// The canonical resolver host of GS1 Digital Link URIs, used when Equitas
+/// writes a Digital Link (GS1 Digital Link URI syntax 1.2, section 4.8).
+pub const DIGITAL_LINK_DEFAULT_HOST: &str = "https://id.gs1.org";
+
+/// Escapes a serial, lot or extension for an EPC pure-identity URN. EPC Tag
+/// Data Standard 2.1, table A-1: `"`, `%`, `&`, `/`, `<`, `>` and `?` must be
+/// written as `%HH`; the other GS1 CSet 82 characters stand as they are.
+pub(crate) fn urn_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '%' | '&' | '/' | '<' | '>' | '?' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a value for a Digital Link path segment: every character outside
+/// RFC 3986 "unreserved" (`A-Z a-z 0-9 - . _ ~`) is percent-encoded, which is
+/// the strictest form the Digital Link standard allows and decodes the same.
+pub(crate) fn dl_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%HH` sequences. Fails on a truncated or non-hex escape, or on a
+/// result that is not UTF-8.
+pub(crate) fn percent_decode(field: &'static str, s: &str) -> Result<String, Gs1Error> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    Gs1Error::syntax(field, format!("bad percent-escape at position {}", i + 1))
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Gs1Error::syntax(field, "escapes do not decode to UTF-8"))
+}
