@@ -1,1 +1,11 @@
+//! Market intelligence: procurement transactions, their sources (the USAID
+//! SCMS shipment file first), and the indicators computed from them.
+//!
+//! Pure computation; the store persists what this crate produces.
 
+pub mod concentration;
+pub mod procurement;
+pub mod scms;
+
+pub use concentration::{Concentration, concentration};
+pub use procurement::{FieldGap, GapKind, ProcurementLine};

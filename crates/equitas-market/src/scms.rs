@@ -1,0 +1,513 @@
+//! The USAID SCMS "Supply Chain Shipment Pricing Data" file (10,324
+//! shipment lines of ARVs and HIV tests, 2006-2015, public domain).
+//!
+//! Every row is accounted for: it becomes a [`ProcurementLine`] with the
+//! fields that hold values typed and the others kept as [`FieldGap`]s with
+//! their reason, or it is rejected with a [`RowError`] naming the line and
+//! field (only when the country, item or quantity cannot be read).
+//!
+//! The file also yields the first catalogue: products (molecule, strength,
+//! dosage form), trade items (item descriptions with pack sizes), suppliers
+//! (vendors) and manufacturing sites, whose countries come from a reviewed
+//! mapping table rather than from guessing at names.
+
+use crate::procurement::{FieldGap, GapKind, ProcurementLine};
+use chrono::NaiveDate;
+use equitas_model::reference::{SiteMapping, Table};
+use equitas_model::{
+    ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, RowError,
+    TradeItem, csv_line, slug,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+
+pub const SOURCE: &str = "scms";
+
+/// Everything read from the SCMS file.
+#[derive(Debug, Default)]
+pub struct ScmsData {
+    pub rows_read: u64,
+    pub products: Vec<Product>,
+    pub trade_items: Vec<TradeItem>,
+    pub organisations: Vec<Organisation>,
+    pub sites: Vec<ManufacturingSite>,
+    /// Lines with the CSV line number they came from.
+    pub lines: Vec<(u64, ProcurementLine)>,
+    pub errors: Vec<RowError>,
+    /// Sites named in the file but absent from the mapping table.
+    pub unmapped_sites: BTreeSet<String>,
+}
+
+impl ScmsData {
+    /// Number of gaps per (field, reason), for the import summary.
+    pub fn gap_counts(&self) -> BTreeMap<(&'static str, GapKind), u64> {
+        let mut m = BTreeMap::new();
+        for (_, l) in &self.lines {
+            for g in &l.gaps {
+                *m.entry((g.field, g.kind)).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "project code",
+    "pq #",
+    "po / so #",
+    "asn/dn #",
+    "country",
+    "fulfill via",
+    "vendor inco term",
+    "shipment mode",
+    "pq first sent to client date",
+    "po sent to vendor date",
+    "scheduled delivery date",
+    "delivered to client date",
+    "delivery recorded date",
+    "product group",
+    "vendor",
+    "item description",
+    "molecule/test type",
+    "brand",
+    "dosage",
+    "dosage form",
+    "unit of measure (per pack)",
+    "line item quantity",
+    "line item value",
+    "pack price",
+    "unit price",
+    "manufacturing site",
+    "first line designation",
+    "weight (kilograms)",
+    "freight cost (usd)",
+    "line item insurance (usd)",
+];
+
+/// Reads a date as SCMS writes it: `2-Jun-06` or `6/2/2006` (month first).
+pub fn parse_scms_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d-%b-%y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%m/%d/%Y"))
+        .ok()
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    s.trim()
+        .replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// The dosage form without packaging qualifiers: `Tablet - FDC + blister` -> `tablet`.
+fn base_form(form: &str) -> String {
+    form.split(" - ")
+        .next()
+        .unwrap_or(form)
+        .trim()
+        .to_lowercase()
+}
+
+fn classify_group(group: &str) -> (ProductCategory, Option<Programme>) {
+    match group.trim().to_ascii_uppercase().as_str() {
+        "ARV" => (ProductCategory::Medicine, Some(Programme::Hiv)),
+        "HRDT" => (ProductCategory::Diagnostic, Some(Programme::Hiv)),
+        "ACT" | "ANTM" => (ProductCategory::Medicine, Some(Programme::Malaria)),
+        "MRDT" => (ProductCategory::Diagnostic, Some(Programme::Malaria)),
+        _ => (ProductCategory::Medicine, None),
+    }
+}
+
+struct Row<'a> {
+    rec: &'a csv::StringRecord,
+    idx: &'a HashMap<&'static str, usize>,
+    gaps: Vec<FieldGap>,
+}
+
+impl Row<'_> {
+    fn raw(&self, col: &str) -> &str {
+        self.idx
+            .get(col)
+            .and_then(|&i| self.rec.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+    fn text(&self, col: &str) -> Option<String> {
+        Some(self.raw(col)).filter(|s| !s.is_empty()).map(str::to_string)
+    }
+    fn gap(&mut self, field: &'static str, raw: &str) {
+        self.gaps.push(FieldGap {
+            field,
+            kind: GapKind::classify(raw),
+            raw: raw.to_string(),
+        });
+    }
+    /// A number, or a gap recorded for `field`.
+    fn number(&mut self, col: &'static str, field: &'static str) -> Option<f64> {
+        let raw = self.raw(col).to_string();
+        match parse_number(&raw) {
+            Some(v) => Some(v),
+            None => {
+                self.gap(field, &raw);
+                None
+            }
+        }
+    }
+    fn date(&mut self, col: &'static str, field: &'static str) -> Option<NaiveDate> {
+        let raw = self.raw(col).to_string();
+        match parse_scms_date(&raw) {
+            Some(d) => Some(d),
+            None => {
+                self.gap(field, &raw);
+                None
+            }
+        }
+    }
+    /// Text that may be a known gap phrase (Incoterm "N/A - From RDC", blank mode).
+    fn coded(&mut self, col: &'static str, field: &'static str) -> Option<String> {
+        let raw = self.raw(col).to_string();
+        match GapKind::classify(&raw) {
+            GapKind::Unrecognised => Some(raw),
+            _ => {
+                self.gap(field, &raw);
+                None
+            }
+        }
+    }
+}
+
+/// Parses the SCMS file. `country_iso3` maps a country name to its ISO3
+/// code; `sites` is the reviewed site mapping, keyed by the site name.
+pub fn parse_scms<R: Read>(
+    r: R,
+    country_iso3: &dyn Fn(&str) -> Option<String>,
+    sites: &HashMap<String, SiteMapping>,
+) -> Result<ScmsData, RowError> {
+    let mut t = Table::new(r)?;
+    let mut idx = HashMap::new();
+    for c in COLUMNS {
+        idx.insert(*c, t.require(c)?);
+    }
+    let mut out = ScmsData::default();
+    let mut products: BTreeMap<String, Product> = BTreeMap::new();
+    let mut items: BTreeMap<String, TradeItem> = BTreeMap::new();
+    let mut orgs: BTreeMap<String, Organisation> = BTreeMap::new();
+    let mut site_recs: BTreeMap<String, ManufacturingSite> = BTreeMap::new();
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+
+    for rec in t.records() {
+        out.rows_read += 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        let mut row = Row {
+            rec: &rec,
+            idx: &idx,
+            gaps: Vec::new(),
+        };
+        let Some(id) = row.text("id") else {
+            out.errors.push(RowError::new(line, "id", "empty"));
+            continue;
+        };
+        if let Some(first) = seen_ids.insert(id.clone(), line) {
+            out.errors.push(RowError::new(
+                line,
+                "id",
+                format!("{id:?} already used on line {first}"),
+            ));
+            continue;
+        }
+        let country_name = row.raw("country").to_string();
+        let Some(buyer_country) = country_iso3(&country_name) else {
+            out.errors.push(RowError::new(
+                line,
+                "country",
+                format!("{country_name:?} is not a known country name or alias"),
+            ));
+            continue;
+        };
+        let Some(description) = row.text("item description") else {
+            out.errors.push(RowError::new(line, "item description", "empty"));
+            continue;
+        };
+        let quantity = match parse_number(row.raw("line item quantity")) {
+            Some(q) if q >= 0.0 => q,
+            _ => {
+                out.errors.push(RowError::new(
+                    line,
+                    "line item quantity",
+                    format!("{:?} is not a non-negative number", row.raw("line item quantity")),
+                ));
+                continue;
+            }
+        };
+        let Some(vendor) = row.text("vendor") else {
+            out.errors.push(RowError::new(line, "vendor", "empty"));
+            continue;
+        };
+
+        // Catalogue: product, trade item, supplier, site.
+        let molecule = row.raw("molecule/test type").to_string();
+        let dosage = row.text("dosage");
+        let form = row.text("dosage form");
+        let (category, programme) = classify_group(row.raw("product group"));
+        let form_base = form.as_deref().map(base_form);
+        let name = [
+            Some(molecule.clone()),
+            dosage.clone(),
+            form_base.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+        let product_code = slug(&name);
+        products.entry(product_code.clone()).or_insert_with(|| Product {
+            code: product_code.clone(),
+            name: name.clone(),
+            inns: if category == ProductCategory::Medicine {
+                molecule.split('/').map(|s| s.trim().to_string()).collect()
+            } else {
+                Vec::new()
+            },
+            strength: dosage.clone(),
+            dosage_form: form_base.clone(),
+            category,
+            programme,
+            atc: None,
+            essential: None,
+        });
+        let pack_size = row.number("unit of measure (per pack)", "pack_size");
+        let item_code = slug(&description);
+        items.entry(item_code.clone()).or_insert_with(|| TradeItem {
+            code: item_code.clone(),
+            gtin: None,
+            product: product_code.clone(),
+            description: description.clone(),
+            pack_size,
+            brand: row.text("brand"),
+            manufacturer: None,
+        });
+        let supplier = slug(&vendor);
+        orgs.entry(supplier.clone())
+            .or_insert_with(|| Organisation {
+                code: supplier.clone(),
+                name: vendor.clone(),
+                roles: Vec::new(),
+                country: None,
+            })
+            .roles
+            .push(OrgRole::Supplier);
+        // Keep the site name exactly as written: the mapping is keyed by it.
+        let site_name = idx
+            .get("manufacturing site")
+            .and_then(|&i| rec.get(i))
+            .unwrap_or("")
+            .to_string();
+        let site = if site_name.trim().is_empty() {
+            row.gap("site", "");
+            None
+        } else {
+            let code = slug(&site_name);
+            if !site_recs.contains_key(&code) {
+                let m = sites.get(&site_name);
+                if m.is_none() {
+                    out.unmapped_sites.insert(site_name.clone());
+                }
+                if let Some(m) = m {
+                    let mcode = m.manufacturer_code();
+                    orgs.entry(mcode.clone())
+                        .or_insert_with(|| Organisation {
+                            code: mcode.clone(),
+                            name: m.manufacturer.clone(),
+                            roles: Vec::new(),
+                            country: None,
+                        })
+                        .roles
+                        .push(OrgRole::Manufacturer);
+                }
+                site_recs.insert(
+                    code.clone(),
+                    ManufacturingSite {
+                        code: code.clone(),
+                        name: site_name.clone(),
+                        manufacturer: m.map(SiteMapping::manufacturer_code),
+                        country: m.and_then(|m| m.country.clone()),
+                        city: m.and_then(|m| m.city.clone()),
+                        latitude: None,
+                        longitude: None,
+                    },
+                );
+            }
+            Some(code)
+        };
+
+        let value = row.number("line item value", "value");
+        let pack_price = row.number("pack price", "pack_price");
+        let unit_price = row.number("unit price", "unit_price");
+        let incoterm = row.coded("vendor inco term", "incoterm");
+        let mode = row.coded("shipment mode", "mode");
+        let quote_date = row.date("pq first sent to client date", "quote_date");
+        let order_date = row.date("po sent to vendor date", "order_date");
+        let scheduled_date = row.date("scheduled delivery date", "scheduled_date");
+        let delivered_date = row.date("delivered to client date", "delivered_date");
+        let recorded_date = row.date("delivery recorded date", "recorded_date");
+        let weight_kg = row.number("weight (kilograms)", "weight_kg");
+        let freight = row.number("freight cost (usd)", "freight");
+        let insurance = row.number("line item insurance (usd)", "insurance");
+        let first_line = match row.raw("first line designation").to_ascii_lowercase().as_str() {
+            "true" | "yes" => Some(true),
+            "false" | "no" => Some(false),
+            other => {
+                let other = other.to_string();
+                row.gap("first_line", &other);
+                None
+            }
+        };
+        let l = ProcurementLine {
+            source: SOURCE.to_string(),
+            source_id: id,
+            buyer_country,
+            supplier,
+            product: product_code,
+            trade_item: item_code,
+            site,
+            pack_size,
+            quantity,
+            value,
+            pack_price,
+            unit_price,
+            currency: "USD".into(),
+            incoterm,
+            mode,
+            fulfil_via: row.text("fulfill via"),
+            quote_date,
+            order_date,
+            scheduled_date,
+            delivered_date,
+            recorded_date,
+            weight_kg,
+            freight,
+            insurance,
+            first_line,
+            project_code: row.text("project code"),
+            quote_ref: row.coded("pq #", "quote_ref"),
+            order_ref: row.text("po / so #"),
+            shipment_ref: row.text("asn/dn #"),
+            gaps: std::mem::take(&mut row.gaps),
+        };
+        out.lines.push((line, l));
+    }
+    for o in orgs.values_mut() {
+        o.roles.sort();
+        o.roles.dedup();
+    }
+    out.products = products.into_values().collect();
+    out.trade_items = items.into_values().collect();
+    out.organisations = orgs.into_values().collect();
+    out.sites = site_recs.into_values().collect();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "id,project code,pq #,po / so #,asn/dn #,country,managed by,fulfill via,vendor inco term,shipment mode,pq first sent to client date,po sent to vendor date,scheduled delivery date,delivered to client date,delivery recorded date,product group,sub classification,vendor,item description,molecule/test type,brand,dosage,dosage form,unit of measure (per pack),line item quantity,line item value,pack price,unit price,manufacturing site,first line designation,weight (kilograms),freight cost (usd),line item insurance (usd)";
+
+    fn lookup(n: &str) -> Option<String> {
+        match n {
+            "Vietnam" => Some("VNM".into()),
+            "Côte d'Ivoire" => Some("CIV".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn dates_in_both_spellings() {
+        assert_eq!(parse_scms_date("2-Jun-06"), NaiveDate::from_ymd_opt(2006, 6, 2));
+        assert_eq!(parse_scms_date("14-Nov-06"), NaiveDate::from_ymd_opt(2006, 11, 14));
+        assert_eq!(parse_scms_date("9/5/2011"), NaiveDate::from_ymd_opt(2011, 9, 5));
+        assert_eq!(parse_scms_date("Date Not Captured"), None);
+    }
+
+    #[test]
+    fn rows_become_lines_with_gaps_or_errors() {
+        let csv = format!(
+            "{HEADER}\n\
+1,100-CI-T01,Pre-PQ Process,SCMS-4,ASN-8,Côte d'Ivoire,PMO - US,Direct Drop,EXW,Air,Pre-PQ Process,Date Not Captured,2-Jun-06,2-Jun-06,2-Jun-06,HRDT,HIV test,RANBAXY Fine Chemicals LTD.,\"HIV, Reveal G3 Rapid HIV-1 Antibody Test, 30 Tests\",\"HIV, Reveal G3 Rapid HIV-1 Antibody Test\",Reveal,,Test kit,30,19,551,29,0.97,Ranbaxy Fine Chemicals LTD,TRUE,13,780.34,\n\
+3,108-VN-T01,Pre-PQ Process,SCMS-13,ASN-85,Vietnam,PMO - US,From RDC,N/A - From RDC,,9/5/2011,N/A - From RDC,14-Nov-06,14-Nov-06,14-Nov-06,ARV,Pediatric,Aurobindo Pharma Limited,\"Nevirapine 10mg/ml, oral suspension, Bottle, 240 ml\",Nevirapine,Generic,10mg/ml,Oral suspension,240,1000,6200,6.2,0.03,\"Aurobindo Unit III, India\",TRUE,See ASN-93 (ID#:1281),Freight Included in Commodity Cost,12.5\n\
+4,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,1,1,1,1,S,TRUE,1,1,1\n\
+5,x,x,x,x,Vietnam,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,many,1,1,1,S,TRUE,1,1,1\n"
+        );
+        let mut map = HashMap::new();
+        map.insert(
+            "Aurobindo Unit III, India".to_string(),
+            SiteMapping {
+                site: "Aurobindo Unit III, India".into(),
+                manufacturer: "Aurobindo Pharma".into(),
+                country: Some("IND".into()),
+                city: None,
+                note: None,
+            },
+        );
+        let d = parse_scms(csv.as_bytes(), &lookup, &map).unwrap();
+        assert_eq!(d.rows_read, 4);
+        assert_eq!(d.lines.len(), 2);
+        let errs: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errs,
+            vec![
+                "line 4, field `country`: \"Atlantis\" is not a known country name or alias",
+                "line 5, field `line item quantity`: \"many\" is not a non-negative number",
+            ]
+        );
+        let (line, first) = &d.lines[0];
+        assert_eq!(*line, 2);
+        assert_eq!(first.buyer_country, "CIV");
+        assert_eq!(first.value, Some(551.0));
+        assert_eq!(first.insurance, None);
+        let kinds: Vec<(&str, GapKind)> = first.gaps.iter().map(|g| (g.field, g.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("quote_date", GapKind::PrePqProcess),
+                ("order_date", GapKind::NotCaptured),
+                ("insurance", GapKind::Blank),
+                ("quote_ref", GapKind::PrePqProcess),
+            ]
+        );
+        let second = &d.lines[1].1;
+        assert_eq!(second.incoterm, None);
+        assert_eq!(second.insurance, Some(12.5));
+        assert_eq!(second.quote_date, NaiveDate::from_ymd_opt(2011, 9, 5));
+        assert!(second.gaps.iter().any(|g| g.field == "weight_kg" && g.kind == GapKind::SeeOtherShipment));
+        assert!(second.gaps.iter().any(|g| g.field == "mode" && g.kind == GapKind::Blank));
+        assert!(second.gaps.iter().any(|g| g.field == "freight" && g.kind == GapKind::IncludedInCommodityCost));
+        // Catalogue.
+        let p: Vec<&str> = d.products.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(p, vec!["hiv-reveal-g3-rapid-hiv-1-antibody-test-test-kit", "nevirapine-10mg-ml-oral-suspension"]);
+        let nvp = &d.products[1];
+        assert_eq!(nvp.inns, vec!["Nevirapine"]);
+        assert_eq!(nvp.programme, Some(Programme::Hiv));
+        assert_eq!(d.products[0].category, ProductCategory::Diagnostic);
+        let site = d.sites.iter().find(|s| s.name == "Aurobindo Unit III, India").unwrap();
+        assert_eq!(site.country.as_deref(), Some("IND"));
+        assert_eq!(site.manufacturer.as_deref(), Some("aurobindo-pharma"));
+        assert!(d.unmapped_sites.contains("Ranbaxy Fine Chemicals LTD"));
+    }
+
+    #[test]
+    fn missing_column_names_it() {
+        let e = parse_scms("id,country\n1,Vietnam\n".as_bytes(), &lookup, &HashMap::new()).unwrap_err();
+        assert_eq!(e.to_string(), "line 1, field `project code`: required column is missing from the header row");
+    }
+}

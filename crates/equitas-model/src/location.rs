@@ -1,0 +1,106 @@
+//! Countries and the location hierarchy:
+//! country > region > district > facility or warehouse.
+
+use equitas_gs1::Gln;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A country with the groupings analysts slice by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Country {
+    /// ISO 3166-1 alpha-3, the key.
+    pub iso3: String,
+    pub iso2: String,
+    pub numeric: Option<u16>,
+    pub name_en: String,
+    pub name_fr: Option<String>,
+    /// Short English name in common use (CLDR display name, e.g. "Vietnam").
+    pub name_short: Option<String>,
+    /// UN M49 region (e.g. Africa) and sub-region (e.g. Western Africa).
+    pub m49_region: Option<String>,
+    pub m49_subregion: Option<String>,
+    /// ISO 4217 alphabetic code.
+    pub currency: Option<String>,
+    pub least_developed: bool,
+    pub landlocked_developing: bool,
+    pub small_island_developing: bool,
+    /// WHO region (AFRO, AMRO, EMRO, EURO, SEARO, WPRO).
+    pub who_region: Option<String>,
+    /// World Bank region and income group.
+    pub wb_region: Option<String>,
+    pub income_group: Option<String>,
+}
+
+/// The level of a location in the national hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationLevel {
+    Country,
+    Region,
+    District,
+    Facility,
+    Warehouse,
+}
+
+impl LocationLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationLevel::Country => "country",
+            LocationLevel::Region => "region",
+            LocationLevel::District => "district",
+            LocationLevel::Facility => "facility",
+            LocationLevel::Warehouse => "warehouse",
+        }
+    }
+
+    /// The levels a parent of this level may have. A warehouse (central or
+    /// regional medical store) may hang from any administrative level.
+    pub fn allowed_parents(self) -> &'static [LocationLevel] {
+        use LocationLevel::*;
+        match self {
+            Country => &[],
+            Region => &[Country],
+            District => &[Region, Country],
+            Facility => &[District, Region, Country],
+            Warehouse => &[Country, Region, District],
+        }
+    }
+}
+
+impl fmt::Display for LocationLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LocationLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "country" => Ok(LocationLevel::Country),
+            "region" | "province" => Ok(LocationLevel::Region),
+            "district" => Ok(LocationLevel::District),
+            "facility" | "health facility" => Ok(LocationLevel::Facility),
+            "warehouse" | "store" | "medical store" => Ok(LocationLevel::Warehouse),
+            _ => Err(format!(
+                "unknown location level {s:?}; expected country, region, district, facility or warehouse"
+            )),
+        }
+    }
+}
+
+/// A place in the hierarchy. Countries are locations too, keyed by ISO3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub code: String,
+    pub name: String,
+    pub level: LocationLevel,
+    /// Code of the parent location; `None` only for countries.
+    pub parent: Option<String>,
+    /// ISO 3166-1 alpha-3 of the country it belongs to.
+    pub country: String,
+    pub gln: Option<Gln>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}

@@ -1,0 +1,538 @@
+//! Parsers for reference files: country codes, WHO regions and World Bank
+//! income groups, a location hierarchy, and the reviewed mapping of
+//! manufacturing sites to countries.
+//!
+//! Each parser reads every row, returns the good ones with their line
+//! numbers and one [`RowError`] per bad row; a missing column is an error
+//! for the whole file.
+
+use crate::catalogue::slug;
+use crate::location::{Country, Location, LocationLevel};
+use crate::row_error::{RowError, csv_line};
+use equitas_gs1::Gln;
+use std::collections::HashMap;
+use std::io::Read;
+
+/// The outcome of parsing a file: good records (with their line) and bad rows.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    pub records: Vec<(u64, T)>,
+    pub errors: Vec<RowError>,
+}
+
+impl<T> Default for Parsed<T> {
+    fn default() -> Self {
+        Parsed {
+            records: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// A CSV file read with named columns.
+pub struct Table<R: Read> {
+    reader: csv::Reader<R>,
+    columns: HashMap<String, usize>,
+}
+
+impl<R: Read> Table<R> {
+    /// Opens a CSV with a header row. Column names are matched trimmed and
+    /// case-insensitively. A UTF-8 byte order mark is ignored.
+    pub fn new(r: R) -> Result<Self, RowError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+        let headers = reader
+            .headers()
+            .map_err(|e| RowError::row(1, format!("cannot read the header row: {e}")))?
+            .clone();
+        let columns = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
+            .collect();
+        Ok(Table { reader, columns })
+    }
+
+    /// Index of a column that must be present.
+    pub fn require(&self, name: &str) -> Result<usize, RowError> {
+        self.column(name).ok_or_else(|| {
+            RowError::new(1, name, "required column is missing from the header row")
+        })
+    }
+
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Iterates over records; a record the CSV reader cannot read becomes an error.
+    pub fn records(&mut self) -> impl Iterator<Item = Result<csv::StringRecord, RowError>> + '_ {
+        self.reader.records().map(|r| {
+            r.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                RowError::row(line, format!("unreadable CSV record: {e}"))
+            })
+        })
+    }
+}
+
+/// The trimmed value of a column, `None` if absent or empty.
+pub fn cell(rec: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
+    idx.and_then(|i| rec.get(i))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn flag(rec: &csv::StringRecord, idx: Option<usize>) -> bool {
+    matches!(
+        cell(rec, idx).map(|s| s.to_ascii_lowercase()).as_deref(),
+        Some("x" | "yes" | "true" | "1")
+    )
+}
+
+/// Parses `country-codes.csv` (datasets/country-codes layout).
+pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
+    let mut t = Table::new(r)?;
+    let iso3 = t.require("ISO3166-1-Alpha-3")?;
+    let iso2 = t.require("ISO3166-1-Alpha-2")?;
+    let name_en = t.require("official_name_en")?;
+    let numeric = t.column("ISO3166-1-numeric");
+    let cldr = t.column("CLDR display name");
+    let name_fr = t.column("official_name_fr");
+    let region = t.column("Region Name");
+    let subregion = t.column("Sub-region Name");
+    let currency = t.column("ISO4217-currency_alphabetic_code");
+    let ldc = t.column("Least Developed Countries (LDC)");
+    let lldc = t.column("Land Locked Developing Countries (LLDC)");
+    let sids = t.column("Small Island Developing States (SIDS)");
+    let mut out = Parsed::default();
+    for rec in t.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        let Some(code3) = cell(&rec, Some(iso3)) else {
+            out.errors.push(RowError::new(
+                line,
+                "ISO3166-1-Alpha-3",
+                "empty: the row is not a country with an ISO code",
+            ));
+            continue;
+        };
+        if code3.len() != 3 || !code3.bytes().all(|b| b.is_ascii_uppercase()) {
+            out.errors.push(RowError::new(
+                line,
+                "ISO3166-1-Alpha-3",
+                format!("{code3:?} is not three upper-case letters"),
+            ));
+            continue;
+        }
+        let Some(name) = cell(&rec, Some(name_en)).or_else(|| cell(&rec, cldr)) else {
+            out.errors.push(RowError::new(line, "official_name_en", "empty"));
+            continue;
+        };
+        let numeric = match cell(&rec, numeric).map(str::parse::<u16>) {
+            Some(Ok(n)) => Some(n),
+            Some(Err(_)) => {
+                out.errors.push(RowError::new(
+                    line,
+                    "ISO3166-1-numeric",
+                    "not a number from 0 to 999",
+                ));
+                continue;
+            }
+            None => None,
+        };
+        out.records.push((
+            line,
+            Country {
+                iso3: code3.to_string(),
+                iso2: cell(&rec, Some(iso2)).unwrap_or_default().to_string(),
+                numeric,
+                name_en: name.to_string(),
+                name_fr: cell(&rec, name_fr).map(str::to_string),
+                name_short: cell(&rec, cldr).map(str::to_string),
+                m49_region: cell(&rec, region).map(str::to_string),
+                m49_subregion: cell(&rec, subregion).map(str::to_string),
+                currency: cell(&rec, currency).map(str::to_string),
+                least_developed: flag(&rec, ldc),
+                landlocked_developing: flag(&rec, lldc),
+                small_island_developing: flag(&rec, sids),
+                who_region: None,
+                wb_region: None,
+                income_group: None,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Finds a country's ISO3 code from a name as sources write it: official
+/// English or French name, short (CLDR) name, ISO2 or ISO3 code, or a
+/// reviewed alias. Matching ignores case, accents and punctuation.
+#[derive(Debug, Default, Clone)]
+pub struct CountryNames {
+    by_key: HashMap<String, String>,
+}
+
+impl CountryNames {
+    pub fn new(countries: &[Country], aliases: &[CountryAlias]) -> Self {
+        let mut by_key = HashMap::new();
+        for c in countries {
+            let names = [
+                Some(&c.iso3),
+                Some(&c.iso2),
+                Some(&c.name_en),
+                c.name_fr.as_ref(),
+                c.name_short.as_ref(),
+            ];
+            for n in names.into_iter().flatten() {
+                let k = slug(n);
+                if !k.is_empty() {
+                    by_key.entry(k).or_insert_with(|| c.iso3.clone());
+                }
+            }
+        }
+        // Reviewed aliases win over derived names.
+        for a in aliases {
+            by_key.insert(slug(&a.name), a.iso3.clone());
+        }
+        CountryNames { by_key }
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        self.by_key.get(&slug(name)).cloned()
+    }
+}
+
+/// A reviewed alternative spelling of a country name used by a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryAlias {
+    pub name: String,
+    pub iso3: String,
+    pub note: Option<String>,
+}
+
+/// Parses the alias table (columns `name`, `iso3`, `note`).
+pub fn parse_country_aliases<R: Read>(r: R) -> Result<Parsed<CountryAlias>, RowError> {
+    let mut t = Table::new(r)?;
+    let name = t.require("name")?;
+    let iso3 = t.require("iso3")?;
+    let note = t.column("note");
+    let mut out = Parsed::default();
+    for rec in t.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        match (cell(&rec, Some(name)), cell(&rec, Some(iso3))) {
+            (None, _) => out.errors.push(RowError::new(line, "name", "empty")),
+            (_, None) => out.errors.push(RowError::new(line, "iso3", "empty")),
+            (Some(_), Some(c)) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => out
+                .errors
+                .push(RowError::new(line, "iso3", format!("{c:?} is not an ISO 3166-1 alpha-3 code"))),
+            (Some(n), Some(c)) => out.records.push((
+                line,
+                CountryAlias {
+                    name: n.to_string(),
+                    iso3: c.to_string(),
+                    note: cell(&rec, note).map(str::to_string),
+                },
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// One row of `who_regions_wb_income.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomeGroup {
+    pub iso3: String,
+    pub who_region: Option<String>,
+    pub wb_region: Option<String>,
+    pub income_group: Option<String>,
+}
+
+/// Parses the WHO region / World Bank income group file (columns `iso3c`,
+/// `who.region`, `wb.region`, `Income.group`).
+pub fn parse_income_groups<R: Read>(r: R) -> Result<Parsed<IncomeGroup>, RowError> {
+    let mut t = Table::new(r)?;
+    let iso3 = t.require("iso3c")?;
+    let who = t.require("who.region")?;
+    let wb = t.column("wb.region");
+    let inc = t.require("Income.group")?;
+    let mut out = Parsed::default();
+    for rec in t.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        match cell(&rec, Some(iso3)) {
+            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                out.records.push((
+                    line,
+                    IncomeGroup {
+                        iso3: c.to_string(),
+                        who_region: cell(&rec, Some(who)).map(str::to_string),
+                        wb_region: cell(&rec, wb).map(str::to_string),
+                        income_group: cell(&rec, Some(inc)).map(str::to_string),
+                    },
+                ))
+            }
+            other => out.errors.push(RowError::new(
+                line,
+                "iso3c",
+                format!("{:?} is not an ISO 3166-1 alpha-3 code", other.unwrap_or("")),
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a location hierarchy CSV with columns `code`, `name`, `level`,
+/// `parent`, `country` and optional `gln`, `latitude`, `longitude`.
+/// Parents must appear before their children or already exist; that is
+/// checked by the store, which knows the existing locations.
+pub fn parse_locations<R: Read>(r: R) -> Result<Parsed<Location>, RowError> {
+    let mut t = Table::new(r)?;
+    let code = t.require("code")?;
+    let name = t.require("name")?;
+    let level = t.require("level")?;
+    let parent = t.require("parent")?;
+    let country = t.require("country")?;
+    let gln = t.column("gln");
+    let lat = t.column("latitude");
+    let lon = t.column("longitude");
+    let mut out = Parsed::default();
+    for rec in t.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        match location_row(&rec, line, [code, name, level, parent, country], gln, lat, lon) {
+            Ok(l) => out.records.push((line, l)),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    Ok(out)
+}
+
+fn location_row(
+    rec: &csv::StringRecord,
+    line: u64,
+    [code, name, level, parent, country]: [usize; 5],
+    gln: Option<usize>,
+    lat: Option<usize>,
+    lon: Option<usize>,
+) -> Result<Location, RowError> {
+    let req = |i: usize, f: &str| cell(rec, Some(i)).ok_or_else(|| RowError::new(line, f, "empty"));
+    let code_v = req(code, "code")?;
+    if code_v.chars().any(|c| c.is_control()) {
+        return Err(RowError::new(line, "code", "contains control characters"));
+    }
+    let name_v = req(name, "name")?;
+    let level_v: LocationLevel = req(level, "level")?
+        .parse()
+        .map_err(|e: String| RowError::new(line, "level", e))?;
+    let country_v = req(country, "country")?;
+    if country_v.len() != 3 || !country_v.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(RowError::new(
+            line,
+            "country",
+            format!("{country_v:?} is not an ISO 3166-1 alpha-3 code"),
+        ));
+    }
+    let parent_v = cell(rec, Some(parent)).map(str::to_string);
+    match (level_v, &parent_v) {
+        (LocationLevel::Country, Some(_)) => {
+            return Err(RowError::new(line, "parent", "a country has no parent"));
+        }
+        (LocationLevel::Country, None) if code_v != country_v => {
+            return Err(RowError::new(
+                line,
+                "code",
+                "a country location's code must be its ISO 3166-1 alpha-3 code",
+            ));
+        }
+        (l, None) if l != LocationLevel::Country => {
+            return Err(RowError::new(
+                line,
+                "parent",
+                format!("empty: a {l} needs a parent location"),
+            ));
+        }
+        _ => {}
+    }
+    let gln_v = cell(rec, gln)
+        .map(Gln::parse)
+        .transpose()
+        .map_err(|e| RowError::new(line, "gln", e.to_string()))?;
+    let coord = |i: Option<usize>, f: &str, lim: f64| -> Result<Option<f64>, RowError> {
+        match cell(rec, i) {
+            None => Ok(None),
+            Some(s) => match s.parse::<f64>() {
+                Ok(v) if v.is_finite() && v.abs() <= lim => Ok(Some(v)),
+                _ => Err(RowError::new(
+                    line,
+                    f,
+                    format!("{s:?} is not a number between -{lim} and {lim}"),
+                )),
+            },
+        }
+    };
+    Ok(Location {
+        code: code_v.to_string(),
+        name: name_v.to_string(),
+        level: level_v,
+        parent: parent_v,
+        country: country_v.to_string(),
+        gln: gln_v,
+        latitude: coord(lat, "latitude", 90.0)?,
+        longitude: coord(lon, "longitude", 180.0)?,
+    })
+}
+
+/// One reviewed entry of the manufacturing-site mapping: a site as a source
+/// names it, the manufacturer that runs it and the country it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteMapping {
+    pub site: String,
+    pub manufacturer: String,
+    /// ISO3, or `None` when the name does not allow the country to be known.
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub note: Option<String>,
+}
+
+impl SiteMapping {
+    pub fn manufacturer_code(&self) -> String {
+        slug(&self.manufacturer)
+    }
+}
+
+/// Parses the site mapping table (columns `site`, `manufacturer`,
+/// `country_iso3`, `city`, `note`). A site listed twice is an error.
+pub fn parse_site_mapping<R: Read>(r: R) -> Result<Parsed<SiteMapping>, RowError> {
+    let mut t = Table::new(r)?;
+    let site = t.require("site")?;
+    let manufacturer = t.require("manufacturer")?;
+    let country = t.require("country_iso3")?;
+    let city = t.column("city");
+    let note = t.column("note");
+    let mut out: Parsed<SiteMapping> = Parsed::default();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for rec in t.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let line = csv_line(&rec);
+        let Some(site_v) = rec.get(site).filter(|s| !s.trim().is_empty()) else {
+            out.errors.push(RowError::new(line, "site", "empty"));
+            continue;
+        };
+        // Keep the site name exactly as the source spells it (spaces included).
+        if let Some(first) = seen.insert(site_v.to_string(), line) {
+            out.errors.push(RowError::new(
+                line,
+                "site",
+                format!("{site_v:?} is already mapped on line {first}"),
+            ));
+            continue;
+        }
+        let Some(m) = cell(&rec, Some(manufacturer)) else {
+            out.errors.push(RowError::new(line, "manufacturer", "empty"));
+            continue;
+        };
+        let c = cell(&rec, Some(country));
+        if let Some(c) = c
+            && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            out.errors.push(RowError::new(
+                line,
+                "country_iso3",
+                format!("{c:?} is not an ISO 3166-1 alpha-3 code"),
+            ));
+            continue;
+        }
+        out.records.push((
+            line,
+            SiteMapping {
+                site: site_v.to_string(),
+                manufacturer: m.to_string(),
+                country: c.map(str::to_string),
+                city: cell(&rec, city).map(str::to_string),
+                note: cell(&rec, note).map(str::to_string),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_report_line_and_field() {
+        let csv = "code,name,level,parent,country,gln,latitude\n\
+                   KEN,Kenya,country,,KEN,,\n\
+                   KE-NBI,Nairobi,region,KEN,KEN,,-1.29\n\
+                   KE-F1,Facility 1,facility,KE-NBI,KEN,0614141123453,\n\
+                   KE-F2,Facility 2,clinic,KE-NBI,KEN,,\n\
+                   KE-F3,Facility 3,facility,,KEN,,\n\
+                   KE-F4,Facility 4,facility,KE-NBI,KEN,,95\n";
+        let p = parse_locations(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 2);
+        let msgs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "line 4, field `gln`: GLN: check digit is 3, expected 2 for 0614141123453",
+                "line 5, field `level`: unknown location level \"clinic\"; expected country, region, district, facility or warehouse",
+                "line 6, field `parent`: empty: a facility needs a parent location",
+                "line 7, field `latitude`: \"95\" is not a number between -90 and 90",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_column_is_reported_on_line_1() {
+        let e = parse_locations("code,name\nA,B\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, field `level`: required column is missing from the header row"
+        );
+    }
+
+    #[test]
+    fn site_mapping_rejects_duplicates_and_bad_codes() {
+        let csv = "site,manufacturer,country_iso3,city,note\n\
+                   A plant,Maker,IND,Goa,\n\
+                   A plant,Maker,IND,Goa,\n\
+                   B plant,Maker,India,,\n\
+                   C plant,Maker,,,unknown country\n";
+        let p = parse_site_mapping(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 2);
+        assert_eq!(p.records[1].1.country, None);
+        assert_eq!(p.errors.len(), 2);
+        assert!(p.errors[0].to_string().contains("already mapped on line 2"));
+    }
+}
