@@ -8,10 +8,10 @@
 //! separator), section 7.12 (century of YYMMDD dates), and the rule that a
 //! day of `00` means the last day of the month for expiry-type dates.
 
+use crate::check_cset82;
 use crate::epc::Epc;
 use crate::error::Gs1Error;
 use crate::keys::{Gln, Gtin, Sscc, check_digits_only};
-use crate::check_cset82;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -72,16 +72,46 @@ const AIS: &[Ai] = &[
     var("22", "AI (22) consumer product variant", 20, Kind::Alnum),
     var("30", "AI (30) variable count", 8, Kind::Numeric),
     var("37", "AI (37) count of trade items", 8, Kind::Numeric),
-    var("240", "AI (240) additional product identification", 30, Kind::Alnum),
+    var(
+        "240",
+        "AI (240) additional product identification",
+        30,
+        Kind::Alnum,
+    ),
     var("241", "AI (241) customer part number", 30, Kind::Alnum),
     var("250", "AI (250) secondary serial number", 30, Kind::Alnum),
     var("254", "AI (254) GLN extension", 20, Kind::Alnum),
     fixed("414", "AI (414) GLN of a physical location", 13, Kind::Key),
-    var("710", "AI (710) national healthcare reimbursement number (DE)", 20, Kind::Alnum),
-    var("711", "AI (711) national healthcare reimbursement number (FR)", 20, Kind::Alnum),
-    var("712", "AI (712) national healthcare reimbursement number (ES)", 20, Kind::Alnum),
-    var("713", "AI (713) national healthcare reimbursement number (BR)", 20, Kind::Alnum),
-    var("714", "AI (714) national healthcare reimbursement number (PT)", 20, Kind::Alnum),
+    var(
+        "710",
+        "AI (710) national healthcare reimbursement number (DE)",
+        20,
+        Kind::Alnum,
+    ),
+    var(
+        "711",
+        "AI (711) national healthcare reimbursement number (FR)",
+        20,
+        Kind::Alnum,
+    ),
+    var(
+        "712",
+        "AI (712) national healthcare reimbursement number (ES)",
+        20,
+        Kind::Alnum,
+    ),
+    var(
+        "713",
+        "AI (713) national healthcare reimbursement number (BR)",
+        20,
+        Kind::Alnum,
+    ),
+    var(
+        "714",
+        "AI (714) national healthcare reimbursement number (PT)",
+        20,
+        Kind::Alnum,
+    ),
 ];
 
 fn lookup(s: &str) -> Option<&'static Ai> {
@@ -430,7 +460,16 @@ mod tests {
     #[test]
     fn invalid_dates_name_the_ai() {
         let e = parse_element_string("]d20109501101530003172613", TODAY()).unwrap_err();
-        assert!(matches!(e, Gs1Error::Length { field: "AI (17) expiry date", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Gs1Error::Length {
+                    field: "AI (17) expiry date",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = parse_element_string("(17)261301", TODAY()).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -446,21 +485,46 @@ mod tests {
     #[test]
     fn bad_check_digit_unknown_ai_and_duplicates() {
         let e = parse_element_string("]d20109501101530004", TODAY()).unwrap_err();
-        assert!(matches!(e, Gs1Error::CheckDigit { field: "AI (01) GTIN", expected: 3, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Gs1Error::CheckDigit {
+                    field: "AI (01) GTIN",
+                    expected: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = parse_element_string("]d299XYZ", TODAY()).unwrap_err();
         assert!(matches!(e, Gs1Error::UnknownAi { position: 1, .. }), "{e}");
         let e = parse_element_string("(10)A(10)B", TODAY()).unwrap_err();
         assert_eq!(e, Gs1Error::DuplicateAi { ai: "10".into() });
         let e = parse_element_string("(10)ABCDEFGHIJKLMNOPQRSTU", TODAY()).unwrap_err();
-        assert!(matches!(e, Gs1Error::TooLong { max: 20, found: 21, .. }));
+        assert!(matches!(
+            e,
+            Gs1Error::TooLong {
+                max: 20,
+                found: 21,
+                ..
+            }
+        ));
         let e = parse_element_string("(21)é", TODAY()).unwrap_err();
-        assert!(matches!(e, Gs1Error::InvalidCharacter { character: 'é', .. }));
+        assert!(matches!(
+            e,
+            Gs1Error::InvalidCharacter {
+                character: 'é', ..
+            }
+        ));
     }
 
     #[test]
     fn sscc_and_gln() {
         let es = parse_element_string("]C100106141412345678908", TODAY()).unwrap();
-        assert_eq!(es.to_epc().unwrap().to_digital_link(), "https://id.gs1.org/00/106141412345678908");
+        assert_eq!(
+            es.to_epc().unwrap().to_digital_link(),
+            "https://id.gs1.org/00/106141412345678908"
+        );
         let es = parse_element_string("4140614141123452254400", TODAY()).unwrap();
         assert_eq!(
             es.to_epc().unwrap().to_digital_link(),

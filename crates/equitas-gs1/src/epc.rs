@@ -7,10 +7,10 @@
 //! Equitas therefore stores identifiers in their Digital Link form, which
 //! is lossless from both sides.
 
+use crate::check_cset82;
 use crate::digital_link::{DIGITAL_LINK_DEFAULT_HOST, dl_escape, percent_decode, urn_escape};
 use crate::error::Gs1Error;
 use crate::keys::{Gln, Gtin, Sscc, check_digit, check_digits_only};
-use crate::check_cset82;
 use std::fmt;
 
 /// An EPC: one instance (SGTIN, SSCC, SGLN) or a class (LGTIN: a GTIN and a
@@ -31,7 +31,11 @@ pub enum Epc {
 
 const SERIAL_MAX: usize = 20;
 
-fn split_gcp<'a>(field: &'static str, body: &'a str, parts: usize) -> Result<Vec<&'a str>, Gs1Error> {
+fn split_gcp<'a>(
+    field: &'static str,
+    body: &'a str,
+    parts: usize,
+) -> Result<Vec<&'a str>, Gs1Error> {
     let v: Vec<&str> = body.splitn(parts, '.').collect();
     if v.len() != parts {
         return Err(Gs1Error::syntax(
@@ -201,7 +205,10 @@ impl Epc {
             Epc::Lgtin { gtin, lot } => format!("{h}/01/{gtin}/10/{}", dl_escape(lot)),
             Epc::GtinClass { gtin } => format!("{h}/01/{gtin}"),
             Epc::Sscc { sscc } => format!("{h}/00/{sscc}"),
-            Epc::Sgln { gln, extension: None } => format!("{h}/414/{gln}"),
+            Epc::Sgln {
+                gln,
+                extension: None,
+            } => format!("{h}/414/{gln}"),
             Epc::Sgln {
                 gln,
                 extension: Some(e),
@@ -228,11 +235,9 @@ impl Epc {
         let start = segs
             .iter()
             .position(|s| matches!(*s, "01" | "00" | "414"))
-            .ok_or_else(|| {
-                Gs1Error::syntax(F, "no primary key (01), (00) or (414) in the path")
-            })?;
+            .ok_or_else(|| Gs1Error::syntax(F, "no primary key (01), (00) or (414) in the path"))?;
         let kv = &segs[start..];
-        if kv.len() % 2 != 0 {
+        if !kv.len().is_multiple_of(2) {
             return Err(Gs1Error::syntax(
                 F,
                 "path must alternate application identifiers and values",
@@ -257,7 +262,9 @@ impl Epc {
                     }
                     other => Err(Gs1Error::syntax(
                         F,
-                        format!("qualifier ({other}) after (01) is not supported; expected (21) or (10)"),
+                        format!(
+                            "qualifier ({other}) after (01) is not supported; expected (21) or (10)"
+                        ),
                     )),
                 }
             }
@@ -323,7 +330,10 @@ mod tests {
         assert_eq!(e.to_urn(7).unwrap(), "urn:epc:id:sgtin:0614141.812345.6789");
 
         let e = Epc::from_urn("urn:epc:id:sscc:0614141.1234567890").unwrap();
-        assert_eq!(e.to_digital_link(), "https://id.gs1.org/00/106141412345678908");
+        assert_eq!(
+            e.to_digital_link(),
+            "https://id.gs1.org/00/106141412345678908"
+        );
         assert_eq!(e.to_urn(7).unwrap(), "urn:epc:id:sscc:0614141.1234567890");
 
         let e = Epc::from_urn("urn:epc:id:sgln:0614141.12345.400").unwrap();
@@ -360,7 +370,8 @@ mod tests {
 
     #[test]
     fn digital_link_on_custom_host_and_short_gtin() {
-        let e = Epc::from_digital_link("http://example.com/shop/01/036000291452/10/L1?17=251231").unwrap();
+        let e = Epc::from_digital_link("http://example.com/shop/01/036000291452/10/L1?17=251231")
+            .unwrap();
         assert_eq!(
             e,
             Epc::Lgtin {
@@ -373,7 +384,12 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let err = Epc::from_urn("urn:epc:id:sgtin:0614141.812345.").unwrap_err();
-        assert_eq!(err, Gs1Error::Empty { field: "SGTIN serial" });
+        assert_eq!(
+            err,
+            Gs1Error::Empty {
+                field: "SGTIN serial"
+            }
+        );
         let err = Epc::from_urn("urn:epc:id:sgtin:0614141.81234.1").unwrap_err();
         assert!(err.to_string().starts_with("SGTIN: length 12"), "{err}");
         let err = Epc::from_digital_link("https://id.gs1.org/01/80614141123459/21/1").unwrap_err();

@@ -47,7 +47,9 @@ pub enum Gs1Error {
     },
     #[error("{field}: {reason}")]
     Syntax { field: &'static str, reason: String },
-    #[error("element string: unknown or unsupported application identifier at position {position}: {rest:?}")]
+    #[error(
+        "element string: unknown or unsupported application identifier at position {position}: {rest:?}"
+    )]
     UnknownAi { position: usize, rest: String },
     #[error("element string: application identifier ({ai}) appears twice")]
     DuplicateAi { ai: String },

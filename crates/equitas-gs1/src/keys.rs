@@ -277,7 +277,7 @@ mod tests {
         #[test]
         fn gtin_roundtrips_through_display(data in "[0-9]{13}") {
             let g = Gtin::from_data_digits(&data).unwrap();
-            prop_assert_eq!(Gtin::parse(&g.to_string()).unwrap(), g);
+            prop_assert_eq!(Gtin::parse(&format!("{g}")).unwrap(), g);
         }
 
         #[test]

@@ -46,6 +46,40 @@ impl GapKind {
         }
     }
 
+    /// A short explanation for people, naming the source's wording.
+    pub fn describe(self) -> &'static str {
+        match self {
+            GapKind::Blank => "empty cell",
+            GapKind::NotCaptured => "\"Date Not Captured\"",
+            GapKind::PrePqProcess => "\"Pre-PQ Process\" (before price quotes were recorded)",
+            GapKind::NotApplicableFromRdc => {
+                "\"N/A - From RDC\" (supplied from a regional distribution centre)"
+            }
+            GapKind::IncludedInCommodityCost => "\"Freight Included in Commodity Cost\"",
+            GapKind::InvoicedSeparately => "\"Invoiced Separately\"",
+            GapKind::CapturedSeparately => "\"Weight Captured Separately\"",
+            GapKind::SeeOtherShipment => "\"See ASN-/DN-...\" (recorded on another shipment line)",
+            GapKind::Unrecognised => "text that is not a value",
+        }
+    }
+
+    /// Parses the stored name back.
+    pub fn from_name(s: &str) -> Option<GapKind> {
+        [
+            GapKind::Blank,
+            GapKind::NotCaptured,
+            GapKind::PrePqProcess,
+            GapKind::NotApplicableFromRdc,
+            GapKind::IncludedInCommodityCost,
+            GapKind::InvoicedSeparately,
+            GapKind::CapturedSeparately,
+            GapKind::SeeOtherShipment,
+            GapKind::Unrecognised,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     /// Classifies the text of a cell that is not a value.
     pub fn classify(raw: &str) -> GapKind {
         let t = raw.trim();
@@ -139,7 +173,10 @@ mod tests {
             ("Date Not Captured", GapKind::NotCaptured),
             ("Pre-PQ Process", GapKind::PrePqProcess),
             ("N/A - From RDC", GapKind::NotApplicableFromRdc),
-            ("Freight Included in Commodity Cost", GapKind::IncludedInCommodityCost),
+            (
+                "Freight Included in Commodity Cost",
+                GapKind::IncludedInCommodityCost,
+            ),
             ("Invoiced Separately", GapKind::InvoicedSeparately),
             ("Weight Captured Separately", GapKind::CapturedSeparately),
             ("See ASN-93 (ID#:1281)", GapKind::SeeOtherShipment),

@@ -135,7 +135,9 @@ impl Row<'_> {
             .unwrap_or("")
     }
     fn text(&self, col: &str) -> Option<String> {
-        Some(self.raw(col)).filter(|s| !s.is_empty()).map(str::to_string)
+        Some(self.raw(col))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
     }
     fn gap(&mut self, field: &'static str, raw: &str) {
         self.gaps.push(FieldGap {
@@ -234,7 +236,8 @@ pub fn parse_scms<R: Read>(
             continue;
         };
         let Some(description) = row.text("item description") else {
-            out.errors.push(RowError::new(line, "item description", "empty"));
+            out.errors
+                .push(RowError::new(line, "item description", "empty"));
             continue;
         };
         let quantity = match parse_number(row.raw("line item quantity")) {
@@ -243,7 +246,10 @@ pub fn parse_scms<R: Read>(
                 out.errors.push(RowError::new(
                     line,
                     "line item quantity",
-                    format!("{:?} is not a non-negative number", row.raw("line item quantity")),
+                    format!(
+                        "{:?} is not a non-negative number",
+                        row.raw("line item quantity")
+                    ),
                 ));
                 continue;
             }
@@ -259,32 +265,30 @@ pub fn parse_scms<R: Read>(
         let form = row.text("dosage form");
         let (category, programme) = classify_group(row.raw("product group"));
         let form_base = form.as_deref().map(base_form);
-        let name = [
-            Some(molecule.clone()),
-            dosage.clone(),
-            form_base.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+        let name = [Some(molecule.clone()), dosage.clone(), form_base.clone()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         let product_code = slug(&name);
-        products.entry(product_code.clone()).or_insert_with(|| Product {
-            code: product_code.clone(),
-            name: name.clone(),
-            inns: if category == ProductCategory::Medicine {
-                molecule.split('/').map(|s| s.trim().to_string()).collect()
-            } else {
-                Vec::new()
-            },
-            strength: dosage.clone(),
-            dosage_form: form_base.clone(),
-            category,
-            programme,
-            atc: None,
-            essential: None,
-        });
+        products
+            .entry(product_code.clone())
+            .or_insert_with(|| Product {
+                code: product_code.clone(),
+                name: name.clone(),
+                inns: if category == ProductCategory::Medicine {
+                    molecule.split('/').map(|s| s.trim().to_string()).collect()
+                } else {
+                    Vec::new()
+                },
+                strength: dosage.clone(),
+                dosage_form: form_base.clone(),
+                category,
+                programme,
+                atc: None,
+                essential: None,
+            });
         let pack_size = row.number("unit of measure (per pack)", "pack_size");
         let item_code = slug(&description);
         items.entry(item_code.clone()).or_insert_with(|| TradeItem {
@@ -363,7 +367,11 @@ pub fn parse_scms<R: Read>(
         let weight_kg = row.number("weight (kilograms)", "weight_kg");
         let freight = row.number("freight cost (usd)", "freight");
         let insurance = row.number("line item insurance (usd)", "insurance");
-        let first_line = match row.raw("first line designation").to_ascii_lowercase().as_str() {
+        let first_line = match row
+            .raw("first line designation")
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "true" | "yes" => Some(true),
             "false" | "no" => Some(false),
             other => {
@@ -433,9 +441,18 @@ mod tests {
 
     #[test]
     fn dates_in_both_spellings() {
-        assert_eq!(parse_scms_date("2-Jun-06"), NaiveDate::from_ymd_opt(2006, 6, 2));
-        assert_eq!(parse_scms_date("14-Nov-06"), NaiveDate::from_ymd_opt(2006, 11, 14));
-        assert_eq!(parse_scms_date("9/5/2011"), NaiveDate::from_ymd_opt(2011, 9, 5));
+        assert_eq!(
+            parse_scms_date("2-Jun-06"),
+            NaiveDate::from_ymd_opt(2006, 6, 2)
+        );
+        assert_eq!(
+            parse_scms_date("14-Nov-06"),
+            NaiveDate::from_ymd_opt(2006, 11, 14)
+        );
+        assert_eq!(
+            parse_scms_date("9/5/2011"),
+            NaiveDate::from_ymd_opt(2011, 9, 5)
+        );
         assert_eq!(parse_scms_date("Date Not Captured"), None);
     }
 
@@ -489,17 +506,42 @@ mod tests {
         assert_eq!(second.incoterm, None);
         assert_eq!(second.insurance, Some(12.5));
         assert_eq!(second.quote_date, NaiveDate::from_ymd_opt(2011, 9, 5));
-        assert!(second.gaps.iter().any(|g| g.field == "weight_kg" && g.kind == GapKind::SeeOtherShipment));
-        assert!(second.gaps.iter().any(|g| g.field == "mode" && g.kind == GapKind::Blank));
-        assert!(second.gaps.iter().any(|g| g.field == "freight" && g.kind == GapKind::IncludedInCommodityCost));
+        assert!(
+            second
+                .gaps
+                .iter()
+                .any(|g| g.field == "weight_kg" && g.kind == GapKind::SeeOtherShipment)
+        );
+        assert!(
+            second
+                .gaps
+                .iter()
+                .any(|g| g.field == "mode" && g.kind == GapKind::Blank)
+        );
+        assert!(
+            second
+                .gaps
+                .iter()
+                .any(|g| g.field == "freight" && g.kind == GapKind::IncludedInCommodityCost)
+        );
         // Catalogue.
         let p: Vec<&str> = d.products.iter().map(|p| p.code.as_str()).collect();
-        assert_eq!(p, vec!["hiv-reveal-g3-rapid-hiv-1-antibody-test-test-kit", "nevirapine-10mg-ml-oral-suspension"]);
+        assert_eq!(
+            p,
+            vec![
+                "hiv-reveal-g3-rapid-hiv-1-antibody-test-test-kit",
+                "nevirapine-10mg-ml-oral-suspension"
+            ]
+        );
         let nvp = &d.products[1];
         assert_eq!(nvp.inns, vec!["Nevirapine"]);
         assert_eq!(nvp.programme, Some(Programme::Hiv));
         assert_eq!(d.products[0].category, ProductCategory::Diagnostic);
-        let site = d.sites.iter().find(|s| s.name == "Aurobindo Unit III, India").unwrap();
+        let site = d
+            .sites
+            .iter()
+            .find(|s| s.name == "Aurobindo Unit III, India")
+            .unwrap();
         assert_eq!(site.country.as_deref(), Some("IND"));
         assert_eq!(site.manufacturer.as_deref(), Some("aurobindo-pharma"));
         assert!(d.unmapped_sites.contains("Ranbaxy Fine Chemicals LTD"));
@@ -507,7 +549,15 @@ mod tests {
 
     #[test]
     fn missing_column_names_it() {
-        let e = parse_scms("id,country\n1,Vietnam\n".as_bytes(), &lookup, &HashMap::new()).unwrap_err();
-        assert_eq!(e.to_string(), "line 1, field `project code`: required column is missing from the header row");
+        let e = parse_scms(
+            "id,country\n1,Vietnam\n".as_bytes(),
+            &lookup,
+            &HashMap::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, field `project code`: required column is missing from the header row"
+        );
     }
 }

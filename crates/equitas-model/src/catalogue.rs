@@ -147,12 +147,16 @@ pub fn slug(s: &str) -> String {
     let mut dash = false;
     for c in s.chars() {
         let folded = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+                'a'
+            }
             'ç' | 'Ç' => 'c',
             'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
             'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
             'ñ' | 'Ñ' => 'n',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => {
+                'o'
+            }
             'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
             c => c.to_ascii_lowercase(),
         };
@@ -184,8 +188,14 @@ mod tests {
 
     #[test]
     fn enums_parse_their_names() {
-        assert_eq!("Mental health".parse::<Programme>(), Ok(Programme::MentalHealth));
-        assert_eq!("vaccine".parse::<ProductCategory>(), Ok(ProductCategory::Vaccine));
+        assert_eq!(
+            "Mental health".parse::<Programme>(),
+            Ok(Programme::MentalHealth)
+        );
+        assert_eq!(
+            "vaccine".parse::<ProductCategory>(),
+            Ok(ProductCategory::Vaccine)
+        );
         let e = "pharmacy".parse::<OrgRole>().unwrap_err();
         assert!(e.contains("unknown organisation role \"pharmacy\""), "{e}");
         for p in Programme::ALL {

@@ -11,8 +11,7 @@ mod row_error;
 pub use row_error::csv_line;
 
 pub use catalogue::{
-    ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, TradeItem,
-    slug,
+    ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, TradeItem, slug,
 };
 pub use location::{Country, Location, LocationLevel};
 pub use row_error::RowError;

@@ -47,16 +47,20 @@ impl<R: Read> Table<R> {
         let columns = headers
             .iter()
             .enumerate()
-            .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
+            .map(|(i, h)| {
+                (
+                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                    i,
+                )
+            })
             .collect();
         Ok(Table { reader, columns })
     }
 
     /// Index of a column that must be present.
     pub fn require(&self, name: &str) -> Result<usize, RowError> {
-        self.column(name).ok_or_else(|| {
-            RowError::new(1, name, "required column is missing from the header row")
-        })
+        self.column(name)
+            .ok_or_else(|| RowError::new(1, name, "required column is missing from the header row"))
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -130,7 +134,8 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
             continue;
         }
         let Some(name) = cell(&rec, Some(name_en)).or_else(|| cell(&rec, cldr)) else {
-            out.errors.push(RowError::new(line, "official_name_en", "empty"));
+            out.errors
+                .push(RowError::new(line, "official_name_en", "empty"));
             continue;
         };
         let numeric = match cell(&rec, numeric).map(str::parse::<u16>) {
@@ -234,9 +239,13 @@ pub fn parse_country_aliases<R: Read>(r: R) -> Result<Parsed<CountryAlias>, RowE
         match (cell(&rec, Some(name)), cell(&rec, Some(iso3))) {
             (None, _) => out.errors.push(RowError::new(line, "name", "empty")),
             (_, None) => out.errors.push(RowError::new(line, "iso3", "empty")),
-            (Some(_), Some(c)) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => out
-                .errors
-                .push(RowError::new(line, "iso3", format!("{c:?} is not an ISO 3166-1 alpha-3 code"))),
+            (Some(_), Some(c)) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                out.errors.push(RowError::new(
+                    line,
+                    "iso3",
+                    format!("{c:?} is not an ISO 3166-1 alpha-3 code"),
+                ))
+            }
             (Some(n), Some(c)) => out.records.push((
                 line,
                 CountryAlias {
@@ -292,7 +301,10 @@ pub fn parse_income_groups<R: Read>(r: R) -> Result<Parsed<IncomeGroup>, RowErro
             other => out.errors.push(RowError::new(
                 line,
                 "iso3c",
-                format!("{:?} is not an ISO 3166-1 alpha-3 code", other.unwrap_or("")),
+                format!(
+                    "{:?} is not an ISO 3166-1 alpha-3 code",
+                    other.unwrap_or("")
+                ),
             )),
         }
     }
@@ -323,7 +335,14 @@ pub fn parse_locations<R: Read>(r: R) -> Result<Parsed<Location>, RowError> {
             }
         };
         let line = csv_line(&rec);
-        match location_row(&rec, line, [code, name, level, parent, country], gln, lat, lon) {
+        match location_row(
+            &rec,
+            line,
+            [code, name, level, parent, country],
+            gln,
+            lat,
+            lon,
+        ) {
             Ok(l) => out.records.push((line, l)),
             Err(e) => out.errors.push(e),
         }
@@ -458,7 +477,8 @@ pub fn parse_site_mapping<R: Read>(r: R) -> Result<Parsed<SiteMapping>, RowError
             continue;
         }
         let Some(m) = cell(&rec, Some(manufacturer)) else {
-            out.errors.push(RowError::new(line, "manufacturer", "empty"));
+            out.errors
+                .push(RowError::new(line, "manufacturer", "empty"));
             continue;
         };
         let c = cell(&rec, Some(country));

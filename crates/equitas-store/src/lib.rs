@@ -1,1 +1,96 @@
+//! Durable storage for Equitas behind one interface, with two backends:
+//! SQLite (embedded, the default: one file in the data directory, WAL
+//! journal, ACID transactions) and PostgreSQL (a multi-user server,
+//! selected with a `postgres://` or `postgresql://` URL).
+//!
+//! The backends implement only the small [`Conn`] / [`Store`] traits
+//! (execute, query, batch, transactions). Everything else, from migrations
+//! to the repository functions in [`repo`], is written once over [`Conn`]
+//! with `$1`-style placeholders, so both backends run the same SQL and the
+//! same tests.
 
+mod error;
+pub mod import;
+pub mod migrations;
+mod pg;
+pub mod repo;
+mod sqlite;
+mod value;
+
+pub use error::StoreError;
+pub use pg::PgStore;
+pub use sqlite::SqliteStore;
+pub use value::{FromValue, Value};
+
+use std::fmt;
+use std::path::Path;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A connection that runs SQL with `$1`, `$2`... placeholders.
+pub trait Conn {
+    fn backend(&self) -> Backend;
+    /// Runs one statement; returns the number of rows changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+    /// Runs a query and returns every row.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError>;
+    /// Runs several statements without parameters (migrations).
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
+
+    /// The first column of the first row, if any.
+    fn query_scalar(&mut self, sql: &str, params: &[Value]) -> Result<Value, StoreError> {
+        Ok(self
+            .query(sql, params)?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(Value::Null))
+    }
+}
+
+/// A transaction. Dropping it without [`Tx::commit`] rolls it back, so an
+/// error or a panic midway leaves the database as it was.
+pub trait Tx: Conn {
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// A database holding Equitas data.
+pub trait Store: Conn + Send {
+    /// Where the data lives (a file path, or the server and database).
+    fn describe(&self) -> String;
+    /// Starts a transaction.
+    fn begin(&mut self) -> Result<Box<dyn Tx + '_>, StoreError>;
+}
+
+/// True if `target` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(target: &str) -> bool {
+    let t = target.trim_start();
+    t.starts_with("postgres://") || t.starts_with("postgresql://")
+}
+
+/// Opens the store named by `target` and brings its schema up to date:
+/// a `postgres://` URL opens PostgreSQL, anything else is a SQLite file path
+/// (created with its parent directories if absent).
+pub fn open(target: &str) -> Result<Box<dyn Store>, StoreError> {
+    let mut store: Box<dyn Store> = if is_postgres_url(target) {
+        Box::new(PgStore::connect(target)?)
+    } else {
+        Box::new(SqliteStore::open(Path::new(target))?)
+    };
+    migrations::migrate(store.as_mut())?;
+    Ok(store)
+}

@@ -1,0 +1,326 @@
+//! Imports: parse a source file, then write all of it in one transaction.
+//!
+//! An import either commits whole or leaves the database exactly as it was
+//! (an error, a panic or a killed process before the commit rolls back).
+//! Writes are upserts, so importing the same data again changes nothing
+//! and says so. Bad rows are reported with their line and field; the good
+//! rows are imported unless the caller asks for `strict`.
+
+use crate::repo::{self, ImportRecord, Tally};
+use crate::{Store, StoreError};
+use equitas_market::GapKind;
+use equitas_market::scms::{self, ScmsData};
+use equitas_model::RowError;
+use equitas_model::reference::{self, CountryAlias, CountryNames, Parsed, SiteMapping};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use thiserror::Error;
+
+/// The kinds of file Equitas imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// ISO 3166 country codes with M49 regions (datasets/country-codes layout).
+    Countries,
+    /// WHO regions and World Bank income groups per ISO3.
+    IncomeGroups,
+    /// A location hierarchy: regions, districts, facilities, warehouses.
+    Locations,
+    /// The USAID SCMS shipment pricing file.
+    Scms,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Countries => "countries",
+            ImportKind::IncomeGroups => "income-groups",
+            ImportKind::Locations => "locations",
+            ImportKind::Scms => "scms",
+        }
+    }
+}
+
+impl fmt::Display for ImportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Receives progress while records are written.
+pub trait Progress {
+    fn start(&self, _label: &str, _total: u64) {}
+    fn inc(&self, _n: u64) {}
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Reject the whole file if any row is bad.
+    pub strict: bool,
+    /// Validate and count, then roll back.
+    pub dry_run: bool,
+}
+
+/// Reviewed tables an SCMS import relies on.
+#[derive(Debug, Clone, Default)]
+pub struct ScmsMappings {
+    pub sites: Vec<SiteMapping>,
+    pub country_aliases: Vec<CountryAlias>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub kind: Option<ImportKind>,
+    pub source_name: String,
+    pub rows_read: u64,
+    /// Outcome per record type, in the order written (e.g. "products").
+    pub written: Vec<(&'static str, Tally)>,
+    pub rejected: Vec<RowError>,
+    /// Gaps kept, counted by (field, reason).
+    pub gaps: BTreeMap<(&'static str, GapKind), u64>,
+    pub notes: Vec<String>,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    pub fn total(&self) -> Tally {
+        let mut t = Tally::default();
+        for (_, x) in &self.written {
+            t.merge(*x);
+        }
+        t
+    }
+    /// True if nothing was inserted or updated.
+    pub fn unchanged(&self) -> bool {
+        self.total().changed() == 0
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("{source_name}: {error}")]
+    File {
+        source_name: String,
+        error: RowError,
+    },
+    #[error(
+        "{source_name}: {} bad row(s) and --strict was given; nothing was imported. First: {}",
+        errors.len(),
+        errors.first().map(|e| e.to_string()).unwrap_or_default()
+    )]
+    Strict {
+        source_name: String,
+        errors: Vec<RowError>,
+    },
+    #[error("{0}")]
+    Precondition(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn file_err(source_name: &str) -> impl Fn(RowError) -> ImportError + '_ {
+    move |error| ImportError::File {
+        source_name: source_name.to_string(),
+        error,
+    }
+}
+
+/// Imports `bytes` (the content of `source_name`) into `store`.
+pub fn import(
+    store: &mut dyn Store,
+    kind: ImportKind,
+    source_name: &str,
+    bytes: &[u8],
+    mappings: &ScmsMappings,
+    opts: ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        kind: Some(kind),
+        source_name: source_name.to_string(),
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    // Parse everything before opening the transaction: parsing is pure and
+    // the write lock is then held only as long as the writes take.
+    enum Input {
+        Countries(Parsed<equitas_model::Country>),
+        Income(Parsed<reference::IncomeGroup>),
+        Locations(Parsed<equitas_model::Location>),
+        Scms(Box<ScmsData>),
+    }
+    let input = match kind {
+        ImportKind::Countries => {
+            Input::Countries(reference::parse_country_codes(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::IncomeGroups => {
+            Input::Income(reference::parse_income_groups(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Locations => {
+            Input::Locations(reference::parse_locations(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Scms => {
+            let countries = repo::list_countries(store)?;
+            if countries.is_empty() {
+                return Err(ImportError::Precondition(
+                    "the database has no countries yet: import the country codes first \
+                     (`equitas import countries FILE`, or run `equitas demo`)"
+                        .into(),
+                ));
+            }
+            let names = CountryNames::new(&countries, &mappings.country_aliases);
+            let sites: HashMap<String, SiteMapping> = mappings
+                .sites
+                .iter()
+                .map(|m| (m.site.clone(), m.clone()))
+                .collect();
+            let lookup = |n: &str| names.lookup(n);
+            let data = scms::parse_scms(bytes, &lookup, &sites).map_err(file_err(source_name))?;
+            Input::Scms(Box::new(data))
+        }
+    };
+
+    let mut tx = store.begin()?;
+    match input {
+        Input::Countries(p) => {
+            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rejected = p.errors;
+            progress.start("countries", p.records.len() as u64);
+            let mut t = Tally::default();
+            for (_, c) in &p.records {
+                t.add(repo::put_country(tx.as_mut(), c)?);
+                progress.inc(1);
+            }
+            report.written.push(("countries", t));
+            let added = repo::ensure_country_locations(tx.as_mut())?;
+            if added > 0 {
+                report
+                    .notes
+                    .push(format!("{added} countries added to the location hierarchy"));
+            }
+        }
+        Input::Income(p) => {
+            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rejected = p.errors;
+            progress.start("income groups", p.records.len() as u64);
+            let mut t = Tally::default();
+            for (line, g) in &p.records {
+                match repo::set_income_group(tx.as_mut(), g)? {
+                    Some(o) => t.add(o),
+                    None => report.rejected.push(RowError::new(
+                        *line,
+                        "iso3c",
+                        format!(
+                            "{} is not a known country (import the country codes first)",
+                            g.iso3
+                        ),
+                    )),
+                }
+                progress.inc(1);
+            }
+            report.written.push(("countries (income groups)", t));
+        }
+        Input::Locations(p) => {
+            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rejected = p.errors;
+            repo::ensure_country_locations(tx.as_mut())?;
+            progress.start("locations", p.records.len() as u64);
+            let mut t = Tally::default();
+            for (line, l) in &p.records {
+                match repo::check_location(tx.as_mut(), l)? {
+                    Some((field, reason)) => {
+                        report.rejected.push(RowError::new(*line, field, reason))
+                    }
+                    None => t.add(repo::put_location(tx.as_mut(), l)?),
+                }
+                progress.inc(1);
+            }
+            report.rejected.sort_by_key(|e| e.line);
+            report.written.push(("locations", t));
+        }
+        Input::Scms(d) => {
+            report.rows_read = d.rows_read;
+            report.gaps = d.gap_counts();
+            if !d.unmapped_sites.is_empty() {
+                report.notes.push(format!(
+                    "{} manufacturing site(s) not in the reviewed site mapping, stored without a country: {}",
+                    d.unmapped_sites.len(),
+                    d.unmapped_sites.iter().cloned().collect::<Vec<_>>().join("; ")
+                ));
+            }
+            let total = d.organisations.len()
+                + d.products.len()
+                + d.trade_items.len()
+                + d.sites.len()
+                + d.lines.len();
+            progress.start("SCMS records", total as u64);
+            let mut t = Tally::default();
+            for o in &d.organisations {
+                t.add(repo::put_organisation(tx.as_mut(), o)?);
+                progress.inc(1);
+            }
+            report
+                .written
+                .push(("organisations", std::mem::take(&mut t)));
+            for p in &d.products {
+                t.add(repo::put_product(tx.as_mut(), p)?);
+                progress.inc(1);
+            }
+            report.written.push(("products", std::mem::take(&mut t)));
+            for i in &d.trade_items {
+                t.add(repo::put_trade_item(tx.as_mut(), i)?);
+                progress.inc(1);
+            }
+            report.written.push(("trade items", std::mem::take(&mut t)));
+            for s in &d.sites {
+                t.add(repo::put_site(tx.as_mut(), s)?);
+                progress.inc(1);
+            }
+            report
+                .written
+                .push(("manufacturing sites", std::mem::take(&mut t)));
+            for (_, l) in &d.lines {
+                t.add(repo::put_procurement_line(tx.as_mut(), l)?);
+                progress.inc(1);
+            }
+            report.written.push(("procurement lines", t));
+            report.rejected = d.errors;
+        }
+    }
+    progress.finish();
+
+    if opts.strict && !report.rejected.is_empty() {
+        // Dropping the transaction rolls everything back.
+        return Err(ImportError::Strict {
+            source_name: source_name.to_string(),
+            errors: report.rejected,
+        });
+    }
+    if opts.dry_run {
+        drop(tx);
+        return Ok(report);
+    }
+    repo::record_import(
+        tx.as_mut(),
+        &ImportRecord {
+            kind: kind.as_str().to_string(),
+            sha256: sha256(bytes),
+            source_name: source_name.to_string(),
+            rows_read: report.rows_read,
+            tally: report.total(),
+            rejected: report.rejected.len() as u64,
+        },
+    )?;
+    tx.commit()?;
+    Ok(report)
+}
