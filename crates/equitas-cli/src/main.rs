@@ -1,1 +1,152 @@
-fn main() {}
+//! `equitas`: the command-line entry point.
+
+mod commands;
+mod demo_data;
+mod format;
+mod progress;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Equitas: is each essential health product available, affordable and
+/// securely supplied? Stock, prices and supply risk from one binary.
+#[derive(Parser, Debug)]
+#[command(
+    name = "equitas",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  equitas demo                         load the shipped demo data and print a summary\n  equitas status                       what the database holds\n  equitas import locations sites.csv   add a location hierarchy\n  equitas --database postgres://equitas@db.example/equitas status\n\nData directory: --data-dir, or EQUITAS_DATA_DIR, or the user's data directory."
+)]
+pub struct Cli {
+    /// Directory for Equitas's data (the embedded database lives here).
+    #[arg(long, env = "EQUITAS_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database to use: a SQLite file path, or a postgres:// URL for a
+    /// PostgreSQL server. Default: equitas.db in the data directory.
+    #[arg(long, env = "EQUITAS_DATABASE", global = true, value_name = "PATH|URL")]
+    pub database: Option<String>,
+
+    /// More log output on stderr (-v: info, -vv: debug, -vvv: trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the data directory and database, or bring an existing
+    /// database's schema up to date.
+    #[command(after_help = "Example:\n  equitas --data-dir ./my-country init")]
+    Init,
+
+    /// Load the demo data shipped inside Equitas (country codes, WHO regions
+    /// and income groups, the USAID SCMS shipments) and print a summary.
+    /// Running it again changes nothing.
+    #[command(
+        after_help = "Example:\n  equitas demo\n  equitas --data-dir /tmp/equitas-demo demo --format json"
+    )]
+    Demo {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// Import a file into the database, in one transaction: all of it or,
+    /// on a crash, none of it. Importing the same file again changes
+    /// nothing. Rows with errors are listed with their line and field and
+    /// the others are imported (exit status 3), unless --strict is given.
+    #[command(
+        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
+    )]
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ImportKindArg,
+        /// Files to import, in order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Import nothing if any row is bad.
+        #[arg(long)]
+        strict: bool,
+        /// Check and count everything, then roll back.
+        #[arg(long)]
+        dry_run: bool,
+        /// List every bad row (default: the first 20).
+        #[arg(long)]
+        all_errors: bool,
+        /// Site-to-country mapping for `scms` (default: the reviewed table shipped with Equitas).
+        #[arg(long, value_name = "FILE")]
+        site_map: Option<PathBuf>,
+        /// Country-name aliases for `scms` (default: the table shipped with Equitas).
+        #[arg(long, value_name = "FILE")]
+        country_aliases: Option<PathBuf>,
+    },
+
+    /// Show where the data is, its schema version, what it holds and the
+    /// latest imports.
+    #[command(after_help = "Example:\n  equitas status --format json")]
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
+    /// Digital Link URIs and element strings scanned from a pack.
+    #[command(
+        after_help = "Examples:\n  equitas gs1 09501101530003\n  equitas gs1 urn:epc:id:sgtin:0614141.812345.6789\n  equitas gs1 '(01)09501101530003(17)261130(10)AB12'\n  equitas gs1 --gcp-length 7 https://id.gs1.org/01/80614141123458/21/6789"
+    )]
+    Gs1 {
+        /// Identifiers to check (a raw scan may use the ASCII GS character as FNC1).
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// GS1 Company Prefix length, to print EPC URNs for Digital Links and scans.
+        #[arg(long, value_name = "6..12")]
+        gcp_length: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKindArg {
+    Countries,
+    IncomeGroups,
+    Locations,
+    Scms,
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("EQUITAS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

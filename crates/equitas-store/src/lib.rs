@@ -14,6 +14,7 @@ pub mod import;
 pub mod migrations;
 mod pg;
 pub mod repo;
+pub mod report;
 mod sqlite;
 mod value;
 

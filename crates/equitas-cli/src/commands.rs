@@ -1,0 +1,528 @@
+//! What each command does.
+
+use crate::format::{int, pct, usd_millions};
+use crate::progress::Bar;
+use crate::{Cli, Command, Format, ImportKindArg, demo_data};
+use anyhow::{Context, Result, bail};
+use equitas_gs1::{Epc, Gln, Gtin, Sscc, parse_element_string};
+use equitas_model::RowError;
+use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
+use equitas_store::import::{ImportKind, ImportOptions, ImportReport, ScmsMappings, import};
+use equitas_store::migrations;
+use equitas_store::report::{Overview, overview};
+use equitas_store::{Store, repo};
+use serde_json::json;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Exit status when an import finished but rejected some rows.
+const EXIT_REJECTED_ROWS: u8 = 3;
+/// How many bad rows to list unless --all-errors.
+const SHOWN_ERRORS: usize = 20;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Gs1 { ids, gcp_length } => Ok(gs1(ids, *gcp_length)),
+        Command::Init => {
+            let mut store = open_store(&cli)?;
+            let v = migrations::current_version(store.as_mut())?;
+            println!("Database ready: {} (schema version {v})", store.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { format } => demo(&cli, *format),
+        Command::Import {
+            kind,
+            files,
+            strict,
+            dry_run,
+            all_errors,
+            site_map,
+            country_aliases,
+        } => {
+            let mut store = open_store(&cli)?;
+            let mappings = load_mappings(site_map.as_deref(), country_aliases.as_deref())?;
+            let opts = ImportOptions {
+                strict: *strict,
+                dry_run: *dry_run,
+            };
+            let mut rejected = 0;
+            for f in files {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let name = f.display().to_string();
+                let report = run_import(
+                    store.as_mut(),
+                    kind_of(*kind),
+                    &name,
+                    &bytes,
+                    &mappings,
+                    opts,
+                )?;
+                print_report(&report, *all_errors);
+                rejected += report.rejected.len();
+            }
+            if *dry_run {
+                println!("Dry run: nothing was written.");
+            }
+            Ok(if rejected > 0 {
+                ExitCode::from(EXIT_REJECTED_ROWS)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Status { format } => {
+            let mut store = open_store(&cli)?;
+            let version = migrations::current_version(store.as_mut())?;
+            let ov = overview(store.as_mut())?;
+            let imports = repo::list_imports(store.as_mut())?;
+            match format {
+                Format::Json => {
+                    let imports: Vec<_> = imports
+                        .iter()
+                        .map(|i| {
+                            json!({"kind": i.kind, "source": i.source_name, "last_at": i.last_at,
+                                   "runs": i.runs, "rows_read": i.rows_read, "rejected": i.rejected})
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json!({
+                            "database": store.describe(),
+                            "schema_version": version,
+                            "overview": ov,
+                            "imports": imports,
+                        }))?
+                    );
+                }
+                Format::Table => {
+                    println!("{} (schema version {version})\n", store.describe());
+                    print_overview(&ov);
+                    if !imports.is_empty() {
+                        println!("\nImports (latest first)");
+                        for i in imports.iter().take(10) {
+                            println!(
+                                "  {:<14} {:>8} rows  {:>3} run(s)  last {}  {}",
+                                i.kind,
+                                int(i.rows_read),
+                                i.runs,
+                                &i.last_at[..i.last_at.len().min(19)],
+                                i.source_name
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Where the database is: --database, else equitas.db in the data directory.
+pub fn database_target(cli: &Cli) -> Result<String> {
+    if let Some(db) = &cli.database {
+        return Ok(db.clone());
+    }
+    let dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("equitas"))
+            .context("no data directory for this user: give --data-dir or set EQUITAS_DATA_DIR")?,
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    Ok(dir.join("equitas.db").display().to_string())
+}
+
+fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {
+    let target = database_target(cli)?;
+    tracing::info!(%target, "opening database");
+    equitas_store::open(&target).with_context(|| format!("cannot open the database {target}"))
+}
+
+fn kind_of(k: ImportKindArg) -> ImportKind {
+    match k {
+        ImportKindArg::Countries => ImportKind::Countries,
+        ImportKindArg::IncomeGroups => ImportKind::IncomeGroups,
+        ImportKindArg::Locations => ImportKind::Locations,
+        ImportKindArg::Scms => ImportKind::Scms,
+    }
+}
+
+fn load_mappings(site_map: Option<&Path>, aliases: Option<&Path>) -> Result<ScmsMappings> {
+    let read = |p: Option<&Path>, shipped: &'static [u8]| -> Result<(String, Vec<u8>)> {
+        Ok(match p {
+            Some(p) => (
+                p.display().to_string(),
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            ),
+            None => ("(shipped table)".to_string(), shipped.to_vec()),
+        })
+    };
+    let bad = |name: &str, errors: &[RowError]| -> Result<()> {
+        if let Some(e) = errors.first() {
+            bail!("{name}: {e} ({} bad row(s) in all)", errors.len());
+        }
+        Ok(())
+    };
+    let (name, bytes) = read(site_map, demo_data::SITE_MAP)?;
+    let sites = parse_site_mapping(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    bad(&name, &sites.errors)?;
+    let (name, bytes) = read(aliases, demo_data::COUNTRY_ALIASES)?;
+    let al = parse_country_aliases(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    bad(&name, &al.errors)?;
+    Ok(ScmsMappings {
+        sites: sites.records.into_iter().map(|(_, m)| m).collect(),
+        country_aliases: al.records.into_iter().map(|(_, a)| a).collect(),
+    })
+}
+
+fn run_import(
+    store: &mut dyn Store,
+    kind: ImportKind,
+    name: &str,
+    bytes: &[u8],
+    mappings: &ScmsMappings,
+    opts: ImportOptions,
+) -> Result<ImportReport> {
+    let bar = Bar::new(kind.as_str());
+    let spinner = Bar::spinner(&format!("reading {name}"));
+    let started = std::time::Instant::now();
+    let result = import(
+        store,
+        kind,
+        name,
+        bytes,
+        mappings,
+        opts,
+        &SpinnerThenBar { spinner, bar },
+    );
+    tracing::info!(kind = kind.as_str(), file = name, elapsed = ?started.elapsed(), "import finished");
+    Ok(result?)
+}
+
+/// Shows a spinner while the file is parsed, then a bar while it is written.
+struct SpinnerThenBar {
+    spinner: indicatif::ProgressBar,
+    bar: Bar,
+}
+
+impl equitas_store::import::Progress for SpinnerThenBar {
+    fn start(&self, label: &str, total: u64) {
+        self.spinner.finish_and_clear();
+        self.bar.start(label, total);
+    }
+    fn inc(&self, n: u64) {
+        self.bar.inc(n);
+    }
+    fn finish(&self) {
+        self.spinner.finish_and_clear();
+        self.bar.finish();
+    }
+}
+
+fn row_error_line(file: &str, e: &RowError) -> String {
+    match &e.field {
+        Some(f) => format!("{file}:{}: {f}: {}", e.line, e.message),
+        None => format!("{file}:{}: {}", e.line, e.message),
+    }
+}
+
+fn print_report(r: &ImportReport, all_errors: bool) {
+    let t = r.total();
+    let verdict = if t.changed() == 0 {
+        "already up to date, nothing changed".to_string()
+    } else {
+        format!(
+            "{} new, {} updated, {} unchanged",
+            int(t.inserted as i64),
+            int(t.updated as i64),
+            int(t.unchanged as i64)
+        )
+    };
+    println!(
+        "{}: {} rows read; {}{}",
+        r.source_name,
+        int(r.rows_read as i64),
+        verdict,
+        if r.rejected.is_empty() {
+            String::new()
+        } else {
+            format!("; {} rejected", int(r.rejected.len() as i64))
+        }
+    );
+    if r.written.len() > 1 && t.changed() > 0 {
+        for (what, t) in &r.written {
+            println!(
+                "  {what:<22} {:>7} new {:>7} updated {:>7} unchanged",
+                int(t.inserted as i64),
+                int(t.updated as i64),
+                int(t.unchanged as i64)
+            );
+        }
+    }
+    if !r.gaps.is_empty() {
+        let n: u64 = r.gaps.values().sum();
+        println!(
+            "  {} field(s) had no value in the source; kept as gaps with their reason:",
+            int(n as i64)
+        );
+        for ((field, kind), n) in &r.gaps {
+            println!("    {field:<16} {:>6}  {}", int(*n as i64), kind.describe());
+        }
+    }
+    for note in &r.notes {
+        println!("  note: {note}");
+    }
+    let shown = if all_errors {
+        r.rejected.len()
+    } else {
+        SHOWN_ERRORS
+    };
+    for e in r.rejected.iter().take(shown) {
+        eprintln!("  {}", row_error_line(&r.source_name, e));
+    }
+    if r.rejected.len() > shown {
+        eprintln!(
+            "  ... and {} more bad row(s) (use --all-errors to list them all)",
+            r.rejected.len() - shown
+        );
+    }
+}
+
+fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
+    let mut store = open_store(cli)?;
+    let mappings = load_mappings(None, None)?;
+    let inputs: [(ImportKind, &str, &[u8]); 3] = [
+        (
+            ImportKind::Countries,
+            "country-codes.csv",
+            demo_data::COUNTRY_CODES,
+        ),
+        (
+            ImportKind::IncomeGroups,
+            "who_regions_wb_income.csv",
+            demo_data::INCOME_GROUPS,
+        ),
+        (
+            ImportKind::Scms,
+            "supply_chain_shipment_pricing.csv",
+            demo_data::SCMS,
+        ),
+    ];
+    let mut reports = Vec::new();
+    for (kind, name, bytes) in inputs {
+        let r = run_import(
+            store.as_mut(),
+            kind,
+            name,
+            bytes,
+            &mappings,
+            ImportOptions::default(),
+        )?;
+        if !r.rejected.is_empty() {
+            // Shipped data must load cleanly; anything else is a bug to report.
+            tracing::warn!(
+                file = name,
+                rejected = r.rejected.len(),
+                "shipped data had bad rows"
+            );
+        }
+        reports.push(r);
+    }
+    let ov = overview(store.as_mut())?;
+    match format {
+        Format::Json => {
+            let imports: Vec<_> = reports
+                .iter()
+                .map(|r| {
+                    let t = r.total();
+                    json!({"file": r.source_name, "rows_read": r.rows_read, "inserted": t.inserted,
+                           "updated": t.updated, "unchanged": t.unchanged, "rejected": r.rejected.len()})
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "database": store.describe(),
+                    "imports": imports,
+                    "overview": ov,
+                }))?
+            );
+        }
+        Format::Table => {
+            println!("Equitas demo: {}\n", store.describe());
+            let fresh = reports.iter().any(|r| !r.unchanged());
+            if fresh {
+                for r in &reports {
+                    print_report(r, false);
+                }
+            } else {
+                println!("The demo data was already loaded: nothing changed.");
+            }
+            println!();
+            print_overview(&ov);
+            println!("\nNext: `equitas status`, `equitas import --help`, `equitas gs1 --help`.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_overview(ov: &Overview) {
+    let c = &ov.counts;
+    println!("Reference data");
+    println!(
+        "  Countries            {:>8}  ({} with WHO region and World Bank income group, {} WHO regions)",
+        int(c.countries),
+        int(c.countries_with_income_group),
+        c.who_regions
+    );
+    println!(
+        "  Locations            {:>8} regions, {} districts, {} facilities, {} warehouses",
+        int(c.regions),
+        int(c.districts),
+        int(c.facilities),
+        int(c.warehouses)
+    );
+    if c.facilities == 0 {
+        println!(
+            "                                 (add a national hierarchy with `equitas import locations FILE`)"
+        );
+    }
+    println!("Catalogue");
+    println!(
+        "  Products             {:>8}  ({} trade items)",
+        int(c.products),
+        int(c.trade_items)
+    );
+    println!(
+        "  Suppliers            {:>8}  ({} manufacturers, {} manufacturing sites, {} with a known country)",
+        int(c.suppliers),
+        int(c.manufacturers),
+        int(c.manufacturing_sites),
+        int(c.manufacturing_sites_with_country)
+    );
+    println!("Events");
+    let period = match (&c.first_delivery, &c.last_delivery) {
+        (Some(a), Some(b)) => format!(", delivered {a} to {b}"),
+        _ => String::new(),
+    };
+    println!(
+        "  Shipments            {:>8}  to {} countries{period}, {}",
+        int(c.procurement_lines),
+        c.procurement_buyer_countries,
+        usd_millions(c.procurement_value_usd)
+    );
+    if let Some(k) = &ov.concentration {
+        println!("\nFirst indicators (definitions and worked examples: docs/formulas.md)");
+        let top: Vec<String> = ov
+            .value_by_manufacturing_country
+            .iter()
+            .take(5)
+            .map(|s| {
+                let name = s
+                    .name
+                    .clone()
+                    .or_else(|| s.country.clone())
+                    .unwrap_or_else(|| "unknown".into());
+                format!("{name} {}", pct(s.share))
+            })
+            .collect();
+        println!(
+            "  Procurement value by manufacturing country: {}",
+            top.join(", ")
+        );
+        println!(
+            "  Concentration across {} manufacturing countries: HHI {} (effective number {:.2}); origin unknown for {} of value",
+            k.countries,
+            int(k.hhi.round() as i64),
+            k.effective_number,
+            pct(k.unknown_share)
+        );
+        println!(
+            "  Products sourced from a single manufacturing country: {} of {}",
+            int(k.single_country_products as i64),
+            int(k.products_with_known_origin as i64)
+        );
+    }
+}
+
+/// `equitas gs1`: checks each identifier and prints what it is.
+fn gs1(ids: &[String], gcp_length: Option<usize>) -> ExitCode {
+    let today = chrono::Local::now().date_naive();
+    let mut ok = true;
+    for id in ids {
+        match describe_gs1(id, gcp_length, today) {
+            Ok(lines) => {
+                println!("{id}");
+                for l in lines {
+                    println!("  {l}");
+                }
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("{id}\n  invalid: {e}");
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn describe_epc(epc: &Epc, gcp_length: Option<usize>) -> Vec<String> {
+    let mut v = vec![format!("GS1 Digital Link: {}", epc.to_digital_link())];
+    if let Some(n) = gcp_length {
+        match epc.to_urn(n) {
+            Ok(u) => v.push(format!("EPC URN: {u}")),
+            Err(e) => v.push(format!("EPC URN: {e}")),
+        }
+    }
+    v
+}
+
+fn describe_gs1(
+    id: &str,
+    gcp_length: Option<usize>,
+    today: chrono::NaiveDate,
+) -> Result<Vec<String>, equitas_gs1::Gs1Error> {
+    let s = id.trim();
+    if s.starts_with("urn:") {
+        let epc = Epc::from_urn(s)?;
+        let mut v = vec![format!("valid EPC URN: {epc:?}")];
+        v.extend(describe_epc(&epc, gcp_length.or(Epc::urn_gcp_length(s))));
+        return Ok(v);
+    }
+    if s.starts_with("http://") || s.starts_with("https://") {
+        let epc = Epc::from_digital_link(s)?;
+        let mut v = vec![format!("valid GS1 Digital Link: {epc:?}")];
+        v.extend(describe_epc(&epc, gcp_length));
+        return Ok(v);
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 18 {
+        return match s.len() {
+            13 => {
+                let g = Gtin::parse(s)?;
+                Gln::parse(s)?;
+                Ok(vec![format!(
+                    "valid check digit: as a GTIN-13, GTIN-14 form {g}; as a GLN, {s}"
+                )])
+            }
+            18 => Ok(vec![format!("valid SSCC {}", Sscc::parse(s)?)]),
+            _ => {
+                let g = Gtin::parse(s)?;
+                Ok(vec![format!("valid GTIN-{}, GTIN-14 form {g}", s.len())])
+            }
+        };
+    }
+    let es = parse_element_string(s, today)?;
+    let mut v = vec![format!("valid element string: {}", es.to_hri())];
+    if let Some(d) = es.expiry {
+        v.push(format!("expiry date: {d}"));
+    }
+    if let Some(epc) = es.to_epc() {
+        v.extend(describe_epc(&epc, gcp_length));
+    }
+    Ok(v)
+}

@@ -1,0 +1,255 @@
+//! The `equitas` binary as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn equitas(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("EQUITAS_DATABASE")
+        .output()
+        .expect("run equitas")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn status_json(dir: &Path) -> serde_json::Value {
+    let o = equitas(dir, &["status", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("status JSON")
+}
+
+#[test]
+fn help_explains_every_command_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["--help"]);
+    assert!(o.status.success());
+    let top = stdout(&o);
+    for cmd in ["init", "demo", "import", "status", "gs1"] {
+        assert!(top.contains(cmd), "--help lacks {cmd}");
+        let o = equitas(dir.path(), &[cmd, "--help"]);
+        assert!(o.status.success(), "{cmd} --help failed");
+        assert!(
+            stdout(&o).contains("Example"),
+            "{cmd} --help has no example"
+        );
+    }
+}
+
+#[test]
+fn demo_loads_once_and_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("10,324 rows read"), "{out}");
+    assert!(
+        out.contains("Shipments              10,324  to 43 countries"),
+        "{out}"
+    );
+    assert!(out.contains("India 80.0%"), "{out}");
+    let first = status_json(dir.path());
+    assert_eq!(first["overview"]["counts"]["countries"], 249);
+    assert_eq!(first["overview"]["counts"]["procurement_lines"], 10_324);
+    assert_eq!(first["schema_version"], 1);
+
+    let o = equitas(dir.path(), &["demo"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("already loaded: nothing changed"));
+    let second = status_json(dir.path());
+    assert_eq!(first["overview"], second["overview"]);
+    assert_eq!(
+        first["imports"].as_array().unwrap().len(),
+        second["imports"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn data_dir_comes_from_the_environment_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .arg("init")
+        .env("EQUITAS_DATA_DIR", dir.path().join("from-env"))
+        .env_remove("EQUITAS_DATABASE")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("from-env/equitas.db").exists());
+    assert!(stdout(&o).contains("schema version 1"));
+}
+
+#[test]
+fn bad_rows_are_named_and_good_rows_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let countries = dir.path().join("countries.csv");
+    std::fs::write(
+        &countries,
+        "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en\nKEN,KE,Kenya\n",
+    )
+    .unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "countries", countries.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let locs = dir.path().join("locs.csv");
+    std::fs::write(
+        &locs,
+        "code,name,level,parent,country,gln\nKE-1,Nairobi,region,KEN,KEN,\nKE-2,X,region,KEN,KEN,123\n",
+    )
+    .unwrap();
+    let o = equitas(dir.path(), &["import", "locations", locs.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "exit status 3 when rows were rejected"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{}:3: gln: GLN: length 3 is not allowed",
+            locs.display()
+        )),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("1 new"));
+
+    // --strict imports nothing from a file with a bad row.
+    std::fs::write(
+        &locs,
+        "code,name,level,parent,country\nKE-9,Mombasa,region,KEN,KEN\nKE-10,Y,planet,KEN,KEN\n",
+    )
+    .unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "locations", "--strict", locs.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--strict was given; nothing was imported"));
+    assert_eq!(status_json(dir.path())["overview"]["counts"]["regions"], 1);
+
+    // A file that does not exist.
+    let o = equitas(dir.path(), &["import", "locations", "/nonexistent/x.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot read /nonexistent/x.csv"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn scms_without_countries_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("x.csv");
+    std::fs::write(&f, "id\n").unwrap();
+    let o = equitas(dir.path(), &["import", "scms", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("import the country codes first"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn gs1_checks_identifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(
+        dir.path(),
+        &[
+            "gs1",
+            "urn:epc:id:sgtin:0614141.812345.6789",
+            "(01)09501101530003(17)280200(10)AB12",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("GS1 Digital Link: https://id.gs1.org/01/80614141123458/21/6789"));
+    assert!(out.contains("EPC URN: urn:epc:id:sgtin:0614141.812345.6789"));
+    assert!(out.contains("expiry date: 2028-02-29"), "{out}");
+    let o = equitas(dir.path(), &["gs1", "09501101530004"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("GTIN: check digit is 4, expected 3"));
+}
+
+/// Kills `equitas import` with SIGKILL while its transaction is being
+/// written, then checks the database is exactly as before the import.
+#[cfg(unix)]
+#[test]
+fn killed_import_leaves_the_database_as_before() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let countries = dir.path().join("countries.csv");
+    std::fs::write(
+        &countries,
+        "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en\nKEN,KE,Kenya\n",
+    )
+    .unwrap();
+    assert!(
+        equitas(
+            dir.path(),
+            &["import", "countries", countries.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let before = status_json(dir.path())["overview"].clone();
+
+    // Enough facilities that the write takes seconds and spills to the WAL.
+    let mut csv = String::from(
+        "code,name,level,parent,country\nKE-R,Region,region,KEN,KEN\nKE-D,District,district,KE-R,KEN\n",
+    );
+    for i in 0..300_000 {
+        let _ = writeln!(csv, "KE-F{i},Facility {i},facility,KE-D,KEN");
+    }
+    let big = dir.path().join("big.csv");
+    std::fs::write(&big, csv).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["import", "locations", big.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wal = dir.path().join("equitas.db-wal");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut killed_midway = false;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "the import finished ({status}) before it could be killed: make the file bigger"
+            );
+        }
+        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 4 * 1024 * 1024 {
+            child.kill().unwrap();
+            killed_midway = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    assert!(killed_midway, "the import never started writing");
+    assert!(!status.success());
+
+    let after = status_json(dir.path())["overview"].clone();
+    assert_eq!(before, after, "a killed import must leave no trace");
+    // And the import still works afterwards.
+    let o = equitas(dir.path(), &["import", "locations", big.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        status_json(dir.path())["overview"]["counts"]["facilities"],
+        300_000
+    );
+}
