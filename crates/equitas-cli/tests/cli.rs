@@ -253,3 +253,20 @@ fn killed_import_leaves_the_database_as_before() {
         300_000
     );
 }
+
+/// The same binary on PostgreSQL: the multi-user server setup.
+#[test]
+fn demo_runs_on_postgresql() {
+    let Some((url, _guard)) = equitas_store::testing::postgres_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["--database", &url, "demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Equitas demo: PostgreSQL database"));
+    assert!(stdout(&o).contains("India 80.0%"));
+    let o = equitas(dir.path(), &["--database", &url, "demo"]);
+    assert!(stdout(&o).contains("already loaded: nothing changed"));
+    // Nothing was written to the data directory: the data is on the server.
+    assert!(!dir.path().join("equitas.db").exists());
+}

@@ -16,6 +16,8 @@ mod pg;
 pub mod repo;
 pub mod report;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod value;
 
 pub use error::StoreError;

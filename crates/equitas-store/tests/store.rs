@@ -1,14 +1,13 @@
 //! The same integration tests on SQLite and PostgreSQL.
 
-mod common;
-
-use common::{TestStore, data_dir};
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_store::import::{
     ImportError, ImportKind, ImportOptions, NoProgress, Progress, ScmsMappings, import,
 };
 use equitas_store::migrations::{self, latest};
+use equitas_store::on_both_backends;
 use equitas_store::repo::{self, Outcome, Tally};
+use equitas_store::testing::{TestStore, data_dir};
 use equitas_store::{Store, Value};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
