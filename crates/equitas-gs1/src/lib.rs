@@ -54,3 +54,38 @@ pub(crate) fn check_cset82(field: &'static str, value: &str, max: usize) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod formulas_md {
+    use super::*;
+    use chrono::NaiveDate;
+    use equitas_doc_vectors::vectors;
+
+    /// docs/formulas.md, section 1.1.
+    #[test]
+    fn check_digit_worked_examples() {
+        for v in vectors("gs1_check_digit") {
+            let data = v["data"].as_str().unwrap();
+            let expected = v["check"].as_u64().unwrap() as u8;
+            assert_eq!(check_digit(data), Some(expected), "{v}");
+            assert!(is_valid_check_digit(&format!("{data}{expected}")));
+        }
+    }
+
+    /// docs/formulas.md, section 1.2.
+    #[test]
+    fn yymmdd_worked_examples() {
+        for v in vectors("gs1_yymmdd") {
+            let today =
+                NaiveDate::parse_from_str(v["today"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+            let hri = format!(
+                "({}){}",
+                v["ai"].as_str().unwrap(),
+                v["yymmdd"].as_str().unwrap()
+            );
+            let es = parse_element_string(&hri, today).unwrap();
+            let got = es.expiry.or(es.production_date).unwrap();
+            assert_eq!(got.to_string(), v["date"].as_str().unwrap(), "{v}");
+        }
+    }
+}

@@ -93,3 +93,39 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod formulas_md {
+    use super::concentration;
+    use equitas_doc_vectors::{round, vectors};
+
+    /// docs/formulas.md, section 2.2.
+    #[test]
+    fn hhi_worked_examples() {
+        for v in vectors("hhi") {
+            let w: Vec<f64> = v["weights"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let c = concentration(w);
+            match c {
+                None => assert!(v["hhi"].is_null(), "{v}"),
+                Some(c) => {
+                    assert_eq!(round(c.hhi, 0), v["hhi"].as_f64().unwrap(), "{v}");
+                    assert_eq!(
+                        round(c.effective_number, 2),
+                        v["effective_number"].as_f64().unwrap(),
+                        "{v}"
+                    );
+                    assert_eq!(
+                        round(c.top_share, 3),
+                        v["top_share"].as_f64().unwrap(),
+                        "{v}"
+                    );
+                }
+            }
+        }
+    }
+}
