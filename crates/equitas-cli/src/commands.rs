@@ -377,7 +377,7 @@ fn print_overview(ov: &Overview) {
         c.who_regions
     );
     println!(
-        "  Locations            {:>8} regions, {} districts, {} facilities, {} warehouses",
+        "  Locations            regions {}, districts {}, facilities {}, warehouses {}",
         int(c.regions),
         int(c.districts),
         int(c.facilities),
@@ -490,13 +490,13 @@ fn describe_gs1(
     let s = id.trim();
     if s.starts_with("urn:") {
         let epc = Epc::from_urn(s)?;
-        let mut v = vec![format!("valid EPC URN: {epc:?}")];
+        let mut v = vec![format!("valid EPC URN: {}", epc.describe())];
         v.extend(describe_epc(&epc, gcp_length.or(Epc::urn_gcp_length(s))));
         return Ok(v);
     }
     if s.starts_with("http://") || s.starts_with("https://") {
         let epc = Epc::from_digital_link(s)?;
-        let mut v = vec![format!("valid GS1 Digital Link: {epc:?}")];
+        let mut v = vec![format!("valid GS1 Digital Link: {}", epc.describe())];
         v.extend(describe_epc(&epc, gcp_length));
         return Ok(v);
     }

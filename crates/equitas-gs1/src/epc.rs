@@ -299,6 +299,28 @@ impl Epc {
         }
     }
 
+    /// A one-line description for people, e.g. `SGTIN: GTIN 80614141123458, serial 6789`.
+    pub fn describe(&self) -> String {
+        match self {
+            Epc::Sgtin { gtin, serial } => {
+                format!("SGTIN (one pack): GTIN {gtin}, serial {serial}")
+            }
+            Epc::Lgtin { gtin, lot } => format!("LGTIN (a lot): GTIN {gtin}, lot {lot}"),
+            Epc::GtinClass { gtin } => {
+                format!("GTIN class (every pack of a trade item): GTIN {gtin}")
+            }
+            Epc::Sscc { sscc } => format!("SSCC (a logistic unit): {sscc}"),
+            Epc::Sgln {
+                gln,
+                extension: None,
+            } => format!("SGLN (a location): GLN {gln}"),
+            Epc::Sgln {
+                gln,
+                extension: Some(e),
+            } => format!("SGLN (a location): GLN {gln}, extension {e}"),
+        }
+    }
+
     /// The length of the GS1 Company Prefix written in an EPC URN, if `urn`
     /// is one. Lets a caller convert back to the same URN.
     pub fn urn_gcp_length(urn: &str) -> Option<usize> {
