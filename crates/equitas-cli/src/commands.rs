@@ -30,6 +30,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
+        Command::Market(m) => {
+            let mut store = open_store(&cli)?;
+            crate::market::run(store.as_mut(), m.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             kind,
             files,
@@ -145,6 +150,11 @@ fn kind_of(k: ImportKindArg) -> ImportKind {
         ImportKindArg::IncomeGroups => ImportKind::IncomeGroups,
         ImportKindArg::Locations => ImportKind::Locations,
         ImportKindArg::Scms => ImportKind::Scms,
+        ImportKindArg::ReferencePrices => ImportKind::ReferencePrices,
+        ImportKindArg::Courses => ImportKind::Courses,
+        ImportKindArg::Wages => ImportKind::Wages,
+        ImportKindArg::Authorisations => ImportKind::Authorisations,
+        ImportKindArg::WhoPqVaccines => ImportKind::WhoPqVaccines,
     }
 }
 
@@ -292,7 +302,7 @@ fn print_report(r: &ImportReport, all_errors: bool) {
 fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
     let mut store = open_store(cli)?;
     let mappings = load_mappings(None, None)?;
-    let inputs: [(ImportKind, &str, &[u8]); 3] = [
+    let inputs: [(ImportKind, &str, &[u8]); 4] = [
         (
             ImportKind::Countries,
             "country-codes.csv",
@@ -307,6 +317,11 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             ImportKind::Scms,
             "supply_chain_shipment_pricing.csv",
             demo_data::SCMS,
+        ),
+        (
+            ImportKind::Courses,
+            "treatment-courses.csv",
+            demo_data::TREATMENT_COURSES,
         ),
     ];
     let mut reports = Vec::new();
@@ -354,7 +369,11 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             let fresh = reports.iter().any(|r| !r.unchanged());
             if fresh {
                 for r in &reports {
-                    print_report(r, false);
+                    if r.unchanged() {
+                        println!("{}: already up to date", r.source_name);
+                    } else {
+                        print_report(r, false);
+                    }
                 }
             } else {
                 println!("The demo data was already loaded: nothing changed.");

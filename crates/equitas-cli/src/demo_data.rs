@@ -10,3 +10,5 @@ pub const SCMS: &[u8] = include_bytes!("../../../data/supply_chain_shipment_pric
 pub const SITE_MAP: &[u8] = include_bytes!("../../../data/scms-manufacturing-sites.csv");
 /// Reviewed country-name aliases used by sources (Equitas).
 pub const COUNTRY_ALIASES: &[u8] = include_bytes!("../../../data/country-name-aliases.csv");
+/// Standard 30-day adult treatment courses of the main ARVs (Equitas, from WHO guidelines).
+pub const TREATMENT_COURSES: &[u8] = include_bytes!("../../../data/treatment-courses.csv");

@@ -3,6 +3,8 @@
 mod commands;
 mod demo_data;
 mod format;
+mod market;
+mod output;
 mod progress;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -60,7 +62,7 @@ pub enum Command {
     /// nothing. Rows with errors are listed with their line and field and
     /// the others are imported (exit status 3), unless --strict is given.
     #[command(
-        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
+        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
     )]
     Import {
         /// What the file holds.
@@ -94,6 +96,11 @@ pub enum Command {
         format: Format,
     },
 
+    /// Market intelligence from procurement data: prices, median price
+    /// ratios, affordability, supplier concentration, delivery, legal sources.
+    #[command(subcommand)]
+    Market(market::MarketCommand),
+
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
     #[command(
@@ -121,6 +128,11 @@ pub enum ImportKindArg {
     IncomeGroups,
     Locations,
     Scms,
+    ReferencePrices,
+    Courses,
+    Wages,
+    Authorisations,
+    WhoPqVaccines,
 }
 
 fn init_tracing(verbose: u8) {
@@ -139,7 +151,19 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
+/// Lets `equitas ... | head` end quietly, as command-line tools do, instead
+/// of failing on the closed pipe.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default at start-up,
+    // before any thread exists, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     match commands::run(cli) {

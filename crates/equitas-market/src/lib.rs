@@ -3,9 +3,12 @@
 //!
 //! Pure computation; the store persists what this crate produces.
 
+pub mod analysis;
 pub mod concentration;
+pub mod inputs;
 pub mod procurement;
 pub mod scms;
+pub mod stats;
 
 pub use concentration::{Concentration, concentration};
 pub use procurement::{FieldGap, GapKind, ProcurementLine};

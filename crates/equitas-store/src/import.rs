@@ -7,8 +7,9 @@
 //! rows are imported unless the caller asks for `strict`.
 
 use crate::repo::{self, ImportRecord, Tally};
-use crate::{Store, StoreError};
+use crate::{Conn, Store, StoreError, market};
 use equitas_market::GapKind;
+use equitas_market::inputs;
 use equitas_market::scms::{self, ScmsData};
 use equitas_model::RowError;
 use equitas_model::reference::{self, CountryAlias, CountryNames, Parsed, SiteMapping};
@@ -28,6 +29,16 @@ pub enum ImportKind {
     Locations,
     /// The USAID SCMS shipment pricing file.
     Scms,
+    /// International reference prices per comparison unit.
+    ReferencePrices,
+    /// Standard treatment courses (units per course).
+    Courses,
+    /// Daily wages of the lowest-paid unskilled government worker.
+    Wages,
+    /// Marketing authorisations by country.
+    Authorisations,
+    /// The WHO list of prequalified vaccines.
+    WhoPqVaccines,
 }
 
 impl ImportKind {
@@ -37,6 +48,11 @@ impl ImportKind {
             ImportKind::IncomeGroups => "income-groups",
             ImportKind::Locations => "locations",
             ImportKind::Scms => "scms",
+            ImportKind::ReferencePrices => "reference-prices",
+            ImportKind::Courses => "courses",
+            ImportKind::Wages => "wages",
+            ImportKind::Authorisations => "authorisations",
+            ImportKind::WhoPqVaccines => "who-pq-vaccines",
         }
     }
 }
@@ -124,6 +140,45 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+fn unknown_product(code: &str) -> (&'static str, String) {
+    (
+        "product",
+        format!("{code:?} is not a known product code (see `equitas market products`)"),
+    )
+}
+
+fn unknown_country(iso3: &str) -> (&'static str, String) {
+    ("country", format!("{iso3} is not a known country (import the country codes first)"))
+}
+
+/// Per-record outcome of a checked write: stored, or rejected with (field, reason).
+type Checked = Result<repo::Outcome, (&'static str, String)>;
+
+/// Writes parsed records one by one, rejecting those `put` refuses.
+fn write_checked<T>(
+    c: &mut dyn Conn,
+    report: &mut ImportReport,
+    p: Parsed<T>,
+    label: &'static str,
+    progress: &dyn Progress,
+    mut put: impl FnMut(&mut dyn Conn, &T) -> Result<Checked, StoreError>,
+) -> Result<(), StoreError> {
+    report.rows_read = (p.records.len() + p.errors.len()) as u64;
+    report.rejected = p.errors;
+    progress.start(label, p.records.len() as u64);
+    let mut t = Tally::default();
+    for (line, r) in &p.records {
+        match put(c, r)? {
+            Ok(o) => t.add(o),
+            Err((field, reason)) => report.rejected.push(RowError::new(*line, field, reason)),
+        }
+        progress.inc(1);
+    }
+    report.rejected.sort_by_key(|e| e.line);
+    report.written.push((label, t));
+    Ok(())
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -158,6 +213,11 @@ pub fn import(
         Income(Parsed<reference::IncomeGroup>),
         Locations(Parsed<equitas_model::Location>),
         Scms(Box<ScmsData>),
+        RefPrices(Parsed<inputs::ReferencePriceRow>),
+        Courses(Parsed<equitas_market::analysis::TreatmentCourse>),
+        Wages(Parsed<equitas_market::analysis::Wage>),
+        Authorisations(Parsed<inputs::Authorisation>),
+        Pq(Parsed<inputs::Prequalified>),
     }
     let input = match kind {
         ImportKind::Countries => {
@@ -187,6 +247,19 @@ pub fn import(
             let lookup = |n: &str| names.lookup(n);
             let data = scms::parse_scms(bytes, &lookup, &sites).map_err(file_err(source_name))?;
             Input::Scms(Box::new(data))
+        }
+        ImportKind::ReferencePrices => Input::RefPrices(
+            inputs::parse_reference_prices(bytes).map_err(file_err(source_name))?,
+        ),
+        ImportKind::Courses => {
+            Input::Courses(inputs::parse_courses(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Wages => Input::Wages(inputs::parse_wages(bytes).map_err(file_err(source_name))?),
+        ImportKind::Authorisations => Input::Authorisations(
+            inputs::parse_authorisations(bytes).map_err(file_err(source_name))?,
+        ),
+        ImportKind::WhoPqVaccines => {
+            Input::Pq(inputs::parse_who_pq_vaccines(bytes).map_err(file_err(source_name))?)
         }
     };
 
@@ -295,6 +368,51 @@ pub fn import(
             }
             report.written.push(("procurement lines", t));
             report.rejected = d.errors;
+        }
+        Input::RefPrices(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "reference prices", progress, |c, r| {
+                Ok(if market::product_exists(c, &r.price.product)? {
+                    Ok(market::put_reference_price(c, r)?)
+                } else {
+                    Err(unknown_product(&r.price.product))
+                })
+            })?;
+        }
+        Input::Courses(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "treatment courses", progress, |c, r| {
+                Ok(if market::product_exists(c, &r.product)? {
+                    Ok(market::put_course(c, r)?)
+                } else {
+                    Err(unknown_product(&r.product))
+                })
+            })?;
+        }
+        Input::Wages(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "wages", progress, |c, r| {
+                Ok(if market::country_exists(c, &r.country)? {
+                    Ok(market::put_wage(c, r)?)
+                } else {
+                    Err(unknown_country(&r.country))
+                })
+            })?;
+        }
+        Input::Authorisations(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "authorisations", progress, |c, r| {
+                if !market::country_exists(c, &r.country)? {
+                    return Ok(Err(unknown_country(&r.country)));
+                }
+                if let Some(code) = &r.product
+                    && !market::product_exists(c, code)?
+                {
+                    return Ok(Err(unknown_product(code)));
+                }
+                Ok(Ok(market::put_authorisation(c, r)?))
+            })?;
+        }
+        Input::Pq(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "prequalified products", progress, |c, r| {
+                Ok(Ok(market::put_prequalified(c, r)?))
+            })?;
         }
     }
     progress.finish();

@@ -11,6 +11,7 @@
 
 mod error;
 pub mod import;
+pub mod market;
 pub mod migrations;
 mod pg;
 pub mod repo;

@@ -12,12 +12,20 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "reference data, catalogue and procurement",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "reference data, catalogue and procurement",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "market reference prices, courses, wages and registers",
+        sqlite: include_str!("../migrations/sqlite/0002_market.sql"),
+        postgres: include_str!("../migrations/postgres/0002_market.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {

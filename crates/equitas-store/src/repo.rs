@@ -51,7 +51,7 @@ impl Tally {
 
 /// Inserts or updates the row of `table` whose `keys` columns equal the
 /// first `keys.len()` values; the remaining values go to `cols`.
-fn upsert(
+pub(crate) fn upsert(
     c: &mut dyn Conn,
     table: &str,
     keys: &[&str],

@@ -1,0 +1,456 @@
+//! `equitas market ...`: prices, median price ratios, affordability,
+//! supplier concentration, delivery performance and legal sources.
+
+use crate::format::{int, pct};
+use crate::output::{Report, num, price};
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use equitas_market::analysis::{
+    self, Bands, DELAY_BANDS, Dim, Key, Observation, Period, Weight,
+};
+use equitas_store::Store;
+use equitas_store::market::{self as mk, Filter, Names};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Which procurement lines to analyse, and how to print.
+#[derive(Args, Debug, Clone)]
+pub struct Scope {
+    /// Only this product (code; repeatable). `equitas market products` lists codes.
+    #[arg(long = "product", value_name = "CODE")]
+    pub products: Vec<String>,
+    /// Only products of this programme (hiv, malaria, tb, immunisation...).
+    #[arg(long)]
+    pub programme: Option<String>,
+    /// Only this buyer country (ISO3; repeatable).
+    #[arg(long = "country", value_name = "ISO3")]
+    pub countries: Vec<String>,
+    /// Delivered on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Delivered on or before this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+    /// Rows shown in a table (0: all). CSV and JSON always hold every row.
+    #[arg(long, default_value_t = 30)]
+    pub limit: usize,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum MarketCommand {
+    /// List products with their codes, programme and number of procurement lines.
+    #[command(after_help = "Example:\n  equitas market products --programme hiv")]
+    Products {
+        #[command(flatten)]
+        scope: Scope,
+    },
+    /// Unit prices per comparison unit (tablet, ml, test): median, quartiles, range.
+    #[command(after_help = "Examples:\n  equitas market prices\n  equitas market prices --by product,year --product efavirenz-600mg-tablet\n  equitas market prices --by product,supplier --format csv > prices.csv")]
+    Prices {
+        #[command(flatten)]
+        scope: Scope,
+        /// Group by these dimensions: product, supplier, country, site, site-country, mode, year.
+        #[arg(long, value_delimiter = ',', default_value = "product")]
+        by: Vec<Dim>,
+    },
+    /// Median price ratios against international reference prices (WHO/HAI method).
+    #[command(after_help = "Examples:\n  equitas import reference-prices msh-2015.csv\n  equitas market mpr --min-observations 4\n  equitas market mpr --by-country --exchange-rate 1")]
+    Mpr {
+        #[command(flatten)]
+        scope: Scope,
+        /// One MPR per product and buyer country instead of per product.
+        #[arg(long)]
+        by_country: bool,
+        /// Fewest price observations for an MPR to be computed.
+        #[arg(long, default_value_t = 4)]
+        min_observations: usize,
+        /// Local currency units per US$ (prices in the data are US$ for SCMS: 1).
+        #[arg(long, default_value_t = 1.0)]
+        exchange_rate: f64,
+        /// Reference price source to use when several are loaded.
+        #[arg(long)]
+        reference_source: Option<String>,
+    },
+    /// Days' wages of the lowest-paid unskilled government worker to buy one treatment course.
+    #[command(after_help = "Example:\n  equitas import wages wages.csv\n  equitas market affordability --product efavirenz-600mg-tablet")]
+    Affordability {
+        #[command(flatten)]
+        scope: Scope,
+    },
+    /// Supplier concentration: HHI, effective number, single-source and single-country flags.
+    #[command(after_help = "Examples:\n  equitas market concentration --by site\n  equitas market concentration --per product,country --by supplier --weight quantity\n  equitas market concentration --by site-country --bands 1500,2500")]
+    Concentration {
+        #[command(flatten)]
+        scope: Scope,
+        /// One row per group of these dimensions.
+        #[arg(long, value_delimiter = ',', default_value = "product")]
+        per: Vec<Dim>,
+        /// Shares of what: supplier, site or site-country.
+        #[arg(long, default_value = "supplier")]
+        by: Dim,
+        /// Weight shares by value or by quantity (comparison units).
+        #[arg(long, default_value = "value")]
+        weight: Weight,
+        /// Ascending HHI thresholds between bands (default: 1000,1800, US merger guidelines 2023).
+        #[arg(long, value_delimiter = ',')]
+        bands: Vec<f64>,
+    },
+    /// Lead times (order to delivery) and delays against the scheduled date.
+    #[command(after_help = "Examples:\n  equitas market delivery --by supplier\n  equitas market delivery --by mode,year --tolerance 7")]
+    Delivery {
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long, value_delimiter = ',', default_value = "supplier")]
+        by: Vec<Dim>,
+        /// Days late still counted as on time.
+        #[arg(long, default_value_t = 0)]
+        tolerance: i64,
+    },
+    /// How many sources a country can legally buy from: valid marketing
+    /// authorisations per product, and WHO-prequalified manufacturers.
+    #[command(after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas market sources --country KEN --on 2026-01-01")]
+    Sources {
+        /// Only this country (ISO3).
+        #[arg(long, value_name = "ISO3")]
+        country: Option<String>,
+        /// Date on which authorisations must be valid (default: today).
+        #[arg(long, value_name = "DATE")]
+        on: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+        format: DataFormat,
+    },
+}
+
+fn filter(s: &Scope) -> Filter {
+    Filter {
+        products: s.products.clone(),
+        programme: s.programme.clone(),
+        countries: s.countries.clone(),
+        from: s.from,
+        to: s.to,
+    }
+}
+
+fn period_text(p: Period) -> String {
+    match (p.from, p.to) {
+        (Some(a), Some(b)) => format!("deliveries {a} to {b}"),
+        _ => "no dated deliveries".into(),
+    }
+}
+
+fn limit(s: &Scope) -> Option<usize> {
+    (s.limit > 0).then_some(s.limit)
+}
+
+/// A people-readable label for a dimension value.
+fn label(names: &Names, d: Dim, v: &str) -> String {
+    let m = match d {
+        Dim::Product => &names.products,
+        Dim::Supplier => &names.organisations,
+        Dim::BuyerCountry | Dim::SiteCountry => &names.countries,
+        Dim::Site => &names.sites,
+        Dim::Mode | Dim::Year => return v.to_string(),
+    };
+    m.get(v).cloned().unwrap_or_else(|| v.to_string())
+}
+
+fn labels(names: &Names, dims: &[Dim], key: &Key) -> Vec<String> {
+    dims.iter().zip(key).map(|(d, v)| label(names, *d, v)).collect()
+}
+
+fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
+    dims.iter().map(|d| d.as_str()).collect()
+}
+
+fn load(store: &mut dyn Store, s: &Scope) -> Result<(Vec<Observation>, Names)> {
+    let obs = mk::observations(store, &filter(s))?;
+    let names = mk::names(store)?;
+    if obs.is_empty() {
+        bail!(
+            "no procurement lines match (load some with `equitas demo` or `equitas import scms FILE`, or widen the filters)"
+        );
+    }
+    Ok((obs, names))
+}
+
+pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
+    match cmd {
+        MarketCommand::Products { scope } => {
+            let (obs, names) = load(store, &scope)?;
+            let rows = analysis::prices(&obs, &[Dim::Product]);
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| vec![r.key[0].clone(), label(&names, Dim::Product, &r.key[0]), int(r.lines as i64)])
+                .collect();
+            Report {
+                title: "Products with procurement lines",
+                method: "count of procurement lines per product".into(),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns: vec!["code", "name", "lines"],
+                rows: table,
+                footer: vec![],
+                data: &rows.iter().map(|r| serde_json::json!({"product": r.key[0], "name": label(&names, Dim::Product, &r.key[0]), "lines": r.lines})).collect::<Vec<_>>(),
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Prices { scope, by } => {
+            let (obs, names) = load(store, &scope)?;
+            let rows = analysis::prices(&obs, &by);
+            let mut columns = dim_columns(&by);
+            columns.extend(["lines", "n", "min", "p25", "median", "p75", "max", "weighted"]);
+            let table = rows
+                .iter()
+                .map(|r| {
+                    let mut v = labels(&names, &by, &r.key);
+                    let s = r.unit_price;
+                    v.extend([
+                        int(r.lines as i64),
+                        int(s.map_or(0, |s| s.n) as i64),
+                        price(s.map(|s| s.min)),
+                        price(s.map(|s| s.p25)),
+                        price(s.map(|s| s.median)),
+                        price(s.map(|s| s.p75)),
+                        price(s.map(|s| s.max)),
+                        price(r.weighted_unit_price),
+                    ]);
+                    v
+                })
+                .collect();
+            Report {
+                title: "Unit prices per comparison unit (US$)",
+                method: "unit price = line value / (packs x units per pack); median and quartiles by Hyndman-Fan type 7 over lines with a price; weighted = total value / total units (docs/formulas.md 2.4, 2.5)".into(),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns,
+                rows: table,
+                footer: vec![],
+                data: &rows,
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Mpr {
+            scope,
+            by_country,
+            min_observations,
+            exchange_rate,
+            reference_source,
+        } => {
+            if !(exchange_rate.is_finite() && exchange_rate > 0.0) {
+                bail!("--exchange-rate must be a positive number");
+            }
+            let (obs, names) = load(store, &scope)?;
+            let refs = mk::reference_prices(store, reference_source.as_deref())?;
+            if refs.is_empty() {
+                bail!("no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)");
+            }
+            let r = analysis::mpr(&obs, &refs, by_country, min_observations, exchange_rate);
+            let dims: &[Dim] = if by_country { &[Dim::Product, Dim::BuyerCountry] } else { &[Dim::Product] };
+            let mut columns = dim_columns(dims);
+            columns.extend(["kind", "n", "median price", "reference", "source", "MPR"]);
+            let table = r
+                .rows
+                .iter()
+                .map(|m| {
+                    let mut v = labels(&names, dims, &m.key);
+                    v.extend([
+                        m.kind.to_string(),
+                        int(m.n as i64),
+                        price(Some(m.median_local_price)),
+                        price(Some(m.reference_price_usd)),
+                        m.reference_source.clone(),
+                        m.mpr.map_or_else(|| format!("(n < {min_observations})"), |x| format!("{x:.2}")),
+                    ]);
+                    v
+                })
+                .collect();
+            let footer = r
+                .basket
+                .iter()
+                .map(|(k, m, n)| format!("Basket ({k}): median MPR {m:.2} over {n} products"))
+                .collect();
+            Report {
+                title: "Median price ratios (WHO/HAI method)",
+                method: format!("MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6)"),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns,
+                rows: table,
+                footer,
+                data: &r,
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Affordability { scope } => {
+            let (obs, names) = load(store, &scope)?;
+            let courses = mk::courses(store)?;
+            let wages = mk::wages(store)?;
+            if wages.is_empty() {
+                bail!("no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)");
+            }
+            let rows = analysis::affordability(&obs, &courses, &wages);
+            let table = rows
+                .iter()
+                .map(|a| {
+                    vec![
+                        label(&names, Dim::Product, &a.product),
+                        label(&names, Dim::BuyerCountry, &a.country),
+                        a.course.clone(),
+                        int(a.n as i64),
+                        price(Some(a.median_unit_price_usd)),
+                        format!("{:.2} {}", a.course_cost_local, a.currency),
+                        format!("{:.1}", a.days_wages),
+                    ]
+                })
+                .collect();
+            Report {
+                title: "Affordability: days' wages for one treatment course",
+                method: "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into(),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns: vec!["product", "country", "course", "n", "median price", "course cost", "days"],
+                rows: table,
+                footer: vec![],
+                data: &rows,
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Concentration {
+            scope,
+            per,
+            by,
+            weight,
+            bands,
+        } => {
+            if !matches!(by, Dim::Supplier | Dim::Site | Dim::SiteCountry) {
+                bail!("--by must be supplier, site or site-country");
+            }
+            let bands = if bands.is_empty() {
+                Bands::default()
+            } else {
+                Bands::from_thresholds(bands).map_err(anyhow::Error::msg)?
+            };
+            let (obs, names) = load(store, &scope)?;
+            let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);
+            let mut columns = dim_columns(&per);
+            columns.extend(["n", "groups", "HHI", "effective", "top", "top share", "band", "single source", "single country"]);
+            let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+            let table = rows
+                .iter()
+                .map(|c| {
+                    let mut v = labels(&names, &per, &c.key);
+                    v.extend([
+                        int(c.n as i64),
+                        int(c.groups as i64),
+                        int(c.hhi.round() as i64),
+                        format!("{:.2}", c.effective_number),
+                        label(&names, by, &c.top),
+                        pct(c.top_share),
+                        c.band.clone(),
+                        yes(c.single_source),
+                        yes(c.single_country),
+                    ]);
+                    v
+                })
+                .collect();
+            Report {
+                title: "Supplier concentration",
+                method: format!(
+                    "HHI = sum of squared percentage shares of {} weighted by {}; effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
+                    by,
+                    match weight { Weight::Value => "value", Weight::Quantity => "comparison units" },
+                    bands.thresholds
+                ),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns,
+                rows: table,
+                footer: vec![],
+                data: &rows,
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Delivery { scope, by, tolerance } => {
+            let (obs, names) = load(store, &scope)?;
+            let rows = analysis::delivery(&obs, &by, tolerance);
+            let mut columns = dim_columns(&by);
+            columns.extend(["lines", "n lead", "lead p25", "lead median", "lead p75", "n delay", "delay median", "delay p75", "delay max", "on time"]);
+            let table = rows
+                .iter()
+                .map(|d| {
+                    let mut v = labels(&names, &by, &d.key);
+                    let l = d.lead_time_days;
+                    let y = d.delay_days;
+                    v.extend([
+                        int(d.lines as i64),
+                        int(l.map_or(0, |s| s.n) as i64),
+                        num(l.map(|s| s.p25), 0),
+                        num(l.map(|s| s.median), 0),
+                        num(l.map(|s| s.p75), 0),
+                        int(y.map_or(0, |s| s.n) as i64),
+                        num(y.map(|s| s.median), 0),
+                        num(y.map(|s| s.p75), 0),
+                        num(y.map(|s| s.max), 0),
+                        d.on_time_share.map_or_else(|| "-".into(), pct),
+                    ]);
+                    v
+                })
+                .collect();
+            Report {
+                title: "Delivery performance (days)",
+                method: format!("lead time = delivered - ordered; delay = delivered - scheduled; on time = delay <= {tolerance} days; quartiles by Hyndman-Fan type 7; delay bands {DELAY_BANDS:?} in JSON (docs/formulas.md 2.9)"),
+                period: period_text(analysis::period(&obs)),
+                observations: obs.len(),
+                columns,
+                rows: table,
+                footer: vec![],
+                data: &rows,
+            }
+            .print(scope.format, limit(&scope))
+        }
+        MarketCommand::Sources { country, on, format } => {
+            let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let rows = mk::legal_sources(store, on, country.as_deref())?;
+            let pq = mk::prequalified_sources(store, "vaccines")?;
+            let names = mk::names(store)?;
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        label(&names, Dim::BuyerCountry, &r.country),
+                        label(&names, Dim::Product, &r.product),
+                        int(r.authorised_holders),
+                        int(r.authorised_manufacturers),
+                        int(r.authorisations),
+                    ]
+                })
+                .collect();
+            let footer = if pq.is_empty() {
+                vec!["No WHO prequalification list loaded (`equitas import who-pq-vaccines FILE`).".to_string()]
+            } else {
+                let mut f = vec!["WHO-prequalified vaccine manufacturers (UN procurement can buy from them):".to_string()];
+                f.extend(pq.iter().map(|(t, m, n)| format!("  {t}: {m} manufacturer(s), {n} presentation(s)")));
+                f
+            };
+            Report {
+                title: "Legal sources",
+                method: format!("distinct holders and manufacturers of marketing authorisations with status valid on {on}"),
+                period: format!("authorisations valid on {on}"),
+                observations: rows.iter().map(|r| r.authorisations as usize).sum(),
+                columns: vec!["country", "product", "holders", "manufacturers", "authorisations"],
+                rows: table,
+                footer,
+                data: &serde_json::json!({"authorisations": rows, "prequalified_vaccines": pq.iter().map(|(t, m, n)| serde_json::json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>()}),
+            }
+            .print(format, None)
+        }
+    }
+}

@@ -1,0 +1,677 @@
+//! Market indicators over procurement observations: unit prices, median
+//! price ratios, affordability, supplier concentration and delivery
+//! performance. Every definition is in docs/formulas.md, section 2.
+//!
+//! The functions take plain [`Observation`]s (the store builds them from
+//! procurement lines) and return rows that carry the number of
+//! observations behind each figure.
+
+use crate::concentration::concentration;
+use crate::stats::{Summary, median, summarize};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+/// One procurement line as the indicators see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    pub product: String,
+    pub supplier: String,
+    pub buyer_country: String,
+    pub site: Option<String>,
+    pub site_country: Option<String>,
+    pub mode: Option<String>,
+    /// True for an originator brand, false for a generic, `None` when the
+    /// distinction does not apply (diagnostics) or is unknown.
+    pub originator: Option<bool>,
+    /// Comparison units per pack.
+    pub pack_size: Option<f64>,
+    /// Packs.
+    pub quantity: f64,
+    pub value: Option<f64>,
+    pub order_date: Option<NaiveDate>,
+    pub scheduled_date: Option<NaiveDate>,
+    pub delivered_date: Option<NaiveDate>,
+}
+
+impl Observation {
+    /// Comparison units bought: packs x units per pack.
+    pub fn units(&self) -> Option<f64> {
+        self.pack_size
+            .filter(|p| *p > 0.0)
+            .map(|p| p * self.quantity)
+            .filter(|u| *u > 0.0)
+    }
+
+    /// Price per comparison unit: line value / (packs x units per pack).
+    /// `None` when the value is missing or zero (donations, free goods) or
+    /// the pack size is unknown.
+    pub fn unit_price(&self) -> Option<f64> {
+        let v = self.value.filter(|v| *v > 0.0)?;
+        Some(v / self.units()?)
+    }
+}
+
+/// A dimension to group observations by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    Product,
+    Supplier,
+    BuyerCountry,
+    Site,
+    SiteCountry,
+    Mode,
+    Year,
+}
+
+impl Dim {
+    pub const ALL: &'static [Dim] = &[
+        Dim::Product,
+        Dim::Supplier,
+        Dim::BuyerCountry,
+        Dim::Site,
+        Dim::SiteCountry,
+        Dim::Mode,
+        Dim::Year,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dim::Product => "product",
+            Dim::Supplier => "supplier",
+            Dim::BuyerCountry => "country",
+            Dim::Site => "site",
+            Dim::SiteCountry => "site-country",
+            Dim::Mode => "mode",
+            Dim::Year => "year",
+        }
+    }
+
+    /// The value of this dimension for an observation; "unknown" when absent.
+    pub fn of(self, o: &Observation) -> String {
+        let unknown = || "unknown".to_string();
+        match self {
+            Dim::Product => o.product.clone(),
+            Dim::Supplier => o.supplier.clone(),
+            Dim::BuyerCountry => o.buyer_country.clone(),
+            Dim::Site => o.site.clone().unwrap_or_else(unknown),
+            Dim::SiteCountry => o.site_country.clone().unwrap_or_else(unknown),
+            Dim::Mode => o.mode.clone().unwrap_or_else(unknown),
+            Dim::Year => o
+                .delivered_date
+                .map(|d| d.year().to_string())
+                .unwrap_or_else(unknown),
+        }
+    }
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Dim {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase().replace('_', "-");
+        Dim::ALL
+            .iter()
+            .copied()
+            .find(|d| d.as_str() == t || (t == "buyer-country" && *d == Dim::BuyerCountry))
+            .ok_or_else(|| {
+                format!(
+                    "unknown dimension {s:?}; expected one of: {}",
+                    Dim::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })
+    }
+}
+
+/// The key of a group: one value per dimension.
+pub type Key = Vec<String>;
+
+fn key(dims: &[Dim], o: &Observation) -> Key {
+    dims.iter().map(|d| d.of(o)).collect()
+}
+
+/// Groups observations by `dims`, in key order.
+pub fn group<'a>(obs: &'a [Observation], dims: &[Dim]) -> BTreeMap<Key, Vec<&'a Observation>> {
+    let mut m: BTreeMap<Key, Vec<&Observation>> = BTreeMap::new();
+    for o in obs {
+        m.entry(key(dims, o)).or_default().push(o);
+    }
+    m
+}
+
+/// The period covered by observations (delivery dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+pub fn period<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Period {
+    let mut p = Period { from: None, to: None };
+    for d in obs.into_iter().filter_map(|o| o.delivered_date) {
+        p.from = Some(p.from.map_or(d, |f| f.min(d)));
+        p.to = Some(p.to.map_or(d, |t| t.max(d)));
+    }
+    p
+}
+
+// ------------------------------------------------------------------ prices
+
+/// Unit prices of one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceRow {
+    pub key: Key,
+    /// Lines in the group.
+    pub lines: usize,
+    /// Spread of unit prices over the lines that have one (`n` inside).
+    pub unit_price: Option<Summary>,
+    /// Total value / total comparison units: the volume-weighted price.
+    pub weighted_unit_price: Option<f64>,
+    pub period: Period,
+}
+
+/// Unit prices per group (docs/formulas.md 2.5).
+pub fn prices(obs: &[Observation], dims: &[Dim]) -> Vec<PriceRow> {
+    group(obs, dims)
+        .into_iter()
+        .map(|(key, g)| {
+            let mut p: Vec<f64> = g.iter().filter_map(|o| o.unit_price()).collect();
+            let (mut value, mut units) = (0.0, 0.0);
+            for o in &g {
+                if let (Some(_), Some(u)) = (o.unit_price(), o.units()) {
+                    value += o.value.unwrap_or(0.0);
+                    units += u;
+                }
+            }
+            PriceRow {
+                key,
+                lines: g.len(),
+                unit_price: summarize(&mut p),
+                weighted_unit_price: (units > 0.0).then(|| value / units),
+                period: period(g.iter().copied()),
+            }
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ MPR
+
+/// An international reference price per comparison unit, in US$.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferencePrice {
+    pub product: String,
+    pub price_usd: f64,
+    /// Where it comes from, e.g. "MSH 2015 supplier median".
+    pub source: String,
+}
+
+/// The median price ratio of one product (docs/formulas.md 2.6).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MprRow {
+    pub key: Key,
+    /// "originator" or "lowest-priced generic".
+    pub kind: &'static str,
+    /// Price observations behind the median.
+    pub n: usize,
+    pub median_local_price: f64,
+    pub reference_price_usd: f64,
+    pub reference_source: String,
+    /// `None` when fewer than the minimum observations.
+    pub mpr: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MprReport {
+    pub rows: Vec<MprRow>,
+    /// Median of the MPRs per kind (products with an MPR only), and how many.
+    pub basket: Vec<(&'static str, f64, usize)>,
+    pub min_observations: usize,
+    pub exchange_rate: f64,
+}
+
+/// Median price ratios per product (and buyer country if `by_country`),
+/// for originator brands and for lowest-priced generics. Observations are
+/// in local currency; `exchange_rate` is local currency units per US$.
+pub fn mpr(
+    obs: &[Observation],
+    refs: &HashMap<String, ReferencePrice>,
+    by_country: bool,
+    min_observations: usize,
+    exchange_rate: f64,
+) -> MprReport {
+    let dims: &[Dim] = if by_country {
+        &[Dim::Product, Dim::BuyerCountry]
+    } else {
+        &[Dim::Product]
+    };
+    let mut rows = Vec::new();
+    for (key, g) in group(obs, dims) {
+        let Some(r) = refs.get(&key[0]) else { continue };
+        let irp_local = r.price_usd * exchange_rate;
+        // Originator: every originator price observation.
+        let orig: Vec<f64> = g
+            .iter()
+            .filter(|o| o.originator == Some(true))
+            .filter_map(|o| o.unit_price())
+            .collect();
+        // Lowest-priced generic: the lowest generic price of each buyer
+        // country and delivery year (the "outlet" of procurement data).
+        let mut lowest: BTreeMap<(String, String), f64> = BTreeMap::new();
+        for o in g.iter().filter(|o| o.originator == Some(false)) {
+            if let Some(p) = o.unit_price() {
+                let k = (o.buyer_country.clone(), Dim::Year.of(o));
+                let e = lowest.entry(k).or_insert(p);
+                *e = e.min(p);
+            }
+        }
+        let lpg: Vec<f64> = lowest.into_values().collect();
+        for (kind, prices) in [("originator", orig), ("lowest-priced generic", lpg)] {
+            let Some(m) = median(&prices) else { continue };
+            rows.push(MprRow {
+                key: key.clone(),
+                kind,
+                n: prices.len(),
+                median_local_price: m,
+                reference_price_usd: r.price_usd,
+                reference_source: r.source.clone(),
+                mpr: (prices.len() >= min_observations && irp_local > 0.0).then(|| m / irp_local),
+            });
+        }
+    }
+    let mut basket = Vec::new();
+    for kind in ["originator", "lowest-priced generic"] {
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.kind == kind)
+            .filter_map(|r| r.mpr)
+            .collect();
+        if let Some(m) = median(&v) {
+            basket.push((kind, m, v.len()));
+        }
+    }
+    MprReport {
+        rows,
+        basket,
+        min_observations,
+        exchange_rate,
+    }
+}
+
+// ------------------------------------------------------------ affordability
+
+/// A standard treatment course: how many comparison units it takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreatmentCourse {
+    pub product: String,
+    pub units: f64,
+    pub description: String,
+    pub source: String,
+}
+
+/// The daily wage of the lowest-paid unskilled government worker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wage {
+    pub country: String,
+    pub daily_wage: f64,
+    pub currency: String,
+    /// Local currency units per US$.
+    pub exchange_rate: f64,
+    pub year: Option<i32>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AffordabilityRow {
+    pub product: String,
+    pub country: String,
+    pub course: String,
+    /// Price observations behind the median unit price.
+    pub n: usize,
+    pub median_unit_price_usd: f64,
+    pub course_cost_local: f64,
+    pub currency: String,
+    pub days_wages: f64,
+}
+
+/// Days of wages to buy one standard course, per product and buyer
+/// country with a wage (docs/formulas.md 2.7). Prices are in US$.
+pub fn affordability(
+    obs: &[Observation],
+    courses: &HashMap<String, TreatmentCourse>,
+    wages: &HashMap<String, Wage>,
+) -> Vec<AffordabilityRow> {
+    let mut out = Vec::new();
+    for (key, g) in group(obs, &[Dim::Product, Dim::BuyerCountry]) {
+        let (Some(c), Some(w)) = (courses.get(&key[0]), wages.get(&key[1])) else {
+            continue;
+        };
+        if w.daily_wage <= 0.0 {
+            continue;
+        }
+        let p: Vec<f64> = g.iter().filter_map(|o| o.unit_price()).collect();
+        let Some(m) = median(&p) else { continue };
+        let cost = m * c.units * w.exchange_rate;
+        out.push(AffordabilityRow {
+            product: key[0].clone(),
+            country: key[1].clone(),
+            course: c.description.clone(),
+            n: p.len(),
+            median_unit_price_usd: m,
+            course_cost_local: cost,
+            currency: w.currency.clone(),
+            days_wages: cost / w.daily_wage,
+        });
+    }
+    out
+}
+
+// ------------------------------------------------------------ concentration
+
+/// What a concentration is measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weight {
+    /// Line value.
+    Value,
+    /// Comparison units (packs x pack size), so packs of different sizes compare.
+    Quantity,
+}
+
+impl FromStr for Weight {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "value" => Ok(Weight::Value),
+            "quantity" | "units" => Ok(Weight::Quantity),
+            _ => Err(format!("unknown weight {s:?}; expected value or quantity")),
+        }
+    }
+}
+
+/// HHI thresholds that separate concentration bands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bands {
+    /// Ascending thresholds, e.g. [1000, 1800].
+    pub thresholds: Vec<f64>,
+    /// One more label than thresholds, e.g. unconcentrated, moderately, highly.
+    pub labels: Vec<String>,
+}
+
+impl Default for Bands {
+    /// US DOJ/FTC Merger Guidelines (2023), section 2.1: above 1,800
+    /// highly concentrated; 1,000 to 1,800 moderately; below 1,000 not.
+    fn default() -> Self {
+        Bands {
+            thresholds: vec![1000.0, 1800.0],
+            labels: vec![
+                "unconcentrated".into(),
+                "moderately concentrated".into(),
+                "highly concentrated".into(),
+            ],
+        }
+    }
+}
+
+impl Bands {
+    /// Bands from ascending thresholds with generic labels when not the default pair.
+    pub fn from_thresholds(t: Vec<f64>) -> Result<Self, String> {
+        if t.is_empty() || t.windows(2).any(|w| w[0] >= w[1]) || t.iter().any(|x| !(0.0..=10_000.0).contains(x)) {
+            return Err("band thresholds must be ascending numbers between 0 and 10,000".into());
+        }
+        let d = Bands::default();
+        if t == d.thresholds {
+            return Ok(d);
+        }
+        let mut labels = vec![format!("HHI below {}", t[0])];
+        for w in t.windows(2) {
+            labels.push(format!("HHI {} to {}", w[0], w[1]));
+        }
+        labels.push(format!("HHI above {}", t[t.len() - 1]));
+        Ok(Bands { thresholds: t, labels })
+    }
+
+    /// The band of an HHI value; a value equal to a threshold belongs to the band above it.
+    pub fn label(&self, hhi: f64) -> &str {
+        let i = self.thresholds.iter().filter(|t| hhi > **t).count();
+        &self.labels[i]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConcentrationRow {
+    pub key: Key,
+    /// What the groups are (supplier, site, site-country).
+    pub by: Dim,
+    pub weight: Weight,
+    /// Lines with a positive weight.
+    pub n: usize,
+    pub groups: usize,
+    pub hhi: f64,
+    pub effective_number: f64,
+    pub top: String,
+    pub top_share: f64,
+    pub band: String,
+    /// Only one group supplies it.
+    pub single_source: bool,
+    /// All known manufacturing sites are in one country.
+    pub single_country: bool,
+}
+
+/// Concentration of supply of each `scope` group across `by` groups.
+pub fn concentration_table(
+    obs: &[Observation],
+    scope: &[Dim],
+    by: Dim,
+    weight: Weight,
+    bands: &Bands,
+) -> Vec<ConcentrationRow> {
+    let mut out = Vec::new();
+    for (key, g) in group(obs, scope) {
+        let mut w: BTreeMap<String, f64> = BTreeMap::new();
+        let mut countries = BTreeSet::new();
+        let mut n = 0;
+        for o in &g {
+            let x = match weight {
+                Weight::Value => o.value,
+                Weight::Quantity => o.units(),
+            };
+            let Some(x) = x.filter(|x| x.is_finite() && *x > 0.0) else {
+                continue;
+            };
+            n += 1;
+            *w.entry(by.of(o)).or_default() += x;
+            if let Some(c) = &o.site_country {
+                countries.insert(c.clone());
+            }
+        }
+        let Some(c) = concentration(w.values().copied()) else {
+            continue;
+        };
+        let (top, topw) = w
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(k, v)| (k.clone(), *v))
+            .unwrap_or_default();
+        out.push(ConcentrationRow {
+            key,
+            by,
+            weight,
+            n,
+            groups: c.groups,
+            hhi: c.hhi,
+            effective_number: c.effective_number,
+            top,
+            top_share: topw / c.total,
+            band: bands.label(c.hhi).to_string(),
+            single_source: c.groups == 1,
+            single_country: countries.len() == 1,
+        });
+    }
+    out
+}
+
+// ------------------------------------------------------------------ delivery
+
+/// Delivery performance of one group (docs/formulas.md 2.9).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryRow {
+    pub key: Key,
+    pub lines: usize,
+    /// Days from order to delivery, over lines with both dates.
+    pub lead_time_days: Option<Summary>,
+    /// Days delivered after the scheduled date (negative: early).
+    pub delay_days: Option<Summary>,
+    /// Share of lines with a scheduled date delivered no later than it plus the tolerance.
+    pub on_time_share: Option<f64>,
+    /// Lines by delay band: early/on time, 1-7, 8-30, 31-90, over 90 days late.
+    pub delay_histogram: [usize; 5],
+    pub period: Period,
+}
+
+pub const DELAY_BANDS: [&str; 5] = ["on time or early", "1-7 days late", "8-30 days late", "31-90 days late", "over 90 days late"];
+
+fn delay_band(days: i64) -> usize {
+    match days {
+        i64::MIN..=0 => 0,
+        1..=7 => 1,
+        8..=30 => 2,
+        31..=90 => 3,
+        _ => 4,
+    }
+}
+
+pub fn delivery(obs: &[Observation], dims: &[Dim], tolerance_days: i64) -> Vec<DeliveryRow> {
+    group(obs, dims)
+        .into_iter()
+        .map(|(key, g)| {
+            let mut lead: Vec<f64> = Vec::new();
+            let mut delay: Vec<f64> = Vec::new();
+            let mut hist = [0usize; 5];
+            let mut on_time = 0usize;
+            for o in &g {
+                if let (Some(a), Some(b)) = (o.order_date, o.delivered_date) {
+                    lead.push((b - a).num_days() as f64);
+                }
+                if let (Some(s), Some(d)) = (o.scheduled_date, o.delivered_date) {
+                    let days = (d - s).num_days();
+                    delay.push(days as f64);
+                    hist[delay_band(days - tolerance_days)] += 1;
+                    if days <= tolerance_days {
+                        on_time += 1;
+                    }
+                }
+            }
+            let with_schedule = delay.len();
+            DeliveryRow {
+                key,
+                lines: g.len(),
+                lead_time_days: summarize(&mut lead),
+                delay_days: summarize(&mut delay),
+                on_time_share: (with_schedule > 0).then(|| on_time as f64 / with_schedule as f64),
+                delay_histogram: hist,
+                period: period(g.iter().copied()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    pub(crate) fn obs(product: &str, supplier: &str, country: &str, site_country: &str, originator: bool, pack: f64, qty: f64, value: f64) -> Observation {
+        Observation {
+            product: product.into(),
+            supplier: supplier.into(),
+            buyer_country: country.into(),
+            site: Some(format!("{supplier}-site")),
+            site_country: Some(site_country.into()),
+            mode: Some("Air".into()),
+            originator: Some(originator),
+            pack_size: Some(pack),
+            quantity: qty,
+            value: Some(value),
+            order_date: d("2020-01-01"),
+            scheduled_date: d("2020-03-01"),
+            delivered_date: d("2020-03-05"),
+        }
+    }
+
+    #[test]
+    fn unit_price_is_value_over_units() {
+        let o = obs("p", "s", "KEN", "IND", false, 30.0, 100.0, 600.0);
+        assert_eq!(o.unit_price(), Some(0.2));
+        let mut z = o.clone();
+        z.value = Some(0.0);
+        assert_eq!(z.unit_price(), None);
+        z.value = Some(5.0);
+        z.pack_size = None;
+        assert_eq!(z.unit_price(), None);
+    }
+
+    #[test]
+    fn dims_parse_and_name_themselves() {
+        for d in Dim::ALL {
+            assert_eq!(d.as_str().parse::<Dim>(), Ok(*d));
+        }
+        assert!("colour".parse::<Dim>().unwrap_err().contains("expected one of: product"));
+    }
+
+    #[test]
+    fn bands_follow_the_merger_guidelines() {
+        let b = Bands::default();
+        assert_eq!(b.label(999.0), "unconcentrated");
+        assert_eq!(b.label(1000.0), "unconcentrated");
+        assert_eq!(b.label(1800.0), "moderately concentrated");
+        assert_eq!(b.label(1800.1), "highly concentrated");
+        let c = Bands::from_thresholds(vec![1500.0, 2500.0]).unwrap();
+        assert_eq!(c.label(2000.0), "HHI 1500 to 2500");
+        assert!(Bands::from_thresholds(vec![2.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn concentration_by_supplier_and_flags() {
+        let o = vec![
+            obs("p", "a", "KEN", "IND", false, 1.0, 60.0, 60.0),
+            obs("p", "b", "KEN", "IND", false, 1.0, 30.0, 30.0),
+            obs("p", "c", "KEN", "IND", false, 1.0, 10.0, 10.0),
+            obs("q", "a", "KEN", "IND", false, 1.0, 5.0, 5.0),
+            obs("q", "a", "KEN", "CHN", false, 1.0, 5.0, 5.0),
+        ];
+        let t = concentration_table(&o, &[Dim::Product], Dim::Supplier, Weight::Value, &Bands::default());
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].hhi.round(), 4600.0);
+        assert_eq!(t[0].top, "a");
+        assert!(!t[0].single_source && t[0].single_country);
+        assert!(t[1].single_source && !t[1].single_country);
+        assert_eq!(t[1].band, "highly concentrated");
+    }
+
+    #[test]
+    fn delivery_measures_lead_time_and_delay() {
+        let mut a = obs("p", "a", "KEN", "IND", false, 1.0, 1.0, 1.0);
+        let mut b = a.clone();
+        b.delivered_date = d("2020-02-20");
+        a.order_date = None;
+        let r = delivery(&[a, b], &[Dim::Supplier], 0);
+        assert_eq!(r[0].lines, 2);
+        assert_eq!(r[0].lead_time_days.unwrap().n, 1);
+        assert_eq!(r[0].lead_time_days.unwrap().median, 50.0);
+        assert_eq!(r[0].on_time_share, Some(0.5));
+        assert_eq!(r[0].delay_histogram, [1, 1, 0, 0, 0]);
+        let r = delivery(&r.iter().map(|_| obs("p", "a", "KEN", "IND", false, 1.0, 1.0, 1.0)).collect::<Vec<_>>(), &[Dim::Supplier], 7);
+        assert_eq!(r[0].on_time_share, Some(1.0));
+    }
+}

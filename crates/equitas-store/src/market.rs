@@ -1,0 +1,366 @@
+//! Market data in the store: observations for the indicators, reference
+//! prices, treatment courses, wages and registers. Written once for both backends.
+
+use crate::repo::{Outcome, upsert};
+use crate::{Conn, StoreError, Value};
+use chrono::NaiveDate;
+use equitas_market::analysis::{Observation, ReferencePrice, TreatmentCourse, Wage};
+use equitas_market::inputs::{Authorisation, Prequalified, ReferencePriceRow};
+use std::collections::HashMap;
+
+/// Which procurement lines an analysis covers. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Product codes.
+    pub products: Vec<String>,
+    /// Programme (hiv, malaria...).
+    pub programme: Option<String>,
+    /// Buyer countries (ISO3).
+    pub countries: Vec<String>,
+    /// Delivered on or after.
+    pub from: Option<NaiveDate>,
+    /// Delivered on or before.
+    pub to: Option<NaiveDate>,
+}
+
+fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
+    let start = params.len();
+    params.extend(values.iter().map(|v| Value::from(v.as_str())));
+    let ph: Vec<String> = (start + 1..=params.len()).map(|i| format!("${i}")).collect();
+    format!("{col} IN ({})", ph.join(", "))
+}
+
+/// Procurement lines as observations for the market indicators.
+pub fn observations(c: &mut dyn Conn, f: &Filter) -> Result<Vec<Observation>, StoreError> {
+    let mut cond = vec!["1 = 1".to_string()];
+    let mut params: Vec<Value> = Vec::new();
+    if !f.products.is_empty() {
+        cond.push(in_list("l.product", &f.products, &mut params));
+    }
+    if !f.countries.is_empty() {
+        cond.push(in_list("l.buyer_country", &f.countries, &mut params));
+    }
+    if let Some(p) = &f.programme {
+        params.push(p.as_str().into());
+        cond.push(format!("p.programme = ${}", params.len()));
+    }
+    if let Some(d) = f.from {
+        params.push(d.into());
+        cond.push(format!("l.delivered_date >= ${}", params.len()));
+    }
+    if let Some(d) = f.to {
+        params.push(d.into());
+        cond.push(format!("l.delivered_date <= ${}", params.len()));
+    }
+    let sql = format!(
+        "SELECT l.product, l.supplier, l.buyer_country, l.site, s.country, l.mode,
+                p.category, t.brand, l.pack_size, l.quantity, l.value,
+                l.order_date, l.scheduled_date, l.delivered_date
+         FROM procurement_lines l
+         JOIN products p ON p.code = l.product
+         JOIN trade_items t ON t.code = l.trade_item
+         LEFT JOIN manufacturing_sites s ON s.code = l.site
+         WHERE {}
+         ORDER BY l.source, l.source_id",
+        cond.join(" AND ")
+    );
+    let rows = c.query(&sql, &params)?;
+    rows.iter()
+        .map(|r| {
+            let category: String = r[6].get()?;
+            let brand: Option<String> = r[7].get()?;
+            // Originator vs generic applies to medicines: SCMS writes
+            // "Generic" for generics and the brand name for originators.
+            let originator = (category == "medicine")
+                .then_some(brand)
+                .flatten()
+                .map(|b| !b.eq_ignore_ascii_case("generic"));
+            Ok(Observation {
+                product: r[0].get()?,
+                supplier: r[1].get()?,
+                buyer_country: r[2].get()?,
+                site: r[3].get()?,
+                site_country: r[4].get()?,
+                mode: r[5].get()?,
+                originator,
+                pack_size: r[8].get()?,
+                quantity: r[9].get()?,
+                value: r[10].get()?,
+                order_date: r[11].get()?,
+                scheduled_date: r[12].get()?,
+                delivered_date: r[13].get()?,
+            })
+        })
+        .collect()
+}
+
+pub fn product_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> {
+    Ok(c
+        .query("SELECT 1 FROM products WHERE code = $1", &[code.into()])?
+        .first()
+        .is_some())
+}
+
+pub fn country_exists(c: &mut dyn Conn, iso3: &str) -> Result<bool, StoreError> {
+    Ok(c
+        .query("SELECT 1 FROM countries WHERE iso3 = $1", &[iso3.into()])?
+        .first()
+        .is_some())
+}
+
+pub fn put_reference_price(c: &mut dyn Conn, r: &ReferencePriceRow) -> Result<Outcome, StoreError> {
+    upsert(
+        c,
+        "reference_prices",
+        &["product", "source"],
+        &["price_usd", "unit", "year"],
+        vec![
+            r.price.product.as_str().into(),
+            r.price.source.as_str().into(),
+            r.price.price_usd.into(),
+            r.unit.clone().into(),
+            r.year.map(i64::from).into(),
+        ],
+    )
+}
+
+/// Reference prices by product. With several sources for a product, the
+/// one named `preferred` wins, else the alphabetically first source.
+pub fn reference_prices(
+    c: &mut dyn Conn,
+    preferred: Option<&str>,
+) -> Result<HashMap<String, ReferencePrice>, StoreError> {
+    let mut out: HashMap<String, ReferencePrice> = HashMap::new();
+    for r in c.query(
+        "SELECT product, source, price_usd FROM reference_prices ORDER BY product, source",
+        &[],
+    )? {
+        let p = ReferencePrice {
+            product: r[0].get()?,
+            source: r[1].get()?,
+            price_usd: r[2].get()?,
+        };
+        let replace = match out.get(&p.product) {
+            None => true,
+            Some(_) => preferred == Some(p.source.as_str()),
+        };
+        if replace {
+            out.insert(p.product.clone(), p);
+        }
+    }
+    Ok(out)
+}
+
+pub fn put_course(c: &mut dyn Conn, t: &TreatmentCourse) -> Result<Outcome, StoreError> {
+    upsert(
+        c,
+        "treatment_courses",
+        &["product"],
+        &["units", "description", "source"],
+        vec![
+            t.product.as_str().into(),
+            t.units.into(),
+            t.description.as_str().into(),
+            t.source.as_str().into(),
+        ],
+    )
+}
+
+pub fn courses(c: &mut dyn Conn) -> Result<HashMap<String, TreatmentCourse>, StoreError> {
+    c.query("SELECT product, units, description, source FROM treatment_courses", &[])?
+        .iter()
+        .map(|r| {
+            let t = TreatmentCourse {
+                product: r[0].get()?,
+                units: r[1].get()?,
+                description: r[2].get()?,
+                source: r[3].get()?,
+            };
+            Ok((t.product.clone(), t))
+        })
+        .collect()
+}
+
+pub fn put_wage(c: &mut dyn Conn, w: &Wage) -> Result<Outcome, StoreError> {
+    upsert(
+        c,
+        "wages",
+        &["country"],
+        &["daily_wage", "currency", "exchange_rate", "year", "source"],
+        vec![
+            w.country.as_str().into(),
+            w.daily_wage.into(),
+            w.currency.as_str().into(),
+            w.exchange_rate.into(),
+            w.year.map(i64::from).into(),
+            w.source.as_str().into(),
+        ],
+    )
+}
+
+pub fn wages(c: &mut dyn Conn) -> Result<HashMap<String, Wage>, StoreError> {
+    c.query(
+        "SELECT country, daily_wage, currency, exchange_rate, year, source FROM wages",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let w = Wage {
+            country: r[0].get()?,
+            daily_wage: r[1].get()?,
+            currency: r[2].get()?,
+            exchange_rate: r[3].get()?,
+            year: r[4].get::<Option<i64>>()?.and_then(|y| i32::try_from(y).ok()),
+            source: r[5].get()?,
+        };
+        Ok((w.country.clone(), w))
+    })
+    .collect()
+}
+
+pub fn put_authorisation(c: &mut dyn Conn, a: &Authorisation) -> Result<Outcome, StoreError> {
+    upsert(
+        c,
+        "marketing_authorisations",
+        &["country", "number"],
+        &[
+            "product_name",
+            "product",
+            "holder",
+            "manufacturer",
+            "status",
+            "valid_from",
+            "valid_to",
+        ],
+        vec![
+            a.country.as_str().into(),
+            a.number.as_str().into(),
+            a.product_name.as_str().into(),
+            a.product.clone().into(),
+            a.holder.as_str().into(),
+            a.manufacturer.clone().into(),
+            a.status.as_str().into(),
+            a.valid_from.into(),
+            a.valid_to.into(),
+        ],
+    )
+}
+
+pub fn put_prequalified(c: &mut dyn Conn, p: &Prequalified) -> Result<Outcome, StoreError> {
+    upsert(
+        c,
+        "prequalified",
+        &["programme", "reference"],
+        &[
+            "product_type",
+            "commercial_name",
+            "presentation",
+            "doses",
+            "manufacturer",
+            "regulator",
+            "prequalified_on",
+        ],
+        vec![
+            p.programme.as_str().into(),
+            p.reference.as_str().into(),
+            p.product_type.as_str().into(),
+            p.commercial_name.clone().into(),
+            p.presentation.clone().into(),
+            p.doses.clone().into(),
+            p.manufacturer.as_str().into(),
+            p.regulator.clone().into(),
+            p.prequalified_on.into(),
+        ],
+    )
+}
+
+/// How many sources a country can legally buy a product from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourcesRow {
+    pub country: String,
+    pub product: String,
+    /// Distinct holders with an authorisation valid on the date.
+    pub authorised_holders: i64,
+    /// Distinct manufacturers named by those authorisations.
+    pub authorised_manufacturers: i64,
+    /// Authorisations valid on the date.
+    pub authorisations: i64,
+}
+
+/// Marketing authorisations valid on `on`: status "valid" and the date
+/// within [valid_from, valid_to] where those are given.
+pub fn legal_sources(
+    c: &mut dyn Conn,
+    on: NaiveDate,
+    country: Option<&str>,
+) -> Result<Vec<SourcesRow>, StoreError> {
+    let mut params: Vec<Value> = vec![on.into()];
+    let mut cond = String::new();
+    if let Some(k) = country {
+        params.push(k.into());
+        cond = " AND country = $2".into();
+    }
+    c.query(
+        &format!(
+            "SELECT country, COALESCE(product, product_name), COUNT(DISTINCT holder),
+                    COUNT(DISTINCT manufacturer), COUNT(*)
+             FROM marketing_authorisations
+             WHERE status = 'valid'
+               AND (valid_from IS NULL OR valid_from <= $1)
+               AND (valid_to IS NULL OR valid_to >= $1){cond}
+             GROUP BY country, COALESCE(product, product_name)
+             ORDER BY 1, 2"
+        ),
+        &params,
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SourcesRow {
+            country: r[0].get()?,
+            product: r[1].get()?,
+            authorised_holders: r[2].get()?,
+            authorised_manufacturers: r[3].get()?,
+            authorisations: r[4].get()?,
+        })
+    })
+    .collect()
+}
+
+/// Prequalified manufacturers per product type of a programme.
+pub fn prequalified_sources(
+    c: &mut dyn Conn,
+    programme: &str,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    c.query(
+        "SELECT product_type, COUNT(DISTINCT manufacturer), COUNT(*) FROM prequalified
+         WHERE programme = $1 GROUP BY product_type ORDER BY product_type",
+        &[programme.into()],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].get()?, r[1].get()?, r[2].get()?)))
+    .collect()
+}
+
+/// Display names of codes, to print people-readable tables.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub products: HashMap<String, String>,
+    pub countries: HashMap<String, String>,
+    pub organisations: HashMap<String, String>,
+    pub sites: HashMap<String, String>,
+}
+
+pub fn names(c: &mut dyn Conn) -> Result<Names, StoreError> {
+    let mut map = |sql: &str| -> Result<HashMap<String, String>, StoreError> {
+        c.query(sql, &[])?
+            .iter()
+            .map(|r| Ok((r[0].get()?, r[1].get()?)))
+            .collect()
+    };
+    Ok(Names {
+        products: map("SELECT code, name FROM products")?,
+        countries: map("SELECT iso3, COALESCE(name_short, name_en) FROM countries")?,
+        organisations: map("SELECT code, name FROM organisations")?,
+        sites: map("SELECT code, name FROM manufacturing_sites")?,
+    })
+}
