@@ -6,9 +6,7 @@ use crate::output::{Report, num, price};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use equitas_market::analysis::{
-    self, Bands, DELAY_BANDS, Dim, Key, Observation, Period, Weight,
-};
+use equitas_market::analysis::{self, Bands, DELAY_BANDS, Dim, Key, Observation, Period, Weight};
 use equitas_store::Store;
 use equitas_store::market::{self as mk, Filter, Names};
 
@@ -53,7 +51,9 @@ pub enum MarketCommand {
         scope: Scope,
     },
     /// Unit prices per comparison unit (tablet, ml, test): median, quartiles, range.
-    #[command(after_help = "Examples:\n  equitas market prices\n  equitas market prices --by product,year --product efavirenz-600mg-tablet\n  equitas market prices --by product,supplier --format csv > prices.csv")]
+    #[command(
+        after_help = "Examples:\n  equitas market prices\n  equitas market prices --by product,year --product efavirenz-600mg-tablet\n  equitas market prices --by product,supplier --format csv > prices.csv"
+    )]
     Prices {
         #[command(flatten)]
         scope: Scope,
@@ -62,7 +62,9 @@ pub enum MarketCommand {
         by: Vec<Dim>,
     },
     /// Median price ratios against international reference prices (WHO/HAI method).
-    #[command(after_help = "Examples:\n  equitas import reference-prices msh-2015.csv\n  equitas market mpr --min-observations 4\n  equitas market mpr --by-country --exchange-rate 1")]
+    #[command(
+        after_help = "Examples:\n  equitas import reference-prices msh-2015.csv\n  equitas market mpr --min-observations 4\n  equitas market mpr --by-country --exchange-rate 1"
+    )]
     Mpr {
         #[command(flatten)]
         scope: Scope,
@@ -80,13 +82,17 @@ pub enum MarketCommand {
         reference_source: Option<String>,
     },
     /// Days' wages of the lowest-paid unskilled government worker to buy one treatment course.
-    #[command(after_help = "Example:\n  equitas import wages wages.csv\n  equitas market affordability --product efavirenz-600mg-tablet")]
+    #[command(
+        after_help = "Example:\n  equitas import wages wages.csv\n  equitas market affordability --product efavirenz-600mg-tablet"
+    )]
     Affordability {
         #[command(flatten)]
         scope: Scope,
     },
     /// Supplier concentration: HHI, effective number, single-source and single-country flags.
-    #[command(after_help = "Examples:\n  equitas market concentration --by site\n  equitas market concentration --per product,country --by supplier --weight quantity\n  equitas market concentration --by site-country --bands 1500,2500")]
+    #[command(
+        after_help = "Examples:\n  equitas market concentration --by site\n  equitas market concentration --per product,country --by supplier --weight quantity\n  equitas market concentration --by site-country --bands 1500,2500"
+    )]
     Concentration {
         #[command(flatten)]
         scope: Scope,
@@ -104,7 +110,9 @@ pub enum MarketCommand {
         bands: Vec<f64>,
     },
     /// Lead times (order to delivery) and delays against the scheduled date.
-    #[command(after_help = "Examples:\n  equitas market delivery --by supplier\n  equitas market delivery --by mode,year --tolerance 7")]
+    #[command(
+        after_help = "Examples:\n  equitas market delivery --by supplier\n  equitas market delivery --by mode,year --tolerance 7"
+    )]
     Delivery {
         #[command(flatten)]
         scope: Scope,
@@ -116,7 +124,9 @@ pub enum MarketCommand {
     },
     /// How many sources a country can legally buy from: valid marketing
     /// authorisations per product, and WHO-prequalified manufacturers.
-    #[command(after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas market sources --country KEN --on 2026-01-01")]
+    #[command(
+        after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas market sources --country KEN --on 2026-01-01"
+    )]
     Sources {
         /// Only this country (ISO3).
         #[arg(long, value_name = "ISO3")]
@@ -163,7 +173,10 @@ fn label(names: &Names, d: Dim, v: &str) -> String {
 }
 
 fn labels(names: &Names, dims: &[Dim], key: &Key) -> Vec<String> {
-    dims.iter().zip(key).map(|(d, v)| label(names, *d, v)).collect()
+    dims.iter()
+        .zip(key)
+        .map(|(d, v)| label(names, *d, v))
+        .collect()
 }
 
 fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
@@ -188,7 +201,13 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let rows = analysis::prices(&obs, &[Dim::Product]);
             let table: Vec<Vec<String>> = rows
                 .iter()
-                .map(|r| vec![r.key[0].clone(), label(&names, Dim::Product, &r.key[0]), int(r.lines as i64)])
+                .map(|r| {
+                    vec![
+                        r.key[0].clone(),
+                        label(&names, Dim::Product, &r.key[0]),
+                        int(r.lines as i64),
+                    ]
+                })
                 .collect();
             Report {
                 title: "Products with procurement lines",
@@ -206,7 +225,9 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let (obs, names) = load(store, &scope)?;
             let rows = analysis::prices(&obs, &by);
             let mut columns = dim_columns(&by);
-            columns.extend(["lines", "n", "min", "p25", "median", "p75", "max", "weighted"]);
+            columns.extend([
+                "lines", "n", "min", "p25", "median", "p75", "max", "weighted",
+            ]);
             let table = rows
                 .iter()
                 .map(|r| {
@@ -250,10 +271,16 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let (obs, names) = load(store, &scope)?;
             let refs = mk::reference_prices(store, reference_source.as_deref())?;
             if refs.is_empty() {
-                bail!("no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)");
+                bail!(
+                    "no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)"
+                );
             }
             let r = analysis::mpr(&obs, &refs, by_country, min_observations, exchange_rate);
-            let dims: &[Dim] = if by_country { &[Dim::Product, Dim::BuyerCountry] } else { &[Dim::Product] };
+            let dims: &[Dim] = if by_country {
+                &[Dim::Product, Dim::BuyerCountry]
+            } else {
+                &[Dim::Product]
+            };
             let mut columns = dim_columns(dims);
             columns.extend(["kind", "n", "median price", "reference", "source", "MPR"]);
             let table = r
@@ -267,7 +294,10 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                         price(Some(m.median_local_price)),
                         price(Some(m.reference_price_usd)),
                         m.reference_source.clone(),
-                        m.mpr.map_or_else(|| format!("(n < {min_observations})"), |x| format!("{x:.2}")),
+                        m.mpr.map_or_else(
+                            || format!("(n < {min_observations})"),
+                            |x| format!("{x:.2}"),
+                        ),
                     ]);
                     v
                 })
@@ -294,7 +324,9 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let courses = mk::courses(store)?;
             let wages = mk::wages(store)?;
             if wages.is_empty() {
-                bail!("no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)");
+                bail!(
+                    "no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)"
+                );
             }
             let rows = analysis::affordability(&obs, &courses, &wages);
             let table = rows
@@ -341,7 +373,17 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let (obs, names) = load(store, &scope)?;
             let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);
             let mut columns = dim_columns(&per);
-            columns.extend(["n", "groups", "HHI", "effective", "top", "top share", "band", "single source", "single country"]);
+            columns.extend([
+                "n",
+                "groups",
+                "HHI",
+                "effective",
+                "top",
+                "top share",
+                "band",
+                "single source",
+                "single country",
+            ]);
             let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
             let table = rows
                 .iter()
@@ -378,11 +420,26 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             }
             .print(scope.format, limit(&scope))
         }
-        MarketCommand::Delivery { scope, by, tolerance } => {
+        MarketCommand::Delivery {
+            scope,
+            by,
+            tolerance,
+        } => {
             let (obs, names) = load(store, &scope)?;
             let rows = analysis::delivery(&obs, &by, tolerance);
             let mut columns = dim_columns(&by);
-            columns.extend(["lines", "n lead", "lead p25", "lead median", "lead p75", "n delay", "delay median", "delay p75", "delay max", "on time"]);
+            columns.extend([
+                "lines",
+                "n lead",
+                "lead p25",
+                "lead median",
+                "lead p75",
+                "n delay",
+                "delay median",
+                "delay p75",
+                "delay max",
+                "on time",
+            ]);
             let table = rows
                 .iter()
                 .map(|d| {
@@ -416,7 +473,11 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             }
             .print(scope.format, limit(&scope))
         }
-        MarketCommand::Sources { country, on, format } => {
+        MarketCommand::Sources {
+            country,
+            on,
+            format,
+        } => {
             let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
             let rows = mk::legal_sources(store, on, country.as_deref())?;
             let pq = mk::prequalified_sources(store, "vaccines")?;
@@ -433,13 +494,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            let footer = if pq.is_empty() {
-                vec!["No WHO prequalification list loaded (`equitas import who-pq-vaccines FILE`).".to_string()]
-            } else {
-                let mut f = vec!["WHO-prequalified vaccine manufacturers (UN procurement can buy from them):".to_string()];
-                f.extend(pq.iter().map(|(t, m, n)| format!("  {t}: {m} manufacturer(s), {n} presentation(s)")));
-                f
-            };
+            let footer = pq_footer(&pq);
             Report {
                 title: "Legal sources",
                 method: format!("distinct holders and manufacturers of marketing authorisations with status valid on {on}"),
@@ -453,4 +508,19 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             .print(format, None)
         }
     }
+}
+
+fn pq_footer(pq: &[(String, i64, i64)]) -> Vec<String> {
+    if pq.is_empty() {
+        return vec![
+            "No WHO prequalification list loaded (`equitas import who-pq-vaccines FILE`).".into(),
+        ];
+    }
+    let mut f = vec![
+        "WHO-prequalified vaccine manufacturers (UN procurement can buy from them):".to_string(),
+    ];
+    for (t, m, n) in pq {
+        f.push(format!("  {t}: {m} manufacturer(s), {n} presentation(s)"));
+    }
+    f
 }

@@ -56,7 +56,8 @@ impl<T: Serialize> Report<'_, T> {
                 );
                 println!();
                 let shown = limit.unwrap_or(usize::MAX).min(self.rows.len());
-                let mut width: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+                let mut width: Vec<usize> =
+                    self.columns.iter().map(|c| c.chars().count()).collect();
                 for r in &self.rows[..shown] {
                     for (i, c) in r.iter().enumerate() {
                         width[i] = width[i].max(c.chars().count());

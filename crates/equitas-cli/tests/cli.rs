@@ -59,7 +59,7 @@ fn demo_loads_once_and_twice_changes_nothing() {
     let first = status_json(dir.path());
     assert_eq!(first["overview"]["counts"]["countries"], 249);
     assert_eq!(first["overview"]["counts"]["procurement_lines"], 10_324);
-    assert_eq!(first["schema_version"], 1);
+    assert_eq!(first["schema_version"], equitas_store::migrations::latest());
 
     let o = equitas(dir.path(), &["demo"]);
     assert!(o.status.success());
@@ -83,7 +83,10 @@ fn data_dir_comes_from_the_environment_too() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.path().join("from-env/equitas.db").exists());
-    assert!(stdout(&o).contains("schema version 1"));
+    assert!(stdout(&o).contains(&format!(
+        "schema version {}",
+        equitas_store::migrations::latest()
+    )));
 }
 
 #[test]

@@ -125,7 +125,11 @@ impl FromStr for Dim {
             .ok_or_else(|| {
                 format!(
                     "unknown dimension {s:?}; expected one of: {}",
-                    Dim::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                    Dim::ALL
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
     }
@@ -155,7 +159,10 @@ pub struct Period {
 }
 
 pub fn period<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Period {
-    let mut p = Period { from: None, to: None };
+    let mut p = Period {
+        from: None,
+        to: None,
+    };
     for d in obs.into_iter().filter_map(|o| o.delivered_date) {
         p.from = Some(p.from.map_or(d, |f| f.min(d)));
         p.to = Some(p.to.map_or(d, |t| t.max(d)));
@@ -423,7 +430,10 @@ impl Default for Bands {
 impl Bands {
     /// Bands from ascending thresholds with generic labels when not the default pair.
     pub fn from_thresholds(t: Vec<f64>) -> Result<Self, String> {
-        if t.is_empty() || t.windows(2).any(|w| w[0] >= w[1]) || t.iter().any(|x| !(0.0..=10_000.0).contains(x)) {
+        if t.is_empty()
+            || t.windows(2).any(|w| w[0] >= w[1])
+            || t.iter().any(|x| !(0.0..=10_000.0).contains(x))
+        {
             return Err("band thresholds must be ascending numbers between 0 and 10,000".into());
         }
         let d = Bands::default();
@@ -435,10 +445,13 @@ impl Bands {
             labels.push(format!("HHI {} to {}", w[0], w[1]));
         }
         labels.push(format!("HHI above {}", t[t.len() - 1]));
-        Ok(Bands { thresholds: t, labels })
+        Ok(Bands {
+            thresholds: t,
+            labels,
+        })
     }
 
-    /// The band of an HHI value; a value equal to a threshold belongs to the band above it.
+    /// The band of an HHI value; a value equal to a threshold belongs to the band below it.
     pub fn label(&self, hhi: f64) -> &str {
         let i = self.thresholds.iter().filter(|t| hhi > **t).count();
         &self.labels[i]
@@ -536,7 +549,13 @@ pub struct DeliveryRow {
     pub period: Period,
 }
 
-pub const DELAY_BANDS: [&str; 5] = ["on time or early", "1-7 days late", "8-30 days late", "31-90 days late", "over 90 days late"];
+pub const DELAY_BANDS: [&str; 5] = [
+    "on time or early",
+    "1-7 days late",
+    "8-30 days late",
+    "31-90 days late",
+    "over 90 days late",
+];
 
 fn delay_band(days: i64) -> usize {
     match days {
@@ -591,7 +610,14 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
     }
 
-    pub(crate) fn obs(product: &str, supplier: &str, country: &str, site_country: &str, originator: bool, pack: f64, qty: f64, value: f64) -> Observation {
+    pub(crate) fn obs(
+        product: &str,
+        supplier: &str,
+        country: &str,
+        site_country: &str,
+        originator: bool,
+        (pack, qty, value): (f64, f64, f64),
+    ) -> Observation {
         Observation {
             product: product.into(),
             supplier: supplier.into(),
@@ -611,7 +637,7 @@ mod tests {
 
     #[test]
     fn unit_price_is_value_over_units() {
-        let o = obs("p", "s", "KEN", "IND", false, 30.0, 100.0, 600.0);
+        let o = obs("p", "s", "KEN", "IND", false, (30.0, 100.0, 600.0));
         assert_eq!(o.unit_price(), Some(0.2));
         let mut z = o.clone();
         z.value = Some(0.0);
@@ -626,7 +652,12 @@ mod tests {
         for d in Dim::ALL {
             assert_eq!(d.as_str().parse::<Dim>(), Ok(*d));
         }
-        assert!("colour".parse::<Dim>().unwrap_err().contains("expected one of: product"));
+        assert!(
+            "colour"
+                .parse::<Dim>()
+                .unwrap_err()
+                .contains("expected one of: product")
+        );
     }
 
     #[test]
@@ -644,13 +675,19 @@ mod tests {
     #[test]
     fn concentration_by_supplier_and_flags() {
         let o = vec![
-            obs("p", "a", "KEN", "IND", false, 1.0, 60.0, 60.0),
-            obs("p", "b", "KEN", "IND", false, 1.0, 30.0, 30.0),
-            obs("p", "c", "KEN", "IND", false, 1.0, 10.0, 10.0),
-            obs("q", "a", "KEN", "IND", false, 1.0, 5.0, 5.0),
-            obs("q", "a", "KEN", "CHN", false, 1.0, 5.0, 5.0),
+            obs("p", "a", "KEN", "IND", false, (1.0, 60.0, 60.0)),
+            obs("p", "b", "KEN", "IND", false, (1.0, 30.0, 30.0)),
+            obs("p", "c", "KEN", "IND", false, (1.0, 10.0, 10.0)),
+            obs("q", "a", "KEN", "IND", false, (1.0, 5.0, 5.0)),
+            obs("q", "a", "KEN", "CHN", false, (1.0, 5.0, 5.0)),
         ];
-        let t = concentration_table(&o, &[Dim::Product], Dim::Supplier, Weight::Value, &Bands::default());
+        let t = concentration_table(
+            &o,
+            &[Dim::Product],
+            Dim::Supplier,
+            Weight::Value,
+            &Bands::default(),
+        );
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].hhi.round(), 4600.0);
         assert_eq!(t[0].top, "a");
@@ -661,7 +698,7 @@ mod tests {
 
     #[test]
     fn delivery_measures_lead_time_and_delay() {
-        let mut a = obs("p", "a", "KEN", "IND", false, 1.0, 1.0, 1.0);
+        let mut a = obs("p", "a", "KEN", "IND", false, (1.0, 1.0, 1.0));
         let mut b = a.clone();
         b.delivered_date = d("2020-02-20");
         a.order_date = None;
@@ -671,7 +708,82 @@ mod tests {
         assert_eq!(r[0].lead_time_days.unwrap().median, 50.0);
         assert_eq!(r[0].on_time_share, Some(0.5));
         assert_eq!(r[0].delay_histogram, [1, 1, 0, 0, 0]);
-        let r = delivery(&r.iter().map(|_| obs("p", "a", "KEN", "IND", false, 1.0, 1.0, 1.0)).collect::<Vec<_>>(), &[Dim::Supplier], 7);
+        let r = delivery(
+            &r.iter()
+                .map(|_| obs("p", "a", "KEN", "IND", false, (1.0, 1.0, 1.0)))
+                .collect::<Vec<_>>(),
+            &[Dim::Supplier],
+            7,
+        );
         assert_eq!(r[0].on_time_share, Some(1.0));
+    }
+}
+
+#[cfg(test)]
+mod formulas_md {
+    use super::*;
+    use equitas_doc_vectors::vectors;
+
+    /// docs/formulas.md, section 2.8.
+    #[test]
+    fn band_worked_examples() {
+        for v in vectors("bands") {
+            let t: Vec<f64> = v["thresholds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let b = Bands::from_thresholds(t).unwrap();
+            assert_eq!(
+                b.label(v["hhi"].as_f64().unwrap()),
+                v["band"].as_str().unwrap(),
+                "{v}"
+            );
+        }
+    }
+
+    /// docs/formulas.md, section 2.9.
+    #[test]
+    fn delivery_worked_examples() {
+        let date = |x: &serde_json::Value| {
+            x.as_str()
+                .map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+        };
+        for v in vectors("delivery") {
+            let o = Observation {
+                product: "p".into(),
+                supplier: "s".into(),
+                buyer_country: "KEN".into(),
+                site: None,
+                site_country: None,
+                mode: None,
+                originator: None,
+                pack_size: Some(1.0),
+                quantity: 1.0,
+                value: Some(1.0),
+                order_date: date(&v["ordered"]),
+                scheduled_date: date(&v["scheduled"]),
+                delivered_date: date(&v["delivered"]),
+            };
+            let r = &delivery(&[o], &[Dim::Product], v["tolerance"].as_i64().unwrap())[0];
+            assert_eq!(
+                r.delay_days.unwrap().median,
+                v["delay"].as_f64().unwrap(),
+                "{v}"
+            );
+            assert_eq!(
+                r.lead_time_days.map(|s| s.median),
+                v["lead"].as_f64(),
+                "{v}"
+            );
+            assert_eq!(
+                r.on_time_share == Some(1.0),
+                v["on_time"].as_bool().unwrap(),
+                "{v}"
+            );
+            let band = v["band"].as_u64().unwrap() as usize;
+            assert_eq!(r.delay_histogram[band], 1, "{v}");
+        }
     }
 }

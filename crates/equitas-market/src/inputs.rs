@@ -67,7 +67,11 @@ impl Reader<'_> {
         let s = self.text(i, field)?;
         match s.replace(',', "").parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-            _ => Err(RowError::new(self.line, field, format!("{s:?} is not a positive number"))),
+            _ => Err(RowError::new(
+                self.line,
+                field,
+                format!("{s:?} is not a positive number"),
+            )),
         }
     }
     fn year(&self, i: Option<usize>, field: &str) -> Result<Option<i32>, RowError> {
@@ -75,11 +79,20 @@ impl Reader<'_> {
             None => Ok(None),
             Some(s) => match s.parse::<i32>() {
                 Ok(y) if (1900..=2200).contains(&y) => Ok(Some(y)),
-                _ => Err(RowError::new(self.line, field, format!("{s:?} is not a year"))),
+                _ => Err(RowError::new(
+                    self.line,
+                    field,
+                    format!("{s:?} is not a year"),
+                )),
             },
         }
     }
-    fn date(&self, i: Option<usize>, field: &str, formats: &[&str]) -> Result<Option<NaiveDate>, RowError> {
+    fn date(
+        &self,
+        i: Option<usize>,
+        field: &str,
+        formats: &[&str],
+    ) -> Result<Option<NaiveDate>, RowError> {
         match cell(self.rec, i) {
             None => Ok(None),
             Some(s) => formats
@@ -87,7 +100,11 @@ impl Reader<'_> {
                 .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
                 .map(Some)
                 .ok_or_else(|| {
-                    RowError::new(self.line, field, format!("{s:?} is not a date ({})", formats.join(" or ")))
+                    RowError::new(
+                        self.line,
+                        field,
+                        format!("{s:?} is not a date ({})", formats.join(" or ")),
+                    )
                 }),
         }
     }
@@ -96,7 +113,11 @@ impl Reader<'_> {
         if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(s)
         } else {
-            Err(RowError::new(self.line, field, format!("{s:?} is not an ISO 3166-1 alpha-3 code")))
+            Err(RowError::new(
+                self.line,
+                field,
+                format!("{s:?} is not an ISO 3166-1 alpha-3 code"),
+            ))
         }
     }
 }
@@ -109,7 +130,11 @@ fn parse_rows<R: Read, T>(
     let mut t = Table::new(r)?;
     let mut idx = Vec::new();
     for (name, required) in columns {
-        idx.push(if *required { Some(t.require(name)?) } else { t.column(name) });
+        idx.push(if *required {
+            Some(t.require(name)?)
+        } else {
+            t.column(name)
+        });
     }
     let mut out = Parsed::default();
     for rec in t.records() {
@@ -132,7 +157,13 @@ fn parse_rows<R: Read, T>(
 pub fn parse_reference_prices<R: Read>(r: R) -> Result<Parsed<ReferencePriceRow>, RowError> {
     parse_rows(
         r,
-        &[("product", true), ("price_usd", true), ("source", true), ("unit", false), ("year", false)],
+        &[
+            ("product", true),
+            ("price_usd", true),
+            ("source", true),
+            ("unit", false),
+            ("year", false),
+        ],
         |x, i| {
             Ok(ReferencePriceRow {
                 price: ReferencePrice {
@@ -151,7 +182,12 @@ pub fn parse_reference_prices<R: Read>(r: R) -> Result<Parsed<ReferencePriceRow>
 pub fn parse_courses<R: Read>(r: R) -> Result<Parsed<TreatmentCourse>, RowError> {
     parse_rows(
         r,
-        &[("product", true), ("units", true), ("description", true), ("source", true)],
+        &[
+            ("product", true),
+            ("units", true),
+            ("description", true),
+            ("source", true),
+        ],
         |x, i| {
             Ok(TreatmentCourse {
                 product: x.text(i[0], "product")?,
@@ -279,24 +315,45 @@ mod tests {
         let p = parse_reference_prices(csv.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1);
         let e: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(e, vec!["line 3, field `price_usd`: \"-1\" is not a positive number", "line 4, field `product`: empty"]);
+        assert_eq!(
+            e,
+            vec![
+                "line 3, field `price_usd`: \"-1\" is not a positive number",
+                "line 4, field `product`: empty"
+            ]
+        );
 
         let w = "country,daily_wage,currency,exchange_rate,source\nKEN,500,KES,130,survey\nKenya,1,KES,1,x\n";
         let p = parse_wages(w.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1);
-        assert!(p.errors[0].to_string().contains("not an ISO 3166-1 alpha-3 code"));
+        assert!(
+            p.errors[0]
+                .to_string()
+                .contains("not an ISO 3166-1 alpha-3 code")
+        );
 
         let a = "country,number,product_name,holder,status,valid_from,valid_to\nKEN,H1,EFV 600,Cipla,Valid,2020-01-01,2019-01-01\n";
         let p = parse_authorisations(a.as_bytes()).unwrap();
-        assert_eq!(p.errors[0].to_string(), "line 2, field `valid_to`: before valid_from");
+        assert_eq!(
+            p.errors[0].to_string(),
+            "line 2, field `valid_to`: before valid_from"
+        );
     }
 
     #[test]
     fn pq_dates_are_day_first() {
         let csv = "\"Date of Prequalification \",\"Vaccine Type\",\"Commercial Name\",Presentation,\"No. of doses\",Manufacturer,\"Responsible NRA\"\n16/01/2025,\"Hepatitis B\",BEVAC,Vial,1,\"Biological E. Limited\",CDSCO\n31/02/2025,X,Y,Vial,1,M,N\n";
         let p = parse_who_pq_vaccines(csv.as_bytes()).unwrap();
-        assert_eq!(p.records[0].1.prequalified_on, NaiveDate::from_ymd_opt(2025, 1, 16));
-        assert!(p.records[0].1.reference.starts_with("hepatitis-b-bevac-vial-1-biological-e-limited"));
+        assert_eq!(
+            p.records[0].1.prequalified_on,
+            NaiveDate::from_ymd_opt(2025, 1, 16)
+        );
+        assert!(
+            p.records[0]
+                .1
+                .reference
+                .starts_with("hepatitis-b-bevac-vial-1-biological-e-limited")
+        );
         assert!(p.errors[0].to_string().contains("is not a date"));
     }
 }

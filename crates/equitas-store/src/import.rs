@@ -9,8 +9,8 @@
 use crate::repo::{self, ImportRecord, Tally};
 use crate::{Conn, Store, StoreError, market};
 use equitas_market::GapKind;
-use equitas_market::inputs;
 use equitas_market::scms::{self, ScmsData};
+use equitas_market::{inputs, msh};
 use equitas_model::RowError;
 use equitas_model::reference::{self, CountryAlias, CountryNames, Parsed, SiteMapping};
 use sha2::{Digest, Sha256};
@@ -140,6 +140,69 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Matches MSH guide rows to catalogue products (see `equitas_market::msh`).
+/// Rows naming no product are not errors: the guide covers far more
+/// medicines than any one catalogue.
+fn match_msh(
+    store: &mut dyn Store,
+    p: Parsed<msh::MshRow>,
+) -> Result<(Parsed<inputs::ReferencePriceRow>, String), StoreError> {
+    let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
+    for (code, inns, strength, form) in market::product_identities(store)? {
+        let (Some(strength), Some(unit)) =
+            (strength, form.as_deref().and_then(msh::comparison_unit))
+        else {
+            continue;
+        };
+        if inns.is_empty() {
+            continue;
+        }
+        by_key
+            .entry(msh::matching_key(&inns, &strength, unit))
+            .or_default()
+            .push(code);
+    }
+    let mut out = Parsed {
+        records: Vec::new(),
+        errors: p.errors,
+    };
+    let (mut matched, mut unmatched, mut repeated) = (0, 0, 0);
+    let mut priced: HashMap<String, u64> = HashMap::new();
+    for (line, r) in p.records {
+        let key = msh::matching_key(&r.medicine, &r.strength, &r.comparison_unit);
+        match by_key.get(&key) {
+            None => unmatched += 1,
+            Some(codes) => {
+                matched += 1;
+                for code in codes {
+                    // The guide may list a medicine twice (e.g. under two
+                    // names); the first price wins and the rest are counted.
+                    if priced.insert(code.clone(), line).is_some() {
+                        repeated += 1;
+                        continue;
+                    }
+                    out.records.push((
+                        line,
+                        inputs::ReferencePriceRow {
+                            price: equitas_market::analysis::ReferencePrice {
+                                product: code.clone(),
+                                price_usd: r.price_usd,
+                                source: format!("MSH price guide, {}", r.basis),
+                            },
+                            unit: Some(r.comparison_unit.clone()),
+                            year: None,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    let note = format!(
+        "MSH price guide layout: {matched} row(s) matched catalogue products, {unmatched} name medicines not in the catalogue, {repeated} repeated a product already priced (first price kept)"
+    );
+    Ok((out, note))
+}
+
 fn unknown_product(code: &str) -> (&'static str, String) {
     (
         "product",
@@ -148,7 +211,10 @@ fn unknown_product(code: &str) -> (&'static str, String) {
 }
 
 fn unknown_country(iso3: &str) -> (&'static str, String) {
-    ("country", format!("{iso3} is not a known country (import the country codes first)"))
+    (
+        "country",
+        format!("{iso3} is not a known country (import the country codes first)"),
+    )
 }
 
 /// Per-record outcome of a checked write: stored, or rejected with (field, reason).
@@ -163,7 +229,9 @@ fn write_checked<T>(
     progress: &dyn Progress,
     mut put: impl FnMut(&mut dyn Conn, &T) -> Result<Checked, StoreError>,
 ) -> Result<(), StoreError> {
-    report.rows_read = (p.records.len() + p.errors.len()) as u64;
+    if report.rows_read == 0 {
+        report.rows_read = (p.records.len() + p.errors.len()) as u64;
+    }
     report.rejected = p.errors;
     progress.start(label, p.records.len() as u64);
     let mut t = Tally::default();
@@ -248,13 +316,26 @@ pub fn import(
             let data = scms::parse_scms(bytes, &lookup, &sites).map_err(file_err(source_name))?;
             Input::Scms(Box::new(data))
         }
-        ImportKind::ReferencePrices => Input::RefPrices(
-            inputs::parse_reference_prices(bytes).map_err(file_err(source_name))?,
-        ),
+        ImportKind::ReferencePrices => {
+            let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+            if msh::is_msh_layout(&String::from_utf8_lossy(header)) {
+                let p = msh::parse_msh(bytes).map_err(file_err(source_name))?;
+                report.rows_read = (p.records.len() + p.errors.len()) as u64;
+                let (rows, note) = match_msh(store, p)?;
+                report.notes.push(note);
+                Input::RefPrices(rows)
+            } else {
+                Input::RefPrices(
+                    inputs::parse_reference_prices(bytes).map_err(file_err(source_name))?,
+                )
+            }
+        }
         ImportKind::Courses => {
             Input::Courses(inputs::parse_courses(bytes).map_err(file_err(source_name))?)
         }
-        ImportKind::Wages => Input::Wages(inputs::parse_wages(bytes).map_err(file_err(source_name))?),
+        ImportKind::Wages => {
+            Input::Wages(inputs::parse_wages(bytes).map_err(file_err(source_name))?)
+        }
         ImportKind::Authorisations => Input::Authorisations(
             inputs::parse_authorisations(bytes).map_err(file_err(source_name))?,
         ),
@@ -370,22 +451,36 @@ pub fn import(
             report.rejected = d.errors;
         }
         Input::RefPrices(p) => {
-            write_checked(tx.as_mut(), &mut report, p, "reference prices", progress, |c, r| {
-                Ok(if market::product_exists(c, &r.price.product)? {
-                    Ok(market::put_reference_price(c, r)?)
-                } else {
-                    Err(unknown_product(&r.price.product))
-                })
-            })?;
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "reference prices",
+                progress,
+                |c, r| {
+                    Ok(if market::product_exists(c, &r.price.product)? {
+                        Ok(market::put_reference_price(c, r)?)
+                    } else {
+                        Err(unknown_product(&r.price.product))
+                    })
+                },
+            )?;
         }
         Input::Courses(p) => {
-            write_checked(tx.as_mut(), &mut report, p, "treatment courses", progress, |c, r| {
-                Ok(if market::product_exists(c, &r.product)? {
-                    Ok(market::put_course(c, r)?)
-                } else {
-                    Err(unknown_product(&r.product))
-                })
-            })?;
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "treatment courses",
+                progress,
+                |c, r| {
+                    Ok(if market::product_exists(c, &r.product)? {
+                        Ok(market::put_course(c, r)?)
+                    } else {
+                        Err(unknown_product(&r.product))
+                    })
+                },
+            )?;
         }
         Input::Wages(p) => {
             write_checked(tx.as_mut(), &mut report, p, "wages", progress, |c, r| {
@@ -397,22 +492,34 @@ pub fn import(
             })?;
         }
         Input::Authorisations(p) => {
-            write_checked(tx.as_mut(), &mut report, p, "authorisations", progress, |c, r| {
-                if !market::country_exists(c, &r.country)? {
-                    return Ok(Err(unknown_country(&r.country)));
-                }
-                if let Some(code) = &r.product
-                    && !market::product_exists(c, code)?
-                {
-                    return Ok(Err(unknown_product(code)));
-                }
-                Ok(Ok(market::put_authorisation(c, r)?))
-            })?;
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "authorisations",
+                progress,
+                |c, r| {
+                    if !market::country_exists(c, &r.country)? {
+                        return Ok(Err(unknown_country(&r.country)));
+                    }
+                    if let Some(code) = &r.product
+                        && !market::product_exists(c, code)?
+                    {
+                        return Ok(Err(unknown_product(code)));
+                    }
+                    Ok(Ok(market::put_authorisation(c, r)?))
+                },
+            )?;
         }
         Input::Pq(p) => {
-            write_checked(tx.as_mut(), &mut report, p, "prequalified products", progress, |c, r| {
-                Ok(Ok(market::put_prequalified(c, r)?))
-            })?;
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "prequalified products",
+                progress,
+                |c, r| Ok(Ok(market::put_prequalified(c, r)?)),
+            )?;
         }
     }
     progress.finish();

@@ -26,7 +26,9 @@ pub struct Filter {
 fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
     let start = params.len();
     params.extend(values.iter().map(|v| Value::from(v.as_str())));
-    let ph: Vec<String> = (start + 1..=params.len()).map(|i| format!("${i}")).collect();
+    let ph: Vec<String> = (start + 1..=params.len())
+        .map(|i| format!("${i}"))
+        .collect();
     format!("{col} IN ({})", ph.join(", "))
 }
 
@@ -95,17 +97,13 @@ pub fn observations(c: &mut dyn Conn, f: &Filter) -> Result<Vec<Observation>, St
 }
 
 pub fn product_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> {
-    Ok(c
-        .query("SELECT 1 FROM products WHERE code = $1", &[code.into()])?
-        .first()
-        .is_some())
+    let rows = c.query("SELECT 1 FROM products WHERE code = $1", &[code.into()])?;
+    Ok(!rows.is_empty())
 }
 
 pub fn country_exists(c: &mut dyn Conn, iso3: &str) -> Result<bool, StoreError> {
-    Ok(c
-        .query("SELECT 1 FROM countries WHERE iso3 = $1", &[iso3.into()])?
-        .first()
-        .is_some())
+    let rows = c.query("SELECT 1 FROM countries WHERE iso3 = $1", &[iso3.into()])?;
+    Ok(!rows.is_empty())
 }
 
 pub fn put_reference_price(c: &mut dyn Conn, r: &ReferencePriceRow) -> Result<Outcome, StoreError> {
@@ -167,18 +165,21 @@ pub fn put_course(c: &mut dyn Conn, t: &TreatmentCourse) -> Result<Outcome, Stor
 }
 
 pub fn courses(c: &mut dyn Conn) -> Result<HashMap<String, TreatmentCourse>, StoreError> {
-    c.query("SELECT product, units, description, source FROM treatment_courses", &[])?
-        .iter()
-        .map(|r| {
-            let t = TreatmentCourse {
-                product: r[0].get()?,
-                units: r[1].get()?,
-                description: r[2].get()?,
-                source: r[3].get()?,
-            };
-            Ok((t.product.clone(), t))
-        })
-        .collect()
+    c.query(
+        "SELECT product, units, description, source FROM treatment_courses",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let t = TreatmentCourse {
+            product: r[0].get()?,
+            units: r[1].get()?,
+            description: r[2].get()?,
+            source: r[3].get()?,
+        };
+        Ok((t.product.clone(), t))
+    })
+    .collect()
 }
 
 pub fn put_wage(c: &mut dyn Conn, w: &Wage) -> Result<Outcome, StoreError> {
@@ -210,7 +211,9 @@ pub fn wages(c: &mut dyn Conn) -> Result<HashMap<String, Wage>, StoreError> {
             daily_wage: r[1].get()?,
             currency: r[2].get()?,
             exchange_rate: r[3].get()?,
-            year: r[4].get::<Option<i64>>()?.and_then(|y| i32::try_from(y).ok()),
+            year: r[4]
+                .get::<Option<i64>>()?
+                .and_then(|y| i32::try_from(y).ok()),
             source: r[5].get()?,
         };
         Ok((w.country.clone(), w))
@@ -363,4 +366,18 @@ pub fn names(c: &mut dyn Conn) -> Result<Names, StoreError> {
         organisations: map("SELECT code, name FROM organisations")?,
         sites: map("SELECT code, name FROM manufacturing_sites")?,
     })
+}
+
+/// (code, INNs joined by `/`, strength, dosage form).
+pub type ProductIdentity = (String, String, Option<String>, Option<String>);
+
+/// Products with what identifies them as medicines.
+pub fn product_identities(c: &mut dyn Conn) -> Result<Vec<ProductIdentity>, StoreError> {
+    c.query(
+        "SELECT code, inns, strength, dosage_form FROM products ORDER BY code",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].get()?, r[1].get()?, r[2].get()?, r[3].get()?)))
+    .collect()
 }

@@ -1,0 +1,281 @@
+//! Market indicators over the real SCMS file, on SQLite and PostgreSQL.
+//! Expected figures were computed independently from the CSV (a short
+//! Python script over `data/supply_chain_shipment_pricing.csv`, not Equitas).
+
+use equitas_market::analysis::{self, Bands, Dim, Weight};
+use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
+use equitas_store::import::{ImportKind, ImportOptions, NoProgress, ScmsMappings, import};
+use equitas_store::market::{self as mk, Filter};
+use equitas_store::on_both_backends;
+use equitas_store::testing::{TestStore, data_dir};
+use std::path::PathBuf;
+
+fn read(path: PathBuf) -> Vec<u8> {
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn load(
+    s: &mut TestStore,
+    kind: ImportKind,
+    name: &str,
+    bytes: &[u8],
+) -> equitas_store::import::ImportReport {
+    let m = ScmsMappings {
+        sites: parse_site_mapping(read(data_dir().join("scms-manufacturing-sites.csv")).as_slice())
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect(),
+        country_aliases: parse_country_aliases(
+            read(data_dir().join("country-name-aliases.csv")).as_slice(),
+        )
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect(),
+    };
+    import(
+        s.store.as_mut(),
+        kind,
+        name,
+        bytes,
+        &m,
+        ImportOptions::default(),
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+fn load_scms(s: &mut TestStore) {
+    load(
+        s,
+        ImportKind::Countries,
+        "countries",
+        &read(data_dir().join("country-codes.csv")),
+    );
+    load(
+        s,
+        ImportKind::Scms,
+        "scms",
+        &read(data_dir().join("supply_chain_shipment_pricing.csv")),
+    );
+}
+
+const EFV: &str = "efavirenz-600mg-tablet";
+const LPV: &str = "lopinavir-ritonavir-200-50mg-tablet";
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+fn prices_concentration_and_delivery(s: &mut TestStore) {
+    load_scms(s);
+    let all = mk::observations(s.store.as_mut(), &Filter::default()).unwrap();
+    assert_eq!(all.len(), 10_324);
+    let efv = mk::observations(
+        s.store.as_mut(),
+        &Filter {
+            products: vec![EFV.into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(efv.len(), 758);
+
+    let p = analysis::prices(&efv, &[Dim::Product]);
+    let u = p[0].unit_price.unwrap();
+    assert_eq!(u.n, 758);
+    assert!(close(u.median, 0.1545, 1e-9), "{}", u.median);
+    let ng = analysis::prices(
+        &mk::observations(
+            s.store.as_mut(),
+            &Filter {
+                products: vec![EFV.into()],
+                countries: vec!["NGA".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+        &[Dim::Product],
+    );
+    assert_eq!(ng[0].unit_price.unwrap().n, 77);
+    assert!(close(ng[0].unit_price.unwrap().median, 0.158_333_333, 1e-8));
+
+    // Efavirenz 600 mg by manufacturing site, value-weighted: HHI 2,771.3 over 10 sites.
+    let c = analysis::concentration_table(
+        &efv,
+        &[Dim::Product],
+        Dim::Site,
+        Weight::Value,
+        &Bands::default(),
+    );
+    assert_eq!(c[0].groups, 10);
+    assert!(close(c[0].hhi, 2771.306, 0.01), "{}", c[0].hhi);
+    // ... and by manufacturing country: India and South Africa, HHI 9,990.8.
+    let c = analysis::concentration_table(
+        &efv,
+        &[Dim::Product],
+        Dim::SiteCountry,
+        Weight::Value,
+        &Bands::default(),
+    );
+    assert_eq!(c[0].groups, 2);
+    assert!(close(c[0].hhi, 9990.788, 0.01), "{}", c[0].hhi);
+    assert!(!c[0].single_country);
+
+    // Air shipments: 5,526 of 6,113 no later than scheduled; median lead time 99 days over 3,369.
+    let d = analysis::delivery(&all, &[Dim::Mode], 0);
+    let air = d.iter().find(|r| r.key[0] == "Air").unwrap();
+    assert_eq!(air.lines, 6113);
+    assert!(close(air.on_time_share.unwrap(), 5526.0 / 6113.0, 1e-12));
+    assert_eq!(air.lead_time_days.unwrap().n, 3369);
+    assert_eq!(air.lead_time_days.unwrap().median, 99.0);
+}
+
+fn mpr_and_affordability(s: &mut TestStore) {
+    load_scms(s);
+    // The MSH price guide may not ship with Equitas: read it from ../shared.
+    let msh = data_dir().join("../../shared/data/reference-prices/msh_price_guide_extract.csv");
+    let Ok(bytes) = std::fs::read(&msh) else {
+        eprintln!("skipping the MSH part: {} is absent", msh.display());
+        return;
+    };
+    let r = load(s, ImportKind::ReferencePrices, "msh.csv", &bytes);
+    assert!(
+        r.notes[0].contains("58 row(s) matched catalogue products"),
+        "{:?}",
+        r.notes
+    );
+    let refs = mk::reference_prices(s.store.as_mut(), None).unwrap();
+    assert_eq!(refs[EFV].price_usd, 0.112);
+    assert_eq!(refs[LPV].price_usd, 0.164);
+
+    let obs = mk::observations(
+        s.store.as_mut(),
+        &Filter {
+            products: vec![EFV.into(), LPV.into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let m = analysis::mpr(&obs, &refs, false, 4, 1.0);
+    let get = |p: &str, k: &str| {
+        m.rows
+            .iter()
+            .find(|r| r.key[0] == p && r.kind == k)
+            .unwrap()
+            .clone()
+    };
+    let e = get(EFV, "lowest-priced generic");
+    assert_eq!(e.n, 116);
+    assert!(close(e.median_local_price, 0.142, 1e-9));
+    assert!(close(e.mpr.unwrap(), 0.142 / 0.112, 1e-9));
+    assert_eq!(
+        get(EFV, "originator").mpr,
+        None,
+        "3 observations are fewer than 4"
+    );
+    let l = get(LPV, "originator");
+    assert_eq!(l.n, 250);
+    assert!(close(l.mpr.unwrap(), 0.3425 / 0.164, 1e-9));
+    let g = get(LPV, "lowest-priced generic");
+    assert_eq!(g.n, 49);
+    assert!(close(g.mpr.unwrap(), 0.1815 / 0.164, 1e-9));
+    let basket = m
+        .basket
+        .iter()
+        .find(|b| b.0 == "lowest-priced generic")
+        .unwrap();
+    assert!(close(
+        basket.1,
+        (0.142 / 0.112 + 0.1815 / 0.164) / 2.0,
+        1e-9
+    ));
+
+    // Affordability: shipped courses + a wage file made up for the test.
+    load(
+        s,
+        ImportKind::Courses,
+        "courses",
+        &read(data_dir().join("treatment-courses.csv")),
+    );
+    let r = load(
+        s,
+        ImportKind::Wages,
+        "wages",
+        b"country,daily_wage,currency,exchange_rate,source\nNGA,1000,NGN,160,test value\nXXX,1,X,1,bad\n",
+    );
+    assert_eq!(r.rejected.len(), 1);
+    let rows = analysis::affordability(
+        &mk::observations(
+            s.store.as_mut(),
+            &Filter {
+                products: vec![EFV.into()],
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+        &mk::courses(s.store.as_mut()).unwrap(),
+        &mk::wages(s.store.as_mut()).unwrap(),
+    );
+    assert_eq!(rows.len(), 1);
+    // 0.158333 US$ x 30 tablets x 160 NGN/US$ / 1,000 NGN a day = 0.76 days.
+    assert!(close(
+        rows[0].days_wages,
+        0.158_333_333 * 30.0 * 160.0 / 1000.0,
+        1e-6
+    ));
+    assert_eq!(rows[0].n, 77);
+}
+
+fn registers(s: &mut TestStore) {
+    load_scms(s);
+    let csv = "country,number,product_name,product,holder,manufacturer,status,valid_from,valid_to\n\
+               KEN,H1,Efavirenz 600mg,efavirenz-600mg-tablet,Cipla,Cipla Goa,Valid,2020-01-01,2030-01-01\n\
+               KEN,H2,Efavirenz 600mg,efavirenz-600mg-tablet,Mylan,Mylan Nashik,valid,2020-01-01,2022-01-01\n\
+               KEN,H3,Efavirenz 600mg,efavirenz-600mg-tablet,Aurobindo,Aurobindo,suspended,,\n\
+               KEN,H4,Mystery,no-such-product,X,,valid,,\n";
+    let r = load(s, ImportKind::Authorisations, "ma.csv", csv.as_bytes());
+    assert_eq!(r.total().inserted, 3);
+    assert!(
+        r.rejected[0]
+            .to_string()
+            .contains("\"no-such-product\" is not a known product code")
+    );
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let rows = mk::legal_sources(s.store.as_mut(), on, Some("KEN")).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].authorised_holders, 1,
+        "expired and suspended ones do not count"
+    );
+    let on = chrono::NaiveDate::from_ymd_opt(2021, 6, 1).unwrap();
+    assert_eq!(
+        mk::legal_sources(s.store.as_mut(), on, None).unwrap()[0].authorised_holders,
+        2
+    );
+
+    let pq = data_dir().join("../../shared/data/who-pq/prequalified_vaccines.csv");
+    let Ok(bytes) = std::fs::read(&pq) else {
+        eprintln!("skipping the WHO PQ part: {} is absent", pq.display());
+        return;
+    };
+    let r = load(s, ImportKind::WhoPqVaccines, "pq.csv", &bytes);
+    assert_eq!(r.rows_read, 275);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected.first());
+    let again = load(s, ImportKind::WhoPqVaccines, "pq.csv", &bytes);
+    assert!(again.unchanged());
+    let by_type = mk::prequalified_sources(s.store.as_mut(), "vaccines").unwrap();
+    assert_eq!(
+        by_type.iter().map(|(_, _, n)| n).sum::<i64>(),
+        r.total().inserted as i64
+    );
+}
+
+on_both_backends! {
+    prices_concentration_delivery => prices_concentration_and_delivery,
+    mpr_affordability => mpr_and_affordability,
+    legal_sources => registers,
+}
