@@ -6,7 +6,7 @@ use crate::output::{Report, num, price};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use equitas_market::analysis::{self, Bands, DELAY_BANDS, Dim, Key, Observation, Period, Weight};
+use equitas_market::analysis::{self, Bands, DELAY_BANDS, Dataset, Dim, Key, Period, Weight};
 use equitas_store::Store;
 use equitas_store::market::{self as mk, Filter, Names};
 
@@ -183,8 +183,8 @@ fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
     dims.iter().map(|d| d.as_str()).collect()
 }
 
-fn load(store: &mut dyn Store, s: &Scope) -> Result<(Vec<Observation>, Names)> {
-    let obs = mk::observations(store, &filter(s))?;
+fn load(store: &mut dyn Store, s: &Scope) -> Result<(Dataset, Names)> {
+    let obs = Dataset::from(mk::observations(store, &filter(s))?);
     let names = mk::names(store)?;
     if obs.is_empty() {
         bail!(
@@ -212,7 +212,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             Report {
                 title: "Products with procurement lines",
                 method: "count of procurement lines per product".into(),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns: vec!["code", "name", "lines"],
                 rows: table,
@@ -249,7 +249,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             Report {
                 title: "Unit prices per comparison unit (US$)",
                 method: "unit price = line value / (packs x units per pack); median and quartiles by Hyndman-Fan type 7 over lines with a price; weighted = total value / total units (docs/formulas.md 2.4, 2.5)".into(),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
                 rows: table,
@@ -310,7 +310,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             Report {
                 title: "Median price ratios (WHO/HAI method)",
                 method: format!("MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6)"),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
                 rows: table,
@@ -346,7 +346,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             Report {
                 title: "Affordability: days' wages for one treatment course",
                 method: "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into(),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns: vec!["product", "country", "course", "n", "median price", "course cost", "days"],
                 rows: table,
@@ -411,7 +411,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     match weight { Weight::Value => "value", Weight::Quantity => "comparison units" },
                     bands.thresholds
                 ),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
                 rows: table,
@@ -464,7 +464,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             Report {
                 title: "Delivery performance (days)",
                 method: format!("lead time = delivered - ordered; delay = delivered - scheduled; on time = delay <= {tolerance} days; quartiles by Hyndman-Fan type 7; delay bands {DELAY_BANDS:?} in JSON (docs/formulas.md 2.9)"),
-                period: period_text(analysis::period(&obs)),
+                period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
                 rows: table,

@@ -10,9 +10,11 @@ use crate::concentration::concentration;
 use crate::stats::{Summary, median, summarize};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 /// One procurement line as the indicators see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,18 +94,24 @@ impl Dim {
 
     /// The value of this dimension for an observation; "unknown" when absent.
     pub fn of(self, o: &Observation) -> String {
-        let unknown = || "unknown".to_string();
+        self.key(o).into_owned()
+    }
+
+    /// Like [`Dim::of`], borrowing from the observation where it can.
+    pub fn key(self, o: &Observation) -> Cow<'_, str> {
+        fn opt(v: &Option<String>) -> Cow<'_, str> {
+            Cow::Borrowed(v.as_deref().unwrap_or("unknown"))
+        }
         match self {
-            Dim::Product => o.product.clone(),
-            Dim::Supplier => o.supplier.clone(),
-            Dim::BuyerCountry => o.buyer_country.clone(),
-            Dim::Site => o.site.clone().unwrap_or_else(unknown),
-            Dim::SiteCountry => o.site_country.clone().unwrap_or_else(unknown),
-            Dim::Mode => o.mode.clone().unwrap_or_else(unknown),
-            Dim::Year => o
-                .delivered_date
-                .map(|d| d.year().to_string())
-                .unwrap_or_else(unknown),
+            Dim::Product => Cow::Borrowed(&o.product),
+            Dim::Supplier => Cow::Borrowed(&o.supplier),
+            Dim::BuyerCountry => Cow::Borrowed(&o.buyer_country),
+            Dim::Site => opt(&o.site),
+            Dim::SiteCountry => opt(&o.site_country),
+            Dim::Mode => opt(&o.mode),
+            Dim::Year => o.delivered_date.map_or(Cow::Borrowed("unknown"), |d| {
+                Cow::Owned(d.year().to_string())
+            }),
         }
     }
 }
@@ -138,17 +146,122 @@ impl FromStr for Dim {
 /// The key of a group: one value per dimension.
 pub type Key = Vec<String>;
 
-fn key(dims: &[Dim], o: &Observation) -> Key {
-    dims.iter().map(|d| d.of(o)).collect()
+/// Observations with their dimension values interned on first use, so
+/// that grouping compares small integers instead of strings.
+pub struct Dataset {
+    obs: Vec<Observation>,
+    interned: [OnceLock<Interned>; 7],
 }
 
-/// Groups observations by `dims`, in key order.
-pub fn group<'a>(obs: &'a [Observation], dims: &[Dim]) -> BTreeMap<Key, Vec<&'a Observation>> {
-    let mut m: BTreeMap<Key, Vec<&Observation>> = BTreeMap::new();
-    for o in obs {
-        m.entry(key(dims, o)).or_default().push(o);
+struct Interned {
+    /// Per observation, the id of its value.
+    ids: Vec<u32>,
+    /// Per id, the value.
+    values: Vec<String>,
+}
+
+impl From<Vec<Observation>> for Dataset {
+    fn from(obs: Vec<Observation>) -> Self {
+        Dataset {
+            obs,
+            interned: Default::default(),
+        }
     }
-    m
+}
+
+impl std::ops::Deref for Dataset {
+    type Target = [Observation];
+    fn deref(&self) -> &[Observation] {
+        &self.obs
+    }
+}
+
+impl Dataset {
+    fn interned(&self, d: Dim) -> &Interned {
+        let slot = Dim::ALL.iter().position(|x| *x == d).unwrap_or(0);
+        self.interned[slot].get_or_init(|| {
+            let mut index: HashMap<Cow<str>, u32> = HashMap::new();
+            let mut values = Vec::new();
+            let ids = self
+                .obs
+                .iter()
+                .map(|o| {
+                    let k = d.key(o);
+                    if let Some(id) = index.get(&k) {
+                        return *id;
+                    }
+                    let id = values.len() as u32;
+                    values.push(k.to_string());
+                    index.insert(k, id);
+                    id
+                })
+                .collect();
+            Interned { ids, values }
+        })
+    }
+
+    /// Groups observations by `dims`, in key order.
+    pub fn group(&self, dims: &[Dim]) -> Vec<(Key, Vec<&Observation>)> {
+        self.group_indices(dims)
+            .into_iter()
+            .map(|(k, ix)| (k, ix.into_iter().map(|i| &self.obs[i as usize]).collect()))
+            .collect()
+    }
+
+    /// The value id of each observation for `d`, and the values by id.
+    pub fn ids(&self, d: Dim) -> (&[u32], &[String]) {
+        let i = self.interned(d);
+        (&i.ids, &i.values)
+    }
+
+    /// Groups observation indices by `dims`, in key order.
+    pub fn group_indices(&self, dims: &[Dim]) -> Vec<(Key, Vec<u32>)> {
+        let parts: Vec<&Interned> = dims.iter().map(|d| self.interned(*d)).collect();
+        // Each combination of ids has an index in a dense table (mixed
+        // radix), so grouping is an array lookup per observation.
+        let cells = parts
+            .iter()
+            .try_fold(1usize, |acc, p| acc.checked_mul(p.values.len().max(1)));
+        let index = |i: usize| {
+            parts.iter().fold(0usize, |acc, p| {
+                acc * p.values.len().max(1) + p.ids[i] as usize
+            })
+        };
+        let mut groups: Vec<(usize, Vec<u32>)> = match cells {
+            Some(n) if n <= (1 << 20) => {
+                let mut table: Vec<Vec<u32>> = vec![Vec::new(); n];
+                for i in 0..self.obs.len() {
+                    table[index(i)].push(i as u32);
+                }
+                table
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, g)| !g.is_empty())
+                    .collect()
+            }
+            _ => {
+                let mut m: HashMap<usize, Vec<u32>> = HashMap::new();
+                for i in 0..self.obs.len() {
+                    m.entry(index(i)).or_default().push(i as u32);
+                }
+                m.into_iter().collect()
+            }
+        };
+        let mut out: Vec<(Key, Vec<u32>)> = groups
+            .drain(..)
+            .map(|(mut cell, g)| {
+                let mut key = vec![String::new(); parts.len()];
+                for (k, p) in parts.iter().enumerate().rev() {
+                    let radix = p.values.len().max(1);
+                    key[k] = p.values[cell % radix].clone();
+                    cell /= radix;
+                }
+                (key, g)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
 }
 
 /// The period covered by observations (delivery dates).
@@ -186,8 +299,8 @@ pub struct PriceRow {
 }
 
 /// Unit prices per group (docs/formulas.md 2.5).
-pub fn prices(obs: &[Observation], dims: &[Dim]) -> Vec<PriceRow> {
-    group(obs, dims)
+pub fn prices(obs: &Dataset, dims: &[Dim]) -> Vec<PriceRow> {
+    obs.group(dims)
         .into_iter()
         .map(|(key, g)| {
             let mut p: Vec<f64> = g.iter().filter_map(|o| o.unit_price()).collect();
@@ -248,7 +361,7 @@ pub struct MprReport {
 /// for originator brands and for lowest-priced generics. Observations are
 /// in local currency; `exchange_rate` is local currency units per US$.
 pub fn mpr(
-    obs: &[Observation],
+    obs: &Dataset,
     refs: &HashMap<String, ReferencePrice>,
     by_country: bool,
     min_observations: usize,
@@ -260,7 +373,7 @@ pub fn mpr(
         &[Dim::Product]
     };
     let mut rows = Vec::new();
-    for (key, g) in group(obs, dims) {
+    for (key, g) in obs.group(dims) {
         let Some(r) = refs.get(&key[0]) else { continue };
         let irp_local = r.price_usd * exchange_rate;
         // Originator: every originator price observation.
@@ -271,10 +384,10 @@ pub fn mpr(
             .collect();
         // Lowest-priced generic: the lowest generic price of each buyer
         // country and delivery year (the "outlet" of procurement data).
-        let mut lowest: BTreeMap<(String, String), f64> = BTreeMap::new();
+        let mut lowest: HashMap<(&str, Option<i32>), f64> = HashMap::new();
         for o in g.iter().filter(|o| o.originator == Some(false)) {
             if let Some(p) = o.unit_price() {
-                let k = (o.buyer_country.clone(), Dim::Year.of(o));
+                let k = (o.buyer_country.as_str(), o.delivered_date.map(|d| d.year()));
                 let e = lowest.entry(k).or_insert(p);
                 *e = e.min(p);
             }
@@ -351,12 +464,12 @@ pub struct AffordabilityRow {
 /// Days of wages to buy one standard course, per product and buyer
 /// country with a wage (docs/formulas.md 2.7). Prices are in US$.
 pub fn affordability(
-    obs: &[Observation],
+    obs: &Dataset,
     courses: &HashMap<String, TreatmentCourse>,
     wages: &HashMap<String, Wage>,
 ) -> Vec<AffordabilityRow> {
     let mut out = Vec::new();
-    for (key, g) in group(obs, &[Dim::Product, Dim::BuyerCountry]) {
+    for (key, g) in obs.group(&[Dim::Product, Dim::BuyerCountry]) {
         let (Some(c), Some(w)) = (courses.get(&key[0]), wages.get(&key[1])) else {
             continue;
         };
@@ -480,18 +593,20 @@ pub struct ConcentrationRow {
 
 /// Concentration of supply of each `scope` group across `by` groups.
 pub fn concentration_table(
-    obs: &[Observation],
+    obs: &Dataset,
     scope: &[Dim],
     by: Dim,
     weight: Weight,
     bands: &Bands,
 ) -> Vec<ConcentrationRow> {
     let mut out = Vec::new();
-    for (key, g) in group(obs, scope) {
-        let mut w: BTreeMap<String, f64> = BTreeMap::new();
+    let (by_ids, by_values) = obs.ids(by);
+    for (key, g) in obs.group_indices(scope) {
+        let mut w = vec![0.0f64; by_values.len()];
         let mut countries = BTreeSet::new();
         let mut n = 0;
-        for o in &g {
+        for &i in &g {
+            let o = &obs[i as usize];
             let x = match weight {
                 Weight::Value => o.value,
                 Weight::Quantity => o.units(),
@@ -500,18 +615,26 @@ pub fn concentration_table(
                 continue;
             };
             n += 1;
-            *w.entry(by.of(o)).or_default() += x;
+            w[by_ids[i as usize] as usize] += x;
             if let Some(c) = &o.site_country {
-                countries.insert(c.clone());
+                countries.insert(c.as_str());
             }
         }
-        let Some(c) = concentration(w.values().copied()) else {
+        // In key order, so that sums (and so every digit) are reproducible.
+        let mut w: Vec<(&str, f64)> = w
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(id, v)| (by_values[id].as_str(), *v))
+            .collect();
+        w.sort_by(|a, b| a.0.cmp(b.0));
+        let Some(c) = concentration(w.iter().map(|(_, v)| *v)) else {
             continue;
         };
         let (top, topw) = w
             .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(k, v)| (k.clone(), *v))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(k, v)| (k.to_string(), *v))
             .unwrap_or_default();
         out.push(ConcentrationRow {
             key,
@@ -567,8 +690,8 @@ fn delay_band(days: i64) -> usize {
     }
 }
 
-pub fn delivery(obs: &[Observation], dims: &[Dim], tolerance_days: i64) -> Vec<DeliveryRow> {
-    group(obs, dims)
+pub fn delivery(obs: &Dataset, dims: &[Dim], tolerance_days: i64) -> Vec<DeliveryRow> {
+    obs.group(dims)
         .into_iter()
         .map(|(key, g)| {
             let mut lead: Vec<f64> = Vec::new();
@@ -682,7 +805,7 @@ mod tests {
             obs("q", "a", "KEN", "CHN", false, (1.0, 5.0, 5.0)),
         ];
         let t = concentration_table(
-            &o,
+            &Dataset::from(o),
             &[Dim::Product],
             Dim::Supplier,
             Weight::Value,
@@ -702,16 +825,18 @@ mod tests {
         let mut b = a.clone();
         b.delivered_date = d("2020-02-20");
         a.order_date = None;
-        let r = delivery(&[a, b], &[Dim::Supplier], 0);
+        let r = delivery(&Dataset::from(vec![a, b]), &[Dim::Supplier], 0);
         assert_eq!(r[0].lines, 2);
         assert_eq!(r[0].lead_time_days.unwrap().n, 1);
         assert_eq!(r[0].lead_time_days.unwrap().median, 50.0);
         assert_eq!(r[0].on_time_share, Some(0.5));
         assert_eq!(r[0].delay_histogram, [1, 1, 0, 0, 0]);
         let r = delivery(
-            &r.iter()
-                .map(|_| obs("p", "a", "KEN", "IND", false, (1.0, 1.0, 1.0)))
-                .collect::<Vec<_>>(),
+            &Dataset::from(
+                r.iter()
+                    .map(|_| obs("p", "a", "KEN", "IND", false, (1.0, 1.0, 1.0)))
+                    .collect::<Vec<_>>(),
+            ),
             &[Dim::Supplier],
             7,
         );
@@ -766,7 +891,11 @@ mod formulas_md {
                 scheduled_date: date(&v["scheduled"]),
                 delivered_date: date(&v["delivered"]),
             };
-            let r = &delivery(&[o], &[Dim::Product], v["tolerance"].as_i64().unwrap())[0];
+            let r = &delivery(
+                &Dataset::from(vec![o]),
+                &[Dim::Product],
+                v["tolerance"].as_i64().unwrap(),
+            )[0];
             assert_eq!(
                 r.delay_days.unwrap().median,
                 v["delay"].as_f64().unwrap(),

@@ -19,7 +19,7 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
 /// Median of unsorted values; `None` if empty. NaNs must not be present.
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     quantile_sorted(&v, 0.5)
 }
 
@@ -40,7 +40,7 @@ pub fn summarize(values: &mut [f64]) -> Option<Summary> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
     let q = |p| quantile_sorted(values, p).unwrap_or(f64::NAN);
     Some(Summary {
         n: values.len(),

@@ -52,6 +52,21 @@ pub trait Conn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     /// Runs a query and returns every row.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError>;
+    /// Runs a query and hands each row to `f` as it is read, without
+    /// holding the whole result in memory. `f` may move values out of the
+    /// row (see [`Value::take_text`]).
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for mut row in self.query(sql, params)? {
+            f(&mut row)?;
+        }
+        Ok(())
+    }
+
     /// Runs several statements without parameters (migrations).
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
 

@@ -33,67 +33,82 @@ fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
 }
 
 /// Procurement lines as observations for the market indicators.
+///
+/// Originator versus generic applies to medicines: SCMS writes "Generic"
+/// as the brand of generics and the brand name of originator products.
+/// The small tables (sites, trade items) are read into maps first so that
+/// the procurement lines are scanned once, without a join per line.
 pub fn observations(c: &mut dyn Conn, f: &Filter) -> Result<Vec<Observation>, StoreError> {
+    let site_country: HashMap<String, Option<String>> = c
+        .query("SELECT code, country FROM manufacturing_sites", &[])?
+        .iter()
+        .map(|r| Ok((r[0].get()?, r[1].get()?)))
+        .collect::<Result<_, StoreError>>()?;
+    let originator: HashMap<String, Option<bool>> = c
+        .query(
+            "SELECT t.code,
+                    CASE WHEN p.category = 'medicine' AND t.brand IS NOT NULL
+                         THEN CASE WHEN LOWER(t.brand) = 'generic' THEN 0 ELSE 1 END END
+             FROM trade_items t JOIN products p ON p.code = t.product",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r[0].get()?, r[1].get()?)))
+        .collect::<Result<_, StoreError>>()?;
+
     let mut cond = vec!["1 = 1".to_string()];
     let mut params: Vec<Value> = Vec::new();
     if !f.products.is_empty() {
-        cond.push(in_list("l.product", &f.products, &mut params));
+        cond.push(in_list("product", &f.products, &mut params));
     }
     if !f.countries.is_empty() {
-        cond.push(in_list("l.buyer_country", &f.countries, &mut params));
+        cond.push(in_list("buyer_country", &f.countries, &mut params));
     }
     if let Some(p) = &f.programme {
         params.push(p.as_str().into());
-        cond.push(format!("p.programme = ${}", params.len()));
+        cond.push(format!(
+            "product IN (SELECT code FROM products WHERE programme = ${})",
+            params.len()
+        ));
     }
     if let Some(d) = f.from {
         params.push(d.into());
-        cond.push(format!("l.delivered_date >= ${}", params.len()));
+        cond.push(format!("delivered_date >= ${}", params.len()));
     }
     if let Some(d) = f.to {
         params.push(d.into());
-        cond.push(format!("l.delivered_date <= ${}", params.len()));
+        cond.push(format!("delivered_date <= ${}", params.len()));
     }
     let sql = format!(
-        "SELECT l.product, l.supplier, l.buyer_country, l.site, s.country, l.mode,
-                p.category, t.brand, l.pack_size, l.quantity, l.value,
-                l.order_date, l.scheduled_date, l.delivered_date
-         FROM procurement_lines l
-         JOIN products p ON p.code = l.product
-         JOIN trade_items t ON t.code = l.trade_item
-         LEFT JOIN manufacturing_sites s ON s.code = l.site
-         WHERE {}
-         ORDER BY l.source, l.source_id",
+        "SELECT product, supplier, buyer_country, site, trade_item, mode, pack_size, quantity,
+                value, order_date, scheduled_date, delivered_date
+         FROM procurement_lines WHERE {}",
         cond.join(" AND ")
     );
-    let rows = c.query(&sql, &params)?;
-    rows.iter()
-        .map(|r| {
-            let category: String = r[6].get()?;
-            let brand: Option<String> = r[7].get()?;
-            // Originator vs generic applies to medicines: SCMS writes
-            // "Generic" for generics and the brand name for originators.
-            let originator = (category == "medicine")
-                .then_some(brand)
-                .flatten()
-                .map(|b| !b.eq_ignore_ascii_case("generic"));
-            Ok(Observation {
-                product: r[0].get()?,
-                supplier: r[1].get()?,
-                buyer_country: r[2].get()?,
-                site: r[3].get()?,
-                site_country: r[4].get()?,
-                mode: r[5].get()?,
-                originator,
-                pack_size: r[8].get()?,
-                quantity: r[9].get()?,
-                value: r[10].get()?,
-                order_date: r[11].get()?,
-                scheduled_date: r[12].get()?,
-                delivered_date: r[13].get()?,
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    c.query_each(&sql, &params, &mut |r| {
+        let site = r[3].take_opt_text()?;
+        let trade_item = r[4].take_text()?;
+        out.push(Observation {
+            product: r[0].take_text()?,
+            supplier: r[1].take_text()?,
+            buyer_country: r[2].take_text()?,
+            site_country: site
+                .as_ref()
+                .and_then(|s| site_country.get(s).cloned().flatten()),
+            site,
+            mode: r[5].take_opt_text()?,
+            originator: originator.get(&trade_item).copied().flatten(),
+            pack_size: r[6].get()?,
+            quantity: r[7].get()?,
+            value: r[8].get()?,
+            order_date: r[9].get()?,
+            scheduled_date: r[10].get()?,
+            delivered_date: r[11].get()?,
+        });
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 pub fn product_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> {

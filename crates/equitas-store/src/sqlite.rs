@@ -53,19 +53,18 @@ impl SqliteStore {
 
 /// Rewrites `$1` placeholders as SQLite's `?1`.
 fn rewrite(sql: &str) -> Cow<'_, str> {
-    if !sql.contains('$') {
+    let b = sql.as_bytes();
+    if !b.contains(&b'$') {
         return Cow::Borrowed(sql);
     }
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
-            out.push('?');
-        } else {
-            out.push(c);
+    let mut out = b.to_vec();
+    for i in 0..out.len().saturating_sub(1) {
+        if out[i] == b'$' && out[i + 1].is_ascii_digit() {
+            out[i] = b'?';
         }
     }
-    Cow::Owned(out)
+    // Replacing one ASCII byte by another keeps the text valid UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| sql.to_string()))
 }
 
 fn to_sql(v: &Value) -> SqlValue {
@@ -83,13 +82,18 @@ fn execute(conn: &Connection, sql: &str, params: &[Value]) -> Result<u64, StoreE
     Ok(n as u64)
 }
 
-fn query(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+fn query_each(
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+    f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let mut st = conn.prepare_cached(&rewrite(sql))?;
     let ncol = st.column_count();
     let mut rows = st.query(params_from_iter(params.iter().map(to_sql)))?;
-    let mut out = Vec::new();
+    let mut row = Vec::with_capacity(ncol);
     while let Some(r) = rows.next()? {
-        let mut row = Vec::with_capacity(ncol);
+        row.clear();
         for i in 0..ncol {
             row.push(match r.get_ref(i)? {
                 ValueRef::Null => Value::Null,
@@ -99,8 +103,17 @@ fn query(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value
                 ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
             });
         }
-        out.push(row);
+        f(&mut row)?;
     }
+    Ok(())
+}
+
+fn query(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+    let mut out = Vec::new();
+    query_each(conn, sql, params, &mut |r| {
+        out.push(r.to_vec());
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -113,6 +126,14 @@ impl Conn for SqliteStore {
     }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
         query(&self.conn, sql, params)
+    }
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        query_each(&self.conn, sql, params, f)
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.conn.execute_batch(sql)?)
@@ -146,6 +167,14 @@ impl Conn for SqliteTx<'_> {
     }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
         query(&self.tx, sql, params)
+    }
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        query_each(&self.tx, sql, params, f)
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.tx.execute_batch(sql)?)

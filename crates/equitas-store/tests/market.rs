@@ -2,7 +2,7 @@
 //! Expected figures were computed independently from the CSV (a short
 //! Python script over `data/supply_chain_shipment_pricing.csv`, not Equitas).
 
-use equitas_market::analysis::{self, Bands, Dim, Weight};
+use equitas_market::analysis::{self, Bands, Dataset, Dim, Weight};
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_store::import::{ImportKind, ImportOptions, NoProgress, ScmsMappings, import};
 use equitas_store::market::{self as mk, Filter};
@@ -66,22 +66,25 @@ fn load_scms(s: &mut TestStore) {
 const EFV: &str = "efavirenz-600mg-tablet";
 const LPV: &str = "lopinavir-ritonavir-200-50mg-tablet";
 
+fn ds(s: &mut TestStore, f: Filter) -> Dataset {
+    Dataset::from(mk::observations(s.store.as_mut(), &f).unwrap())
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
 fn prices_concentration_and_delivery(s: &mut TestStore) {
     load_scms(s);
-    let all = mk::observations(s.store.as_mut(), &Filter::default()).unwrap();
+    let all = ds(s, Filter::default());
     assert_eq!(all.len(), 10_324);
-    let efv = mk::observations(
-        s.store.as_mut(),
-        &Filter {
+    let efv = ds(
+        s,
+        Filter {
             products: vec![EFV.into()],
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     assert_eq!(efv.len(), 758);
 
     let p = analysis::prices(&efv, &[Dim::Product]);
@@ -89,15 +92,14 @@ fn prices_concentration_and_delivery(s: &mut TestStore) {
     assert_eq!(u.n, 758);
     assert!(close(u.median, 0.1545, 1e-9), "{}", u.median);
     let ng = analysis::prices(
-        &mk::observations(
-            s.store.as_mut(),
-            &Filter {
+        &ds(
+            s,
+            Filter {
                 products: vec![EFV.into()],
                 countries: vec!["NGA".into()],
                 ..Default::default()
             },
-        )
-        .unwrap(),
+        ),
         &[Dim::Product],
     );
     assert_eq!(ng[0].unit_price.unwrap().n, 77);
@@ -152,14 +154,13 @@ fn mpr_and_affordability(s: &mut TestStore) {
     assert_eq!(refs[EFV].price_usd, 0.112);
     assert_eq!(refs[LPV].price_usd, 0.164);
 
-    let obs = mk::observations(
-        s.store.as_mut(),
-        &Filter {
+    let obs = ds(
+        s,
+        Filter {
             products: vec![EFV.into(), LPV.into()],
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     let m = analysis::mpr(&obs, &refs, false, 4, 1.0);
     let get = |p: &str, k: &str| {
         m.rows
@@ -209,14 +210,13 @@ fn mpr_and_affordability(s: &mut TestStore) {
     );
     assert_eq!(r.rejected.len(), 1);
     let rows = analysis::affordability(
-        &mk::observations(
-            s.store.as_mut(),
-            &Filter {
+        &ds(
+            s,
+            Filter {
                 products: vec![EFV.into()],
                 ..Default::default()
             },
-        )
-        .unwrap(),
+        ),
         &mk::courses(s.store.as_mut()).unwrap(),
         &mk::wages(s.store.as_mut()).unwrap(),
     );
