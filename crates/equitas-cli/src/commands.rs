@@ -30,6 +30,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
+        Command::Serve { addr } => {
+            let target = database_target(&cli)?;
+            let state = equitas_server::AppState::open(&target)
+                .with_context(|| format!("cannot open the database {target}"))?;
+            eprintln!("Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it.");
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?
+                .block_on(equitas_server::serve(state, *addr))
+                .with_context(|| format!("cannot serve on {addr}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Market(m) => {
             let mut store = open_store(&cli)?;
             crate::market::run(store.as_mut(), m.clone())?;

@@ -101,6 +101,15 @@ pub enum Command {
     #[command(subcommand)]
     Market(market::MarketCommand),
 
+    /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
+    /// database. Listens on the loopback address unless told otherwise.
+    #[command(after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources}")]
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        addr: std::net::SocketAddr,
+    },
+
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
     #[command(

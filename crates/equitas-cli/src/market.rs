@@ -6,7 +6,8 @@ use crate::output::{Report, num, price};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use equitas_market::analysis::{self, Bands, DELAY_BANDS, Dataset, Dim, Key, Period, Weight};
+use equitas_market::analysis::{self, Bands, Dataset, Dim, Key, Period, Weight};
+use equitas_market::methods;
 use equitas_store::Store;
 use equitas_store::market::{self as mk, Filter, Names};
 
@@ -211,7 +212,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Products with procurement lines",
-                method: "count of procurement lines per product".into(),
+                method: methods::products(),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns: vec!["code", "name", "lines"],
@@ -248,7 +249,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Unit prices per comparison unit (US$)",
-                method: "unit price = line value / (packs x units per pack); median and quartiles by Hyndman-Fan type 7 over lines with a price; weighted = total value / total units (docs/formulas.md 2.4, 2.5)".into(),
+                method: methods::prices(),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
@@ -309,7 +310,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Median price ratios (WHO/HAI method)",
-                method: format!("MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6)"),
+                method: methods::mpr(exchange_rate, min_observations),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
@@ -345,10 +346,18 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Affordability: days' wages for one treatment course",
-                method: "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into(),
+                method: methods::affordability(),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
-                columns: vec!["product", "country", "course", "n", "median price", "course cost", "days"],
+                columns: vec![
+                    "product",
+                    "country",
+                    "course",
+                    "n",
+                    "median price",
+                    "course cost",
+                    "days",
+                ],
                 rows: table,
                 footer: vec![],
                 data: &rows,
@@ -405,12 +414,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Supplier concentration",
-                method: format!(
-                    "HHI = sum of squared percentage shares of {} weighted by {}; effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
-                    by,
-                    match weight { Weight::Value => "value", Weight::Quantity => "comparison units" },
-                    bands.thresholds
-                ),
+                method: methods::concentration(by, weight, &bands),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
@@ -463,7 +467,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .collect();
             Report {
                 title: "Delivery performance (days)",
-                method: format!("lead time = delivered - ordered; delay = delivered - scheduled; on time = delay <= {tolerance} days; quartiles by Hyndman-Fan type 7; delay bands {DELAY_BANDS:?} in JSON (docs/formulas.md 2.9)"),
+                method: methods::delivery(tolerance),
                 period: period_text(analysis::period(obs.iter())),
                 observations: obs.len(),
                 columns,
@@ -497,7 +501,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let footer = pq_footer(&pq);
             Report {
                 title: "Legal sources",
-                method: format!("distinct holders and manufacturers of marketing authorisations with status valid on {on}"),
+                method: methods::sources(on),
                 period: format!("authorisations valid on {on}"),
                 observations: rows.iter().map(|r| r.authorisations as usize).sum(),
                 columns: vec!["country", "product", "holders", "manufacturers", "authorisations"],

@@ -56,9 +56,9 @@ impl Observation {
     }
 }
 
-/// A dimension to group observations by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// A dimension to group observations by. Serialised by its name
+/// (`product`, `site-country`...), the same word the CLI and API accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dim {
     Product,
     Supplier,
@@ -113,6 +113,12 @@ impl Dim {
                 Cow::Owned(d.year().to_string())
             }),
         }
+    }
+}
+
+impl Serialize for Dim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

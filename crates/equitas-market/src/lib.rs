@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod concentration;
 pub mod inputs;
+pub mod methods;
 pub mod msh;
 pub mod procurement;
 pub mod scms;

@@ -1,0 +1,45 @@
+//! One-line statements of how each market figure is computed, shown with
+//! every output (CLI and HTTP) next to the period and observation count.
+
+use crate::analysis::{Bands, DELAY_BANDS, Dim, Weight};
+
+pub fn products() -> String {
+    "count of procurement lines per product".into()
+}
+
+pub fn prices() -> String {
+    "unit price = line value / (packs x units per pack); median and quartiles by Hyndman-Fan type 7 over lines with a price; weighted = total value / total units (docs/formulas.md 2.4, 2.5)".into()
+}
+
+pub fn mpr(exchange_rate: f64, min_observations: usize) -> String {
+    format!(
+        "MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6)"
+    )
+}
+
+pub fn affordability() -> String {
+    "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into()
+}
+
+pub fn concentration(by: Dim, weight: Weight, bands: &Bands) -> String {
+    format!(
+        "HHI = sum of squared percentage shares of {by} weighted by {}; effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
+        match weight {
+            Weight::Value => "value",
+            Weight::Quantity => "comparison units",
+        },
+        bands.thresholds
+    )
+}
+
+pub fn delivery(tolerance: i64) -> String {
+    format!(
+        "lead time = delivered - ordered; delay = delivered - scheduled; on time = delay <= {tolerance} days; quartiles by Hyndman-Fan type 7; delay bands {DELAY_BANDS:?} (docs/formulas.md 2.9)"
+    )
+}
+
+pub fn sources(on: chrono::NaiveDate) -> String {
+    format!(
+        "distinct holders and manufacturers of marketing authorisations with status valid on {on}"
+    )
+}

@@ -1,0 +1,79 @@
+//! The Equitas HTTP API (axum). JSON everywhere; errors are RFC 9457
+//! problem details (`application/problem+json`); every list is paginated
+//! with `offset` and `limit` and says how many rows there are in all.
+//!
+//! The store is synchronous: each request takes a connection from a small
+//! pool and runs its queries on Tokio's blocking thread pool.
+
+mod params;
+mod problem;
+mod routes;
+
+pub use problem::Problem;
+
+use axum::Router;
+use equitas_store::{Store, StoreError};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+/// Shared by all requests: where the database is, and idle connections to it.
+#[derive(Clone)]
+pub struct AppState {
+    target: Arc<String>,
+    idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
+}
+
+/// Idle connections kept for reuse.
+const MAX_IDLE: usize = 8;
+
+impl AppState {
+    /// Opens (and migrates) the database once, so that a bad target fails at start-up.
+    pub fn open(target: &str) -> Result<Self, StoreError> {
+        let store = equitas_store::open(target)?;
+        Ok(AppState {
+            target: Arc::new(target.to_string()),
+            idle: Arc::new(Mutex::new(vec![store])),
+        })
+    }
+
+    /// Runs `f` with a connection on the blocking pool.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, Problem> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = state.idle.lock().ok().and_then(|mut v| v.pop());
+            let mut store = match taken {
+                Some(s) => s,
+                None => equitas_store::open(&state.target).map_err(Problem::from)?,
+            };
+            let out = f(store.as_mut());
+            if let Ok(mut v) = state.idle.lock()
+                && v.len() < MAX_IDLE
+            {
+                v.push(store);
+            }
+            out
+        })
+        .await
+        .map_err(|e| Problem::internal(format!("the request's worker failed: {e}")))?
+    }
+}
+
+/// The API routes.
+pub fn router(state: AppState) -> Router {
+    routes::router().with_state(state)
+}
+
+/// Serves the API on `addr` until Ctrl-C.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, "serving the Equitas API");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,271 @@
+//! Routes of `/api/v1`.
+
+use crate::params::{FILTER, Params};
+use crate::{AppState, Problem};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use equitas_market::analysis::{self, Bands, Dataset, Dim, Period, Weight};
+use equitas_market::methods;
+use equitas_store::market::{self as mk};
+use equitas_store::report;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+type Q = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+fn params(q: Q) -> Result<Params, Problem> {
+    q.map(|Query(m)| Params(m))
+        .map_err(|e| Problem::bad_parameter("query", e.body_text()))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/status", get(status))
+        .route("/api/v1/market/products", get(products))
+        .route("/api/v1/market/prices", get(prices))
+        .route("/api/v1/market/mpr", get(mpr))
+        .route("/api/v1/market/affordability", get(affordability))
+        .route("/api/v1/market/concentration", get(concentration))
+        .route("/api/v1/market/delivery", get(delivery))
+        .route("/api/v1/market/sources", get(sources))
+        .fallback(|uri: axum::http::Uri| async move {
+            Problem::not_found(format!("no route {uri}; the API lives under /api/v1"))
+        })
+}
+
+/// A page of a list, with what is behind it.
+#[derive(Serialize)]
+struct Page<T: Serialize> {
+    method: String,
+    period: Period,
+    /// Observations (procurement lines...) behind the whole result.
+    observations: usize,
+    /// Rows in all, before paging.
+    total: usize,
+    offset: usize,
+    limit: usize,
+    rows: Vec<T>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+fn page<T: Serialize>(
+    method: String,
+    obs: &Dataset,
+    rows: Vec<T>,
+    (offset, limit): (usize, usize),
+    notes: Vec<String>,
+) -> Result<Json<Value>, Problem> {
+    let total = rows.len();
+    let rows: Vec<T> = rows.into_iter().skip(offset).take(limit).collect();
+    let p = Page {
+        method,
+        period: analysis::period(obs.iter()),
+        observations: obs.len(),
+        total,
+        offset,
+        limit,
+        rows,
+        notes,
+    };
+    serde_json::to_value(p)
+        .map(Json)
+        .map_err(|e| Problem::internal(e.to_string()))
+}
+
+fn load(st: &mut dyn equitas_store::Store, p: &Params) -> Result<Dataset, Problem> {
+    let obs = mk::observations(st, &p.filter()?)?;
+    if obs.is_empty() {
+        return Err(Problem::missing_data(
+            "no procurement lines match: load data (`equitas demo`, `equitas import scms`) or widen the filters",
+        ));
+    }
+    Ok(Dataset::from(obs))
+}
+
+async fn status(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+    s.with_store(|st| {
+        let version = equitas_store::migrations::current_version(st)?;
+        let overview = report::overview(st)?;
+        Ok(Json(json!({
+            "database": st.describe(),
+            "schema_version": version,
+            "overview": overview,
+        })))
+    })
+    .await
+}
+
+async fn products(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(FILTER)?;
+    s.with_store(move |st| {
+        let obs = load(st, &p)?;
+        let names = mk::names(st)?;
+        let rows: Vec<Value> = analysis::prices(&obs, &[Dim::Product])
+            .into_iter()
+            .map(|r| {
+                let code = &r.key[0];
+                json!({"product": code, "name": names.products.get(code), "lines": r.lines})
+            })
+            .collect();
+        page(methods::products(), &obs, rows, p.page()?, vec![])
+    })
+    .await
+}
+
+async fn prices(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&[FILTER, &["by"]].concat())?;
+    s.with_store(move |st| {
+        let mut by: Vec<Dim> = p.list("by")?;
+        if by.is_empty() {
+            by.push(Dim::Product);
+        }
+        let obs = load(st, &p)?;
+        let rows = analysis::prices(&obs, &by);
+        page(methods::prices(), &obs, rows, p.page()?, vec![])
+    })
+    .await
+}
+
+async fn mpr(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(
+        &[
+            FILTER,
+            &[
+                "by_country",
+                "min_observations",
+                "exchange_rate",
+                "reference_source",
+            ],
+        ]
+        .concat(),
+    )?;
+    s.with_store(move |st| {
+        let by_country = p.or("by_country", false)?;
+        let min_obs = p.or("min_observations", 4usize)?;
+        let rate = p.or("exchange_rate", 1.0f64)?;
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Problem::bad_parameter(
+                "exchange_rate",
+                "must be a positive number",
+            ));
+        }
+        let source: Option<String> = p.get("reference_source")?;
+        let obs = load(st, &p)?;
+        let refs = mk::reference_prices(st, source.as_deref())?;
+        if refs.is_empty() {
+            return Err(Problem::missing_data(
+                "no reference prices loaded (`equitas import reference-prices FILE`)",
+            ));
+        }
+        let r = analysis::mpr(&obs, &refs, by_country, min_obs, rate);
+        let notes = r
+            .basket
+            .iter()
+            .map(|(k, m, n)| format!("basket ({k}): median MPR {m:.2} over {n} products"))
+            .collect();
+        page(methods::mpr(rate, min_obs), &obs, r.rows, p.page()?, notes)
+    })
+    .await
+}
+
+async fn affordability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(FILTER)?;
+    s.with_store(move |st| {
+        let obs = load(st, &p)?;
+        let wages = mk::wages(st)?;
+        if wages.is_empty() {
+            return Err(Problem::missing_data(
+                "no wages loaded (`equitas import wages FILE`)",
+            ));
+        }
+        let rows = analysis::affordability(&obs, &mk::courses(st)?, &wages);
+        page(methods::affordability(), &obs, rows, p.page()?, vec![])
+    })
+    .await
+}
+
+async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&[FILTER, &["per", "by", "weight", "bands"]].concat())?;
+    s.with_store(move |st| {
+        let mut per: Vec<Dim> = p.list("per")?;
+        if per.is_empty() {
+            per.push(Dim::Product);
+        }
+        let by = p.or("by", Dim::Supplier)?;
+        if !matches!(by, Dim::Supplier | Dim::Site | Dim::SiteCountry) {
+            return Err(Problem::bad_parameter(
+                "by",
+                "must be supplier, site or site-country",
+            ));
+        }
+        let weight = p.or("weight", Weight::Value)?;
+        let t: Vec<f64> = p.list("bands")?;
+        let bands = if t.is_empty() {
+            Bands::default()
+        } else {
+            Bands::from_thresholds(t).map_err(|e| Problem::bad_parameter("bands", e))?
+        };
+        let obs = load(st, &p)?;
+        let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);
+        page(
+            methods::concentration(by, weight, &bands),
+            &obs,
+            rows,
+            p.page()?,
+            vec![],
+        )
+    })
+    .await
+}
+
+async fn delivery(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&[FILTER, &["by", "tolerance"]].concat())?;
+    s.with_store(move |st| {
+        let mut by: Vec<Dim> = p.list("by")?;
+        if by.is_empty() {
+            by.push(Dim::Supplier);
+        }
+        let tolerance = p.or("tolerance", 0i64)?;
+        let obs = load(st, &p)?;
+        let rows = analysis::delivery(&obs, &by, tolerance);
+        page(methods::delivery(tolerance), &obs, rows, p.page()?, vec![])
+    })
+    .await
+}
+
+async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&["country", "on", "offset", "limit"])?;
+    s.with_store(move |st| {
+        let on = p
+            .get::<NaiveDate>("on")?
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let country: Option<String> = p.get("country")?;
+        let rows = mk::legal_sources(st, on, country.as_deref())?;
+        let pq = mk::prequalified_sources(st, "vaccines")?;
+        let (offset, limit) = p.page()?;
+        let total = rows.len();
+        Ok(Json(json!({
+            "method": methods::sources(on),
+            "on": on,
+            "observations": rows.iter().map(|r| r.authorisations).sum::<i64>(),
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+            "prequalified_vaccines": pq.iter().map(|(t, m, n)| json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>(),
+        })))
+    })
+    .await
+}

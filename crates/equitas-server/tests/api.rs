@@ -1,0 +1,167 @@
+//! The HTTP API on SQLite and PostgreSQL, through the router (no socket).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
+use equitas_server::{AppState, router};
+use equitas_store::import::{ImportKind, ImportOptions, NoProgress, ScmsMappings, import};
+use equitas_store::on_both_backends;
+use equitas_store::testing::{TestStore, data_dir};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(data_dir().join(name)).unwrap()
+}
+
+fn load_demo(s: &mut TestStore) {
+    let m = ScmsMappings {
+        sites: parse_site_mapping(read("scms-manufacturing-sites.csv").as_slice())
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect(),
+        country_aliases: parse_country_aliases(read("country-name-aliases.csv").as_slice())
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect(),
+    };
+    for (kind, file) in [
+        (ImportKind::Countries, "country-codes.csv"),
+        (ImportKind::Scms, "supply_chain_shipment_pricing.csv"),
+        (ImportKind::Courses, "treatment-courses.csv"),
+    ] {
+        import(
+            s.store.as_mut(),
+            kind,
+            file,
+            &read(file),
+            &m,
+            ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+    }
+}
+
+async fn get(state: &AppState, uri: &str) -> (StatusCode, String, Value) {
+    let res = router(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    (status, ctype, json)
+}
+
+fn run(f: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn market_endpoints(s: &mut TestStore) {
+    load_demo(s);
+    let state = AppState::open(&s.target).unwrap();
+    run(async {
+        let (st, _, j) = get(&state, "/api/v1/status").await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(j["overview"]["counts"]["procurement_lines"], 10_324);
+
+        // The same figures as the CLI and the store tests.
+        let (st, _, j) = get(
+            &state,
+            "/api/v1/market/prices?product=efavirenz-600mg-tablet",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["observations"], 758);
+        assert_eq!(j["rows"][0]["unit_price"]["n"], 758);
+        assert!((j["rows"][0]["unit_price"]["median"].as_f64().unwrap() - 0.1545).abs() < 1e-9);
+        assert!(
+            j["method"]
+                .as_str()
+                .unwrap()
+                .contains("docs/formulas.md 2.4")
+        );
+        assert_eq!(j["period"]["from"], "2006-09-04");
+
+        let (_, _, j) = get(
+            &state,
+            "/api/v1/market/concentration?product=efavirenz-600mg-tablet&by=site",
+        )
+        .await;
+        assert_eq!(j["rows"][0]["groups"], 10);
+        assert_eq!(j["rows"][0]["hhi"].as_f64().unwrap().round(), 2771.0);
+
+        let (_, _, j) = get(&state, "/api/v1/market/delivery?by=mode").await;
+        let air = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"][0] == "Air")
+            .unwrap();
+        assert_eq!(air["lines"], 6113);
+
+        // Pagination: total, offset and limit.
+        let (_, _, j) = get(&state, "/api/v1/market/products?limit=5&offset=10").await;
+        assert_eq!(j["total"], 134);
+        assert_eq!(j["rows"].as_array().unwrap().len(), 5);
+        assert_eq!(j["offset"], 10);
+        let (_, _, all) = get(&state, "/api/v1/market/products?limit=1000").await;
+        assert_eq!(j["rows"][0], all["rows"][10]);
+
+        // Errors are problem details naming the parameter.
+        let (st, ct, j) = get(&state, "/api/v1/market/prices?by=colour").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(ct, "application/problem+json");
+        assert_eq!(j["parameter"], "by");
+        assert_eq!(j["status"], 400);
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown dimension \"colour\"")
+        );
+        let (st, _, j) = get(&state, "/api/v1/market/prices?from=2020-13-01").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "from");
+        let (st, _, j) = get(&state, "/api/v1/market/prices?prodcut=x").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown parameter \"prodcut\"")
+        );
+        let (st, _, _) = get(&state, "/api/v1/market/products?limit=0").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        // Missing data is a conflict, not an internal error.
+        let (st, ct, j) = get(&state, "/api/v1/market/mpr").await;
+        assert_eq!(st, StatusCode::CONFLICT);
+        assert_eq!(ct, "application/problem+json");
+        assert!(j["detail"].as_str().unwrap().contains("reference prices"));
+        let (st, _, _) = get(&state, "/api/v1/market/prices?country=ATL").await;
+        assert_eq!(st, StatusCode::CONFLICT);
+        let (st, ct, _) = get(&state, "/nowhere").await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(ct, "application/problem+json");
+    });
+}
+
+on_both_backends! {
+    market_api => market_endpoints,
+}
