@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use equitas_gs1::{Epc, Gln, Gtin, Sscc, parse_element_string};
 use equitas_model::RowError;
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
-use equitas_store::import::{ImportKind, ImportOptions, ImportReport, ScmsMappings, import};
+use equitas_store::import::{ImportKind, ImportOptions, ImportReport, Mappings, import};
 use equitas_store::migrations;
 use equitas_store::report::{Overview, overview};
 use equitas_store::{Store, repo};
@@ -34,7 +34,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let target = database_target(&cli)?;
             let state = equitas_server::AppState::open(&target)
                 .with_context(|| format!("cannot open the database {target}"))?;
-            eprintln!("Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it.");
+            eprintln!(
+                "Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it."
+            );
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -56,9 +58,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             all_errors,
             site_map,
             country_aliases,
+            mapping,
         } => {
             let mut store = open_store(&cli)?;
-            let mappings = load_mappings(site_map.as_deref(), country_aliases.as_deref())?;
+            let mappings = load_mappings(
+                site_map.as_deref(),
+                country_aliases.as_deref(),
+                mapping.as_deref(),
+            )?;
             let opts = ImportOptions {
                 strict: *strict,
                 dry_run: *dry_run,
@@ -163,6 +170,7 @@ fn kind_of(k: ImportKindArg) -> ImportKind {
         ImportKindArg::IncomeGroups => ImportKind::IncomeGroups,
         ImportKindArg::Locations => ImportKind::Locations,
         ImportKindArg::Scms => ImportKind::Scms,
+        ImportKindArg::Procurement => ImportKind::Procurement,
         ImportKindArg::ReferencePrices => ImportKind::ReferencePrices,
         ImportKindArg::Courses => ImportKind::Courses,
         ImportKindArg::Wages => ImportKind::Wages,
@@ -171,7 +179,11 @@ fn kind_of(k: ImportKindArg) -> ImportKind {
     }
 }
 
-fn load_mappings(site_map: Option<&Path>, aliases: Option<&Path>) -> Result<ScmsMappings> {
+fn load_mappings(
+    site_map: Option<&Path>,
+    aliases: Option<&Path>,
+    procurement: Option<&Path>,
+) -> Result<Mappings> {
     let read = |p: Option<&Path>, shipped: &'static [u8]| -> Result<(String, Vec<u8>)> {
         Ok(match p {
             Some(p) => (
@@ -193,9 +205,21 @@ fn load_mappings(site_map: Option<&Path>, aliases: Option<&Path>) -> Result<Scms
     let (name, bytes) = read(aliases, demo_data::COUNTRY_ALIASES)?;
     let al = parse_country_aliases(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     bad(&name, &al.errors)?;
-    Ok(ScmsMappings {
+    let procurement = match procurement {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Some(
+                equitas_market::generic::parse_mapping(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            )
+        }
+    };
+    Ok(Mappings {
         sites: sites.records.into_iter().map(|(_, m)| m).collect(),
         country_aliases: al.records.into_iter().map(|(_, a)| a).collect(),
+        procurement,
     })
 }
 
@@ -204,7 +228,7 @@ fn run_import(
     kind: ImportKind,
     name: &str,
     bytes: &[u8],
-    mappings: &ScmsMappings,
+    mappings: &Mappings,
     opts: ImportOptions,
 ) -> Result<ImportReport> {
     let bar = Bar::new(kind.as_str());
@@ -314,7 +338,7 @@ fn print_report(r: &ImportReport, all_errors: bool) {
 
 fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
     let mut store = open_store(cli)?;
-    let mappings = load_mappings(None, None)?;
+    let mappings = load_mappings(None, None, None)?;
     let inputs: [(ImportKind, &str, &[u8]); 4] = [
         (
             ImportKind::Countries,

@@ -62,7 +62,7 @@ pub enum Command {
     /// nothing. Rows with errors are listed with their line and field and
     /// the others are imported (exit status 3), unless --strict is given.
     #[command(
-        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
+        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
     )]
     Import {
         /// What the file holds.
@@ -83,9 +83,12 @@ pub enum Command {
         /// Site-to-country mapping for `scms` (default: the reviewed table shipped with Equitas).
         #[arg(long, value_name = "FILE")]
         site_map: Option<PathBuf>,
-        /// Country-name aliases for `scms` (default: the table shipped with Equitas).
+        /// Country-name aliases for `scms` and `procurement` (default: the table shipped with Equitas).
         #[arg(long, value_name = "FILE")]
         country_aliases: Option<PathBuf>,
+        /// Column mapping (TOML) for `procurement`: see docs/procurement-mapping.toml.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
     },
 
     /// Show where the data is, its schema version, what it holds and the
@@ -103,7 +106,9 @@ pub enum Command {
 
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
-    #[command(after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources}")]
+    #[command(
+        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources}"
+    )]
     Serve {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
@@ -137,6 +142,7 @@ pub enum ImportKindArg {
     IncomeGroups,
     Locations,
     Scms,
+    Procurement,
     ReferencePrices,
     Courses,
     Wages,

@@ -1,8 +1,20 @@
 //! `equitas market ...`: prices, median price ratios, affordability,
 //! supplier concentration, delivery performance and legal sources.
 
-use crate::format::{int, pct};
-use crate::output::{Report, num, price};
+use crate::output::{Cell, Report};
+
+fn int(n: i64) -> Cell {
+    Cell::Int(n)
+}
+fn price(v: Option<f64>) -> Cell {
+    Cell::Num(v, 4)
+}
+fn num(v: Option<f64>, decimals: usize) -> Cell {
+    Cell::Num(v, decimals)
+}
+fn pct(f: f64) -> Cell {
+    Cell::Pct(Some(f))
+}
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
@@ -173,10 +185,10 @@ fn label(names: &Names, d: Dim, v: &str) -> String {
     m.get(v).cloned().unwrap_or_else(|| v.to_string())
 }
 
-fn labels(names: &Names, dims: &[Dim], key: &Key) -> Vec<String> {
+fn labels(names: &Names, dims: &[Dim], key: &Key) -> Vec<Cell> {
     dims.iter()
         .zip(key)
-        .map(|(d, v)| label(names, *d, v))
+        .map(|(d, v)| Cell::Text(label(names, *d, v)))
         .collect()
 }
 
@@ -200,12 +212,12 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
         MarketCommand::Products { scope } => {
             let (obs, names) = load(store, &scope)?;
             let rows = analysis::prices(&obs, &[Dim::Product]);
-            let table: Vec<Vec<String>> = rows
+            let table: Vec<Vec<Cell>> = rows
                 .iter()
                 .map(|r| {
                     vec![
-                        r.key[0].clone(),
-                        label(&names, Dim::Product, &r.key[0]),
+                        r.key[0].clone().into(),
+                        label(&names, Dim::Product, &r.key[0]).into(),
                         int(r.lines as i64),
                     ]
                 })
@@ -290,15 +302,12 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .map(|m| {
                     let mut v = labels(&names, dims, &m.key);
                     v.extend([
-                        m.kind.to_string(),
+                        m.kind.to_string().into(),
                         int(m.n as i64),
                         price(Some(m.median_local_price)),
                         price(Some(m.reference_price_usd)),
-                        m.reference_source.clone(),
-                        m.mpr.map_or_else(
-                            || format!("(n < {min_observations})"),
-                            |x| format!("{x:.2}"),
-                        ),
+                        m.reference_source.clone().into(),
+                        num(m.mpr, 2),
                     ]);
                     v
                 })
@@ -334,13 +343,14 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 .iter()
                 .map(|a| {
                     vec![
-                        label(&names, Dim::Product, &a.product),
-                        label(&names, Dim::BuyerCountry, &a.country),
-                        a.course.clone(),
+                        label(&names, Dim::Product, &a.product).into(),
+                        label(&names, Dim::BuyerCountry, &a.country).into(),
+                        a.course.clone().into(),
                         int(a.n as i64),
                         price(Some(a.median_unit_price_usd)),
-                        format!("{:.2} {}", a.course_cost_local, a.currency),
-                        format!("{:.1}", a.days_wages),
+                        num(Some(a.course_cost_local), 2),
+                        a.currency.clone().into(),
+                        num(Some(a.days_wages), 1),
                     ]
                 })
                 .collect();
@@ -401,13 +411,13 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     v.extend([
                         int(c.n as i64),
                         int(c.groups as i64),
-                        int(c.hhi.round() as i64),
-                        format!("{:.2}", c.effective_number),
-                        label(&names, by, &c.top),
+                        num(Some(c.hhi), 0),
+                        num(Some(c.effective_number), 2),
+                        label(&names, by, &c.top).into(),
                         pct(c.top_share),
-                        c.band.clone(),
-                        yes(c.single_source),
-                        yes(c.single_country),
+                        c.band.clone().into(),
+                        yes(c.single_source).into(),
+                        yes(c.single_country).into(),
                     ]);
                     v
                 })
@@ -460,7 +470,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                         num(y.map(|s| s.median), 0),
                         num(y.map(|s| s.p75), 0),
                         num(y.map(|s| s.max), 0),
-                        d.on_time_share.map_or_else(|| "-".into(), pct),
+                        Cell::Pct(d.on_time_share),
                     ]);
                     v
                 })
@@ -486,12 +496,12 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             let rows = mk::legal_sources(store, on, country.as_deref())?;
             let pq = mk::prequalified_sources(store, "vaccines")?;
             let names = mk::names(store)?;
-            let table: Vec<Vec<String>> = rows
+            let table: Vec<Vec<Cell>> = rows
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&names, Dim::BuyerCountry, &r.country),
-                        label(&names, Dim::Product, &r.product),
+                        label(&names, Dim::BuyerCountry, &r.country).into(),
+                        label(&names, Dim::Product, &r.product).into(),
                         int(r.authorised_holders),
                         int(r.authorised_manufacturers),
                         int(r.authorisations),

@@ -6,6 +6,45 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
+/// One value of a table: shown formatted for people in a table, raw in CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// A number shown with this many decimals (0: with thousands separators).
+    Num(Option<f64>, usize),
+    /// A fraction shown as a percentage with one decimal.
+    Pct(Option<f64>),
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl Cell {
+    fn table(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => crate::format::int(*n),
+            Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
+            Cell::Num(Some(v), 0) => crate::format::int(v.round() as i64),
+            Cell::Num(Some(v), d) => format!("{v:.d$}"),
+            Cell::Pct(Some(f)) => crate::format::pct(*f),
+        }
+    }
+
+    fn csv(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(None, _) | Cell::Pct(None) => String::new(),
+            Cell::Num(Some(v), _) | Cell::Pct(Some(v)) => v.to_string(),
+        }
+    }
+}
+
 /// A result ready to print.
 pub struct Report<'a, T: Serialize> {
     pub title: &'a str,
@@ -15,7 +54,7 @@ pub struct Report<'a, T: Serialize> {
     /// Observations (procurement lines...) behind the whole report.
     pub observations: usize,
     pub columns: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
     /// Extra lines after the table (basket summaries, notes).
     pub footer: Vec<String>,
     /// The same rows as data, for JSON.
@@ -42,7 +81,7 @@ impl<T: Serialize> Report<'_, T> {
                 let mut w = csv::Writer::from_writer(std::io::stdout());
                 w.write_record(&self.columns)?;
                 for r in &self.rows {
-                    w.write_record(r)?;
+                    w.write_record(r.iter().map(Cell::csv))?;
                 }
                 w.flush()?;
             }
@@ -56,9 +95,13 @@ impl<T: Serialize> Report<'_, T> {
                 );
                 println!();
                 let shown = limit.unwrap_or(usize::MAX).min(self.rows.len());
+                let rows: Vec<Vec<String>> = self.rows[..shown]
+                    .iter()
+                    .map(|r| r.iter().map(Cell::table).collect())
+                    .collect();
                 let mut width: Vec<usize> =
                     self.columns.iter().map(|c| c.chars().count()).collect();
-                for r in &self.rows[..shown] {
+                for r in &rows {
                     for (i, c) in r.iter().enumerate() {
                         width[i] = width[i].max(c.chars().count());
                     }
@@ -80,7 +123,7 @@ impl<T: Serialize> Report<'_, T> {
                     println!("{}", parts.join("  ").trim_end());
                 };
                 line(self.columns.clone());
-                for r in &self.rows[..shown] {
+                for r in &rows {
                     line(r.iter().map(String::as_str).collect());
                 }
                 if shown < self.rows.len() {
@@ -102,14 +145,4 @@ fn looks_numeric(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '%' | '+'))
-}
-
-/// A price with four decimals, or "-" when absent.
-pub fn price(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{v:.4}"))
-}
-
-/// A number with `d` decimals, or "-".
-pub fn num(v: Option<f64>, d: usize) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{v:.d$}"))
 }

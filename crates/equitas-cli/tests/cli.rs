@@ -273,3 +273,109 @@ fn demo_runs_on_postgresql() {
     // Nothing was written to the data directory: the data is on the server.
     assert!(!dir.path().join("equitas.db").exists());
 }
+
+#[test]
+fn generic_procurement_import_and_market_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(equitas(dir.path(), &["demo"]).status.success());
+    let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/procurement-mapping.toml");
+    let f = dir.path().join("tenders.csv");
+    std::fs::write(
+        &f,
+        "Line ID,Country,Supplier,INN,Packs,Strength,Dosage form,Units per pack,Line value,Manufacturer,Country of manufacture,PO date,Planned delivery,Delivered,Mode\n\
+         T1,Kenya,GDF,Isoniazid,100,300mg,Tablet,672,1344,Macleods,India,2024-01-10,2024-03-01,2024-03-04,Sea\n\
+         T2,KEN,GDF,Isoniazid,50,300mg,Tablet,672,1008,Lupin,IND,2024-02-01,2024-04-01,2024-03-30,Sea\n\
+         T3,Kenia,GDF,Isoniazid,1,300mg,Tablet,672,2,Lupin,IND,,,,\n",
+    )
+    .unwrap();
+    let args = [
+        "import",
+        "procurement",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ];
+    let o = equitas(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":4: Country: \"Kenia\" is not a known country name or code"),
+        "{}",
+        stderr(&o)
+    );
+    let o = equitas(dir.path(), &args);
+    assert!(stdout(&o).contains("already up to date"), "{}", stdout(&o));
+
+    // Unit prices: 1344 / (100 x 672) = 0.02 and 1008 / (50 x 672) = 0.03.
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "prices",
+            "--product",
+            "isoniazid-300mg-tablet",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["observations"], 2);
+    assert!((j["rows"][0]["unit_price"]["median"].as_f64().unwrap() - 0.025).abs() < 1e-12);
+    assert!(j["method"].as_str().unwrap().contains("formulas.md"));
+
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "concentration",
+            "--product",
+            "isoniazid-300mg-tablet",
+            "--by",
+            "site",
+            "--format",
+            "csv",
+        ],
+    );
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("product,n,groups,HHI,effective,top,top share,band,single source,single country")
+    );
+    // Shares 1344/2352 and 1008/2352: HHI = 57.14^2 + 42.86^2 = 5,102. CSV holds raw numbers.
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(row[1..3], ["2", "2"]);
+    assert_eq!(row[3].parse::<f64>().unwrap().round(), 5102.0, "{out}");
+    assert!(
+        (row[6].parse::<f64>().unwrap() - 1344.0 / 2352.0).abs() < 1e-12,
+        "{out}"
+    );
+    assert_eq!(row[7..], ["highly concentrated", "no", "yes"]);
+    assert_eq!(row[5], "Macleods");
+
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "delivery",
+            "--by",
+            "mode",
+            "--product",
+            "isoniazid-300mg-tablet",
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("Period: deliveries 2024-03-04 to 2024-03-30; observations: 2"),
+        "{out}"
+    );
+    assert!(out.contains("50.0%"), "one of two delivered late: {out}");
+
+    let o = equitas(dir.path(), &["market", "mpr"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no reference prices loaded"));
+    let o = equitas(dir.path(), &["market", "prices", "--by", "colour"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown dimension \"colour\""));
+}

@@ -4,7 +4,9 @@
 //! Pure computation; the store persists what this crate produces.
 
 pub mod analysis;
+pub mod catalogue;
 pub mod concentration;
+pub mod generic;
 pub mod inputs;
 pub mod methods;
 pub mod msh;

@@ -1,7 +1,9 @@
 //! Procurement transactions: one line of a shipment or purchase order.
 
 use chrono::NaiveDate;
+use equitas_model::{ManufacturingSite, Organisation, Product, RowError, TradeItem};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// Why a field of a source row holds no usable value. Sources write these
@@ -160,6 +162,35 @@ pub struct ProcurementLine {
     pub order_ref: Option<String>,
     pub shipment_ref: Option<String>,
     pub gaps: Vec<FieldGap>,
+}
+
+/// Everything read from a procurement file: the catalogue it describes,
+/// its lines, and the rows it could not use.
+#[derive(Debug, Default)]
+pub struct ProcurementData {
+    pub rows_read: u64,
+    pub products: Vec<Product>,
+    pub trade_items: Vec<TradeItem>,
+    pub organisations: Vec<Organisation>,
+    pub sites: Vec<ManufacturingSite>,
+    /// Lines with the CSV line number they came from.
+    pub lines: Vec<(u64, ProcurementLine)>,
+    pub errors: Vec<RowError>,
+    /// Sites named in the file but absent from the mapping table.
+    pub unmapped_sites: BTreeSet<String>,
+}
+
+impl ProcurementData {
+    /// Number of gaps per (field, reason), for the import summary.
+    pub fn gap_counts(&self) -> BTreeMap<(&'static str, GapKind), u64> {
+        let mut m = BTreeMap::new();
+        for (_, l) in &self.lines {
+            for g in &l.gaps {
+                *m.entry((g.field, g.kind)).or_insert(0) += 1;
+            }
+        }
+        m
+    }
 }
 
 #[cfg(test)]

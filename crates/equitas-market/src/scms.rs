@@ -11,45 +11,15 @@
 //! (vendors) and manufacturing sites, whose countries come from a reviewed
 //! mapping table rather than from guessing at names.
 
-use crate::procurement::{FieldGap, GapKind, ProcurementLine};
+use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
+use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
 use equitas_model::reference::{SiteMapping, Table};
-use equitas_model::{
-    ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, RowError,
-    TradeItem, csv_line, slug,
-};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError, csv_line};
+use std::collections::HashMap;
 use std::io::Read;
 
 pub const SOURCE: &str = "scms";
-
-/// Everything read from the SCMS file.
-#[derive(Debug, Default)]
-pub struct ScmsData {
-    pub rows_read: u64,
-    pub products: Vec<Product>,
-    pub trade_items: Vec<TradeItem>,
-    pub organisations: Vec<Organisation>,
-    pub sites: Vec<ManufacturingSite>,
-    /// Lines with the CSV line number they came from.
-    pub lines: Vec<(u64, ProcurementLine)>,
-    pub errors: Vec<RowError>,
-    /// Sites named in the file but absent from the mapping table.
-    pub unmapped_sites: BTreeSet<String>,
-}
-
-impl ScmsData {
-    /// Number of gaps per (field, reason), for the import summary.
-    pub fn gap_counts(&self) -> BTreeMap<(&'static str, GapKind), u64> {
-        let mut m = BTreeMap::new();
-        for (_, l) in &self.lines {
-            for g in &l.gaps {
-                *m.entry((g.field, g.kind)).or_insert(0) += 1;
-            }
-        }
-        m
-    }
-}
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -99,15 +69,6 @@ fn parse_number(s: &str) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-}
-
-/// The dosage form without packaging qualifiers: `Tablet - FDC + blister` -> `tablet`.
-fn base_form(form: &str) -> String {
-    form.split(" - ")
-        .next()
-        .unwrap_or(form)
-        .trim()
-        .to_lowercase()
 }
 
 fn classify_group(group: &str) -> (ProductCategory, Option<Programme>) {
@@ -186,17 +147,14 @@ pub fn parse_scms<R: Read>(
     r: R,
     country_iso3: &dyn Fn(&str) -> Option<String>,
     sites: &HashMap<String, SiteMapping>,
-) -> Result<ScmsData, RowError> {
+) -> Result<ProcurementData, RowError> {
     let mut t = Table::new(r)?;
     let mut idx = HashMap::new();
     for c in COLUMNS {
         idx.insert(*c, t.require(c)?);
     }
-    let mut out = ScmsData::default();
-    let mut products: BTreeMap<String, Product> = BTreeMap::new();
-    let mut items: BTreeMap<String, TradeItem> = BTreeMap::new();
-    let mut orgs: BTreeMap<String, Organisation> = BTreeMap::new();
-    let mut site_recs: BTreeMap<String, ManufacturingSite> = BTreeMap::new();
+    let mut out = ProcurementData::default();
+    let mut cat = CatalogueBuilder::default();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
 
     for rec in t.records() {
@@ -260,56 +218,20 @@ pub fn parse_scms<R: Read>(
         };
 
         // Catalogue: product, trade item, supplier, site.
-        let molecule = row.raw("molecule/test type").to_string();
+        let (category, programme) = classify_group(row.raw("product group"));
         let dosage = row.text("dosage");
         let form = row.text("dosage form");
-        let (category, programme) = classify_group(row.raw("product group"));
-        let form_base = form.as_deref().map(base_form);
-        let name = [Some(molecule.clone()), dosage.clone(), form_base.clone()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let product_code = slug(&name);
-        products
-            .entry(product_code.clone())
-            .or_insert_with(|| Product {
-                code: product_code.clone(),
-                name: name.clone(),
-                inns: if category == ProductCategory::Medicine {
-                    molecule.split('/').map(|s| s.trim().to_string()).collect()
-                } else {
-                    Vec::new()
-                },
-                strength: dosage.clone(),
-                dosage_form: form_base.clone(),
-                category,
-                programme,
-                atc: None,
-                essential: None,
-            });
-        let pack_size = row.number("unit of measure (per pack)", "pack_size");
-        let item_code = slug(&description);
-        items.entry(item_code.clone()).or_insert_with(|| TradeItem {
-            code: item_code.clone(),
-            gtin: None,
-            product: product_code.clone(),
-            description: description.clone(),
-            pack_size,
-            brand: row.text("brand"),
-            manufacturer: None,
+        let product_code = cat.product(&ProductSpec {
+            molecule: row.raw("molecule/test type"),
+            strength: dosage.as_deref(),
+            dosage_form: form.as_deref(),
+            category,
+            programme,
         });
-        let supplier = slug(&vendor);
-        orgs.entry(supplier.clone())
-            .or_insert_with(|| Organisation {
-                code: supplier.clone(),
-                name: vendor.clone(),
-                roles: Vec::new(),
-                country: None,
-            })
-            .roles
-            .push(OrgRole::Supplier);
+        let pack_size = row.number("unit of measure (per pack)", "pack_size");
+        let brand = row.text("brand");
+        let item_code = cat.trade_item(&description, &product_code, pack_size, brand.as_deref());
+        let supplier = cat.organisation(&vendor, OrgRole::Supplier, None);
         // Keep the site name exactly as written: the mapping is keyed by it.
         let site_name = idx
             .get("manufacturing site")
@@ -320,38 +242,7 @@ pub fn parse_scms<R: Read>(
             row.gap("site", "");
             None
         } else {
-            let code = slug(&site_name);
-            if !site_recs.contains_key(&code) {
-                let m = sites.get(&site_name);
-                if m.is_none() {
-                    out.unmapped_sites.insert(site_name.clone());
-                }
-                if let Some(m) = m {
-                    let mcode = m.manufacturer_code();
-                    orgs.entry(mcode.clone())
-                        .or_insert_with(|| Organisation {
-                            code: mcode.clone(),
-                            name: m.manufacturer.clone(),
-                            roles: Vec::new(),
-                            country: None,
-                        })
-                        .roles
-                        .push(OrgRole::Manufacturer);
-                }
-                site_recs.insert(
-                    code.clone(),
-                    ManufacturingSite {
-                        code: code.clone(),
-                        name: site_name.clone(),
-                        manufacturer: m.map(SiteMapping::manufacturer_code),
-                        country: m.and_then(|m| m.country.clone()),
-                        city: m.and_then(|m| m.city.clone()),
-                        latitude: None,
-                        longitude: None,
-                    },
-                );
-            }
-            Some(code)
+            Some(cat.site(SiteSpec::Mapped(&site_name, sites)))
         };
 
         let value = row.number("line item value", "value");
@@ -414,14 +305,12 @@ pub fn parse_scms<R: Read>(
         };
         out.lines.push((line, l));
     }
-    for o in orgs.values_mut() {
-        o.roles.sort();
-        o.roles.dedup();
-    }
-    out.products = products.into_values().collect();
-    out.trade_items = items.into_values().collect();
-    out.organisations = orgs.into_values().collect();
-    out.sites = site_recs.into_values().collect();
+    out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);
+    let c = cat.finish();
+    out.products = c.products;
+    out.trade_items = c.trade_items;
+    out.organisations = c.organisations;
+    out.sites = c.sites;
     Ok(out)
 }
 

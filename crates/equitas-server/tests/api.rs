@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_server::{AppState, router};
-use equitas_store::import::{ImportKind, ImportOptions, NoProgress, ScmsMappings, import};
+use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
 use equitas_store::on_both_backends;
 use equitas_store::testing::{TestStore, data_dir};
 use http_body_util::BodyExt;
@@ -16,7 +16,7 @@ fn read(name: &str) -> Vec<u8> {
 }
 
 fn load_demo(s: &mut TestStore) {
-    let m = ScmsMappings {
+    let m = Mappings {
         sites: parse_site_mapping(read("scms-manufacturing-sites.csv").as_slice())
             .unwrap()
             .records
@@ -29,6 +29,7 @@ fn load_demo(s: &mut TestStore) {
             .into_iter()
             .map(|(_, a)| a)
             .collect(),
+        ..Default::default()
     };
     for (kind, file) in [
         (ImportKind::Countries, "country-codes.csv"),

@@ -9,8 +9,9 @@
 use crate::repo::{self, ImportRecord, Tally};
 use crate::{Conn, Store, StoreError, market};
 use equitas_market::GapKind;
-use equitas_market::scms::{self, ScmsData};
-use equitas_market::{inputs, msh};
+use equitas_market::procurement::ProcurementData;
+use equitas_market::scms;
+use equitas_market::{generic, inputs, msh};
 use equitas_model::RowError;
 use equitas_model::reference::{self, CountryAlias, CountryNames, Parsed, SiteMapping};
 use sha2::{Digest, Sha256};
@@ -29,6 +30,8 @@ pub enum ImportKind {
     Locations,
     /// The USAID SCMS shipment pricing file.
     Scms,
+    /// Procurement lines in any CSV layout, described by a column mapping.
+    Procurement,
     /// International reference prices per comparison unit.
     ReferencePrices,
     /// Standard treatment courses (units per course).
@@ -48,6 +51,7 @@ impl ImportKind {
             ImportKind::IncomeGroups => "income-groups",
             ImportKind::Locations => "locations",
             ImportKind::Scms => "scms",
+            ImportKind::Procurement => "procurement",
             ImportKind::ReferencePrices => "reference-prices",
             ImportKind::Courses => "courses",
             ImportKind::Wages => "wages",
@@ -82,11 +86,15 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// Reviewed tables an SCMS import relies on.
+/// Reviewed tables and configuration imports rely on.
 #[derive(Debug, Clone, Default)]
-pub struct ScmsMappings {
+pub struct Mappings {
+    /// Manufacturing sites to manufacturers and countries (SCMS).
     pub sites: Vec<SiteMapping>,
+    /// Country names used by sources.
     pub country_aliases: Vec<CountryAlias>,
+    /// Column mapping of a generic procurement CSV.
+    pub procurement: Option<generic::Mapping>,
 }
 
 /// What an import did.
@@ -203,6 +211,19 @@ fn match_msh(
     Ok((out, note))
 }
 
+/// Country names and codes known to the database, with the reviewed aliases.
+fn country_names(store: &mut dyn Store, mappings: &Mappings) -> Result<CountryNames, ImportError> {
+    let countries = repo::list_countries(store)?;
+    if countries.is_empty() {
+        return Err(ImportError::Precondition(
+            "the database has no countries yet: import the country codes first \
+             (`equitas import countries FILE`, or run `equitas demo`)"
+                .into(),
+        ));
+    }
+    Ok(CountryNames::new(&countries, &mappings.country_aliases))
+}
+
 fn unknown_product(code: &str) -> (&'static str, String) {
     (
         "product",
@@ -264,7 +285,7 @@ pub fn import(
     kind: ImportKind,
     source_name: &str,
     bytes: &[u8],
-    mappings: &ScmsMappings,
+    mappings: &Mappings,
     opts: ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
@@ -280,7 +301,7 @@ pub fn import(
         Countries(Parsed<equitas_model::Country>),
         Income(Parsed<reference::IncomeGroup>),
         Locations(Parsed<equitas_model::Location>),
-        Scms(Box<ScmsData>),
+        Scms(Box<ProcurementData>),
         RefPrices(Parsed<inputs::ReferencePriceRow>),
         Courses(Parsed<equitas_market::analysis::TreatmentCourse>),
         Wages(Parsed<equitas_market::analysis::Wage>),
@@ -297,16 +318,20 @@ pub fn import(
         ImportKind::Locations => {
             Input::Locations(reference::parse_locations(bytes).map_err(file_err(source_name))?)
         }
-        ImportKind::Scms => {
-            let countries = repo::list_countries(store)?;
-            if countries.is_empty() {
+        ImportKind::Procurement => {
+            let Some(m) = &mappings.procurement else {
                 return Err(ImportError::Precondition(
-                    "the database has no countries yet: import the country codes first \
-                     (`equitas import countries FILE`, or run `equitas demo`)"
-                        .into(),
+                    "a procurement import needs a column mapping (--mapping FILE.toml; see docs/procurement-mapping.toml)".into(),
                 ));
-            }
-            let names = CountryNames::new(&countries, &mappings.country_aliases);
+            };
+            let names = country_names(store, mappings)?;
+            let lookup = |n: &str| names.lookup(n);
+            Input::Scms(Box::new(
+                generic::parse_generic(bytes, m, &lookup).map_err(file_err(source_name))?,
+            ))
+        }
+        ImportKind::Scms => {
+            let names = country_names(store, mappings)?;
             let sites: HashMap<String, SiteMapping> = mappings
                 .sites
                 .iter()

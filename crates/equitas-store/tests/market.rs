@@ -4,7 +4,7 @@
 
 use equitas_market::analysis::{self, Bands, Dataset, Dim, Weight};
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
-use equitas_store::import::{ImportKind, ImportOptions, NoProgress, ScmsMappings, import};
+use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::on_both_backends;
 use equitas_store::testing::{TestStore, data_dir};
@@ -20,7 +20,7 @@ fn load(
     name: &str,
     bytes: &[u8],
 ) -> equitas_store::import::ImportReport {
-    let m = ScmsMappings {
+    let m = Mappings {
         sites: parse_site_mapping(read(data_dir().join("scms-manufacturing-sites.csv")).as_slice())
             .unwrap()
             .records
@@ -35,6 +35,7 @@ fn load(
         .into_iter()
         .map(|(_, a)| a)
         .collect(),
+        ..Default::default()
     };
     import(
         s.store.as_mut(),

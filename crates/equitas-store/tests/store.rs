@@ -2,7 +2,7 @@
 
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_store::import::{
-    ImportError, ImportKind, ImportOptions, NoProgress, Progress, ScmsMappings, import,
+    ImportError, ImportKind, ImportOptions, Mappings, NoProgress, Progress, import,
 };
 use equitas_store::migrations::{self, latest};
 use equitas_store::on_both_backends;
@@ -44,7 +44,7 @@ fn run(s: &mut TestStore, kind: ImportKind, text: &str) -> equitas_store::import
         kind,
         kind.as_str(),
         text.as_bytes(),
-        &ScmsMappings::default(),
+        &Mappings::default(),
         opts(),
         &NoProgress,
     )
@@ -239,7 +239,7 @@ fn interrupted_import_leaves_database_as_before(s: &mut TestStore) {
             ImportKind::Locations,
             "locations.csv",
             LOCATIONS.as_bytes(),
-            &ScmsMappings::default(),
+            &Mappings::default(),
             opts(),
             &PanicAfter {
                 n: 3,
@@ -263,7 +263,7 @@ fn strict_and_dry_run_change_nothing(s: &mut TestStore) {
         ImportKind::Locations,
         "locations.csv",
         LOCATIONS.as_bytes(),
-        &ScmsMappings::default(),
+        &Mappings::default(),
         ImportOptions {
             strict: true,
             dry_run: false,
@@ -282,7 +282,7 @@ fn strict_and_dry_run_change_nothing(s: &mut TestStore) {
         ImportKind::Locations,
         "locations.csv",
         LOCATIONS.as_bytes(),
-        &ScmsMappings::default(),
+        &Mappings::default(),
         ImportOptions {
             strict: false,
             dry_run: true,
@@ -332,8 +332,8 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(data_dir().join(name)).unwrap_or_else(|e| panic!("data/{name}: {e}"))
 }
 
-fn mappings() -> ScmsMappings {
-    ScmsMappings {
+fn mappings() -> Mappings {
+    Mappings {
         sites: parse_site_mapping(read("scms-manufacturing-sites.csv").as_slice())
             .unwrap()
             .records
@@ -346,6 +346,7 @@ fn mappings() -> ScmsMappings {
             .into_iter()
             .map(|(_, a)| a)
             .collect(),
+        ..Default::default()
     }
 }
 

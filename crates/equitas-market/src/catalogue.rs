@@ -1,0 +1,194 @@
+//! Builds the catalogue (products, trade items, organisations, sites) that
+//! procurement sources describe line by line, shared by every importer.
+
+use equitas_model::reference::SiteMapping;
+use equitas_model::{
+    ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, TradeItem, slug,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What a source line says about its product.
+pub struct ProductSpec<'a> {
+    /// Active ingredients separated by `/` (or a test's name).
+    pub molecule: &'a str,
+    pub strength: Option<&'a str>,
+    pub dosage_form: Option<&'a str>,
+    pub category: ProductCategory,
+    pub programme: Option<Programme>,
+}
+
+/// Where a line's product was made.
+pub enum SiteSpec<'a> {
+    /// A site name looked up in a reviewed mapping.
+    Mapped(&'a str, &'a HashMap<String, SiteMapping>),
+    /// A site whose manufacturer and country the source gives.
+    Given {
+        name: &'a str,
+        manufacturer: Option<&'a str>,
+        country: Option<&'a str>,
+    },
+}
+
+#[derive(Default)]
+pub struct CatalogueBuilder {
+    products: BTreeMap<String, Product>,
+    items: BTreeMap<String, TradeItem>,
+    orgs: BTreeMap<String, Organisation>,
+    sites: BTreeMap<String, ManufacturingSite>,
+    /// Site names absent from the mapping.
+    pub unmapped_sites: BTreeSet<String>,
+}
+
+/// The dosage form without packaging qualifiers: `Tablet - FDC + blister` -> `tablet`.
+pub fn base_form(form: &str) -> String {
+    form.split(" - ")
+        .next()
+        .unwrap_or(form)
+        .trim()
+        .to_lowercase()
+}
+
+/// The finished catalogue.
+pub struct Catalogue {
+    pub products: Vec<Product>,
+    pub trade_items: Vec<TradeItem>,
+    pub organisations: Vec<Organisation>,
+    pub sites: Vec<ManufacturingSite>,
+}
+
+impl CatalogueBuilder {
+    /// The product's code (`efavirenz-600mg-tablet`), adding it if new.
+    pub fn product(&mut self, p: &ProductSpec) -> String {
+        let form = p.dosage_form.map(base_form);
+        let name = [Some(p.molecule), p.strength, form.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let code = slug(&name);
+        self.products
+            .entry(code.clone())
+            .or_insert_with(|| Product {
+                code: code.clone(),
+                name: name.clone(),
+                inns: if p.category == ProductCategory::Medicine {
+                    p.molecule
+                        .split('/')
+                        .map(|s| s.trim().to_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                strength: p.strength.map(str::to_string),
+                dosage_form: form.clone(),
+                category: p.category,
+                programme: p.programme,
+                atc: None,
+                essential: None,
+            });
+        code
+    }
+
+    /// The trade item's code (from its description), adding it if new.
+    pub fn trade_item(
+        &mut self,
+        description: &str,
+        product: &str,
+        pack_size: Option<f64>,
+        brand: Option<&str>,
+    ) -> String {
+        let code = slug(description);
+        self.items.entry(code.clone()).or_insert_with(|| TradeItem {
+            code: code.clone(),
+            gtin: None,
+            product: product.to_string(),
+            description: description.to_string(),
+            pack_size,
+            brand: brand.map(str::to_string),
+            manufacturer: None,
+        });
+        code
+    }
+
+    /// An organisation's code, adding the organisation or the role.
+    pub fn organisation(&mut self, name: &str, role: OrgRole, country: Option<&str>) -> String {
+        let code = slug(name);
+        let o = self
+            .orgs
+            .entry(code.clone())
+            .or_insert_with(|| Organisation {
+                code: code.clone(),
+                name: name.to_string(),
+                roles: Vec::new(),
+                country: None,
+            });
+        if !o.roles.contains(&role) {
+            o.roles.push(role);
+            o.roles.sort();
+        }
+        if o.country.is_none() {
+            o.country = country.map(str::to_string);
+        }
+        code
+    }
+
+    /// The site's code, adding it (and its manufacturer) if new.
+    pub fn site(&mut self, spec: SiteSpec) -> String {
+        let name = match &spec {
+            SiteSpec::Mapped(n, _) | SiteSpec::Given { name: n, .. } => *n,
+        };
+        let code = slug(name);
+        if self.sites.contains_key(&code) {
+            return code;
+        }
+        let (manufacturer, country, city) = match spec {
+            SiteSpec::Mapped(n, map) => match map.get(n) {
+                Some(m) => (
+                    Some(m.manufacturer.clone()),
+                    m.country.clone(),
+                    m.city.clone(),
+                ),
+                None => {
+                    self.unmapped_sites.insert(n.to_string());
+                    (None, None, None)
+                }
+            },
+            SiteSpec::Given {
+                manufacturer,
+                country,
+                ..
+            } => (
+                manufacturer.map(str::to_string),
+                country.map(str::to_string),
+                None,
+            ),
+        };
+        let mcode = manufacturer
+            .as_deref()
+            .map(|m| self.organisation(m, OrgRole::Manufacturer, None));
+        self.sites.insert(
+            code.clone(),
+            ManufacturingSite {
+                code: code.clone(),
+                name: name.to_string(),
+                manufacturer: mcode,
+                country,
+                city,
+                latitude: None,
+                longitude: None,
+            },
+        );
+        code
+    }
+
+    pub fn finish(self) -> Catalogue {
+        Catalogue {
+            products: self.products.into_values().collect(),
+            trade_items: self.items.into_values().collect(),
+            organisations: self.orgs.into_values().collect(),
+            sites: self.sites.into_values().collect(),
+        }
+    }
+}
