@@ -28,7 +28,7 @@ use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
 use equitas_model::reference::{Table, cell};
-use equitas_model::{OrgRole, ProductCategory, Programme, RowError, csv_line};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -166,21 +166,11 @@ pub fn parse_generic<R: Read>(
         .transpose()
         .map_err(|e: String| RowError::new(0, "programme", e))?;
 
-    let mut out = ProcurementData::default();
     let mut cat = CatalogueBuilder::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for rec in t.records() {
-        out.rows_read += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        match generic_row(
-            &rec,
+    let parsed = t.parse(|rec, line| {
+        generic_row(
+            rec,
             line,
             m,
             &opt,
@@ -190,11 +180,14 @@ pub fn parse_generic<R: Read>(
             country_iso3,
             &mut cat,
             &mut seen,
-        ) {
-            Ok(l) => out.lines.push((line, l)),
-            Err(e) => out.errors.push(e),
-        }
-    }
+        )
+    });
+    let mut out = ProcurementData {
+        rows_read: (parsed.records.len() + parsed.errors.len()) as u64,
+        lines: parsed.records,
+        errors: parsed.errors,
+        ..Default::default()
+    };
     out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);
     let c = cat.finish();
     out.products = c.products;

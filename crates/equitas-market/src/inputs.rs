@@ -6,7 +6,7 @@
 use crate::analysis::{ReferencePrice, TreatmentCourse, Wage};
 use chrono::NaiveDate;
 use equitas_model::reference::{Parsed, Table, cell};
-use equitas_model::{RowError, csv_line, slug};
+use equitas_model::{RowError, slug};
 use serde::Serialize;
 use std::io::Read;
 
@@ -136,20 +136,7 @@ fn parse_rows<R: Read, T>(
             t.column(name)
         });
     }
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        match rec {
-            Err(e) => out.errors.push(e),
-            Ok(rec) => {
-                let line = csv_line(&rec);
-                match row(&Reader { rec: &rec, line }, &idx) {
-                    Ok(v) => out.records.push((line, v)),
-                    Err(e) => out.errors.push(e),
-                }
-            }
-        }
-    }
-    Ok(out)
+    Ok(t.parse(|rec, line| row(&Reader { rec, line }, &idx)))
 }
 
 /// Columns: `product` (Equitas product code), `price_usd` (per comparison

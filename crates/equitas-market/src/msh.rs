@@ -12,8 +12,8 @@
 //! without salt names, strength numbers with one unit, and the comparison
 //! unit the dosage form is priced in.
 
+use equitas_model::RowError;
 use equitas_model::reference::{Parsed, Table, cell};
-use equitas_model::{RowError, csv_line};
 use std::io::Read;
 
 /// One priced row of the guide.
@@ -44,51 +44,35 @@ pub fn parse_msh<R: Read>(r: R) -> Result<Parsed<MshRow>, RowError> {
     let supplier = t.require("Supplier Median (US$)")?;
     let buyer = t.column("Buyer Median (US$)");
     let atc = t.column("ATC Code");
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        let Some(medicine) = cell(&rec, Some(0)) else {
-            out.errors
-                .push(RowError::new(line, "medicine (first column)", "empty"));
-            continue;
+    Ok(t.parse(|rec, line| {
+        let Some(medicine) = cell(rec, Some(0)) else {
+            return Err(RowError::new(line, "medicine (first column)", "empty"));
         };
         let num = |i: Option<usize>| {
-            cell(&rec, i)
+            cell(rec, i)
                 .and_then(|s| s.parse::<f64>().ok())
                 .filter(|v| *v > 0.0)
         };
-        let (price, basis) = match (num(Some(supplier)), num(buyer)) {
+        let (price_usd, basis) = match (num(Some(supplier)), num(buyer)) {
             (Some(p), _) => (p, "supplier median"),
             (None, Some(p)) => (p, "buyer median"),
             (None, None) => {
-                out.errors.push(RowError::new(
+                return Err(RowError::new(
                     line,
                     "Supplier Median (US$)",
                     "no supplier or buyer median price",
                 ));
-                continue;
             }
         };
-        out.records.push((
-            line,
-            MshRow {
-                medicine: medicine.to_string(),
-                strength: cell(&rec, Some(strength)).unwrap_or("").to_string(),
-                comparison_unit: cell(&rec, Some(unit)).unwrap_or("").to_ascii_uppercase(),
-                price_usd: price,
-                basis,
-                atc: cell(&rec, atc).map(str::to_string),
-            },
-        ));
-    }
-    Ok(out)
+        Ok(MshRow {
+            medicine: medicine.to_string(),
+            strength: cell(rec, Some(strength)).unwrap_or("").to_string(),
+            comparison_unit: cell(rec, Some(unit)).unwrap_or("").to_ascii_uppercase(),
+            price_usd,
+            basis,
+            atc: cell(rec, atc).map(str::to_string),
+        })
+    }))
 }
 
 const SALTS: &[&str] = &[

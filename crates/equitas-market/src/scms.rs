@@ -15,7 +15,7 @@ use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
 use equitas_model::reference::{SiteMapping, Table};
-use equitas_model::{OrgRole, ProductCategory, Programme, RowError, csv_line};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -157,51 +157,37 @@ pub fn parse_scms<R: Read>(
     let mut cat = CatalogueBuilder::default();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
 
-    for rec in t.records() {
-        out.rows_read += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
+    let parsed = t.parse(|rec, line| {
         let mut row = Row {
-            rec: &rec,
+            rec,
             idx: &idx,
             gaps: Vec::new(),
         };
         let Some(id) = row.text("id") else {
-            out.errors.push(RowError::new(line, "id", "empty"));
-            continue;
+            return Err(RowError::new(line, "id", "empty"));
         };
         if let Some(first) = seen_ids.insert(id.clone(), line) {
-            out.errors.push(RowError::new(
+            return Err(RowError::new(
                 line,
                 "id",
                 format!("{id:?} already used on line {first}"),
             ));
-            continue;
         }
         let country_name = row.raw("country").to_string();
         let Some(buyer_country) = country_iso3(&country_name) else {
-            out.errors.push(RowError::new(
+            return Err(RowError::new(
                 line,
                 "country",
                 format!("{country_name:?} is not a known country name or alias"),
             ));
-            continue;
         };
         let Some(description) = row.text("item description") else {
-            out.errors
-                .push(RowError::new(line, "item description", "empty"));
-            continue;
+            return Err(RowError::new(line, "item description", "empty"));
         };
         let quantity = match parse_number(row.raw("line item quantity")) {
             Some(q) if q >= 0.0 => q,
             _ => {
-                out.errors.push(RowError::new(
+                return Err(RowError::new(
                     line,
                     "line item quantity",
                     format!(
@@ -209,12 +195,10 @@ pub fn parse_scms<R: Read>(
                         row.raw("line item quantity")
                     ),
                 ));
-                continue;
             }
         };
         let Some(vendor) = row.text("vendor") else {
-            out.errors.push(RowError::new(line, "vendor", "empty"));
-            continue;
+            return Err(RowError::new(line, "vendor", "empty"));
         };
 
         // Catalogue: product, trade item, supplier, site.
@@ -303,8 +287,11 @@ pub fn parse_scms<R: Read>(
             shipment_ref: row.text("asn/dn #"),
             gaps: std::mem::take(&mut row.gaps),
         };
-        out.lines.push((line, l));
-    }
+        Ok(l)
+    });
+    out.rows_read = (parsed.records.len() + parsed.errors.len()) as u64;
+    out.lines = parsed.records;
+    out.errors = parsed.errors;
     out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);
     let c = cat.finish();
     out.products = c.products;

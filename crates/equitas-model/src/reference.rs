@@ -67,6 +67,26 @@ impl<R: Read> Table<R> {
         self.columns.get(&name.to_ascii_lowercase()).copied()
     }
 
+    /// Reads every record with `f` (given the record and its line number):
+    /// the records `f` accepts, and one error per record it rejects or the
+    /// CSV reader cannot read.
+    pub fn parse<T>(
+        &mut self,
+        mut f: impl FnMut(&csv::StringRecord, u64) -> Result<T, RowError>,
+    ) -> Parsed<T> {
+        let mut out = Parsed::default();
+        for rec in self.records() {
+            match rec.and_then(|rec| {
+                let line = csv_line(&rec);
+                f(&rec, line).map(|v| (line, v))
+            }) {
+                Ok(v) => out.records.push(v),
+                Err(e) => out.errors.push(e),
+            }
+        }
+        out
+    }
+
     /// Iterates over records; a record the CSV reader cannot read becomes an error.
     pub fn records(&mut self) -> impl Iterator<Item = Result<csv::StringRecord, RowError>> + '_ {
         self.reader.records().map(|r| {
@@ -107,71 +127,53 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
     let ldc = t.column("Least Developed Countries (LDC)");
     let lldc = t.column("Land Locked Developing Countries (LLDC)");
     let sids = t.column("Small Island Developing States (SIDS)");
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        let Some(code3) = cell(&rec, Some(iso3)) else {
-            out.errors.push(RowError::new(
+    Ok(t.parse(|rec, line| {
+        let Some(code3) = cell(rec, Some(iso3)) else {
+            return Err(RowError::new(
                 line,
                 "ISO3166-1-Alpha-3",
                 "empty: the row is not a country with an ISO code",
             ));
-            continue;
         };
         if code3.len() != 3 || !code3.bytes().all(|b| b.is_ascii_uppercase()) {
-            out.errors.push(RowError::new(
+            return Err(RowError::new(
                 line,
                 "ISO3166-1-Alpha-3",
                 format!("{code3:?} is not three upper-case letters"),
             ));
-            continue;
         }
-        let Some(name) = cell(&rec, Some(name_en)).or_else(|| cell(&rec, cldr)) else {
-            out.errors
-                .push(RowError::new(line, "official_name_en", "empty"));
-            continue;
+        let Some(name) = cell(rec, Some(name_en)).or_else(|| cell(rec, cldr)) else {
+            return Err(RowError::new(line, "official_name_en", "empty"));
         };
-        let numeric = match cell(&rec, numeric).map(str::parse::<u16>) {
+        let numeric = match cell(rec, numeric).map(str::parse::<u16>) {
             Some(Ok(n)) => Some(n),
             Some(Err(_)) => {
-                out.errors.push(RowError::new(
+                return Err(RowError::new(
                     line,
                     "ISO3166-1-numeric",
                     "not a number from 0 to 999",
                 ));
-                continue;
             }
             None => None,
         };
-        out.records.push((
-            line,
-            Country {
-                iso3: code3.to_string(),
-                iso2: cell(&rec, Some(iso2)).unwrap_or_default().to_string(),
-                numeric,
-                name_en: name.to_string(),
-                name_fr: cell(&rec, name_fr).map(str::to_string),
-                name_short: cell(&rec, cldr).map(str::to_string),
-                m49_region: cell(&rec, region).map(str::to_string),
-                m49_subregion: cell(&rec, subregion).map(str::to_string),
-                currency: cell(&rec, currency).map(str::to_string),
-                least_developed: flag(&rec, ldc),
-                landlocked_developing: flag(&rec, lldc),
-                small_island_developing: flag(&rec, sids),
-                who_region: None,
-                wb_region: None,
-                income_group: None,
-            },
-        ));
-    }
-    Ok(out)
+        Ok(Country {
+            iso3: code3.to_string(),
+            iso2: cell(rec, Some(iso2)).unwrap_or_default().to_string(),
+            numeric,
+            name_en: name.to_string(),
+            name_fr: cell(rec, name_fr).map(str::to_string),
+            name_short: cell(rec, cldr).map(str::to_string),
+            m49_region: cell(rec, region).map(str::to_string),
+            m49_subregion: cell(rec, subregion).map(str::to_string),
+            currency: cell(rec, currency).map(str::to_string),
+            least_developed: flag(rec, ldc),
+            landlocked_developing: flag(rec, lldc),
+            small_island_developing: flag(rec, sids),
+            who_region: None,
+            wb_region: None,
+            income_group: None,
+        })
+    }))
 }
 
 /// Finds a country's ISO3 code from a name as sources write it: official
@@ -226,37 +228,24 @@ pub fn parse_country_aliases<R: Read>(r: R) -> Result<Parsed<CountryAlias>, RowE
     let name = t.require("name")?;
     let iso3 = t.require("iso3")?;
     let note = t.column("note");
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        match (cell(&rec, Some(name)), cell(&rec, Some(iso3))) {
-            (None, _) => out.errors.push(RowError::new(line, "name", "empty")),
-            (_, None) => out.errors.push(RowError::new(line, "iso3", "empty")),
+    Ok(t.parse(
+        |rec, line| match (cell(rec, Some(name)), cell(rec, Some(iso3))) {
+            (None, _) => Err(RowError::new(line, "name", "empty")),
+            (_, None) => Err(RowError::new(line, "iso3", "empty")),
             (Some(_), Some(c)) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => {
-                out.errors.push(RowError::new(
+                Err(RowError::new(
                     line,
                     "iso3",
                     format!("{c:?} is not an ISO 3166-1 alpha-3 code"),
                 ))
             }
-            (Some(n), Some(c)) => out.records.push((
-                line,
-                CountryAlias {
-                    name: n.to_string(),
-                    iso3: c.to_string(),
-                    note: cell(&rec, note).map(str::to_string),
-                },
-            )),
-        }
-    }
-    Ok(out)
+            (Some(n), Some(c)) => Ok(CountryAlias {
+                name: n.to_string(),
+                iso3: c.to_string(),
+                note: cell(rec, note).map(str::to_string),
+            }),
+        },
+    ))
 }
 
 /// One row of `who_regions_wb_income.csv`.
@@ -276,39 +265,22 @@ pub fn parse_income_groups<R: Read>(r: R) -> Result<Parsed<IncomeGroup>, RowErro
     let who = t.require("who.region")?;
     let wb = t.column("wb.region");
     let inc = t.require("Income.group")?;
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        match cell(&rec, Some(iso3)) {
-            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => {
-                out.records.push((
-                    line,
-                    IncomeGroup {
-                        iso3: c.to_string(),
-                        who_region: cell(&rec, Some(who)).map(str::to_string),
-                        wb_region: cell(&rec, wb).map(str::to_string),
-                        income_group: cell(&rec, Some(inc)).map(str::to_string),
-                    },
-                ))
-            }
-            other => out.errors.push(RowError::new(
-                line,
-                "iso3c",
-                format!(
-                    "{:?} is not an ISO 3166-1 alpha-3 code",
-                    other.unwrap_or("")
-                ),
-            )),
-        }
-    }
-    Ok(out)
+    Ok(t.parse(|rec, line| match cell(rec, Some(iso3)) {
+        Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => Ok(IncomeGroup {
+            iso3: c.to_string(),
+            who_region: cell(rec, Some(who)).map(str::to_string),
+            wb_region: cell(rec, wb).map(str::to_string),
+            income_group: cell(rec, Some(inc)).map(str::to_string),
+        }),
+        other => Err(RowError::new(
+            line,
+            "iso3c",
+            format!(
+                "{:?} is not an ISO 3166-1 alpha-3 code",
+                other.unwrap_or("")
+            ),
+        )),
+    }))
 }
 
 /// Parses a location hierarchy CSV with columns `code`, `name`, `level`,
@@ -325,29 +297,16 @@ pub fn parse_locations<R: Read>(r: R) -> Result<Parsed<Location>, RowError> {
     let gln = t.column("gln");
     let lat = t.column("latitude");
     let lon = t.column("longitude");
-    let mut out = Parsed::default();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
-        match location_row(
-            &rec,
+    Ok(t.parse(|rec, line| {
+        location_row(
+            rec,
             line,
             [code, name, level, parent, country],
             gln,
             lat,
             lon,
-        ) {
-            Ok(l) => out.records.push((line, l)),
-            Err(e) => out.errors.push(e),
-        }
-    }
-    Ok(out)
+        )
+    }))
 }
 
 fn location_row(
@@ -452,58 +411,40 @@ pub fn parse_site_mapping<R: Read>(r: R) -> Result<Parsed<SiteMapping>, RowError
     let country = t.require("country_iso3")?;
     let city = t.column("city");
     let note = t.column("note");
-    let mut out: Parsed<SiteMapping> = Parsed::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for rec in t.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(e);
-                continue;
-            }
-        };
-        let line = csv_line(&rec);
+    Ok(t.parse(|rec, line| {
         let Some(site_v) = rec.get(site).filter(|s| !s.trim().is_empty()) else {
-            out.errors.push(RowError::new(line, "site", "empty"));
-            continue;
+            return Err(RowError::new(line, "site", "empty"));
         };
         // Keep the site name exactly as the source spells it (spaces included).
         if let Some(first) = seen.insert(site_v.to_string(), line) {
-            out.errors.push(RowError::new(
+            return Err(RowError::new(
                 line,
                 "site",
                 format!("{site_v:?} is already mapped on line {first}"),
             ));
-            continue;
         }
-        let Some(m) = cell(&rec, Some(manufacturer)) else {
-            out.errors
-                .push(RowError::new(line, "manufacturer", "empty"));
-            continue;
+        let Some(m) = cell(rec, Some(manufacturer)) else {
+            return Err(RowError::new(line, "manufacturer", "empty"));
         };
-        let c = cell(&rec, Some(country));
+        let c = cell(rec, Some(country));
         if let Some(c) = c
             && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            out.errors.push(RowError::new(
+            return Err(RowError::new(
                 line,
                 "country_iso3",
                 format!("{c:?} is not an ISO 3166-1 alpha-3 code"),
             ));
-            continue;
         }
-        out.records.push((
-            line,
-            SiteMapping {
-                site: site_v.to_string(),
-                manufacturer: m.to_string(),
-                country: c.map(str::to_string),
-                city: cell(&rec, city).map(str::to_string),
-                note: cell(&rec, note).map(str::to_string),
-            },
-        ));
-    }
-    Ok(out)
+        Ok(SiteMapping {
+            site: site_v.to_string(),
+            manufacturer: m.to_string(),
+            country: c.map(str::to_string),
+            city: cell(rec, city).map(str::to_string),
+            note: cell(rec, note).map(str::to_string),
+        })
+    }))
 }
 
 #[cfg(test)]

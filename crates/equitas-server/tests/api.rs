@@ -2,50 +2,21 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_server::{AppState, router};
-use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
+use equitas_store::import::ImportKind;
 use equitas_store::on_both_backends;
-use equitas_store::testing::{TestStore, data_dir};
+use equitas_store::testing::{TestStore, import_data};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(data_dir().join(name)).unwrap()
-}
-
 fn load_demo(s: &mut TestStore) {
-    let m = Mappings {
-        sites: parse_site_mapping(read("scms-manufacturing-sites.csv").as_slice())
-            .unwrap()
-            .records
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect(),
-        country_aliases: parse_country_aliases(read("country-name-aliases.csv").as_slice())
-            .unwrap()
-            .records
-            .into_iter()
-            .map(|(_, a)| a)
-            .collect(),
-        ..Default::default()
-    };
     for (kind, file) in [
         (ImportKind::Countries, "country-codes.csv"),
         (ImportKind::Scms, "supply_chain_shipment_pricing.csv"),
         (ImportKind::Courses, "treatment-courses.csv"),
     ] {
-        import(
-            s.store.as_mut(),
-            kind,
-            file,
-            &read(file),
-            &m,
-            ImportOptions::default(),
-            &NoProgress,
-        )
-        .unwrap();
+        import_data(s, kind, file);
     }
 }
 

@@ -117,28 +117,40 @@ fn query(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value
     Ok(out)
 }
 
-impl Conn for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        execute(&self.conn, sql, params)
-    }
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
-        query(&self.conn, sql, params)
-    }
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        query_each(&self.conn, sql, params, f)
-    }
-    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch(sql)?)
-    }
+/// `Conn` for a type whose field `$f` derefs to a rusqlite `Connection`.
+macro_rules! sqlite_conn {
+    ($t:ty, $f:ident) => {
+        impl Conn for $t {
+            fn backend(&self) -> Backend {
+                Backend::Sqlite
+            }
+            fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+                execute(&self.$f, sql, params)
+            }
+            fn query(
+                &mut self,
+                sql: &str,
+                params: &[Value],
+            ) -> Result<Vec<Vec<Value>>, StoreError> {
+                query(&self.$f, sql, params)
+            }
+            fn query_each(
+                &mut self,
+                sql: &str,
+                params: &[Value],
+                f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+            ) -> Result<(), StoreError> {
+                query_each(&self.$f, sql, params, f)
+            }
+            fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+                Ok(self.$f.execute_batch(sql)?)
+            }
+        }
+    };
 }
+
+sqlite_conn!(SqliteStore, conn);
+sqlite_conn!(SqliteTx<'_>, tx);
 
 impl Store for SqliteStore {
     fn describe(&self) -> String {
@@ -156,29 +168,6 @@ impl Store for SqliteStore {
 
 struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
-}
-
-impl Conn for SqliteTx<'_> {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        execute(&self.tx, sql, params)
-    }
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
-        query(&self.tx, sql, params)
-    }
-    fn query_each(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        f: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        query_each(&self.tx, sql, params, f)
-    }
-    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.tx.execute_batch(sql)?)
-    }
 }
 
 impl Tx for SqliteTx<'_> {

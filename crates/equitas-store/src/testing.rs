@@ -5,7 +5,9 @@
 //! with a message, unless `EQUITAS_REQUIRE_POSTGRES=1`, in which case they
 //! fail: the test script sets it so a broken server setup cannot pass.
 
+use crate::import::{ImportKind, ImportOptions, ImportReport, Mappings, NoProgress, import};
 use crate::{Store, open};
+use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -104,6 +106,50 @@ pub fn with_database(url: &str, db: &str) -> String {
 /// The repository's `data/` directory.
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data")
+}
+
+/// A file of the repository's `data/` directory.
+pub fn data_file(name: &str) -> Vec<u8> {
+    let p = data_dir().join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The reviewed site mapping and country aliases shipped in `data/`.
+pub fn shipped_mappings() -> Mappings {
+    Mappings {
+        sites: parse_site_mapping(data_file("scms-manufacturing-sites.csv").as_slice())
+            .expect("site mapping")
+            .records
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect(),
+        country_aliases: parse_country_aliases(data_file("country-name-aliases.csv").as_slice())
+            .expect("country aliases")
+            .records
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect(),
+        procurement: None,
+    }
+}
+
+/// Imports `bytes` with the shipped mappings, panicking on failure.
+pub fn import_bytes(s: &mut TestStore, kind: ImportKind, name: &str, bytes: &[u8]) -> ImportReport {
+    import(
+        s.store.as_mut(),
+        kind,
+        name,
+        bytes,
+        &shipped_mappings(),
+        ImportOptions::default(),
+        &NoProgress,
+    )
+    .unwrap_or_else(|e| panic!("import {name}: {e}"))
+}
+
+/// Imports a file of `data/`.
+pub fn import_data(s: &mut TestStore, kind: ImportKind, file: &str) -> ImportReport {
+    import_bytes(s, kind, file, &data_file(file))
 }
 
 /// Defines `#[test] fn NAME` in a `sqlite_backend` and a `postgres_backend`

@@ -3,50 +3,18 @@
 //! Python script over `data/supply_chain_shipment_pricing.csv`, not Equitas).
 
 use equitas_market::analysis::{self, Bands, Dataset, Dim, Weight};
-use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
-use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
+use equitas_store::import::{ImportKind, ImportReport};
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::on_both_backends;
-use equitas_store::testing::{TestStore, data_dir};
+use equitas_store::testing::{TestStore, data_dir, import_bytes};
 use std::path::PathBuf;
 
 fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn load(
-    s: &mut TestStore,
-    kind: ImportKind,
-    name: &str,
-    bytes: &[u8],
-) -> equitas_store::import::ImportReport {
-    let m = Mappings {
-        sites: parse_site_mapping(read(data_dir().join("scms-manufacturing-sites.csv")).as_slice())
-            .unwrap()
-            .records
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect(),
-        country_aliases: parse_country_aliases(
-            read(data_dir().join("country-name-aliases.csv")).as_slice(),
-        )
-        .unwrap()
-        .records
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect(),
-        ..Default::default()
-    };
-    import(
-        s.store.as_mut(),
-        kind,
-        name,
-        bytes,
-        &m,
-        ImportOptions::default(),
-        &NoProgress,
-    )
-    .unwrap()
+fn load(s: &mut TestStore, kind: ImportKind, name: &str, bytes: &[u8]) -> ImportReport {
+    import_bytes(s, kind, name, bytes)
 }
 
 fn load_scms(s: &mut TestStore) {

@@ -1,13 +1,12 @@
 //! The same integration tests on SQLite and PostgreSQL.
 
-use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_store::import::{
     ImportError, ImportKind, ImportOptions, Mappings, NoProgress, Progress, import,
 };
 use equitas_store::migrations::{self, latest};
 use equitas_store::on_both_backends;
 use equitas_store::repo::{self, Outcome, Tally};
-use equitas_store::testing::{TestStore, data_dir};
+use equitas_store::testing::{TestStore, import_data};
 use equitas_store::{Store, Value};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -328,42 +327,8 @@ fn organisation_roles_accumulate(s: &mut TestStore) {
     assert_eq!(roles, "manufacturer,supplier");
 }
 
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(data_dir().join(name)).unwrap_or_else(|e| panic!("data/{name}: {e}"))
-}
-
-fn mappings() -> Mappings {
-    Mappings {
-        sites: parse_site_mapping(read("scms-manufacturing-sites.csv").as_slice())
-            .unwrap()
-            .records
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect(),
-        country_aliases: parse_country_aliases(read("country-name-aliases.csv").as_slice())
-            .unwrap()
-            .records
-            .into_iter()
-            .map(|(_, a)| a)
-            .collect(),
-        ..Default::default()
-    }
-}
-
 fn full_scms_import_accounts_for_every_row(s: &mut TestStore) {
-    let m = mappings();
-    let imp = |s: &mut TestStore, kind: ImportKind, file: &str| {
-        import(
-            s.store.as_mut(),
-            kind,
-            file,
-            &read(file),
-            &m,
-            opts(),
-            &NoProgress,
-        )
-        .unwrap()
-    };
+    let imp = |s: &mut TestStore, kind: ImportKind, file: &str| import_data(s, kind, file);
     // SCMS needs the countries first.
     imp(s, ImportKind::Countries, "country-codes.csv");
     let r = imp(s, ImportKind::Scms, "supply_chain_shipment_pricing.csv");
