@@ -454,8 +454,8 @@ fn print_overview(ov: &Overview) {
         "  Suppliers            {:>8}  ({} manufacturers, {} manufacturing sites, {} with a known country)",
         int(c.suppliers),
         int(c.manufacturers),
-        int(c.manufacturing_sites),
-        int(c.manufacturing_sites_with_country)
+        int(c.sites),
+        int(c.sites_with_country)
     );
     println!("Events");
     let period = match (&c.first_delivery, &c.last_delivery) {

@@ -641,7 +641,7 @@ pub fn list_imports(c: &mut dyn Conn) -> Result<Vec<ImportHistory>, StoreError> 
 // ---------------------------------------------------------------- summaries
 
 /// How much the database holds.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Counts {
     pub countries: i64,
     pub countries_with_income_group: i64,
@@ -654,7 +654,9 @@ pub struct Counts {
     pub trade_items: i64,
     pub suppliers: i64,
     pub manufacturers: i64,
+    #[serde(rename = "manufacturing_sites")]
     pub sites: i64,
+    #[serde(rename = "manufacturing_sites_with_country")]
     pub sites_with_country: i64,
     pub procurement_lines: i64,
     pub procurement_buyer_countries: i64,

@@ -36,57 +36,9 @@ pub struct SupplyConcentration {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overview {
-    pub counts: CountsView,
+    pub counts: Counts,
     pub value_by_manufacturing_country: Vec<CountryShare>,
     pub concentration: Option<SupplyConcentration>,
-}
-
-/// [`Counts`] in a serialisable form.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CountsView {
-    pub countries: i64,
-    pub countries_with_income_group: i64,
-    pub who_regions: i64,
-    pub regions: i64,
-    pub districts: i64,
-    pub facilities: i64,
-    pub warehouses: i64,
-    pub products: i64,
-    pub trade_items: i64,
-    pub suppliers: i64,
-    pub manufacturers: i64,
-    pub manufacturing_sites: i64,
-    pub manufacturing_sites_with_country: i64,
-    pub procurement_lines: i64,
-    pub procurement_buyer_countries: i64,
-    pub procurement_value_usd: f64,
-    pub first_delivery: Option<String>,
-    pub last_delivery: Option<String>,
-}
-
-impl From<Counts> for CountsView {
-    fn from(c: Counts) -> Self {
-        CountsView {
-            countries: c.countries,
-            countries_with_income_group: c.countries_with_income_group,
-            who_regions: c.who_regions,
-            regions: c.regions,
-            districts: c.districts,
-            facilities: c.facilities,
-            warehouses: c.warehouses,
-            products: c.products,
-            trade_items: c.trade_items,
-            suppliers: c.suppliers,
-            manufacturers: c.manufacturers,
-            manufacturing_sites: c.sites,
-            manufacturing_sites_with_country: c.sites_with_country,
-            procurement_lines: c.procurement_lines,
-            procurement_buyer_countries: c.procurement_buyer_countries,
-            procurement_value_usd: c.procurement_value_usd,
-            first_delivery: c.first_delivery,
-            last_delivery: c.last_delivery,
-        }
-    }
 }
 
 pub fn overview(c: &mut dyn Conn) -> Result<Overview, StoreError> {
@@ -123,7 +75,7 @@ pub fn overview(c: &mut dyn Conn) -> Result<Overview, StoreError> {
         products_with_known_origin: per_product.len(),
     });
     Ok(Overview {
-        counts: counts.into(),
+        counts,
         value_by_manufacturing_country: shares,
         concentration: conc,
     })
