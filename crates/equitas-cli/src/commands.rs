@@ -23,6 +23,7 @@ const SHOWN_ERRORS: usize = 20;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Gs1 { ids, gcp_length } => Ok(gs1(ids, *gcp_length)),
+        Command::Epcis(crate::EpcisCommand::Hash { files, prehash }) => epcis_hash(files, *prehash),
         Command::Init => {
             let mut store = open_store(&cli)?;
             let v = migrations::current_version(store.as_mut())?;
@@ -581,4 +582,30 @@ fn describe_gs1(
         v.extend(describe_epc(&epc, gcp_length));
     }
     Ok(v)
+}
+
+/// `equitas epcis hash`: one Event Hash ID per event, in document order.
+fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCode> {
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        if text.trim_start().starts_with('<') {
+            bail!(
+                "{}: the EPCIS XML binding is not read yet; give the JSON/JSON-LD form",
+                f.display()
+            );
+        }
+        let doc = equitas_epcis::json::parse_document(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        for e in &doc.events {
+            println!(
+                "{}",
+                equitas_epcis::event_hash_ignoring(e, &doc.hash_ignore)
+            );
+            if show_prehash {
+                println!("{}", equitas_epcis::prehash_ignoring(e, &doc.hash_ignore));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

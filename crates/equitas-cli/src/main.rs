@@ -115,6 +115,10 @@ pub enum Command {
         addr: std::net::SocketAddr,
     },
 
+    /// GS1 EPCIS 2.0 events.
+    #[command(subcommand)]
+    Epcis(EpcisCommand),
+
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
     #[command(
@@ -127,6 +131,22 @@ pub enum Command {
         /// GS1 Company Prefix length, to print EPC URNs for Digital Links and scans.
         #[arg(long, value_name = "6..12")]
         gcp_length: Option<usize>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EpcisCommand {
+    /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
+    /// document order (JSON/JSON-LD binding).
+    #[command(
+        after_help = "Examples:\n  equitas epcis hash shipment.jsonld\n  equitas epcis hash --prehash shipment.jsonld   # the canonical pre-hash strings"
+    )]
+    Hash {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Print the pre-hash string after each hash.
+        #[arg(long)]
+        prehash: bool,
     },
 }
 

@@ -379,3 +379,28 @@ fn generic_procurement_import_and_market_formats() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown dimension \"colour\""));
 }
+
+#[test]
+fn epcis_hash_prints_one_line_per_event() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/epcis/event-hash/examples");
+    let f = examples.join("epcisDocWithVariousEventTypes.jsonld");
+    if !f.exists() {
+        eprintln!("skipping: {} is absent", f.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["epcis", "hash", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = std::fs::read_to_string(f.with_extension("hashes")).unwrap();
+    assert_eq!(stdout(&o).trim(), want.trim());
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"epcisBody\": {}}").unwrap();
+    let o = equitas(dir.path(), &["epcis", "hash", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.json: epcisBody: no eventList"),
+        "{}",
+        stderr(&o)
+    );
+}

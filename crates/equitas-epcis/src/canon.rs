@@ -1,0 +1,420 @@
+//! Canonical forms of EPCIS values, as the CBV 2.0 Event Hash ID requires
+//! (CBV 2.0 section 8.9, rules 6-8 and 14-18):
+//!
+//! - CBV URN vocabulary (`urn:epcglobal:cbv:bizstep:shipping`) becomes its
+//!   web URI (`https://ref.gs1.org/cbv/BizStep-shipping`);
+//! - numbers lose trailing zeros (`26.0` -> `26`);
+//! - EPC URIs (`urn:epc:id:...`, `urn:epc:class:lgtin:...`,
+//!   `urn:epc:idpat:...`) and GS1 Digital Link URIs on any host become the
+//!   constrained canonical Digital Link on `https://id.gs1.org`, keeping only
+//!   the finest level of identification (serial over lot) and no query;
+//! - timestamps become UTC with millisecond precision and a `Z`.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Timelike, Utc};
+use equitas_gs1::check_digit;
+
+const DL: &str = "https://id.gs1.org";
+
+/// The CBV 2.0 web vocabulary prefix of each CBV 1.x URN prefix.
+const CBV_URNS: &[(&str, &str)] = &[
+    (
+        "urn:epcglobal:cbv:bizstep:",
+        "https://ref.gs1.org/cbv/BizStep-",
+    ),
+    ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
+    ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
+    ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
+    ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
+];
+
+/// Replaces CBV URN vocabulary by web URIs.
+pub fn cbv_web_uri(v: &str) -> String {
+    for (urn, web) in CBV_URNS {
+        if let Some(rest) = v.strip_prefix(urn) {
+            return format!("{web}{rest}");
+        }
+    }
+    v.to_string()
+}
+
+/// A number without trailing zeros: `1.0` -> `1`, `0.34340` -> `0.3434`.
+/// Text that is not a finite number is returned unchanged.
+pub fn numeric(v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() => {
+            if x.fract() == 0.0 && x.abs() < 1e16 {
+                format!("{}", x as i64)
+            } else {
+                format!("{x}")
+            }
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// Characters a Digital Link path segment must percent-encode (GS1 Digital
+/// Link 1.2, table 7-1) beyond those an EPC URN already escapes.
+fn dl_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '!' | '(' | ')' | '*' | '+' | ',' | ':' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn with_check(data: &str) -> String {
+    format!("{data}{}", check_digit(data).unwrap_or(0))
+}
+
+/// `(company prefix, reference)` when `cp` is 6 to 12 digits and
+/// `cp + reference` has `total` digits.
+fn cp_ref<'a>(cp: &'a str, reference: &'a str, total: usize) -> Option<(&'a str, &'a str)> {
+    ((6..=12).contains(&cp.len())
+        && digits(cp)
+        && (reference.is_empty() || digits(reference))
+        && cp.len() + reference.len() == total)
+        .then_some((cp, reference))
+}
+
+/// GTIN-14 from company prefix and indicator + item reference.
+fn gtin(cp: &str, iir: &str) -> Option<String> {
+    let (cp, iir) = cp_ref(cp, iir, 13)?;
+    Some(with_check(&format!("{}{}{}", &iir[..1], cp, &iir[1..])))
+}
+
+/// The canonical Digital Link of an EPC URI, or `None` if `v` is not one.
+fn epc_uri(v: &str) -> Option<String> {
+    let rest = v.strip_prefix("urn:epc:")?;
+    let (kind, rest) = rest.split_once(':')?;
+    let (scheme, body) = rest.split_once(':')?;
+    let p: Vec<&str> = body.split('.').collect();
+    let part = |i: usize| p.get(i).copied().unwrap_or("");
+    Some(match (kind, scheme) {
+        ("id", "sgtin") if p.len() >= 3 => {
+            let serial = body.splitn(3, '.').nth(2)?;
+            format!("{DL}/01/{}/21/{}", gtin(p[0], p[1])?, dl_encode(serial))
+        }
+        ("id", "sscc") if p.len() == 2 => {
+            let (cp, sr) = cp_ref(p[0], p[1], 17)?;
+            format!(
+                "{DL}/00/{}",
+                with_check(&format!("{}{}{}", &sr[..1], cp, &sr[1..]))
+            )
+        }
+        ("id", "sgln") if p.len() >= 3 => {
+            let (cp, lr) = cp_ref(p[0], p[1], 12)?;
+            let ext = body.splitn(3, '.').nth(2)?;
+            let gln = with_check(&format!("{cp}{lr}"));
+            if ext == "0" {
+                format!("{DL}/414/{gln}")
+            } else {
+                format!("{DL}/414/{gln}/254/{}", dl_encode(ext))
+            }
+        }
+        ("id", "pgln") if p.len() == 2 => {
+            let (cp, pr) = cp_ref(p[0], p[1], 12)?;
+            format!("{DL}/417/{}", with_check(&format!("{cp}{pr}")))
+        }
+        ("id", "grai") if p.len() >= 3 => {
+            let (cp, at) = cp_ref(p[0], p[1], 12)?;
+            let serial = body.splitn(3, '.').nth(2)?;
+            format!(
+                "{DL}/8003/{}{}",
+                with_check(&format!("0{cp}{at}")),
+                dl_encode(serial)
+            )
+        }
+        ("id", "giai") if p.len() >= 2 => {
+            let (cp, ar) = body.split_once('.')?;
+            (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
+            format!("{DL}/8004/{cp}{}", dl_encode(ar))
+        }
+        ("id", "gsrn") if p.len() == 2 => {
+            let (cp, sr) = cp_ref(p[0], p[1], 17)?;
+            format!("{DL}/8018/{}", with_check(&format!("{cp}{sr}")))
+        }
+        ("id", "gsrnp") if p.len() == 2 => {
+            let (cp, sr) = cp_ref(p[0], p[1], 17)?;
+            format!("{DL}/8017/{}", with_check(&format!("{cp}{sr}")))
+        }
+        ("id", "gdti") if p.len() >= 3 => {
+            let (cp, dt) = cp_ref(p[0], p[1], 12)?;
+            let serial = body.splitn(3, '.').nth(2)?;
+            format!(
+                "{DL}/253/{}{}",
+                with_check(&format!("{cp}{dt}")),
+                dl_encode(serial)
+            )
+        }
+        ("id", "sgcn") if p.len() == 3 => {
+            let (cp, cr) = cp_ref(p[0], p[1], 12)?;
+            digits(p[2]).then_some(())?;
+            format!("{DL}/255/{}{}", with_check(&format!("{cp}{cr}")), p[2])
+        }
+        ("id", "ginc") if p.len() >= 2 => {
+            let (cp, cr) = body.split_once('.')?;
+            (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
+            format!("{DL}/401/{cp}{}", dl_encode(cr))
+        }
+        ("id", "gsin") if p.len() == 2 => {
+            let (cp, sr) = cp_ref(p[0], p[1], 16)?;
+            format!("{DL}/402/{}", with_check(&format!("{cp}{sr}")))
+        }
+        ("id", "itip") if p.len() >= 5 => {
+            let serial = body.splitn(5, '.').nth(4)?;
+            format!(
+                "{DL}/8006/{}{}{}/21/{}",
+                gtin(p[0], p[1])?,
+                part(2),
+                part(3),
+                dl_encode(serial)
+            )
+        }
+        ("id", "upui") if p.len() >= 3 => {
+            let serial = body.splitn(3, '.').nth(2)?;
+            format!("{DL}/01/{}/235/{}", gtin(p[0], p[1])?, dl_encode(serial))
+        }
+        ("id", "cpi") if p.len() >= 3 => {
+            let cp = p[0];
+            (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
+            let (head, serial) = body.rsplit_once('.')?;
+            let cpref = head.split_once('.')?.1;
+            format!(
+                "{DL}/8010/{}/8011/{serial}",
+                dl_encode(&format!("{cp}{cpref}"))
+            )
+        }
+        ("class", "lgtin") if p.len() >= 3 => {
+            let lot = body.splitn(3, '.').nth(2)?;
+            format!("{DL}/01/{}/10/{}", gtin(p[0], p[1])?, dl_encode(lot))
+        }
+        ("idpat", "sgtin") if p.len() == 3 && p[2] == "*" => {
+            format!("{DL}/01/{}", gtin(p[0], p[1])?)
+        }
+        ("idpat", "upui") if p.len() == 3 && p[2] == "*" => {
+            format!("{DL}/01/{}", gtin(p[0], p[1])?)
+        }
+        ("idpat", "grai") if p.len() == 3 && p[2] == "*" => {
+            let (cp, at) = cp_ref(p[0], p[1], 12)?;
+            format!("{DL}/8003/{}", with_check(&format!("0{cp}{at}")))
+        }
+        ("idpat", "gdti") if p.len() == 3 && p[2] == "*" => {
+            let (cp, dt) = cp_ref(p[0], p[1], 12)?;
+            format!("{DL}/253/{}", with_check(&format!("{cp}{dt}")))
+        }
+        ("idpat", "sgcn") if p.len() == 3 && p[2] == "*" => {
+            let (cp, cr) = cp_ref(p[0], p[1], 12)?;
+            format!("{DL}/255/{}", with_check(&format!("{cp}{cr}")))
+        }
+        ("idpat", "itip") if p.len() == 5 && p[4] == "*" => {
+            format!("{DL}/8006/{}{}{}", gtin(p[0], p[1])?, p[2], p[3])
+        }
+        ("idpat", "cpi") if p.len() >= 3 && body.ends_with(".*") => {
+            let head = &body[..body.len() - 2];
+            let (cp, cpref) = head.split_once('.')?;
+            format!("{DL}/8010/{}", dl_encode(&format!("{cp}{cpref}")))
+        }
+        _ => return None,
+    })
+}
+
+/// Short names a Digital Link may use instead of the AI.
+const DL_NAMES: &[(&str, &str)] = &[
+    ("gtin", "01"),
+    ("itip", "8006"),
+    ("cpid", "8010"),
+    ("gln", "414"),
+    ("party", "417"),
+    ("gsrnp", "8017"),
+    ("gsrn", "8018"),
+    ("gcn", "255"),
+    ("sscc", "00"),
+    ("gdti", "253"),
+    ("ginc", "401"),
+    ("gsin", "402"),
+    ("grai", "8003"),
+    ("giai", "8004"),
+    ("cpv", "22"),
+    ("lot", "10"),
+    ("ser", "21"),
+];
+
+const PRIMARY: &[&str] = &[
+    "01", "00", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006", "8010", "8017",
+    "8018",
+];
+
+/// The constrained canonical form of a GS1 Digital Link URI.
+fn digital_link(v: &str) -> Option<String> {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))?;
+    let rest = rest.split(['?', '#']).next()?;
+    let (_, path) = rest.split_once('/')?;
+    let segs: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            DL_NAMES
+                .iter()
+                .find(|(n, _)| *n == s)
+                .map_or(s, |(_, ai)| *ai)
+        })
+        .collect();
+    let start = segs.iter().position(|s| PRIMARY.contains(s))?;
+    let kv = &segs[start..];
+    if kv.len() < 2 || !kv.len().is_multiple_of(2) {
+        return None;
+    }
+    let key = kv[0];
+    let mut value = kv[1].to_string();
+    if key == "01" {
+        if !digits(&value) || !matches!(value.len(), 8 | 12 | 13 | 14) {
+            return None;
+        }
+        value = format!("{value:0>14}");
+    }
+    let quals: Vec<(&str, &str)> = kv[2..].chunks(2).map(|c| (c[0], c[1])).collect();
+    let q = |ai: &str| quals.iter().find(|(k, _)| *k == ai).map(|(_, v)| *v);
+    let tail = match key {
+        "01" | "8006" => match (q("21"), q("10"), q("235")) {
+            (Some(s), _, _) => format!("/21/{s}"),
+            (None, Some(l), _) => format!("/10/{l}"),
+            (None, None, Some(t)) if key == "01" => format!("/235/{t}"),
+            _ => String::new(),
+        },
+        "414" => q("254").map(|e| format!("/254/{e}")).unwrap_or_default(),
+        "8010" => q("8011").map(|s| format!("/8011/{s}")).unwrap_or_default(),
+        _ => String::new(),
+    };
+    Some(format!("{DL}/{key}/{value}{tail}"))
+}
+
+/// The canonical Digital Link of an EPC URI or Digital Link, if `v` is one.
+pub fn digital_link_of(v: &str) -> Option<String> {
+    if v.starts_with("urn:epc:") {
+        epc_uri(v)
+    } else if v.starts_with("http://") || v.starts_with("https://") {
+        digital_link(v)
+    } else {
+        None
+    }
+}
+
+/// Every value canonicalisation in order: vocabulary, number, identifier.
+pub fn value(v: &str) -> String {
+    let v = numeric(&cbv_web_uri(v));
+    digital_link_of(&v).unwrap_or(v)
+}
+
+/// A timestamp in UTC with milliseconds and `Z`. Microseconds round to the
+/// nearest millisecond (half to even); a timestamp without offset is taken
+/// as UTC. Text that is not a timestamp is returned unchanged.
+pub fn timestamp(v: &str) -> String {
+    let parsed: Option<DateTime<Utc>> = DateTime::parse_from_rfc3339(v)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+                .map(|n| n.and_utc())
+        });
+    let Some(t) = parsed else {
+        return v.to_string();
+    };
+    let micros = i64::from(t.nanosecond() / 1000);
+    let (ms, rem) = (micros / 1000, micros % 1000);
+    let ms = if rem > 500 || (rem == 500 && ms % 2 == 1) {
+        ms + 1
+    } else {
+        ms
+    };
+    let base = t.with_nanosecond(0).unwrap_or(t) + chrono::Duration::milliseconds(ms);
+    base.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epc_uris_to_digital_link() {
+        assert_eq!(
+            value("urn:epc:id:sscc:4012345.0000000333"),
+            "https://id.gs1.org/00/040123450000003338"
+        );
+        assert_eq!(
+            value("urn:epc:id:sgln:4012345.00011.987"),
+            "https://id.gs1.org/414/4012345000115/254/987"
+        );
+        assert_eq!(
+            value("urn:epc:id:pgln:5200001.00000"),
+            "https://id.gs1.org/417/5200001000008"
+        );
+        assert_eq!(
+            value("urn:epc:class:lgtin:4054739.099914.20160711"),
+            "https://id.gs1.org/01/04054739999148/10/20160711"
+        );
+        assert_eq!(
+            value("urn:epc:id:gdti:4012345.55555.1234"),
+            "https://id.gs1.org/253/40123455555541234"
+        );
+        assert_eq!(
+            value("urn:epc:id:sgtin:0614141.812345.A(1)"),
+            "https://id.gs1.org/01/80614141123458/21/A%281%29"
+        );
+    }
+
+    #[test]
+    fn digital_links_are_constrained() {
+        assert_eq!(
+            value("https://example.com/gtin/9780345418913/lot/L1/ser/S1?17=290101"),
+            "https://id.gs1.org/01/09780345418913/21/S1"
+        );
+        assert_eq!(
+            value("https://id.gs1.org/01/09780345418913/22/X/10/L1"),
+            "https://id.gs1.org/01/09780345418913/10/L1"
+        );
+        assert_eq!(
+            value("https://example.org/not/a/gs1/link"),
+            "https://example.org/not/a/gs1/link"
+        );
+    }
+
+    #[test]
+    fn vocabulary_numbers_and_times() {
+        assert_eq!(
+            value("urn:epcglobal:cbv:bizstep:receiving"),
+            "https://ref.gs1.org/cbv/BizStep-receiving"
+        );
+        assert_eq!(value("26.0"), "26");
+        assert_eq!(value("0.34340"), "0.3434");
+        assert_eq!(value("-0.0"), "0");
+        assert_eq!(value("OBSERVE"), "OBSERVE");
+        assert_eq!(
+            timestamp("2020-03-04T11:00:30.000+01:00"),
+            "2020-03-04T10:00:30.000Z"
+        );
+        assert_eq!(
+            timestamp("2022-02-17T11:30:47Z"),
+            "2022-02-17T11:30:47.000Z"
+        );
+        assert_eq!(
+            timestamp("2020-01-01T00:00:00.0015Z"),
+            "2020-01-01T00:00:00.002Z"
+        );
+        assert_eq!(
+            timestamp("2020-01-01T00:00:00.0025Z"),
+            "2020-01-01T00:00:00.002Z"
+        );
+        assert_eq!(timestamp("not a time"), "not a time");
+    }
+}

@@ -1,0 +1,356 @@
+//! The EPCIS 2.0 JSON/JSON-LD binding, read into the syntax-neutral
+//! [`Node`] tree that the XML binding has:
+//!
+//! - prefixed keys and values (`example:myField`, `gs1:MT-Temperature`) are
+//!   expanded with the document's `@context` prefixes, keys as
+//!   `{namespace}local`;
+//! - CBV values in bare-word form (`"bizStep": "shipping"`) become web URIs;
+//! - lists become a parent holding one element per entry (`epcList` holds
+//!   `epc`, `quantityList` holds `quantityElement`, `childEPCs` holds `epc`);
+//!   a business transaction, source or destination is a pair of its type and
+//!   its identifier, in that order.
+
+use crate::EpcisError;
+use crate::node::Node;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Prefix to namespace IRI, from the document's `@context`.
+#[derive(Debug, Clone, Default)]
+pub struct Namespaces(HashMap<String, String>);
+
+impl Namespaces {
+    pub fn from_context(ctx: Option<&Value>) -> Self {
+        let mut m = HashMap::new();
+        let mut add = |o: &Map<String, Value>| {
+            for (k, v) in o {
+                if let Some(iri) = v.as_str() {
+                    m.insert(k.clone(), iri.to_string());
+                }
+            }
+        };
+        match ctx {
+            Some(Value::Array(items)) => {
+                for i in items {
+                    if let Value::Object(o) = i {
+                        add(o);
+                    }
+                }
+            }
+            Some(Value::Object(o)) => add(o),
+            _ => {}
+        }
+        Namespaces(m)
+    }
+
+    fn split<'a>(&self, s: &'a str) -> Option<(&String, &'a str)> {
+        let (prefix, local) = s.split_once(':')?;
+        self.0.get(prefix).map(|ns| (ns, local))
+    }
+
+    /// `prefix:local` as `{namespace}local`.
+    pub fn key(&self, k: &str) -> String {
+        match self.split(k) {
+            Some((ns, local)) => format!("{{{ns}}}{local}"),
+            None => k.to_string(),
+        }
+    }
+
+    /// `prefix:local` as the full IRI.
+    pub fn value(&self, v: &str) -> String {
+        match self.split(v) {
+            Some((ns, local)) => format!("{ns}{local}"),
+            None => v.to_string(),
+        }
+    }
+}
+
+/// The web URI of a CBV term written as a bare word, by the field it is in.
+fn bare_vocabulary(parent: &str, field: &str, v: &str) -> Option<String> {
+    if v.contains(':') || v.is_empty() {
+        return None;
+    }
+    let prefix = match (parent, field) {
+        (_, "bizStep") => "https://ref.gs1.org/cbv/BizStep-",
+        (_, "disposition") | ("persistentDisposition", "set" | "unset") => {
+            "https://ref.gs1.org/cbv/Disp-"
+        }
+        ("bizTransaction", "type") => "https://ref.gs1.org/cbv/BTT-",
+        ("source" | "destination", "type") => "https://ref.gs1.org/cbv/SDT-",
+        ("errorDeclaration", "reason") => "https://ref.gs1.org/cbv/ER-",
+        ("sensorReport", "type" | "exception") => "https://gs1.org/voc/",
+        ("sensorReport", "component") => "https://ref.gs1.org/cbv/Comp-",
+        _ => return None,
+    };
+    Some(format!("{prefix}{v}"))
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Converts one JSON value found under `key` (inside `parent`) into nodes.
+fn convert(ns: &Namespaces, parent: &str, key: &str, v: &Value, out: &mut Vec<Node>) {
+    let name = ns.key(key);
+    match v {
+        Value::Array(items) => {
+            for i in items {
+                convert(ns, parent, key, i, out);
+            }
+        }
+        Value::Object(o) => out.push(object(ns, &name, o)),
+        Value::Null => {}
+        other => {
+            if let Some(s) = scalar(other) {
+                let value = bare_vocabulary(parent, &name, &s).unwrap_or_else(|| ns.value(&s));
+                out.push(Node::leaf(name, value));
+            }
+        }
+    }
+}
+
+const LIST_PAIRS: &[(&str, &str)] = &[
+    ("bizTransactionList", "bizTransaction"),
+    ("sourceList", "source"),
+    ("destinationList", "destination"),
+];
+
+/// A JSON object as a node named `name`, with the list corrections applied.
+fn object(ns: &Namespaces, name: &str, o: &Map<String, Value>) -> Node {
+    // Entries of a list take the singular name, as XML elements do.
+    let singular = name.strip_suffix("List").unwrap_or(name);
+    let mut children = Vec::new();
+    for (k, v) in o {
+        if k.starts_with('@') || matches!(k.as_str(), "#text" | "rdfs:comment" | "comment") {
+            continue;
+        }
+        convert(ns, singular, k, v, &mut children);
+    }
+    let mut node = Node::parent(name, correct(children));
+    if let Some(t) = o.get("#text").and_then(scalar) {
+        node.value = Some(t);
+    }
+    node
+}
+
+/// Groups `xxxList` entries under one `xxxList` node (entries named `xxx`),
+/// turns business transactions, sources and destinations into ordered
+/// (type, identifier) pairs, gathers `childEPCs`, and renames the JSON
+/// names that differ from XML.
+fn correct(children: Vec<Node>) -> Vec<Node> {
+    let mut out: Vec<Node> = Vec::new();
+    let mut lists: Vec<(String, Vec<Node>)> = Vec::new();
+    let mut child_epcs: Vec<Node> = Vec::new();
+    for c in children {
+        if c.name == "childEPCs" {
+            child_epcs.push(Node {
+                name: "epc".into(),
+                ..c
+            });
+        } else if let Some(single) = c.name.strip_suffix("List").map(str::to_string) {
+            let entry = match LIST_PAIRS.iter().find(|(l, _)| *l == c.name) {
+                Some((_, id)) => pair(c, id),
+                None => Node {
+                    name: rename(&single, &c),
+                    ..c
+                },
+            };
+            match lists
+                .iter_mut()
+                .find(|(n, _)| *n == format!("{single}List"))
+            {
+                Some((_, v)) => v.push(entry),
+                None => lists.push((format!("{single}List"), vec![entry])),
+            }
+        } else {
+            let name = rename(&c.name, &c);
+            out.push(Node { name, ..c });
+        }
+    }
+    for (name, entries) in lists {
+        out.push(Node::parent(name, entries));
+    }
+    if !child_epcs.is_empty() {
+        out.push(Node::parent("childEPCs", child_epcs));
+    }
+    out
+}
+
+/// A (type, identifier) pair; the identifier is the entry's `id` field.
+fn pair(entry: Node, id: &str) -> Node {
+    let mut parts = Vec::new();
+    if let Some(t) = entry.children.iter().find(|c| c.name == "type") {
+        parts.push(t.clone());
+    }
+    if let Some(i) = entry.children.iter().find(|c| c.name == id) {
+        parts.push(i.clone());
+    }
+    // Anything else the entry holds (extensions) follows.
+    parts.extend(
+        entry
+            .children
+            .into_iter()
+            .filter(|c| c.name != "type" && c.name != id),
+    );
+    Node {
+        name: String::new(),
+        value: None,
+        children: parts,
+        ordered: true,
+    }
+}
+
+/// JSON names that differ from the XML element names.
+fn rename(name: &str, n: &Node) -> String {
+    match name {
+        "inputEPC" | "outputEPC" => "epc".into(),
+        "inputQuantity" | "outputQuantity" | "childQuantity" => "quantityElement".into(),
+        "quantity" if !n.children.is_empty() => "quantityElement".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An EPCIS document's events, each a node named by its event type.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub events: Vec<Node>,
+    /// Fields (as `{namespace}local`) the document asks to leave out of
+    /// event hashes: a document-level `ignoreFields` list, as repositories
+    /// use for the fields they add themselves.
+    pub hash_ignore: Vec<String>,
+}
+
+/// The events of an EPCIS document (or query document, or a single event).
+pub fn parse_events(text: &str) -> Result<Vec<Node>, EpcisError> {
+    parse_document(text).map(|d| d.events)
+}
+
+/// Reads an EPCIS 2.0 JSON document (or query document, or single event).
+pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| EpcisError::Json(e.to_string()))?;
+    let ns = Namespaces::from_context(doc.get("@context"));
+    // `ignoreFields` may sit on the document, its body or its query results.
+    let holders = [
+        Some(&doc),
+        doc.get("epcisBody"),
+        doc.get("epcisBody").and_then(|b| b.get("queryResults")),
+    ];
+    let hash_ignore: Vec<String> = holders
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flatten()
+        .filter(|(k, _)| k.rsplit(':').next() == Some("ignoreFields"))
+        .flat_map(|(_, v)| v.as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(|s| ns.key(s)))
+        .collect();
+    let body = doc.get("epcisBody");
+    let list = body.and_then(|b| b.get("eventList")).or_else(|| {
+        body.and_then(|b| b.get("queryResults"))
+            .and_then(|q| q.get("resultsBody"))
+            .and_then(|r| r.get("eventList"))
+    });
+    let events: Vec<&Value> = match (list, body.and_then(|b| b.get("event"))) {
+        (Some(Value::Array(l)), _) => l.iter().collect(),
+        (_, Some(e)) => vec![e],
+        _ if doc.get("eventTime").is_some() => vec![&doc],
+        _ => {
+            return Err(EpcisError::Structure {
+                path: "epcisBody".into(),
+                reason: "no eventList, event or queryResults.resultsBody.eventList".into(),
+            });
+        }
+    };
+    let events = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let o = e.as_object().ok_or_else(|| EpcisError::Structure {
+                path: format!("event {i}"),
+                reason: "is not a JSON object".into(),
+            })?;
+            let kind =
+                o.get("type")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| EpcisError::Structure {
+                        path: format!("event {i}"),
+                        reason: "has no type".into(),
+                    })?;
+            let mut n = object(&ns, kind, o);
+            n.name = kind.to_string();
+            Ok(n)
+        })
+        .collect::<Result<Vec<Node>, EpcisError>>()?;
+    Ok(Document {
+        events,
+        hash_ignore,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn errors_say_where() {
+        assert!(matches!(parse_events("{"), Err(EpcisError::Json(_))));
+        let e = parse_events(r#"{"epcisBody": {"eventList": [{"eventTime": "x"}]}}"#).unwrap_err();
+        assert_eq!(e.to_string(), "event 0: has no type");
+        let e = parse_events(r#"{"epcisBody": {}}"#).unwrap_err();
+        assert!(e.to_string().starts_with("epcisBody: no eventList"));
+    }
+
+    #[test]
+    fn bare_vocabulary_and_lists() {
+        let d = parse_events(
+            r#"{"@context": [{"ex": "https://ex.org/"}], "epcisBody": {"eventList": [{
+              "type": "ObjectEvent", "bizStep": "shipping", "ex:note": "ex:thing",
+              "bizTransactionList": [{"bizTransaction": "urn:x", "type": "po"}],
+              "childEPCs": ["a", "b"]}]}}"#,
+        )
+        .unwrap();
+        let e = &d[0];
+        assert_eq!(
+            e.text("bizStep"),
+            Some("https://ref.gs1.org/cbv/BizStep-shipping")
+        );
+        assert_eq!(
+            e.text("{https://ex.org/}note"),
+            Some("https://ex.org/thing")
+        );
+        let bt = &e.child("bizTransactionList").unwrap().children[0];
+        assert!(bt.ordered);
+        assert_eq!(
+            bt.children[0].value.as_deref(),
+            Some("https://ref.gs1.org/cbv/BTT-po")
+        );
+        assert_eq!(e.child("childEPCs").unwrap().children.len(), 2);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_any_text(s in "\\PC{0,200}") {
+            let _ = parse_events(&s);
+        }
+
+        #[test]
+        fn never_panics_on_odd_json(key in "[a-zA-Z:{}/]{0,12}", v in "\\PC{0,30}") {
+            let doc = format!(
+                r#"{{"epcisBody": {{"eventList": [{{"type": "ObjectEvent", "{k}": "{v}", "epcList": ["{v}"], "{k}List": [{{"{k}": "{v}"}}]}}]}}}}"#,
+                k = key.replace('"', ""),
+                v = v.replace(['"', '\\'], ""),
+            );
+            if let Ok(events) = parse_events(&doc) {
+                for e in &events {
+                    let _ = crate::event_hash(e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! GS1 EPCIS 2.0 events: a syntax-neutral tree of each event, the
+//! canonical forms of identifiers and vocabulary, and the Event Hash ID of
+//! the GS1 Core Business Vocabulary (CBV) 2.0, section 8.9.
+//!
+//! Pure computation. The JSON/JSON-LD binding is read by [`json`]; every
+//! binding produces the same [`Node`] tree, which [`hash`] turns into the
+//! pre-hash string and its `ni:///sha-256;...?ver=CBV2.0` identifier.
+
+pub mod canon;
+pub mod hash;
+pub mod json;
+mod node;
+
+pub use hash::{event_hash, event_hash_ignoring, prehash, prehash_ignoring};
+pub use node::Node;
+
+use thiserror::Error;
+
+/// Why a document could not be read. `event` is the 0-based index of the
+/// event in the document, where the problem is inside one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EpcisError {
+    #[error("not JSON: {0}")]
+    Json(String),
+    #[error("{path}: {reason}")]
+    Structure { path: String, reason: String },
+}
