@@ -589,13 +589,7 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
     for f in files {
         let text =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        if text.trim_start().starts_with('<') {
-            bail!(
-                "{}: the EPCIS XML binding is not read yet; give the JSON/JSON-LD form",
-                f.display()
-            );
-        }
-        let doc = equitas_epcis::json::parse_document(&text)
+        let doc = equitas_epcis::parse_document(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         for e in &doc.events {
             println!(

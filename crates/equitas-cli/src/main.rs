@@ -137,9 +137,9 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum EpcisCommand {
     /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
-    /// document order (JSON/JSON-LD binding).
+    /// document order (JSON/JSON-LD or XML binding).
     #[command(
-        after_help = "Examples:\n  equitas epcis hash shipment.jsonld\n  equitas epcis hash --prehash shipment.jsonld   # the canonical pre-hash strings"
+        after_help = "Examples:\n  equitas epcis hash shipment.jsonld\n  equitas epcis hash receipt.xml\n  equitas epcis hash --prehash shipment.jsonld   # the canonical pre-hash strings"
     )]
     Hash {
         #[arg(required = true, value_name = "FILE")]

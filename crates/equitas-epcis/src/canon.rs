@@ -39,17 +39,35 @@ pub fn cbv_web_uri(v: &str) -> String {
 
 /// A number without trailing zeros: `1.0` -> `1`, `0.34340` -> `0.3434`.
 /// Text that is not a finite number is returned unchanged.
+///
+/// Numbers pass through an IEEE-754 double, as in the reference generator
+/// whose vectors define the hash in practice: an integral value is written
+/// out exactly (`111100001111000000000000` becomes the double's
+/// `111100001111000003641344`), other values by their shortest round-trip
+/// digits, with an exponent (`1e-05`) below 0.0001.
 pub fn numeric(v: &str) -> String {
-    match v.parse::<f64>() {
-        Ok(x) if x.is_finite() => {
-            if x.fract() == 0.0 && x.abs() < 1e16 {
-                format!("{}", x as i64)
-            } else {
-                format!("{x}")
-            }
-        }
-        _ => v.to_string(),
+    let Ok(x) = v.parse::<f64>() else {
+        return v.to_string();
+    };
+    if !x.is_finite() {
+        return v.to_string();
     }
+    if x == 0.0 {
+        return "0".into();
+    }
+    if x.fract() == 0.0 {
+        return format!("{x:.0}");
+    }
+    if x.abs() < 1e-4 {
+        // Shortest digits with a two-digit signed exponent: 1e-05, 2.5e-07.
+        let s = format!("{x:e}");
+        if let Some((mantissa, exp)) = s.split_once('e') {
+            let e: i32 = exp.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            return format!("{mantissa}e{sign}{:02}", e.abs());
+        }
+    }
+    format!("{x}")
 }
 
 /// Characters a Digital Link path segment must percent-encode (GS1 Digital
@@ -398,6 +416,13 @@ mod tests {
         assert_eq!(value("26.0"), "26");
         assert_eq!(value("0.34340"), "0.3434");
         assert_eq!(value("-0.0"), "0");
+        assert_eq!(
+            value("111100001111000000000000"),
+            "111100001111000003641344"
+        );
+        assert_eq!(value("0.00001"), "1e-05");
+        assert_eq!(value("0.000025"), "2.5e-05");
+        assert_eq!(value("12.10"), "12.1");
         assert_eq!(value("OBSERVE"), "OBSERVE");
         assert_eq!(
             timestamp("2020-03-04T11:00:30.000+01:00"),

@@ -283,6 +283,8 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
                     })?;
             let mut n = object(&ns, kind, o);
             n.name = kind.to_string();
+            n.children
+                .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
             Ok(n)
         })
         .collect::<Result<Vec<Node>, EpcisError>>()?;

@@ -10,6 +10,7 @@ pub mod canon;
 pub mod hash;
 pub mod json;
 mod node;
+pub mod xml;
 
 pub use hash::{event_hash, event_hash_ignoring, prehash, prehash_ignoring};
 pub use node::Node;
@@ -22,6 +23,17 @@ use thiserror::Error;
 pub enum EpcisError {
     #[error("not JSON: {0}")]
     Json(String),
+    #[error("not XML: {0}")]
+    Xml(String),
     #[error("{path}: {reason}")]
     Structure { path: String, reason: String },
+}
+
+/// Reads an EPCIS document in either binding, told apart by its first character.
+pub fn parse_document(text: &str) -> Result<json::Document, EpcisError> {
+    if text.trim_start().starts_with('<') {
+        xml::parse_document(text)
+    } else {
+        json::parse_document(text)
+    }
 }
