@@ -362,6 +362,36 @@ pub fn timestamp(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use equitas_gs1::{Epc, Gtin, Sscc};
+    use proptest::prelude::*;
+
+    fn cset82_serial() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(
+                "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+                    .chars()
+                    .collect::<Vec<_>>(),
+            ),
+            1..=20,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        /// The hash's canonical Digital Link of an EPC URN is the one the
+        /// identifier library writes: Equitas has one form per identifier.
+        #[test]
+        fn one_canonical_form(data in "[0-9]{13}", d17 in "[0-9]{17}", gcp in 6usize..=12, serial in cset82_serial()) {
+            let sgtin = Epc::Sgtin { gtin: Gtin::from_data_digits(&data).unwrap(), serial };
+            let urn = sgtin.to_urn(gcp).unwrap();
+            prop_assert_eq!(value(&urn), sgtin.to_digital_link());
+            let cd = equitas_gs1::check_digit(&d17).unwrap();
+            let sscc = Epc::Sscc { sscc: Sscc::parse(&format!("{d17}{cd}")).unwrap() };
+            prop_assert_eq!(value(&sscc.to_urn(gcp).unwrap()), sscc.to_digital_link());
+            // And a Digital Link is already canonical.
+            prop_assert_eq!(value(&sgtin.to_digital_link()), sgtin.to_digital_link());
+        }
+    }
 
     #[test]
     fn epc_uris_to_digital_link() {

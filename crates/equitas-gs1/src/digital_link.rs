@@ -20,16 +20,19 @@ pub(crate) fn urn_escape(s: &str) -> String {
     out
 }
 
-/// Escapes a value for a Digital Link path segment: every character outside
-/// RFC 3986 "unreserved" (`A-Z a-z 0-9 - . _ ~`) is percent-encoded, which is
-/// the strictest form the Digital Link standard allows and decodes the same.
+/// Escapes a value for a Digital Link path segment: the characters an EPC
+/// URN escapes (`"` `%` `&` `/` `<` `>` `?`) and those GS1 Digital Link URI
+/// syntax 1.2, table 7-1, requires to be percent-encoded (`!` `(` `)` `*`
+/// `+` `,` `:`), with upper-case hex. This is the canonical form the CBV 2.0
+/// Event Hash ID uses, so an identifier has one written form in Equitas.
 pub(crate) fn dl_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+    for c in s.chars() {
+        match c {
+            '"' | '%' | '&' | '/' | '<' | '>' | '?' | '!' | '(' | ')' | '*' | '+' | ',' | ':' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            _ => out.push(c),
         }
     }
     out
