@@ -24,6 +24,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Gs1 { ids, gcp_length } => Ok(gs1(ids, *gcp_length)),
         Command::Epcis(crate::EpcisCommand::Hash { files, prehash }) => epcis_hash(files, *prehash),
+        Command::Epcis(crate::EpcisCommand::Validate { files, schema }) => {
+            epcis_validate(&cli, files, schema.as_deref())
+        }
         Command::Init => {
             let mut store = open_store(&cli)?;
             let v = migrations::current_version(store.as_mut())?;
@@ -602,4 +605,67 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the EPCIS JSON Schema is: --schema / EQUITAS_EPCIS_SCHEMA, else
+/// `schemas/EPCIS-JSON-Schema.json` in the data directory.
+fn epcis_schema_path(cli: &Cli, given: Option<&Path>) -> Result<std::path::PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    let dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("equitas"))
+            .context("no data directory: give --schema")?,
+    };
+    let p = dir.join("schemas").join("EPCIS-JSON-Schema.json");
+    if !p.exists() {
+        bail!(
+            "no EPCIS JSON Schema: give --schema FILE or set EQUITAS_EPCIS_SCHEMA, or put GS1's \
+             EPCIS-JSON-Schema.json at {} (it is published with the EPCIS 2.0 standard)",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+/// `equitas epcis validate`: one line per problem, exit 0 only if all are valid.
+fn epcis_validate(
+    cli: &Cli,
+    files: &[std::path::PathBuf],
+    schema: Option<&Path>,
+) -> Result<ExitCode> {
+    let schema_path = epcis_schema_path(cli, schema)?;
+    let text = std::fs::read_to_string(&schema_path)
+        .with_context(|| format!("cannot read {}", schema_path.display()))?;
+    let validator = equitas_epcis::validate::Validator::new(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", schema_path.display()))?;
+    let mut bad = 0;
+    for f in files {
+        let doc =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        if doc.trim_start().starts_with('<') {
+            bad += 1;
+            eprintln!(
+                "{}: the XML binding is not validated yet (XSD rules): only JSON documents are checked",
+                f.display()
+            );
+            continue;
+        }
+        let problems = validator.validate_text(&doc);
+        if problems.is_empty() {
+            println!("{}: valid", f.display());
+        } else {
+            bad += 1;
+            for p in problems {
+                println!("{}: {p}", f.display());
+            }
+        }
+    }
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

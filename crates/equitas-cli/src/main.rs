@@ -136,6 +136,19 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum EpcisCommand {
+    /// Check documents against the GS1 EPCIS 2.0 JSON Schema (formats
+    /// checked). Exit status 0 only if every file is valid; otherwise one
+    /// line per problem: file, event index, field and reason.
+    #[command(
+        after_help = "The schema is GS1's and is not shipped with Equitas: give it with --schema,\nEQUITAS_EPCIS_SCHEMA, or put it at DATA_DIR/schemas/EPCIS-JSON-Schema.json\n(it is published with the EPCIS 2.0 standard).\n\nExample:\n  equitas epcis validate --schema EPCIS-JSON-Schema.json shipment.jsonld"
+    )]
+    Validate {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The GS1 EPCIS 2.0 JSON Schema file.
+        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
+        schema: Option<PathBuf>,
+    },
     /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
     /// document order (JSON/JSON-LD or XML binding).
     #[command(

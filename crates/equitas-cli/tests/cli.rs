@@ -404,3 +404,53 @@ fn epcis_hash_prints_one_line_per_event() {
         stderr(&o)
     );
 }
+
+#[test]
+fn epcis_validate_names_file_event_and_field() {
+    let s =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis");
+    if !s.is_dir() {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let schema = s.join("gs1-schema/EPCIS-JSON-Schema.json");
+    let bad = s.join("openepcis/JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
+    let good = s.join("openepcis/JSON/Capture/Documents/ObjectEvent.json");
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "validate",
+            "--schema",
+            schema.to_str().unwrap(),
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "validate",
+            "--schema",
+            schema.to_str().unwrap(),
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent_with_invalid_action.json: event 0: /epcisBody/eventList/0/action: \"CREATE\" is not one of"),
+        "{out}"
+    );
+    // Without a schema, the message says where to put one.
+    let o = equitas(dir.path(), &["epcis", "validate", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no EPCIS JSON Schema"),
+        "{}",
+        stderr(&o)
+    );
+}

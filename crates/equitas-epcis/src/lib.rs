@@ -10,6 +10,7 @@ pub mod canon;
 pub mod hash;
 pub mod json;
 mod node;
+pub mod validate;
 pub mod xml;
 
 pub use hash::{event_hash, event_hash_ignoring, prehash, prehash_ignoring};
