@@ -24,6 +24,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Gs1 { ids, gcp_length } => Ok(gs1(ids, *gcp_length)),
         Command::Epcis(crate::EpcisCommand::Hash { files, prehash }) => epcis_hash(files, *prehash),
+        Command::Epcis(crate::EpcisCommand::Capture {
+            files,
+            proceed,
+            schema,
+        }) => epcis_capture(&cli, files, *proceed, schema.as_deref()),
         Command::Epcis(crate::EpcisCommand::Validate { files, schema }) => {
             epcis_validate(&cli, files, schema.as_deref())
         }
@@ -668,4 +673,85 @@ fn epcis_validate(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `equitas epcis capture`.
+fn epcis_capture(
+    cli: &Cli,
+    files: &[std::path::PathBuf],
+    proceed: bool,
+    schema: Option<&Path>,
+) -> Result<ExitCode> {
+    use equitas_store::epcis::{ErrorBehaviour, Rejected, capture};
+    let validator = match epcis_schema_path(cli, schema) {
+        Ok(p) => {
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Some(
+                equitas_epcis::validate::Validator::new(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            )
+        }
+        Err(_) => {
+            eprintln!(
+                "note: no EPCIS JSON Schema configured (--schema or EQUITAS_EPCIS_SCHEMA): \
+                 events are checked for the fields Equitas stores only"
+            );
+            None
+        }
+    };
+    let behaviour = if proceed {
+        ErrorBehaviour::Proceed
+    } else {
+        ErrorBehaviour::Rollback
+    };
+    let mut store = open_store(cli)?;
+    let mut code = ExitCode::SUCCESS;
+    for f in files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {name}"))?;
+        let doc =
+            equitas_epcis::parse_document(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let mut rejected = Vec::new();
+        if let Some(v) = &validator
+            && !text.trim_start().starts_with('<')
+        {
+            for p in v.validate_text(&text) {
+                match p.event {
+                    Some(index) => rejected.push(Rejected {
+                        index,
+                        field: p.path,
+                        reason: p.message,
+                    }),
+                    None => bail!("{name}: {p} (the document is refused)"),
+                }
+            }
+            rejected.dedup_by_key(|r| r.index);
+        }
+        let bar = Bar::new("capture");
+        let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;
+        for x in &r.rejected {
+            eprintln!("  {name}: event {}: {}: {}", x.index, x.field, x.reason);
+        }
+        if r.rolled_back {
+            println!(
+                "{name}: {} events; refused: {} bad event(s) and rollback is the default (--proceed stores the good ones)",
+                r.events,
+                r.rejected.len()
+            );
+            code = ExitCode::FAILURE;
+        } else {
+            println!(
+                "{name}: {} events: {} captured, {} already held, {} rejected",
+                r.events,
+                r.captured,
+                r.duplicates,
+                r.rejected.len()
+            );
+            if !r.rejected.is_empty() && code == ExitCode::SUCCESS {
+                code = ExitCode::from(EXIT_REJECTED_ROWS);
+            }
+        }
+    }
+    Ok(code)
 }

@@ -136,6 +136,24 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum EpcisCommand {
+    /// Store the events of EPCIS documents (JSON/JSON-LD or XML), each
+    /// document in one transaction. Events already held (same eventID or
+    /// Event Hash ID) are counted as duplicates and not stored again. By
+    /// default a document with a bad event is refused whole (exit status 1);
+    /// with --proceed its good events are stored (exit status 3).
+    #[command(
+        after_help = "Examples:\n  equitas epcis capture receipts.jsonld\n  equitas epcis capture --proceed --schema EPCIS-JSON-Schema.json *.json"
+    )]
+    Capture {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Store the good events of a document that has bad ones.
+        #[arg(long)]
+        proceed: bool,
+        /// The GS1 EPCIS 2.0 JSON Schema, to validate JSON documents first.
+        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
+        schema: Option<PathBuf>,
+    },
     /// Check documents against the GS1 EPCIS 2.0 JSON Schema (formats
     /// checked). Exit status 0 only if every file is valid; otherwise one
     /// line per problem: file, event index, field and reason.

@@ -454,3 +454,61 @@ fn epcis_validate_names_file_event_and_field() {
         stderr(&o)
     );
 }
+
+#[test]
+fn epcis_capture_dedups_across_bindings_and_rolls_back() {
+    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/epcis/event-hash/examples");
+    if !x.is_dir() {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = x.join("epcisDocWithVariousEventTypes.jsonld");
+    let xml = x.join("epcisDocWithVariousEventTypes.xml");
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "capture",
+            json.to_str().unwrap(),
+            xml.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("13 events: 13 captured, 0 already held, 0 rejected"),
+        "{out}"
+    );
+    assert!(
+        out.contains("13 events: 0 captured, 13 already held, 0 rejected"),
+        "{out}"
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"epcisBody": {"eventList": [
+          {"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "receiving"},
+          {"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"}]}}"#,
+    )
+    .unwrap();
+    let o = equitas(dir.path(), &["epcis", "capture", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.json: event 1: action: missing"),
+        "{}",
+        stderr(&o)
+    );
+    let o = equitas(
+        dir.path(),
+        &["epcis", "capture", "--proceed", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stdout(&o).contains("2 events: 1 captured, 0 already held, 1 rejected"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -7,6 +7,7 @@
 //! pre-hash string and its `ni:///sha-256;...?ver=CBV2.0` identifier.
 
 pub mod canon;
+pub mod event;
 pub mod hash;
 pub mod json;
 mod node;

@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_market.sql"),
         postgres: include_str!("../migrations/postgres/0002_market.sql"),
     },
+    Migration {
+        version: 3,
+        name: "captured EPCIS events",
+        sqlite: include_str!("../migrations/sqlite/0003_epcis.sql"),
+        postgres: include_str!("../migrations/postgres/0003_epcis.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
