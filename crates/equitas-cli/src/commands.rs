@@ -29,6 +29,69 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             proceed,
             schema,
         }) => epcis_capture(&cli, files, *proceed, schema.as_deref()),
+        Command::Epcis(crate::EpcisCommand::Query {
+            types,
+            biz_steps,
+            dispositions,
+            biz_locations,
+            within,
+            epcs,
+            epc_classes,
+            from,
+            to,
+            after,
+            limit,
+            format,
+        }) => {
+            let q = equitas_store::epcis::EventQuery {
+                event_types: types.clone(),
+                biz_steps: biz_steps.clone(),
+                dispositions: dispositions.clone(),
+                biz_locations: biz_locations.clone(),
+                within_biz_locations: within.clone(),
+                epcs: epcs.clone(),
+                epc_classes: epc_classes.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                after: *after,
+                limit: (*limit).clamp(1, 10_000),
+            };
+            let mut store = open_store(&cli)?;
+            let found = equitas_store::epcis::query_events(store.as_mut(), &q)?;
+            let next = (found.len() == q.limit)
+                .then(|| found.last().map(|e| e.cursor))
+                .flatten();
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"events": found, "next": next}))?
+                ),
+                Format::Table => {
+                    for e in &found {
+                        let step = e
+                            .biz_step
+                            .as_deref()
+                            .map(|s| s.rsplit(['-', '/']).next().unwrap_or(s));
+                        println!(
+                            "{:>6}  {}  {:<18} {:<8} {:<14} {} ({} EPCs, {} quantities)",
+                            e.cursor,
+                            e.event_time,
+                            e.event_type,
+                            e.action.as_deref().unwrap_or("-"),
+                            step.unwrap_or("-"),
+                            e.biz_location.as_deref().unwrap_or("-"),
+                            e.epcs.len(),
+                            e.quantities.len()
+                        );
+                    }
+                    println!("{} event(s)", found.len());
+                    if let Some(n) = next {
+                        println!("more: --after {n}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Epcis(crate::EpcisCommand::Validate { files, schema }) => {
             epcis_validate(&cli, files, schema.as_deref())
         }

@@ -136,6 +136,47 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum EpcisCommand {
+    /// Find captured events (EPCIS SimpleEventQuery parameters), in capture
+    /// order, a page at a time.
+    #[command(
+        after_help = "Examples:\n  equitas epcis query --biz-step receiving --from 2026-01-01T00:00:00Z\n  equitas epcis query --within 0614141000005 --epc-class urn:epc:class:lgtin:4012345.012345.LOT1\n  equitas epcis query --limit 50 --after 1200 --format json"
+    )]
+    Query {
+        /// eventType (repeatable).
+        #[arg(long = "type", value_name = "TYPE")]
+        types: Vec<String>,
+        /// EQ_bizStep: bare word, URN or web URI (repeatable).
+        #[arg(long = "biz-step")]
+        biz_steps: Vec<String>,
+        /// EQ_disposition (repeatable).
+        #[arg(long = "disposition")]
+        dispositions: Vec<String>,
+        /// EQ_bizLocation: SGLN URN, GLN or Digital Link (repeatable).
+        #[arg(long = "biz-location")]
+        biz_locations: Vec<String>,
+        /// WD_bizLocation: the location or any below it in the hierarchy (repeatable).
+        #[arg(long = "within")]
+        within: Vec<String>,
+        /// MATCH_anyEPC (repeatable).
+        #[arg(long = "epc")]
+        epcs: Vec<String>,
+        /// MATCH_anyEPCClass (repeatable).
+        #[arg(long = "epc-class")]
+        epc_classes: Vec<String>,
+        /// GE_eventTime.
+        #[arg(long)]
+        from: Option<String>,
+        /// LT_eventTime.
+        #[arg(long)]
+        to: Option<String>,
+        /// Events after this cursor (the last one of the previous page).
+        #[arg(long)]
+        after: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Store the events of EPCIS documents (JSON/JSON-LD or XML), each
     /// document in one transaction. Events already held (same eventID or
     /// Event Hash ID) are counted as duplicates and not stored again. By

@@ -512,3 +512,40 @@ fn epcis_capture_dedups_across_bindings_and_rolls_back() {
         stdout(&o)
     );
 }
+
+#[test]
+fn epcis_query_finds_captured_events() {
+    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
+    if !x.exists() {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        equitas(dir.path(), &["epcis", "capture", x.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = equitas(dir.path(), &["epcis", "query", "--biz-step", "shipping"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("TransactionEvent   ADD      shipping"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("1 event(s)"));
+    let o = equitas(
+        dir.path(),
+        &["epcis", "query", "--limit", "5", "--format", "json"],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["events"].as_array().unwrap().len(), 5);
+    let next = j["next"].as_i64().unwrap().to_string();
+    let o = equitas(
+        dir.path(),
+        &["epcis", "query", "--after", &next, "--format", "json"],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["events"].as_array().unwrap().len(), 8, "13 events in all");
+}

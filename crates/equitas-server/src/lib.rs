@@ -5,6 +5,7 @@
 //! The store is synchronous: each request takes a connection from a small
 //! pool and runs its queries on Tokio's blocking thread pool.
 
+mod epcis;
 mod params;
 mod problem;
 mod routes;
@@ -64,7 +65,11 @@ impl AppState {
 
 /// The API routes.
 pub fn router(state: AppState) -> Router {
-    routes::router().with_state(state)
+    routes::router()
+        .merge(epcis::router())
+        // EPCIS documents can be large.
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .with_state(state)
 }
 
 /// Serves the API on `addr` until Ctrl-C.

@@ -33,7 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/market/delivery", get(delivery))
         .route("/api/v1/market/sources", get(sources))
         .fallback(|uri: axum::http::Uri| async move {
-            Problem::not_found(format!("no route {uri}; the API lives under /api/v1"))
+            Problem::not_found(format!(
+                "no route {uri}; the API lives under /api/v1, EPCIS under /capture and /events"
+            ))
         })
 }
 

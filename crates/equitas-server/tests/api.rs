@@ -134,6 +134,125 @@ fn market_endpoints(s: &mut TestStore) {
     });
 }
 
+const EPCIS_DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {"eventList": [
+    {"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000042",
+     "eventTime": "2026-01-05T10:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+     "action": "OBSERVE", "bizStep": "shipping", "epcList": ["urn:epc:id:sgtin:4012345.012345.7"]},
+    {"type": "ObjectEvent", "eventTime": "2026-01-05T11:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+     "action": "DELETE"}
+  ]}}"#;
+
+async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = router(state.clone())
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn epcis_endpoints(s: &mut TestStore) {
+    let state = AppState::open(&s.target).unwrap();
+    run(async {
+        // Rollback (default): a bad event refuses the document, naming it.
+        let bad = EPCIS_DOC.replace("\"DELETE\"", "\"REMOVE\"");
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("event 1: action: \"REMOVE\" is not OBSERVE, ADD or DELETE"),
+            "{j}"
+        );
+
+        let (st, h, j) = send(&state, "POST", "/capture", &[], EPCIS_DOC).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        let loc = h.get("location").unwrap().to_str().unwrap().to_string();
+        assert_eq!(j["captured"], 2);
+        let (st, _, job) = send(&state, "GET", &loc, &[], "").await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(
+            (job["events"].as_i64(), job["captured"].as_i64()),
+            (Some(2), Some(2))
+        );
+
+        // The same document again: all duplicates.
+        let (_, _, j) = send(
+            &state,
+            "POST",
+            "/capture",
+            &[("GS1-Capture-Error-Behaviour", "proceed")],
+            EPCIS_DOC,
+        )
+        .await;
+        assert_eq!(
+            (j["captured"].as_i64(), j["duplicates"].as_i64()),
+            (Some(0), Some(2))
+        );
+
+        // Queries.
+        let (st, _, j) = send(&state, "GET", "/events?EQ_bizStep=shipping", &[], "").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["events"].as_array().unwrap().len(), 1);
+        assert_eq!(j["events"][0]["eventTime"], "2026-01-05T09:00:00.000Z");
+        let (_, h, j) = send(&state, "GET", "/events?perPage=1", &[], "").await;
+        let token = j["nextPageToken"].as_str().unwrap().to_string();
+        assert!(h.get("link").is_some());
+        let (_, _, j2) = send(
+            &state,
+            "GET",
+            &format!("/events?perPage=1&nextPageToken={token}"),
+            &[],
+            "",
+        )
+        .await;
+        assert_ne!(j["events"][0]["eventID"], j2["events"][0]["eventID"]);
+        let (st, _, j) = send(
+            &state,
+            "GET",
+            "/events/urn:uuid:00000000-0000-4000-8000-000000000042",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(j["epcs"][0][1], "https://id.gs1.org/01/04012345123456/21/7");
+        let (st, ct, _) = send(&state, "GET", "/events/urn:uuid:missing", &[], "").await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(ct.get("content-type").unwrap(), "application/problem+json");
+        let (st, _, j) = send(&state, "GET", "/events?EQ_bizstep=x", &[], "").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "EQ_bizstep");
+
+        // One event.
+        let one = r#"{"type": "ObjectEvent", "eventTime": "2026-02-01T00:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}"#;
+        let (st, _, _) = send(&state, "POST", "/events", &[], one).await;
+        assert_eq!(st, StatusCode::CREATED);
+        let (st, _, j) = send(&state, "POST", "/events", &[], one).await;
+        assert_eq!((st, j["duplicates"].as_i64()), (StatusCode::OK, Some(1)));
+    });
+}
+
 on_both_backends! {
     market_api => market_endpoints,
+    epcis_api => epcis_endpoints,
 }

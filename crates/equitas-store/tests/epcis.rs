@@ -1,10 +1,15 @@
 //! EPCIS capture on SQLite and PostgreSQL.
 
 use equitas_epcis::json::parse_document;
-use equitas_store::epcis::{ErrorBehaviour, Rejected, capture, event_count};
+use equitas_store::epcis::{
+    ErrorBehaviour, EventQuery, Rejected, capture, capture_job, event_by_id, event_count,
+    query_events,
+};
+use equitas_store::import::ImportKind;
 use equitas_store::import::NoProgress;
 use equitas_store::on_both_backends;
 use equitas_store::testing::TestStore;
+use equitas_store::testing::import_bytes;
 
 const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
     {"cbvmda": "urn:epcglobal:cbv:mda:"}],
@@ -125,6 +130,216 @@ fn rollback_and_proceed(s: &mut TestStore) {
     assert_eq!(party, "https://id.gs1.org/417/5200001000008");
 }
 
+fn queries(s: &mut TestStore) {
+    let doc = parse_document(DOC).unwrap();
+    let r = capture(
+        s.store.as_mut(),
+        "doc.json",
+        &doc,
+        vec![],
+        ErrorBehaviour::Proceed,
+        &NoProgress,
+    )
+    .unwrap();
+    let job = capture_job(s.store.as_mut(), r.capture_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.events, job.captured, job.rejected), (3, 2, 1));
+    let q = |s: &mut TestStore, q: EventQuery| {
+        query_events(s.store.as_mut(), &EventQuery { limit: 100, ..q })
+            .unwrap()
+            .iter()
+            .map(|e| e.event_time.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = vec!["2026-01-05T09:00:00.000Z".to_string()];
+    let second = vec!["2026-01-06T09:00:00.000Z".to_string()];
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                biz_steps: vec!["receiving".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                biz_steps: vec!["urn:epcglobal:cbv:bizstep:dispensing".into()],
+                ..Default::default()
+            }
+        ),
+        second
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                dispositions: vec!["in_progress".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                epcs: vec!["urn:epc:id:sgtin:4012345.012345.2".into()],
+                ..Default::default()
+            }
+        ),
+        second
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                epc_classes: vec!["urn:epc:class:lgtin:4012345.012345.LOT1".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                from: Some("2026-01-06T00:00:00Z".into()),
+                ..Default::default()
+            }
+        ),
+        second
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                to: Some("2026-01-06T00:00:00Z".into()),
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                event_types: vec!["AggregationEvent".into()],
+                ..Default::default()
+            }
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                biz_locations: vec!["urn:epc:id:sgln:0614141.12345.0".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    // WD_bizLocation: a region finds the events of the facilities below it.
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "c",
+        b"ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en\nKEN,KE,Kenya\n",
+    );
+    import_bytes(
+        s,
+        ImportKind::Locations,
+        "l",
+        b"code,name,level,parent,country,gln\nKE-1,Region,region,KEN,KEN,0614141000005\nKE-1-D,District,district,KE-1,KEN,\nKE-1-D-F,Facility,facility,KE-1-D,KEN,0614141123452\n",
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                within_biz_locations: vec!["0614141000005".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert_eq!(
+        q(
+            s,
+            EventQuery {
+                within_biz_locations: vec!["urn:epc:id:sgln:0614141.00000.0".into()],
+                ..Default::default()
+            }
+        ),
+        first
+    );
+    assert!(
+        q(
+            s,
+            EventQuery {
+                within_biz_locations: vec!["4000001000005".into()],
+                ..Default::default()
+            }
+        )
+        .is_empty()
+    );
+    // Stable pagination: one page at a time, by cursor.
+    let p1 = query_events(
+        s.store.as_mut(),
+        &EventQuery {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let p2 = query_events(
+        s.store.as_mut(),
+        &EventQuery {
+            limit: 1,
+            after: Some(p1[0].cursor),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let p3 = query_events(
+        s.store.as_mut(),
+        &EventQuery {
+            limit: 1,
+            after: Some(p2[0].cursor),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            p1[0].event_time.as_str(),
+            p2[0].event_time.as_str(),
+            p3.len()
+        ),
+        (first[0].as_str(), second[0].as_str(), 0)
+    );
+    // By eventID, or by hash for events captured without one.
+    let e = event_by_id(
+        s.store.as_mut(),
+        "urn:uuid:9c1e4f3a-0000-4000-8000-000000000001",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(e.lot.as_deref(), Some("LOT1"));
+    let by_hash = event_by_id(s.store.as_mut(), &p2[0].hash).unwrap().unwrap();
+    assert_eq!(by_hash.epcs.len(), 2);
+    assert!(
+        event_by_id(s.store.as_mut(), "urn:uuid:none")
+            .unwrap()
+            .is_none()
+    );
+}
+
 on_both_backends! {
     capture_rollback_proceed_dedup => rollback_and_proceed,
+    event_queries => queries,
 }

@@ -1,0 +1,222 @@
+//! The EPCIS 2.0 REST binding, the part Equitas serves: capture (`POST
+//! /capture`, a document; `POST /events`, one event), capture jobs
+//! (`GET /capture/{id}`), and queries (`GET /events`, `GET /events/{eventID}`).
+//!
+//! A capture is done when the request returns: the job is recorded and
+//! `202 Accepted` points to it (`Location: /capture/{id}`). With the default
+//! `GS1-Capture-Error-Behaviour: rollback`, a document with a bad event is
+//! refused with a problem listing each bad event; with `proceed` its good
+//! events are stored and the job counts the rejected ones.
+
+use crate::params::Params;
+use crate::{AppState, Problem};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use equitas_store::epcis::{self as ep, ErrorBehaviour, EventQuery};
+use equitas_store::import::NoProgress;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/capture", post(capture_document))
+        .route("/capture/{id}", get(capture_job))
+        .route("/events", post(capture_event).get(query))
+        .route("/events/{id}", get(event))
+}
+
+fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {
+    match h
+        .get("GS1-Capture-Error-Behaviour")
+        .map(|v| v.to_str().unwrap_or("").trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("rollback") => Ok(ErrorBehaviour::Rollback),
+        Some("proceed") => Ok(ErrorBehaviour::Proceed),
+        Some(other) => Err(Problem::bad_parameter(
+            "GS1-Capture-Error-Behaviour",
+            format!("{other:?}: expected rollback or proceed"),
+        )),
+    }
+}
+
+fn parse(body: &Bytes) -> Result<equitas_epcis::json::Document, Problem> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
+    equitas_epcis::parse_document(text).map_err(|e| Problem::bad_parameter("body", e.to_string()))
+}
+
+async fn store_document(
+    s: AppState,
+    doc: equitas_epcis::json::Document,
+    b: ErrorBehaviour,
+    source: &'static str,
+) -> Result<ep::CaptureReport, Problem> {
+    let r = s
+        .with_store(move |st| Ok(ep::capture(st, source, &doc, vec![], b, &NoProgress)?))
+        .await?;
+    if r.rolled_back {
+        let details: Vec<String> = r
+            .rejected
+            .iter()
+            .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
+            .collect();
+        return Err(Problem::bad_parameter(
+            "body",
+            format!(
+                "nothing was captured (GS1-Capture-Error-Behaviour: rollback): {}",
+                details.join("; ")
+            ),
+        ));
+    }
+    Ok(r)
+}
+
+async fn capture_document(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let b = behaviour(&headers)?;
+    let doc = parse(&body)?;
+    let r = store_document(s, doc, b, "POST /capture").await?;
+    let id = r.capture_id.unwrap_or_default();
+    let mut res = (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "captureID": id,
+            "events": r.events,
+            "captured": r.captured,
+            "duplicates": r.duplicates,
+            "rejected": r.rejected.iter().map(|x| json!({"index": x.index, "field": x.field, "reason": x.reason})).collect::<Vec<_>>(),
+        })),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/capture/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn capture_job(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ep::CaptureJob>, Problem> {
+    let n: i64 = id
+        .parse()
+        .map_err(|_| Problem::bad_parameter("id", format!("{id:?} is not a capture id")))?;
+    s.with_store(move |st| {
+        ep::capture_job(st, n)?
+            .map(Json)
+            .ok_or_else(|| Problem::not_found(format!("no capture job {n}")))
+    })
+    .await
+}
+
+async fn capture_event(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let b = behaviour(&headers)?;
+    let doc = parse(&body)?;
+    if doc.events.len() != 1 {
+        return Err(Problem::bad_parameter(
+            "body",
+            format!("POST /events takes one event, found {}", doc.events.len()),
+        ));
+    }
+    let r = store_document(s, doc, b, "POST /events").await?;
+    let status = if r.captured == 1 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({"captured": r.captured, "duplicates": r.duplicates})),
+    )
+        .into_response())
+}
+
+/// Query parameters of `GET /events` (EPCIS 2.0 SimpleEventQuery names).
+const QUERY_PARAMS: &[&str] = &[
+    "eventType",
+    "EQ_bizStep",
+    "EQ_disposition",
+    "EQ_bizLocation",
+    "WD_bizLocation",
+    "MATCH_anyEPC",
+    "MATCH_anyEPCClass",
+    "GE_eventTime",
+    "LT_eventTime",
+    "perPage",
+    "nextPageToken",
+];
+
+async fn query(
+    State(s): State<AppState>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let p = Params(
+        q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?
+            .0,
+    );
+    p.only(QUERY_PARAMS)?;
+    let per_page: usize = p.or("perPage", 100usize)?;
+    if per_page == 0 || per_page > 1000 {
+        return Err(Problem::bad_parameter(
+            "perPage",
+            "perPage must be between 1 and 1000",
+        ));
+    }
+    let eq = EventQuery {
+        event_types: p.list("eventType")?,
+        biz_steps: p.list("EQ_bizStep")?,
+        dispositions: p.list("EQ_disposition")?,
+        biz_locations: p.list("EQ_bizLocation")?,
+        within_biz_locations: p.list("WD_bizLocation")?,
+        epcs: p.list("MATCH_anyEPC")?,
+        epc_classes: p.list("MATCH_anyEPCClass")?,
+        from: p.get("GE_eventTime")?,
+        to: p.get("LT_eventTime")?,
+        after: p.get("nextPageToken")?,
+        limit: per_page,
+    };
+    let events = s
+        .with_store(move |st| Ok(ep::query_events(st, &eq)?))
+        .await?;
+    let next = (events.len() == per_page)
+        .then(|| events.last().map(|e| e.cursor))
+        .flatten();
+    let mut res = Json(json!({
+        "events": events,
+        "nextPageToken": next.map(|n| n.to_string()),
+    }))
+    .into_response();
+    if let Some(n) = next
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "</events?perPage={per_page}&nextPageToken={n}>; rel=\"next\""
+        ))
+    {
+        res.headers_mut().insert(header::LINK, v);
+    }
+    Ok(res)
+}
+
+async fn event(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ep::FoundEvent>, Problem> {
+    s.with_store(move |st| {
+        ep::event_by_id(st, &id)?
+            .map(Json)
+            .ok_or_else(|| Problem::not_found(format!("no event {id}")))
+    })
+    .await
+}
