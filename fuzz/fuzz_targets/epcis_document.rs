@@ -1,0 +1,15 @@
+//! Any bytes as an EPCIS document (JSON or XML): parsing, hashing and
+//! extracting the stored fields must never panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(doc) = equitas_epcis::parse_document(text)
+    {
+        for e in &doc.events {
+            let _ = equitas_epcis::event_hash_ignoring(e, &doc.hash_ignore);
+            let _ = equitas_epcis::event::record(e, &doc.hash_ignore);
+        }
+    }
+});
