@@ -47,21 +47,15 @@ pub struct CaptureReport {
     pub rolled_back: bool,
 }
 
-fn exists(c: &mut dyn Conn, r: &EventRecord) -> Result<bool, StoreError> {
-    let rows = c.query(
-        "SELECT 1 FROM epcis_events WHERE hash = $1 OR (event_id IS NOT NULL AND event_id = $2)",
-        &[r.hash.as_str().into(), r.event_id.clone().into()],
-    )?;
-    Ok(!rows.is_empty())
-}
-
-fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<(), StoreError> {
-    let id: i64 = c
+/// Stores an event; `false` if an event with its hash or eventID is held.
+fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<bool, StoreError> {
+    let id: Option<i64> = c
         .query_scalar(
             "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
                  record_time, action, biz_step, disposition, read_point, biz_location, parent,
                  lot, expiry, capture)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             ON CONFLICT DO NOTHING
              RETURNING id",
             &[
                 r.hash.as_str().into(),
@@ -82,6 +76,9 @@ fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<
             ],
         )?
         .get()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
     for (role, epc) in &r.epcs {
         c.execute(
             "INSERT INTO epcis_event_epcs (event, role, epc) VALUES ($1, $2, $3)",
@@ -111,7 +108,7 @@ fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<
             ],
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Captures the events of `doc` (named `source_name`) in one transaction.
@@ -165,11 +162,10 @@ pub fn capture(
         .get()?;
     progress.start("events", records.len() as u64);
     for r in &records {
-        if exists(tx.as_mut(), r)? {
-            report.duplicates += 1;
-        } else {
-            insert(tx.as_mut(), r, capture_id, &now)?;
+        if insert(tx.as_mut(), r, capture_id, &now)? {
             report.captured += 1;
+        } else {
+            report.duplicates += 1;
         }
         progress.inc(1);
     }

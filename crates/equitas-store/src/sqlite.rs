@@ -67,18 +67,22 @@ fn rewrite(sql: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| sql.to_string()))
 }
 
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
-        Value::Null => SqlValue::Null,
-        Value::Int(i) => SqlValue::Integer(*i),
-        Value::Real(f) => SqlValue::Real(*f),
-        Value::Text(s) => SqlValue::Text(s.clone()),
+/// Binds a value without copying its text.
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput;
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+            Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
     }
 }
 
 fn execute(conn: &Connection, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
     let mut st = conn.prepare_cached(&rewrite(sql))?;
-    let n = st.execute(params_from_iter(params.iter().map(to_sql)))?;
+    let n = st.execute(params_from_iter(params.iter()))?;
     Ok(n as u64)
 }
 
@@ -90,7 +94,7 @@ fn query_each(
 ) -> Result<(), StoreError> {
     let mut st = conn.prepare_cached(&rewrite(sql))?;
     let ncol = st.column_count();
-    let mut rows = st.query(params_from_iter(params.iter().map(to_sql)))?;
+    let mut rows = st.query(params_from_iter(params.iter()))?;
     let mut row = Vec::with_capacity(ncol);
     while let Some(r) = rows.next()? {
         row.clear();

@@ -1,0 +1,137 @@
+//! Benchmark: EPCIS parse + hash, and capture (parse + check + hash +
+//! store) into a fresh SQLite file, on a generated document.
+//!
+//! Run: `cargo bench -p equitas-store --bench epcis_capture [-- EVENTS [FILE]]`
+//! (default 100,000 events). With FILE, the generated document is also
+//! written there, so the same input can be given to the Python reference
+//! generator side by side (docs/benchmarks.md).
+//!
+//! Events mimic a national supply chain: receipts with a lot and expiry,
+//! dispensing and shipments with serialised packs, business transactions
+//! and source/destination parties, all with EPC URNs so that the
+//! canonicalisation work is done.
+
+use equitas_epcis::{event_hash_ignoring, parse_document};
+use equitas_store::epcis::{ErrorBehaviour, capture, event_count};
+use equitas_store::import::NoProgress;
+use equitas_store::{SqliteStore, migrations};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+fn document(n: usize) -> String {
+    let mut s = String::with_capacity(n * 700);
+    s.push_str(
+        r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"cbvmda": "urn:epcglobal:cbv:mda:"}],
+"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-23T00:00:00Z",
+"epcisBody": {"eventList": ["#,
+    );
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        let facility = 10000 + (i % 1500);
+        let item = 100000 + (i % 150);
+        let day = 1 + (i % 28);
+        let hour = i % 24;
+        let _ = match i % 3 {
+            0 => write!(
+                s,
+                r#"{{"type": "ObjectEvent", "eventTime": "2026-01-{day:02}T{hour:02}:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+"action": "ADD", "bizStep": "receiving", "disposition": "in_progress",
+"readPoint": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}}, "bizLocation": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
+"quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.0{item}.L{i}", "quantity": {q}, "uom": "EA"}}],
+"bizTransactionList": [{{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:PO{i}"}}],
+"sourceList": [{{"type": "owning_party", "source": "urn:epc:id:pgln:5200001.00000"}}],
+"ilmd": {{"cbvmda:lotNumber": "L{i}", "cbvmda:itemExpirationDate": "2028-{m:02}-28"}}}}"#,
+                q = 10 + i % 990,
+                m = 1 + i % 12
+            ),
+            1 => write!(
+                s,
+                r#"{{"type": "ObjectEvent", "eventTime": "2026-02-{day:02}T{hour:02}:30:00+01:00", "eventTimeZoneOffset": "+01:00",
+"action": "OBSERVE", "bizStep": "dispensing", "disposition": "dispensed",
+"bizLocation": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
+"epcList": ["urn:epc:id:sgtin:4012345.0{item}.S{i}", "urn:epc:id:sgtin:4012345.0{item}.T{i}"]}}"#
+            ),
+            _ => write!(
+                s,
+                r#"{{"type": "ObjectEvent", "eventTime": "2026-03-{day:02}T{hour:02}:15:00+01:00", "eventTimeZoneOffset": "+01:00",
+"action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+"readPoint": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
+"quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.0{item}.L{i}", "quantity": 5, "uom": "EA"}}],
+"destinationList": [{{"type": "location", "destination": "urn:epc:id:sgln:0614141.{d}.0"}}]}}"#,
+                d = 10000 + ((i + 7) % 1500)
+            ),
+        };
+    }
+    s.push_str("]}}");
+    s
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let out = args.next();
+    let t = Instant::now();
+    let text = document(n);
+    println!(
+        "epcis_capture: {n} events, {:.0} MB of JSON generated in {:.2} s",
+        text.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    if let Some(path) = out {
+        std::fs::write(&path, &text).expect("write the document");
+        println!("  written to {path}");
+    }
+
+    let t = Instant::now();
+    let doc = parse_document(&text).expect("parse");
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let mut hashes = 0;
+    for e in &doc.events {
+        hashes += event_hash_ignoring(e, &doc.hash_ignore).len();
+    }
+    let hash = t.elapsed();
+    assert!(hashes > 0);
+    let ps = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "  parse                 {:>7.2} s  ({:>9.0} events/s)",
+        parse.as_secs_f64(),
+        ps(parse)
+    );
+    println!(
+        "  hash                  {:>7.2} s  ({:>9.0} events/s)",
+        hash.as_secs_f64(),
+        ps(hash)
+    );
+    println!(
+        "  parse + hash          {:>7.2} s  ({:>9.0} events/s)",
+        (parse + hash).as_secs_f64(),
+        ps(parse + hash)
+    );
+    drop(doc);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
+    migrations::migrate(&mut store).expect("migrate");
+    let t = Instant::now();
+    let doc = parse_document(&text).expect("parse");
+    let r = capture(
+        &mut store,
+        "bench",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .expect("capture");
+    let cap = t.elapsed();
+    assert_eq!(r.captured, n);
+    assert_eq!(event_count(&mut store).expect("count") as usize, n);
+    println!(
+        "  capture into SQLite   {:>7.2} s  ({:>9.0} events/s; parse + check + hash + store, one transaction)",
+        cap.as_secs_f64(),
+        ps(cap)
+    );
+}
