@@ -70,17 +70,10 @@ pub fn numeric(v: &str) -> String {
     format!("{x}")
 }
 
-/// Characters a Digital Link path segment must percent-encode (GS1 Digital
-/// Link 1.2, table 7-1) beyond those an EPC URN already escapes.
+/// An EPC URN component (URN-escaped) in its Digital Link form; a
+/// malformed escape is kept as written.
 fn dl_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '!' | '(' | ')' | '*' | '+' | ',' | ':' => out.push_str(&format!("%{:02X}", c as u32)),
-            _ => out.push(c),
-        }
-    }
-    out
+    equitas_gs1::urn_component_to_dl(s).unwrap_or_else(|| s.to_string())
 }
 
 fn digits(s: &str) -> bool {

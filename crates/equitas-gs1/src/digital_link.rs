@@ -25,7 +25,7 @@ pub(crate) fn urn_escape(s: &str) -> String {
 /// syntax 1.2, table 7-1, requires to be percent-encoded (`!` `(` `)` `*`
 /// `+` `,` `:`), with upper-case hex. This is the canonical form the CBV 2.0
 /// Event Hash ID uses, so an identifier has one written form in Equitas.
-pub(crate) fn dl_escape(s: &str) -> String {
+pub fn dl_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -61,4 +61,12 @@ pub(crate) fn percent_decode(field: &'static str, s: &str) -> Result<String, Gs1
         }
     }
     String::from_utf8(out).map_err(|_| Gs1Error::syntax(field, "escapes do not decode to UTF-8"))
+}
+
+/// An EPC URN component (serial, lot, extension: URN-escaped) as a Digital
+/// Link path segment. `None` if its escapes are malformed.
+pub fn urn_component_to_dl(component: &str) -> Option<String> {
+    percent_decode("EPC URN component", component)
+        .ok()
+        .map(|v| dl_escape(&v))
 }

@@ -4,6 +4,7 @@
 //! event is stored, with `proceed` the good events are. An event already
 //! held (same eventID, or same Event Hash ID) is not stored again.
 
+use crate::repo::in_list;
 use crate::{Conn, Store, StoreError, Value};
 use equitas_epcis::event::{EventRecord, record};
 use equitas_epcis::json::Document;
@@ -265,15 +266,6 @@ fn gln_of(v: &str) -> Option<String> {
     let dl = equitas_epcis::canon::digital_link_of(v)?;
     let rest = dl.strip_prefix("https://id.gs1.org/414/")?;
     Some(rest.split('/').next()?.to_string())
-}
-
-fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
-    let start = params.len();
-    params.extend(values.iter().map(|v| Value::from(v.as_str())));
-    let ph: Vec<String> = (start + 1..=params.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    format!("{col} IN ({})", ph.join(", "))
 }
 
 /// Runs a query; events come in capture order, `limit` at a time.

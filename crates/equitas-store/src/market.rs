@@ -1,6 +1,7 @@
 //! Market data in the store: observations for the indicators, reference
 //! prices, treatment courses, wages and registers. Written once for both backends.
 
+use crate::repo::in_list;
 use crate::repo::{Outcome, upsert};
 use crate::{Conn, StoreError, Value};
 use chrono::NaiveDate;
@@ -21,15 +22,6 @@ pub struct Filter {
     pub from: Option<NaiveDate>,
     /// Delivered on or before.
     pub to: Option<NaiveDate>,
-}
-
-fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
-    let start = params.len();
-    params.extend(values.iter().map(|v| Value::from(v.as_str())));
-    let ph: Vec<String> = (start + 1..=params.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    format!("{col} IN ({})", ph.join(", "))
 }
 
 /// Procurement lines as observations for the market indicators.

@@ -94,6 +94,16 @@ pub(crate) fn upsert(
     }
 }
 
+/// `col IN ($k, ...)` for `values`, appended to `params`.
+pub(crate) fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
+    let start = params.len();
+    params.extend(values.iter().map(|v| Value::from(v.as_str())));
+    let ph: Vec<String> = (start + 1..=params.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    format!("{col} IN ({})", ph.join(", "))
+}
+
 fn count(c: &mut dyn Conn, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
     c.query_scalar(sql, params)?
         .get::<Option<i64>>()
