@@ -21,17 +21,16 @@ pub(crate) fn urn_escape(s: &str) -> String {
 }
 
 /// Escapes a value for a Digital Link path segment: the characters an EPC
-/// URN escapes (`"` `%` `&` `/` `<` `>` `?`) and those GS1 Digital Link URI
-/// syntax 1.2, table 7-1, requires to be percent-encoded (`!` `(` `)` `*`
-/// `+` `,` `:`), with upper-case hex. This is the canonical form the CBV 2.0
+/// URN escapes (`"` `%` `&` `/` `<` `>` `?`, and `#` in CPI components) and
+/// those GS1 Digital Link URI syntax 1.2, table 7-1, requires to be
+/// percent-encoded (space, `!` `#` `(` `)` `*` `+` `,` `:`), with upper-case hex. This is the canonical form the CBV 2.0
 /// Event Hash ID uses, so an identifier has one written form in Equitas.
 pub fn dl_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '"' | '%' | '&' | '/' | '<' | '>' | '?' | '!' | '(' | ')' | '*' | '+' | ',' | ':' => {
-                out.push_str(&format!("%{:02X}", c as u32))
-            }
+            '"' | '%' | '&' | '/' | '<' | '>' | '?' | '#' | ' ' | '!' | '(' | ')' | '*' | '+'
+            | ',' | ':' => out.push_str(&format!("%{:02X}", c as u32)),
             _ => out.push(c),
         }
     }
