@@ -102,10 +102,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
-        Command::Serve { addr } => {
+        Command::Serve { addr, schema } => {
             let target = database_target(&cli)?;
-            let state = equitas_server::AppState::open(&target)
+            let mut state = equitas_server::AppState::open(&target)
                 .with_context(|| format!("cannot open the database {target}"))?;
+            match epcis_schema_path(&cli, schema.as_deref()) {
+                Ok(p) => {
+                    let text = std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    let v = equitas_epcis::validate::Validator::new(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                    state = state.with_epcis_schema(v);
+                    eprintln!("EPCIS captures are validated against {}", p.display());
+                }
+                Err(_) => eprintln!(
+                    "note: no EPCIS JSON Schema configured (--schema or EQUITAS_EPCIS_SCHEMA): \
+                     captures are checked for the fields Equitas stores only"
+                ),
+            }
             eprintln!(
                 "Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it."
             );

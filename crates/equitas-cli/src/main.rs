@@ -113,6 +113,9 @@ pub enum Command {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         addr: std::net::SocketAddr,
+        /// The GS1 EPCIS 2.0 JSON Schema: captured JSON documents are validated against it.
+        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
+        schema: Option<PathBuf>,
     },
 
     /// GS1 EPCIS 2.0 events.

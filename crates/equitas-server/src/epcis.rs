@@ -45,20 +45,42 @@ fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {
     }
 }
 
-fn parse(body: &Bytes) -> Result<equitas_epcis::json::Document, Problem> {
+/// The document, and the events the schema rejects (JSON, when configured).
+fn parse(
+    s: &AppState,
+    body: &Bytes,
+) -> Result<(equitas_epcis::json::Document, Vec<ep::Rejected>), Problem> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
-    equitas_epcis::parse_document(text).map_err(|e| Problem::bad_parameter("body", e.to_string()))
+    let doc = equitas_epcis::parse_document(text)
+        .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
+    let mut rejected: Vec<ep::Rejected> = Vec::new();
+    if let Some(v) = s.epcis_schema.as_ref()
+        && !text.trim_start().starts_with('<')
+    {
+        for p in v.validate_text(text) {
+            match p.event {
+                Some(index) => rejected.push(ep::Rejected {
+                    index,
+                    field: p.path,
+                    reason: p.message,
+                }),
+                None => return Err(Problem::bad_parameter("body", p.to_string())),
+            }
+        }
+        rejected.dedup_by_key(|r| r.index);
+    }
+    Ok((doc, rejected))
 }
 
 async fn store_document(
     s: AppState,
-    doc: equitas_epcis::json::Document,
+    (doc, rejected): (equitas_epcis::json::Document, Vec<ep::Rejected>),
     b: ErrorBehaviour,
     source: &'static str,
 ) -> Result<ep::CaptureReport, Problem> {
     let r = s
-        .with_store(move |st| Ok(ep::capture(st, source, &doc, vec![], b, &NoProgress)?))
+        .with_store(move |st| Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?))
         .await?;
     if r.rolled_back {
         let details: Vec<String> = r
@@ -83,8 +105,8 @@ async fn capture_document(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let b = behaviour(&headers)?;
-    let doc = parse(&body)?;
-    let r = store_document(s, doc, b, "POST /capture").await?;
+    let parsed = parse(&s, &body)?;
+    let r = store_document(s, parsed, b, "POST /capture").await?;
     let id = r.capture_id.unwrap_or_default();
     let mut res = (
         StatusCode::ACCEPTED,
@@ -124,14 +146,17 @@ async fn capture_event(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let b = behaviour(&headers)?;
-    let doc = parse(&body)?;
-    if doc.events.len() != 1 {
+    let parsed = parse(&s, &body)?;
+    if parsed.0.events.len() != 1 {
         return Err(Problem::bad_parameter(
             "body",
-            format!("POST /events takes one event, found {}", doc.events.len()),
+            format!(
+                "POST /events takes one event, found {}",
+                parsed.0.events.len()
+            ),
         ));
     }
-    let r = store_document(s, doc, b, "POST /events").await?;
+    let r = store_document(s, parsed, b, "POST /events").await?;
     let status = if r.captured == 1 {
         StatusCode::CREATED
     } else {

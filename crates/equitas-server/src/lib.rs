@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex};
 pub struct AppState {
     target: Arc<String>,
     idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
+    /// The EPCIS JSON Schema captures are validated against, if configured.
+    epcis_schema: Arc<Option<equitas_epcis::validate::Validator>>,
 }
 
 /// Idle connections kept for reuse.
@@ -34,7 +36,14 @@ impl AppState {
         Ok(AppState {
             target: Arc::new(target.to_string()),
             idle: Arc::new(Mutex::new(vec![store])),
+            epcis_schema: Arc::new(None),
         })
+    }
+
+    /// Validates captured JSON documents against this EPCIS JSON Schema.
+    pub fn with_epcis_schema(mut self, v: equitas_epcis::validate::Validator) -> Self {
+        self.epcis_schema = Arc::new(Some(v));
+        self
     }
 
     /// Runs `f` with a connection on the blocking pool.

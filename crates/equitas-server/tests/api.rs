@@ -256,3 +256,50 @@ on_both_backends! {
     market_api => market_endpoints,
     epcis_api => epcis_endpoints,
 }
+
+/// With a schema configured, a capture is validated against it first.
+#[test]
+fn capture_is_validated_against_the_schema() {
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis");
+    if !shared.is_dir() {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    }
+    let schema = std::fs::read_to_string(shared.join("gs1-schema/EPCIS-JSON-Schema.json")).unwrap();
+    let bad = std::fs::read_to_string(shared.join(
+        "openepcis/JSON/Capture/Invalid/ObjectEvent_with_non_standard_bizStep_in_second_event.json",
+    ))
+    .unwrap();
+    let s = equitas_store::testing::sqlite();
+    let state = AppState::open(&s.target)
+        .unwrap()
+        .with_epcis_schema(equitas_epcis::validate::Validator::new(&schema).unwrap());
+    run(async {
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("event 1: /epcisBody/eventList/1/bizStep"),
+            "{j}"
+        );
+        let (st, _, j) = send(
+            &state,
+            "POST",
+            "/capture",
+            &[("GS1-Capture-Error-Behaviour", "proceed")],
+            &bad,
+        )
+        .await;
+        assert_eq!(st, StatusCode::ACCEPTED);
+        assert_eq!(
+            (
+                j["captured"].as_i64(),
+                j["rejected"].as_array().unwrap().len()
+            ),
+            (Some(1), 1)
+        );
+    });
+}
