@@ -12,6 +12,7 @@
 
 use crate::EpcisError;
 use crate::node::Node;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -232,33 +233,60 @@ pub fn parse_events(text: &str) -> Result<Vec<Node>, EpcisError> {
 
 /// Reads an EPCIS 2.0 JSON document (or query document, or single event).
 pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| EpcisError::Json(e.to_string()))?;
-    let ns = Namespaces::from_context(doc.get("@context"));
+    // The document is read with its values left as raw text, and each event
+    // is parsed and converted on its own: the JSON tree of a whole large
+    // document never exists at once.
+    type Raw<'a> = HashMap<String, &'a RawValue>;
+    let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
+    let doc: Raw = serde_json::from_str(text).map_err(json_err)?;
+    let value = |raw: &Raw, k: &str| -> Result<Option<Value>, EpcisError> {
+        raw.get(k)
+            .map(|r| serde_json::from_str(r.get()).map_err(json_err))
+            .transpose()
+    };
+    fn object_of<'a>(raw: Option<&&'a RawValue>) -> Result<Option<Raw<'a>>, EpcisError> {
+        match raw {
+            Some(r) if r.get().trim_start().starts_with('{') => serde_json::from_str(r.get())
+                .map(Some)
+                .map_err(|e| EpcisError::Json(e.to_string())),
+            _ => Ok(None),
+        }
+    }
+    let ns = Namespaces::from_context(value(&doc, "@context")?.as_ref());
+    let body = object_of(doc.get("epcisBody"))?;
+    let results = match &body {
+        Some(b) => object_of(b.get("queryResults"))?,
+        None => None,
+    };
+    let results_body = match &results {
+        Some(q) => object_of(q.get("resultsBody"))?,
+        None => None,
+    };
     // `ignoreFields` may sit on the document, its body or its query results.
-    let holders = [
-        Some(&doc),
-        doc.get("epcisBody"),
-        doc.get("epcisBody").and_then(|b| b.get("queryResults")),
-    ];
-    let hash_ignore: Vec<String> = holders
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .flatten()
-        .filter(|(k, _)| k.rsplit(':').next() == Some("ignoreFields"))
-        .flat_map(|(_, v)| v.as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_str().map(|s| ns.key(s)))
-        .collect();
-    let body = doc.get("epcisBody");
-    let list = body.and_then(|b| b.get("eventList")).or_else(|| {
-        body.and_then(|b| b.get("queryResults"))
-            .and_then(|q| q.get("resultsBody"))
-            .and_then(|r| r.get("eventList"))
-    });
-    let events: Vec<&Value> = match (list, body.and_then(|b| b.get("event"))) {
-        (Some(Value::Array(l)), _) => l.iter().collect(),
-        (_, Some(e)) => vec![e],
-        _ if doc.get("eventTime").is_some() => vec![&doc],
+    let mut hash_ignore = Vec::new();
+    for holder in [Some(&doc), body.as_ref(), results.as_ref()].into_iter().flatten() {
+        for (k, r) in holder {
+            if k.rsplit(':').next() == Some("ignoreFields") {
+                let v: Value = serde_json::from_str(r.get()).map_err(json_err)?;
+                hash_ignore.extend(
+                    v.as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str().map(|s| ns.key(s))),
+                );
+            }
+        }
+    }
+    let list = body
+        .as_ref()
+        .and_then(|b| b.get("eventList"))
+        .or_else(|| results_body.as_ref().and_then(|r| r.get("eventList")));
+    let raw_events: Vec<&RawValue> = match (list, body.as_ref().and_then(|b| b.get("event"))) {
+        (Some(l), _) if l.get().trim_start().starts_with('[') => {
+            serde_json::from_str(l.get()).map_err(json_err)?
+        }
+        (_, Some(e)) => vec![*e],
+        _ if doc.contains_key("eventTime") => vec![serde_json::from_str(text).map_err(json_err)?],
         _ => {
             return Err(EpcisError::Structure {
                 path: "epcisBody".into(),
@@ -266,28 +294,26 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
             });
         }
     };
-    let events = events
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let o = e.as_object().ok_or_else(|| EpcisError::Structure {
+    let mut events = Vec::with_capacity(raw_events.len());
+    for (i, raw) in raw_events.into_iter().enumerate() {
+        let e: Value = serde_json::from_str(raw.get()).map_err(json_err)?;
+        let o = e.as_object().ok_or_else(|| EpcisError::Structure {
+            path: format!("event {i}"),
+            reason: "is not a JSON object".into(),
+        })?;
+        let kind = o
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| EpcisError::Structure {
                 path: format!("event {i}"),
-                reason: "is not a JSON object".into(),
+                reason: "has no type".into(),
             })?;
-            let kind =
-                o.get("type")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| EpcisError::Structure {
-                        path: format!("event {i}"),
-                        reason: "has no type".into(),
-                    })?;
-            let mut n = object(&ns, kind, o);
-            n.name = kind.to_string();
-            n.children
-                .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
-            Ok(n)
-        })
-        .collect::<Result<Vec<Node>, EpcisError>>()?;
+        let mut n = object(&ns, kind, o);
+        n.name = kind.to_string();
+        n.children
+            .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
+        events.push(n);
+    }
     Ok(Document {
         events,
         hash_ignore,
