@@ -264,7 +264,10 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
     };
     // `ignoreFields` may sit on the document, its body or its query results.
     let mut hash_ignore = Vec::new();
-    for holder in [Some(&doc), body.as_ref(), results.as_ref()].into_iter().flatten() {
+    for holder in [Some(&doc), body.as_ref(), results.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         for (k, r) in holder {
             if k.rsplit(':').next() == Some("ignoreFields") {
                 let v: Value = serde_json::from_str(r.get()).map_err(json_err)?;
