@@ -554,6 +554,10 @@ fn print_overview(ov: &Overview) {
         c.procurement_buyer_countries,
         usd_millions(c.procurement_value_usd)
     );
+    println!(
+        "  EPCIS events         {:>8}  (`equitas epcis capture FILE`)",
+        int(c.epcis_events)
+    );
     if let Some(k) = &ov.concentration {
         println!("\nFirst indicators (definitions and worked examples: docs/formulas.md)");
         let top: Vec<String> = ov

@@ -673,6 +673,8 @@ pub struct Counts {
     pub procurement_value_usd: f64,
     pub first_delivery: Option<String>,
     pub last_delivery: Option<String>,
+    /// Captured EPCIS events.
+    pub epcis_events: i64,
 }
 
 pub fn counts(c: &mut dyn Conn) -> Result<Counts, StoreError> {
@@ -735,6 +737,7 @@ pub fn counts(c: &mut dyn Conn) -> Result<Counts, StoreError> {
             .unwrap_or(0.0),
         first_delivery: dates.first().map(|r| r[0].get()).transpose()?.flatten(),
         last_delivery: dates.first().map(|r| r[1].get()).transpose()?.flatten(),
+        epcis_events: count(c, "SELECT COUNT(*) FROM epcis_events", &[])?,
     })
 }
 
