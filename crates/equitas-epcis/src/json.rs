@@ -224,6 +224,8 @@ pub struct Document {
     /// event hashes: a document-level `ignoreFields` list, as repositories
     /// use for the fields they add themselves.
     pub hash_ignore: Vec<String>,
+    /// Each event as written in the document (JSON object or XML element).
+    pub raw: Vec<String>,
 }
 
 /// The events of an EPCIS document (or query document, or a single event).
@@ -298,7 +300,9 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
         }
     };
     let mut events = Vec::with_capacity(raw_events.len());
+    let mut raw_texts = Vec::with_capacity(raw_events.len());
     for (i, raw) in raw_events.into_iter().enumerate() {
+        raw_texts.push(raw.get().to_string());
         let e: Value = serde_json::from_str(raw.get()).map_err(json_err)?;
         let o = e.as_object().ok_or_else(|| EpcisError::Structure {
             path: format!("event {i}"),
@@ -320,6 +324,7 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
     Ok(Document {
         events,
         hash_ignore,
+        raw: raw_texts,
     })
 }
 

@@ -100,18 +100,19 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "EventList");
     let mut events = Vec::new();
+    let mut raw = Vec::new();
     match list {
         Some(list) => {
             for e in list.children().filter(XmlNode::is_element) {
                 // EPCIS 1.2 wraps newer event types in <extension>.
                 if e.tag_name().name() == "extension" {
-                    events.extend(
-                        e.children()
-                            .filter(XmlNode::is_element)
-                            .map(|x| element(&x)),
-                    );
+                    for x in e.children().filter(XmlNode::is_element) {
+                        events.push(element(&x));
+                        raw.push(text[x.range()].to_string());
+                    }
                 } else {
                     events.push(element(&e));
+                    raw.push(text[e.range()].to_string());
                 }
             }
         }
@@ -122,6 +123,7 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
             e.children
                 .retain(|c| !DOCUMENT_FIELDS.contains(&c.name.as_str()));
             events.push(e);
+            raw.push(text[root.range()].to_string());
         }
         None => {
             return Err(EpcisError::Structure {
@@ -144,6 +146,7 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
     Ok(Document {
         events,
         hash_ignore,
+        raw,
     })
 }
 

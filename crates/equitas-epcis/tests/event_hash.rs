@@ -114,6 +114,7 @@ fn openepcis_documents_are_read() {
                 let f = e.unwrap().path();
                 let doc = parse_document(&std::fs::read_to_string(&f).unwrap())
                     .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                assert_eq!(doc.raw.len(), doc.events.len(), "{}", f.display());
                 for ev in &doc.events {
                     assert!(
                         event_hash_ignoring(ev, &doc.hash_ignore).starts_with("ni:///sha-256;")

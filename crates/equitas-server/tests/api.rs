@@ -236,6 +236,10 @@ fn epcis_endpoints(s: &mut TestStore) {
         .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(j["epcs"][0][1], "https://id.gs1.org/01/04012345123456/21/7");
+        assert_eq!(
+            j["event"]["epcList"][0], "urn:epc:id:sgtin:4012345.012345.7",
+            "as captured"
+        );
         let (st, ct, _) = send(&state, "GET", "/events/urn:uuid:missing", &[], "").await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         assert_eq!(ct.get("content-type").unwrap(), "application/problem+json");

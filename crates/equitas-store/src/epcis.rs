@@ -48,14 +48,26 @@ pub struct CaptureReport {
     pub rolled_back: bool,
 }
 
-/// Stores an event; `false` if an event with its hash or eventID is held.
-fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<bool, StoreError> {
+/// Stores an event (`body`: its text as captured); `false` if an event
+/// with its hash or eventID is held.
+fn insert(
+    c: &mut dyn Conn,
+    r: &EventRecord,
+    body: &str,
+    capture: i64,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let format = if body.trim_start().starts_with('<') {
+        "xml"
+    } else {
+        "json"
+    };
     let id: Option<i64> = c
         .query_scalar(
             "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
                  record_time, action, biz_step, disposition, read_point, biz_location, parent,
-                 lot, expiry, capture)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 lot, expiry, capture, body, body_format)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              ON CONFLICT DO NOTHING
              RETURNING id",
             &[
@@ -74,6 +86,8 @@ fn insert(c: &mut dyn Conn, r: &EventRecord, capture: i64, now: &str) -> Result<
                 r.lot.clone().into(),
                 r.expiry.clone().into(),
                 Value::Int(capture),
+                body.into(),
+                format.into(),
             ],
         )?
         .get()?;
@@ -132,7 +146,7 @@ pub fn capture(
             continue;
         }
         match record(e, &doc.hash_ignore) {
-            Ok(r) => records.push(r),
+            Ok(r) => records.push((r, doc.raw.get(i).map_or("", String::as_str))),
             Err((field, reason)) => extra.push(Rejected {
                 index: i,
                 field,
@@ -162,8 +176,8 @@ pub fn capture(
         )?
         .get()?;
     progress.start("events", records.len() as u64);
-    for r in &records {
-        if insert(tx.as_mut(), r, capture_id, &now)? {
+    for (r, body) in &records {
+        if insert(tx.as_mut(), r, body, capture_id, &now)? {
             report.captured += 1;
         } else {
             report.duplicates += 1;
@@ -246,6 +260,8 @@ pub struct FoundEvent {
     pub hash: String,
     pub epcs: Vec<(String, String)>,
     pub quantities: Vec<(String, String, Option<f64>, Option<String>)>,
+    /// The event as captured: a JSON object, or the XML element as text.
+    pub event: serde_json::Value,
 }
 
 /// A CBV term in any written form as its web URI (bare words need the
@@ -377,7 +393,7 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     let sql = format!(
         "SELECT e.id, COALESCE(e.event_id, e.hash), e.event_type, e.event_time, e.time_zone_offset,
                 e.record_time, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
-                e.lot, e.expiry, e.hash
+                e.lot, e.expiry, e.hash, e.body, e.body_format
          FROM epcis_events e WHERE {} ORDER BY e.id LIMIT ${}",
         cond.join(" AND "),
         p.len()
@@ -418,6 +434,15 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
             hash: r[13].get()?,
             epcs,
             quantities,
+            event: {
+                let body: String = r[14].get()?;
+                let format: String = r[15].get()?;
+                if format == "json" {
+                    serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))
+                } else {
+                    serde_json::Value::String(body)
+                }
+            },
         });
     }
     Ok(out)

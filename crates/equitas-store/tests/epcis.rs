@@ -330,6 +330,9 @@ fn queries(s: &mut TestStore) {
     .unwrap()
     .unwrap();
     assert_eq!(e.lot.as_deref(), Some("LOT1"));
+    // The event as captured comes back too.
+    assert_eq!(e.event["bizStep"], "receiving");
+    assert_eq!(e.event["ilmd"]["cbvmda:lotNumber"], "LOT1");
     let by_hash = event_by_id(s.store.as_mut(), &p2[0].hash).unwrap().unwrap();
     assert_eq!(by_hash.epcs.len(), 2);
     assert!(

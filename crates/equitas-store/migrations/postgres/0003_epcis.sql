@@ -27,6 +27,9 @@ CREATE TABLE epcis_events (
     parent TEXT,
     lot TEXT,
     expiry TEXT,
+    -- The event as captured: its JSON object or XML element.
+    body TEXT NOT NULL,
+    body_format TEXT NOT NULL,
     capture BIGINT NOT NULL REFERENCES epcis_captures (id)
 );
 CREATE INDEX epcis_events_time ON epcis_events (event_time);
