@@ -108,11 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot open the database {target}"))?;
             match epcis_schema_path(&cli, schema.as_deref()) {
                 Ok(p) => {
-                    let text = std::fs::read_to_string(&p)
-                        .with_context(|| format!("cannot read {}", p.display()))?;
-                    let v = equitas_epcis::validate::Validator::new(&text)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                    state = state.with_epcis_schema(v);
+                    state = state.with_epcis_schema(epcis_validator(&p)?);
                     eprintln!("EPCIS captures are validated against {}", p.display());
                 }
                 Err(_) => eprintln!(
@@ -716,22 +712,26 @@ fn epcis_schema_path(cli: &Cli, given: Option<&Path>) -> Result<std::path::PathB
     Ok(p)
 }
 
+/// Reads and compiles the EPCIS JSON Schema at `path`.
+fn epcis_validator(path: &Path) -> Result<equitas_epcis::validate::Validator> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    equitas_epcis::validate::Validator::new(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// `equitas epcis validate`: one line per problem, exit 0 only if all are valid.
 fn epcis_validate(
     cli: &Cli,
     files: &[std::path::PathBuf],
     schema: Option<&Path>,
 ) -> Result<ExitCode> {
-    let schema_path = epcis_schema_path(cli, schema)?;
-    let text = std::fs::read_to_string(&schema_path)
-        .with_context(|| format!("cannot read {}", schema_path.display()))?;
-    let validator = equitas_epcis::validate::Validator::new(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", schema_path.display()))?;
+    let validator = epcis_validator(&epcis_schema_path(cli, schema)?)?;
     let mut bad = 0;
     for f in files {
         let doc =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        if doc.trim_start().starts_with('<') {
+        if equitas_epcis::is_xml(&doc) {
             bad += 1;
             eprintln!(
                 "{}: the XML binding is not validated yet (XSD rules): only JSON documents are checked",
@@ -763,16 +763,9 @@ fn epcis_capture(
     proceed: bool,
     schema: Option<&Path>,
 ) -> Result<ExitCode> {
-    use equitas_store::epcis::{ErrorBehaviour, Rejected, capture};
+    use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
     let validator = match epcis_schema_path(cli, schema) {
-        Ok(p) => {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            Some(
-                equitas_epcis::validate::Validator::new(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-            )
-        }
+        Ok(p) => Some(epcis_validator(&p)?),
         Err(_) => {
             eprintln!(
                 "note: no EPCIS JSON Schema configured (--schema or EQUITAS_EPCIS_SCHEMA): \
@@ -793,22 +786,11 @@ fn epcis_capture(
         let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {name}"))?;
         let doc =
             equitas_epcis::parse_document(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let mut rejected = Vec::new();
-        if let Some(v) = &validator
-            && !text.trim_start().starts_with('<')
-        {
-            for p in v.validate_text(&text) {
-                match p.event {
-                    Some(index) => rejected.push(Rejected {
-                        index,
-                        field: p.path,
-                        reason: p.message,
-                    }),
-                    None => bail!("{name}: {p} (the document is refused)"),
-                }
-            }
-            rejected.dedup_by_key(|r| r.index);
-        }
+        let rejected = match &validator {
+            Some(v) => schema_rejections(v, &text)
+                .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?,
+            None => Vec::new(),
+        };
         let bar = Bar::new("capture");
         let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;
         for x in &r.rejected {

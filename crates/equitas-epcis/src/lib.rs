@@ -31,9 +31,14 @@ pub enum EpcisError {
     Structure { path: String, reason: String },
 }
 
-/// Reads an EPCIS document in either binding, told apart by its first character.
+/// True if `text` is in the XML binding (told apart by its first character).
+pub fn is_xml(text: &str) -> bool {
+    text.trim_start().starts_with('<')
+}
+
+/// Reads an EPCIS document in either binding.
 pub fn parse_document(text: &str) -> Result<json::Document, EpcisError> {
-    if text.trim_start().starts_with('<') {
+    if is_xml(text) {
         xml::parse_document(text)
     } else {
         json::parse_document(text)

@@ -92,12 +92,8 @@ impl Dim {
         }
     }
 
-    /// The value of this dimension for an observation; "unknown" when absent.
-    pub fn of(self, o: &Observation) -> String {
-        self.key(o).into_owned()
-    }
-
-    /// Like [`Dim::of`], borrowing from the observation where it can.
+    /// The value of this dimension for an observation ("unknown" when
+    /// absent), borrowed from the observation where it can be.
     pub fn key(self, o: &Observation) -> Cow<'_, str> {
         fn opt(v: &Option<String>) -> Cow<'_, str> {
             Cow::Borrowed(v.as_deref().unwrap_or("unknown"))

@@ -54,22 +54,11 @@ fn parse(
         .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
     let doc = equitas_epcis::parse_document(text)
         .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
-    let mut rejected: Vec<ep::Rejected> = Vec::new();
-    if let Some(v) = s.epcis_schema.as_ref()
-        && !text.trim_start().starts_with('<')
-    {
-        for p in v.validate_text(text) {
-            match p.event {
-                Some(index) => rejected.push(ep::Rejected {
-                    index,
-                    field: p.path,
-                    reason: p.message,
-                }),
-                None => return Err(Problem::bad_parameter("body", p.to_string())),
-            }
-        }
-        rejected.dedup_by_key(|r| r.index);
-    }
+    let rejected = match s.epcis_schema.as_ref() {
+        Some(v) => ep::schema_rejections(v, text)
+            .map_err(|p| Problem::bad_parameter("body", p.to_string()))?,
+        None => Vec::new(),
+    };
     Ok((doc, rejected))
 }
 

@@ -8,6 +8,10 @@ use crate::repo::in_list;
 use crate::{Conn, Store, StoreError, Value};
 use equitas_epcis::event::{EventRecord, record};
 use equitas_epcis::json::Document;
+use std::collections::HashMap;
+
+/// (role, EPC class, quantity, unit of measure) of a found event.
+type Quantity = (String, String, Option<f64>, Option<String>);
 
 /// What to do with a document that has bad events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,31 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// The events of a document that `schema` rejects, one per event (its first
+/// problem). A problem outside any event refuses the whole document: it is
+/// returned as the error. XML documents are not checked (no XSD yet).
+pub fn schema_rejections(
+    schema: &equitas_epcis::validate::Validator,
+    text: &str,
+) -> Result<Vec<Rejected>, equitas_epcis::validate::Problem> {
+    let mut rejected: Vec<Rejected> = Vec::new();
+    if equitas_epcis::is_xml(text) {
+        return Ok(rejected);
+    }
+    for p in schema.validate_text(text) {
+        match p.event {
+            Some(index) => rejected.push(Rejected {
+                index,
+                field: p.path,
+                reason: p.message,
+            }),
+            None => return Err(p),
+        }
+    }
+    rejected.dedup_by_key(|r| r.index);
+    Ok(rejected)
+}
+
 /// What a capture did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureReport {
@@ -57,7 +86,7 @@ fn insert(
     capture: i64,
     now: &str,
 ) -> Result<bool, StoreError> {
-    let format = if body.trim_start().starts_with('<') {
+    let format = if equitas_epcis::is_xml(body) {
         "xml"
     } else {
         "json"
@@ -259,7 +288,7 @@ pub struct FoundEvent {
     #[serde(rename = "eventHash")]
     pub hash: String,
     pub epcs: Vec<(String, String)>,
-    pub quantities: Vec<(String, String, Option<f64>, Option<String>)>,
+    pub quantities: Vec<Quantity>,
     /// The event as captured: a JSON object, or the XML element as text.
     pub event: serde_json::Value,
 }
@@ -399,24 +428,39 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
         p.len()
     );
     let mut out = Vec::new();
-    for r in c.query(&sql, &p)? {
+    let rows = c.query(&sql, &p)?;
+    // The identifiers and quantities of the whole page, in two queries.
+    let ids: Vec<i64> = rows.iter().map(|r| r[0].get()).collect::<Result<_, _>>()?;
+    let mut epcs: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    let mut quantities: HashMap<i64, Vec<Quantity>> = HashMap::new();
+    if !ids.is_empty() {
+        let mut ep = Vec::new();
+        let sql = format!(
+            "SELECT event, role, epc FROM epcis_event_epcs WHERE {} ORDER BY event, role, epc",
+            in_list("event", &ids, &mut ep)
+        );
+        for x in c.query(&sql, &ep)? {
+            epcs.entry(x[0].get()?)
+                .or_default()
+                .push((x[1].get()?, x[2].get()?));
+        }
+        let mut qp = Vec::new();
+        let sql = format!(
+            "SELECT event, role, epc_class, quantity, uom FROM epcis_event_quantities
+             WHERE {} ORDER BY event, role, epc_class",
+            in_list("event", &ids, &mut qp)
+        );
+        for x in c.query(&sql, &qp)? {
+            quantities.entry(x[0].get()?).or_default().push((
+                x[1].get()?,
+                x[2].get()?,
+                x[3].get()?,
+                x[4].get()?,
+            ));
+        }
+    }
+    for r in rows {
         let id: i64 = r[0].get()?;
-        let epcs = c
-            .query(
-                "SELECT role, epc FROM epcis_event_epcs WHERE event = $1 ORDER BY role, epc",
-                &[Value::Int(id)],
-            )?
-            .iter()
-            .map(|x| Ok((x[0].get()?, x[1].get()?)))
-            .collect::<Result<_, StoreError>>()?;
-        let quantities = c
-            .query(
-                "SELECT role, epc_class, quantity, uom FROM epcis_event_quantities WHERE event = $1 ORDER BY role, epc_class",
-                &[Value::Int(id)],
-            )?
-            .iter()
-            .map(|x| Ok((x[0].get()?, x[1].get()?, x[2].get()?, x[3].get()?)))
-            .collect::<Result<_, StoreError>>()?;
         out.push(FoundEvent {
             cursor: id,
             event_id: r[1].get()?,
@@ -432,8 +476,8 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
             lot: r[11].get()?,
             expiry: r[12].get()?,
             hash: r[13].get()?,
-            epcs,
-            quantities,
+            epcs: epcs.remove(&id).unwrap_or_default(),
+            quantities: quantities.remove(&id).unwrap_or_default(),
             event: {
                 let body: String = r[14].get()?;
                 let format: String = r[15].get()?;

@@ -509,7 +509,7 @@ pub fn import(
         }
         Input::Wages(p) => {
             write_checked(tx.as_mut(), &mut report, p, "wages", progress, |c, r| {
-                Ok(if market::country_exists(c, &r.country)? {
+                Ok(if repo::country_exists(c, &r.country)? {
                     Ok(market::put_wage(c, r)?)
                 } else {
                     Err(unknown_country(&r.country))
@@ -524,7 +524,7 @@ pub fn import(
                 "authorisations",
                 progress,
                 |c, r| {
-                    if !market::country_exists(c, &r.country)? {
+                    if !repo::country_exists(c, &r.country)? {
                         return Ok(Err(unknown_country(&r.country)));
                     }
                     if let Some(code) = &r.product

@@ -108,11 +108,6 @@ pub fn product_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> 
     Ok(!rows.is_empty())
 }
 
-pub fn country_exists(c: &mut dyn Conn, iso3: &str) -> Result<bool, StoreError> {
-    let rows = c.query("SELECT 1 FROM countries WHERE iso3 = $1", &[iso3.into()])?;
-    Ok(!rows.is_empty())
-}
-
 pub fn put_reference_price(c: &mut dyn Conn, r: &ReferencePriceRow) -> Result<Outcome, StoreError> {
     upsert(
         c,

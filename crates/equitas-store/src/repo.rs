@@ -95,9 +95,13 @@ pub(crate) fn upsert(
 }
 
 /// `col IN ($k, ...)` for `values`, appended to `params`.
-pub(crate) fn in_list(col: &str, values: &[String], params: &mut Vec<Value>) -> String {
+pub(crate) fn in_list<V: Clone + Into<Value>>(
+    col: &str,
+    values: &[V],
+    params: &mut Vec<Value>,
+) -> String {
     let start = params.len();
-    params.extend(values.iter().map(|v| Value::from(v.as_str())));
+    params.extend(values.iter().cloned().map(Into::into));
     let ph: Vec<String> = (start + 1..=params.len())
         .map(|i| format!("${i}"))
         .collect();
@@ -163,6 +167,11 @@ pub fn put_country(c: &mut dyn Conn, x: &Country) -> Result<Outcome, StoreError>
             keep(2, &x.income_group),
         ],
     )
+}
+
+pub fn country_exists(c: &mut dyn Conn, iso3: &str) -> Result<bool, StoreError> {
+    let rows = c.query("SELECT 1 FROM countries WHERE iso3 = $1", &[iso3.into()])?;
+    Ok(!rows.is_empty())
 }
 
 /// Sets a country's WHO region and World Bank groups. `Ok(None)` if the
@@ -234,12 +243,7 @@ pub type Rejection = (&'static str, String);
 /// its parent exists at an allowed level and in the same country, and its
 /// GLN is not another location's.
 pub fn check_location(c: &mut dyn Conn, l: &Location) -> Result<Option<Rejection>, StoreError> {
-    if count(
-        c,
-        "SELECT COUNT(*) FROM countries WHERE iso3 = $1",
-        &[l.country.as_str().into()],
-    )? == 0
-    {
+    if !country_exists(c, &l.country)? {
         return Ok(Some((
             "country",
             format!(
