@@ -2,7 +2,7 @@
 
 use crate::format::{int, pct, usd_millions};
 use crate::progress::Bar;
-use crate::{Cli, Command, Format, ImportKindArg, demo_data};
+use crate::{Cli, Command, Format, demo_data};
 use anyhow::{Context, Result, bail};
 use equitas_gs1::{Epc, Gln, Gtin, Sscc, parse_element_string};
 use equitas_model::RowError;
@@ -157,14 +157,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 let bytes =
                     std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
                 let name = f.display().to_string();
-                let report = run_import(
-                    store.as_mut(),
-                    kind_of(*kind),
-                    &name,
-                    &bytes,
-                    &mappings,
-                    opts,
-                )?;
+                let report = run_import(store.as_mut(), *kind, &name, &bytes, &mappings, opts)?;
                 print_report(&report, *all_errors);
                 rejected += report.rejected.len();
             }
@@ -244,21 +237,6 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {
     let target = database_target(cli)?;
     tracing::info!(%target, "opening database");
     equitas_store::open(&target).with_context(|| format!("cannot open the database {target}"))
-}
-
-fn kind_of(k: ImportKindArg) -> ImportKind {
-    match k {
-        ImportKindArg::Countries => ImportKind::Countries,
-        ImportKindArg::IncomeGroups => ImportKind::IncomeGroups,
-        ImportKindArg::Locations => ImportKind::Locations,
-        ImportKindArg::Scms => ImportKind::Scms,
-        ImportKindArg::Procurement => ImportKind::Procurement,
-        ImportKindArg::ReferencePrices => ImportKind::ReferencePrices,
-        ImportKindArg::Courses => ImportKind::Courses,
-        ImportKindArg::Wages => ImportKind::Wages,
-        ImportKindArg::Authorisations => ImportKind::Authorisations,
-        ImportKindArg::WhoPqVaccines => ImportKind::WhoPqVaccines,
-    }
 }
 
 fn load_mappings(

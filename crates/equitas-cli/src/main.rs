@@ -66,8 +66,8 @@ pub enum Command {
     )]
     Import {
         /// What the file holds.
-        #[arg(value_enum)]
-        kind: ImportKindArg,
+        #[arg(value_parser = import_kind_parser())]
+        kind: equitas_store::import::ImportKind,
         /// Files to import, in order.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -231,18 +231,13 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ImportKindArg {
-    Countries,
-    IncomeGroups,
-    Locations,
-    Scms,
-    Procurement,
-    ReferencePrices,
-    Courses,
-    Wages,
-    Authorisations,
-    WhoPqVaccines,
+/// Parses an import kind from the names the store gives its kinds.
+fn import_kind_parser()
+-> impl clap::builder::TypedValueParser<Value = equitas_store::import::ImportKind> {
+    use clap::builder::TypedValueParser as _;
+    use equitas_store::import::ImportKind;
+    clap::builder::PossibleValuesParser::new(ImportKind::ALL.iter().map(|k| k.as_str()))
+        .try_map(|s| ImportKind::from_name(&s).ok_or("unknown import kind"))
 }
 
 fn init_tracing(verbose: u8) {

@@ -45,6 +45,24 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
+    pub const ALL: &'static [ImportKind] = &[
+        ImportKind::Countries,
+        ImportKind::IncomeGroups,
+        ImportKind::Locations,
+        ImportKind::Scms,
+        ImportKind::Procurement,
+        ImportKind::ReferencePrices,
+        ImportKind::Courses,
+        ImportKind::Wages,
+        ImportKind::Authorisations,
+        ImportKind::WhoPqVaccines,
+    ];
+
+    /// The kind named `name` (as [`ImportKind::as_str`] writes it).
+    pub fn from_name(name: &str) -> Option<ImportKind> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ImportKind::Countries => "countries",
@@ -573,4 +591,17 @@ pub fn import(
     )?;
     tx.commit()?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImportKind;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for k in ImportKind::ALL {
+            assert_eq!(ImportKind::from_name(k.as_str()), Some(*k));
+        }
+        assert_eq!(ImportKind::from_name("colour"), None);
+    }
 }
