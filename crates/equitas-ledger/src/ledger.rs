@@ -1,0 +1,599 @@
+//! The ledger: running balances per (location, item, lot), monthly figures
+//! per (location, item), data problems, and incremental appends.
+//!
+//! Movements of one lot are applied in time order (ties keep the order in
+//! which they were given). A count sets the balance; the difference from the
+//! running balance is recorded as an adjustment and, unless the count opens
+//! the lot's history, flagged as a [`ProblemKind::CountMismatch`].
+//!
+//! Monthly figures are kept per location and item (all lots together) from
+//! the month of its first movement to the month of its last; later months
+//! are derived on demand (nothing moved, the balance carried), so that the
+//! passing of time never forces a recomputation.
+
+use crate::calendar::{
+    Day, MS_PER_DAY, MonthIndex, day_of_ms, month_end, month_of, month_start,
+};
+use crate::movement::{Kind, Movement, Names, Source};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+/// Quantities closer to zero than this are zero (quantities may be fractional).
+pub const EPSILON: f64 = 1e-9;
+
+/// One applied movement of a lot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    pub at: i64,
+    pub quantity: f64,
+    /// The lot's balance after this movement.
+    pub balance: f64,
+    pub source: u64,
+    pub reason: u32,
+    pub kind: Kind,
+}
+
+/// The figures of one location and item for one calendar month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Month {
+    pub opening: f64,
+    pub received: f64,
+    /// Sent to other locations.
+    pub issued: f64,
+    /// Given to patients or users.
+    pub dispensed: f64,
+    /// Adjustments and differences found by counts, signed.
+    pub adjusted: f64,
+    pub closing: f64,
+    /// Days whose closing stock on hand was zero or less (formulas 3.3), or
+    /// as reported by a stock report.
+    pub stockout_days: u32,
+    /// True when `stockout_days` is as reported rather than derived.
+    pub stockout_reported: bool,
+}
+
+impl Month {
+    /// Consumption at one location: what left it for use or for other
+    /// locations (formulas 3.2).
+    pub fn consumption(&self) -> f64 {
+        self.issued + self.dispensed
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The running balance went below zero.
+    NegativeBalance,
+    /// Stock left before any receipt or count of the lot.
+    IssueBeforeReceipt,
+    /// A physical count differs from the running balance.
+    CountMismatch,
+    /// Two movements of the same lot at the same moment, of the same kind and
+    /// quantity, from different sources.
+    PossibleDuplicate,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::NegativeBalance => "negative_balance",
+            ProblemKind::IssueBeforeReceipt => "issue_before_receipt",
+            ProblemKind::CountMismatch => "count_mismatch",
+            ProblemKind::PossibleDuplicate => "possible_duplicate",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProblemKind::NegativeBalance => "the running balance went below zero",
+            ProblemKind::IssueBeforeReceipt => "stock left before any receipt or count",
+            ProblemKind::CountMismatch => "a physical count differs from the ledger",
+            ProblemKind::PossibleDuplicate => {
+                "same lot, time, kind and quantity from two sources"
+            }
+        }
+    }
+}
+
+/// A data problem and the movements involved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub location: u32,
+    pub item: u32,
+    pub lot: u32,
+    pub at: i64,
+    /// Packed [`Source`]s of the movements involved.
+    pub sources: Vec<u64>,
+    /// The balance before the movement (what a count expected).
+    pub expected: f64,
+    /// The balance after it (what a count found).
+    pub found: f64,
+}
+
+impl Problem {
+    pub fn sources(&self) -> impl Iterator<Item = Source> + '_ {
+        self.sources.iter().map(|&s| Source::unpack(s))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct LotSeries {
+    entries: Vec<Entry>,
+    problems: Vec<Problem>,
+}
+
+/// The monthly series of one location and item.
+#[derive(Debug, Clone)]
+pub struct ItemSeries {
+    /// Its lots, in order of first appearance.
+    pub lots: Vec<u32>,
+    pub first_month: MonthIndex,
+    /// From `first_month` to the month of `last_day`.
+    pub months: Vec<Month>,
+    pub first_day: Day,
+    pub last_day: Day,
+    /// Stock on hand (all lots) after the last movement.
+    pub end_balance: f64,
+}
+
+type LotKey = (u32, u32, u32);
+type ItemKey = (u32, u32);
+
+/// What an append changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppendReport {
+    pub movements: usize,
+    pub lots: usize,
+    pub items: usize,
+    /// Movements earlier than the last one already held for their lot.
+    pub backdated: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub names: Names,
+    lots: FxHashMap<LotKey, LotSeries>,
+    items: FxHashMap<ItemKey, ItemSeries>,
+    reported: FxHashMap<(u32, u32, MonthIndex), u32>,
+    expiry: FxHashMap<(u32, u32), Day>,
+    through: Option<Day>,
+    movements: usize,
+}
+
+/// One lot entry seen from its item: (at, delta, quantity, kind, opens the lot).
+#[derive(Clone, Copy)]
+struct Step {
+    at: i64,
+    delta: f64,
+    quantity: f64,
+    kind: Kind,
+    opens: bool,
+}
+
+impl Ledger {
+    pub fn new(names: Names) -> Ledger {
+        Ledger {
+            names,
+            ..Ledger::default()
+        }
+    }
+
+    /// Builds the ledger of `movements` (in any order).
+    pub fn build(names: Names, mut movements: Vec<Movement>) -> Ledger {
+        let mut l = Ledger::new(names);
+        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
+        l.movements = movements.len();
+        let mut steps = Vec::new();
+        let mut i = 0;
+        while i < movements.len() {
+            let (loc, item) = (movements[i].location, movements[i].item);
+            let mut lots = Vec::new();
+            let mut last = i64::MIN;
+            while i < movements.len() && (movements[i].location, movements[i].item) == (loc, item)
+            {
+                let lot = movements[i].lot;
+                let start = i;
+                while i < movements.len()
+                    && (movements[i].location, movements[i].item, movements[i].lot)
+                        == (loc, item, lot)
+                {
+                    i += 1;
+                }
+                last = last.max(movements[i - 1].at);
+                let mut series = LotSeries {
+                    entries: movements[start..i].iter().map(entry_of).collect(),
+                    problems: Vec::new(),
+                };
+                walk_lot((loc, item, lot), &mut series, 0);
+                l.lots.insert((loc, item, lot), series);
+                lots.push(lot);
+            }
+            l.extend_through(day_of_ms(last));
+            let mut s = ItemSeries {
+                lots,
+                first_month: 0,
+                months: Vec::new(),
+                first_day: 0,
+                last_day: 0,
+                end_balance: 0.0,
+            };
+            walk_item(&l.lots, (loc, item), &mut s, None, &mut steps);
+            l.items.insert((loc, item), s);
+        }
+        l
+    }
+
+    /// Adds movements, recomputing only the lots and the months they touch.
+    pub fn append(&mut self, mut movements: Vec<Movement>) -> AppendReport {
+        let mut report = AppendReport {
+            movements: movements.len(),
+            ..AppendReport::default()
+        };
+        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
+        self.movements += movements.len();
+        let mut touched: FxHashMap<ItemKey, MonthIndex> = FxHashMap::default();
+        let mut new_lots: FxHashSet<LotKey> = FxHashSet::default();
+        let mut i = 0;
+        while i < movements.len() {
+            let m0 = movements[i];
+            let key = (m0.location, m0.item, m0.lot);
+            let start = i;
+            while i < movements.len()
+                && (movements[i].location, movements[i].item, movements[i].lot) == key
+            {
+                i += 1;
+            }
+            let group = &movements[start..i];
+            report.lots += 1;
+            let series = self.lots.entry(key).or_insert_with(|| {
+                new_lots.insert(key);
+                LotSeries::default()
+            });
+            let first_at = group[0].at;
+            let from = if series.entries.last().is_none_or(|e| e.at <= first_at) {
+                let from = series.entries.len();
+                series.entries.extend(group.iter().map(entry_of));
+                from
+            } else {
+                let p = series.entries.partition_point(|e| e.at <= first_at);
+                let tail = series.entries.split_off(p);
+                report.backdated += group
+                    .iter()
+                    .filter(|m| tail.first().is_some_and(|e| m.at < e.at))
+                    .count();
+                let mut new = group.iter().map(entry_of).peekable();
+                let mut old = tail.into_iter().peekable();
+                loop {
+                    let take_old = match (old.peek(), new.peek()) {
+                        (Some(o), Some(n)) => o.at <= n.at,
+                        (Some(_), None) => true,
+                        (None, Some(_)) => false,
+                        (None, None) => break,
+                    };
+                    let e = if take_old { old.next() } else { new.next() };
+                    series.entries.extend(e);
+                }
+                p
+            };
+            walk_lot(key, series, from);
+            let month = month_of(day_of_ms(first_at));
+            let t = touched.entry((key.0, key.1)).or_insert(month);
+            *t = (*t).min(month);
+            self.extend_through(day_of_ms(group[group.len() - 1].at));
+        }
+        report.items = touched.len();
+        let mut steps = Vec::new();
+        let mut keys: Vec<_> = touched.into_iter().collect();
+        keys.sort_unstable();
+        for (key, month) in keys {
+            let s = self.items.entry(key).or_insert_with(|| ItemSeries {
+                lots: Vec::new(),
+                first_month: i32::MAX,
+                months: Vec::new(),
+                first_day: Day::MAX,
+                last_day: Day::MIN,
+                end_balance: 0.0,
+            });
+            let mut lots: Vec<u32> = new_lots
+                .iter()
+                .filter(|k| (k.0, k.1) == key)
+                .map(|k| k.2)
+                .collect();
+            lots.sort_unstable();
+            s.lots.extend(lots);
+            let m0 = if s.months.is_empty() {
+                month
+            } else {
+                month.min(month_of(s.last_day))
+            };
+            let start = if s.months.is_empty() || m0 <= s.first_month {
+                None
+            } else {
+                s.months.truncate((m0 - s.first_month) as usize);
+                let opening = s.months.last().map_or(0.0, |m| m.closing);
+                Some((month_start(m0), opening))
+            };
+            walk_item(&self.lots, key, s, start, &mut steps);
+        }
+        report
+    }
+
+    /// Stockout days reported for a month (stock reports); they replace
+    /// the derived count.
+    pub fn set_reported_stockout_days(
+        &mut self,
+        location: u32,
+        item: u32,
+        month: MonthIndex,
+        days: u32,
+    ) {
+        self.reported.insert((location, item, month), days);
+    }
+
+    pub fn set_expiry(&mut self, item: u32, lot: u32, day: Day) {
+        self.expiry.insert((item, lot), day);
+    }
+
+    pub fn expiry(&self, item: u32, lot: u32) -> Option<Day> {
+        self.expiry.get(&(item, lot)).copied()
+    }
+
+    fn extend_through(&mut self, day: Day) {
+        self.through = Some(self.through.map_or(day, |t| t.max(day)));
+    }
+
+    /// The last day with a movement.
+    pub fn through(&self) -> Option<Day> {
+        self.through
+    }
+
+    pub fn movement_count(&self) -> usize {
+        self.movements
+    }
+
+    /// The (location, item) pairs held.
+    pub fn item_keys(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.items.keys().copied()
+    }
+
+    pub fn series(&self, location: u32, item: u32) -> Option<&ItemSeries> {
+        self.items.get(&(location, item))
+    }
+
+    /// Entries of one lot, in order.
+    pub fn entries(&self, location: u32, item: u32, lot: u32) -> &[Entry] {
+        self.lots
+            .get(&(location, item, lot))
+            .map_or(&[], |s| s.entries.as_slice())
+    }
+
+    /// Balance of one lot at the end of `day`.
+    pub fn lot_balance(&self, location: u32, item: u32, lot: u32, day: Day) -> f64 {
+        let e = self.entries(location, item, lot);
+        let end = (day as i64 + 1) * MS_PER_DAY;
+        let p = e.partition_point(|x| x.at < end);
+        if p == 0 { 0.0 } else { e[p - 1].balance }
+    }
+
+    /// Stock on hand (all lots) of an item at a location at the end of `day`.
+    pub fn stock_on_hand(&self, location: u32, item: u32, day: Day) -> f64 {
+        self.series(location, item).map_or(0.0, |s| {
+            s.lots
+                .iter()
+                .map(|&lot| self.lot_balance(location, item, lot, day))
+                .sum()
+        })
+    }
+
+    /// Lots with a positive balance at the end of `day`: (lot, balance).
+    pub fn lots_on_hand(&self, location: u32, item: u32, day: Day) -> Vec<(u32, f64)> {
+        self.series(location, item).map_or_else(Vec::new, |s| {
+            s.lots
+                .iter()
+                .map(|&lot| (lot, self.lot_balance(location, item, lot, day)))
+                .filter(|&(_, b)| b > EPSILON)
+                .collect()
+        })
+    }
+
+    /// The figures of month `m` as known at the end of `as_of` (stockout days
+    /// are counted up to `as_of`). `None` before the item's first movement.
+    pub fn month(&self, location: u32, item: u32, m: MonthIndex, as_of: Day) -> Option<Month> {
+        let s = self.series(location, item)?;
+        if m < s.first_month || month_start(m) > as_of {
+            return None;
+        }
+        let idx = (m - s.first_month) as usize;
+        let mut f = s.months.get(idx).copied().unwrap_or(Month {
+            opening: s.end_balance,
+            closing: s.end_balance,
+            ..Month::default()
+        });
+        if m >= month_of(s.last_day) && s.end_balance <= EPSILON {
+            let a = s.last_day.max(month_start(m));
+            let b = month_end(m).min(as_of);
+            if b >= a {
+                f.stockout_days += (b - a + 1) as u32;
+            }
+        }
+        if let Some(&r) = self.reported.get(&(location, item, m)) {
+            f.stockout_days = r;
+            f.stockout_reported = true;
+        }
+        Some(f)
+    }
+
+    /// Every data problem, in (location, item, lot, time) order.
+    pub fn problems(&self) -> Vec<&Problem> {
+        let mut p: Vec<&Problem> = self.lots.values().flat_map(|s| &s.problems).collect();
+        p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
+        p
+    }
+}
+
+fn entry_of(m: &Movement) -> Entry {
+    Entry {
+        at: m.at,
+        quantity: m.quantity,
+        balance: 0.0,
+        source: m.source,
+        reason: m.reason,
+        kind: m.kind,
+    }
+}
+
+/// Recomputes balances from `from` and the lot's problems.
+fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
+    let e = &mut series.entries;
+    let mut bal = if from > 0 { e[from - 1].balance } else { 0.0 };
+    for x in &mut e[from..] {
+        x.balance = x.kind.apply(bal, x.quantity);
+        bal = x.balance;
+    }
+    let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| Problem {
+        kind,
+        location: key.0,
+        item: key.1,
+        lot: key.2,
+        at: x.at,
+        sources,
+        expected,
+        found: x.balance,
+    };
+    series.problems.clear();
+    let mut supplied = false;
+    let mut before = 0.0;
+    for (i, x) in e.iter().enumerate() {
+        let outflow = matches!(x.kind, Kind::Issue | Kind::Dispense)
+            || (x.kind == Kind::Adjust && x.quantity < 0.0);
+        if outflow && !supplied {
+            series
+                .problems
+                .push(problem(ProblemKind::IssueBeforeReceipt, x, vec![x.source], before));
+        } else if x.balance < -EPSILON && before >= -EPSILON {
+            series
+                .problems
+                .push(problem(ProblemKind::NegativeBalance, x, vec![x.source], before));
+        }
+        if x.kind == Kind::Count && i > 0 && (x.quantity - before).abs() > EPSILON {
+            series
+                .problems
+                .push(problem(ProblemKind::CountMismatch, x, vec![x.source], before));
+        }
+        if i > 0 {
+            let p = &e[i - 1];
+            if p.at == x.at && p.kind == x.kind && p.quantity == x.quantity && p.source != x.source
+            {
+                series.problems.push(problem(
+                    ProblemKind::PossibleDuplicate,
+                    x,
+                    vec![p.source, x.source],
+                    before,
+                ));
+            }
+        }
+        if matches!(x.kind, Kind::Receipt | Kind::Count)
+            || (x.kind == Kind::Adjust && x.quantity > 0.0)
+        {
+            supplied = true;
+        }
+        before = x.balance;
+    }
+}
+
+/// Recomputes the monthly figures of an item, fresh (`start` = None) or from
+/// `start = (first day, balance at its start)`, whose months are already cut.
+fn walk_item(
+    lots: &FxHashMap<LotKey, LotSeries>,
+    key: ItemKey,
+    s: &mut ItemSeries,
+    start: Option<(Day, f64)>,
+    steps: &mut Vec<Step>,
+) {
+    steps.clear();
+    let from_ms = start.map_or(i64::MIN, |(d, _)| d as i64 * MS_PER_DAY);
+    for &lot in &s.lots {
+        let Some(series) = lots.get(&(key.0, key.1, lot)) else {
+            continue;
+        };
+        let e = &series.entries;
+        let p = e.partition_point(|x| x.at < from_ms);
+        for i in p..e.len() {
+            let prev = if i == 0 { 0.0 } else { e[i - 1].balance };
+            steps.push(Step {
+                at: e[i].at,
+                delta: e[i].balance - prev,
+                quantity: e[i].quantity,
+                kind: e[i].kind,
+                opens: i == 0,
+            });
+        }
+    }
+    steps.sort_by_key(|x| x.at);
+    let (mut prev_day, mut bal) = match start {
+        Some((d, b)) => (Some(d), b),
+        None => {
+            let Some(first) = steps.first() else {
+                return;
+            };
+            s.months.clear();
+            s.first_day = day_of_ms(first.at);
+            s.first_month = month_of(s.first_day);
+            (None, 0.0)
+        }
+    };
+    for x in steps.iter() {
+        let d = day_of_ms(x.at);
+        let m = month_of(d);
+        while (s.months.len() as i32) <= m - s.first_month {
+            s.months.push(Month {
+                opening: bal,
+                closing: bal,
+                ..Month::default()
+            });
+        }
+        if let Some(p) = prev_day
+            && d > p
+        {
+            count_stockout(s, p, d, bal);
+        }
+        let f = &mut s.months[(m - s.first_month) as usize];
+        match x.kind {
+            Kind::Receipt => f.received += x.quantity,
+            Kind::Issue => f.issued += x.quantity,
+            Kind::Dispense => f.dispensed += x.quantity,
+            Kind::Adjust => f.adjusted += x.quantity,
+            Kind::Count if x.opens => f.opening += x.delta,
+            Kind::Count => f.adjusted += x.delta,
+        }
+        bal += x.delta;
+        f.closing = bal;
+        prev_day = Some(d);
+    }
+    if let Some(d) = prev_day {
+        s.last_day = d;
+    }
+    s.end_balance = bal;
+}
+
+/// Adds the days `[from, to)` to the months' stockout days if `balance` is
+/// zero or less.
+fn count_stockout(s: &mut ItemSeries, from: Day, to: Day, balance: f64) {
+    if balance > EPSILON {
+        return;
+    }
+    let mut d = from;
+    while d < to {
+        let m = month_of(d);
+        let end = (month_end(m) + 1).min(to);
+        if let Some(f) = s.months.get_mut((m - s.first_month) as usize) {
+            f.stockout_days += (end - d) as u32;
+        }
+        d = end;
+    }
+}
+
+#[cfg(test)]
+mod tests;

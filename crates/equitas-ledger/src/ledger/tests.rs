@@ -1,0 +1,226 @@
+use super::*;
+use crate::calendar::{format_month, parse_day};
+use proptest::prelude::*;
+
+fn day_ms(date: &str, hour: i64) -> i64 {
+    parse_day(date).unwrap() as i64 * MS_PER_DAY + hour * 3_600_000
+}
+
+fn mv(at: i64, lot: u32, kind: Kind, quantity: f64, source: u64) -> Movement {
+    Movement {
+        at,
+        location: 0,
+        item: 0,
+        lot,
+        kind,
+        quantity,
+        reason: 0,
+        source,
+    }
+}
+
+fn names() -> Names {
+    let mut n = Names::default();
+    n.locations.id("FAC");
+    n.items.id("ITEM");
+    n.lots.id("A");
+    n.lots.id("B");
+    n
+}
+
+#[test]
+fn balances_months_and_stockout_days() {
+    // Worked example of docs/formulas.md 3.3.
+    let ms = vec![
+        mv(day_ms("2026-01-05", 9), 1, Kind::Receipt, 100.0, 1),
+        mv(day_ms("2026-01-20", 9), 1, Kind::Dispense, 100.0, 2),
+        mv(day_ms("2026-02-10", 9), 2, Kind::Receipt, 60.0, 3),
+        mv(day_ms("2026-02-15", 9), 2, Kind::Dispense, 20.0, 4),
+        mv(day_ms("2026-02-28", 9), 2, Kind::Count, 35.0, 5),
+    ];
+    let l = Ledger::build(names(), ms);
+    let jan = parse_day("2026-01-31").unwrap();
+    let m1 = month_of(jan);
+    let f = l.month(0, 0, m1, jan).unwrap();
+    assert_eq!((f.received, f.dispensed, f.closing), (100.0, 100.0, 0.0));
+    // Out of stock at the end of 20..31 January.
+    assert_eq!(f.stockout_days, 12);
+    let feb_end = parse_day("2026-02-28").unwrap();
+    let f = l.month(0, 0, m1 + 1, feb_end).unwrap();
+    // 1..9 February.
+    assert_eq!(f.stockout_days, 9);
+    assert_eq!((f.opening, f.received, f.dispensed, f.adjusted, f.closing), (0.0, 60.0, 20.0, -5.0, 35.0));
+    assert_eq!(l.stock_on_hand(0, 0, parse_day("2026-02-14").unwrap()), 60.0);
+    assert_eq!(l.stock_on_hand(0, 0, feb_end), 35.0);
+    let p = l.problems();
+    assert_eq!(p.len(), 1);
+    assert_eq!((p[0].kind, p[0].expected, p[0].found), (ProblemKind::CountMismatch, 40.0, 35.0));
+    // Months after the last movement are derived: in stock, nothing moved.
+    let apr = parse_day("2026-04-15").unwrap();
+    let f = l.month(0, 0, month_of(apr), apr).unwrap();
+    assert_eq!((f.opening, f.closing, f.stockout_days), (35.0, 35.0, 0));
+    assert_eq!(format_month(l.series(0, 0).unwrap().first_month), "2026-01");
+}
+
+#[test]
+fn tail_of_a_stockout_counts_up_to_the_as_of_day() {
+    let ms = vec![
+        mv(day_ms("2026-03-01", 8), 1, Kind::Receipt, 10.0, 1),
+        mv(day_ms("2026-03-10", 8), 1, Kind::Dispense, 10.0, 2),
+    ];
+    let l = Ledger::build(names(), ms);
+    let m = month_of(parse_day("2026-03-01").unwrap());
+    assert_eq!(l.month(0, 0, m, parse_day("2026-03-15").unwrap()).unwrap().stockout_days, 6);
+    assert_eq!(l.month(0, 0, m, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 22);
+    assert_eq!(l.month(0, 0, m + 1, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 30);
+    assert_eq!(l.month(0, 0, m + 3, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 15);
+    assert_eq!(l.month(0, 0, m - 1, parse_day("2026-06-15").unwrap()), None);
+}
+
+#[test]
+fn problems_are_flagged_with_their_sources() {
+    let ms = vec![
+        mv(day_ms("2026-01-02", 8), 1, Kind::Dispense, 5.0, 1),
+        mv(day_ms("2026-01-03", 8), 1, Kind::Receipt, 10.0, 2),
+        mv(day_ms("2026-01-04", 8), 1, Kind::Dispense, 4.0, 3),
+        mv(day_ms("2026-01-04", 8), 1, Kind::Dispense, 4.0, 4),
+        mv(day_ms("2026-01-05", 8), 1, Kind::Issue, 9.0, 5),
+    ];
+    let l = Ledger::build(names(), ms);
+    let kinds: Vec<(ProblemKind, Vec<u64>)> =
+        l.problems().iter().map(|p| (p.kind, p.sources.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (ProblemKind::IssueBeforeReceipt, vec![1]),
+            // 10 received, but 5 had left before: the second 4 goes below zero.
+            (ProblemKind::NegativeBalance, vec![4]),
+            (ProblemKind::PossibleDuplicate, vec![3, 4]),
+        ]
+    );
+}
+
+#[test]
+fn reported_stockout_days_replace_derived_ones() {
+    let mut l = Ledger::build(names(), vec![mv(day_ms("2026-01-01", 0), 0, Kind::Count, 5.0, 1)]);
+    let m = month_of(parse_day("2026-01-01").unwrap());
+    l.set_reported_stockout_days(0, 0, m, 4);
+    let f = l.month(0, 0, m, parse_day("2026-01-31").unwrap()).unwrap();
+    assert_eq!((f.opening, f.adjusted, f.stockout_days, f.stockout_reported), (5.0, 0.0, 4, true));
+}
+
+fn arb_movements() -> impl Strategy<Value = Vec<Movement>> {
+    let one = (0i64..200, 0u32..2, 0u32..3, 0usize..5, 0u32..50).prop_map(|(day, loc, lot, k, q)| {
+        let kind = Kind::ALL[k];
+        let quantity = if kind == Kind::Adjust { q as f64 - 25.0 } else { q as f64 };
+        Movement {
+            at: (20_454 + day) * MS_PER_DAY + (q as i64) * 1000,
+            location: loc,
+            item: 0,
+            lot,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+        }
+    });
+    proptest::collection::vec(one, 0..60).prop_map(|mut v| {
+        for (i, m) in v.iter_mut().enumerate() {
+            m.source = i as u64;
+        }
+        v
+    })
+}
+
+fn names_for_props() -> Names {
+    let mut n = Names::default();
+    n.locations.id("A");
+    n.locations.id("B");
+    n.items.id("I");
+    n.lots.id("1");
+    n.lots.id("2");
+    n
+}
+
+/// The balance by straightforward replay: movements in time order (stable),
+/// counts resetting.
+fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
+    let mut v: Vec<&Movement> =
+        ms.iter().filter(|m| m.location == loc && m.lot == lot && m.at < end).collect();
+    v.sort_by_key(|m| m.at);
+    v.iter().fold(0.0, |b, m| m.kind.apply(b, m.quantity))
+}
+
+fn snapshot(l: &Ledger) -> Vec<(u32, MonthIndex, Month)> {
+    let through = l.through().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut keys: Vec<_> = l.item_keys().collect();
+    keys.sort_unstable();
+    for (loc, item) in keys {
+        let s = l.series(loc, item).unwrap();
+        for m in s.first_month..=month_of(through) {
+            out.push((loc, m, l.month(loc, item, m, through).unwrap()));
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn balance_is_the_replay_of_movements(ms in arb_movements(), probe in 0i64..210) {
+        let l = Ledger::build(names_for_props(), ms.clone());
+        let day = 20_454 + probe as Day;
+        for loc in 0..2 {
+            let mut total = 0.0;
+            for lot in 0..3 {
+                let expect = replay(&ms, loc, lot, (day as i64 + 1) * MS_PER_DAY);
+                let got = l.lot_balance(loc, 0, lot, day);
+                prop_assert!((got - expect).abs() < 1e-6, "lot {lot}: {got} != {expect}");
+                total += got;
+            }
+            // Lots roll up to the item total.
+            prop_assert!((l.stock_on_hand(loc, 0, day) - total).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn without_counts_balance_is_the_sum_of_movements(ms in arb_movements()) {
+        let ms: Vec<Movement> = ms.into_iter().filter(|m| m.kind != Kind::Count).collect();
+        let l = Ledger::build(names_for_props(), ms.clone());
+        for loc in 0..2 {
+            let sum: f64 = ms.iter().filter(|m| m.location == loc).map(|m| m.kind.apply(0.0, m.quantity)).sum();
+            prop_assert!((l.stock_on_hand(loc, 0, 30_000) - sum).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_count_resets_the_balance(ms in arb_movements(), q in 0u32..100) {
+        let mut ms = ms;
+        let at = (20_454 + 300) * MS_PER_DAY;
+        ms.push(Movement { at, location: 0, item: 0, lot: 1, kind: Kind::Count, quantity: q as f64, reason: 0, source: 999 });
+        let l = Ledger::build(names_for_props(), ms);
+        prop_assert_eq!(l.lot_balance(0, 0, 1, 20_454 + 300), q as f64);
+    }
+
+    #[test]
+    fn months_reconcile(ms in arb_movements()) {
+        let l = Ledger::build(names_for_props(), ms);
+        for (_, _, f) in snapshot(&l) {
+            let flow = f.opening + f.received - f.issued - f.dispensed + f.adjusted;
+            prop_assert!((flow - f.closing).abs() < 1e-6, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn appending_equals_building_at_once(ms in arb_movements(), cut in 0usize..60) {
+        let cut = cut.min(ms.len());
+        let whole = Ledger::build(names_for_props(), ms.clone());
+        let mut part = Ledger::build(names_for_props(), ms[..cut].to_vec());
+        part.append(ms[cut..].to_vec());
+        prop_assert_eq!(snapshot(&whole), snapshot(&part));
+        let p1: Vec<Problem> = whole.problems().into_iter().cloned().collect();
+        let p2: Vec<Problem> = part.problems().into_iter().cloned().collect();
+        prop_assert_eq!(p1, p2);
+        prop_assert_eq!(whole.movement_count(), part.movement_count());
+    }
+}

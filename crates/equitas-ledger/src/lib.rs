@@ -1,0 +1,26 @@
+//! The stock ledger: what is in stock, where, until when.
+//!
+//! Pure computation over [`Movement`]s (receipts, issues, dispensing,
+//! adjustments, physical counts) per location, item and lot:
+//!
+//! - [`ledger`]: running balances per lot, monthly figures per location and
+//!   item (opening, received, issued, dispensed, adjusted, closing, stockout
+//!   days), "as of" queries, incremental appends, data problems;
+//! - [`indicators`]: the formulas of `docs/formulas.md` section 3 (adjusted
+//!   consumption, AMC, months of stock, status bands, FEFO expiry risk,
+//!   availability) on plain numbers;
+//! - [`extract`]: the movements an EPCIS event means;
+//! - [`report`]: monthly stock reports (CSV) and the movements they mean;
+//! - [`view`]: the rows `equitas stock`, `equitas availability` and the API
+//!   show, rolled up the location hierarchy.
+
+pub mod calendar;
+pub mod extract;
+pub mod indicators;
+pub mod ledger;
+pub mod movement;
+pub mod report;
+pub mod view;
+
+pub use ledger::{Ledger, Month, Problem, ProblemKind};
+pub use movement::{Kind, Movement, Names, Source};

@@ -1,0 +1,196 @@
+//! Monthly stock reports, for countries that report aggregates rather than
+//! events: one row per location, product and month, mapped onto the same
+//! ledger (docs/formulas.md 3.1).
+//!
+//! Columns (header names, any order; extra columns are ignored):
+//! `location` (location code), `product` (product code or GTIN), `period`
+//! (`YYYY-MM`), `opening_balance`, `received`, `dispensed`, `issued`,
+//! `adjustments` (signed), `closing_balance`, `stockout_days`.
+//! `issued` and `adjustments` may be left out; a blank opening or closing
+//! balance means "not counted".
+
+use crate::calendar::{self, MS_PER_DAY, MonthIndex, days_in_month, month_end, month_start};
+use crate::extract::RawMovement;
+use crate::movement::Kind;
+use equitas_model::RowError;
+use equitas_model::reference::{Parsed, Table, cell};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// One row of a stock report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockReport {
+    pub line: u64,
+    pub location: String,
+    pub item: String,
+    pub period: MonthIndex,
+    pub opening: Option<f64>,
+    pub received: f64,
+    pub dispensed: f64,
+    pub issued: f64,
+    pub adjustments: f64,
+    pub closing: Option<f64>,
+    pub stockout_days: u32,
+}
+
+impl StockReport {
+    /// The movements this report means: the opening count at the first
+    /// instant of the month, then receipts, issues, dispensing and
+    /// adjustments, then the closing count at its last instant.
+    pub fn movements(&self) -> Vec<RawMovement> {
+        let start = month_start(self.period) as i64 * MS_PER_DAY;
+        let end = (month_end(self.period) as i64 + 1) * MS_PER_DAY - 1;
+        let mut out = Vec::new();
+        let mut push = |at: i64, kind: Kind, quantity: f64, reason: &str| {
+            out.push(RawMovement {
+                at,
+                location: self.location.clone(),
+                item: self.item.clone(),
+                lot: String::new(),
+                kind,
+                quantity,
+                reason: reason.to_string(),
+                counterpart: None,
+                expiry: None,
+            })
+        };
+        if let Some(o) = self.opening {
+            push(start, Kind::Count, o, "");
+        }
+        if self.received > 0.0 {
+            push(start + 1, Kind::Receipt, self.received, "");
+        }
+        if self.issued > 0.0 {
+            push(start + 2, Kind::Issue, self.issued, "");
+        }
+        if self.dispensed > 0.0 {
+            push(start + 3, Kind::Dispense, self.dispensed, "");
+        }
+        if self.adjustments != 0.0 {
+            push(start + 4, Kind::Adjust, self.adjustments, "reported");
+        }
+        if let Some(c) = self.closing {
+            push(end, Kind::Count, c, "");
+        }
+        out
+    }
+}
+
+fn number(rec: &csv::StringRecord, idx: Option<usize>, name: &str, line: u64, signed: bool)
+-> Result<Option<f64>, RowError> {
+    match cell(rec, idx) {
+        None => Ok(None),
+        Some(s) => match s.parse::<f64>() {
+            Ok(v) if v.is_finite() && (signed || v >= 0.0) => Ok(Some(v)),
+            _ => Err(RowError::new(
+                line,
+                name,
+                format!(
+                    "{s:?} is not a{} number",
+                    if signed { "" } else { " non-negative" }
+                ),
+            )),
+        },
+    }
+}
+
+/// Parses a stock report CSV. A second row for the same location, product
+/// and period is rejected, naming the line of the first.
+pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowError> {
+    let mut t = Table::new(r)?;
+    let location = t.require("location")?;
+    let product = t.require("product")?;
+    let period = t.require("period")?;
+    let opening = t.require("opening_balance")?;
+    let received = t.require("received")?;
+    let dispensed = t.require("dispensed")?;
+    let closing = t.require("closing_balance")?;
+    let stockout = t.require("stockout_days")?;
+    let issued = t.column("issued");
+    let adjustments = t.column("adjustments");
+    let mut seen: HashMap<(String, String, MonthIndex), u64> = HashMap::new();
+    Ok(t.parse(|rec, line| {
+        let text = |idx: usize, name: &str| {
+            cell(rec, Some(idx))
+                .map(str::to_string)
+                .ok_or_else(|| RowError::new(line, name, "required value is empty"))
+        };
+        let loc = text(location, "location")?;
+        let item = text(product, "product")?;
+        let p = text(period, "period")?;
+        let m = calendar::parse_month(&p)
+            .ok_or_else(|| RowError::new(line, "period", format!("{p:?} is not YYYY-MM")))?;
+        let s = text(stockout, "stockout_days")?;
+        let days = s.parse::<u32>().ok().filter(|&d| d <= days_in_month(m)).ok_or_else(|| {
+            RowError::new(
+                line,
+                "stockout_days",
+                format!("{s:?} is not a whole number of days from 0 to {}", days_in_month(m)),
+            )
+        })?;
+        let report = StockReport {
+            line,
+            opening: number(rec, Some(opening), "opening_balance", line, false)?,
+            received: number(rec, Some(received), "received", line, false)?.unwrap_or(0.0),
+            dispensed: number(rec, Some(dispensed), "dispensed", line, false)?.unwrap_or(0.0),
+            issued: number(rec, issued, "issued", line, false)?.unwrap_or(0.0),
+            adjustments: number(rec, adjustments, "adjustments", line, true)?.unwrap_or(0.0),
+            closing: number(rec, Some(closing), "closing_balance", line, false)?,
+            stockout_days: days,
+            location: loc,
+            item,
+            period: m,
+        };
+        if let Some(first) = seen.insert(
+            (report.location.clone(), report.item.clone(), m),
+            line,
+        ) {
+            seen.insert((report.location.clone(), report.item.clone(), m), first);
+            return Err(RowError::new(
+                line,
+                "period",
+                format!(
+                    "duplicate report: line {first} already reports {} / {} for {p}",
+                    report.location, report.item
+                ),
+            ));
+        }
+        Ok(report)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects_with_line_and_field() {
+        let csv = "location,product,period,opening_balance,received,dispensed,issued,adjustments,closing_balance,stockout_days\n\
+                   FAC1,amox,2026-01,100,50,120,0,-5,25,0\n\
+                   FAC1,amox,2026-02,25,,30,,,0,9\n\
+                   FAC1,amox,2026-02,25,,30,,,0,9\n\
+                   FAC1,amox,2026-13,1,1,1,,,1,0\n\
+                   FAC1,amox,2026-02,x,1,1,,,1,0\n\
+                   FAC1,amox,2026-03,1,1,1,,,1,31\n\
+                   FAC1,amox,2026-04,1,1,1,,,1,31\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 3);
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].contains("line 4") && errs[0].contains("duplicate report: line 3"), "{errs:?}");
+        assert!(errs[1].contains("period"), "{errs:?}");
+        assert!(errs[2].contains("opening_balance"), "{errs:?}");
+        assert!(errs[3].contains("stockout_days") && errs[3].contains("0 to 30"), "{errs:?}");
+        let r = &p.records[0].1;
+        let m = r.movements();
+        let kinds: Vec<Kind> = m.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [Kind::Count, Kind::Receipt, Kind::Dispense, Kind::Adjust, Kind::Count]);
+        assert_eq!(m[3].quantity, -5.0);
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let e = parse_stock_reports("location,product,period\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("opening_balance"), "{e}");
+    }
+}
