@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(days_in_month(parse_month("2023-02").unwrap()), 28);
         assert_eq!(format_day(month_start(m)), "2024-02-01");
         assert_eq!(format_day(month_end(m)), "2024-02-29");
-        assert_eq!(format_day(add_months(parse_day("2024-01-31").unwrap(), 1)), "2024-02-29");
+        assert_eq!(
+            format_day(add_months(parse_day("2024-01-31").unwrap(), 1)),
+            "2024-02-29"
+        );
         assert_eq!(format_day(add_months(d, -12)), "2023-02-28");
         assert_eq!(parse_month("2024-13"), None);
         assert_eq!(day_of_ms(-1), -1);

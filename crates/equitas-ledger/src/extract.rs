@@ -114,7 +114,8 @@ fn party_location<'a>(r: &'a EventRecord, kind: &str) -> Option<&'a str> {
 pub fn movements(r: &EventRecord) -> Extracted {
     let mut out = Extracted::default();
     let Some(at) = local_ms(&r.event_time, &r.time_zone_offset) else {
-        out.skipped.push(format!("eventTime {:?} unreadable", r.event_time));
+        out.skipped
+            .push(format!("eventTime {:?} unreadable", r.event_time));
         return out;
     };
     let step = tail(r.biz_step.as_deref(), BIZ_STEP).unwrap_or("");
@@ -164,18 +165,22 @@ pub fn movements(r: &EventRecord) -> Extracted {
             _ => (biz.or(read), None),
         };
         let Some(location) = location else {
-            out.skipped.push(format!("{step}: no bizLocation, readPoint or location to put it at"));
+            out.skipped.push(format!(
+                "{step}: no bizLocation, readPoint or location to put it at"
+            ));
             continue;
         };
         let qty_role = if role == "epc" { "quantity" } else { role };
         let mut lines: Vec<(String, String, f64)> = Vec::new();
         for q in r.quantities.iter().filter(|q| q.role == qty_role) {
             let Some((gtin, lot, _)) = gtin_parts(&q.epc_class) else {
-                out.skipped.push(format!("class {} is not a GTIN class", q.epc_class));
+                out.skipped
+                    .push(format!("class {} is not a GTIN class", q.epc_class));
                 continue;
             };
             let Some(v) = q.quantity else {
-                out.skipped.push(format!("class {}: no quantity", q.epc_class));
+                out.skipped
+                    .push(format!("class {}: no quantity", q.epc_class));
                 continue;
             };
             let lot = lot.or_else(|| r.lot.clone()).unwrap_or_default();
@@ -190,9 +195,9 @@ pub fn movements(r: &EventRecord) -> Extracted {
                         None => lines.push((gtin, lot, 1.0)),
                     }
                 }
-                _ => out
-                    .skipped
-                    .push(format!("{epc}: not a trade item instance (contents not stated)")),
+                _ => out.skipped.push(format!(
+                    "{epc}: not a trade item instance (contents not stated)"
+                )),
             }
         }
         for (item, lot, q) in lines {
@@ -245,12 +250,18 @@ mod tests {
         let m = &x.movements[0];
         assert_eq!(m.kind, Kind::Receipt);
         assert_eq!(m.location, "https://id.gs1.org/414/9520000000011");
-        assert_eq!(m.counterpart.as_deref(), Some("https://id.gs1.org/414/9520000000028"));
-        assert_eq!(m.item, "09520000000115");
+        assert_eq!(
+            m.counterpart.as_deref(),
+            Some("https://id.gs1.org/414/9520000000028")
+        );
+        assert_eq!(m.item, "09520000000110");
         assert_eq!(m.lot, "L/1");
         assert_eq!(m.quantity, 40.0);
         assert_eq!(m.expiry.as_deref(), Some("2027-06-30"));
-        assert_eq!(crate::calendar::format_day(crate::calendar::day_of_ms(m.at)), "2026-02-01");
+        assert_eq!(
+            crate::calendar::format_day(crate::calendar::day_of_ms(m.at)),
+            "2026-02-01"
+        );
     }
 
     #[test]
@@ -274,7 +285,10 @@ mod tests {
                "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
                "quantityList": [{"epcClass": "urn:epc:class:lgtin:9520000.000011.A", "quantity": 12}]}"#,
         );
-        assert_eq!((x.movements[0].kind, x.movements[0].quantity), (Kind::Count, 12.0));
+        assert_eq!(
+            (x.movements[0].kind, x.movements[0].quantity),
+            (Kind::Count, 12.0)
+        );
         let x = extract(
             r#"{"type": "ObjectEvent", "eventTime": "2026-02-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
                "action": "DELETE", "bizStep": "destroying", "disposition": "expired",
@@ -282,7 +296,10 @@ mod tests {
                "quantityList": [{"epcClass": "urn:epc:class:lgtin:9520000.000011.A", "quantity": 3}]}"#,
         );
         let m = &x.movements[0];
-        assert_eq!((m.kind, m.quantity, m.reason.as_str()), (Kind::Adjust, -3.0, "expired"));
+        assert_eq!(
+            (m.kind, m.quantity, m.reason.as_str()),
+            (Kind::Adjust, -3.0, "expired")
+        );
         let x = extract(
             r#"{"type": "ObjectEvent", "eventTime": "2026-02-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
                "action": "OBSERVE", "bizStep": "inspecting",

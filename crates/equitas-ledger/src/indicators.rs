@@ -22,6 +22,9 @@ pub fn adjusted_consumption(m: MonthUse) -> Option<f64> {
     if m.stockout_days >= m.days {
         return None;
     }
+    if m.stockout_days == 0 {
+        return Some(m.consumption);
+    }
     let (d, s) = (f64::from(m.days), f64::from(m.stockout_days));
     Some(m.consumption * d / (d - s))
 }
@@ -235,8 +238,16 @@ mod tests {
                 .collect();
             let h = v["horizon_days"].as_i64().unwrap() as i32;
             let amc = v["amc"].as_f64().unwrap();
-            assert_eq!(round(expiring_within(&lots, h), 2), f(&v["expiring"]).unwrap(), "{v}");
-            assert_eq!(round(fefo_at_risk(&lots, amc, h), 2), f(&v["at_risk"]).unwrap(), "{v}");
+            assert_eq!(
+                round(expiring_within(&lots, h), 2),
+                f(&v["expiring"]).unwrap(),
+                "{v}"
+            );
+            assert_eq!(
+                round(fefo_at_risk(&lots, amc, h), 2),
+                f(&v["at_risk"]).unwrap(),
+                "{v}"
+            );
         }
     }
 
@@ -247,9 +258,18 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|x| (x[0].as_u64().unwrap() as usize, x[1].as_u64().unwrap() as usize))
+                .map(|x| {
+                    (
+                        x[0].as_u64().unwrap() as usize,
+                        x[1].as_u64().unwrap() as usize,
+                    )
+                })
                 .collect();
-            assert_eq!(basket_availability(&fac).map(|x| round(x, 4)), f(&v["availability"]), "{v}");
+            assert_eq!(
+                basket_availability(&fac).map(|x| round(x, 4)),
+                f(&v["availability"]),
+                "{v}"
+            );
         }
     }
 

@@ -11,9 +11,7 @@
 //! are derived on demand (nothing moved, the balance carried), so that the
 //! passing of time never forces a recomputation.
 
-use crate::calendar::{
-    Day, MS_PER_DAY, MonthIndex, day_of_ms, month_end, month_of, month_start,
-};
+use crate::calendar::{Day, MS_PER_DAY, MonthIndex, day_of_ms, month_end, month_of, month_start};
 use crate::movement::{Kind, Movement, Names, Source};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -89,9 +87,7 @@ impl ProblemKind {
             ProblemKind::NegativeBalance => "the running balance went below zero",
             ProblemKind::IssueBeforeReceipt => "stock left before any receipt or count",
             ProblemKind::CountMismatch => "a physical count differs from the ledger",
-            ProblemKind::PossibleDuplicate => {
-                "same lot, time, kind and quantity from two sources"
-            }
+            ProblemKind::PossibleDuplicate => "same lot, time, kind and quantity from two sources",
         }
     }
 }
@@ -191,8 +187,7 @@ impl Ledger {
             let (loc, item) = (movements[i].location, movements[i].item);
             let mut lots = Vec::new();
             let mut last = i64::MIN;
-            while i < movements.len() && (movements[i].location, movements[i].item) == (loc, item)
-            {
+            while i < movements.len() && (movements[i].location, movements[i].item) == (loc, item) {
                 let lot = movements[i].lot;
                 let start = i;
                 while i < movements.len()
@@ -469,18 +464,27 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
         let outflow = matches!(x.kind, Kind::Issue | Kind::Dispense)
             || (x.kind == Kind::Adjust && x.quantity < 0.0);
         if outflow && !supplied {
-            series
-                .problems
-                .push(problem(ProblemKind::IssueBeforeReceipt, x, vec![x.source], before));
+            series.problems.push(problem(
+                ProblemKind::IssueBeforeReceipt,
+                x,
+                vec![x.source],
+                before,
+            ));
         } else if x.balance < -EPSILON && before >= -EPSILON {
-            series
-                .problems
-                .push(problem(ProblemKind::NegativeBalance, x, vec![x.source], before));
+            series.problems.push(problem(
+                ProblemKind::NegativeBalance,
+                x,
+                vec![x.source],
+                before,
+            ));
         }
         if x.kind == Kind::Count && i > 0 && (x.quantity - before).abs() > EPSILON {
-            series
-                .problems
-                .push(problem(ProblemKind::CountMismatch, x, vec![x.source], before));
+            series.problems.push(problem(
+                ProblemKind::CountMismatch,
+                x,
+                vec![x.source],
+                before,
+            ));
         }
         if i > 0 {
             let p = &e[i - 1];

@@ -76,8 +76,13 @@ impl StockReport {
     }
 }
 
-fn number(rec: &csv::StringRecord, idx: Option<usize>, name: &str, line: u64, signed: bool)
--> Result<Option<f64>, RowError> {
+fn number(
+    rec: &csv::StringRecord,
+    idx: Option<usize>,
+    name: &str,
+    line: u64,
+    signed: bool,
+) -> Result<Option<f64>, RowError> {
     match cell(rec, idx) {
         None => Ok(None),
         Some(s) => match s.parse::<f64>() {
@@ -121,13 +126,20 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let m = calendar::parse_month(&p)
             .ok_or_else(|| RowError::new(line, "period", format!("{p:?} is not YYYY-MM")))?;
         let s = text(stockout, "stockout_days")?;
-        let days = s.parse::<u32>().ok().filter(|&d| d <= days_in_month(m)).ok_or_else(|| {
-            RowError::new(
-                line,
-                "stockout_days",
-                format!("{s:?} is not a whole number of days from 0 to {}", days_in_month(m)),
-            )
-        })?;
+        let days = s
+            .parse::<u32>()
+            .ok()
+            .filter(|&d| d <= days_in_month(m))
+            .ok_or_else(|| {
+                RowError::new(
+                    line,
+                    "stockout_days",
+                    format!(
+                        "{s:?} is not a whole number of days from 0 to {}",
+                        days_in_month(m)
+                    ),
+                )
+            })?;
         let report = StockReport {
             line,
             opening: number(rec, Some(opening), "opening_balance", line, false)?,
@@ -141,10 +153,7 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
             item,
             period: m,
         };
-        if let Some(first) = seen.insert(
-            (report.location.clone(), report.item.clone(), m),
-            line,
-        ) {
+        if let Some(first) = seen.insert((report.location.clone(), report.item.clone(), m), line) {
             seen.insert((report.location.clone(), report.item.clone(), m), first);
             return Err(RowError::new(
                 line,
@@ -177,14 +186,29 @@ mod tests {
         assert_eq!(p.records.len(), 3);
         let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errs.len(), 4, "{errs:?}");
-        assert!(errs[0].contains("line 4") && errs[0].contains("duplicate report: line 3"), "{errs:?}");
+        assert!(
+            errs[0].contains("line 4") && errs[0].contains("duplicate report: line 3"),
+            "{errs:?}"
+        );
         assert!(errs[1].contains("period"), "{errs:?}");
         assert!(errs[2].contains("opening_balance"), "{errs:?}");
-        assert!(errs[3].contains("stockout_days") && errs[3].contains("0 to 30"), "{errs:?}");
+        assert!(
+            errs[3].contains("stockout_days") && errs[3].contains("0 to 30"),
+            "{errs:?}"
+        );
         let r = &p.records[0].1;
         let m = r.movements();
         let kinds: Vec<Kind> = m.iter().map(|x| x.kind).collect();
-        assert_eq!(kinds, [Kind::Count, Kind::Receipt, Kind::Dispense, Kind::Adjust, Kind::Count]);
+        assert_eq!(
+            kinds,
+            [
+                Kind::Count,
+                Kind::Receipt,
+                Kind::Dispense,
+                Kind::Adjust,
+                Kind::Count
+            ]
+        );
         assert_eq!(m[3].quantity, -5.0);
     }
 

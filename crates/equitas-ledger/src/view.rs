@@ -1,0 +1,546 @@
+//! What users see: stock rows per location (or area) and item, availability
+//! by area, and data problems, over the location hierarchy.
+
+use crate::calendar::{
+    Day, MonthIndex, add_months, days_in_month, format_day, month_end, month_of,
+};
+use crate::indicators::{self, LotStock, MonthUse, Status};
+use crate::ledger::{EPSILON, Ledger, Problem};
+use equitas_model::LocationLevel;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A location of the hierarchy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    /// `None` for a location the hierarchy does not hold (an unknown GLN).
+    pub level: Option<LocationLevel>,
+    pub parent: Option<String>,
+    pub gln: Option<String>,
+}
+
+/// Which band of months of stock applies (formulas 3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A warehouse hanging from the country: the central medical store.
+    Central,
+    /// Any other warehouse (regional or district store).
+    Store,
+    Facility,
+    /// A region, district or country: the sum of the locations in it.
+    Area,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::Central, Tier::Store, Tier::Facility, Tier::Area];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Central => "central",
+            Tier::Store => "store",
+            Tier::Facility => "facility",
+            Tier::Area => "area",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.as_str() == s.trim())
+    }
+}
+
+/// Minimum and maximum months of stock per tier, and per item where set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bands {
+    pub default: BTreeMap<Tier, (f64, f64)>,
+    /// (item, tier) -> (min, max).
+    pub items: BTreeMap<(String, Tier), (f64, f64)>,
+}
+
+impl Default for Bands {
+    /// Example bands, to be set by each programme: central 6-12 months,
+    /// other stores 3-6, facilities 2-4, areas 3-6.
+    fn default() -> Bands {
+        Bands {
+            default: BTreeMap::from([
+                (Tier::Central, (6.0, 12.0)),
+                (Tier::Store, (3.0, 6.0)),
+                (Tier::Facility, (2.0, 4.0)),
+                (Tier::Area, (3.0, 6.0)),
+            ]),
+            items: BTreeMap::new(),
+        }
+    }
+}
+
+impl Bands {
+    pub fn get(&self, item: &str, tier: Tier) -> (f64, f64) {
+        self.items
+            .get(&(item.to_string(), tier))
+            .or_else(|| self.default.get(&tier))
+            .copied()
+            .unwrap_or((2.0, 4.0))
+    }
+}
+
+/// The hierarchy, attached to a ledger's location ids.
+#[derive(Debug, Clone)]
+pub struct Places {
+    pub list: Vec<Place>,
+    index: FxHashMap<String, usize>,
+    /// Place index of each ledger location id.
+    of_location: Vec<Option<usize>>,
+}
+
+impl Places {
+    /// `places`: the hierarchy; ledger locations not in it (by code, or by
+    /// GLN for Digital Links) are added as places without a level.
+    pub fn new(mut places: Vec<Place>, ledger: &Ledger) -> Places {
+        let mut index: FxHashMap<String, usize> = FxHashMap::default();
+        for (i, p) in places.iter().enumerate() {
+            index.insert(p.code.clone(), i);
+        }
+        let by_gln: FxHashMap<String, usize> = places
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.gln.clone().map(|g| (g, i)))
+            .collect();
+        let mut of_location = Vec::new();
+        for id in 0..ledger.names.locations.len() as u32 {
+            let name = ledger.names.locations.name(id);
+            let found = index.get(name).copied().or_else(|| {
+                name.strip_prefix("https://id.gs1.org/414/")
+                    .and_then(|r| r.split('/').next())
+                    .and_then(|g| by_gln.get(g).copied())
+            });
+            let i = found.unwrap_or_else(|| {
+                places.push(Place {
+                    code: name.to_string(),
+                    name: name.to_string(),
+                    level: None,
+                    parent: None,
+                    gln: None,
+                });
+                index.insert(name.to_string(), places.len() - 1);
+                places.len() - 1
+            });
+            of_location.push(Some(i));
+        }
+        Places {
+            list: places,
+            index,
+            of_location,
+        }
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Place> {
+        self.index.get(code).map(|&i| &self.list[i])
+    }
+
+    fn place_of(&self, location: u32) -> Option<usize> {
+        self.of_location.get(location as usize).copied().flatten()
+    }
+
+    /// The place and its ancestors, nearest first.
+    fn lineage(&self, mut i: usize) -> Vec<usize> {
+        let mut out = vec![i];
+        while let Some(p) = self.list[i]
+            .parent
+            .as_deref()
+            .and_then(|c| self.index.get(c))
+        {
+            if out.contains(p) {
+                break;
+            }
+            i = *p;
+            out.push(i);
+        }
+        out
+    }
+
+    fn tier(&self, i: usize) -> Tier {
+        let p = &self.list[i];
+        match p.level {
+            Some(LocationLevel::Facility) | None => Tier::Facility,
+            Some(LocationLevel::Warehouse) => {
+                let parent_level = p
+                    .parent
+                    .as_deref()
+                    .and_then(|c| self.get(c))
+                    .and_then(|x| x.level);
+                if matches!(parent_level, Some(LocationLevel::Country) | None) {
+                    Tier::Central
+                } else {
+                    Tier::Store
+                }
+            }
+            Some(_) => Tier::Area,
+        }
+    }
+}
+
+/// What `equitas stock` shows for one location (or area) and item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StockRow {
+    pub location: String,
+    pub location_name: String,
+    pub level: String,
+    pub tier: Tier,
+    pub item: String,
+    pub as_of: String,
+    pub stock_on_hand: f64,
+    /// Average monthly consumption, adjusted for stockout days.
+    pub amc: Option<f64>,
+    pub amc_months: u32,
+    pub months_of_stock: Option<f64>,
+    pub status: Status,
+    pub min_months: f64,
+    pub max_months: f64,
+    /// Stockout days in the last complete month (single locations only).
+    pub stockout_days: Option<u32>,
+    /// Quantity in lots expiring within the horizon.
+    pub expiring: f64,
+    /// Of which expected to expire unused (FEFO at the AMC).
+    pub at_risk: f64,
+    pub problems: usize,
+}
+
+/// Which stock rows to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockQuery {
+    /// Default: the ledger's last day.
+    pub as_of: Option<Day>,
+    /// Months averaged for the AMC (the complete months before the as-of month).
+    pub window: u32,
+    /// Expiry horizon in months.
+    pub horizon: i32,
+    /// Only this location and those below it.
+    pub within: Option<String>,
+    /// Only rows of this level (areas are sums of the locations in them).
+    pub level: Option<LocationLevel>,
+    pub items: Vec<String>,
+    pub statuses: Vec<Status>,
+}
+
+impl Default for StockQuery {
+    fn default() -> Self {
+        StockQuery {
+            as_of: None,
+            window: 3,
+            horizon: 3,
+            within: None,
+            level: None,
+            items: Vec::new(),
+            statuses: Vec::new(),
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Acc {
+    soh: f64,
+    amc: f64,
+    amc_months: u32,
+    has_amc: bool,
+    expiring: f64,
+    at_risk: f64,
+    problems: usize,
+    /// The ledger location, for a single location's row.
+    location: Option<u32>,
+}
+
+/// The window's months of one location and item: `area` counts only what
+/// was dispensed (transfers inside an area are not consumption).
+fn window_amc(
+    ledger: &Ledger,
+    loc: u32,
+    item: u32,
+    as_of: Day,
+    window: u32,
+    area: bool,
+) -> indicators::Amc {
+    let m = month_of(as_of);
+    let months: Vec<MonthUse> = (1..=window as MonthIndex)
+        .rev()
+        .filter_map(|k| {
+            let mm = m - k;
+            ledger
+                .month(loc, item, mm, month_end(mm))
+                .map(|f| MonthUse {
+                    consumption: if area { f.dispensed } else { f.consumption() },
+                    days: days_in_month(mm),
+                    stockout_days: f.stockout_days,
+                })
+        })
+        .collect();
+    indicators::amc(&months)
+}
+
+fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> {
+    ledger
+        .lots_on_hand(loc, item, as_of)
+        .into_iter()
+        .map(|(lot, q)| LotStock {
+            quantity: q,
+            days_to_expiry: ledger.expiry(item, lot).map(|e| e - as_of),
+        })
+        .collect()
+}
+
+/// Stock rows, sorted by location code then item.
+pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) -> Vec<StockRow> {
+    let Some(as_of) = q.as_of.or(ledger.through()) else {
+        return Vec::new();
+    };
+    let horizon_days = add_months(as_of, q.horizon) - as_of;
+    let mut problems: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    for p in ledger.problems() {
+        if crate::calendar::day_of_ms(p.at) <= as_of {
+            *problems.entry((p.location, p.item)).or_default() += 1;
+        }
+    }
+    let within = q
+        .within
+        .as_deref()
+        .and_then(|c| places.index.get(c).copied());
+    let wanted_items: Vec<u32> = q
+        .items
+        .iter()
+        .filter_map(|i| ledger.names.items.get(i))
+        .collect();
+    if !q.items.is_empty() && wanted_items.is_empty() {
+        return Vec::new();
+    }
+    let mut acc: BTreeMap<(usize, u32), Acc> = BTreeMap::new();
+    for (loc, item) in ledger.item_keys() {
+        if !wanted_items.is_empty() && !wanted_items.contains(&item) {
+            continue;
+        }
+        let Some(place) = places.place_of(loc) else {
+            continue;
+        };
+        let s = ledger.series(loc, item).expect("key from the ledger");
+        if s.first_day > as_of {
+            continue;
+        }
+        let lineage = places.lineage(place);
+        if within.is_some_and(|w| !lineage.contains(&w)) {
+            continue;
+        }
+        let soh = ledger.stock_on_hand(loc, item, as_of);
+        let lots = lot_stock(ledger, loc, item, as_of);
+        let n_problems = problems.get(&(loc, item)).copied().unwrap_or(0);
+        for (k, &target) in lineage.iter().enumerate() {
+            let take = match q.level {
+                None => k == 0,
+                Some(l) => places.list[target].level == Some(l),
+            };
+            if !take {
+                continue;
+            }
+            let area = k > 0;
+            let a = window_amc(ledger, loc, item, as_of, q.window, area);
+            let e = acc.entry((target, item)).or_default();
+            e.soh += soh;
+            if let Some(v) = a.value {
+                e.amc += v;
+                e.has_amc = true;
+            }
+            e.amc_months = e.amc_months.max(a.months_used);
+            e.expiring += indicators::expiring_within(&lots, horizon_days);
+            e.at_risk += indicators::fefo_at_risk(&lots, a.value.unwrap_or(0.0), horizon_days);
+            e.problems += n_problems;
+            if !area {
+                e.location = Some(loc);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for ((target, item), a) in acc {
+        let place = &places.list[target];
+        let tier = places.tier(target);
+        let item_name = ledger.names.items.name(item).to_string();
+        let (min, max) = bands.get(&item_name, tier);
+        let amc = a.has_amc.then_some(a.amc);
+        let mos = indicators::months_of_stock(a.soh, amc);
+        let status = indicators::status(a.soh, mos, min, max);
+        if !q.statuses.is_empty() && !q.statuses.contains(&status) {
+            continue;
+        }
+        let stockout_days = a.location.and_then(|loc| {
+            let m = month_of(as_of) - 1;
+            ledger
+                .month(loc, item, m, month_end(m))
+                .map(|f| f.stockout_days)
+        });
+        rows.push(StockRow {
+            location: place.code.clone(),
+            location_name: place.name.clone(),
+            level: place.level.map_or("unknown", |l| l.as_str()).to_string(),
+            tier,
+            item: item_name,
+            as_of: format_day(as_of),
+            stock_on_hand: a.soh,
+            amc,
+            amc_months: a.amc_months,
+            months_of_stock: mos,
+            status,
+            min_months: min,
+            max_months: max,
+            stockout_days,
+            expiring: a.expiring,
+            at_risk: a.at_risk,
+            problems: a.problems,
+        });
+    }
+    rows.sort_by(|a, b| (&a.location, &a.item).cmp(&(&b.location, &b.item)));
+    rows
+}
+
+/// Availability of an item (or of the basket) in an area on a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AvailabilityRow {
+    pub area: String,
+    pub area_name: String,
+    /// The item, or `basket` for the mean over the basket's items.
+    pub item: String,
+    pub date: String,
+    /// Facilities managing the item (any movement on or before the date).
+    pub facilities: usize,
+    pub in_stock: usize,
+    pub availability: Option<f64>,
+}
+
+/// Availability by area of `group` level (the country by default), per item
+/// (or, with `basket`, the WHO SARA mean over the items given) on each date.
+pub fn availability(
+    ledger: &Ledger,
+    places: &Places,
+    group: LocationLevel,
+    items: &[String],
+    basket: bool,
+    dates: &[Day],
+) -> Vec<AvailabilityRow> {
+    let wanted: Vec<u32> = items
+        .iter()
+        .filter_map(|i| ledger.names.items.get(i))
+        .collect();
+    if !items.is_empty() && wanted.is_empty() {
+        return Vec::new();
+    }
+    // (area, item, date index) -> (managing, in stock); for baskets
+    // (area, facility, date index) -> (managing, in stock).
+    let mut per_item: BTreeMap<(usize, u32, usize), (usize, usize)> = BTreeMap::new();
+    let mut per_facility: BTreeMap<(usize, usize, usize), (usize, usize)> = BTreeMap::new();
+    for (loc, item) in ledger.item_keys() {
+        if !wanted.is_empty() && !wanted.contains(&item) {
+            continue;
+        }
+        let Some(place) = places.place_of(loc) else {
+            continue;
+        };
+        if places.list[place].level != Some(LocationLevel::Facility) {
+            continue;
+        }
+        let Some(area) = places
+            .lineage(place)
+            .into_iter()
+            .find(|&i| places.list[i].level == Some(group))
+        else {
+            continue;
+        };
+        let s = ledger.series(loc, item).expect("key from the ledger");
+        for (di, &d) in dates.iter().enumerate() {
+            if s.first_day > d {
+                continue;
+            }
+            let stocked = usize::from(ledger.stock_on_hand(loc, item, d) > EPSILON);
+            let key = if basket { u32::MAX } else { item };
+            let e = per_item.entry((area, key, di)).or_default();
+            e.0 += 1;
+            e.1 += stocked;
+            if basket {
+                let f = per_facility.entry((area, place, di)).or_default();
+                f.0 += 1;
+                f.1 += stocked;
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for ((area, item, di), (managing, in_stock)) in per_item {
+        let availability = if basket {
+            let shares: Vec<(usize, usize)> = per_facility
+                .range((area, 0, 0)..(area + 1, 0, 0))
+                .filter(|((_, _, d), _)| *d == di)
+                .map(|(_, &(m, s))| (s, m))
+                .collect();
+            indicators::basket_availability(&shares)
+        } else {
+            indicators::availability(in_stock, managing)
+        };
+        let p = &places.list[area];
+        rows.push(AvailabilityRow {
+            area: p.code.clone(),
+            area_name: p.name.clone(),
+            item: if basket {
+                "basket".to_string()
+            } else {
+                ledger.names.items.name(item).to_string()
+            },
+            date: format_day(dates[di]),
+            facilities: managing,
+            in_stock,
+            availability,
+        });
+    }
+    rows
+}
+
+/// A data problem as shown to users.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProblemRow {
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub location: String,
+    pub location_name: String,
+    pub item: String,
+    pub lot: String,
+    /// Local date and time of the movement.
+    pub at: String,
+    pub expected: f64,
+    pub found: f64,
+    pub sources: Vec<crate::movement::Source>,
+}
+
+pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<ProblemRow> {
+    let within = within.and_then(|c| places.index.get(c).copied());
+    ledger
+        .problems()
+        .into_iter()
+        .filter_map(|p: &Problem| {
+            let place = places.place_of(p.location)?;
+            if within.is_some_and(|w| !places.lineage(place).contains(&w)) {
+                return None;
+            }
+            let at = chrono::DateTime::from_timestamp_millis(p.at)?
+                .naive_utc()
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            Some(ProblemRow {
+                kind: p.kind.as_str(),
+                description: p.kind.describe(),
+                location: places.list[place].code.clone(),
+                location_name: places.list[place].name.clone(),
+                item: ledger.names.items.name(p.item).to_string(),
+                lot: ledger.names.lots.name(p.lot).to_string(),
+                at,
+                expected: p.expected,
+                found: p.found,
+                sources: p.sources().collect(),
+            })
+        })
+        .collect()
+}

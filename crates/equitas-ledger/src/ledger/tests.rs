@@ -1,6 +1,60 @@
 use super::*;
 use crate::calendar::{format_month, parse_day};
+use equitas_doc_vectors::vectors;
 use proptest::prelude::*;
+
+#[test]
+fn ledger_months_vectors() {
+    for v in vectors("ledger_months") {
+        let mut n = Names::default();
+        n.locations.id("FAC");
+        n.items.id("ITEM");
+        let ms: Vec<Movement> = v["movements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Movement {
+                at: day_ms(m[0].as_str().unwrap(), 9),
+                location: 0,
+                item: 0,
+                lot: n.lots.id(m[1].as_str().unwrap()),
+                kind: Kind::from_name(m[2].as_str().unwrap()).unwrap(),
+                quantity: m[3].as_f64().unwrap(),
+                reason: 0,
+                source: i as u64,
+            })
+            .collect();
+        let l = Ledger::build(n, ms);
+        let as_of = parse_day(v["as_of"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            l.stock_on_hand(0, 0, as_of),
+            v["soh"].as_f64().unwrap(),
+            "{v}"
+        );
+        for (month, want) in v["months"].as_object().unwrap() {
+            let f = l
+                .month(0, 0, crate::calendar::parse_month(month).unwrap(), as_of)
+                .unwrap();
+            let got = [
+                f.opening,
+                f.received,
+                f.issued,
+                f.dispensed,
+                f.adjusted,
+                f.closing,
+                f64::from(f.stockout_days),
+            ];
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(got.to_vec(), want, "{month}: {v}");
+        }
+    }
+}
 
 fn day_ms(date: &str, hour: i64) -> i64 {
     parse_day(date).unwrap() as i64 * MS_PER_DAY + hour * 3_600_000
@@ -49,12 +103,21 @@ fn balances_months_and_stockout_days() {
     let f = l.month(0, 0, m1 + 1, feb_end).unwrap();
     // 1..9 February.
     assert_eq!(f.stockout_days, 9);
-    assert_eq!((f.opening, f.received, f.dispensed, f.adjusted, f.closing), (0.0, 60.0, 20.0, -5.0, 35.0));
-    assert_eq!(l.stock_on_hand(0, 0, parse_day("2026-02-14").unwrap()), 60.0);
+    assert_eq!(
+        (f.opening, f.received, f.dispensed, f.adjusted, f.closing),
+        (0.0, 60.0, 20.0, -5.0, 35.0)
+    );
+    assert_eq!(
+        l.stock_on_hand(0, 0, parse_day("2026-02-14").unwrap()),
+        60.0
+    );
     assert_eq!(l.stock_on_hand(0, 0, feb_end), 35.0);
     let p = l.problems();
     assert_eq!(p.len(), 1);
-    assert_eq!((p[0].kind, p[0].expected, p[0].found), (ProblemKind::CountMismatch, 40.0, 35.0));
+    assert_eq!(
+        (p[0].kind, p[0].expected, p[0].found),
+        (ProblemKind::CountMismatch, 40.0, 35.0)
+    );
     // Months after the last movement are derived: in stock, nothing moved.
     let apr = parse_day("2026-04-15").unwrap();
     let f = l.month(0, 0, month_of(apr), apr).unwrap();
@@ -70,10 +133,30 @@ fn tail_of_a_stockout_counts_up_to_the_as_of_day() {
     ];
     let l = Ledger::build(names(), ms);
     let m = month_of(parse_day("2026-03-01").unwrap());
-    assert_eq!(l.month(0, 0, m, parse_day("2026-03-15").unwrap()).unwrap().stockout_days, 6);
-    assert_eq!(l.month(0, 0, m, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 22);
-    assert_eq!(l.month(0, 0, m + 1, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 30);
-    assert_eq!(l.month(0, 0, m + 3, parse_day("2026-06-15").unwrap()).unwrap().stockout_days, 15);
+    assert_eq!(
+        l.month(0, 0, m, parse_day("2026-03-15").unwrap())
+            .unwrap()
+            .stockout_days,
+        6
+    );
+    assert_eq!(
+        l.month(0, 0, m, parse_day("2026-06-15").unwrap())
+            .unwrap()
+            .stockout_days,
+        22
+    );
+    assert_eq!(
+        l.month(0, 0, m + 1, parse_day("2026-06-15").unwrap())
+            .unwrap()
+            .stockout_days,
+        30
+    );
+    assert_eq!(
+        l.month(0, 0, m + 3, parse_day("2026-06-15").unwrap())
+            .unwrap()
+            .stockout_days,
+        15
+    );
     assert_eq!(l.month(0, 0, m - 1, parse_day("2026-06-15").unwrap()), None);
 }
 
@@ -87,8 +170,11 @@ fn problems_are_flagged_with_their_sources() {
         mv(day_ms("2026-01-05", 8), 1, Kind::Issue, 9.0, 5),
     ];
     let l = Ledger::build(names(), ms);
-    let kinds: Vec<(ProblemKind, Vec<u64>)> =
-        l.problems().iter().map(|p| (p.kind, p.sources.clone())).collect();
+    let kinds: Vec<(ProblemKind, Vec<u64>)> = l
+        .problems()
+        .iter()
+        .map(|p| (p.kind, p.sources.clone()))
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -102,28 +188,39 @@ fn problems_are_flagged_with_their_sources() {
 
 #[test]
 fn reported_stockout_days_replace_derived_ones() {
-    let mut l = Ledger::build(names(), vec![mv(day_ms("2026-01-01", 0), 0, Kind::Count, 5.0, 1)]);
+    let mut l = Ledger::build(
+        names(),
+        vec![mv(day_ms("2026-01-01", 0), 0, Kind::Count, 5.0, 1)],
+    );
     let m = month_of(parse_day("2026-01-01").unwrap());
     l.set_reported_stockout_days(0, 0, m, 4);
     let f = l.month(0, 0, m, parse_day("2026-01-31").unwrap()).unwrap();
-    assert_eq!((f.opening, f.adjusted, f.stockout_days, f.stockout_reported), (5.0, 0.0, 4, true));
+    assert_eq!(
+        (f.opening, f.adjusted, f.stockout_days, f.stockout_reported),
+        (5.0, 0.0, 4, true)
+    );
 }
 
 fn arb_movements() -> impl Strategy<Value = Vec<Movement>> {
-    let one = (0i64..200, 0u32..2, 0u32..3, 0usize..5, 0u32..50).prop_map(|(day, loc, lot, k, q)| {
-        let kind = Kind::ALL[k];
-        let quantity = if kind == Kind::Adjust { q as f64 - 25.0 } else { q as f64 };
-        Movement {
-            at: (20_454 + day) * MS_PER_DAY + (q as i64) * 1000,
-            location: loc,
-            item: 0,
-            lot,
-            kind,
-            quantity,
-            reason: 0,
-            source: 0,
-        }
-    });
+    let one =
+        (0i64..200, 0u32..2, 0u32..3, 0usize..5, 0u32..50).prop_map(|(day, loc, lot, k, q)| {
+            let kind = Kind::ALL[k];
+            let quantity = if kind == Kind::Adjust {
+                q as f64 - 25.0
+            } else {
+                q as f64
+            };
+            Movement {
+                at: (20_454 + day) * MS_PER_DAY + (q as i64) * 1000,
+                location: loc,
+                item: 0,
+                lot,
+                kind,
+                quantity,
+                reason: 0,
+                source: 0,
+            }
+        });
     proptest::collection::vec(one, 0..60).prop_map(|mut v| {
         for (i, m) in v.iter_mut().enumerate() {
             m.source = i as u64;
@@ -145,8 +242,10 @@ fn names_for_props() -> Names {
 /// The balance by straightforward replay: movements in time order (stable),
 /// counts resetting.
 fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
-    let mut v: Vec<&Movement> =
-        ms.iter().filter(|m| m.location == loc && m.lot == lot && m.at < end).collect();
+    let mut v: Vec<&Movement> = ms
+        .iter()
+        .filter(|m| m.location == loc && m.lot == lot && m.at < end)
+        .collect();
     v.sort_by_key(|m| m.at);
     v.iter().fold(0.0, |b, m| m.kind.apply(b, m.quantity))
 }
