@@ -544,3 +544,184 @@ pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<P
         })
         .collect()
 }
+
+/// One row of a stock-levels file: the band of a tier, for one item or
+/// (item blank) for all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelRow {
+    pub item: String,
+    pub tier: Tier,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Parses a stock-levels CSV: `item` (blank: every item), `tier`
+/// (central, store, facility, area), `min_months`, `max_months`.
+pub fn parse_stock_levels<R: std::io::Read>(
+    r: R,
+) -> Result<equitas_model::reference::Parsed<LevelRow>, equitas_model::RowError> {
+    use equitas_model::RowError;
+    use equitas_model::reference::{Table, cell};
+    let mut t = Table::new(r)?;
+    let item = t.column("item");
+    let tier = t.require("tier")?;
+    let min = t.require("min_months")?;
+    let max = t.require("max_months")?;
+    Ok(t.parse(|rec, line| {
+        let tier_text = cell(rec, Some(tier)).unwrap_or("");
+        let tier = Tier::from_name(tier_text).ok_or_else(|| {
+            RowError::new(
+                line,
+                "tier",
+                format!("{tier_text:?} is not central, store, facility or area"),
+            )
+        })?;
+        let months = |idx, name: &str| {
+            let s = cell(rec, Some(idx)).unwrap_or("");
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    RowError::new(line, name, format!("{s:?} is not a number of months"))
+                })
+        };
+        let (lo, hi) = (months(min, "min_months")?, months(max, "max_months")?);
+        if lo > hi {
+            return Err(RowError::new(
+                line,
+                "max_months",
+                format!("maximum {hi} is below minimum {lo}"),
+            ));
+        }
+        Ok(LevelRow {
+            item: cell(rec, item).unwrap_or("").to_string(),
+            tier,
+            min: lo,
+            max: hi,
+        })
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::movement::{Kind, Movement, Names};
+
+    fn place(code: &str, level: LocationLevel, parent: Option<&str>) -> Place {
+        Place {
+            code: code.into(),
+            name: code.to_lowercase(),
+            level: Some(level),
+            parent: parent.map(str::to_string),
+            gln: None,
+        }
+    }
+
+    #[test]
+    fn stock_rows_roll_up_and_availability_counts_facilities() {
+        use LocationLevel::*;
+        let hierarchy = vec![
+            place("XSY", Country, None),
+            place("CMS", Warehouse, Some("XSY")),
+            place("R1", Region, Some("XSY")),
+            place("F1", Facility, Some("R1")),
+            place("F2", Facility, Some("R1")),
+        ];
+        let mut n = Names::default();
+        let (cms, f1, f2) = (
+            n.locations.id("CMS"),
+            n.locations.id("F1"),
+            n.locations.id("F2"),
+        );
+        let item = n.items.id("AMOX");
+        let day =
+            |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
+        let mv = |at, location, kind, quantity| Movement {
+            at,
+            location,
+            item,
+            lot: 0,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+        };
+        let l = Ledger::build(
+            n,
+            vec![
+                mv(day("2026-01-01"), cms, Kind::Receipt, 1000.0),
+                mv(day("2026-01-02"), cms, Kind::Issue, 200.0),
+                mv(day("2026-01-03"), f1, Kind::Receipt, 100.0),
+                mv(day("2026-01-03"), f2, Kind::Receipt, 100.0),
+                mv(day("2026-01-15"), f1, Kind::Dispense, 40.0),
+                mv(day("2026-01-20"), f2, Kind::Dispense, 100.0),
+                mv(day("2026-02-10"), f1, Kind::Dispense, 10.0),
+            ],
+        );
+        let places = Places::new(hierarchy, &l);
+        let as_of = crate::calendar::parse_day("2026-02-10").unwrap();
+        let q = StockQuery {
+            as_of: Some(as_of),
+            window: 1,
+            ..StockQuery::default()
+        };
+        let rows = stock(&l, &places, &Bands::default(), &q);
+        let by: Vec<(&str, f64, Option<f64>, Status, Tier)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.location.as_str(),
+                    r.stock_on_hand,
+                    r.amc,
+                    r.status,
+                    r.tier,
+                )
+            })
+            .collect();
+        assert_eq!(
+            by,
+            vec![
+                ("CMS", 800.0, Some(200.0), Status::BelowMin, Tier::Central),
+                ("F1", 50.0, Some(40.0), Status::BelowMin, Tier::Facility),
+                // F2: 100 dispensed in January with 12 stockout days (20-31).
+                (
+                    "F2",
+                    0.0,
+                    Some(100.0 * 31.0 / 19.0),
+                    Status::StockedOut,
+                    Tier::Facility
+                ),
+            ]
+        );
+        assert_eq!(rows[2].stockout_days, Some(12));
+        let q = StockQuery {
+            level: Some(Country),
+            ..q
+        };
+        let rows = stock(&l, &places, &Bands::default(), &q);
+        assert_eq!(rows.len(), 1);
+        // The country: all stock; AMC of what was dispensed, each facility adjusted.
+        assert_eq!(rows[0].stock_on_hand, 850.0);
+        assert!((rows[0].amc.unwrap() - (40.0 + 100.0 * 31.0 / 19.0)).abs() < 1e-9);
+        let a = availability(&l, &places, Region, &[], false, &[as_of]);
+        assert_eq!(
+            (a[0].facilities, a[0].in_stock, a[0].availability),
+            (2, 1, Some(0.5))
+        );
+        assert_eq!(
+            availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn stock_levels_parse_with_errors_named() {
+        let p = parse_stock_levels(
+            "item,tier,min_months,max_months\n,facility,1,3\nAMOX,central,9,18\n,moon,1,2\n,store,5,2\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(p.records.len(), 2);
+        assert_eq!(p.errors[0].field.as_deref(), Some("tier"));
+        assert_eq!(p.errors[1].field.as_deref(), Some("max_months"));
+    }
+}

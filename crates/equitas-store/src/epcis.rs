@@ -141,6 +141,24 @@ fn insert(
             ],
         )?;
     }
+    for m in equitas_ledger::extract::movements(r).movements {
+        c.execute(
+            "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                Value::Int(id),
+                Value::Int(m.at),
+                m.location.into(),
+                m.item.into(),
+                m.lot.into(),
+                m.kind.as_str().into(),
+                m.quantity.into(),
+                m.reason.into(),
+                m.counterpart.into(),
+                m.expiry.into(),
+            ],
+        )?;
+    }
     for p in &r.parties {
         c.execute(
             "INSERT INTO epcis_event_parties (event, kind, kind_type, party) VALUES ($1, $2, $3, $4)",

@@ -42,6 +42,10 @@ pub enum ImportKind {
     Authorisations,
     /// The WHO list of prequalified vaccines.
     WhoPqVaccines,
+    /// Monthly stock reports per location, product and month.
+    StockReports,
+    /// Minimum and maximum months of stock per tier (and product).
+    StockLevels,
 }
 
 impl ImportKind {
@@ -56,6 +60,8 @@ impl ImportKind {
         ImportKind::Wages,
         ImportKind::Authorisations,
         ImportKind::WhoPqVaccines,
+        ImportKind::StockReports,
+        ImportKind::StockLevels,
     ];
 
     /// The kind named `name` (as [`ImportKind::as_str`] writes it).
@@ -75,6 +81,8 @@ impl ImportKind {
             ImportKind::Wages => "wages",
             ImportKind::Authorisations => "authorisations",
             ImportKind::WhoPqVaccines => "who-pq-vaccines",
+            ImportKind::StockReports => "stock-reports",
+            ImportKind::StockLevels => "stock-levels",
         }
     }
 }
@@ -325,8 +333,16 @@ pub fn import(
         Wages(Parsed<equitas_market::analysis::Wage>),
         Authorisations(Parsed<inputs::Authorisation>),
         Pq(Parsed<inputs::Prequalified>),
+        StockReports(Parsed<equitas_ledger::report::StockReport>),
+        StockLevels(Parsed<equitas_ledger::view::LevelRow>),
     }
     let input = match kind {
+        ImportKind::StockReports => Input::StockReports(
+            equitas_ledger::report::parse_stock_reports(bytes).map_err(file_err(source_name))?,
+        ),
+        ImportKind::StockLevels => Input::StockLevels(
+            equitas_ledger::view::parse_stock_levels(bytes).map_err(file_err(source_name))?,
+        ),
         ImportKind::Countries => {
             Input::Countries(reference::parse_country_codes(bytes).map_err(file_err(source_name))?)
         }
@@ -523,6 +539,38 @@ pub fn import(
                         Err(unknown_product(&r.product))
                     })
                 },
+            )?;
+        }
+        Input::StockReports(p) => {
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "stock reports",
+                progress,
+                |c, r| {
+                    Ok(if crate::stock::location_exists(c, &r.location)? {
+                        Ok(crate::stock::put_report(c, r)?)
+                    } else {
+                        Err((
+                            "location",
+                            format!(
+                                "{:?} is not a known location code (import the locations first)",
+                                r.location
+                            ),
+                        ))
+                    })
+                },
+            )?;
+        }
+        Input::StockLevels(p) => {
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "stock levels",
+                progress,
+                |c, r| Ok(Ok(crate::stock::put_level(c, r)?)),
             )?;
         }
         Input::Wages(p) => {

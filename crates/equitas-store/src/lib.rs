@@ -18,6 +18,7 @@ mod pg;
 pub mod repo;
 pub mod report;
 mod sqlite;
+pub mod stock;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod value;

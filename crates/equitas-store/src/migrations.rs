@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_epcis.sql"),
         postgres: include_str!("../migrations/postgres/0003_epcis.sql"),
     },
+    Migration {
+        version: 4,
+        name: "stock movements, stock reports and stock level bands",
+        sqlite: include_str!("../migrations/sqlite/0004_stock.sql"),
+        postgres: include_str!("../migrations/postgres/0004_stock.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
