@@ -127,6 +127,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot serve on {addr}"))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Stock { command, args } => {
+            let mut store = open_store(&cli)?;
+            match command {
+                None => crate::stock::stock(store.as_mut(), args.clone())?,
+                Some(crate::stock::StockCommand::Problems {
+                    within,
+                    format,
+                    limit,
+                }) => crate::stock::problems(store.as_mut(), within.as_deref(), *format, *limit)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Availability(args) => {
+            let mut store = open_store(&cli)?;
+            crate::stock::availability(store.as_mut(), args.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(args) => {
+            let (files, events) = crate::stock::generate(args)?;
+            println!(
+                "Synthetic network written to {}: locations.csv, products.csv and {files} EPCIS document(s) holding {events} events.",
+                args.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Market(m) => {
             let mut store = open_store(&cli)?;
             crate::market::run(store.as_mut(), m.clone())?;
@@ -239,7 +264,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {
     equitas_store::open(&target).with_context(|| format!("cannot open the database {target}"))
 }
 
-fn load_mappings(
+pub(crate) fn load_mappings(
     site_map: Option<&Path>,
     aliases: Option<&Path>,
     procurement: Option<&Path>,
@@ -283,7 +308,7 @@ fn load_mappings(
     })
 }
 
-fn run_import(
+pub(crate) fn run_import(
     store: &mut dyn Store,
     kind: ImportKind,
     name: &str,
@@ -441,6 +466,7 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
         }
         reports.push(r);
     }
+    let synthetic = crate::stock::load_demo_network(store.as_mut())?;
     let ov = overview(store.as_mut())?;
     match format {
         Format::Json => {
@@ -458,6 +484,7 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
                     "database": store.describe(),
                     "imports": imports,
                     "overview": ov,
+                    "stock": synthetic,
                 }))?
             );
         }
@@ -477,7 +504,28 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             }
             println!();
             print_overview(&ov);
-            println!("\nNext: `equitas status`, `equitas import --help`, `equitas gs1 --help`.");
+            let s = &synthetic;
+            println!(
+                "Stock (synthetic country {}, {} facilities{})",
+                s.country,
+                s.facilities,
+                if s.already_loaded {
+                    ""
+                } else {
+                    ", events captured now"
+                }
+            );
+            if let Some(d) = &s.as_of {
+                println!(
+                    "  As of {d}: availability {} of facility-items in stock; {} facility-items stocked out, {} below minimum",
+                    s.availability.map_or("-".into(), crate::format::pct),
+                    int(s.stocked_out as i64),
+                    int(s.below_min as i64)
+                );
+            }
+            println!(
+                "\nNext: `equitas stock --level region`, `equitas availability --by region`, `equitas stock problems`,\n      `equitas market prices --help`, `equitas serve`."
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

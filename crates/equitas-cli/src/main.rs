@@ -6,6 +6,7 @@ mod format;
 mod market;
 mod output;
 mod progress;
+mod stock;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -121,6 +122,35 @@ pub enum Command {
     /// GS1 EPCIS 2.0 events.
     #[command(subcommand)]
     Epcis(EpcisCommand),
+
+    /// Stock on hand, average monthly consumption, months of stock, status,
+    /// stockout days and expiry risk by location and item, from captured
+    /// EPCIS events and stock reports (docs/formulas.md section 3).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  equitas stock --level facility --status stocked_out\n  equitas stock --within R01 --item 09520000000011 --as-of 2026-06-30\n  equitas stock --level region --format csv > regions.csv\n  equitas stock problems"
+    )]
+    Stock {
+        #[command(subcommand)]
+        command: Option<stock::StockCommand>,
+        #[command(flatten)]
+        args: stock::StockArgs,
+    },
+
+    /// Availability: the share of facilities with each item in stock, by
+    /// area, on a date and the months before (docs/formulas.md 3.9).
+    #[command(
+        after_help = "Examples:\n  equitas availability --by region\n  equitas availability --by country --months 12 --item 09520000000011\n  equitas availability --basket --item 09520000000011 --item 09520000000028"
+    )]
+    Availability(stock::AvailabilityArgs),
+
+    /// Write a synthetic national supply network (deterministic from the
+    /// seed, labelled synthetic): locations.csv, products.csv and EPCIS 2.0
+    /// documents, ready for `equitas import locations` and `equitas epcis capture`.
+    #[command(
+        after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import locations net/locations.csv && equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
+    )]
+    Generate(stock::GenerateArgs),
 
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.

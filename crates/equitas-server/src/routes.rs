@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/market/concentration", get(concentration))
         .route("/api/v1/market/delivery", get(delivery))
         .route("/api/v1/market/sources", get(sources))
+        .route("/api/v1/stock", get(stock))
+        .route("/api/v1/stock/problems", get(stock_problems))
+        .route("/api/v1/availability", get(availability))
         .fallback(|uri: axum::http::Uri| async move {
             Problem::not_found(format!(
                 "no route {uri}; the API lives under /api/v1, EPCIS under /capture and /events"
@@ -268,6 +271,175 @@ async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem
             "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
             "prequalified_vaccines": pq.iter().map(|(t, m, n)| json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>(),
         })))
+    })
+    .await
+}
+
+/// The stock ledger of the store, with a parsed date parameter.
+fn stock_data(
+    st: &mut dyn equitas_store::Store,
+) -> Result<equitas_store::stock::StockData, Problem> {
+    let data = equitas_store::stock::load(st)?;
+    if data.ledger.through().is_none() {
+        return Err(Problem::missing_data(
+            "no stock data: capture EPCIS events (POST /capture) or import stock reports",
+        ));
+    }
+    Ok(data)
+}
+
+fn day_param(p: &Params, name: &str) -> Result<Option<i32>, Problem> {
+    match p.get::<String>(name)? {
+        None => Ok(None),
+        Some(s) => equitas_ledger::calendar::parse_day(&s)
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::bad_parameter(name, format!("{s:?} is not a date (YYYY-MM-DD)"))
+            }),
+    }
+}
+
+fn within_param(
+    p: &Params,
+    data: &equitas_store::stock::StockData,
+) -> Result<Option<String>, Problem> {
+    let w: Option<String> = p.get("within")?;
+    if let Some(c) = &w
+        && data.places.get(c).is_none()
+    {
+        return Err(Problem::bad_parameter(
+            "within",
+            format!("no location {c:?}"),
+        ));
+    }
+    Ok(w)
+}
+
+#[derive(Serialize)]
+struct StockPage<T: Serialize> {
+    method: String,
+    as_of: Option<String>,
+    /// Movements behind the ledger.
+    movements: usize,
+    total: usize,
+    offset: usize,
+    limit: usize,
+    rows: Vec<T>,
+}
+
+fn stock_page<T: Serialize>(
+    method: &str,
+    data: &equitas_store::stock::StockData,
+    as_of: Option<i32>,
+    rows: Vec<T>,
+    (offset, limit): (usize, usize),
+) -> Result<Json<Value>, Problem> {
+    let total = rows.len();
+    let p = StockPage {
+        method: method.to_string(),
+        as_of: as_of
+            .or(data.ledger.through())
+            .map(equitas_ledger::calendar::format_day),
+        movements: data.ledger.movement_count(),
+        total,
+        offset,
+        limit,
+        rows: rows.into_iter().skip(offset).take(limit).collect(),
+    };
+    serde_json::to_value(p)
+        .map(Json)
+        .map_err(|e| Problem::internal(e.to_string()))
+}
+
+/// `GET /api/v1/stock`: the rows of `equitas stock`.
+pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&[
+        "as_of", "level", "within", "item", "status", "window", "horizon", "offset", "limit",
+    ])?;
+    s.with_store(move |st| {
+        let data = stock_data(st)?;
+        let as_of = day_param(&p, "as_of")?;
+        let level: Option<equitas_model::LocationLevel> = p.get("level")?;
+        let statuses = p
+            .list::<String>("status")?
+            .into_iter()
+            .map(|x| {
+                equitas_ledger::indicators::Status::from_name(&x).ok_or_else(|| {
+                    Problem::bad_parameter(
+                        "status",
+                        format!("{x:?}: use stocked_out, below_min, adequate, above_max or no_consumption"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let q = equitas_ledger::view::StockQuery {
+            as_of,
+            window: p.or("window", 3u32)?.max(1),
+            horizon: p.or("horizon", 3i32)?.max(0),
+            within: within_param(&p, &data)?,
+            level,
+            items: p.list("item")?,
+            statuses,
+        };
+        let rows = equitas_ledger::view::stock(&data.ledger, &data.places, &data.bands, &q);
+        stock_page("docs/formulas.md 3.2-3.8", &data, as_of, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/stock/problems`.
+pub(crate) async fn stock_problems(
+    State(s): State<AppState>,
+    q: Q,
+) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&["within", "offset", "limit"])?;
+    s.with_store(move |st| {
+        let data = stock_data(st)?;
+        let within = within_param(&p, &data)?;
+        let rows = equitas_ledger::view::problems(&data.ledger, &data.places, within.as_deref());
+        stock_page("docs/formulas.md 3.10", &data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/availability`.
+pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&["by", "item", "basket", "date", "months", "offset", "limit"])?;
+    s.with_store(move |st| {
+        let data = stock_data(st)?;
+        let by = p.or("by", equitas_model::LocationLevel::Country)?;
+        let items: Vec<String> = p.list("item")?;
+        let basket = p.or("basket", false)?;
+        if basket && items.is_empty() {
+            return Err(Problem::bad_parameter(
+                "item",
+                "a basket needs its tracer items",
+            ));
+        }
+        let last = day_param(&p, "date")?
+            .or(data.ledger.through())
+            .unwrap_or_default();
+        let months = p.or("months", 0u32)?.min(120);
+        let mut dates: Vec<i32> = (1..=months as i32)
+            .rev()
+            .map(|k| {
+                use equitas_ledger::calendar::{month_end, month_of};
+                month_end(month_of(last) - k)
+            })
+            .collect();
+        dates.push(last);
+        let rows = equitas_ledger::view::availability(
+            &data.ledger,
+            &data.places,
+            by,
+            &items,
+            basket,
+            &dates,
+        );
+        stock_page("docs/formulas.md 3.9", &data, Some(last), rows, p.page()?)
     })
     .await
 }

@@ -211,3 +211,30 @@ pub fn location_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError>
         .get()?;
     Ok(n > 0)
 }
+
+/// Files the synthetic network's country (a user-assigned ISO 3166 code,
+/// no real country) so that its locations can be imported.
+pub fn ensure_synthetic_country(c: &mut dyn Conn, iso3: &str) -> Result<(), StoreError> {
+    if crate::repo::country_exists(c, iso3)? {
+        return Ok(());
+    }
+    let x = equitas_model::Country {
+        iso3: iso3.to_string(),
+        iso2: iso3[..2].to_string(),
+        numeric: None,
+        name_en: "Synthetic country (Equitas demo)".into(),
+        name_fr: Some("Pays synthétique (démo Equitas)".into()),
+        name_short: Some("Synthetic country".into()),
+        m49_region: None,
+        m49_subregion: None,
+        currency: None,
+        least_developed: false,
+        landlocked_developing: false,
+        small_island_developing: false,
+        who_region: None,
+        wb_region: None,
+        income_group: None,
+    };
+    crate::repo::put_country(c, &x)?;
+    Ok(())
+}

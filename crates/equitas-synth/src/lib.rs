@@ -639,7 +639,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 let q: f64 = lots.iter().map(|l| l.2).sum();
                 stock[idx(r, p)].in_transit += q;
                 sink(&Event {
-                    at: ms(day, 9),
+                    at: ms(day, 9) + 60_000 * r as i64,
                     step: Step::Shipping,
                     location: central,
                     counterpart: Some(r),
@@ -663,7 +663,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 );
             }
         }
-        // Facilities order up to 3 months from their regional store.
+        // Facilities order up to 4 months from their regional store.
         let day = s + 2;
         deliver(day, &mut transit, &mut shipments, &mut stock, sink);
         for &f in &facilities {
@@ -682,7 +682,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 let q: f64 = lots.iter().map(|l| l.2).sum();
                 stock[idx(f, p)].in_transit += q;
                 sink(&Event {
-                    at: ms(day, 11),
+                    at: ms(day, 11) + 60_000 * (f as i64 % 600),
                     step: Step::Shipping,
                     location: store,
                     counterpart: Some(f),
