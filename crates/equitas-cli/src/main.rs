@@ -48,7 +48,8 @@ pub enum Command {
     Init,
 
     /// Load the demo data shipped inside Equitas (country codes, WHO regions
-    /// and income groups, the USAID SCMS shipments) and print a summary.
+    /// and income groups, the USAID SCMS shipments, and a synthetic country's
+    /// EPCIS events) and print a summary.
     /// Running it again changes nothing.
     #[command(
         after_help = "Example:\n  equitas demo\n  equitas --data-dir /tmp/equitas-demo demo --format json"
@@ -63,7 +64,7 @@ pub enum Command {
     /// nothing. Rows with errors are listed with their line and field and
     /// the others are imported (exit status 3), unless --strict is given.
     #[command(
-        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
+        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n  stock-reports  location, product, period (YYYY-MM), opening_balance, received, dispensed, closing_balance, stockout_days[, issued, adjustments]\n  stock-levels   item (blank: all), tier (central|store|facility|area), min_months, max_months\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
     )]
     Import {
         /// What the file holds.
@@ -108,7 +109,7 @@ pub enum Command {
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
     #[command(
-        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources}"
+        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/stock, /api/v1/stock/problems, /api/v1/availability; EPCIS: /capture, /events"
     )]
     Serve {
         /// Address and port to listen on.
@@ -145,10 +146,11 @@ pub enum Command {
     Availability(stock::AvailabilityArgs),
 
     /// Write a synthetic national supply network (deterministic from the
-    /// seed, labelled synthetic): locations.csv, products.csv and EPCIS 2.0
-    /// documents, ready for `equitas import locations` and `equitas epcis capture`.
+    /// seed, labelled synthetic): country.csv, locations.csv, products.csv and
+    /// EPCIS 2.0 documents, ready for `equitas import countries`, `equitas
+    /// import locations` and `equitas epcis capture`.
     #[command(
-        after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import locations net/locations.csv && equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
+        after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import countries net/country.csv && equitas import locations net/locations.csv\n  equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
     )]
     Generate(stock::GenerateArgs),
 

@@ -9,6 +9,7 @@ use equitas_ledger::indicators::Status;
 use equitas_ledger::view::{self, StockQuery};
 use equitas_model::LocationLevel;
 use equitas_store::Store;
+use equitas_store::import::{ImportKind, ImportOptions};
 use equitas_store::stock::StockData;
 use std::path::PathBuf;
 
@@ -286,7 +287,7 @@ pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()>
 
 #[derive(Args, Debug, Clone)]
 pub struct GenerateArgs {
-    /// Directory to write locations.csv, products.csv and the EPCIS documents to.
+    /// Directory to write country.csv, locations.csv, products.csv and the EPCIS documents to.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
@@ -331,6 +332,7 @@ pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
         let p = args.out.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
     };
+    write("country.csv", &net.countries_csv())?;
     write("locations.csv", &net.locations_csv())?;
     let mut products = String::from("code,gtin,name,monthly_demand_per_facility\n");
     for p in &net.products {
@@ -414,16 +416,31 @@ pub struct DemoStock {
 pub fn load_demo_network(store: &mut dyn Store) -> Result<DemoStock> {
     use equitas_store::epcis::{ErrorBehaviour, capture};
     let net = equitas_synth::Network::new(demo_config());
-    equitas_store::stock::ensure_synthetic_country(store, &net.config.country)?;
     let mappings = crate::commands::load_mappings(None, None, None)?;
-    crate::commands::run_import(
-        store,
-        equitas_store::import::ImportKind::Locations,
-        "synthetic-locations.csv",
-        net.locations_csv().as_bytes(),
-        &mappings,
-        equitas_store::import::ImportOptions::default(),
-    )?;
+    for (kind, name, text) in [
+        (
+            ImportKind::Countries,
+            "synthetic-country.csv",
+            net.countries_csv(),
+        ),
+        (
+            ImportKind::Locations,
+            "synthetic-locations.csv",
+            net.locations_csv(),
+        ),
+    ] {
+        let r = crate::commands::run_import(
+            store,
+            kind,
+            name,
+            text.as_bytes(),
+            &mappings,
+            ImportOptions::default(),
+        )?;
+        if !r.rejected.is_empty() {
+            bail!("{name}: {}", r.rejected[0]);
+        }
+    }
     let mut events = Vec::new();
     equitas_synth::simulate(&net, &mut |e| {
         events.push(e.to_json(&net, events.len() as u64))

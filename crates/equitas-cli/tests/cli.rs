@@ -33,7 +33,16 @@ fn help_explains_every_command_with_an_example() {
     let o = equitas(dir.path(), &["--help"]);
     assert!(o.status.success());
     let top = stdout(&o);
-    for cmd in ["init", "demo", "import", "status", "gs1"] {
+    for cmd in [
+        "init",
+        "demo",
+        "import",
+        "status",
+        "gs1",
+        "stock",
+        "availability",
+        "generate",
+    ] {
         assert!(top.contains(cmd), "--help lacks {cmd}");
         let o = equitas(dir.path(), &[cmd, "--help"]);
         assert!(o.status.success(), "{cmd} --help failed");
@@ -57,7 +66,18 @@ fn demo_loads_once_and_twice_changes_nothing() {
     );
     assert!(out.contains("India 80.0%"), "{out}");
     let first = status_json(dir.path());
-    assert_eq!(first["overview"]["counts"]["countries"], 249);
+    // 249 ISO 3166 countries and the synthetic one (XSY) of the demo network.
+    assert_eq!(first["overview"]["counts"]["countries"], 250);
+    assert!(
+        out.contains("Stock (synthetic country XSY, 30 facilities"),
+        "{out}"
+    );
+    assert!(
+        first["overview"]["counts"]["epcis_events"]
+            .as_i64()
+            .unwrap()
+            > 10_000
+    );
     assert_eq!(first["overview"]["counts"]["procurement_lines"], 10_324);
     assert_eq!(first["schema_version"], equitas_store::migrations::latest());
 
@@ -548,4 +568,123 @@ fn epcis_query_finds_captured_events() {
     );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["events"].as_array().unwrap().len(), 8, "13 events in all");
+}
+
+#[test]
+fn generated_network_captured_and_its_stock_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    let o = equitas(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            net.to_str().unwrap(),
+            "--facilities",
+            "6",
+            "--products",
+            "3",
+            "--regions",
+            "2",
+            "--districts-per-region",
+            "1",
+            "--months",
+            "4",
+            "--events-per-file",
+            "100",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("EPCIS document(s)"), "{}", stdout(&o));
+    let mut docs: Vec<String> = std::fs::read_dir(&net)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".jsonld"))
+        .collect();
+    docs.sort();
+    assert!(docs.len() > 1, "{docs:?}");
+    // The locations need their (synthetic) country: the generated hierarchy
+    // is refused with a reason until it is there.
+    let loc = net.join("locations.csv");
+    let o = equitas(dir.path(), &["import", "locations", loc.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let country = net.join("country.csv");
+    let o = equitas(
+        dir.path(),
+        &["import", "countries", country.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = equitas(dir.path(), &["import", "locations", loc.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut args = vec!["epcis", "capture"];
+    args.extend(docs.iter().map(String::as_str));
+    let o = equitas(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &[
+            "stock", "--level", "facility", "--within", "R01", "--format", "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    // Region 1's three facilities x three products.
+    assert_eq!(rows.len(), 9, "{j}");
+    assert!(
+        rows.iter()
+            .all(|r| r["location"].as_str().unwrap().starts_with("R01D01F"))
+    );
+    assert!(
+        j["method"]
+            .as_str()
+            .unwrap()
+            .contains("docs/formulas.md 3.2")
+    );
+    let o = equitas(
+        dir.path(),
+        &["availability", "--by", "region", "--format", "csv"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("area,name,item,date,facilities,in_stock,availability"),
+        "{}",
+        stdout(&o)
+    );
+    let o = equitas(dir.path(), &["stock", "--within", "NOWHERE"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--within \"NOWHERE\": no such location"),
+        "{}",
+        stderr(&o)
+    );
+    let o = equitas(dir.path(), &["stock", "--as-of", "tomorrow"]);
+    assert!(
+        stderr(&o).contains("--as-of \"tomorrow\" is not a date"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Monthly stock reports: a bad row named, the others kept.
+    let reports = dir.path().join("reports.csv");
+    std::fs::write(
+        &reports,
+        "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+         R01D01F0001,amox,2026-01,100,20,50,70,0\n\
+         R01D01F0001,amox,2026-02,70,0,80,0,35\n",
+    )
+    .unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "stock-reports", reports.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o) + &stdout(&o);
+    assert!(
+        err.contains("reports.csv:3") && err.contains("stockout_days"),
+        "{err}"
+    );
+    let o = equitas(dir.path(), &["stock", "--item", "amox", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["rows"][0]["stock_on_hand"], 70.0, "{j}");
 }

@@ -13,6 +13,7 @@ mod routes;
 pub use problem::Problem;
 
 use axum::Router;
+use equitas_store::stock::{StockData, Watermark};
 use equitas_store::{Store, StoreError};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,9 @@ pub struct AppState {
     idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
     /// The EPCIS JSON Schema captures are validated against, if configured.
     epcis_schema: Arc<Option<equitas_epcis::validate::Validator>>,
+    /// The stock ledger, kept between requests and brought up to date
+    /// incrementally (`equitas_store::stock::refresh`).
+    stock: Arc<Mutex<Option<(StockData, Watermark)>>>,
 }
 
 /// Idle connections kept for reuse.
@@ -37,6 +41,7 @@ impl AppState {
             target: Arc::new(target.to_string()),
             idle: Arc::new(Mutex::new(vec![store])),
             epcis_schema: Arc::new(None),
+            stock: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -69,6 +74,35 @@ impl AppState {
         })
         .await
         .map_err(|e| Problem::internal(format!("the request's worker failed: {e}")))?
+    }
+}
+
+impl AppState {
+    /// Runs `f` on the stock ledger, first brought up to date with what the
+    /// database holds now.
+    pub async fn with_stock<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&StockData) -> Result<T, Problem> + Send + 'static,
+    {
+        let cache = self.stock.clone();
+        self.with_store(move |st| {
+            let mut guard = cache.lock().map_err(|_| {
+                Problem::internal("the stock cache was poisoned by a failed request")
+            })?;
+            match guard.as_mut() {
+                Some((data, wm)) => {
+                    let r = equitas_store::stock::refresh(st, data, wm)?;
+                    tracing::debug!(?r, "stock ledger refreshed");
+                }
+                None => *guard = Some(equitas_store::stock::load_marked(st)?),
+            }
+            let (data, _) = guard
+                .as_ref()
+                .ok_or_else(|| Problem::internal("no stock data"))?;
+            f(data)
+        })
+        .await
     }
 }
 

@@ -275,17 +275,13 @@ async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem
     .await
 }
 
-/// The stock ledger of the store, with a parsed date parameter.
-fn stock_data(
-    st: &mut dyn equitas_store::Store,
-) -> Result<equitas_store::stock::StockData, Problem> {
-    let data = equitas_store::stock::load(st)?;
+fn has_stock(data: &equitas_store::stock::StockData) -> Result<(), Problem> {
     if data.ledger.through().is_none() {
         return Err(Problem::missing_data(
             "no stock data: capture EPCIS events (POST /capture) or import stock reports",
         ));
     }
-    Ok(data)
+    Ok(())
 }
 
 fn day_param(p: &Params, name: &str) -> Result<Option<i32>, Problem> {
@@ -357,8 +353,8 @@ pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>
     p.only(&[
         "as_of", "level", "within", "item", "status", "window", "horizon", "offset", "limit",
     ])?;
-    s.with_store(move |st| {
-        let data = stock_data(st)?;
+    s.with_stock(move |data| {
+        has_stock(data)?;
         let as_of = day_param(&p, "as_of")?;
         let level: Option<equitas_model::LocationLevel> = p.get("level")?;
         let statuses = p
@@ -377,13 +373,13 @@ pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>
             as_of,
             window: p.or("window", 3u32)?.max(1),
             horizon: p.or("horizon", 3i32)?.max(0),
-            within: within_param(&p, &data)?,
+            within: within_param(&p, data)?,
             level,
             items: p.list("item")?,
             statuses,
         };
         let rows = equitas_ledger::view::stock(&data.ledger, &data.places, &data.bands, &q);
-        stock_page("docs/formulas.md 3.2-3.8", &data, as_of, rows, p.page()?)
+        stock_page("docs/formulas.md 3.2-3.8", data, as_of, rows, p.page()?)
     })
     .await
 }
@@ -395,11 +391,11 @@ pub(crate) async fn stock_problems(
 ) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
     p.only(&["within", "offset", "limit"])?;
-    s.with_store(move |st| {
-        let data = stock_data(st)?;
-        let within = within_param(&p, &data)?;
+    s.with_stock(move |data| {
+        has_stock(data)?;
+        let within = within_param(&p, data)?;
         let rows = equitas_ledger::view::problems(&data.ledger, &data.places, within.as_deref());
-        stock_page("docs/formulas.md 3.10", &data, None, rows, p.page()?)
+        stock_page("docs/formulas.md 3.10", data, None, rows, p.page()?)
     })
     .await
 }
@@ -408,8 +404,8 @@ pub(crate) async fn stock_problems(
 pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
     p.only(&["by", "item", "basket", "date", "months", "offset", "limit"])?;
-    s.with_store(move |st| {
-        let data = stock_data(st)?;
+    s.with_stock(move |data| {
+        has_stock(data)?;
         let by = p.or("by", equitas_model::LocationLevel::Country)?;
         let items: Vec<String> = p.list("item")?;
         let basket = p.or("basket", false)?;
@@ -439,7 +435,7 @@ pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json
             basket,
             &dates,
         );
-        stock_page("docs/formulas.md 3.9", &data, Some(last), rows, p.page()?)
+        stock_page("docs/formulas.md 3.9", data, Some(last), rows, p.page()?)
     })
     .await
 }

@@ -256,9 +256,96 @@ fn epcis_endpoints(s: &mut TestStore) {
     });
 }
 
+fn stock_endpoints(s: &mut TestStore) {
+    let net = equitas_synth::Network::new(equitas_synth::Config {
+        seed: 5,
+        regions: 2,
+        districts_per_region: 1,
+        facilities: 6,
+        products: 3,
+        months: 5,
+        ..equitas_synth::Config::default()
+    });
+    equitas_store::stock::import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    equitas_store::testing::import_bytes(
+        s,
+        ImportKind::Locations,
+        "l.csv",
+        net.locations_csv().as_bytes(),
+    );
+    let mut events = Vec::new();
+    equitas_synth::simulate(&net, &mut |e| {
+        events.push(e.to_json(&net, events.len() as u64))
+    });
+    let half = events.len() / 2;
+    let first = equitas_synth::document(&events[..half], "2026-01-01T00:00:00Z");
+    let second = equitas_synth::document(&events[half..], "2026-01-01T00:00:00Z");
+    let state = AppState::open(&s.target).unwrap();
+    run(async {
+        let (st, _, j) = get(&state, "/api/v1/stock").await;
+        assert_eq!(st, StatusCode::CONFLICT, "{j}");
+        assert!(
+            j["detail"].as_str().unwrap().contains("no stock data"),
+            "{j}"
+        );
+
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &first).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        let (st, _, a) = get(&state, "/api/v1/stock?level=facility&limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{a}");
+        // The second half is appended to the cached ledger...
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &second).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        let (_, _, b) = get(&state, "/api/v1/stock?level=facility&limit=1000").await;
+        assert_ne!(a["as_of"], b["as_of"]);
+        // ...and gives what a fresh server reading everything gives.
+        let fresh = AppState::open(&s.target).unwrap();
+        let (_, _, c) = get(&fresh, "/api/v1/stock?level=facility&limit=1000").await;
+        assert_eq!(b, c);
+        assert_eq!(b["total"], 6 * 3);
+        assert_eq!(b["rows"].as_array().unwrap().len(), 18);
+
+        let (st, _, j) = get(&state, "/api/v1/availability?by=region&months=2").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["total"], 2 * 3 * 3);
+        let (st, _, j) = get(&state, "/api/v1/stock/problems?limit=5").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert!(j["rows"].as_array().unwrap().len() <= 5);
+
+        // Bad parameters are named.
+        let (st, _, j) = get(&state, "/api/v1/stock?status=empty").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "status", "{j}");
+        let (st, _, j) = get(&state, "/api/v1/stock?as_of=31/12/2026").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "as_of", "{j}");
+        let (st, _, j) = get(&state, "/api/v1/stock?within=NOWHERE").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{j}");
+        let (st, _, _) = get(&state, "/api/v1/availability?basket=true").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+    });
+    // An import reloads the cached ledger: the bands change the rows.
+    equitas_store::testing::import_bytes(
+        s,
+        ImportKind::StockLevels,
+        "levels.csv",
+        b"item,tier,min_months,max_months\n,facility,0,100\n",
+    );
+    run(async {
+        let (_, _, j) = get(&state, "/api/v1/stock?level=facility&limit=1").await;
+        assert_eq!(j["rows"][0]["max_months"], 100.0, "{j}");
+    });
+}
+
 on_both_backends! {
     market_api => market_endpoints,
     epcis_api => epcis_endpoints,
+    stock_api => stock_endpoints,
 }
 
 /// With a schema configured, a capture is validated against it first.

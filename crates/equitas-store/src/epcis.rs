@@ -13,6 +13,9 @@ use std::collections::HashMap;
 /// (role, EPC class, quantity, unit of measure) of a found event.
 type Quantity = (String, String, Option<f64>, Option<String>);
 
+/// PostgreSQL advisory lock key serialising captures.
+const CAPTURE_LOCK: i64 = 0x4571_7569_7461_7302;
+
 /// What to do with a document that has bad events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorBehaviour {
@@ -209,6 +212,14 @@ pub fn capture(
     }
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut tx = store.begin()?;
+    if tx.backend() == crate::Backend::Postgres {
+        // One capture at a time, so that event ids become visible in
+        // increasing order (the stock ledger reads new events by id).
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Value::Int(CAPTURE_LOCK)],
+        )?;
+    }
     let capture_id: i64 = tx
         .query_scalar(
             "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)

@@ -21,15 +21,41 @@ fn text(v: &mut Value) -> Result<String, StoreError> {
     v.take_text()
 }
 
-/// Loads the movements of every captured event and stock report and builds
-/// the ledger (one scan of each table).
-pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {
-    let mut names = Names::default();
-    let mut movements: Vec<Movement> = Vec::new();
-    let mut expiries: Vec<(u32, u32, String)> = Vec::new();
+/// How far a loaded ledger reaches: the last captured event whose
+/// movements it holds, and the number of imports recorded (stock reports,
+/// levels and locations come by import).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Watermark {
+    pub last_event: i64,
+    pub imports: i64,
+}
+
+/// Reads the store's current watermark (two indexed aggregates).
+pub fn watermark(c: &mut dyn Conn) -> Result<Watermark, StoreError> {
+    let last_event: Option<i64> = c
+        .query_scalar("SELECT MAX(event) FROM stock_movements", &[])?
+        .get()?;
+    let imports: i64 = c.query_scalar("SELECT COUNT(*) FROM imports", &[])?.get()?;
+    Ok(Watermark {
+        last_event: last_event.unwrap_or(0),
+        imports,
+    })
+}
+
+/// Reads movements of events in `(after, upto]` into `names` and `out`,
+/// with the lot expiries they state.
+fn read_movements(
+    c: &mut dyn Conn,
+    after: i64,
+    upto: i64,
+    names: &mut Names,
+    out: &mut Vec<Movement>,
+    expiries: &mut Vec<(u32, u32, String)>,
+) -> Result<(), StoreError> {
     c.query_each(
-        "SELECT event, at, location, item, lot, kind, quantity, reason, expiry FROM stock_movements",
-        &[],
+        "SELECT event, at, location, item, lot, kind, quantity, reason, expiry FROM stock_movements
+         WHERE event > $1 AND event <= $2",
+        &[Value::Int(after), Value::Int(upto)],
         &mut |r| {
             let event: i64 = r[0].get()?;
             let kind_name = text(&mut r[5])?;
@@ -51,13 +77,42 @@ pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {
             if let Some(e) = r[8].take_opt_text()? {
                 expiries.push((m.item, m.lot, e));
             }
-            movements.push(m);
+            out.push(m);
             Ok(())
         },
+    )
+}
+
+fn set_expiries(ledger: &mut Ledger, expiries: Vec<(u32, u32, String)>) {
+    for (item, lot, e) in expiries {
+        if let Some(d) = parse_day(&e) {
+            ledger.set_expiry(item, lot, d);
+        }
+    }
+}
+
+/// Loads the movements of every captured event and stock report and builds
+/// the ledger (one scan of each table).
+pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {
+    load_marked(c).map(|(d, _)| d)
+}
+
+/// [`load`], with the watermark the data reaches.
+pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreError> {
+    let wm = watermark(c)?;
+    let mut names = Names::default();
+    let mut movements: Vec<Movement> = Vec::new();
+    let mut expiries = Vec::new();
+    read_movements(
+        c,
+        0,
+        wm.last_event,
+        &mut names,
+        &mut movements,
+        &mut expiries,
     )?;
     let mut reported = Vec::new();
-    for r in stock_reports(c)? {
-        let (id, rep) = r;
+    for (id, rep) in stock_reports(c)? {
         for m in rep.movements() {
             movements.push(m.intern(&mut names, Source::Report(id as u64)));
         }
@@ -69,17 +124,67 @@ pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {
     for (loc, item, m, d) in reported {
         ledger.set_reported_stockout_days(loc, item, m, d);
     }
-    for (item, lot, e) in expiries {
-        if let Some(d) = parse_day(&e) {
-            ledger.set_expiry(item, lot, d);
-        }
-    }
+    set_expiries(&mut ledger, expiries);
     let places = Places::new(places(c)?, &ledger);
-    Ok(StockData {
-        ledger,
-        places,
-        bands: bands(c)?,
-    })
+    Ok((
+        StockData {
+            ledger,
+            places,
+            bands: bands(c)?,
+        },
+        wm,
+    ))
+}
+
+/// What [`refresh`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    Unchanged,
+    /// Movements of newly captured events appended to the ledger.
+    Appended(usize),
+    /// Something was imported: everything was read again.
+    Reloaded,
+}
+
+/// Brings `data` (at watermark `wm`) up to date: the movements of events
+/// captured since are appended (`Ledger::append`, which recomputes only the
+/// lots and months they touch); an import since reloads everything.
+/// Captures are serialised (one writer on SQLite, an advisory lock on
+/// PostgreSQL), so event ids become visible in increasing order.
+pub fn refresh(
+    c: &mut dyn Conn,
+    data: &mut StockData,
+    wm: &mut Watermark,
+) -> Result<Refresh, StoreError> {
+    let now = watermark(c)?;
+    if now == *wm {
+        return Ok(Refresh::Unchanged);
+    }
+    if now.imports != wm.imports || now.last_event < wm.last_event {
+        let (d, w) = load_marked(c)?;
+        *data = d;
+        *wm = w;
+        return Ok(Refresh::Reloaded);
+    }
+    let mut movements = Vec::new();
+    let mut expiries = Vec::new();
+    let known = data.ledger.names.locations.len();
+    read_movements(
+        c,
+        wm.last_event,
+        now.last_event,
+        &mut data.ledger.names,
+        &mut movements,
+        &mut expiries,
+    )?;
+    let n = movements.len();
+    data.ledger.append(movements);
+    set_expiries(&mut data.ledger, expiries);
+    if data.ledger.names.locations.len() != known {
+        data.places = Places::new(places(c)?, &data.ledger);
+    }
+    *wm = now;
+    Ok(Refresh::Appended(n))
 }
 
 /// The location hierarchy.
@@ -210,31 +315,4 @@ pub fn location_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError>
         )?
         .get()?;
     Ok(n > 0)
-}
-
-/// Files the synthetic network's country (a user-assigned ISO 3166 code,
-/// no real country) so that its locations can be imported.
-pub fn ensure_synthetic_country(c: &mut dyn Conn, iso3: &str) -> Result<(), StoreError> {
-    if crate::repo::country_exists(c, iso3)? {
-        return Ok(());
-    }
-    let x = equitas_model::Country {
-        iso3: iso3.to_string(),
-        iso2: iso3[..2].to_string(),
-        numeric: None,
-        name_en: "Synthetic country (Equitas demo)".into(),
-        name_fr: Some("Pays synthétique (démo Equitas)".into()),
-        name_short: Some("Synthetic country".into()),
-        m49_region: None,
-        m49_subregion: None,
-        currency: None,
-        least_developed: false,
-        landlocked_developing: false,
-        small_island_developing: false,
-        who_region: None,
-        wb_region: None,
-        income_group: None,
-    };
-    crate::repo::put_country(c, &x)?;
-    Ok(())
 }

@@ -8,7 +8,7 @@ use equitas_model::LocationLevel;
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, NoProgress};
 use equitas_store::on_both_backends;
-use equitas_store::stock::{ensure_synthetic_country, load};
+use equitas_store::stock::load;
 use equitas_store::testing::{TestStore, import_bytes};
 
 fn network() -> equitas_synth::Network {
@@ -27,7 +27,12 @@ fn network() -> equitas_synth::Network {
 /// the generator's own movements, and the views answer from it.
 fn captured_network(s: &mut TestStore) {
     let net = network();
-    ensure_synthetic_country(s.store.as_mut(), "XSY").unwrap();
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
     let r = import_bytes(
         s,
         ImportKind::Locations,
@@ -151,7 +156,12 @@ const LOCATIONS: &str = "code,name,level,parent,country\nR1,Region 1,region,XSY,
 /// Stock reports: bad rows named, the ledger built from them, a closing
 /// balance that does not add up flagged, levels imported.
 fn stock_reports(s: &mut TestStore) {
-    ensure_synthetic_country(s.store.as_mut(), "XSY").unwrap();
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
     import_bytes(s, ImportKind::Locations, "l.csv", LOCATIONS.as_bytes());
     let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                F1,amox,2026-01,100,0,60,0,40,0\n\

@@ -118,6 +118,7 @@ impl Network {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let mut places = Vec::new();
         let mut gln_n = 0u32;
+        let seed = config.seed;
         let mut add =
             |places: &mut Vec<Place>, code: String, name: String, level, parent, supplier, size| {
                 gln_n += 1;
@@ -126,7 +127,9 @@ impl Network {
                     name,
                     level,
                     parent,
-                    gln: with_check_digit(&format!("952{:09}", gln_n)),
+                    // 952 + three digits of the seed + a serial: networks of
+                    // different seeds can share a database.
+                    gln: with_check_digit(&format!("952{:03}{:06}", seed % 1000, gln_n)),
                     supplier,
                     size,
                 });
@@ -222,6 +225,16 @@ impl Network {
             places,
             products,
         }
+    }
+
+    /// The network's country in the `equitas import countries` layout
+    /// (ISO 3166 user-assigned code, so no real country is meant).
+    pub fn countries_csv(&self) -> String {
+        let c = &self.config.country;
+        format!(
+            "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en,official_name_fr,CLDR display name\n{c},{},Synthetic country (Equitas demo),Pays synthétique (démo Equitas),Synthetic country\n",
+            &c[..2.min(c.len())]
+        )
     }
 
     /// The hierarchy in the `equitas import locations` layout.

@@ -1,0 +1,129 @@
+//! Ledger benchmark: build the full ledger and monthly indicators from N
+//! synthetic EPCIS events (default 10 million), then append 10,000 more.
+//!
+//!     cargo bench -p equitas-ledger --bench ledger [-- EVENTS]
+//!
+//! Events come from the synthetic network (`equitas-synth`, seed 1, 150
+//! products, 24 months, facilities scaled to reach EVENTS) and are turned
+//! into movements exactly as capture does; that preparation is not timed.
+//! Timed, on one thread: `Ledger::build` (sort, balances, problems, monthly
+//! figures with stockout days), the stock rows of every location and item
+//! (AMC, MOS, status, expiry), availability by region for 12 month-ends,
+//! and `Ledger::append` of the last 10,000 events' movements.
+
+use equitas_ledger::view::{self, Bands, Place, Places, StockQuery};
+use equitas_ledger::{Ledger, Names, Source};
+use equitas_model::LocationLevel;
+use std::time::Instant;
+
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let target: u64 = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000_000);
+    // About 6 events per facility, product and month.
+    let facilities = ((target as f64) / (150.0 * 24.0 * 5.95)).ceil().max(4.0) as usize;
+    let net = equitas_synth::Network::new(equitas_synth::Config {
+        facilities,
+        ..equitas_synth::Config::default()
+    });
+    let t = Instant::now();
+    let mut names = Names::default();
+    let mut events: Vec<Vec<equitas_ledger::Movement>> = Vec::new();
+    let mut n = 0u64;
+    equitas_synth::simulate(&net, &mut |e| {
+        n += 1;
+        events.push(
+            e.movements(&net)
+                .iter()
+                .map(|m| m.intern(&mut names, Source::Event(n)))
+                .collect(),
+        );
+    });
+    let tail = events.split_off(events.len().saturating_sub(10_000));
+    let movements: Vec<_> = events.into_iter().flatten().collect();
+    let tail: Vec<_> = tail.into_iter().flatten().collect();
+    println!(
+        "network: {} facilities x {} products x {} months; {} events, {} movements ({} in the last 10,000 events); prepared in {:.1} s",
+        facilities,
+        net.products.len(),
+        net.config.months,
+        n,
+        movements.len() + tail.len(),
+        tail.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let places: Vec<Place> = net
+        .places
+        .iter()
+        .map(|p| Place {
+            code: format!("https://id.gs1.org/414/{}", p.gln),
+            name: p.name.clone(),
+            level: Some(match p.level {
+                equitas_synth::Level::Central | equitas_synth::Level::RegionalStore => {
+                    LocationLevel::Warehouse
+                }
+                equitas_synth::Level::Region => LocationLevel::Region,
+                equitas_synth::Level::District => LocationLevel::District,
+                equitas_synth::Level::Facility => LocationLevel::Facility,
+            }),
+            parent: p
+                .parent
+                .map(|i| format!("https://id.gs1.org/414/{}", net.places[i].gln)),
+            gln: None,
+        })
+        .collect();
+
+    let t = Instant::now();
+    let mut ledger = Ledger::build(names, movements);
+    let build = t.elapsed().as_secs_f64();
+    let places = Places::new(places, &ledger);
+    let through = ledger.through().unwrap_or(0);
+
+    let t = Instant::now();
+    let rows = view::stock(&ledger, &places, &Bands::default(), &StockQuery::default());
+    let stock = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let dates: Vec<i32> = (0..12)
+        .rev()
+        .map(|k| {
+            equitas_ledger::calendar::month_end(equitas_ledger::calendar::month_of(through) - 1 - k)
+        })
+        .collect();
+    let avail = view::availability(&ledger, &places, LocationLevel::Region, &[], false, &dates);
+    let availability = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let report = ledger.append(tail);
+    let append = t.elapsed().as_secs_f64();
+    let problems = ledger.problems().len();
+    println!(
+        "build ledger + monthly figures: {build:.2} s; stock rows ({} rows): {stock:.2} s; availability ({} rows): {availability:.2} s",
+        rows.len(),
+        avail.len()
+    );
+    println!(
+        "total from events to indicators: {:.2} s (target < 10 s)",
+        build + stock + availability
+    );
+    println!(
+        "append {} movements ({} lots, {} location-items, {} backdated): {:.1} ms (target < 100 ms)",
+        report.movements,
+        report.lots,
+        report.items,
+        report.backdated,
+        append * 1000.0
+    );
+    println!(
+        "problems flagged: {problems}; peak memory (VmHWM, whole process incl. preparation): {} MB (target < 2,048 MB)",
+        peak_rss_mb().map_or("?".into(), |m| format!("{m:.0}"))
+    );
+}
