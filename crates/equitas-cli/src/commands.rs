@@ -136,6 +136,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     format,
                     limit,
                 }) => crate::stock::problems(store.as_mut(), within.as_deref(), *format, *limit)?,
+                Some(crate::stock::StockCommand::Lots {
+                    within,
+                    items,
+                    as_of,
+                    expiring,
+                    format,
+                    limit,
+                }) => crate::stock::lots(
+                    store.as_mut(),
+                    within.as_deref(),
+                    items,
+                    as_of.as_deref(),
+                    *expiring,
+                    *format,
+                    *limit,
+                )?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -129,7 +129,7 @@ pub enum Command {
     /// EPCIS events and stock reports (docs/formulas.md section 3).
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  equitas stock --level facility --status stocked_out\n  equitas stock --within R01 --item 09520000000011 --as-of 2026-06-30\n  equitas stock --level region --format csv > regions.csv\n  equitas stock problems"
+        after_help = "Examples:\n  equitas stock --level facility --status stocked_out\n  equitas stock --within R01 --item 09520000000011 --as-of 2026-06-30\n  equitas stock --level region --format csv > regions.csv\n  equitas stock problems\n  equitas stock lots --expiring 3"
     )]
     Stock {
         #[command(subcommand)]

@@ -47,6 +47,26 @@ pub struct StockArgs {
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum StockCommand {
+    /// Lots on hand with their expiry dates, first expiry first.
+    #[command(
+        after_help = "Examples:\n  equitas stock lots --within R01D01F0001\n  equitas stock lots --expiring 3 --format csv > expiring.csv"
+    )]
+    Lots {
+        /// Only this location and those below it.
+        #[arg(long, value_name = "CODE")]
+        within: Option<String>,
+        #[arg(long = "item", value_name = "GTIN|CODE")]
+        items: Vec<String>,
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Only lots expiring within this many months (expired ones included).
+        #[arg(long, value_name = "MONTHS")]
+        expiring: Option<i32>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+        format: DataFormat,
+        #[arg(long, default_value_t = 40)]
+        limit: usize,
+    },
     /// Data problems found in the ledger: negative balances, issues before
     /// any receipt, counts that contradict the ledger, possible duplicates,
     /// each with the events or report rows involved.
@@ -160,6 +180,50 @@ pub fn stock(store: &mut dyn Store, args: StockArgs) -> Result<()> {
         data: &rows,
     }
     .print(args.format, limit(args.limit))
+}
+
+pub fn lots(
+    store: &mut dyn Store,
+    within: Option<&str>,
+    items: &[String],
+    as_of: Option<&str>,
+    expiring: Option<i32>,
+    format: DataFormat,
+    n: usize,
+) -> Result<()> {
+    let data = load(store)?;
+    check_location(&data, within)?;
+    let as_of = as_of.map(|s| day(s, "--as-of")).transpose()?;
+    let rows = view::lots(&data.ledger, &data.places, within, items, as_of, expiring);
+    let table = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.location.clone()),
+                Cell::Text(r.item.clone()),
+                Cell::Text(if r.lot.is_empty() {
+                    "(unknown)".into()
+                } else {
+                    r.lot.clone()
+                }),
+                Cell::Num(Some(r.quantity), 0),
+                Cell::Text(r.expiry.clone().unwrap_or_else(|| "-".into())),
+                r.days_to_expiry
+                    .map_or(Cell::Text("-".into()), |d| Cell::Int(d.into())),
+            ]
+        })
+        .collect();
+    Report {
+        title: "Lots on hand",
+        method: "docs/formulas.md 3.2 and 3.8: each lot's balance at the end of the day; expiry as stated by the EPCIS ILMD".into(),
+        period: period_of(&data, as_of),
+        observations: data.ledger.movement_count(),
+        columns: vec!["location", "item", "lot", "quantity", "expiry", "days_left"],
+        rows: table,
+        footer: vec![],
+        data: &rows,
+    }
+    .print(format, limit(n))
 }
 
 pub fn problems(

@@ -499,6 +499,86 @@ pub fn availability(
     rows
 }
 
+/// A lot on hand at a location.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LotRow {
+    pub location: String,
+    pub location_name: String,
+    pub item: String,
+    /// Empty when the source did not name the lot.
+    pub lot: String,
+    pub as_of: String,
+    pub quantity: f64,
+    pub expiry: Option<String>,
+    /// Negative: expired and still held.
+    pub days_to_expiry: Option<i32>,
+}
+
+/// Lots with stock on hand at the end of `as_of` (default: the last day with
+/// data), in each location within `within`, first expiry first; only those
+/// expiring within `horizon_months` if given.
+pub fn lots(
+    ledger: &Ledger,
+    places: &Places,
+    within: Option<&str>,
+    items: &[String],
+    as_of: Option<Day>,
+    horizon_months: Option<i32>,
+) -> Vec<LotRow> {
+    let Some(as_of) = as_of.or(ledger.through()) else {
+        return Vec::new();
+    };
+    let within = within.and_then(|c| places.index.get(c).copied());
+    let limit = horizon_months.map(|h| add_months(as_of, h) - as_of);
+    let mut rows = Vec::new();
+    for (loc, item) in ledger.item_keys() {
+        let item_name = ledger.names.items.name(item);
+        if !items.is_empty() && !items.iter().any(|i| i == item_name) {
+            continue;
+        }
+        let Some(place) = places.place_of(loc) else {
+            continue;
+        };
+        if within.is_some_and(|w| !places.lineage(place).contains(&w)) {
+            continue;
+        }
+        for (lot, q) in ledger.lots_on_hand(loc, item, as_of) {
+            let expiry = ledger.expiry(item, lot);
+            let days = expiry.map(|e| e - as_of);
+            if let Some(l) = limit
+                && days.is_none_or(|d| d > l)
+            {
+                continue;
+            }
+            rows.push(LotRow {
+                location: places.list[place].code.clone(),
+                location_name: places.list[place].name.clone(),
+                item: item_name.to_string(),
+                lot: ledger.names.lots.name(lot).to_string(),
+                as_of: format_day(as_of),
+                quantity: q,
+                expiry: expiry.map(format_day),
+                days_to_expiry: days,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (
+            &a.location,
+            &a.item,
+            a.days_to_expiry.unwrap_or(i32::MAX),
+            &a.lot,
+        )
+            .cmp(&(
+                &b.location,
+                &b.item,
+                b.days_to_expiry.unwrap_or(i32::MAX),
+                &b.lot,
+            ))
+    });
+    rows
+}
+
 /// A data problem as shown to users.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProblemRow {

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/market/sources", get(sources))
         .route("/api/v1/stock", get(stock))
         .route("/api/v1/stock/problems", get(stock_problems))
+        .route("/api/v1/stock/lots", get(stock_lots))
         .route("/api/v1/availability", get(availability))
         .fallback(|uri: axum::http::Uri| async move {
             Problem::not_found(format!(
@@ -396,6 +397,29 @@ pub(crate) async fn stock_problems(
         let within = within_param(&p, data)?;
         let rows = equitas_ledger::view::problems(&data.ledger, &data.places, within.as_deref());
         stock_page("docs/formulas.md 3.10", data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/stock/lots`.
+pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&["within", "item", "as_of", "expiring", "offset", "limit"])?;
+    s.with_stock(move |data| {
+        has_stock(data)?;
+        let within = within_param(&p, data)?;
+        let as_of = day_param(&p, "as_of")?;
+        let expiring: Option<i32> = p.get("expiring")?;
+        let items: Vec<String> = p.list("item")?;
+        let rows = equitas_ledger::view::lots(
+            &data.ledger,
+            &data.places,
+            within.as_deref(),
+            &items,
+            as_of,
+            expiring,
+        );
+        stock_page("docs/formulas.md 3.2, 3.8", data, as_of, rows, p.page()?)
     })
     .await
 }

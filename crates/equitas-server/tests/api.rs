@@ -266,11 +266,11 @@ fn stock_endpoints(s: &mut TestStore) {
         months: 5,
         ..equitas_synth::Config::default()
     });
-    equitas_store::stock::import_bytes(
+    equitas_store::testing::import_bytes(
         s,
         ImportKind::Countries,
         "countries.csv",
-        network().countries_csv().as_bytes(),
+        net.countries_csv().as_bytes(),
     );
     equitas_store::testing::import_bytes(
         s,
@@ -313,6 +313,10 @@ fn stock_endpoints(s: &mut TestStore) {
         let (st, _, j) = get(&state, "/api/v1/availability?by=region&months=2").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["total"], 2 * 3 * 3);
+        let (st, _, j) = get(&state, "/api/v1/stock/lots?within=R01&expiring=240").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert!(j["total"].as_u64().unwrap() >= 3, "{j}");
+        assert!(j["rows"][0]["expiry"].is_string(), "{j}");
         let (st, _, j) = get(&state, "/api/v1/stock/problems?limit=5").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert!(j["rows"].as_array().unwrap().len() <= 5);

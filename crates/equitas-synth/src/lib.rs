@@ -263,8 +263,8 @@ impl Network {
 /// What an event does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Opening stock count at the start of the simulation.
-    OpeningCount,
+    /// Opening stock, received (with lot and expiry) at the start of the simulation.
+    Opening,
     Receiving,
     Shipping,
     Dispensing,
@@ -312,7 +312,7 @@ impl Event {
         let p = &net.products[self.product];
         let here = sgln(&net.places[self.location].gln);
         let (step, action, disposition) = match self.step {
-            Step::OpeningCount => ("stock_taking", "OBSERVE", "active"),
+            Step::Opening => ("receiving", "ADD", "in_progress"),
             Step::Receiving => (
                 "receiving",
                 if self.ilmd { "ADD" } else { "OBSERVE" },
@@ -380,13 +380,13 @@ impl Event {
         use equitas_ledger::Kind;
         let dl = |i: usize| format!("https://id.gs1.org/414/{}", net.places[i].gln);
         let (kind, sign, reason) = match self.step {
-            Step::OpeningCount | Step::CycleCounting => (Kind::Count, 1.0, ""),
-            Step::Receiving => (Kind::Receipt, 1.0, ""),
+            Step::CycleCounting => (Kind::Count, 1.0, ""),
+            Step::Opening | Step::Receiving => (Kind::Receipt, 1.0, ""),
             Step::Shipping => (Kind::Issue, 1.0, ""),
             Step::Dispensing => (Kind::Dispense, 1.0, ""),
             Step::Destroying(d) => (Kind::Adjust, -1.0, d),
         };
-        let ilmd = self.ilmd && matches!(self.step, Step::Receiving);
+        let ilmd = self.ilmd && matches!(self.step, Step::Receiving | Step::Opening);
         self.lots
             .iter()
             .map(|&(lot, expiry, q)| equitas_ledger::extract::RawMovement {
@@ -462,6 +462,13 @@ impl Stock {
     }
 }
 
+/// Shipments on their way, by id (memory bounded by what is in transit).
+#[derive(Default)]
+struct Pending {
+    next: u64,
+    map: std::collections::HashMap<u64, Shipment>,
+}
+
 struct Shipment {
     to: usize,
     from: Option<usize>,
@@ -530,7 +537,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
             stock[idx(place, p)].add(&[lot]);
             sink(&Event {
                 at: ms(cfg.start, 7),
-                step: Step::OpeningCount,
+                step: Step::Opening,
                 location: place,
                 counterpart: None,
                 product: p,
@@ -540,10 +547,10 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
         }
     }
     let mut transit: BinaryHeap<Reverse<(Day, u64)>> = BinaryHeap::new();
-    let mut shipments: Vec<Option<Shipment>> = Vec::new();
+    let mut shipments = Pending::default();
     let deliver = |until: Day,
                    transit: &mut BinaryHeap<Reverse<(Day, u64)>>,
-                   shipments: &mut Vec<Option<Shipment>>,
+                   shipments: &mut Pending,
                    stock: &mut Vec<Stock>,
                    sink: &mut dyn FnMut(&Event)| {
         while let Some(&Reverse((day, id))) = transit.peek() {
@@ -551,7 +558,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 break;
             }
             transit.pop();
-            if let Some(s) = shipments[id as usize].take() {
+            if let Some(s) = shipments.map.remove(&id) {
                 let st = &mut stock[idx(s.to, s.product)];
                 st.in_transit -= s.lots.iter().map(|l| l.2).sum::<f64>();
                 st.add(&s.lots);
@@ -571,9 +578,11 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 arrive: Day,
                 s: Shipment,
                 transit: &mut BinaryHeap<Reverse<(Day, u64)>>,
-                shipments: &mut Vec<Option<Shipment>>| {
-        shipments.push(Some(s));
-        transit.push(Reverse((arrive, shipments.len() as u64 - 1)));
+                shipments: &mut Pending| {
+        let id = shipments.next;
+        shipments.next += 1;
+        shipments.map.insert(id, s);
+        transit.push(Reverse((arrive, id)));
         let _ = day;
     };
     let first_month = calendar::month_of(cfg.start);

@@ -72,7 +72,7 @@ fn json_events_mean_the_movements_the_generator_says() {
     }
     // Every kind of event occurs in eight months of a small network.
     for k in [
-        "OpeningCount",
+        "Opening",
         "Receiving",
         "Shipping",
         "Dispensing",
