@@ -286,6 +286,9 @@ fn stock_endpoints(s: &mut TestStore) {
     let first = equitas_synth::document(&events[..half], "2026-01-01T00:00:00Z");
     let second = equitas_synth::document(&events[half..], "2026-01-01T00:00:00Z");
     let state = AppState::open(&s.target).unwrap();
+    // A second server, opened now (connections are made outside the async
+    // runtime); its stock ledger is read at its first request.
+    let fresh = AppState::open(&s.target).unwrap();
     run(async {
         let (st, _, j) = get(&state, "/api/v1/stock").await;
         assert_eq!(st, StatusCode::CONFLICT, "{j}");
@@ -304,7 +307,6 @@ fn stock_endpoints(s: &mut TestStore) {
         let (_, _, b) = get(&state, "/api/v1/stock?level=facility&limit=1000").await;
         assert_ne!(a["as_of"], b["as_of"]);
         // ...and gives what a fresh server reading everything gives.
-        let fresh = AppState::open(&s.target).unwrap();
         let (_, _, c) = get(&fresh, "/api/v1/stock?level=facility&limit=1000").await;
         assert_eq!(b, c);
         assert_eq!(b["total"], 6 * 3);
