@@ -163,7 +163,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => {
             let (files, events) = crate::stock::generate(args)?;
             println!(
-                "Synthetic network written to {}: locations.csv, products.csv and {files} EPCIS document(s) holding {events} events.",
+                "Synthetic network written to {}: country.csv, locations.csv, products.csv and {files} EPCIS document(s) holding {events} events.",
                 args.out.display()
             );
             Ok(ExitCode::SUCCESS)

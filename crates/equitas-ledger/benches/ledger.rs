@@ -29,12 +29,21 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
-    // About 6 events per facility, product and month.
-    let facilities = ((target as f64) / (150.0 * 24.0 * 5.95)).ceil().max(4.0) as usize;
-    let net = equitas_synth::Network::new(equitas_synth::Config {
-        facilities,
-        ..equitas_synth::Config::default()
-    });
+    // About 5.4 events per facility, product and month; checked by counting,
+    // and the network grown until it reaches the target.
+    let mut facilities = ((target as f64) / (150.0 * 24.0 * 5.4)).ceil().max(4.0) as usize;
+    let net = loop {
+        let net = equitas_synth::Network::new(equitas_synth::Config {
+            facilities,
+            ..equitas_synth::Config::default()
+        });
+        let mut n = 0u64;
+        equitas_synth::simulate(&net, &mut |_| n += 1);
+        if n >= target {
+            break net;
+        }
+        facilities = (facilities as f64 * target as f64 / n as f64 * 1.01).ceil() as usize;
+    };
     let t = Instant::now();
     let mut names = Names::default();
     let mut events: Vec<Vec<equitas_ledger::Movement>> = Vec::new();
@@ -49,6 +58,20 @@ fn main() {
         );
     });
     let tail = events.split_off(events.len().saturating_sub(10_000));
+    // 10,000 late corrections: copies of events spread over the whole history,
+    // one millisecond later (each lands in the middle of its lot's series).
+    let step = (events.len() / 10_000).max(1);
+    let late: Vec<_> = events
+        .iter()
+        .step_by(step)
+        .take(10_000)
+        .flatten()
+        .map(|m| equitas_ledger::Movement {
+            at: m.at + 1,
+            source: m.source + (1 << 40),
+            ..*m
+        })
+        .collect();
     let movements: Vec<_> = events.into_iter().flatten().collect();
     let tail: Vec<_> = tail.into_iter().flatten().collect();
     println!(
@@ -104,6 +127,9 @@ fn main() {
     let t = Instant::now();
     let report = ledger.append(tail);
     let append = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let late_report = ledger.append(late);
+    let late_ms = t.elapsed().as_secs_f64() * 1000.0;
     let problems = ledger.problems().len();
     println!(
         "build ledger + monthly figures: {build:.2} s; stock rows ({} rows): {stock:.2} s; availability ({} rows): {availability:.2} s",
@@ -121,6 +147,10 @@ fn main() {
         report.items,
         report.backdated,
         append * 1000.0
+    );
+    println!(
+        "append {} backdated movements (copies of events spread over the history; {} lots, {} location-items): {late_ms:.1} ms",
+        late_report.movements, late_report.lots, late_report.items
     );
     println!(
         "problems flagged: {problems}; peak memory (VmHWM, whole process incl. preparation): {} MB (target < 2,048 MB)",

@@ -7,7 +7,8 @@
 //! level set by facility size and product, seasonal for some products,
 //! intermittent for others); facilities order monthly up to a maximum from
 //! their regional store, regional stores from the central store, and the
-//! central store procures every six months with a long, variable lead time.
+//! central store procures every six months with a long, variable lead time
+//! (one order in five badly delayed).
 //! Lots carry expiry dates and are used first-expiry-first-out; expired
 //! stock is destroyed, some stock is damaged or lost, and monthly counts
 //! sometimes find less than the books. Stockouts happen when demand outruns
@@ -510,6 +511,16 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
             }
         }
     }
+    // Three products in ten are under-funded: 60-95% of the need is bought.
+    let funding: Vec<f64> = (0..np)
+        .map(|_| {
+            if rng.random_bool(0.3) {
+                rng.random_range(0.6..0.95)
+            } else {
+                1.0
+            }
+        })
+        .collect();
     let mut lot_no = 0u32;
     let mut new_lot = |rng: &mut ChaCha8Rng, day: Day, p: usize| {
         lot_no += 1;
@@ -519,8 +530,8 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
     let ms = |day: Day, hour: i64| day as i64 * MS_PER_DAY + hour * 3_600_000;
     // Opening stock: a few months of each place's demand, one lot.
     let opening_months = |level: Level| match level {
-        Level::Central => 8.0,
-        Level::RegionalStore => 4.0,
+        Level::Central => 5.0,
+        Level::RegionalStore => 3.0,
         _ => 2.5,
     };
     for (place, pl) in net.places.iter().enumerate() {
@@ -618,13 +629,23 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
                 }
             }
         }
-        // Central procurement every six months, for a year of demand.
+        // Central procurement every six months, up to nine months of demand
+        // (less for under-funded products).
         if k % 6 == 0 {
             for p in 0..np {
                 let st = &stock[idx(central, p)];
-                let need = (served[idx(central, p)] * 12.0 - st.total() - st.in_transit).round();
+                let need =
+                    (served[idx(central, p)] * 9.0 * funding[p] - st.total() - st.in_transit)
+                        .round();
                 if need > 0.0 {
-                    let arrive = s + rng.random_range(45..150);
+                    // One order in five is badly delayed (a supplier or
+                    // funding problem): the source of national stockouts.
+                    let delay = if rng.random_bool(0.2) {
+                        rng.random_range(90..180)
+                    } else {
+                        0
+                    };
+                    let arrive = s + rng.random_range(45..150) + delay;
                     let mut lot = new_lot(&mut rng, arrive, p);
                     lot.2 = need;
                     stock[idx(central, p)].in_transit += need;
@@ -693,7 +714,7 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
             for p in 0..np {
                 let st = &stock[idx(f, p)];
                 let want =
-                    (served[idx(f, p)] * season(p) * 3.0 - st.total() - st.in_transit).round();
+                    (served[idx(f, p)] * season(p) * 4.0 - st.total() - st.in_transit).round();
                 if want < 1.0 || want < served[idx(f, p)] * 0.5 {
                     continue;
                 }
