@@ -48,6 +48,9 @@ pub struct Month {
     pub stockout_days: u32,
     /// True when `stockout_days` is as reported rather than derived.
     pub stockout_reported: bool,
+    /// Movements in the month (0: nothing was recorded: a reporting gap
+    /// when the item is managed there).
+    pub movements: u32,
 }
 
 impl Month {
@@ -574,6 +577,7 @@ fn walk_item(
         }
         bal += x.delta;
         f.closing = bal;
+        f.movements += 1;
         prev_day = Some(d);
     }
     if let Some(d) = prev_day {

@@ -140,6 +140,16 @@ impl Places {
         self.index.get(code).map(|&i| &self.list[i])
     }
 
+    /// The place index of a ledger location id.
+    pub fn place_index(&self, location: u32) -> Option<usize> {
+        self.place_of(location)
+    }
+
+    /// The place and its ancestors, nearest first.
+    pub fn lineage_of(&self, i: usize) -> Vec<usize> {
+        self.lineage(i)
+    }
+
     fn place_of(&self, location: u32) -> Option<usize> {
         self.of_location.get(location as usize).copied().flatten()
     }

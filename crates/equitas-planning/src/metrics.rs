@@ -1,0 +1,132 @@
+//! Forecast accuracy (docs/formulas.md 4.3) and demand classification.
+
+use serde::Serialize;
+
+/// Mean absolute one-step naive error of `train` (the MASE scale); `None`
+/// for a series too short or flat.
+pub fn naive_mae(train: &[f64]) -> Option<f64> {
+    if train.len() < 2 {
+        return None;
+    }
+    let s: f64 = train.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
+    let v = s / (train.len() - 1) as f64;
+    (v > 0.0).then_some(v)
+}
+
+/// Mean squared one-step naive error of `train` (the RMSSE scale).
+pub fn naive_mse(train: &[f64]) -> Option<f64> {
+    if train.len() < 2 {
+        return None;
+    }
+    let s: f64 = train.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+    let v = s / (train.len() - 1) as f64;
+    (v > 0.0).then_some(v)
+}
+
+/// Mean absolute scaled error (Hyndman & Koehler 2006).
+pub fn mase(actual: &[f64], forecast: &[f64], train: &[f64]) -> Option<f64> {
+    let scale = naive_mae(train)?;
+    let n = actual.len().min(forecast.len());
+    if n == 0 {
+        return None;
+    }
+    let mae: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).abs())
+        .sum::<f64>()
+        / n as f64;
+    Some(mae / scale)
+}
+
+/// Root mean squared scaled error (Makridakis, Spiliotis & Assimakopoulos, M5, 2022).
+pub fn rmsse(actual: &[f64], forecast: &[f64], train: &[f64]) -> Option<f64> {
+    let scale = naive_mse(train)?;
+    let n = actual.len().min(forecast.len());
+    if n == 0 {
+        return None;
+    }
+    let mse: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    Some((mse / scale).sqrt())
+}
+
+/// Demand pattern by Syntetos, Boylan & Croston (2005): average
+/// inter-demand interval (ADI) and squared coefficient of variation of the
+/// non-zero demand sizes (CV²), cut at 1.32 and 0.49.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pattern {
+    pub adi: Option<f64>,
+    pub cv2: Option<f64>,
+    pub class: &'static str,
+}
+
+pub fn pattern(y: &[f64]) -> Pattern {
+    let sizes: Vec<f64> = y.iter().copied().filter(|&v| v > 0.0).collect();
+    if sizes.is_empty() {
+        return Pattern {
+            adi: None,
+            cv2: None,
+            class: "no demand",
+        };
+    }
+    let adi = y.len() as f64 / sizes.len() as f64;
+    let mean = sizes.iter().sum::<f64>() / sizes.len() as f64;
+    let var = sizes.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / sizes.len() as f64;
+    let cv2 = var / (mean * mean);
+    let class = match (adi > 1.32, cv2 > 0.49) {
+        (false, false) => "smooth",
+        (false, true) => "erratic",
+        (true, false) => "intermittent",
+        (true, true) => "lumpy",
+    };
+    Pattern {
+        adi: Some(adi),
+        cv2: Some(cv2),
+        class,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_vectors() {
+        let f = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        for v in equitas_doc_vectors::vectors("accuracy") {
+            let (a, fc, t) = (f(&v["actual"]), f(&v["forecast"]), f(&v["train"]));
+            let r = |x: Option<f64>| x.map(|x| equitas_doc_vectors::round(x, 3));
+            assert_eq!(r(mase(&a, &fc, &t)), v["mase"].as_f64(), "{v}");
+            assert_eq!(r(rmsse(&a, &fc, &t)), v["rmsse"].as_f64(), "{v}");
+        }
+    }
+
+    #[test]
+    fn scaled_errors() {
+        // Naive steps of the training data: 2, 2, 2 -> scale 2 (MAE), 4 (MSE).
+        let train = [1.0, 3.0, 5.0, 7.0];
+        assert_eq!(mase(&[9.0, 11.0], &[8.0, 8.0], &train), Some(1.0));
+        assert_eq!(
+            rmsse(&[9.0, 11.0], &[8.0, 8.0], &train),
+            Some((5.0f64 / 4.0).sqrt())
+        );
+        assert_eq!(mase(&[1.0], &[1.0], &[5.0, 5.0]), None);
+        let p = pattern(&[0.0, 0.0, 4.0, 0.0, 0.0, 4.0]);
+        assert_eq!(
+            (p.adi, p.cv2, p.class),
+            (Some(3.0), Some(0.0), "intermittent")
+        );
+        assert_eq!(pattern(&[0.0; 4]).class, "no demand");
+    }
+}

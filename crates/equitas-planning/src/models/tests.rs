@@ -1,0 +1,154 @@
+use super::*;
+use equitas_doc_vectors::vectors;
+use proptest::prelude::*;
+
+#[test]
+fn same_as_statsforecast() {
+    for v in vectors("forecast_statsforecast") {
+        let y: Vec<f64> = v["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        for (name, want) in v["forecasts"].as_object().unwrap() {
+            let m = Method::from_name(name).unwrap();
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            let got = forecast_raw(m, &y, want.len(), &p()).unwrap();
+            assert!(
+                close(&got, &want, 1e-5),
+                "{name} on {y:?}: {got:?}, statsforecast {want:?}"
+            );
+        }
+    }
+}
+
+fn p() -> Params {
+    Params::default()
+}
+
+fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+}
+
+#[test]
+fn hand_computed_values() {
+    // SES with alpha 0.5 on 10, 20, 30: forecasts 10, 10, 15, then 22.5.
+    assert_eq!(ses_next(&[10.0, 20.0, 30.0], 0.5), 22.5);
+    assert_eq!(ses_sse(&[10.0, 20.0, 30.0], 0.5), 100.0 + 225.0);
+    let trend: Vec<f64> = (1..=24).map(f64::from).collect();
+    assert_eq!(
+        forecast_raw(Method::Naive, &trend, 2, &p()).unwrap(),
+        vec![24.0, 24.0]
+    );
+    assert_eq!(
+        forecast_raw(Method::SeasonalNaive, &trend, 3, &p()).unwrap(),
+        vec![13.0, 14.0, 15.0]
+    );
+    assert_eq!(
+        forecast_raw(
+            Method::MovingAverage,
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            1,
+            &p()
+        )
+        .unwrap(),
+        vec![5.0]
+    );
+    // A single demand of 10 in month 6 of 12.
+    let mut one = vec![0.0; 12];
+    one[5] = 10.0;
+    let f = |m| forecast_raw(m, &one, 1, &p()).unwrap()[0];
+    assert!((f(Method::Croston) - 10.0 / 6.0).abs() < 1e-12);
+    assert!((f(Method::CrostonSba) - 0.95 * 10.0 / 6.0).abs() < 1e-12);
+    // TSB: probability smoothed to 0.1 x 0.9^6 after the demand, size 10.
+    assert!((f(Method::Tsb) - 10.0 * 0.1 * 0.9f64.powi(6)).abs() < 1e-12);
+    // ADIDA: buckets of 6 months hold 10 and 0; SES from 10 gives 9; per month 1.5.
+    assert!(
+        (f(Method::Adida) - 1.5).abs() < 1e-9,
+        "{}",
+        f(Method::Adida)
+    );
+    assert_eq!(round_half_even(2.5), 2);
+    assert_eq!(round_half_even(3.5), 4);
+    assert_eq!(round_half_even(1.5), 2);
+    assert_eq!(round_half_even(0.4), 1);
+    assert_eq!(intervals(&[0.0, 3.0, 0.0, 0.0, 1.0]), vec![2.0, 3.0]);
+}
+
+#[test]
+fn known_properties() {
+    let constant = vec![7.0; 36];
+    for m in Method::ALL {
+        let v = forecast_raw(m, &constant, 6, &p()).unwrap();
+        let want = if m == Method::CrostonSba {
+            0.95 * 7.0
+        } else {
+            7.0
+        };
+        assert!(
+            close(&v, &[want; 6], 1e-6),
+            "{m:?} on a constant series: {v:?}"
+        );
+    }
+    let zeros = vec![0.0; 36];
+    for m in Method::ALL {
+        let v = forecast_raw(m, &zeros, 6, &p()).unwrap();
+        assert!(v.iter().all(|&x| x.abs() < 1e-12), "{m:?} on zeros: {v:?}");
+    }
+    // A straight line: Holt continues it exactly; damped Holt bends below it;
+    // the naive method stays flat; Theta follows the trend upwards.
+    let line: Vec<f64> = (1..=36).map(|t| 5.0 + 2.0 * f64::from(t)).collect();
+    let holt = forecast_raw(Method::Holt, &line, 3, &p()).unwrap();
+    assert!(close(&holt, &[79.0, 81.0, 83.0], 1e-6), "{holt:?}");
+    let damped = forecast_raw(Method::DampedHolt, &line, 3, &p()).unwrap();
+    assert!(damped[2] < 83.0 && damped[2] > 77.0, "{damped:?}");
+    let theta = forecast_raw(Method::Theta, &line, 3, &p()).unwrap();
+    assert!(theta[0] > 76.0 && theta[2] > theta[0], "{theta:?}");
+    // A repeated seasonal pattern: Holt-Winters reproduces it.
+    let pattern: Vec<f64> = (0..36)
+        .map(|t| 100.0 + 20.0 * ((t % 12) as f64 - 5.5))
+        .collect();
+    let hw = forecast_raw(Method::HoltWinters, &pattern, 12, &p()).unwrap();
+    assert!(close(&hw, &pattern[..12], 1e-3), "{hw:?}");
+    // Too short: no forecast.
+    assert_eq!(
+        forecast_raw(Method::HoltWinters, &pattern[..20], 1, &p()),
+        None
+    );
+    // Clipping: a falling line forecasts no negative demand.
+    let falling: Vec<f64> = (0..24).map(|t| 46.0 - 2.0 * f64::from(t)).collect();
+    assert!(
+        forecast(Method::Holt, &falling, 12, &p())
+            .unwrap()
+            .iter()
+            .all(|&x| x >= 0.0)
+    );
+}
+
+proptest! {
+    #[test]
+    fn forecasts_are_finite_and_intermittent_ones_within_the_data(
+        y in proptest::collection::vec(prop_oneof![Just(0.0), 0.0f64..500.0], 1..40)
+    ) {
+        let max = y.iter().cloned().fold(0.0, f64::max);
+        for m in Method::ALL {
+            if let Some(v) = forecast(m, &y, 6, &p()) {
+                prop_assert_eq!(v.len(), 6);
+                prop_assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0), "{:?} {:?}", m, v);
+                if matches!(m, Method::Croston | Method::CrostonSba | Method::CrostonOptimized | Method::Tsb
+                    | Method::Adida | Method::Imapa | Method::Ses | Method::MovingAverage | Method::Naive) {
+                    prop_assert!(v.iter().all(|x| *x <= max + 1e-9), "{:?} {:?} max {}", m, v, max);
+                }
+            }
+        }
+    }
+}
