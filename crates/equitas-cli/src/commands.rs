@@ -155,6 +155,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Forecast { command, args } => {
+            let mut store = open_store(&cli)?;
+            match command {
+                None => crate::forecast::forecast(store.as_mut(), args.clone())?,
+                Some(crate::forecast::ForecastCommand::Accuracy { series, holdout }) => {
+                    crate::forecast::accuracy_report(store.as_mut(), series.clone(), *holdout)?
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Availability(args) => {
             let mut store = open_store(&cli)?;
             crate::stock::availability(store.as_mut(), args.clone())?;

@@ -2,6 +2,7 @@
 
 mod commands;
 mod demo_data;
+mod forecast;
 mod format;
 mod market;
 mod output;
@@ -144,6 +145,20 @@ pub enum Command {
         after_help = "Examples:\n  equitas availability --by region\n  equitas availability --by country --months 12 --item 09520000000011\n  equitas availability --basket --item 09520000000011 --item 09520000000028"
     )]
     Availability(stock::AvailabilityArgs),
+
+    /// Forecast monthly demand per item and place from the stock ledger: a
+    /// model chosen per series by rolling-origin evaluation (or the one
+    /// asked for), with 80% and 95% intervals and the reason for the choice.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  equitas forecast --level region --horizon 6\n  equitas forecast --item 09520000000011 --method croston_sba --format json\n  equitas forecast accuracy --level facility"
+    )]
+    Forecast {
+        #[command(subcommand)]
+        command: Option<forecast::ForecastCommand>,
+        #[command(flatten)]
+        args: forecast::ForecastArgs,
+    },
 
     /// Write a synthetic national supply network (deterministic from the
     /// seed, labelled synthetic): country.csv, locations.csv, products.csv and

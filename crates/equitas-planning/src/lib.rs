@@ -3,6 +3,7 @@
 //! rolling-origin evaluation, prediction intervals, supply plans and the
 //! probability of stockouts (docs/formulas.md section 4).
 
+pub mod accuracy;
 pub mod metrics;
 pub mod models;
 pub mod optimize;

@@ -204,10 +204,28 @@ fn aggregate_forecast(y: &[f64], level: usize) -> f64 {
     ses_next(&sums, ses_alpha(&sums, 0.1, 0.3)) / level as f64
 }
 
-fn holt_sse(y: &[f64], a: f64, b: f64, phi: f64) -> (f64, f64, f64) {
-    let (mut l, mut t) = (y[0], y[1] - y[0]);
+/// Least-squares intercept and slope of `y` on 0, 1, 2...
+fn line(y: &[f64]) -> (f64, f64) {
+    let n = y.len() as f64;
+    if y.len() < 2 {
+        return (y.first().copied().unwrap_or(0.0), 0.0);
+    }
+    let tm = (n - 1.0) / 2.0;
+    let ym = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (i, &v) in y.iter().enumerate() {
+        let dt = i as f64 - tm;
+        sxy += dt * (v - ym);
+        sxx += dt * dt;
+    }
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (ym - slope * tm, slope)
+}
+
+/// Holt's recursions from initial level `l` and trend `t`: (SSE, level, trend).
+fn holt_run(y: &[f64], a: f64, b: f64, phi: f64, mut l: f64, mut t: f64) -> (f64, f64, f64) {
     let mut sse = 0.0;
-    for &v in &y[1..] {
+    for &v in y {
         let f = l + phi * t;
         sse += (v - f) * (v - f);
         let nl = a * v + (1.0 - a) * f;
@@ -217,34 +235,111 @@ fn holt_sse(y: &[f64], a: f64, b: f64, phi: f64) -> (f64, f64, f64) {
     (sse, l, t)
 }
 
-fn holt(y: &[f64], h: usize, damped: bool) -> Vec<f64> {
+/// Holt's linear trend (damped if asked): smoothing constants and the
+/// initial level and trend minimise the squared one-step errors, starting
+/// from the least-squares line through the first ten months.
+/// Returns (alpha, beta, phi, initial level, initial trend).
+fn holt_fit(y: &[f64], damped: bool) -> Vec<f64> {
+    let (l0, b0) = line(&y[..y.len().min(10)]);
+    let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
     let phi_bounds = if damped { (0.8, 0.98) } else { (1.0, 1.0) };
-    let p = nelder_mead(
-        |p| holt_sse(y, p[0], p[1].min(p[0]), p[2]).0,
-        &[0.5, 0.1, 0.9],
-        &[(1e-4, 0.9999), (1e-4, 0.9999), phi_bounds],
-        400,
+    let bounds = [
+        (1e-4, 0.9999),
+        (1e-4, 0.9999),
+        phi_bounds,
+        (l0 - scale, l0 + scale),
+        (b0 - scale, b0 + scale),
+    ];
+    let mut p = nelder_mead(
+        |p| holt_run(y, p[0], p[1].min(p[0]), p[2], p[3], p[4]).0,
+        &[0.3, 0.05, 0.95, l0, b0],
+        &bounds,
+        1500,
     );
-    let (a, b, phi) = (p[0], p[1].min(p[0]), p[2]);
-    let (_, l, t) = holt_sse(y, a, b, phi);
+    p[1] = p[1].min(p[0]);
+    p
+}
+
+fn holt_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
+    let (_, l, t) = holt_run(y, p[0], p[1], p[2], p[3], p[4]);
     let mut damp = 0.0;
     let mut pw = 1.0;
     (0..h)
         .map(|_| {
-            pw *= phi;
+            pw *= p[2];
             damp += pw;
             l + damp * t
         })
         .collect()
 }
 
-/// Additive Holt-Winters: (SSE, level, trend, seasonals indexed by t mod m).
-fn hw_run(y: &[f64], m: usize, a: f64, b: f64, g: f64) -> (f64, f64, f64, Vec<f64>) {
-    let first: f64 = y[..m].iter().sum::<f64>() / m as f64;
-    let second: f64 = y[m..2 * m].iter().sum::<f64>() / m as f64;
-    let mut l = first;
-    let mut t = (second - first) / m as f64;
-    let mut s: Vec<f64> = y[..m].iter().map(|v| v - first).collect();
+/// Classical decomposition seasonal indices (period `m`, additive or
+/// multiplicative) from a centred moving average over the whole series,
+/// normalised to sum to 0 (additive) or average 1 (multiplicative).
+fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64>> {
+    let n = y.len();
+    if n < 2 * m {
+        return None;
+    }
+    let half = m / 2;
+    let mut sums = vec![0.0; m];
+    let mut counts = vec![0usize; m];
+    for t in half..n - half {
+        // 2 x m centred moving average for even m.
+        let mut w = 0.0;
+        for (k, v) in y[t - half..=t + half].iter().enumerate() {
+            let weight = if m % 2 == 0 && (k == 0 || k == 2 * half) {
+                0.5
+            } else {
+                1.0
+            };
+            w += weight * v;
+        }
+        let trend = w / m as f64;
+        let d = if multiplicative {
+            if trend <= 0.0 {
+                continue;
+            }
+            y[t] / trend
+        } else {
+            y[t] - trend
+        };
+        sums[t % m] += d;
+        counts[t % m] += 1;
+    }
+    if counts.contains(&0) {
+        return None;
+    }
+    let mut idx: Vec<f64> = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, &c)| s / c as f64)
+        .collect();
+    if multiplicative {
+        let mean = idx.iter().sum::<f64>() / m as f64;
+        if mean <= 0.0 {
+            return None;
+        }
+        idx.iter_mut().for_each(|x| *x /= mean);
+    } else {
+        let mean = idx.iter().sum::<f64>() / m as f64;
+        idx.iter_mut().for_each(|x| *x -= mean);
+    }
+    Some(idx)
+}
+
+/// Additive Holt-Winters from initial level, trend and seasonals (indexed by
+/// t mod m): (SSE, level, trend, seasonals).
+fn hw_run(
+    y: &[f64],
+    m: usize,
+    a: f64,
+    b: f64,
+    g: f64,
+    init: (f64, f64, &[f64]),
+) -> (f64, f64, f64, Vec<f64>) {
+    let (mut l, mut t) = (init.0, init.1);
+    let mut s = init.2.to_vec();
     let mut sse = 0.0;
     for (i, &v) in y.iter().enumerate() {
         let k = i % m;
@@ -258,40 +353,163 @@ fn hw_run(y: &[f64], m: usize, a: f64, b: f64, g: f64) -> (f64, f64, f64, Vec<f6
     (sse, l, t, s)
 }
 
-fn holt_winters(y: &[f64], h: usize, m: usize) -> Vec<f64> {
+/// Additive Holt-Winters: seasonals start from a classical decomposition,
+/// level and trend from the line through the seasonally adjusted first two
+/// years; smoothing constants, level and trend minimise the squared errors.
+/// Returns (alpha, beta, gamma, initial level, initial trend, seasonals...).
+fn holt_winters_fit(y: &[f64], m: usize) -> Vec<f64> {
+    let s0 = seasonal_indices(y, m, false).unwrap_or_else(|| vec![0.0; m]);
+    let adjusted: Vec<f64> = y[..2 * m]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v - s0[i % m])
+        .collect();
+    let (l0, b0) = line(&adjusted);
+    // The state before the first month.
+    let (l0, b0) = (l0 - b0, b0);
+    let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
     let p = nelder_mead(
-        |p| hw_run(y, m, p[0], p[1].min(p[0]), p[2].min(1.0 - p[0])).0,
-        &[0.3, 0.05, 0.1],
-        &[(1e-4, 0.9999), (1e-4, 0.9999), (1e-4, 0.9999)],
-        600,
+        |p| {
+            hw_run(
+                y,
+                m,
+                p[0],
+                p[1].min(p[0]),
+                p[2].min(1.0 - p[0]),
+                (p[3], p[4], &s0),
+            )
+            .0
+        },
+        &[0.3, 0.05, 0.1, l0, b0],
+        &[
+            (1e-4, 0.9999),
+            (1e-4, 0.9999),
+            (1e-4, 0.9999),
+            (l0 - scale, l0 + scale),
+            (b0 - scale, b0 + scale),
+        ],
+        1500,
     );
-    let (a, b, g) = (p[0], p[1].min(p[0]), p[2].min(1.0 - p[0]));
-    let (_, l, t, s) = hw_run(y, m, a, b, g);
+    let mut out = vec![p[0], p[1].min(p[0]), p[2].min(1.0 - p[0]), p[3], p[4]];
+    out.extend(s0);
+    out
+}
+
+fn holt_winters_predict(y: &[f64], h: usize, m: usize, p: &[f64]) -> Vec<f64> {
+    let (_, l, t, s) = hw_run(y, m, p[0], p[1], p[2], (p[3], p[4], &p[5..]));
     let n = y.len();
     (1..=h)
         .map(|k| l + k as f64 * t + s[(n + k - 1) % m])
         .collect()
 }
 
-/// The standard Theta method as SES with drift (Hyndman & Billah 2003):
-/// the SES forecast plus half the slope of the linear trend,
-/// `b/2 * (k - 1 + 1/alpha - (1 - alpha)^n / alpha)`.
-fn theta(y: &[f64], h: usize) -> Vec<f64> {
-    let n = y.len() as f64;
-    let tm = (n + 1.0) / 2.0;
-    let ym = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (i, &v) in y.iter().enumerate() {
-        let dt = i as f64 + 1.0 - tm;
-        sxy += dt * (v - ym);
-        sxx += dt * dt;
+/// Fitted parameters of the models that estimate them by numerical
+/// optimisation (Holt, damped Holt, Holt-Winters), so that rolling-origin
+/// evaluation can fit once and forecast from every origin by running the
+/// recursions (docs/formulas.md 4.4). `None` for other methods or too short
+/// a series.
+pub fn fit(method: Method, y: &[f64], p: &Params) -> Option<Vec<f64>> {
+    if y.len() < method.min_length(p) {
+        return None;
     }
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    let alpha = ses_alpha(y, 0.01, 0.99);
-    let level = ses_next(y, alpha);
-    let tail = (1.0 - alpha).powf(n) / alpha;
+    match method {
+        Method::Holt => Some(holt_fit(y, false)),
+        Method::DampedHolt => Some(holt_fit(y, true)),
+        Method::HoltWinters => Some(holt_winters_fit(y, p.season)),
+        _ => None,
+    }
+}
+
+/// Forecasts with parameters from [`fit`] (fitted on a series starting at
+/// the same month as `y`).
+pub fn forecast_fitted(
+    method: Method,
+    y: &[f64],
+    h: usize,
+    p: &Params,
+    params: &[f64],
+) -> Option<Vec<f64>> {
+    match method {
+        Method::Holt | Method::DampedHolt => Some(holt_predict(y, h, params)),
+        Method::HoltWinters if y.len() >= p.season => {
+            Some(holt_winters_predict(y, h, p.season, params))
+        }
+        _ => None,
+    }
+    .map(|v| v.into_iter().map(|x| x.max(0.0)).collect())
+}
+
+/// SES with both the smoothing constant and the initial level chosen to
+/// minimise the squared one-step errors: (alpha, next forecast).
+fn ses_fitted_level(y: &[f64]) -> (f64, f64) {
+    let run = |a: f64, l0: f64| {
+        let (mut l, mut sse) = (l0, 0.0);
+        for &v in y {
+            sse += (v - l) * (v - l);
+            l = a * v + (1.0 - a) * l;
+        }
+        (sse, l)
+    };
+    let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
+    let p = nelder_mead(
+        |p| run(p[0], p[1]).0,
+        &[0.3, y[0]],
+        &[(0.01, 0.99), (y[0] - scale, y[0] + scale)],
+        600,
+    );
+    (p[0], run(p[0], p[1]).1)
+}
+
+/// Is there seasonality of period `m`? The autocorrelation at lag `m`
+/// beyond the 90% limit 1.645 x sqrt((1 + 2 sum_{k<m} r_k^2) / n)
+/// (the test of the Theta method in the M3 competition).
+fn seasonal(y: &[f64], m: usize) -> bool {
+    let n = y.len();
+    if m < 2 || n < 3 * m {
+        return false;
+    }
+    let mean = y.iter().sum::<f64>() / n as f64;
+    let c0: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    if c0 <= 0.0 {
+        return false;
+    }
+    let r = |k: usize| {
+        (0..n - k)
+            .map(|t| (y[t] - mean) * (y[t + k] - mean))
+            .sum::<f64>()
+            / c0
+    };
+    let acc: f64 = (1..m).map(|k| r(k).powi(2)).sum();
+    r(m).abs() > 1.645 * ((1.0 + 2.0 * acc) / n as f64).sqrt()
+}
+
+/// The standard Theta method (Assimakopoulos & Nikolopoulos 2000) as SES
+/// with drift (Hyndman & Billah 2003): on the seasonally adjusted series
+/// (classical multiplicative decomposition, when the M3 test finds
+/// seasonality), the SES forecast plus half the least-squares slope,
+/// `b/2 * (k - 1 + 1/alpha - (1 - alpha)^n / alpha)`, then re-seasonalised.
+fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
+    let idx = if seasonal(y, m) && y.iter().all(|&v| v > 0.0) {
+        seasonal_indices(y, m, true)
+    } else {
+        None
+    };
+    let adj: Vec<f64> = match &idx {
+        Some(s) => y.iter().enumerate().map(|(i, v)| v / s[i % m]).collect(),
+        None => y.to_vec(),
+    };
+    let n = adj.len();
+    let (_, slope) = line(&adj);
+    let (alpha, level) = ses_fitted_level(&adj);
+    let tail = (1.0 - alpha).powf(n as f64) / alpha;
     (1..=h)
-        .map(|k| level + slope / 2.0 * (k as f64 - 1.0 + 1.0 / alpha - tail))
+        .map(|k| {
+            let f = level + slope / 2.0 * (k as f64 - 1.0 + 1.0 / alpha - tail);
+            match &idx {
+                Some(s) => f * s[(n + k - 1) % m],
+                None => f,
+            }
+        })
         .collect()
 }
 
@@ -309,10 +527,15 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &Params) -> Option<V
         Method::SeasonalNaive => Some((0..h).map(|k| y[n - p.season + k % p.season]).collect()),
         Method::MovingAverage => flat(y[n - p.window..].iter().sum::<f64>() / p.window as f64),
         Method::Ses => flat(ses_next(y, ses_alpha(y, 0.01, 0.99))),
-        Method::Holt => Some(holt(y, h, false)),
-        Method::DampedHolt => Some(holt(y, h, true)),
-        Method::HoltWinters => Some(holt_winters(y, h, p.season)),
-        Method::Theta => Some(theta(y, h)),
+        Method::Holt => Some(holt_predict(y, h, &holt_fit(y, false))),
+        Method::DampedHolt => Some(holt_predict(y, h, &holt_fit(y, true))),
+        Method::HoltWinters => Some(holt_winters_predict(
+            y,
+            h,
+            p.season,
+            &holt_winters_fit(y, p.season),
+        )),
+        Method::Theta => Some(theta(y, h, p.season)),
         Method::Croston | Method::CrostonSba | Method::CrostonOptimized => {
             let sizes = demand_sizes(y);
             if sizes.is_empty() {

@@ -2,7 +2,7 @@
 //! intervals from the errors it measures (docs/formulas.md 4.4-4.5).
 
 use crate::metrics::{self, Pattern};
-use crate::models::{Method, Params, forecast};
+use crate::models::{Method, Params, fit, forecast, forecast_fitted};
 use serde::Serialize;
 
 /// How candidates are compared.
@@ -47,10 +47,20 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
     let first = n.saturating_sub(e.origins).max(1);
     let (mut abs_scaled, mut sq_scaled, mut count, mut used) = (0.0, 0.0, 0usize, 0usize);
     let mut sq_by_step = vec![(0.0, 0usize); e.horizon];
+    // Models fitted by numerical optimisation are fitted once, on the data
+    // before the first origin in which they can be fitted, and forecast from
+    // every origin with those parameters.
+    let fitted = (first..n).find_map(|t| fit(method, &y[..t], &e.params));
     for t in first..n {
         let train = &y[..t];
         let test = &y[t..(t + e.horizon).min(n)];
-        let Some(f) = forecast(method, train, test.len(), &e.params) else {
+        let f = match &fitted {
+            Some(params) if train.len() >= method.min_length(&e.params) => {
+                forecast_fitted(method, train, test.len(), &e.params, params)
+            }
+            _ => forecast(method, train, test.len(), &e.params),
+        };
+        let Some(f) = f else {
             continue;
         };
         // A flat training series has no naive error: scale by its level.
@@ -236,4 +246,15 @@ mod tests {
         assert!((step_rmse(&[1.0, 2.0], 8) - 4.0).abs() < 1e-12);
         assert_eq!(step_rmse(&[], 3), 0.0);
     }
+}
+
+/// [`choose`] for many series, on all cores.
+pub fn choose_all(
+    series: &[&[f64]],
+    h: usize,
+    e: &Evaluation,
+    forced: Option<Method>,
+) -> Vec<Option<Choice>> {
+    use rayon::prelude::*;
+    series.par_iter().map(|y| choose(y, h, e, forced)).collect()
 }

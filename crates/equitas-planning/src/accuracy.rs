@@ -1,0 +1,127 @@
+//! Accuracy report: every model and the automatic choice on a hold-out of
+//! the last months of each series (docs/formulas.md 4.6).
+
+use crate::metrics::mase;
+use crate::models::{Method, forecast_raw};
+use crate::select::{Evaluation, choose};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyRow {
+    /// A method's name, or `auto`.
+    pub method: String,
+    /// Series it could be scored on.
+    pub series: usize,
+    pub mean_mase: Option<f64>,
+    pub median_mase: Option<f64>,
+    /// Mean MASE relative to the naive method's on the same series.
+    pub relative_to_naive: Option<f64>,
+    /// Relative to the moving average's on the same series.
+    pub relative_to_moving_average: Option<f64>,
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Scores every candidate of `e` and the automatic choice on the last
+/// `holdout` months of each series (series with fewer than `holdout` + 6
+/// months, or a flat training part, are left out).
+pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<AccuracyRow> {
+    let names: Vec<String> = e
+        .candidates
+        .iter()
+        .map(|m| m.as_str().to_string())
+        .chain(std::iter::once("auto".to_string()))
+        .collect();
+    // Per series: MASE of each candidate then of the automatic choice.
+    let scored: Vec<Vec<Option<f64>>> = series
+        .par_iter()
+        .filter(|y| y.len() >= holdout + 6)
+        .map(|y| {
+            let (train, test) = y.split_at(y.len() - holdout);
+            let mut out: Vec<Option<f64>> = e
+                .candidates
+                .iter()
+                .map(|&m| {
+                    forecast_raw(m, train, holdout, &e.params).and_then(|f| mase(test, &f, train))
+                })
+                .collect();
+            let auto = choose(train, holdout, e, None).and_then(|c| {
+                forecast_raw(c.method, train, holdout, &e.params)
+                    .and_then(|f| mase(test, &f, train))
+            });
+            out.push(auto);
+            out
+        })
+        .collect();
+    let col = |j: usize| -> Vec<(usize, f64)> {
+        scored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r[j].map(|v| (i, v)))
+            .collect()
+    };
+    let baseline = |name: Method| e.candidates.iter().position(|&m| m == name);
+    let relative = |mine: &[(usize, f64)], base: Option<usize>| -> Option<f64> {
+        let b = base?;
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for &(i, v) in mine {
+            if let Some(bv) = scored[i][b] {
+                s1 += v;
+                s2 += bv;
+            }
+        }
+        (s2 > 0.0).then_some(s1 / s2)
+    };
+    (0..names.len())
+        .map(|j| {
+            let c = col(j);
+            let mut vals: Vec<f64> = c.iter().map(|x| x.1).collect();
+            AccuracyRow {
+                method: names[j].clone(),
+                series: c.len(),
+                mean_mase: (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64),
+                median_mase: median(&mut vals),
+                relative_to_naive: relative(&c, baseline(Method::Naive)),
+                relative_to_moving_average: relative(&c, baseline(Method::MovingAverage)),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_scores_every_method_and_the_choice() {
+        let series: Vec<Vec<f64>> = (0..20)
+            .map(|s| {
+                (0..36)
+                    .map(|t| 50.0 + f64::from(s) + 10.0 * ((t % 12) as f64 / 11.0))
+                    .collect()
+            })
+            .collect();
+        let rows = report(&series, 6, &Evaluation::default());
+        assert_eq!(rows.len(), Method::ALL.len() + 1);
+        let auto = rows.last().unwrap();
+        assert_eq!(auto.method, "auto");
+        assert_eq!(auto.series, 20);
+        let naive = rows.iter().find(|r| r.method == "naive").unwrap();
+        assert_eq!(naive.relative_to_naive, Some(1.0));
+        // On a clean seasonal pattern the choice beats the naive method.
+        assert!(auto.relative_to_naive.unwrap() < 0.5, "{rows:?}");
+    }
+}
