@@ -165,6 +165,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plan(args) => {
+            let mut store = open_store(&cli)?;
+            crate::forecast::plan(store.as_mut(), args.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Risk(args) => {
+            let mut store = open_store(&cli)?;
+            crate::forecast::risk(store.as_mut(), args.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Availability(args) => {
             let mut store = open_store(&cli)?;
             crate::stock::availability(store.as_mut(), args.clone())?;

@@ -160,6 +160,21 @@ pub enum Command {
         args: forecast::ForecastArgs,
     },
 
+    /// Supply plans: stock projected month by month from the stock on hand
+    /// (lots with expiry), the demand forecast and the pipeline, with the
+    /// orders (quantity and date) that keep it within the min-max band.
+    #[command(
+        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity"
+    )]
+    Plan(forecast::PlanArgs),
+
+    /// Probability of a stockout in each of the next months, by Monte Carlo
+    /// (demand uncertainty and delivery delays), product-places ranked by risk.
+    #[command(
+        after_help = "Examples:\n  equitas risk --level region\n  equitas risk --without-orders --paths 5000 --format csv"
+    )]
+    Risk(forecast::RiskArgs),
+
     /// Write a synthetic national supply network (deterministic from the
     /// seed, labelled synthetic): country.csv, locations.csv, products.csv and
     /// EPCIS 2.0 documents, ready for `equitas import countries`, `equitas

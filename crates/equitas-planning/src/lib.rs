@@ -7,6 +7,7 @@ pub mod accuracy;
 pub mod metrics;
 pub mod models;
 pub mod optimize;
+pub mod plan;
 pub mod select;
 pub mod series;
 

@@ -1,0 +1,261 @@
+//! Supply plans and the probability of stockouts (docs/formulas.md 4.7-4.8).
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// What a plan starts from, for one item in one place. Months are counted
+/// from 1 (the month after the last complete one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInput {
+    /// Lots on hand now: quantity and the month (1-based) at the end of
+    /// which each expires (`None`: no known expiry).
+    pub lots: Vec<(f64, Option<usize>)>,
+    /// Forecast demand per month.
+    pub demand: Vec<f64>,
+    /// Standard deviation of each month's demand (from the forecast intervals).
+    pub sigma: Vec<f64>,
+    /// Shipments on their way: (month of arrival, quantity).
+    pub pipeline: Vec<(usize, f64)>,
+    pub min_months: f64,
+    pub max_months: f64,
+    /// Months from placing an order to receiving it.
+    pub lead_time: usize,
+    /// Price per unit, for the cost of orders.
+    pub unit_price: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanMonth {
+    pub month: usize,
+    pub opening: f64,
+    pub pipeline: f64,
+    pub planned: f64,
+    pub demand: f64,
+    /// Stock that expires unused (first expiry, first out).
+    pub expiring: f64,
+    pub closing: f64,
+    /// Demand that could not be met.
+    pub unmet: f64,
+    /// Closing stock in months of the demand forecast for the next three months.
+    pub months_of_stock: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Order {
+    /// Month to place the order (1 = now; an order that should already have
+    /// been placed is due now and flagged).
+    pub order_month: usize,
+    pub arrival_month: usize,
+    pub quantity: f64,
+    pub cost: Option<f64>,
+    /// True when it should have been placed earlier than now.
+    pub late: bool,
+}
+
+/// Demand per month ahead of month `k` (1-based): mean of the forecast of
+/// the next three months, the last months repeating the last value.
+fn monthly_rate(demand: &[f64], k: usize) -> f64 {
+    let n = demand.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let vals: Vec<f64> = (k..k + 3).map(|i| demand[i.min(n) - 1]).collect();
+    vals.iter().sum::<f64>() / vals.len() as f64
+}
+
+/// One month of FEFO use of `lots` (quantity, expiry month; sorted by
+/// expiry, unknown last): meets up to `demand`, then removes what expires at
+/// the end of `month`. Returns (used, expired).
+fn use_month(lots: &mut Vec<(f64, Option<usize>)>, demand: f64, month: usize) -> (f64, f64) {
+    let mut need = demand;
+    for l in lots.iter_mut() {
+        if need <= 0.0 {
+            break;
+        }
+        let t = l.0.min(need);
+        l.0 -= t;
+        need -= t;
+    }
+    let expired = lots
+        .iter()
+        .filter(|l| l.1.is_some_and(|e| e <= month))
+        .fold(0.0, |a, l| a + l.0);
+    lots.retain(|l| l.0 > 0.0 && !l.1.is_some_and(|e| e <= month));
+    (demand - need.max(0.0), expired)
+}
+
+fn sorted(mut lots: Vec<(f64, Option<usize>)>) -> Vec<(f64, Option<usize>)> {
+    lots.retain(|l| l.0 > 0.0);
+    lots.sort_by_key(|l| l.1.unwrap_or(usize::MAX));
+    lots
+}
+
+/// Projects stock month by month and suggests orders so that the closing
+/// stock stays at or above `min_months` of demand: when a month would
+/// close below the minimum, an order arriving that month brings it up to
+/// `max_months` (formulas 4.7).
+pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
+    let h = input.demand.len();
+    let mut lots = sorted(input.lots.clone());
+    let mut orders: Vec<Order> = Vec::new();
+    let mut months = Vec::with_capacity(h);
+    for k in 1..=h {
+        let opening = lots.iter().fold(0.0, |a, l| a + l.0);
+        let pipeline = input.pipeline.iter().filter(|p| p.0 == k).fold(0.0, |a, p| a + p.1);
+        if pipeline > 0.0 {
+            lots.push((pipeline, None));
+            lots = sorted(lots);
+        }
+        let demand = input.demand[k - 1];
+        // Would the month close below the minimum?
+        let mut trial = lots.clone();
+        let (_, _) = use_month(&mut trial, demand, k);
+        let projected = trial.iter().fold(0.0, |a, l| a + l.0);
+        let rate = monthly_rate(&input.demand, k + 1);
+        let mut planned = 0.0;
+        if rate > 0.0 && projected < input.min_months * rate {
+            let quantity = (input.max_months * rate - projected).ceil().max(0.0);
+            if quantity > 0.0 {
+                planned = quantity;
+                let order_month = (k as i64 - input.lead_time as i64).max(1) as usize;
+                orders.push(Order {
+                    order_month,
+                    arrival_month: k,
+                    quantity,
+                    cost: input.unit_price.map(|p| p * quantity),
+                    late: (k as i64 - input.lead_time as i64) < 1,
+                });
+                lots.push((quantity, None));
+                lots = sorted(lots);
+            }
+        }
+        let (used, expiring) = use_month(&mut lots, demand, k);
+        let closing = lots.iter().fold(0.0, |a, l| a + l.0);
+        months.push(PlanMonth {
+            month: k,
+            opening,
+            pipeline,
+            planned,
+            demand,
+            expiring,
+            closing,
+            unmet: demand - used,
+            months_of_stock: (rate > 0.0).then(|| closing / rate),
+        });
+    }
+    (months, orders)
+}
+
+/// Probability of a stockout (unmet demand) in each month, by Monte Carlo
+/// with a fixed seed (formulas 4.8): demand drawn normal around the forecast
+/// with its standard deviation (at least 0); each pipeline shipment and
+/// planned order delayed by a number of months drawn from `delays`
+/// (observed delivery delays in months; empty: on time).
+pub fn stockout_risk(
+    input: &PlanInput,
+    orders: &[Order],
+    delays: &[f64],
+    paths: usize,
+    seed: u64,
+) -> Vec<f64> {
+    let h = input.demand.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = vec![0usize; h];
+    let arrivals: Vec<(usize, f64)> = input
+        .pipeline
+        .iter()
+        .copied()
+        .chain(orders.iter().map(|o| (o.arrival_month, o.quantity)))
+        .collect();
+    for _ in 0..paths.max(1) {
+        let mut lots = sorted(input.lots.clone());
+        let delayed: Vec<(usize, f64)> = arrivals
+            .iter()
+            .map(|&(m, q)| {
+                let d = if delays.is_empty() {
+                    0.0
+                } else {
+                    delays[rng.random_range(0..delays.len())].max(0.0)
+                };
+                (m + d.round() as usize, q)
+            })
+            .collect();
+        for k in 1..=h {
+            let incoming = delayed.iter().filter(|a| a.0 == k).fold(0.0, |s, a| s + a.1);
+            if incoming > 0.0 {
+                lots.push((incoming, None));
+                lots = sorted(lots);
+            }
+            let mean = input.demand[k - 1];
+            let sd = input.sigma.get(k - 1).copied().unwrap_or(0.0);
+            // Box-Muller normal draw.
+            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random::<f64>());
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let demand = (mean + sd * z).max(0.0);
+            let (used, _) = use_month(&mut lots, demand, k);
+            if demand - used > 1e-9 {
+                out[k - 1] += 1;
+            }
+        }
+    }
+    out.into_iter().map(|c| c as f64 / paths.max(1) as f64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> PlanInput {
+        PlanInput {
+            lots: vec![(100.0, Some(2)), (200.0, None)],
+            demand: vec![40.0; 8],
+            sigma: vec![0.0; 8],
+            pipeline: vec![],
+            min_months: 2.0,
+            max_months: 4.0,
+            lead_time: 3,
+            unit_price: Some(0.5),
+        }
+    }
+
+    #[test]
+    fn projection_orders_and_expiry() {
+        // Worked example of docs/formulas.md 4.7.
+        let (months, orders) = plan(&input());
+        // Month 1: 300 on hand, 40 used from the lot expiring in month 2.
+        assert_eq!((months[0].opening, months[0].closing, months[0].expiring), (300.0, 260.0, 0.0));
+        // Month 2: 40 more used, the remaining 20 of that lot expire.
+        assert_eq!((months[1].expiring, months[1].closing), (20.0, 200.0));
+        // Months 3-5: 160, 120, 80 = 2 months: still at the minimum in month 5;
+        // month 6 would close at 40 < 80: an order arrives in month 6 for
+        // 4 x 40 - 40 = 120, placed in month 3 (lead time 3).
+        assert_eq!(orders.len(), 1, "{orders:?}");
+        assert_eq!((orders[0].order_month, orders[0].arrival_month, orders[0].quantity), (3, 6, 120.0));
+        assert_eq!(orders[0].cost, Some(60.0));
+        assert!(!orders[0].late);
+        assert!(months.iter().all(|m| m.unmet == 0.0));
+        assert_eq!(months[5].closing, 160.0);
+    }
+
+    #[test]
+    fn risk_is_certain_without_stock_and_nil_with_plenty() {
+        let mut i = input();
+        i.lots = vec![];
+        i.min_months = 0.0;
+        i.max_months = 0.0;
+        let (_, orders) = plan(&i);
+        assert!(stockout_risk(&i, &orders, &[], 200, 1).iter().all(|&p| p == 1.0));
+        let mut i = input();
+        i.lots = vec![(1e6, None)];
+        assert!(stockout_risk(&i, &[], &[], 200, 1).iter().all(|&p| p == 0.0));
+        // A delayed order raises the risk in the month it was due.
+        let base = input();
+        let (_, orders) = plan(&base);
+        let on_time = stockout_risk(&base, &orders, &[0.0], 500, 7);
+        let late = stockout_risk(&base, &orders, &[2.0], 500, 7);
+        assert!(late[5] > on_time[5], "{late:?} {on_time:?}");
+        // Same seed, same answer.
+        assert_eq!(stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3), stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3));
+    }
+}
