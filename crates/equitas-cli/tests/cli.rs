@@ -688,3 +688,106 @@ fn generated_network_captured_and_its_stock_shown() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["rows"][0]["stock_on_hand"], 70.0, "{j}");
 }
+
+#[test]
+fn forecasts_plans_and_risks_on_the_demo_country() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &[
+            "forecast",
+            "--level",
+            "region",
+            "--horizon",
+            "6",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    // Three regions x twelve products.
+    assert_eq!(rows.len(), 36);
+    assert_eq!(rows[0]["mean"].as_array().unwrap().len(), 6);
+    assert!(
+        rows[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("rolling-origin MASE"),
+        "{}",
+        rows[0]
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "forecast", "accuracy", "--level", "facility", "--format", "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("method,series,mean_mase"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("auto,360,")), "{out}");
+    let o = equitas(
+        dir.path(),
+        &[
+            "plan",
+            "--level",
+            "country",
+            "--unit-price",
+            "2",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let plan = &j["rows"][0];
+    assert_eq!(plan["months"].as_array().unwrap().len(), 18);
+    let ordered: f64 = plan["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["quantity"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (plan["cost"].as_f64().unwrap() - 2.0 * ordered).abs() < 1e-6,
+        "{plan}"
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "risk", "--level", "region", "--paths", "100", "--format", "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p: Vec<f64> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["max_6"].as_f64().unwrap())
+        .collect();
+    assert_eq!(p.len(), 36);
+    assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+    let o = equitas(dir.path(), &["forecast", "--method", "oracle"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--method \"oracle\": use auto or one of naive"),
+        "{}",
+        stderr(&o)
+    );
+    let pipeline = dir.path().join("pipeline.csv");
+    std::fs::write(&pipeline, "item,place,arrival,quantity\nX,XSY,2027-13,5\n").unwrap();
+    let o = equitas(
+        dir.path(),
+        &["plan", "--pipeline", pipeline.to_str().unwrap()],
+    );
+    assert!(
+        stderr(&o).contains("pipeline.csv:2: arrival"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod models;
 pub mod optimize;
 pub mod plan;
+pub mod quantify;
 pub mod select;
 pub mod series;
 

@@ -288,7 +288,7 @@ fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64
         // 2 x m centred moving average for even m.
         let mut w = 0.0;
         for (k, v) in y[t - half..=t + half].iter().enumerate() {
-            let weight = if m % 2 == 0 && (k == 0 || k == 2 * half) {
+            let weight = if m.is_multiple_of(2) && (k == 0 || k == 2 * half) {
                 0.5
             } else {
                 1.0

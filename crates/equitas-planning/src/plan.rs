@@ -81,7 +81,7 @@ fn use_month(lots: &mut Vec<(f64, Option<usize>)>, demand: f64, month: usize) ->
         .iter()
         .filter(|l| l.1.is_some_and(|e| e <= month))
         .fold(0.0, |a, l| a + l.0);
-    lots.retain(|l| l.0 > 0.0 && !l.1.is_some_and(|e| e <= month));
+    lots.retain(|l| l.0 > 0.0 && l.1.is_none_or(|e| e > month));
     (demand - need.max(0.0), expired)
 }
 
@@ -102,7 +102,11 @@ pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
     let mut months = Vec::with_capacity(h);
     for k in 1..=h {
         let opening = lots.iter().fold(0.0, |a, l| a + l.0);
-        let pipeline = input.pipeline.iter().filter(|p| p.0 == k).fold(0.0, |a, p| a + p.1);
+        let pipeline = input
+            .pipeline
+            .iter()
+            .filter(|p| p.0 == k)
+            .fold(0.0, |a, p| a + p.1);
         if pipeline > 0.0 {
             lots.push((pipeline, None));
             lots = sorted(lots);
@@ -182,7 +186,10 @@ pub fn stockout_risk(
             })
             .collect();
         for k in 1..=h {
-            let incoming = delayed.iter().filter(|a| a.0 == k).fold(0.0, |s, a| s + a.1);
+            let incoming = delayed
+                .iter()
+                .filter(|a| a.0 == k)
+                .fold(0.0, |s, a| s + a.1);
             if incoming > 0.0 {
                 lots.push((incoming, None));
                 lots = sorted(lots);
@@ -199,7 +206,9 @@ pub fn stockout_risk(
             }
         }
     }
-    out.into_iter().map(|c| c as f64 / paths.max(1) as f64).collect()
+    out.into_iter()
+        .map(|c| c as f64 / paths.max(1) as f64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -224,14 +233,24 @@ mod tests {
         // Worked example of docs/formulas.md 4.7.
         let (months, orders) = plan(&input());
         // Month 1: 300 on hand, 40 used from the lot expiring in month 2.
-        assert_eq!((months[0].opening, months[0].closing, months[0].expiring), (300.0, 260.0, 0.0));
+        assert_eq!(
+            (months[0].opening, months[0].closing, months[0].expiring),
+            (300.0, 260.0, 0.0)
+        );
         // Month 2: 40 more used, the remaining 20 of that lot expire.
         assert_eq!((months[1].expiring, months[1].closing), (20.0, 200.0));
         // Months 3-5: 160, 120, 80 = 2 months: still at the minimum in month 5;
         // month 6 would close at 40 < 80: an order arrives in month 6 for
         // 4 x 40 - 40 = 120, placed in month 3 (lead time 3).
         assert_eq!(orders.len(), 1, "{orders:?}");
-        assert_eq!((orders[0].order_month, orders[0].arrival_month, orders[0].quantity), (3, 6, 120.0));
+        assert_eq!(
+            (
+                orders[0].order_month,
+                orders[0].arrival_month,
+                orders[0].quantity
+            ),
+            (3, 6, 120.0)
+        );
         assert_eq!(orders[0].cost, Some(60.0));
         assert!(!orders[0].late);
         assert!(months.iter().all(|m| m.unmet == 0.0));
@@ -245,10 +264,18 @@ mod tests {
         i.min_months = 0.0;
         i.max_months = 0.0;
         let (_, orders) = plan(&i);
-        assert!(stockout_risk(&i, &orders, &[], 200, 1).iter().all(|&p| p == 1.0));
+        assert!(
+            stockout_risk(&i, &orders, &[], 200, 1)
+                .iter()
+                .all(|&p| p == 1.0)
+        );
         let mut i = input();
         i.lots = vec![(1e6, None)];
-        assert!(stockout_risk(&i, &[], &[], 200, 1).iter().all(|&p| p == 0.0));
+        assert!(
+            stockout_risk(&i, &[], &[], 200, 1)
+                .iter()
+                .all(|&p| p == 0.0)
+        );
         // A delayed order raises the risk in the month it was due.
         let base = input();
         let (_, orders) = plan(&base);
@@ -256,6 +283,9 @@ mod tests {
         let late = stockout_risk(&base, &orders, &[2.0], 500, 7);
         assert!(late[5] > on_time[5], "{late:?} {on_time:?}");
         // Same seed, same answer.
-        assert_eq!(stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3), stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3));
+        assert_eq!(
+            stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3),
+            stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3)
+        );
     }
 }

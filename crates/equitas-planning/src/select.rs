@@ -200,6 +200,17 @@ pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Op
     })
 }
 
+/// [`choose`] for many series, on all cores.
+pub fn choose_all(
+    series: &[&[f64]],
+    h: usize,
+    e: &Evaluation,
+    forced: Option<Method>,
+) -> Vec<Option<Choice>> {
+    use rayon::prelude::*;
+    series.par_iter().map(|y| choose(y, h, e, forced)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,15 +257,4 @@ mod tests {
         assert!((step_rmse(&[1.0, 2.0], 8) - 4.0).abs() < 1e-12);
         assert_eq!(step_rmse(&[], 3), 0.0);
     }
-}
-
-/// [`choose`] for many series, on all cores.
-pub fn choose_all(
-    series: &[&[f64]],
-    h: usize,
-    e: &Evaluation,
-    forced: Option<Method>,
-) -> Vec<Option<Choice>> {
-    use rayon::prelude::*;
-    series.par_iter().map(|y| choose(y, h, e, forced)).collect()
 }

@@ -85,6 +85,15 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&StockData) -> Result<T, Problem> + Send + 'static,
     {
+        self.with_stock_and_store(move |data, _| f(data)).await
+    }
+
+    /// [`AppState::with_stock`], with the connection too.
+    pub async fn with_stock_and_store<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&StockData, &mut dyn Store) -> Result<T, Problem> + Send + 'static,
+    {
         let cache = self.stock.clone();
         self.with_store(move |st| {
             let mut guard = cache.lock().map_err(|_| {
@@ -100,7 +109,7 @@ impl AppState {
             let (data, _) = guard
                 .as_ref()
                 .ok_or_else(|| Problem::internal("no stock data"))?;
-            f(data)
+            f(data, st)
         })
         .await
     }

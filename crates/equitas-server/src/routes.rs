@@ -36,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stock/problems", get(stock_problems))
         .route("/api/v1/stock/lots", get(stock_lots))
         .route("/api/v1/availability", get(availability))
+        .route("/api/v1/forecast", get(forecast))
+        .route("/api/v1/plan", get(plan))
+        .route("/api/v1/risk", get(risk))
         .fallback(|uri: axum::http::Uri| async move {
             Problem::not_found(format!(
                 "no route {uri}; the API lives under /api/v1, EPCIS under /capture and /events"
@@ -460,6 +463,120 @@ pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json
             &dates,
         );
         stock_page("docs/formulas.md 3.9", data, Some(last), rows, p.page()?)
+    })
+    .await
+}
+
+const QUANTIFY: &[&str] = &[
+    "level",
+    "item",
+    "history",
+    "horizon",
+    "method",
+    "lead_time",
+    "min",
+    "max",
+    "unit_price",
+    "offset",
+    "limit",
+];
+
+fn quantify_request(
+    p: &Params,
+    default_horizon: usize,
+) -> Result<equitas_planning::quantify::Request, Problem> {
+    let method = match p.get::<String>("method")?.as_deref() {
+        None | Some("auto") => None,
+        Some(m) => Some(equitas_planning::Method::from_name(m).ok_or_else(|| {
+            Problem::bad_parameter(
+                "method",
+                format!("{m:?}: use auto or a method of docs/formulas.md 4.2"),
+            )
+        })?),
+    };
+    let horizon: usize = p.or("horizon", default_horizon)?;
+    if !(1..=60).contains(&horizon) {
+        return Err(Problem::bad_parameter("horizon", "from 1 to 60 months"));
+    }
+    Ok(equitas_planning::quantify::Request {
+        level: p.or("level", equitas_model::LocationLevel::Country)?,
+        items: p.list("item")?,
+        history: p.or("history", 36usize)?.clamp(1, 240),
+        horizon,
+        method,
+        lead_time: p.or("lead_time", 4usize)?.min(60),
+        min_months: p.get("min")?,
+        max_months: p.get("max")?,
+        unit_price: p.get("unit_price")?,
+        pipeline: Vec::new(),
+    })
+}
+
+fn quantified(
+    data: &equitas_store::stock::StockData,
+    r: &equitas_planning::quantify::Request,
+) -> Result<(Vec<equitas_planning::quantify::Quantified>, i32), Problem> {
+    equitas_planning::quantify::quantify(&data.ledger, &data.places, &data.bands, r)
+        .map_err(|e| Problem::missing_data(e.to_string()))
+}
+
+/// `GET /api/v1/forecast`.
+pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(QUANTIFY)?;
+    s.with_stock(move |data| {
+        let r = quantify_request(&p, 12)?;
+        let (q, last) = quantified(data, &r)?;
+        let months: Vec<String> = (1..=r.horizon as i32)
+            .map(|k| equitas_ledger::calendar::format_month(last + k))
+            .collect();
+        let rows: Vec<Value> = q
+            .iter()
+            .map(|x| {
+                json!({"area": x.series.area, "area_name": x.series.area_name, "item": x.series.item,
+                       "history_from": x.series.first_month, "history": x.series.values,
+                       "months": months, "forecast": x.choice})
+            })
+            .collect();
+        stock_page("docs/formulas.md 4.1-4.5", data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/plan`.
+pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(QUANTIFY)?;
+    s.with_stock(move |data| {
+        let r = quantify_request(&p, 18)?;
+        let (q, last) = quantified(data, &r)?;
+        let rows = equitas_planning::quantify::plans(&q, last);
+        stock_page("docs/formulas.md 4.7", data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/risk`.
+pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    p.only(&[QUANTIFY, &["paths", "seed", "without_orders"]].concat())?;
+    s.with_stock_and_store(move |data, st| {
+        let r = quantify_request(&p, 18)?;
+        let paths: usize = p.or("paths", 1000usize)?;
+        if !(1..=100_000).contains(&paths) {
+            return Err(Problem::bad_parameter("paths", "from 1 to 100000"));
+        }
+        let delays = equitas_store::market::delivery_delays_months(st)?;
+        let (q, last) = quantified(data, &r)?;
+        let rows = equitas_planning::quantify::risks(
+            &q,
+            last,
+            &delays,
+            paths,
+            p.or("seed", 1u64)?,
+            !p.or("without_orders", false)?,
+        );
+        stock_page("docs/formulas.md 4.8", data, None, rows, p.page()?)
     })
     .await
 }

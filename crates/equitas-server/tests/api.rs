@@ -323,6 +323,36 @@ fn stock_endpoints(s: &mut TestStore) {
         assert_eq!(st, StatusCode::OK, "{j}");
         assert!(j["rows"].as_array().unwrap().len() <= 5);
 
+        // Forecasts, plans and risks from the same ledger.
+        let (st, _, j) = get(&state, "/api/v1/forecast?level=region&horizon=3").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["total"], 2 * 3, "{j}");
+        assert_eq!(
+            j["rows"][0]["forecast"]["mean"].as_array().unwrap().len(),
+            3
+        );
+        assert!(j["rows"][0]["forecast"]["reason"].is_string(), "{j}");
+        let (st, _, j) = get(&state, "/api/v1/plan?level=country&horizon=6&lead_time=2").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["rows"][0]["months"].as_array().unwrap().len(), 6, "{j}");
+        let (st, _, j) = get(&state, "/api/v1/risk?level=region&horizon=6&paths=50").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let p: Vec<f64> = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["max_6"].as_f64().unwrap())
+            .collect();
+        assert!(p.windows(2).all(|w| w[0] >= w[1]), "ranked by risk: {p:?}");
+        let (st, _, j) = get(&state, "/api/v1/forecast?method=oracle").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "method", "{j}");
+        let (st, _, j) = get(&state, "/api/v1/plan?horizon=0").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("horizon"))
+        );
+
         // Bad parameters are named.
         let (st, _, j) = get(&state, "/api/v1/stock?status=empty").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);

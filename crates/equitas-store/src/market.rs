@@ -383,3 +383,14 @@ pub fn product_identities(c: &mut dyn Conn) -> Result<Vec<ProductIdentity>, Stor
     .map(|r| Ok((r[0].get()?, r[1].get()?, r[2].get()?, r[3].get()?)))
     .collect()
 }
+
+/// Delivery delays of all procurement lines with a scheduled and a
+/// delivered date, in months (days / 30.4375): the lead-time variability
+/// of the stockout risk (docs/formulas.md 4.8).
+pub fn delivery_delays_months(c: &mut dyn Conn) -> Result<Vec<f64>, StoreError> {
+    Ok(observations(c, &Filter::default())?
+        .iter()
+        .filter_map(|o| Some((o.delivered_date? - o.scheduled_date?).num_days()))
+        .map(|d| d as f64 / 30.4375)
+        .collect())
+}

@@ -1,0 +1,299 @@
+//! From the ledger to forecasts, supply plans and stockout risks: the
+//! assembly the CLI and the HTTP API share.
+
+use crate::models::Method;
+use crate::plan::{Order, PlanInput, PlanMonth, plan, stockout_risk};
+use crate::select::{Choice, Evaluation, Z95, choose_all};
+use crate::series::{DemandSeries, demand_series, last_complete_month};
+use equitas_ledger::Ledger;
+use equitas_ledger::calendar::{self, MonthIndex};
+use equitas_ledger::view::{Bands, Places, Tier, lots};
+use equitas_model::LocationLevel;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// What to quantify.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Places: facilities each on their own, or areas of this level.
+    pub level: LocationLevel,
+    pub items: Vec<String>,
+    /// Months of history.
+    pub history: usize,
+    pub horizon: usize,
+    /// `None`: the automatic choice.
+    pub method: Option<Method>,
+    pub lead_time: usize,
+    pub min_months: Option<f64>,
+    pub max_months: Option<f64>,
+    pub unit_price: Option<f64>,
+    /// Shipments on their way: (item, place code, arrival month, quantity).
+    pub pipeline: Vec<(String, String, MonthIndex, f64)>,
+}
+
+impl Default for Request {
+    fn default() -> Request {
+        Request {
+            level: LocationLevel::Country,
+            items: Vec::new(),
+            history: 36,
+            horizon: 18,
+            method: None,
+            lead_time: 4,
+            min_months: None,
+            max_months: None,
+            unit_price: None,
+            pipeline: Vec::new(),
+        }
+    }
+}
+
+/// Why nothing could be quantified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Empty {
+    NoStockData,
+    NoSeries,
+}
+
+impl std::fmt::Display for Empty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Empty::NoStockData => {
+                "no stock data: capture EPCIS events or import stock reports first"
+            }
+            Empty::NoSeries => "no demand series for these items at this level",
+        })
+    }
+}
+
+/// One item in one place, forecast and ready to plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantified {
+    pub series: DemandSeries,
+    pub choice: Choice,
+    pub input: PlanInput,
+}
+
+/// The demand series of the request (4.1).
+pub fn series(
+    ledger: &Ledger,
+    places: &Places,
+    level: LocationLevel,
+    items: &[String],
+    history: usize,
+) -> Result<(Vec<DemandSeries>, MonthIndex), Empty> {
+    let last = last_complete_month(ledger).ok_or(Empty::NoStockData)?;
+    let area = match level {
+        LocationLevel::Facility | LocationLevel::Warehouse => None,
+        l => Some(l),
+    };
+    let mut s = demand_series(ledger, places, area, items, last, history.max(1));
+    if area.is_none() {
+        s.retain(|x| places.get(&x.area).is_some_and(|p| p.level == Some(level)));
+    }
+    if s.is_empty() {
+        return Err(Empty::NoSeries);
+    }
+    Ok((s, last))
+}
+
+/// Forecasts (4.4-4.5) and plan inputs (4.7) for every series of the request.
+pub fn quantify(
+    ledger: &Ledger,
+    places: &Places,
+    bands: &Bands,
+    r: &Request,
+) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
+    let (s, last) = series(ledger, places, r.level, &r.items, r.history)?;
+    let horizon = r.horizon.max(1);
+    let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
+    let choices = choose_all(&values, horizon, &Evaluation::default(), r.method);
+    let as_of = ledger.through();
+    let tier = match r.level {
+        LocationLevel::Facility => Tier::Facility,
+        LocationLevel::Warehouse => Tier::Store,
+        _ => Tier::Area,
+    };
+    let mut out = Vec::new();
+    for (x, c) in s.into_iter().zip(choices) {
+        let Some(c) = c else { continue };
+        let on_hand: Vec<(f64, Option<usize>)> = lots(
+            ledger,
+            places,
+            Some(&x.area),
+            std::slice::from_ref(&x.item),
+            as_of,
+            None,
+        )
+        .into_iter()
+        .filter_map(|l| {
+            match l
+                .expiry
+                .as_deref()
+                .and_then(calendar::parse_day)
+                .map(calendar::month_of)
+            {
+                Some(m) if m <= last => None,
+                Some(m) => Some((l.quantity, Some((m - last) as usize))),
+                None => Some((l.quantity, None)),
+            }
+        })
+        .collect();
+        let (bmin, bmax) = bands.get(&x.item, tier);
+        let sigma = c
+            .upper95
+            .iter()
+            .zip(&c.mean)
+            .map(|(u, m)| (u - m).max(0.0) / Z95)
+            .collect();
+        let pipeline = r
+            .pipeline
+            .iter()
+            .filter(|p| {
+                p.0 == x.item && p.1 == x.area && p.2 > last && ((p.2 - last) as usize) <= horizon
+            })
+            .map(|p| ((p.2 - last) as usize, p.3))
+            .collect();
+        let input = PlanInput {
+            lots: on_hand,
+            demand: c.mean.clone(),
+            sigma,
+            pipeline,
+            min_months: r.min_months.unwrap_or(bmin),
+            max_months: r.max_months.unwrap_or(bmax),
+            lead_time: r.lead_time,
+            unit_price: r.unit_price,
+        };
+        out.push(Quantified {
+            series: x,
+            choice: c,
+            input,
+        });
+    }
+    Ok((out, last))
+}
+
+/// A month of a plan, named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedMonth {
+    pub month: String,
+    #[serde(flatten)]
+    pub figures: PlanMonth,
+}
+
+/// An order, its months named.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedOrder {
+    pub order: String,
+    pub arrival: String,
+    #[serde(flatten)]
+    pub details: Order,
+}
+
+/// The supply plan of one item in one place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanResult {
+    pub area: String,
+    pub area_name: String,
+    pub item: String,
+    pub method: Method,
+    pub stock_on_hand: f64,
+    pub min_months: f64,
+    pub max_months: f64,
+    pub lead_time: usize,
+    pub orders: Vec<NamedOrder>,
+    /// Sum of the orders' costs; `None` without a price.
+    pub cost: Option<f64>,
+    pub months: Vec<NamedMonth>,
+}
+
+pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
+    let name = |k: usize| calendar::format_month(last + k as MonthIndex);
+    q.iter()
+        .map(|x| {
+            let (months, orders) = plan(&x.input);
+            let cost = orders.iter().try_fold(0.0, |a, o| o.cost.map(|c| a + c));
+            PlanResult {
+                area: x.series.area.clone(),
+                area_name: x.series.area_name.clone(),
+                item: x.series.item.clone(),
+                method: x.choice.method,
+                stock_on_hand: x.input.lots.iter().fold(0.0, |a, l| a + l.0),
+                min_months: x.input.min_months,
+                max_months: x.input.max_months,
+                lead_time: x.input.lead_time,
+                cost,
+                orders: orders
+                    .into_iter()
+                    .map(|o| NamedOrder {
+                        order: name(o.order_month),
+                        arrival: name(o.arrival_month),
+                        details: o,
+                    })
+                    .collect(),
+                months: months
+                    .into_iter()
+                    .map(|m| NamedMonth {
+                        month: name(m.month),
+                        figures: m,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The stockout risk of one item in one place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskResult {
+    pub area: String,
+    pub area_name: String,
+    pub item: String,
+    pub method: Method,
+    /// Highest monthly probability over the next 6 months, and over all.
+    pub max_6: f64,
+    pub max_all: f64,
+    pub months: Vec<String>,
+    pub probability: Vec<f64>,
+}
+
+/// Monte Carlo risks (4.8), highest first.
+pub fn risks(
+    q: &[Quantified],
+    last: MonthIndex,
+    delays: &[f64],
+    paths: usize,
+    seed: u64,
+    with_orders: bool,
+) -> Vec<RiskResult> {
+    let mut out: Vec<RiskResult> = q
+        .par_iter()
+        .map(|x| {
+            let orders = if with_orders {
+                plan(&x.input).1
+            } else {
+                Vec::new()
+            };
+            let p = stockout_risk(&x.input, &orders, delays, paths, seed);
+            RiskResult {
+                area: x.series.area.clone(),
+                area_name: x.series.area_name.clone(),
+                item: x.series.item.clone(),
+                method: x.choice.method,
+                max_6: p.iter().take(6).cloned().fold(0.0, f64::max),
+                max_all: p.iter().cloned().fold(0.0, f64::max),
+                months: (1..=p.len())
+                    .map(|k| calendar::format_month(last + k as MonthIndex))
+                    .collect(),
+                probability: p,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.max_6
+            .total_cmp(&a.max_6)
+            .then(b.max_all.total_cmp(&a.max_all))
+            .then_with(|| (&a.area, &a.item).cmp(&(&b.area, &b.item)))
+    });
+    out
+}
