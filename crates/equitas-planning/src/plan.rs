@@ -276,12 +276,13 @@ mod tests {
                 .iter()
                 .all(|&p| p == 0.0)
         );
-        // A delayed order raises the risk in the month it was due.
+        // The order due in month 6 is four months late: the two months of
+        // minimum stock run out and month 8 goes short.
         let base = input();
         let (_, orders) = plan(&base);
         let on_time = stockout_risk(&base, &orders, &[0.0], 500, 7);
-        let late = stockout_risk(&base, &orders, &[2.0], 500, 7);
-        assert!(late[5] > on_time[5], "{late:?} {on_time:?}");
+        let late = stockout_risk(&base, &orders, &[4.0], 500, 7);
+        assert_eq!((on_time[7], late[7], late[6]), (0.0, 1.0, 0.0), "{late:?} {on_time:?}");
         // Same seed, same answer.
         assert_eq!(
             stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3),
