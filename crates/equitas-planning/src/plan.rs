@@ -282,7 +282,11 @@ mod tests {
         let (_, orders) = plan(&base);
         let on_time = stockout_risk(&base, &orders, &[0.0], 500, 7);
         let late = stockout_risk(&base, &orders, &[4.0], 500, 7);
-        assert_eq!((on_time[7], late[7], late[6]), (0.0, 1.0, 0.0), "{late:?} {on_time:?}");
+        assert_eq!(
+            (on_time[7], late[7], late[6]),
+            (0.0, 1.0, 0.0),
+            "{late:?} {on_time:?}"
+        );
         // Same seed, same answer.
         assert_eq!(
             stockout_risk(&base, &orders, &[0.0, 1.0], 300, 3),
