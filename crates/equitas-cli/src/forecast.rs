@@ -9,7 +9,6 @@ use equitas_model::LocationLevel;
 use equitas_planning::select::{Choice, Evaluation};
 use equitas_planning::{Method, accuracy, quantify};
 use equitas_store::Store;
-use equitas_store::stock::StockData;
 use serde::Serialize;
 
 #[derive(Args, Debug, Clone)]
@@ -62,12 +61,7 @@ pub enum ForecastCommand {
     },
 }
 
-fn load(store: &mut dyn Store) -> Result<StockData> {
-    let bar = crate::progress::Bar::spinner("building the stock ledger");
-    let data = equitas_store::stock::load(store).context("cannot read the stock data")?;
-    bar.finish_and_clear();
-    Ok(data)
-}
+use crate::stock::load;
 
 fn parse_method(m: &str) -> Result<Option<Method>> {
     match m {

@@ -98,7 +98,8 @@ fn limit(n: usize) -> Option<usize> {
     (n > 0).then_some(n)
 }
 
-fn load(store: &mut dyn Store) -> Result<StockData> {
+/// The stock ledger of the store, with a spinner while it is built.
+pub(crate) fn load(store: &mut dyn Store) -> Result<StockData> {
     let bar = crate::progress::Bar::spinner("building the stock ledger");
     let data = equitas_store::stock::load(store).context("cannot read the stock data")?;
     bar.finish_and_clear();

@@ -2,25 +2,25 @@
 
 use serde::Serialize;
 
-/// Mean absolute one-step naive error of `train` (the MASE scale); `None`
-/// for a series too short or flat.
-pub fn naive_mae(train: &[f64]) -> Option<f64> {
+/// Mean of `f`(one-step naive error) over `train`; `None` for a series too
+/// short or flat.
+fn naive_scale(train: &[f64], f: impl Fn(f64) -> f64) -> Option<f64> {
     if train.len() < 2 {
         return None;
     }
-    let s: f64 = train.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
+    let s: f64 = train.windows(2).map(|w| f(w[1] - w[0])).sum();
     let v = s / (train.len() - 1) as f64;
     (v > 0.0).then_some(v)
 }
 
+/// Mean absolute one-step naive error of `train` (the MASE scale).
+pub fn naive_mae(train: &[f64]) -> Option<f64> {
+    naive_scale(train, f64::abs)
+}
+
 /// Mean squared one-step naive error of `train` (the RMSSE scale).
 pub fn naive_mse(train: &[f64]) -> Option<f64> {
-    if train.len() < 2 {
-        return None;
-    }
-    let s: f64 = train.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
-    let v = s / (train.len() - 1) as f64;
-    (v > 0.0).then_some(v)
+    naive_scale(train, |d| d * d)
 }
 
 /// Mean absolute scaled error (Hyndman & Koehler 2006).

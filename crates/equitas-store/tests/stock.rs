@@ -50,15 +50,18 @@ fn captured_network(s: &mut TestStore) {
         }
     });
     let doc = parse_document(&equitas_synth::document(&events, "2026-01-01T00:00:00Z")).unwrap();
-    let r = capture(
-        s.store.as_mut(),
-        "net.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let capture_doc = |s: &mut TestStore| {
+        capture(
+            s.store.as_mut(),
+            "net.json",
+            &doc,
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+        )
+        .unwrap()
+    };
+    let r = capture_doc(s);
     assert_eq!(r.captured, events.len());
     let data = load(s.store.as_mut()).unwrap();
     assert_eq!(data.ledger.movement_count(), moves.len());
@@ -135,15 +138,7 @@ fn captured_network(s: &mut TestStore) {
     assert_eq!(a.len(), 2 * 4);
     assert!(a.iter().all(|r| r.facilities == 4));
     // Capturing again stores nothing and changes nothing.
-    let r = capture(
-        s.store.as_mut(),
-        "net.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s);
     assert_eq!((r.captured, r.duplicates), (0, events.len()));
     assert_eq!(
         load(s.store.as_mut()).unwrap().ledger.movement_count(),
