@@ -221,6 +221,13 @@ pub struct PlanArgs {
     /// Shipments on their way: CSV with item, place, arrival (YYYY-MM), quantity.
     #[arg(long, value_name = "FILE")]
     pub pipeline: Option<std::path::PathBuf>,
+    /// Lead times by item and supplier: CSV with item (blank: all), supplier,
+    /// order_months, production_months, transport_months, receipt_months.
+    #[arg(long, value_name = "FILE")]
+    pub lead_times: Option<std::path::PathBuf>,
+    /// Use this supplier's lead times (default: the shortest for each item).
+    #[arg(long)]
+    pub supplier: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -288,6 +295,16 @@ fn pipeline_file(
     Ok(out)
 }
 
+fn lead_times_file(path: &std::path::Path) -> Result<Vec<equitas_planning::plan::LeadTime>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let parsed = equitas_planning::plan::parse_lead_times(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if let Some(e) = parsed.errors.first() {
+        anyhow::bail!("{}: {e}", path.display());
+    }
+    Ok(parsed.records.into_iter().map(|r| r.1).collect())
+}
+
 fn plan_request(a: &PlanArgs) -> Result<quantify::Request> {
     Ok(quantify::Request {
         lead_time: a.lead_time,
@@ -298,6 +315,11 @@ fn plan_request(a: &PlanArgs) -> Result<quantify::Request> {
             Some(p) => pipeline_file(p)?,
             None => Vec::new(),
         },
+        lead_times: match &a.lead_times {
+            Some(p) => lead_times_file(p)?,
+            None => Vec::new(),
+        },
+        supplier: a.supplier.clone(),
         ..request(&a.series, a.horizon)
     })
 }

@@ -164,7 +164,7 @@ pub enum Command {
     /// (lots with expiry), the demand forecast and the pipeline, with the
     /// orders (quantity and date) that keep it within the min-max band.
     #[command(
-        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity"
+        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months"
     )]
     Plan(forecast::PlanArgs),
 

@@ -779,6 +779,61 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         "{}",
         stderr(&o)
     );
+    // Lead times by supplier: the shortest applies unless one is named.
+    let leads = dir.path().join("lead-times.csv");
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         ,Any,1,1,1,0\n\
+         09520000000011,Slow Ltd,1,4,2,0.5\n\
+         09520000000011,Quick Ltd,0.5,1,0.5,0\n",
+    )
+    .unwrap();
+    let o = equitas(
+        dir.path(),
+        &[
+            "plan",
+            "--item",
+            "09520000000011",
+            "--lead-times",
+            leads.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        j["rows"][0]["supplier_lead_time"]["supplier"], "Quick Ltd",
+        "{j}"
+    );
+    assert_eq!(j["rows"][0]["lead_time"], 2);
+    let o = equitas(
+        dir.path(),
+        &[
+            "plan",
+            "--item",
+            "09520000000011",
+            "--lead-times",
+            leads.to_str().unwrap(),
+            "--supplier",
+            "Slow Ltd",
+            "--format",
+            "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["rows"][0]["lead_time"], 8, "{j}");
+    std::fs::write(&leads, "item,supplier,order_months,production_months,transport_months,receipt_months\nX,S,one,1,1,1\n").unwrap();
+    let o = equitas(
+        dir.path(),
+        &["plan", "--lead-times", leads.to_str().unwrap()],
+    );
+    assert!(
+        stderr(&o).contains("lead-times.csv: line 2, field `order_months`"),
+        "{}",
+        stderr(&o)
+    );
     let pipeline = dir.path().join("pipeline.csv");
     std::fs::write(&pipeline, "item,place,arrival,quantity\nX,XSY,2027-13,5\n").unwrap();
     let o = equitas(

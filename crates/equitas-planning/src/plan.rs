@@ -294,3 +294,123 @@ mod tests {
         );
     }
 }
+
+/// The lead time of an item from a supplier, in months, by stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadTime {
+    /// Blank: every item.
+    pub item: String,
+    pub supplier: String,
+    pub order: f64,
+    pub production: f64,
+    pub transport: f64,
+    pub receipt: f64,
+}
+
+impl LeadTime {
+    pub fn total(&self) -> f64 {
+        self.order + self.production + self.transport + self.receipt
+    }
+
+    /// Whole months, rounded up, as the plan counts them.
+    pub fn months(&self) -> usize {
+        self.total().ceil().max(0.0) as usize
+    }
+}
+
+/// Parses a lead-time CSV: `item` (blank: every item), `supplier`,
+/// `order_months`, `production_months`, `transport_months`,
+/// `receipt_months` (non-negative; blank counts as 0).
+pub fn parse_lead_times<R: std::io::Read>(
+    r: R,
+) -> Result<equitas_model::reference::Parsed<LeadTime>, equitas_model::RowError> {
+    use equitas_model::RowError;
+    use equitas_model::reference::{Table, cell};
+    let mut t = Table::new(r)?;
+    let item = t.column("item");
+    let supplier = t.require("supplier")?;
+    let stages = [
+        ("order_months", t.require("order_months")?),
+        ("production_months", t.require("production_months")?),
+        ("transport_months", t.require("transport_months")?),
+        ("receipt_months", t.require("receipt_months")?),
+    ];
+    Ok(t.parse(|rec, line| {
+        let mut v = [0.0; 4];
+        for (k, (name, idx)) in stages.iter().enumerate() {
+            if let Some(s) = cell(rec, Some(*idx)) {
+                v[k] = s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| {
+                        RowError::new(line, *name, format!("{s:?} is not a number of months"))
+                    })?;
+            }
+        }
+        let supplier = cell(rec, Some(supplier))
+            .ok_or_else(|| RowError::new(line, "supplier", "required value is empty"))?;
+        Ok(LeadTime {
+            item: cell(rec, item).unwrap_or("").to_string(),
+            supplier: supplier.to_string(),
+            order: v[0],
+            production: v[1],
+            transport: v[2],
+            receipt: v[3],
+        })
+    }))
+}
+
+/// The lead time that applies to `item`: among the rows for it (or for
+/// every item), those of `supplier` if one is named, the shortest.
+pub fn lead_time_for<'a>(
+    rows: &'a [LeadTime],
+    item: &str,
+    supplier: Option<&str>,
+) -> Option<&'a LeadTime> {
+    let specific = rows.iter().any(|r| r.item == item);
+    rows.iter()
+        .filter(|r| {
+            if specific {
+                r.item == item
+            } else {
+                r.item.is_empty()
+            }
+        })
+        .filter(|r| supplier.is_none_or(|s| r.supplier == s))
+        .min_by(|a, b| a.total().total_cmp(&b.total()))
+}
+
+#[cfg(test)]
+mod lead_time_tests {
+    use super::*;
+
+    #[test]
+    fn lead_times_by_item_and_supplier() {
+        let csv = "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+                   ,Generic Ltd,1,2,1.5,0.5\n\
+                   AMOX,Pharma A,1,3,2,0.5\n\
+                   AMOX,Pharma B,0.5,1,1,0\n\
+                   AMOX,Pharma C,x,1,1,0\n";
+        let p = parse_lead_times(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 3);
+        assert_eq!(p.errors[0].field.as_deref(), Some("order_months"));
+        let rows: Vec<LeadTime> = p.records.into_iter().map(|r| r.1).collect();
+        let amox = lead_time_for(&rows, "AMOX", None).unwrap();
+        assert_eq!(
+            (amox.supplier.as_str(), amox.total(), amox.months()),
+            ("Pharma B", 2.5, 3)
+        );
+        assert_eq!(
+            lead_time_for(&rows, "AMOX", Some("Pharma A"))
+                .unwrap()
+                .months(),
+            7
+        );
+        assert_eq!(
+            lead_time_for(&rows, "ORS", None).unwrap().supplier,
+            "Generic Ltd"
+        );
+        assert!(lead_time_for(&rows, "AMOX", Some("Nobody")).is_none());
+    }
+}

@@ -2,7 +2,7 @@
 //! assembly the CLI and the HTTP API share.
 
 use crate::models::Method;
-use crate::plan::{Order, PlanInput, PlanMonth, plan, stockout_risk};
+use crate::plan::{LeadTime, Order, PlanInput, PlanMonth, lead_time_for, plan, stockout_risk};
 use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
@@ -29,6 +29,10 @@ pub struct Request {
     pub unit_price: Option<f64>,
     /// Shipments on their way: (item, place code, arrival month, quantity).
     pub pipeline: Vec<(String, String, MonthIndex, f64)>,
+    /// Lead times by item and supplier; items without one use `lead_time`.
+    pub lead_times: Vec<LeadTime>,
+    /// Plan with this supplier's lead times (default: the shortest).
+    pub supplier: Option<String>,
 }
 
 impl Default for Request {
@@ -44,6 +48,8 @@ impl Default for Request {
             max_months: None,
             unit_price: None,
             pipeline: Vec::new(),
+            lead_times: Vec::new(),
+            supplier: None,
         }
     }
 }
@@ -72,6 +78,8 @@ pub struct Quantified {
     pub series: DemandSeries,
     pub choice: Choice,
     pub input: PlanInput,
+    /// The supplier lead time used, if one was given.
+    pub lead: Option<LeadTime>,
 }
 
 /// The demand series of the request (4.1).
@@ -154,6 +162,7 @@ pub fn quantify(
             })
             .map(|p| ((p.2 - last) as usize, p.3))
             .collect();
+        let lead = lead_time_for(&r.lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {
             lots: on_hand,
             demand: c.mean.clone(),
@@ -161,13 +170,14 @@ pub fn quantify(
             pipeline,
             min_months: r.min_months.unwrap_or(bmin),
             max_months: r.max_months.unwrap_or(bmax),
-            lead_time: r.lead_time,
+            lead_time: lead.as_ref().map_or(r.lead_time, LeadTime::months),
             unit_price: r.unit_price,
         };
         out.push(Quantified {
             series: x,
             choice: c,
             input,
+            lead,
         });
     }
     Ok((out, last))
@@ -201,6 +211,8 @@ pub struct PlanResult {
     pub min_months: f64,
     pub max_months: f64,
     pub lead_time: usize,
+    /// The supplier and its lead time by stage, when lead times were given.
+    pub supplier_lead_time: Option<LeadTime>,
     pub orders: Vec<NamedOrder>,
     /// Sum of the orders' costs; `None` without a price.
     pub cost: Option<f64>,
@@ -222,6 +234,7 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
                 min_months: x.input.min_months,
                 max_months: x.input.max_months,
                 lead_time: x.input.lead_time,
+                supplier_lead_time: x.lead.clone(),
                 cost,
                 orders: orders
                     .into_iter()

@@ -508,7 +508,7 @@ fn quantify_request(
         min_months: p.get("min")?,
         max_months: p.get("max")?,
         unit_price: p.get("unit_price")?,
-        pipeline: Vec::new(),
+        ..equitas_planning::quantify::Request::default()
     })
 }
 
