@@ -328,35 +328,118 @@ fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64
     Some(idx)
 }
 
-/// Additive Holt-Winters from initial level, trend and seasonals (indexed by
-/// t mod m): (SSE, level, trend, seasonals).
-fn hw_run(
-    y: &[f64],
-    m: usize,
-    a: f64,
-    b: f64,
-    g: f64,
-    init: (f64, f64, &[f64]),
-) -> (f64, f64, f64, Vec<f64>) {
+/// Additive Holt-Winters (the trend multiplied by `phi` each month; 1 for
+/// Holt-Winters proper) from
+/// initial level, trend and seasonals (indexed by t mod m): (SSE, level,
+/// trend, seasonals).
+fn hw_run(y: &[f64], m: usize, c: [f64; 4], init: (f64, f64, &[f64])) -> (f64, f64, f64, Vec<f64>) {
+    let [a, b, g, phi] = c;
     let (mut l, mut t) = (init.0, init.1);
     let mut s = init.2.to_vec();
     let mut sse = 0.0;
     for (i, &v) in y.iter().enumerate() {
         let k = i % m;
-        let f = l + t + s[k];
+        let f = l + phi * t + s[k];
         sse += (v - f) * (v - f);
-        let nl = a * (v - s[k]) + (1.0 - a) * (l + t);
-        t = b * (nl - l) + (1.0 - b) * t;
+        let nl = a * (v - s[k]) + (1.0 - a) * (l + phi * t);
+        t = b * (nl - l) + (1.0 - b) * phi * t;
         s[k] = g * (v - nl) + (1.0 - g) * s[k];
         l = nl;
     }
     (sse, l, t, s)
 }
 
-/// Additive Holt-Winters: seasonals start from a classical decomposition,
-/// level and trend from the line through the seasonally adjusted first two
-/// years; smoothing constants, level and trend minimise the squared errors.
-/// Returns (alpha, beta, gamma, initial level, initial trend, seasonals...).
+/// One-step forecasts of damped additive Holt-Winters from an initial state.
+fn hw_forecasts(y: &[f64], m: usize, c: [f64; 4], init: (f64, f64, &[f64])) -> Vec<f64> {
+    let [a, b, g, phi] = c;
+    let (mut l, mut t) = (init.0, init.1);
+    let mut s = init.2.to_vec();
+    y.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let k = i % m;
+            let f = l + phi * t + s[k];
+            let nl = a * (v - s[k]) + (1.0 - a) * (l + phi * t);
+            t = b * (nl - l) + (1.0 - b) * phi * t;
+            s[k] = g * (v - nl) + (1.0 - g) * s[k];
+            l = nl;
+            f
+        })
+        .collect()
+}
+
+/// Solves `a x = b` by Gaussian elimination with partial pivoting.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if a[p][c].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(c, p);
+        b.swap(c, p);
+        let (top, rest) = a.split_at_mut(c + 1);
+        let pivot = &top[c];
+        for (i, row) in rest.iter_mut().enumerate() {
+            let f = row[c] / pivot[c];
+            if f != 0.0 {
+                for (x, p) in row[c..].iter_mut().zip(&pivot[c..]) {
+                    *x -= f * p;
+                }
+                b[c + 1 + i] -= f * b[c];
+            }
+        }
+    }
+    let mut x = vec![0.0; n];
+    for c in (0..n).rev() {
+        let s: f64 = (c + 1..n).map(|k| a[c][k] * x[k]).sum();
+        x[c] = (b[c] - s) / a[c][c];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// The initial level, trend and seasonals (summing to zero) minimising the
+/// squared one-step errors for given constants: the forecasts are linear
+/// in the initial state, so this is a linear least-squares problem.
+fn hw_initial_states(y: &[f64], m: usize, c: [f64; 4]) -> Option<(f64, f64, Vec<f64>)> {
+    let n = y.len();
+    let zeros = vec![0.0; m];
+    let base = hw_forecasts(y, m, c, (0.0, 0.0, &zeros));
+    let none = vec![0.0; n];
+    let k = m + 1; // level, trend, m - 1 free seasonals (the last is minus their sum)
+    let mut q: Vec<Vec<f64>> = Vec::with_capacity(k);
+    q.push(hw_forecasts(&none, m, c, (1.0, 0.0, &zeros)));
+    q.push(hw_forecasts(&none, m, c, (0.0, 1.0, &zeros)));
+    for j in 0..m - 1 {
+        let mut s = vec![0.0; m];
+        s[j] = 1.0;
+        s[m - 1] = -1.0;
+        q.push(hw_forecasts(&none, m, c, (0.0, 0.0, &s)));
+    }
+    let r: Vec<f64> = y.iter().zip(&base).map(|(v, f)| v - f).collect();
+    let mut ata = vec![vec![0.0; k]; k];
+    let mut atr = vec![0.0; k];
+    for i in 0..k {
+        for j in i..k {
+            let v: f64 = (0..n).map(|t| q[i][t] * q[j][t]).sum();
+            ata[i][j] = v;
+            ata[j][i] = v;
+        }
+        atr[i] = (0..n).map(|t| q[i][t] * r[t]).sum();
+        ata[i][i] += 1e-9 * (1.0 + ata[i][i]);
+    }
+    let theta = solve(ata, atr)?;
+    let mut s = theta[2..].to_vec();
+    s.push(-s.iter().sum::<f64>());
+    Some((theta[0], theta[1], s))
+}
+
+/// Fits additive Holt-Winters: seasonals start from a
+/// classical decomposition, level and trend from the line through the
+/// seasonally adjusted first two years; the constants (and level and trend)
+/// minimise the squared errors; then, for those constants, the initial
+/// states are solved exactly and the constants searched once more.
+/// Returns [alpha, beta, gamma, phi = 1, level, trend, seasonals...].
 fn holt_winters_fit(y: &[f64], m: usize) -> Vec<f64> {
     let s0 = seasonal_indices(y, m, false).unwrap_or_else(|| vec![0.0; m]);
     let adjusted: Vec<f64> = y[..2 * m]
@@ -365,41 +448,53 @@ fn holt_winters_fit(y: &[f64], m: usize) -> Vec<f64> {
         .map(|(i, v)| v - s0[i % m])
         .collect();
     let (l0, b0) = line(&adjusted);
-    // The state before the first month.
     let (l0, b0) = (l0 - b0, b0);
     let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
+    // Parameter vectors: alpha, beta, gamma[, level, trend].
+    let consts = |p: &[f64]| [p[0], p[1].min(p[0]), p[2].min(1.0 - p[0]), 1.0];
+    let bounds = [
+        (1e-4, 0.9999),
+        (1e-4, 0.9999),
+        (1e-4, 0.9999),
+        (l0 - scale, l0 + scale),
+        (b0 - scale, b0 + scale),
+    ];
     let p = nelder_mead(
-        |p| {
-            hw_run(
-                y,
-                m,
-                p[0],
-                p[1].min(p[0]),
-                p[2].min(1.0 - p[0]),
-                (p[3], p[4], &s0),
-            )
-            .0
-        },
+        |p| hw_run(y, m, consts(p), (p[3], p[4], &s0)).0,
         &[0.3, 0.05, 0.1, l0, b0],
-        &[
-            (1e-4, 0.9999),
-            (1e-4, 0.9999),
-            (1e-4, 0.9999),
-            (l0 - scale, l0 + scale),
-            (b0 - scale, b0 + scale),
-        ],
+        &bounds,
         1500,
     );
-    let mut out = vec![p[0], p[1].min(p[0]), p[2].min(1.0 - p[0]), p[3], p[4]];
-    out.extend(s0);
+    let c = consts(&p);
+    let (mut lv, mut tr, mut seas) = (p[3], p[4], s0);
+    let mut c2 = c;
+    if let Some((l1, b1, s1)) = hw_initial_states(y, m, c) {
+        let q = nelder_mead(
+            |q| hw_run(y, m, consts(q), (l1, b1, &s1)).0,
+            &[c[0], c[1], c[2]],
+            &bounds[..3],
+            600,
+        );
+        c2 = consts(&q);
+        (lv, tr, seas) = (l1, b1, s1);
+    }
+    let mut out = vec![c2[0], c2[1], c2[2], c2[3], lv, tr];
+    out.extend(seas);
     out
 }
 
 fn holt_winters_predict(y: &[f64], h: usize, m: usize, p: &[f64]) -> Vec<f64> {
-    let (_, l, t, s) = hw_run(y, m, p[0], p[1], p[2], (p[3], p[4], &p[5..]));
+    let c = [p[0], p[1], p[2], p[3]];
+    let (_, l, t, s) = hw_run(y, m, c, (p[4], p[5], &p[6..]));
     let n = y.len();
+    let mut damp = 0.0;
+    let mut pw = 1.0;
     (1..=h)
-        .map(|k| l + k as f64 * t + s[(n + k - 1) % m])
+        .map(|k| {
+            pw *= c[3];
+            damp += pw;
+            l + damp * t + s[(n + k - 1) % m]
+        })
         .collect()
 }
 
