@@ -9,6 +9,7 @@ use equitas_model::LocationLevel;
 use equitas_planning::select::{Choice, Evaluation};
 use equitas_planning::{Method, accuracy, quantify};
 use equitas_store::Store;
+use equitas_store::stock::StockData;
 use serde::Serialize;
 
 #[derive(Args, Debug, Clone)]
@@ -228,6 +229,10 @@ pub struct PlanArgs {
     /// Use this supplier's lead times (default: the shortest for each item).
     #[arg(long)]
     pub supplier: Option<String>,
+    /// Leave out shipments in transit between locations (EPCIS shipping
+    /// events not yet received), which are otherwise counted as pipeline.
+    #[arg(long)]
+    pub no_transit: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -244,9 +249,7 @@ pub struct RiskArgs {
     pub without_orders: bool,
 }
 
-fn pipeline_file(
-    path: &std::path::Path,
-) -> Result<Vec<(String, String, calendar::MonthIndex, f64)>> {
+fn pipeline_file(path: &std::path::Path) -> Result<Vec<quantify::Incoming>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -290,7 +293,13 @@ fn pipeline_file(
                     get(cq)
                 )
             })?;
-        out.push((get(ci), get(cp), m, q));
+        out.push(quantify::Incoming {
+            item: get(ci),
+            to: get(cp),
+            from: None,
+            arrival: m,
+            quantity: q,
+        });
     }
     Ok(out)
 }
@@ -305,16 +314,27 @@ fn lead_times_file(path: &std::path::Path) -> Result<Vec<equitas_planning::plan:
     Ok(parsed.records.into_iter().map(|r| r.1).collect())
 }
 
-fn plan_request(a: &PlanArgs) -> Result<quantify::Request> {
+fn plan_request(
+    store: &mut dyn Store,
+    data: &StockData,
+    a: &PlanArgs,
+) -> Result<quantify::Request> {
+    let mut pipeline = match &a.pipeline {
+        Some(p) => pipeline_file(p)?,
+        None => Vec::new(),
+    };
+    if !a.no_transit
+        && let Some(as_of) = data.ledger.through()
+    {
+        let legs = equitas_store::stock::transit_legs(store)?;
+        pipeline.extend(quantify::incoming_from_transit(&legs, &data.places, as_of));
+    }
     Ok(quantify::Request {
         lead_time: a.lead_time,
         min_months: a.min,
         max_months: a.max,
         unit_price: a.unit_price,
-        pipeline: match &a.pipeline {
-            Some(p) => pipeline_file(p)?,
-            None => Vec::new(),
-        },
+        pipeline,
         lead_times: match &a.lead_times {
             Some(p) => lead_times_file(p)?,
             None => Vec::new(),
@@ -326,7 +346,7 @@ fn plan_request(a: &PlanArgs) -> Result<quantify::Request> {
 
 pub fn plan(store: &mut dyn Store, a: PlanArgs) -> Result<()> {
     let data = load(store)?;
-    let req = plan_request(&a)?;
+    let req = plan_request(store, &data, &a)?;
     let bar = crate::progress::Bar::spinner("forecasting and planning");
     let (q, last) = quantify::quantify(&data.ledger, &data.places, &data.bands, &req)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -371,7 +391,7 @@ pub fn plan(store: &mut dyn Store, a: PlanArgs) -> Result<()> {
 pub fn risk(store: &mut dyn Store, a: RiskArgs) -> Result<()> {
     let data = load(store)?;
     let delays = equitas_store::market::delivery_delays_months(store)?;
-    let req = plan_request(&a.plan)?;
+    let req = plan_request(store, &data, &a.plan)?;
     let bar = crate::progress::Bar::spinner(&format!(
         "forecasting, planning and simulating {} paths",
         a.paths

@@ -20,6 +20,7 @@ pub mod indicators;
 pub mod ledger;
 pub mod movement;
 pub mod report;
+pub mod transit;
 pub mod view;
 
 pub use ledger::{Ledger, Month, Problem, ProblemKind};

@@ -91,6 +91,7 @@ impl Bands {
 pub struct Places {
     pub list: Vec<Place>,
     index: FxHashMap<String, usize>,
+    by_gln: FxHashMap<String, usize>,
     /// Place index of each ledger location id.
     of_location: Vec<Option<usize>>,
 }
@@ -132,12 +133,33 @@ impl Places {
         Places {
             list: places,
             index,
+            by_gln,
             of_location,
         }
     }
 
     pub fn get(&self, code: &str) -> Option<&Place> {
         self.index.get(code).map(|&i| &self.list[i])
+    }
+
+    /// The place a location name stands for: its code, or a GLN Digital Link.
+    pub fn resolve(&self, name: &str) -> Option<&Place> {
+        self.index
+            .get(name)
+            .or_else(|| {
+                name.strip_prefix("https://id.gs1.org/414/")
+                    .and_then(|r| r.split('/').next())
+                    .and_then(|g| self.by_gln.get(g))
+            })
+            .map(|&i| &self.list[i])
+    }
+
+    /// True if the place `code` is `area` or lies below it.
+    pub fn is_within(&self, code: &str, area: &str) -> bool {
+        match (self.index.get(code), self.index.get(area)) {
+            (Some(&c), Some(&a)) => self.lineage(c).contains(&a),
+            _ => false,
+        }
     }
 
     /// The place index of a ledger location id.

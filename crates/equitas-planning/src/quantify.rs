@@ -27,8 +27,8 @@ pub struct Request {
     pub min_months: Option<f64>,
     pub max_months: Option<f64>,
     pub unit_price: Option<f64>,
-    /// Shipments on their way: (item, place code, arrival month, quantity).
-    pub pipeline: Vec<(String, String, MonthIndex, f64)>,
+    /// Shipments on their way.
+    pub pipeline: Vec<Incoming>,
     /// Lead times by item and supplier; items without one use `lead_time`.
     pub lead_times: Vec<LeadTime>,
     /// Plan with this supplier's lead times (default: the shortest).
@@ -52,6 +52,53 @@ impl Default for Request {
             supplier: None,
         }
     }
+}
+
+/// A shipment on its way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incoming {
+    pub item: String,
+    /// Destination location code.
+    pub to: String,
+    /// Origin location code (`None`: from outside, e.g. a supplier).
+    pub from: Option<String>,
+    pub arrival: MonthIndex,
+    pub quantity: f64,
+}
+
+impl Incoming {
+    /// Does it bring stock into `area` (from outside it)?
+    pub fn enters(&self, places: &Places, area: &str) -> bool {
+        places.is_within(&self.to, area)
+            && self
+                .from
+                .as_deref()
+                .is_none_or(|f| !places.is_within(f, area))
+    }
+}
+
+/// In-transit shipments between locations of the hierarchy (issues not
+/// yet received), as incoming shipments expected in their arrival month;
+/// legs whose ends are not in the hierarchy are left out.
+pub fn incoming_from_transit(
+    legs: &[equitas_ledger::transit::Leg],
+    places: &Places,
+    as_of: equitas_ledger::calendar::Day,
+) -> Vec<Incoming> {
+    let (t, _) = equitas_ledger::transit::in_transit(legs, as_of);
+    t.into_iter()
+        .filter_map(|x| {
+            let to = places.resolve(&x.to)?.code.clone();
+            let from = places.resolve(&x.from)?.code.clone();
+            Some(Incoming {
+                item: x.item,
+                to,
+                from: Some(from),
+                arrival: calendar::month_of(x.expected),
+                quantity: x.quantity,
+            })
+        })
+        .collect()
 }
 
 /// Why nothing could be quantified.
@@ -157,10 +204,10 @@ pub fn quantify(
         let pipeline = r
             .pipeline
             .iter()
-            .filter(|p| {
-                p.0 == x.item && p.1 == x.area && p.2 > last && ((p.2 - last) as usize) <= horizon
-            })
-            .map(|p| ((p.2 - last) as usize, p.3))
+            .filter(|p| p.item == x.item && p.enters(places, &x.area))
+            // Already due: counted as arriving now.
+            .map(|p| (((p.arrival - last).max(1)) as usize, p.quantity))
+            .filter(|p| p.0 <= horizon)
             .collect();
         let lead = lead_time_for(&r.lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {

@@ -543,12 +543,25 @@ pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Json<Val
     .await
 }
 
+/// In-transit shipments between the hierarchy's locations, as pipeline.
+fn with_transit(
+    mut r: equitas_planning::quantify::Request,
+    data: &equitas_store::stock::StockData,
+    st: &mut dyn equitas_store::Store,
+) -> Result<equitas_planning::quantify::Request, Problem> {
+    if let Some(as_of) = data.ledger.through() {
+        let legs = equitas_store::stock::transit_legs(st)?;
+        r.pipeline = equitas_planning::quantify::incoming_from_transit(&legs, &data.places, as_of);
+    }
+    Ok(r)
+}
+
 /// `GET /api/v1/plan`.
 pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
     p.only(QUANTIFY)?;
-    s.with_stock(move |data| {
-        let r = quantify_request(&p, 18)?;
+    s.with_stock_and_store(move |data, st| {
+        let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let (q, last) = quantified(data, &r)?;
         let rows = equitas_planning::quantify::plans(&q, last);
         stock_page("docs/formulas.md 4.7", data, None, rows, p.page()?)
@@ -561,7 +574,7 @@ pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>,
     let p = params(q)?;
     p.only(&[QUANTIFY, &["paths", "seed", "without_orders"]].concat())?;
     s.with_stock_and_store(move |data, st| {
-        let r = quantify_request(&p, 18)?;
+        let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let paths: usize = p.or("paths", 1000usize)?;
         if !(1..=100_000).contains(&paths) {
             return Err(Problem::bad_parameter("paths", "from 1 to 100000"));

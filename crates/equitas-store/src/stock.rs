@@ -316,3 +316,35 @@ pub fn location_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError>
         .get()?;
     Ok(n > 0)
 }
+
+/// Issues and receipts with a known other location (EPCIS source and
+/// destination lists), for finding shipments in transit.
+pub fn transit_legs(c: &mut dyn Conn) -> Result<Vec<equitas_ledger::transit::Leg>, StoreError> {
+    let mut out = Vec::new();
+    c.query_each(
+        "SELECT at, location, counterpart, item, lot, kind, quantity FROM stock_movements
+         WHERE counterpart IS NOT NULL AND kind IN ('issue', 'receipt')",
+        &[],
+        &mut |r| {
+            let here = text(&mut r[1])?;
+            let other = text(&mut r[2])?;
+            let receipt = text(&mut r[5])? == "receipt";
+            let (from, to) = if receipt {
+                (other, here)
+            } else {
+                (here, other)
+            };
+            out.push(equitas_ledger::transit::Leg {
+                at: r[0].get()?,
+                from,
+                to,
+                item: text(&mut r[3])?,
+                lot: text(&mut r[4])?,
+                quantity: r[6].get()?,
+                receipt,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}

@@ -137,6 +137,27 @@ fn captured_network(s: &mut TestStore) {
     );
     assert_eq!(a.len(), 2 * 4);
     assert!(a.iter().all(|r| r.facilities == 4));
+    // Shipments in transit: on the 4th of a month the facilities' orders
+    // shipped on the 3rd are on their way, named by location code.
+    let legs = equitas_store::stock::transit_legs(s.store.as_mut()).unwrap();
+    assert!(legs.iter().any(|l| l.receipt) && legs.iter().any(|l| !l.receipt));
+    let day = equitas_ledger::calendar::parse_day("2025-03-04").unwrap();
+    let incoming = equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+    assert!(!incoming.is_empty());
+    // Facilities are supplied by their regional store, regional stores by the central one.
+    for i in &incoming {
+        let from = i.from.as_deref().unwrap();
+        if i.to.contains('F') {
+            assert!(from.starts_with("RMS"), "{i:?}");
+        } else {
+            assert_eq!((i.to.starts_with("RMS"), from), (true, "CMS"), "{i:?}");
+        }
+    }
+    assert!(incoming.iter().all(|i| i.enters(&data.places, &i.to)));
+    assert!(
+        incoming.iter().all(|i| !i.enters(&data.places, "XSY")),
+        "internal transfers do not enter the country"
+    );
     // Capturing again stores nothing and changes nothing.
     let r = capture_doc(s);
     assert_eq!((r.captured, r.duplicates), (0, events.len()));
