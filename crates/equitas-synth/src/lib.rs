@@ -570,11 +570,13 @@ pub fn simulate(net: &Network, sink: &mut dyn FnMut(&Event)) {
             }
             transit.pop();
             if let Some(s) = shipments.map.remove(&id) {
+                // Received first thing in the morning, before the day's
+                // shipping, dispensing and counting use the stock.
                 let st = &mut stock[idx(s.to, s.product)];
                 st.in_transit -= s.lots.iter().map(|l| l.2).sum::<f64>();
                 st.add(&s.lots);
                 sink(&Event {
-                    at: ms(day, 10),
+                    at: ms(day, 6),
                     step: Step::Receiving,
                     location: s.to,
                     counterpart: s.from,
