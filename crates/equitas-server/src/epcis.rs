@@ -158,21 +158,6 @@ async fn capture_event(
         .into_response())
 }
 
-/// Query parameters of `GET /events` (EPCIS 2.0 SimpleEventQuery names).
-const QUERY_PARAMS: &[&str] = &[
-    "eventType",
-    "EQ_bizStep",
-    "EQ_disposition",
-    "EQ_bizLocation",
-    "WD_bizLocation",
-    "MATCH_anyEPC",
-    "MATCH_anyEPCClass",
-    "GE_eventTime",
-    "LT_eventTime",
-    "perPage",
-    "nextPageToken",
-];
-
 async fn query(
     State(s): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -181,7 +166,7 @@ async fn query(
         q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?
             .0,
     );
-    p.only(QUERY_PARAMS)?;
+    p.only(&crate::api_doc::EVENTS.names())?;
     let per_page: usize = p.or("perPage", 100usize)?;
     if per_page == 0 || per_page > 1000 {
         return Err(Problem::bad_parameter(

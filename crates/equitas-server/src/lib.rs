@@ -5,6 +5,7 @@
 //! The store is synchronous: each request takes a connection from a small
 //! pool and runs its queries on Tokio's blocking thread pool.
 
+pub mod api_doc;
 mod epcis;
 mod params;
 mod problem;

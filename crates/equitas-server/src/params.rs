@@ -92,13 +92,3 @@ impl Params {
         Ok((offset, limit))
     }
 }
-
-pub const FILTER: &[&str] = &[
-    "product",
-    "programme",
-    "country",
-    "from",
-    "to",
-    "offset",
-    "limit",
-];

@@ -1,6 +1,7 @@
 //! Routes of `/api/v1`.
 
-use crate::params::{FILTER, Params};
+use crate::api_doc;
+use crate::params::Params;
 use crate::{AppState, Problem};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -25,6 +26,8 @@ fn params(q: Q) -> Result<Params, Problem> {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/status", get(status))
+        .route("/openapi.json", get(openapi))
+        .route("/api/docs", get(docs))
         .route("/api/v1/market/products", get(products))
         .route("/api/v1/market/prices", get(prices))
         .route("/api/v1/market/mpr", get(mpr))
@@ -96,6 +99,16 @@ fn load(st: &mut dyn equitas_store::Store, p: &Params) -> Result<Dataset, Proble
     Ok(Dataset::from(obs))
 }
 
+/// `GET /openapi.json`: the OpenAPI 3.1 description of the API.
+async fn openapi() -> Json<Value> {
+    Json(api_doc::openapi())
+}
+
+/// `GET /api/docs`: the same, as a page to read.
+async fn docs() -> axum::response::Html<String> {
+    axum::response::Html(api_doc::html())
+}
+
 async fn status(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     s.with_store(|st| {
         let version = equitas_store::migrations::current_version(st)?;
@@ -111,7 +124,7 @@ async fn status(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
 
 async fn products(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(FILTER)?;
+    p.only(&api_doc::PRODUCTS.names())?;
     s.with_store(move |st| {
         let obs = load(st, &p)?;
         let names = mk::names(st)?;
@@ -129,7 +142,7 @@ async fn products(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Proble
 
 async fn prices(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&[FILTER, &["by"]].concat())?;
+    p.only(&api_doc::PRICES.names())?;
     s.with_store(move |st| {
         let mut by: Vec<Dim> = p.list("by")?;
         if by.is_empty() {
@@ -144,18 +157,7 @@ async fn prices(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem>
 
 async fn mpr(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(
-        &[
-            FILTER,
-            &[
-                "by_country",
-                "min_observations",
-                "exchange_rate",
-                "reference_source",
-            ],
-        ]
-        .concat(),
-    )?;
+    p.only(&api_doc::MPR.names())?;
     s.with_store(move |st| {
         let by_country = p.or("by_country", false)?;
         let min_obs = p.or("min_observations", 4usize)?;
@@ -187,7 +189,7 @@ async fn mpr(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
 
 async fn affordability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(FILTER)?;
+    p.only(&api_doc::AFFORDABILITY.names())?;
     s.with_store(move |st| {
         let obs = load(st, &p)?;
         let wages = mk::wages(st)?;
@@ -204,7 +206,7 @@ async fn affordability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
 
 async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&[FILTER, &["per", "by", "weight", "bands"]].concat())?;
+    p.only(&api_doc::CONCENTRATION.names())?;
     s.with_store(move |st| {
         let mut per: Vec<Dim> = p.list("per")?;
         if per.is_empty() {
@@ -239,7 +241,7 @@ async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
 
 async fn delivery(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&[FILTER, &["by", "tolerance"]].concat())?;
+    p.only(&api_doc::DELIVERY.names())?;
     s.with_store(move |st| {
         let mut by: Vec<Dim> = p.list("by")?;
         if by.is_empty() {
@@ -255,7 +257,7 @@ async fn delivery(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Proble
 
 async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&["country", "on", "offset", "limit"])?;
+    p.only(&api_doc::SOURCES.names())?;
     s.with_store(move |st| {
         let on = p
             .get::<NaiveDate>("on")?
@@ -354,9 +356,7 @@ fn stock_page<T: Serialize>(
 /// `GET /api/v1/stock`: the rows of `equitas stock`.
 pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&[
-        "as_of", "level", "within", "item", "status", "window", "horizon", "offset", "limit",
-    ])?;
+    p.only(&api_doc::STOCK.names())?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let as_of = day_param(&p, "as_of")?;
@@ -394,7 +394,7 @@ pub(crate) async fn stock_problems(
     q: Q,
 ) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&["within", "offset", "limit"])?;
+    p.only(&api_doc::STOCK_PROBLEMS.names())?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
@@ -407,7 +407,7 @@ pub(crate) async fn stock_problems(
 /// `GET /api/v1/stock/lots`.
 pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&["within", "item", "as_of", "expiring", "offset", "limit"])?;
+    p.only(&api_doc::STOCK_LOTS.names())?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
@@ -430,7 +430,7 @@ pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<V
 /// `GET /api/v1/availability`.
 pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&["by", "item", "basket", "date", "months", "offset", "limit"])?;
+    p.only(&api_doc::AVAILABILITY.names())?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let by = p.or("by", equitas_model::LocationLevel::Country)?;
@@ -466,20 +466,6 @@ pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json
     })
     .await
 }
-
-const QUANTIFY: &[&str] = &[
-    "level",
-    "item",
-    "history",
-    "horizon",
-    "method",
-    "lead_time",
-    "min",
-    "max",
-    "unit_price",
-    "offset",
-    "limit",
-];
 
 fn quantify_request(
     p: &Params,
@@ -523,7 +509,7 @@ fn quantified(
 /// `GET /api/v1/forecast`.
 pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(QUANTIFY)?;
+    p.only(&api_doc::FORECAST.names())?;
     s.with_stock(move |data| {
         let r = quantify_request(&p, 12)?;
         let (q, last) = quantified(data, &r)?;
@@ -559,7 +545,7 @@ fn with_transit(
 /// `GET /api/v1/plan`.
 pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(QUANTIFY)?;
+    p.only(&api_doc::PLAN.names())?;
     s.with_stock_and_store(move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let (q, last) = quantified(data, &r)?;
@@ -572,7 +558,7 @@ pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>,
 /// `GET /api/v1/risk`.
 pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&[QUANTIFY, &["paths", "seed", "without_orders"]].concat())?;
+    p.only(&api_doc::RISK.names())?;
     s.with_stock_and_store(move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let paths: usize = p.or("paths", 1000usize)?;

@@ -430,3 +430,67 @@ fn capture_is_validated_against_the_schema() {
         );
     });
 }
+
+/// Every endpoint of the API description answers with a documented status,
+/// rejects a parameter it does not document, and the description is served.
+#[test]
+fn the_openapi_description_matches_the_routes() {
+    let s = equitas_store::testing::sqlite();
+    let state = AppState::open(&s.target).unwrap();
+    run(async {
+        let (st, ctype, doc) = get(&state, "/openapi.json").await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(ctype.starts_with("application/json"), "{ctype}");
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(
+            paths
+                .values()
+                .map(|p| p.as_object().unwrap().len())
+                .sum::<usize>(),
+            equitas_server::api_doc::ENDPOINTS.len()
+        );
+        for e in equitas_server::api_doc::ENDPOINTS {
+            let path = e
+                .path
+                .replace("{id}", "1")
+                .replace("{eventID}", "urn:uuid:00000000-0000-4000-8000-000000000000");
+            let (st, _, j) = send(&state, &e.method.to_uppercase(), &path, &[], "").await;
+            let documented = doc["paths"][e.path][e.method]["responses"]
+                .as_object()
+                .unwrap();
+            assert!(
+                documented.contains_key(st.as_str()),
+                "{} {}: {st} not documented: {j}",
+                e.method,
+                e.path
+            );
+            assert_ne!(
+                st,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{} {}",
+                e.method,
+                e.path
+            );
+            if st == StatusCode::NOT_FOUND {
+                assert!(
+                    !j["detail"].as_str().unwrap_or("").starts_with("no route"),
+                    "{} {} is not routed",
+                    e.method,
+                    e.path
+                );
+            }
+            if e.method == "get" && !e.params.is_empty() {
+                let (st, _, j) = get(&state, &format!("{path}?undocumented=1")).await;
+                assert_eq!(
+                    (st, j["parameter"].as_str()),
+                    (StatusCode::BAD_REQUEST, Some("undocumented")),
+                    "{}",
+                    e.path
+                );
+            }
+        }
+        let (st, ctype, _) = get(&state, "/api/docs").await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(ctype.starts_with("text/html"), "{ctype}");
+    });
+}

@@ -1,0 +1,759 @@
+//! The API's description: one table of endpoints and their parameters,
+//! from which the handlers check the parameters they accept and the server
+//! builds the OpenAPI 3.1 document (`/openapi.json`) and a browsable page
+//! (`/api/docs`, plain HTML: no scripts, nothing fetched from elsewhere).
+
+use serde_json::{Map, Value, json};
+
+/// How a parameter's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Text,
+    /// Comma-separated values.
+    List,
+    Int,
+    Number,
+    Bool,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed set.
+    OneOf(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub doc: &'static str,
+}
+
+const fn p(name: &'static str, ty: Ty, doc: &'static str) -> Param {
+    Param { name, ty, doc }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// OpenAPI path (`{name}` for path parameters).
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// docs/formulas.md sections or other references.
+    pub doc: &'static str,
+    pub params: &'static [Param],
+    /// The success status and what it returns.
+    pub ok: (u16, &'static str),
+    /// Takes an EPCIS document or event as body.
+    pub body: bool,
+}
+
+impl Endpoint {
+    pub fn names(&self) -> Vec<&'static str> {
+        self.params.iter().map(|p| p.name).collect()
+    }
+}
+
+const LEVELS: &[&str] = &["country", "region", "district", "facility", "warehouse"];
+const METHODS: &[&str] = &[
+    "auto",
+    "naive",
+    "seasonal_naive",
+    "moving_average",
+    "ses",
+    "holt",
+    "damped_holt",
+    "holt_winters",
+    "theta",
+    "croston",
+    "croston_sba",
+    "croston_optimized",
+    "tsb",
+    "adida",
+    "imapa",
+];
+
+const OFFSET: Param = p("offset", Ty::Int, "Rows to skip (default 0).");
+const LIMIT: Param = p("limit", Ty::Int, "Rows to return, 1 to 1000 (default 100).");
+const PRODUCT: Param = p(
+    "product",
+    Ty::List,
+    "Product codes (`GET /api/v1/market/products` lists them).",
+);
+const PROGRAMME: Param = p(
+    "programme",
+    Ty::Text,
+    "Health programme: hiv, malaria, tb, immunisation...",
+);
+const COUNTRY: Param = p("country", Ty::List, "Buyer countries, ISO 3166 alpha-3.");
+const FROM: Param = p("from", Ty::Date, "Delivered on or after this date.");
+const TO: Param = p("to", Ty::Date, "Delivered on or before this date.");
+const ITEM: Param = p("item", Ty::List, "Items: GTIN-14 or product code.");
+const WITHIN: Param = p(
+    "within",
+    Ty::Text,
+    "Only this location (code) and those below it.",
+);
+const AS_OF: Param = p(
+    "as_of",
+    Ty::Date,
+    "Stock at the end of this day (default: the last day with data).",
+);
+const LEVEL: Param = p(
+    "level",
+    Ty::OneOf(LEVELS),
+    "Places of this level; areas add up the locations in them.",
+);
+const HISTORY: Param = p("history", Ty::Int, "Months of history used (default 36).");
+const HORIZON: Param = p("horizon", Ty::Int, "Months ahead, 1 to 60.");
+const METHOD: Param = p(
+    "method",
+    Ty::OneOf(METHODS),
+    "Forecasting method, or auto (rolling-origin choice).",
+);
+const LEAD: Param = p(
+    "lead_time",
+    Ty::Int,
+    "Months from order to receipt (default 4).",
+);
+const MIN: Param = p(
+    "min",
+    Ty::Number,
+    "Minimum months of stock (default: the tier's band).",
+);
+const MAX: Param = p(
+    "max",
+    Ty::Number,
+    "Maximum months of stock (default: the tier's band).",
+);
+const PRICE: Param = p(
+    "unit_price",
+    Ty::Number,
+    "Price per unit, for the cost of orders.",
+);
+
+const MARKET: [Param; 7] = [PRODUCT, PROGRAMME, COUNTRY, FROM, TO, OFFSET, LIMIT];
+const QUANTIFY: [Param; 11] = [
+    LEVEL, ITEM, HISTORY, HORIZON, METHOD, LEAD, MIN, MAX, PRICE, OFFSET, LIMIT,
+];
+
+const LIST: (u16, &str) = (
+    200,
+    "A page of rows with the method behind them, the total and the paging.",
+);
+
+pub const STATUS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/status",
+    tag: "status",
+    summary: "The database, its schema version and what it holds",
+    doc: "",
+    params: &[],
+    ok: (200, "The overview."),
+    body: false,
+};
+pub const PRODUCTS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/products",
+    tag: "market",
+    summary: "Products with procurement lines",
+    doc: "docs/formulas.md 2",
+    params: &MARKET,
+    ok: LIST,
+    body: false,
+};
+pub const PRICES: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/prices",
+    tag: "market",
+    summary: "Unit prices per comparison unit: quartiles, range, volume-weighted price",
+    doc: "docs/formulas.md 2.4-2.5",
+    params: &[
+        p(
+            "by",
+            Ty::List,
+            "Dimensions: product, supplier, country, site, site-country, mode, year.",
+        ),
+        PRODUCT,
+        PROGRAMME,
+        COUNTRY,
+        FROM,
+        TO,
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const MPR: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/mpr",
+    tag: "market",
+    summary: "WHO/HAI median price ratios",
+    doc: "docs/formulas.md 2.6",
+    params: &[
+        p(
+            "by_country",
+            Ty::Bool,
+            "One ratio per product and buyer country.",
+        ),
+        p(
+            "min_observations",
+            Ty::Int,
+            "Fewest prices for a median (default 4).",
+        ),
+        p(
+            "exchange_rate",
+            Ty::Number,
+            "Local currency units per US$ (default 1).",
+        ),
+        p(
+            "reference_source",
+            Ty::Text,
+            "Reference prices of this source only.",
+        ),
+        PRODUCT,
+        PROGRAMME,
+        COUNTRY,
+        FROM,
+        TO,
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const AFFORDABILITY: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/affordability",
+    tag: "market",
+    summary: "Affordability in days' wages of a standard treatment course",
+    doc: "docs/formulas.md 2.7",
+    params: &MARKET,
+    ok: LIST,
+    body: false,
+};
+pub const CONCENTRATION: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/concentration",
+    tag: "market",
+    summary: "Supplier concentration: HHI, effective number, single-source flags",
+    doc: "docs/formulas.md 2.2, 2.8",
+    params: &[
+        p("per", Ty::List, "Groups: product, country."),
+        p("by", Ty::Text, "Shares by supplier, site or site-country."),
+        p("weight", Ty::Text, "Shares of value or units."),
+        p("bands", Ty::List, "Two HHI thresholds (default 1000,1800)."),
+        PRODUCT,
+        PROGRAMME,
+        COUNTRY,
+        FROM,
+        TO,
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const DELIVERY: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/delivery",
+    tag: "market",
+    summary: "Lead times, delays and on-time delivery",
+    doc: "docs/formulas.md 2.9",
+    params: &[
+        p("by", Ty::List, "Dimensions, as for prices."),
+        p("tolerance", Ty::Int, "Days late still on time (default 0)."),
+        PRODUCT,
+        PROGRAMME,
+        COUNTRY,
+        FROM,
+        TO,
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const SOURCES: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/market/sources",
+    tag: "market",
+    summary: "Legal sources: marketing authorisations and WHO prequalification",
+    doc: "",
+    params: &[
+        p("country", Ty::Text, "ISO 3166 alpha-3."),
+        p("on", Ty::Date, "Valid on this date."),
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const STOCK: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/stock",
+    tag: "stock",
+    summary: "Stock on hand, AMC, months of stock, status, stockout days and expiry risk",
+    doc: "docs/formulas.md 3.2-3.8",
+    params: &[
+        AS_OF,
+        LEVEL,
+        WITHIN,
+        ITEM,
+        p(
+            "status",
+            Ty::List,
+            "Statuses: stocked_out, below_min, adequate, above_max, no_consumption.",
+        ),
+        p(
+            "window",
+            Ty::Int,
+            "Complete months averaged for the AMC (default 3).",
+        ),
+        p("horizon", Ty::Int, "Expiry horizon in months (default 3)."),
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const STOCK_LOTS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/stock/lots",
+    tag: "stock",
+    summary: "Lots on hand with their expiry, first expiry first",
+    doc: "docs/formulas.md 3.2, 3.8",
+    params: &[
+        WITHIN,
+        ITEM,
+        AS_OF,
+        p(
+            "expiring",
+            Ty::Int,
+            "Only lots expiring within this many months.",
+        ),
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const STOCK_PROBLEMS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/stock/problems",
+    tag: "stock",
+    summary: "Data problems in the ledger, with the events involved",
+    doc: "docs/formulas.md 3.10",
+    params: &[WITHIN, OFFSET, LIMIT],
+    ok: LIST,
+    body: false,
+};
+pub const AVAILABILITY: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/availability",
+    tag: "stock",
+    summary: "Share of facilities with each item (or a basket) in stock, by area",
+    doc: "docs/formulas.md 3.9",
+    params: &[
+        p(
+            "by",
+            Ty::OneOf(LEVELS),
+            "Group facilities by this level (default country).",
+        ),
+        ITEM,
+        p(
+            "basket",
+            Ty::Bool,
+            "One availability for the items together (WHO SARA mean).",
+        ),
+        p(
+            "date",
+            Ty::Date,
+            "The date (default: the last day with data).",
+        ),
+        p(
+            "months",
+            Ty::Int,
+            "Also the last day of each of the N months before.",
+        ),
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const FORECAST: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/forecast",
+    tag: "planning",
+    summary: "Demand forecasts with intervals and the reason for the method",
+    doc: "docs/formulas.md 4.1-4.5",
+    params: &QUANTIFY,
+    ok: LIST,
+    body: false,
+};
+pub const PLAN: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/plan",
+    tag: "planning",
+    summary: "Supply plans: projected stock and suggested orders",
+    doc: "docs/formulas.md 4.7",
+    params: &QUANTIFY,
+    ok: LIST,
+    body: false,
+};
+pub const RISK: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/risk",
+    tag: "planning",
+    summary: "Probability of a stockout in each month, highest risk first",
+    doc: "docs/formulas.md 4.8",
+    params: &[
+        p(
+            "paths",
+            Ty::Int,
+            "Monte Carlo paths, 1 to 100000 (default 1000).",
+        ),
+        p("seed", Ty::Int, "Random seed (default 1)."),
+        p(
+            "without_orders",
+            Ty::Bool,
+            "Leave out the suggested orders.",
+        ),
+        LEVEL,
+        ITEM,
+        HISTORY,
+        HORIZON,
+        METHOD,
+        LEAD,
+        MIN,
+        MAX,
+        PRICE,
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const CAPTURE: Endpoint = Endpoint {
+    method: "post",
+    path: "/capture",
+    tag: "epcis",
+    summary: "Capture an EPCIS 2.0 document (JSON/JSON-LD or XML); header GS1-Capture-Error-Behaviour: rollback (default) or proceed",
+    doc: "docs/epcis.md",
+    params: &[],
+    ok: (202, "Accepted; Location: /capture/{id}."),
+    body: true,
+};
+pub const CAPTURE_JOB: Endpoint = Endpoint {
+    method: "get",
+    path: "/capture/{id}",
+    tag: "epcis",
+    summary: "A capture job: events, captured, duplicates, rejected",
+    doc: "docs/epcis.md",
+    params: &[],
+    ok: (200, "The capture job."),
+    body: false,
+};
+pub const EVENT_CAPTURE: Endpoint = Endpoint {
+    method: "post",
+    path: "/events",
+    tag: "epcis",
+    summary: "Capture one EPCIS event",
+    doc: "docs/epcis.md",
+    params: &[],
+    ok: (201, "Captured; Location: /events/{eventID}."),
+    body: true,
+};
+pub const EVENTS: Endpoint = Endpoint {
+    method: "get",
+    path: "/events",
+    tag: "epcis",
+    summary: "Query captured events (EPCIS SimpleEventQuery parameters), a page at a time",
+    doc: "docs/epcis.md",
+    params: &[
+        p(
+            "eventType",
+            Ty::List,
+            "ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent.",
+        ),
+        p(
+            "EQ_bizStep",
+            Ty::List,
+            "Business steps: bare word, URN or web URI.",
+        ),
+        p("EQ_disposition", Ty::List, "Dispositions."),
+        p(
+            "EQ_bizLocation",
+            Ty::List,
+            "Business locations: SGLN URN, GLN or Digital Link.",
+        ),
+        p(
+            "WD_bizLocation",
+            Ty::List,
+            "A location or any below it in the hierarchy.",
+        ),
+        p("MATCH_anyEPC", Ty::List, "EPCs in any list of the event."),
+        p(
+            "MATCH_anyEPCClass",
+            Ty::List,
+            "EPC classes in any quantity list.",
+        ),
+        p(
+            "GE_eventTime",
+            Ty::Text,
+            "Events at or after this time (RFC 3339).",
+        ),
+        p(
+            "LT_eventTime",
+            Ty::Text,
+            "Events before this time (RFC 3339).",
+        ),
+        p(
+            "perPage",
+            Ty::Int,
+            "Events per page, 1 to 10000 (default 100).",
+        ),
+        p(
+            "nextPageToken",
+            Ty::Text,
+            "The token of the previous page's Link header.",
+        ),
+    ],
+    ok: (200, "The events (EPCIS query document body)."),
+    body: false,
+};
+pub const EVENT: Endpoint = Endpoint {
+    method: "get",
+    path: "/events/{eventID}",
+    tag: "epcis",
+    summary: "One captured event by eventID",
+    doc: "docs/epcis.md",
+    params: &[],
+    ok: (200, "The event with its canonical fields."),
+    body: false,
+};
+
+/// Every endpoint, in the order of the documentation.
+pub const ENDPOINTS: &[Endpoint] = &[
+    STATUS,
+    PRODUCTS,
+    PRICES,
+    MPR,
+    AFFORDABILITY,
+    CONCENTRATION,
+    DELIVERY,
+    SOURCES,
+    STOCK,
+    STOCK_LOTS,
+    STOCK_PROBLEMS,
+    AVAILABILITY,
+    FORECAST,
+    PLAN,
+    RISK,
+    CAPTURE,
+    CAPTURE_JOB,
+    EVENT_CAPTURE,
+    EVENTS,
+    EVENT,
+];
+
+fn schema(ty: Ty) -> Value {
+    match ty {
+        Ty::Text | Ty::List => json!({"type": "string"}),
+        Ty::Int => json!({"type": "integer"}),
+        Ty::Number => json!({"type": "number"}),
+        Ty::Bool => json!({"type": "boolean"}),
+        Ty::Date => json!({"type": "string", "format": "date"}),
+        Ty::OneOf(v) => json!({"type": "string", "enum": v}),
+    }
+}
+
+fn problem_response(what: &str) -> Value {
+    json!({"description": what, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// The OpenAPI 3.1 document.
+pub fn openapi() -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for e in ENDPOINTS {
+        let mut params: Vec<Value> = e
+            .params
+            .iter()
+            .map(|p| {
+                let mut d = p.doc.to_string();
+                if p.ty == Ty::List {
+                    d.push_str(" Comma-separated.");
+                }
+                json!({"name": p.name, "in": "query", "required": false, "description": d, "schema": schema(p.ty)})
+            })
+            .collect();
+        for seg in e.path.split('/').filter(|s| s.starts_with('{')) {
+            let name = seg.trim_matches(|c| c == '{' || c == '}');
+            params.push(
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+        let ok_content = json!({"application/json": {"schema": {"type": "object"}}});
+        let mut responses = json!({
+            e.ok.0.to_string(): {"description": e.ok.1, "content": ok_content},
+            "400": problem_response("A parameter or the body is not valid; `parameter` names it."),
+            "404": problem_response("Not found."),
+            "409": problem_response("The data this needs is not loaded."),
+            "500": problem_response("Internal error."),
+        });
+        if e.tag == "epcis" && e.method == "get" && e.path == "/events" {
+            responses["200"]["content"] = json!({"application/json": {"schema": {"type": "object"}}, "application/ld+json": {"schema": {"type": "object"}}});
+        }
+        let mut op = json!({
+            "tags": [e.tag],
+            "summary": e.summary,
+            "operationId": format!("{}{}", e.method, e.path.replace(['/', '{', '}'], "_")),
+            "parameters": params,
+            "responses": responses,
+        });
+        if !e.doc.is_empty() {
+            op["description"] = json!(format!("Definitions: {}.", e.doc));
+        }
+        if e.body {
+            op["requestBody"] = json!({"required": true, "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/ld+json": {"schema": {"type": "object"}},
+                "application/xml": {"schema": {"type": "string"}}
+            }});
+        }
+        paths
+            .entry(e.path.to_string())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .map(|m| m.insert(e.method.to_string(), op));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Equitas API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Availability, affordability and security of supply of essential health products. Every figure is defined in docs/formulas.md. Errors are RFC 9457 problem details naming the parameter at fault; lists are paginated with offset and limit.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "paths": paths,
+        "components": {"schemas": {"Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "parameter": {"type": "string"}
+            }
+        }}}
+    })
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A browsable page: every endpoint with its parameters.
+pub fn html() -> String {
+    let mut s = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Equitas API</title>\
+         <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}\
+         code{background:#f3f3f3;padding:0 .2rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}\
+         table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.25rem;text-align:left;vertical-align:top}\
+         .m{font-weight:bold;text-transform:uppercase}</style></head><body>\
+         <h1>Equitas API</h1><p>JSON over HTTP. Errors are RFC 9457 problem details naming the parameter at fault; \
+         lists are paginated with <code>offset</code> and <code>limit</code>. The machine-readable description is \
+         <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1). Every figure is defined in docs/formulas.md.</p>",
+    );
+    let mut tag = "";
+    for e in ENDPOINTS {
+        if e.tag != tag {
+            tag = e.tag;
+            s.push_str(&format!("<h2>{}</h2>", esc(tag)));
+        }
+        let example = if e.method == "get" && !e.path.contains('{') {
+            format!(" <a href=\"{0}\">try</a>", e.path)
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "<h3><span class=\"m\">{}</span> <code>{}</code>{example}</h3><p>{}{}</p>",
+            e.method,
+            esc(e.path),
+            esc(e.summary),
+            if e.doc.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", esc(e.doc))
+            }
+        ));
+        if !e.params.is_empty() {
+            s.push_str("<table><tr><th>parameter</th><th>values</th><th>meaning</th></tr>");
+            for p in e.params {
+                let ty = match p.ty {
+                    Ty::Text => "text".to_string(),
+                    Ty::List => "list (comma-separated)".to_string(),
+                    Ty::Int => "integer".to_string(),
+                    Ty::Number => "number".to_string(),
+                    Ty::Bool => "true or false".to_string(),
+                    Ty::Date => "YYYY-MM-DD".to_string(),
+                    Ty::OneOf(v) => v.join(", "),
+                };
+                s.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    esc(p.name),
+                    esc(&ty),
+                    esc(p.doc)
+                ));
+            }
+            s.push_str("</table>");
+        }
+    }
+    s.push_str("</body></html>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_is_documented_once_with_distinct_parameters() {
+        let mut seen = std::collections::HashSet::new();
+        for e in ENDPOINTS {
+            assert!(
+                seen.insert((e.method, e.path)),
+                "{} {} twice",
+                e.method,
+                e.path
+            );
+            let mut names = e.names();
+            names.sort_unstable();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(n, names.len(), "{} has a parameter twice", e.path);
+            assert!(
+                e.params
+                    .iter()
+                    .all(|p| !p.name.is_empty() && !p.doc.is_empty()),
+                "{}",
+                e.path
+            );
+        }
+        let doc = openapi();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(
+            doc["paths"]["/api/v1/market/prices"]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .len(),
+            8
+        );
+        assert!(html().contains("/api/v1/risk"));
+    }
+}
