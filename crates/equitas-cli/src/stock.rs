@@ -280,8 +280,9 @@ pub struct AvailabilityArgs {
     /// Only these items (repeatable); with --basket, the tracer items.
     #[arg(long = "item", value_name = "GTIN|CODE")]
     pub items: Vec<String>,
-    /// One availability for the items together: the mean over facilities
-    /// of the share of the items each has in stock (WHO SARA).
+    /// One availability for the items together (every item if none is
+    /// given): the mean over facilities of the share of the items each has
+    /// in stock (WHO SARA).
     #[arg(long)]
     pub basket: bool,
     /// The date (default: the last day with data).
@@ -298,9 +299,6 @@ pub struct AvailabilityArgs {
 
 pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()> {
     let data = load(store)?;
-    if args.basket && args.items.is_empty() {
-        bail!("--basket needs the tracer items (--item GTIN, repeated)");
-    }
     let Some(last) = args
         .date
         .as_deref()

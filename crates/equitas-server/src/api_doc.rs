@@ -6,21 +6,43 @@
 use serde_json::{Map, Value, json};
 
 /// How a parameter's value is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Ty {
     Text,
     /// Comma-separated values.
     List,
-    Int,
-    Number,
+    /// Comma-separated values from a fixed set.
+    ListOf(&'static [&'static str]),
+    /// Comma-separated numbers from 0 to 9999.
+    Numbers,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A number above `min` (or at least `min` if not `exclusive`).
+    Number {
+        min: f64,
+        exclusive: bool,
+    },
     Bool,
     /// `YYYY-MM-DD`.
     Date,
+    /// RFC 3339.
+    DateTime,
     /// One of a fixed set.
     OneOf(&'static [&'static str]),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+const COUNT: Ty = Ty::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const AMOUNT: Ty = Ty::Number {
+    min: 0.0,
+    exclusive: false,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Param {
     pub name: &'static str,
     pub ty: Ty,
@@ -31,7 +53,7 @@ const fn p(name: &'static str, ty: Ty, doc: &'static str) -> Param {
     Param { name, ty, doc }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Endpoint {
     pub method: &'static str,
     /// OpenAPI path (`{name}` for path parameters).
@@ -72,8 +94,28 @@ const METHODS: &[&str] = &[
     "imapa",
 ];
 
-const OFFSET: Param = p("offset", Ty::Int, "Rows to skip (default 0).");
-const LIMIT: Param = p("limit", Ty::Int, "Rows to return, 1 to 1000 (default 100).");
+const DIMS: &[&str] = &[
+    "product",
+    "supplier",
+    "country",
+    "site",
+    "site-country",
+    "mode",
+    "year",
+];
+const STATUSES: &[&str] = &[
+    "stocked_out",
+    "below_min",
+    "adequate",
+    "above_max",
+    "no_consumption",
+];
+const OFFSET: Param = p("offset", COUNT, "Rows to skip (default 0).");
+const LIMIT: Param = p(
+    "limit",
+    Ty::Int { min: 1, max: 1000 },
+    "Rows to return, 1 to 1000 (default 100).",
+);
 const PRODUCT: Param = p(
     "product",
     Ty::List,
@@ -103,8 +145,16 @@ const LEVEL: Param = p(
     Ty::OneOf(LEVELS),
     "Places of this level; areas add up the locations in them.",
 );
-const HISTORY: Param = p("history", Ty::Int, "Months of history used (default 36).");
-const HORIZON: Param = p("horizon", Ty::Int, "Months ahead, 1 to 60.");
+const HISTORY: Param = p(
+    "history",
+    Ty::Int { min: 1, max: 240 },
+    "Months of history used, 1 to 240 (default 36).",
+);
+const HORIZON: Param = p(
+    "horizon",
+    Ty::Int { min: 1, max: 60 },
+    "Months ahead, 1 to 60.",
+);
 const METHOD: Param = p(
     "method",
     Ty::OneOf(METHODS),
@@ -112,22 +162,22 @@ const METHOD: Param = p(
 );
 const LEAD: Param = p(
     "lead_time",
-    Ty::Int,
+    Ty::Int { min: 0, max: 60 },
     "Months from order to receipt (default 4).",
 );
 const MIN: Param = p(
     "min",
-    Ty::Number,
+    AMOUNT,
     "Minimum months of stock (default: the tier's band).",
 );
 const MAX: Param = p(
     "max",
-    Ty::Number,
+    AMOUNT,
     "Maximum months of stock (default: the tier's band).",
 );
 const PRICE: Param = p(
     "unit_price",
-    Ty::Number,
+    AMOUNT,
     "Price per unit, for the cost of orders.",
 );
 
@@ -170,7 +220,7 @@ pub const PRICES: Endpoint = Endpoint {
     params: &[
         p(
             "by",
-            Ty::List,
+            Ty::ListOf(DIMS),
             "Dimensions: product, supplier, country, site, site-country, mode, year.",
         ),
         PRODUCT,
@@ -198,12 +248,15 @@ pub const MPR: Endpoint = Endpoint {
         ),
         p(
             "min_observations",
-            Ty::Int,
+            COUNT,
             "Fewest prices for a median (default 4).",
         ),
         p(
             "exchange_rate",
-            Ty::Number,
+            Ty::Number {
+                min: 0.0,
+                exclusive: true,
+            },
             "Local currency units per US$ (default 1).",
         ),
         p(
@@ -239,10 +292,26 @@ pub const CONCENTRATION: Endpoint = Endpoint {
     summary: "Supplier concentration: HHI, effective number, single-source flags",
     doc: "docs/formulas.md 2.2, 2.8",
     params: &[
-        p("per", Ty::List, "Groups: product, country."),
-        p("by", Ty::Text, "Shares by supplier, site or site-country."),
-        p("weight", Ty::Text, "Shares of value or units."),
-        p("bands", Ty::List, "Two HHI thresholds (default 1000,1800)."),
+        p(
+            "per",
+            Ty::ListOf(DIMS),
+            "Groups: any dimension of prices (default product).",
+        ),
+        p(
+            "by",
+            Ty::OneOf(&["supplier", "site", "site-country"]),
+            "Shares by supplier, site or site-country.",
+        ),
+        p(
+            "weight",
+            Ty::OneOf(&["value", "quantity"]),
+            "Shares of value or of quantity.",
+        ),
+        p(
+            "bands",
+            Ty::Numbers,
+            "HHI thresholds between bands (default 1000,1800).",
+        ),
         PRODUCT,
         PROGRAMME,
         COUNTRY,
@@ -261,8 +330,8 @@ pub const DELIVERY: Endpoint = Endpoint {
     summary: "Lead times, delays and on-time delivery",
     doc: "docs/formulas.md 2.9",
     params: &[
-        p("by", Ty::List, "Dimensions, as for prices."),
-        p("tolerance", Ty::Int, "Days late still on time (default 0)."),
+        p("by", Ty::ListOf(DIMS), "Dimensions, as for prices."),
+        p("tolerance", COUNT, "Days late still on time (default 0)."),
         PRODUCT,
         PROGRAMME,
         COUNTRY,
@@ -302,15 +371,19 @@ pub const STOCK: Endpoint = Endpoint {
         ITEM,
         p(
             "status",
-            Ty::List,
+            Ty::ListOf(STATUSES),
             "Statuses: stocked_out, below_min, adequate, above_max, no_consumption.",
         ),
         p(
             "window",
-            Ty::Int,
-            "Complete months averaged for the AMC (default 3).",
+            Ty::Int { min: 1, max: 24 },
+            "Complete months averaged for the AMC, 1 to 24 (default 3).",
         ),
-        p("horizon", Ty::Int, "Expiry horizon in months (default 3)."),
+        p(
+            "horizon",
+            Ty::Int { min: 0, max: 60 },
+            "Expiry horizon in months, 0 to 60 (default 3).",
+        ),
         OFFSET,
         LIMIT,
     ],
@@ -329,7 +402,7 @@ pub const STOCK_LOTS: Endpoint = Endpoint {
         AS_OF,
         p(
             "expiring",
-            Ty::Int,
+            Ty::Int { min: 0, max: 600 },
             "Only lots expiring within this many months.",
         ),
         OFFSET,
@@ -373,7 +446,7 @@ pub const AVAILABILITY: Endpoint = Endpoint {
         ),
         p(
             "months",
-            Ty::Int,
+            Ty::Int { min: 0, max: 120 },
             "Also the last day of each of the N months before.",
         ),
         OFFSET,
@@ -411,10 +484,13 @@ pub const RISK: Endpoint = Endpoint {
     params: &[
         p(
             "paths",
-            Ty::Int,
+            Ty::Int {
+                min: 1,
+                max: 100_000,
+            },
             "Monte Carlo paths, 1 to 100000 (default 1000).",
         ),
-        p("seed", Ty::Int, "Random seed (default 1)."),
+        p("seed", COUNT, "Random seed (default 1)."),
         p(
             "without_orders",
             Ty::Bool,
@@ -474,7 +550,13 @@ pub const EVENTS: Endpoint = Endpoint {
     params: &[
         p(
             "eventType",
-            Ty::List,
+            Ty::ListOf(&[
+                "ObjectEvent",
+                "AggregationEvent",
+                "TransactionEvent",
+                "TransformationEvent",
+                "AssociationEvent",
+            ]),
             "ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent.",
         ),
         p(
@@ -501,22 +583,25 @@ pub const EVENTS: Endpoint = Endpoint {
         ),
         p(
             "GE_eventTime",
-            Ty::Text,
+            Ty::DateTime,
             "Events at or after this time (RFC 3339).",
         ),
         p(
             "LT_eventTime",
-            Ty::Text,
+            Ty::DateTime,
             "Events before this time (RFC 3339).",
         ),
         p(
             "perPage",
-            Ty::Int,
-            "Events per page, 1 to 10000 (default 100).",
+            Ty::Int { min: 1, max: 1000 },
+            "Events per page, 1 to 1000 (default 100).",
         ),
         p(
             "nextPageToken",
-            Ty::Text,
+            Ty::Int {
+                min: 0,
+                max: i64::MAX,
+            },
             "The token of the previous page's Link header.",
         ),
     ],
@@ -558,15 +643,126 @@ pub const ENDPOINTS: &[Endpoint] = &[
     EVENT,
 ];
 
+/// Checks the query of a request against the endpoint's description:
+/// no parameter it does not document, and each value of its documented
+/// type and range. The error names the parameter.
+pub fn check(p: &crate::params::Params, e: &Endpoint) -> Result<(), crate::Problem> {
+    p.only(&e.names())?;
+    for param in e.params {
+        let Some(v) = p.0.get(param.name).map(String::as_str) else {
+            continue;
+        };
+        let bad = |why: String| {
+            Err(crate::Problem::bad_parameter(
+                param.name,
+                format!("{}={v:?}: {why}", param.name),
+            ))
+        };
+        match param.ty {
+            Ty::Text | Ty::List => {}
+            Ty::Int { min, max } => match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => {}
+                _ => return bad(format!("expected an integer from {min} to {max}")),
+            },
+            Ty::Number { min, exclusive } => match v.parse::<f64>() {
+                Ok(x)
+                    if x.is_finite()
+                        && x <= 1e12
+                        && (if exclusive { x > min } else { x >= min }) => {}
+                _ => {
+                    return bad(format!(
+                        "expected a number {} {min}",
+                        if exclusive { "above" } else { "of at least" }
+                    ));
+                }
+            },
+            Ty::Bool => {
+                if !matches!(v, "true" | "false") {
+                    return bad("expected true or false".into());
+                }
+            }
+            Ty::Date => {
+                if chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
+                    return bad("expected a date YYYY-MM-DD".into());
+                }
+            }
+            Ty::DateTime => {
+                if chrono::DateTime::parse_from_rfc3339(v).is_err() {
+                    return bad("expected an RFC 3339 date and time".into());
+                }
+            }
+            Ty::OneOf(set) => {
+                if !set.contains(&v) {
+                    return bad(format!("expected one of {}", set.join(", ")));
+                }
+            }
+            Ty::ListOf(set) => {
+                if let Some(x) = v.split(',').find(|x| !set.contains(x)) {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    return bad(format!("{x:?} is not one of {}", set.join(", ")));
+                }
+            }
+            Ty::Numbers => {
+                let number = |x: &str| {
+                    let (int, frac) = x.split_once('.').unwrap_or((x, "0"));
+                    (1..=4).contains(&int.len())
+                        && (1..=3).contains(&frac.len())
+                        && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+                };
+                let ok = v.is_empty() || v.split(',').all(number);
+                if !ok {
+                    return bad("expected comma-separated numbers from 0 to 9999".into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn schema(ty: Ty) -> Value {
     match ty {
         Ty::Text | Ty::List => json!({"type": "string"}),
-        Ty::Int => json!({"type": "integer"}),
-        Ty::Number => json!({"type": "number"}),
+        Ty::ListOf(v) => {
+            let one = format!(
+                "({})",
+                v.iter()
+                    .map(|x| regex_escape(x))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            );
+            json!({"type": "string", "pattern": format!("^({one}(,{one})*)?$")})
+        }
+        Ty::Numbers => {
+            json!({"type": "string", "pattern": "^([0-9]{1,4}(\\.[0-9]{1,3})?(,[0-9]{1,4}(\\.[0-9]{1,3})?)*)?$"})
+        }
+        Ty::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        Ty::Number {
+            min,
+            exclusive: true,
+        } => json!({"type": "number", "exclusiveMinimum": min, "maximum": 1e12}),
+        Ty::Number {
+            min,
+            exclusive: false,
+        } => json!({"type": "number", "minimum": min, "maximum": 1e12}),
         Ty::Bool => json!({"type": "boolean"}),
         Ty::Date => json!({"type": "string", "format": "date"}),
+        Ty::DateTime => json!({"type": "string", "format": "date-time"}),
         Ty::OneOf(v) => json!({"type": "string", "enum": v}),
     }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == ',' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }
 
 fn problem_response(what: &str) -> Value {
@@ -698,10 +894,17 @@ pub fn html() -> String {
                 let ty = match p.ty {
                     Ty::Text => "text".to_string(),
                     Ty::List => "list (comma-separated)".to_string(),
-                    Ty::Int => "integer".to_string(),
-                    Ty::Number => "number".to_string(),
+                    Ty::ListOf(v) => format!("list of: {}", v.join(", ")),
+                    Ty::Numbers => "numbers (comma-separated)".to_string(),
+                    Ty::Int { min, max } => format!("integer, {min} to {max}"),
+                    Ty::Number {
+                        min,
+                        exclusive: true,
+                    } => format!("number above {min}"),
+                    Ty::Number { min, .. } => format!("number, at least {min}"),
                     Ty::Bool => "true or false".to_string(),
                     Ty::Date => "YYYY-MM-DD".to_string(),
+                    Ty::DateTime => "date and time (RFC 3339)".to_string(),
                     Ty::OneOf(v) => v.join(", "),
                 };
                 s.push_str(&format!(

@@ -118,9 +118,9 @@ async fn capture_job(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<ep::CaptureJob>, Problem> {
-    let n: i64 = id
-        .parse()
-        .map_err(|_| Problem::bad_parameter("id", format!("{id:?} is not a capture id")))?;
+    let n: i64 = id.parse().map_err(|_| {
+        Problem::not_found(format!("no capture job {id:?} (capture ids are numbers)"))
+    })?;
     s.with_store(move |st| {
         ep::capture_job(st, n)?
             .map(Json)
@@ -166,7 +166,7 @@ async fn query(
         q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?
             .0,
     );
-    p.only(&crate::api_doc::EVENTS.names())?;
+    crate::api_doc::check(&p, &crate::api_doc::EVENTS)?;
     let per_page: usize = p.or("perPage", 100usize)?;
     if per_page == 0 || per_page > 1000 {
         return Err(Problem::bad_parameter(

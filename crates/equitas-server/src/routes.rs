@@ -124,7 +124,7 @@ async fn status(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
 
 async fn products(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::PRODUCTS.names())?;
+    api_doc::check(&p, &api_doc::PRODUCTS)?;
     s.with_store(move |st| {
         let obs = load(st, &p)?;
         let names = mk::names(st)?;
@@ -142,7 +142,7 @@ async fn products(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Proble
 
 async fn prices(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::PRICES.names())?;
+    api_doc::check(&p, &api_doc::PRICES)?;
     s.with_store(move |st| {
         let mut by: Vec<Dim> = p.list("by")?;
         if by.is_empty() {
@@ -157,7 +157,7 @@ async fn prices(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem>
 
 async fn mpr(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::MPR.names())?;
+    api_doc::check(&p, &api_doc::MPR)?;
     s.with_store(move |st| {
         let by_country = p.or("by_country", false)?;
         let min_obs = p.or("min_observations", 4usize)?;
@@ -189,7 +189,7 @@ async fn mpr(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
 
 async fn affordability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::AFFORDABILITY.names())?;
+    api_doc::check(&p, &api_doc::AFFORDABILITY)?;
     s.with_store(move |st| {
         let obs = load(st, &p)?;
         let wages = mk::wages(st)?;
@@ -206,7 +206,7 @@ async fn affordability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
 
 async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::CONCENTRATION.names())?;
+    api_doc::check(&p, &api_doc::CONCENTRATION)?;
     s.with_store(move |st| {
         let mut per: Vec<Dim> = p.list("per")?;
         if per.is_empty() {
@@ -220,7 +220,9 @@ async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
             ));
         }
         let weight = p.or("weight", Weight::Value)?;
-        let t: Vec<f64> = p.list("bands")?;
+        let mut t: Vec<f64> = p.list("bands")?;
+        t.sort_by(f64::total_cmp);
+        t.dedup();
         let bands = if t.is_empty() {
             Bands::default()
         } else {
@@ -241,7 +243,7 @@ async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
 
 async fn delivery(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::DELIVERY.names())?;
+    api_doc::check(&p, &api_doc::DELIVERY)?;
     s.with_store(move |st| {
         let mut by: Vec<Dim> = p.list("by")?;
         if by.is_empty() {
@@ -257,7 +259,7 @@ async fn delivery(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Proble
 
 async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::SOURCES.names())?;
+    api_doc::check(&p, &api_doc::SOURCES)?;
     s.with_store(move |st| {
         let on = p
             .get::<NaiveDate>("on")?
@@ -309,10 +311,9 @@ fn within_param(
     if let Some(c) = &w
         && data.places.get(c).is_none()
     {
-        return Err(Problem::bad_parameter(
-            "within",
-            format!("no location {c:?}"),
-        ));
+        return Err(Problem::not_found(format!(
+            "within: no location {c:?} (GET /api/v1/stock lists the locations)"
+        )));
     }
     Ok(w)
 }
@@ -356,7 +357,7 @@ fn stock_page<T: Serialize>(
 /// `GET /api/v1/stock`: the rows of `equitas stock`.
 pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::STOCK.names())?;
+    api_doc::check(&p, &api_doc::STOCK)?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let as_of = day_param(&p, "as_of")?;
@@ -394,7 +395,7 @@ pub(crate) async fn stock_problems(
     q: Q,
 ) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::STOCK_PROBLEMS.names())?;
+    api_doc::check(&p, &api_doc::STOCK_PROBLEMS)?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
@@ -407,7 +408,7 @@ pub(crate) async fn stock_problems(
 /// `GET /api/v1/stock/lots`.
 pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::STOCK_LOTS.names())?;
+    api_doc::check(&p, &api_doc::STOCK_LOTS)?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
@@ -430,18 +431,12 @@ pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<V
 /// `GET /api/v1/availability`.
 pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::AVAILABILITY.names())?;
+    api_doc::check(&p, &api_doc::AVAILABILITY)?;
     s.with_stock(move |data| {
         has_stock(data)?;
         let by = p.or("by", equitas_model::LocationLevel::Country)?;
         let items: Vec<String> = p.list("item")?;
         let basket = p.or("basket", false)?;
-        if basket && items.is_empty() {
-            return Err(Problem::bad_parameter(
-                "item",
-                "a basket needs its tracer items",
-            ));
-        }
         let last = day_param(&p, "date")?
             .or(data.ledger.through())
             .unwrap_or_default();
@@ -509,7 +504,7 @@ fn quantified(
 /// `GET /api/v1/forecast`.
 pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::FORECAST.names())?;
+    api_doc::check(&p, &api_doc::FORECAST)?;
     s.with_stock(move |data| {
         let r = quantify_request(&p, 12)?;
         let (q, last) = quantified(data, &r)?;
@@ -545,7 +540,7 @@ fn with_transit(
 /// `GET /api/v1/plan`.
 pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::PLAN.names())?;
+    api_doc::check(&p, &api_doc::PLAN)?;
     s.with_stock_and_store(move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let (q, last) = quantified(data, &r)?;
@@ -558,7 +553,7 @@ pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>,
 /// `GET /api/v1/risk`.
 pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
-    p.only(&api_doc::RISK.names())?;
+    api_doc::check(&p, &api_doc::RISK)?;
     s.with_stock_and_store(move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let paths: usize = p.or("paths", 1000usize)?;

@@ -361,9 +361,27 @@ fn stock_endpoints(s: &mut TestStore) {
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert_eq!(j["parameter"], "as_of", "{j}");
         let (st, _, j) = get(&state, "/api/v1/stock?within=NOWHERE").await;
-        assert_eq!(st, StatusCode::BAD_REQUEST, "{j}");
-        let (st, _, _) = get(&state, "/api/v1/availability?basket=true").await;
-        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
+        // A basket without items is every item: the mean share per facility.
+        let (st, _, j) = get(&state, "/api/v1/availability?basket=true").await;
+        assert_eq!(
+            (st, j["rows"][0]["item"].as_str()),
+            (StatusCode::OK, Some("basket")),
+            "{j}"
+        );
+        // Values outside a parameter's documented range are refused, naming it.
+        let (st, _, j) = get(&state, "/api/v1/stock?window=0").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("window")),
+            "{j}"
+        );
+        let (st, _, j) = get(&state, "/api/v1/forecast?level=planet").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("level")),
+            "{j}"
+        );
     });
     // An import reloads the cached ledger: the bands change the rows.
     equitas_store::testing::import_bytes(
