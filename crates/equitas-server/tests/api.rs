@@ -106,7 +106,7 @@ fn market_endpoints(s: &mut TestStore) {
             j["detail"]
                 .as_str()
                 .unwrap()
-                .contains("unknown dimension \"colour\"")
+                .contains("\"colour\" is not one of product, supplier")
         );
         let (st, _, j) = get(&state, "/api/v1/market/prices?from=2020-13-01").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
