@@ -486,9 +486,9 @@ pub const RISK: Endpoint = Endpoint {
             "paths",
             Ty::Int {
                 min: 1,
-                max: 100_000,
+                max: 10_000,
             },
-            "Monte Carlo paths, 1 to 100000 (default 1000).",
+            "Monte Carlo paths, 1 to 10000 (default 1000); more from the CLI.",
         ),
         p("seed", COUNT, "Random seed (default 1)."),
         p(

@@ -557,9 +557,6 @@ pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>,
     s.with_stock_and_store(move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let paths: usize = p.or("paths", 1000usize)?;
-        if !(1..=100_000).contains(&paths) {
-            return Err(Problem::bad_parameter("paths", "from 1 to 100000"));
-        }
         let delays = equitas_store::market::delivery_delays_months(st)?;
         let (q, last) = quantified(data, &r)?;
         let rows = equitas_planning::quantify::risks(
