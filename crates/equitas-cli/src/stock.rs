@@ -446,21 +446,6 @@ pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
     Ok((files, n))
 }
 
-/// The demo's synthetic country: small enough to load in seconds, recent
-/// enough to end last month.
-pub fn demo_config() -> equitas_synth::Config {
-    equitas_synth::Config {
-        seed: 2026,
-        regions: 3,
-        districts_per_region: 2,
-        facilities: 30,
-        products: 12,
-        months: 12,
-        start: calendar::parse_day("2025-11-01").unwrap_or(0),
-        ..equitas_synth::Config::default()
-    }
-}
-
 /// What the demo's stock part did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoStock {
@@ -478,7 +463,7 @@ pub struct DemoStock {
 /// path, unless it is there already, and summarises its stock.
 pub fn load_demo_network(store: &mut dyn Store) -> Result<DemoStock> {
     use equitas_store::epcis::{ErrorBehaviour, capture};
-    let net = equitas_synth::Network::new(demo_config());
+    let net = equitas_synth::Network::new(equitas_synth::Config::demo());
     let mappings = crate::commands::load_mappings(None, None, None)?;
     for (kind, name, text) in [
         (

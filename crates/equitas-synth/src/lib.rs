@@ -55,6 +55,23 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// The demo's synthetic country (`equitas demo`): 30 facilities, 12
+    /// products, the 12 months from November 2025.
+    pub fn demo() -> Config {
+        Config {
+            seed: 2026,
+            regions: 3,
+            districts_per_region: 2,
+            facilities: 30,
+            products: 12,
+            months: 12,
+            start: calendar::parse_day("2025-11-01").unwrap_or(0),
+            ..Config::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Central,

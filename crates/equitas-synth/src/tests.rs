@@ -85,15 +85,7 @@ fn json_events_mean_the_movements_the_generator_says() {
 #[test]
 fn the_ledger_of_the_network_balances_with_the_simulation() {
     // The demo's network: a year of 30 facilities and 12 products.
-    let net = Network::new(Config {
-        seed: 2026,
-        regions: 3,
-        districts_per_region: 2,
-        facilities: 30,
-        products: 12,
-        months: 12,
-        ..Config::default()
-    });
+    let net = Network::new(Config::demo());
     let mut names = equitas_ledger::Names::default();
     let mut ms = Vec::new();
     simulate(&net, &mut |e| {
