@@ -388,7 +388,7 @@ impl equitas_store::import::Progress for SpinnerThenBar {
     }
 }
 
-fn row_error_line(file: &str, e: &RowError) -> String {
+pub(crate) fn row_error_line(file: &str, e: &RowError) -> String {
     match &e.field {
         Some(f) => format!("{file}:{}: {f}: {}", e.line, e.message),
         None => format!("{file}:{}: {}", e.line, e.message),

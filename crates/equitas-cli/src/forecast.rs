@@ -86,10 +86,6 @@ fn request(a: &SeriesArgs, horizon: usize) -> quantify::Request {
     }
 }
 
-fn limit(n: usize) -> Option<usize> {
-    (n > 0).then_some(n)
-}
-
 #[derive(Serialize)]
 struct Row<'a> {
     area: &'a str,
@@ -161,7 +157,7 @@ pub fn forecast(store: &mut dyn Store, a: ForecastArgs) -> Result<()> {
         footer: vec![],
         data: &rows,
     }
-    .print(a.series.format, limit(a.series.limit))
+    .print(a.series.format, a.series.limit)
 }
 
 pub fn accuracy_report(store: &mut dyn Store, a: SeriesArgs, holdout: usize) -> Result<()> {
@@ -197,7 +193,7 @@ pub fn accuracy_report(store: &mut dyn Store, a: SeriesArgs, holdout: usize) -> 
         footer: vec![],
         data: &rows,
     }
-    .print(a.format, None)
+    .print(a.format, 0)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -249,67 +245,18 @@ pub struct RiskArgs {
     pub without_orders: bool,
 }
 
-fn pipeline_file(path: &std::path::Path) -> Result<Vec<quantify::Incoming>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let h = r.headers()?.clone();
-    let col = |n: &str| {
-        h.iter()
-            .position(|x| x.trim().eq_ignore_ascii_case(n))
-            .with_context(|| {
-                format!(
-                    "{}: no column {n:?} (need item, place, arrival, quantity)",
-                    path.display()
-                )
-            })
-    };
-    let (ci, cp, ca, cq) = (
-        col("item")?,
-        col("place")?,
-        col("arrival")?,
-        col("quantity")?,
-    );
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.with_context(|| format!("{}:{line}: unreadable", path.display()))?;
-        let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
-        let m = calendar::parse_month(&get(ca)).with_context(|| {
-            format!(
-                "{}:{line}: arrival: {:?} is not YYYY-MM",
-                path.display(),
-                get(ca)
-            )
-        })?;
-        let q: f64 = get(cq)
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-            .with_context(|| {
-                format!(
-                    "{}:{line}: quantity: {:?} is not a non-negative number",
-                    path.display(),
-                    get(cq)
-                )
-            })?;
-        out.push(quantify::Incoming {
-            item: get(ci),
-            to: get(cp),
-            from: None,
-            arrival: m,
-            quantity: q,
-        });
-    }
-    Ok(out)
-}
-
-fn lead_times_file(path: &std::path::Path) -> Result<Vec<equitas_planning::plan::LeadTime>> {
+/// Reads a planning input file with `parse`; the first bad row is the
+/// error, named as imports name them (FILE:LINE: field: reason).
+fn planning_file<T>(
+    path: &std::path::Path,
+    parse: impl FnOnce(&[u8]) -> Result<equitas_model::reference::Parsed<T>, equitas_model::RowError>,
+) -> Result<Vec<T>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let parsed = equitas_planning::plan::parse_lead_times(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let file = path.display().to_string();
+    let parsed =
+        parse(&bytes).map_err(|e| anyhow::anyhow!(crate::commands::row_error_line(&file, &e)))?;
     if let Some(e) = parsed.errors.first() {
-        anyhow::bail!("{}: {e}", path.display());
+        anyhow::bail!(crate::commands::row_error_line(&file, e));
     }
     Ok(parsed.records.into_iter().map(|r| r.1).collect())
 }
@@ -320,7 +267,7 @@ fn plan_request(
     a: &PlanArgs,
 ) -> Result<quantify::Request> {
     let mut pipeline = match &a.pipeline {
-        Some(p) => pipeline_file(p)?,
+        Some(p) => planning_file(p, |b| quantify::parse_pipeline(b))?,
         None => Vec::new(),
     };
     if !a.no_transit
@@ -336,7 +283,7 @@ fn plan_request(
         unit_price: a.unit_price,
         pipeline,
         lead_times: match &a.lead_times {
-            Some(p) => lead_times_file(p)?,
+            Some(p) => planning_file(p, |b| equitas_planning::plan::parse_lead_times(b))?,
             None => Vec::new(),
         },
         supplier: a.supplier.clone(),
@@ -385,7 +332,7 @@ pub fn plan(store: &mut dyn Store, a: PlanArgs) -> Result<()> {
         footer: vec![],
         data: &rows,
     }
-    .print(a.series.format, limit(a.series.limit))
+    .print(a.series.format, a.series.limit)
 }
 
 pub fn risk(store: &mut dyn Store, a: RiskArgs) -> Result<()> {
@@ -436,5 +383,5 @@ pub fn risk(store: &mut dyn Store, a: RiskArgs) -> Result<()> {
         footer: vec![],
         data: &rows,
     }
-    .print(a.plan.series.format, limit(a.plan.series.limit))
+    .print(a.plan.series.format, a.plan.series.limit)
 }

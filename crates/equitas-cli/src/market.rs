@@ -169,10 +169,6 @@ fn period_text(p: Period) -> String {
     }
 }
 
-fn limit(s: &Scope) -> Option<usize> {
-    (s.limit > 0).then_some(s.limit)
-}
-
 /// A people-readable label for a dimension value.
 fn label(names: &Names, d: Dim, v: &str) -> String {
     let m = match d {
@@ -232,7 +228,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer: vec![],
                 data: &rows.iter().map(|r| serde_json::json!({"product": r.key[0], "name": label(&names, Dim::Product, &r.key[0]), "lines": r.lines})).collect::<Vec<_>>(),
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Prices { scope, by } => {
             let (obs, names) = load(store, &scope)?;
@@ -269,7 +265,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer: vec![],
                 data: &rows,
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Mpr {
             scope,
@@ -327,7 +323,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer,
                 data: &r,
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Affordability { scope } => {
             let (obs, names) = load(store, &scope)?;
@@ -372,7 +368,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer: vec![],
                 data: &rows,
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Concentration {
             scope,
@@ -432,7 +428,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer: vec![],
                 data: &rows,
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Delivery {
             scope,
@@ -485,7 +481,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer: vec![],
                 data: &rows,
             }
-            .print(scope.format, limit(&scope))
+            .print(scope.format, scope.limit)
         }
         MarketCommand::Sources {
             country,
@@ -519,7 +515,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 footer,
                 data: &serde_json::json!({"authorisations": rows, "prequalified_vaccines": pq.iter().map(|(t, m, n)| serde_json::json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>()}),
             }
-            .print(format, None)
+            .print(format, 0)
         }
     }
 }

@@ -62,7 +62,8 @@ pub struct Report<'a, T: Serialize> {
 }
 
 impl<T: Serialize> Report<'_, T> {
-    pub fn print(&self, format: Format, limit: Option<usize>) -> Result<()> {
+    /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON every row.
+    pub fn print(&self, format: Format, limit: usize) -> Result<()> {
         match format {
             Format::Json => {
                 println!(
@@ -94,7 +95,11 @@ impl<T: Serialize> Report<'_, T> {
                     crate::format::int(self.observations as i64)
                 );
                 println!();
-                let shown = limit.unwrap_or(usize::MAX).min(self.rows.len());
+                let shown = if limit == 0 {
+                    self.rows.len()
+                } else {
+                    limit.min(self.rows.len())
+                };
                 let rows: Vec<Vec<String>> = self.rows[..shown]
                     .iter()
                     .map(|r| r.iter().map(Cell::table).collect())

@@ -94,10 +94,6 @@ fn day(s: &str, what: &str) -> Result<Day> {
     calendar::parse_day(s).with_context(|| format!("{what} {s:?} is not a date (YYYY-MM-DD)"))
 }
 
-fn limit(n: usize) -> Option<usize> {
-    (n > 0).then_some(n)
-}
-
 /// The stock ledger of the store, with a spinner while it is built.
 pub(crate) fn load(store: &mut dyn Store) -> Result<StockData> {
     let bar = crate::progress::Bar::spinner("building the stock ledger");
@@ -180,7 +176,7 @@ pub fn stock(store: &mut dyn Store, args: StockArgs) -> Result<()> {
         footer: vec![],
         data: &rows,
     }
-    .print(args.format, limit(args.limit))
+    .print(args.format, args.limit)
 }
 
 pub fn lots(
@@ -224,7 +220,7 @@ pub fn lots(
         footer: vec![],
         data: &rows,
     }
-    .print(format, limit(n))
+    .print(format, n)
 }
 
 pub fn problems(
@@ -269,7 +265,7 @@ pub fn problems(
         footer: vec![],
         data: &rows,
     }
-    .print(format, limit(n))
+    .print(format, n)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -345,7 +341,7 @@ pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()>
         footer: vec![],
         data: &rows,
     }
-    .print(args.format, limit(args.limit))
+    .print(args.format, args.limit)
 }
 
 #[derive(Args, Debug, Clone)]

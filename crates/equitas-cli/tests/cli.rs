@@ -830,7 +830,7 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         &["plan", "--lead-times", leads.to_str().unwrap()],
     );
     assert!(
-        stderr(&o).contains("lead-times.csv: line 2, field `order_months`"),
+        stderr(&o).contains("lead-times.csv:2: order_months: \"one\" is not a number of months"),
         "{}",
         stderr(&o)
     );

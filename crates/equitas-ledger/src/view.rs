@@ -163,21 +163,12 @@ impl Places {
     }
 
     /// The place index of a ledger location id.
-    pub fn place_index(&self, location: u32) -> Option<usize> {
-        self.place_of(location)
-    }
-
-    /// The place and its ancestors, nearest first.
-    pub fn lineage_of(&self, i: usize) -> Vec<usize> {
-        self.lineage(i)
-    }
-
-    fn place_of(&self, location: u32) -> Option<usize> {
+    pub fn place_of(&self, location: u32) -> Option<usize> {
         self.of_location.get(location as usize).copied().flatten()
     }
 
     /// The place and its ancestors, nearest first.
-    fn lineage(&self, mut i: usize) -> Vec<usize> {
+    pub fn lineage(&self, mut i: usize) -> Vec<usize> {
         let mut out = vec![i];
         while let Some(p) = self.list[i]
             .parent

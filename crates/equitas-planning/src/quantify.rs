@@ -77,6 +77,52 @@ impl Incoming {
     }
 }
 
+/// Parses a pipeline CSV: `item`, `place` (destination location code),
+/// `arrival` (`YYYY-MM`), `quantity` (non-negative); shipments from outside
+/// the hierarchy (suppliers).
+pub fn parse_pipeline<R: std::io::Read>(
+    r: R,
+) -> Result<equitas_model::reference::Parsed<Incoming>, equitas_model::RowError> {
+    use equitas_model::RowError;
+    use equitas_model::reference::{Table, cell};
+    let mut t = Table::new(r)?;
+    let (item, place, arrival, quantity) = (
+        t.require("item")?,
+        t.require("place")?,
+        t.require("arrival")?,
+        t.require("quantity")?,
+    );
+    Ok(t.parse(|rec, line| {
+        let text = |idx, name: &str| {
+            cell(rec, Some(idx))
+                .map(str::to_string)
+                .ok_or_else(|| RowError::new(line, name, "required value is empty"))
+        };
+        let a = text(arrival, "arrival")?;
+        let m = calendar::parse_month(&a)
+            .ok_or_else(|| RowError::new(line, "arrival", format!("{a:?} is not YYYY-MM")))?;
+        let q = text(quantity, "quantity")?;
+        let q = q
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                RowError::new(
+                    line,
+                    "quantity",
+                    format!("{q:?} is not a non-negative number"),
+                )
+            })?;
+        Ok(Incoming {
+            item: text(item, "item")?,
+            to: text(place, "place")?,
+            from: None,
+            arrival: m,
+            quantity: q,
+        })
+    }))
+}
+
 /// In-transit shipments between locations of the hierarchy (issues not
 /// yet received), as incoming shipments expected in their arrival month;
 /// legs whose ends are not in the hierarchy are left out.
@@ -356,4 +402,42 @@ pub fn risks(
             .then_with(|| (&a.area, &a.item).cmp(&(&b.area, &b.item)))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipeline_rows_and_their_errors() {
+        let csv = "item,place,arrival,quantity\nAMOX,F1,2027-02,40\nAMOX,F1,2027-13,5\nAMOX,,2027-02,5\nAMOX,F1,2027-02,-1\n";
+        let p = parse_pipeline(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 1);
+        let r = &p.records[0].1;
+        assert_eq!(
+            (
+                r.to.as_str(),
+                calendar::format_month(r.arrival),
+                r.quantity,
+                r.from.clone()
+            ),
+            ("F1", "2027-02".to_string(), 40.0, None)
+        );
+        let fields: Vec<(u64, Option<String>)> =
+            p.errors.iter().map(|e| (e.line, e.field.clone())).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (3, Some("arrival".into())),
+                (4, Some("place".into())),
+                (5, Some("quantity".into()))
+            ]
+        );
+        assert!(
+            parse_pipeline("item,place\n".as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("arrival")
+        );
+    }
 }

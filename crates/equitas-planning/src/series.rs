@@ -66,7 +66,7 @@ pub fn demand_series(
         if !items.is_empty() && !items.iter().any(|i| i == name) {
             continue;
         }
-        let Some(place) = places.place_index(loc) else {
+        let Some(place) = places.place_of(loc) else {
             continue;
         };
         let target = match level {
@@ -76,7 +76,7 @@ pub fn demand_series(
                     None
                 } else {
                     places
-                        .lineage_of(place)
+                        .lineage(place)
                         .into_iter()
                         .find(|&i| places.list[i].level == Some(l))
                 }

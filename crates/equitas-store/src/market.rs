@@ -385,12 +385,12 @@ pub fn product_identities(c: &mut dyn Conn) -> Result<Vec<ProductIdentity>, Stor
 }
 
 /// Delivery delays of all procurement lines with a scheduled and a
-/// delivered date, in months (days / 30.4375): the lead-time variability
+/// delivered date, in months (days / `DAYS_PER_MONTH`, 30.4375): the lead-time variability
 /// of the stockout risk (docs/formulas.md 4.8).
 pub fn delivery_delays_months(c: &mut dyn Conn) -> Result<Vec<f64>, StoreError> {
     Ok(observations(c, &Filter::default())?
         .iter()
         .filter_map(|o| Some((o.delivered_date? - o.scheduled_date?).num_days()))
-        .map(|d| d as f64 / 30.4375)
+        .map(|d| d as f64 / equitas_ledger::indicators::DAYS_PER_MONTH)
         .collect())
 }

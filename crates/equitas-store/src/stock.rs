@@ -17,10 +17,6 @@ pub struct StockData {
     pub bands: Bands,
 }
 
-fn text(v: &mut Value) -> Result<String, StoreError> {
-    v.take_text()
-}
-
 /// How far a loaded ledger reaches: the last captured event whose
 /// movements it holds, and the number of imports recorded (stock reports,
 /// levels and locations come by import).
@@ -58,7 +54,7 @@ fn read_movements(
         &[Value::Int(after), Value::Int(upto)],
         &mut |r| {
             let event: i64 = r[0].get()?;
-            let kind_name = text(&mut r[5])?;
+            let kind_name = r[5].take_text()?;
             let Some(kind) = Kind::from_name(&kind_name) else {
                 return Err(StoreError::Invalid(format!(
                     "stock_movements of event {event}: unknown kind {kind_name:?}"
@@ -66,12 +62,12 @@ fn read_movements(
             };
             let m = Movement {
                 at: r[1].get()?,
-                location: names.locations.id(&text(&mut r[2])?),
-                item: names.items.id(&text(&mut r[3])?),
-                lot: names.lots.id(&text(&mut r[4])?),
+                location: names.locations.id(&r[2].take_text()?),
+                item: names.items.id(&r[3].take_text()?),
+                lot: names.lots.id(&r[4].take_text()?),
                 kind,
                 quantity: r[6].get()?,
-                reason: names.reasons.id(&text(&mut r[7])?),
+                reason: names.reasons.id(&r[7].take_text()?),
                 source: Source::Event(event as u64).pack(),
             };
             if let Some(e) = r[8].take_opt_text()? {
@@ -195,9 +191,9 @@ pub fn places(c: &mut dyn Conn) -> Result<Vec<Place>, StoreError> {
         &[],
         &mut |r| {
             out.push(Place {
-                code: text(&mut r[0])?,
-                name: text(&mut r[1])?,
-                level: text(&mut r[2])?.parse::<LocationLevel>().ok(),
+                code: r[0].take_text()?,
+                name: r[1].take_text()?,
+                level: r[2].take_text()?.parse::<LocationLevel>().ok(),
                 parent: r[3].take_opt_text()?,
                 gln: r[4].take_opt_text()?,
             });
@@ -214,8 +210,8 @@ pub fn bands(c: &mut dyn Conn) -> Result<Bands, StoreError> {
         "SELECT item, tier, min_months, max_months FROM stock_levels",
         &[],
     )? {
-        let item = text(&mut r[0])?;
-        let Some(tier) = equitas_ledger::view::Tier::from_name(&text(&mut r[1])?) else {
+        let item = r[0].take_text()?;
+        let Some(tier) = equitas_ledger::view::Tier::from_name(&r[1].take_text()?) else {
             continue;
         };
         let band = (r[2].get()?, r[3].get()?);
@@ -235,7 +231,7 @@ fn stock_reports(c: &mut dyn Conn) -> Result<Vec<(i64, StockReport)>, StoreError
          FROM stock_reports ORDER BY id",
         &[],
         &mut |r| {
-            let period = text(&mut r[3])?;
+            let period = r[3].take_text()?;
             let Some(m) = calendar::parse_month(&period) else {
                 return Err(StoreError::Invalid(format!("stock_reports: bad period {period:?}")));
             };
@@ -244,8 +240,8 @@ fn stock_reports(c: &mut dyn Conn) -> Result<Vec<(i64, StockReport)>, StoreError
                 r[0].get()?,
                 StockReport {
                     line: 0,
-                    location: text(&mut r[1])?,
-                    item: text(&mut r[2])?,
+                    location: r[1].take_text()?,
+                    item: r[2].take_text()?,
                     period: m,
                     opening: r[4].get()?,
                     received: r[5].get()?,
@@ -326,9 +322,9 @@ pub fn transit_legs(c: &mut dyn Conn) -> Result<Vec<equitas_ledger::transit::Leg
          WHERE counterpart IS NOT NULL AND kind IN ('issue', 'receipt')",
         &[],
         &mut |r| {
-            let here = text(&mut r[1])?;
-            let other = text(&mut r[2])?;
-            let receipt = text(&mut r[5])? == "receipt";
+            let here = r[1].take_text()?;
+            let other = r[2].take_text()?;
+            let receipt = r[5].take_text()? == "receipt";
             let (from, to) = if receipt {
                 (other, here)
             } else {
@@ -338,8 +334,8 @@ pub fn transit_legs(c: &mut dyn Conn) -> Result<Vec<equitas_ledger::transit::Leg
                 at: r[0].get()?,
                 from,
                 to,
-                item: text(&mut r[3])?,
-                lot: text(&mut r[4])?,
+                item: r[3].take_text()?,
+                lot: r[4].take_text()?,
                 quantity: r[6].get()?,
                 receipt,
             });
