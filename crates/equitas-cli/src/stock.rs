@@ -393,14 +393,7 @@ pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
     };
     write("country.csv", &net.countries_csv())?;
     write("locations.csv", &net.locations_csv())?;
-    let mut products = String::from("code,gtin,name,monthly_demand_per_facility\n");
-    for p in &net.products {
-        products.push_str(&format!(
-            "{},{},\"{}\",{:.1}\n",
-            p.code, p.gtin, p.name, p.demand
-        ));
-    }
-    write("products.csv", &products)?;
+    write("products.csv", &net.products_csv())?;
     let bar = crate::progress::Bar::spinner("simulating");
     let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let per = args.events_per_file.max(1);
@@ -471,6 +464,11 @@ pub fn load_demo_network(store: &mut dyn Store) -> Result<DemoStock> {
             ImportKind::Locations,
             "synthetic-locations.csv",
             net.locations_csv(),
+        ),
+        (
+            ImportKind::Products,
+            "synthetic-products.csv",
+            net.products_csv(),
         ),
     ] {
         let r = crate::commands::run_import(

@@ -297,6 +297,9 @@ pub struct PriceRow {
     pub unit_price: Option<Summary>,
     /// Total value / total comparison units: the volume-weighted price.
     pub weighted_unit_price: Option<f64>,
+    /// Value of the lines that state one (US$): shares of suppliers,
+    /// countries... are shares of it.
+    pub value_usd: f64,
     pub period: Period,
 }
 
@@ -318,6 +321,7 @@ pub fn prices(obs: &Dataset, dims: &[Dim]) -> Vec<PriceRow> {
                 lines: g.len(),
                 unit_price: summarize(&mut p),
                 weighted_unit_price: (units > 0.0).then(|| value / units),
+                value_usd: g.iter().filter_map(|o| o.value).sum(),
                 period: period(g.iter().copied()),
             }
         })

@@ -447,6 +447,127 @@ pub fn parse_site_mapping<R: Read>(r: R) -> Result<Parsed<SiteMapping>, RowError
     }))
 }
 
+/// A row of a product list: the product, and its trade item when the row
+/// gives a GTIN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductRow {
+    pub product: crate::catalogue::Product,
+    pub trade_item: Option<crate::catalogue::TradeItem>,
+}
+
+/// Parses a product list (`equitas import products`): columns `code`,
+/// `name`, and optional `programme` (hiv, tb, malaria, immunisation, ntd,
+/// srh, mental_health, essential_medicines), `category` (medicine, vaccine,
+/// diagnostic, device; default medicine), `inns` (separated by `/` or `+`),
+/// `strength`, `dosage_form`, `atc`, `essential` (yes/no), `gtin` and
+/// `pack_size`. A row with a GTIN also records the trade item (code: the
+/// GTIN-14), so that stock events naming the GTIN show the product's name.
+pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
+    use crate::catalogue::{Product, ProductCategory, Programme, TradeItem};
+    let mut t = Table::new(r)?;
+    let code = t.require("code")?;
+    let name = t.require("name")?;
+    let [
+        programme,
+        category,
+        inns,
+        strength,
+        form,
+        atc,
+        essential,
+        gtin,
+        pack,
+    ] = [
+        "programme",
+        "category",
+        "inns",
+        "strength",
+        "dosage_form",
+        "atc",
+        "essential",
+        "gtin",
+        "pack_size",
+    ]
+    .map(|c| t.column(c));
+    Ok(t.parse(|rec, line| {
+        let code_v = cell(rec, Some(code)).ok_or_else(|| RowError::new(line, "code", "empty"))?;
+        if code_v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(RowError::new(
+                line,
+                "code",
+                "contains spaces or control characters",
+            ));
+        }
+        let name_v = cell(rec, Some(name)).ok_or_else(|| RowError::new(line, "name", "empty"))?;
+        let programme_v = cell(rec, programme)
+            .map(|s| s.to_ascii_lowercase().parse::<Programme>())
+            .transpose()
+            .map_err(|e| RowError::new(line, "programme", e))?;
+        let category_v = cell(rec, category)
+            .map(|s| s.to_ascii_lowercase().parse::<ProductCategory>())
+            .transpose()
+            .map_err(|e| RowError::new(line, "category", e))?
+            .unwrap_or(ProductCategory::Medicine);
+        let essential_v = match cell(rec, essential).map(str::to_ascii_lowercase).as_deref() {
+            None => None,
+            Some("yes" | "true" | "1" | "oui") => Some(true),
+            Some("no" | "false" | "0" | "non") => Some(false),
+            Some(other) => {
+                return Err(RowError::new(
+                    line,
+                    "essential",
+                    format!("{other:?}: expected yes or no"),
+                ));
+            }
+        };
+        let gtin_v = cell(rec, gtin)
+            .map(equitas_gs1::Gtin::parse)
+            .transpose()
+            .map_err(|e| RowError::new(line, "gtin", e.to_string()))?;
+        let pack_v = cell(rec, pack)
+            .map(|s| match s.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+                _ => Err(RowError::new(
+                    line,
+                    "pack_size",
+                    format!("{s:?} is not a positive number"),
+                )),
+            })
+            .transpose()?;
+        let product = Product {
+            code: code_v.to_string(),
+            name: name_v.to_string(),
+            inns: cell(rec, inns)
+                .map(|s| {
+                    s.split(['/', '+'])
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            strength: cell(rec, strength).map(str::to_string),
+            dosage_form: cell(rec, form).map(str::to_string),
+            category: category_v,
+            programme: programme_v,
+            atc: cell(rec, atc).map(str::to_string),
+            essential: essential_v,
+        };
+        let trade_item = gtin_v.map(|g| TradeItem {
+            code: g.to_string(),
+            gtin: Some(g),
+            product: code_v.to_string(),
+            description: name_v.to_string(),
+            pack_size: pack_v,
+            brand: None,
+            manufacturer: None,
+        });
+        Ok(ProductRow {
+            product,
+            trade_item,
+        })
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,5 +616,50 @@ mod tests {
         assert_eq!(p.records[1].1.country, None);
         assert_eq!(p.errors.len(), 2);
         assert!(p.errors[0].to_string().contains("already mapped on line 2"));
+    }
+    #[test]
+    fn products_parse_with_their_trade_items_and_bad_rows_named() {
+        let csv = "code,name,programme,category,gtin,pack_size,essential\n\
+                   SYN-001,HIV product 1,hiv,,09520000000011,30,yes\n\
+                   SYN-002,Vaccine,immunisation,vaccine,,,\n\
+                   SYN 3,Bad code,,,,,\n\
+                   SYN-004,Bad programme,cancer,,,,\n\
+                   SYN-005,Bad GTIN,hiv,,09520000000012,,\n\
+                   SYN-006,Bad pack,hiv,,,-1,\n\
+                   SYN-007,Bad flag,hiv,,,,maybe\n";
+        let p = parse_products(csv.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 2);
+        let first = &p.records[0].1;
+        assert_eq!(
+            first.product.programme,
+            Some(crate::catalogue::Programme::Hiv)
+        );
+        assert_eq!(first.product.essential, Some(true));
+        let ti = first.trade_item.as_ref().unwrap();
+        assert_eq!(
+            (ti.code.as_str(), ti.product.as_str()),
+            ("09520000000011", "SYN-001")
+        );
+        assert_eq!(ti.pack_size, Some(30.0));
+        assert_eq!(
+            p.records[1].1.product.category,
+            crate::catalogue::ProductCategory::Vaccine
+        );
+        assert!(p.records[1].1.trade_item.is_none());
+        let fields: Vec<(u64, String)> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                (4, "code".to_string()),
+                (5, "programme".to_string()),
+                (6, "gtin".to_string()),
+                (7, "pack_size".to_string()),
+                (8, "essential".to_string()),
+            ]
+        );
     }
 }

@@ -421,6 +421,44 @@ pub const STOCK_PROBLEMS: Endpoint = Endpoint {
     ok: LIST,
     body: false,
 };
+pub const COUNTRIES: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/countries",
+    tag: "status",
+    summary: "Countries: ISO 3166 codes, names in English and French, WHO region, income group",
+    doc: "",
+    params: &[OFFSET, LIMIT],
+    ok: LIST,
+    body: false,
+};
+pub const ITEMS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/items",
+    tag: "stock",
+    summary: "Items of the stock ledger with their product, name and programme",
+    doc: "",
+    params: &[
+        p(
+            "programme",
+            Ty::Text,
+            "Only items of this programme (hiv, tb, malaria...).",
+        ),
+        OFFSET,
+        LIMIT,
+    ],
+    ok: LIST,
+    body: false,
+};
+pub const LOCATIONS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/locations",
+    tag: "stock",
+    summary: "Locations of the hierarchy and of the ledger, with their parents",
+    doc: "",
+    params: &[WITHIN, LEVEL, OFFSET, LIMIT],
+    ok: LIST,
+    body: false,
+};
 pub const AVAILABILITY: Endpoint = Endpoint {
     method: "get",
     path: "/api/v1/availability",
@@ -608,6 +646,26 @@ pub const EVENTS: Endpoint = Endpoint {
     ok: (200, "The events (EPCIS query document body)."),
     body: false,
 };
+pub const EPCIS_SUMMARY: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/epcis/summary",
+    tag: "epcis",
+    summary: "Captured events by type and business step, and their time span",
+    doc: "docs/epcis.md",
+    params: &[],
+    ok: (200, "The summary."),
+    body: false,
+};
+pub const CAPTURE_JOBS: Endpoint = Endpoint {
+    method: "get",
+    path: "/api/v1/epcis/captures",
+    tag: "epcis",
+    summary: "Capture jobs, newest first",
+    doc: "docs/epcis.md",
+    params: &[OFFSET, LIMIT],
+    ok: LIST,
+    body: false,
+};
 pub const EVENT: Endpoint = Endpoint {
     method: "get",
     path: "/events/{eventID}",
@@ -622,6 +680,7 @@ pub const EVENT: Endpoint = Endpoint {
 /// Every endpoint, in the order of the documentation.
 pub const ENDPOINTS: &[Endpoint] = &[
     STATUS,
+    COUNTRIES,
     PRODUCTS,
     PRICES,
     MPR,
@@ -632,6 +691,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     STOCK,
     STOCK_LOTS,
     STOCK_PROBLEMS,
+    ITEMS,
+    LOCATIONS,
     AVAILABILITY,
     FORECAST,
     PLAN,
@@ -641,6 +702,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     EVENT_CAPTURE,
     EVENTS,
     EVENT,
+    EPCIS_SUMMARY,
+    CAPTURE_JOBS,
 ];
 
 /// Checks the query of a request against the endpoint's description:
@@ -790,7 +853,12 @@ pub fn openapi() -> Value {
                 json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
             );
         }
-        let ok_content = json!({"application/json": {"schema": {"type": "object"}}});
+        let ok_schema = if e.ok == LIST {
+            json!({"$ref": "#/components/schemas/Page"})
+        } else {
+            json!({"type": "object"})
+        };
+        let ok_content = json!({"application/json": {"schema": ok_schema}});
         let mut responses = json!({
             e.ok.0.to_string(): {"description": e.ok.1, "content": ok_content},
             "400": problem_response("A parameter or the body is not valid; `parameter` names it."),
@@ -833,7 +901,19 @@ pub fn openapi() -> Value {
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
         "paths": paths,
-        "components": {"schemas": {"Problem": {
+        "components": {"schemas": {"Page": {
+            "type": "object",
+            "description": "A page of a list: `rows` from `offset`, at most `limit` of them, of `total` in all.",
+            "required": ["total", "offset", "limit", "rows"],
+            "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "offset": {"type": "integer", "minimum": 0},
+                "limit": {"type": "integer", "minimum": 1},
+                "rows": {"type": "array", "items": {"type": "object"}},
+                "method": {"type": "string"},
+                "notes": {"type": "array", "items": {"type": "string"}}
+            }
+        }, "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "detail"],
             "properties": {

@@ -10,6 +10,7 @@ mod epcis;
 mod params;
 mod problem;
 mod routes;
+mod web;
 
 pub use problem::Problem;
 
@@ -116,12 +117,15 @@ impl AppState {
     }
 }
 
-/// The API routes.
+/// The API routes, the dashboard and the formulas page. Answers are
+/// compressed (gzip) when the client accepts it: slow links matter.
 pub fn router(state: AppState) -> Router {
     routes::router()
         .merge(epcis::router())
+        .merge(web::router())
         // EPCIS documents can be large.
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -38,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stock", get(stock))
         .route("/api/v1/stock/problems", get(stock_problems))
         .route("/api/v1/stock/lots", get(stock_lots))
+        .route("/api/v1/countries", get(countries))
+        .route("/api/v1/items", get(items))
+        .route("/api/v1/locations", get(locations))
+        .route("/api/v1/epcis/summary", get(epcis_summary))
+        .route("/api/v1/epcis/captures", get(capture_jobs))
         .route("/api/v1/availability", get(availability))
         .route("/api/v1/forecast", get(forecast))
         .route("/api/v1/plan", get(plan))
@@ -424,6 +429,111 @@ pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<V
             expiring,
         );
         stock_page("docs/formulas.md 3.2, 3.8", data, as_of, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/countries`.
+async fn countries(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    api_doc::check(&p, &api_doc::COUNTRIES)?;
+    s.with_store(move |st| {
+        let (offset, limit) = p.page()?;
+        let all = report::countries(st)?;
+        Ok(Json(json!({
+            "total": all.len(),
+            "offset": offset,
+            "limit": limit,
+            "rows": all.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+        })))
+    })
+    .await
+}
+
+/// `GET /api/v1/items`: the ledger's items, named from the catalogue.
+pub(crate) async fn items(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    api_doc::check(&p, &api_doc::ITEMS)?;
+    s.with_stock(move |data| {
+        let programme: Option<String> = p.get("programme")?;
+        let rows: Vec<Value> = data
+            .items()
+            .into_iter()
+            .filter(|(_, info)| match &programme {
+                None => true,
+                Some(want) => info.and_then(|i| i.programme.as_deref()) == Some(want.as_str()),
+            })
+            .map(|(code, info)| {
+                json!({
+                    "item": code,
+                    "name": info.map(|i| i.name.as_str()),
+                    "product": info.map(|i| i.product.as_str()),
+                    "programme": info.and_then(|i| i.programme.as_deref()),
+                    "category": info.map(|i| i.category.as_str()),
+                })
+            })
+            .collect();
+        stock_page("", data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/locations`: places with their parent and level.
+pub(crate) async fn locations(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    api_doc::check(&p, &api_doc::LOCATIONS)?;
+    s.with_stock(move |data| {
+        let within = within_param(&p, data)?;
+        let level: Option<equitas_model::LocationLevel> = p.get("level")?;
+        let rows: Vec<Value> = data
+            .places
+            .list
+            .iter()
+            .filter(|pl| level.is_none() || pl.level == level)
+            .filter(|pl| {
+                within
+                    .as_deref()
+                    .is_none_or(|w| data.places.is_within(&pl.code, w))
+            })
+            .map(|pl| {
+                json!({
+                    "code": pl.code,
+                    "name": pl.name,
+                    "level": pl.level.map(|l| l.as_str()),
+                    "parent": pl.parent,
+                    "gln": pl.gln,
+                })
+            })
+            .collect();
+        stock_page("", data, None, rows, p.page()?)
+    })
+    .await
+}
+
+/// `GET /api/v1/epcis/summary`.
+async fn epcis_summary(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
+    s.with_store(|st| {
+        let sum = equitas_store::epcis::summary(st)?;
+        serde_json::to_value(sum)
+            .map(Json)
+            .map_err(|e| Problem::internal(e.to_string()))
+    })
+    .await
+}
+
+/// `GET /api/v1/epcis/captures`: capture jobs, newest first.
+async fn capture_jobs(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+    let p = params(q)?;
+    api_doc::check(&p, &api_doc::CAPTURE_JOBS)?;
+    s.with_store(move |st| {
+        let (offset, limit) = p.page()?;
+        let (total, rows) = equitas_store::epcis::capture_jobs(st, offset, limit)?;
+        Ok(Json(json!({
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "rows": rows,
+        })))
     })
     .await
 }

@@ -555,24 +555,95 @@ pub struct CaptureJob {
     pub rejected: i64,
 }
 
-pub fn capture_job(c: &mut dyn Conn, id: i64) -> Result<Option<CaptureJob>, StoreError> {
-    let rows = c.query(
-        "SELECT id, source_name, received_at, mode, events, captured, duplicates, rejected
-         FROM epcis_captures WHERE id = $1",
-        &[Value::Int(id)],
-    )?;
-    rows.first()
-        .map(|r| {
-            Ok(CaptureJob {
+fn read_jobs(
+    c: &mut dyn Conn,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<CaptureJob>, StoreError> {
+    let mut out = Vec::new();
+    c.query_each(
+        &format!(
+            "SELECT id, source_name, received_at, mode, events, captured, duplicates, rejected
+             FROM epcis_captures {filter}"
+        ),
+        args,
+        &mut |r| {
+            out.push(CaptureJob {
                 id: r[0].get()?,
-                source: r[1].get()?,
-                received_at: r[2].get()?,
-                mode: r[3].get()?,
+                source: r[1].take_text()?,
+                received_at: r[2].take_text()?,
+                mode: r[3].take_text()?,
                 events: r[4].get()?,
                 captured: r[5].get()?,
                 duplicates: r[6].get()?,
                 rejected: r[7].get()?,
-            })
-        })
-        .transpose()
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+pub fn capture_job(c: &mut dyn Conn, id: i64) -> Result<Option<CaptureJob>, StoreError> {
+    Ok(read_jobs(c, "WHERE id = $1", &[Value::Int(id)])?.pop())
+}
+
+/// Capture jobs, newest first: `(total, the page)`.
+pub fn capture_jobs(
+    c: &mut dyn Conn,
+    offset: usize,
+    limit: usize,
+) -> Result<(i64, Vec<CaptureJob>), StoreError> {
+    let total: i64 = c
+        .query_scalar("SELECT COUNT(*) FROM epcis_captures", &[])?
+        .get()?;
+    let page = read_jobs(
+        c,
+        "ORDER BY id DESC LIMIT $1 OFFSET $2",
+        &[Value::Int(limit as i64), Value::Int(offset as i64)],
+    )?;
+    Ok((total, page))
+}
+
+/// What the repository holds: events by type and business step, and the
+/// span of their event and record times.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub events: i64,
+    pub first_event_time: Option<String>,
+    pub last_event_time: Option<String>,
+    pub last_record_time: Option<String>,
+    /// (event type, business step or "", events), most events first.
+    pub by_type_and_step: Vec<(String, String, i64)>,
+}
+
+pub fn summary(c: &mut dyn Conn) -> Result<Summary, StoreError> {
+    let span = c.query(
+        "SELECT COUNT(*), MIN(event_time), MAX(event_time), MAX(record_time) FROM epcis_events",
+        &[],
+    )?;
+    let (mut events, mut first, mut last, mut record) = (0, None, None, None);
+    if let Some(mut r) = span.into_iter().next() {
+        events = r[0].get()?;
+        first = r[1].take_opt_text()?;
+        last = r[2].take_opt_text()?;
+        record = r[3].take_opt_text()?;
+    }
+    let mut by = Vec::new();
+    c.query_each(
+        "SELECT event_type, COALESCE(biz_step, ''), COUNT(*) FROM epcis_events
+         GROUP BY event_type, COALESCE(biz_step, '') ORDER BY COUNT(*) DESC, 1, 2",
+        &[],
+        &mut |r| {
+            by.push((r[0].take_text()?, r[1].take_text()?, r[2].get()?));
+            Ok(())
+        },
+    )?;
+    Ok(Summary {
+        events,
+        first_event_time: first,
+        last_event_time: last,
+        last_record_time: record,
+        by_type_and_step: by,
+    })
 }

@@ -46,6 +46,8 @@ pub enum ImportKind {
     StockReports,
     /// Minimum and maximum months of stock per tier (and product).
     StockLevels,
+    /// A product list (names, programmes, GTINs of trade items).
+    Products,
 }
 
 impl ImportKind {
@@ -62,6 +64,7 @@ impl ImportKind {
         ImportKind::WhoPqVaccines,
         ImportKind::StockReports,
         ImportKind::StockLevels,
+        ImportKind::Products,
     ];
 
     /// The kind named `name` (as [`ImportKind::as_str`] writes it).
@@ -83,6 +86,7 @@ impl ImportKind {
             ImportKind::WhoPqVaccines => "who-pq-vaccines",
             ImportKind::StockReports => "stock-reports",
             ImportKind::StockLevels => "stock-levels",
+            ImportKind::Products => "products",
         }
     }
 }
@@ -335,6 +339,7 @@ pub fn import(
         Pq(Parsed<inputs::Prequalified>),
         StockReports(Parsed<equitas_ledger::report::StockReport>),
         StockLevels(Parsed<equitas_ledger::view::LevelRow>),
+        Products(Parsed<reference::ProductRow>),
     }
     let input = match kind {
         ImportKind::StockReports => Input::StockReports(
@@ -348,6 +353,9 @@ pub fn import(
         }
         ImportKind::IncomeGroups => {
             Input::Income(reference::parse_income_groups(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Products => {
+            Input::Products(reference::parse_products(bytes).map_err(file_err(source_name))?)
         }
         ImportKind::Locations => {
             Input::Locations(reference::parse_locations(bytes).map_err(file_err(source_name))?)
@@ -442,6 +450,21 @@ pub fn import(
                 progress.inc(1);
             }
             report.written.push(("countries (income groups)", t));
+        }
+        Input::Products(p) => {
+            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rejected = p.errors;
+            progress.start("products", p.records.len() as u64);
+            let (mut products, mut items) = (Tally::default(), Tally::default());
+            for (_, r) in &p.records {
+                products.add(repo::put_product(tx.as_mut(), &r.product)?);
+                if let Some(t) = &r.trade_item {
+                    items.add(repo::put_trade_item(tx.as_mut(), t)?);
+                }
+                progress.inc(1);
+            }
+            report.written.push(("products", products));
+            report.written.push(("trade items", items));
         }
         Input::Locations(p) => {
             report.rows_read = (p.records.len() + p.errors.len()) as u64;

@@ -80,3 +80,37 @@ pub fn overview(c: &mut dyn Conn) -> Result<Overview, StoreError> {
         concentration: conc,
     })
 }
+
+/// A country as the dashboard names and maps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountryRow {
+    pub iso3: String,
+    /// ISO 3166-1 numeric code (Natural Earth shapes are keyed by it).
+    pub numeric: Option<i64>,
+    pub name_en: String,
+    pub name_fr: Option<String>,
+    pub who_region: Option<String>,
+    pub income_group: Option<String>,
+}
+
+/// Every country, by ISO3 code.
+pub fn countries(c: &mut dyn Conn) -> Result<Vec<CountryRow>, StoreError> {
+    let mut out = Vec::new();
+    c.query_each(
+        "SELECT iso3, numeric_code, COALESCE(name_short, name_en), name_fr, who_region, income_group
+         FROM countries ORDER BY iso3",
+        &[],
+        &mut |r| {
+            out.push(CountryRow {
+                iso3: r[0].take_text()?,
+                numeric: r[1].get()?,
+                name_en: r[2].take_text()?,
+                name_fr: r[3].take_opt_text()?,
+                who_region: r[4].take_opt_text()?,
+                income_group: r[5].take_opt_text()?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}

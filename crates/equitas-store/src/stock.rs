@@ -9,12 +9,78 @@ use equitas_ledger::report::StockReport;
 use equitas_ledger::view::{Bands, LevelRow, Place, Places};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
 use equitas_model::LocationLevel;
+use std::collections::HashMap;
 
 /// Everything the stock views need.
 pub struct StockData {
     pub ledger: Ledger,
     pub places: Places,
     pub bands: Bands,
+    /// What the catalogue says of item codes (GTINs of trade items and
+    /// product codes), to name the ledger's items.
+    pub catalogue: HashMap<String, ItemInfo>,
+}
+
+/// A stock item as the catalogue knows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ItemInfo {
+    pub name: String,
+    pub product: String,
+    pub programme: Option<String>,
+    pub category: String,
+}
+
+impl StockData {
+    /// The ledger's items with what the catalogue knows of them, by code.
+    pub fn items(&self) -> Vec<(&str, Option<&ItemInfo>)> {
+        let names = &self.ledger.names.items;
+        let mut out: Vec<(&str, Option<&ItemInfo>)> = (0..names.len() as u32)
+            .map(|i| names.name(i))
+            .map(|code| (code, self.catalogue.get(code)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+}
+
+/// Products and trade items by code (and trade items by GTIN too).
+pub fn catalogue(c: &mut dyn Conn) -> Result<HashMap<String, ItemInfo>, StoreError> {
+    let mut out = HashMap::new();
+    c.query_each(
+        "SELECT code, name, programme, category FROM products",
+        &[],
+        &mut |r| {
+            let code = r[0].take_text()?;
+            out.insert(
+                code.clone(),
+                ItemInfo {
+                    name: r[1].take_text()?,
+                    product: code,
+                    programme: r[2].take_opt_text()?,
+                    category: r[3].take_text()?,
+                },
+            );
+            Ok(())
+        },
+    )?;
+    let mut items = Vec::new();
+    c.query_each(
+        "SELECT t.code, t.gtin, t.product FROM trade_items t",
+        &[],
+        &mut |r| {
+            items.push((r[0].take_text()?, r[1].take_opt_text()?, r[2].take_text()?));
+            Ok(())
+        },
+    )?;
+    for (code, gtin, product) in items {
+        if let Some(info) = out.get(&product).cloned() {
+            if let Some(g) = gtin {
+                out.entry(g).or_insert_with(|| info.clone());
+            }
+            out.entry(code).or_insert(info);
+        }
+    }
+    Ok(out)
 }
 
 /// How far a loaded ledger reaches: the last captured event whose
@@ -127,6 +193,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             ledger,
             places,
             bands: bands(c)?,
+            catalogue: catalogue(c)?,
         },
         wm,
     ))

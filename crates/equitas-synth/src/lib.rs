@@ -99,6 +99,8 @@ pub struct Place {
 pub struct Product {
     pub code: String,
     pub name: String,
+    /// Programme code, as `equitas import products` reads it.
+    pub programme: &'static str,
     pub gtin: String,
     /// Mean monthly demand at a facility of size 1.
     pub demand: f64,
@@ -120,15 +122,16 @@ fn with_check_digit(body: &str) -> String {
     format!("{body}{}", check_digit(body).unwrap_or(0))
 }
 
-const PROGRAMMES: [&str; 8] = [
-    "HIV",
-    "TB",
-    "Malaria",
-    "Immunisation",
-    "NTD",
-    "SRH",
-    "Mental health",
-    "EML",
+/// Programmes of the synthetic products: (label, `equitas import products` code).
+const PROGRAMMES: [(&str, &str); 8] = [
+    ("HIV", "hiv"),
+    ("TB", "tb"),
+    ("Malaria", "malaria"),
+    ("Immunisation", "immunisation"),
+    ("NTD", "ntd"),
+    ("SRH", "srh"),
+    ("Mental health", "mental_health"),
+    ("EML", "essential_medicines"),
 ];
 
 impl Network {
@@ -214,8 +217,9 @@ impl Network {
         let products = (0..config.products)
             .map(|i| {
                 let intermittent = rng.random_bool(0.3);
-                let programme = PROGRAMMES[i % PROGRAMMES.len()];
+                let (programme, programme_code) = PROGRAMMES[i % PROGRAMMES.len()];
                 Product {
+                    programme: programme_code,
                     code: format!("SYN-{:03}", i + 1),
                     name: format!("{programme} product {} (synthetic)", i + 1),
                     gtin: with_check_digit(&format!("0952{:09}", i + 1)),
@@ -243,6 +247,25 @@ impl Network {
             places,
             products,
         }
+    }
+
+    /// The network's products in the `equitas import products` layout,
+    /// with the mean monthly demand per facility for information.
+    pub fn products_csv(&self) -> String {
+        let mut out =
+            String::from("code,gtin,name,programme,category,monthly_demand_per_facility\n");
+        for p in &self.products {
+            let category = if p.programme == "immunisation" {
+                "vaccine"
+            } else {
+                "medicine"
+            };
+            out.push_str(&format!(
+                "{},{},\"{}\",{},{category},{:.1}\n",
+                p.code, p.gtin, p.name, p.programme, p.demand
+            ));
+        }
+        out
     }
 
     /// The network's country in the `equitas import countries` layout

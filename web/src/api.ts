@@ -1,0 +1,217 @@
+// The Equitas HTTP API, as the dashboard reads it. Errors are RFC 9457
+// problem details; they become ApiError with the server's own words.
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  /** The data this needs is not loaded (409) or matches nothing (404). */
+  get missing(): boolean {
+    return this.status === 409 || this.status === 404;
+  }
+}
+
+export interface Page<T> {
+  total: number;
+  offset: number;
+  limit: number;
+  rows: T[];
+  method?: string;
+  as_of?: string;
+  notes?: string[];
+}
+
+type Params = Record<string, string | number | boolean | undefined | null>;
+
+const cache = new Map<string, Promise<unknown>>();
+
+function url(path: string, params: Params = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function fetchJson<T>(u: string): Promise<T> {
+  const r = await fetch(u, { headers: { Accept: "application/json" } });
+  const body = await r.json().catch(() => null);
+  if (!r.ok) {
+    const b = (body ?? {}) as { type?: string; detail?: string; title?: string };
+    throw new ApiError(r.status, b.type ?? "", b.detail ?? b.title ?? `HTTP ${r.status}`);
+  }
+  return body as T;
+}
+
+/** GET a JSON resource; answers are kept for the session (the data changes by capture or import, and a reload reads it again). */
+export function get<T>(path: string, params: Params = {}): Promise<T> {
+  const u = url(path, params);
+  let p = cache.get(u) as Promise<T> | undefined;
+  if (!p) {
+    p = fetchJson<T>(u);
+    cache.set(u, p);
+    p.catch(() => cache.delete(u));
+  }
+  return p;
+}
+
+/** Every row of a paginated list (pages of 1,000). */
+export async function all<T>(path: string, params: Params = {}): Promise<Page<T>> {
+  const first = await get<Page<T>>(path, { ...params, limit: 1000 });
+  const rows = first.rows.slice();
+  for (let offset = 1000; offset < first.total; offset += 1000) {
+    const next = await get<Page<T>>(path, { ...params, limit: 1000, offset });
+    rows.push(...next.rows);
+  }
+  return { ...first, rows, offset: 0, limit: rows.length };
+}
+
+/** `fn()`, or `null` when the server says the data is not there. */
+export async function optional<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ApiError && e.missing) return null;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- shapes
+
+export interface Summary {
+  n: number;
+  min: number;
+  p25: number;
+  median: number;
+  p75: number;
+  max: number;
+  mean: number;
+}
+
+export interface Country {
+  iso3: string;
+  numeric: number | null;
+  name_en: string;
+  name_fr: string | null;
+}
+
+export interface Item {
+  item: string;
+  name: string | null;
+  product: string | null;
+  programme: string | null;
+  category: string | null;
+}
+
+export interface Place {
+  code: string;
+  name: string;
+  level: string | null;
+  parent: string | null;
+}
+
+export interface StockRow {
+  location: string;
+  location_name: string;
+  level: string;
+  item: string;
+  as_of: string;
+  stock_on_hand: number;
+  amc: number | null;
+  months_of_stock: number | null;
+  status: string;
+  min_months: number;
+  max_months: number;
+  stockout_days: number | null;
+  expiring: number;
+  at_risk: number;
+  problems: number;
+}
+
+export interface AvailabilityRow {
+  area: string;
+  area_name: string;
+  item: string;
+  date: string;
+  facilities: number;
+  in_stock: number;
+  availability: number | null;
+}
+
+export interface RiskRow {
+  area: string;
+  area_name: string;
+  item: string;
+  method: string;
+  months: string[];
+  probability: number[];
+  max_6: number;
+  max_all: number;
+}
+
+export interface ProblemRow {
+  location: string;
+  location_name?: string;
+  item: string;
+  kind: string;
+  day?: string;
+  date?: string;
+  detail?: string;
+  [k: string]: unknown;
+}
+
+export interface ConcentrationRow {
+  key: string[];
+  hhi: number;
+  effective_number: number;
+  top: string;
+  top_share: number;
+  band: string;
+  n: number;
+}
+
+export interface PriceRow {
+  key: string[];
+  lines: number;
+  unit_price: Summary | null;
+  weighted_unit_price: number | null;
+  value_usd: number;
+}
+
+export interface DeliveryRow {
+  key: string[];
+  lines: number;
+  lead_time_days: Summary | null;
+  delay_days: Summary | null;
+  on_time_share: number | null;
+}
+
+export interface MprRow {
+  key: string[];
+  n: number;
+  mpr: number | null;
+}
+
+export interface CaptureJob {
+  captureID: number;
+  source: string;
+  receivedAt: string;
+  errorBehaviour: string;
+  events: number;
+  captured: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface EpcisSummary {
+  events: number;
+  first_event_time: string | null;
+  last_event_time: string | null;
+  last_record_time: string | null;
+  by_type_and_step: [string, string, number][];
+}

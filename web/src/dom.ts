@@ -1,0 +1,70 @@
+// A small helper to build DOM nodes (no framework: the pages are small and
+// must load fast on a cheap laptop).
+
+import { t } from "./i18n";
+
+type Child = Node | string | null | undefined | false;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (v === true) e.setAttribute(k, "");
+    else if (k === "class") {
+      if (v) e.className = v;
+    } else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c);
+  }
+  return e;
+}
+
+/** Where the formulas doc defines a figure: a section number like "3.9". */
+export function docLink(section: string, what: string): HTMLAnchorElement {
+  return el(
+    "a",
+    {
+      class: "doc",
+      href: `/docs/formulas#s${section.replace(/\./g, "-")}`,
+      target: "_blank",
+      rel: "noopener",
+      title: t("definition_of", what),
+      "aria-label": t("definition_of", what),
+      "data-doc": section,
+    },
+    `§${section}`,
+  );
+}
+
+/** A section with a heading, its definition link, and a body filled later. */
+export function section(id: string, title: string, doc?: string): { root: HTMLElement; body: HTMLElement } {
+  const body = el("div", { class: "body" }, el("p", { class: "loading" }, t("loading")));
+  const root = el(
+    "section",
+    { class: "card", "data-section": id },
+    el("h2", {}, title, doc ? " " : "", doc ? docLink(doc, title) : null),
+    body,
+  );
+  return { root, body };
+}
+
+export function message(text: string, cls = "note"): HTMLElement {
+  return el("p", { class: cls }, text);
+}
+
+/** Fills `body` with what `fill` builds, or with the error it met. */
+export async function fill(body: HTMLElement, fillFn: () => Promise<Node | Node[]>): Promise<void> {
+  try {
+    const out = await fillFn();
+    body.replaceChildren(...(Array.isArray(out) ? out : [out]));
+  } catch (e) {
+    console.error(e);
+    body.replaceChildren(message(t("error", e instanceof Error ? e.message : String(e)), "error"));
+  }
+}

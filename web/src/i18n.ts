@@ -1,0 +1,342 @@
+// English and French: every string the dashboard shows, and numbers and
+// dates formatted in the user's locale for the chosen language.
+
+export type Lang = "en" | "fr";
+
+const en = {
+  "nav.overview": "Overview",
+  "nav.capture": "EPCIS capture",
+  "nav.api": "API",
+  "nav.formulas": "Formulas",
+  "loading": "Loading…",
+  "error": "Could not load: {0}",
+  "no_data": "No data for this view.",
+  "definition": "Definition",
+  "definition_of": "Definition of {0} (docs/formulas.md)",
+  "overview.title": "Overview",
+  "overview.lead":
+    "Is each essential product available, affordable and securely supplied? Choose an indicator, then a place, then a product.",
+  "overview.indicator": "Indicator",
+  "overview.level": "Places",
+  "overview.areas": "Places",
+  "overview.no_shapes":
+    "These places have no boundaries on the world map (a ministry's own boundaries are not loaded): ranked instead.",
+  "overview.pick": "Click a place on the map, the chart or the table to see its products.",
+  "overview.products_in": "Products in {0}",
+  "overview.map": "Map of {0}",
+  "overview.missing_on_map": "{0} of {1} places have no shape on the world map and are listed in the table.",
+  "ind.availability": "Availability",
+  "ind.availability.long": "Share of facilities with the products in stock (WHO SARA basket mean)",
+  "ind.months_of_stock": "Months of stock",
+  "ind.months_of_stock.long": "Median months of stock over the products",
+  "ind.risk": "Stockout risk",
+  "ind.risk.long": "Highest probability of a stockout in the next 6 months among the products",
+  "ind.concentration": "Supplier concentration",
+  "ind.concentration.long": "Herfindahl-Hirschman Index of procurement value across suppliers (0-10,000)",
+  "ind.mpr": "Median price ratio",
+  "ind.mpr.long": "Median of the products' median price ratios to international reference prices",
+  "ind.on_time": "On-time delivery",
+  "ind.on_time.long": "Share of shipments delivered on or before the scheduled date",
+  "level.country": "Countries",
+  "level.region": "Regions",
+  "level.district": "Districts",
+  "level.facility": "Facilities",
+  "level.warehouse": "Warehouses",
+  "lvl.country": "country",
+  "lvl.region": "region",
+  "lvl.district": "district",
+  "lvl.facility": "facility",
+  "lvl.warehouse": "warehouse",
+  "col.place": "Place",
+  "col.code": "Code",
+  "col.level": "Level",
+  "col.value": "Value",
+  "col.product": "Product",
+  "col.item": "Item",
+  "col.programme": "Programme",
+  "col.availability": "Availability",
+  "col.in_stock": "Facilities in stock",
+  "col.facilities": "Facilities",
+  "col.stock_on_hand": "Stock on hand",
+  "col.amc": "AMC",
+  "col.months_of_stock": "Months of stock",
+  "col.status": "Status",
+  "col.stockout_days": "Stockout days",
+  "col.expiring": "Expiring",
+  "col.problems": "Problems",
+  "col.risk6": "Stockout risk, 6 months",
+  "col.hhi": "HHI",
+  "col.top_supplier": "Main supplier",
+  "col.top_share": "Its share",
+  "col.mpr": "MPR",
+  "col.on_time": "On time",
+  "col.median_delay": "Median delay (days)",
+  "col.lines": "Lines",
+  "col.supplier": "Supplier",
+  "col.share": "Share of value",
+  "col.value_usd": "Value (US$)",
+  "col.year": "Year",
+  "col.median_price": "Median unit price (US$)",
+  "col.p25": "25th percentile",
+  "col.p75": "75th percentile",
+  "col.weighted_price": "Volume-weighted price (US$)",
+  "col.lead_time": "Median lead time (days)",
+  "col.kind": "Problem",
+  "col.date": "Date",
+  "col.detail": "Detail",
+  "col.events": "Events",
+  "col.event_type": "Event type",
+  "col.biz_step": "Business step",
+  "col.capture": "Capture",
+  "col.source": "Source",
+  "col.received": "Received",
+  "col.mode": "On error",
+  "col.captured": "Captured",
+  "col.duplicates": "Duplicates",
+  "col.rejected": "Rejected",
+  "table.filter": "Filter",
+  "table.rows": "{0} of {1} rows",
+  "table.csv": "Export CSV",
+  "table.more": "Show all {0} rows",
+  "table.sort": "Sort by {0}",
+  "status.stocked_out": "stocked out",
+  "status.below_min": "below minimum",
+  "status.adequate": "adequate",
+  "status.above_max": "above maximum",
+  "status.no_consumption": "no consumption",
+  "product.title": "Product",
+  "product.unknown": "No stock or procurement data names {0}.",
+  "product.stock_by_level": "Stock by level",
+  "product.availability_time": "Availability over time",
+  "product.risk": "Probability of a stockout, next 18 months",
+  "product.prices": "Prices and their spread",
+  "product.suppliers": "Suppliers and their shares",
+  "product.delivery": "Delivery delays",
+  "product.no_stock": "No stock data for this product.",
+  "product.no_market": "No procurement lines for this product.",
+  "product.gtin": "GTIN {0}",
+  "location.title": "Location",
+  "location.unknown": "No location {0}.",
+  "location.stock": "Stock status of every product",
+  "location.problems": "Data problems flagged",
+  "location.no_problems": "No data problems flagged here.",
+  "location.children": "Places within",
+  "location.as_of": "As of {0}",
+  "capture.title": "EPCIS capture status",
+  "capture.events": "Events held",
+  "capture.span": "Event times",
+  "capture.last_record": "Last recorded",
+  "capture.by_step": "Events by type and business step",
+  "capture.jobs": "Capture jobs, newest first",
+  "capture.how": "Capture with `equitas epcis capture FILE` or POST /capture (EPCIS 2.0 REST binding).",
+  "missing.mpr": "Median price ratios need reference prices: `equitas import reference-prices FILE`.",
+  "lang.switch": "Language",
+};
+
+type Key = keyof typeof en;
+
+const fr: Record<Key, string> = {
+  "nav.overview": "Vue d’ensemble",
+  "nav.capture": "Saisie EPCIS",
+  "nav.api": "API",
+  "nav.formulas": "Formules",
+  "loading": "Chargement…",
+  "error": "Chargement impossible : {0}",
+  "no_data": "Aucune donnée pour cette vue.",
+  "definition": "Définition",
+  "definition_of": "Définition de {0} (docs/formulas.md)",
+  "overview.title": "Vue d’ensemble",
+  "overview.lead":
+    "Chaque produit essentiel est-il disponible, abordable et son approvisionnement sûr ? Choisissez un indicateur, puis un lieu, puis un produit.",
+  "overview.indicator": "Indicateur",
+  "overview.level": "Lieux",
+  "overview.areas": "Lieux",
+  "overview.no_shapes":
+    "Ces lieux n’ont pas de frontières sur la carte du monde (les limites du ministère ne sont pas chargées) : classement à la place.",
+  "overview.pick": "Cliquez sur un lieu (carte, graphique ou tableau) pour voir ses produits.",
+  "overview.products_in": "Produits – {0}",
+  "overview.map": "Carte : {0}",
+  "overview.missing_on_map": "{0} lieux sur {1} n’ont pas de forme sur la carte et figurent dans le tableau.",
+  "ind.availability": "Disponibilité",
+  "ind.availability.long": "Part des formations sanitaires ayant les produits en stock (moyenne du panier SARA de l’OMS)",
+  "ind.months_of_stock": "Mois de stock",
+  "ind.months_of_stock.long": "Médiane des mois de stock des produits",
+  "ind.risk": "Risque de rupture",
+  "ind.risk.long": "Plus forte probabilité de rupture dans les 6 prochains mois parmi les produits",
+  "ind.concentration": "Concentration des fournisseurs",
+  "ind.concentration.long": "Indice de Herfindahl-Hirschman de la valeur achetée par fournisseur (0-10 000)",
+  "ind.mpr": "Ratio du prix médian",
+  "ind.mpr.long": "Médiane des ratios de prix médian des produits aux prix de référence internationaux",
+  "ind.on_time": "Livraison à temps",
+  "ind.on_time.long": "Part des livraisons reçues à la date prévue ou avant",
+  "level.country": "Pays",
+  "level.region": "Régions",
+  "level.district": "Districts",
+  "level.facility": "Formations sanitaires",
+  "level.warehouse": "Entrepôts",
+  "lvl.country": "pays",
+  "lvl.region": "région",
+  "lvl.district": "district",
+  "lvl.facility": "formation sanitaire",
+  "lvl.warehouse": "entrepôt",
+  "col.place": "Lieu",
+  "col.code": "Code",
+  "col.level": "Niveau",
+  "col.value": "Valeur",
+  "col.product": "Produit",
+  "col.item": "Article",
+  "col.programme": "Programme",
+  "col.availability": "Disponibilité",
+  "col.in_stock": "Formations en stock",
+  "col.facilities": "Formations",
+  "col.stock_on_hand": "Stock disponible",
+  "col.amc": "CMM",
+  "col.months_of_stock": "Mois de stock",
+  "col.status": "État",
+  "col.stockout_days": "Jours de rupture",
+  "col.expiring": "Expirant",
+  "col.problems": "Problèmes",
+  "col.risk6": "Risque de rupture, 6 mois",
+  "col.hhi": "IHH",
+  "col.top_supplier": "Principal fournisseur",
+  "col.top_share": "Sa part",
+  "col.mpr": "RPM",
+  "col.on_time": "À temps",
+  "col.median_delay": "Retard médian (jours)",
+  "col.lines": "Lignes",
+  "col.supplier": "Fournisseur",
+  "col.share": "Part de la valeur",
+  "col.value_usd": "Valeur ($ US)",
+  "col.year": "Année",
+  "col.median_price": "Prix unitaire médian ($ US)",
+  "col.p25": "25e centile",
+  "col.p75": "75e centile",
+  "col.weighted_price": "Prix pondéré par les volumes ($ US)",
+  "col.lead_time": "Délai médian (jours)",
+  "col.kind": "Problème",
+  "col.date": "Date",
+  "col.detail": "Détail",
+  "col.events": "Événements",
+  "col.event_type": "Type d’événement",
+  "col.biz_step": "Étape métier",
+  "col.capture": "Saisie",
+  "col.source": "Source",
+  "col.received": "Reçue le",
+  "col.mode": "En cas d’erreur",
+  "col.captured": "Enregistrés",
+  "col.duplicates": "Doublons",
+  "col.rejected": "Rejetés",
+  "table.filter": "Filtrer",
+  "table.rows": "{0} lignes sur {1}",
+  "table.csv": "Exporter en CSV",
+  "table.more": "Afficher les {0} lignes",
+  "table.sort": "Trier par {0}",
+  "status.stocked_out": "en rupture",
+  "status.below_min": "sous le minimum",
+  "status.adequate": "suffisant",
+  "status.above_max": "au-dessus du maximum",
+  "status.no_consumption": "sans consommation",
+  "product.title": "Produit",
+  "product.unknown": "Aucune donnée de stock ni d’achat ne mentionne {0}.",
+  "product.stock_by_level": "Stock par niveau",
+  "product.availability_time": "Disponibilité dans le temps",
+  "product.risk": "Probabilité de rupture, 18 prochains mois",
+  "product.prices": "Prix et dispersion",
+  "product.suppliers": "Fournisseurs et leurs parts",
+  "product.delivery": "Retards de livraison",
+  "product.no_stock": "Aucune donnée de stock pour ce produit.",
+  "product.no_market": "Aucune ligne d’achat pour ce produit.",
+  "product.gtin": "GTIN {0}",
+  "location.title": "Lieu",
+  "location.unknown": "Aucun lieu {0}.",
+  "location.stock": "État du stock de chaque produit",
+  "location.problems": "Problèmes de données signalés",
+  "location.no_problems": "Aucun problème de données signalé ici.",
+  "location.children": "Lieux rattachés",
+  "location.as_of": "Au {0}",
+  "capture.title": "État des saisies EPCIS",
+  "capture.events": "Événements enregistrés",
+  "capture.span": "Dates des événements",
+  "capture.last_record": "Dernier enregistrement",
+  "capture.by_step": "Événements par type et étape métier",
+  "capture.jobs": "Saisies, la plus récente d’abord",
+  "capture.how": "Saisir avec `equitas epcis capture FICHIER` ou POST /capture (liaison REST d’EPCIS 2.0).",
+  "missing.mpr": "Les ratios de prix médians demandent des prix de référence : `equitas import reference-prices FICHIER`.",
+  "lang.switch": "Langue",
+};
+
+const dictionaries: Record<Lang, Record<Key, string>> = { en, fr };
+
+const STORAGE = "equitas.lang";
+
+function initial(): Lang {
+  const saved = localStorage.getItem(STORAGE);
+  if (saved === "en" || saved === "fr") return saved;
+  return navigator.language.toLowerCase().startsWith("fr") ? "fr" : "en";
+}
+
+let current: Lang = initial();
+
+export function lang(): Lang {
+  return current;
+}
+
+export function setLang(l: Lang): void {
+  current = l;
+  localStorage.setItem(STORAGE, l);
+  document.documentElement.lang = l;
+}
+
+/** The translation of `key`, with `{0}`, `{1}`... replaced by `args`. */
+export function t(key: Key, ...args: (string | number)[]): string {
+  const s = dictionaries[current][key] ?? en[key] ?? key;
+  return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));
+}
+
+export function has(key: string): key is Key {
+  return key in en;
+}
+
+/** The user's locale for the chosen language (their own variant if they have one). */
+export function locale(): string {
+  const mine = navigator.languages?.find((l) => l.toLowerCase().startsWith(current));
+  return mine ?? (current === "fr" ? "fr-FR" : "en-GB");
+}
+
+const cache = new Map<string, Intl.NumberFormat>();
+function nf(opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const k = locale() + JSON.stringify(opts);
+  let f = cache.get(k);
+  if (!f) {
+    f = new Intl.NumberFormat(locale(), opts);
+    cache.set(k, f);
+  }
+  return f;
+}
+
+export function num(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return nf({ maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
+}
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return nf({ style: "percent", maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
+}
+
+/** A `YYYY-MM-DD` date, or an RFC 3339 time, in the user's locale. */
+export function date(s: string | null | undefined): string {
+  if (!s) return "–";
+  const d = s.length === 10 ? new Date(s + "T00:00:00Z") : new Date(s);
+  if (Number.isNaN(d.getTime())) return s;
+  const opts: Intl.DateTimeFormatOptions =
+    s.length === 10 ? { dateStyle: "medium", timeZone: "UTC" } : { dateStyle: "medium", timeStyle: "short" };
+  return new Intl.DateTimeFormat(locale(), opts).format(d);
+}
+
+/** A `YYYY-MM` month in the user's locale. */
+export function month(s: string): string {
+  const d = new Date(s + "-01T00:00:00Z");
+  if (Number.isNaN(d.getTime())) return s;
+  return new Intl.DateTimeFormat(locale(), { month: "short", year: "numeric", timeZone: "UTC" }).format(d);
+}

@@ -1,0 +1,51 @@
+// Names of items (GTINs), products and places, read once per page load.
+
+import * as api from "./api";
+
+export interface Names {
+  items: Map<string, api.Item>;
+  products: Map<string, string>;
+  /** Items by product code. */
+  itemsOf: Map<string, string[]>;
+  /** Products with procurement lines. */
+  market: Set<string>;
+}
+
+let names: Promise<Names> | null = null;
+
+export function loadNames(): Promise<Names> {
+  names ??= (async () => {
+    const [items, market] = await Promise.all([
+      api.optional(() => api.all<api.Item>("/api/v1/items")),
+      api.optional(() => api.all<{ product: string; name: string | null }>("/api/v1/market/products")),
+    ]);
+    const n: Names = { items: new Map(), products: new Map(), itemsOf: new Map(), market: new Set() };
+    for (const r of market?.rows ?? []) {
+      n.products.set(r.product, r.name ?? r.product);
+      n.market.add(r.product);
+    }
+    for (const i of items?.rows ?? []) {
+      n.items.set(i.item, i);
+      if (i.product) {
+        if (i.name && !n.products.has(i.product)) n.products.set(i.product, i.name);
+        const list = n.itemsOf.get(i.product) ?? [];
+        list.push(i.item);
+        n.itemsOf.set(i.product, list);
+      }
+    }
+    return n;
+  })();
+  names.catch(() => (names = null));
+  return names;
+}
+
+/** The name to show for an item or product code. */
+export function nameOf(n: Names, code: string): string {
+  return n.items.get(code)?.name ?? n.products.get(code) ?? code;
+}
+
+/** The product page of an item or product code. */
+export function productHref(n: Names, code: string): string {
+  const product = n.items.get(code)?.product ?? code;
+  return `#/product/${encodeURIComponent(product)}`;
+}

@@ -1,0 +1,203 @@
+// A product: stock by level, availability over time and stockout risk (from
+// the ledger, per item), then prices and their spread, suppliers and their
+// shares, and delivery delays (from procurement lines).
+
+import * as api from "../api";
+import { chart } from "../charts";
+import { el, fill, message, section } from "../dom";
+import { date, month, num, pct, t } from "../i18n";
+import { loadNames, nameOf } from "../names";
+import { navigate, type Route } from "../router";
+import { dataTable } from "../table";
+import { statusCell } from "./location";
+
+const LEVELS = ["warehouse", "region", "district", "facility"];
+
+export async function productPage(route: Route): Promise<HTMLElement> {
+  const code = route.arg;
+  const names = await loadNames();
+  // The code is a product (with its items) or an item (GTIN) of one.
+  const product = names.items.get(code)?.product ?? code;
+  const items = names.itemsOf.get(product) ?? (names.items.has(code) ? [code] : []);
+  const info = names.items.get(items[0] ?? "");
+  const title = nameOf(names, product);
+  const level = LEVELS.includes(route.query.get("level") ?? "") ? route.query.get("level")! : "facility";
+
+  const root = el(
+    "div",
+    { class: "page product" },
+    el("h1", {}, title),
+    el(
+      "p",
+      { class: "lead" },
+      [product, info?.programme ?? "", ...items.map((i) => t("product.gtin", i))].filter(Boolean).join(" · "),
+    ),
+  );
+  if (items.length === 0 && !names.products.has(product)) {
+    root.append(message(t("product.unknown", code)));
+    return root;
+  }
+
+  if (items.length > 0) {
+    const stock = section("stock", t("product.stock_by_level"), "3.6");
+    const avail = section("availability", t("product.availability_time"), "3.9");
+    const risk = section("risk", t("product.risk"), "4.8");
+    root.append(stock.root, el("div", { class: "two" }, avail.root, risk.root));
+
+    void fill(stock.body, async () => {
+      const select = el("select", { id: "stock-level", "aria-label": t("col.level") });
+      for (const l of LEVELS) select.append(el("option", { value: l, selected: l === level }, t(`level.${l}` as any)));
+      select.addEventListener("change", () => {
+        const q = new URLSearchParams(route.query);
+        q.set("level", select.value);
+        navigate(`#/product/${encodeURIComponent(code)}?${q}`);
+      });
+      const p = await api.all<api.StockRow>("/api/v1/stock", { item: items.join(","), level });
+      return [
+        el("div", { class: "controls" }, el("label", {}, t("col.level"), " ", select), el("span", {}, t("location.as_of", date(p.as_of)))),
+        dataTable({
+          id: "product-stock",
+          columns: [
+            { label: t("col.place"), value: (r) => r.location_name, href: (r) => `#/location/${encodeURIComponent(r.location)}` },
+            { label: t("col.code"), value: (r) => r.location },
+            { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
+            { label: t("col.amc"), value: (r) => r.amc, format: (r) => num(r.amc, 1), numeric: true },
+            { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
+            statusCell(),
+            { label: t("col.stockout_days"), value: (r) => r.stockout_days, format: (r) => num(r.stockout_days), numeric: true },
+            { label: t("col.expiring"), value: (r) => r.expiring, format: (r) => num(r.expiring), numeric: true },
+          ],
+          rows: p.rows,
+          sort: [4, "asc"],
+        }),
+      ];
+    });
+
+    void fill(avail.body, async () => {
+      const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { item: items.join(","), by: "country", months: 12 });
+      if (p.rows.length === 0) return message(t("product.no_stock"));
+      const byArea = new Map<string, api.AvailabilityRow[]>();
+      for (const r of p.rows) byArea.set(r.area_name, [...(byArea.get(r.area_name) ?? []), r]);
+      const dates = [...new Set(p.rows.map((r) => r.date))].sort();
+      const node = chart("product-availability", {
+        tooltip: { trigger: "axis", valueFormatter: (v: number) => pct(v) },
+        legend: { top: 0 },
+        grid: { left: 50, right: 20, top: 30, bottom: 30 },
+        xAxis: { type: "category", data: dates.map((d) => month(d.slice(0, 7))) },
+        yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
+        series: [...byArea].map(([name, rows]) => ({
+          type: "line",
+          name,
+          data: dates.map((d) => rows.find((r) => r.date === d)?.availability ?? null),
+        })),
+      });
+      return node;
+    });
+
+    void fill(risk.body, async () => {
+      const p = await api.optional(() => api.all<api.RiskRow>("/api/v1/risk", { item: items.join(","), level: "country" }));
+      if (!p || p.rows.length === 0) return message(t("product.no_stock"));
+      const months = p.rows[0].months;
+      const node = chart("product-risk", {
+        tooltip: { trigger: "axis", valueFormatter: (v: number) => pct(v) },
+        grid: { left: 50, right: 20, top: 20, bottom: 30 },
+        xAxis: { type: "category", data: months.map(month) },
+        yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
+        series: p.rows.map((r) => ({ type: "bar", name: r.area_name, data: r.probability })),
+      });
+      return [node, message(`${t("col.risk6")}: ${pct(Math.max(...p.rows.map((r) => r.max_6)))} · ${p.rows[0].method}`)];
+    });
+  }
+
+  if (names.market.has(product)) {
+    const prices = section("prices", t("product.prices"), "2.5");
+    const suppliers = section("suppliers", t("product.suppliers"), "2.2");
+    const delivery = section("delivery", t("product.delivery"), "2.9");
+    root.append(prices.root, el("div", { class: "two" }, suppliers.root, delivery.root));
+
+    void fill(prices.body, async () => {
+      const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "year" }));
+      if (!p || p.rows.length === 0) return message(t("product.no_market"));
+      const rows = p.rows.filter((r) => r.unit_price).sort((a, b) => a.key[0].localeCompare(b.key[0]));
+      const node = chart("product-prices", {
+        tooltip: { trigger: "item" },
+        grid: { left: 60, right: 20, top: 20, bottom: 30 },
+        xAxis: { type: "category", data: rows.map((r) => r.key[0]) },
+        yAxis: { type: "value", name: "US$", scale: true },
+        series: [
+          {
+            type: "boxplot",
+            name: t("col.median_price"),
+            data: rows.map((r) => {
+              const s = r.unit_price!;
+              return [s.min, s.p25, s.median, s.p75, s.max];
+            }),
+          },
+        ],
+      });
+      return [
+        node,
+        dataTable({
+          id: "product-prices",
+          columns: [
+            { label: t("col.year"), value: (r) => r.key[0] },
+            { label: t("col.lines"), value: (r) => r.lines, format: (r) => num(r.lines), numeric: true },
+            { label: t("col.p25"), value: (r) => r.unit_price?.p25, format: (r) => num(r.unit_price?.p25, 4), numeric: true },
+            { label: t("col.median_price"), value: (r) => r.unit_price?.median, format: (r) => num(r.unit_price?.median, 4), numeric: true },
+            { label: t("col.p75"), value: (r) => r.unit_price?.p75, format: (r) => num(r.unit_price?.p75, 4), numeric: true },
+            { label: t("col.weighted_price"), value: (r) => r.weighted_unit_price, format: (r) => num(r.weighted_unit_price, 4), numeric: true },
+          ],
+          rows,
+          sort: [0, "asc"],
+        }),
+      ];
+    });
+
+    void fill(suppliers.body, async () => {
+      const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "supplier" }));
+      if (!p || p.rows.length === 0) return message(t("product.no_market"));
+      const total = p.rows.reduce((s, r) => s + r.value_usd, 0);
+      const rows = p.rows.map((r) => ({ supplier: r.key[0], value: r.value_usd, share: total > 0 ? r.value_usd / total : null, lines: r.lines }));
+      const node = chart(
+        "product-suppliers",
+        {
+          tooltip: { trigger: "item", valueFormatter: (v: number) => `US$ ${num(v)}` },
+          series: [{ type: "pie", radius: ["35%", "65%"], data: rows.map((r) => ({ name: r.supplier, value: r.value })) }],
+        },
+        260,
+      );
+      return [
+        node,
+        dataTable({
+          id: "product-suppliers",
+          columns: [
+            { label: t("col.supplier"), value: (r) => r.supplier },
+            { label: t("col.value_usd"), value: (r) => r.value, format: (r) => num(r.value), numeric: true },
+            { label: t("col.share"), value: (r) => r.share, format: (r) => pct(r.share), numeric: true },
+            { label: t("col.lines"), value: (r) => r.lines, format: (r) => num(r.lines), numeric: true },
+          ],
+          rows,
+          sort: [2, "desc"],
+        }),
+      ];
+    });
+
+    void fill(delivery.body, async () => {
+      const p = await api.optional(() => api.all<api.DeliveryRow>("/api/v1/market/delivery", { product, by: "year" }));
+      if (!p || p.rows.length === 0) return message(t("product.no_market"));
+      return dataTable({
+        id: "product-delivery",
+        columns: [
+          { label: t("col.year"), value: (r) => r.key[0] },
+          { label: t("col.lines"), value: (r) => r.lines, format: (r) => num(r.lines), numeric: true },
+          { label: t("col.on_time"), value: (r) => r.on_time_share, format: (r) => pct(r.on_time_share), numeric: true },
+          { label: t("col.median_delay"), value: (r) => r.delay_days?.median, format: (r) => num(r.delay_days?.median), numeric: true },
+          { label: t("col.lead_time"), value: (r) => r.lead_time_days?.median, format: (r) => num(r.lead_time_days?.median), numeric: true },
+        ],
+        rows: p.rows,
+        sort: [0, "asc"],
+      });
+    });
+  }
+  return root;
+}

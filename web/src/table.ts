@@ -1,0 +1,171 @@
+// Tables that sort (click a heading), filter (text in any cell) and export
+// what they hold to CSV (raw values, not the locale's formatting).
+
+import { t } from "./i18n";
+import { el } from "./dom";
+
+export interface Column<T> {
+  label: string;
+  /** The raw value: sorts and goes to the CSV. */
+  value: (row: T) => string | number | null | undefined;
+  /** What the cell shows (default: the raw value). */
+  format?: (row: T) => string;
+  /** Makes the cell a link. */
+  href?: (row: T) => string | null;
+  numeric?: boolean;
+  /** Extra class of the cell (per row), e.g. a status colour. */
+  cellClass?: (row: T) => string;
+}
+
+export interface TableOptions<T> {
+  /** Names the table for tests and the CSV file. */
+  id: string;
+  columns: Column<T>[];
+  rows: T[];
+  /** Initial sort: column index and direction. */
+  sort?: [number, "asc" | "desc"];
+  /** Rows shown before "show all". */
+  pageSize?: number;
+  /** Called when a row is clicked (besides its links). */
+  onRowClick?: (row: T) => void;
+}
+
+function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv<T>(columns: Column<T>[], rows: T[]): string {
+  const lines = [columns.map((c) => csvCell(c.label)).join(",")];
+  for (const r of rows) lines.push(columns.map((c) => csvCell(c.value(r))).join(","));
+  return lines.join("\r\n") + "\r\n";
+}
+
+function compare(a: string | number | null | undefined, b: string | number | null | undefined): number {
+  const na = a === null || a === undefined || a === "";
+  const nb = b === null || b === undefined || b === "";
+  if (na || nb) return na === nb ? 0 : na ? 1 : -1; // empty last
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
+  const { columns, rows, id } = opts;
+  const pageSize = opts.pageSize ?? 200;
+  let [sortCol, sortDir] = opts.sort ?? [-1, "asc"];
+  let filter = "";
+  let showAll = false;
+
+  const input = el("input", {
+    type: "search",
+    placeholder: t("table.filter"),
+    "aria-label": t("table.filter"),
+    "data-role": "filter",
+  }) as HTMLInputElement;
+  const count = el("span", { class: "count", "data-role": "count" });
+  const csvButton = el("button", { type: "button", "data-role": "csv" }, t("table.csv"));
+  const table = el("table", { class: "data", "data-table": id });
+  const more = el("button", { type: "button", class: "more", "data-role": "more" });
+  const wrap = el(
+    "div",
+    { class: "table-wrap", "data-table-wrap": id },
+    el("div", { class: "table-tools" }, input, count, csvButton),
+    el("div", { class: "scroll" }, table),
+    more,
+  );
+
+  function visible(): T[] {
+    const f = filter.trim().toLowerCase();
+    let out = f
+      ? rows.filter((r) =>
+          columns.some((c) => {
+            const shown = c.format ? c.format(r) : c.value(r);
+            return String(shown ?? "").toLowerCase().includes(f) || String(c.value(r) ?? "").toLowerCase().includes(f);
+          }),
+        )
+      : rows.slice();
+    if (sortCol >= 0) {
+      const c = columns[sortCol];
+      const sign = sortDir === "asc" ? 1 : -1;
+      out.sort((a, b) => sign * compare(c.value(a), c.value(b)));
+    }
+    return out;
+  }
+
+  function render(): void {
+    const vis = visible();
+    const shown = showAll ? vis : vis.slice(0, pageSize);
+    table.replaceChildren();
+    const head = el("tr");
+    columns.forEach((c, i) => {
+      const sorted = i === sortCol;
+      const th = el(
+        "th",
+        {
+          scope: "col",
+          class: c.numeric ? "num" : "",
+          "aria-sort": sorted ? (sortDir === "asc" ? "ascending" : "descending") : "none",
+        },
+        el(
+          "button",
+          { type: "button", title: t("table.sort", c.label), "data-col": String(i) },
+          c.label,
+          sorted ? (sortDir === "asc" ? " ▲" : " ▼") : "",
+        ),
+      );
+      th.querySelector("button")!.addEventListener("click", () => {
+        if (sortCol === i) sortDir = sortDir === "asc" ? "desc" : "asc";
+        else {
+          sortCol = i;
+          sortDir = c.numeric ? "desc" : "asc";
+        }
+        render();
+      });
+      head.append(th);
+    });
+    const body = el("tbody");
+    for (const r of shown) {
+      const tr = el("tr");
+      for (const c of columns) {
+        const text = c.format ? c.format(r) : String(c.value(r) ?? "–");
+        const href = c.href?.(r);
+        const cls = [c.numeric ? "num" : "", c.cellClass?.(r) ?? ""].join(" ").trim();
+        tr.append(el("td", { class: cls }, href ? el("a", { href }, text) : text));
+      }
+      if (opts.onRowClick) {
+        tr.classList.add("clickable");
+        tr.addEventListener("click", (e) => {
+          if ((e.target as HTMLElement).closest("a")) return;
+          opts.onRowClick!(r);
+        });
+      }
+      body.append(tr);
+    }
+    table.append(el("thead", {}, head), body);
+    count.textContent = t("table.rows", shown.length, rows.length);
+    more.textContent = t("table.more", vis.length);
+    more.hidden = showAll || vis.length <= pageSize;
+  }
+
+  input.addEventListener("input", () => {
+    filter = input.value;
+    render();
+  });
+  more.addEventListener("click", () => {
+    showAll = true;
+    render();
+  });
+  csvButton.addEventListener("click", () => {
+    const blob = new Blob([toCsv(columns, visible())], { type: "text/csv;charset=utf-8" });
+    const a = el("a", { href: URL.createObjectURL(blob), download: `${id}.csv` }) as HTMLAnchorElement;
+    document.body.append(a);
+    a.click();
+    setTimeout(() => {
+      URL.revokeObjectURL(a.href);
+      a.remove();
+    }, 0);
+  });
+  render();
+  return wrap;
+}
