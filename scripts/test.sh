@@ -6,6 +6,9 @@
 # initdb/pg_ctl: Debian's `postgresql` package is installed if they are
 # missing). The OpenAPI description is checked against the running server
 # with schemathesis (PyPI, installed in a throwaway virtual environment).
+# The dashboard (web/) is built with npm and checked to be the one committed
+# in web/dist (what the binary embeds), then tested in headless Chromium
+# (Debian's `chromium`, installed if missing) driven by playwright-core.
 # Everything started here is stopped and removed on exit, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +67,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+install_chromium() {
+    if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then return 0; fi
+    log "Chromium not found: installing Debian's chromium"
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: /usr/bin/chromium is missing and this user cannot apt-get install chromium" >&2
+        exit 1
+    fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+log "the dashboard: npm ci, type check and build (web/)"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
+if [ -n "$(git status --porcelain -- web/dist)" ]; then
+    git status --short -- web/dist >&2
+    echo "error: web/dist differs from what web/ builds: run 'cd web && npm run build' and commit web/dist" >&2
+    exit 1
+fi
+
 log "cargo fmt --check"
 cargo fmt --all --check
 
@@ -92,3 +113,7 @@ done
 # bodies cannot be told apart from bad ones: those two are left out.
 "$API_DIR/venv/bin/schemathesis" --no-color run "http://127.0.0.1:$API_PORT/openapi.json" \
     --checks all --max-examples 20 --exclude-method POST --seed 1 --request-timeout 60
+
+log "the dashboard in headless Chromium (playwright-core)"
+install_chromium
+(cd web && EQUITAS_URL="http://127.0.0.1:$API_PORT" npm test --silent)

@@ -383,6 +383,77 @@ fn stock_endpoints(s: &mut TestStore) {
             "{j}"
         );
     });
+    // Items are named once the product list is imported (an import reloads).
+    run(async {
+        let (_, _, j) = get(&state, "/api/v1/items").await;
+        assert_eq!(j["total"], 3, "{j}");
+        assert!(j["rows"][0]["name"].is_null(), "{j}");
+    });
+    equitas_store::testing::import_bytes(
+        s,
+        ImportKind::Products,
+        "products.csv",
+        net.products_csv().as_bytes(),
+    );
+    run(async {
+        let (_, _, j) = get(&state, "/api/v1/items").await;
+        let p = &net.products[0];
+        let row = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["item"] == p.gtin.as_str())
+            .unwrap();
+        assert_eq!(
+            (
+                row["name"].as_str(),
+                row["product"].as_str(),
+                row["programme"].as_str()
+            ),
+            (
+                Some(p.name.as_str()),
+                Some(p.code.as_str()),
+                Some(p.programme)
+            )
+        );
+        let (_, _, j) = get(&state, "/api/v1/items?programme=no-such").await;
+        assert_eq!(j["total"], 0, "{j}");
+
+        // Locations with their parents; `within` and `level` narrow them.
+        let (_, _, j) = get(&state, "/api/v1/locations?level=facility").await;
+        assert_eq!(j["total"], 6, "{j}");
+        let facility = j["rows"][0].clone();
+        let parent = facility["parent"].as_str().unwrap().to_string();
+        let (_, _, j) = get(&state, &format!("/api/v1/locations?within={parent}")).await;
+        assert!(
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["code"] == facility["code"]),
+            "{j}"
+        );
+        let (st, _, j) = get(&state, "/api/v1/locations?within=NOWHERE").await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
+
+        // The repository: what was captured, and the two capture jobs.
+        let (_, _, j) = get(&state, "/api/v1/epcis/summary").await;
+        assert_eq!(j["events"], events.len(), "{j}");
+        let by: i64 = j["by_type_and_step"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[2].as_i64().unwrap())
+            .sum();
+        assert_eq!(by, events.len() as i64);
+        let (_, _, j) = get(&state, "/api/v1/epcis/captures?limit=1").await;
+        assert_eq!(
+            (j["total"].as_i64(), j["rows"].as_array().unwrap().len()),
+            (Some(2), 1),
+            "{j}"
+        );
+        assert_eq!(j["rows"][0]["captureID"], 2, "newest first: {j}");
+    });
     // An import reloads the cached ledger: the bands change the rows.
     equitas_store::testing::import_bytes(
         s,
@@ -400,6 +471,55 @@ on_both_backends! {
     market_api => market_endpoints,
     epcis_api => epcis_endpoints,
     stock_api => stock_endpoints,
+}
+
+/// The dashboard, its assets and the formulas page are served from the binary.
+#[test]
+fn the_dashboard_is_served() {
+    let s = equitas_store::testing::sqlite();
+    let state = AppState::open(&s.target).unwrap();
+    run(async {
+        let res = router(state.clone())
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        let asset = html
+            .split('"')
+            .find(|x| x.starts_with("/assets/") && x.ends_with(".js"))
+            .expect("index.html names its script")
+            .to_string();
+        let res = router(state.clone())
+            .oneshot(
+                Request::get(&asset)
+                    .header("accept-encoding", "gzip")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        let (st, _, _) = get(&state, "/docs/formulas").await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _, j) = get(&state, "/assets/no-such.js").await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
+    });
 }
 
 /// With a schema configured, a capture is validated against it first.
