@@ -49,6 +49,31 @@ test("the overview ranks the regions by availability as the API computes it", as
   assert.deepEqual(page.errors, []);
 });
 
+test("a region's months of stock and stockout risk combine its products as docs/formulas.md 5.1 says", async () => {
+  const page = await newPage(browser);
+  const median = (xs) => {
+    const v = xs.slice().sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const one = (v) => new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+  await open(page, "#/?ind=months_of_stock&level=region");
+  const stock = await api("/api/v1/stock?level=region&limit=1000");
+  let rows = await tableRows(page, "areas");
+  for (const code of new Set(stock.rows.map((r) => r.location))) {
+    const mos = stock.rows.filter((r) => r.location === code && r.months_of_stock !== null).map((r) => r.months_of_stock);
+    assert.equal(rows.find((r) => r[1] === code)[2], one(median(mos)), `region ${code}`);
+  }
+  await open(page, "#/?ind=risk&level=region");
+  const risk = await api("/api/v1/risk?level=region&limit=1000");
+  rows = await tableRows(page, "areas");
+  for (const code of new Set(risk.rows.map((r) => r.area))) {
+    const worst = Math.max(...risk.rows.filter((r) => r.area === code).map((r) => r.max_6));
+    assert.equal(rows.find((r) => r[1] === code)[2], pctEn(worst), `region ${code}`);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
 test("switching to French translates the page and formats numbers the French way", async () => {
   const page = await newPage(browser);
   await open(page, "#/?ind=availability&level=region");

@@ -178,9 +178,9 @@ pub enum Command {
     /// Write a synthetic national supply network (deterministic from the
     /// seed, labelled synthetic): country.csv, locations.csv, products.csv and
     /// EPCIS 2.0 documents, ready for `equitas import countries`, `equitas
-    /// import locations` and `equitas epcis capture`.
+    /// import locations`, `equitas import products` and `equitas epcis capture`.
     #[command(
-        after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import countries net/country.csv && equitas import locations net/locations.csv\n  equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
+        after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import countries net/country.csv && equitas import locations net/locations.csv\n  equitas import products net/products.csv\n  equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
     )]
     Generate(stock::GenerateArgs),
 

@@ -15,6 +15,7 @@ mod web;
 pub use problem::Problem;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use equitas_store::stock::{StockData, Watermark};
 use equitas_store::{Store, StoreError};
 use std::net::SocketAddr;
@@ -30,7 +31,21 @@ pub struct AppState {
     /// The stock ledger, kept between requests and brought up to date
     /// incrementally (`equitas_store::stock::refresh`).
     stock: Arc<Mutex<Option<(StockData, Watermark)>>>,
+    /// Answers computed from the ledger (JSON bytes) by request, for the
+    /// watermark they were computed at: dashboards ask the same questions
+    /// again and again, and forecasts or Monte Carlo risks are not free.
+    answers: Arc<Mutex<Answers>>,
 }
+
+/// Cached answers of one data version.
+#[derive(Default)]
+struct Answers {
+    at: Watermark,
+    bytes: std::collections::HashMap<String, axum::body::Bytes>,
+}
+
+/// Answers kept at most (then the cache starts again).
+const MAX_ANSWERS: usize = 512;
 
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 8;
@@ -44,6 +59,7 @@ impl AppState {
             idle: Arc::new(Mutex::new(vec![store])),
             epcis_schema: Arc::new(None),
             stock: Arc::new(Mutex::new(None)),
+            answers: Arc::new(Mutex::new(Answers::default())),
         })
     }
 
@@ -80,21 +96,57 @@ impl AppState {
 }
 
 impl AppState {
-    /// Runs `f` on the stock ledger, first brought up to date with what the
-    /// database holds now.
-    pub async fn with_stock<T, F>(&self, f: F) -> Result<T, Problem>
+    /// The JSON answer `f` computes from the ledger, kept under `key` until
+    /// the data changes (a capture or an import moves the watermark).
+    pub async fn cached<F>(&self, key: String, f: F) -> Result<axum::response::Response, Problem>
     where
-        T: Send + 'static,
-        F: FnOnce(&StockData) -> Result<T, Problem> + Send + 'static,
+        F: FnOnce(&StockData, &mut dyn Store) -> Result<axum::Json<serde_json::Value>, Problem>
+            + Send
+            + 'static,
     {
-        self.with_stock_and_store(move |data, _| f(data)).await
+        let answers = self.answers.clone();
+        let bytes = self
+            .with_marked_stock(move |data, wm, st| {
+                let lookup = |a: &mut Answers| {
+                    if a.at != wm {
+                        a.at = wm;
+                        a.bytes.clear();
+                    }
+                    a.bytes.get(&key).cloned()
+                };
+                if let Some(b) = answers.lock().ok().as_deref_mut().and_then(lookup) {
+                    return Ok(b);
+                }
+                let axum::Json(v) = f(data, st)?;
+                let b = axum::body::Bytes::from(
+                    serde_json::to_vec(&v).map_err(|e| Problem::internal(e.to_string()))?,
+                );
+                if let Ok(mut a) = answers.lock()
+                    && a.at == wm
+                {
+                    if a.bytes.len() >= MAX_ANSWERS {
+                        a.bytes.clear();
+                    }
+                    a.bytes.insert(key, b.clone());
+                }
+                Ok(b)
+            })
+            .await?;
+        Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response())
     }
 
-    /// [`AppState::with_stock`], with the connection too.
-    pub async fn with_stock_and_store<T, F>(&self, f: F) -> Result<T, Problem>
+    /// Runs `f` on the stock ledger brought up to date, with its watermark.
+    async fn with_marked_stock<T, F>(&self, f: F) -> Result<T, Problem>
     where
         T: Send + 'static,
-        F: FnOnce(&StockData, &mut dyn Store) -> Result<T, Problem> + Send + 'static,
+        F: FnOnce(&StockData, Watermark, &mut dyn Store) -> Result<T, Problem> + Send + 'static,
     {
         let cache = self.stock.clone();
         self.with_store(move |st| {
@@ -108,10 +160,10 @@ impl AppState {
                 }
                 None => *guard = Some(equitas_store::stock::load_marked(st)?),
             }
-            let (data, _) = guard
+            let (data, wm) = guard
                 .as_ref()
                 .ok_or_else(|| Problem::internal("no stock data"))?;
-            f(data, st)
+            f(data, *wm, st)
         })
         .await
     }

@@ -13,6 +13,20 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 impl Params {
+    /// Names one answer of `path`: the path and the parameters, sorted.
+    pub fn key(&self, path: &str) -> String {
+        let mut kv: Vec<(&String, &String)> = self.0.iter().collect();
+        kv.sort();
+        let mut k = path.to_string();
+        for (name, value) in kv {
+            k.push('\n');
+            k.push_str(name);
+            k.push('=');
+            k.push_str(value);
+        }
+        k
+    }
+
     /// Rejects parameters the endpoint does not know, so typos do not pass silently.
     pub fn only(&self, known: &[&str]) -> Result<(), Problem> {
         for k in self.0.keys() {

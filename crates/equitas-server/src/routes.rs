@@ -6,6 +6,7 @@ use crate::{AppState, Problem};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
+use axum::response::Response;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use equitas_market::analysis::{self, Bands, Dataset, Dim, Period, Weight};
@@ -360,10 +361,11 @@ fn stock_page<T: Serialize>(
 }
 
 /// `GET /api/v1/stock`: the rows of `equitas stock`.
-pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::STOCK)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::STOCK.path);
+    s.cached(key, move |data, _| {
         has_stock(data)?;
         let as_of = day_param(&p, "as_of")?;
         let level: Option<equitas_model::LocationLevel> = p.get("level")?;
@@ -398,10 +400,11 @@ pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Json<Value>
 pub(crate) async fn stock_problems(
     State(s): State<AppState>,
     q: Q,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::STOCK_PROBLEMS)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::STOCK_PROBLEMS.path);
+    s.cached(key, move |data, _| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
         let rows = equitas_ledger::view::problems(&data.ledger, &data.places, within.as_deref());
@@ -411,10 +414,11 @@ pub(crate) async fn stock_problems(
 }
 
 /// `GET /api/v1/stock/lots`.
-pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::STOCK_LOTS)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::STOCK_LOTS.path);
+    s.cached(key, move |data, _| {
         has_stock(data)?;
         let within = within_param(&p, data)?;
         let as_of = day_param(&p, "as_of")?;
@@ -451,10 +455,11 @@ async fn countries(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Probl
 }
 
 /// `GET /api/v1/items`: the ledger's items, named from the catalogue.
-pub(crate) async fn items(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn items(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::ITEMS)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::ITEMS.path);
+    s.cached(key, move |data, _| {
         let programme: Option<String> = p.get("programme")?;
         let rows: Vec<Value> = data
             .items()
@@ -479,10 +484,11 @@ pub(crate) async fn items(State(s): State<AppState>, q: Q) -> Result<Json<Value>
 }
 
 /// `GET /api/v1/locations`: places with their parent and level.
-pub(crate) async fn locations(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn locations(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::LOCATIONS)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::LOCATIONS.path);
+    s.cached(key, move |data, _| {
         let within = within_param(&p, data)?;
         let level: Option<equitas_model::LocationLevel> = p.get("level")?;
         let rows: Vec<Value> = data
@@ -539,10 +545,11 @@ async fn capture_jobs(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Pr
 }
 
 /// `GET /api/v1/availability`.
-pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::AVAILABILITY)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::AVAILABILITY.path);
+    s.cached(key, move |data, _| {
         has_stock(data)?;
         let by = p.or("by", equitas_model::LocationLevel::Country)?;
         let items: Vec<String> = p.list("item")?;
@@ -612,10 +619,11 @@ fn quantified(
 }
 
 /// `GET /api/v1/forecast`.
-pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::FORECAST)?;
-    s.with_stock(move |data| {
+    let key = p.key(api_doc::FORECAST.path);
+    s.cached(key, move |data, _| {
         let r = quantify_request(&p, 12)?;
         let (q, last) = quantified(data, &r)?;
         let months: Vec<String> = (1..=r.horizon as i32)
@@ -648,10 +656,11 @@ fn with_transit(
 }
 
 /// `GET /api/v1/plan`.
-pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::PLAN)?;
-    s.with_stock_and_store(move |data, st| {
+    let key = p.key(api_doc::PLAN.path);
+    s.cached(key, move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let (q, last) = quantified(data, &r)?;
         let rows = equitas_planning::quantify::plans(&q, last);
@@ -661,10 +670,11 @@ pub(crate) async fn plan(State(s): State<AppState>, q: Q) -> Result<Json<Value>,
 }
 
 /// `GET /api/v1/risk`.
-pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
+pub(crate) async fn risk(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::RISK)?;
-    s.with_stock_and_store(move |data, st| {
+    let key = p.key(api_doc::RISK.path);
+    s.cached(key, move |data, st| {
         let r = with_transit(quantify_request(&p, 18)?, data, st)?;
         let paths: usize = p.or("paths", 1000usize)?;
         let delays = equitas_store::market::delivery_delays_months(st)?;

@@ -1,0 +1,41 @@
+// Screenshots of each page at desktop (1920x1080) and laptop (1366x768)
+// sizes, for docs/screenshots and the README:
+//   equitas demo && equitas serve &
+//   cd web && EQUITAS_URL=http://127.0.0.1:8080 node tests/screenshots.mjs
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { launch, newPage, settled, BASE } from "./browser.mjs";
+
+const out = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+mkdirSync(out, { recursive: true });
+
+const pages = [
+  ["overview", "#/?ind=availability&level=region&area=R03"],
+  ["map", "#/?ind=concentration&area=ZAF"],
+  ["product", "#/product/SYN-003"],
+  ["market-product", "#/product/efavirenz-600mg-tablet"],
+  ["location", "#/location/R01"],
+  ["capture", "#/capture"],
+];
+const sizes = [
+  ["desktop", 1920, 1080],
+  ["laptop", 1366, 768],
+];
+
+const { browser, close } = await launch();
+try {
+  for (const [size, width, height] of sizes) {
+    const page = await newPage(browser, { width, height });
+    for (const [name, hash] of pages) {
+      await page.goto(`${BASE}/${hash}`);
+      await settled(page);
+      await page.waitForTimeout(300);
+      const file = `${out}${name}-${size}.png`;
+      await page.screenshot({ path: file });
+      console.log(file);
+    }
+    if (page.errors.length) throw new Error(page.errors.join("\n"));
+  }
+} finally {
+  await close();
+}
