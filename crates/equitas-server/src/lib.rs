@@ -35,6 +35,8 @@ pub struct AppState {
     /// watermark they were computed at: dashboards ask the same questions
     /// again and again, and forecasts or Monte Carlo risks are not free.
     answers: Arc<Mutex<Answers>>,
+    /// The EPCIS summary, with the newest event id it counted.
+    pub(crate) epcis_summary: Arc<Mutex<Option<(i64, serde_json::Value)>>>,
 }
 
 /// Cached answers of one data version.
@@ -60,6 +62,7 @@ impl AppState {
             epcis_schema: Arc::new(None),
             stock: Arc::new(Mutex::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
+            epcis_summary: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -184,7 +187,14 @@ pub fn router(state: AppState) -> Router {
 /// Serves the API on `addr` until Ctrl-C.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving the Equitas API");
+    tracing::info!(%addr, "serving the Equitas API and dashboard");
+    // Read the stock ledger now rather than at the first page a user opens.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.with_marked_stock(|_, _, _| Ok(())).await {
+            tracing::warn!(error = %e.detail, "could not read the stock ledger at start-up");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -516,13 +516,24 @@ pub(crate) async fn locations(State(s): State<AppState>, q: Q) -> Result<Respons
     .await
 }
 
-/// `GET /api/v1/epcis/summary`.
+/// `GET /api/v1/epcis/summary`: counted once per state of the repository
+/// (the newest event id tells), as counting millions of events takes seconds.
 async fn epcis_summary(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
-    s.with_store(|st| {
-        let sum = equitas_store::epcis::summary(st)?;
-        serde_json::to_value(sum)
-            .map(Json)
-            .map_err(|e| Problem::internal(e.to_string()))
+    let memo = s.epcis_summary.clone();
+    s.with_store(move |st| {
+        let newest = equitas_store::epcis::newest_event(st)?;
+        if let Ok(m) = memo.lock()
+            && let Some((at, v)) = m.as_ref()
+            && *at == newest
+        {
+            return Ok(Json(v.clone()));
+        }
+        let v = serde_json::to_value(equitas_store::epcis::summary(st)?)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        if let Ok(mut m) = memo.lock() {
+            *m = Some((newest, v.clone()));
+        }
+        Ok(Json(v))
     })
     .await
 }

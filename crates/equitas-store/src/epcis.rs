@@ -617,6 +617,14 @@ pub struct Summary {
     pub by_type_and_step: Vec<(String, String, i64)>,
 }
 
+/// The id of the newest captured event (0 if none): changes with every capture.
+pub fn newest_event(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    let v: Option<i64> = c
+        .query_scalar("SELECT MAX(id) FROM epcis_events", &[])?
+        .get()?;
+    Ok(v.unwrap_or(0))
+}
+
 pub fn summary(c: &mut dyn Conn) -> Result<Summary, StoreError> {
     let span = c.query(
         "SELECT COUNT(*), MIN(event_time), MAX(event_time), MAX(record_time) FROM epcis_events",
