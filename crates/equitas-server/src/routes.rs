@@ -5,8 +5,8 @@ use crate::params::Params;
 use crate::{AppState, Problem};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
 use axum::response::Response;
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use equitas_market::analysis::{self, Bands, Dataset, Dim, Period, Weight};
@@ -397,10 +397,7 @@ pub(crate) async fn stock(State(s): State<AppState>, q: Q) -> Result<Response, P
 }
 
 /// `GET /api/v1/stock/problems`.
-pub(crate) async fn stock_problems(
-    State(s): State<AppState>,
-    q: Q,
-) -> Result<Response, Problem> {
+pub(crate) async fn stock_problems(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::STOCK_PROBLEMS)?;
     let key = p.key(api_doc::STOCK_PROBLEMS.path);
