@@ -154,15 +154,16 @@ export interface RiskRow {
   max_all: number;
 }
 
+/** A data problem flagged in the ledger (docs/formulas.md 3.10). */
 export interface ProblemRow {
-  location: string;
-  location_name?: string;
+  at: string;
+  description: string;
   item: string;
   kind: string;
-  day?: string;
-  date?: string;
-  detail?: string;
-  [k: string]: unknown;
+  location: string;
+  lot?: string;
+  expected?: number;
+  found?: number;
 }
 
 export interface ConcentrationRow {

@@ -293,10 +293,6 @@ export function t(key: Key, ...args: (string | number)[]): string {
   return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));
 }
 
-export function has(key: string): key is Key {
-  return key in en;
-}
-
 /** The user's locale for the chosen language (their own variant if they have one). */
 export function locale(): string {
   const mine = navigator.languages?.find((l) => l.toLowerCase().startsWith(current));

@@ -44,7 +44,7 @@ function median(xs: number[]): number | null {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const r of rows) {
     const k = key(r);
@@ -55,9 +55,26 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   return m;
 }
 
-async function countryNames(): Promise<Map<string, string>> {
-  const c = await api.all<api.Country>("/api/v1/countries");
-  return new Map(c.rows.map((r) => [r.iso3, (lang() === "fr" && r.name_fr) || r.name_en]));
+/** One place per code of the rows, named from its first row, valued from all its rows. */
+function areasOf<T>(
+  rows: T[],
+  code: (r: T) => string,
+  name: (r: T) => string,
+  value: (rows: T[]) => number | null,
+): Area[] {
+  return [...groupBy(rows, code)].map(([c, g]) => ({ code: c, name: name(g[0]), value: value(g) }));
+}
+
+/** Places that are buyer countries (ISO3 codes), named in the page's language. */
+async function perCountry<T>(
+  path: string,
+  params: Record<string, string | boolean>,
+  code: (r: T) => string,
+  value: (rows: T[]) => number | null,
+): Promise<Area[]> {
+  const [p, c] = await Promise.all([api.all<T>(path, params), api.all<api.Country>("/api/v1/countries")]);
+  const names = new Map(c.rows.map((r) => [r.iso3, (lang() === "fr" && r.name_fr) || r.name_en]));
+  return areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value);
 }
 
 export const INDICATORS: Indicator[] = [
@@ -70,7 +87,7 @@ export const INDICATORS: Indicator[] = [
     format: (v) => pct(v),
     async areas(level) {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level, basket: true });
-      return p.rows.map((r) => ({ code: r.area, name: r.area_name, value: r.availability }));
+      return areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => g[0].availability);
     },
     async products(area, level) {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level });
@@ -91,14 +108,15 @@ export const INDICATORS: Indicator[] = [
     format: (v) => num(v, 1),
     async areas(level) {
       const p = await api.all<api.StockRow>("/api/v1/stock", { level });
-      return [...groupBy(p.rows, (r) => r.location)].map(([code, rows]) => ({
-        code,
-        name: rows[0].location_name,
-        value: median(rows.map((r) => r.months_of_stock).filter((x): x is number => x !== null)),
-      }));
+      return areasOf(
+        p.rows,
+        (r) => r.location,
+        (r) => r.location_name,
+        (g) => median(g.map((r) => r.months_of_stock).filter((x): x is number => x !== null)),
+      );
     },
     async products(area, level) {
-      const p = await api.all<api.StockRow>("/api/v1/stock", { level, within: area });
+      const p = await api.all<api.StockRow>("/api/v1/stock", { level });
       return p.rows
         .filter((r) => r.location === area)
         .map((r) => ({ code: r.item, value: r.months_of_stock, detail: t(`status.${r.status}` as any) }));
@@ -113,11 +131,7 @@ export const INDICATORS: Indicator[] = [
     format: (v) => pct(v),
     async areas(level) {
       const p = await api.all<api.RiskRow>("/api/v1/risk", { level });
-      return [...groupBy(p.rows, (r) => r.area)].map(([code, rows]) => ({
-        code,
-        name: rows[0].area_name,
-        value: Math.max(...rows.map((r) => r.max_6)),
-      }));
+      return areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => Math.max(...g.map((r) => r.max_6)));
     },
     async products(area, level) {
       const p = await api.all<api.RiskRow>("/api/v1/risk", { level });
@@ -134,11 +148,12 @@ export const INDICATORS: Indicator[] = [
     range: [0, 10000],
     format: (v) => num(v),
     async areas() {
-      const [p, names] = await Promise.all([
-        api.all<api.ConcentrationRow>("/api/v1/market/concentration", { per: "country" }),
-        countryNames(),
-      ]);
-      return p.rows.map((r) => ({ code: r.key[0], name: names.get(r.key[0]) ?? r.key[0], value: r.hhi }));
+      return perCountry<api.ConcentrationRow>(
+        "/api/v1/market/concentration",
+        { per: "country" },
+        (r) => r.key[0],
+        (g) => g[0].hhi,
+      );
     },
     async products(area) {
       const p = await api.all<api.ConcentrationRow>("/api/v1/market/concentration", { country: area });
@@ -152,15 +167,12 @@ export const INDICATORS: Indicator[] = [
     higherIsBetter: false,
     format: (v) => num(v, 2),
     async areas() {
-      const [p, names] = await Promise.all([
-        api.all<api.MprRow>("/api/v1/market/mpr", { by_country: true }),
-        countryNames(),
-      ]);
-      return [...groupBy(p.rows, (r) => r.key[1] ?? "")].map(([code, rows]) => ({
-        code,
-        name: names.get(code) ?? code,
-        value: median(rows.map((r) => r.mpr).filter((x): x is number => x !== null)),
-      }));
+      return perCountry<api.MprRow>(
+        "/api/v1/market/mpr",
+        { by_country: true },
+        (r) => r.key[1] ?? "",
+        (g) => median(g.map((r) => r.mpr).filter((x): x is number => x !== null)),
+      );
     },
     async products(area) {
       const p = await api.all<api.MprRow>("/api/v1/market/mpr", { by_country: true, country: area });
@@ -175,11 +187,12 @@ export const INDICATORS: Indicator[] = [
     range: [0, 1],
     format: (v) => pct(v),
     async areas() {
-      const [p, names] = await Promise.all([
-        api.all<api.DeliveryRow>("/api/v1/market/delivery", { by: "country" }),
-        countryNames(),
-      ]);
-      return p.rows.map((r) => ({ code: r.key[0], name: names.get(r.key[0]) ?? r.key[0], value: r.on_time_share }));
+      return perCountry<api.DeliveryRow>(
+        "/api/v1/market/delivery",
+        { by: "country" },
+        (r) => r.key[0],
+        (g) => g[0].on_time_share,
+      );
     },
     async products(area) {
       const p = await api.all<api.DeliveryRow>("/api/v1/market/delivery", { by: "product", country: area });

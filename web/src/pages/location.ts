@@ -6,27 +6,8 @@ import { el, fill, message, section } from "../dom";
 import { date, num, t } from "../i18n";
 import { loadNames, nameOf, productHref } from "../names";
 import type { Route } from "../router";
-import { dataTable, type Column } from "../table";
-
-export function statusCell(): Column<api.StockRow> {
-  return {
-    label: t("col.status"),
-    value: (r) => r.status,
-    format: (r) => t(`status.${r.status}` as any),
-    cellClass: (r) => `status status-${r.status}`,
-  };
-}
-
-interface ProblemRow {
-  at: string;
-  description: string;
-  item: string;
-  kind: string;
-  location: string;
-  lot?: string;
-  expected?: number;
-  found?: number;
-}
+import { stockFigures } from "../stock";
+import { dataTable } from "../table";
 
 export async function locationPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
@@ -71,12 +52,7 @@ export async function locationPage(route: Route): Promise<HTMLElement> {
         columns: [
           { label: t("col.product"), value: (r) => nameOf(names, r.item), href: (r) => productHref(names, r.item) },
           { label: t("col.item"), value: (r) => r.item },
-          { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
-          { label: t("col.amc"), value: (r) => r.amc, format: (r) => num(r.amc, 1), numeric: true },
-          { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
-          statusCell(),
-          { label: t("col.stockout_days"), value: (r) => r.stockout_days, format: (r) => num(r.stockout_days), numeric: true },
-          { label: t("col.expiring"), value: (r) => r.expiring, format: (r) => num(r.expiring), numeric: true },
+          ...stockFigures(),
           { label: t("col.problems"), value: (r) => r.problems, format: (r) => num(r.problems), numeric: true },
         ],
         rows,
@@ -86,7 +62,7 @@ export async function locationPage(route: Route): Promise<HTMLElement> {
   });
 
   void fill(problems.body, async () => {
-    const p = await api.optional(() => api.all<ProblemRow>("/api/v1/stock/problems", { within: code }));
+    const p = await api.optional(() => api.all<api.ProblemRow>("/api/v1/stock/problems", { within: code }));
     const rows = p?.rows ?? [];
     if (rows.length === 0) return message(t("location.no_problems"));
     return dataTable({

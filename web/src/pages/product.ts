@@ -9,7 +9,8 @@ import { date, month, num, pct, t } from "../i18n";
 import { loadNames, nameOf } from "../names";
 import { navigate, type Route } from "../router";
 import { dataTable } from "../table";
-import { statusCell } from "./location";
+import { groupBy } from "../indicators";
+import { stockFigures } from "../stock";
 
 const LEVELS = ["warehouse", "region", "district", "facility"];
 
@@ -60,12 +61,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
           columns: [
             { label: t("col.place"), value: (r) => r.location_name, href: (r) => `#/location/${encodeURIComponent(r.location)}` },
             { label: t("col.code"), value: (r) => r.location },
-            { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
-            { label: t("col.amc"), value: (r) => r.amc, format: (r) => num(r.amc, 1), numeric: true },
-            { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
-            statusCell(),
-            { label: t("col.stockout_days"), value: (r) => r.stockout_days, format: (r) => num(r.stockout_days), numeric: true },
-            { label: t("col.expiring"), value: (r) => r.expiring, format: (r) => num(r.expiring), numeric: true },
+            ...stockFigures(),
           ],
           rows: p.rows,
           sort: [4, "asc"],
@@ -76,8 +72,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     void fill(avail.body, async () => {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { item: items.join(","), by: "country", months: 12 });
       if (p.rows.length === 0) return message(t("product.no_stock"));
-      const byArea = new Map<string, api.AvailabilityRow[]>();
-      for (const r of p.rows) byArea.set(r.area_name, [...(byArea.get(r.area_name) ?? []), r]);
+      const byArea = groupBy(p.rows, (r) => r.area_name);
       const dates = [...new Set(p.rows.map((r) => r.date))].sort();
       const node = chart("product-availability", {
         tooltip: { trigger: "axis", valueFormatter: (v: number) => pct(v) },

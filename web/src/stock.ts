@@ -1,0 +1,23 @@
+// The figures of a stock row (docs/formulas.md 3.2-3.8), as the product
+// and location pages both show them.
+
+import type { StockRow } from "./api";
+import { num, t } from "./i18n";
+import type { Column } from "./table";
+
+/** Stock on hand, AMC, months of stock, status, stockout days, expiring. */
+export function stockFigures(): Column<StockRow>[] {
+  return [
+    { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
+    { label: t("col.amc"), value: (r) => r.amc, format: (r) => num(r.amc, 1), numeric: true },
+    { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
+    {
+      label: t("col.status"),
+      value: (r) => r.status,
+      format: (r) => t(`status.${r.status}` as any),
+      cellClass: (r) => `status status-${r.status}`,
+    },
+    { label: t("col.stockout_days"), value: (r) => r.stockout_days, format: (r) => num(r.stockout_days), numeric: true },
+    { label: t("col.expiring"), value: (r) => r.expiring, format: (r) => num(r.expiring), numeric: true },
+  ];
+}
