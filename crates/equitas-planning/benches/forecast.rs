@@ -1,6 +1,6 @@
 //! Forecasting benchmark, side by side with Nixtla's statsforecast.
 //!
-//!     cargo bench -p equitas-planning --bench forecast -- [SERIES] [--csv FILE] [--compare FILE.json]
+//!     cargo bench -p equitas-planning --bench forecast -- [SERIES] [--csv FILE] [--compare FILE.json] [--models a,b]
 //!
 //! Builds SERIES (default 100,000) monthly demand series of 36 months from
 //! the synthetic network (facility x product dispensing, seed 1), holds out
@@ -9,7 +9,8 @@
 //! the automatic choice (rolling origin over all models) for every series.
 //! `--csv` writes the series (unique_id, ds, y) for
 //! `bench/statsforecast/compare.py`; `--compare` reads its JSON and prints
-//! the speed ratios and MASE differences.
+//! the speed ratios and MASE differences. `--models` runs only the models
+//! named (as `compare.py FILE a,b` does) and skips the automatic choice.
 
 use equitas_planning::metrics::mase;
 use equitas_planning::models::{Method, Params, forecast_raw};
@@ -86,7 +87,12 @@ fn main() {
         "model", "all cores", "one core", "series", "MASE"
     );
     let mut ours: HashMap<String, (f64, f64, f64)> = HashMap::new();
-    for m in Method::ALL {
+    let only = opt("--models");
+    let wanted = |m: Method| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n == m.as_str()))
+    };
+    for m in Method::ALL.into_iter().filter(|&m| wanted(m)) {
         let run = |y: &Vec<f64>| {
             let (train, test) = y.split_at(y.len() - HOLDOUT);
             forecast_raw(m, train, HOLDOUT, &p).and_then(|f| mase(test, &f, train))
@@ -111,23 +117,28 @@ fn main() {
     }
     let e = Evaluation::default();
     let t = Instant::now();
-    let chosen: Vec<Option<f64>> = data
-        .par_iter()
-        .map(|y| {
-            let (train, test) = y.split_at(y.len() - HOLDOUT);
-            choose(train, HOLDOUT, &e, None).and_then(|c| {
-                forecast_raw(c.method, train, HOLDOUT, &p).and_then(|f| mase(test, &f, train))
+    let chosen: Vec<Option<f64>> = if only.is_some() {
+        Vec::new()
+    } else {
+        data.par_iter()
+            .map(|y| {
+                let (train, test) = y.split_at(y.len() - HOLDOUT);
+                choose(train, HOLDOUT, &e, None).and_then(|c| {
+                    forecast_raw(c.method, train, HOLDOUT, &p).and_then(|f| mase(test, &f, train))
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     let auto = t.elapsed().as_secs_f64();
     let v: Vec<f64> = chosen.into_iter().flatten().collect();
-    println!(
-        "automatic choice ({} candidates x 6 rolling origins, then the forecast) for {} series: {auto:.1} s on {threads} threads (target < 60 s on 2 cores); MASE {:.4}",
-        e.candidates.len(),
-        data.len(),
-        v.iter().sum::<f64>() / v.len().max(1) as f64
-    );
+    if only.is_none() {
+        println!(
+            "automatic choice ({} candidates x 6 rolling origins, then the forecast) for {} series: {auto:.1} s on {threads} threads (target < 60 s on 2 cores); MASE {:.4}",
+            e.candidates.len(),
+            data.len(),
+            v.iter().sum::<f64>() / v.len().max(1) as f64
+        );
+    }
     if let Some(path) = opt("--compare") {
         let text = std::fs::read_to_string(&path).expect("read the statsforecast results");
         let sf: HashMap<String, serde_json::Value> =

@@ -4,7 +4,7 @@
 //! smoothing constants, search bounds) so that results can be compared
 //! one to one (bench/statsforecast/).
 
-use crate::optimize::{golden_section, nelder_mead};
+use crate::optimize::{Simplex, golden_section, nelder_mead, nelder_mead_with};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -79,7 +79,7 @@ impl Method {
             }
             Method::DampedHolt => "Gardner & McKenzie (1985), Management Science 31(10)",
             Method::HoltWinters => {
-                "Winters (1960), Management Science 6(3); additive form, Hyndman & Athanasopoulos (2021) section 8.3"
+                "Winters (1960), Management Science 6(3); as ETS(A,A,A) or ETS(A,Ad,A) by AICc, Hyndman, Koehler, Ord & Snyder, Forecasting with Exponential Smoothing (2008)"
             }
             Method::Theta => {
                 "Assimakopoulos & Nikolopoulos (2000), IJF 16(4); as SES with drift, Hyndman & Billah (2003), IJF 19(2)"
@@ -146,14 +146,30 @@ pub fn ses_next(x: &[f64], alpha: f64) -> f64 {
     alpha * x[x.len() - 1] + (1.0 - alpha) * f
 }
 
-/// Sum of squared one-step SES errors on `x[1..]`.
+/// Sum of squared one-step SES errors on `x[1..]`. Two months at a time:
+/// the forecast two months on, a x(i+1) + (1 - a) a x(i) + (1 - a)^2 f(i),
+/// depends on the current one by a single multiplication and addition, so
+/// the search that runs this many times waits half as long (same model,
+/// rounding aside).
 pub fn ses_sse(x: &[f64], alpha: f64) -> f64 {
     let Some(&first) = x.first() else { return 0.0 };
+    let b = 1.0 - alpha;
+    let (ba, bb) = (b * alpha, b * b);
     let mut f = first;
     let mut sse = 0.0;
-    for i in 1..x.len() {
-        f = alpha * x[i - 1] + (1.0 - alpha) * f;
-        sse += (x[i] - f) * (x[i] - f);
+    let mut i = 1;
+    while i + 1 < x.len() {
+        let (x0, x1) = (x[i], x[i + 1]);
+        let e0 = x0 - f;
+        let f1 = alpha * x0 + b * f;
+        let e1 = x1 - f1;
+        sse += e0 * e0 + e1 * e1;
+        f = (alpha * x1 + ba * x0) + bb * f;
+        i += 2;
+    }
+    if i < x.len() {
+        let e = x[i] - f;
+        sse += e * e;
     }
     sse
 }
@@ -222,57 +238,6 @@ fn line(y: &[f64]) -> (f64, f64) {
     (ym - slope * tm, slope)
 }
 
-/// Holt's recursions from initial level `l` and trend `t`: (SSE, level, trend).
-fn holt_run(y: &[f64], a: f64, b: f64, phi: f64, mut l: f64, mut t: f64) -> (f64, f64, f64) {
-    let mut sse = 0.0;
-    for &v in y {
-        let f = l + phi * t;
-        sse += (v - f) * (v - f);
-        let nl = a * v + (1.0 - a) * f;
-        t = b * (nl - l) + (1.0 - b) * phi * t;
-        l = nl;
-    }
-    (sse, l, t)
-}
-
-/// Holt's linear trend (damped if asked): smoothing constants and the
-/// initial level and trend minimise the squared one-step errors, starting
-/// from the least-squares line through the first ten months.
-/// Returns (alpha, beta, phi, initial level, initial trend).
-fn holt_fit(y: &[f64], damped: bool) -> Vec<f64> {
-    let (l0, b0) = line(&y[..y.len().min(10)]);
-    let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
-    let phi_bounds = if damped { (0.8, 0.98) } else { (1.0, 1.0) };
-    let bounds = [
-        (1e-4, 0.9999),
-        (1e-4, 0.9999),
-        phi_bounds,
-        (l0 - scale, l0 + scale),
-        (b0 - scale, b0 + scale),
-    ];
-    let mut p = nelder_mead(
-        |p| holt_run(y, p[0], p[1].min(p[0]), p[2], p[3], p[4]).0,
-        &[0.3, 0.05, 0.95, l0, b0],
-        &bounds,
-        1500,
-    );
-    p[1] = p[1].min(p[0]);
-    p
-}
-
-fn holt_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
-    let (_, l, t) = holt_run(y, p[0], p[1], p[2], p[3], p[4]);
-    let mut damp = 0.0;
-    let mut pw = 1.0;
-    (0..h)
-        .map(|_| {
-            pw *= p[2];
-            damp += pw;
-            l + damp * t
-        })
-        .collect()
-}
-
 /// Classical decomposition seasonal indices (period `m`, additive or
 /// multiplicative) from a centred moving average over the whole series,
 /// normalised to sum to 0 (additive) or average 1 (multiplicative).
@@ -328,44 +293,73 @@ fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64
     Some(idx)
 }
 
-/// Additive Holt-Winters (the trend multiplied by `phi` each month; 1 for
-/// Holt-Winters proper) from
-/// initial level, trend and seasonals (indexed by t mod m): (SSE, level,
-/// trend, seasonals).
-fn hw_run(y: &[f64], m: usize, c: [f64; 4], init: (f64, f64, &[f64])) -> (f64, f64, f64, Vec<f64>) {
-    let [a, b, g, phi] = c;
-    let (mut l, mut t) = (init.0, init.1);
+/// Additive-error, additive-trend (damped by `phi`), additive-seasonal
+/// exponential smoothing in state-space form, ETS(A,Ad,A) of Hyndman et al.
+/// (2008, table 2.3): with one-step error e = y - (l + phi b + s),
+/// l <- l + phi b + alpha e, b <- phi b + beta e, s <- s + gamma e. Runs from
+/// the initial level, trend and seasonals (`s[k]` serves months k, k + m...)
+/// and returns (SSE, level, trend, seasonals).
+fn ets_run(
+    y: &[f64],
+    m: usize,
+    c: [f64; 4],
+    init: (f64, f64, &[f64]),
+) -> (f64, f64, f64, Vec<f64>) {
     let mut s = init.2.to_vec();
-    let mut sse = 0.0;
-    for (i, &v) in y.iter().enumerate() {
-        let k = i % m;
-        let f = l + phi * t + s[k];
-        sse += (v - f) * (v - f);
-        let nl = a * (v - s[k]) + (1.0 - a) * (l + phi * t);
-        t = b * (nl - l) + (1.0 - b) * phi * t;
-        s[k] = g * (v - nl) + (1.0 - g) * s[k];
-        l = nl;
-    }
+    let (sse, l, t) = ets_sse(y, c, init.0, init.1, &mut s);
+    debug_assert_eq!(s.len(), m);
     (sse, l, t, s)
 }
 
-/// One-step forecasts of damped additive Holt-Winters from an initial state.
-fn hw_forecasts(y: &[f64], m: usize, c: [f64; 4], init: (f64, f64, &[f64])) -> Vec<f64> {
+/// The recursions of [`ets_run`] on the seasonals in place. They are
+/// carried on the one-step forecast without its seasonal, q = l + phi b, and
+/// the trend, both linear in the previous (q, b) and the deseasonalised
+/// month d = y - s: q' = (1 - alpha - phi beta) q + (alpha + phi beta) d +
+/// phi^2 b and b' = phi b + beta (d - q), which is the same model with a
+/// shorter chain of dependent operations (this runs millions of times when
+/// the parameters are searched).
+fn ets_sse(y: &[f64], c: [f64; 4], l: f64, t: f64, s: &mut [f64]) -> (f64, f64, f64) {
+    if s.len() == 1 {
+        // Not seasonal (fits without seasonality have gamma = 0): the one
+        // seasonal never moves, so it is kept out of the chain of dependent
+        // operations.
+        let mut fixed = [s[0]];
+        ets_steps::<false>(y, c, l, t, &mut fixed)
+    } else {
+        ets_steps::<true>(y, c, l, t, s)
+    }
+}
+
+fn ets_steps<const SEASONAL: bool>(
+    y: &[f64],
+    c: [f64; 4],
+    l: f64,
+    mut t: f64,
+    s: &mut [f64],
+) -> (f64, f64, f64) {
     let [a, b, g, phi] = c;
-    let (mut l, mut t) = (init.0, init.1);
-    let mut s = init.2.to_vec();
-    y.iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let k = i % m;
-            let f = l + phi * t + s[k];
-            let nl = a * (v - s[k]) + (1.0 - a) * (l + phi * t);
-            t = b * (nl - l) + (1.0 - b) * phi * t;
-            s[k] = g * (v - nl) + (1.0 - g) * s[k];
-            l = nl;
-            f
-        })
-        .collect()
+    let (ca, cd, ct) = (1.0 - a - phi * b, a + phi * b, phi * phi);
+    let m = s.len();
+    let mut q = l + phi * t;
+    let (mut sse, mut level) = (0.0, l);
+    let mut k = 0;
+    for &v in y {
+        let d = v - s[k];
+        let e = d - q;
+        sse += e * e;
+        if SEASONAL {
+            s[k] += g * e;
+            k += 1;
+            if k == m {
+                k = 0;
+            }
+        }
+        level = q + a * e;
+        let q_next = ca * q + (cd * d + ct * t);
+        t = phi * t + b * e;
+        q = q_next;
+    }
+    (sse, level, t)
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -398,94 +392,186 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// The initial level, trend and seasonals (summing to zero) minimising the
-/// squared one-step errors for given constants: the forecasts are linear
-/// in the initial state, so this is a linear least-squares problem.
-fn hw_initial_states(y: &[f64], m: usize, c: [f64; 4]) -> Option<(f64, f64, Vec<f64>)> {
-    let n = y.len();
-    let zeros = vec![0.0; m];
-    let base = hw_forecasts(y, m, c, (0.0, 0.0, &zeros));
-    let none = vec![0.0; n];
-    let k = m + 1; // level, trend, m - 1 free seasonals (the last is minus their sum)
-    let mut q: Vec<Vec<f64>> = Vec::with_capacity(k);
-    q.push(hw_forecasts(&none, m, c, (1.0, 0.0, &zeros)));
-    q.push(hw_forecasts(&none, m, c, (0.0, 1.0, &zeros)));
-    for j in 0..m - 1 {
-        let mut s = vec![0.0; m];
-        s[j] = 1.0;
-        s[m - 1] = -1.0;
-        q.push(hw_forecasts(&none, m, c, (0.0, 0.0, &s)));
-    }
-    let r: Vec<f64> = y.iter().zip(&base).map(|(v, f)| v - f).collect();
+/// Least-squares coefficients of `y` on the columns `x` (normal equations).
+fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
+    let k = x.len();
     let mut ata = vec![vec![0.0; k]; k];
-    let mut atr = vec![0.0; k];
+    let mut aty = vec![0.0; k];
     for i in 0..k {
         for j in i..k {
-            let v: f64 = (0..n).map(|t| q[i][t] * q[j][t]).sum();
+            let v: f64 = x[i].iter().zip(&x[j]).map(|(a, b)| a * b).sum();
             ata[i][j] = v;
             ata[j][i] = v;
         }
-        atr[i] = (0..n).map(|t| q[i][t] * r[t]).sum();
-        ata[i][i] += 1e-9 * (1.0 + ata[i][i]);
+        aty[i] = x[i].iter().zip(y).map(|(a, b)| a * b).sum();
     }
-    let theta = solve(ata, atr)?;
-    let mut s = theta[2..].to_vec();
-    s.push(-s.iter().sum::<f64>());
-    Some((theta[0], theta[1], s))
+    solve(ata, aty)
 }
 
-/// Fits additive Holt-Winters: seasonals start from a
-/// classical decomposition, level and trend from the line through the
-/// seasonally adjusted first two years; the constants (and level and trend)
-/// minimise the squared errors; then, for those constants, the initial
-/// states are solved exactly and the constants searched once more.
-/// Returns [alpha, beta, gamma, phi = 1, level, trend, seasonals...].
-fn holt_winters_fit(y: &[f64], m: usize) -> Vec<f64> {
-    let s0 = seasonal_indices(y, m, false).unwrap_or_else(|| vec![0.0; m]);
-    let adjusted: Vec<f64> = y[..2 * m]
+/// Starting level, trend and seasonals (indexed by month mod m, summing to
+/// zero) by the heuristic of Hyndman et al. (2008, section 2.6.1) as the R
+/// `forecast` package and statsforecast apply it: the seasonal part comes
+/// from a classical decomposition when there are three years of data, and
+/// otherwise from the deviations from the trend of a regression on a line
+/// and one pair of Fourier terms; level and trend are the line through the
+/// first max(10, 2m) seasonally adjusted months, at time 0. Without
+/// seasonality (`m` = 1) the line goes through the first 10 months and the
+/// one seasonal is 0.
+fn ets_start(y: &[f64], m: usize) -> (f64, f64, Vec<f64>) {
+    let n = y.len();
+    let time: Vec<f64> = (1..=n).map(|t| t as f64).collect();
+    let mut seasonal: Vec<f64> = if m == 1 {
+        vec![0.0; n]
+    } else if n >= 3 * m {
+        let idx = seasonal_indices(y, m, false).unwrap_or_else(|| vec![0.0; m]);
+        (0..n).map(|t| idx[t % m]).collect()
+    } else {
+        let w = std::f64::consts::TAU / m as f64;
+        let cols = vec![
+            vec![1.0; n],
+            time.clone(),
+            time.iter().map(|t| (w * t).sin()).collect(),
+            time.iter().map(|t| (w * t).cos()).collect(),
+        ];
+        match least_squares(&cols, y) {
+            Some(c) => y
+                .iter()
+                .zip(&time)
+                .map(|(v, t)| v - c[0] - c[1] * t)
+                .collect(),
+            None => vec![0.0; n],
+        }
+    };
+    let maxn = n.min((2 * m).max(10));
+    let adjusted: Vec<f64> = y[..maxn]
         .iter()
-        .enumerate()
-        .map(|(i, v)| v - s0[i % m])
+        .zip(&seasonal)
+        .map(|(v, s)| v - s)
         .collect();
-    let (l0, b0) = line(&adjusted);
-    let (l0, b0) = (l0 - b0, b0);
-    let scale = y.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1.0);
-    // Parameter vectors: alpha, beta, gamma[, level, trend].
-    let consts = |p: &[f64]| [p[0], p[1].min(p[0]), p[2].min(1.0 - p[0]), 1.0];
-    let bounds = [
-        (1e-4, 0.9999),
-        (1e-4, 0.9999),
-        (1e-4, 0.9999),
-        (l0 - scale, l0 + scale),
-        (b0 - scale, b0 + scale),
-    ];
-    let p = nelder_mead(
-        |p| hw_run(y, m, consts(p), (p[3], p[4], &s0)).0,
-        &[0.3, 0.05, 0.1, l0, b0],
-        &bounds,
-        1500,
-    );
-    let c = consts(&p);
-    let (mut lv, mut tr, mut seas) = (p[3], p[4], s0);
-    let mut c2 = c;
-    if let Some((l1, b1, s1)) = hw_initial_states(y, m, c) {
-        let q = nelder_mead(
-            |q| hw_run(y, m, consts(q), (l1, b1, &s1)).0,
-            &[c[0], c[1], c[2]],
-            &bounds[..3],
-            600,
-        );
-        c2 = consts(&q);
-        (lv, tr, seas) = (l1, b1, s1);
-    }
-    let mut out = vec![c2[0], c2[1], c2[2], c2[3], lv, tr];
-    out.extend(seas);
-    out
+    let (a, b) = line(&adjusted);
+    seasonal.truncate(m);
+    // The first month's seasonal makes them sum to zero.
+    seasonal[0] = -seasonal[1..].iter().sum::<f64>();
+    (a - b, b, seasonal)
 }
 
-fn holt_winters_predict(y: &[f64], h: usize, m: usize, p: &[f64]) -> Vec<f64> {
+/// Which trends [`ets_fit`] tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Damping {
+    Damped,
+    /// Damped and not, keeping the one with the smaller AICc.
+    Either,
+}
+
+/// Exponential smoothing with additive errors and trend, seasonal with
+/// period `m` (1: not seasonal): ETS(A,A,N), ETS(A,Ad,N), ETS(A,A,A),
+/// ETS(A,Ad,A) of Hyndman et al. (2008), estimated as statsforecast's AutoETS
+/// does for these models (its `Holt` and `HoltWinters` are AutoETS restricted
+/// to them), so that the two can be compared (docs/formulas.md 4.2): start
+/// from [`ets_start`] and alpha = 0.2 / m, beta and gamma at a tenth and a
+/// twentieth of their ranges, phi = 0.978; minimise n ln(SSE) over the
+/// constants and the initial states together by adaptive Nelder-Mead (steps
+/// of 5%, at most 1,000 iterations, stopping when the simplex's values agree
+/// to a standard deviation of 1e-4) within alpha in [1e-4, 0.9999], beta in
+/// [1e-4, starting alpha], gamma in [1e-4, 1 - starting alpha], phi in
+/// [0.8, 0.98]; of the trends tried keep the one with the smaller AICc. A
+/// constant series keeps its level at the constant (statsforecast fits
+/// simple smoothing to it: the same forecast).
+/// Returns [alpha, beta, gamma, phi (1 undamped), level, trend, m seasonals
+/// (0 when not seasonal)]; `None` when no model has fewer parameters than
+/// months - 1.
+fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
+    let n = y.len();
+    let m = m.max(1);
+    let seasonal = m > 1;
+    if y.iter().all(|&v| v == y[0]) {
+        let mut constant = vec![0.9999, 0.0, 0.0, 1.0, y[0], 0.0];
+        constant.resize(6 + m, 0.0);
+        return Some(constant);
+    }
+    let (l0, b0, s0) = ets_start(y, m);
+    let (lo, hi) = (1e-4, 0.9999);
+    let alpha = lo + 0.2 * (hi - lo) / m as f64;
+    let beta_hi = hi.min(alpha);
+    let beta = lo + 0.1 * (beta_hi - lo);
+    let gamma_hi = hi.min(1.0 - alpha);
+    let gamma = lo + 0.05 * (gamma_hi - lo);
+    let (phi_lo, phi_hi) = (0.8, 0.98);
+    let phi = phi_lo + 0.99 * (phi_hi - phi_lo);
+    let opt = Simplex {
+        width_step: None,
+        relative_step: 0.05,
+        zero_step: 1e-4,
+        adaptive: true,
+        value_sd: Some(1e-4),
+        max_evals: usize::MAX,
+        max_iters: 1000,
+    };
+    let trends: &[bool] = match damping {
+        Damping::Damped => &[true],
+        Damping::Either => &[true, false],
+    };
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for &damped in trends {
+        // The searched vector: alpha, beta, [gamma], [phi], level, trend,
+        // seasonals of months 1 .. m - 1 (month 0's is minus their sum).
+        let mut start = vec![alpha, beta];
+        let mut bounds = vec![(lo, hi), (lo, beta_hi)];
+        if seasonal {
+            start.push(gamma);
+            bounds.push((lo, gamma_hi));
+        }
+        if damped {
+            start.push(phi);
+            bounds.push((phi_lo, phi_hi));
+        }
+        let k = start.len();
+        start.extend([l0, b0]);
+        start.extend(&s0[1..]);
+        bounds.resize(start.len(), (f64::NEG_INFINITY, f64::INFINITY));
+        let params = start.len();
+        if params + 1 >= n {
+            continue;
+        }
+        let constants = |p: &[f64]| {
+            let g = if seasonal { p[2] } else { 0.0 };
+            let phi = if damped { p[k - 1] } else { 1.0 };
+            [p[0], p[1], g, phi]
+        };
+        let mut seas = vec![0.0; m];
+        let mut objective = |p: &[f64]| {
+            seas[1..].copy_from_slice(&p[k + 2..]);
+            seas[0] = -p[k + 2..].iter().sum::<f64>();
+            let (sse, _, _) = ets_sse(y, constants(p), p[k], p[k + 1], &mut seas);
+            let lik = n as f64 * (sse + if sse > 0.0 { 0.0 } else { 1e-8 }).ln();
+            if lik.is_finite() {
+                lik.max(-1e10)
+            } else {
+                f64::INFINITY
+            }
+        };
+        let p = nelder_mead_with(&mut objective, &start, &bounds, &opt);
+        let lik = objective(&p);
+        // AICc with the variance counted as a parameter.
+        let q = (params + 1) as f64;
+        let nf = n as f64;
+        let aicc = lik + 2.0 * q + 2.0 * q * (q + 1.0) / (nf - q - 1.0);
+        if !aicc.is_nan() && best.as_ref().is_none_or(|(b, _)| aicc < *b) {
+            let mut out = constants(&p).to_vec();
+            out.extend([p[k], p[k + 1], -p[k + 2..].iter().sum::<f64>()]);
+            out.extend(&p[k + 2..]);
+            best = Some((aicc, out));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Forecasts `h` months after `y` with parameters from [`ets_fit`] (fitted
+/// on a series starting at the same month as `y`).
+fn ets_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
     let c = [p[0], p[1], p[2], p[3]];
-    let (_, l, t, s) = hw_run(y, m, c, (p[4], p[5], &p[6..]));
+    let m = p.len() - 6;
+    let (_, l, t, s) = ets_run(y, m, c, (p[4], p[5], &p[6..]));
     let n = y.len();
     let mut damp = 0.0;
     let mut pw = 1.0;
@@ -508,27 +594,18 @@ pub fn fit(method: Method, y: &[f64], p: &Params) -> Option<Vec<f64>> {
         return None;
     }
     match method {
-        Method::Holt => Some(holt_fit(y, false)),
-        Method::DampedHolt => Some(holt_fit(y, true)),
-        Method::HoltWinters => Some(holt_winters_fit(y, p.season)),
+        Method::Holt => ets_fit(y, 1, Damping::Either),
+        Method::DampedHolt => ets_fit(y, 1, Damping::Damped),
+        Method::HoltWinters => ets_fit(y, p.season, Damping::Either),
         _ => None,
     }
 }
 
 /// Forecasts with parameters from [`fit`] (fitted on a series starting at
 /// the same month as `y`).
-pub fn forecast_fitted(
-    method: Method,
-    y: &[f64],
-    h: usize,
-    p: &Params,
-    params: &[f64],
-) -> Option<Vec<f64>> {
+pub fn forecast_fitted(method: Method, y: &[f64], h: usize, params: &[f64]) -> Option<Vec<f64>> {
     match method {
-        Method::Holt | Method::DampedHolt => Some(holt_predict(y, h, params)),
-        Method::HoltWinters if y.len() >= p.season => {
-            Some(holt_winters_predict(y, h, p.season, params))
-        }
+        Method::Holt | Method::DampedHolt | Method::HoltWinters => Some(ets_predict(y, h, params)),
         _ => None,
     }
     .map(|v| v.into_iter().map(|x| x.max(0.0)).collect())
@@ -622,14 +699,9 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &Params) -> Option<V
         Method::SeasonalNaive => Some((0..h).map(|k| y[n - p.season + k % p.season]).collect()),
         Method::MovingAverage => flat(y[n - p.window..].iter().sum::<f64>() / p.window as f64),
         Method::Ses => flat(ses_next(y, ses_alpha(y, 0.01, 0.99))),
-        Method::Holt => Some(holt_predict(y, h, &holt_fit(y, false))),
-        Method::DampedHolt => Some(holt_predict(y, h, &holt_fit(y, true))),
-        Method::HoltWinters => Some(holt_winters_predict(
-            y,
-            h,
-            p.season,
-            &holt_winters_fit(y, p.season),
-        )),
+        Method::Holt | Method::DampedHolt | Method::HoltWinters => {
+            fit(method, y, p).map(|c| ets_predict(y, h, &c))
+        }
         Method::Theta => Some(theta(y, h, p.season)),
         Method::Croston | Method::CrostonSba | Method::CrostonOptimized => {
             let sizes = demand_sizes(y);

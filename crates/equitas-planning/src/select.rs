@@ -56,7 +56,7 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
         let test = &y[t..(t + e.horizon).min(n)];
         let f = match &fitted {
             Some(params) if train.len() >= method.min_length(&e.params) => {
-                forecast_fitted(method, train, test.len(), &e.params, params)
+                forecast_fitted(method, train, test.len(), params)
             }
             _ => forecast(method, train, test.len(), &e.params),
         };

@@ -20,8 +20,9 @@ fn same_as_statsforecast() {
                 .map(|x| x.as_f64().unwrap())
                 .collect();
             let got = forecast_raw(m, &y, want.len(), &p()).unwrap();
+            let tol = v["tolerance"].as_f64().unwrap_or(1e-5);
             assert!(
-                close(&got, &want, 1e-5),
+                close(&got, &want, tol),
                 "{name} on {y:?}: {got:?}, statsforecast {want:?}"
             );
         }
