@@ -4,7 +4,7 @@
 //! smoothing constants, search bounds) so that results can be compared
 //! one to one (bench/statsforecast/).
 
-use crate::optimize::{Simplex, golden_section, nelder_mead, nelder_mead_with};
+use crate::optimize::{NelderMead, Simplex, golden_section, nelder_mead};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -104,7 +104,10 @@ impl Method {
             Method::Tsb | Method::Adida | Method::Imapa | Method::Ses => 2,
             Method::MovingAverage => p.window.max(1),
             Method::SeasonalNaive => p.season,
-            Method::Holt | Method::DampedHolt | Method::Theta => 4,
+            Method::Theta => 4,
+            // Fewer estimated values than months - 1 (docs/formulas.md 4.2).
+            Method::Holt => 6,
+            Method::DampedHolt => 7,
             Method::HoltWinters => 2 * p.season,
         }
     }
@@ -362,6 +365,53 @@ fn ets_steps<const SEASONAL: bool>(
     (sse, level, t)
 }
 
+/// The squared errors of two models on the same series, in one pass (see
+/// [`ets_sse`]; each tuple is constants, level, trend, seasonals).
+fn ets_sse_pair(
+    y: &[f64],
+    a: ([f64; 4], f64, f64, &mut [f64]),
+    b: ([f64; 4], f64, f64, &mut [f64]),
+) -> (f64, f64) {
+    let m = a.3.len();
+    debug_assert_eq!(m, b.3.len());
+    let (sa, sb) = (a.3, b.3);
+    let prep = |c: [f64; 4], l: f64, t: f64| {
+        let [al, be, _, phi] = c;
+        (1.0 - al - phi * be, al + phi * be, phi * phi, l + phi * t)
+    };
+    let (ca1, cd1, ct1, mut q1) = prep(a.0, a.1, a.2);
+    let (ca2, cd2, ct2, mut q2) = prep(b.0, b.1, b.2);
+    let (g1, phi1, b1) = (a.0[2], a.0[3], a.0[1]);
+    let (g2, phi2, b2) = (b.0[2], b.0[3], b.0[1]);
+    let (mut t1, mut t2) = (a.2, b.2);
+    let (mut e1s, mut e2s) = (0.0, 0.0);
+    let seasonal = m > 1;
+    let mut k = 0;
+    for &v in y {
+        let d1 = v - sa[k];
+        let d2 = v - sb[k];
+        let e1 = d1 - q1;
+        let e2 = d2 - q2;
+        e1s += e1 * e1;
+        e2s += e2 * e2;
+        if seasonal {
+            sa[k] += g1 * e1;
+            sb[k] += g2 * e2;
+            k += 1;
+            if k == m {
+                k = 0;
+            }
+        }
+        let n1 = ca1 * q1 + (cd1 * d1 + ct1 * t1);
+        let n2 = ca2 * q2 + (cd2 * d2 + ct2 * t2);
+        t1 = phi1 * t1 + b1 * e1;
+        t2 = phi2 * t2 + b2 * e2;
+        q1 = n1;
+        q2 = n2;
+    }
+    (e1s, e2s)
+}
+
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
@@ -511,7 +561,7 @@ fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
         Damping::Damped => &[true],
         Damping::Either => &[true, false],
     };
-    let mut best: Option<(f64, Vec<f64>)> = None;
+    let mut searches: Vec<EtsSearch> = Vec::new();
     for &damped in trends {
         // The searched vector: alpha, beta, [gamma], [phi], level, trend,
         // seasonals of months 1 .. m - 1 (month 0's is minus their sum).
@@ -529,41 +579,104 @@ fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
         start.extend([l0, b0]);
         start.extend(&s0[1..]);
         bounds.resize(start.len(), (f64::NEG_INFINITY, f64::INFINITY));
-        let params = start.len();
-        if params + 1 >= n {
-            continue;
+        if start.len() + 1 < n {
+            searches.push(EtsSearch {
+                seasonal,
+                damped,
+                k,
+                start,
+                bounds,
+            });
         }
-        let constants = |p: &[f64]| {
-            let g = if seasonal { p[2] } else { 0.0 };
-            let phi = if damped { p[k - 1] } else { 1.0 };
-            [p[0], p[1], g, phi]
-        };
-        let mut seas = vec![0.0; m];
-        let mut objective = |p: &[f64]| {
-            seas[1..].copy_from_slice(&p[k + 2..]);
-            seas[0] = -p[k + 2..].iter().sum::<f64>();
-            let (sse, _, _) = ets_sse(y, constants(p), p[k], p[k + 1], &mut seas);
-            let lik = n as f64 * (sse + if sse > 0.0 { 0.0 } else { 1e-8 }).ln();
-            if lik.is_finite() {
-                lik.max(-1e10)
-            } else {
-                f64::INFINITY
+    }
+    // The searches run side by side, their points evaluated together (one
+    // pass over the series for both: the recursions wait on their own
+    // results, so two run in about the time of one).
+    let lik = |sse: f64| {
+        let lik = n as f64 * (sse + if sse > 0.0 { 0.0 } else { 1e-8 }).ln();
+        if lik.is_finite() {
+            lik.max(-1e10)
+        } else {
+            f64::INFINITY
+        }
+    };
+    let mut nms: Vec<NelderMead> = searches
+        .iter()
+        .map(|c| NelderMead::new(&c.start, &c.bounds, opt))
+        .collect();
+    let (mut sa, mut sb) = (vec![0.0; m], vec![0.0; m]);
+    if let [nm_a, rest @ ..] = nms.as_mut_slice() {
+        let mut nm_b = rest.first_mut();
+        loop {
+            let pa = nm_a.ask();
+            let pb = nm_b.as_mut().and_then(|nm| nm.ask());
+            match (pa, pb) {
+                (None, None) => break,
+                (Some(pa), Some(pb)) => {
+                    let (ca, la, ta) = searches[0].state(pa, &mut sa);
+                    let (cb, lb, tb) = searches[1].state(pb, &mut sb);
+                    let (ea, eb) = ets_sse_pair(y, (ca, la, ta, &mut sa), (cb, lb, tb, &mut sb));
+                    nm_a.tell(lik(ea));
+                    if let Some(nm) = nm_b.as_mut() {
+                        nm.tell(lik(eb));
+                    }
+                }
+                (Some(pa), None) => {
+                    let (ca, la, ta) = searches[0].state(pa, &mut sa);
+                    let v = lik(ets_sse(y, ca, la, ta, &mut sa).0);
+                    nm_a.tell(v);
+                }
+                (None, Some(pb)) => {
+                    let (cb, lb, tb) = searches[1].state(pb, &mut sb);
+                    let v = lik(ets_sse(y, cb, lb, tb, &mut sb).0);
+                    if let Some(nm) = nm_b.as_mut() {
+                        nm.tell(v);
+                    }
+                }
             }
-        };
-        let p = nelder_mead_with(&mut objective, &start, &bounds, &opt);
-        let lik = objective(&p);
+        }
+    }
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for (c, nm) in searches.iter().zip(&nms) {
+        let p = nm.best();
+        let (consts, l, t) = c.state(&p, &mut sa);
+        let lik = lik(ets_sse(y, consts, l, t, &mut sa).0);
         // AICc with the variance counted as a parameter.
-        let q = (params + 1) as f64;
+        let q = (p.len() + 1) as f64;
         let nf = n as f64;
         let aicc = lik + 2.0 * q + 2.0 * q * (q + 1.0) / (nf - q - 1.0);
         if !aicc.is_nan() && best.as_ref().is_none_or(|(b, _)| aicc < *b) {
-            let mut out = constants(&p).to_vec();
+            let k = c.k;
+            let mut out = consts.to_vec();
             out.extend([p[k], p[k + 1], -p[k + 2..].iter().sum::<f64>()]);
             out.extend(&p[k + 2..]);
             best = Some((aicc, out));
         }
     }
     best.map(|(_, p)| p)
+}
+
+/// One model's search in [`ets_fit`].
+struct EtsSearch {
+    seasonal: bool,
+    damped: bool,
+    /// Constants before the states in the searched vector.
+    k: usize,
+    start: Vec<f64>,
+    bounds: Vec<(f64, f64)>,
+}
+
+impl EtsSearch {
+    /// The constants (alpha, beta, gamma, phi), level and trend of a searched
+    /// vector, its seasonals written into `seas`.
+    fn state(&self, p: &[f64], seas: &mut [f64]) -> ([f64; 4], f64, f64) {
+        let k = self.k;
+        seas[1..].copy_from_slice(&p[k + 2..]);
+        seas[0] = -p[k + 2..].iter().sum::<f64>();
+        let g = if self.seasonal { p[2] } else { 0.0 };
+        let phi = if self.damped { p[k - 1] } else { 1.0 };
+        ([p[0], p[1], g, phi], p[k], p[k + 1])
+    }
 }
 
 /// Forecasts `h` months after `y` with parameters from [`ets_fit`] (fitted

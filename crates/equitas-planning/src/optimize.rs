@@ -86,79 +86,121 @@ pub fn nelder_mead(
 }
 
 /// Nelder-Mead (1965) simplex minimisation of `f` over the box `bounds`
-/// (every trial point is clamped into it), from `start`, as set by `opt`:
-/// reflect the worst vertex through the centroid of the others, expand if
-/// that is the best point yet, accept it if it beats the second worst,
-/// otherwise contract (outside or inside) and, failing that, shrink every
-/// vertex toward the best. Returns the best vertex.
+/// (every trial point is clamped into it), from `start`, as set by `opt`;
+/// returns the best vertex. See [`NelderMead`].
 pub fn nelder_mead_with(
     mut f: impl FnMut(&[f64]) -> f64,
     start: &[f64],
     bounds: &[(f64, f64)],
     opt: &Simplex,
 ) -> Vec<f64> {
-    let n = start.len();
-    let clamp = |p: &mut [f64]| {
-        for (x, &(lo, hi)) in p.iter_mut().zip(bounds) {
-            *x = x.clamp(lo, hi);
-        }
-    };
-    let nf = n as f64;
-    let (expand, contract, shrink) = if opt.adaptive && n > 0 {
-        (1.0 + 2.0 / nf, 0.75 - 0.5 / nf, 1.0 - 1.0 / nf)
-    } else {
-        (2.0, 0.5, 0.5)
-    };
-    // Vertices one after another in `pts`, their values in `vals`.
-    let mut pts: Vec<f64> = Vec::with_capacity((n + 1) * n);
-    let mut vals: Vec<f64> = Vec::with_capacity(n + 1);
-    let mut p0 = start.to_vec();
-    clamp(&mut p0);
-    vals.push(f(&p0));
-    pts.extend(&p0);
-    for i in 0..n {
-        let mut p = p0.clone();
-        let (lo, hi) = bounds[i];
-        p[i] = match opt.width_step {
-            Some(w) => {
-                let step = w * (hi - lo);
-                if p[i] + step <= hi {
-                    p[i] + step
-                } else {
-                    p[i] - step
-                }
-            }
-            None if p[i] == 0.0 => opt.zero_step,
-            None => p[i] * (1.0 + opt.relative_step),
-        };
-        clamp(&mut p);
-        vals.push(f(&p));
-        pts.extend(&p);
+    let mut nm = NelderMead::new(start, bounds, *opt);
+    while let Some(p) = nm.ask() {
+        let v = f(p);
+        nm.tell(v);
     }
-    let mut evals = n + 1;
-    // The sum of all vertices, kept up to date as they move.
-    let mut sum = vec![0.0; n];
-    let add_all = |sum: &mut [f64], pts: &[f64]| {
-        sum.iter_mut().for_each(|x| *x = 0.0);
-        for p in pts.chunks_exact(n.max(1)) {
-            for (s, x) in sum.iter_mut().zip(p) {
-                *s += x;
-            }
+    nm.best()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Evaluating vertex i of the first simplex.
+    Start(usize),
+    /// Ready for the next iteration.
+    Next,
+    Reflect,
+    Expand,
+    Contract,
+    /// Evaluating vertex i after a shrink.
+    Shrink(usize),
+    Done,
+}
+
+/// Nelder-Mead (1965) simplex minimisation as a step-by-step search: `ask`
+/// gives the next point to evaluate (`None` once finished) and `tell` its
+/// value, so that the caller can evaluate the points of several searches
+/// together. Each iteration reflects the worst vertex through the centroid
+/// of the others, expands if that is the best point yet, accepts it if it
+/// beats the second worst, otherwise contracts (outside or inside) and,
+/// failing that, shrinks every vertex toward the best.
+pub struct NelderMead<'a> {
+    opt: Simplex,
+    bounds: &'a [(f64, f64)],
+    n: usize,
+    /// Vertices one after another, and their values.
+    pts: Vec<f64>,
+    vals: Vec<f64>,
+    /// The sum of all vertices, kept up to date as they move.
+    sum: Vec<f64>,
+    centroid: Vec<f64>,
+    /// The point asked for, and the reflected point.
+    trial: Vec<f64>,
+    reflected: Vec<f64>,
+    fr: f64,
+    order: (usize, usize, usize),
+    coef: (f64, f64, f64),
+    evals: usize,
+    iters: usize,
+    phase: Phase,
+}
+
+impl<'a> NelderMead<'a> {
+    pub fn new(start: &[f64], bounds: &'a [(f64, f64)], opt: Simplex) -> NelderMead<'a> {
+        let n = start.len();
+        let nf = n as f64;
+        let coef = if opt.adaptive && n > 0 {
+            (1.0 + 2.0 / nf, 0.75 - 0.5 / nf, 1.0 - 1.0 / nf)
+        } else {
+            (2.0, 0.5, 0.5)
+        };
+        let mut p0 = start.to_vec();
+        clamp(&mut p0, bounds);
+        let mut pts = Vec::with_capacity((n + 1) * n);
+        pts.extend(&p0);
+        for i in 0..n {
+            let mut p = p0.clone();
+            let (lo, hi) = bounds[i];
+            p[i] = match opt.width_step {
+                Some(w) => {
+                    let step = w * (hi - lo);
+                    if p[i] + step <= hi {
+                        p[i] + step
+                    } else {
+                        p[i] - step
+                    }
+                }
+                None if p[i] == 0.0 => opt.zero_step,
+                None => p[i] * (1.0 + opt.relative_step),
+            };
+            clamp(&mut p, bounds);
+            pts.extend(&p);
         }
-    };
-    add_all(&mut sum, &pts);
-    let mut centroid = vec![0.0; n];
-    let (mut r, mut c) = (vec![0.0; n], vec![0.0; n]);
-    // centroid + t (from - centroid), clamped.
-    let toward = |out: &mut [f64], centroid: &[f64], t: f64, from: &[f64]| {
-        for ((o, c), x) in out.iter_mut().zip(centroid).zip(from) {
-            *o = c + t * (x - c);
+        NelderMead {
+            opt,
+            bounds,
+            n,
+            trial: p0,
+            pts,
+            vals: vec![f64::NAN; n + 1],
+            sum: vec![0.0; n],
+            centroid: vec![0.0; n],
+            reflected: vec![0.0; n],
+            fr: f64::NAN,
+            order: (0, 0, 0),
+            coef,
+            evals: 0,
+            iters: 0,
+            phase: Phase::Start(0),
         }
-        clamp(out);
-    };
-    let order = |vals: &[f64]| {
-        // (best, worst, second worst) in one pass; ties keep the earlier
-        // vertex best and the later one worst.
+    }
+
+    fn vertex(&self, i: usize) -> &[f64] {
+        &self.pts[i * self.n..(i + 1) * self.n]
+    }
+
+    /// (best, worst, second worst) in one pass; ties keep the earlier
+    /// vertex best and the later one worst.
+    fn rank(vals: &[f64]) -> (usize, usize, usize) {
         let (mut b, mut w, mut s) = (0, 0, usize::MAX);
         for (i, &v) in vals.iter().enumerate().skip(1) {
             if v < vals[b] {
@@ -172,80 +214,185 @@ pub fn nelder_mead_with(
             }
         }
         (b, w, if s == usize::MAX { w } else { s })
-    };
-    let mut iters = 0;
-    while evals < opt.max_evals && iters < opt.max_iters && n > 0 {
-        iters += 1;
-        let (bi, wi, si) = order(&vals);
-        let (best, worst) = (vals[bi], vals[wi]);
-        let done = match opt.value_sd {
+    }
+
+    fn converged(&self) -> bool {
+        let (b, w, _) = self.order;
+        match self.opt.value_sd {
             Some(sd) => {
                 // Deviations from the first value, for accuracy in one pass.
                 let (mut sum, mut sq) = (0.0, 0.0);
-                for v in &vals {
-                    let d = v - vals[0];
+                for v in &self.vals {
+                    let d = v - self.vals[0];
                     sum += d;
                     sq += d * d;
                 }
-                let mean = sum / (nf + 1.0);
-                (sq / (nf + 1.0) - mean * mean).max(0.0).sqrt() < sd
+                let k = self.vals.len() as f64;
+                let mean = sum / k;
+                (sq / k - mean * mean).max(0.0).sqrt() < sd
             }
-            None => (worst - best).abs() <= 1e-10 * (1.0 + best.abs()),
-        };
-        if done {
-            break;
+            None => (self.vals[w] - self.vals[b]).abs() <= 1e-10 * (1.0 + self.vals[b].abs()),
         }
-        let w = wi * n..(wi + 1) * n;
-        for ((c, s), x) in centroid.iter_mut().zip(&sum).zip(&pts[w.clone()]) {
-            *c = (s - x) / nf;
+    }
+
+    /// centroid + t (worst - centroid), clamped, into `trial`.
+    fn toward_worst(&mut self, t: f64) {
+        let w = self.order.1 * self.n;
+        for (j, o) in self.trial.iter_mut().enumerate() {
+            let c = self.centroid[j];
+            *o = c + t * (self.pts[w + j] - c);
         }
-        toward(&mut r, &centroid, -1.0, &pts[w.clone()]);
-        let fr = f(&r);
-        evals += 1;
-        let mut replace = |pts: &mut [f64], vals: &mut [f64], p: &[f64], v: f64| {
-            for ((s, old), new) in sum.iter_mut().zip(&pts[w.clone()]).zip(p) {
-                *s += new - old;
-            }
-            pts[w.clone()].copy_from_slice(p);
-            vals[wi] = v;
-        };
-        if fr < best {
-            toward(&mut c, &centroid, -expand, &pts[w.clone()]);
-            let fe = f(&c);
-            evals += 1;
-            if fe < fr {
-                replace(&mut pts, &mut vals, &c, fe);
-            } else {
-                replace(&mut pts, &mut vals, &r, fr);
-            }
-        } else if fr < vals[si] {
-            replace(&mut pts, &mut vals, &r, fr);
+        clamp(&mut self.trial, self.bounds);
+    }
+
+    fn replace_worst(&mut self, from_trial: bool, v: f64) {
+        let wi = self.order.1;
+        let n = self.n;
+        let p = if from_trial {
+            &self.trial
         } else {
-            let t = if fr < worst { -contract } else { contract };
-            toward(&mut c, &centroid, t, &pts[w.clone()]);
-            let fcv = f(&c);
-            evals += 1;
-            if fcv < worst.min(fr) {
-                replace(&mut pts, &mut vals, &c, fcv);
-            } else {
-                let b = pts[bi * n..(bi + 1) * n].to_vec();
-                for (i, p) in pts.chunks_exact_mut(n).enumerate() {
-                    if i == bi {
-                        continue;
-                    }
-                    for (y, x) in p.iter_mut().zip(&b) {
-                        *y = x + shrink * (*y - x);
-                    }
-                    clamp(p);
-                    vals[i] = f(p);
-                    evals += 1;
-                }
-                add_all(&mut sum, &pts);
+            &self.reflected
+        };
+        for (j, new) in p.iter().enumerate() {
+            self.sum[j] += new - self.pts[wi * n + j];
+            self.pts[wi * n + j] = *new;
+        }
+        self.vals[wi] = v;
+        self.phase = Phase::Next;
+    }
+
+    fn resum(&mut self) {
+        self.sum.iter_mut().for_each(|x| *x = 0.0);
+        for p in self.pts.chunks_exact(self.n.max(1)) {
+            for (s, x) in self.sum.iter_mut().zip(p) {
+                *s += x;
             }
         }
     }
-    let (bi, _, _) = order(&vals);
-    pts[bi * n..(bi + 1) * n].to_vec()
+
+    /// The next point to evaluate, `None` once the search has finished.
+    pub fn ask(&mut self) -> Option<&[f64]> {
+        match self.phase {
+            Phase::Done => return None,
+            Phase::Start(i) => {
+                let n = self.n;
+                return Some(&self.pts[i * n..(i + 1) * n]);
+            }
+            Phase::Shrink(i) => {
+                let n = self.n;
+                return Some(&self.pts[i * n..(i + 1) * n]);
+            }
+            Phase::Reflect | Phase::Expand | Phase::Contract => return Some(&self.trial),
+            Phase::Next => {}
+        }
+        let n = self.n;
+        if self.evals >= self.opt.max_evals || self.iters >= self.opt.max_iters || n == 0 {
+            self.phase = Phase::Done;
+            return None;
+        }
+        self.iters += 1;
+        self.order = Self::rank(&self.vals);
+        if self.converged() {
+            self.phase = Phase::Done;
+            return None;
+        }
+        let w = self.order.1 * n;
+        for j in 0..n {
+            self.centroid[j] = (self.sum[j] - self.pts[w + j]) / n as f64;
+        }
+        self.toward_worst(-1.0);
+        self.phase = Phase::Reflect;
+        Some(&self.trial)
+    }
+
+    /// The value of the point last asked for.
+    pub fn tell(&mut self, v: f64) {
+        self.evals += 1;
+        let (expand, contract, shrink) = self.coef;
+        match self.phase {
+            Phase::Start(i) => {
+                self.vals[i] = v;
+                self.phase = if i < self.n {
+                    Phase::Start(i + 1)
+                } else {
+                    self.resum();
+                    Phase::Next
+                };
+            }
+            Phase::Shrink(i) => {
+                self.vals[i] = v;
+                let next = (i + 1..=self.n).find(|&j| j != self.order.0);
+                self.phase = match next {
+                    Some(j) => Phase::Shrink(j),
+                    None => {
+                        self.resum();
+                        Phase::Next
+                    }
+                };
+            }
+            Phase::Reflect => {
+                self.fr = v;
+                let (b, w, s) = self.order;
+                if v < self.vals[b] {
+                    self.reflected.copy_from_slice(&self.trial);
+                    self.toward_worst(-expand);
+                    self.phase = Phase::Expand;
+                } else if v < self.vals[s] {
+                    self.replace_worst(true, v);
+                } else {
+                    let t = if v < self.vals[w] {
+                        -contract
+                    } else {
+                        contract
+                    };
+                    self.toward_worst(t);
+                    self.phase = Phase::Contract;
+                }
+            }
+            Phase::Expand => {
+                if v < self.fr {
+                    self.replace_worst(true, v);
+                } else {
+                    self.replace_worst(false, self.fr);
+                }
+            }
+            Phase::Contract => {
+                let worst = self.vals[self.order.1];
+                if v < worst.min(self.fr) {
+                    self.replace_worst(true, v);
+                } else {
+                    // Shrink every other vertex toward the best, then
+                    // evaluate them one by one.
+                    let n = self.n;
+                    let bi = self.order.0;
+                    let best = self.vertex(bi).to_vec();
+                    for (i, p) in self.pts.chunks_exact_mut(n).enumerate() {
+                        if i != bi {
+                            for (y, x) in p.iter_mut().zip(&best) {
+                                *y = x + shrink * (*y - x);
+                            }
+                            clamp(p, self.bounds);
+                        }
+                    }
+                    let first = if bi == 0 { 1 } else { 0 };
+                    self.phase = Phase::Shrink(first);
+                }
+            }
+            Phase::Next | Phase::Done => {}
+        }
+    }
+
+    /// The best vertex so far.
+    pub fn best(&self) -> Vec<f64> {
+        let (b, _, _) = Self::rank(&self.vals);
+        self.vertex(b).to_vec()
+    }
+}
+
+fn clamp(p: &mut [f64], bounds: &[(f64, f64)]) {
+    for (x, &(lo, hi)) in p.iter_mut().zip(bounds) {
+        *x = x.clamp(lo, hi);
+    }
 }
 
 #[cfg(test)]
