@@ -733,21 +733,30 @@ fn describe_gs1(
 
 /// `equitas epcis hash`: one Event Hash ID per event, in document order.
 fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCode> {
+    use std::io::Write as _;
+    // One write per block of lines, not per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for f in files {
         let text =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
         let doc = equitas_epcis::parse_document(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
         for e in &doc.events {
-            println!(
+            writeln!(
+                out,
                 "{}",
                 equitas_epcis::event_hash_ignoring(e, &doc.hash_ignore)
-            );
+            )?;
             if show_prehash {
-                println!("{}", equitas_epcis::prehash_ignoring(e, &doc.hash_ignore));
+                writeln!(
+                    out,
+                    "{}",
+                    equitas_epcis::prehash_ignoring(e, &doc.hash_ignore)
+                )?;
             }
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -107,10 +107,14 @@ fn convert(ns: &Namespaces, parent: &str, key: &str, v: &Value, out: &mut Vec<No
         Value::Object(o) => out.push(object(ns, &name, o)),
         Value::Null => {}
         other => {
-            if let Some(s) = scalar(other) {
-                let value = bare_vocabulary(parent, &name, &s).unwrap_or_else(|| ns.value(&s));
-                out.push(Node::leaf(name, value));
-            }
+            let text: std::borrow::Cow<str> = match other {
+                Value::String(s) => s.into(),
+                Value::Number(n) => n.to_string().into(),
+                Value::Bool(b) => b.to_string().into(),
+                _ => return,
+            };
+            let value = bare_vocabulary(parent, &name, &text).unwrap_or_else(|| ns.value(&text));
+            out.push(Node::leaf(name, value));
         }
     }
 }
@@ -154,6 +158,7 @@ fn correct(children: Vec<Node>) -> Vec<Node> {
                 ..c
             });
         } else if let Some(single) = c.name.strip_suffix("List").map(str::to_string) {
+            let c_name = c.name.clone();
             let entry = match LIST_PAIRS.iter().find(|(l, _)| *l == c.name) {
                 Some((_, id)) => pair(c, id),
                 None => Node {
@@ -161,12 +166,9 @@ fn correct(children: Vec<Node>) -> Vec<Node> {
                     ..c
                 },
             };
-            match lists
-                .iter_mut()
-                .find(|(n, _)| *n == format!("{single}List"))
-            {
+            match lists.iter_mut().find(|(n, _)| *n == c_name) {
                 Some((_, v)) => v.push(entry),
-                None => lists.push((format!("{single}List"), vec![entry])),
+                None => lists.push((c_name, vec![entry])),
             }
         } else {
             let name = rename(&c.name, &c);

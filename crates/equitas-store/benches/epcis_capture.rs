@@ -18,6 +18,10 @@ use equitas_store::{SqliteStore, migrations};
 use std::fmt::Write as _;
 use std::time::Instant;
 
+// The allocator the `equitas` binary uses, so that the figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn document(n: usize) -> String {
     let mut s = String::with_capacity(n * 700);
     s.push_str(
