@@ -1,5 +1,5 @@
-//! Any bytes as an EPCIS document (JSON or XML): parsing, hashing and
-//! extracting the stored fields must never panic.
+//! Any bytes as an EPCIS document (JSON or XML): parsing, hashing,
+//! extracting the stored fields and writing the JSON binding must never panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
         for e in &doc.events {
             let _ = equitas_epcis::event_hash_ignoring(e, &doc.hash_ignore);
             let _ = equitas_epcis::event::record(e, &doc.hash_ignore);
+            let _ = equitas_epcis::json_out::event_json(e);
         }
     }
 });

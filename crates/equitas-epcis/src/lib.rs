@@ -10,6 +10,7 @@ pub mod canon;
 pub mod event;
 pub mod hash;
 pub mod json;
+pub mod json_out;
 mod node;
 pub mod validate;
 pub mod xml;

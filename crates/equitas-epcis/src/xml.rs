@@ -182,7 +182,11 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,200}") {
             let _ = parse_document(&s);
-            let _ = parse_document(&format!("<EPCISDocument><EPCISBody><EventList><ObjectEvent>{s}</ObjectEvent></EventList></EPCISBody></EPCISDocument>"));
+            if let Ok(d) = parse_document(&format!("<EPCISDocument><EPCISBody><EventList><ObjectEvent>{s}</ObjectEvent></EventList></EPCISBody></EPCISDocument>")) {
+                for e in &d.events {
+                    let _ = crate::json_out::event_json(e);
+                }
+            }
         }
     }
 }

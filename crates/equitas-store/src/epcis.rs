@@ -80,12 +80,14 @@ pub struct CaptureReport {
     pub rolled_back: bool,
 }
 
-/// Stores an event (`body`: its text as captured); `false` if an event
-/// with its hash or eventID is held.
+/// Stores an event (`body`: its text as captured; `json`: its JSON binding
+/// if it was captured as XML); `false` if an event with its hash or eventID
+/// is held.
 fn insert(
     c: &mut dyn Conn,
     r: &EventRecord,
     body: &str,
+    json: Option<&str>,
     capture: i64,
     now: &str,
 ) -> Result<bool, StoreError> {
@@ -98,8 +100,8 @@ fn insert(
         .query_scalar(
             "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
                  record_time, action, biz_step, disposition, read_point, biz_location, parent,
-                 lot, expiry, capture, body, body_format)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 lot, expiry, capture, body, body_format, body_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              ON CONFLICT DO NOTHING
              RETURNING id",
             &[
@@ -120,6 +122,7 @@ fn insert(
                 Value::Int(capture),
                 body.into(),
                 format.into(),
+                json.map(str::to_string).into(),
             ],
         )?
         .get()?;
@@ -196,7 +199,14 @@ pub fn capture(
             continue;
         }
         match record(e, &doc.hash_ignore) {
-            Ok(r) => records.push((r, doc.raw.get(i).map_or("", String::as_str))),
+            Ok(r) => {
+                let body = doc.raw.get(i).map_or("", String::as_str);
+                // Queries answer in the JSON binding: an XML event keeps that
+                // form beside its XML text.
+                let json = equitas_epcis::is_xml(body)
+                    .then(|| equitas_epcis::json_out::event_json(e).to_string());
+                records.push((r, body, json))
+            }
             Err((field, reason)) => extra.push(Rejected {
                 index: i,
                 field,
@@ -234,8 +244,8 @@ pub fn capture(
         )?
         .get()?;
     progress.start("events", records.len() as u64);
-    for (r, body) in &records {
-        if insert(tx.as_mut(), r, body, capture_id, &now)? {
+    for (r, body, json) in &records {
+        if insert(tx.as_mut(), r, body, json.as_deref(), capture_id, &now)? {
             report.captured += 1;
         } else {
             report.duplicates += 1;
@@ -318,8 +328,13 @@ pub struct FoundEvent {
     pub hash: String,
     pub epcs: Vec<(String, String)>,
     pub quantities: Vec<Quantity>,
-    /// The event as captured: a JSON object, or the XML element as text.
+    /// The event in the JSON binding: as captured, or converted from the
+    /// XML it was captured in (for XML captured before schema version 5,
+    /// the XML text).
     pub event: serde_json::Value,
+    /// The XML element as captured, for events captured as XML.
+    #[serde(rename = "capturedXml", skip_serializing_if = "Option::is_none")]
+    pub captured_xml: Option<String>,
 }
 
 /// A CBV term in any written form as its web URI (bare words need the
@@ -451,7 +466,7 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     let sql = format!(
         "SELECT e.id, COALESCE(e.event_id, e.hash), e.event_type, e.event_time, e.time_zone_offset,
                 e.record_time, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
-                e.lot, e.expiry, e.hash, e.body, e.body_format
+                e.lot, e.expiry, e.hash, e.body, e.body_format, e.body_json
          FROM epcis_events e WHERE {} ORDER BY e.id LIMIT ${}",
         cond.join(" AND "),
         p.len()
@@ -510,11 +525,20 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
             event: {
                 let body: String = r[14].get()?;
                 let format: String = r[15].get()?;
-                if format == "json" {
-                    serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))
-                } else {
-                    serde_json::Value::String(body)
+                let json: Option<String> = r[16].get()?;
+                match json
+                    .as_deref()
+                    .or((format == "json").then_some(body.as_str()))
+                {
+                    Some(j) => serde_json::from_str(j).unwrap_or(serde_json::Value::String(body)),
+                    // Captured as XML before schema version 5: the XML text.
+                    None => serde_json::Value::String(body),
                 }
+            },
+            captured_xml: {
+                let body: String = r[14].get()?;
+                let format: String = r[15].get()?;
+                (format == "xml").then_some(body)
             },
         });
     }

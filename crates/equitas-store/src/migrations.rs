@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_stock.sql"),
         postgres: include_str!("../migrations/postgres/0004_stock.sql"),
     },
+    Migration {
+        version: 5,
+        name: "events captured as XML also in the JSON binding",
+        sqlite: include_str!("../migrations/sqlite/0005_epcis_json.sql"),
+        postgres: include_str!("../migrations/postgres/0005_epcis_json.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -342,7 +342,62 @@ fn queries(s: &mut TestStore) {
     );
 }
 
+/// An event captured as XML is answered in the JSON binding (with the same
+/// Event Hash ID when read back), its XML text beside it.
+fn xml_in_json(s: &mut TestStore) {
+    let xml = r#"<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2"
+        xmlns:cbvmda="urn:epcglobal:cbv:mda" schemaVersion="2.0" creationDate="2026-01-05T10:00:00Z">
+      <EPCISBody><EventList><ObjectEvent>
+        <eventTime>2026-01-05T10:00:00+01:00</eventTime><eventTimeZoneOffset>+01:00</eventTimeZoneOffset>
+        <eventID>urn:uuid:00000000-0000-4000-8000-0000000000a1</eventID>
+        <epcList/><action>ADD</action>
+        <bizStep>urn:epcglobal:cbv:bizstep:receiving</bizStep>
+        <bizLocation><id>urn:epc:id:sgln:0614141.12345.0</id></bizLocation>
+        <bizTransactionList><bizTransaction type="urn:epcglobal:cbv:btt:po">urn:epcglobal:cbv:bt:0614141000005:PO1</bizTransaction></bizTransactionList>
+        <quantityList><quantityElement><epcClass>urn:epc:class:lgtin:4012345.012345.LOT9</epcClass>
+          <quantity>40</quantity><uom>EA</uom></quantityElement></quantityList>
+        <ilmd><cbvmda:lotNumber>LOT9</cbvmda:lotNumber></ilmd>
+      </ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>"#;
+    let doc = equitas_epcis::parse_document(xml).unwrap();
+    let want = equitas_epcis::event_hash(&doc.events[0]);
+    let r = capture(
+        s.store.as_mut(),
+        "doc.xml",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(r.captured, 1);
+    let e = event_by_id(
+        s.store.as_mut(),
+        "urn:uuid:00000000-0000-4000-8000-0000000000a1",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(e.event["type"], "ObjectEvent");
+    assert_eq!(e.event["bizStep"], "receiving");
+    assert_eq!(e.event["quantityList"][0]["quantity"], 40);
+    assert_eq!(e.event["bizTransactionList"][0]["type"], "po");
+    assert_eq!(e.event["epcList"], serde_json::json!([]));
+    assert_eq!(e.event["ilmd"]["cbvmda:lotNumber"], "LOT9");
+    assert!(
+        e.captured_xml
+            .as_deref()
+            .unwrap()
+            .starts_with("<ObjectEvent>")
+    );
+    let wrapped = serde_json::json!({
+        "@context": e.event["@context"], "type": "EPCISDocument",
+        "epcisBody": {"eventList": [e.event]}
+    });
+    let back = parse_document(&wrapped.to_string()).unwrap();
+    assert_eq!(equitas_epcis::event_hash(&back.events[0]), want);
+}
+
 on_both_backends! {
     capture_rollback_proceed_dedup => rollback_and_proceed,
     event_queries => queries,
+    xml_events_answered_in_json => xml_in_json,
 }
