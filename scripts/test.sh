@@ -77,6 +77,17 @@ install_chromium() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
+# libxml2 (the XSD validator of EPCIS XML documents) is linked by the build.
+if ! pkg-config --exists libxml-2.0 2>/dev/null && [ ! -e /usr/lib/x86_64-linux-gnu/libxml2.so ] \
+    && [ ! -e /usr/lib/aarch64-linux-gnu/libxml2.so ]; then
+    log "libxml2-dev not found: installing it"
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: libxml2-dev is missing and this user cannot apt-get install it" >&2
+        exit 1
+    fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-dev >/dev/null
+fi
+
 log "the dashboard: npm ci, type check and build (web/)"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null)
 if [ -n "$(git status --porcelain -- web/dist)" ]; then

@@ -28,7 +28,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             files,
             proceed,
             schema,
-        }) => epcis_capture(&cli, files, *proceed, schema.as_deref()),
+            xsd,
+        }) => epcis_capture(&cli, files, *proceed, schema.as_deref(), xsd.as_deref()),
         Command::Epcis(crate::EpcisCommand::Query {
             types,
             biz_steps,
@@ -92,8 +93,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Epcis(crate::EpcisCommand::Validate { files, schema }) => {
-            epcis_validate(&cli, files, schema.as_deref())
+        Command::Epcis(crate::EpcisCommand::Validate { files, schema, xsd }) => {
+            epcis_validate(&cli, files, schema.as_deref(), xsd.as_deref())
         }
         Command::Init => {
             let mut store = open_store(&cli)?;
@@ -102,20 +103,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
-        Command::Serve { addr, schema } => {
+        Command::Serve { addr, schema, xsd } => {
             let target = database_target(&cli)?;
-            let mut state = equitas_server::AppState::open(&target)
-                .with_context(|| format!("cannot open the database {target}"))?;
-            match epcis_schema_path(&cli, schema.as_deref()) {
-                Ok(p) => {
-                    state = state.with_epcis_schema(epcis_validator(&p)?);
-                    eprintln!("EPCIS captures are validated against {}", p.display());
-                }
-                Err(_) => eprintln!(
-                    "note: no EPCIS JSON Schema configured (--schema or EQUITAS_EPCIS_SCHEMA): \
-                     captures are checked for the fields Equitas stores only"
-                ),
-            }
+            let schemas = epcis_schemas(&cli, schema.as_deref(), xsd.as_deref())?;
+            let state = equitas_server::AppState::open(&target)
+                .with_context(|| format!("cannot open the database {target}"))?
+                .with_epcis_schemas(schemas);
             eprintln!(
                 "Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it."
             );
@@ -766,17 +759,40 @@ fn epcis_schema_path(cli: &Cli, given: Option<&Path>) -> Result<std::path::PathB
     if let Some(p) = given {
         return Ok(p.to_path_buf());
     }
-    let dir = match &cli.data_dir {
-        Some(d) => d.clone(),
-        None => dirs::data_dir()
-            .map(|d| d.join("equitas"))
-            .context("no data directory: give --schema")?,
-    };
-    let p = dir.join("schemas").join("EPCIS-JSON-Schema.json");
+    let p = schemas_dir(cli)?.join("EPCIS-JSON-Schema.json");
     if !p.exists() {
         bail!(
             "no EPCIS JSON Schema: give --schema FILE or set EQUITAS_EPCIS_SCHEMA, or put GS1's \
              EPCIS-JSON-Schema.json at {} (it is published with the EPCIS 2.0 standard)",
+            p.display()
+        );
+    }
+    Ok(p)
+}
+
+/// `schemas` in the data directory.
+fn schemas_dir(cli: &Cli) -> Result<std::path::PathBuf> {
+    let dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("equitas"))
+            .context("no data directory: give the schema's path")?,
+    };
+    Ok(dir.join("schemas"))
+}
+
+/// Where the EPCIS XSDs are: --xsd / EQUITAS_EPCIS_XSD, else `schemas/XSD`
+/// in the data directory.
+fn epcis_xsd_dir(cli: &Cli, given: Option<&Path>) -> Result<std::path::PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    let p = schemas_dir(cli)?.join("XSD");
+    if !p.join(equitas_epcis::xsd::MAIN_XSD).exists() {
+        bail!(
+            "no EPCIS XSDs: give --xsd DIR or set EQUITAS_EPCIS_XSD, or put GS1's EPCIS 2.0 XSD \
+             files ({} and the files it imports) in {}",
+            equitas_epcis::xsd::MAIN_XSD,
             p.display()
         );
     }
@@ -791,32 +807,77 @@ fn epcis_validator(path: &Path) -> Result<equitas_epcis::validate::Validator> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// The GS1 schemas found (a path given but unusable is an error; one not
+/// given and not in the data directory is noted and left out).
+fn epcis_schemas(
+    cli: &Cli,
+    schema: Option<&Path>,
+    xsd: Option<&Path>,
+) -> Result<equitas_epcis::validate::Schemas> {
+    let json = match epcis_schema_path(cli, schema) {
+        Ok(p) => {
+            tracing::info!("EPCIS JSON documents are validated against {}", p.display());
+            Some(epcis_validator(&p)?)
+        }
+        Err(e) => {
+            eprintln!("note: JSON documents are not validated against the GS1 schema ({e})");
+            None
+        }
+    };
+    let xsd = match epcis_xsd_dir(cli, xsd) {
+        Ok(d) => {
+            tracing::info!("EPCIS XML documents are validated against {}", d.display());
+            Some(equitas_epcis::xsd::XsdValidator::from_dir(&d)?)
+        }
+        Err(e) => {
+            eprintln!("note: XML documents are not validated against the GS1 XSDs ({e})");
+            None
+        }
+    };
+    Ok(equitas_epcis::validate::Schemas { json, xsd })
+}
+
 /// `equitas epcis validate`: one line per problem, exit 0 only if all are valid.
 fn epcis_validate(
     cli: &Cli,
     files: &[std::path::PathBuf],
     schema: Option<&Path>,
+    xsd: Option<&Path>,
 ) -> Result<ExitCode> {
-    let validator = epcis_validator(&epcis_schema_path(cli, schema)?)?;
+    let schemas = equitas_epcis::validate::Schemas {
+        json: epcis_schema_path(cli, schema)
+            .ok()
+            .map(|p| epcis_validator(&p))
+            .transpose()?,
+        xsd: epcis_xsd_dir(cli, xsd)
+            .ok()
+            .map(|d| equitas_epcis::xsd::XsdValidator::from_dir(&d))
+            .transpose()?,
+    };
     let mut bad = 0;
     for f in files {
         let doc =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        if equitas_epcis::is_xml(&doc) {
-            bad += 1;
-            eprintln!(
-                "{}: the XML binding is not validated yet (XSD rules): only JSON documents are checked",
-                f.display()
-            );
-            continue;
-        }
-        let problems = validator.validate_text(&doc);
-        if problems.is_empty() {
-            println!("{}: valid", f.display());
-        } else {
-            bad += 1;
-            for p in problems {
-                println!("{}: {p}", f.display());
+        match schemas.validate_text(&doc) {
+            None => {
+                bad += 1;
+                let why = if equitas_epcis::is_xml(&doc) {
+                    epcis_xsd_dir(cli, xsd).err()
+                } else {
+                    epcis_schema_path(cli, schema).err()
+                };
+                eprintln!(
+                    "{}: not checked: {}",
+                    f.display(),
+                    why.map_or_else(|| "no schema".to_string(), |e| e.to_string())
+                );
+            }
+            Some(problems) if problems.is_empty() => println!("{}: valid", f.display()),
+            Some(problems) => {
+                bad += 1;
+                for p in problems {
+                    println!("{}: {p}", f.display());
+                }
             }
         }
     }
@@ -833,18 +894,10 @@ fn epcis_capture(
     files: &[std::path::PathBuf],
     proceed: bool,
     schema: Option<&Path>,
+    xsd: Option<&Path>,
 ) -> Result<ExitCode> {
     use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
-    let validator = match epcis_schema_path(cli, schema) {
-        Ok(p) => Some(epcis_validator(&p)?),
-        Err(_) => {
-            eprintln!(
-                "note: no EPCIS JSON Schema configured (--schema or EQUITAS_EPCIS_SCHEMA): \
-                 events are checked for the fields Equitas stores only"
-            );
-            None
-        }
-    };
+    let schemas = epcis_schemas(cli, schema, xsd)?;
     let behaviour = if proceed {
         ErrorBehaviour::Proceed
     } else {
@@ -857,11 +910,8 @@ fn epcis_capture(
         let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {name}"))?;
         let doc =
             equitas_epcis::parse_document(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let rejected = match &validator {
-            Some(v) => schema_rejections(v, &text)
-                .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?,
-            None => Vec::new(),
-        };
+        let rejected = schema_rejections(&schemas, &text)
+            .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
         let bar = Bar::new("capture");
         let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;
         for x in &r.rejected {

@@ -125,6 +125,10 @@ pub enum Command {
         /// The GS1 EPCIS 2.0 JSON Schema: captured JSON documents are validated against it.
         #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
         schema: Option<PathBuf>,
+        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
+        /// the files it imports), to validate XML documents.
+        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
+        xsd: Option<PathBuf>,
     },
 
     /// GS1 EPCIS 2.0 events.
@@ -265,12 +269,17 @@ pub enum EpcisCommand {
         /// The GS1 EPCIS 2.0 JSON Schema, to validate JSON documents first.
         #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
         schema: Option<PathBuf>,
+        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
+        /// the files it imports), to validate XML documents.
+        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
+        xsd: Option<PathBuf>,
     },
     /// Check documents against the GS1 EPCIS 2.0 JSON Schema (formats
-    /// checked). Exit status 0 only if every file is valid; otherwise one
-    /// line per problem: file, event index, field and reason.
+    /// checked) or, for XML, the GS1 EPCIS 2.0 XSDs. Exit status 0 only if
+    /// every file is valid; otherwise one line per problem: file, event
+    /// index, field (JSON pointer, or line for XML) and reason.
     #[command(
-        after_help = "The schema is GS1's and is not shipped with Equitas: give it with --schema,\nEQUITAS_EPCIS_SCHEMA, or put it at DATA_DIR/schemas/EPCIS-JSON-Schema.json\n(it is published with the EPCIS 2.0 standard).\n\nExample:\n  equitas epcis validate --schema EPCIS-JSON-Schema.json shipment.jsonld"
+        after_help = "The schemas are GS1's and are not shipped with Equitas: give the JSON Schema with\n--schema or EQUITAS_EPCIS_SCHEMA, or put it at DATA_DIR/schemas/EPCIS-JSON-Schema.json;\ngive the XSD directory with --xsd or EQUITAS_EPCIS_XSD, or put its files in\nDATA_DIR/schemas/XSD (both are published with the EPCIS 2.0 standard).\n\nExamples:\n  equitas epcis validate --schema EPCIS-JSON-Schema.json shipment.jsonld\n  equitas epcis validate --xsd EPCIS/XSD receipt.xml"
     )]
     Validate {
         #[arg(required = true, value_name = "FILE")]
@@ -278,6 +287,10 @@ pub enum EpcisCommand {
         /// The GS1 EPCIS 2.0 JSON Schema file.
         #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
         schema: Option<PathBuf>,
+        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
+        /// the files it imports), to validate XML documents.
+        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
+        xsd: Option<PathBuf>,
     },
     /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
     /// document order (JSON/JSON-LD or XML binding).

@@ -473,6 +473,51 @@ fn epcis_validate_names_file_event_and_field() {
         "{}",
         stderr(&o)
     );
+    // XML against the XSDs: a JSON and an XML file in one call.
+    let xsd = s.join("gs1-schema/XSD");
+    let good_xml = s.join("openepcis/XML/Capture/Documents/ObjectEvent.xml");
+    let bad_xml = s.join("openepcis/XML/Capture/Invalid/ObjectEvent_with_wrong_element_order.xml");
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "validate",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--xsd",
+            xsd.to_str().unwrap(),
+            good.to_str().unwrap(),
+            good_xml.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "validate",
+            "--xsd",
+            xsd.to_str().unwrap(),
+            bad_xml.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent_with_wrong_element_order.xml: event 0: line 7: Element 'action': This element is not expected. Expected is ( eventTime )."),
+        "{out}"
+    );
+    // Without the XSDs, the message says where to put them.
+    let o = equitas(
+        dir.path(),
+        &["epcis", "validate", good_xml.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no EPCIS XSDs: give --xsd DIR"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

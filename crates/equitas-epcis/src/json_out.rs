@@ -268,9 +268,15 @@ mod tests {
             json!([{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00000"}])
         );
         assert_eq!(j["quantityList"][0]["quantity"], json!(2.5));
-        assert!(j["quantityList"][1].get("quantity").is_none(), "nil is left out");
+        assert!(
+            j["quantityList"][1].get("quantity").is_none(),
+            "nil is left out"
+        );
         let report = &j["sensorElementList"][0]["sensorReport"];
-        assert_eq!(report, &json!([{"type": "gs1:Temperature", "value": 26, "uom": "CEL"}]));
+        assert_eq!(
+            report,
+            &json!([{"type": "gs1:Temperature", "value": 26, "uom": "CEL"}])
+        );
         assert_eq!(j["ext1:note"], json!(["one", "two"]));
         assert_eq!(
             j["@context"],
@@ -285,6 +291,9 @@ mod tests {
         let j = event_json(&d.events[0]);
         let text = json!({"@context": j["@context"], "epcisBody": {"eventList": [j]}}).to_string();
         let back = crate::json::parse_document(&text).unwrap();
-        assert_eq!(crate::event_hash(&back.events[0]), crate::event_hash(&d.events[0]));
+        assert_eq!(
+            crate::event_hash(&back.events[0]),
+            crate::event_hash(&d.events[0])
+        );
     }
 }

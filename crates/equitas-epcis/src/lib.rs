@@ -14,6 +14,7 @@ pub mod json_out;
 mod node;
 pub mod validate;
 pub mod xml;
+pub mod xsd;
 
 pub use hash::{event_hash, event_hash_ignoring, prehash, prehash_ignoring};
 pub use node::Node;

@@ -90,6 +90,31 @@ impl Validator {
     }
 }
 
+/// The GS1 schemas of both bindings: the JSON Schema for JSON documents,
+/// the XSDs for XML ones; either may be absent.
+#[derive(Default)]
+pub struct Schemas {
+    pub json: Option<Validator>,
+    pub xsd: Option<crate::xsd::XsdValidator>,
+}
+
+impl Schemas {
+    /// Every problem of a document in either binding; `None` if the schema
+    /// of its binding is not loaded.
+    pub fn validate_text(&self, text: &str) -> Option<Vec<Problem>> {
+        if crate::is_xml(text) {
+            self.xsd.as_ref().map(|x| x.validate_text(text))
+        } else {
+            self.json.as_ref().map(|j| j.validate_text(text))
+        }
+    }
+
+    /// True if neither schema is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.json.is_none() && self.xsd.is_none()
+    }
+}
+
 /// Messages that begin by quoting a whole object or array (`{...} is not
 /// valid under any of...`) name it "the value" instead: the path says which.
 fn shorten(msg: &str) -> String {

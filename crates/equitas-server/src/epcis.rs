@@ -54,11 +54,8 @@ fn parse(
         .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
     let doc = equitas_epcis::parse_document(text)
         .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
-    let rejected = match s.epcis_schema.as_ref() {
-        Some(v) => ep::schema_rejections(v, text)
-            .map_err(|p| Problem::bad_parameter("body", p.to_string()))?,
-        None => Vec::new(),
-    };
+    let rejected = ep::schema_rejections(&s.epcis_schemas, text)
+        .map_err(|p| Problem::bad_parameter("body", p.to_string()))?;
     Ok((doc, rejected))
 }
 

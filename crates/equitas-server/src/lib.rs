@@ -27,7 +27,7 @@ pub struct AppState {
     target: Arc<String>,
     idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
     /// The EPCIS JSON Schema captures are validated against, if configured.
-    epcis_schema: Arc<Option<equitas_epcis::validate::Validator>>,
+    epcis_schemas: Arc<equitas_epcis::validate::Schemas>,
     /// The stock ledger, kept between requests and brought up to date
     /// incrementally (`equitas_store::stock::refresh`).
     stock: Arc<Mutex<Option<(StockData, Watermark)>>>,
@@ -59,16 +59,17 @@ impl AppState {
         Ok(AppState {
             target: Arc::new(target.to_string()),
             idle: Arc::new(Mutex::new(vec![store])),
-            epcis_schema: Arc::new(None),
+            epcis_schemas: Arc::new(Default::default()),
             stock: Arc::new(Mutex::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
             epcis_summary: Arc::new(Mutex::new(None)),
         })
     }
 
-    /// Validates captured JSON documents against this EPCIS JSON Schema.
-    pub fn with_epcis_schema(mut self, v: equitas_epcis::validate::Validator) -> Self {
-        self.epcis_schema = Arc::new(Some(v));
+    /// Validates captured documents against these GS1 schemas (the JSON
+    /// Schema for JSON documents, the XSDs for XML ones).
+    pub fn with_epcis_schemas(mut self, s: equitas_epcis::validate::Schemas) -> Self {
+        self.epcis_schemas = Arc::new(s);
         self
     }
 

@@ -527,7 +527,8 @@ fn the_dashboard_is_served() {
     });
 }
 
-/// With a schema configured, a capture is validated against it first.
+/// With schemas configured, a capture is validated against them first
+/// (JSON documents against the JSON Schema, XML ones against the XSDs).
 #[test]
 fn capture_is_validated_against_the_schema() {
     let shared =
@@ -542,10 +543,30 @@ fn capture_is_validated_against_the_schema() {
     ))
     .unwrap();
     let s = equitas_store::testing::sqlite();
-    let state = AppState::open(&s.target)
-        .unwrap()
-        .with_epcis_schema(equitas_epcis::validate::Validator::new(&schema).unwrap());
+    let state =
+        AppState::open(&s.target)
+            .unwrap()
+            .with_epcis_schemas(equitas_epcis::validate::Schemas {
+                json: Some(equitas_epcis::validate::Validator::new(&schema).unwrap()),
+                xsd: Some(
+                    equitas_epcis::xsd::XsdValidator::from_dir(&shared.join("gs1-schema/XSD"))
+                        .unwrap(),
+                ),
+            });
+    let bad_xml = std::fs::read_to_string(
+        shared.join("openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml"),
+    )
+    .unwrap();
     run(async {
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &bad_xml).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("event 0: line 12: Element 'action'"),
+            "{j}"
+        );
         let (st, _, j) = send(&state, "POST", "/capture", &[], &bad).await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert!(

@@ -42,18 +42,16 @@ pub struct Rejected {
     pub reason: String,
 }
 
-/// The events of a document that `schema` rejects, one per event (its first
+/// The events of a document that `schemas` reject, one per event (its first
 /// problem). A problem outside any event refuses the whole document: it is
-/// returned as the error. XML documents are not checked (no XSD yet).
+/// returned as the error. A document whose binding has no schema loaded is
+/// not checked.
 pub fn schema_rejections(
-    schema: &equitas_epcis::validate::Validator,
+    schemas: &equitas_epcis::validate::Schemas,
     text: &str,
 ) -> Result<Vec<Rejected>, equitas_epcis::validate::Problem> {
     let mut rejected: Vec<Rejected> = Vec::new();
-    if equitas_epcis::is_xml(text) {
-        return Ok(rejected);
-    }
-    for p in schema.validate_text(text) {
+    for p in schemas.validate_text(text).unwrap_or_default() {
         match p.event {
             Some(index) => rejected.push(Rejected {
                 index,
