@@ -120,20 +120,39 @@ fn is_time(name: &str) -> bool {
     n.contains("time") && !n.contains("offset")
 }
 
+/// A borrowed view of a [`Node`] whose children can be used up as the
+/// pre-hash string is written, without copying the event's text.
+struct View<'a> {
+    name: &'a str,
+    value: Option<&'a str>,
+    ordered: bool,
+    children: Vec<View<'a>>,
+}
+
+impl<'a> View<'a> {
+    fn of(n: &'a Node) -> View<'a> {
+        View {
+            name: &n.name,
+            value: n.value.as_deref(),
+            ordered: n.ordered,
+            children: n.children.iter().map(View::of).collect(),
+        }
+    }
+}
+
 /// `name=value` of an ordered field, its value canonical (timestamps by
 /// their own rule); empty if there is nothing to say.
-fn field(node: &mut Node, order: Option<Order>) -> String {
+fn field(node: &mut View, order: Option<Order>) -> String {
     let children = match order {
         Some(o) => ordered(&mut node.children, o, false),
         None => String::new(),
     };
     let value = node
         .value
-        .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(|v| {
-            if is_time(&node.name) {
+            if is_time(node.name) {
                 canon::timestamp(v)
             } else {
                 canon::value(v)
@@ -152,11 +171,11 @@ fn field(node: &mut Node, order: Option<Order>) -> String {
 /// The fields named in `order`, in that order, each group sorted; the
 /// fields used up are removed from `children`. Extension elements inside a
 /// standard field (readPoint, sensorReport...) follow its regular fields.
-fn ordered(children: &mut Vec<Node>, order: Order, top: bool) -> String {
+fn ordered(children: &mut Vec<View>, order: Order, top: bool) -> String {
     let mut extensions = Vec::new();
     if !top && children.len() > 1 {
-        let (ext, rest): (Vec<Node>, Vec<Node>) =
-            children.drain(..).partition(|c| is_extension(&c.name));
+        let (ext, rest): (Vec<View>, Vec<View>) =
+            children.drain(..).partition(|c| is_extension(c.name));
         extensions = ext;
         *children = rest;
     }
@@ -186,10 +205,9 @@ fn ordered(children: &mut Vec<Node>, order: Order, top: bool) -> String {
 
 /// Any field: `name=value` (value canonical) then its children, sorted
 /// unless the node keeps its order.
-fn generic_node(n: &Node) -> String {
+fn generic_node(n: &View) -> String {
     let value = n
         .value
-        .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(|v| format!("={}", canon::value(v)))
@@ -202,7 +220,7 @@ fn generic_node(n: &Node) -> String {
     format!("{}{value}{children}", n.name)
 }
 
-fn generic(nodes: &[Node]) -> String {
+fn generic(nodes: &[View]) -> String {
     let mut parts: Vec<String> = nodes.iter().map(generic_node).collect();
     parts.sort();
     parts.concat()
@@ -215,15 +233,15 @@ pub fn prehash(event: &Node) -> String {
 
 /// [`prehash`], leaving out the top-level fields named in `ignore`.
 pub fn prehash_ignoring(event: &Node, ignore: &[String]) -> String {
-    let mut children: Vec<Node> = event
+    let mut children: Vec<View> = event
         .children
         .iter()
         .filter(|c| !ignore.contains(&c.name))
-        .cloned()
+        .map(View::of)
         .collect();
     let mut out = format!("eventType={}", event.name);
     out.push_str(&ordered(&mut children, EVENT, true));
-    children.retain(|c| !IGNORED.contains(&c.name.as_str()));
+    children.retain(|c| !IGNORED.contains(&c.name));
     out.push_str(&generic(&children));
     out
 }

@@ -186,20 +186,21 @@ fn correct(children: Vec<Node>) -> Vec<Node> {
 
 /// A (type, identifier) pair; the identifier is the entry's `id` field.
 fn pair(entry: Node, id: &str) -> Node {
-    let mut parts = Vec::new();
-    if let Some(t) = entry.children.iter().find(|c| c.name == "type") {
-        parts.push(t.clone());
+    let mut kind = None;
+    let mut ident = None;
+    let mut rest = Vec::new();
+    for c in entry.children {
+        if c.name == "type" && kind.is_none() {
+            kind = Some(c);
+        } else if c.name == id && ident.is_none() {
+            ident = Some(c);
+        } else if c.name != "type" && c.name != id {
+            // Anything else the entry holds (extensions) follows.
+            rest.push(c);
+        }
     }
-    if let Some(i) = entry.children.iter().find(|c| c.name == id) {
-        parts.push(i.clone());
-    }
-    // Anything else the entry holds (extensions) follows.
-    parts.extend(
-        entry
-            .children
-            .into_iter()
-            .filter(|c| c.name != "type" && c.name != id),
-    );
+    let mut parts: Vec<Node> = kind.into_iter().chain(ident).collect();
+    parts.extend(rest);
     Node {
         name: String::new(),
         value: None,
