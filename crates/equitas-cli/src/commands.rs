@@ -729,7 +729,7 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
     use std::io::Write as _;
     // One write per block of lines, not per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for f in files {
+    for (n, f) in files.iter().enumerate() {
         let text =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
         let doc = equitas_epcis::parse_document(&text)
@@ -747,6 +747,11 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
                     equitas_epcis::prehash_ignoring(e, &doc.hash_ignore)
                 )?;
             }
+        }
+        if n + 1 == files.len() {
+            // The command ends here: the system takes the memory back at
+            // once, faster than freeing a large document node by node.
+            std::mem::forget(doc);
         }
     }
     out.flush()?;

@@ -29,12 +29,19 @@ const CBV_URNS: &[(&str, &str)] = &[
 
 /// Replaces CBV URN vocabulary by web URIs.
 pub fn cbv_web_uri(v: &str) -> String {
-    for (urn, web) in CBV_URNS {
-        if let Some(rest) = v.strip_prefix(urn) {
-            return format!("{web}{rest}");
+    web_uri(v).into_owned()
+}
+
+/// [`cbv_web_uri`], copying only what changes.
+fn web_uri(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with("urn:epcglobal:cbv:") {
+        for (urn, web) in CBV_URNS {
+            if let Some(rest) = v.strip_prefix(urn) {
+                return format!("{web}{rest}").into();
+            }
         }
     }
-    v.to_string()
+    v.into()
 }
 
 /// A number without trailing zeros: `1.0` -> `1`, `0.34340` -> `0.3434`.
@@ -46,17 +53,28 @@ pub fn cbv_web_uri(v: &str) -> String {
 /// `111100001111000003641344`), other values by their shortest round-trip
 /// digits, with an exponent (`1e-05`) below 0.0001.
 pub fn numeric(v: &str) -> String {
+    numeric_form(v).into_owned()
+}
+
+/// [`numeric`], copying only what changes.
+fn numeric_form(v: &str) -> std::borrow::Cow<'_, str> {
+    // Only text that starts like a number can be one.
+    if !v.bytes().next().is_some_and(|b| {
+        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N')
+    }) {
+        return v.into();
+    }
     let Ok(x) = v.parse::<f64>() else {
-        return v.to_string();
+        return v.into();
     };
     if !x.is_finite() {
-        return v.to_string();
+        return v.into();
     }
     if x == 0.0 {
         return "0".into();
     }
     if x.fract() == 0.0 {
-        return format!("{x:.0}");
+        return format!("{x:.0}").into();
     }
     if x.abs() < 1e-4 {
         // Shortest digits with a two-digit signed exponent: 1e-05, 2.5e-07.
@@ -64,10 +82,10 @@ pub fn numeric(v: &str) -> String {
         if let Some((mantissa, exp)) = s.split_once('e') {
             let e: i32 = exp.parse().unwrap_or(0);
             let sign = if e < 0 { '-' } else { '+' };
-            return format!("{mantissa}e{sign}{:02}", e.abs());
+            return format!("{mantissa}e{sign}{:02}", e.abs()).into();
         }
     }
-    format!("{x}")
+    format!("{x}").into()
 }
 
 /// An EPC URN component (URN-escaped) in its Digital Link form; a
@@ -321,8 +339,9 @@ pub fn digital_link_of(v: &str) -> Option<String> {
 
 /// Every value canonicalisation in order: vocabulary, number, identifier.
 pub fn value(v: &str) -> String {
-    let v = numeric(&cbv_web_uri(v));
-    digital_link_of(&v).unwrap_or(v)
+    let web = web_uri(v);
+    let v = numeric_form(&web);
+    digital_link_of(&v).unwrap_or_else(|| v.into_owned())
 }
 
 /// A timestamp in UTC with milliseconds and `Z`. Microseconds round to the

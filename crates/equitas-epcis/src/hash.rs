@@ -158,14 +158,20 @@ fn field(node: &mut View, order: Option<Order>) -> String {
                 canon::value(v)
             }
         })
-        .filter(|v| !v.is_empty())
-        .map(|v| format!("={v}"))
-        .unwrap_or_default();
-    if value.is_empty() && children.is_empty() {
-        String::new()
-    } else {
-        format!("{}{value}{children}", node.name)
+        .filter(|v| !v.is_empty());
+    if value.is_none() && children.is_empty() {
+        return String::new();
     }
+    let mut out = String::with_capacity(
+        node.name.len() + value.as_ref().map_or(0, |v| v.len() + 1) + children.len(),
+    );
+    out.push_str(node.name);
+    if let Some(v) = value {
+        out.push('=');
+        out.push_str(&v);
+    }
+    out.push_str(&children);
+    out
 }
 
 /// The fields named in `order`, in that order, each group sorted; the
@@ -206,18 +212,19 @@ fn ordered(children: &mut Vec<View>, order: Order, top: bool) -> String {
 /// Any field: `name=value` (value canonical) then its children, sorted
 /// unless the node keeps its order.
 fn generic_node(n: &View) -> String {
-    let value = n
-        .value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| format!("={}", canon::value(v)))
-        .unwrap_or_default();
-    let children = if n.ordered {
-        n.children.iter().map(generic_node).collect::<String>()
+    let mut out = String::from(n.name);
+    if let Some(v) = n.value.map(str::trim).filter(|v| !v.is_empty()) {
+        out.push('=');
+        out.push_str(&canon::value(v));
+    }
+    if n.ordered {
+        for c in &n.children {
+            out.push_str(&generic_node(c));
+        }
     } else {
-        generic(&n.children)
-    };
-    format!("{}{value}{children}", n.name)
+        out.push_str(&generic(&n.children));
+    }
+    out
 }
 
 fn generic(nodes: &[View]) -> String {

@@ -95,52 +95,168 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-/// Converts one JSON value found under `key` (inside `parent`) into nodes.
-fn convert(ns: &Namespaces, parent: &str, key: &str, v: &Value, out: &mut Vec<Node>) {
-    let name = ns.key(key);
-    match v {
-        Value::Array(items) => {
-            for i in items {
-                convert(ns, parent, key, i, out);
-            }
-        }
-        Value::Object(o) => out.push(object(ns, &name, o)),
-        Value::Null => {}
-        other => {
-            let text: std::borrow::Cow<str> = match other {
-                Value::String(s) => s.into(),
-                Value::Number(n) => n.to_string().into(),
-                Value::Bool(b) => b.to_string().into(),
-                _ => return,
-            };
-            let value = bare_vocabulary(parent, &name, &text).unwrap_or_else(|| ns.value(&text));
-            out.push(Node::leaf(name, value));
-        }
-    }
-}
-
 const LIST_PAIRS: &[(&str, &str)] = &[
     ("bizTransactionList", "bizTransaction"),
     ("sourceList", "source"),
     ("destinationList", "destination"),
 ];
 
-/// A JSON object as a node named `name`, with the list corrections applied.
-fn object(ns: &Namespaces, name: &str, o: &Map<String, Value>) -> Node {
-    // Entries of a list take the singular name, as XML elements do.
+/// One JSON value found under `key` (inside `parent`) read straight from
+/// the text into nodes, without building a JSON tree first: a scalar is a
+/// leaf (prefixes expanded, bare CBV words as web URIs), an object a node
+/// (see [`read_object`]), an array one node per entry under the same key,
+/// `null` nothing.
+struct Field<'a> {
+    ns: &'a Namespaces,
+    parent: &'a str,
+    key: &'a str,
+    out: &'a mut Vec<Node>,
+}
+
+impl Field<'_> {
+    fn leaf(self, s: &str) {
+        let name = self.ns.key(self.key);
+        let value = bare_vocabulary(self.parent, &name, s).unwrap_or_else(|| self.ns.value(s));
+        self.out.push(Node::leaf(name, value));
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Field<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Field<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.leaf(v);
+        Ok(())
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.leaf(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.leaf(&v.to_string());
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.leaf(&v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        // Written as serde_json writes a parsed number.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.leaf(&n.to_string()),
+            None => self.leaf(&v.to_string()),
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(Field {
+                ns: self.ns,
+                parent: self.parent,
+                key: self.key,
+                out: &mut *self.out,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let name = self.ns.key(self.key);
+        let node = read_object(self.ns, &name, map)?;
+        self.out.push(node);
+        Ok(())
+    }
+}
+
+/// A JSON object read straight into a node named `name`: its entries as
+/// children (the entries of a list take its singular name, as XML elements
+/// do) with the list corrections of [`correct`] applied, `#text` as its
+/// value, `@` keys and comments left out.
+fn read_object<'de, A: serde::de::MapAccess<'de>>(
+    ns: &Namespaces,
+    name: &str,
+    mut map: A,
+) -> Result<Node, A::Error> {
     let singular = name.strip_suffix("List").unwrap_or(name);
     let mut children = Vec::new();
-    for (k, v) in o {
-        if k.starts_with('@') || matches!(k.as_str(), "#text" | "rdfs:comment" | "comment") {
-            continue;
+    let mut text = None;
+    while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        if k == "#text" {
+            text = scalar(&map.next_value::<Value>()?);
+        } else if k.starts_with('@') || matches!(k.as_ref(), "rdfs:comment" | "comment") {
+            map.next_value::<serde::de::IgnoredAny>()?;
+        } else {
+            map.next_value_seed(Field {
+                ns,
+                parent: singular,
+                key: &k,
+                out: &mut children,
+            })?;
         }
-        convert(ns, singular, k, v, &mut children);
     }
     let mut node = Node::parent(name, correct(children));
-    if let Some(t) = o.get("#text").and_then(scalar) {
-        node.value = Some(t);
+    node.value = text;
+    Ok(node)
+}
+
+/// One event of a document read straight from its text.
+struct EventSeed<'a> {
+    ns: &'a Namespaces,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = Option<Node>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Node>, D::Error> {
+        d.deserialize_any(self)
     }
-    node
+}
+
+impl<'de> serde::de::Visitor<'de> for EventSeed<'_> {
+    /// `None` if the event is not a JSON object.
+    type Value = Option<Node>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an event")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<Node>, A::Error> {
+        read_object(self.ns, "", map).map(Some)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Node>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
 }
 
 /// Groups `xxxList` entries under one `xxxList` node (entries named `xxx`),
@@ -306,20 +422,27 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
     let mut raw_texts = Vec::with_capacity(raw_events.len());
     for (i, raw) in raw_events.into_iter().enumerate() {
         raw_texts.push(raw.get().to_string());
-        let e: Value = serde_json::from_str(raw.get()).map_err(json_err)?;
-        let o = e.as_object().ok_or_else(|| EpcisError::Structure {
-            path: format!("event {i}"),
-            reason: "is not a JSON object".into(),
-        })?;
-        let kind = o
-            .get("type")
-            .and_then(Value::as_str)
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let n = EventSeed { ns: &ns }
+            .deserialize(&mut de)
+            .map_err(json_err)?
+            .ok_or_else(|| EpcisError::Structure {
+                path: format!("event {i}"),
+                reason: "is not a JSON object".into(),
+            })?;
+        let mut n = n;
+        // The event is named by its type (a string field of its own).
+        let kind = n
+            .children
+            .iter()
+            .find(|c| c.name == "type" && c.children.is_empty())
+            .and_then(|c| c.value.clone())
             .ok_or_else(|| EpcisError::Structure {
                 path: format!("event {i}"),
                 reason: "has no type".into(),
             })?;
-        let mut n = object(&ns, kind, o);
-        n.name = kind.to_string();
+        n.name = kind;
         n.children
             .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
         events.push(n);
