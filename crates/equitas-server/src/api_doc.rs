@@ -673,7 +673,10 @@ pub const EVENT: Endpoint = Endpoint {
     summary: "One captured event by eventID",
     doc: "docs/epcis.md",
     params: &[],
-    ok: (200, "The event with its canonical fields."),
+    ok: (
+        200,
+        "The event with its canonical fields, the event in the JSON binding under `event` and, if it was captured as XML, its XML text under `capturedXml`.",
+    ),
     body: false,
 };
 
