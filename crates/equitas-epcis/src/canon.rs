@@ -377,17 +377,7 @@ mod tests {
     use equitas_gs1::{Epc, Gtin, Sscc};
     use proptest::prelude::*;
 
-    fn cset82_serial() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            proptest::sample::select(
-                "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-                    .chars()
-                    .collect::<Vec<_>>(),
-            ),
-            1..=20,
-        )
-        .prop_map(|v| v.into_iter().collect())
-    }
+    use equitas_gs1::strategies::cset82_serial;
 
     proptest! {
         /// The hash's canonical Digital Link of an EPC URN is the one the

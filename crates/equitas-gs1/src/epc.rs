@@ -420,17 +420,7 @@ mod tests {
         assert!(Epc::parse("ftp://x/01/80614141123458").is_err());
     }
 
-    fn serial() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
-            proptest::sample::select(
-                "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-                    .chars()
-                    .collect::<Vec<_>>(),
-            ),
-            1..=20,
-        )
-        .prop_map(|v| v.into_iter().collect())
-    }
+    use crate::strategies::cset82_serial as serial;
 
     proptest! {
         #[test]

@@ -18,6 +18,9 @@ mod epc;
 mod error;
 mod keys;
 
+#[cfg(feature = "strategies")]
+pub mod strategies;
+
 pub use digital_link::{DIGITAL_LINK_DEFAULT_HOST, dl_escape, urn_component_to_dl};
 pub use element_string::{ElementString, parse_element_string, resolve_yymmdd};
 pub use epc::Epc;
