@@ -273,7 +273,8 @@ impl XsdValidator {
                 text.as_ptr() as *const c_char,
                 size,
                 c"document.xml".as_ptr(),
-                std::ptr::null(),
+                // The text is a Rust string: UTF-8 whatever its declaration says.
+                c"UTF-8".as_ptr(),
                 PARSE_OPTIONS,
             );
             let status = if doc.is_null() {
