@@ -177,7 +177,7 @@ impl<'de> serde::de::Visitor<'de> for Field<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let name = self.ns.key(self.key);
-        let node = read_object(self.ns, &name, map)?;
+        let node = read_object(self.ns, &name, map, None)?;
         self.out.push(node);
         Ok(())
     }
@@ -191,22 +191,32 @@ fn read_object<'de, A: serde::de::MapAccess<'de>>(
     ns: &Namespaces,
     name: &str,
     mut map: A,
+    mut kind: Option<&mut Option<String>>,
 ) -> Result<Node, A::Error> {
     let singular = name.strip_suffix("List").unwrap_or(name);
     let mut children = Vec::new();
     let mut text = None;
     while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let field = |out| Field {
+            ns,
+            parent: singular,
+            key: &k,
+            out,
+        };
         if k == "#text" {
             text = scalar(&map.next_value::<Value>()?);
         } else if k.starts_with('@') || matches!(k.as_ref(), "rdfs:comment" | "comment") {
             map.next_value::<serde::de::IgnoredAny>()?;
+        } else if let (Some(kind), "type") = (kind.as_deref_mut(), k.as_ref()) {
+            // An event's type, kept as written when it is a string.
+            let v: Value = map.next_value()?;
+            *kind = v.as_str().map(str::to_string);
+            use serde::de::{DeserializeSeed, Error};
+            field(&mut children)
+                .deserialize(&v)
+                .map_err(A::Error::custom)?;
         } else {
-            map.next_value_seed(Field {
-                ns,
-                parent: singular,
-                key: &k,
-                out: &mut children,
-            })?;
+            map.next_value_seed(field(&mut children))?;
         }
     }
     let mut node = Node::parent(name, correct(children));
@@ -214,48 +224,28 @@ fn read_object<'de, A: serde::de::MapAccess<'de>>(
     Ok(node)
 }
 
-/// One event of a document read straight from its text.
+/// One event object of a document read straight from its text, with its
+/// `type` if that is a string.
 struct EventSeed<'a> {
     ns: &'a Namespaces,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for EventSeed<'_> {
-    type Value = Option<Node>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Node>, D::Error> {
-        d.deserialize_any(self)
+    type Value = (Node, Option<String>);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for EventSeed<'_> {
-    /// `None` if the event is not a JSON object.
-    type Value = Option<Node>;
+    type Value = (Node, Option<String>);
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an event")
+        f.write_str("an event object")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<Node>, A::Error> {
-        read_object(self.ns, "", map).map(Some)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Node>, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Option<Node>, E> {
-        Ok(None)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Option<Node>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Option<Node>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Option<Node>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Option<Node>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Option<Node>, E> {
-        Ok(None)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut kind = None;
+        let node = read_object(self.ns, "", map, Some(&mut kind))?;
+        Ok((node, kind))
     }
 }
 
@@ -422,26 +412,21 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
     let mut raw_texts = Vec::with_capacity(raw_events.len());
     for (i, raw) in raw_events.into_iter().enumerate() {
         raw_texts.push(raw.get().to_string());
-        use serde::de::DeserializeSeed;
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        let n = EventSeed { ns: &ns }
-            .deserialize(&mut de)
-            .map_err(json_err)?
-            .ok_or_else(|| EpcisError::Structure {
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(EpcisError::Structure {
                 path: format!("event {i}"),
                 reason: "is not a JSON object".into(),
-            })?;
-        let mut n = n;
-        // The event is named by its type (a string field of its own).
-        let kind = n
-            .children
-            .iter()
-            .find(|c| c.name == "type" && c.children.is_empty())
-            .and_then(|c| c.value.clone())
-            .ok_or_else(|| EpcisError::Structure {
-                path: format!("event {i}"),
-                reason: "has no type".into(),
-            })?;
+            });
+        }
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let (mut n, kind) = EventSeed { ns: &ns }
+            .deserialize(&mut de)
+            .map_err(json_err)?;
+        let kind = kind.ok_or_else(|| EpcisError::Structure {
+            path: format!("event {i}"),
+            reason: "has no type".into(),
+        })?;
         n.name = kind;
         n.children
             .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
@@ -464,6 +449,10 @@ mod tests {
         assert!(matches!(parse_events("{"), Err(EpcisError::Json(_))));
         let e = parse_events(r#"{"epcisBody": {"eventList": [{"eventTime": "x"}]}}"#).unwrap_err();
         assert_eq!(e.to_string(), "event 0: has no type");
+        let e = parse_events(r#"{"epcisBody": {"eventList": [{"type": 5}]}}"#).unwrap_err();
+        assert_eq!(e.to_string(), "event 0: has no type");
+        let e = parse_events(r#"{"epcisBody": {"eventList": [[1]]}}"#).unwrap_err();
+        assert_eq!(e.to_string(), "event 0: is not a JSON object");
         let e = parse_events(r#"{"epcisBody": {}}"#).unwrap_err();
         assert!(e.to_string().starts_with("epcisBody: no eventList"));
     }

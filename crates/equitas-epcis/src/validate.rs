@@ -108,11 +108,6 @@ impl Schemas {
             self.json.as_ref().map(|j| j.validate_text(text))
         }
     }
-
-    /// True if neither schema is loaded.
-    pub fn is_empty(&self) -> bool {
-        self.json.is_none() && self.xsd.is_none()
-    }
 }
 
 /// Messages that begin by quoting a whole object or array (`{...} is not
