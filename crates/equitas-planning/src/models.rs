@@ -302,114 +302,117 @@ fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64
 /// l <- l + phi b + alpha e, b <- phi b + beta e, s <- s + gamma e. Runs from
 /// the initial level, trend and seasonals (`s[k]` serves months k, k + m...)
 /// and returns (SSE, level, trend, seasonals).
-fn ets_run(
-    y: &[f64],
-    m: usize,
-    c: [f64; 4],
-    init: (f64, f64, &[f64]),
-) -> (f64, f64, f64, Vec<f64>) {
+fn ets_run(y: &[f64], c: [f64; 4], init: (f64, f64, &[f64])) -> (f64, f64, f64, Vec<f64>) {
     let mut s = init.2.to_vec();
     let (sse, l, t) = ets_sse(y, c, init.0, init.1, &mut s);
-    debug_assert_eq!(s.len(), m);
     (sse, l, t, s)
 }
 
-/// The recursions of [`ets_run`] on the seasonals in place. They are
-/// carried on the one-step forecast without its seasonal, q = l + phi b, and
-/// the trend, both linear in the previous (q, b) and the deseasonalised
-/// month d = y - s: q' = (1 - alpha - phi beta) q + (alpha + phi beta) d +
-/// phi^2 b and b' = phi b + beta (d - q), which is the same model with a
-/// shorter chain of dependent operations (this runs millions of times when
-/// the parameters are searched).
+/// The recursions of [`ets_run`], carried on the one-step forecast without
+/// its seasonal, q = l + phi b, and the trend, both linear in the previous
+/// (q, b) and the deseasonalised month d = y - s: q' = (1 - alpha - phi
+/// beta) q + (alpha + phi beta) d + phi^2 b and b' = phi b + beta (d - q),
+/// which is the same model with a shorter chain of dependent operations
+/// (this runs millions of times when the parameters are searched).
+struct EtsTrack {
+    alpha: f64,
+    beta: f64,
+    gamma: f64,
+    phi: f64,
+    /// 1 - alpha - phi beta, alpha + phi beta, phi^2.
+    cq: f64,
+    cd: f64,
+    cb: f64,
+    q: f64,
+    trend: f64,
+    level: f64,
+    sse: f64,
+}
+
+impl EtsTrack {
+    fn new(c: [f64; 4], level: f64, trend: f64) -> EtsTrack {
+        let [alpha, beta, gamma, phi] = c;
+        EtsTrack {
+            alpha,
+            beta,
+            gamma,
+            phi,
+            cq: 1.0 - alpha - phi * beta,
+            cd: alpha + phi * beta,
+            cb: phi * phi,
+            q: level + phi * trend,
+            trend,
+            level,
+            sse: 0.0,
+        }
+    }
+
+    /// One month `v` with its seasonal `s` (updated if `SEASONAL`).
+    #[inline(always)]
+    fn step<const SEASONAL: bool>(&mut self, v: f64, s: &mut f64) {
+        let d = v - *s;
+        let e = d - self.q;
+        self.sse += e * e;
+        if SEASONAL {
+            *s += self.gamma * e;
+        }
+        self.level = self.q + self.alpha * e;
+        let q_next = self.cq * self.q + (self.cd * d + self.cb * self.trend);
+        self.trend = self.phi * self.trend + self.beta * e;
+        self.q = q_next;
+    }
+}
+
+/// 0, 1, ... m - 1, 0, 1, ...: the seasonal of each month (counted, not
+/// divided, in these hot loops).
+fn months(m: usize) -> impl Iterator<Item = usize> {
+    (0..m).cycle()
+}
+
+/// The recursions of [`ets_run`] on the seasonals in place: (SSE, level,
+/// trend).
 fn ets_sse(y: &[f64], c: [f64; 4], l: f64, t: f64, s: &mut [f64]) -> (f64, f64, f64) {
+    let mut track = EtsTrack::new(c, l, t);
     if s.len() == 1 {
         // Not seasonal (fits without seasonality have gamma = 0): the one
         // seasonal never moves, so it is kept out of the chain of dependent
         // operations.
-        let mut fixed = [s[0]];
-        ets_steps::<false>(y, c, l, t, &mut fixed)
-    } else {
-        ets_steps::<true>(y, c, l, t, s)
-    }
-}
-
-fn ets_steps<const SEASONAL: bool>(
-    y: &[f64],
-    c: [f64; 4],
-    l: f64,
-    mut t: f64,
-    s: &mut [f64],
-) -> (f64, f64, f64) {
-    let [a, b, g, phi] = c;
-    let (ca, cd, ct) = (1.0 - a - phi * b, a + phi * b, phi * phi);
-    let m = s.len();
-    let mut q = l + phi * t;
-    let (mut sse, mut level) = (0.0, l);
-    let mut k = 0;
-    for &v in y {
-        let d = v - s[k];
-        let e = d - q;
-        sse += e * e;
-        if SEASONAL {
-            s[k] += g * e;
-            k += 1;
-            if k == m {
-                k = 0;
-            }
+        let mut fixed = s[0];
+        for &v in y {
+            track.step::<false>(v, &mut fixed);
         }
-        level = q + a * e;
-        let q_next = ca * q + (cd * d + ct * t);
-        t = phi * t + b * e;
-        q = q_next;
+    } else {
+        for (&v, k) in y.iter().zip(months(s.len())) {
+            track.step::<true>(v, &mut s[k]);
+        }
     }
-    (sse, level, t)
+    (track.sse, track.level, track.trend)
 }
 
-/// The squared errors of two models on the same series, in one pass (see
-/// [`ets_sse`]; each tuple is constants, level, trend, seasonals).
+/// The squared errors of two models on the same series, in one pass (the
+/// recursions of each wait on their own results, so two run in about the
+/// time of one); each tuple is constants, level, trend, seasonals.
 fn ets_sse_pair(
     y: &[f64],
     a: ([f64; 4], f64, f64, &mut [f64]),
     b: ([f64; 4], f64, f64, &mut [f64]),
 ) -> (f64, f64) {
-    let m = a.3.len();
-    debug_assert_eq!(m, b.3.len());
+    let (mut ta, mut tb) = (EtsTrack::new(a.0, a.1, a.2), EtsTrack::new(b.0, b.1, b.2));
     let (sa, sb) = (a.3, b.3);
-    let prep = |c: [f64; 4], l: f64, t: f64| {
-        let [al, be, _, phi] = c;
-        (1.0 - al - phi * be, al + phi * be, phi * phi, l + phi * t)
-    };
-    let (ca1, cd1, ct1, mut q1) = prep(a.0, a.1, a.2);
-    let (ca2, cd2, ct2, mut q2) = prep(b.0, b.1, b.2);
-    let (g1, phi1, b1) = (a.0[2], a.0[3], a.0[1]);
-    let (g2, phi2, b2) = (b.0[2], b.0[3], b.0[1]);
-    let (mut t1, mut t2) = (a.2, b.2);
-    let (mut e1s, mut e2s) = (0.0, 0.0);
-    let seasonal = m > 1;
-    let mut k = 0;
-    for &v in y {
-        let d1 = v - sa[k];
-        let d2 = v - sb[k];
-        let e1 = d1 - q1;
-        let e2 = d2 - q2;
-        e1s += e1 * e1;
-        e2s += e2 * e2;
-        if seasonal {
-            sa[k] += g1 * e1;
-            sb[k] += g2 * e2;
-            k += 1;
-            if k == m {
-                k = 0;
-            }
+    let m = sa.len();
+    if m == 1 {
+        let (mut fa, mut fb) = (sa[0], sb[0]);
+        for &v in y {
+            ta.step::<false>(v, &mut fa);
+            tb.step::<false>(v, &mut fb);
         }
-        let n1 = ca1 * q1 + (cd1 * d1 + ct1 * t1);
-        let n2 = ca2 * q2 + (cd2 * d2 + ct2 * t2);
-        t1 = phi1 * t1 + b1 * e1;
-        t2 = phi2 * t2 + b2 * e2;
-        q1 = n1;
-        q2 = n2;
+    } else {
+        for (&v, k) in y.iter().zip(months(m)) {
+            ta.step::<true>(v, &mut sa[k]);
+            tb.step::<true>(v, &mut sb[k]);
+        }
     }
-    (e1s, e2s)
+    (ta.sse, tb.sse)
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -605,47 +608,45 @@ fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
         .map(|c| NelderMead::new(&c.start, &c.bounds, opt))
         .collect();
     let (mut sa, mut sb) = (vec![0.0; m], vec![0.0; m]);
+    // The likelihood of one search's point, seasonals written into `seas`.
+    let one = |c: &EtsSearch, p: &[f64], seas: &mut [f64]| {
+        let (consts, l, t) = c.state(p, seas);
+        lik(ets_sse(y, consts, l, t, seas).0)
+    };
     if let [nm_a, rest @ ..] = nms.as_mut_slice() {
         let mut nm_b = rest.first_mut();
         loop {
             let pa = nm_a.ask();
             let pb = nm_b.as_mut().and_then(|nm| nm.ask());
-            match (pa, pb) {
+            let (va, vb) = match (pa, pb) {
                 (None, None) => break,
                 (Some(pa), Some(pb)) => {
                     let (ca, la, ta) = searches[0].state(pa, &mut sa);
                     let (cb, lb, tb) = searches[1].state(pb, &mut sb);
                     let (ea, eb) = ets_sse_pair(y, (ca, la, ta, &mut sa), (cb, lb, tb, &mut sb));
-                    nm_a.tell(lik(ea));
-                    if let Some(nm) = nm_b.as_mut() {
-                        nm.tell(lik(eb));
-                    }
+                    (Some(lik(ea)), Some(lik(eb)))
                 }
-                (Some(pa), None) => {
-                    let (ca, la, ta) = searches[0].state(pa, &mut sa);
-                    let v = lik(ets_sse(y, ca, la, ta, &mut sa).0);
-                    nm_a.tell(v);
-                }
-                (None, Some(pb)) => {
-                    let (cb, lb, tb) = searches[1].state(pb, &mut sb);
-                    let v = lik(ets_sse(y, cb, lb, tb, &mut sb).0);
-                    if let Some(nm) = nm_b.as_mut() {
-                        nm.tell(v);
-                    }
-                }
+                (Some(pa), None) => (Some(one(&searches[0], pa, &mut sa)), None),
+                (None, Some(pb)) => (None, Some(one(&searches[1], pb, &mut sb))),
+            };
+            if let Some(v) = va {
+                nm_a.tell(v);
+            }
+            if let (Some(v), Some(nm)) = (vb, nm_b.as_mut()) {
+                nm.tell(v);
             }
         }
     }
     let mut best: Option<(f64, Vec<f64>)> = None;
     for (c, nm) in searches.iter().zip(&nms) {
         let p = nm.best();
-        let (consts, l, t) = c.state(&p, &mut sa);
-        let lik = lik(ets_sse(y, consts, l, t, &mut sa).0);
+        let lik = one(c, &p, &mut sa);
         // AICc with the variance counted as a parameter.
         let q = (p.len() + 1) as f64;
         let nf = n as f64;
         let aicc = lik + 2.0 * q + 2.0 * q * (q + 1.0) / (nf - q - 1.0);
         if !aicc.is_nan() && best.as_ref().is_none_or(|(b, _)| aicc < *b) {
+            let (consts, _, _) = c.state(&p, &mut sa);
             let k = c.k;
             let mut out = consts.to_vec();
             out.extend([p[k], p[k + 1], -p[k + 2..].iter().sum::<f64>()]);
@@ -684,7 +685,7 @@ impl EtsSearch {
 fn ets_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
     let c = [p[0], p[1], p[2], p[3]];
     let m = p.len() - 6;
-    let (_, l, t, s) = ets_run(y, m, c, (p[4], p[5], &p[6..]));
+    let (_, l, t, s) = ets_run(y, c, (p[4], p[5], &p[6..]));
     let n = y.len();
     let mut damp = 0.0;
     let mut pw = 1.0;

@@ -33,8 +33,8 @@ pub fn golden_section(mut f: impl FnMut(f64) -> f64, lo: f64, hi: f64) -> f64 {
     0.5 * (a + b)
 }
 
-/// How [`nelder_mead_with`] builds its first simplex, stops and scales its
-/// moves.
+/// How a [`NelderMead`] search builds its first simplex, stops and scales
+/// its moves.
 #[derive(Debug, Clone, Copy)]
 pub struct Simplex {
     /// Each further vertex moves one coordinate of the start by this
@@ -75,26 +75,15 @@ impl Simplex {
 }
 
 /// Nelder-Mead simplex minimisation of `f` over the box `bounds` (points
-/// are clamped into it), from `start`; `iters` evaluations at most.
+/// are clamped into it), from `start`; `iters` evaluations at most, with the
+/// standard settings ([`Simplex::standard`]; [`NelderMead`] for others).
 pub fn nelder_mead(
-    f: impl FnMut(&[f64]) -> f64,
+    mut f: impl FnMut(&[f64]) -> f64,
     start: &[f64],
     bounds: &[(f64, f64)],
     iters: usize,
 ) -> Vec<f64> {
-    nelder_mead_with(f, start, bounds, &Simplex::standard(iters))
-}
-
-/// Nelder-Mead (1965) simplex minimisation of `f` over the box `bounds`
-/// (every trial point is clamped into it), from `start`, as set by `opt`;
-/// returns the best vertex. See [`NelderMead`].
-pub fn nelder_mead_with(
-    mut f: impl FnMut(&[f64]) -> f64,
-    start: &[f64],
-    bounds: &[(f64, f64)],
-    opt: &Simplex,
-) -> Vec<f64> {
-    let mut nm = NelderMead::new(start, bounds, *opt);
+    let mut nm = NelderMead::new(start, bounds, Simplex::standard(iters));
     while let Some(p) = nm.ask() {
         let v = f(p);
         nm.tell(v);
@@ -274,14 +263,7 @@ impl<'a> NelderMead<'a> {
     pub fn ask(&mut self) -> Option<&[f64]> {
         match self.phase {
             Phase::Done => return None,
-            Phase::Start(i) => {
-                let n = self.n;
-                return Some(&self.pts[i * n..(i + 1) * n]);
-            }
-            Phase::Shrink(i) => {
-                let n = self.n;
-                return Some(&self.pts[i * n..(i + 1) * n]);
-            }
+            Phase::Start(i) | Phase::Shrink(i) => return Some(self.vertex(i)),
             Phase::Reflect | Phase::Expand | Phase::Contract => return Some(&self.trial),
             Phase::Next => {}
         }
