@@ -27,9 +27,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Epcis(crate::EpcisCommand::Capture {
             files,
             proceed,
-            schema,
-            xsd,
-        }) => epcis_capture(&cli, files, *proceed, schema.as_deref(), xsd.as_deref()),
+            schemas,
+        }) => epcis_capture(&cli, files, *proceed, schemas),
         Command::Epcis(crate::EpcisCommand::Query {
             types,
             biz_steps,
@@ -93,8 +92,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Epcis(crate::EpcisCommand::Validate { files, schema, xsd }) => {
-            epcis_validate(&cli, files, schema.as_deref(), xsd.as_deref())
+        Command::Epcis(crate::EpcisCommand::Validate { files, schemas }) => {
+            epcis_validate(&cli, files, schemas)
         }
         Command::Init => {
             let mut store = open_store(&cli)?;
@@ -103,9 +102,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
-        Command::Serve { addr, schema, xsd } => {
+        Command::Serve { addr, schemas } => {
             let target = database_target(&cli)?;
-            let schemas = epcis_schemas(&cli, schema.as_deref(), xsd.as_deref())?;
+            let schemas = epcis_schemas(&cli, schemas)?.noted();
             let state = equitas_server::AppState::open(&target)
                 .with_context(|| format!("cannot open the database {target}"))?
                 .with_epcis_schemas(schemas);
@@ -812,69 +811,76 @@ fn epcis_validator(path: &Path) -> Result<equitas_epcis::validate::Validator> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// The GS1 schemas found (a path given but unusable is an error; one not
-/// given and not in the data directory is noted and left out).
-fn epcis_schemas(
-    cli: &Cli,
-    schema: Option<&Path>,
-    xsd: Option<&Path>,
-) -> Result<equitas_epcis::validate::Schemas> {
-    let json = match epcis_schema_path(cli, schema) {
+/// The GS1 schemas found, and why each one not found is missing.
+struct FoundSchemas {
+    schemas: equitas_epcis::validate::Schemas,
+    json_missing: Option<anyhow::Error>,
+    xsd_missing: Option<anyhow::Error>,
+}
+
+impl FoundSchemas {
+    /// The schemas, after a note for each missing one.
+    fn noted(self) -> equitas_epcis::validate::Schemas {
+        if let Some(e) = &self.json_missing {
+            eprintln!("note: JSON documents are not validated against the GS1 schema ({e})");
+        }
+        if let Some(e) = &self.xsd_missing {
+            eprintln!("note: XML documents are not validated against the GS1 XSDs ({e})");
+        }
+        self.schemas
+    }
+}
+
+/// Loads the GS1 schemas: one given (or in the data directory) but unusable
+/// is an error; one not given and not in the data directory is missing.
+fn epcis_schemas(cli: &Cli, args: &crate::SchemaArgs) -> Result<FoundSchemas> {
+    let (mut json, mut json_missing) = (None, None);
+    match epcis_schema_path(cli, args.schema.as_deref()) {
         Ok(p) => {
             tracing::info!("EPCIS JSON documents are validated against {}", p.display());
-            Some(epcis_validator(&p)?)
+            json = Some(epcis_validator(&p)?);
         }
-        Err(e) => {
-            eprintln!("note: JSON documents are not validated against the GS1 schema ({e})");
-            None
-        }
-    };
-    let xsd = match epcis_xsd_dir(cli, xsd) {
+        Err(e) => json_missing = Some(e),
+    }
+    let (mut xsd, mut xsd_missing) = (None, None);
+    match epcis_xsd_dir(cli, args.xsd.as_deref()) {
         Ok(d) => {
             tracing::info!("EPCIS XML documents are validated against {}", d.display());
-            Some(equitas_epcis::xsd::XsdValidator::from_dir(&d)?)
+            xsd = Some(equitas_epcis::xsd::XsdValidator::from_dir(&d)?);
         }
-        Err(e) => {
-            eprintln!("note: XML documents are not validated against the GS1 XSDs ({e})");
-            None
-        }
-    };
-    Ok(equitas_epcis::validate::Schemas { json, xsd })
+        Err(e) => xsd_missing = Some(e),
+    }
+    Ok(FoundSchemas {
+        schemas: equitas_epcis::validate::Schemas { json, xsd },
+        json_missing,
+        xsd_missing,
+    })
 }
 
 /// `equitas epcis validate`: one line per problem, exit 0 only if all are valid.
 fn epcis_validate(
     cli: &Cli,
     files: &[std::path::PathBuf],
-    schema: Option<&Path>,
-    xsd: Option<&Path>,
+    args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
-    let schemas = equitas_epcis::validate::Schemas {
-        json: epcis_schema_path(cli, schema)
-            .ok()
-            .map(|p| epcis_validator(&p))
-            .transpose()?,
-        xsd: epcis_xsd_dir(cli, xsd)
-            .ok()
-            .map(|d| equitas_epcis::xsd::XsdValidator::from_dir(&d))
-            .transpose()?,
-    };
+    let found = epcis_schemas(cli, args)?;
     let mut bad = 0;
     for f in files {
         let doc =
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        match schemas.validate_text(&doc) {
+        match found.schemas.validate_text(&doc) {
             None => {
                 bad += 1;
                 let why = if equitas_epcis::is_xml(&doc) {
-                    epcis_xsd_dir(cli, xsd).err()
+                    &found.xsd_missing
                 } else {
-                    epcis_schema_path(cli, schema).err()
+                    &found.json_missing
                 };
                 eprintln!(
                     "{}: not checked: {}",
                     f.display(),
-                    why.map_or_else(|| "no schema".to_string(), |e| e.to_string())
+                    why.as_ref()
+                        .map_or_else(|| "no schema".to_string(), |e| e.to_string())
                 );
             }
             Some(problems) if problems.is_empty() => println!("{}: valid", f.display()),
@@ -898,11 +904,10 @@ fn epcis_capture(
     cli: &Cli,
     files: &[std::path::PathBuf],
     proceed: bool,
-    schema: Option<&Path>,
-    xsd: Option<&Path>,
+    args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
     use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
-    let schemas = epcis_schemas(cli, schema, xsd)?;
+    let schemas = epcis_schemas(cli, args)?.noted();
     let behaviour = if proceed {
         ErrorBehaviour::Proceed
     } else {

@@ -122,13 +122,8 @@ pub enum Command {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         addr: std::net::SocketAddr,
-        /// The GS1 EPCIS 2.0 JSON Schema: captured JSON documents are validated against it.
-        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
-        schema: Option<PathBuf>,
-        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
-        /// the files it imports), to validate XML documents.
-        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
-        xsd: Option<PathBuf>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
     },
 
     /// GS1 EPCIS 2.0 events.
@@ -209,6 +204,19 @@ pub enum Command {
     },
 }
 
+/// Where the GS1 EPCIS 2.0 schemas are (GS1's, not shipped with Equitas;
+/// docs/epcis.md).
+#[derive(clap::Args, Debug)]
+pub struct SchemaArgs {
+    /// The GS1 EPCIS 2.0 JSON Schema file, to validate JSON documents.
+    #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
+    /// the files it imports), to validate XML documents.
+    #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
+    pub xsd: Option<PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum EpcisCommand {
     /// Find captured events (EPCIS SimpleEventQuery parameters), in capture
@@ -266,13 +274,8 @@ pub enum EpcisCommand {
         /// Store the good events of a document that has bad ones.
         #[arg(long)]
         proceed: bool,
-        /// The GS1 EPCIS 2.0 JSON Schema, to validate JSON documents first.
-        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
-        schema: Option<PathBuf>,
-        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
-        /// the files it imports), to validate XML documents.
-        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
-        xsd: Option<PathBuf>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
     },
     /// Check documents against the GS1 EPCIS 2.0 JSON Schema (formats
     /// checked) or, for XML, the GS1 EPCIS 2.0 XSDs. Exit status 0 only if
@@ -284,13 +287,8 @@ pub enum EpcisCommand {
     Validate {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// The GS1 EPCIS 2.0 JSON Schema file.
-        #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
-        schema: Option<PathBuf>,
-        /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
-        /// the files it imports), to validate XML documents.
-        #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
-        xsd: Option<PathBuf>,
+        #[command(flatten)]
+        schemas: SchemaArgs,
     },
     /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
     /// document order (JSON/JSON-LD or XML binding).

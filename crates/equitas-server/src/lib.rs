@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex};
 pub struct AppState {
     target: Arc<String>,
     idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
-    /// The EPCIS JSON Schema captures are validated against, if configured.
+    /// The GS1 schemas captures are validated against (JSON Schema, XSDs),
+    /// those configured.
     epcis_schemas: Arc<equitas_epcis::validate::Schemas>,
     /// The stock ledger, kept between requests and brought up to date
     /// incrementally (`equitas_store::stock::refresh`).

@@ -503,6 +503,19 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     }
     for r in rows {
         let id: i64 = r[0].get()?;
+        let body: String = r[14].get()?;
+        let format: String = r[15].get()?;
+        let json: Option<String> = r[16].get()?;
+        let captured_xml = (format == "xml").then(|| body.clone());
+        // The event in the JSON binding: as captured, or made from the XML at
+        // capture; captured as XML before schema version 5, the XML text.
+        let event = match json
+            .as_deref()
+            .or((format == "json").then_some(body.as_str()))
+        {
+            Some(j) => serde_json::from_str(j).unwrap_or(serde_json::Value::String(body)),
+            None => serde_json::Value::String(body),
+        };
         out.push(FoundEvent {
             cursor: id,
             event_id: r[1].get()?,
@@ -520,24 +533,8 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
             hash: r[13].get()?,
             epcs: epcs.remove(&id).unwrap_or_default(),
             quantities: quantities.remove(&id).unwrap_or_default(),
-            event: {
-                let body: String = r[14].get()?;
-                let format: String = r[15].get()?;
-                let json: Option<String> = r[16].get()?;
-                match json
-                    .as_deref()
-                    .or((format == "json").then_some(body.as_str()))
-                {
-                    Some(j) => serde_json::from_str(j).unwrap_or(serde_json::Value::String(body)),
-                    // Captured as XML before schema version 5: the XML text.
-                    None => serde_json::Value::String(body),
-                }
-            },
-            captured_xml: {
-                let body: String = r[14].get()?;
-                let format: String = r[15].get()?;
-                (format == "xml").then_some(body)
-            },
+            event,
+            captured_xml,
         });
     }
     Ok(out)
