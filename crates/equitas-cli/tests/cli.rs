@@ -434,31 +434,17 @@ fn epcis_validate_names_file_event_and_field() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let schema = s.join("gs1-schema/EPCIS-JSON-Schema.json");
-    let bad = s.join("openepcis/JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
-    let good = s.join("openepcis/JSON/Capture/Documents/ObjectEvent.json");
-    let o = equitas(
-        dir.path(),
-        &[
-            "epcis",
-            "validate",
-            "--schema",
-            schema.to_str().unwrap(),
-            good.to_str().unwrap(),
-        ],
-    );
+    let path = |rel: &str| s.join(rel).to_str().unwrap().to_string();
+    let schema = path("gs1-schema/EPCIS-JSON-Schema.json");
+    let xsd = path("gs1-schema/XSD");
+    let bad = path("openepcis/JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
+    let good = path("openepcis/JSON/Capture/Documents/ObjectEvent.json");
+    let good_xml = path("openepcis/XML/Capture/Documents/ObjectEvent.xml");
+    let bad_xml = path("openepcis/XML/Capture/Invalid/ObjectEvent_with_wrong_element_order.xml");
+    let validate = |args: &[&str]| equitas(dir.path(), &[&["epcis", "validate"], args].concat());
+    let o = validate(&["--schema", &schema, &good]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let o = equitas(
-        dir.path(),
-        &[
-            "epcis",
-            "validate",
-            "--schema",
-            schema.to_str().unwrap(),
-            good.to_str().unwrap(),
-            bad.to_str().unwrap(),
-        ],
-    );
+    let o = validate(&["--schema", &schema, &good, &bad]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(
@@ -466,7 +452,7 @@ fn epcis_validate_names_file_event_and_field() {
         "{out}"
     );
     // Without a schema, the message says where to put one.
-    let o = equitas(dir.path(), &["epcis", "validate", good.to_str().unwrap()]);
+    let o = validate(&[&good]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("no EPCIS JSON Schema"),
@@ -474,33 +460,9 @@ fn epcis_validate_names_file_event_and_field() {
         stderr(&o)
     );
     // XML against the XSDs: a JSON and an XML file in one call.
-    let xsd = s.join("gs1-schema/XSD");
-    let good_xml = s.join("openepcis/XML/Capture/Documents/ObjectEvent.xml");
-    let bad_xml = s.join("openepcis/XML/Capture/Invalid/ObjectEvent_with_wrong_element_order.xml");
-    let o = equitas(
-        dir.path(),
-        &[
-            "epcis",
-            "validate",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--xsd",
-            xsd.to_str().unwrap(),
-            good.to_str().unwrap(),
-            good_xml.to_str().unwrap(),
-        ],
-    );
+    let o = validate(&["--schema", &schema, "--xsd", &xsd, &good, &good_xml]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let o = equitas(
-        dir.path(),
-        &[
-            "epcis",
-            "validate",
-            "--xsd",
-            xsd.to_str().unwrap(),
-            bad_xml.to_str().unwrap(),
-        ],
-    );
+    let o = validate(&["--xsd", &xsd, &bad_xml]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(
@@ -508,10 +470,7 @@ fn epcis_validate_names_file_event_and_field() {
         "{out}"
     );
     // Without the XSDs, the message says where to put them.
-    let o = equitas(
-        dir.path(),
-        &["epcis", "validate", good_xml.to_str().unwrap()],
-    );
+    let o = validate(&[&good_xml]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("no EPCIS XSDs: give --xsd DIR"),
