@@ -27,13 +27,8 @@ const CBV_URNS: &[(&str, &str)] = &[
     ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
 ];
 
-/// Replaces CBV URN vocabulary by web URIs.
-pub fn cbv_web_uri(v: &str) -> String {
-    web_uri(v).into_owned()
-}
-
-/// [`cbv_web_uri`], copying only what changes.
-fn web_uri(v: &str) -> std::borrow::Cow<'_, str> {
+/// Replaces CBV URN vocabulary by web URIs (copying only what changes).
+pub fn cbv_web_uri(v: &str) -> std::borrow::Cow<'_, str> {
     if v.starts_with("urn:epcglobal:cbv:") {
         for (urn, web) in CBV_URNS {
             if let Some(rest) = v.strip_prefix(urn) {
@@ -52,12 +47,7 @@ fn web_uri(v: &str) -> std::borrow::Cow<'_, str> {
 /// out exactly (`111100001111000000000000` becomes the double's
 /// `111100001111000003641344`), other values by their shortest round-trip
 /// digits, with an exponent (`1e-05`) below 0.0001.
-pub fn numeric(v: &str) -> String {
-    numeric_form(v).into_owned()
-}
-
-/// [`numeric`], copying only what changes.
-fn numeric_form(v: &str) -> std::borrow::Cow<'_, str> {
+pub fn numeric(v: &str) -> std::borrow::Cow<'_, str> {
     // Only text that starts like a number can be one.
     if !v.bytes().next().is_some_and(|b| {
         b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N')
@@ -339,8 +329,8 @@ pub fn digital_link_of(v: &str) -> Option<String> {
 
 /// Every value canonicalisation in order: vocabulary, number, identifier.
 pub fn value(v: &str) -> String {
-    let web = web_uri(v);
-    let v = numeric_form(&web);
+    let web = cbv_web_uri(v);
+    let v = numeric(&web);
     digital_link_of(&v).unwrap_or_else(|| v.into_owned())
 }
 
