@@ -30,7 +30,8 @@ function renderNav(page: string): void {
 
 async function render(): Promise<void> {
   const mine = ++generation;
-  const route = parse(location.hash);
+  const hash = location.hash;
+  const route = parse(hash);
   document.documentElement.lang = lang();
   renderNav(route.page);
   disposeCharts();
@@ -60,6 +61,8 @@ async function render(): Promise<void> {
   if (mine !== generation) return; // a newer navigation won
   app.replaceChildren(page);
   app.removeAttribute("aria-busy");
+  // Which route the page shows: a hash changed but not yet rendered differs.
+  app.dataset.rendered = hash;
   document.title = `${page.querySelector("h1")?.textContent ?? ""} · Equitas`;
 }
 

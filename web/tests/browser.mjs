@@ -45,10 +45,15 @@ export async function api(path) {
   return r.json();
 }
 
-/** Waits until the page has rendered (no aria-busy, no loading placeholders). */
+/** Waits until the page has rendered the current route (no aria-busy, no
+ * loading placeholders, and `#app` marked with the hash it shows: just after
+ * a hash change the previous page is still there, not yet busy). */
 export async function settled(page) {
   await page.waitForFunction(
-    () => !document.querySelector("#app[aria-busy]") && !document.querySelector("#app .loading"),
+    () =>
+      !document.querySelector("#app[aria-busy]") &&
+      !document.querySelector("#app .loading") &&
+      document.querySelector("#app")?.dataset.rendered === location.hash,
     undefined,
     { timeout: 30000 },
   );
