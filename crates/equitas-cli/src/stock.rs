@@ -500,9 +500,9 @@ pub fn load_demo_network(store: &mut dyn Store) -> Result<DemoStock> {
         let bar = crate::progress::Bar::new("synthetic events");
         let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         for (i, chunk) in events.chunks(20_000).enumerate() {
-            let doc =
-                equitas_epcis::json::parse_document(&equitas_synth::document(chunk, &created))
-                    .map_err(|e| anyhow::anyhow!("synthetic document {i}: {e}"))?;
+            let text = equitas_synth::document(chunk, &created);
+            let doc = equitas_epcis::EventReader::new(&text)
+                .map_err(|e| anyhow::anyhow!("synthetic document {i}: {e}"))?;
             let r = capture(
                 store,
                 &format!("synthetic network, part {}", i + 1),

@@ -222,7 +222,7 @@ pub fn record(event: &Node, hash_ignore: &[String]) -> Result<EventRecord, (Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse_events;
+    use crate::parse_events;
 
     const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
         {"cbvmda": "urn:epcglobal:cbv:mda:"}],

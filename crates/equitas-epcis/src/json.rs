@@ -325,28 +325,52 @@ fn rename(name: &str, n: &Node) -> String {
     }
 }
 
-/// An EPCIS document's events, each a node named by its event type.
-#[derive(Debug, Clone, Default)]
-pub struct Document {
-    pub events: Vec<Node>,
-    /// Fields (as `{namespace}local`) the document asks to leave out of
-    /// event hashes: a document-level `ignoreFields` list, as repositories
-    /// use for the fields they add themselves.
-    pub hash_ignore: Vec<String>,
-    /// Each event as written in the document (JSON object or XML element).
-    pub raw: Vec<String>,
+/// The events of a JSON document, found but not yet read: each is turned
+/// into a [`Node`] only when asked for, so that a large document is never
+/// held as a tree at once.
+pub(crate) struct JsonEvents<'a> {
+    ns: Namespaces,
+    events: Vec<&'a RawValue>,
 }
 
-/// The events of an EPCIS document (or query document, or a single event).
-pub fn parse_events(text: &str) -> Result<Vec<Node>, EpcisError> {
-    parse_document(text).map(|d| d.events)
+impl<'a> JsonEvents<'a> {
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Event `i` as written in the document.
+    pub(crate) fn raw(&self, i: usize) -> &'a str {
+        self.events[i].get()
+    }
+
+    /// Event `i` read into a node named by its type.
+    pub(crate) fn event(&self, i: usize) -> Result<Node, EpcisError> {
+        let raw = self.events[i].get();
+        let bad = |field: &str, reason: &str| EpcisError::Event {
+            index: i,
+            field: field.into(),
+            reason: reason.into(),
+        };
+        if !raw.trim_start().starts_with('{') {
+            return Err(bad("event", "is not a JSON object"));
+        }
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let (mut n, kind) = EventSeed { ns: &self.ns }
+            .deserialize(&mut de)
+            .map_err(|e| bad("event", &e.to_string()))?;
+        n.name = kind.ok_or_else(|| bad("type", "has no type"))?;
+        n.children
+            .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
+        Ok(n)
+    }
 }
 
-/// Reads an EPCIS 2.0 JSON document (or query document, or single event).
-pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
-    // The document is read with its values left as raw text, and each event
-    // is parsed and converted on its own: the JSON tree of a whole large
-    // document never exists at once.
+/// Finds the events of an EPCIS 2.0 JSON document (or query document, or
+/// single event) and the fields it asks to leave out of hashes.
+pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisError> {
+    // The document is read with its values left as raw text; each event is
+    // parsed when it is asked for.
     type Raw<'a> = HashMap<String, &'a RawValue>;
     let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
     let doc: Raw = serde_json::from_str(text).map_err(json_err)?;
@@ -395,7 +419,7 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
         .as_ref()
         .and_then(|b| b.get("eventList"))
         .or_else(|| results_body.as_ref().and_then(|r| r.get("eventList")));
-    let raw_events: Vec<&RawValue> = match (list, body.as_ref().and_then(|b| b.get("event"))) {
+    let events: Vec<&RawValue> = match (list, body.as_ref().and_then(|b| b.get("event"))) {
         (Some(l), _) if l.get().trim_start().starts_with('[') => {
             serde_json::from_str(l.get()).map_err(json_err)?
         }
@@ -408,40 +432,13 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
             });
         }
     };
-    let mut events = Vec::with_capacity(raw_events.len());
-    let mut raw_texts = Vec::with_capacity(raw_events.len());
-    for (i, raw) in raw_events.into_iter().enumerate() {
-        raw_texts.push(raw.get().to_string());
-        if !raw.get().trim_start().starts_with('{') {
-            return Err(EpcisError::Structure {
-                path: format!("event {i}"),
-                reason: "is not a JSON object".into(),
-            });
-        }
-        use serde::de::DeserializeSeed;
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        let (mut n, kind) = EventSeed { ns: &ns }
-            .deserialize(&mut de)
-            .map_err(json_err)?;
-        let kind = kind.ok_or_else(|| EpcisError::Structure {
-            path: format!("event {i}"),
-            reason: "has no type".into(),
-        })?;
-        n.name = kind;
-        n.children
-            .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
-        events.push(n);
-    }
-    Ok(Document {
-        events,
-        hash_ignore,
-        raw: raw_texts,
-    })
+    Ok((JsonEvents { ns, events }, hash_ignore))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse_events;
     use proptest::prelude::*;
 
     #[test]

@@ -258,7 +258,7 @@ mod tests {
                    <sensorReport type="gs1:Temperature" value="26" uom="CEL"/></sensorElement></sensorElementList>
                  <ex:note>one</ex:note><ex:note>two</ex:note>
                </ObjectEvent>"#;
-        let d = crate::xml::parse_document(xml).unwrap();
+        let d = crate::parse_document(xml).unwrap();
         let j = event_json(&d.events[0]);
         assert_eq!(j["type"], "ObjectEvent");
         assert_eq!(j["bizStep"], "shipping");
@@ -287,10 +287,10 @@ mod tests {
             r#"<quantityElement><epcClass>urn:epc:class:lgtin:4012345.012345.L2</epcClass><quantity xsi:nil="true"/></quantityElement>"#,
             "",
         );
-        let d = crate::xml::parse_document(&plain).unwrap();
+        let d = crate::parse_document(&plain).unwrap();
         let j = event_json(&d.events[0]);
         let text = json!({"@context": j["@context"], "epcisBody": {"eventList": [j]}}).to_string();
-        let back = crate::json::parse_document(&text).unwrap();
+        let back = crate::parse_document(&text).unwrap();
         assert_eq!(
             crate::event_hash(&back.events[0]),
             crate::event_hash(&d.events[0])

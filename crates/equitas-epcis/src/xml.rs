@@ -13,9 +13,8 @@
 //! depth (EPCIS documents, query documents).
 
 use crate::EpcisError;
-use crate::json::Document;
 use crate::node::Node;
-use roxmltree::{Document as XmlDoc, Node as XmlNode};
+use roxmltree::{Document as XmlDoc, Node as XmlNode, NodeId};
 
 const PREFIXES: &[(&str, &str)] = &[
     ("gs1:", "https://gs1.org/voc/"),
@@ -92,38 +91,70 @@ fn collect(e: &XmlNode, out: &mut Vec<Node>) {
     }
 }
 
-/// Reads an EPCIS XML document's events.
-pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
+/// The events of an XML document, found but not yet read: each element is
+/// turned into a [`Node`] only when asked for.
+pub(crate) struct XmlEvents<'a> {
+    xml: XmlDoc<'a>,
+    events: Vec<NodeId>,
+    /// The document is a single event (its attributes are the document's).
+    lone: bool,
+}
+
+impl<'a> XmlEvents<'a> {
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    fn node(&self, i: usize) -> Option<XmlNode<'_, 'a>> {
+        self.xml.get_node(self.events[i])
+    }
+
+    /// Event `i` as written in the document.
+    pub(crate) fn raw(&self, i: usize) -> &'a str {
+        let text = self.xml.input_text();
+        self.node(i).map_or("", |n| &text[n.range()])
+    }
+
+    /// Event `i` read into a node named by its type.
+    pub(crate) fn event(&self, i: usize) -> Node {
+        let Some(x) = self.node(i) else {
+            return Node::default();
+        };
+        let mut e = element(&x);
+        if self.lone {
+            // A lone event carries the document's attributes: they are not event fields.
+            e.children
+                .retain(|c| !DOCUMENT_FIELDS.contains(&c.name.as_str()));
+        }
+        e
+    }
+}
+
+/// Finds the events of an EPCIS XML document and the fields it asks to
+/// leave out of hashes.
+pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisError> {
     let xml = XmlDoc::parse(text).map_err(|e| EpcisError::Xml(e.to_string()))?;
     let root = xml.root_element();
     let list = xml
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "EventList");
     let mut events = Vec::new();
-    let mut raw = Vec::new();
+    let mut lone = false;
     match list {
         Some(list) => {
             for e in list.children().filter(XmlNode::is_element) {
                 // EPCIS 1.2 wraps newer event types in <extension>.
                 if e.tag_name().name() == "extension" {
-                    for x in e.children().filter(XmlNode::is_element) {
-                        events.push(element(&x));
-                        raw.push(text[x.range()].to_string());
-                    }
+                    events.extend(e.children().filter(XmlNode::is_element).map(|x| x.id()));
                 } else {
-                    events.push(element(&e));
-                    raw.push(text[e.range()].to_string());
+                    events.push(e.id());
                 }
             }
         }
         // A single event, as the capture interface accepts.
         None if root.tag_name().name().ends_with("Event") => {
-            let mut e = element(&root);
-            // A lone event carries the document's attributes: they are not event fields.
-            e.children
-                .retain(|c| !DOCUMENT_FIELDS.contains(&c.name.as_str()));
-            events.push(e);
-            raw.push(text[root.range()].to_string());
+            events.push(root.id());
+            lone = true;
         }
         None => {
             return Err(EpcisError::Structure {
@@ -143,16 +174,13 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    Ok(Document {
-        events,
-        hash_ignore,
-        raw,
-    })
+    Ok((XmlEvents { xml, events, lone }, hash_ignore))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse_document;
     use proptest::prelude::*;
 
     #[test]

@@ -224,7 +224,7 @@ pub fn movements(r: &EventRecord) -> Extracted {
 mod tests {
     use super::*;
     use equitas_epcis::event::record;
-    use equitas_epcis::json::parse_events;
+    use equitas_epcis::parse_events;
 
     fn extract(event: &str) -> Extracted {
         let doc = format!(

@@ -45,28 +45,33 @@ fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {
     }
 }
 
-/// The document, and the events the schema rejects (JSON, when configured).
-fn parse(
-    s: &AppState,
-    body: &Bytes,
-) -> Result<(equitas_epcis::json::Document, Vec<ep::Rejected>), Problem> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
-    let doc = equitas_epcis::parse_document(text)
-        .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
-    let rejected = ep::schema_rejections(&s.epcis_schemas, text)
-        .map_err(|p| Problem::bad_parameter("body", p.to_string()))?;
-    Ok((doc, rejected))
-}
-
+/// Captures a document (the request body): read, checked against the
+/// schemas configured and stored one event at a time, on a worker thread.
+/// `one_event`: the body must hold exactly one event (`POST /events`).
 async fn store_document(
     s: AppState,
-    (doc, rejected): (equitas_epcis::json::Document, Vec<ep::Rejected>),
+    body: Bytes,
     b: ErrorBehaviour,
     source: &'static str,
+    one_event: bool,
 ) -> Result<ep::CaptureReport, Problem> {
+    let schemas = s.epcis_schemas.clone();
     let r = s
-        .with_store(move |st| Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?))
+        .with_store(move |st| {
+            let text = std::str::from_utf8(&body)
+                .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
+            let doc = equitas_epcis::EventReader::new(text)
+                .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
+            if one_event && doc.len() != 1 {
+                return Err(Problem::bad_parameter(
+                    "body",
+                    format!("POST /events takes one event, found {}", doc.len()),
+                ));
+            }
+            let rejected = ep::schema_rejections(&schemas, text)
+                .map_err(|p| Problem::bad_parameter("body", p.to_string()))?;
+            Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?)
+        })
         .await?;
     if r.rolled_back {
         let details: Vec<String> = r
@@ -91,8 +96,7 @@ async fn capture_document(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let b = behaviour(&headers)?;
-    let parsed = parse(&s, &body)?;
-    let r = store_document(s, parsed, b, "POST /capture").await?;
+    let r = store_document(s, body, b, "POST /capture", false).await?;
     let id = r.capture_id.unwrap_or_default();
     let mut res = (
         StatusCode::ACCEPTED,
@@ -132,17 +136,7 @@ async fn capture_event(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let b = behaviour(&headers)?;
-    let parsed = parse(&s, &body)?;
-    if parsed.0.events.len() != 1 {
-        return Err(Problem::bad_parameter(
-            "body",
-            format!(
-                "POST /events takes one event, found {}",
-                parsed.0.events.len()
-            ),
-        ));
-    }
-    let r = store_document(s, parsed, b, "POST /events").await?;
+    let r = store_document(s, body, b, "POST /events", true).await?;
     let status = if r.captured == 1 {
         StatusCode::CREATED
     } else {

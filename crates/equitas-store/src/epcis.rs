@@ -6,8 +6,8 @@
 
 use crate::repo::in_list;
 use crate::{Conn, Store, StoreError, Value};
+use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
-use equitas_epcis::json::Document;
 use std::collections::HashMap;
 
 /// (role, EPC class, quantity, unit of measure) of a found event.
@@ -78,78 +78,143 @@ pub struct CaptureReport {
     pub rolled_back: bool,
 }
 
-/// Stores an event (`body`: its text as captured; `json`: its JSON binding
-/// if it was captured as XML); `false` if an event with its hash or eventID
-/// is held.
-fn insert(
+/// Events stored per round of multi-row statements.
+const BATCH: usize = 256;
+
+/// The most rows one INSERT statement writes. Rows go in statements of
+/// power-of-two sizes up to this, so a handful of statement texts serve
+/// every batch and stay prepared.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Writes `values` (rows of `ncols` values, one after the other) with
+/// `head` (`INSERT INTO t (a, b)`) in multi-row statements ending with
+/// `tail`; rows the statements return are handed to `each`.
+fn insert_rows(
     c: &mut dyn Conn,
-    r: &EventRecord,
-    body: &str,
-    json: Option<&str>,
+    head: &str,
+    ncols: usize,
+    tail: &str,
+    values: &[Value],
+    each: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut rest = values;
+    while !rest.is_empty() {
+        let rows = rest.len() / ncols;
+        let n = ROWS_PER_INSERT.min(1 << rows.ilog2());
+        let mut sql = String::with_capacity(head.len() + tail.len() + n * ncols * 6);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        for r in 0..n {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for k in 0..ncols {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&(r * ncols + k + 1).to_string());
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        let (now, later) = rest.split_at(n * ncols);
+        c.query_each(&sql, now, each)?;
+        rest = later;
+    }
+    Ok(())
+}
+
+/// An event checked and waiting to be stored: its record, its text as
+/// captured and, captured as XML, its JSON binding.
+struct Pending<'a> {
+    record: EventRecord,
+    body: &'a str,
+    json: Option<String>,
+}
+
+/// Stores a batch of events with their identifiers, quantities, stock
+/// movements and parties, in document order; an event whose hash or
+/// eventID is held (or comes earlier in the batch) is counted a duplicate.
+fn store_batch(
+    c: &mut dyn Conn,
+    batch: &mut Vec<Pending>,
     capture: i64,
     now: &str,
-) -> Result<bool, StoreError> {
-    let format = if equitas_epcis::is_xml(body) {
-        "xml"
-    } else {
-        "json"
-    };
-    let id: Option<i64> = c
-        .query_scalar(
-            "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
-                 record_time, action, biz_step, disposition, read_point, biz_location, parent,
-                 lot, expiry, capture, body, body_format, body_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-             ON CONFLICT DO NOTHING
-             RETURNING id",
-            &[
-                r.hash.as_str().into(),
-                r.event_id.clone().into(),
-                r.event_type.as_str().into(),
-                r.event_time.as_str().into(),
-                r.time_zone_offset.as_str().into(),
-                now.into(),
-                r.action.clone().into(),
-                r.biz_step.clone().into(),
-                r.disposition.clone().into(),
-                r.read_point.clone().into(),
-                r.biz_location.clone().into(),
-                r.parent.clone().into(),
-                r.lot.clone().into(),
-                r.expiry.clone().into(),
-                Value::Int(capture),
-                body.into(),
-                format.into(),
-                json.map(str::to_string).into(),
-            ],
-        )?
-        .get()?;
-    let Some(id) = id else {
-        return Ok(false);
-    };
-    for (role, epc) in &r.epcs {
-        c.execute(
-            "INSERT INTO epcis_event_epcs (event, role, epc) VALUES ($1, $2, $3)",
-            &[Value::Int(id), (*role).into(), epc.as_str().into()],
-        )?;
+    report: &mut CaptureReport,
+) -> Result<(), StoreError> {
+    let mut rows = Vec::with_capacity(batch.len() * 18);
+    let mut rest = Vec::with_capacity(batch.len());
+    for p in batch.drain(..) {
+        let movements = equitas_ledger::extract::movements(&p.record).movements;
+        let r = p.record;
+        rows.extend([
+            r.hash.as_str().into(),
+            r.event_id.into(),
+            r.event_type.into(),
+            r.event_time.into(),
+            r.time_zone_offset.into(),
+            now.into(),
+            r.action.into(),
+            r.biz_step.into(),
+            r.disposition.into(),
+            r.read_point.into(),
+            r.biz_location.into(),
+            r.parent.into(),
+            r.lot.into(),
+            r.expiry.into(),
+            Value::Int(capture),
+            p.body.into(),
+            if p.json.is_some() { "xml" } else { "json" }.into(),
+            p.json.into(),
+        ]);
+        rest.push((r.hash, r.epcs, r.quantities, r.parties, movements));
     }
-    for q in &r.quantities {
-        c.execute(
-            "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom) VALUES ($1, $2, $3, $4, $5)",
-            &[
+    // The new events' ids by hash; events not inserted are not returned.
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
+    insert_rows(
+        c,
+        "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
+             record_time, action, biz_step, disposition, read_point, biz_location, parent,
+             lot, expiry, capture, body, body_format, body_json)",
+        18,
+        "ON CONFLICT DO NOTHING RETURNING id, hash",
+        &rows,
+        &mut |r| {
+            ids.insert(r[1].take_text()?, r[0].get()?);
+            Ok(())
+        },
+    )?;
+    let (mut epcs, mut quantities, mut parties, mut moves) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (hash, e, q, p, m) in rest {
+        // The first event of a hash took the id; a later one is a duplicate.
+        let Some(id) = ids.remove(&hash) else {
+            report.duplicates += 1;
+            continue;
+        };
+        report.captured += 1;
+        for (role, epc) in e {
+            epcs.extend([Value::Int(id), role.into(), epc.into()]);
+        }
+        for q in q {
+            quantities.extend([
                 Value::Int(id),
                 q.role.into(),
-                q.epc_class.as_str().into(),
+                q.epc_class.into(),
                 q.quantity.into(),
-                q.uom.clone().into(),
-            ],
-        )?;
-    }
-    for m in equitas_ledger::extract::movements(r).movements {
-        c.execute(
-            "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[
+                q.uom.into(),
+            ]);
+        }
+        for p in p {
+            parties.extend([
+                Value::Int(id),
+                p.kind.into(),
+                p.kind_type.into(),
+                p.id.into(),
+            ]);
+        }
+        for m in m {
+            moves.extend([
                 Value::Int(id),
                 Value::Int(m.at),
                 m.location.into(),
@@ -160,64 +225,66 @@ fn insert(
                 m.reason.into(),
                 m.counterpart.into(),
                 m.expiry.into(),
-            ],
-        )?;
+            ]);
+        }
     }
-    for p in &r.parties {
-        c.execute(
-            "INSERT INTO epcis_event_parties (event, kind, kind_type, party) VALUES ($1, $2, $3, $4)",
-            &[
-                Value::Int(id),
-                p.kind.into(),
-                p.kind_type.clone().into(),
-                p.id.as_str().into(),
-            ],
-        )?;
-    }
-    Ok(true)
+    let mut none = |_: &mut [Value]| Ok(());
+    insert_rows(
+        c,
+        "INSERT INTO epcis_event_epcs (event, role, epc)",
+        3,
+        "",
+        &epcs,
+        &mut none,
+    )?;
+    insert_rows(
+        c,
+        "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom)",
+        5,
+        "",
+        &quantities,
+        &mut none,
+    )?;
+    insert_rows(
+        c,
+        "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)",
+        10,
+        "",
+        &moves,
+        &mut none,
+    )?;
+    insert_rows(
+        c,
+        "INSERT INTO epcis_event_parties (event, kind, kind_type, party)",
+        4,
+        "",
+        &parties,
+        &mut none,
+    )
 }
 
-/// Captures the events of `doc` (named `source_name`) in one transaction.
-/// `extra` holds rejections found before (schema problems by event index).
+/// Captures the events of a document (named `source_name`) in one
+/// transaction, reading and storing one event at a time. `extra` holds
+/// rejections found before (schema problems by event index).
+///
+/// Every event is checked, so that the report names each bad one; with
+/// [`ErrorBehaviour::Rollback`] storing stops at the first bad event and
+/// the transaction is rolled back at the end.
 pub fn capture(
     store: &mut dyn Store,
     source_name: &str,
-    doc: &Document,
+    doc: &EventReader,
     mut extra: Vec<Rejected>,
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
 ) -> Result<CaptureReport, StoreError> {
     let mut report = CaptureReport {
-        events: doc.events.len(),
+        events: doc.len(),
         ..Default::default()
     };
-    let mut records = Vec::new();
-    for (i, e) in doc.events.iter().enumerate() {
-        if extra.iter().any(|r| r.index == i) {
-            continue;
-        }
-        match record(e, &doc.hash_ignore) {
-            Ok(r) => {
-                let body = doc.raw.get(i).map_or("", String::as_str);
-                // Queries answer in the JSON binding: an XML event keeps that
-                // form beside its XML text.
-                let json = equitas_epcis::is_xml(body)
-                    .then(|| equitas_epcis::json_out::event_json(e).to_string());
-                records.push((r, body, json))
-            }
-            Err((field, reason)) => extra.push(Rejected {
-                index: i,
-                field,
-                reason,
-            }),
-        }
-    }
     extra.sort_by_key(|r| r.index);
-    report.rejected = extra;
-    if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() {
-        report.rolled_back = true;
-        return Ok(report);
-    }
+    extra.dedup_by_key(|r| r.index);
+    let mut known = extra.into_iter().peekable();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut tx = store.begin()?;
     if tx.backend() == crate::Backend::Postgres {
@@ -231,31 +298,74 @@ pub fn capture(
     let capture_id: i64 = tx
         .query_scalar(
             "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
-             VALUES ($1, $2, $3, $4, 0, 0, $5) RETURNING id",
+             VALUES ($1, $2, $3, $4, 0, 0, 0) RETURNING id",
             &[
                 source_name.into(),
                 now.as_str().into(),
                 behaviour.as_str().into(),
                 (report.events as u64).into(),
-                (report.rejected.len() as u64).into(),
             ],
         )?
         .get()?;
-    progress.start("events", records.len() as u64);
-    for (r, body, json) in &records {
-        if insert(tx.as_mut(), r, body, json.as_deref(), capture_id, &now)? {
-            report.captured += 1;
-        } else {
-            report.duplicates += 1;
-        }
+    progress.start("events", doc.len() as u64);
+    let mut batch = Vec::with_capacity(BATCH);
+    for i in 0..doc.len() {
         progress.inc(1);
+        if let Some(r) = known.next_if(|r| r.index == i) {
+            report.rejected.push(r);
+            continue;
+        }
+        let checked = match doc.event(i) {
+            Ok(e) => record(&e, doc.hash_ignore()).map(|r| {
+                // Queries answer in the JSON binding: an XML event keeps
+                // that form beside its XML text.
+                let json = doc
+                    .is_xml()
+                    .then(|| equitas_epcis::json_out::event_json(&e).to_string());
+                (r, json)
+            }),
+            Err(equitas_epcis::EpcisError::Event { field, reason, .. }) => Err((field, reason)),
+            Err(e) => Err(("event".to_string(), e.to_string())),
+        };
+        match checked {
+            Err((field, reason)) => report.rejected.push(Rejected {
+                index: i,
+                field,
+                reason,
+            }),
+            // Once rollback is certain, the rest is only checked.
+            Ok(_) if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() => {}
+            Ok((record, json)) => {
+                batch.push(Pending {
+                    record,
+                    body: doc.raw(i),
+                    json,
+                });
+                if batch.len() == BATCH {
+                    store_batch(tx.as_mut(), &mut batch, capture_id, &now, &mut report)?;
+                }
+            }
+        }
+    }
+    if behaviour == ErrorBehaviour::Proceed || report.rejected.is_empty() {
+        store_batch(tx.as_mut(), &mut batch, capture_id, &now, &mut report)?;
     }
     progress.finish();
+    report.rejected.extend(known);
+    if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() {
+        // Dropping the transaction rolls it back: nothing was stored.
+        drop(tx);
+        report.captured = 0;
+        report.duplicates = 0;
+        report.rolled_back = true;
+        return Ok(report);
+    }
     tx.execute(
-        "UPDATE epcis_captures SET captured = $1, duplicates = $2 WHERE id = $3",
+        "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3 WHERE id = $4",
         &[
             (report.captured as u64).into(),
             (report.duplicates as u64).into(),
+            (report.rejected.len() as u64).into(),
             Value::Int(capture_id),
         ],
     )?;

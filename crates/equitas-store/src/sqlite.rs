@@ -45,6 +45,9 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Room for the multi-row statements of EPCIS capture (a few sizes
+        // per table) besides the others.
+        conn.set_prepared_statement_cache_capacity(128);
         Ok(SqliteStore { conn, path })
     }
 

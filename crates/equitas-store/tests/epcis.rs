@@ -1,6 +1,6 @@
 //! EPCIS capture on SQLite and PostgreSQL.
 
-use equitas_epcis::json::parse_document;
+use equitas_epcis::{EventReader, parse_document};
 use equitas_store::epcis::{
     ErrorBehaviour, EventQuery, Rejected, capture, capture_job, event_by_id, event_count,
     query_events,
@@ -31,7 +31,7 @@ const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/ep
   ]}}"#;
 
 fn rollback_and_proceed(s: &mut TestStore) {
-    let doc = parse_document(DOC).unwrap();
+    let doc = EventReader::new(DOC).unwrap();
     // Rollback (the default): the bad third event keeps the whole document out.
     let r = capture(
         s.store.as_mut(),
@@ -84,7 +84,7 @@ fn rollback_and_proceed(s: &mut TestStore) {
     let r = capture(
         s.store.as_mut(),
         "renamed.json",
-        &parse_document(&renamed).unwrap(),
+        &EventReader::new(&renamed).unwrap(),
         vec![],
         ErrorBehaviour::Proceed,
         &NoProgress,
@@ -131,7 +131,7 @@ fn rollback_and_proceed(s: &mut TestStore) {
 }
 
 fn queries(s: &mut TestStore) {
-    let doc = parse_document(DOC).unwrap();
+    let doc = EventReader::new(DOC).unwrap();
     let r = capture(
         s.store.as_mut(),
         "doc.json",
@@ -358,8 +358,8 @@ fn xml_in_json(s: &mut TestStore) {
           <quantity>40</quantity><uom>EA</uom></quantityElement></quantityList>
         <ilmd><cbvmda:lotNumber>LOT9</cbvmda:lotNumber></ilmd>
       </ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>"#;
-    let doc = equitas_epcis::parse_document(xml).unwrap();
-    let want = equitas_epcis::event_hash(&doc.events[0]);
+    let doc = EventReader::new(xml).unwrap();
+    let want = equitas_epcis::event_hash(&doc.event(0).unwrap());
     let r = capture(
         s.store.as_mut(),
         "doc.xml",
@@ -396,8 +396,131 @@ fn xml_in_json(s: &mut TestStore) {
     assert_eq!(equitas_epcis::event_hash(&back.events[0]), want);
 }
 
+/// A document of `n` events, each with its own time and three EPCs; the
+/// events at `copies` repeat the event before them exactly, the one at
+/// `bad` has a bad action, the one at `untyped` no type.
+fn many(n: usize, copies: &[usize], bad: &[usize], untyped: &[usize]) -> String {
+    let mut events = Vec::new();
+    for i in 0..n {
+        let j = if copies.contains(&i) { i - 1 } else { i };
+        let kind = if untyped.contains(&i) {
+            ""
+        } else {
+            r#""type": "ObjectEvent","#
+        };
+        let action = if bad.contains(&i) {
+            "CREATE"
+        } else {
+            "OBSERVE"
+        };
+        events.push(format!(
+            r#"{{{kind} "eventTime": "2026-01-01T00:00:{s:02}.{ms:03}Z", "eventTimeZoneOffset": "+00:00",
+              "action": "{action}", "bizStep": "shipping",
+              "epcList": ["urn:epc:id:sgtin:4012345.012345.A{j}", "urn:epc:id:sgtin:4012345.012345.B{j}", "urn:epc:id:sgtin:4012345.012345.C{j}"]}}"#,
+            s = j / 1000,
+            ms = j % 1000
+        ));
+    }
+    format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+          "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+          "epcisBody": {{"eventList": [{}]}}}}"#,
+        events.join(",")
+    )
+}
+
+/// Documents larger than one batch of statements: duplicates within a
+/// batch and across batches, events stored in document order, rollback
+/// after batches were written, unreadable events rejected one by one.
+fn large_documents(s: &mut TestStore) {
+    let count = |s: &mut TestStore, sql: &str| -> i64 {
+        s.store.query_scalar(sql, &[]).unwrap().get().unwrap()
+    };
+    // Rollback: bad events after two full batches keep everything out.
+    let text = many(700, &[], &[650, 690], &[]);
+    let r = capture(
+        s.store.as_mut(),
+        "many.json",
+        &EventReader::new(&text).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(r.rolled_back);
+    let bad: Vec<usize> = r.rejected.iter().map(|x| x.index).collect();
+    assert_eq!(bad, vec![650, 690]);
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM epcis_event_epcs"), 0);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM epcis_captures"), 0);
+
+    // Proceed: a copy right after its original (same batch), one in the
+    // next batch of the one it copies (257 copies 256), an event without type.
+    let text = many(700, &[11, 257, 699], &[], &[5]);
+    let r = capture(
+        s.store.as_mut(),
+        "many.json",
+        &EventReader::new(&text).unwrap(),
+        vec![Rejected {
+            index: 3,
+            field: "action".into(),
+            reason: "found before".into(),
+        }],
+        ErrorBehaviour::Proceed,
+        &NoProgress,
+    )
+    .unwrap();
+    let rejected: Vec<(usize, &str, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str(), x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![(3, "action", "found before"), (5, "type", "has no type")]
+    );
+    assert_eq!((r.captured, r.duplicates), (695, 3));
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 695);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM epcis_event_epcs"), 3 * 695);
+    assert_eq!(count(s, "SELECT rejected FROM epcis_captures"), 2);
+    // Each event's EPCs are its own (event j, at second j / 1000 and
+    // millisecond j % 1000, holds A{j}, B{j}, C{j}); events are held in
+    // document order.
+    let pairs = s
+        .store
+        .query(
+            "SELECT e.event_time, p.epc FROM epcis_event_epcs p JOIN epcis_events e ON e.id = p.event",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(pairs.len(), 3 * 695);
+    for p in pairs {
+        let (time, epc): (String, String) = (p[0].get().unwrap(), p[1].get().unwrap());
+        let j =
+            time[17..19].parse::<usize>().unwrap() * 1000 + time[20..23].parse::<usize>().unwrap();
+        assert!(
+            ["A", "B", "C"]
+                .iter()
+                .any(|x| epc.ends_with(&format!("/21/{x}{j}"))),
+            "{time} {epc}"
+        );
+    }
+    let times: Vec<String> = s
+        .store
+        .query("SELECT event_time FROM epcis_events ORDER BY id", &[])
+        .unwrap()
+        .into_iter()
+        .map(|r| r[0].get().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+    assert_eq!(times.len(), 695);
+}
+
 on_both_backends! {
     capture_rollback_proceed_dedup => rollback_and_proceed,
+    capture_large_documents => large_documents,
     event_queries => queries,
     xml_events_answered_in_json => xml_in_json,
 }

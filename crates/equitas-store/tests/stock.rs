@@ -1,7 +1,7 @@
 //! The stock ledger from captured events and stock reports, on SQLite and
 //! PostgreSQL.
 
-use equitas_epcis::json::parse_document;
+use equitas_epcis::EventReader;
 use equitas_ledger::indicators::Status;
 use equitas_ledger::view::{self, StockQuery};
 use equitas_model::LocationLevel;
@@ -49,7 +49,8 @@ fn captured_network(s: &mut TestStore) {
             moves.push(m.intern(&mut expected, equitas_ledger::Source::Event(0)));
         }
     });
-    let doc = parse_document(&equitas_synth::document(&events, "2026-01-01T00:00:00Z")).unwrap();
+    let text = equitas_synth::document(&events, "2026-01-01T00:00:00Z");
+    let doc = EventReader::new(&text).unwrap();
     let capture_doc = |s: &mut TestStore| {
         capture(
             s.store.as_mut(),

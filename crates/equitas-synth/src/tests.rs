@@ -1,6 +1,6 @@
 use super::*;
 use equitas_epcis::event::record;
-use equitas_epcis::json::parse_events;
+use equitas_epcis::parse_events;
 
 fn small() -> Network {
     Network::new(Config {
