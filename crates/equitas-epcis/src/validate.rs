@@ -8,6 +8,7 @@
 
 use crate::EpcisError;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// One problem found in a document.
@@ -41,53 +42,137 @@ impl fmt::Display for Problem {
 /// A compiled EPCIS JSON Schema.
 pub struct Validator {
     schema: jsonschema::Validator,
+    /// The same schema rooted at the definition every entry of an event
+    /// list must meet (`EPCIS-Document-Event`).
+    event: jsonschema::Validator,
 }
+
+/// An event list of a document: the JSON pointer of the list, its entries.
+type Lists<'a> = Vec<(String, Vec<&'a RawValue>)>;
 
 impl Validator {
     /// Compiles the schema text (the GS1 `EPCIS-JSON-Schema.json`).
     pub fn new(schema_text: &str) -> Result<Self, EpcisError> {
         let schema: Value = serde_json::from_str(schema_text)
             .map_err(|e| EpcisError::Json(format!("the schema: {e}")))?;
-        let schema = jsonschema::options()
-            .should_validate_formats(true)
-            .build(&schema)
-            .map_err(|e| EpcisError::Structure {
-                path: "schema".into(),
-                reason: e.to_string(),
-            })?;
-        Ok(Validator { schema })
+        let compile = |s: &Value| {
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(s)
+                .map_err(|e| EpcisError::Structure {
+                    path: "schema".into(),
+                    reason: e.to_string(),
+                })
+        };
+        // The event definition, with what it refers to and the same base.
+        let mut event = serde_json::Map::new();
+        for k in ["$id", "$schema", "definitions"] {
+            if let Some(v) = schema.get(k) {
+                event.insert(k.to_string(), v.clone());
+            }
+        }
+        event.insert(
+            "allOf".into(),
+            serde_json::json!([{"$ref": "#/definitions/EPCIS-Document-Event"}]),
+        );
+        Ok(Validator {
+            event: compile(&Value::Object(event))?,
+            schema: compile(&schema)?,
+        })
     }
 
     /// Every problem of a document given as text; empty if it is valid.
+    ///
+    /// The events of a document's event lists are checked one at a time
+    /// against the event definition, and the document around them with its
+    /// lists emptied: what the schema requires of a list entry does not
+    /// depend on the rest, and a document of millions of events is never
+    /// held as one JSON tree.
     pub fn validate_text(&self, text: &str) -> Vec<Problem> {
-        match serde_json::from_str::<Value>(text) {
-            Ok(v) => self.validate(&v),
-            Err(e) => vec![Problem {
-                event: None,
-                path: String::new(),
-                message: format!("not JSON: {e}"),
-            }],
-        }
-    }
-
-    /// Every problem of a parsed document; empty if it is valid.
-    pub fn validate(&self, doc: &Value) -> Vec<Problem> {
-        let mut out: Vec<Problem> = self
-            .schema
-            .iter_errors(doc)
-            .map(|e| {
-                let path = e.instance_path().to_string();
-                Problem {
-                    event: event_index(&path),
-                    path,
-                    message: shorten(&e.to_string()),
+        let mut lists = Lists::new();
+        let envelope = match envelope(text, "", &mut lists) {
+            Ok(v) => v,
+            Err(e) => {
+                return vec![Problem {
+                    event: None,
+                    path: String::new(),
+                    message: format!("not JSON: {e}"),
+                }];
+            }
+        };
+        let mut out = self.problems(&self.schema, &envelope, "", None);
+        for (at, events) in lists {
+            for (i, raw) in events.into_iter().enumerate() {
+                match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(v) => {
+                        out.extend(self.problems(&self.event, &v, &format!("{at}/{i}"), Some(i)))
+                    }
+                    Err(e) => out.push(Problem {
+                        event: Some(i),
+                        path: format!("{at}/{i}"),
+                        message: format!("not JSON: {e}"),
+                    }),
                 }
-            })
-            .collect();
+            }
+        }
         out.sort_by(|a, b| (a.event, &a.path).cmp(&(b.event, &b.path)));
         out.dedup();
         out
     }
+
+    /// Every problem of a parsed document; empty if it is valid.
+    pub fn validate(&self, doc: &Value) -> Vec<Problem> {
+        let mut out = self.problems(&self.schema, doc, "", None);
+        out.sort_by(|a, b| (a.event, &a.path).cmp(&(b.event, &b.path)));
+        out.dedup();
+        out
+    }
+
+    /// The problems `schema` finds in `v`, found at pointer `at`, in event
+    /// `event` (if known; otherwise told by the pointer).
+    fn problems(
+        &self,
+        schema: &jsonschema::Validator,
+        v: &Value,
+        at: &str,
+        event: Option<usize>,
+    ) -> Vec<Problem> {
+        schema
+            .iter_errors(v)
+            .map(|e| {
+                let path = format!("{at}{}", e.instance_path());
+                Problem {
+                    event: event.or_else(|| event_index(&path)),
+                    path,
+                    message: shorten(&e.to_string()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The JSON text `raw` (found at pointer `at`) as a value whose event lists
+/// (`eventList` in the document body, or in the query results' body) are
+/// left empty; their entries are added to `lists`, unparsed.
+fn envelope<'a>(raw: &'a str, at: &str, lists: &mut Lists<'a>) -> serde_json::Result<Value> {
+    if !raw.trim_start().starts_with('{') {
+        return serde_json::from_str(raw);
+    }
+    let fields: std::collections::BTreeMap<String, &RawValue> = serde_json::from_str(raw)?;
+    let mut out = serde_json::Map::new();
+    for (k, v) in fields {
+        let here = format!("{at}/{k}");
+        let value = match k.as_str() {
+            "eventList" if v.get().trim_start().starts_with('[') => {
+                lists.push((here, serde_json::from_str(v.get())?));
+                Value::Array(Vec::new())
+            }
+            "epcisBody" | "queryResults" | "resultsBody" => envelope(v.get(), &here, lists)?,
+            _ => serde_json::from_str(v.get())?,
+        };
+        out.insert(k, value);
+    }
+    Ok(Value::Object(out))
 }
 
 /// The GS1 schemas of both bindings: the JSON Schema for JSON documents,

@@ -89,6 +89,53 @@ fn openepcis_json_suite() {
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
 
+/// Events checked one at a time (`validate_text`) find exactly what the
+/// schema finds in the whole document as one tree (`validate`), for every
+/// JSON file of the suite, valid or not, and for a query document whose
+/// third event is bad.
+#[test]
+fn events_checked_one_at_a_time_as_in_the_whole() {
+    let Some(root) = shared() else { return };
+    let schema = std::fs::read_to_string(root.join("gs1-schema/EPCIS-JSON-Schema.json")).unwrap();
+    let v = Validator::new(&schema).unwrap();
+    let capture = root.join("openepcis/JSON/Capture");
+    let mut checked = 0;
+    for sub in ["Documents", "Events", "Invalid"] {
+        for f in files(capture.join(sub)) {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let Ok(whole) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            assert_eq!(v.validate_text(&text), v.validate(&whole), "{}", f.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+    let event = |action: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+                "action": "{action}", "epcList": ["urn:epc:id:sgtin:4012345.012345.1"]}}"#
+        )
+    };
+    let text = format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISQueryDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+            "epcisBody": {{"queryResults": {{"queryName": "SimpleEventQuery",
+              "resultsBody": {{"eventList": [{}, {}, {}]}}}}}}}}"#,
+        event("ADD"),
+        event("OBSERVE"),
+        event("CREATE")
+    );
+    let problems = v.validate_text(&text);
+    assert_eq!(problems, v.validate(&serde_json::from_str(&text).unwrap()));
+    assert!(!problems.is_empty());
+    assert!(
+        problems.iter().all(|p| p.event == Some(2)
+            && p.path.starts_with("/epcisBody/queryResults/resultsBody/eventList/2")),
+        "{problems:?}"
+    );
+}
+
 /// Prints why the schema rejects the three documents OpenEPCIS files as
 /// valid (run with --nocapture); asserts they are rejected for a reason.
 #[test]
