@@ -106,7 +106,12 @@ fn events_checked_one_at_a_time_as_in_the_whole() {
             let Ok(whole) = serde_json::from_str::<serde_json::Value>(&text) else {
                 continue;
             };
-            assert_eq!(v.validate_text(&text), v.validate(&whole), "{}", f.display());
+            assert_eq!(
+                v.validate_text(&text),
+                v.validate(&whole),
+                "{}",
+                f.display()
+            );
             checked += 1;
         }
     }
@@ -131,7 +136,8 @@ fn events_checked_one_at_a_time_as_in_the_whole() {
     assert!(!problems.is_empty());
     assert!(
         problems.iter().all(|p| p.event == Some(2)
-            && p.path.starts_with("/epcisBody/queryResults/resultsBody/eventList/2")),
+            && p.path
+                .starts_with("/epcisBody/queryResults/resultsBody/eventList/2")),
         "{problems:?}"
     );
 }

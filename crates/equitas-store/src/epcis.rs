@@ -124,6 +124,51 @@ fn insert_rows(
     Ok(())
 }
 
+/// A capture of at least this many events into a SQLite database holding
+/// fewer events than it brings builds the secondary indexes of the tables
+/// it writes after loading them, in the same transaction (see
+/// [`defer_indexes`]). Measured on 1M events: 24 to 28 s instead of 32 s.
+const BULK: usize = 100_000;
+
+/// The tables a capture writes.
+const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_quantities', \
+     'epcis_event_parties', 'stock_movements'";
+
+/// For a large capture into SQLite, drops the secondary indexes of the
+/// tables a capture writes and returns their definitions, to be run again
+/// once the events are in: one sort per index is much faster than an
+/// insertion per row into indexes grown larger than the page cache. The
+/// uniqueness constraints that find duplicates stay. The transaction holds
+/// both the drop and the rebuild: whatever stops it leaves the indexes as
+/// they were. (PostgreSQL is left alone: dropping an index there locks the
+/// table against the readers of a multi-user server.)
+fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<String>, StoreError> {
+    if c.backend() != crate::Backend::Sqlite || events < bulk {
+        return Ok(Vec::new());
+    }
+    if event_count(c)? >= events as i64 {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    c.query_each(
+        &format!(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})"
+        ),
+        &[],
+        &mut |r| {
+            found.push((r[0].take_text()?, r[1].take_text()?));
+            Ok(())
+        },
+    )?;
+    let mut ddl = Vec::with_capacity(found.len());
+    for (name, sql) in found {
+        c.batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        ddl.push(sql);
+    }
+    Ok(ddl)
+}
+
 /// An event checked and waiting to be stored: its record, its text as
 /// captured and, captured as XML, its JSON binding.
 struct Pending<'a> {
@@ -274,9 +319,22 @@ pub fn capture(
     store: &mut dyn Store,
     source_name: &str,
     doc: &EventReader,
+    extra: Vec<Rejected>,
+    behaviour: ErrorBehaviour,
+    progress: &dyn crate::import::Progress,
+) -> Result<CaptureReport, StoreError> {
+    capture_with(store, source_name, doc, extra, behaviour, progress, BULK)
+}
+
+/// [`capture`], building indexes after loading from `bulk` events on.
+fn capture_with(
+    store: &mut dyn Store,
+    source_name: &str,
+    doc: &EventReader,
     mut extra: Vec<Rejected>,
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
+    bulk: usize,
 ) -> Result<CaptureReport, StoreError> {
     let mut report = CaptureReport {
         events: doc.len(),
@@ -307,6 +365,7 @@ pub fn capture(
             ],
         )?
         .get()?;
+    let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk)?;
     progress.start("events", doc.len() as u64);
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..doc.len() {
@@ -359,6 +418,14 @@ pub fn capture(
         report.duplicates = 0;
         report.rolled_back = true;
         return Ok(report);
+    }
+    if !deferred.is_empty() {
+        progress.start("indexes", deferred.len() as u64);
+        for sql in &deferred {
+            tx.batch(sql)?;
+            progress.inc(1);
+        }
+        progress.finish();
     }
     tx.execute(
         "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3 WHERE id = $4",
@@ -783,4 +850,107 @@ pub fn summary(c: &mut dyn Conn) -> Result<Summary, StoreError> {
         last_record_time: record,
         by_type_and_step: by,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::NoProgress;
+    use crate::{SqliteStore, migrations};
+
+    fn indexes(s: &mut SqliteStore) -> Vec<Vec<Value>> {
+        s.query(
+            &format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({CAPTURE_TABLES}) ORDER BY name"
+            ),
+            &[],
+        )
+        .unwrap()
+    }
+
+    /// A capture large enough to build its indexes afterwards leaves the
+    /// same indexes, used by queries; rolled back, it leaves them too.
+    #[test]
+    fn indexes_built_after_a_bulk_capture() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        migrations::migrate(&mut s).unwrap();
+        let before = indexes(&mut s);
+        assert!(before.len() >= 9, "{before:?}");
+        let event = |i: usize, action: &str| {
+            format!(
+                r#"{{"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:{:02}Z", "eventTimeZoneOffset": "+00:00",
+                    "action": "{action}", "bizStep": "shipping", "bizLocation": {{"id": "urn:epc:id:sgln:0614141.12345.0"}},
+                    "epcList": ["urn:epc:id:sgtin:4012345.012345.{i}"]}}"#,
+                i % 60
+            )
+        };
+        let doc = |bad: Option<usize>| {
+            let events: Vec<String> = (0..50)
+                .map(|i| event(i, if Some(i) == bad { "CREATE" } else { "ADD" }))
+                .collect();
+            format!(
+                r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+                events.join(",")
+            )
+        };
+        let bad = doc(Some(49));
+        let r = capture_with(
+            &mut s,
+            "bad",
+            &EventReader::new(&bad).unwrap(),
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+            10,
+        )
+        .unwrap();
+        assert!(r.rolled_back);
+        assert_eq!(indexes(&mut s), before);
+        let good = doc(None);
+        let r = capture_with(
+            &mut s,
+            "good",
+            &EventReader::new(&good).unwrap(),
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+            10,
+        )
+        .unwrap();
+        assert_eq!(r.captured, 50);
+        assert_eq!(indexes(&mut s), before);
+        let plan = s
+            .query(
+                "EXPLAIN QUERY PLAN SELECT id FROM epcis_events WHERE biz_location = 'x'",
+                &[],
+            )
+            .unwrap();
+        assert!(
+            format!("{plan:?}").contains("epcis_events_biz_location"),
+            "{plan:?}"
+        );
+        let found = query_events(
+            &mut s,
+            &EventQuery {
+                epcs: vec!["urn:epc:id:sgtin:4012345.012345.7".into()],
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1);
+        // The same again is held: nothing dropped, nothing new.
+        let r = capture_with(
+            &mut s,
+            "good",
+            &EventReader::new(&good).unwrap(),
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+            10,
+        )
+        .unwrap();
+        assert_eq!((r.captured, r.duplicates), (0, 50));
+        assert_eq!(indexes(&mut s), before);
+    }
 }
