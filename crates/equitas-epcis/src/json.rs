@@ -366,65 +366,177 @@ impl<'a> JsonEvents<'a> {
     }
 }
 
-/// Finds the events of an EPCIS 2.0 JSON document (or query document, or
-/// single event) and the fields it asks to leave out of hashes.
-pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisError> {
-    // The document is read with its values left as raw text; each event is
-    // parsed when it is asked for.
-    type Raw<'a> = HashMap<String, &'a RawValue>;
-    let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
-    let doc: Raw = serde_json::from_str(text).map_err(json_err)?;
-    let value = |raw: &Raw, k: &str| -> Result<Option<Value>, EpcisError> {
-        raw.get(k)
-            .map(|r| serde_json::from_str(r.get()).map_err(json_err))
-            .transpose()
-    };
-    fn object_of<'a>(raw: Option<&&'a RawValue>) -> Result<Option<Raw<'a>>, EpcisError> {
-        match raw {
-            Some(r) if r.get().trim_start().starts_with('{') => serde_json::from_str(r.get())
-                .map(Some)
-                .map_err(|e| EpcisError::Json(e.to_string())),
-            _ => Ok(None),
-        }
+/// What an object on the way to the events holds (a document, its body,
+/// query results or their body), read in one pass over the text: the
+/// objects on the way are descended into, an event list is kept as the raw
+/// text of each entry, everything else is skipped.
+#[derive(Default)]
+struct Level<'a> {
+    context: Option<Value>,
+    /// `ignoreFields` lists (under any prefix).
+    ignore: Vec<Value>,
+    /// The event list, if it is an array.
+    list: Option<Vec<&'a RawValue>>,
+    /// A single `event`.
+    event: Option<&'a RawValue>,
+    /// The object has an `eventTime`: it is an event itself.
+    event_time: bool,
+    /// `epcisBody`, `queryResults` or `resultsBody`, if an object.
+    inner: Option<Box<Level<'a>>>,
+}
+
+/// Reads a value into a [`Level`] if it is an object, else skips it. The
+/// string is the key of the object to descend into at this level.
+struct LevelSeed(&'static str);
+
+/// The object below `key` on the way to the events.
+fn below(key: &str) -> &'static str {
+    match key {
+        "epcisBody" => "queryResults",
+        "queryResults" => "resultsBody",
+        _ => "",
     }
-    let ns = Namespaces::from_context(value(&doc, "@context")?.as_ref());
-    let body = object_of(doc.get("epcisBody"))?;
-    let results = match &body {
-        Some(b) => object_of(b.get("queryResults"))?,
-        None => None,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LevelSeed {
+    type Value = Option<Level<'de>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Reads an array as the raw text of its entries, else skips the value.
+struct ListSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for ListSeed {
+    type Value = Option<Vec<&'de RawValue>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// The visitor methods of a seed that wants one kind of JSON value and
+/// skips any other.
+macro_rules! skip_others {
+    () => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
     };
-    let results_body = match &results {
-        Some(q) => object_of(q.get("resultsBody"))?,
-        None => None,
-    };
-    // `ignoreFields` may sit on the document, its body or its query results.
-    let mut hash_ignore = Vec::new();
-    for holder in [Some(&doc), body.as_ref(), results.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        for (k, r) in holder {
-            if k.rsplit(':').next() == Some("ignoreFields") {
-                let v: Value = serde_json::from_str(r.get()).map_err(json_err)?;
-                hash_ignore.extend(
-                    v.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|x| x.as_str().map(|s| ns.key(s))),
-                );
+}
+
+impl<'de> serde::de::Visitor<'de> for ListSeed {
+    type Value = Option<Vec<&'de RawValue>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an event list")
+    }
+    skip_others!();
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(e) = seq.next_element::<&RawValue>()? {
+            out.push(e);
+        }
+        Ok(Some(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LevelSeed {
+    type Value = Option<Level<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an EPCIS document")
+    }
+    skip_others!();
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut l = Level::default();
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            // A key given twice counts as given last, as in a JSON object read whole.
+            match k.as_ref() {
+                "@context" => l.context = Some(map.next_value()?),
+                "eventList" => l.list = map.next_value_seed(ListSeed)?,
+                "event" => l.event = Some(map.next_value()?),
+                "eventTime" => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    l.event_time = true;
+                }
+                k if k == self.0 => {
+                    l.inner = map.next_value_seed(LevelSeed(below(k)))?.map(Box::new);
+                }
+                k if k.rsplit(':').next() == Some("ignoreFields") => {
+                    l.ignore.push(map.next_value()?);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
         }
+        Ok(Some(l))
     }
-    let list = body
-        .as_ref()
-        .and_then(|b| b.get("eventList"))
-        .or_else(|| results_body.as_ref().and_then(|r| r.get("eventList")));
-    let events: Vec<&RawValue> = match (list, body.as_ref().and_then(|b| b.get("event"))) {
-        (Some(l), _) if l.get().trim_start().starts_with('[') => {
-            serde_json::from_str(l.get()).map_err(json_err)?
-        }
-        (_, Some(e)) => vec![*e],
-        _ if doc.contains_key("eventTime") => vec![serde_json::from_str(text).map_err(json_err)?],
+}
+
+/// Finds the events of an EPCIS 2.0 JSON document (or query document, or
+/// single event) and the fields it asks to leave out of hashes, in one pass
+/// over the text; each event is parsed when it is asked for.
+pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisError> {
+    use serde::de::DeserializeSeed;
+    let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
+    let mut de = serde_json::Deserializer::from_str(text);
+    let Some(mut doc) = LevelSeed("epcisBody")
+        .deserialize(&mut de)
+        .map_err(json_err)?
+    else {
+        return Err(EpcisError::Structure {
+            path: "document".into(),
+            reason: "is not a JSON object".into(),
+        });
+    };
+    de.end().map_err(json_err)?;
+    let ns = Namespaces::from_context(doc.context.as_ref());
+    let mut body = doc.inner.take();
+    // Query documents hold their events in queryResults.resultsBody.
+    let mut results = body.as_mut().and_then(|b| b.inner.take());
+    let results_list = results
+        .as_mut()
+        .and_then(|r| r.inner.as_mut())
+        .and_then(|r| r.list.take());
+    // `ignoreFields` may sit on the document, its body or its query results.
+    let hash_ignore = [Some(&doc), body.as_deref(), results.as_deref()]
+        .into_iter()
+        .flatten()
+        .flat_map(|l| &l.ignore)
+        .flat_map(|v| v.as_array().into_iter().flatten())
+        .filter_map(|x| x.as_str().map(|s| ns.key(s)))
+        .collect();
+    let list = body.as_mut().and_then(|b| b.list.take()).or(results_list);
+    let events: Vec<&RawValue> = match (list, body.and_then(|b| b.event)) {
+        (Some(l), _) => l,
+        (_, Some(e)) => vec![e],
+        _ if doc.event_time => vec![serde_json::from_str(text).map_err(json_err)?],
         _ => {
             return Err(EpcisError::Structure {
                 path: "epcisBody".into(),
@@ -452,6 +564,35 @@ mod tests {
         assert_eq!(e.to_string(), "event 0: is not a JSON object");
         let e = parse_events(r#"{"epcisBody": {}}"#).unwrap_err();
         assert!(e.to_string().starts_with("epcisBody: no eventList"));
+        let e = parse_events("[1]").unwrap_err();
+        assert_eq!(e.to_string(), "document: is not a JSON object");
+        let e = parse_events(r#"{"epcisBody": {"eventList": []}} x"#).unwrap_err();
+        assert!(matches!(e, EpcisError::Json(_)), "{e}");
+    }
+
+    /// Events found in a query document, in a body's single event, in a
+    /// lone event; `ignoreFields` found on the document, body and results;
+    /// keys given twice count as given last.
+    #[test]
+    fn where_events_are_found() {
+        let ev = r#"{"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "action": "ADD"}"#;
+        let query = format!(
+            r#"{{"@context": [{{"ex": "https://ex.org/"}}], "ex:ignoreFields": ["ex:a"],
+                "epcisBody": {{"ignoreFields": ["ex:b"], "queryResults": {{"ignoreFields": ["c"],
+                  "resultsBody": {{"eventList": [{ev}, {ev}]}}}}}}}}"#
+        );
+        let d = crate::parse_document(&query).unwrap();
+        assert_eq!(d.events.len(), 2);
+        let mut ignore = d.hash_ignore.clone();
+        ignore.sort();
+        assert_eq!(ignore, ["c", "{https://ex.org/}a", "{https://ex.org/}b"]);
+        let single = format!(r#"{{"epcisBody": {{"event": {ev}}}}}"#);
+        assert_eq!(parse_events(&single).unwrap().len(), 1);
+        assert_eq!(parse_events(ev).unwrap().len(), 1);
+        let twice = format!(
+            r#"{{"epcisBody": {{"eventList": [{ev}]}}, "epcisBody": {{"eventList": [{ev}, {ev}, {ev}]}}}}"#
+        );
+        assert_eq!(parse_events(&twice).unwrap().len(), 3);
     }
 
     #[test]
