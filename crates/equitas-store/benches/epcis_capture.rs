@@ -1,5 +1,7 @@
-//! Benchmark: EPCIS parse + hash, and capture (parse + check + hash +
-//! store) into a fresh SQLite file, on a generated document.
+//! Benchmark: EPCIS parse + hash, capture (parse + check + hash + store)
+//! into a fresh SQLite file, and validation against the GS1 JSON Schema
+//! (when `../shared` or `EQUITAS_EPCIS_SCHEMA` has it), on a generated
+//! document.
 //!
 //! Run: `cargo bench -p equitas-store --bench epcis_capture [-- EVENTS [FILE]]`
 //! (default 100,000 events). With FILE, the generated document is also
@@ -12,7 +14,7 @@
 //! canonicalisation work is done.
 
 use equitas_epcis::{EventReader, event_hash_ignoring};
-use equitas_store::epcis::{ErrorBehaviour, capture, event_count};
+use equitas_store::epcis::{ErrorBehaviour, capture, event_count, schema_rejections};
 use equitas_store::import::NoProgress;
 use equitas_store::{SqliteStore, migrations};
 use std::fmt::Write as _;
@@ -127,4 +129,37 @@ fn main() {
         cap.as_secs_f64(),
         ps(cap)
     );
+
+    // Validation against the GS1 JSON Schema, as `epcis capture --schema`
+    // does before storing, when the schema is at hand (it is not shipped).
+    let schema = std::env::var("EQUITAS_EPCIS_SCHEMA").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/conformance/epcis/gs1-schema/EPCIS-JSON-Schema.json"
+        )
+        .to_string()
+    });
+    match std::fs::read_to_string(&schema) {
+        Ok(schema) => {
+            let schemas = equitas_epcis::validate::Schemas {
+                json: Some(equitas_epcis::validate::Validator::new(&schema).expect("schema")),
+                xsd: None,
+            };
+            let t = Instant::now();
+            let rejected = schema_rejections(&schemas, &text).expect("valid document");
+            let val = t.elapsed();
+            assert!(rejected.is_empty(), "{:?}", rejected.first());
+            println!(
+                "  JSON Schema           {:>7.2} s  ({:>9.0} events/s; each event on its own)",
+                val.as_secs_f64(),
+                ps(val)
+            );
+            println!(
+                "  validate + capture    {:>7.2} s  ({:>9.0} events/s)",
+                (val + cap).as_secs_f64(),
+                ps(val + cap)
+            );
+        }
+        Err(e) => println!("  JSON Schema: not measured ({schema}: {e}; set EQUITAS_EPCIS_SCHEMA)"),
+    }
 }
