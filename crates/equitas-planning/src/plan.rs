@@ -196,9 +196,7 @@ pub fn stockout_risk(
             }
             let mean = input.demand[k - 1];
             let sd = input.sigma.get(k - 1).copied().unwrap_or(0.0);
-            // Box-Muller normal draw.
-            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random::<f64>());
-            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let z: f64 = rng.sample(rand_distr::StandardNormal);
             let demand = (mean + sd * z).max(0.0);
             let (used, _) = use_month(&mut lots, demand, k);
             if demand - used > 1e-9 {
