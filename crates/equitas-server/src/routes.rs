@@ -55,18 +55,44 @@ pub fn router() -> Router<AppState> {
         })
 }
 
-/// A page of a list, with what is behind it.
+/// One page of a list: how many rows there are in all, and which are given.
+#[derive(Serialize)]
+struct Rows<T: Serialize> {
+    /// Rows in all, before paging.
+    total: usize,
+    offset: usize,
+    limit: usize,
+    rows: Vec<T>,
+}
+
+impl<T: Serialize> Rows<T> {
+    /// The page `(offset, limit)` of `all`.
+    fn page(all: Vec<T>, (offset, limit): (usize, usize)) -> Self {
+        Rows {
+            total: all.len(),
+            offset,
+            limit,
+            rows: all.into_iter().skip(offset).take(limit).collect(),
+        }
+    }
+}
+
+/// An answer as JSON.
+fn answer<T: Serialize>(v: T) -> Result<Json<Value>, Problem> {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| Problem::internal(e.to_string()))
+}
+
+/// A page of a market indicator, with what is behind it.
 #[derive(Serialize)]
 struct Page<T: Serialize> {
     method: String,
     period: Period,
     /// Observations (procurement lines...) behind the whole result.
     observations: usize,
-    /// Rows in all, before paging.
-    total: usize,
-    offset: usize,
-    limit: usize,
-    rows: Vec<T>,
+    #[serde(flatten)]
+    rows: Rows<T>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
 }
@@ -75,24 +101,16 @@ fn page<T: Serialize>(
     method: String,
     obs: &Dataset,
     rows: Vec<T>,
-    (offset, limit): (usize, usize),
+    page: (usize, usize),
     notes: Vec<String>,
 ) -> Result<Json<Value>, Problem> {
-    let total = rows.len();
-    let rows: Vec<T> = rows.into_iter().skip(offset).take(limit).collect();
-    let p = Page {
+    answer(Page {
         method,
         period: analysis::period(obs.iter()),
         observations: obs.len(),
-        total,
-        offset,
-        limit,
-        rows,
+        rows: Rows::page(rows, page),
         notes,
-    };
-    serde_json::to_value(p)
-        .map(Json)
-        .map_err(|e| Problem::internal(e.to_string()))
+    })
 }
 
 fn load(st: &mut dyn equitas_store::Store, p: &Params) -> Result<Dataset, Problem> {
@@ -273,18 +291,25 @@ async fn sources(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem
         let country: Option<String> = p.get("country")?;
         let rows = mk::legal_sources(st, on, country.as_deref())?;
         let pq = mk::prequalified_sources(st, "vaccines")?;
-        let (offset, limit) = p.page()?;
-        let total = rows.len();
-        Ok(Json(json!({
-            "method": methods::sources(on),
-            "on": on,
-            "observations": rows.iter().map(|r| r.authorisations).sum::<i64>(),
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "rows": rows.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
-            "prequalified_vaccines": pq.iter().map(|(t, m, n)| json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>(),
-        })))
+        #[derive(Serialize)]
+        struct Sources<T: Serialize> {
+            method: String,
+            on: NaiveDate,
+            observations: i64,
+            #[serde(flatten)]
+            rows: Rows<T>,
+            prequalified_vaccines: Vec<Value>,
+        }
+        answer(Sources {
+            method: methods::sources(on),
+            on,
+            observations: rows.iter().map(|r| r.authorisations).sum::<i64>(),
+            rows: Rows::page(rows, p.page()?),
+            prequalified_vaccines: pq
+                .iter()
+                .map(|(t, m, n)| json!({"product_type": t, "manufacturers": m, "presentations": n}))
+                .collect(),
+        })
     })
     .await
 }
@@ -330,10 +355,8 @@ struct StockPage<T: Serialize> {
     as_of: Option<String>,
     /// Movements behind the ledger.
     movements: usize,
-    total: usize,
-    offset: usize,
-    limit: usize,
-    rows: Vec<T>,
+    #[serde(flatten)]
+    rows: Rows<T>,
 }
 
 fn stock_page<T: Serialize>(
@@ -341,23 +364,16 @@ fn stock_page<T: Serialize>(
     data: &equitas_store::stock::StockData,
     as_of: Option<i32>,
     rows: Vec<T>,
-    (offset, limit): (usize, usize),
+    page: (usize, usize),
 ) -> Result<Json<Value>, Problem> {
-    let total = rows.len();
-    let p = StockPage {
+    answer(StockPage {
         method: method.to_string(),
         as_of: as_of
             .or(data.ledger.through())
             .map(equitas_ledger::calendar::format_day),
         movements: data.ledger.movement_count(),
-        total,
-        offset,
-        limit,
-        rows: rows.into_iter().skip(offset).take(limit).collect(),
-    };
-    serde_json::to_value(p)
-        .map(Json)
-        .map_err(|e| Problem::internal(e.to_string()))
+        rows: Rows::page(rows, page),
+    })
 }
 
 /// `GET /api/v1/stock`: the rows of `equitas stock`.
@@ -439,14 +455,7 @@ async fn countries(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Probl
     let p = params(q)?;
     api_doc::check(&p, &api_doc::COUNTRIES)?;
     s.with_store(move |st| {
-        let (offset, limit) = p.page()?;
-        let all = report::countries(st)?;
-        Ok(Json(json!({
-            "total": all.len(),
-            "offset": offset,
-            "limit": limit,
-            "rows": all.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
-        })))
+        answer(Rows::page(report::countries(st)?, p.page()?))
     })
     .await
 }
@@ -525,8 +534,7 @@ async fn epcis_summary(State(s): State<AppState>) -> Result<Json<Value>, Problem
         {
             return Ok(Json(v.clone()));
         }
-        let v = serde_json::to_value(equitas_store::epcis::summary(st)?)
-            .map_err(|e| Problem::internal(e.to_string()))?;
+        let Json(v) = answer(equitas_store::epcis::summary(st)?)?;
         if let Ok(mut m) = memo.lock() {
             *m = Some((newest, v.clone()));
         }
@@ -542,12 +550,12 @@ async fn capture_jobs(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Pr
     s.with_store(move |st| {
         let (offset, limit) = p.page()?;
         let (total, rows) = equitas_store::epcis::capture_jobs(st, offset, limit)?;
-        Ok(Json(json!({
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "rows": rows,
-        })))
+        answer(Rows {
+            total: usize::try_from(total).unwrap_or(0),
+            offset,
+            limit,
+            rows,
+        })
     })
     .await
 }
