@@ -454,10 +454,8 @@ pub(crate) async fn stock_lots(State(s): State<AppState>, q: Q) -> Result<Respon
 async fn countries(State(s): State<AppState>, q: Q) -> Result<Json<Value>, Problem> {
     let p = params(q)?;
     api_doc::check(&p, &api_doc::COUNTRIES)?;
-    s.with_store(move |st| {
-        answer(Rows::page(report::countries(st)?, p.page()?))
-    })
-    .await
+    s.with_store(move |st| answer(Rows::page(report::countries(st)?, p.page()?)))
+        .await
 }
 
 /// `GET /api/v1/items`: the ledger's items, named from the catalogue.

@@ -4,7 +4,8 @@
 //! document.
 //!
 //! Run: `cargo bench -p equitas-store --bench epcis_capture [-- EVENTS [FILE]]`
-//! (default 100,000 events). With FILE, the generated document is also
+//! (default 100,000 events). With `EQUITAS_TEST_POSTGRES_URL` naming a
+//! PostgreSQL server, capture into PostgreSQL is measured too. With FILE, the generated document is also
 //! written there, so the same input can be given to the Python reference
 //! generator side by side (docs/benchmarks.md).
 //!
@@ -129,6 +130,31 @@ fn main() {
         cap.as_secs_f64(),
         ps(cap)
     );
+
+    // The same into PostgreSQL, when a server is named (as for the tests:
+    // EQUITAS_TEST_POSTGRES_URL; a fresh database is made and dropped).
+    if std::env::var("EQUITAS_TEST_POSTGRES_URL").is_ok()
+        && let Some(mut pg) = equitas_store::testing::postgres()
+    {
+        let t = Instant::now();
+        let doc = EventReader::new(&text).expect("parse");
+        let r = capture(
+            pg.store.as_mut(),
+            "bench",
+            &doc,
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+        )
+        .expect("capture");
+        let cap = t.elapsed();
+        assert_eq!(r.captured, n);
+        println!(
+            "  capture into PostgreSQL {:>5.2} s  ({:>9.0} events/s; the same, to a local server)",
+            cap.as_secs_f64(),
+            ps(cap)
+        );
+    }
 
     // Validation against the GS1 JSON Schema, as `epcis capture --schema`
     // does before storing, when the schema is at hand (it is not shipped).
