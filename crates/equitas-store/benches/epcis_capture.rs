@@ -17,9 +17,9 @@
 use equitas_epcis::{EventReader, event_hash_ignoring};
 use equitas_store::epcis::{ErrorBehaviour, capture, event_count, schema_rejections};
 use equitas_store::import::NoProgress;
-use equitas_store::{SqliteStore, migrations};
+use equitas_store::{SqliteStore, Store, migrations};
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 // The allocator the `equitas` binary uses, so that the figures are the CLI's.
 #[global_allocator]
@@ -75,6 +75,26 @@ fn document(n: usize) -> String {
     s
 }
 
+/// Captures the document into an empty store: the time it takes, checked
+/// to have stored all `n` events.
+fn timed_capture(store: &mut dyn Store, text: &str, n: usize) -> Duration {
+    let t = Instant::now();
+    let doc = EventReader::new(text).expect("parse");
+    let r = capture(
+        store,
+        "bench",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .expect("capture");
+    let took = t.elapsed();
+    assert_eq!(r.captured, n);
+    assert_eq!(event_count(store).expect("count") as usize, n);
+    took
+}
+
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
@@ -91,7 +111,7 @@ fn main() {
         println!("  written to {path}");
     }
 
-    let ps = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    let ps = |d: Duration| n as f64 / d.as_secs_f64();
     let t = Instant::now();
     let doc = EventReader::new(&text).expect("parse");
     let mut hashes = 0;
@@ -111,20 +131,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
     migrations::migrate(&mut store).expect("migrate");
-    let t = Instant::now();
-    let doc = EventReader::new(&text).expect("parse");
-    let r = capture(
-        &mut store,
-        "bench",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .expect("capture");
-    let cap = t.elapsed();
-    assert_eq!(r.captured, n);
-    assert_eq!(event_count(&mut store).expect("count") as usize, n);
+    let cap = timed_capture(&mut store, &text, n);
     println!(
         "  capture into SQLite   {:>7.2} s  ({:>9.0} events/s; parse + check + hash + store, one transaction)",
         cap.as_secs_f64(),
@@ -136,19 +143,7 @@ fn main() {
     if std::env::var("EQUITAS_TEST_POSTGRES_URL").is_ok()
         && let Some(mut pg) = equitas_store::testing::postgres()
     {
-        let t = Instant::now();
-        let doc = EventReader::new(&text).expect("parse");
-        let r = capture(
-            pg.store.as_mut(),
-            "bench",
-            &doc,
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-        )
-        .expect("capture");
-        let cap = t.elapsed();
-        assert_eq!(r.captured, n);
+        let cap = timed_capture(pg.store.as_mut(), &text, n);
         println!(
             "  capture into PostgreSQL {:>5.2} s  ({:>9.0} events/s; the same, to a local server)",
             cap.as_secs_f64(),

@@ -893,30 +893,25 @@ mod tests {
                 events.join(",")
             )
         };
-        let bad = doc(Some(49));
-        let r = capture_with(
-            &mut s,
-            "bad",
-            &EventReader::new(&bad).unwrap(),
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-            10,
-        )
-        .unwrap();
+        // Bulk from 10 events on.
+        let bulk = |s: &mut SqliteStore, text: &str| {
+            let doc = EventReader::new(text).unwrap();
+            capture_with(
+                s,
+                "doc",
+                &doc,
+                vec![],
+                ErrorBehaviour::Rollback,
+                &NoProgress,
+                10,
+            )
+            .unwrap()
+        };
+        let r = bulk(&mut s, &doc(Some(49)));
         assert!(r.rolled_back);
         assert_eq!(indexes(&mut s), before);
         let good = doc(None);
-        let r = capture_with(
-            &mut s,
-            "good",
-            &EventReader::new(&good).unwrap(),
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-            10,
-        )
-        .unwrap();
+        let r = bulk(&mut s, &good);
         assert_eq!(r.captured, 50);
         assert_eq!(indexes(&mut s), before);
         let plan = s
@@ -940,16 +935,7 @@ mod tests {
         .unwrap();
         assert_eq!(found.len(), 1);
         // The same again is held: nothing dropped, nothing new.
-        let r = capture_with(
-            &mut s,
-            "good",
-            &EventReader::new(&good).unwrap(),
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-            10,
-        )
-        .unwrap();
+        let r = bulk(&mut s, &good);
         assert_eq!((r.captured, r.duplicates), (0, 50));
         assert_eq!(indexes(&mut s), before);
     }
