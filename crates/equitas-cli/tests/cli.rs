@@ -205,6 +205,37 @@ fn gs1_checks_identifiers() {
     assert!(stderr(&o).contains("GTIN: check digit is 4, expected 3"));
 }
 
+/// Runs `equitas` with `args` and kills it with SIGKILL once its
+/// transaction has written more than 4 MB to the WAL, before it ends.
+#[cfg(unix)]
+fn kill_while_writing(data_dir: &Path, args: &[&str]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wal = data_dir.join("equitas.db-wal");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut killed_midway = false;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{args:?} finished ({status}) before it could be killed: give it more to write");
+        }
+        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 4 * 1024 * 1024 {
+            child.kill().unwrap();
+            killed_midway = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    assert!(killed_midway, "{args:?} never started writing");
+    assert!(!status.success());
+}
+
 /// Kills `equitas import` with SIGKILL while its transaction is being
 /// written, then checks the database is exactly as before the import.
 #[cfg(unix)]
@@ -238,34 +269,7 @@ fn killed_import_leaves_the_database_as_before() {
     let big = dir.path().join("big.csv");
     std::fs::write(&big, csv).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["import", "locations", big.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let wal = dir.path().join("equitas.db-wal");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut killed_midway = false;
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "the import finished ({status}) before it could be killed: make the file bigger"
-            );
-        }
-        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 4 * 1024 * 1024 {
-            child.kill().unwrap();
-            killed_midway = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = child.wait().unwrap();
-    assert!(killed_midway, "the import never started writing");
-    assert!(!status.success());
-
+    kill_while_writing(dir.path(), &["import", "locations", big.to_str().unwrap()]);
     let after = status_json(dir.path())["overview"].clone();
     assert_eq!(before, after, "a killed import must leave no trace");
     // And the import still works afterwards.
@@ -275,6 +279,66 @@ fn killed_import_leaves_the_database_as_before() {
         status_json(dir.path())["overview"]["counts"]["facilities"],
         300_000
     );
+}
+
+/// Kills a bulk `equitas epcis capture` (large enough that the secondary
+/// indexes are dropped and built again after loading, in its transaction)
+/// while it writes: no event, no capture job, every index as before, the
+/// database intact; the same capture then stores everything.
+#[cfg(unix)]
+#[test]
+fn killed_bulk_capture_leaves_the_database_as_before() {
+    use equitas_store::Conn;
+    let dir = tempfile::tempdir().unwrap();
+    let events: Vec<String> = (0..120_000)
+        .map(|i| {
+            format!(
+                r#"{{"type":"ObjectEvent","eventTime":"2026-01-01T00:00:00.{:03}Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{{"id":"urn:epc:id:sgln:0614141.12345.0"}},"epcList":["urn:epc:id:sgtin:4012345.012345.{i}"]}}"#,
+                i % 1000
+            )
+        })
+        .collect();
+    let big = dir.path().join("big.json");
+    std::fs::write(
+        &big,
+        format!(
+            r#"{{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-01-01T00:00:00Z","epcisBody":{{"eventList":[{}]}}}}"#,
+            events.join(",")
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("equitas.db");
+    let look = |db: &Path| {
+        let mut s = equitas_store::SqliteStore::open(db).unwrap();
+        let one = |s: &mut equitas_store::SqliteStore, sql: &str| -> String {
+            format!("{:?}", s.query(sql, &[]).unwrap())
+        };
+        (
+            one(&mut s, "SELECT COUNT(*) FROM epcis_events"),
+            one(&mut s, "SELECT COUNT(*) FROM epcis_captures"),
+            one(
+                &mut s,
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+            ),
+            one(&mut s, "PRAGMA integrity_check"),
+        )
+    };
+    // The schema is made, nothing captured.
+    assert!(equitas(dir.path(), &["status"]).status.success());
+    let before = look(&db);
+    assert!(
+        before.2.contains("epcis_events_biz_location"),
+        "{}",
+        before.2
+    );
+    kill_while_writing(dir.path(), &["epcis", "capture", big.to_str().unwrap()]);
+    assert_eq!(look(&db), before, "a killed capture must leave no trace");
+    let o = equitas(dir.path(), &["epcis", "capture", big.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("120000 captured"), "{}", stdout(&o));
+    let after = look(&db);
+    assert_eq!(after.0, "[[Int(120000)]]");
+    assert_eq!((after.2, after.3), (before.2, before.3));
 }
 
 /// The same binary on PostgreSQL: the multi-user server setup.
