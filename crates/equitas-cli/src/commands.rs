@@ -918,7 +918,7 @@ fn epcis_capture(
         let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {name}"))?;
         let doc =
             equitas_epcis::EventReader::new(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let rejected = schema_rejections(&schemas, &text)
+        let rejected = schema_rejections(&schemas, &doc)
             .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
         let bar = Bar::new("capture");
         let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;

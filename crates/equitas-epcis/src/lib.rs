@@ -49,6 +49,7 @@ pub fn is_xml(text: &str) -> bool {
 /// read one at a time, when asked for: capture stores each event as it is
 /// read, so that a document of millions of events is never held as a tree.
 pub struct EventReader<'a> {
+    text: &'a str,
     events: Events<'a>,
     hash_ignore: Vec<String>,
 }
@@ -71,6 +72,7 @@ impl<'a> EventReader<'a> {
             (Events::Json(e), h)
         };
         Ok(EventReader {
+            text,
             events,
             hash_ignore,
         })
@@ -86,6 +88,19 @@ impl<'a> EventReader<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The document's text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The XML document's tree (`None` for JSON).
+    pub(crate) fn xml_tree(&self) -> Option<&roxmltree::Document<'a>> {
+        match &self.events {
+            Events::Xml(e) => Some(e.tree()),
+            Events::Json(_) => None,
+        }
     }
 
     /// True if the document is in the XML binding.

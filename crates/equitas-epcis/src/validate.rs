@@ -193,6 +193,15 @@ impl Schemas {
             self.json.as_ref().map(|j| j.validate_text(text))
         }
     }
+
+    /// [`validate_text`](Self::validate_text) for a document being read:
+    /// an XML document is not parsed again.
+    pub fn validate_document(&self, doc: &crate::EventReader) -> Option<Vec<Problem>> {
+        match doc.xml_tree() {
+            Some(tree) => self.xsd.as_ref().map(|x| x.validate_parsed(tree)),
+            None => self.validate_text(doc.text()),
+        }
+    }
 }
 
 /// Messages that begin by quoting a whole object or array (`{...} is not

@@ -101,6 +101,11 @@ pub(crate) struct XmlEvents<'a> {
 }
 
 impl<'a> XmlEvents<'a> {
+    /// The parsed document.
+    pub(crate) fn tree(&self) -> &XmlDoc<'a> {
+        &self.xml
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.events.len()
     }

@@ -183,16 +183,20 @@ impl XsdValidator {
     /// is set for problems inside an event (found by line). A lone event,
     /// which the XSD declares no element for, is checked inside a document.
     pub fn validate_text(&self, text: &str) -> Vec<Problem> {
-        let parsed = match roxmltree::Document::parse(text) {
-            Ok(d) => d,
-            Err(e) => {
-                return vec![Problem {
-                    event: None,
-                    path: String::new(),
-                    message: format!("not XML: {e}"),
-                }];
-            }
-        };
+        match roxmltree::Document::parse(text) {
+            Ok(parsed) => self.validate_parsed(&parsed),
+            Err(e) => vec![Problem {
+                event: None,
+                path: String::new(),
+                message: format!("not XML: {e}"),
+            }],
+        }
+    }
+
+    /// [`validate_text`](Self::validate_text) for a document already
+    /// parsed (its events are found in the same tree).
+    pub(crate) fn validate_parsed(&self, parsed: &roxmltree::Document) -> Vec<Problem> {
+        let text = parsed.input_text();
         let root = parsed.root_element();
         // The events' first and last lines, to say which event a problem is in.
         let lines = |n: roxmltree::Node| {

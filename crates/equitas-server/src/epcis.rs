@@ -68,7 +68,7 @@ async fn store_document(
                     format!("POST /events takes one event, found {}", doc.len()),
                 ));
             }
-            let rejected = ep::schema_rejections(&schemas, text)
+            let rejected = ep::schema_rejections(&schemas, &doc)
                 .map_err(|p| Problem::bad_parameter("body", p.to_string()))?;
             Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?)
         })

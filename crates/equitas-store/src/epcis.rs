@@ -48,10 +48,10 @@ pub struct Rejected {
 /// not checked.
 pub fn schema_rejections(
     schemas: &equitas_epcis::validate::Schemas,
-    text: &str,
+    doc: &EventReader,
 ) -> Result<Vec<Rejected>, equitas_epcis::validate::Problem> {
     let mut rejected: Vec<Rejected> = Vec::new();
-    for p in schemas.validate_text(text).unwrap_or_default() {
+    for p in schemas.validate_document(doc).unwrap_or_default() {
         match p.event {
             Some(index) => rejected.push(Rejected {
                 index,
