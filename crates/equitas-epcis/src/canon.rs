@@ -80,16 +80,23 @@ pub fn numeric(v: &str) -> std::borrow::Cow<'_, str> {
 
 /// An EPC URN component (URN-escaped) in its Digital Link form; a
 /// malformed escape is kept as written.
-fn dl_encode(s: &str) -> String {
-    equitas_gs1::urn_component_to_dl(s).unwrap_or_else(|| s.to_string())
+fn dl_encode(s: &str) -> std::borrow::Cow<'_, str> {
+    equitas_gs1::urn_component_to_dl(s).unwrap_or(s.into())
 }
 
 fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn with_check(data: &str) -> String {
-    format!("{data}{}", check_digit(data).unwrap_or(0))
+/// The parts written one after the other, then their check digit.
+fn with_check(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
+    for p in parts {
+        out.push_str(p);
+    }
+    let d = check_digit(&out).unwrap_or(0);
+    out.push(char::from(b'0' + d));
+    out
 }
 
 /// `(company prefix, reference)` when `cp` is 6 to 12 digits and
@@ -105,7 +112,7 @@ fn cp_ref<'a>(cp: &'a str, reference: &'a str, total: usize) -> Option<(&'a str,
 /// GTIN-14 from company prefix and indicator + item reference.
 fn gtin(cp: &str, iir: &str) -> Option<String> {
     let (cp, iir) = cp_ref(cp, iir, 13)?;
-    Some(with_check(&format!("{}{}{}", &iir[..1], cp, &iir[1..])))
+    Some(with_check(&[&iir[..1], cp, &iir[1..]]))
 }
 
 /// The canonical Digital Link of an EPC URI, or `None` if `v` is not one.
@@ -122,15 +129,12 @@ fn epc_uri(v: &str) -> Option<String> {
         }
         ("id", "sscc") if p.len() == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!(
-                "{DL}/00/{}",
-                with_check(&format!("{}{}{}", &sr[..1], cp, &sr[1..]))
-            )
+            format!("{DL}/00/{}", with_check(&[&sr[..1], cp, &sr[1..]]))
         }
         ("id", "sgln") if p.len() >= 3 => {
             let (cp, lr) = cp_ref(p[0], p[1], 12)?;
             let ext = body.splitn(3, '.').nth(2)?;
-            let gln = with_check(&format!("{cp}{lr}"));
+            let gln = with_check(&[cp, lr]);
             if ext == "0" {
                 format!("{DL}/414/{gln}")
             } else {
@@ -139,14 +143,14 @@ fn epc_uri(v: &str) -> Option<String> {
         }
         ("id", "pgln") if p.len() == 2 => {
             let (cp, pr) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/417/{}", with_check(&format!("{cp}{pr}")))
+            format!("{DL}/417/{}", with_check(&[cp, pr]))
         }
         ("id", "grai") if p.len() >= 3 => {
             let (cp, at) = cp_ref(p[0], p[1], 12)?;
             let serial = body.splitn(3, '.').nth(2)?;
             format!(
                 "{DL}/8003/{}{}",
-                with_check(&format!("0{cp}{at}")),
+                with_check(&["0", cp, at]),
                 dl_encode(serial)
             )
         }
@@ -157,25 +161,21 @@ fn epc_uri(v: &str) -> Option<String> {
         }
         ("id", "gsrn") if p.len() == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!("{DL}/8018/{}", with_check(&format!("{cp}{sr}")))
+            format!("{DL}/8018/{}", with_check(&[cp, sr]))
         }
         ("id", "gsrnp") if p.len() == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!("{DL}/8017/{}", with_check(&format!("{cp}{sr}")))
+            format!("{DL}/8017/{}", with_check(&[cp, sr]))
         }
         ("id", "gdti") if p.len() >= 3 => {
             let (cp, dt) = cp_ref(p[0], p[1], 12)?;
             let serial = body.splitn(3, '.').nth(2)?;
-            format!(
-                "{DL}/253/{}{}",
-                with_check(&format!("{cp}{dt}")),
-                dl_encode(serial)
-            )
+            format!("{DL}/253/{}{}", with_check(&[cp, dt]), dl_encode(serial))
         }
         ("id", "sgcn") if p.len() == 3 => {
             let (cp, cr) = cp_ref(p[0], p[1], 12)?;
             digits(p[2]).then_some(())?;
-            format!("{DL}/255/{}{}", with_check(&format!("{cp}{cr}")), p[2])
+            format!("{DL}/255/{}{}", with_check(&[cp, cr]), p[2])
         }
         ("id", "ginc") if p.len() >= 2 => {
             let (cp, cr) = body.split_once('.')?;
@@ -184,7 +184,7 @@ fn epc_uri(v: &str) -> Option<String> {
         }
         ("id", "gsin") if p.len() == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 16)?;
-            format!("{DL}/402/{}", with_check(&format!("{cp}{sr}")))
+            format!("{DL}/402/{}", with_check(&[cp, sr]))
         }
         ("id", "itip") if p.len() >= 5 => {
             let serial = body.splitn(5, '.').nth(4)?;
@@ -222,15 +222,15 @@ fn epc_uri(v: &str) -> Option<String> {
         }
         ("idpat", "grai") if p.len() == 3 && p[2] == "*" => {
             let (cp, at) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/8003/{}", with_check(&format!("0{cp}{at}")))
+            format!("{DL}/8003/{}", with_check(&["0", cp, at]))
         }
         ("idpat", "gdti") if p.len() == 3 && p[2] == "*" => {
             let (cp, dt) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/253/{}", with_check(&format!("{cp}{dt}")))
+            format!("{DL}/253/{}", with_check(&[cp, dt]))
         }
         ("idpat", "sgcn") if p.len() == 3 && p[2] == "*" => {
             let (cp, cr) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/255/{}", with_check(&format!("{cp}{cr}")))
+            format!("{DL}/255/{}", with_check(&[cp, cr]))
         }
         ("idpat", "itip") if p.len() == 5 && p[4] == "*" => {
             format!("{DL}/8006/{}{}{}", gtin(p[0], p[1])?, p[2], p[3])

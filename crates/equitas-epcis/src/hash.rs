@@ -116,8 +116,13 @@ fn is_extension(name: &str) -> bool {
 }
 
 fn is_time(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("time") && !n.contains("offset")
+    // `word` is lower case; compared without copying the name.
+    let has = |word: &str| {
+        name.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    has("time") && !has("offset")
 }
 
 /// A borrowed view of a [`Node`] whose children can be used up as the

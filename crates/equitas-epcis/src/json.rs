@@ -14,19 +14,23 @@ use crate::EpcisError;
 use crate::node::Node;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
-/// Prefix to namespace IRI, from the document's `@context`.
+/// Prefix to namespace IRI, from the document's `@context` (a prefix given
+/// twice means what it was given last). A context has a handful of
+/// prefixes: they are looked up in order, which is faster than hashing.
 #[derive(Debug, Clone, Default)]
-pub struct Namespaces(HashMap<String, String>);
+pub struct Namespaces(Vec<(String, String)>);
 
 impl Namespaces {
     pub fn from_context(ctx: Option<&Value>) -> Self {
-        let mut m = HashMap::new();
+        let mut m: Vec<(String, String)> = Vec::new();
         let mut add = |o: &Map<String, Value>| {
             for (k, v) in o {
                 if let Some(iri) = v.as_str() {
-                    m.insert(k.clone(), iri.to_string());
+                    match m.iter_mut().find(|(p, _)| p == k) {
+                        Some(slot) => slot.1 = iri.to_string(),
+                        None => m.push((k.clone(), iri.to_string())),
+                    }
                 }
             }
         };
@@ -44,15 +48,25 @@ impl Namespaces {
         Namespaces(m)
     }
 
-    fn split<'a>(&self, s: &'a str) -> Option<(&String, &'a str)> {
+    fn split<'a>(&self, s: &'a str) -> Option<(&str, &'a str)> {
         let (prefix, local) = s.split_once(':')?;
-        self.0.get(prefix).map(|ns| (ns, local))
+        self.0
+            .iter()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, ns)| (ns.as_str(), local))
     }
 
     /// `prefix:local` as `{namespace}local`.
     pub fn key(&self, k: &str) -> String {
         match self.split(k) {
-            Some((ns, local)) => format!("{{{ns}}}{local}"),
+            Some((ns, local)) => {
+                let mut out = String::with_capacity(ns.len() + local.len() + 2);
+                out.push('{');
+                out.push_str(ns);
+                out.push('}');
+                out.push_str(local);
+                out
+            }
             None => k.to_string(),
         }
     }
@@ -60,7 +74,7 @@ impl Namespaces {
     /// `prefix:local` as the full IRI.
     pub fn value(&self, v: &str) -> String {
         match self.split(v) {
-            Some((ns, local)) => format!("{ns}{local}"),
+            Some((ns, local)) => [ns, local].concat(),
             None => v.to_string(),
         }
     }
@@ -254,31 +268,38 @@ impl<'de> serde::de::Visitor<'de> for EventSeed<'_> {
 /// (type, identifier) pairs, gathers `childEPCs`, and renames the JSON
 /// names that differ from XML.
 fn correct(children: Vec<Node>) -> Vec<Node> {
-    let mut out: Vec<Node> = Vec::new();
+    let mut out: Vec<Node> = Vec::with_capacity(children.len());
     let mut lists: Vec<(String, Vec<Node>)> = Vec::new();
     let mut child_epcs: Vec<Node> = Vec::new();
-    for c in children {
+    for mut c in children {
         if c.name == "childEPCs" {
-            child_epcs.push(Node {
-                name: "epc".into(),
-                ..c
-            });
-        } else if let Some(single) = c.name.strip_suffix("List").map(str::to_string) {
-            let c_name = c.name.clone();
+            c.name = "epc".into();
+            child_epcs.push(c);
+        } else if c.name.ends_with("List") {
+            let k = match lists.iter().position(|(n, _)| *n == c.name) {
+                Some(k) => k,
+                None => {
+                    lists.push((c.name.clone(), Vec::new()));
+                    lists.len() - 1
+                }
+            };
             let entry = match LIST_PAIRS.iter().find(|(l, _)| *l == c.name) {
                 Some((_, id)) => pair(c, id),
-                None => Node {
-                    name: rename(&single, &c),
-                    ..c
-                },
+                None => {
+                    // The entry takes the list's singular name.
+                    c.name.truncate(c.name.len() - "List".len());
+                    if let Some(n) = rename(&c.name, &c) {
+                        c.name = n.into();
+                    }
+                    c
+                }
             };
-            match lists.iter_mut().find(|(n, _)| *n == c_name) {
-                Some((_, v)) => v.push(entry),
-                None => lists.push((c_name, vec![entry])),
-            }
+            lists[k].1.push(entry);
         } else {
-            let name = rename(&c.name, &c);
-            out.push(Node { name, ..c });
+            if let Some(n) = rename(&c.name, &c) {
+                c.name = n.into();
+            }
+            out.push(c);
         }
     }
     for (name, entries) in lists {
@@ -315,13 +336,13 @@ fn pair(entry: Node, id: &str) -> Node {
     }
 }
 
-/// JSON names that differ from the XML element names.
-fn rename(name: &str, n: &Node) -> String {
+/// The XML element name of a JSON name that differs from it.
+fn rename(name: &str, n: &Node) -> Option<&'static str> {
     match name {
-        "inputEPC" | "outputEPC" => "epc".into(),
-        "inputQuantity" | "outputQuantity" | "childQuantity" => "quantityElement".into(),
-        "quantity" if !n.children.is_empty() => "quantityElement".into(),
-        other => other.to_string(),
+        "inputEPC" | "outputEPC" => Some("epc"),
+        "inputQuantity" | "outputQuantity" | "childQuantity" => Some("quantityElement"),
+        "quantity" if !n.children.is_empty() => Some("quantityElement"),
+        _ => None,
     }
 }
 

@@ -28,14 +28,19 @@ pub(crate) fn urn_escape(s: &str) -> String {
 pub fn dl_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '"' | '%' | '&' | '/' | '<' | '>' | '?' | '#' | ' ' | '!' | '(' | ')' | '*' | '+'
-            | ',' | ':' => out.push_str(&format!("%{:02X}", c as u32)),
-            _ => out.push(c),
+        if DL_ESCAPED.contains(&c) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
 }
+
+/// The characters [`dl_escape`] writes as `%HH`.
+const DL_ESCAPED: [char; 16] = [
+    '"', '%', '&', '/', '<', '>', '?', '#', ' ', '!', '(', ')', '*', '+', ',', ':',
+];
 
 /// Decodes `%HH` sequences. Fails on a truncated or non-hex escape, or on a
 /// result that is not UTF-8.
@@ -64,8 +69,35 @@ pub(crate) fn percent_decode(field: &'static str, s: &str) -> Result<String, Gs1
 
 /// An EPC URN component (serial, lot, extension: URN-escaped) as a Digital
 /// Link path segment. `None` if its escapes are malformed.
-pub fn urn_component_to_dl(component: &str) -> Option<String> {
+pub fn urn_component_to_dl(component: &str) -> Option<std::borrow::Cow<'_, str>> {
+    // Nothing to decode and nothing to escape (the usual serial or lot):
+    // the component as it is.
+    if !component.contains(DL_ESCAPED) {
+        return Some(component.into());
+    }
     percent_decode("EPC URN component", component)
         .ok()
-        .map(|v| dl_escape(&v))
+        .map(|v| dl_escape(&v).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    #[test]
+    fn urn_components_as_digital_link_segments() {
+        // Nothing to decode or escape: the component itself, not a copy.
+        assert!(matches!(
+            urn_component_to_dl("L123-a_b.c"),
+            Some(Cow::Borrowed("L123-a_b.c"))
+        ));
+        // URN escapes decoded, then what a Digital Link path escapes.
+        assert_eq!(urn_component_to_dl("A%2FB").as_deref(), Some("A%2FB"));
+        assert_eq!(urn_component_to_dl("x%28y%29").as_deref(), Some("x%28y%29"));
+        assert_eq!(urn_component_to_dl("%41!").as_deref(), Some("A%21"));
+        assert_eq!(urn_component_to_dl("a(b)").as_deref(), Some("a%28b%29"));
+        assert_eq!(urn_component_to_dl("%zz"), None);
+        assert_eq!(dl_escape("a/b c"), "a%2Fb%20c");
+    }
 }
