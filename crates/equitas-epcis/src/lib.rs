@@ -2,9 +2,11 @@
 //! canonical forms of identifiers and vocabulary, and the Event Hash ID of
 //! the GS1 Core Business Vocabulary (CBV) 2.0, section 8.9.
 //!
-//! Pure computation. The JSON/JSON-LD binding is read by [`json`]; every
-//! binding produces the same [`Node`] tree, which [`hash`] turns into the
-//! pre-hash string and its `ni:///sha-256;...?ver=CBV2.0` identifier.
+//! Pure computation. [`EventReader`] finds the events of a document in
+//! either binding (the JSON/JSON-LD binding by [`json`], the XML binding by
+//! [`xml`]) and reads each, when asked, into the same [`Node`] tree, which
+//! [`hash`] turns into the pre-hash string and its
+//! `ni:///sha-256;...?ver=CBV2.0` identifier.
 
 pub mod canon;
 pub mod event;
