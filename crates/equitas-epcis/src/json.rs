@@ -407,15 +407,18 @@ struct Level<'a> {
 }
 
 /// Reads a value into a [`Level`] if it is an object, else skips it. The
-/// string is the key of the object to descend into at this level.
-struct LevelSeed(&'static str);
+/// string is the key of the object to descend into at this level, if any.
+struct LevelSeed(Option<&'static str>);
 
-/// The object below `key` on the way to the events.
-fn below(key: &str) -> &'static str {
+/// The key of the object below the one found under `key` (`""`: the
+/// document) on the way to the events: the body, its query results, their
+/// body.
+pub(crate) fn below(key: &str) -> Option<&'static str> {
     match key {
-        "epcisBody" => "queryResults",
-        "queryResults" => "resultsBody",
-        _ => "",
+        "" => Some("epcisBody"),
+        "epcisBody" => Some("queryResults"),
+        "queryResults" => Some("resultsBody"),
+        _ => None,
     }
 }
 
@@ -505,7 +508,7 @@ impl<'de> serde::de::Visitor<'de> for LevelSeed {
                     map.next_value::<serde::de::IgnoredAny>()?;
                     l.event_time = true;
                 }
-                k if k == self.0 => {
+                k if Some(k) == self.0 => {
                     l.inner = map.next_value_seed(LevelSeed(below(k)))?.map(Box::new);
                 }
                 k if k.rsplit(':').next() == Some("ignoreFields") => {
@@ -527,7 +530,7 @@ pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisErr
     use serde::de::DeserializeSeed;
     let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
     let mut de = serde_json::Deserializer::from_str(text);
-    let Some(mut doc) = LevelSeed("epcisBody")
+    let Some(mut doc) = LevelSeed(below(""))
         .deserialize(&mut de)
         .map_err(json_err)?
     else {

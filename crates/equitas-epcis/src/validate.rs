@@ -90,7 +90,7 @@ impl Validator {
     /// held as one JSON tree.
     pub fn validate_text(&self, text: &str) -> Vec<Problem> {
         let mut lists = Lists::new();
-        let envelope = match envelope(text, "", &mut lists) {
+        let envelope = match envelope(text, "", "", &mut lists) {
             Ok(v) => v,
             Err(e) => {
                 return vec![Problem {
@@ -151,24 +151,32 @@ impl Validator {
     }
 }
 
-/// The JSON text `raw` (found at pointer `at`) as a value whose event lists
-/// (`eventList` in the document body, or in the query results' body) are
-/// left empty; their entries are added to `lists`, unparsed.
-fn envelope<'a>(raw: &'a str, at: &str, lists: &mut Lists<'a>) -> serde_json::Result<Value> {
+/// The JSON text `raw` (found at pointer `at`, under `key`: `""` for the
+/// document) as a value whose event lists (`eventList` in the document body,
+/// or in the query results' body) are left empty; their entries are added
+/// to `lists`, unparsed. The objects on the way to the lists are those the
+/// JSON reader descends into ([`crate::json::below`]).
+fn envelope<'a>(
+    raw: &'a str,
+    at: &str,
+    key: &str,
+    lists: &mut Lists<'a>,
+) -> serde_json::Result<Value> {
     if !raw.trim_start().starts_with('{') {
         return serde_json::from_str(raw);
     }
+    let holds_events = matches!(key, "epcisBody" | "resultsBody");
     let fields: std::collections::BTreeMap<String, &RawValue> = serde_json::from_str(raw)?;
     let mut out = serde_json::Map::new();
     for (k, v) in fields {
         let here = format!("{at}/{k}");
-        let value = match k.as_str() {
-            "eventList" if v.get().trim_start().starts_with('[') => {
-                lists.push((here, serde_json::from_str(v.get())?));
-                Value::Array(Vec::new())
-            }
-            "epcisBody" | "queryResults" | "resultsBody" => envelope(v.get(), &here, lists)?,
-            _ => serde_json::from_str(v.get())?,
+        let value = if holds_events && k == "eventList" && v.get().trim_start().starts_with('[') {
+            lists.push((here, serde_json::from_str(v.get())?));
+            Value::Array(Vec::new())
+        } else if Some(k.as_str()) == crate::json::below(key) {
+            envelope(v.get(), &here, &k, lists)?
+        } else {
+            serde_json::from_str(v.get())?
         };
         out.insert(k, value);
     }
