@@ -4,7 +4,7 @@
 //! event is stored, with `proceed` the good events are. An event already
 //! held (same eventID, or same Event Hash ID) is not stored again.
 
-use crate::repo::in_list;
+use crate::repo::{in_list, placeholders};
 use crate::{Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
@@ -106,13 +106,7 @@ fn insert_rows(
         sql.push_str(" VALUES ");
         for r in 0..n {
             sql.push_str(if r == 0 { "(" } else { ", (" });
-            for k in 0..ncols {
-                if k > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&(r * ncols + k + 1).to_string());
-            }
+            sql.push_str(&placeholders(r * ncols + 1, ncols));
             sql.push(')');
         }
         sql.push(' ');

@@ -71,11 +71,10 @@ pub(crate) fn upsert(
     match existing.first() {
         None => {
             let all: Vec<&str> = keys.iter().chain(cols).copied().collect();
-            let ph: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "INSERT INTO {table} ({}) VALUES ({})",
                 all.join(", "),
-                ph.join(", ")
+                placeholders(1, values.len())
             );
             c.execute(&sql, &values)?;
             Ok(Outcome::Inserted)
@@ -102,10 +101,20 @@ pub(crate) fn in_list<V: Clone + Into<Value>>(
 ) -> String {
     let start = params.len();
     params.extend(values.iter().cloned().map(Into::into));
-    let ph: Vec<String> = (start + 1..=params.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    format!("{col} IN ({})", ph.join(", "))
+    format!("{col} IN ({})", placeholders(start + 1, values.len()))
+}
+
+/// `$first, $first+1, ...`: `n` placeholders.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 5);
+    for i in first..first + n {
+        if i > first {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&i.to_string());
+    }
+    out
 }
 
 fn count(c: &mut dyn Conn, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
@@ -783,4 +792,16 @@ pub fn product_value_by_manufacturing_country(
         ))
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn numbered_placeholders() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(19, 2), "$19, $20");
+        assert_eq!(placeholders(4, 0), "");
+    }
 }
