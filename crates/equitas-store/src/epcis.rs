@@ -8,7 +8,7 @@ use crate::repo::{in_list, placeholders};
 use crate::{Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// (role, EPC class, quantity, unit of measure) of a found event.
 type Quantity = (String, String, Option<f64>, Option<String>);
@@ -132,9 +132,10 @@ const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_q
 /// tables a capture writes and returns their definitions, to be run again
 /// once the events are in: one sort per index is much faster than an
 /// insertion per row into indexes grown larger than the page cache. The
-/// uniqueness constraints that find duplicates stay. The transaction holds
-/// both the drop and the rebuild: whatever stops it leaves the indexes as
-/// they were. (PostgreSQL is left alone: dropping an index there locks the
+/// indexes that find duplicates stay (the hash prefix and the eventID's
+/// uniqueness): each batch looks its events up in them. The transaction
+/// holds both the drop and the rebuild: whatever stops it leaves the
+/// indexes as they were. (PostgreSQL is left alone: dropping an index there locks the
 /// table against the readers of a multi-user server.)
 fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<String>, StoreError> {
     if c.backend() != crate::Backend::Sqlite || events < bulk {
@@ -147,7 +148,8 @@ fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<Str
     c.query_each(
         &format!(
             "SELECT name, sql FROM sqlite_master
-             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})"
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})
+               AND name <> 'epcis_events_hash'"
         ),
         &[],
         &mut |r| {
@@ -171,9 +173,56 @@ struct Pending<'a> {
     json: Option<String>,
 }
 
+/// The first 16 hex digits of an Event Hash ID (`ni:///sha-256;<hex>...`),
+/// as the index `epcis_events_hash` holds them (`substr(hash, 15, 16)`,
+/// schema version 6).
+fn hash_prefix(hash: &str) -> &str {
+    hash.get(14..30).unwrap_or(hash)
+}
+
+/// Of the `hashes` and `event_ids` of a batch, those held already. Hashes
+/// are looked up by their prefix, then compared whole.
+fn held(
+    c: &mut dyn Conn,
+    hashes: &[&str],
+    event_ids: &[&str],
+) -> Result<(HashSet<String>, HashSet<String>), StoreError> {
+    let mut by_hash = HashSet::new();
+    let mut by_id = HashSet::new();
+    if !hashes.is_empty() {
+        let prefixes: Vec<&str> = hashes.iter().map(|h| hash_prefix(h)).collect();
+        let mut p = Vec::with_capacity(prefixes.len());
+        let cond = in_list("substr(hash, 15, 16)", &prefixes, &mut p);
+        c.query_each(
+            &format!("SELECT hash FROM epcis_events WHERE {cond}"),
+            &p,
+            &mut |r| {
+                by_hash.insert(r[0].take_text()?);
+                Ok(())
+            },
+        )?;
+    }
+    if !event_ids.is_empty() {
+        let mut p = Vec::with_capacity(event_ids.len());
+        let cond = in_list("event_id", event_ids, &mut p);
+        c.query_each(
+            &format!("SELECT event_id FROM epcis_events WHERE {cond}"),
+            &p,
+            &mut |r| {
+                by_id.insert(r[0].take_text()?);
+                Ok(())
+            },
+        )?;
+    }
+    Ok((by_hash, by_id))
+}
+
 /// Stores a batch of events with their identifiers, quantities, stock
 /// movements and parties, in document order; an event whose hash or
-/// eventID is held (or comes earlier in the batch) is counted a duplicate.
+/// eventID is held (or comes earlier in the document) is counted a
+/// duplicate. The caller holds the write transaction (and, on PostgreSQL,
+/// the capture lock), so nothing stores the same event between the lookup
+/// and the insert.
 fn store_batch(
     c: &mut dyn Conn,
     batch: &mut Vec<Pending>,
@@ -181,11 +230,30 @@ fn store_batch(
     now: &str,
     report: &mut CaptureReport,
 ) -> Result<(), StoreError> {
+    let (mut held_hashes, mut held_ids) = {
+        let hashes: Vec<&str> = batch.iter().map(|p| p.record.hash.as_str()).collect();
+        let ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.record.event_id.as_deref())
+            .collect();
+        held(c, &hashes, &ids)?
+    };
     let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
-        let movements = equitas_ledger::extract::movements(&p.record).movements;
         let r = p.record;
+        // Held, or stored earlier in this batch.
+        if held_hashes.contains(&r.hash)
+            || r.event_id.as_ref().is_some_and(|id| held_ids.contains(id))
+        {
+            report.duplicates += 1;
+            continue;
+        }
+        held_hashes.insert(r.hash.clone());
+        if let Some(id) = &r.event_id {
+            held_ids.insert(id.clone());
+        }
+        let movements = equitas_ledger::extract::movements(&r).movements;
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -208,7 +276,7 @@ fn store_batch(
         ]);
         rest.push((r.hash, r.epcs, r.quantities, r.parties, movements));
     }
-    // The new events' ids by hash; events not inserted are not returned.
+    // The new events' ids by hash.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
     insert_rows(
         c,
@@ -216,7 +284,7 @@ fn store_batch(
              record_time, action, biz_step, disposition, read_point, biz_location, parent,
              lot, expiry, capture, body, body_format, body_json)",
         18,
-        "ON CONFLICT DO NOTHING RETURNING id, hash",
+        "RETURNING id, hash",
         &rows,
         &mut |r| {
             ids.insert(r[1].take_text()?, r[0].get()?);
@@ -226,11 +294,9 @@ fn store_batch(
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (hash, e, q, p, m) in rest {
-        // The first event of a hash took the id; a later one is a duplicate.
-        let Some(id) = ids.remove(&hash) else {
-            report.duplicates += 1;
-            continue;
-        };
+        let id = ids.get(&hash).copied().ok_or_else(|| {
+            StoreError::Invalid(format!("the event {hash} was stored without an id"))
+        })?;
         report.captured += 1;
         for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
@@ -711,12 +777,14 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     Ok(out)
 }
 
+/// The id of an event by its eventID or its hash (`$1`) and the hash's
+/// prefix (`$2`).
+const EVENT_BY_ID: &str = "SELECT id FROM epcis_events
+     WHERE event_id = $1 OR (substr(hash, 15, 16) = $2 AND hash = $1)";
+
 /// One event by its eventID (or, for events captured without one, its hash).
 pub fn event_by_id(c: &mut dyn Conn, id: &str) -> Result<Option<FoundEvent>, StoreError> {
-    let rows = c.query(
-        "SELECT id FROM epcis_events WHERE event_id = $1 OR hash = $1",
-        &[id.into()],
-    )?;
+    let rows = c.query(EVENT_BY_ID, &[id.into(), hash_prefix(id).into()])?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
@@ -918,6 +986,18 @@ mod tests {
             format!("{plan:?}").contains("epcis_events_biz_location"),
             "{plan:?}"
         );
+        // Events are found by hash and eventID through indexes, not a scan.
+        for sql in [
+            EVENT_BY_ID.replace("$1", "'a'").replace("$2", "'b'"),
+            "SELECT hash FROM epcis_events WHERE substr(hash, 15, 16) IN ('a', 'b')".into(),
+        ] {
+            let plan = format!(
+                "{:?}",
+                s.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[]).unwrap()
+            );
+            assert!(plan.contains("epcis_events_hash"), "{sql}: {plan}");
+            assert!(!plan.contains("SCAN"), "{sql}: {plan}");
+        }
         let found = query_events(
             &mut s,
             &EventQuery {

@@ -10,6 +10,11 @@ pub struct Migration {
     pub name: &'static str,
     pub sqlite: &'static str,
     pub postgres: &'static str,
+    /// The SQLite script rebuilds tables that others refer to, so it runs
+    /// with foreign key enforcement off, as SQLite's procedure for schema
+    /// changes that ALTER TABLE cannot make requires; the foreign keys are
+    /// checked before it commits.
+    pub sqlite_rebuild: bool,
 }
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -18,30 +23,42 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reference data, catalogue and procurement",
         sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
         postgres: include_str!("../migrations/postgres/0001_init.sql"),
+        sqlite_rebuild: false,
     },
     Migration {
         version: 2,
         name: "market reference prices, courses, wages and registers",
         sqlite: include_str!("../migrations/sqlite/0002_market.sql"),
         postgres: include_str!("../migrations/postgres/0002_market.sql"),
+        sqlite_rebuild: false,
     },
     Migration {
         version: 3,
         name: "captured EPCIS events",
         sqlite: include_str!("../migrations/sqlite/0003_epcis.sql"),
         postgres: include_str!("../migrations/postgres/0003_epcis.sql"),
+        sqlite_rebuild: false,
     },
     Migration {
         version: 4,
         name: "stock movements, stock reports and stock level bands",
         sqlite: include_str!("../migrations/sqlite/0004_stock.sql"),
         postgres: include_str!("../migrations/postgres/0004_stock.sql"),
+        sqlite_rebuild: false,
     },
     Migration {
         version: 5,
         name: "events captured as XML also in the JSON binding",
         sqlite: include_str!("../migrations/sqlite/0005_epcis_json.sql"),
         postgres: include_str!("../migrations/postgres/0005_epcis_json.sql"),
+        sqlite_rebuild: false,
+    },
+    Migration {
+        version: 6,
+        name: "captured events found by a short index on their hash",
+        sqlite: include_str!("../migrations/sqlite/0006_epcis_hash_index.sql"),
+        postgres: include_str!("../migrations/postgres/0006_epcis_hash_index.sql"),
+        sqlite_rebuild: true,
     },
 ];
 
@@ -73,6 +90,11 @@ pub fn current_version(store: &mut dyn Store) -> Result<i64, StoreError> {
 
 /// Applies every migration newer than the database. Returns the versions applied.
 pub fn migrate(store: &mut dyn Store) -> Result<Vec<i64>, StoreError> {
+    migrate_to(store, latest())
+}
+
+/// Applies the migrations newer than the database up to `target`.
+pub fn migrate_to(store: &mut dyn Store, target: i64) -> Result<Vec<i64>, StoreError> {
     let current = current_version(store)?;
     if current > latest() {
         return Err(StoreError::NewerSchema {
@@ -81,51 +103,77 @@ pub fn migrate(store: &mut dyn Store) -> Result<Vec<i64>, StoreError> {
         });
     }
     let mut applied = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= target)
+    {
         let wrap = |source| StoreError::Migration {
             version: m.version,
             name: m.name,
             source: Box::new(source),
         };
-        let backend = store.backend();
-        let mut tx = store.begin().map_err(wrap)?;
-        if backend == Backend::Postgres {
-            tx.execute(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[Value::Int(PG_LOCK_KEY)],
-            )
-            .map_err(wrap)?;
+        // Foreign key enforcement can only change outside a transaction.
+        let rebuild = m.sqlite_rebuild && store.backend() == Backend::Sqlite;
+        if rebuild {
+            store.batch("PRAGMA foreign_keys = OFF").map_err(wrap)?;
         }
-        // Another process may have applied it while we waited for the lock.
-        let done: i64 = tx
-            .query_scalar(
-                "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
-                &[Value::Int(m.version)],
-            )
-            .and_then(|v| v.get())
-            .map_err(wrap)?;
-        if done > 0 {
-            continue;
+        let done = apply(store, m, rebuild);
+        if rebuild {
+            store.batch("PRAGMA foreign_keys = ON").map_err(wrap)?;
         }
-        let sql = match backend {
-            Backend::Sqlite => m.sqlite,
-            Backend::Postgres => m.postgres,
-        };
-        tx.batch(sql).map_err(wrap)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            &[
-                Value::Int(m.version),
-                m.name.into(),
-                chrono::Utc::now().to_rfc3339().into(),
-            ],
-        )
-        .map_err(wrap)?;
-        tx.commit().map_err(wrap)?;
-        tracing::info!(version = m.version, name = m.name, "applied migration");
-        applied.push(m.version);
+        if done.map_err(wrap)? {
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+            applied.push(m.version);
+        }
     }
     Ok(applied)
+}
+
+/// Runs one migration in its own transaction; false if another process
+/// applied it first. After a SQLite rebuild, every foreign key must hold.
+fn apply(store: &mut dyn Store, m: &Migration, rebuild: bool) -> Result<bool, StoreError> {
+    let backend = store.backend();
+    let mut tx = store.begin()?;
+    if backend == Backend::Postgres {
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Value::Int(PG_LOCK_KEY)],
+        )?;
+    }
+    // Another process may have applied it while we waited for the lock.
+    let done: i64 = tx
+        .query_scalar(
+            "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+            &[Value::Int(m.version)],
+        )?
+        .get()?;
+    if done > 0 {
+        return Ok(false);
+    }
+    let sql = match backend {
+        Backend::Sqlite => m.sqlite,
+        Backend::Postgres => m.postgres,
+    };
+    tx.batch(sql)?;
+    if rebuild {
+        let broken = tx.query("PRAGMA foreign_key_check", &[])?;
+        if let Some(r) = broken.first() {
+            return Err(StoreError::Invalid(format!(
+                "the rebuilt schema breaks a foreign key: table {:?}, row {:?}",
+                r[0], r[1]
+            )));
+        }
+    }
+    tx.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        &[
+            Value::Int(m.version),
+            m.name.into(),
+            chrono::Utc::now().to_rfc3339().into(),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use equitas_store::import::NoProgress;
 use equitas_store::on_both_backends;
 use equitas_store::testing::TestStore;
 use equitas_store::testing::import_bytes;
+use equitas_store::{Backend, PgStore, SqliteStore, Store, migrations};
 
 const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
     {"cbvmda": "urn:epcglobal:cbv:mda:"}],
@@ -518,9 +519,167 @@ fn large_documents(s: &mut TestStore) {
     assert_eq!(times.len(), 695);
 }
 
+/// An event held with another hash that shares the first 16 hex digits
+/// (the indexed prefix) is not a duplicate: hashes are compared whole.
+fn shared_prefix(s: &mut TestStore) {
+    let text = r#"{"epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "shipping"}]}}"#;
+    let hash = equitas_epcis::event_hash(&parse_document(text).unwrap().events[0]);
+    let other = format!("{}{}", &hash[..30], "0".repeat(hash.len() - 30));
+    assert_ne!(hash, other);
+    let s = s.store.as_mut();
+    let job: i64 = s
+        .query_scalar(
+            "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
+             VALUES ('made', 'now', 'rollback', 1, 1, 0, 0) RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    s.execute(
+        "INSERT INTO epcis_events (hash, event_type, event_time, time_zone_offset, record_time, body, body_format, capture)
+         VALUES ($1, 'ObjectEvent', '2026-01-01T00:00:00.000Z', '+00:00', 'now', '{}', 'json', $2)",
+        &[other.as_str().into(), job.into()],
+    )
+    .unwrap();
+    let doc = EventReader::new(text).unwrap();
+    let r = capture(
+        s,
+        "doc",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((r.captured, r.duplicates), (1, 0));
+    let r = capture(
+        s,
+        "doc",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((r.captured, r.duplicates), (0, 1));
+    assert_eq!(event_by_id(s, &hash).unwrap().unwrap().hash, hash);
+    assert_eq!(event_count(s).unwrap(), 2);
+}
+
 on_both_backends! {
+    held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,
     capture_large_documents => large_documents,
     event_queries => queries,
     xml_events_answered_in_json => xml_in_json,
+}
+
+/// `(id, hash)` of every event held, in id order.
+fn held_events(s: &mut dyn Store) -> Vec<(i64, String)> {
+    s.query("SELECT id, hash FROM epcis_events ORDER BY id", &[])
+        .unwrap()
+        .into_iter()
+        .map(|r| (r[0].get().unwrap(), r[1].get().unwrap()))
+        .collect()
+}
+
+/// Schema version 6 finds held events by a short index on their hash
+/// instead of a unique index on the whole of it; on SQLite that rebuilds
+/// the events table. The events, their ids, what refers to them and the id
+/// sequence are kept, and duplicates are still found.
+fn hash_index_migration(s: &mut dyn Store) {
+    migrations::migrate_to(s, 5).unwrap();
+    // DOC with its bad third event mended (an ADD without identifiers).
+    let text = DOC.replace(r#""action": "CREATE""#, r#""action": "ADD""#);
+    let doc = EventReader::new(&text).unwrap();
+    let r = capture(
+        s,
+        "doc",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(r.captured, 3, "{r:?}");
+    // The last event is removed: its id must not be given again.
+    let last = held_events(s).last().unwrap().0;
+    s.execute("DELETE FROM epcis_events WHERE id = $1", &[last.into()])
+        .unwrap();
+    let before = held_events(s);
+    let children = |s: &mut dyn Store| -> i64 {
+        s.query_scalar(
+            "SELECT (SELECT COUNT(*) FROM epcis_event_epcs e JOIN epcis_events v ON v.id = e.event)
+                  + (SELECT COUNT(*) FROM epcis_event_quantities q JOIN epcis_events v ON v.id = q.event)
+                  + (SELECT COUNT(*) FROM epcis_event_parties p JOIN epcis_events v ON v.id = p.event)",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap()
+    };
+    let linked = children(s);
+    assert_eq!(linked, 4);
+
+    assert_eq!(migrations::migrate(s).unwrap(), vec![6]);
+    assert_eq!(held_events(s), before);
+    assert_eq!(children(s), linked);
+    if s.backend() == Backend::Sqlite {
+        let on: i64 = s
+            .query_scalar("PRAGMA foreign_keys", &[])
+            .unwrap()
+            .get()
+            .unwrap();
+        assert_eq!(on, 1, "foreign keys are enforced again");
+        assert!(s.query("PRAGMA foreign_key_check", &[]).unwrap().is_empty());
+        let plan = s
+            .query(
+                "EXPLAIN QUERY PLAN SELECT id FROM epcis_events WHERE substr(hash, 15, 16) = 'x'",
+                &[],
+            )
+            .unwrap();
+        assert!(
+            format!("{plan:?}").contains("epcis_events_hash"),
+            "{plan:?}"
+        );
+    }
+
+    // The same document again: all held, found through the new index.
+    let r = capture(
+        s,
+        "again",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((r.captured, r.duplicates), (1, 2));
+    let after = held_events(s);
+    assert_eq!(after.len(), 3);
+    assert_eq!(after[2].1, {
+        // The removed event came back with a new id.
+        let all = parse_document(&text).unwrap();
+        equitas_epcis::event_hash(&all.events[2])
+    });
+    assert!(after[2].0 > last, "{after:?}: id {last} given again");
+    let by_hash = event_by_id(s, &before[1].1).unwrap().unwrap();
+    assert_eq!(by_hash.cursor, before[1].0);
+}
+
+#[test]
+fn hash_index_migration_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("v5.db")).unwrap();
+    hash_index_migration(&mut s);
+}
+
+#[test]
+fn hash_index_migration_on_postgres() {
+    if let Some((url, _drop)) = equitas_store::testing::postgres_url() {
+        let mut s = PgStore::connect(&url).unwrap();
+        hash_index_migration(&mut s);
+    }
 }
