@@ -33,7 +33,10 @@ fn main() {
     println!("hash_index: {n} rows of an Event Hash ID and a 470-byte body");
     for (layout, index) in [
         ("whole", "CREATE UNIQUE INDEX ev_hash ON ev (hash)"),
-        ("prefix", "CREATE INDEX ev_hash ON ev (substr(hash, 15, 16))"),
+        (
+            "prefix",
+            "CREATE INDEX ev_hash ON ev (substr(hash, 15, 16))",
+        ),
         ("none", ""),
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
