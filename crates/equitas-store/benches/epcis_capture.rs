@@ -12,7 +12,9 @@
 //! Events mimic a national supply chain: receipts with a lot and expiry,
 //! dispensing and shipments with serialised packs, business transactions
 //! and source/destination parties, all with EPC URNs so that the
-//! canonicalisation work is done.
+//! canonicalisation work is done. They carry no eventID unless
+//! `EQUITAS_BENCH_EVENT_IDS` is set: then each has a random-looking
+//! `urn:uuid` one, as most captured in the field do.
 
 use equitas_epcis::{EventReader, event_hash_ignoring};
 use equitas_store::epcis::{ErrorBehaviour, capture, event_count, schema_rejections};
@@ -25,7 +27,8 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn document(n: usize) -> String {
+/// `n` events; with `ids`, each has a random-looking `urn:uuid` eventID.
+fn document(n: usize, ids: bool) -> String {
     let mut s = String::with_capacity(n * 700);
     s.push_str(
         r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"cbvmda": "urn:epcglobal:cbv:mda:"}],
@@ -40,10 +43,24 @@ fn document(n: usize) -> String {
         let item = 100000 + (i % 150);
         let day = 1 + (i % 28);
         let hour = i % 24;
+        let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
+        let y = x.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        let id = if ids {
+            format!(
+                r#""eventID": "urn:uuid:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", "#,
+                x >> 32,
+                (x >> 16) & 0xffff,
+                x & 0xfff,
+                y >> 52,
+                y & 0xffff_ffff_ffff
+            )
+        } else {
+            String::new()
+        };
         let _ = match i % 3 {
             0 => write!(
                 s,
-                r#"{{"type": "ObjectEvent", "eventTime": "2026-01-{day:02}T{hour:02}:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+                r#"{{"type": "ObjectEvent", {id}"eventTime": "2026-01-{day:02}T{hour:02}:00:00+01:00", "eventTimeZoneOffset": "+01:00",
 "action": "ADD", "bizStep": "receiving", "disposition": "in_progress",
 "readPoint": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}}, "bizLocation": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
 "quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.0{item}.L{i}", "quantity": {q}, "uom": "EA"}}],
@@ -55,14 +72,14 @@ fn document(n: usize) -> String {
             ),
             1 => write!(
                 s,
-                r#"{{"type": "ObjectEvent", "eventTime": "2026-02-{day:02}T{hour:02}:30:00+01:00", "eventTimeZoneOffset": "+01:00",
+                r#"{{"type": "ObjectEvent", {id}"eventTime": "2026-02-{day:02}T{hour:02}:30:00+01:00", "eventTimeZoneOffset": "+01:00",
 "action": "OBSERVE", "bizStep": "dispensing", "disposition": "dispensed",
 "bizLocation": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
 "epcList": ["urn:epc:id:sgtin:4012345.0{item}.S{i}", "urn:epc:id:sgtin:4012345.0{item}.T{i}"]}}"#
             ),
             _ => write!(
                 s,
-                r#"{{"type": "ObjectEvent", "eventTime": "2026-03-{day:02}T{hour:02}:15:00+01:00", "eventTimeZoneOffset": "+01:00",
+                r#"{{"type": "ObjectEvent", {id}"eventTime": "2026-03-{day:02}T{hour:02}:15:00+01:00", "eventTimeZoneOffset": "+01:00",
 "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
 "readPoint": {{"id": "urn:epc:id:sgln:0614141.{facility}.0"}},
 "quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.0{item}.L{i}", "quantity": 5, "uom": "EA"}}],
@@ -100,9 +117,11 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let out = args.next();
     let t = Instant::now();
-    let text = document(n);
+    let ids = std::env::var_os("EQUITAS_BENCH_EVENT_IDS").is_some();
+    let text = document(n, ids);
     println!(
-        "epcis_capture: {n} events, {:.0} MB of JSON generated in {:.2} s",
+        "epcis_capture: {n} events{}, {:.0} MB of JSON generated in {:.2} s",
+        if ids { " with eventIDs" } else { "" },
         text.len() as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );

@@ -132,8 +132,8 @@ const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_q
 /// tables a capture writes and returns their definitions, to be run again
 /// once the events are in: one sort per index is much faster than an
 /// insertion per row into indexes grown larger than the page cache. The
-/// indexes that find duplicates stay (the hash prefix and the eventID's
-/// uniqueness): each batch looks its events up in them. The transaction
+/// indexes that find duplicates stay (the short keys of the hash and the
+/// eventID): each batch looks its events up in them. The transaction
 /// holds both the drop and the rebuild: whatever stops it leaves the
 /// indexes as they were. (PostgreSQL is left alone: dropping an index there locks the
 /// table against the readers of a multi-user server.)
@@ -149,7 +149,7 @@ fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<Str
         &format!(
             "SELECT name, sql FROM sqlite_master
              WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})
-               AND name <> 'epcis_events_hash'"
+               AND name NOT IN ('epcis_events_hash', 'epcis_events_event_id')"
         ),
         &[],
         &mut |r| {
@@ -180,8 +180,16 @@ fn hash_prefix(hash: &str) -> &str {
     hash.get(14..30).unwrap_or(hash)
 }
 
-/// Of the `hashes` and `event_ids` of a batch, those held already. Hashes
-/// are looked up by their prefix, then compared whole.
+/// The key of `epcis_events_event_id`: the last 16 characters of an
+/// eventID (all of a shorter one), written for the SQL expression `of`.
+/// SQL computes it for the values looked up too, so that it counts
+/// characters as the index does, whatever the database's encoding.
+fn event_id_key(of: &str) -> String {
+    format!("substr({of}, length({of}) - 15)")
+}
+
+/// Of the `hashes` and `event_ids` of a batch, those held already: looked
+/// up by their short keys, then compared whole.
 fn held(
     c: &mut dyn Conn,
     hashes: &[&str],
@@ -203,10 +211,16 @@ fn held(
         )?;
     }
     if !event_ids.is_empty() {
-        let mut p = Vec::with_capacity(event_ids.len());
-        let cond = in_list("event_id", event_ids, &mut p);
+        let keys: Vec<String> = (1..=event_ids.len())
+            .map(|i| event_id_key(&format!("CAST(${i} AS TEXT)")))
+            .collect();
+        let p: Vec<Value> = event_ids.iter().map(|&id| id.into()).collect();
         c.query_each(
-            &format!("SELECT event_id FROM epcis_events WHERE {cond}"),
+            &format!(
+                "SELECT event_id FROM epcis_events WHERE {} IN ({})",
+                event_id_key("event_id"),
+                keys.join(", ")
+            ),
             &p,
             &mut |r| {
                 by_id.insert(r[0].take_text()?);
@@ -777,10 +791,12 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     Ok(out)
 }
 
-/// The id of an event by its eventID or its hash (`$1`) and the hash's
-/// prefix (`$2`).
+/// The id of an event by its eventID or its hash (`$1`), through the
+/// eventID's key or the hash's prefix (`$2`).
 const EVENT_BY_ID: &str = "SELECT id FROM epcis_events
-     WHERE event_id = $1 OR (substr(hash, 15, 16) = $2 AND hash = $1)";
+     WHERE (substr(event_id, length(event_id) - 15) = substr(CAST($1 AS TEXT), length(CAST($1 AS TEXT)) - 15)
+            AND event_id = $1)
+        OR (substr(hash, 15, 16) = $2 AND hash = $1)";
 
 /// One event by its eventID (or, for events captured without one, its hash).
 pub fn event_by_id(c: &mut dyn Conn, id: &str) -> Result<Option<FoundEvent>, StoreError> {
@@ -987,15 +1003,32 @@ mod tests {
             "{plan:?}"
         );
         // Events are found by hash and eventID through indexes, not a scan.
-        for sql in [
-            EVENT_BY_ID.replace("$1", "'a'").replace("$2", "'b'"),
-            "SELECT hash FROM epcis_events WHERE substr(hash, 15, 16) IN ('a', 'b')".into(),
+        for (sql, uses) in [
+            (
+                EVENT_BY_ID.replace("$1", "'a'").replace("$2", "'b'"),
+                &["epcis_events_event_id", "epcis_events_hash"][..],
+            ),
+            (
+                "SELECT hash FROM epcis_events WHERE substr(hash, 15, 16) IN ('a', 'b')".into(),
+                &["epcis_events_hash"],
+            ),
+            (
+                format!(
+                    "SELECT event_id FROM epcis_events WHERE {} IN ({}, {})",
+                    event_id_key("event_id"),
+                    event_id_key("CAST('a' AS TEXT)"),
+                    event_id_key("CAST('bc' AS TEXT)")
+                ),
+                &["epcis_events_event_id"],
+            ),
         ] {
             let plan = format!(
                 "{:?}",
                 s.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[]).unwrap()
             );
-            assert!(plan.contains("epcis_events_hash"), "{sql}: {plan}");
+            for index in uses {
+                assert!(plan.contains(&format!("INDEX {index} ")), "{sql}: {plan}");
+            }
             assert!(!plan.contains("SCAN"), "{sql}: {plan}");
         }
         let found = query_events(

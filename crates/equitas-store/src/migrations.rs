@@ -55,7 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 6,
-        name: "captured events found by a short index on their hash",
+        name: "held events found by short keys of their hash and eventID",
         sqlite: include_str!("../migrations/sqlite/0006_epcis_hash_index.sql"),
         postgres: include_str!("../migrations/postgres/0006_epcis_hash_index.sql"),
         sqlite_rebuild: true,

@@ -568,7 +568,70 @@ fn shared_prefix(s: &mut TestStore) {
     assert_eq!(event_count(s).unwrap(), 2);
 }
 
+/// eventIDs are found by their last 16 characters, then compared whole:
+/// short ones, non-ASCII ones (the key counts characters, as SQL does) and
+/// ones sharing their last 16 characters with a held one.
+fn event_id_keys(s: &mut TestStore) {
+    let ids = [
+        "e1",
+        "abcdefghijklmnop",
+        "xabcdefghijklmnop",
+        "urn:uuid:9c1e4f3a-0000-4000-8000-000000000007",
+        "urn:example:événement-ü-ñ-日本語-0001",
+        "urn:other:événement-ü-ñ-日本語-0001",
+    ];
+    let doc = |ids: &[&str]| {
+        let events: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                format!(
+                    r#"{{"type": "ObjectEvent", "eventID": "{id}", "eventTime": "2026-01-05T10:00:0{i}Z",
+                        "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+            events.join(",")
+        )
+    };
+    let s = s.store.as_mut();
+    // Every other one first: the rest share a key with a held one, or not.
+    let first: Vec<&str> = ids.iter().copied().step_by(2).collect();
+    let text = doc(&first);
+    let r = capture(
+        s,
+        "a",
+        &EventReader::new(&text).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((r.captured, r.duplicates), (3, 0));
+    // All of them, with other event times (so other hashes): the three held
+    // are duplicates by eventID alone.
+    let text = doc(&ids).replace("10:00:0", "11:00:0");
+    let r = capture(
+        s,
+        "b",
+        &EventReader::new(&text).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((r.captured, r.duplicates), (3, 3));
+    for id in ids {
+        let e = event_by_id(s, id).unwrap().unwrap();
+        assert_eq!(e.event_id, id);
+    }
+    assert!(event_by_id(s, "bcdefghijklmnop").unwrap().is_none());
+}
+
 on_both_backends! {
+    held_event_id_keys => event_id_keys,
     held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,
     capture_large_documents => large_documents,

@@ -1,11 +1,12 @@
--- Equitas schema version 6 (SQLite): captured events are found by their Event
--- Hash ID through an index on its first 16 hex digits (64 bits of the
--- SHA-256), no longer through a unique index on the whole 89-character ID.
--- Inserting into an index of random 89-byte keys cost about 3 to 4 µs per
--- event once it outgrew the page cache (docs/benchmarks.md); the short keys
--- stay in it. Capture compares the whole ID of the events the prefix finds,
--- in its write transaction (equitas_store::epcis), so an event is still
--- stored once.
+-- Equitas schema version 6 (SQLite): held events are found by short keys
+-- instead of unique indexes on whole identifiers: by the first 16 hex digits
+-- of the Event Hash ID (64 bits of the SHA-256) and by the last 16 characters
+-- of the eventID. Inserting into an index of random long keys (89-character
+-- hashes, 45-character urn:uuid eventIDs) cost several µs per event once it
+-- outgrew the page cache (docs/benchmarks.md); the short keys stay in it.
+-- Capture compares the whole hash and eventID of the events a key finds, in
+-- its write transaction (equitas_store::epcis), so an event is still stored
+-- once.
 --
 -- SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt as
 -- https://www.sqlite.org/lang_altertable.html#otheralter describes, with
@@ -16,7 +17,7 @@
 CREATE TABLE epcis_events_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     hash TEXT NOT NULL,
-    event_id TEXT UNIQUE,
+    event_id TEXT,
     event_type TEXT NOT NULL,
     event_time TEXT NOT NULL,
     time_zone_offset TEXT NOT NULL,
@@ -56,3 +57,4 @@ CREATE INDEX epcis_events_time ON epcis_events (event_time);
 CREATE INDEX epcis_events_biz_location ON epcis_events (biz_location);
 CREATE INDEX epcis_events_biz_step ON epcis_events (biz_step);
 CREATE INDEX epcis_events_hash ON epcis_events (substr(hash, 15, 16));
+CREATE INDEX epcis_events_event_id ON epcis_events (substr(event_id, length(event_id) - 15));
