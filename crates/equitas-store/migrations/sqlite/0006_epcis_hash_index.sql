@@ -2,8 +2,9 @@
 -- instead of unique indexes on whole identifiers: by the first 16 hex digits
 -- of the Event Hash ID (64 bits of the SHA-256) and by the last 16 characters
 -- of the eventID. Inserting into an index of random long keys (89-character
--- hashes, 45-character urn:uuid eventIDs) cost several µs per event once it
--- outgrew the page cache (docs/benchmarks.md); the short keys stay in it.
+-- hashes, 45-character urn:uuid eventIDs) cost several µs per event at a
+-- million events: each insertion lands on a random page, and long keys make
+-- several times as many pages to split and write (docs/benchmarks.md).
 -- Capture compares the whole hash and eventID of the events a key finds, in
 -- its write transaction (equitas_store::epcis), so an event is still stored
 -- once.
