@@ -289,7 +289,18 @@ pub fn database_target(cli: &Cli) -> Result<String> {
 fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {
     let target = database_target(cli)?;
     tracing::info!(%target, "opening database");
-    equitas_store::open(&target).with_context(|| format!("cannot open the database {target}"))
+    let fail = || format!("cannot open the database {target}");
+    let mut store = equitas_store::connect(&target).with_context(fail)?;
+    let version = migrations::current_version(store.as_mut()).with_context(fail)?;
+    if version > 0 && version < migrations::latest() {
+        // Some migrations rewrite tables: say why a large database waits.
+        eprintln!(
+            "Updating the database schema from version {version} to {}; on a large database this can take minutes",
+            migrations::latest()
+        );
+    }
+    migrations::migrate(store.as_mut()).with_context(fail)?;
+    Ok(store)
 }
 
 pub(crate) fn load_mappings(

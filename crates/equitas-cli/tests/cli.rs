@@ -914,3 +914,31 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         stderr(&o)
     );
 }
+
+/// A database of an older schema is brought up to date when opened, and
+/// the user is told why they wait; an up-to-date one says nothing of it.
+#[test]
+fn older_schema_is_updated_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = equitas_store::SqliteStore::open(&dir.path().join("equitas.db")).unwrap();
+        equitas_store::migrations::migrate_to(&mut s, 5).unwrap();
+    }
+    let o = equitas(dir.path(), &["status"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let latest = equitas_store::migrations::latest();
+    assert!(
+        stderr(&o).contains(&format!(
+            "Updating the database schema from version 5 to {latest}"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains(&format!("(schema version {latest})")),
+        "{}",
+        stdout(&o)
+    );
+    let o = equitas(dir.path(), &["status"]);
+    assert!(!stderr(&o).contains("Updating"), "{}", stderr(&o));
+}

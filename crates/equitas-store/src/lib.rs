@@ -107,11 +107,17 @@ pub fn is_postgres_url(target: &str) -> bool {
 /// a `postgres://` URL opens PostgreSQL, anything else is a SQLite file path
 /// (created with its parent directories if absent).
 pub fn open(target: &str) -> Result<Box<dyn Store>, StoreError> {
-    let mut store: Box<dyn Store> = if is_postgres_url(target) {
+    let mut store = connect(target)?;
+    migrations::migrate(store.as_mut())?;
+    Ok(store)
+}
+
+/// [`open`] without bringing the schema up to date (see
+/// [`migrations::migrate`]).
+pub fn connect(target: &str) -> Result<Box<dyn Store>, StoreError> {
+    Ok(if is_postgres_url(target) {
         Box::new(PgStore::connect(target)?)
     } else {
         Box::new(SqliteStore::open(Path::new(target))?)
-    };
-    migrations::migrate(store.as_mut())?;
-    Ok(store)
+    })
 }
