@@ -107,26 +107,32 @@ pub fn migrate_to(store: &mut dyn Store, target: i64) -> Result<Vec<i64>, StoreE
         .iter()
         .filter(|m| m.version > current && m.version <= target)
     {
-        let wrap = |source| StoreError::Migration {
-            version: m.version,
-            name: m.name,
-            source: Box::new(source),
-        };
-        // Foreign key enforcement can only change outside a transaction.
-        let rebuild = m.sqlite_rebuild && store.backend() == Backend::Sqlite;
-        if rebuild {
-            store.batch("PRAGMA foreign_keys = OFF").map_err(wrap)?;
-        }
-        let done = apply(store, m, rebuild);
-        if rebuild {
-            store.batch("PRAGMA foreign_keys = ON").map_err(wrap)?;
-        }
-        if done.map_err(wrap)? {
+        if run(store, m)? {
             tracing::info!(version = m.version, name = m.name, "applied migration");
             applied.push(m.version);
         }
     }
     Ok(applied)
+}
+
+/// Applies one migration (see [`apply`]); for a SQLite rebuild, with
+/// foreign key enforcement off around it, on again whatever happened.
+fn run(store: &mut dyn Store, m: &Migration) -> Result<bool, StoreError> {
+    let wrap = |source| StoreError::Migration {
+        version: m.version,
+        name: m.name,
+        source: Box::new(source),
+    };
+    // Foreign key enforcement can only change outside a transaction.
+    let rebuild = m.sqlite_rebuild && store.backend() == Backend::Sqlite;
+    if rebuild {
+        store.batch("PRAGMA foreign_keys = OFF").map_err(wrap)?;
+    }
+    let done = apply(store, m, rebuild);
+    if rebuild {
+        store.batch("PRAGMA foreign_keys = ON").map_err(wrap)?;
+    }
+    done.map_err(wrap)
 }
 
 /// Runs one migration in its own transaction; false if another process
@@ -179,6 +185,49 @@ fn apply(store: &mut dyn Store, m: &Migration, rebuild: bool) -> Result<bool, St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Conn;
+
+    /// A SQLite rebuild that leaves a foreign key broken is rolled back
+    /// whole, and foreign keys are enforced again afterwards.
+    #[test]
+    fn broken_rebuild_is_rolled_back() {
+        let mut s = crate::SqliteStore::in_memory().unwrap();
+        migrate(&mut s).unwrap();
+        let broken = Migration {
+            version: latest() + 1,
+            name: "test",
+            sqlite: "CREATE TABLE p (id INTEGER PRIMARY KEY);
+                     CREATE TABLE c (p INTEGER REFERENCES p (id));
+                     INSERT INTO c VALUES (5);",
+            postgres: "",
+            sqlite_rebuild: true,
+        };
+        let e = run(&mut s, &broken).unwrap_err().to_string();
+        assert!(e.contains("breaks a foreign key"), "{e}");
+        let on: i64 = s
+            .query_scalar("PRAGMA foreign_keys", &[])
+            .unwrap()
+            .get()
+            .unwrap();
+        assert_eq!(on, 1);
+        let left: i64 = s
+            .query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('p', 'c')",
+                &[],
+            )
+            .unwrap()
+            .get()
+            .unwrap();
+        assert_eq!(left, 0);
+        assert_eq!(current_version(&mut s).unwrap(), latest());
+        // The same script without the broken row goes through.
+        let fixed = Migration {
+            sqlite: "CREATE TABLE p (id INTEGER PRIMARY KEY);
+                     CREATE TABLE c (p INTEGER REFERENCES p (id));",
+            ..broken
+        };
+        assert!(run(&mut s, &fixed).unwrap());
+    }
 
     #[test]
     fn versions_increase_and_scripts_exist() {
