@@ -173,62 +173,68 @@ struct Pending<'a> {
     json: Option<String>,
 }
 
-/// The first 16 hex digits of an Event Hash ID (`ni:///sha-256;<hex>...`),
-/// as the index `epcis_events_hash` holds them (`substr(hash, 15, 16)`,
-/// schema version 6).
-fn hash_prefix(hash: &str) -> &str {
-    hash.get(14..30).unwrap_or(hash)
+/// A short key by which held events are found (schema version 6: the
+/// indexes `epcis_events_hash` and `epcis_events_event_id`).
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    /// The first 16 hex digits of an Event Hash ID
+    /// (`ni:///sha-256;<hex>?ver=CBV2.0`): 64 bits of the SHA-256.
+    Hash,
+    /// The last 16 characters of an eventID (all of a shorter one).
+    EventId,
 }
 
-/// The key of `epcis_events_event_id`: the last 16 characters of an
-/// eventID (all of a shorter one), written for the SQL expression `of`.
-/// SQL computes it for the values looked up too, so that it counts
-/// characters as the index does, whatever the database's encoding.
-fn event_id_key(of: &str) -> String {
-    format!("substr({of}, length({of}) - 15)")
-}
+impl Key {
+    /// The column the key is taken from.
+    fn column(self) -> &'static str {
+        match self {
+            Key::Hash => "hash",
+            Key::EventId => "event_id",
+        }
+    }
 
-/// Of the `hashes` and `event_ids` of a batch, those held already: looked
-/// up by their short keys, then compared whole.
-fn held(
-    c: &mut dyn Conn,
-    hashes: &[&str],
-    event_ids: &[&str],
-) -> Result<(HashSet<String>, HashSet<String>), StoreError> {
-    let mut by_hash = HashSet::new();
-    let mut by_id = HashSet::new();
-    if !hashes.is_empty() {
-        let prefixes: Vec<&str> = hashes.iter().map(|h| hash_prefix(h)).collect();
-        let mut p = Vec::with_capacity(prefixes.len());
-        let cond = in_list("substr(hash, 15, 16)", &prefixes, &mut p);
-        c.query_each(
-            &format!("SELECT hash FROM epcis_events WHERE {cond}"),
-            &p,
-            &mut |r| {
-                by_hash.insert(r[0].take_text()?);
-                Ok(())
-            },
-        )?;
+    /// The key of the SQL expression `of`, written as the index is.
+    fn of(self, of: &str) -> String {
+        match self {
+            Key::Hash => format!("substr({of}, 15, 16)"),
+            Key::EventId => format!("substr({of}, length({of}) - 15)"),
+        }
     }
-    if !event_ids.is_empty() {
-        let keys: Vec<String> = (1..=event_ids.len())
-            .map(|i| event_id_key(&format!("CAST(${i} AS TEXT)")))
-            .collect();
-        let p: Vec<Value> = event_ids.iter().map(|&id| id.into()).collect();
-        c.query_each(
-            &format!(
-                "SELECT event_id FROM epcis_events WHERE {} IN ({})",
-                event_id_key("event_id"),
-                keys.join(", ")
-            ),
-            &p,
-            &mut |r| {
-                by_id.insert(r[0].take_text()?);
-                Ok(())
-            },
-        )?;
+
+    /// The key of parameter `$i`. SQL computes the keys of the values
+    /// looked up too, so that they match the index exactly (eventIDs'
+    /// characters counted as the database counts them, whatever its
+    /// encoding).
+    fn of_param(self, i: usize) -> String {
+        self.of(&format!("CAST(${i} AS TEXT)"))
     }
-    Ok((by_hash, by_id))
+
+    /// The column of the held events whose key is that of one of `$1`
+    /// ... `$n`.
+    fn lookup(self, n: usize) -> String {
+        let keys: Vec<String> = (1..=n).map(|i| self.of_param(i)).collect();
+        format!(
+            "SELECT {} FROM epcis_events WHERE {} IN ({})",
+            self.column(),
+            self.of(self.column()),
+            keys.join(", ")
+        )
+    }
+
+    /// Of `values` (hashes or eventIDs), those held already: looked up by
+    /// their key, then compared whole.
+    fn held(self, c: &mut dyn Conn, values: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        if values.is_empty() {
+            return Ok(found);
+        }
+        let p: Vec<Value> = values.iter().map(|&v| v.into()).collect();
+        c.query_each(&self.lookup(values.len()), &p, &mut |r| {
+            found.insert(r[0].take_text()?);
+            Ok(())
+        })?;
+        Ok(found)
+    }
 }
 
 /// Stores a batch of events with their identifiers, quantities, stock
@@ -244,14 +250,13 @@ fn store_batch(
     now: &str,
     report: &mut CaptureReport,
 ) -> Result<(), StoreError> {
-    let (mut held_hashes, mut held_ids) = {
-        let hashes: Vec<&str> = batch.iter().map(|p| p.record.hash.as_str()).collect();
-        let ids: Vec<&str> = batch
-            .iter()
-            .filter_map(|p| p.record.event_id.as_deref())
-            .collect();
-        held(c, &hashes, &ids)?
-    };
+    let hashes: Vec<&str> = batch.iter().map(|p| p.record.hash.as_str()).collect();
+    let mut held_hashes = Key::Hash.held(c, &hashes)?;
+    let ids: Vec<&str> = batch
+        .iter()
+        .filter_map(|p| p.record.event_id.as_deref())
+        .collect();
+    let mut held_ids = Key::EventId.held(c, &ids)?;
     let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
@@ -791,16 +796,23 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     Ok(out)
 }
 
-/// The id of an event by its eventID or its hash (`$1`), through the
-/// eventID's key or the hash's prefix (`$2`).
-const EVENT_BY_ID: &str = "SELECT id FROM epcis_events
-     WHERE (substr(event_id, length(event_id) - 15) = substr(CAST($1 AS TEXT), length(CAST($1 AS TEXT)) - 15)
-            AND event_id = $1)
-        OR (substr(hash, 15, 16) = $2 AND hash = $1)";
+/// The id of an event by its eventID or its hash (`$1`), found through
+/// their keys.
+fn event_by_id_sql() -> String {
+    let [id, hash] = [Key::EventId, Key::Hash].map(|k| {
+        format!(
+            "({} = {} AND {} = $1)",
+            k.of(k.column()),
+            k.of_param(1),
+            k.column()
+        )
+    });
+    format!("SELECT id FROM epcis_events WHERE {id} OR {hash}")
+}
 
 /// One event by its eventID (or, for events captured without one, its hash).
 pub fn event_by_id(c: &mut dyn Conn, id: &str) -> Result<Option<FoundEvent>, StoreError> {
-    let rows = c.query(EVENT_BY_ID, &[id.into(), hash_prefix(id).into()])?;
+    let rows = c.query(&event_by_id_sql(), &[id.into()])?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
@@ -1002,29 +1014,22 @@ mod tests {
             format!("{plan:?}").contains("epcis_events_biz_location"),
             "{plan:?}"
         );
-        // Events are found by hash and eventID through indexes, not a scan.
-        for (sql, uses) in [
+        // Events are found by hash and eventID through indexes, not a scan:
+        // the statements capture and `event_by_id` run.
+        for (sql, params, uses) in [
             (
-                EVENT_BY_ID.replace("$1", "'a'").replace("$2", "'b'"),
+                event_by_id_sql(),
+                1,
                 &["epcis_events_event_id", "epcis_events_hash"][..],
             ),
-            (
-                "SELECT hash FROM epcis_events WHERE substr(hash, 15, 16) IN ('a', 'b')".into(),
-                &["epcis_events_hash"],
-            ),
-            (
-                format!(
-                    "SELECT event_id FROM epcis_events WHERE {} IN ({}, {})",
-                    event_id_key("event_id"),
-                    event_id_key("CAST('a' AS TEXT)"),
-                    event_id_key("CAST('bc' AS TEXT)")
-                ),
-                &["epcis_events_event_id"],
-            ),
+            (Key::Hash.lookup(2), 2, &["epcis_events_hash"]),
+            (Key::EventId.lookup(2), 2, &["epcis_events_event_id"]),
         ] {
+            let params: Vec<Value> = ["a", "bc"][..params].iter().map(|&v| v.into()).collect();
             let plan = format!(
                 "{:?}",
-                s.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[]).unwrap()
+                s.query(&format!("EXPLAIN QUERY PLAN {sql}"), &params)
+                    .unwrap()
             );
             for index in uses {
                 assert!(plan.contains(&format!("INDEX {index} ")), "{sql}: {plan}");
