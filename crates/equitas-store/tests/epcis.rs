@@ -2,8 +2,8 @@
 
 use equitas_epcis::{EventReader, parse_document};
 use equitas_store::epcis::{
-    ErrorBehaviour, EventQuery, Rejected, capture, capture_job, event_by_id, event_count,
-    query_events,
+    CaptureReport, ErrorBehaviour, EventQuery, Rejected, capture, capture_job, event_by_id,
+    event_count, query_events,
 };
 use equitas_store::import::ImportKind;
 use equitas_store::import::NoProgress;
@@ -31,18 +31,20 @@ const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/ep
      "action": "CREATE"}
   ]}}"#;
 
+/// Captures `doc` as `name`, with no rejections found beforehand.
+fn capture_doc(
+    s: &mut dyn Store,
+    name: &str,
+    doc: &EventReader,
+    behaviour: ErrorBehaviour,
+) -> CaptureReport {
+    capture(s, name, doc, vec![], behaviour, &NoProgress).unwrap()
+}
+
 fn rollback_and_proceed(s: &mut TestStore) {
     let doc = EventReader::new(DOC).unwrap();
     // Rollback (the default): the bad third event keeps the whole document out.
-    let r = capture(
-        s.store.as_mut(),
-        "doc.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Rollback);
     assert!(r.rolled_back);
     assert_eq!(
         r.rejected,
@@ -55,42 +57,23 @@ fn rollback_and_proceed(s: &mut TestStore) {
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
 
     // Proceed: the two good events are stored.
-    let r = capture(
-        s.store.as_mut(),
-        "doc.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Proceed,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Proceed);
     assert_eq!((r.captured, r.duplicates, r.rejected.len()), (2, 0, 1));
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 2);
 
     // Again: nothing new, and it says so.
-    let r = capture(
-        s.store.as_mut(),
-        "doc.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Proceed,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Proceed);
     assert_eq!((r.captured, r.duplicates), (0, 2));
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 2);
 
     // The same event under another eventID is still a duplicate (same hash).
     let renamed = DOC.replace("000000000001", "000000000002");
-    let r = capture(
+    let r = capture_doc(
         s.store.as_mut(),
         "renamed.json",
         &EventReader::new(&renamed).unwrap(),
-        vec![],
         ErrorBehaviour::Proceed,
-        &NoProgress,
-    )
-    .unwrap();
+    );
     assert_eq!(r.duplicates, 2);
 
     // What stock needs is stored in canonical form.
@@ -133,15 +116,7 @@ fn rollback_and_proceed(s: &mut TestStore) {
 
 fn queries(s: &mut TestStore) {
     let doc = EventReader::new(DOC).unwrap();
-    let r = capture(
-        s.store.as_mut(),
-        "doc.json",
-        &doc,
-        vec![],
-        ErrorBehaviour::Proceed,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Proceed);
     let job = capture_job(s.store.as_mut(), r.capture_id.unwrap())
         .unwrap()
         .unwrap();
@@ -361,15 +336,7 @@ fn xml_in_json(s: &mut TestStore) {
       </ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>"#;
     let doc = EventReader::new(xml).unwrap();
     let want = equitas_epcis::event_hash(&doc.event(0).unwrap());
-    let r = capture(
-        s.store.as_mut(),
-        "doc.xml",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s.store.as_mut(), "doc.xml", &doc, ErrorBehaviour::Rollback);
     assert_eq!(r.captured, 1);
     let e = event_by_id(
         s.store.as_mut(),
@@ -439,15 +406,12 @@ fn large_documents(s: &mut TestStore) {
     };
     // Rollback: bad events after two full batches keep everything out.
     let text = many(700, &[], &[650, 690], &[]);
-    let r = capture(
+    let r = capture_doc(
         s.store.as_mut(),
         "many.json",
         &EventReader::new(&text).unwrap(),
-        vec![],
         ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    );
     assert!(r.rolled_back);
     let bad: Vec<usize> = r.rejected.iter().map(|x| x.index).collect();
     assert_eq!(bad, vec![650, 690]);
@@ -544,25 +508,9 @@ fn shared_prefix(s: &mut TestStore) {
     )
     .unwrap();
     let doc = EventReader::new(text).unwrap();
-    let r = capture(
-        s,
-        "doc",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s, "doc", &doc, ErrorBehaviour::Rollback);
     assert_eq!((r.captured, r.duplicates), (1, 0));
-    let r = capture(
-        s,
-        "doc",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s, "doc", &doc, ErrorBehaviour::Rollback);
     assert_eq!((r.captured, r.duplicates), (0, 1));
     assert_eq!(event_by_id(s, &hash).unwrap().unwrap().hash, hash);
     assert_eq!(event_count(s).unwrap(), 2);
@@ -600,28 +548,22 @@ fn event_id_keys(s: &mut TestStore) {
     // Every other one first: the rest share a key with a held one, or not.
     let first: Vec<&str> = ids.iter().copied().step_by(2).collect();
     let text = doc(&first);
-    let r = capture(
+    let r = capture_doc(
         s,
         "a",
         &EventReader::new(&text).unwrap(),
-        vec![],
         ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    );
     assert_eq!((r.captured, r.duplicates), (3, 0));
     // All of them, with other event times (so other hashes): the three held
     // are duplicates by eventID alone.
     let text = doc(&ids).replace("10:00:0", "11:00:0");
-    let r = capture(
+    let r = capture_doc(
         s,
         "b",
         &EventReader::new(&text).unwrap(),
-        vec![],
         ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    );
     assert_eq!((r.captured, r.duplicates), (3, 3));
     for id in ids {
         let e = event_by_id(s, id).unwrap().unwrap();
@@ -657,15 +599,7 @@ fn hash_index_migration(s: &mut dyn Store) {
     // DOC with its bad third event mended (an ADD without identifiers).
     let text = DOC.replace(r#""action": "CREATE""#, r#""action": "ADD""#);
     let doc = EventReader::new(&text).unwrap();
-    let r = capture(
-        s,
-        "doc",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s, "doc", &doc, ErrorBehaviour::Rollback);
     assert_eq!(r.captured, 3, "{r:?}");
     // The last event is removed: its id must not be given again.
     let last = held_events(s).last().unwrap().0;
@@ -710,15 +644,7 @@ fn hash_index_migration(s: &mut dyn Store) {
     }
 
     // The same document again: all held, found through the new index.
-    let r = capture(
-        s,
-        "again",
-        &doc,
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_doc(s, "again", &doc, ErrorBehaviour::Rollback);
     assert_eq!((r.captured, r.duplicates), (1, 2));
     let after = held_events(s);
     assert_eq!(after.len(), 3);
