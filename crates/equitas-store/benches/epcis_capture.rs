@@ -5,9 +5,10 @@
 //!
 //! Run: `cargo bench -p equitas-store --bench epcis_capture [-- EVENTS [FILE]]`
 //! (default 100,000 events). With `EQUITAS_TEST_POSTGRES_URL` naming a
-//! PostgreSQL server, capture into PostgreSQL is measured too. With FILE, the generated document is also
-//! written there, so the same input can be given to the Python reference
-//! generator side by side (docs/benchmarks.md).
+//! PostgreSQL server, capture into PostgreSQL is measured too. With FILE,
+//! the generated document is also written there, so the same input can be
+//! given to the Python reference generator side by side
+//! (docs/benchmarks.md).
 //!
 //! Events mimic a national supply chain: receipts with a lot and expiry,
 //! dispensing and shipments with serialised packs, business transactions
@@ -43,9 +44,9 @@ fn document(n: usize, ids: bool) -> String {
         let item = 100000 + (i % 150);
         let day = 1 + (i % 28);
         let hour = i % 24;
-        let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
-        let y = x.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         let id = if ids {
+            let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
+            let y = x.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
             format!(
                 r#""eventID": "urn:uuid:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", "#,
                 x >> 32,
