@@ -206,9 +206,21 @@ fn gs1_checks_identifiers() {
 }
 
 /// Runs `equitas` with `args` and kills it with SIGKILL once its
-/// transaction has written more than 4 MB to the WAL, before it ends.
+/// transaction has written more than 4 MB, before it ends: to the WAL, or
+/// (a bulk write with a rollback journal) to the database file and journal.
 #[cfg(unix)]
 fn kill_while_writing(data_dir: &Path, args: &[&str]) {
+    let written = || -> u64 {
+        ["equitas.db", "equitas.db-wal", "equitas.db-journal"]
+            .iter()
+            .map(|f| {
+                std::fs::metadata(data_dir.join(f))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            })
+            .sum()
+    };
+    let start = written();
     let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
         .arg("--data-dir")
         .arg(data_dir)
@@ -217,14 +229,13 @@ fn kill_while_writing(data_dir: &Path, args: &[&str]) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let wal = data_dir.join("equitas.db-wal");
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut killed_midway = false;
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("{args:?} finished ({status}) before it could be killed: give it more to write");
         }
-        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 4 * 1024 * 1024 {
+        if written() > start + 4 * 1024 * 1024 {
             child.kill().unwrap();
             killed_midway = true;
             break;
@@ -282,9 +293,11 @@ fn killed_import_leaves_the_database_as_before() {
 }
 
 /// Kills a bulk `equitas epcis capture` (large enough that the secondary
-/// indexes are dropped and built again after loading, in its transaction)
-/// while it writes: no event, no capture job, every index as before, the
-/// database intact; the same capture then stores everything.
+/// indexes are dropped and built again after loading, in its transaction,
+/// which is written with a rollback journal) while it writes: the hot
+/// journal is rolled back when the database is next opened, leaving no
+/// event, no capture job, every index as before, the database intact and
+/// in WAL mode; the same capture then stores everything.
 #[cfg(unix)]
 #[test]
 fn killed_bulk_capture_leaves_the_database_as_before() {
@@ -321,6 +334,7 @@ fn killed_bulk_capture_leaves_the_database_as_before() {
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
             ),
             one(&mut s, "PRAGMA integrity_check"),
+            one(&mut s, "PRAGMA journal_mode"),
         )
     };
     // The schema is made, nothing captured.
@@ -331,14 +345,19 @@ fn killed_bulk_capture_leaves_the_database_as_before() {
         "{}",
         before.2
     );
+    assert_eq!(before.4, r#"[[Text("wal")]]"#);
     kill_while_writing(dir.path(), &["epcis", "capture", big.to_str().unwrap()]);
+    assert!(
+        dir.path().join("equitas.db-journal").exists(),
+        "killed in the middle of a bulk write, with its rollback journal"
+    );
     assert_eq!(look(&db), before, "a killed capture must leave no trace");
     let o = equitas(dir.path(), &["epcis", "capture", big.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("120000 captured"), "{}", stdout(&o));
     let after = look(&db);
     assert_eq!(after.0, "[[Int(120000)]]");
-    assert_eq!((after.2, after.3), (before.2, before.3));
+    assert_eq!((after.2, after.3, after.4), (before.2, before.3, before.4));
 }
 
 /// The same binary on PostgreSQL: the multi-user server setup.

@@ -56,7 +56,7 @@ const MAX_IDLE: usize = 8;
 impl AppState {
     /// Opens (and migrates) the database once, so that a bad target fails at start-up.
     pub fn open(target: &str) -> Result<Self, StoreError> {
-        let store = equitas_store::open(target)?;
+        let store = equitas_store::open_shared(target)?;
         Ok(AppState {
             target: Arc::new(target.to_string()),
             idle: Arc::new(Mutex::new(vec![store])),
@@ -85,7 +85,7 @@ impl AppState {
             let taken = state.idle.lock().ok().and_then(|mut v| v.pop());
             let mut store = match taken {
                 Some(s) => s,
-                None => equitas_store::open(&state.target).map_err(Problem::from)?,
+                None => equitas_store::open_shared(&state.target).map_err(Problem::from)?,
             };
             let out = f(store.as_mut());
             if let Ok(mut v) = state.idle.lock()

@@ -118,10 +118,14 @@ fn insert_rows(
     Ok(())
 }
 
-/// A capture of at least this many events into a SQLite database holding
-/// fewer events than it brings builds the secondary indexes of the tables
-/// it writes after loading them, in the same transaction (see
-/// [`defer_indexes`]). Measured on 1M events: 24 to 28 s instead of 32 s.
+/// A capture of at least this many events is a bulk write
+/// ([`Store::begin_bulk`]: into SQLite, with a rollback journal when no
+/// other connection has the file open); into a SQLite database holding
+/// fewer events than it brings, it also builds the secondary indexes of
+/// the tables it writes after loading them, in the same transaction (see
+/// [`defer_indexes`]). Measured on 1M events: 24 to 28 s instead of 32 s
+/// for the indexes (session 5), and 18% less for the journal (session 7,
+/// docs/benchmarks.md).
 const BULK: usize = 100_000;
 
 /// The tables a capture writes.
@@ -423,7 +427,11 @@ fn capture_with(
     extra.dedup_by_key(|r| r.index);
     let mut known = extra.into_iter().peekable();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut tx = store.begin()?;
+    let mut tx = if doc.len() >= bulk {
+        store.begin_bulk()?
+    } else {
+        store.begin()?
+    };
     if tx.backend() == crate::Backend::Postgres {
         // One capture at a time, so that event ids become visible in
         // increasing order (the stock ledger reads new events by id).

@@ -95,6 +95,15 @@ pub trait Store: Conn + Send {
     fn describe(&self) -> String;
     /// Starts a transaction.
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>, StoreError>;
+    /// Starts a transaction that will write a great deal: as atomic and
+    /// durable as [`Store::begin`], but a backend may write it faster by
+    /// taking the database for itself while it lasts. SQLite does so when no
+    /// other connection has the database open: it writes the transaction
+    /// with a rollback journal instead of its write-ahead log (see
+    /// `SqliteStore`). The default is [`Store::begin`].
+    fn begin_bulk(&mut self) -> Result<Box<dyn Tx + '_>, StoreError> {
+        self.begin()
+    }
 }
 
 /// True if `target` names a PostgreSQL database rather than a SQLite file.
@@ -107,17 +116,32 @@ pub fn is_postgres_url(target: &str) -> bool {
 /// a `postgres://` URL opens PostgreSQL, anything else is a SQLite file path
 /// (created with its parent directories if absent).
 pub fn open(target: &str) -> Result<Box<dyn Store>, StoreError> {
-    let mut store = connect(target)?;
-    migrations::migrate(store.as_mut())?;
-    Ok(store)
+    migrated(connect(target)?)
+}
+
+/// [`open`] for a server, whose requests read while another writes: a
+/// bulk transaction ([`Store::begin_bulk`]) never takes a SQLite database
+/// for itself (see [`SqliteStore::shared`]).
+pub fn open_shared(target: &str) -> Result<Box<dyn Store>, StoreError> {
+    migrated(connect_as(target, true)?)
 }
 
 /// [`open`] without bringing the schema up to date (see
 /// [`migrations::migrate`]).
 pub fn connect(target: &str) -> Result<Box<dyn Store>, StoreError> {
+    connect_as(target, false)
+}
+
+fn connect_as(target: &str, shared: bool) -> Result<Box<dyn Store>, StoreError> {
     Ok(if is_postgres_url(target) {
         Box::new(PgStore::connect(target)?)
     } else {
-        Box::new(SqliteStore::open(Path::new(target))?)
+        let s = SqliteStore::open(Path::new(target))?;
+        Box::new(if shared { s.shared() } else { s })
     })
+}
+
+fn migrated(mut store: Box<dyn Store>) -> Result<Box<dyn Store>, StoreError> {
+    migrations::migrate(store.as_mut())?;
+    Ok(store)
 }

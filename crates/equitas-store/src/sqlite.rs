@@ -10,9 +10,22 @@ use std::time::Duration;
 /// A SQLite database file. Opened in WAL mode with `synchronous=NORMAL`:
 /// a committed transaction survives a crash of the process; a power loss
 /// may lose the last commits but never leaves a half-written one.
+///
+/// A bulk transaction ([`Store::begin_bulk`]) started while no other
+/// connection has the file open leaves WAL mode for a rollback journal
+/// (`journal_mode=DELETE`, `synchronous=FULL`) until it ends. Pages the
+/// transaction adds to the file are then written once, into the file,
+/// instead of once into the WAL and again into the file by the checkpoint;
+/// only the original content of pages it changes goes to the journal. A
+/// crash midway leaves a hot journal, which the next connection to open the
+/// file rolls back. While it lasts, other processes that open the file wait
+/// for it (up to the busy timeout, 10 s) instead of reading beside it,
+/// which is why a server opens its connections [`SqliteStore::shared`].
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Set by [`SqliteStore::shared`]: bulk transactions stay in WAL mode.
+    shared: bool,
 }
 
 impl SqliteStore {
@@ -40,7 +53,18 @@ impl SqliteStore {
 
     fn configure(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
         conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            // A bulk transaction of another connection holds the file in
+            // rollback journal mode, and sets WAL mode again when it ends
+            // (the mode is kept in the file, for every connection).
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+                tracing::info!(
+                    "{}: not in WAL mode while another connection writes in bulk",
+                    path.display()
+                );
+            }
+            r => r?,
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
@@ -48,7 +72,19 @@ impl SqliteStore {
         // Room for the multi-row statements of EPCIS capture (a few sizes
         // per table) besides the others.
         conn.set_prepared_statement_cache_capacity(128);
-        Ok(SqliteStore { conn, path })
+        Ok(SqliteStore {
+            conn,
+            path,
+            shared: false,
+        })
+    }
+
+    /// For a server whose requests read while another writes: bulk
+    /// transactions are written to the WAL as any other, never taking the
+    /// database for themselves.
+    pub fn shared(mut self) -> Self {
+        self.shared = true;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -171,23 +207,181 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Box::new(SqliteTx { tx }))
+        Ok(Box::new(SqliteTx { tx, _wal: None }))
+    }
+
+    fn begin_bulk(&mut self) -> Result<Box<dyn Tx + '_>, StoreError> {
+        let wal = (!self.shared && leave_wal(&self.conn)).then_some(RestoreWal(&self.conn));
+        // `&mut self` holds every other use of the connection off until the
+        // transaction ends; on an error, `wal` sets WAL mode again.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        Ok(Box::new(SqliteTx { tx, _wal: wal }))
+    }
+}
+
+/// Switches the connection's database from WAL mode to a rollback journal
+/// for a bulk transaction, if no other connection has it open (SQLite
+/// refuses otherwise, and the transaction is written to the WAL as any
+/// other). True if it did.
+fn leave_wal(conn: &Connection) -> bool {
+    let mode =
+        conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+    match mode {
+        Ok(m) if m.eq_ignore_ascii_case("delete") => {
+            // In rollback mode, only FULL is safe from corruption on power loss.
+            if let Err(e) = conn.pragma_update(None, "synchronous", "FULL") {
+                tracing::warn!("bulk write: {e}");
+                restore_wal(conn);
+                return false;
+            }
+            true
+        }
+        // "wal": others have the file open; "memory": an in-memory database.
+        Ok(_) => false,
+        Err(e) => {
+            tracing::debug!("bulk write stays in WAL mode: {e}");
+            false
+        }
+    }
+}
+
+/// Sets WAL mode and `synchronous=NORMAL` again after a bulk transaction.
+/// If SQLite cannot (other connections opened the file meanwhile and keep
+/// reading past the busy timeout), the file stays in rollback journal mode,
+/// as safe but slower for readers, until the next connection opens it.
+fn restore_wal(conn: &Connection) {
+    let mode = conn
+        .pragma_update(None, "synchronous", "NORMAL")
+        .and_then(|()| {
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+        });
+    match mode {
+        Ok(m) if m.eq_ignore_ascii_case("wal") => {}
+        Ok(m) => tracing::warn!("after a bulk write the database stays in journal mode {m}"),
+        Err(e) => {
+            tracing::warn!("after a bulk write the database stays in rollback journal mode: {e}")
+        }
+    }
+}
+
+/// Restores WAL mode when dropped: after the transaction it follows in
+/// [`SqliteTx`] has committed or rolled back.
+struct RestoreWal<'a>(&'a Connection);
+
+impl Drop for RestoreWal<'_> {
+    fn drop(&mut self) {
+        restore_wal(self.0);
     }
 }
 
 struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
+    /// Set for a bulk transaction that left WAL mode. Fields are dropped in
+    /// order: this one after the transaction has ended.
+    _wal: Option<RestoreWal<'a>>,
 }
 
 impl Tx for SqliteTx<'_> {
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(self.tx.commit()?)
+        let SqliteTx { tx, _wal } = *self;
+        tx.commit()?;
+        drop(_wal);
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::rewrite;
+    use crate::{Conn, SqliteStore, Store, Value};
+
+    fn journal_mode(c: &mut dyn Conn) -> String {
+        c.query_scalar("PRAGMA journal_mode", &[])
+            .unwrap()
+            .get::<String>()
+            .unwrap()
+    }
+
+    fn count(s: &mut SqliteStore) -> i64 {
+        s.query_scalar("SELECT COUNT(*) FROM t", &[])
+            .unwrap()
+            .get()
+            .unwrap()
+    }
+
+    #[test]
+    fn bulk_transaction_alone_uses_a_rollback_journal_then_wal_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bulk.db");
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.batch("CREATE TABLE t (x TEXT)").unwrap();
+        assert_eq!(journal_mode(&mut s), "wal");
+
+        // Committed: the rows are there, and the file is in WAL mode again.
+        let mut tx = s.begin_bulk().unwrap();
+        assert_eq!(journal_mode(tx.as_mut()), "delete");
+        assert_eq!(
+            tx.query_scalar("PRAGMA synchronous", &[]).unwrap(),
+            Value::Int(2),
+            "FULL while in rollback journal mode"
+        );
+        for i in 0..1000 {
+            tx.execute("INSERT INTO t VALUES ($1)", &[Value::Int(i)])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+        assert_eq!(journal_mode(&mut s), "wal");
+        assert_eq!(
+            s.query_scalar("PRAGMA synchronous", &[]).unwrap(),
+            Value::Int(1)
+        );
+        assert_eq!(count(&mut s), 1000);
+
+        // Rolled back (dropped): nothing written, WAL mode again.
+        let mut tx = s.begin_bulk().unwrap();
+        tx.execute("INSERT INTO t VALUES ('x')", &[]).unwrap();
+        drop(tx);
+        assert_eq!(journal_mode(&mut s), "wal");
+        assert_eq!(count(&mut s), 1000);
+        assert!(!dir.path().join("bulk.db-journal").exists());
+
+        // Another connection has the file open: the bulk transaction is
+        // written to the WAL like any other, and the reader sees it.
+        let mut reader = SqliteStore::open(&path).unwrap();
+        assert_eq!(count(&mut reader), 1000);
+        let mut tx = s.begin_bulk().unwrap();
+        assert_eq!(journal_mode(tx.as_mut()), "wal");
+        tx.execute("INSERT INTO t VALUES ('y')", &[]).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(count(&mut reader), 1001);
+        assert_eq!(journal_mode(&mut reader), "wal");
+    }
+
+    #[test]
+    fn bulk_transaction_of_a_shared_store_stays_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("shared.db"))
+            .unwrap()
+            .shared();
+        s.batch("CREATE TABLE t (x TEXT)").unwrap();
+        let mut tx = s.begin_bulk().unwrap();
+        assert_eq!(journal_mode(tx.as_mut()), "wal");
+        tx.execute("INSERT INTO t VALUES ('x')", &[]).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(journal_mode(&mut s), "wal");
+        assert_eq!(count(&mut s), 1);
+    }
+
+    #[test]
+    fn bulk_transaction_in_memory_is_a_plain_one() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        s.batch("CREATE TABLE t (x TEXT)").unwrap();
+        let mut tx = s.begin_bulk().unwrap();
+        tx.execute("INSERT INTO t VALUES ('x')", &[]).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(journal_mode(&mut s), "memory");
+        assert_eq!(count(&mut s), 1);
+    }
 
     #[test]
     fn placeholders_are_rewritten() {
