@@ -420,8 +420,10 @@ fn large_documents(s: &mut TestStore) {
     assert_eq!(count(s, "SELECT COUNT(*) FROM epcis_captures"), 0);
 
     // Proceed: a copy right after its original (same batch), one in the
-    // next batch of the one it copies (257 copies 256), an event without type.
-    let text = many(700, &[11, 257, 699], &[], &[5]);
+    // next batch of the one it copies (258 copies 257: 3 and 5 are
+    // rejected, so the first batch of 256 events ends at 257), an event
+    // without type.
+    let text = many(700, &[11, 258, 699], &[], &[5]);
     let r = capture(
         s.store.as_mut(),
         "many.json",
@@ -481,6 +483,62 @@ fn large_documents(s: &mut TestStore) {
     sorted.sort();
     assert_eq!(times, sorted);
     assert_eq!(times.len(), 695);
+
+    // Into a store that holds events (so every event is looked up there):
+    // the 695 held are duplicates, 3 and 5 are new, and 768 copies 767,
+    // stored by an earlier batch of the same capture.
+    let text = many(1000, &[11, 258, 699, 768], &[], &[]);
+    let r = capture_doc(
+        s.store.as_mut(),
+        "more.json",
+        &EventReader::new(&text).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!((r.captured, r.duplicates), (2 + 299, 695 + 4));
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 695 + 301);
+}
+
+/// eventIDs repeated in a later batch of a capture into an empty store,
+/// with other content (so another hash): duplicates by eventID alone.
+fn event_ids_across_batches(s: &mut TestStore) {
+    let events: Vec<String> = (0..600)
+        .map(|i| {
+            let id = match i {
+                300 => 10,
+                599 => 0,
+                i => i,
+            };
+            format!(
+                r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-{id:012}",
+                    "eventTime": "2026-01-05T10:{:02}:{:02}Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}}"#,
+                i / 60,
+                i % 60
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+        events.join(",")
+    );
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
+    let r = capture_doc(
+        s.store.as_mut(),
+        "ids.json",
+        &EventReader::new(&text).unwrap(),
+        ErrorBehaviour::Rollback,
+    );
+    assert_eq!((r.captured, r.duplicates), (598, 2));
+    let e = event_by_id(
+        s.store.as_mut(),
+        "urn:uuid:00000000-0000-4000-8000-000000000010",
+    )
+    .unwrap()
+    .unwrap();
+    assert!(
+        e.event_time.starts_with("2026-01-05T10:00:10"),
+        "{}",
+        e.event_time
+    );
 }
 
 /// An event held with another hash that shares the first 16 hex digits
@@ -577,6 +635,7 @@ on_both_backends! {
     held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,
     capture_large_documents => large_documents,
+    event_ids_repeated_in_later_batches => event_ids_across_batches,
     event_queries => queries,
     xml_events_answered_in_json => xml_in_json,
 }
