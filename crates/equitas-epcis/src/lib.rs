@@ -97,10 +97,10 @@ impl<'a> EventReader<'a> {
         self.text
     }
 
-    /// The XML document's tree (`None` for JSON).
-    pub(crate) fn xml_tree(&self) -> Option<&roxmltree::Document<'a>> {
+    /// The events of an XML document (`None` for JSON).
+    pub(crate) fn xml_events(&self) -> Option<&xml::XmlEvents<'a>> {
         match &self.events {
-            Events::Xml(e) => Some(e.tree()),
+            Events::Xml(e) => Some(e),
             Events::Json(_) => None,
         }
     }
@@ -130,7 +130,7 @@ impl<'a> EventReader<'a> {
     pub fn event(&self, i: usize) -> Result<Node, EpcisError> {
         match &self.events {
             Events::Json(e) => e.event(i),
-            Events::Xml(e) => Ok(e.event(i)),
+            Events::Xml(e) => e.event(i),
         }
     }
 

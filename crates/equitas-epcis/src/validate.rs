@@ -205,8 +205,8 @@ impl Schemas {
     /// [`validate_text`](Self::validate_text) for a document being read:
     /// an XML document is not parsed again.
     pub fn validate_document(&self, doc: &crate::EventReader) -> Option<Vec<Problem>> {
-        match doc.xml_tree() {
-            Some(tree) => self.xsd.as_ref().map(|x| x.validate_parsed(tree)),
+        match doc.xml_events() {
+            Some(events) => self.xsd.as_ref().map(|x| x.validate_events(events)),
             None => self.validate_text(doc.text()),
         }
     }

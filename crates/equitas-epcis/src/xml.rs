@@ -14,7 +14,7 @@
 
 use crate::EpcisError;
 use crate::node::Node;
-use roxmltree::{Document as XmlDoc, Node as XmlNode, NodeId};
+use roxmltree::{Document as XmlDoc, Node as XmlNode};
 
 const PREFIXES: &[(&str, &str)] = &[
     ("gs1:", "https://gs1.org/voc/"),
@@ -92,38 +92,63 @@ fn collect(e: &XmlNode, out: &mut Vec<Node>) {
 }
 
 /// The events of an XML document, found but not yet read: each element is
-/// turned into a [`Node`] only when asked for.
+/// parsed (by roxmltree, with the namespaces declared around it) and
+/// turned into a [`Node`] only when asked for, so that a document of a
+/// million events is never held as one tree.
 pub(crate) struct XmlEvents<'a> {
-    xml: XmlDoc<'a>,
-    events: Vec<NodeId>,
+    text: &'a str,
+    /// Each event's element (byte range in `text`) and the start tag of
+    /// the wrapper that declares the namespaces in scope there (index in
+    /// `scopes`).
+    events: Vec<(std::ops::Range<usize>, usize)>,
+    scopes: Vec<String>,
     /// The document is a single event (its attributes are the document's).
     lone: bool,
 }
 
-impl<'a> XmlEvents<'a> {
-    /// The parsed document.
-    pub(crate) fn tree(&self) -> &XmlDoc<'a> {
-        &self.xml
-    }
+/// The name of the element that wraps an event to parse it on its own.
+const WRAPPER: &str = "equitas-event";
 
+impl<'a> XmlEvents<'a> {
     pub(crate) fn len(&self) -> usize {
         self.events.len()
     }
 
-    fn node(&self, i: usize) -> Option<XmlNode<'_, 'a>> {
-        self.xml.get_node(self.events[i])
+    /// The document.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The byte range of each event's element in the document.
+    pub(crate) fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.events.iter().map(|(r, _)| r.clone())
+    }
+
+    /// True if the document is a single event.
+    pub(crate) fn is_lone(&self) -> bool {
+        self.lone
     }
 
     /// Event `i` as written in the document.
     pub(crate) fn raw(&self, i: usize) -> &'a str {
-        let text = self.xml.input_text();
-        self.node(i).map_or("", |n| &text[n.range()])
+        &self.text[self.events[i].0.clone()]
     }
 
     /// Event `i` read into a node named by its type.
-    pub(crate) fn event(&self, i: usize) -> Node {
-        let Some(x) = self.node(i) else {
-            return Node::default();
+    pub(crate) fn event(&self, i: usize) -> Result<Node, EpcisError> {
+        let (range, scope) = &self.events[i];
+        let wrapped = format!(
+            "{}{}</{WRAPPER}>",
+            self.scopes[*scope],
+            &self.text[range.clone()]
+        );
+        let xml = XmlDoc::parse(&wrapped).map_err(|e| EpcisError::Event {
+            index: i,
+            field: "event".into(),
+            reason: format!("not well-formed XML: {e}"),
+        })?;
+        let Some(x) = xml.root_element().first_element_child() else {
+            return Ok(Node::default());
         };
         let mut e = element(&x);
         if self.lone {
@@ -131,61 +156,189 @@ impl<'a> XmlEvents<'a> {
             e.children
                 .retain(|c| !DOCUMENT_FIELDS.contains(&c.name.as_str()));
         }
-        e
+        Ok(e)
     }
 }
 
-/// Finds the events of an EPCIS XML document and the fields it asks to
-/// leave out of hashes.
-pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisError> {
-    let xml = XmlDoc::parse(text).map_err(|e| EpcisError::Xml(e.to_string()))?;
-    let root = xml.root_element();
-    let list = xml
-        .descendants()
-        .find(|n| n.is_element() && n.tag_name().name() == "EventList");
-    let mut events = Vec::new();
-    let mut lone = false;
-    match list {
-        Some(list) => {
-            for e in list.children().filter(XmlNode::is_element) {
-                // EPCIS 1.2 wraps newer event types in <extension>.
-                if e.tag_name().name() == "extension" {
-                    events.extend(e.children().filter(XmlNode::is_element).map(|x| x.id()));
-                } else {
-                    events.push(e.id());
-                }
-            }
+/// Namespace declarations in scope, innermost last: (prefix, or "" for the
+/// default namespace; URI as written, escaped).
+type Scope = Vec<(String, String)>;
+
+/// The start tag of a wrapper element declaring `scope`.
+fn wrapper(scope: &Scope) -> String {
+    let mut tag = format!("<{WRAPPER}");
+    for (i, (prefix, uri)) in scope.iter().enumerate() {
+        // Only the innermost declaration of a prefix counts.
+        if scope[i + 1..].iter().any(|(p, _)| p == prefix) {
+            continue;
         }
-        // A single event, as the capture interface accepts.
-        None if root.tag_name().name().ends_with("Event") => {
-            events.push(root.id());
-            lone = true;
-        }
-        None => {
-            return Err(EpcisError::Structure {
-                path: root.tag_name().name().to_string(),
-                reason: "no EventList and not an event".into(),
-            });
+        let uri = uri.replace('"', "&quot;");
+        if prefix.is_empty() {
+            tag.push_str(&format!(" xmlns=\"{uri}\""));
+        } else {
+            tag.push_str(&format!(" xmlns:{prefix}=\"{uri}\""));
         }
     }
-    // Fields a repository asks to leave out of hashes (`ignoreFields`).
-    let hash_ignore = xml
-        .descendants()
-        .filter(|n| n.is_element() && n.tag_name().name() == "ignoreFields")
-        .flat_map(|n| {
-            n.children()
-                .filter(XmlNode::is_element)
-                .map(|c| name_of(&c))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    Ok((XmlEvents { xml, events, lone }, hash_ignore))
+    tag.push('>');
+    tag
+}
+
+/// The namespace of `name`'s prefix in `scope` (`None`: no prefix and no
+/// default namespace, or an undeclared prefix).
+fn namespace_of(name: &str, scope: &Scope) -> Option<String> {
+    let prefix = name.split_once(':').map_or("", |(p, _)| p);
+    scope
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, uri)| uri.to_string())
+        .filter(|u| !u.is_empty())
+}
+
+/// Finds the events of an EPCIS XML document and the fields it asks to
+/// leave out of hashes, in one pass over the text that checks that tags
+/// nest and match (quick-xml); each event is parsed in full when read.
+pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisError> {
+    use quick_xml::events::Event;
+    let err = |r: &quick_xml::Reader<&[u8]>, e: quick_xml::Error| {
+        EpcisError::Xml(format!("{e} (at byte {})", r.error_position()))
+    };
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut scope: Scope = Vec::new();
+    // Per open element: how many declarations it added to `scope`.
+    let mut open: Vec<usize> = Vec::new();
+    // The depth of the first EventList's children, once inside it; and of
+    // an EPCIS 1.2 `extension` wrapper among them.
+    let mut list: Option<usize> = None;
+    let mut list_done = false;
+    let mut extension: Option<usize> = None;
+    let mut ignore: Option<usize> = None;
+    let mut hash_ignore = Vec::new();
+    let mut events = Vec::new();
+    let mut scopes: Vec<String> = Vec::new();
+    let mut root: Option<(String, bool)> = None;
+    loop {
+        let at = r.buffer_position() as usize;
+        let ev = r.read_event().map_err(|e| err(&r, e))?;
+        let (e, empty) = match ev {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                // The depth of the children of the element that ends.
+                let inside = Some(open.len() + 1);
+                if let Some(n) = open.pop() {
+                    scope.truncate(scope.len() - n);
+                }
+                if list == inside {
+                    list = None;
+                    list_done = true;
+                }
+                if extension == inside {
+                    extension = None;
+                }
+                if ignore == inside {
+                    ignore = None;
+                }
+                continue;
+            }
+            Event::Eof => break,
+            Event::Text(t) if open.is_empty() && !t.trim().is_empty() => {
+                return Err(EpcisError::Xml(format!(
+                    "text outside the root element (at byte {at})"
+                )));
+            }
+            _ => continue,
+        };
+        let name = e.name().0;
+        let local = e.local_name().into_inner();
+        if open.is_empty() {
+            if root.is_some() {
+                return Err(EpcisError::Xml(format!(
+                    "a second root element, {name} (at byte {at})"
+                )));
+            }
+            root = Some((local.to_string(), local.ends_with("Event")));
+        }
+        let mut added = 0;
+        for a in e.attributes() {
+            let a = a.map_err(|x| err(&r, x.into()))?;
+            if let Some(binding) = a.key.as_namespace_binding() {
+                let prefix = match binding {
+                    quick_xml::name::PrefixDeclaration::Default => "",
+                    quick_xml::name::PrefixDeclaration::Named(p) => p,
+                };
+                scope.push((prefix.to_string(), a.value.into_owned()));
+                added += 1;
+            }
+        }
+        let depth = open.len() + 1;
+        let is_event = (list.is_some_and(|l| depth == l) && local != "extension")
+            || extension.is_some_and(|x| depth == x);
+        if is_event || (open.is_empty() && root.as_ref().is_some_and(|r| r.1)) {
+            let end = if empty {
+                r.buffer_position() as usize
+            } else {
+                r.read_to_end(e.name()).map_err(|x| err(&r, x))?;
+                r.buffer_position() as usize
+            };
+            let tag = wrapper(&scope);
+            if scopes.last() != Some(&tag) {
+                scopes.push(tag);
+            }
+            events.push((at..end, scopes.len() - 1));
+            scope.truncate(scope.len() - added);
+            continue;
+        }
+        if let Some(i) = ignore
+            && depth == i
+        {
+            hash_ignore.push(match namespace_of(name, &scope) {
+                Some(ns) => format!("{{{ns}}}{local}"),
+                None => local.to_string(),
+            });
+        }
+        if empty {
+            scope.truncate(scope.len() - added);
+            continue;
+        }
+        open.push(added);
+        if list.is_some_and(|l| depth == l) && local == "extension" {
+            extension = Some(depth + 1);
+        } else if local == "EventList" && list.is_none() && !list_done {
+            list = Some(depth + 1);
+        } else if local == "ignoreFields" {
+            ignore = Some(depth + 1);
+        }
+    }
+    if !open.is_empty() {
+        return Err(EpcisError::Xml(
+            "the document ends inside an element".into(),
+        ));
+    }
+    let Some((root, lone)) = root else {
+        return Err(EpcisError::Xml("no root element".into()));
+    };
+    if !lone && !list_done {
+        return Err(EpcisError::Structure {
+            path: root,
+            reason: "no EventList and not an event".into(),
+        });
+    }
+    Ok((
+        XmlEvents {
+            text,
+            events,
+            scopes,
+            lone,
+        },
+        hash_ignore,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse_document;
+    use crate::{EventReader, parse_document};
     use proptest::prelude::*;
 
     #[test]
@@ -209,6 +362,94 @@ mod tests {
             parse_document("<EPCISDocument/>").unwrap_err().to_string(),
             "EPCISDocument: no EventList and not an event"
         );
+    }
+
+    /// Namespaces declared on any ancestor of the events (the root, the
+    /// body, the list, an EPCIS 1.2 `extension` wrapper) are in scope when
+    /// each event is read on its own; `ignoreFields` names are resolved the
+    /// same way; whatever follows the first EventList is not an event.
+    #[test]
+    fn events_read_on_their_own_keep_their_namespaces() {
+        let text = r#"<?xml version="1.0"?>
+<!-- a comment -->
+<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" creationDate="2020-01-01T00:00:00Z">
+  <EPCISHeader><ignoreFields xmlns:ex="https://example.org/ns"><ex:added/><recordTime/></ignoreFields></EPCISHeader>
+  <EPCISBody xmlns:cbvmda="urn:epcglobal:cbv:mda">
+    <EventList xmlns:ex="https://example.org/other">
+      <ObjectEvent><eventTime>2020-01-01T00:00:00Z</eventTime>
+        <ilmd><cbvmda:lotNumber>L1</cbvmda:lotNumber></ilmd><ex:note>n</ex:note></ObjectEvent>
+      <extension xmlns:cbvmda="urn:example:shadowed">
+        <TransformationEvent><eventTime>2020-01-02T00:00:00Z</eventTime>
+          <ilmd><cbvmda:lotNumber>L2</cbvmda:lotNumber></ilmd></TransformationEvent>
+      </extension>
+      <AggregationEvent/>
+    </EventList>
+    <EventList><ObjectEvent/></EventList>
+  </EPCISBody>
+</epcis:EPCISDocument>"#;
+        let d = parse_document(text).unwrap();
+        let names: Vec<&str> = d.events.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ObjectEvent", "TransformationEvent", "AggregationEvent"]
+        );
+        let ilmd = |i: usize| &d.events[i].child("ilmd").unwrap().children[0].name;
+        assert_eq!(ilmd(0), "{urn:epcglobal:cbv:mda}lotNumber");
+        assert_eq!(ilmd(1), "{urn:example:shadowed}lotNumber");
+        assert!(
+            d.events[0]
+                .child("{https://example.org/other}note")
+                .is_some()
+        );
+        assert_eq!(
+            d.hash_ignore,
+            ["{https://example.org/ns}added", "recordTime"]
+        );
+        assert!(d.raw[2] == "<AggregationEvent/>", "{}", d.raw[2]);
+        assert!(d.raw[0].starts_with("<ObjectEvent>") && d.raw[0].ends_with("</ObjectEvent>"));
+    }
+
+    /// A document whose tags do not nest, or with more than its root, is
+    /// refused whole; an event that is not well-formed inside is refused
+    /// when it is read, named by its index, and the others are read.
+    #[test]
+    fn malformed_documents_and_events() {
+        let doc = |events: &str| {
+            format!(
+                "<EPCISDocument><EPCISBody><EventList>{events}</EventList></EPCISBody></EPCISDocument>"
+            )
+        };
+        for bad in [
+            doc("<ObjectEvent></AggregationEvent>"),
+            doc("<ObjectEvent>").replace("</EPCISBody>", ""),
+            format!("{}<EPCISDocument/>", doc("")),
+            format!("{} trailing text", doc("")),
+            doc("<ObjectEvent><action>ADD</action>"),
+        ] {
+            assert!(
+                matches!(EventReader::new(&bad), Err(EpcisError::Xml(_))),
+                "{bad}"
+            );
+        }
+        let text = doc(
+            r#"<ObjectEvent/><ObjectEvent><action a="1" a="2">ADD</action></ObjectEvent><ObjectEvent><p:x/></ObjectEvent><ObjectEvent/>"#,
+        );
+        let r = EventReader::new(&text).unwrap();
+        assert_eq!(r.len(), 4);
+        assert!(r.event(0).is_ok() && r.event(3).is_ok());
+        for i in [1, 2] {
+            match r.event(i) {
+                Err(EpcisError::Event {
+                    index,
+                    field,
+                    reason,
+                }) => {
+                    assert_eq!((index, field.as_str()), (i, "event"));
+                    assert!(reason.starts_with("not well-formed XML"), "{reason}");
+                }
+                other => panic!("event {i}: {other:?}"),
+            }
+        }
     }
 
     proptest! {

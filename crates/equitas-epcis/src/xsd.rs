@@ -183,61 +183,58 @@ impl XsdValidator {
     /// is set for problems inside an event (found by line). A lone event,
     /// which the XSD declares no element for, is checked inside a document.
     pub fn validate_text(&self, text: &str) -> Vec<Problem> {
-        match roxmltree::Document::parse(text) {
-            Ok(parsed) => self.validate_parsed(&parsed),
+        match crate::xml::open(text) {
+            Ok((events, _)) => self.validate_events(&events),
+            // Well-formed but without events: libxml2 says what is wrong.
+            Err(crate::EpcisError::Structure { .. }) => self.problems(text, &[]),
             Err(e) => vec![Problem {
                 event: None,
                 path: String::new(),
-                message: format!("not XML: {e}"),
+                message: e.to_string(),
             }],
         }
     }
 
-    /// [`validate_text`](Self::validate_text) for a document already
-    /// parsed (its events are found in the same tree).
-    pub(crate) fn validate_parsed(&self, parsed: &roxmltree::Document) -> Vec<Problem> {
-        let text = parsed.input_text();
-        let root = parsed.root_element();
+    /// [`validate_text`](Self::validate_text) for a document whose events
+    /// are found already.
+    pub(crate) fn validate_events(&self, events: &crate::xml::XmlEvents) -> Vec<Problem> {
+        let text = events.text();
         // The events' first and last lines, to say which event a problem is in.
-        let lines = |n: roxmltree::Node| {
-            let r = n.range();
-            (
-                parsed.text_pos_at(r.start).row as usize,
-                parsed.text_pos_at(r.end).row as usize,
-            )
+        let mut lines = Vec::with_capacity(events.len());
+        let (mut at, mut line) = (0, 1);
+        let mut line_of = |pos: usize| {
+            line += text.as_bytes()[at..pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            at = pos;
+            line
         };
-        let (wrapped, events): (std::borrow::Cow<str>, Vec<(usize, usize)>) = if root
-            .tag_name()
-            .name()
-            .ends_with("Event")
-        {
-            // On the event's own first line, so that lines stay the same.
-            let r = root.range();
-            let wrapped = format!(
-                "{}<epcis:EPCISDocument xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\" schemaVersion=\"2.0\" creationDate=\"2000-01-01T00:00:00Z\"><EPCISBody><EventList>{}</EventList></EPCISBody></epcis:EPCISDocument>",
-                "\n".repeat(lines(root).0.saturating_sub(1)),
-                lone_event(&text[r.clone()], root)
-            );
-            (wrapped.into(), vec![lines(root)])
-        } else {
-            let list = parsed
-                .descendants()
-                .find(|n| n.is_element() && n.tag_name().name() == "EventList");
-            let events = list
-                .into_iter()
-                .flat_map(|l| l.children().filter(roxmltree::Node::is_element))
-                .flat_map(|e| {
-                    if e.tag_name().name() == "extension" {
-                        e.children().filter(roxmltree::Node::is_element).collect()
-                    } else {
-                        vec![e]
-                    }
-                })
-                .map(lines)
-                .collect();
-            (text.into(), events)
-        };
-        let messages = match self.check(&wrapped) {
+        for r in events.ranges() {
+            let first = line_of(r.start);
+            lines.push((first, line_of(r.end)));
+        }
+        match events.ranges().next() {
+            Some(r) if events.is_lone() => {
+                // On the event's own first line, so that lines stay the same.
+                let Ok(parsed) = roxmltree::Document::parse(text) else {
+                    return self.problems(text, &lines);
+                };
+                let wrapped = format!(
+                    "{}<epcis:EPCISDocument xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\" schemaVersion=\"2.0\" creationDate=\"2000-01-01T00:00:00Z\"><EPCISBody><EventList>{}</EventList></EPCISBody></epcis:EPCISDocument>",
+                    "\n".repeat(lines[0].0.saturating_sub(1)),
+                    lone_event(&text[r], parsed.root_element())
+                );
+                self.problems(&wrapped, &lines)
+            }
+            _ => self.problems(text, &lines),
+        }
+    }
+
+    /// libxml2's problems with `text`, each given the index of the event
+    /// (by its first and last lines) it is in.
+    fn problems(&self, text: &str, events: &[(usize, usize)]) -> Vec<Problem> {
+        let messages = match self.check(text) {
             Ok(m) => m,
             Err(m) => {
                 return vec![Problem {
