@@ -104,6 +104,9 @@ pub(crate) struct XmlEvents<'a> {
     scopes: Vec<String>,
     /// The document is a single event (its attributes are the document's).
     lone: bool,
+    /// A byte offset and its line, where the last position was found (see
+    /// [`XmlEvents::position`]).
+    seen: std::cell::Cell<(usize, u32)>,
 }
 
 /// The name of the element that wraps an event to parse it on its own.
@@ -112,6 +115,21 @@ const WRAPPER: &str = "equitas-event";
 impl<'a> XmlEvents<'a> {
     pub(crate) fn len(&self) -> usize {
         self.events.len()
+    }
+
+    /// The line and column (in characters, from 1) of byte `at`. Lines are
+    /// counted on from the last position asked for, when `at` is after it,
+    /// so that reading events in order counts each line once.
+    fn position(&self, at: usize) -> (u32, u32) {
+        let (mut from, mut line) = self.seen.get();
+        if at < from {
+            (from, line) = (0, 1);
+        }
+        let bytes = &self.text.as_bytes()[from..at];
+        line += bytes.iter().filter(|&&b| b == b'\n').count() as u32;
+        self.seen.set((at, line));
+        let start = self.text[..at].rfind('\n').map_or(0, |n| n + 1);
+        (line, self.text[start..at].chars().count() as u32 + 1)
     }
 
     /// The document.
@@ -142,10 +160,24 @@ impl<'a> XmlEvents<'a> {
             self.scopes[*scope],
             &self.text[range.clone()]
         );
-        let xml = XmlDoc::parse(&wrapped).map_err(|e| EpcisError::Event {
-            index: i,
-            field: "event".into(),
-            reason: format!("not well-formed XML: {e}"),
+        let xml = XmlDoc::parse(&wrapped).map_err(|e| {
+            // Said at its line and column in the document, not in the wrapper.
+            let p = e.pos();
+            let (line, col) = self.position(range.start);
+            let wrapper = self.scopes[*scope].chars().count() as u32;
+            let at = if p.row == 1 {
+                format!("{line}:{}", col + p.col.saturating_sub(wrapper + 1))
+            } else {
+                format!("{}:{}", line + p.row - 1, p.col)
+            };
+            EpcisError::Event {
+                index: i,
+                field: "event".into(),
+                reason: format!(
+                    "not well-formed XML: {}",
+                    e.to_string().replacen(&p.to_string(), &at, 1)
+                ),
+            }
         })?;
         let Some(x) = xml.root_element().first_element_child() else {
             return Ok(Node::default());
@@ -201,7 +233,11 @@ fn namespace_of(name: &str, scope: &Scope) -> Option<String> {
 pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisError> {
     use quick_xml::events::Event;
     let err = |r: &quick_xml::Reader<&[u8]>, e: quick_xml::Error| {
-        EpcisError::Xml(format!("{e} (at byte {})", r.error_position()))
+        let at = (r.error_position() as usize).min(text.len());
+        let before = text.get(..at).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        EpcisError::Xml(format!("{e} (line {line}, column {col})"))
     };
     let mut r = quick_xml::Reader::from_str(text);
     let mut scope: Scope = Vec::new();
@@ -330,6 +366,7 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             events,
             scopes,
             lone,
+            seen: std::cell::Cell::new((0, 1)),
         },
         hash_ignore,
     ))
@@ -431,13 +468,17 @@ mod tests {
                 "{bad}"
             );
         }
-        let text = doc(
-            r#"<ObjectEvent/><ObjectEvent><action a="1" a="2">ADD</action></ObjectEvent><ObjectEvent><p:x/></ObjectEvent><ObjectEvent/>"#,
-        );
+        let e = EventReader::new("<EPCISDocument>\n  <EPCISBody></EPCISBdy>\n</EPCISDocument>")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.ends_with("(line 2, column 14)"), "{e}");
+        let text = doc(r#"<ObjectEvent/>
+<ObjectEvent/><ObjectEvent><action a="1" a="2">ADD</action></ObjectEvent><ObjectEvent><p:x/></ObjectEvent><ObjectEvent/>"#);
         let r = EventReader::new(&text).unwrap();
-        assert_eq!(r.len(), 4);
-        assert!(r.event(0).is_ok() && r.event(3).is_ok());
-        for i in [1, 2] {
+        assert_eq!(r.len(), 5);
+        assert!(r.event(0).is_ok() && r.event(1).is_ok() && r.event(4).is_ok());
+        for i in [2, 3] {
             match r.event(i) {
                 Err(EpcisError::Event {
                     index,
@@ -446,6 +487,11 @@ mod tests {
                 }) => {
                     assert_eq!((index, field.as_str()), (i, "event"));
                     assert!(reason.starts_with("not well-formed XML"), "{reason}");
+                    // Where it is in the document: line 2, at the repeated attribute.
+                    if i == 2 {
+                        let col = text.lines().nth(1).unwrap().find(r#"a="2""#).unwrap() + 1;
+                        assert!(reason.contains(&format!(" at 2:{col} ")), "{reason}");
+                    }
                 }
                 other => panic!("event {i}: {other:?}"),
             }
