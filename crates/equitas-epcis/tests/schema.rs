@@ -276,3 +276,37 @@ fn openepcis_xml_suite() {
     assert_eq!(invalid, 7);
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+/// Problems past line 65,535 of an XML document are placed at their own
+/// line and in their own event (libxml2 keeps 16-bit line numbers unless
+/// asked not to), and a document of many events with many problems is
+/// validated in one streaming pass.
+#[test]
+fn xsd_problems_far_into_a_large_document() {
+    let Some(root) = shared() else { return };
+    let xsd = XsdValidator::from_dir(&root.join("gs1-schema/XSD")).unwrap();
+    let event = |i: usize, action: &str| {
+        format!(
+            "<ObjectEvent>\n<eventTime>2020-01-01T00:00:00Z</eventTime>\n<eventTimeZoneOffset>+00:00</eventTimeZoneOffset>\n<epcList><epc>urn:epc:id:sgtin:0614141.107346.{i}</epc></epcList>\n<action>{action}</action>\n</ObjectEvent>\n"
+        )
+    };
+    let n = 12_000;
+    // Every thousandth event has a bad action, and so does the last.
+    let bad = |i: usize| i % 1000 == 999 || i == n - 1;
+    let mut text = String::from(
+        "<epcis:EPCISDocument xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\" schemaVersion=\"2.0\" creationDate=\"2020-01-01T00:00:00Z\">\n<EPCISBody>\n<EventList>\n",
+    );
+    for i in 0..n {
+        text.push_str(&event(i, if bad(i) { "CREATE" } else { "OBSERVE" }));
+    }
+    text.push_str("</EventList>\n</EPCISBody>\n</epcis:EPCISDocument>\n");
+    let problems = xsd.validate_text(&text);
+    let events: Vec<usize> = problems.iter().filter_map(|p| p.event).collect();
+    let expected: Vec<usize> = (0..n).filter(|&i| bad(i)).collect();
+    assert_eq!(events, expected, "{problems:?}");
+    // Each event takes 6 lines after the 3 of the document's start; its
+    // action is on its fifth.
+    let last = problems.last().unwrap();
+    assert_eq!(last.path, format!("line {}", 3 + 6 * (n - 1) + 5));
+    assert!(3 + 6 * n > 65_535);
+}
