@@ -232,12 +232,15 @@ fn namespace_of(name: &str, scope: &Scope) -> Option<String> {
 /// nest and match (quick-xml); each event is parsed in full when read.
 pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisError> {
     use quick_xml::events::Event;
-    let err = |r: &quick_xml::Reader<&[u8]>, e: quick_xml::Error| {
-        let at = (r.error_position() as usize).min(text.len());
-        let before = text.get(..at).unwrap_or(text);
+    // Where byte `at` is, for a message about the whole document.
+    let place = |at: usize| {
+        let before = text.get(..at.min(text.len())).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        EpcisError::Xml(format!("{e} (line {line}, column {col})"))
+        format!("line {line}, column {col}")
+    };
+    let err = |r: &quick_xml::Reader<&[u8]>, e: quick_xml::Error| {
+        EpcisError::Xml(format!("{e} ({})", place(r.error_position() as usize)))
     };
     let mut r = quick_xml::Reader::from_str(text);
     let mut scope: Scope = Vec::new();
@@ -280,7 +283,8 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             Event::Eof => break,
             Event::Text(t) if open.is_empty() && !t.trim().is_empty() => {
                 return Err(EpcisError::Xml(format!(
-                    "text outside the root element (at byte {at})"
+                    "text outside the root element ({})",
+                    place(at)
                 )));
             }
             _ => continue,
@@ -290,7 +294,8 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
         if open.is_empty() {
             if root.is_some() {
                 return Err(EpcisError::Xml(format!(
-                    "a second root element, {name} (at byte {at})"
+                    "a second root element, {name} ({})",
+                    place(at)
                 )));
             }
             root = Some((local.to_string(), local.ends_with("Event")));
@@ -473,6 +478,11 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.ends_with("(line 2, column 14)"), "{e}");
+        let e = EventReader::new(&format!("{}\n <x/>", doc("")))
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(e, "not XML: a second root element, x (line 2, column 2)");
         let text = doc(r#"<ObjectEvent/>
 <ObjectEvent/><ObjectEvent><action a="1" a="2">ADD</action></ObjectEvent><ObjectEvent><p:x/></ObjectEvent><ObjectEvent/>"#);
         let r = EventReader::new(&text).unwrap();
