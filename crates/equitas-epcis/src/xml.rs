@@ -104,9 +104,44 @@ pub(crate) struct XmlEvents<'a> {
     scopes: Vec<String>,
     /// The document is a single event (its attributes are the document's).
     lone: bool,
-    /// A byte offset and its line, where the last position was found (see
-    /// [`XmlEvents::position`]).
-    seen: std::cell::Cell<(usize, u32)>,
+    /// The last place asked for (see [`XmlEvents::place`]).
+    seen: std::cell::Cell<Place>,
+}
+
+/// A place in a text: a byte offset, and its line and column (in
+/// characters), both from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    at: usize,
+    pub(crate) line: u32,
+    pub(crate) col: u32,
+}
+
+impl Place {
+    const START: Place = Place {
+        at: 0,
+        line: 1,
+        col: 1,
+    };
+
+    /// The place of byte `to` of `text` (its end, if past it), counted on
+    /// from this place when `to` is not before it, so that places asked for
+    /// in order count each byte once.
+    pub(crate) fn advance(self, text: &str, to: usize) -> Place {
+        let to = to.min(text.len());
+        let from = if to >= self.at { self } else { Place::START };
+        let bytes = &text.as_bytes()[from.at..to];
+        // Characters are counted by their first bytes.
+        let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u32;
+        let (line, col) = match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(last) => (
+                from.line + bytes.iter().filter(|&&b| b == b'\n').count() as u32,
+                1 + chars(&bytes[last + 1..]),
+            ),
+            None => (from.line, from.col + chars(bytes)),
+        };
+        Place { at: to, line, col }
+    }
 }
 
 /// The name of the element that wraps an event to parse it on its own.
@@ -117,19 +152,12 @@ impl<'a> XmlEvents<'a> {
         self.events.len()
     }
 
-    /// The line and column (in characters, from 1) of byte `at`. Lines are
-    /// counted on from the last position asked for, when `at` is after it,
-    /// so that reading events in order counts each line once.
-    fn position(&self, at: usize) -> (u32, u32) {
-        let (mut from, mut line) = self.seen.get();
-        if at < from {
-            (from, line) = (0, 1);
-        }
-        let bytes = &self.text.as_bytes()[from..at];
-        line += bytes.iter().filter(|&&b| b == b'\n').count() as u32;
-        self.seen.set((at, line));
-        let start = self.text[..at].rfind('\n').map_or(0, |n| n + 1);
-        (line, self.text[start..at].chars().count() as u32 + 1)
+    /// The place of byte `at` in the document, counted on from the last
+    /// place asked for (see [`Place::advance`]).
+    pub(crate) fn place(&self, at: usize) -> Place {
+        let p = self.seen.get().advance(self.text, at);
+        self.seen.set(p);
+        p
     }
 
     /// The document.
@@ -163,7 +191,7 @@ impl<'a> XmlEvents<'a> {
         let xml = XmlDoc::parse(&wrapped).map_err(|e| {
             // Said at its line and column in the document, not in the wrapper.
             let p = e.pos();
-            let (line, col) = self.position(range.start);
+            let Place { line, col, .. } = self.place(range.start);
             let wrapper = self.scopes[*scope].chars().count() as u32;
             let at = if p.row == 1 {
                 format!("{line}:{}", col + p.col.saturating_sub(wrapper + 1))
@@ -234,10 +262,8 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
     use quick_xml::events::Event;
     // Where byte `at` is, for a message about the whole document.
     let place = |at: usize| {
-        let before = text.get(..at.min(text.len())).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        format!("line {line}, column {col}")
+        let p = Place::START.advance(text, at);
+        format!("line {}, column {}", p.line, p.col)
     };
     let err = |r: &quick_xml::Reader<&[u8]>, e: quick_xml::Error| {
         EpcisError::Xml(format!("{e} ({})", place(r.error_position() as usize)))
@@ -371,7 +397,7 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             events,
             scopes,
             lone,
-            seen: std::cell::Cell::new((0, 1)),
+            seen: std::cell::Cell::new(Place::START),
         },
         hash_ignore,
     ))
@@ -509,6 +535,23 @@ mod tests {
     }
 
     proptest! {
+        /// A place counted on from an earlier one (or a later one) is the
+        /// place counted from the start, which is the line and column of the
+        /// text before it.
+        #[test]
+        fn places_counted_on_are_places_counted_from_the_start(
+            s in "(\\PC|\n){0,60}", a in 0usize..80, b in 0usize..80
+        ) {
+            let at = |i: usize| (0..=i.min(s.len())).rev().find(|&j| s.is_char_boundary(j)).unwrap_or(0);
+            let (a, b) = (at(a), at(b));
+            let direct = Place::START.advance(&s, b);
+            prop_assert_eq!(Place::START.advance(&s, a).advance(&s, b), direct);
+            let before = &s[..b];
+            let line = before.matches('\n').count() as u32 + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            prop_assert_eq!((direct.line, direct.col), (line, col));
+        }
+
         #[test]
         fn never_panics(s in "\\PC{0,200}") {
             let _ = parse_document(&s);

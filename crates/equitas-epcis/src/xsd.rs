@@ -211,20 +211,11 @@ impl XsdValidator {
     pub(crate) fn validate_events(&self, events: &crate::xml::XmlEvents) -> Vec<Problem> {
         let text = events.text();
         // The events' first and last lines, to say which event a problem is in.
-        let mut lines = Vec::with_capacity(events.len());
-        let (mut at, mut line) = (0, 1);
-        let mut line_of = |pos: usize| {
-            line += text.as_bytes()[at..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            at = pos;
-            line
-        };
-        for r in events.ranges() {
-            let first = line_of(r.start);
-            lines.push((first, line_of(r.end)));
-        }
+        let line = |at: usize| events.place(at).line as usize;
+        let lines: Vec<(usize, usize)> = events
+            .ranges()
+            .map(|r| (line(r.start), line(r.end)))
+            .collect();
         match events.ranges().next() {
             Some(r) if events.is_lone() => {
                 // On the event's own first line, so that lines stay the same.
