@@ -225,7 +225,7 @@ impl<'a> XmlEvents<'a> {
 type Scope = Vec<(String, String)>;
 
 /// The start tag of a wrapper element declaring `scope`.
-fn wrapper(scope: &Scope) -> String {
+fn wrapper(scope: &[(String, String)]) -> String {
     let mut tag = format!("<{WRAPPER}");
     for (i, (prefix, uri)) in scope.iter().enumerate() {
         // Only the innermost declaration of a prefix counts.
@@ -280,6 +280,9 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
     let mut ignore: Option<usize> = None;
     let mut hash_ignore = Vec::new();
     let mut events = Vec::new();
+    // The index in `scopes` of the wrapper declaring what the open
+    // elements declare; `None` once that changed.
+    let mut wrapped: Option<usize> = None;
     let mut scopes: Vec<String> = Vec::new();
     let mut root: Option<(String, bool)> = None;
     loop {
@@ -291,8 +294,11 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             Event::End(_) => {
                 // The depth of the children of the element that ends.
                 let inside = Some(open.len() + 1);
-                if let Some(n) = open.pop() {
+                if let Some(n) = open.pop()
+                    && n > 0
+                {
                     scope.truncate(scope.len() - n);
+                    wrapped = None;
                 }
                 if list == inside {
                     list = None;
@@ -348,11 +354,15 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
                 r.read_to_end(e.name()).map_err(|x| err(&r, x))?;
                 r.buffer_position() as usize
             };
-            let tag = wrapper(&scope);
-            if scopes.last() != Some(&tag) {
-                scopes.push(tag);
-            }
-            events.push((at..end, scopes.len() - 1));
+            // What the event declares itself is in its own text.
+            let s = *wrapped.get_or_insert_with(|| {
+                let tag = wrapper(&scope[..scope.len() - added]);
+                if scopes.last() != Some(&tag) {
+                    scopes.push(tag);
+                }
+                scopes.len() - 1
+            });
+            events.push((at..end, s));
             scope.truncate(scope.len() - added);
             continue;
         }
@@ -369,6 +379,9 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             continue;
         }
         open.push(added);
+        if added > 0 {
+            wrapped = None;
+        }
         if list.is_some_and(|l| depth == l) && local == "extension" {
             extension = Some(depth + 1);
         } else if local == "EventList" && list.is_none() && !list_done {
