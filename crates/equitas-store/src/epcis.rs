@@ -275,29 +275,35 @@ fn to_look_up<'a>(
     }
 }
 
+/// The capture job whose events are being stored: its id, its record time
+/// and, into a store that held no event before it, what it stored.
+struct Job<'a> {
+    id: i64,
+    now: &'a str,
+    stored: Option<Stored>,
+}
+
 /// Stores a batch of events with their identifiers, quantities, stock
 /// movements and parties, in document order; an event whose hash or
 /// eventID is held (or comes earlier in the document) is counted a
-/// duplicate. With `stored`, the store held no event before this capture
-/// and `stored` has every event the capture stored. The caller holds the
-/// write transaction (and, on PostgreSQL, the capture lock), so nothing
-/// stores the same event between the lookup and the insert.
+/// duplicate. The caller holds the write transaction (and, on PostgreSQL,
+/// the capture lock), so nothing stores the same event between the lookup
+/// and the insert.
 fn store_batch(
     c: &mut dyn Conn,
     batch: &mut Vec<Pending>,
-    capture: i64,
-    now: &str,
+    job: &mut Job,
     report: &mut CaptureReport,
-    mut stored: Option<&mut Stored>,
 ) -> Result<(), StoreError> {
+    let (capture, now, stored) = (job.id, job.now, &mut job.stored);
     let hashes = to_look_up(
         batch.iter().map(|p| p.record.hash.as_str()),
-        stored.as_deref().map(|s| (&s.digest, &s.hashes)),
+        stored.as_ref().map(|s| (&s.digest, &s.hashes)),
     );
     let mut held_hashes = Key::Hash.held(c, &hashes)?;
     let ids = to_look_up(
         batch.iter().filter_map(|p| p.record.event_id.as_deref()),
-        stored.as_deref().map(|s| (&s.digest, &s.ids)),
+        stored.as_ref().map(|s| (&s.digest, &s.ids)),
     );
     let mut held_ids = Key::EventId.held(c, &ids)?;
     let mut rows = Vec::with_capacity(batch.len() * 18);
@@ -315,7 +321,7 @@ fn store_batch(
         if let Some(id) = &r.event_id {
             held_ids.insert(id.clone());
         }
-        if let Some(s) = stored.as_deref_mut() {
+        if let Some(s) = stored {
             s.hashes.insert(s.digest.hash_one(r.hash.as_str()));
             if let Some(id) = &r.event_id {
                 s.ids.insert(s.digest.hash_one(id.as_str()));
@@ -504,7 +510,11 @@ fn capture_with(
             &[],
         )?
         .get::<bool>()?;
-    let mut stored = empty.then(Stored::new);
+    let mut job = Job {
+        id: capture_id,
+        now: &now,
+        stored: empty.then(Stored::new),
+    };
     progress.start("events", doc.len() as u64);
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..doc.len() {
@@ -540,27 +550,13 @@ fn capture_with(
                     json,
                 });
                 if batch.len() == BATCH {
-                    store_batch(
-                        tx.as_mut(),
-                        &mut batch,
-                        capture_id,
-                        &now,
-                        &mut report,
-                        stored.as_mut(),
-                    )?;
+                    store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
                 }
             }
         }
     }
     if behaviour == ErrorBehaviour::Proceed || report.rejected.is_empty() {
-        store_batch(
-            tx.as_mut(),
-            &mut batch,
-            capture_id,
-            &now,
-            &mut report,
-            stored.as_mut(),
-        )?;
+        store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
     }
     progress.finish();
     report.rejected.extend(known);
