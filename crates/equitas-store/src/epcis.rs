@@ -8,6 +8,7 @@ use crate::repo::{in_list, placeholders};
 use crate::{Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
@@ -136,17 +137,24 @@ const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_q
 /// For a large capture into SQLite, drops the secondary indexes of the
 /// tables a capture writes and returns their definitions, to be run again
 /// once the events are in: one sort per index is much faster than an
-/// insertion per row into indexes grown larger than the page cache. The
-/// indexes that find duplicates stay (the short keys of the hash and the
-/// eventID): each batch looks its events up in them. The transaction
-/// holds both the drop and the rebuild: whatever stops it leaves the
-/// indexes as they were. (PostgreSQL is left alone: dropping an index there locks the
-/// table against the readers of a multi-user server.)
-fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<String>, StoreError> {
+/// insertion per row into indexes grown larger than the page cache. Into a
+/// store holding events, the indexes that find duplicates stay (the short
+/// keys of the hash and the eventID): each batch looks its events up in
+/// them. Into an empty store they go too, as the capture finds its
+/// duplicates by id ([`Stored`]). The transaction holds both the drop and
+/// the rebuild: whatever stops it leaves the indexes as they were.
+/// (PostgreSQL is left alone: dropping an index there locks the table
+/// against the readers of a multi-user server.)
+fn defer_indexes(
+    c: &mut dyn Conn,
+    events: usize,
+    bulk: usize,
+    empty: bool,
+) -> Result<Vec<String>, StoreError> {
     if c.backend() != crate::Backend::Sqlite || events < bulk {
         return Ok(Vec::new());
     }
-    if event_count(c)? >= events as i64 {
+    if !empty && event_count(c)? >= events as i64 {
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
@@ -154,9 +162,9 @@ fn defer_indexes(c: &mut dyn Conn, events: usize, bulk: usize) -> Result<Vec<Str
         &format!(
             "SELECT name, sql FROM sqlite_master
              WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})
-               AND name NOT IN ('epcis_events_hash', 'epcis_events_event_id')"
+               AND ($1 OR name NOT IN ('epcis_events_hash', 'epcis_events_event_id'))"
         ),
-        &[],
+        &[empty.into()],
         &mut |r| {
             found.push((r[0].take_text()?, r[1].take_text()?));
             Ok(())
@@ -242,37 +250,89 @@ impl Key {
     }
 }
 
-/// The events a capture into a store that held none has stored, by a
-/// 64-bit digest of their hash and of their eventID. Only these can be
-/// duplicates, so only the events of a batch whose digest is here need
-/// looking up: an initial load does not search the indexes once per event
-/// (a tenth of the time of a million-event capture, docs/benchmarks.md).
-struct Stored {
-    digest: RandomState,
-    hashes: HashSet<u64>,
-    ids: HashSet<u64>,
+/// The events a capture into a store that held none has stored: the id
+/// of each by a 64-bit digest of its hash and of its eventID. Only these
+/// can be duplicates, and they are found by id: an initial load does not
+/// search the indexes once per event (a tenth of the time of a
+/// million-event capture), nor need the indexes of hashes and eventIDs,
+/// which a bulk load then builds at its end ([`defer_indexes`];
+/// docs/benchmarks.md).
+struct Stored<S = RandomState> {
+    digest: S,
+    /// The first event stored under each digest.
+    ids: HashMap<u64, i64>,
+    /// Further events under a digest taken by another: distinct values
+    /// whose digests are equal (about one pair in 30 million for a
+    /// million events).
+    more: HashMap<u64, Vec<i64>>,
 }
 
 impl Stored {
     fn new() -> Self {
-        Stored {
-            digest: RandomState::new(),
-            hashes: HashSet::new(),
-            ids: HashSet::new(),
-        }
+        Stored::with_digest(RandomState::new())
     }
 }
 
-/// Of `values` (the hashes or eventIDs of a batch), those to look up in
-/// the store: all of them, or those whose digest is among `seen`.
-fn to_look_up<'a>(
-    values: impl Iterator<Item = &'a str>,
-    seen: Option<(&RandomState, &HashSet<u64>)>,
-) -> Vec<&'a str> {
-    match seen {
-        None => values.collect(),
-        Some((d, seen)) => values.filter(|v| seen.contains(&d.hash_one(v))).collect(),
+impl<S: BuildHasher> Stored<S> {
+    fn with_digest(digest: S) -> Self {
+        Stored {
+            digest,
+            ids: HashMap::new(),
+            more: HashMap::new(),
+        }
     }
+
+    /// Notes that event `id` has the hash or eventID `value`.
+    fn insert(&mut self, value: &str, id: i64) {
+        let d = self.digest.hash_one(value);
+        match self.ids.entry(d) {
+            Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            Entry::Occupied(o) if *o.get() == id => {}
+            Entry::Occupied(_) => {
+                let more = self.more.entry(d).or_default();
+                if !more.contains(&id) {
+                    more.push(id);
+                }
+            }
+        }
+    }
+
+    /// The ids of the stored events that may have the hash or eventID
+    /// `value`.
+    fn candidates(&self, value: &str) -> impl Iterator<Item = i64> + '_ {
+        let d = self.digest.hash_one(value);
+        let more = self.more.get(&d).map_or(&[][..], Vec::as_slice);
+        self.ids.get(&d).into_iter().chain(more).copied()
+    }
+}
+
+/// The hashes and the eventIDs of the events held with the ids `ids`.
+fn held_by_id(
+    c: &mut dyn Conn,
+    ids: &[i64],
+) -> Result<(HashSet<String>, HashSet<String>), StoreError> {
+    let (mut hashes, mut event_ids) = (HashSet::new(), HashSet::new());
+    if ids.is_empty() {
+        return Ok((hashes, event_ids));
+    }
+    let p: Vec<Value> = ids.iter().map(|&id| Value::Int(id)).collect();
+    c.query_each(
+        &format!(
+            "SELECT hash, event_id FROM epcis_events WHERE id IN ({})",
+            placeholders(1, p.len())
+        ),
+        &p,
+        &mut |r| {
+            hashes.insert(r[0].take_text()?);
+            if let Some(id) = r[1].take_opt_text()? {
+                event_ids.insert(id);
+            }
+            Ok(())
+        },
+    )?;
+    Ok((hashes, event_ids))
 }
 
 /// The capture job whose events are being stored: its id, its record time
@@ -296,16 +356,21 @@ fn store_batch(
     report: &mut CaptureReport,
 ) -> Result<(), StoreError> {
     let (capture, now, stored) = (job.id, job.now, &mut job.stored);
-    let hashes = to_look_up(
-        batch.iter().map(|p| p.record.hash.as_str()),
-        stored.as_ref().map(|s| (&s.digest, &s.hashes)),
-    );
-    let mut held_hashes = Key::Hash.held(c, &hashes)?;
-    let ids = to_look_up(
-        batch.iter().filter_map(|p| p.record.event_id.as_deref()),
-        stored.as_ref().map(|s| (&s.digest, &s.ids)),
-    );
-    let mut held_ids = Key::EventId.held(c, &ids)?;
+    let hashes = batch.iter().map(|p| p.record.hash.as_str());
+    let ids = batch.iter().filter_map(|p| p.record.event_id.as_deref());
+    let (mut held_hashes, mut held_ids) = match stored {
+        Some(s) => {
+            let mut candidates: Vec<i64> =
+                hashes.chain(ids).flat_map(|v| s.candidates(v)).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            held_by_id(c, &candidates)?
+        }
+        None => (
+            Key::Hash.held(c, &hashes.collect::<Vec<_>>())?,
+            Key::EventId.held(c, &ids.collect::<Vec<_>>())?,
+        ),
+    };
     let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
@@ -321,13 +386,8 @@ fn store_batch(
         if let Some(id) = &r.event_id {
             held_ids.insert(id.clone());
         }
-        if let Some(s) = stored {
-            s.hashes.insert(s.digest.hash_one(r.hash.as_str()));
-            if let Some(id) = &r.event_id {
-                s.ids.insert(s.digest.hash_one(id.as_str()));
-            }
-        }
         let movements = equitas_ledger::extract::movements(&r).movements;
+        let event_id = r.event_id.clone();
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -348,7 +408,7 @@ fn store_batch(
             if p.json.is_some() { "xml" } else { "json" }.into(),
             p.json.into(),
         ]);
-        rest.push((r.hash, r.epcs, r.quantities, r.parties, movements));
+        rest.push((r.hash, event_id, r.epcs, r.quantities, r.parties, movements));
     }
     // The new events' ids by hash.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -367,10 +427,16 @@ fn store_batch(
     )?;
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (hash, e, q, p, m) in rest {
+    for (hash, event_id, e, q, p, m) in rest {
         let id = ids.get(&hash).copied().ok_or_else(|| {
             StoreError::Invalid(format!("the event {hash} was stored without an id"))
         })?;
+        if let Some(s) = stored {
+            s.insert(&hash, id);
+            if let Some(event_id) = &event_id {
+                s.insert(event_id, id);
+            }
+        }
         report.captured += 1;
         for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
@@ -503,13 +569,13 @@ fn capture_with(
             ],
         )?
         .get()?;
-    let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk)?;
     let empty = tx
         .query_scalar(
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM epcis_events) THEN 0 ELSE 1 END",
             &[],
         )?
         .get::<bool>()?;
+    let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk, empty)?;
     let mut job = Job {
         id: capture_id,
         now: &now,
@@ -1120,5 +1186,84 @@ mod tests {
         let r = bulk(&mut s, &good);
         assert_eq!((r.captured, r.duplicates), (0, 50));
         assert_eq!(indexes(&mut s), before);
+    }
+
+    /// Events stored under equal digests are all candidates for each of
+    /// their values; an event noted twice is one candidate.
+    #[test]
+    fn stored_events_with_equal_digests() {
+        #[derive(Default)]
+        struct Same;
+        impl std::hash::Hasher for Same {
+            fn finish(&self) -> u64 {
+                7
+            }
+            fn write(&mut self, _: &[u8]) {}
+        }
+        let mut s = Stored::with_digest(std::hash::BuildHasherDefault::<Same>::default());
+        s.insert("hash a", 1);
+        s.insert("id a", 1);
+        s.insert("hash b", 2);
+        s.insert("hash b", 2);
+        s.insert("hash c", 3);
+        assert_eq!(s.candidates("anything").collect::<Vec<_>>(), [1, 2, 3]);
+        let mut s = Stored::new();
+        s.insert("hash a", 1);
+        s.insert("id a", 1);
+        s.insert("hash b", 2);
+        assert_eq!(s.candidates("hash a").collect::<Vec<_>>(), [1]);
+        assert_eq!(s.candidates("id a").collect::<Vec<_>>(), [1]);
+        assert_eq!(s.candidates("hash b").collect::<Vec<_>>(), [2]);
+        assert_eq!(s.candidates("hash c").count(), 0);
+    }
+
+    /// A bulk capture into an empty store, which builds even the indexes
+    /// of hashes and eventIDs at its end, finds copies in later batches by
+    /// hash and by eventID; captured again, every event is held.
+    #[test]
+    fn bulk_capture_into_an_empty_store_finds_copies() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        migrations::migrate(&mut s).unwrap();
+        let before = indexes(&mut s);
+        let events: Vec<String> = (0..700)
+            .map(|i| {
+                // 300 has the eventID of 10 (and another time, so another
+                // hash); 650 is 20 again, whole.
+                let (id, t) = match i {
+                    300 => (10, 300),
+                    650 => (20, 20),
+                    i => (i, i),
+                };
+                format!(
+                    r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-{id:012}",
+                        "eventTime": "2026-01-05T10:{:02}:{:02}Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}}"#,
+                    t / 60,
+                    t % 60
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+            events.join(",")
+        );
+        let doc = EventReader::new(&text).unwrap();
+        let bulk = |s: &mut SqliteStore| {
+            capture_with(
+                s,
+                "doc",
+                &doc,
+                vec![],
+                ErrorBehaviour::Rollback,
+                &NoProgress,
+                10,
+            )
+            .unwrap()
+        };
+        let r = bulk(&mut s);
+        assert_eq!((r.captured, r.duplicates), (698, 2));
+        assert_eq!(indexes(&mut s), before);
+        let r = bulk(&mut s);
+        assert_eq!((r.captured, r.duplicates), (0, 700));
+        assert_eq!(event_count(&mut s).unwrap(), 698);
     }
 }
