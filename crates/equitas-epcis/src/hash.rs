@@ -145,13 +145,12 @@ impl<'a> View<'a> {
     }
 }
 
-/// `name=value` of an ordered field, its value canonical (timestamps by
-/// their own rule); empty if there is nothing to say.
-fn field(node: &mut View, order: Option<Order>) -> String {
-    let children = match order {
-        Some(o) => ordered(&mut node.children, o, false),
-        None => String::new(),
-    };
+/// Appends `name=value` of an ordered field to `out`, its value canonical
+/// (timestamps by their own rule), then its children in order; appends
+/// nothing, and says so, if there is nothing to say.
+fn field(out: &mut String, node: &mut View, order: Option<Order>) -> bool {
+    let start = out.len();
+    out.push_str(node.name);
     let value = node
         .value
         .map(str::trim)
@@ -164,25 +163,43 @@ fn field(node: &mut View, order: Option<Order>) -> String {
             }
         })
         .filter(|v| !v.is_empty());
-    if value.is_none() && children.is_empty() {
-        return String::new();
-    }
-    let mut out = String::with_capacity(
-        node.name.len() + value.as_ref().map_or(0, |v| v.len() + 1) + children.len(),
-    );
-    out.push_str(node.name);
-    if let Some(v) = value {
+    if let Some(v) = &value {
         out.push('=');
-        out.push_str(&v);
+        out.push_str(v);
     }
-    out.push_str(&children);
-    out
+    let named = out.len();
+    if let Some(o) = order {
+        ordered(out, &mut node.children, o, false);
+    }
+    if value.is_none() && out.len() == named {
+        out.truncate(start);
+        return false;
+    }
+    true
 }
 
-/// The fields named in `order`, in that order, each group sorted; the
-/// fields used up are removed from `children`. Extension elements inside a
-/// standard field (readPoint, sensorReport...) follow its regular fields.
-fn ordered(children: &mut Vec<View>, order: Order, top: bool) -> String {
+/// Sorts the parts of `out` that start at `start` and end at each of
+/// `ends` (in increasing order).
+fn sort_parts(out: &mut String, start: usize, ends: &[usize]) {
+    if ends.len() < 2 {
+        return;
+    }
+    let text = out.split_off(start);
+    let mut parts: Vec<&str> = Vec::with_capacity(ends.len());
+    let mut from = 0;
+    for &end in ends {
+        parts.push(&text[from..end - start]);
+        from = end - start;
+    }
+    parts.sort_unstable();
+    out.extend(parts);
+}
+
+/// Appends the fields named in `order`, in that order, each group sorted;
+/// the fields used up are removed from `children`. Extension elements
+/// inside a standard field (readPoint, sensorReport...) follow its regular
+/// fields.
+fn ordered(out: &mut String, children: &mut Vec<View>, order: Order, top: bool) {
     let mut extensions = Vec::new();
     if !top && children.len() > 1 {
         let (ext, rest): (Vec<View>, Vec<View>) =
@@ -190,15 +207,15 @@ fn ordered(children: &mut Vec<View>, order: Order, top: bool) -> String {
         extensions = ext;
         *children = rest;
     }
-    let mut out = String::new();
+    let mut ends = Vec::new();
     for (name, sub) in order.0 {
-        let mut parts = Vec::new();
+        let start = out.len();
+        ends.clear();
         let mut i = 0;
         while i < children.len() {
             if children[i].name == *name {
-                let text = field(&mut children[i], *sub);
-                if !text.is_empty() {
-                    parts.push(text);
+                if field(out, &mut children[i], *sub) {
+                    ends.push(out.len());
                 }
                 if children[i].children.is_empty() {
                     children.remove(i);
@@ -207,35 +224,37 @@ fn ordered(children: &mut Vec<View>, order: Order, top: bool) -> String {
             }
             i += 1;
         }
-        parts.sort();
-        out.extend(parts);
+        sort_parts(out, start, &ends);
     }
-    out.push_str(&generic(&extensions));
-    out
+    generic(out, &extensions);
 }
 
-/// Any field: `name=value` (value canonical) then its children, sorted
-/// unless the node keeps its order.
-fn generic_node(n: &View) -> String {
-    let mut out = String::from(n.name);
+/// Appends any field: `name=value` (value canonical) then its children,
+/// sorted unless the node keeps its order.
+fn generic_node(out: &mut String, n: &View) {
+    out.push_str(n.name);
     if let Some(v) = n.value.map(str::trim).filter(|v| !v.is_empty()) {
         out.push('=');
         out.push_str(&canon::value(v));
     }
     if n.ordered {
         for c in &n.children {
-            out.push_str(&generic_node(c));
+            generic_node(out, c);
         }
     } else {
-        out.push_str(&generic(&n.children));
+        generic(out, &n.children);
     }
-    out
 }
 
-fn generic(nodes: &[View]) -> String {
-    let mut parts: Vec<String> = nodes.iter().map(generic_node).collect();
-    parts.sort();
-    parts.concat()
+/// Appends `nodes`, each as [`generic_node`], in lexical order.
+fn generic(out: &mut String, nodes: &[View]) {
+    let start = out.len();
+    let mut ends = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        generic_node(out, n);
+        ends.push(out.len());
+    }
+    sort_parts(out, start, &ends);
 }
 
 /// The pre-hash string of an event (its root node is named by the event type).
@@ -251,10 +270,12 @@ pub fn prehash_ignoring(event: &Node, ignore: &[String]) -> String {
         .filter(|c| !ignore.contains(&c.name))
         .map(View::of)
         .collect();
-    let mut out = format!("eventType={}", event.name);
-    out.push_str(&ordered(&mut children, EVENT, true));
+    let mut out = String::with_capacity(1024);
+    out.push_str("eventType=");
+    out.push_str(&event.name);
+    ordered(&mut out, &mut children, EVENT, true);
     children.retain(|c| !IGNORED.contains(&c.name));
-    out.push_str(&generic(&children));
+    generic(&mut out, &children);
     out
 }
 
