@@ -262,8 +262,8 @@ struct Stored<S = RandomState> {
     /// The first event stored under each digest.
     ids: HashMap<u64, i64>,
     /// Further events under a digest taken by another: distinct values
-    /// whose digests are equal (about one pair in 30 million for a
-    /// million events).
+    /// whose digests are equal (among a million values, any two do with
+    /// a chance of about one in 37 million).
     more: HashMap<u64, Vec<i64>>,
 }
 
