@@ -335,6 +335,19 @@ fn held_by_id(
     Ok((hashes, event_ids))
 }
 
+/// What is written of a new event once its row has its id: its body and
+/// the rows that refer to it.
+struct Rest<'a> {
+    hash: String,
+    event_id: Option<String>,
+    body: &'a str,
+    json: Option<String>,
+    epcs: Vec<(&'static str, String)>,
+    quantities: Vec<equitas_epcis::event::Quantity>,
+    parties: Vec<equitas_epcis::event::Party>,
+    movements: Vec<equitas_ledger::extract::RawMovement>,
+}
+
 /// The capture job whose events are being stored: its id, its record time
 /// and, into a store that held no event before it, what it stored.
 struct Job<'a> {
@@ -405,16 +418,16 @@ fn store_batch(
             r.expiry.into(),
             Value::Int(capture),
         ]);
-        let body = (p.body, p.json);
-        rest.push((
-            r.hash,
+        rest.push(Rest {
+            hash: r.hash,
             event_id,
-            body,
-            r.epcs,
-            r.quantities,
-            r.parties,
+            body: p.body,
+            json: p.json,
+            epcs: r.epcs,
+            quantities: r.quantities,
+            parties: r.parties,
             movements,
-        ));
+        });
     }
     // The new events' ids by hash.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -438,27 +451,27 @@ fn store_batch(
         Vec::new(),
         Vec::new(),
     );
-    for (hash, event_id, (body, json), e, q, p, m) in rest {
-        let id = ids.get(&hash).copied().ok_or_else(|| {
-            StoreError::Invalid(format!("the event {hash} was stored without an id"))
+    for r in rest {
+        let id = ids.get(&r.hash).copied().ok_or_else(|| {
+            StoreError::Invalid(format!("the event {} was stored without an id", r.hash))
         })?;
         if let Some(s) = stored {
-            s.insert(&hash, id);
-            if let Some(event_id) = &event_id {
+            s.insert(&r.hash, id);
+            if let Some(event_id) = &r.event_id {
                 s.insert(event_id, id);
             }
         }
         report.captured += 1;
         bodies.extend([
             Value::Int(id),
-            body.into(),
-            if json.is_some() { "xml" } else { "json" }.into(),
-            json.into(),
+            r.body.into(),
+            if r.json.is_some() { "xml" } else { "json" }.into(),
+            r.json.into(),
         ]);
-        for (role, epc) in e {
+        for (role, epc) in r.epcs {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
         }
-        for q in q {
+        for q in r.quantities {
             quantities.extend([
                 Value::Int(id),
                 q.role.into(),
@@ -467,7 +480,7 @@ fn store_batch(
                 q.uom.into(),
             ]);
         }
-        for p in p {
+        for p in r.parties {
             parties.extend([
                 Value::Int(id),
                 p.kind.into(),
@@ -475,7 +488,7 @@ fn store_batch(
                 p.id.into(),
             ]);
         }
-        for m in m {
+        for m in r.movements {
             moves.extend([
                 Value::Int(id),
                 Value::Int(m.at),
