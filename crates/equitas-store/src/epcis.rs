@@ -335,19 +335,6 @@ fn held_by_id(
     Ok((hashes, event_ids))
 }
 
-/// What is written of a new event once its row has its id: its body and
-/// the rows that refer to it.
-struct Rest<'a> {
-    hash: String,
-    event_id: Option<String>,
-    body: &'a str,
-    json: Option<String>,
-    epcs: Vec<(&'static str, String)>,
-    quantities: Vec<equitas_epcis::event::Quantity>,
-    parties: Vec<equitas_epcis::event::Party>,
-    movements: Vec<equitas_ledger::extract::RawMovement>,
-}
-
 /// The capture job whose events are being stored: its id, its record time
 /// and, into a store that held no event before it, what it stored.
 struct Job<'a> {
@@ -418,16 +405,16 @@ fn store_batch(
             r.expiry.into(),
             Value::Int(capture),
         ]);
-        rest.push(Rest {
-            hash: r.hash,
+        let body = (p.body, p.json);
+        rest.push((
+            r.hash,
             event_id,
-            body: p.body,
-            json: p.json,
-            epcs: r.epcs,
-            quantities: r.quantities,
-            parties: r.parties,
+            body,
+            r.epcs,
+            r.quantities,
+            r.parties,
             movements,
-        });
+        ));
     }
     // The new events' ids by hash.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -451,27 +438,27 @@ fn store_batch(
         Vec::new(),
         Vec::new(),
     );
-    for r in rest {
-        let id = ids.get(&r.hash).copied().ok_or_else(|| {
-            StoreError::Invalid(format!("the event {} was stored without an id", r.hash))
+    for (hash, event_id, (body, json), e, q, p, m) in rest {
+        let id = ids.get(&hash).copied().ok_or_else(|| {
+            StoreError::Invalid(format!("the event {hash} was stored without an id"))
         })?;
         if let Some(s) = stored {
-            s.insert(&r.hash, id);
-            if let Some(event_id) = &r.event_id {
+            s.insert(&hash, id);
+            if let Some(event_id) = &event_id {
                 s.insert(event_id, id);
             }
         }
         report.captured += 1;
         bodies.extend([
             Value::Int(id),
-            r.body.into(),
-            if r.json.is_some() { "xml" } else { "json" }.into(),
-            r.json.into(),
+            body.into(),
+            if json.is_some() { "xml" } else { "json" }.into(),
+            json.into(),
         ]);
-        for (role, epc) in r.epcs {
+        for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
         }
-        for q in r.quantities {
+        for q in q {
             quantities.extend([
                 Value::Int(id),
                 q.role.into(),
@@ -480,7 +467,7 @@ fn store_batch(
                 q.uom.into(),
             ]);
         }
-        for p in r.parties {
+        for p in p {
             parties.extend([
                 Value::Int(id),
                 p.kind.into(),
@@ -488,7 +475,7 @@ fn store_batch(
                 p.id.into(),
             ]);
         }
-        for m in r.movements {
+        for m in m {
             moves.extend([
                 Value::Int(id),
                 Value::Int(m.at),
