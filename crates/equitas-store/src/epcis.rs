@@ -131,8 +131,8 @@ fn insert_rows(
 const BULK: usize = 100_000;
 
 /// The tables a capture writes.
-const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_bodies', 'epcis_event_epcs', \
-     'epcis_event_quantities', 'epcis_event_parties', 'stock_movements'";
+const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_quantities', \
+     'epcis_event_parties', 'stock_movements'";
 
 /// For a large capture into SQLite, drops the secondary indexes of the
 /// tables a capture writes and returns their definitions, to be run again
@@ -371,7 +371,7 @@ fn store_batch(
             Key::EventId.held(c, &ids.collect::<Vec<_>>())?,
         ),
     };
-    let mut rows = Vec::with_capacity(batch.len() * 15);
+    let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
         let r = p.record;
@@ -404,17 +404,11 @@ fn store_batch(
             r.lot.into(),
             r.expiry.into(),
             Value::Int(capture),
+            p.body.into(),
+            if p.json.is_some() { "xml" } else { "json" }.into(),
+            p.json.into(),
         ]);
-        let body = (p.body, p.json);
-        rest.push((
-            r.hash,
-            event_id,
-            body,
-            r.epcs,
-            r.quantities,
-            r.parties,
-            movements,
-        ));
+        rest.push((r.hash, event_id, r.epcs, r.quantities, r.parties, movements));
     }
     // The new events' ids by hash.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -422,8 +416,8 @@ fn store_batch(
         c,
         "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
              record_time, action, biz_step, disposition, read_point, biz_location, parent,
-             lot, expiry, capture)",
-        15,
+             lot, expiry, capture, body, body_format, body_json)",
+        18,
         "RETURNING id, hash",
         &rows,
         &mut |r| {
@@ -431,14 +425,9 @@ fn store_batch(
             Ok(())
         },
     )?;
-    let (mut bodies, mut epcs, mut quantities, mut parties, mut moves) = (
-        Vec::with_capacity(rest.len() * 4),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    for (hash, event_id, (body, json), e, q, p, m) in rest {
+    let (mut epcs, mut quantities, mut parties, mut moves) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (hash, event_id, e, q, p, m) in rest {
         let id = ids.get(&hash).copied().ok_or_else(|| {
             StoreError::Invalid(format!("the event {hash} was stored without an id"))
         })?;
@@ -449,12 +438,6 @@ fn store_batch(
             }
         }
         report.captured += 1;
-        bodies.extend([
-            Value::Int(id),
-            body.into(),
-            if json.is_some() { "xml" } else { "json" }.into(),
-            json.into(),
-        ]);
         for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
         }
@@ -491,14 +474,6 @@ fn store_batch(
         }
     }
     let mut none = |_: &mut [Value]| Ok(());
-    insert_rows(
-        c,
-        "INSERT INTO epcis_event_bodies (event, body, body_format, body_json)",
-        4,
-        "",
-        &bodies,
-        &mut none,
-    )?;
     insert_rows(
         c,
         "INSERT INTO epcis_event_epcs (event, role, epc)",
@@ -881,9 +856,8 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     let sql = format!(
         "SELECT e.id, COALESCE(e.event_id, e.hash), e.event_type, e.event_time, e.time_zone_offset,
                 e.record_time, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
-                e.lot, e.expiry, e.hash, b.body, b.body_format, b.body_json
-         FROM epcis_events e JOIN epcis_event_bodies b ON b.event = e.id
-         WHERE {} ORDER BY e.id LIMIT ${}",
+                e.lot, e.expiry, e.hash, e.body, e.body_format, e.body_json
+         FROM epcis_events e WHERE {} ORDER BY e.id LIMIT ${}",
         cond.join(" AND "),
         p.len()
     );

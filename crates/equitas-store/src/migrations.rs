@@ -60,13 +60,6 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_epcis_hash_index.sql"),
         sqlite_rebuild: true,
     },
-    Migration {
-        version: 7,
-        name: "event bodies in a table of their own",
-        sqlite: include_str!("../migrations/sqlite/0007_epcis_event_bodies.sql"),
-        postgres: include_str!("../migrations/postgres/0007_epcis_event_bodies.sql"),
-        sqlite_rebuild: true,
-    },
 ];
 
 /// The newest schema version this build knows.
