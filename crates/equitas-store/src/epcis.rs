@@ -1094,6 +1094,21 @@ mod tests {
         .unwrap()
     }
 
+    /// Captures `text` as a bulk capture from 10 events on.
+    fn bulk(s: &mut SqliteStore, text: &str) -> CaptureReport {
+        let doc = EventReader::new(text).unwrap();
+        capture_with(
+            s,
+            "doc",
+            &doc,
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+            10,
+        )
+        .unwrap()
+    }
+
     /// A capture large enough to build its indexes afterwards leaves the
     /// same indexes, used by queries; rolled back, it leaves them too.
     #[test]
@@ -1118,20 +1133,6 @@ mod tests {
                 r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
                 events.join(",")
             )
-        };
-        // Bulk from 10 events on.
-        let bulk = |s: &mut SqliteStore, text: &str| {
-            let doc = EventReader::new(text).unwrap();
-            capture_with(
-                s,
-                "doc",
-                &doc,
-                vec![],
-                ErrorBehaviour::Rollback,
-                &NoProgress,
-                10,
-            )
-            .unwrap()
         };
         let r = bulk(&mut s, &doc(Some(49)));
         assert!(r.rolled_back);
@@ -1246,23 +1247,10 @@ mod tests {
             r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
             events.join(",")
         );
-        let doc = EventReader::new(&text).unwrap();
-        let bulk = |s: &mut SqliteStore| {
-            capture_with(
-                s,
-                "doc",
-                &doc,
-                vec![],
-                ErrorBehaviour::Rollback,
-                &NoProgress,
-                10,
-            )
-            .unwrap()
-        };
-        let r = bulk(&mut s);
+        let r = bulk(&mut s, &text);
         assert_eq!((r.captured, r.duplicates), (698, 2));
         assert_eq!(indexes(&mut s), before);
-        let r = bulk(&mut s);
+        let r = bulk(&mut s, &text);
         assert_eq!((r.captured, r.duplicates), (0, 700));
         assert_eq!(event_count(&mut s).unwrap(), 698);
     }
