@@ -387,7 +387,6 @@ fn store_batch(
             held_ids.insert(id.clone());
         }
         let movements = equitas_ledger::extract::movements(&r).movements;
-        let event_id = r.event_id.clone();
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -408,9 +407,9 @@ fn store_batch(
             if p.json.is_some() { "xml" } else { "json" }.into(),
             p.json.into(),
         ]);
-        rest.push((r.hash, event_id, r.epcs, r.quantities, r.parties, movements));
+        rest.push((r.hash, r.epcs, r.quantities, r.parties, movements));
     }
-    // The new events' ids by hash.
+    // The new events' ids by hash, noted in `stored` by hash and eventID.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
     insert_rows(
         c,
@@ -418,25 +417,26 @@ fn store_batch(
              record_time, action, biz_step, disposition, read_point, biz_location, parent,
              lot, expiry, capture, body, body_format, body_json)",
         18,
-        "RETURNING id, hash",
+        "RETURNING id, hash, event_id",
         &rows,
         &mut |r| {
-            ids.insert(r[1].take_text()?, r[0].get()?);
+            let (id, hash) = (r[0].get()?, r[1].take_text()?);
+            if let Some(s) = stored.as_mut() {
+                s.insert(&hash, id);
+                if let Some(event_id) = r[2].take_opt_text()? {
+                    s.insert(&event_id, id);
+                }
+            }
+            ids.insert(hash, id);
             Ok(())
         },
     )?;
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (hash, event_id, e, q, p, m) in rest {
+    for (hash, e, q, p, m) in rest {
         let id = ids.get(&hash).copied().ok_or_else(|| {
             StoreError::Invalid(format!("the event {hash} was stored without an id"))
         })?;
-        if let Some(s) = stored {
-            s.insert(&hash, id);
-            if let Some(event_id) = &event_id {
-                s.insert(event_id, id);
-            }
-        }
         report.captured += 1;
         for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
