@@ -88,36 +88,106 @@ const BATCH: usize = 256;
 /// every batch and stay prepared.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Writes `values` (rows of `ncols` values, one after the other) with
-/// `head` (`INSERT INTO t (a, b)`) in multi-row statements ending with
-/// `tail`; rows the statements return are handed to `each`.
-fn insert_rows(
-    c: &mut dyn Conn,
-    head: &str,
+/// One table a capture writes, and the texts of its multi-row `INSERT`
+/// statements by number of rows, each made the first time it is needed.
+struct Insert {
+    /// `INSERT INTO t (a, b)`.
+    head: &'static str,
     ncols: usize,
-    tail: &str,
-    values: &[Value],
-    each: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let mut rest = values;
-    while !rest.is_empty() {
-        let rows = rest.len() / ncols;
-        let n = ROWS_PER_INSERT.min(1 << rows.ilog2());
-        let mut sql = String::with_capacity(head.len() + tail.len() + n * ncols * 6);
-        sql.push_str(head);
-        sql.push_str(" VALUES ");
-        for r in 0..n {
-            sql.push_str(if r == 0 { "(" } else { ", (" });
-            sql.push_str(&placeholders(r * ncols + 1, ncols));
-            sql.push(')');
+    /// After the rows: `RETURNING ...`, or nothing.
+    tail: &'static str,
+    /// By the log2 of the number of rows.
+    texts: [Option<String>; ROWS_PER_INSERT.ilog2() as usize + 1],
+}
+
+impl Insert {
+    const fn new(head: &'static str, ncols: usize, tail: &'static str) -> Self {
+        Insert {
+            head,
+            ncols,
+            tail,
+            texts: [const { None }; ROWS_PER_INSERT.ilog2() as usize + 1],
         }
-        sql.push(' ');
-        sql.push_str(tail);
-        let (now, later) = rest.split_at(n * ncols);
-        c.query_each(&sql, now, each)?;
-        rest = later;
     }
-    Ok(())
+
+    /// The statement writing `1 << log2` rows.
+    fn text(&mut self, log2: u32) -> &str {
+        let (head, ncols, tail) = (self.head, self.ncols, self.tail);
+        self.texts[log2 as usize].get_or_insert_with(|| {
+            let n = 1 << log2;
+            let mut sql = String::with_capacity(head.len() + tail.len() + n * ncols * 6);
+            sql.push_str(head);
+            sql.push_str(" VALUES ");
+            for r in 0..n {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                sql.push_str(&placeholders(r * ncols + 1, ncols));
+                sql.push(')');
+            }
+            sql.push(' ');
+            sql.push_str(tail);
+            sql
+        })
+    }
+
+    /// Writes `values` (rows of `ncols` values, one after the other) in
+    /// statements of up to [`ROWS_PER_INSERT`] rows; rows the statements
+    /// return are handed to `each`.
+    fn run(
+        &mut self,
+        c: &mut dyn Conn,
+        values: &[Value],
+        each: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut rest = values;
+        while !rest.is_empty() {
+            let log2 = (rest.len() / self.ncols)
+                .ilog2()
+                .min(ROWS_PER_INSERT.ilog2());
+            let (now, later) = rest.split_at((1 << log2) * self.ncols);
+            c.query_each(self.text(log2), now, each)?;
+            rest = later;
+        }
+        Ok(())
+    }
+}
+
+/// The tables a capture writes.
+struct Inserts {
+    events: Insert,
+    epcs: Insert,
+    quantities: Insert,
+    movements: Insert,
+    parties: Insert,
+}
+
+impl Inserts {
+    const fn new() -> Self {
+        Inserts {
+            events: Insert::new(
+                "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
+                     record_time, action, biz_step, disposition, read_point, biz_location, parent,
+                     lot, expiry, capture, body, body_format, body_json)",
+                18,
+                "RETURNING id, hash, event_id",
+            ),
+            epcs: Insert::new("INSERT INTO epcis_event_epcs (event, role, epc)", 3, ""),
+            quantities: Insert::new(
+                "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom)",
+                5,
+                "",
+            ),
+            movements: Insert::new(
+                "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)",
+                10,
+                "",
+            ),
+            parties: Insert::new(
+                "INSERT INTO epcis_event_parties (event, kind, kind_type, party)",
+                4,
+                "",
+            ),
+        }
+    }
 }
 
 /// A capture of at least this many events is a bulk write
@@ -341,6 +411,7 @@ struct Job<'a> {
     id: i64,
     now: &'a str,
     stored: Option<Stored>,
+    inserts: Inserts,
 }
 
 /// Stores a batch of events with their identifiers, quantities, stock
@@ -355,7 +426,7 @@ fn store_batch(
     job: &mut Job,
     report: &mut CaptureReport,
 ) -> Result<(), StoreError> {
-    let (capture, now, stored) = (job.id, job.now, &mut job.stored);
+    let (capture, now, stored, inserts) = (job.id, job.now, &mut job.stored, &mut job.inserts);
     let hashes = batch.iter().map(|p| p.record.hash.as_str());
     let ids = batch.iter().filter_map(|p| p.record.event_id.as_deref());
     let (mut held_hashes, mut held_ids) = match stored {
@@ -411,26 +482,17 @@ fn store_batch(
     }
     // The new events' ids by hash, noted in `stored` by hash and eventID.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
-    insert_rows(
-        c,
-        "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
-             record_time, action, biz_step, disposition, read_point, biz_location, parent,
-             lot, expiry, capture, body, body_format, body_json)",
-        18,
-        "RETURNING id, hash, event_id",
-        &rows,
-        &mut |r| {
-            let (id, hash) = (r[0].get()?, r[1].take_text()?);
-            if let Some(s) = stored.as_mut() {
-                s.insert(&hash, id);
-                if let Some(event_id) = r[2].take_opt_text()? {
-                    s.insert(&event_id, id);
-                }
+    inserts.events.run(c, &rows, &mut |r| {
+        let (id, hash) = (r[0].get()?, r[1].take_text()?);
+        if let Some(s) = stored.as_mut() {
+            s.insert(&hash, id);
+            if let Some(event_id) = r[2].take_opt_text()? {
+                s.insert(&event_id, id);
             }
-            ids.insert(hash, id);
-            Ok(())
-        },
-    )?;
+        }
+        ids.insert(hash, id);
+        Ok(())
+    })?;
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (hash, e, q, p, m) in rest {
@@ -474,38 +536,10 @@ fn store_batch(
         }
     }
     let mut none = |_: &mut [Value]| Ok(());
-    insert_rows(
-        c,
-        "INSERT INTO epcis_event_epcs (event, role, epc)",
-        3,
-        "",
-        &epcs,
-        &mut none,
-    )?;
-    insert_rows(
-        c,
-        "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom)",
-        5,
-        "",
-        &quantities,
-        &mut none,
-    )?;
-    insert_rows(
-        c,
-        "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)",
-        10,
-        "",
-        &moves,
-        &mut none,
-    )?;
-    insert_rows(
-        c,
-        "INSERT INTO epcis_event_parties (event, kind, kind_type, party)",
-        4,
-        "",
-        &parties,
-        &mut none,
-    )
+    inserts.epcs.run(c, &epcs, &mut none)?;
+    inserts.quantities.run(c, &quantities, &mut none)?;
+    inserts.movements.run(c, &moves, &mut none)?;
+    inserts.parties.run(c, &parties, &mut none)
 }
 
 /// Captures the events of a document (named `source_name`) in one
@@ -580,6 +614,7 @@ fn capture_with(
         id: capture_id,
         now: &now,
         stored: empty.then(Stored::new),
+        inserts: Inserts::new(),
     };
     progress.start("events", doc.len() as u64);
     let mut batch = Vec::with_capacity(BATCH);
