@@ -90,10 +90,7 @@ fn digits(s: &str) -> bool {
 
 /// The parts written one after the other, then their check digit.
 fn with_check(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
-    for p in parts {
-        out.push_str(p);
-    }
+    let mut out = cat(parts);
     let d = check_digit(&out).unwrap_or(0);
     out.push(char::from(b'0' + d));
     out
@@ -115,130 +112,130 @@ fn gtin(cp: &str, iir: &str) -> Option<String> {
     Some(with_check(&[&iir[..1], cp, &iir[1..]]))
 }
 
+/// The parts written one after the other, with room for a check digit (no
+/// `format!` machinery: this runs for every identifier of every event).
+fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// The canonical Digital Link of an EPC URI, or `None` if `v` is not one.
 fn epc_uri(v: &str) -> Option<String> {
     let rest = v.strip_prefix("urn:epc:")?;
     let (kind, rest) = rest.split_once(':')?;
     let (scheme, body) = rest.split_once(':')?;
-    let p: Vec<&str> = body.split('.').collect();
-    let part = |i: usize| p.get(i).copied().unwrap_or("");
+    // The first five dot-separated parts, and how many there are in all.
+    let mut p = [""; 5];
+    let mut n = 0;
+    for s in body.split('.') {
+        if let Some(slot) = p.get_mut(n) {
+            *slot = s;
+        }
+        n += 1;
+    }
+    // The body after its first `k` dots (`k` < 5 and < `n`): a serial, lot or
+    // extension, dots included.
+    let after = |k: usize| &body[p[..k].iter().map(|s| s.len() + 1).sum::<usize>()..];
+    let dl = dl_encode;
     Some(match (kind, scheme) {
-        ("id", "sgtin") if p.len() >= 3 => {
-            let serial = body.splitn(3, '.').nth(2)?;
-            format!("{DL}/01/{}/21/{}", gtin(p[0], p[1])?, dl_encode(serial))
-        }
-        ("id", "sscc") if p.len() == 2 => {
+        ("id", "sgtin") if n >= 3 => cat(&[DL, "/01/", &gtin(p[0], p[1])?, "/21/", &dl(after(2))]),
+        ("id", "sscc") if n == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!("{DL}/00/{}", with_check(&[&sr[..1], cp, &sr[1..]]))
+            cat(&[DL, "/00/", &with_check(&[&sr[..1], cp, &sr[1..]])])
         }
-        ("id", "sgln") if p.len() >= 3 => {
+        ("id", "sgln") if n >= 3 => {
             let (cp, lr) = cp_ref(p[0], p[1], 12)?;
-            let ext = body.splitn(3, '.').nth(2)?;
+            let ext = after(2);
             let gln = with_check(&[cp, lr]);
             if ext == "0" {
-                format!("{DL}/414/{gln}")
+                cat(&[DL, "/414/", &gln])
             } else {
-                format!("{DL}/414/{gln}/254/{}", dl_encode(ext))
+                cat(&[DL, "/414/", &gln, "/254/", &dl(ext)])
             }
         }
-        ("id", "pgln") if p.len() == 2 => {
+        ("id", "pgln") if n == 2 => {
             let (cp, pr) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/417/{}", with_check(&[cp, pr]))
+            cat(&[DL, "/417/", &with_check(&[cp, pr])])
         }
-        ("id", "grai") if p.len() >= 3 => {
+        ("id", "grai") if n >= 3 => {
             let (cp, at) = cp_ref(p[0], p[1], 12)?;
-            let serial = body.splitn(3, '.').nth(2)?;
-            format!(
-                "{DL}/8003/{}{}",
-                with_check(&["0", cp, at]),
-                dl_encode(serial)
-            )
+            cat(&[DL, "/8003/", &with_check(&["0", cp, at]), &dl(after(2))])
         }
-        ("id", "giai") if p.len() >= 2 => {
-            let (cp, ar) = body.split_once('.')?;
+        ("id", "giai") if n >= 2 => {
+            let (cp, ar) = (p[0], after(1));
             (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
-            format!("{DL}/8004/{cp}{}", dl_encode(ar))
+            cat(&[DL, "/8004/", cp, &dl(ar)])
         }
-        ("id", "gsrn") if p.len() == 2 => {
+        ("id", "gsrn") if n == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!("{DL}/8018/{}", with_check(&[cp, sr]))
+            cat(&[DL, "/8018/", &with_check(&[cp, sr])])
         }
-        ("id", "gsrnp") if p.len() == 2 => {
+        ("id", "gsrnp") if n == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 17)?;
-            format!("{DL}/8017/{}", with_check(&[cp, sr]))
+            cat(&[DL, "/8017/", &with_check(&[cp, sr])])
         }
-        ("id", "gdti") if p.len() >= 3 => {
+        ("id", "gdti") if n >= 3 => {
             let (cp, dt) = cp_ref(p[0], p[1], 12)?;
-            let serial = body.splitn(3, '.').nth(2)?;
-            format!("{DL}/253/{}{}", with_check(&[cp, dt]), dl_encode(serial))
+            cat(&[DL, "/253/", &with_check(&[cp, dt]), &dl(after(2))])
         }
-        ("id", "sgcn") if p.len() == 3 => {
+        ("id", "sgcn") if n == 3 => {
             let (cp, cr) = cp_ref(p[0], p[1], 12)?;
             digits(p[2]).then_some(())?;
-            format!("{DL}/255/{}{}", with_check(&[cp, cr]), p[2])
+            cat(&[DL, "/255/", &with_check(&[cp, cr]), p[2]])
         }
-        ("id", "ginc") if p.len() >= 2 => {
-            let (cp, cr) = body.split_once('.')?;
+        ("id", "ginc") if n >= 2 => {
+            let (cp, cr) = (p[0], after(1));
             (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
-            format!("{DL}/401/{cp}{}", dl_encode(cr))
+            cat(&[DL, "/401/", cp, &dl(cr)])
         }
-        ("id", "gsin") if p.len() == 2 => {
+        ("id", "gsin") if n == 2 => {
             let (cp, sr) = cp_ref(p[0], p[1], 16)?;
-            format!("{DL}/402/{}", with_check(&[cp, sr]))
+            cat(&[DL, "/402/", &with_check(&[cp, sr])])
         }
-        ("id", "itip") if p.len() >= 5 => {
-            let serial = body.splitn(5, '.').nth(4)?;
-            format!(
-                "{DL}/8006/{}{}{}/21/{}",
-                gtin(p[0], p[1])?,
-                part(2),
-                part(3),
-                dl_encode(serial)
-            )
-        }
-        ("id", "upui") if p.len() >= 3 => {
-            let serial = body.splitn(3, '.').nth(2)?;
-            format!("{DL}/01/{}/235/{}", gtin(p[0], p[1])?, dl_encode(serial))
-        }
-        ("id", "cpi") if p.len() >= 3 => {
+        ("id", "itip") if n >= 5 => cat(&[
+            DL,
+            "/8006/",
+            &gtin(p[0], p[1])?,
+            p[2],
+            p[3],
+            "/21/",
+            &dl(after(4)),
+        ]),
+        ("id", "upui") if n >= 3 => cat(&[DL, "/01/", &gtin(p[0], p[1])?, "/235/", &dl(after(2))]),
+        ("id", "cpi") if n >= 3 => {
             let cp = p[0];
             (digits(cp) && (6..=12).contains(&cp.len())).then_some(())?;
             let (head, serial) = body.rsplit_once('.')?;
             let cpref = head.split_once('.')?.1;
-            format!(
-                "{DL}/8010/{}/8011/{serial}",
-                dl_encode(&format!("{cp}{cpref}"))
-            )
+            cat(&[DL, "/8010/", &dl(&cat(&[cp, cpref])), "/8011/", serial])
         }
-        ("class", "lgtin") if p.len() >= 3 => {
-            let lot = body.splitn(3, '.').nth(2)?;
-            format!("{DL}/01/{}/10/{}", gtin(p[0], p[1])?, dl_encode(lot))
+        ("class", "lgtin") if n >= 3 => {
+            cat(&[DL, "/01/", &gtin(p[0], p[1])?, "/10/", &dl(after(2))])
         }
-        ("idpat", "sgtin") if p.len() == 3 && p[2] == "*" => {
-            format!("{DL}/01/{}", gtin(p[0], p[1])?)
-        }
-        ("idpat", "upui") if p.len() == 3 && p[2] == "*" => {
-            format!("{DL}/01/{}", gtin(p[0], p[1])?)
-        }
-        ("idpat", "grai") if p.len() == 3 && p[2] == "*" => {
+        ("idpat", "sgtin") if n == 3 && p[2] == "*" => cat(&[DL, "/01/", &gtin(p[0], p[1])?]),
+        ("idpat", "upui") if n == 3 && p[2] == "*" => cat(&[DL, "/01/", &gtin(p[0], p[1])?]),
+        ("idpat", "grai") if n == 3 && p[2] == "*" => {
             let (cp, at) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/8003/{}", with_check(&["0", cp, at]))
+            cat(&[DL, "/8003/", &with_check(&["0", cp, at])])
         }
-        ("idpat", "gdti") if p.len() == 3 && p[2] == "*" => {
+        ("idpat", "gdti") if n == 3 && p[2] == "*" => {
             let (cp, dt) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/253/{}", with_check(&[cp, dt]))
+            cat(&[DL, "/253/", &with_check(&[cp, dt])])
         }
-        ("idpat", "sgcn") if p.len() == 3 && p[2] == "*" => {
+        ("idpat", "sgcn") if n == 3 && p[2] == "*" => {
             let (cp, cr) = cp_ref(p[0], p[1], 12)?;
-            format!("{DL}/255/{}", with_check(&[cp, cr]))
+            cat(&[DL, "/255/", &with_check(&[cp, cr])])
         }
-        ("idpat", "itip") if p.len() == 5 && p[4] == "*" => {
-            format!("{DL}/8006/{}{}{}", gtin(p[0], p[1])?, p[2], p[3])
+        ("idpat", "itip") if n == 5 && p[4] == "*" => {
+            cat(&[DL, "/8006/", &gtin(p[0], p[1])?, p[2], p[3]])
         }
-        ("idpat", "cpi") if p.len() >= 3 && body.ends_with(".*") => {
+        ("idpat", "cpi") if n >= 3 && body.ends_with(".*") => {
             let head = &body[..body.len() - 2];
             let (cp, cpref) = head.split_once('.')?;
-            format!("{DL}/8010/{}", dl_encode(&format!("{cp}{cpref}")))
+            cat(&[DL, "/8010/", &dl(&cat(&[cp, cpref]))])
         }
         _ => return None,
     })
@@ -277,18 +274,16 @@ fn digital_link(v: &str) -> Option<String> {
         .or_else(|| v.strip_prefix("http://"))?;
     let rest = rest.split(['?', '#']).next()?;
     let (_, path) = rest.split_once('/')?;
-    let segs: Vec<&str> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            DL_NAMES
-                .iter()
-                .find(|(n, _)| *n == s)
-                .map_or(s, |(_, ai)| *ai)
-        })
-        .collect();
-    let start = segs.iter().position(|s| PRIMARY.contains(s))?;
-    let kv = &segs[start..];
+    let mut segs = path.split('/').filter(|s| !s.is_empty()).map(|s| {
+        DL_NAMES
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map_or(s, |(_, ai)| *ai)
+    });
+    // Most web URIs met are not Digital Links (CBV vocabulary): they are
+    // told apart before anything is collected.
+    let primary = segs.find(|s| PRIMARY.contains(s))?;
+    let kv: Vec<&str> = std::iter::once(primary).chain(segs).collect();
     if kv.len() < 2 || !kv.len().is_multiple_of(2) {
         return None;
     }
