@@ -108,7 +108,8 @@ fn rewrite(sql: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| sql.to_string()))
 }
 
-/// Binds a value without copying its text.
+/// Binds a value by reference: no copy on the Rust side (SQLite still
+/// copies bound text, as rusqlite binds it `SQLITE_TRANSIENT`).
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::ToSqlOutput;
