@@ -290,6 +290,18 @@ pub fn event_hash_ignoring(event: &Node, ignore: &[String]) -> String {
 }
 
 fn hash_of(prehash: &str) -> String {
+    const HEAD: &str = "ni:///sha-256;";
+    const TAIL: &str = "?ver=CBV2.0";
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(prehash.as_bytes());
-    format!("ni:///sha-256;{}?ver=CBV2.0", hex::encode(digest))
+    // Written into one buffer (`hex::encode` collects its digits one `char`
+    // at a time into a string of their own: 1% of a capture).
+    let mut out = String::with_capacity(HEAD.len() + 2 * digest.len() + TAIL.len());
+    out.push_str(HEAD);
+    for b in digest {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out.push_str(TAIL);
+    out
 }
