@@ -95,8 +95,9 @@ const ROWS_PER_INSERT: usize = 64;
 /// One table a capture writes, and the texts of its multi-row `INSERT`
 /// statements by number of rows, each made the first time it is needed.
 struct Insert {
-    /// `INSERT INTO t (a, b)`.
-    head: &'static str,
+    table: &'static str,
+    /// The columns written, `a, b, c`.
+    columns: &'static str,
     ncols: usize,
     /// After the rows: `RETURNING ...`, or nothing.
     tail: &'static str,
@@ -105,10 +106,11 @@ struct Insert {
 }
 
 impl Insert {
-    const fn new(head: &'static str, ncols: usize, tail: &'static str) -> Self {
+    fn new(table: &'static str, columns: &'static str, tail: &'static str) -> Self {
         Insert {
-            head,
-            ncols,
+            table,
+            columns,
+            ncols: columns.split(',').count(),
             tail,
             texts: [const { None }; ROWS_PER_INSERT.ilog2() as usize + 1],
         }
@@ -116,12 +118,11 @@ impl Insert {
 
     /// The statement writing `1 << log2` rows.
     fn text(&mut self, log2: u32) -> &str {
-        let (head, ncols, tail) = (self.head, self.ncols, self.tail);
+        let (table, columns, ncols, tail) = (self.table, self.columns, self.ncols, self.tail);
         self.texts[log2 as usize].get_or_insert_with(|| {
             let n = 1 << log2;
-            let mut sql = String::with_capacity(head.len() + tail.len() + n * ncols * 6);
-            sql.push_str(head);
-            sql.push_str(" VALUES ");
+            let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+            sql.reserve(tail.len() + n * ncols * 6);
             for r in 0..n {
                 sql.push_str(if r == 0 { "(" } else { ", (" });
                 sql.push_str(&placeholders(r * ncols + 1, ncols));
@@ -165,32 +166,40 @@ struct Inserts {
 }
 
 impl Inserts {
-    const fn new() -> Self {
+    fn new() -> Self {
         Inserts {
             events: Insert::new(
-                "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
-                     record_time, action, biz_step, disposition, read_point, biz_location, parent,
-                     lot, expiry, capture, body, body_format, body_json)",
-                18,
+                "epcis_events",
+                "hash, event_id, event_type, event_time, time_zone_offset, record_time, action,
+                 biz_step, disposition, read_point, biz_location, parent, lot, expiry, capture,
+                 body, body_format, body_json",
                 "RETURNING id, hash, event_id",
             ),
-            epcs: Insert::new("INSERT INTO epcis_event_epcs (event, role, epc)", 3, ""),
+            epcs: Insert::new("epcis_event_epcs", "event, role, epc", ""),
             quantities: Insert::new(
-                "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom)",
-                5,
+                "epcis_event_quantities",
+                "event, role, epc_class, quantity, uom",
                 "",
             ),
             movements: Insert::new(
-                "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason, counterpart, expiry)",
-                10,
+                "stock_movements",
+                "event, at, location, item, lot, kind, quantity, reason, counterpart, expiry",
                 "",
             ),
-            parties: Insert::new(
-                "INSERT INTO epcis_event_parties (event, kind, kind_type, party)",
-                4,
-                "",
-            ),
+            parties: Insert::new("epcis_event_parties", "event, kind, kind_type, party", ""),
         }
+    }
+
+    /// The names of the tables.
+    fn tables(&self) -> [&'static str; 5] {
+        [
+            &self.events,
+            &self.epcs,
+            &self.quantities,
+            &self.movements,
+            &self.parties,
+        ]
+        .map(|i| i.table)
     }
 }
 
@@ -204,12 +213,8 @@ impl Inserts {
 /// docs/benchmarks.md).
 const BULK: usize = 100_000;
 
-/// The tables a capture writes.
-const CAPTURE_TABLES: &str = "'epcis_events', 'epcis_event_epcs', 'epcis_event_quantities', \
-     'epcis_event_parties', 'stock_movements'";
-
 /// For a large capture into SQLite, drops the secondary indexes of the
-/// tables a capture writes and returns their definitions, to be run again
+/// tables a capture writes (`tables`) and returns their definitions, to be run again
 /// once the events are in: one sort per index is much faster than an
 /// insertion per row into indexes grown larger than the page cache. Into a
 /// store holding events, the indexes that find duplicates stay (the short
@@ -224,6 +229,7 @@ fn defer_indexes(
     events: usize,
     bulk: usize,
     empty: bool,
+    tables: &[&str],
 ) -> Result<Vec<String>, StoreError> {
     if c.backend() != crate::Backend::Sqlite || events < bulk {
         return Ok(Vec::new());
@@ -231,19 +237,18 @@ fn defer_indexes(
     if !empty && event_count(c)? >= events as i64 {
         return Ok(Vec::new());
     }
+    let mut p = vec![Value::from(empty)];
+    let sql = format!(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND sql IS NOT NULL AND {}
+           AND ($1 OR name NOT IN ('epcis_events_hash', 'epcis_events_event_id'))",
+        in_list("tbl_name", tables, &mut p)
+    );
     let mut found = Vec::new();
-    c.query_each(
-        &format!(
-            "SELECT name, sql FROM sqlite_master
-             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({CAPTURE_TABLES})
-               AND ($1 OR name NOT IN ('epcis_events_hash', 'epcis_events_event_id'))"
-        ),
-        &[empty.into()],
-        &mut |r| {
-            found.push((r[0].take_text()?, r[1].take_text()?));
-            Ok(())
-        },
-    )?;
+    c.query_each(&sql, &p, &mut |r| {
+        found.push((r[0].take_text()?, r[1].take_text()?));
+        Ok(())
+    })?;
     let mut ddl = Vec::with_capacity(found.len());
     for (name, sql) in found {
         c.batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
@@ -613,12 +618,13 @@ fn capture_with(
             &[],
         )?
         .get::<bool>()?;
-    let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk, empty)?;
+    let inserts = Inserts::new();
+    let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk, empty, &inserts.tables())?;
     let mut job = Job {
         id: capture_id,
         now: &now,
         stored: empty.then(Stored::new),
-        inserts: Inserts::new(),
+        inserts,
     };
     progress.start("events", doc.len() as u64);
     let mut batch = Vec::with_capacity(BATCH);
@@ -1124,11 +1130,13 @@ mod tests {
     use crate::{SqliteStore, migrations};
 
     fn indexes(s: &mut SqliteStore) -> Vec<Vec<Value>> {
+        let mut p = Vec::new();
+        let tables = in_list("tbl_name", &Inserts::new().tables(), &mut p);
         s.query(
             &format!(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({CAPTURE_TABLES}) ORDER BY name"
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND {tables} ORDER BY name"
             ),
-            &[],
+            &p,
         )
         .unwrap()
     }
