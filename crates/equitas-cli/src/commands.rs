@@ -8,6 +8,7 @@ use equitas_gs1::{Epc, Gln, Gtin, Sscc, parse_element_string};
 use equitas_model::RowError;
 use equitas_model::reference::{parse_country_aliases, parse_site_mapping};
 use equitas_store::import::{ImportKind, ImportOptions, ImportReport, Mappings, import};
+use equitas_store::mapped::Mapped;
 use equitas_store::migrations;
 use equitas_store::report::{Overview, overview};
 use equitas_store::{Store, repo};
@@ -21,14 +22,26 @@ const EXIT_REJECTED_ROWS: u8 = 3;
 const SHOWN_ERRORS: usize = 20;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let serving = matches!(cli.command, Command::Serve { .. });
+    let wait = cli.write_wait.unwrap_or(if serving { 30 } else { 600 });
+    equitas_store::set_write_wait(std::time::Duration::from_secs(wait));
+    if !serving {
+        equitas_store::on_write_wait(|bound| {
+            eprintln!(
+                "Waiting for another capture or import to finish writing to the database (up to {} s, --write-wait)...",
+                bound.as_secs()
+            );
+        });
+    }
     match &cli.command {
         Command::Gs1 { ids, gcp_length } => Ok(gs1(ids, *gcp_length)),
         Command::Epcis(crate::EpcisCommand::Hash { files, prehash }) => epcis_hash(files, *prehash),
         Command::Epcis(crate::EpcisCommand::Capture {
             files,
             proceed,
+            max_event_bytes,
             schemas,
-        }) => epcis_capture(&cli, files, *proceed, schemas),
+        }) => epcis_capture(&cli, files, *proceed, *max_event_bytes, schemas),
         Command::Epcis(crate::EpcisCommand::Query {
             types,
             biz_steps,
@@ -102,21 +115,59 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { format } => demo(&cli, *format),
-        Command::Serve { addr, schemas } => {
+        Command::Serve {
+            addr,
+            allow_hosts,
+            max_body_bytes,
+            max_event_bytes,
+            max_events,
+            max_connections,
+            header_timeout,
+            request_timeout,
+            schemas,
+        } => {
             let target = database_target(&cli)?;
             let schemas = epcis_schemas(&cli, schemas)?.noted();
+            let limits = equitas_server::Limits {
+                body: *max_body_bytes,
+                event: *max_event_bytes,
+                events: *max_events,
+                body_idle: std::time::Duration::from_secs(*header_timeout),
+            };
+            let opts = equitas_server::ServeOptions {
+                max_connections: *max_connections,
+                header_timeout: std::time::Duration::from_secs(*header_timeout),
+                request_timeout: std::time::Duration::from_secs(*request_timeout),
+                ..Default::default()
+            };
             let state = equitas_server::AppState::open(&target)
                 .with_context(|| format!("cannot open the database {target}"))?
-                .with_epcis_schemas(schemas);
-            eprintln!(
-                "Equitas API on http://{addr}/api/v1/status (data: {target}); Ctrl-C stops it."
-            );
-            tokio::runtime::Builder::new_multi_thread()
+                .with_epcis_schemas(schemas)
+                .with_limits(limits)
+                .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts));
+            if !addr.ip().is_loopback() {
+                eprintln!(
+                    "Warning: listening on {addr}, not the loopback address: anyone who can reach this machine \
+                     can read all the data and capture events (Equitas has no accounts yet). Serve 127.0.0.1 \
+                     behind a proxy that authenticates users, or on a trusted network only."
+                );
+            }
+            let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
-                .context("cannot start the async runtime")?
-                .block_on(equitas_server::serve(state, *addr))
-                .with_context(|| format!("cannot serve on {addr}"))?;
+                .context("cannot start the async runtime")?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                eprintln!(
+                    "Equitas API on http://{}/api/v1/status (data: {target}); Ctrl-C stops it.",
+                    listener.local_addr().unwrap_or(*addr)
+                );
+                equitas_server::serve(state, listener, opts)
+                    .await
+                    .with_context(|| format!("cannot serve on {addr}"))
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stock { command, args } => {
@@ -740,10 +791,10 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
     // One write per block of lines, not per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for f in files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        let doc = equitas_epcis::EventReader::new(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let name = f.display().to_string();
+        let mapped = Mapped::open(f)?;
+        let doc = equitas_epcis::EventReader::new(mapped.text(&name)?)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         for i in 0..doc.len() {
             let e = doc
                 .event(i)
@@ -913,9 +964,10 @@ fn epcis_capture(
     cli: &Cli,
     files: &[std::path::PathBuf],
     proceed: bool,
+    max_event_bytes: usize,
     args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
-    use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
+    use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections, size_rejections};
     let schemas = epcis_schemas(cli, args)?.noted();
     let behaviour = if proceed {
         ErrorBehaviour::Proceed
@@ -926,11 +978,13 @@ fn epcis_capture(
     let mut code = ExitCode::SUCCESS;
     for f in files {
         let name = f.display().to_string();
-        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {name}"))?;
-        let doc =
-            equitas_epcis::EventReader::new(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let rejected = schema_rejections(&schemas, &doc)
+        // Mapped, not read: the document's pages are read as capture goes.
+        let mapped = Mapped::open(f)?;
+        let doc = equitas_epcis::EventReader::new(mapped.text(&name)?)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let mut rejected = schema_rejections(&schemas, &doc)
             .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
+        rejected.extend(size_rejections(&doc, max_event_bytes));
         let bar = Bar::new("capture");
         let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;
         for x in &r.rejected {

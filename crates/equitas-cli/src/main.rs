@@ -39,6 +39,13 @@ pub struct Cli {
     #[arg(long, env = "EQUITAS_DATABASE", global = true, value_name = "PATH|URL")]
     pub database: Option<String>,
 
+    /// How long a write waits for another writer of the same database (a
+    /// capture or import in another process) before giving up. Default:
+    /// 600 for commands; for `serve`, 30, after which a write is answered
+    /// 503 with Retry-After.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub write_wait: Option<u64>,
+
     /// More log output on stderr (-v: info, -vv: debug, -vvv: trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -119,9 +126,38 @@ pub enum Command {
         after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
     Serve {
-        /// Address and port to listen on.
+        /// Address and port to listen on. The loopback address serves this
+        /// machine only; another address (0.0.0.0: every interface) lets
+        /// anyone who reaches it read everything and capture events, as
+        /// Equitas has no accounts yet.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         addr: std::net::SocketAddr,
+        /// A host name this server is reached by (the Host header), besides
+        /// localhost and its address; repeat for several. On a loopback
+        /// address, requests for any other name are refused (a hostile page
+        /// can point a name of its own at 127.0.0.1); on another address,
+        /// giving names restricts the server to them.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
+        /// The largest request body taken, in bytes (EPCIS documents).
+        #[arg(long, default_value_t = equitas_server::Limits::default().body, value_name = "BYTES")]
+        max_body_bytes: u64,
+        /// The largest event taken, in bytes as written; a larger one is rejected.
+        #[arg(long, default_value_t = equitas_store::epcis::MAX_EVENT_BYTES, value_name = "BYTES")]
+        max_event_bytes: usize,
+        /// The most events one document sent over HTTP may hold.
+        #[arg(long, default_value_t = equitas_server::Limits::default().events, value_name = "N")]
+        max_events: usize,
+        /// Connections served at once; further ones wait to be accepted.
+        #[arg(long, default_value_t = equitas_server::ServeOptions::default().max_connections, value_name = "N")]
+        max_connections: usize,
+        /// Seconds a client has to send a request's headers, and to send
+        /// each part of its body.
+        #[arg(long, default_value_t = equitas_server::ServeOptions::default().header_timeout.as_secs(), value_name = "SECONDS")]
+        header_timeout: u64,
+        /// Seconds a read-only request may take before it is answered 503.
+        #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
+        request_timeout: u64,
         #[command(flatten)]
         schemas: SchemaArgs,
     },
@@ -274,6 +310,9 @@ pub enum EpcisCommand {
         /// Store the good events of a document that has bad ones.
         #[arg(long)]
         proceed: bool,
+        /// The largest event stored, in bytes as written; a larger one is rejected.
+        #[arg(long, default_value_t = equitas_store::epcis::MAX_EVENT_BYTES, value_name = "BYTES")]
+        max_event_bytes: usize,
         #[command(flatten)]
         schemas: SchemaArgs,
     },

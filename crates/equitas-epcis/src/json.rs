@@ -382,12 +382,30 @@ impl<'a> JsonEvents<'a> {
         let mut de = serde_json::Deserializer::from_str(raw);
         let (mut n, kind) = EventSeed { ns: &self.ns }
             .deserialize(&mut de)
-            .map_err(|e| bad("event", &e.to_string()))?;
+            .map_err(|e| match too_deep(&e) {
+                Some(place) => bad(
+                    "event",
+                    &format!(
+                        "nested more than {} levels deep ({place})",
+                        crate::MAX_DEPTH
+                    ),
+                ),
+                None => bad("event", &e.to_string()),
+            })?;
         n.name = kind.ok_or_else(|| bad("type", "has no type"))?;
         n.children
             .retain(|c| !crate::xml::DOCUMENT_FIELDS.contains(&c.name.as_str()));
         Ok(n)
     }
+}
+
+/// Where serde_json stopped (`line L, column C`) if `e` is its refusal of
+/// values nested deeper than its limit, which is [`crate::MAX_DEPTH`]
+/// (serde_json has no error category of its own for it).
+fn too_deep(e: &serde_json::Error) -> Option<String> {
+    e.to_string()
+        .starts_with("recursion limit exceeded")
+        .then(|| format!("line {}, column {}", e.line(), e.column()))
 }
 
 /// What an object on the way to the events holds (a document, its body,
@@ -531,7 +549,13 @@ impl<'de> serde::de::Visitor<'de> for LevelSeed {
 /// over the text; each event is parsed when it is asked for.
 pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisError> {
     use serde::de::DeserializeSeed;
-    let json_err = |e: serde_json::Error| EpcisError::Json(e.to_string());
+    let json_err = |e: serde_json::Error| match too_deep(&e) {
+        Some(place) => EpcisError::TooDeep {
+            limit: crate::MAX_DEPTH,
+            place,
+        },
+        None => EpcisError::Json(e.to_string()),
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let Some(mut doc) = LevelSeed(below(""))
         .deserialize(&mut de)

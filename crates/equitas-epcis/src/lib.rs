@@ -31,6 +31,10 @@ pub enum EpcisError {
     Json(String),
     #[error("not XML: {0}")]
     Xml(String),
+    /// Elements or values nested deeper than [`MAX_DEPTH`] levels: no EPCIS
+    /// document needs that many, and reading them could exhaust the stack.
+    #[error("nested more than {limit} levels deep ({place})")]
+    TooDeep { limit: usize, place: String },
     #[error("{path}: {reason}")]
     Structure { path: String, reason: String },
     /// One event of the document cannot be read (`field` names what).
@@ -41,6 +45,14 @@ pub enum EpcisError {
         reason: String,
     },
 }
+
+/// How deep elements (XML) or objects and arrays (JSON) may nest in a
+/// document, counting its root as 1. An EPCIS 2.0 query document's events
+/// sit at depth 6 and their deepest standard fields (sensor reports) at 10;
+/// the rest leaves room for extensions. Deeper input is refused before it
+/// is read into a tree, so that no recursion over it can exhaust a stack.
+/// It is serde_json's own limit (127 levels), so both bindings share it.
+pub const MAX_DEPTH: usize = 127;
 
 /// True if `text` is in the XML binding (told apart by its first character).
 pub fn is_xml(text: &str) -> bool {
@@ -166,4 +178,126 @@ pub fn parse_document(text: &str) -> Result<Document, EpcisError> {
 /// The events of an EPCIS document (or query document, or a single event).
 pub fn parse_events(text: &str) -> Result<Vec<Node>, EpcisError> {
     parse_document(text).map(|d| d.events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An XML document with `depth` elements nested inside one event
+    /// (the event itself at depth 4), and one nesting the document's own
+    /// elements that deep before its event list.
+    fn xml(inner: usize, outer: usize) -> String {
+        let open = |n: usize, tag: &str| format!("<{tag}>").repeat(n);
+        let close = |n: usize, tag: &str| format!("</{tag}>").repeat(n);
+        format!(
+            "<EPCISDocument>{}<EPCISBody><EventList><ObjectEvent><eventTime>2026-01-01T00:00:00Z</eventTime>\
+             {}{}</ObjectEvent></EventList></EPCISBody>{}</EPCISDocument>",
+            open(outer, "w"),
+            open(inner, "x"),
+            close(inner, "x"),
+            close(outer, "w"),
+        )
+    }
+
+    fn json(inner: usize) -> String {
+        format!(
+            r#"{{"epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "x": {}1{}}}]}}}}"#,
+            "[".repeat(inner),
+            "]".repeat(inner)
+        )
+    }
+
+    /// Each read on a thread with a quarter of the stack of a Tokio worker or
+    /// spawned thread (512 KiB of 2 MiB): past the limit, a
+    /// document is refused with an error naming the limit and the place,
+    /// however deep it goes, and never read into a tree.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn deep_xml_is_refused_with_the_limit_and_place() {
+        // The event is at depth 4; its children at 5.
+        let ok = xml(MAX_DEPTH - 4, 0);
+        let r = EventReader::new(&ok).unwrap();
+        assert!(r.event(0).is_ok());
+        for text in [xml(MAX_DEPTH - 3, 0), xml(100_000, 0), xml(0, 100_000)] {
+            let e = on_small_stack(move || EventReader::new(&text).err());
+            match e {
+                Some(EpcisError::TooDeep { limit, place }) => {
+                    assert_eq!(limit, MAX_DEPTH);
+                    assert!(place.starts_with("line 1, column "), "{place}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let e = EventReader::new(&xml(MAX_DEPTH, 0))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "nested more than {MAX_DEPTH} levels deep (line 1, column "
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn deep_json_is_refused_with_the_limit_and_place() {
+        // An event is read on its own: its object is depth 1, the arrays
+        // of its value from 2 on.
+        let text = json(MAX_DEPTH - 1);
+        let ok = EventReader::new(&text).unwrap();
+        assert!(ok.event(0).is_ok());
+        for inner in [MAX_DEPTH, 100_000] {
+            let text = json(inner);
+            let e = on_small_stack(move || {
+                // The document's scan skips an event's text without recursing.
+                let r = EventReader::new(&text).unwrap();
+                r.event(0).err()
+            });
+            match e {
+                Some(EpcisError::Event {
+                    index: 0,
+                    field,
+                    reason,
+                }) => {
+                    assert_eq!(field, "event");
+                    assert!(
+                        reason.starts_with(&format!(
+                            "nested more than {MAX_DEPTH} levels deep (line 1, column "
+                        )),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Deep outside the events: the document is refused whole.
+        for n in [MAX_DEPTH, 100_000] {
+            let text = format!(
+                r#"{{"epcisBody": {{"eventList": []}}, "x": {{"epcisBody": {}1{}}}}}"#,
+                "{\"a\": ".repeat(n),
+                "}".repeat(n)
+            );
+            let e = on_small_stack(move || EventReader::new(&text).err());
+            assert!(
+                matches!(
+                    &e,
+                    None | Some(EpcisError::TooDeep {
+                        limit: MAX_DEPTH,
+                        ..
+                    })
+                ),
+                "{e:?}"
+            );
+        }
+    }
 }

@@ -255,6 +255,14 @@ fn namespace_of(name: &str, scope: &Scope) -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+/// The error of an element nested deeper than [`crate::MAX_DEPTH`].
+fn too_deep(place: &str) -> EpcisError {
+    EpcisError::TooDeep {
+        limit: crate::MAX_DEPTH,
+        place: place.to_string(),
+    }
+}
+
 /// Finds the events of an EPCIS XML document and the fields it asks to
 /// leave out of hashes, in one pass over the text that checks that tags
 /// nest and match (quick-xml); each event is parsed in full when read.
@@ -345,15 +353,36 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             }
         }
         let depth = open.len() + 1;
+        if depth > crate::MAX_DEPTH {
+            return Err(too_deep(&place(at)));
+        }
         let is_event = (list.is_some_and(|l| depth == l) && local != "extension")
             || extension.is_some_and(|x| depth == x);
         if is_event || (open.is_empty() && root.as_ref().is_some_and(|r| r.1)) {
-            let end = if empty {
-                r.buffer_position() as usize
-            } else {
-                r.read_to_end(e.name()).map_err(|x| err(&r, x))?;
-                r.buffer_position() as usize
-            };
+            if !empty {
+                // To the event's end, counting how deep its elements nest.
+                let mut inside = depth;
+                loop {
+                    let at = r.buffer_position() as usize;
+                    match r.read_event().map_err(|x| err(&r, x))? {
+                        Event::Start(_) => {
+                            inside += 1;
+                            if inside > crate::MAX_DEPTH {
+                                return Err(too_deep(&place(at)));
+                            }
+                        }
+                        Event::End(_) if inside == depth => break,
+                        Event::End(_) => inside -= 1,
+                        Event::Eof => {
+                            return Err(EpcisError::Xml(
+                                "the document ends inside an element".into(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let end = r.buffer_position() as usize;
             // What the event declares itself is in its own text.
             let s = *wrapped.get_or_insert_with(|| {
                 let tag = wrapper(&scope[..scope.len() - added]);

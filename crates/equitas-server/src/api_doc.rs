@@ -869,6 +869,27 @@ pub fn openapi() -> Value {
             "409": problem_response("The data this needs is not loaded."),
             "500": problem_response("Internal error."),
         });
+        // Refused before any handler (guard): a host not served, a write from another site.
+        responses["403"] = problem_response(
+            "Refused: a Host this server does not serve, or a write from another site (Origin).",
+        );
+        if e.method == "get" {
+            responses["503"] = problem_response(
+                "The answer took longer than the server's request timeout; Retry-After says when to try again.",
+            );
+        }
+        if e.body {
+            responses["408"] = problem_response("A part of the body did not arrive in time.");
+            responses["413"] = problem_response(
+                "The body, or the number of events in it, is larger than the server takes.",
+            );
+            responses["415"] = problem_response(
+                "The body is not declared JSON (application/json, application/ld+json) or XML.",
+            );
+            responses["503"] = problem_response(
+                "Other writes held the database longer than a write waits; Retry-After says when to try again.",
+            );
+        }
         if e.tag == "epcis" && e.method == "get" && e.path == "/events" {
             responses["200"]["content"] = json!({"application/json": {"schema": {"type": "object"}}, "application/ld+json": {"schema": {"type": "object"}}});
         }

@@ -10,7 +10,7 @@
 
 use crate::params::Params;
 use crate::{AppState, Problem};
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -45,31 +45,50 @@ fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {
     }
 }
 
-/// Captures a document (the request body): read, checked against the
-/// schemas configured and stored one event at a time, on a worker thread.
+/// Captures a document (the request body): taken within the server's
+/// limits, read, checked against the schemas configured and stored one
+/// event at a time, on a worker thread, once the writes before it are done
+/// (or refused as busy if they take longer than a write waits).
 /// `one_event`: the body must hold exactly one event (`POST /events`).
 async fn store_document(
     s: AppState,
-    body: Bytes,
-    b: ErrorBehaviour,
+    headers: &HeaderMap,
+    body: Body,
     source: &'static str,
     one_event: bool,
 ) -> Result<ep::CaptureReport, Problem> {
+    let b = behaviour(headers)?;
+    let limits = s.limits;
+    let taken = crate::body::take(headers, body, &limits).await?;
+    let _turn = s.write_turn().await?;
     let schemas = s.epcis_schemas.clone();
     let r = s
         .with_store(move |st| {
-            let text = std::str::from_utf8(&body)
-                .map_err(|_| Problem::bad_parameter("body", "the document is not UTF-8"))?;
+            let text = std::str::from_utf8(taken.bytes()).map_err(|e| {
+                Problem::bad_body(format!(
+                    "the document is not UTF-8 (byte {} is not)",
+                    e.valid_up_to()
+                ))
+            })?;
             let doc = equitas_epcis::EventReader::new(text)
-                .map_err(|e| Problem::bad_parameter("body", e.to_string()))?;
+                .map_err(|e| Problem::bad_body(e.to_string()))?;
             if one_event && doc.len() != 1 {
-                return Err(Problem::bad_parameter(
-                    "body",
-                    format!("POST /events takes one event, found {}", doc.len()),
-                ));
+                return Err(Problem::bad_body(format!(
+                    "POST /events takes one event, found {}",
+                    doc.len()
+                )));
             }
-            let rejected = ep::schema_rejections(&schemas, &doc)
-                .map_err(|p| Problem::bad_parameter("body", p.to_string()))?;
+            if doc.len() > limits.events {
+                return Err(Problem::too_large(format!(
+                    "the document holds {} events, more than the {} this server takes in one request \
+                     (equitas serve --max-events); send it in parts",
+                    doc.len(),
+                    limits.events
+                )));
+            }
+            let mut rejected = ep::schema_rejections(&schemas, &doc)
+                .map_err(|p| Problem::bad_body(p.to_string()))?;
+            rejected.extend(ep::size_rejections(&doc, limits.event));
             Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?)
         })
         .await?;
@@ -79,13 +98,10 @@ async fn store_document(
             .iter()
             .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
             .collect();
-        return Err(Problem::bad_parameter(
-            "body",
-            format!(
-                "nothing was captured (GS1-Capture-Error-Behaviour: rollback): {}",
-                details.join("; ")
-            ),
-        ));
+        return Err(Problem::bad_body(format!(
+            "nothing was captured (GS1-Capture-Error-Behaviour: rollback): {}",
+            details.join("; ")
+        )));
     }
     Ok(r)
 }
@@ -93,10 +109,9 @@ async fn store_document(
 async fn capture_document(
     State(s): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Problem> {
-    let b = behaviour(&headers)?;
-    let r = store_document(s, body, b, "POST /capture", false).await?;
+    let r = store_document(s, &headers, body, "POST /capture", false).await?;
     let id = r.capture_id.unwrap_or_default();
     let mut res = (
         StatusCode::ACCEPTED,
@@ -133,10 +148,9 @@ async fn capture_job(
 async fn capture_event(
     State(s): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Problem> {
-    let b = behaviour(&headers)?;
-    let r = store_document(s, body, b, "POST /events", true).await?;
+    let r = store_document(s, &headers, body, "POST /events", true).await?;
     let status = if r.captured == 1 {
         StatusCode::CREATED
     } else {

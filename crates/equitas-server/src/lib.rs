@@ -6,19 +6,22 @@
 //! pool and runs its queries on Tokio's blocking thread pool.
 
 pub mod api_doc;
+mod body;
 mod epcis;
+mod guard;
 mod params;
 mod problem;
 mod routes;
 mod web;
 
+pub use body::Limits;
+pub use guard::Hosts;
 pub use problem::Problem;
 
 use axum::Router;
 use axum::response::IntoResponse;
 use equitas_store::stock::{StockData, Watermark};
 use equitas_store::{Store, StoreError};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// Shared by all requests: where the database is, and idle connections to it.
@@ -38,6 +41,13 @@ pub struct AppState {
     answers: Arc<Mutex<Answers>>,
     /// The EPCIS summary, with the newest event id it counted.
     pub(crate) epcis_summary: Arc<Mutex<Option<(i64, serde_json::Value)>>>,
+    /// What one request may send.
+    pub(crate) limits: Limits,
+    /// The host names served (see `guard`).
+    hosts: Hosts,
+    /// Turns to write, taken in order of arrival: one at a time on SQLite
+    /// (one writer), a few on PostgreSQL.
+    writes: Arc<tokio::sync::Semaphore>,
 }
 
 /// Cached answers of one data version.
@@ -57,7 +67,14 @@ impl AppState {
     /// Opens (and migrates) the database once, so that a bad target fails at start-up.
     pub fn open(target: &str) -> Result<Self, StoreError> {
         let store = equitas_store::open_shared(target)?;
+        let writers = match store.backend() {
+            equitas_store::Backend::Sqlite => 1,
+            equitas_store::Backend::Postgres => 4,
+        };
         Ok(AppState {
+            limits: Limits::default(),
+            hosts: Hosts::any(),
+            writes: Arc::new(tokio::sync::Semaphore::new(writers)),
             target: Arc::new(target.to_string()),
             idle: Arc::new(Mutex::new(vec![store])),
             epcis_schemas: Arc::new(Default::default()),
@@ -72,6 +89,32 @@ impl AppState {
     pub fn with_epcis_schemas(mut self, s: equitas_epcis::validate::Schemas) -> Self {
         self.epcis_schemas = Arc::new(s);
         self
+    }
+
+    /// Takes these limits on what one request may send.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Answers only requests for these host names.
+    pub fn with_hosts(mut self, hosts: Hosts) -> Self {
+        self.hosts = hosts;
+        self
+    }
+
+    /// Waits for this request's turn to write, in order of arrival, for as
+    /// long as a write waits for another ([`equitas_store::write_wait`]);
+    /// past that, the server is busy (`503` with `Retry-After`).
+    pub(crate) async fn write_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Problem> {
+        let wait = equitas_store::write_wait();
+        match tokio::time::timeout(wait, self.writes.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(_)) => Err(Problem::internal("the write queue is closed")),
+            Err(_) => Err(Problem::from(equitas_store::StoreError::Busy {
+                waited: wait,
+            })),
+        }
     }
 
     /// Runs `f` with a connection on the blocking pool.
@@ -175,21 +218,72 @@ impl AppState {
 }
 
 /// The API routes, the dashboard and the formulas page. Answers are
-/// compressed (gzip) when the client accepts it: slow links matter.
+/// compressed (gzip) when the client accepts it: slow links matter. Every
+/// request passes `guard` first; bodies are read by the handlers that take
+/// one, within the state's [`Limits`].
 pub fn router(state: AppState) -> Router {
+    let hosts = state.hosts.clone();
     routes::router()
         .merge(epcis::router())
         .merge(web::router())
-        // EPCIS documents can be large.
-        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(hosts, guard::check))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 
-/// Serves the API on `addr` until Ctrl-C.
-pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving the Equitas API and dashboard");
+async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::not_found(format!("no page or API route {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Problem {
+    Problem {
+        kind: "/problems/method-not-allowed".into(),
+        title: "Method not allowed".into(),
+        status: 405,
+        detail: format!("{} does not take {method}", uri.path()),
+        parameter: None,
+        retry_after: None,
+    }
+}
+
+/// How `serve` treats connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// Connections served at once; more wait in the system's queue.
+    pub max_connections: usize,
+    /// The longest wait for a request's headers (also on an idle kept-alive connection).
+    pub header_timeout: std::time::Duration,
+    /// The longest a read-only request may take.
+    pub request_timeout: std::time::Duration,
+    /// After Ctrl-C or SIGTERM, how long requests in progress (a capture)
+    /// may take to finish before the process exits; a capture cut then is
+    /// rolled back by the database, never left half-written.
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_connections: 256,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(120),
+            shutdown_grace: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// Serves the API on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    opts: ServeOptions,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    tracing::info!(addr = ?listener.local_addr().ok(), "serving the Equitas API and dashboard");
     // Read the stock ledger now rather than at the first page a user opens.
     let warm = state.clone();
     tokio::spawn(async move {
@@ -197,9 +291,105 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
             tracing::warn!(error = %e.detail, "could not read the stock ledger at start-up");
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let app = router(state).layer(
+        // Read-only requests end in time; writes are bounded by their body's
+        // limits and their turn to write instead, so that a capture is never
+        // cut between an answer and its commit.
+        axum::middleware::from_fn_with_state(opts.request_timeout, timeout_reads),
+    );
+    let permits = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            () = &mut stop => break,
+        };
+        let (socket, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, say: wait, do not stop serving.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(opts.header_timeout);
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(socket), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("stopping: finishing the requests in progress");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(opts.shutdown_grace) => {
+            tracing::warn!(
+                "requests still in progress after {} s are cut; a capture cut is rolled back",
+                opts.shutdown_grace.as_secs()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// Cuts a read-only request (GET, HEAD) that takes longer than `limit`.
+async fn timeout_reads(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => Problem {
+            kind: "/problems/timeout".into(),
+            title: "The request took too long".into(),
+            status: 503,
+            detail: format!(
+                "the answer was not ready within {} s (equitas serve --request-timeout)",
+                limit.as_secs()
+            ),
+            parameter: None,
+            retry_after: Some(problem::RETRY_AFTER),
+        }
+        .into_response(),
+    }
 }

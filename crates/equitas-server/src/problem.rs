@@ -17,6 +17,10 @@ pub struct Problem {
     /// The query parameter or field at fault, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Seconds after which to try again (`Retry-After`), for a server busy
+    /// with other writes.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -27,6 +31,55 @@ impl Problem {
             status: 400,
             detail: detail.into(),
             parameter: Some(name.to_string()),
+            retry_after: None,
+        }
+    }
+
+    /// The request's body (an EPCIS document) cannot be taken.
+    pub fn bad_body(detail: impl Into<String>) -> Self {
+        Problem {
+            kind: "/problems/bad-body".into(),
+            title: "The request body is not valid".into(),
+            status: 400,
+            detail: detail.into(),
+            parameter: Some("body".into()),
+            retry_after: None,
+        }
+    }
+
+    /// The body (or one event of it) is larger than the server takes.
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Problem {
+            kind: "/problems/too-large".into(),
+            title: "The request is larger than this server takes".into(),
+            status: 413,
+            detail: detail.into(),
+            parameter: Some("body".into()),
+            retry_after: None,
+        }
+    }
+
+    /// Refused before any handler ran (see `guard`).
+    pub fn forbidden(kind: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: kind.into(),
+            title: "Refused".into(),
+            status: 403,
+            detail: detail.into(),
+            parameter: None,
+            retry_after: None,
+        }
+    }
+
+    /// Other writes hold the database longer than a request waits for them.
+    pub fn busy(detail: impl Into<String>, retry_after: u64) -> Self {
+        Problem {
+            kind: "/problems/busy".into(),
+            title: "The server is busy with other writes".into(),
+            status: 503,
+            detail: detail.into(),
+            parameter: None,
+            retry_after: Some(retry_after),
         }
     }
 
@@ -37,6 +90,7 @@ impl Problem {
             status: 404,
             detail: detail.into(),
             parameter: None,
+            retry_after: None,
         }
     }
 
@@ -48,6 +102,7 @@ impl Problem {
             status: 409,
             detail: detail.into(),
             parameter: None,
+            retry_after: None,
         }
     }
 
@@ -58,21 +113,38 @@ impl Problem {
             status: 500,
             detail: detail.into(),
             parameter: None,
+            retry_after: None,
         }
     }
 }
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Busy { waited } = e {
+            return Problem::busy(
+                format!(
+                    "another write held the database for the {} s a request waits; try again",
+                    waited.as_secs()
+                ),
+                RETRY_AFTER,
+            );
+        }
         tracing::error!(error = %e, "store error");
         Problem::internal(format!("database: {e}"))
     }
 }
 
+/// Seconds a client is told to wait before trying a write again.
+pub const RETRY_AFTER: u64 = 5;
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = self.retry_after;
         let mut r = (status, axum::Json(self)).into_response();
+        if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

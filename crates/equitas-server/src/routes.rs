@@ -138,7 +138,8 @@ async fn status(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
         let version = equitas_store::migrations::current_version(st)?;
         let overview = report::overview(st)?;
         Ok(Json(json!({
-            "database": st.describe(),
+            // The engine only: where the data lives is no business of a client.
+            "database": st.backend().to_string(),
             "schema_version": version,
             "overview": overview,
         })))

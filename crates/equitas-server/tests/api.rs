@@ -155,6 +155,22 @@ async fn send(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
+    // Writes declare their binding, as EPCIS clients do.
+    if method != "GET"
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        let xml = body.trim_start().starts_with('<');
+        req = req.header(
+            "content-type",
+            if xml {
+                "application/xml"
+            } else {
+                "application/json"
+            },
+        );
+    }
     let res = router(state.clone())
         .oneshot(req.body(Body::from(body.to_string())).unwrap())
         .await

@@ -71,6 +71,29 @@ pub fn schema_rejections(
     Ok(rejected)
 }
 
+/// The largest event, in bytes as written, that a capture stores by
+/// default: an aggregation of 50,000 serialised packs in Digital Link form
+/// fits well. A larger one is rejected ([`size_rejections`]), as it would be
+/// stored, and served back by queries, whole.
+pub const MAX_EVENT_BYTES: usize = 4 << 20;
+
+/// The events of a document larger than `max` bytes as written, each
+/// rejected with its size.
+pub fn size_rejections(doc: &EventReader, max: usize) -> Vec<Rejected> {
+    (0..doc.len())
+        .filter_map(|i| {
+            let n = doc.raw(i).len();
+            (n > max).then(|| Rejected {
+                index: i,
+                field: "event".into(),
+                reason: format!(
+                    "is {n} bytes long, more than the {max} bytes an event may take (--max-event-bytes)"
+                ),
+            })
+        })
+        .collect()
+}
+
 /// What a capture did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureReport {

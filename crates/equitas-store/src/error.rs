@@ -3,7 +3,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("PostgreSQL: {0}")]
     Postgres(String),
     #[error("cannot create the data directory {path}: {source}")]
@@ -31,10 +31,37 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// Another writer held the database longer than this one waits
+    /// (SQLite's write lock, or a PostgreSQL lock).
+    #[error(
+        "the database is busy: another capture or import has been writing for {} s, the longest this waits (--write-wait)",
+        waited.as_secs()
+    )]
+    Busy { waited: std::time::Duration },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        // SQLite says "busy" once its busy handler (`crate::write_wait`) gives up.
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy {
+                    waited: crate::write_wait(),
+                }
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        // lock_timeout (set to `crate::write_wait` by each transaction) ran out.
+        if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            return StoreError::Busy {
+                waited: crate::write_wait(),
+            };
+        }
         // The server's message says what went wrong; the default Display
         // of the client error says only "db error".
         match e.as_db_error() {

@@ -12,6 +12,7 @@
 pub mod epcis;
 mod error;
 pub mod import;
+pub mod mapped;
 pub mod market;
 pub mod migrations;
 mod pg;
@@ -30,6 +31,9 @@ pub use value::{FromValue, Value};
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +107,41 @@ pub trait Store: Conn + Send {
     /// `SqliteStore`). The default is [`Store::begin`].
     fn begin_bulk(&mut self) -> Result<Box<dyn Tx + '_>, StoreError> {
         self.begin()
+    }
+}
+
+/// How long a write waits for another writer, in milliseconds (see [`set_write_wait`]).
+static WRITE_WAIT_MS: AtomicU64 = AtomicU64::new(10_000);
+/// Told once per wait that lasts a second, with the bound.
+static ON_WAIT: OnceLock<Box<dyn Fn(Duration) + Send + Sync>> = OnceLock::new();
+
+/// Sets how long a statement waits for another writer of the same database
+/// (another process's capture or import, on SQLite; a lock, on PostgreSQL)
+/// before failing with [`StoreError::Busy`]. The default is 10 s. It holds
+/// for the whole process: the CLI waits long, the server answers `503`
+/// after a shorter wait.
+pub fn set_write_wait(wait: Duration) {
+    WRITE_WAIT_MS.store(
+        wait.as_millis().min(u64::MAX as u128) as u64,
+        Ordering::Relaxed,
+    );
+}
+
+/// The bound set by [`set_write_wait`].
+pub fn write_wait() -> Duration {
+    Duration::from_millis(WRITE_WAIT_MS.load(Ordering::Relaxed))
+}
+
+/// Calls `f` (with the bound) when a statement has waited a second for
+/// another writer, once per wait, so that a user is told why nothing moves.
+/// The first call in a process is kept.
+pub fn on_write_wait(f: impl Fn(Duration) + Send + Sync + 'static) {
+    let _ = ON_WAIT.set(Box::new(f));
+}
+
+pub(crate) fn waiting() {
+    if let Some(f) = ON_WAIT.get() {
+        f(write_wait());
     }
 }
 

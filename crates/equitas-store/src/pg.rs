@@ -161,7 +161,12 @@ impl Store for PgStore {
         format!("PostgreSQL database {}", self.target)
     }
     fn begin(&mut self) -> Result<Box<dyn Tx + '_>, StoreError> {
-        let tx = self.client.transaction()?;
+        let mut tx = self.client.transaction()?;
+        // A lock held by another writer is waited for as long as on SQLite.
+        tx.execute(
+            "SELECT set_config('lock_timeout', $1, true)",
+            &[&format!("{}ms", crate::write_wait().as_millis())],
+        )?;
         Ok(Box::new(PgTx {
             tx,
             statements: &mut self.statements,

@@ -51,8 +51,8 @@ impl SqliteStore {
         Self::configure(Connection::open_in_memory()?, PathBuf::from(":memory:"))
     }
 
-    fn configure(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
-        conn.busy_timeout(Duration::from_secs(10))?;
+    fn configure(mut conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+        conn.busy_handler(Some(busy))?;
         match conn.pragma_update(None, "journal_mode", "WAL") {
             // A bulk transaction of another connection holds the file in
             // rollback journal mode, and sets WAL mode again when it ends
@@ -90,6 +90,40 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// SQLite's busy handler: called with the number of times it was called
+/// for this wait, it sleeps and says whether to try again, until the wait
+/// reaches [`crate::write_wait`] (the default handler's 10 s, made a setting,
+/// and the user told after a second).
+fn busy(n: i32) -> bool {
+    let waited = busy_waited(n);
+    if waited >= crate::write_wait() {
+        return false;
+    }
+    if waited >= Duration::from_secs(1) && busy_waited(n - 1) < Duration::from_secs(1) {
+        crate::waiting();
+    }
+    std::thread::sleep(busy_step(n));
+    true
+}
+
+/// The sleep after the `n`th call (0-based): short at first, as a write
+/// usually ends soon, then 100 ms.
+fn busy_step(n: i32) -> Duration {
+    const STEPS: [u64; 6] = [1, 2, 5, 10, 20, 50];
+    Duration::from_millis(
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| STEPS.get(i))
+            .copied()
+            .unwrap_or(100),
+    )
+}
+
+/// The time slept before the `n`th call.
+fn busy_waited(n: i32) -> Duration {
+    (0..n.max(0)).map(busy_step).sum()
 }
 
 /// Rewrites `$1` placeholders as SQLite's `?1`.

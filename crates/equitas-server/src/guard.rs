@@ -1,0 +1,226 @@
+//! What the server refuses before any handler runs, so that a web page the
+//! operator happens to visit cannot use the server through the browser:
+//!
+//! - a `Host` the server does not serve (DNS rebinding: a hostile name that
+//!   resolves to 127.0.0.1), checked when it listens on a loopback address
+//!   or when names were given;
+//! - a write (any method but GET, HEAD, OPTIONS) from another origin: an
+//!   `Origin` other than the server's own, or `Sec-Fetch-Site` other than
+//!   `same-origin` or `none`;
+//! - a write whose body is not declared JSON or XML (`text/plain` and form
+//!   types are what a page can send cross-site without asking first).
+
+use crate::Problem;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The host names a server answers to.
+#[derive(Debug, Clone, Default)]
+pub struct Hosts {
+    /// Lower-case names without port; `None`: any.
+    names: Option<Arc<Vec<String>>>,
+}
+
+impl Hosts {
+    /// Any `Host` is answered (a server on a public address with no names given).
+    pub fn any() -> Self {
+        Hosts { names: None }
+    }
+
+    /// The names to serve when listening on `addr`, plus `extra`: on a
+    /// loopback address, `localhost` and the loopback addresses; elsewhere,
+    /// any host unless `extra` names some (then those and the address itself).
+    pub fn for_addr(addr: &SocketAddr, extra: &[String]) -> Self {
+        let mut names: Vec<String> = extra.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if addr.ip().is_loopback() {
+            names.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
+        } else if names.is_empty() {
+            return Hosts::any();
+        }
+        if !addr.ip().is_unspecified() {
+            names.push(match addr {
+                SocketAddr::V4(a) => a.ip().to_string(),
+                SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            });
+        }
+        names.sort();
+        names.dedup();
+        Hosts {
+            names: Some(Arc::new(names)),
+        }
+    }
+
+    fn serves(&self, host: &str) -> bool {
+        match &self.names {
+            None => true,
+            Some(names) => {
+                let name = strip_port(host).to_ascii_lowercase();
+                names.iter().any(|n| *n == name)
+            }
+        }
+    }
+}
+
+/// `host` without its `:port`, keeping the brackets of an IPv6 address.
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |i| &host[..=i]);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// Content types a write may declare: the JSON and XML bindings of EPCIS
+/// (and any `+json` or `+xml` type).
+fn accepted_type(h: &HeaderMap) -> bool {
+    let Some(v) = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "application/json" | "application/ld+json" | "application/xml" | "text/xml"
+    ) || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+}
+
+/// Why a write comes from another site, if it does.
+fn cross_site(h: &HeaderMap) -> Option<String> {
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Some(format!("the browser says it is sent from a {site} page"));
+    }
+    let origin = h.get(header::ORIGIN)?;
+    let origin = origin.to_str().unwrap_or("?");
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    // "scheme://host[:port]" must name this server's host and port.
+    let authority = origin.split_once("://").map(|(_, a)| a);
+    if authority.is_some_and(|a| Some(a) == host) {
+        return None;
+    }
+    Some(format!("its Origin {origin} is not this server"))
+}
+
+/// The middleware: refuses what the module describes, as problem details.
+pub async fn check(State(hosts): State<Hosts>, req: Request, next: Next) -> Response {
+    let h = req.headers();
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !hosts.serves(host) {
+        return Problem::forbidden(
+            "/problems/host-not-served",
+            format!(
+                "this server does not serve the host {host:?} (a page of another site may be trying to reach it); \
+                 start it with --allow-host NAME to serve that name"
+            ),
+        )
+        .into_response();
+    }
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        if let Some(why) = cross_site(h) {
+            return Problem::forbidden(
+                "/problems/cross-site-write",
+                format!("a write from another site is refused: {why}"),
+            )
+            .into_response();
+        }
+        if !accepted_type(h) {
+            let found = h
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none");
+            return Problem {
+                kind: "/problems/unsupported-media-type".into(),
+                title: "The body's content type is not accepted".into(),
+                status: 415,
+                detail: format!(
+                    "Content-Type {found}: a write takes application/json, application/ld+json, \
+                     application/xml or text/xml"
+                ),
+                parameter: Some("Content-Type".into()),
+                retry_after: None,
+            }
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_served() {
+        let lo: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let h = Hosts::for_addr(&lo, &[]);
+        for ok in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+        ] {
+            assert!(h.serves(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "",
+            "127.0.0.2:8080",
+            "localhost.evil.example",
+        ] {
+            assert!(!h.serves(bad), "{bad}");
+        }
+        let h = Hosts::for_addr(&lo, &["equitas.lan".into()]);
+        assert!(h.serves("equitas.lan:8080"));
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert!(Hosts::for_addr(&any, &[]).serves("whatever.example"));
+        let named = Hosts::for_addr(&any, &["moh.example".into()]);
+        assert!(named.serves("moh.example") && !named.serves("evil.example"));
+        let v6: SocketAddr = "[::1]:9000".parse().unwrap();
+        assert!(Hosts::for_addr(&v6, &[]).serves("[::1]:9000"));
+    }
+
+    #[test]
+    fn content_types_and_origins() {
+        let mut h = HeaderMap::new();
+        assert!(!accepted_type(&h));
+        for (t, ok) in [
+            ("application/json", true),
+            ("application/ld+json; charset=utf-8", true),
+            ("Application/XML", true),
+            ("text/xml", true),
+            ("application/epcis+json", true),
+            ("text/plain", false),
+            ("application/x-www-form-urlencoded", false),
+            ("multipart/form-data; boundary=x", false),
+        ] {
+            h.insert(header::CONTENT_TYPE, t.parse().unwrap());
+            assert_eq!(accepted_type(&h), ok, "{t}");
+        }
+        h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(cross_site(&h), None);
+        h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
+        assert_eq!(cross_site(&h), None);
+        for o in ["http://evil.example", "null", "http://127.0.0.1:9999"] {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+            assert!(cross_site(&h).is_some(), "{o}");
+        }
+        h.remove(header::ORIGIN);
+        h.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(cross_site(&h).is_some());
+        h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert_eq!(cross_site(&h), None);
+    }
+}

@@ -1,0 +1,94 @@
+//! A document's text mapped from its file rather than read into memory, so
+//! that capturing a file of several gigabytes holds its pages only while
+//! they are read: the kernel pages them in and out of the page cache, and
+//! the process's own memory stays that of the events being stored.
+
+use std::fs::File;
+use std::path::Path;
+
+/// The bytes of a file, mapped read-only (an empty file is not mapped).
+pub struct Mapped {
+    map: Option<memmap2::Mmap>,
+}
+
+/// Why a document cannot be mapped or is not text.
+#[derive(Debug, thiserror::Error)]
+pub enum MappedError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not UTF-8 text (byte {at} is not)")]
+    NotUtf8 { path: String, at: usize },
+}
+
+impl Mapped {
+    /// Maps the file at `path`.
+    pub fn open(path: &Path) -> Result<Self, MappedError> {
+        let io = |source| MappedError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        Self::file(&File::open(path).map_err(io)?).map_err(io)
+    }
+
+    /// Maps an open file. The caller promises that nothing truncates or
+    /// writes the file while the map lives: a file given to the CLI that
+    /// another program rewrites meanwhile is not supported (reading it
+    /// whole would not be consistent either), and the server maps only
+    /// anonymous temporary files of its own.
+    pub fn file(f: &File) -> std::io::Result<Self> {
+        if f.metadata()?.len() == 0 {
+            return Ok(Mapped { map: None });
+        }
+        // SAFETY: mapped read-only; see the promise above about writers.
+        let map = unsafe { memmap2::Mmap::map(f)? };
+        // Read from start to end (capture reads each event once, in order).
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(Mapped { map: Some(map) })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// The bytes as text, or an error naming `path` and the first byte
+    /// that is not UTF-8.
+    pub fn text(&self, path: &str) -> Result<&str, MappedError> {
+        std::str::from_utf8(self.bytes()).map_err(|e| MappedError::NotUtf8 {
+            path: path.to_string(),
+            at: e.valid_up_to(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn maps_text_empty_files_and_says_where_it_is_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("doc.json");
+        std::fs::write(&p, "{\"a\": 1}").unwrap();
+        assert_eq!(Mapped::open(&p).unwrap().text("doc").unwrap(), "{\"a\": 1}");
+        std::fs::write(&p, "").unwrap();
+        assert_eq!(Mapped::open(&p).unwrap().text("doc").unwrap(), "");
+        let mut f = std::fs::File::create(&p).unwrap();
+        f.write_all(b"ab\xffc").unwrap();
+        let e = Mapped::open(&p)
+            .unwrap()
+            .text("doc")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "doc: not UTF-8 text (byte 2 is not)");
+        let e = Mapped::open(&dir.path().join("none"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("cannot read "), "{e}");
+    }
+}
