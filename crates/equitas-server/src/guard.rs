@@ -59,7 +59,7 @@ impl Hosts {
             None => true,
             Some(names) => {
                 let name = strip_port(host).to_ascii_lowercase();
-                names.iter().any(|n| *n == name)
+                names.contains(&name)
             }
         }
     }

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct AppState {
     target: Arc<String>,
-    idle: Arc<Mutex<Vec<Box<dyn Store>>>>,
+    idle: Arc<Idle>,
     /// The GS1 schemas captures are validated against (JSON Schema, XSDs),
     /// those configured.
     epcis_schemas: Arc<equitas_epcis::validate::Schemas>,
@@ -48,6 +48,22 @@ pub struct AppState {
     /// Turns to write, taken in order of arrival: one at a time on SQLite
     /// (one writer), a few on PostgreSQL.
     writes: Arc<tokio::sync::Semaphore>,
+}
+
+/// Idle connections. The last state to go may be dropped on an async
+/// worker, where the PostgreSQL client cannot close a connection (it
+/// blocks): they are closed on a thread of their own then.
+struct Idle(Mutex<Vec<Box<dyn Store>>>);
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        let stores = std::mem::take(self.0.get_mut().unwrap_or_else(|p| p.into_inner()));
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("equitas-close".into())
+                .spawn(move || drop(stores));
+        }
+    }
 }
 
 /// Cached answers of one data version.
@@ -76,7 +92,7 @@ impl AppState {
             hosts: Hosts::any(),
             writes: Arc::new(tokio::sync::Semaphore::new(writers)),
             target: Arc::new(target.to_string()),
-            idle: Arc::new(Mutex::new(vec![store])),
+            idle: Arc::new(Idle(Mutex::new(vec![store]))),
             epcis_schemas: Arc::new(Default::default()),
             stock: Arc::new(Mutex::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
@@ -125,13 +141,13 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let taken = state.idle.lock().ok().and_then(|mut v| v.pop());
+            let taken = state.idle.0.lock().ok().and_then(|mut v| v.pop());
             let mut store = match taken {
                 Some(s) => s,
                 None => equitas_store::open_shared(&state.target).map_err(Problem::from)?,
             };
             let out = f(store.as_mut());
-            if let Ok(mut v) = state.idle.lock()
+            if let Ok(mut v) = state.idle.0.lock()
                 && v.len() < MAX_IDLE
             {
                 v.push(store);
@@ -280,6 +296,18 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     opts: ServeOptions,
 ) -> std::io::Result<()> {
+    serve_until(state, listener, opts, shutdown_signal()).await
+}
+
+/// Serves the API on `listener` until `stop` completes, then stops
+/// accepting connections and lets the requests in progress finish (for at
+/// most `opts.shutdown_grace`).
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    opts: ServeOptions,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
@@ -299,7 +327,7 @@ pub async fn serve(
     );
     let permits = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
-    let mut stop = std::pin::pin!(shutdown_signal());
+    let mut stop = std::pin::pin!(stop);
     loop {
         let permit = tokio::select! {
             p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,

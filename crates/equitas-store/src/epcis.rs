@@ -20,7 +20,7 @@ use std::hash::BuildHasher;
 type Quantity = (String, String, Option<f64>, Option<String>);
 
 /// PostgreSQL advisory lock key serialising captures.
-const CAPTURE_LOCK: i64 = 0x4571_7569_7461_7302;
+pub const CAPTURE_LOCK: i64 = 0x4571_7569_7461_7302;
 
 /// What to do with a document that has bad events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
