@@ -961,3 +961,50 @@ fn older_schema_is_updated_with_a_message() {
     let o = equitas(dir.path(), &["status"]);
     assert!(!stderr(&o).contains("Updating"), "{}", stderr(&o));
 }
+
+/// Issue 18, finding 4: a capture while another process writes waits its
+/// turn and says so, then captures; with a short `--write-wait` it gives up
+/// with a message that says why, and writes nothing.
+#[test]
+fn a_capture_waits_for_another_writer_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(equitas(dir.path(), &["init"]).status.success());
+    let doc = dir.path().join("one.jsonld");
+    std::fs::write(
+        &doc,
+        r#"{"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z",
+  "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "epcList": ["urn:epc:id:sgtin:4012345.012345.1"]}]}}"#,
+    )
+    .unwrap();
+    let db = dir.path().join("equitas.db").display().to_string();
+    let mut other = equitas_store::open(&db).unwrap();
+    let mut tx = other.begin().unwrap();
+    tx.execute("DELETE FROM epcis_captures WHERE id < 0", &[]).unwrap();
+
+    // Gives up after a second, saying why.
+    let o = equitas(dir.path(), &["--write-wait", "1", "epcis", "capture", doc.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the database is busy"), "{}", stderr(&o));
+
+    // Waits (and says so) until the other writer is done.
+    let child = Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["epcis", "capture", doc.to_str().unwrap()])
+        .env_remove("EQUITAS_DATABASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2_500));
+    drop(tx);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Waiting for another capture or import to finish writing"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("1 events: 1 captured"), "{}", stdout(&o));
+}
