@@ -926,12 +926,12 @@ fn epcis_validate(
     let found = epcis_schemas(cli, args)?;
     let mut bad = 0;
     for f in files {
-        let doc =
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        match found.schemas.validate_text(&doc) {
+        let mapped = Mapped::open(f)?;
+        let doc = mapped.text(&f.display().to_string())?;
+        match found.schemas.validate_text(doc) {
             None => {
                 bad += 1;
-                let why = if equitas_epcis::is_xml(&doc) {
+                let why = if equitas_epcis::is_xml(doc) {
                     &found.xsd_missing
                 } else {
                     &found.json_missing
