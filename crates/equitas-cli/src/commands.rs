@@ -160,9 +160,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(addr)
                     .await
                     .with_context(|| format!("cannot listen on {addr}"))?;
+                let at = listener.local_addr().unwrap_or(*addr);
                 eprintln!(
-                    "Equitas API on http://{}/api/v1/status (data: {target}); Ctrl-C stops it.",
-                    listener.local_addr().unwrap_or(*addr)
+                    "Equitas dashboard on http://{at}/ (the API: http://{at}/api/docs; data: {target}); Ctrl-C stops it."
                 );
                 equitas_server::serve(state, listener, opts)
                     .await
@@ -959,6 +959,38 @@ fn epcis_validate(
     })
 }
 
+/// A capture's progress bar that also lets the system drop the pages of
+/// the mapped document that the capture has read past (events are read in
+/// order), so that the memory it holds does not grow with the document.
+struct Releasing<'a> {
+    bar: &'a Bar,
+    doc: &'a equitas_epcis::EventReader<'a>,
+    mapped: &'a Mapped,
+    read: std::cell::Cell<u64>,
+}
+
+impl equitas_store::import::Progress for Releasing<'_> {
+    fn start(&self, label: &str, total: u64) {
+        self.bar.start(label, total);
+    }
+    fn inc(&self, n: u64) {
+        self.bar.inc(n);
+        let read = self.read.get() + n;
+        self.read.set(read);
+        // Every 4,096 events, up to 1,024 events back (the batch being
+        // stored; a page dropped too soon would only be read again).
+        let i = read as usize;
+        if i.is_multiple_of(4096) && i < self.doc.len() {
+            let raw = self.doc.raw(i - 1024).as_ptr() as usize;
+            self.mapped
+                .release_before(raw.saturating_sub(self.doc.text().as_ptr() as usize));
+        }
+    }
+    fn finish(&self) {
+        self.bar.finish();
+    }
+}
+
 /// `equitas epcis capture`.
 fn epcis_capture(
     cli: &Cli,
@@ -985,8 +1017,17 @@ fn epcis_capture(
         let mut rejected = schema_rejections(&schemas, &doc)
             .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
         rejected.extend(size_rejections(&doc, max_event_bytes));
+        // The pass that found the events read every page: let them go until
+        // the capture reads each again, in order (see `Releasing`).
+        mapped.release_before(usize::MAX);
         let bar = Bar::new("capture");
-        let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &bar)?;
+        let progress = Releasing {
+            bar: &bar,
+            doc: &doc,
+            mapped: &mapped,
+            read: std::cell::Cell::new(0),
+        };
+        let r = capture(store.as_mut(), &name, &doc, rejected, behaviour, &progress)?;
         for x in &r.rejected {
             eprintln!("  {name}: event {}: {}: {}", x.index, x.field, x.reason);
         }

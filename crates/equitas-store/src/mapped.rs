@@ -6,6 +6,9 @@
 use std::fs::File;
 use std::path::Path;
 
+/// Granularity of [`Mapped::release_before`].
+const RELEASE_ALIGN: usize = 64 << 10;
+
 /// The bytes of a file, mapped read-only (an empty file is not mapped).
 pub struct Mapped {
     map: Option<memmap2::Mmap>,
@@ -50,6 +53,24 @@ impl Mapped {
         Ok(Mapped { map: Some(map) })
     }
 
+    /// Lets the system drop the pages before byte `at` from this process's
+    /// memory (they are read again from the file if touched again), so that
+    /// a capture reading the document from start to end holds only the part
+    /// it is at. Rounded down to 64 KiB, a multiple of every page size.
+    pub fn release_before(&self, at: usize) {
+        let Some(map) = &self.map else { return };
+        let len = at.min(map.len()) / RELEASE_ALIGN * RELEASE_ALIGN;
+        if len == 0 {
+            return;
+        }
+        #[cfg(unix)]
+        // SAFETY: the map is a read-only, shared mapping of a file nothing
+        // writes (see `file`): MADV_DONTNEED drops clean pages, and reading
+        // them again faults the same bytes back in from the file. No
+        // reference sees different contents.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len) };
+    }
+
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
     }
@@ -85,6 +106,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "doc: not UTF-8 text (byte 2 is not)");
+        // Released pages read back the same bytes.
+        let big: String = (0..200_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        std::fs::write(&p, &big).unwrap();
+        let m = Mapped::open(&p).unwrap();
+        assert_eq!(m.text("doc").unwrap(), big);
+        m.release_before(150_000);
+        m.release_before(usize::MAX);
+        assert_eq!(m.text("doc").unwrap(), big);
         let e = Mapped::open(&dir.path().join("none"))
             .err()
             .unwrap()
