@@ -980,12 +980,26 @@ fn a_capture_waits_for_another_writer_and_says_so() {
     let db = dir.path().join("equitas.db").display().to_string();
     let mut other = equitas_store::open(&db).unwrap();
     let mut tx = other.begin().unwrap();
-    tx.execute("DELETE FROM epcis_captures WHERE id < 0", &[]).unwrap();
+    tx.execute("DELETE FROM epcis_captures WHERE id < 0", &[])
+        .unwrap();
 
     // Gives up after a second, saying why.
-    let o = equitas(dir.path(), &["--write-wait", "1", "epcis", "capture", doc.to_str().unwrap()]);
+    let o = equitas(
+        dir.path(),
+        &[
+            "--write-wait",
+            "1",
+            "epcis",
+            "capture",
+            doc.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("the database is busy"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the database is busy"),
+        "{}",
+        stderr(&o)
+    );
 
     // Waits (and says so) until the other writer is done.
     let child = Command::new(env!("CARGO_BIN_EXE_equitas"))
@@ -1006,5 +1020,9 @@ fn a_capture_waits_for_another_writer_and_says_so() {
         "{}",
         stderr(&o)
     );
-    assert!(stdout(&o).contains("1 events: 1 captured"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 events: 1 captured"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -22,7 +22,7 @@ use axum::Router;
 use axum::response::IntoResponse;
 use equitas_store::stock::{StockData, Watermark};
 use equitas_store::{Store, StoreError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Shared by all requests: where the database is, and idle connections to it.
 #[derive(Clone)]
@@ -34,7 +34,7 @@ pub struct AppState {
     epcis_schemas: Arc<equitas_epcis::validate::Schemas>,
     /// The stock ledger, kept between requests and brought up to date
     /// incrementally (`equitas_store::stock::refresh`).
-    stock: Arc<Mutex<Option<(StockData, Watermark)>>>,
+    stock: Arc<RwLock<Option<(StockData, Watermark)>>>,
     /// Answers computed from the ledger (JSON bytes) by request, for the
     /// watermark they were computed at: dashboards ask the same questions
     /// again and again, and forecasts or Monte Carlo risks are not free.
@@ -70,7 +70,8 @@ impl Drop for Idle {
 #[derive(Default)]
 struct Answers {
     at: Watermark,
-    bytes: std::collections::HashMap<String, axum::body::Bytes>,
+    /// Each answer by request, set once by the first request to compute it.
+    bytes: std::collections::HashMap<String, Arc<OnceLock<Result<axum::body::Bytes, Problem>>>>,
 }
 
 /// Answers kept at most (then the cache starts again).
@@ -94,7 +95,7 @@ impl AppState {
             target: Arc::new(target.to_string()),
             idle: Arc::new(Idle(Mutex::new(vec![store]))),
             epcis_schemas: Arc::new(Default::default()),
-            stock: Arc::new(Mutex::new(None)),
+            stock: Arc::new(RwLock::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
             epcis_summary: Arc::new(Mutex::new(None)),
         })
@@ -162,6 +163,8 @@ impl AppState {
 impl AppState {
     /// The JSON answer `f` computes from the ledger, kept under `key` until
     /// the data changes (a capture or an import moves the watermark).
+    /// Requests asking the same question at once wait for one computation
+    /// instead of each making its own; a failed one is not kept.
     pub async fn cached<F>(&self, key: String, f: F) -> Result<axum::response::Response, Problem>
     where
         F: FnOnce(&StockData, &mut dyn Store) -> Result<axum::Json<serde_json::Value>, Problem>
@@ -171,29 +174,29 @@ impl AppState {
         let answers = self.answers.clone();
         let bytes = self
             .with_marked_stock(move |data, wm, st| {
-                let lookup = |a: &mut Answers| {
-                    if a.at != wm {
+                let cell = {
+                    let mut a = answers
+                        .lock()
+                        .map_err(|_| Problem::internal("the answer cache was poisoned"))?;
+                    if a.at != wm || a.bytes.len() >= MAX_ANSWERS {
                         a.at = wm;
                         a.bytes.clear();
                     }
-                    a.bytes.get(&key).cloned()
+                    a.bytes.entry(key.clone()).or_default().clone()
                 };
-                if let Some(b) = answers.lock().ok().as_deref_mut().and_then(lookup) {
-                    return Ok(b);
-                }
-                let axum::Json(v) = f(data, st)?;
-                let b = axum::body::Bytes::from(
-                    serde_json::to_vec(&v).map_err(|e| Problem::internal(e.to_string()))?,
-                );
-                if let Ok(mut a) = answers.lock()
+                let answer = cell.get_or_init(|| {
+                    let axum::Json(v) = f(data, st)?;
+                    serde_json::to_vec(&v)
+                        .map(axum::body::Bytes::from)
+                        .map_err(|e| Problem::internal(e.to_string()))
+                });
+                if answer.is_err()
+                    && let Ok(mut a) = answers.lock()
                     && a.at == wm
                 {
-                    if a.bytes.len() >= MAX_ANSWERS {
-                        a.bytes.clear();
-                    }
-                    a.bytes.insert(key, b.clone());
+                    a.bytes.remove(&key);
                 }
-                Ok(b)
+                answer.clone()
             })
             .await?;
         Ok((
@@ -207,6 +210,10 @@ impl AppState {
     }
 
     /// Runs `f` on the stock ledger brought up to date, with its watermark.
+    /// Requests read the ledger side by side; one that finds the data
+    /// changed takes it alone only to bring it up to date, so that a long
+    /// computation (a forecast, a stockout risk) never holds up the others'
+    /// answers, and a capture's commit holds them up only for the refresh.
     async fn with_marked_stock<T, F>(&self, f: F) -> Result<T, Problem>
     where
         T: Send + 'static,
@@ -214,16 +221,21 @@ impl AppState {
     {
         let cache = self.stock.clone();
         self.with_store(move |st| {
-            let mut guard = cache.lock().map_err(|_| {
-                Problem::internal("the stock cache was poisoned by a failed request")
-            })?;
-            match guard.as_mut() {
-                Some((data, wm)) => {
-                    let r = equitas_store::stock::refresh(st, data, wm)?;
-                    tracing::debug!(?r, "stock ledger refreshed");
+            let poisoned = || Problem::internal("the stock cache was poisoned by a failed request");
+            let now = equitas_store::stock::watermark(st)?;
+            let current =
+                |g: &Option<(StockData, Watermark)>| g.as_ref().is_some_and(|(_, wm)| *wm == now);
+            if !current(&*cache.read().map_err(|_| poisoned())?) {
+                let mut guard = cache.write().map_err(|_| poisoned())?;
+                match guard.as_mut() {
+                    Some((data, wm)) => {
+                        let r = equitas_store::stock::refresh(st, data, wm)?;
+                        tracing::debug!(?r, "stock ledger refreshed");
+                    }
+                    None => *guard = Some(equitas_store::stock::load_marked(st)?),
                 }
-                None => *guard = Some(equitas_store::stock::load_marked(st)?),
             }
+            let guard = cache.read().map_err(|_| poisoned())?;
             let (data, wm) = guard
                 .as_ref()
                 .ok_or_else(|| Problem::internal("no stock data"))?;
