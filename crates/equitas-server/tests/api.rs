@@ -516,6 +516,44 @@ fn stock_endpoints(s: &mut TestStore) {
         let (_, _, j) = get(&state, "/api/v1/stock?level=facility&limit=1").await;
         assert_eq!(j["rows"][0]["max_months"], 100.0, "{j}");
     });
+    // A receipt of 1e9 units at a GLN the hierarchy does not hold is listed
+    // as a data problem (issue 18).
+    run(async {
+        let stray = format!(
+            r#"{{"epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2025-01-02T00:00:00Z",
+                "eventTimeZoneOffset": "+00:00", "action": "ADD", "bizStep": "receiving",
+                "bizLocation": {{"id": "https://id.gs1.org/414/9529999999994"}},
+                "quantityList": [{{"epcClass": "https://id.gs1.org/01/{}/10/STRAY", "quantity": 1000000000}}]}}]}}}}"#,
+            net.products[0].gtin
+        );
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &stray).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        let (st, _, j) = get(&state, "/api/v1/stock/problems?limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let unknown: Vec<&Value> = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "unknown_location")
+            .collect();
+        assert_eq!(unknown.len(), 1, "{j}");
+        assert_eq!(
+            (
+                unknown[0]["location"].as_str(),
+                unknown[0]["found"].as_f64()
+            ),
+            (Some("https://id.gs1.org/414/9529999999994"), Some(1e9))
+        );
+        let (_, _, j) = get(&state, "/api/v1/stock?level=country").await;
+        assert!(
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["stock_on_hand"].as_f64().is_some_and(|x| x < 1e9)),
+            "{j}"
+        );
+    });
 }
 
 on_both_backends! {
