@@ -1263,17 +1263,13 @@ mod tests {
 
     /// Captures `text` as a bulk capture from 10 events on.
     fn bulk(s: &mut SqliteStore, text: &str) -> CaptureReport {
+        bulk_with(s, text, ErrorBehaviour::Rollback)
+    }
+
+    /// [`bulk`] with the error behaviour `b`.
+    fn bulk_with(s: &mut SqliteStore, text: &str, b: ErrorBehaviour) -> CaptureReport {
         let doc = EventReader::new(text).unwrap();
-        capture_with(
-            s,
-            "doc",
-            &doc,
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-            10,
-        )
-        .unwrap()
+        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10).unwrap()
     }
 
     /// A capture large enough to build its indexes afterwards leaves the
@@ -1415,17 +1411,7 @@ mod tests {
             r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
             events.join(",")
         );
-        let doc = EventReader::new(&text).unwrap();
-        let r = capture_with(
-            &mut s,
-            "doc",
-            &doc,
-            vec![],
-            ErrorBehaviour::Proceed,
-            &NoProgress,
-            10,
-        )
-        .unwrap();
+        let r = bulk_with(&mut s, &text, ErrorBehaviour::Proceed);
         assert_eq!((r.captured, r.duplicates, r.conflicts), (698, 1, 1));
         let conflict = &r.rejected[..];
         assert_eq!(conflict.len(), 1);
@@ -1438,16 +1424,7 @@ mod tests {
             "{conflict:?}"
         );
         assert_eq!(indexes(&mut s), before);
-        let r = capture_with(
-            &mut s,
-            "doc",
-            &doc,
-            vec![],
-            ErrorBehaviour::Proceed,
-            &NoProgress,
-            10,
-        )
-        .unwrap();
+        let r = bulk_with(&mut s, &text, ErrorBehaviour::Proceed);
         assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 699, 1));
         assert!(
             r.rejected[0].reason.contains("an event held in the store"),

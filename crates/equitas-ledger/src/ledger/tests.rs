@@ -304,6 +304,11 @@ fn arb_movements() -> impl Strategy<Value = Vec<Movement>> {
                 source: 0,
             }
         });
+    numbered(one)
+}
+
+/// Up to 60 movements of `one`, each its own source (its index).
+fn numbered(one: impl Strategy<Value = Movement>) -> impl Strategy<Value = Vec<Movement>> {
     proptest::collection::vec(one, 0..60).prop_map(|mut v| {
         for (i, m) in v.iter_mut().enumerate() {
             m.source = i as u64;
@@ -338,12 +343,7 @@ fn arb_wild_movements() -> impl Strategy<Value = Vec<Movement>> {
             source: 0,
         },
     );
-    proptest::collection::vec(one, 0..60).prop_map(|mut v| {
-        for (i, m) in v.iter_mut().enumerate() {
-            m.source = i as u64;
-        }
-        v
-    })
+    numbered(one)
 }
 
 fn names_for_props() -> Names {
