@@ -653,7 +653,7 @@ fn epcis_capture_rejects_conflicting_event_ids() {
         stderr(&o)
     );
     assert!(
-        stdout(&o).contains("3 events; refused: 1 bad event(s), 1 of them conflicts"),
+        stdout(&o).contains("3 events; refused: 2 bad event(s), 2 of them conflicts"),
         "{}",
         stdout(&o)
     );

@@ -344,6 +344,7 @@ const HELD: &str = "id, hash, event_id, capture";
 /// What an eventID is held with: the hash of the event that has it and,
 /// for an event stored earlier by the same capture, its index in the
 /// document.
+#[derive(Clone)]
 struct Holder {
     hash: String,
     index: Option<usize>,
@@ -503,9 +504,11 @@ struct Job<'a> {
     /// (id, index in the document) of each event it stored, by id: which
     /// earlier event of the document an event conflicts with.
     indexes: Vec<(i64, usize)>,
-    /// True under [`ErrorBehaviour::Rollback`]: storing stops at the first
-    /// conflict.
+    /// True under [`ErrorBehaviour::Rollback`]: once an event is rejected,
+    /// nothing is stored, and the events after it are only checked.
     rollback: bool,
+    /// Those events, by eventID: what later ones may conflict with.
+    checked: HashMap<String, Holder>,
     inserts: Inserts,
 }
 
@@ -524,9 +527,12 @@ impl Job<'_> {
 /// movements and parties, in document order. An event whose eventID is
 /// held (or given to an earlier event of the document) with another hash
 /// is rejected as a conflict; else one whose hash or eventID is held (or
-/// comes earlier in the document) is counted a duplicate. The caller holds
-/// the write transaction (and, on PostgreSQL, the capture lock), so
-/// nothing stores the same event between the lookup and the insert.
+/// comes earlier in the document) is counted a duplicate. Under rollback,
+/// once an event is rejected the batch is only checked for conflicts, and
+/// its events noted in `job.checked` for the next batches to be checked
+/// against. The caller holds the write transaction (and, on PostgreSQL,
+/// the capture lock), so nothing stores the same event between the lookup
+/// and the insert.
 fn store_batch(
     c: &mut dyn Conn,
     batch: &mut Vec<Pending>,
@@ -549,6 +555,13 @@ fn store_batch(
             Key::EventId.held(c, &ids.collect::<Vec<_>>(), job, &mut held)?;
         }
     }
+    if !job.checked.is_empty() {
+        for id in batch.iter().filter_map(|p| p.record.event_id.as_ref()) {
+            if let Some(h) = job.checked.get(id) {
+                held.ids.insert(id.clone(), h.clone());
+            }
+        }
+    }
     let (capture, now, stored, inserts) = (job.id, job.now, &mut job.stored, &mut job.inserts);
     let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
@@ -562,10 +575,6 @@ fn store_batch(
                 field: "eventID".into(),
                 reason,
             });
-            if job.rollback {
-                // Nothing will be stored: storing stops here.
-                return Ok(());
-            }
             continue;
         }
         if held.holds(&r) {
@@ -573,6 +582,9 @@ fn store_batch(
             continue;
         }
         held.stored(&r, p.index, capture);
+        if job.rollback && !report.rejected.is_empty() {
+            continue;
+        }
         let movements = equitas_ledger::extract::movements(&r).movements;
         rows.extend([
             r.hash.as_str().into(),
@@ -595,6 +607,16 @@ fn store_batch(
             p.json.into(),
         ]);
         rest.push((p.index, r.hash, r.epcs, r.quantities, r.parties, movements));
+    }
+    if job.rollback && !report.rejected.is_empty() {
+        // Nothing will be stored: the events this batch would store are
+        // kept for the next batches to be checked against.
+        for (id, h) in held.ids {
+            if h.capture == capture && h.index.is_some() {
+                job.checked.entry(id).or_insert(h);
+            }
+        }
+        return Ok(());
     }
     // The new events' ids by hash, noted in `stored` by hash and eventID.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -740,6 +762,7 @@ fn capture_with(
         stored: empty.then(Stored::new),
         indexes: Vec::new(),
         rollback: behaviour == ErrorBehaviour::Rollback,
+        checked: HashMap::new(),
         inserts,
     };
     progress.start("events", doc.len() as u64);
@@ -768,8 +791,8 @@ fn capture_with(
                 field,
                 reason,
             }),
-            // Once rollback is certain, the rest is only checked.
-            Ok(_) if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() => {}
+            // Once rollback is certain, the rest is only checked (in
+            // batches too, for conflicts).
             Ok((record, json)) => {
                 batch.push(Pending {
                     index: i,
@@ -783,9 +806,7 @@ fn capture_with(
             }
         }
     }
-    if behaviour == ErrorBehaviour::Proceed || report.rejected.is_empty() {
-        store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
-    }
+    store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
     progress.finish();
     report.rejected.extend(known);
     // Conflicts are found as their batch is stored, after the events

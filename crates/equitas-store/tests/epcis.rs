@@ -540,11 +540,11 @@ fn event_ids_across_batches(s: &mut TestStore) {
         (300, "event 10 of this document".to_string()),
         (599, "event 0 of this document".to_string()),
     ];
-    // Rollback: storing stops at the first conflict.
+    // Rollback: nothing stored, every conflict named.
     let r = capture_doc(s.store.as_mut(), "ids.json", &doc, ErrorBehaviour::Rollback);
     assert!(r.rolled_back);
-    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 1));
-    assert_eq!(conflicts(&r), want[..1]);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 2));
+    assert_eq!(conflicts(&r), want);
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
     let r = capture_doc(s.store.as_mut(), "ids.json", &doc, ErrorBehaviour::Proceed);
     assert_eq!((r.captured, r.duplicates, r.conflicts), (598, 0, 2));
@@ -697,16 +697,16 @@ fn conflicts(s: &mut TestStore) {
     let three = doc(&[event(x, 1), event(x, 2), event(x, 3)]);
     let three = EventReader::new(&three).unwrap();
     let st = s.store.as_mut();
-    // Rollback: nothing is stored; storing stopped at the first conflict.
+    // Rollback: nothing is stored, both conflicts are named.
     let r = capture_doc(st, "three", &three, ErrorBehaviour::Rollback);
     assert!(r.rolled_back);
-    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 1));
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 2));
     let rejected: Vec<(usize, &str)> = r
         .rejected
         .iter()
         .map(|x| (x.index, x.field.as_str()))
         .collect();
-    assert_eq!(rejected, [(1, "eventID")]);
+    assert_eq!(rejected, [(1, "eventID"), (2, "eventID")]);
     // Proceed: the first is stored, the others are rejected.
     let r = capture_doc(st, "three", &three, ErrorBehaviour::Proceed);
     assert_eq!((r.captured, r.duplicates, r.conflicts), (1, 0, 2));
@@ -754,6 +754,41 @@ fn conflicts(s: &mut TestStore) {
     );
     assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 1, 1));
     assert_eq!(r.rejected[0].index, 1);
+    assert_eq!(event_count(st).unwrap(), 2);
+
+    // Under rollback, the events after a bad one are still checked for
+    // conflicts, in their batch and in later ones, though none is stored.
+    let mut events: Vec<String> = (0..300)
+        .map(|i| event(&format!("urn:example:c-{i}"), 0))
+        .collect();
+    events[1] = events[1].replace("OBSERVE", "CREATE");
+    events[2] = event("urn:example:c-x", 2);
+    events[3] = event("urn:example:c-x", 3);
+    events[5] = event("urn:example:c-y", 5);
+    events[299] = event("urn:example:c-y", 6);
+    let text = doc(&events);
+    let r = capture_doc(
+        st,
+        "late",
+        &EventReader::new(&text).unwrap(),
+        ErrorBehaviour::Rollback,
+    );
+    assert!(r.rolled_back);
+    let rejected: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str()))
+        .collect();
+    assert_eq!(rejected, [(1, "action"), (3, "eventID"), (299, "eventID")]);
+    assert_eq!(r.conflicts, 2);
+    assert!(
+        r.rejected[1].reason.contains("event 2 of this document"),
+        "{r:?}"
+    );
+    assert!(
+        r.rejected[2].reason.contains("event 5 of this document"),
+        "{r:?}"
+    );
     assert_eq!(event_count(st).unwrap(), 2);
 }
 
