@@ -84,8 +84,8 @@ pub struct CaptureReport {
     pub duplicates: usize,
     /// Bad events, in document order: conflicts among them.
     pub rejected: Vec<Rejected>,
-    /// Of `rejected`, the events whose eventID is held with other content
-    /// or was given to an earlier event of the document ([`conflict`]).
+    /// Of `rejected`, the conflicts: events whose eventID is held with
+    /// other content or was given to an earlier event of the document.
     pub conflicts: usize,
     /// True if the document was refused whole (rollback with bad events).
     pub rolled_back: bool,
