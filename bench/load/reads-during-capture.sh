@@ -35,13 +35,13 @@ done
 wrk -t2 -c2 -d5s -s bench/load/dashboard.lua "http://127.0.0.1:$PORT" >/dev/null
 
 echo "== reads alone" >&2
-wrk -t2 -c16 -d30s --latency -s bench/load/dashboard.lua "http://127.0.0.1:$PORT"
+wrk -t2 -c16 -d30s --timeout 10s --latency -s bench/load/dashboard.lua "http://127.0.0.1:$PORT"
 
 echo "== reads while $EVENTS events are captured" >&2
 ( /usr/bin/time -f "capture: %e s wall, %M KiB peak" "$BIN" --data-dir "$WORK/data" epcis capture "$WORK/events.jsonld" ) 2>&1 &
 CAPTURE=$!
 sleep 1
-wrk -t2 -c16 -d30s --latency -s bench/load/dashboard.lua "http://127.0.0.1:$PORT"
+wrk -t2 -c16 -d30s --timeout 10s --latency -s bench/load/dashboard.lua "http://127.0.0.1:$PORT"
 wait "$CAPTURE"
 echo "== server log (warnings and errors)" >&2
 grep -Ei "warn|error" "$WORK/serve.log" || echo "(none)"

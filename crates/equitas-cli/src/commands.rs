@@ -1033,18 +1033,20 @@ fn epcis_capture(
         }
         if r.rolled_back {
             println!(
-                "{name}: {} events; refused: {} bad event(s) and rollback is the default (--proceed stores the good ones)",
+                "{name}: {} events; refused: {} bad event(s), {} of them conflicts, and rollback is the default (--proceed stores the good ones)",
                 r.events,
-                r.rejected.len()
+                r.rejected.len(),
+                r.conflicts
             );
             code = ExitCode::FAILURE;
         } else {
             println!(
-                "{name}: {} events: {} captured, {} already held, {} rejected",
+                "{name}: {} events: {} captured, {} already held, {} rejected ({} conflicts)",
                 r.events,
                 r.captured,
                 r.duplicates,
-                r.rejected.len()
+                r.rejected.len(),
+                r.conflicts
             );
             if !r.rejected.is_empty() && code == ExitCode::SUCCESS {
                 code = ExitCode::from(EXIT_REJECTED_ROWS);

@@ -297,10 +297,12 @@ pub enum EpcisCommand {
         format: Format,
     },
     /// Store the events of EPCIS documents (JSON/JSON-LD or XML), each
-    /// document in one transaction. Events already held (same eventID or
-    /// Event Hash ID) are counted as duplicates and not stored again. By
-    /// default a document with a bad event is refused whole (exit status 1);
-    /// with --proceed its good events are stored (exit status 3).
+    /// document in one transaction. Events already held (same Event Hash
+    /// ID, or same eventID with the same hash) are counted as duplicates and
+    /// not stored again; an event whose eventID is held with other content,
+    /// or given to an earlier event of the document, is a conflict: a bad
+    /// event. By default a document with a bad event is refused whole (exit
+    /// status 1); with --proceed its good events are stored (exit status 3).
     #[command(
         after_help = "Examples:\n  equitas epcis capture receipts.jsonld\n  equitas epcis capture --proceed --schema EPCIS-JSON-Schema.json *.json"
     )]

@@ -69,7 +69,10 @@ pub enum StockCommand {
     },
     /// Data problems found in the ledger: negative balances, issues before
     /// any receipt, counts that contradict the ledger, possible duplicates,
-    /// each with the events or report rows involved.
+    /// implausible quantities (not finite, negative, or above 1e9 units in
+    /// one movement: left out of the stock figures) and movements at
+    /// locations the hierarchy does not hold (in no area's totals), each
+    /// with the events or report rows involved.
     #[command(
         after_help = "Examples:\n  equitas stock problems\n  equitas stock problems --within R01 --format csv"
     )]

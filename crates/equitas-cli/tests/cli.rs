@@ -620,6 +620,60 @@ fn epcis_capture_dedups_across_bindings_and_rolls_back() {
     );
 }
 
+/// Three events sharing one eventID with different content (issue 18):
+/// refused with rollback, naming the conflict; with --proceed the first is
+/// stored and the other two are rejected and counted as conflicts.
+#[test]
+fn epcis_capture_rejects_conflicting_event_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("conflicts.json");
+    let event = |minute: u32| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000001",
+                "eventTime": "2026-01-01T00:{minute:02}:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}}"#
+        )
+    };
+    std::fs::write(
+        &doc,
+        format!(
+            r#"{{"epcisBody": {{"eventList": [{}, {}, {}]}}}}"#,
+            event(1),
+            event(2),
+            event(3)
+        ),
+    )
+    .unwrap();
+    let o = equitas(dir.path(), &["epcis", "capture", doc.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "conflicts.json: event 1: eventID: conflict: the eventID urn:uuid:00000000-0000-4000-8000-000000000001 is that of event 0 of this document with other content"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("3 events; refused: 2 bad event(s), 2 of them conflicts"),
+        "{}",
+        stdout(&o)
+    );
+    let o = equitas(
+        dir.path(),
+        &["epcis", "capture", "--proceed", doc.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("3 events: 1 captured, 0 already held, 2 rejected (2 conflicts)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("event 2: eventID: conflict"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn epcis_query_finds_captured_events() {
     let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -55,10 +55,11 @@ pub fn amc(months: &[MonthUse]) -> Amc {
 }
 
 /// Months of stock: stock on hand / AMC (formulas 3.6); `None` without
-/// consumption.
+/// consumption (an AMC of at most [`crate::ledger::EPSILON`], which counts
+/// as zero, so that the ratio stays finite).
 pub fn months_of_stock(stock_on_hand: f64, amc: Option<f64>) -> Option<f64> {
     match amc {
-        Some(a) if a > 0.0 => Some(stock_on_hand.max(0.0) / a),
+        Some(a) if a > crate::ledger::EPSILON => Some(stock_on_hand.max(0.0) / a),
         _ => None,
     }
 }

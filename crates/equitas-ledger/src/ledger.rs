@@ -4,7 +4,10 @@
 //! Movements of one lot are applied in time order (ties keep the order in
 //! which they were given). A count sets the balance; the difference from the
 //! running balance is recorded as an adjustment and, unless the count opens
-//! the lot's history, flagged as a [`ProblemKind::CountMismatch`].
+//! the lot's history, flagged as a [`ProblemKind::CountMismatch`]. A
+//! movement whose quantity is not plausible ([`Kind::plausible`]) is kept
+//! in the lot's entries but changes no balance and no monthly figure: it is
+//! flagged as a [`ProblemKind::ImplausibleQuantity`].
 //!
 //! Monthly figures are kept per location and item (all lots together) from
 //! the month of its first movement to the month of its last; later months
@@ -73,6 +76,13 @@ pub enum ProblemKind {
     /// Two movements of the same lot at the same moment, of the same kind and
     /// quantity, from different sources.
     PossibleDuplicate,
+    /// A quantity that is not finite, negative where only an adjustment may
+    /// be, or above [`crate::movement::MAX_QUANTITY`]: the movement is kept
+    /// out of the balances and figures.
+    ImplausibleQuantity,
+    /// Movements at a location the hierarchy does not hold: its stock is
+    /// in no area's totals (found by [`crate::view::Places`]).
+    UnknownLocation,
 }
 
 impl ProblemKind {
@@ -82,6 +92,8 @@ impl ProblemKind {
             ProblemKind::IssueBeforeReceipt => "issue_before_receipt",
             ProblemKind::CountMismatch => "count_mismatch",
             ProblemKind::PossibleDuplicate => "possible_duplicate",
+            ProblemKind::ImplausibleQuantity => "implausible_quantity",
+            ProblemKind::UnknownLocation => "unknown_location",
         }
     }
 
@@ -91,6 +103,12 @@ impl ProblemKind {
             ProblemKind::IssueBeforeReceipt => "stock left before any receipt or count",
             ProblemKind::CountMismatch => "a physical count differs from the ledger",
             ProblemKind::PossibleDuplicate => "same lot, time, kind and quantity from two sources",
+            ProblemKind::ImplausibleQuantity => {
+                "a quantity not finite, negative or above 1e9 units: left out of the stock figures"
+            }
+            ProblemKind::UnknownLocation => {
+                "a location the hierarchy does not hold: its stock is in no area's totals"
+            }
         }
     }
 }
@@ -105,9 +123,12 @@ pub struct Problem {
     pub at: i64,
     /// Packed [`Source`]s of the movements involved.
     pub sources: Vec<u64>,
-    /// The balance before the movement (what a count expected).
+    /// The balance before the movement (what a count expected; for an
+    /// unknown location, 0).
     pub expected: f64,
-    /// The balance after it (what a count found).
+    /// The balance after it (what a count found; for an implausible
+    /// quantity, the quantity; for an unknown location, the lot's balance
+    /// there after its last movement).
     pub found: f64,
 }
 
@@ -447,8 +468,10 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     let e = &mut series.entries;
     let mut bal = if from > 0 { e[from - 1].balance } else { 0.0 };
     for x in &mut e[from..] {
-        x.balance = x.kind.apply(bal, x.quantity);
-        bal = x.balance;
+        if x.kind.plausible(x.quantity) {
+            bal = x.kind.apply(bal, x.quantity);
+        }
+        x.balance = bal;
     }
     let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| Problem {
         kind,
@@ -464,6 +487,14 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     let mut supplied = false;
     let mut before = 0.0;
     for (i, x) in e.iter().enumerate() {
+        if !x.kind.plausible(x.quantity) {
+            // Its balance is the one before it.
+            series.problems.push(Problem {
+                found: x.quantity,
+                ..problem(ProblemKind::ImplausibleQuantity, x, vec![x.source], before)
+            });
+            continue;
+        }
         let outflow = matches!(x.kind, Kind::Issue | Kind::Dispense)
             || (x.kind == Kind::Adjust && x.quantity < 0.0);
         if outflow && !supplied {
@@ -532,7 +563,12 @@ fn walk_item(
             steps.push(Step {
                 at: e[i].at,
                 delta: e[i].balance - prev,
-                quantity: e[i].quantity,
+                // An implausible one counts as a movement, of nothing.
+                quantity: if e[i].kind.plausible(e[i].quantity) {
+                    e[i].quantity
+                } else {
+                    0.0
+                },
                 kind: e[i].kind,
                 opens: i == 0,
             });

@@ -4,6 +4,12 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+/// The most units one movement may move (docs/formulas.md 3.10): a billion
+/// units of one item, in packs or in doses, is beyond any national order
+/// or count. A larger quantity is a data error; so many movements of this
+/// size keep every sum finite (below 1.8e28 for 2^64 movements).
+pub const MAX_QUANTITY: f64 = 1e9;
+
 /// What a movement does to the balance of its lot at its location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +49,16 @@ impl Kind {
 
     pub fn from_name(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// True if `quantity` may be that of a movement of this kind: a finite
+    /// number of at most [`MAX_QUANTITY`] units, not negative unless an
+    /// adjustment. The ledger keeps other movements out of its balances
+    /// and figures and flags them ([`crate::ledger::ProblemKind::ImplausibleQuantity`]).
+    pub fn plausible(self, quantity: f64) -> bool {
+        quantity.is_finite()
+            && quantity.abs() <= MAX_QUANTITY
+            && (quantity >= 0.0 || self == Kind::Adjust)
     }
 
     /// The balance after this movement, from the balance before it.

@@ -2,6 +2,7 @@
 //! matched by the receipt at the other end (docs/formulas.md 4.7).
 
 use crate::calendar::{Day, day_of_ms};
+use crate::movement::Kind;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -40,7 +41,12 @@ pub const DEFAULT_TRANSIT_DAYS: f64 = 14.0;
 /// transit, expected after the median transit time of the matched ones.
 /// Returns the shipments in transit and the median transit time in days.
 pub fn in_transit(legs: &[Leg], as_of: Day) -> (Vec<InTransit>, f64) {
-    let mut legs: Vec<&Leg> = legs.iter().filter(|l| day_of_ms(l.at) <= as_of).collect();
+    // Legs of implausible quantities are left out, as the ledger leaves
+    // them out of balances (formulas 3.10).
+    let mut legs: Vec<&Leg> = legs
+        .iter()
+        .filter(|l| day_of_ms(l.at) <= as_of && Kind::Issue.plausible(l.quantity))
+        .collect();
     legs.sort_by_key(|l| (l.at, l.receipt));
     type Route<'a> = (&'a str, &'a str, &'a str, &'a str);
     let mut open: BTreeMap<Route, VecDeque<(i64, f64)>> = BTreeMap::new();

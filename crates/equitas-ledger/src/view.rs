@@ -5,10 +5,11 @@ use crate::calendar::{
     Day, MonthIndex, add_months, days_in_month, format_day, month_end, month_of,
 };
 use crate::indicators::{self, LotStock, MonthUse, Status};
-use crate::ledger::{EPSILON, Ledger, Problem};
+use crate::ledger::{EPSILON, Ledger, Problem, ProblemKind};
 use equitas_model::LocationLevel;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A location of the hierarchy.
@@ -94,12 +95,16 @@ pub struct Places {
     by_gln: FxHashMap<String, usize>,
     /// Place index of each ledger location id.
     of_location: Vec<Option<usize>>,
+    /// The places of the hierarchy come first; those after, added for
+    /// ledger locations it does not hold, are unknown.
+    known: usize,
 }
 
 impl Places {
     /// `places`: the hierarchy; ledger locations not in it (by code, or by
     /// GLN for Digital Links) are added as places without a level.
     pub fn new(mut places: Vec<Place>, ledger: &Ledger) -> Places {
+        let known = places.len();
         let mut index: FxHashMap<String, usize> = FxHashMap::default();
         for (i, p) in places.iter().enumerate() {
             index.insert(p.code.clone(), i);
@@ -135,7 +140,14 @@ impl Places {
             index,
             by_gln,
             of_location,
+            known,
         }
+    }
+
+    /// True if ledger location `location` is one the hierarchy does not
+    /// hold: its place lies in no area.
+    pub fn is_unknown(&self, location: u32) -> bool {
+        self.place_of(location).is_some_and(|p| p >= self.known)
     }
 
     pub fn get(&self, code: &str) -> Option<&Place> {
@@ -313,6 +325,41 @@ fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> 
         .collect()
 }
 
+/// The ledger's data problems and, for each lot moved at a location the
+/// hierarchy does not hold, a [`ProblemKind::UnknownLocation`] (formulas
+/// 3.10): at its first movement there, with all its movements there as
+/// sources, `found` being its balance after the last. In (location, item,
+/// lot, time) order.
+pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Problem>> {
+    let mut out: Vec<Cow<Problem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
+    for (loc, item) in ledger.item_keys() {
+        if !places.is_unknown(loc) {
+            continue;
+        }
+        let Some(s) = ledger.series(loc, item) else {
+            continue;
+        };
+        for &lot in &s.lots {
+            let e = ledger.entries(loc, item, lot);
+            let (Some(first), Some(last)) = (e.first(), e.last()) else {
+                continue;
+            };
+            out.push(Cow::Owned(Problem {
+                kind: ProblemKind::UnknownLocation,
+                location: loc,
+                item,
+                lot,
+                at: first.at,
+                sources: e.iter().map(|x| x.source).collect(),
+                expected: 0.0,
+                found: last.balance,
+            }));
+        }
+    }
+    out.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
+    out
+}
+
 /// Stock rows, sorted by location code then item.
 pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) -> Vec<StockRow> {
     let Some(as_of) = q.as_of.or(ledger.through()) else {
@@ -320,7 +367,7 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
     };
     let horizon_days = add_months(as_of, q.horizon) - as_of;
     let mut problems: FxHashMap<(u32, u32), usize> = FxHashMap::default();
-    for p in ledger.problems() {
+    for p in all_problems(ledger, places) {
         if crate::calendar::day_of_ms(p.at) <= as_of {
             *problems.entry((p.location, p.item)).or_default() += 1;
         }
@@ -620,10 +667,9 @@ pub struct ProblemRow {
 
 pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<ProblemRow> {
     let within = within.and_then(|c| places.index.get(c).copied());
-    ledger
-        .problems()
+    all_problems(ledger, places)
         .into_iter()
-        .filter_map(|p: &Problem| {
+        .filter_map(|p| {
             let place = places.place_of(p.location)?;
             if within.is_some_and(|w| !places.lineage(place).contains(&w)) {
                 return None;
@@ -708,7 +754,7 @@ pub fn parse_stock_levels<R: std::io::Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::movement::{Kind, Movement, Names};
+    use crate::movement::{Kind, Movement, Names, Source};
 
     fn place(code: &str, level: LocationLevel, parent: Option<&str>) -> Place {
         Place {
@@ -815,6 +861,157 @@ mod tests {
             availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
             vec![]
         );
+    }
+
+    /// The hierarchy of the tests below: country XSY > region R1 >
+    /// facilities F1, F2.
+    fn small_country() -> Vec<Place> {
+        use LocationLevel::*;
+        vec![
+            place("XSY", Country, None),
+            place("R1", Region, Some("XSY")),
+            place("F1", Facility, Some("R1")),
+            place("F2", Facility, Some("R1")),
+        ]
+    }
+
+    fn receipt(location: u32, quantity: f64, source: u64) -> Movement {
+        Movement {
+            at: crate::calendar::parse_day("2026-01-05").unwrap() as i64
+                * crate::calendar::MS_PER_DAY,
+            location,
+            item: 0,
+            lot: 0,
+            kind: Kind::Receipt,
+            quantity,
+            reason: 0,
+            source,
+        }
+    }
+
+    /// Issue 18: a receipt of 1e9 units at a GLN the hierarchy does not
+    /// hold is flagged, and in no area's totals; two quantities of 1e308
+    /// leave the country's stock finite.
+    #[test]
+    fn unknown_locations_and_implausible_quantities_are_flagged_not_summed() {
+        let mut n = Names::default();
+        let (f1, f2) = (n.locations.id("F1"), n.locations.id("F2"));
+        let stray = n.locations.id("https://id.gs1.org/414/9520000000002");
+        n.items.id("AMOX");
+        let l = Ledger::build(
+            n,
+            vec![
+                receipt(f1, 100.0, 1),
+                receipt(f2, 50.0, 2),
+                receipt(stray, 1e9, 3),
+                receipt(f1, 1e308, 4),
+                receipt(f2, 1e308, 5),
+            ],
+        );
+        let places = Places::new(small_country(), &l);
+        assert!(places.is_unknown(stray) && !places.is_unknown(f1));
+        let at = |level| {
+            let q = StockQuery {
+                level,
+                ..StockQuery::default()
+            };
+            stock(&l, &places, &Bands::default(), &q)
+        };
+        for level in [LocationLevel::Country, LocationLevel::Region] {
+            let rows = at(Some(level));
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].stock_on_hand, 150.0);
+            assert_eq!(rows[0].problems, 2);
+            assert_eq!(rows[0].status, Status::NoConsumption);
+        }
+        // The stray location's own row is there, flagged.
+        let rows = at(None);
+        let row = rows
+            .iter()
+            .find(|r| r.location.ends_with("9520000000002"))
+            .unwrap();
+        assert_eq!(
+            (row.level.as_str(), row.stock_on_hand, row.problems),
+            ("unknown", 1e9, 1)
+        );
+        let p = problems(&l, &places, None);
+        let kinds: Vec<(&str, &str, Vec<Source>)> = p
+            .iter()
+            .map(|r| (r.kind, r.location.as_str(), r.sources.clone()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("implausible_quantity", "F1", vec![Source::unpack(4)]),
+                ("implausible_quantity", "F2", vec![Source::unpack(5)]),
+                (
+                    "unknown_location",
+                    "https://id.gs1.org/414/9520000000002",
+                    vec![Source::unpack(3)]
+                ),
+            ]
+        );
+        assert_eq!((p[2].expected, p[2].found), (0.0, 1e9));
+        assert!(p[2].description.contains("hierarchy"));
+        // Within the country: only what lies in it.
+        assert_eq!(problems(&l, &places, Some("XSY")).len(), 2);
+    }
+
+    proptest::proptest! {
+        /// Whatever the quantities at whatever locations (the hierarchy's or
+        /// others), every figure of every stock row is finite (formulas
+        /// 3.10).
+        #[test]
+        fn stock_rows_stay_finite(
+            ms in proptest::collection::vec(
+                (0u32..3, 0usize..5, proptest::prop_oneof![
+                    proptest::num::f64::ANY,
+                    proptest::strategy::Just(1e308),
+                    proptest::strategy::Just(f64::MAX),
+                    0.0..1e9f64,
+                ], 0i64..90),
+                0..40,
+            )
+        ) {
+            let mut n = Names::default();
+            for code in ["F1", "F2", "ELSEWHERE"] {
+                n.locations.id(code);
+            }
+            n.items.id("AMOX");
+            let start = crate::calendar::parse_day("2026-01-01").unwrap() as i64;
+            let moves: Vec<Movement> = ms
+                .iter()
+                .enumerate()
+                .map(|(i, &(location, k, quantity, day))| Movement {
+                    at: (start + day) * crate::calendar::MS_PER_DAY,
+                    location,
+                    item: 0,
+                    lot: 0,
+                    kind: Kind::ALL[k],
+                    quantity,
+                    reason: 0,
+                    source: i as u64,
+                })
+                .collect();
+            let l = Ledger::build(n, moves);
+            let places = Places::new(small_country(), &l);
+            for level in [None, Some(LocationLevel::Country), Some(LocationLevel::Facility)] {
+                let q = StockQuery { level, window: 2, ..StockQuery::default() };
+                for r in stock(&l, &places, &Bands::default(), &q) {
+                    let figures = [
+                        Some(r.stock_on_hand),
+                        r.amc,
+                        r.months_of_stock,
+                        Some(r.expiring),
+                        Some(r.at_risk),
+                    ];
+                    proptest::prop_assert!(
+                        figures.iter().flatten().all(|x| x.is_finite()),
+                        "{r:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

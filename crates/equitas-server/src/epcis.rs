@@ -120,7 +120,8 @@ async fn capture_document(
             "events": r.events,
             "captured": r.captured,
             "duplicates": r.duplicates,
-            "rejected": r.rejected.iter().map(|x| json!({"index": x.index, "field": x.field, "reason": x.reason})).collect::<Vec<_>>(),
+            "conflicts": r.conflicts,
+            "rejected": rejected(&r),
         })),
     )
         .into_response();
@@ -128,6 +129,14 @@ async fn capture_document(
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// The rejected events of a capture as the answer lists them.
+fn rejected(r: &ep::CaptureReport) -> Vec<serde_json::Value> {
+    r.rejected
+        .iter()
+        .map(|x| json!({"index": x.index, "field": x.field, "reason": x.reason}))
+        .collect()
 }
 
 async fn capture_job(
@@ -158,7 +167,12 @@ async fn capture_event(
     };
     Ok((
         status,
-        Json(json!({"captured": r.captured, "duplicates": r.duplicates})),
+        Json(json!({
+            "captured": r.captured,
+            "duplicates": r.duplicates,
+            "conflicts": r.conflicts,
+            "rejected": rejected(&r),
+        })),
     )
         .into_response())
 }

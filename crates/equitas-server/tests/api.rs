@@ -269,6 +269,52 @@ fn epcis_endpoints(s: &mut TestStore) {
         assert_eq!(st, StatusCode::CREATED);
         let (st, _, j) = send(&state, "POST", "/events", &[], one).await;
         assert_eq!((st, j["duplicates"].as_i64()), (StatusCode::OK, Some(1)));
+
+        // An event whose eventID is held with other content: a conflict,
+        // not a duplicate (issue 18).
+        let clash = r#"{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000042",
+            "eventTime": "2026-02-02T00:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE"}"#;
+        let (st, _, j) = send(&state, "POST", "/events", &[], clash).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{j}");
+        assert!(
+            j["detail"].as_str().unwrap().contains(
+                "event 0: eventID: conflict: the eventID urn:uuid:00000000-0000-4000-8000-000000000042 is that of an event held in the store"
+            ),
+            "{j}"
+        );
+        let proceed = [("GS1-Capture-Error-Behaviour", "proceed")];
+        let (st, _, j) = send(&state, "POST", "/events", &proceed, clash).await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(
+            (
+                j["captured"].as_i64(),
+                j["duplicates"].as_i64(),
+                j["conflicts"].as_i64()
+            ),
+            (Some(0), Some(0), Some(1)),
+            "{j}"
+        );
+        assert_eq!(j["rejected"][0]["field"], "eventID", "{j}");
+        let doc = format!(r#"{{"epcisBody": {{"eventList": [{one}, {clash}]}}}}"#);
+        let (st, h, j) = send(&state, "POST", "/capture", &proceed, &doc).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        assert_eq!(
+            (
+                j["captured"].as_i64(),
+                j["duplicates"].as_i64(),
+                j["conflicts"].as_i64()
+            ),
+            (Some(0), Some(1), Some(1)),
+            "{j}"
+        );
+        assert_eq!(j["rejected"][0]["index"], 1, "{j}");
+        let loc = h.get("location").unwrap().to_str().unwrap().to_string();
+        let (_, _, job) = send(&state, "GET", &loc, &[], "").await;
+        assert_eq!(
+            (job["duplicates"].as_i64(), job["rejected"].as_i64()),
+            (Some(1), Some(1)),
+            "{job}"
+        );
     });
 }
 
@@ -485,6 +531,44 @@ fn stock_endpoints(s: &mut TestStore) {
     run(async {
         let (_, _, j) = get(&state, "/api/v1/stock?level=facility&limit=1").await;
         assert_eq!(j["rows"][0]["max_months"], 100.0, "{j}");
+    });
+    // A receipt of 1e9 units at a GLN the hierarchy does not hold is listed
+    // as a data problem (issue 18).
+    run(async {
+        let stray = format!(
+            r#"{{"epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2025-01-02T00:00:00Z",
+                "eventTimeZoneOffset": "+00:00", "action": "ADD", "bizStep": "receiving",
+                "bizLocation": {{"id": "https://id.gs1.org/414/9529999999994"}},
+                "quantityList": [{{"epcClass": "https://id.gs1.org/01/{}/10/STRAY", "quantity": 1000000000}}]}}]}}}}"#,
+            net.products[0].gtin
+        );
+        let (st, _, j) = send(&state, "POST", "/capture", &[], &stray).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+        let (st, _, j) = get(&state, "/api/v1/stock/problems?limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let unknown: Vec<&Value> = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "unknown_location")
+            .collect();
+        assert_eq!(unknown.len(), 1, "{j}");
+        assert_eq!(
+            (
+                unknown[0]["location"].as_str(),
+                unknown[0]["found"].as_f64()
+            ),
+            (Some("https://id.gs1.org/414/9529999999994"), Some(1e9))
+        );
+        let (_, _, j) = get(&state, "/api/v1/stock?level=country").await;
+        assert!(
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["stock_on_hand"].as_f64().is_some_and(|x| x < 1e9)),
+            "{j}"
+        );
     });
 }
 

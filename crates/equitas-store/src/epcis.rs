@@ -2,7 +2,10 @@
 //! a document is stored in one transaction; with the default
 //! `GS1-Capture-Error-Behaviour: rollback` nothing of a document with a bad
 //! event is stored, with `proceed` the good events are. An event already
-//! held (same eventID, or same Event Hash ID) is not stored again.
+//! held (same Event Hash ID, or same eventID with the same hash) is a
+//! duplicate and is not stored again; an event whose eventID is held with
+//! another hash (or given to an earlier event of the same document) is a
+//! conflict, rejected as a bad event is.
 
 use crate::repo::{in_list, placeholders};
 use crate::{Conn, Store, StoreError, Value};
@@ -13,7 +16,7 @@ use std::collections::hash_map::Entry;
 // hundred thousand, which SipHash (std's default) hashed at about 1.4% of
 // a capture's instructions.
 use foldhash::fast::RandomState;
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::hash::BuildHasher;
 
 /// (role, EPC class, quantity, unit of measure) of a found event.
@@ -102,7 +105,11 @@ pub struct CaptureReport {
     pub events: usize,
     pub captured: usize,
     pub duplicates: usize,
+    /// Bad events, in document order: conflicts among them.
     pub rejected: Vec<Rejected>,
+    /// Of `rejected`, the conflicts: events whose eventID is held with
+    /// other content or was given to an earlier event of the document.
+    pub conflicts: usize,
     /// True if the document was refused whole (rollback with bad events).
     pub rolled_back: bool,
 }
@@ -280,9 +287,10 @@ fn defer_indexes(
     Ok(ddl)
 }
 
-/// An event checked and waiting to be stored: its record, its text as
-/// captured and, captured as XML, its JSON binding.
+/// An event checked and waiting to be stored: its index in the document,
+/// its record, its text as captured and, captured as XML, its JSON binding.
 struct Pending<'a> {
+    index: usize,
     record: EventRecord,
     body: &'a str,
     json: Option<String>,
@@ -324,31 +332,115 @@ impl Key {
         self.of(&format!("CAST(${i} AS TEXT)"))
     }
 
-    /// The column of the held events whose key is that of one of `$1`
-    /// ... `$n`.
+    /// The [`HELD`] columns of the held events whose key is that of one
+    /// of `$1` ... `$n`.
     fn lookup(self, n: usize) -> String {
         let keys: Vec<String> = (1..=n).map(|i| self.of_param(i)).collect();
         format!(
-            "SELECT {} FROM epcis_events WHERE {} IN ({})",
-            self.column(),
+            "SELECT {HELD} FROM epcis_events WHERE {} IN ({})",
             self.of(self.column()),
             keys.join(", ")
         )
     }
 
-    /// Of `values` (hashes or eventIDs), those held already: looked up by
-    /// their key, then compared whole.
-    fn held(self, c: &mut dyn Conn, values: &[&str]) -> Result<HashSet<String>, StoreError> {
-        let mut found = HashSet::new();
+    /// Notes in `held` the events held whose hash or eventID (as `self`)
+    /// has the key of one of `values`; [`Held`] compares them whole.
+    fn held(
+        self,
+        c: &mut dyn Conn,
+        values: &[&str],
+        job: &Job,
+        held: &mut Held,
+    ) -> Result<(), StoreError> {
         if values.is_empty() {
-            return Ok(found);
+            return Ok(());
         }
         let p: Vec<Value> = values.iter().map(|&v| v.into()).collect();
-        c.query_each(&self.lookup(values.len()), &p, &mut |r| {
-            found.insert(r[0].take_text()?);
-            Ok(())
-        })?;
-        Ok(found)
+        c.query_each(&self.lookup(values.len()), &p, &mut |r| held.note(r, job))
+    }
+}
+
+/// The columns of a held event that tell duplicates from conflicts, as
+/// [`Held::note`] reads them.
+const HELD: &str = "id, hash, event_id, capture";
+
+/// What an eventID is held with: the hash of the event that has it and,
+/// for an event stored earlier by the same capture, its index in the
+/// document.
+#[derive(Clone)]
+struct Holder {
+    hash: String,
+    index: Option<usize>,
+    /// The capture job that stored it.
+    capture: i64,
+}
+
+/// The events a batch's events may repeat or conflict with: those held
+/// that share a hash or an eventID with one of them, then those of the
+/// batch as they are stored.
+#[derive(Default)]
+struct Held {
+    hashes: HashSet<String>,
+    ids: HashMap<String, Holder>,
+}
+
+impl Held {
+    /// Notes a row of the [`HELD`] columns.
+    fn note(&mut self, r: &mut [Value], job: &Job) -> Result<(), StoreError> {
+        let (id, hash, capture): (i64, String, i64) = (r[0].get()?, r[1].take_text()?, r[3].get()?);
+        if let Some(event_id) = r[2].take_opt_text()? {
+            let index = (capture == job.id).then(|| job.index_of(id)).flatten();
+            self.ids.insert(
+                event_id,
+                Holder {
+                    hash: hash.clone(),
+                    index,
+                    capture,
+                },
+            );
+        }
+        self.hashes.insert(hash);
+        Ok(())
+    }
+
+    /// Notes an event of the batch (at `index` in the document) about to
+    /// be stored by capture job `capture`.
+    fn stored(&mut self, r: &EventRecord, index: usize, capture: i64) {
+        self.hashes.insert(r.hash.clone());
+        if let Some(id) = &r.event_id {
+            self.ids.insert(
+                id.clone(),
+                Holder {
+                    hash: r.hash.clone(),
+                    index: Some(index),
+                    capture,
+                },
+            );
+        }
+    }
+
+    /// Why `r` conflicts with what is held (its eventID held with another
+    /// hash), if it does.
+    fn conflict(&self, r: &EventRecord) -> Option<String> {
+        let id = r.event_id.as_ref()?;
+        let h = self.ids.get(id).filter(|h| h.hash != r.hash)?;
+        let with = match h.index {
+            Some(i) => format!("event {i} of this document"),
+            None => format!("an event held in the store (capture job {})", h.capture),
+        };
+        Some(format!(
+            "conflict: the eventID {id} is that of {with} with other content \
+             (Event Hash ID {} there, {} here); not stored",
+            h.hash, r.hash
+        ))
+    }
+
+    /// True if `r` is held: its hash, or its eventID with the same hash.
+    fn holds(&self, r: &EventRecord) -> bool {
+        self.hashes.contains(&r.hash)
+            || r.event_id
+                .as_ref()
+                .is_some_and(|id| self.ids.contains_key(id))
     }
 }
 
@@ -410,31 +502,20 @@ impl<S: BuildHasher> Stored<S> {
     }
 }
 
-/// The hashes and the eventIDs of the events held with the ids `ids`.
-fn held_by_id(
-    c: &mut dyn Conn,
-    ids: &[i64],
-) -> Result<(HashSet<String>, HashSet<String>), StoreError> {
-    let (mut hashes, mut event_ids) = (HashSet::new(), HashSet::new());
+/// Notes in `held` the events held with the ids `ids`.
+fn held_by_id(c: &mut dyn Conn, ids: &[i64], job: &Job, held: &mut Held) -> Result<(), StoreError> {
     if ids.is_empty() {
-        return Ok((hashes, event_ids));
+        return Ok(());
     }
     let p: Vec<Value> = ids.iter().map(|&id| Value::Int(id)).collect();
     c.query_each(
         &format!(
-            "SELECT hash, event_id FROM epcis_events WHERE id IN ({})",
+            "SELECT {HELD} FROM epcis_events WHERE id IN ({})",
             placeholders(1, p.len())
         ),
         &p,
-        &mut |r| {
-            hashes.insert(r[0].take_text()?);
-            if let Some(id) = r[1].take_opt_text()? {
-                event_ids.insert(id);
-            }
-            Ok(())
-        },
-    )?;
-    Ok((hashes, event_ids))
+        &mut |r| held.note(r, job),
+    )
 }
 
 /// The capture job whose events are being stored: its id, its record time
@@ -443,13 +524,36 @@ struct Job<'a> {
     id: i64,
     now: &'a str,
     stored: Option<Stored>,
+    /// (id, index in the document) of each event it stored, by id: which
+    /// earlier event of the document an event conflicts with.
+    indexes: Vec<(i64, usize)>,
+    /// True under [`ErrorBehaviour::Rollback`]: once an event is rejected,
+    /// nothing is stored, and the events after it are only checked.
+    rollback: bool,
+    /// Those events, by eventID: what later ones may conflict with.
+    checked: HashMap<String, Holder>,
     inserts: Inserts,
 }
 
+impl Job<'_> {
+    /// The index in the document of the event it stored with id `id`.
+    fn index_of(&self, id: i64) -> Option<usize> {
+        let i = self.indexes.partition_point(|&(x, _)| x < id);
+        self.indexes
+            .get(i)
+            .filter(|&&(x, _)| x == id)
+            .map(|&(_, index)| index)
+    }
+}
+
 /// Stores a batch of events with their identifiers, quantities, stock
-/// movements and parties, in document order; an event whose hash or
-/// eventID is held (or comes earlier in the document) is counted a
-/// duplicate. The caller holds the write transaction (and, on PostgreSQL,
+/// movements and parties, in document order. An event whose eventID is
+/// held (or given to an earlier event of the document) with another hash
+/// is rejected as a conflict; else one whose hash or eventID is held (or
+/// comes earlier in the document) is counted a duplicate. Under rollback,
+/// once an event is rejected the batch is only checked for conflicts, and
+/// its events noted in `job.checked` for the next batches to be checked
+/// against. The caller holds the write transaction (and, on PostgreSQL,
 /// the capture lock), so nothing stores the same event between the lookup
 /// and the insert.
 fn store_batch(
@@ -458,36 +562,51 @@ fn store_batch(
     job: &mut Job,
     report: &mut CaptureReport,
 ) -> Result<(), StoreError> {
-    let (capture, now, stored, inserts) = (job.id, job.now, &mut job.stored, &mut job.inserts);
     let hashes = batch.iter().map(|p| p.record.hash.as_str());
     let ids = batch.iter().filter_map(|p| p.record.event_id.as_deref());
-    let (mut held_hashes, mut held_ids) = match stored {
+    let mut held = Held::default();
+    match &job.stored {
         Some(s) => {
             let mut candidates: Vec<i64> =
                 hashes.chain(ids).flat_map(|v| s.candidates(v)).collect();
             candidates.sort_unstable();
             candidates.dedup();
-            held_by_id(c, &candidates)?
+            held_by_id(c, &candidates, job, &mut held)?;
         }
-        None => (
-            Key::Hash.held(c, &hashes.collect::<Vec<_>>())?,
-            Key::EventId.held(c, &ids.collect::<Vec<_>>())?,
-        ),
-    };
+        None => {
+            Key::Hash.held(c, &hashes.collect::<Vec<_>>(), job, &mut held)?;
+            Key::EventId.held(c, &ids.collect::<Vec<_>>(), job, &mut held)?;
+        }
+    }
+    if !job.checked.is_empty() {
+        for id in batch.iter().filter_map(|p| p.record.event_id.as_ref()) {
+            if let Some(h) = job.checked.get(id) {
+                held.ids.insert(id.clone(), h.clone());
+            }
+        }
+    }
+    let (capture, now, stored, inserts) = (job.id, job.now, &mut job.stored, &mut job.inserts);
     let mut rows = Vec::with_capacity(batch.len() * 18);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
         let r = p.record;
-        // Held, or stored earlier in this batch.
-        if held_hashes.contains(&r.hash)
-            || r.event_id.as_ref().is_some_and(|id| held_ids.contains(id))
-        {
+        // Held, or stored earlier in this document.
+        if let Some(reason) = held.conflict(&r) {
+            report.conflicts += 1;
+            report.rejected.push(Rejected {
+                index: p.index,
+                field: "eventID".into(),
+                reason,
+            });
+            continue;
+        }
+        if held.holds(&r) {
             report.duplicates += 1;
             continue;
         }
-        held_hashes.insert(r.hash.clone());
-        if let Some(id) = &r.event_id {
-            held_ids.insert(id.clone());
+        held.stored(&r, p.index, capture);
+        if job.rollback && !report.rejected.is_empty() {
+            continue;
         }
         let movements = equitas_ledger::extract::movements(&r).movements;
         rows.extend([
@@ -510,7 +629,17 @@ fn store_batch(
             if p.json.is_some() { "xml" } else { "json" }.into(),
             p.json.into(),
         ]);
-        rest.push((r.hash, r.epcs, r.quantities, r.parties, movements));
+        rest.push((p.index, r.hash, r.epcs, r.quantities, r.parties, movements));
+    }
+    if job.rollback && !report.rejected.is_empty() {
+        // Nothing will be stored: the events this batch would store are
+        // kept for the next batches to be checked against.
+        for (id, h) in held.ids {
+            if h.capture == capture && h.index.is_some() {
+                job.checked.entry(id).or_insert(h);
+            }
+        }
+        return Ok(());
     }
     // The new events' ids by hash, noted in `stored` by hash and eventID.
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -527,10 +656,12 @@ fn store_batch(
     })?;
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (hash, e, q, p, m) in rest {
+    let first = job.indexes.len();
+    for (index, hash, e, q, p, m) in rest {
         let id = ids.get(&hash).copied().ok_or_else(|| {
             StoreError::Invalid(format!("the event {hash} was stored without an id"))
         })?;
+        job.indexes.push((id, index));
         report.captured += 1;
         for (role, epc) in e {
             epcs.extend([Value::Int(id), role.into(), epc.into()]);
@@ -566,6 +697,11 @@ fn store_batch(
                 m.expiry.into(),
             ]);
         }
+    }
+    // Ids grow with each row written; were they to come back out of order,
+    // the search by id still finds them.
+    if !job.indexes[first.saturating_sub(1)..].is_sorted() {
+        job.indexes.sort_unstable();
     }
     let mut none = |_: &mut [Value]| Ok(());
     inserts.epcs.run(c, &epcs, &mut none)?;
@@ -647,6 +783,9 @@ fn capture_with(
         id: capture_id,
         now: &now,
         stored: empty.then(Stored::new),
+        indexes: Vec::new(),
+        rollback: behaviour == ErrorBehaviour::Rollback,
+        checked: HashMap::new(),
         inserts,
     };
     progress.start("events", doc.len() as u64);
@@ -675,10 +814,11 @@ fn capture_with(
                 field,
                 reason,
             }),
-            // Once rollback is certain, the rest is only checked.
-            Ok(_) if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() => {}
+            // Once rollback is certain, the rest is only checked (in
+            // batches too, for conflicts).
             Ok((record, json)) => {
                 batch.push(Pending {
+                    index: i,
                     record,
                     body: doc.raw(i),
                     json,
@@ -689,11 +829,12 @@ fn capture_with(
             }
         }
     }
-    if behaviour == ErrorBehaviour::Proceed || report.rejected.is_empty() {
-        store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
-    }
+    store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
     progress.finish();
     report.rejected.extend(known);
+    // Conflicts are found as their batch is stored, after the events
+    // rejected before it.
+    report.rejected.sort_by_key(|r| r.index);
     if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() {
         // Dropping the transaction rolls it back: nothing was stored.
         drop(tx);
@@ -1166,17 +1307,13 @@ mod tests {
 
     /// Captures `text` as a bulk capture from 10 events on.
     fn bulk(s: &mut SqliteStore, text: &str) -> CaptureReport {
+        bulk_with(s, text, ErrorBehaviour::Rollback)
+    }
+
+    /// [`bulk`] with the error behaviour `b`.
+    fn bulk_with(s: &mut SqliteStore, text: &str, b: ErrorBehaviour) -> CaptureReport {
         let doc = EventReader::new(text).unwrap();
-        capture_with(
-            s,
-            "doc",
-            &doc,
-            vec![],
-            ErrorBehaviour::Rollback,
-            &NoProgress,
-            10,
-        )
-        .unwrap()
+        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10).unwrap()
     }
 
     /// A capture large enough to build its indexes afterwards leaves the
@@ -1290,7 +1427,8 @@ mod tests {
 
     /// A bulk capture into an empty store, which builds even the indexes
     /// of hashes and eventIDs at its end, finds copies in later batches by
-    /// hash and by eventID; captured again, every event is held.
+    /// hash, and conflicts by eventID, naming the event they conflict
+    /// with; captured again, every event is held.
     #[test]
     fn bulk_capture_into_an_empty_store_finds_copies() {
         let mut s = SqliteStore::in_memory().unwrap();
@@ -1317,11 +1455,26 @@ mod tests {
             r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
             events.join(",")
         );
-        let r = bulk(&mut s, &text);
-        assert_eq!((r.captured, r.duplicates), (698, 2));
+        let r = bulk_with(&mut s, &text, ErrorBehaviour::Proceed);
+        assert_eq!((r.captured, r.duplicates, r.conflicts), (698, 1, 1));
+        let conflict = &r.rejected[..];
+        assert_eq!(conflict.len(), 1);
+        assert_eq!(
+            (conflict[0].index, conflict[0].field.as_str()),
+            (300, "eventID")
+        );
+        assert!(
+            conflict[0].reason.contains("event 10 of this document"),
+            "{conflict:?}"
+        );
         assert_eq!(indexes(&mut s), before);
-        let r = bulk(&mut s, &text);
-        assert_eq!((r.captured, r.duplicates), (0, 700));
+        let r = bulk_with(&mut s, &text, ErrorBehaviour::Proceed);
+        assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 699, 1));
+        assert!(
+            r.rejected[0].reason.contains("an event held in the store"),
+            "{:?}",
+            r.rejected
+        );
         assert_eq!(event_count(&mut s).unwrap(), 698);
     }
 }

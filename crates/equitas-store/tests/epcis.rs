@@ -499,7 +499,8 @@ fn large_documents(s: &mut TestStore) {
 }
 
 /// eventIDs repeated in a later batch of a capture into an empty store,
-/// with other content (so another hash): duplicates by eventID alone.
+/// with other content (so another hash): conflicts, rejected with the
+/// index of the event they conflict with.
 fn event_ids_across_batches(s: &mut TestStore) {
     let events: Vec<String> = (0..600)
         .map(|i| {
@@ -521,13 +522,37 @@ fn event_ids_across_batches(s: &mut TestStore) {
         events.join(",")
     );
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
-    let r = capture_doc(
-        s.store.as_mut(),
-        "ids.json",
-        &EventReader::new(&text).unwrap(),
-        ErrorBehaviour::Rollback,
-    );
-    assert_eq!((r.captured, r.duplicates), (598, 2));
+    let doc = EventReader::new(&text).unwrap();
+    let conflicts = |r: &CaptureReport| -> Vec<(usize, String)> {
+        r.rejected
+            .iter()
+            .map(|x| {
+                assert_eq!(x.field, "eventID");
+                let with = x.reason.split(" with other content").next().unwrap();
+                (
+                    x.index,
+                    with.rsplit(" is that of ").next().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let want = vec![
+        (300, "event 10 of this document".to_string()),
+        (599, "event 0 of this document".to_string()),
+    ];
+    // Rollback: nothing stored, every conflict named.
+    let r = capture_doc(s.store.as_mut(), "ids.json", &doc, ErrorBehaviour::Rollback);
+    assert!(r.rolled_back);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 2));
+    assert_eq!(conflicts(&r), want);
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
+    let r = capture_doc(s.store.as_mut(), "ids.json", &doc, ErrorBehaviour::Proceed);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (598, 0, 2));
+    assert_eq!(conflicts(&r), want);
+    let job = capture_job(s.store.as_mut(), r.capture_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.captured, job.duplicates, job.rejected), (598, 0, 2));
     let e = event_by_id(
         s.store.as_mut(),
         "urn:uuid:00000000-0000-4000-8000-000000000010",
@@ -614,15 +639,36 @@ fn event_id_keys(s: &mut TestStore) {
     );
     assert_eq!((r.captured, r.duplicates), (3, 0));
     // All of them, with other event times (so other hashes): the three held
-    // are duplicates by eventID alone.
+    // conflict with what is held by eventID; the others, sharing only a key
+    // with a held one, are new.
     let text = doc(&ids).replace("10:00:0", "11:00:0");
     let r = capture_doc(
         s,
         "b",
         &EventReader::new(&text).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (3, 0, 3));
+    let rejected: Vec<usize> = r.rejected.iter().map(|x| x.index).collect();
+    assert_eq!(rejected, [0, 2, 4]);
+    for x in &r.rejected {
+        assert!(
+            x.reason.contains(&format!(
+                "eventID {} is that of an event held in the store",
+                ids[x.index]
+            )),
+            "{x:?}"
+        );
+    }
+    // The first ones again, as they were: duplicates.
+    let text = doc(&first);
+    let r = capture_doc(
+        s,
+        "c",
+        &EventReader::new(&text).unwrap(),
         ErrorBehaviour::Rollback,
     );
-    assert_eq!((r.captured, r.duplicates), (3, 3));
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 3, 0));
     for id in ids {
         let e = event_by_id(s, id).unwrap().unwrap();
         assert_eq!(e.event_id, id);
@@ -630,7 +676,124 @@ fn event_id_keys(s: &mut TestStore) {
     assert!(event_by_id(s, "bcdefghijklmnop").unwrap().is_none());
 }
 
+/// Three events sharing one eventID with different content (issue 18):
+/// the later two conflict with the first, under the document's error
+/// behaviour; the same event again is a duplicate; an event whose eventID
+/// is held with another hash conflicts even if its own hash is held.
+fn conflicts(s: &mut TestStore) {
+    let event = |id: &str, minute: u32| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventID": "{id}", "eventTime": "2026-01-05T10:{minute:02}:00Z",
+                "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "shipping"}}"#
+        )
+    };
+    let doc = |events: &[String]| {
+        format!(
+            r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+            events.join(",")
+        )
+    };
+    let x = "urn:uuid:00000000-0000-4000-8000-00000000000a";
+    let three = doc(&[event(x, 1), event(x, 2), event(x, 3)]);
+    let three = EventReader::new(&three).unwrap();
+    let st = s.store.as_mut();
+    // Rollback: nothing is stored, both conflicts are named.
+    let r = capture_doc(st, "three", &three, ErrorBehaviour::Rollback);
+    assert!(r.rolled_back);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 0, 2));
+    let rejected: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str()))
+        .collect();
+    assert_eq!(rejected, [(1, "eventID"), (2, "eventID")]);
+    // Proceed: the first is stored, the others are rejected.
+    let r = capture_doc(st, "three", &three, ErrorBehaviour::Proceed);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (1, 0, 2));
+    let rejected: Vec<usize> = r.rejected.iter().map(|x| x.index).collect();
+    assert_eq!(rejected, [1, 2]);
+    for c in &r.rejected {
+        assert!(
+            c.reason.starts_with(&format!(
+                "conflict: the eventID {x} is that of event 0 of this document with other content"
+            )),
+            "{c:?}"
+        );
+    }
+    assert_eq!(event_count(st).unwrap(), 1);
+    let job = capture_job(st, r.capture_id.unwrap()).unwrap().unwrap();
+    assert_eq!((job.captured, job.duplicates, job.rejected), (1, 0, 2));
+    let held = event_by_id(st, x).unwrap().unwrap();
+    assert!(held.event_time.starts_with("2026-01-05T10:01"), "{held:?}");
+
+    // Again: the first is a duplicate (same eventID, same hash), the others
+    // conflict with it, now held in the store by the job that stored it.
+    let r = capture_doc(st, "again", &three, ErrorBehaviour::Proceed);
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 1, 2));
+    let by = format!("an event held in the store (capture job {})", job.id);
+    assert!(r.rejected.iter().all(|x| x.reason.contains(&by)), "{r:?}");
+
+    // Held without an eventID, then given one: a duplicate by hash. An
+    // event with that hash and an eventID held with another hash: a
+    // conflict.
+    let plain = doc(&[event(x, 4).replace(&format!(r#""eventID": "{x}", "#), "")]);
+    let r = capture_doc(
+        st,
+        "plain",
+        &EventReader::new(&plain).unwrap(),
+        ErrorBehaviour::Rollback,
+    );
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (1, 0, 0));
+    let y = "urn:uuid:00000000-0000-4000-8000-00000000000b";
+    let named = doc(&[event(y, 4), event(x, 4)]);
+    let r = capture_doc(
+        st,
+        "named",
+        &EventReader::new(&named).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!((r.captured, r.duplicates, r.conflicts), (0, 1, 1));
+    assert_eq!(r.rejected[0].index, 1);
+    assert_eq!(event_count(st).unwrap(), 2);
+
+    // Under rollback, the events after a bad one are still checked for
+    // conflicts, in their batch and in later ones, though none is stored.
+    let mut events: Vec<String> = (0..300)
+        .map(|i| event(&format!("urn:example:c-{i}"), 0))
+        .collect();
+    events[1] = events[1].replace("OBSERVE", "CREATE");
+    events[2] = event("urn:example:c-x", 2);
+    events[3] = event("urn:example:c-x", 3);
+    events[5] = event("urn:example:c-y", 5);
+    events[299] = event("urn:example:c-y", 6);
+    let text = doc(&events);
+    let r = capture_doc(
+        st,
+        "late",
+        &EventReader::new(&text).unwrap(),
+        ErrorBehaviour::Rollback,
+    );
+    assert!(r.rolled_back);
+    let rejected: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str()))
+        .collect();
+    assert_eq!(rejected, [(1, "action"), (3, "eventID"), (299, "eventID")]);
+    assert_eq!(r.conflicts, 2);
+    assert!(
+        r.rejected[1].reason.contains("event 2 of this document"),
+        "{r:?}"
+    );
+    assert!(
+        r.rejected[2].reason.contains("event 5 of this document"),
+        "{r:?}"
+    );
+    assert_eq!(event_count(st).unwrap(), 2);
+}
+
 on_both_backends! {
+    conflicts_are_rejected_not_counted_as_duplicates => conflicts,
     held_event_id_keys => event_id_keys,
     held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,

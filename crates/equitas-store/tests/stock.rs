@@ -233,7 +233,112 @@ fn stock_reports(s: &mut TestStore) {
     );
 }
 
+/// Issue 18: a receipt of 1e9 units at a GLN the hierarchy does not hold,
+/// and receipts of 1e308 units at two facilities, captured through EPCIS:
+/// flagged as data problems, and the country's figures stay what they were
+/// (finite).
+fn bad_data_flagged(s: &mut TestStore) {
+    let net = network();
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        net.countries_csv().as_bytes(),
+    );
+    import_bytes(
+        s,
+        ImportKind::Locations,
+        "locations.csv",
+        net.locations_csv().as_bytes(),
+    );
+    let mut events = Vec::new();
+    equitas_synth::simulate(&net, &mut |e| {
+        events.push(e.to_json(&net, events.len() as u64))
+    });
+    let capture_text = |s: &mut TestStore, text: &str| {
+        let r = capture(
+            s.store.as_mut(),
+            "doc.json",
+            &EventReader::new(text).unwrap(),
+            vec![],
+            ErrorBehaviour::Rollback,
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(r.rejected.is_empty(), "{r:?}");
+    };
+    capture_text(s, &equitas_synth::document(&events, "2026-01-01T00:00:00Z"));
+    let country = |s: &mut TestStore| {
+        let data = load(s.store.as_mut()).unwrap();
+        let q = StockQuery {
+            level: Some(LocationLevel::Country),
+            ..StockQuery::default()
+        };
+        let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+        let figures: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.item.clone(),
+                    r.stock_on_hand,
+                    r.amc,
+                    r.months_of_stock,
+                    r.status,
+                )
+            })
+            .collect();
+        (data, figures)
+    };
+    let (data, before) = country(s);
+    let day = equitas_ledger::calendar::format_day(data.ledger.through().unwrap());
+    let facilities: Vec<&str> = net
+        .places
+        .iter()
+        .filter(|p| p.code.contains('F'))
+        .map(|p| p.gln.as_str())
+        .take(2)
+        .collect();
+    let gtin = &net.products[0].gtin;
+    // 952: the synthetic prefix; not a GLN of the network.
+    let stray = "9529999999994";
+    assert!(net.places.iter().all(|p| p.gln != stray));
+    let receipt = |i: usize, gln: &str, quantity: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "{day}T12:00:0{i}Z", "eventTimeZoneOffset": "+00:00",
+                "action": "ADD", "bizStep": "receiving", "bizLocation": {{"id": "https://id.gs1.org/414/{gln}"}},
+                "quantityList": [{{"epcClass": "https://id.gs1.org/01/{gtin}/10/BAD{i}", "quantity": {quantity}, "uom": "EA"}}]}}"#
+        )
+    };
+    let bad = format!(
+        r#"{{"epcisBody": {{"eventList": [{}, {}, {}]}}}}"#,
+        receipt(1, stray, "1000000000"),
+        receipt(2, facilities[0], "1e308"),
+        receipt(3, facilities[1], "1e308"),
+    );
+    capture_text(s, &bad);
+    let (data, after) = country(s);
+    assert_eq!(after, before);
+    assert!(after.iter().all(|f| f.1.is_finite()), "{after:?}");
+    let problems = view::problems(&data.ledger, &data.places, None);
+    let mut flagged: Vec<(&str, &str)> = problems
+        .iter()
+        .filter(|p| p.lot.starts_with("BAD"))
+        .map(|p| (p.lot.as_str(), p.kind))
+        .collect();
+    flagged.sort();
+    assert_eq!(
+        flagged,
+        [
+            ("BAD1", "unknown_location"),
+            ("BAD2", "implausible_quantity"),
+            ("BAD3", "implausible_quantity"),
+        ],
+        "{problems:?}"
+    );
+}
+
 on_both_backends!(
+    bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,
 );

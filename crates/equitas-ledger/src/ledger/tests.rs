@@ -1,31 +1,34 @@
 use super::*;
 use crate::calendar::{format_month, parse_day};
+use crate::movement::MAX_QUANTITY;
 use equitas_doc_vectors::vectors;
 use proptest::prelude::*;
 
-#[test]
-fn ledger_months_vectors() {
-    for v in vectors("ledger_months") {
-        let mut n = Names::default();
-        n.locations.id("FAC");
-        n.items.id("ITEM");
-        let ms: Vec<Movement> = v["movements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Movement {
-                at: day_ms(m[0].as_str().unwrap(), 9),
-                location: 0,
-                item: 0,
-                lot: n.lots.id(m[1].as_str().unwrap()),
-                kind: Kind::from_name(m[2].as_str().unwrap()).unwrap(),
-                quantity: m[3].as_f64().unwrap(),
-                reason: 0,
-                source: i as u64,
-            })
-            .collect();
-        let l = Ledger::build(n, ms);
+/// The ledger of a worked example's `movements` (date, lot, kind,
+/// quantity; the source is the index), checked against its `soh` and
+/// `months` at `as_of`.
+fn check_vector_ledger(v: &serde_json::Value) -> Ledger {
+    let mut n = Names::default();
+    n.locations.id("FAC");
+    n.items.id("ITEM");
+    let ms: Vec<Movement> = v["movements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Movement {
+            at: day_ms(m[0].as_str().unwrap(), 9),
+            location: 0,
+            item: 0,
+            lot: n.lots.id(m[1].as_str().unwrap()),
+            kind: Kind::from_name(m[2].as_str().unwrap()).unwrap(),
+            quantity: m[3].as_f64().unwrap(),
+            reason: 0,
+            source: i as u64,
+        })
+        .collect();
+    let l = Ledger::build(n, ms);
+    {
         let as_of = parse_day(v["as_of"].as_str().unwrap()).unwrap();
         assert_eq!(
             l.stock_on_hand(0, 0, as_of),
@@ -54,6 +57,86 @@ fn ledger_months_vectors() {
             assert_eq!(got.to_vec(), want, "{month}: {v}");
         }
     }
+    l
+}
+
+#[test]
+fn ledger_months_vectors() {
+    for v in vectors("ledger_months") {
+        check_vector_ledger(&v);
+    }
+}
+
+/// The worked examples of formulas 3.10: implausible quantities are
+/// flagged, with their movement, and left out of balances and figures.
+#[test]
+fn data_problems_vectors() {
+    for v in vectors("data_problems") {
+        let l = check_vector_ledger(&v);
+        let got: Vec<(&str, Vec<u64>)> = l
+            .problems()
+            .iter()
+            .map(|p| (p.kind.as_str(), p.sources.clone()))
+            .collect();
+        let want: Vec<(&str, Vec<u64>)> = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap(), vec![p[1].as_u64().unwrap()]))
+            .collect();
+        assert_eq!(got, want, "{v}");
+    }
+}
+
+#[test]
+fn implausible_quantities_are_flagged_and_left_out() {
+    let day = |d: u32| day_ms(&format!("2026-01-{d:02}"), 9);
+    let ms = vec![
+        mv(day(1), 1, Kind::Receipt, 100.0, 1),
+        mv(day(2), 1, Kind::Receipt, f64::NAN, 2),
+        mv(day(3), 1, Kind::Receipt, f64::INFINITY, 3),
+        mv(day(4), 1, Kind::Count, -1.0, 4),
+        mv(day(5), 1, Kind::Dispense, -10.0, 5),
+        mv(day(6), 1, Kind::Adjust, -2e9, 6),
+        mv(day(7), 1, Kind::Adjust, -5.0, 7),
+        mv(day(8), 1, Kind::Issue, MAX_QUANTITY * 1.5, 8),
+        mv(day(9), 1, Kind::Receipt, 1e308, 9),
+        mv(day(10), 1, Kind::Receipt, 1e308, 10),
+    ];
+    let l = Ledger::build(names(), ms.clone());
+    let end = parse_day("2026-01-31").unwrap();
+    assert_eq!(l.stock_on_hand(0, 0, end), 95.0);
+    let f = l.month(0, 0, month_of(end), end).unwrap();
+    assert_eq!(
+        (
+            f.received,
+            f.issued,
+            f.dispensed,
+            f.adjusted,
+            f.closing,
+            f.movements
+        ),
+        (100.0, 0.0, 0.0, -5.0, 95.0, 10)
+    );
+    let p = l.problems();
+    let flagged: Vec<u64> = p
+        .iter()
+        .filter(|p| p.kind == ProblemKind::ImplausibleQuantity)
+        .flat_map(|p| p.sources.clone())
+        .collect();
+    assert_eq!(flagged, [2, 3, 4, 5, 6, 8, 9, 10]);
+    assert_eq!(p.len(), 8, "{p:?}");
+    // `found` is the quantity, `expected` the balance before it.
+    assert!(p[0].found.is_nan());
+    assert_eq!((p[1].expected, p[1].found), (100.0, f64::INFINITY));
+    assert_eq!((p[7].expected, p[7].found), (95.0, 1e308));
+    // Appended one at a time, the same.
+    let mut part = Ledger::build(names(), Vec::new());
+    for m in ms {
+        part.append(vec![m]);
+    }
+    assert_eq!(part.stock_on_hand(0, 0, end), 95.0);
+    assert_eq!(part.problems().len(), 8);
 }
 
 fn day_ms(date: &str, hour: i64) -> i64 {
@@ -221,12 +304,46 @@ fn arb_movements() -> impl Strategy<Value = Vec<Movement>> {
                 source: 0,
             }
         });
+    numbered(one)
+}
+
+/// Up to 60 movements of `one`, each its own source (its index).
+fn numbered(one: impl Strategy<Value = Movement>) -> impl Strategy<Value = Vec<Movement>> {
     proptest::collection::vec(one, 0..60).prop_map(|mut v| {
         for (i, m) in v.iter_mut().enumerate() {
             m.source = i as u64;
         }
         v
     })
+}
+
+/// Movements of any quantity: not finite, negative, huge or ordinary.
+fn arb_wild_movements() -> impl Strategy<Value = Vec<Movement>> {
+    let quantity = prop_oneof![
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(f64::MAX),
+        Just(1e308),
+        Just(-1e308),
+        Just(MAX_QUANTITY),
+        -2e9..2e9f64,
+        0.0..100.0f64,
+    ];
+    let one = (0i64..100, 0u32..2, 0u32..3, 0usize..5, quantity).prop_map(
+        |(day, loc, lot, k, quantity)| Movement {
+            at: (20_454 + day) * MS_PER_DAY,
+            location: loc,
+            item: 0,
+            lot,
+            kind: Kind::ALL[k],
+            quantity,
+            reason: 0,
+            source: 0,
+        },
+    );
+    numbered(one)
 }
 
 fn names_for_props() -> Names {
@@ -308,6 +425,33 @@ proptest! {
             let flow = f.opening + f.received - f.issued - f.dispensed + f.adjusted;
             prop_assert!((flow - f.closing).abs() < 1e-6, "{f:?}");
         }
+    }
+
+    /// Whatever the quantities, every balance and monthly figure is finite
+    /// (formulas 3.10), built at once or appended.
+    #[test]
+    fn sums_stay_finite(ms in arb_wild_movements(), cut in 0usize..60) {
+        let cut = cut.min(ms.len());
+        let whole = Ledger::build(names_for_props(), ms.clone());
+        let mut part = Ledger::build(names_for_props(), ms[..cut].to_vec());
+        part.append(ms[cut..].to_vec());
+        for l in [&whole, &part] {
+            for (_, _, f) in snapshot(l) {
+                let figures = [f.opening, f.received, f.issued, f.dispensed, f.adjusted, f.closing];
+                prop_assert!(figures.iter().all(|x| x.is_finite()), "{f:?}");
+            }
+            for loc in 0..2 {
+                for day in [20_454, 20_500, 20_560] {
+                    prop_assert!(l.stock_on_hand(loc, 0, day).is_finite());
+                }
+            }
+        }
+        let flagged = whole
+            .problems()
+            .iter()
+            .filter(|p| p.kind == ProblemKind::ImplausibleQuantity)
+            .count();
+        prop_assert_eq!(flagged, ms.iter().filter(|m| !m.kind.plausible(m.quantity)).count());
     }
 
     #[test]
