@@ -39,7 +39,7 @@ pub struct AppState {
     /// watermark they were computed at: dashboards ask the same questions
     /// again and again, and forecasts or Monte Carlo risks are not free.
     answers: Arc<Mutex<Answers>>,
-    /// The EPCIS summary, with the newest event id it counted.
+    /// The EPCIS summary, with the newest capture's commit number it counted.
     pub(crate) epcis_summary: Arc<Mutex<Option<(i64, serde_json::Value)>>>,
     /// What one request may send.
     pub(crate) limits: Limits,

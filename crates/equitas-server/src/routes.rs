@@ -522,11 +522,11 @@ pub(crate) async fn locations(State(s): State<AppState>, q: Q) -> Result<Respons
 }
 
 /// `GET /api/v1/epcis/summary`: counted once per state of the repository
-/// (the newest event id tells), as counting millions of events takes seconds.
+/// (the newest capture's commit number tells), as counting millions of events takes seconds.
 async fn epcis_summary(State(s): State<AppState>) -> Result<Json<Value>, Problem> {
     let memo = s.epcis_summary.clone();
     s.with_store(move |st| {
-        let newest = equitas_store::epcis::newest_event(st)?;
+        let newest = equitas_store::epcis::newest_capture(st)?;
         if let Ok(m) = memo.lock()
             && let Some((at, v)) = m.as_ref()
             && *at == newest

@@ -6,6 +6,9 @@
 //! duplicate and is not stored again; an event whose eventID is held with
 //! another hash (or given to an earlier event of the same document) is a
 //! conflict, rejected as a bad event is.
+//!
+//! On PostgreSQL captures run concurrently: each takes the capture lock
+//! only from numbering its commit to committing ([`commit_in_order`]).
 
 use crate::repo::{in_list, placeholders};
 use crate::{Conn, Store, StoreError, Value};
@@ -22,7 +25,8 @@ use std::hash::BuildHasher;
 /// (role, EPC class, quantity, unit of measure) of a found event.
 type Quantity = (String, String, Option<f64>, Option<String>);
 
-/// PostgreSQL advisory lock key serialising captures.
+/// PostgreSQL advisory lock key a capture holds from taking its commit
+/// sequence number to committing ([`commit_in_order`]).
 pub const CAPTURE_LOCK: i64 = 0x4571_7569_7461_7302;
 
 /// What to do with a document that has bad events.
@@ -213,7 +217,7 @@ impl Inserts {
             ),
             movements: Insert::new(
                 "stock_movements",
-                "event, at, location, item, lot, kind, quantity, reason, counterpart, expiry",
+                "event, capture, at, location, item, lot, kind, quantity, reason, counterpart, expiry",
                 "",
             ),
             parties: Insert::new("epcis_event_parties", "event, kind, kind_type, party", ""),
@@ -553,9 +557,10 @@ impl Job<'_> {
 /// comes earlier in the document) is counted a duplicate. Under rollback,
 /// once an event is rejected the batch is only checked for conflicts, and
 /// its events noted in `job.checked` for the next batches to be checked
-/// against. The caller holds the write transaction (and, on PostgreSQL,
-/// the capture lock), so nothing stores the same event between the lookup
-/// and the insert.
+/// against. The caller holds the write transaction. On SQLite, the one
+/// writer, nothing stores the same event between the lookup and the insert;
+/// on PostgreSQL a concurrent capture may, unseen until it commits, and
+/// [`commit_in_order`] removes this capture's copies.
 fn store_batch(
     c: &mut dyn Conn,
     batch: &mut Vec<Pending>,
@@ -686,6 +691,7 @@ fn store_batch(
         for m in m {
             moves.extend([
                 Value::Int(id),
+                Value::Int(capture),
                 Value::Int(m.at),
                 m.location.into(),
                 m.item.into(),
@@ -751,14 +757,18 @@ fn capture_with(
     } else {
         store.begin()?
     };
-    if tx.backend() == crate::Backend::Postgres {
-        // One capture at a time, so that event ids become visible in
-        // increasing order (the stock ledger reads new events by id).
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[Value::Int(CAPTURE_LOCK)],
-        )?;
+    let postgres = tx.backend() == crate::Backend::Postgres;
+    if postgres {
+        // The held events are looked up through the short-key indexes,
+        // whatever the statistics say: without statistics of the keys (a
+        // table loaded since it was last analysed), PostgreSQL guesses
+        // that each of a batch's keys matches 0.5% of the rows and reads
+        // the whole table for every batch (issue 18: 150 s to capture
+        // 300,000 events held already). The keys are near-unique by
+        // construction, so the index is the right plan at any size.
+        tx.batch("SET LOCAL enable_seqscan = off")?;
     }
+    let since = Committed::read(tx.as_mut())?;
     let capture_id: i64 = tx
         .query_scalar(
             "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
@@ -851,18 +861,192 @@ fn capture_with(
         }
         progress.finish();
     }
-    tx.execute(
-        "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3 WHERE id = $4",
+    let tables = job.inserts.tables();
+    commit_in_order(tx.as_mut(), capture_id, since, &tables, &job, &mut report)?;
+    if behaviour == ErrorBehaviour::Rollback && report.conflicts > 0 {
+        // Conflicts with a capture committed meanwhile refuse the document too.
+        drop(tx);
+        report.captured = 0;
+        report.duplicates = 0;
+        report.rolled_back = true;
+        return Ok(report);
+    }
+    tx.commit()?;
+    report.capture_id = Some(capture_id);
+    if postgres && report.captured >= ANALYZE_FROM {
+        // Fresh statistics for the queries that follow, before autovacuum
+        // comes round to it (up to a minute later). The capture is
+        // committed: a failure here costs only the statistics.
+        if let Err(e) = store.batch(&format!("ANALYZE {}", tables.join(", "))) {
+            tracing::warn!("analysing the tables after a capture: {e}");
+        }
+    }
+    Ok(report)
+}
+
+/// On PostgreSQL, a capture that stored at least this many events analyses
+/// the tables it wrote once it has committed.
+const ANALYZE_FROM: usize = 10_000;
+
+/// What was committed when a capture began: the newest commit sequence
+/// number and the newest event id.
+#[derive(Debug, Clone, Copy)]
+struct Committed {
+    seq: i64,
+    event: i64,
+}
+
+impl Committed {
+    fn read(c: &mut dyn Conn) -> Result<Self, StoreError> {
+        Ok(Committed {
+            seq: newest_capture(c)?,
+            event: c
+                .query_scalar("SELECT COALESCE(MAX(id), 0) FROM epcis_events", &[])?
+                .get()?,
+        })
+    }
+}
+
+/// Numbers capture `capture` in commit order and records its counts, as
+/// the last statements before its commit. On PostgreSQL it first takes
+/// [`CAPTURE_LOCK`], which it holds until it has committed, so that commit
+/// sequence numbers become visible in increasing order (the stock ledger
+/// reads the captures numbered above the last it read) while the captures
+/// themselves run concurrently. A capture that committed since this one
+/// began (`since`) may hold events this one stored too: its rows were not
+/// visible to this one's lookups. Now they are; this capture's copies are
+/// removed (the rows of `tables`, the events' first) and counted as
+/// duplicates (the same hash), or rejected as conflicts (the same eventID
+/// with another hash), so that each event is held once, by the capture
+/// that committed first. Under rollback, a conflict found here refuses the
+/// capture as any other: the caller rolls back.
+fn commit_in_order(
+    c: &mut dyn Conn,
+    capture: i64,
+    since: Committed,
+    tables: &[&str],
+    job: &Job,
+    report: &mut CaptureReport,
+) -> Result<(), StoreError> {
+    if c.backend() == crate::Backend::Postgres {
+        c.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Value::Int(CAPTURE_LOCK)],
+        )?;
+        let copies = stored_meanwhile(c, capture, since)?;
+        if !copies.is_empty() {
+            let ids: Vec<i64> = copies.iter().map(|m| m.id).collect();
+            remove_events(c, &ids, tables)?;
+            report.captured -= copies.len();
+            for m in copies {
+                match m.conflict {
+                    None => report.duplicates += 1,
+                    Some((event_id, hash)) => {
+                        report.conflicts += 1;
+                        report.rejected.push(Rejected {
+                            index: job.index_of(m.id).unwrap_or_default(),
+                            field: "eventID".into(),
+                            reason: format!(
+                                "conflict: the eventID {event_id} is that of an event another capture \
+                                 committed while this one ran, with another Event Hash ID (this one: {hash})"
+                            ),
+                        });
+                    }
+                }
+            }
+            report.rejected.sort_by_key(|r| r.index);
+        }
+    }
+    c.execute(
+        "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3,
+             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures)
+         WHERE id = $4",
         &[
             (report.captured as u64).into(),
             (report.duplicates as u64).into(),
             (report.rejected.len() as u64).into(),
-            Value::Int(capture_id),
+            Value::Int(capture),
         ],
     )?;
-    tx.commit()?;
-    report.capture_id = Some(capture_id);
-    Ok(report)
+    Ok(())
+}
+
+/// An event a capture stored that a capture committed meanwhile holds too.
+struct Meanwhile {
+    id: i64,
+    /// Its eventID and hash, if the other holds that eventID with another
+    /// hash (a conflict) rather than the same hash (a duplicate).
+    conflict: Option<(String, String)>,
+}
+
+/// The events capture `capture` stored (all above `since.event`) whose
+/// hash or eventID a capture committed since `since` holds.
+fn stored_meanwhile(
+    c: &mut dyn Conn,
+    capture: i64,
+    since: Committed,
+) -> Result<Vec<Meanwhile>, StoreError> {
+    let meanwhile: i64 = c
+        .query_scalar(
+            "SELECT COUNT(*) FROM epcis_captures WHERE commit_seq > $1",
+            &[Value::Int(since.seq)],
+        )?
+        .get()?;
+    if meanwhile == 0 {
+        return Ok(Vec::new());
+    }
+    let held = |k: Key| {
+        let col = k.column();
+        format!(
+            "EXISTS (SELECT 1 FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
+                     WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3)",
+            k.of(&format!("o.{col}")),
+            k.of(&format!("m.{col}")),
+        )
+    };
+    let mut out = Vec::new();
+    c.query_each(
+        &format!(
+            "SELECT m.id, m.event_id, m.hash, CASE WHEN {hash} THEN 1 ELSE 0 END FROM epcis_events m
+             WHERE m.id > $1 AND m.capture = $2 AND ({hash} OR {id})",
+            hash = held(Key::Hash),
+            id = held(Key::EventId)
+        ),
+        &[
+            Value::Int(since.event),
+            Value::Int(capture),
+            Value::Int(since.seq),
+        ],
+        &mut |r| {
+            let same_hash: bool = r[3].get()?;
+            out.push(Meanwhile {
+                id: r[0].get()?,
+                conflict: match (same_hash, r[1].take_opt_text()?) {
+                    (false, Some(event_id)) => Some((event_id, r[2].take_text()?)),
+                    _ => None,
+                },
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Deletes the events `ids` and their rows in the other `tables` (the
+/// events' table first).
+fn remove_events(c: &mut dyn Conn, ids: &[i64], tables: &[&str]) -> Result<(), StoreError> {
+    let Some((events, others)) = tables.split_first() else {
+        return Ok(());
+    };
+    for chunk in ids.chunks(1000) {
+        let p: Vec<Value> = chunk.iter().map(|&id| Value::Int(id)).collect();
+        let list = placeholders(1, p.len());
+        for t in others {
+            c.execute(&format!("DELETE FROM {t} WHERE event IN ({list})"), &p)?;
+        }
+        c.execute(&format!("DELETE FROM {events} WHERE id IN ({list})"), &p)?;
+    }
+    Ok(())
 }
 
 /// Number of events held.
@@ -1248,12 +1432,16 @@ pub struct Summary {
     pub by_type_and_step: Vec<(String, String, i64)>,
 }
 
-/// The id of the newest captured event (0 if none): changes with every capture.
-pub fn newest_event(c: &mut dyn Conn) -> Result<i64, StoreError> {
-    let v: Option<i64> = c
-        .query_scalar("SELECT MAX(id) FROM epcis_events", &[])?
-        .get()?;
-    Ok(v.unwrap_or(0))
+/// The commit sequence number of the newest committed capture (0 if none):
+/// changes with every capture. (The newest event id does not: on
+/// PostgreSQL a capture may commit events with ids below those of one
+/// committed before it.)
+pub fn newest_capture(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    c.query_scalar(
+        "SELECT COALESCE(MAX(commit_seq), 0) FROM epcis_captures",
+        &[],
+    )?
+    .get()
 }
 
 pub fn summary(c: &mut dyn Conn) -> Result<Summary, StoreError> {

@@ -60,6 +60,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_epcis_hash_index.sql"),
         sqlite_rebuild: true,
     },
+    Migration {
+        version: 7,
+        name: "captures numbered in commit order; stock movements by capture",
+        sqlite: include_str!("../migrations/sqlite/0007_commit_order.sql"),
+        postgres: include_str!("../migrations/postgres/0007_commit_order.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -2,7 +2,7 @@
 //! events, monthly stock reports, the location hierarchy and the stock
 //! level bands (docs/formulas.md section 3).
 
-use crate::repo::{Outcome, upsert};
+use crate::repo::{Outcome, placeholders, upsert};
 use crate::{Conn, StoreError, Value};
 use equitas_ledger::calendar::{self, parse_day};
 use equitas_ledger::report::StockReport;
@@ -83,29 +83,31 @@ pub fn catalogue(c: &mut dyn Conn) -> Result<HashMap<String, ItemInfo>, StoreErr
     Ok(out)
 }
 
-/// How far a loaded ledger reaches: the last captured event whose
-/// movements it holds, and the number of imports recorded (stock reports,
-/// levels and locations come by import).
+/// How far a loaded ledger reaches: the commit sequence number of the
+/// last capture whose movements it holds (captures become visible in
+/// that order, see `equitas_store::epcis`), and the number of imports
+/// recorded (stock reports, levels and locations come by import).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Watermark {
-    pub last_event: i64,
+    pub last_capture: i64,
     pub imports: i64,
 }
 
 /// Reads the store's current watermark (two indexed aggregates).
 pub fn watermark(c: &mut dyn Conn) -> Result<Watermark, StoreError> {
-    let last_event: Option<i64> = c
-        .query_scalar("SELECT MAX(event) FROM stock_movements", &[])?
-        .get()?;
+    let last_capture = crate::epcis::newest_capture(c)?;
     let imports: i64 = c.query_scalar("SELECT COUNT(*) FROM imports", &[])?.get()?;
     Ok(Watermark {
-        last_event: last_event.unwrap_or(0),
+        last_capture,
         imports,
     })
 }
 
-/// Reads movements of events in `(after, upto]` into `names` and `out`,
-/// with the lot expiries they state.
+/// Reads the movements of the captures numbered in `(after, upto]` (in
+/// commit order) into `names` and `out`, with the lot expiries they state.
+/// From 0, all the movements are read and those of later captures
+/// skipped; after a watermark, the few new captures' movements are read by
+/// their ids through the index, whatever the statistics say.
 fn read_movements(
     c: &mut dyn Conn,
     after: i64,
@@ -114,10 +116,41 @@ fn read_movements(
     out: &mut Vec<Movement>,
     expiries: &mut Vec<(u32, u32, String)>,
 ) -> Result<(), StoreError> {
+    if after == 0 {
+        let all = "SELECT id FROM epcis_captures WHERE commit_seq <= $1";
+        return read_movements_of(c, all, &[Value::Int(upto)], names, out, expiries);
+    }
+    let mut ids = Vec::new();
     c.query_each(
-        "SELECT event, at, location, item, lot, kind, quantity, reason, expiry FROM stock_movements
-         WHERE event > $1 AND event <= $2",
+        "SELECT id FROM epcis_captures WHERE commit_seq > $1 AND commit_seq <= $2",
         &[Value::Int(after), Value::Int(upto)],
+        &mut |r| {
+            ids.push(Value::Int(r[0].get()?));
+            Ok(())
+        },
+    )?;
+    for p in ids.chunks(1000) {
+        read_movements_of(c, &placeholders(1, p.len()), p, names, out, expiries)?;
+    }
+    Ok(())
+}
+
+/// Reads the movements of the captures `captures` (a list or a query of
+/// their ids, with parameters `p`).
+fn read_movements_of(
+    c: &mut dyn Conn,
+    captures: &str,
+    p: &[Value],
+    names: &mut Names,
+    out: &mut Vec<Movement>,
+    expiries: &mut Vec<(u32, u32, String)>,
+) -> Result<(), StoreError> {
+    c.query_each(
+        &format!(
+            "SELECT event, at, location, item, lot, kind, quantity, reason, expiry FROM stock_movements
+             WHERE capture IN ({captures})"
+        ),
+        p,
         &mut |r| {
             let event: i64 = r[0].get()?;
             let kind_name = r[5].take_text()?;
@@ -168,7 +201,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
     read_movements(
         c,
         0,
-        wm.last_event,
+        wm.last_capture,
         &mut names,
         &mut movements,
         &mut expiries,
@@ -212,8 +245,9 @@ pub enum Refresh {
 /// Brings `data` (at watermark `wm`) up to date: the movements of events
 /// captured since are appended (`Ledger::append`, which recomputes only the
 /// lots and months they touch); an import since reloads everything.
-/// Captures are serialised (one writer on SQLite, an advisory lock on
-/// PostgreSQL), so event ids become visible in increasing order.
+/// Captures become visible in the order of their commit sequence numbers
+/// (one writer on SQLite; on PostgreSQL, an advisory lock from numbering to
+/// commit), so those above the watermark are the new ones.
 pub fn refresh(
     c: &mut dyn Conn,
     data: &mut StockData,
@@ -223,7 +257,7 @@ pub fn refresh(
     if now == *wm {
         return Ok(Refresh::Unchanged);
     }
-    if now.imports != wm.imports || now.last_event < wm.last_event {
+    if now.imports != wm.imports || now.last_capture < wm.last_capture {
         let (d, w) = load_marked(c)?;
         *data = d;
         *wm = w;
@@ -234,8 +268,8 @@ pub fn refresh(
     let known = data.ledger.names.locations.len();
     read_movements(
         c,
-        wm.last_event,
-        now.last_event,
+        wm.last_capture,
+        now.last_capture,
         &mut data.ledger.names,
         &mut movements,
         &mut expiries,

@@ -10,7 +10,7 @@ use equitas_store::import::NoProgress;
 use equitas_store::on_both_backends;
 use equitas_store::testing::TestStore;
 use equitas_store::testing::import_bytes;
-use equitas_store::{Backend, PgStore, SqliteStore, Store, migrations};
+use equitas_store::{Backend, PgStore, SqliteStore, Store, Value, migrations};
 
 const DOC: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
     {"cbvmda": "urn:epcglobal:cbv:mda:"}],
@@ -815,14 +815,77 @@ fn held_events(s: &mut dyn Store) -> Vec<(i64, String)> {
 /// Schema version 6 finds held events by a short index on their hash
 /// instead of a unique index on the whole of it; on SQLite that rebuilds
 /// the events table. The events, their ids, what refers to them and the id
-/// sequence are kept, and duplicates are still found.
+/// sequence are kept, and duplicates are still found. Version 7 numbers the
+/// captures held in their order and names each movement's capture.
 fn hash_index_migration(s: &mut dyn Store) {
     migrations::migrate_to(s, 5).unwrap();
-    // DOC with its bad third event mended (an ADD without identifiers).
+    // DOC with its bad third event mended (an ADD without identifiers),
+    // stored as a capture at version 5 stored it: today's capture writes
+    // the columns of later versions.
     let text = DOC.replace(r#""action": "CREATE""#, r#""action": "ADD""#);
     let doc = EventReader::new(&text).unwrap();
-    let r = capture_doc(s, "doc", &doc, ErrorBehaviour::Rollback);
-    assert_eq!(r.captured, 3, "{r:?}");
+    let parsed = parse_document(&text).unwrap();
+    let capture: i64 = s
+        .query_scalar(
+            "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
+             VALUES ('doc', '2026-01-05T10:00:00Z', 'rollback', 3, 3, 0, 0) RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    let mut ids = Vec::new();
+    for (i, e) in parsed.events.iter().enumerate() {
+        let event_id: Value = if i == 0 {
+            "urn:uuid:9c1e4f3a-0000-4000-8000-000000000001".into()
+        } else {
+            Value::Null
+        };
+        let id: i64 = s
+            .query_scalar(
+                "INSERT INTO epcis_events (hash, event_id, event_type, event_time, time_zone_offset,
+                     record_time, body, body_format, capture)
+                 VALUES ($1, $2, 'ObjectEvent', $3, '+00:00', '2026-01-05T10:00:00Z', '{}', 'json', $4)
+                 RETURNING id",
+                &[
+                    equitas_epcis::event_hash(e).into(),
+                    event_id,
+                    format!("2026-01-0{}T09:00:00Z", 5 + i).into(),
+                    Value::Int(capture),
+                ],
+            )
+            .unwrap()
+            .get()
+            .unwrap();
+        ids.push(id);
+    }
+    for (sql, event) in [
+        (
+            "INSERT INTO epcis_event_quantities (event, role, epc_class, quantity, uom)
+             VALUES ($1, 'quantity', 'urn:epc:class:lgtin:4012345.012345.LOT1', 100, 'EA')",
+            ids[0],
+        ),
+        (
+            "INSERT INTO epcis_event_parties (event, kind, kind_type, party)
+             VALUES ($1, 'source', 'owning_party', 'urn:epc:id:pgln:5200001.00000')",
+            ids[0],
+        ),
+        (
+            "INSERT INTO epcis_event_epcs (event, role, epc) VALUES ($1, 'epc', 'urn:epc:id:sgtin:4012345.012345.1')",
+            ids[1],
+        ),
+        (
+            "INSERT INTO epcis_event_epcs (event, role, epc) VALUES ($1, 'epc', 'urn:epc:id:sgtin:4012345.012345.2')",
+            ids[1],
+        ),
+        (
+            "INSERT INTO stock_movements (event, at, location, item, lot, kind, quantity, reason)
+             VALUES ($1, 1767600000000, 'https://id.gs1.org/414/0614141123452', '04012345123456', 'LOT1', 'receipt', 100, '')",
+            ids[0],
+        ),
+    ] {
+        s.execute(sql, &[Value::Int(event)]).unwrap();
+    }
     // The last event is removed: its id must not be given again.
     let last = held_events(s).last().unwrap().0;
     s.execute("DELETE FROM epcis_events WHERE id = $1", &[last.into()])
@@ -842,9 +905,20 @@ fn hash_index_migration(s: &mut dyn Store) {
     let linked = children(s);
     assert_eq!(linked, 4);
 
-    assert_eq!(migrations::migrate(s).unwrap(), vec![6]);
+    assert_eq!(migrations::migrate(s).unwrap(), vec![6, 7]);
     assert_eq!(held_events(s), before);
     assert_eq!(children(s), linked);
+    // Version 7: the capture is numbered, its movement names it.
+    let numbered: Vec<Vec<Value>> = s
+        .query(
+            "SELECT c.commit_seq, m.capture FROM epcis_captures c JOIN stock_movements m ON m.capture = c.id",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        numbered,
+        vec![vec![Value::Int(capture), Value::Int(capture)]]
+    );
     if s.backend() == Backend::Sqlite {
         let on: i64 = s
             .query_scalar("PRAGMA foreign_keys", &[])
@@ -878,6 +952,52 @@ fn hash_index_migration(s: &mut dyn Store) {
     assert!(after[2].0 > last, "{after:?}: id {last} given again");
     let by_hash = event_by_id(s, &before[1].1).unwrap().unwrap();
     assert_eq!(by_hash.cursor, before[1].0);
+}
+
+/// Rows read by sequential scans of the events table so far, as counted by
+/// PostgreSQL's statistics (flushed first by this connection).
+fn events_scanned(s: &mut dyn Store) -> i64 {
+    s.batch("SELECT pg_stat_force_next_flush()").unwrap();
+    s.query_scalar(
+        "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'epcis_events'",
+        &[],
+    )
+    .unwrap()
+    .get()
+    .unwrap()
+}
+
+/// On PostgreSQL, capture finds held events through the short-key indexes
+/// even when the events table has no statistics (loaded since it was last
+/// analysed, autovacuum off here): no batch reads the table whole, as each
+/// did when PostgreSQL guessed that every key matched 0.5% of the rows
+/// (issue 18).
+#[test]
+fn held_events_found_without_statistics_on_postgres() {
+    let Some(mut s) = equitas_store::testing::postgres() else {
+        return;
+    };
+    s.store
+        .batch("ALTER TABLE epcis_events SET (autovacuum_enabled = false)")
+        .unwrap();
+    let text = many(2000, &[], &[], &[]);
+    let doc = EventReader::new(&text).unwrap();
+    let r = capture_doc(s.store.as_mut(), "a", &doc, ErrorBehaviour::Rollback);
+    assert_eq!(r.captured, 2000);
+    let analysed: Option<String> = s
+        .store
+        .query_scalar(
+            "SELECT CAST(last_analyze AS TEXT) FROM pg_stat_user_tables WHERE relname = 'epcis_events'",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(analysed, None, "the table has no statistics");
+    let before = events_scanned(s.store.as_mut());
+    let r = capture_doc(s.store.as_mut(), "again", &doc, ErrorBehaviour::Rollback);
+    assert_eq!((r.captured, r.duplicates), (0, 2000));
+    assert_eq!(events_scanned(s.store.as_mut()), before);
 }
 
 #[test]

@@ -2,14 +2,17 @@
 //! PostgreSQL.
 
 use equitas_epcis::EventReader;
+use equitas_ledger::Ledger;
 use equitas_ledger::indicators::Status;
 use equitas_ledger::view::{self, StockQuery};
 use equitas_model::LocationLevel;
-use equitas_store::epcis::{ErrorBehaviour, capture};
+use equitas_store::epcis::{CAPTURE_LOCK, CaptureReport, ErrorBehaviour, capture, capture_job};
 use equitas_store::import::{ImportKind, NoProgress};
-use equitas_store::on_both_backends;
-use equitas_store::stock::load;
+use equitas_store::stock::{Refresh, StockData, load, load_marked, refresh};
 use equitas_store::testing::{TestStore, import_bytes};
+use equitas_store::{Store, Value, on_both_backends};
+use equitas_synth::Network;
+use std::time::{Duration, Instant};
 
 fn network() -> equitas_synth::Network {
     equitas_synth::Network::new(equitas_synth::Config {
@@ -23,15 +26,14 @@ fn network() -> equitas_synth::Network {
     })
 }
 
-/// The synthetic network captured through EPCIS gives the same ledger as
-/// the generator's own movements, and the views answer from it.
-fn captured_network(s: &mut TestStore) {
-    let net = network();
+/// Imports the network's countries and locations; returns its events in
+/// the JSON binding and the ledger of the generator's own movements.
+fn import_network(s: &mut TestStore, net: &Network) -> (Vec<String>, Ledger) {
     import_bytes(
         s,
         ImportKind::Countries,
         "countries.csv",
-        network().countries_csv().as_bytes(),
+        net.countries_csv().as_bytes(),
     );
     let r = import_bytes(
         s,
@@ -43,12 +45,44 @@ fn captured_network(s: &mut TestStore) {
     let mut events = Vec::new();
     let mut expected = equitas_ledger::Names::default();
     let mut moves = Vec::new();
-    equitas_synth::simulate(&net, &mut |e| {
-        events.push(e.to_json(&net, events.len() as u64));
-        for m in e.movements(&net) {
+    equitas_synth::simulate(net, &mut |e| {
+        events.push(e.to_json(net, events.len() as u64));
+        for m in e.movements(net) {
             moves.push(m.intern(&mut expected, equitas_ledger::Source::Event(0)));
         }
     });
+    (events, Ledger::build(expected, moves))
+}
+
+/// Every location's stock of every product on `through` is the same in
+/// `got` as in `want`.
+fn assert_same_stock(net: &Network, got: &Ledger, want: &Ledger, through: i32) {
+    for p in &net.places {
+        let dl = format!("https://id.gs1.org/414/{}", p.gln);
+        for prod in &net.products {
+            let (Some(l1), Some(i1)) = (
+                got.names.locations.get(&dl),
+                got.names.items.get(&prod.gtin),
+            ) else {
+                continue;
+            };
+            let (l2, i2) = (
+                want.names.locations.get(&dl).unwrap(),
+                want.names.items.get(&prod.gtin).unwrap(),
+            );
+            assert_eq!(
+                got.stock_on_hand(l1, i1, through),
+                want.stock_on_hand(l2, i2, through)
+            );
+        }
+    }
+}
+
+/// The synthetic network captured through EPCIS gives the same ledger as
+/// the generator's own movements, and the views answer from it.
+fn captured_network(s: &mut TestStore) {
+    let net = network();
+    let (events, direct) = import_network(s, &net);
     let text = equitas_synth::document(&events, "2026-01-01T00:00:00Z");
     let doc = EventReader::new(&text).unwrap();
     let capture_doc = |s: &mut TestStore| {
@@ -65,30 +99,11 @@ fn captured_network(s: &mut TestStore) {
     let r = capture_doc(s);
     assert_eq!(r.captured, events.len());
     let data = load(s.store.as_mut()).unwrap();
-    assert_eq!(data.ledger.movement_count(), moves.len());
-    let direct = equitas_ledger::Ledger::build(expected, moves);
+    assert_eq!(data.ledger.movement_count(), direct.movement_count());
     let through = direct.through().unwrap();
     assert_eq!(data.ledger.through(), Some(through));
     // Same stock everywhere on the last day.
-    for p in &net.places {
-        let dl = format!("https://id.gs1.org/414/{}", p.gln);
-        for prod in &net.products {
-            let (Some(l1), Some(i1)) = (
-                data.ledger.names.locations.get(&dl),
-                data.ledger.names.items.get(&prod.gtin),
-            ) else {
-                continue;
-            };
-            let (l2, i2) = (
-                direct.names.locations.get(&dl).unwrap(),
-                direct.names.items.get(&prod.gtin).unwrap(),
-            );
-            assert_eq!(
-                data.ledger.stock_on_hand(l1, i1, through),
-                direct.stock_on_hand(l2, i2, through)
-            );
-        }
-    }
+    assert_same_stock(&net, &data.ledger, &direct, through);
     // Facility rows carry the hierarchy's codes; the country row adds them up.
     let rows = view::stock(
         &data.ledger,
@@ -341,4 +356,228 @@ on_both_backends!(
     bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,
+    ledger_refreshed_across_captures => refreshed_across_captures,
 );
+/// Captures `events` (some of the network's, in the JSON binding) as one
+/// document.
+fn capture_events(store: &mut dyn Store, events: &[String]) -> CaptureReport {
+    let text = equitas_synth::document(events, "2026-01-01T00:00:00Z");
+    let doc = EventReader::new(&text).unwrap();
+    capture(
+        store,
+        "net.json",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+/// `data` holds the generator's movements, as a ledger loaded afresh does.
+fn assert_whole(s: &mut TestStore, net: &Network, data: &StockData, direct: &Ledger) {
+    assert_eq!(data.ledger.movement_count(), direct.movement_count());
+    let through = direct.through().unwrap();
+    assert_eq!(data.ledger.through(), Some(through));
+    assert_same_stock(net, &data.ledger, direct, through);
+    let fresh = load(s.store.as_mut()).unwrap();
+    assert_eq!(fresh.ledger.movement_count(), direct.movement_count());
+    assert_same_stock(net, &fresh.ledger, direct, through);
+}
+
+/// A ledger kept up to date by `refresh` across captures of overlapping
+/// parts of the network holds each movement once, as a fresh load does.
+fn refreshed_across_captures(s: &mut TestStore) {
+    let net = network();
+    let (events, direct) = import_network(s, &net);
+    let (mut data, mut wm) = load_marked(s.store.as_mut()).unwrap();
+    let third = events.len() / 3;
+    let r = capture_events(s.store.as_mut(), &events[..2 * third]);
+    assert_eq!(r.captured, 2 * third);
+    let first = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
+    assert!(matches!(first, Refresh::Appended(n) if n > 0), "{first:?}");
+    let r = capture_events(s.store.as_mut(), &events[third..]);
+    assert_eq!(
+        (r.captured, r.duplicates),
+        (events.len() - 2 * third, third)
+    );
+    let second = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
+    assert!(
+        matches!(second, Refresh::Appended(n) if n > 0),
+        "{second:?}"
+    );
+    assert_eq!(
+        refresh(s.store.as_mut(), &mut data, &mut wm).unwrap(),
+        Refresh::Unchanged
+    );
+    assert_whole(s, &net, &data, &direct);
+}
+
+/// Runs `capture` of each of `parts` on a connection and thread of its own,
+/// on PostgreSQL, each past all its lookups and inserts before any commits:
+/// the test holds the lock captures take to commit until all wait for it.
+fn capture_side_by_side<P: Sync>(
+    s: &mut TestStore,
+    parts: &[P],
+    capture: impl Fn(&mut dyn Store, &P) -> CaptureReport + Sync,
+) -> Vec<CaptureReport> {
+    let target = s.target.clone();
+    let mut holder = equitas_store::open(&target).unwrap();
+    let mut lock = holder.begin().unwrap();
+    lock.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[Value::Int(CAPTURE_LOCK)],
+    )
+    .unwrap();
+    std::thread::scope(|scope| {
+        let captures: Vec<_> = parts
+            .iter()
+            .map(|part| {
+                let (target, capture) = (&target, &capture);
+                scope.spawn(move || {
+                    let mut store = equitas_store::open(target).unwrap();
+                    capture(store.as_mut(), part)
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let waiting: i64 = s
+                .store
+                .query_scalar(
+                    "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                     WHERE l.locktype = 'advisory' AND NOT l.granted
+                       AND d.datname = current_database()",
+                    &[],
+                )
+                .unwrap()
+                .get()
+                .unwrap();
+            if waiting == parts.len() as i64 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline && !captures.iter().any(|c| c.is_finished()),
+                "the captures did not all wait for the lock"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(lock);
+        captures
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .collect::<Vec<_>>()
+    })
+}
+
+/// Two captures at once on PostgreSQL of events sharing an eventID with
+/// different content: the one committing second finds the conflict at its
+/// commit, rejects its event with the reason (proceed) or is refused whole
+/// (rollback), and the store holds the first one's event only.
+#[test]
+fn concurrent_conflicting_captures_on_postgres() {
+    let Some(mut s) = equitas_store::testing::postgres() else {
+        return;
+    };
+    let event = |n: u32, action: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000000{n}",
+                "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "{action}",
+                "epcList": ["urn:epc:id:sgtin:4012345.012345.{n}"]}}"#
+        )
+    };
+    for (behaviour, round) in [(ErrorBehaviour::Proceed, 1), (ErrorBehaviour::Rollback, 2)] {
+        // Each document: its own event, and one whose eventID the other gives another content.
+        let shared = 2 * round + 1;
+        let docs = [
+            [event(2 * round, "OBSERVE"), event(shared, "OBSERVE")],
+            [event(2 * round + 10, "OBSERVE"), event(shared, "ADD")],
+        ];
+        let mut reports = capture_side_by_side(&mut s, &docs, |store, events| {
+            let text = equitas_synth::document(events, "2026-01-01T00:00:00Z");
+            let doc = EventReader::new(&text).unwrap();
+            capture(store, "c.json", &doc, vec![], behaviour, &NoProgress).unwrap()
+        });
+        reports.sort_by_key(|r| r.conflicts);
+        let (first, second) = (&reports[0], &reports[1]);
+        assert_eq!(
+            (first.captured, first.conflicts, first.rolled_back),
+            (2, 0, false)
+        );
+        assert_eq!(second.conflicts, 1, "{second:?}");
+        assert_eq!(
+            (second.rejected[0].index, second.rejected[0].field.as_str()),
+            (1, "eventID")
+        );
+        assert!(
+            second.rejected[0]
+                .reason
+                .contains("another capture committed while this one ran"),
+            "{second:?}"
+        );
+        match behaviour {
+            ErrorBehaviour::Proceed => {
+                assert_eq!((second.captured, second.rolled_back), (1, false))
+            }
+            ErrorBehaviour::Rollback => {
+                assert_eq!((second.captured, second.rolled_back), (0, true))
+            }
+        }
+        let held: i64 = s
+            .store
+            .query_scalar(
+                "SELECT COUNT(*) FROM epcis_events WHERE event_id LIKE $1",
+                &[format!("%{shared}").into()],
+            )
+            .unwrap()
+            .get()
+            .unwrap();
+        assert_eq!(held, 1);
+    }
+}
+
+/// Two captures of overlapping parts of the network into PostgreSQL, each
+/// past all its lookups and inserts before either commits (this test holds
+/// the lock they take to commit until both wait for it): each event is held
+/// once, the one committing second counts the shared events as
+/// duplicates, and a ledger refreshed across them holds each movement once.
+#[test]
+fn concurrent_overlapping_captures_on_postgres() {
+    let Some(mut s) = equitas_store::testing::postgres() else {
+        return;
+    };
+    let net = network();
+    let (events, direct) = import_network(&mut s, &net);
+    let (mut data, mut wm) = load_marked(s.store.as_mut()).unwrap();
+    let third = events.len() / 3;
+    let parts = [&events[..2 * third], &events[third..]];
+    let mut reports =
+        capture_side_by_side(&mut s, &parts, |store, part| capture_events(store, part));
+    // Whichever committed first kept the shared events.
+    reports.sort_by_key(|r| r.duplicates);
+    let dups: Vec<usize> = reports.iter().map(|r| r.duplicates).collect();
+    assert_eq!(dups, [0, third]);
+    let captured: usize = reports.iter().map(|r| r.captured).sum();
+    assert_eq!(captured, events.len());
+    for r in &reports {
+        let job = capture_job(s.store.as_mut(), r.capture_id.unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (job.captured, job.duplicates),
+            (r.captured as i64, r.duplicates as i64)
+        );
+    }
+    let held = s
+        .store
+        .query(
+            "SELECT COUNT(*), COUNT(DISTINCT hash) FROM epcis_events",
+            &[],
+        )
+        .unwrap();
+    let (all, distinct): (i64, i64) = (held[0][0].get().unwrap(), held[0][1].get().unwrap());
+    assert_eq!((all, distinct), (events.len() as i64, events.len() as i64));
+    let r = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
+    assert!(matches!(r, Refresh::Appended(n) if n > 0), "{r:?}");
+    assert_whole(&mut s, &net, &data, &direct);
+}
