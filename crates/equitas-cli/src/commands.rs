@@ -792,7 +792,7 @@ fn epcis_hash(files: &[std::path::PathBuf], show_prehash: bool) -> Result<ExitCo
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for f in files {
         let name = f.display().to_string();
-        let mapped = Mapped::open(f)?;
+        let mapped = open_mapped(f)?;
         let doc = equitas_epcis::EventReader::new(mapped.text(&name)?)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         for i in 0..doc.len() {
@@ -926,7 +926,7 @@ fn epcis_validate(
     let found = epcis_schemas(cli, args)?;
     let mut bad = 0;
     for f in files {
-        let mapped = Mapped::open(f)?;
+        let mapped = open_mapped(f)?;
         let doc = mapped.text(&f.display().to_string())?;
         match found.schemas.validate_text(doc) {
             None => {
@@ -957,6 +957,15 @@ fn epcis_validate(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A document given to a command, mapped rather than read (see
+/// `Mapped::open`).
+fn open_mapped(f: &Path) -> Result<Mapped> {
+    // SAFETY: a document given to capture, hash or validate must not be
+    // rewritten while the command reads it (`epcis capture --help` says so);
+    // one being rewritten could not be read consistently either way.
+    Ok(unsafe { Mapped::open(f) }?)
 }
 
 /// A capture's progress bar that also lets the system drop the pages of
@@ -999,7 +1008,7 @@ fn epcis_capture(
     max_event_bytes: usize,
     args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
-    use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections, size_rejections};
+    use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
     let schemas = epcis_schemas(cli, args)?.noted();
     let behaviour = if proceed {
         ErrorBehaviour::Proceed
@@ -1011,12 +1020,11 @@ fn epcis_capture(
     for f in files {
         let name = f.display().to_string();
         // Mapped, not read: the document's pages are read as capture goes.
-        let mapped = Mapped::open(f)?;
+        let mapped = open_mapped(f)?;
         let doc = equitas_epcis::EventReader::new(mapped.text(&name)?)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let mut rejected = schema_rejections(&schemas, &doc)
+        let rejected = schema_rejections(&schemas, &doc, max_event_bytes)
             .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
-        rejected.extend(size_rejections(&doc, max_event_bytes));
         // The pass that found the events read every page: let them go until
         // the capture reads each again, in order (see `Releasing`).
         mapped.release_before(usize::MAX);

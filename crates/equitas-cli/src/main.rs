@@ -303,8 +303,10 @@ pub enum EpcisCommand {
     /// or given to an earlier event of the document, is a conflict: a bad
     /// event. By default a document with a bad event is refused whole (exit
     /// status 1); with --proceed its good events are stored (exit status 3).
+    /// Each file is mapped into memory, not copied: it must not be rewritten
+    /// while it is being captured.
     #[command(
-        after_help = "Examples:\n  equitas epcis capture receipts.jsonld\n  equitas epcis capture --proceed --schema EPCIS-JSON-Schema.json *.json"
+        after_help = "Examples:\n  equitas epcis capture receipts.jsonld\n  equitas epcis capture --proceed --schema EPCIS-JSON-Schema.json *.json\n  zcat events.json.gz | equitas epcis capture /dev/stdin"
     )]
     Capture {
         #[arg(required = true, value_name = "FILE")]

@@ -89,6 +89,13 @@ impl Validator {
     /// depend on the rest, and a document of millions of events is never
     /// held as one JSON tree.
     pub fn validate_text(&self, text: &str) -> Vec<Problem> {
+        self.validate_text_within(text, usize::MAX)
+    }
+
+    /// [`validate_text`](Self::validate_text), leaving out the events longer
+    /// than `max_event` bytes as written (refused for their size, and
+    /// not to be read into a tree of several times that size).
+    pub fn validate_text_within(&self, text: &str, max_event: usize) -> Vec<Problem> {
         let mut lists = Lists::new();
         let envelope = match envelope(text, "", "", &mut lists) {
             Ok(v) => v,
@@ -103,6 +110,9 @@ impl Validator {
         let mut out = self.problems(&self.schema, &envelope, "", None);
         for (at, events) in lists {
             for (i, raw) in events.into_iter().enumerate() {
+                if raw.get().len() > max_event {
+                    continue;
+                }
                 match serde_json::from_str::<Value>(raw.get()) {
                     Ok(v) => {
                         out.extend(self.problems(&self.event, &v, &format!("{at}/{i}"), Some(i)))
@@ -204,10 +214,19 @@ impl Schemas {
 
     /// [`validate_text`](Self::validate_text) for a document being read:
     /// an XML document is not parsed again.
-    pub fn validate_document(&self, doc: &crate::EventReader) -> Option<Vec<Problem>> {
+    /// JSON events longer than `max_event` bytes are left out (libxml2
+    /// streams through XML ones).
+    pub fn validate_document(
+        &self,
+        doc: &crate::EventReader,
+        max_event: usize,
+    ) -> Option<Vec<Problem>> {
         match doc.xml_events() {
             Some(events) => self.xsd.as_ref().map(|x| x.validate_events(events)),
-            None => self.validate_text(doc.text()),
+            None => self
+                .json
+                .as_ref()
+                .map(|j| j.validate_text_within(doc.text(), max_event)),
         }
     }
 }

@@ -38,17 +38,33 @@ impl Default for Limits {
 /// Bodies up to this size stay in memory.
 const IN_MEMORY: usize = 1 << 20;
 
-/// A body read whole: in memory, or mapped from a temporary file.
+/// Bodies spooled to temporary files at once (so at most this many times
+/// the body limit on disk); another waits for one to end, up to the write
+/// wait, and is then answered 503.
+pub const SPOOLS: usize = 4;
+
+/// After this long, a body must have come at [`MIN_RATE`] on average.
+const RATE_GRACE: Duration = Duration::from_secs(30);
+/// The slowest average a body may come at (bytes per second), so that a
+/// client sending a byte now and then cannot hold a connection for ever.
+const MIN_RATE: u64 = 16 << 10;
+
+/// A body read whole: in memory, or mapped from a temporary file (with its
+/// place among the [`SPOOLS`]).
 pub enum Taken {
     Memory(Vec<u8>),
-    Mapped(Mapped),
+    Mapped {
+        map: Mapped,
+        /// Held until the body is dropped.
+        _spool: tokio::sync::OwnedSemaphorePermit,
+    },
 }
 
 impl Taken {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Taken::Memory(v) => v,
-            Taken::Mapped(m) => m.bytes(),
+            Taken::Mapped { map, .. } => map.bytes(),
         }
     }
 }
@@ -59,8 +75,25 @@ fn too_large(limit: u64) -> Problem {
     ))
 }
 
-/// Reads `body` within `limits`.
-pub async fn take(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Taken, Problem> {
+fn too_slow(detail: String) -> Problem {
+    Problem {
+        kind: "/problems/body-timeout".into(),
+        title: "The body came too slowly".into(),
+        status: 408,
+        detail,
+        parameter: Some("body".into()),
+        retry_after: None,
+    }
+}
+
+/// Reads `body` within `limits`; past a megabyte, into a temporary file
+/// once one of `spools` is free.
+pub async fn take(
+    headers: &HeaderMap,
+    body: Body,
+    limits: &Limits,
+    spools: &std::sync::Arc<tokio::sync::Semaphore>,
+) -> Result<Taken, Problem> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -70,25 +103,19 @@ pub async fn take(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Ta
     }
     let mut body = body;
     let mut memory: Vec<u8> = Vec::new();
-    let mut file: Option<std::fs::File> = None;
+    let mut file: Option<(std::fs::File, tokio::sync::OwnedSemaphorePermit)> = None;
     let mut total: u64 = 0;
+    let start = std::time::Instant::now();
     let spool_error = |e: std::io::Error| {
         Problem::internal(format!("cannot spool the body to a temporary file: {e}"))
     };
     loop {
         let frame = match tokio::time::timeout(limits.body_idle, body.frame()).await {
             Err(_) => {
-                return Err(Problem {
-                    kind: "/problems/body-timeout".into(),
-                    title: "The body came too slowly".into(),
-                    status: 408,
-                    detail: format!(
-                        "no part of the body arrived for {} s",
-                        limits.body_idle.as_secs()
-                    ),
-                    parameter: Some("body".into()),
-                    retry_after: None,
-                });
+                return Err(too_slow(format!(
+                    "no part of the body arrived for {} s",
+                    limits.body_idle.as_secs()
+                )));
             }
             Ok(None) => break,
             Ok(Some(Err(e))) => {
@@ -105,21 +132,47 @@ pub async fn take(headers: &HeaderMap, body: Body, limits: &Limits) -> Result<Ta
         if total > limits.body {
             return Err(too_large(limits.body));
         }
+        let elapsed = start.elapsed();
+        if elapsed > RATE_GRACE && total < MIN_RATE * elapsed.as_secs() {
+            return Err(too_slow(format!(
+                "{total} bytes of the body came in {} s, slower than the {MIN_RATE} bytes per second a body must come at",
+                elapsed.as_secs()
+            )));
+        }
         match file.as_mut() {
-            Some(f) => f.write_all(&data).map_err(spool_error)?,
+            Some((f, _)) => f.write_all(&data).map_err(spool_error)?,
             None if memory.len() + data.len() > IN_MEMORY => {
+                let wait = equitas_store::write_wait();
+                let permit = match tokio::time::timeout(wait, spools.clone().acquire_owned()).await
+                {
+                    Ok(Ok(p)) => p,
+                    _ => {
+                        return Err(Problem::busy(
+                            format!(
+                                "{SPOOLS} large bodies were being received for longer than the {} s a request waits",
+                                wait.as_secs()
+                            ),
+                            crate::problem::RETRY_AFTER,
+                        ));
+                    }
+                };
                 // Anonymous: removed by the system when closed, even on a crash.
                 let mut f = tempfile::tempfile().map_err(spool_error)?;
                 f.write_all(&memory).map_err(spool_error)?;
                 f.write_all(&data).map_err(spool_error)?;
                 memory = Vec::new();
-                file = Some(f);
+                file = Some((f, permit));
             }
             None => memory.extend_from_slice(&data),
         }
     }
     match file {
         None => Ok(Taken::Memory(memory)),
-        Some(f) => Ok(Taken::Mapped(Mapped::file(&f).map_err(spool_error)?)),
+        // SAFETY: the file is this process's own, anonymous (no name to
+        // open it by) and no longer written: nothing changes it while mapped.
+        Some((f, permit)) => Ok(Taken::Mapped {
+            map: unsafe { Mapped::file(&f) }.map_err(spool_error)?,
+            _spool: permit,
+        }),
     }
 }

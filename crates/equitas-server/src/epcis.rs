@@ -59,11 +59,14 @@ async fn store_document(
 ) -> Result<ep::CaptureReport, Problem> {
     let b = behaviour(headers)?;
     let limits = s.limits;
-    let taken = crate::body::take(headers, body, &limits).await?;
-    let _turn = s.write_turn().await?;
+    let taken = crate::body::take(headers, body, &limits, &s.spools).await?;
+    let turn = s.write_turn().await?;
     let schemas = s.epcis_schemas.clone();
     let r = s
         .with_store(move |st| {
+            // The turn ends with the capture, not with the request (which a
+            // client closing its connection would drop early).
+            let _turn = turn;
             let text = std::str::from_utf8(taken.bytes()).map_err(|e| {
                 Problem::bad_body(format!(
                     "the document is not UTF-8 (byte {} is not)",
@@ -86,9 +89,8 @@ async fn store_document(
                     limits.events
                 )));
             }
-            let mut rejected = ep::schema_rejections(&schemas, &doc)
+            let rejected = ep::schema_rejections(&schemas, &doc, limits.event)
                 .map_err(|p| Problem::bad_body(p.to_string()))?;
-            rejected.extend(ep::size_rejections(&doc, limits.event));
             Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?)
         })
         .await?;

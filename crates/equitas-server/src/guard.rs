@@ -4,10 +4,10 @@
 //! - a `Host` the server does not serve (DNS rebinding: a hostile name that
 //!   resolves to 127.0.0.1), checked when it listens on a loopback address
 //!   or when names were given;
-//! - a write (any method but GET, HEAD, OPTIONS) from another origin: an
+//! - a write (POST, PUT, PATCH, DELETE) from another origin: an
 //!   `Origin` other than the server's own, or `Sec-Fetch-Site` other than
 //!   `same-origin` or `none`;
-//! - a write whose body is not declared JSON or XML (`text/plain` and form
+//! - a write with a body not declared JSON or XML (`text/plain` and form
 //!   types are what a page can send cross-site without asking first).
 
 use crate::Problem;
@@ -20,26 +20,32 @@ use std::sync::Arc;
 
 /// The host names a server answers to.
 #[derive(Debug, Clone, Default)]
-pub struct Hosts {
-    /// Lower-case names without port; `None`: any.
-    names: Option<Arc<Vec<String>>>,
+pub enum Hosts {
+    /// Any, or none (a router not behind `serve`, as in tests).
+    #[default]
+    Unchecked,
+    /// Any IP address, and `localhost`, but no other name: a server on
+    /// another address than loopback with no names given.
+    Addresses,
+    /// These lower-case names, without port.
+    Names(Arc<Vec<String>>),
 }
 
 impl Hosts {
-    /// Any `Host` is answered (a server on a public address with no names given).
-    pub fn any() -> Self {
-        Hosts { names: None }
-    }
-
-    /// The names to serve when listening on `addr`, plus `extra`: on a
-    /// loopback address, `localhost` and the loopback addresses; elsewhere,
-    /// any host unless `extra` names some (then those and the address itself).
+    /// The names to serve when listening on `addr`, plus `extra` (a port
+    /// given with a name is ignored): on a loopback address, `localhost`
+    /// and the loopback addresses; elsewhere, the names in `extra` or, if
+    /// none, any IP address but no other name: a page can point a name of
+    /// its own at this server (DNS rebinding), not an address.
     pub fn for_addr(addr: &SocketAddr, extra: &[String]) -> Self {
-        let mut names: Vec<String> = extra.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let mut names: Vec<String> = extra
+            .iter()
+            .map(|h| strip_port(h).to_ascii_lowercase())
+            .collect();
         if addr.ip().is_loopback() {
             names.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
         } else if names.is_empty() {
-            return Hosts::any();
+            return Hosts::Addresses;
         }
         if !addr.ip().is_unspecified() {
             names.push(match addr {
@@ -49,15 +55,18 @@ impl Hosts {
         }
         names.sort();
         names.dedup();
-        Hosts {
-            names: Some(Arc::new(names)),
-        }
+        Hosts::Names(Arc::new(names))
     }
 
     fn serves(&self, host: &str) -> bool {
-        match &self.names {
-            None => true,
-            Some(names) => {
+        match self {
+            Hosts::Unchecked => true,
+            Hosts::Addresses => {
+                let name = strip_port(host);
+                let ip = name.trim_start_matches('[').trim_end_matches(']');
+                ip.parse::<std::net::IpAddr>().is_ok() || name.eq_ignore_ascii_case("localhost")
+            }
+            Hosts::Names(names) => {
                 let name = strip_port(host).to_ascii_lowercase();
                 names.contains(&name)
             }
@@ -127,8 +136,12 @@ pub async fn check(State(hosts): State<Hosts>, req: Request, next: Next) -> Resp
         )
         .into_response();
     }
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe {
+    // Writes; other methods (TRACE...) go on to be answered 405.
+    let write = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if write {
         if let Some(why) = cross_site(h) {
             return Problem::forbidden(
                 "/problems/cross-site-write",
@@ -136,7 +149,7 @@ pub async fn check(State(hosts): State<Hosts>, req: Request, next: Next) -> Resp
             )
             .into_response();
         }
-        if !accepted_type(h) {
+        if *req.method() != Method::DELETE && !accepted_type(h) {
             let found = h
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
@@ -185,7 +198,19 @@ mod tests {
         let h = Hosts::for_addr(&lo, &["equitas.lan".into()]);
         assert!(h.serves("equitas.lan:8080"));
         let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        assert!(Hosts::for_addr(&any, &[]).serves("whatever.example"));
+        let h = Hosts::for_addr(&any, &[]);
+        for ok in [
+            "192.168.1.10:8080",
+            "127.0.0.1:8080",
+            "[fe80::1]:8080",
+            "localhost",
+        ] {
+            assert!(h.serves(ok), "{ok}");
+        }
+        // A name a hostile page controls (rebound to this machine) is not served.
+        assert!(!h.serves("evil.example:8080") && !h.serves(""));
+        let h = Hosts::for_addr(&lo, &["equitas.lan:8080".into()]);
+        assert!(h.serves("equitas.lan:9999"));
         let named = Hosts::for_addr(&any, &["moh.example".into()]);
         assert!(named.serves("moh.example") && !named.serves("evil.example"));
         let v6: SocketAddr = "[::1]:9000".parse().unwrap();

@@ -48,6 +48,8 @@ pub struct AppState {
     /// Turns to write, taken in order of arrival: one at a time on SQLite
     /// (one writer), a few on PostgreSQL.
     writes: Arc<tokio::sync::Semaphore>,
+    /// Bodies being spooled to temporary files (`body::SPOOLS` at once).
+    pub(crate) spools: Arc<tokio::sync::Semaphore>,
 }
 
 /// Idle connections. The last state to go may be dropped on an async
@@ -90,8 +92,9 @@ impl AppState {
         };
         Ok(AppState {
             limits: Limits::default(),
-            hosts: Hosts::any(),
+            hosts: Hosts::Unchecked,
             writes: Arc::new(tokio::sync::Semaphore::new(writers)),
+            spools: Arc::new(tokio::sync::Semaphore::new(body::SPOOLS)),
             target: Arc::new(target.to_string()),
             idle: Arc::new(Idle(Mutex::new(vec![store]))),
             epcis_schemas: Arc::new(Default::default()),
@@ -178,7 +181,7 @@ impl AppState {
                     let mut a = answers
                         .lock()
                         .map_err(|_| Problem::internal("the answer cache was poisoned"))?;
-                    if a.at != wm || a.bytes.len() >= MAX_ANSWERS {
+                    if a.at != wm || (a.bytes.len() >= MAX_ANSWERS && !a.bytes.contains_key(&key)) {
                         a.at = wm;
                         a.bytes.clear();
                     }
@@ -210,10 +213,13 @@ impl AppState {
     }
 
     /// Runs `f` on the stock ledger brought up to date, with its watermark.
-    /// Requests read the ledger side by side; one that finds the data
-    /// changed takes it alone only to bring it up to date, so that a long
-    /// computation (a forecast, a stockout risk) never holds up the others'
-    /// answers, and a capture's commit holds them up only for the refresh.
+    /// Requests read the ledger side by side, so that a long computation (a
+    /// forecast, a stockout risk) does not hold up the others' answers. One
+    /// that finds the data changed takes the ledger alone to bring it up to
+    /// date: it waits for the computations in progress, and requests coming
+    /// meanwhile wait for it (std's lock lets no new reader in while a
+    /// writer waits), so a commit holds up reads for the longest computation
+    /// in progress plus the refresh.
     async fn with_marked_stock<T, F>(&self, f: F) -> Result<T, Problem>
     where
         T: Send + 'static,
@@ -286,8 +292,9 @@ pub struct ServeOptions {
     /// The longest a read-only request may take.
     pub request_timeout: std::time::Duration,
     /// After Ctrl-C or SIGTERM, how long requests in progress (a capture)
-    /// may take to finish before the process exits; a capture cut then is
-    /// rolled back by the database, never left half-written.
+    /// may take to be answered before `serve` returns; a capture still
+    /// running then goes on to its commit on its worker thread, which the
+    /// runtime waits for when it is dropped.
     pub shutdown_grace: std::time::Duration,
 }
 
@@ -375,7 +382,7 @@ pub async fn serve_until(
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(opts.shutdown_grace) => {
             tracing::warn!(
-                "requests still in progress after {} s are cut; a capture cut is rolled back",
+                "requests still in progress after {} s are not answered; a capture still running goes on to its commit",
                 opts.shutdown_grace.as_secs()
             );
         }

@@ -238,6 +238,11 @@ fn hostile_requests(s: &mut TestStore) {
             (400, Some("The request body is not valid")),
             "{r:?}"
         );
+        // Other methods (TRACE) are not writes: the router answers them 405.
+        let trace =
+            format!("TRACE /api/v1/stock HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n");
+        let r = exchange(a, trace.as_bytes()).await;
+        assert_eq!(r.status, 405, "{r:?}");
         // Unknown routes and methods answer problem details.
         let r = exchange(a, &get(a, "/api/v1/nothing")).await;
         assert_eq!(

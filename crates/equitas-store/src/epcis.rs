@@ -55,16 +55,22 @@ pub struct Rejected {
     pub reason: String,
 }
 
-/// The events of a document that `schemas` reject, one per event (its first
-/// problem). A problem outside any event refuses the whole document: it is
-/// returned as the error. A document whose binding has no schema loaded is
-/// not checked.
+/// The events of a document refused before capture, one per event: those
+/// longer than `max_event` bytes as written ([`MAX_EVENT_BYTES`] by
+/// default), and those `schemas` reject (their first problem; the long ones
+/// are not validated, so as not to be read whole). A schema problem outside
+/// any event refuses the whole document: it is returned as the error. A
+/// document whose binding has no schema loaded is not validated.
 pub fn schema_rejections(
     schemas: &equitas_epcis::validate::Schemas,
     doc: &EventReader,
+    max_event: usize,
 ) -> Result<Vec<Rejected>, equitas_epcis::validate::Problem> {
-    let mut rejected: Vec<Rejected> = Vec::new();
-    for p in schemas.validate_document(doc).unwrap_or_default() {
+    let mut rejected = size_rejections(doc, max_event);
+    for p in schemas
+        .validate_document(doc, max_event)
+        .unwrap_or_default()
+    {
         match p.event {
             Some(index) => rejected.push(Rejected {
                 index,
@@ -74,19 +80,20 @@ pub fn schema_rejections(
             None => return Err(p),
         }
     }
+    rejected.sort_by_key(|r| r.index);
     rejected.dedup_by_key(|r| r.index);
     Ok(rejected)
 }
 
 /// The largest event, in bytes as written, that a capture stores by
 /// default: an aggregation of 50,000 serialised packs in Digital Link form
-/// fits well. A larger one is rejected ([`size_rejections`]), as it would be
+/// fits well. A larger one is rejected ([`schema_rejections`]), as it would be
 /// stored, and served back by queries, whole.
 pub const MAX_EVENT_BYTES: usize = 4 << 20;
 
 /// The events of a document larger than `max` bytes as written, each
 /// rejected with its size.
-pub fn size_rejections(doc: &EventReader, max: usize) -> Vec<Rejected> {
+fn size_rejections(doc: &EventReader, max: usize) -> Vec<Rejected> {
     (0..doc.len())
         .filter_map(|i| {
             let n = doc.raw(i).len();

@@ -165,7 +165,11 @@ impl Store for PgStore {
         // A lock held by another writer is waited for as long as on SQLite.
         tx.execute(
             "SELECT set_config('lock_timeout', $1, true)",
-            &[&format!("{}ms", crate::write_wait().as_millis())],
+            // (lock_timeout takes at most 2^31 - 1 ms.)
+            &[&format!(
+                "{}ms",
+                crate::write_wait().as_millis().min(i32::MAX as u128)
+            )],
         )?;
         Ok(Box::new(PgTx {
             tx,

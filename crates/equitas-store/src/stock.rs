@@ -274,11 +274,18 @@ pub fn refresh(
         &mut movements,
         &mut expiries,
     )?;
+    // Read before anything is appended: a failure past this point would
+    // leave movements appended under the old watermark, to be appended again.
+    let hierarchy = if data.ledger.names.locations.len() != known {
+        Some(places(c)?)
+    } else {
+        None
+    };
     let n = movements.len();
     data.ledger.append(movements);
     set_expiries(&mut data.ledger, expiries);
-    if data.ledger.names.locations.len() != known {
-        data.places = Places::new(places(c)?, &data.ledger);
+    if let Some(p) = hierarchy {
+        data.places = Places::new(p, &data.ledger);
     }
     *wm = now;
     Ok(Refresh::Appended(n))
