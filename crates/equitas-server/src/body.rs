@@ -94,6 +94,7 @@ pub async fn take(
     limits: &Limits,
     spools: &std::sync::Arc<tokio::sync::Semaphore>,
 ) -> Result<Taken, Problem> {
+    crate::guard::body_type(headers)?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

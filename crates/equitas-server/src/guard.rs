@@ -2,13 +2,15 @@
 //! operator happens to visit cannot use the server through the browser:
 //!
 //! - a `Host` the server does not serve (DNS rebinding: a hostile name that
-//!   resolves to 127.0.0.1), checked when it listens on a loopback address
-//!   or when names were given;
+//!   resolves to this machine): on a loopback address, any but localhost
+//!   and the names given; elsewhere, any name but those given (IP
+//!   addresses are served);
 //! - a write (POST, PUT, PATCH, DELETE) from another origin: an
 //!   `Origin` other than the server's own, or `Sec-Fetch-Site` other than
 //!   `same-origin` or `none`;
-//! - a write with a body not declared JSON or XML (`text/plain` and form
-//!   types are what a page can send cross-site without asking first).
+//! - (in the handlers that take a body, [`body_type`]) a body not declared
+//!   JSON or XML (`text/plain` and form types are what a page can send
+//!   cross-site without asking first).
 
 use crate::Problem;
 use axum::extract::{Request, State};
@@ -141,34 +143,37 @@ pub async fn check(State(hosts): State<Hosts>, req: Request, next: Next) -> Resp
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if write {
-        if let Some(why) = cross_site(h) {
-            return Problem::forbidden(
-                "/problems/cross-site-write",
-                format!("a write from another site is refused: {why}"),
-            )
-            .into_response();
-        }
-        if *req.method() != Method::DELETE && !accepted_type(h) {
-            let found = h
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("none");
-            return Problem {
-                kind: "/problems/unsupported-media-type".into(),
-                title: "The body's content type is not accepted".into(),
-                status: 415,
-                detail: format!(
-                    "Content-Type {found}: a write takes application/json, application/ld+json, \
-                     application/xml or text/xml"
-                ),
-                parameter: Some("Content-Type".into()),
-                retry_after: None,
-            }
-            .into_response();
-        }
+    if write && let Some(why) = cross_site(h) {
+        return Problem::forbidden(
+            "/problems/cross-site-write",
+            format!("a write from another site is refused: {why}"),
+        )
+        .into_response();
     }
     next.run(req).await
+}
+
+/// Refuses a body not declared JSON or XML (415), for the handlers that
+/// take one (a route that takes none answers other methods 405 instead).
+pub fn body_type(h: &HeaderMap) -> Result<(), Problem> {
+    if accepted_type(h) {
+        return Ok(());
+    }
+    let found = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
+    Err(Problem {
+        kind: "/problems/unsupported-media-type".into(),
+        title: "The body's content type is not accepted".into(),
+        status: 415,
+        detail: format!(
+            "Content-Type {found}: a body must be application/json, application/ld+json, \
+             application/xml or text/xml"
+        ),
+        parameter: Some("Content-Type".into()),
+        retry_after: None,
+    })
 }
 
 #[cfg(test)]

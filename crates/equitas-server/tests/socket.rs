@@ -238,6 +238,12 @@ fn hostile_requests(s: &mut TestStore) {
             (400, Some("The request body is not valid")),
             "{r:?}"
         );
+        // A method a route does not take is answered 405, whatever the body.
+        let put = format!(
+            "PUT /api/v1/stock HTTP/1.1\r\nHost: {a}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let r = exchange(a, put.as_bytes()).await;
+        assert_eq!(r.status, 405, "{r:?}");
         // Other methods (TRACE) are not writes: the router answers them 405.
         let trace =
             format!("TRACE /api/v1/stock HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n");
