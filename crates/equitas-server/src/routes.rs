@@ -527,16 +527,18 @@ async fn epcis_summary(State(s): State<AppState>) -> Result<Json<Value>, Problem
     let memo = s.epcis_summary.clone();
     s.with_store(move |st| {
         let newest = equitas_store::epcis::newest_capture(st)?;
-        if let Ok(m) = memo.lock()
-            && let Some((at, v)) = m.as_ref()
+        // Held while the summary is counted, so that requests arriving
+        // meanwhile wait for that count instead of each making its own.
+        let mut m = memo
+            .lock()
+            .map_err(|_| Problem::internal("the EPCIS summary memo was poisoned"))?;
+        if let Some((at, v)) = m.as_ref()
             && *at == newest
         {
             return Ok(Json(v.clone()));
         }
         let Json(v) = answer(equitas_store::epcis::summary(st)?)?;
-        if let Ok(mut m) = memo.lock() {
-            *m = Some((newest, v.clone()));
-        }
+        *m = Some((newest, v.clone()));
         Ok(Json(v))
     })
     .await
