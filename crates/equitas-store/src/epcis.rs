@@ -125,6 +125,17 @@ pub struct CaptureReport {
     pub rolled_back: bool,
 }
 
+impl CaptureReport {
+    /// The report of a document refused whole (rollback with bad events):
+    /// nothing captured, nothing counted a duplicate.
+    fn refused(mut self) -> Self {
+        self.captured = 0;
+        self.duplicates = 0;
+        self.rolled_back = true;
+        self
+    }
+}
+
 /// Events stored per round of multi-row statements.
 const BATCH: usize = 256;
 
@@ -386,6 +397,15 @@ struct Holder {
     capture: i64,
 }
 
+/// Why an event (with eventID `id` and Event Hash ID `hash`) is rejected
+/// as a conflict with `with`, which holds that eventID with `held_hash`.
+fn conflict_reason(id: &str, with: &str, held_hash: &str, hash: &str) -> String {
+    format!(
+        "conflict: the eventID {id} is that of {with} with other content \
+         (Event Hash ID {held_hash} there, {hash} here); not stored"
+    )
+}
+
 /// The events a batch's events may repeat or conflict with: those held
 /// that share a hash or an eventID with one of them, then those of the
 /// batch as they are stored.
@@ -439,11 +459,7 @@ impl Held {
             Some(i) => format!("event {i} of this document"),
             None => format!("an event held in the store (capture job {})", h.capture),
         };
-        Some(format!(
-            "conflict: the eventID {id} is that of {with} with other content \
-             (Event Hash ID {} there, {} here); not stored",
-            h.hash, r.hash
-        ))
+        Some(conflict_reason(id, &with, &h.hash, &r.hash))
     }
 
     /// True if `r` is held: its hash, or its eventID with the same hash.
@@ -855,10 +871,7 @@ fn capture_with(
     if behaviour == ErrorBehaviour::Rollback && !report.rejected.is_empty() {
         // Dropping the transaction rolls it back: nothing was stored.
         drop(tx);
-        report.captured = 0;
-        report.duplicates = 0;
-        report.rolled_back = true;
-        return Ok(report);
+        return Ok(report.refused());
     }
     if !deferred.is_empty() {
         progress.start("indexes", deferred.len() as u64);
@@ -873,10 +886,7 @@ fn capture_with(
     if behaviour == ErrorBehaviour::Rollback && report.conflicts > 0 {
         // Conflicts with a capture committed meanwhile refuse the document too.
         drop(tx);
-        report.captured = 0;
-        report.duplicates = 0;
-        report.rolled_back = true;
-        return Ok(report);
+        return Ok(report.refused());
     }
     tx.commit()?;
     report.capture_id = Some(capture_id);
@@ -948,14 +958,16 @@ fn commit_in_order(
             for m in copies {
                 match m.conflict {
                     None => report.duplicates += 1,
-                    Some((event_id, hash)) => {
+                    Some((event_id, hash, held_hash)) => {
                         report.conflicts += 1;
                         report.rejected.push(Rejected {
                             index: job.index_of(m.id).unwrap_or_default(),
                             field: "eventID".into(),
-                            reason: format!(
-                                "conflict: the eventID {event_id} is that of an event another capture \
-                                 committed while this one ran, with another Event Hash ID (this one: {hash})"
+                            reason: conflict_reason(
+                                &event_id,
+                                "an event another capture committed while this one ran",
+                                &held_hash,
+                                &hash,
                             ),
                         });
                     }
@@ -981,9 +993,10 @@ fn commit_in_order(
 /// An event a capture stored that a capture committed meanwhile holds too.
 struct Meanwhile {
     id: i64,
-    /// Its eventID and hash, if the other holds that eventID with another
-    /// hash (a conflict) rather than the same hash (a duplicate).
-    conflict: Option<(String, String)>,
+    /// Its eventID, its hash and the other's, if the other holds that
+    /// eventID with another hash (a conflict) rather than the same hash (a
+    /// duplicate).
+    conflict: Option<(String, String, String)>,
 }
 
 /// The events capture `capture` stored (all above `since.event`) whose
@@ -1002,11 +1015,12 @@ fn stored_meanwhile(
     if meanwhile == 0 {
         return Ok(Vec::new());
     }
-    let held = |k: Key| {
+    // What a capture committed since holds of `m`'s hash or eventID (as `k`).
+    let other = |what: &str, k: Key| {
         let col = k.column();
         format!(
-            "EXISTS (SELECT 1 FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
-                     WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3)",
+            "SELECT {what} FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
+             WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3",
             k.of(&format!("o.{col}")),
             k.of(&format!("m.{col}")),
         )
@@ -1014,10 +1028,12 @@ fn stored_meanwhile(
     let mut out = Vec::new();
     c.query_each(
         &format!(
-            "SELECT m.id, m.event_id, m.hash, CASE WHEN {hash} THEN 1 ELSE 0 END FROM epcis_events m
-             WHERE m.id > $1 AND m.capture = $2 AND ({hash} OR {id})",
-            hash = held(Key::Hash),
-            id = held(Key::EventId)
+            "SELECT m.id, m.event_id, m.hash, CASE WHEN EXISTS ({hash}) THEN 1 ELSE 0 END, ({id_hash} LIMIT 1)
+             FROM epcis_events m
+             WHERE m.id > $1 AND m.capture = $2 AND (EXISTS ({hash}) OR EXISTS ({id}))",
+            hash = other("1", Key::Hash),
+            id = other("1", Key::EventId),
+            id_hash = other("o.hash", Key::EventId),
         ),
         &[
             Value::Int(since.event),
@@ -1028,8 +1044,10 @@ fn stored_meanwhile(
             let same_hash: bool = r[3].get()?;
             out.push(Meanwhile {
                 id: r[0].get()?,
-                conflict: match (same_hash, r[1].take_opt_text()?) {
-                    (false, Some(event_id)) => Some((event_id, r[2].take_text()?)),
+                conflict: match (same_hash, r[1].take_opt_text()?, r[4].take_opt_text()?) {
+                    (false, Some(event_id), Some(held_hash)) => {
+                        Some((event_id, r[2].take_text()?, held_hash))
+                    }
                     _ => None,
                 },
             });
