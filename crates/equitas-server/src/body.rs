@@ -76,14 +76,13 @@ fn too_large(limit: u64) -> Problem {
 }
 
 fn too_slow(detail: String) -> Problem {
-    Problem {
-        kind: "/problems/body-timeout".into(),
-        title: "The body came too slowly".into(),
-        status: 408,
+    Problem::new(
+        408,
+        "/problems/body-timeout",
+        "The body came too slowly",
         detail,
-        parameter: Some("body".into()),
-        retry_after: None,
-    }
+    )
+    .at("body")
 }
 
 /// Reads `body` within `limits`; past a megabyte, into a temporary file
@@ -143,20 +142,15 @@ pub async fn take(
         match file.as_mut() {
             Some((f, _)) => f.write_all(&data).map_err(spool_error)?,
             None if memory.len() + data.len() > IN_MEMORY => {
-                let wait = equitas_store::write_wait();
-                let permit = match tokio::time::timeout(wait, spools.clone().acquire_owned()).await
-                {
-                    Ok(Ok(p)) => p,
-                    _ => {
-                        return Err(Problem::busy(
-                            format!(
-                                "{SPOOLS} large bodies were being received for longer than the {} s a request waits",
-                                wait.as_secs()
-                            ),
-                            crate::problem::RETRY_AFTER,
-                        ));
-                    }
-                };
+                let permit = crate::turn(spools).await.map_err(|waited| {
+                    Problem::busy(
+                        format!(
+                            "{SPOOLS} large bodies were being received for longer than the {} s a request waits",
+                            waited.as_secs()
+                        ),
+                        crate::problem::RETRY_AFTER,
+                    )
+                })?;
                 // Anonymous: removed by the system when closed, even on a crash.
                 let mut f = tempfile::tempfile().map_err(spool_error)?;
                 f.write_all(&memory).map_err(spool_error)?;

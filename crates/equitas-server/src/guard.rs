@@ -163,17 +163,16 @@ pub fn body_type(h: &HeaderMap) -> Result<(), Problem> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("none");
-    Err(Problem {
-        kind: "/problems/unsupported-media-type".into(),
-        title: "The body's content type is not accepted".into(),
-        status: 415,
-        detail: format!(
+    Err(Problem::new(
+        415,
+        "/problems/unsupported-media-type",
+        "The body's content type is not accepted",
+        format!(
             "Content-Type {found}: a body must be application/json, application/ld+json, \
              application/xml or text/xml"
         ),
-        parameter: Some("Content-Type".into()),
-        retry_after: None,
-    })
+    )
+    .at("Content-Type"))
 }
 
 #[cfg(test)]

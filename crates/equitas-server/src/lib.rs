@@ -52,6 +52,20 @@ pub struct AppState {
     pub(crate) spools: Arc<tokio::sync::Semaphore>,
 }
 
+/// A place among `queue`'s, waited for in order of arrival for as long as
+/// a write waits for another ([`equitas_store::write_wait`]); past that,
+/// the time waited.
+pub(crate) async fn turn(
+    queue: &Arc<tokio::sync::Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, std::time::Duration> {
+    let wait = equitas_store::write_wait();
+    match tokio::time::timeout(wait, queue.clone().acquire_owned()).await {
+        Ok(Ok(p)) => Ok(p),
+        // The queues are never closed; a closed one is as busy as can be.
+        Ok(Err(_)) | Err(_) => Err(wait),
+    }
+}
+
 /// Idle connections. The last state to go may be dropped on an async
 /// worker, where the PostgreSQL client cannot close a connection (it
 /// blocks): they are closed on a thread of their own then.
@@ -127,14 +141,9 @@ impl AppState {
     /// long as a write waits for another ([`equitas_store::write_wait`]);
     /// past that, the server is busy (`503` with `Retry-After`).
     pub(crate) async fn write_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Problem> {
-        let wait = equitas_store::write_wait();
-        match tokio::time::timeout(wait, self.writes.clone().acquire_owned()).await {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(_)) => Err(Problem::internal("the write queue is closed")),
-            Err(_) => Err(Problem::from(equitas_store::StoreError::Busy {
-                waited: wait,
-            })),
-        }
+        turn(&self.writes)
+            .await
+            .map_err(|waited| Problem::from(equitas_store::StoreError::Busy { waited }))
     }
 
     /// Runs `f` with a connection on the blocking pool.
@@ -272,14 +281,12 @@ async fn not_found(uri: axum::http::Uri) -> Problem {
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Problem {
-    Problem {
-        kind: "/problems/method-not-allowed".into(),
-        title: "Method not allowed".into(),
-        status: 405,
-        detail: format!("{} does not take {method}", uri.path()),
-        parameter: None,
-        retry_after: None,
-    }
+    Problem::new(
+        405,
+        "/problems/method-not-allowed",
+        "Method not allowed",
+        format!("{} does not take {method}", uri.path()),
+    )
 }
 
 /// How `serve` treats connections.
@@ -426,17 +433,16 @@ async fn timeout_reads(
     }
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => Problem {
-            kind: "/problems/timeout".into(),
-            title: "The request took too long".into(),
-            status: 503,
-            detail: format!(
+        Err(_) => Problem::new(
+            503,
+            "/problems/timeout",
+            "The request took too long",
+            format!(
                 "the answer was not ready within {} s (equitas serve --request-timeout)",
                 limit.as_secs()
             ),
-            parameter: None,
-            retry_after: Some(problem::RETRY_AFTER),
-        }
+        )
+        .retry_after(problem::RETRY_AFTER)
         .into_response(),
     }
 }

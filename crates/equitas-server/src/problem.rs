@@ -24,97 +24,95 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn bad_parameter(name: &str, detail: impl Into<String>) -> Self {
+    /// A problem of `kind` (a URI relative to the API) with its `status`,
+    /// `title` and `detail`, naming no parameter.
+    pub fn new(status: u16, kind: &str, title: &str, detail: impl Into<String>) -> Self {
         Problem {
-            kind: "/problems/bad-parameter".into(),
-            title: "A query parameter is not valid".into(),
-            status: 400,
+            kind: kind.into(),
+            title: title.into(),
+            status,
             detail: detail.into(),
-            parameter: Some(name.to_string()),
+            parameter: None,
             retry_after: None,
         }
+    }
+
+    /// The same, naming the parameter or field at fault.
+    pub fn at(mut self, parameter: &str) -> Self {
+        self.parameter = Some(parameter.to_string());
+        self
+    }
+
+    /// The same, telling the client to try again after `seconds`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn bad_parameter(name: &str, detail: impl Into<String>) -> Self {
+        Problem::new(
+            400,
+            "/problems/bad-parameter",
+            "A query parameter is not valid",
+            detail,
+        )
+        .at(name)
     }
 
     /// The request's body (an EPCIS document) cannot be taken.
     pub fn bad_body(detail: impl Into<String>) -> Self {
-        Problem {
-            kind: "/problems/bad-body".into(),
-            title: "The request body is not valid".into(),
-            status: 400,
-            detail: detail.into(),
-            parameter: Some("body".into()),
-            retry_after: None,
-        }
+        Problem::new(
+            400,
+            "/problems/bad-body",
+            "The request body is not valid",
+            detail,
+        )
+        .at("body")
     }
 
     /// The body (or one event of it) is larger than the server takes.
     pub fn too_large(detail: impl Into<String>) -> Self {
-        Problem {
-            kind: "/problems/too-large".into(),
-            title: "The request is larger than this server takes".into(),
-            status: 413,
-            detail: detail.into(),
-            parameter: Some("body".into()),
-            retry_after: None,
-        }
+        Problem::new(
+            413,
+            "/problems/too-large",
+            "The request is larger than this server takes",
+            detail,
+        )
+        .at("body")
     }
 
     /// Refused before any handler ran (see `guard`).
     pub fn forbidden(kind: &str, detail: impl Into<String>) -> Self {
-        Problem {
-            kind: kind.into(),
-            title: "Refused".into(),
-            status: 403,
-            detail: detail.into(),
-            parameter: None,
-            retry_after: None,
-        }
+        Problem::new(403, kind, "Refused", detail)
     }
 
     /// Other writes hold the database longer than a request waits for them.
     pub fn busy(detail: impl Into<String>, retry_after: u64) -> Self {
-        Problem {
-            kind: "/problems/busy".into(),
-            title: "The server is busy with other writes".into(),
-            status: 503,
-            detail: detail.into(),
-            parameter: None,
-            retry_after: Some(retry_after),
-        }
+        Problem::new(
+            503,
+            "/problems/busy",
+            "The server is busy with other writes",
+            detail,
+        )
+        .retry_after(retry_after)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Problem {
-            kind: "/problems/not-found".into(),
-            title: "Not found".into(),
-            status: 404,
-            detail: detail.into(),
-            parameter: None,
-            retry_after: None,
-        }
+        Problem::new(404, "/problems/not-found", "Not found", detail)
     }
 
     /// The request is valid but the data it needs is not loaded.
     pub fn missing_data(detail: impl Into<String>) -> Self {
-        Problem {
-            kind: "/problems/missing-data".into(),
-            title: "The data this needs is not loaded".into(),
-            status: 409,
-            detail: detail.into(),
-            parameter: None,
-            retry_after: None,
-        }
+        Problem::new(
+            409,
+            "/problems/missing-data",
+            "The data this needs is not loaded",
+            detail,
+        )
     }
 
     pub fn internal(detail: impl Into<String>) -> Self {
-        Problem {
-            kind: "/problems/internal".into(),
-            title: "Internal error".into(),
-            status: 500,
-            detail: detail.into(),
-            parameter: None,
-            retry_after: None,
-        }
+        Problem::new(500, "/problems/internal", "Internal error", detail)
     }
 }
 
