@@ -170,61 +170,45 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Stock { command, args } => {
+        Command::Stock { command, args, out } => {
             let mut store = open_store(&cli)?;
+            let st = store.as_mut();
             match command {
-                None => crate::stock::stock(store.as_mut(), args.clone())?,
-                Some(crate::stock::StockCommand::Problems {
-                    within,
-                    format,
-                    limit,
-                }) => crate::stock::problems(store.as_mut(), within.as_deref(), *format, *limit)?,
-                Some(crate::stock::StockCommand::Lots {
-                    within,
-                    items,
-                    as_of,
-                    expiring,
-                    format,
-                    limit,
-                }) => crate::stock::lots(
-                    store.as_mut(),
-                    within.as_deref(),
-                    items,
-                    as_of.as_deref(),
-                    *expiring,
-                    *format,
-                    *limit,
-                )?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Forecast { command, args } => {
-            let mut store = open_store(&cli)?;
-            match command {
-                None => crate::forecast::forecast(store.as_mut(), args.clone())?,
-                Some(crate::forecast::ForecastCommand::Accuracy { series, holdout }) => {
-                    crate::forecast::accuracy_report(store.as_mut(), series.clone(), *holdout)?
+                None => crate::stock::stock(st, args, out)?,
+                Some(crate::stock::StockCommand::Problems { args, out }) => {
+                    crate::stock::problems(st, args, out)?
+                }
+                Some(crate::stock::StockCommand::Lots { args, out }) => {
+                    crate::stock::lots(st, args, out)?
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan(args) => {
+        Command::Forecast { command, args, out } => {
             let mut store = open_store(&cli)?;
-            crate::forecast::plan(store.as_mut(), args.clone())?;
+            let st = store.as_mut();
+            match command {
+                None => crate::forecast::forecast(st, args, out)?,
+                Some(crate::forecast::ForecastCommand::Accuracy { args, out }) => {
+                    crate::forecast::accuracy(st, args, out)?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Risk(args) => {
-            let mut store = open_store(&cli)?;
-            crate::forecast::risk(store.as_mut(), args.clone())?;
+        Command::Plan { args, out } => {
+            crate::forecast::plan(open_store(&cli)?.as_mut(), args, out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Availability(args) => {
-            let mut store = open_store(&cli)?;
-            crate::stock::availability(store.as_mut(), args.clone())?;
+        Command::Risk { args, out } => {
+            crate::forecast::risk(open_store(&cli)?.as_mut(), args, out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Availability { args, out } => {
+            crate::stock::availability(open_store(&cli)?.as_mut(), args, out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(args) => {
-            let (files, events) = crate::stock::generate(args)?;
+            let (files, events) = crate::generate::generate(args)?;
             println!(
                 "Synthetic network written to {}: country.csv, locations.csv, products.csv and {files} EPCIS document(s) holding {events} events.",
                 args.out.display()
@@ -232,8 +216,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Market(m) => {
-            let mut store = open_store(&cli)?;
-            crate::market::run(store.as_mut(), m.clone())?;
+            crate::market::run_command(open_store(&cli)?.as_mut(), m)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -443,10 +426,7 @@ impl equitas_store::import::Progress for SpinnerThenBar {
 }
 
 pub(crate) fn row_error_line(file: &str, e: &RowError) -> String {
-    match &e.field {
-        Some(f) => format!("{file}:{}: {f}: {}", e.line, e.message),
-        None => format!("{file}:{}: {}", e.line, e.message),
-    }
+    e.located(file)
 }
 
 fn print_report(r: &ImportReport, all_errors: bool) {
@@ -556,7 +536,7 @@ fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
         }
         reports.push(r);
     }
-    let synthetic = crate::stock::load_demo_network(store.as_mut())?;
+    let synthetic = crate::demo_net::load_demo_network(store.as_mut())?;
     let ov = overview(store.as_mut())?;
     match format {
         Format::Json => {

@@ -8,9 +8,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod commands;
 mod demo_data;
+mod demo_net;
 mod forecast;
 mod format;
+mod generate;
 mod market;
+mod op_args;
 mod output;
 mod progress;
 mod stock;
@@ -177,7 +180,9 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<stock::StockCommand>,
         #[command(flatten)]
-        args: stock::StockArgs,
+        args: op_args::OpArgs<equitas_service::stock::Stock>,
+        #[command(flatten)]
+        out: output::Output,
     },
 
     /// Availability: the share of facilities with each item in stock, by
@@ -185,7 +190,12 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas availability --by region\n  equitas availability --by country --months 12 --item 09520000000011\n  equitas availability --basket --item 09520000000011 --item 09520000000028"
     )]
-    Availability(stock::AvailabilityArgs),
+    Availability {
+        #[command(flatten)]
+        args: op_args::OpArgs<equitas_service::stock::Availability>,
+        #[command(flatten)]
+        out: output::Output,
+    },
 
     /// Forecast monthly demand per item and place from the stock ledger: a
     /// model chosen per series by rolling-origin evaluation (or the one
@@ -198,7 +208,9 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<forecast::ForecastCommand>,
         #[command(flatten)]
-        args: forecast::ForecastArgs,
+        args: op_args::OpArgs<equitas_service::planning::Forecast>,
+        #[command(flatten)]
+        out: output::Output,
     },
 
     /// Supply plans: stock projected month by month from the stock on hand
@@ -207,14 +219,24 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months"
     )]
-    Plan(forecast::PlanArgs),
+    Plan {
+        #[command(flatten)]
+        args: op_args::OpArgs<equitas_service::planning::Plan>,
+        #[command(flatten)]
+        out: output::Output,
+    },
 
     /// Probability of a stockout in each of the next months, by Monte Carlo
     /// (demand uncertainty and delivery delays), product-places ranked by risk.
     #[command(
         after_help = "Examples:\n  equitas risk --level region\n  equitas risk --without-orders --paths 5000 --format csv"
     )]
-    Risk(forecast::RiskArgs),
+    Risk {
+        #[command(flatten)]
+        args: op_args::OpArgs<equitas_service::planning::Risk>,
+        #[command(flatten)]
+        out: output::Output,
+    },
 
     /// Write a synthetic national supply network (deterministic from the
     /// seed, labelled synthetic): country.csv, locations.csv, products.csv and
@@ -223,7 +245,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas generate --out net --facilities 200 --products 30 --months 12\n  equitas import countries net/country.csv && equitas import locations net/locations.csv\n  equitas import products net/products.csv\n  equitas epcis capture net/events-*.jsonld\n\nThe network is filed under the user-assigned country code XSY (no real country)."
     )]
-    Generate(stock::GenerateArgs),
+    Generate(generate::GenerateArgs),
 
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
@@ -397,7 +419,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // A value the command line should not have taken: a usage
+            // error, as clap's own (exit status 2).
+            match e
+                .downcast_ref::<equitas_service::ServiceError>()
+                .map(|e| e.kind())
+            {
+                Some(equitas_service::ErrorKind::BadInput) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -1,7 +1,18 @@
 //! `equitas market ...`: prices, median price ratios, affordability,
-//! supplier concentration, delivery performance and legal sources.
+//! supplier concentration, delivery performance and legal sources: the
+//! operations of `equitas_service::market`, printed with names for codes.
 
-use crate::output::{Cell, Report};
+use crate::op_args::{OpArgs, run};
+use crate::output::{Cell, Output, Report};
+use anyhow::Result;
+use clap::Subcommand;
+use equitas_market::analysis::{Dim, Key, Period};
+use equitas_service::Head;
+use equitas_service::market::{
+    Affordability, Concentration, Delivery, Mpr, Prices, Products, Sources,
+};
+use equitas_store::Store;
+use serde_json::Value;
 
 fn int(n: i64) -> Cell {
     Cell::Int(n)
@@ -15,45 +26,6 @@ fn num(v: Option<f64>, decimals: usize) -> Cell {
 fn pct(f: f64) -> Cell {
     Cell::Pct(Some(f))
 }
-use anyhow::{Result, bail};
-use chrono::NaiveDate;
-use clap::{Args, Subcommand, ValueEnum};
-use equitas_market::analysis::{self, Bands, Dataset, Dim, Key, Period, Weight};
-use equitas_market::methods;
-use equitas_store::Store;
-use equitas_store::market::{self as mk, Filter, Names};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DataFormat {
-    Table,
-    Csv,
-    Json,
-}
-
-/// Which procurement lines to analyse, and how to print.
-#[derive(Args, Debug, Clone)]
-pub struct Scope {
-    /// Only this product (code; repeatable). `equitas market products` lists codes.
-    #[arg(long = "product", value_name = "CODE")]
-    pub products: Vec<String>,
-    /// Only products of this programme (hiv, malaria, tb, immunisation...).
-    #[arg(long)]
-    pub programme: Option<String>,
-    /// Only this buyer country (ISO3; repeatable).
-    #[arg(long = "country", value_name = "ISO3")]
-    pub countries: Vec<String>,
-    /// Delivered on or after this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<NaiveDate>,
-    /// Delivered on or before this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<NaiveDate>,
-    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
-    pub format: DataFormat,
-    /// Rows shown in a table (0: all). CSV and JSON always hold every row.
-    #[arg(long, default_value_t = 30)]
-    pub limit: usize,
-}
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum MarketCommand {
@@ -61,7 +33,9 @@ pub enum MarketCommand {
     #[command(after_help = "Example:\n  equitas market products --programme hiv")]
     Products {
         #[command(flatten)]
-        scope: Scope,
+        args: OpArgs<Products>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Unit prices per comparison unit (tablet, ml, test): median, quartiles, range.
     #[command(
@@ -69,10 +43,9 @@ pub enum MarketCommand {
     )]
     Prices {
         #[command(flatten)]
-        scope: Scope,
-        /// Group by these dimensions: product, supplier, country, site, site-country, mode, year.
-        #[arg(long, value_delimiter = ',', default_value = "product")]
-        by: Vec<Dim>,
+        args: OpArgs<Prices>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Median price ratios against international reference prices (WHO/HAI method).
     #[command(
@@ -80,19 +53,9 @@ pub enum MarketCommand {
     )]
     Mpr {
         #[command(flatten)]
-        scope: Scope,
-        /// One MPR per product and buyer country instead of per product.
-        #[arg(long)]
-        by_country: bool,
-        /// Fewest price observations for an MPR to be computed.
-        #[arg(long, default_value_t = 4)]
-        min_observations: usize,
-        /// Local currency units per US$ (prices in the data are US$ for SCMS: 1).
-        #[arg(long, default_value_t = 1.0)]
-        exchange_rate: f64,
-        /// Reference price source to use when several are loaded.
-        #[arg(long)]
-        reference_source: Option<String>,
+        args: OpArgs<Mpr>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Days' wages of the lowest-paid unskilled government worker to buy one treatment course.
     #[command(
@@ -100,7 +63,9 @@ pub enum MarketCommand {
     )]
     Affordability {
         #[command(flatten)]
-        scope: Scope,
+        args: OpArgs<Affordability>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Supplier concentration: HHI, effective number, single-source and single-country flags.
     #[command(
@@ -108,19 +73,9 @@ pub enum MarketCommand {
     )]
     Concentration {
         #[command(flatten)]
-        scope: Scope,
-        /// One row per group of these dimensions.
-        #[arg(long, value_delimiter = ',', default_value = "product")]
-        per: Vec<Dim>,
-        /// Shares of what: supplier, site or site-country.
-        #[arg(long, default_value = "supplier")]
-        by: Dim,
-        /// Weight shares by value or by quantity (comparison units).
-        #[arg(long, default_value = "value")]
-        weight: Weight,
-        /// Ascending HHI thresholds between bands (default: 1000,1800, US merger guidelines 2023).
-        #[arg(long, value_delimiter = ',')]
-        bands: Vec<f64>,
+        args: OpArgs<Concentration>,
+        #[command(flatten)]
+        out: Output,
     },
     /// Lead times (order to delivery) and delays against the scheduled date.
     #[command(
@@ -128,12 +83,9 @@ pub enum MarketCommand {
     )]
     Delivery {
         #[command(flatten)]
-        scope: Scope,
-        #[arg(long, value_delimiter = ',', default_value = "supplier")]
-        by: Vec<Dim>,
-        /// Days late still counted as on time.
-        #[arg(long, default_value_t = 0)]
-        tolerance: i64,
+        args: OpArgs<Delivery>,
+        #[command(flatten)]
+        out: Output,
     },
     /// How many sources a country can legally buy from: valid marketing
     /// authorisations per product, and WHO-prequalified manufacturers.
@@ -141,50 +93,38 @@ pub enum MarketCommand {
         after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas market sources --country KEN --on 2026-01-01"
     )]
     Sources {
-        /// Only this country (ISO3).
-        #[arg(long, value_name = "ISO3")]
-        country: Option<String>,
-        /// Date on which authorisations must be valid (default: today).
-        #[arg(long, value_name = "DATE")]
-        on: Option<NaiveDate>,
-        #[arg(long, value_enum, default_value_t = DataFormat::Table)]
-        format: DataFormat,
+        #[command(flatten)]
+        args: OpArgs<Sources>,
+        #[command(flatten)]
+        out: Output,
     },
 }
 
-fn filter(s: &Scope) -> Filter {
-    Filter {
-        products: s.products.clone(),
-        programme: s.programme.clone(),
-        countries: s.countries.clone(),
-        from: s.from,
-        to: s.to,
-    }
-}
-
-fn period_text(p: Period) -> String {
-    match (p.from, p.to) {
-        (Some(a), Some(b)) => format!("deliveries {a} to {b}"),
+fn period_text(h: &Head) -> String {
+    match h.period {
+        Some(Period {
+            from: Some(a),
+            to: Some(b),
+        }) => format!("deliveries {a} to {b}"),
         _ => "no dated deliveries".into(),
     }
 }
 
-/// A people-readable label for a dimension value.
-fn label(names: &Names, d: Dim, v: &str) -> String {
-    let m = match d {
-        Dim::Product => &names.products,
-        Dim::Supplier => &names.organisations,
-        Dim::BuyerCountry | Dim::SiteCountry => &names.countries,
-        Dim::Site => &names.sites,
-        Dim::Mode | Dim::Year => return v.to_string(),
-    };
-    m.get(v).cloned().unwrap_or_else(|| v.to_string())
+/// A people-readable label for a dimension value: its name as the answer gives it.
+fn label(h: &Head, d: Dim, v: &str) -> String {
+    h.extra
+        .get("labels")
+        .and_then(|l| l.get(d.as_str()))
+        .and_then(|m| m.get(v))
+        .and_then(Value::as_str)
+        .unwrap_or(v)
+        .to_string()
 }
 
-fn labels(names: &Names, dims: &[Dim], key: &Key) -> Vec<Cell> {
+fn labels(h: &Head, dims: &[Dim], key: &Key) -> Vec<Cell> {
     dims.iter()
         .zip(key)
-        .map(|(d, v)| Cell::Text(label(names, *d, v)))
+        .map(|(d, v)| Cell::Text(label(h, *d, v)))
         .collect()
 }
 
@@ -192,55 +132,68 @@ fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
     dims.iter().map(|d| d.as_str()).collect()
 }
 
-fn load(store: &mut dyn Store, s: &Scope) -> Result<(Dataset, Names)> {
-    let obs = Dataset::from(mk::observations(store, &filter(s))?);
-    let names = mk::names(store)?;
-    if obs.is_empty() {
-        bail!(
-            "no procurement lines match (load some with `equitas demo` or `equitas import scms FILE`, or widen the filters)"
-        );
-    }
-    Ok((obs, names))
+/// The dimensions an answer's rows are grouped by (from the request given).
+fn dims<O: equitas_service::Operation>(args: &OpArgs<O>, name: &str) -> Result<Vec<Dim>> {
+    Ok(args.args()?.list(name)?)
 }
 
-pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
+fn report<'a, T: serde::Serialize>(
+    title: &'a str,
+    h: &Head,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
+    footer: Vec<String>,
+    data: T,
+) -> Report<'a, T> {
+    Report {
+        title,
+        method: h.method.clone().unwrap_or_default(),
+        period: period_text(h),
+        observations: h.observations.unwrap_or(0) as usize,
+        columns,
+        rows,
+        footer,
+        data,
+    }
+}
+
+pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
     match cmd {
-        MarketCommand::Products { scope } => {
-            let (obs, names) = load(store, &scope)?;
-            let rows = analysis::prices(&obs, &[Dim::Product]);
-            let table: Vec<Vec<Cell>> = rows
+        MarketCommand::Products { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
                 .iter()
                 .map(|r| {
                     vec![
-                        r.key[0].clone().into(),
-                        label(&names, Dim::Product, &r.key[0]).into(),
+                        r.product.clone().into(),
+                        r.name.clone().unwrap_or_else(|| r.product.clone()).into(),
                         int(r.lines as i64),
                     ]
                 })
                 .collect();
-            Report {
-                title: "Products with procurement lines",
-                method: methods::products(),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
-                columns: vec!["code", "name", "lines"],
-                rows: table,
-                footer: vec![],
-                data: &rows.iter().map(|r| serde_json::json!({"product": r.key[0], "name": label(&names, Dim::Product, &r.key[0]), "lines": r.lines})).collect::<Vec<_>>(),
-            }
-            .print(scope.format, scope.limit)
+            report(
+                "Products with procurement lines",
+                &a.head,
+                vec!["code", "name", "lines"],
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Prices { scope, by } => {
-            let (obs, names) = load(store, &scope)?;
-            let rows = analysis::prices(&obs, &by);
+        MarketCommand::Prices { args, out } => {
+            let by = dims(args, "by")?;
+            let a = run(store, args, "")?;
             let mut columns = dim_columns(&by);
             columns.extend([
                 "lines", "n", "min", "p25", "median", "p75", "max", "weighted",
             ]);
-            let table = rows
+            let table = a
+                .rows
                 .iter()
                 .map(|r| {
-                    let mut v = labels(&names, &by, &r.key);
+                    let mut v = labels(&a.head, &by, &r.key);
                     let s = r.unit_price;
                     v.extend([
                         int(r.lines as i64),
@@ -255,36 +208,19 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            Report {
-                title: "Unit prices per comparison unit (US$)",
-                method: methods::prices(),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
+            report(
+                "Unit prices per comparison unit (US$)",
+                &a.head,
                 columns,
-                rows: table,
-                footer: vec![],
-                data: &rows,
-            }
-            .print(scope.format, scope.limit)
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Mpr {
-            scope,
-            by_country,
-            min_observations,
-            exchange_rate,
-            reference_source,
-        } => {
-            if !(exchange_rate.is_finite() && exchange_rate > 0.0) {
-                bail!("--exchange-rate must be a positive number");
-            }
-            let (obs, names) = load(store, &scope)?;
-            let refs = mk::reference_prices(store, reference_source.as_deref())?;
-            if refs.is_empty() {
-                bail!(
-                    "no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)"
-                );
-            }
-            let r = analysis::mpr(&obs, &refs, by_country, min_observations, exchange_rate);
+        MarketCommand::Mpr { args, out } => {
+            let by_country = args.args()?.flag("by_country")?;
+            let a = run(store, args, "")?;
             let dims: &[Dim] = if by_country {
                 &[Dim::Product, Dim::BuyerCountry]
             } else {
@@ -292,11 +228,11 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
             };
             let mut columns = dim_columns(dims);
             columns.extend(["kind", "n", "median price", "reference", "source", "MPR"]);
-            let table = r
+            let table = a
                 .rows
                 .iter()
                 .map(|m| {
-                    let mut v = labels(&names, dims, &m.key);
+                    let mut v = labels(&a.head, dims, &m.key);
                     v.extend([
                         m.kind.to_string().into(),
                         int(m.n as i64),
@@ -308,85 +244,57 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            let footer = r
-                .basket
-                .iter()
-                .map(|(k, m, n)| format!("Basket ({k}): median MPR {m:.2} over {n} products"))
-                .collect();
-            Report {
-                title: "Median price ratios (WHO/HAI method)",
-                method: methods::mpr(exchange_rate, min_observations),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
+            report(
+                "Median price ratios (WHO/HAI method)",
+                &a.head,
                 columns,
-                rows: table,
-                footer,
-                data: &r,
-            }
-            .print(scope.format, scope.limit)
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Affordability { scope } => {
-            let (obs, names) = load(store, &scope)?;
-            let courses = mk::courses(store)?;
-            let wages = mk::wages(store)?;
-            if wages.is_empty() {
-                bail!(
-                    "no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)"
-                );
-            }
-            let rows = analysis::affordability(&obs, &courses, &wages);
-            let table = rows
+        MarketCommand::Affordability { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
                 .iter()
-                .map(|a| {
+                .map(|r| {
                     vec![
-                        label(&names, Dim::Product, &a.product).into(),
-                        label(&names, Dim::BuyerCountry, &a.country).into(),
-                        a.course.clone().into(),
-                        int(a.n as i64),
-                        price(Some(a.median_unit_price_usd)),
-                        num(Some(a.course_cost_local), 2),
-                        a.currency.clone().into(),
-                        num(Some(a.days_wages), 1),
+                        label(&a.head, Dim::Product, &r.product).into(),
+                        label(&a.head, Dim::BuyerCountry, &r.country).into(),
+                        r.course.clone().into(),
+                        int(r.n as i64),
+                        price(Some(r.median_unit_price_usd)),
+                        num(Some(r.course_cost_local), 2),
+                        r.currency.clone().into(),
+                        num(Some(r.days_wages), 1),
                     ]
                 })
                 .collect();
-            Report {
-                title: "Affordability: days' wages for one treatment course",
-                method: methods::affordability(),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
-                columns: vec![
+            report(
+                "Affordability: days' wages for one treatment course",
+                &a.head,
+                vec![
                     "product",
                     "country",
                     "course",
                     "n",
                     "median price",
                     "course cost",
+                    "currency",
                     "days",
                 ],
-                rows: table,
-                footer: vec![],
-                data: &rows,
-            }
-            .print(scope.format, scope.limit)
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Concentration {
-            scope,
-            per,
-            by,
-            weight,
-            bands,
-        } => {
-            if !matches!(by, Dim::Supplier | Dim::Site | Dim::SiteCountry) {
-                bail!("--by must be supplier, site or site-country");
-            }
-            let bands = if bands.is_empty() {
-                Bands::default()
-            } else {
-                Bands::from_thresholds(bands).map_err(anyhow::Error::msg)?
-            };
-            let (obs, names) = load(store, &scope)?;
-            let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);
+        MarketCommand::Concentration { args, out } => {
+            let per = dims(args, "per")?;
+            let by: Dim = args.args()?.value("by")?;
+            let a = run(store, args, "")?;
             let mut columns = dim_columns(&per);
             columns.extend([
                 "n",
@@ -400,16 +308,17 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 "single country",
             ]);
             let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
-            let table = rows
+            let table = a
+                .rows
                 .iter()
                 .map(|c| {
-                    let mut v = labels(&names, &per, &c.key);
+                    let mut v = labels(&a.head, &per, &c.key);
                     v.extend([
                         int(c.n as i64),
                         int(c.groups as i64),
                         num(Some(c.hhi), 0),
                         num(Some(c.effective_number), 2),
-                        label(&names, by, &c.top).into(),
+                        label(&a.head, by, &c.top).into(),
                         pct(c.top_share),
                         c.band.clone().into(),
                         yes(c.single_source).into(),
@@ -418,25 +327,19 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            Report {
-                title: "Supplier concentration",
-                method: methods::concentration(by, weight, &bands),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
+            report(
+                "Supplier concentration",
+                &a.head,
                 columns,
-                rows: table,
-                footer: vec![],
-                data: &rows,
-            }
-            .print(scope.format, scope.limit)
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Delivery {
-            scope,
-            by,
-            tolerance,
-        } => {
-            let (obs, names) = load(store, &scope)?;
-            let rows = analysis::delivery(&obs, &by, tolerance);
+        MarketCommand::Delivery { args, out } => {
+            let by = dims(args, "by")?;
+            let a = run(store, args, "")?;
             let mut columns = dim_columns(&by);
             columns.extend([
                 "lines",
@@ -450,10 +353,11 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 "delay max",
                 "on time",
             ]);
-            let table = rows
+            let table = a
+                .rows
                 .iter()
                 .map(|d| {
-                    let mut v = labels(&names, &by, &d.key);
+                    let mut v = labels(&a.head, &by, &d.key);
                     let l = d.lead_time_days;
                     let y = d.delay_days;
                     v.extend([
@@ -471,51 +375,67 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            Report {
-                title: "Delivery performance (days)",
-                method: methods::delivery(tolerance),
-                period: period_text(analysis::period(obs.iter())),
-                observations: obs.len(),
+            report(
+                "Delivery performance (days)",
+                &a.head,
                 columns,
-                rows: table,
-                footer: vec![],
-                data: &rows,
-            }
-            .print(scope.format, scope.limit)
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
-        MarketCommand::Sources {
-            country,
-            on,
-            format,
-        } => {
-            let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let rows = mk::legal_sources(store, on, country.as_deref())?;
-            let pq = mk::prequalified_sources(store, "vaccines")?;
-            let names = mk::names(store)?;
-            let table: Vec<Vec<Cell>> = rows
+        MarketCommand::Sources { args, out } => {
+            let a = run(store, args, "")?;
+            let table: Vec<Vec<Cell>> = a
+                .rows
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&names, Dim::BuyerCountry, &r.country).into(),
-                        label(&names, Dim::Product, &r.product).into(),
+                        label(&a.head, Dim::BuyerCountry, &r.country).into(),
+                        label(&a.head, Dim::Product, &r.product).into(),
                         int(r.authorised_holders),
                         int(r.authorised_manufacturers),
                         int(r.authorisations),
                     ]
                 })
                 .collect();
-            let footer = pq_footer(&pq);
-            Report {
-                title: "Legal sources",
-                method: methods::sources(on),
-                period: format!("authorisations valid on {on}"),
-                observations: rows.iter().map(|r| r.authorisations as usize).sum(),
-                columns: vec!["country", "product", "holders", "manufacturers", "authorisations"],
-                rows: table,
-                footer,
-                data: &serde_json::json!({"authorisations": rows, "prequalified_vaccines": pq.iter().map(|(t, m, n)| serde_json::json!({"product_type": t, "manufacturers": m, "presentations": n})).collect::<Vec<_>>()}),
-            }
-            .print(format, 0)
+            let pq: Vec<(String, i64, i64)> = a
+                .head
+                .extra
+                .get("prequalified_vaccines")
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .map(|x| {
+                            (
+                                x["product_type"].as_str().unwrap_or("").to_string(),
+                                x["manufacturers"].as_i64().unwrap_or(0),
+                                x["presentations"].as_i64().unwrap_or(0),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut r = report(
+                "Legal sources",
+                &a.head,
+                vec![
+                    "country",
+                    "product",
+                    "holders",
+                    "manufacturers",
+                    "authorisations",
+                ],
+                table,
+                pq_footer(&pq),
+                &a.rows,
+            );
+            r.period = match a.head.on {
+                Some(on) => format!("authorisations valid on {on}"),
+                None => String::new(),
+            };
+            r.print(out)
         }
     }
 }

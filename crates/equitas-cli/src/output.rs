@@ -1,10 +1,31 @@
 //! Tabular output as an aligned table, CSV or JSON. Every output states the
 //! method, the period and the number of observations behind it.
 
-use crate::market::DataFormat as Format;
 use anyhow::Result;
+use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::json;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table for people, with the method and period above it.
+    Table,
+    /// Every row as CSV, for spreadsheets.
+    Csv,
+    /// Everything as JSON, for programs.
+    Json,
+}
+
+/// The output options of every command that prints rows.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Output {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Rows shown in a table (0: all). CSV and JSON always hold every row.
+    #[arg(long, default_value_t = 40)]
+    pub limit: usize,
+}
 
 /// One value of a table: shown formatted for people in a table, raw in CSV.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +84,9 @@ pub struct Report<'a, T: Serialize> {
 
 impl<T: Serialize> Report<'_, T> {
     /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON every row.
-    pub fn print(&self, format: Format, limit: usize) -> Result<()> {
-        match format {
+    pub fn print(&self, out: &Output) -> Result<()> {
+        let limit = out.limit;
+        match out.format {
             Format::Json => {
                 println!(
                     "{}",

@@ -44,6 +44,15 @@ pub enum LocationLevel {
 }
 
 impl LocationLevel {
+    /// Every level, from the top.
+    pub const ALL: [LocationLevel; 5] = [
+        LocationLevel::Country,
+        LocationLevel::Region,
+        LocationLevel::District,
+        LocationLevel::Facility,
+        LocationLevel::Warehouse,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             LocationLevel::Country => "country",

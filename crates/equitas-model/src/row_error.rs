@@ -18,6 +18,14 @@ impl RowError {
         }
     }
 
+    /// The error as imports print it: `FILE:LINE: field: reason`.
+    pub fn located(&self, file: &str) -> String {
+        match &self.field {
+            Some(f) => format!("{file}:{}: {f}: {}", self.line, self.message),
+            None => format!("{file}:{}: {}", self.line, self.message),
+        }
+    }
+
     pub fn row(line: u64, message: impl Into<String>) -> Self {
         RowError {
             line,

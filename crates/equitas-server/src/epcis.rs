@@ -8,7 +8,6 @@
 //! refused with a problem listing each bad event; with `proceed` its good
 //! events are stored and the job counts the rejected ones.
 
-use crate::params::Params;
 use crate::{AppState, Problem};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -17,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use equitas_store::epcis::{self as ep, ErrorBehaviour, EventQuery};
+use equitas_store::epcis::{self as ep, ErrorBehaviour};
 use equitas_store::import::NoProgress;
 use serde_json::json;
 use std::collections::HashMap;
@@ -183,31 +182,9 @@ async fn query(
     State(s): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let p = Params(
-        q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?
-            .0,
-    );
-    crate::api_doc::check(&p, &crate::api_doc::EVENTS)?;
-    let per_page: usize = p.or("perPage", 100usize)?;
-    if per_page == 0 || per_page > 1000 {
-        return Err(Problem::bad_parameter(
-            "perPage",
-            "perPage must be between 1 and 1000",
-        ));
-    }
-    let eq = EventQuery {
-        event_types: p.list("eventType")?,
-        biz_steps: p.list("EQ_bizStep")?,
-        dispositions: p.list("EQ_disposition")?,
-        biz_locations: p.list("EQ_bizLocation")?,
-        within_biz_locations: p.list("WD_bizLocation")?,
-        epcs: p.list("MATCH_anyEPC")?,
-        epc_classes: p.list("MATCH_anyEPCClass")?,
-        from: p.get("GE_eventTime")?,
-        to: p.get("LT_eventTime")?,
-        after: p.get("nextPageToken")?,
-        limit: per_page,
-    };
+    let a = crate::routes::args(q, equitas_service::epcis::query_params())?;
+    let eq = equitas_service::epcis::query(&a)?;
+    let per_page = eq.limit;
     let events = s
         .with_store(move |st| Ok(ep::query_events(st, &eq)?))
         .await?;

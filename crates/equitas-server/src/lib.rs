@@ -9,7 +9,6 @@ pub mod api_doc;
 mod body;
 mod epcis;
 mod guard;
-mod params;
 mod problem;
 mod routes;
 mod web;

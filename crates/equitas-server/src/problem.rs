@@ -116,6 +116,24 @@ impl Problem {
     }
 }
 
+/// Each kind of an operation's error, once.
+impl From<equitas_service::ServiceError> for Problem {
+    fn from(e: equitas_service::ServiceError) -> Self {
+        use equitas_service::ServiceError as E;
+        match e {
+            E::BadParameter { param, reason } => {
+                Problem::bad_parameter(&param, format!("{param}: {reason}"))
+            }
+            E::Unknown { param, reason } => {
+                Problem::not_found(format!("{param} {reason}")).at(&param)
+            }
+            E::MissingData(m) => Problem::missing_data(m),
+            E::Store(s) => Problem::from(s),
+            E::Internal(m) => Problem::internal(m),
+        }
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         if let StoreError::Busy { waited } = e {

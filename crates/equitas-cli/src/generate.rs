@@ -1,0 +1,101 @@
+//! `equitas generate`: a synthetic national supply network written as files.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use equitas_ledger::calendar::{self, Day};
+use std::path::PathBuf;
+
+fn day(s: &str, what: &str) -> Result<Day> {
+    calendar::parse_day(s).with_context(|| format!("{what} {s:?} is not a date (YYYY-MM-DD)"))
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    /// Directory to write country.csv, locations.csv, products.csv and the EPCIS documents to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 1500)]
+    pub facilities: usize,
+    #[arg(long, default_value_t = 150)]
+    pub products: usize,
+    #[arg(long, default_value_t = 10)]
+    pub regions: usize,
+    #[arg(long, default_value_t = 6)]
+    pub districts_per_region: usize,
+    #[arg(long, default_value_t = 24)]
+    pub months: u32,
+    /// First day simulated.
+    #[arg(long, default_value = "2025-01-01", value_name = "DATE")]
+    pub start: String,
+    /// Events per EPCIS document.
+    #[arg(long, default_value_t = 100_000)]
+    pub events_per_file: usize,
+}
+
+pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
+    Ok(equitas_synth::Config {
+        seed: args.seed,
+        regions: args.regions.max(1),
+        districts_per_region: args.districts_per_region.max(1),
+        facilities: args.facilities,
+        products: args.products,
+        months: args.months,
+        start: day(&args.start, "--start")?,
+        ..equitas_synth::Config::default()
+    })
+}
+
+/// Writes the network's files; returns (documents written, events).
+pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
+    let net = equitas_synth::Network::new(synth_config(args)?);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let write = |name: &str, text: &str| {
+        let p = args.out.join(name);
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
+    };
+    write("country.csv", &net.countries_csv())?;
+    write("locations.csv", &net.locations_csv())?;
+    write("products.csv", &net.products_csv())?;
+    let bar = crate::progress::Bar::spinner("simulating");
+    let created = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let per = args.events_per_file.max(1);
+    let mut batch: Vec<String> = Vec::with_capacity(per.min(1 << 20));
+    let (mut files, mut n) = (0usize, 0u64);
+    let mut error: Option<anyhow::Error> = None;
+    let flush = |batch: &mut Vec<String>, files: &mut usize| -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        *files += 1;
+        write(
+            &format!("events-{:05}.jsonld", *files),
+            &equitas_synth::document(batch, &created),
+        )?;
+        batch.clear();
+        Ok(())
+    };
+    equitas_synth::simulate(&net, &mut |e| {
+        if error.is_some() {
+            return;
+        }
+        batch.push(e.to_json(&net, n));
+        n += 1;
+        if n % 10_000 == 0 {
+            bar.set_message(format!("simulating: {n} events"));
+        }
+        if batch.len() >= per
+            && let Err(err) = flush(&mut batch, &mut files)
+        {
+            error = Some(err);
+        }
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    flush(&mut batch, &mut files)?;
+    bar.finish_and_clear();
+    Ok((files, n))
+}

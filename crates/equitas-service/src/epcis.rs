@@ -1,0 +1,176 @@
+//! The parameters of an EPCIS event query (EPCIS 2.0 SimpleEventQuery
+//! names in the API, friendlier options on the command line), read once
+//! into the store's `EventQuery`.
+
+use crate::error::ServiceError;
+use crate::param::{Args, Kind, Param};
+use equitas_store::epcis::EventQuery;
+
+/// CBV 2.0 business steps (GS1 Core Business Vocabulary 2.0, section 7.1).
+pub const BIZ_STEPS: &[&str] = &[
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "sampling",
+    "sensor_reporting",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+];
+
+/// CBV 2.0 dispositions (GS1 Core Business Vocabulary 2.0, section 7.2).
+pub const DISPOSITIONS: &[&str] = &[
+    "active",
+    "available",
+    "completeness_inferred",
+    "completeness_verified",
+    "conformant",
+    "container_closed",
+    "container_open",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "mismatch_class",
+    "mismatch_instance",
+    "mismatch_quantity",
+    "needs_replacement",
+    "no_pedigree_match",
+    "non_conformant",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unavailable",
+    "unknown",
+];
+
+const EVENT_TYPES: &[&str] = &[
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+];
+
+/// The parameters of `GET /events` and `equitas epcis query`.
+pub fn query_params() -> Vec<Param> {
+    vec![
+        Param::new("eventType", Kind::ListOf(EVENT_TYPES), "Event types.").cli("type"),
+        Param::new("EQ_bizStep", Kind::Words(BIZ_STEPS), "Business steps: CBV word, URN or web URI.")
+            .cli("biz-step"),
+        Param::new("EQ_disposition", Kind::Words(DISPOSITIONS), "Dispositions: CBV word, URN or web URI.")
+            .cli("disposition"),
+        Param::new(
+            "EQ_bizLocation",
+            Kind::List,
+            "Business locations: SGLN URN, GLN or Digital Link.",
+        )
+        .cli("biz-location"),
+        Param::new(
+            "WD_bizLocation",
+            Kind::List,
+            "A location or any below it in the hierarchy: its code, GLN, SGLN URN or Digital Link.",
+        )
+        .cli("within"),
+        Param::new("MATCH_anyEPC", Kind::List, "EPCs in any list of the event.").cli("epc"),
+        Param::new(
+            "MATCH_anyEPCClass",
+            Kind::List,
+            "EPC classes in any quantity list.",
+        )
+        .cli("epc-class"),
+        Param::new(
+            "GE_eventTime",
+            Kind::DateTime,
+            "Events at or after this time (RFC 3339, or a date: its midnight UTC).",
+        )
+        .cli("from"),
+        Param::new(
+            "LT_eventTime",
+            Kind::DateTime,
+            "Events before this time (RFC 3339, or a date: its midnight UTC).",
+        )
+        .cli("to"),
+        Param::new("perPage", Kind::Int { min: 1, max: 1000 }, "Events per page.")
+            .default("100")
+            .cli("limit"),
+        Param::new(
+            "nextPageToken",
+            Kind::Int {
+                min: 0,
+                max: i64::MAX,
+            },
+            "Events after this one: the token of the previous page (its Link header), or the cursor the CLI printed.",
+        )
+        .cli("after"),
+    ]
+}
+
+/// The store's query from the parameters.
+pub fn query(a: &Args) -> Result<EventQuery, ServiceError> {
+    let from = a.date_time("GE_eventTime")?;
+    let to = a.date_time("LT_eventTime")?;
+    if let (Some(f), Some(t)) = (&from, &to)
+        && chrono::DateTime::parse_from_rfc3339(t).ok()
+            <= chrono::DateTime::parse_from_rfc3339(f).ok()
+    {
+        return Err(a.bad("LT_eventTime", format!("{t} is not after {f}")));
+    }
+    Ok(EventQuery {
+        event_types: a.list("eventType")?,
+        biz_steps: a.list("EQ_bizStep")?,
+        dispositions: a.list("EQ_disposition")?,
+        biz_locations: a.list("EQ_bizLocation")?,
+        within_biz_locations: a.list("WD_bizLocation")?,
+        epcs: a.list("MATCH_anyEPC")?,
+        epc_classes: a.list("MATCH_anyEPCClass")?,
+        from,
+        to,
+        after: a.get("nextPageToken")?,
+        limit: a.value("perPage")?,
+    })
+}

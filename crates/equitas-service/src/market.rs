@@ -1,0 +1,577 @@
+//! Market operations: prices, median price ratios, affordability,
+//! concentration, delivery and legal sources (docs/formulas.md 2), from the
+//! procurement lines and registers in the store.
+
+use crate::error::ServiceError;
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::param::{Args, Kind, Param};
+use crate::vocab;
+use chrono::NaiveDate;
+use equitas_market::analysis::{self, Bands as ConcentrationBands, Dataset, Dim, Key, Weight};
+use equitas_market::methods;
+use equitas_store::market::{self as mk, Filter, Names};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// Which procurement lines, for every market figure.
+fn scope() -> Vec<Param> {
+    vec![
+        Param::new(
+            "product",
+            Kind::List,
+            "Only these products: codes (`equitas market products`, GET /api/v1/market/products).",
+        ),
+        Param::new(
+            "programme",
+            Kind::Text,
+            "Only products of this programme: hiv, malaria, tb, immunisation...",
+        ),
+        Param::new(
+            "country",
+            Kind::List,
+            "Only these buyer countries: ISO 3166 alpha-3.",
+        ),
+        Param::new("from", Kind::Date, "Delivered on or after this date."),
+        Param::new("to", Kind::Date, "Delivered on or before this date."),
+    ]
+}
+
+fn with_scope(mut p: Vec<Param>) -> Vec<Param> {
+    p.extend(scope());
+    p
+}
+
+fn filter(a: &Args) -> Result<Filter, ServiceError> {
+    let from: Option<NaiveDate> = a.get("from")?;
+    let to: Option<NaiveDate> = a.get("to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(a.bad("to", format!("{t} is before from ({f})")));
+    }
+    Ok(Filter {
+        products: a.list("product")?,
+        programme: a.get("programme")?,
+        countries: a.list("country")?,
+        from,
+        to,
+    })
+}
+
+/// The procurement lines the filter selects; none is missing data.
+fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
+    let obs = mk::observations(ctx.store, f)?;
+    if obs.is_empty() {
+        return Err(ServiceError::missing(
+            "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+        ));
+    }
+    Ok(Dataset::from(obs))
+}
+
+/// The names of the codes in the rows' keys, by dimension, so that every
+/// code can be shown by its name (`labels.supplier["aurobindo-pharma-limited"]`).
+fn labels<'a>(names: &Names, dims: &[Dim], keys: impl Iterator<Item = &'a Key>) -> Value {
+    let mut out: Map<String, Value> = Map::new();
+    for key in keys {
+        for (d, v) in dims.iter().zip(key) {
+            if let Some(n) = name(names, *d, v) {
+                out.entry(d.as_str())
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .map(|m| m.insert(v.clone(), json!(n)));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// The name of one dimension value, where the store knows it.
+pub fn name<'a>(names: &'a Names, d: Dim, v: &str) -> Option<&'a String> {
+    let m = match d {
+        Dim::Product => &names.products,
+        Dim::Supplier => &names.organisations,
+        Dim::BuyerCountry | Dim::SiteCountry => &names.countries,
+        Dim::Site => &names.sites,
+        Dim::Mode | Dim::Year => return None,
+    };
+    m.get(v)
+}
+
+fn head(method: String, obs: &Dataset, labels: Value) -> Head {
+    let mut h = Head {
+        method: Some(method),
+        period: Some(analysis::period(obs.iter())),
+        observations: Some(obs.len() as i64),
+        ..Head::default()
+    };
+    h.extra.insert("labels".into(), labels);
+    h
+}
+
+fn dims(a: &Args, name: &str) -> Result<Vec<Dim>, ServiceError> {
+    a.list(name)
+}
+
+fn dims_param(name: &'static str, doc: &'static str, default: &'static str) -> Param {
+    Param::new(name, Kind::ListOf(vocab::dims()), doc).default(default)
+}
+
+/// `GET /api/v1/market/products`, `equitas market products`.
+pub struct Products;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductRow {
+    pub product: String,
+    pub name: Option<String>,
+    pub lines: usize,
+}
+
+impl Operation for Products {
+    type Request = Filter;
+    type Row = ProductRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/products",
+            "market",
+            "Products with procurement lines",
+            "docs/formulas.md 2",
+            scope(),
+        )
+        .rows("ProductRow")
+    }
+
+    fn request(a: &Args) -> Result<Filter, ServiceError> {
+        filter(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Answer<ProductRow>, ServiceError> {
+        let obs = load(ctx, f)?;
+        let names = mk::names(ctx.store)?;
+        let rows = analysis::prices(&obs, &[Dim::Product])
+            .into_iter()
+            .map(|r| ProductRow {
+                name: names.products.get(&r.key[0]).cloned(),
+                product: r.key[0].clone(),
+                lines: r.lines,
+            })
+            .collect();
+        Ok(Answer::new(
+            head(methods::products(), &obs, json!({})),
+            rows,
+        ))
+    }
+}
+
+/// `GET /api/v1/market/prices`, `equitas market prices`.
+pub struct Prices;
+
+pub struct GroupedRequest<T> {
+    pub filter: Filter,
+    pub by: Vec<Dim>,
+    pub more: T,
+}
+
+impl Operation for Prices {
+    type Request = GroupedRequest<()>;
+    type Row = analysis::PriceRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/prices",
+            "market",
+            "Unit prices per comparison unit: quartiles, range, volume-weighted price",
+            "docs/formulas.md 2.4-2.5",
+            with_scope(vec![dims_param(
+                "by",
+                "Group by these dimensions.",
+                "product",
+            )]),
+        )
+        .rows("PriceRow")
+    }
+
+    fn request(a: &Args) -> Result<GroupedRequest<()>, ServiceError> {
+        Ok(GroupedRequest {
+            filter: filter(a)?,
+            by: dims(a, "by")?,
+            more: (),
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GroupedRequest<()>,
+    ) -> Result<Answer<analysis::PriceRow>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let names = mk::names(ctx.store)?;
+        let rows = analysis::prices(&obs, &r.by);
+        let l = labels(&names, &r.by, rows.iter().map(|x| &x.key));
+        Ok(Answer::new(head(methods::prices(), &obs, l), rows))
+    }
+}
+
+/// `GET /api/v1/market/mpr`, `equitas market mpr`.
+pub struct Mpr;
+
+pub struct MprRequest {
+    pub filter: Filter,
+    pub by_country: bool,
+    pub min_observations: usize,
+    pub exchange_rate: f64,
+    pub reference_source: Option<String>,
+}
+
+impl Operation for Mpr {
+    type Request = MprRequest;
+    type Row = analysis::MprRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/mpr",
+            "market",
+            "WHO/HAI median price ratios",
+            "docs/formulas.md 2.6",
+            with_scope(vec![
+                Param::new(
+                    "by_country",
+                    Kind::Bool,
+                    "One ratio per product and buyer country instead of per product.",
+                ),
+                Param::new(
+                    "min_observations",
+                    Kind::Int {
+                        min: 0,
+                        max: i32::MAX as i64,
+                    },
+                    "Fewest price observations for a median price ratio.",
+                )
+                .default("4"),
+                Param::new(
+                    "exchange_rate",
+                    Kind::Number {
+                        min: 0.0,
+                        exclusive: true,
+                    },
+                    "Local currency units per US$ (prices in the data are US$ for SCMS: 1).",
+                )
+                .default("1"),
+                Param::new(
+                    "reference_source",
+                    Kind::Text,
+                    "Reference prices of this source only, when several are loaded.",
+                ),
+            ]),
+        )
+        .rows("MprRow")
+    }
+
+    fn request(a: &Args) -> Result<MprRequest, ServiceError> {
+        Ok(MprRequest {
+            filter: filter(a)?,
+            by_country: a.flag("by_country")?,
+            min_observations: a.value("min_observations")?,
+            exchange_rate: a.value("exchange_rate")?,
+            reference_source: a.get("reference_source")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &MprRequest) -> Result<Answer<analysis::MprRow>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let refs = mk::reference_prices(ctx.store, r.reference_source.as_deref())?;
+        if refs.is_empty() {
+            return Err(ServiceError::missing(match &r.reference_source {
+                Some(s) => format!(
+                    "no reference prices of source {s:?} loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)"
+                ),
+                None => "no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)".into(),
+            }));
+        }
+        let names = mk::names(ctx.store)?;
+        let m = analysis::mpr(
+            &obs,
+            &refs,
+            r.by_country,
+            r.min_observations,
+            r.exchange_rate,
+        );
+        let dims: &[Dim] = if r.by_country {
+            &[Dim::Product, Dim::BuyerCountry]
+        } else {
+            &[Dim::Product]
+        };
+        let l = labels(&names, dims, m.rows.iter().map(|x| &x.key));
+        let notes = m
+            .basket
+            .iter()
+            .map(|(k, med, n)| format!("basket ({k}): median MPR {med:.2} over {n} products"))
+            .collect();
+        let mut a = Answer::new(
+            head(methods::mpr(r.exchange_rate, r.min_observations), &obs, l),
+            m.rows,
+        );
+        a.notes = notes;
+        Ok(a)
+    }
+}
+
+/// `GET /api/v1/market/affordability`, `equitas market affordability`.
+pub struct Affordability;
+
+impl Operation for Affordability {
+    type Request = Filter;
+    type Row = analysis::AffordabilityRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/affordability",
+            "market",
+            "Affordability in days' wages of a standard treatment course",
+            "docs/formulas.md 2.7",
+            scope(),
+        )
+        .rows("AffordabilityRow")
+    }
+
+    fn request(a: &Args) -> Result<Filter, ServiceError> {
+        filter(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        f: &Filter,
+    ) -> Result<Answer<analysis::AffordabilityRow>, ServiceError> {
+        let obs = load(ctx, f)?;
+        let wages = mk::wages(ctx.store)?;
+        if wages.is_empty() {
+            return Err(ServiceError::missing(
+                "no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)",
+            ));
+        }
+        let names = mk::names(ctx.store)?;
+        let rows = analysis::affordability(&obs, &mk::courses(ctx.store)?, &wages);
+        let keys: Vec<Key> = rows
+            .iter()
+            .map(|x| vec![x.product.clone(), x.country.clone()])
+            .collect();
+        let l = labels(&names, &[Dim::Product, Dim::BuyerCountry], keys.iter());
+        Ok(Answer::new(head(methods::affordability(), &obs, l), rows))
+    }
+}
+
+/// `GET /api/v1/market/concentration`, `equitas market concentration`.
+pub struct Concentration;
+
+pub struct ConcentrationRequest {
+    pub filter: Filter,
+    pub per: Vec<Dim>,
+    pub by: Dim,
+    pub weight: Weight,
+    pub bands: ConcentrationBands,
+}
+
+impl Operation for Concentration {
+    type Request = ConcentrationRequest;
+    type Row = analysis::ConcentrationRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/concentration",
+            "market",
+            "Supplier concentration: HHI, effective number, single-source flags",
+            "docs/formulas.md 2.2, 2.8",
+            with_scope(vec![
+                dims_param("per", "One row per group of these dimensions.", "product"),
+                Param::new(
+                    "by",
+                    Kind::OneOf(&["supplier", "site", "site-country"]),
+                    "Shares of what: supplier, site or site-country.",
+                )
+                .default("supplier"),
+                Param::new(
+                    "weight",
+                    Kind::OneOf(&["value", "quantity"]),
+                    "Shares of value or of quantity (comparison units).",
+                )
+                .default("value"),
+                Param::new(
+                    "bands",
+                    Kind::Numbers,
+                    "Ascending HHI thresholds between bands (US merger guidelines 2023).",
+                )
+                .default("1000,1800"),
+            ]),
+        )
+        .rows("ConcentrationRow")
+    }
+
+    fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
+        let mut t: Vec<f64> = a.list("bands")?;
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        Ok(ConcentrationRequest {
+            filter: filter(a)?,
+            per: dims(a, "per")?,
+            by: a.value("by")?,
+            weight: a.value("weight")?,
+            bands: ConcentrationBands::from_thresholds(t).map_err(|e| a.bad("bands", e))?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ConcentrationRequest,
+    ) -> Result<Answer<analysis::ConcentrationRow>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let names = mk::names(ctx.store)?;
+        let rows = analysis::concentration_table(&obs, &r.per, r.by, r.weight, &r.bands);
+        let mut l = labels(&names, &r.per, rows.iter().map(|x| &x.key));
+        let tops: Vec<Key> = rows.iter().map(|x| vec![x.top.clone()]).collect();
+        if let (Value::Object(m), Value::Object(t)) = (&mut l, labels(&names, &[r.by], tops.iter()))
+        {
+            for (k, v) in t {
+                match (m.get_mut(&k), v) {
+                    (Some(Value::Object(a)), Value::Object(b)) => a.extend(b),
+                    (_, v) => {
+                        m.insert(k, v);
+                    }
+                }
+            }
+        }
+        Ok(Answer::new(
+            head(methods::concentration(r.by, r.weight, &r.bands), &obs, l),
+            rows,
+        ))
+    }
+}
+
+/// `GET /api/v1/market/delivery`, `equitas market delivery`.
+pub struct Delivery;
+
+impl Operation for Delivery {
+    type Request = GroupedRequest<i64>;
+    type Row = analysis::DeliveryRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/delivery",
+            "market",
+            "Lead times, delays and on-time delivery",
+            "docs/formulas.md 2.9",
+            with_scope(vec![
+                dims_param(
+                    "by",
+                    "Group by these dimensions, as for prices.",
+                    "supplier",
+                ),
+                Param::new(
+                    "tolerance",
+                    Kind::Int {
+                        min: 0,
+                        max: i32::MAX as i64,
+                    },
+                    "Days late still counted as on time.",
+                )
+                .default("0"),
+            ]),
+        )
+        .rows("DeliveryRow")
+    }
+
+    fn request(a: &Args) -> Result<GroupedRequest<i64>, ServiceError> {
+        Ok(GroupedRequest {
+            filter: filter(a)?,
+            by: dims(a, "by")?,
+            more: a.value("tolerance")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GroupedRequest<i64>,
+    ) -> Result<Answer<analysis::DeliveryRow>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let names = mk::names(ctx.store)?;
+        let rows = analysis::delivery(&obs, &r.by, r.more);
+        let l = labels(&names, &r.by, rows.iter().map(|x| &x.key));
+        Ok(Answer::new(head(methods::delivery(r.more), &obs, l), rows))
+    }
+}
+
+/// `GET /api/v1/market/sources`, `equitas market sources`.
+pub struct Sources;
+
+pub struct SourcesRequest {
+    pub country: Option<String>,
+    pub on: Option<NaiveDate>,
+}
+
+impl Operation for Sources {
+    type Request = SourcesRequest;
+    type Row = mk::SourcesRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/sources",
+            "market",
+            "Legal sources: marketing authorisations and WHO prequalification",
+            "",
+            vec![
+                Param::new(
+                    "country",
+                    Kind::Text,
+                    "Only this country: ISO 3166 alpha-3.",
+                ),
+                Param::new(
+                    "on",
+                    Kind::Date,
+                    "Authorisations valid on this date (default: today).",
+                ),
+            ],
+        )
+        .rows("SourcesRow")
+    }
+
+    fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {
+        Ok(SourcesRequest {
+            country: a.get("country")?,
+            on: a.get("on")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &SourcesRequest) -> Result<Answer<mk::SourcesRow>, ServiceError> {
+        let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let rows = mk::legal_sources(ctx.store, on, r.country.as_deref())?;
+        let pq = mk::prequalified_sources(ctx.store, "vaccines")?;
+        let names = mk::names(ctx.store)?;
+        let keys: Vec<Key> = rows
+            .iter()
+            .map(|x| vec![x.country.clone(), x.product.clone()])
+            .collect();
+        let mut h = Head {
+            method: Some(methods::sources(on)),
+            on: Some(on),
+            observations: Some(rows.iter().map(|r| r.authorisations).sum()),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "prequalified_vaccines".into(),
+            pq.iter()
+                .map(|(t, m, n)| json!({"product_type": t, "manufacturers": m, "presentations": n}))
+                .collect(),
+        );
+        h.extra.insert(
+            "labels".into(),
+            labels(&names, &[Dim::BuyerCountry, Dim::Product], keys.iter()),
+        );
+        Ok(Answer::new(h, rows))
+    }
+}

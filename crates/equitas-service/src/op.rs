@@ -1,0 +1,180 @@
+//! An operation: one typed request, parsed from described parameters, and
+//! one function from the store (and the stock ledger) to a typed answer.
+//! The server serves each at its path; the CLI runs each as a command.
+
+use crate::error::ServiceError;
+use crate::param::{Args, Kind, Param};
+use equitas_store::Store;
+use equitas_store::stock::StockData;
+use serde::Serialize;
+
+/// What an operation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The store only (market figures, registers).
+    Store,
+    /// The stock ledger built from the store (the server keeps it cached).
+    Stock,
+}
+
+/// How the API describes one route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// OpenAPI path (`{name}` for path parameters), as the server routes it.
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// docs/formulas.md sections or other references.
+    pub doc: &'static str,
+    pub params: Vec<Param>,
+    /// The success status and what it returns.
+    pub ok: (u16, &'static str),
+    /// Takes an EPCIS document or event as body.
+    pub body: bool,
+    /// Answers a page of rows (`offset` and `limit` are added).
+    pub list: bool,
+    /// The name of the rows' schema in the API description, if they have one.
+    pub rows: Option<&'static str>,
+}
+
+/// Rows to skip, for a page of a list (API only: the CLI prints every row).
+pub const OFFSET: Param = Param::new(
+    "offset",
+    Kind::Int {
+        min: 0,
+        max: i32::MAX as i64,
+    },
+    "Rows to skip.",
+)
+.default("0")
+.api_only();
+/// Largest page.
+pub const MAX_LIMIT: usize = 1000;
+pub const LIMIT: Param = Param::new("limit", Kind::Int { min: 1, max: 1000 }, "Rows to return.")
+    .default("100")
+    .api_only();
+
+impl Endpoint {
+    /// A `GET` answering a page of rows.
+    pub fn list(
+        path: &'static str,
+        tag: &'static str,
+        summary: &'static str,
+        doc: &'static str,
+        mut params: Vec<Param>,
+    ) -> Self {
+        params.extend([OFFSET, LIMIT]);
+        Endpoint {
+            method: "get",
+            path,
+            tag,
+            summary,
+            doc,
+            params,
+            ok: (
+                200,
+                "A page of rows with the method behind them, the total and the paging.",
+            ),
+            body: false,
+            list: true,
+            rows: None,
+        }
+    }
+
+    /// The same, naming the schema of its rows.
+    pub fn rows(mut self, schema: &'static str) -> Self {
+        self.rows = Some(schema);
+        self
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.params.iter().map(|p| p.name).collect()
+    }
+}
+
+/// What an answer's rows are and what is behind them; every field is
+/// optional because operations state different things.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Head {
+    /// How the figures were computed (docs/formulas.md sections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The delivery dates spanned (market figures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<equitas_market::analysis::Period>,
+    /// Observations (procurement lines, authorisations) behind the result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<i64>,
+    /// The day the stock figures are for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Movements behind the stock ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movements: Option<usize>,
+    /// The day registers are read on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<chrono::NaiveDate>,
+    /// Anything else an operation states (named by the operation).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An operation's answer: its rows, with what is behind them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer<R> {
+    #[serde(flatten)]
+    pub head: Head,
+    pub rows: Vec<R>,
+    /// Remarks on the whole result (basket summaries...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl<R> Answer<R> {
+    pub fn new(head: Head, rows: Vec<R>) -> Self {
+        Answer {
+            head,
+            rows,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// What an operation runs on.
+pub struct Ctx<'a> {
+    pub store: &'a mut dyn Store,
+    stock: Option<&'a StockData>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(store: &'a mut dyn Store, stock: Option<&'a StockData>) -> Self {
+        Ctx { store, stock }
+    }
+
+    /// The stock ledger (given by the caller for operations that need it).
+    pub fn stock(&self) -> Result<&'a StockData, ServiceError> {
+        self.stock.ok_or_else(|| {
+            ServiceError::Internal("this operation was run without the stock ledger".into())
+        })
+    }
+}
+
+/// One operation of Equitas, served at [`Operation::endpoint`]'s path and
+/// run by a CLI command.
+pub trait Operation: 'static {
+    /// The request, with every default applied and every value checked.
+    type Request: Send + 'static;
+    /// One row of the answer.
+    type Row: Serialize + Send + 'static;
+    const NEEDS: Needs;
+    fn endpoint() -> Endpoint;
+    /// The request from the parameters given.
+    fn request(args: &Args) -> Result<Self::Request, ServiceError>;
+    fn run(ctx: &mut Ctx<'_>, request: &Self::Request) -> Result<Answer<Self::Row>, ServiceError>;
+}
+
+/// The page `(offset, limit)` asked for, from an API request's parameters.
+pub fn page(args: &Args) -> Result<(usize, usize), ServiceError> {
+    Ok((args.value("offset")?, args.value("limit")?))
+}

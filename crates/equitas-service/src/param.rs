@@ -1,0 +1,569 @@
+//! Parameters of operations, described once (name, kind, default, meaning)
+//! and parsed once, whether they come from a URL's query (`lead_time=4`) or
+//! from the command line (`--lead-time 4`). The API description, the CLI's
+//! options and their help are made from the same descriptions, so a default
+//! or a list of allowed values is written in one place.
+
+use crate::error::ServiceError;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+
+/// How a parameter's value is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Text,
+    /// Several values: comma-separated (API), or the option repeated (CLI).
+    List,
+    /// Several values from a fixed set.
+    ListOf(&'static [&'static str]),
+    /// Comma-separated numbers from 0 to 9999.
+    Numbers,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A number above `min` (or at least `min` if not `exclusive`), at most 1e12.
+    Number {
+        min: f64,
+        exclusive: bool,
+    },
+    /// `true` or `false` (API); a flag without a value (CLI).
+    Bool,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339, or a date `YYYY-MM-DD` meaning its midnight UTC.
+    DateTime,
+    /// One of a fixed set.
+    OneOf(&'static [&'static str]),
+    /// Several words of a vocabulary (CBV business steps...), or URIs
+    /// (anything with a colon) for words of other vocabularies.
+    Words(&'static [&'static str]),
+}
+
+impl Kind {
+    /// Several values may be given.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Kind::List | Kind::ListOf(_) | Kind::Numbers | Kind::Words(_)
+        )
+    }
+
+    /// How values are written, for help texts.
+    pub fn describe(self) -> String {
+        match self {
+            Kind::Text => "text".into(),
+            Kind::List => "list".into(),
+            Kind::ListOf(v) => format!("list of: {}", v.join(", ")),
+            Kind::Numbers => "numbers".into(),
+            Kind::Int { min, max } => format!("integer, {min} to {max}"),
+            Kind::Number {
+                min,
+                exclusive: true,
+            } => format!("number above {min}"),
+            Kind::Number { min, .. } => format!("number, at least {min}"),
+            Kind::Bool => "true or false".into(),
+            Kind::Date => "YYYY-MM-DD".into(),
+            Kind::DateTime => "date and time (RFC 3339) or YYYY-MM-DD".into(),
+            Kind::OneOf(v) => v.join(", "),
+            Kind::Words(v) => format!("list of: {}, or URIs", v.join(", ")),
+        }
+    }
+
+    /// Checks one value (one element of a list); the error says what is expected.
+    pub fn check(self, v: &str) -> Result<(), String> {
+        match self {
+            Kind::Text | Kind::List => Ok(()),
+            Kind::Int { min, max } => match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(()),
+                _ => Err(format!("expected an integer from {min} to {max}")),
+            },
+            Kind::Number { min, exclusive } => match v.parse::<f64>() {
+                Ok(x)
+                    if x.is_finite()
+                        && x <= 1e12
+                        && (if exclusive { x > min } else { x >= min }) =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "expected a number {} {min}",
+                    if exclusive { "above" } else { "of at least" }
+                )),
+            },
+            Kind::Bool => match v {
+                "true" | "false" => Ok(()),
+                _ => Err("expected true or false".into()),
+            },
+            Kind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(|_| ())
+                .map_err(|_| "expected a date YYYY-MM-DD (for example 2026-01-31)".into()),
+            Kind::DateTime => date_time(v).map(|_| ()).ok_or_else(|| {
+                "expected an RFC 3339 date and time (2026-01-31T00:00:00Z) or a date YYYY-MM-DD"
+                    .into()
+            }),
+            Kind::Words(set) if v.contains(':') || set.contains(&v) => Ok(()),
+            Kind::OneOf(set) | Kind::ListOf(set) | Kind::Words(set) => {
+                if set.contains(&v) {
+                    Ok(())
+                } else {
+                    Err(match closest(v, set) {
+                        Some(c) => format!("expected one of {}; did you mean {c}?", set.join(", ")),
+                        None => format!("expected one of {}", set.join(", ")),
+                    })
+                }
+            }
+            Kind::Numbers => {
+                let (int, frac) = v.split_once('.').unwrap_or((v, "0"));
+                let ok = (1..=4).contains(&int.len())
+                    && (1..=3).contains(&frac.len())
+                    && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
+                if ok {
+                    Ok(())
+                } else {
+                    Err("expected comma-separated numbers from 0 to 9999".into())
+                }
+            }
+        }
+    }
+}
+
+/// An RFC 3339 date and time, or a date taken as its midnight UTC, written
+/// back in RFC 3339.
+pub fn date_time(v: &str) -> Option<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(t.to_rfc3339());
+    }
+    let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+    Some(format!("{d}T00:00:00Z"))
+}
+
+/// The allowed value closest to a misspelt one (at most two edits away).
+fn closest<'a>(v: &str, set: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    set.iter()
+        .map(|s| (distance(&v.to_lowercase(), s), *s))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, s)| s)
+}
+
+/// Where a parameter can be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Both,
+    /// Only in the API (paging).
+    Api,
+    /// Only on the command line (files on the user's machine, unbounded work).
+    Cli,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    /// Its name in the API (`lead_time`).
+    pub name: &'static str,
+    /// Its option on the command line, when not the name with dashes.
+    pub cli: Option<&'static str>,
+    pub kind: Kind,
+    /// The value used when none is given, as it would be written.
+    pub default: Option<&'static str>,
+    /// What it means (one sentence, without the default: that is added).
+    pub doc: &'static str,
+    pub surface: Surface,
+}
+
+impl Param {
+    pub const fn new(name: &'static str, kind: Kind, doc: &'static str) -> Self {
+        Param {
+            name,
+            cli: None,
+            kind,
+            default: None,
+            doc,
+            surface: Surface::Both,
+        }
+    }
+
+    pub const fn default(mut self, v: &'static str) -> Self {
+        self.default = Some(v);
+        self
+    }
+
+    pub const fn cli(mut self, option: &'static str) -> Self {
+        self.cli = Some(option);
+        self
+    }
+
+    pub const fn api_only(mut self) -> Self {
+        self.surface = Surface::Api;
+        self
+    }
+
+    pub const fn cli_only(mut self) -> Self {
+        self.surface = Surface::Cli;
+        self
+    }
+
+    /// The command-line option, without its dashes.
+    pub fn option(&self) -> String {
+        self.cli
+            .map_or_else(|| self.name.replace('_', "-"), str::to_string)
+    }
+
+    /// The meaning with the default, for help texts and the API description.
+    pub fn help(&self) -> String {
+        match self.default {
+            Some(d) if self.kind != Kind::Bool => format!("{} (default {d})", self.doc),
+            _ => self.doc.to_string(),
+        }
+    }
+}
+
+/// A value with the parameter it was given for, as the caller named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub param: String,
+    pub value: String,
+}
+
+/// Who is asking, so that errors name parameters as the caller wrote them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Api,
+    Cli,
+}
+
+/// The values given for an operation's parameters, checked against their
+/// descriptions. Values are read by the operation's request with the typed
+/// getters, which apply the documented default.
+#[derive(Debug)]
+pub struct Args {
+    params: Vec<Param>,
+    values: HashMap<&'static str, Vec<String>>,
+    style: Style,
+    read: RefCell<BTreeSet<&'static str>>,
+}
+
+impl Args {
+    /// From a URL query: unknown parameters, and those only the CLI takes,
+    /// are refused (so that typos do not pass silently).
+    pub fn api(params: Vec<Param>, query: &HashMap<String, String>) -> Result<Self, ServiceError> {
+        let mut given = Vec::new();
+        for (k, v) in query {
+            let Some(p) = params
+                .iter()
+                .find(|p| p.name == k && p.surface != Surface::Cli)
+            else {
+                let known: Vec<&str> = params
+                    .iter()
+                    .filter(|p| p.surface != Surface::Cli)
+                    .map(|p| p.name)
+                    .collect();
+                return Err(ServiceError::BadParameter {
+                    param: k.clone(),
+                    reason: if known.is_empty() {
+                        format!("unknown parameter {k:?}; this endpoint takes none")
+                    } else {
+                        format!(
+                            "unknown parameter {k:?}; this endpoint takes: {}",
+                            known.join(", ")
+                        )
+                    },
+                });
+            };
+            given.push((p.name, vec![v.clone()]));
+        }
+        Self::new(params, given, Style::Api)
+    }
+
+    /// From the command line: `given` holds, by parameter name, the values
+    /// of each option given (a repeated option gives several).
+    pub fn cli(
+        params: Vec<Param>,
+        given: Vec<(&'static str, Vec<String>)>,
+    ) -> Result<Self, ServiceError> {
+        Self::new(params, given, Style::Cli)
+    }
+
+    fn new(
+        params: Vec<Param>,
+        given: Vec<(&'static str, Vec<String>)>,
+        style: Style,
+    ) -> Result<Self, ServiceError> {
+        let mut values = HashMap::new();
+        for (name, raw) in given {
+            let Some(p) = params.iter().find(|p| p.name == name) else {
+                return Err(ServiceError::Internal(format!(
+                    "parameter {name} is not declared"
+                )));
+            };
+            let mut vs = Vec::new();
+            for r in &raw {
+                if p.kind.is_list() {
+                    vs.extend(
+                        r.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                    );
+                } else {
+                    let t = r.trim();
+                    if !t.is_empty() {
+                        vs.push(t.to_string());
+                    }
+                }
+            }
+            if !p.kind.is_list() && vs.len() > 1 {
+                return Err(bad(style, p, "given more than once".into()));
+            }
+            for v in &vs {
+                p.kind
+                    .check(v)
+                    .map_err(|why| bad(style, p, format!("{v:?}: {why}")))?;
+            }
+            if !vs.is_empty() {
+                values.insert(p.name, vs);
+            }
+        }
+        Ok(Args {
+            params,
+            values,
+            style,
+            read: RefCell::default(),
+        })
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    /// The parameter as the caller names it: `lead_time` or `--lead-time`.
+    pub fn display(&self, name: &str) -> String {
+        match self.param(name) {
+            Ok(p) => display(self.style, p),
+            Err(_) => name.to_string(),
+        }
+    }
+
+    /// An error about the parameter `name`, named as the caller wrote it.
+    pub fn bad(&self, name: &str, reason: impl Into<String>) -> ServiceError {
+        ServiceError::BadParameter {
+            param: self.display(name),
+            reason: reason.into(),
+        }
+    }
+
+    fn param(&self, name: &str) -> Result<&Param, ServiceError> {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| ServiceError::Internal(format!("parameter {name} is not declared")))
+    }
+
+    /// The raw values given, or the default's.
+    fn raw(&self, name: &str) -> Result<Vec<String>, ServiceError> {
+        let p = self.param(name)?;
+        self.read.borrow_mut().insert(p.name);
+        if let Some(v) = self.values.get(p.name) {
+            return Ok(v.clone());
+        }
+        Ok(match p.default {
+            None => Vec::new(),
+            Some(d) if p.kind.is_list() => d.split(',').map(str::to_string).collect(),
+            Some(d) => vec![d.to_string()],
+        })
+    }
+
+    fn parse<T: FromStr>(&self, name: &str, v: &str) -> Result<T, ServiceError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        v.parse::<T>()
+            .map_err(|e| self.bad(name, format!("{v:?}: {e}")))
+    }
+
+    /// The value given, with the parameter named as the caller wrote it,
+    /// for errors found when the request is run (a location not held).
+    pub fn named(&self, name: &str) -> Result<Option<Given>, ServiceError> {
+        Ok(self.get::<String>(name)?.map(|value| Given {
+            param: self.display(name),
+            value,
+        }))
+    }
+
+    /// The value, or the default, or none.
+    pub fn get<T: FromStr>(&self, name: &str) -> Result<Option<T>, ServiceError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.raw(name)?
+            .first()
+            .map(|v| self.parse(name, v))
+            .transpose()
+    }
+
+    /// The value or the default; the parameter must have a default.
+    pub fn value<T: FromStr>(&self, name: &str) -> Result<T, ServiceError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.get(name)?
+            .ok_or_else(|| ServiceError::Internal(format!("parameter {name} has no default")))
+    }
+
+    /// Every value given (or the default's).
+    pub fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ServiceError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.raw(name)?
+            .iter()
+            .map(|v| self.parse(name, v))
+            .collect()
+    }
+
+    /// A flag: given (`true`) or not.
+    pub fn flag(&self, name: &str) -> Result<bool, ServiceError> {
+        Ok(self.get::<bool>(name)?.unwrap_or(false))
+    }
+
+    /// A date as a ledger day.
+    pub fn day(&self, name: &str) -> Result<Option<i32>, ServiceError> {
+        match self.get::<String>(name)? {
+            None => Ok(None),
+            Some(s) => equitas_ledger::calendar::parse_day(&s)
+                .map(Some)
+                .ok_or_else(|| self.bad(name, format!("{s:?} is not a date (YYYY-MM-DD)"))),
+        }
+    }
+
+    /// A date and time in RFC 3339 (a bare date is its midnight UTC).
+    pub fn date_time(&self, name: &str) -> Result<Option<String>, ServiceError> {
+        Ok(self.get::<String>(name)?.and_then(|s| date_time(&s)))
+    }
+
+    /// The parameters read so far (a test checks that a request reads every
+    /// parameter it documents).
+    pub fn read(&self) -> BTreeSet<&'static str> {
+        self.read.borrow().clone()
+    }
+
+    /// The raw values given, by name, in a stable order (to key cached answers).
+    pub fn key(&self, path: &str) -> String {
+        let mut kv: Vec<(&&str, &Vec<String>)> = self.values.iter().collect();
+        kv.sort();
+        let mut k = path.to_string();
+        for (name, vs) in kv {
+            k.push('\n');
+            k.push_str(name);
+            k.push('=');
+            k.push_str(&vs.join(","));
+        }
+        k
+    }
+}
+
+fn display(style: Style, p: &Param) -> String {
+    match style {
+        Style::Api => p.name.to_string(),
+        Style::Cli => format!("--{}", p.option()),
+    }
+}
+
+fn bad(style: Style, p: &Param, reason: String) -> ServiceError {
+    ServiceError::BadParameter {
+        param: display(style, p),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEAD: Param =
+        Param::new("lead_time", Kind::Int { min: 0, max: 60 }, "Months.").default("4");
+    const FROM: Param = Param::new("from", Kind::Date, "From.");
+    const STEP: Param = Param::new(
+        "biz_step",
+        Kind::ListOf(&["receiving", "shipping"]),
+        "Steps.",
+    )
+    .cli("biz-step");
+
+    fn q(kv: &[(&str, &str)]) -> HashMap<String, String> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_come_from_the_description() {
+        let a = Args::api(vec![LEAD, FROM], &q(&[])).unwrap();
+        assert_eq!(a.value::<usize>("lead_time").unwrap(), 4);
+        assert_eq!(a.day("from").unwrap(), None);
+        let a = Args::api(vec![LEAD], &q(&[("lead_time", "7")])).unwrap();
+        assert_eq!(a.value::<usize>("lead_time").unwrap(), 7);
+    }
+
+    #[test]
+    fn errors_name_the_parameter_as_the_caller_wrote_it() {
+        let e = Args::api(vec![LEAD], &q(&[("lead_time", "-1")])).unwrap_err();
+        assert_eq!(e.parameter(), Some("lead_time"));
+        let e = Args::cli(vec![LEAD], vec![("lead_time", vec!["-1".into()])]).unwrap_err();
+        assert_eq!(e.parameter(), Some("--lead-time"));
+        let e = Args::cli(vec![FROM], vec![("from", vec!["2026-13-01".into()])]).unwrap_err();
+        assert_eq!(e.parameter(), Some("--from"));
+        let e = Args::cli(vec![FROM], vec![("from", vec!["yesterday".into()])]).unwrap_err();
+        assert!(e.to_string().contains("YYYY-MM-DD"), "{e}");
+        let e = Args::cli(vec![STEP], vec![("biz_step", vec!["recieving".into()])]).unwrap_err();
+        assert_eq!(e.parameter(), Some("--biz-step"));
+        assert!(e.to_string().contains("did you mean receiving"), "{e}");
+        let e = Args::api(vec![LEAD], &q(&[("lead", "1")])).unwrap_err();
+        assert!(
+            e.to_string().contains("this endpoint takes: lead_time"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_repeat() {
+        let a = Args::cli(
+            vec![STEP],
+            vec![(
+                "biz_step",
+                vec!["receiving,shipping".into(), "receiving".into()],
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            a.list::<String>("biz_step").unwrap(),
+            vec!["receiving", "shipping", "receiving"]
+        );
+    }
+
+    #[test]
+    fn date_times_take_a_bare_date() {
+        assert_eq!(
+            date_time("2026-01-31").as_deref(),
+            Some("2026-01-31T00:00:00Z")
+        );
+        assert!(date_time("2026-02-30").is_none());
+        assert!(date_time("2026-01-31T10:00:00+01:00").is_some());
+    }
+}

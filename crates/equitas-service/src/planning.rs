@@ -1,0 +1,486 @@
+//! Planning operations: forecasts, supply plans and stockout risk
+//! (docs/formulas.md 4), on the assembly `equitas_planning::quantify`.
+
+use crate::error::ServiceError;
+use crate::op::{Answer, Ctx, Endpoint, Needs, Operation};
+use crate::param::{Args, Kind, Param};
+use crate::stock::{ITEM, has_stock, head, level};
+use crate::vocab;
+use equitas_ledger::calendar;
+use equitas_planning::quantify::{self, Quantified};
+use equitas_planning::select::{Choice, Evaluation};
+use equitas_planning::{Method, accuracy};
+use equitas_store::stock::StockData;
+use serde::Serialize;
+use std::path::PathBuf;
+
+const AMOUNT: Kind = Kind::Number {
+    min: 0.0,
+    exclusive: false,
+};
+
+fn series_params() -> Vec<Param> {
+    vec![
+        level("Forecast for places of this level; areas add up their facilities.")
+            .default("country"),
+        ITEM,
+        Param::new(
+            "history",
+            Kind::Int { min: 1, max: 240 },
+            "Months of history used, ending with the last complete month.",
+        )
+        .default("36"),
+    ]
+}
+
+fn quantify_params(horizon: &'static str) -> Vec<Param> {
+    let mut v = series_params();
+    v.extend([
+        Param::new("horizon", Kind::Int { min: 1, max: 60 }, "Months ahead.").default(horizon),
+        Param::new(
+            "method",
+            Kind::OneOf(vocab::methods()),
+            "Forecasting method (docs/formulas.md 4.2), or auto: chosen per series by rolling-origin back-tests.",
+        )
+        .default("auto"),
+        Param::new(
+            "lead_time",
+            Kind::Int { min: 0, max: 60 },
+            "Months from placing an order to receiving it.",
+        )
+        .default("4"),
+        Param::new("min", AMOUNT, "Minimum months of stock (default: the band of the place's tier)."),
+        Param::new("max", AMOUNT, "Maximum months of stock (default: the band of the place's tier)."),
+        Param::new("unit_price", AMOUNT, "Price per unit, for the cost of the suggested orders."),
+    ]);
+    v
+}
+
+/// Inputs only the command line takes: files on the user's machine.
+fn plan_files() -> [Param; 4] {
+    [
+        Param::new(
+            "pipeline",
+            Kind::Text,
+            "Shipments on their way: CSV with item, place, arrival (YYYY-MM), quantity.",
+        )
+        .cli_only(),
+        Param::new(
+            "lead_times",
+            Kind::Text,
+            "Lead times by item and supplier: CSV with item (blank: all), supplier, order_months, production_months, transport_months, receipt_months.",
+        )
+        .cli_only(),
+        Param::new(
+            "supplier",
+            Kind::Text,
+            "Use this supplier's lead times (default: the shortest for each item).",
+        )
+        .cli_only(),
+        Param::new(
+            "no_transit",
+            Kind::Bool,
+            "Leave out shipments in transit between locations (EPCIS shipping events not yet received), otherwise counted as pipeline.",
+        )
+        .cli_only(),
+    ]
+}
+
+/// A planning request, with the files it names and whether transit counts.
+pub struct PlanningRequest {
+    pub quantify: quantify::Request,
+    pub transit: bool,
+}
+
+fn method(a: &Args) -> Result<Option<Method>, ServiceError> {
+    match a.value::<String>("method")?.as_str() {
+        "auto" => Ok(None),
+        m => Method::from_name(m)
+            .map(Some)
+            .ok_or_else(|| a.bad("method", format!("{m:?} is not a method"))),
+    }
+}
+
+fn series_request(a: &Args) -> Result<quantify::Request, ServiceError> {
+    Ok(quantify::Request {
+        level: a.value("level")?,
+        items: a.list("item")?,
+        history: a.value("history")?,
+        horizon: 1,
+        method: None,
+        lead_time: 0,
+        min_months: None,
+        max_months: None,
+        unit_price: None,
+        pipeline: Vec::new(),
+        lead_times: Vec::new(),
+        supplier: None,
+    })
+}
+
+fn quantify_request(a: &Args) -> Result<quantify::Request, ServiceError> {
+    Ok(quantify::Request {
+        horizon: a.value("horizon")?,
+        method: method(a)?,
+        lead_time: a.value("lead_time")?,
+        min_months: a.get("min")?,
+        max_months: a.get("max")?,
+        unit_price: a.get("unit_price")?,
+        ..series_request(a)?
+    })
+}
+
+/// Reads a planning input file with `parse`; the first bad row is the
+/// error, named as imports name them (FILE:LINE: field: reason).
+fn planning_file<T>(
+    a: &Args,
+    name: &str,
+    parse: impl FnOnce(&[u8]) -> Result<equitas_model::reference::Parsed<T>, equitas_model::RowError>,
+) -> Result<Vec<T>, ServiceError> {
+    let Some(path) = a.get::<PathBuf>(name)? else {
+        return Ok(Vec::new());
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| a.bad(name, format!("cannot read {}: {e}", path.display())))?;
+    let file = path.display().to_string();
+    let line = |e: &equitas_model::RowError| e.located(&file);
+    let parsed = parse(&bytes).map_err(|e| a.bad(name, line(&e)))?;
+    if let Some(e) = parsed.errors.first() {
+        return Err(a.bad(name, line(e)));
+    }
+    Ok(parsed.records.into_iter().map(|r| r.1).collect())
+}
+
+fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
+    let mut q = quantify_request(a)?;
+    q.pipeline = planning_file(a, "pipeline", |b| quantify::parse_pipeline(b))?;
+    q.lead_times = planning_file(a, "lead_times", |b| {
+        equitas_planning::plan::parse_lead_times(b)
+    })?;
+    q.supplier = a.get("supplier")?;
+    Ok(PlanningRequest {
+        quantify: q,
+        transit: !a.flag("no_transit")?,
+    })
+}
+
+fn quantified(
+    data: &StockData,
+    r: &quantify::Request,
+) -> Result<(Vec<Quantified>, calendar::MonthIndex), ServiceError> {
+    quantify::quantify(&data.ledger, &data.places, &data.bands, r)
+        .map_err(|e| ServiceError::missing(e.to_string()))
+}
+
+/// The request with the shipments in transit between the hierarchy's
+/// locations added to its pipeline.
+fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Request, ServiceError> {
+    let data = ctx.stock()?;
+    let mut q = r.quantify.clone();
+    if r.transit
+        && let Some(as_of) = data.ledger.through()
+    {
+        let legs = equitas_store::stock::transit_legs(ctx.store)?;
+        q.pipeline
+            .extend(quantify::incoming_from_transit(&legs, &data.places, as_of));
+    }
+    Ok(q)
+}
+
+fn period(last: calendar::MonthIndex, horizon: usize) -> String {
+    format!(
+        "{} to {}",
+        calendar::format_month(last + 1),
+        calendar::format_month(last + horizon as i32)
+    )
+}
+
+/// `GET /api/v1/forecast`, `equitas forecast`.
+pub struct Forecast;
+
+/// One series' forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastRow {
+    pub area: String,
+    pub area_name: String,
+    pub item: String,
+    /// `YYYY-MM` of the first month of history.
+    pub history_from: String,
+    pub history: Vec<f64>,
+    /// Months of the history whose value is imputed.
+    pub imputed_months: usize,
+    /// `YYYY-MM` of each month forecast.
+    pub months: Vec<String>,
+    pub forecast: Choice,
+}
+
+impl Operation for Forecast {
+    type Request = quantify::Request;
+    type Row = ForecastRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/forecast",
+            "planning",
+            "Demand forecasts with intervals and the reason for the method",
+            "docs/formulas.md 4.1-4.5",
+            quantify_params("12"),
+        )
+        .rows("ForecastRow")
+    }
+
+    fn request(a: &Args) -> Result<quantify::Request, ServiceError> {
+        quantify_request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &quantify::Request) -> Result<Answer<ForecastRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let (q, last) = quantified(data, r)?;
+        let months: Vec<String> = (1..=r.horizon as i32)
+            .map(|k| calendar::format_month(last + k))
+            .collect();
+        let rows = q
+            .into_iter()
+            .map(|x| ForecastRow {
+                imputed_months: x.series.imputed.iter().filter(|&&i| i).count(),
+                area: x.series.area,
+                area_name: x.series.area_name,
+                item: x.series.item,
+                history_from: x.series.first_month,
+                history: x.series.values,
+                months: months.clone(),
+                forecast: x.choice,
+            })
+            .collect();
+        let mut h = head(
+            format!(
+                "docs/formulas.md 4.1-4.5: monthly consumption adjusted for stockout days and reporting gaps; {}; 80% and 95% intervals from the rolling-origin errors",
+                if r.method.is_some() {
+                    "method as asked"
+                } else {
+                    "method chosen per series by rolling-origin MASE (6 origins, up to 3 months)"
+                }
+            ),
+            data,
+            None,
+        );
+        h.extra
+            .insert("period".into(), period(last, r.horizon).into());
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/plan`, `equitas plan`.
+pub struct Plan;
+
+impl Operation for Plan {
+    type Request = PlanningRequest;
+    type Row = quantify::PlanResult;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        let mut p = quantify_params("18");
+        p.extend(plan_files());
+        Endpoint::list(
+            "/api/v1/plan",
+            "planning",
+            "Supply plans: projected stock and suggested orders",
+            "docs/formulas.md 4.7",
+            p,
+        )
+        .rows("PlanResult")
+    }
+
+    fn request(a: &Args) -> Result<PlanningRequest, ServiceError> {
+        plan_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &PlanningRequest,
+    ) -> Result<Answer<quantify::PlanResult>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let q = with_transit(ctx, r)?;
+        let (qs, last) = quantified(data, &q)?;
+        let rows = quantify::plans(&qs, last);
+        let mut h = head(
+            format!(
+                "docs/formulas.md 4.7: stock on hand as lots with expiry, the demand forecast (4.4), pipeline shipments; an order arrives when a month would close below the minimum, bringing it to the maximum; lead time {} months",
+                q.lead_time
+            ),
+            data,
+            None,
+        );
+        h.extra
+            .insert("period".into(), period(last, q.horizon).into());
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/risk`, `equitas risk`.
+pub struct Risk;
+
+pub struct RiskRequest {
+    pub plan: PlanningRequest,
+    pub paths: usize,
+    pub seed: u64,
+    pub with_orders: bool,
+}
+
+impl Operation for Risk {
+    type Request = RiskRequest;
+    type Row = quantify::RiskResult;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "paths",
+                Kind::Int {
+                    min: 1,
+                    max: 10_000,
+                },
+                "Monte Carlo paths.",
+            )
+            .default("1000"),
+            Param::new(
+                "seed",
+                Kind::Int {
+                    min: 0,
+                    max: i32::MAX as i64,
+                },
+                "Random seed.",
+            )
+            .default("1"),
+            Param::new(
+                "without_orders",
+                Kind::Bool,
+                "Plan as is, without the suggested orders (the risk if nothing is ordered).",
+            ),
+        ];
+        p.extend(quantify_params("18"));
+        p.extend(plan_files());
+        Endpoint::list(
+            "/api/v1/risk",
+            "planning",
+            "Probability of a stockout in each month, highest risk first",
+            "docs/formulas.md 4.8",
+            p,
+        )
+        .rows("RiskResult")
+    }
+
+    fn request(a: &Args) -> Result<RiskRequest, ServiceError> {
+        Ok(RiskRequest {
+            plan: plan_request(a)?,
+            paths: a.value("paths")?,
+            seed: a.value("seed")?,
+            with_orders: !a.flag("without_orders")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &RiskRequest,
+    ) -> Result<Answer<quantify::RiskResult>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let q = with_transit(ctx, &r.plan)?;
+        let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
+        let (qs, last) = quantified(data, &q)?;
+        let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
+        let mut h = head(
+            format!(
+                "docs/formulas.md 4.8: {} Monte Carlo paths (seed {}), demand drawn around the forecast, {}; {}",
+                r.paths,
+                r.seed,
+                if delays.is_empty() {
+                    "no delivery delays known (deliveries on time)".to_string()
+                } else {
+                    format!(
+                        "deliveries delayed as {} observed procurement deliveries",
+                        delays.len()
+                    )
+                },
+                if r.with_orders {
+                    "with the suggested orders of the supply plan (4.7)"
+                } else {
+                    "without the suggested orders"
+                }
+            ),
+            data,
+            None,
+        );
+        h.extra
+            .insert("period".into(), period(last, q.horizon).into());
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/forecast/accuracy`, `equitas forecast accuracy`.
+pub struct ForecastAccuracy;
+
+pub struct AccuracyRequest {
+    pub series: quantify::Request,
+    pub holdout: usize,
+}
+
+impl Operation for ForecastAccuracy {
+    type Request = AccuracyRequest;
+    type Row = accuracy::AccuracyRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        let mut p = series_params();
+        p.push(
+            Param::new(
+                "holdout",
+                Kind::Int { min: 1, max: 24 },
+                "Months held out at the end of each series.",
+            )
+            .default("6"),
+        );
+        Endpoint::list(
+            "/api/v1/forecast/accuracy",
+            "planning",
+            "Accuracy of every model and of the automatic choice on the last months of each series (MASE), against the naive and moving-average baselines",
+            "docs/formulas.md 4.3, 4.6",
+            p,
+        )
+        .rows("AccuracyRow")
+    }
+
+    fn request(a: &Args) -> Result<AccuracyRequest, ServiceError> {
+        Ok(AccuracyRequest {
+            series: series_request(a)?,
+            holdout: a.value("holdout")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &AccuracyRequest,
+    ) -> Result<Answer<accuracy::AccuracyRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let s = &r.series;
+        let (series, _) =
+            quantify::series(&data.ledger, &data.places, s.level, &s.items, s.history)
+                .map_err(|e| ServiceError::missing(e.to_string()))?;
+        let values: Vec<Vec<f64>> = series.into_iter().map(|x| x.values).collect();
+        let rows = accuracy::report(&values, r.holdout, &Evaluation::default());
+        let mut h = head(
+            format!(
+                "docs/formulas.md 4.3 and 4.6: each series' last {} months held out; models fitted to the months before; auto = the rolling-origin choice made on those months only",
+                r.holdout
+            ),
+            data,
+            None,
+        );
+        h.extra.insert("series".into(), values.len().into());
+        Ok(Answer::new(h, rows))
+    }
+}

@@ -1,0 +1,436 @@
+//! Stock operations: the figures of the stock ledger (docs/formulas.md 3).
+
+use crate::error::ServiceError;
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::param::{Args, Given, Kind, Param};
+use crate::vocab;
+use equitas_ledger::calendar::{self, Day};
+use equitas_ledger::indicators::Status;
+use equitas_ledger::view;
+use equitas_model::LocationLevel;
+use equitas_store::stock::StockData;
+use serde::Serialize;
+
+pub(crate) const WITHIN: Param = Param::new(
+    "within",
+    Kind::Text,
+    "Only this location and those below it: its code or GLN.",
+);
+pub(crate) const ITEM: Param = Param::new(
+    "item",
+    Kind::List,
+    "Only these items: GTIN or product code.",
+);
+const AS_OF: Param = Param::new(
+    "as_of",
+    Kind::Date,
+    "Stock at the end of this day (default: the last day with data).",
+);
+
+pub(crate) fn level(doc: &'static str) -> Param {
+    Param::new("level", Kind::OneOf(vocab::levels()), doc)
+}
+
+/// Refuses to answer from an empty ledger.
+pub(crate) fn has_stock(data: &StockData) -> Result<(), ServiceError> {
+    if data.ledger.through().is_none() {
+        return Err(ServiceError::missing(
+            "no stock data: capture EPCIS events (equitas epcis capture, POST /capture) or import stock reports",
+        ));
+    }
+    Ok(())
+}
+
+/// The head of a stock answer: the method, the day and the movements behind it.
+pub(crate) fn head(method: String, data: &StockData, as_of: Option<Day>) -> Head {
+    Head {
+        method: Some(method),
+        as_of: as_of.or(data.ledger.through()).map(calendar::format_day),
+        movements: Some(data.ledger.movement_count()),
+        ..Head::default()
+    }
+}
+
+/// `GET /api/v1/stock`, `equitas stock`.
+pub struct Stock;
+
+/// What `stock` asks for; `within` as given (resolved against the places when run).
+pub struct StockRequest {
+    pub query: view::StockQuery,
+    pub within: Option<Given>,
+}
+
+impl Operation for Stock {
+    type Request = StockRequest;
+    type Row = view::StockRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/stock",
+            "stock",
+            "Stock on hand, AMC, months of stock, status, stockout days and expiry risk",
+            "docs/formulas.md 3.2-3.8",
+            vec![
+                AS_OF,
+                level("Rows for places of this level; areas add up the locations in them (default: every location holding stock)."),
+                WITHIN,
+                ITEM,
+                Param::new("status", Kind::ListOf(vocab::statuses()), "Only rows with these statuses."),
+                Param::new("window", Kind::Int { min: 1, max: 24 }, "Complete months averaged for the AMC.").default("3"),
+                Param::new("horizon", Kind::Int { min: 0, max: 60 }, "Expiry horizon in months.").default("3"),
+            ],
+        )
+        .rows("StockRow")
+    }
+
+    fn request(a: &Args) -> Result<StockRequest, ServiceError> {
+        let statuses = a
+            .list::<String>("status")?
+            .iter()
+            .map(|s| {
+                Status::from_name(s)
+                    .ok_or_else(|| a.bad("status", format!("{s:?} is not a status")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(StockRequest {
+            query: view::StockQuery {
+                as_of: a.day("as_of")?,
+                window: a.value("window")?,
+                horizon: a.value("horizon")?,
+                within: None,
+                level: a.get::<LocationLevel>("level")?,
+                items: a.list("item")?,
+                statuses,
+            },
+            within: a.named("within")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &StockRequest) -> Result<Answer<view::StockRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let mut q = r.query.clone();
+        q.within = within(data, r.within.as_ref())?;
+        let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+        let method = format!(
+            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the {} complete months before, adjusted for stockout days; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
+            q.window, q.horizon
+        );
+        Ok(Answer::new(head(method, data, q.as_of), rows))
+    }
+}
+
+/// A location given by code or GLN, as its code; unknown: not found.
+pub(crate) fn within(
+    data: &StockData,
+    given: Option<&Given>,
+) -> Result<Option<String>, ServiceError> {
+    match given {
+        None => Ok(None),
+        Some(g) => vocab::find_place(data, &g.value).map(Some).ok_or_else(|| {
+            ServiceError::Unknown {
+                param: g.param.clone(),
+                reason: format!(
+                    "{:?}: no such location (give a location code or GLN; `equitas stock` or GET /api/v1/locations lists them)",
+                    g.value
+                ),
+            }
+        }),
+    }
+}
+
+/// `GET /api/v1/stock/lots`, `equitas stock lots`.
+pub struct StockLots;
+
+pub struct LotsRequest {
+    pub within: Option<Given>,
+    pub items: Vec<String>,
+    pub as_of: Option<Day>,
+    pub expiring: Option<i32>,
+}
+
+impl Operation for StockLots {
+    type Request = LotsRequest;
+    type Row = view::LotRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/stock/lots",
+            "stock",
+            "Lots on hand with their expiry, first expiry first",
+            "docs/formulas.md 3.2, 3.8",
+            vec![
+                WITHIN,
+                ITEM,
+                AS_OF,
+                Param::new(
+                    "expiring",
+                    Kind::Int { min: 0, max: 600 },
+                    "Only lots expiring within this many months (expired ones included).",
+                ),
+            ],
+        )
+        .rows("LotRow")
+    }
+
+    fn request(a: &Args) -> Result<LotsRequest, ServiceError> {
+        Ok(LotsRequest {
+            within: a.named("within")?,
+            items: a.list("item")?,
+            as_of: a.day("as_of")?,
+            expiring: a.get("expiring")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &LotsRequest) -> Result<Answer<view::LotRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let within = within(data, r.within.as_ref())?;
+        let rows = view::lots(
+            &data.ledger,
+            &data.places,
+            within.as_deref(),
+            &r.items,
+            r.as_of,
+            r.expiring,
+        );
+        Ok(Answer::new(
+            head(
+                "docs/formulas.md 3.2 and 3.8: each lot's balance at the end of the day; expiry as stated by the EPCIS ILMD".into(),
+                data,
+                r.as_of,
+            ),
+            rows,
+        ))
+    }
+}
+
+/// `GET /api/v1/stock/problems`, `equitas stock problems`.
+pub struct StockProblems;
+
+impl Operation for StockProblems {
+    type Request = Option<Given>;
+    type Row = view::ProblemRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/stock/problems",
+            "stock",
+            "Data problems in the ledger, with the events involved",
+            "docs/formulas.md 3.10",
+            vec![WITHIN],
+        )
+        .rows("ProblemRow")
+    }
+
+    fn request(a: &Args) -> Result<Option<Given>, ServiceError> {
+        a.named("within")
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &Option<Given>) -> Result<Answer<view::ProblemRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let within = within(data, r.as_ref())?;
+        let rows = view::problems(&data.ledger, &data.places, within.as_deref());
+        Ok(Answer::new(
+            head(
+                "docs/formulas.md 3.10; sources are captured events (GET /events or equitas epcis query) and stock report rows".into(),
+                data,
+                None,
+            ),
+            rows,
+        ))
+    }
+}
+
+/// `GET /api/v1/items`: the ledger's items, named from the catalogue.
+pub struct Items;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemRow {
+    pub item: String,
+    pub name: Option<String>,
+    pub product: Option<String>,
+    pub programme: Option<String>,
+    pub category: Option<String>,
+}
+
+impl Operation for Items {
+    type Request = Option<String>;
+    type Row = ItemRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/items",
+            "stock",
+            "Items of the stock ledger with their product, name and programme",
+            "",
+            vec![Param::new(
+                "programme",
+                Kind::Text,
+                "Only items of this programme (hiv, tb, malaria...).",
+            )],
+        )
+        .rows("ItemRow")
+    }
+
+    fn request(a: &Args) -> Result<Option<String>, ServiceError> {
+        a.get("programme")
+    }
+
+    fn run(ctx: &mut Ctx<'_>, programme: &Option<String>) -> Result<Answer<ItemRow>, ServiceError> {
+        let data = ctx.stock()?;
+        let rows = data
+            .items()
+            .into_iter()
+            .filter(|(_, info)| match programme {
+                None => true,
+                Some(want) => info.and_then(|i| i.programme.as_deref()) == Some(want.as_str()),
+            })
+            .map(|(code, info)| ItemRow {
+                item: code.to_string(),
+                name: info.map(|i| i.name.clone()),
+                product: info.map(|i| i.product.clone()),
+                programme: info.and_then(|i| i.programme.clone()),
+                category: info.map(|i| i.category.clone()),
+            })
+            .collect();
+        Ok(Answer::new(head(String::new(), data, None), rows))
+    }
+}
+
+/// `GET /api/v1/locations`: places with their parent and level.
+pub struct Locations;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationRow {
+    pub code: String,
+    pub name: String,
+    pub level: Option<&'static str>,
+    pub parent: Option<String>,
+    pub gln: Option<String>,
+}
+
+pub struct LocationsRequest {
+    pub within: Option<Given>,
+    pub level: Option<LocationLevel>,
+}
+
+impl Operation for Locations {
+    type Request = LocationsRequest;
+    type Row = LocationRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/locations",
+            "stock",
+            "Locations of the hierarchy and of the ledger, with their parents",
+            "",
+            vec![WITHIN, level("Only places of this level.")],
+        )
+        .rows("LocationRow")
+    }
+
+    fn request(a: &Args) -> Result<LocationsRequest, ServiceError> {
+        Ok(LocationsRequest {
+            within: a.named("within")?,
+            level: a.get("level")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &LocationsRequest) -> Result<Answer<LocationRow>, ServiceError> {
+        let data = ctx.stock()?;
+        let within = within(data, r.within.as_ref())?;
+        let rows = data
+            .places
+            .list
+            .iter()
+            .filter(|pl| r.level.is_none() || pl.level == r.level)
+            .filter(|pl| {
+                within
+                    .as_deref()
+                    .is_none_or(|w| data.places.is_within(&pl.code, w))
+            })
+            .map(|pl| LocationRow {
+                code: pl.code.clone(),
+                name: pl.name.clone(),
+                level: pl.level.map(|l| l.as_str()),
+                parent: pl.parent.clone(),
+                gln: pl.gln.clone(),
+            })
+            .collect();
+        Ok(Answer::new(head(String::new(), data, None), rows))
+    }
+}
+
+/// `GET /api/v1/availability`, `equitas availability`.
+pub struct Availability;
+
+pub struct AvailabilityRequest {
+    pub by: LocationLevel,
+    pub items: Vec<String>,
+    pub basket: bool,
+    pub date: Option<Day>,
+    pub months: u32,
+}
+
+impl Operation for Availability {
+    type Request = AvailabilityRequest;
+    type Row = view::AvailabilityRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/availability",
+            "stock",
+            "Share of facilities with each item (or a basket) in stock, by area",
+            "docs/formulas.md 3.9",
+            vec![
+                Param::new("by", Kind::OneOf(vocab::levels()), "Group facilities by this level.")
+                    .default("country"),
+                Param::new("item", Kind::List, "Only these items: GTIN or product code; with basket, the tracer items."),
+                Param::new("basket", Kind::Bool, "One availability for the items together (every item if none is given): the mean over facilities of the share of the items each has in stock (WHO SARA)."),
+                Param::new("date", Kind::Date, "The date (default: the last day with data)."),
+                Param::new("months", Kind::Int { min: 0, max: 120 }, "Also the last day of each of the N months before.").default("0"),
+            ],
+        )
+        .rows("AvailabilityRow")
+    }
+
+    fn request(a: &Args) -> Result<AvailabilityRequest, ServiceError> {
+        Ok(AvailabilityRequest {
+            by: a.value("by")?,
+            items: a.list("item")?,
+            basket: a.flag("basket")?,
+            date: a.day("date")?,
+            months: a.value("months")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &AvailabilityRequest,
+    ) -> Result<Answer<view::AvailabilityRow>, ServiceError> {
+        let data = ctx.stock()?;
+        has_stock(data)?;
+        let last = r.date.or(data.ledger.through()).unwrap_or_default();
+        let mut dates: Vec<Day> = (1..=r.months as i32)
+            .rev()
+            .map(|k| calendar::month_end(calendar::month_of(last) - k))
+            .collect();
+        dates.push(last);
+        let rows = view::availability(&data.ledger, &data.places, r.by, &r.items, r.basket, &dates);
+        let mut h = head(
+            "docs/formulas.md 3.9: facilities with stock on hand > 0 at the end of the day / facilities managing the item; basket: mean over facilities of the share of tracer items in stock (WHO SARA)".into(),
+            data,
+            Some(last),
+        );
+        h.extra.insert("dates".into(), dates.len().into());
+        Ok(Answer::new(h, rows))
+    }
+}
