@@ -42,33 +42,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             max_event_bytes,
             schemas,
         }) => epcis_capture(&cli, files, *proceed, *max_event_bytes, schemas),
-        Command::Epcis(crate::EpcisCommand::Query {
-            types,
-            biz_steps,
-            dispositions,
-            biz_locations,
-            within,
-            epcs,
-            epc_classes,
-            from,
-            to,
-            after,
-            limit,
-            format,
-        }) => {
-            let q = equitas_store::epcis::EventQuery {
-                event_types: types.clone(),
-                biz_steps: biz_steps.clone(),
-                dispositions: dispositions.clone(),
-                biz_locations: biz_locations.clone(),
-                within_biz_locations: within.clone(),
-                epcs: epcs.clone(),
-                epc_classes: epc_classes.clone(),
-                from: from.clone(),
-                to: to.clone(),
-                after: *after,
-                limit: (*limit).clamp(1, 10_000),
-            };
+        Command::Epcis(crate::EpcisCommand::Query { args, format }) => {
+            let q = equitas_service::epcis::query(&args.args()?)?;
             let mut store = open_store(&cli)?;
             let found = equitas_store::epcis::query_events(store.as_mut(), &q)?;
             let next = (found.len() == q.limit)

@@ -283,38 +283,8 @@ pub enum EpcisCommand {
         after_help = "Examples:\n  equitas epcis query --biz-step receiving --from 2026-01-01T00:00:00Z\n  equitas epcis query --within 0614141000005 --epc-class urn:epc:class:lgtin:4012345.012345.LOT1\n  equitas epcis query --limit 50 --after 1200 --format json"
     )]
     Query {
-        /// eventType (repeatable).
-        #[arg(long = "type", value_name = "TYPE")]
-        types: Vec<String>,
-        /// EQ_bizStep: bare word, URN or web URI (repeatable).
-        #[arg(long = "biz-step")]
-        biz_steps: Vec<String>,
-        /// EQ_disposition (repeatable).
-        #[arg(long = "disposition")]
-        dispositions: Vec<String>,
-        /// EQ_bizLocation: SGLN URN, GLN or Digital Link (repeatable).
-        #[arg(long = "biz-location")]
-        biz_locations: Vec<String>,
-        /// WD_bizLocation: the location or any below it in the hierarchy (repeatable).
-        #[arg(long = "within")]
-        within: Vec<String>,
-        /// MATCH_anyEPC (repeatable).
-        #[arg(long = "epc")]
-        epcs: Vec<String>,
-        /// MATCH_anyEPCClass (repeatable).
-        #[arg(long = "epc-class")]
-        epc_classes: Vec<String>,
-        /// GE_eventTime.
-        #[arg(long)]
-        from: Option<String>,
-        /// LT_eventTime.
-        #[arg(long)]
-        to: Option<String>,
-        /// Events after this cursor (the last one of the previous page).
-        #[arg(long)]
-        after: Option<i64>,
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        args: op_args::OpArgs<equitas_service::epcis::Query>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

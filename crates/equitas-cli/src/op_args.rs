@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use equitas_service::{Answer, Args, Ctx, Kind, Needs, Operation, Param, Surface};
+use equitas_service::{Answer, Args, Ctx, Described, Kind, Needs, Operation, Param, Surface};
 use equitas_store::Store;
 use equitas_store::stock::StockData;
 use std::marker::PhantomData;
@@ -32,9 +32,8 @@ impl<O> std::fmt::Debug for OpArgs<O> {
     }
 }
 
-fn cli_params<O: Operation>() -> Vec<Param> {
-    O::endpoint()
-        .params
+fn cli_params<O: Described>() -> Vec<Param> {
+    O::params()
         .into_iter()
         .filter(|p| p.surface != Surface::Api)
         .collect()
@@ -77,7 +76,7 @@ fn arg(p: &Param) -> Arg {
     }
 }
 
-impl<O: Operation> clap::Args for OpArgs<O> {
+impl<O: Described> clap::Args for OpArgs<O> {
     fn augment_args(cmd: Command) -> Command {
         cmd.args(cli_params::<O>().iter().map(arg))
     }
@@ -87,7 +86,7 @@ impl<O: Operation> clap::Args for OpArgs<O> {
     }
 }
 
-impl<O: Operation> clap::FromArgMatches for OpArgs<O> {
+impl<O: Described> clap::FromArgMatches for OpArgs<O> {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let mut given = Vec::new();
         for p in cli_params::<O>() {
@@ -111,7 +110,7 @@ impl<O: Operation> clap::FromArgMatches for OpArgs<O> {
     }
 }
 
-impl<O: Operation> OpArgs<O> {
+impl<O: Described> OpArgs<O> {
     /// The parameters, checked (errors name the option: `--lead-time`).
     pub fn args(&self) -> Result<Args, equitas_service::ServiceError> {
         Args::cli(cli_params::<O>(), self.given.clone())

@@ -35,25 +35,6 @@ pub struct Request {
     pub supplier: Option<String>,
 }
 
-impl Default for Request {
-    fn default() -> Request {
-        Request {
-            level: LocationLevel::Country,
-            items: Vec::new(),
-            history: 36,
-            horizon: 18,
-            method: None,
-            lead_time: 4,
-            min_months: None,
-            max_months: None,
-            unit_price: None,
-            pipeline: Vec::new(),
-            lead_times: Vec::new(),
-            supplier: None,
-        }
-    }
-}
-
 /// A shipment on its way.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incoming {

@@ -96,6 +96,15 @@ const EVENT_TYPES: &[&str] = &[
     "AssociationEvent",
 ];
 
+/// The EPCIS event query, as described parameters.
+pub struct Query;
+
+impl crate::op::Described for Query {
+    fn params() -> Vec<Param> {
+        query_params()
+    }
+}
+
 /// The parameters of `GET /events` and `equitas epcis query`.
 pub fn query_params() -> Vec<Param> {
     vec![

@@ -19,7 +19,7 @@ pub mod stock;
 pub mod vocab;
 
 pub use error::{ErrorKind, ServiceError};
-pub use op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+pub use op::{Answer, Ctx, Described, Endpoint, Head, Needs, Operation};
 pub use param::{Args, Given, Kind, Param, Style, Surface};
 
 use equitas_store::report;
@@ -95,4 +95,92 @@ pub fn operation_endpoints() -> Vec<Endpoint> {
 pub fn call<O: Operation>(ctx: &mut Ctx<'_>, args: &Args) -> Result<Answer<O::Row>, ServiceError> {
     let request = O::request(args)?;
     O::run(ctx, &request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Every operation reads every parameter it documents (so none is
+    /// documented and ignored), every documented default and allowed value
+    /// is taken by its request, and an undocumented value is refused.
+    #[test]
+    fn requests_read_what_they_document_and_take_its_defaults_and_values() {
+        fn check<O: Operation>() {
+            let e = O::endpoint();
+            let a = Args::cli(e.params.clone(), vec![]).unwrap();
+            if let Err(err) = O::request(&a) {
+                panic!("{}: the defaults are refused: {err}", e.path);
+            }
+            let read = a.read();
+            for p in &e.params {
+                if p.surface == Surface::Api {
+                    continue; // paging, read by the server
+                }
+                assert!(read.contains(p.name), "{}: {} is not read", e.path, p.name);
+                let values: &[&str] = match p.kind {
+                    Kind::OneOf(v) | Kind::ListOf(v) | Kind::Words(v) => v,
+                    _ => &[],
+                };
+                for v in values {
+                    let a =
+                        Args::cli(e.params.clone(), vec![(p.name, vec![v.to_string()])]).unwrap();
+                    if let Err(err) = O::request(&a) {
+                        panic!(
+                            "{}: {}={v} is documented but refused: {err}",
+                            e.path, p.name
+                        );
+                    }
+                }
+                if !values.is_empty() {
+                    let bad = Args::cli(e.params.clone(), vec![(p.name, vec!["zzz".into()])]);
+                    assert!(bad.is_err(), "{}: {}=zzz taken", e.path, p.name);
+                }
+            }
+            // The API refuses the CLI's own options.
+            for p in e.params.iter().filter(|p| p.surface == Surface::Cli) {
+                let q: HashMap<String, String> = [(p.name.to_string(), "x".to_string())].into();
+                assert!(
+                    Args::api(e.params.clone(), &q).is_err(),
+                    "{}: {}",
+                    e.path,
+                    p.name
+                );
+            }
+        }
+        macro_rules! each {
+            ($t:ty) => {
+                check::<$t>();
+            };
+        }
+        for_each_operation!(each);
+    }
+
+    #[test]
+    fn the_event_query_reads_every_parameter() {
+        let a = Args::cli(epcis::query_params(), vec![]).unwrap();
+        let q = epcis::query(&a).unwrap();
+        assert_eq!(q.limit, 100);
+        let read = a.read();
+        for p in epcis::query_params() {
+            assert!(read.contains(p.name), "{}", p.name);
+        }
+        let e = Args::cli(
+            epcis::query_params(),
+            vec![("EQ_bizStep", vec!["recieving".into()])],
+        )
+        .unwrap_err();
+        assert_eq!(e.parameter(), Some("--biz-step"));
+        assert!(e.to_string().contains("did you mean receiving"), "{e}");
+        let a = Args::cli(
+            epcis::query_params(),
+            vec![("GE_eventTime", vec!["2026-01-31".into()])],
+        )
+        .unwrap();
+        assert_eq!(
+            epcis::query(&a).unwrap().from.as_deref(),
+            Some("2026-01-31T00:00:00Z")
+        );
+    }
 }

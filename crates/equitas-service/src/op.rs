@@ -178,3 +178,15 @@ pub trait Operation: 'static {
 pub fn page(args: &Args) -> Result<(usize, usize), ServiceError> {
     Ok((args.value("offset")?, args.value("limit")?))
 }
+
+/// Anything whose parameters are described: every operation, and the
+/// EPCIS event query (answered in EPCIS's own form, not as rows).
+pub trait Described: 'static {
+    fn params() -> Vec<Param>;
+}
+
+impl<O: Operation> Described for O {
+    fn params() -> Vec<Param> {
+        O::endpoint().params
+    }
+}
