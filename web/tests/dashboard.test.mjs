@@ -429,6 +429,8 @@ test("in French, no page shows the dashboard's English words, and chart numbers 
   // The capture chart's axis: 3 000, not 3,000.
   const label = await page.evaluate(() => window.__equitasCharts["capture-steps"].getOption().xAxis[0].axisLabel.formatter(3000));
   assert.equal(label, new Intl.NumberFormat("fr-FR").format(3000));
+  // What a screen reader reads of it.
+  assert.match(await page.getAttribute('[data-chart="capture-steps"]', "aria-label"), /^Un graphique\. Il montre Événements\./);
   assert.deepEqual(page.errors, []);
 });
 
