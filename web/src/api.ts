@@ -5,7 +5,12 @@ export class ApiError extends Error {
   constructor(
     public status: number,
     public type: string,
+    /** The server's words (English): `detail`, else `title`. */
     message: string,
+    /** The path asked for, without its query. */
+    public path: string,
+    /** The query parameter at fault, if the server names one. */
+    public parameter?: string,
   ) {
     super(message);
   }
@@ -21,7 +26,10 @@ export interface Page<T> {
   limit: number;
   rows: T[];
   method?: string;
+  /** Stock answers: the day the figures are of. */
   as_of?: string;
+  /** Market answers: the delivery dates of the procurement lines used. */
+  period?: { from: string | null; to: string | null };
   notes?: string[];
 }
 
@@ -42,8 +50,8 @@ async function fetchJson<T>(u: string): Promise<T> {
   const r = await fetch(u, { headers: { Accept: "application/json" } });
   const body = await r.json().catch(() => null);
   if (!r.ok) {
-    const b = (body ?? {}) as { type?: string; detail?: string; title?: string };
-    throw new ApiError(r.status, b.type ?? "", b.detail ?? b.title ?? `HTTP ${r.status}`);
+    const b = (body ?? {}) as { type?: string; detail?: string; title?: string; parameter?: string };
+    throw new ApiError(r.status, b.type ?? "", b.detail ?? b.title ?? `HTTP ${r.status}`, u.split("?")[0], b.parameter);
   }
   return body as T;
 }

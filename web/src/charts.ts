@@ -11,7 +11,8 @@ import {
   AriaComponent,
 } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-import type { FeatureCollection, Geometry } from "geojson";
+import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon, Position } from "geojson";
+import { lang, locale, t } from "./i18n";
 
 echarts.use([
   BarChart,
@@ -34,7 +35,61 @@ declare global {
   interface Window {
     /** Charts on the page by name, for the browser tests. */
     __equitasCharts?: Record<string, Chart>;
+    /** The shapes of the world map as registered, for the browser tests. */
+    __equitasWorld?: FeatureCollection<Geometry, { name: string }>;
   }
+}
+
+/** A number in the page's language (3,000 or 3 000), as many decimals as it has (up to 3). */
+export function plain(v: number): string {
+  return new Intl.NumberFormat(locale()).format(v);
+}
+
+type Loose = Record<string, any>;
+
+/**
+ * The chart's option with what ECharts would otherwise write in English:
+ * value axes and tooltips get the page language's number format (unless the
+ * chart formats them itself), and the accessible description its words.
+ */
+function localised(option: Option): Option {
+  const axes = (a: unknown) => (Array.isArray(a) ? a : a ? [a] : []) as Loose[];
+  const out: Loose = { ...option };
+  for (const k of ["xAxis", "yAxis"]) {
+    if (!out[k]) continue;
+    const list = axes(out[k]).map((ax) =>
+      ax.type === "value" && !ax.axisLabel?.formatter ? { ...ax, axisLabel: { ...ax.axisLabel, formatter: plain } } : ax,
+    );
+    out[k] = Array.isArray(out[k]) ? list : list[0];
+  }
+  if (out.tooltip && !out.tooltip.formatter && !out.tooltip.valueFormatter) {
+    out.tooltip = { ...out.tooltip, valueFormatter: (v: unknown) => (typeof v === "number" ? plain(v) : String(v ?? "–")) };
+  }
+  out.aria = {
+    enabled: true,
+    label: {
+      general: { withTitle: t("aria.chart_titled"), withoutTitle: t("aria.chart") },
+      series: {
+        maxCount: 10,
+        single: { prefix: "", withName: t("aria.series_named"), withoutName: "" },
+        multiple: {
+          prefix: t("aria.series_count"),
+          withName: t("aria.series_n_named"),
+          withoutName: t("aria.series_n"),
+          separator: { middle: "", end: "" },
+        },
+      },
+      data: {
+        maxCount: 20,
+        allData: t("aria.all_data"),
+        partialData: t("aria.partial_data"),
+        withName: t("aria.data_named"),
+        withoutName: "{value}",
+        separator: { middle: lang() === "fr" ? " ; " : "; ", end: ". " },
+      },
+    },
+  };
+  return out;
 }
 
 const live = new Set<Chart>();
@@ -44,21 +99,32 @@ const observers = new Set<ResizeObserver>();
  * A chart in a new element. ECharts needs the element's size, so the chart
  * is made when the element is in the page and has one (`onReady` then gets
  * it), follows its size after, and is disposed when the page changes.
+ * `height` is in pixels, or made from the width the page gives the chart.
  */
-export function chart(name: string, option: Option, height = 320, onReady?: (c: Chart) => void): HTMLElement {
+export function chart(
+  name: string,
+  option: Option,
+  height: number | ((width: number) => number) = 320,
+  onReady?: (c: Chart) => void,
+): HTMLElement {
   const node = document.createElement("div");
   node.className = "chart";
   node.dataset.chart = name;
-  node.style.height = `${height}px`;
+  const sized = () => {
+    const h = typeof height === "number" ? height : Math.round(height(node.clientWidth));
+    if (node.style.height !== `${h}px`) node.style.height = `${h}px`;
+  };
+  if (typeof height === "number") sized();
   let c: Chart | null = null;
   const ro = new ResizeObserver(() => {
     if (node.clientWidth === 0) return;
+    sized();
     if (c) {
       c.resize();
       return;
     }
     c = echarts.init(node, undefined, { renderer: "canvas" });
-    c.setOption({ aria: { enabled: true }, animation: false, ...option });
+    c.setOption({ animation: false, ...localised(option) });
     live.add(c);
     (window.__equitasCharts ??= {})[name] = c;
     onReady?.(c);
@@ -76,30 +142,115 @@ export function disposeCharts(): void {
   window.__equitasCharts = {};
 }
 
-let world: Promise<Map<number, string>> | null = null;
+/** The world map as registered: shape names by ISO 3166 numeric code, and its width / height as drawn. */
+export interface WorldMap {
+  byNumeric: Map<number, string>;
+  aspect: number;
+}
 
-/** Registers the world map once; returns the shape names by ISO 3166 numeric code. */
-export function worldMap(): Promise<Map<number, string>> {
+let world: Promise<WorldMap> | null = null;
+
+/** ECharts draws a degree of longitude this wide against a degree of latitude (its default `aspectScale`). */
+const ASPECT_SCALE = 0.75;
+
+/** Antarctica (ISO 3166 010): no buyer country, and a sixth of the map's height. */
+const LEFT_OFF = new Set(["010"]);
+
+/**
+ * One side of a ring: the points with `keep(x)`, cut where an edge crosses
+ * the meridian `x0` (Sutherland-Hodgman against one half-plane).
+ */
+function clipRing(ring: Position[], x0: number, keep: (x: number) => boolean): Position[] {
+  const out: Position[] = [];
+  for (let i = 0; i + 1 < ring.length; i++) {
+    const [a, b] = [ring[i], ring[i + 1]];
+    const [inA, inB] = [keep(a[0]), keep(b[0])];
+    if (inA) out.push(a);
+    if (inA !== inB) out.push([x0, a[1] + ((b[1] - a[1]) * (x0 - a[0])) / (b[0] - a[0])]);
+  }
+  if (out.length < 3) return [];
+  out.push(out[0]);
+  return out;
+}
+
+/** The ring's longitudes made continuous (a step of more than 180° is a crossing of the 180th meridian). */
+function unwrap(ring: Position[], near: number): Position[] {
+  let shift = Math.round((near - ring[0][0]) / 360) * 360;
+  let prev = ring[0][0];
+  return ring.map(([x, y]) => {
+    if (x - prev > 180) shift -= 360;
+    else if (prev - x > 180) shift += 360;
+    prev = x;
+    return [x + shift, y];
+  });
+}
+
+/**
+ * A polygon whose edges cross the 180th meridian, which a flat map would
+ * draw as lines across the whole world, split into its parts east and west
+ * of it (Natural Earth's shapes are made for the sphere: Russia's Chukotka
+ * and Fiji cross it).
+ */
+export function splitAtAntimeridian(polygon: Position[][]): Position[][][] {
+  const crosses = polygon.some((r) => r.some((p, i) => i > 0 && Math.abs(p[0] - r[i - 1][0]) > 180));
+  if (!crosses) return [polygon];
+  const outer = unwrap(polygon[0], polygon[0][0][0]);
+  const rings = [outer, ...polygon.slice(1).map((r) => unwrap(r, outer[0][0]))];
+  const xs = outer.map((p) => p[0]);
+  // The meridian is at +180 if the unwrapped shape goes past it, else at -180.
+  const edge = Math.max(...xs) > 180 ? 180 : -180;
+  const sides: [(x: number) => boolean, number][] = [
+    [(x) => x <= 180 && x >= -180, 0],
+    [(x) => (edge > 0 ? x >= 180 : x <= -180), edge > 0 ? -360 : 360],
+  ];
+  const parts: Position[][][] = [];
+  for (const [keep, shift] of sides) {
+    const [outerPart, ...holes] = rings.map((r) => clipRing(r, edge, keep));
+    if (outerPart.length === 0) continue;
+    parts.push([outerPart, ...holes.filter((r) => r.length > 0)].map((r) => r.map(([x, y]) => [x + shift, y])));
+  }
+  return parts;
+}
+
+function splitFeature(f: Feature<Geometry, { name: string }>): Feature<Geometry, { name: string }> {
+  const g = f.geometry;
+  if (g.type !== "Polygon" && g.type !== "MultiPolygon") return f;
+  const polygons = g.type === "Polygon" ? [(g as Polygon).coordinates] : (g as MultiPolygon).coordinates;
+  const split = polygons.flatMap(splitAtAntimeridian);
+  if (split.length === polygons.length && split.every((p, i) => p === polygons[i])) return f;
+  return { ...f, geometry: { type: "MultiPolygon", coordinates: split } };
+}
+
+/** Registers the world map once. */
+export function worldMap(): Promise<WorldMap> {
   world ??= (async () => {
     const [{ feature }, topo] = await Promise.all([
       import("topojson-client"),
       import("world-atlas/countries-110m.json"),
     ]);
     const topology = (topo.default ?? topo) as unknown as Parameters<typeof feature>[0];
-    const fc = feature(topology, (topology as any).objects.countries) as unknown as FeatureCollection<
+    const all = feature(topology, (topology as any).objects.countries) as unknown as FeatureCollection<
       Geometry,
       { name: string }
     >;
+    const fc: FeatureCollection<Geometry, { name: string }> = {
+      type: "FeatureCollection",
+      features: all.features.filter((f) => !LEFT_OFF.has(String(f.id))).map(splitFeature),
+    };
     const byNumeric = new Map<number, string>();
+    let [south, north] = [90, -90];
     for (const f of fc.features) {
       // Shapes are keyed by ISO 3166-1 numeric code; a few disputed areas have none.
       const id = Number(f.id);
       const name = `${f.properties.name}#${f.id ?? ""}`;
       f.properties = { ...f.properties, name };
       if (Number.isFinite(id)) byNumeric.set(id, name);
+      const polygons = f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : f.geometry.type === "Polygon" ? [f.geometry.coordinates] : [];
+      for (const p of polygons) for (const [, y] of p[0]) [south, north] = [Math.min(south, y), Math.max(north, y)];
     }
     echarts.registerMap("world", fc as any);
-    return byNumeric;
+    window.__equitasWorld = fc;
+    return { byNumeric, aspect: (360 * ASPECT_SCALE) / (north - south) };
   })();
   return world;
 }

@@ -1,6 +1,7 @@
 // A small helper to build DOM nodes (no framework: the pages are small and
 // must load fast on a cheap laptop).
 
+import { ApiError } from "./api";
 import { t } from "./i18n";
 
 type Child = Node | string | null | undefined | false;
@@ -58,13 +59,49 @@ export function message(text: string, cls = "note"): HTMLElement {
   return el("p", { class: cls }, text);
 }
 
+/**
+ * What an API problem (RFC 9457, in English) means, in the page's language:
+ * read from its `type` (and, for missing data, from what was asked), never
+ * from its English words, which stay in the tooltip.
+ */
+export function problemText(e: ApiError): string {
+  switch (e.type) {
+    case "/problems/missing-data":
+      if (e.path === "/api/v1/market/mpr") return t("missing.mpr");
+      if (e.path.startsWith("/api/v1/market/")) return t("missing.market");
+      if (/^\/api\/v1\/(stock|availability|risk|forecast|plan)\b/.test(e.path)) return t("missing.stock");
+      return t("problem.missing_data");
+    case "/problems/not-found":
+      return t("problem.not_found");
+    case "/problems/bad-parameter":
+      return t("problem.bad_parameter", e.parameter ?? "?");
+    case "/problems/busy":
+      return t("problem.busy");
+    case "/problems/internal":
+      return t("problem.internal");
+    default:
+      return t("problem.other", e.status);
+  }
+}
+
+/** An error as a paragraph: missing data is a note, anything else an error. */
+export function errorMessage(e: unknown): HTMLElement {
+  if (e instanceof ApiError) {
+    const p = message(e.missing ? problemText(e) : t("error", problemText(e)), e.missing ? "note" : "error");
+    p.title = t("problem.server_words", e.message);
+    p.dataset.problem = e.type;
+    return p;
+  }
+  return message(t("error", e instanceof Error ? e.message : String(e)), "error");
+}
+
 /** Fills `body` with what `fill` builds, or with the error it met. */
 export async function fill(body: HTMLElement, fillFn: () => Promise<Node | Node[]>): Promise<void> {
   try {
     const out = await fillFn();
     body.replaceChildren(...(Array.isArray(out) ? out : [out]));
   } catch (e) {
-    console.error(e);
-    body.replaceChildren(message(t("error", e instanceof Error ? e.message : String(e)), "error"));
+    if (!(e instanceof ApiError && e.missing)) console.error(e);
+    body.replaceChildren(errorMessage(e));
   }
 }

@@ -131,6 +131,35 @@ const en = {
   "capture.how": "Capture with `equitas epcis capture FILE` or POST /capture (EPCIS 2.0 REST binding).",
   "missing.mpr": "Median price ratios need reference prices: `equitas import reference-prices FILE`.",
   "lang.switch": "Language",
+  "overview.as_of": "Stock data as of {0}",
+  "overview.period": "Procurement lines delivered from {0} to {1}",
+  "product.model": "Forecasting model: {0}",
+  "product.risk6": "Stockout risk, next 6 months: {0}",
+  "usd": "US$ {0}",
+  "usd.axis": "US$",
+  "crumbs": "Where this place is",
+  "stat.min": "Lowest",
+  "stat.median": "Median",
+  "stat.max": "Highest",
+  "problem.missing_data": "The data this needs is not loaded.",
+  "problem.not_found": "Not found.",
+  "problem.bad_parameter": "A query parameter is not valid ({0}).",
+  "problem.busy": "The server is busy with other writes: try again in a few seconds.",
+  "problem.internal": "The server met an internal error.",
+  "problem.other": "The server refused the request (HTTP {0}).",
+  "problem.server_words": "The server's words: {0}",
+  "missing.stock": "No stock data: capture EPCIS events (`equitas epcis capture FILE`) or import stock reports (`equitas import stock-reports FILE`).",
+  "missing.market": "No procurement lines: load them (`equitas demo`, `equitas import scms FILE`).",
+  "lvl.unknown": "unknown place",
+  "aria.chart": "A chart.",
+  "aria.chart_titled": "A chart of {title}.",
+  "aria.series_named": " It shows {seriesName}.",
+  "aria.series_count": " It has {seriesCount} series.",
+  "aria.series_n_named": " Series {seriesId}: {seriesName}.",
+  "aria.series_n": " Series {seriesId}.",
+  "aria.all_data": "Its data: ",
+  "aria.partial_data": "Its first {displayCnt} items: ",
+  "aria.data_named": "{name}: {value}",
 };
 
 type Key = keyof typeof en;
@@ -194,7 +223,7 @@ const fr: Record<Key, string> = {
   "col.months_of_stock": "Mois de stock",
   "col.status": "État",
   "col.stockout_days": "Jours de rupture",
-  "col.expiring": "Expirant",
+  "col.expiring": "Péremption proche",
   "col.problems": "Problèmes",
   "col.risk6": "Risque de rupture, 6 mois",
   "col.hhi": "IHH",
@@ -206,12 +235,12 @@ const fr: Record<Key, string> = {
   "col.lines": "Lignes",
   "col.supplier": "Fournisseur",
   "col.share": "Part de la valeur",
-  "col.value_usd": "Valeur ($ US)",
+  "col.value_usd": "Valeur ($\u00a0US)",
   "col.year": "Année",
-  "col.median_price": "Prix unitaire médian ($ US)",
+  "col.median_price": "Prix unitaire médian ($\u00a0US)",
   "col.p25": "25e centile",
   "col.p75": "75e centile",
-  "col.weighted_price": "Prix pondéré par les volumes ($ US)",
+  "col.weighted_price": "Prix pondéré par les volumes ($\u00a0US)",
   "col.lead_time": "Délai médian (jours)",
   "col.kind": "Problème",
   "col.date": "Date",
@@ -263,6 +292,35 @@ const fr: Record<Key, string> = {
   "capture.how": "Saisir avec `equitas epcis capture FICHIER` ou POST /capture (liaison REST d’EPCIS 2.0).",
   "missing.mpr": "Les ratios de prix médians demandent des prix de référence : `equitas import reference-prices FICHIER`.",
   "lang.switch": "Langue",
+  "overview.as_of": "Données de stock au {0}",
+  "overview.period": "Lignes d’achat livrées du {0} au {1}",
+  "product.model": "Modèle de prévision : {0}",
+  "product.risk6": "Risque de rupture dans les 6 prochains mois : {0}",
+  "usd": "{0} $\u00a0US",
+  "usd.axis": "$\u00a0US",
+  "crumbs": "Où se trouve ce lieu",
+  "stat.min": "Minimum",
+  "stat.median": "Médiane",
+  "stat.max": "Maximum",
+  "problem.missing_data": "Les données nécessaires ne sont pas chargées.",
+  "problem.not_found": "Introuvable.",
+  "problem.bad_parameter": "Un paramètre de la requête n’est pas valide ({0}).",
+  "problem.busy": "Le serveur est occupé par d’autres écritures : réessayez dans quelques secondes.",
+  "problem.internal": "Le serveur a rencontré une erreur interne.",
+  "problem.other": "Le serveur a refusé la requête (HTTP {0}).",
+  "problem.server_words": "Message du serveur (en anglais) : {0}",
+  "missing.stock": "Aucune donnée de stock : saisir des événements EPCIS (`equitas epcis capture FICHIER`) ou importer des rapports de stock (`equitas import stock-reports FICHIER`).",
+  "missing.market": "Aucune ligne d’achat : les charger (`equitas demo`, `equitas import scms FICHIER`).",
+  "lvl.unknown": "lieu inconnu",
+  "aria.chart": "Un graphique.",
+  "aria.chart_titled": "Graphique : {title}.",
+  "aria.series_named": " Il montre {seriesName}.",
+  "aria.series_count": " Il comporte {seriesCount} séries.",
+  "aria.series_n_named": " Série {seriesId} : {seriesName}.",
+  "aria.series_n": " Série {seriesId}.",
+  "aria.all_data": "Ses données : ",
+  "aria.partial_data": "Ses {displayCnt} premiers éléments : ",
+  "aria.data_named": "{name} : {value}",
 };
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, fr };
@@ -291,6 +349,11 @@ export function setLang(l: Lang): void {
 export function t(key: Key, ...args: (string | number)[]): string {
   const s = dictionaries[current][key] ?? en[key] ?? key;
   return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));
+}
+
+/** A colon as the language writes it (French puts a space before it). */
+export function colon(): string {
+  return current === "fr" ? "\u00a0: " : ": ";
 }
 
 /** The user's locale for the chosen language (their own variant if they have one). */

@@ -14,6 +14,13 @@ export interface Area {
   value: number | null;
 }
 
+/** The places, and what date the data are of: stock as of a day, procurement over a period. */
+export interface Areas {
+  areas: Area[];
+  asOf?: string;
+  period?: { from: string | null; to: string | null };
+}
+
 /** A product of a place with the indicator's value. */
 export interface AreaProduct {
   /** Item (GTIN) for stock indicators, product code for market ones. */
@@ -33,7 +40,7 @@ export interface Indicator {
   format: (v: number | null) => string;
   /** Fixed scale of the colours, if the indicator has one. */
   range?: [number, number];
-  areas: (level: string) => Promise<Area[]>;
+  areas: (level: string) => Promise<Areas>;
   products: (area: string, level: string) => Promise<AreaProduct[]>;
 }
 
@@ -71,10 +78,10 @@ async function perCountry<T>(
   params: Record<string, string | boolean>,
   code: (r: T) => string,
   value: (rows: T[]) => number | null,
-): Promise<Area[]> {
+): Promise<Areas> {
   const [p, c] = await Promise.all([api.all<T>(path, params), api.all<api.Country>("/api/v1/countries")]);
   const names = new Map(c.rows.map((r) => [r.iso3, (lang() === "fr" && r.name_fr) || r.name_en]));
-  return areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value);
+  return { areas: areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value), period: p.period };
 }
 
 export const INDICATORS: Indicator[] = [
@@ -87,7 +94,7 @@ export const INDICATORS: Indicator[] = [
     format: (v) => pct(v),
     async areas(level) {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level, basket: true });
-      return areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => g[0].availability);
+      return { areas: areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => g[0].availability), asOf: p.as_of };
     },
     async products(area, level) {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level });
@@ -108,12 +115,13 @@ export const INDICATORS: Indicator[] = [
     format: (v) => num(v, 1),
     async areas(level) {
       const p = await api.all<api.StockRow>("/api/v1/stock", { level });
-      return areasOf(
+      const areas = areasOf(
         p.rows,
         (r) => r.location,
         (r) => r.location_name,
         (g) => median(g.map((r) => r.months_of_stock).filter((x): x is number => x !== null)),
       );
+      return { areas, asOf: p.as_of };
     },
     async products(area, level) {
       const p = await api.all<api.StockRow>("/api/v1/stock", { level });
@@ -131,7 +139,7 @@ export const INDICATORS: Indicator[] = [
     format: (v) => pct(v),
     async areas(level) {
       const p = await api.all<api.RiskRow>("/api/v1/risk", { level });
-      return areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => Math.max(...g.map((r) => r.max_6)));
+      return { areas: areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => Math.max(...g.map((r) => r.max_6))), asOf: p.as_of };
     },
     async products(area, level) {
       const p = await api.all<api.RiskRow>("/api/v1/risk", { level });

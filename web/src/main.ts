@@ -2,7 +2,7 @@
 
 import "./style.css";
 import { disposeCharts } from "./charts";
-import { el, message } from "./dom";
+import { el, errorMessage, message } from "./dom";
 import { lang, setLang, t, type Lang } from "./i18n";
 import { parse } from "./router";
 import { overview } from "./pages/overview";
@@ -56,7 +56,7 @@ async function render(): Promise<void> {
         page = el("div", {}, message(`${route.arg}?`));
     }
   } catch (e) {
-    page = message(t("error", e instanceof Error ? e.message : String(e)), "error");
+    page = errorMessage(e);
   }
   if (mine !== generation) return; // a newer navigation won
   app.replaceChildren(page);

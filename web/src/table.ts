@@ -15,6 +15,8 @@ export interface Column<T> {
   numeric?: boolean;
   /** Extra class of the cell (per row), e.g. a status colour. */
   cellClass?: (row: T) => string;
+  /** A tooltip of the cell, e.g. the code behind a label. */
+  title?: (row: T) => string;
 }
 
 export interface TableOptions<T> {
@@ -131,7 +133,7 @@ export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
         const text = c.format ? c.format(r) : String(c.value(r) ?? "–");
         const href = c.href?.(r);
         const cls = [c.numeric ? "num" : "", c.cellClass?.(r) ?? ""].join(" ").trim();
-        tr.append(el("td", { class: cls }, href ? el("a", { href }, text) : text));
+        tr.append(el("td", { class: cls, title: c.title?.(r) }, href ? el("a", { href }, text) : text));
       }
       if (opts.onRowClick) {
         tr.classList.add("clickable");

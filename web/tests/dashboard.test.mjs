@@ -245,3 +245,208 @@ test("an unknown product or location says so", async () => {
   assert.match(await page.textContent("main"), /No location NO-SUCH-PLACE/);
   assert.deepEqual(page.errors, []);
 });
+
+// ------------------------------------------------------------- issue 19
+
+const dateEn = (d) => new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(d + "T00:00:00Z"));
+
+test("the world map draws no edge across the 180th meridian, keeps the countries on both sides of it, and is as wide as its card", async () => {
+  const page = await newPage(browser);
+  await open(page, "#/?ind=concentration");
+  await page.waitForFunction(() => window.__equitasCharts?.["overview-map"] && window.__equitasWorld);
+  const found = await page.evaluate(() => {
+    const across = [];
+    const sides = {};
+    for (const f of window.__equitasWorld.features) {
+      const g = f.geometry;
+      const polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      for (const ring of polygons.flat()) {
+        for (let i = 1; i < ring.length; i++) {
+          if (Math.abs(ring[i][0] - ring[i - 1][0]) > 180) across.push(f.properties.name);
+        }
+        for (const [x] of ring) {
+          const s = (sides[f.id] ??= { east: false, west: false });
+          if (x > 170) s.east = true;
+          if (x < -170) s.west = true;
+        }
+      }
+    }
+    const c = window.__equitasCharts["overview-map"];
+    const west = c.convertToPixel({ seriesIndex: 0 }, [-180, 0]);
+    const east = c.convertToPixel({ seriesIndex: 0 }, [180, 0]);
+    return { across: [...new Set(across)], sides, drawn: east[0] - west[0], width: c.getWidth() };
+  });
+  assert.deepEqual(found.across, [], "shapes with an edge of more than 180° of longitude");
+  // Russia (643) and Fiji (242) straddle the meridian: both their sides are drawn.
+  for (const id of ["643", "242"]) assert.deepEqual(found.sides[id], { east: true, west: true }, `country ${id}`);
+  assert.ok(found.drawn >= 0.95 * found.width, `the map is ${found.drawn} px wide in a chart of ${found.width} px`);
+  assert.deepEqual(page.errors, []);
+});
+
+test("the ranked bars run in the table's order, and the overview says what date its data are of", async () => {
+  const page = await newPage(browser);
+  await open(page, "#/?ind=availability&level=region");
+  await page.waitForFunction(() => window.__equitasCharts?.["overview-bars"]);
+  const table = (await tableRows(page, "areas")).map((r) => r[0]);
+  const drawn = await page.evaluate(() => {
+    const c = window.__equitasCharts["overview-bars"];
+    const names = c.getOption().yAxis[0].data;
+    return names
+      .map((n) => [n, c.convertToPixel({ yAxisIndex: 0 }, n)])
+      .sort((a, b) => a[1] - b[1])
+      .map(([n]) => n);
+  });
+  assert.deepEqual(drawn, table, "top to bottom");
+  const stock = await api("/api/v1/availability?by=region&basket=true&limit=1");
+  assert.equal(await page.textContent('[data-role="as-of"]'), `Stock data as of ${dateEn(stock.as_of)}`);
+  await open(page, "#/?ind=concentration");
+  const market = await api("/api/v1/market/concentration?per=country&limit=1");
+  assert.equal(
+    await page.textContent('[data-role="as-of"]'),
+    `Procurement lines delivered from ${dateEn(market.period.from)} to ${dateEn(market.period.to)}`,
+  );
+  assert.deepEqual(page.errors, []);
+});
+
+test("every table fits its card at laptop size, in English and in French", async () => {
+  for (const locale of ["en-GB", "fr-FR"]) {
+    const page = await newPage(browser, { width: 1366, height: 768, locale });
+    for (const hash of ["#/?ind=availability&level=region&area=R03", "#/product/SYN-003", "#/product/efavirenz-600mg-tablet", "#/location/R01", "#/capture"]) {
+      await open(page, hash);
+      await page.waitForFunction(() => !document.querySelector("#app .body .loading"));
+      const cut = await page.$$eval(".table-wrap .scroll", (all) =>
+        all.filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => `${s.querySelector("table").dataset.table}: ${s.scrollWidth} > ${s.clientWidth}`),
+      );
+      assert.deepEqual(cut, [], `${locale} ${hash}`);
+    }
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("the suppliers' donut draws no label over another", async () => {
+  const page = await newPage(browser);
+  await open(page, "#/product/efavirenz-600mg-tablet");
+  await page.waitForFunction(() => window.__equitasCharts?.["product-suppliers"]);
+  const labels = await page.evaluate(() => {
+    const c = window.__equitasCharts["product-suppliers"];
+    return c
+      .getZr()
+      .storage.getDisplayList(true)
+      .filter((e) => typeof e.style?.text === "string" && e.style.text !== "" && !e.ignore && !e.invisible)
+      .map((e) => {
+        const r = e.getBoundingRect();
+        const [x, y] = [e.transform?.[4] ?? 0, e.transform?.[5] ?? 0];
+        // Text is drawn centred on its line: a line is the font size high.
+        const h = e.style.fontSize ?? 12;
+        const mid = y + r.y + r.height / 2;
+        return { text: e.style.text, x0: x + r.x, x1: x + r.x + r.width, y0: mid - h / 2, y1: mid + h / 2 };
+      });
+  });
+  assert.ok(labels.length >= 2, "the main suppliers are labelled");
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i], labels[j]];
+      const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+      assert.ok(!overlap, `"${a.text}" and "${b.text}" overlap`);
+    }
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test("the server has a favicon, and the API page leads back to the dashboard", async () => {
+  const icon = await fetch(BASE + "/favicon.ico");
+  assert.equal(icon.status, 200);
+  assert.match(icon.headers.get("content-type") ?? "", /^image\//);
+  const page = await newPage(browser);
+  await open(page, "#/");
+  assert.equal(await page.getAttribute('link[rel="icon"]', "href"), "/favicon.ico");
+  await page.goto(`${BASE}/api/docs`);
+  await page.click('a[href="/"]');
+  await page.waitForSelector("#app[data-rendered]");
+  await settled(page);
+  assert.equal(await page.textContent("h1"), "Overview");
+  assert.deepEqual(page.errors, []);
+});
+
+test("codes are shown as names, in English and in French, with the code in the tooltip", async () => {
+  const problems = await api("/api/v1/stock/problems?within=R01&limit=1000");
+  const kind = problems.rows[0].kind;
+  const risk = await api("/api/v1/risk?item=09520000000035&level=country&limit=1000");
+  const model = risk.rows[0].method;
+  const words = {
+    en: { count_mismatch: "Count mismatch", rollback: "Reject the whole document", cycle_counting: "Cycle counting (stock count)", ObjectEvent: "Object event", ses: "Simple exponential smoothing", croston_optimized: "Croston, optimised" },
+    fr: { count_mismatch: "Écart d’inventaire", rollback: "Rejeter tout le document", cycle_counting: "Inventaire tournant", ObjectEvent: "Événement d’objet", ses: "Lissage exponentiel simple", croston_optimized: "Croston optimisé" },
+  };
+  for (const [lang, locale] of [["en", "en-GB"], ["fr", "fr-FR"]]) {
+    const page = await newPage(browser, { locale });
+    await open(page, "#/location/R01");
+    const cell = page.locator('table[data-table="location-problems"] tbody tr').first().locator("td").nth(3);
+    assert.equal(await cell.getAttribute("title"), kind);
+    if (words[lang][kind]) assert.equal(await cell.textContent(), words[lang][kind]);
+    assert.notEqual(await cell.textContent(), kind);
+
+    await open(page, "#/capture");
+    const steps = await tableRows(page, "capture-steps");
+    const counting = steps.find((r) => r[1] === words[lang].cycle_counting);
+    assert.ok(counting, `${lang}: cycle counting is named`);
+    assert.equal(counting[0], words[lang].ObjectEvent);
+    assert.equal(await page.getAttribute(`table[data-table="capture-steps"] td[title="cycle_counting"]`, "title"), "cycle_counting");
+    const jobs = await tableRows(page, "capture-jobs");
+    assert.equal(jobs[0][3], words[lang].rollback);
+
+    await open(page, "#/product/SYN-003");
+    await page.waitForSelector(`[data-method="${model}"]`);
+    const shown = await page.textContent(`[data-method="${model}"] abbr`);
+    if (words[lang][model]) assert.equal(shown, words[lang][model]);
+    assert.notEqual(shown, model);
+    assert.equal(await page.getAttribute(`[data-method="${model}"] abbr`, "title"), model);
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("in French, no page shows the dashboard's English words, and chart numbers are French", async () => {
+  const page = await newPage(browser, { width: 1366, height: 768, locale: "fr-FR" });
+  // Words of the English dashboard (data such as place names are the data's own).
+  const english = [
+    /\bLoading\b/, /\bFilter\b/, /Export CSV/, /\brows\b/, /Stock on hand/, /\bExpiring\b/, /Expirant/, /\bAs of\b/,
+    /\brollback\b/, /count_mismatch/, /cycle_counting/, /ObjectEvent/, /US\$/, /Forecasting/, /Could not load/,
+    /\bbelow minimum\b/, /\bavailability\b/i, /\bMedian\b/, /\bSuppliers\b/,
+  ];
+  for (const hash of [
+    "#/?ind=availability&level=region&area=R03",
+    "#/?ind=concentration&area=ZAF",
+    "#/?ind=on_time",
+    "#/product/SYN-003",
+    "#/product/efavirenz-600mg-tablet",
+    "#/location/R01",
+    "#/capture",
+  ]) {
+    await open(page, hash);
+    await page.waitForFunction(() => !document.querySelector("#app .body .loading"));
+    const text = await page.evaluate(() => document.body.innerText);
+    for (const w of english) assert.doesNotMatch(text, w, `${hash} shows ${w}`);
+  }
+  // The capture chart's axis: 3 000, not 3,000.
+  const label = await page.evaluate(() => window.__equitasCharts["capture-steps"].getOption().xAxis[0].axisLabel.formatter(3000));
+  assert.equal(label, new Intl.NumberFormat("fr-FR").format(3000));
+  // What a screen reader reads of it.
+  assert.match(await page.getAttribute('[data-chart="capture-steps"]', "aria-label"), /^Un graphique\. Il montre Événements\./);
+  assert.deepEqual(page.errors, []);
+});
+
+test("an API problem is worded from its type in the page's language, the server's English words in the tooltip", async () => {
+  const page = await newPage(browser, { locale: "fr-FR" });
+  const detail = "no stock data: capture EPCIS events (POST /capture) or import stock reports";
+  await page.route("**/api/v1/availability?**", (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "/problems/missing-data", title: "The data this needs is not loaded", status: 409, detail }),
+    }),
+  );
+  await open(page, "#/?ind=availability&level=region");
+  const p = page.locator('section[data-section="places"] [data-problem]');
+  assert.match(await p.textContent(), /^Aucune donnée de stock/);
+  assert.equal(await p.getAttribute("title"), `Message du serveur (en anglais) : ${detail}`);
+  assert.deepEqual(page.errors.filter((e) => !e.includes("409")), []);
+});

@@ -1,5 +1,6 @@
 // Screenshots of each page at desktop (1920x1080) and laptop (1366x768)
-// sizes, for docs/screenshots and the README:
+// sizes, in English (NAME-SIZE.png) and French (NAME-SIZE-fr.png), for
+// docs/screenshots and the README:
 //   equitas demo && equitas serve &
 //   cd web && EQUITAS_URL=http://127.0.0.1:8080 node tests/screenshots.mjs
 import { mkdirSync } from "node:fs";
@@ -21,20 +22,27 @@ const sizes = [
   ["desktop", 1920, 1080],
   ["laptop", 1366, 768],
 ];
+// The browser's language chooses the dashboard's on a first visit.
+const languages = [
+  ["", "en-GB"],
+  ["-fr", "fr-FR"],
+];
 
 const { browser, close } = await launch();
 try {
-  for (const [size, width, height] of sizes) {
-    const page = await newPage(browser, { width, height });
-    for (const [name, hash] of pages) {
-      await page.goto(`${BASE}/${hash}`);
-      await settled(page);
-      await page.waitForTimeout(300);
-      const file = `${out}${name}-${size}.png`;
-      await page.screenshot({ path: file });
-      console.log(file);
+  for (const [suffix, locale] of languages) {
+    for (const [size, width, height] of sizes) {
+      const page = await newPage(browser, { width, height, locale });
+      for (const [name, hash] of pages) {
+        await page.goto(`${BASE}/${hash}`);
+        await settled(page);
+        await page.waitForTimeout(300);
+        const file = `${out}${name}-${size}${suffix}.png`;
+        await page.screenshot({ path: file });
+        console.log(file);
+      }
+      if (page.errors.length) throw new Error(page.errors.join("\n"));
     }
-    if (page.errors.length) throw new Error(page.errors.join("\n"));
   }
 } finally {
   await close();

@@ -299,7 +299,7 @@ pub fn html() -> String {
          code{background:#f3f3f3;padding:0 .2rem}h2{margin-top:2rem;border-bottom:1px solid #ccc}\
          table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.25rem;text-align:left;vertical-align:top}\
          .m{font-weight:bold;text-transform:uppercase}</style></head><body>\
-         <h1>Equitas API</h1><p>JSON over HTTP. Errors are RFC 9457 problem details naming the parameter at fault; \
+         <p><a href=\"/\">Equitas dashboard</a></p><h1>Equitas API</h1><p>JSON over HTTP. Errors are RFC 9457 problem details naming the parameter at fault; \
          lists are paginated with <code>offset</code> and <code>limit</code>. The machine-readable description is \
          <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1). Every figure is defined in docs/formulas.md.</p>",
     );

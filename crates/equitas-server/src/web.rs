@@ -20,6 +20,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/assets/{*path}", get(asset))
+        .route("/favicon.ico", get(favicon))
         .route("/docs/formulas", get(formulas))
 }
 
@@ -44,6 +45,11 @@ fn file(path: &str, cache: &'static str) -> Response {
 async fn index() -> Response {
     // The page names its hashed assets: always ask for the newest.
     file("index.html", "no-cache")
+}
+
+/// The icon browsers ask every page of the server for (web/public/favicon.ico).
+async fn favicon() -> Response {
+    file("favicon.ico", "public, max-age=86400")
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
@@ -181,5 +187,9 @@ mod tests {
         let index = Assets::get("index.html").expect("web/dist/index.html is embedded");
         let text = String::from_utf8_lossy(&index.data);
         assert!(text.contains("/assets/"), "index.html names its assets");
+        assert!(
+            Assets::get("favicon.ico").is_some(),
+            "web/dist/favicon.ico is embedded"
+        );
     }
 }

@@ -5,11 +5,7 @@ import { chart } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { date, num, t } from "../i18n";
 import { dataTable } from "../table";
-
-/** `https://ref.gs1.org/cbv/BizStep-receiving` → `receiving`. */
-function shortStep(s: string): string {
-  return s.replace(/^.*BizStep-/, "").replace(/^urn:epcglobal:cbv:bizstep:/, "") || "–";
-}
+import { bizStep, errorBehaviour, eventType, stepCode } from "../vocab";
 
 export async function capturePage(): Promise<HTMLElement> {
   const summary = section("summary", t("capture.by_step"));
@@ -38,15 +34,21 @@ export async function capturePage(): Promise<HTMLElement> {
 
   void fill(summary.body, async () => {
     if (s.by_type_and_step.length === 0) return message(t("no_data"));
-    const rows = s.by_type_and_step.map(([type, step, n]) => ({ type, step: shortStep(step), n }));
+    const rows = s.by_type_and_step.map(([type, step, n]) => ({ type, step: stepCode(step), n }));
     const node = chart(
       "capture-steps",
       {
         tooltip: { trigger: "item" },
-        grid: { left: 140, right: 30, top: 10, bottom: 30 },
+        grid: { left: 210, right: 30, top: 10, bottom: 30 },
         xAxis: { type: "value" },
-        yAxis: { type: "category", data: rows.map((r) => `${r.step}`).reverse() },
-        series: [{ type: "bar", name: t("col.events"), data: rows.map((r) => r.n).reverse() }],
+        // The first row on top, as in the table below.
+        yAxis: {
+          type: "category",
+          inverse: true,
+          data: rows.map((r) => bizStep(r.step)),
+          axisLabel: { width: 200, overflow: "truncate" },
+        },
+        series: [{ type: "bar", name: t("col.events"), data: rows.map((r) => r.n) }],
       },
       Math.max(140, 40 + rows.length * 28),
     );
@@ -55,8 +57,8 @@ export async function capturePage(): Promise<HTMLElement> {
       dataTable({
         id: "capture-steps",
         columns: [
-          { label: t("col.event_type"), value: (r) => r.type },
-          { label: t("col.biz_step"), value: (r) => r.step },
+          { label: t("col.event_type"), value: (r) => r.type, format: (r) => eventType(r.type), title: (r) => r.type },
+          { label: t("col.biz_step"), value: (r) => r.step, format: (r) => bizStep(r.step), title: (r) => r.step || "–" },
           { label: t("col.events"), value: (r) => r.n, format: (r) => num(r.n), numeric: true },
         ],
         rows,
@@ -74,7 +76,12 @@ export async function capturePage(): Promise<HTMLElement> {
         { label: t("col.capture"), value: (r) => r.captureID, numeric: true },
         { label: t("col.source"), value: (r) => r.source },
         { label: t("col.received"), value: (r) => r.receivedAt, format: (r) => date(r.receivedAt) },
-        { label: t("col.mode"), value: (r) => r.errorBehaviour },
+        {
+          label: t("col.mode"),
+          value: (r) => r.errorBehaviour,
+          format: (r) => errorBehaviour(r.errorBehaviour),
+          title: (r) => r.errorBehaviour,
+        },
         { label: t("col.events"), value: (r) => r.events, format: (r) => num(r.events), numeric: true },
         { label: t("col.captured"), value: (r) => r.captured, format: (r) => num(r.captured), numeric: true },
         { label: t("col.duplicates"), value: (r) => r.duplicates, format: (r) => num(r.duplicates), numeric: true },

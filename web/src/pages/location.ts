@@ -8,6 +8,7 @@ import { loadNames, nameOf, productHref } from "../names";
 import type { Route } from "../router";
 import { stockFigures } from "../stock";
 import { dataTable } from "../table";
+import { problemDetail, problemKind } from "../vocab";
 
 export async function locationPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
@@ -24,7 +25,7 @@ export async function locationPage(route: Route): Promise<HTMLElement> {
   root.append(
     el(
       "nav",
-      { class: "crumbs", "aria-label": "breadcrumb" },
+      { class: "crumbs", "aria-label": t("crumbs") },
       ...lineage.flatMap((p) => [el("a", { href: `#/location/${encodeURIComponent(p.code)}` }, p.name), " › "]),
       el("span", {}, place.name),
     ),
@@ -71,10 +72,11 @@ export async function locationPage(route: Route): Promise<HTMLElement> {
         { label: t("col.date"), value: (r) => r.at, format: (r) => date(r.at.replace(" ", "T") + "Z") },
         { label: t("col.place"), value: (r) => byCode.get(r.location)?.name ?? r.location, href: (r) => `#/location/${encodeURIComponent(r.location)}` },
         { label: t("col.product"), value: (r) => nameOf(names, r.item), href: (r) => productHref(names, r.item) },
-        { label: t("col.kind"), value: (r) => r.kind },
+        { label: t("col.kind"), value: (r) => r.kind, format: (r) => problemKind(r.kind), title: (r) => r.kind },
         {
           label: t("col.detail"),
-          value: (r) => r.description + (r.expected !== undefined ? ` (${num(r.expected)} → ${num(r.found)})` : ""),
+          value: (r) => r.description,
+          format: (r) => problemDetail(r.kind, r.description) + (r.expected !== undefined ? ` (${num(r.expected)} → ${num(r.found)})` : ""),
         },
       ],
       rows,

@@ -4,11 +4,12 @@
 
 import { chart, colourOf, worldMap, SCALE_GOOD_HIGH, SCALE_GOOD_LOW } from "../charts";
 import { el, docLink, fill, message, section } from "../dom";
-import { INDICATORS, indicator, type Area, type Indicator } from "../indicators";
-import { t } from "../i18n";
+import { INDICATORS, indicator, type Area, type Areas, type Indicator } from "../indicators";
+import { date, t } from "../i18n";
 import * as api from "../api";
 import { dataTable } from "../table";
 import { loadNames, nameOf, productHref } from "../names";
+import { programme } from "../vocab";
 import { navigate, type Route } from "../router";
 
 const STOCK_LEVELS = ["country", "region", "district"];
@@ -61,17 +62,13 @@ export async function overview(route: Route): Promise<HTMLElement> {
 
   let areas: Area[] = [];
   await fill(places.body, async () => {
-    try {
-      areas = await ind.areas(level);
-    } catch (e) {
-      if (e instanceof api.ApiError && e.missing) {
-        return message(ind.id === "mpr" ? t("missing.mpr") : e.message);
-      }
-      throw e;
-    }
+    const found = await ind.areas(level);
+    areas = found.areas;
     if (areas.length === 0) return message(t("no_data"));
     const pick = (code: string) => go({ area: code });
     const parts: HTMLElement[] = [];
+    const dated = datedBy(found);
+    if (dated) parts.push(el("p", { class: "as-of", "data-role": "as-of" }, dated));
     parts.push(await areaChart(ind, areas, pick));
     parts.push(
       dataTable({
@@ -106,6 +103,8 @@ export async function overview(route: Route): Promise<HTMLElement> {
           {
             label: t("col.programme"),
             value: (r) => names.items.get(r.code)?.programme ?? "",
+            format: (r) => programme(names.items.get(r.code)?.programme),
+            title: (r) => names.items.get(r.code)?.programme ?? "",
           },
           { label: t(`ind.${ind.id}`), value: (r) => r.value, format: (r) => ind.format(r.value), numeric: true },
           { label: t("col.detail"), value: (r) => r.detail },
@@ -116,6 +115,13 @@ export async function overview(route: Route): Promise<HTMLElement> {
     });
   }
   return root;
+}
+
+/** What day (stock) or period (procurement) the places' figures are of. */
+function datedBy(a: Areas): string | null {
+  if (a.asOf) return t("overview.as_of", date(a.asOf));
+  if (a.period?.from && a.period.to) return t("overview.period", date(a.period.from), date(a.period.to));
+  return null;
 }
 
 /** Stock places have a location page; countries of market data do not. */
@@ -132,9 +138,11 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
   // Countries with a Natural Earth shape go on the map.
   let shapes = new Map<number, string>();
   let numeric = new Map<string, number>();
+  let aspect = 2;
   if (ind.kind === "market" || areas.some((a) => a.code.length === 3)) {
-    const [byNumeric, countries] = await Promise.all([worldMap(), api.all<api.Country>("/api/v1/countries")]);
-    shapes = byNumeric;
+    const [map, countries] = await Promise.all([worldMap(), api.all<api.Country>("/api/v1/countries")]);
+    shapes = map.byNumeric;
+    aspect = map.aspect;
     numeric = new Map(countries.rows.filter((c) => c.numeric !== null).map((c) => [c.iso3, c.numeric!]));
   }
   const onMap = areas.filter((a) => shapes.has(numeric.get(a.code) ?? -1));
@@ -164,6 +172,11 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
             type: "map",
             map: "world",
             roam: true,
+            // The whole width: the chart is as high as the map is at that width.
+            left: 0,
+            right: 0,
+            top: 0,
+            bottom: 0,
             name: label,
             emphasis: { label: { show: false } },
             itemStyle: { areaColor: "#eeeeee", borderColor: "#999", borderWidth: 0.4 },
@@ -171,7 +184,7 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
           },
         ],
       },
-      420,
+      (width) => width / aspect,
       (c) =>
         c.on("click", (p: any) => {
           const a = byShape.get(p.name);
@@ -187,7 +200,7 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
     );
   }
 
-  // No shapes: a ranked bar chart.
+  // No shapes: a ranked bar chart, in the order of the table (the worst first).
   const sorted = areas
     .filter((a) => a.value !== null)
     .sort((a, b) => (ind.higherIsBetter ? a.value! - b.value! : b.value! - a.value!));
@@ -197,7 +210,8 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
       tooltip: { trigger: "item", valueFormatter: (v: number) => ind.format(v) },
       grid: { left: 200, right: 40, top: 10, bottom: 30 },
       xAxis: { type: "value", min: ind.range?.[0], max: ind.range?.[1], axisLabel: { formatter: (v: number) => ind.format(v) } },
-      yAxis: { type: "category", data: sorted.map((a) => a.name), axisLabel: { width: 190, overflow: "truncate" } },
+      // The first place on top, as in the table below.
+      yAxis: { type: "category", inverse: true, data: sorted.map((a) => a.name), axisLabel: { width: 190, overflow: "truncate" } },
       series: [
         {
           type: "bar",

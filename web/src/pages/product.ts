@@ -4,13 +4,14 @@
 
 import * as api from "../api";
 import { chart } from "../charts";
-import { el, fill, message, section } from "../dom";
-import { date, month, num, pct, t } from "../i18n";
+import { docLink, el, fill, message, section } from "../dom";
+import { colon, date, month, num, pct, t } from "../i18n";
 import { loadNames, nameOf } from "../names";
 import { navigate, type Route } from "../router";
 import { dataTable } from "../table";
 import { groupBy } from "../indicators";
 import { stockFigures } from "../stock";
+import { method, programme } from "../vocab";
 
 const LEVELS = ["warehouse", "region", "district", "facility"];
 
@@ -31,7 +32,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     el(
       "p",
       { class: "lead" },
-      [product, info?.programme ?? "", ...items.map((i) => t("product.gtin", i))].filter(Boolean).join(" · "),
+      [product, programme(info?.programme), ...items.map((i) => t("product.gtin", i))].filter(Boolean).join(" · "),
     ),
   );
   if (items.length === 0 && !names.products.has(product)) {
@@ -100,7 +101,21 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
         series: p.rows.map((r) => ({ type: "bar", name: r.area_name, data: r.probability })),
       });
-      return [node, message(`${t("col.risk6")}: ${pct(Math.max(...p.rows.map((r) => r.max_6)))} · ${p.rows[0].method}`)];
+      // The model of each place's series (docs/formulas.md 4.4 chooses it), named and explained.
+      const models = [...new Set(p.rows.map((r) => r.method))].map((code) => {
+        const m = method(code);
+        return el(
+          "p",
+          { class: "note", "data-method": code },
+          t("product.model", ""),
+          el("abbr", { title: code }, m.name),
+          ` (${code})`,
+          m.explain ? ` – ${m.explain}` : "",
+          " ",
+          docLink("4.2", m.name),
+        );
+      });
+      return [node, message(t("product.risk6", pct(Math.max(...p.rows.map((r) => r.max_6))))), ...models];
     });
   }
 
@@ -114,11 +129,25 @@ export async function productPage(route: Route): Promise<HTMLElement> {
       const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "year" }));
       if (!p || p.rows.length === 0) return message(t("product.no_market"));
       const rows = p.rows.filter((r) => r.unit_price).sort((a, b) => a.key[0].localeCompare(b.key[0]));
+      const usd = (v: number) => num(v, 4);
       const node = chart("product-prices", {
-        tooltip: { trigger: "item" },
-        grid: { left: 60, right: 20, top: 20, bottom: 30 },
+        tooltip: {
+          trigger: "item",
+          formatter: (x: any) => {
+            const [min, p25, median, p75, max] = (x.value as number[]).slice(-5);
+            return [
+              `<b>${x.name}</b> (${t("usd.axis")})`,
+              t("stat.max") + colon() + usd(max),
+              t("col.p75") + colon() + usd(p75),
+              t("stat.median") + colon() + usd(median),
+              t("col.p25") + colon() + usd(p25),
+              t("stat.min") + colon() + usd(min),
+            ].join("<br>");
+          },
+        },
+        grid: { left: 60, right: 20, top: 30, bottom: 30 },
         xAxis: { type: "category", data: rows.map((r) => r.key[0]) },
-        yAxis: { type: "value", name: "US$", scale: true },
+        yAxis: { type: "value", name: t("usd.axis"), scale: true },
         series: [
           {
             type: "boxplot",
@@ -153,13 +182,25 @@ export async function productPage(route: Route): Promise<HTMLElement> {
       if (!p || p.rows.length === 0) return message(t("product.no_market"));
       const total = p.rows.reduce((s, r) => s + r.value_usd, 0);
       const rows = p.rows.map((r) => ({ supplier: r.key[0], value: r.value_usd, share: total > 0 ? r.value_usd / total : null, lines: r.lines }));
+      // Small slices are left unlabelled (their share is in the tooltip and
+      // the table) and labels that would overlap are hidden.
       const node = chart(
         "product-suppliers",
         {
-          tooltip: { trigger: "item", valueFormatter: (v: number) => `US$ ${num(v)}` },
-          series: [{ type: "pie", radius: ["35%", "65%"], data: rows.map((r) => ({ name: r.supplier, value: r.value })) }],
+          tooltip: { trigger: "item", valueFormatter: (v: number) => t("usd", num(v)) },
+          series: [
+            {
+              type: "pie",
+              radius: ["35%", "62%"],
+              minShowLabelAngle: 8,
+              avoidLabelOverlap: true,
+              label: { width: 150, overflow: "truncate" },
+              labelLayout: { hideOverlap: true },
+              data: rows.map((r) => ({ name: r.supplier, value: r.value })),
+            },
+          ],
         },
-        260,
+        280,
       );
       return [
         node,
