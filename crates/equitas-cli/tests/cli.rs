@@ -1,5 +1,6 @@
 //! The `equitas` binary as a user runs it.
 
+use equitas_doc_vectors::conformance::{self, vendored};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -485,13 +486,7 @@ fn generic_procurement_import_and_market_formats() {
 
 #[test]
 fn epcis_hash_prints_one_line_per_event() {
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples");
-    let f = examples.join("epcisDocWithVariousEventTypes.jsonld");
-    if !f.exists() {
-        eprintln!("skipping: {} is absent", f.display());
-        return;
-    }
+    let f = vendored("epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
     let dir = tempfile::tempdir().unwrap();
     let o = equitas(dir.path(), &["epcis", "hash", f.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -510,16 +505,18 @@ fn epcis_hash_prints_one_line_per_event() {
 
 #[test]
 fn epcis_validate_names_file_event_and_field() {
-    let s =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis");
-    if !s.is_dir() {
-        eprintln!("skipping: ../shared is absent");
+    let Some(gs1) = conformance::shared("conformance/epcis/gs1-schema", "") else {
         return;
-    }
+    };
+    let s = vendored("epcis");
     let dir = tempfile::tempdir().unwrap();
     let path = |rel: &str| s.join(rel).to_str().unwrap().to_string();
-    let schema = path("gs1-schema/EPCIS-JSON-Schema.json");
-    let xsd = path("gs1-schema/XSD");
+    let schema = gs1
+        .join("EPCIS-JSON-Schema.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let xsd = gs1.join("XSD").to_str().unwrap().to_string();
     let bad = path("openepcis/JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
     let good = path("openepcis/JSON/Capture/Documents/ObjectEvent.json");
     let good_xml = path("openepcis/XML/Capture/Documents/ObjectEvent.xml");
@@ -564,12 +561,7 @@ fn epcis_validate_names_file_event_and_field() {
 
 #[test]
 fn epcis_capture_dedups_across_bindings_and_rolls_back() {
-    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples");
-    if !x.is_dir() {
-        eprintln!("skipping: ../shared is absent");
-        return;
-    }
+    let x = vendored("epcis/event-hash/examples");
     let dir = tempfile::tempdir().unwrap();
     let json = x.join("epcisDocWithVariousEventTypes.jsonld");
     let xml = x.join("epcisDocWithVariousEventTypes.xml");
@@ -676,12 +668,7 @@ fn epcis_capture_rejects_conflicting_event_ids() {
 
 #[test]
 fn epcis_query_finds_captured_events() {
-    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
-    if !x.exists() {
-        eprintln!("skipping: ../shared is absent");
-        return;
-    }
+    let x = vendored("epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
     let dir = tempfile::tempdir().unwrap();
     assert!(
         equitas(dir.path(), &["epcis", "capture", x.to_str().unwrap()])
