@@ -362,6 +362,7 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                     "n",
                     "median price",
                     "course cost",
+                    "currency",
                     "days",
                 ],
                 rows: table,
