@@ -531,14 +531,6 @@ fn epcis_validate_names_file_event_and_field() {
         out.contains("ObjectEvent_with_invalid_action.json: event 0: /epcisBody/eventList/0/action: \"CREATE\" is not one of"),
         "{out}"
     );
-    // Without a schema, the message says where to put one.
-    let o = validate(&[&good]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no EPCIS JSON Schema"),
-        "{}",
-        stderr(&o)
-    );
     // XML against the XSDs: a JSON and an XML file in one call.
     let o = validate(&["--schema", &schema, "--xsd", &xsd, &good, &good_xml]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
@@ -549,14 +541,98 @@ fn epcis_validate_names_file_event_and_field() {
         out.contains("ObjectEvent_with_wrong_element_order.xml: event 0: line 7: Element 'action': This element is not expected. Expected is ( eventTime )."),
         "{out}"
     );
-    // Without the XSDs, the message says where to put them.
-    let o = validate(&[&good_xml]);
-    assert_eq!(o.status.code(), Some(1));
+}
+
+/// Without GS1's schemas, `epcis validate` makes Equitas's own checks (those
+/// of capture) and says, once per binding of the documents given, which
+/// schema was not applied and how to get it; capture notes only the schemas
+/// of the bindings it is given.
+#[test]
+fn epcis_validate_without_schemas_makes_equitas_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = vendored("epcis/openepcis");
+    let path = |rel: &str| s.join(rel).to_str().unwrap().to_string();
+    let good = path("JSON/Capture/Documents/ObjectEvent.json");
+    let bad = path("JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
+    let bad_time = path("JSON/Capture/Invalid/ObjectEvent_with_invalid_eventTime_format.json");
+    let good_xml = path("XML/Capture/Documents/ObjectEvent.xml");
+    let bad_xml = path("XML/Capture/Invalid/ObjectEvent_without_eventTime.xml");
+    let validate = |args: &[&str]| equitas(dir.path(), &[&["epcis", "validate"], args].concat());
+
+    let o = validate(&[&good]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(
-        stderr(&o).contains("no EPCIS XSDs: give --xsd DIR"),
+        stdout(&o).contains(
+            "ObjectEvent.json: valid (2 event(s); Equitas's checks only, not GS1's JSON Schema)"
+        ),
         "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: JSON documents are not validated against the GS1 JSON Schema (no EPCIS JSON Schema: give --schema FILE"),
+        "{err}"
+    );
+    assert!(!err.contains("XSD"), "a JSON document only: {err}");
+
+    let o = validate(&[&good, &bad, &bad_time]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent_with_invalid_action.json: event 0: action: \"CREATE\" is not OBSERVE, ADD or DELETE"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ObjectEvent_with_invalid_eventTime_format.json: event 0: eventTime: \"22-07-2026\" is not an ISO 8601 date-time"),
+        "{out}"
+    );
+    assert!(out.contains("ObjectEvent.json: valid"), "{out}");
+    assert_eq!(
+        stderr(&o).matches("note:").count(),
+        1,
+        "one note for the JSON binding: {}",
         stderr(&o)
     );
+
+    let o = validate(&[&good_xml, &bad_xml]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent.xml: valid (2 event(s); Equitas's checks only, not GS1's XSDs)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ObjectEvent_without_eventTime.xml: event 0: eventTime: missing"),
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: XML documents are not validated against the GS1 XSDs (no EPCIS XSDs: give --xsd DIR"),
+        "{err}"
+    );
+    assert!(!err.contains("JSON"), "XML documents only: {err}");
+
+    // Not an EPCIS document at all.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"epcisBody\": {}}").unwrap();
+    let o = validate(&[junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("junk.json: epcisBody: no eventList"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Capture notes the schema of the JSON binding only.
+    let o = equitas(dir.path(), &["epcis", "capture", &good]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("GS1 JSON Schema"), "{err}");
+    assert!(!err.contains("XSD"), "{err}");
+    let o = equitas(dir.path(), &["epcis", "capture", &good_xml]);
+    let err = stderr(&o);
+    assert!(err.contains("GS1 XSDs"), "{err}");
+    assert!(!err.contains("JSON"), "{err}");
 }
 
 #[test]
