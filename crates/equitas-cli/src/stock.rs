@@ -400,8 +400,10 @@ pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
     let gb = bytes as f64 / 1e9;
     let size = if gb >= 1.0 {
         format!("{gb:.1} GB")
+    } else if bytes >= 1_000_000 {
+        format!("{:.0} MB", bytes as f64 / 1e6)
     } else {
-        format!("{:.0} MB", (bytes as f64 / 1e6).max(1.0))
+        format!("{:.0} kB", bytes as f64 / 1e3)
     };
     eprintln!(
         "Estimate: about {} events, {size}, in {} EPCIS document(s) ({} facilities x {} products x {} months).",

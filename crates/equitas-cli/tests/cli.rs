@@ -774,6 +774,45 @@ fn epcis_query_finds_captured_events() {
     assert_eq!(j["events"].as_array().unwrap().len(), 8, "13 events in all");
 }
 
+/// `generate` says how many events and bytes to expect before writing,
+/// and warns when that is gigabytes (here it then fails to create its
+/// directory, so nothing is written).
+#[test]
+fn generate_estimates_its_size_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = file.join("net");
+    let o = equitas(dir.path(), &["generate", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Estimate: about 32,400,000 events, 15.9 GB, in 324 EPCIS document(s) (1500 facilities x 150 products x 24 months)."),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: this writes about 15.9 GB to"),
+        "{err}"
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            out.to_str().unwrap(),
+            "--facilities",
+            "6",
+            "--products",
+            "3",
+            "--months",
+            "4",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(err.contains("Estimate: about 432 events, 212 kB"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
 #[test]
 fn generated_network_captured_and_its_stock_shown() {
     let dir = tempfile::tempdir().unwrap();
