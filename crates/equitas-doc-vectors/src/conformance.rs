@@ -91,7 +91,9 @@ pub fn record_skip(test: &str, why: &str) {
             .create(true)
             .append(true)
             .open(&log)
-            .and_then(|mut f| writeln!(f, "{line}"));
+            // One write of the whole line: tests running at once do not
+            // interleave theirs.
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
         if let Err(e) = written {
             panic!(
                 "cannot record the skip in {}: {e}",
