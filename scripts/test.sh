@@ -10,6 +10,12 @@
 # in web/dist (what the binary embeds), then tested in headless Chromium
 # (Debian's `chromium`, installed if missing) driven by playwright-core.
 # Everything started here is stopped and removed on exit, even on failure.
+#
+# Conformance material whose licence allows it is vendored in tests/conformance;
+# what may not be shipped (GS1's EPCIS schemas, the MSH price guide, the WHO PQ
+# list) is read from ../shared. A test that needs it and finds no ../shared is
+# not counted as passed: it is listed as SKIPPED, by name, at the end (set
+# EQUITAS_REQUIRE_SHARED=1 to make it fail instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,7 +63,23 @@ start_postgres() {
     export EQUITAS_REQUIRE_POSTGRES=1
 }
 
+SKIP_LOG=$(mktemp /tmp/equitas-skipped.XXXXXX)
+export EQUITAS_SKIP_LOG=$SKIP_LOG
+
+report_skipped() {
+    [ -f "$SKIP_LOG" ] || return 0
+    if [ -s "$SKIP_LOG" ]; then
+        printf '\n==> %s test(s) or parts SKIPPED, not run (their data is not in the repository):\n' \
+            "$(sort -u "$SKIP_LOG" | wc -l)" >&2
+        sort -u "$SKIP_LOG" >&2
+    elif [ -n "${TESTS_RAN:-}" ]; then
+        log "no test skipped"
+    fi
+    rm -f "$SKIP_LOG"
+}
+
 cleanup() {
+    report_skipped
     if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null || true; fi
     if [ -n "${API_DIR:-}" ] && [ -d "$API_DIR" ]; then rm -rf "$API_DIR"; fi
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ]; then
@@ -106,6 +128,7 @@ start_postgres
 
 log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
+TESTS_RAN=1
 
 log "the OpenAPI description against the running server (schemathesis)"
 API_DIR=$(mktemp -d /tmp/equitas-api.XXXXXX)

@@ -834,13 +834,30 @@ struct FoundSchemas {
 }
 
 impl FoundSchemas {
-    /// The schemas, after a note for each missing one.
+    /// Why the GS1 schema of one binding (XML or JSON) is not applied and
+    /// how to get it; `None` when it is loaded.
+    fn missing_note(&self, xml: bool) -> Option<String> {
+        let (missing, what) = if xml {
+            (
+                &self.xsd_missing,
+                "XML documents are not validated against the GS1 XSDs",
+            )
+        } else {
+            (
+                &self.json_missing,
+                "JSON documents are not validated against the GS1 JSON Schema",
+            )
+        };
+        missing.as_ref().map(|e| format!("{what} ({e})"))
+    }
+
+    /// The schemas, after a note for each missing one (for `serve`, which
+    /// takes documents in both bindings).
     fn noted(self) -> equitas_epcis::validate::Schemas {
-        if let Some(e) = &self.json_missing {
-            eprintln!("note: JSON documents are not validated against the GS1 schema ({e})");
-        }
-        if let Some(e) = &self.xsd_missing {
-            eprintln!("note: XML documents are not validated against the GS1 XSDs ({e})");
+        for xml in [false, true] {
+            if let Some(note) = self.missing_note(xml) {
+                eprintln!("note: {note}");
+            }
         }
         self.schemas
     }
@@ -872,38 +889,78 @@ fn epcis_schemas(cli: &Cli, args: &crate::SchemaArgs) -> Result<FoundSchemas> {
     })
 }
 
-/// `equitas epcis validate`: one line per problem, exit 0 only if all are valid.
+/// `equitas epcis validate`: one line per problem, exit 0 only if all are
+/// valid. Every document gets Equitas's own checks, those capture makes
+/// (the document read, each event's size, fields and identifiers:
+/// `equitas_epcis::event::record`), and GS1's schema of its binding when
+/// it is at hand; a note on stderr says which schema was not applied and
+/// how to get it. (Conflicting eventIDs are found by capture, against
+/// what the store holds.)
 fn epcis_validate(
     cli: &Cli,
     files: &[std::path::PathBuf],
     args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
+    use equitas_store::epcis::{MAX_EVENT_BYTES, schema_rejections};
     let found = epcis_schemas(cli, args)?;
-    let mut bad = 0;
+    let none = equitas_epcis::validate::Schemas::default();
+    let (mut bad, mut noted) = (0, [false; 2]);
     for f in files {
+        let name = f.display().to_string();
         let mapped = open_mapped(f)?;
-        let doc = mapped.text(&f.display().to_string())?;
-        match found.schemas.validate_text(doc) {
-            None => {
+        let text = mapped.text(&name)?;
+        let doc = match equitas_epcis::EventReader::new(text) {
+            Ok(doc) => doc,
+            Err(e) => {
                 bad += 1;
-                let why = if equitas_epcis::is_xml(doc) {
-                    &found.xsd_missing
-                } else {
-                    &found.json_missing
-                };
-                eprintln!(
-                    "{}: not checked: {}",
-                    f.display(),
-                    why.as_ref()
-                        .map_or_else(|| "no schema".to_string(), |e| e.to_string())
-                );
+                println!("{name}: {e}");
+                continue;
             }
-            Some(problems) if problems.is_empty() => println!("{}: valid", f.display()),
-            Some(problems) => {
-                bad += 1;
-                for p in problems {
-                    println!("{}: {p}", f.display());
+        };
+        // Equitas's checks: events too long to capture, then each event read
+        // and checked as capture does.
+        let too_long = schema_rejections(&none, &doc, MAX_EVENT_BYTES).unwrap_or_default();
+        let mut problems: Vec<String> = too_long
+            .iter()
+            .map(|r| format!("event {}: {}: {}", r.index, r.field, r.reason))
+            .collect();
+        for i in (0..doc.len()).filter(|i| !too_long.iter().any(|r| r.index == *i)) {
+            let checked = match doc.event(i) {
+                Ok(e) => equitas_epcis::event::record(&e, doc.hash_ignore()).map(|_| ()),
+                Err(equitas_epcis::EpcisError::Event { field, reason, .. }) => Err((field, reason)),
+                Err(e) => Err(("event".to_string(), e.to_string())),
+            };
+            if let Err((field, reason)) = checked {
+                problems.push(format!("event {i}: {field}: {reason}"));
+            }
+        }
+        // GS1's schema of the document's binding, when at hand.
+        let xml = doc.is_xml();
+        let schema = if xml {
+            "GS1's XSDs"
+        } else {
+            "GS1's JSON Schema"
+        };
+        let checks = match found.schemas.validate_text(text) {
+            Some(p) => {
+                problems.extend(p.iter().map(ToString::to_string));
+                format!("Equitas's checks and {schema}")
+            }
+            None => {
+                if !std::mem::replace(&mut noted[usize::from(xml)], true)
+                    && let Some(note) = found.missing_note(xml)
+                {
+                    eprintln!("note: {note}");
                 }
+                format!("Equitas's checks only, not {schema}")
+            }
+        };
+        if problems.is_empty() {
+            println!("{name}: valid ({} event(s); {checks})", doc.len());
+        } else {
+            bad += 1;
+            for p in &problems {
+                println!("{name}: {p}");
             }
         }
     }
@@ -964,7 +1021,9 @@ fn epcis_capture(
     args: &crate::SchemaArgs,
 ) -> Result<ExitCode> {
     use equitas_store::epcis::{ErrorBehaviour, capture, schema_rejections};
-    let schemas = epcis_schemas(cli, args)?.noted();
+    let found = epcis_schemas(cli, args)?;
+    // A note for a missing schema only for the bindings of the documents given.
+    let mut noted = [false; 2];
     let behaviour = if proceed {
         ErrorBehaviour::Proceed
     } else {
@@ -978,7 +1037,13 @@ fn epcis_capture(
         let mapped = open_mapped(f)?;
         let doc = equitas_epcis::EventReader::new(mapped.text(&name)?)
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let rejected = schema_rejections(&schemas, &doc, max_event_bytes)
+        let xml = doc.is_xml();
+        if !std::mem::replace(&mut noted[usize::from(xml)], true)
+            && let Some(note) = found.missing_note(xml)
+        {
+            eprintln!("note: {note}");
+        }
+        let rejected = schema_rejections(&found.schemas, &doc, max_event_bytes)
             .map_err(|p| anyhow::anyhow!("{name}: {p} (the document is refused)"))?;
         // The pass that found the events read every page: let them go until
         // the capture reads each again, in order (see `Releasing`).

@@ -48,8 +48,39 @@ pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
 }
 
 /// Writes the network's files; returns (documents written, events).
+/// Before writing, prints on stderr how many events and bytes to expect,
+/// with a warning when that is over 1 GB.
 pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
     let net = equitas_synth::Network::new(synth_config(args)?);
+    // Measured on the generator (2026-12-05): 5.0 events per facility,
+    // product and month for 30 x 12 x 12 (21,779 events), 6.1 for
+    // 60 x 12 x 12, 6.0 for 300 x 20 x 6 (4 regions), 5.4 for the defaults
+    // 1500 x 150 x 24 (29.4 million events, 13 GB); 482-486 bytes per event
+    // in the JSON binding. 6 and 490 are within 20% of each of these.
+    let events = 6 * (args.facilities * args.products) as u64 * u64::from(args.months);
+    let bytes = events * 490;
+    let gb = bytes as f64 / 1e9;
+    let size = if gb >= 1.0 {
+        format!("{gb:.1} GB")
+    } else if bytes >= 1_000_000 {
+        format!("{:.0} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{:.0} kB", bytes as f64 / 1e3)
+    };
+    eprintln!(
+        "Estimate: about {} events, {size}, in {} EPCIS document(s) ({} facilities x {} products x {} months).",
+        crate::format::int(events as i64),
+        events.div_ceil(args.events_per_file.max(1) as u64).max(1),
+        args.facilities,
+        args.products,
+        args.months
+    );
+    if gb >= 1.0 {
+        eprintln!(
+            "warning: this writes about {size} to {}; make it smaller with --facilities, --products or --months (Ctrl-C stops it).",
+            args.out.display()
+        );
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let write = |name: &str, text: &str| {

@@ -280,7 +280,7 @@ pub enum EpcisCommand {
     /// Find captured events (EPCIS SimpleEventQuery parameters), in capture
     /// order, a page at a time.
     #[command(
-        after_help = "Examples:\n  equitas epcis query --biz-step receiving --from 2026-01-01T00:00:00Z\n  equitas epcis query --within 0614141000005 --epc-class urn:epc:class:lgtin:4012345.012345.LOT1\n  equitas epcis query --limit 50 --after 1200 --format json"
+        after_help = "Examples:\n  equitas epcis query --biz-step receiving --from 2026-01-01T00:00:00Z\n  equitas epcis query --within R01 --from 2026-01-01\n  equitas epcis query --limit 50 --after 1200 --format json"
     )]
     Query {
         #[command(flatten)]

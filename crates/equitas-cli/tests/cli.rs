@@ -1,5 +1,6 @@
 //! The `equitas` binary as a user runs it.
 
+use equitas_doc_vectors::conformance::{self, vendored};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -489,13 +490,7 @@ fn generic_procurement_import_and_market_formats() {
 
 #[test]
 fn epcis_hash_prints_one_line_per_event() {
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples");
-    let f = examples.join("epcisDocWithVariousEventTypes.jsonld");
-    if !f.exists() {
-        eprintln!("skipping: {} is absent", f.display());
-        return;
-    }
+    let f = vendored("epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
     let dir = tempfile::tempdir().unwrap();
     let o = equitas(dir.path(), &["epcis", "hash", f.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -514,16 +509,18 @@ fn epcis_hash_prints_one_line_per_event() {
 
 #[test]
 fn epcis_validate_names_file_event_and_field() {
-    let s =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis");
-    if !s.is_dir() {
-        eprintln!("skipping: ../shared is absent");
+    let Some(gs1) = conformance::shared("conformance/epcis/gs1-schema", "") else {
         return;
-    }
+    };
+    let s = vendored("epcis");
     let dir = tempfile::tempdir().unwrap();
     let path = |rel: &str| s.join(rel).to_str().unwrap().to_string();
-    let schema = path("gs1-schema/EPCIS-JSON-Schema.json");
-    let xsd = path("gs1-schema/XSD");
+    let schema = gs1
+        .join("EPCIS-JSON-Schema.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let xsd = gs1.join("XSD").to_str().unwrap().to_string();
     let bad = path("openepcis/JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
     let good = path("openepcis/JSON/Capture/Documents/ObjectEvent.json");
     let good_xml = path("openepcis/XML/Capture/Documents/ObjectEvent.xml");
@@ -538,14 +535,6 @@ fn epcis_validate_names_file_event_and_field() {
         out.contains("ObjectEvent_with_invalid_action.json: event 0: /epcisBody/eventList/0/action: \"CREATE\" is not one of"),
         "{out}"
     );
-    // Without a schema, the message says where to put one.
-    let o = validate(&[&good]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no EPCIS JSON Schema"),
-        "{}",
-        stderr(&o)
-    );
     // XML against the XSDs: a JSON and an XML file in one call.
     let o = validate(&["--schema", &schema, "--xsd", &xsd, &good, &good_xml]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
@@ -556,24 +545,103 @@ fn epcis_validate_names_file_event_and_field() {
         out.contains("ObjectEvent_with_wrong_element_order.xml: event 0: line 7: Element 'action': This element is not expected. Expected is ( eventTime )."),
         "{out}"
     );
-    // Without the XSDs, the message says where to put them.
-    let o = validate(&[&good_xml]);
-    assert_eq!(o.status.code(), Some(1));
+}
+
+/// Without GS1's schemas, `epcis validate` makes Equitas's own checks (those
+/// of capture) and says, once per binding of the documents given, which
+/// schema was not applied and how to get it; capture notes only the schemas
+/// of the bindings it is given.
+#[test]
+fn epcis_validate_without_schemas_makes_equitas_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = vendored("epcis/openepcis");
+    let path = |rel: &str| s.join(rel).to_str().unwrap().to_string();
+    let good = path("JSON/Capture/Documents/ObjectEvent.json");
+    let bad = path("JSON/Capture/Invalid/ObjectEvent_with_invalid_action.json");
+    let bad_time = path("JSON/Capture/Invalid/ObjectEvent_with_invalid_eventTime_format.json");
+    let good_xml = path("XML/Capture/Documents/ObjectEvent.xml");
+    let bad_xml = path("XML/Capture/Invalid/ObjectEvent_without_eventTime.xml");
+    let validate = |args: &[&str]| equitas(dir.path(), &[&["epcis", "validate"], args].concat());
+
+    let o = validate(&[&good]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert!(
-        stderr(&o).contains("no EPCIS XSDs: give --xsd DIR"),
+        stdout(&o).contains(
+            "ObjectEvent.json: valid (2 event(s); Equitas's checks only, not GS1's JSON Schema)"
+        ),
         "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: JSON documents are not validated against the GS1 JSON Schema (no EPCIS JSON Schema: give --schema FILE"),
+        "{err}"
+    );
+    assert!(!err.contains("XSD"), "a JSON document only: {err}");
+
+    let o = validate(&[&good, &bad, &bad_time]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent_with_invalid_action.json: event 0: action: \"CREATE\" is not OBSERVE, ADD or DELETE"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ObjectEvent_with_invalid_eventTime_format.json: event 0: eventTime: \"22-07-2026\" is not an ISO 8601 date-time"),
+        "{out}"
+    );
+    assert!(out.contains("ObjectEvent.json: valid"), "{out}");
+    assert_eq!(
+        stderr(&o).matches("note:").count(),
+        1,
+        "one note for the JSON binding: {}",
         stderr(&o)
     );
+
+    let o = validate(&[&good_xml, &bad_xml]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ObjectEvent.xml: valid (2 event(s); Equitas's checks only, not GS1's XSDs)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ObjectEvent_without_eventTime.xml: event 0: eventTime: missing"),
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: XML documents are not validated against the GS1 XSDs (no EPCIS XSDs: give --xsd DIR"),
+        "{err}"
+    );
+    assert!(!err.contains("JSON"), "XML documents only: {err}");
+
+    // Not an EPCIS document at all.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"epcisBody\": {}}").unwrap();
+    let o = validate(&[junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("junk.json: epcisBody: no eventList"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Capture notes the schema of the JSON binding only.
+    let o = equitas(dir.path(), &["epcis", "capture", &good]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("GS1 JSON Schema"), "{err}");
+    assert!(!err.contains("XSD"), "{err}");
+    let o = equitas(dir.path(), &["epcis", "capture", &good_xml]);
+    let err = stderr(&o);
+    assert!(err.contains("GS1 XSDs"), "{err}");
+    assert!(!err.contains("JSON"), "{err}");
 }
 
 #[test]
 fn epcis_capture_dedups_across_bindings_and_rolls_back() {
-    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples");
-    if !x.is_dir() {
-        eprintln!("skipping: ../shared is absent");
-        return;
-    }
+    let x = vendored("epcis/event-hash/examples");
     let dir = tempfile::tempdir().unwrap();
     let json = x.join("epcisDocWithVariousEventTypes.jsonld");
     let xml = x.join("epcisDocWithVariousEventTypes.xml");
@@ -680,12 +748,7 @@ fn epcis_capture_rejects_conflicting_event_ids() {
 
 #[test]
 fn epcis_query_finds_captured_events() {
-    let x = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
-    if !x.exists() {
-        eprintln!("skipping: ../shared is absent");
-        return;
-    }
+    let x = vendored("epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");
     let dir = tempfile::tempdir().unwrap();
     assert!(
         equitas(dir.path(), &["epcis", "capture", x.to_str().unwrap()])
@@ -713,6 +776,45 @@ fn epcis_query_finds_captured_events() {
     );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["events"].as_array().unwrap().len(), 8, "13 events in all");
+}
+
+/// `generate` says how many events and bytes to expect before writing,
+/// and warns when that is gigabytes (here it then fails to create its
+/// directory, so nothing is written).
+#[test]
+fn generate_estimates_its_size_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = file.join("net");
+    let o = equitas(dir.path(), &["generate", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Estimate: about 32,400,000 events, 15.9 GB, in 324 EPCIS document(s) (1500 facilities x 150 products x 24 months)."),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: this writes about 15.9 GB to"),
+        "{err}"
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            out.to_str().unwrap(),
+            "--facilities",
+            "6",
+            "--products",
+            "3",
+            "--months",
+            "4",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(err.contains("Estimate: about 432 events, 212 kB"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
 }
 
 #[test]

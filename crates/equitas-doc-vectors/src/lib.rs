@@ -3,7 +3,10 @@
 //! A block opened by ```` ```vectors NAME ```` holds one JSON object per
 //! line. Tests of the crate that computes the indicator call
 //! [`vectors`]`("NAME")` and check every example, so the documentation
-//! and the code cannot disagree.
+//! and the code cannot disagree. [`conformance`] finds the conformance
+//! material tests read, and reports a test that cannot run as skipped.
+
+pub mod conformance;
 
 use serde_json::Value;
 use std::path::PathBuf;

@@ -1,24 +1,18 @@
-//! The CBV 2.0 Event Hash ID against the reference vectors in
-//! `../shared/conformance/epcis/event-hash` (skipped with a message if absent).
+//! The CBV 2.0 Event Hash ID against the reference vectors vendored in
+//! `tests/conformance/epcis/event-hash` (MIT; see tests/conformance/README.md).
 
+use equitas_doc_vectors::conformance::vendored;
 use equitas_epcis::parse_document;
 use equitas_epcis::{event_hash_ignoring, prehash_ignoring};
 use std::path::PathBuf;
 
-fn suite() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/event-hash");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} is absent", p.display());
-        None
-    }
+fn suite() -> PathBuf {
+    vendored("epcis/event-hash")
 }
 
 #[test]
 fn documents_hash_as_the_vectors_say() {
-    let Some(dir) = suite() else { return };
+    let dir = suite();
     let mut checked = 0;
     let mut failures = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("examples"))
@@ -79,7 +73,7 @@ fn documents_hash_as_the_vectors_say() {
 /// event: all must hash the same.
 #[test]
 fn equal_events_hash_equal() {
-    let Some(dir) = suite() else { return };
+    let dir = suite();
     let mut docs = 0;
     for e in std::fs::read_dir(dir.join("expected_equal")).unwrap() {
         let p = e.unwrap().path();
@@ -101,12 +95,7 @@ fn equal_events_hash_equal() {
 /// without error and every event hashes.
 #[test]
 fn openepcis_documents_are_read() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/epcis/openepcis");
-    if !root.is_dir() {
-        eprintln!("skipping: {} is absent", root.display());
-        return;
-    }
+    let root = vendored("epcis/openepcis");
     let mut n = 0;
     for binding in ["JSON", "XML"] {
         for sub in ["Documents", "Events"] {

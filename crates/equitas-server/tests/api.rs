@@ -631,14 +631,13 @@ fn the_dashboard_is_served() {
 /// (JSON documents against the JSON Schema, XML ones against the XSDs).
 #[test]
 fn capture_is_validated_against_the_schema() {
-    let shared =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis");
-    if !shared.is_dir() {
-        eprintln!("skipping: ../shared is absent");
+    use equitas_doc_vectors::conformance;
+    let Some(gs1) = conformance::shared("conformance/epcis/gs1-schema", "") else {
         return;
-    }
-    let schema = std::fs::read_to_string(shared.join("gs1-schema/EPCIS-JSON-Schema.json")).unwrap();
-    let bad = std::fs::read_to_string(shared.join(
+    };
+    let suites = conformance::vendored("epcis");
+    let schema = std::fs::read_to_string(gs1.join("EPCIS-JSON-Schema.json")).unwrap();
+    let bad = std::fs::read_to_string(suites.join(
         "openepcis/JSON/Capture/Invalid/ObjectEvent_with_non_standard_bizStep_in_second_event.json",
     ))
     .unwrap();
@@ -648,13 +647,10 @@ fn capture_is_validated_against_the_schema() {
             .unwrap()
             .with_epcis_schemas(equitas_epcis::validate::Schemas {
                 json: Some(equitas_epcis::validate::Validator::new(&schema).unwrap()),
-                xsd: Some(
-                    equitas_epcis::xsd::XsdValidator::from_dir(&shared.join("gs1-schema/XSD"))
-                        .unwrap(),
-                ),
+                xsd: Some(equitas_epcis::xsd::XsdValidator::from_dir(&gs1.join("XSD")).unwrap()),
             });
     let bad_xml = std::fs::read_to_string(
-        shared.join("openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml"),
+        suites.join("openepcis/XML/Capture/Invalid/ObjectEvent_with_invalid_action.xml"),
     )
     .unwrap();
     run(async {

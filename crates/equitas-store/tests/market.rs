@@ -108,11 +108,13 @@ fn prices_concentration_and_delivery(s: &mut TestStore) {
 fn mpr_and_affordability(s: &mut TestStore) {
     load_scms(s);
     // The MSH price guide may not ship with Equitas: read it from ../shared.
-    let msh = data_dir().join("../../shared/data/reference-prices/msh_price_guide_extract.csv");
-    let Ok(bytes) = std::fs::read(&msh) else {
-        eprintln!("skipping the MSH part: {} is absent", msh.display());
+    let Some(msh) = equitas_doc_vectors::conformance::shared(
+        "data/reference-prices/msh_price_guide_extract.csv",
+        "the MSH price guide part",
+    ) else {
         return;
     };
+    let bytes = std::fs::read(&msh).unwrap();
     let r = load(s, ImportKind::ReferencePrices, "msh.csv", &bytes);
     assert!(
         r.notes[0].contains("58 row(s) matched catalogue products"),
@@ -226,11 +228,13 @@ fn registers(s: &mut TestStore) {
         2
     );
 
-    let pq = data_dir().join("../../shared/data/who-pq/prequalified_vaccines.csv");
-    let Ok(bytes) = std::fs::read(&pq) else {
-        eprintln!("skipping the WHO PQ part: {} is absent", pq.display());
+    let Some(pq) = equitas_doc_vectors::conformance::shared(
+        "data/who-pq/prequalified_vaccines.csv",
+        "the WHO PQ vaccines part",
+    ) else {
         return;
     };
+    let bytes = std::fs::read(&pq).unwrap();
     let r = load(s, ImportKind::WhoPqVaccines, "pq.csv", &bytes);
     assert_eq!(r.rows_read, 275);
     assert!(r.rejected.is_empty(), "{:?}", r.rejected.first());
