@@ -109,6 +109,10 @@ impl Kind {
                     Ok(())
                 } else {
                     Err(match closest(v, set) {
+                        // A long list hides the answer: give the likely one.
+                        Some(c) if set.len() > 12 => {
+                            format!("not one of the {} allowed values; did you mean {c}?", set.len())
+                        }
                         Some(c) => format!("expected one of {}; did you mean {c}?", set.join(", ")),
                         None => format!("expected one of {}", set.join(", ")),
                     })

@@ -117,7 +117,37 @@ impl Operation for Stock {
             "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the {} complete months before, adjusted for stockout days; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon
         );
-        Ok(Answer::new(head(method, data, q.as_of), rows))
+        let mut a = Answer::new(head(method, data, q.as_of), rows);
+        if a.rows.is_empty() {
+            a.notes.push(empty_note(data, q.as_of));
+        }
+        Ok(a)
+    }
+}
+
+/// Why an answer has no rows, when the day asked for is outside the data.
+pub(crate) fn empty_note(data: &StockData, as_of: Option<Day>) -> String {
+    let first = data
+        .ledger
+        .item_keys()
+        .filter_map(|(l, i)| data.ledger.series(l, i))
+        .map(|s| s.first_day)
+        .min();
+    match (as_of, first, data.ledger.through()) {
+        (Some(d), Some(f), Some(t)) if d < f => format!(
+            "No rows: {} is before the first movement ({}); the data runs from {} to {}.",
+            calendar::format_day(d),
+            calendar::format_day(f),
+            calendar::format_day(f),
+            calendar::format_day(t)
+        ),
+        (Some(d), Some(f), Some(t)) if d > t => format!(
+            "No rows: {} is after the last day with data; the data runs from {} to {}.",
+            calendar::format_day(d),
+            calendar::format_day(f),
+            calendar::format_day(t)
+        ),
+        _ => "No rows match the filters given.".to_string(),
     }
 }
 
@@ -196,14 +226,17 @@ impl Operation for StockLots {
             r.as_of,
             r.expiring,
         );
-        Ok(Answer::new(
+        let note = rows.is_empty().then(|| empty_note(data, r.as_of));
+        let mut a = Answer::new(
             head(
                 "docs/formulas.md 3.2 and 3.8: each lot's balance at the end of the day; expiry as stated by the EPCIS ILMD".into(),
                 data,
                 r.as_of,
             ),
             rows,
-        ))
+        );
+        a.notes.extend(note);
+        Ok(a)
     }
 }
 
