@@ -1196,13 +1196,41 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
     let o = equitas(dir.path(), &["demo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     for (args, option, why) in [
-        (&["epcis", "query", "--from", "2026-13-01"][..], "--from", "YYYY-MM-DD"),
-        (&["epcis", "query", "--from", "yesterday"][..], "--from", "YYYY-MM-DD"),
-        (&["epcis", "query", "--biz-step", "recieving"][..], "--biz-step", "did you mean receiving?"),
-        (&["market", "prices", "--from", "2015-99-01"][..], "--from", "expected a date"),
-        (&["plan", "--lead-time", "-1"][..], "--lead-time", "from 0 to 60"),
-        (&["stock", "--status", "empty"][..], "--status", "expected one of stocked_out"),
-        (&["forecast", "--horizon", "0"][..], "--horizon", "from 1 to 60"),
+        (
+            &["epcis", "query", "--from", "2026-13-01"][..],
+            "--from",
+            "YYYY-MM-DD",
+        ),
+        (
+            &["epcis", "query", "--from", "yesterday"][..],
+            "--from",
+            "YYYY-MM-DD",
+        ),
+        (
+            &["epcis", "query", "--biz-step", "recieving"][..],
+            "--biz-step",
+            "did you mean receiving?",
+        ),
+        (
+            &["market", "prices", "--from", "2015-99-01"][..],
+            "--from",
+            "expected a date",
+        ),
+        (
+            &["plan", "--lead-time", "-1"][..],
+            "--lead-time",
+            "from 0 to 60",
+        ),
+        (
+            &["stock", "--status", "empty"][..],
+            "--status",
+            "expected one of stocked_out",
+        ),
+        (
+            &["forecast", "--horizon", "0"][..],
+            "--horizon",
+            "from 1 to 60",
+        ),
     ] {
         let o = equitas(dir.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -1215,7 +1243,10 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
     // A place by its code or by its GLN, wherever one is asked for.
     let by_code = equitas(dir.path(), &["stock", "--within", "R01", "--format", "csv"]);
     assert!(by_code.status.success(), "{}", stderr(&by_code));
-    let by_gln = equitas(dir.path(), &["stock", "--within", "9520260000028", "--format", "csv"]);
+    let by_gln = equitas(
+        dir.path(),
+        &["stock", "--within", "9520260000028", "--format", "csv"],
+    );
     assert!(by_gln.status.success(), "{}", stderr(&by_gln));
     assert_eq!(stdout(&by_code), stdout(&by_gln));
     assert!(stdout(&by_code).lines().count() > 1);

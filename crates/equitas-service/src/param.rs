@@ -111,7 +111,10 @@ impl Kind {
                     Err(match closest(v, set) {
                         // A long list hides the answer: give the likely one.
                         Some(c) if set.len() > 12 => {
-                            format!("not one of the {} allowed values; did you mean {c}?", set.len())
+                            format!(
+                                "not one of the {} allowed values; did you mean {c}?",
+                                set.len()
+                            )
                         }
                         Some(c) => format!("expected one of {}; did you mean {c}?", set.join(", ")),
                         None => format!("expected one of {}", set.join(", ")),
