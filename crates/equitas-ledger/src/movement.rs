@@ -74,7 +74,9 @@ impl Kind {
 
 /// Where a movement comes from: a stored EPCIS event or a stock report row
 /// (their row ids in the store).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Source {
     Event(u64),

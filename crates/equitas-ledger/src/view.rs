@@ -24,7 +24,9 @@ pub struct Place {
 }
 
 /// Which band of months of stock applies (formulas 3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// A warehouse hanging from the country: the central medical store.
@@ -218,7 +220,7 @@ impl Places {
 }
 
 /// What `equitas stock` shows for one location (or area) and item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StockRow {
     pub location: String,
     pub location_name: String,
@@ -471,7 +473,7 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
 }
 
 /// Availability of an item (or of the basket) in an area on a date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AvailabilityRow {
     pub area: String,
     pub area_name: String,
@@ -570,7 +572,7 @@ pub fn availability(
 }
 
 /// A lot on hand at a location.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LotRow {
     pub location: String,
     pub location_name: String,
@@ -650,7 +652,7 @@ pub fn lots(
 }
 
 /// A data problem as shown to users.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProblemRow {
     pub kind: &'static str,
     pub description: &'static str,

@@ -118,6 +118,18 @@ impl Serialize for Dim {
     }
 }
 
+/// Written as its name, one of [`Dim::ALL`].
+impl schemars::JsonSchema for Dim {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Dim".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Dim::ALL.iter().map(|d| d.as_str()).collect();
+        schemars::json_schema!({"type": "string", "enum": names})
+    }
+}
+
 impl fmt::Display for Dim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -267,7 +279,7 @@ impl Dataset {
 }
 
 /// The period covered by observations (delivery dates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -288,7 +300,7 @@ pub fn period<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Period {
 // ------------------------------------------------------------------ prices
 
 /// Unit prices of one group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PriceRow {
     pub key: Key,
     /// Lines in the group.
@@ -340,7 +352,7 @@ pub struct ReferencePrice {
 }
 
 /// The median price ratio of one product (docs/formulas.md 2.6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MprRow {
     pub key: Key,
     /// "originator" or "lowest-priced generic".
@@ -454,7 +466,7 @@ pub struct Wage {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AffordabilityRow {
     pub product: String,
     pub country: String,
@@ -502,7 +514,7 @@ pub fn affordability(
 // ------------------------------------------------------------ concentration
 
 /// What a concentration is measured over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Weight {
     /// Line value.
@@ -577,7 +589,7 @@ impl Bands {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ConcentrationRow {
     pub key: Key,
     /// What the groups are (supplier, site, site-country).
@@ -663,7 +675,7 @@ pub fn concentration_table(
 // ------------------------------------------------------------------ delivery
 
 /// Delivery performance of one group (docs/formulas.md 2.9).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DeliveryRow {
     pub key: Key,
     pub lines: usize,

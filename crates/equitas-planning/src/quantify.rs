@@ -258,7 +258,7 @@ pub fn quantify(
 }
 
 /// A month of a plan, named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NamedMonth {
     pub month: String,
     #[serde(flatten)]
@@ -266,7 +266,7 @@ pub struct NamedMonth {
 }
 
 /// An order, its months named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NamedOrder {
     pub order: String,
     pub arrival: String,
@@ -275,7 +275,7 @@ pub struct NamedOrder {
 }
 
 /// The supply plan of one item in one place.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanResult {
     pub area: String,
     pub area_name: String,
@@ -331,7 +331,7 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
 }
 
 /// The stockout risk of one item in one place.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RiskResult {
     pub area: String,
     pub area_name: String,

@@ -28,7 +28,7 @@ impl Default for Evaluation {
 }
 
 /// One candidate's rolling-origin accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Score {
     pub method: Method,
     /// Mean over origins and steps of |error| / the origin's naive MAE.
@@ -105,7 +105,7 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
 }
 
 /// A forecast with its intervals and why its method was chosen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Choice {
     pub method: Method,
     pub mean: Vec<f64>,

@@ -27,7 +27,6 @@ fn plain(
         ok,
         body: method == "post",
         list: false,
-        rows: None,
     }
 }
 
@@ -173,6 +172,16 @@ fn problem_response(what: &str) -> Value {
 /// The OpenAPI 3.1 document.
 pub fn openapi() -> Value {
     let mut paths: Map<String, Value> = Map::new();
+    // The rows of each operation, described by their types (JSON Schema
+    // 2020-12, OpenAPI 3.1's dialect), under components/schemas.
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas/".into();
+    let mut generator = settings.into_generator();
+    let rows: std::collections::HashMap<&str, Value> = equitas_service::described()
+        .into_iter()
+        .map(|(e, row)| (e.path, row(&mut generator).to_value()))
+        .collect();
+    let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     for e in &endpoints() {
         let mut params: Vec<Value> = api_params(e)
             .map(|p| {
@@ -189,7 +198,12 @@ pub fn openapi() -> Value {
                 json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
             );
         }
-        let ok_schema = if e.list {
+        let ok_schema = if let Some(row) = rows.get(e.path) {
+            json!({"allOf": [
+                {"$ref": "#/components/schemas/Page"},
+                {"type": "object", "properties": {"rows": {"type": "array", "items": row}}}
+            ]})
+        } else if e.list {
             json!({"$ref": "#/components/schemas/Page"})
         } else {
             json!({"type": "object"})
@@ -249,28 +263,25 @@ pub fn openapi() -> Value {
             .as_object_mut()
             .map(|m| m.insert(e.method.to_string(), op));
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Equitas API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Availability, affordability and security of supply of essential health products. Every figure is defined in docs/formulas.md. Errors are RFC 9457 problem details naming the parameter at fault; lists are paginated with offset and limit.",
-            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
-        },
-        "paths": paths,
-        "components": {"schemas": {"Page": {
+    schemas.insert(
+        "Page".into(),
+        json!({
             "type": "object",
-            "description": "A page of a list: `rows` from `offset`, at most `limit` of them, of `total` in all.",
+            "description": "A page of a list: `rows` from `offset`, at most `limit` of them, of `total` in all, with what is behind them (`method`, and the period, day or observations the operation states).",
             "required": ["total", "offset", "limit", "rows"],
             "properties": {
                 "total": {"type": "integer", "minimum": 0},
                 "offset": {"type": "integer", "minimum": 0},
                 "limit": {"type": "integer", "minimum": 1},
-                "rows": {"type": "array", "items": {"type": "object"}},
+                "rows": {"type": "array"},
                 "method": {"type": "string"},
                 "notes": {"type": "array", "items": {"type": "string"}}
             }
-        }, "Problem": {
+        }),
+    );
+    schemas.insert(
+        "Problem".into(),
+        json!({
             "type": "object",
             "required": ["type", "title", "status", "detail"],
             "properties": {
@@ -280,7 +291,18 @@ pub fn openapi() -> Value {
                 "detail": {"type": "string"},
                 "parameter": {"type": "string"}
             }
-        }}}
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Equitas API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Availability, affordability and security of supply of essential health products. Every figure is defined in docs/formulas.md. Errors are RFC 9457 problem details naming the parameter at fault; lists are paginated with offset and limit.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "paths": paths,
+        "components": {"schemas": schemas}
     })
 }
 

@@ -120,7 +120,7 @@ fn dims_param(name: &'static str, doc: &'static str, default: &'static str) -> P
 /// `GET /api/v1/market/products`, `equitas market products`.
 pub struct Products;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProductRow {
     pub product: String,
     pub name: Option<String>,
@@ -140,7 +140,6 @@ impl Operation for Products {
             "docs/formulas.md 2",
             scope(),
         )
-        .rows("ProductRow")
     }
 
     fn request(a: &Args) -> Result<Filter, ServiceError> {
@@ -191,7 +190,6 @@ impl Operation for Prices {
                 "product",
             )]),
         )
-        .rows("PriceRow")
     }
 
     fn request(a: &Args) -> Result<GroupedRequest<()>, ServiceError> {
@@ -267,7 +265,6 @@ impl Operation for Mpr {
                 ),
             ]),
         )
-        .rows("MprRow")
     }
 
     fn request(a: &Args) -> Result<MprRequest, ServiceError> {
@@ -335,7 +332,6 @@ impl Operation for Affordability {
             "docs/formulas.md 2.7",
             scope(),
         )
-        .rows("AffordabilityRow")
     }
 
     fn request(a: &Args) -> Result<Filter, ServiceError> {
@@ -408,7 +404,6 @@ impl Operation for Concentration {
                 .default("1000,1800"),
             ]),
         )
-        .rows("ConcentrationRow")
     }
 
     fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
@@ -482,7 +477,6 @@ impl Operation for Delivery {
                 .default("0"),
             ]),
         )
-        .rows("DeliveryRow")
     }
 
     fn request(a: &Args) -> Result<GroupedRequest<i64>, ServiceError> {
@@ -537,7 +531,6 @@ impl Operation for Sources {
                 ),
             ],
         )
-        .rows("SourcesRow")
     }
 
     fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {

@@ -199,7 +199,7 @@ fn period(last: calendar::MonthIndex, horizon: usize) -> String {
 pub struct Forecast;
 
 /// One series' forecast.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ForecastRow {
     pub area: String,
     pub area_name: String,
@@ -227,7 +227,6 @@ impl Operation for Forecast {
             "docs/formulas.md 4.1-4.5",
             quantify_params("12"),
         )
-        .rows("ForecastRow")
     }
 
     fn request(a: &Args) -> Result<quantify::Request, ServiceError> {
@@ -290,7 +289,6 @@ impl Operation for Plan {
             "docs/formulas.md 4.7",
             p,
         )
-        .rows("PlanResult")
     }
 
     fn request(a: &Args) -> Result<PlanningRequest, ServiceError> {
@@ -370,7 +368,6 @@ impl Operation for Risk {
             "docs/formulas.md 4.8",
             p,
         )
-        .rows("RiskResult")
     }
 
     fn request(a: &Args) -> Result<RiskRequest, ServiceError> {
@@ -450,7 +447,6 @@ impl Operation for ForecastAccuracy {
             "docs/formulas.md 4.3, 4.6",
             p,
         )
-        .rows("AccuracyRow")
     }
 
     fn request(a: &Args) -> Result<AccuracyRequest, ServiceError> {

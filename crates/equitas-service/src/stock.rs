@@ -73,15 +73,30 @@ impl Operation for Stock {
             "docs/formulas.md 3.2-3.8",
             vec![
                 AS_OF,
-                level("Rows for places of this level; areas add up the locations in them (default: every location holding stock)."),
+                level(
+                    "Rows for places of this level; areas add up the locations in them (default: every location holding stock).",
+                ),
                 WITHIN,
                 ITEM,
-                Param::new("status", Kind::ListOf(vocab::statuses()), "Only rows with these statuses."),
-                Param::new("window", Kind::Int { min: 1, max: 24 }, "Complete months averaged for the AMC.").default("3"),
-                Param::new("horizon", Kind::Int { min: 0, max: 60 }, "Expiry horizon in months.").default("3"),
+                Param::new(
+                    "status",
+                    Kind::ListOf(vocab::statuses()),
+                    "Only rows with these statuses.",
+                ),
+                Param::new(
+                    "window",
+                    Kind::Int { min: 1, max: 24 },
+                    "Complete months averaged for the AMC.",
+                )
+                .default("3"),
+                Param::new(
+                    "horizon",
+                    Kind::Int { min: 0, max: 60 },
+                    "Expiry horizon in months.",
+                )
+                .default("3"),
             ],
         )
-        .rows("StockRow")
     }
 
     fn request(a: &Args) -> Result<StockRequest, ServiceError> {
@@ -202,7 +217,6 @@ impl Operation for StockLots {
                 ),
             ],
         )
-        .rows("LotRow")
     }
 
     fn request(a: &Args) -> Result<LotsRequest, ServiceError> {
@@ -256,7 +270,6 @@ impl Operation for StockProblems {
             "docs/formulas.md 3.10",
             vec![WITHIN],
         )
-        .rows("ProblemRow")
     }
 
     fn request(a: &Args) -> Result<Option<Given>, ServiceError> {
@@ -282,7 +295,7 @@ impl Operation for StockProblems {
 /// `GET /api/v1/items`: the ledger's items, named from the catalogue.
 pub struct Items;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ItemRow {
     pub item: String,
     pub name: Option<String>,
@@ -308,7 +321,6 @@ impl Operation for Items {
                 "Only items of this programme (hiv, tb, malaria...).",
             )],
         )
-        .rows("ItemRow")
     }
 
     fn request(a: &Args) -> Result<Option<String>, ServiceError> {
@@ -339,7 +351,7 @@ impl Operation for Items {
 /// `GET /api/v1/locations`: places with their parent and level.
 pub struct Locations;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LocationRow {
     pub code: String,
     pub name: String,
@@ -366,7 +378,6 @@ impl Operation for Locations {
             "",
             vec![WITHIN, level("Only places of this level.")],
         )
-        .rows("LocationRow")
     }
 
     fn request(a: &Args) -> Result<LocationsRequest, ServiceError> {
@@ -424,15 +435,35 @@ impl Operation for Availability {
             "Share of facilities with each item (or a basket) in stock, by area",
             "docs/formulas.md 3.9",
             vec![
-                Param::new("by", Kind::OneOf(vocab::levels()), "Group facilities by this level.")
-                    .default("country"),
-                Param::new("item", Kind::List, "Only these items: GTIN or product code; with basket, the tracer items."),
-                Param::new("basket", Kind::Bool, "One availability for the items together (every item if none is given): the mean over facilities of the share of the items each has in stock (WHO SARA)."),
-                Param::new("date", Kind::Date, "The date (default: the last day with data)."),
-                Param::new("months", Kind::Int { min: 0, max: 120 }, "Also the last day of each of the N months before.").default("0"),
+                Param::new(
+                    "by",
+                    Kind::OneOf(vocab::levels()),
+                    "Group facilities by this level.",
+                )
+                .default("country"),
+                Param::new(
+                    "item",
+                    Kind::List,
+                    "Only these items: GTIN or product code; with basket, the tracer items.",
+                ),
+                Param::new(
+                    "basket",
+                    Kind::Bool,
+                    "One availability for the items together (every item if none is given): the mean over facilities of the share of the items each has in stock (WHO SARA).",
+                ),
+                Param::new(
+                    "date",
+                    Kind::Date,
+                    "The date (default: the last day with data).",
+                ),
+                Param::new(
+                    "months",
+                    Kind::Int { min: 0, max: 120 },
+                    "Also the last day of each of the N months before.",
+                )
+                .default("0"),
             ],
         )
-        .rows("AvailabilityRow")
     }
 
     fn request(a: &Args) -> Result<AvailabilityRequest, ServiceError> {
