@@ -18,7 +18,7 @@ fn pct(f: f64) -> Cell {
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use equitas_market::analysis::{self, Bands, Dataset, Dim, Key, Period, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, Key, Period, Weight};
 use equitas_market::methods;
 use equitas_store::Store;
 use equitas_store::market::{self as mk, Filter, Names};
@@ -381,9 +381,9 @@ pub fn run(store: &mut dyn Store, cmd: MarketCommand) -> Result<()> {
                 bail!("--by must be supplier, site or site-country");
             }
             let bands = if bands.is_empty() {
-                Bands::default()
+                ConcentrationBands::default()
             } else {
-                Bands::from_thresholds(bands).map_err(anyhow::Error::msg)?
+                ConcentrationBands::from_thresholds(bands).map_err(anyhow::Error::msg)?
             };
             let (obs, names) = load(store, &scope)?;
             let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);

@@ -1,7 +1,7 @@
 //! Validation against the GS1 EPCIS 2.0 JSON Schema, on the OpenEPCIS
 //! capture suite (`../shared/conformance/epcis`; skipped if absent).
 
-use equitas_epcis::validate::{Problem, Schemas, Validator};
+use equitas_epcis::validate::{SchemaProblem, Schemas, Validator};
 use equitas_epcis::xsd::XsdValidator;
 use std::path::PathBuf;
 
@@ -38,7 +38,7 @@ fn run_suite(
     capture: &std::path::Path,
     schemas: &Schemas,
     not_valid: &[&str],
-    extra: impl Fn(&[Problem]) -> Option<String>,
+    extra: impl Fn(&[SchemaProblem]) -> Option<String>,
 ) -> (Vec<String>, usize) {
     let check = |f: &std::path::Path| {
         schemas

@@ -81,7 +81,7 @@ pub enum ProblemKind {
     /// out of the balances and figures.
     ImplausibleQuantity,
     /// Movements at a location the hierarchy does not hold: its stock is
-    /// in no area's totals (found by [`crate::view::Places`]).
+    /// in no area's totals (found by [`crate::places::Places`]).
     UnknownLocation,
 }
 
@@ -115,7 +115,7 @@ impl ProblemKind {
 
 /// A data problem and the movements involved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
+pub struct DataProblem {
     pub kind: ProblemKind,
     pub location: u32,
     pub item: u32,
@@ -132,7 +132,7 @@ pub struct Problem {
     pub found: f64,
 }
 
-impl Problem {
+impl DataProblem {
     pub fn sources(&self) -> impl Iterator<Item = Source> + '_ {
         self.sources.iter().map(|&s| Source::unpack(s))
     }
@@ -141,7 +141,7 @@ impl Problem {
 #[derive(Debug, Clone, Default)]
 struct LotSeries {
     entries: Vec<Entry>,
-    problems: Vec<Problem>,
+    problems: Vec<DataProblem>,
 }
 
 /// The monthly series of one location and item.
@@ -445,8 +445,8 @@ impl Ledger {
     }
 
     /// Every data problem, in (location, item, lot, time) order.
-    pub fn problems(&self) -> Vec<&Problem> {
-        let mut p: Vec<&Problem> = self.lots.values().flat_map(|s| &s.problems).collect();
+    pub fn problems(&self) -> Vec<&DataProblem> {
+        let mut p: Vec<&DataProblem> = self.lots.values().flat_map(|s| &s.problems).collect();
         p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
         p
     }
@@ -473,7 +473,7 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
         }
         x.balance = bal;
     }
-    let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| Problem {
+    let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| DataProblem {
         kind,
         location: key.0,
         item: key.1,
@@ -489,7 +489,7 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     for (i, x) in e.iter().enumerate() {
         if !x.kind.plausible(x.quantity) {
             // Its balance is the one before it.
-            series.problems.push(Problem {
+            series.problems.push(DataProblem {
                 found: x.quantity,
                 ..problem(ProblemKind::ImplausibleQuantity, x, vec![x.source], before)
             });

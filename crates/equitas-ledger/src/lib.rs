@@ -11,17 +11,21 @@
 //!   availability) on plain numbers;
 //! - [`extract`]: the movements an EPCIS event means;
 //! - [`report`]: monthly stock reports (CSV) and the movements they mean;
+//! - [`places`]: the location hierarchy over the ledger's locations, tiers;
+//! - [`bands`]: min-max months of stock per tier and item;
 //! - [`view`]: the rows `equitas stock`, `equitas availability` and the API
 //!   show, rolled up the location hierarchy.
 
+pub mod bands;
 pub mod calendar;
 pub mod extract;
 pub mod indicators;
 pub mod ledger;
 pub mod movement;
+pub mod places;
 pub mod report;
 pub mod transit;
 pub mod view;
 
-pub use ledger::{Ledger, Month, Problem, ProblemKind};
+pub use ledger::{DataProblem, Ledger, Month, ProblemKind};
 pub use movement::{Kind, Movement, Names, Source};

@@ -5,217 +5,15 @@ use crate::calendar::{
     Day, MonthIndex, add_months, days_in_month, format_day, month_end, month_of,
 };
 use crate::indicators::{self, LotStock, MonthUse, Status};
-use crate::ledger::{EPSILON, Ledger, Problem, ProblemKind};
+use crate::ledger::{DataProblem, EPSILON, Ledger, ProblemKind};
 use equitas_model::LocationLevel;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// A location of the hierarchy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Place {
-    pub code: String,
-    pub name: String,
-    /// `None` for a location the hierarchy does not hold (an unknown GLN).
-    pub level: Option<LocationLevel>,
-    pub parent: Option<String>,
-    pub gln: Option<String>,
-}
-
-/// Which band of months of stock applies (formulas 3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    /// A warehouse hanging from the country: the central medical store.
-    Central,
-    /// Any other warehouse (regional or district store).
-    Store,
-    Facility,
-    /// A region, district or country: the sum of the locations in it.
-    Area,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 4] = [Tier::Central, Tier::Store, Tier::Facility, Tier::Area];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Central => "central",
-            Tier::Store => "store",
-            Tier::Facility => "facility",
-            Tier::Area => "area",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| t.as_str() == s.trim())
-    }
-}
-
-/// Minimum and maximum months of stock per tier, and per item where set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bands {
-    pub default: BTreeMap<Tier, (f64, f64)>,
-    /// (item, tier) -> (min, max).
-    pub items: BTreeMap<(String, Tier), (f64, f64)>,
-}
-
-impl Default for Bands {
-    /// Example bands, to be set by each programme: central 6-12 months,
-    /// other stores 3-6, facilities 2-4, areas 3-6.
-    fn default() -> Bands {
-        Bands {
-            default: BTreeMap::from([
-                (Tier::Central, (6.0, 12.0)),
-                (Tier::Store, (3.0, 6.0)),
-                (Tier::Facility, (2.0, 4.0)),
-                (Tier::Area, (3.0, 6.0)),
-            ]),
-            items: BTreeMap::new(),
-        }
-    }
-}
-
-impl Bands {
-    pub fn get(&self, item: &str, tier: Tier) -> (f64, f64) {
-        self.items
-            .get(&(item.to_string(), tier))
-            .or_else(|| self.default.get(&tier))
-            .copied()
-            .unwrap_or((2.0, 4.0))
-    }
-}
-
-/// The hierarchy, attached to a ledger's location ids.
-#[derive(Debug, Clone)]
-pub struct Places {
-    pub list: Vec<Place>,
-    index: FxHashMap<String, usize>,
-    by_gln: FxHashMap<String, usize>,
-    /// Place index of each ledger location id.
-    of_location: Vec<Option<usize>>,
-    /// The places of the hierarchy come first; those after, added for
-    /// ledger locations it does not hold, are unknown.
-    known: usize,
-}
-
-impl Places {
-    /// `places`: the hierarchy; ledger locations not in it (by code, or by
-    /// GLN for Digital Links) are added as places without a level.
-    pub fn new(mut places: Vec<Place>, ledger: &Ledger) -> Places {
-        let known = places.len();
-        let mut index: FxHashMap<String, usize> = FxHashMap::default();
-        for (i, p) in places.iter().enumerate() {
-            index.insert(p.code.clone(), i);
-        }
-        let by_gln: FxHashMap<String, usize> = places
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.gln.clone().map(|g| (g, i)))
-            .collect();
-        let mut of_location = Vec::new();
-        for id in 0..ledger.names.locations.len() as u32 {
-            let name = ledger.names.locations.name(id);
-            let found = index.get(name).copied().or_else(|| {
-                name.strip_prefix("https://id.gs1.org/414/")
-                    .and_then(|r| r.split('/').next())
-                    .and_then(|g| by_gln.get(g).copied())
-            });
-            let i = found.unwrap_or_else(|| {
-                places.push(Place {
-                    code: name.to_string(),
-                    name: name.to_string(),
-                    level: None,
-                    parent: None,
-                    gln: None,
-                });
-                index.insert(name.to_string(), places.len() - 1);
-                places.len() - 1
-            });
-            of_location.push(Some(i));
-        }
-        Places {
-            list: places,
-            index,
-            by_gln,
-            of_location,
-            known,
-        }
-    }
-
-    /// True if ledger location `location` is one the hierarchy does not
-    /// hold: its place lies in no area.
-    pub fn is_unknown(&self, location: u32) -> bool {
-        self.place_of(location).is_some_and(|p| p >= self.known)
-    }
-
-    pub fn get(&self, code: &str) -> Option<&Place> {
-        self.index.get(code).map(|&i| &self.list[i])
-    }
-
-    /// The place a location name stands for: its code, or a GLN Digital Link.
-    pub fn resolve(&self, name: &str) -> Option<&Place> {
-        self.index
-            .get(name)
-            .or_else(|| {
-                name.strip_prefix("https://id.gs1.org/414/")
-                    .and_then(|r| r.split('/').next())
-                    .and_then(|g| self.by_gln.get(g))
-            })
-            .map(|&i| &self.list[i])
-    }
-
-    /// True if the place `code` is `area` or lies below it.
-    pub fn is_within(&self, code: &str, area: &str) -> bool {
-        match (self.index.get(code), self.index.get(area)) {
-            (Some(&c), Some(&a)) => self.lineage(c).contains(&a),
-            _ => false,
-        }
-    }
-
-    /// The place index of a ledger location id.
-    pub fn place_of(&self, location: u32) -> Option<usize> {
-        self.of_location.get(location as usize).copied().flatten()
-    }
-
-    /// The place and its ancestors, nearest first.
-    pub fn lineage(&self, mut i: usize) -> Vec<usize> {
-        let mut out = vec![i];
-        while let Some(p) = self.list[i]
-            .parent
-            .as_deref()
-            .and_then(|c| self.index.get(c))
-        {
-            if out.contains(p) {
-                break;
-            }
-            i = *p;
-            out.push(i);
-        }
-        out
-    }
-
-    fn tier(&self, i: usize) -> Tier {
-        let p = &self.list[i];
-        match p.level {
-            Some(LocationLevel::Facility) | None => Tier::Facility,
-            Some(LocationLevel::Warehouse) => {
-                let parent_level = p
-                    .parent
-                    .as_deref()
-                    .and_then(|c| self.get(c))
-                    .and_then(|x| x.level);
-                if matches!(parent_level, Some(LocationLevel::Country) | None) {
-                    Tier::Central
-                } else {
-                    Tier::Store
-                }
-            }
-            Some(_) => Tier::Area,
-        }
-    }
-}
+pub use crate::bands::{LevelRow, MinMaxBands, parse_stock_levels};
+pub use crate::places::{Place, Places, Tier};
 
 /// What `equitas stock` shows for one location (or area) and item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -330,8 +128,8 @@ fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> 
 /// 3.10): at its first movement there, with all its movements there as
 /// sources, `found` being its balance after the last. In (location, item,
 /// lot, time) order.
-pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Problem>> {
-    let mut out: Vec<Cow<Problem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
+pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, DataProblem>> {
+    let mut out: Vec<Cow<DataProblem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
     for (loc, item) in ledger.item_keys() {
         if !places.is_unknown(loc) {
             continue;
@@ -344,7 +142,7 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Prob
             let (Some(first), Some(last)) = (e.first(), e.last()) else {
                 continue;
             };
-            out.push(Cow::Owned(Problem {
+            out.push(Cow::Owned(DataProblem {
                 kind: ProblemKind::UnknownLocation,
                 location: loc,
                 item,
@@ -361,7 +159,12 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Prob
 }
 
 /// Stock rows, sorted by location code then item.
-pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) -> Vec<StockRow> {
+pub fn stock(
+    ledger: &Ledger,
+    places: &Places,
+    bands: &MinMaxBands,
+    q: &StockQuery,
+) -> Vec<StockRow> {
     let Some(as_of) = q.as_of.or(ledger.through()) else {
         return Vec::new();
     };
@@ -375,7 +178,7 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
     let within = q
         .within
         .as_deref()
-        .and_then(|c| places.index.get(c).copied());
+        .and_then(|c| places.index_of(c).copied());
     let wanted_items: Vec<u32> = q
         .items
         .iter()
@@ -598,7 +401,7 @@ pub fn lots(
     let Some(as_of) = as_of.or(ledger.through()) else {
         return Vec::new();
     };
-    let within = within.and_then(|c| places.index.get(c).copied());
+    let within = within.and_then(|c| places.index_of(c).copied());
     let limit = horizon_months.map(|h| add_months(as_of, h) - as_of);
     let mut rows = Vec::new();
     for (loc, item) in ledger.item_keys() {
@@ -666,7 +469,7 @@ pub struct ProblemRow {
 }
 
 pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<ProblemRow> {
-    let within = within.and_then(|c| places.index.get(c).copied());
+    let within = within.and_then(|c| places.index_of(c).copied());
     all_problems(ledger, places)
         .into_iter()
         .filter_map(|p| {
@@ -692,63 +495,6 @@ pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<P
             })
         })
         .collect()
-}
-
-/// One row of a stock-levels file: the band of a tier, for one item or
-/// (item blank) for all.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LevelRow {
-    pub item: String,
-    pub tier: Tier,
-    pub min: f64,
-    pub max: f64,
-}
-
-/// Parses a stock-levels CSV: `item` (blank: every item), `tier`
-/// (central, store, facility, area), `min_months`, `max_months`.
-pub fn parse_stock_levels<R: std::io::Read>(
-    r: R,
-) -> Result<equitas_model::reference::Parsed<LevelRow>, equitas_model::RowError> {
-    use equitas_model::RowError;
-    use equitas_model::reference::{Table, cell};
-    let mut t = Table::new(r)?;
-    let item = t.column("item");
-    let tier = t.require("tier")?;
-    let min = t.require("min_months")?;
-    let max = t.require("max_months")?;
-    Ok(t.parse(|rec, line| {
-        let tier_text = cell(rec, Some(tier)).unwrap_or("");
-        let tier = Tier::from_name(tier_text).ok_or_else(|| {
-            RowError::new(
-                line,
-                "tier",
-                format!("{tier_text:?} is not central, store, facility or area"),
-            )
-        })?;
-        let months = |idx, name: &str| {
-            let s = cell(rec, Some(idx)).unwrap_or("");
-            s.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| {
-                    RowError::new(line, name, format!("{s:?} is not a number of months"))
-                })
-        };
-        let (lo, hi) = (months(min, "min_months")?, months(max, "max_months")?);
-        if lo > hi {
-            return Err(RowError::new(
-                line,
-                "max_months",
-                format!("maximum {hi} is below minimum {lo}"),
-            ));
-        }
-        Ok(LevelRow {
-            item: cell(rec, item).unwrap_or("").to_string(),
-            tier,
-            min: lo,
-            max: hi,
-        })
-    }))
 }
 
 #[cfg(test)]
@@ -814,7 +560,7 @@ mod tests {
             window: 1,
             ..StockQuery::default()
         };
-        let rows = stock(&l, &places, &Bands::default(), &q);
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
         let by: Vec<(&str, f64, Option<f64>, Status, Tier)> = rows
             .iter()
             .map(|r| {
@@ -847,7 +593,7 @@ mod tests {
             level: Some(Country),
             ..q
         };
-        let rows = stock(&l, &places, &Bands::default(), &q);
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
         assert_eq!(rows.len(), 1);
         // The country: all stock; AMC of what was dispensed, each facility adjusted.
         assert_eq!(rows[0].stock_on_hand, 850.0);
@@ -915,7 +661,7 @@ mod tests {
                 level,
                 ..StockQuery::default()
             };
-            stock(&l, &places, &Bands::default(), &q)
+            stock(&l, &places, &MinMaxBands::default(), &q)
         };
         for level in [LocationLevel::Country, LocationLevel::Region] {
             let rows = at(Some(level));
@@ -997,7 +743,7 @@ mod tests {
             let places = Places::new(small_country(), &l);
             for level in [None, Some(LocationLevel::Country), Some(LocationLevel::Facility)] {
                 let q = StockQuery { level, window: 2, ..StockQuery::default() };
-                for r in stock(&l, &places, &Bands::default(), &q) {
+                for r in stock(&l, &places, &MinMaxBands::default(), &q) {
                     let figures = [
                         Some(r.stock_on_hand),
                         r.amc,
@@ -1012,16 +758,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn stock_levels_parse_with_errors_named() {
-        let p = parse_stock_levels(
-            "item,tier,min_months,max_months\n,facility,1,3\nAMOX,central,9,18\n,moon,1,2\n,store,5,2\n".as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(p.records.len(), 2);
-        assert_eq!(p.errors[0].field.as_deref(), Some("tier"));
-        assert_eq!(p.errors[1].field.as_deref(), Some("max_months"));
     }
 }

@@ -7,7 +7,7 @@ use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
-use equitas_ledger::view::{Bands, Places, Tier, lots};
+use equitas_ledger::view::{MinMaxBands, Places, Tier, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -202,7 +202,7 @@ pub fn series(
 pub fn quantify(
     ledger: &Ledger,
     places: &Places,
-    bands: &Bands,
+    bands: &MinMaxBands,
     r: &Request,
 ) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
     let (s, last) = series(ledger, places, r.level, &r.items, r.history)?;

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use equitas_market::analysis::{self, Bands, Dataset, Dim, Period, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, Period, Weight};
 use equitas_market::methods;
 use equitas_store::market::{self as mk};
 use equitas_store::report;
@@ -249,9 +249,10 @@ async fn concentration(State(s): State<AppState>, q: Q) -> Result<Json<Value>, P
         t.sort_by(f64::total_cmp);
         t.dedup();
         let bands = if t.is_empty() {
-            Bands::default()
+            ConcentrationBands::default()
         } else {
-            Bands::from_thresholds(t).map_err(|e| Problem::bad_parameter("bands", e))?
+            ConcentrationBands::from_thresholds(t)
+                .map_err(|e| Problem::bad_parameter("bands", e))?
         };
         let obs = load(st, &p)?;
         let rows = analysis::concentration_table(&obs, &per, by, weight, &bands);

@@ -6,7 +6,7 @@ use crate::repo::{Outcome, placeholders, upsert};
 use crate::{Conn, StoreError, Value};
 use equitas_ledger::calendar::{self, parse_day};
 use equitas_ledger::report::StockReport;
-use equitas_ledger::view::{Bands, LevelRow, Place, Places};
+use equitas_ledger::view::{LevelRow, MinMaxBands, Place, Places};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
 use equitas_model::LocationLevel;
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub struct StockData {
     pub ledger: Ledger,
     pub places: Places,
-    pub bands: Bands,
+    pub bands: MinMaxBands,
     /// What the catalogue says of item codes (GTINs of trade items and
     /// product codes), to name the ledger's items.
     pub catalogue: HashMap<String, ItemInfo>,
@@ -312,8 +312,8 @@ pub fn places(c: &mut dyn Conn) -> Result<Vec<Place>, StoreError> {
 }
 
 /// The stock level bands: the defaults, replaced by what was imported.
-pub fn bands(c: &mut dyn Conn) -> Result<Bands, StoreError> {
-    let mut b = Bands::default();
+pub fn bands(c: &mut dyn Conn) -> Result<MinMaxBands, StoreError> {
+    let mut b = MinMaxBands::default();
     for mut r in c.query(
         "SELECT item, tier, min_months, max_months FROM stock_levels",
         &[],

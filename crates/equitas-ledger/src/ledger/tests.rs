@@ -461,8 +461,8 @@ proptest! {
         let mut part = Ledger::build(names_for_props(), ms[..cut].to_vec());
         part.append(ms[cut..].to_vec());
         prop_assert_eq!(snapshot(&whole), snapshot(&part));
-        let p1: Vec<Problem> = whole.problems().into_iter().cloned().collect();
-        let p2: Vec<Problem> = part.problems().into_iter().cloned().collect();
+        let p1: Vec<DataProblem> = whole.problems().into_iter().cloned().collect();
+        let p2: Vec<DataProblem> = part.problems().into_iter().cloned().collect();
         prop_assert_eq!(p1, p2);
         prop_assert_eq!(whole.movement_count(), part.movement_count());
     }
