@@ -67,6 +67,7 @@ fn main() {
         .take(10_000)
         .flatten()
         .map(|m| equitas_ledger::Movement {
+            recorded: 0,
             at: m.at + 1,
             source: m.source + (1 << 40),
             ..*m

@@ -142,6 +142,18 @@ impl DataProblem {
 struct LotSeries {
     entries: Vec<Entry>,
     problems: Vec<DataProblem>,
+    /// The codes its movements were recorded under (`Movement::recorded`).
+    recorded: Vec<u32>,
+}
+
+impl LotSeries {
+    fn note_recorded(&mut self, movements: &[Movement]) {
+        for m in movements {
+            if !self.recorded.contains(&m.recorded) {
+                self.recorded.push(m.recorded);
+            }
+        }
+    }
 }
 
 /// The monthly series of one location and item.
@@ -224,7 +236,9 @@ impl Ledger {
                 let mut series = LotSeries {
                     entries: movements[start..i].iter().map(entry_of).collect(),
                     problems: Vec::new(),
+                    recorded: Vec::new(),
                 };
+                series.note_recorded(&movements[start..i]);
                 walk_lot((loc, item, lot), &mut series, 0);
                 l.lots.insert((loc, item, lot), series);
                 lots.push(lot);
@@ -270,6 +284,7 @@ impl Ledger {
                 new_lots.insert(key);
                 LotSeries::default()
             });
+            series.note_recorded(group);
             let first_at = group[0].at;
             let from = if series.entries.last().is_none_or(|e| e.at <= first_at) {
                 let from = series.entries.len();
@@ -386,6 +401,14 @@ impl Ledger {
         self.lots
             .get(&(location, item, lot))
             .map_or(&[], |s| s.entries.as_slice())
+    }
+
+    /// The codes the movements of one lot were recorded under (ids in
+    /// `names.recorded`; 0: the item's own code), in order of first use.
+    pub fn recorded(&self, location: u32, item: u32, lot: u32) -> &[u32] {
+        self.lots
+            .get(&(location, item, lot))
+            .map_or(&[], |s| s.recorded.as_slice())
     }
 
     /// Balance of one lot at the end of `day`.

@@ -9,6 +9,8 @@
 //! - [`indicators`]: the formulas of `docs/formulas.md` section 3 (adjusted
 //!   consumption, AMC, months of stock, status bands, FEFO expiry risk,
 //!   availability) on plain numbers;
+//! - [`catalogue`]: which product a recorded item (GTIN, product code)
+//!   counts toward, and in what unit;
 //! - [`extract`]: the movements an EPCIS event means;
 //! - [`report`]: monthly stock reports (CSV) and the movements they mean;
 //! - [`places`]: the location hierarchy over the ledger's locations, tiers;
@@ -18,6 +20,7 @@
 
 pub mod bands;
 pub mod calendar;
+pub mod catalogue;
 pub mod extract;
 pub mod indicators;
 pub mod ledger;

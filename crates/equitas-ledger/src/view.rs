@@ -22,7 +22,14 @@ pub struct StockRow {
     pub location_name: String,
     pub level: String,
     pub tier: Tier,
+    /// The product code (or the code recorded, for an item the catalogue
+    /// does not add up into a product).
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
+    /// The codes the stock was recorded under (GTINs of trade items, the
+    /// product code), added up in this row (formulas 3.1).
+    pub trade_items: Vec<String>,
     pub as_of: String,
     pub stock_on_hand: f64,
     /// Average monthly consumption, adjusted for stockout days.
@@ -72,8 +79,10 @@ impl Default for StockQuery {
     }
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Acc {
+    /// Ids of the codes recorded (`Names::recorded`).
+    recorded: Vec<u32>,
     soh: f64,
     amc: f64,
     amc_months: u32,
@@ -110,6 +119,31 @@ fn window_amc(
         })
         .collect();
     indicators::amc(&months)
+}
+
+/// The ids of the codes the lots of an item at a location were recorded
+/// under.
+fn recorded_ids(ledger: &Ledger, loc: u32, item: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &lot in ledger.series(loc, item).map_or(&[][..], |s| &s.lots) {
+        for r in ledger.recorded(loc, item, lot) {
+            if !out.contains(r) {
+                out.push(*r);
+            }
+        }
+    }
+    out
+}
+
+/// The codes recorded under `ids` for `item`, sorted, once each.
+fn recorded_codes(ledger: &Ledger, item: u32, ids: &[u32]) -> Vec<String> {
+    let mut out: Vec<String> = ids
+        .iter()
+        .map(|&r| ledger.names.recorded_code(r, item).to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> {
@@ -182,7 +216,7 @@ pub fn stock(
     let wanted_items: Vec<u32> = q
         .items
         .iter()
-        .filter_map(|i| ledger.names.items.get(i))
+        .filter_map(|i| ledger.names.item_id(i))
         .collect();
     if !q.items.is_empty() && wanted_items.is_empty() {
         return Vec::new();
@@ -206,6 +240,7 @@ pub fn stock(
         let soh = ledger.stock_on_hand(loc, item, as_of);
         let lots = lot_stock(ledger, loc, item, as_of);
         let n_problems = problems.get(&(loc, item)).copied().unwrap_or(0);
+        let recorded = recorded_ids(ledger, loc, item);
         for (k, &target) in lineage.iter().enumerate() {
             let take = match q.level {
                 None => k == 0,
@@ -226,6 +261,11 @@ pub fn stock(
             e.expiring += indicators::expiring_within(&lots, horizon_days);
             e.at_risk += indicators::fefo_at_risk(&lots, a.value.unwrap_or(0.0), horizon_days);
             e.problems += n_problems;
+            for r in &recorded {
+                if !e.recorded.contains(r) {
+                    e.recorded.push(*r);
+                }
+            }
             if !area {
                 e.location = Some(loc);
             }
@@ -235,8 +275,8 @@ pub fn stock(
     for ((target, item), a) in acc {
         let place = &places.list[target];
         let tier = places.tier(target);
-        let item_name = ledger.names.items.name(item).to_string();
-        let (min, max) = bands.get(&item_name, tier);
+        let item_code = ledger.names.items.name(item).to_string();
+        let (min, max) = bands.get(&item_code, tier);
         let amc = a.has_amc.then_some(a.amc);
         let mos = indicators::months_of_stock(a.soh, amc);
         let status = indicators::status(a.soh, mos, min, max);
@@ -254,7 +294,9 @@ pub fn stock(
             location_name: place.name.clone(),
             level: place.level.map_or("unknown", |l| l.as_str()).to_string(),
             tier,
-            item: item_name,
+            item: item_code,
+            item_name: ledger.names.item_name(item).map(str::to_string),
+            trade_items: recorded_codes(ledger, item, &a.recorded),
             as_of: format_day(as_of),
             stock_on_hand: a.soh,
             amc,
@@ -280,6 +322,8 @@ pub struct AvailabilityRow {
     pub area_name: String,
     /// The item, or `basket` for the mean over the basket's items.
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub date: String,
     /// Facilities managing the item (any movement on or before the date).
     pub facilities: usize,
@@ -299,7 +343,7 @@ pub fn availability(
 ) -> Vec<AvailabilityRow> {
     let wanted: Vec<u32> = items
         .iter()
-        .filter_map(|i| ledger.names.items.get(i))
+        .filter_map(|i| ledger.names.item_id(i))
         .collect();
     if !items.is_empty() && wanted.is_empty() {
         return Vec::new();
@@ -363,6 +407,11 @@ pub fn availability(
             } else {
                 ledger.names.items.name(item).to_string()
             },
+            item_name: if basket {
+                None
+            } else {
+                ledger.names.item_name(item).map(str::to_string)
+            },
             date: format_day(dates[di]),
             facilities: managing,
             in_stock,
@@ -378,6 +427,11 @@ pub struct LotRow {
     pub location: String,
     pub location_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
+    /// The codes the lot was recorded under (a trade item's GTIN, the
+    /// product code).
+    pub trade_items: Vec<String>,
     /// Empty when the source did not name the lot.
     pub lot: String,
     pub as_of: String,
@@ -404,9 +458,16 @@ pub fn lots(
     let within = within.and_then(|c| places.index_of(c).copied());
     let limit = horizon_months.map(|h| add_months(as_of, h) - as_of);
     let mut rows = Vec::new();
+    let wanted: Vec<u32> = items
+        .iter()
+        .filter_map(|i| ledger.names.item_id(i))
+        .collect();
+    if !items.is_empty() && wanted.is_empty() {
+        return Vec::new();
+    }
     for (loc, item) in ledger.item_keys() {
-        let item_name = ledger.names.items.name(item);
-        if !items.is_empty() && !items.iter().any(|i| i == item_name) {
+        let item_code = ledger.names.items.name(item);
+        if !wanted.is_empty() && !wanted.contains(&item) {
             continue;
         }
         let Some(place) = places.place_of(loc) else {
@@ -426,7 +487,9 @@ pub fn lots(
             rows.push(LotRow {
                 location: places.list[place].code.clone(),
                 location_name: places.list[place].name.clone(),
-                item: item_name.to_string(),
+                item: item_code.to_string(),
+                item_name: ledger.names.item_name(item).map(str::to_string),
+                trade_items: recorded_codes(ledger, item, ledger.recorded(loc, item, lot)),
                 lot: ledger.names.lots.name(lot).to_string(),
                 as_of: format_day(as_of),
                 quantity: q,
@@ -532,6 +595,7 @@ mod tests {
         let day =
             |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
         let mv = |at, location, kind, quantity| Movement {
+            recorded: 0,
             at,
             location,
             item,
@@ -623,6 +687,7 @@ mod tests {
 
     fn receipt(location: u32, quantity: f64, source: u64) -> Movement {
         Movement {
+            recorded: 0,
             at: crate::calendar::parse_day("2026-01-05").unwrap() as i64
                 * crate::calendar::MS_PER_DAY,
             location,
@@ -729,6 +794,7 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, &(location, k, quantity, day))| Movement {
+                    recorded: 0,
                     at: (start + day) * crate::calendar::MS_PER_DAY,
                     location,
                     item: 0,

@@ -215,6 +215,15 @@ pub fn quantify(
         LocationLevel::Warehouse => Tier::Store,
         _ => Tier::Area,
     };
+    // Lead times given for a trade item apply to its product.
+    let lead_times: Vec<LeadTime> = r
+        .lead_times
+        .iter()
+        .map(|l| LeadTime {
+            item: ledger.names.catalogue.resolve(&l.item).0.to_string(),
+            ..l.clone()
+        })
+        .collect();
     let mut out = Vec::new();
     for (x, c) in s.into_iter().zip(choices) {
         let Some(c) = c else { continue };
@@ -247,15 +256,20 @@ pub fn quantify(
             .zip(&c.mean)
             .map(|(u, m)| (u - m).max(0.0) / Z95)
             .collect();
+        // Shipments of a trade item count toward its product, in the
+        // product's unit (formulas 3.1).
         let pipeline = r
             .pipeline
             .iter()
-            .filter(|p| p.item == x.item && p.enters(places, &x.area))
+            .filter_map(|p| {
+                let (item, units) = ledger.names.catalogue.resolve(&p.item);
+                (item == x.item && p.enters(places, &x.area)).then_some((p, units))
+            })
             // Already due: counted as arriving now.
-            .map(|p| (((p.arrival - last).max(1)) as usize, p.quantity))
+            .map(|(p, units)| (((p.arrival - last).max(1)) as usize, p.quantity * units))
             .filter(|p| p.0 <= horizon)
             .collect();
-        let lead = lead_time_for(&r.lead_times, &x.item, r.supplier.as_deref()).cloned();
+        let lead = lead_time_for(&lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {
             lots: on_hand,
             demand: c.mean.clone(),
@@ -299,6 +313,8 @@ pub struct PlanResult {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub method: Method,
     pub stock_on_hand: f64,
     pub min_months: f64,
@@ -322,6 +338,7 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
                 item: x.series.item.clone(),
+                item_name: x.series.item_name.clone(),
                 method: x.choice.method,
                 stock_on_hand: x.input.lots.iter().fold(0.0, |a, l| a + l.0),
                 min_months: x.input.min_months,
@@ -355,6 +372,8 @@ pub struct RiskResult {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub method: Method,
     /// Highest monthly probability over the next 6 months, and over all.
     pub max_6: f64,
@@ -385,6 +404,7 @@ pub fn risks(
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
                 item: x.series.item.clone(),
+                item_name: x.series.item_name.clone(),
                 method: x.choice.method,
                 max_6: p.iter().take(6).cloned().fold(0.0, f64::max),
                 max_all: p.iter().cloned().fold(0.0, f64::max),

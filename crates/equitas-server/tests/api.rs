@@ -457,14 +457,23 @@ fn stock_endpoints(s: &mut TestStore) {
         "products.csv",
         net.products_csv().as_bytes(),
     );
+    // The GTINs' stock is then kept under their products (formulas 3.1).
     run(async {
         let (_, _, j) = get(&state, "/api/v1/items").await;
         let p = &net.products[0];
+        assert!(
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["item"] != p.gtin.as_str()),
+            "{j}"
+        );
         let row = j["rows"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["item"] == p.gtin.as_str())
+            .find(|r| r["item"] == p.code.as_str())
             .unwrap();
         assert_eq!(
             (
