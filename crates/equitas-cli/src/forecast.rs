@@ -91,6 +91,7 @@ struct Row<'a> {
     area: &'a str,
     area_name: &'a str,
     item: &'a str,
+    item_name: Option<&'a str>,
     history_from: &'a str,
     history: &'a [f64],
     imputed_months: usize,
@@ -125,6 +126,7 @@ pub fn forecast(store: &mut dyn Store, a: ForecastArgs) -> Result<()> {
         table.push(vec![
             Cell::Text(x.series.area.clone()),
             Cell::Text(x.series.item.clone()),
+            Cell::Text(x.series.item_name.clone().unwrap_or_default()),
             Cell::Text(c.method.as_str().into()),
             Cell::Num(score, 2),
             Cell::Text(c.pattern.class.into()),
@@ -137,6 +139,7 @@ pub fn forecast(store: &mut dyn Store, a: ForecastArgs) -> Result<()> {
             area: &x.series.area,
             area_name: &x.series.area_name,
             item: &x.series.item,
+            item_name: x.series.item_name.as_deref(),
             history_from: &x.series.first_month,
             history: &x.series.values,
             imputed_months: x.series.imputed.iter().filter(|&&i| i).count(),
@@ -152,7 +155,7 @@ pub fn forecast(store: &mut dyn Store, a: ForecastArgs) -> Result<()> {
         ),
         period: format!("history to {}, forecast {} to {}", calendar::format_month(last), months[0], months[months.len() - 1]),
         observations: q.len(),
-        columns: vec!["area", "item", "method", "mase", "pattern", "next", "low80", "high80", "horizon_total"],
+        columns: vec!["area", "item", "product", "method", "mase", "pattern", "next", "low80", "high80", "horizon_total"],
         rows: table,
         footer: vec![],
         data: &rows,
@@ -306,6 +309,7 @@ pub fn plan(store: &mut dyn Store, a: PlanArgs) -> Result<()> {
             vec![
                 Cell::Text(p.area.clone()),
                 Cell::Text(p.item.clone()),
+                Cell::Text(p.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(p.stock_on_hand), 0),
                 Cell::Text(first.map_or("-".into(), |o| {
                     format!("{}{}", o.order, if o.details.late { " (late)" } else { "" })
@@ -327,7 +331,7 @@ pub fn plan(store: &mut dyn Store, a: PlanArgs) -> Result<()> {
         ),
         period: format!("{} to {}", calendar::format_month(last + 1), calendar::format_month(last + req.horizon as i32)),
         observations: rows.len(),
-        columns: vec!["area", "item", "soh", "first_order", "quantity", "orders", "total", "cost", "expiring", "unmet_months"],
+        columns: vec!["area", "item", "product", "soh", "first_order", "quantity", "orders", "total", "cost", "expiring", "unmet_months"],
         rows: table,
         footer: vec![],
         data: &rows,
@@ -358,6 +362,7 @@ pub fn risk(store: &mut dyn Store, a: RiskArgs) -> Result<()> {
             vec![
                 Cell::Text(r.area.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Pct(Some(r.max_6)),
                 Cell::Pct(Some(r.max_all)),
                 Cell::Text(first),
@@ -378,7 +383,7 @@ pub fn risk(store: &mut dyn Store, a: RiskArgs) -> Result<()> {
         ),
         period: format!("{} to {}", calendar::format_month(last + 1), calendar::format_month(last + req.horizon as i32)),
         observations: rows.len(),
-        columns: vec!["area", "item", "max_6_months", "max_all_months", "first_50pct", "month_1", "month_3", "month_6"],
+        columns: vec!["area", "item", "product", "max_6_months", "max_all_months", "first_50pct", "month_1", "month_3", "month_6"],
         rows: table,
         footer: vec![],
         data: &rows,

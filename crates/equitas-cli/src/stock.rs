@@ -150,6 +150,7 @@ pub fn stock(store: &mut dyn Store, args: StockArgs) -> Result<()> {
                 Cell::Text(r.location.clone()),
                 Cell::Text(r.location_name.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(r.stock_on_hand), 0),
                 Cell::Num(r.amc, 1),
                 Cell::Num(r.months_of_stock, 1),
@@ -172,7 +173,7 @@ pub fn stock(store: &mut dyn Store, args: StockArgs) -> Result<()> {
         period: period_of(&data, as_of),
         observations: data.ledger.movement_count(),
         columns: vec![
-            "location", "name", "item", "soh", "amc", "mos", "status", "band", "so_days",
+            "location", "name", "item", "product", "soh", "amc", "mos", "status", "band", "so_days",
             "expiring", "at_risk", "problems",
         ],
         rows: table,
@@ -201,6 +202,7 @@ pub fn lots(
             vec![
                 Cell::Text(r.location.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Text(if r.lot.is_empty() {
                     "(unknown)".into()
                 } else {
@@ -218,7 +220,7 @@ pub fn lots(
         method: "docs/formulas.md 3.2 and 3.8: each lot's balance at the end of the day; expiry as stated by the EPCIS ILMD".into(),
         period: period_of(&data, as_of),
         observations: data.ledger.movement_count(),
-        columns: vec!["location", "item", "lot", "quantity", "expiry", "days_left"],
+        columns: vec!["location", "item", "product", "lot", "quantity", "expiry", "days_left"],
         rows: table,
         footer: vec![],
         data: &rows,
@@ -327,6 +329,7 @@ pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()>
                 Cell::Text(r.area.clone()),
                 Cell::Text(r.area_name.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Text(r.date.clone()),
                 Cell::Int(r.facilities as i64),
                 Cell::Int(r.in_stock as i64),
@@ -339,7 +342,7 @@ pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()>
         method: "docs/formulas.md 3.9: facilities with stock on hand > 0 at the end of the day / facilities managing the item; basket: mean over facilities of the share of tracer items in stock (WHO SARA)".into(),
         period: format!("{} date(s) to {}", dates.len(), calendar::format_day(last)),
         observations: data.ledger.movement_count(),
-        columns: vec!["area", "name", "item", "date", "facilities", "in_stock", "availability"],
+        columns: vec!["area", "name", "item", "product", "date", "facilities", "in_stock", "availability"],
         rows: table,
         footer: vec![],
         data: &rows,

@@ -650,7 +650,7 @@ pub(crate) async fn forecast(State(s): State<AppState>, q: Q) -> Result<Response
         let rows: Vec<Value> = q
             .iter()
             .map(|x| {
-                json!({"area": x.series.area, "area_name": x.series.area_name, "item": x.series.item,
+                json!({"area": x.series.area, "area_name": x.series.area_name, "item": x.series.item, "item_name": x.series.item_name,
                        "history_from": x.series.first_month, "history": x.series.values,
                        "months": months, "forecast": x.choice})
             })

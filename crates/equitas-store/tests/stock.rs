@@ -519,6 +519,29 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
     );
     assert_eq!(series[0].first_month, "2026-01");
     assert_eq!(&series[0].values[..2], &[300.0, 300.0]);
+    // Plans and risks: one per product, named; a shipment announced by
+    // GTIN (5 packs) arrives as 150 tablets of the product.
+    use equitas_planning::quantify::{self, Incoming, Request};
+    let req = Request {
+        horizon: 3,
+        pipeline: vec![Incoming {
+            item: "09520000000011".into(),
+            to: "F1".into(),
+            from: None,
+            arrival: equitas_ledger::calendar::parse_month("2026-05").unwrap(),
+            quantity: 5.0,
+        }],
+        ..Request::default()
+    };
+    let (q, last) = quantify::quantify(&data.ledger, &data.places, &data.bands, &req).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].input.pipeline, vec![(2, 150.0)]);
+    let plans = quantify::plans(&q, last);
+    let risks = quantify::risks(&q, last, &[], 10, 1, true);
+    assert_eq!(
+        (plans[0].item_name.as_deref(), risks[0].item_name.as_deref()),
+        (Some("TLD tablet"), Some("TLD tablet"))
+    );
 }
 
 on_both_backends!(
