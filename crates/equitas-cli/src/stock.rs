@@ -167,7 +167,7 @@ pub fn stock(store: &mut dyn Store, args: StockArgs) -> Result<()> {
     Report {
         title: "Stock on hand, months of stock and status",
         method: format!(
-            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the {} complete months before, adjusted for stockout days; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
+            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days; stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon
         ),
         period: period_of(&data, as_of),
@@ -289,8 +289,9 @@ pub struct AvailabilityArgs {
     /// The date (default: the last day with data).
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
-    /// Also the last day of each of the N months before.
-    #[arg(long, default_value_t = 0)]
+    /// A trend of N months: N dates ending at the date (the last day of
+    /// each of the N-1 months before, then the date).
+    #[arg(long, default_value_t = 1)]
     pub months: u32,
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
@@ -309,11 +310,7 @@ pub fn availability(store: &mut dyn Store, args: AvailabilityArgs) -> Result<()>
     else {
         bail!("no stock data: capture EPCIS events or import stock reports first");
     };
-    let mut dates: Vec<Day> = (1..=args.months as i32)
-        .rev()
-        .map(|k| calendar::month_end(calendar::month_of(last) - k))
-        .collect();
-    dates.push(last);
+    let dates = view::availability_dates(last, args.months);
     let rows = view::availability(
         &data.ledger,
         &data.places,

@@ -440,6 +440,19 @@ impl Ledger {
         })
     }
 
+    /// Lots with a balance other than zero at the end of `day`, negative
+    /// ones included (a data problem, formulas 3.10): (lot, balance). Their
+    /// sum is [`Ledger::stock_on_hand`].
+    pub fn lots_held(&self, location: u32, item: u32, day: Day) -> Vec<(u32, f64)> {
+        self.series(location, item).map_or_else(Vec::new, |s| {
+            s.lots
+                .iter()
+                .map(|&lot| (lot, self.lot_balance(location, item, lot, day)))
+                .filter(|&(_, b)| b.abs() > EPSILON)
+                .collect()
+        })
+    }
+
     /// The figures of month `m` as known at the end of `as_of` (stockout days
     /// are counted up to `as_of`). `None` before the item's first movement.
     pub fn month(&self, location: u32, item: u32, m: MonthIndex, as_of: Day) -> Option<Month> {
@@ -465,6 +478,33 @@ impl Ledger {
             f.stockout_reported = true;
         }
         Some(f)
+    }
+
+    /// Stockout days of the month of `as_of`, from its first day (or the
+    /// item's first movement) to `as_of` included (formulas 3.3); a stock
+    /// report's figure for a month it covers. `None` before the item's
+    /// first movement.
+    pub fn stockout_days_to(&self, location: u32, item: u32, as_of: Day) -> Option<u32> {
+        let s = self.series(location, item)?;
+        if as_of < s.first_day {
+            return None;
+        }
+        let m = month_of(as_of);
+        if as_of >= s.last_day || as_of == month_end(m) {
+            return self
+                .month(location, item, m, as_of)
+                .map(|f| f.stockout_days);
+        }
+        if let Some(&r) = self.reported.get(&(location, item, m)) {
+            return Some(r);
+        }
+        // Movements later in the month: day by day to `as_of`.
+        let from = month_start(m).max(s.first_day);
+        Some(
+            (from..=as_of)
+                .filter(|&d| self.stock_on_hand(location, item, d) <= EPSILON)
+                .count() as u32,
+        )
     }
 
     /// Every data problem, in (location, item, lot, time) order.

@@ -2,7 +2,8 @@
 //! by area, and data problems, over the location hierarchy.
 
 use crate::calendar::{
-    Day, MonthIndex, add_months, days_in_month, format_day, month_end, month_of,
+    Day, MonthIndex, add_months, days_in_month, format_day, last_complete_month, month_end,
+    month_of,
 };
 use crate::indicators::{self, LotStock, MonthUse, Status};
 use crate::ledger::{DataProblem, EPSILON, Ledger, ProblemKind};
@@ -39,7 +40,8 @@ pub struct StockRow {
     pub status: Status,
     pub min_months: f64,
     pub max_months: f64,
-    /// Stockout days in the last complete month (single locations only).
+    /// Stockout days in the month of the as-of date, from its first day
+    /// to the as-of date (single locations only; formulas 3.3).
     pub stockout_days: Option<u32>,
     /// Quantity in lots expiring within the horizon.
     pub expiring: f64,
@@ -53,7 +55,8 @@ pub struct StockRow {
 pub struct StockQuery {
     /// Default: the ledger's last day.
     pub as_of: Option<Day>,
-    /// Months averaged for the AMC (the complete months before the as-of month).
+    /// Months averaged for the AMC: the last complete months at the end of
+    /// the as-of date (its own month when it is the month's last day).
     pub window: u32,
     /// Expiry horizon in months.
     pub horizon: i32,
@@ -94,6 +97,14 @@ struct Acc {
     location: Option<u32>,
 }
 
+/// The months the AMC averages as of the end of `as_of` (formulas 3.5):
+/// the last `window` complete months, oldest first, the month of `as_of`
+/// included when `as_of` is its last day.
+pub fn amc_months(as_of: Day, window: u32) -> Vec<MonthIndex> {
+    let last = last_complete_month(as_of);
+    (0..window as MonthIndex).rev().map(|k| last - k).collect()
+}
+
 /// The window's months of one location and item: `area` counts only what
 /// was dispensed (transfers inside an area are not consumption).
 fn window_amc(
@@ -104,11 +115,9 @@ fn window_amc(
     window: u32,
     area: bool,
 ) -> indicators::Amc {
-    let m = month_of(as_of);
-    let months: Vec<MonthUse> = (1..=window as MonthIndex)
-        .rev()
-        .filter_map(|k| {
-            let mm = m - k;
+    let months: Vec<MonthUse> = amc_months(as_of, window)
+        .into_iter()
+        .filter_map(|mm| {
             ledger
                 .month(loc, item, mm, month_end(mm))
                 .map(|f| MonthUse {
@@ -283,12 +292,9 @@ pub fn stock(
         if !q.statuses.is_empty() && !q.statuses.contains(&status) {
             continue;
         }
-        let stockout_days = a.location.and_then(|loc| {
-            let m = month_of(as_of) - 1;
-            ledger
-                .month(loc, item, m, month_end(m))
-                .map(|f| f.stockout_days)
-        });
+        let stockout_days = a
+            .location
+            .and_then(|loc| ledger.stockout_days_to(loc, item, as_of));
         rows.push(StockRow {
             location: place.code.clone(),
             location_name: place.name.clone(),
@@ -329,6 +335,19 @@ pub struct AvailabilityRow {
     pub facilities: usize,
     pub in_stock: usize,
     pub availability: Option<f64>,
+}
+
+/// The dates of an availability trend of `months` months (formulas 3.9):
+/// `months` dates ending at `as_of`, the last day of each of the
+/// `months - 1` months before it, then `as_of` itself; 0 or 1: `as_of`
+/// alone.
+pub fn availability_dates(as_of: Day, months: u32) -> Vec<Day> {
+    let mut dates: Vec<Day> = (1..months as MonthIndex)
+        .rev()
+        .map(|k| month_end(month_of(as_of) - k))
+        .collect();
+    dates.push(as_of);
+    dates
 }
 
 /// Availability by area of `group` level (the country by default), per item
@@ -421,7 +440,7 @@ pub fn availability(
     rows
 }
 
-/// A lot on hand at a location.
+/// A lot held at a location: on hand, or below zero (flagged).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LotRow {
     pub location: String,
@@ -435,15 +454,22 @@ pub struct LotRow {
     /// Empty when the source did not name the lot.
     pub lot: String,
     pub as_of: String,
+    /// The lot's balance; below zero when more left than was recorded
+    /// arriving (then `negative`).
     pub quantity: f64,
+    /// The balance is below zero: a data problem (formulas 3.10), shown so
+    /// that the lots add up to the stock on hand `equitas stock` shows.
+    pub negative: bool,
     pub expiry: Option<String>,
     /// Negative: expired and still held.
     pub days_to_expiry: Option<i32>,
 }
 
-/// Lots with stock on hand at the end of `as_of` (default: the last day with
+/// Lots with a balance at the end of `as_of` (default: the last day with
 /// data), in each location within `within`, first expiry first; only those
-/// expiring within `horizon_months` if given.
+/// expiring within `horizon_months` if given. Lots below zero are listed,
+/// flagged `negative`, so that a location's lots add up to its stock on
+/// hand.
 pub fn lots(
     ledger: &Ledger,
     places: &Places,
@@ -476,7 +502,7 @@ pub fn lots(
         if within.is_some_and(|w| !places.lineage(place).contains(&w)) {
             continue;
         }
-        for (lot, q) in ledger.lots_on_hand(loc, item, as_of) {
+        for (lot, q) in ledger.lots_held(loc, item, as_of) {
             let expiry = ledger.expiry(item, lot);
             let days = expiry.map(|e| e - as_of);
             if let Some(l) = limit
@@ -493,6 +519,7 @@ pub fn lots(
                 lot: ledger.names.lots.name(lot).to_string(),
                 as_of: format_day(as_of),
                 quantity: q,
+                negative: q < 0.0,
                 expiry: expiry.map(format_day),
                 days_to_expiry: days,
             });
@@ -652,7 +679,8 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(rows[2].stockout_days, Some(12));
+        // F2, out since 20 January: 1-10 February so far.
+        assert_eq!(rows[2].stockout_days, Some(10));
         let q = StockQuery {
             level: Some(Country),
             ..q
@@ -671,6 +699,130 @@ mod tests {
             availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
             vec![]
         );
+    }
+
+    /// docs/formulas.md 3.5: the months the AMC averages.
+    #[test]
+    fn amc_window_vectors() {
+        for v in equitas_doc_vectors::vectors("amc_window") {
+            let as_of = crate::calendar::parse_day(v["as_of"].as_str().unwrap()).unwrap();
+            let months: Vec<String> = amc_months(as_of, v["window"].as_u64().unwrap() as u32)
+                .into_iter()
+                .map(crate::calendar::format_month)
+                .collect();
+            let want: Vec<&str> = v["months"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            assert_eq!(months, want, "{v}");
+        }
+    }
+
+    /// Issue 19, finding 9: `--months 6` gives 6 dates, ending at the
+    /// as-of date.
+    #[test]
+    fn availability_dates_end_at_the_as_of_date() {
+        let d = |s: &str| crate::calendar::parse_day(s).unwrap();
+        let dates: Vec<String> = availability_dates(d("2026-06-15"), 6)
+            .into_iter()
+            .map(format_day)
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                "2026-01-31",
+                "2026-02-28",
+                "2026-03-31",
+                "2026-04-30",
+                "2026-05-31",
+                "2026-06-15"
+            ]
+        );
+        assert_eq!(
+            availability_dates(d("2026-06-15"), 0),
+            vec![d("2026-06-15")]
+        );
+        assert_eq!(
+            availability_dates(d("2026-06-15"), 1),
+            vec![d("2026-06-15")]
+        );
+    }
+
+    /// Issue 19, finding 9, on one country of facilities F1 and F2:
+    /// - a month ending on the as-of date is complete: its consumption is
+    ///   in the AMC;
+    /// - a row stocked out shows the stockout days of the as-of month so
+    ///   far (not those of the month before, 0 when the stockout began
+    ///   this month), also for an as-of date before later movements;
+    /// - a lot below zero is listed by `lots`, flagged, and the lots add
+    ///   up to the row's stock on hand.
+    #[test]
+    fn month_end_complete_stockout_days_and_negative_lots() {
+        let mut n = Names::default();
+        let (f1, f2) = (n.locations.id("F1"), n.locations.id("F2"));
+        n.items.id("AMOX");
+        let (a, b) = (n.lots.id("A"), n.lots.id("B"));
+        let d = |s: &str| crate::calendar::parse_day(s).unwrap();
+        let mv = |day: &str, location, lot, kind, quantity| Movement {
+            at: d(day) as i64 * crate::calendar::MS_PER_DAY + 3_600_000,
+            location,
+            item: 0,
+            lot,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+            recorded: 0,
+        };
+        let l = Ledger::build(
+            n,
+            vec![
+                mv("2026-01-05", f1, a, Kind::Receipt, 100.0),
+                mv("2026-01-20", f1, a, Kind::Dispense, 30.0),
+                mv("2026-02-15", f1, a, Kind::Dispense, 30.0),
+                mv("2026-03-20", f1, a, Kind::Dispense, 40.0),
+                // Lot B leaves without having arrived: -5.
+                mv("2026-03-25", f1, b, Kind::Dispense, 5.0),
+                mv("2026-03-01", f2, a, Kind::Receipt, 50.0),
+                mv("2026-03-10", f2, a, Kind::Dispense, 50.0),
+                mv("2026-03-28", f2, a, Kind::Receipt, 20.0),
+            ],
+        );
+        let places = Places::new(small_country(), &l);
+        let row = |as_of: &str, code: &str| {
+            let q = StockQuery {
+                as_of: Some(d(as_of)),
+                window: 2,
+                ..StockQuery::default()
+            };
+            stock(&l, &places, &MinMaxBands::default(), &q)
+                .into_iter()
+                .find(|r| r.location == code)
+                .unwrap()
+        };
+        let r = row("2026-03-31", "F1");
+        // February and March (complete on 31 March): 30, and 45 with 12
+        // stockout days (20-31 March): 45 x 31 / 19.
+        assert_eq!(r.amc_months, 2);
+        assert!((r.amc.unwrap() - (30.0 + 45.0 * 31.0 / 19.0) / 2.0).abs() < 1e-9);
+        assert_eq!((r.status, r.stockout_days), (Status::StockedOut, Some(12)));
+        assert_eq!(r.stock_on_hand, -5.0);
+        // Mid-month: the days so far, and the AMC of January and February.
+        let r = row("2026-03-25", "F1");
+        assert_eq!((r.stockout_days, r.amc), (Some(6), Some(30.0)));
+        // F2 out 10-27 March, refilled on the 28th: as of the 15th, 6 days
+        // (10-15) though later movements of March are held.
+        assert_eq!(row("2026-03-15", "F2").stockout_days, Some(6));
+        assert_eq!(row("2026-03-31", "F2").stockout_days, Some(18));
+        let lots = lots(&l, &places, Some("F1"), &[], Some(d("2026-03-31")), None);
+        let got: Vec<(&str, f64, bool)> = lots
+            .iter()
+            .map(|x| (x.lot.as_str(), x.quantity, x.negative))
+            .collect();
+        assert_eq!(got, vec![("B", -5.0, true)]);
+        assert_eq!(lots.iter().map(|x| x.quantity).sum::<f64>(), -5.0);
     }
 
     /// The hierarchy of the tests below: country XSY > region R1 >

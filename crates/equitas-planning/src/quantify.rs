@@ -236,6 +236,8 @@ pub fn quantify(
             None,
         )
         .into_iter()
+        // A lot below zero (a data problem) brings nothing to use.
+        .filter(|l| !l.negative)
         .filter_map(|l| {
             match l
                 .expiry

@@ -1,7 +1,7 @@
 //! Monthly demand series from the stock ledger (docs/formulas.md 4.1).
 
 use equitas_ledger::Ledger;
-use equitas_ledger::calendar::{MonthIndex, days_in_month, format_month, month_end, month_of};
+use equitas_ledger::calendar::{MonthIndex, days_in_month, format_month, month_end};
 use equitas_ledger::indicators::{MonthUse, adjusted_consumption};
 use equitas_ledger::view::Places;
 use equitas_model::LocationLevel;
@@ -34,9 +34,9 @@ pub struct DemandSeries {
 /// The last complete month of the ledger: the month of its last day if
 /// that is the month's last day, else the month before.
 pub fn last_complete_month(ledger: &Ledger) -> Option<MonthIndex> {
-    let t = ledger.through()?;
-    let m = month_of(t);
-    Some(if t == month_end(m) { m } else { m - 1 })
+    ledger
+        .through()
+        .map(equitas_ledger::calendar::last_complete_month)
 }
 
 struct Cell {

@@ -485,7 +485,7 @@ pub const AVAILABILITY: Endpoint = Endpoint {
         p(
             "months",
             Ty::Int { min: 0, max: 120 },
-            "Also the last day of each of the N months before.",
+            "A trend of N months: N dates ending at the date, the last day of each of the N-1 months before it then the date (default 1).",
         ),
         OFFSET,
         LIMIT,

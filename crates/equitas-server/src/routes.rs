@@ -575,15 +575,8 @@ pub(crate) async fn availability(State(s): State<AppState>, q: Q) -> Result<Resp
         let last = day_param(&p, "date")?
             .or(data.ledger.through())
             .unwrap_or_default();
-        let months = p.or("months", 0u32)?.min(120);
-        let mut dates: Vec<i32> = (1..=months as i32)
-            .rev()
-            .map(|k| {
-                use equitas_ledger::calendar::{month_end, month_of};
-                month_end(month_of(last) - k)
-            })
-            .collect();
-        dates.push(last);
+        let months = p.or("months", 1u32)?.min(120);
+        let dates = equitas_ledger::view::availability_dates(last, months);
         let rows = equitas_ledger::view::availability(
             &data.ledger,
             &data.places,
