@@ -894,7 +894,7 @@ fn generated_network_captured_and_its_stock_shown() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("area,name,item,date,facilities,in_stock,availability"),
+        stdout(&o).starts_with("area,name,item,product,date,facilities,in_stock,availability"),
         "{}",
         stdout(&o)
     );

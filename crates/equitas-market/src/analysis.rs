@@ -536,18 +536,18 @@ impl FromStr for Weight {
 
 /// HHI thresholds that separate concentration bands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bands {
+pub struct ConcentrationBands {
     /// Ascending thresholds, e.g. [1000, 1800].
     pub thresholds: Vec<f64>,
     /// One more label than thresholds, e.g. unconcentrated, moderately, highly.
     pub labels: Vec<String>,
 }
 
-impl Default for Bands {
+impl Default for ConcentrationBands {
     /// US DOJ/FTC Merger Guidelines (2023), section 2.1: above 1,800
     /// highly concentrated; 1,000 to 1,800 moderately; below 1,000 not.
     fn default() -> Self {
-        Bands {
+        ConcentrationBands {
             thresholds: vec![1000.0, 1800.0],
             labels: vec![
                 "unconcentrated".into(),
@@ -558,8 +558,8 @@ impl Default for Bands {
     }
 }
 
-impl Bands {
-    /// Bands from ascending thresholds with generic labels when not the default pair.
+impl ConcentrationBands {
+    /// ConcentrationBands from ascending thresholds with generic labels when not the default pair.
     pub fn from_thresholds(t: Vec<f64>) -> Result<Self, String> {
         if t.is_empty()
             || t.windows(2).any(|w| w[0] >= w[1])
@@ -567,7 +567,7 @@ impl Bands {
         {
             return Err("band thresholds must be ascending numbers between 0 and 10,000".into());
         }
-        let d = Bands::default();
+        let d = ConcentrationBands::default();
         if t == d.thresholds {
             return Ok(d);
         }
@@ -576,7 +576,7 @@ impl Bands {
             labels.push(format!("HHI {} to {}", w[0], w[1]));
         }
         labels.push(format!("HHI above {}", t[t.len() - 1]));
-        Ok(Bands {
+        Ok(ConcentrationBands {
             thresholds: t,
             labels,
         })
@@ -615,7 +615,7 @@ pub fn concentration_table(
     scope: &[Dim],
     by: Dim,
     weight: Weight,
-    bands: &Bands,
+    bands: &ConcentrationBands,
 ) -> Vec<ConcentrationRow> {
     let mut out = Vec::new();
     let (by_ids, by_values) = obs.ids(by);
@@ -803,14 +803,14 @@ mod tests {
 
     #[test]
     fn bands_follow_the_merger_guidelines() {
-        let b = Bands::default();
+        let b = ConcentrationBands::default();
         assert_eq!(b.label(999.0), "unconcentrated");
         assert_eq!(b.label(1000.0), "unconcentrated");
         assert_eq!(b.label(1800.0), "moderately concentrated");
         assert_eq!(b.label(1800.1), "highly concentrated");
-        let c = Bands::from_thresholds(vec![1500.0, 2500.0]).unwrap();
+        let c = ConcentrationBands::from_thresholds(vec![1500.0, 2500.0]).unwrap();
         assert_eq!(c.label(2000.0), "HHI 1500 to 2500");
-        assert!(Bands::from_thresholds(vec![2.0, 1.0]).is_err());
+        assert!(ConcentrationBands::from_thresholds(vec![2.0, 1.0]).is_err());
     }
 
     #[test]
@@ -827,7 +827,7 @@ mod tests {
             &[Dim::Product],
             Dim::Supplier,
             Weight::Value,
-            &Bands::default(),
+            &ConcentrationBands::default(),
         );
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].hhi.round(), 4600.0);
@@ -877,7 +877,7 @@ mod formulas_md {
                 .iter()
                 .map(|x| x.as_f64().unwrap())
                 .collect();
-            let b = Bands::from_thresholds(t).unwrap();
+            let b = ConcentrationBands::from_thresholds(t).unwrap();
             assert_eq!(
                 b.label(v["hhi"].as_f64().unwrap()),
                 v["band"].as_str().unwrap(),

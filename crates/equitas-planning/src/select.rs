@@ -2,7 +2,7 @@
 //! intervals from the errors it measures (docs/formulas.md 4.4-4.5).
 
 use crate::metrics::{self, Pattern};
-use crate::models::{Method, Params, fit, forecast, forecast_fitted};
+use crate::models::{Method, ModelParams, fit, forecast, forecast_fitted};
 use serde::Serialize;
 
 /// How candidates are compared.
@@ -13,7 +13,7 @@ pub struct Evaluation {
     pub origins: usize,
     pub horizon: usize,
     pub candidates: Vec<Method>,
-    pub params: Params,
+    pub params: ModelParams,
 }
 
 impl Default for Evaluation {
@@ -22,7 +22,7 @@ impl Default for Evaluation {
             origins: 6,
             horizon: 3,
             candidates: Method::ALL.to_vec(),
-            params: Params::default(),
+            params: ModelParams::default(),
         }
     }
 }

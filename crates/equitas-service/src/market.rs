@@ -7,7 +7,7 @@ use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
 use crate::vocab;
 use chrono::NaiveDate;
-use equitas_market::analysis::{self, Bands as ConcentrationBands, Dataset, Dim, Key, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, Key, Weight};
 use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;

@@ -204,6 +204,8 @@ pub struct ForecastRow {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     /// `YYYY-MM` of the first month of history.
     pub history_from: String,
     pub history: Vec<f64>,
@@ -247,6 +249,7 @@ impl Operation for Forecast {
                 area: x.series.area,
                 area_name: x.series.area_name,
                 item: x.series.item,
+                item_name: x.series.item_name,
                 history_from: x.series.first_month,
                 history: x.series.values,
                 months: months.clone(),

@@ -129,7 +129,7 @@ impl Operation for Stock {
         q.within = within(data, r.within.as_ref())?;
         let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
         let method = format!(
-            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the {} complete months before, adjusted for stockout days; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
+            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days; stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon
         );
         let mut a = Answer::new(head(method, data, q.as_of), rows);
@@ -458,10 +458,10 @@ impl Operation for Availability {
                 ),
                 Param::new(
                     "months",
-                    Kind::Int { min: 0, max: 120 },
-                    "Also the last day of each of the N months before.",
+                    Kind::Int { min: 1, max: 120 },
+                    "A trend of N months: N dates ending at the date, the last day of each of the N-1 months before it, then the date.",
                 )
-                .default("0"),
+                .default("1"),
             ],
         )
     }
@@ -483,11 +483,7 @@ impl Operation for Availability {
         let data = ctx.stock()?;
         has_stock(data)?;
         let last = r.date.or(data.ledger.through()).unwrap_or_default();
-        let mut dates: Vec<Day> = (1..=r.months as i32)
-            .rev()
-            .map(|k| calendar::month_end(calendar::month_of(last) - k))
-            .collect();
-        dates.push(last);
+        let dates = view::availability_dates(last, r.months);
         let rows = view::availability(&data.ledger, &data.places, r.by, &r.items, r.basket, &dates);
         let mut h = head(
             "docs/formulas.md 3.9: facilities with stock on hand > 0 at the end of the day / facilities managing the item; basket: mean over facilities of the share of tracer items in stock (WHO SARA)".into(),
