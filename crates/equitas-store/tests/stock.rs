@@ -544,7 +544,16 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
             arrival: equitas_ledger::calendar::parse_month("2026-05").unwrap(),
             quantity: 5.0,
         }],
-        ..Request::default()
+        level: equitas_model::LocationLevel::Country,
+        items: vec![],
+        history: 36,
+        method: None,
+        lead_time: 4,
+        min_months: None,
+        max_months: None,
+        unit_price: None,
+        lead_times: vec![],
+        supplier: None,
     };
     let (q, last) = quantify::quantify(&data.ledger, &data.places, &data.bands, &req).unwrap();
     assert_eq!(q.len(), 1);
