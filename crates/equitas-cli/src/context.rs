@@ -4,6 +4,9 @@ use crate::Cli;
 use anyhow::{Context, Result};
 use equitas_store::{Store, migrations};
 
+/// Exit status when an import finished but rejected some rows.
+pub const EXIT_REJECTED_ROWS: u8 = 3;
+
 /// Where the database is: --database, else equitas.db in the data directory.
 pub fn database_target(cli: &Cli) -> Result<String> {
     if let Some(db) = &cli.database {

@@ -1,7 +1,7 @@
 //! `equitas import KIND FILE...`: files into the database, one transaction each.
 
 use crate::Cli;
-use crate::context::open_store;
+use crate::context::{EXIT_REJECTED_ROWS, open_store};
 use crate::format::int;
 use crate::progress::Bar;
 use anyhow::{Context, Result, bail};
@@ -47,9 +47,6 @@ fn import_kind_parser() -> impl clap::builder::TypedValueParser<Value = ImportKi
     clap::builder::PossibleValuesParser::new(ImportKind::ALL.iter().map(|k| k.as_str()))
         .try_map(|s| ImportKind::from_name(&s).ok_or("unknown import kind"))
 }
-
-/// Exit status when an import finished but rejected some rows.
-pub const EXIT_REJECTED_ROWS: u8 = 3;
 
 /// How many bad rows to list unless --all-errors.
 const SHOWN_ERRORS: usize = 20;

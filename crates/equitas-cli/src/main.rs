@@ -19,6 +19,7 @@ mod market;
 mod op_args;
 mod output;
 mod progress;
+mod schemas;
 mod serve;
 mod stock;
 

@@ -41,7 +41,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
     pub request_timeout: u64,
     #[command(flatten)]
-    pub schemas: crate::epcis::SchemaArgs,
+    pub schemas: crate::schemas::SchemaArgs,
 }
 
 pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         schemas,
     } = a;
     let target = database_target(cli)?;
-    let schemas = crate::epcis::epcis_schemas(cli, schemas)?.noted();
+    let schemas = crate::schemas::epcis_schemas(cli, schemas)?.noted();
     let limits = equitas_server::Limits {
         body: *max_body_bytes,
         event: *max_event_bytes,
