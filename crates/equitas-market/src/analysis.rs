@@ -241,7 +241,14 @@ impl Dataset {
                 acc * p.values.len().max(1) + p.ids[i] as usize
             })
         };
-        let mut groups: Vec<(usize, Vec<u32>)> = match cells {
+        let key_of = |ids: &[u32]| -> Key {
+            parts
+                .iter()
+                .zip(ids)
+                .map(|(p, &id)| p.values.get(id as usize).cloned().unwrap_or_default())
+                .collect()
+        };
+        let mut out: Vec<(Key, Vec<u32>)> = match cells {
             Some(n) if n <= (1 << 20) => {
                 let mut table: Vec<Vec<u32>> = vec![Vec::new(); n];
                 for i in 0..self.obs.len() {
@@ -251,28 +258,28 @@ impl Dataset {
                     .into_iter()
                     .enumerate()
                     .filter(|(_, g)| !g.is_empty())
+                    .map(|(mut cell, g)| {
+                        let mut ids = vec![0u32; parts.len()];
+                        for (k, p) in parts.iter().enumerate().rev() {
+                            let radix = p.values.len().max(1);
+                            ids[k] = (cell % radix) as u32;
+                            cell /= radix;
+                        }
+                        (key_of(&ids), g)
+                    })
                     .collect()
             }
+            // Too many combinations for a dense table (or for a usize, with
+            // many dimensions): group by the ids themselves.
             _ => {
-                let mut m: HashMap<usize, Vec<u32>> = HashMap::new();
+                let mut m: HashMap<Vec<u32>, Vec<u32>> = HashMap::new();
                 for i in 0..self.obs.len() {
-                    m.entry(index(i)).or_default().push(i as u32);
+                    let ids: Vec<u32> = parts.iter().map(|p| p.ids[i]).collect();
+                    m.entry(ids).or_default().push(i as u32);
                 }
-                m.into_iter().collect()
+                m.into_iter().map(|(ids, g)| (key_of(&ids), g)).collect()
             }
         };
-        let mut out: Vec<(Key, Vec<u32>)> = groups
-            .drain(..)
-            .map(|(mut cell, g)| {
-                let mut key = vec![String::new(); parts.len()];
-                for (k, p) in parts.iter().enumerate().rev() {
-                    let radix = p.values.len().max(1);
-                    key[k] = p.values[cell % radix].clone();
-                    cell /= radix;
-                }
-                (key, g)
-            })
-            .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
@@ -786,6 +793,44 @@ mod tests {
         z.value = Some(5.0);
         z.pack_size = None;
         assert_eq!(z.unit_price(), None);
+    }
+
+    /// Many dimensions (repeated ones too) have more combinations than a
+    /// usize holds: grouped by their ids, with the same groups as few
+    /// dimensions give (found by schemathesis: a panic on overflow).
+    #[test]
+    fn grouping_by_many_dimensions_does_not_overflow() {
+        let data: Vec<Observation> = (0..40)
+            .map(|i| {
+                obs(
+                    &format!("p{}", i % 7),
+                    &format!("s{}", i % 5),
+                    ["KEN", "UGA", "ZAF"][i % 3],
+                    ["IND", "CHN"][i % 2],
+                    false,
+                    (1.0, 1.0, 1.0),
+                )
+            })
+            .collect();
+        let ds = Dataset::from(data);
+        let many: Vec<Dim> = [
+            Dim::Product,
+            Dim::Supplier,
+            Dim::BuyerCountry,
+            Dim::SiteCountry,
+        ]
+        .iter()
+        .cycle()
+        .take(40)
+        .copied()
+        .collect();
+        let wide = ds.group_indices(&many);
+        let narrow = ds.group_indices(&many[..4]);
+        assert_eq!(wide.len(), narrow.len());
+        for ((kw, gw), (kn, gn)) in wide.iter().zip(&narrow) {
+            assert_eq!(&kw[..4], &kn[..]);
+            assert_eq!(gw, gn);
+        }
     }
 
     #[test]

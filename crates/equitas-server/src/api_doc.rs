@@ -113,7 +113,17 @@ fn api_params(e: &Endpoint) -> impl Iterator<Item = &Param> {
 fn schema(p: &Param) -> Value {
     let mut s = match p.kind {
         Kind::Text | Kind::List => json!({"type": "string"}),
-        Kind::Words(_) => json!({"type": "string"}),
+        Kind::Words(v) => {
+            // A word of the vocabulary, or a URI (anything with a colon).
+            let one = format!(
+                "({}|[^,]*:[^,]*)",
+                v.iter()
+                    .map(|x| regex_escape(x))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            );
+            json!({"type": "string", "pattern": format!("^({one}(,{one})*)?$")})
+        }
         Kind::ListOf(v) => {
             let one = format!(
                 "({})",
