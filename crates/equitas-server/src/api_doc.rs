@@ -9,6 +9,11 @@ use serde_json::{Map, Value, json};
 pub const STATUS_PATH: &str = "/api/v1/status";
 pub const EPCIS_SUMMARY_PATH: &str = "/api/v1/epcis/summary";
 pub const CAPTURE_JOBS_PATH: &str = "/api/v1/epcis/captures";
+/// The EPCIS 2.0 REST paths (the server routes them by these names too).
+pub const CAPTURE_PATH: &str = "/capture";
+pub const CAPTURE_JOB_PATH: &str = "/capture/{id}";
+pub const EVENTS_PATH: &str = "/events";
+pub const EVENT_PATH: &str = "/events/{eventID}";
 
 /// An EPCIS route (a `post` takes a document as body).
 fn plain(
@@ -47,19 +52,19 @@ fn epcis() -> Vec<Endpoint> {
     vec![
         plain(
             "post",
-            "/capture",
+            CAPTURE_PATH,
             "Capture an EPCIS 2.0 document (JSON/JSON-LD or XML); header GS1-Capture-Error-Behaviour: rollback (default) or proceed",
             (202, "Accepted; Location: /capture/{id}."),
         ),
         plain(
             "get",
-            "/capture/{id}",
+            CAPTURE_JOB_PATH,
             "A capture job: events, captured, duplicates, rejected",
             (200, "The capture job."),
         ),
         plain(
             "post",
-            "/events",
+            EVENTS_PATH,
             "Capture one EPCIS event",
             (201, "Captured; Location: /events/{eventID}."),
         ),
@@ -67,14 +72,14 @@ fn epcis() -> Vec<Endpoint> {
             params: equitas_service::epcis::query_params(),
             ..plain(
                 "get",
-                "/events",
+                EVENTS_PATH,
                 "Query captured events (EPCIS SimpleEventQuery parameters), a page at a time",
                 (200, "The events (EPCIS query document body)."),
             )
         },
         plain(
             "get",
-            "/events/{eventID}",
+            EVENT_PATH,
             "One captured event by eventID",
             (
                 200,
@@ -247,7 +252,7 @@ pub fn openapi() -> Value {
                 "Other writes held the database longer than a write waits; Retry-After says when to try again.",
             );
         }
-        if e.tag == "epcis" && e.method == "get" && e.path == "/events" {
+        if e.tag == "epcis" && e.method == "get" && e.path == EVENTS_PATH {
             responses["200"]["content"] = json!({"application/json": {"schema": {"type": "object"}}, "application/ld+json": {"schema": {"type": "object"}}});
         }
         let mut op = json!({
