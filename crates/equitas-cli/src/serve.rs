@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// each part of its body.
     #[arg(long, default_value_t = equitas_server::ServeOptions::default().header_timeout.as_secs(), value_name = "SECONDS")]
     pub header_timeout: u64,
+    /// Seconds writing an answer may stall (a client that stops reading)
+    /// before the connection is closed.
+    #[arg(long, default_value_t = equitas_server::ServeOptions::default().write_timeout.as_secs(), value_name = "SECONDS")]
+    pub write_timeout: u64,
     /// Seconds a read-only request may take before it is answered 503.
     #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
     pub request_timeout: u64,
@@ -54,6 +58,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         max_connections,
         header_timeout,
         request_timeout,
+        write_timeout,
         schemas,
     } = a;
     let target = database_target(cli)?;
@@ -68,6 +73,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         max_connections: *max_connections,
         header_timeout: std::time::Duration::from_secs(*header_timeout),
         request_timeout: std::time::Duration::from_secs(*request_timeout),
+        write_timeout: std::time::Duration::from_secs(*write_timeout),
         ..Default::default()
     };
     let state = equitas_server::AppState::open(&target)
