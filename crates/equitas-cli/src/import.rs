@@ -181,11 +181,13 @@ impl equitas_store::import::Progress for SpinnerThenBar {
     }
 }
 
+/// The summary of an import: the rows read (and rejected), then what they
+/// hold by kind of record, since one row may give several records (a
+/// procurement line names its product, supplier and site): "10,324 rows
+/// read" is followed by the 10,324 procurement lines and the products they
+/// name, never by one total that reads as more new rows than were read.
 pub fn print_report(r: &ImportReport, all_errors: bool) {
-    let t = r.total();
-    let verdict = if t.changed() == 0 {
-        "already up to date, nothing changed".to_string()
-    } else {
+    let count = |t: &equitas_store::repo::Tally| {
         format!(
             "{} new, {} updated, {} unchanged",
             int(t.inserted as i64),
@@ -193,25 +195,31 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
             int(t.unchanged as i64)
         )
     };
-    println!(
-        "{}: {} rows read; {}{}",
+    let rejected = if r.rejected.is_empty() {
+        String::new()
+    } else {
+        format!(", {} rejected", int(r.rejected.len() as i64))
+    };
+    let head = format!(
+        "{}: {} {} read{rejected}",
         r.source_name,
         int(r.rows_read as i64),
-        verdict,
-        if r.rejected.is_empty() {
-            String::new()
-        } else {
-            format!("; {} rejected", int(r.rejected.len() as i64))
-        }
+        if r.rows_read == 1 { "row" } else { "rows" }
     );
-    if r.written.len() > 1 && t.changed() > 0 {
-        for (what, t) in &r.written {
-            println!(
-                "  {what:<22} {:>7} new {:>7} updated {:>7} unchanged",
-                int(t.inserted as i64),
-                int(t.updated as i64),
-                int(t.unchanged as i64)
-            );
+    match r.written.as_slice() {
+        _ if r.total() == Default::default() => println!("{head}; nothing imported"),
+        _ if r.unchanged() => println!("{head}; already up to date, nothing changed"),
+        [(what, t)] => println!("{head}; {what}: {}", count(t)),
+        several => {
+            println!("{head}; the records they hold, by kind:");
+            for (what, t) in several {
+                println!(
+                    "  {what:<22} {:>7} new {:>7} updated {:>7} unchanged",
+                    int(t.inserted as i64),
+                    int(t.updated as i64),
+                    int(t.unchanged as i64)
+                );
+            }
         }
     }
     if !r.gaps.is_empty() {

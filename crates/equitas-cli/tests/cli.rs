@@ -60,7 +60,14 @@ fn demo_loads_once_and_twice_changes_nothing() {
     let o = equitas(dir.path(), &["demo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("10,324 rows read"), "{out}");
+    assert!(
+        out.contains("10,324 rows read; the records they hold, by kind:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  procurement lines       10,324 new       0 updated       0 unchanged"),
+        "{out}"
+    );
     assert!(
         out.contains("Shipments              10,324  to 43 countries"),
         "{out}"
@@ -912,23 +919,52 @@ fn generated_network_captured_and_its_stock_shown() {
         stderr(&o)
     );
 
-    // Monthly stock reports: a bad row named, the others kept.
+    // Monthly stock reports: bad rows named (a bad field, an unknown
+    // product), the others kept.
+    let products = dir.path().join("amox.csv");
+    std::fs::write(&products, "code,name\namox,Amoxicillin\n").unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "products", products.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
     let reports = dir.path().join("reports.csv");
     std::fs::write(
         &reports,
         "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
          R01D01F0001,amox,2026-01,100,20,50,70,0\n\
-         R01D01F0001,amox,2026-02,70,0,80,0,35\n",
+         R01D01F0001,amox,2026-02,70,0,80,0,35\n\
+         R01D01F0001,amoxil,2026-02,70,0,80,0,3\n",
     )
     .unwrap();
+    let o = equitas(
+        dir.path(),
+        &[
+            "import",
+            "stock-reports",
+            "--strict",
+            reports.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success(), "{}", stdout(&o));
     let o = equitas(
         dir.path(),
         &["import", "stock-reports", reports.to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "reports.csv: 3 rows read, 2 rejected; stock reports: 1 new, 0 updated, 0 unchanged"
+        ),
+        "{}",
+        stdout(&o)
+    );
     let err = stderr(&o) + &stdout(&o);
     assert!(
-        err.contains("reports.csv:3") && err.contains("stockout_days"),
+        err.contains("reports.csv:3: stockout_days")
+            && err.contains(
+                "reports.csv:4: product: \"amoxil\" is not a known product code or trade item GTIN"
+            ),
         "{err}"
     );
     let o = equitas(dir.path(), &["stock", "--item", "amox", "--format", "json"]);

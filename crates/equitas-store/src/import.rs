@@ -565,6 +565,9 @@ pub fn import(
             )?;
         }
         Input::StockReports(p) => {
+            // An item is known as the ledger resolves it (docs/formulas.md
+            // 3.1): a product code, or a trade item's code or GTIN.
+            let items = crate::stock::item_catalogue(tx.as_mut())?;
             write_checked(
                 tx.as_mut(),
                 &mut report,
@@ -572,17 +575,26 @@ pub fn import(
                 "stock reports",
                 progress,
                 |c, r| {
-                    Ok(if crate::stock::location_exists(c, &r.location)? {
-                        Ok(crate::stock::put_report(c, r)?)
-                    } else {
-                        Err((
+                    if !crate::stock::location_exists(c, &r.location)? {
+                        return Ok(Err((
                             "location",
                             format!(
                                 "{:?} is not a known location code (import the locations first)",
                                 r.location
                             ),
-                        ))
-                    })
+                        )));
+                    }
+                    if items.name(&r.item).is_none() {
+                        return Ok(Err((
+                            "product",
+                            format!(
+                                "{:?} is not a known product code or trade item GTIN \
+                                 (import the products first: `equitas import products`)",
+                                r.item
+                            ),
+                        )));
+                    }
+                    Ok(Ok(crate::stock::put_report(c, r)?))
                 },
             )?;
         }
