@@ -41,6 +41,48 @@ pub struct ImportArgs {
     pub mapping: Option<PathBuf>,
 }
 
+/// `import`'s help with which location level may hang under which
+/// (`LocationLevel::allowed_parents`) before its examples.
+pub fn with_nesting_help(cmd: clap::Command) -> clap::Command {
+    let help = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    let (kinds, examples) = help
+        .split_once("\n\nExamples:")
+        .map_or((help.as_str(), String::new()), |(k, e)| {
+            (k, format!("\n\nExamples:{e}"))
+        });
+    let text = format!("{kinds}\n\n{}{examples}", nesting_rules());
+    cmd.after_help(text)
+}
+
+/// Which location level may be the parent of which, as `import locations`
+/// checks it.
+fn nesting_rules() -> String {
+    use equitas_model::LocationLevel;
+    let mut out = String::from(
+        "Location nesting (the `parent` of a row of `locations`, which must come before it):",
+    );
+    for level in LocationLevel::ALL {
+        let parents = level.allowed_parents();
+        if parents.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = parents.iter().map(|p| format!("a {p}")).collect();
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        out.push_str(&format!("\n  {:<10} under {list}", level.as_str()));
+    }
+    out.push_str(
+        "\n  country    from `import countries` (its code is the ISO3 code), the top of every hierarchy",
+    );
+    out
+}
+
 /// Parses an import kind from the names the store gives its kinds.
 fn import_kind_parser() -> impl clap::builder::TypedValueParser<Value = ImportKind> {
     use clap::builder::TypedValueParser as _;
@@ -247,6 +289,34 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
         eprintln!(
             "  ... and {} more bad row(s) (use --all-errors to list them all)",
             r.rejected.len() - shown
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use equitas_model::LocationLevel;
+
+    /// Each level's line names exactly the levels `allowed_parents` allows.
+    #[test]
+    fn nesting_rules_follow_allowed_parents() {
+        let text = nesting_rules();
+        for level in LocationLevel::ALL {
+            let Some(line) = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{level} ")))
+            else {
+                panic!("no line for {level}: {text}");
+            };
+            for p in LocationLevel::ALL {
+                let named = line.contains(&format!("a {p}"));
+                assert_eq!(named, level.allowed_parents().contains(&p), "{line}");
+            }
+        }
+        assert!(
+            text.contains("  district   under a region or a country"),
+            "{text}"
         );
     }
 }

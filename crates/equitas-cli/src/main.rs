@@ -290,9 +290,21 @@ fn restore_sigpipe() {
     }
 }
 
+impl Cli {
+    /// Parses the command line, with the help texts built at run time
+    /// (`equitas import --help` states the location nesting rules).
+    fn parse_with_help() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let m = Cli::command()
+            .mut_subcommand("import", import::with_nesting_help)
+            .get_matches();
+        Cli::from_arg_matches(&m).unwrap_or_else(|e| e.exit())
+    }
+}
+
 fn main() -> ExitCode {
     restore_sigpipe();
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_help();
     init_tracing(cli.verbose);
     match run(cli) {
         Ok(code) => code,

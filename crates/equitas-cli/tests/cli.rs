@@ -52,6 +52,15 @@ fn help_explains_every_command_with_an_example() {
             "{cmd} --help has no example"
         );
     }
+    // The location nesting rules, from the model's.
+    let o = equitas(dir.path(), &["import", "--help"]);
+    let help = stdout(&o);
+    assert!(
+        help.contains("  facility   under a district, a region or a country\n")
+            && help.contains("  warehouse  under a country, a region or a district\n")
+            && help.find("Location nesting") < help.find("Examples:"),
+        "{help}"
+    );
 }
 
 #[test]
