@@ -284,7 +284,8 @@ pub fn parse_income_groups<R: Read>(r: R) -> Result<Parsed<IncomeGroup>, RowErro
 }
 
 /// Parses a location hierarchy CSV with columns `code`, `name`, `level`,
-/// `parent`, `country` and optional `gln`, `latitude`, `longitude`.
+/// `parent`, `country` and optional `gln` (see [`location_gln`]),
+/// `latitude`, `longitude`.
 /// Parents must appear before their children or already exist; that is
 /// checked by the store, which knows the existing locations.
 pub fn parse_locations<R: Read>(r: R) -> Result<Parsed<Location>, RowError> {
@@ -356,9 +357,9 @@ fn location_row(
         _ => {}
     }
     let gln_v = cell(rec, gln)
-        .map(Gln::parse)
+        .map(location_gln)
         .transpose()
-        .map_err(|e| RowError::new(line, "gln", e.to_string()))?;
+        .map_err(|e| RowError::new(line, "gln", e))?;
     let coord = |i: Option<usize>, f: &str, lim: f64| -> Result<Option<f64>, RowError> {
         match cell(rec, i) {
             None => Ok(None),
@@ -382,6 +383,38 @@ fn location_row(
         latitude: coord(lat, "latitude", 90.0)?,
         longitude: coord(lon, "longitude", 180.0)?,
     })
+}
+
+/// The GLN of a location given as a GLN (13 digits), an SGLN URN with
+/// extension 0 (`urn:epc:id:sgln:0614141.12345.0`) or a GLN Digital Link
+/// (`https://id.gs1.org/414/0614141123452`), as EPCIS documents name
+/// locations. An SGLN with another extension names a sub-location (a
+/// shelf, a dock door) of the location, not the location: refused.
+pub fn location_gln(s: &str) -> Result<Gln, String> {
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Gln::parse(s).map_err(|e| e.to_string());
+    }
+    match equitas_gs1::Epc::parse(s) {
+        Ok(equitas_gs1::Epc::Sgln {
+            gln,
+            extension: None,
+        }) => Ok(gln),
+        Ok(equitas_gs1::Epc::Sgln {
+            gln,
+            extension: Some(e),
+        }) => Err(format!(
+            "{s:?} names a sub-location (extension {e:?}) of GLN {gln}, not a location: \
+             give the location's own GLN (an SGLN with extension 0)"
+        )),
+        Ok(other) => Err(format!(
+            "{s:?} is not a location ({}): expected a GLN, an SGLN URN or a GLN Digital Link",
+            other.describe()
+        )),
+        Err(e) => Err(format!(
+            "{s:?} is not a GLN, an SGLN URN (urn:epc:id:sgln:CompanyPrefix.LocationRef.0) \
+             or a GLN Digital Link (https://id.gs1.org/414/GLN): {e}"
+        )),
+    }
 }
 
 /// One reviewed entry of the manufacturing-site mapping: a site as a source
@@ -593,6 +626,41 @@ mod tests {
                 "line 7, field `latitude`: \"95\" is not a number between -90 and 90",
             ]
         );
+    }
+
+    /// Issue 19: a location's GLN as an SGLN URN or a Digital Link is
+    /// stored as the GLN; a sub-location or another key is refused.
+    #[test]
+    fn gln_column_takes_sgln_urns_and_digital_links() {
+        let want = Gln::parse("0614141123452").unwrap();
+        for s in [
+            "0614141123452",
+            "urn:epc:id:sgln:0614141.12345.0",
+            "https://id.gs1.org/414/0614141123452",
+        ] {
+            assert_eq!(location_gln(s), Ok(want.clone()), "{s}");
+        }
+        let sub = location_gln("urn:epc:id:sgln:0614141.12345.400").unwrap_err();
+        assert!(
+            sub.contains("names a sub-location (extension \"400\") of GLN 0614141123452"),
+            "{sub}"
+        );
+        let sub = location_gln("https://id.gs1.org/414/0614141123452/254/7").unwrap_err();
+        assert!(sub.contains("sub-location"), "{sub}");
+        let gtin = location_gln("https://id.gs1.org/01/09520000000011/21/1").unwrap_err();
+        assert!(gtin.contains("is not a location"), "{gtin}");
+        let bad = location_gln("urn:epc:id:sgln:0614141.1234.0").unwrap_err();
+        assert!(bad.contains("is not a GLN, an SGLN URN"), "{bad}");
+        assert!(
+            location_gln("0614141123453")
+                .unwrap_err()
+                .contains("check digit")
+        );
+
+        let csv = "code,name,level,parent,country,gln\n\
+                   KE-F1,Facility 1,facility,KE-NBI,KEN,urn:epc:id:sgln:0614141.12345.0\n";
+        let p = parse_locations(csv.as_bytes()).unwrap();
+        assert_eq!(p.records[0].1.gln, Some(want));
     }
 
     #[test]
