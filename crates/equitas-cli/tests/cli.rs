@@ -1304,3 +1304,26 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
         stdout(&o)
     );
 }
+
+/// Issue 19: a PostgreSQL server that cannot be reached is named with the
+/// reason, and the password given is not shown.
+#[test]
+fn a_failed_postgres_connection_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: one just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let url = format!("postgres://equitas:s3cret@127.0.0.1:{port}/equitas");
+    let o = equitas(dir.path(), &["--database", &url, "status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "cannot open the database postgres://equitas:***@127.0.0.1:{port}/equitas: PostgreSQL: cannot connect to the server at 127.0.0.1:{port}: connection refused"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+}
