@@ -27,7 +27,8 @@ pub struct ImportArgs {
     /// Check and count everything, then roll back.
     #[arg(long)]
     pub dry_run: bool,
-    /// List every bad row (default: the first 20).
+    /// List every bad row (default: the first 20 bad rows; each row is
+    /// listed with all its bad fields, one line per field).
     #[arg(long)]
     pub all_errors: bool,
     /// Site-to-country mapping for `scms` (default: the reviewed table shipped with Equitas).
@@ -93,7 +94,8 @@ fn import_kind_parser() -> impl clap::builder::TypedValueParser<Value = ImportKi
 /// Exit status when an import finished but rejected some rows.
 pub const EXIT_REJECTED_ROWS: u8 = 3;
 
-/// How many bad rows to list unless --all-errors.
+/// How many bad rows (each with all its field errors) to list unless
+/// --all-errors.
 const SHOWN_ERRORS: usize = 20;
 
 pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
@@ -123,7 +125,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         let name = f.display().to_string();
         let report = run_import(store.as_mut(), *kind, &name, &bytes, &mappings, opts)?;
         print_report(&report, *all_errors);
-        rejected += report.rejected.len();
+        rejected += report.rejected_rows();
     }
     if *dry_run {
         println!("Dry run: nothing was written.");
@@ -151,7 +153,10 @@ pub(crate) fn load_mappings(
     };
     let bad = |name: &str, errors: &[RowError]| -> Result<()> {
         if let Some(e) = errors.first() {
-            bail!("{name}: {e} ({} bad row(s) in all)", errors.len());
+            bail!(
+                "{name}: {e} ({} bad row(s) in all)",
+                equitas_model::rows_with_errors(errors)
+            );
         }
         Ok(())
     };
@@ -240,7 +245,7 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
     let rejected = if r.rejected.is_empty() {
         String::new()
     } else {
-        format!(", {} rejected", int(r.rejected.len() as i64))
+        format!(", {} rejected", int(r.rejected_rows() as i64))
     };
     let head = format!(
         "{}: {} {} read{rejected}",
@@ -277,18 +282,21 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
     for note in &r.notes {
         println!("  note: {note}");
     }
+    // The errors of the first SHOWN_ERRORS bad rows (of all with
+    // --all-errors), every field of each.
+    let rows: Vec<&[RowError]> = r.rejected.chunk_by(|a, b| a.line == b.line).collect();
     let shown = if all_errors {
-        r.rejected.len()
+        rows.len()
     } else {
-        SHOWN_ERRORS
+        SHOWN_ERRORS.min(rows.len())
     };
-    for e in r.rejected.iter().take(shown) {
+    for e in rows[..shown].iter().copied().flatten() {
         eprintln!("  {}", e.located(&r.source_name));
     }
-    if r.rejected.len() > shown {
+    if rows.len() > shown {
         eprintln!(
             "  ... and {} more bad row(s) (use --all-errors to list them all)",
-            r.rejected.len() - shown
+            int((rows.len() - shown) as i64)
         );
     }
 }

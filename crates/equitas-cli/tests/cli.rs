@@ -1327,3 +1327,46 @@ fn a_failed_postgres_connection_says_why() {
     );
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+/// Issue 19: every bad field of a row is listed (one line each); the
+/// listing is limited to 20 bad rows, not 20 errors, unless --all-errors.
+#[test]
+fn every_bad_field_of_a_row_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("tier,min_months,max_months\nmoon,x,-1\n");
+    for _ in 0..21 {
+        csv.push_str("sun,x,1\n");
+    }
+    csv.push_str("facility,1,2\n");
+    let file = dir.path().join("levels.csv");
+    std::fs::write(&file, csv).unwrap();
+    let f = file.to_str().unwrap();
+    let o = equitas(dir.path(), &["import", "stock-levels", f]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "levels.csv: 23 rows read, 22 rejected; stock levels: 1 new, 0 updated, 0 unchanged"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].ends_with("levels.csv:2: tier: \"moon\" is not central, store, facility or area"),
+        "{err}"
+    );
+    assert!(
+        lines[1].ends_with("levels.csv:2: min_months: \"x\" is not a number of months"),
+        "{err}"
+    );
+    assert!(
+        lines[2].ends_with("levels.csv:2: max_months: \"-1\" is not a number of months"),
+        "{err}"
+    );
+    // 20 rows: 3 + 19 x 2 errors, then what is left.
+    assert_eq!(lines.len(), 3 + 19 * 2 + 1, "{err}");
+    assert!(lines[41].contains("... and 2 more bad row(s)"), "{err}");
+    let o = equitas(dir.path(), &["import", "stock-levels", "--all-errors", f]);
+    assert_eq!(stderr(&o).lines().count(), 3 + 21 * 2, "{}", stderr(&o));
+}

@@ -289,7 +289,7 @@ pub fn parse_scms<R: Read>(
         };
         Ok(l)
     });
-    out.rows_read = (parsed.records.len() + parsed.errors.len()) as u64;
+    out.rows_read = parsed.rows();
     out.lines = parsed.records;
     out.errors = parsed.errors;
     out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);

@@ -199,8 +199,8 @@ fn stock_reports(s: &mut TestStore) {
     let products = "code,name,gtin\namox,Amoxicillin,\ntld,TLD,09520000000011\n";
     let r = import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-    // An unknown product code is refused (line 8); a trade item's GTIN is
-    // a known item (line 9).
+    // An unknown product code at an unknown location: both named (line
+    // 8); a trade item's GTIN is a known item (line 9).
     let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                F1,amox,2026-01,100,0,60,0,40,0\n\
                F1,amox,2026-02,40,0,40,0,0,10\n\
@@ -208,7 +208,7 @@ fn stock_reports(s: &mut TestStore) {
                F1,amox,2026-03,0,90,30,0,55,3\n\
                F9,amox,2026-03,0,90,30,0,60,3\n\
                F2,amox,2026-03,10,0,5,0,5,0\n\
-               F2,amoxx,2026-03,10,0,5,0,5,0\n\
+               F9,amoxx,2026-03,10,0,5,0,5,0\n\
                F2,09520000000011,2026-03,10,0,5,0,5,0\n";
     let r = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     let bad: Vec<(u64, Option<String>)> = r
@@ -221,15 +221,17 @@ fn stock_reports(s: &mut TestStore) {
         vec![
             (5, Some("period".into())),
             (6, Some("location".into())),
+            (8, Some("location".into())),
             (8, Some("product".into()))
         ]
     );
+    assert_eq!(r.rejected_rows(), 3);
     assert!(
-        r.rejected[2]
+        r.rejected[3]
             .message
             .contains("\"amoxx\" is not a known product code"),
         "{}",
-        r.rejected[2]
+        r.rejected[3]
     );
     assert_eq!(r.total().inserted, 5);
     let r2 = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
