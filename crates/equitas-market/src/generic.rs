@@ -426,9 +426,10 @@ delivered_date = "Delivered"
                    2,Kenya,GDF,Isoniazid,x,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
                    3,Atlantis,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
                    4,KEN,GDF,Isoniazid,5,300mg,Tablet,672,n/a,Macleods,IND,not yet\n\
-                   1,Kenya,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n";
+                   1,Kenya,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
+                   7,Atlantis,,Isoniazid,-2,300mg,Tablet,672,1,Macleods,Nowhere,15/03/2024\n";
         let d = parse_generic(csv.as_bytes(), &m, &lookup).unwrap();
-        assert_eq!(d.rows_read, 5);
+        assert_eq!(d.rows_read, 6);
         assert_eq!(d.lines.len(), 2);
         let e: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(
@@ -437,6 +438,11 @@ delivered_date = "Delivered"
                 "line 3, field `Packs`: \"x\" is not a non-negative number",
                 "line 4, field `Country`: \"Atlantis\" is not a known country name or code",
                 "line 6, field `Line`: \"1\" already used on line 2",
+                // Issue 19: every bad field of the row.
+                "line 7, field `Country`: \"Atlantis\" is not a known country name or code",
+                "line 7, field `Supplier`: empty",
+                "line 7, field `Packs`: \"-2\" is not a non-negative number",
+                "line 7, field `Made in`: \"Nowhere\" is not a known country name or code",
             ]
         );
         let l = &d.lines[0].1;
