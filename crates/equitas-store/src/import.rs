@@ -573,10 +573,20 @@ pub fn import(
                 },
             )?;
         }
-        Input::StockReports(p) => {
+        Input::StockReports(mut p) => {
             // An item is known as the ledger resolves it (docs/formulas.md
-            // 3.1): a product code, or a trade item's code or GTIN.
+            // 3.1): a product code, or a trade item's code or GTIN. A GTIN
+            // written with 8, 12 or 13 digits is kept in its 14-digit form,
+            // as the catalogue and EPCIS events hold it.
             let items = crate::stock::item_catalogue(tx.as_mut())?;
+            for (_, r) in &mut p.records {
+                if items.name(&r.item).is_none()
+                    && let Ok(g) = equitas_gs1::Gtin::parse(&r.item)
+                    && items.name(g.as_gtin14()).is_some()
+                {
+                    r.item = g.as_gtin14().to_string();
+                }
+            }
             write_checked(
                 tx.as_mut(),
                 &mut report,
