@@ -476,22 +476,22 @@ pub fn import(
             report.written.push(("trade items", items));
         }
         Input::Locations(p) => {
-            report.rows_read = p.rows();
-            report.rejected = p.errors;
             repo::ensure_country_locations(tx.as_mut())?;
-            progress.start("locations", p.records.len() as u64);
-            let mut t = Tally::default();
-            for (line, l) in &p.records {
-                match repo::check_location(tx.as_mut(), l)? {
-                    Some((field, reason)) => {
-                        report.rejected.push(RowError::new(*line, field, reason))
-                    }
-                    None => t.add(repo::put_location(tx.as_mut(), l)?),
-                }
-                progress.inc(1);
-            }
-            report.rejected.sort_by_key(|e| e.line);
-            report.written.push(("locations", t));
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "locations",
+                progress,
+                |c, l| {
+                    let bad = repo::check_location(c, l)?;
+                    Ok(if bad.is_empty() {
+                        Ok(repo::put_location(c, l)?)
+                    } else {
+                        Err(bad)
+                    })
+                },
+            )?;
         }
         Input::Scms(d) => {
             report.rows_read = d.rows_read;
