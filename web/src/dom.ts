@@ -2,7 +2,7 @@
 // must load fast on a cheap laptop).
 
 import { ApiError } from "./api";
-import { t } from "./i18n";
+import { lang, t } from "./i18n";
 
 type Child = Node | string | null | undefined | false;
 
@@ -26,13 +26,18 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+/** The formulas doc in the dashboard's language (the sections' anchors are the same in both). */
+export function formulasPage(): string {
+  return lang() === "fr" ? "/docs/formulas/fr" : "/docs/formulas";
+}
+
 /** Where the formulas doc defines a figure: a section number like "3.9". */
 export function docLink(section: string, what: string): HTMLAnchorElement {
   return el(
     "a",
     {
       class: "doc",
-      href: `/docs/formulas#s${section.replace(/\./g, "-")}`,
+      href: `${formulasPage()}#s${section.replace(/\./g, "-")}`,
       target: "_blank",
       rel: "noopener",
       title: t("definition_of", what),

@@ -173,7 +173,7 @@ const fr: Record<Key, string> = {
   "error": "Chargement impossible : {0}",
   "no_data": "Aucune donnée pour cette vue.",
   "definition": "Définition",
-  "definition_of": "Définition de {0} (docs/formulas.md)",
+  "definition_of": "Définition de {0} (docs/formulas.fr.md)",
   "overview.title": "Vue d’ensemble",
   "overview.lead":
     "Chaque produit essentiel est-il disponible, abordable et son approvisionnement sûr ? Choisissez un indicateur, puis un lieu, puis un produit.",

@@ -2,7 +2,7 @@
 
 import "./style.css";
 import { disposeCharts } from "./charts";
-import { el, errorMessage, message } from "./dom";
+import { el, errorMessage, formulasPage, message } from "./dom";
 import { lang, setLang, t, type Lang } from "./i18n";
 import { parse } from "./router";
 import { overview } from "./pages/overview";
@@ -20,7 +20,7 @@ function renderNav(page: string): void {
   nav.replaceChildren(
     link("#/", t("nav.overview"), page === "overview"),
     link("#/capture", t("nav.capture"), page === "capture"),
-    link("/docs/formulas", t("nav.formulas"), false, true),
+    link(formulasPage(), t("nav.formulas"), false, true),
     link("/api/docs", t("nav.api"), false, true),
   );
   for (const b of document.querySelectorAll<HTMLButtonElement>(".lang button")) {
