@@ -2,6 +2,7 @@
 //! `spawn_blocking`).
 
 use crate::{Backend, Conn, Store, StoreError, Tx, Value};
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 use std::collections::HashMap;
@@ -141,6 +142,35 @@ fn query<C: GenericClient>(
     c.query(&st, &params(p))?.iter().map(read_row).collect()
 }
 
+/// [`Conn::copy_in`]: the column types are those of a statement selecting
+/// the columns, prepared once (and never run).
+fn copy_in<C: GenericClient>(
+    c: &mut C,
+    cache: &mut HashMap<String, Statement>,
+    table: &str,
+    columns: &str,
+    values: &[Value],
+) -> Result<bool, StoreError> {
+    let st = prepare(c, cache, &format!("SELECT {columns} FROM {table}"))?;
+    let types: Vec<Type> = st.columns().iter().map(|c| c.type_().clone()).collect();
+    if types.is_empty() || !values.len().is_multiple_of(types.len()) {
+        return Err(StoreError::Invalid(format!(
+            "{} values cannot be rows of the {} columns {columns} of {table}",
+            values.len(),
+            types.len()
+        )));
+    }
+    let sink = c.copy_in(&format!(
+        "COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
+    ))?;
+    let mut w = BinaryCopyInWriter::new(sink, &types);
+    for row in values.chunks(types.len()) {
+        w.write_raw(row)?;
+    }
+    w.finish()?;
+    Ok(true)
+}
+
 impl Conn for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
@@ -153,6 +183,20 @@ impl Conn for PgStore {
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.client.batch_execute(sql)?)
+    }
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &str,
+        values: &[Value],
+    ) -> Result<bool, StoreError> {
+        copy_in(
+            &mut self.client,
+            &mut self.statements,
+            table,
+            columns,
+            values,
+        )
     }
 }
 
@@ -195,6 +239,14 @@ impl Conn for PgTx<'_> {
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.tx.batch_execute(sql)?)
+    }
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &str,
+        values: &[Value],
+    ) -> Result<bool, StoreError> {
+        copy_in(&mut self.tx, self.statements, table, columns, values)
     }
 }
 

@@ -7,10 +7,12 @@ use super::held::{Held, Holder, Stored, held_by_id};
 use super::summary::event_count;
 use super::{CaptureReport, ErrorBehaviour, Rejected};
 use crate::repo::{in_list, placeholders};
-use crate::{Conn, Store, StoreError, Value};
+use crate::{Backend, Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
+use equitas_ledger::extract::RawMovement;
 use foldhash::{HashMap, HashMapExt};
+use std::sync::mpsc::SyncSender;
 
 /// The events of a document refused before capture, one per event: those
 /// longer than `max_event` bytes as written ([`MAX_EVENT_BYTES`] by
@@ -117,13 +119,19 @@ impl Insert {
 
     /// Writes `values` (rows of `ncols` values, one after the other) in
     /// statements of up to [`ROWS_PER_INSERT`] rows; rows the statements
-    /// return are handed to `each`.
+    /// return are handed to `each`. Rows that return nothing go by the
+    /// backend's bulk load if it has one ([`Conn::copy_in`]).
     fn run(
         &mut self,
         c: &mut dyn Conn,
         values: &[Value],
         each: &mut dyn FnMut(&mut [Value]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        if values.is_empty()
+            || self.tail.is_empty() && c.copy_in(self.table, self.columns, values)?
+        {
+            return Ok(());
+        }
         let mut rest = values;
         while !rest.is_empty() {
             let log2 = (rest.len() / self.ncols)
@@ -137,8 +145,22 @@ impl Insert {
     }
 }
 
+/// The columns of an event written, but its id.
+macro_rules! event_columns {
+    () => {
+        "hash, event_id, event_type, event_time, time_zone_offset, record_time, action,
+         biz_step, disposition, read_point, biz_location, parent, lot, expiry, capture,
+         body, body_format, body_json"
+    };
+}
+
 /// The tables a capture writes.
 struct Inserts {
+    /// True if the events' ids are taken from their sequence before the
+    /// events are written, in the last column of each row
+    /// ([`reserve_ids`]), rather than returned by the statements that
+    /// write them: on PostgreSQL, so that every table is written by `COPY`.
+    reserve: bool,
     events: Insert,
     epcs: Insert,
     quantities: Insert,
@@ -147,15 +169,19 @@ struct Inserts {
 }
 
 impl Inserts {
-    fn new() -> Self {
+    fn new(backend: Backend) -> Self {
+        let reserve = backend == Backend::Postgres;
         Inserts {
-            events: Insert::new(
-                "epcis_events",
-                "hash, event_id, event_type, event_time, time_zone_offset, record_time, action,
-                 biz_step, disposition, read_point, biz_location, parent, lot, expiry, capture,
-                 body, body_format, body_json",
-                "RETURNING id, hash, event_id",
-            ),
+            reserve,
+            events: if reserve {
+                Insert::new("epcis_events", concat!(event_columns!(), ", id"), "")
+            } else {
+                Insert::new(
+                    "epcis_events",
+                    event_columns!(),
+                    "RETURNING id, hash, event_id",
+                )
+            },
             epcs: Insert::new("epcis_event_epcs", "event, role, epc", ""),
             quantities: Insert::new(
                 "epcis_event_quantities",
@@ -245,6 +271,63 @@ struct Pending<'a> {
     record: EventRecord,
     body: &'a str,
     json: Option<String>,
+    /// The stock movements it means.
+    movements: Vec<RawMovement>,
+}
+
+/// An event of a document read and checked: its index, and its record,
+/// JSON form (captured as XML) and stock movements, or why it is rejected
+/// (the field and the reason).
+type Checked = (usize, Result<Read, (String, String)>);
+
+/// What [`check`] makes of a good event.
+type Read = (EventRecord, Option<String>, Vec<RawMovement>);
+
+/// Reads and checks event `i` of `doc`.
+fn check(doc: &EventReader, i: usize) -> Checked {
+    let read = match doc.event(i) {
+        Ok(e) => record(&e, doc.hash_ignore()).map(|r| {
+            // Queries answer in the JSON binding: an XML event keeps
+            // that form beside its XML text.
+            let json = doc
+                .is_xml()
+                .then(|| equitas_epcis::json_out::event_json(&e).to_string());
+            let movements = equitas_ledger::extract::movements(&r).movements;
+            (r, json, movements)
+        }),
+        Err(equitas_epcis::EpcisError::Event { field, reason, .. }) => Err((field, reason)),
+        Err(e) => Err(("event".to_string(), e.to_string())),
+    };
+    (i, read)
+}
+
+/// Batches of checked events sent ahead of the capture, so that the next
+/// batch is read, hashed and checked on another thread while the last is
+/// written (on PostgreSQL, while the server writes it).
+const AHEAD: usize = 2;
+
+/// Reads and checks the events of `doc` but those at `skip` (in increasing
+/// order), in document order, and sends them on `out` [`BATCH`] at a time,
+/// until they are all sent or `out` is no longer received.
+fn check_ahead(doc: &EventReader, skip: &[usize], out: SyncSender<Vec<Checked>>) {
+    let mut skip = skip.iter().peekable();
+    let mut chunk = Vec::with_capacity(BATCH);
+    for i in 0..doc.len() {
+        if skip.next_if(|&&k| k == i).is_some() {
+            continue;
+        }
+        chunk.push(check(doc, i));
+        if chunk.len() == BATCH
+            && out
+                .send(std::mem::replace(&mut chunk, Vec::with_capacity(BATCH)))
+                .is_err()
+        {
+            return;
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = out.send(chunk);
+    }
 }
 
 /// The capture job whose events are being stored: its id, its record time
@@ -338,7 +421,7 @@ fn store_batch(
         if job.rollback && !report.rejected.is_empty() {
             continue;
         }
-        let movements = equitas_ledger::extract::movements(&r).movements;
+        let movements = p.movements;
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -359,6 +442,10 @@ fn store_batch(
             if p.json.is_some() { "xml" } else { "json" }.into(),
             p.json.into(),
         ]);
+        if inserts.reserve {
+            // The id, once taken.
+            rows.push(Value::Null);
+        }
         rest.push((p.index, r.hash, r.epcs, r.quantities, r.parties, movements));
     }
     if job.rollback && !report.rejected.is_empty() {
@@ -371,26 +458,49 @@ fn store_batch(
         }
         return Ok(());
     }
-    // The new events' ids by hash, noted in `stored` by hash and eventID.
-    let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
-    inserts.events.run(c, &rows, &mut |r| {
-        let (id, hash) = (r[0].get()?, r[1].take_text()?);
-        if let Some(s) = stored.as_mut() {
-            s.insert(&hash, id);
-            if let Some(event_id) = r[2].take_opt_text()? {
-                s.insert(&event_id, id);
+    // The new events' ids, in document order, noted in `stored` by hash
+    // and eventID.
+    let mut none = |_: &mut [Value]| Ok(());
+    let ids = if inserts.reserve {
+        let ids = reserve_ids(c, rest.len())?;
+        let n = inserts.events.ncols;
+        for (row, &id) in rows.chunks_mut(n).zip(&ids) {
+            row[n - 1] = Value::Int(id);
+            if let Some(s) = stored.as_mut() {
+                for v in &row[..2] {
+                    if let Value::Text(v) = v {
+                        s.insert(v, id);
+                    }
+                }
             }
         }
-        ids.insert(hash, id);
-        Ok(())
-    })?;
+        inserts.events.run(c, &rows, &mut none)?;
+        ids
+    } else {
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
+        inserts.events.run(c, &rows, &mut |r| {
+            let (id, hash) = (r[0].get()?, r[1].take_text()?);
+            if let Some(s) = stored.as_mut() {
+                s.insert(&hash, id);
+                if let Some(event_id) = r[2].take_opt_text()? {
+                    s.insert(&event_id, id);
+                }
+            }
+            ids.insert(hash, id);
+            Ok(())
+        })?;
+        rest.iter()
+            .map(|(_, hash, ..)| {
+                ids.get(hash).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!("the event {hash} was stored without an id"))
+                })
+            })
+            .collect::<Result<Vec<i64>, _>>()?
+    };
     let (mut epcs, mut quantities, mut parties, mut moves) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let first = job.indexes.len();
-    for (index, hash, e, q, p, m) in rest {
-        let id = ids.get(&hash).copied().ok_or_else(|| {
-            StoreError::Invalid(format!("the event {hash} was stored without an id"))
-        })?;
+    for ((index, _, e, q, p, m), id) in rest.into_iter().zip(ids) {
         job.indexes.push((id, index));
         report.captured += 1;
         for (role, epc) in e {
@@ -434,11 +544,32 @@ fn store_batch(
     if !job.indexes[first.saturating_sub(1)..].is_sorted() {
         job.indexes.sort_unstable();
     }
-    let mut none = |_: &mut [Value]| Ok(());
     inserts.epcs.run(c, &epcs, &mut none)?;
     inserts.quantities.run(c, &quantities, &mut none)?;
     inserts.movements.run(c, &moves, &mut none)?;
     inserts.parties.run(c, &parties, &mut none)
+}
+
+/// Takes `n` ids from the sequence of the events' ids (PostgreSQL), in
+/// increasing order: the ids of the events a batch writes by `COPY`. Other
+/// captures take theirs from the same sequence meanwhile, as they would
+/// writing their events; an id taken by a capture that rolls back is never
+/// used, as with any sequence.
+fn reserve_ids(c: &mut dyn Conn, n: usize) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(n);
+    if n > 0 {
+        c.query_each(
+            "SELECT nextval(pg_get_serial_sequence('epcis_events', 'id'))
+             FROM generate_series(1, $1)",
+            &[Value::Int(n as i64)],
+            &mut |r| {
+                ids.push(r[0].get()?);
+                Ok(())
+            },
+        )?;
+        ids.sort_unstable();
+    }
+    Ok(ids)
 }
 
 /// Captures the events of a document (named `source_name`) in one
@@ -475,6 +606,7 @@ fn capture_with(
     };
     extra.sort_by_key(|r| r.index);
     extra.dedup_by_key(|r| r.index);
+    let skip: Vec<usize> = extra.iter().map(|r| r.index).collect();
     let mut known = extra.into_iter().peekable();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut tx = if doc.len() >= bulk {
@@ -512,7 +644,7 @@ fn capture_with(
             &[],
         )?
         .get::<bool>()?;
-    let inserts = Inserts::new();
+    let inserts = Inserts::new(tx.backend());
     let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk, empty, &inserts.tables())?;
     let mut job = Job {
         id: capture_id,
@@ -524,47 +656,56 @@ fn capture_with(
         inserts,
     };
     progress.start("events", doc.len() as u64);
-    let mut batch = Vec::with_capacity(BATCH);
-    for i in 0..doc.len() {
-        progress.inc(1);
-        if let Some(r) = known.next_if(|r| r.index == i) {
-            report.rejected.push(r);
-            continue;
-        }
-        let checked = match doc.event(i) {
-            Ok(e) => record(&e, doc.hash_ignore()).map(|r| {
-                // Queries answer in the JSON binding: an XML event keeps
-                // that form beside its XML text.
-                let json = doc
-                    .is_xml()
-                    .then(|| equitas_epcis::json_out::event_json(&e).to_string());
-                (r, json)
-            }),
-            Err(equitas_epcis::EpcisError::Event { field, reason, .. }) => Err((field, reason)),
-            Err(e) => Err(("event".to_string(), e.to_string())),
+    std::thread::scope(|s| {
+        // A document of one batch or less is checked as it is stored.
+        let mut checked: Box<dyn Iterator<Item = Checked>> = if doc.len() > BATCH {
+            let (send, receive) = std::sync::mpsc::sync_channel(AHEAD);
+            let skip = &skip;
+            s.spawn(move || check_ahead(doc, skip, send));
+            Box::new(receive.into_iter().flatten())
+        } else {
+            let mut skip = skip.iter().peekable();
+            Box::new(
+                (0..doc.len())
+                    .filter(move |&i| skip.next_if(|&&k| k == i).is_none())
+                    .map(|i| check(doc, i)),
+            )
         };
-        match checked {
-            Err((field, reason)) => report.rejected.push(Rejected {
-                index: i,
-                field,
-                reason,
-            }),
-            // Once rollback is certain, the rest is only checked (in
-            // batches too, for conflicts).
-            Ok((record, json)) => {
-                batch.push(Pending {
-                    index: i,
-                    record,
-                    body: doc.raw(i),
-                    json,
-                });
-                if batch.len() == BATCH {
-                    store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
+        let mut batch = Vec::with_capacity(BATCH);
+        for i in 0..doc.len() {
+            progress.inc(1);
+            if let Some(r) = known.next_if(|r| r.index == i) {
+                report.rejected.push(r);
+                continue;
+            }
+            let (index, read) = checked
+                .next()
+                .filter(|&(index, _)| index == i)
+                .ok_or_else(|| StoreError::Invalid(format!("event {i} was not read")))?;
+            match read {
+                Err((field, reason)) => report.rejected.push(Rejected {
+                    index,
+                    field,
+                    reason,
+                }),
+                // Once rollback is certain, the rest is only checked (in
+                // batches too, for conflicts).
+                Ok((record, json, movements)) => {
+                    batch.push(Pending {
+                        index,
+                        record,
+                        body: doc.raw(index),
+                        json,
+                        movements,
+                    });
+                    if batch.len() == BATCH {
+                        store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
+                    }
                 }
             }
         }
-    }
-    store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
+        store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)
+    })?;
     progress.finish();
     report.rejected.extend(known);
     // Conflicts are found as their batch is stored, after the events
@@ -617,7 +758,7 @@ mod tests {
 
     fn indexes(s: &mut SqliteStore) -> Vec<Vec<Value>> {
         let mut p = Vec::new();
-        let tables = in_list("tbl_name", &Inserts::new().tables(), &mut p);
+        let tables = in_list("tbl_name", &Inserts::new(Backend::Sqlite).tables(), &mut p);
         s.query(
             &format!(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND {tables} ORDER BY name"
@@ -716,6 +857,86 @@ mod tests {
         let r = bulk(&mut s, &good);
         assert_eq!((r.captured, r.duplicates), (0, 50));
         assert_eq!(indexes(&mut s), before);
+    }
+
+    /// A document of several batches, read and checked ahead of the
+    /// capture on another thread, keeps its events' indexes: rejections
+    /// found before (schema problems) and bad events are reported at their
+    /// index, among the events stored, whichever batch they fall in.
+    #[test]
+    fn events_checked_ahead_keep_their_indexes() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        migrations::migrate(&mut s).unwrap();
+        let events: Vec<String> = (0..3 * BATCH + 10)
+            .map(|i| {
+                let action = if i == 400 { "BAD" } else { "OBSERVE" };
+                format!(
+                    r#"{{"type": "ObjectEvent", "eventTime": "2026-01-05T10:{:02}:{:02}Z", "eventTimeZoneOffset": "+00:00",
+                        "action": "{action}", "epcList": ["urn:epc:id:sgtin:4012345.012345.{i}"]}}"#,
+                    i / 60 % 60,
+                    i % 60
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+            events.join(",")
+        );
+        let doc = EventReader::new(&text).unwrap();
+        let before = |index| Rejected {
+            index,
+            field: "schema".into(),
+            reason: "refused before".into(),
+        };
+        let extra = vec![before(3 * BATCH + 9), before(5), before(BATCH)];
+        let r = capture_with(
+            &mut s,
+            "doc",
+            &doc,
+            extra,
+            ErrorBehaviour::Proceed,
+            &NoProgress,
+            BULK,
+        )
+        .unwrap();
+        let rejected: Vec<(usize, &str)> = r
+            .rejected
+            .iter()
+            .map(|r| (r.index, r.field.as_str()))
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                (5, "schema"),
+                (BATCH, "schema"),
+                (400, "action"),
+                (3 * BATCH + 9, "schema")
+            ],
+            "{:?}",
+            r.rejected
+        );
+        assert_eq!(r.captured, 3 * BATCH + 6);
+        assert_eq!(event_count(&mut s).unwrap(), 3 * BATCH as i64 + 6);
+        // The events stored are those of the document, in its order.
+        let found = query_events(
+            &mut s,
+            &EventQuery {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let bodies: Vec<usize> = found
+            .iter()
+            .map(|e| {
+                let epc = e.epcs[0].1.rsplit(['.', '/']).next().unwrap().to_string();
+                epc.parse().unwrap()
+            })
+            .collect();
+        let expected: Vec<usize> = (0..3 * BATCH + 10)
+            .filter(|i| ![5, BATCH, 400, 3 * BATCH + 9].contains(i))
+            .collect();
+        assert_eq!(bodies, expected);
     }
 
     /// A bulk capture into an empty store, which builds even the indexes
