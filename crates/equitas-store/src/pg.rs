@@ -2,11 +2,12 @@
 //! `spawn_blocking`).
 
 use crate::{Backend, Conn, Store, StoreError, Tx, Value};
-use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::private::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 use std::collections::HashMap;
 use std::error::Error;
+use std::io::Write;
 
 /// A PostgreSQL database reached by URL, e.g.
 /// `postgres://equitas@localhost/equitas` or, over a Unix socket,
@@ -142,8 +143,17 @@ fn query<C: GenericClient>(
     c.query(&st, &params(p))?.iter().map(read_row).collect()
 }
 
-/// [`Conn::copy_in`]: the column types are those of a statement selecting
-/// the columns, prepared once (and never run).
+/// Rows of `COPY ... FROM STDIN` in the binary format handed to the
+/// client at once: one round of its runtime per this many bytes rather
+/// than per row (`postgres::binary_copy::BinaryCopyInWriter` runs one per
+/// row).
+const COPY_CHUNK: usize = 1 << 16;
+
+/// [`Conn::copy_in`]: the rows in PostgreSQL's binary `COPY` format (a
+/// header; per row, its number of fields, then each field's length, -1 for
+/// NULL, and its bytes as the server's binary input reads them, written by
+/// [`Value`]'s `ToSql`; a trailer of -1). The column types are those of a
+/// statement selecting the columns, prepared once (and never run).
 fn copy_in<C: GenericClient>(
     c: &mut C,
     cache: &mut HashMap<String, Statement>,
@@ -153,21 +163,44 @@ fn copy_in<C: GenericClient>(
 ) -> Result<bool, StoreError> {
     let st = prepare(c, cache, &format!("SELECT {columns} FROM {table}"))?;
     let types: Vec<Type> = st.columns().iter().map(|c| c.type_().clone()).collect();
-    if types.is_empty() || !values.len().is_multiple_of(types.len()) {
-        return Err(StoreError::Invalid(format!(
-            "{} values cannot be rows of the {} columns {columns} of {table}",
-            values.len(),
-            types.len()
+    let n = types.len();
+    let bad = |what: String| StoreError::Invalid(format!("writing rows of {table}: {what}"));
+    if n == 0 || !values.len().is_multiple_of(n) {
+        return Err(bad(format!(
+            "{} values are not rows of the {n} columns {columns}",
+            values.len()
         )));
     }
-    let sink = c.copy_in(&format!(
+    let mut sink = c.copy_in(&format!(
         "COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
     ))?;
-    let mut w = BinaryCopyInWriter::new(sink, &types);
-    for row in values.chunks(types.len()) {
-        w.write_raw(row)?;
+    // A write error is the client's: a postgres::Error inside an io::Error.
+    let sent = |e: std::io::Error| match e.downcast::<postgres::Error>() {
+        Ok(e) => StoreError::from(e),
+        Err(e) => StoreError::Postgres(e.to_string()),
+    };
+    let mut buf = BytesMut::with_capacity(COPY_CHUNK + 4096);
+    buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.extend_from_slice(&[0; 8]); // flags, header extension length
+    for row in values.chunks(n) {
+        buf.extend_from_slice(&(n as i16).to_be_bytes());
+        for (v, ty) in row.iter().zip(&types) {
+            let at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            let len = match v.to_sql(ty, &mut buf).map_err(|e| bad(e.to_string()))? {
+                IsNull::Yes => -1,
+                IsNull::No => i32::try_from(buf.len() - at - 4).map_err(|e| bad(e.to_string()))?,
+            };
+            buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        }
+        if buf.len() >= COPY_CHUNK {
+            sink.write_all(&buf).map_err(sent)?;
+            buf.clear();
+        }
     }
-    w.finish()?;
+    buf.extend_from_slice(&(-1i16).to_be_bytes());
+    sink.write_all(&buf).map_err(sent)?;
+    sink.finish()?;
     Ok(true)
 }
 
