@@ -67,8 +67,14 @@ fn size_rejections(doc: &EventReader, max: usize) -> Vec<Rejected> {
         .collect()
 }
 
-/// Events stored per round of multi-row statements.
+/// Events stored per round of multi-row statements (SQLite), and read
+/// and checked ahead per round ([`check_ahead`]).
 const BATCH: usize = 256;
+
+/// Events stored per round of `COPY` statements (PostgreSQL): each
+/// statement costs the server a setup and the client a round trip, which
+/// the rows of eight rounds of [`BATCH`] share.
+const PG_BATCH: usize = 8 * BATCH;
 
 /// The most rows one INSERT statement writes. Rows go in statements of
 /// power-of-two sizes up to this, so a handful of statement texts serve
@@ -674,7 +680,8 @@ fn capture_with(
                     .map(|i| check(doc, i)),
             )
         };
-        let mut batch = Vec::with_capacity(BATCH);
+        let size = if postgres { PG_BATCH } else { BATCH };
+        let mut batch = Vec::with_capacity(size);
         for i in 0..doc.len() {
             progress.inc(1);
             if let Some(r) = known.next_if(|r| r.index == i) {
@@ -701,7 +708,7 @@ fn capture_with(
                         json,
                         movements,
                     });
-                    if batch.len() == BATCH {
+                    if batch.len() == size {
                         store_batch(tx.as_mut(), &mut batch, &mut job, &mut report)?;
                     }
                 }
@@ -866,16 +873,16 @@ mod tests {
     /// capture on another thread, keeps its events' indexes: rejections
     /// found before (schema problems) and bad events are reported at their
     /// index, among the events stored, whichever batch they fall in.
-    #[test]
-    fn events_checked_ahead_keep_their_indexes() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        migrations::migrate(&mut s).unwrap();
-        let events: Vec<String> = (0..3 * BATCH + 10)
+    fn events_checked_ahead_keep_their_indexes(s: &mut dyn Store, batch: usize) {
+        let n = 3 * batch + 10;
+        let bad = batch + 144;
+        let events: Vec<String> = (0..n)
             .map(|i| {
-                let action = if i == 400 { "BAD" } else { "OBSERVE" };
+                let action = if i == bad { "BAD" } else { "OBSERVE" };
                 format!(
-                    r#"{{"type": "ObjectEvent", "eventTime": "2026-01-05T10:{:02}:{:02}Z", "eventTimeZoneOffset": "+00:00",
+                    r#"{{"type": "ObjectEvent", "eventTime": "2026-01-05T{:02}:{:02}:{:02}Z", "eventTimeZoneOffset": "+00:00",
                         "action": "{action}", "epcList": ["urn:epc:id:sgtin:4012345.012345.{i}"]}}"#,
+                    i / 3600 % 24,
                     i / 60 % 60,
                     i % 60
                 )
@@ -891,9 +898,9 @@ mod tests {
             field: "schema".into(),
             reason: "refused before".into(),
         };
-        let extra = vec![before(3 * BATCH + 9), before(5), before(BATCH)];
+        let extra = vec![before(3 * batch + 9), before(5), before(batch)];
         let r = capture_with(
-            &mut s,
+            s,
             "doc",
             &doc,
             extra,
@@ -911,35 +918,51 @@ mod tests {
             rejected,
             [
                 (5, "schema"),
-                (BATCH, "schema"),
-                (400, "action"),
-                (3 * BATCH + 9, "schema")
+                (batch, "schema"),
+                (bad, "action"),
+                (3 * batch + 9, "schema")
             ],
             "{:?}",
             r.rejected
         );
-        assert_eq!(r.captured, 3 * BATCH + 6);
-        assert_eq!(event_count(&mut s).unwrap(), 3 * BATCH as i64 + 6);
+        assert_eq!(r.captured, n - 4);
+        assert_eq!(event_count(s).unwrap(), n as i64 - 4);
         // The events stored are those of the document, in its order.
         let found = query_events(
-            &mut s,
+            s,
             &EventQuery {
                 limit: 10_000,
                 ..Default::default()
             },
         )
         .unwrap();
-        let bodies: Vec<usize> = found
+        let stored: Vec<usize> = found
             .iter()
             .map(|e| {
                 let epc = e.epcs[0].1.rsplit(['.', '/']).next().unwrap().to_string();
                 epc.parse().unwrap()
             })
             .collect();
-        let expected: Vec<usize> = (0..3 * BATCH + 10)
-            .filter(|i| ![5, BATCH, 400, 3 * BATCH + 9].contains(i))
+        let expected: Vec<usize> = (0..n)
+            .filter(|i| ![5, batch, bad, 3 * batch + 9].contains(i))
             .collect();
-        assert_eq!(bodies, expected);
+        assert_eq!(stored, expected);
+    }
+
+    #[test]
+    fn events_checked_ahead_keep_their_indexes_on_sqlite() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        migrations::migrate(&mut s).unwrap();
+        events_checked_ahead_keep_their_indexes(&mut s, BATCH);
+    }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn events_checked_ahead_keep_their_indexes_on_postgres() {
+        let Some(mut s) = crate::testing::postgres() else {
+            return;
+        };
+        events_checked_ahead_keep_their_indexes(s.store.as_mut(), PG_BATCH);
     }
 
     /// A bulk capture into an empty store, which builds even the indexes
