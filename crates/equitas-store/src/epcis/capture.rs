@@ -307,9 +307,9 @@ fn check(doc: &EventReader, i: usize) -> Checked {
     (i, read)
 }
 
-/// Batches of checked events sent ahead of the capture, so that the next
-/// batch is read, hashed and checked on another thread while the last is
-/// written (on PostgreSQL, while the server writes it).
+/// Batches of checked events sent ahead of a capture into PostgreSQL, so
+/// that the next batch is read, hashed and checked on another thread while
+/// the server writes the last.
 const AHEAD: usize = 2;
 
 /// Reads and checks the events of `doc` but those at `skip` (in increasing
@@ -666,8 +666,12 @@ fn capture_with(
     };
     progress.start("events", doc.len() as u64);
     std::thread::scope(|s| {
-        // A document of one batch or less is checked as it is stored.
-        let mut checked: Box<dyn Iterator<Item = Checked>> = if doc.len() > BATCH {
+        // Read ahead on PostgreSQL, whose server writes while the client
+        // reads: into SQLite, which writes in the process, reading ahead
+        // took 1.26% more instructions and, on a machine loaded by other
+        // work, 15 to 27% more time (docs/benchmarks.md). A document of one
+        // batch or less is checked as it is stored.
+        let mut checked: Box<dyn Iterator<Item = Checked>> = if postgres && doc.len() > BATCH {
             let (send, receive) = std::sync::mpsc::sync_channel(AHEAD);
             let skip = &skip;
             s.spawn(move || check_ahead(doc, skip, send));
@@ -870,7 +874,7 @@ mod tests {
     }
 
     /// A document of several batches, read and checked ahead of the
-    /// capture on another thread, keeps its events' indexes: rejections
+    /// capture (on PostgreSQL, on another thread), keeps its events' indexes: rejections
     /// found before (schema problems) and bad events are reported at their
     /// index, among the events stored, whichever batch they fall in.
     fn events_checked_ahead_keep_their_indexes(s: &mut dyn Store, batch: usize) {
