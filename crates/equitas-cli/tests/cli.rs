@@ -1295,6 +1295,21 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
     assert!(by_gln.status.success(), "{}", stderr(&by_gln));
     assert_eq!(stdout(&by_code), stdout(&by_gln));
     assert!(stdout(&by_code).lines().count() > 1);
+    // The same in EPCIS queries (WD_bizLocation): a code or a GLN.
+    let events = |within: &str| {
+        let o = equitas(
+            dir.path(),
+            &[
+                "epcis", "query", "--within", within, "--limit", "1000", "--format", "json",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        j["events"].as_array().unwrap().len()
+    };
+    let n = events("R01");
+    assert!(n > 0, "events within R01");
+    assert_eq!(n, events("9520260000028"));
     // An empty answer says why.
     let o = equitas(dir.path(), &["stock", "--as-of", "2020-01-01"]);
     assert!(o.status.success(), "{}", stderr(&o));

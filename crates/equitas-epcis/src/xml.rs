@@ -104,8 +104,10 @@ pub(crate) struct XmlEvents<'a> {
     scopes: Vec<String>,
     /// The document is a single event (its attributes are the document's).
     lone: bool,
-    /// The last place asked for (see [`XmlEvents::place`]).
-    seen: std::cell::Cell<Place>,
+    /// The last place asked for (see [`XmlEvents::place`]); behind a
+    /// mutex, so that events may be read on another thread than the one
+    /// that found them (capture reads ahead).
+    seen: std::sync::Mutex<Place>,
 }
 
 /// A place in a text: a byte offset, and its line and column (in
@@ -155,9 +157,12 @@ impl<'a> XmlEvents<'a> {
     /// The place of byte `at` in the document, counted on from the last
     /// place asked for (see [`Place::advance`]).
     pub(crate) fn place(&self, at: usize) -> Place {
-        let p = self.seen.get().advance(self.text, at);
-        self.seen.set(p);
-        p
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *seen = seen.advance(self.text, at);
+        *seen
     }
 
     /// The document.
@@ -439,7 +444,7 @@ pub(crate) fn open(text: &str) -> Result<(XmlEvents<'_>, Vec<String>), EpcisErro
             events,
             scopes,
             lone,
-            seen: std::cell::Cell::new(Place::START),
+            seen: std::sync::Mutex::new(Place::START),
         },
         hash_ignore,
     ))

@@ -76,6 +76,22 @@ pub trait Conn {
     /// Runs several statements without parameters (migrations).
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
 
+    /// Writes `values` (rows of the `columns` of `table`, one after the
+    /// other) by the backend's bulk load, if it has one: PostgreSQL's
+    /// `COPY ... FROM STDIN` in the binary format, which the server writes
+    /// as the rows arrive, without a statement to plan or parameters to
+    /// bind per row. Returns false, having written nothing, on a backend
+    /// without one (SQLite, whose multi-row `INSERT`s run in the process).
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &str,
+        values: &[Value],
+    ) -> Result<bool, StoreError> {
+        let _ = (table, columns, values);
+        Ok(false)
+    }
+
     /// The first column of the first row, if any.
     fn query_scalar(&mut self, sql: &str, params: &[Value]) -> Result<Value, StoreError> {
         Ok(self

@@ -2,10 +2,12 @@
 //! `spawn_blocking`).
 
 use crate::{Backend, Conn, Store, StoreError, Tx, Value};
+use postgres::types::private::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 use std::collections::HashMap;
 use std::error::Error;
+use std::io::Write;
 
 /// A PostgreSQL database reached by URL, e.g.
 /// `postgres://equitas@localhost/equitas` or, over a Unix socket,
@@ -210,6 +212,67 @@ fn query<C: GenericClient>(
     c.query(&st, &params(p))?.iter().map(read_row).collect()
 }
 
+/// Rows of `COPY ... FROM STDIN` in the binary format handed to the
+/// client at once: one round of its runtime per this many bytes rather
+/// than per row (`postgres::binary_copy::BinaryCopyInWriter` runs one per
+/// row).
+const COPY_CHUNK: usize = 1 << 16;
+
+/// [`Conn::copy_in`]: the rows in PostgreSQL's binary `COPY` format (a
+/// header; per row, its number of fields, then each field's length, -1 for
+/// NULL, and its bytes as the server's binary input reads them, written by
+/// [`Value`]'s `ToSql`; a trailer of -1). The column types are those of a
+/// statement selecting the columns, prepared once (and never run).
+fn copy_in<C: GenericClient>(
+    c: &mut C,
+    cache: &mut HashMap<String, Statement>,
+    table: &str,
+    columns: &str,
+    values: &[Value],
+) -> Result<bool, StoreError> {
+    let st = prepare(c, cache, &format!("SELECT {columns} FROM {table}"))?;
+    let types: Vec<Type> = st.columns().iter().map(|c| c.type_().clone()).collect();
+    let n = types.len();
+    let bad = |what: String| StoreError::Invalid(format!("writing rows of {table}: {what}"));
+    if n == 0 || !values.len().is_multiple_of(n) {
+        return Err(bad(format!(
+            "{} values are not rows of the {n} columns {columns}",
+            values.len()
+        )));
+    }
+    let mut sink = c.copy_in(&format!(
+        "COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
+    ))?;
+    // A write error is the client's: a postgres::Error inside an io::Error.
+    let sent = |e: std::io::Error| match e.downcast::<postgres::Error>() {
+        Ok(e) => StoreError::from(e),
+        Err(e) => StoreError::Postgres(e.to_string()),
+    };
+    let mut buf = BytesMut::with_capacity(COPY_CHUNK + 4096);
+    buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.extend_from_slice(&[0; 8]); // flags, header extension length
+    for row in values.chunks(n) {
+        buf.extend_from_slice(&(n as i16).to_be_bytes());
+        for (v, ty) in row.iter().zip(&types) {
+            let at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            let len = match v.to_sql(ty, &mut buf).map_err(|e| bad(e.to_string()))? {
+                IsNull::Yes => -1,
+                IsNull::No => i32::try_from(buf.len() - at - 4).map_err(|e| bad(e.to_string()))?,
+            };
+            buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        }
+        if buf.len() >= COPY_CHUNK {
+            sink.write_all(&buf).map_err(sent)?;
+            buf.clear();
+        }
+    }
+    buf.extend_from_slice(&(-1i16).to_be_bytes());
+    sink.write_all(&buf).map_err(sent)?;
+    sink.finish()?;
+    Ok(true)
+}
+
 impl Conn for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
@@ -222,6 +285,20 @@ impl Conn for PgStore {
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.client.batch_execute(sql)?)
+    }
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &str,
+        values: &[Value],
+    ) -> Result<bool, StoreError> {
+        copy_in(
+            &mut self.client,
+            &mut self.statements,
+            table,
+            columns,
+            values,
+        )
     }
 }
 
@@ -264,6 +341,14 @@ impl Conn for PgTx<'_> {
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.tx.batch_execute(sql)?)
+    }
+    fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &str,
+        values: &[Value],
+    ) -> Result<bool, StoreError> {
+        copy_in(&mut self.tx, self.statements, table, columns, values)
     }
 }
 

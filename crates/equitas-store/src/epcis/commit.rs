@@ -1,0 +1,179 @@
+//! Committing captures in order, on PostgreSQL after removing the events
+//! a capture committed meanwhile holds too.
+
+use super::capture::Job;
+use super::held::Key;
+use super::held::conflict_reason;
+use super::summary::newest_capture;
+use super::{CAPTURE_LOCK, CaptureReport, Rejected};
+use crate::repo::placeholders;
+use crate::{Conn, StoreError, Value};
+
+/// What was committed when a capture began: the newest commit sequence
+/// number and the newest event id.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Committed {
+    seq: i64,
+    event: i64,
+}
+
+impl Committed {
+    pub(super) fn read(c: &mut dyn Conn) -> Result<Self, StoreError> {
+        Ok(Committed {
+            seq: newest_capture(c)?,
+            event: c
+                .query_scalar("SELECT COALESCE(MAX(id), 0) FROM epcis_events", &[])?
+                .get()?,
+        })
+    }
+}
+
+/// Numbers capture `capture` in commit order and records its counts, as
+/// the last statements before its commit. On PostgreSQL it first takes
+/// [`CAPTURE_LOCK`], which it holds until it has committed, so that commit
+/// sequence numbers become visible in increasing order (the stock ledger
+/// reads the captures numbered above the last it read) while the captures
+/// themselves run concurrently. A capture that committed since this one
+/// began (`since`) may hold events this one stored too: its rows were not
+/// visible to this one's lookups. Now they are; this capture's copies are
+/// removed (the rows of `tables`, the events' first) and counted as
+/// duplicates (the same hash), or rejected as conflicts (the same eventID
+/// with another hash), so that each event is held once, by the capture
+/// that committed first. Under rollback, a conflict found here refuses the
+/// capture as any other: the caller rolls back.
+pub(super) fn commit_in_order(
+    c: &mut dyn Conn,
+    capture: i64,
+    since: Committed,
+    tables: &[&str],
+    job: &Job,
+    report: &mut CaptureReport,
+) -> Result<(), StoreError> {
+    if c.backend() == crate::Backend::Postgres {
+        c.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Value::Int(CAPTURE_LOCK)],
+        )?;
+        let copies = stored_meanwhile(c, capture, since)?;
+        if !copies.is_empty() {
+            let ids: Vec<i64> = copies.iter().map(|m| m.id).collect();
+            remove_events(c, &ids, tables)?;
+            report.captured -= copies.len();
+            for m in copies {
+                match m.conflict {
+                    None => report.duplicates += 1,
+                    Some((event_id, hash, held_hash)) => {
+                        report.conflicts += 1;
+                        report.rejected.push(Rejected {
+                            index: job.index_of(m.id).unwrap_or_default(),
+                            field: "eventID".into(),
+                            reason: conflict_reason(
+                                &event_id,
+                                "an event another capture committed while this one ran",
+                                &held_hash,
+                                &hash,
+                            ),
+                        });
+                    }
+                }
+            }
+            report.rejected.sort_by_key(|r| r.index);
+        }
+    }
+    c.execute(
+        "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3,
+             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures)
+         WHERE id = $4",
+        &[
+            (report.captured as u64).into(),
+            (report.duplicates as u64).into(),
+            (report.rejected.len() as u64).into(),
+            Value::Int(capture),
+        ],
+    )?;
+    Ok(())
+}
+
+/// An event a capture stored that a capture committed meanwhile holds too.
+struct Meanwhile {
+    id: i64,
+    /// Its eventID, its hash and the other's, if the other holds that
+    /// eventID with another hash (a conflict) rather than the same hash (a
+    /// duplicate).
+    conflict: Option<(String, String, String)>,
+}
+
+/// The events capture `capture` stored (all above `since.event`) whose
+/// hash or eventID a capture committed since `since` holds.
+fn stored_meanwhile(
+    c: &mut dyn Conn,
+    capture: i64,
+    since: Committed,
+) -> Result<Vec<Meanwhile>, StoreError> {
+    let meanwhile: i64 = c
+        .query_scalar(
+            "SELECT COUNT(*) FROM epcis_captures WHERE commit_seq > $1",
+            &[Value::Int(since.seq)],
+        )?
+        .get()?;
+    if meanwhile == 0 {
+        return Ok(Vec::new());
+    }
+    // What a capture committed since holds of `m`'s hash or eventID (as `k`).
+    let other = |what: &str, k: Key| {
+        let col = k.column();
+        format!(
+            "SELECT {what} FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
+             WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3",
+            k.of(&format!("o.{col}")),
+            k.of(&format!("m.{col}")),
+        )
+    };
+    let mut out = Vec::new();
+    c.query_each(
+        &format!(
+            "SELECT m.id, m.event_id, m.hash, CASE WHEN EXISTS ({hash}) THEN 1 ELSE 0 END, ({id_hash} LIMIT 1)
+             FROM epcis_events m
+             WHERE m.id > $1 AND m.capture = $2 AND (EXISTS ({hash}) OR EXISTS ({id}))",
+            hash = other("1", Key::Hash),
+            id = other("1", Key::EventId),
+            id_hash = other("o.hash", Key::EventId),
+        ),
+        &[
+            Value::Int(since.event),
+            Value::Int(capture),
+            Value::Int(since.seq),
+        ],
+        &mut |r| {
+            let same_hash: bool = r[3].get()?;
+            out.push(Meanwhile {
+                id: r[0].get()?,
+                conflict: match (same_hash, r[1].take_opt_text()?, r[4].take_opt_text()?) {
+                    (false, Some(event_id), Some(held_hash)) => {
+                        Some((event_id, r[2].take_text()?, held_hash))
+                    }
+                    _ => None,
+                },
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Deletes the events `ids` and their rows in the other `tables` (the
+/// events' table first).
+fn remove_events(c: &mut dyn Conn, ids: &[i64], tables: &[&str]) -> Result<(), StoreError> {
+    let Some((events, others)) = tables.split_first() else {
+        return Ok(());
+    };
+    for chunk in ids.chunks(1000) {
+        let p: Vec<Value> = chunk.iter().map(|&id| Value::Int(id)).collect();
+        let list = placeholders(1, p.len());
+        for t in others {
+            c.execute(&format!("DELETE FROM {t} WHERE event IN ({list})"), &p)?;
+        }
+        c.execute(&format!("DELETE FROM {events} WHERE id IN ({list})"), &p)?;
+    }
+    Ok(())
+}

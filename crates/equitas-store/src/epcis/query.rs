@@ -1,0 +1,322 @@
+//! Queries over captured events (EPCIS SimpleEventQuery).
+
+use super::held::Key;
+use crate::repo::in_list;
+use crate::{Conn, StoreError, Value};
+use foldhash::{HashMap, HashMapExt};
+
+/// (role, EPC class, quantity, unit of measure) of a found event.
+type Quantity = (String, String, Option<f64>, Option<String>);
+
+/// A query over captured events (the EPCIS SimpleEventQuery parameters
+/// Equitas supports). Empty lists do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// `eventType`.
+    pub event_types: Vec<String>,
+    /// `EQ_bizStep` (any form: bare word, URN or web URI).
+    pub biz_steps: Vec<String>,
+    /// `EQ_disposition`.
+    pub dispositions: Vec<String>,
+    /// `EQ_bizLocation`: SGLN URN, GLN or Digital Link.
+    pub biz_locations: Vec<String>,
+    /// `WD_bizLocation`: the location or any below it in the hierarchy.
+    pub within_biz_locations: Vec<String>,
+    /// `MATCH_anyEPC`.
+    pub epcs: Vec<String>,
+    /// `MATCH_anyEPCClass`.
+    pub epc_classes: Vec<String>,
+    /// `GE_eventTime`.
+    pub from: Option<String>,
+    /// `LT_eventTime`.
+    pub to: Option<String>,
+    /// Return events after this cursor (the last id of the previous page).
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+/// One event found by a query.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FoundEvent {
+    /// The pagination cursor of this event.
+    pub cursor: i64,
+    #[serde(rename = "eventID")]
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[serde(rename = "eventTime")]
+    pub event_time: String,
+    #[serde(rename = "eventTimeZoneOffset")]
+    pub time_zone_offset: String,
+    #[serde(rename = "recordTime")]
+    pub record_time: String,
+    pub action: Option<String>,
+    #[serde(rename = "bizStep")]
+    pub biz_step: Option<String>,
+    pub disposition: Option<String>,
+    #[serde(rename = "readPoint")]
+    pub read_point: Option<String>,
+    #[serde(rename = "bizLocation")]
+    pub biz_location: Option<String>,
+    pub lot: Option<String>,
+    pub expiry: Option<String>,
+    #[serde(rename = "eventHash")]
+    pub hash: String,
+    pub epcs: Vec<(String, String)>,
+    pub quantities: Vec<Quantity>,
+    /// The event in the JSON binding: as captured, or converted from the
+    /// XML it was captured in (for XML captured before schema version 5,
+    /// the XML text).
+    pub event: serde_json::Value,
+    /// The XML element as captured, for events captured as XML.
+    #[serde(rename = "capturedXml", skip_serializing_if = "Option::is_none")]
+    pub captured_xml: Option<String>,
+}
+
+/// A CBV term in any written form as its web URI (bare words need the
+/// vocabulary prefix).
+fn vocabulary(v: &str, prefix: &str) -> String {
+    if v.contains(':') {
+        equitas_epcis::canon::value(v)
+    } else {
+        format!("{prefix}{v}")
+    }
+}
+
+/// A location identifier (SGLN URN, Digital Link or bare GLN) as the GLN.
+fn gln_of(v: &str) -> Option<String> {
+    if v.len() == 13 && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(v.to_string());
+    }
+    let dl = equitas_epcis::canon::digital_link_of(v)?;
+    let rest = dl.strip_prefix("https://id.gs1.org/414/")?;
+    Some(rest.split('/').next()?.to_string())
+}
+
+/// Runs a query; events come in capture order, `limit` at a time.
+pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>, StoreError> {
+    let mut cond = vec!["1 = 1".to_string()];
+    let mut p: Vec<Value> = Vec::new();
+    if !q.event_types.is_empty() {
+        cond.push(in_list("e.event_type", &q.event_types, &mut p));
+    }
+    if !q.biz_steps.is_empty() {
+        let v: Vec<String> = q
+            .biz_steps
+            .iter()
+            .map(|s| vocabulary(s, "https://ref.gs1.org/cbv/BizStep-"))
+            .collect();
+        cond.push(in_list("e.biz_step", &v, &mut p));
+    }
+    if !q.dispositions.is_empty() {
+        let v: Vec<String> = q
+            .dispositions
+            .iter()
+            .map(|s| vocabulary(s, "https://ref.gs1.org/cbv/Disp-"))
+            .collect();
+        cond.push(in_list("e.disposition", &v, &mut p));
+    }
+    if !q.biz_locations.is_empty() {
+        let v: Vec<String> = q
+            .biz_locations
+            .iter()
+            .map(|s| equitas_epcis::canon::value(s))
+            .collect();
+        cond.push(in_list("e.biz_location", &v, &mut p));
+    }
+    if !q.within_biz_locations.is_empty() {
+        // The GLNs of the named locations and of every location below them;
+        // a location is named by its GLN (any form) or by its code.
+        let roots: Vec<String> = q
+            .within_biz_locations
+            .iter()
+            .filter_map(|v| gln_of(v))
+            .collect();
+        let codes: Vec<String> = q
+            .within_biz_locations
+            .iter()
+            .filter(|v| gln_of(v).is_none())
+            .cloned()
+            .collect();
+        let mut glns = roots.clone();
+        if !roots.is_empty() || !codes.is_empty() {
+            let mut rp = Vec::new();
+            let mut named = Vec::new();
+            if !roots.is_empty() {
+                named.push(in_list("gln", &roots, &mut rp));
+            }
+            if !codes.is_empty() {
+                named.push(in_list("code", &codes, &mut rp));
+            }
+            let sql = format!(
+                "WITH RECURSIVE tree(code) AS (
+                     SELECT code FROM locations WHERE {}
+                     UNION SELECT l.code FROM locations l JOIN tree t ON l.parent = t.code)
+                 SELECT gln FROM locations WHERE code IN (SELECT code FROM tree) AND gln IS NOT NULL",
+                named.join(" OR ")
+            );
+            for r in c.query(&sql, &rp)? {
+                glns.push(r[0].get()?);
+            }
+        }
+        glns.sort();
+        glns.dedup();
+        let mut parts = Vec::new();
+        for g in glns {
+            p.push(format!("https://id.gs1.org/414/{g}").into());
+            p.push(format!("https://id.gs1.org/414/{g}/%").into());
+            parts.push(format!(
+                "(e.biz_location = ${} OR e.biz_location LIKE ${})",
+                p.len() - 1,
+                p.len()
+            ));
+        }
+        cond.push(if parts.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", parts.join(" OR "))
+        });
+    }
+    if !q.epcs.is_empty() {
+        let v: Vec<String> = q
+            .epcs
+            .iter()
+            .map(|s| equitas_epcis::canon::value(s))
+            .collect();
+        let inner = in_list("epc", &v, &mut p);
+        cond.push(format!(
+            "(e.id IN (SELECT event FROM epcis_event_epcs WHERE {inner}) OR {})",
+            in_list("e.parent", &v, &mut p)
+        ));
+    }
+    if !q.epc_classes.is_empty() {
+        let v: Vec<String> = q
+            .epc_classes
+            .iter()
+            .map(|s| equitas_epcis::canon::value(s))
+            .collect();
+        cond.push(format!(
+            "e.id IN (SELECT event FROM epcis_event_quantities WHERE {})",
+            in_list("epc_class", &v, &mut p)
+        ));
+    }
+    if let Some(f) = &q.from {
+        p.push(equitas_epcis::canon::timestamp(f).into());
+        cond.push(format!("e.event_time >= ${}", p.len()));
+    }
+    if let Some(t) = &q.to {
+        p.push(equitas_epcis::canon::timestamp(t).into());
+        cond.push(format!("e.event_time < ${}", p.len()));
+    }
+    if let Some(a) = q.after {
+        p.push(Value::Int(a));
+        cond.push(format!("e.id > ${}", p.len()));
+    }
+    p.push(Value::Int(q.limit.clamp(1, 10_000) as i64));
+    let sql = format!(
+        "SELECT e.id, COALESCE(e.event_id, e.hash), e.event_type, e.event_time, e.time_zone_offset,
+                e.record_time, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
+                e.lot, e.expiry, e.hash, e.body, e.body_format, e.body_json
+         FROM epcis_events e WHERE {} ORDER BY e.id LIMIT ${}",
+        cond.join(" AND "),
+        p.len()
+    );
+    let mut out = Vec::new();
+    let rows = c.query(&sql, &p)?;
+    // The identifiers and quantities of the whole page, in two queries.
+    let ids: Vec<i64> = rows.iter().map(|r| r[0].get()).collect::<Result<_, _>>()?;
+    let mut epcs: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    let mut quantities: HashMap<i64, Vec<Quantity>> = HashMap::new();
+    if !ids.is_empty() {
+        let mut ep = Vec::new();
+        let sql = format!(
+            "SELECT event, role, epc FROM epcis_event_epcs WHERE {} ORDER BY event, role, epc",
+            in_list("event", &ids, &mut ep)
+        );
+        for x in c.query(&sql, &ep)? {
+            epcs.entry(x[0].get()?)
+                .or_default()
+                .push((x[1].get()?, x[2].get()?));
+        }
+        let mut qp = Vec::new();
+        let sql = format!(
+            "SELECT event, role, epc_class, quantity, uom FROM epcis_event_quantities
+             WHERE {} ORDER BY event, role, epc_class",
+            in_list("event", &ids, &mut qp)
+        );
+        for x in c.query(&sql, &qp)? {
+            quantities.entry(x[0].get()?).or_default().push((
+                x[1].get()?,
+                x[2].get()?,
+                x[3].get()?,
+                x[4].get()?,
+            ));
+        }
+    }
+    for r in rows {
+        let id: i64 = r[0].get()?;
+        let body: String = r[14].get()?;
+        let format: String = r[15].get()?;
+        let json: Option<String> = r[16].get()?;
+        let captured_xml = (format == "xml").then(|| body.clone());
+        // The event in the JSON binding: as captured, or made from the XML at
+        // capture; captured as XML before schema version 5, the XML text.
+        let event = match json
+            .as_deref()
+            .or((format == "json").then_some(body.as_str()))
+        {
+            Some(j) => serde_json::from_str(j).unwrap_or(serde_json::Value::String(body)),
+            None => serde_json::Value::String(body),
+        };
+        out.push(FoundEvent {
+            cursor: id,
+            event_id: r[1].get()?,
+            event_type: r[2].get()?,
+            event_time: r[3].get()?,
+            time_zone_offset: r[4].get()?,
+            record_time: r[5].get()?,
+            action: r[6].get()?,
+            biz_step: r[7].get()?,
+            disposition: r[8].get()?,
+            read_point: r[9].get()?,
+            biz_location: r[10].get()?,
+            lot: r[11].get()?,
+            expiry: r[12].get()?,
+            hash: r[13].get()?,
+            epcs: epcs.remove(&id).unwrap_or_default(),
+            quantities: quantities.remove(&id).unwrap_or_default(),
+            event,
+            captured_xml,
+        });
+    }
+    Ok(out)
+}
+
+/// The id of an event by its eventID or its hash (`$1`), found through
+/// their keys.
+pub(super) fn event_by_id_sql() -> String {
+    let [id, hash] = [Key::EventId, Key::Hash].map(|k| {
+        format!(
+            "({} = {} AND {} = $1)",
+            k.of(k.column()),
+            k.of_param(1),
+            k.column()
+        )
+    });
+    format!("SELECT id FROM epcis_events WHERE {id} OR {hash}")
+}
+
+/// One event by its eventID (or, for events captured without one, its hash).
+pub fn event_by_id(c: &mut dyn Conn, id: &str) -> Result<Option<FoundEvent>, StoreError> {
+    let rows = c.query(&event_by_id_sql(), &[id.into()])?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let cursor: i64 = r[0].get()?;
+    let q = EventQuery {
+        after: Some(cursor - 1),
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(query_events(c, &q)?.into_iter().next())
+}
