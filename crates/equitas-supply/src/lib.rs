@@ -1,0 +1,16 @@
+//! Supply security (issue 20): who makes each product, where, under which
+//! licence and regulator, and how concentrated that is.
+//!
+//! Pure: the registers' row types and CSV parsers ([`registers`]), the
+//! concentration of supply at every tier with each product's weakest tier
+//! ([`tiers`]), and the qualified sources per product type against WHO's
+//! rule of thumb ([`sources`]). Definitions and worked examples are in
+//! docs/formulas.md, section 6; the examples run as tests here.
+
+pub mod registers;
+pub mod sources;
+pub mod tiers;
+
+pub use registers::{IngredientSource, Licence, Regulator, Site};
+pub use sources::{Prequalification, SourcesRow, sources_per_type};
+pub use tiers::{Link, SupplyRow, Tier, TierConcentration, supply_tiers};
