@@ -300,12 +300,7 @@ mod formulas_md {
                     manufacturer: opt(&l[0]),
                     site: opt(&l[1]),
                     country: opt(&l[2]),
-                    ingredient_countries: l[3]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .filter_map(|c| opt(c))
-                        .collect(),
+                    ingredient_countries: l[3].as_array().unwrap().iter().filter_map(opt).collect(),
                     weight: l[4].as_f64().unwrap(),
                 })
                 .collect();
