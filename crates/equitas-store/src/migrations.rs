@@ -67,6 +67,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_commit_order.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 8,
+        name: "supply security registers: sites, licences, regulators, ingredient sources",
+        sqlite: include_str!("../migrations/sqlite/0008_supply.sql"),
+        postgres: include_str!("../migrations/postgres/0008_supply.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -77,7 +77,8 @@ pub struct SupplyRow {
     pub total: f64,
     /// The tiers with a known group, in [`Tier::ALL`]'s order.
     pub tiers: Vec<TierConcentration>,
-    /// The tier with the highest HHI (ties: the first in [`Tier::ALL`]).
+    /// The tier with the highest HHI rounded to a whole number (ties: the
+    /// first in [`Tier::ALL`]).
     pub weakest: Tier,
     /// One manufacturer holds all the known weight.
     pub single_source: bool,
@@ -163,10 +164,12 @@ pub fn supply_tiers(links: &[Link]) -> Vec<SupplyRow> {
                 tiers.push(c);
             }
         }
+        // Compared as shown, to a whole number, so that two tiers holding the
+        // same groups tie whatever order their sums were added in.
         let Some(weakest) = tiers
             .iter()
             .fold(None::<&TierConcentration>, |w, t| match w {
-                Some(w) if w.hhi >= t.hhi => Some(w),
+                Some(w) if w.hhi.round() >= t.hhi.round() => Some(w),
                 _ => Some(t),
             })
             .map(|t| t.tier)
@@ -253,8 +256,8 @@ mod tests {
                 prop_assert!(t.hhi >= 10_000.0 / n * (1.0 - 1e-9));
                 prop_assert!((t.effective_number * t.hhi - 10_000.0).abs() < 1e-6);
             }
-            let w = r.tier(r.weakest).unwrap().hhi;
-            prop_assert!(r.tiers.iter().all(|t| t.hhi <= w));
+            let w = r.tier(r.weakest).unwrap().hhi.round();
+            prop_assert!(r.tiers.iter().all(|t| t.hhi.round() <= w));
         }
 
         /// A flow of zero weight changes nothing.
