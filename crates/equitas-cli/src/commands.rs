@@ -194,6 +194,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::market::run_command(open_store(&cli)?.as_mut(), m)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Supply(m) => {
+            crate::supply::run_command(open_store(&cli)?.as_mut(), m)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import {
             kind,
             files,

@@ -17,6 +17,7 @@ mod op_args;
 mod output;
 mod progress;
 mod stock;
+mod supply;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -122,6 +123,12 @@ pub enum Command {
     /// ratios, affordability, supplier concentration, delivery, legal sources.
     #[command(subcommand)]
     Market(market::MarketCommand),
+
+    /// Supply security: concentration at every tier (manufacturer, site,
+    /// producing country, ingredient country), single-source products,
+    /// qualified sources, regulators.
+    #[command(subcommand)]
+    Supply(supply::SupplyCommand),
 
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// Which procurement lines, for every market figure.
-fn scope() -> Vec<Param> {
+pub(crate) fn scope() -> Vec<Param> {
     vec![
         Param::new(
             "product",
@@ -41,7 +41,7 @@ fn with_scope(mut p: Vec<Param>) -> Vec<Param> {
     p
 }
 
-fn filter(a: &Args) -> Result<Filter, ServiceError> {
+pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
     let from: Option<NaiveDate> = a.get("from")?;
     let to: Option<NaiveDate> = a.get("to")?;
     if let (Some(f), Some(t)) = (from, to)

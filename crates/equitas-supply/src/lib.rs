@@ -7,10 +7,11 @@
 //! rule of thumb ([`sources`]). Definitions and worked examples are in
 //! docs/formulas.md, section 6; the examples run as tests here.
 
+pub mod methods;
 pub mod registers;
 pub mod sources;
 pub mod tiers;
 
 pub use registers::{IngredientSource, Licence, Regulator, Site};
-pub use sources::{Prequalification, SourcesRow, sources_per_type};
+pub use sources::{Prequalification, RuleBand, SourcesRow, sources_per_type};
 pub use tiers::{Link, SupplyRow, Tier, TierConcentration, supply_tiers};

@@ -1,0 +1,23 @@
+//! One-line statements of how each supply figure is computed, shown with
+//! every output (CLI and HTTP) next to its period and sources.
+
+/// The range of qualified sources held to sustain a market, and what is
+/// known of where it comes from.
+pub const RULE_SOURCE: &str = "the 3-to-5 rule of thumb issue 20 attributes to WHO (the WHO document stating it is not yet cited)";
+
+pub fn tiers(weight: &str, per_country: bool, thresholds: &[f64]) -> String {
+    format!(
+        "per {}: HHI = sum of squared percentage shares of {weight} by manufacturer, manufacturing site, producing country and ingredient country, over the weight whose group is known (unknown share shown); effective number = 10,000 / HHI; weakest tier = highest HHI (whole number), ties to the first; single source = one manufacturer; single country = one producing country; band of the weakest tier at {thresholds:?} (docs/formulas.md 6.1, 2.2, 2.8)",
+        if per_country {
+            "product and buying country"
+        } else {
+            "product"
+        }
+    )
+}
+
+pub fn sources(programme: &str, low: usize, high: usize) -> String {
+    format!(
+        "WHO prequalification list ({programme}) as imported: qualified sources = distinct manufacturers per product type as the list names them; products = entries per responsible authority; rule: below {low}, {low} to {high}, above {high} qualified sources, {RULE_SOURCE} (docs/formulas.md 6.2)"
+    )
+}
