@@ -176,3 +176,17 @@ fn tiers_of_the_scms_file_and_registers() {
     assert_eq!(v["rows"][0]["days_to_authorise"], 90);
     assert_eq!(v["rows"][0]["provenance"]["source"], "https://example.org");
 }
+
+#[test]
+fn the_demo_loads_the_shipped_registers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(equitas(d, &["demo"]));
+    let out = ok(equitas(d, &["supply", "regulators", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r["gbt_level"] == 3));
+    let table = ok(equitas(d, &["supply", "regulators"]));
+    assert!(table.contains("Sources: https://"), "{table}");
+}

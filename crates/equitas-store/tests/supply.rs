@@ -93,6 +93,48 @@ fn registers(s: &mut TestStore) {
     assert_eq!(rows[1].days_to_authorise, None);
 }
 
+/// The registers shipped with Equitas (`equitas demo` loads them) import
+/// cleanly, even with `--strict`, every row with a source and a date.
+fn shipped_registers(s: &mut TestStore) {
+    countries(s);
+    for (kind, file, rows) in [
+        (ImportKind::Licences, "supply-mrna-programme.csv", 17),
+        (ImportKind::Regulators, "supply-regulators.csv", 5),
+    ] {
+        let bytes = data_file(file);
+        let r = import(
+            s.store.as_mut(),
+            kind,
+            file,
+            &bytes,
+            &shipped_mappings(),
+            ImportOptions {
+                strict: true,
+                dry_run: false,
+            },
+            &NoProgress,
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(r.total().inserted, rows, "{file}");
+        let mut csv = csv::Reader::from_reader(bytes.as_slice());
+        let h = csv.headers().unwrap().clone();
+        let (src, date) = (
+            h.iter().position(|x| x == "source").unwrap(),
+            h.iter().position(|x| x == "source_date").unwrap(),
+        );
+        for rec in csv.records() {
+            let rec = rec.unwrap();
+            assert!(rec[src].starts_with("https://"), "{file}: {rec:?}");
+            assert!(!rec[date].is_empty(), "{file}: {rec:?}");
+        }
+    }
+    let regs = supply::regulators(s.store.as_mut(), None).unwrap();
+    assert!(
+        regs.iter()
+            .all(|r| r.gbt_level == Some(3) && r.gbt_year.is_some())
+    );
+}
+
 /// Independent figures per product (molecule/test type, dosage, base
 /// dosage form) or per product and buying country: (groups, HHI rounded) by
 /// manufacturer, site and producing country, from the raw CSV and the site mapping.
@@ -349,6 +391,7 @@ fn pq_single_source(s: &mut TestStore) {
 
 on_both_backends! {
     supply_registers => registers,
+    supply_shipped_registers => shipped_registers,
     supply_tiers_on_scms => scms_tiers,
     supply_pq_single_source => pq_single_source,
 }

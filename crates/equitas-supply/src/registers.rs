@@ -110,7 +110,8 @@ pub struct Regulator {
     pub gbt_year: Option<i32>,
     /// One of [`WLA_STATUSES`].
     pub wla: Option<String>,
-    /// The pathway (e.g. "standard", "WHO collaborative registration procedure").
+    /// The pathway (e.g. "standard", "WHO collaborative registration
+    /// procedure"); empty for a row about the authority as a whole.
     pub pathway: String,
     /// Typical days from submission to authorisation through the pathway.
     pub days_to_authorise: Option<u32>,
@@ -355,16 +356,17 @@ pub fn parse_licences<R: Read>(r: R) -> Result<Parsed<Licence>, RowError> {
     )
 }
 
-/// Columns: `country` (ISO3), `authority`, `pathway`, `source`; optional
-/// `gbt_level` (1 to 4) with `gbt_year`, `wla` (listed, transitional,
-/// not-listed), `days_to_authorise`, `source_date`.
+/// Columns: `country` (ISO3), `authority`, `source`; optional `pathway`
+/// (blank: the authority as a whole), `gbt_level` (1 to 4) with `gbt_year`,
+/// `wla` (listed, transitional, not-listed), `days_to_authorise` (with a
+/// pathway), `source_date`.
 pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
     parse_rows(
         r,
         &[
             ("country", true),
             ("authority", true),
-            ("pathway", true),
+            ("pathway", false),
             ("source", true),
             ("gbt_level", false),
             ("gbt_year", false),
@@ -404,10 +406,18 @@ pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
                     )
                 })?),
             };
+            let pathway = x.opt(i[2]).unwrap_or_default();
+            if pathway.is_empty() && days_to_authorise.is_some() {
+                return Err(RowError::new(
+                    x.line,
+                    "pathway",
+                    "empty: a time to authorise is the time of a pathway",
+                ));
+            }
             Ok(Regulator {
                 country: x.iso3(i[0], "country")?,
                 authority: x.text(i[1], "authority")?,
-                pathway: x.text(i[2], "pathway")?,
+                pathway,
                 provenance: provenance(x, i[3], i[8])?,
                 gbt_level,
                 gbt_year,
@@ -526,9 +536,12 @@ mod tests {
                    NGA,NAFDAC,standard,u,3,,,\n\
                    EGY,EDA,standard,u,5,2022,,\n\
                    KOR,MFDS,standard,u,4,2022,Listed,\n\
-                   GHA,FDA Ghana,standard,u,,,,ninety\n";
+                   GHA,FDA Ghana,standard,u,,,,ninety\n\
+                   GHA,FDA Ghana,,u,3,2020,,\n\
+                   GHA,FDA Ghana,,u,,,,30\n";
         let p = parse_regulators(csv.as_bytes()).unwrap();
-        assert_eq!(p.records.len(), 2);
+        assert_eq!(p.records.len(), 3);
+        assert_eq!(p.records[2].1.pathway, "");
         assert_eq!(p.records[0].1.days_to_authorise, Some(90));
         assert_eq!(p.records[1].1.wla.as_deref(), Some("listed"));
         assert_eq!(
@@ -537,6 +550,7 @@ mod tests {
                 "line 3, field `gbt_year`: empty: a maturity level needs the year it was reached",
                 "line 4, field `gbt_level`: \"5\" is not a maturity level (1 to 4)",
                 "line 6, field `days_to_authorise`: \"ninety\" is not a whole number of days",
+                "line 8, field `pathway`: empty: a time to authorise is the time of a pathway",
             ]
         );
     }
