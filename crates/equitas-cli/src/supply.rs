@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use equitas_market::analysis::Period;
 use equitas_service::Head;
-use equitas_service::supply::{Concentration, QualifiedSources, Regulators, SingleSource};
+use equitas_service::supply::{Concentration, QualifiedSources, Reach, Regulators, SingleSource};
 use equitas_store::Store;
 use equitas_supply::Tier;
 use serde_json::Value;
@@ -44,6 +44,18 @@ pub enum SupplyCommand {
     QualifiedSources {
         #[command(flatten)]
         args: OpArgs<QualifiedSources>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Regulatory reach: the sources authorised for each product in each
+    /// country, whether an alternative is authorised, and if not the
+    /// fastest pathway's typical time to authorise one.
+    #[command(
+        after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas import regulators regulators.csv\n  equitas supply reach --country KEN --on 2026-01-01"
+    )]
+    Reach {
+        #[command(flatten)]
+        args: OpArgs<Reach>,
         #[command(flatten)]
         out: Output,
     },
@@ -252,6 +264,48 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 &a.rows,
             )
             .print(out)
+        }
+        SupplyCommand::Reach { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        label(&a.head, "country", &r.country).into(),
+                        label(&a.head, "product", &r.product).into(),
+                        Cell::Int(r.sources as i64),
+                        r.rule.as_str().to_string().into(),
+                        yes(r.alternative),
+                        r.pathway.clone().unwrap_or_else(|| "-".into()).into(),
+                        Cell::Num(r.days_to_authorise.map(f64::from), 0),
+                    ]
+                })
+                .collect();
+            let without = a.rows.iter().filter(|r| !r.alternative).count();
+            let mut r = report(
+                "Regulatory reach",
+                &a.head,
+                vec![
+                    "country",
+                    "product",
+                    "sources",
+                    "rule",
+                    "alternative",
+                    "fastest pathway",
+                    "days",
+                ],
+                table,
+                vec![format!(
+                    "{without} of {} product-country pairs have no alternative source authorised.",
+                    a.rows.len()
+                )],
+                &a.rows,
+            );
+            if let Some(on) = a.head.on {
+                r.period = format!("authorisations valid on {on}");
+            }
+            r.print(out)
         }
         SupplyCommand::Regulators { args, out } => {
             let a = run(store, args, "")?;

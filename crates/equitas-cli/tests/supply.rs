@@ -175,6 +175,33 @@ fn tiers_of_the_scms_file_and_registers() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"][0]["days_to_authorise"], 90);
     assert_eq!(v["rows"][0]["provenance"]["source"], "https://example.org");
+
+    // Regulatory reach: one authorised source of efavirenz in South Africa.
+    let f = d.join("ma.csv");
+    std::fs::write(
+        &f,
+        "country,number,product_name,product,holder,status\n\
+         ZAF,A1,Efavirenz 600mg,efavirenz-600mg-tablet,Holder One,valid\n",
+    )
+    .unwrap();
+    ok(equitas(
+        d,
+        &["import", "authorisations", f.to_str().unwrap()],
+    ));
+    let out = ok(equitas(
+        d,
+        &["supply", "reach", "--country", "ZAF", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let efv = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["product"] == "efavirenz-600mg-tablet")
+        .unwrap();
+    assert_eq!(efv["sources"], 1);
+    assert_eq!(efv["alternative"], false);
+    assert_eq!(efv["days_to_authorise"], 90);
 }
 
 #[test]

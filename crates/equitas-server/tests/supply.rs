@@ -81,6 +81,7 @@ fn supply_routes(s: &mut TestStore) {
             "/api/v1/supply/concentration",
             "/api/v1/supply/qualified-sources",
             "/api/v1/supply/single-source",
+            "/api/v1/supply/reach",
             "/api/v1/supply/regulators",
         ] {
             assert!(doc["paths"].get(p).is_some(), "{p} not described");

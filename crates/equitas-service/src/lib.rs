@@ -70,6 +70,7 @@ macro_rules! for_each_operation {
         $m!($crate::supply::Concentration);
         $m!($crate::supply::QualifiedSources);
         $m!($crate::supply::SingleSource);
+        $m!($crate::supply::Reach);
         $m!($crate::supply::Regulators);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);

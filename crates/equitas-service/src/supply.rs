@@ -178,11 +178,16 @@ pub struct SourcesRequest {
 }
 
 fn sources_request(a: &Args) -> Result<SourcesRequest, ServiceError> {
+    rule(a, a.value("programme")?)
+}
+
+/// The `rule` parameter: two whole numbers of sources, the lower first.
+fn rule(a: &Args, programme: String) -> Result<SourcesRequest, ServiceError> {
     let r: Vec<f64> = a.list("rule")?;
     let whole = |x: f64| x.fract() == 0.0 && x >= 1.0;
     match r.as_slice() {
         [l, h] if whole(*l) && whole(*h) && l <= h => Ok(SourcesRequest {
-            programme: a.value("programme")?,
+            programme,
             low: *l as usize,
             high: *h as usize,
         }),
@@ -355,6 +360,102 @@ impl Operation for Regulators {
         sources.sort_unstable();
         sources.dedup();
         h.extra.insert("sources".into(), json!(sources));
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/supply/reach`, `equitas supply reach`.
+pub struct Reach;
+
+pub struct ReachRequest {
+    pub country: Option<String>,
+    pub on: Option<chrono::NaiveDate>,
+    pub rule: SourcesRequest,
+}
+
+impl Operation for Reach {
+    type Request = ReachRequest;
+    type Row = equitas_supply::ReachRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "country",
+                Kind::Text,
+                "Only this country: ISO 3166 alpha-3.",
+            ),
+            Param::new(
+                "on",
+                Kind::Date,
+                "Authorisations valid on this date (default: today).",
+            ),
+        ];
+        p.extend(sources_params().into_iter().filter(|p| p.name == "rule"));
+        Endpoint::list(
+            "/api/v1/supply/reach",
+            "supply",
+            "Regulatory reach: sources authorised per product and country, whether an alternative is authorised, else the fastest pathway's time to authorise one",
+            "docs/formulas.md 6.3",
+            p,
+        )
+        .rows("ReachRow")
+    }
+
+    fn request(a: &Args) -> Result<ReachRequest, ServiceError> {
+        Ok(ReachRequest {
+            country: a.get("country")?,
+            on: a.get("on")?,
+            rule: rule(a, String::new())?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ReachRequest,
+    ) -> Result<Answer<equitas_supply::ReachRow>, ServiceError> {
+        let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let country = r.country.as_deref();
+        let authorised = st::authorised(ctx.store, on, country)?;
+        if authorised.is_empty() {
+            return Err(ServiceError::missing(
+                "no marketing authorisation valid on that date is loaded for the countries asked: `equitas import authorisations FILE` (columns country, number, product_name, holder, status, ...)",
+            ));
+        }
+        let demand = st::demand(ctx.store, country)?;
+        let regulators = st::regulators(ctx.store, country)?;
+        let rows =
+            equitas_supply::reach(&authorised, &demand, &regulators, r.rule.low, r.rule.high);
+        let names = mk::names(ctx.store)?;
+        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        for row in &rows {
+            for (d, field, code) in [
+                (Dim::Product, "product", &row.product),
+                (Dim::BuyerCountry, "country", &row.country),
+            ] {
+                if let Some(n) = name(&names, d, code) {
+                    labels
+                        .entry(field)
+                        .or_default()
+                        .insert(code.clone(), json!(n));
+                }
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::reach(on, r.rule.low, r.rule.high)),
+            on: Some(on),
+            observations: Some(authorised.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "marketing authorisations as imported (equitas import authorisations)",
+                "procurement lines as imported (the products each country buys)",
+                "regulators register as imported (equitas import regulators)"
+            ]),
+        );
+        h.extra.insert("labels".into(), json!(labels));
         Ok(Answer::new(h, rows))
     }
 }

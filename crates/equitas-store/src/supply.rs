@@ -6,9 +6,10 @@
 use crate::market::{Filter, observations};
 use crate::repo::{Outcome, upsert};
 use crate::{Conn, StoreError, Value};
+use chrono::NaiveDate;
 use equitas_market::analysis::{Observation, Weight};
 use equitas_supply::registers::{IngredientSource, Licence, Provenance, Regulator, Site};
-use equitas_supply::{Link, Prequalification};
+use equitas_supply::{Authorised, Link, Prequalification};
 use std::collections::HashMap;
 
 fn joined(v: &[String]) -> Value {
@@ -277,4 +278,58 @@ pub fn flows(
         })
         .collect();
     Ok((links, obs))
+}
+
+/// The sources authorised on `on` (docs/formulas.md 6.3): per marketing
+/// authorisation with status valid and `on` within its validity, the
+/// country, the product (its code, else its name) and the manufacturer
+/// (else the holder).
+pub fn authorised(
+    c: &mut dyn Conn,
+    on: NaiveDate,
+    country: Option<&str>,
+) -> Result<Vec<Authorised>, StoreError> {
+    let mut params: Vec<Value> = vec![on.into()];
+    let mut cond = String::new();
+    if let Some(k) = country {
+        params.push(k.into());
+        cond = " AND country = $2".into();
+    }
+    c.query(
+        &format!(
+            "SELECT country, COALESCE(product, product_name), COALESCE(manufacturer, holder)
+             FROM marketing_authorisations
+             WHERE status = 'valid'
+               AND (valid_from IS NULL OR valid_from <= $1)
+               AND (valid_to IS NULL OR valid_to >= $1){cond}"
+        ),
+        &params,
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Authorised {
+            country: r[0].get()?,
+            product: r[1].get()?,
+            source: r[2].get()?,
+        })
+    })
+    .collect()
+}
+
+/// The (buying country, product) pairs of the procurement lines.
+pub fn demand(
+    c: &mut dyn Conn,
+    country: Option<&str>,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let (cond, params): (&str, Vec<Value>) = match country {
+        Some(k) => ("WHERE buyer_country = $1", vec![k.into()]),
+        None => ("", vec![]),
+    };
+    c.query(
+        &format!("SELECT DISTINCT buyer_country, product FROM procurement_lines {cond}"),
+        &params,
+    )?
+    .iter()
+    .map(|r| Ok((r[0].get()?, r[1].get()?)))
+    .collect()
 }

@@ -11,7 +11,7 @@ use equitas_store::market::Filter;
 use equitas_store::on_both_backends;
 use equitas_store::supply;
 use equitas_store::testing::{TestStore, data_file, import_bytes, shipped_mappings};
-use equitas_supply::{Tier, sources_per_type, supply_tiers};
+use equitas_supply::{Tier, reach, sources_per_type, supply_tiers};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn countries(s: &mut TestStore) {
@@ -339,6 +339,68 @@ fn scms_tiers(s: &mut TestStore) {
     assert!((ing.unknown_share - (1.0 - (wa + wb) / total)).abs() < 1e-9);
 }
 
+/// Regulatory reach: authorisations valid on a date, procurement demand in
+/// the countries whose register is loaded, the fastest pathway.
+fn regulatory_reach(s: &mut TestStore) {
+    countries(s);
+    import_bytes(
+        s,
+        ImportKind::Scms,
+        "scms",
+        &data_file("supply_chain_shipment_pricing.csv"),
+    );
+    let ma = "country,number,product_name,product,holder,manufacturer,status,valid_from,valid_to\n\
+              KEN,H1,Efavirenz 600mg,efavirenz-600mg-tablet,Cipla,Cipla Goa,valid,2020-01-01,2030-01-01\n\
+              KEN,H2,Efavirenz 600mg,efavirenz-600mg-tablet,Mylan,,valid,2020-01-01,2030-01-01\n\
+              KEN,H3,Nevirapine 200mg,nevirapine-200mg-tablet,Aurobindo,Aurobindo,valid,2020-01-01,2021-01-01\n";
+    import_bytes(s, ImportKind::Authorisations, "ma.csv", ma.as_bytes());
+    let reg = "country,authority,pathway,source,days_to_authorise\n\
+               KEN,PPB,standard,u,365\n\
+               KEN,PPB,WHO collaborative registration procedure,u,90\n";
+    import_bytes(s, ImportKind::Regulators, "reg.csv", reg.as_bytes());
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let a = supply::authorised(s.store.as_mut(), on, None).unwrap();
+    assert_eq!(a.len(), 2, "the expired authorisation does not count");
+    let demand = supply::demand(s.store.as_mut(), None).unwrap();
+    let kenya: BTreeSet<&str> = demand
+        .iter()
+        .filter(|(c, _)| c == "KEN")
+        .map(|(_, p)| p.as_str())
+        .collect();
+    let regs = supply::regulators(s.store.as_mut(), None).unwrap();
+    let rows = reach::reach(&a, &demand, &regs, 3, 5);
+    assert!(
+        rows.iter().all(|r| r.country == "KEN"),
+        "only Kenya's register is loaded"
+    );
+    let want: BTreeSet<&str> = kenya
+        .iter()
+        .copied()
+        .chain(["efavirenz-600mg-tablet"])
+        .collect();
+    assert_eq!(rows.len(), want.len());
+    let efv = rows
+        .iter()
+        .find(|r| r.product == "efavirenz-600mg-tablet")
+        .unwrap();
+    assert_eq!(
+        (efv.sources, efv.alternative, efv.days_to_authorise),
+        (2, true, None)
+    );
+    // A product Kenya buys with no valid authorisation (the nevirapine one expired).
+    let other = kenya
+        .iter()
+        .find(|p| **p != "efavirenz-600mg-tablet")
+        .unwrap();
+    let nvp = rows.iter().find(|r| r.product == *other).unwrap();
+    assert_eq!((nvp.sources, nvp.alternative), (0, false));
+    assert_eq!(nvp.days_to_authorise, Some(90));
+    assert_eq!(
+        nvp.pathway.as_deref(),
+        Some("WHO collaborative registration procedure")
+    );
+}
+
 fn pq_single_source(s: &mut TestStore) {
     let Some(path) = equitas_doc_vectors::conformance::shared(
         "data/who-pq/prequalified_vaccines.csv",
@@ -394,4 +456,5 @@ on_both_backends! {
     supply_shipped_registers => shipped_registers,
     supply_tiers_on_scms => scms_tiers,
     supply_pq_single_source => pq_single_source,
+    supply_regulatory_reach => regulatory_reach,
 }

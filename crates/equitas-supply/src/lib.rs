@@ -4,14 +4,17 @@
 //! Pure: the registers' row types and CSV parsers ([`registers`]), the
 //! concentration of supply at every tier with each product's weakest tier
 //! ([`tiers`]), and the qualified sources per product type against WHO's
-//! rule of thumb ([`sources`]). Definitions and worked examples are in
+//! rule of thumb ([`sources`]), and the regulatory reach of each product
+//! in each country ([`reach`]). Definitions and worked examples are in
 //! docs/formulas.md, section 6; the examples run as tests here.
 
 pub mod methods;
+pub mod reach;
 pub mod registers;
 pub mod sources;
 pub mod tiers;
 
+pub use reach::{Authorised, ReachRow, reach};
 pub use registers::{IngredientSource, Licence, Regulator, Site};
 pub use sources::{Prequalification, RuleBand, SourcesRow, sources_per_type};
 pub use tiers::{Link, SupplyRow, Tier, TierConcentration, supply_tiers};

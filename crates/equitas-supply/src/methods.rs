@@ -21,3 +21,9 @@ pub fn sources(programme: &str, low: usize, high: usize) -> String {
         "WHO prequalification list ({programme}) as imported: qualified sources = distinct manufacturers per product type as the list names them; products = entries per responsible authority; rule: below {low}, {low} to {high}, above {high} qualified sources, {RULE_SOURCE} (docs/formulas.md 6.2)"
     )
 }
+
+pub fn reach(on: chrono::NaiveDate, low: usize, high: usize) -> String {
+    format!(
+        "per country and product: authorised sources = distinct manufacturers (else holders) of marketing authorisations valid on {on}; countries without any authorisation loaded are left out; alternative = 2 sources or more; otherwise the shortest typical days to authorise among the country's pathways; sources against {low} to {high}, {RULE_SOURCE} (docs/formulas.md 6.3)"
+    )
+}
