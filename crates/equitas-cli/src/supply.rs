@@ -8,7 +8,9 @@ use anyhow::Result;
 use clap::Subcommand;
 use equitas_market::analysis::Period;
 use equitas_service::Head;
-use equitas_service::supply::{Concentration, QualifiedSources, Reach, Regulators, SingleSource};
+use equitas_service::supply::{
+    Concentration, Dependence, QualifiedSources, Reach, Regional, Regulators, SingleSource,
+};
 use equitas_store::Store;
 use equitas_supply::Tier;
 use serde_json::Value;
@@ -56,6 +58,22 @@ pub enum SupplyCommand {
     Reach {
         #[command(flatten)]
         args: OpArgs<Reach>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The share of each WHO region's procurement produced inside the region.
+    #[command(after_help = "Example:\n  equitas supply regional --programme hiv")]
+    Regional {
+        #[command(flatten)]
+        args: OpArgs<Regional>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Each buying country's dependence on each producing country.
+    #[command(after_help = "Example:\n  equitas supply dependence --country NGA --format csv")]
+    Dependence {
+        #[command(flatten)]
+        args: OpArgs<Dependence>,
         #[command(flatten)]
         out: Output,
     },
@@ -306,6 +324,62 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 r.period = format!("authorisations valid on {on}");
             }
             r.print(out)
+        }
+        SupplyCommand::Regional { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.region.clone().into(),
+                        Cell::Num(Some(r.total), 0),
+                        Cell::Num(Some(r.in_region), 0),
+                        Cell::Pct(r.share_in_region),
+                        Cell::Pct(Some(r.unknown_share)),
+                    ]
+                })
+                .collect();
+            report(
+                "Share of each region's procurement produced in the region",
+                &a.head,
+                vec![
+                    "WHO region",
+                    "total",
+                    "in region",
+                    "share in region",
+                    "unknown",
+                ],
+                table,
+                vec![],
+                &a.rows,
+            )
+            .print(out)
+        }
+        SupplyCommand::Dependence { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        label(&a.head, "country", &r.country).into(),
+                        label(&a.head, "country", &r.producer).into(),
+                        Cell::Num(Some(r.weight), 0),
+                        Cell::Pct(Some(r.share)),
+                        Cell::Pct(Some(r.unknown_share)),
+                    ]
+                })
+                .collect();
+            report(
+                "Dependence of buying countries on producing countries",
+                &a.head,
+                vec!["country", "producing country", "weight", "share", "unknown"],
+                table,
+                vec![],
+                &a.rows,
+            )
+            .print(out)
         }
         SupplyCommand::Regulators { args, out } => {
             let a = run(store, args, "")?;

@@ -154,6 +154,38 @@ fn tiers_of_the_scms_file_and_registers() {
         "{efv}"
     );
 
+    // The share produced in each WHO region (the store's tests check it
+    // against an SQL aggregate).
+    ok(equitas(
+        d,
+        &[
+            "import",
+            "income-groups",
+            &data("who_regions_wb_income.csv"),
+        ],
+    ));
+    let out = ok(equitas(d, &["supply", "regional", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let regions: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["AFRO", "EMRO", "EURO", "PAHO", "WPRO"]);
+    let csv = ok(equitas(
+        d,
+        &[
+            "supply",
+            "dependence",
+            "--country",
+            "NGA",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert!(csv.contains("Nigeria,India,"), "{csv}");
+
     // A register with a bad row: the good rows imported, the bad one named (exit status 3).
     let f = d.join("regulators.csv");
     std::fs::write(

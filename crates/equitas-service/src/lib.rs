@@ -71,6 +71,8 @@ macro_rules! for_each_operation {
         $m!($crate::supply::QualifiedSources);
         $m!($crate::supply::SingleSource);
         $m!($crate::supply::Reach);
+        $m!($crate::supply::Regional);
+        $m!($crate::supply::Dependence);
         $m!($crate::supply::Regulators);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);

@@ -459,3 +459,143 @@ impl Operation for Reach {
         Ok(Answer::new(h, rows))
     }
 }
+
+/// Scope and weight, for the geographic operations.
+fn geo_params() -> Vec<Param> {
+    let mut p = vec![
+        Param::new(
+            "weight",
+            Kind::OneOf(&["value", "quantity"]),
+            "Shares of value or of quantity (comparison units).",
+        )
+        .default("value"),
+    ];
+    p.extend(scope());
+    p
+}
+
+pub struct GeoRequest {
+    pub filter: Filter,
+    pub weight: Weight,
+}
+
+fn geo_request(a: &Args) -> Result<GeoRequest, ServiceError> {
+    Ok(GeoRequest {
+        filter: filter(a)?,
+        weight: a.value("weight")?,
+    })
+}
+
+/// The flows and the head every geographic answer shares.
+fn geo(
+    ctx: &mut Ctx<'_>,
+    r: &GeoRequest,
+    method: String,
+) -> Result<(Vec<equitas_supply::regional::Flow>, Head), ServiceError> {
+    let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight)?;
+    if obs.is_empty() {
+        return Err(ServiceError::missing(
+            "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+        ));
+    }
+    let names = mk::names(ctx.store)?;
+    let mut countries = Map::new();
+    for f in &flows {
+        for c in [Some(&f.buyer_country), f.producer_country.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = name(&names, Dim::BuyerCountry, c) {
+                countries.insert(c.clone(), json!(n));
+            }
+        }
+    }
+    let mut h = Head {
+        method: Some(method),
+        period: Some(analysis::period(obs.iter())),
+        observations: Some(obs.len() as i64),
+        ..Head::default()
+    };
+    h.extra.insert(
+        "sources".into(),
+        json!([
+            "procurement lines as imported",
+            "manufacturing sites' countries (for SCMS: data/scms-manufacturing-sites.csv)",
+            "WHO regions of the country list (data/who_regions_wb_income.csv)"
+        ]),
+    );
+    h.extra
+        .insert("labels".into(), json!({ "country": countries }));
+    Ok((flows, h))
+}
+
+fn weight_word(w: Weight) -> &'static str {
+    match w {
+        Weight::Value => "value",
+        Weight::Quantity => "comparison units",
+    }
+}
+
+/// `GET /api/v1/supply/regional`, `equitas supply regional`.
+pub struct Regional;
+
+impl Operation for Regional {
+    type Request = GeoRequest;
+    type Row = equitas_supply::regional::RegionRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/regional",
+            "supply",
+            "Share of each WHO region's procurement produced inside the region",
+            "docs/formulas.md 6.4",
+            geo_params(),
+        )
+        .rows("RegionRow")
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::regional::RegionRow>, ServiceError> {
+        let (flows, h) = geo(ctx, r, methods::regional(weight_word(r.weight)))?;
+        Ok(Answer::new(h, equitas_supply::regional::regional(&flows)))
+    }
+}
+
+/// `GET /api/v1/supply/dependence`, `equitas supply dependence`.
+pub struct Dependence;
+
+impl Operation for Dependence {
+    type Request = GeoRequest;
+    type Row = equitas_supply::regional::DependenceRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/dependence",
+            "supply",
+            "Each buying country's dependence on each producing country",
+            "docs/formulas.md 6.4",
+            geo_params(),
+        )
+        .rows("DependenceRow")
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::regional::DependenceRow>, ServiceError> {
+        let (flows, h) = geo(ctx, r, methods::dependence(weight_word(r.weight)))?;
+        Ok(Answer::new(h, equitas_supply::regional::dependence(&flows)))
+    }
+}

@@ -8,6 +8,7 @@ use crate::repo::{Outcome, upsert};
 use crate::{Conn, StoreError, Value};
 use chrono::NaiveDate;
 use equitas_market::analysis::{Observation, Weight};
+use equitas_supply::regional::Flow;
 use equitas_supply::registers::{IngredientSource, Licence, Provenance, Regulator, Site};
 use equitas_supply::{Authorised, Link, Prequalification};
 use std::collections::HashMap;
@@ -332,4 +333,39 @@ pub fn demand(
     .iter()
     .map(|r| Ok((r[0].get()?, r[1].get()?)))
     .collect()
+}
+
+/// The flows of the procurement lines `f` selects for the geographic
+/// indicators (docs/formulas.md 6.4): buying and producing countries with
+/// their WHO regions, weighted by value or comparison units. Returns the
+/// observations too, for the period they span.
+pub fn regional_flows(
+    c: &mut dyn Conn,
+    f: &Filter,
+    weight: Weight,
+) -> Result<(Vec<Flow>, Vec<Observation>), StoreError> {
+    let region: HashMap<String, String> = c
+        .query(
+            "SELECT iso3, who_region FROM countries WHERE who_region IS NOT NULL",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r[0].get()?, r[1].get()?)))
+        .collect::<Result<_, StoreError>>()?;
+    let obs = observations(c, f)?;
+    let flows = obs
+        .iter()
+        .map(|o| Flow {
+            buyer_region: region.get(&o.buyer_country).cloned(),
+            buyer_country: o.buyer_country.clone(),
+            producer_region: o.site_country.as_ref().and_then(|k| region.get(k).cloned()),
+            producer_country: o.site_country.clone(),
+            weight: match weight {
+                Weight::Value => o.value,
+                Weight::Quantity => o.units(),
+            }
+            .unwrap_or(0.0),
+        })
+        .collect();
+    Ok((flows, obs))
 }

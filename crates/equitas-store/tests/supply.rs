@@ -11,7 +11,7 @@ use equitas_store::market::Filter;
 use equitas_store::on_both_backends;
 use equitas_store::supply;
 use equitas_store::testing::{TestStore, data_file, import_bytes, shipped_mappings};
-use equitas_supply::{Tier, reach, sources_per_type, supply_tiers};
+use equitas_supply::{Tier, reach, regional, sources_per_type, supply_tiers};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn countries(s: &mut TestStore) {
@@ -401,6 +401,77 @@ fn regulatory_reach(s: &mut TestStore) {
     );
 }
 
+/// The share produced in each WHO region and each country's dependence,
+/// against one SQL aggregate over the stored lines (not the Rust path).
+fn geographic(s: &mut TestStore) {
+    countries(s);
+    import_bytes(
+        s,
+        ImportKind::IncomeGroups,
+        "income",
+        &data_file("who_regions_wb_income.csv"),
+    );
+    import_bytes(
+        s,
+        ImportKind::Scms,
+        "scms",
+        &data_file("supply_chain_shipment_pricing.csv"),
+    );
+    let (flows, _) =
+        supply::regional_flows(s.store.as_mut(), &Filter::default(), Weight::Value).unwrap();
+    let rows = regional::regional(&flows);
+    let sql = s
+        .store
+        .query(
+            "SELECT b.who_region,
+                    SUM(l.value),
+                    SUM(CASE WHEN p.who_region IS NOT NULL THEN l.value ELSE 0 END),
+                    SUM(CASE WHEN p.who_region = b.who_region THEN l.value ELSE 0 END)
+             FROM procurement_lines l
+             JOIN countries b ON b.iso3 = l.buyer_country
+             LEFT JOIN manufacturing_sites m ON m.code = l.site
+             LEFT JOIN countries p ON p.iso3 = m.country
+             WHERE l.value > 0 AND b.who_region IS NOT NULL
+             GROUP BY b.who_region ORDER BY b.who_region",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), sql.len());
+    for (r, q) in rows.iter().zip(&sql) {
+        let region: String = q[0].get().unwrap();
+        let (total, known, inside): (f64, f64, f64) = (
+            q[1].get().unwrap(),
+            q[2].get().unwrap(),
+            q[3].get().unwrap(),
+        );
+        assert_eq!(r.region, region);
+        assert!((r.total - total).abs() < 1e-6 * total, "{region}");
+        assert!(
+            (r.share_in_region.unwrap() - inside / known).abs() < 1e-9,
+            "{region}"
+        );
+        assert!(
+            (r.unknown_share - (total - known) / total).abs() < 1e-9,
+            "{region}"
+        );
+    }
+    // The buyers are in AFRO, EMRO, EURO, PAHO and WPRO; African buyers got
+    // 2.0% of the value with a known origin made in Africa.
+    let afro = rows.iter().find(|r| r.region == "AFRO").unwrap();
+    assert!(
+        (afro.share_in_region.unwrap() - 0.020).abs() < 0.0005,
+        "{afro:?}"
+    );
+
+    let dep = regional::dependence(&flows);
+    let nga: f64 = dep
+        .iter()
+        .filter(|d| d.country == "NGA")
+        .map(|d| d.share)
+        .sum();
+    assert!((nga - 1.0).abs() < 1e-9);
+}
+
 fn pq_single_source(s: &mut TestStore) {
     let Some(path) = equitas_doc_vectors::conformance::shared(
         "data/who-pq/prequalified_vaccines.csv",
@@ -457,4 +528,5 @@ on_both_backends! {
     supply_tiers_on_scms => scms_tiers,
     supply_pq_single_source => pq_single_source,
     supply_regulatory_reach => regulatory_reach,
+    supply_geographic => geographic,
 }

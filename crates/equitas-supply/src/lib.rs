@@ -5,11 +5,13 @@
 //! concentration of supply at every tier with each product's weakest tier
 //! ([`tiers`]), and the qualified sources per product type against WHO's
 //! rule of thumb ([`sources`]), and the regulatory reach of each product
-//! in each country ([`reach`]). Definitions and worked examples are in
+//! in each country ([`reach`]), and the share of each region's supply made
+//! inside it with each country's dependence on producing countries ([`regional`]). Definitions and worked examples are in
 //! docs/formulas.md, section 6; the examples run as tests here.
 
 pub mod methods;
 pub mod reach;
+pub mod regional;
 pub mod registers;
 pub mod sources;
 pub mod tiers;

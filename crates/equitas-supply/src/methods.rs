@@ -27,3 +27,15 @@ pub fn reach(on: chrono::NaiveDate, low: usize, high: usize) -> String {
         "per country and product: authorised sources = distinct manufacturers (else holders) of marketing authorisations valid on {on}; countries without any authorisation loaded are left out; alternative = 2 sources or more; otherwise the shortest typical days to authorise among the country's pathways; sources against {low} to {high}, {RULE_SOURCE} (docs/formulas.md 6.3)"
     )
 }
+
+pub fn regional(weight: &str) -> String {
+    format!(
+        "per WHO region of the buying countries: share produced in the region = {weight} made in a country of the same WHO region / {weight} of known producing region; unknown share shown (docs/formulas.md 6.4)"
+    )
+}
+
+pub fn dependence(weight: &str) -> String {
+    format!(
+        "per buying country: share of its {weight} made in each producing country, over its {weight} of known producing country; unknown share shown (docs/formulas.md 6.4)"
+    )
+}
