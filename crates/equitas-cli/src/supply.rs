@@ -9,7 +9,7 @@ use clap::Subcommand;
 use equitas_market::analysis::Period;
 use equitas_service::Head;
 use equitas_service::supply::{
-    Concentration, Dependence, QualifiedSources, Reach, Regional, Regulators, SingleSource,
+    Concentration, Dependence, Match, QualifiedSources, Reach, Regional, Regulators, SingleSource,
 };
 use equitas_store::Store;
 use equitas_supply::Tier;
@@ -74,6 +74,18 @@ pub enum SupplyCommand {
     Dependence {
         #[command(flatten)]
         args: OpArgs<Dependence>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Regional manufacturing matchmaking: per WHO region and product, the
+    /// demand, what is made in the region, the regional producers and
+    /// licences; priority gaps first.
+    #[command(
+        after_help = "Example:\n  equitas import supply-sites sites.csv\n  equitas import licences licences.csv\n  equitas supply match --programme hiv"
+    )]
+    Match {
+        #[command(flatten)]
+        args: OpArgs<Match>,
         #[command(flatten)]
         out: Output,
     },
@@ -377,6 +389,46 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 vec!["country", "producing country", "weight", "share", "unknown"],
                 table,
                 vec![],
+                &a.rows,
+            )
+            .print(out)
+        }
+        SupplyCommand::Match { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.region.clone().into(),
+                        label(&a.head, "product", &r.product).into(),
+                        Cell::Num(Some(r.demand), 0),
+                        Cell::Num(Some(r.uncovered), 0),
+                        Cell::Int(r.producers.len() as i64),
+                        Cell::Int(r.qualified_producers.len() as i64),
+                        r.capacity.join("; ").into(),
+                        Cell::Int(r.licences.len() as i64),
+                        yes(r.priority),
+                    ]
+                })
+                .collect();
+            let priority = a.rows.iter().filter(|r| r.priority).count();
+            report(
+                "Regional manufacturing matchmaking",
+                &a.head,
+                vec![
+                    "WHO region",
+                    "product",
+                    "demand",
+                    "uncovered",
+                    "producers",
+                    "qualified",
+                    "capacity",
+                    "licences",
+                    "priority",
+                ],
+                table,
+                vec![format!("{priority} priority gap(s).")],
                 &a.rows,
             )
             .print(out)

@@ -186,6 +186,36 @@ fn tiers_of_the_scms_file_and_registers() {
     ));
     assert!(csv.contains("Nigeria,India,"), "{csv}");
 
+    // Matchmaking: a prequalified South African efavirenz site.
+    let f = d.join("sites.csv");
+    std::fs::write(
+        &f,
+        "site,name,organisation,country,status,source,products,approvals\n\
+         zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq\n",
+    )
+    .unwrap();
+    ok(equitas(d, &["import", "supply-sites", f.to_str().unwrap()]));
+    let out = ok(equitas(
+        d,
+        &[
+            "supply",
+            "match",
+            "--product",
+            "efavirenz-600mg-tablet",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let afro = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "AFRO")
+        .unwrap();
+    assert_eq!(afro["qualified_producers"][0], "zaf-1");
+    assert_eq!(afro["priority"], false);
+
     // A register with a bad row: the good rows imported, the bad one named (exit status 3).
     let f = d.join("regulators.csv");
     std::fs::write(

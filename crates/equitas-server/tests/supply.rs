@@ -84,6 +84,7 @@ fn supply_routes(s: &mut TestStore) {
             "/api/v1/supply/reach",
             "/api/v1/supply/regional",
             "/api/v1/supply/dependence",
+            "/api/v1/supply/match",
             "/api/v1/supply/regulators",
         ] {
             assert!(doc["paths"].get(p).is_some(), "{p} not described");

@@ -73,6 +73,7 @@ macro_rules! for_each_operation {
         $m!($crate::supply::Reach);
         $m!($crate::supply::Regional);
         $m!($crate::supply::Dependence);
+        $m!($crate::supply::Match);
         $m!($crate::supply::Regulators);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);

@@ -599,3 +599,73 @@ impl Operation for Dependence {
         Ok(Answer::new(h, equitas_supply::regional::dependence(&flows)))
     }
 }
+
+/// `GET /api/v1/supply/match`, `equitas supply match`.
+pub struct Match;
+
+impl Operation for Match {
+    type Request = GeoRequest;
+    type Row = equitas_supply::matching::MatchRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/match",
+            "supply",
+            "Regional manufacturing matchmaking: demand per WHO region and product, what is made in the region, regional producers, licences; priority gaps first",
+            "docs/formulas.md 6.5",
+            geo_params(),
+        )
+        .rows("MatchRow")
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::matching::MatchRow>, ServiceError> {
+        let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight)?;
+        if obs.is_empty() {
+            return Err(ServiceError::missing(
+                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+            ));
+        }
+        let flows: Vec<(String, equitas_supply::regional::Flow)> =
+            obs.iter().map(|o| o.product.clone()).zip(flows).collect();
+        let sites = st::sites(ctx.store)?;
+        let licences = st::licences(ctx.store)?;
+        let regions = st::who_regions(ctx.store)?;
+        let rows = equitas_supply::matching::matchmaking(&flows, &sites, &licences, &regions);
+        let names = mk::names(ctx.store)?;
+        let mut products = Map::new();
+        for row in &rows {
+            if let Some(n) = name(&names, Dim::Product, &row.product) {
+                products.insert(row.product.clone(), json!(n));
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::matching(weight_word(r.weight))),
+            period: Some(analysis::period(obs.iter())),
+            observations: Some(obs.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "procurement lines as imported",
+                "WHO regions of the country list (data/who_regions_wb_income.csv)",
+                format!("sites register as imported ({} sites)", sites.len()),
+                format!(
+                    "licences register as imported ({} licences)",
+                    licences.len()
+                )
+            ]),
+        );
+        h.extra
+            .insert("labels".into(), json!({ "product": products }));
+        Ok(Answer::new(h, rows))
+    }
+}

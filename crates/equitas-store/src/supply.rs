@@ -9,7 +9,9 @@ use crate::{Conn, StoreError, Value};
 use chrono::NaiveDate;
 use equitas_market::analysis::{Observation, Weight};
 use equitas_supply::regional::Flow;
-use equitas_supply::registers::{IngredientSource, Licence, Provenance, Regulator, Site};
+use equitas_supply::registers::{
+    Approval, Capacity, IngredientSource, Licence, Provenance, Regulator, Site,
+};
 use equitas_supply::{Authorised, Link, Prequalification};
 use std::collections::HashMap;
 
@@ -344,14 +346,7 @@ pub fn regional_flows(
     f: &Filter,
     weight: Weight,
 ) -> Result<(Vec<Flow>, Vec<Observation>), StoreError> {
-    let region: HashMap<String, String> = c
-        .query(
-            "SELECT iso3, who_region FROM countries WHERE who_region IS NOT NULL",
-            &[],
-        )?
-        .iter()
-        .map(|r| Ok((r[0].get()?, r[1].get()?)))
-        .collect::<Result<_, StoreError>>()?;
+    let region = who_regions(c)?;
     let obs = observations(c, f)?;
     let flows = obs
         .iter()
@@ -368,4 +363,97 @@ pub fn regional_flows(
         })
         .collect();
     Ok((flows, obs))
+}
+
+/// The WHO region of each country that has one, by ISO3 code.
+pub fn who_regions(c: &mut dyn Conn) -> Result<HashMap<String, String>, StoreError> {
+    c.query(
+        "SELECT iso3, who_region FROM countries WHERE who_region IS NOT NULL",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].get()?, r[1].get()?)))
+    .collect()
+}
+
+fn split(s: String) -> Vec<String> {
+    s.split(';')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The sites register, as imported.
+pub fn sites(c: &mut dyn Conn) -> Result<Vec<Site>, StoreError> {
+    c.query(
+        "SELECT site, name, organisation, country, platform, products, capacity_min,
+                capacity_max, capacity_unit, status, approvals, source, source_date
+         FROM supply_sites",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let capacity = match (r[6].get()?, r[7].get()?, r[8].get()?) {
+            (Some(min), Some(max), Some(unit)) => Some(Capacity { min, max, unit }),
+            _ => None,
+        };
+        let approvals = split(r[10].get()?)
+            .into_iter()
+            .map(|a| match a.split_once('@') {
+                Some((k, d)) => Approval {
+                    kind: k.to_string(),
+                    date: d.parse().ok(),
+                },
+                None => Approval {
+                    kind: a,
+                    date: None,
+                },
+            })
+            .collect();
+        Ok(Site {
+            site: r[0].get()?,
+            name: r[1].get()?,
+            organisation: r[2].get()?,
+            country: r[3].get()?,
+            platform: r[4].get()?,
+            products: split(r[5].get()?),
+            capacity,
+            status: r[9].get()?,
+            approvals,
+            provenance: Provenance {
+                source: r[11].get()?,
+                source_date: r[12].get()?,
+            },
+        })
+    })
+    .collect()
+}
+
+/// The licences register, as imported.
+pub fn licences(c: &mut dyn Conn) -> Result<Vec<Licence>, StoreError> {
+    c.query(
+        "SELECT programme, licensor, licensee, technology, licensee_site, territory,
+                start_date, end_date, status, source, source_date
+         FROM supply_licences",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Licence {
+            programme: r[0].get()?,
+            licensor: r[1].get()?,
+            licensee: r[2].get()?,
+            technology: r[3].get()?,
+            licensee_site: r[4].get()?,
+            territory: split(r[5].get()?),
+            start: r[6].get()?,
+            end: r[7].get()?,
+            status: r[8].get()?,
+            provenance: Provenance {
+                source: r[9].get()?,
+                source_date: r[10].get()?,
+            },
+        })
+    })
+    .collect()
 }

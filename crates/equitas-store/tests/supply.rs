@@ -62,6 +62,18 @@ fn registers(s: &mut TestStore) {
     );
     let again = import_bytes(s, ImportKind::SupplySites, "sites.csv", SITES.as_bytes());
     assert!(again.unchanged(), "a second import changes nothing");
+    // Read back as parsed.
+    let parsed = equitas_supply::registers::parse_sites(SITES.as_bytes()).unwrap();
+    let mut stored = supply::sites(s.store.as_mut()).unwrap();
+    stored.sort_by(|a, b| a.site.cmp(&b.site));
+    // (The row of an unknown country was rejected by the import.)
+    let want: Vec<_> = parsed
+        .records
+        .into_iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.country != "XXX")
+        .collect();
+    assert_eq!(stored, want);
 
     let lic = "programme,licensor,licensee,technology,status,source,territory,start\n\
                who-mrna,Afrigen Biologics,Biovac,mRNA platform,active,u,ZAF,2022-01-01\n\
@@ -70,6 +82,17 @@ fn registers(s: &mut TestStore) {
     assert_eq!(r.total().inserted, 1);
     assert_eq!(r.rejected[0].field.as_deref(), Some("territory"));
     assert!(import_bytes(s, ImportKind::Licences, "lic.csv", lic.as_bytes()).unchanged());
+    let stored = supply::licences(s.store.as_mut()).unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            equitas_supply::registers::parse_licences(lic.as_bytes())
+                .unwrap()
+                .records
+                .remove(0)
+                .1
+        ]
+    );
 
     let reg = "country,authority,pathway,source,gbt_level,gbt_year,wla,days_to_authorise\n\
                ZAF,SAHPRA,standard,u,3,2022,,\n\
@@ -472,6 +495,65 @@ fn geographic(s: &mut TestStore) {
     assert!((nga - 1.0).abs() < 1e-9);
 }
 
+/// Matchmaking on the SCMS file with a small sites and licences register:
+/// demand and what is made in the region against an SQL aggregate.
+fn matchmaking(s: &mut TestStore) {
+    countries(s);
+    for (kind, file) in [
+        (ImportKind::IncomeGroups, "who_regions_wb_income.csv"),
+        (ImportKind::Scms, "supply_chain_shipment_pricing.csv"),
+    ] {
+        import_bytes(s, kind, file, &data_file(file));
+    }
+    let sites = "site,name,organisation,country,status,source,products,approvals\n\
+                 zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq@2020-01-01\n\
+                 ken-1,KE plant,KE Pharma,KEN,scaling-up,test,lamivudine-150mg-tablet,national\n";
+    import_bytes(s, ImportKind::SupplySites, "sites.csv", sites.as_bytes());
+    let (flows, obs) =
+        supply::regional_flows(s.store.as_mut(), &Filter::default(), Weight::Value).unwrap();
+    let pf: Vec<(String, regional::Flow)> =
+        obs.iter().map(|o| o.product.clone()).zip(flows).collect();
+    let regions = supply::who_regions(s.store.as_mut()).unwrap();
+    let rows = equitas_supply::matching::matchmaking(
+        &pf,
+        &supply::sites(s.store.as_mut()).unwrap(),
+        &supply::licences(s.store.as_mut()).unwrap(),
+        &regions,
+    );
+    let get = |p: &str| {
+        rows.iter()
+            .find(|r| r.region == "AFRO" && r.product == p)
+            .unwrap()
+    };
+    let efv = get("efavirenz-600mg-tablet");
+    assert_eq!(efv.qualified_producers, vec!["zaf-1"]);
+    assert!(!efv.priority);
+    let lam = get("lamivudine-150mg-tablet");
+    assert_eq!((lam.producers.len(), lam.qualified_producers.len()), (1, 0));
+    assert!(lam.priority);
+    assert_eq!(
+        rows[0].product, "lamivudine-150mg-tablet",
+        "the only priority gap comes first"
+    );
+    let q = s
+        .store
+        .query(
+            "SELECT SUM(l.value),
+                    SUM(CASE WHEN p.who_region = 'AFRO' THEN l.value ELSE 0 END)
+             FROM procurement_lines l
+             JOIN countries b ON b.iso3 = l.buyer_country
+             LEFT JOIN manufacturing_sites m ON m.code = l.site
+             LEFT JOIN countries p ON p.iso3 = m.country
+             WHERE l.value > 0 AND b.who_region = 'AFRO' AND l.product = $1",
+            &["efavirenz-600mg-tablet".into()],
+        )
+        .unwrap();
+    let (d, inside): (f64, f64) = (q[0][0].get().unwrap(), q[0][1].get().unwrap());
+    assert!((efv.demand - d).abs() < 1e-6 * d);
+    assert!((efv.made_in_region - inside).abs() < 1e-6 * d.max(1.0));
+    assert!((efv.uncovered - (d - inside)).abs() < 1e-6 * d);
+}
+
 fn pq_single_source(s: &mut TestStore) {
     let Some(path) = equitas_doc_vectors::conformance::shared(
         "data/who-pq/prequalified_vaccines.csv",
@@ -529,4 +611,5 @@ on_both_backends! {
     supply_pq_single_source => pq_single_source,
     supply_regulatory_reach => regulatory_reach,
     supply_geographic => geographic,
+    supply_matchmaking => matchmaking,
 }

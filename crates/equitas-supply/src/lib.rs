@@ -6,9 +6,11 @@
 //! ([`tiers`]), and the qualified sources per product type against WHO's
 //! rule of thumb ([`sources`]), and the regulatory reach of each product
 //! in each country ([`reach`]), and the share of each region's supply made
-//! inside it with each country's dependence on producing countries ([`regional`]). Definitions and worked examples are in
+//! inside it with each country's dependence on producing countries ([`regional`]);
+//! regional manufacturing matchmaking ([`matching`]). Definitions and worked examples are in
 //! docs/formulas.md, section 6; the examples run as tests here.
 
+pub mod matching;
 pub mod methods;
 pub mod reach;
 pub mod regional;

@@ -39,3 +39,9 @@ pub fn dependence(weight: &str) -> String {
         "per buying country: share of its {weight} made in each producing country, over its {weight} of known producing country; unknown share shown (docs/formulas.md 6.4)"
     )
 }
+
+pub fn matching(weight: &str) -> String {
+    format!(
+        "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered (docs/formulas.md 6.5)"
+    )
+}
