@@ -274,3 +274,13 @@ export interface RegulatorRow {
   days_to_authorise: number | null;
   provenance: { source: string; source_date: string | null };
 }
+
+/** A row of /api/v1/supply/map. */
+export interface MapRow {
+  key: string[];
+  manufacturer: string | null;
+  site: string | null;
+  country: string | null;
+  weight: number;
+  share: number;
+}

@@ -55,7 +55,7 @@ async function render(): Promise<void> {
         page = await capturePage();
         break;
       case "supply":
-        page = await supplyPage();
+        page = await supplyPage(route);
         break;
       default:
         page = el("div", {}, message(`${route.arg}?`));

@@ -90,6 +90,28 @@ for (const [lang, locale, words] of [
     assert.equal(regRowsShown.length, regs.total);
     const href = await page.getAttribute('table[data-table="supply-regulators"] tbody tr a', "href");
     assert.match(href, /^https:\/\//);
+    // The supply map of the largest product (by total) is drawn: its
+    // links join producing countries, manufacturers and buying countries.
+    const largest = c.rows.reduce((a, r) => (a && a.total >= r.total ? a : r), null);
+    const map = (await all(`/api/v1/supply/map?product=${largest.key[0]}&by_country=true`)).body;
+    await page.waitForFunction(() => window.__equitasCharts?.["supply-map"], undefined, { timeout: 10000 });
+    const nodes = await page.evaluate(() => {
+      const o = window.__equitasCharts?.["supply-map"]?.getOption();
+      return o ? o.series[0].data.map((d) => d.name) : null;
+    });
+    assert.ok(nodes, "the map is drawn");
+    const expected = new Set();
+    for (const r of map.rows) {
+      expected.add(`c:${r.country ?? ""}`);
+      expected.add(`m:${r.manufacturer ?? ""}`);
+      expected.add(`b:${r.key[1]}`);
+    }
+    assert.deepEqual(new Set(nodes), expected);
+    // Clicking a product in the table draws its map.
+    const second = rows[1][0];
+    await page.click(`table[data-table="supply-tiers"] tbody tr:nth-child(2) td:first-child`);
+    await settled(page);
+    assert.match(await page.textContent('section[data-section="map"] h2'), new RegExp(second.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
     // The definitions are linked.
     assert.equal(await page.getAttribute('section[data-section="tiers"] a.doc', "href"), "/docs/formulas#s6-1");
     // The single-source list's 409 (list not loaded) is the only error allowed.

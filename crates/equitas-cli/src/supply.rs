@@ -10,6 +10,7 @@ use equitas_market::analysis::Period;
 use equitas_service::Head;
 use equitas_service::supply::{
     Concentration, Dependence, Match, QualifiedSources, Reach, Regional, Regulators, SingleSource,
+    SupplyMap,
 };
 use equitas_store::Store;
 use equitas_supply::Tier;
@@ -26,6 +27,17 @@ pub enum SupplyCommand {
     Concentration {
         #[command(flatten)]
         args: OpArgs<Concentration>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The supply map: each product's weight by manufacturer, site and
+    /// producing country.
+    #[command(
+        after_help = "Example:\n  equitas supply map --product efavirenz-600mg-tablet\n  equitas supply map --by-country --country NGA --format csv"
+    )]
+    Map {
+        #[command(flatten)]
+        args: OpArgs<SupplyMap>,
         #[command(flatten)]
         out: Output,
     },
@@ -227,6 +239,45 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 &a.rows,
             )
             .print(out)
+        }
+        SupplyCommand::Map { args, out } => {
+            let by_country = args.args()?.flag("by_country")?;
+            let a = run(store, args, "")?;
+            let mut columns = vec!["product"];
+            if by_country {
+                columns.push("country");
+            }
+            columns.extend([
+                "manufacturer",
+                "site",
+                "producing country",
+                "weight",
+                "share",
+            ]);
+            let opt = |field: &str, v: &Option<String>| -> Cell {
+                v.as_ref()
+                    .map_or("-".to_string(), |c| label(&a.head, field, c))
+                    .into()
+            };
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut v: Vec<Cell> = vec![label(&a.head, "product", &r.key[0]).into()];
+                    if by_country {
+                        v.push(label(&a.head, "country", &r.key[1]).into());
+                    }
+                    v.extend([
+                        opt("manufacturer", &r.manufacturer),
+                        opt("site", &r.site),
+                        opt("country", &r.country),
+                        Cell::Num(Some(r.weight), 0),
+                        Cell::Pct(Some(r.share)),
+                    ]);
+                    v
+                })
+                .collect();
+            report("Supply map", &a.head, columns, table, vec![], &a.rows).print(out)
         }
         SupplyCommand::SingleSource { args, out } => {
             let a = run(store, args, "")?;

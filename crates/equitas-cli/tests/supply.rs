@@ -186,6 +186,31 @@ fn tiers_of_the_scms_file_and_registers() {
     ));
     assert!(csv.contains("Nigeria,India,"), "{csv}");
 
+    // The supply map of efavirenz: shares add up to 1, India's sites first by value.
+    let out = ok(equitas(
+        d,
+        &[
+            "supply",
+            "map",
+            "--product",
+            "efavirenz-600mg-tablet",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let total: f64 = rows.iter().map(|r| r["share"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    let india: f64 = rows
+        .iter()
+        .filter(|r| r["country"] == "IND")
+        .map(|r| r["share"].as_f64().unwrap())
+        .sum();
+    // HHI 9,990.8 by country (section 2.8): India's share s solves
+    // s^2 + (1-s)^2 = 0.99908, s = 0.99954.
+    assert!((india - 0.99954).abs() < 0.00005, "{india}");
+
     // Matchmaking: a prequalified South African efavirenz site.
     let f = d.join("sites.csv");
     std::fs::write(

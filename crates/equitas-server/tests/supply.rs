@@ -79,6 +79,7 @@ fn supply_routes(s: &mut TestStore) {
         let (_, doc) = get(&state, "/openapi.json").await;
         for p in [
             "/api/v1/supply/concentration",
+            "/api/v1/supply/map",
             "/api/v1/supply/qualified-sources",
             "/api/v1/supply/single-source",
             "/api/v1/supply/reach",

@@ -68,6 +68,7 @@ macro_rules! for_each_operation {
         $m!($crate::market::Delivery);
         $m!($crate::market::Sources);
         $m!($crate::supply::Concentration);
+        $m!($crate::supply::SupplyMap);
         $m!($crate::supply::QualifiedSources);
         $m!($crate::supply::SingleSource);
         $m!($crate::supply::Reach);

@@ -669,3 +669,99 @@ impl Operation for Match {
         Ok(Answer::new(h, rows))
     }
 }
+
+/// `GET /api/v1/supply/map`, `equitas supply map`.
+pub struct SupplyMap;
+
+impl Operation for SupplyMap {
+    type Request = ConcentrationRequest;
+    type Row = equitas_supply::MapRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "by_country",
+                Kind::Bool,
+                "One map per product and buying country instead of per product.",
+            ),
+            Param::new(
+                "weight",
+                Kind::OneOf(&["value", "quantity"]),
+                "Shares of value or of quantity (comparison units).",
+            )
+            .default("value"),
+        ];
+        p.extend(scope());
+        Endpoint::list(
+            "/api/v1/supply/map",
+            "supply",
+            "The supply map: each product's (and buying country's) weight by manufacturer, manufacturing site and producing country",
+            "docs/formulas.md 6.1",
+            p,
+        )
+        .rows("MapRow")
+    }
+
+    fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
+        Ok(ConcentrationRequest {
+            filter: filter(a)?,
+            by_country: a.flag("by_country")?,
+            weight: a.value("weight")?,
+            bands: Bands::default(),
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ConcentrationRequest,
+    ) -> Result<Answer<equitas_supply::MapRow>, ServiceError> {
+        let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
+        if obs.is_empty() {
+            return Err(ServiceError::missing(
+                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+            ));
+        }
+        let rows = equitas_supply::supply_map(&links);
+        let names = mk::names(ctx.store)?;
+        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        let mut add = |d: Dim, field: &'static str, code: &str| {
+            if let Some(n) = name(&names, d, code) {
+                labels
+                    .entry(field)
+                    .or_default()
+                    .insert(code.to_string(), json!(n));
+            }
+        };
+        for row in &rows {
+            add(Dim::Product, "product", &row.key[0]);
+            if r.by_country {
+                add(Dim::BuyerCountry, "country", &row.key[1]);
+            }
+            if let Some(m) = &row.manufacturer {
+                add(Dim::Supplier, "manufacturer", m);
+            }
+            if let Some(s) = &row.site {
+                add(Dim::Site, "site", s);
+            }
+            if let Some(c) = &row.country {
+                add(Dim::SiteCountry, "country", c);
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::map(weight_word(r.weight), r.by_country)),
+            period: Some(analysis::period(obs.iter())),
+            observations: Some(obs.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "procurement lines as imported",
+                "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv)"
+            ]),
+        );
+        h.extra.insert("labels".into(), json!(labels));
+        Ok(Answer::new(h, rows))
+    }
+}

@@ -21,4 +21,4 @@ pub mod tiers;
 pub use reach::{Authorised, ReachRow, reach};
 pub use registers::{IngredientSource, Licence, Regulator, Site};
 pub use sources::{Prequalification, RuleBand, SourcesRow, sources_per_type};
-pub use tiers::{Link, SupplyRow, Tier, TierConcentration, supply_tiers};
+pub use tiers::{Link, MapRow, SupplyRow, Tier, TierConcentration, supply_map, supply_tiers};

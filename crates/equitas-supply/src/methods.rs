@@ -45,3 +45,14 @@ pub fn matching(weight: &str) -> String {
         "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered (docs/formulas.md 6.5)"
     )
 }
+
+pub fn map(weight: &str, per_country: bool) -> String {
+    format!(
+        "per {}: {weight} summed by manufacturer, manufacturing site and producing country (unknown ones as null); share = of the group's {weight} (docs/formulas.md 6.1)",
+        if per_country {
+            "product and buying country"
+        } else {
+            "product"
+        }
+    )
+}

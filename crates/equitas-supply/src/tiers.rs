@@ -190,6 +190,55 @@ pub fn supply_tiers(links: &[Link]) -> Vec<SupplyRow> {
     out
 }
 
+/// One link of the supply map: a group's weight made by a manufacturer at a
+/// site in a country (any of them unknown: `None`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapRow {
+    pub key: Vec<String>,
+    pub manufacturer: Option<String>,
+    pub site: Option<String>,
+    pub country: Option<String>,
+    pub weight: f64,
+    /// `weight` ÷ the key's total weight.
+    pub share: f64,
+}
+
+/// The supply map of `links`: weights summed per key, manufacturer, site and
+/// country, in that order; flows without a positive weight left out.
+pub fn supply_map(links: &[Link]) -> Vec<MapRow> {
+    type Path<'a> = (
+        &'a [String],
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let mut by: BTreeMap<Path, f64> = BTreeMap::new();
+    let mut totals: BTreeMap<&[String], f64> = BTreeMap::new();
+    for l in links
+        .iter()
+        .filter(|l| l.weight.is_finite() && l.weight > 0.0)
+    {
+        let k = (
+            l.key.as_slice(),
+            l.manufacturer.as_deref(),
+            l.site.as_deref(),
+            l.country.as_deref(),
+        );
+        *by.entry(k).or_default() += l.weight;
+        *totals.entry(l.key.as_slice()).or_default() += l.weight;
+    }
+    by.into_iter()
+        .map(|((key, m, s, c), w)| MapRow {
+            key: key.to_vec(),
+            manufacturer: m.map(str::to_string),
+            site: s.map(str::to_string),
+            country: c.map(str::to_string),
+            weight: w,
+            share: w / totals[key],
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +291,24 @@ mod tests {
                     .collect()
             },
         )
+    }
+
+    #[test]
+    fn the_map_adds_up_per_key() {
+        let links = [
+            link("a", "a1", "IND", 60.0),
+            link("a", "a1", "IND", 20.0),
+            link("b", "", "ZAF", 20.0),
+            link("c", "c1", "BRA", 0.0),
+        ];
+        let m = supply_map(&links);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            (m[0].manufacturer.as_deref(), m[0].weight),
+            (Some("a"), 80.0)
+        );
+        assert!((m[0].share - 0.8).abs() < 1e-12);
+        assert_eq!(m[1].site, None);
     }
 
     proptest! {

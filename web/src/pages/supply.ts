@@ -4,12 +4,14 @@
 // (docs/formulas.md 6).
 
 import * as api from "../api";
+import { chart } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { num, pct, t } from "../i18n";
 import { dataTable } from "../table";
+import { navigate, type Route } from "../router";
 import { band, tier } from "../vocab";
 
-export async function supplyPage(): Promise<HTMLElement> {
+export async function supplyPage(route: Route): Promise<HTMLElement> {
   const tiers = section("tiers", t("supply.tiers"), "6.1");
   const regional = section("regional", t("supply.regional"), "6.4");
   const single = section("single", t("supply.single"), "6.2");
@@ -17,6 +19,10 @@ export async function supplyPage(): Promise<HTMLElement> {
   const c = await api.all<api.TiersRow>("/api/v1/supply/concentration");
   const singleCountry = c.rows.filter((r) => r.single_country).length;
   const singleSource = c.rows.filter((r) => r.single_source).length;
+  // The product whose map is drawn: the one asked for, else the largest.
+  const largest = c.rows.reduce<api.TiersRow | null>((a, r) => (a && a.total >= r.total ? a : r), null);
+  const product = route.query.get("product") ?? largest?.key[0] ?? "";
+  const map = section("map", t("supply.map", c.labels?.product?.[product] ?? product), "6.1");
   const root = el(
     "div",
     { class: "page supply" },
@@ -39,6 +45,7 @@ export async function supplyPage(): Promise<HTMLElement> {
         el("dd", { "data-figure": "single-source" }, num(singleSource)),
       ),
     ),
+    map.root,
     tiers.root,
     regional.root,
     single.root,
@@ -46,6 +53,55 @@ export async function supplyPage(): Promise<HTMLElement> {
   );
   const label = (field: string, code: string) => c.labels?.[field]?.[code] ?? code;
   const hhi = (r: api.TiersRow, name: string) => r.tiers.find((x) => x.tier === name)?.hhi ?? null;
+
+  void fill(map.body, async () => {
+    if (!product) return message(t("no_data"));
+    const m = await api.all<api.MapRow>("/api/v1/supply/map", { product, by_country: true });
+    if (m.rows.length === 0) return message(t("no_data"));
+    const name = (field: string, code: string | null) =>
+      code === null ? t("supply.unknown") : (m.labels?.[field]?.[code] ?? code);
+    // Producing countries -> manufacturers -> buying countries: node ids
+    // carry their tier, so that a country can both produce and buy.
+    const links = new Map<string, number>();
+    const add = (a: string, b: string, w: number) => links.set(`${a}\u0000${b}`, (links.get(`${a}\u0000${b}`) ?? 0) + w);
+    for (const r of m.rows) {
+      add(`c:${r.country ?? ""}`, `m:${r.manufacturer ?? ""}`, r.weight);
+      add(`m:${r.manufacturer ?? ""}`, `b:${r.key[1]}`, r.weight);
+    }
+    const ids = new Set<string>();
+    for (const k of links.keys()) for (const id of k.split("\u0000")) ids.add(id);
+    const label = (id: string) =>
+      id.startsWith("m:") ? name("manufacturer", id.slice(2) || null) : name("country", id.slice(2) || null);
+    const level = (p: string) => [...ids].filter((id) => id.startsWith(p)).length;
+    const node = chart(
+      "supply-map",
+      {
+        tooltip: { trigger: "item" },
+        series: [
+          {
+            type: "sankey",
+            left: 10,
+            right: 160,
+            nodeGap: 6,
+            data: [...ids].map((id) => ({ name: id })),
+            links: [...links].map(([k, v]) => {
+              const [source, target] = k.split("\u0000");
+              return { source, target, value: v };
+            }),
+            label: { formatter: (p: { name: string }) => label(p.name) },
+            tooltip: {
+              formatter: (p: { dataType?: string; name: string; value: number; data: { source?: string; target?: string } }) =>
+                p.dataType === "edge"
+                  ? `${label(p.data.source ?? "")} → ${label(p.data.target ?? "")}: ${num(p.value)}`
+                  : `${label(p.name)}: ${num(p.value)}`,
+            },
+          },
+        ],
+      },
+      Math.max(260, 60 + 20 * Math.max(level("c:"), level("m:"), level("b:"))),
+    );
+    return [el("p", { class: "note" }, t("supply.map_note")), node];
+  });
 
   void fill(tiers.body, async () => {
     if (c.rows.length === 0) return message(t("no_data"));
@@ -66,6 +122,7 @@ export async function supplyPage(): Promise<HTMLElement> {
       ],
       // Most concentrated by producing country first, products of unknown
       // origin last, then by name.
+      onRowClick: (r) => navigate(`#/supply?product=${encodeURIComponent(r.key[0])}`),
       rows: c.rows.slice().sort(
         (a, b) =>
           (hhi(b, "country") ?? -1) - (hhi(a, "country") ?? -1) ||
