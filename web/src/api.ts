@@ -284,3 +284,17 @@ export interface MapRow {
   weight: number;
   share: number;
 }
+
+/** A row of /api/v1/supply/match (docs/formulas.md 6.5). */
+export interface MatchRow {
+  region: string;
+  product: string;
+  demand: number;
+  made_in_region: number;
+  uncovered: number;
+  producers: string[];
+  qualified_producers: string[];
+  capacity: string[];
+  licences: string[];
+  priority: boolean;
+}

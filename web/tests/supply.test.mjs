@@ -76,6 +76,14 @@ for (const [lang, locale, words] of [
       assert.equal(shown[1], r.share_in_region === null ? "–" : fmt(locale, 1, "percent")(r.share_in_region));
     }
 
+    const match = (await all("/api/v1/supply/match")).body;
+    await page.waitForSelector('table[data-table="supply-match"]');
+    const matchRows = await tableRows(page, "supply-match");
+    assert.ok(matchRows.length > 0 && matchRows.length <= match.total);
+    // In the API's rank order: the first row is the API's first.
+    assert.equal(matchRows[0][0], match.rows[0].region);
+    assert.equal(matchRows[0][2], fmt(locale, 0)(match.rows[0].uncovered));
+
     // The WHO PQ list is not shipped: without it the page says what to import.
     const single = await all("/api/v1/supply/single-source");
     if (single.status === 409) {

@@ -15,6 +15,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   const tiers = section("tiers", t("supply.tiers"), "6.1");
   const regional = section("regional", t("supply.regional"), "6.4");
   const single = section("single", t("supply.single"), "6.2");
+  const matching = section("match", t("supply.match"), "6.5");
   const regulators = section("regulators", t("supply.regulators"));
   const c = await api.all<api.TiersRow>("/api/v1/supply/concentration");
   const singleCountry = c.rows.filter((r) => r.single_country).length;
@@ -48,6 +49,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
     map.root,
     tiers.root,
     regional.root,
+    matching.root,
     single.root,
     regulators.root,
   );
@@ -144,6 +146,29 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
       rows: p.rows,
       sort: [0, "asc"],
     });
+  });
+
+  void fill(matching.body, async () => {
+    const p = await api.all<api.MatchRow>("/api/v1/supply/match");
+    if (p.rows.length === 0) return message(t("no_data"));
+    const name = (code: string) => p.labels?.product?.[code] ?? code;
+    return [
+      el("p", { class: "note" }, t("supply.match_note")),
+      dataTable({
+        id: "supply-match",
+        columns: [
+          { label: t("col.who_region"), value: (r) => r.region },
+          { label: t("col.product"), value: (r) => name(r.product), title: (r) => r.product },
+          { label: t("col.uncovered"), value: (r) => r.uncovered, format: (r) => num(r.uncovered), numeric: true },
+          { label: t("col.regional_producers"), value: (r) => r.producers.length, numeric: true },
+          { label: t("col.qualified"), value: (r) => r.qualified_producers.length, numeric: true },
+          { label: t("col.licences"), value: (r) => r.licences.length, numeric: true },
+          { label: t("col.priority"), value: (r) => (r.priority ? 1 : 0), format: (r) => (r.priority ? t("yes") : t("no")) },
+        ],
+        rows: p.rows,
+        pageSize: 20,
+      }),
+    ];
   });
 
   void fill(single.body, async () => {
