@@ -406,13 +406,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
             report(
                 "Share of each region's procurement produced in the region",
                 &a.head,
-                vec![
-                    "WHO region",
-                    "total",
-                    "in region",
-                    "share in region",
-                    "unknown",
-                ],
+                vec!["region", "total", "in region", "share in region", "unknown"],
                 table,
                 vec![],
                 &a.rows,
@@ -468,7 +462,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 "Regional manufacturing matchmaking",
                 &a.head,
                 vec![
-                    "WHO region",
+                    "region",
                     "product",
                     "demand",
                     "uncovered",

@@ -173,6 +173,19 @@ fn tiers_of_the_scms_file_and_registers() {
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert_eq!(regions, ["AFRO", "EMRO", "EURO", "PAHO", "WPRO"]);
+    let out = ok(equitas(
+        d,
+        &["supply", "regional", "--regions", "au", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rows"][0]["region"], "AU");
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("African Union members"))
+    );
     let csv = ok(equitas(
         d,
         &[

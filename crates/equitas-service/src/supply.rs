@@ -464,6 +464,12 @@ impl Operation for Reach {
 fn geo_params() -> Vec<Param> {
     let mut p = vec![
         Param::new(
+            "regions",
+            Kind::OneOf(&["who", "au"]),
+            "Group countries by WHO region, or the African Union (au).",
+        )
+        .default("who"),
+        Param::new(
             "weight",
             Kind::OneOf(&["value", "quantity"]),
             "Shares of value or of quantity (comparison units).",
@@ -477,12 +483,14 @@ fn geo_params() -> Vec<Param> {
 pub struct GeoRequest {
     pub filter: Filter,
     pub weight: Weight,
+    pub regions: equitas_supply::regional::Regions,
 }
 
 fn geo_request(a: &Args) -> Result<GeoRequest, ServiceError> {
     Ok(GeoRequest {
         filter: filter(a)?,
         weight: a.value("weight")?,
+        regions: a.value("regions")?,
     })
 }
 
@@ -492,7 +500,7 @@ fn geo(
     r: &GeoRequest,
     method: String,
 ) -> Result<(Vec<equitas_supply::regional::Flow>, Head), ServiceError> {
-    let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight)?;
+    let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
     if obs.is_empty() {
         return Err(ServiceError::missing(
             "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
@@ -521,7 +529,7 @@ fn geo(
         json!([
             "procurement lines as imported",
             "manufacturing sites' countries (for SCMS: data/scms-manufacturing-sites.csv)",
-            "WHO regions of the country list (data/who_regions_wb_income.csv)"
+            regions_source(r.regions)
         ]),
     );
     h.extra
@@ -533,6 +541,18 @@ fn weight_word(w: Weight) -> &'static str {
     match w {
         Weight::Value => "value",
         Weight::Quantity => "comparison units",
+    }
+}
+
+fn regions_source(r: equitas_supply::regional::Regions) -> String {
+    match r {
+        equitas_supply::regional::Regions::Who => {
+            "WHO regions of the country list (data/who_regions_wb_income.csv)".into()
+        }
+        equitas_supply::regional::Regions::AfricanUnion => format!(
+            "African Union members: {}",
+            equitas_supply::regional::AFRICAN_UNION_SOURCE
+        ),
     }
 }
 
@@ -627,7 +647,7 @@ impl Operation for Match {
         ctx: &mut Ctx<'_>,
         r: &GeoRequest,
     ) -> Result<Answer<equitas_supply::matching::MatchRow>, ServiceError> {
-        let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight)?;
+        let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
         if obs.is_empty() {
             return Err(ServiceError::missing(
                 "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
@@ -637,7 +657,7 @@ impl Operation for Match {
             obs.iter().map(|o| o.product.clone()).zip(flows).collect();
         let sites = st::sites(ctx.store)?;
         let licences = st::licences(ctx.store)?;
-        let regions = st::who_regions(ctx.store)?;
+        let regions = st::region_map(ctx.store, r.regions)?;
         let rows = equitas_supply::matching::matchmaking(&flows, &sites, &licences, &regions);
         let names = mk::names(ctx.store)?;
         let mut products = Map::new();
@@ -655,8 +675,8 @@ impl Operation for Match {
         h.extra.insert(
             "sources".into(),
             json!([
-                "procurement lines as imported",
-                "WHO regions of the country list (data/who_regions_wb_income.csv)",
+                "procurement lines as imported".to_string(),
+                regions_source(r.regions),
                 format!("sites register as imported ({} sites)", sites.len()),
                 format!(
                     "licences register as imported ({} licences)",

@@ -8,7 +8,7 @@ use crate::repo::{Outcome, upsert};
 use crate::{Conn, StoreError, Value};
 use chrono::NaiveDate;
 use equitas_market::analysis::{Observation, Weight};
-use equitas_supply::regional::Flow;
+use equitas_supply::regional::{AFRICAN_UNION, Flow, Regions};
 use equitas_supply::registers::{
     Approval, Capacity, IngredientSource, Licence, Provenance, Regulator, Site,
 };
@@ -339,14 +339,15 @@ pub fn demand(
 
 /// The flows of the procurement lines `f` selects for the geographic
 /// indicators (docs/formulas.md 6.4): buying and producing countries with
-/// their WHO regions, weighted by value or comparison units. Returns the
+/// their regions (WHO regions, or the African Union), weighted by value or comparison units. Returns the
 /// observations too, for the period they span.
 pub fn regional_flows(
     c: &mut dyn Conn,
     f: &Filter,
     weight: Weight,
+    regions: Regions,
 ) -> Result<(Vec<Flow>, Vec<Observation>), StoreError> {
-    let region = who_regions(c)?;
+    let region = region_map(c, regions)?;
     let obs = observations(c, f)?;
     let flows = obs
         .iter()
@@ -456,4 +457,19 @@ pub fn licences(c: &mut dyn Conn) -> Result<Vec<Licence>, StoreError> {
         })
     })
     .collect()
+}
+
+/// The region of each country: its WHO region, or `AU` for the members of
+/// the African Union.
+pub fn region_map(
+    c: &mut dyn Conn,
+    regions: Regions,
+) -> Result<HashMap<String, String>, StoreError> {
+    match regions {
+        Regions::Who => who_regions(c),
+        Regions::AfricanUnion => Ok(AFRICAN_UNION
+            .iter()
+            .map(|k| (k.to_string(), "AU".to_string()))
+            .collect()),
+    }
 }

@@ -440,15 +440,20 @@ fn geographic(s: &mut TestStore) {
         "scms",
         &data_file("supply_chain_shipment_pricing.csv"),
     );
-    let (flows, _) =
-        supply::regional_flows(s.store.as_mut(), &Filter::default(), Weight::Value).unwrap();
+    let (flows, _) = supply::regional_flows(
+        s.store.as_mut(),
+        &Filter::default(),
+        Weight::Value,
+        regional::Regions::Who,
+    )
+    .unwrap();
     let rows = regional::regional(&flows);
     let sql = s
         .store
         .query(
             "SELECT b.who_region,
                     SUM(l.value),
-                    SUM(CASE WHEN p.who_region IS NOT NULL THEN l.value ELSE 0 END),
+                    SUM(CASE WHEN m.country IS NOT NULL THEN l.value ELSE 0 END),
                     SUM(CASE WHEN p.who_region = b.who_region THEN l.value ELSE 0 END)
              FROM procurement_lines l
              JOIN countries b ON b.iso3 = l.buyer_country
@@ -486,6 +491,56 @@ fn geographic(s: &mut TestStore) {
         "{afro:?}"
     );
 
+    // The African Union as one region, against the same SQL over its members.
+    let members: Vec<String> = regional::AFRICAN_UNION
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect();
+    let known: i64 = s
+        .store
+        .query_scalar(
+            &format!(
+                "SELECT COUNT(*) FROM countries WHERE iso3 IN ({})",
+                members.join(",")
+            ),
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(known, 55, "every member is an ISO 3166 country of the list");
+    let (au_flows, _) = supply::regional_flows(
+        s.store.as_mut(),
+        &Filter::default(),
+        Weight::Value,
+        regional::Regions::AfricanUnion,
+    )
+    .unwrap();
+    let au = regional::regional(&au_flows);
+    assert_eq!(au.len(), 1);
+    let q = s
+        .store
+        .query(
+            &format!(
+                "SELECT SUM(l.value),
+                        SUM(CASE WHEN m.country IS NOT NULL THEN l.value ELSE 0 END),
+                        SUM(CASE WHEN m.country IN ({0}) THEN l.value ELSE 0 END)
+                 FROM procurement_lines l
+                 LEFT JOIN manufacturing_sites m ON m.code = l.site
+                 WHERE l.value > 0 AND l.buyer_country IN ({0})",
+                members.join(",")
+            ),
+            &[],
+        )
+        .unwrap();
+    let (total, known, inside): (f64, f64, f64) = (
+        q[0][0].get().unwrap(),
+        q[0][1].get().unwrap(),
+        q[0][2].get().unwrap(),
+    );
+    assert!((au[0].total - total).abs() < 1e-6 * total);
+    assert!((au[0].share_in_region.unwrap() - inside / known).abs() < 1e-9);
+
     let dep = regional::dependence(&flows);
     let nga: f64 = dep
         .iter()
@@ -509,8 +564,13 @@ fn matchmaking(s: &mut TestStore) {
                  zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq@2020-01-01\n\
                  ken-1,KE plant,KE Pharma,KEN,scaling-up,test,lamivudine-150mg-tablet,national\n";
     import_bytes(s, ImportKind::SupplySites, "sites.csv", sites.as_bytes());
-    let (flows, obs) =
-        supply::regional_flows(s.store.as_mut(), &Filter::default(), Weight::Value).unwrap();
+    let (flows, obs) = supply::regional_flows(
+        s.store.as_mut(),
+        &Filter::default(),
+        Weight::Value,
+        regional::Regions::Who,
+    )
+    .unwrap();
     let pf: Vec<(String, regional::Flow)> =
         obs.iter().map(|o| o.product.clone()).zip(flows).collect();
     let regions = supply::who_regions(s.store.as_mut()).unwrap();

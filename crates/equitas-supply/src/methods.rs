@@ -30,7 +30,7 @@ pub fn reach(on: chrono::NaiveDate, low: usize, high: usize) -> String {
 
 pub fn regional(weight: &str) -> String {
     format!(
-        "per WHO region of the buying countries: share produced in the region = {weight} made in a country of the same WHO region / {weight} of known producing region; unknown share shown (docs/formulas.md 6.4)"
+        "per region (WHO regions, or the African Union) of the buying countries: share produced in the region = {weight} made in a country of the same region / {weight} of known producing country; unknown share shown (docs/formulas.md 6.4)"
     )
 }
 

@@ -5,6 +5,40 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The 55 member states of the African Union (ISO 3166-1 alpha-3; `ESH`: the
+/// Sahrawi Arab Democratic Republic), members whatever their suspension.
+/// Source: [`AFRICAN_UNION_SOURCE`].
+pub const AFRICAN_UNION: [&str; 55] = [
+    "DZA", "AGO", "BEN", "BWA", "BFA", "BDI", "CPV", "CMR", "CAF", "TCD", "COM", "COD", "COG",
+    "DJI", "EGY", "GNQ", "ERI", "SWZ", "ETH", "GAB", "GMB", "GHA", "GIN", "GNB", "CIV", "KEN",
+    "LSO", "LBR", "LBY", "MDG", "MWI", "MLI", "MRT", "MUS", "MAR", "MOZ", "NAM", "NER", "NGA",
+    "RWA", "ESH", "STP", "SEN", "SYC", "SLE", "SOM", "ZAF", "SSD", "SDN", "TZA", "TGO", "TUN",
+    "UGA", "ZMB", "ZWE",
+];
+
+/// Where [`AFRICAN_UNION`] comes from, and when it was read.
+pub const AFRICAN_UNION_SOURCE: &str = "https://simple.wikipedia.org/wiki/African_Union (list of the 55 members, read through a mirror on 2026-12-05)";
+
+/// Which regions the geographic indicators group countries by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regions {
+    /// The WHO regions of the country list.
+    Who,
+    /// The African Union (one region, `AU`; other countries are in none).
+    AfricanUnion,
+}
+
+impl std::str::FromStr for Regions {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "who" => Ok(Regions::Who),
+            "au" => Ok(Regions::AfricanUnion),
+            _ => Err(format!("unknown regions {s:?}; expected who or au")),
+        }
+    }
+}
+
 /// One flow: who bought, where it was made, how much.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flow {
@@ -24,9 +58,9 @@ pub struct RegionRow {
     pub total: f64,
     /// Weight made in the same region.
     pub in_region: f64,
-    /// `in_region` ÷ the weight whose producing region is known.
+    /// `in_region` ÷ the weight whose producing country is known.
     pub share_in_region: Option<f64>,
-    /// Share of `total` whose producing region is not known.
+    /// Share of `total` whose producing country is not known.
     pub unknown_share: f64,
 }
 
@@ -61,9 +95,11 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
         };
         let a = by.entry(r).or_default();
         a.total += f.weight;
-        if let Some(p) = f.producer_region.as_deref() {
+        // Made in a known country: inside the region or outside it (a
+        // country outside every region counts as outside).
+        if f.producer_country.is_some() {
             a.known += f.weight;
-            if p == r {
+            if f.producer_region.as_deref() == Some(r) {
                 a.inside += f.weight;
             }
         }
@@ -165,6 +201,16 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn the_african_union_has_55_distinct_members() {
+        let set: std::collections::BTreeSet<&str> = AFRICAN_UNION.iter().copied().collect();
+        assert_eq!(set.len(), 55);
+        assert!(
+            set.iter()
+                .all(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        );
     }
 
     proptest! {
