@@ -31,8 +31,14 @@ export interface Page<T> {
   /** Market answers: the delivery dates of the procurement lines used. */
   period?: { from: string | null; to: string | null };
   notes?: string[];
-  /** Names of the codes in the rows, by field (market and supply answers). */
+  /** Market and supply answers: the names of the codes in the rows, by
+   * dimension or field (`labels.supplier["aurobindo-pharma-limited"]`). */
   labels?: Record<string, Record<string, string>>;
+}
+
+/** The name a market answer gives a code of dimension `dim`, or the code. */
+export function label(p: Page<unknown>, dim: string, code: string): string {
+  return p.labels?.[dim]?.[code] ?? code;
 }
 
 type Params = Record<string, string | number | boolean | undefined | null>;

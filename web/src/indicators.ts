@@ -165,7 +165,11 @@ export const INDICATORS: Indicator[] = [
     },
     async products(area) {
       const p = await api.all<api.ConcentrationRow>("/api/v1/market/concentration", { country: area });
-      return p.rows.map((r) => ({ code: r.key[0], value: r.hhi, detail: `${r.top} ${pct(r.top_share)}` }));
+      return p.rows.map((r) => ({
+        code: r.key[0],
+        value: r.hhi,
+        detail: `${api.label(p, "supplier", r.top)} ${pct(r.top_share)}`,
+      }));
     },
   },
   {

@@ -172,7 +172,14 @@ test("the world map colours countries by supplier concentration, and a click lis
   await open(page, `#/product/${first}`);
   await page.waitForFunction(() => window.__equitasCharts?.["product-prices"] && window.__equitasCharts?.["product-suppliers"]);
   const suppliers = await api(`/api/v1/market/prices?product=${first}&by=supplier&limit=1000`);
-  assert.equal((await tableRows(page, "product-suppliers")).length, suppliers.total);
+  const shown = await tableRows(page, "product-suppliers");
+  assert.equal(shown.length, suppliers.total);
+  // Suppliers by their names (the answer's labels), not their codes.
+  const names = Object.values(suppliers.labels.supplier ?? {});
+  assert.ok(names.length > 0, "the API names the suppliers");
+  for (const row of shown) {
+    assert.ok(names.includes(row[0]), `supplier shown by its name: ${row[0]}`);
+  }
   assert.ok((await tableRows(page, "product-delivery")).length > 0);
   assert.deepEqual(page.errors, []);
 });

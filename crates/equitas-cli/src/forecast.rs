@@ -52,6 +52,7 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
             vec![
                 Cell::Text(x.area.clone()),
                 Cell::Text(x.item.clone()),
+                Cell::Text(x.item_name.clone().unwrap_or_default()),
                 Cell::Text(c.method.as_str().into()),
                 Cell::Num(score, 2),
                 Cell::Text(c.pattern.class.into()),
@@ -70,6 +71,7 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
         columns: vec![
             "area",
             "item",
+            "product",
             "method",
             "mase",
             "pattern",
@@ -144,6 +146,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
             vec![
                 Cell::Text(p.area.clone()),
                 Cell::Text(p.item.clone()),
+                Cell::Text(p.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(p.stock_on_hand), 0),
                 Cell::Text(first.map_or("-".into(), |o| {
                     format!("{}{}", o.order, if o.details.late { " (late)" } else { "" })
@@ -165,6 +168,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
         columns: vec![
             "area",
             "item",
+            "product",
             "soh",
             "first_order",
             "quantity",
@@ -195,6 +199,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
             vec![
                 Cell::Text(r.area.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Pct(Some(r.max_6)),
                 Cell::Pct(Some(r.max_all)),
                 Cell::Text(first),
@@ -212,6 +217,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
         columns: vec![
             "area",
             "item",
+            "product",
             "max_6_months",
             "max_all_months",
             "first_50pct",

@@ -130,3 +130,13 @@ pub fn generate(args: &GenerateArgs) -> Result<(usize, u64)> {
     bar.finish_and_clear();
     Ok((files, n))
 }
+
+/// `equitas generate`: writes the network and says what it wrote.
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    let (files, events) = generate(args)?;
+    println!(
+        "Synthetic network written to {}: country.csv, locations.csv, products.csv and {files} EPCIS document(s) holding {events} events.",
+        args.out.display()
+    );
+    Ok(())
+}

@@ -6,20 +6,26 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod commands;
+mod context;
+mod demo;
 mod demo_data;
-mod demo_net;
+mod epcis;
 mod forecast;
 mod format;
 mod generate;
+mod gs1;
+mod import;
 mod market;
 mod op_args;
 mod output;
 mod progress;
+mod schemas;
+mod serve;
 mod stock;
 mod supply;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use output::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,32 +90,7 @@ pub enum Command {
     #[command(
         after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln, latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n  stock-reports  location, product, period (YYYY-MM), opening_balance, received, dispensed, closing_balance, stockout_days[, issued, adjustments]\n  stock-levels   item (blank: all), tier (central|store|facility|area), min_months, max_months\n  products       code, name[, programme, category, inns, strength, dosage_form, atc, essential, gtin, pack_size]\n  supply-sites   site, name, organisation, country, status (operational|scaling-up|planned|technology-transfer-recipient), source[, platform, products, capacity_min, capacity_max, capacity_unit, approvals (who-pq@DATE;national...), source_date]\n  licences       programme (who-mrna|htap|c-tap|mpp|voluntary|other), licensor, licensee, technology, status (active|planned|expired|terminated), source[, licensee_site, territory (ISO3;ISO3), start, end, source_date]\n  regulators     country, authority, source[, pathway, gbt_level (1-4), gbt_year, wla (listed|transitional|not-listed), days_to_authorise, source_date]\n  ingredient-sources  site, ingredient, api_manufacturer, api_country, source[, product, api_site, source_date]\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
     )]
-    Import {
-        /// What the file holds.
-        #[arg(value_parser = import_kind_parser())]
-        kind: equitas_store::import::ImportKind,
-        /// Files to import, in order.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Import nothing if any row is bad.
-        #[arg(long)]
-        strict: bool,
-        /// Check and count everything, then roll back.
-        #[arg(long)]
-        dry_run: bool,
-        /// List every bad row (default: the first 20).
-        #[arg(long)]
-        all_errors: bool,
-        /// Site-to-country mapping for `scms` (default: the reviewed table shipped with Equitas).
-        #[arg(long, value_name = "FILE")]
-        site_map: Option<PathBuf>,
-        /// Country-name aliases for `scms` and `procurement` (default: the table shipped with Equitas).
-        #[arg(long, value_name = "FILE")]
-        country_aliases: Option<PathBuf>,
-        /// Column mapping (TOML) for `procurement`: see docs/procurement-mapping.toml.
-        #[arg(long, value_name = "FILE")]
-        mapping: Option<PathBuf>,
-    },
+    Import(import::ImportArgs),
 
     /// Show where the data is, its schema version, what it holds and the
     /// latest imports.
@@ -135,46 +116,11 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
-    Serve {
-        /// Address and port to listen on. The loopback address serves this
-        /// machine only; another address (0.0.0.0: every interface) lets
-        /// anyone who reaches it read everything and capture events, as
-        /// Equitas has no accounts yet.
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-        addr: std::net::SocketAddr,
-        /// A host name this server is reached by (the Host header), besides
-        /// localhost and its address; repeat for several. On a loopback
-        /// address, requests for any other name are refused (a hostile page
-        /// can point a name of its own at 127.0.0.1); on another address,
-        /// giving names restricts the server to them.
-        #[arg(long = "allow-host", value_name = "NAME")]
-        allow_hosts: Vec<String>,
-        /// The largest request body taken, in bytes (EPCIS documents).
-        #[arg(long, default_value_t = equitas_server::Limits::default().body, value_name = "BYTES")]
-        max_body_bytes: u64,
-        /// The largest event taken, in bytes as written; a larger one is rejected.
-        #[arg(long, default_value_t = equitas_store::epcis::MAX_EVENT_BYTES, value_name = "BYTES")]
-        max_event_bytes: usize,
-        /// The most events one document sent over HTTP may hold.
-        #[arg(long, default_value_t = equitas_server::Limits::default().events, value_name = "N")]
-        max_events: usize,
-        /// Connections served at once; further ones wait to be accepted.
-        #[arg(long, default_value_t = equitas_server::ServeOptions::default().max_connections, value_name = "N")]
-        max_connections: usize,
-        /// Seconds a client has to send a request's headers, and to send
-        /// each part of its body.
-        #[arg(long, default_value_t = equitas_server::ServeOptions::default().header_timeout.as_secs(), value_name = "SECONDS")]
-        header_timeout: u64,
-        /// Seconds a read-only request may take before it is answered 503.
-        #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
-        request_timeout: u64,
-        #[command(flatten)]
-        schemas: SchemaArgs,
-    },
+    Serve(serve::ServeArgs),
 
     /// GS1 EPCIS 2.0 events.
     #[command(subcommand)]
-    Epcis(EpcisCommand),
+    Epcis(epcis::EpcisCommand),
 
     /// Stock on hand, average monthly consumption, months of stock, status,
     /// stockout days and expiry risk by location and item, from captured
@@ -269,96 +215,61 @@ pub enum Command {
     },
 }
 
-/// Where the GS1 EPCIS 2.0 schemas are (GS1's, not shipped with Equitas;
-/// docs/epcis.md).
-#[derive(clap::Args, Debug)]
-pub struct SchemaArgs {
-    /// The GS1 EPCIS 2.0 JSON Schema file, to validate JSON documents.
-    #[arg(long, env = "EQUITAS_EPCIS_SCHEMA", value_name = "FILE")]
-    pub schema: Option<PathBuf>,
-    /// The directory of the GS1 EPCIS 2.0 XSDs (EPCglobal-epcis-2_0.xsd and
-    /// the files it imports), to validate XML documents.
-    #[arg(long, env = "EQUITAS_EPCIS_XSD", value_name = "DIR")]
-    pub xsd: Option<PathBuf>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum EpcisCommand {
-    /// Find captured events (EPCIS SimpleEventQuery parameters), in capture
-    /// order, a page at a time.
-    #[command(
-        after_help = "Examples:\n  equitas epcis query --biz-step receiving --from 2026-01-01T00:00:00Z\n  equitas epcis query --within R01 --from 2026-01-01\n  equitas epcis query --limit 50 --after 1200 --format json"
-    )]
-    Query {
-        #[command(flatten)]
-        args: op_args::OpArgs<equitas_service::epcis::Query>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
-    /// Store the events of EPCIS documents (JSON/JSON-LD or XML), each
-    /// document in one transaction. Events already held (same Event Hash
-    /// ID, or same eventID with the same hash) are counted as duplicates and
-    /// not stored again; an event whose eventID is held with other content,
-    /// or given to an earlier event of the document, is a conflict: a bad
-    /// event. By default a document with a bad event is refused whole (exit
-    /// status 1); with --proceed its good events are stored (exit status 3).
-    /// Each file is mapped into memory, not copied: it must not be rewritten
-    /// while it is being captured.
-    #[command(
-        after_help = "Examples:\n  equitas epcis capture receipts.jsonld\n  equitas epcis capture --proceed --schema EPCIS-JSON-Schema.json *.json\n  zcat events.json.gz | equitas epcis capture /dev/stdin"
-    )]
-    Capture {
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Store the good events of a document that has bad ones.
-        #[arg(long)]
-        proceed: bool,
-        /// The largest event stored, in bytes as written; a larger one is rejected.
-        #[arg(long, default_value_t = equitas_store::epcis::MAX_EVENT_BYTES, value_name = "BYTES")]
-        max_event_bytes: usize,
-        #[command(flatten)]
-        schemas: SchemaArgs,
-    },
-    /// Check documents against the GS1 EPCIS 2.0 JSON Schema (formats
-    /// checked) or, for XML, the GS1 EPCIS 2.0 XSDs. Exit status 0 only if
-    /// every file is valid; otherwise one line per problem: file, event
-    /// index, field (JSON pointer, or line for XML) and reason.
-    #[command(
-        after_help = "The schemas are GS1's and are not shipped with Equitas: give the JSON Schema with\n--schema or EQUITAS_EPCIS_SCHEMA, or put it at DATA_DIR/schemas/EPCIS-JSON-Schema.json;\ngive the XSD directory with --xsd or EQUITAS_EPCIS_XSD, or put its files in\nDATA_DIR/schemas/XSD (both are published with the EPCIS 2.0 standard).\n\nExamples:\n  equitas epcis validate --schema EPCIS-JSON-Schema.json shipment.jsonld\n  equitas epcis validate --xsd EPCIS/XSD receipt.xml"
-    )]
-    Validate {
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        #[command(flatten)]
-        schemas: SchemaArgs,
-    },
-    /// Print the CBV 2.0 Event Hash ID of each event, one per line, in
-    /// document order (JSON/JSON-LD or XML binding).
-    #[command(
-        after_help = "Examples:\n  equitas epcis hash shipment.jsonld\n  equitas epcis hash receipt.xml\n  equitas epcis hash --prehash shipment.jsonld   # the canonical pre-hash strings"
-    )]
-    Hash {
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Print the pre-hash string after each hash.
-        #[arg(long)]
-        prehash: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
-
-/// Parses an import kind from the names the store gives its kinds.
-fn import_kind_parser()
--> impl clap::builder::TypedValueParser<Value = equitas_store::import::ImportKind> {
-    use clap::builder::TypedValueParser as _;
-    use equitas_store::import::ImportKind;
-    clap::builder::PossibleValuesParser::new(ImportKind::ALL.iter().map(|k| k.as_str()))
-        .try_map(|s| ImportKind::from_name(&s).ok_or("unknown import kind"))
+/// Runs the command: each group's module owns its arguments and its run.
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let serving = matches!(cli.command, Command::Serve(_));
+    let wait = cli.write_wait.unwrap_or(if serving { 30 } else { 600 });
+    equitas_store::set_write_wait(std::time::Duration::from_secs(wait));
+    if !serving {
+        equitas_store::on_write_wait(|bound| {
+            eprintln!(
+                "Waiting for another capture or import to finish writing to the database (up to {} s, --write-wait)...",
+                bound.as_secs()
+            );
+        });
+    }
+    let ok = |()| ExitCode::SUCCESS;
+    let store = || context::open_store(&cli);
+    match &cli.command {
+        Command::Init => demo::init(&cli),
+        Command::Demo { format } => demo::demo(&cli, *format),
+        Command::Status { format } => demo::status(&cli, *format),
+        Command::Import(a) => import::run(&cli, a),
+        Command::Serve(a) => serve::run(&cli, a),
+        Command::Epcis(c) => epcis::run(&cli, c),
+        Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
+        Command::Generate(a) => generate::run(a).map(ok),
+        Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
+        Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
+        Command::Stock { command, args, out } => {
+            let mut st = store()?;
+            match command {
+                None => stock::stock(st.as_mut(), args, out),
+                Some(stock::StockCommand::Problems { args, out }) => {
+                    stock::problems(st.as_mut(), args, out)
+                }
+                Some(stock::StockCommand::Lots { args, out }) => {
+                    stock::lots(st.as_mut(), args, out)
+                }
+            }
+            .map(ok)
+        }
+        Command::Availability { args, out } => {
+            stock::availability(store()?.as_mut(), args, out).map(ok)
+        }
+        Command::Forecast { command, args, out } => {
+            let mut st = store()?;
+            match command {
+                None => forecast::forecast(st.as_mut(), args, out),
+                Some(forecast::ForecastCommand::Accuracy { args, out }) => {
+                    forecast::accuracy(st.as_mut(), args, out)
+                }
+            }
+            .map(ok)
+        }
+        Command::Plan { args, out } => forecast::plan(store()?.as_mut(), args, out).map(ok),
+        Command::Risk { args, out } => forecast::risk(store()?.as_mut(), args, out).map(ok),
+    }
 }
 
 fn init_tracing(verbose: u8) {
@@ -392,7 +303,7 @@ fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    match commands::run(cli) {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -60,6 +60,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
                 Cell::Text(r.location.clone()),
                 Cell::Text(r.location_name.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(r.stock_on_hand), 0),
                 Cell::Num(r.amc, 1),
                 Cell::Num(r.months_of_stock, 1),
@@ -79,8 +80,8 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
         period: period_of(&a.head),
         observations: a.head.movements.unwrap_or(0),
         columns: vec![
-            "location", "name", "item", "soh", "amc", "mos", "status", "band", "so_days",
-            "expiring", "at_risk", "problems",
+            "location", "name", "item", "product", "soh", "amc", "mos", "status", "band",
+            "so_days", "expiring", "at_risk", "problems",
         ],
         rows: table,
         footer: a.notes.clone(),
@@ -98,6 +99,7 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
             vec![
                 Cell::Text(r.location.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Text(if r.lot.is_empty() {
                     "(unknown)".into()
                 } else {
@@ -115,7 +117,15 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
         method: method(&a.head),
         period: period_of(&a.head),
         observations: a.head.movements.unwrap_or(0),
-        columns: vec!["location", "item", "lot", "quantity", "expiry", "days_left"],
+        columns: vec![
+            "location",
+            "item",
+            "product",
+            "lot",
+            "quantity",
+            "expiry",
+            "days_left",
+        ],
         rows: table,
         footer: a.notes.clone(),
         data: &a.rows,
@@ -178,6 +188,7 @@ pub fn availability(
                 Cell::Text(r.area.clone()),
                 Cell::Text(r.area_name.clone()),
                 Cell::Text(r.item.clone()),
+                Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Text(r.date.clone()),
                 Cell::Int(r.facilities as i64),
                 Cell::Int(r.in_stock as i64),
@@ -203,6 +214,7 @@ pub fn availability(
             "area",
             "name",
             "item",
+            "product",
             "date",
             "facilities",
             "in_stock",

@@ -894,7 +894,7 @@ fn generated_network_captured_and_its_stock_shown() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).starts_with("area,name,item,date,facilities,in_stock,availability"),
+        stdout(&o).starts_with("area,name,item,product,date,facilities,in_stock,availability"),
         "{}",
         stdout(&o)
     );
@@ -1182,6 +1182,79 @@ fn a_capture_waits_for_another_writer_and_says_so() {
     );
     assert!(
         stdout(&o).contains("1 events: 1 captured"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// The CLI takes and refuses what the API does, with the same parsing:
+/// errors name the option, exit status 2 as for any usage error, and an
+/// empty answer says why (issue 19, finding 5).
+#[test]
+fn options_are_checked_as_the_api_checks_its_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equitas(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (args, option, why) in [
+        (
+            &["epcis", "query", "--from", "2026-13-01"][..],
+            "--from",
+            "YYYY-MM-DD",
+        ),
+        (
+            &["epcis", "query", "--from", "yesterday"][..],
+            "--from",
+            "YYYY-MM-DD",
+        ),
+        (
+            &["epcis", "query", "--biz-step", "recieving"][..],
+            "--biz-step",
+            "did you mean receiving?",
+        ),
+        (
+            &["market", "prices", "--from", "2015-99-01"][..],
+            "--from",
+            "expected a date",
+        ),
+        (
+            &["plan", "--lead-time", "-1"][..],
+            "--lead-time",
+            "from 0 to 60",
+        ),
+        (
+            &["stock", "--status", "empty"][..],
+            "--status",
+            "expected one of stocked_out",
+        ),
+        (
+            &["forecast", "--horizon", "0"][..],
+            "--horizon",
+            "from 1 to 60",
+        ),
+    ] {
+        let o = equitas(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{option}: ")) && stderr(&o).contains(why),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    // A place by its code or by its GLN, wherever one is asked for.
+    let by_code = equitas(dir.path(), &["stock", "--within", "R01", "--format", "csv"]);
+    assert!(by_code.status.success(), "{}", stderr(&by_code));
+    let by_gln = equitas(
+        dir.path(),
+        &["stock", "--within", "9520260000028", "--format", "csv"],
+    );
+    assert!(by_gln.status.success(), "{}", stderr(&by_gln));
+    assert_eq!(stdout(&by_code), stdout(&by_gln));
+    assert!(stdout(&by_code).lines().count() > 1);
+    // An empty answer says why.
+    let o = equitas(dir.path(), &["stock", "--as-of", "2020-01-01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("No rows: 2020-01-01 is before the first movement"),
         "{}",
         stdout(&o)
     );

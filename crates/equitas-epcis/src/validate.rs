@@ -13,7 +13,7 @@ use std::fmt;
 
 /// One problem found in a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct SchemaProblem {
     /// 0-based index of the event the problem is in, if it is in one.
     pub event: Option<usize>,
     /// JSON pointer of the offending value (`/epcisBody/eventList/0/action`).
@@ -21,7 +21,7 @@ pub struct Problem {
     pub message: String,
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for SchemaProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.event {
             Some(i) => write!(f, "event {i}: {}: {}", self.path, self.message),
@@ -88,19 +88,19 @@ impl Validator {
     /// lists emptied: what the schema requires of a list entry does not
     /// depend on the rest, and a document of millions of events is never
     /// held as one JSON tree.
-    pub fn validate_text(&self, text: &str) -> Vec<Problem> {
+    pub fn validate_text(&self, text: &str) -> Vec<SchemaProblem> {
         self.validate_text_within(text, usize::MAX)
     }
 
     /// [`validate_text`](Self::validate_text), leaving out the events longer
     /// than `max_event` bytes as written (refused for their size, and
     /// not to be read into a tree of several times that size).
-    pub fn validate_text_within(&self, text: &str, max_event: usize) -> Vec<Problem> {
+    pub fn validate_text_within(&self, text: &str, max_event: usize) -> Vec<SchemaProblem> {
         let mut lists = Lists::new();
         let envelope = match envelope(text, "", "", &mut lists) {
             Ok(v) => v,
             Err(e) => {
-                return vec![Problem {
+                return vec![SchemaProblem {
                     event: None,
                     path: String::new(),
                     message: format!("not JSON: {e}"),
@@ -117,7 +117,7 @@ impl Validator {
                     Ok(v) => {
                         out.extend(self.problems(&self.event, &v, &format!("{at}/{i}"), Some(i)))
                     }
-                    Err(e) => out.push(Problem {
+                    Err(e) => out.push(SchemaProblem {
                         event: Some(i),
                         path: format!("{at}/{i}"),
                         message: format!("not JSON: {e}"),
@@ -131,7 +131,7 @@ impl Validator {
     }
 
     /// Every problem of a parsed document; empty if it is valid.
-    pub fn validate(&self, doc: &Value) -> Vec<Problem> {
+    pub fn validate(&self, doc: &Value) -> Vec<SchemaProblem> {
         let mut out = self.problems(&self.schema, doc, "", None);
         out.sort_by(|a, b| (a.event, &a.path).cmp(&(b.event, &b.path)));
         out.dedup();
@@ -146,12 +146,12 @@ impl Validator {
         v: &Value,
         at: &str,
         event: Option<usize>,
-    ) -> Vec<Problem> {
+    ) -> Vec<SchemaProblem> {
         schema
             .iter_errors(v)
             .map(|e| {
                 let path = format!("{at}{}", e.instance_path());
-                Problem {
+                SchemaProblem {
                     event: event.or_else(|| event_index(&path)),
                     path,
                     message: shorten(&e.to_string()),
@@ -204,7 +204,7 @@ pub struct Schemas {
 impl Schemas {
     /// Every problem of a document in either binding; `None` if the schema
     /// of its binding is not loaded.
-    pub fn validate_text(&self, text: &str) -> Option<Vec<Problem>> {
+    pub fn validate_text(&self, text: &str) -> Option<Vec<SchemaProblem>> {
         if crate::is_xml(text) {
             self.xsd.as_ref().map(|x| x.validate_text(text))
         } else {
@@ -220,7 +220,7 @@ impl Schemas {
         &self,
         doc: &crate::EventReader,
         max_event: usize,
-    ) -> Option<Vec<Problem>> {
+    ) -> Option<Vec<SchemaProblem>> {
         match doc.xml_events() {
             Some(events) => self.xsd.as_ref().map(|x| x.validate_events(events)),
             None => self

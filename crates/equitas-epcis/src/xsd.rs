@@ -13,7 +13,7 @@
 //! here. Documents are read with network access off and no entity
 //! expansion.
 
-use crate::validate::Problem;
+use crate::validate::SchemaProblem;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::path::Path;
 use std::sync::{Mutex, Once};
@@ -193,12 +193,12 @@ impl XsdValidator {
     /// Every problem of an XML document; empty if it is valid. `event`
     /// is set for problems inside an event (found by line). A lone event,
     /// which the XSD declares no element for, is checked inside a document.
-    pub fn validate_text(&self, text: &str) -> Vec<Problem> {
+    pub fn validate_text(&self, text: &str) -> Vec<SchemaProblem> {
         match crate::xml::open(text) {
             Ok((events, _)) => self.validate_events(&events),
             // Well-formed but without events: libxml2 says what is wrong.
             Err(crate::EpcisError::Structure { .. }) => self.problems(text, &[]),
-            Err(e) => vec![Problem {
+            Err(e) => vec![SchemaProblem {
                 event: None,
                 path: String::new(),
                 message: e.to_string(),
@@ -208,7 +208,7 @@ impl XsdValidator {
 
     /// [`validate_text`](Self::validate_text) for a document whose events
     /// are found already.
-    pub(crate) fn validate_events(&self, events: &crate::xml::XmlEvents) -> Vec<Problem> {
+    pub(crate) fn validate_events(&self, events: &crate::xml::XmlEvents) -> Vec<SchemaProblem> {
         let text = events.text();
         // The events' first and last lines, to say which event a problem is in.
         let line = |at: usize| events.place(at).line as usize;
@@ -235,20 +235,20 @@ impl XsdValidator {
 
     /// libxml2's problems with `text`, each given the index of the event
     /// (by its first and last lines) it is in.
-    fn problems(&self, text: &str, events: &[(usize, usize)]) -> Vec<Problem> {
+    fn problems(&self, text: &str, events: &[(usize, usize)]) -> Vec<SchemaProblem> {
         let messages = match self.check(text) {
             Ok(m) => m,
             Err(m) => {
-                return vec![Problem {
+                return vec![SchemaProblem {
                     event: None,
                     path: String::new(),
                     message: m,
                 }];
             }
         };
-        let mut out: Vec<Problem> = messages
+        let mut out: Vec<SchemaProblem> = messages
             .into_iter()
-            .map(|(line, message)| Problem {
+            .map(|(line, message)| SchemaProblem {
                 event: events.iter().position(|&(a, b)| (a..=b).contains(&line)),
                 path: format!("line {line}"),
                 message,

@@ -5,7 +5,7 @@
 //! SKIPPED when it is absent (`equitas_doc_vectors::conformance`).
 
 use equitas_doc_vectors::conformance;
-use equitas_epcis::validate::{Problem, Schemas, Validator};
+use equitas_epcis::validate::{SchemaProblem, Schemas, Validator};
 use equitas_epcis::xsd::XsdValidator;
 use std::path::PathBuf;
 
@@ -44,7 +44,7 @@ fn run_suite(
     capture: &std::path::Path,
     schemas: &Schemas,
     not_valid: &[&str],
-    extra: impl Fn(&[Problem]) -> Option<String>,
+    extra: impl Fn(&[SchemaProblem]) -> Option<String>,
 ) -> (Vec<String>, usize) {
     let check = |f: &std::path::Path| {
         schemas

@@ -11,7 +11,7 @@
 //! (AMC, MOS, status, expiry), availability by region for 12 month-ends,
 //! and `Ledger::append` of the last 10,000 events' movements.
 
-use equitas_ledger::view::{self, Bands, Place, Places, StockQuery};
+use equitas_ledger::view::{self, MinMaxBands, Place, Places, StockQuery};
 use equitas_ledger::{Ledger, Names, Source};
 use equitas_model::LocationLevel;
 use std::time::Instant;
@@ -67,6 +67,7 @@ fn main() {
         .take(10_000)
         .flatten()
         .map(|m| equitas_ledger::Movement {
+            recorded: 0,
             at: m.at + 1,
             source: m.source + (1 << 40),
             ..*m
@@ -112,7 +113,12 @@ fn main() {
     let through = ledger.through().unwrap_or(0);
 
     let t = Instant::now();
-    let rows = view::stock(&ledger, &places, &Bands::default(), &StockQuery::default());
+    let rows = view::stock(
+        &ledger,
+        &places,
+        &MinMaxBands::default(),
+        &StockQuery::default(),
+    );
     let stock = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let dates: Vec<i32> = (0..12)

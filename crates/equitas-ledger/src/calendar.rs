@@ -38,6 +38,13 @@ pub fn month_end(m: MonthIndex) -> Day {
     month_start(m + 1) - 1
 }
 
+/// The last month complete at the end of `day`: its own month when `day`
+/// is that month's last day, else the month before (formulas 3.5).
+pub fn last_complete_month(day: Day) -> MonthIndex {
+    let m = month_of(day);
+    if day == month_end(m) { m } else { m - 1 }
+}
+
 pub fn days_in_month(m: MonthIndex) -> u32 {
     (month_start(m + 1) - month_start(m)) as u32
 }

@@ -43,16 +43,21 @@ pub struct RawMovement {
 }
 
 impl RawMovement {
+    /// The movement with its names interned, its item being the product
+    /// the recorded item counts toward and its quantity in that product's
+    /// unit ([`crate::catalogue`]).
     pub fn intern(&self, names: &mut Names, source: Source) -> Movement {
+        let (item, recorded, factor) = names.item(&self.item);
         Movement {
             at: self.at,
-            location: names.locations.id(&self.location),
-            item: names.items.id(&self.item),
+            location: names.location(&self.location),
+            item,
             lot: names.lots.id(&self.lot),
             kind: self.kind,
-            quantity: self.quantity,
+            quantity: self.quantity * factor,
             reason: names.reasons.id(&self.reason),
             source: source.pack(),
+            recorded,
         }
     }
 }

@@ -65,7 +65,9 @@ pub fn months_of_stock(stock_on_hand: f64, amc: Option<f64>) -> Option<f64> {
 }
 
 /// Stock status bands (formulas 3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     StockedOut,

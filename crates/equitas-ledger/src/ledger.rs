@@ -81,7 +81,7 @@ pub enum ProblemKind {
     /// out of the balances and figures.
     ImplausibleQuantity,
     /// Movements at a location the hierarchy does not hold: its stock is
-    /// in no area's totals (found by [`crate::view::Places`]).
+    /// in no area's totals (found by [`crate::places::Places`]).
     UnknownLocation,
 }
 
@@ -115,7 +115,7 @@ impl ProblemKind {
 
 /// A data problem and the movements involved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
+pub struct DataProblem {
     pub kind: ProblemKind,
     pub location: u32,
     pub item: u32,
@@ -132,7 +132,7 @@ pub struct Problem {
     pub found: f64,
 }
 
-impl Problem {
+impl DataProblem {
     pub fn sources(&self) -> impl Iterator<Item = Source> + '_ {
         self.sources.iter().map(|&s| Source::unpack(s))
     }
@@ -141,7 +141,19 @@ impl Problem {
 #[derive(Debug, Clone, Default)]
 struct LotSeries {
     entries: Vec<Entry>,
-    problems: Vec<Problem>,
+    problems: Vec<DataProblem>,
+    /// The codes its movements were recorded under (`Movement::recorded`).
+    recorded: Vec<u32>,
+}
+
+impl LotSeries {
+    fn note_recorded(&mut self, movements: &[Movement]) {
+        for m in movements {
+            if !self.recorded.contains(&m.recorded) {
+                self.recorded.push(m.recorded);
+            }
+        }
+    }
 }
 
 /// The monthly series of one location and item.
@@ -224,7 +236,9 @@ impl Ledger {
                 let mut series = LotSeries {
                     entries: movements[start..i].iter().map(entry_of).collect(),
                     problems: Vec::new(),
+                    recorded: Vec::new(),
                 };
+                series.note_recorded(&movements[start..i]);
                 walk_lot((loc, item, lot), &mut series, 0);
                 l.lots.insert((loc, item, lot), series);
                 lots.push(lot);
@@ -270,6 +284,7 @@ impl Ledger {
                 new_lots.insert(key);
                 LotSeries::default()
             });
+            series.note_recorded(group);
             let first_at = group[0].at;
             let from = if series.entries.last().is_none_or(|e| e.at <= first_at) {
                 let from = series.entries.len();
@@ -388,6 +403,14 @@ impl Ledger {
             .map_or(&[], |s| s.entries.as_slice())
     }
 
+    /// The codes the movements of one lot were recorded under (ids in
+    /// `names.recorded`; 0: the item's own code), in order of first use.
+    pub fn recorded(&self, location: u32, item: u32, lot: u32) -> &[u32] {
+        self.lots
+            .get(&(location, item, lot))
+            .map_or(&[], |s| s.recorded.as_slice())
+    }
+
     /// Balance of one lot at the end of `day`.
     pub fn lot_balance(&self, location: u32, item: u32, lot: u32, day: Day) -> f64 {
         let e = self.entries(location, item, lot);
@@ -413,6 +436,19 @@ impl Ledger {
                 .iter()
                 .map(|&lot| (lot, self.lot_balance(location, item, lot, day)))
                 .filter(|&(_, b)| b > EPSILON)
+                .collect()
+        })
+    }
+
+    /// Lots with a balance other than zero at the end of `day`, negative
+    /// ones included (a data problem, formulas 3.10): (lot, balance). Their
+    /// sum is [`Ledger::stock_on_hand`].
+    pub fn lots_held(&self, location: u32, item: u32, day: Day) -> Vec<(u32, f64)> {
+        self.series(location, item).map_or_else(Vec::new, |s| {
+            s.lots
+                .iter()
+                .map(|&lot| (lot, self.lot_balance(location, item, lot, day)))
+                .filter(|&(_, b)| b.abs() > EPSILON)
                 .collect()
         })
     }
@@ -444,9 +480,36 @@ impl Ledger {
         Some(f)
     }
 
+    /// Stockout days of the month of `as_of`, from its first day (or the
+    /// item's first movement) to `as_of` included (formulas 3.3); a stock
+    /// report's figure for a month it covers. `None` before the item's
+    /// first movement.
+    pub fn stockout_days_to(&self, location: u32, item: u32, as_of: Day) -> Option<u32> {
+        let s = self.series(location, item)?;
+        if as_of < s.first_day {
+            return None;
+        }
+        let m = month_of(as_of);
+        if as_of >= s.last_day || as_of == month_end(m) {
+            return self
+                .month(location, item, m, as_of)
+                .map(|f| f.stockout_days);
+        }
+        if let Some(&r) = self.reported.get(&(location, item, m)) {
+            return Some(r);
+        }
+        // Movements later in the month: day by day to `as_of`.
+        let from = month_start(m).max(s.first_day);
+        Some(
+            (from..=as_of)
+                .filter(|&d| self.stock_on_hand(location, item, d) <= EPSILON)
+                .count() as u32,
+        )
+    }
+
     /// Every data problem, in (location, item, lot, time) order.
-    pub fn problems(&self) -> Vec<&Problem> {
-        let mut p: Vec<&Problem> = self.lots.values().flat_map(|s| &s.problems).collect();
+    pub fn problems(&self) -> Vec<&DataProblem> {
+        let mut p: Vec<&DataProblem> = self.lots.values().flat_map(|s| &s.problems).collect();
         p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
         p
     }
@@ -473,7 +536,7 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
         }
         x.balance = bal;
     }
-    let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| Problem {
+    let problem = |kind, x: &Entry, sources: Vec<u64>, expected: f64| DataProblem {
         kind,
         location: key.0,
         item: key.1,
@@ -489,7 +552,7 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     for (i, x) in e.iter().enumerate() {
         if !x.kind.plausible(x.quantity) {
             // Its balance is the one before it.
-            series.problems.push(Problem {
+            series.problems.push(DataProblem {
                 found: x.quantity,
                 ..problem(ProblemKind::ImplausibleQuantity, x, vec![x.source], before)
             });

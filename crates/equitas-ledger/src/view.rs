@@ -2,229 +2,35 @@
 //! by area, and data problems, over the location hierarchy.
 
 use crate::calendar::{
-    Day, MonthIndex, add_months, days_in_month, format_day, month_end, month_of,
+    Day, MonthIndex, add_months, days_in_month, format_day, last_complete_month, month_end,
+    month_of,
 };
 use crate::indicators::{self, LotStock, MonthUse, Status};
-use crate::ledger::{EPSILON, Ledger, Problem, ProblemKind};
+use crate::ledger::{DataProblem, EPSILON, Ledger, ProblemKind};
 use equitas_model::LocationLevel;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// A location of the hierarchy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Place {
-    pub code: String,
-    pub name: String,
-    /// `None` for a location the hierarchy does not hold (an unknown GLN).
-    pub level: Option<LocationLevel>,
-    pub parent: Option<String>,
-    pub gln: Option<String>,
-}
-
-/// Which band of months of stock applies (formulas 3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    /// A warehouse hanging from the country: the central medical store.
-    Central,
-    /// Any other warehouse (regional or district store).
-    Store,
-    Facility,
-    /// A region, district or country: the sum of the locations in it.
-    Area,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 4] = [Tier::Central, Tier::Store, Tier::Facility, Tier::Area];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Central => "central",
-            Tier::Store => "store",
-            Tier::Facility => "facility",
-            Tier::Area => "area",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| t.as_str() == s.trim())
-    }
-}
-
-/// Minimum and maximum months of stock per tier, and per item where set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bands {
-    pub default: BTreeMap<Tier, (f64, f64)>,
-    /// (item, tier) -> (min, max).
-    pub items: BTreeMap<(String, Tier), (f64, f64)>,
-}
-
-impl Default for Bands {
-    /// Example bands, to be set by each programme: central 6-12 months,
-    /// other stores 3-6, facilities 2-4, areas 3-6.
-    fn default() -> Bands {
-        Bands {
-            default: BTreeMap::from([
-                (Tier::Central, (6.0, 12.0)),
-                (Tier::Store, (3.0, 6.0)),
-                (Tier::Facility, (2.0, 4.0)),
-                (Tier::Area, (3.0, 6.0)),
-            ]),
-            items: BTreeMap::new(),
-        }
-    }
-}
-
-impl Bands {
-    pub fn get(&self, item: &str, tier: Tier) -> (f64, f64) {
-        self.items
-            .get(&(item.to_string(), tier))
-            .or_else(|| self.default.get(&tier))
-            .copied()
-            .unwrap_or((2.0, 4.0))
-    }
-}
-
-/// The hierarchy, attached to a ledger's location ids.
-#[derive(Debug, Clone)]
-pub struct Places {
-    pub list: Vec<Place>,
-    index: FxHashMap<String, usize>,
-    by_gln: FxHashMap<String, usize>,
-    /// Place index of each ledger location id.
-    of_location: Vec<Option<usize>>,
-    /// The places of the hierarchy come first; those after, added for
-    /// ledger locations it does not hold, are unknown.
-    known: usize,
-}
-
-impl Places {
-    /// `places`: the hierarchy; ledger locations not in it (by code, or by
-    /// GLN for Digital Links) are added as places without a level.
-    pub fn new(mut places: Vec<Place>, ledger: &Ledger) -> Places {
-        let known = places.len();
-        let mut index: FxHashMap<String, usize> = FxHashMap::default();
-        for (i, p) in places.iter().enumerate() {
-            index.insert(p.code.clone(), i);
-        }
-        let by_gln: FxHashMap<String, usize> = places
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.gln.clone().map(|g| (g, i)))
-            .collect();
-        let mut of_location = Vec::new();
-        for id in 0..ledger.names.locations.len() as u32 {
-            let name = ledger.names.locations.name(id);
-            let found = index.get(name).copied().or_else(|| {
-                name.strip_prefix("https://id.gs1.org/414/")
-                    .and_then(|r| r.split('/').next())
-                    .and_then(|g| by_gln.get(g).copied())
-            });
-            let i = found.unwrap_or_else(|| {
-                places.push(Place {
-                    code: name.to_string(),
-                    name: name.to_string(),
-                    level: None,
-                    parent: None,
-                    gln: None,
-                });
-                index.insert(name.to_string(), places.len() - 1);
-                places.len() - 1
-            });
-            of_location.push(Some(i));
-        }
-        Places {
-            list: places,
-            index,
-            by_gln,
-            of_location,
-            known,
-        }
-    }
-
-    /// True if ledger location `location` is one the hierarchy does not
-    /// hold: its place lies in no area.
-    pub fn is_unknown(&self, location: u32) -> bool {
-        self.place_of(location).is_some_and(|p| p >= self.known)
-    }
-
-    pub fn get(&self, code: &str) -> Option<&Place> {
-        self.index.get(code).map(|&i| &self.list[i])
-    }
-
-    /// The place a location name stands for: its code, or a GLN Digital Link.
-    pub fn resolve(&self, name: &str) -> Option<&Place> {
-        self.index
-            .get(name)
-            .or_else(|| {
-                name.strip_prefix("https://id.gs1.org/414/")
-                    .and_then(|r| r.split('/').next())
-                    .and_then(|g| self.by_gln.get(g))
-            })
-            .map(|&i| &self.list[i])
-    }
-
-    /// True if the place `code` is `area` or lies below it.
-    pub fn is_within(&self, code: &str, area: &str) -> bool {
-        match (self.index.get(code), self.index.get(area)) {
-            (Some(&c), Some(&a)) => self.lineage(c).contains(&a),
-            _ => false,
-        }
-    }
-
-    /// The place index of a ledger location id.
-    pub fn place_of(&self, location: u32) -> Option<usize> {
-        self.of_location.get(location as usize).copied().flatten()
-    }
-
-    /// The place and its ancestors, nearest first.
-    pub fn lineage(&self, mut i: usize) -> Vec<usize> {
-        let mut out = vec![i];
-        while let Some(p) = self.list[i]
-            .parent
-            .as_deref()
-            .and_then(|c| self.index.get(c))
-        {
-            if out.contains(p) {
-                break;
-            }
-            i = *p;
-            out.push(i);
-        }
-        out
-    }
-
-    fn tier(&self, i: usize) -> Tier {
-        let p = &self.list[i];
-        match p.level {
-            Some(LocationLevel::Facility) | None => Tier::Facility,
-            Some(LocationLevel::Warehouse) => {
-                let parent_level = p
-                    .parent
-                    .as_deref()
-                    .and_then(|c| self.get(c))
-                    .and_then(|x| x.level);
-                if matches!(parent_level, Some(LocationLevel::Country) | None) {
-                    Tier::Central
-                } else {
-                    Tier::Store
-                }
-            }
-            Some(_) => Tier::Area,
-        }
-    }
-}
+pub use crate::bands::{LevelRow, MinMaxBands, parse_stock_levels};
+pub use crate::places::{Place, Places, Tier};
 
 /// What `equitas stock` shows for one location (or area) and item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StockRow {
     pub location: String,
     pub location_name: String,
     pub level: String,
     pub tier: Tier,
+    /// The product code (or the code recorded, for an item the catalogue
+    /// does not add up into a product).
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
+    /// The codes the stock was recorded under (GTINs of trade items, the
+    /// product code), added up in this row (formulas 3.1).
+    pub trade_items: Vec<String>,
     pub as_of: String,
     pub stock_on_hand: f64,
     /// Average monthly consumption, adjusted for stockout days.
@@ -234,7 +40,8 @@ pub struct StockRow {
     pub status: Status,
     pub min_months: f64,
     pub max_months: f64,
-    /// Stockout days in the last complete month (single locations only).
+    /// Stockout days in the month of the as-of date, from its first day
+    /// to the as-of date (single locations only; formulas 3.3).
     pub stockout_days: Option<u32>,
     /// Quantity in lots expiring within the horizon.
     pub expiring: f64,
@@ -248,7 +55,8 @@ pub struct StockRow {
 pub struct StockQuery {
     /// Default: the ledger's last day.
     pub as_of: Option<Day>,
-    /// Months averaged for the AMC (the complete months before the as-of month).
+    /// Months averaged for the AMC: the last complete months at the end of
+    /// the as-of date (its own month when it is the month's last day).
     pub window: u32,
     /// Expiry horizon in months.
     pub horizon: i32,
@@ -274,8 +82,10 @@ impl Default for StockQuery {
     }
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Acc {
+    /// Ids of the codes recorded (`Names::recorded`).
+    recorded: Vec<u32>,
     soh: f64,
     amc: f64,
     amc_months: u32,
@@ -285,6 +95,14 @@ struct Acc {
     problems: usize,
     /// The ledger location, for a single location's row.
     location: Option<u32>,
+}
+
+/// The months the AMC averages as of the end of `as_of` (formulas 3.5):
+/// the last `window` complete months, oldest first, the month of `as_of`
+/// included when `as_of` is its last day.
+pub fn amc_months(as_of: Day, window: u32) -> Vec<MonthIndex> {
+    let last = last_complete_month(as_of);
+    (0..window as MonthIndex).rev().map(|k| last - k).collect()
 }
 
 /// The window's months of one location and item: `area` counts only what
@@ -297,11 +115,9 @@ fn window_amc(
     window: u32,
     area: bool,
 ) -> indicators::Amc {
-    let m = month_of(as_of);
-    let months: Vec<MonthUse> = (1..=window as MonthIndex)
-        .rev()
-        .filter_map(|k| {
-            let mm = m - k;
+    let months: Vec<MonthUse> = amc_months(as_of, window)
+        .into_iter()
+        .filter_map(|mm| {
             ledger
                 .month(loc, item, mm, month_end(mm))
                 .map(|f| MonthUse {
@@ -312,6 +128,31 @@ fn window_amc(
         })
         .collect();
     indicators::amc(&months)
+}
+
+/// The ids of the codes the lots of an item at a location were recorded
+/// under.
+fn recorded_ids(ledger: &Ledger, loc: u32, item: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &lot in ledger.series(loc, item).map_or(&[][..], |s| &s.lots) {
+        for r in ledger.recorded(loc, item, lot) {
+            if !out.contains(r) {
+                out.push(*r);
+            }
+        }
+    }
+    out
+}
+
+/// The codes recorded under `ids` for `item`, sorted, once each.
+fn recorded_codes(ledger: &Ledger, item: u32, ids: &[u32]) -> Vec<String> {
+    let mut out: Vec<String> = ids
+        .iter()
+        .map(|&r| ledger.names.recorded_code(r, item).to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> {
@@ -330,8 +171,8 @@ fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> 
 /// 3.10): at its first movement there, with all its movements there as
 /// sources, `found` being its balance after the last. In (location, item,
 /// lot, time) order.
-pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Problem>> {
-    let mut out: Vec<Cow<Problem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
+pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, DataProblem>> {
+    let mut out: Vec<Cow<DataProblem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
     for (loc, item) in ledger.item_keys() {
         if !places.is_unknown(loc) {
             continue;
@@ -344,7 +185,7 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Prob
             let (Some(first), Some(last)) = (e.first(), e.last()) else {
                 continue;
             };
-            out.push(Cow::Owned(Problem {
+            out.push(Cow::Owned(DataProblem {
                 kind: ProblemKind::UnknownLocation,
                 location: loc,
                 item,
@@ -361,7 +202,12 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Prob
 }
 
 /// Stock rows, sorted by location code then item.
-pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) -> Vec<StockRow> {
+pub fn stock(
+    ledger: &Ledger,
+    places: &Places,
+    bands: &MinMaxBands,
+    q: &StockQuery,
+) -> Vec<StockRow> {
     let Some(as_of) = q.as_of.or(ledger.through()) else {
         return Vec::new();
     };
@@ -375,11 +221,11 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
     let within = q
         .within
         .as_deref()
-        .and_then(|c| places.index.get(c).copied());
+        .and_then(|c| places.index_of(c).copied());
     let wanted_items: Vec<u32> = q
         .items
         .iter()
-        .filter_map(|i| ledger.names.items.get(i))
+        .filter_map(|i| ledger.names.item_id(i))
         .collect();
     if !q.items.is_empty() && wanted_items.is_empty() {
         return Vec::new();
@@ -403,6 +249,7 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
         let soh = ledger.stock_on_hand(loc, item, as_of);
         let lots = lot_stock(ledger, loc, item, as_of);
         let n_problems = problems.get(&(loc, item)).copied().unwrap_or(0);
+        let recorded = recorded_ids(ledger, loc, item);
         for (k, &target) in lineage.iter().enumerate() {
             let take = match q.level {
                 None => k == 0,
@@ -423,6 +270,11 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
             e.expiring += indicators::expiring_within(&lots, horizon_days);
             e.at_risk += indicators::fefo_at_risk(&lots, a.value.unwrap_or(0.0), horizon_days);
             e.problems += n_problems;
+            for r in &recorded {
+                if !e.recorded.contains(r) {
+                    e.recorded.push(*r);
+                }
+            }
             if !area {
                 e.location = Some(loc);
             }
@@ -432,26 +284,25 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
     for ((target, item), a) in acc {
         let place = &places.list[target];
         let tier = places.tier(target);
-        let item_name = ledger.names.items.name(item).to_string();
-        let (min, max) = bands.get(&item_name, tier);
+        let item_code = ledger.names.items.name(item).to_string();
+        let (min, max) = bands.get(&item_code, tier);
         let amc = a.has_amc.then_some(a.amc);
         let mos = indicators::months_of_stock(a.soh, amc);
         let status = indicators::status(a.soh, mos, min, max);
         if !q.statuses.is_empty() && !q.statuses.contains(&status) {
             continue;
         }
-        let stockout_days = a.location.and_then(|loc| {
-            let m = month_of(as_of) - 1;
-            ledger
-                .month(loc, item, m, month_end(m))
-                .map(|f| f.stockout_days)
-        });
+        let stockout_days = a
+            .location
+            .and_then(|loc| ledger.stockout_days_to(loc, item, as_of));
         rows.push(StockRow {
             location: place.code.clone(),
             location_name: place.name.clone(),
             level: place.level.map_or("unknown", |l| l.as_str()).to_string(),
             tier,
-            item: item_name,
+            item: item_code,
+            item_name: ledger.names.item_name(item).map(str::to_string),
+            trade_items: recorded_codes(ledger, item, &a.recorded),
             as_of: format_day(as_of),
             stock_on_hand: a.soh,
             amc,
@@ -471,17 +322,32 @@ pub fn stock(ledger: &Ledger, places: &Places, bands: &Bands, q: &StockQuery) ->
 }
 
 /// Availability of an item (or of the basket) in an area on a date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AvailabilityRow {
     pub area: String,
     pub area_name: String,
     /// The item, or `basket` for the mean over the basket's items.
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub date: String,
     /// Facilities managing the item (any movement on or before the date).
     pub facilities: usize,
     pub in_stock: usize,
     pub availability: Option<f64>,
+}
+
+/// The dates of an availability trend of `months` months (formulas 3.9):
+/// `months` dates ending at `as_of`, the last day of each of the
+/// `months - 1` months before it, then `as_of` itself; 0 or 1: `as_of`
+/// alone.
+pub fn availability_dates(as_of: Day, months: u32) -> Vec<Day> {
+    let mut dates: Vec<Day> = (1..months as MonthIndex)
+        .rev()
+        .map(|k| month_end(month_of(as_of) - k))
+        .collect();
+    dates.push(as_of);
+    dates
 }
 
 /// Availability by area of `group` level (the country by default), per item
@@ -496,7 +362,7 @@ pub fn availability(
 ) -> Vec<AvailabilityRow> {
     let wanted: Vec<u32> = items
         .iter()
-        .filter_map(|i| ledger.names.items.get(i))
+        .filter_map(|i| ledger.names.item_id(i))
         .collect();
     if !items.is_empty() && wanted.is_empty() {
         return Vec::new();
@@ -560,6 +426,11 @@ pub fn availability(
             } else {
                 ledger.names.items.name(item).to_string()
             },
+            item_name: if basket {
+                None
+            } else {
+                ledger.names.item_name(item).map(str::to_string)
+            },
             date: format_day(dates[di]),
             facilities: managing,
             in_stock,
@@ -569,24 +440,36 @@ pub fn availability(
     rows
 }
 
-/// A lot on hand at a location.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A lot held at a location: on hand, or below zero (flagged).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LotRow {
     pub location: String,
     pub location_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
+    /// The codes the lot was recorded under (a trade item's GTIN, the
+    /// product code).
+    pub trade_items: Vec<String>,
     /// Empty when the source did not name the lot.
     pub lot: String,
     pub as_of: String,
+    /// The lot's balance; below zero when more left than was recorded
+    /// arriving (then `negative`).
     pub quantity: f64,
+    /// The balance is below zero: a data problem (formulas 3.10), shown so
+    /// that the lots add up to the stock on hand `equitas stock` shows.
+    pub negative: bool,
     pub expiry: Option<String>,
     /// Negative: expired and still held.
     pub days_to_expiry: Option<i32>,
 }
 
-/// Lots with stock on hand at the end of `as_of` (default: the last day with
+/// Lots with a balance at the end of `as_of` (default: the last day with
 /// data), in each location within `within`, first expiry first; only those
-/// expiring within `horizon_months` if given.
+/// expiring within `horizon_months` if given. Lots below zero are listed,
+/// flagged `negative`, so that a location's lots add up to its stock on
+/// hand.
 pub fn lots(
     ledger: &Ledger,
     places: &Places,
@@ -598,12 +481,19 @@ pub fn lots(
     let Some(as_of) = as_of.or(ledger.through()) else {
         return Vec::new();
     };
-    let within = within.and_then(|c| places.index.get(c).copied());
+    let within = within.and_then(|c| places.index_of(c).copied());
     let limit = horizon_months.map(|h| add_months(as_of, h) - as_of);
     let mut rows = Vec::new();
+    let wanted: Vec<u32> = items
+        .iter()
+        .filter_map(|i| ledger.names.item_id(i))
+        .collect();
+    if !items.is_empty() && wanted.is_empty() {
+        return Vec::new();
+    }
     for (loc, item) in ledger.item_keys() {
-        let item_name = ledger.names.items.name(item);
-        if !items.is_empty() && !items.iter().any(|i| i == item_name) {
+        let item_code = ledger.names.items.name(item);
+        if !wanted.is_empty() && !wanted.contains(&item) {
             continue;
         }
         let Some(place) = places.place_of(loc) else {
@@ -612,7 +502,7 @@ pub fn lots(
         if within.is_some_and(|w| !places.lineage(place).contains(&w)) {
             continue;
         }
-        for (lot, q) in ledger.lots_on_hand(loc, item, as_of) {
+        for (lot, q) in ledger.lots_held(loc, item, as_of) {
             let expiry = ledger.expiry(item, lot);
             let days = expiry.map(|e| e - as_of);
             if let Some(l) = limit
@@ -623,10 +513,13 @@ pub fn lots(
             rows.push(LotRow {
                 location: places.list[place].code.clone(),
                 location_name: places.list[place].name.clone(),
-                item: item_name.to_string(),
+                item: item_code.to_string(),
+                item_name: ledger.names.item_name(item).map(str::to_string),
+                trade_items: recorded_codes(ledger, item, ledger.recorded(loc, item, lot)),
                 lot: ledger.names.lots.name(lot).to_string(),
                 as_of: format_day(as_of),
                 quantity: q,
+                negative: q < 0.0,
                 expiry: expiry.map(format_day),
                 days_to_expiry: days,
             });
@@ -650,7 +543,7 @@ pub fn lots(
 }
 
 /// A data problem as shown to users.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProblemRow {
     pub kind: &'static str,
     pub description: &'static str,
@@ -666,7 +559,7 @@ pub struct ProblemRow {
 }
 
 pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<ProblemRow> {
-    let within = within.and_then(|c| places.index.get(c).copied());
+    let within = within.and_then(|c| places.index_of(c).copied());
     all_problems(ledger, places)
         .into_iter()
         .filter_map(|p| {
@@ -692,63 +585,6 @@ pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<P
             })
         })
         .collect()
-}
-
-/// One row of a stock-levels file: the band of a tier, for one item or
-/// (item blank) for all.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LevelRow {
-    pub item: String,
-    pub tier: Tier,
-    pub min: f64,
-    pub max: f64,
-}
-
-/// Parses a stock-levels CSV: `item` (blank: every item), `tier`
-/// (central, store, facility, area), `min_months`, `max_months`.
-pub fn parse_stock_levels<R: std::io::Read>(
-    r: R,
-) -> Result<equitas_model::reference::Parsed<LevelRow>, equitas_model::RowError> {
-    use equitas_model::RowError;
-    use equitas_model::reference::{Table, cell};
-    let mut t = Table::new(r)?;
-    let item = t.column("item");
-    let tier = t.require("tier")?;
-    let min = t.require("min_months")?;
-    let max = t.require("max_months")?;
-    Ok(t.parse(|rec, line| {
-        let tier_text = cell(rec, Some(tier)).unwrap_or("");
-        let tier = Tier::from_name(tier_text).ok_or_else(|| {
-            RowError::new(
-                line,
-                "tier",
-                format!("{tier_text:?} is not central, store, facility or area"),
-            )
-        })?;
-        let months = |idx, name: &str| {
-            let s = cell(rec, Some(idx)).unwrap_or("");
-            s.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| {
-                    RowError::new(line, name, format!("{s:?} is not a number of months"))
-                })
-        };
-        let (lo, hi) = (months(min, "min_months")?, months(max, "max_months")?);
-        if lo > hi {
-            return Err(RowError::new(
-                line,
-                "max_months",
-                format!("maximum {hi} is below minimum {lo}"),
-            ));
-        }
-        Ok(LevelRow {
-            item: cell(rec, item).unwrap_or("").to_string(),
-            tier,
-            min: lo,
-            max: hi,
-        })
-    }))
 }
 
 #[cfg(test)]
@@ -786,6 +622,7 @@ mod tests {
         let day =
             |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
         let mv = |at, location, kind, quantity| Movement {
+            recorded: 0,
             at,
             location,
             item,
@@ -814,7 +651,7 @@ mod tests {
             window: 1,
             ..StockQuery::default()
         };
-        let rows = stock(&l, &places, &Bands::default(), &q);
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
         let by: Vec<(&str, f64, Option<f64>, Status, Tier)> = rows
             .iter()
             .map(|r| {
@@ -842,12 +679,13 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(rows[2].stockout_days, Some(12));
+        // F2, out since 20 January: 1-10 February so far.
+        assert_eq!(rows[2].stockout_days, Some(10));
         let q = StockQuery {
             level: Some(Country),
             ..q
         };
-        let rows = stock(&l, &places, &Bands::default(), &q);
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
         assert_eq!(rows.len(), 1);
         // The country: all stock; AMC of what was dispensed, each facility adjusted.
         assert_eq!(rows[0].stock_on_hand, 850.0);
@@ -861,6 +699,130 @@ mod tests {
             availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
             vec![]
         );
+    }
+
+    /// docs/formulas.md 3.5: the months the AMC averages.
+    #[test]
+    fn amc_window_vectors() {
+        for v in equitas_doc_vectors::vectors("amc_window") {
+            let as_of = crate::calendar::parse_day(v["as_of"].as_str().unwrap()).unwrap();
+            let months: Vec<String> = amc_months(as_of, v["window"].as_u64().unwrap() as u32)
+                .into_iter()
+                .map(crate::calendar::format_month)
+                .collect();
+            let want: Vec<&str> = v["months"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            assert_eq!(months, want, "{v}");
+        }
+    }
+
+    /// Issue 19, finding 9: `--months 6` gives 6 dates, ending at the
+    /// as-of date.
+    #[test]
+    fn availability_dates_end_at_the_as_of_date() {
+        let d = |s: &str| crate::calendar::parse_day(s).unwrap();
+        let dates: Vec<String> = availability_dates(d("2026-06-15"), 6)
+            .into_iter()
+            .map(format_day)
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                "2026-01-31",
+                "2026-02-28",
+                "2026-03-31",
+                "2026-04-30",
+                "2026-05-31",
+                "2026-06-15"
+            ]
+        );
+        assert_eq!(
+            availability_dates(d("2026-06-15"), 0),
+            vec![d("2026-06-15")]
+        );
+        assert_eq!(
+            availability_dates(d("2026-06-15"), 1),
+            vec![d("2026-06-15")]
+        );
+    }
+
+    /// Issue 19, finding 9, on one country of facilities F1 and F2:
+    /// - a month ending on the as-of date is complete: its consumption is
+    ///   in the AMC;
+    /// - a row stocked out shows the stockout days of the as-of month so
+    ///   far (not those of the month before, 0 when the stockout began
+    ///   this month), also for an as-of date before later movements;
+    /// - a lot below zero is listed by `lots`, flagged, and the lots add
+    ///   up to the row's stock on hand.
+    #[test]
+    fn month_end_complete_stockout_days_and_negative_lots() {
+        let mut n = Names::default();
+        let (f1, f2) = (n.locations.id("F1"), n.locations.id("F2"));
+        n.items.id("AMOX");
+        let (a, b) = (n.lots.id("A"), n.lots.id("B"));
+        let d = |s: &str| crate::calendar::parse_day(s).unwrap();
+        let mv = |day: &str, location, lot, kind, quantity| Movement {
+            at: d(day) as i64 * crate::calendar::MS_PER_DAY + 3_600_000,
+            location,
+            item: 0,
+            lot,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+            recorded: 0,
+        };
+        let l = Ledger::build(
+            n,
+            vec![
+                mv("2026-01-05", f1, a, Kind::Receipt, 100.0),
+                mv("2026-01-20", f1, a, Kind::Dispense, 30.0),
+                mv("2026-02-15", f1, a, Kind::Dispense, 30.0),
+                mv("2026-03-20", f1, a, Kind::Dispense, 40.0),
+                // Lot B leaves without having arrived: -5.
+                mv("2026-03-25", f1, b, Kind::Dispense, 5.0),
+                mv("2026-03-01", f2, a, Kind::Receipt, 50.0),
+                mv("2026-03-10", f2, a, Kind::Dispense, 50.0),
+                mv("2026-03-28", f2, a, Kind::Receipt, 20.0),
+            ],
+        );
+        let places = Places::new(small_country(), &l);
+        let row = |as_of: &str, code: &str| {
+            let q = StockQuery {
+                as_of: Some(d(as_of)),
+                window: 2,
+                ..StockQuery::default()
+            };
+            stock(&l, &places, &MinMaxBands::default(), &q)
+                .into_iter()
+                .find(|r| r.location == code)
+                .unwrap()
+        };
+        let r = row("2026-03-31", "F1");
+        // February and March (complete on 31 March): 30, and 45 with 12
+        // stockout days (20-31 March): 45 x 31 / 19.
+        assert_eq!(r.amc_months, 2);
+        assert!((r.amc.unwrap() - (30.0 + 45.0 * 31.0 / 19.0) / 2.0).abs() < 1e-9);
+        assert_eq!((r.status, r.stockout_days), (Status::StockedOut, Some(12)));
+        assert_eq!(r.stock_on_hand, -5.0);
+        // Mid-month: the days so far, and the AMC of January and February.
+        let r = row("2026-03-25", "F1");
+        assert_eq!((r.stockout_days, r.amc), (Some(6), Some(30.0)));
+        // F2 out 10-27 March, refilled on the 28th: as of the 15th, 6 days
+        // (10-15) though later movements of March are held.
+        assert_eq!(row("2026-03-15", "F2").stockout_days, Some(6));
+        assert_eq!(row("2026-03-31", "F2").stockout_days, Some(18));
+        let lots = lots(&l, &places, Some("F1"), &[], Some(d("2026-03-31")), None);
+        let got: Vec<(&str, f64, bool)> = lots
+            .iter()
+            .map(|x| (x.lot.as_str(), x.quantity, x.negative))
+            .collect();
+        assert_eq!(got, vec![("B", -5.0, true)]);
+        assert_eq!(lots.iter().map(|x| x.quantity).sum::<f64>(), -5.0);
     }
 
     /// The hierarchy of the tests below: country XSY > region R1 >
@@ -877,6 +839,7 @@ mod tests {
 
     fn receipt(location: u32, quantity: f64, source: u64) -> Movement {
         Movement {
+            recorded: 0,
             at: crate::calendar::parse_day("2026-01-05").unwrap() as i64
                 * crate::calendar::MS_PER_DAY,
             location,
@@ -915,7 +878,7 @@ mod tests {
                 level,
                 ..StockQuery::default()
             };
-            stock(&l, &places, &Bands::default(), &q)
+            stock(&l, &places, &MinMaxBands::default(), &q)
         };
         for level in [LocationLevel::Country, LocationLevel::Region] {
             let rows = at(Some(level));
@@ -983,6 +946,7 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, &(location, k, quantity, day))| Movement {
+                    recorded: 0,
                     at: (start + day) * crate::calendar::MS_PER_DAY,
                     location,
                     item: 0,
@@ -997,7 +961,7 @@ mod tests {
             let places = Places::new(small_country(), &l);
             for level in [None, Some(LocationLevel::Country), Some(LocationLevel::Facility)] {
                 let q = StockQuery { level, window: 2, ..StockQuery::default() };
-                for r in stock(&l, &places, &Bands::default(), &q) {
+                for r in stock(&l, &places, &MinMaxBands::default(), &q) {
                     let figures = [
                         Some(r.stock_on_hand),
                         r.amc,
@@ -1012,16 +976,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn stock_levels_parse_with_errors_named() {
-        let p = parse_stock_levels(
-            "item,tier,min_months,max_months\n,facility,1,3\nAMOX,central,9,18\n,moon,1,2\n,store,5,2\n".as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(p.records.len(), 2);
-        assert_eq!(p.errors[0].field.as_deref(), Some("tier"));
-        assert_eq!(p.errors[1].field.as_deref(), Some("max_months"));
     }
 }

@@ -118,6 +118,18 @@ impl Serialize for Dim {
     }
 }
 
+/// Written as its name, one of [`Dim::ALL`].
+impl schemars::JsonSchema for Dim {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Dim".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Dim::ALL.iter().map(|d| d.as_str()).collect();
+        schemars::json_schema!({"type": "string", "enum": names})
+    }
+}
+
 impl fmt::Display for Dim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -229,7 +241,14 @@ impl Dataset {
                 acc * p.values.len().max(1) + p.ids[i] as usize
             })
         };
-        let mut groups: Vec<(usize, Vec<u32>)> = match cells {
+        let key_of = |ids: &[u32]| -> Key {
+            parts
+                .iter()
+                .zip(ids)
+                .map(|(p, &id)| p.values.get(id as usize).cloned().unwrap_or_default())
+                .collect()
+        };
+        let mut out: Vec<(Key, Vec<u32>)> = match cells {
             Some(n) if n <= (1 << 20) => {
                 let mut table: Vec<Vec<u32>> = vec![Vec::new(); n];
                 for i in 0..self.obs.len() {
@@ -239,35 +258,35 @@ impl Dataset {
                     .into_iter()
                     .enumerate()
                     .filter(|(_, g)| !g.is_empty())
+                    .map(|(mut cell, g)| {
+                        let mut ids = vec![0u32; parts.len()];
+                        for (k, p) in parts.iter().enumerate().rev() {
+                            let radix = p.values.len().max(1);
+                            ids[k] = (cell % radix) as u32;
+                            cell /= radix;
+                        }
+                        (key_of(&ids), g)
+                    })
                     .collect()
             }
+            // Too many combinations for a dense table (or for a usize, with
+            // many dimensions): group by the ids themselves.
             _ => {
-                let mut m: HashMap<usize, Vec<u32>> = HashMap::new();
+                let mut m: HashMap<Vec<u32>, Vec<u32>> = HashMap::new();
                 for i in 0..self.obs.len() {
-                    m.entry(index(i)).or_default().push(i as u32);
+                    let ids: Vec<u32> = parts.iter().map(|p| p.ids[i]).collect();
+                    m.entry(ids).or_default().push(i as u32);
                 }
-                m.into_iter().collect()
+                m.into_iter().map(|(ids, g)| (key_of(&ids), g)).collect()
             }
         };
-        let mut out: Vec<(Key, Vec<u32>)> = groups
-            .drain(..)
-            .map(|(mut cell, g)| {
-                let mut key = vec![String::new(); parts.len()];
-                for (k, p) in parts.iter().enumerate().rev() {
-                    let radix = p.values.len().max(1);
-                    key[k] = p.values[cell % radix].clone();
-                    cell /= radix;
-                }
-                (key, g)
-            })
-            .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 }
 
 /// The period covered by observations (delivery dates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -288,7 +307,7 @@ pub fn period<'a>(obs: impl IntoIterator<Item = &'a Observation>) -> Period {
 // ------------------------------------------------------------------ prices
 
 /// Unit prices of one group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PriceRow {
     pub key: Key,
     /// Lines in the group.
@@ -340,7 +359,7 @@ pub struct ReferencePrice {
 }
 
 /// The median price ratio of one product (docs/formulas.md 2.6).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MprRow {
     pub key: Key,
     /// "originator" or "lowest-priced generic".
@@ -454,7 +473,7 @@ pub struct Wage {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AffordabilityRow {
     pub product: String,
     pub country: String,
@@ -502,7 +521,7 @@ pub fn affordability(
 // ------------------------------------------------------------ concentration
 
 /// What a concentration is measured over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Weight {
     /// Line value.
@@ -524,18 +543,18 @@ impl FromStr for Weight {
 
 /// HHI thresholds that separate concentration bands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bands {
+pub struct ConcentrationBands {
     /// Ascending thresholds, e.g. [1000, 1800].
     pub thresholds: Vec<f64>,
     /// One more label than thresholds, e.g. unconcentrated, moderately, highly.
     pub labels: Vec<String>,
 }
 
-impl Default for Bands {
+impl Default for ConcentrationBands {
     /// US DOJ/FTC Merger Guidelines (2023), section 2.1: above 1,800
     /// highly concentrated; 1,000 to 1,800 moderately; below 1,000 not.
     fn default() -> Self {
-        Bands {
+        ConcentrationBands {
             thresholds: vec![1000.0, 1800.0],
             labels: vec![
                 "unconcentrated".into(),
@@ -546,8 +565,8 @@ impl Default for Bands {
     }
 }
 
-impl Bands {
-    /// Bands from ascending thresholds with generic labels when not the default pair.
+impl ConcentrationBands {
+    /// ConcentrationBands from ascending thresholds with generic labels when not the default pair.
     pub fn from_thresholds(t: Vec<f64>) -> Result<Self, String> {
         if t.is_empty()
             || t.windows(2).any(|w| w[0] >= w[1])
@@ -555,7 +574,7 @@ impl Bands {
         {
             return Err("band thresholds must be ascending numbers between 0 and 10,000".into());
         }
-        let d = Bands::default();
+        let d = ConcentrationBands::default();
         if t == d.thresholds {
             return Ok(d);
         }
@@ -564,7 +583,7 @@ impl Bands {
             labels.push(format!("HHI {} to {}", w[0], w[1]));
         }
         labels.push(format!("HHI above {}", t[t.len() - 1]));
-        Ok(Bands {
+        Ok(ConcentrationBands {
             thresholds: t,
             labels,
         })
@@ -577,7 +596,7 @@ impl Bands {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ConcentrationRow {
     pub key: Key,
     /// What the groups are (supplier, site, site-country).
@@ -603,7 +622,7 @@ pub fn concentration_table(
     scope: &[Dim],
     by: Dim,
     weight: Weight,
-    bands: &Bands,
+    bands: &ConcentrationBands,
 ) -> Vec<ConcentrationRow> {
     let mut out = Vec::new();
     let (by_ids, by_values) = obs.ids(by);
@@ -663,7 +682,7 @@ pub fn concentration_table(
 // ------------------------------------------------------------------ delivery
 
 /// Delivery performance of one group (docs/formulas.md 2.9).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DeliveryRow {
     pub key: Key,
     pub lines: usize,
@@ -776,6 +795,44 @@ mod tests {
         assert_eq!(z.unit_price(), None);
     }
 
+    /// Many dimensions (repeated ones too) have more combinations than a
+    /// usize holds: grouped by their ids, with the same groups as few
+    /// dimensions give (found by schemathesis: a panic on overflow).
+    #[test]
+    fn grouping_by_many_dimensions_does_not_overflow() {
+        let data: Vec<Observation> = (0..40)
+            .map(|i| {
+                obs(
+                    &format!("p{}", i % 7),
+                    &format!("s{}", i % 5),
+                    ["KEN", "UGA", "ZAF"][i % 3],
+                    ["IND", "CHN"][i % 2],
+                    false,
+                    (1.0, 1.0, 1.0),
+                )
+            })
+            .collect();
+        let ds = Dataset::from(data);
+        let many: Vec<Dim> = [
+            Dim::Product,
+            Dim::Supplier,
+            Dim::BuyerCountry,
+            Dim::SiteCountry,
+        ]
+        .iter()
+        .cycle()
+        .take(40)
+        .copied()
+        .collect();
+        let wide = ds.group_indices(&many);
+        let narrow = ds.group_indices(&many[..4]);
+        assert_eq!(wide.len(), narrow.len());
+        for ((kw, gw), (kn, gn)) in wide.iter().zip(&narrow) {
+            assert_eq!(&kw[..4], &kn[..]);
+            assert_eq!(gw, gn);
+        }
+    }
+
     #[test]
     fn dims_parse_and_name_themselves() {
         for d in Dim::ALL {
@@ -791,14 +848,14 @@ mod tests {
 
     #[test]
     fn bands_follow_the_merger_guidelines() {
-        let b = Bands::default();
+        let b = ConcentrationBands::default();
         assert_eq!(b.label(999.0), "unconcentrated");
         assert_eq!(b.label(1000.0), "unconcentrated");
         assert_eq!(b.label(1800.0), "moderately concentrated");
         assert_eq!(b.label(1800.1), "highly concentrated");
-        let c = Bands::from_thresholds(vec![1500.0, 2500.0]).unwrap();
+        let c = ConcentrationBands::from_thresholds(vec![1500.0, 2500.0]).unwrap();
         assert_eq!(c.label(2000.0), "HHI 1500 to 2500");
-        assert!(Bands::from_thresholds(vec![2.0, 1.0]).is_err());
+        assert!(ConcentrationBands::from_thresholds(vec![2.0, 1.0]).is_err());
     }
 
     #[test]
@@ -815,7 +872,7 @@ mod tests {
             &[Dim::Product],
             Dim::Supplier,
             Weight::Value,
-            &Bands::default(),
+            &ConcentrationBands::default(),
         );
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].hhi.round(), 4600.0);
@@ -865,7 +922,7 @@ mod formulas_md {
                 .iter()
                 .map(|x| x.as_f64().unwrap())
                 .collect();
-            let b = Bands::from_thresholds(t).unwrap();
+            let b = ConcentrationBands::from_thresholds(t).unwrap();
             assert_eq!(
                 b.label(v["hhi"].as_f64().unwrap()),
                 v["band"].as_str().unwrap(),

@@ -1,7 +1,7 @@
 //! One-line statements of how each market figure is computed, shown with
 //! every output (CLI and HTTP) next to the period and observation count.
 
-use crate::analysis::{Bands, DELAY_BANDS, Dim, Weight};
+use crate::analysis::{ConcentrationBands, DELAY_BANDS, Dim, Weight};
 
 pub fn products() -> String {
     "count of procurement lines per product".into()
@@ -21,7 +21,7 @@ pub fn affordability() -> String {
     "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into()
 }
 
-pub fn concentration(by: Dim, weight: Weight, bands: &Bands) -> String {
+pub fn concentration(by: Dim, weight: Weight, bands: &ConcentrationBands) -> String {
     format!(
         "HHI = sum of squared percentage shares of {by} weighted by {}; effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
         match weight {

@@ -24,7 +24,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// The spread of a set of observations.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub n: usize,
     pub min: f64,

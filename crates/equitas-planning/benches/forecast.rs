@@ -13,7 +13,7 @@
 //! named (as `compare.py FILE a,b` does) and skips the automatic choice.
 
 use equitas_planning::metrics::mase;
-use equitas_planning::models::{Method, Params, forecast_raw};
+use equitas_planning::models::{Method, ModelParams, forecast_raw};
 use equitas_planning::select::{Evaluation, choose};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -80,7 +80,7 @@ fn main() {
         }
         println!("series written to {path}");
     }
-    let p = Params::default();
+    let p = ModelParams::default();
     let threads = rayon::current_num_threads();
     println!(
         "{:<18} {:>10} {:>10} {:>10} {:>8}",

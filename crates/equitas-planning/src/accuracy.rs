@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// One line of the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AccuracyRow {
     /// A method's name, or `auto`.
     pub method: String,

@@ -12,4 +12,4 @@ pub mod quantify;
 pub mod select;
 pub mod series;
 
-pub use models::{Method, Params};
+pub use models::{Method, ModelParams};

@@ -58,7 +58,7 @@ pub fn rmsse(actual: &[f64], forecast: &[f64], train: &[f64]) -> Option<f64> {
 /// Demand pattern by Syntetos, Boylan & Croston (2005): average
 /// inter-demand interval (ADI) and squared coefficient of variation of the
 /// non-zero demand sizes (CV²), cut at 1.32 and 0.49.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Pattern {
     pub adi: Option<f64>,
     pub cv2: Option<f64>,

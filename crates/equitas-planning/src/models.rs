@@ -7,7 +7,9 @@
 use crate::optimize::{NelderMead, Simplex, golden_section, nelder_mead};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Naive,
@@ -98,7 +100,7 @@ impl Method {
     }
 
     /// Fewest observations the method needs.
-    pub fn min_length(self, p: &Params) -> usize {
+    pub fn min_length(self, p: &ModelParams) -> usize {
         match self {
             Method::Naive | Method::Croston | Method::CrostonSba | Method::CrostonOptimized => 1,
             Method::Tsb | Method::Adida | Method::Imapa | Method::Ses => 2,
@@ -115,7 +117,7 @@ impl Method {
 
 /// Fixed settings of the models.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Params {
+pub struct ModelParams {
     /// Season length in months.
     pub season: usize,
     /// Months averaged by the moving average.
@@ -127,9 +129,9 @@ pub struct Params {
     pub tsb_alpha_p: f64,
 }
 
-impl Default for Params {
-    fn default() -> Params {
-        Params {
+impl Default for ModelParams {
+    fn default() -> ModelParams {
+        ModelParams {
             season: 12,
             window: 3,
             croston_alpha: 0.1,
@@ -703,7 +705,7 @@ fn ets_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
 /// evaluation can fit once and forecast from every origin by running the
 /// recursions (docs/formulas.md 4.4). `None` for other methods or too short
 /// a series.
-pub fn fit(method: Method, y: &[f64], p: &Params) -> Option<Vec<f64>> {
+pub fn fit(method: Method, y: &[f64], p: &ModelParams) -> Option<Vec<f64>> {
     if y.len() < method.min_length(p) {
         return None;
     }
@@ -801,7 +803,7 @@ fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
 
 /// Point forecasts for the next `h` months, or `None` if `y` is too short.
 /// Forecasts are not clipped (see [`forecast`]).
-pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &Params) -> Option<Vec<f64>> {
+pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Option<Vec<f64>> {
     if y.len() < method.min_length(p) || y.is_empty() {
         return None;
     }
@@ -863,7 +865,7 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &Params) -> Option<V
 }
 
 /// [`forecast_raw`] with negative forecasts set to zero: demand is never negative.
-pub fn forecast(method: Method, y: &[f64], h: usize, p: &Params) -> Option<Vec<f64>> {
+pub fn forecast(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Option<Vec<f64>> {
     forecast_raw(method, y, h, p).map(|v| v.into_iter().map(|x| x.max(0.0)).collect())
 }
 

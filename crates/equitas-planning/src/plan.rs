@@ -25,7 +25,7 @@ pub struct PlanInput {
     pub unit_price: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanMonth {
     pub month: usize,
     pub opening: f64,
@@ -41,7 +41,7 @@ pub struct PlanMonth {
     pub months_of_stock: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Order {
     /// Month to place the order (1 = now; an order that should already have
     /// been placed is due now and flagged).
@@ -294,7 +294,7 @@ mod tests {
 }
 
 /// The lead time of an item from a supplier, in months, by stage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LeadTime {
     /// Blank: every item.
     pub item: String,

@@ -7,7 +7,7 @@ use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
-use equitas_ledger::view::{Bands, Places, Tier, lots};
+use equitas_ledger::view::{MinMaxBands, Places, Tier, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -183,7 +183,7 @@ pub fn series(
 pub fn quantify(
     ledger: &Ledger,
     places: &Places,
-    bands: &Bands,
+    bands: &MinMaxBands,
     r: &Request,
 ) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
     let (s, last) = series(ledger, places, r.level, &r.items, r.history)?;
@@ -196,6 +196,15 @@ pub fn quantify(
         LocationLevel::Warehouse => Tier::Store,
         _ => Tier::Area,
     };
+    // Lead times given for a trade item apply to its product.
+    let lead_times: Vec<LeadTime> = r
+        .lead_times
+        .iter()
+        .map(|l| LeadTime {
+            item: ledger.names.catalogue.resolve(&l.item).0.to_string(),
+            ..l.clone()
+        })
+        .collect();
     let mut out = Vec::new();
     for (x, c) in s.into_iter().zip(choices) {
         let Some(c) = c else { continue };
@@ -208,6 +217,8 @@ pub fn quantify(
             None,
         )
         .into_iter()
+        // A lot below zero (a data problem) brings nothing to use.
+        .filter(|l| !l.negative)
         .filter_map(|l| {
             match l
                 .expiry
@@ -228,15 +239,20 @@ pub fn quantify(
             .zip(&c.mean)
             .map(|(u, m)| (u - m).max(0.0) / Z95)
             .collect();
+        // Shipments of a trade item count toward its product, in the
+        // product's unit (formulas 3.1).
         let pipeline = r
             .pipeline
             .iter()
-            .filter(|p| p.item == x.item && p.enters(places, &x.area))
+            .filter_map(|p| {
+                let (item, units) = ledger.names.catalogue.resolve(&p.item);
+                (item == x.item && p.enters(places, &x.area)).then_some((p, units))
+            })
             // Already due: counted as arriving now.
-            .map(|p| (((p.arrival - last).max(1)) as usize, p.quantity))
+            .map(|(p, units)| (((p.arrival - last).max(1)) as usize, p.quantity * units))
             .filter(|p| p.0 <= horizon)
             .collect();
-        let lead = lead_time_for(&r.lead_times, &x.item, r.supplier.as_deref()).cloned();
+        let lead = lead_time_for(&lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {
             lots: on_hand,
             demand: c.mean.clone(),
@@ -258,7 +274,7 @@ pub fn quantify(
 }
 
 /// A month of a plan, named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NamedMonth {
     pub month: String,
     #[serde(flatten)]
@@ -266,7 +282,7 @@ pub struct NamedMonth {
 }
 
 /// An order, its months named.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NamedOrder {
     pub order: String,
     pub arrival: String,
@@ -275,11 +291,13 @@ pub struct NamedOrder {
 }
 
 /// The supply plan of one item in one place.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanResult {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub method: Method,
     pub stock_on_hand: f64,
     pub min_months: f64,
@@ -303,6 +321,7 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
                 item: x.series.item.clone(),
+                item_name: x.series.item_name.clone(),
                 method: x.choice.method,
                 stock_on_hand: x.input.lots.iter().fold(0.0, |a, l| a + l.0),
                 min_months: x.input.min_months,
@@ -331,11 +350,13 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
 }
 
 /// The stockout risk of one item in one place.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RiskResult {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     pub method: Method,
     /// Highest monthly probability over the next 6 months, and over all.
     pub max_6: f64,
@@ -366,6 +387,7 @@ pub fn risks(
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
                 item: x.series.item.clone(),
+                item_name: x.series.item_name.clone(),
                 method: x.choice.method,
                 max_6: p.iter().take(6).cloned().fold(0.0, f64::max),
                 max_all: p.iter().cloned().fold(0.0, f64::max),

@@ -2,7 +2,7 @@
 //! intervals from the errors it measures (docs/formulas.md 4.4-4.5).
 
 use crate::metrics::{self, Pattern};
-use crate::models::{Method, Params, fit, forecast, forecast_fitted};
+use crate::models::{Method, ModelParams, fit, forecast, forecast_fitted};
 use serde::Serialize;
 
 /// How candidates are compared.
@@ -13,7 +13,7 @@ pub struct Evaluation {
     pub origins: usize,
     pub horizon: usize,
     pub candidates: Vec<Method>,
-    pub params: Params,
+    pub params: ModelParams,
 }
 
 impl Default for Evaluation {
@@ -22,13 +22,13 @@ impl Default for Evaluation {
             origins: 6,
             horizon: 3,
             candidates: Method::ALL.to_vec(),
-            params: Params::default(),
+            params: ModelParams::default(),
         }
     }
 }
 
 /// One candidate's rolling-origin accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Score {
     pub method: Method,
     /// Mean over origins and steps of |error| / the origin's naive MAE.
@@ -105,7 +105,7 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
 }
 
 /// A forecast with its intervals and why its method was chosen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Choice {
     pub method: Method,
     pub mean: Vec<f64>,

@@ -1,7 +1,7 @@
 //! Monthly demand series from the stock ledger (docs/formulas.md 4.1).
 
 use equitas_ledger::Ledger;
-use equitas_ledger::calendar::{MonthIndex, days_in_month, format_month, month_end, month_of};
+use equitas_ledger::calendar::{MonthIndex, days_in_month, format_month, month_end};
 use equitas_ledger::indicators::{MonthUse, adjusted_consumption};
 use equitas_ledger::view::Places;
 use equitas_model::LocationLevel;
@@ -14,7 +14,11 @@ use std::collections::BTreeMap;
 pub struct DemandSeries {
     pub area: String,
     pub area_name: String,
+    /// The product code (or the code recorded, for an item the catalogue
+    /// does not add up into a product).
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     /// `YYYY-MM` of the first value.
     pub first_month: String,
     #[serde(skip)]
@@ -30,9 +34,9 @@ pub struct DemandSeries {
 /// The last complete month of the ledger: the month of its last day if
 /// that is the month's last day, else the month before.
 pub fn last_complete_month(ledger: &Ledger) -> Option<MonthIndex> {
-    let t = ledger.through()?;
-    let m = month_of(t);
-    Some(if t == month_end(m) { m } else { m - 1 })
+    ledger
+        .through()
+        .map(equitas_ledger::calendar::last_complete_month)
 }
 
 struct Cell {
@@ -61,9 +65,16 @@ pub fn demand_series(
     let start = last - months as MonthIndex + 1;
     // (place, item) -> per-location cells
     let mut groups: BTreeMap<(usize, u32), Vec<Vec<Cell>>> = BTreeMap::new();
+    // Items named by product code or by a trade item's code.
+    let wanted: Vec<u32> = items
+        .iter()
+        .filter_map(|i| ledger.names.item_id(i))
+        .collect();
+    if !items.is_empty() && wanted.is_empty() {
+        return Vec::new();
+    }
     for (loc, item) in ledger.item_keys() {
-        let name = ledger.names.items.name(item);
-        if !items.is_empty() && !items.iter().any(|i| i == name) {
+        if !wanted.is_empty() && !wanted.contains(&item) {
             continue;
         }
         let Some(place) = places.place_of(loc) else {
@@ -168,6 +179,7 @@ pub fn demand_series(
             area: p.code.clone(),
             area_name: p.name.clone(),
             item: ledger.names.items.name(item).to_string(),
+            item_name: ledger.names.item_name(item).map(str::to_string),
             first_month: format_month(start + first as MonthIndex),
             first: start + first as MonthIndex,
             values: values[first..].to_vec(),

@@ -9,6 +9,11 @@ use serde_json::{Map, Value, json};
 pub const STATUS_PATH: &str = "/api/v1/status";
 pub const EPCIS_SUMMARY_PATH: &str = "/api/v1/epcis/summary";
 pub const CAPTURE_JOBS_PATH: &str = "/api/v1/epcis/captures";
+/// The EPCIS 2.0 REST paths (the server routes them by these names too).
+pub const CAPTURE_PATH: &str = "/capture";
+pub const CAPTURE_JOB_PATH: &str = "/capture/{id}";
+pub const EVENTS_PATH: &str = "/events";
+pub const EVENT_PATH: &str = "/events/{eventID}";
 
 /// An EPCIS route (a `post` takes a document as body).
 fn plain(
@@ -27,7 +32,6 @@ fn plain(
         ok,
         body: method == "post",
         list: false,
-        rows: None,
     }
 }
 
@@ -48,19 +52,19 @@ fn epcis() -> Vec<Endpoint> {
     vec![
         plain(
             "post",
-            "/capture",
+            CAPTURE_PATH,
             "Capture an EPCIS 2.0 document (JSON/JSON-LD or XML); header GS1-Capture-Error-Behaviour: rollback (default) or proceed",
             (202, "Accepted; Location: /capture/{id}."),
         ),
         plain(
             "get",
-            "/capture/{id}",
+            CAPTURE_JOB_PATH,
             "A capture job: events, captured, duplicates, rejected",
             (200, "The capture job."),
         ),
         plain(
             "post",
-            "/events",
+            EVENTS_PATH,
             "Capture one EPCIS event",
             (201, "Captured; Location: /events/{eventID}."),
         ),
@@ -68,14 +72,14 @@ fn epcis() -> Vec<Endpoint> {
             params: equitas_service::epcis::query_params(),
             ..plain(
                 "get",
-                "/events",
+                EVENTS_PATH,
                 "Query captured events (EPCIS SimpleEventQuery parameters), a page at a time",
                 (200, "The events (EPCIS query document body)."),
             )
         },
         plain(
             "get",
-            "/events/{eventID}",
+            EVENT_PATH,
             "One captured event by eventID",
             (
                 200,
@@ -114,7 +118,17 @@ fn api_params(e: &Endpoint) -> impl Iterator<Item = &Param> {
 fn schema(p: &Param) -> Value {
     let mut s = match p.kind {
         Kind::Text | Kind::List => json!({"type": "string"}),
-        Kind::Words(_) => json!({"type": "string"}),
+        Kind::Words(v) => {
+            // A word of the vocabulary, or a URI (anything with a colon).
+            let one = format!(
+                "({}|[^,]*:[^,]*)",
+                v.iter()
+                    .map(|x| regex_escape(x))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            );
+            json!({"type": "string", "pattern": format!("^({one}(,{one})*)?$")})
+        }
         Kind::ListOf(v) => {
             let one = format!(
                 "({})",
@@ -173,6 +187,16 @@ fn problem_response(what: &str) -> Value {
 /// The OpenAPI 3.1 document.
 pub fn openapi() -> Value {
     let mut paths: Map<String, Value> = Map::new();
+    // The rows of each operation, described by their types (JSON Schema
+    // 2020-12, OpenAPI 3.1's dialect), under components/schemas.
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas/".into();
+    let mut generator = settings.into_generator();
+    let rows: std::collections::HashMap<&str, Value> = equitas_service::described()
+        .into_iter()
+        .map(|(e, row)| (e.path, row(&mut generator).to_value()))
+        .collect();
+    let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     for e in &endpoints() {
         let mut params: Vec<Value> = api_params(e)
             .map(|p| {
@@ -189,7 +213,12 @@ pub fn openapi() -> Value {
                 json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
             );
         }
-        let ok_schema = if e.list {
+        let ok_schema = if let Some(row) = rows.get(e.path) {
+            json!({"allOf": [
+                {"$ref": "#/components/schemas/Page"},
+                {"type": "object", "properties": {"rows": {"type": "array", "items": row}}}
+            ]})
+        } else if e.list {
             json!({"$ref": "#/components/schemas/Page"})
         } else {
             json!({"type": "object"})
@@ -223,7 +252,7 @@ pub fn openapi() -> Value {
                 "Other writes held the database longer than a write waits; Retry-After says when to try again.",
             );
         }
-        if e.tag == "epcis" && e.method == "get" && e.path == "/events" {
+        if e.tag == "epcis" && e.method == "get" && e.path == EVENTS_PATH {
             responses["200"]["content"] = json!({"application/json": {"schema": {"type": "object"}}, "application/ld+json": {"schema": {"type": "object"}}});
         }
         let mut op = json!({
@@ -249,28 +278,25 @@ pub fn openapi() -> Value {
             .as_object_mut()
             .map(|m| m.insert(e.method.to_string(), op));
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Equitas API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Availability, affordability and security of supply of essential health products. Every figure is defined in docs/formulas.md. Errors are RFC 9457 problem details naming the parameter at fault; lists are paginated with offset and limit.",
-            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
-        },
-        "paths": paths,
-        "components": {"schemas": {"Page": {
+    schemas.insert(
+        "Page".into(),
+        json!({
             "type": "object",
-            "description": "A page of a list: `rows` from `offset`, at most `limit` of them, of `total` in all.",
+            "description": "A page of a list: `rows` from `offset`, at most `limit` of them, of `total` in all, with what is behind them (`method`, and the period, day or observations the operation states).",
             "required": ["total", "offset", "limit", "rows"],
             "properties": {
                 "total": {"type": "integer", "minimum": 0},
                 "offset": {"type": "integer", "minimum": 0},
                 "limit": {"type": "integer", "minimum": 1},
-                "rows": {"type": "array", "items": {"type": "object"}},
+                "rows": {"type": "array"},
                 "method": {"type": "string"},
                 "notes": {"type": "array", "items": {"type": "string"}}
             }
-        }, "Problem": {
+        }),
+    );
+    schemas.insert(
+        "Problem".into(),
+        json!({
             "type": "object",
             "required": ["type", "title", "status", "detail"],
             "properties": {
@@ -280,7 +306,18 @@ pub fn openapi() -> Value {
                 "detail": {"type": "string"},
                 "parameter": {"type": "string"}
             }
-        }}}
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Equitas API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Availability, affordability and security of supply of essential health products. Every figure is defined in docs/formulas.md. Errors are RFC 9457 problem details naming the parameter at fault; lists are paginated with offset and limit.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "paths": paths,
+        "components": {"schemas": schemas}
     })
 }
 

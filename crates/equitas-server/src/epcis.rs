@@ -8,6 +8,7 @@
 //! refused with a problem listing each bad event; with `proceed` its good
 //! events are stored and the job counts the rejected ones.
 
+use crate::api_doc;
 use crate::{AppState, Problem};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -23,10 +24,10 @@ use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/capture", post(capture_document))
-        .route("/capture/{id}", get(capture_job))
-        .route("/events", post(capture_event).get(query))
-        .route("/events/{id}", get(event))
+        .route(api_doc::CAPTURE_PATH, post(capture_document))
+        .route(api_doc::CAPTURE_JOB_PATH, get(capture_job))
+        .route(api_doc::EVENTS_PATH, post(capture_event).get(query))
+        .route(api_doc::EVENT_PATH, get(event))
 }
 
 fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {

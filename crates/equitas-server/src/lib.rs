@@ -302,6 +302,9 @@ pub struct ServeOptions {
     /// running then goes on to its commit on its worker thread, which the
     /// runtime waits for when it is dropped.
     pub shutdown_grace: std::time::Duration,
+    /// How long writing an answer may stall (a client that stops reading)
+    /// before the connection is closed.
+    pub write_timeout: std::time::Duration,
 }
 
 impl Default for ServeOptions {
@@ -311,6 +314,7 @@ impl Default for ServeOptions {
             header_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(120),
             shutdown_grace: std::time::Duration::from_secs(60),
+            write_timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -374,7 +378,12 @@ pub async fn serve_until(
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(opts.header_timeout);
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(socket), service));
+        // A client that stops reading its answer cannot hold the
+        // connection (and its place among `max_connections`) for ever.
+        let mut io = tokio_io_timeout::TimeoutStream::new(socket);
+        io.set_write_timeout(Some(opts.write_timeout));
+        let io = Box::pin(io);
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection ended");

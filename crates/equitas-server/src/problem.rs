@@ -136,14 +136,8 @@ impl From<equitas_service::ServiceError> for Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
-        if let StoreError::Busy { waited } = e {
-            return Problem::busy(
-                format!(
-                    "another write held the database for the {} s a request waits; try again",
-                    waited.as_secs()
-                ),
-                RETRY_AFTER,
-            );
+        if let StoreError::Busy { .. } = e {
+            return Problem::busy(e.to_string(), RETRY_AFTER);
         }
         tracing::error!(error = %e, "store error");
         Problem::internal(format!("database: {e}"))

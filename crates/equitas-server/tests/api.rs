@@ -376,7 +376,8 @@ fn stock_endpoints(s: &mut TestStore) {
 
         let (st, _, j) = get(&state, "/api/v1/availability?by=region&months=2").await;
         assert_eq!(st, StatusCode::OK, "{j}");
-        assert_eq!(j["total"], 2 * 3 * 3);
+        // Two regions, three items, two dates (issue 19: months=N is N dates).
+        assert_eq!(j["total"], 2 * 3 * 2);
         let (st, _, j) = get(&state, "/api/v1/stock/lots?within=R01&expiring=240").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert!(j["total"].as_u64().unwrap() >= 3, "{j}");
@@ -457,14 +458,23 @@ fn stock_endpoints(s: &mut TestStore) {
         "products.csv",
         net.products_csv().as_bytes(),
     );
+    // The GTINs' stock is then kept under their products (formulas 3.1).
     run(async {
         let (_, _, j) = get(&state, "/api/v1/items").await;
         let p = &net.products[0];
+        assert!(
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["item"] != p.gtin.as_str()),
+            "{j}"
+        );
         let row = j["rows"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["item"] == p.gtin.as_str())
+            .find(|r| r["item"] == p.code.as_str())
             .unwrap();
         assert_eq!(
             (

@@ -500,7 +500,63 @@ fn shutdown_finishes_captures(s: &mut TestStore) {
     assert_eq!(n, 20_000);
 }
 
+/// A client that stops reading its answer is cut off after the write
+/// timeout, so that it cannot hold a connection (here the only one) for ever.
+fn slow_readers(s: &mut TestStore) {
+    let state = AppState::open(&s.target).unwrap();
+    let opts = ServeOptions {
+        max_connections: 1,
+        header_timeout: Duration::from_secs(1),
+        write_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    run(async {
+        let srv = Server::start(state, opts).await;
+        let a = srv.addr;
+        // 1,000 events of 200 EPCs each: a page of them is about 10 MB, more
+        // than the sockets' buffers hold.
+        let epcs: Vec<String> = (0..200)
+            .map(|k| format!("\"urn:epc:id:sgtin:4012345.012345.{k}\""))
+            .collect();
+        let events: Vec<String> = (0..1000)
+            .map(|i| {
+                event(
+                    1_000_000 + i,
+                    &format!(r#", "childEPCs": [], "readPoint": {{"id": "urn:epc:id:sgln:4012345.00001.{i}"}}, "bizTransactionList": [], "sensorElementList": [], "quantityList": [], "inputEPCList": [{}]"#, epcs.join(",")),
+                )
+            })
+            .collect();
+        let r = exchange(
+            a,
+            &post(a, "/capture", "application/json", "", &document(&events)),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{r:?}");
+        // The slow reader: a tiny receive window, and no read at all.
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.set_recv_buffer_size(4096).unwrap();
+        let mut slow = sock.connect(a).await.unwrap();
+        slow.write_all(&get(a, "/events?perPage=1000"))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Another client is served once the slow one is cut off.
+        let t = Instant::now();
+        let r = tokio::time::timeout(
+            Duration::from_secs(20),
+            exchange(a, &get(a, "/api/v1/status")),
+        )
+        .await
+        .expect("served after the slow reader's write timeout");
+        assert_eq!(r.status, 200, "{r:?}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+        drop(slow);
+        srv.stop().await;
+    });
+}
+
 equitas_store::on_both_backends!(
+    slow_reader_cut_off => slow_readers,
     hostile => hostile_requests,
     limits_refused => limits,
     connection_limits => connections,

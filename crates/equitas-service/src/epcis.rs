@@ -163,12 +163,6 @@ pub fn query_params() -> Vec<Param> {
 pub fn query(a: &Args) -> Result<EventQuery, ServiceError> {
     let from = a.date_time("GE_eventTime")?;
     let to = a.date_time("LT_eventTime")?;
-    if let (Some(f), Some(t)) = (&from, &to)
-        && chrono::DateTime::parse_from_rfc3339(t).ok()
-            <= chrono::DateTime::parse_from_rfc3339(f).ok()
-    {
-        return Err(a.bad("LT_eventTime", format!("{t} is not after {f}")));
-    }
     Ok(EventQuery {
         event_types: a.list("eventType")?,
         biz_steps: a.list("EQ_bizStep")?,

@@ -41,7 +41,6 @@ impl Operation for Countries {
             "",
             vec![],
         )
-        .rows("CountryRow")
     }
 
     fn request(_: &Args) -> Result<(), ServiceError> {
@@ -91,10 +90,22 @@ macro_rules! for_each_operation {
 
 /// The endpoints of every operation, in the documentation's order.
 pub fn operation_endpoints() -> Vec<Endpoint> {
-    let mut v = Vec::new();
+    described().into_iter().map(|(e, _)| e).collect()
+}
+
+/// Writes the JSON Schema of an operation's rows into a generator (its
+/// definitions), returning the reference to it.
+pub type RowSchema = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// Every operation's endpoint with the schema of its rows, in the
+/// documentation's order.
+pub fn described() -> Vec<(Endpoint, RowSchema)> {
+    let mut v: Vec<(Endpoint, RowSchema)> = Vec::new();
     macro_rules! push {
         ($t:ty) => {
-            v.push(<$t as Operation>::endpoint());
+            v.push((<$t as Operation>::endpoint(), |g| {
+                g.subschema_for::<<$t as Operation>::Row>()
+            }));
         };
     }
     for_each_operation!(push);

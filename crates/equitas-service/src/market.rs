@@ -7,7 +7,7 @@ use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
 use crate::vocab;
 use chrono::NaiveDate;
-use equitas_market::analysis::{self, Bands as ConcentrationBands, Dataset, Dim, Key, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, Key, Weight};
 use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;
@@ -42,19 +42,14 @@ fn with_scope(mut p: Vec<Param>) -> Vec<Param> {
 }
 
 pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
-    let from: Option<NaiveDate> = a.get("from")?;
-    let to: Option<NaiveDate> = a.get("to")?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(a.bad("to", format!("{t} is before from ({f})")));
-    }
+    // `to` before `from` selects nothing, which `load` says (as missing
+    // data: the request is valid, no line matches it).
     Ok(Filter {
         products: a.list("product")?,
         programme: a.get("programme")?,
         countries: a.list("country")?,
-        from,
-        to,
+        from: a.get::<NaiveDate>("from")?,
+        to: a.get::<NaiveDate>("to")?,
     })
 }
 
@@ -120,7 +115,7 @@ fn dims_param(name: &'static str, doc: &'static str, default: &'static str) -> P
 /// `GET /api/v1/market/products`, `equitas market products`.
 pub struct Products;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProductRow {
     pub product: String,
     pub name: Option<String>,
@@ -140,7 +135,6 @@ impl Operation for Products {
             "docs/formulas.md 2",
             scope(),
         )
-        .rows("ProductRow")
     }
 
     fn request(a: &Args) -> Result<Filter, ServiceError> {
@@ -191,7 +185,6 @@ impl Operation for Prices {
                 "product",
             )]),
         )
-        .rows("PriceRow")
     }
 
     fn request(a: &Args) -> Result<GroupedRequest<()>, ServiceError> {
@@ -267,7 +260,6 @@ impl Operation for Mpr {
                 ),
             ]),
         )
-        .rows("MprRow")
     }
 
     fn request(a: &Args) -> Result<MprRequest, ServiceError> {
@@ -335,7 +327,6 @@ impl Operation for Affordability {
             "docs/formulas.md 2.7",
             scope(),
         )
-        .rows("AffordabilityRow")
     }
 
     fn request(a: &Args) -> Result<Filter, ServiceError> {
@@ -408,7 +399,6 @@ impl Operation for Concentration {
                 .default("1000,1800"),
             ]),
         )
-        .rows("ConcentrationRow")
     }
 
     fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
@@ -482,7 +472,6 @@ impl Operation for Delivery {
                 .default("0"),
             ]),
         )
-        .rows("DeliveryRow")
     }
 
     fn request(a: &Args) -> Result<GroupedRequest<i64>, ServiceError> {
@@ -537,7 +526,6 @@ impl Operation for Sources {
                 ),
             ],
         )
-        .rows("SourcesRow")
     }
 
     fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {

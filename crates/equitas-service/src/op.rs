@@ -34,8 +34,6 @@ pub struct Endpoint {
     pub body: bool,
     /// Answers a page of rows (`offset` and `limit` are added).
     pub list: bool,
-    /// The name of the rows' schema in the API description, if they have one.
-    pub rows: Option<&'static str>,
 }
 
 /// Rows to skip, for a page of a list (API only: the CLI prints every row).
@@ -78,14 +76,7 @@ impl Endpoint {
             ),
             body: false,
             list: true,
-            rows: None,
         }
-    }
-
-    /// The same, naming the schema of its rows.
-    pub fn rows(mut self, schema: &'static str) -> Self {
-        self.rows = Some(schema);
-        self
     }
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -165,8 +156,8 @@ impl<'a> Ctx<'a> {
 pub trait Operation: 'static {
     /// The request, with every default applied and every value checked.
     type Request: Send + 'static;
-    /// One row of the answer.
-    type Row: Serialize + Send + 'static;
+    /// One row of the answer; its JSON Schema is the API's description of it.
+    type Row: Serialize + schemars::JsonSchema + Send + 'static;
     const NEEDS: Needs;
     fn endpoint() -> Endpoint;
     /// The request from the parameters given.

@@ -109,6 +109,13 @@ impl Kind {
                     Ok(())
                 } else {
                     Err(match closest(v, set) {
+                        // A long list hides the answer: give the likely one.
+                        Some(c) if set.len() > 12 => {
+                            format!(
+                                "not one of the {} allowed values; did you mean {c}?",
+                                set.len()
+                            )
+                        }
                         Some(c) => format!("expected one of {}; did you mean {c}?", set.join(", ")),
                         None => format!("expected one of {}", set.join(", ")),
                     })
@@ -323,6 +330,14 @@ impl Args {
                     );
                 } else {
                     let t = r.trim();
+                    if t.is_empty() && p.kind != Kind::Text {
+                        // `as_of=` is not "no date": say what is expected.
+                        return Err(bad(
+                            style,
+                            p,
+                            format!("no value; expected {}", p.kind.describe()),
+                        ));
+                    }
                     if !t.is_empty() {
                         vs.push(t.to_string());
                     }
@@ -539,6 +554,15 @@ mod tests {
             e.to_string().contains("this endpoint takes: lead_time"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_not_a_missing_one() {
+        let e = Args::api(vec![FROM], &q(&[("from", "")])).unwrap_err();
+        assert_eq!(e.parameter(), Some("from"));
+        assert!(e.to_string().contains("no value"), "{e}");
+        // An empty list is no filter.
+        assert!(Args::api(vec![STEP], &q(&[("biz_step", "")])).is_ok());
     }
 
     #[test]

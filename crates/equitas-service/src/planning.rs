@@ -199,11 +199,13 @@ fn period(last: calendar::MonthIndex, horizon: usize) -> String {
 pub struct Forecast;
 
 /// One series' forecast.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ForecastRow {
     pub area: String,
     pub area_name: String,
     pub item: String,
+    /// The product's name, where the catalogue knows it.
+    pub item_name: Option<String>,
     /// `YYYY-MM` of the first month of history.
     pub history_from: String,
     pub history: Vec<f64>,
@@ -227,7 +229,6 @@ impl Operation for Forecast {
             "docs/formulas.md 4.1-4.5",
             quantify_params("12"),
         )
-        .rows("ForecastRow")
     }
 
     fn request(a: &Args) -> Result<quantify::Request, ServiceError> {
@@ -248,6 +249,7 @@ impl Operation for Forecast {
                 area: x.series.area,
                 area_name: x.series.area_name,
                 item: x.series.item,
+                item_name: x.series.item_name,
                 history_from: x.series.first_month,
                 history: x.series.values,
                 months: months.clone(),
@@ -290,7 +292,6 @@ impl Operation for Plan {
             "docs/formulas.md 4.7",
             p,
         )
-        .rows("PlanResult")
     }
 
     fn request(a: &Args) -> Result<PlanningRequest, ServiceError> {
@@ -370,7 +371,6 @@ impl Operation for Risk {
             "docs/formulas.md 4.8",
             p,
         )
-        .rows("RiskResult")
     }
 
     fn request(a: &Args) -> Result<RiskRequest, ServiceError> {
@@ -450,7 +450,6 @@ impl Operation for ForecastAccuracy {
             "docs/formulas.md 4.3, 4.6",
             p,
         )
-        .rows("AccuracyRow")
     }
 
     fn request(a: &Args) -> Result<AccuracyRequest, ServiceError> {

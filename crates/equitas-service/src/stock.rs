@@ -73,15 +73,30 @@ impl Operation for Stock {
             "docs/formulas.md 3.2-3.8",
             vec![
                 AS_OF,
-                level("Rows for places of this level; areas add up the locations in them (default: every location holding stock)."),
+                level(
+                    "Rows for places of this level; areas add up the locations in them (default: every location holding stock).",
+                ),
                 WITHIN,
                 ITEM,
-                Param::new("status", Kind::ListOf(vocab::statuses()), "Only rows with these statuses."),
-                Param::new("window", Kind::Int { min: 1, max: 24 }, "Complete months averaged for the AMC.").default("3"),
-                Param::new("horizon", Kind::Int { min: 0, max: 60 }, "Expiry horizon in months.").default("3"),
+                Param::new(
+                    "status",
+                    Kind::ListOf(vocab::statuses()),
+                    "Only rows with these statuses.",
+                ),
+                Param::new(
+                    "window",
+                    Kind::Int { min: 1, max: 24 },
+                    "Complete months averaged for the AMC.",
+                )
+                .default("3"),
+                Param::new(
+                    "horizon",
+                    Kind::Int { min: 0, max: 60 },
+                    "Expiry horizon in months.",
+                )
+                .default("3"),
             ],
         )
-        .rows("StockRow")
     }
 
     fn request(a: &Args) -> Result<StockRequest, ServiceError> {
@@ -114,10 +129,40 @@ impl Operation for Stock {
         q.within = within(data, r.within.as_ref())?;
         let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
         let method = format!(
-            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the {} complete months before, adjusted for stockout days; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
+            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days; stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon
         );
-        Ok(Answer::new(head(method, data, q.as_of), rows))
+        let mut a = Answer::new(head(method, data, q.as_of), rows);
+        if a.rows.is_empty() {
+            a.notes.push(empty_note(data, q.as_of));
+        }
+        Ok(a)
+    }
+}
+
+/// Why an answer has no rows, when the day asked for is outside the data.
+pub(crate) fn empty_note(data: &StockData, as_of: Option<Day>) -> String {
+    let first = data
+        .ledger
+        .item_keys()
+        .filter_map(|(l, i)| data.ledger.series(l, i))
+        .map(|s| s.first_day)
+        .min();
+    match (as_of, first, data.ledger.through()) {
+        (Some(d), Some(f), Some(t)) if d < f => format!(
+            "No rows: {} is before the first movement ({}); the data runs from {} to {}.",
+            calendar::format_day(d),
+            calendar::format_day(f),
+            calendar::format_day(f),
+            calendar::format_day(t)
+        ),
+        (Some(d), Some(f), Some(t)) if d > t => format!(
+            "No rows: {} is after the last day with data; the data runs from {} to {}.",
+            calendar::format_day(d),
+            calendar::format_day(f),
+            calendar::format_day(t)
+        ),
+        _ => "No rows match the filters given.".to_string(),
     }
 }
 
@@ -172,7 +217,6 @@ impl Operation for StockLots {
                 ),
             ],
         )
-        .rows("LotRow")
     }
 
     fn request(a: &Args) -> Result<LotsRequest, ServiceError> {
@@ -196,14 +240,17 @@ impl Operation for StockLots {
             r.as_of,
             r.expiring,
         );
-        Ok(Answer::new(
+        let note = rows.is_empty().then(|| empty_note(data, r.as_of));
+        let mut a = Answer::new(
             head(
                 "docs/formulas.md 3.2 and 3.8: each lot's balance at the end of the day; expiry as stated by the EPCIS ILMD".into(),
                 data,
                 r.as_of,
             ),
             rows,
-        ))
+        );
+        a.notes.extend(note);
+        Ok(a)
     }
 }
 
@@ -223,7 +270,6 @@ impl Operation for StockProblems {
             "docs/formulas.md 3.10",
             vec![WITHIN],
         )
-        .rows("ProblemRow")
     }
 
     fn request(a: &Args) -> Result<Option<Given>, ServiceError> {
@@ -249,7 +295,7 @@ impl Operation for StockProblems {
 /// `GET /api/v1/items`: the ledger's items, named from the catalogue.
 pub struct Items;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ItemRow {
     pub item: String,
     pub name: Option<String>,
@@ -275,7 +321,6 @@ impl Operation for Items {
                 "Only items of this programme (hiv, tb, malaria...).",
             )],
         )
-        .rows("ItemRow")
     }
 
     fn request(a: &Args) -> Result<Option<String>, ServiceError> {
@@ -306,7 +351,7 @@ impl Operation for Items {
 /// `GET /api/v1/locations`: places with their parent and level.
 pub struct Locations;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LocationRow {
     pub code: String,
     pub name: String,
@@ -333,7 +378,6 @@ impl Operation for Locations {
             "",
             vec![WITHIN, level("Only places of this level.")],
         )
-        .rows("LocationRow")
     }
 
     fn request(a: &Args) -> Result<LocationsRequest, ServiceError> {
@@ -391,15 +435,35 @@ impl Operation for Availability {
             "Share of facilities with each item (or a basket) in stock, by area",
             "docs/formulas.md 3.9",
             vec![
-                Param::new("by", Kind::OneOf(vocab::levels()), "Group facilities by this level.")
-                    .default("country"),
-                Param::new("item", Kind::List, "Only these items: GTIN or product code; with basket, the tracer items."),
-                Param::new("basket", Kind::Bool, "One availability for the items together (every item if none is given): the mean over facilities of the share of the items each has in stock (WHO SARA)."),
-                Param::new("date", Kind::Date, "The date (default: the last day with data)."),
-                Param::new("months", Kind::Int { min: 0, max: 120 }, "Also the last day of each of the N months before.").default("0"),
+                Param::new(
+                    "by",
+                    Kind::OneOf(vocab::levels()),
+                    "Group facilities by this level.",
+                )
+                .default("country"),
+                Param::new(
+                    "item",
+                    Kind::List,
+                    "Only these items: GTIN or product code; with basket, the tracer items.",
+                ),
+                Param::new(
+                    "basket",
+                    Kind::Bool,
+                    "One availability for the items together (every item if none is given): the mean over facilities of the share of the items each has in stock (WHO SARA).",
+                ),
+                Param::new(
+                    "date",
+                    Kind::Date,
+                    "The date (default: the last day with data).",
+                ),
+                Param::new(
+                    "months",
+                    Kind::Int { min: 1, max: 120 },
+                    "A trend of N months: N dates ending at the date, the last day of each of the N-1 months before it, then the date.",
+                )
+                .default("1"),
             ],
         )
-        .rows("AvailabilityRow")
     }
 
     fn request(a: &Args) -> Result<AvailabilityRequest, ServiceError> {
@@ -419,11 +483,7 @@ impl Operation for Availability {
         let data = ctx.stock()?;
         has_stock(data)?;
         let last = r.date.or(data.ledger.through()).unwrap_or_default();
-        let mut dates: Vec<Day> = (1..=r.months as i32)
-            .rev()
-            .map(|k| calendar::month_end(calendar::month_of(last) - k))
-            .collect();
-        dates.push(last);
+        let dates = view::availability_dates(last, r.months);
         let rows = view::availability(&data.ledger, &data.places, r.by, &r.items, r.basket, &dates);
         let mut h = head(
             "docs/formulas.md 3.9: facilities with stock on hand > 0 at the end of the day / facilities managing the item; basket: mean over facilities of the share of tracer items in stock (WHO SARA)".into(),

@@ -7,7 +7,7 @@ use crate::error::ServiceError;
 use crate::market::{filter, name, scope};
 use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
-use equitas_market::analysis::{self, Bands, Dim, Weight};
+use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
 use equitas_store::market::{self as mk, Filter, Names};
 use equitas_store::supply as st;
 use equitas_supply::registers::Regulator;
@@ -28,7 +28,7 @@ pub struct ConcentrationRequest {
 
 /// One product's (or product in a buying country's) tiers, with the band
 /// of its weakest tier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TiersRow {
     #[serde(flatten)]
     pub row: SupplyRow,
@@ -95,7 +95,6 @@ impl Operation for Concentration {
             "docs/formulas.md 6.1",
             p,
         )
-        .rows("TiersRow")
     }
 
     fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
@@ -243,7 +242,6 @@ impl Operation for QualifiedSources {
             "docs/formulas.md 6.2",
             sources_params(),
         )
-        .rows("SourcesRow")
     }
 
     fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {
@@ -260,7 +258,7 @@ impl Operation for QualifiedSources {
 pub struct SingleSource;
 
 /// A product type made by one qualified manufacturer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SingleSourceRow {
     pub product_type: String,
     pub manufacturer: String,
@@ -283,7 +281,6 @@ impl Operation for SingleSource {
             "docs/formulas.md 6.2",
             sources_params(),
         )
-        .rows("SingleSourceRow")
     }
 
     fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {
@@ -340,7 +337,6 @@ impl Operation for Regulators {
                 "Only this country: ISO 3166 alpha-3.",
             )],
         )
-        .rows("Regulator")
     }
 
     fn request(a: &Args) -> Result<RegulatorsRequest, ServiceError> {
@@ -399,7 +395,6 @@ impl Operation for Reach {
             "docs/formulas.md 6.3",
             p,
         )
-        .rows("ReachRow")
     }
 
     fn request(a: &Args) -> Result<ReachRequest, ServiceError> {
@@ -572,7 +567,6 @@ impl Operation for Regional {
             "docs/formulas.md 6.4",
             geo_params(),
         )
-        .rows("RegionRow")
     }
 
     fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
@@ -604,7 +598,6 @@ impl Operation for Dependence {
             "docs/formulas.md 6.4",
             geo_params(),
         )
-        .rows("DependenceRow")
     }
 
     fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
@@ -636,7 +629,6 @@ impl Operation for Match {
             "docs/formulas.md 6.5",
             geo_params(),
         )
-        .rows("MatchRow")
     }
 
     fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
@@ -720,7 +712,6 @@ impl Operation for SupplyMap {
             "docs/formulas.md 6.1",
             p,
         )
-        .rows("MapRow")
     }
 
     fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {

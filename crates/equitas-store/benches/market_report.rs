@@ -17,7 +17,7 @@
 //! manufacturing country per product and by supplier per product x
 //! country, and delivery performance by supplier, mode and country.
 
-use equitas_market::analysis::{self, Bands, Dataset, Dim, ReferencePrice, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, ReferencePrice, Weight};
 use equitas_market::scms::parse_scms;
 use equitas_model::reference::{
     CountryNames, parse_country_aliases, parse_country_codes, parse_site_mapping,
@@ -161,7 +161,7 @@ fn main() {
         .collect();
 
     let t = Instant::now();
-    let bands = Bands::default();
+    let bands = ConcentrationBands::default();
     let mut rows = 0usize;
     let mut steps: Vec<(&str, f64)> = Vec::new();
     let mut step = |name: &'static str, f: &mut dyn FnMut() -> usize| {

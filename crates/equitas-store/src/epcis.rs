@@ -65,7 +65,7 @@ pub fn schema_rejections(
     schemas: &equitas_epcis::validate::Schemas,
     doc: &EventReader,
     max_event: usize,
-) -> Result<Vec<Rejected>, equitas_epcis::validate::Problem> {
+) -> Result<Vec<Rejected>, equitas_epcis::validate::SchemaProblem> {
     let mut rejected = size_rejections(doc, max_event);
     for p in schemas
         .validate_document(doc, max_event)

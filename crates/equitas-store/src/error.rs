@@ -32,17 +32,39 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// Another writer held the database longer than this one waits
-    /// (SQLite's write lock, or a PostgreSQL lock).
-    #[error(
-        "the database is busy: another capture or import has been writing for {} s, the longest this waits (--write-wait)",
-        waited.as_secs()
-    )]
+    /// (SQLite's write lock, or a PostgreSQL lock); `waited` is zero when
+    /// waiting could not help (SQLite: another connection wrote since this
+    /// one began to read, or is recovering the file): then try again.
+    #[error("{}", busy_text(*waited))]
     Busy { waited: std::time::Duration },
+}
+
+fn busy_text(waited: std::time::Duration) -> String {
+    if waited.is_zero() {
+        "the database is busy: another process wrote to it while this one was reading it (or is recovering it); try again".into()
+    } else {
+        format!(
+            "the database is busy: another capture or import has been writing for {} s, the longest this waits (--write-wait)",
+            waited.as_secs()
+        )
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        // SQLite says "busy" once its busy handler (`crate::write_wait`) gives up.
+        // SQLite says "busy" once its busy handler (`crate::write_wait`)
+        // gives up, except for a stale snapshot or a recovery, where it
+        // does not wait at all.
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && matches!(
+                f.extended_code,
+                rusqlite::ffi::SQLITE_BUSY_SNAPSHOT | rusqlite::ffi::SQLITE_BUSY_RECOVERY
+            )
+        {
+            return StoreError::Busy {
+                waited: std::time::Duration::ZERO,
+            };
+        }
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Busy {
@@ -74,5 +96,30 @@ impl From<postgres::Error> for StoreError {
             }
             None => StoreError::Postgres(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_snapshot_is_not_worded_as_a_full_wait() {
+        let e = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY_SNAPSHOT),
+            None,
+        );
+        let s = StoreError::from(e);
+        assert!(matches!(s, StoreError::Busy { waited } if waited.is_zero()));
+        assert!(s.to_string().contains("try again"), "{s}");
+        let e = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert!(
+            StoreError::from(e)
+                .to_string()
+                .contains("the longest this waits")
+        );
     }
 }

@@ -280,7 +280,7 @@ pub fn put_prequalified(c: &mut dyn Conn, p: &Prequalified) -> Result<Outcome, S
 }
 
 /// How many sources a country can legally buy a product from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct SourcesRow {
     pub country: String,
     pub product: String,

@@ -82,7 +82,7 @@ pub fn overview(c: &mut dyn Conn) -> Result<Overview, StoreError> {
 }
 
 /// A country as the dashboard names and maps it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CountryRow {
     pub iso3: String,
     /// ISO 3166-1 numeric code (Natural Earth shapes are keyed by it).

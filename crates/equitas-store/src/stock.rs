@@ -5,8 +5,9 @@
 use crate::repo::{Outcome, placeholders, upsert};
 use crate::{Conn, StoreError, Value};
 use equitas_ledger::calendar::{self, parse_day};
+use equitas_ledger::catalogue::{ItemCatalogue, TradeItemUnit};
 use equitas_ledger::report::StockReport;
-use equitas_ledger::view::{Bands, LevelRow, Place, Places};
+use equitas_ledger::view::{LevelRow, MinMaxBands, Place, Places};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
 use equitas_model::LocationLevel;
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 pub struct StockData {
     pub ledger: Ledger,
     pub places: Places,
-    pub bands: Bands,
+    pub bands: MinMaxBands,
     /// What the catalogue says of item codes (GTINs of trade items and
     /// product codes), to name the ledger's items.
     pub catalogue: HashMap<String, ItemInfo>,
@@ -81,6 +82,32 @@ pub fn catalogue(c: &mut dyn Conn) -> Result<HashMap<String, ItemInfo>, StoreErr
         }
     }
     Ok(out)
+}
+
+/// Which product each item code counts toward, and in what unit
+/// (docs/formulas.md 3.1): the products, and the trade items with their
+/// GTINs and pack sizes.
+pub fn item_catalogue(c: &mut dyn Conn) -> Result<ItemCatalogue, StoreError> {
+    let mut products = Vec::new();
+    c.query_each("SELECT code, name FROM products", &[], &mut |r| {
+        products.push((r[0].take_text()?, r[1].take_text()?));
+        Ok(())
+    })?;
+    let mut items = Vec::new();
+    c.query_each(
+        "SELECT code, gtin, product, pack_size FROM trade_items",
+        &[],
+        &mut |r| {
+            items.push(TradeItemUnit {
+                code: r[0].take_text()?,
+                gtin: r[1].take_opt_text()?,
+                product: r[2].take_text()?,
+                pack_size: r[3].get()?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(ItemCatalogue::new(products, &items))
 }
 
 /// How far a loaded ledger reaches: the commit sequence number of the
@@ -159,15 +186,18 @@ fn read_movements_of(
                     "stock_movements of event {event}: unknown kind {kind_name:?}"
                 )));
             };
+            let (item, recorded, factor) = names.item(&r[3].take_text()?);
+            let quantity: f64 = r[6].get()?;
             let m = Movement {
                 at: r[1].get()?,
-                location: names.locations.id(&r[2].take_text()?),
-                item: names.items.id(&r[3].take_text()?),
+                location: names.location(&r[2].take_text()?),
+                item,
                 lot: names.lots.id(&r[4].take_text()?),
                 kind,
-                quantity: r[6].get()?,
+                quantity: quantity * factor,
                 reason: names.reasons.id(&r[7].take_text()?),
                 source: Source::Event(event as u64).pack(),
+                recorded,
             };
             if let Some(e) = r[8].take_opt_text()? {
                 expiries.push((m.item, m.lot, e));
@@ -195,7 +225,12 @@ pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {
 /// [`load`], with the watermark the data reaches.
 pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreError> {
     let wm = watermark(c)?;
-    let mut names = Names::default();
+    let mut names = Names::with_catalogue(item_catalogue(c)?);
+    let hierarchy = places(c)?;
+    names.glns = hierarchy
+        .iter()
+        .filter_map(|p| Some((p.gln.clone()?, p.code.clone())))
+        .collect();
     let mut movements: Vec<Movement> = Vec::new();
     let mut expiries = Vec::new();
     read_movements(
@@ -211,8 +246,8 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
         for m in rep.movements() {
             movements.push(m.intern(&mut names, Source::Report(id as u64)));
         }
-        let loc = names.locations.id(&rep.location);
-        let item = names.items.id(&rep.item);
+        let loc = names.location(&rep.location);
+        let (item, _, _) = names.item(&rep.item);
         reported.push((loc, item, rep.period, rep.stockout_days));
     }
     let mut ledger = Ledger::build(names, movements);
@@ -220,12 +255,12 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
         ledger.set_reported_stockout_days(loc, item, m, d);
     }
     set_expiries(&mut ledger, expiries);
-    let places = Places::new(places(c)?, &ledger);
+    let places = Places::new(hierarchy, &ledger);
     Ok((
         StockData {
+            bands: bands(c, &ledger.names.catalogue)?,
             ledger,
             places,
-            bands: bands(c)?,
             catalogue: catalogue(c)?,
         },
         wm,
@@ -311,9 +346,10 @@ pub fn places(c: &mut dyn Conn) -> Result<Vec<Place>, StoreError> {
     Ok(out)
 }
 
-/// The stock level bands: the defaults, replaced by what was imported.
-pub fn bands(c: &mut dyn Conn) -> Result<Bands, StoreError> {
-    let mut b = Bands::default();
+/// The stock level bands: the defaults, replaced by what was imported
+/// (bands of a trade item apply to the product it counts toward).
+pub fn bands(c: &mut dyn Conn, catalogue: &ItemCatalogue) -> Result<MinMaxBands, StoreError> {
+    let mut b = MinMaxBands::default();
     for mut r in c.query(
         "SELECT item, tier, min_months, max_months FROM stock_levels",
         &[],
@@ -326,7 +362,8 @@ pub fn bands(c: &mut dyn Conn) -> Result<Bands, StoreError> {
         if item.is_empty() {
             b.default.insert(tier, band);
         } else {
-            b.items.insert((item, tier), band);
+            let product = catalogue.resolve(&item).0.to_string();
+            b.items.insert((product, tier), band);
         }
     }
     Ok(b)

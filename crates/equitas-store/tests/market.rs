@@ -2,7 +2,7 @@
 //! Expected figures were computed independently from the CSV (a short
 //! Python script over `data/supply_chain_shipment_pricing.csv`, not Equitas).
 
-use equitas_market::analysis::{self, Bands, Dataset, Dim, Weight};
+use equitas_market::analysis::{self, ConcentrationBands, Dataset, Dim, Weight};
 use equitas_store::import::{ImportKind, ImportReport};
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::on_both_backends;
@@ -80,7 +80,7 @@ fn prices_concentration_and_delivery(s: &mut TestStore) {
         &[Dim::Product],
         Dim::Site,
         Weight::Value,
-        &Bands::default(),
+        &ConcentrationBands::default(),
     );
     assert_eq!(c[0].groups, 10);
     assert!(close(c[0].hhi, 2771.306, 0.01), "{}", c[0].hhi);
@@ -90,7 +90,7 @@ fn prices_concentration_and_delivery(s: &mut TestStore) {
         &[Dim::Product],
         Dim::SiteCountry,
         Weight::Value,
-        &Bands::default(),
+        &ConcentrationBands::default(),
     );
     assert_eq!(c[0].groups, 2);
     assert!(close(c[0].hhi, 9990.788, 0.01), "{}", c[0].hhi);

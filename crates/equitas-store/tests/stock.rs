@@ -55,13 +55,14 @@ fn import_network(s: &mut TestStore, net: &Network) -> (Vec<String>, Ledger) {
 }
 
 /// Every location's stock of every product on `through` is the same in
-/// `got` as in `want`.
+/// `got` (the store's, whose locations are the hierarchy's codes) as in
+/// `want` (the generator's, by GLN Digital Link).
 fn assert_same_stock(net: &Network, got: &Ledger, want: &Ledger, through: i32) {
     for p in &net.places {
         let dl = format!("https://id.gs1.org/414/{}", p.gln);
         for prod in &net.products {
             let (Some(l1), Some(i1)) = (
-                got.names.locations.get(&dl),
+                got.names.locations.get(&p.code),
                 got.names.items.get(&prod.gtin),
             ) else {
                 continue;
@@ -237,7 +238,20 @@ fn stock_reports(s: &mut TestStore) {
     let amc = (60.0 + 40.0 * 28.0 / 18.0 + 30.0 * 31.0 / 28.0) / 3.0;
     assert!((f1.amc.unwrap() - amc).abs() < 1e-9);
     assert_eq!((f1.min_months, f1.max_months), (1.0, 2.0));
-    assert_eq!(f1.stockout_days, Some(3));
+    // Stockout days of April so far: none; as of 31 March, March's
+    // reported 3.
+    assert_eq!(f1.stockout_days, Some(0));
+    let march = view::stock(
+        &data.ledger,
+        &data.places,
+        &data.bands,
+        &StockQuery {
+            as_of: equitas_ledger::calendar::parse_day("2026-03-31"),
+            ..StockQuery::default()
+        },
+    );
+    let f1_march = march.iter().find(|r| r.location == "F1").unwrap();
+    assert_eq!(f1_march.stockout_days, Some(3));
     assert_eq!(f1.status, Status::Adequate);
     // March closes at 55 where 0 + 90 - 30 = 60: a count mismatch.
     let problems = view::problems(&data.ledger, &data.places, None);
@@ -352,7 +366,208 @@ fn bad_data_flagged(s: &mut TestStore) {
     );
 }
 
+/// Issue 19, finding 2: a product reported by its product code (stock
+/// reports) at F1 and captured by its GTIN (EPCIS) at F1 and F2 is ONE
+/// item in stock, availability, lots and forecast series, counted in
+/// tablets (30 in a pack of the GTIN, formulas 3.1), with the codes
+/// recorded behind each row.
+fn trade_items_add_up_per_product(s: &mut TestStore) {
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    let locations = "code,name,level,parent,country,gln\n\
+                     R1,Region 1,region,XSY,XSY,\n\
+                     F1,Facility 1,facility,R1,XSY,9520000001018\n\
+                     F2,Facility 2,facility,R1,XSY,9520000001025\n";
+    let r = import_bytes(s, ImportKind::Locations, "l.csv", locations.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let products = "code,name,gtin,pack_size\nTLD,TLD tablet,09520000000011,30\n";
+    let r = import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    // F1 reports in tablets by product code.
+    let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+               F1,TLD,2026-01,600,0,300,0,300,0\n\
+               F1,TLD,2026-02,300,0,240,0,60,0\n\
+               F1,TLD,2026-03,60,0,60,0,0,3\n";
+    let r = import_bytes(s, ImportKind::StockReports, "r.csv", csv.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    // Events count packs of the GTIN.
+    let event = |at: &str, step: &str, gln: &str, lot: &str, packs: u32| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "{at}T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+                "action": "OBSERVE", "bizStep": "{step}", "bizLocation": {{"id": "https://id.gs1.org/414/{gln}"}},
+                "quantityList": [{{"epcClass": "https://id.gs1.org/01/09520000000011/10/{lot}", "quantity": {packs}}}]}}"#
+        )
+    };
+    let doc = format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-04-01T00:00:00Z", "epcisBody": {{"eventList": [{}, {}, {}, {}]}}}}"#,
+        event("2026-03-20", "receiving", "9520000001018", "L1", 10),
+        event("2026-01-10", "receiving", "9520000001025", "L2", 4),
+        event("2026-02-15", "dispensing", "9520000001025", "L2", 2),
+        event("2026-03-25", "dispensing", "9520000001025", "L2", 2),
+    );
+    let r = capture(
+        s.store.as_mut(),
+        "events.json",
+        &EventReader::new(&doc).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(r.rejected.is_empty() && r.captured == 4, "{r:?}");
+    let data = load(s.store.as_mut()).unwrap();
+    let as_of = equitas_ledger::calendar::parse_day("2026-03-31").unwrap();
+    let rows = view::stock(
+        &data.ledger,
+        &data.places,
+        &data.bands,
+        &StockQuery {
+            as_of: Some(as_of),
+            level: Some(LocationLevel::Facility),
+            ..StockQuery::default()
+        },
+    );
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.location.as_str(),
+                r.item.as_str(),
+                r.item_name.as_deref(),
+                r.trade_items.clone(),
+                r.stock_on_hand,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "F1",
+                "TLD",
+                Some("TLD tablet"),
+                vec!["09520000000011".to_string(), "TLD".to_string()],
+                300.0
+            ),
+            (
+                "F2",
+                "TLD",
+                Some("TLD tablet"),
+                vec!["09520000000011".to_string()],
+                0.0
+            ),
+        ]
+    );
+    // Named by its GTIN, the product is found all the same.
+    let by_gtin = view::stock(
+        &data.ledger,
+        &data.places,
+        &data.bands,
+        &StockQuery {
+            as_of: Some(as_of),
+            level: Some(LocationLevel::Country),
+            items: vec!["09520000000011".into()],
+            ..StockQuery::default()
+        },
+    );
+    assert_eq!(by_gtin.len(), 1);
+    assert_eq!(
+        (by_gtin[0].item.as_str(), by_gtin[0].stock_on_hand),
+        ("TLD", 300.0)
+    );
+    let a = view::availability(
+        &data.ledger,
+        &data.places,
+        LocationLevel::Country,
+        &[],
+        false,
+        &[as_of],
+    );
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(
+        (
+            a[0].item.as_str(),
+            a[0].facilities,
+            a[0].in_stock,
+            a[0].availability
+        ),
+        ("TLD", 2, 1, Some(0.5))
+    );
+    // The trade item detail: F1's lot L1, 10 packs of 30.
+    let lots = view::lots(
+        &data.ledger,
+        &data.places,
+        Some("F1"),
+        &[],
+        Some(as_of),
+        None,
+    );
+    assert_eq!(lots.len(), 1, "{lots:?}");
+    assert_eq!(
+        (
+            lots[0].lot.as_str(),
+            lots[0].trade_items.clone(),
+            lots[0].quantity
+        ),
+        ("L1", vec!["09520000000011".to_string()], 300.0)
+    );
+    // One demand series for the country: January 300 (F1), February 240
+    // (F1) + 60 (F2, 2 packs).
+    let (series, _) = equitas_planning::quantify::series(
+        &data.ledger,
+        &data.places,
+        LocationLevel::Country,
+        &[],
+        3,
+    )
+    .unwrap();
+    assert_eq!(series.len(), 1, "{series:?}");
+    assert_eq!(
+        (series[0].item.as_str(), series[0].item_name.as_deref()),
+        ("TLD", Some("TLD tablet"))
+    );
+    assert_eq!(series[0].first_month, "2026-01");
+    assert_eq!(&series[0].values[..2], &[300.0, 300.0]);
+    // Plans and risks: one per product, named; a shipment announced by
+    // GTIN (5 packs) arrives as 150 tablets of the product.
+    use equitas_planning::quantify::{self, Incoming, Request};
+    let req = Request {
+        horizon: 3,
+        pipeline: vec![Incoming {
+            item: "09520000000011".into(),
+            to: "F1".into(),
+            from: None,
+            arrival: equitas_ledger::calendar::parse_month("2026-05").unwrap(),
+            quantity: 5.0,
+        }],
+        level: equitas_model::LocationLevel::Country,
+        items: vec![],
+        history: 36,
+        method: None,
+        lead_time: 4,
+        min_months: None,
+        max_months: None,
+        unit_price: None,
+        lead_times: vec![],
+        supplier: None,
+    };
+    let (q, last) = quantify::quantify(&data.ledger, &data.places, &data.bands, &req).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].input.pipeline, vec![(2, 150.0)]);
+    let plans = quantify::plans(&q, last);
+    let risks = quantify::risks(&q, last, &[], 10, 1, true);
+    assert_eq!(
+        (plans[0].item_name.as_deref(), risks[0].item_name.as_deref()),
+        (Some("TLD tablet"), Some("TLD tablet"))
+    );
+}
+
 on_both_backends!(
+    trade_items_add_up_per_product => trade_items_add_up_per_product,
     bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,

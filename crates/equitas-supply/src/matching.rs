@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const QUALIFYING: &[&str] = &["who-pq", "sra", "wla"];
 
 /// One region and product.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MatchRow {
     pub region: String,
     pub product: String,

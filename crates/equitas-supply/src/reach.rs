@@ -18,7 +18,7 @@ pub struct Authorised {
 }
 
 /// The reach of one product in one country.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReachRow {
     pub country: String,
     pub product: String,

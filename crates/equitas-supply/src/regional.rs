@@ -51,7 +51,7 @@ pub struct Flow {
 }
 
 /// The share of a region's procurement produced inside it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RegionRow {
     pub region: String,
     /// All weight bought by the region's countries.
@@ -65,7 +65,7 @@ pub struct RegionRow {
 }
 
 /// A buying country's dependence on one producing country.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DependenceRow {
     pub country: String,
     pub producer: String,

@@ -15,7 +15,7 @@ use std::io::Read;
 const ISO: &[&str] = &["%Y-%m-%d"];
 
 /// What a row says it was taken from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     /// A URL or a citation.
     pub source: String,
@@ -44,7 +44,7 @@ pub const LICENCE_STATUSES: &[&str] = &["active", "planned", "expired", "termina
 pub const WLA_STATUSES: &[&str] = &["listed", "transitional", "not-listed"];
 
 /// One approval of a site, with its date where known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Approval {
     /// One of [`APPROVALS`].
     pub kind: String,
@@ -52,7 +52,7 @@ pub struct Approval {
 }
 
 /// Annual capacity as a range with its unit (e.g. 100 to 200 million doses).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Capacity {
     pub min: f64,
     pub max: f64,
@@ -60,7 +60,7 @@ pub struct Capacity {
 }
 
 /// A manufacturing site (finished products or ingredients).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Site {
     /// The site's code (natural key).
     pub site: String,
@@ -81,7 +81,7 @@ pub struct Site {
 }
 
 /// A technology transfer or licence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Licence {
     /// One of [`PROGRAMMES`].
     pub programme: String,
@@ -100,7 +100,7 @@ pub struct Licence {
 }
 
 /// A national regulatory authority and one of its pathways to authorise a product.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Regulator {
     pub country: String,
     pub authority: String,
@@ -119,7 +119,7 @@ pub struct Regulator {
 }
 
 /// Where a finished-product site gets an active ingredient.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IngredientSource {
     /// The finished-product site's code (as procurement data names sites).
     pub site: String,

@@ -17,7 +17,7 @@ pub struct Prequalification {
 }
 
 /// Where a number of sources stands against the range `[low, high]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleBand {
     Below,
@@ -46,7 +46,7 @@ impl RuleBand {
 }
 
 /// The qualified sources of one product type.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SourcesRow {
     pub product_type: String,
     /// Distinct manufacturers, by name.

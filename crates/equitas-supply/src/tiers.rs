@@ -9,7 +9,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A tier of the supply chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
     Manufacturer,
@@ -54,7 +56,7 @@ pub struct Link {
 }
 
 /// The concentration of one tier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TierConcentration {
     pub tier: Tier,
     /// Groups with a positive weight.
@@ -69,7 +71,7 @@ pub struct TierConcentration {
 }
 
 /// The tiers of one product (or product in a buying country).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SupplyRow {
     pub key: Vec<String>,
     /// Flows with a positive weight.
@@ -192,7 +194,7 @@ pub fn supply_tiers(links: &[Link]) -> Vec<SupplyRow> {
 
 /// One link of the supply map: a group's weight made by a manufacturer at a
 /// site in a country (any of them unknown: `None`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MapRow {
     pub key: Vec<String>,
     pub manufacturer: Option<String>,

@@ -181,7 +181,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
       const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "supplier" }));
       if (!p || p.rows.length === 0) return message(t("product.no_market"));
       const total = p.rows.reduce((s, r) => s + r.value_usd, 0);
-      const rows = p.rows.map((r) => ({ supplier: r.key[0], value: r.value_usd, share: total > 0 ? r.value_usd / total : null, lines: r.lines }));
+      const rows = p.rows.map((r) => ({ supplier: api.label(p, "supplier", r.key[0]), value: r.value_usd, share: total > 0 ? r.value_usd / total : null, lines: r.lines }));
       // Small slices are left unlabelled (their share is in the tooltip and
       // the table) and labels that would overlap are hidden.
       const node = chart(

@@ -17,6 +17,7 @@ fn check_vector_ledger(v: &serde_json::Value) -> Ledger {
         .iter()
         .enumerate()
         .map(|(i, m)| Movement {
+            recorded: 0,
             at: day_ms(m[0].as_str().unwrap(), 9),
             location: 0,
             item: 0,
@@ -145,6 +146,7 @@ fn day_ms(date: &str, hour: i64) -> i64 {
 
 fn mv(at: i64, lot: u32, kind: Kind, quantity: f64, source: u64) -> Movement {
     Movement {
+        recorded: 0,
         at,
         location: 0,
         item: 0,
@@ -294,6 +296,7 @@ fn arb_movements() -> impl Strategy<Value = Vec<Movement>> {
                 q as f64
             };
             Movement {
+                recorded: 0,
                 at: (20_454 + day) * MS_PER_DAY + (q as i64) * 1000,
                 location: loc,
                 item: 0,
@@ -333,6 +336,7 @@ fn arb_wild_movements() -> impl Strategy<Value = Vec<Movement>> {
     ];
     let one = (0i64..100, 0u32..2, 0u32..3, 0usize..5, quantity).prop_map(
         |(day, loc, lot, k, quantity)| Movement {
+            recorded: 0,
             at: (20_454 + day) * MS_PER_DAY,
             location: loc,
             item: 0,
@@ -413,7 +417,7 @@ proptest! {
     fn a_count_resets_the_balance(ms in arb_movements(), q in 0u32..100) {
         let mut ms = ms;
         let at = (20_454 + 300) * MS_PER_DAY;
-        ms.push(Movement { at, location: 0, item: 0, lot: 1, kind: Kind::Count, quantity: q as f64, reason: 0, source: 999 });
+        ms.push(Movement { at, location: 0, item: 0, lot: 1, kind: Kind::Count, quantity: q as f64, reason: 0, source: 999, recorded: 0 });
         let l = Ledger::build(names_for_props(), ms);
         prop_assert_eq!(l.lot_balance(0, 0, 1, 20_454 + 300), q as f64);
     }
@@ -461,8 +465,8 @@ proptest! {
         let mut part = Ledger::build(names_for_props(), ms[..cut].to_vec());
         part.append(ms[cut..].to_vec());
         prop_assert_eq!(snapshot(&whole), snapshot(&part));
-        let p1: Vec<Problem> = whole.problems().into_iter().cloned().collect();
-        let p2: Vec<Problem> = part.problems().into_iter().cloned().collect();
+        let p1: Vec<DataProblem> = whole.problems().into_iter().cloned().collect();
+        let p2: Vec<DataProblem> = part.problems().into_iter().cloned().collect();
         prop_assert_eq!(p1, p2);
         prop_assert_eq!(whole.movement_count(), part.movement_count());
     }

@@ -29,8 +29,8 @@ fn same_as_statsforecast() {
     }
 }
 
-fn p() -> Params {
-    Params::default()
+fn p() -> ModelParams {
+    ModelParams::default()
 }
 
 fn close(a: &[f64], b: &[f64], tol: f64) -> bool {

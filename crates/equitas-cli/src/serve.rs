@@ -1,0 +1,108 @@
+//! `equitas serve`: the HTTP API and the dashboard on the database.
+
+use crate::Cli;
+use crate::context::database_target;
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+
+/// Where and how to serve (see `equitas serve --help`).
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on. The loopback address serves this
+    /// machine only; another address (0.0.0.0: every interface) lets
+    /// anyone who reaches it read everything and capture events, as
+    /// Equitas has no accounts yet.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub addr: std::net::SocketAddr,
+    /// A host name this server is reached by (the Host header), besides
+    /// localhost and its address; repeat for several. On a loopback
+    /// address, requests for any other name are refused (a hostile page
+    /// can point a name of its own at 127.0.0.1); on another address,
+    /// giving names restricts the server to them.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// The largest request body taken, in bytes (EPCIS documents).
+    #[arg(long, default_value_t = equitas_server::Limits::default().body, value_name = "BYTES")]
+    pub max_body_bytes: u64,
+    /// The largest event taken, in bytes as written; a larger one is rejected.
+    #[arg(long, default_value_t = equitas_store::epcis::MAX_EVENT_BYTES, value_name = "BYTES")]
+    pub max_event_bytes: usize,
+    /// The most events one document sent over HTTP may hold.
+    #[arg(long, default_value_t = equitas_server::Limits::default().events, value_name = "N")]
+    pub max_events: usize,
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, default_value_t = equitas_server::ServeOptions::default().max_connections, value_name = "N")]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and to send
+    /// each part of its body.
+    #[arg(long, default_value_t = equitas_server::ServeOptions::default().header_timeout.as_secs(), value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds writing an answer may stall (a client that stops reading)
+    /// before the connection is closed.
+    #[arg(long, default_value_t = equitas_server::ServeOptions::default().write_timeout.as_secs(), value_name = "SECONDS")]
+    pub write_timeout: u64,
+    /// Seconds a read-only request may take before it is answered 503.
+    #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
+    pub request_timeout: u64,
+    #[command(flatten)]
+    pub schemas: crate::schemas::SchemaArgs,
+}
+
+pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
+    let ServeArgs {
+        addr,
+        allow_hosts,
+        max_body_bytes,
+        max_event_bytes,
+        max_events,
+        max_connections,
+        header_timeout,
+        request_timeout,
+        write_timeout,
+        schemas,
+    } = a;
+    let target = database_target(cli)?;
+    let schemas = crate::schemas::epcis_schemas(cli, schemas)?.noted();
+    let limits = equitas_server::Limits {
+        body: *max_body_bytes,
+        event: *max_event_bytes,
+        events: *max_events,
+        body_idle: std::time::Duration::from_secs(*header_timeout),
+    };
+    let opts = equitas_server::ServeOptions {
+        max_connections: *max_connections,
+        header_timeout: std::time::Duration::from_secs(*header_timeout),
+        request_timeout: std::time::Duration::from_secs(*request_timeout),
+        write_timeout: std::time::Duration::from_secs(*write_timeout),
+        ..Default::default()
+    };
+    let state = equitas_server::AppState::open(&target)
+        .with_context(|| format!("cannot open the database {target}"))?
+        .with_epcis_schemas(schemas)
+        .with_limits(limits)
+        .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts));
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "Warning: listening on {addr}, not the loopback address: anyone who can reach this machine \
+             can read all the data and capture events (Equitas has no accounts yet). Serve 127.0.0.1 \
+             behind a proxy that authenticates users, or on a trusted network only."
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let at = listener.local_addr().unwrap_or(*addr);
+        eprintln!(
+            "Equitas dashboard on http://{at}/ (the API: http://{at}/api/docs; data: {target}); Ctrl-C stops it."
+        );
+        equitas_server::serve(state, listener, opts)
+            .await
+            .with_context(|| format!("cannot serve on {addr}"))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
