@@ -25,8 +25,9 @@ pub fn database_target(cli: &Cli) -> Result<String> {
 
 pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {
     let target = database_target(cli)?;
-    tracing::info!(%target, "opening database");
-    let fail = || format!("cannot open the database {target}");
+    let shown = equitas_store::redact(&target);
+    tracing::info!(target = %shown, "opening database");
+    let fail = || format!("cannot open the database {shown}");
     let mut store = equitas_store::connect(&target).with_context(fail)?;
     let version = migrations::current_version(store.as_mut()).with_context(fail)?;
     if version > 0 && version < migrations::latest() {

@@ -129,7 +129,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             // Shipped data must load cleanly; anything else is a bug to report.
             tracing::warn!(
                 file = name,
-                rejected = r.rejected.len(),
+                rejected = r.rejected_rows(),
                 "shipped data had bad rows"
             );
         }
@@ -144,7 +144,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
                 .map(|r| {
                     let t = r.total();
                     json!({"file": r.source_name, "rows_read": r.rows_read, "inserted": t.inserted,
-                           "updated": t.updated, "unchanged": t.unchanged, "rejected": r.rejected.len()})
+                           "updated": t.updated, "unchanged": t.unchanged, "rejected": r.rejected_rows()})
                 })
                 .collect();
             println!(

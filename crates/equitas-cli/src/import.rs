@@ -27,7 +27,8 @@ pub struct ImportArgs {
     /// Check and count everything, then roll back.
     #[arg(long)]
     pub dry_run: bool,
-    /// List every bad row (default: the first 20).
+    /// List every bad row (default: the first 20 bad rows; each row is
+    /// listed with all its bad fields, one line per field).
     #[arg(long)]
     pub all_errors: bool,
     /// Site-to-country mapping for `scms` (default: the reviewed table shipped with Equitas).
@@ -41,6 +42,48 @@ pub struct ImportArgs {
     pub mapping: Option<PathBuf>,
 }
 
+/// `import`'s help with which location level may hang under which
+/// (`LocationLevel::allowed_parents`) before its examples.
+pub fn with_nesting_help(cmd: clap::Command) -> clap::Command {
+    let help = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    let (kinds, examples) = help
+        .split_once("\n\nExamples:")
+        .map_or((help.as_str(), String::new()), |(k, e)| {
+            (k, format!("\n\nExamples:{e}"))
+        });
+    let text = format!("{kinds}\n\n{}{examples}", nesting_rules());
+    cmd.after_help(text)
+}
+
+/// Which location level may be the parent of which, as `import locations`
+/// checks it.
+fn nesting_rules() -> String {
+    use equitas_model::LocationLevel;
+    let mut out = String::from(
+        "Location nesting (the `parent` of a row of `locations`, which must come before it):",
+    );
+    for level in LocationLevel::ALL {
+        let parents = level.allowed_parents();
+        if parents.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = parents.iter().map(|p| format!("a {p}")).collect();
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        out.push_str(&format!("\n  {:<10} under {list}", level.as_str()));
+    }
+    out.push_str(
+        "\n  country    from `import countries` (its code is the ISO3 code), the top of every hierarchy",
+    );
+    out
+}
+
 /// Parses an import kind from the names the store gives its kinds.
 fn import_kind_parser() -> impl clap::builder::TypedValueParser<Value = ImportKind> {
     use clap::builder::TypedValueParser as _;
@@ -48,7 +91,8 @@ fn import_kind_parser() -> impl clap::builder::TypedValueParser<Value = ImportKi
         .try_map(|s| ImportKind::from_name(&s).ok_or("unknown import kind"))
 }
 
-/// How many bad rows to list unless --all-errors.
+/// How many bad rows (each with all its field errors) to list unless
+/// --all-errors.
 const SHOWN_ERRORS: usize = 20;
 
 pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
@@ -78,7 +122,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         let name = f.display().to_string();
         let report = run_import(store.as_mut(), *kind, &name, &bytes, &mappings, opts)?;
         print_report(&report, *all_errors);
-        rejected += report.rejected.len();
+        rejected += report.rejected_rows();
     }
     if *dry_run {
         println!("Dry run: nothing was written.");
@@ -106,7 +150,10 @@ pub(crate) fn load_mappings(
     };
     let bad = |name: &str, errors: &[RowError]| -> Result<()> {
         if let Some(e) = errors.first() {
-            bail!("{name}: {e} ({} bad row(s) in all)", errors.len());
+            bail!(
+                "{name}: {e} ({} bad row(s) in all)",
+                equitas_model::rows_with_errors(errors)
+            );
         }
         Ok(())
     };
@@ -178,11 +225,13 @@ impl equitas_store::import::Progress for SpinnerThenBar {
     }
 }
 
+/// The summary of an import: the rows read (and rejected), then what they
+/// hold by kind of record, since one row may give several records (a
+/// procurement line names its product, supplier and site): "10,324 rows
+/// read" is followed by the 10,324 procurement lines and the products they
+/// name, never by one total that reads as more new rows than were read.
 pub fn print_report(r: &ImportReport, all_errors: bool) {
-    let t = r.total();
-    let verdict = if t.changed() == 0 {
-        "already up to date, nothing changed".to_string()
-    } else {
+    let count = |t: &equitas_store::repo::Tally| {
         format!(
             "{} new, {} updated, {} unchanged",
             int(t.inserted as i64),
@@ -190,25 +239,31 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
             int(t.unchanged as i64)
         )
     };
-    println!(
-        "{}: {} rows read; {}{}",
+    let rejected = if r.rejected.is_empty() {
+        String::new()
+    } else {
+        format!(", {} rejected", int(r.rejected_rows() as i64))
+    };
+    let head = format!(
+        "{}: {} {} read{rejected}",
         r.source_name,
         int(r.rows_read as i64),
-        verdict,
-        if r.rejected.is_empty() {
-            String::new()
-        } else {
-            format!("; {} rejected", int(r.rejected.len() as i64))
-        }
+        if r.rows_read == 1 { "row" } else { "rows" }
     );
-    if r.written.len() > 1 && t.changed() > 0 {
-        for (what, t) in &r.written {
-            println!(
-                "  {what:<22} {:>7} new {:>7} updated {:>7} unchanged",
-                int(t.inserted as i64),
-                int(t.updated as i64),
-                int(t.unchanged as i64)
-            );
+    match r.written.as_slice() {
+        _ if r.total() == Default::default() => println!("{head}; nothing imported"),
+        _ if r.unchanged() => println!("{head}; already up to date, nothing changed"),
+        [(what, t)] => println!("{head}; {what}: {}", count(t)),
+        several => {
+            println!("{head}; the records they hold, by kind:");
+            for (what, t) in several {
+                println!(
+                    "  {what:<22} {:>7} new {:>7} updated {:>7} unchanged",
+                    int(t.inserted as i64),
+                    int(t.updated as i64),
+                    int(t.unchanged as i64)
+                );
+            }
         }
     }
     if !r.gaps.is_empty() {
@@ -224,18 +279,49 @@ pub fn print_report(r: &ImportReport, all_errors: bool) {
     for note in &r.notes {
         println!("  note: {note}");
     }
+    // The errors of the first SHOWN_ERRORS bad rows (of all with
+    // --all-errors), every field of each.
+    let rows: Vec<&[RowError]> = r.rejected.chunk_by(|a, b| a.line == b.line).collect();
     let shown = if all_errors {
-        r.rejected.len()
+        rows.len()
     } else {
-        SHOWN_ERRORS
+        SHOWN_ERRORS.min(rows.len())
     };
-    for e in r.rejected.iter().take(shown) {
+    for e in rows[..shown].iter().copied().flatten() {
         eprintln!("  {}", e.located(&r.source_name));
     }
-    if r.rejected.len() > shown {
+    if rows.len() > shown {
         eprintln!(
             "  ... and {} more bad row(s) (use --all-errors to list them all)",
-            r.rejected.len() - shown
+            int((rows.len() - shown) as i64)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use equitas_model::LocationLevel;
+
+    /// Each level's line names exactly the levels `allowed_parents` allows.
+    #[test]
+    fn nesting_rules_follow_allowed_parents() {
+        let text = nesting_rules();
+        for level in LocationLevel::ALL {
+            let Some(line) = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{level} ")))
+            else {
+                panic!("no line for {level}: {text}");
+            };
+            for p in LocationLevel::ALL {
+                let named = line.contains(&format!("a {p}"));
+                assert_eq!(named, level.allowed_parents().contains(&p), "{line}");
+            }
+        }
+        assert!(
+            text.contains("  district   under a region or a country"),
+            "{text}"
         );
     }
 }

@@ -52,6 +52,15 @@ fn help_explains_every_command_with_an_example() {
             "{cmd} --help has no example"
         );
     }
+    // The location nesting rules, from the model's.
+    let o = equitas(dir.path(), &["import", "--help"]);
+    let help = stdout(&o);
+    assert!(
+        help.contains("  facility   under a district, a region or a country\n")
+            && help.contains("  warehouse  under a country, a region or a district\n")
+            && help.find("Location nesting") < help.find("Examples:"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -60,7 +69,14 @@ fn demo_loads_once_and_twice_changes_nothing() {
     let o = equitas(dir.path(), &["demo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("10,324 rows read"), "{out}");
+    assert!(
+        out.contains("10,324 rows read; the records they hold, by kind:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  procurement lines       10,324 new       0 updated       0 unchanged"),
+        "{out}"
+    );
     assert!(
         out.contains("Shipments              10,324  to 43 countries"),
         "{out}"
@@ -912,23 +928,52 @@ fn generated_network_captured_and_its_stock_shown() {
         stderr(&o)
     );
 
-    // Monthly stock reports: a bad row named, the others kept.
+    // Monthly stock reports: bad rows named (a bad field, an unknown
+    // product), the others kept.
+    let products = dir.path().join("amox.csv");
+    std::fs::write(&products, "code,name\namox,Amoxicillin\n").unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "products", products.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
     let reports = dir.path().join("reports.csv");
     std::fs::write(
         &reports,
         "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
          R01D01F0001,amox,2026-01,100,20,50,70,0\n\
-         R01D01F0001,amox,2026-02,70,0,80,0,35\n",
+         R01D01F0001,amox,2026-02,70,0,80,0,35\n\
+         R01D01F0001,amoxil,2026-02,70,0,80,0,3\n",
     )
     .unwrap();
+    let o = equitas(
+        dir.path(),
+        &[
+            "import",
+            "stock-reports",
+            "--strict",
+            reports.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success(), "{}", stdout(&o));
     let o = equitas(
         dir.path(),
         &["import", "stock-reports", reports.to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "reports.csv: 3 rows read, 2 rejected; stock reports: 1 new, 0 updated, 0 unchanged"
+        ),
+        "{}",
+        stdout(&o)
+    );
     let err = stderr(&o) + &stdout(&o);
     assert!(
-        err.contains("reports.csv:3") && err.contains("stockout_days"),
+        err.contains("reports.csv:3: stockout_days")
+            && err.contains(
+                "reports.csv:4: product: \"amoxil\" is not a known product code or trade item GTIN"
+            ),
         "{err}"
     );
     let o = equitas(dir.path(), &["stock", "--item", "amox", "--format", "json"]);
@@ -1258,4 +1303,70 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
         "{}",
         stdout(&o)
     );
+}
+
+/// Issue 19: a PostgreSQL server that cannot be reached is named with the
+/// reason, and the password given is not shown.
+#[test]
+fn a_failed_postgres_connection_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: one just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let url = format!("postgres://equitas:s3cret@127.0.0.1:{port}/equitas");
+    let o = equitas(dir.path(), &["--database", &url, "status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "cannot open the database postgres://equitas:***@127.0.0.1:{port}/equitas: PostgreSQL: cannot connect to the server at 127.0.0.1:{port}: connection refused"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+}
+
+/// Issue 19: every bad field of a row is listed (one line each); the
+/// listing is limited to 20 bad rows, not 20 errors, unless --all-errors.
+#[test]
+fn every_bad_field_of_a_row_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("tier,min_months,max_months\nmoon,x,-1\n");
+    for _ in 0..21 {
+        csv.push_str("sun,x,1\n");
+    }
+    csv.push_str("facility,1,2\n");
+    let file = dir.path().join("levels.csv");
+    std::fs::write(&file, csv).unwrap();
+    let f = file.to_str().unwrap();
+    let o = equitas(dir.path(), &["import", "stock-levels", f]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "levels.csv: 23 rows read, 22 rejected; stock levels: 1 new, 0 updated, 0 unchanged"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].ends_with("levels.csv:2: tier: \"moon\" is not central, store, facility or area"),
+        "{err}"
+    );
+    assert!(
+        lines[1].ends_with("levels.csv:2: min_months: \"x\" is not a number of months"),
+        "{err}"
+    );
+    assert!(
+        lines[2].ends_with("levels.csv:2: max_months: \"-1\" is not a number of months"),
+        "{err}"
+    );
+    // 20 rows: 3 + 19 x 2 errors, then what is left.
+    assert_eq!(lines.len(), 3 + 19 * 2 + 1, "{err}");
+    assert!(lines[41].contains("... and 2 more bad row(s)"), "{err}");
+    let o = equitas(dir.path(), &["import", "stock-levels", "--all-errors", f]);
+    assert_eq!(stderr(&o).lines().count(), 3 + 21 * 2, "{}", stderr(&o));
 }

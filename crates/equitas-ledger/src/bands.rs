@@ -61,14 +61,15 @@ pub fn parse_stock_levels<R: std::io::Read>(
     let min = t.require("min_months")?;
     let max = t.require("max_months")?;
     Ok(t.parse(|rec, line| {
+        let mut e = equitas_model::RowErrors::default();
         let tier_text = cell(rec, Some(tier)).unwrap_or("");
-        let tier = Tier::from_name(tier_text).ok_or_else(|| {
+        let tier = e.field(Tier::from_name(tier_text).ok_or_else(|| {
             RowError::new(
                 line,
                 "tier",
                 format!("{tier_text:?} is not central, store, facility or area"),
             )
-        })?;
+        }));
         let months = |idx, name: &str| {
             let s = cell(rec, Some(idx)).unwrap_or("");
             s.parse::<f64>()
@@ -78,13 +79,20 @@ pub fn parse_stock_levels<R: std::io::Read>(
                     RowError::new(line, name, format!("{s:?} is not a number of months"))
                 })
         };
-        let (lo, hi) = (months(min, "min_months")?, months(max, "max_months")?);
+        let (lo, hi) = (
+            e.field(months(min, "min_months")),
+            e.field(months(max, "max_months")),
+        );
+        let (Some(tier), Some(lo), Some(hi)) = (tier, lo, hi) else {
+            return Err(e);
+        };
         if lo > hi {
             return Err(RowError::new(
                 line,
                 "max_months",
                 format!("maximum {hi} is below minimum {lo}"),
-            ));
+            )
+            .into());
         }
         Ok(LevelRow {
             item: cell(rec, item).unwrap_or("").to_string(),
@@ -108,5 +116,12 @@ mod tests {
         assert_eq!(p.records.len(), 2);
         assert_eq!(p.errors[0].field.as_deref(), Some("tier"));
         assert_eq!(p.errors[1].field.as_deref(), Some("max_months"));
+        // Issue 19: all the bad fields of a row.
+        let p = parse_stock_levels("tier,min_months,max_months\nmoon,x,-1\n".as_bytes()).unwrap();
+        let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            [Some("tier"), Some("min_months"), Some("max_months")]
+        );
     }
 }

@@ -12,8 +12,8 @@
 use crate::calendar::{self, MS_PER_DAY, MonthIndex, days_in_month, month_end, month_start};
 use crate::extract::RawMovement;
 use crate::movement::Kind;
-use equitas_model::RowError;
 use equitas_model::reference::{Parsed, Table, cell};
+use equitas_model::{RowError, RowErrors};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -120,34 +120,68 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
                 .map(str::to_string)
                 .ok_or_else(|| RowError::new(line, name, "required value is empty"))
         };
-        let loc = text(location, "location")?;
-        let item = text(product, "product")?;
-        let p = text(period, "period")?;
-        let m = calendar::parse_month(&p)
-            .ok_or_else(|| RowError::new(line, "period", format!("{p:?} is not YYYY-MM")))?;
-        let s = text(stockout, "stockout_days")?;
-        let days = s
-            .parse::<u32>()
-            .ok()
-            .filter(|&d| d <= days_in_month(m))
-            .ok_or_else(|| {
+        // Every field is checked, so that a row lists all its bad fields.
+        let mut e = RowErrors::default();
+        let loc = e.field(text(location, "location"));
+        let item = e.field(text(product, "product"));
+        let p = text(period, "period");
+        let m = e.field(p.clone().and_then(|p| {
+            calendar::parse_month(&p)
+                .ok_or_else(|| RowError::new(line, "period", format!("{p:?} is not YYYY-MM")))
+        }));
+        let opening_v = e.field(number(rec, Some(opening), "opening_balance", line, false));
+        let received_v = e.field(number(rec, Some(received), "received", line, false));
+        let dispensed_v = e.field(number(rec, Some(dispensed), "dispensed", line, false));
+        let closing_v = e.field(number(rec, Some(closing), "closing_balance", line, false));
+        let days = e.field(text(stockout, "stockout_days").and_then(|s| {
+            // Without a valid month, the days are checked against the longest.
+            let most = m.map_or(31, days_in_month);
+            s.parse::<u32>().ok().filter(|&d| d <= most).ok_or_else(|| {
                 RowError::new(
                     line,
                     "stockout_days",
-                    format!(
-                        "{s:?} is not a whole number of days from 0 to {}",
-                        days_in_month(m)
-                    ),
+                    format!("{s:?} is not a whole number of days from 0 to {most}"),
                 )
-            })?;
+            })
+        }));
+        let issued_v = e.field(number(rec, issued, "issued", line, false));
+        let adjustments_v = e.field(number(rec, adjustments, "adjustments", line, true));
+        let (
+            Some(loc),
+            Some(item),
+            Some(m),
+            Some(opening),
+            Some(received),
+            Some(dispensed),
+            Some(closing),
+            Some(days),
+            Some(issued),
+            Some(adjustments),
+            Ok(p),
+        ) = (
+            loc,
+            item,
+            m,
+            opening_v,
+            received_v,
+            dispensed_v,
+            closing_v,
+            days,
+            issued_v,
+            adjustments_v,
+            p,
+        )
+        else {
+            return Err(e);
+        };
         let report = StockReport {
             line,
-            opening: number(rec, Some(opening), "opening_balance", line, false)?,
-            received: number(rec, Some(received), "received", line, false)?.unwrap_or(0.0),
-            dispensed: number(rec, Some(dispensed), "dispensed", line, false)?.unwrap_or(0.0),
-            issued: number(rec, issued, "issued", line, false)?.unwrap_or(0.0),
-            adjustments: number(rec, adjustments, "adjustments", line, true)?.unwrap_or(0.0),
-            closing: number(rec, Some(closing), "closing_balance", line, false)?,
+            opening,
+            received: received.unwrap_or(0.0),
+            dispensed: dispensed.unwrap_or(0.0),
+            issued: issued.unwrap_or(0.0),
+            adjustments: adjustments.unwrap_or(0.0),
+            closing,
             stockout_days: days,
             location: loc,
             item,
@@ -162,7 +196,8 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
                     "duplicate report: line {first} already reports {} / {} for {p}",
                     report.location, report.item
                 ),
-            ));
+            )
+            .into());
         }
         Ok(report)
     }))
@@ -210,6 +245,23 @@ mod tests {
             ]
         );
         assert_eq!(m[3].quantity, -5.0);
+    }
+
+    /// Issue 19: a row with three bad fields lists all three.
+    #[test]
+    fn every_bad_field_of_a_row_is_named() {
+        let csv = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+                   ,amox,2026-02,-1,1,1,1,30\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errs,
+            [
+                "line 2, field `location`: required value is empty",
+                "line 2, field `opening_balance`: \"-1\" is not a non-negative number",
+                "line 2, field `stockout_days`: \"30\" is not a whole number of days from 0 to 28",
+            ]
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
 use equitas_model::reference::{Table, cell};
-use equitas_model::{OrgRole, ProductCategory, Programme, RowError};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::Read;
@@ -183,7 +183,7 @@ pub fn parse_generic<R: Read>(
         )
     });
     let mut out = ProcurementData {
-        rows_read: (parsed.records.len() + parsed.errors.len()) as u64,
+        rows_read: parsed.rows(),
         lines: parsed.records,
         errors: parsed.errors,
         ..Default::default()
@@ -209,49 +209,84 @@ fn generic_row(
     country_iso3: &dyn Fn(&str) -> Option<String>,
     cat: &mut CatalogueBuilder,
     seen: &mut HashMap<String, u64>,
-) -> Result<ProcurementLine, RowError> {
+) -> Result<ProcurementLine, RowErrors> {
     let c = &m.columns;
     let get = |f: &str| cell(rec, opt.get(f).copied().flatten());
     let required = |i: usize, name: &str| {
         cell(rec, Some(i)).ok_or_else(|| RowError::new(line, name.to_string(), "empty"))
     };
-    let id = required(i_id, &c.id)?.to_string();
-    if let Some(first) = seen.insert(id.clone(), line) {
-        return Err(RowError::new(
+    // Every field is checked before anything is added to the catalogue, so
+    // that a bad row lists all its bad fields and adds nothing.
+    let mut e = RowErrors::default();
+    let id = e.field(required(i_id, &c.id).and_then(|id| match seen.get(id) {
+        Some(first) => Err(RowError::new(
             line,
             c.id.clone(),
             format!("{id:?} already used on line {first}"),
-        ));
-    }
-    let country_raw = required(i_country, &c.buyer_country)?;
-    let buyer_country = country_iso3(country_raw).ok_or_else(|| {
-        RowError::new(
-            line,
-            c.buyer_country.clone(),
-            format!("{country_raw:?} is not a known country name or code"),
-        )
-    })?;
-    let supplier_name = required(i_supplier, &c.supplier)?;
-    let molecule = required(i_molecule, &c.molecule)?;
-    let qraw = required(i_quantity, &c.quantity)?;
-    let quantity = qraw
-        .replace(',', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|q| q.is_finite() && *q >= 0.0)
-        .ok_or_else(|| {
+        )),
+        None => Ok(id.to_string()),
+    }));
+    let buyer_country = e.field(required(i_country, &c.buyer_country).and_then(|raw| {
+        country_iso3(raw).ok_or_else(|| {
             RowError::new(
                 line,
-                c.quantity.clone(),
-                format!("{qraw:?} is not a non-negative number"),
+                c.buyer_country.clone(),
+                format!("{raw:?} is not a known country name or code"),
             )
-        })?;
-    let category = match get("category") {
+        })
+    }));
+    let supplier_name = e.field(required(i_supplier, &c.supplier));
+    let molecule = e.field(required(i_molecule, &c.molecule));
+    let quantity = e.field(required(i_quantity, &c.quantity).and_then(|qraw| {
+        qraw.replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|q| q.is_finite() && *q >= 0.0)
+            .ok_or_else(|| {
+                RowError::new(
+                    line,
+                    c.quantity.clone(),
+                    format!("{qraw:?} is not a non-negative number"),
+                )
+            })
+    }));
+    let category = e.field(match get("category") {
         Some(v) => v
             .parse::<ProductCategory>()
-            .map_err(|e| RowError::new(line, c.category.clone().unwrap_or_default(), e))?,
-        None => default_category,
+            .map_err(|e| RowError::new(line, c.category.clone().unwrap_or_default(), e)),
+        None => Ok(default_category),
+    });
+    let site_country = e.field(match get("site_country") {
+        None => Ok(None),
+        Some(s) => country_iso3(s).map(Some).ok_or_else(|| {
+            RowError::new(
+                line,
+                c.site_country.clone().unwrap_or_default(),
+                format!("{s:?} is not a known country name or code"),
+            )
+        }),
+    });
+    let (
+        Some(id),
+        Some(buyer_country),
+        Some(supplier_name),
+        Some(molecule),
+        Some(quantity),
+        Some(category),
+        Some(site_country),
+    ) = (
+        id,
+        buyer_country,
+        supplier_name,
+        molecule,
+        quantity,
+        category,
+        site_country,
+    )
+    else {
+        return Err(e);
     };
+    seen.insert(id.clone(), line);
     let mut gaps = Vec::new();
     let mut number = |f: &'static str| -> Option<f64> {
         let col = opt.get(f).copied().flatten()?;
@@ -307,16 +342,6 @@ fn generic_row(
     };
     let trade_item = cat.trade_item(&description, &product, pack_size, get("brand"));
     let supplier = cat.organisation(supplier_name, OrgRole::Supplier, None);
-    let site_country = match get("site_country") {
-        None => None,
-        Some(s) => Some(country_iso3(s).ok_or_else(|| {
-            RowError::new(
-                line,
-                c.site_country.clone().unwrap_or_default(),
-                format!("{s:?} is not a known country name or code"),
-            )
-        })?),
-    };
     let site = get("site").or(get("manufacturer")).map(|name| {
         cat.site(SiteSpec::Given {
             name,
@@ -401,9 +426,10 @@ delivered_date = "Delivered"
                    2,Kenya,GDF,Isoniazid,x,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
                    3,Atlantis,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
                    4,KEN,GDF,Isoniazid,5,300mg,Tablet,672,n/a,Macleods,IND,not yet\n\
-                   1,Kenya,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n";
+                   1,Kenya,GDF,Isoniazid,1,300mg,Tablet,672,1,Macleods,India,15/03/2024\n\
+                   7,Atlantis,,Isoniazid,-2,300mg,Tablet,672,1,Macleods,Nowhere,15/03/2024\n";
         let d = parse_generic(csv.as_bytes(), &m, &lookup).unwrap();
-        assert_eq!(d.rows_read, 5);
+        assert_eq!(d.rows_read, 6);
         assert_eq!(d.lines.len(), 2);
         let e: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(
@@ -412,6 +438,11 @@ delivered_date = "Delivered"
                 "line 3, field `Packs`: \"x\" is not a non-negative number",
                 "line 4, field `Country`: \"Atlantis\" is not a known country name or code",
                 "line 6, field `Line`: \"1\" already used on line 2",
+                // Issue 19: every bad field of the row.
+                "line 7, field `Country`: \"Atlantis\" is not a known country name or code",
+                "line 7, field `Supplier`: empty",
+                "line 7, field `Packs`: \"-2\" is not a non-negative number",
+                "line 7, field `Made in`: \"Nowhere\" is not a known country name or code",
             ]
         );
         let l = &d.lines[0].1;

@@ -6,7 +6,7 @@
 use crate::analysis::{ReferencePrice, TreatmentCourse, Wage};
 use chrono::NaiveDate;
 use equitas_model::reference::{Parsed, Table, cell};
-use equitas_model::{RowError, slug};
+use equitas_model::{RowError, RowErrors, slug};
 use serde::Serialize;
 use std::io::Read;
 
@@ -129,7 +129,7 @@ impl Reader<'_> {
 pub fn parse_rows<R: Read, T>(
     r: R,
     columns: &[(&str, bool)],
-    mut row: impl FnMut(&Reader, &[Option<usize>]) -> Result<T, RowError>,
+    mut row: impl FnMut(&Reader, &[Option<usize>]) -> Result<T, RowErrors>,
 ) -> Result<Parsed<T>, RowError> {
     let mut t = Table::new(r)?;
     let mut idx = Vec::new();
@@ -156,14 +156,23 @@ pub fn parse_reference_prices<R: Read>(r: R) -> Result<Parsed<ReferencePriceRow>
             ("year", false),
         ],
         |x, i| {
+            let mut e = RowErrors::default();
+            let (Some(product), Some(price_usd), Some(source), Some(year)) = (
+                e.field(x.text(i[0], "product")),
+                e.field(x.positive(i[1], "price_usd")),
+                e.field(x.text(i[2], "source")),
+                e.field(x.year(i[4], "year")),
+            ) else {
+                return Err(e);
+            };
             Ok(ReferencePriceRow {
                 price: ReferencePrice {
-                    product: x.text(i[0], "product")?,
-                    price_usd: x.positive(i[1], "price_usd")?,
-                    source: x.text(i[2], "source")?,
+                    product,
+                    price_usd,
+                    source,
                 },
                 unit: x.opt(i[3]),
-                year: x.year(i[4], "year")?,
+                year,
             })
         },
     )
@@ -180,11 +189,20 @@ pub fn parse_courses<R: Read>(r: R) -> Result<Parsed<TreatmentCourse>, RowError>
             ("source", true),
         ],
         |x, i| {
+            let mut e = RowErrors::default();
+            let (Some(product), Some(units), Some(description), Some(source)) = (
+                e.field(x.text(i[0], "product")),
+                e.field(x.positive(i[1], "units")),
+                e.field(x.text(i[2], "description")),
+                e.field(x.text(i[3], "source")),
+            ) else {
+                return Err(e);
+            };
             Ok(TreatmentCourse {
-                product: x.text(i[0], "product")?,
-                units: x.positive(i[1], "units")?,
-                description: x.text(i[2], "description")?,
-                source: x.text(i[3], "source")?,
+                product,
+                units,
+                description,
+                source,
             })
         },
     )
@@ -204,13 +222,32 @@ pub fn parse_wages<R: Read>(r: R) -> Result<Parsed<Wage>, RowError> {
             ("year", false),
         ],
         |x, i| {
+            let mut e = RowErrors::default();
+            let (
+                Some(country),
+                Some(daily_wage),
+                Some(currency),
+                Some(exchange_rate),
+                Some(source),
+                Some(year),
+            ) = (
+                e.field(x.iso3(i[0], "country")),
+                e.field(x.positive(i[1], "daily_wage")),
+                e.field(x.text(i[2], "currency")),
+                e.field(x.positive(i[3], "exchange_rate")),
+                e.field(x.text(i[4], "source")),
+                e.field(x.year(i[5], "year")),
+            )
+            else {
+                return Err(e);
+            };
             Ok(Wage {
-                country: x.iso3(i[0], "country")?,
-                daily_wage: x.positive(i[1], "daily_wage")?,
-                currency: x.text(i[2], "currency")?,
-                exchange_rate: x.positive(i[3], "exchange_rate")?,
-                source: x.text(i[4], "source")?,
-                year: x.year(i[5], "year")?,
+                country,
+                daily_wage,
+                currency,
+                exchange_rate,
+                source,
+                year,
             })
         },
     )
@@ -233,23 +270,43 @@ pub fn parse_authorisations<R: Read>(r: R) -> Result<Parsed<Authorisation>, RowE
             ("valid_to", false),
         ],
         |x, i| {
-            let a = Authorisation {
-                country: x.iso3(i[0], "country")?,
-                number: x.text(i[1], "number")?,
-                product_name: x.text(i[2], "product_name")?,
-                holder: x.text(i[3], "holder")?,
-                status: x.text(i[4], "status")?.to_lowercase(),
-                product: x.opt(i[5]),
-                manufacturer: x.opt(i[6]),
-                valid_from: x.date(i[7], "valid_from", &["%Y-%m-%d"])?,
-                valid_to: x.date(i[8], "valid_to", &["%Y-%m-%d"])?,
+            let mut e = RowErrors::default();
+            let (
+                Some(country),
+                Some(number),
+                Some(product_name),
+                Some(holder),
+                Some(status),
+                Some(valid_from),
+                Some(valid_to),
+            ) = (
+                e.field(x.iso3(i[0], "country")),
+                e.field(x.text(i[1], "number")),
+                e.field(x.text(i[2], "product_name")),
+                e.field(x.text(i[3], "holder")),
+                e.field(x.text(i[4], "status")),
+                e.field(x.date(i[7], "valid_from", &["%Y-%m-%d"])),
+                e.field(x.date(i[8], "valid_to", &["%Y-%m-%d"])),
+            )
+            else {
+                return Err(e);
             };
-            if let (Some(f), Some(t)) = (a.valid_from, a.valid_to)
+            if let (Some(f), Some(t)) = (valid_from, valid_to)
                 && t < f
             {
-                return Err(RowError::new(x.line, "valid_to", "before valid_from"));
+                return Err(RowError::new(x.line, "valid_to", "before valid_from").into());
             }
-            Ok(a)
+            Ok(Authorisation {
+                country,
+                number,
+                product_name,
+                holder,
+                status: status.to_lowercase(),
+                product: x.opt(i[5]),
+                manufacturer: x.opt(i[6]),
+                valid_from,
+                valid_to,
+            })
         },
     )
 }
@@ -270,15 +327,23 @@ pub fn parse_who_pq_vaccines<R: Read>(r: R) -> Result<Parsed<Prequalified>, RowE
             ("Responsible NRA", false),
         ],
         |x, i| {
+            let mut e = RowErrors::default();
+            let (Some(prequalified_on), Some(product_type), Some(manufacturer)) = (
+                e.field(x.date(i[0], "Date of Prequalification", &["%d/%m/%Y"])),
+                e.field(x.text(i[1], "Vaccine Type")),
+                e.field(x.text(i[5], "Manufacturer")),
+            ) else {
+                return Err(e);
+            };
             let p = Prequalified {
                 programme: "vaccines".into(),
                 reference: String::new(),
-                prequalified_on: x.date(i[0], "Date of Prequalification", &["%d/%m/%Y"])?,
-                product_type: x.text(i[1], "Vaccine Type")?,
+                prequalified_on,
+                product_type,
                 commercial_name: x.opt(i[2]),
                 presentation: x.opt(i[3]),
                 doses: x.opt(i[4]),
-                manufacturer: x.text(i[5], "Manufacturer")?,
+                manufacturer,
                 regulator: x.opt(i[6]),
             };
             // The list has no identifier: the key is made of what tells entries apart.
@@ -311,6 +376,19 @@ mod tests {
             vec![
                 "line 3, field `price_usd`: \"-1\" is not a positive number",
                 "line 4, field `product`: empty"
+            ]
+        );
+
+        // Issue 19: every bad field of a row, one error each.
+        let p = parse_reference_prices("product,price_usd,source,year\n,x,MSH,1492\n".as_bytes())
+            .unwrap();
+        let e: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            e,
+            vec![
+                "line 2, field `product`: empty",
+                "line 2, field `price_usd`: \"x\" is not a positive number",
+                "line 2, field `year`: \"1492\" is not a year"
             ]
         );
 

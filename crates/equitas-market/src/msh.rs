@@ -45,24 +45,27 @@ pub fn parse_msh<R: Read>(r: R) -> Result<Parsed<MshRow>, RowError> {
     let buyer = t.column("Buyer Median (US$)");
     let atc = t.column("ATC Code");
     Ok(t.parse(|rec, line| {
-        let Some(medicine) = cell(rec, Some(0)) else {
-            return Err(RowError::new(line, "medicine (first column)", "empty"));
-        };
         let num = |i: Option<usize>| {
             cell(rec, i)
                 .and_then(|s| s.parse::<f64>().ok())
                 .filter(|v| *v > 0.0)
         };
-        let (price_usd, basis) = match (num(Some(supplier)), num(buyer)) {
-            (Some(p), _) => (p, "supplier median"),
-            (None, Some(p)) => (p, "buyer median"),
-            (None, None) => {
-                return Err(RowError::new(
-                    line,
-                    "Supplier Median (US$)",
-                    "no supplier or buyer median price",
-                ));
-            }
+        let mut e = equitas_model::RowErrors::default();
+        let medicine = e.field(
+            cell(rec, Some(0))
+                .ok_or_else(|| RowError::new(line, "medicine (first column)", "empty")),
+        );
+        let price = e.field(match (num(Some(supplier)), num(buyer)) {
+            (Some(p), _) => Ok((p, "supplier median")),
+            (None, Some(p)) => Ok((p, "buyer median")),
+            (None, None) => Err(RowError::new(
+                line,
+                "Supplier Median (US$)",
+                "no supplier or buyer median price",
+            )),
+        });
+        let (Some(medicine), Some((price_usd, basis))) = (medicine, price) else {
+            return Err(e);
         };
         Ok(MshRow {
             medicine: medicine.to_string(),

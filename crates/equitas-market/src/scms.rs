@@ -15,7 +15,7 @@ use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
 use equitas_model::reference::{SiteMapping, Table};
-use equitas_model::{OrgRole, ProductCategory, Programme, RowError};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -163,43 +163,53 @@ pub fn parse_scms<R: Read>(
             idx: &idx,
             gaps: Vec::new(),
         };
-        let Some(id) = row.text("id") else {
-            return Err(RowError::new(line, "id", "empty"));
-        };
-        if let Some(first) = seen_ids.insert(id.clone(), line) {
-            return Err(RowError::new(
-                line,
-                "id",
-                format!("{id:?} already used on line {first}"),
-            ));
-        }
+        // Every field is checked before anything is added to the catalogue.
+        let mut e = RowErrors::default();
+        let id = e.field(
+            row.text("id")
+                .ok_or_else(|| RowError::new(line, "id", "empty"))
+                .and_then(|id| match seen_ids.get(&id) {
+                    Some(first) => Err(RowError::new(
+                        line,
+                        "id",
+                        format!("{id:?} already used on line {first}"),
+                    )),
+                    None => Ok(id),
+                }),
+        );
         let country_name = row.raw("country").to_string();
-        let Some(buyer_country) = country_iso3(&country_name) else {
-            return Err(RowError::new(
+        let buyer_country = e.field(country_iso3(&country_name).ok_or_else(|| {
+            RowError::new(
                 line,
                 "country",
                 format!("{country_name:?} is not a known country name or alias"),
-            ));
+            )
+        }));
+        let description = e.field(
+            row.text("item description")
+                .ok_or_else(|| RowError::new(line, "item description", "empty")),
+        );
+        let quantity = e.field(match parse_number(row.raw("line item quantity")) {
+            Some(q) if q >= 0.0 => Ok(q),
+            _ => Err(RowError::new(
+                line,
+                "line item quantity",
+                format!(
+                    "{:?} is not a non-negative number",
+                    row.raw("line item quantity")
+                ),
+            )),
+        });
+        let vendor = e.field(
+            row.text("vendor")
+                .ok_or_else(|| RowError::new(line, "vendor", "empty")),
+        );
+        let (Some(id), Some(buyer_country), Some(description), Some(quantity), Some(vendor)) =
+            (id, buyer_country, description, quantity, vendor)
+        else {
+            return Err(e);
         };
-        let Some(description) = row.text("item description") else {
-            return Err(RowError::new(line, "item description", "empty"));
-        };
-        let quantity = match parse_number(row.raw("line item quantity")) {
-            Some(q) if q >= 0.0 => q,
-            _ => {
-                return Err(RowError::new(
-                    line,
-                    "line item quantity",
-                    format!(
-                        "{:?} is not a non-negative number",
-                        row.raw("line item quantity")
-                    ),
-                ));
-            }
-        };
-        let Some(vendor) = row.text("vendor") else {
-            return Err(RowError::new(line, "vendor", "empty"));
-        };
+        seen_ids.insert(id.clone(), line);
 
         // Catalogue: product, trade item, supplier, site.
         let (category, programme) = classify_group(row.raw("product group"));
@@ -289,7 +299,7 @@ pub fn parse_scms<R: Read>(
         };
         Ok(l)
     });
-    out.rows_read = (parsed.records.len() + parsed.errors.len()) as u64;
+    out.rows_read = parsed.rows();
     out.lines = parsed.records;
     out.errors = parsed.errors;
     out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);
@@ -339,7 +349,8 @@ mod tests {
 1,100-CI-T01,Pre-PQ Process,SCMS-4,ASN-8,Côte d'Ivoire,PMO - US,Direct Drop,EXW,Air,Pre-PQ Process,Date Not Captured,2-Jun-06,2-Jun-06,2-Jun-06,HRDT,HIV test,RANBAXY Fine Chemicals LTD.,\"HIV, Reveal G3 Rapid HIV-1 Antibody Test, 30 Tests\",\"HIV, Reveal G3 Rapid HIV-1 Antibody Test\",Reveal,,Test kit,30,19,551,29,0.97,Ranbaxy Fine Chemicals LTD,TRUE,13,780.34,\n\
 3,108-VN-T01,Pre-PQ Process,SCMS-13,ASN-85,Vietnam,PMO - US,From RDC,N/A - From RDC,,9/5/2011,N/A - From RDC,14-Nov-06,14-Nov-06,14-Nov-06,ARV,Pediatric,Aurobindo Pharma Limited,\"Nevirapine 10mg/ml, oral suspension, Bottle, 240 ml\",Nevirapine,Generic,10mg/ml,Oral suspension,240,1000,6200,6.2,0.03,\"Aurobindo Unit III, India\",TRUE,See ASN-93 (ID#:1281),Freight Included in Commodity Cost,12.5\n\
 4,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,1,1,1,1,S,TRUE,1,1,1\n\
-5,x,x,x,x,Vietnam,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,many,1,1,1,S,TRUE,1,1,1\n"
+5,x,x,x,x,Vietnam,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,many,1,1,1,S,TRUE,1,1,1\n\
+6,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,-1,1,1,1,S,TRUE,1,1,1\n"
         );
         let mut map = HashMap::new();
         map.insert(
@@ -353,7 +364,7 @@ mod tests {
             },
         );
         let d = parse_scms(csv.as_bytes(), &lookup, &map).unwrap();
-        assert_eq!(d.rows_read, 4);
+        assert_eq!(d.rows_read, 5);
         assert_eq!(d.lines.len(), 2);
         let errs: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(
@@ -361,6 +372,9 @@ mod tests {
             vec![
                 "line 4, field `country`: \"Atlantis\" is not a known country name or alias",
                 "line 5, field `line item quantity`: \"many\" is not a non-negative number",
+                // Issue 19: every bad field of the row.
+                "line 6, field `country`: \"Atlantis\" is not a known country name or alias",
+                "line 6, field `line item quantity`: \"-1\" is not a non-negative number",
             ]
         );
         let (line, first) = &d.lines[0];

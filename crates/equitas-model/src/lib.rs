@@ -14,4 +14,4 @@ pub use catalogue::{
     ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, TradeItem, slug,
 };
 pub use location::{Country, Location, LocationLevel};
-pub use row_error::RowError;
+pub use row_error::{RowError, RowErrors, rows_with_errors};

@@ -8,7 +8,7 @@
 
 use crate::catalogue::slug;
 use crate::location::{Country, Location, LocationLevel};
-use crate::row_error::{RowError, csv_line};
+use crate::row_error::{RowError, RowErrors, csv_line};
 use equitas_gs1::Gln;
 use std::collections::HashMap;
 use std::io::Read;
@@ -18,6 +18,14 @@ use std::io::Read;
 pub struct Parsed<T> {
     pub records: Vec<(u64, T)>,
     pub errors: Vec<RowError>,
+}
+
+impl<T> Parsed<T> {
+    /// The rows read: those kept and those rejected (a row may have
+    /// several errors, one per bad field).
+    pub fn rows(&self) -> u64 {
+        (self.records.len() + crate::row_error::rows_with_errors(&self.errors)) as u64
+    }
 }
 
 impl<T> Default for Parsed<T> {
@@ -68,20 +76,32 @@ impl<R: Read> Table<R> {
     }
 
     /// Reads every record with `f` (given the record and its line number):
-    /// the records `f` accepts, and one error per record it rejects or the
-    /// CSV reader cannot read.
-    pub fn parse<T>(
+    /// the records `f` accepts, and the errors of those it rejects (one per
+    /// bad field, [`RowErrors`]) or the CSV reader cannot read.
+    pub fn parse<T, E: Into<RowErrors>>(
         &mut self,
-        mut f: impl FnMut(&csv::StringRecord, u64) -> Result<T, RowError>,
+        mut f: impl FnMut(&csv::StringRecord, u64) -> Result<T, E>,
     ) -> Parsed<T> {
         let mut out = Parsed::default();
         for rec in self.records() {
-            match rec.and_then(|rec| {
-                let line = csv_line(&rec);
-                f(&rec, line).map(|v| (line, v))
-            }) {
-                Ok(v) => out.records.push(v),
-                Err(e) => out.errors.push(e),
+            let rec = match rec {
+                Ok(rec) => rec,
+                Err(e) => {
+                    out.errors.push(e);
+                    continue;
+                }
+            };
+            let line = csv_line(&rec);
+            match f(&rec, line) {
+                Ok(v) => out.records.push((line, v)),
+                Err(e) => {
+                    let RowErrors(errors) = e.into();
+                    if errors.is_empty() {
+                        // A rejection that named nothing: still a bad row.
+                        out.errors.push(RowError::row(line, "rejected"));
+                    }
+                    out.errors.extend(errors);
+                }
             }
         }
         out
@@ -128,33 +148,37 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
     let lldc = t.column("Land Locked Developing Countries (LLDC)");
     let sids = t.column("Small Island Developing States (SIDS)");
     Ok(t.parse(|rec, line| {
-        let Some(code3) = cell(rec, Some(iso3)) else {
-            return Err(RowError::new(
+        let mut errors = RowErrors::default();
+        let code3 = errors.field(match cell(rec, Some(iso3)) {
+            None => Err(RowError::new(
                 line,
                 "ISO3166-1-Alpha-3",
                 "empty: the row is not a country with an ISO code",
-            ));
-        };
-        if code3.len() != 3 || !code3.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(RowError::new(
-                line,
-                "ISO3166-1-Alpha-3",
-                format!("{code3:?} is not three upper-case letters"),
-            ));
-        }
-        let Some(name) = cell(rec, Some(name_en)).or_else(|| cell(rec, cldr)) else {
-            return Err(RowError::new(line, "official_name_en", "empty"));
-        };
-        let numeric = match cell(rec, numeric).map(str::parse::<u16>) {
-            Some(Ok(n)) => Some(n),
-            Some(Err(_)) => {
-                return Err(RowError::new(
+            )),
+            Some(c) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Err(RowError::new(
                     line,
-                    "ISO3166-1-numeric",
-                    "not a number from 0 to 999",
-                ));
+                    "ISO3166-1-Alpha-3",
+                    format!("{c:?} is not three upper-case letters"),
+                ))
             }
-            None => None,
+            Some(c) => Ok(c),
+        });
+        let name = errors.field(
+            cell(rec, Some(name_en))
+                .or_else(|| cell(rec, cldr))
+                .ok_or_else(|| RowError::new(line, "official_name_en", "empty")),
+        );
+        let numeric = errors.field(
+            cell(rec, numeric)
+                .map(str::parse::<u16>)
+                .transpose()
+                .map_err(|_| {
+                    RowError::new(line, "ISO3166-1-numeric", "not a number from 0 to 999")
+                }),
+        );
+        let (Some(code3), Some(name), Some(numeric)) = (code3, name, numeric) else {
+            return Err(errors);
         };
         Ok(Country {
             iso3: code3.to_string(),
@@ -284,7 +308,8 @@ pub fn parse_income_groups<R: Read>(r: R) -> Result<Parsed<IncomeGroup>, RowErro
 }
 
 /// Parses a location hierarchy CSV with columns `code`, `name`, `level`,
-/// `parent`, `country` and optional `gln`, `latitude`, `longitude`.
+/// `parent`, `country` and optional `gln` (see [`location_gln`]),
+/// `latitude`, `longitude`.
 /// Parents must appear before their children or already exist; that is
 /// checked by the store, which knows the existing locations.
 pub fn parse_locations<R: Read>(r: R) -> Result<Parsed<Location>, RowError> {
@@ -316,38 +341,48 @@ fn location_row(
     gln: Option<usize>,
     lat: Option<usize>,
     lon: Option<usize>,
-) -> Result<Location, RowError> {
+) -> Result<Location, RowErrors> {
+    let mut errors = RowErrors::default();
     let req = |i: usize, f: &str| cell(rec, Some(i)).ok_or_else(|| RowError::new(line, f, "empty"));
-    let code_v = req(code, "code")?;
-    if code_v.chars().any(|c| c.is_control()) {
-        return Err(RowError::new(line, "code", "contains control characters"));
-    }
-    let name_v = req(name, "name")?;
-    let level_v: LocationLevel = req(level, "level")?
-        .parse()
-        .map_err(|e: String| RowError::new(line, "level", e))?;
-    let country_v = req(country, "country")?;
-    if country_v.len() != 3 || !country_v.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(RowError::new(
-            line,
-            "country",
-            format!("{country_v:?} is not an ISO 3166-1 alpha-3 code"),
-        ));
-    }
+    let code_v = errors.field(req(code, "code").and_then(|c| {
+        if c.chars().any(|c| c.is_control()) {
+            Err(RowError::new(line, "code", "contains control characters"))
+        } else {
+            Ok(c)
+        }
+    }));
+    let name_v = errors.field(req(name, "name"));
+    let level_v = errors.field(req(level, "level").and_then(|l| {
+        l.parse::<LocationLevel>()
+            .map_err(|e| RowError::new(line, "level", e))
+    }));
+    let country_v = errors.field(req(country, "country").and_then(|c| {
+        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+            Err(RowError::new(
+                line,
+                "country",
+                format!("{c:?} is not an ISO 3166-1 alpha-3 code"),
+            ))
+        } else {
+            Ok(c)
+        }
+    }));
     let parent_v = cell(rec, Some(parent)).map(str::to_string);
     match (level_v, &parent_v) {
-        (LocationLevel::Country, Some(_)) => {
-            return Err(RowError::new(line, "parent", "a country has no parent"));
+        (Some(LocationLevel::Country), Some(_)) => {
+            errors.push(RowError::new(line, "parent", "a country has no parent"));
         }
-        (LocationLevel::Country, None) if code_v != country_v => {
-            return Err(RowError::new(
+        (Some(LocationLevel::Country), None)
+            if code_v.is_some() && country_v.is_some() && code_v != country_v =>
+        {
+            errors.push(RowError::new(
                 line,
                 "code",
                 "a country location's code must be its ISO 3166-1 alpha-3 code",
             ));
         }
-        (l, None) if l != LocationLevel::Country => {
-            return Err(RowError::new(
+        (Some(l), None) if l != LocationLevel::Country => {
+            errors.push(RowError::new(
                 line,
                 "parent",
                 format!("empty: a {l} needs a parent location"),
@@ -355,10 +390,12 @@ fn location_row(
         }
         _ => {}
     }
-    let gln_v = cell(rec, gln)
-        .map(Gln::parse)
-        .transpose()
-        .map_err(|e| RowError::new(line, "gln", e.to_string()))?;
+    let gln_v = errors.field(
+        cell(rec, gln)
+            .map(location_gln)
+            .transpose()
+            .map_err(|e| RowError::new(line, "gln", e)),
+    );
     let coord = |i: Option<usize>, f: &str, lim: f64| -> Result<Option<f64>, RowError> {
         match cell(rec, i) {
             None => Ok(None),
@@ -372,16 +409,62 @@ fn location_row(
             },
         }
     };
+    let latitude = errors.field(coord(lat, "latitude", 90.0));
+    let longitude = errors.field(coord(lon, "longitude", 180.0));
+    let (Some(code), Some(name), Some(level), Some(country), Some(gln), Some(lat), Some(lon), true) = (
+        code_v,
+        name_v,
+        level_v,
+        country_v,
+        gln_v,
+        latitude,
+        longitude,
+        errors.is_empty(),
+    ) else {
+        return Err(errors);
+    };
     Ok(Location {
-        code: code_v.to_string(),
-        name: name_v.to_string(),
-        level: level_v,
+        code: code.to_string(),
+        name: name.to_string(),
+        level,
         parent: parent_v,
-        country: country_v.to_string(),
-        gln: gln_v,
-        latitude: coord(lat, "latitude", 90.0)?,
-        longitude: coord(lon, "longitude", 180.0)?,
+        country: country.to_string(),
+        gln,
+        latitude: lat,
+        longitude: lon,
     })
+}
+
+/// The GLN of a location given as a GLN (13 digits), an SGLN URN with
+/// extension 0 (`urn:epc:id:sgln:0614141.12345.0`) or a GLN Digital Link
+/// (`https://id.gs1.org/414/0614141123452`), as EPCIS documents name
+/// locations. An SGLN with another extension names a sub-location (a
+/// shelf, a dock door) of the location, not the location: refused.
+pub fn location_gln(s: &str) -> Result<Gln, String> {
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return Gln::parse(s).map_err(|e| e.to_string());
+    }
+    match equitas_gs1::Epc::parse(s) {
+        Ok(equitas_gs1::Epc::Sgln {
+            gln,
+            extension: None,
+        }) => Ok(gln),
+        Ok(equitas_gs1::Epc::Sgln {
+            gln,
+            extension: Some(e),
+        }) => Err(format!(
+            "{s:?} names a sub-location (extension {e:?}) of GLN {gln}, not a location: \
+             give the location's own GLN (an SGLN with extension 0)"
+        )),
+        Ok(other) => Err(format!(
+            "{s:?} is not a location ({}): expected a GLN, an SGLN URN or a GLN Digital Link",
+            other.describe()
+        )),
+        Err(e) => Err(format!(
+            "{s:?} is not a GLN, an SGLN URN (urn:epc:id:sgln:CompanyPrefix.LocationRef.0) \
+             or a GLN Digital Link (https://id.gs1.org/414/GLN): {e}"
+        )),
+    }
 }
 
 /// One reviewed entry of the manufacturing-site mapping: a site as a source
@@ -490,50 +573,87 @@ pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
     ]
     .map(|c| t.column(c));
     Ok(t.parse(|rec, line| {
-        let code_v = cell(rec, Some(code)).ok_or_else(|| RowError::new(line, "code", "empty"))?;
-        if code_v.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(RowError::new(
-                line,
-                "code",
-                "contains spaces or control characters",
-            ));
-        }
-        let name_v = cell(rec, Some(name)).ok_or_else(|| RowError::new(line, "name", "empty"))?;
-        let programme_v = cell(rec, programme)
-            .map(|s| s.to_ascii_lowercase().parse::<Programme>())
-            .transpose()
-            .map_err(|e| RowError::new(line, "programme", e))?;
-        let category_v = cell(rec, category)
-            .map(|s| s.to_ascii_lowercase().parse::<ProductCategory>())
-            .transpose()
-            .map_err(|e| RowError::new(line, "category", e))?
-            .unwrap_or(ProductCategory::Medicine);
-        let essential_v = match cell(rec, essential).map(str::to_ascii_lowercase).as_deref() {
-            None => None,
-            Some("yes" | "true" | "1" | "oui") => Some(true),
-            Some("no" | "false" | "0" | "non") => Some(false),
-            Some(other) => {
-                return Err(RowError::new(
+        let mut errors = RowErrors::default();
+        let code_v = errors.field(
+            cell(rec, Some(code))
+                .ok_or_else(|| RowError::new(line, "code", "empty"))
+                .and_then(|c| {
+                    if c.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                        Err(RowError::new(
+                            line,
+                            "code",
+                            "contains spaces or control characters",
+                        ))
+                    } else {
+                        Ok(c)
+                    }
+                }),
+        );
+        let name_v =
+            errors.field(cell(rec, Some(name)).ok_or_else(|| RowError::new(line, "name", "empty")));
+        let programme_v = errors.field(
+            cell(rec, programme)
+                .map(|s| s.to_ascii_lowercase().parse::<Programme>())
+                .transpose()
+                .map_err(|e| RowError::new(line, "programme", e)),
+        );
+        let category_v = errors.field(
+            cell(rec, category)
+                .map(|s| s.to_ascii_lowercase().parse::<ProductCategory>())
+                .transpose()
+                .map_err(|e| RowError::new(line, "category", e)),
+        );
+        let essential_v = errors.field(
+            match cell(rec, essential).map(str::to_ascii_lowercase).as_deref() {
+                None => Ok(None),
+                Some("yes" | "true" | "1" | "oui") => Ok(Some(true)),
+                Some("no" | "false" | "0" | "non") => Ok(Some(false)),
+                Some(other) => Err(RowError::new(
                     line,
                     "essential",
                     format!("{other:?}: expected yes or no"),
-                ));
-            }
-        };
-        let gtin_v = cell(rec, gtin)
-            .map(equitas_gs1::Gtin::parse)
-            .transpose()
-            .map_err(|e| RowError::new(line, "gtin", e.to_string()))?;
-        let pack_v = cell(rec, pack)
-            .map(|s| match s.parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-                _ => Err(RowError::new(
-                    line,
-                    "pack_size",
-                    format!("{s:?} is not a positive number"),
                 )),
-            })
-            .transpose()?;
+            },
+        );
+        let gtin_v = errors.field(
+            cell(rec, gtin)
+                .map(equitas_gs1::Gtin::parse)
+                .transpose()
+                .map_err(|e| RowError::new(line, "gtin", e.to_string())),
+        );
+        let pack_v = errors.field(
+            cell(rec, pack)
+                .map(|s| match s.parse::<f64>() {
+                    Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+                    _ => Err(RowError::new(
+                        line,
+                        "pack_size",
+                        format!("{s:?} is not a positive number"),
+                    )),
+                })
+                .transpose(),
+        );
+        let (
+            Some(code_v),
+            Some(name_v),
+            Some(programme_v),
+            Some(category_v),
+            Some(essential_v),
+            Some(gtin_v),
+            Some(pack_v),
+        ) = (
+            code_v,
+            name_v,
+            programme_v,
+            category_v,
+            essential_v,
+            gtin_v,
+            pack_v,
+        )
+        else {
+            return Err(errors);
+        };
+        let category_v = category_v.unwrap_or(ProductCategory::Medicine);
         let product = Product {
             code: code_v.to_string(),
             name: name_v.to_string(),
@@ -593,6 +713,80 @@ mod tests {
                 "line 7, field `latitude`: \"95\" is not a number between -90 and 90",
             ]
         );
+    }
+
+    /// Issue 19: a row with several bad fields lists them all, one error
+    /// per field.
+    #[test]
+    fn every_bad_field_of_a_row_is_named() {
+        let csv = "code,name,level,parent,country,gln,latitude\n\
+                   KE-F1,,clinic,KE-NBI,Kenya,0614141123453,95\n";
+        let p = parse_locations(csv.as_bytes()).unwrap();
+        let fields: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                (2, Some("name")),
+                (2, Some("level")),
+                (2, Some("country")),
+                (2, Some("gln")),
+                (2, Some("latitude"))
+            ]
+        );
+        let csv = "code,name,category,essential,gtin,pack_size\nA B,,pill,maybe,123,0\n";
+        let p = parse_products(csv.as_bytes()).unwrap();
+        let fields: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| e.field.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            fields,
+            ["code", "name", "category", "essential", "gtin", "pack_size"]
+        );
+        let csv =
+            "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en,ISO3166-1-numeric\nken,KE,,x\n";
+        let p = parse_country_codes(csv.as_bytes()).unwrap();
+        assert_eq!(p.errors.len(), 3, "{:?}", p.errors);
+    }
+
+    /// Issue 19: a location's GLN as an SGLN URN or a Digital Link is
+    /// stored as the GLN; a sub-location or another key is refused.
+    #[test]
+    fn gln_column_takes_sgln_urns_and_digital_links() {
+        let want = Gln::parse("0614141123452").unwrap();
+        for s in [
+            "0614141123452",
+            "urn:epc:id:sgln:0614141.12345.0",
+            "https://id.gs1.org/414/0614141123452",
+        ] {
+            assert_eq!(location_gln(s), Ok(want.clone()), "{s}");
+        }
+        let sub = location_gln("urn:epc:id:sgln:0614141.12345.400").unwrap_err();
+        assert!(
+            sub.contains("names a sub-location (extension \"400\") of GLN 0614141123452"),
+            "{sub}"
+        );
+        let sub = location_gln("https://id.gs1.org/414/0614141123452/254/7").unwrap_err();
+        assert!(sub.contains("sub-location"), "{sub}");
+        let gtin = location_gln("https://id.gs1.org/01/09520000000011/21/1").unwrap_err();
+        assert!(gtin.contains("is not a location"), "{gtin}");
+        let bad = location_gln("urn:epc:id:sgln:0614141.1234.0").unwrap_err();
+        assert!(bad.contains("is not a GLN, an SGLN URN"), "{bad}");
+        assert!(
+            location_gln("0614141123453")
+                .unwrap_err()
+                .contains("check digit")
+        );
+
+        let csv = "code,name,level,parent,country,gln\n\
+                   KE-F1,Facility 1,facility,KE-NBI,KEN,urn:epc:id:sgln:0614141.12345.0\n";
+        let p = parse_locations(csv.as_bytes()).unwrap();
+        assert_eq!(p.records[0].1.gln, Some(want));
     }
 
     #[test]

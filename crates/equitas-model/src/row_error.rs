@@ -46,6 +46,55 @@ impl fmt::Display for RowError {
 
 impl std::error::Error for RowError {}
 
+/// The field errors of one row. A parser checks every field of a row and
+/// notes each bad one, so that a row with three bad fields is reported with
+/// all three (one [`RowError`] per field), not only the first:
+///
+/// ```
+/// use equitas_model::{RowError, RowErrors};
+/// let mut errors = RowErrors::default();
+/// let a = errors.field(Err::<u32, _>(RowError::new(2, "a", "empty")));
+/// let b = errors.field(Ok::<u32, RowError>(1));
+/// let c = errors.field(Err::<u32, _>(RowError::new(2, "c", "not a number")));
+/// assert_eq!((a, b, c), (None, Some(1), None));
+/// assert_eq!(errors.0.len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowErrors(pub Vec<RowError>);
+
+impl RowErrors {
+    /// The value of one field's check, or `None` with its error noted.
+    pub fn field<T>(&mut self, r: Result<T, RowError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// Notes an error found across fields.
+    pub fn push(&mut self, e: RowError) {
+        self.0.push(e);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<RowError> for RowErrors {
+    fn from(e: RowError) -> Self {
+        RowErrors(vec![e])
+    }
+}
+
+/// The number of rows that `errors` (sorted by line) are about.
+pub fn rows_with_errors(errors: &[RowError]) -> usize {
+    errors.chunk_by(|a, b| a.line == b.line).count()
+}
+
 /// The line number of a CSV record (header = line 1), or 0 if unknown.
 pub fn csv_line(record: &csv::StringRecord) -> u64 {
     record.position().map_or(0, |p| p.line())

@@ -334,20 +334,33 @@ pub fn parse_lead_times<R: std::io::Read>(
         ("receipt_months", t.require("receipt_months")?),
     ];
     Ok(t.parse(|rec, line| {
+        let mut errors = equitas_model::RowErrors::default();
         let mut v = [0.0; 4];
         for (k, (name, idx)) in stages.iter().enumerate() {
             if let Some(s) = cell(rec, Some(*idx)) {
-                v[k] = s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite() && *x >= 0.0)
-                    .ok_or_else(|| {
-                        RowError::new(line, *name, format!("{s:?} is not a number of months"))
-                    })?;
+                v[k] = errors
+                    .field(
+                        s.parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite() && *x >= 0.0)
+                            .ok_or_else(|| {
+                                RowError::new(
+                                    line,
+                                    *name,
+                                    format!("{s:?} is not a number of months"),
+                                )
+                            }),
+                    )
+                    .unwrap_or(0.0);
             }
         }
-        let supplier = cell(rec, Some(supplier))
-            .ok_or_else(|| RowError::new(line, "supplier", "required value is empty"))?;
+        let supplier = errors.field(
+            cell(rec, Some(supplier))
+                .ok_or_else(|| RowError::new(line, "supplier", "required value is empty")),
+        );
+        let (Some(supplier), true) = (supplier, errors.is_empty()) else {
+            return Err(errors);
+        };
         Ok(LeadTime {
             item: cell(rec, item).unwrap_or("").to_string(),
             supplier: supplier.to_string(),

@@ -79,24 +79,31 @@ pub fn parse_pipeline<R: std::io::Read>(
                 .map(str::to_string)
                 .ok_or_else(|| RowError::new(line, name, "required value is empty"))
         };
-        let a = text(arrival, "arrival")?;
-        let m = calendar::parse_month(&a)
-            .ok_or_else(|| RowError::new(line, "arrival", format!("{a:?} is not YYYY-MM")))?;
-        let q = text(quantity, "quantity")?;
-        let q = q
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .ok_or_else(|| {
-                RowError::new(
-                    line,
-                    "quantity",
-                    format!("{q:?} is not a non-negative number"),
-                )
-            })?;
+        let mut errors = equitas_model::RowErrors::default();
+        let item = errors.field(text(item, "item"));
+        let to = errors.field(text(place, "place"));
+        let m = errors.field(text(arrival, "arrival").and_then(|a| {
+            calendar::parse_month(&a)
+                .ok_or_else(|| RowError::new(line, "arrival", format!("{a:?} is not YYYY-MM")))
+        }));
+        let q = errors.field(text(quantity, "quantity").and_then(|q| {
+            q.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    RowError::new(
+                        line,
+                        "quantity",
+                        format!("{q:?} is not a non-negative number"),
+                    )
+                })
+        }));
+        let (Some(item), Some(to), Some(m), Some(q)) = (item, to, m, q) else {
+            return Err(errors);
+        };
         Ok(Incoming {
-            item: text(item, "item")?,
-            to: text(place, "place")?,
+            item,
+            to,
             from: None,
             arrival: m,
             quantity: q,

@@ -94,9 +94,21 @@ impl From<postgres::Error> for StoreError {
                 }
                 StoreError::Postgres(s)
             }
-            None => StoreError::Postgres(e.to_string()),
+            None => StoreError::Postgres(with_causes(&e)),
         }
     }
+}
+
+/// An error's message followed by those of its causes (the client's
+/// Display alone says "error connecting to server" and not why).
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    s
 }
 
 #[cfg(test)]

@@ -167,6 +167,11 @@ impl ImportReport {
         }
         t
     }
+    /// The number of rows rejected (`rejected` holds one error per bad
+    /// field: a row may have several).
+    pub fn rejected_rows(&self) -> usize {
+        equitas_model::rows_with_errors(&self.rejected)
+    }
     /// True if nothing was inserted or updated.
     pub fn unchanged(&self) -> bool {
         self.total().changed() == 0
@@ -182,7 +187,7 @@ pub enum ImportError {
     },
     #[error(
         "{source_name}: {} bad row(s) and --strict was given; nothing was imported. First: {}",
-        errors.len(),
+        equitas_model::rows_with_errors(errors),
         errors.first().map(|e| e.to_string()).unwrap_or_default()
     )]
     Strict {
@@ -285,8 +290,9 @@ fn unknown_country(iso3: &str) -> (&'static str, String) {
     )
 }
 
-/// Per-record outcome of a checked write: stored, or rejected with (field, reason).
-type Checked = Result<repo::Outcome, (&'static str, String)>;
+/// Per-record outcome of a checked write: stored, or rejected with a
+/// (field, reason) for each field found wrong.
+type Checked = Result<repo::Outcome, Vec<(&'static str, String)>>;
 
 /// Writes parsed records one by one, rejecting those `put` refuses.
 fn write_checked<T>(
@@ -298,7 +304,7 @@ fn write_checked<T>(
     mut put: impl FnMut(&mut dyn Conn, &T) -> Result<Checked, StoreError>,
 ) -> Result<(), StoreError> {
     if report.rows_read == 0 {
-        report.rows_read = (p.records.len() + p.errors.len()) as u64;
+        report.rows_read = p.rows();
     }
     report.rejected = p.errors;
     progress.start(label, p.records.len() as u64);
@@ -306,7 +312,10 @@ fn write_checked<T>(
     for (line, r) in &p.records {
         match put(c, r)? {
             Ok(o) => t.add(o),
-            Err((field, reason)) => report.rejected.push(RowError::new(*line, field, reason)),
+            Err(bad) => report.rejected.extend(
+                bad.into_iter()
+                    .map(|(field, reason)| RowError::new(*line, field, reason)),
+            ),
         }
         progress.inc(1);
     }
@@ -408,7 +417,7 @@ pub fn import(
             let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
             if msh::is_msh_layout(&String::from_utf8_lossy(header)) {
                 let p = msh::parse_msh(bytes).map_err(file_err(source_name))?;
-                report.rows_read = (p.records.len() + p.errors.len()) as u64;
+                report.rows_read = p.rows();
                 let (rows, note) = match_msh(store, p)?;
                 report.notes.push(note);
                 Input::RefPrices(rows)
@@ -447,7 +456,7 @@ pub fn import(
     let mut tx = store.begin()?;
     match input {
         Input::Countries(p) => {
-            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rows_read = p.rows();
             report.rejected = p.errors;
             progress.start("countries", p.records.len() as u64);
             let mut t = Tally::default();
@@ -464,7 +473,7 @@ pub fn import(
             }
         }
         Input::Income(p) => {
-            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rows_read = p.rows();
             report.rejected = p.errors;
             progress.start("income groups", p.records.len() as u64);
             let mut t = Tally::default();
@@ -485,7 +494,7 @@ pub fn import(
             report.written.push(("countries (income groups)", t));
         }
         Input::Products(p) => {
-            report.rows_read = (p.records.len() + p.errors.len()) as u64;
+            report.rows_read = p.rows();
             report.rejected = p.errors;
             progress.start("products", p.records.len() as u64);
             let (mut products, mut items) = (Tally::default(), Tally::default());
@@ -500,22 +509,22 @@ pub fn import(
             report.written.push(("trade items", items));
         }
         Input::Locations(p) => {
-            report.rows_read = (p.records.len() + p.errors.len()) as u64;
-            report.rejected = p.errors;
             repo::ensure_country_locations(tx.as_mut())?;
-            progress.start("locations", p.records.len() as u64);
-            let mut t = Tally::default();
-            for (line, l) in &p.records {
-                match repo::check_location(tx.as_mut(), l)? {
-                    Some((field, reason)) => {
-                        report.rejected.push(RowError::new(*line, field, reason))
-                    }
-                    None => t.add(repo::put_location(tx.as_mut(), l)?),
-                }
-                progress.inc(1);
-            }
-            report.rejected.sort_by_key(|e| e.line);
-            report.written.push(("locations", t));
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "locations",
+                progress,
+                |c, l| {
+                    let bad = repo::check_location(c, l)?;
+                    Ok(if bad.is_empty() {
+                        Ok(repo::put_location(c, l)?)
+                    } else {
+                        Err(bad)
+                    })
+                },
+            )?;
         }
         Input::Scms(d) => {
             report.rows_read = d.rows_read;
@@ -576,7 +585,7 @@ pub fn import(
                     Ok(if market::product_exists(c, &r.price.product)? {
                         Ok(market::put_reference_price(c, r)?)
                     } else {
-                        Err(unknown_product(&r.price.product))
+                        Err(vec![unknown_product(&r.price.product)])
                     })
                 },
             )?;
@@ -592,12 +601,25 @@ pub fn import(
                     Ok(if market::product_exists(c, &r.product)? {
                         Ok(market::put_course(c, r)?)
                     } else {
-                        Err(unknown_product(&r.product))
+                        Err(vec![unknown_product(&r.product)])
                     })
                 },
             )?;
         }
-        Input::StockReports(p) => {
+        Input::StockReports(mut p) => {
+            // An item is known as the ledger resolves it (docs/formulas.md
+            // 3.1): a product code, or a trade item's code or GTIN. A GTIN
+            // written with 8, 12 or 13 digits is kept in its 14-digit form,
+            // as the catalogue and EPCIS events hold it.
+            let items = crate::stock::item_catalogue(tx.as_mut())?;
+            for (_, r) in &mut p.records {
+                if items.name(&r.item).is_none()
+                    && let Ok(g) = equitas_gs1::Gtin::parse(&r.item)
+                    && items.name(g.as_gtin14()).is_some()
+                {
+                    r.item = g.as_gtin14().to_string();
+                }
+            }
             write_checked(
                 tx.as_mut(),
                 &mut report,
@@ -605,17 +627,30 @@ pub fn import(
                 "stock reports",
                 progress,
                 |c, r| {
-                    Ok(if crate::stock::location_exists(c, &r.location)? {
-                        Ok(crate::stock::put_report(c, r)?)
-                    } else {
-                        Err((
+                    let mut bad = Vec::new();
+                    if !crate::stock::location_exists(c, &r.location)? {
+                        bad.push((
                             "location",
                             format!(
                                 "{:?} is not a known location code (import the locations first)",
                                 r.location
                             ),
-                        ))
-                    })
+                        ));
+                    }
+                    if items.name(&r.item).is_none() {
+                        bad.push((
+                            "product",
+                            format!(
+                                "{:?} is not a known product code or trade item GTIN \
+                                 (import the products first: `equitas import products`)",
+                                r.item
+                            ),
+                        ));
+                    }
+                    if !bad.is_empty() {
+                        return Ok(Err(bad));
+                    }
+                    Ok(Ok(crate::stock::put_report(c, r)?))
                 },
             )?;
         }
@@ -634,7 +669,7 @@ pub fn import(
                 Ok(if repo::country_exists(c, &r.country)? {
                     Ok(market::put_wage(c, r)?)
                 } else {
-                    Err(unknown_country(&r.country))
+                    Err(vec![unknown_country(&r.country)])
                 })
             })?;
         }
@@ -646,13 +681,17 @@ pub fn import(
                 "authorisations",
                 progress,
                 |c, r| {
+                    let mut bad = Vec::new();
                     if !repo::country_exists(c, &r.country)? {
-                        return Ok(Err(unknown_country(&r.country)));
+                        bad.push(unknown_country(&r.country));
                     }
                     if let Some(code) = &r.product
                         && !market::product_exists(c, code)?
                     {
-                        return Ok(Err(unknown_product(code)));
+                        bad.push(unknown_product(code));
+                    }
+                    if !bad.is_empty() {
+                        return Ok(Err(bad));
                     }
                     Ok(Ok(market::put_authorisation(c, r)?))
                 },
@@ -679,7 +718,7 @@ pub fn import(
                     Ok(if repo::country_exists(c, &r.country)? {
                         Ok(supply::put_site(c, r)?)
                     } else {
-                        Err(unknown_country(&r.country))
+                        Err(vec![unknown_country(&r.country)])
                     })
                 },
             )?;
@@ -688,10 +727,10 @@ pub fn import(
             write_checked(tx.as_mut(), &mut report, p, "licences", progress, |c, r| {
                 for k in &r.territory {
                     if !repo::country_exists(c, k)? {
-                        return Ok(Err((
+                        return Ok(Err(vec![(
                             "territory",
                             format!("{k} is not a known country (import the country codes first)"),
-                        )));
+                        )]));
                     }
                 }
                 Ok(Ok(supply::put_licence(c, r)?))
@@ -708,7 +747,7 @@ pub fn import(
                     Ok(if repo::country_exists(c, &r.country)? {
                         Ok(supply::put_regulator(c, r)?)
                     } else {
-                        Err(unknown_country(&r.country))
+                        Err(vec![unknown_country(&r.country)])
                     })
                 },
             )?;
@@ -723,12 +762,12 @@ pub fn import(
                 |c, r| {
                     if !repo::country_exists(c, &r.api_country)? {
                         let (_, why) = unknown_country(&r.api_country);
-                        return Ok(Err(("api_country", why)));
+                        return Ok(Err(vec![("api_country", why)]));
                     }
                     if let Some(code) = &r.product
                         && !market::product_exists(c, code)?
                     {
-                        return Ok(Err(unknown_product(code)));
+                        return Ok(Err(vec![unknown_product(code)]));
                     }
                     Ok(Ok(supply::put_ingredient_source(c, r)?))
                 },
@@ -756,7 +795,7 @@ pub fn import(
             source_name: source_name.to_string(),
             rows_read: report.rows_read,
             tally: report.total(),
-            rejected: report.rejected.len() as u64,
+            rejected: report.rejected_rows() as u64,
         },
     )?;
     tx.commit()?;

@@ -26,7 +26,7 @@ pub mod testing;
 mod value;
 
 pub use error::StoreError;
-pub use pg::PgStore;
+pub use pg::{PgStore, redact};
 pub use sqlite::SqliteStore;
 pub use value::{FromValue, Value};
 

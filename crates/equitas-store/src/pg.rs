@@ -18,7 +18,7 @@ pub struct PgStore {
 
 impl PgStore {
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = Client::connect(url, NoTls)?;
+        let client = Client::connect(url, NoTls).map_err(|e| connect_error(url, e))?;
         Ok(PgStore {
             client,
             target: redact(url),
@@ -27,9 +27,67 @@ impl PgStore {
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+/// A failed connection, naming the server tried and why: the server's own
+/// message (a wrong password, a database or role that does not exist) or
+/// the system's (nothing listening, no such host, no socket).
+fn connect_error(url: &str, e: postgres::Error) -> StoreError {
+    let servers = url
+        .parse::<postgres::Config>()
+        .map(|c| servers(&c))
+        .unwrap_or_default();
+    let mut cause = e.source();
+    let mut io = None;
+    while let Some(c) = cause {
+        io = io.or(c.downcast_ref::<std::io::Error>());
+        cause = c.source();
+    }
+    let why = match io {
+        Some(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (no server listens there)".to_string()
+            }
+            std::io::ErrorKind::NotFound if servers.contains('/') => {
+                "no server socket there (is the server running, and `host` its socket directory?)"
+                    .to_string()
+            }
+            std::io::ErrorKind::TimedOut => "timed out".to_string(),
+            _ => io.to_string(),
+        },
+        None => match StoreError::from(e) {
+            StoreError::Postgres(why) => why,
+            other => return other,
+        },
+    };
+    StoreError::Postgres(if servers.is_empty() {
+        format!("cannot connect: {why}")
+    } else {
+        format!("cannot connect to the server at {servers}: {why}")
+    })
+}
+
+/// The servers a configuration names, as `host:port` or, for a Unix
+/// socket, its path.
+fn servers(c: &postgres::Config) -> String {
+    use postgres::config::Host;
+    let ports = c.get_ports();
+    c.get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match h {
+                Host::Tcp(h) => format!("{h}:{port}"),
+                Host::Unix(dir) => format!("{}/.s.PGSQL.{port}", dir.display()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The URL without its password (in the user information or a
+/// `password=` parameter), for messages.
+pub fn redact(url: &str) -> String {
+    let mut out = match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let userinfo = &url[s + 3..at];
             match userinfo.split_once(':') {
@@ -38,7 +96,18 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    };
+    if let Some((base, query)) = out.split_once('?') {
+        let query: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out = format!("{base}?{}", query.join("&"));
     }
+    out
 }
 
 impl ToSql for Value {
@@ -206,7 +275,37 @@ impl Tx for PgTx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{PgStore, redact};
+
+    /// Issue 19: a failed connection says where and why.
+    #[test]
+    fn a_refused_connection_says_so() {
+        // A port of this machine that nothing listens on: one just freed.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let Err(e) = PgStore::connect(&format!("postgres://equitas@127.0.0.1:{port}/equitas"))
+        else {
+            panic!("connected to 127.0.0.1:{port}");
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "PostgreSQL: cannot connect to the server at 127.0.0.1:{port}: connection refused (no server listens there)"
+            )
+        );
+        let Err(e) = PgStore::connect("postgresql:///db?host=/nonexistent-dir&port=5999&user=u")
+        else {
+            panic!("connected to a socket that is not there");
+        };
+        assert!(
+            e.to_string().contains(
+                "cannot connect to the server at /nonexistent-dir/.s.PGSQL.5999: no server socket there"
+            ),
+            "{e}"
+        );
+    }
 
     #[test]
     fn passwords_are_not_shown() {
@@ -215,5 +314,9 @@ mod tests {
             "postgres://u:***@host/db"
         );
         assert_eq!(redact("postgres://u@host/db"), "postgres://u@host/db");
+        assert_eq!(
+            redact("postgresql://u:pw@/db?host=/run&password=secret&port=5"),
+            "postgresql://u:***@/db?host=/run&password=***&port=5"
+        );
     }
 }

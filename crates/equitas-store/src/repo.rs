@@ -250,44 +250,49 @@ pub type Rejection = (&'static str, String);
 
 /// Checks a location against what the database holds: its country exists,
 /// its parent exists at an allowed level and in the same country, and its
-/// GLN is not another location's.
-pub fn check_location(c: &mut dyn Conn, l: &Location) -> Result<Option<Rejection>, StoreError> {
-    if !country_exists(c, &l.country)? {
-        return Ok(Some((
+/// GLN is not another location's. Every problem found is returned (none:
+/// the location may be stored).
+pub fn check_location(c: &mut dyn Conn, l: &Location) -> Result<Vec<Rejection>, StoreError> {
+    let mut bad = Vec::new();
+    let known_country = country_exists(c, &l.country)?;
+    if !known_country {
+        bad.push((
             "country",
             format!(
                 "{} is not a known country (import the country codes first)",
                 l.country
             ),
-        )));
+        ));
     }
     if let Some(parent) = &l.parent {
         let rows = c.query(
             "SELECT level, country FROM locations WHERE code = $1",
             &[parent.as_str().into()],
         )?;
-        let Some(row) = rows.first() else {
-            return Ok(Some((
+        match rows.first() {
+            None => bad.push((
                 "parent",
                 format!(
                     "location {parent:?} does not exist (parents must come before their children)"
                 ),
-            )));
-        };
-        let level: String = row[0].get()?;
-        let country: String = row[1].get()?;
-        let plevel: LocationLevel = level.parse().map_err(StoreError::Invalid)?;
-        if !l.level.allowed_parents().contains(&plevel) {
-            return Ok(Some((
-                "parent",
-                format!("a {} cannot be inside a {plevel} ({parent})", l.level),
-            )));
-        }
-        if country != l.country {
-            return Ok(Some((
-                "country",
-                format!("{} differs from the parent's country {country}", l.country),
-            )));
+            )),
+            Some(row) => {
+                let level: String = row[0].get()?;
+                let country: String = row[1].get()?;
+                let plevel: LocationLevel = level.parse().map_err(StoreError::Invalid)?;
+                if !l.level.allowed_parents().contains(&plevel) {
+                    bad.push((
+                        "parent",
+                        format!("a {} cannot be inside a {plevel} ({parent})", l.level),
+                    ));
+                }
+                if known_country && country != l.country {
+                    bad.push((
+                        "country",
+                        format!("{} differs from the parent's country {country}", l.country),
+                    ));
+                }
+            }
         }
     }
     if let Some(gln) = &l.gln {
@@ -297,13 +302,10 @@ pub fn check_location(c: &mut dyn Conn, l: &Location) -> Result<Option<Rejection
         )?;
         if let Some(r) = rows.first() {
             let other: String = r[0].get()?;
-            return Ok(Some((
-                "gln",
-                format!("{gln} is already the GLN of {other:?}"),
-            )));
+            bad.push(("gln", format!("{gln} is already the GLN of {other:?}")));
         }
     }
-    Ok(None)
+    Ok(bad)
 }
 
 pub fn put_location(c: &mut dyn Conn, l: &Location) -> Result<Outcome, StoreError> {

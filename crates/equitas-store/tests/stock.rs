@@ -196,13 +196,22 @@ fn stock_reports(s: &mut TestStore) {
         network().countries_csv().as_bytes(),
     );
     import_bytes(s, ImportKind::Locations, "l.csv", LOCATIONS.as_bytes());
+    let products = "code,name,gtin\namox,Amoxicillin,\ntld,TLD,09520000000011\n";
+    let r = import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    // An unknown product code at an unknown location: both named (line
+    // 8); a trade item's GTIN is a known item (line 9), also written with
+    // 13 digits (line 10, kept as the GTIN-14).
     let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                F1,amox,2026-01,100,0,60,0,40,0\n\
                F1,amox,2026-02,40,0,40,0,0,10\n\
                F1,amox,2026-03,0,90,30,0,55,3\n\
                F1,amox,2026-03,0,90,30,0,55,3\n\
                F9,amox,2026-03,0,90,30,0,60,3\n\
-               F2,amox,2026-03,10,0,5,0,5,0\n";
+               F2,amox,2026-03,10,0,5,0,5,0\n\
+               F9,amoxx,2026-03,10,0,5,0,5,0\n\
+               F2,09520000000011,2026-03,10,0,5,0,5,0\n\
+               F2,9520000000011,2026-02,10,0,0,0,10,0\n";
     let r = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     let bad: Vec<(u64, Option<String>)> = r
         .rejected
@@ -211,8 +220,32 @@ fn stock_reports(s: &mut TestStore) {
         .collect();
     assert_eq!(
         bad,
-        vec![(5, Some("period".into())), (6, Some("location".into()))]
+        vec![
+            (5, Some("period".into())),
+            (6, Some("location".into())),
+            (8, Some("location".into())),
+            (8, Some("product".into()))
+        ]
     );
+    assert_eq!(r.rejected_rows(), 3);
+    assert!(
+        r.rejected[3]
+            .message
+            .contains("\"amoxx\" is not a known product code"),
+        "{}",
+        r.rejected[3]
+    );
+    assert_eq!(r.total().inserted, 6);
+    let gtin14: i64 = s
+        .store
+        .query_scalar(
+            "SELECT COUNT(*) FROM stock_reports WHERE item = '09520000000011'",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(gtin14, 2);
     let r2 = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     assert!(r2.unchanged());
     import_bytes(

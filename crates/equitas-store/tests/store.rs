@@ -203,6 +203,21 @@ fn location_hierarchy_is_checked(s: &mut TestStore) {
         "{:?}",
         r.rejected
     );
+    // Issue 19: every problem of a row, one per field.
+    let bad = "code,name,level,parent,country,gln\nKE-Y,Y,facility,KE-77,ZZZ,0614141123452\n";
+    let r = run(s, ImportKind::Locations, bad);
+    let fields: Vec<_> = r
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        fields,
+        [(2, Some("country")), (2, Some("parent")), (2, Some("gln"))],
+        "{:?}",
+        r.rejected
+    );
+    assert_eq!(r.rejected_rows(), 1);
 }
 
 struct PanicAfter {

@@ -244,7 +244,8 @@ pub fn parse_sites<R: Read>(r: R) -> Result<Parsed<Site>, RowError> {
                             x.line,
                             "capacity_max",
                             format!("{max} is below capacity_min ({min})"),
-                        ));
+                        )
+                        .into());
                     }
                     Some(Capacity { min, max, unit })
                 }
@@ -260,7 +261,8 @@ pub fn parse_sites<R: Read>(r: R) -> Result<Parsed<Site>, RowError> {
                         x.line,
                         field,
                         "empty: a capacity needs capacity_min, capacity_max and capacity_unit",
-                    ));
+                    )
+                    .into());
                 }
             };
             let mut approvals = Vec::new();
@@ -275,7 +277,8 @@ pub fn parse_sites<R: Read>(r: R) -> Result<Parsed<Site>, RowError> {
                         x.line,
                         "approvals",
                         format!("{kind:?} is not one of {}", APPROVALS.join(", ")),
-                    ));
+                    )
+                    .into());
                 }
                 let date = match date {
                     None => None,
@@ -335,7 +338,8 @@ pub fn parse_licences<R: Read>(r: R) -> Result<Parsed<Licence>, RowError> {
                     x.line,
                     "territory",
                     format!("{bad:?} is not an ISO 3166-1 alpha-3 code"),
-                ));
+                )
+                .into());
             }
             let start = x.date(i[8], "start", ISO)?;
             let end = x.date(i[9], "end", ISO)?;
@@ -384,7 +388,8 @@ pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
                             x.line,
                             "gbt_level",
                             format!("{s:?} is not a maturity level (1 to 4)"),
-                        ));
+                        )
+                        .into());
                     }
                 },
             };
@@ -394,7 +399,8 @@ pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
                     x.line,
                     "gbt_year",
                     "empty: a maturity level needs the year it was reached",
-                ));
+                )
+                .into());
             }
             let days_to_authorise = match cell(x.rec, i[7]) {
                 None => None,
@@ -412,7 +418,8 @@ pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
                     x.line,
                     "pathway",
                     "empty: a time to authorise is the time of a pathway",
-                ));
+                )
+                .into());
             }
             Ok(Regulator {
                 country: x.iso3(i[0], "country")?,
