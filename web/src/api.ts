@@ -31,8 +31,8 @@ export interface Page<T> {
   /** Market answers: the delivery dates of the procurement lines used. */
   period?: { from: string | null; to: string | null };
   notes?: string[];
-  /** Market answers: the names of the codes in the rows' keys, by
-   * dimension (`labels.supplier["aurobindo-pharma-limited"]`). */
+  /** Market and supply answers: the names of the codes in the rows, by
+   * dimension or field (`labels.supplier["aurobindo-pharma-limited"]`). */
   labels?: Record<string, Record<string, string>>;
 }
 
@@ -231,4 +231,76 @@ export interface EpcisSummary {
   last_event_time: string | null;
   last_record_time: string | null;
   by_type_and_step: [string, string, number][];
+}
+
+export interface TierConcentration {
+  tier: "manufacturer" | "site" | "country" | "ingredient-country";
+  groups: number;
+  hhi: number;
+  effective_number: number;
+  top: string;
+  top_share: number;
+  unknown_share: number;
+}
+
+/** A row of /api/v1/supply/concentration (docs/formulas.md 6.1). */
+export interface TiersRow {
+  key: string[];
+  n: number;
+  total: number;
+  tiers: TierConcentration[];
+  weakest: string;
+  single_source: boolean;
+  single_country: boolean;
+  band: string;
+}
+
+export interface RegionRow {
+  region: string;
+  total: number;
+  in_region: number;
+  share_in_region: number | null;
+  unknown_share: number;
+}
+
+export interface SingleSourceRow {
+  product_type: string;
+  manufacturer: string;
+  products: number;
+  authorities: Record<string, number>;
+}
+
+export interface RegulatorRow {
+  country: string;
+  authority: string;
+  gbt_level: number | null;
+  gbt_year: number | null;
+  wla: string | null;
+  pathway: string;
+  days_to_authorise: number | null;
+  provenance: { source: string; source_date: string | null };
+}
+
+/** A row of /api/v1/supply/map. */
+export interface MapRow {
+  key: string[];
+  manufacturer: string | null;
+  site: string | null;
+  country: string | null;
+  weight: number;
+  share: number;
+}
+
+/** A row of /api/v1/supply/match (docs/formulas.md 6.5). */
+export interface MatchRow {
+  region: string;
+  product: string;
+  demand: number;
+  made_in_region: number;
+  uncovered: number;
+  producers: string[];
+  qualified_producers: string[];
+  capacity: string[];
+  licences: string[];
+  priority: boolean;
 }

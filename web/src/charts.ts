@@ -2,7 +2,7 @@
 // Natural Earth (world-atlas, 1:110m, public domain), loaded on first use.
 
 import * as echarts from "echarts/core";
-import { BarChart, LineChart, MapChart, BoxplotChart, PieChart } from "echarts/charts";
+import { BarChart, LineChart, MapChart, BoxplotChart, PieChart, SankeyChart } from "echarts/charts";
 import {
   GridComponent,
   TooltipComponent,
@@ -20,6 +20,7 @@ echarts.use([
   MapChart,
   BoxplotChart,
   PieChart,
+  SankeyChart,
   GridComponent,
   TooltipComponent,
   VisualMapComponent,

@@ -73,6 +73,8 @@ export function problemText(e: ApiError): string {
   switch (e.type) {
     case "/problems/missing-data":
       if (e.path === "/api/v1/market/mpr") return t("missing.mpr");
+      if (e.path === "/api/v1/supply/single-source") return t("missing.pq");
+      if (/^\/api\/v1\/supply\/(concentration|regional|dependence)$/.test(e.path)) return t("missing.market");
       if (e.path.startsWith("/api/v1/market/")) return t("missing.market");
       if (/^\/api\/v1\/(stock|availability|risk|forecast|plan)\b/.test(e.path)) return t("missing.stock");
       return t("problem.missing_data");

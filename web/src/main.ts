@@ -9,6 +9,7 @@ import { overview } from "./pages/overview";
 import { productPage } from "./pages/product";
 import { locationPage } from "./pages/location";
 import { capturePage } from "./pages/capture";
+import { supplyPage } from "./pages/supply";
 
 const app = document.getElementById("app")!;
 const nav = document.getElementById("nav")!;
@@ -19,6 +20,7 @@ function renderNav(page: string): void {
     el("a", { href, "aria-current": current ? "page" : undefined, target: external ? "_blank" : undefined }, label);
   nav.replaceChildren(
     link("#/", t("nav.overview"), page === "overview"),
+    link("#/supply", t("nav.supply"), page === "supply"),
     link("#/capture", t("nav.capture"), page === "capture"),
     link(formulasPage(), t("nav.formulas"), false, true),
     link("/api/docs", t("nav.api"), false, true),
@@ -51,6 +53,9 @@ async function render(): Promise<void> {
         break;
       case "capture":
         page = await capturePage();
+        break;
+      case "supply":
+        page = await supplyPage(route);
         break;
       default:
         page = el("div", {}, message(`${route.arg}?`));

@@ -1,9 +1,9 @@
-// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture.
+// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture, #/supply.
 // The query after `?` keeps the page's choices, so links and the back
 // button restore them.
 
 export interface Route {
-  page: "overview" | "product" | "location" | "capture" | "unknown";
+  page: "overview" | "product" | "location" | "capture" | "supply" | "unknown";
   arg: string;
   query: URLSearchParams;
 }
@@ -18,6 +18,7 @@ export function parse(hash: string): Route {
     return { page: parts[0], arg: parts[1], query };
   }
   if (parts[0] === "capture" && parts.length === 1) return { page: "capture", arg: "", query };
+  if (parts[0] === "supply" && parts.length === 1) return { page: "supply", arg: "", query };
   return { page: "unknown", arg: path, query };
 }
 

@@ -245,3 +245,26 @@ export function method(code: string): { name: string; explain: string | null } {
   const m = METHODS[code];
   return m ? { name: m.name[lang()], explain: m.explain[lang()] } : { name: code, explain: null };
 }
+
+/** Tiers of a supply chain (docs/formulas.md 6.1). */
+const TIERS: Record<string, Words> = {
+  manufacturer: { en: "Manufacturer", fr: "Fabricant" },
+  site: { en: "Manufacturing site", fr: "Site de fabrication" },
+  country: { en: "Producing country", fr: "Pays producteur" },
+  "ingredient-country": { en: "Ingredient country", fr: "Pays du principe actif" },
+};
+
+export function tier(code: string): string {
+  return pick(TIERS[code], code);
+}
+
+/** The default concentration bands (US merger guidelines 2023, docs/formulas.md 2.8). */
+const BANDS: Record<string, Words> = {
+  unconcentrated: { en: "Unconcentrated", fr: "Non concentré" },
+  "moderately concentrated": { en: "Moderately concentrated", fr: "Modérément concentré" },
+  "highly concentrated": { en: "Highly concentrated", fr: "Très concentré" },
+};
+
+export function band(label: string): string {
+  return pick(BANDS[label], label);
+}

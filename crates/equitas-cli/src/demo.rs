@@ -83,7 +83,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
     no_csv(format, "demo")?;
     let mut store = open_store(cli)?;
     let mappings = load_mappings(None, None, None)?;
-    let inputs: [(ImportKind, &str, &[u8]); 4] = [
+    let inputs: [(ImportKind, &str, &[u8]); 6] = [
         (
             ImportKind::Countries,
             "country-codes.csv",
@@ -103,6 +103,16 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             ImportKind::Courses,
             "treatment-courses.csv",
             demo_data::TREATMENT_COURSES,
+        ),
+        (
+            ImportKind::Licences,
+            "supply-mrna-programme.csv",
+            demo_data::SUPPLY_MRNA_PROGRAMME,
+        ),
+        (
+            ImportKind::Regulators,
+            "supply-regulators.csv",
+            demo_data::SUPPLY_REGULATORS,
         ),
     ];
     let mut reports = Vec::new();

@@ -12,3 +12,9 @@ pub const SITE_MAP: &[u8] = include_bytes!("../../../data/scms-manufacturing-sit
 pub const COUNTRY_ALIASES: &[u8] = include_bytes!("../../../data/country-name-aliases.csv");
 /// Standard 30-day adult treatment courses of the main ARVs (Equitas, from WHO guidelines).
 pub const TREATMENT_COURSES: &[u8] = include_bytes!("../../../data/treatment-courses.csv");
+/// Partners of the WHO/MPP mRNA Technology Transfer Programme and their countries, each row
+/// with its public source and date (Equitas, facts compiled from public pages).
+pub const SUPPLY_MRNA_PROGRAMME: &[u8] = include_bytes!("../../../data/supply-mrna-programme.csv");
+/// Regulators at WHO maturity level 3 with the year, each row with its public source and date
+/// (Equitas, facts compiled from public pages).
+pub const SUPPLY_REGULATORS: &[u8] = include_bytes!("../../../data/supply-regulators.csv");

@@ -22,6 +22,7 @@ mod progress;
 mod schemas;
 mod serve;
 mod stock;
+mod supply;
 
 use clap::{Parser, Subcommand};
 use output::Format;
@@ -87,7 +88,7 @@ pub enum Command {
     /// nothing. Rows with errors are listed with their line and field and
     /// the others are imported (exit status 3), unless --strict is given.
     #[command(
-        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln (a GLN, an SGLN URN with extension 0 or a GLN Digital Link), latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n  stock-reports  location, product, period (YYYY-MM), opening_balance, received, dispensed, closing_balance, stockout_days[, issued, adjustments]\n  stock-levels   item (blank: all), tier (central|store|facility|area), min_months, max_months\n  products       code, name[, programme, category, inns, strength, dosage_form, atc, essential, gtin, pack_size]\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
+        after_help = "Kinds and their columns:\n  countries      ISO 3166 codes (datasets/country-codes layout: ISO3166-1-Alpha-3, ISO3166-1-Alpha-2, official_name_en, ...)\n  income-groups  iso3c, who.region, wb.region, Income.group\n  locations      code, name, level (region|district|facility|warehouse), parent, country (ISO3), gln (a GLN, an SGLN URN with extension 0 or a GLN Digital Link), latitude, longitude\n  scms           the USAID SCMS Supply Chain Shipment Pricing file\n  procurement    procurement lines in any layout, with --mapping FILE.toml naming the columns\n  reference-prices  product (Equitas code), price_usd (per comparison unit), source, unit, year\n  courses        product, units (per standard treatment course), description, source\n  wages          country, daily_wage, currency, exchange_rate (local units per US$), source, year\n  authorisations country, number, product_name, holder, status, product, manufacturer, valid_from, valid_to\n  who-pq-vaccines  the WHO list of prequalified vaccines\n  stock-reports  location, product, period (YYYY-MM), opening_balance, received, dispensed, closing_balance, stockout_days[, issued, adjustments]\n  stock-levels   item (blank: all), tier (central|store|facility|area), min_months, max_months\n  products       code, name[, programme, category, inns, strength, dosage_form, atc, essential, gtin, pack_size]\n  supply-sites   site, name, organisation, country, status (operational|scaling-up|planned|technology-transfer-recipient), source[, platform, products, capacity_min, capacity_max, capacity_unit, approvals (who-pq@DATE;national...), source_date]\n  licences       programme (who-mrna|htap|c-tap|mpp|voluntary|other), licensor, licensee, technology, status (active|planned|expired|terminated), source[, licensee_site, territory (ISO3;ISO3), start, end, source_date]\n  regulators     country, authority, source[, pathway, gbt_level (1-4), gbt_year, wla (listed|transitional|not-listed), days_to_authorise, source_date]\n  ingredient-sources  site, ingredient, api_manufacturer, api_country, source[, product, api_site, source_date]\n\nExamples:\n  equitas import countries country-codes.csv\n  equitas import locations --strict facilities.csv\n  equitas import scms --dry-run supply_chain_shipment_pricing.csv"
     )]
     Import(import::ImportArgs),
 
@@ -104,10 +105,16 @@ pub enum Command {
     #[command(subcommand)]
     Market(market::MarketCommand),
 
+    /// Supply security: concentration at every tier (manufacturer, site,
+    /// producing country, ingredient country), single-source products,
+    /// qualified sources, regulators.
+    #[command(subcommand)]
+    Supply(supply::SupplyCommand),
+
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
     #[command(
-        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
+        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
     Serve(serve::ServeArgs),
 
@@ -233,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
+        Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
         Command::Stock { command, args, out } => {
             let mut st = store()?;
             match command {

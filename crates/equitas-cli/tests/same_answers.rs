@@ -36,6 +36,24 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ),
     ("/api/v1/market/delivery", Some(&["market", "delivery"])),
     ("/api/v1/market/sources", Some(&["market", "sources"])),
+    (
+        "/api/v1/supply/concentration",
+        Some(&["supply", "concentration"]),
+    ),
+    ("/api/v1/supply/map", Some(&["supply", "map"])),
+    (
+        "/api/v1/supply/qualified-sources",
+        Some(&["supply", "qualified-sources"]),
+    ),
+    (
+        "/api/v1/supply/single-source",
+        Some(&["supply", "single-source"]),
+    ),
+    ("/api/v1/supply/reach", Some(&["supply", "reach"])),
+    ("/api/v1/supply/regional", Some(&["supply", "regional"])),
+    ("/api/v1/supply/dependence", Some(&["supply", "dependence"])),
+    ("/api/v1/supply/match", Some(&["supply", "match"])),
+    ("/api/v1/supply/regulators", Some(&["supply", "regulators"])),
     ("/api/v1/stock", Some(&["stock"])),
     ("/api/v1/stock/lots", Some(&["stock", "lots"])),
     ("/api/v1/stock/problems", Some(&["stock", "problems"])),
@@ -60,6 +78,27 @@ fn the_cli_and_the_api_answer_the_same_rows_for_every_operation() {
         ("wages", "data/examples/wages.csv"),
     ] {
         let f = root.join(file);
+        let o = equitas(dir.path(), &["import", kind, f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // Supply: a made-up list in the WHO PQ layout (the real one may not be
+    // shipped) and one authorisation, so that every supply operation answers.
+    let pq = dir.path().join("pq.csv");
+    std::fs::write(
+        &pq,
+        "Date of Prequalification,Vaccine Type,Commercial Name,Presentation,No. of doses,Manufacturer,Responsible NRA\n\
+         01/01/2020,Made-up A,X,Vial,1,Maker One,Authority One\n\
+         01/01/2020,Made-up B,Y,Vial,1,Maker Two,Authority Two\n",
+    )
+    .unwrap();
+    let ma = dir.path().join("ma.csv");
+    std::fs::write(
+        &ma,
+        "country,number,product_name,product,holder,status\n\
+         NGA,T1,Efavirenz 600mg,efavirenz-600mg-tablet,Holder,valid\n",
+    )
+    .unwrap();
+    for (kind, f) in [("who-pq-vaccines", &pq), ("authorisations", &ma)] {
         let o = equitas(dir.path(), &["import", kind, f.to_str().unwrap()]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }

@@ -49,21 +49,23 @@ pub struct Prequalified {
     pub prequalified_on: Option<NaiveDate>,
 }
 
-struct Reader<'a> {
-    rec: &'a csv::StringRecord,
-    line: u64,
+/// One CSV record being read, with its line for errors: the cell readers
+/// every register parser shares (`equitas-supply` too).
+pub struct Reader<'a> {
+    pub rec: &'a csv::StringRecord,
+    pub line: u64,
 }
 
 impl Reader<'_> {
-    fn text(&self, i: Option<usize>, field: &str) -> Result<String, RowError> {
+    pub fn text(&self, i: Option<usize>, field: &str) -> Result<String, RowError> {
         cell(self.rec, i)
             .map(str::to_string)
             .ok_or_else(|| RowError::new(self.line, field, "empty"))
     }
-    fn opt(&self, i: Option<usize>) -> Option<String> {
+    pub fn opt(&self, i: Option<usize>) -> Option<String> {
         cell(self.rec, i).map(str::to_string)
     }
-    fn positive(&self, i: Option<usize>, field: &str) -> Result<f64, RowError> {
+    pub fn positive(&self, i: Option<usize>, field: &str) -> Result<f64, RowError> {
         let s = self.text(i, field)?;
         match s.replace(',', "").parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
@@ -74,7 +76,7 @@ impl Reader<'_> {
             )),
         }
     }
-    fn year(&self, i: Option<usize>, field: &str) -> Result<Option<i32>, RowError> {
+    pub fn year(&self, i: Option<usize>, field: &str) -> Result<Option<i32>, RowError> {
         match cell(self.rec, i) {
             None => Ok(None),
             Some(s) => match s.parse::<i32>() {
@@ -87,7 +89,7 @@ impl Reader<'_> {
             },
         }
     }
-    fn date(
+    pub fn date(
         &self,
         i: Option<usize>,
         field: &str,
@@ -108,7 +110,7 @@ impl Reader<'_> {
                 }),
         }
     }
-    fn iso3(&self, i: Option<usize>, field: &str) -> Result<String, RowError> {
+    pub fn iso3(&self, i: Option<usize>, field: &str) -> Result<String, RowError> {
         let s = self.text(i, field)?;
         if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(s)
@@ -122,7 +124,9 @@ impl Reader<'_> {
     }
 }
 
-fn parse_rows<R: Read, T>(
+/// Reads a CSV with the named `columns` (name, required), giving `row` the
+/// record and each column's index; a missing required column fails the file.
+pub fn parse_rows<R: Read, T>(
     r: R,
     columns: &[(&str, bool)],
     mut row: impl FnMut(&Reader, &[Option<usize>]) -> Result<T, RowErrors>,

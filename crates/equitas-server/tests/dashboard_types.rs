@@ -20,6 +20,13 @@ const CHECKED: &[(&str, &str)] = &[
     ("PriceRow", "PriceRow"),
     ("DeliveryRow", "DeliveryRow"),
     ("MprRow", "MprRow"),
+    ("TiersRow", "TiersRow"),
+    ("TierConcentration", "TierConcentration"),
+    ("RegionRow", "RegionRow"),
+    ("SingleSourceRow", "SingleSourceRow"),
+    ("RegulatorRow", "Regulator"),
+    ("MapRow", "MapRow"),
+    ("MatchRow", "MatchRow"),
 ];
 
 /// `interface Name { field?: type; ... }` of a TypeScript file: name to fields.

@@ -16,6 +16,7 @@ pub mod op;
 pub mod param;
 pub mod planning;
 pub mod stock;
+pub mod supply;
 pub mod vocab;
 
 pub use error::{ErrorKind, ServiceError};
@@ -65,6 +66,15 @@ macro_rules! for_each_operation {
         $m!($crate::market::Concentration);
         $m!($crate::market::Delivery);
         $m!($crate::market::Sources);
+        $m!($crate::supply::Concentration);
+        $m!($crate::supply::SupplyMap);
+        $m!($crate::supply::QualifiedSources);
+        $m!($crate::supply::SingleSource);
+        $m!($crate::supply::Reach);
+        $m!($crate::supply::Regional);
+        $m!($crate::supply::Dependence);
+        $m!($crate::supply::Match);
+        $m!($crate::supply::Regulators);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);
         $m!($crate::stock::StockProblems);

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// Which procurement lines, for every market figure.
-fn scope() -> Vec<Param> {
+pub(crate) fn scope() -> Vec<Param> {
     vec![
         Param::new(
             "product",
@@ -41,7 +41,7 @@ fn with_scope(mut p: Vec<Param>) -> Vec<Param> {
     p
 }
 
-fn filter(a: &Args) -> Result<Filter, ServiceError> {
+pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
     // `to` before `from` selects nothing, which `load` says (as missing
     // data: the request is valid, no line matches it).
     Ok(Filter {

@@ -7,13 +7,14 @@
 //! rows are imported unless the caller asks for `strict`.
 
 use crate::repo::{self, ImportRecord, Tally};
-use crate::{Conn, Store, StoreError, market};
+use crate::{Conn, Store, StoreError, market, supply};
 use equitas_market::GapKind;
 use equitas_market::procurement::ProcurementData;
 use equitas_market::scms;
 use equitas_market::{generic, inputs, msh};
 use equitas_model::RowError;
 use equitas_model::reference::{self, CountryAlias, CountryNames, Parsed, SiteMapping};
+use equitas_supply::registers;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -48,6 +49,14 @@ pub enum ImportKind {
     StockLevels,
     /// A product list (names, programmes, GTINs of trade items).
     Products,
+    /// Manufacturing sites, their platform, capacity, status and approvals.
+    SupplySites,
+    /// Technology transfers and licences.
+    Licences,
+    /// Regulatory authorities and their reliance pathways.
+    Regulators,
+    /// Ingredient (API) sources of finished-product sites.
+    IngredientSources,
 }
 
 impl ImportKind {
@@ -65,6 +74,10 @@ impl ImportKind {
         ImportKind::StockReports,
         ImportKind::StockLevels,
         ImportKind::Products,
+        ImportKind::SupplySites,
+        ImportKind::Licences,
+        ImportKind::Regulators,
+        ImportKind::IngredientSources,
     ];
 
     /// The kind named `name` (as [`ImportKind::as_str`] writes it).
@@ -87,6 +100,10 @@ impl ImportKind {
             ImportKind::StockReports => "stock-reports",
             ImportKind::StockLevels => "stock-levels",
             ImportKind::Products => "products",
+            ImportKind::SupplySites => "supply-sites",
+            ImportKind::Licences => "licences",
+            ImportKind::Regulators => "regulators",
+            ImportKind::IngredientSources => "ingredient-sources",
         }
     }
 }
@@ -349,6 +366,10 @@ pub fn import(
         StockReports(Parsed<equitas_ledger::report::StockReport>),
         StockLevels(Parsed<equitas_ledger::view::LevelRow>),
         Products(Parsed<reference::ProductRow>),
+        SupplySites(Parsed<registers::Site>),
+        Licences(Parsed<registers::Licence>),
+        Regulators(Parsed<registers::Regulator>),
+        Ingredients(Parsed<registers::IngredientSource>),
     }
     let input = match kind {
         ImportKind::StockReports => Input::StockReports(
@@ -418,6 +439,18 @@ pub fn import(
         ImportKind::WhoPqVaccines => {
             Input::Pq(inputs::parse_who_pq_vaccines(bytes).map_err(file_err(source_name))?)
         }
+        ImportKind::SupplySites => {
+            Input::SupplySites(registers::parse_sites(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Licences => {
+            Input::Licences(registers::parse_licences(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::Regulators => {
+            Input::Regulators(registers::parse_regulators(bytes).map_err(file_err(source_name))?)
+        }
+        ImportKind::IngredientSources => Input::Ingredients(
+            registers::parse_ingredient_sources(bytes).map_err(file_err(source_name))?,
+        ),
     };
 
     let mut tx = store.begin()?;
@@ -672,6 +705,72 @@ pub fn import(
                 "prequalified products",
                 progress,
                 |c, r| Ok(Ok(market::put_prequalified(c, r)?)),
+            )?;
+        }
+        Input::SupplySites(p) => {
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "manufacturing sites",
+                progress,
+                |c, r| {
+                    Ok(if repo::country_exists(c, &r.country)? {
+                        Ok(supply::put_site(c, r)?)
+                    } else {
+                        Err(vec![unknown_country(&r.country)])
+                    })
+                },
+            )?;
+        }
+        Input::Licences(p) => {
+            write_checked(tx.as_mut(), &mut report, p, "licences", progress, |c, r| {
+                for k in &r.territory {
+                    if !repo::country_exists(c, k)? {
+                        return Ok(Err(vec![(
+                            "territory",
+                            format!("{k} is not a known country (import the country codes first)"),
+                        )]));
+                    }
+                }
+                Ok(Ok(supply::put_licence(c, r)?))
+            })?;
+        }
+        Input::Regulators(p) => {
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "regulators",
+                progress,
+                |c, r| {
+                    Ok(if repo::country_exists(c, &r.country)? {
+                        Ok(supply::put_regulator(c, r)?)
+                    } else {
+                        Err(vec![unknown_country(&r.country)])
+                    })
+                },
+            )?;
+        }
+        Input::Ingredients(p) => {
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "ingredient sources",
+                progress,
+                |c, r| {
+                    if !repo::country_exists(c, &r.api_country)? {
+                        let (_, why) = unknown_country(&r.api_country);
+                        return Ok(Err(vec![("api_country", why)]));
+                    }
+                    if let Some(code) = &r.product
+                        && !market::product_exists(c, code)?
+                    {
+                        return Ok(Err(vec![unknown_product(code)]));
+                    }
+                    Ok(Ok(supply::put_ingredient_source(c, r)?))
+                },
             )?;
         }
     }

@@ -20,6 +20,7 @@ pub mod repo;
 pub mod report;
 mod sqlite;
 pub mod stock;
+pub mod supply;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod value;

@@ -74,6 +74,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_capture_checks.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 9,
+        name: "supply security registers: sites, licences, regulators, ingredient sources",
+        sqlite: include_str!("../migrations/sqlite/0009_supply.sql"),
+        postgres: include_str!("../migrations/postgres/0009_supply.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

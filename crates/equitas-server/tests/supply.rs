@@ -1,0 +1,98 @@
+//! The supply security routes (issue 20) through the router, on SQLite and
+//! PostgreSQL: served from the shared operations and described in /openapi.json.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use equitas_server::{AppState, router};
+use equitas_store::import::ImportKind;
+use equitas_store::on_both_backends;
+use equitas_store::testing::{TestStore, import_data};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
+    let res = router(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn supply_routes(s: &mut TestStore) {
+    for (kind, file) in [
+        (ImportKind::Countries, "country-codes.csv"),
+        (ImportKind::Scms, "supply_chain_shipment_pricing.csv"),
+        (ImportKind::Regulators, "supply-regulators.csv"),
+    ] {
+        import_data(s, kind, file);
+    }
+    let state = AppState::open(&s.target).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (st, j) = get(
+            &state,
+            "/api/v1/supply/concentration?product=efavirenz-600mg-tablet",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let row = &j["rows"][0];
+        assert_eq!(row["weakest"], "country");
+        assert_eq!(row["band"], "highly concentrated");
+        let country = row["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tier"] == "country")
+            .unwrap();
+        assert_eq!(country["hhi"].as_f64().unwrap().round(), 9991.0);
+        assert_eq!(j["labels"]["country"]["IND"], "India");
+        assert!(j["method"].as_str().unwrap().contains("docs/formulas.md 6.1"));
+
+        let (_, j) = get(
+            &state,
+            "/api/v1/supply/concentration?product=efavirenz-600mg-tablet&country=NGA&by_country=true",
+        )
+        .await;
+        assert_eq!(j["rows"][0]["key"][1], "NGA");
+        assert_eq!(j["rows"][0]["single_country"], true);
+
+        // No WHO PQ list loaded: 409 with what to import.
+        let (st, j) = get(&state, "/api/v1/supply/single-source").await;
+        assert_eq!(st, StatusCode::CONFLICT, "{j}");
+        // A bad rule is named.
+        let (st, j) = get(&state, "/api/v1/supply/qualified-sources?rule=5,3").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(j["parameter"], "rule", "{j}");
+
+        let (st, j) = get(&state, "/api/v1/supply/regulators?country=NGA").await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(j["rows"][0]["gbt_level"], 3);
+        assert_eq!(j["rows"][0]["gbt_year"], 2022);
+
+        let (_, doc) = get(&state, "/openapi.json").await;
+        for p in [
+            "/api/v1/supply/concentration",
+            "/api/v1/supply/map",
+            "/api/v1/supply/qualified-sources",
+            "/api/v1/supply/single-source",
+            "/api/v1/supply/reach",
+            "/api/v1/supply/regional",
+            "/api/v1/supply/dependence",
+            "/api/v1/supply/match",
+            "/api/v1/supply/regulators",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} not described");
+        }
+    });
+}
+
+on_both_backends! {
+    supply => supply_routes,
+}

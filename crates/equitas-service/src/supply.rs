@@ -1,0 +1,778 @@
+//! Supply security operations (issue 20, docs/formulas.md 6): concentration
+//! at every tier with each product's weakest tier, qualified sources and
+//! single-source products on the WHO prequalification list, and the
+//! regulators register.
+
+use crate::error::ServiceError;
+use crate::market::{filter, name, scope};
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::param::{Args, Kind, Param};
+use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
+use equitas_store::market::{self as mk, Filter, Names};
+use equitas_store::supply as st;
+use equitas_supply::registers::Regulator;
+use equitas_supply::{SourcesRow, SupplyRow, Tier, methods, sources_per_type, supply_tiers};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// `GET /api/v1/supply/concentration`, `equitas supply concentration`.
+pub struct Concentration;
+
+pub struct ConcentrationRequest {
+    pub filter: Filter,
+    pub by_country: bool,
+    pub weight: Weight,
+    pub bands: Bands,
+}
+
+/// One product's (or product in a buying country's) tiers, with the band
+/// of its weakest tier.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct TiersRow {
+    #[serde(flatten)]
+    pub row: SupplyRow,
+    pub band: String,
+}
+
+/// The names of the codes an answer shows: products, countries,
+/// manufacturers, sites.
+fn labels(names: &Names, rows: &[SupplyRow], by_country: bool) -> Value {
+    let mut out: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    let mut add = |d: Dim, field: &'static str, code: &str| {
+        if let Some(n) = name(names, d, code) {
+            out.entry(field)
+                .or_default()
+                .insert(code.to_string(), json!(n));
+        }
+    };
+    for r in rows {
+        add(Dim::Product, "product", &r.key[0]);
+        if by_country {
+            add(Dim::BuyerCountry, "country", &r.key[1]);
+        }
+        for t in &r.tiers {
+            match t.tier {
+                Tier::Manufacturer => add(Dim::Supplier, "manufacturer", &t.top),
+                Tier::Site => add(Dim::Site, "site", &t.top),
+                Tier::Country | Tier::IngredientCountry => add(Dim::SiteCountry, "country", &t.top),
+            }
+        }
+    }
+    json!(out)
+}
+
+impl Operation for Concentration {
+    type Request = ConcentrationRequest;
+    type Row = TiersRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "by_country",
+                Kind::Bool,
+                "One row per product and buying country instead of per product.",
+            ),
+            Param::new(
+                "weight",
+                Kind::OneOf(&["value", "quantity"]),
+                "Shares of value or of quantity (comparison units).",
+            )
+            .default("value"),
+            Param::new(
+                "bands",
+                Kind::Numbers,
+                "Ascending HHI thresholds between bands (US merger guidelines 2023).",
+            )
+            .default("1000,1800"),
+        ];
+        p.extend(scope());
+        Endpoint::list(
+            "/api/v1/supply/concentration",
+            "supply",
+            "Concentration at every tier (manufacturer, site, producing country, ingredient country), the weakest tier, single-source and single-country products",
+            "docs/formulas.md 6.1",
+            p,
+        )
+    }
+
+    fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
+        let mut t: Vec<f64> = a.list("bands")?;
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        Ok(ConcentrationRequest {
+            filter: filter(a)?,
+            by_country: a.flag("by_country")?,
+            weight: a.value("weight")?,
+            bands: Bands::from_thresholds(t).map_err(|e| a.bad("bands", e))?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ConcentrationRequest) -> Result<Answer<TiersRow>, ServiceError> {
+        let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
+        if obs.is_empty() {
+            return Err(ServiceError::missing(
+                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+            ));
+        }
+        let rows = supply_tiers(&links);
+        let names = mk::names(ctx.store)?;
+        let weight = match r.weight {
+            Weight::Value => "value",
+            Weight::Quantity => "comparison units",
+        };
+        let mut h = Head {
+            method: Some(methods::tiers(weight, r.by_country, &r.bands.thresholds)),
+            period: Some(analysis::period(obs.iter())),
+            observations: Some(obs.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "procurement lines as imported",
+                "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv)",
+                "ingredient sources as imported (equitas import ingredient-sources)"
+            ]),
+        );
+        h.extra
+            .insert("labels".into(), labels(&names, &rows, r.by_country));
+        let rows = rows
+            .into_iter()
+            .map(|row| TiersRow {
+                band: r
+                    .bands
+                    .label(row.tier(row.weakest).map_or(0.0, |t| t.hhi))
+                    .to_string(),
+                row,
+            })
+            .collect();
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// Parameters shared by the qualified-sources operations.
+fn sources_params() -> Vec<Param> {
+    vec![
+        Param::new(
+            "programme",
+            Kind::OneOf(&["vaccines"]),
+            "Which WHO prequalification list (imported with `equitas import who-pq-vaccines FILE`).",
+        )
+        .default("vaccines"),
+        Param::new(
+            "rule",
+            Kind::Numbers,
+            "The range of qualified sources held to sustain a market: lower,upper.",
+        )
+        .default("3,5"),
+    ]
+}
+
+pub struct SourcesRequest {
+    pub programme: String,
+    pub low: usize,
+    pub high: usize,
+}
+
+fn sources_request(a: &Args) -> Result<SourcesRequest, ServiceError> {
+    rule(a, a.value("programme")?)
+}
+
+/// The `rule` parameter: two whole numbers of sources, the lower first.
+fn rule(a: &Args, programme: String) -> Result<SourcesRequest, ServiceError> {
+    let r: Vec<f64> = a.list("rule")?;
+    let whole = |x: f64| x.fract() == 0.0 && x >= 1.0;
+    match r.as_slice() {
+        [l, h] if whole(*l) && whole(*h) && l <= h => Ok(SourcesRequest {
+            programme,
+            low: *l as usize,
+            high: *h as usize,
+        }),
+        _ => Err(a.bad(
+            "rule",
+            "two whole numbers of sources, the lower first (e.g. 3,5)",
+        )),
+    }
+}
+
+/// The rows of the list, or what to import when it is not loaded.
+fn qualified(
+    ctx: &mut Ctx<'_>,
+    r: &SourcesRequest,
+) -> Result<(Vec<SourcesRow>, Head), ServiceError> {
+    let entries = st::prequalified(ctx.store, &r.programme)?;
+    if entries.is_empty() {
+        return Err(ServiceError::missing(format!(
+            "no WHO prequalification list of {} loaded: `equitas import who-pq-vaccines FILE` (the list as WHO publishes it)",
+            r.programme
+        )));
+    }
+    let rows = sources_per_type(&entries, r.low, r.high);
+    let mut h = Head {
+        method: Some(methods::sources(&r.programme, r.low, r.high)),
+        observations: Some(entries.len() as i64),
+        ..Head::default()
+    };
+    h.extra.insert("types".into(), json!(rows.len()));
+    h.extra.insert(
+        "sources".into(),
+        json!([format!(
+            "WHO list of prequalified {} as imported",
+            r.programme
+        )]),
+    );
+    Ok((rows, h))
+}
+
+/// `GET /api/v1/supply/qualified-sources`, `equitas supply qualified-sources`.
+pub struct QualifiedSources;
+
+impl Operation for QualifiedSources {
+    type Request = SourcesRequest;
+    type Row = SourcesRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/qualified-sources",
+            "supply",
+            "Qualified (prequalified) manufacturers per product type against the range held to sustain a market",
+            "docs/formulas.md 6.2",
+            sources_params(),
+        )
+    }
+
+    fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {
+        sources_request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &SourcesRequest) -> Result<Answer<SourcesRow>, ServiceError> {
+        let (rows, h) = qualified(ctx, r)?;
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/supply/single-source`, `equitas supply single-source`.
+pub struct SingleSource;
+
+/// A product type made by one qualified manufacturer.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SingleSourceRow {
+    pub product_type: String,
+    pub manufacturer: String,
+    /// Qualified products (presentations) of the type.
+    pub products: usize,
+    /// Products per responsible authority.
+    pub authorities: BTreeMap<String, usize>,
+}
+
+impl Operation for SingleSource {
+    type Request = SourcesRequest;
+    type Row = SingleSourceRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/single-source",
+            "supply",
+            "Product types of the WHO prequalification list made by a single manufacturer, with the products per responsible authority",
+            "docs/formulas.md 6.2",
+            sources_params(),
+        )
+    }
+
+    fn request(a: &Args) -> Result<SourcesRequest, ServiceError> {
+        sources_request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &SourcesRequest) -> Result<Answer<SingleSourceRow>, ServiceError> {
+        let (rows, mut h) = qualified(ctx, r)?;
+        let rows: Vec<SingleSourceRow> = rows
+            .into_iter()
+            .filter(|r| r.single_source)
+            .filter_map(|r| {
+                Some(SingleSourceRow {
+                    manufacturer: r.manufacturers.into_iter().next()?,
+                    product_type: r.product_type,
+                    products: r.products,
+                    authorities: r.authorities,
+                })
+            })
+            .collect();
+        // Across the single-source types: products per responsible authority.
+        let mut by_authority: BTreeMap<&str, usize> = BTreeMap::new();
+        for row in &rows {
+            for (a, n) in &row.authorities {
+                *by_authority.entry(a).or_default() += n;
+            }
+        }
+        h.extra.insert("by_authority".into(), json!(by_authority));
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/supply/regulators`, `equitas supply regulators`.
+pub struct Regulators;
+
+pub struct RegulatorsRequest {
+    pub country: Option<String>,
+}
+
+impl Operation for Regulators {
+    type Request = RegulatorsRequest;
+    type Row = Regulator;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/regulators",
+            "supply",
+            "Regulatory authorities: WHO GBT maturity level and year, WLA status, reliance pathways and their typical days to authorise",
+            "",
+            vec![Param::new(
+                "country",
+                Kind::Text,
+                "Only this country: ISO 3166 alpha-3.",
+            )],
+        )
+    }
+
+    fn request(a: &Args) -> Result<RegulatorsRequest, ServiceError> {
+        Ok(RegulatorsRequest {
+            country: a.get("country")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &RegulatorsRequest) -> Result<Answer<Regulator>, ServiceError> {
+        let rows = st::regulators(ctx.store, r.country.as_deref())?;
+        let mut h = Head {
+            method: Some("the regulators register as imported (equitas import regulators), one row per country and pathway, each with its source".into()),
+            observations: Some(rows.len() as i64),
+            ..Head::default()
+        };
+        let mut sources: Vec<&str> = rows.iter().map(|r| r.provenance.source.as_str()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        h.extra.insert("sources".into(), json!(sources));
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/supply/reach`, `equitas supply reach`.
+pub struct Reach;
+
+pub struct ReachRequest {
+    pub country: Option<String>,
+    pub on: Option<chrono::NaiveDate>,
+    pub rule: SourcesRequest,
+}
+
+impl Operation for Reach {
+    type Request = ReachRequest;
+    type Row = equitas_supply::ReachRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "country",
+                Kind::Text,
+                "Only this country: ISO 3166 alpha-3.",
+            ),
+            Param::new(
+                "on",
+                Kind::Date,
+                "Authorisations valid on this date (default: today).",
+            ),
+        ];
+        p.extend(sources_params().into_iter().filter(|p| p.name == "rule"));
+        Endpoint::list(
+            "/api/v1/supply/reach",
+            "supply",
+            "Regulatory reach: sources authorised per product and country, whether an alternative is authorised, else the fastest pathway's time to authorise one",
+            "docs/formulas.md 6.3",
+            p,
+        )
+    }
+
+    fn request(a: &Args) -> Result<ReachRequest, ServiceError> {
+        Ok(ReachRequest {
+            country: a.get("country")?,
+            on: a.get("on")?,
+            rule: rule(a, String::new())?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ReachRequest,
+    ) -> Result<Answer<equitas_supply::ReachRow>, ServiceError> {
+        let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let country = r.country.as_deref();
+        let authorised = st::authorised(ctx.store, on, country)?;
+        if authorised.is_empty() {
+            return Err(ServiceError::missing(
+                "no marketing authorisation valid on that date is loaded for the countries asked: `equitas import authorisations FILE` (columns country, number, product_name, holder, status, ...)",
+            ));
+        }
+        let demand = st::demand(ctx.store, country)?;
+        let regulators = st::regulators(ctx.store, country)?;
+        let rows =
+            equitas_supply::reach(&authorised, &demand, &regulators, r.rule.low, r.rule.high);
+        let names = mk::names(ctx.store)?;
+        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        for row in &rows {
+            for (d, field, code) in [
+                (Dim::Product, "product", &row.product),
+                (Dim::BuyerCountry, "country", &row.country),
+            ] {
+                if let Some(n) = name(&names, d, code) {
+                    labels
+                        .entry(field)
+                        .or_default()
+                        .insert(code.clone(), json!(n));
+                }
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::reach(on, r.rule.low, r.rule.high)),
+            on: Some(on),
+            observations: Some(authorised.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "marketing authorisations as imported (equitas import authorisations)",
+                "procurement lines as imported (the products each country buys)",
+                "regulators register as imported (equitas import regulators)"
+            ]),
+        );
+        h.extra.insert("labels".into(), json!(labels));
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// Scope and weight, for the geographic operations.
+fn geo_params() -> Vec<Param> {
+    let mut p = vec![
+        Param::new(
+            "regions",
+            Kind::OneOf(&["who", "au"]),
+            "Group countries by WHO region, or the African Union (au).",
+        )
+        .default("who"),
+        Param::new(
+            "weight",
+            Kind::OneOf(&["value", "quantity"]),
+            "Shares of value or of quantity (comparison units).",
+        )
+        .default("value"),
+    ];
+    p.extend(scope());
+    p
+}
+
+pub struct GeoRequest {
+    pub filter: Filter,
+    pub weight: Weight,
+    pub regions: equitas_supply::regional::Regions,
+}
+
+fn geo_request(a: &Args) -> Result<GeoRequest, ServiceError> {
+    Ok(GeoRequest {
+        filter: filter(a)?,
+        weight: a.value("weight")?,
+        regions: a.value("regions")?,
+    })
+}
+
+/// The flows and the head every geographic answer shares.
+fn geo(
+    ctx: &mut Ctx<'_>,
+    r: &GeoRequest,
+    method: String,
+) -> Result<(Vec<equitas_supply::regional::Flow>, Head), ServiceError> {
+    let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
+    if obs.is_empty() {
+        return Err(ServiceError::missing(
+            "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+        ));
+    }
+    let names = mk::names(ctx.store)?;
+    let mut countries = Map::new();
+    for f in &flows {
+        for c in [Some(&f.buyer_country), f.producer_country.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = name(&names, Dim::BuyerCountry, c) {
+                countries.insert(c.clone(), json!(n));
+            }
+        }
+    }
+    let mut h = Head {
+        method: Some(method),
+        period: Some(analysis::period(obs.iter())),
+        observations: Some(obs.len() as i64),
+        ..Head::default()
+    };
+    h.extra.insert(
+        "sources".into(),
+        json!([
+            "procurement lines as imported",
+            "manufacturing sites' countries (for SCMS: data/scms-manufacturing-sites.csv)",
+            regions_source(r.regions)
+        ]),
+    );
+    h.extra
+        .insert("labels".into(), json!({ "country": countries }));
+    Ok((flows, h))
+}
+
+fn weight_word(w: Weight) -> &'static str {
+    match w {
+        Weight::Value => "value",
+        Weight::Quantity => "comparison units",
+    }
+}
+
+fn regions_source(r: equitas_supply::regional::Regions) -> String {
+    match r {
+        equitas_supply::regional::Regions::Who => {
+            "WHO regions of the country list (data/who_regions_wb_income.csv)".into()
+        }
+        equitas_supply::regional::Regions::AfricanUnion => format!(
+            "African Union members: {}",
+            equitas_supply::regional::AFRICAN_UNION_SOURCE
+        ),
+    }
+}
+
+/// `GET /api/v1/supply/regional`, `equitas supply regional`.
+pub struct Regional;
+
+impl Operation for Regional {
+    type Request = GeoRequest;
+    type Row = equitas_supply::regional::RegionRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/regional",
+            "supply",
+            "Share of each WHO region's procurement produced inside the region",
+            "docs/formulas.md 6.4",
+            geo_params(),
+        )
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::regional::RegionRow>, ServiceError> {
+        let (flows, h) = geo(ctx, r, methods::regional(weight_word(r.weight)))?;
+        Ok(Answer::new(h, equitas_supply::regional::regional(&flows)))
+    }
+}
+
+/// `GET /api/v1/supply/dependence`, `equitas supply dependence`.
+pub struct Dependence;
+
+impl Operation for Dependence {
+    type Request = GeoRequest;
+    type Row = equitas_supply::regional::DependenceRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/dependence",
+            "supply",
+            "Each buying country's dependence on each producing country",
+            "docs/formulas.md 6.4",
+            geo_params(),
+        )
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::regional::DependenceRow>, ServiceError> {
+        let (flows, h) = geo(ctx, r, methods::dependence(weight_word(r.weight)))?;
+        Ok(Answer::new(h, equitas_supply::regional::dependence(&flows)))
+    }
+}
+
+/// `GET /api/v1/supply/match`, `equitas supply match`.
+pub struct Match;
+
+impl Operation for Match {
+    type Request = GeoRequest;
+    type Row = equitas_supply::matching::MatchRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/match",
+            "supply",
+            "Regional manufacturing matchmaking: demand per WHO region and product, what is made in the region, regional producers, licences; priority gaps first",
+            "docs/formulas.md 6.5",
+            geo_params(),
+        )
+    }
+
+    fn request(a: &Args) -> Result<GeoRequest, ServiceError> {
+        geo_request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &GeoRequest,
+    ) -> Result<Answer<equitas_supply::matching::MatchRow>, ServiceError> {
+        let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
+        if obs.is_empty() {
+            return Err(ServiceError::missing(
+                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+            ));
+        }
+        let flows: Vec<(String, equitas_supply::regional::Flow)> =
+            obs.iter().map(|o| o.product.clone()).zip(flows).collect();
+        let sites = st::sites(ctx.store)?;
+        let licences = st::licences(ctx.store)?;
+        let regions = st::region_map(ctx.store, r.regions)?;
+        let rows = equitas_supply::matching::matchmaking(&flows, &sites, &licences, &regions);
+        let names = mk::names(ctx.store)?;
+        let mut products = Map::new();
+        for row in &rows {
+            if let Some(n) = name(&names, Dim::Product, &row.product) {
+                products.insert(row.product.clone(), json!(n));
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::matching(weight_word(r.weight))),
+            period: Some(analysis::period(obs.iter())),
+            observations: Some(obs.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "procurement lines as imported".to_string(),
+                regions_source(r.regions),
+                format!("sites register as imported ({} sites)", sites.len()),
+                format!(
+                    "licences register as imported ({} licences)",
+                    licences.len()
+                )
+            ]),
+        );
+        h.extra
+            .insert("labels".into(), json!({ "product": products }));
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/supply/map`, `equitas supply map`.
+pub struct SupplyMap;
+
+impl Operation for SupplyMap {
+    type Request = ConcentrationRequest;
+    type Row = equitas_supply::MapRow;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        let mut p = vec![
+            Param::new(
+                "by_country",
+                Kind::Bool,
+                "One map per product and buying country instead of per product.",
+            ),
+            Param::new(
+                "weight",
+                Kind::OneOf(&["value", "quantity"]),
+                "Shares of value or of quantity (comparison units).",
+            )
+            .default("value"),
+        ];
+        p.extend(scope());
+        Endpoint::list(
+            "/api/v1/supply/map",
+            "supply",
+            "The supply map: each product's (and buying country's) weight by manufacturer, manufacturing site and producing country",
+            "docs/formulas.md 6.1",
+            p,
+        )
+    }
+
+    fn request(a: &Args) -> Result<ConcentrationRequest, ServiceError> {
+        Ok(ConcentrationRequest {
+            filter: filter(a)?,
+            by_country: a.flag("by_country")?,
+            weight: a.value("weight")?,
+            bands: Bands::default(),
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ConcentrationRequest,
+    ) -> Result<Answer<equitas_supply::MapRow>, ServiceError> {
+        let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
+        if obs.is_empty() {
+            return Err(ServiceError::missing(
+                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
+            ));
+        }
+        let rows = equitas_supply::supply_map(&links);
+        let names = mk::names(ctx.store)?;
+        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        let mut add = |d: Dim, field: &'static str, code: &str| {
+            if let Some(n) = name(&names, d, code) {
+                labels
+                    .entry(field)
+                    .or_default()
+                    .insert(code.to_string(), json!(n));
+            }
+        };
+        for row in &rows {
+            add(Dim::Product, "product", &row.key[0]);
+            if r.by_country {
+                add(Dim::BuyerCountry, "country", &row.key[1]);
+            }
+            if let Some(m) = &row.manufacturer {
+                add(Dim::Supplier, "manufacturer", m);
+            }
+            if let Some(s) = &row.site {
+                add(Dim::Site, "site", s);
+            }
+            if let Some(c) = &row.country {
+                add(Dim::SiteCountry, "country", c);
+            }
+        }
+        let mut h = Head {
+            method: Some(methods::map(weight_word(r.weight), r.by_country)),
+            period: Some(analysis::period(obs.iter())),
+            observations: Some(obs.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            json!([
+                "procurement lines as imported",
+                "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv)"
+            ]),
+        );
+        h.extra.insert("labels".into(), json!(labels));
+        Ok(Answer::new(h, rows))
+    }
+}
