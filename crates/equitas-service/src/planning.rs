@@ -334,7 +334,7 @@ impl Operation for Forecast {
                 if r.method.is_some() {
                     "method as asked"
                 } else {
-                    "per series the mean of the 3 models with the lowest rolling-origin RMSSE (6 origins, up to 6 months ahead)"
+                    "per series the median of up to 5 models with the lowest rolling-origin RMSSE (6 origins x the horizon, at most 6 months; within 3 times the best)"
                 }
             ),
             data,
