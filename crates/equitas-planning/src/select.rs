@@ -293,10 +293,11 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 }
 
 /// The forecast of `y` for `h` months (docs/formulas.md 4.4): the median of
-/// the `e.combine` models with the lowest rolling-origin RMSSE over the
-/// horizon asked for (models whose back-test has no error at all on a
+/// the models with the lowest rolling-origin RMSSE over the horizon asked
+/// for, at most `e.combine` of them and within `e.within` times the best
+/// (models whose back-test has no error at all on flat recent months of a
 /// varying series left out); for a series shorter than `e.shortest`, the
-/// mean of [`ROBUST`]. `forced`: use this method, still scored and
+/// median of [`ROBUST`]. `forced`: use this method, still scored and
 /// explained.
 pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
     choose_scored(y, h, e, forced, evaluate(y, h, e))
