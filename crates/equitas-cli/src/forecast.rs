@@ -12,8 +12,8 @@ use equitas_store::Store;
 #[derive(Subcommand, Debug, Clone)]
 pub enum ForecastCommand {
     /// Accuracy of every model and of the automatic choice on the last
-    /// months of each series (MASE), against the naive and moving-average
-    /// baselines.
+    /// months of each series (MASE, RMSSE, coverage of the 80% and 95%
+    /// intervals), against the naive and moving-average baselines.
     #[command(
         after_help = "Examples:\n  equitas forecast accuracy --level facility\n  equitas forecast accuracy --level district --holdout 3 --format csv"
     )]
@@ -48,12 +48,13 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
                 .scores
                 .iter()
                 .find(|sc| sc.method == c.method)
-                .map(|sc| sc.mase);
+                .map(|sc| sc.rmsse);
+            let methods: Vec<&str> = c.combined.iter().map(|m| m.as_str()).collect();
             vec![
                 Cell::Text(x.area.clone()),
                 Cell::Text(x.item.clone()),
                 Cell::Text(x.item_name.clone().unwrap_or_default()),
-                Cell::Text(c.method.as_str().into()),
+                Cell::Text(methods.join("+")),
                 Cell::Num(score, 2),
                 Cell::Text(c.pattern.class.into()),
                 Cell::Num(c.mean.first().copied(), 0),
@@ -73,7 +74,7 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
             "item",
             "product",
             "method",
-            "mase",
+            "rmsse",
             "pattern",
             "next",
             "low80",
@@ -102,6 +103,9 @@ pub fn accuracy(
                 Cell::Int(r.series as i64),
                 Cell::Num(r.mean_mase, 3),
                 Cell::Num(r.median_mase, 3),
+                Cell::Num(r.mean_rmsse, 3),
+                Cell::Num(r.coverage80, 3),
+                Cell::Num(r.coverage95, 3),
                 Cell::Num(r.relative_to_naive, 3),
                 Cell::Num(r.relative_to_moving_average, 3),
             ]
@@ -114,7 +118,7 @@ pub fn accuracy(
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     Report {
-        title: "Forecast accuracy on held-out months (MASE; lower is better)",
+        title: "Forecast accuracy on held-out months (MASE, RMSSE: lower is better; coverage of the 80% and 95% intervals)",
         method: method(&a.head),
         period: format!("{series} series"),
         observations: series as usize,
@@ -123,6 +127,9 @@ pub fn accuracy(
             "series",
             "mean_mase",
             "median_mase",
+            "mean_rmsse",
+            "cover80",
+            "cover95",
             "vs_naive",
             "vs_moving_avg",
         ],

@@ -42,6 +42,7 @@ fn cli_params<O: Described>() -> Vec<Param> {
 fn value_name(k: Kind) -> &'static str {
     match k {
         Kind::Date => "DATE",
+        Kind::Month => "MONTH",
         Kind::DateTime => "TIME",
         Kind::Int { .. } => "N",
         Kind::Number { .. } => "NUMBER",

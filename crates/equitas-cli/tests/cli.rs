@@ -1008,7 +1008,7 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         rows[0]["forecast"]["reason"]
             .as_str()
             .unwrap()
-            .contains("rolling-origin MASE"),
+            .contains("rolling-origin RMSSE"),
         "{}",
         rows[0]
     );
@@ -1384,4 +1384,112 @@ fn every_bad_field_of_a_row_is_listed() {
     assert!(lines[41].contains("... and 2 more bad row(s)"), "{err}");
     let o = equitas(dir.path(), &["import", "stock-levels", "--all-errors", f]);
     assert_eq!(stderr(&o).lines().count(), 3 + 21 * 2, "{}", stderr(&o));
+}
+
+/// A database of monthly stock reports from 2024-01 for two facilities: F1
+/// through `last` (YYYY-MM), F2 through 2026-04 at the latest, with no
+/// report for 2025-05.
+fn reports_database(dir: &Path, last: &str) {
+    let countries = dir.join("countries.csv");
+    std::fs::write(
+        &countries,
+        "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en\nKEN,KE,Kenya\n",
+    )
+    .unwrap();
+    let o = equitas(dir, &["import", "countries", countries.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let locs = dir.join("locs.csv");
+    std::fs::write(
+        &locs,
+        "code,name,level,parent,country\nR1,North,region,KEN,KEN\nF1,One,facility,R1,KEN\nF2,Two,facility,R1,KEN\n",
+    )
+    .unwrap();
+    let o = equitas(dir, &["import", "locations", locs.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut csv = String::from(
+        "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n",
+    );
+    for (i, m) in (2024..=2026)
+        .flat_map(|y| (1..=12).map(move |m| format!("{y}-{m:02}")))
+        .enumerate()
+    {
+        // Stock kept at 100: what is dispensed is received.
+        let d = 20 + (i * 7) % 13;
+        if m.as_str() <= last {
+            csv.push_str(&format!("F1,amox,{m},100,{d},{d},100,0\n"));
+        }
+        if m.as_str() <= last && m.as_str() <= "2026-04" && m != "2025-05" {
+            csv.push_str(&format!("F2,amox,{m},100,{d},{d},100,0\n"));
+        }
+    }
+    let reports = dir.join("reports.csv");
+    std::fs::write(&reports, csv).unwrap();
+    let o = equitas(dir, &["import", "stock-reports", reports.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stderr(&o), stdout(&o));
+}
+
+#[test]
+fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
+    let (all, upto) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    reports_database(all.path(), "2026-06");
+    reports_database(upto.path(), "2026-03");
+    let forecast = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["forecast", "--level", "facility", "--horizon", "6"];
+        args.extend(["--format", "json"]);
+        args.extend(extra);
+        let o = equitas(dir, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let cut = forecast(upto.path(), &[]);
+    assert_eq!(cut["period"], "forecast 2026-04 to 2026-09", "{cut}");
+    // The month, or its last day: the same history, the same forecast.
+    for as_of in ["2026-03", "2026-03-31"] {
+        let j = forecast(all.path(), &["--as-of", as_of]);
+        assert_eq!(j["period"], cut["period"], "{as_of}");
+        assert_eq!(j["rows"], cut["rows"], "{as_of}");
+    }
+    // Any other day: the month before is the last complete one.
+    let j = forecast(all.path(), &["--as-of", "2026-03-30"]);
+    assert_eq!(j["period"], "forecast 2026-03 to 2026-08");
+    // Without as-of, the data's last complete month; F2's data end before
+    // it and its missing month is imputed, both said in the notes.
+    let j = forecast(all.path(), &[]);
+    assert_eq!(j["period"], "forecast 2026-07 to 2026-12");
+    let notes: Vec<&str> = j["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]
+            == "amox at F2: 3 of 30 months imputed: 2025-05, 2026-05, 2026-06; no data after 2026-04, before the end of the history (2026-06): the months after are imputed",
+        "{notes:?}"
+    );
+    // Accuracy, plans and risks: the same as on the data up to then.
+    for cmd in [
+        &["forecast", "accuracy"][..],
+        &["plan"],
+        &["risk", "--paths", "10"],
+    ] {
+        let json = |dir: &Path, extra: &[&str]| {
+            let mut args = cmd.to_vec();
+            args.extend(["--level", "facility", "--format", "json"]);
+            args.extend(extra);
+            let o = equitas(dir, &args);
+            assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
+            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+        };
+        let (a, b) = (
+            json(all.path(), &["--as-of", "2026-03"]),
+            json(upto.path(), &[]),
+        );
+        assert_eq!(a["rows"], b["rows"], "{cmd:?}");
+        assert_eq!(a["period"], b["period"], "{cmd:?}");
+        assert!(!a["rows"].as_array().unwrap().is_empty(), "{cmd:?}");
+    }
+    let o = equitas(all.path(), &["forecast", "--as-of", "2026-3"]);
+    assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
 }

@@ -11,8 +11,17 @@
 //! `bench/statsforecast/compare.py`; `--compare` reads its JSON and prints
 //! the speed ratios and MASE differences. `--models` runs only the models
 //! named (as `compare.py FILE a,b` does) and skips the automatic choice.
+//! `--auto-only` times the automatic choice alone.
+//!
+//! `--scms FILE` (the USAID SCMS shipments, `../shared/data/scms/`) scores
+//! instead real intermittent series: monthly units delivered per country and
+//! molecule, by delivery month, the last 36 complete months of the file (from each
+//! series' first delivery), series with 24 months or more and demand in at
+//! least 6 of the training months; every model, the automatic choice and a
+//! zero forecast on MASE, RMSSE and the coverage of their 80% and 95%
+//! intervals (each model's from its own rolling-origin errors).
 
-use equitas_planning::metrics::mase;
+use equitas_planning::metrics::{mase, rmsse};
 use equitas_planning::models::{Method, ModelParams, forecast_raw};
 use equitas_planning::select::{Evaluation, choose};
 use rayon::prelude::*;
@@ -51,6 +60,169 @@ fn series(target: usize) -> Vec<Vec<f64>> {
     out
 }
 
+/// CPU seconds used by this process so far (user + system, from
+/// /proc/self/stat; `None` elsewhere): on a machine shared with other work
+/// the wall time says little, the CPU time divided by the cores is what the
+/// same work takes on idle cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// `2-Jun-06` as a month index (year * 12 + month - 1).
+fn scms_month(s: &str) -> Option<i32> {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut it = s.trim().split('-');
+    let (_day, mon, yy) = (it.next()?, it.next()?, it.next()?);
+    let m = NAMES.iter().position(|&n| n == mon)? as i32;
+    let y: i32 = yy.parse().ok()?;
+    Some((2000 + y) * 12 + m)
+}
+
+/// Monthly units delivered per country and molecule (see the module doc).
+fn scms_series(path: &str) -> Vec<Vec<f64>> {
+    let mut r = csv::Reader::from_path(path).expect("read the SCMS file");
+    let h = r.headers().expect("SCMS header").clone();
+    let col = |name: &str| h.iter().position(|c| c == name).expect(name);
+    let (country, molecule, delivered, qty, pack) = (
+        col("country"),
+        col("molecule/test type"),
+        col("delivered to client date"),
+        col("line item quantity"),
+        col("unit of measure (per pack)"),
+    );
+    let mut cells: HashMap<(String, String), HashMap<i32, f64>> = HashMap::new();
+    let (mut used, mut skipped) = (0usize, 0usize);
+    for rec in r.records() {
+        let rec = rec.expect("SCMS row");
+        let units = rec[qty]
+            .parse::<f64>()
+            .ok()
+            .zip(rec[pack].parse::<f64>().ok());
+        match (scms_month(&rec[delivered]), units) {
+            (Some(m), Some((q, p))) if q >= 0.0 && p > 0.0 => {
+                *cells
+                    .entry((rec[country].to_string(), rec[molecule].to_string()))
+                    .or_default()
+                    .entry(m)
+                    .or_default() += q * p;
+                used += 1;
+            }
+            _ => skipped += 1,
+        }
+    }
+    // The file stops during its last delivery month (2015-09: 21 shipments,
+    // against about 120 a month before): the series end the month before.
+    let last = cells
+        .values()
+        .flat_map(|c| c.keys())
+        .copied()
+        .max()
+        .unwrap_or(0)
+        - 1;
+    let mut keys: Vec<&(String, String)> = cells.keys().collect();
+    keys.sort();
+    let out: Vec<Vec<f64>> = keys
+        .into_iter()
+        .filter_map(|k| {
+            let c = &cells[k];
+            let first = c.keys().copied().min()?.max(last - MONTHS as i32 + 1);
+            let y: Vec<f64> = (first..=last)
+                .map(|m| c.get(&m).copied().unwrap_or(0.0))
+                .collect();
+            let train = &y[..y.len().saturating_sub(HOLDOUT)];
+            (y.len() >= 24 && train.iter().filter(|&&v| v > 0.0).count() >= 6).then_some(y)
+        })
+        .collect();
+    println!(
+        "SCMS: {used} shipments used, {skipped} without a delivery date or quantity; {} country x molecule series kept",
+        out.len()
+    );
+    out
+}
+
+/// Mean MASE, RMSSE and 80% / 95% coverage of forecasts with intervals
+/// (mean, lower80, upper80, lower95, upper95) on the held-out months.
+#[derive(Default)]
+struct Tally {
+    mase: Vec<f64>,
+    rmsse: Vec<f64>,
+    in80: usize,
+    in95: usize,
+    months: usize,
+}
+
+impl Tally {
+    fn add(&mut self, y: &[f64], f: &[f64], bands: Option<[&[f64]; 4]>) {
+        let (train, test) = y.split_at(y.len() - HOLDOUT);
+        self.mase.extend(mase(test, f, train));
+        self.rmsse.extend(rmsse(test, f, train));
+        if let Some([l80, u80, l95, u95]) = bands {
+            for (k, a) in test.iter().enumerate() {
+                self.in80 += usize::from(l80[k] <= *a && *a <= u80[k]);
+                self.in95 += usize::from(l95[k] <= *a && *a <= u95[k]);
+                self.months += 1;
+            }
+        }
+    }
+
+    fn line(&self, name: &str) {
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let cov = |n: usize| {
+            if self.months == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}%", 100.0 * n as f64 / self.months as f64)
+            }
+        };
+        println!(
+            "{:<18} {:>7} {:>8.3} {:>8.3} {:>8} {:>8}",
+            name,
+            self.mase.len(),
+            mean(&self.mase),
+            mean(&self.rmsse),
+            cov(self.in80),
+            cov(self.in95)
+        );
+    }
+}
+
+fn score_all(data: &[Vec<f64>]) {
+    let e = Evaluation::default();
+    println!(
+        "{:<18} {:>7} {:>8} {:>8} {:>8} {:>8}",
+        "model", "series", "MASE", "RMSSE", "cov 80", "cov 95"
+    );
+    let forced: Vec<Option<Method>> = std::iter::once(None)
+        .chain(Method::ALL.into_iter().map(Some))
+        .collect();
+    for m in forced {
+        let mut t = Tally::default();
+        for y in data {
+            let train = &y[..y.len() - HOLDOUT];
+            if let Some(c) = choose(train, HOLDOUT, &e, m) {
+                t.add(
+                    y,
+                    &c.mean,
+                    Some([&c.lower80, &c.upper80, &c.lower95, &c.upper95]),
+                );
+            }
+        }
+        t.line(m.map_or("auto", Method::as_str));
+    }
+    let mut t = Tally::default();
+    for y in data {
+        t.add(y, &[0.0; HOLDOUT], None);
+    }
+    t.line("zero");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -63,6 +235,10 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    if let Some(path) = opt("--scms") {
+        score_all(&scms_series(&path));
+        return;
+    }
     let t = Instant::now();
     let data = series(target);
     println!(
@@ -87,12 +263,13 @@ fn main() {
         "model", "all cores", "one core", "series", "MASE"
     );
     let mut ours: HashMap<String, (f64, f64, f64)> = HashMap::new();
+    let auto_only = args.iter().any(|a| a == "--auto-only");
     let only = opt("--models");
     let wanted = |m: Method| {
         only.as_deref()
             .is_none_or(|o| o.split(',').any(|n| n == m.as_str()))
     };
-    for m in Method::ALL.into_iter().filter(|&m| wanted(m)) {
+    for m in Method::ALL.into_iter().filter(|&m| wanted(m) && !auto_only) {
         let run = |y: &Vec<f64>| {
             let (train, test) = y.split_at(y.len() - HOLDOUT);
             forecast_raw(m, train, HOLDOUT, &p).and_then(|f| mase(test, &f, train))
@@ -117,19 +294,19 @@ fn main() {
     }
     let e = Evaluation::default();
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let chosen: Vec<Option<f64>> = if only.is_some() {
         Vec::new()
     } else {
         data.par_iter()
             .map(|y| {
                 let (train, test) = y.split_at(y.len() - HOLDOUT);
-                choose(train, HOLDOUT, &e, None).and_then(|c| {
-                    forecast_raw(c.method, train, HOLDOUT, &p).and_then(|f| mase(test, &f, train))
-                })
+                choose(train, HOLDOUT, &e, None).and_then(|c| mase(test, &c.mean, train))
             })
             .collect()
     };
     let auto = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu).map(|(b, a)| b - a);
     let v: Vec<f64> = chosen.into_iter().flatten().collect();
     if only.is_none() {
         println!(
@@ -138,6 +315,12 @@ fn main() {
             data.len(),
             v.iter().sum::<f64>() / v.len().max(1) as f64
         );
+        if let Some(c) = cpu {
+            println!(
+                "  CPU time {c:.1} s: {:.1} s on {threads} idle cores",
+                c / threads as f64
+            );
+        }
     }
     if let Some(path) = opt("--compare") {
         let text = std::fs::read_to_string(&path).expect("read the statsforecast results");

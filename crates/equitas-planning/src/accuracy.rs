@@ -1,9 +1,9 @@
 //! Accuracy report: every model and the automatic choice on a hold-out of
 //! the last months of each series (docs/formulas.md 4.6).
 
-use crate::metrics::mase;
-use crate::models::{Method, forecast_raw};
-use crate::select::{Evaluation, choose};
+use crate::metrics::{mase, rmsse};
+use crate::models::Method;
+use crate::select::{Choice, Evaluation, choose_scored, evaluate};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -16,10 +16,42 @@ pub struct AccuracyRow {
     pub series: usize,
     pub mean_mase: Option<f64>,
     pub median_mase: Option<f64>,
+    pub mean_rmsse: Option<f64>,
+    /// Share of the held-out months inside the 80% and 95% intervals.
+    pub coverage80: Option<f64>,
+    pub coverage95: Option<f64>,
     /// Mean MASE relative to the naive method's on the same series.
     pub relative_to_naive: Option<f64>,
     /// Relative to the moving average's on the same series.
     pub relative_to_moving_average: Option<f64>,
+}
+
+/// One forecast scored on the held-out months.
+struct Held {
+    mase: f64,
+    rmsse: Option<f64>,
+    months: usize,
+    in80: usize,
+    in95: usize,
+}
+
+impl Held {
+    /// `None` when the training part is flat (no MASE).
+    fn new(test: &[f64], train: &[f64], c: &Choice) -> Option<Held> {
+        let inside = |lo: &[f64], hi: &[f64]| {
+            test.iter()
+                .enumerate()
+                .filter(|&(k, a)| lo[k] <= *a && *a <= hi[k])
+                .count()
+        };
+        Some(Held {
+            mase: mase(test, &c.mean, train)?,
+            rmsse: rmsse(test, &c.mean, train),
+            months: test.len(),
+            in80: inside(&c.lower80, &c.upper80),
+            in95: inside(&c.lower95, &c.upper95),
+        })
+    }
 }
 
 fn median(v: &mut [f64]) -> Option<f64> {
@@ -45,32 +77,30 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
         .map(|m| m.as_str().to_string())
         .chain(std::iter::once("auto".to_string()))
         .collect();
-    // Per series: MASE of each candidate then of the automatic choice.
-    let scored: Vec<Vec<Option<f64>>> = series
+    // Per series: each candidate's forecast (its intervals from its own
+    // rolling-origin errors) then the automatic choice's.
+    let scored: Vec<Vec<Option<Held>>> = series
         .par_iter()
         .filter(|y| y.len() >= holdout + 6)
         .map(|y| {
             let (train, test) = y.split_at(y.len() - holdout);
-            let mut out: Vec<Option<f64>> = e
-                .candidates
+            let scores = evaluate(train, holdout, e);
+            let held = |forced: Option<Method>| {
+                choose_scored(train, holdout, e, forced, scores.clone())
+                    .and_then(|c| Held::new(test, train, &c))
+            };
+            e.candidates
                 .iter()
-                .map(|&m| {
-                    forecast_raw(m, train, holdout, &e.params).and_then(|f| mase(test, &f, train))
-                })
-                .collect();
-            let auto = choose(train, holdout, e, None).and_then(|c| {
-                forecast_raw(c.method, train, holdout, &e.params)
-                    .and_then(|f| mase(test, &f, train))
-            });
-            out.push(auto);
-            out
+                .map(|&m| held(Some(m)))
+                .chain(std::iter::once(held(None)))
+                .collect()
         })
         .collect();
     let col = |j: usize| -> Vec<(usize, f64)> {
         scored
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r[j].map(|v| (i, v)))
+            .filter_map(|(i, r)| r[j].as_ref().map(|v| (i, v.mase)))
             .collect()
     };
     let baseline = |name: Method| e.candidates.iter().position(|&m| m == name);
@@ -78,9 +108,9 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
         let b = base?;
         let (mut s1, mut s2) = (0.0, 0.0);
         for &(i, v) in mine {
-            if let Some(bv) = scored[i][b] {
+            if let Some(bv) = &scored[i][b] {
                 s1 += v;
-                s2 += bv;
+                s2 += bv.mase;
             }
         }
         (s2 > 0.0).then_some(s1 / s2)
@@ -89,7 +119,17 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
         .map(|j| {
             let c = col(j);
             let mut vals: Vec<f64> = c.iter().map(|x| x.1).collect();
+            let held: Vec<&Held> = scored.iter().filter_map(|r| r[j].as_ref()).collect();
+            let rms: Vec<f64> = held.iter().filter_map(|h| h.rmsse).collect();
+            let months: usize = held.iter().map(|h| h.months).sum();
+            let cov = |f: fn(&Held) -> usize| {
+                (months > 0)
+                    .then(|| held.iter().map(|h| f(h)).sum::<usize>() as f64 / months as f64)
+            };
             AccuracyRow {
+                mean_rmsse: (!rms.is_empty()).then(|| rms.iter().sum::<f64>() / rms.len() as f64),
+                coverage80: cov(|h| h.in80),
+                coverage95: cov(|h| h.in95),
                 method: names[j].clone(),
                 series: c.len(),
                 mean_mase: (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64),

@@ -20,6 +20,9 @@ pub struct Request {
     pub items: Vec<String>,
     /// Months of history.
     pub history: usize,
+    /// The history ends with this month (`None`: the ledger's last
+    /// complete month).
+    pub as_of: Option<MonthIndex>,
     pub horizon: usize,
     /// `None`: the automatic choice.
     pub method: Option<Method>,
@@ -163,15 +166,18 @@ pub struct Quantified {
     pub lead: Option<LeadTime>,
 }
 
-/// The demand series of the request (4.1).
+/// The demand series of the request (4.1), ending with the month `as_of`
+/// (default: the ledger's last complete month).
 pub fn series(
     ledger: &Ledger,
     places: &Places,
     level: LocationLevel,
     items: &[String],
     history: usize,
+    as_of: Option<MonthIndex>,
 ) -> Result<(Vec<DemandSeries>, MonthIndex), Empty> {
-    let last = last_complete_month(ledger).ok_or(Empty::NoStockData)?;
+    let complete = last_complete_month(ledger).ok_or(Empty::NoStockData)?;
+    let last = as_of.unwrap_or(complete);
     let area = match level {
         LocationLevel::Facility | LocationLevel::Warehouse => None,
         l => Some(l),
@@ -186,6 +192,13 @@ pub fn series(
     Ok((s, last))
 }
 
+/// The day stock is counted on: the end of the as-of month (or the
+/// ledger's last day, if earlier or without an as-of month).
+pub fn stock_day(ledger: &Ledger, as_of: Option<MonthIndex>) -> Option<calendar::Day> {
+    let through = ledger.through()?;
+    Some(as_of.map_or(through, |m| calendar::month_end(m).min(through)))
+}
+
 /// Forecasts (4.4-4.5) and plan inputs (4.7) for every series of the request.
 pub fn quantify(
     ledger: &Ledger,
@@ -193,11 +206,11 @@ pub fn quantify(
     bands: &MinMaxBands,
     r: &Request,
 ) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
-    let (s, last) = series(ledger, places, r.level, &r.items, r.history)?;
+    let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
     let horizon = r.horizon.max(1);
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, horizon, &Evaluation::default(), r.method);
-    let as_of = ledger.through();
+    let as_of = stock_day(ledger, r.as_of);
     let tier = match r.level {
         LocationLevel::Facility => Tier::Facility,
         LocationLevel::Warehouse => Tier::Store,

@@ -9,10 +9,19 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// Forecast origins: the last `origins` months, each forecasting up to
-    /// `horizon` months from the data before it.
+    /// `horizon` months (or the horizon asked for, if shorter) from the data
+    /// before it.
     pub origins: usize,
     pub horizon: usize,
     pub candidates: Vec<Method>,
+    /// The automatic forecast is the median of at most this many
+    /// best-scored models ...
+    pub combine: usize,
+    /// ... those whose RMSSE is at most this many times the best's.
+    pub within: f64,
+    /// Series shorter than this are forecast by the median of [`ROBUST`]: too
+    /// few months to choose.
+    pub shortest: usize,
     pub params: ModelParams,
 }
 
@@ -20,12 +29,19 @@ impl Default for Evaluation {
     fn default() -> Evaluation {
         Evaluation {
             origins: 6,
-            horizon: 3,
+            horizon: 6,
             candidates: Method::ALL.to_vec(),
+            combine: 5,
+            within: 3.0,
+            shortest: 12,
             params: ModelParams::default(),
         }
     }
 }
+
+/// The models combined when a series is too short to choose: one for
+/// level, one for recent months, one for intermittent demand.
+pub const ROBUST: [Method; 3] = [Method::Ses, Method::MovingAverage, Method::CrostonSba];
 
 /// One candidate's rolling-origin accuracy.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -33,46 +49,38 @@ pub struct Score {
     pub method: Method,
     /// Mean over origins and steps of |error| / the origin's naive MAE.
     pub mase: f64,
+    /// Square root of the mean over origins and steps of error² / the
+    /// origin's naive mean squared error: the ranking score.
     pub rmsse: f64,
     pub origins: usize,
     /// Root mean squared error at each step ahead (1, 2, ...).
     #[serde(skip)]
     pub rmse_by_step: Vec<f64>,
+    /// Each origin's forecasts (origin month index in the series, values).
+    #[serde(skip)]
+    pub backtest: Vec<(usize, Vec<f64>)>,
 }
 
-/// Scores `method` on `y` by rolling origins; `None` if it can be scored at
-/// fewer than half of them.
-pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
-    let n = y.len();
-    let first = n.saturating_sub(e.origins).max(1);
-    let (mut abs_scaled, mut sq_scaled, mut count, mut used) = (0.0, 0.0, 0usize, 0usize);
-    let mut sq_by_step = vec![(0.0, 0usize); e.horizon];
-    // Models fitted by numerical optimisation are fitted once, on the data
-    // before the first origin in which they can be fitted, and forecast from
-    // every origin with those parameters.
-    let fitted = (first..n).find_map(|t| fit(method, &y[..t], &e.params));
-    for t in first..n {
-        let train = &y[..t];
-        let test = &y[t..(t + e.horizon).min(n)];
-        let f = match &fitted {
-            Some(params) if train.len() >= method.min_length(&e.params) => {
-                forecast_fitted(method, train, test.len(), params)
-            }
-            _ => forecast(method, train, test.len(), &e.params),
-        };
-        let Some(f) = f else {
-            continue;
-        };
-        // A flat training series has no naive error: scale by its level.
-        let mae = metrics::naive_mae(train)
-            .or_else(|| {
-                let m = train.iter().map(|v| v.abs()).sum::<f64>() / train.len() as f64;
-                (m > 0.0).then_some(m)
-            })
-            .unwrap_or(1.0);
-        let mse = metrics::naive_mse(train).unwrap_or(mae * mae);
-        used += 1;
-        for (k, (a, p)) in test.iter().zip(&f).enumerate() {
+/// The scales of the errors forecast from origin `t` (the training months
+/// `train`): naive MAE and MSE; a flat training series has no naive error
+/// and is scaled by its level (or 1 if all zeros).
+fn scales(train: &[f64]) -> (f64, f64) {
+    let mae = metrics::naive_mae(train)
+        .or_else(|| {
+            let m = train.iter().map(|v| v.abs()).sum::<f64>() / train.len() as f64;
+            (m > 0.0).then_some(m)
+        })
+        .unwrap_or(1.0);
+    (mae, metrics::naive_mse(train).unwrap_or(mae * mae))
+}
+
+/// The accuracy of back-test forecasts `backtest` of `y`.
+fn accuracy(method: Method, y: &[f64], backtest: Vec<(usize, Vec<f64>)>, horizon: usize) -> Score {
+    let (mut abs_scaled, mut sq_scaled, mut count) = (0.0, 0.0, 0usize);
+    let mut sq_by_step = vec![(0.0, 0usize); horizon];
+    for (t, f) in &backtest {
+        let (mae, mse) = scales(&y[..*t]);
+        for (k, (a, p)) in y[*t..].iter().zip(f).enumerate() {
             let err = a - p;
             abs_scaled += err.abs() / mae;
             sq_scaled += err * err / mse;
@@ -80,10 +88,6 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
             sq_by_step[k].0 += err * err;
             sq_by_step[k].1 += 1;
         }
-    }
-    let possible = n - first;
-    if count == 0 || used * 2 < possible {
-        return None;
     }
     let mut rmse_by_step: Vec<f64> = Vec::new();
     for &(s, c) in &sq_by_step {
@@ -95,19 +99,87 @@ pub fn score(method: Method, y: &[f64], e: &Evaluation) -> Option<Score> {
             c => rmse_by_step.push((s / c as f64).sqrt()),
         }
     }
-    Some(Score {
+    let n = count.max(1) as f64;
+    Score {
         method,
-        mase: abs_scaled / count as f64,
-        rmsse: (sq_scaled / count as f64).sqrt(),
-        origins: used,
+        mase: abs_scaled / n,
+        rmsse: (sq_scaled / n).sqrt(),
+        origins: backtest.len(),
         rmse_by_step,
-    })
+        backtest,
+    }
+}
+
+/// Scores `method` on `y` by rolling origins, forecasting up to `horizon`
+/// months from each; `None` if it can be scored at fewer than half of them.
+pub fn score(method: Method, y: &[f64], horizon: usize, e: &Evaluation) -> Option<Score> {
+    let n = y.len();
+    let first = n.saturating_sub(e.origins).max(1);
+    let horizon = horizon.max(1);
+    // Models fitted by numerical optimisation are fitted once, on the data
+    // before the first origin in which they can be fitted, and forecast from
+    // every origin with those parameters.
+    let fitted = (first..n).find_map(|t| fit(method, &y[..t], &e.params));
+    let mut backtest = Vec::new();
+    for t in first..n {
+        let train = &y[..t];
+        let steps = horizon.min(n - t);
+        let f = match &fitted {
+            Some(params) if train.len() >= method.min_length(&e.params) => {
+                forecast_fitted(method, train, steps, params)
+            }
+            _ => forecast(method, train, steps, &e.params),
+        };
+        if let Some(f) = f {
+            backtest.push((t, f));
+        }
+    }
+    if backtest.is_empty() || backtest.len() * 2 < n - first {
+        return None;
+    }
+    Some(accuracy(method, y, backtest, horizon))
+}
+
+/// Every candidate of `e` scored on `y` over `h` months ahead (at most
+/// `e.horizon`), best first: by RMSSE, then MASE, then the simpler model
+/// (earlier in [`Method::ALL`]).
+pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
+    let horizon = h.clamp(1, e.horizon.max(1));
+    let mut scores: Vec<Score> = e
+        .candidates
+        .iter()
+        .filter_map(|&m| score(m, y, horizon, e))
+        .collect();
+    scores.sort_by(|a, b| {
+        a.rmsse
+            .total_cmp(&b.rmsse)
+            .then(a.mase.total_cmp(&b.mase))
+            .then(a.method.cmp(&b.method))
+    });
+    scores
+}
+
+/// A back-test without a single error on months that were all the same
+/// (the evaluated ones) in a series that varies: the recent months happened
+/// to repeat what the model repeats (zeros for the naive method after months
+/// without demand), which says nothing of the months to come. (A model
+/// exact on months that vary, seasonal naive on a strictly seasonal series,
+/// is not lucky.)
+fn too_lucky(s: &Score, y: &[f64], e: &Evaluation) -> bool {
+    let first = y.len().saturating_sub(e.origins).max(1);
+    let recent = &y[first..];
+    let flat = |v: &[f64]| v.iter().all(|&x| x == v[0]);
+    !recent.is_empty() && flat(recent) && !flat(y) && s.rmse_by_step.iter().all(|&r| r == 0.0)
 }
 
 /// A forecast with its intervals and why its method was chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Choice {
+    /// The method forecasting, or the best-scored of those combined.
     pub method: Method,
+    /// The methods whose forecasts are combined (their median), best first
+    /// (one when a single method forecasts).
+    pub combined: Vec<Method>,
     pub mean: Vec<f64>,
     pub lower80: Vec<f64>,
     pub upper80: Vec<f64>,
@@ -124,75 +196,208 @@ pub const Z80: f64 = 1.281_551_565_544_600_5;
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// The root mean squared error expected `k` steps ahead (1-based): the
-/// measured one, or, beyond the evaluated horizon, the last grown as
-/// sqrt(k / last step).
+/// largest measured at steps 1 to `k` (an error does not shrink with the
+/// horizon; the later steps are measured from fewer origins), or, beyond
+/// the evaluated horizon, the last grown as sqrt(k / last step).
 pub fn step_rmse(rmse_by_step: &[f64], k: usize) -> f64 {
-    match rmse_by_step.get(k - 1) {
-        Some(&v) => v,
-        None => {
-            let last = rmse_by_step.len().max(1);
-            rmse_by_step.last().copied().unwrap_or(0.0) * (k as f64 / last as f64).sqrt()
-        }
+    let measured = rmse_by_step.len();
+    let upto = rmse_by_step[..k.min(measured)]
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    if k <= measured {
+        upto
+    } else {
+        upto * (k as f64 / measured.max(1) as f64).sqrt()
     }
 }
 
-/// Chooses the candidate with the lowest rolling-origin MASE (ties: the
-/// simpler, earlier in [`Method::ALL`]) and forecasts `h` months with it.
-/// `forced`: use this method, still scored and explained.
-pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
-    let mut scores: Vec<Score> = e
-        .candidates
-        .iter()
-        .filter_map(|&m| score(m, y, e))
+/// The population standard deviation of `y`.
+fn spread(y: &[f64]) -> f64 {
+    let n = y.len().max(1) as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+/// 80% and 95% intervals around `mean` from the errors expected at each
+/// step (4.5); a step whose measured error is 0 on a series `y` that varies
+/// takes the series' standard deviation instead, so that no interval has
+/// zero width where the history varies.
+pub fn intervals(mean: &[f64], rmse_by_step: &[f64], y: &[f64]) -> [Vec<f64>; 4] {
+    let floor = spread(y);
+    let s: Vec<f64> = (1..=mean.len())
+        .map(|k| {
+            let r = step_rmse(rmse_by_step, k);
+            if r > 0.0 { r } else { floor }
+        })
         .collect();
-    scores.sort_by(|a, b| a.mase.total_cmp(&b.mase).then(a.method.cmp(&b.method)));
-    let pattern = metrics::pattern(y);
-    let (method, reason) = match forced {
-        Some(m) => (m, format!("{} as asked", m.as_str())),
-        None => {
-            let best = scores.first()?;
-            let others: Vec<String> = scores
+    let band = |z: f64, sign: f64| -> Vec<f64> {
+        mean.iter()
+            .zip(&s)
+            .map(|(m, s)| (m + sign * z * s).max(0.0))
+            .collect()
+    };
+    [
+        band(Z80, -1.0),
+        band(Z80, 1.0),
+        band(Z95, -1.0),
+        band(Z95, 1.0),
+    ]
+}
+
+/// How many of the candidates ranked with these RMSSE (best first) are
+/// combined: at most `e.combine`, those within `e.within` times the best.
+pub fn pooled(ranked: &[f64], e: &Evaluation) -> usize {
+    let top = ranked.first().copied().unwrap_or(0.0);
+    ranked
+        .iter()
+        .enumerate()
+        .take_while(|&(i, &r)| i == 0 || r <= e.within * top)
+        .count()
+        .min(e.combine.max(1))
+}
+
+/// The median of several models' forecasts, step by step (the mean of
+/// the middle two for an even number).
+fn median_of(forecasts: &[Vec<f64>], h: usize) -> Vec<f64> {
+    (0..h)
+        .map(|k| {
+            let mut v: Vec<f64> = forecasts.iter().map(|f| f[k]).collect();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                (v[n / 2 - 1] + v[n / 2]) / 2.0
+            }
+        })
+        .collect()
+}
+
+/// The back-test of the median of `scores`' models: at the origins where all
+/// forecast.
+fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Score> {
+    let first = scores.first()?;
+    let backtest: Vec<(usize, Vec<f64>)> = first
+        .backtest
+        .iter()
+        .filter_map(|(t, _)| {
+            let fs: Vec<Vec<f64>> = scores
                 .iter()
-                .skip(1)
-                .take(2)
-                .map(|s| format!("{} {:.2}", s.method.as_str(), s.mase))
+                .map(|s| s.backtest.iter().find(|b| b.0 == *t).map(|b| b.1.clone()))
+                .collect::<Option<_>>()?;
+            Some((*t, median_of(&fs, fs[0].len())))
+        })
+        .collect();
+    (!backtest.is_empty()).then(|| accuracy(first.method, y, backtest, horizon))
+}
+
+/// The forecast of `y` for `h` months (docs/formulas.md 4.4): the median of
+/// the models with the lowest rolling-origin RMSSE over the horizon asked
+/// for, at most `e.combine` of them and within `e.within` times the best
+/// (models whose back-test has no error at all on flat recent months of a
+/// varying series left out); for a series shorter than `e.shortest`, the
+/// median of [`ROBUST`]. `forced`: use this method, still scored and
+/// explained.
+pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
+    choose_scored(y, h, e, forced, evaluate(y, h, e))
+}
+
+/// [`choose`] with the candidates already scored by [`evaluate`].
+pub fn choose_scored(
+    y: &[f64],
+    h: usize,
+    e: &Evaluation,
+    forced: Option<Method>,
+    scores: Vec<Score>,
+) -> Option<Choice> {
+    let pattern = metrics::pattern(y);
+    let horizon = h.clamp(1, e.horizon.max(1));
+    let listed = |ss: &[&Score]| -> String {
+        ss.iter()
+            .map(|s| format!("{} {:.2}", s.method.as_str(), s.rmsse))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (combined, reason): (Vec<Method>, String) = match forced {
+        Some(m) => (vec![m], format!("{} as asked", m.as_str())),
+        None if y.len() < e.shortest => {
+            let ms: Vec<Method> = ROBUST
+                .into_iter()
+                .filter(|&m| y.len() >= m.min_length(&e.params))
                 .collect();
+            let names: Vec<&str> = ms.iter().map(|m| m.as_str()).collect();
             (
-                best.method,
+                ms.clone(),
                 format!(
-                    "lowest rolling-origin MASE {:.2} over {} origins x up to {} months ({} candidates; next: {}); demand {}",
-                    best.mase,
-                    best.origins,
-                    e.horizon,
-                    scores.len(),
-                    if others.is_empty() {
-                        "none".into()
+                    "{} months are too few to choose: median of {}; demand {}",
+                    y.len(),
+                    names.join(", "),
+                    pattern.class
+                ),
+            )
+        }
+        None => {
+            let fair: Vec<&Score> = scores.iter().filter(|s| !too_lucky(s, y, e)).collect();
+            let pool = if fair.is_empty() {
+                scores.iter().collect()
+            } else {
+                fair
+            };
+            let rmsse: Vec<f64> = pool.iter().map(|s| s.rmsse).collect();
+            let best: Vec<&Score> = pool.into_iter().take(pooled(&rmsse, e)).collect();
+            let lucky = scores.len() - scores.iter().filter(|s| !too_lucky(s, y, e)).count();
+            let first = best.first()?;
+            (
+                best.iter().map(|s| s.method).collect(),
+                format!(
+                    "{} lowest rolling-origin RMSSE over {} origins x up to {} months: {} ({} candidates{}); demand {}",
+                    if best.len() == 1 {
+                        "the model with the".to_string()
                     } else {
-                        others.join(", ")
+                        format!("median of the {} models with the", best.len())
+                    },
+                    first.origins,
+                    horizon,
+                    listed(&best),
+                    scores.len(),
+                    if lucky > 0 {
+                        format!(", {lucky} left out for a back-test without error")
+                    } else {
+                        String::new()
                     },
                     pattern.class
                 ),
             )
         }
     };
-    let mean = forecast(method, y, h, &e.params)?;
-    let rmse: Vec<f64> = scores
+    let forecasts: Vec<Vec<f64>> = combined
         .iter()
-        .find(|s| s.method == method)
-        .map(|s| s.rmse_by_step.clone())
-        .unwrap_or_default();
-    let band = |z: f64, sign: f64| -> Vec<f64> {
-        mean.iter()
-            .enumerate()
-            .map(|(k, m)| (m + sign * z * step_rmse(&rmse, k + 1)).max(0.0))
-            .collect()
+        .map(|&m| forecast(m, y, h, &e.params))
+        .collect::<Option<_>>()?;
+    if forecasts.is_empty() {
+        return None;
+    }
+    let mean = median_of(&forecasts, h);
+    let members: Vec<&Score> = combined
+        .iter()
+        .filter_map(|m| scores.iter().find(|s| s.method == *m))
+        .collect();
+    let rmse = match members.as_slice() {
+        [one] => one.rmse_by_step.clone(),
+        many if many.len() == combined.len() => combined_backtest(y, many, horizon)
+            .map(|s| s.rmse_by_step)
+            .unwrap_or_default(),
+        _ => Vec::new(),
     };
+    let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y);
     Some(Choice {
-        method,
-        lower80: band(Z80, -1.0),
-        upper80: band(Z80, 1.0),
-        lower95: band(Z95, -1.0),
-        upper95: band(Z95, 1.0),
+        method: combined[0],
+        combined,
+        lower80,
+        upper80,
+        lower95,
+        upper95,
         mean,
         scores,
         pattern,
@@ -227,8 +432,17 @@ mod tests {
             "{}",
             c.reason
         );
+        // Exact models only: the others score more than 3 times theirs.
         assert!(
-            c.reason.contains("lowest rolling-origin MASE"),
+            c.combined
+                .iter()
+                .all(|m| matches!(m, Method::SeasonalNaive | Method::HoltWinters)),
+            "{}",
+            c.reason
+        );
+        assert_eq!(c.combined[0], c.method);
+        assert!(
+            c.reason.contains("lowest rolling-origin RMSSE"),
             "{}",
             c.reason
         );
@@ -245,6 +459,31 @@ mod tests {
         let c = choose(&z, 3, &Evaluation::default(), None).unwrap();
         assert_eq!(c.pattern.class, "intermittent");
         assert!(c.reason.ends_with("demand intermittent"), "{}", c.reason);
+        // Noisier demand: the median of the 5 best (within 3 times the best).
+        let w: Vec<f64> = (0..36)
+            .map(|t| 20.0 + ((t * 7) % 11) as f64 + if t % 5 == 0 { 9.0 } else { 0.0 })
+            .collect();
+        let e = Evaluation::default();
+        let c = choose(&w, 6, &e, None).unwrap();
+        assert_eq!(c.combined.len(), 5, "{}", c.reason);
+        assert!(
+            c.reason
+                .contains("median of the 5 models with the lowest rolling-origin RMSSE")
+        );
+        let best = c.scores[0].rmsse;
+        for m in &c.combined {
+            let s = c.scores.iter().find(|s| s.method == *m).unwrap();
+            assert!(s.rmsse <= 3.0 * best);
+        }
+        for k in 0..6 {
+            let mut v: Vec<f64> = c
+                .combined
+                .iter()
+                .map(|&m| forecast(m, &w, 6, &e.params).unwrap()[k])
+                .collect();
+            v.sort_by(f64::total_cmp);
+            assert!((c.mean[k] - v[2]).abs() < 1e-9);
+        }
         // Forcing a method keeps the scores.
         let c = choose(&z, 3, &Evaluation::default(), Some(Method::Naive)).unwrap();
         assert_eq!(c.method, Method::Naive);
@@ -252,9 +491,142 @@ mod tests {
     }
 
     #[test]
+    fn combination_vectors() {
+        let e = Evaluation::default();
+        for v in equitas_doc_vectors::vectors("combination") {
+            let scores = v["scores"].as_object().unwrap();
+            let mut ranked: Vec<(&String, f64)> = scores
+                .iter()
+                .map(|(k, x)| (k, x.as_f64().unwrap()))
+                .collect();
+            ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let r: Vec<f64> = ranked.iter().map(|x| x.1).collect();
+            let names: Vec<&str> = ranked[..pooled(&r, &e)]
+                .iter()
+                .map(|x| x.0.as_str())
+                .collect();
+            let want: Vec<&str> = v["combined"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap())
+                .collect();
+            assert_eq!(names, want, "{v}");
+            let f: Vec<Vec<f64>> = names
+                .iter()
+                .map(|n| vec![v["forecasts"][n].as_f64().unwrap()])
+                .collect();
+            assert_eq!(
+                median_of(&f, 1),
+                vec![v["forecast"].as_f64().unwrap()],
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_back_test_without_error_on_a_varying_series_is_not_chosen() {
+        // Lumpy demand whose last 10 months were zero: the naive method and
+        // the moving average have no back-test error at all.
+        let mut y = vec![0.0; 30];
+        for (t, v) in [
+            (1, 40.0),
+            (3, 5.0),
+            (9, 60.0),
+            (13, 20.0),
+            (15, 90.0),
+            (19, 10.0),
+        ] {
+            y[t] = v;
+        }
+        let c = choose(&y, 6, &Evaluation::default(), None).unwrap();
+        for m in [Method::Naive, Method::MovingAverage] {
+            let s = c.scores.iter().find(|s| s.method == m).unwrap();
+            assert!(s.rmse_by_step.iter().all(|&r| r == 0.0), "{m:?}");
+            assert!(!c.combined.contains(&m), "{}", c.reason);
+        }
+        assert!(
+            c.reason.contains("left out for a back-test without error"),
+            "{}",
+            c.reason
+        );
+        assert!(c.mean.iter().all(|&v| v > 0.0), "{:?}", c.mean);
+    }
+
+    #[test]
+    fn intervals_never_have_zero_width_on_a_varying_series() {
+        let mut y = vec![0.0; 30];
+        for (t, v) in [
+            (1, 40.0),
+            (3, 5.0),
+            (9, 60.0),
+            (13, 20.0),
+            (15, 90.0),
+            (21, 10.0),
+        ] {
+            y[t] = v;
+        }
+        let e = Evaluation::default();
+        // Every model, forced, and the automatic choice; short series too.
+        let forced = std::iter::once(None).chain(Method::ALL.into_iter().map(Some));
+        for m in forced {
+            for n in [3, 8, 12, 30] {
+                let Some(c) = choose(&y[..n], 6, &e, m) else {
+                    continue;
+                };
+                for k in 0..6 {
+                    assert!(c.upper80[k] > c.lower80[k], "{m:?} n={n} k={k}: {c:?}");
+                    assert!(c.upper95[k] > c.upper80[k], "{m:?} n={n} k={k}");
+                }
+            }
+        }
+        // A flat series has nothing to vary: its intervals are the forecast.
+        let c = choose(&[7.0; 24], 3, &e, None).unwrap();
+        assert_eq!(c.upper95, c.lower95);
+    }
+
+    #[test]
+    fn short_series_are_forecast_by_the_robust_combination() {
+        let y = [4.0, 0.0, 6.0, 5.0, 0.0, 7.0, 3.0];
+        let c = choose(&y, 3, &Evaluation::default(), None).unwrap();
+        assert_eq!(c.combined, ROBUST.to_vec());
+        assert!(
+            c.reason.starts_with("7 months are too few to choose"),
+            "{}",
+            c.reason
+        );
+        let e = Evaluation::default();
+        let mut v: Vec<f64> = ROBUST
+            .iter()
+            .map(|&m| forecast(m, &y, 3, &e.params).unwrap()[0])
+            .collect();
+        v.sort_by(f64::total_cmp);
+        assert!((c.mean[0] - v[1]).abs() < 1e-9);
+        // Two months: the models that can forecast them.
+        let c = choose(&[4.0, 6.0], 3, &e, None).unwrap();
+        assert_eq!(c.combined, vec![Method::Ses, Method::CrostonSba]);
+    }
+
+    #[test]
+    fn the_evaluation_covers_the_horizon_asked_for() {
+        let y: Vec<f64> = (0..30).map(|t| 10.0 + (t % 5) as f64).collect();
+        let e = Evaluation::default();
+        let s = evaluate(&y, 2, &e);
+        assert!(s.iter().all(|s| s.backtest.iter().all(|b| b.1.len() <= 2)));
+        let s = evaluate(&y, 18, &e);
+        // Up to 6 months from the first origin (as far as the data go).
+        assert!(s.iter().all(|s| s.rmse_by_step.len() == 6));
+        assert!(s.iter().all(|s| s.backtest[0].1.len() == 6));
+    }
+
+    #[test]
     fn step_errors_grow_beyond_the_evaluated_horizon() {
         assert_eq!(step_rmse(&[1.0, 2.0], 2), 2.0);
         assert!((step_rmse(&[1.0, 2.0], 8) - 4.0).abs() < 1e-12);
         assert_eq!(step_rmse(&[], 3), 0.0);
+        // Never less than at an earlier step.
+        assert_eq!(step_rmse(&[3.0, 1.0, 2.0], 2), 3.0);
+        assert_eq!(step_rmse(&[3.0, 1.0, 2.0], 3), 3.0);
+        assert!((step_rmse(&[3.0, 1.0, 2.0], 12) - 6.0).abs() < 1e-12);
     }
 }

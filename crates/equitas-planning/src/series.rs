@@ -29,6 +29,10 @@ pub struct DemandSeries {
     pub imputed: Vec<bool>,
     /// Share of the locations managing the item that recorded anything.
     pub reporting_rate: Vec<f64>,
+    /// The last month in which any of its locations recorded anything
+    /// (`None`: none did in the window).
+    #[serde(skip)]
+    pub last_reported: Option<MonthIndex>,
 }
 
 /// The last complete month of the ledger: the month of its last day if
@@ -124,6 +128,7 @@ pub fn demand_series(
         let mut managing = vec![0usize; n];
         let mut reporting = vec![0usize; n];
         let mut first = n;
+        let mut last_reported = None;
         for cells in &locations {
             let usable: Vec<f64> = cells
                 .iter()
@@ -144,6 +149,7 @@ pub fn demand_series(
                 managing[k] += 1;
                 if c.reported {
                     reporting[k] += 1;
+                    last_reported = last_reported.max(Some(start + k as MonthIndex));
                 }
                 match (c.reported, c.adjusted) {
                     (true, Some(v)) => values[k] += v,
@@ -185,6 +191,7 @@ pub fn demand_series(
             values: values[first..].to_vec(),
             imputed: imputed[first..].to_vec(),
             reporting_rate: rate[first..].to_vec(),
+            last_reported,
         });
     }
     out

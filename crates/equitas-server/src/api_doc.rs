@@ -153,6 +153,10 @@ fn schema(p: &Param) -> Value {
         } => json!({"type": "number", "minimum": min, "maximum": 1e12}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::Month => json!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$"
+        }),
         Kind::DateTime => json!({"type": "string", "format": "date-time"}),
         Kind::OneOf(v) => json!({"type": "string", "enum": v}),
     };
@@ -421,5 +425,28 @@ mod tests {
             8
         );
         assert!(html().contains("/api/v1/risk"));
+    }
+
+    #[test]
+    fn a_month_is_described_as_it_is_checked() {
+        let p = Param::new("as_of", Kind::Month, "Month.");
+        let v = jsonschema::validator_for(&schema(&p)).unwrap();
+        // The pattern describes the shape; the check also refuses a day the
+        // month does not have (2026-02-30), which a pattern cannot say.
+        for s in [
+            "2026-01",
+            "2026-12",
+            "2026-03-31",
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-01",
+            "2026-01-32",
+            "2026-01-1",
+            "March",
+            "",
+        ] {
+            assert_eq!(v.is_valid(&json!(s)), Kind::Month.check(s).is_ok(), "{s:?}");
+        }
     }
 }

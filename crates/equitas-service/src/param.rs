@@ -32,6 +32,10 @@ pub enum Kind {
     Bool,
     /// `YYYY-MM-DD`.
     Date,
+    /// A month `YYYY-MM`, or a date `YYYY-MM-DD` meaning the last month
+    /// complete at its end (its own month on its last day, else the month
+    /// before: docs/formulas.md 3.5).
+    Month,
     /// RFC 3339, or a date `YYYY-MM-DD` meaning its midnight UTC.
     DateTime,
     /// One of a fixed set.
@@ -65,6 +69,7 @@ impl Kind {
             Kind::Number { min, .. } => format!("number, at least {min}"),
             Kind::Bool => "true or false".into(),
             Kind::Date => "YYYY-MM-DD".into(),
+            Kind::Month => "YYYY-MM, or YYYY-MM-DD for the last month complete that day".into(),
             Kind::DateTime => "date and time (RFC 3339) or YYYY-MM-DD".into(),
             Kind::OneOf(v) => v.join(", "),
             Kind::Words(v) => format!("list of: {}, or URIs", v.join(", ")),
@@ -99,6 +104,9 @@ impl Kind {
             Kind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .map(|_| ())
                 .map_err(|_| "expected a date YYYY-MM-DD (for example 2026-01-31)".into()),
+            Kind::Month => month(v).map(|_| ()).ok_or_else(|| {
+                "expected a month YYYY-MM (for example 2026-01) or a date YYYY-MM-DD".into()
+            }),
             Kind::DateTime => date_time(v).map(|_| ()).ok_or_else(|| {
                 "expected an RFC 3339 date and time (2026-01-31T00:00:00Z) or a date YYYY-MM-DD"
                     .into()
@@ -144,6 +152,16 @@ pub fn date_time(v: &str) -> Option<String> {
     }
     let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
     Some(format!("{d}T00:00:00Z"))
+}
+
+/// A month `YYYY-MM`, or the last month complete at the end of a date
+/// `YYYY-MM-DD` (its own month if it is the month's last day, else the
+/// month before).
+pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
+    use equitas_ledger::calendar;
+    // A date written in full (chrono would take 2026-01-1).
+    let date = || (v.len() == 10).then(|| calendar::parse_day(v)).flatten();
+    calendar::parse_month(v).or_else(|| date().map(calendar::last_complete_month))
 }
 
 /// The allowed value closest to a misspelt one (at most two edits away).
@@ -467,6 +485,19 @@ impl Args {
         }
     }
 
+    /// A month (a date: the last month complete that day).
+    pub fn month(
+        &self,
+        name: &str,
+    ) -> Result<Option<equitas_ledger::calendar::MonthIndex>, ServiceError> {
+        match self.get::<String>(name)? {
+            None => Ok(None),
+            Some(s) => month(&s)
+                .map(Some)
+                .ok_or_else(|| self.bad(name, format!("{s:?} is not a month (YYYY-MM)"))),
+        }
+    }
+
     /// A date and time in RFC 3339 (a bare date is its midnight UTC).
     pub fn date_time(&self, name: &str) -> Result<Option<String>, ServiceError> {
         Ok(self.get::<String>(name)?.and_then(|s| date_time(&s)))
@@ -579,6 +610,39 @@ mod tests {
             a.list::<String>("biz_step").unwrap(),
             vec!["receiving", "shipping", "receiving"]
         );
+    }
+
+    #[test]
+    fn months_take_a_date_as_its_last_complete_month() {
+        use equitas_ledger::calendar::parse_month;
+        const AS_OF: Param = Param::new("as_of", Kind::Month, "Month.");
+        let m = |v: &str| {
+            Args::api(vec![AS_OF], &q(&[("as_of", v)]))
+                .and_then(|a| a.month("as_of"))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(m("2026-03"), Ok(parse_month("2026-03")));
+        // A month's last day counts the month as complete (formulas 3.5) ...
+        assert_eq!(m("2026-03-31"), Ok(parse_month("2026-03")));
+        assert_eq!(m("2024-02-29"), Ok(parse_month("2024-02")));
+        // ... any other day, the month before.
+        assert_eq!(m("2026-03-30"), Ok(parse_month("2026-02")));
+        assert_eq!(m("2026-01-01"), Ok(parse_month("2025-12")));
+        for bad in ["2026-13", "2026-3", "March", "2026-02-30", "2026-01-1"] {
+            let e = m(bad).unwrap_err();
+            assert!(e.contains("as_of") && e.contains("YYYY-MM"), "{bad}: {e}");
+        }
+        assert_eq!(
+            Args::api(vec![AS_OF], &q(&[]))
+                .unwrap()
+                .month("as_of")
+                .unwrap(),
+            None
+        );
+        for v in equitas_doc_vectors::vectors("as_of_month") {
+            let (given, want) = (v["as_of"].as_str().unwrap(), v["last_month"].as_str());
+            assert_eq!(m(given), Ok(want.and_then(parse_month)), "{v}");
+        }
     }
 
     #[test]

@@ -27,9 +27,14 @@ fn series_params() -> Vec<Param> {
         Param::new(
             "history",
             Kind::Int { min: 1, max: 240 },
-            "Months of history used, ending with the last complete month.",
+            "Months of history used, ending with the as-of month.",
         )
         .default("36"),
+        Param::new(
+            "as_of",
+            Kind::Month,
+            "The history ends with this month (a date: the last month complete that day); default: the last complete month of the data. Stock on hand is counted at its end.",
+        ),
     ]
 }
 
@@ -106,6 +111,7 @@ fn series_request(a: &Args) -> Result<quantify::Request, ServiceError> {
         level: a.value("level")?,
         items: a.list("item")?,
         history: a.value("history")?,
+        as_of: a.month("as_of")?,
         horizon: 1,
         method: None,
         lead_time: 0,
@@ -178,13 +184,78 @@ fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Requ
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
     if r.transit
-        && let Some(as_of) = data.ledger.through()
+        && let Some(as_of) = quantify::stock_day(&data.ledger, r.quantify.as_of)
     {
         let legs = equitas_store::stock::transit_legs(ctx.store)?;
         q.pipeline
             .extend(quantify::incoming_from_transit(&legs, &data.places, as_of));
     }
     Ok(q)
+}
+
+/// The notes on the series behind an answer: months imputed, named, and
+/// series whose data end before the last month of the history (4.1).
+fn series_notes<'a>(
+    series: impl IntoIterator<Item = &'a equitas_planning::series::DemandSeries>,
+    last: calendar::MonthIndex,
+) -> Vec<String> {
+    /// Beyond this, the series left are counted in one last note.
+    const MAX: usize = 50;
+    let mut notes = Vec::new();
+    let mut more = 0usize;
+    for s in series {
+        let mut said = Vec::new();
+        let imputed: Vec<String> = s
+            .imputed
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| **i)
+            .map(|(k, _)| calendar::format_month(s.first + k as calendar::MonthIndex))
+            .collect();
+        if !imputed.is_empty() {
+            said.push(format!(
+                "{} of {} months imputed: {}",
+                imputed.len(),
+                s.values.len(),
+                imputed.join(", ")
+            ));
+        }
+        match s.last_reported {
+            Some(m) if m < last => said.push(format!(
+                "no data after {}, before the end of the history ({}): the months after are {}",
+                calendar::format_month(m),
+                calendar::format_month(last),
+                if s.imputed.last() == Some(&true) {
+                    "imputed"
+                } else {
+                    "unreported"
+                }
+            )),
+            None => said.push("no data recorded in the history".into()),
+            _ => {}
+        }
+        if said.is_empty() {
+            continue;
+        }
+        if notes.len() == MAX {
+            more += 1;
+            continue;
+        }
+        notes.push(format!("{} at {}: {}", s.item, s.area, said.join("; ")));
+    }
+    if more > 0 {
+        notes.push(format!(
+            "and {more} more series with imputed months or data ending early"
+        ));
+    }
+    notes
+}
+
+/// The day stock figures are for, stated in the answer when an as-of month
+/// was asked for.
+fn as_of_day(data: &StockData, r: &quantify::Request) -> Option<calendar::Day> {
+    r.as_of
+        .and_then(|_| quantify::stock_day(&data.ledger, r.as_of))
 }
 
 fn period(last: calendar::MonthIndex, horizon: usize) -> String {
@@ -239,6 +310,7 @@ impl Operation for Forecast {
         let data = ctx.stock()?;
         has_stock(data)?;
         let (q, last) = quantified(data, r)?;
+        let notes = series_notes(q.iter().map(|x| &x.series), last);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
@@ -262,15 +334,17 @@ impl Operation for Forecast {
                 if r.method.is_some() {
                     "method as asked"
                 } else {
-                    "method chosen per series by rolling-origin MASE (6 origins, up to 3 months)"
+                    "per series the median of up to 5 models with the lowest rolling-origin RMSSE (6 origins x the horizon, at most 6 months; within 3 times the best)"
                 }
             ),
             data,
-            None,
+            as_of_day(data, r),
         );
         h.extra
             .insert("period".into(), period(last, r.horizon).into());
-        Ok(Answer::new(h, rows))
+        let mut a = Answer::new(h, rows);
+        a.notes = notes;
+        Ok(a)
     }
 }
 
@@ -306,6 +380,7 @@ impl Operation for Plan {
         has_stock(data)?;
         let q = with_transit(ctx, r)?;
         let (qs, last) = quantified(data, &q)?;
+        let notes = series_notes(qs.iter().map(|x| &x.series), last);
         let rows = quantify::plans(&qs, last);
         let mut h = head(
             format!(
@@ -313,11 +388,13 @@ impl Operation for Plan {
                 q.lead_time
             ),
             data,
-            None,
+            as_of_day(data, &q),
         );
         h.extra
             .insert("period".into(), period(last, q.horizon).into());
-        Ok(Answer::new(h, rows))
+        let mut a = Answer::new(h, rows);
+        a.notes = notes;
+        Ok(a)
     }
 }
 
@@ -391,6 +468,7 @@ impl Operation for Risk {
         let q = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
         let (qs, last) = quantified(data, &q)?;
+        let notes = series_notes(qs.iter().map(|x| &x.series), last);
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
             format!(
@@ -412,11 +490,13 @@ impl Operation for Risk {
                 }
             ),
             data,
-            None,
+            as_of_day(data, &q),
         );
         h.extra
             .insert("period".into(), period(last, q.horizon).into());
-        Ok(Answer::new(h, rows))
+        let mut a = Answer::new(h, rows);
+        a.notes = notes;
+        Ok(a)
     }
 }
 
@@ -446,7 +526,7 @@ impl Operation for ForecastAccuracy {
         Endpoint::list(
             "/api/v1/forecast/accuracy",
             "planning",
-            "Accuracy of every model and of the automatic choice on the last months of each series (MASE), against the naive and moving-average baselines",
+            "Accuracy of every model and of the automatic choice on the last months of each series (MASE, RMSSE, coverage of the 80% and 95% intervals), against the naive and moving-average baselines",
             "docs/formulas.md 4.3, 4.6",
             p,
         )
@@ -466,9 +546,16 @@ impl Operation for ForecastAccuracy {
         let data = ctx.stock()?;
         has_stock(data)?;
         let s = &r.series;
-        let (series, _) =
-            quantify::series(&data.ledger, &data.places, s.level, &s.items, s.history)
-                .map_err(|e| ServiceError::missing(e.to_string()))?;
+        let (series, last) = quantify::series(
+            &data.ledger,
+            &data.places,
+            s.level,
+            &s.items,
+            s.history,
+            s.as_of,
+        )
+        .map_err(|e| ServiceError::missing(e.to_string()))?;
+        let notes = series_notes(&series, last);
         let values: Vec<Vec<f64>> = series.into_iter().map(|x| x.values).collect();
         let rows = accuracy::report(&values, r.holdout, &Evaluation::default());
         let mut h = head(
@@ -477,9 +564,11 @@ impl Operation for ForecastAccuracy {
                 r.holdout
             ),
             data,
-            None,
+            as_of_day(data, s),
         );
         h.extra.insert("series".into(), values.len().into());
-        Ok(Answer::new(h, rows))
+        let mut a = Answer::new(h, rows);
+        a.notes = notes;
+        Ok(a)
     }
 }

@@ -556,6 +556,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         LocationLevel::Country,
         &[],
         3,
+        None,
     )
     .unwrap();
     assert_eq!(series.len(), 1, "{series:?}");
@@ -580,6 +581,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         level: equitas_model::LocationLevel::Country,
         items: vec![],
         history: 36,
+        as_of: None,
         method: None,
         lead_time: 4,
         min_months: None,
