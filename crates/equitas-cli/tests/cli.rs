@@ -1406,6 +1406,11 @@ fn reports_database(dir: &Path, last: &str) {
     .unwrap();
     let o = equitas(dir, &["import", "locations", locs.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Stock reports name known products only.
+    let products = dir.join("products.csv");
+    std::fs::write(&products, "code,name\namox,Amoxicillin 250 mg\n").unwrap();
+    let o = equitas(dir, &["import", "products", products.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let mut csv = String::from(
         "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n",
     );
