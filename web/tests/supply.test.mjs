@@ -121,7 +121,11 @@ for (const [lang, locale, words] of [
     await settled(page);
     assert.match(await page.textContent('section[data-section="map"] h2'), new RegExp(second.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
     // The definitions are linked.
-    assert.equal(await page.getAttribute('section[data-section="tiers"] a.doc', "href"), "/docs/formulas#s6-1");
+    // (in the page's language: the French translation in French).
+    assert.equal(
+      await page.getAttribute('section[data-section="tiers"] a.doc', "href"),
+      lang === "fr" ? "/docs/formulas/fr#s6-1" : "/docs/formulas#s6-1",
+    );
     // The single-source list's 409 (list not loaded) is the only error allowed.
     assert.deepEqual(
       page.errors.filter((e) => !(single.status === 409 && /status of 409/.test(e))),

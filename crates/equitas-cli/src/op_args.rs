@@ -47,6 +47,7 @@ fn value_name(k: Kind) -> &'static str {
         Kind::Int { .. } => "N",
         Kind::Number { .. } => "NUMBER",
         Kind::Numbers => "NUMBERS",
+        Kind::Range { .. } => "LOW,HIGH",
         Kind::OneOf(_) | Kind::ListOf(_) | Kind::Words(_) => "VALUE",
         Kind::Text | Kind::List | Kind::Bool => "VALUE",
     }

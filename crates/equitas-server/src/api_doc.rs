@@ -118,6 +118,16 @@ fn api_params(e: &Endpoint) -> impl Iterator<Item = &Param> {
 fn schema(p: &Param) -> Value {
     let mut s = match p.kind {
         Kind::Text | Kind::List => json!({"type": "string"}),
+        Kind::Range { min, max } => {
+            // Checked with the same bounds (min,max as numbers): the pattern
+            // says the form, minimum 1 and at most four digits.
+            let one = if (min, max) == (1, 1000) {
+                "([1-9][0-9]{0,2}|1000)".to_string()
+            } else {
+                "[0-9]{1,4}".to_string()
+            };
+            json!({"type": "string", "pattern": format!("^ *{one} *, *{one} *$")})
+        }
         Kind::Words(v) => {
             // A word of the vocabulary, or a URI (anything with a colon).
             let one = format!(

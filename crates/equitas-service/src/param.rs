@@ -40,6 +40,12 @@ pub enum Kind {
     DateTime,
     /// One of a fixed set.
     OneOf(&'static [&'static str]),
+    /// Two whole numbers from `min` to `max`, `lower,upper` (given the other
+    /// way round, they are taken in order).
+    Range {
+        min: i64,
+        max: i64,
+    },
     /// Several words of a vocabulary (CBV business steps...), or URIs
     /// (anything with a colon) for words of other vocabularies.
     Words(&'static [&'static str]),
@@ -73,6 +79,9 @@ impl Kind {
             Kind::DateTime => "date and time (RFC 3339) or YYYY-MM-DD".into(),
             Kind::OneOf(v) => v.join(", "),
             Kind::Words(v) => format!("list of: {}, or URIs", v.join(", ")),
+            Kind::Range { min, max } => {
+                format!("two whole numbers from {min} to {max}: lower,upper")
+            }
         }
     }
 
@@ -112,6 +121,15 @@ impl Kind {
                     .into()
             }),
             Kind::Words(set) if v.contains(':') || set.contains(&v) => Ok(()),
+            Kind::Range { min, max } => {
+                let n: Vec<Option<i64>> = v.split(',').map(|x| x.trim().parse().ok()).collect();
+                match n.as_slice() {
+                    [Some(a), Some(b)] if [a, b].iter().all(|x| (min..=max).contains(*x)) => Ok(()),
+                    _ => Err(format!(
+                        "expected two whole numbers from {min} to {max}, lower,upper (e.g. 3,5)"
+                    )),
+                }
+            }
             Kind::OneOf(set) | Kind::ListOf(set) | Kind::Words(set) => {
                 if set.contains(&v) {
                     Ok(())
@@ -473,6 +491,22 @@ impl Args {
     /// A flag: given (`true`) or not.
     pub fn flag(&self, name: &str) -> Result<bool, ServiceError> {
         Ok(self.get::<bool>(name)?.unwrap_or(false))
+    }
+
+    /// A `Kind::Range`'s two numbers, lower first.
+    pub fn range(&self, name: &str) -> Result<Option<(i64, i64)>, ServiceError> {
+        let Some(v) = self.get::<String>(name)? else {
+            return Ok(None);
+        };
+        let n: Vec<i64> = v
+            .split(',')
+            .map(|x| x.trim().parse::<i64>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.bad(name, format!("{v:?}: {e}")))?;
+        match n.as_slice() {
+            [a, b] => Ok(Some(((*a).min(*b), (*a).max(*b)))),
+            _ => Err(self.bad(name, format!("{v:?}: expected two numbers, lower,upper"))),
+        }
     }
 
     /// A date as a ledger day.

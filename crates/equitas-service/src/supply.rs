@@ -163,7 +163,7 @@ fn sources_params() -> Vec<Param> {
         .default("vaccines"),
         Param::new(
             "rule",
-            Kind::Numbers,
+            Kind::Range { min: 1, max: 1000 },
             "The range of qualified sources held to sustain a market: lower,upper.",
         )
         .default("3,5"),
@@ -182,19 +182,14 @@ fn sources_request(a: &Args) -> Result<SourcesRequest, ServiceError> {
 
 /// The `rule` parameter: two whole numbers of sources, the lower first.
 fn rule(a: &Args, programme: String) -> Result<SourcesRequest, ServiceError> {
-    let r: Vec<f64> = a.list("rule")?;
-    let whole = |x: f64| x.fract() == 0.0 && x >= 1.0;
-    match r.as_slice() {
-        [l, h] if whole(*l) && whole(*h) && l <= h => Ok(SourcesRequest {
-            programme,
-            low: *l as usize,
-            high: *h as usize,
-        }),
-        _ => Err(a.bad(
-            "rule",
-            "two whole numbers of sources, the lower first (e.g. 3,5)",
-        )),
-    }
+    let (low, high) = a
+        .range("rule")?
+        .ok_or_else(|| ServiceError::Internal("rule has no default".into()))?;
+    Ok(SourcesRequest {
+        programme,
+        low: low as usize,
+        high: high as usize,
+    })
 }
 
 /// The rows of the list, or what to import when it is not loaded.
