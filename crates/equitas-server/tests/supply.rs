@@ -66,8 +66,8 @@ fn supply_routes(s: &mut TestStore) {
         // No WHO PQ list loaded: 409 with what to import.
         let (st, j) = get(&state, "/api/v1/supply/single-source").await;
         assert_eq!(st, StatusCode::CONFLICT, "{j}");
-        // A bad rule is named.
-        let (st, j) = get(&state, "/api/v1/supply/qualified-sources?rule=5,3").await;
+        // A bad rule is named (0 sources is no rule).
+        let (st, j) = get(&state, "/api/v1/supply/qualified-sources?rule=0,3").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert_eq!(j["parameter"], "rule", "{j}");
 
