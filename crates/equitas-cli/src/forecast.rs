@@ -25,10 +25,6 @@ pub enum ForecastCommand {
     },
 }
 
-fn method(h: &Head) -> String {
-    h.method.clone().unwrap_or_default()
-}
-
 fn period(h: &Head) -> String {
     h.extra
         .get("period")
@@ -66,7 +62,7 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
         .collect();
     Report {
         title: "Demand forecasts",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: format!("forecast {}", period(&a.head)),
         observations: a.rows.len(),
         columns: vec![
@@ -119,7 +115,7 @@ pub fn accuracy(
         .unwrap_or(0);
     Report {
         title: "Forecast accuracy on held-out months (MASE, RMSSE: lower is better; coverage of the 80% and 95% intervals)",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: format!("{series} series"),
         observations: series as usize,
         columns: vec![
@@ -169,7 +165,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
         .collect();
     Report {
         title: "Supply plans: projected stock and suggested orders",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: period(&a.head),
         observations: a.rows.len(),
         columns: vec![
@@ -218,7 +214,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
         .collect();
     Report {
         title: "Stockout risk: probability of unmet demand by month, highest first",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: period(&a.head),
         observations: a.rows.len(),
         columns: vec![

@@ -112,13 +112,7 @@ fn period_text(h: &Head) -> String {
 
 /// A people-readable label for a dimension value: its name as the answer gives it.
 fn label(h: &Head, d: Dim, v: &str) -> String {
-    h.extra
-        .get("labels")
-        .and_then(|l| l.get(d.as_str()))
-        .and_then(|m| m.get(v))
-        .and_then(Value::as_str)
-        .unwrap_or(v)
-        .to_string()
+    h.label(d.as_str(), v).to_string()
 }
 
 fn labels(h: &Head, dims: &[Dim], key: &Key) -> Vec<Cell> {
@@ -147,7 +141,7 @@ fn report<'a, T: serde::Serialize>(
 ) -> Report<'a, T> {
     Report {
         title,
-        method: h.method.clone().unwrap_or_default(),
+        method: h.method_text(),
         period: period_text(h),
         observations: h.observations.unwrap_or(0) as usize,
         columns,

@@ -46,10 +46,6 @@ pub(crate) fn period_of(h: &Head) -> String {
     }
 }
 
-fn method(h: &Head) -> String {
-    h.method.clone().unwrap_or_default()
-}
-
 pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Result<()> {
     let a = run(store, args, "")?;
     let table = a
@@ -76,7 +72,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
         .collect();
     Report {
         title: "Stock on hand, months of stock and status",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: period_of(&a.head),
         observations: a.head.movements.unwrap_or(0),
         columns: vec![
@@ -114,7 +110,7 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
         .collect();
     Report {
         title: "Lots on hand",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: period_of(&a.head),
         observations: a.head.movements.unwrap_or(0),
         columns: vec![
@@ -161,7 +157,7 @@ pub fn problems(store: &mut dyn Store, args: &OpArgs<StockProblems>, out: &Outpu
         .collect();
     Report {
         title: "Data problems in the stock ledger",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: period_of(&a.head),
         observations: a.head.movements.unwrap_or(0),
         columns: vec![
@@ -204,7 +200,7 @@ pub fn availability(
         .unwrap_or(1);
     Report {
         title: "Availability: share of facilities with the item in stock",
-        method: method(&a.head),
+        method: a.head.method_text(),
         period: format!(
             "{dates} date(s) to {}",
             a.head.as_of.as_deref().unwrap_or("-")

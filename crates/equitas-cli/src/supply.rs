@@ -137,13 +137,7 @@ fn sources_line(h: &Head) -> String {
 }
 
 fn label(h: &Head, field: &str, code: &str) -> String {
-    h.extra
-        .get("labels")
-        .and_then(|l| l.get(field))
-        .and_then(|m| m.get(code))
-        .and_then(Value::as_str)
-        .unwrap_or(code)
-        .to_string()
+    h.label(field, code).to_string()
 }
 
 fn report<'a, T: serde::Serialize>(
@@ -157,7 +151,7 @@ fn report<'a, T: serde::Serialize>(
     footer.push(sources_line(h));
     Report {
         title,
-        method: h.method.clone().unwrap_or_default(),
+        method: h.method_text(),
         period: period_text(h),
         observations: h.observations.unwrap_or(0) as usize,
         columns,

@@ -111,6 +111,24 @@ pub struct Head {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Head {
+    /// The name the answer gives the code of dimension `dim` (its `labels`),
+    /// or the code itself.
+    pub fn label<'a>(&'a self, dim: &str, code: &'a str) -> &'a str {
+        self.extra
+            .get("labels")
+            .and_then(|l| l.get(dim))
+            .and_then(|m| m.get(code))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(code)
+    }
+
+    /// The method statement, or nothing.
+    pub fn method_text(&self) -> String {
+        self.method.clone().unwrap_or_default()
+    }
+}
+
 /// An operation's answer: its rows, with what is behind them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer<R> {
