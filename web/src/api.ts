@@ -261,6 +261,7 @@ export interface RegionRow {
   in_region: number;
   share_in_region: number | null;
   unknown_share: number;
+  countries: string[];
 }
 
 export interface SingleSourceRow {

@@ -75,6 +75,24 @@ for (const [lang, locale, words] of [
       assert.ok(shown, r.region);
       assert.equal(shown[1], r.share_in_region === null ? "–" : fmt(locale, 1, "percent")(r.share_in_region));
     }
+    // The map colours each buying country by its region's share: every
+    // country of a region carries that region's value.
+    await page.waitForFunction(() => window.__equitasCharts?.["supply-regional-map"], undefined, { timeout: 10000 });
+    // Shapes are named "Name#numeric" (ISO 3166-1 numeric).
+    const mapped = await page.evaluate(() =>
+      window.__equitasCharts["supply-regional-map"].getOption().series[0].data.map((d) => [d.name, d.value]),
+    );
+    const byNumeric = new Map((await all("/api/v1/countries")).body.rows.map((c) => [c.numeric, c.iso3]));
+    assert.ok(mapped.length > 0, "countries on the in-region map");
+    // ECharts lists every shape of the map; those without a value are not ours.
+    const coloured = mapped.filter(([, v]) => typeof v === "number" && !Number.isNaN(v));
+    assert.ok(coloured.length > 0, "countries coloured on the in-region map");
+    for (const [shape, value] of coloured) {
+      const code = byNumeric.get(Number(shape.split("#")[1]));
+      const r = regional.rows.find((x) => x.countries.includes(code));
+      assert.ok(r, `${code} belongs to a region of the answer`);
+      assert.equal(value, r.share_in_region, code);
+    }
 
     const match = (await all("/api/v1/supply/match")).body;
     await page.waitForSelector('table[data-table="supply-match"]');

@@ -3,7 +3,7 @@
 
 /// The range of qualified sources held to sustain a market, and what is
 /// known of where it comes from.
-pub const RULE_SOURCE: &str = "the 3-to-5 rule of thumb issue 20 attributes to WHO (the WHO document stating it is not yet cited)";
+pub const RULE_SOURCE: &str = "a planning convention, not a WHO threshold: WHO's vaccine prequalification priority setting judges supply security by the number, diversity and production capacity of suppliers but states no number (docs/formulas.md 6.2 cites it)";
 
 pub fn tiers(weight: &str, per_country: bool, thresholds: &[f64]) -> String {
     format!(

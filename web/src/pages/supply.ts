@@ -4,7 +4,7 @@
 // (docs/formulas.md 6).
 
 import * as api from "../api";
-import { chart } from "../charts";
+import { chart, countryMap, SCALE_GOOD_HIGH } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { num, pct, t } from "../i18n";
 import { dataTable } from "../table";
@@ -136,7 +136,23 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   void fill(regional.body, async () => {
     const p = await api.all<api.RegionRow>("/api/v1/supply/regional");
     if (p.rows.length === 0) return message(t("no_data"));
-    return dataTable({
+    // Each buying country coloured by its region's share made in the region.
+    const areas = p.rows.flatMap((r) =>
+      r.countries.map((code) => ({
+        code,
+        name: p.labels?.country?.[code] ?? code,
+        value: r.share_in_region,
+        detail: t("supply.region_of", r.region),
+      })),
+    );
+    const map = await countryMap("supply-regional-map", areas, {
+      label: t("col.in_region"),
+      format: (v) => pct(v),
+      lo: 0,
+      hi: 1,
+      colours: SCALE_GOOD_HIGH,
+    });
+    const table = dataTable({
       id: "supply-regional",
       columns: [
         { label: t("col.who_region"), value: (r) => r.region },
@@ -146,6 +162,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
       rows: p.rows,
       sort: [0, "asc"],
     });
+    return map ? [map.node, table] : table;
   });
 
   void fill(matching.body, async () => {
