@@ -302,6 +302,19 @@ export interface MatchRow {
   producers: string[];
   qualified_producers: string[];
   capacity: string[];
+  capacity_cover: CapacityCover | null;
   licences: string[];
   priority: boolean;
+}
+
+/** Regional producers' yearly capacity against a region's yearly demand (docs/formulas.md 6.5). */
+export interface CapacityCover {
+  unit: string;
+  yearly_demand: number;
+  capacity_min: number;
+  capacity_max: number;
+  cover_min: number;
+  cover_max: number;
+  sites: string[];
+  other_units: string[];
 }

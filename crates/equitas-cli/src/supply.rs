@@ -93,7 +93,7 @@ pub enum SupplyCommand {
     /// demand, what is made in the region, the regional producers and
     /// licences; priority gaps first.
     #[command(
-        after_help = "Example:\n  equitas import supply-sites sites.csv\n  equitas import licences licences.csv\n  equitas supply match --programme hiv"
+        after_help = "Example:\n  equitas import supply-sites sites.csv\n  equitas import licences licences.csv\n  equitas supply match --programme hiv\n  equitas supply match --weight quantity   (capacity against yearly demand)"
     )]
     Match {
         #[command(flatten)]
@@ -446,6 +446,12 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                         Cell::Int(r.producers.len() as i64),
                         Cell::Int(r.qualified_producers.len() as i64),
                         r.capacity.join("; ").into(),
+                        r.capacity_cover
+                            .as_ref()
+                            .map_or("-".to_string(), |c| {
+                                format!("{:.2}-{:.2} ({}s/year)", c.cover_min, c.cover_max, c.unit)
+                            })
+                            .into(),
                         Cell::Int(r.licences.len() as i64),
                         yes(r.priority),
                     ]
@@ -463,6 +469,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "producers",
                     "qualified",
                     "capacity",
+                    "capacity / demand",
                     "licences",
                     "priority",
                 ],

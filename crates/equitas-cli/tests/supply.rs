@@ -228,8 +228,8 @@ fn tiers_of_the_scms_file_and_registers() {
     let f = d.join("sites.csv");
     std::fs::write(
         &f,
-        "site,name,organisation,country,status,source,products,approvals\n\
-         zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq\n",
+        "site,name,organisation,country,status,source,products,approvals,capacity_min,capacity_max,capacity_unit\n\
+         zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq,100,200,million tablets\n",
     )
     .unwrap();
     ok(equitas(d, &["import", "supply-sites", f.to_str().unwrap()]));
@@ -253,6 +253,60 @@ fn tiers_of_the_scms_file_and_registers() {
         .unwrap();
     assert_eq!(afro["qualified_producers"][0], "zaf-1");
     assert_eq!(afro["priority"], false);
+    assert!(afro["capacity_cover"].is_null(), "value weights: no cover");
+
+    // Weighed in tablets, the site's 100-200 million tablets a year are set
+    // against the region's tablets bought per year of the period.
+    let out = ok(equitas(
+        d,
+        &[
+            "supply",
+            "match",
+            "--product",
+            "efavirenz-600mg-tablet",
+            "--weight",
+            "quantity",
+            "--format",
+            "json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let afro = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "AFRO")
+        .unwrap();
+    // The period as the answer states it: "deliveries FROM to TO".
+    let days: Vec<chrono::NaiveDate> = v["period"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+        .collect();
+    assert_eq!(days.len(), 2, "{}", v["period"]);
+    let years = ((days[1] - days[0]).num_days() + 1) as f64 / 365.25;
+    let yearly = afro["demand"].as_f64().unwrap() / years;
+    let c = &afro["capacity_cover"];
+    assert_eq!(c["unit"], "tablet");
+    assert!((c["cover_min"].as_f64().unwrap() - 1e8 / yearly).abs() < 1e-9 * (1e8 / yearly));
+    assert!((c["cover_max"].as_f64().unwrap() - 2e8 / yearly).abs() < 1e-9 * (2e8 / yearly));
+    // The table says it too.
+    let out = ok(equitas(
+        d,
+        &[
+            "supply",
+            "match",
+            "--product",
+            "efavirenz-600mg-tablet",
+            "--weight",
+            "quantity",
+        ],
+    ));
+    assert!(
+        out.contains("capacity / demand") && out.contains("(tablets/year)"),
+        "{out}"
+    );
 
     // A register with a bad row: the good rows imported, the bad one named (exit status 3).
     let f = d.join("regulators.csv");

@@ -14,7 +14,7 @@ use equitas_supply::registers::Regulator;
 use equitas_supply::{SourcesRow, SupplyRow, Tier, methods, sources_per_type, supply_tiers};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `GET /api/v1/supply/concentration`, `equitas supply concentration`.
 pub struct Concentration;
@@ -645,7 +645,33 @@ impl Operation for Match {
         let sites = st::sites(ctx.store)?;
         let licences = st::licences(ctx.store)?;
         let regions = st::region_map(ctx.store, r.regions)?;
-        let rows = equitas_supply::matching::matchmaking(&flows, &sites, &licences, &regions);
+        let period = analysis::period(obs.iter());
+        // Capacity is set against demand only when demand counts units.
+        let unit_of: HashMap<String, String> = match r.weight {
+            Weight::Quantity => mk::product_identities(ctx.store)?
+                .into_iter()
+                .filter_map(|(code, _, _, form)| {
+                    Some((code, equitas_supply::matching::product_unit(&form?)))
+                })
+                .collect(),
+            Weight::Value => HashMap::new(),
+        };
+        let units = match (r.weight, period.from, period.to) {
+            (Weight::Quantity, Some(from), Some(to)) => {
+                Some(equitas_supply::matching::DemandUnits {
+                    unit_of: &unit_of,
+                    years: ((to - from).num_days() + 1) as f64 / 365.25,
+                })
+            }
+            _ => None,
+        };
+        let rows = equitas_supply::matching::matchmaking(
+            &flows,
+            &sites,
+            &licences,
+            &regions,
+            units.as_ref(),
+        );
         let names = mk::names(ctx.store)?;
         let mut products = Map::new();
         for row in &rows {
@@ -655,7 +681,7 @@ impl Operation for Match {
         }
         let mut h = Head {
             method: Some(methods::matching(weight_word(r.weight))),
-            period: Some(analysis::period(obs.iter())),
+            period: Some(period),
             observations: Some(obs.len() as i64),
             ..Head::default()
         };
