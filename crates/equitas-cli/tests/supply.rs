@@ -233,61 +233,40 @@ fn tiers_of_the_scms_file_and_registers() {
     )
     .unwrap();
     ok(equitas(d, &["import", "supply-sites", f.to_str().unwrap()]));
-    let out = ok(equitas(
-        d,
-        &[
-            "supply",
-            "match",
-            "--product",
-            "efavirenz-600mg-tablet",
-            "--format",
-            "json",
-        ],
-    ));
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let afro = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region"] == "AFRO")
-        .unwrap();
-    assert_eq!(afro["qualified_producers"][0], "zaf-1");
-    assert_eq!(afro["priority"], false);
-    assert!(afro["capacity_cover"].is_null(), "value weights: no cover");
+    // The answer's AFRO row and the period it states, for efavirenz.
+    let afro = |extra: &[&str]| {
+        let mut args = vec!["supply", "match", "--product", "efavirenz-600mg-tablet"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&ok(equitas(d, &args))).unwrap();
+        let row = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region"] == "AFRO")
+            .unwrap()
+            .clone();
+        (row, v["period"].clone())
+    };
+    let (row, _) = afro(&[]);
+    assert_eq!(row["qualified_producers"][0], "zaf-1");
+    assert_eq!(row["priority"], false);
+    assert!(row["capacity_cover"].is_null(), "value weights: no cover");
 
     // Weighed in tablets, the site's 100-200 million tablets a year are set
     // against the region's tablets bought per year of the period.
-    let out = ok(equitas(
-        d,
-        &[
-            "supply",
-            "match",
-            "--product",
-            "efavirenz-600mg-tablet",
-            "--weight",
-            "quantity",
-            "--format",
-            "json",
-        ],
-    ));
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let afro = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region"] == "AFRO")
-        .unwrap();
+    let (row, period) = afro(&["--weight", "quantity"]);
     // The period as the answer states it: "deliveries FROM to TO".
-    let days: Vec<chrono::NaiveDate> = v["period"]
+    let days: Vec<chrono::NaiveDate> = period
         .as_str()
         .unwrap()
         .split_whitespace()
         .filter_map(|w| chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
         .collect();
-    assert_eq!(days.len(), 2, "{}", v["period"]);
+    assert_eq!(days.len(), 2, "{period}");
     let years = ((days[1] - days[0]).num_days() + 1) as f64 / 365.25;
-    let yearly = afro["demand"].as_f64().unwrap() / years;
-    let c = &afro["capacity_cover"];
+    let yearly = row["demand"].as_f64().unwrap() / years;
+    let c = &row["capacity_cover"];
     assert_eq!(c["unit"], "tablet");
     assert!((c["cover_min"].as_f64().unwrap() - 1e8 / yearly).abs() < 1e-9 * (1e8 / yearly));
     assert!((c["cover_max"].as_f64().unwrap() - 2e8 / yearly).abs() < 1e-9 * (2e8 / yearly));
