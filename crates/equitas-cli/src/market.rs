@@ -9,7 +9,7 @@ use clap::Subcommand;
 use equitas_market::analysis::{Dim, Key, Period};
 use equitas_service::Head;
 use equitas_service::market::{
-    Affordability, Concentration, Delivery, Mpr, Prices, Products, Sources,
+    Affordability, Concentration, Delivery, Mpr, PooledPrices, Prices, Products, Sources,
 };
 use equitas_store::Store;
 use serde_json::Value;
@@ -54,6 +54,17 @@ pub enum MarketCommand {
     Mpr {
         #[command(flatten)]
         args: OpArgs<Mpr>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Pooled reference prices: each product's median unit price over the
+    /// procurement lines selected, as CSV that `import reference-prices` reads.
+    #[command(
+        after_help = "Examples:\n  equitas market pooled-prices\n  equitas market pooled-prices --from 2014-01-01 --lines-name \"SCMS lines of 2014-2015\" --format csv > pooled.csv\n  equitas import reference-prices pooled.csv\n  equitas market mpr --reference-source \"$(cut -d, -f3 pooled.csv | sed -n 2p)\""
+    )]
+    PooledPrices {
+        #[command(flatten)]
+        args: OpArgs<PooledPrices>,
         #[command(flatten)]
         out: Output,
     },
@@ -242,6 +253,43 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 "Median price ratios (WHO/HAI method)",
                 &a.head,
                 columns,
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
+        }
+        MarketCommand::PooledPrices { args, out } => {
+            let a = run(store, args, "")?;
+            // The columns `import reference-prices` reads, by their names,
+            // prices as they are (no rounding), then the product's name.
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.product.clone().into(),
+                        r.price_usd.to_string().into(),
+                        r.source.clone().into(),
+                        r.unit.clone().unwrap_or_default().into(),
+                        r.year.map(|y| y.to_string()).unwrap_or_default().into(),
+                        int(r.lines as i64),
+                        label(&a.head, Dim::Product, &r.product).into(),
+                    ]
+                })
+                .collect();
+            report(
+                "Pooled reference prices (US$ per comparison unit)",
+                &a.head,
+                vec![
+                    "product",
+                    "price_usd",
+                    "source",
+                    "unit",
+                    "year",
+                    "lines",
+                    "name",
+                ],
                 table,
                 a.notes.clone(),
                 &a.rows,

@@ -27,6 +27,10 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/market/prices", Some(&["market", "prices"])),
     ("/api/v1/market/mpr", Some(&["market", "mpr"])),
     (
+        "/api/v1/market/pooled-prices",
+        Some(&["market", "pooled-prices"]),
+    ),
+    (
         "/api/v1/market/affordability",
         Some(&["market", "affordability"]),
     ),

@@ -62,6 +62,7 @@ macro_rules! for_each_operation {
         $m!($crate::market::Products);
         $m!($crate::market::Prices);
         $m!($crate::market::Mpr);
+        $m!($crate::market::PooledPrices);
         $m!($crate::market::Affordability);
         $m!($crate::market::Concentration);
         $m!($crate::market::Delivery);

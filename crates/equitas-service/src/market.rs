@@ -12,6 +12,7 @@ use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// Which procurement lines, for every market figure.
 pub(crate) fn scope() -> Vec<Param> {
@@ -302,12 +303,99 @@ impl Operation for Mpr {
             .iter()
             .map(|(k, med, n)| format!("basket ({k}): median MPR {med:.2} over {n} products"))
             .collect();
+        let sources: std::collections::BTreeSet<&str> =
+            refs.values().map(|p| p.source.as_str()).collect();
+        let sources: Vec<&str> = sources.into_iter().collect();
         let mut a = Answer::new(
-            head(methods::mpr(r.exchange_rate, r.min_observations), &obs, l),
+            head(
+                methods::mpr(r.exchange_rate, r.min_observations, &sources),
+                &obs,
+                l,
+            ),
             m.rows,
         );
         a.notes = notes;
         Ok(a)
+    }
+}
+
+/// `GET /api/v1/market/pooled-prices`, `equitas market pooled-prices`.
+pub struct PooledPrices;
+
+pub struct PooledRequest {
+    pub filter: Filter,
+    pub min_observations: usize,
+    pub lines_name: String,
+}
+
+impl Operation for PooledPrices {
+    type Request = PooledRequest;
+    type Row = analysis::PooledPrice;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/pooled-prices",
+            "market",
+            "Pooled reference prices: each product's median unit price over the lines selected, in the layout `import reference-prices` reads",
+            "docs/formulas.md 2.6",
+            with_scope(vec![
+                Param::new(
+                    "min_observations",
+                    Kind::Int {
+                        min: 1,
+                        max: i32::MAX as i64,
+                    },
+                    "Fewest lines with a unit price for a product's pooled price.",
+                )
+                .default("4"),
+                Param::new(
+                    "lines_name",
+                    Kind::Text,
+                    "What the lines are, written into each price's source.",
+                )
+                .default("procurement lines as imported"),
+            ]),
+        )
+    }
+
+    fn request(a: &Args) -> Result<PooledRequest, ServiceError> {
+        Ok(PooledRequest {
+            filter: filter(a)?,
+            min_observations: a.value("min_observations")?,
+            lines_name: a.value("lines_name")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &PooledRequest,
+    ) -> Result<Answer<analysis::PooledPrice>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let period = analysis::period(obs.iter());
+        let day = |d: Option<NaiveDate>| d.map_or("?".to_string(), |d| d.to_string());
+        let source = format!(
+            "pooled median unit price of {}, deliveries {} to {} (Equitas, docs/formulas.md 2.6)",
+            r.lines_name,
+            day(period.from),
+            day(period.to)
+        );
+        let units: HashMap<String, String> = mk::product_identities(ctx.store)?
+            .into_iter()
+            .filter_map(|(code, _, _, form)| {
+                Some((code, equitas_market::catalogue::comparison_unit(&form?)))
+            })
+            .collect();
+        let rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
+            units.get(p).cloned()
+        });
+        let names = mk::names(ctx.store)?;
+        let keys: Vec<Key> = rows.iter().map(|x| vec![x.product.clone()]).collect();
+        let l = labels(&names, &[Dim::Product], keys.iter());
+        Ok(Answer::new(
+            head(methods::pooled_prices(r.min_observations), &obs, l),
+            rows,
+        ))
     }
 }
 

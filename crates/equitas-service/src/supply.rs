@@ -651,7 +651,7 @@ impl Operation for Match {
             Weight::Quantity => mk::product_identities(ctx.store)?
                 .into_iter()
                 .filter_map(|(code, _, _, form)| {
-                    Some((code, equitas_supply::matching::product_unit(&form?)))
+                    Some((code, equitas_market::catalogue::comparison_unit(&form?)))
                 })
                 .collect(),
             Weight::Value => HashMap::new(),

@@ -579,6 +579,7 @@ fn matchmaking(s: &mut TestStore) {
         &supply::sites(s.store.as_mut()).unwrap(),
         &supply::licences(s.store.as_mut()).unwrap(),
         &regions,
+        None,
     );
     let get = |p: &str| {
         rows.iter()

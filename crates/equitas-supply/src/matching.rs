@@ -6,6 +6,7 @@
 
 use crate::regional::Flow;
 use crate::registers::{Capacity, Licence, Site};
+use equitas_market::catalogue::singular;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -59,15 +60,6 @@ pub struct CapacityCover {
     pub other_units: Vec<String>,
 }
 
-/// A count noun in the singular, lower case: `Tablets` -> `tablet`.
-fn singular(word: &str) -> String {
-    let w = word.trim().to_lowercase();
-    match w.strip_suffix('s') {
-        Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_string(),
-        _ => w,
-    }
-}
-
 /// The multiplier and counted unit of a capacity unit: `million doses` ->
 /// (1,000,000, `dose`); `tablets` -> (1, `tablet`). `None` when empty.
 pub fn capacity_unit(unit: &str) -> Option<(f64, String)> {
@@ -87,17 +79,6 @@ pub fn capacity_unit(unit: &str) -> Option<(f64, String)> {
         return None;
     }
     Some((multiplier.unwrap_or(1.0), singular(&rest.join(" "))))
-}
-
-/// The unit a product's comparison units count, from its dosage form
-/// (`Tablet - FDC` -> `tablet`; `Test kit` -> `test`, a kit's units being tests).
-pub fn product_unit(dosage_form: &str) -> String {
-    let base = equitas_market::catalogue::base_form(dosage_form);
-    let unit = singular(&base);
-    match unit.as_str() {
-        "test kit" => "test".to_string(),
-        _ => unit,
-    }
 }
 
 /// Sets the capacity of `sites` against a yearly demand counted in `unit`;
@@ -240,6 +221,7 @@ mod tests {
     use super::*;
     use crate::registers::{Approval, Provenance};
     use equitas_doc_vectors::vectors;
+    use equitas_market::catalogue::comparison_unit;
 
     fn prov() -> Provenance {
         Provenance {
@@ -414,7 +396,7 @@ mod tests {
                 })
                 .collect();
             let here: Vec<&Site> = sites.iter().collect();
-            let unit = product_unit(v["dosage_form"].as_str().unwrap());
+            let unit = comparison_unit(v["dosage_form"].as_str().unwrap());
             let demand = v["demand"].as_f64().unwrap() / v["years"].as_f64().unwrap();
             let got = capacity_cover(&here, &unit, demand).map(|c| {
                 serde_json::json!({
@@ -436,9 +418,9 @@ mod tests {
         assert_eq!(capacity_unit("thousand vials"), Some((1e3, "vial".into())));
         assert_eq!(capacity_unit("million"), None);
         assert_eq!(capacity_unit(""), None);
-        assert_eq!(product_unit("Tablet - FDC + blister"), "tablet");
-        assert_eq!(product_unit("Test kit"), "test");
-        assert_eq!(product_unit("Capsules"), "capsule");
+        assert_eq!(comparison_unit("Tablet - FDC + blister"), "tablet");
+        assert_eq!(comparison_unit("Test kit"), "test");
+        assert_eq!(comparison_unit("Capsules"), "capsule");
     }
 
     proptest::proptest! {
