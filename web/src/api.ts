@@ -211,6 +211,7 @@ export interface DeliveryRow {
 export interface MprRow {
   key: string[];
   n: number;
+  reference_source: string;
   mpr: number | null;
 }
 

@@ -68,6 +68,7 @@ export async function overview(route: Route): Promise<HTMLElement> {
     const parts: HTMLElement[] = [];
     const dated = datedBy(found);
     if (dated) parts.push(el("p", { class: "as-of", "data-role": "as-of" }, dated));
+    if (found.basis) parts.push(el("p", { class: "note", "data-role": "basis" }, t("overview.basis", found.basis)));
     parts.push(await areaChart(ind, areas, pick));
     parts.push(
       dataTable({
