@@ -283,6 +283,20 @@ export interface RegulatorRow {
   provenance: { source: string; source_date: string | null };
 }
 
+/** A row of /api/v1/supply/licences. */
+export interface LicenceRow {
+  programme: string;
+  licensor: string;
+  licensee: string;
+  licensee_site: string | null;
+  technology: string;
+  territory: string[];
+  start: string | null;
+  end: string | null;
+  status: string;
+  provenance: { source: string; source_date: string | null };
+}
+
 /** A row of /api/v1/supply/map. */
 export interface MapRow {
   key: string[];

@@ -120,7 +120,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
     no_csv(format, "demo")?;
     let mut store = open_store(cli)?;
     let mappings = load_mappings(None, None, None)?;
-    let inputs: [(ImportKind, &str, &[u8]); 6] = [
+    let inputs: [(ImportKind, &str, &[u8]); 7] = [
         (
             ImportKind::Countries,
             "country-codes.csv",
@@ -145,6 +145,11 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             ImportKind::Licences,
             "supply-mrna-programme.csv",
             demo_data::SUPPLY_MRNA_PROGRAMME,
+        ),
+        (
+            ImportKind::Licences,
+            "supply-c-tap-licences.csv",
+            demo_data::SUPPLY_C_TAP_LICENCES,
         ),
         (
             ImportKind::Regulators,

@@ -349,4 +349,27 @@ fn the_demo_loads_the_shipped_registers() {
     assert!(rows.iter().all(|r| r["gbt_level"] == 3));
     let table = ok(equitas(d, &["supply", "regulators"]));
     assert!(table.contains("Sources: https://"), "{table}");
+
+    // The licences: C-TAP's worldwide test licence covers Kenya, the mRNA
+    // programme's partners only their own countries.
+    let out = ok(equitas(
+        d,
+        &["supply", "licences", "--country", "KEN", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["programme"] == "c-tap"
+        && r["licensor"] == "Spanish National Research Council (CSIC)"));
+    assert!(rows.iter().all(|r| {
+        r["territory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "KEN")
+    }));
+    let all = ok(equitas(d, &["supply", "licences", "--format", "json"]));
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    assert_eq!(all["rows"].as_array().unwrap().len(), 19);
+    let table = ok(equitas(d, &["supply", "licences", "--programme", "c-tap"]));
+    assert!(table.contains("249 countries"), "{table}");
 }

@@ -76,6 +76,7 @@ macro_rules! for_each_operation {
         $m!($crate::supply::Dependence);
         $m!($crate::supply::Match);
         $m!($crate::supply::Regulators);
+        $m!($crate::supply::Licences);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);
         $m!($crate::stock::StockProblems);

@@ -10,7 +10,7 @@ use crate::param::{Args, Kind, Param};
 use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
 use equitas_store::market::{self as mk, Filter, Names};
 use equitas_store::supply as st;
-use equitas_supply::registers::Regulator;
+use equitas_supply::registers::{Licence, Provenance, Regulator};
 use equitas_supply::{SourcesRow, SupplyRow, Tier, methods, sources_per_type, supply_tiers};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -347,10 +347,80 @@ impl Operation for Regulators {
             observations: Some(rows.len() as i64),
             ..Head::default()
         };
-        let mut sources: Vec<&str> = rows.iter().map(|r| r.provenance.source.as_str()).collect();
-        sources.sort_unstable();
-        sources.dedup();
-        h.extra.insert("sources".into(), json!(sources));
+        h.extra.insert(
+            "sources".into(),
+            sources_of(rows.iter().map(|r| &r.provenance)),
+        );
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// The distinct sources of a register's rows, in order.
+fn sources_of<'a>(rows: impl Iterator<Item = &'a Provenance>) -> Value {
+    let sources: std::collections::BTreeSet<&str> = rows.map(|p| p.source.as_str()).collect();
+    json!(sources)
+}
+
+/// `GET /api/v1/supply/licences`, `equitas supply licences`.
+pub struct Licences;
+
+pub struct LicencesRequest {
+    pub country: Option<String>,
+    pub programme: Option<String>,
+}
+
+impl Operation for Licences {
+    type Request = LicencesRequest;
+    type Row = Licence;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/licences",
+            "supply",
+            "Technology transfers and licences: licensor, licensee, product or technology, programme, territory, dates, status, each with its source",
+            "",
+            vec![
+                Param::new(
+                    "country",
+                    Kind::Text,
+                    "Only licences whose territory covers this country: ISO 3166 alpha-3.",
+                ),
+                Param::new(
+                    "programme",
+                    Kind::OneOf(equitas_supply::registers::PROGRAMMES),
+                    "Only this programme.",
+                ),
+            ],
+        )
+    }
+
+    fn request(a: &Args) -> Result<LicencesRequest, ServiceError> {
+        Ok(LicencesRequest {
+            country: a.get("country")?,
+            programme: a.get("programme")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &LicencesRequest) -> Result<Answer<Licence>, ServiceError> {
+        let rows: Vec<Licence> = st::licences(ctx.store)?
+            .into_iter()
+            .filter(|l| r.programme.as_ref().is_none_or(|p| &l.programme == p))
+            .filter(|l| {
+                r.country
+                    .as_ref()
+                    .is_none_or(|c| l.territory.iter().any(|t| t == c))
+            })
+            .collect();
+        let mut h = Head {
+            method: Some("the licences register as imported (equitas import licences), one row per licence or transfer, each with its source; territory as ISO 3166 alpha-3 codes (empty: not stated)".into()),
+            observations: Some(rows.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            sources_of(rows.iter().map(|r| &r.provenance)),
+        );
         Ok(Answer::new(h, rows))
     }
 }

@@ -9,7 +9,7 @@ import { el, fill, message, section } from "../dom";
 import { num, pct, t } from "../i18n";
 import { dataTable } from "../table";
 import { navigate, type Route } from "../router";
-import { band, tier } from "../vocab";
+import { band, licenceProgramme, licenceStatus, tier } from "../vocab";
 
 export async function supplyPage(route: Route): Promise<HTMLElement> {
   const tiers = section("tiers", t("supply.tiers"), "6.1");
@@ -17,6 +17,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   const single = section("single", t("supply.single"), "6.2");
   const matching = section("match", t("supply.match"), "6.5");
   const regulators = section("regulators", t("supply.regulators"));
+  const licences = section("licences", t("supply.licences"));
   const c = await api.all<api.TiersRow>("/api/v1/supply/concentration");
   const singleCountry = c.rows.filter((r) => r.single_country).length;
   const singleSource = c.rows.filter((r) => r.single_source).length;
@@ -52,6 +53,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
     matching.root,
     single.root,
     regulators.root,
+    licences.root,
   );
   const label = (field: string, code: string) => c.labels?.[field]?.[code] ?? code;
   const hhi = (r: api.TiersRow, name: string) => r.tiers.find((x) => x.tier === name)?.hhi ?? null;
@@ -230,6 +232,42 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
       ],
       rows: p.rows,
       sort: [0, "asc"],
+    });
+  });
+
+  void fill(licences.body, async () => {
+    const p = await api.all<api.LicenceRow>("/api/v1/supply/licences");
+    if (p.rows.length === 0) return message(t("supply.no_licences"));
+    return dataTable({
+      id: "supply-licences",
+      columns: [
+        { label: t("col.programme"), value: (r) => licenceProgramme(r.programme), title: (r) => r.programme },
+        { label: t("col.licensor"), value: (r) => r.licensor },
+        { label: t("col.licensee"), value: (r) => r.licensee },
+        { label: t("col.technology"), value: (r) => r.technology },
+        {
+          label: t("col.territory"),
+          value: (r) => r.territory.length,
+          // A long territory is counted; a short one listed.
+          format: (r) =>
+            r.territory.length === 0
+              ? t("supply.not_stated")
+              : r.territory.length > 6
+                ? t("supply.countries", num(r.territory.length))
+                : r.territory.join(", "),
+          numeric: true,
+        },
+        { label: t("col.status"), value: (r) => licenceStatus(r.status), title: (r) => r.status },
+        {
+          label: t("col.source"),
+          value: (r) => r.provenance.source,
+          format: () => t("supply.source_link"),
+          href: (r) => (r.provenance.source.startsWith("https://") ? r.provenance.source : null),
+          title: (r) => `${r.provenance.source} (${r.provenance.source_date ?? "–"})`,
+        },
+      ],
+      rows: p.rows,
+      pageSize: 20,
     });
   });
   return root;
