@@ -95,15 +95,9 @@ fn import_pooled_prices(store: &mut dyn Store, mappings: &Mappings) -> Result<Im
     let args = Args::api(PooledPrices::endpoint().params, &query)?;
     let a = equitas_service::call::<PooledPrices>(&mut Ctx::new(store, None), &args)?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["product", "price_usd", "source", "unit", "year"])?;
+    w.write_record(equitas_market::analysis::PooledPrice::COLUMNS)?;
     for r in &a.rows {
-        w.write_record([
-            r.product.clone(),
-            r.price_usd.to_string(),
-            r.source.clone(),
-            r.unit.clone().unwrap_or_default(),
-            r.year.map(|y| y.to_string()).unwrap_or_default(),
-        ])?;
+        w.write_record(r.record())?;
     }
     let bytes = w.into_inner()?;
     run_import(

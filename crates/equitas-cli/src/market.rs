@@ -6,7 +6,7 @@ use crate::op_args::{OpArgs, run};
 use crate::output::{Cell, Output, Report};
 use anyhow::Result;
 use clap::Subcommand;
-use equitas_market::analysis::{Dim, Key, Period};
+use equitas_market::analysis::{Dim, Key, Period, PooledPrice};
 use equitas_service::Head;
 use equitas_service::market::{
     Affordability, Concentration, Delivery, Mpr, PooledPrices, Prices, Products, Sources,
@@ -267,29 +267,18 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .rows
                 .iter()
                 .map(|r| {
-                    vec![
-                        r.product.clone().into(),
-                        r.price_usd.to_string().into(),
-                        r.source.clone().into(),
-                        r.unit.clone().unwrap_or_default().into(),
-                        r.year.map(|y| y.to_string()).unwrap_or_default().into(),
-                        int(r.lines as i64),
-                        label(&a.head, Dim::Product, &r.product).into(),
-                    ]
+                    let mut v: Vec<Cell> = r.record().into_iter().map(Cell::from).collect();
+                    v.push(int(r.lines as i64));
+                    v.push(label(&a.head, Dim::Product, &r.product).into());
+                    v
                 })
                 .collect();
+            let mut columns = PooledPrice::COLUMNS.to_vec();
+            columns.extend(["lines", "name"]);
             report(
                 "Pooled reference prices (US$ per comparison unit)",
                 &a.head,
-                vec![
-                    "product",
-                    "price_usd",
-                    "source",
-                    "unit",
-                    "year",
-                    "lines",
-                    "name",
-                ],
+                columns,
                 table,
                 a.notes.clone(),
                 &a.rows,

@@ -468,6 +468,22 @@ pub struct PooledPrice {
     pub lines: usize,
 }
 
+impl PooledPrice {
+    /// The columns `equitas import reference-prices` reads.
+    pub const COLUMNS: [&'static str; 5] = ["product", "price_usd", "source", "unit", "year"];
+
+    /// The row in those columns, the price as it is (no rounding).
+    pub fn record(&self) -> [String; 5] {
+        [
+            self.product.clone(),
+            self.price_usd.to_string(),
+            self.source.clone(),
+            self.unit.clone().unwrap_or_default(),
+            self.year.map(|y| y.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
 /// Pooled reference prices: per product with at least `min_observations`
 /// lines with a unit price, the median of those prices (Hyndman-Fan type 7,
 /// as every median here). `source` is the text each row carries; `unit_of`
