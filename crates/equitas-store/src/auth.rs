@@ -868,9 +868,12 @@ pub fn resolve(c: &mut dyn Conn, s: &ScopeSpec) -> Result<Area, StoreError> {
     if !s.programmes.is_empty() {
         let mut products = HashSet::new();
         for p in &s.programmes {
+            // Stock rows name a product by its code or, where the catalogue
+            // lacks it, by a trade item's GTIN.
             products.extend(strings(
                 c,
-                "SELECT code FROM products WHERE programme = $1",
+                "SELECT p.code, t.code, t.gtin FROM products p \
+                 LEFT JOIN trade_items t ON t.product = p.code WHERE p.programme = $1",
                 &[p.into()],
             )?);
         }
