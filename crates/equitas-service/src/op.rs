@@ -278,3 +278,57 @@ impl<O: Operation> Described for O {
         O::endpoint().params
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field a scoped operation filters its rows by is a field of its
+    /// rows: a misspelt one would keep no row (fail closed, but useless).
+    #[test]
+    fn scoped_rows_name_fields_of_their_rows() {
+        let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+        settings.inline_subschemas = true;
+        let mut g = settings.into_generator();
+        let rows: std::collections::HashMap<&str, serde_json::Value> = crate::described()
+            .into_iter()
+            .map(|(e, row)| (e.path, row(&mut g).to_value()))
+            .collect();
+        let mut scoped = 0;
+        for (path, s) in crate::scopings() {
+            if let Scoping::Rows(keys) = s {
+                for (_, field) in keys {
+                    let props = &rows[path]["properties"];
+                    assert!(
+                        props.get(*field).is_some(),
+                        "{path}: no field {field} in {props}"
+                    );
+                    scoped += 1;
+                }
+            }
+        }
+        assert!(scoped >= 10, "{scoped}");
+    }
+
+    /// A row is kept only if every field named is within the scope.
+    #[test]
+    fn rows_are_kept_within_the_scope() {
+        use std::collections::HashSet;
+        let area = equitas_store::auth::Area {
+            locations: Some(HashSet::from(["R01".to_string()])),
+            countries: None,
+            products: Some(HashSet::from(["tld".to_string()])),
+        };
+        let scope = Scope::Within {
+            areas: vec![area],
+            label: "R01".into(),
+        };
+        let keys = [(Dim::Location, "location"), (Dim::Product, "item")];
+        let row = |l: &str, i: Option<&str>| serde_json::json!({"location": l, "item": i});
+        assert!(row_within(&row("R01", Some("tld")), &keys, &scope));
+        assert!(!row_within(&row("R02", Some("tld")), &keys, &scope));
+        assert!(!row_within(&row("R01", Some("act")), &keys, &scope));
+        assert!(!row_within(&row("R01", None), &keys, &scope));
+        assert!(row_within(&row("R02", None), &keys, &Scope::All));
+    }
+}
