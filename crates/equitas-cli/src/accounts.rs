@@ -191,13 +191,13 @@ pub fn users(store: &mut dyn Store, c: &UsersCommand) -> Result<()> {
             println!("Grant #{id}: {name} is {role} ({scope}).");
         }
         UsersCommand::Revoke { name, grant } => {
-            let done = audited(store, "revoke", |tx| {
-                let done = auth::revoke(tx, name, *grant)?;
-                Ok((done, format!("user {name}: #{grant}")))
+            // Nothing taken back, nothing audited: the error rolls back.
+            audited(store, "revoke", |tx| {
+                if !auth::revoke(tx, name, *grant)? {
+                    bail!("user {name} has no grant #{grant} (see `equitas users list`)");
+                }
+                Ok(((), format!("user {name}: #{grant}")))
             })?;
-            if !done {
-                bail!("user {name} has no grant #{grant} (see `equitas users list`)");
-            }
             println!("Grant #{grant} of {name} taken back.");
         }
     }
@@ -271,12 +271,12 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
             }
         }
         TokensCommand::Revoke { id } => {
-            let done = audited(store, "token-revoke", |tx| {
-                Ok((auth::revoke_token(tx, *id)?, format!("token #{id}")))
+            audited(store, "token-revoke", |tx| {
+                if !auth::revoke_token(tx, *id)? {
+                    bail!("no token #{id} not yet revoked (see `equitas tokens list`)");
+                }
+                Ok(((), format!("token #{id}")))
             })?;
-            if !done {
-                bail!("no token #{id} not yet revoked (see `equitas tokens list`)");
-            }
             println!("Token #{id} revoked.");
         }
     }

@@ -109,11 +109,17 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         equitas_server::Mode::Open
     } else if has_users {
         equitas_server::Mode::Accounts
-    } else if addr.ip().is_loopback() {
+    } else if addr.ip().is_loopback() && !behind_tls_proxy {
         equitas_server::Mode::Open
     } else {
+        // Behind a proxy, loopback is everyone the proxy serves.
+        let place = if *behind_tls_proxy {
+            "behind a proxy".to_string()
+        } else {
+            format!("on {addr}, not the loopback address,")
+        };
         anyhow::bail!(
-            "listening on {addr}, not the loopback address, requires accounts: create one with \
+            "serving {place} requires accounts: create one with \
              `equitas users add NAME` and `equitas users grant NAME administrator` \
              (docs/accounts.md), or start with --insecure-no-auth on a trusted network"
         );

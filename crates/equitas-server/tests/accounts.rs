@@ -762,8 +762,86 @@ fn security(s: &mut TestStore) {
     });
 }
 
+/// Market figures by buying country: a caller of Viet Nam and Haiti sees
+/// only their procurement lines, whatever it asks for.
+fn market_by_buying_country(s: &mut TestStore) {
+    use equitas_store::testing::import_data;
+    import_data(s, ImportKind::Countries, "country-codes.csv");
+    import_data(s, ImportKind::Scms, "supply_chain_shipment_pricing.csv");
+    let c = s.store.as_mut();
+    let mut token = |name: &str, countries: &[&str]| {
+        auth::add_user(c, name, PASSWORD).unwrap();
+        let scope = ScopeSpec {
+            countries: countries.iter().map(|x| x.to_string()).collect(),
+            ..Default::default()
+        };
+        auth::grant(c, name, Role::Analyst, &scope).unwrap();
+        auth::create_token(c, name, "t", None).unwrap().1
+    };
+    let all = token("world", &[]);
+    let two = token("two", &["VNM", "HTI"]);
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+        let path = "/api/v1/market/prices?by=country&limit=1000";
+        let countries = |r: &Answer| -> Vec<String> {
+            r.json()["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["key"][0].as_str().unwrap().to_string())
+                .collect()
+        };
+        let everyone = send(a, "GET", path, &bearer(&all), "").await;
+        let mine = send(a, "GET", path, &bearer(&two), "").await;
+        assert_eq!((everyone.status, mine.status), (200, 200), "{}", mine.body);
+        let (everyone_c, mut mine_c) = (countries(&everyone), countries(&mine));
+        assert!(everyone_c.len() > 10, "{everyone_c:?}");
+        mine_c.sort();
+        assert_eq!(mine_c, ["HTI", "VNM"]);
+        // The lines behind the figures are theirs only, asked for or not.
+        let lines = |r: &Answer| r.json()["observations"].as_i64().unwrap();
+        let both = send(
+            a,
+            "GET",
+            "/api/v1/market/prices?country=VNM,HTI",
+            &bearer(&all),
+            "",
+        )
+        .await;
+        assert_eq!(lines(&mine), lines(&both));
+        let other = send(
+            a,
+            "GET",
+            "/api/v1/market/prices?country=NGA",
+            &bearer(&two),
+            "",
+        )
+        .await;
+        assert_eq!(other.status, 409, "{}", other.body);
+        // Legal sources by country too.
+        let r = send(
+            a,
+            "GET",
+            "/api/v1/market/sources?limit=1000",
+            &bearer(&two),
+            "",
+        )
+        .await;
+        assert!(r.status == 200 || r.status == 409, "{}", r.body);
+        if r.status == 200 {
+            for row in r.json()["rows"].as_array().unwrap() {
+                assert!(row["country"] == "VNM" || row["country"] == "HTI", "{row}");
+            }
+        }
+        srv.stop().await;
+    });
+}
+
 on_both_backends! {
     every_route_every_role => every_route_every_role,
     scoped_answers => scoped_answers,
     security => security,
+    market_by_buying_country => market_by_buying_country,
 }
