@@ -142,7 +142,8 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         .with_epcis_schemas(schemas)
         .with_limits(limits)
         .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts))
-        .with_auth(auth);
+        .with_auth(auth)
+        .with_import_mappings(crate::import::load_mappings(None, None, None)?);
     if mode == equitas_server::Mode::Accounts {
         eprintln!("Accounts are required: log in on the dashboard, or send an API token.");
     }

@@ -14,6 +14,8 @@ pub const CAPTURE_PATH: &str = "/capture";
 pub const CAPTURE_JOB_PATH: &str = "/capture/{id}";
 pub const EVENTS_PATH: &str = "/events";
 pub const EVENT_PATH: &str = "/events/{eventID}";
+/// A file imported over HTTP (docs/accounts.md).
+pub const IMPORT_PATH: &str = "/api/v1/imports/{kind}";
 
 /// An EPCIS route (a `post` takes a document as body).
 fn plain(
@@ -129,6 +131,18 @@ fn accounts() -> Vec<Endpoint> {
             "Who is logged in, with their grants and the session's CSRF token; mode `open` on a server without accounts",
             (200, "The session."),
         ),
+        Endpoint {
+            params: crate::imports::params(),
+            ..plain(
+                "post",
+                IMPORT_PATH,
+                "Import a CSV file (text/csv) of a kind `equitas import` takes (countries, locations, products, stock-reports...), in one transaction; callers with an unscoped import permission",
+                (
+                    200,
+                    "What was read, written and rejected (line, field, reason).",
+                ),
+            )
+        },
         Endpoint::list(
             AUDIT_PATH,
             "accounts",
@@ -323,9 +337,11 @@ pub fn openapi() -> Value {
             responses["413"] = problem_response(
                 "The body, or the number of events in it, is larger than the server takes.",
             );
-            responses["415"] = problem_response(
-                "The body is not declared JSON (application/json, application/ld+json) or XML.",
-            );
+            responses["415"] = problem_response(if e.path == IMPORT_PATH {
+                "The body is not declared text/csv."
+            } else {
+                "The body is not declared JSON (application/json, application/ld+json) or XML."
+            });
             responses["503"] = problem_response(
                 "Other writes held the database longer than a write waits; Retry-After says when to try again.",
             );
@@ -346,7 +362,10 @@ pub fn openapi() -> Value {
         if public {
             op["security"] = json!([]);
         }
-        if e.body {
+        if e.path == IMPORT_PATH {
+            op["requestBody"] =
+                json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
+        } else if e.body {
             op["requestBody"] = json!({"required": true, "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "application/ld+json": {"schema": {"type": "object"}},

@@ -109,8 +109,13 @@ impl Failures {
         let Ok(mut m) = self.0.lock() else {
             return u32::MAX;
         };
-        if m.len() >= MAX_FAILURE_KEYS {
+        if m.len() >= MAX_FAILURE_KEYS && !m.contains_key(key) {
             m.retain(|_, (_, t)| t.elapsed() < window);
+            // Still full (a flood of names): new keys are not counted, the
+            // address limit still holds for each address already known.
+            if m.len() >= MAX_FAILURE_KEYS {
+                return 1;
+            }
         }
         let e = m.entry(key.to_string()).or_insert((0, Instant::now()));
         if e.1.elapsed() >= window {
@@ -208,6 +213,8 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::CAPTURE_PATH if post => Need::Scoped(Capture),
         api_doc::EVENTS_PATH if post => Need::Scoped(Capture),
         api_doc::EVENTS_PATH | api_doc::EVENT_PATH if get => Need::Scoped(Read),
+        // The rows of a file are not checked against a scope (yet).
+        api_doc::IMPORT_PATH if post => Need::Whole(Import),
         p if get
             && equitas_service::operation_endpoints()
                 .iter()

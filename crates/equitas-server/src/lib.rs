@@ -10,6 +10,7 @@ pub mod auth;
 mod body;
 mod epcis;
 mod guard;
+mod imports;
 mod problem;
 mod routes;
 mod web;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub(crate) auth: auth::Shared,
     /// Failed logins, by account and by address.
     pub(crate) failures: Arc<auth::Failures>,
+    /// The reviewed tables imports over HTTP rely on (site mapping, country aliases).
+    pub(crate) import_mappings: Arc<equitas_store::import::Mappings>,
 }
 
 /// A place among `queue`'s, waited for in order of arrival for as long as
@@ -122,7 +125,14 @@ impl AppState {
             epcis_summary: Arc::new(Mutex::new(None)),
             auth: Arc::new(AuthConfig::default()),
             failures: Arc::new(Default::default()),
+            import_mappings: Arc::new(Default::default()),
         })
+    }
+
+    /// Imports over HTTP rely on these tables (the default: none).
+    pub fn with_import_mappings(mut self, m: equitas_store::import::Mappings) -> Self {
+        self.import_mappings = Arc::new(m);
+        self
     }
 
     /// Takes these accounts settings (the default: no accounts, `Mode::Open`).
@@ -283,6 +293,7 @@ pub fn router(state: AppState) -> Router {
     routes::router()
         .merge(epcis::router())
         .merge(auth::router())
+        .merge(imports::router())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -81,7 +81,7 @@ impl Answer {
 /// Sends one request (`headers` as written, each ending in CRLF) and reads
 /// the answer to its end.
 async fn send(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> Answer {
-    let ctype = if body.is_empty() {
+    let ctype = if body.is_empty() || headers.to_ascii_lowercase().contains("content-type:") {
         String::new()
     } else {
         "Content-Type: application/json\r\n".to_string()
@@ -294,6 +294,10 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("post", "/api/v1/logout") | ("get", "/api/v1/session") => READ,
         ("get", "/api/v1/audit") => ADMIN,
         ("post", "/capture") | ("post", "/events") => CAPTURE,
+        // Imports: an unscoped import permission (officers here are scoped).
+        ("post", "/api/v1/imports/{kind}") => {
+            [Unauthenticated, Refused, Refused, Refused, Through, Through]
+        }
         ("get", "/api/v1/epcis/summary") | ("get", "/api/v1/epcis/captures") => WHOLE,
         // Answers over every place or country (supply analyses of all
         // buying countries, the accuracy of every series together).
@@ -325,6 +329,7 @@ fn every_route_every_role(s: &mut TestStore) {
             let path = e
                 .path
                 .replace("{id}", "1")
+                .replace("{kind}", "products")
                 .replace("{eventID}", "urn:uuid:00000001-0000-4000-8000-000000000000");
             let want = expected(e.method, e.path);
             let mut callers: Vec<Option<&str>> = vec![None];
@@ -713,6 +718,28 @@ fn security(s: &mut TestStore) {
         }
         assert_eq!(login(a, "analyst", PASSWORD, None).await.status, 429);
 
+        // Imports over HTTP: the same parsers, refused to a scoped officer,
+        // audited.
+        let csv = "code,name,programme\nnew-1,New product,hiv\nbad one,,\n";
+        let typed = |t: &str| format!("{}Content-Type: text/csv\r\n", bearer(t));
+        let r = send(a, "POST", "/api/v1/imports/products", &typed(&officer), csv).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = send(a, "POST", "/api/v1/imports/products", &typed(&admin), csv).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = r.json();
+        assert_eq!(
+            (j["inserted"].as_u64(), j["rejected"][0]["line"].as_u64()),
+            (Some(1), Some(3)),
+            "{j}"
+        );
+        let r = send(a, "POST", "/api/v1/imports/nothing", &typed(&admin), csv).await;
+        assert_eq!(
+            (r.status, r.json()["parameter"].as_str()),
+            (404, Some("kind"))
+        );
+        let r = send(a, "POST", "/api/v1/imports/products", &bearer(&admin), "{}").await;
+        assert_eq!(r.status, 415);
+
         // The audit log: each write, each login and failure, by whom.
         let r = send(a, "GET", "/api/v1/audit?limit=1000", &bearer(&admin), "").await;
         assert_eq!(r.status, 200, "{}", r.body);
@@ -758,6 +785,10 @@ fn security(s: &mut TestStore) {
             6
         );
         assert!(has("login-refused", "user:viewer", "too many"));
+        assert!(
+            has("import", "token:", "products: 2 rows read, 1 inserted"),
+            "{rows:#?}"
+        );
         srv.stop().await;
     });
 }
