@@ -70,6 +70,15 @@ pub enum TokensCommand {
         /// (YYYY-MM-DD, at midnight UTC). Without it, until revoked.
         #[arg(long, value_name = "Nd|DATE")]
         expires: Option<String>,
+        /// Narrower than the user: only these countries (repeatable).
+        #[arg(long = "country", value_name = "ISO3")]
+        countries: Vec<String>,
+        /// Narrower than the user: only this location and what is below it.
+        #[arg(long, value_name = "CODE")]
+        location: Option<String>,
+        /// Narrower than the user: only these programmes (repeatable).
+        #[arg(long = "programme", value_name = "NAME")]
+        programmes: Vec<String>,
     },
     /// Lists tokens (never the tokens themselves).
     List {
@@ -179,11 +188,7 @@ pub fn users(store: &mut dyn Store, c: &UsersCommand) -> Result<()> {
             programmes,
         } => {
             let role = Role::parse(role)?;
-            let scope = ScopeSpec {
-                countries: countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
-                location: location.clone(),
-                programmes: programmes.iter().map(|p| p.to_ascii_lowercase()).collect(),
-            };
+            let scope = scope_of(countries, location, programmes);
             let id = audited(store, "grant", |tx| {
                 let id = auth::grant(tx, name, role, &scope)?;
                 Ok((id, format!("user {name}: #{id} {role} ({scope})")))
@@ -202,6 +207,15 @@ pub fn users(store: &mut dyn Store, c: &UsersCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A scope from the options `--country`, `--location`, `--programme`.
+fn scope_of(countries: &[String], location: &Option<String>, programmes: &[String]) -> ScopeSpec {
+    ScopeSpec {
+        countries: countries.iter().map(|c| c.to_ascii_uppercase()).collect(),
+        location: location.clone(),
+        programmes: programmes.iter().map(|p| p.to_ascii_lowercase()).collect(),
+    }
 }
 
 /// `--expires`: `90d` or a date, as Unix seconds.
@@ -234,13 +248,25 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
             user,
             name,
             expires,
+            countries,
+            location,
+            programmes,
         } => {
             let exp = expires.as_deref().map(expiry).transpose()?;
+            let scope = scope_of(countries, location, programmes);
             let (id, token) = audited(store, "token-create", |tx| {
-                let (id, token) = auth::create_token(tx, user, name, exp)?;
+                let (id, token) = auth::create_token(tx, user, name, exp, &scope)?;
+                let within = if scope.is_unscoped() {
+                    String::new()
+                } else {
+                    format!(", within {scope}")
+                };
                 Ok((
                     (id, token),
-                    format!("token #{id} {name:?} of {user}, expires {}", time(exp)),
+                    format!(
+                        "token #{id} {name:?} of {user}, expires {}{within}",
+                        time(exp)
+                    ),
                 ))
             })?;
             eprintln!(
@@ -259,8 +285,13 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
                 "id", "user", "name", "created", "expires"
             );
             for t in ts {
+                let scope = if t.scope.is_unscoped() {
+                    "the user's".to_string()
+                } else {
+                    t.scope.to_string()
+                };
                 println!(
-                    "{:>4}  {:<16} {:<20} {:<16} {:<16} {}",
+                    "{:>4}  {:<16} {:<20} {:<16} {:<16} {:<16} {scope}",
                     t.id,
                     t.user,
                     t.name,

@@ -348,23 +348,25 @@ pub async fn check(State(s): State<AppState>, mut req: Request, next: Next) -> R
     let found = s
         .with_store(move |st| {
             let now = auth::now();
-            let (user, via, csrf) = if by_token {
+            let (user, via, csrf, narrowed) = if by_token {
                 match auth::token_user(st, &secret, now)? {
-                    Some((u, id)) => (u, Via::Token(id), None),
+                    Some((u, t)) => (u, Via::Token(t.id), None, t.scope),
                     None => return Ok(None),
                 }
             } else {
                 match auth::session(st, &secret, now, limits)? {
-                    Some((u, csrf)) => (u, Via::Session, Some(csrf)),
+                    Some((u, csrf)) => (u, Via::Session, Some(csrf), Default::default()),
                     None => return Ok(None),
                 }
             };
+            // A token's own scope narrows its user's.
+            let mut scope_of = |p| auth::token_scope(st, &user, p, &narrowed);
             let scope = match need {
-                Need::Scoped(p) | Need::Whole(p) => auth::scope(st, &user, p)?.map(|sc| (p, sc)),
+                Need::Scoped(p) | Need::Whole(p) => scope_of(p)?.map(|sc| (p, sc)),
                 // Logout and the session: no data; the read scope, if any.
                 _ => Some((
                     Permission::Read,
-                    auth::scope(st, &user, Permission::Read)?.unwrap_or(Scope::Within {
+                    scope_of(Permission::Read)?.unwrap_or(Scope::Within {
                         areas: vec![],
                         label: "nothing".into(),
                     }),

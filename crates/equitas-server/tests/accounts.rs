@@ -254,7 +254,12 @@ fn accounts(s: &mut TestStore) -> Vec<(&'static str, String)> {
         .map(|(name, role, scope)| {
             auth::add_user(c, name, PASSWORD).unwrap();
             auth::grant(c, name, role, &scope).unwrap();
-            (name, auth::create_token(c, name, "test", None).unwrap().1)
+            (
+                name,
+                auth::create_token(c, name, "test", None, &ScopeSpec::default())
+                    .unwrap()
+                    .1,
+            )
         })
         .collect()
 }
@@ -386,7 +391,17 @@ fn scoped_answers(s: &mut TestStore) {
         ..Default::default()
     };
     auth::grant(c, "hiv", Role::Viewer, &hiv_scope).unwrap();
-    let hiv = auth::create_token(c, "hiv", "t", None).unwrap().1;
+    let hiv = auth::create_token(c, "hiv", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    // An administrator's token narrowed to R01.
+    let r01 = ScopeSpec {
+        location: Some(REGION.into()),
+        ..Default::default()
+    };
+    let narrow = auth::create_token(c, "admin", "narrow", None, &r01)
+        .unwrap()
+        .1;
     let state = state(s, Throttle::default());
     run(async move {
         let srv = Server::start(state).await;
@@ -423,6 +438,9 @@ fn scoped_answers(s: &mut TestStore) {
             // Every row of R01 is there.
             let want: Vec<&String> = all.iter().filter(|c| in_region(c)).collect();
             assert_eq!(want.len(), mine.len(), "{path}");
+            // The same through an administrator's token narrowed to R01.
+            let narrowed = send(a, "GET", path, &bearer(&narrow), "").await;
+            assert_eq!(rows(&narrowed), mine, "{path}");
         }
         // By programme too: only the HIV products.
         let r = send(a, "GET", "/api/v1/stock?limit=1000", &bearer(&hiv), "").await;
@@ -516,8 +534,16 @@ fn security(s: &mut TestStore) {
     let admin = tokens[4].1.clone();
     // An expired token (its expiry passed) and one to revoke.
     let c = s.store.as_mut();
-    let (_, expired) = auth::create_token(c, "officer", "old", Some(auth::now() - 1)).unwrap();
-    let (revoked_id, revoked) = auth::create_token(c, "officer", "lost", None).unwrap();
+    let (_, expired) = auth::create_token(
+        c,
+        "officer",
+        "old",
+        Some(auth::now() - 1),
+        &ScopeSpec::default(),
+    )
+    .unwrap();
+    let (revoked_id, revoked) =
+        auth::create_token(c, "officer", "lost", None, &ScopeSpec::default()).unwrap();
     let state = state(
         s,
         Throttle {
@@ -807,7 +833,9 @@ fn market_by_buying_country(s: &mut TestStore) {
             ..Default::default()
         };
         auth::grant(c, name, Role::Analyst, &scope).unwrap();
-        auth::create_token(c, name, "t", None).unwrap().1
+        auth::create_token(c, name, "t", None, &ScopeSpec::default())
+            .unwrap()
+            .1
     };
     let all = token("world", &[]);
     let two = token("two", &["VNM", "HTI"]);

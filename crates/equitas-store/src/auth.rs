@@ -390,15 +390,9 @@ pub fn set_password(c: &mut dyn Conn, name: &str, password: &str) -> Result<(), 
     Ok(())
 }
 
-/// Gives `name` a role within `scope`, whose countries and location must
-/// be known (loaded reference data); the grant's id.
-pub fn grant(
-    c: &mut dyn Conn,
-    name: &str,
-    role: Role,
-    scope: &ScopeSpec,
-) -> Result<i64, StoreError> {
-    let u = existing(c, name)?;
+/// A scope's countries and location must be known (loaded reference
+/// data), its programmes the model's.
+fn check_scope(c: &mut dyn Conn, scope: &ScopeSpec) -> Result<(), StoreError> {
     for country in &scope.countries {
         let n: i64 = c
             .query_scalar(
@@ -429,6 +423,19 @@ pub fn grant(
         p.parse::<equitas_model::Programme>()
             .map_err(|e| StoreError::Invalid(format!("programme {p:?}: {e}")))?;
     }
+    Ok(())
+}
+
+/// Gives `name` a role within `scope`, whose countries and location must
+/// be known (loaded reference data); the grant's id.
+pub fn grant(
+    c: &mut dyn Conn,
+    name: &str,
+    role: Role,
+    scope: &ScopeSpec,
+) -> Result<i64, StoreError> {
+    let u = existing(c, name)?;
+    check_scope(c, scope)?;
     c.execute(
         "INSERT INTO auth_grants (user_id, role, countries, location, programmes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -568,24 +575,39 @@ pub struct TokenRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Narrower than the user's (unscoped: the user's scope).
+    pub scope: ScopeSpec,
 }
 
 /// The prefix of API tokens (so that a leaked one is recognisable).
 pub const TOKEN_PREFIX: &str = "eqt_";
 
 /// A new API token of `user`: its id and the token, which is not stored.
+/// The token acts as its user, and within `scope` too unless it is unscoped.
 pub fn create_token(
     c: &mut dyn Conn,
     user: &str,
     name: &str,
     expires_at: Option<i64>,
+    scope: &ScopeSpec,
 ) -> Result<(i64, String), StoreError> {
     let u = existing(c, user)?;
+    check_scope(c, scope)?;
     let token = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
     let h = token_hash(&token);
     c.execute(
-        "INSERT INTO auth_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        &[Value::Int(u.id), name.into(), h.clone().into(), Value::Int(now()), expires_at.into()],
+        "INSERT INTO auth_tokens (user_id, name, token_hash, created_at, expires_at, countries, location, programmes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Value::Int(u.id),
+            name.into(),
+            h.clone().into(),
+            Value::Int(now()),
+            expires_at.into(),
+            scope.countries.join(";").into(),
+            scope.location.clone().into(),
+            scope.programmes.join(";").into(),
+        ],
     )?;
     let id = c
         .query_scalar(
@@ -598,8 +620,8 @@ pub fn create_token(
 
 pub fn tokens(c: &mut dyn Conn) -> Result<Vec<TokenRow>, StoreError> {
     c.query(
-        "SELECT t.id, u.name, t.name, t.created_at, t.expires_at, t.revoked_at \
-         FROM auth_tokens t JOIN auth_users u ON u.id = t.user_id ORDER BY t.id",
+        "SELECT t.id, u.name, t.name, t.created_at, t.expires_at, t.revoked_at, \
+         t.countries, t.location, t.programmes FROM auth_tokens t JOIN auth_users u ON u.id = t.user_id ORDER BY t.id",
         &[],
     )?
     .iter()
@@ -611,6 +633,11 @@ pub fn tokens(c: &mut dyn Conn) -> Result<Vec<TokenRow>, StoreError> {
             created_at: get(r, 3)?,
             expires_at: get(r, 4)?,
             revoked_at: get(r, 5)?,
+            scope: ScopeSpec {
+                countries: list(&get::<String>(r, 6)?),
+                location: get(r, 7)?,
+                programmes: list(&get::<String>(r, 8)?),
+            },
         })
     })
     .collect()
@@ -624,23 +651,36 @@ pub fn revoke_token(c: &mut dyn Conn, id: i64) -> Result<bool, StoreError> {
     )? > 0)
 }
 
+/// A live API token: its id and its own scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveToken {
+    pub id: i64,
+    pub scope: ScopeSpec,
+}
+
 /// The user of a live API token (not revoked, not expired, user not
-/// disabled), with the token's id.
+/// disabled), with the token.
 pub fn token_user(
     c: &mut dyn Conn,
     token: &str,
     now: i64,
-) -> Result<Option<(User, i64)>, StoreError> {
+) -> Result<Option<(User, LiveToken)>, StoreError> {
     let rows = c.query(
-        "SELECT id, user_id FROM auth_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
-         AND (expires_at IS NULL OR expires_at > $2)",
+        "SELECT id, user_id, countries, location, programmes FROM auth_tokens \
+         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         &[token_hash(token).into(), Value::Int(now)],
     )?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
     let (id, uid): (i64, i64) = (get(r, 0)?, get(r, 1)?);
-    Ok(user_where(c, "id = $1 AND disabled = 0", Value::Int(uid))?.map(|u| (u, id)))
+    let scope = ScopeSpec {
+        countries: list(&get::<String>(r, 2)?),
+        location: get(r, 3)?,
+        programmes: list(&get::<String>(r, 4)?),
+    };
+    Ok(user_where(c, "id = $1 AND disabled = 0", Value::Int(uid))?
+        .map(|u| (u, LiveToken { id, scope })))
 }
 
 // ---- the audit log -----------------------------------------------------
@@ -744,6 +784,29 @@ impl Area {
     }
 }
 
+impl Area {
+    /// What lies within both.
+    pub fn intersect(&self, o: &Area) -> Area {
+        fn both<T: Clone>(a: &Option<T>, b: &Option<T>, meet: impl Fn(&T, &T) -> T) -> Option<T> {
+            match (a, b) {
+                (None, x) | (x, None) => x.clone(),
+                (Some(a), Some(b)) => Some(meet(a, b)),
+            }
+        }
+        Area {
+            locations: both(&self.locations, &o.locations, |a, b| {
+                a.intersection(b).cloned().collect()
+            }),
+            countries: both(&self.countries, &o.countries, |a, b| {
+                a.intersection(b).cloned().collect()
+            }),
+            products: both(&self.products, &o.products, |a, b| {
+                a.intersection(b).cloned().collect()
+            }),
+        }
+    }
+}
+
 fn in_set(set: Option<&HashSet<String>>, v: Option<&str>) -> bool {
     match set {
         None => true,
@@ -810,6 +873,33 @@ pub fn scope(c: &mut dyn Conn, user: &User, p: Permission) -> Result<Option<Scop
         .collect::<Vec<_>>()
         .join(" | ");
     Ok(Some(Scope::Within { areas, label }))
+}
+
+/// The scope of `user` for `p` through a token narrowed to `token` (an
+/// unscoped token: the user's scope); `None` if no grant gives `p`.
+pub fn token_scope(
+    c: &mut dyn Conn,
+    user: &User,
+    p: Permission,
+    token: &ScopeSpec,
+) -> Result<Option<Scope>, StoreError> {
+    let Some(s) = scope(c, user, p)? else {
+        return Ok(None);
+    };
+    if token.is_unscoped() {
+        return Ok(Some(s));
+    }
+    let t = resolve(c, token)?;
+    Ok(Some(match s {
+        Scope::All => Scope::Within {
+            areas: vec![t],
+            label: format!("token: {token}"),
+        },
+        Scope::Within { areas, label } => Scope::Within {
+            areas: areas.iter().map(|a| a.intersect(&t)).collect(),
+            label: format!("{label}, and token: {token}"),
+        },
+    }))
 }
 
 fn strings(c: &mut dyn Conn, sql: &str, params: &[Value]) -> Result<Vec<String>, StoreError> {

@@ -177,19 +177,68 @@ fn sessions_and_tokens(s: &mut TestStore) {
     auth::set_disabled(c, "kofi", false).unwrap();
 
     // API tokens: shown once, stored hashed, expiring, revocable.
-    let (tid, token) = auth::create_token(c, "kofi", "scanner", None).unwrap();
+    let (tid, token) =
+        auth::create_token(c, "kofi", "scanner", None, &ScopeSpec::default()).unwrap();
     assert!(token.starts_with("eqt_"));
     let now = auth::now();
-    assert_eq!(auth::token_user(c, &token, now).unwrap().unwrap().1, tid);
+    assert_eq!(auth::token_user(c, &token, now).unwrap().unwrap().1.id, tid);
     let listed = auth::tokens(c).unwrap();
     assert_eq!(listed.len(), 1);
     assert!(!format!("{listed:?}").contains(&token[4..]));
     assert!(auth::revoke_token(c, tid).unwrap());
     assert!(auth::token_user(c, &token, now).unwrap().is_none());
-    let (_, short) = auth::create_token(c, "kofi", "short", Some(now + 10)).unwrap();
+    let (_, short) =
+        auth::create_token(c, "kofi", "short", Some(now + 10), &ScopeSpec::default()).unwrap();
     assert!(auth::token_user(c, &short, now).unwrap().is_some());
     assert!(auth::token_user(c, &short, now + 10).unwrap().is_none());
     assert!(auth::token_user(c, "eqt_0000", now).unwrap().is_none());
+}
+
+/// A token narrower than its user: the user's scope and the token's.
+fn narrowed_tokens(s: &mut TestStore) {
+    reference(s);
+    let c = s.store.as_mut();
+    auth::add_user(c, "root", "correct horse battery").unwrap();
+    auth::grant(c, "root", Role::Administrator, &ScopeSpec::default()).unwrap();
+    auth::add_user(c, "reg", "correct horse battery").unwrap();
+    let r1 = ScopeSpec {
+        location: Some("R1".into()),
+        ..Default::default()
+    };
+    auth::grant(c, "reg", Role::SupplyChainOfficer, &r1).unwrap();
+    let hiv = ScopeSpec {
+        programmes: vec!["hiv".into()],
+        ..Default::default()
+    };
+    let bad = ScopeSpec {
+        location: Some("R9".into()),
+        ..Default::default()
+    };
+    assert!(auth::create_token(c, "root", "t", None, &bad).is_err());
+    let (_, t) = auth::create_token(c, "root", "t", None, &r1).unwrap();
+    let (u, live) = auth::token_user(c, &t, auth::now()).unwrap().unwrap();
+    assert_eq!(live.scope, r1);
+    let sc = auth::token_scope(c, &u, Permission::Capture, &live.scope)
+        .unwrap()
+        .unwrap();
+    assert!(sc.allows(&[(Dim::Location, Some("F1"))]));
+    assert!(!sc.allows(&[(Dim::Location, Some("F2"))]));
+    assert!(auth::tokens(c).unwrap()[0].scope == r1);
+    // Within R1 and HIV: both hold.
+    let (_, t) = auth::create_token(c, "reg", "t", None, &hiv).unwrap();
+    let (u, live) = auth::token_user(c, &t, auth::now()).unwrap().unwrap();
+    let sc = auth::token_scope(c, &u, Permission::Read, &live.scope)
+        .unwrap()
+        .unwrap();
+    assert!(sc.allows(&[(Dim::Location, Some("F1")), (Dim::Product, Some("tld"))]));
+    assert!(!sc.allows(&[(Dim::Location, Some("F1")), (Dim::Product, Some("act"))]));
+    assert!(!sc.allows(&[(Dim::Location, Some("F2")), (Dim::Product, Some("tld"))]));
+    // A token never gives what its user lacks.
+    assert!(
+        auth::token_scope(c, &u, Permission::Administer, &live.scope)
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn audit_is_append_only(s: &mut TestStore) {
@@ -209,4 +258,5 @@ on_both_backends! {
     users_and_grants => users_and_grants,
     sessions_and_tokens => sessions_and_tokens,
     audit_is_append_only => audit_is_append_only,
+    narrowed_tokens => narrowed_tokens,
 }

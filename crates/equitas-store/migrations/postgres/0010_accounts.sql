@@ -35,7 +35,8 @@ CREATE TABLE auth_sessions (
 );
 CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
 
--- API tokens by the SHA-256 of the token, which is shown once.
+-- API tokens by the SHA-256 of the token, which is shown once; a token may be narrower than
+-- its user (countries, location, programmes as in auth_grants; empty: the user's scope).
 CREATE TABLE auth_tokens (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES auth_users (id),
@@ -43,7 +44,10 @@ CREATE TABLE auth_tokens (
     token_hash TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL,
     expires_at BIGINT,
-    revoked_at BIGINT
+    revoked_at BIGINT,
+    countries TEXT NOT NULL DEFAULT '',
+    location TEXT,
+    programmes TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX auth_tokens_user ON auth_tokens (user_id);
 
