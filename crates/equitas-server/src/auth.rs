@@ -215,19 +215,25 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::EVENTS_PATH | api_doc::EVENT_PATH if get => Need::Scoped(Read),
         // The rows of a file are not checked against a scope (yet).
         api_doc::IMPORT_PATH if post => Need::Whole(Import),
-        p if get
-            && equitas_service::operation_endpoints()
-                .iter()
-                .any(|e| e.path == p) =>
-        {
-            Need::Scoped(Read)
-        }
+        p if get && operation_paths().contains(p) => Need::Scoped(Read),
         p if p.starts_with("/api/") || p.starts_with("/capture") || p.starts_with("/events") => {
             Need::Unlisted
         }
         // The dashboard and the formulas pages (their data comes from the API).
         _ => Need::Public,
     }
+}
+
+/// The operations' paths, listed once.
+fn operation_paths() -> &'static std::collections::HashSet<&'static str> {
+    static P: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        equitas_service::operation_endpoints()
+            .iter()
+            .map(|e| e.path)
+            .collect()
+    })
 }
 
 fn unauthenticated(detail: impl Into<String>) -> Response {
