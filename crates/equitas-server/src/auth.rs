@@ -493,7 +493,9 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
     })?;
     let t = cfg.throttle;
     let (ukey, akey) = (
-        format!("u:{user}"),
+        // Names are at most 64 characters: a longer one is no account, and
+        // must not make the memory of failures grow.
+        format!("u:{}", user.chars().take(65).collect::<String>()),
         format!("a:{}", addr.as_deref().unwrap_or("?")),
     );
     let refused = s
@@ -501,7 +503,7 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
         .refused(&ukey, t.per_account, t.window)
         .or_else(|| s.failures.refused(&akey, t.per_address, t.window));
     if let Some(left) = refused {
-        let who = user.clone();
+        let who: String = user.chars().take(65).collect();
         let a = addr.clone();
         s.with_store(move |st| {
             auth::audit(
@@ -530,9 +532,10 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
     let done = s
         .with_store(move |st| {
             let Some(u) = auth::check_password(st, &who, &password)? else {
+                let shown: String = who.chars().take(65).collect();
                 auth::audit(
                     st,
-                    &format!("user:{who}"),
+                    &format!("user:{shown}"),
                     a.as_deref(),
                     "login-failed",
                     "wrong name or password",
