@@ -20,7 +20,7 @@ pub mod supply;
 pub mod vocab;
 
 pub use error::{ErrorKind, ServiceError};
-pub use op::{Answer, Ctx, Described, Endpoint, Head, Needs, Operation};
+pub use op::{Answer, Ctx, Described, Endpoint, Head, Needs, Operation, Scoping, run_within};
 pub use param::{Args, Given, Kind, Param, Style, Surface};
 
 use equitas_store::report;
@@ -32,6 +32,7 @@ impl Operation for Countries {
     type Request = ();
     type Row = report::CountryRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -114,10 +115,26 @@ pub fn described() -> Vec<(Endpoint, RowSchema)> {
     v
 }
 
-/// Runs an operation from raw parameters: what the CLI and the server do.
+/// Runs an operation from raw parameters, within the context's scope: what
+/// the CLI and the server do.
 pub fn call<O: Operation>(ctx: &mut Ctx<'_>, args: &Args) -> Result<Answer<O::Row>, ServiceError> {
     let request = O::request(args)?;
-    O::run(ctx, &request)
+    run_within::<O>(ctx, &request)
+}
+
+/// Every operation's path with how it is scoped, in the documentation's order.
+pub fn scopings() -> Vec<(&'static str, Scoping)> {
+    let mut v = Vec::new();
+    macro_rules! push {
+        ($t:ty) => {
+            v.push((
+                <$t as Operation>::endpoint().path,
+                <$t as Operation>::SCOPING,
+            ));
+        };
+    }
+    for_each_operation!(push);
+    v
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! procurement lines and registers in the store.
 
 use crate::error::ServiceError;
-use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use crate::vocab;
 use chrono::NaiveDate;
@@ -55,8 +55,19 @@ pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
 }
 
 /// The procurement lines the filter selects; none is missing data.
+/// Lines outside the caller's scope (buying country, product) are not read.
 fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
-    let obs = mk::observations(ctx.store, f)?;
+    use crate::op::Dim as D;
+    let mut obs = mk::observations(ctx.store, f)?;
+    let scope = ctx.scope();
+    if !scope.is_all() {
+        obs.retain(|o| {
+            scope.allows(&[
+                (D::Country, Some(&o.buyer_country)),
+                (D::Product, Some(&o.product)),
+            ])
+        });
+    }
     if obs.is_empty() {
         return Err(ServiceError::missing(
             "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
@@ -127,6 +138,7 @@ impl Operation for Products {
     type Request = Filter;
     type Row = ProductRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -173,6 +185,7 @@ impl Operation for Prices {
     type Request = GroupedRequest<()>;
     type Row = analysis::PriceRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -223,6 +236,7 @@ impl Operation for Mpr {
     type Request = MprRequest;
     type Row = analysis::MprRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -406,6 +420,7 @@ impl Operation for Affordability {
     type Request = Filter;
     type Row = analysis::AffordabilityRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -458,6 +473,7 @@ impl Operation for Concentration {
     type Request = ConcentrationRequest;
     type Row = analysis::ConcentrationRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -536,6 +552,7 @@ impl Operation for Delivery {
     type Request = GroupedRequest<i64>;
     type Row = analysis::DeliveryRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -594,6 +611,10 @@ impl Operation for Sources {
     type Request = SourcesRequest;
     type Row = mk::SourcesRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Rows(&[
+        (crate::op::Dim::Country, "country"),
+        (crate::op::Dim::Product, "product"),
+    ]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(

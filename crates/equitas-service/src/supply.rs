@@ -5,7 +5,7 @@
 
 use crate::error::ServiceError;
 use crate::market::{filter, name, scope};
-use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
 use equitas_store::market::{self as mk, Filter, Names};
@@ -228,6 +228,7 @@ impl Operation for QualifiedSources {
     type Request = SourcesRequest;
     type Row = SourcesRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -319,6 +320,7 @@ impl Operation for Regulators {
     type Request = RegulatorsRequest;
     type Row = Regulator;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(

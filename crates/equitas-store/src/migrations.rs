@@ -81,6 +81,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_supply.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 10,
+        name: "accounts, scoped roles, sessions, API tokens and the audit log",
+        sqlite: include_str!("../migrations/sqlite/0010_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0010_accounts.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.
