@@ -310,7 +310,9 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
             if p.starts_with("/api/v1/supply/")
                 && !matches!(
                     p,
-                    "/api/v1/supply/regulators" | "/api/v1/supply/qualified-sources"
+                    "/api/v1/supply/regulators"
+                        | "/api/v1/supply/qualified-sources"
+                        | "/api/v1/supply/licences"
                 ) =>
         {
             WHOLE

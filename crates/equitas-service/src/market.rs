@@ -343,6 +343,7 @@ pub struct PooledRequest {
 }
 
 impl Operation for PooledPrices {
+    const SCOPING: Scoping = Scoping::Inputs;
     type Request = PooledRequest;
     type Row = analysis::PooledPrice;
     const NEEDS: Needs = Needs::Store;

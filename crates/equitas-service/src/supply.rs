@@ -372,6 +372,7 @@ pub struct LicencesRequest {
 }
 
 impl Operation for Licences {
+    const SCOPING: Scoping = Scoping::Public;
     type Request = LicencesRequest;
     type Row = Licence;
     const NEEDS: Needs = Needs::Store;
