@@ -68,3 +68,131 @@ pub fn dhis2_import(
         &NoProgress,
     )
 }
+
+/// Why a FHIR Bundle (or resource) was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum FhirError {
+    /// A bad resource: each issue names its element.
+    #[error("{0}")]
+    Outcome(equitas_interop::fhir::OperationOutcome),
+    #[error(transparent)]
+    Store(#[from] equitas_store::StoreError),
+}
+
+/// What a FHIR import did.
+pub struct FhirImport {
+    pub read: equitas_interop::fhir::Read,
+    /// The capture of the events the resources mean (`None`: they meant none).
+    pub capture: Option<equitas_store::epcis::CaptureReport>,
+}
+
+/// Reads a FHIR Bundle (or one resource) and captures the EPCIS events it
+/// means, in one transaction, as `equitas epcis capture` does: the same
+/// movements as their EPCIS equivalents, a resource sent twice a
+/// duplicate. A Bundle with a bad resource writes nothing.
+pub fn fhir_import(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    codes: &equitas_interop::fhir::Codes,
+) -> Result<FhirImport, FhirError> {
+    use equitas_interop::fhir::{self, Issue, OperationOutcome};
+    let glns = equitas_store::stock::places(store)?
+        .into_iter()
+        .filter_map(|p| p.gln.map(|g| (p.code, g)))
+        .collect();
+    let ctx = fhir::Context {
+        codes: codes.clone(),
+        glns,
+    };
+    let read = fhir::read(bytes, &ctx).map_err(FhirError::Outcome)?;
+    if read.events.is_empty() {
+        return Ok(FhirImport {
+            read,
+            capture: None,
+        });
+    }
+    let doc = read.epcis_document();
+    // The events are made here: one refused is Equitas's fault, said as such.
+    let internal = |why: String| {
+        FhirError::Outcome(OperationOutcome::new(vec![Issue {
+            severity: "fatal".into(),
+            code: "exception".into(),
+            diagnostics: format!("the EPCIS events made from the resources were refused: {why}"),
+            expression: Vec::new(),
+        }]))
+    };
+    let reader = equitas_epcis::EventReader::new(&doc).map_err(|e| internal(e.to_string()))?;
+    let r = equitas_store::epcis::capture(
+        store,
+        source_name,
+        &reader,
+        Vec::new(),
+        equitas_store::epcis::ErrorBehaviour::Rollback,
+        &NoProgress,
+    )?;
+    if r.rolled_back {
+        let why: Vec<String> = r
+            .rejected
+            .iter()
+            .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
+            .collect();
+        return Err(internal(why.join("; ")));
+    }
+    Ok(FhirImport {
+        read,
+        capture: Some(r),
+    })
+}
+
+/// A stock snapshot (R5 InventoryReport) of each location at or below
+/// `location` (a code or GLN) holding stock at the end of `as_of` (the
+/// ledger's last day when `None`), in a Bundle of type `collection`: the
+/// stock on hand of `equitas stock` for the same day and places.
+pub fn fhir_inventory(
+    store: &mut dyn Store,
+    location: &str,
+    as_of: Option<equitas_ledger::calendar::Day>,
+) -> Result<serde_json::Value, ServiceError> {
+    use equitas_interop::fhir::{self, StockLine};
+    use equitas_ledger::view::{self, StockQuery};
+    let data = equitas_store::stock::load(store)?;
+    has_stock(&data)?;
+    let Some(place) = data.places.resolve(location) else {
+        return Err(ServiceError::Unknown {
+            param: "location".into(),
+            reason: format!("{location:?} is not a known location code or GLN"),
+        });
+    };
+    let as_of = as_of.or(data.ledger.through());
+    let q = StockQuery {
+        as_of,
+        within: Some(place.code.clone()),
+        ..StockQuery::default()
+    };
+    let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+    let day = as_of
+        .map(equitas_ledger::calendar::format_day)
+        .unwrap_or_default();
+    let mut by_place: std::collections::BTreeMap<&str, Vec<StockLine>> = Default::default();
+    for r in &rows {
+        by_place.entry(&r.location).or_default().push(StockLine {
+            product: r.item.clone(),
+            name: r.item_name.clone(),
+            quantity: r.stock_on_hand,
+        });
+    }
+    let mut reports = Vec::new();
+    for (code, lines) in by_place {
+        let Some(p) = data.places.get(code) else {
+            continue;
+        };
+        let rep = fhir::inventory_report(
+            fhir::location_reference(&p.code, &p.name, p.gln.as_deref()),
+            &day,
+            &lines,
+        );
+        reports.push(serde_json::to_value(rep).map_err(|e| ServiceError::Internal(e.to_string()))?);
+    }
+    Ok(fhir::bundle(reports))
+}
