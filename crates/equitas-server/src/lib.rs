@@ -8,6 +8,7 @@
 pub mod api_doc;
 mod body;
 mod epcis;
+mod fhir;
 mod guard;
 mod problem;
 mod routes;
@@ -267,6 +268,7 @@ pub fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
     routes::router()
         .merge(epcis::router())
+        .merge(fhir::router())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
