@@ -1,5 +1,5 @@
-//! `equitas interop`: exchanges with DHIS2 (data value sets) in their own
-//! formats (docs/interop.md). The formats are `equitas-interop`'s, the
+//! `equitas interop`: exchanges with DHIS2 (data value sets) and HL7 FHIR
+//! R5 in their own formats (docs/interop.md). The formats are `equitas-interop`'s, the
 //! figures and imports `equitas-service`'s; this module reads files,
 //! talks HTTP and prints.
 
@@ -22,6 +22,58 @@ pub enum InteropCommand {
     /// file (docs/interop.md; docs/interop/dhis2-mapping.toml for the demo).
     #[command(subcommand)]
     Dhis2(Dhis2Command),
+    /// HL7 FHIR R5 (IHE Pharmacy supply): MedicationDispense, SupplyDelivery
+    /// and InventoryReport Bundles in as movements; InventoryReport
+    /// snapshots and SupplyDeliveries out (docs/interop.md).
+    #[command(subcommand)]
+    Fhir(FhirCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FhirCommand {
+    /// Read a Bundle (or one resource) into the ledger: completed
+    /// dispenses as dispensing, completed deliveries as receipts, snapshot
+    /// inventory reports as counts, captured as the EPCIS events that mean
+    /// the same, in one transaction. A bad resource writes nothing: each
+    /// bad element is named by its path.
+    #[command(
+        after_help = "Example:\n  equitas interop fhir import docs/interop/fhir-dispense-bundle.json --codes docs/interop/fhir-codes.toml"
+    )]
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Codings of other systems to GTINs (TOML: [[code]] system, code, gtin).
+        #[arg(long, value_name = "FILE")]
+        codes: Option<PathBuf>,
+    },
+    /// Write a Bundle: the stock snapshot (InventoryReport) of each place
+    /// at or below a location, or its shipments and receipts
+    /// (SupplyDelivery) of a month.
+    #[command(
+        after_help = "Examples:\n  equitas interop fhir export --location R01 --as-of 2026-09-30\n  equitas interop fhir export --resource supply-delivery --location CMS --month 2026-09"
+    )]
+    Export {
+        #[arg(long, value_enum, default_value_t = FhirResource::InventoryReport)]
+        resource: FhirResource,
+        /// A location code or GLN (places below it are included).
+        #[arg(long, value_name = "CODE|GLN")]
+        location: String,
+        /// InventoryReport: stock at the end of this day (default: the last day with data).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// SupplyDelivery: the month (YYYY-MM).
+        #[arg(long, value_name = "YYYY-MM", value_parser = month_arg)]
+        month: Option<MonthIndex>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FhirResource {
+    InventoryReport,
+    SupplyDelivery,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,6 +209,49 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
                 ExitCode::from(EXIT_REJECTED_ROWS)
             })
         }
+        InteropCommand::Fhir(FhirCommand::Import { file, codes }) => {
+            fhir_import(cli, file, codes.as_deref())
+        }
+        InteropCommand::Fhir(FhirCommand::Export {
+            resource,
+            location,
+            as_of,
+            month,
+            out,
+        }) => {
+            let mut store = open_store(cli)?;
+            let bundle = match resource {
+                FhirResource::InventoryReport => {
+                    let day = match as_of {
+                        None => None,
+                        Some(d) => {
+                            Some(equitas_ledger::calendar::parse_day(d).with_context(|| {
+                                format!("--as-of: {d:?} is not a date (YYYY-MM-DD)")
+                            })?)
+                        }
+                    };
+                    equitas_service::interop::fhir_inventory(store.as_mut(), location, day)?
+                }
+                FhirResource::SupplyDelivery => {
+                    let m = month.context("--month is needed for supply-delivery")?;
+                    use equitas_ledger::calendar::{month_end, month_start};
+                    equitas_service::interop::fhir_deliveries(
+                        store.as_mut(),
+                        location,
+                        month_start(m),
+                        month_end(m),
+                    )?
+                }
+            };
+            let mut text = serde_json::to_string_pretty(&bundle)?;
+            text.push('\n');
+            match out {
+                Some(p) => std::fs::write(p, text)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         InteropCommand::Dhis2(Dhis2Command::Push {
             set,
             url,
@@ -164,6 +259,53 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
             dry_run,
         }) => push(cli, set, url, token_env, *dry_run),
     }
+}
+
+fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode> {
+    use equitas_service::interop::FhirError;
+    let codes = match codes {
+        None => equitas_interop::fhir::Codes::default(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            equitas_interop::fhir::Codes::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let mut store = open_store(cli)?;
+    let r = match equitas_service::interop::fhir_import(store.as_mut(), &name, &bytes, &codes) {
+        Ok(r) => r,
+        Err(FhirError::Outcome(o)) => {
+            for i in &o.issue {
+                eprintln!("  {name}: {}: {}", i.expression.join(", "), i.diagnostics);
+            }
+            bail!(
+                "{name}: {} bad element(s); nothing was imported",
+                o.issue.len()
+            );
+        }
+        Err(FhirError::Store(e)) => return Err(e.into()),
+    };
+    let read: Vec<String> = r
+        .read
+        .read
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let (captured, duplicates) = r
+        .capture
+        .as_ref()
+        .map_or((0, 0), |c| (c.captured, c.duplicates));
+    println!(
+        "{name}: read {}; {captured} movement event(s) captured, {duplicates} already held",
+        read.join(", ")
+    );
+    for n in &r.read.notes {
+        println!("  note: {n}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The data value set of the month, and the notes of what was left out.

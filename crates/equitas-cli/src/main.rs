@@ -202,7 +202,7 @@ pub enum Command {
     Generate(generate::GenerateArgs),
 
     /// Exchanges with other systems in their formats: DHIS2 data value
-    /// sets (docs/interop.md).
+    /// sets, HL7 FHIR R5 Bundles (docs/interop.md).
     #[command(subcommand)]
     Interop(interop::InteropCommand),
 

@@ -569,3 +569,107 @@ fn push_dry_runs_then_imports_and_shows_every_conflict() {
         "{out}"
     );
 }
+
+/// Every command of docs/interop.md's `sh` blocks, run as written (the
+/// binary for `equitas`, on a copy of the demo) from a directory holding
+/// the repository's `docs`: each must exit 0.
+#[test]
+fn documented_commands_run_as_written() {
+    let doc = std::fs::read_to_string(repo().join("docs/interop.md")).unwrap();
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in doc.lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            l if in_sh && l.starts_with("equitas ") => commands.push(l.to_string()),
+            _ => {}
+        }
+    }
+    assert!(commands.len() >= 6, "{commands:?}");
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for e in std::fs::read_dir(demo()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
+    }
+    std::os::unix::fs::symlink(repo().join("docs"), work.path().join("docs")).unwrap();
+    for c in &commands {
+        let args: Vec<&str> = c.split_whitespace().skip(1).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_equitas"))
+            .current_dir(work.path())
+            .arg("--data-dir")
+            .arg(&data)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{c}\n{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if c.contains("fhir import") {
+            assert!(String::from_utf8_lossy(&o.stdout).contains("2 movement event(s) captured"));
+        }
+    }
+}
+
+/// The SupplyDeliveries out of a month: their completed quantities are the
+/// month's receipts (the same as DHIS2's `received`), each one readable
+/// back in as a receipt.
+#[test]
+fn deliveries_out_are_the_months_receipts() {
+    let dir = demo();
+    let b: Value = serde_json::from_str(&ok(&equitas(
+        dir,
+        &[
+            "interop",
+            "fhir",
+            "export",
+            "--resource",
+            "supply-delivery",
+            "--location",
+            "R01D01F0001",
+            "--month",
+            "2026-09",
+        ],
+    )))
+    .unwrap();
+    let mut received = 0.0;
+    for e in b["entry"].as_array().unwrap() {
+        let r = &e["resource"];
+        assert_eq!(r["resourceType"], "SupplyDelivery");
+        let item = &r["suppliedItem"][0];
+        if r["status"] == "completed"
+            && item["itemCodeableConcept"]["coding"][0]["code"] == "09520000000011"
+        {
+            assert_eq!(
+                r["destination"]["identifier"]["system"],
+                "https://www.gs1.org/gln"
+            );
+            received += item["quantity"]["value"].as_f64().unwrap();
+        }
+    }
+    let m = mapping(MAPPINGS[1]);
+    let text = ok(&equitas(
+        dir,
+        &[
+            "interop",
+            "dhis2",
+            "export",
+            "--mapping",
+            MAPPINGS[1],
+            "--month",
+            "2026-09",
+        ],
+    ));
+    let figures = by_figure(&text, &m);
+    let dhis2: f64 = figures[&("R01D01F0001".to_string(), "SYN-001".to_string())]
+        [&Metric::Received]
+        .parse()
+        .unwrap();
+    assert!(received > 0.0);
+    assert_eq!(received, dhis2);
+}

@@ -49,6 +49,7 @@ fn setup(s: &mut TestStore) {
       "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-04-01T00:00:00Z",
       "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-03-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
         "action": "OBSERVE", "bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
+        "sourceList": [{"type": "location", "source": "urn:epc:id:sgln:9520000.00009.0"}],
         "quantityList": [{"epcClass": "urn:epc:idpat:sgtin:9520000.000001.*", "quantity": 100}]}]}}"#;
     let doc = equitas_epcis::EventReader::new(text).unwrap();
     capture(
@@ -200,6 +201,24 @@ fn fhir_routes(s: &mut TestStore) {
         let (st, _, p) = send(&state, "GET", "/fhir/InventoryReport?location=nowhere", "").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{p}");
     });
+    // The month's receipts as SupplyDeliveries (the CLI's export).
+    let d = equitas_service::interop::fhir_deliveries(
+        s.store.as_mut(),
+        "F1",
+        equitas_ledger::calendar::parse_day("2026-03-01").unwrap(),
+        equitas_ledger::calendar::parse_day("2026-03-31").unwrap(),
+    )
+    .unwrap();
+    let r = &d["entry"][0]["resource"];
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["suppliedItem"][0]["quantity"]["value"].as_f64()
+        ),
+        (Some("completed"), Some(100.0))
+    );
+    assert_eq!(d["entry"].as_array().unwrap().len(), 1);
+    written.push(("deliveries".into(), d));
     if !s.target.starts_with("postgres") {
         validate_with_fhir_resources(&written);
     }

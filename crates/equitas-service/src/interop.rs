@@ -196,3 +196,58 @@ pub fn fhir_inventory(
     }
     Ok(fhir::bundle(reports))
 }
+
+/// The shipments from and receipts at `location` (a code or GLN) and the
+/// places below it, from `from` to `to` (days, included), as R5
+/// SupplyDeliveries (`in-progress` when shipped, `completed` when
+/// received) in a Bundle of type `collection`: the issues and receipts
+/// whose other end is known (EPCIS source and destination lists).
+pub fn fhir_deliveries(
+    store: &mut dyn Store,
+    location: &str,
+    from: equitas_ledger::calendar::Day,
+    to: equitas_ledger::calendar::Day,
+) -> Result<serde_json::Value, ServiceError> {
+    use equitas_interop::fhir::{self, Delivery};
+    use equitas_ledger::calendar::{day_of_ms, format_day};
+    let data = equitas_store::stock::load(store)?;
+    let Some(area) = data.places.resolve(location).map(|p| p.code.clone()) else {
+        return Err(ServiceError::Unknown {
+            param: "location".into(),
+            reason: format!("{location:?} is not a known location code or GLN"),
+        });
+    };
+    let within = |name: &str| {
+        data.places
+            .resolve(name)
+            .is_some_and(|p| data.places.is_within(&p.code, &area))
+    };
+    let reference = |name: &str| match data.places.resolve(name) {
+        Some(p) => fhir::location_reference(&p.code, &p.name, p.gln.as_deref()),
+        None => {
+            let gln = name
+                .strip_prefix("https://id.gs1.org/414/")
+                .and_then(|r| r.split('/').next());
+            fhir::location_reference(name, name, gln)
+        }
+    };
+    let mut legs = equitas_store::stock::transit_legs(store)?;
+    legs.sort_by_key(|l| (l.at, l.receipt));
+    let mut out = Vec::new();
+    for l in legs {
+        let day = day_of_ms(l.at);
+        let here = if l.receipt { &l.to } else { &l.from };
+        if day < from || day > to || !within(here) {
+            continue;
+        }
+        let d = fhir::supply_delivery(&Delivery {
+            day: format_day(day),
+            destination: reference(&l.to),
+            item: l.item.clone(),
+            quantity: l.quantity,
+            received: l.receipt,
+        });
+        out.push(serde_json::to_value(d).map_err(|e| ServiceError::Internal(e.to_string()))?);
+    }
+    Ok(fhir::bundle(out))
+}

@@ -26,7 +26,7 @@
 
 pub mod types;
 
-pub use types::{InventoryReport, Issue, OperationOutcome};
+pub use types::{InventoryReport, Issue, OperationOutcome, SupplyDelivery};
 
 use equitas_gs1::{Gln, Gtin};
 use serde::Deserialize;
@@ -660,6 +660,68 @@ pub fn inventory_report(location: Reference, day: &str, lines: &[StockLine]) -> 
     }
 }
 
+/// An item as a FHIR coding: a GTIN-14 as a GTIN, anything else as an
+/// Equitas product code.
+pub fn item_concept(code: &str, name: Option<&str>) -> CodeableConcept {
+    let gtin = code.len() == 14 && Gtin::parse(code).is_ok();
+    CodeableConcept {
+        coding: vec![types::Coding {
+            system: Some(
+                if gtin {
+                    GTIN_SYSTEMS[0]
+                } else {
+                    PRODUCT_SYSTEM
+                }
+                .into(),
+            ),
+            code: Some(code.to_string()),
+            display: name.map(str::to_string),
+        }],
+        text: name.map(str::to_string),
+    }
+}
+
+/// One shipment or receipt between two locations, for a [`SupplyDelivery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// `YYYY-MM-DD` (local day of the movement).
+    pub day: String,
+    pub destination: Reference,
+    /// The item as recorded (a GTIN-14 or a product code).
+    pub item: String,
+    pub quantity: f64,
+    /// True for the receipt at the destination (`completed`); false for
+    /// the shipment leaving for it (`in-progress`).
+    pub received: bool,
+}
+
+/// A shipment (`in-progress`) or a receipt (`completed`) as an R5
+/// SupplyDelivery; read back in, a receipt is a receiving event.
+pub fn supply_delivery(d: &Delivery) -> SupplyDelivery {
+    SupplyDelivery {
+        resource_type: "SupplyDelivery".into(),
+        status: Some(
+            if d.received {
+                "completed"
+            } else {
+                "in-progress"
+            }
+            .into(),
+        ),
+        supplied_item: vec![types::SuppliedItem {
+            quantity: Some(Quantity {
+                value: Some(d.quantity),
+                unit: None,
+            }),
+            item_codeable_concept: Some(item_concept(&d.item, None)),
+            item_reference: None,
+        }],
+        occurrence_date_time: Some(d.day.clone()),
+        destination: Some(d.destination.clone()),
+        ..SupplyDelivery::default()
+    }
+}
+
 /// Resources as a Bundle of type `collection`.
 pub fn bundle(resources: Vec<Value>) -> Value {
     json!({
@@ -811,6 +873,31 @@ mod tests {
         assert_eq!(
             o.issue[0].expression[0],
             "Bundle.entry[1].resource.countType"
+        );
+    }
+
+    #[test]
+    fn a_receipt_out_reads_back_as_a_receipt() {
+        let d = Delivery {
+            day: "2026-03-02".into(),
+            destination: location_reference("FAC1", "Facility 1", Some("9520000000011")),
+            item: "09520000000011".into(),
+            quantity: 40.0,
+            received: true,
+        };
+        let v = serde_json::to_value(supply_delivery(&d)).unwrap();
+        let r = read(v.to_string().as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events[0]["bizStep"], "receiving");
+        assert_eq!(r.events[0]["quantityList"][0]["quantity"], 40.0);
+        let shipped = supply_delivery(&Delivery {
+            received: false,
+            ..d
+        });
+        let r = read(serde_json::to_string(&shipped).unwrap().as_bytes(), &ctx()).unwrap();
+        assert!(
+            r.events.is_empty() && r.notes[0].contains("in-progress"),
+            "{:?}",
+            r.notes
         );
     }
 

@@ -88,25 +88,39 @@ pub struct MedicationDispense {
     pub subject: Option<Reference>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SuppliedItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_reference: Option<Reference>,
 }
 
-/// R5 SupplyDelivery (the elements read).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// R5 SupplyDelivery (the elements read and written).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SupplyDelivery {
+    #[serde(default = "supply_delivery")]
+    pub resource_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supplied_item: Vec<SuppliedItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub occurrence_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<Reference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supplier: Option<Reference>,
+}
+
+fn supply_delivery() -> String {
+    "SupplyDelivery".into()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
