@@ -288,6 +288,9 @@ fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode>
         }
         Err(FhirError::Store(e)) => return Err(e.into()),
     };
+    if let Some(l) = &r.locations {
+        print_report(l, false);
+    }
     let read: Vec<String> = r
         .read
         .read

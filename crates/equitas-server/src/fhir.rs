@@ -106,6 +106,17 @@ async fn store(
                     read.join(", ")
                 ),
             })];
+            if let Some(l) = &r.locations {
+                let t = l.total();
+                issue.push(json!({
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": format!(
+                        "locations: {} new, {} updated, {} unchanged",
+                        t.inserted, t.updated, t.unchanged
+                    ),
+                }));
+            }
             issue.extend(r.read.notes.iter().map(
                 |n| json!({"severity": "information", "code": "informational", "diagnostics": n}),
             ));

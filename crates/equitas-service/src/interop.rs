@@ -82,6 +82,8 @@ pub enum FhirError {
 /// What a FHIR import did.
 pub struct FhirImport {
     pub read: equitas_interop::fhir::Read,
+    /// The registry's Locations written to the hierarchy (`None`: there were none).
+    pub locations: Option<ImportReport>,
     /// The capture of the events the resources mean (`None`: they meant none).
     pub capture: Option<equitas_store::epcis::CaptureReport>,
 }
@@ -106,9 +108,74 @@ pub fn fhir_import(
         glns,
     };
     let read = fhir::read(bytes, &ctx).map_err(FhirError::Outcome)?;
+    // Registry entries first, through the locations import (its checks,
+    // its transaction; all or nothing), then the movements.
+    let locations = if read.locations.is_empty() {
+        None
+    } else {
+        let parsed = equitas_model::reference::Parsed {
+            records: read
+                .locations
+                .iter()
+                .enumerate()
+                .map(|(i, (_, l))| (i as u64 + 1, l.clone()))
+                .collect(),
+            errors: Vec::new(),
+        };
+        let opts = ImportOptions {
+            strict: true,
+            dry_run: false,
+        };
+        match equitas_store::import::import_locations(
+            store,
+            source_name,
+            bytes,
+            parsed,
+            opts,
+            &NoProgress,
+        ) {
+            Ok(r) => Some(r),
+            Err(ImportError::Strict { errors, .. }) => {
+                let issues = errors
+                    .iter()
+                    .map(|e| {
+                        let at = read
+                            .locations
+                            .get(e.line.saturating_sub(1) as usize)
+                            .map_or("Location", |(p, _)| p.as_str());
+                        let element = match e.field.as_deref() {
+                            Some("country") => ".address.country",
+                            Some("parent") => ".partOf",
+                            Some("gln") => ".identifier",
+                            Some("level") => ".type",
+                            Some("name") => ".name",
+                            _ => "",
+                        };
+                        Issue {
+                            severity: "error".into(),
+                            code: "business-rule".into(),
+                            diagnostics: e.message.clone(),
+                            expression: vec![format!("{at}{element}")],
+                        }
+                    })
+                    .collect();
+                return Err(FhirError::Outcome(OperationOutcome::new(issues)));
+            }
+            Err(ImportError::Store(e)) => return Err(FhirError::Store(e)),
+            Err(e) => {
+                return Err(FhirError::Outcome(OperationOutcome::new(vec![Issue {
+                    severity: "error".into(),
+                    code: "processing".into(),
+                    diagnostics: e.to_string(),
+                    expression: Vec::new(),
+                }])));
+            }
+        }
+    };
     if read.events.is_empty() {
         return Ok(FhirImport {
             read,
+            locations,
             capture: None,
         });
     }
@@ -141,6 +208,7 @@ pub fn fhir_import(
     }
     Ok(FhirImport {
         read,
+        locations,
         capture: Some(r),
     })
 }

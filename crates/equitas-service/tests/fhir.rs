@@ -215,4 +215,51 @@ fn same_as_epcis(s: &mut TestStore) {
     );
 }
 
-on_both_backends!(a_dispense_bundle_moves_stock_as_epcis_dispensing_does => same_as_epcis);
+/// A facility registry (as IHE mCSD): a Location with a level becomes an
+/// entry of the hierarchy through the locations import's checks; a delivery
+/// of the same Bundle to it, named by its code, finds its GLN.
+fn registry(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+      {"resource": {"resourceType": "Location", "id": "f3", "name": "Facility 3",
+        "identifier": [{"system": "urn:equitas:location", "value": "F3"}, {"system": "https://www.gs1.org/gln", "value": "9520000000042"}],
+        "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+        "partOf": {"identifier": {"system": "urn:equitas:location", "value": "R1"}},
+        "address": {"country": "XSY"}}},
+      {"resource": {"resourceType": "SupplyDelivery", "status": "completed", "occurrenceDateTime": "2026-03-03",
+        "destination": {"identifier": {"system": "urn:equitas:location", "value": "F3"}},
+        "suppliedItem": [{"quantity": {"value": 20}, "itemCodeableConcept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}}]}}
+    ]}"#;
+    let bad = doc.replace("\"XSY\"}}}", "\"ZZZ\"}}}");
+    assert_ne!(bad, doc);
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "bad.json", bad.as_bytes(), &codes())
+    else {
+        panic!("a Location in an unknown country was taken");
+    };
+    assert_eq!(
+        o.issue[0].expression,
+        ["Bundle.entry[0].resource.address.country"],
+        "{o}"
+    );
+    assert!(!equitas_store::stock::location_exists(s.store.as_mut(), "F3").unwrap());
+    let r = fhir_import(s.store.as_mut(), "registry.json", doc.as_bytes(), &codes()).unwrap();
+    assert_eq!(r.locations.unwrap().total().inserted, 1);
+    assert_eq!(r.capture.unwrap().captured, 1);
+    let places = equitas_store::stock::places(s.store.as_mut()).unwrap();
+    let f3 = places.iter().find(|p| p.code == "F3").unwrap();
+    assert_eq!(
+        (f3.parent.as_deref(), f3.gln.as_deref()),
+        (Some("R1"), Some("9520000000042"))
+    );
+    let rows = figures(s.store.as_mut());
+    assert!(
+        rows.contains(&("F3".to_string(), "tld".to_string(), 20.0, 0.0, 0.0)),
+        "{rows:?}"
+    );
+}
+
+on_both_backends!(
+    a_dispense_bundle_moves_stock_as_epcis_dispensing_does => same_as_epcis,
+    a_registry_bundle_adds_locations => registry,
+);

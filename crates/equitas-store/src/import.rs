@@ -508,24 +508,7 @@ pub fn import(
             report.written.push(("products", products));
             report.written.push(("trade items", items));
         }
-        Input::Locations(p) => {
-            repo::ensure_country_locations(tx.as_mut())?;
-            write_checked(
-                tx.as_mut(),
-                &mut report,
-                p,
-                "locations",
-                progress,
-                |c, l| {
-                    let bad = repo::check_location(c, l)?;
-                    Ok(if bad.is_empty() {
-                        Ok(repo::put_location(c, l)?)
-                    } else {
-                        Err(bad)
-                    })
-                },
-            )?;
-        }
+        Input::Locations(p) => write_locations(tx.as_mut(), &mut report, p, progress)?,
         Input::Scms(d) => {
             report.rows_read = d.rows_read;
             report.gaps = d.gap_counts();
@@ -816,6 +799,48 @@ fn write_stock_reports(
         Ok(Ok(crate::stock::put_report(c, r)?))
     })?;
     Ok(())
+}
+
+/// Writes locations (the CSV import's, or a FHIR registry's read into the
+/// same rows): each checked against the hierarchy, or rejected with its line.
+fn write_locations(
+    conn: &mut dyn Conn,
+    report: &mut ImportReport,
+    p: Parsed<equitas_model::Location>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    repo::ensure_country_locations(conn)?;
+    write_checked(conn, report, p, "locations", progress, |c, l| {
+        let bad = repo::check_location(c, l)?;
+        Ok(if bad.is_empty() {
+            Ok(repo::put_location(c, l)?)
+        } else {
+            Err(bad)
+        })
+    })
+}
+
+/// Imports locations read from another format than the locations CSV (a
+/// FHIR registry): checked and written as that import writes them, in one
+/// transaction, recorded as a `locations` import of `bytes`.
+pub fn import_locations(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    parsed: Parsed<equitas_model::Location>,
+    opts: ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        kind: Some(ImportKind::Locations),
+        source_name: source_name.to_string(),
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let mut tx = store.begin()?;
+    write_locations(tx.as_mut(), &mut report, parsed, progress)?;
+    progress.finish();
+    finish(tx, report, ImportKind::Locations, source_name, bytes, opts)
 }
 
 /// Imports stock reports read from another format than the stock-report

@@ -11,7 +11,12 @@
 //!   `destination`, one quantity per supplied item;
 //! - `InventoryReport` (`countType` `snapshot`): a cycle-counting event
 //!   per listing, at its location;
-//! - `Location`: read from a Bundle to resolve references to it.
+//! - `Location` with a level (a `type` coding of `urn:equitas:location-level`:
+//!   region, district, facility, warehouse): an entry of the location
+//!   hierarchy (the facility registry, as IHE mCSD), its code the
+//!   `urn:equitas:location` identifier (else its id), its parent `partOf`,
+//!   its country `address.country` (ISO 3166 alpha-3), its GLN and
+//!   position; any Location of a Bundle resolves references to it.
 //!
 //! Products are named by a GTIN coding (system `https://www.gs1.org/gtin`
 //! or `urn:oid:1.3.160`) or by a coding of another system that the code
@@ -40,6 +45,8 @@ pub const GLN_SYSTEM: &str = "https://www.gs1.org/gln";
 pub const LOCATION_SYSTEM: &str = "urn:equitas:location";
 /// Equitas's product codes as a FHIR code system.
 pub const PRODUCT_SYSTEM: &str = "urn:equitas:product";
+/// Location levels as a FHIR code system (Location.type).
+pub const LEVEL_SYSTEM: &str = "urn:equitas:location-level";
 
 /// A code mapping: codings of other systems to GTINs (TOML:
 /// `[[code]] system = "...", code = "...", gtin = "..."`).
@@ -93,6 +100,8 @@ pub struct Read {
     pub read: BTreeMap<String, usize>,
     /// Resources read that move no stock (a dispense not completed...), and why.
     pub notes: Vec<String>,
+    /// Locations of the hierarchy (registry entries), with their paths.
+    pub locations: Vec<(String, equitas_model::Location)>,
 }
 
 impl Read {
@@ -131,6 +140,10 @@ struct Reader<'a> {
     locations: HashMap<String, Result<String, String>>,
     issues: Vec<Issue>,
     out: Read,
+    /// Bundle Locations: "Location/id" and fullUrl -> location code.
+    codes: HashMap<String, String>,
+    /// Location code -> GLN: the hierarchy's and the Bundle's.
+    glns: HashMap<String, String>,
 }
 
 /// (eventTime, eventTimeZoneOffset) of a FHIR dateTime with a time zone,
@@ -166,6 +179,108 @@ fn gln_of(ids: &[Identifier], glns: &HashMap<String, String>) -> Option<Result<S
 }
 
 impl Reader<'_> {
+    /// A Location with a level becomes an entry of the hierarchy.
+    fn registry_entry(&mut self, l: &types::Location, path: &str) {
+        let level = l.kind.iter().enumerate().find_map(|(i, t)| {
+            t.coding.iter().enumerate().find_map(|(j, c)| {
+                (c.system.as_deref() == Some(LEVEL_SYSTEM))
+                    .then(|| (format!("{path}.type[{i}].coding[{j}].code"), c.code.clone()))
+            })
+        });
+        let Some((level_path, level)) = level else {
+            return;
+        };
+        let n = self.issues.len();
+        let level = match level
+            .as_deref()
+            .map(str::parse::<equitas_model::LocationLevel>)
+        {
+            Some(Ok(v)) => Some(v),
+            _ => {
+                self.issues.push(issue(
+                    "value",
+                    &level_path,
+                    format!("{level:?} is not a level (region, district, facility, warehouse)"),
+                ));
+                None
+            }
+        };
+        let code = location_code(l);
+        if code.is_none() {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.identifier"),
+                format!("a registry entry needs its code ({LOCATION_SYSTEM} identifier) or an id"),
+            ));
+        }
+        let name = self.need(l.name.as_ref(), &format!("{path}.name")).cloned();
+        let country = l.address.as_ref().and_then(|a| a.country.clone());
+        let country = match country {
+            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => Some(c),
+            other => {
+                self.issues.push(issue(
+                    "value",
+                    &format!("{path}.address.country"),
+                    format!("{other:?}: the country as ISO 3166-1 alpha-3 (e.g. BEL)"),
+                ));
+                None
+            }
+        };
+        let parent = match &l.part_of {
+            None => None,
+            Some(r) => {
+                let code = r
+                    .identifier
+                    .as_ref()
+                    .filter(|i| i.system.as_deref() == Some(LOCATION_SYSTEM))
+                    .and_then(|i| i.value.clone())
+                    .or_else(|| {
+                        r.reference
+                            .as_ref()
+                            .and_then(|x| self.codes.get(x).cloned())
+                    });
+                if code.is_none() {
+                    self.issues.push(issue(
+                        "not-found",
+                        &format!("{path}.partOf"),
+                        "the parent is a Location of this Bundle or a location code (urn:equitas:location)",
+                    ));
+                }
+                code
+            }
+        };
+        let mut gln = None;
+        for (i, id) in l.identifier.iter().enumerate() {
+            if id.system.as_deref() == Some(GLN_SYSTEM) {
+                match id.value.as_deref().map(Gln::parse) {
+                    Some(Ok(g)) => gln = Some(g),
+                    _ => self.issues.push(issue(
+                        "value",
+                        &format!("{path}.identifier[{i}].value"),
+                        format!("{:?} is not a GLN", id.value),
+                    )),
+                }
+            }
+        }
+        if let (Some(level), Some(code), Some(name), Some(country)) = (level, code, name, country)
+            && self.issues.len() == n
+        {
+            self.out.locations.push((
+                path.to_string(),
+                equitas_model::Location {
+                    code,
+                    name,
+                    level,
+                    parent,
+                    country,
+                    gln,
+                    latitude: l.position.as_ref().and_then(|p| p.latitude),
+                    longitude: l.position.as_ref().and_then(|p| p.longitude),
+                },
+            ));
+        }
+    }
+
     fn need<'v, T>(&mut self, v: Option<&'v T>, path: &str) -> Option<&'v T> {
         if v.is_none() {
             self.issues
@@ -177,7 +292,7 @@ impl Reader<'_> {
     fn location(&mut self, r: Option<&Reference>, path: &str) -> Option<String> {
         let r = self.need(r, path)?;
         if let Some(id) = &r.identifier {
-            return match gln_of(std::slice::from_ref(id), &self.ctx.glns) {
+            return match gln_of(std::slice::from_ref(id), &self.glns) {
                 Some(Ok(g)) => Some(g),
                 Some(Err(e)) => {
                     self.issues
@@ -509,8 +624,16 @@ impl Reader<'_> {
                     }
                 }
             }
-            "Location" | "Organization" => {
-                // Read for the references to them (see `read`).
+            "Location" => {
+                let l = typed!(types::Location);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                self.registry_entry(&l, path);
+            }
+            "Organization" => {
+                // Read for the references to it; not stored.
             }
             other => {
                 self.issues.push(issue(
@@ -523,6 +646,15 @@ impl Reader<'_> {
         }
         *self.out.read.entry(kind.to_string()).or_default() += 1;
     }
+}
+
+/// A Location's Equitas code: its `urn:equitas:location` identifier, else its id.
+fn location_code(l: &types::Location) -> Option<String> {
+    l.identifier
+        .iter()
+        .find(|i| i.system.as_deref() == Some(LOCATION_SYSTEM))
+        .and_then(|i| i.value.clone())
+        .or_else(|| l.id.clone())
 }
 
 /// Reads a Bundle, or one resource, into the EPCIS events it means.
@@ -539,7 +671,11 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         locations: HashMap::new(),
         issues: Vec::new(),
         out: Read::default(),
+        codes: HashMap::new(),
+        glns: ctx.glns.clone(),
     };
+    let mut codes: HashMap<String, String> = HashMap::new();
+    let mut local_glns: HashMap<String, String> = HashMap::new();
     let entries: Vec<(String, &Value)> = if v.get("resourceType").and_then(Value::as_str)
         == Some("Bundle")
     {
@@ -560,6 +696,24 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
             };
             if res.get("resourceType").and_then(Value::as_str) == Some("Location") {
                 let loc = types::Location::deserialize(res).unwrap_or_default();
+                // Codes of the Bundle's Locations, for references to them.
+                let code = location_code(&loc);
+                let own_gln = loc
+                    .identifier
+                    .iter()
+                    .find(|i| i.system.as_deref() == Some(GLN_SYSTEM))
+                    .and_then(|i| i.value.clone());
+                if let Some(c) = &code {
+                    if let Some(id) = &loc.id {
+                        codes.insert(format!("Location/{id}"), c.clone());
+                    }
+                    if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                        codes.insert(u.to_string(), c.clone());
+                    }
+                    if let Some(g) = &own_gln {
+                        local_glns.insert(c.clone(), g.clone());
+                    }
+                }
                 let gln = gln_of(&loc.identifier, &ctx.glns).unwrap_or_else(|| {
                     Err(format!(
                         "the Location at {path} has no GLN ({GLN_SYSTEM}) or location code ({LOCATION_SYSTEM}) identifier"
@@ -583,6 +737,9 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
             .to_string();
         vec![(kind, &v)]
     };
+    r.codes = codes;
+    // A location code of the Bundle's registry names its GLN too.
+    r.glns.extend(local_glns);
     for (path, res) in entries {
         r.resource(res, &path);
     }
@@ -873,6 +1030,82 @@ mod tests {
         assert_eq!(
             o.issue[0].expression[0],
             "Bundle.entry[1].resource.countType"
+        );
+    }
+
+    proptest::proptest! {
+        /// Any bytes, and the demo Bundle with any stretch cut out: an
+        /// answer or an OperationOutcome, never a panic.
+        #[test]
+        fn any_input_is_answered(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            cut in 0usize..2000,
+            len in 0usize..40,
+        ) {
+            let _ = read(&bytes, &ctx());
+            let b = DISPENSE.as_bytes();
+            let at = cut.min(b.len());
+            let mut v = b[..at].to_vec();
+            v.extend_from_slice(&b[(at + len).min(b.len())..]);
+            match read(&v, &ctx()) {
+                Ok(r) => proptest::prop_assert!(r.events.len() <= 3),
+                Err(o) => proptest::prop_assert!(!o.issue.is_empty()),
+            }
+        }
+    }
+
+    #[test]
+    fn registry_locations_become_hierarchy_entries() {
+        let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+          {"fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000aa",
+           "resource": {"resourceType": "Location", "id": "r9", "name": "Region 9",
+             "identifier": [{"system": "urn:equitas:location", "value": "R9"}],
+             "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "region"}]}],
+             "partOf": {"identifier": {"system": "urn:equitas:location", "value": "XSY"}},
+             "address": {"country": "XSY"}}},
+          {"resource": {"resourceType": "Location", "id": "f9", "name": "Facility 9",
+             "identifier": [{"system": "urn:equitas:location", "value": "F9"}, {"system": "https://www.gs1.org/gln", "value": "9520000000035"}],
+             "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+             "partOf": {"reference": "urn:uuid:00000000-0000-4000-8000-0000000000aa"},
+             "address": {"country": "XSY"}, "position": {"latitude": -1.5, "longitude": 29.25}}},
+          {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+            "subject": {"reference": "Patient/a"}, "quantity": {"value": 2}, "whenHandedOver": "2026-03-02",
+            "location": {"identifier": {"system": "urn:equitas:location", "value": "F9"}}}}
+        ]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let l: Vec<(&str, Option<&str>, Option<f64>)> = r
+            .locations
+            .iter()
+            .map(|(_, l)| (l.code.as_str(), l.parent.as_deref(), l.latitude))
+            .collect();
+        assert_eq!(
+            l,
+            [("R9", Some("XSY"), None), ("F9", Some("R9"), Some(-1.5))]
+        );
+        assert_eq!(
+            r.locations[1].1.gln.as_ref().map(|g| g.as_str()),
+            Some("9520000000035")
+        );
+        // The dispense at the new facility, named by its code, finds its GLN.
+        assert_eq!(
+            r.events[0]["bizLocation"]["id"],
+            "https://id.gs1.org/414/9520000000035"
+        );
+        let bad = doc
+            .replace("\"code\": \"facility\"", "\"code\": \"ward\"")
+            .replace(
+                "\"address\": {\"country\": \"XSY\"}, \"position\"",
+                "\"address\": {\"country\": \"be\"}, \"position\"",
+            );
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Bundle.entry[1].resource.type[0].coding[0].code",
+                "Bundle.entry[1].resource.address.country"
+            ]
         );
     }
 

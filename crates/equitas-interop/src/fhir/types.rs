@@ -164,6 +164,17 @@ fn inventory_report() -> String {
     "InventoryReport".into()
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Position {
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Address {
+    pub country: Option<String>,
+}
+
 /// R5 Location (the elements read: the facility registry, as IHE mCSD).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -172,6 +183,11 @@ pub struct Location {
     #[serde(default)]
     pub identifier: Vec<Identifier>,
     pub name: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Vec<CodeableConcept>,
+    pub part_of: Option<Reference>,
+    pub address: Option<Address>,
+    pub position: Option<Position>,
 }
 
 /// One issue of an OperationOutcome.
