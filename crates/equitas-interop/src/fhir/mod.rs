@@ -144,6 +144,8 @@ struct Reader<'a> {
     codes: HashMap<String, String>,
     /// Location code -> GLN: the hierarchy's and the Bundle's.
     glns: HashMap<String, String>,
+    /// Bundle Medications: "Medication/id" and fullUrl -> the resource.
+    medications: HashMap<String, Value>,
 }
 
 /// (eventTime, eventTimeZoneOffset) of a FHIR dateTime with a time zone,
@@ -278,6 +280,54 @@ impl Reader<'_> {
                     longitude: l.position.as_ref().and_then(|p| p.longitude),
                 },
             ));
+        }
+    }
+
+    /// The product (and lot, as `GTIN/10/LOT`) of a Medication referred
+    /// to: contained in `resource` (`#id`) or an entry of the Bundle; its
+    /// `code` names the product, its `batch.lotNumber` the lot.
+    fn medication(&mut self, r: &Reference, resource: &Value, path: &str) -> Option<String> {
+        let target = r.reference.as_deref().unwrap_or("");
+        let found = match target.strip_prefix('#') {
+            Some(id) => resource
+                .get("contained")
+                .and_then(Value::as_array)
+                .and_then(|c| {
+                    c.iter()
+                        .find(|m| m.get("id").and_then(Value::as_str) == Some(id))
+                })
+                .cloned(),
+            None => self.medications.get(target).cloned(),
+        };
+        let Some(m) =
+            found.filter(|m| m.get("resourceType").and_then(Value::as_str) == Some("Medication"))
+        else {
+            self.issues.push(issue(
+                "not-found",
+                &format!("{path}.reference"),
+                format!(
+                    "{target:?} is not a Medication contained in the resource or in the Bundle"
+                ),
+            ));
+            return None;
+        };
+        let code = m
+            .get("code")
+            .and_then(|c| CodeableConcept::deserialize(c).ok());
+        let gtin = self.product(code.as_ref(), &format!("{path}.resolve().code"))?;
+        match m.pointer("/batch/lotNumber") {
+            None => Some(gtin),
+            Some(Value::String(lot)) if !lot.trim().is_empty() => {
+                Some(format!("{gtin}/10/{}", percent_encode(lot.trim())))
+            }
+            Some(other) => {
+                self.issues.push(issue(
+                    "value",
+                    &format!("{path}.resolve().batch.lotNumber"),
+                    format!("{other} is not a lot number"),
+                ));
+                None
+            }
         }
     }
 
@@ -420,6 +470,7 @@ impl Reader<'_> {
         gln: String,
         lines: Vec<(String, f64)>,
     ) {
+        // `gtin` is a GTIN-14, or one with its lot (`GTIN/10/LOT`).
         let quantities: Vec<Value> = lines
             .into_iter()
             .map(|(gtin, q)| {
@@ -472,19 +523,17 @@ impl Reader<'_> {
                     &["completed"],
                     "a dispense",
                 );
-                let concept = match &d.medication {
-                    Some(m) if m.concept.is_none() && m.reference.is_some() => {
-                        self.issues.push(issue(
-                            "not-supported",
-                            &format!("{path}.medication.reference"),
-                            "name the product in medication.concept (a GTIN coding, or one the code mapping knows)",
-                        ));
-                        return;
-                    }
-                    Some(m) => m.concept.as_ref(),
-                    None => None,
+                let gtin = match d
+                    .medication
+                    .as_ref()
+                    .and_then(|m| m.reference.as_ref().filter(|_| m.concept.is_none()))
+                {
+                    Some(r) => self.medication(r, v, &format!("{path}.medication.reference")),
+                    None => self.product(
+                        d.medication.as_ref().and_then(|m| m.concept.as_ref()),
+                        &format!("{path}.medication.concept"),
+                    ),
                 };
-                let gtin = self.product(concept, &format!("{path}.medication.concept"));
                 let q = self.quantity(d.quantity.as_ref(), &format!("{path}.quantity"));
                 let when = if d.when_handed_over.is_some() || d.when_prepared.is_none() {
                     self.time(
@@ -632,8 +681,8 @@ impl Reader<'_> {
                 }
                 self.registry_entry(&l, path);
             }
-            "Organization" => {
-                // Read for the references to it; not stored.
+            "Organization" | "Medication" => {
+                // Read for the references to them; not stored.
             }
             other => {
                 self.issues.push(issue(
@@ -646,6 +695,20 @@ impl Reader<'_> {
         }
         *self.out.read.entry(kind.to_string()).or_default() += 1;
     }
+}
+
+/// A lot as a GS1 Digital Link path segment: unreserved characters kept,
+/// the others percent-encoded.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A Location's Equitas code: its `urn:equitas:location` identifier, else its id.
@@ -673,6 +736,7 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         out: Read::default(),
         codes: HashMap::new(),
         glns: ctx.glns.clone(),
+        medications: HashMap::new(),
     };
     let mut codes: HashMap<String, String> = HashMap::new();
     let mut local_glns: HashMap<String, String> = HashMap::new();
@@ -694,6 +758,15 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
                     .push(issue("required", &path, "required element is missing"));
                 continue;
             };
+            if res.get("resourceType").and_then(Value::as_str) == Some("Medication") {
+                if let Some(id) = res.get("id").and_then(Value::as_str) {
+                    r.medications
+                        .insert(format!("Medication/{id}"), res.clone());
+                }
+                if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                    r.medications.insert(u.to_string(), res.clone());
+                }
+            }
             if res.get("resourceType").and_then(Value::as_str) == Some("Location") {
                 let loc = types::Location::deserialize(res).unwrap_or_default();
                 // Codes of the Bundle's Locations, for references to them.
@@ -1052,6 +1125,40 @@ mod tests {
                 Err(o) => proptest::prop_assert!(!o.issue.is_empty()),
             }
         }
+    }
+
+    #[test]
+    fn a_contained_medication_names_the_lot() {
+        let doc = r##"{"resourceType": "MedicationDispense", "status": "completed",
+          "contained": [{"resourceType": "Medication", "id": "m1",
+            "code": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]},
+            "batch": {"lotNumber": "L/7 A", "expirationDate": "2027-05-31"}}],
+          "medication": {"reference": {"reference": "#m1"}},
+          "subject": {"reference": "Patient/a"}, "quantity": {"value": 3}, "whenHandedOver": "2026-03-02",
+          "location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}}}"##;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let class = r.events[0]["quantityList"][0]["epcClass"].as_str().unwrap();
+        assert_eq!(class, "https://id.gs1.org/01/09520000000011/10/L%2F7%20A");
+        // As the ledger reads the event: the lot is the batch's.
+        let events = equitas_epcis::parse_events(&r.epcis_document()).unwrap();
+        let rec = equitas_epcis::event::record(&events[0], &[]).unwrap();
+        let m = equitas_ledger::extract::movements(&rec);
+        assert_eq!(
+            (m.movements[0].lot.as_str(), m.movements[0].quantity),
+            ("L/7 A", 3.0)
+        );
+        let missing = doc.replace("\"#m1\"", "\"#m2\"");
+        let o = read(missing.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "MedicationDispense.medication.reference.reference"
+        );
+        let uncoded = doc.replace("https://www.gs1.org/gtin", "http://example.org/x");
+        let o = read(uncoded.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "MedicationDispense.medication.reference.resolve().code.coding"
+        );
     }
 
     #[test]
