@@ -8,7 +8,8 @@
 //! - `MedicationDispense` (status `completed`): a dispensing event at its
 //!   `location`, when handed over (or prepared);
 //! - `SupplyDelivery` (status `completed`): a receiving event at its
-//!   `destination`, one quantity per supplied item;
+//!   `destination`, one quantity per supplied item (a coded item, or a
+//!   Medication with its lot, as for dispenses);
 //! - `InventoryReport` (`countType` `snapshot`): a cycle-counting event
 //!   per listing, at its location;
 //! - `Location` with a level (a `type` coding of `urn:equitas:location-level`:
@@ -578,10 +579,13 @@ impl Reader<'_> {
                 let mut lines = Vec::new();
                 for (i, it) in d.supplied_item.iter().enumerate() {
                     let p = format!("{path}.suppliedItem[{i}]");
-                    let g = self.product(
-                        it.item_codeable_concept.as_ref(),
-                        &format!("{p}.itemCodeableConcept"),
-                    );
+                    let g = match (&it.item_codeable_concept, &it.item_reference) {
+                        (None, Some(r)) => self.medication(r, v, &format!("{p}.itemReference")),
+                        _ => self.product(
+                            it.item_codeable_concept.as_ref(),
+                            &format!("{p}.itemCodeableConcept"),
+                        ),
+                    };
                     let q = self.quantity(it.quantity.as_ref(), &format!("{p}.quantity"));
                     if let (Some(g), Some(q)) = (g, q) {
                         lines.push((g, q));
@@ -1153,6 +1157,15 @@ mod tests {
             o.issue[0].expression[0],
             "MedicationDispense.medication.reference.reference"
         );
+        // A delivery of the same Medication: received into its lot.
+        let delivery = r##"{"resourceType": "SupplyDelivery", "status": "completed", "occurrenceDateTime": "2026-03-01",
+          "contained": [{"resourceType": "Medication", "id": "m1",
+            "code": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]},
+            "batch": {"lotNumber": "L/7 A"}}],
+          "destination": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}},
+          "suppliedItem": [{"quantity": {"value": 50}, "itemReference": {"reference": "#m1"}}]}"##;
+        let d = read(delivery.as_bytes(), &ctx()).unwrap();
+        assert_eq!(d.events[0]["quantityList"][0]["epcClass"], class);
         let uncoded = doc.replace("https://www.gs1.org/gtin", "http://example.org/x");
         let o = read(uncoded.as_bytes(), &ctx()).unwrap_err();
         assert_eq!(
