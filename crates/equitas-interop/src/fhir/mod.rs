@@ -10,8 +10,10 @@
 //! - `SupplyDelivery` (status `completed`): a receiving event at its
 //!   `destination`, one quantity per supplied item (a coded item, or a
 //!   Medication with its lot, as for dispenses);
-//! - `InventoryReport` (`countType` `snapshot`): a cycle-counting event
-//!   per listing, at its location;
+//! - `InventoryReport`: `countType` `snapshot`, a cycle-counting event per
+//!   listing, at its location; `difference`, the signed changes since the
+//!   last count: decreases as dispensing (consumption), increases as
+//!   receiving;
 //! - `Location` with a level (a `type` coding of `urn:equitas:location-level`:
 //!   region, district, facility, warehouse): an entry of the location
 //!   hierarchy (the facility registry, as IHE mCSD), its code the
@@ -610,19 +612,26 @@ impl Reader<'_> {
                     &["active"],
                     "an inventory report",
                 );
-                match r.count_type.as_deref() {
-                    Some("snapshot") => {}
-                    Some(other) => self.issues.push(issue(
-                        "not-supported",
-                        &format!("{path}.countType"),
-                        format!("{other:?}: only snapshot counts are read"),
-                    )),
-                    None => self.issues.push(issue(
-                        "required",
-                        &format!("{path}.countType"),
-                        "required element is missing",
-                    )),
-                }
+                let difference = match r.count_type.as_deref() {
+                    Some("snapshot") => false,
+                    Some("difference") => true,
+                    Some(other) => {
+                        self.issues.push(issue(
+                            "value",
+                            &format!("{path}.countType"),
+                            format!("{other:?} is not snapshot or difference"),
+                        ));
+                        false
+                    }
+                    None => {
+                        self.issues.push(issue(
+                            "required",
+                            &format!("{path}.countType"),
+                            "required element is missing",
+                        ));
+                        false
+                    }
+                };
                 let reported = self.time(
                     r.reported_date_time.as_ref(),
                     &format!("{path}.reportedDateTime"),
@@ -643,14 +652,22 @@ impl Reader<'_> {
                         let q = format!("{p}.item[{j}]");
                         let concept = it.item.as_ref().and_then(|c| c.concept.as_ref());
                         let g = self.product(concept, &format!("{q}.item.concept"));
-                        // A count may be zero.
+                        // A count may be zero; a difference is signed.
                         let v = match it.quantity.as_ref().and_then(|x| x.value) {
-                            Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => Some(v),
+                            Some(v)
+                                if v.is_finite() && v.abs() <= 1e9 && (difference || v >= 0.0) =>
+                            {
+                                Some(v)
+                            }
                             Some(v) => {
                                 self.issues.push(issue(
                                     "value",
                                     &format!("{q}.quantity.value"),
-                                    format!("{v} is not a count from 0 to 1e9"),
+                                    if difference {
+                                        format!("{v} is not a difference of at most 1e9")
+                                    } else {
+                                        format!("{v} is not a count from 0 to 1e9")
+                                    },
                                 ));
                                 None
                             }
@@ -673,7 +690,23 @@ impl Reader<'_> {
                 }
                 if moves && self.issues.len() == n {
                     for (t, g, lines) in events {
-                        self.event("cycle_counting", t, g, lines);
+                        if !difference {
+                            self.event("cycle_counting", t, g, lines);
+                            continue;
+                        }
+                        // A difference: what left the stock was used
+                        // (dispensing), what came in was received.
+                        let (used, added): (Vec<_>, Vec<_>) = lines
+                            .into_iter()
+                            .filter(|(_, v)| *v != 0.0)
+                            .partition(|(_, v)| *v < 0.0);
+                        if !used.is_empty() {
+                            let used = used.into_iter().map(|(g, v)| (g, -v)).collect();
+                            self.event("dispensing", t.clone(), g.clone(), used);
+                        }
+                        if !added.is_empty() {
+                            self.event("receiving", t, g, added);
+                        }
                     }
                 }
             }
@@ -1102,11 +1135,31 @@ mod tests {
         assert_eq!(r.events[0]["quantityList"][0]["quantity"], 100.0);
         assert_eq!(r.events[1]["bizStep"], "cycle_counting");
         assert_eq!(r.events[1]["quantityList"][0]["quantity"], 0.0);
-        let diff = doc.replace("\"snapshot\"", "\"difference\"");
-        let o = read(diff.as_bytes(), &ctx()).unwrap_err();
+        // A difference: -12 used and +5 received of two items.
+        let diff = doc.replace("\"snapshot\"", "\"difference\"").replace(
+            "\"item\": [{\"quantity\": {\"value\": 0}",
+            "\"item\": [{\"quantity\": {\"value\": 5}, \"item\": {\"concept\": {\"coding\": [{\"system\": \"https://www.gs1.org/gtin\", \"code\": \"09520000000028\"}]}}}, {\"quantity\": {\"value\": -12}",
+        );
+        let r = read(diff.as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events.len(), 3, "{:?}", r.events);
+        assert_eq!(r.events[1]["bizStep"], "dispensing");
+        assert_eq!(r.events[1]["quantityList"][0]["quantity"], 12.0);
+        assert_eq!(r.events[2]["bizStep"], "receiving");
+        assert_eq!(
+            r.events[2]["quantityList"][0]["epcClass"],
+            "https://id.gs1.org/01/09520000000028"
+        );
+        let odd = doc.replace("\"snapshot\"", "\"sideways\"");
+        let o = read(odd.as_bytes(), &ctx()).unwrap_err();
         assert_eq!(
             o.issue[0].expression[0],
             "Bundle.entry[1].resource.countType"
+        );
+        let negative = doc.replace("\"value\": 0}", "\"value\": -1}");
+        let o = read(negative.as_bytes(), &ctx()).unwrap_err();
+        assert!(
+            o.issue[0].expression[0].ends_with("item[0].quantity.value"),
+            "{o}"
         );
     }
 
