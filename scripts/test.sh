@@ -82,6 +82,7 @@ cleanup() {
     report_skipped
     if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null || true; fi
     if [ -n "${API_DIR:-}" ] && [ -d "$API_DIR" ]; then rm -rf "$API_DIR"; fi
+    if [ -n "${FHIR_DIR:-}" ] && [ -d "$FHIR_DIR" ]; then rm -rf "$FHIR_DIR"; fi
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ]; then
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
         rm -rf "$PG_DIR"
@@ -125,6 +126,17 @@ log "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 start_postgres
+
+# FHIR resources Equitas writes are checked against the R5 models of PyPI's
+# fhir.resources (crates/equitas-server/tests/fhir.rs); without Python or
+# PyPI that check is listed as SKIPPED, never passed.
+FHIR_DIR=$(mktemp -d /tmp/equitas-fhir.XXXXXX)
+if python3 -m venv "$FHIR_DIR/venv" >/dev/null 2>&1 \
+    && "$FHIR_DIR/venv/bin/pip" install -q --disable-pip-version-check fhir.resources==8.3.0 >/dev/null 2>&1; then
+    export EQUITAS_FHIR_PYTHON="$FHIR_DIR/venv/bin/python"
+else
+    log "fhir.resources could not be installed: the FHIR validation will be SKIPPED"
+fi
 
 log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked

@@ -16,6 +16,7 @@ mod format;
 mod generate;
 mod gs1;
 mod import;
+mod interop;
 mod market;
 mod op_args;
 mod output;
@@ -219,6 +220,11 @@ pub enum Command {
     )]
     Generate(generate::GenerateArgs),
 
+    /// Exchanges with other systems in their formats: DHIS2 data value
+    /// sets, HL7 FHIR R5 Bundles (docs/interop.md).
+    #[command(subcommand)]
+    Interop(interop::InteropCommand),
+
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
     #[command(
@@ -263,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
+        Command::Interop(c) => interop::run(&cli, c),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
         Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
         Command::Stock { command, args, out } => {

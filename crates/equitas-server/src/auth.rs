@@ -216,11 +216,20 @@ pub fn need(method: &Method, path: &str) -> Need {
         // The rows of a file are not checked against a scope (yet).
         api_doc::IMPORT_PATH if post => Need::Whole(Import),
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
+        // FHIR: a Bundle's events and a snapshot's locations are not checked
+        // against a scope (yet), so both need the permission everywhere.
+        p if p == "/fhir" || p.starts_with("/fhir/") => match (get, post) {
+            (true, _) => Need::Whole(Read),
+            (_, true) => Need::Whole(Capture),
+            _ => Need::Unlisted,
+        },
         p if p.starts_with("/api/") || p.starts_with("/capture") || p.starts_with("/events") => {
             Need::Unlisted
         }
-        // The dashboard and the formulas pages (their data comes from the API).
-        _ => Need::Public,
+        // The dashboard and the formulas pages (their data comes from the
+        // API); nothing but reading is public.
+        _ if get => Need::Public,
+        _ => Need::Unlisted,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api_doc;
 pub mod auth;
 mod body;
 mod epcis;
+mod fhir;
 mod guard;
 mod imports;
 mod problem;
@@ -294,6 +295,7 @@ pub fn router(state: AppState) -> Router {
         .merge(epcis::router())
         .merge(auth::router())
         .merge(imports::router())
+        .merge(fhir::router())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -560,6 +560,33 @@ fn security(s: &mut TestStore) {
         let srv = Server::start(state).await;
         let a = srv.addr;
 
+        // FHIR reads and writes need their permission everywhere (a
+        // Bundle's events are not checked against a scope): no credentials
+        // 401, the region-scoped officer 403, the administrator through
+        // (an empty Bundle is then a bad request, not a refusal). A write
+        // to a path no route lists is never public.
+        let json = "Content-Type: application/fhir+json\r\n";
+        for (path, body) in [("/fhir", "{}"), ("/fhir/MedicationDispense", "{}")] {
+            let r = send(a, "POST", path, json, body).await;
+            assert_eq!(r.status, 401, "{path}: {}", r.body);
+            let r = send(
+                a,
+                "POST",
+                path,
+                &format!("{}{json}", bearer(&officer)),
+                body,
+            )
+            .await;
+            assert_eq!(r.status, 403, "{path}: {}", r.body);
+            let r = send(a, "POST", path, &format!("{}{json}", bearer(&admin)), body).await;
+            assert!(![401, 403].contains(&r.status), "{path}: {}", r.body);
+        }
+        let r = send(a, "GET", "/fhir/InventoryReport?location=R01", "", "").await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        let r = send(a, "POST", "/no-such-page", "", "").await;
+        assert!([401, 403, 404, 405].contains(&r.status), "{}", r.body);
+        assert_ne!(r.status, 200);
+
         // Session fixation: a session id chosen by someone else is never
         // taken; login always makes a new one and ends the one it had.
         let r = login(a, "officer", PASSWORD, Some("attacker-chosen")).await;

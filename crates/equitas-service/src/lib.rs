@@ -11,6 +11,7 @@
 
 pub mod epcis;
 pub mod error;
+pub mod interop;
 pub mod market;
 pub mod op;
 pub mod param;

@@ -508,24 +508,7 @@ pub fn import(
             report.written.push(("products", products));
             report.written.push(("trade items", items));
         }
-        Input::Locations(p) => {
-            repo::ensure_country_locations(tx.as_mut())?;
-            write_checked(
-                tx.as_mut(),
-                &mut report,
-                p,
-                "locations",
-                progress,
-                |c, l| {
-                    let bad = repo::check_location(c, l)?;
-                    Ok(if bad.is_empty() {
-                        Ok(repo::put_location(c, l)?)
-                    } else {
-                        Err(bad)
-                    })
-                },
-            )?;
-        }
+        Input::Locations(p) => write_locations(tx.as_mut(), &mut report, p, progress)?,
         Input::Scms(d) => {
             report.rows_read = d.rows_read;
             report.gaps = d.gap_counts();
@@ -606,54 +589,7 @@ pub fn import(
                 },
             )?;
         }
-        Input::StockReports(mut p) => {
-            // An item is known as the ledger resolves it (docs/formulas.md
-            // 3.1): a product code, or a trade item's code or GTIN. A GTIN
-            // written with 8, 12 or 13 digits is kept in its 14-digit form,
-            // as the catalogue and EPCIS events hold it.
-            let items = crate::stock::item_catalogue(tx.as_mut())?;
-            for (_, r) in &mut p.records {
-                if items.name(&r.item).is_none()
-                    && let Ok(g) = equitas_gs1::Gtin::parse(&r.item)
-                    && items.name(g.as_gtin14()).is_some()
-                {
-                    r.item = g.as_gtin14().to_string();
-                }
-            }
-            write_checked(
-                tx.as_mut(),
-                &mut report,
-                p,
-                "stock reports",
-                progress,
-                |c, r| {
-                    let mut bad = Vec::new();
-                    if !crate::stock::location_exists(c, &r.location)? {
-                        bad.push((
-                            "location",
-                            format!(
-                                "{:?} is not a known location code (import the locations first)",
-                                r.location
-                            ),
-                        ));
-                    }
-                    if items.name(&r.item).is_none() {
-                        bad.push((
-                            "product",
-                            format!(
-                                "{:?} is not a known product code or trade item GTIN \
-                                 (import the products first: `equitas import products`)",
-                                r.item
-                            ),
-                        ));
-                    }
-                    if !bad.is_empty() {
-                        return Ok(Err(bad));
-                    }
-                    Ok(Ok(crate::stock::put_report(c, r)?))
-                },
-            )?;
-        }
+        Input::StockReports(p) => write_stock_reports(tx.as_mut(), &mut report, p, progress)?,
         Input::StockLevels(p) => {
             write_checked(
                 tx.as_mut(),
@@ -775,7 +711,19 @@ pub fn import(
         }
     }
     progress.finish();
+    finish(tx, report, kind, source_name, bytes, opts)
+}
 
+/// Ends an import's transaction: rolled back if `--strict` finds bad rows
+/// or on a dry run, else recorded in `imports` and committed.
+fn finish(
+    mut tx: Box<dyn crate::Tx + '_>,
+    report: ImportReport,
+    kind: ImportKind,
+    source_name: &str,
+    bytes: &[u8],
+    opts: ImportOptions,
+) -> Result<ImportReport, ImportError> {
     if opts.strict && !report.rejected.is_empty() {
         // Dropping the transaction rolls everything back.
         return Err(ImportError::Strict {
@@ -800,6 +748,132 @@ pub fn import(
     )?;
     tx.commit()?;
     Ok(report)
+}
+
+/// Writes stock reports (the CSV import's, or another format's read into
+/// the same rows): each names a known location and item, or is rejected
+/// with its line.
+fn write_stock_reports(
+    conn: &mut dyn Conn,
+    report: &mut ImportReport,
+    mut p: Parsed<equitas_ledger::report::StockReport>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    // An item is known as the ledger resolves it (docs/formulas.md
+    // 3.1): a product code, or a trade item's code or GTIN. A GTIN
+    // written with 8, 12 or 13 digits is kept in its 14-digit form,
+    // as the catalogue and EPCIS events hold it.
+    let items = crate::stock::item_catalogue(conn)?;
+    for (_, r) in &mut p.records {
+        if items.name(&r.item).is_none()
+            && let Ok(g) = equitas_gs1::Gtin::parse(&r.item)
+            && items.name(g.as_gtin14()).is_some()
+        {
+            r.item = g.as_gtin14().to_string();
+        }
+    }
+    write_checked(conn, report, p, "stock reports", progress, |c, r| {
+        let mut bad = Vec::new();
+        if !crate::stock::location_exists(c, &r.location)? {
+            bad.push((
+                "location",
+                format!(
+                    "{:?} is not a known location code (import the locations first)",
+                    r.location
+                ),
+            ));
+        }
+        if items.name(&r.item).is_none() {
+            bad.push((
+                "product",
+                format!(
+                    "{:?} is not a known product code or trade item GTIN \
+                             (import the products first: `equitas import products`)",
+                    r.item
+                ),
+            ));
+        }
+        if !bad.is_empty() {
+            return Ok(Err(bad));
+        }
+        Ok(Ok(crate::stock::put_report(c, r)?))
+    })?;
+    Ok(())
+}
+
+/// Writes locations (the CSV import's, or a FHIR registry's read into the
+/// same rows): each checked against the hierarchy, or rejected with its line.
+fn write_locations(
+    conn: &mut dyn Conn,
+    report: &mut ImportReport,
+    p: Parsed<equitas_model::Location>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    repo::ensure_country_locations(conn)?;
+    write_checked(conn, report, p, "locations", progress, |c, l| {
+        let bad = repo::check_location(c, l)?;
+        Ok(if bad.is_empty() {
+            Ok(repo::put_location(c, l)?)
+        } else {
+            Err(bad)
+        })
+    })
+}
+
+/// Imports locations read from another format than the locations CSV (a
+/// FHIR registry): checked and written as that import writes them, in one
+/// transaction, recorded as a `locations` import of `bytes`.
+pub fn import_locations(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    parsed: Parsed<equitas_model::Location>,
+    opts: ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        kind: Some(ImportKind::Locations),
+        source_name: source_name.to_string(),
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let mut tx = store.begin()?;
+    write_locations(tx.as_mut(), &mut report, parsed, progress)?;
+    progress.finish();
+    finish(tx, report, ImportKind::Locations, source_name, bytes, opts)
+}
+
+/// Imports stock reports read from another format than the stock-report
+/// CSV (DHIS2 data value sets): checked and written as that import writes
+/// them, in one transaction, recorded as a `stock-reports` import of
+/// `bytes`; `notes` are the reader's.
+pub fn import_stock_reports(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    parsed: Parsed<equitas_ledger::report::StockReport>,
+    notes: Vec<String>,
+    opts: ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        kind: Some(ImportKind::StockReports),
+        source_name: source_name.to_string(),
+        dry_run: opts.dry_run,
+        notes,
+        ..Default::default()
+    };
+    let mut tx = store.begin()?;
+    write_stock_reports(tx.as_mut(), &mut report, parsed, progress)?;
+    progress.finish();
+    finish(
+        tx,
+        report,
+        ImportKind::StockReports,
+        source_name,
+        bytes,
+        opts,
+    )
 }
 
 #[cfg(test)]

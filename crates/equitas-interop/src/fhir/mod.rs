@@ -1,0 +1,1342 @@
+//! HL7 FHIR R5, following IHE Pharmacy "Supply of Products for
+//! Healthcare" where it applies: resources read in become the EPCIS 2.0
+//! events that mean the same movements, so that they reach the ledger by
+//! the capture path every other movement takes (one transaction,
+//! duplicates told apart); stock goes out as `InventoryReport` snapshots.
+//!
+//! In:
+//! - `MedicationDispense` (status `completed`): a dispensing event at its
+//!   `location`, when handed over (or prepared);
+//! - `SupplyDelivery` (status `completed`): a receiving event at its
+//!   `destination`, one quantity per supplied item (a coded item, or a
+//!   Medication with its lot, as for dispenses);
+//! - `InventoryReport`: `countType` `snapshot`, a cycle-counting event per
+//!   listing, at its location; `difference`, the signed changes since the
+//!   last count: decreases as dispensing (consumption), increases as
+//!   receiving;
+//! - `Location` with a level (a `type` coding of `urn:equitas:location-level`:
+//!   region, district, facility, warehouse): an entry of the location
+//!   hierarchy (the facility registry, as IHE mCSD), its code the
+//!   `urn:equitas:location` identifier (else its id), its parent `partOf`,
+//!   its country `address.country` (ISO 3166 alpha-3), its GLN and
+//!   position; any Location of a Bundle resolves references to it.
+//!
+//! Products are named by a GTIN coding (system `https://www.gs1.org/gtin`
+//! or `urn:oid:1.3.160`) or by a coding of another system that the code
+//! mapping ([`Codes`]) sends to a GTIN. Locations by a GLN identifier
+//! (`https://www.gs1.org/gln`), an Equitas location code
+//! (`urn:equitas:location`, whose GLN the hierarchy gives), or a
+//! reference to a `Location` of the Bundle carrying either.
+//!
+//! A resource with a bad element gives an [`OperationOutcome`] issue whose
+//! expression names it (`Bundle.entry[2].resource.quantity.value`); a
+//! Bundle with any bad resource is refused whole.
+
+pub mod types;
+
+pub use types::{InventoryReport, Issue, OperationOutcome, SupplyDelivery};
+
+use equitas_gs1::{Gln, Gtin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use types::{CodeableConcept, Identifier, Quantity, Reference};
+
+pub const GTIN_SYSTEMS: [&str; 2] = ["https://www.gs1.org/gtin", "urn:oid:1.3.160"];
+pub const GLN_SYSTEM: &str = "https://www.gs1.org/gln";
+/// Equitas's location codes as a FHIR identifier system.
+pub const LOCATION_SYSTEM: &str = "urn:equitas:location";
+/// Equitas's product codes as a FHIR code system.
+pub const PRODUCT_SYSTEM: &str = "urn:equitas:product";
+/// Location levels as a FHIR code system (Location.type).
+pub const LEVEL_SYSTEM: &str = "urn:equitas:location-level";
+
+/// A code mapping: codings of other systems to GTINs (TOML:
+/// `[[code]] system = "...", code = "...", gtin = "..."`).
+#[derive(Debug, Clone, Default)]
+pub struct Codes {
+    map: HashMap<(String, String), String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCode {
+    system: String,
+    code: String,
+    gtin: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCodes {
+    #[serde(default)]
+    code: Vec<RawCode>,
+}
+
+impl Codes {
+    /// Reads a code mapping; an error names the entry (`code[2].gtin`).
+    pub fn parse(text: &str) -> Result<Codes, String> {
+        let raw: RawCodes = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut map = HashMap::new();
+        for (i, c) in raw.code.into_iter().enumerate() {
+            let g =
+                Gtin::parse(&c.gtin).map_err(|e| format!("code[{i}].gtin: {:?}: {e}", c.gtin))?;
+            map.insert((c.system, c.code), g.as_gtin14().to_string());
+        }
+        Ok(Codes { map })
+    }
+}
+
+/// What reading needs from the store: each location code's GLN.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub codes: Codes,
+    pub glns: HashMap<String, String>,
+}
+
+/// What a Bundle (or one resource) meant.
+#[derive(Debug, Clone, Default)]
+pub struct Read {
+    /// EPCIS 2.0 JSON events, in the order of the resources.
+    pub events: Vec<Value>,
+    /// Resources read, by type.
+    pub read: BTreeMap<String, usize>,
+    /// Resources read that move no stock (a dispense not completed...), and why.
+    pub notes: Vec<String>,
+    /// Locations of the hierarchy (registry entries), with their paths.
+    pub locations: Vec<(String, equitas_model::Location)>,
+}
+
+impl Read {
+    /// The events as one EPCIS 2.0 JSON-LD document, created at the time
+    /// of its first event (no clock is read here).
+    pub fn epcis_document(&self) -> String {
+        let created = self
+            .events
+            .first()
+            .and_then(|e| e["eventTime"].as_str())
+            .unwrap_or("1970-01-01T00:00:00Z");
+        let doc = json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": created,
+            "epcisBody": {"eventList": self.events},
+        });
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
+}
+
+fn issue(code: &str, path: &str, diagnostics: impl Into<String>) -> Issue {
+    Issue {
+        severity: "error".into(),
+        code: code.into(),
+        diagnostics: diagnostics.into(),
+        expression: vec![path.to_string()],
+    }
+}
+
+struct Reader<'a> {
+    ctx: &'a Context,
+    /// Bundle Locations: "Location/id" and fullUrl -> GLN (or the issue
+    /// of not having one).
+    locations: HashMap<String, Result<String, String>>,
+    issues: Vec<Issue>,
+    out: Read,
+    /// Bundle Locations: "Location/id" and fullUrl -> location code.
+    codes: HashMap<String, String>,
+    /// Location code -> GLN: the hierarchy's and the Bundle's.
+    glns: HashMap<String, String>,
+    /// Bundle Medications: "Medication/id" and fullUrl -> the resource.
+    medications: HashMap<String, Value>,
+}
+
+/// (eventTime, eventTimeZoneOffset) of a FHIR dateTime with a time zone,
+/// or a date (midnight UTC).
+fn event_time(v: &str) -> Option<(String, String)> {
+    if v.len() == 10 {
+        let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+        return Some((format!("{d}T00:00:00Z"), "+00:00".into()));
+    }
+    let t = chrono::DateTime::parse_from_rfc3339(v).ok()?;
+    Some((t.to_rfc3339(), t.format("%:z").to_string()))
+}
+
+fn gln_of(ids: &[Identifier], glns: &HashMap<String, String>) -> Option<Result<String, String>> {
+    for id in ids {
+        let (Some(system), Some(value)) = (id.system.as_deref(), id.value.as_deref()) else {
+            continue;
+        };
+        if system == GLN_SYSTEM {
+            return Some(
+                Gln::parse(value)
+                    .map(|g| g.as_str().to_string())
+                    .map_err(|e| format!("{value:?} is not a GLN: {e}")),
+            );
+        }
+        if system == LOCATION_SYSTEM {
+            return Some(glns.get(value).cloned().ok_or_else(|| {
+                format!("location {value:?} is not in Equitas's hierarchy with a GLN")
+            }));
+        }
+    }
+    None
+}
+
+impl Reader<'_> {
+    /// A Location with a level becomes an entry of the hierarchy.
+    fn registry_entry(&mut self, l: &types::Location, path: &str) {
+        let level = l.kind.iter().enumerate().find_map(|(i, t)| {
+            t.coding.iter().enumerate().find_map(|(j, c)| {
+                (c.system.as_deref() == Some(LEVEL_SYSTEM))
+                    .then(|| (format!("{path}.type[{i}].coding[{j}].code"), c.code.clone()))
+            })
+        });
+        let Some((level_path, level)) = level else {
+            return;
+        };
+        let n = self.issues.len();
+        let level = match level
+            .as_deref()
+            .map(str::parse::<equitas_model::LocationLevel>)
+        {
+            Some(Ok(v)) => Some(v),
+            _ => {
+                self.issues.push(issue(
+                    "value",
+                    &level_path,
+                    format!("{level:?} is not a level (region, district, facility, warehouse)"),
+                ));
+                None
+            }
+        };
+        let code = location_code(l);
+        if code.is_none() {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.identifier"),
+                format!("a registry entry needs its code ({LOCATION_SYSTEM} identifier) or an id"),
+            ));
+        }
+        let name = self.need(l.name.as_ref(), &format!("{path}.name")).cloned();
+        let country = l.address.as_ref().and_then(|a| a.country.clone());
+        let country = match country {
+            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => Some(c),
+            other => {
+                self.issues.push(issue(
+                    "value",
+                    &format!("{path}.address.country"),
+                    format!("{other:?}: the country as ISO 3166-1 alpha-3 (e.g. BEL)"),
+                ));
+                None
+            }
+        };
+        let parent = match &l.part_of {
+            None => None,
+            Some(r) => {
+                let code = r
+                    .identifier
+                    .as_ref()
+                    .filter(|i| i.system.as_deref() == Some(LOCATION_SYSTEM))
+                    .and_then(|i| i.value.clone())
+                    .or_else(|| {
+                        r.reference
+                            .as_ref()
+                            .and_then(|x| self.codes.get(x).cloned())
+                    });
+                if code.is_none() {
+                    self.issues.push(issue(
+                        "not-found",
+                        &format!("{path}.partOf"),
+                        "the parent is a Location of this Bundle or a location code (urn:equitas:location)",
+                    ));
+                }
+                code
+            }
+        };
+        let mut gln = None;
+        for (i, id) in l.identifier.iter().enumerate() {
+            if id.system.as_deref() == Some(GLN_SYSTEM) {
+                match id.value.as_deref().map(Gln::parse) {
+                    Some(Ok(g)) => gln = Some(g),
+                    _ => self.issues.push(issue(
+                        "value",
+                        &format!("{path}.identifier[{i}].value"),
+                        format!("{:?} is not a GLN", id.value),
+                    )),
+                }
+            }
+        }
+        if let (Some(level), Some(code), Some(name), Some(country)) = (level, code, name, country)
+            && self.issues.len() == n
+        {
+            self.out.locations.push((
+                path.to_string(),
+                equitas_model::Location {
+                    code,
+                    name,
+                    level,
+                    parent,
+                    country,
+                    gln,
+                    latitude: l.position.as_ref().and_then(|p| p.latitude),
+                    longitude: l.position.as_ref().and_then(|p| p.longitude),
+                },
+            ));
+        }
+    }
+
+    /// The product (and lot, as `GTIN/10/LOT`) of a Medication referred
+    /// to: contained in `resource` (`#id`) or an entry of the Bundle; its
+    /// `code` names the product, its `batch.lotNumber` the lot.
+    fn medication(&mut self, r: &Reference, resource: &Value, path: &str) -> Option<String> {
+        let target = r.reference.as_deref().unwrap_or("");
+        let found = match target.strip_prefix('#') {
+            Some(id) => resource
+                .get("contained")
+                .and_then(Value::as_array)
+                .and_then(|c| {
+                    c.iter()
+                        .find(|m| m.get("id").and_then(Value::as_str) == Some(id))
+                })
+                .cloned(),
+            None => self.medications.get(target).cloned(),
+        };
+        let Some(m) =
+            found.filter(|m| m.get("resourceType").and_then(Value::as_str) == Some("Medication"))
+        else {
+            self.issues.push(issue(
+                "not-found",
+                &format!("{path}.reference"),
+                format!(
+                    "{target:?} is not a Medication contained in the resource or in the Bundle"
+                ),
+            ));
+            return None;
+        };
+        let code = m
+            .get("code")
+            .and_then(|c| CodeableConcept::deserialize(c).ok());
+        let gtin = self.product(code.as_ref(), &format!("{path}.resolve().code"))?;
+        match m.pointer("/batch/lotNumber") {
+            None => Some(gtin),
+            Some(Value::String(lot)) if !lot.trim().is_empty() => {
+                Some(format!("{gtin}/10/{}", percent_encode(lot.trim())))
+            }
+            Some(other) => {
+                self.issues.push(issue(
+                    "value",
+                    &format!("{path}.resolve().batch.lotNumber"),
+                    format!("{other} is not a lot number"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn need<'v, T>(&mut self, v: Option<&'v T>, path: &str) -> Option<&'v T> {
+        if v.is_none() {
+            self.issues
+                .push(issue("required", path, "required element is missing"));
+        }
+        v
+    }
+
+    fn location(&mut self, r: Option<&Reference>, path: &str) -> Option<String> {
+        let r = self.need(r, path)?;
+        if let Some(id) = &r.identifier {
+            return match gln_of(std::slice::from_ref(id), &self.glns) {
+                Some(Ok(g)) => Some(g),
+                Some(Err(e)) => {
+                    self.issues
+                        .push(issue("not-found", &format!("{path}.identifier"), e));
+                    None
+                }
+                None => {
+                    self.issues.push(issue(
+                        "not-supported",
+                        &format!("{path}.identifier.system"),
+                        format!("a location is identified by a GLN ({GLN_SYSTEM}) or a location code ({LOCATION_SYSTEM})"),
+                    ));
+                    None
+                }
+            };
+        }
+        let Some(target) = &r.reference else {
+            self.issues.push(issue(
+                "required",
+                path,
+                "a location reference needs a reference or an identifier",
+            ));
+            return None;
+        };
+        match self.locations.get(target) {
+            Some(Ok(g)) => Some(g.clone()),
+            Some(Err(e)) => {
+                self.issues
+                    .push(issue("not-found", &format!("{path}.reference"), e.clone()));
+                None
+            }
+            None => {
+                self.issues.push(issue(
+                    "not-found",
+                    &format!("{path}.reference"),
+                    format!("{target:?} is not a Location of this Bundle"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn product(&mut self, c: Option<&CodeableConcept>, path: &str) -> Option<String> {
+        let c = self.need(c, path)?;
+        for (i, coding) in c.coding.iter().enumerate() {
+            let (Some(system), Some(code)) = (coding.system.as_deref(), coding.code.as_deref())
+            else {
+                continue;
+            };
+            if GTIN_SYSTEMS.contains(&system) {
+                return match Gtin::parse(code) {
+                    Ok(g) => Some(g.as_gtin14().to_string()),
+                    Err(e) => {
+                        self.issues.push(issue(
+                            "value",
+                            &format!("{path}.coding[{i}].code"),
+                            format!("{code:?} is not a GTIN: {e}"),
+                        ));
+                        None
+                    }
+                };
+            }
+            if let Some(g) = self
+                .ctx
+                .codes
+                .map
+                .get(&(system.to_string(), code.to_string()))
+            {
+                return Some(g.clone());
+            }
+        }
+        self.issues.push(issue(
+            "not-found",
+            &format!("{path}.coding"),
+            "no coding with a GTIN (system https://www.gs1.org/gtin) nor one the code mapping knows",
+        ));
+        None
+    }
+
+    fn quantity(&mut self, q: Option<&Quantity>, path: &str) -> Option<f64> {
+        let q = self.need(q, path)?;
+        let v = self.need(q.value.as_ref(), &format!("{path}.value"))?;
+        if !(v.is_finite() && *v > 0.0 && *v <= equitas_ledger::movement::MAX_QUANTITY) {
+            self.issues.push(issue(
+                "value",
+                &format!("{path}.value"),
+                format!("{v} is not a positive quantity of at most 1e9"),
+            ));
+            return None;
+        }
+        Some(*v)
+    }
+
+    fn time(&mut self, v: Option<&String>, path: &str) -> Option<(String, String)> {
+        let v = self.need(v, path)?;
+        let t = event_time(v);
+        if t.is_none() {
+            self.issues.push(issue(
+                "value",
+                path,
+                format!("{v:?} is not a date or a dateTime with a time zone"),
+            ));
+        }
+        t
+    }
+
+    fn status(&mut self, s: Option<&String>, path: &str, moves: &[&str], what: &str) -> bool {
+        let Some(s) = self.need(s, path) else {
+            return false;
+        };
+        if moves.contains(&s.as_str()) {
+            return true;
+        }
+        self.out.notes.push(format!(
+            "{path} is {s:?}: {what} moves stock only when {}",
+            moves.join(" or ")
+        ));
+        false
+    }
+
+    fn event(
+        &mut self,
+        step: &str,
+        (time, offset): (String, String),
+        gln: String,
+        lines: Vec<(String, f64)>,
+    ) {
+        // `gtin` is a GTIN-14, or one with its lot (`GTIN/10/LOT`).
+        let quantities: Vec<Value> = lines
+            .into_iter()
+            .map(|(gtin, q)| {
+                json!({"epcClass": format!("https://id.gs1.org/01/{gtin}"), "quantity": q})
+            })
+            .collect();
+        self.out.events.push(json!({
+            "type": "ObjectEvent",
+            "eventTime": time,
+            "eventTimeZoneOffset": offset,
+            "action": "OBSERVE",
+            "bizStep": step,
+            "bizLocation": {"id": format!("https://id.gs1.org/414/{gln}")},
+            "quantityList": quantities,
+        }));
+    }
+
+    fn resource(&mut self, v: &Value, path: &str) {
+        let Some(kind) = v.get("resourceType").and_then(Value::as_str) else {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.resourceType"),
+                "required element is missing",
+            ));
+            return;
+        };
+        let mut parse_error = None;
+        macro_rules! typed {
+            ($t:ty) => {
+                match <$t>::deserialize(v) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        parse_error = Some(e.to_string());
+                        <$t>::default()
+                    }
+                }
+            };
+        }
+        match kind {
+            "MedicationDispense" => {
+                let d = typed!(types::MedicationDispense);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                let n = self.issues.len();
+                let moves = self.status(
+                    d.status.as_ref(),
+                    &format!("{path}.status"),
+                    &["completed"],
+                    "a dispense",
+                );
+                let gtin = match d
+                    .medication
+                    .as_ref()
+                    .and_then(|m| m.reference.as_ref().filter(|_| m.concept.is_none()))
+                {
+                    Some(r) => self.medication(r, v, &format!("{path}.medication.reference")),
+                    None => self.product(
+                        d.medication.as_ref().and_then(|m| m.concept.as_ref()),
+                        &format!("{path}.medication.concept"),
+                    ),
+                };
+                let q = self.quantity(d.quantity.as_ref(), &format!("{path}.quantity"));
+                let when = if d.when_handed_over.is_some() || d.when_prepared.is_none() {
+                    self.time(
+                        d.when_handed_over.as_ref(),
+                        &format!("{path}.whenHandedOver"),
+                    )
+                } else {
+                    self.time(d.when_prepared.as_ref(), &format!("{path}.whenPrepared"))
+                };
+                let gln = self.location(d.location.as_ref(), &format!("{path}.location"));
+                if let (true, Some(g), Some(q), Some(t), Some(l)) = (moves, gtin, q, when, gln)
+                    && self.issues.len() == n
+                {
+                    self.event("dispensing", t, l, vec![(g, q)]);
+                }
+            }
+            "SupplyDelivery" => {
+                let d = typed!(types::SupplyDelivery);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                let n = self.issues.len();
+                let moves = self.status(
+                    d.status.as_ref(),
+                    &format!("{path}.status"),
+                    &["completed"],
+                    "a delivery",
+                );
+                let when = self.time(
+                    d.occurrence_date_time.as_ref(),
+                    &format!("{path}.occurrenceDateTime"),
+                );
+                let gln = self.location(d.destination.as_ref(), &format!("{path}.destination"));
+                if d.supplied_item.is_empty() {
+                    self.issues.push(issue(
+                        "required",
+                        &format!("{path}.suppliedItem"),
+                        "a delivery needs at least one supplied item",
+                    ));
+                }
+                let mut lines = Vec::new();
+                for (i, it) in d.supplied_item.iter().enumerate() {
+                    let p = format!("{path}.suppliedItem[{i}]");
+                    let g = match (&it.item_codeable_concept, &it.item_reference) {
+                        (None, Some(r)) => self.medication(r, v, &format!("{p}.itemReference")),
+                        _ => self.product(
+                            it.item_codeable_concept.as_ref(),
+                            &format!("{p}.itemCodeableConcept"),
+                        ),
+                    };
+                    let q = self.quantity(it.quantity.as_ref(), &format!("{p}.quantity"));
+                    if let (Some(g), Some(q)) = (g, q) {
+                        lines.push((g, q));
+                    }
+                }
+                if let (true, Some(t), Some(l)) = (moves, when, gln)
+                    && self.issues.len() == n
+                {
+                    self.event("receiving", t, l, lines);
+                }
+            }
+            "InventoryReport" => {
+                let r = typed!(InventoryReport);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                let n = self.issues.len();
+                let moves = self.status(
+                    r.status.as_ref(),
+                    &format!("{path}.status"),
+                    &["active"],
+                    "an inventory report",
+                );
+                let difference = match r.count_type.as_deref() {
+                    Some("snapshot") => false,
+                    Some("difference") => true,
+                    Some(other) => {
+                        self.issues.push(issue(
+                            "value",
+                            &format!("{path}.countType"),
+                            format!("{other:?} is not snapshot or difference"),
+                        ));
+                        false
+                    }
+                    None => {
+                        self.issues.push(issue(
+                            "required",
+                            &format!("{path}.countType"),
+                            "required element is missing",
+                        ));
+                        false
+                    }
+                };
+                let reported = self.time(
+                    r.reported_date_time.as_ref(),
+                    &format!("{path}.reportedDateTime"),
+                );
+                let mut events = Vec::new();
+                for (i, l) in r.inventory_listing.iter().enumerate() {
+                    let p = format!("{path}.inventoryListing[{i}]");
+                    let gln = self.location(l.location.as_ref(), &format!("{p}.location"));
+                    let when = match &l.counting_date_time {
+                        Some(_) => self.time(
+                            l.counting_date_time.as_ref(),
+                            &format!("{p}.countingDateTime"),
+                        ),
+                        None => reported.clone(),
+                    };
+                    let mut lines = Vec::new();
+                    for (j, it) in l.item.iter().enumerate() {
+                        let q = format!("{p}.item[{j}]");
+                        let concept = it.item.as_ref().and_then(|c| c.concept.as_ref());
+                        let g = self.product(concept, &format!("{q}.item.concept"));
+                        // A count may be zero; a difference is signed.
+                        let v = match it.quantity.as_ref().and_then(|x| x.value) {
+                            Some(v)
+                                if v.is_finite() && v.abs() <= 1e9 && (difference || v >= 0.0) =>
+                            {
+                                Some(v)
+                            }
+                            Some(v) => {
+                                self.issues.push(issue(
+                                    "value",
+                                    &format!("{q}.quantity.value"),
+                                    if difference {
+                                        format!("{v} is not a difference of at most 1e9")
+                                    } else {
+                                        format!("{v} is not a count from 0 to 1e9")
+                                    },
+                                ));
+                                None
+                            }
+                            None => {
+                                self.issues.push(issue(
+                                    "required",
+                                    &format!("{q}.quantity.value"),
+                                    "required element is missing",
+                                ));
+                                None
+                            }
+                        };
+                        if let (Some(g), Some(v)) = (g, v) {
+                            lines.push((g, v));
+                        }
+                    }
+                    if let (Some(g), Some(t)) = (gln, when) {
+                        events.push((t, g, lines));
+                    }
+                }
+                if moves && self.issues.len() == n {
+                    for (t, g, lines) in events {
+                        if !difference {
+                            self.event("cycle_counting", t, g, lines);
+                            continue;
+                        }
+                        // A difference: what left the stock was used
+                        // (dispensing), what came in was received.
+                        let (used, added): (Vec<_>, Vec<_>) = lines
+                            .into_iter()
+                            .filter(|(_, v)| *v != 0.0)
+                            .partition(|(_, v)| *v < 0.0);
+                        if !used.is_empty() {
+                            let used = used.into_iter().map(|(g, v)| (g, -v)).collect();
+                            self.event("dispensing", t.clone(), g.clone(), used);
+                        }
+                        if !added.is_empty() {
+                            self.event("receiving", t, g, added);
+                        }
+                    }
+                }
+            }
+            "Location" => {
+                let l = typed!(types::Location);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                self.registry_entry(&l, path);
+            }
+            "Organization" | "Medication" => {
+                // Read for the references to them; not stored.
+            }
+            other => {
+                self.issues.push(issue(
+                    "not-supported",
+                    &format!("{path}.resourceType"),
+                    format!("{other:?} is not read (MedicationDispense, SupplyDelivery, InventoryReport, Location, Organization)"),
+                ));
+                return;
+            }
+        }
+        *self.out.read.entry(kind.to_string()).or_default() += 1;
+    }
+}
+
+/// A lot as a GS1 Digital Link path segment: unreserved characters kept,
+/// the others percent-encoded.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A Location's Equitas code: its `urn:equitas:location` identifier, else its id.
+fn location_code(l: &types::Location) -> Option<String> {
+    l.identifier
+        .iter()
+        .find(|i| i.system.as_deref() == Some(LOCATION_SYSTEM))
+        .and_then(|i| i.value.clone())
+        .or_else(|| l.id.clone())
+}
+
+/// Reads a Bundle, or one resource, into the EPCIS events it means.
+pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
+        OperationOutcome::new(vec![issue(
+            "structure",
+            "$this",
+            format!("not JSON: line {}, column {}: {e}", e.line(), e.column()),
+        )])
+    })?;
+    let mut r = Reader {
+        ctx,
+        locations: HashMap::new(),
+        issues: Vec::new(),
+        out: Read::default(),
+        codes: HashMap::new(),
+        glns: ctx.glns.clone(),
+        medications: HashMap::new(),
+    };
+    let mut codes: HashMap<String, String> = HashMap::new();
+    let mut local_glns: HashMap<String, String> = HashMap::new();
+    let entries: Vec<(String, &Value)> = if v.get("resourceType").and_then(Value::as_str)
+        == Some("Bundle")
+    {
+        let Some(list) = v.get("entry").and_then(Value::as_array) else {
+            return Err(OperationOutcome::new(vec![issue(
+                "required",
+                "Bundle.entry",
+                "a Bundle without entries",
+            )]));
+        };
+        let mut out = Vec::new();
+        for (i, e) in list.iter().enumerate() {
+            let path = format!("Bundle.entry[{i}].resource");
+            let Some(res) = e.get("resource") else {
+                r.issues
+                    .push(issue("required", &path, "required element is missing"));
+                continue;
+            };
+            if res.get("resourceType").and_then(Value::as_str) == Some("Medication") {
+                if let Some(id) = res.get("id").and_then(Value::as_str) {
+                    r.medications
+                        .insert(format!("Medication/{id}"), res.clone());
+                }
+                if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                    r.medications.insert(u.to_string(), res.clone());
+                }
+            }
+            if res.get("resourceType").and_then(Value::as_str) == Some("Location") {
+                let loc = types::Location::deserialize(res).unwrap_or_default();
+                // Codes of the Bundle's Locations, for references to them.
+                let code = location_code(&loc);
+                let own_gln = loc
+                    .identifier
+                    .iter()
+                    .find(|i| i.system.as_deref() == Some(GLN_SYSTEM))
+                    .and_then(|i| i.value.clone());
+                if let Some(c) = &code {
+                    if let Some(id) = &loc.id {
+                        codes.insert(format!("Location/{id}"), c.clone());
+                    }
+                    if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                        codes.insert(u.to_string(), c.clone());
+                    }
+                    if let Some(g) = &own_gln {
+                        local_glns.insert(c.clone(), g.clone());
+                    }
+                }
+                let gln = gln_of(&loc.identifier, &ctx.glns).unwrap_or_else(|| {
+                    Err(format!(
+                        "the Location at {path} has no GLN ({GLN_SYSTEM}) or location code ({LOCATION_SYSTEM}) identifier"
+                    ))
+                });
+                if let Some(id) = &loc.id {
+                    r.locations.insert(format!("Location/{id}"), gln.clone());
+                }
+                if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                    r.locations.insert(u.to_string(), gln);
+                }
+            }
+            out.push((path, res));
+        }
+        out
+    } else {
+        let kind = v
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or("Resource")
+            .to_string();
+        vec![(kind, &v)]
+    };
+    r.codes = codes;
+    // A location code of the Bundle's registry names its GLN too.
+    r.glns.extend(local_glns);
+    for (path, res) in entries {
+        r.resource(res, &path);
+    }
+    if r.issues.is_empty() {
+        Ok(r.out)
+    } else {
+        Err(OperationOutcome::new(r.issues))
+    }
+}
+
+/// One product's stock at a location, for an [`InventoryReport`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockLine {
+    pub product: String,
+    pub name: Option<String>,
+    pub quantity: f64,
+}
+
+/// A location as FHIR references name it: by GLN where it has one, else
+/// by its Equitas code.
+pub fn location_reference(code: &str, name: &str, gln: Option<&str>) -> Reference {
+    Reference {
+        reference: None,
+        identifier: Some(Identifier {
+            system: Some(
+                if gln.is_some() {
+                    GLN_SYSTEM
+                } else {
+                    LOCATION_SYSTEM
+                }
+                .into(),
+            ),
+            value: Some(gln.unwrap_or(code).to_string()),
+        }),
+        display: Some(name.to_string()),
+    }
+}
+
+/// A snapshot of one location's stock on `day` (`YYYY-MM-DD`, the end of
+/// the day), as an R5 InventoryReport.
+pub fn inventory_report(location: Reference, day: &str, lines: &[StockLine]) -> InventoryReport {
+    use types::{CodeableReference, Coding, InventoryItem, InventoryListing};
+    InventoryReport {
+        resource_type: "InventoryReport".into(),
+        id: None,
+        status: Some("active".into()),
+        count_type: Some("snapshot".into()),
+        reported_date_time: Some(day.to_string()),
+        reporting_period: None,
+        inventory_listing: vec![InventoryListing {
+            location: Some(location),
+            counting_date_time: Some(day.to_string()),
+            item: lines
+                .iter()
+                .map(|l| InventoryItem {
+                    category: None,
+                    quantity: Some(Quantity {
+                        value: Some(l.quantity),
+                        unit: None,
+                    }),
+                    item: Some(CodeableReference {
+                        concept: Some(CodeableConcept {
+                            coding: vec![Coding {
+                                system: Some(PRODUCT_SYSTEM.into()),
+                                code: Some(l.product.clone()),
+                                display: l.name.clone(),
+                            }],
+                            text: l.name.clone(),
+                        }),
+                        reference: None,
+                    }),
+                })
+                .collect(),
+        }],
+    }
+}
+
+/// An item as a FHIR coding: a GTIN-14 as a GTIN, anything else as an
+/// Equitas product code.
+pub fn item_concept(code: &str, name: Option<&str>) -> CodeableConcept {
+    let gtin = code.len() == 14 && Gtin::parse(code).is_ok();
+    CodeableConcept {
+        coding: vec![types::Coding {
+            system: Some(
+                if gtin {
+                    GTIN_SYSTEMS[0]
+                } else {
+                    PRODUCT_SYSTEM
+                }
+                .into(),
+            ),
+            code: Some(code.to_string()),
+            display: name.map(str::to_string),
+        }],
+        text: name.map(str::to_string),
+    }
+}
+
+/// One shipment or receipt between two locations, for a [`SupplyDelivery`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// `YYYY-MM-DD` (local day of the movement).
+    pub day: String,
+    pub destination: Reference,
+    /// The item as recorded (a GTIN-14 or a product code).
+    pub item: String,
+    pub quantity: f64,
+    /// True for the receipt at the destination (`completed`); false for
+    /// the shipment leaving for it (`in-progress`).
+    pub received: bool,
+}
+
+/// A shipment (`in-progress`) or a receipt (`completed`) as an R5
+/// SupplyDelivery; read back in, a receipt is a receiving event.
+pub fn supply_delivery(d: &Delivery) -> SupplyDelivery {
+    SupplyDelivery {
+        resource_type: "SupplyDelivery".into(),
+        status: Some(
+            if d.received {
+                "completed"
+            } else {
+                "in-progress"
+            }
+            .into(),
+        ),
+        supplied_item: vec![types::SuppliedItem {
+            quantity: Some(Quantity {
+                value: Some(d.quantity),
+                unit: None,
+            }),
+            item_codeable_concept: Some(item_concept(&d.item, None)),
+            item_reference: None,
+        }],
+        occurrence_date_time: Some(d.day.clone()),
+        destination: Some(d.destination.clone()),
+        ..SupplyDelivery::default()
+    }
+}
+
+/// Resources as a Bundle of type `collection`.
+pub fn bundle(resources: Vec<Value>) -> Value {
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            codes: Codes::parse(
+                "[[code]]\nsystem = \"http://snomed.info/sct\"\ncode = \"323510009\"\ngtin = \"09520000000011\"\n",
+            )
+            .unwrap(),
+            glns: HashMap::from([("FAC1".to_string(), "9520000000011".to_string())]),
+        }
+    }
+
+    const DISPENSE: &str = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+      {"fullUrl": "urn:uuid:7f1a0c52-1f7e-4b3a-9d1c-000000000001",
+       "resource": {"resourceType": "Location", "id": "pharm", "identifier": [{"system": "https://www.gs1.org/gln", "value": "9520000000028"}]}},
+      {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+        "subject": {"reference": "Patient/p1"}, "quantity": {"value": 30, "unit": "tablet"},
+        "whenHandedOver": "2026-03-14T10:30:00+01:00", "location": {"reference": "Location/pharm"}}},
+      {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+        "medication": {"concept": {"coding": [{"system": "http://snomed.info/sct", "code": "323510009"}]}},
+        "subject": {"reference": "Patient/p2"}, "quantity": {"value": 10},
+        "whenHandedOver": "2026-03-15", "location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}}}},
+      {"resource": {"resourceType": "MedicationDispense", "status": "cancelled",
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+        "subject": {"reference": "Patient/p3"}, "quantity": {"value": 5},
+        "whenHandedOver": "2026-03-15", "location": {"reference": "Location/pharm"}}}
+    ]}"#;
+
+    #[test]
+    fn dispenses_become_dispensing_events() {
+        let r = read(DISPENSE.as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events.len(), 2);
+        let e = &r.events[0];
+        assert_eq!(e["bizStep"], "dispensing");
+        assert_eq!(
+            e["bizLocation"]["id"],
+            "https://id.gs1.org/414/9520000000028"
+        );
+        assert_eq!(
+            e["quantityList"][0]["epcClass"],
+            "https://id.gs1.org/01/09520000000011"
+        );
+        assert_eq!(e["quantityList"][0]["quantity"], 30.0);
+        assert_eq!(e["eventTimeZoneOffset"], "+01:00");
+        assert_eq!(
+            r.events[1]["bizLocation"]["id"],
+            "https://id.gs1.org/414/9520000000011"
+        );
+        assert_eq!(r.read["MedicationDispense"], 3);
+        assert!(r.notes[0].contains("cancelled"), "{:?}", r.notes);
+        // The document reads as EPCIS, each event giving its movement.
+        let doc = r.epcis_document();
+        let events = equitas_epcis::parse_events(&doc).unwrap();
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn bad_elements_are_named_by_their_path() {
+        let bad = DISPENSE
+            .replace("\"value\": 30,", "\"value\": -3,")
+            .replace("\"code\": \"323510009\"", "\"code\": \"999\"")
+            .replace("Location/pharm\"}}},", "Location/nowhere\"}}},")
+            .replace(
+                "\"2026-03-15\", \"location\": {\"identifier\"",
+                "\"15/03/2026\", \"location\": {\"identifier\"",
+            );
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let got: Vec<(String, String)> = o
+            .issue
+            .iter()
+            .map(|i| (i.expression[0].clone(), i.code.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Bundle.entry[1].resource.quantity.value".into(),
+                    "value".into()
+                ),
+                (
+                    "Bundle.entry[1].resource.location.reference".into(),
+                    "not-found".into()
+                ),
+                (
+                    "Bundle.entry[2].resource.medication.concept.coding".into(),
+                    "not-found".into()
+                ),
+                (
+                    "Bundle.entry[2].resource.whenHandedOver".into(),
+                    "value".into()
+                ),
+            ]
+        );
+        let o = read(
+            br#"{"resourceType": "MedicationDispense", "status": "completed"}"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "MedicationDispense.medication.concept",
+                "MedicationDispense.quantity",
+                "MedicationDispense.whenHandedOver",
+                "MedicationDispense.location"
+            ]
+        );
+        let o = read(
+            br#"{"resourceType": "MedicationDispense", "quantity": {"value": "ten"}}"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        assert_eq!(o.issue[0].code, "structure");
+        assert!(read(b"[", &ctx()).is_err());
+    }
+
+    #[test]
+    fn deliveries_and_snapshots_become_receipts_and_counts() {
+        let doc = r#"{"resourceType": "Bundle", "type": "batch", "entry": [
+          {"resource": {"resourceType": "SupplyDelivery", "status": "completed",
+            "occurrenceDateTime": "2026-03-01T08:00:00Z",
+            "destination": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}},
+            "suppliedItem": [{"quantity": {"value": 100}, "itemCodeableConcept": {"coding": [{"system": "urn:oid:1.3.160", "code": "9520000000011"}]}}]}},
+          {"resource": {"resourceType": "InventoryReport", "status": "active", "countType": "snapshot",
+            "reportedDateTime": "2026-03-31",
+            "inventoryListing": [{"location": {"identifier": {"system": "https://www.gs1.org/gln", "value": "9520000000011"}},
+              "item": [{"quantity": {"value": 0}, "item": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}}}]}]}}
+        ]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events[0]["bizStep"], "receiving");
+        assert_eq!(r.events[0]["quantityList"][0]["quantity"], 100.0);
+        assert_eq!(r.events[1]["bizStep"], "cycle_counting");
+        assert_eq!(r.events[1]["quantityList"][0]["quantity"], 0.0);
+        // A difference: -12 used and +5 received of two items.
+        let diff = doc.replace("\"snapshot\"", "\"difference\"").replace(
+            "\"item\": [{\"quantity\": {\"value\": 0}",
+            "\"item\": [{\"quantity\": {\"value\": 5}, \"item\": {\"concept\": {\"coding\": [{\"system\": \"https://www.gs1.org/gtin\", \"code\": \"09520000000028\"}]}}}, {\"quantity\": {\"value\": -12}",
+        );
+        let r = read(diff.as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events.len(), 3, "{:?}", r.events);
+        assert_eq!(r.events[1]["bizStep"], "dispensing");
+        assert_eq!(r.events[1]["quantityList"][0]["quantity"], 12.0);
+        assert_eq!(r.events[2]["bizStep"], "receiving");
+        assert_eq!(
+            r.events[2]["quantityList"][0]["epcClass"],
+            "https://id.gs1.org/01/09520000000028"
+        );
+        let odd = doc.replace("\"snapshot\"", "\"sideways\"");
+        let o = read(odd.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "Bundle.entry[1].resource.countType"
+        );
+        let negative = doc.replace("\"value\": 0}", "\"value\": -1}");
+        let o = read(negative.as_bytes(), &ctx()).unwrap_err();
+        assert!(
+            o.issue[0].expression[0].ends_with("item[0].quantity.value"),
+            "{o}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Any bytes, and the demo Bundle with any stretch cut out: an
+        /// answer or an OperationOutcome, never a panic.
+        #[test]
+        fn any_input_is_answered(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            cut in 0usize..2000,
+            len in 0usize..40,
+        ) {
+            let _ = read(&bytes, &ctx());
+            let b = DISPENSE.as_bytes();
+            let at = cut.min(b.len());
+            let mut v = b[..at].to_vec();
+            v.extend_from_slice(&b[(at + len).min(b.len())..]);
+            match read(&v, &ctx()) {
+                Ok(r) => proptest::prop_assert!(r.events.len() <= 3),
+                Err(o) => proptest::prop_assert!(!o.issue.is_empty()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_contained_medication_names_the_lot() {
+        let doc = r##"{"resourceType": "MedicationDispense", "status": "completed",
+          "contained": [{"resourceType": "Medication", "id": "m1",
+            "code": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]},
+            "batch": {"lotNumber": "L/7 A", "expirationDate": "2027-05-31"}}],
+          "medication": {"reference": {"reference": "#m1"}},
+          "subject": {"reference": "Patient/a"}, "quantity": {"value": 3}, "whenHandedOver": "2026-03-02",
+          "location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}}}"##;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let class = r.events[0]["quantityList"][0]["epcClass"].as_str().unwrap();
+        assert_eq!(class, "https://id.gs1.org/01/09520000000011/10/L%2F7%20A");
+        // As the ledger reads the event: the lot is the batch's.
+        let events = equitas_epcis::parse_events(&r.epcis_document()).unwrap();
+        let rec = equitas_epcis::event::record(&events[0], &[]).unwrap();
+        let m = equitas_ledger::extract::movements(&rec);
+        assert_eq!(
+            (m.movements[0].lot.as_str(), m.movements[0].quantity),
+            ("L/7 A", 3.0)
+        );
+        let missing = doc.replace("\"#m1\"", "\"#m2\"");
+        let o = read(missing.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "MedicationDispense.medication.reference.reference"
+        );
+        // A delivery of the same Medication: received into its lot.
+        let delivery = r##"{"resourceType": "SupplyDelivery", "status": "completed", "occurrenceDateTime": "2026-03-01",
+          "contained": [{"resourceType": "Medication", "id": "m1",
+            "code": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]},
+            "batch": {"lotNumber": "L/7 A"}}],
+          "destination": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}},
+          "suppliedItem": [{"quantity": {"value": 50}, "itemReference": {"reference": "#m1"}}]}"##;
+        let d = read(delivery.as_bytes(), &ctx()).unwrap();
+        assert_eq!(d.events[0]["quantityList"][0]["epcClass"], class);
+        let uncoded = doc.replace("https://www.gs1.org/gtin", "http://example.org/x");
+        let o = read(uncoded.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "MedicationDispense.medication.reference.resolve().code.coding"
+        );
+    }
+
+    #[test]
+    fn registry_locations_become_hierarchy_entries() {
+        let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+          {"fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000aa",
+           "resource": {"resourceType": "Location", "id": "r9", "name": "Region 9",
+             "identifier": [{"system": "urn:equitas:location", "value": "R9"}],
+             "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "region"}]}],
+             "partOf": {"identifier": {"system": "urn:equitas:location", "value": "XSY"}},
+             "address": {"country": "XSY"}}},
+          {"resource": {"resourceType": "Location", "id": "f9", "name": "Facility 9",
+             "identifier": [{"system": "urn:equitas:location", "value": "F9"}, {"system": "https://www.gs1.org/gln", "value": "9520000000035"}],
+             "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+             "partOf": {"reference": "urn:uuid:00000000-0000-4000-8000-0000000000aa"},
+             "address": {"country": "XSY"}, "position": {"latitude": -1.5, "longitude": 29.25}}},
+          {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+            "subject": {"reference": "Patient/a"}, "quantity": {"value": 2}, "whenHandedOver": "2026-03-02",
+            "location": {"identifier": {"system": "urn:equitas:location", "value": "F9"}}}}
+        ]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let l: Vec<(&str, Option<&str>, Option<f64>)> = r
+            .locations
+            .iter()
+            .map(|(_, l)| (l.code.as_str(), l.parent.as_deref(), l.latitude))
+            .collect();
+        assert_eq!(
+            l,
+            [("R9", Some("XSY"), None), ("F9", Some("R9"), Some(-1.5))]
+        );
+        assert_eq!(
+            r.locations[1].1.gln.as_ref().map(|g| g.as_str()),
+            Some("9520000000035")
+        );
+        // The dispense at the new facility, named by its code, finds its GLN.
+        assert_eq!(
+            r.events[0]["bizLocation"]["id"],
+            "https://id.gs1.org/414/9520000000035"
+        );
+        let bad = doc
+            .replace("\"code\": \"facility\"", "\"code\": \"ward\"")
+            .replace(
+                "\"address\": {\"country\": \"XSY\"}, \"position\"",
+                "\"address\": {\"country\": \"be\"}, \"position\"",
+            );
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Bundle.entry[1].resource.type[0].coding[0].code",
+                "Bundle.entry[1].resource.address.country"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_receipt_out_reads_back_as_a_receipt() {
+        let d = Delivery {
+            day: "2026-03-02".into(),
+            destination: location_reference("FAC1", "Facility 1", Some("9520000000011")),
+            item: "09520000000011".into(),
+            quantity: 40.0,
+            received: true,
+        };
+        let v = serde_json::to_value(supply_delivery(&d)).unwrap();
+        let r = read(v.to_string().as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events[0]["bizStep"], "receiving");
+        assert_eq!(r.events[0]["quantityList"][0]["quantity"], 40.0);
+        let shipped = supply_delivery(&Delivery {
+            received: false,
+            ..d
+        });
+        let r = read(serde_json::to_string(&shipped).unwrap().as_bytes(), &ctx()).unwrap();
+        assert!(
+            r.events.is_empty() && r.notes[0].contains("in-progress"),
+            "{:?}",
+            r.notes
+        );
+    }
+
+    #[test]
+    fn an_inventory_report_out_reads_back_in() {
+        let rep = inventory_report(
+            location_reference("FAC1", "Facility 1", Some("9520000000011")),
+            "2026-03-31",
+            &[StockLine {
+                product: "AMOX".into(),
+                name: Some("Amoxicillin".into()),
+                quantity: 12.0,
+            }],
+        );
+        let v = serde_json::to_value(&rep).unwrap();
+        assert_eq!(v["resourceType"], "InventoryReport");
+        assert_eq!(
+            v["inventoryListing"][0]["item"][0]["quantity"]["value"],
+            12.0
+        );
+        // Read back, its product needs a GTIN (or a code mapping): the
+        // issue names the coding.
+        let o = read(v.to_string().as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "InventoryReport.inventoryListing[0].item[0].item.concept.coding"
+        );
+        let mut c = ctx();
+        c.codes.map.insert(
+            (PRODUCT_SYSTEM.into(), "AMOX".into()),
+            "09520000000011".into(),
+        );
+        let r = read(v.to_string().as_bytes(), &c).unwrap();
+        assert_eq!(r.events[0]["quantityList"][0]["quantity"], 12.0);
+    }
+}

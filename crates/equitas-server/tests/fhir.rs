@@ -1,0 +1,302 @@
+//! The FHIR routes (issue 24) through the router, on both backends:
+//! a Bundle of dispenses captured as movements, a bad resource answered
+//! with an OperationOutcome naming the element, the InventoryReport
+//! search giving `/api/v1/stock`'s stock on hand; and every resource
+//! Equitas writes valid against the R5 models of PyPI's `fhir.resources`
+//! (a Python given by `EQUITAS_FHIR_PYTHON`, which `scripts/test.sh` makes
+//! in a throwaway virtual environment; without it that part is SKIPPED).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use equitas_server::{AppState, router};
+use equitas_store::epcis::{ErrorBehaviour, capture};
+use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
+use equitas_store::on_both_backends;
+use equitas_store::testing::TestStore;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const LOCATIONS: &str = "code,name,level,parent,country,gln\n\
+R1,Region 1,region,XSY,XSY,\n\
+F1,Facility 1,facility,R1,XSY,9520000000028\n\
+F2,Facility 2,facility,R1,XSY,\n";
+
+fn setup(s: &mut TestStore) {
+    let st = s.store.as_mut();
+    let net = equitas_synth::Network::new(equitas_synth::Config::default());
+    for (kind, bytes) in [
+        (ImportKind::Countries, net.countries_csv().into_bytes()),
+        (ImportKind::Locations, LOCATIONS.as_bytes().to_vec()),
+        (
+            ImportKind::Products,
+            b"code,name,gtin\ntld,TLD,09520000000011\n".to_vec(),
+        ),
+    ] {
+        let r = import(
+            st,
+            kind,
+            "x.csv",
+            &bytes,
+            &Mappings::default(),
+            ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    }
+    let text = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+      "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-04-01T00:00:00Z",
+      "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2026-03-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE", "bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
+        "sourceList": [{"type": "location", "source": "urn:epc:id:sgln:9520000.00009.0"}],
+        "quantityList": [{"epcClass": "urn:epc:idpat:sgtin:9520000.000001.*", "quantity": 100}]}]}}"#;
+    let doc = equitas_epcis::EventReader::new(text).unwrap();
+    capture(
+        st,
+        "r.json",
+        &doc,
+        Vec::new(),
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+}
+
+const BUNDLE: &str = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+  {"fullUrl": "urn:uuid:4a3b8d1e-0c57-4f0e-9d7a-3c2b1a000001",
+   "resource": {"resourceType": "Location", "id": "f1", "identifier": [{"system": "https://www.gs1.org/gln", "value": "9520000000028"}]}},
+  {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+    "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+    "subject": {"reference": "Patient/a"}, "quantity": {"value": 30},
+    "whenHandedOver": "2026-03-10T09:15:00+02:00", "location": {"reference": "Location/f1"}}},
+  {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+    "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "9520000000011"}]}},
+    "subject": {"reference": "Patient/b"}, "quantity": {"value": 12},
+    "whenHandedOver": "2026-03-20", "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}}
+]}"#;
+
+async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, String, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if method != "GET" {
+        req = req.header("content-type", "application/fhir+json");
+    }
+    let res = router(state.clone())
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        ctype,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn run(f: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn fhir_routes(s: &mut TestStore) {
+    setup(s);
+    let state = AppState::open(&s.target).unwrap();
+    let mut written: Vec<(String, Value)> = Vec::new();
+    run(async {
+        let (st, ctype, o) = send(&state, "POST", "/fhir", BUNDLE).await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert_eq!(ctype, "application/fhir+json");
+        let said = o["issue"][0]["diagnostics"].as_str().unwrap();
+        assert!(
+            said.contains("2 movement event(s) captured, 0 already held"),
+            "{said}"
+        );
+        written.push(("captured".into(), o));
+        let (_, _, o) = send(&state, "POST", "/fhir", BUNDLE).await;
+        assert!(
+            o["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("0 movement event(s) captured, 2 already held"),
+            "{o}"
+        );
+
+        // One resource, with a bad element.
+        let bad = r#"{"resourceType": "MedicationDispense", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+            "subject": {"reference": "Patient/a"}, "quantity": {"value": -4},
+            "whenHandedOver": "2026-03-11", "location": {"identifier": {"system": "urn:equitas:location", "value": "F2"}}}"#;
+        let (st, _, o) = send(&state, "POST", "/fhir/MedicationDispense", bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{o}");
+        let exprs: Vec<&str> = o["issue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["expression"][0].as_str().unwrap())
+            .collect();
+        // F2 has no GLN: its movements could not be put anywhere EPCIS names.
+        assert_eq!(
+            exprs,
+            [
+                "MedicationDispense.quantity.value",
+                "MedicationDispense.location.identifier"
+            ],
+            "{o}"
+        );
+        written.push(("bad".into(), o));
+        let (st, _, o) = send(&state, "POST", "/fhir/SupplyDelivery", BUNDLE).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            o["issue"][0]["expression"][0],
+            "SupplyDelivery.resourceType"
+        );
+
+        // The snapshot: what /api/v1/stock says for the same day and places.
+        let (st, _, b) = send(
+            &state,
+            "GET",
+            "/fhir/InventoryReport?location=R1&as_of=2026-03-31",
+            "",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(
+            (b["type"].as_str(), b["total"].as_u64()),
+            (Some("searchset"), Some(1))
+        );
+        let (_, _, stock) = send(
+            &state,
+            "GET",
+            "/api/v1/stock?within=R1&as_of=2026-03-31",
+            "",
+        )
+        .await;
+        let row = &stock["rows"][0];
+        let listing = &b["entry"][0]["resource"]["inventoryListing"][0];
+        assert_eq!(
+            listing["item"][0]["quantity"]["value"],
+            row["stock_on_hand"]
+        );
+        assert_eq!(row["stock_on_hand"], 58.0);
+        assert_eq!(
+            listing["item"][0]["item"]["concept"]["coding"][0]["code"],
+            row["item"]
+        );
+        written.push(("inventory".into(), b));
+        let (st, _, p) = send(&state, "GET", "/fhir/InventoryReport?location=nowhere", "").await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{p}");
+    });
+    // The month's receipts as SupplyDeliveries (the CLI's export).
+    let d = equitas_service::interop::fhir_deliveries(
+        s.store.as_mut(),
+        "F1",
+        equitas_ledger::calendar::parse_day("2026-03-01").unwrap(),
+        equitas_ledger::calendar::parse_day("2026-03-31").unwrap(),
+    )
+    .unwrap();
+    let r = &d["entry"][0]["resource"];
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["suppliedItem"][0]["quantity"]["value"].as_f64()
+        ),
+        (Some("completed"), Some(100.0))
+    );
+    assert_eq!(d["entry"].as_array().unwrap().len(), 1);
+    written.push(("deliveries".into(), d));
+    if !s.target.starts_with("postgres") {
+        validate_with_fhir_resources(&written);
+    }
+}
+
+/// Every resource written, checked by `fhir.resources`' R5 models; a
+/// resource known to be invalid must be refused, or the check proves nothing.
+fn validate_with_fhir_resources(written: &[(String, Value)]) {
+    let Some(python) = std::env::var_os("EQUITAS_FHIR_PYTHON") else {
+        let why = "needs EQUITAS_FHIR_PYTHON, a Python with PyPI's fhir.resources (scripts/test.sh makes one)";
+        if std::env::var("EQUITAS_REQUIRE_FHIR").as_deref() == Ok("1") {
+            panic!("EQUITAS_REQUIRE_FHIR=1 but the test {why}");
+        }
+        equitas_doc_vectors::conformance::record_skip(
+            "fhir::fhir_routes (validation against fhir.resources R5)",
+            why,
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, v) in written {
+        let p = dir.path().join(format!("{name}.json"));
+        std::fs::write(&p, v.to_string()).unwrap();
+        files.push(p);
+    }
+    let control = dir.path().join("invalid-control.json");
+    std::fs::write(
+        &control,
+        r#"{"resourceType": "InventoryReport", "status": "active", "countType": "snapshot", "reportedDateTime": "31/03/2026"}"#,
+    )
+    .unwrap();
+    let check = |files: &[std::path::PathBuf]| {
+        std::process::Command::new(&python)
+            .arg("-c")
+            .arg(VALIDATE)
+            .args(files)
+            .output()
+            .unwrap()
+    };
+    let o = check(&files);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains(&format!("validated {} file(s), 0 invalid", files.len())),
+        "{out}"
+    );
+    let o = check(&[control]);
+    assert!(
+        !o.status.success(),
+        "the invalid control passed: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Validates each file (and each resource of a Bundle) with the model of
+/// its resourceType.
+const VALIDATE: &str = r#"
+import json, sys
+from fhir.resources import get_fhir_model_class
+bad = 0
+for path in sys.argv[1:]:
+    d = json.load(open(path))
+    items = [("", d)]
+    if d.get("resourceType") == "Bundle":
+        items += [(f".entry[{i}].resource", e["resource"]) for i, e in enumerate(d.get("entry", []))]
+    for where, r in items:
+        try:
+            get_fhir_model_class(r["resourceType"]).model_validate(r)
+        except Exception as e:
+            bad += 1
+            print(f"INVALID {path}{where}: {e}")
+print(f"validated {len(sys.argv) - 1} file(s), {bad} invalid")
+sys.exit(1 if bad else 0)
+"#;
+
+on_both_backends!(fhir_routes_read_write_and_validate => fhir_routes);

@@ -1,0 +1,321 @@
+//! Exchanges with other systems (issue 24): the store's data in their
+//! formats and theirs into the store, the formats being
+//! `equitas-interop`'s.
+//!
+//! DHIS2: a month's figures as a data value set; a data value set's
+//! values imported as monthly stock reports, through the stock-report
+//! import's own checks and transaction.
+
+use crate::error::ServiceError;
+use crate::stock::has_stock;
+use equitas_interop::dhis2::{self, DataValueSet, Mapping, MonthFigures};
+use equitas_ledger::calendar::{MonthIndex, format_month};
+use equitas_store::Store;
+use equitas_store::import::{ImportError, ImportOptions, ImportReport, NoProgress};
+
+/// A month's DHIS2 export: the figures, the data values they become, and
+/// what the mapping left out.
+pub struct Dhis2Export {
+    pub figures: Vec<MonthFigures>,
+    pub set: DataValueSet,
+    pub notes: Vec<String>,
+}
+
+/// The figures of `month` for the mapping's products at every location
+/// (those without an org unit are named in the notes), as data values.
+pub fn dhis2_export(
+    store: &mut dyn Store,
+    mapping: &Mapping,
+    month: MonthIndex,
+) -> Result<Dhis2Export, ServiceError> {
+    let data = equitas_store::stock::load(store)?;
+    has_stock(&data)?;
+    let items: Vec<String> = mapping.products().into_iter().map(str::to_string).collect();
+    let figures = dhis2::month_figures(&data.ledger, &data.places, &data.bands, month, &items);
+    let (set, mut notes) = dhis2::data_values(&figures, mapping);
+    if figures.is_empty() {
+        notes.push(format!(
+            "no stock of the mapping's products ({}) in {} or before",
+            items.join(", "),
+            format_month(month)
+        ));
+    }
+    Ok(Dhis2Export {
+        figures,
+        set,
+        notes,
+    })
+}
+
+/// Imports a data value set (JSON or CSV) as monthly stock reports.
+pub fn dhis2_import(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    mapping: &Mapping,
+    opts: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let values = dhis2::values::read(bytes)
+        .map_err(|e| ImportError::Precondition(format!("{source_name}: {e}")))?;
+    let read = dhis2::stock_reports(values, mapping);
+    equitas_store::import::import_stock_reports(
+        store,
+        source_name,
+        bytes,
+        read.reports,
+        read.notes,
+        opts,
+        &NoProgress,
+    )
+}
+
+/// Why a FHIR Bundle (or resource) was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum FhirError {
+    /// A bad resource: each issue names its element.
+    #[error("{0}")]
+    Outcome(equitas_interop::fhir::OperationOutcome),
+    #[error(transparent)]
+    Store(#[from] equitas_store::StoreError),
+}
+
+/// What a FHIR import did.
+pub struct FhirImport {
+    pub read: equitas_interop::fhir::Read,
+    /// The registry's Locations written to the hierarchy (`None`: there were none).
+    pub locations: Option<ImportReport>,
+    /// The capture of the events the resources mean (`None`: they meant none).
+    pub capture: Option<equitas_store::epcis::CaptureReport>,
+}
+
+/// Reads a FHIR Bundle (or one resource) and captures the EPCIS events it
+/// means, in one transaction, as `equitas epcis capture` does: the same
+/// movements as their EPCIS equivalents, a resource sent twice a
+/// duplicate. A Bundle with a bad resource writes nothing.
+pub fn fhir_import(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    codes: &equitas_interop::fhir::Codes,
+) -> Result<FhirImport, FhirError> {
+    use equitas_interop::fhir::{self, Issue, OperationOutcome};
+    let glns = equitas_store::stock::places(store)?
+        .into_iter()
+        .filter_map(|p| p.gln.map(|g| (p.code, g)))
+        .collect();
+    let ctx = fhir::Context {
+        codes: codes.clone(),
+        glns,
+    };
+    let read = fhir::read(bytes, &ctx).map_err(FhirError::Outcome)?;
+    // Registry entries first, through the locations import (its checks,
+    // its transaction; all or nothing), then the movements.
+    let locations = if read.locations.is_empty() {
+        None
+    } else {
+        let parsed = equitas_model::reference::Parsed {
+            records: read
+                .locations
+                .iter()
+                .enumerate()
+                .map(|(i, (_, l))| (i as u64 + 1, l.clone()))
+                .collect(),
+            errors: Vec::new(),
+        };
+        let opts = ImportOptions {
+            strict: true,
+            dry_run: false,
+        };
+        match equitas_store::import::import_locations(
+            store,
+            source_name,
+            bytes,
+            parsed,
+            opts,
+            &NoProgress,
+        ) {
+            Ok(r) => Some(r),
+            Err(ImportError::Strict { errors, .. }) => {
+                let issues = errors
+                    .iter()
+                    .map(|e| {
+                        let at = read
+                            .locations
+                            .get(e.line.saturating_sub(1) as usize)
+                            .map_or("Location", |(p, _)| p.as_str());
+                        let element = match e.field.as_deref() {
+                            Some("country") => ".address.country",
+                            Some("parent") => ".partOf",
+                            Some("gln") => ".identifier",
+                            Some("level") => ".type",
+                            Some("name") => ".name",
+                            _ => "",
+                        };
+                        Issue {
+                            severity: "error".into(),
+                            code: "business-rule".into(),
+                            diagnostics: e.message.clone(),
+                            expression: vec![format!("{at}{element}")],
+                        }
+                    })
+                    .collect();
+                return Err(FhirError::Outcome(OperationOutcome::new(issues)));
+            }
+            Err(ImportError::Store(e)) => return Err(FhirError::Store(e)),
+            Err(e) => {
+                return Err(FhirError::Outcome(OperationOutcome::new(vec![Issue {
+                    severity: "error".into(),
+                    code: "processing".into(),
+                    diagnostics: e.to_string(),
+                    expression: Vec::new(),
+                }])));
+            }
+        }
+    };
+    if read.events.is_empty() {
+        return Ok(FhirImport {
+            read,
+            locations,
+            capture: None,
+        });
+    }
+    let doc = read.epcis_document();
+    // The events are made here: one refused is Equitas's fault, said as such.
+    let internal = |why: String| {
+        FhirError::Outcome(OperationOutcome::new(vec![Issue {
+            severity: "fatal".into(),
+            code: "exception".into(),
+            diagnostics: format!("the EPCIS events made from the resources were refused: {why}"),
+            expression: Vec::new(),
+        }]))
+    };
+    let reader = equitas_epcis::EventReader::new(&doc).map_err(|e| internal(e.to_string()))?;
+    let r = equitas_store::epcis::capture(
+        store,
+        source_name,
+        &reader,
+        Vec::new(),
+        equitas_store::epcis::ErrorBehaviour::Rollback,
+        &NoProgress,
+    )?;
+    if r.rolled_back {
+        let why: Vec<String> = r
+            .rejected
+            .iter()
+            .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
+            .collect();
+        return Err(internal(why.join("; ")));
+    }
+    Ok(FhirImport {
+        read,
+        locations,
+        capture: Some(r),
+    })
+}
+
+/// A stock snapshot (R5 InventoryReport) of each location at or below
+/// `location` (a code or GLN) holding stock at the end of `as_of` (the
+/// ledger's last day when `None`), in a Bundle of type `collection`: the
+/// stock on hand of `equitas stock` for the same day and places.
+pub fn fhir_inventory(
+    store: &mut dyn Store,
+    location: &str,
+    as_of: Option<equitas_ledger::calendar::Day>,
+) -> Result<serde_json::Value, ServiceError> {
+    use equitas_interop::fhir::{self, StockLine};
+    use equitas_ledger::view::{self, StockQuery};
+    let data = equitas_store::stock::load(store)?;
+    has_stock(&data)?;
+    let Some(place) = data.places.resolve(location) else {
+        return Err(ServiceError::Unknown {
+            param: "location".into(),
+            reason: format!("{location:?} is not a known location code or GLN"),
+        });
+    };
+    let as_of = as_of.or(data.ledger.through());
+    let q = StockQuery {
+        as_of,
+        within: Some(place.code.clone()),
+        ..StockQuery::default()
+    };
+    let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+    let day = as_of
+        .map(equitas_ledger::calendar::format_day)
+        .unwrap_or_default();
+    let mut by_place: std::collections::BTreeMap<&str, Vec<StockLine>> = Default::default();
+    for r in &rows {
+        by_place.entry(&r.location).or_default().push(StockLine {
+            product: r.item.clone(),
+            name: r.item_name.clone(),
+            quantity: r.stock_on_hand,
+        });
+    }
+    let mut reports = Vec::new();
+    for (code, lines) in by_place {
+        let Some(p) = data.places.get(code) else {
+            continue;
+        };
+        let rep = fhir::inventory_report(
+            fhir::location_reference(&p.code, &p.name, p.gln.as_deref()),
+            &day,
+            &lines,
+        );
+        reports.push(serde_json::to_value(rep).map_err(|e| ServiceError::Internal(e.to_string()))?);
+    }
+    Ok(fhir::bundle(reports))
+}
+
+/// The shipments from and receipts at `location` (a code or GLN) and the
+/// places below it, from `from` to `to` (days, included), as R5
+/// SupplyDeliveries (`in-progress` when shipped, `completed` when
+/// received) in a Bundle of type `collection`: the issues and receipts
+/// whose other end is known (EPCIS source and destination lists).
+pub fn fhir_deliveries(
+    store: &mut dyn Store,
+    location: &str,
+    from: equitas_ledger::calendar::Day,
+    to: equitas_ledger::calendar::Day,
+) -> Result<serde_json::Value, ServiceError> {
+    use equitas_interop::fhir::{self, Delivery};
+    use equitas_ledger::calendar::{day_of_ms, format_day};
+    let data = equitas_store::stock::load(store)?;
+    let Some(area) = data.places.resolve(location).map(|p| p.code.clone()) else {
+        return Err(ServiceError::Unknown {
+            param: "location".into(),
+            reason: format!("{location:?} is not a known location code or GLN"),
+        });
+    };
+    let within = |name: &str| {
+        data.places
+            .resolve(name)
+            .is_some_and(|p| data.places.is_within(&p.code, &area))
+    };
+    let reference = |name: &str| match data.places.resolve(name) {
+        Some(p) => fhir::location_reference(&p.code, &p.name, p.gln.as_deref()),
+        None => {
+            let gln = name
+                .strip_prefix("https://id.gs1.org/414/")
+                .and_then(|r| r.split('/').next());
+            fhir::location_reference(name, name, gln)
+        }
+    };
+    let mut legs = equitas_store::stock::transit_legs(store)?;
+    legs.sort_by_key(|l| (l.at, l.receipt));
+    let mut out = Vec::new();
+    for l in legs {
+        let day = day_of_ms(l.at);
+        let here = if l.receipt { &l.to } else { &l.from };
+        if day < from || day > to || !within(here) {
+            continue;
+        }
+        let d = fhir::supply_delivery(&Delivery {
+            day: format_day(day),
+            destination: reference(&l.to),
+            item: l.item.clone(),
+            quantity: l.quantity,
+            received: l.receipt,
+        });
+        out.push(serde_json::to_value(d).map_err(|e| ServiceError::Internal(e.to_string()))?);
+    }
+    Ok(fhir::bundle(out))
+}

@@ -1,0 +1,265 @@
+//! FHIR in (issue 24), on both backends: a MedicationDispense Bundle moves
+//! stock and consumption as its EPCIS dispensing equivalent does; sent
+//! twice it changes nothing; a bad one writes nothing and names the
+//! element; the InventoryReport out is `equitas stock`'s stock on hand.
+
+use equitas_interop::fhir::Codes;
+use equitas_ledger::calendar::parse_month;
+use equitas_ledger::view::{self, StockQuery};
+use equitas_service::interop::{FhirError, fhir_import, fhir_inventory};
+use equitas_store::epcis::{ErrorBehaviour, capture};
+use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
+use equitas_store::testing::{self, TestStore};
+use equitas_store::{Store, on_both_backends};
+
+const LOCATIONS: &str = "code,name,level,parent,country,gln\n\
+R1,Region 1,region,XSY,XSY,\n\
+F1,Facility 1,facility,R1,XSY,9520000000028\n\
+F2,Facility 2,facility,R1,XSY,9520000000035\n";
+
+fn setup(s: &mut dyn Store) {
+    let net = equitas_synth::Network::new(equitas_synth::Config::default());
+    for (kind, name, bytes) in [
+        (
+            ImportKind::Countries,
+            "c.csv",
+            net.countries_csv().into_bytes(),
+        ),
+        (
+            ImportKind::Locations,
+            "l.csv",
+            LOCATIONS.as_bytes().to_vec(),
+        ),
+        (
+            ImportKind::Products,
+            "p.csv",
+            b"code,name,gtin\ntld,TLD,09520000000011\n".to_vec(),
+        ),
+    ] {
+        let r = import(
+            s,
+            kind,
+            name,
+            &bytes,
+            &Mappings::default(),
+            ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(r.rejected.is_empty(), "{name}: {:?}", r.rejected);
+    }
+    // 100 received at F1 on 1 March, as an EPCIS receiving event.
+    epcis(
+        s,
+        r#"{"type": "ObjectEvent", "eventTime": "2026-03-01T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "action": "OBSERVE", "bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
+            "quantityList": [{"epcClass": "urn:epc:idpat:sgtin:9520000.000001.*", "quantity": 100}]}"#,
+    );
+}
+
+fn epcis(s: &mut dyn Store, events: &str) {
+    let text = format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-04-01T00:00:00Z",
+            "epcisBody": {{"eventList": [{events}]}}}}"#
+    );
+    let doc = equitas_epcis::EventReader::new(&text).unwrap();
+    let r = capture(
+        s,
+        "epcis.json",
+        &doc,
+        Vec::new(),
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+}
+
+/// Two dispenses at F1: one naming it through a Location of the Bundle
+/// (by GLN), one by its Equitas code; the product once by GTIN, once by a
+/// SNOMED CT code the mapping knows; and a cancelled one, which moves nothing.
+const BUNDLE: &str = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+  {"fullUrl": "urn:uuid:4a3b8d1e-0c57-4f0e-9d7a-3c2b1a000001",
+   "resource": {"resourceType": "Location", "id": "f1", "name": "Facility 1 pharmacy",
+     "identifier": [{"system": "https://www.gs1.org/gln", "value": "9520000000028"}]}},
+  {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+    "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+    "subject": {"reference": "Patient/a"}, "quantity": {"value": 30},
+    "whenHandedOver": "2026-03-10T09:15:00+02:00", "location": {"reference": "urn:uuid:4a3b8d1e-0c57-4f0e-9d7a-3c2b1a000001"}}},
+  {"resource": {"resourceType": "MedicationDispense", "status": "completed",
+    "medication": {"concept": {"coding": [{"system": "http://snomed.info/sct", "code": "1156306002"}]}},
+    "subject": {"reference": "Patient/b"}, "quantity": {"value": 12.5},
+    "whenHandedOver": "2026-03-20T16:00:00+02:00", "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}},
+  {"resource": {"resourceType": "MedicationDispense", "status": "cancelled",
+    "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+    "subject": {"reference": "Patient/c"}, "quantity": {"value": 99},
+    "whenHandedOver": "2026-03-21T16:00:00+02:00", "location": {"reference": "Location/f1"}}}
+]}"#;
+
+/// The same two dispenses as EPCIS 2.0 events.
+const EPCIS_EQUIVALENT: &str = r#"
+  {"type": "ObjectEvent", "eventTime": "2026-03-10T07:15:00Z", "eventTimeZoneOffset": "+02:00",
+   "action": "OBSERVE", "bizStep": "urn:epcglobal:cbv:bizstep:dispensing", "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
+   "quantityList": [{"epcClass": "urn:epc:idpat:sgtin:9520000.000001.*", "quantity": 30}]},
+  {"type": "ObjectEvent", "eventTime": "2026-03-20T14:00:00Z", "eventTimeZoneOffset": "+02:00",
+   "action": "OBSERVE", "bizStep": "urn:epcglobal:cbv:bizstep:dispensing", "bizLocation": {"id": "urn:epc:id:sgln:9520000.00002.0"},
+   "quantityList": [{"epcClass": "urn:epc:idpat:sgtin:9520000.000001.*", "quantity": 12.5}]}"#;
+
+fn codes() -> Codes {
+    Codes::parse("[[code]]\nsystem = \"http://snomed.info/sct\"\ncode = \"1156306002\"\ngtin = \"09520000000011\"\n").unwrap()
+}
+
+/// (location, item, stock on hand, dispensed and consumption in March) of every stock row.
+fn figures(s: &mut dyn Store) -> Vec<(String, String, f64, f64, f64)> {
+    let d = equitas_store::stock::load(s).unwrap();
+    let q = StockQuery {
+        as_of: equitas_ledger::calendar::parse_day("2026-03-31"),
+        ..StockQuery::default()
+    };
+    let m = parse_month("2026-03").unwrap();
+    view::stock(&d.ledger, &d.places, &d.bands, &q)
+        .into_iter()
+        .map(|r| {
+            let loc = d.ledger.names.locations.get(&r.location).unwrap();
+            let item = d.ledger.names.item_id(&r.item).unwrap();
+            let f = d.ledger.month(loc, item, m, q.as_of.unwrap()).unwrap();
+            (
+                r.location,
+                r.item,
+                r.stock_on_hand,
+                f.dispensed,
+                f.consumption(),
+            )
+        })
+        .collect()
+}
+
+fn event_count(s: &mut dyn Store) -> i64 {
+    equitas_store::epcis::event_count(s).unwrap()
+}
+
+fn same_as_epcis(s: &mut TestStore) {
+    let mut twin = if s.target.starts_with("postgres") {
+        testing::postgres().unwrap()
+    } else {
+        testing::sqlite()
+    };
+    setup(s.store.as_mut());
+    setup(twin.store.as_mut());
+    let r = fhir_import(
+        s.store.as_mut(),
+        "dispenses.json",
+        BUNDLE.as_bytes(),
+        &codes(),
+    )
+    .unwrap();
+    assert_eq!(r.read.read["MedicationDispense"], 3);
+    assert_eq!(r.read.read["Location"], 1);
+    assert_eq!(r.read.notes.len(), 1, "{:?}", r.read.notes);
+    let c = r.capture.unwrap();
+    assert_eq!((c.captured, c.duplicates), (2, 0));
+    epcis(twin.store.as_mut(), EPCIS_EQUIVALENT);
+    let fhir = figures(s.store.as_mut());
+    assert_eq!(fhir, figures(twin.store.as_mut()));
+    assert_eq!(
+        fhir,
+        vec![("F1".to_string(), "tld".to_string(), 57.5, 42.5, 42.5)]
+    );
+
+    // Sent again: duplicates, nothing changes.
+    let again = fhir_import(
+        s.store.as_mut(),
+        "dispenses.json",
+        BUNDLE.as_bytes(),
+        &codes(),
+    )
+    .unwrap();
+    let c = again.capture.unwrap();
+    assert_eq!((c.captured, c.duplicates), (0, 2));
+    assert_eq!(figures(s.store.as_mut()), fhir);
+
+    // One bad element: nothing written, the element named.
+    let before = event_count(s.store.as_mut());
+    let bad = BUNDLE.replace("\"value\": \"F1\"", "\"value\": \"F9\"");
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "bad.json", bad.as_bytes(), &codes())
+    else {
+        panic!("a bad Bundle was taken");
+    };
+    assert_eq!(o.issue.len(), 1);
+    assert_eq!(
+        o.issue[0].expression,
+        ["Bundle.entry[2].resource.location.identifier"]
+    );
+    assert!(o.issue[0].diagnostics.contains("F9"), "{o}");
+    assert_eq!(event_count(s.store.as_mut()), before);
+
+    // The snapshot out: the stock on hand of each location below R1.
+    let b = fhir_inventory(
+        s.store.as_mut(),
+        "R1",
+        equitas_ledger::calendar::parse_day("2026-03-31"),
+    )
+    .unwrap();
+    let reports = b["entry"].as_array().unwrap();
+    assert_eq!(reports.len(), 1);
+    let rep = &reports[0]["resource"];
+    assert_eq!(rep["countType"], "snapshot");
+    let listing = &rep["inventoryListing"][0];
+    assert_eq!(listing["location"]["identifier"]["value"], "9520000000028");
+    assert_eq!(listing["item"][0]["quantity"]["value"], 57.5);
+    assert_eq!(
+        listing["item"][0]["item"]["concept"]["coding"][0]["code"],
+        "tld"
+    );
+}
+
+/// A facility registry (as IHE mCSD): a Location with a level becomes an
+/// entry of the hierarchy through the locations import's checks; a delivery
+/// of the same Bundle to it, named by its code, finds its GLN.
+fn registry(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+      {"resource": {"resourceType": "Location", "id": "f3", "name": "Facility 3",
+        "identifier": [{"system": "urn:equitas:location", "value": "F3"}, {"system": "https://www.gs1.org/gln", "value": "9520000000042"}],
+        "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+        "partOf": {"identifier": {"system": "urn:equitas:location", "value": "R1"}},
+        "address": {"country": "XSY"}}},
+      {"resource": {"resourceType": "SupplyDelivery", "status": "completed", "occurrenceDateTime": "2026-03-03",
+        "destination": {"identifier": {"system": "urn:equitas:location", "value": "F3"}},
+        "suppliedItem": [{"quantity": {"value": 20}, "itemCodeableConcept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}}]}}
+    ]}"#;
+    let bad = doc.replace("\"XSY\"}}}", "\"ZZZ\"}}}");
+    assert_ne!(bad, doc);
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "bad.json", bad.as_bytes(), &codes())
+    else {
+        panic!("a Location in an unknown country was taken");
+    };
+    assert_eq!(
+        o.issue[0].expression,
+        ["Bundle.entry[0].resource.address.country"],
+        "{o}"
+    );
+    assert!(!equitas_store::stock::location_exists(s.store.as_mut(), "F3").unwrap());
+    let r = fhir_import(s.store.as_mut(), "registry.json", doc.as_bytes(), &codes()).unwrap();
+    assert_eq!(r.locations.unwrap().total().inserted, 1);
+    assert_eq!(r.capture.unwrap().captured, 1);
+    let places = equitas_store::stock::places(s.store.as_mut()).unwrap();
+    let f3 = places.iter().find(|p| p.code == "F3").unwrap();
+    assert_eq!(
+        (f3.parent.as_deref(), f3.gln.as_deref()),
+        (Some("R1"), Some("9520000000042"))
+    );
+    let rows = figures(s.store.as_mut());
+    assert!(
+        rows.contains(&("F3".to_string(), "tld".to_string(), 20.0, 0.0, 0.0)),
+        "{rows:?}"
+    );
+}
+
+on_both_backends!(
+    a_dispense_bundle_moves_stock_as_epcis_dispensing_does => same_as_epcis,
+    a_registry_bundle_adds_locations => registry,
+);
