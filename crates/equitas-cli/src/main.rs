@@ -19,6 +19,7 @@ mod market;
 mod op_args;
 mod output;
 mod progress;
+mod scenario;
 mod schemas;
 mod serve;
 mod stock;
@@ -110,6 +111,12 @@ pub enum Command {
     /// qualified sources, regulators.
     #[command(subcommand)]
     Supply(supply::SupplyCommand),
+
+    /// Disruption scenarios: if a site, a manufacturer or a producing
+    /// country stops or bans exports, who runs out of what, when, and which
+    /// mitigation would prevent it.
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
 
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
@@ -241,6 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
         Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
+        Command::Scenario(c) => scenario::run_command(store()?.as_mut(), c).map(ok),
         Command::Stock { command, args, out } => {
             let mut st = store()?;
             match command {

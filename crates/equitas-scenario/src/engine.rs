@@ -407,7 +407,10 @@ impl Extras {
                 ..
             } => {
                 x.stock_months.insert(
-                    (country.clone(), product.clone().unwrap_or_default()),
+                    (
+                        country.clone().unwrap_or_default(),
+                        product.clone().unwrap_or_default(),
+                    ),
                     *months,
                 );
             }
@@ -610,12 +613,16 @@ pub(crate) fn evaluate(
             })
             .chain(surges.iter().map(|s| s.1));
         let ttr = ends.fold(t_ref, f64::max) - t_ref;
-        let extra = x
-            .stock_months
-            .get(&(n.country.clone(), n.product.clone()))
-            .or_else(|| x.stock_months.get(&(n.country.clone(), String::new())))
-            .copied()
-            .unwrap_or(0.0);
+        let extra = [
+            (n.country.clone(), n.product.clone()),
+            (n.country.clone(), String::new()),
+            (String::new(), n.product.clone()),
+            (String::new(), String::new()),
+        ]
+        .iter()
+        .find_map(|k| x.stock_months.get(k))
+        .copied()
+        .unwrap_or(0.0);
         let (stock, assumed) = match n.stock {
             Some(s) => (s.max(0.0), false),
             None => (o.months_of_stock * n.per_month, true),
@@ -817,8 +824,12 @@ pub(crate) fn evaluate(
             },
             None,
         );
+        // An alternative bounds the gap only if what it was allocated
+        // covers the whole ask.
+        let covers = allocated >= requested[i] * (1.0 - 1e-9);
+        let bound = ttq.filter(|_| covers).unwrap_or(f64::INFINITY);
         let gap = match tts[i] {
-            Some(t) => (p.ttr.min(ttq.unwrap_or(f64::INFINITY)) - t).max(0.0),
+            Some(t) => (p.ttr.min(bound) - t).max(0.0),
             None => 0.0,
         };
         out.push(PairResult {

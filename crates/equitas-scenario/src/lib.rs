@@ -273,7 +273,8 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                     // Every product of the country held (or the one named), at its price.
                     let mut sum = Some(0.0);
                     for n in inp.needs.iter().filter(|n| {
-                        &n.country == country && product.as_ref().is_none_or(|p| &n.product == p)
+                        country.as_ref().is_none_or(|c| &n.country == c)
+                            && product.as_ref().is_none_or(|p| &n.product == p)
                     }) {
                         sum = match (sum, inp.unit_prices.get(&n.product)) {
                             (Some(s), Some(p)) => Some(s + months * n.per_month * p),

@@ -98,10 +98,11 @@ pub struct Surge {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Mitigation {
-    /// `months` more of demand held in stock in `country` (one product or all).
+    /// `months` more of demand held in stock in `country` (every country
+    /// when none is named), for one product or all.
     SafetyStock {
         name: Option<String>,
-        country: String,
+        country: Option<String>,
         product: Option<String>,
         months: f64,
     },
@@ -150,8 +151,9 @@ impl Mitigation {
                 months,
                 ..
             } => format!(
-                "{months} more months of stock of {} in {country}",
-                product.as_deref().unwrap_or("every product")
+                "{months} more months of stock of {} in {}",
+                product.as_deref().unwrap_or("every product"),
+                country.as_deref().unwrap_or("every country")
             ),
             Mitigation::SecondSource {
                 country,
