@@ -10,6 +10,7 @@ import { productPage } from "./pages/product";
 import { locationPage } from "./pages/location";
 import { capturePage } from "./pages/capture";
 import { supplyPage } from "./pages/supply";
+import { scenarioPage } from "./pages/scenario";
 
 const app = document.getElementById("app")!;
 const nav = document.getElementById("nav")!;
@@ -21,6 +22,7 @@ function renderNav(page: string): void {
   nav.replaceChildren(
     link("#/", t("nav.overview"), page === "overview"),
     link("#/supply", t("nav.supply"), page === "supply"),
+    link("#/scenario", t("nav.scenario"), page === "scenario"),
     link("#/capture", t("nav.capture"), page === "capture"),
     link(formulasPage(), t("nav.formulas"), false, true),
     link("/api/docs", t("nav.api"), false, true),
@@ -56,6 +58,9 @@ async function render(): Promise<void> {
         break;
       case "supply":
         page = await supplyPage(route);
+        break;
+      case "scenario":
+        page = await scenarioPage();
         break;
       default:
         page = el("div", {}, message(`${route.arg}?`));

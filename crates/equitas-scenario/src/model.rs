@@ -377,16 +377,16 @@ impl Scenario {
             }
         }
         let o = &self.options;
-        if !(1..=240).contains(&o.horizon_months) {
+        if !(1..=120).contains(&o.horizon_months) {
             return Err(bad(
                 "options.horizon_months",
-                format!("{} is not from 1 to 240", o.horizon_months),
+                format!("{} is not from 1 to 120", o.horizon_months),
             ));
         }
-        if !(1..=100_000).contains(&o.paths) {
+        if !(1..=10_000).contains(&o.paths) {
             return Err(bad(
                 "options.paths",
-                format!("{} is not from 1 to 100000", o.paths),
+                format!("{} is not from 1 to 10000", o.paths),
             ));
         }
         check_fraction("options.months_of_stock".into(), o.months_of_stock, 120.0)?;
