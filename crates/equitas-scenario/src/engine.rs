@@ -290,7 +290,9 @@ pub(crate) fn simulate(r: &Run<'_>, mut noise: Option<(&mut PathRng, f64)>) -> O
             out.unmet += unmet;
             out.short += unmet / demand;
             if out.first.is_none() {
-                out.first = Some(a + opening / (demand - inflow));
+                // Not before the first event: its month's loss is spread
+                // over the month, the stockout not.
+                out.first = Some((a + opening / (demand - inflow)).max(lo));
             }
         }
     }

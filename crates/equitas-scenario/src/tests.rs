@@ -320,7 +320,7 @@ fn shocks(losses: &[f64], months: f64) -> Scenario {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// A node through which nothing flows changes nothing.
     #[test]
@@ -410,4 +410,22 @@ proptest! {
             prop_assert!(*g >= 0.0 && *g <= r.need * (1.0 + 1e-12) + 1e-12);
         }
     }
+}
+
+/// A shock starting within a month cannot bring a stockout before it
+/// starts (found by the property test below).
+#[test]
+fn no_stockout_before_the_shock() {
+    let mut inp = world(&[(2, 0, 92.14396610916891)], &[0.0, 0.0, 0.0]);
+    inp.flows.push(flow("C2", "p", "safe", "SAFE", 100.0));
+    inp.needs[0].per_month += 100.0;
+    let mut s = shocks(&[0.48456018213890484, 0.0, 0.0], 0.5);
+    s.options.spare_capacity = 100.0;
+    let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
+    assert_eq!(rows[0].time_to_survive_months, Some(0.0));
+    assert_eq!(rows[0].gap_months, 0.0);
+    s.options.spare_capacity = 0.0;
+    let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
+    assert_eq!(rows[0].stockout_date, Some(d("2026-02-01")));
+    assert_eq!(rows[0].gap_months, 0.5);
 }
