@@ -79,6 +79,21 @@ fn with_file<O: equitas_service::Described>(
     Ok(a)
 }
 
+/// Runs operation `O` on the scenario of FILE (named in any error) or of
+/// the options.
+fn run_scenario<O: equitas_service::Operation>(
+    store: &mut dyn Store,
+    file: &Option<PathBuf>,
+    args: &OpArgs<O>,
+    busy: &str,
+) -> Result<equitas_service::Answer<O::Row>> {
+    let r = run(store, &with_file(file, args)?, busy);
+    match file {
+        Some(f) => r.with_context(|| format!("the scenario {}", f.display())),
+        None => r,
+    }
+}
+
 fn strings(h: &Head, key: &str) -> Vec<String> {
     h.extra
         .get(key)
@@ -132,7 +147,7 @@ fn text(s: &str) -> Cell {
 pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
     match cmd {
         ScenarioCommand::Run { file, args, out } => {
-            let a = run(store, &with_file(file, args)?, "running the scenario")?;
+            let a = run_scenario(store, file, args, "running the scenario")?;
             let table = a
                 .rows
                 .iter()
@@ -190,11 +205,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
             .print(out)
         }
         ScenarioCommand::Nodes { file, args, out } => {
-            let a = run(
-                store,
-                &with_file(file, args)?,
-                "stopping every node in turn",
-            )?;
+            let a = run_scenario(store, file, args, "stopping every node in turn")?;
             let table = a
                 .rows
                 .iter()
@@ -231,7 +242,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
             .print(out)
         }
         ScenarioCommand::Compare { file, args, out } => {
-            let a = run(store, &with_file(file, args)?, "comparing mitigations")?;
+            let a = run_scenario(store, file, args, "comparing mitigations")?;
             let table = a
                 .rows
                 .iter()
@@ -278,7 +289,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
             .print(out)
         }
         ScenarioCommand::Allocation { file, args, out } => {
-            let a = run(store, &with_file(file, args)?, "comparing allocation rules")?;
+            let a = run_scenario(store, file, args, "comparing allocation rules")?;
             let table = a
                 .rows
                 .iter()
