@@ -20,9 +20,10 @@ use engine::{DAYS_PER_MONTH, Extras, evaluate};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Rounded to `d` decimals, half away from zero; never -0.
 fn round(x: f64, d: i32) -> f64 {
     let m = 10f64.powi(d);
-    (x * m).round() / m
+    (x * m).round() / m + 0.0
 }
 
 /// What a scenario does to one buying country's supply of one product.
