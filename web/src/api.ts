@@ -368,3 +368,15 @@ export interface AllocationRow {
   unmet_share: number;
   disparity: number;
 }
+
+/** A row of /api/v1/scenario/countries (docs/formulas.md 7.3). */
+export interface CountryImpactRow {
+  country: string;
+  income_group: string | null;
+  products: number;
+  products_short: number;
+  max_gap_months: number;
+  first_stockout: string | null;
+  unmet: number;
+  unmet_courses: number | null;
+}

@@ -68,6 +68,17 @@ for (const [lang, locale, words] of [
       assert.equal(shown[9], fmt(locale, 1, "percent")(r.probability_of_stockout));
     }
 
+    // The map colours each buying country the API names by its largest gap.
+    const byCountry = (await all("/api/v1/scenario/countries")).body;
+    await page.waitForFunction(() => window.__equitasCharts?.["scenario-map"], undefined, { timeout: 10000 });
+    const drawn = await page.evaluate(() =>
+      window.__equitasCharts["scenario-map"].getOption().series[0].data.filter((d) => d.code).map((d) => [d.code, d.value]),
+    );
+    assert.ok(drawn.length > 0 && drawn.length <= byCountry.total, `${drawn.length} of ${byCountry.total}`);
+    for (const [code, value] of drawn) {
+      assert.equal(value, byCountry.rows.find((r) => r.country === code).max_gap_months, code);
+    }
+
     const cmp = (await all("/api/v1/scenario/compare")).body;
     const m = await tableRows(page, "scenario-mitigations");
     assert.equal(m.length, cmp.total);

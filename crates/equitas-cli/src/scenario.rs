@@ -7,7 +7,7 @@ use crate::output::{Cell, Output, Report};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use equitas_service::Head;
-use equitas_service::scenario::{Allocation, Compare, Nodes, Run};
+use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Run};
 use equitas_store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -25,6 +25,18 @@ pub enum ScenarioCommand {
         file: Option<PathBuf>,
         #[command(flatten)]
         args: OpArgs<Run>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The scenario per buying country: products touched and short, the
+    /// largest gap, the first stockout, unmet demand.
+    #[command(
+        after_help = "Example:\n  equitas scenario countries data/examples/scenario-largest-producer.toml"
+    )]
+    Countries {
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        args: OpArgs<Countries>,
         #[command(flatten)]
         out: Output,
     },
@@ -200,6 +212,43 @@ pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
                 ],
                 table,
                 &notes,
+                &a.rows,
+            )
+            .print(out)
+        }
+        ScenarioCommand::Countries { file, args, out } => {
+            let a = run_scenario(store, file, args, "running the scenario")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        text(&r.country),
+                        text(r.income_group.as_deref().unwrap_or("-")),
+                        Cell::Int(r.products as i64),
+                        Cell::Int(r.products_short as i64),
+                        Cell::Num(Some(r.max_gap_months), 1),
+                        text(&r.first_stockout.map_or("-".into(), |d| d.to_string())),
+                        Cell::Num(Some(r.unmet), 0),
+                        Cell::Num(r.unmet_courses, 0),
+                    ]
+                })
+                .collect();
+            report(
+                "Disruption scenario by buying country",
+                &a.head,
+                vec![
+                    "country",
+                    "income group",
+                    "products",
+                    "products short",
+                    "max gap months",
+                    "first stockout",
+                    "unmet",
+                    "unmet courses",
+                ],
+                table,
+                &a.notes,
                 &a.rows,
             )
             .print(out)

@@ -65,6 +65,10 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/plan", Some(&["plan"])),
     ("/api/v1/risk", Some(&["risk"])),
     ("/api/v1/scenario/run", Some(&["scenario", "run"])),
+    (
+        "/api/v1/scenario/countries",
+        Some(&["scenario", "countries"]),
+    ),
     ("/api/v1/scenario/nodes", Some(&["scenario", "nodes"])),
     ("/api/v1/scenario/compare", Some(&["scenario", "compare"])),
     (

@@ -143,6 +143,70 @@ pub fn run(c: &Compiled, inp: &Inputs, monte_carlo: bool) -> Vec<ImpactRow> {
     rows
 }
 
+/// A buying country's products under the scenario (7.2, 7.3): the map's figure.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CountryImpactRow {
+    pub country: String,
+    pub income_group: Option<String>,
+    /// Products the scenario touches there.
+    pub products: usize,
+    /// Of which run short (some demand unmet).
+    pub products_short: usize,
+    /// The largest gap among its products, months.
+    pub max_gap_months: f64,
+    /// The first stockout among its products.
+    pub first_stockout: Option<NaiveDate>,
+    pub unmet: f64,
+    /// Unmet demand in treatment courses, over the products whose course is known.
+    pub unmet_courses: Option<f64>,
+}
+
+/// The rows of [`run`] summed up per buying country, the largest gap first
+/// (then the most unmet demand, then the country code).
+pub fn by_country(rows: &[ImpactRow]) -> Vec<CountryImpactRow> {
+    let mut m: BTreeMap<&str, CountryImpactRow> = BTreeMap::new();
+    for r in rows {
+        let e = m.entry(&r.country).or_insert_with(|| CountryImpactRow {
+            country: r.country.clone(),
+            income_group: r.income_group.clone(),
+            products: 0,
+            products_short: 0,
+            max_gap_months: 0.0,
+            first_stockout: None,
+            unmet: 0.0,
+            unmet_courses: None,
+        });
+        e.products += 1;
+        if r.unmet > 0.0 {
+            e.products_short += 1;
+        }
+        e.max_gap_months = e.max_gap_months.max(r.gap_months);
+        e.first_stockout = match (e.first_stockout, r.stockout_date) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        e.unmet += r.unmet;
+        if let Some(c) = r.unmet_courses {
+            e.unmet_courses = Some(e.unmet_courses.unwrap_or(0.0) + c);
+        }
+    }
+    let mut out: Vec<CountryImpactRow> = m
+        .into_values()
+        .map(|mut r| {
+            r.unmet = round(r.unmet, 1);
+            r.unmet_courses = r.unmet_courses.map(|c| round(c, 1));
+            r
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.max_gap_months
+            .total_cmp(&a.max_gap_months)
+            .then(b.unmet.total_cmp(&a.unmet))
+            .then_with(|| a.country.cmp(&b.country))
+    });
+    out
+}
+
 /// One node of the network, stopped in turn (7.6).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NodeRow {

@@ -163,6 +163,12 @@ fn largest_producer_and_export_restriction() {
     let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].country.as_str(), rows[0].unmet), ("UGA", 100.0));
+    let k = by_country(&rows);
+    assert_eq!(
+        (k[0].country.as_str(), k[0].products_short, k[0].unmet),
+        ("UGA", 1, 100.0)
+    );
+    assert_eq!(k[0].max_gap_months, rows[0].gap_months);
     // Without stock data, the assumption is stated.
     inp.needs[1].stock = None;
     let rows = run(&compile(&s, &inp).unwrap(), &inp, false);

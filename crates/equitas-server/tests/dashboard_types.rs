@@ -28,6 +28,7 @@ const CHECKED: &[(&str, &str)] = &[
     ("MapRow", "MapRow"),
     ("MatchRow", "MatchRow"),
     ("ImpactRow", "ImpactRow"),
+    ("CountryImpactRow", "CountryImpactRow"),
     ("NodeRow", "NodeRow"),
     ("MitigationRow", "MitigationRow"),
     ("AllocationRow", "AllocationRow"),

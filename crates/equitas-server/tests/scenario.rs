@@ -133,6 +133,12 @@ fn scenario_routes(s: &mut TestStore) {
         assert_eq!(j["parameter"], "scenario", "{j}");
         assert!(j["detail"].as_str().unwrap().contains("los"), "{j}");
 
+        let (st, j) = get(&state, "/api/v1/scenario/countries?limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let countries: std::collections::BTreeSet<&str> =
+            india.keys().map(|k| k.0.as_str()).collect();
+        assert_eq!(j["total"].as_u64().unwrap() as usize, countries.len());
+
         let (st, j) = get(&state, "/api/v1/scenario/nodes?limit=5").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["rows"][0]["rank"], 1);
@@ -150,6 +156,7 @@ fn scenario_routes(s: &mut TestStore) {
         let (_, doc) = get(&state, "/openapi.json").await;
         for p in [
             "/api/v1/scenario/run",
+            "/api/v1/scenario/countries",
             "/api/v1/scenario/nodes",
             "/api/v1/scenario/compare",
             "/api/v1/scenario/allocation",

@@ -11,8 +11,8 @@ use equitas_ledger::view::{StockQuery, stock};
 use equitas_market::analysis::{self, Weight};
 use equitas_model::LocationLevel;
 use equitas_scenario::{
-    AllocationRow, Compiled, ImpactRow, Inputs, MitigationRow, Need, NodeRow, Scenario, SupplyFlow,
-    compile, method,
+    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, MitigationRow, Need, NodeRow,
+    Scenario, SupplyFlow, compile, method,
 };
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::supply as st;
@@ -341,6 +341,42 @@ impl Operation for Run {
         h.extra.insert(
             "untouched".into(),
             json!(inp.needs.len().saturating_sub(rows.len())),
+        );
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/scenario/countries`, `equitas scenario countries`.
+pub struct Countries;
+
+impl Operation for Countries {
+    type Request = ScenarioRequest;
+    type Row = CountryImpactRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/countries",
+            "A disruption scenario per buying country: products touched and short, the largest gap, the first stockout, unmet demand",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ScenarioRequest,
+    ) -> Result<Answer<CountryImpactRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::by_country(&equitas_scenario::run(&c, &inp, false));
+        let h = head(
+            &c,
+            &r.scenario,
+            &inp,
+            lines,
+            "Disruption scenario by country",
         );
         Ok(Answer::new(h, rows))
     }

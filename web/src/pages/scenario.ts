@@ -5,8 +5,9 @@
 // and the allocation rules compared. The page computes no figure.
 
 import * as api from "../api";
+import { chart, SCALE_GOOD_LOW, worldMap } from "../charts";
 import { el, fill, message, section } from "../dom";
-import { date, num, pct, t } from "../i18n";
+import { date, lang, num, pct, t } from "../i18n";
 import { dataTable } from "../table";
 
 function alternative(a: string): string {
@@ -55,6 +56,7 @@ function rule(r: string): string {
 }
 
 export async function scenarioPage(): Promise<HTMLElement> {
+  const map = section("map", t("scenario.map"), "7.3");
   const impact = section("impact", t("scenario.impact"), "7.2");
   const nodes = section("nodes", t("scenario.nodes"), "7.7");
   const mitigations = section("mitigations", t("scenario.mitigations"), "7.7");
@@ -74,12 +76,59 @@ export async function scenarioPage(): Promise<HTMLElement> {
       el("div", {}, el("dt", {}, t("scenario.pairs")), el("dd", { "data-figure": "pairs" }, num(run.total))),
       el("div", {}, el("dt", {}, t("scenario.short")), el("dd", { "data-figure": "short" }, num(short))),
     ),
+    map.root,
     impact.root,
     mitigations.root,
     allocation.root,
     nodes.root,
     el("p", { class: "note", "data-figure": "assumptions" }, `${t("scenario.assumptions")} ${(head.assumptions ?? []).join("; ")}`),
   );
+
+  void fill(map.body, async () => {
+    const [p, world, countries] = await Promise.all([
+      api.all<api.CountryImpactRow>("/api/v1/scenario/countries"),
+      worldMap(),
+      api.all<api.Country>("/api/v1/countries"),
+    ]);
+    if (p.rows.length === 0) return message(t("no_data"));
+    const numeric = new Map(countries.rows.filter((c) => c.numeric !== null).map((c) => [c.iso3, c.numeric!]));
+    const names = new Map(countries.rows.map((c) => [c.iso3, lang() === "fr" ? (c.name_fr ?? c.name_en) : c.name_en]));
+    const onMap = p.rows.filter((r) => world.byNumeric.has(numeric.get(r.country) ?? -1));
+    const byShape = new Map(onMap.map((r) => [world.byNumeric.get(numeric.get(r.country)!)!, r]));
+    const hi = Math.max(1, ...p.rows.map((r) => r.max_gap_months));
+    const node = chart(
+      "scenario-map",
+      {
+        tooltip: {
+          trigger: "item",
+          formatter: (x: { name: string }) => {
+            const r = byShape.get(x.name);
+            return r
+              ? `${names.get(r.country) ?? r.country}<br>${t("scenario.col_gap")}: ${num(r.max_gap_months, 1)}<br>${t("scenario.col_stockout")}: ${date(r.first_stockout)}<br>${t("scenario.col_unmet")}: ${num(r.unmet)}`
+              : String(x.name).split("#")[0];
+          },
+        },
+        visualMap: { min: 0, max: hi, calculable: true, inRange: { color: SCALE_GOOD_LOW }, left: "left", bottom: 10 },
+        series: [
+          {
+            type: "map",
+            map: "world",
+            roam: true,
+            left: 0,
+            right: 0,
+            top: 0,
+            bottom: 0,
+            name: t("scenario.col_gap"),
+            emphasis: { label: { show: false } },
+            itemStyle: { areaColor: "#eeeeee", borderColor: "#999", borderWidth: 0.4 },
+            data: onMap.map((r) => ({ name: world.byNumeric.get(numeric.get(r.country)!)!, value: r.max_gap_months, code: r.country })),
+          },
+        ],
+      },
+      (width) => width / world.aspect,
+    );
+    return [el("p", { class: "note" }, t("scenario.map_note")), node];
+  });
 
   void fill(impact.body, async () => {
     if (run.rows.length === 0) return message(t("no_data"));
