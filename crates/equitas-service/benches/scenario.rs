@@ -12,7 +12,9 @@
 //!    country) of the SCMS network, from the real file loaded into a fresh
 //!    SQLite database (setup, reported for information). Target: under 30 s.
 //!
-//! Each is run RUNS times (default 5); the median is reported.
+//! Each is run RUNS times (default 5); the median is reported, of the wall
+//! time and of the thread's own CPU time (Linux's schedstat: what it takes on
+//! one core when other processes share the machine).
 
 use equitas_scenario::{Inputs, Need, Scenario, SupplyFlow, compile, rank_nodes, run};
 use equitas_service::Ctx;
@@ -85,6 +87,14 @@ fn generated(countries: usize, products: usize) -> Inputs {
     inp
 }
 
+/// Seconds this thread has run on a CPU (Linux; 0 elsewhere).
+fn cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -112,18 +122,21 @@ paths = 1000
     .unwrap();
     let c = compile(&s, &inp).unwrap();
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     let mut rows = 0;
     for _ in 0..runs {
-        let t = Instant::now();
+        let (t, c0) = (Instant::now(), cpu());
         let r = run(&c, &inp, true);
         times.push(t.elapsed().as_secs_f64());
+        cpus.push(cpu() - c0);
         rows = r.len();
     }
     println!(
-        "scenario, {} needs, {} flows, 1,000 paths: {rows} pairs touched; median {:.3} s over {runs} runs ({times:.3?})",
+        "scenario, {} needs, {} flows, 1,000 paths: {rows} pairs touched; median {:.3} s wall, {:.3} s CPU over {runs} runs (wall {times:.3?}; CPU {cpus:.3?})",
         inp.needs.len(),
         inp.flows.len(),
-        median(times.clone())
+        median(times.clone()),
+        median(cpus.clone())
     );
 
     let t = Instant::now();
@@ -145,16 +158,19 @@ paths = 1000
     let s = Scenario::parse(equitas_service::scenario::DEFAULT_SCENARIO).unwrap();
     let c = compile(&s, &inp).unwrap();
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     let mut nodes = 0;
     for _ in 0..runs {
-        let t = Instant::now();
+        let (t, c0) = (Instant::now(), cpu());
         nodes = rank_nodes(&c, &inp).len();
         times.push(t.elapsed().as_secs_f64());
+        cpus.push(cpu() - c0);
     }
     println!(
-        "node ranking, SCMS ({lines} lines, {} flows, {} needs): {nodes} nodes; setup (import) {setup:.1} s, inputs from the store {load:.3} s; median {:.3} s over {runs} runs ({times:.3?})",
+        "node ranking, SCMS ({lines} lines, {} flows, {} needs): {nodes} nodes; setup (import) {setup:.1} s, inputs from the store {load:.3} s; median {:.3} s wall, {:.3} s CPU over {runs} runs (wall {times:.3?}; CPU {cpus:.3?})",
         inp.flows.len(),
         inp.needs.len(),
-        median(times.clone())
+        median(times.clone()),
+        median(cpus.clone())
     );
 }
