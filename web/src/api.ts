@@ -380,3 +380,14 @@ export interface CountryImpactRow {
   unmet: number;
   unmet_courses: number | null;
 }
+
+/** A row of /api/v1/scenario/projection (docs/formulas.md 7.2). */
+export interface Month {
+  month: number;
+  demand: number;
+  supply: number;
+  alternative: number;
+  stock: number;
+  stock_without: number;
+  unmet: number;
+}

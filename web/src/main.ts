@@ -60,7 +60,7 @@ async function render(): Promise<void> {
         page = await supplyPage(route);
         break;
       case "scenario":
-        page = await scenarioPage();
+        page = await scenarioPage(route);
         break;
       default:
         page = el("div", {}, message(`${route.arg}?`));

@@ -79,6 +79,17 @@ for (const [lang, locale, words] of [
       assert.equal(value, byCountry.rows.find((r) => r.country === code).max_gap_months, code);
     }
 
+    // The projection of the pair with the most unmet demand is drawn.
+    const proj = (await all("/api/v1/scenario/projection")).body;
+    await page.waitForFunction(() => window.__equitasCharts?.["scenario-projection"], undefined, { timeout: 10000 });
+    const series = await page.evaluate(() =>
+      window.__equitasCharts["scenario-projection"].getOption().series.map((s) => s.data),
+    );
+    assert.deepEqual(series[0], proj.rows.map((m) => m.stock));
+    assert.deepEqual(series[1], proj.rows.map((m) => m.stock_without));
+    assert.deepEqual(series[3], proj.rows.map((m) => m.unmet));
+    assert.match(await page.textContent('[data-figure="pair"]'), new RegExp(proj.country));
+
     const cmp = (await all("/api/v1/scenario/compare")).body;
     const m = await tableRows(page, "scenario-mitigations");
     assert.equal(m.length, cmp.total);
@@ -97,6 +108,15 @@ for (const [lang, locale, words] of [
     if (nodes.rows[0].kind === "producing-country") assert.equal(n[0][1], words.country);
     assert.equal(n[0][4], fmt(locale, 0)(nodes.rows[0].unmet));
 
+    // A click on another row draws that pair.
+    await page.click('table[data-table="scenario-impact"] tbody tr:nth-child(2) td:first-child');
+    await settled(page);
+    const second = run.rows[1];
+    await page.waitForFunction(
+      (p) => document.querySelector('[data-figure="pair"]')?.textContent.includes(p),
+      `${second.country} × ${second.product}`,
+      { timeout: 20000 },
+    );
     assert.equal(
       await page.getAttribute('section[data-section="impact"] a.doc', "href"),
       lang === "fr" ? "/docs/formulas/fr#s7-2" : "/docs/formulas#s7-2",

@@ -7,7 +7,7 @@ use crate::output::{Cell, Output, Report};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use equitas_service::Head;
-use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Run};
+use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Projection, Run};
 use equitas_store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -37,6 +37,18 @@ pub enum ScenarioCommand {
         file: Option<PathBuf>,
         #[command(flatten)]
         args: OpArgs<Countries>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// One country × product month by month under the scenario: demand,
+    /// supply, stock with and without the shock, unmet demand.
+    #[command(
+        after_help = "Example:\n  equitas scenario projection data/examples/scenario-largest-producer.toml --country NGA --product nevirapine-200mg-tablet"
+    )]
+    Projection {
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        args: OpArgs<Projection>,
         #[command(flatten)]
         out: Output,
     },
@@ -249,6 +261,58 @@ pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
                 ],
                 table,
                 &a.notes,
+                &a.rows,
+            )
+            .print(out)
+        }
+        ScenarioCommand::Projection { file, args, out } => {
+            let a = run_scenario(store, file, args, "running the scenario")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|m| {
+                    vec![
+                        Cell::Int(m.month as i64),
+                        Cell::Num(Some(m.demand), 0),
+                        Cell::Num(Some(m.supply), 0),
+                        Cell::Num(Some(m.alternative), 0),
+                        Cell::Num(Some(m.stock), 0),
+                        Cell::Num(Some(m.stock_without), 0),
+                        Cell::Num(Some(m.unmet), 0),
+                    ]
+                })
+                .collect();
+            let pair = format!(
+                "{} × {}",
+                a.head
+                    .extra
+                    .get("country")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                a.head
+                    .extra
+                    .get("product")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+            );
+            let mut notes = a.notes.clone();
+            notes.push(format!(
+                "Pair: {pair}; month 1 is the first month from the start."
+            ));
+            report(
+                "Projection under the scenario",
+                &a.head,
+                vec![
+                    "month",
+                    "demand",
+                    "supply",
+                    "alternative",
+                    "stock",
+                    "stock without the shock",
+                    "unmet",
+                ],
+                table,
+                &notes,
                 &a.rows,
             )
             .print(out)

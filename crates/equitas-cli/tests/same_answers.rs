@@ -69,6 +69,10 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
         "/api/v1/scenario/countries",
         Some(&["scenario", "countries"]),
     ),
+    (
+        "/api/v1/scenario/projection",
+        Some(&["scenario", "projection"]),
+    ),
     ("/api/v1/scenario/nodes", Some(&["scenario", "nodes"])),
     ("/api/v1/scenario/compare", Some(&["scenario", "compare"])),
     (

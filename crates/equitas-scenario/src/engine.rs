@@ -217,6 +217,25 @@ pub(crate) struct Run<'a> {
     pub surges: &'a [(f64, f64, f64)],
     /// Alternative supply: (first month it arrives, units a month).
     pub alts: &'a [(f64, f64)],
+    /// Every month of the horizon recorded here, when given.
+    pub trace: Option<&'a std::cell::RefCell<Vec<Month>>>,
+}
+
+/// One month of a projection (7.2): what was asked, what came, what was left.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Month {
+    /// 1: the first month from the start.
+    pub month: usize,
+    pub demand: f64,
+    /// Regular supply: what the unaffected share brought.
+    pub supply: f64,
+    /// Supply from alternative sources.
+    pub alternative: f64,
+    /// Stock at the month's end with the shock.
+    pub stock: f64,
+    /// Stock at the month's end without it (supply follows demand: as at the start).
+    pub stock_without: f64,
+    pub unmet: f64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -249,6 +268,12 @@ pub(crate) fn simulate(r: &Run<'_>, mut noise: Option<(&mut PathRng, f64)>) -> O
         (hi.ceil() as usize).min(r.horizon)
     } else {
         r.horizon
+    };
+    // A trace covers the whole horizon (outside the events nothing changes).
+    let (k0, k1) = if r.trace.is_some() {
+        (1, r.horizon)
+    } else {
+        (k0, k1)
     };
     let mut stock = r.stock;
     for k in k0..=k1 {
@@ -286,6 +311,17 @@ pub(crate) fn simulate(r: &Run<'_>, mut noise: Option<(&mut PathRng, f64)>) -> O
         let met = (opening + inflow).min(demand);
         stock = opening + inflow - met;
         let unmet = demand - met;
+        if let Some(t) = r.trace {
+            t.borrow_mut().push(Month {
+                month: k,
+                demand,
+                supply: base * (1.0 - lost),
+                alternative: alt,
+                stock,
+                stock_without: r.stock,
+                unmet,
+            });
+        }
         if unmet > 1e-9 * demand.max(1.0) {
             out.unmet += unmet;
             out.short += unmet / demand;
@@ -500,6 +536,8 @@ pub struct PairResult {
     pub requested: f64,
     pub allocated: f64,
     pub mc: Option<Mc>,
+    /// The deterministic projection, month by month, of the pair asked for.
+    pub months: Vec<Month>,
 }
 
 /// The Monte Carlo figures of one country × product.
@@ -556,6 +594,7 @@ pub(crate) fn evaluate(
     x: &Extras,
     rule: Rule,
     mc: bool,
+    traced_pair: Option<(&str, &str)>,
 ) -> Vec<PairResult> {
     let o = &c.options;
     let horizon = o.horizon_months as usize;
@@ -663,6 +702,7 @@ pub(crate) fn evaluate(
                     win: &forever,
                     surges: &p.surges,
                     alts: &[],
+                    trace: None,
                 },
                 None,
             )
@@ -813,6 +853,8 @@ pub(crate) fn evaluate(
             )
         };
         let alts: Vec<(f64, f64)> = specs.iter().map(|s| (s.1, s.0)).collect();
+        let traced = traced_pair == Some((p.country, p.product));
+        let trace = std::cell::RefCell::new(Vec::new());
         let r = simulate(
             &Run {
                 d: p.d,
@@ -823,6 +865,7 @@ pub(crate) fn evaluate(
                 win: &likely,
                 surges: &p.surges,
                 alts: &alts,
+                trace: traced.then_some(&trace),
             },
             None,
         );
@@ -855,6 +898,7 @@ pub(crate) fn evaluate(
             requested: requested[i],
             allocated,
             mc: None,
+            months: trace.take(),
         });
         alt_specs.push(specs);
     }
@@ -900,6 +944,7 @@ pub(crate) fn evaluate(
                     win,
                     surges: &p.surges,
                     alts: &alts,
+                    trace: None,
                 },
                 Some((&mut rng, o.demand_cv)),
             );

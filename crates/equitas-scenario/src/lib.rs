@@ -11,7 +11,7 @@ pub mod engine;
 pub mod inputs;
 pub mod model;
 
-pub use engine::{Compiled, PairResult, Request, allocate, compile, largest_producer};
+pub use engine::{Compiled, Month, PairResult, Request, allocate, compile, largest_producer};
 pub use inputs::{Inputs, Need, SupplyFlow};
 pub use model::{Mitigation, Options, Rule, Scenario, ScenarioError};
 
@@ -133,6 +133,7 @@ pub fn run(c: &Compiled, inp: &Inputs, monte_carlo: bool) -> Vec<ImpactRow> {
         &Extras::default(),
         c.options.allocation,
         monte_carlo,
+        None,
     );
     let mut rows: Vec<ImpactRow> = r.into_iter().map(|p| impact(c, inp, p)).collect();
     rows.sort_by(|a, b| {
@@ -141,6 +142,37 @@ pub fn run(c: &Compiled, inp: &Inputs, monte_carlo: bool) -> Vec<ImpactRow> {
             .then_with(|| (&a.country, &a.product).cmp(&(&b.country, &b.product)))
     });
     rows
+}
+
+/// The deterministic projection of one country × product month by month
+/// over the horizon, with and without the shock (7.2); none if the
+/// scenario does not touch it.
+pub fn projection(c: &Compiled, inp: &Inputs, country: &str, product: &str) -> Option<Vec<Month>> {
+    let r = evaluate(
+        c,
+        inp,
+        &Extras::default(),
+        c.options.allocation,
+        false,
+        Some((country, product)),
+    );
+    let p = r
+        .into_iter()
+        .find(|p| p.country == country && p.product == product)?;
+    Some(
+        p.months
+            .into_iter()
+            .map(|m| Month {
+                month: m.month,
+                demand: round(m.demand, 1),
+                supply: round(m.supply, 1),
+                alternative: round(m.alternative, 1),
+                stock: round(m.stock, 1),
+                stock_without: round(m.stock_without, 1),
+                unmet: round(m.unmet, 1),
+            })
+            .collect(),
+    )
 }
 
 /// A buying country's products under the scenario (7.2, 7.3): the map's figure.
@@ -232,7 +264,14 @@ pub fn rank_nodes(c: &Compiled, inp: &Inputs) -> Vec<NodeRow> {
         .into_iter()
         .map(|(kind, node)| {
             let s = engine::node_scenario(c, kind, &node);
-            let r = evaluate(&s, inp, &Extras::default(), c.options.allocation, false);
+            let r = evaluate(
+                &s,
+                inp,
+                &Extras::default(),
+                c.options.allocation,
+                false,
+                None,
+            );
             let countries: BTreeSet<&str> = r
                 .iter()
                 .filter(|p| p.unmet > 0.0)
@@ -297,7 +336,7 @@ pub struct MitigationRow {
 /// in the scenario's order (deterministic figures).
 pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
     let rule = c.options.allocation;
-    let base = evaluate(c, inp, &Extras::default(), rule, false);
+    let base = evaluate(c, inp, &Extras::default(), rule, false, None);
     let before: BTreeMap<(&str, &str), &PairResult> = base
         .iter()
         .map(|p| ((p.country.as_str(), p.product.as_str()), p))
@@ -307,7 +346,7 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
         .iter()
         .map(|m| {
             let x = Extras::of(m, c, inp);
-            let with = evaluate(c, inp, &x, rule, false);
+            let with = evaluate(c, inp, &x, rule, false, None);
             let total_with: f64 = with.iter().map(|p| p.unmet).sum();
             let mut helped: Vec<Beneficiary> = with
                 .iter()
@@ -393,7 +432,7 @@ pub struct AllocationRow {
 pub fn allocation(c: &Compiled, inp: &Inputs) -> Vec<AllocationRow> {
     let mut out = Vec::new();
     for rule in Rule::ALL {
-        let r = evaluate(c, inp, &Extras::default(), rule, false);
+        let r = evaluate(c, inp, &Extras::default(), rule, false, None);
         let mut g: BTreeMap<String, (BTreeSet<&str>, f64, f64, f64, f64)> = BTreeMap::new();
         for p in &r {
             let k = inp

@@ -95,6 +95,12 @@ fn scenario_worked_examples() {
         assert_eq!(r.alternative, v["alternative"].as_str().unwrap(), "{v}");
         assert_eq!(r.gap_months, v["gap"].as_f64().unwrap(), "{v}");
         assert_eq!(r.unmet, v["unmet"].as_f64().unwrap(), "{v}");
+        // The projection adds up to the same unmet demand, month by month.
+        let m = projection(&c, &inp, "KEN", "p").unwrap();
+        assert_eq!(m.len(), 24);
+        let total: f64 = m.iter().map(|x| x.unmet).sum();
+        assert!((total - r.unmet).abs() < 0.5, "{v} {m:?}");
+        assert!(m.iter().all(|x| x.stock_without == m[0].stock_without));
         assert_eq!(r.months_short, v["short"].as_f64().unwrap(), "{v}");
         assert_eq!(
             r.stockout_date.map(|x| x.to_string()),

@@ -29,6 +29,7 @@ const CHECKED: &[(&str, &str)] = &[
     ("MatchRow", "MatchRow"),
     ("ImpactRow", "ImpactRow"),
     ("CountryImpactRow", "CountryImpactRow"),
+    ("Month", "Month"),
     ("NodeRow", "NodeRow"),
     ("MitigationRow", "MitigationRow"),
     ("AllocationRow", "AllocationRow"),

@@ -139,6 +139,23 @@ fn scenario_routes(s: &mut TestStore) {
             india.keys().map(|k| k.0.as_str()).collect();
         assert_eq!(j["total"].as_u64().unwrap() as usize, countries.len());
 
+        // The pair with the most unmet demand, month by month: its unmet
+        // demand adds up to the run's.
+        let (st, j) = get(&state, "/api/v1/scenario/projection").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let (_, first) = get(&state, "/api/v1/scenario/run?limit=1").await;
+        assert_eq!(j["country"], first["rows"][0]["country"]);
+        let total: f64 = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["unmet"].as_f64().unwrap())
+            .sum();
+        let want = first["rows"][0]["unmet"].as_f64().unwrap();
+        assert!((total - want).abs() <= 1.0, "{total} against {want}");
+        let (st, _) = get(&state, "/api/v1/scenario/projection?country=FRA&product=x").await;
+        assert_eq!(st, StatusCode::CONFLICT);
+
         let (st, j) = get(&state, "/api/v1/scenario/nodes?limit=5").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["rows"][0]["rank"], 1);
@@ -157,6 +174,7 @@ fn scenario_routes(s: &mut TestStore) {
         for p in [
             "/api/v1/scenario/run",
             "/api/v1/scenario/countries",
+            "/api/v1/scenario/projection",
             "/api/v1/scenario/nodes",
             "/api/v1/scenario/compare",
             "/api/v1/scenario/allocation",

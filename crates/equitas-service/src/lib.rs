@@ -88,6 +88,7 @@ macro_rules! for_each_operation {
         $m!($crate::planning::Risk);
         $m!($crate::scenario::Run);
         $m!($crate::scenario::Countries);
+        $m!($crate::scenario::Projection);
         $m!($crate::scenario::Nodes);
         $m!($crate::scenario::Compare);
         $m!($crate::scenario::Allocation);

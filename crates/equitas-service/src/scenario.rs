@@ -11,8 +11,8 @@ use equitas_ledger::view::{StockQuery, stock};
 use equitas_market::analysis::{self, Weight};
 use equitas_model::LocationLevel;
 use equitas_scenario::{
-    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, MitigationRow, Need, NodeRow,
-    Scenario, SupplyFlow, compile, method,
+    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, MitigationRow, Month, Need,
+    NodeRow, Scenario, SupplyFlow, compile, method,
 };
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::supply as st;
@@ -379,6 +379,86 @@ impl Operation for Countries {
             "Disruption scenario by country",
         );
         Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/scenario/projection`, `equitas scenario projection`.
+pub struct Projection;
+
+pub struct ProjectionRequest {
+    pub scenario: Scenario,
+    pub country: Option<String>,
+    pub product: Option<String>,
+}
+
+impl Operation for Projection {
+    type Request = ProjectionRequest;
+    type Row = Month;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        let mut e = endpoint(
+            "/api/v1/scenario/projection",
+            "One buying country × product month by month under the scenario: demand, supply, alternative supply, stock with and without the shock, unmet demand (default: the pair with the most unmet demand)",
+        );
+        e.params.insert(
+            1,
+            Param::new(
+                "country",
+                Kind::Text,
+                "The buying country (ISO3); default: that of the pair with the most unmet demand.",
+            ),
+        );
+        e.params.insert(
+            2,
+            Param::new(
+                "product",
+                Kind::Text,
+                "The product (code); default: that of the pair with the most unmet demand.",
+            ),
+        );
+        e
+    }
+
+    fn request(a: &Args) -> Result<ProjectionRequest, ServiceError> {
+        Ok(ProjectionRequest {
+            scenario: request(a)?.scenario,
+            country: a.get("country")?,
+            product: a.get("product")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ProjectionRequest) -> Result<Answer<Month>, ServiceError> {
+        let (inp, c, lines) = prepare(
+            ctx,
+            &ScenarioRequest {
+                scenario: r.scenario.clone(),
+            },
+        )?;
+        let rows = equitas_scenario::run(&c, &inp, false);
+        let pick = rows.iter().find(|x| {
+            r.country.as_ref().is_none_or(|k| &x.country == k)
+                && r.product.as_ref().is_none_or(|p| &x.product == p)
+        });
+        let Some(pair) = pick else {
+            return Err(ServiceError::missing(format!(
+                "the scenario touches no pair of {} and {}",
+                r.country.as_deref().unwrap_or("any country"),
+                r.product.as_deref().unwrap_or("any product")
+            )));
+        };
+        let months = equitas_scenario::projection(&c, &inp, &pair.country, &pair.product)
+            .unwrap_or_default();
+        let mut h = head(
+            &c,
+            &r.scenario,
+            &inp,
+            lines,
+            "Projection under the scenario (7.2)",
+        );
+        h.extra.insert("country".into(), json!(pair.country));
+        h.extra.insert("product".into(), json!(pair.product));
+        Ok(Answer::new(h, months))
     }
 }
 

@@ -9,6 +9,7 @@ import { chart, SCALE_GOOD_LOW, worldMap } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { date, lang, num, pct, t } from "../i18n";
 import { dataTable } from "../table";
+import { navigate, type Route } from "../router";
 
 function alternative(a: string): string {
   switch (a) {
@@ -55,9 +56,10 @@ function rule(r: string): string {
   }
 }
 
-export async function scenarioPage(): Promise<HTMLElement> {
+export async function scenarioPage(route: Route): Promise<HTMLElement> {
   const map = section("map", t("scenario.map"), "7.3");
   const impact = section("impact", t("scenario.impact"), "7.2");
+  const projection = section("projection", t("scenario.projection"), "7.2");
   const nodes = section("nodes", t("scenario.nodes"), "7.7");
   const mitigations = section("mitigations", t("scenario.mitigations"), "7.7");
   const allocation = section("allocation", t("scenario.allocation"), "7.5");
@@ -78,6 +80,7 @@ export async function scenarioPage(): Promise<HTMLElement> {
     ),
     map.root,
     impact.root,
+    projection.root,
     mitigations.root,
     allocation.root,
     nodes.root,
@@ -153,7 +156,37 @@ export async function scenarioPage(): Promise<HTMLElement> {
       ],
       rows: run.rows,
       pageSize: 20,
+      onRowClick: (r) =>
+        navigate(`#/scenario?country=${encodeURIComponent(r.country)}&product=${encodeURIComponent(r.product)}`),
     });
+  });
+
+  void fill(projection.body, async () => {
+    const p = (await api.all<api.Month>("/api/v1/scenario/projection", {
+      country: route.query.get("country"),
+      product: route.query.get("product"),
+    })) as api.Page<api.Month> & { country?: string; product?: string };
+    if (p.rows.length === 0) return message(t("no_data"));
+    const months = p.rows.map((m) => String(m.month));
+    const line = (name: string, data: number[]) => ({ type: "line", name, data, showSymbol: false });
+    const node = chart(
+      "scenario-projection",
+      {
+        tooltip: { trigger: "axis", valueFormatter: (v: number) => num(v) },
+        legend: { top: 0 },
+        grid: { left: 70, right: 20, top: 40, bottom: 40 },
+        xAxis: { type: "category", data: months, name: t("scenario.month") },
+        yAxis: { type: "value", axisLabel: { formatter: (v: number) => num(v) } },
+        series: [
+          line(t("scenario.stock_with"), p.rows.map((m) => m.stock)),
+          line(t("scenario.stock_without"), p.rows.map((m) => m.stock_without)),
+          line(t("scenario.demand"), p.rows.map((m) => m.demand)),
+          { type: "bar", name: t("scenario.col_unmet"), data: p.rows.map((m) => m.unmet) },
+        ],
+      },
+      320,
+    );
+    return [el("p", { class: "note", "data-figure": "pair" }, t("scenario.projection_note", p.country ?? "", p.product ?? "")), node];
   });
 
   void fill(mitigations.body, async () => {
