@@ -379,3 +379,90 @@ export interface CapacityCover {
   sites: string[];
   other_units: string[];
 }
+
+/** A row of /api/v1/scenario/run (docs/formulas.md 7). */
+export interface ImpactRow {
+  country: string;
+  product: string;
+  income_group: string | null;
+  demand_per_month: number;
+  stock: number;
+  pipeline: number;
+  exposure: number;
+  time_to_survive_months: number | null;
+  time_to_recover_months: number;
+  time_to_qualify_months: number | null;
+  alternative: string;
+  gap_months: number;
+  stockout_date: string | null;
+  months_short: number;
+  unmet: number;
+  unmet_courses: number | null;
+  alternative_per_month: number;
+  probability_of_stockout: number;
+  expected_unmet: number;
+  unmet_p95: number;
+  assumptions: string[];
+}
+
+/** A row of /api/v1/scenario/nodes (docs/formulas.md 7.7). */
+export interface NodeRow {
+  rank: number;
+  kind: string;
+  node: string;
+  pairs: number;
+  countries_short: number;
+  unmet: number;
+  min_time_to_survive_months: number | null;
+  exposed_per_month: number;
+}
+
+/** A row of /api/v1/scenario/compare (docs/formulas.md 7.7). */
+export interface MitigationRow {
+  mitigation: string;
+  kind: string;
+  unmet_without: number;
+  unmet_with: number;
+  reduction: number;
+  reduction_share: number | null;
+  countries_benefiting: number;
+  beneficiaries: { country: string; product: string; reduction: number }[];
+  cost: number | null;
+  cost_per_unit_averted: number | null;
+}
+
+/** A row of /api/v1/scenario/allocation (docs/formulas.md 7.5). */
+export interface AllocationRow {
+  rule: string;
+  income_group: string;
+  countries: number;
+  requested_per_month: number;
+  allocated_per_month: number;
+  demand_at_risk: number;
+  unmet: number;
+  unmet_share: number;
+  disparity: number;
+}
+
+/** A row of /api/v1/scenario/countries (docs/formulas.md 7.3). */
+export interface CountryImpactRow {
+  country: string;
+  income_group: string | null;
+  products: number;
+  products_short: number;
+  max_gap_months: number;
+  first_stockout: string | null;
+  unmet: number;
+  unmet_courses: number | null;
+}
+
+/** A row of /api/v1/scenario/projection (docs/formulas.md 7.2). */
+export interface Month {
+  month: number;
+  demand: number;
+  supply: number;
+  alternative: number;
+  stock: number;
+  stock_without: number;
+  unmet: number;
+}

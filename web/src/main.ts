@@ -12,6 +12,7 @@ import { capturePage } from "./pages/capture";
 import { supplyPage } from "./pages/supply";
 import { loginPage } from "./pages/login";
 import { ApiError, logout, session } from "./api";
+import { scenarioPage } from "./pages/scenario";
 
 const app = document.getElementById("app")!;
 const nav = document.getElementById("nav")!;
@@ -28,6 +29,7 @@ function renderNav(page: string): void {
   nav.replaceChildren(
     link("#/", t("nav.overview"), page === "overview"),
     link("#/supply", t("nav.supply"), page === "supply"),
+    link("#/scenario", t("nav.scenario"), page === "scenario"),
     link("#/capture", t("nav.capture"), page === "capture"),
     link(formulasPage(), t("nav.formulas"), false, true),
     link("/api/docs", t("nav.api"), false, true),
@@ -96,6 +98,9 @@ async function render(): Promise<void> {
         break;
       case "login":
         page = loginPage((s) => loggedIn(s.user));
+        break;
+      case "scenario":
+        page = await scenarioPage(route);
         break;
       default:
         page = el("div", {}, message(`${route.arg}?`));

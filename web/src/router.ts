@@ -1,9 +1,9 @@
-// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture, #/supply, #/login.
+// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture, #/supply, #/scenario, #/login.
 // The query after `?` keeps the page's choices, so links and the back
 // button restore them.
 
 export interface Route {
-  page: "overview" | "product" | "location" | "capture" | "supply" | "login" | "unknown";
+  page: "overview" | "product" | "location" | "capture" | "supply" | "scenario" | "login" | "unknown";
   arg: string;
   query: URLSearchParams;
 }
@@ -20,6 +20,7 @@ export function parse(hash: string): Route {
   if (parts[0] === "capture" && parts.length === 1) return { page: "capture", arg: "", query };
   if (parts[0] === "supply" && parts.length === 1) return { page: "supply", arg: "", query };
   if (parts[0] === "login" && parts.length === 1) return { page: "login", arg: "", query };
+  if (parts[0] === "scenario" && parts.length === 1) return { page: "scenario", arg: "", query };
   return { page: "unknown", arg: path, query };
 }
 

@@ -18,6 +18,7 @@ const pages = [
   ["location", "#/location/R01"],
   ["capture", "#/capture"],
   ["supply", "#/supply"],
+  ["scenario", "#/scenario"],
 ];
 const sizes = [
   ["desktop", 1920, 1080],

@@ -21,6 +21,7 @@ mod market;
 mod op_args;
 mod output;
 mod progress;
+mod scenario;
 mod schemas;
 mod serve;
 mod stock;
@@ -113,10 +114,16 @@ pub enum Command {
     #[command(subcommand)]
     Supply(supply::SupplyCommand),
 
+    /// Disruption scenarios: if a site, a manufacturer or a producing
+    /// country stops or bans exports, who runs out of what, when, and which
+    /// mitigation would prevent it.
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
+
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
     #[command(
-        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
+        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk},\n/api/v1/scenario/{run,countries,projection,nodes,compare,allocation};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
     Serve(serve::ServeArgs),
 
@@ -272,6 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Interop(c) => interop::run(&cli, c),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
         Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
+        Command::Scenario(c) => scenario::run_command(store()?.as_mut(), c).map(ok),
         Command::Stock { command, args, out } => {
             let mut st = store()?;
             match command {

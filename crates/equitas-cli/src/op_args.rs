@@ -113,6 +113,17 @@ impl<O: Described> clap::FromArgMatches for OpArgs<O> {
 }
 
 impl<O: Described> OpArgs<O> {
+    /// Gives parameter `name` the value `value` (an argument the command
+    /// reads itself, such as a file's content), unless given already:
+    /// false then.
+    pub fn set(&mut self, name: &'static str, value: String) -> bool {
+        if self.given.iter().any(|g| g.0 == name) {
+            return false;
+        }
+        self.given.push((name, vec![value]));
+        true
+    }
+
     /// The parameters, checked (errors name the option: `--lead-time`).
     pub fn args(&self) -> Result<Args, equitas_service::ServiceError> {
         Args::cli(cli_params::<O>(), self.given.clone())

@@ -69,6 +69,21 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/forecast/accuracy", Some(&["forecast", "accuracy"])),
     ("/api/v1/plan", Some(&["plan"])),
     ("/api/v1/risk", Some(&["risk"])),
+    ("/api/v1/scenario/run", Some(&["scenario", "run"])),
+    (
+        "/api/v1/scenario/countries",
+        Some(&["scenario", "countries"]),
+    ),
+    (
+        "/api/v1/scenario/projection",
+        Some(&["scenario", "projection"]),
+    ),
+    ("/api/v1/scenario/nodes", Some(&["scenario", "nodes"])),
+    ("/api/v1/scenario/compare", Some(&["scenario", "compare"])),
+    (
+        "/api/v1/scenario/allocation",
+        Some(&["scenario", "allocation"]),
+    ),
 ];
 
 #[test]

@@ -151,6 +151,23 @@ pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
     (months, orders)
 }
 
+/// The random source of every Monte Carlo of Equitas (this stockout risk and
+/// the disruption scenarios of `equitas-scenario`): ChaCha8 from a fixed
+/// seed, so that the same seed gives the same numbers on every platform.
+pub type PathRng = ChaCha8Rng;
+
+/// The generator for `seed`.
+pub fn path_rng(seed: u64) -> PathRng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// One month's demand drawn normal around `mean` with standard deviation
+/// `sd`, at least 0 (formulas 4.8).
+pub fn draw_demand(rng: &mut PathRng, mean: f64, sd: f64) -> f64 {
+    let z: f64 = rng.sample(rand_distr::StandardNormal);
+    (mean + sd * z).max(0.0)
+}
+
 /// Probability of a stockout (unmet demand) in each month, by Monte Carlo
 /// with a fixed seed (formulas 4.8): demand drawn normal around the forecast
 /// with its standard deviation (at least 0); each pipeline shipment and
@@ -164,7 +181,7 @@ pub fn stockout_risk(
     seed: u64,
 ) -> Vec<f64> {
     let h = input.demand.len();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = path_rng(seed);
     let mut out = vec![0usize; h];
     let arrivals: Vec<(usize, f64)> = input
         .pipeline
@@ -196,8 +213,7 @@ pub fn stockout_risk(
             }
             let mean = input.demand[k - 1];
             let sd = input.sigma.get(k - 1).copied().unwrap_or(0.0);
-            let z: f64 = rng.sample(rand_distr::StandardNormal);
-            let demand = (mean + sd * z).max(0.0);
+            let demand = draw_demand(&mut rng, mean, sd);
             let (used, _) = use_month(&mut lots, demand, k);
             if demand - used > 1e-9 {
                 out[k - 1] += 1;

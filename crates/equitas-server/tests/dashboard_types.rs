@@ -27,6 +27,12 @@ const CHECKED: &[(&str, &str)] = &[
     ("RegulatorRow", "Regulator"),
     ("MapRow", "MapRow"),
     ("MatchRow", "MatchRow"),
+    ("ImpactRow", "ImpactRow"),
+    ("CountryImpactRow", "CountryImpactRow"),
+    ("Month", "Month"),
+    ("NodeRow", "NodeRow"),
+    ("MitigationRow", "MitigationRow"),
+    ("AllocationRow", "AllocationRow"),
 ];
 
 /// `interface Name { field?: type; ... }` of a TypeScript file: name to fields.

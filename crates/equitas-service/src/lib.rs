@@ -16,6 +16,7 @@ pub mod market;
 pub mod op;
 pub mod param;
 pub mod planning;
+pub mod scenario;
 pub mod stock;
 pub mod supply;
 pub mod vocab;
@@ -89,6 +90,12 @@ macro_rules! for_each_operation {
         $m!($crate::planning::ForecastAccuracy);
         $m!($crate::planning::Plan);
         $m!($crate::planning::Risk);
+        $m!($crate::scenario::Run);
+        $m!($crate::scenario::Countries);
+        $m!($crate::scenario::Projection);
+        $m!($crate::scenario::Nodes);
+        $m!($crate::scenario::Compare);
+        $m!($crate::scenario::Allocation);
     };
 }
 

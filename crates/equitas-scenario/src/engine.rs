@@ -1,0 +1,1006 @@
+//! The computation of a scenario (docs/formulas.md 7): each buying country
+//! × product's exposure, time to survive, time to recover, time to qualify
+//! an alternative, gap, stockout date, months short and unmet demand, by a
+//! month-by-month projection, and by Monte Carlo over the durations, lead
+//! times and demand (the random source and demand draws of
+//! `equitas_planning::plan`, fixed seed).
+
+use crate::inputs::{Inputs, SupplyFlow};
+use crate::model::{Mitigation, Options, Rule, Scenario, ScenarioError};
+use chrono::NaiveDate;
+use equitas_planning::plan::{PathRng, draw_demand, path_rng};
+use rand::Rng;
+use rand_distr::{Distribution, Triangular};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Days in an average month (365.25 ÷ 12).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> f64 {
+    (b - a).num_days() as f64 / DAYS_PER_MONTH
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    Site(String),
+    Manufacturer(String),
+    Country(String),
+    Ingredient(String),
+    Region(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Dur {
+    Fixed(f64),
+    Tri(f64, f64, f64),
+}
+
+impl Dur {
+    fn likely(self) -> f64 {
+        match self {
+            Dur::Fixed(m) | Dur::Tri(_, m, _) => m,
+        }
+    }
+
+    fn draw(self, rng: &mut PathRng) -> f64 {
+        match self {
+            Dur::Fixed(m) => m,
+            Dur::Tri(a, m, b) => match Triangular::new(a, b, m) {
+                Ok(t) if b > a => t.sample(rng),
+                _ => m,
+            },
+        }
+    }
+}
+
+/// A loss of capacity at a node (or of exports towards some buyers).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Event {
+    pub target: Target,
+    pub buyers: Option<BTreeSet<String>>,
+    pub loss: f64,
+    pub start: f64,
+    pub dur: Dur,
+}
+
+impl Event {
+    fn hits_node(&self, f: &SupplyFlow) -> bool {
+        let is = |o: &Option<String>, v: &String| o.as_ref() == Some(v);
+        match &self.target {
+            Target::Site(s) => is(&f.site, s),
+            Target::Manufacturer(m) => is(&f.manufacturer, m),
+            Target::Country(c) => is(&f.country, c),
+            Target::Ingredient(c) => f.ingredient_countries.contains(c),
+            Target::Region(r) => is(&f.region, r),
+        }
+    }
+
+    fn hits(&self, f: &SupplyFlow) -> bool {
+        self.buyers.as_ref().is_none_or(|b| b.contains(&f.buyer)) && self.hits_node(f)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SurgeEv {
+    countries: BTreeSet<String>,
+    inc: f64,
+    start: f64,
+    end: f64,
+}
+
+/// A scenario resolved against its inputs: months counted from its start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    pub(crate) events: Vec<Event>,
+    pub(crate) surges: Vec<SurgeEv>,
+    pub options: Options,
+    pub start: NaiveDate,
+    /// Statements about how the scenario was read (the largest producing
+    /// country resolved...).
+    pub notes: Vec<String>,
+}
+
+/// The producing country with the largest supply (ties: the first by code).
+pub fn largest_producer(flows: &[SupplyFlow]) -> Option<(String, f64)> {
+    let mut by: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut total = 0.0;
+    for f in flows {
+        total += f.per_month;
+        if let Some(c) = &f.country {
+            *by.entry(c).or_default() += f.per_month;
+        }
+    }
+    by.into_iter()
+        .fold(None::<(&str, f64)>, |b, (k, v)| match b {
+            Some((_, w)) if w >= v => b,
+            _ => Some((k, v)),
+        })
+        .map(|(k, v)| (k.to_string(), if total > 0.0 { v / total } else { 0.0 }))
+}
+
+fn dur(months: Option<f64>, tri: Option<[f64; 3]>) -> Dur {
+    match (months, tri) {
+        (_, Some([a, m, b])) => Dur::Tri(a, m, b),
+        (Some(m), None) => Dur::Fixed(m),
+        (None, None) => Dur::Fixed(0.0),
+    }
+}
+
+/// Resolves a checked scenario against its inputs.
+pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
+    s.check()?;
+    let start = s.start.or(inp.start).ok_or_else(|| ScenarioError::Field {
+        field: "start".into(),
+        reason: "no start day given and none found in the data".into(),
+    })?;
+    let at = |d: Option<NaiveDate>| d.map_or(0.0, |d| months_between(start, d).max(0.0));
+    let mut notes = Vec::new();
+    let mut events = Vec::new();
+    for (i, k) in s.shocks.iter().enumerate() {
+        let target = if let Some(x) = &k.site {
+            Target::Site(x.clone())
+        } else if let Some(x) = &k.manufacturer {
+            Target::Manufacturer(x.clone())
+        } else if let Some(x) = &k.producing_country {
+            if x == "largest" {
+                let (c, share) =
+                    largest_producer(&inp.flows).ok_or_else(|| ScenarioError::Field {
+                        field: format!("shocks[{i}].producing_country"),
+                        reason: "\"largest\": no producing country is known in the data loaded"
+                            .into(),
+                    })?;
+                notes.push(format!(
+                    "shocks[{i}]: the largest producing country is {c} ({:.1}% of the supply loaded)",
+                    share * 100.0
+                ));
+                Target::Country(c)
+            } else {
+                Target::Country(x.clone())
+            }
+        } else if let Some(x) = &k.ingredient_country {
+            Target::Ingredient(x.clone())
+        } else if let Some(x) = &k.region {
+            Target::Region(x.clone())
+        } else {
+            unreachable!("checked: one target")
+        };
+        events.push(Event {
+            target,
+            buyers: None,
+            loss: k.loss,
+            start: at(k.from),
+            dur: dur(k.months, k.triangular),
+        });
+    }
+    for r in &s.export_restrictions {
+        events.push(Event {
+            target: Target::Country(r.country.clone()),
+            buyers: (!r.to.is_empty()).then(|| r.to.iter().cloned().collect()),
+            loss: 1.0,
+            start: at(r.from),
+            dur: dur(r.months, r.triangular),
+        });
+    }
+    let surges = s
+        .surges
+        .iter()
+        .map(|u| {
+            let st = at(u.from);
+            SurgeEv {
+                countries: u.countries.iter().cloned().collect(),
+                inc: u.increase,
+                start: st,
+                end: st + u.months,
+            }
+        })
+        .collect();
+    Ok(Compiled {
+        events,
+        surges,
+        options: s.options.clone(),
+        start,
+        notes,
+    })
+}
+
+/// One month-by-month projection of a country × product (7.2).
+pub(crate) struct Run<'a> {
+    pub d: f64,
+    pub stock: f64,
+    pub horizon: usize,
+    /// (share of supply, the events that hit it).
+    pub groups: &'a [(f64, Vec<usize>)],
+    pub loss: &'a [f64],
+    /// Each event's (start, end) in months.
+    pub win: &'a [(f64, f64)],
+    /// (start, end, increase).
+    pub surges: &'a [(f64, f64, f64)],
+    /// Alternative supply: (first month it arrives, units a month).
+    pub alts: &'a [(f64, f64)],
+    /// Every month of the horizon recorded here, when given.
+    pub trace: Option<&'a std::cell::RefCell<Vec<Month>>>,
+}
+
+/// One month of a projection (7.2): what was asked, what came, what was left.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Month {
+    /// 1: the first month from the start.
+    pub month: usize,
+    pub demand: f64,
+    /// Regular supply: what the unaffected share brought.
+    pub supply: f64,
+    /// Supply from alternative sources.
+    pub alternative: f64,
+    /// Stock at the month's end with the shock.
+    pub stock: f64,
+    /// Stock at the month's end without it (supply follows demand: as at the start).
+    pub stock_without: f64,
+    pub unmet: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Outcome {
+    pub unmet: f64,
+    /// Months from the start to the stockout.
+    pub first: Option<f64>,
+    /// Months of demand unmet.
+    pub short: f64,
+}
+
+pub(crate) fn simulate(r: &Run<'_>, mut noise: Option<(&mut PathRng, f64)>) -> Outcome {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, ev) in r.groups {
+        for &i in ev {
+            lo = lo.min(r.win[i].0);
+            hi = hi.max(r.win[i].1);
+        }
+    }
+    for s in r.surges {
+        lo = lo.min(s.0);
+        hi = hi.max(s.1);
+    }
+    let mut out = Outcome::default();
+    if lo >= hi || lo.is_nan() || hi.is_nan() || r.d <= 0.0 {
+        return out;
+    }
+    let k0 = (lo.max(0.0).floor() as usize + 1).max(1);
+    let k1 = if hi.is_finite() {
+        (hi.ceil() as usize).min(r.horizon)
+    } else {
+        r.horizon
+    };
+    // A trace covers the whole horizon (outside the events nothing changes).
+    let (k0, k1) = if r.trace.is_some() {
+        (1, r.horizon)
+    } else {
+        (k0, k1)
+    };
+    let mut stock = r.stock;
+    for k in k0..=k1 {
+        let (a, b) = ((k - 1) as f64, k as f64);
+        let ov = |s: f64, e: f64| (e.min(b) - s.max(a)).max(0.0);
+        let mut lost = 0.0;
+        for (w, ev) in r.groups {
+            let mut keep = 1.0;
+            for &i in ev {
+                keep *= 1.0 - r.loss[i] * ov(r.win[i].0, r.win[i].1);
+            }
+            lost += w * (1.0 - keep);
+        }
+        let surge: f64 = r.surges.iter().map(|s| s.2 * ov(s.0, s.1)).sum();
+        let n = match &mut noise {
+            Some((rng, cv)) => draw_demand(rng, 1.0, *cv),
+            None => 1.0,
+        };
+        let base = r.d * n;
+        let demand = base * (1.0 + surge);
+        if demand <= 0.0 {
+            continue;
+        }
+        let need = base * (lost + surge);
+        let alt = r
+            .alts
+            .iter()
+            .map(|&(s, q)| q * ov(s, f64::INFINITY))
+            .sum::<f64>()
+            .min(need);
+        // Demand and supply flow evenly through the month: the stock runs
+        // out when the opening stock has covered demand less inflow.
+        let inflow = base * (1.0 - lost) + alt;
+        let opening = stock;
+        let met = (opening + inflow).min(demand);
+        stock = opening + inflow - met;
+        let unmet = demand - met;
+        if let Some(t) = r.trace {
+            t.borrow_mut().push(Month {
+                month: k,
+                demand,
+                supply: base * (1.0 - lost),
+                alternative: alt,
+                stock,
+                stock_without: r.stock,
+                unmet,
+            });
+        }
+        if unmet > 1e-9 * demand.max(1.0) {
+            out.unmet += unmet;
+            out.short += unmet / demand;
+            if out.first.is_none() {
+                // Not before the first event: its month's loss is spread
+                // over the month, the stockout not.
+                out.first = Some((a + opening / (demand - inflow)).max(lo));
+            }
+        }
+    }
+    out
+}
+
+/// A country's need for spare capacity (7.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub country: String,
+    /// Units a month.
+    pub need: f64,
+    /// When the country runs out (months; none: never), for `order-date`.
+    pub order: Option<f64>,
+    pub income_group: Option<String>,
+    pub population: Option<f64>,
+}
+
+/// Low income first; unknown last.
+pub fn income_rank(g: Option<&str>) -> u8 {
+    let g = g.unwrap_or("").to_lowercase();
+    if g.starts_with("low") {
+        0
+    } else if g.starts_with("lower") {
+        1
+    } else if g.starts_with("upper") {
+        2
+    } else if g.starts_with("high") {
+        3
+    } else {
+        4
+    }
+}
+
+/// Shares `spare` units a month among `requests` by `rule`; no request
+/// gets more than its need, and the whole never exceeds `spare` (7.5).
+pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
+    let spare = if spare.is_finite() {
+        spare.max(0.0)
+    } else {
+        0.0
+    };
+    let need = |r: &Request| {
+        if r.need.is_finite() {
+            r.need.max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let total: f64 = requests.iter().map(need).sum();
+    if rule == Rule::ProRata {
+        if total <= 0.0 {
+            return vec![0.0; requests.len()];
+        }
+        let f = (spare / total).min(1.0);
+        return requests.iter().map(|r| need(r) * f).collect();
+    }
+    let mut order: Vec<usize> = (0..requests.len()).collect();
+    let key = |r: &Request| -> (u8, f64) {
+        match rule {
+            Rule::OrderDate => (0, r.order.unwrap_or(f64::INFINITY)),
+            _ => (
+                income_rank(r.income_group.as_deref()),
+                -match r.population {
+                    Some(p) if p > 0.0 => need(r) / p,
+                    _ => need(r),
+                },
+            ),
+        }
+    };
+    order.sort_by(|&i, &j| {
+        let (a, b) = (key(&requests[i]), key(&requests[j]));
+        a.0.cmp(&b.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(requests[i].country.cmp(&requests[j].country))
+    });
+    let mut left = spare;
+    let mut out = vec![0.0; requests.len()];
+    for i in order {
+        let g = need(&requests[i]).min(left);
+        out[i] = g;
+        left -= g;
+    }
+    out
+}
+
+/// Changes a mitigation makes to the world a scenario runs in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
+    /// More months of stock, per (country, product or "").
+    pub stock_months: BTreeMap<(String, String), f64>,
+    pub authorised: BTreeSet<(String, String, String)>,
+    pub producers: Vec<Producer>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Producer {
+    pub name: String,
+    pub flow: SupplyFlow,
+    pub products: Vec<String>,
+    pub per_month: f64,
+    pub from: f64,
+    pub territory: BTreeSet<String>,
+}
+
+impl Extras {
+    pub(crate) fn of(m: &Mitigation, c: &Compiled, inp: &Inputs) -> Extras {
+        let mut x = Extras::default();
+        match m {
+            Mitigation::SafetyStock {
+                country,
+                product,
+                months,
+                ..
+            } => {
+                x.stock_months.insert(
+                    (
+                        country.clone().unwrap_or_default(),
+                        product.clone().unwrap_or_default(),
+                    ),
+                    *months,
+                );
+            }
+            Mitigation::SecondSource {
+                country,
+                product,
+                source,
+                ..
+            } => {
+                x.authorised
+                    .insert((country.clone(), product.clone(), source.clone()));
+            }
+            Mitigation::RegionalProducer {
+                site,
+                country,
+                products,
+                capacity_per_month,
+                from,
+                territory,
+                ..
+            } => {
+                let region = inp
+                    .flows
+                    .iter()
+                    .find(|f| f.country.as_ref() == Some(country))
+                    .and_then(|f| f.region.clone());
+                let mut t: BTreeSet<String> = territory.iter().cloned().collect();
+                if t.is_empty() {
+                    t.insert(country.clone());
+                }
+                x.producers.push(Producer {
+                    name: site.clone(),
+                    flow: SupplyFlow {
+                        buyer: String::new(),
+                        product: String::new(),
+                        manufacturer: Some(site.clone()),
+                        site: Some(site.clone()),
+                        country: Some(country.clone()),
+                        ingredient_countries: vec![],
+                        region,
+                        per_month: *capacity_per_month,
+                    },
+                    products: products.clone(),
+                    per_month: *capacity_per_month,
+                    from: from.map_or(0.0, |d| months_between(c.start, d).max(0.0)),
+                    territory: t,
+                });
+            }
+        }
+        x
+    }
+}
+
+/// An unaffected source's spare capacity for one product.
+#[derive(Debug, Clone)]
+struct PoolSource {
+    name: String,
+    spare: f64,
+    from: f64,
+    /// Countries it is authorised in beyond the general rule.
+    territory: Option<BTreeSet<String>>,
+}
+
+/// What a run computes for one country × product, before presentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairResult {
+    pub country: String,
+    pub product: String,
+    pub demand: f64,
+    pub stock: f64,
+    pub stock_assumed: bool,
+    pub pipeline: f64,
+    pub exposure: f64,
+    /// Months from the first event to the start of the run.
+    pub t_ref: f64,
+    pub tts: Option<f64>,
+    pub ttr: f64,
+    pub ttq: Option<f64>,
+    pub alternative: &'static str,
+    pub authorisation_assumed: bool,
+    pub gap: f64,
+    pub first: Option<f64>,
+    pub short: f64,
+    pub unmet: f64,
+    pub requested: f64,
+    pub allocated: f64,
+    pub mc: Option<Mc>,
+    /// The deterministic projection, month by month, of the pair asked for.
+    pub months: Vec<Month>,
+}
+
+/// The Monte Carlo figures of one country × product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mc {
+    pub p_stockout: f64,
+    pub expected_unmet: f64,
+    pub p95: f64,
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return None;
+    }
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
+}
+
+/// The 95th percentile by nearest rank.
+pub fn p95(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i]
+}
+
+struct Prep<'a> {
+    country: &'a str,
+    product: &'a str,
+    d: f64,
+    stock: f64,
+    stock_assumed: bool,
+    pipeline: f64,
+    groups: Vec<(f64, Vec<usize>)>,
+    surges: Vec<(f64, f64, f64)>,
+    exposure: f64,
+    t_ref: f64,
+    ttr: f64,
+}
+
+/// Runs the scenario: one result per affected country × product, in
+/// country, product order. `mc`: with the Monte Carlo figures.
+pub(crate) fn evaluate(
+    c: &Compiled,
+    inp: &Inputs,
+    x: &Extras,
+    rule: Rule,
+    mc: bool,
+    traced_pair: Option<(&str, &str)>,
+) -> Vec<PairResult> {
+    let o = &c.options;
+    let horizon = o.horizon_months as usize;
+    let mut by_pair: BTreeMap<(&str, &str), Vec<&SupplyFlow>> = BTreeMap::new();
+    for f in &inp.flows {
+        if f.per_month.is_finite() && f.per_month > 0.0 {
+            by_pair.entry((&f.buyer, &f.product)).or_default().push(f);
+        }
+    }
+    let loss: Vec<f64> = c.events.iter().map(|e| e.loss).collect();
+    // Each pair's shares of supply grouped by the events that hit them.
+    let mut preps: Vec<Prep> = Vec::new();
+    let mut needs: Vec<&crate::inputs::Need> = inp.needs.iter().collect();
+    needs.sort_by(|a, b| (&a.country, &a.product).cmp(&(&b.country, &b.product)));
+    for n in needs {
+        if !(n.per_month.is_finite() && n.per_month > 0.0) {
+            continue;
+        }
+        let flows = by_pair
+            .get(&(n.country.as_str(), n.product.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let total: f64 = flows.iter().map(|f| f.per_month).sum();
+        let mut groups: BTreeMap<Vec<usize>, f64> = BTreeMap::new();
+        for f in flows {
+            let hit: Vec<usize> = (0..c.events.len())
+                .filter(|&i| c.events[i].hits(f) && c.events[i].loss > 0.0)
+                .collect();
+            if !hit.is_empty() {
+                *groups.entry(hit).or_default() += f.per_month / total;
+            }
+        }
+        let surges: Vec<(f64, f64, f64)> = c
+            .surges
+            .iter()
+            .filter(|s| s.countries.contains(&n.country) && s.inc > 0.0)
+            .map(|s| (s.start, s.end, s.inc))
+            .collect();
+        if groups.is_empty() && surges.is_empty() {
+            continue;
+        }
+        let groups: Vec<(f64, Vec<usize>)> = groups.into_iter().map(|(k, w)| (w, k)).collect();
+        let exposure: f64 = groups
+            .iter()
+            .map(|(w, ev)| w * (1.0 - ev.iter().map(|&i| 1.0 - loss[i]).product::<f64>()))
+            .sum();
+        let starts = groups
+            .iter()
+            .flat_map(|g| g.1.iter().map(|&i| c.events[i].start))
+            .chain(surges.iter().map(|s| s.0));
+        let t_ref = starts.fold(f64::INFINITY, f64::min);
+        let ends = groups
+            .iter()
+            .flat_map(|g| {
+                g.1.iter()
+                    .map(|&i| c.events[i].start + c.events[i].dur.likely())
+            })
+            .chain(surges.iter().map(|s| s.1));
+        let ttr = ends.fold(t_ref, f64::max) - t_ref;
+        let extra = [
+            (n.country.clone(), n.product.clone()),
+            (n.country.clone(), String::new()),
+            (String::new(), n.product.clone()),
+            (String::new(), String::new()),
+        ]
+        .iter()
+        .find_map(|k| x.stock_months.get(k))
+        .copied()
+        .unwrap_or(0.0);
+        let (stock, assumed) = match n.stock {
+            Some(s) => (s.max(0.0), false),
+            None => (o.months_of_stock * n.per_month, true),
+        };
+        preps.push(Prep {
+            country: &n.country,
+            product: &n.product,
+            d: n.per_month,
+            stock: stock + extra * n.per_month,
+            stock_assumed: assumed,
+            pipeline: n.pipeline.max(0.0),
+            groups,
+            surges,
+            exposure,
+            t_ref,
+            ttr,
+        });
+    }
+    // Time to survive: the outages never end, no alternative.
+    let forever: Vec<(f64, f64)> = c.events.iter().map(|e| (e.start, f64::INFINITY)).collect();
+    let likely: Vec<(f64, f64)> = c
+        .events
+        .iter()
+        .map(|e| (e.start, e.start + e.dur.likely()))
+        .collect();
+    let tts: Vec<Option<f64>> = preps
+        .iter()
+        .map(|p| {
+            simulate(
+                &Run {
+                    d: p.d,
+                    stock: p.stock + p.pipeline,
+                    horizon,
+                    groups: &p.groups,
+                    loss: &loss,
+                    win: &forever,
+                    surges: &p.surges,
+                    alts: &[],
+                    trace: None,
+                },
+                None,
+            )
+            .first
+            .map(|t| t - p.t_ref)
+        })
+        .collect();
+    // The pool of unaffected sources of each product.
+    let mut pools: BTreeMap<&str, Vec<PoolSource>> = BTreeMap::new();
+    let mut supplied: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    {
+        let mut volume: BTreeMap<(&str, &str), (f64, bool)> = BTreeMap::new();
+        for f in &inp.flows {
+            let Some(s) = f.source() else { continue };
+            if !(f.per_month.is_finite() && f.per_month > 0.0) {
+                continue;
+            }
+            supplied.insert((&f.buyer, &f.product, s));
+            let e = volume.entry((&f.product, s)).or_default();
+            e.0 += f.per_month;
+            e.1 |= c.events.iter().any(|ev| ev.loss > 0.0 && ev.hits_node(f));
+        }
+        for ((p, s), (v, hit)) in volume {
+            if !hit && o.spare_capacity > 0.0 {
+                pools.entry(p).or_default().push(PoolSource {
+                    name: s.to_string(),
+                    spare: o.spare_capacity * v,
+                    from: 0.0,
+                    territory: None,
+                });
+            }
+        }
+        for pr in &x.producers {
+            if c.events
+                .iter()
+                .any(|ev| ev.loss > 0.0 && ev.hits_node(&pr.flow))
+            {
+                continue;
+            }
+            for p in &pr.products {
+                if let Some(k) = inp.needs.iter().find(|n| &n.product == p) {
+                    pools.entry(&k.product).or_default().push(PoolSource {
+                        name: pr.name.clone(),
+                        spare: pr.per_month,
+                        from: pr.from,
+                        territory: Some(pr.territory.clone()),
+                    });
+                }
+            }
+        }
+    }
+    let authorised = |country: &str, product: &str, s: &PoolSource| {
+        s.territory.as_ref().is_some_and(|t| t.contains(country))
+            || supplied.contains(&(country, product, s.name.as_str()))
+            || inp
+                .authorised
+                .contains(&(country.to_string(), product.to_string(), s.name.clone()))
+            || x.authorised
+                .contains(&(country.to_string(), product.to_string(), s.name.clone()))
+    };
+    // Requests, and each pool's spare capacity shared by the rule.
+    let requested: Vec<f64> = preps
+        .iter()
+        .map(|p| p.d * (p.exposure + p.surges.iter().map(|s| s.2).sum::<f64>()))
+        .collect();
+    let mut alloc: Vec<Vec<(usize, f64)>> = vec![Vec::new(); preps.len()];
+    let mut by_product: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in preps.iter().enumerate() {
+        by_product.entry(p.product).or_default().push(i);
+    }
+    for (product, idx) in &by_product {
+        let Some(pool) = pools.get(product) else {
+            continue;
+        };
+        let mut left: Vec<f64> = idx.iter().map(|&i| requested[i]).collect();
+        for (si, s) in pool.iter().enumerate() {
+            let reqs: Vec<Request> = idx
+                .iter()
+                .zip(&left)
+                .map(|(&i, &need)| Request {
+                    country: preps[i].country.to_string(),
+                    need,
+                    order: tts[i].map(|t| t + preps[i].t_ref),
+                    income_group: inp.income_groups.get(preps[i].country).cloned(),
+                    population: inp.population.get(preps[i].country).copied(),
+                })
+                .collect();
+            let got = allocate(rule, s.spare, &reqs);
+            for (k, &i) in idx.iter().enumerate() {
+                if got[k] > 0.0 {
+                    alloc[i].push((si, got[k]));
+                    left[k] -= got[k];
+                }
+            }
+        }
+    }
+    let lead_det = median(&inp.lead_times).unwrap_or(o.lead_time_months);
+    let auth_months = |country: &str| -> (f64, bool) {
+        match inp.pathway_days.get(country) {
+            Some(d) => (d / DAYS_PER_MONTH, false),
+            None => (o.authorisation_days / DAYS_PER_MONTH, true),
+        }
+    };
+    // Deterministic run of each pair with its alternatives.
+    let mut out = Vec::with_capacity(preps.len());
+    let mut alt_specs: Vec<Vec<(f64, f64, bool, f64)>> = Vec::with_capacity(preps.len());
+    for (i, p) in preps.iter().enumerate() {
+        let pool = pools.get(p.product).map(Vec::as_slice).unwrap_or(&[]);
+        let (auth, assumed) = auth_months(p.country);
+        let when = |s: &PoolSource, lead: f64| -> (f64, bool) {
+            let ok = authorised(p.country, p.product, s);
+            let q = if ok {
+                0.0
+            } else {
+                auth + lead + o.ramp_up_months
+            };
+            ((p.t_ref + q).max(s.from), ok)
+        };
+        // (units a month, first month, authorised, source's from)
+        let specs: Vec<(f64, f64, bool, f64)> = alloc[i]
+            .iter()
+            .map(|&(si, q)| {
+                let (t, ok) = when(&pool[si], lead_det);
+                (q, t, ok, pool[si].from)
+            })
+            .collect();
+        let allocated: f64 = specs.iter().map(|s| s.0).sum();
+        let needed = requested[i] > 0.0;
+        let (ttq, alternative, auth_used) = if !needed {
+            (Some(0.0), "not-needed", false)
+        } else if pool.is_empty() {
+            (None, "never", false)
+        } else if specs.is_empty() {
+            (None, "no-spare-capacity", false)
+        } else {
+            let best = specs
+                .iter()
+                .map(|s| (s.1 - p.t_ref, s.2))
+                .fold((f64::INFINITY, false), |b, s| if s.0 < b.0 { s } else { b });
+            (
+                Some(best.0),
+                if best.1 && best.0 <= 0.0 {
+                    "authorised"
+                } else {
+                    "to-authorise"
+                },
+                !best.1,
+            )
+        };
+        let alts: Vec<(f64, f64)> = specs.iter().map(|s| (s.1, s.0)).collect();
+        let traced = traced_pair == Some((p.country, p.product));
+        let trace = std::cell::RefCell::new(Vec::new());
+        let r = simulate(
+            &Run {
+                d: p.d,
+                stock: p.stock + p.pipeline,
+                horizon,
+                groups: &p.groups,
+                loss: &loss,
+                win: &likely,
+                surges: &p.surges,
+                alts: &alts,
+                trace: traced.then_some(&trace),
+            },
+            None,
+        );
+        // An alternative bounds the gap only if what it was allocated
+        // covers the whole ask.
+        let covers = allocated >= requested[i] * (1.0 - 1e-9);
+        let bound = ttq.filter(|_| covers).unwrap_or(f64::INFINITY);
+        let gap = match tts[i] {
+            Some(t) => (p.ttr.min(bound) - t).max(0.0),
+            None => 0.0,
+        };
+        out.push(PairResult {
+            country: p.country.to_string(),
+            product: p.product.to_string(),
+            demand: p.d,
+            stock: p.stock,
+            stock_assumed: p.stock_assumed,
+            pipeline: p.pipeline,
+            exposure: p.exposure,
+            t_ref: p.t_ref,
+            tts: tts[i],
+            ttr: p.ttr,
+            ttq,
+            alternative,
+            authorisation_assumed: auth_used && assumed,
+            gap,
+            first: r.first,
+            short: r.short,
+            unmet: r.unmet,
+            requested: requested[i],
+            allocated,
+            mc: None,
+            months: trace.take(),
+        });
+        alt_specs.push(specs);
+    }
+    if !mc {
+        return out;
+    }
+    // Monte Carlo: the events' durations drawn once per path for all pairs;
+    // each pair's lead time and demand from its own stream.
+    let paths = o.paths as usize;
+    let mut rng = path_rng(o.seed);
+    let wins: Vec<Vec<(f64, f64)>> = (0..paths)
+        .map(|_| {
+            c.events
+                .iter()
+                .map(|e| (e.start, e.start + e.dur.draw(&mut rng)))
+                .collect()
+        })
+        .collect();
+    let mut alts: Vec<(f64, f64)> = Vec::new();
+    let mut unmet = vec![0.0; paths];
+    for (i, p) in preps.iter().enumerate() {
+        let mut rng = path_rng(o.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let (auth, _) = auth_months(p.country);
+        let mut short = 0usize;
+        for (k, win) in wins.iter().enumerate() {
+            alts.clear();
+            for &(q, t, ok, from) in &alt_specs[i] {
+                let t = if ok || inp.lead_times.is_empty() {
+                    t
+                } else {
+                    let l = inp.lead_times[rng.random_range(0..inp.lead_times.len())];
+                    (p.t_ref + auth + l.max(0.0) + o.ramp_up_months).max(from)
+                };
+                alts.push((t, q));
+            }
+            let r = simulate(
+                &Run {
+                    d: p.d,
+                    stock: p.stock + p.pipeline,
+                    horizon,
+                    groups: &p.groups,
+                    loss: &loss,
+                    win,
+                    surges: &p.surges,
+                    alts: &alts,
+                    trace: None,
+                },
+                Some((&mut rng, o.demand_cv)),
+            );
+            unmet[k] = r.unmet;
+            if r.first.is_some() {
+                short += 1;
+            }
+        }
+        let mean = unmet.iter().sum::<f64>() / paths as f64;
+        out[i].mc = Some(Mc {
+            p_stockout: short as f64 / paths as f64,
+            expected_unmet: mean,
+            p95: p95(&mut unmet),
+        });
+    }
+    out
+}
+
+/// A node of the supply network: a site, a manufacturer or a producing country.
+pub(crate) fn nodes(inp: &Inputs) -> Vec<(&'static str, String)> {
+    let mut s: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    for f in &inp.flows {
+        if !(f.per_month.is_finite() && f.per_month > 0.0) {
+            continue;
+        }
+        if let Some(x) = &f.site {
+            s.insert(("site", x.clone()));
+        }
+        if let Some(x) = &f.manufacturer {
+            s.insert(("manufacturer", x.clone()));
+        }
+        if let Some(x) = &f.country {
+            s.insert(("producing-country", x.clone()));
+        }
+    }
+    s.into_iter().collect()
+}
+
+/// The scenario with one node stopped from the start for the node outage.
+pub(crate) fn node_scenario(c: &Compiled, kind: &str, node: &str) -> Compiled {
+    let target = match kind {
+        "site" => Target::Site(node.to_string()),
+        "manufacturer" => Target::Manufacturer(node.to_string()),
+        _ => Target::Country(node.to_string()),
+    };
+    Compiled {
+        events: vec![Event {
+            target,
+            buyers: None,
+            loss: 1.0,
+            start: 0.0,
+            dur: Dur::Fixed(c.options.node_outage_months),
+        }],
+        surges: vec![],
+        options: c.options.clone(),
+        start: c.start,
+        notes: vec![],
+    }
+}

@@ -1,0 +1,67 @@
+//! What a scenario runs on, assembled by the store from what is loaded
+//! (procurement flows, registers, the stock ledger): plain values here.
+
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One flow of supply to a buying country: who made the product where, and
+/// how many units a month it brings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyFlow {
+    pub buyer: String,
+    pub product: String,
+    pub manufacturer: Option<String>,
+    pub site: Option<String>,
+    /// The producing country.
+    pub country: Option<String>,
+    pub ingredient_countries: Vec<String>,
+    /// The producing country's region.
+    pub region: Option<String>,
+    /// Units a month.
+    pub per_month: f64,
+}
+
+impl SupplyFlow {
+    /// The source a country would buy from: the manufacturer, else the site.
+    pub fn source(&self) -> Option<&str> {
+        self.manufacturer.as_deref().or(self.site.as_deref())
+    }
+}
+
+/// One buying country's demand for one product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    pub country: String,
+    pub product: String,
+    /// Forecast demand, units a month.
+    pub per_month: f64,
+    /// Stock on hand (units), where the ledger holds it.
+    pub stock: Option<f64>,
+    /// Shipments on their way (units), unaffected by a shock.
+    pub pipeline: f64,
+}
+
+/// Everything a scenario reads, with where each came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    /// Day 0 when the scenario names none.
+    pub start: Option<NaiveDate>,
+    pub flows: Vec<SupplyFlow>,
+    pub needs: Vec<Need>,
+    /// Income group of each country (World Bank: low, lower-middle...).
+    pub income_groups: BTreeMap<String, String>,
+    /// Population of each country, where known (for need per person).
+    pub population: BTreeMap<String, f64>,
+    /// (country, product, source) authorised on the start day.
+    pub authorised: BTreeSet<(String, String, String)>,
+    /// The fastest pathway's days to authorise, per country.
+    pub pathway_days: BTreeMap<String, f64>,
+    /// Observed procurement lead times, in months.
+    pub lead_times: Vec<f64>,
+    /// Median price per unit, per product.
+    pub unit_prices: BTreeMap<String, f64>,
+    /// Units per treatment course, per product.
+    pub course_units: BTreeMap<String, f64>,
+    /// What the inputs were read from.
+    pub sources: Vec<String>,
+}

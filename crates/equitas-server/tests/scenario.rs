@@ -1,0 +1,189 @@
+//! The disruption scenario routes (issue 21) through the router, on SQLite
+//! and PostgreSQL: the scenario given as a TOML or JSON document in the
+//! `scenario` parameter, exposures checked against SQL over the stored
+//! procurement lines, a bad document refused naming its field.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use equitas_server::{AppState, router};
+use equitas_store::import::ImportKind;
+use equitas_store::on_both_backends;
+use equitas_store::testing::{TestStore, import_data};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use tower::ServiceExt;
+
+async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
+    let res = router(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The share of each (buying country, product)'s units made in `country`,
+/// from the stored lines and the site mapping, computed in SQL.
+fn shares(s: &mut TestStore, country: &str) -> HashMap<(String, String), f64> {
+    s.store
+        .query(
+            "SELECT p.buyer_country, p.product,
+                    SUM(CASE WHEN m.country = $1 THEN p.pack_size * p.quantity ELSE 0 END),
+                    SUM(p.pack_size * p.quantity)
+             FROM procurement_lines p LEFT JOIN manufacturing_sites m ON m.code = p.site
+             WHERE p.pack_size > 0 AND p.quantity > 0
+             GROUP BY p.buyer_country, p.product",
+            &[country.into()],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let a: f64 = r[2].get().unwrap();
+            let b: f64 = r[3].get().unwrap();
+            ((r[0].get().unwrap(), r[1].get().unwrap()), a / b)
+        })
+        .filter(|(_, x)| *x > 0.0)
+        .collect()
+}
+
+fn scenario_routes(s: &mut TestStore) {
+    for (kind, file) in [
+        (ImportKind::Countries, "country-codes.csv"),
+        (ImportKind::IncomeGroups, "who_regions_wb_income.csv"),
+        (ImportKind::Scms, "supply_chain_shipment_pricing.csv"),
+        (ImportKind::Regulators, "supply-regulators.csv"),
+    ] {
+        import_data(s, kind, file);
+    }
+    let india = shares(s, "IND");
+    let state = AppState::open(&s.target).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // The default: the largest producing country (India) stops six months.
+        let (st, j) = get(&state, "/api/v1/scenario/run?limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert!(
+            j["assumptions"].to_string().contains("IND"),
+            "{}",
+            j["assumptions"]
+        );
+        assert!(j["method"].as_str().unwrap().contains("docs/formulas.md 7"));
+        let rows = j["rows"].as_array().unwrap();
+        assert_eq!(j["total"].as_u64().unwrap() as usize, india.len());
+        for r in rows {
+            let k = (
+                r["country"].as_str().unwrap().to_string(),
+                r["product"].as_str().unwrap().to_string(),
+            );
+            let want = india[&k];
+            assert!(
+                (r["exposure"].as_f64().unwrap() - want).abs() < 1e-4,
+                "{k:?}: {} against {want}",
+                r["exposure"]
+            );
+            // No stock data: three months assumed, so a total loss runs out
+            // after three months of a six-month outage.
+            assert!(r["assumptions"][0].as_str().unwrap().contains("3 months"));
+            if want == 1.0 {
+                assert_eq!(r["time_to_survive_months"], 3.0, "{r}");
+                assert_eq!(r["probability_of_stockout"], 1.0, "{r}");
+            }
+        }
+
+        // A TOML document in the parameter: one site, two months.
+        let toml = "[[shocks]]\nsite = \"cipla-goa-india\"\nmonths = 2\n";
+        let (st, j) = get(
+            &state,
+            &format!("/api/v1/scenario/run?scenario={}", enc(toml)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        for r in j["rows"].as_array().unwrap() {
+            // Two months against three held: no stockout.
+            assert_eq!(r["unmet"], 0.0, "{r}");
+            assert_eq!(r["time_to_recover_months"], 2.0);
+        }
+
+        // A bad field is named.
+        let bad = r#"{"shocks": [{"site": "x", "los": 1, "months": 1}]}"#;
+        let (st, j) = get(
+            &state,
+            &format!("/api/v1/scenario/run?scenario={}", enc(bad)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{j}");
+        assert_eq!(j["parameter"], "scenario", "{j}");
+        assert!(j["detail"].as_str().unwrap().contains("los"), "{j}");
+
+        let (st, j) = get(&state, "/api/v1/scenario/countries?limit=1000").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let countries: std::collections::BTreeSet<&str> =
+            india.keys().map(|k| k.0.as_str()).collect();
+        assert_eq!(j["total"].as_u64().unwrap() as usize, countries.len());
+
+        // The pair with the most unmet demand, month by month: its unmet
+        // demand adds up to the run's.
+        let (st, j) = get(&state, "/api/v1/scenario/projection").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let (_, first) = get(&state, "/api/v1/scenario/run?limit=1").await;
+        assert_eq!(j["country"], first["rows"][0]["country"]);
+        let total: f64 = j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["unmet"].as_f64().unwrap())
+            .sum();
+        let want = first["rows"][0]["unmet"].as_f64().unwrap();
+        assert!((total - want).abs() <= 1.0, "{total} against {want}");
+        let (st, _) = get(&state, "/api/v1/scenario/projection?country=FRA&product=x").await;
+        assert_eq!(st, StatusCode::CONFLICT);
+
+        let (st, j) = get(&state, "/api/v1/scenario/nodes?limit=5").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["rows"][0]["rank"], 1);
+        assert_eq!(j["rows"][0]["node"], "IND", "{j}");
+
+        let (st, j) = get(&state, "/api/v1/scenario/compare").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        // Three more months everywhere covers a six-month outage held with three.
+        assert_eq!(j["rows"][0]["reduction_share"], 1.0, "{j}");
+
+        let (st, j) = get(&state, "/api/v1/scenario/allocation").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert!(j["rows"].as_array().unwrap().len() >= 3);
+
+        let (_, doc) = get(&state, "/openapi.json").await;
+        for p in [
+            "/api/v1/scenario/run",
+            "/api/v1/scenario/countries",
+            "/api/v1/scenario/projection",
+            "/api/v1/scenario/nodes",
+            "/api/v1/scenario/compare",
+            "/api/v1/scenario/allocation",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} not described");
+        }
+    });
+}
+
+on_both_backends! {
+    scenario => scenario_routes,
+}

@@ -1,0 +1,557 @@
+//! Disruption scenario operations (issue 21, docs/formulas.md 7): the
+//! scenario's effect on each buying country × product, the node ranking,
+//! the mitigations compared, and the allocation rules compared. The
+//! inputs are assembled here from what the store holds ([`inputs`]); the
+//! computation is `equitas_scenario`'s.
+
+use crate::error::ServiceError;
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::param::{Args, Kind, Param};
+use equitas_ledger::view::{StockQuery, stock};
+use equitas_market::analysis::{self, Weight};
+use equitas_model::LocationLevel;
+use equitas_scenario::{
+    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, MitigationRow, Month, Need,
+    NodeRow, Scenario, SupplyFlow, compile, method,
+};
+use equitas_store::market::{self as mk, Filter};
+use equitas_store::supply as st;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+/// The scenario when none is given: manufacturing in the largest producing
+/// country of the data stops for six months.
+/// Compared with three more months of stock everywhere.
+pub const DEFAULT_SCENARIO: &str = r#"{"name": "manufacturing in the largest producing country stops for six months", "shocks": [{"producing_country": "largest", "months": 6}], "mitigations": [{"kind": "safety-stock", "months": 3}]}"#;
+
+fn scenario_param() -> Param {
+    Param::new(
+        "scenario",
+        Kind::Text,
+        "The scenario, a TOML or JSON document (docs/formulas.md 7.1); on the command line, or the path of a file holding it given as FILE.",
+    )
+    .default(DEFAULT_SCENARIO)
+}
+
+/// A scenario request: the document, read and checked.
+pub struct ScenarioRequest {
+    pub scenario: Scenario,
+}
+
+fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+    let text: String = a.value("scenario")?;
+    let scenario = Scenario::parse(&text).map_err(|e| a.bad("scenario", e.to_string()))?;
+    Ok(ScenarioRequest { scenario })
+}
+
+fn endpoint(path: &'static str, summary: &'static str) -> Endpoint {
+    Endpoint::list(
+        path,
+        "scenario",
+        summary,
+        "docs/formulas.md 7",
+        vec![scenario_param()],
+    )
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// A scenario's inputs from the store: the procurement lines' supply flows
+/// (6.1) in units a month over the period they span, with each producing
+/// country's WHO region; demand = the units a month bought; stock on hand
+/// and shipments in transit from the stock ledger, per country; income
+/// groups, valid authorisations, regulators' pathways, observed lead times,
+/// median unit prices and treatment courses.
+/// Returns the procurement lines read too.
+pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
+    let (links, obs) = st::flows(ctx.store, &Filter::default(), true, Weight::Quantity)?;
+    let regions = st::who_regions(ctx.store)?;
+    let period = analysis::period(obs.iter());
+    let months = match (period.from, period.to) {
+        (Some(a), Some(b)) => ((b - a).num_days() as f64 / 30.4375).max(1.0),
+        _ => 1.0,
+    };
+    let data = ctx.stock()?;
+    let as_of = data.ledger.through();
+    let mut inp = Inputs {
+        start: as_of.map(equitas_ledger::calendar::date_of).or(period.to),
+        ..Inputs::default()
+    };
+    // Flows aggregated by what a shock can hit.
+    type Key = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut flows: BTreeMap<Key, (Vec<String>, f64)> = BTreeMap::new();
+    for l in &links {
+        if !(l.weight.is_finite() && l.weight > 0.0) {
+            continue;
+        }
+        let e = flows
+            .entry((
+                l.key[1].clone(),
+                l.key[0].clone(),
+                l.manufacturer.clone(),
+                l.site.clone(),
+                l.country.clone(),
+            ))
+            .or_insert_with(|| (l.ingredient_countries.clone(), 0.0));
+        e.1 += l.weight / months;
+    }
+    let mut needs: BTreeMap<(String, String), Need> = BTreeMap::new();
+    for ((buyer, product, manufacturer, site, country), (ing, per_month)) in flows {
+        needs
+            .entry((buyer.clone(), product.clone()))
+            .or_insert_with(|| Need {
+                country: buyer.clone(),
+                product: product.clone(),
+                per_month: 0.0,
+                stock: None,
+                pipeline: 0.0,
+            })
+            .per_month += per_month;
+        inp.flows.push(SupplyFlow {
+            region: country.as_ref().and_then(|c| regions.get(c).cloned()),
+            buyer,
+            product,
+            manufacturer,
+            site,
+            country,
+            ingredient_countries: ing,
+            per_month,
+        });
+    }
+    // Stock on hand per country from the ledger; a country × product the
+    // ledger holds but no procurement line names is a need at its AMC.
+    let mut with_stock = 0usize;
+    if as_of.is_some() {
+        let rows = stock(
+            &data.ledger,
+            &data.places,
+            &data.bands,
+            &StockQuery {
+                level: Some(LocationLevel::Country),
+                ..StockQuery::default()
+            },
+        );
+        for r in rows {
+            let key = (r.location.clone(), r.item.clone());
+            if let Some(n) = needs.get_mut(&key) {
+                n.stock = Some(r.stock_on_hand);
+                with_stock += 1;
+            } else if let Some(amc) = r.amc.filter(|a| *a > 0.0) {
+                needs.insert(
+                    key,
+                    Need {
+                        country: r.location,
+                        product: r.item,
+                        per_month: amc,
+                        stock: Some(r.stock_on_hand),
+                        pipeline: 0.0,
+                    },
+                );
+                with_stock += 1;
+            }
+        }
+        if let Some(day) = as_of {
+            let legs = equitas_store::stock::transit_legs(ctx.store)?;
+            let incoming =
+                equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+            let countries: Vec<String> = needs
+                .values()
+                .filter(|n| n.stock.is_some())
+                .map(|n| n.country.clone())
+                .collect();
+            for x in incoming {
+                let product = data
+                    .catalogue
+                    .get(&x.item)
+                    .map_or(x.item.clone(), |i| i.product.clone());
+                for c in &countries {
+                    if data.places.is_within(&x.to, c)
+                        && let Some(n) = needs.get_mut(&(c.clone(), product.clone()))
+                    {
+                        n.pipeline += x.quantity;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    inp.needs = needs.into_values().collect();
+    for c in equitas_store::report::countries(ctx.store)? {
+        if let Some(g) = c.income_group {
+            inp.income_groups.insert(c.iso3, g);
+        }
+    }
+    if let Some(on) = inp.start {
+        for a in st::authorised(ctx.store, on, None)? {
+            inp.authorised.insert((a.country, a.product, a.source));
+        }
+    }
+    for r in st::regulators(ctx.store, None)? {
+        if let Some(d) = r.days_to_authorise {
+            let e = inp
+                .pathway_days
+                .entry(r.country.clone())
+                .or_insert(f64::from(d));
+            *e = e.min(f64::from(d));
+        }
+    }
+    let mut prices: HashMap<&str, Vec<f64>> = HashMap::new();
+    for o in &obs {
+        if let (Some(a), Some(b)) = (o.order_date, o.delivered_date)
+            && b >= a
+        {
+            inp.lead_times.push((b - a).num_days() as f64 / 30.4375);
+        }
+        if let (Some(v), Some(u)) = (o.value, o.units())
+            && v > 0.0
+        {
+            prices.entry(&o.product).or_default().push(v / u);
+        }
+    }
+    for (p, v) in prices {
+        if let Some(m) = median(v) {
+            inp.unit_prices.insert(p.to_string(), m);
+        }
+    }
+    for (p, c) in mk::courses(ctx.store)? {
+        inp.course_units.insert(p, c.units);
+    }
+    inp.sources = vec![
+        format!(
+            "procurement lines as imported ({} lines, {} to {}), in comparison units a month",
+            obs.len(),
+            period.from.map_or("?".into(), |d| d.to_string()),
+            period.to.map_or("?".into(), |d| d.to_string())
+        ),
+        "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv); WHO regions of the country list".into(),
+        format!("stock ledger: stock on hand and shipments in transit for {with_stock} country × product pairs"),
+        format!(
+            "marketing authorisations valid on the start day ({}), regulators' pathways ({} countries)",
+            inp.authorised.len(),
+            inp.pathway_days.len()
+        ),
+        format!(
+            "observed lead times from order to delivery ({} lines); treatment courses as imported",
+            inp.lead_times.len()
+        ),
+    ];
+    Ok((inp, obs.len()))
+}
+
+/// The inputs and the compiled scenario, or what is missing.
+fn prepare(
+    ctx: &mut Ctx<'_>,
+    r: &ScenarioRequest,
+) -> Result<(Inputs, Compiled, usize), ServiceError> {
+    let (inp, lines) = inputs(ctx)?;
+    if inp.needs.is_empty() {
+        return Err(ServiceError::missing(
+            "no demand to put at risk: load procurement lines (`equitas demo`, `equitas import scms FILE`) or stock data",
+        ));
+    }
+    let c = compile(&r.scenario, &inp).map_err(|e| ServiceError::BadParameter {
+        param: "scenario".into(),
+        reason: e.to_string(),
+    })?;
+    Ok((inp, c, lines))
+}
+
+fn head(c: &Compiled, s: &Scenario, inp: &Inputs, lines: usize, what: &str) -> Head {
+    let mut h = Head {
+        method: Some(method(&c.options, what)),
+        observations: Some(lines as i64),
+        ..Head::default()
+    };
+    h.extra.insert("scenario".into(), json!(s.name));
+    h.extra.insert("start".into(), json!(c.start.to_string()));
+    h.extra.insert("sources".into(), json!(inp.sources));
+    let o = &c.options;
+    let mut assumptions = vec![
+        format!(
+            "countries without stock data hold {} months of demand",
+            o.months_of_stock
+        ),
+        format!(
+            "each unaffected source can add {}% of its current volume",
+            o.spare_capacity * 100.0
+        ),
+        format!(
+            "{} days to authorise where the regulators register states no pathway time",
+            o.authorisation_days
+        ),
+        "supply follows demand but for the share through the stopped nodes; shipments in transit arrive".into(),
+    ];
+    if inp.population.is_empty() {
+        assumptions.push(
+            "priority to need: no population loaded, so within an income group the largest need first".into(),
+        );
+    }
+    if inp.lead_times.is_empty() {
+        assumptions.push(format!(
+            "no lead time observed: {} months",
+            o.lead_time_months
+        ));
+    }
+    assumptions.extend(c.notes.iter().cloned());
+    h.extra.insert("assumptions".into(), json!(assumptions));
+    h
+}
+
+/// `GET /api/v1/scenario/run`, `equitas scenario run`.
+pub struct Run;
+
+impl Operation for Run {
+    type Request = ScenarioRequest;
+    type Row = ImpactRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/run",
+            "A disruption scenario: for each buying country × product it touches, exposure, time to survive, to recover and to qualify an alternative, gap, stockout date, unmet demand, and by Monte Carlo the probability of a stockout",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<ImpactRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::run(&c, &inp, true);
+        let mut h = head(&c, &r.scenario, &inp, lines, "Disruption scenario");
+        h.extra.insert(
+            "untouched".into(),
+            json!(inp.needs.len().saturating_sub(rows.len())),
+        );
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/scenario/countries`, `equitas scenario countries`.
+pub struct Countries;
+
+impl Operation for Countries {
+    type Request = ScenarioRequest;
+    type Row = CountryImpactRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/countries",
+            "A disruption scenario per buying country: products touched and short, the largest gap, the first stockout, unmet demand",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &ScenarioRequest,
+    ) -> Result<Answer<CountryImpactRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::by_country(&equitas_scenario::run(&c, &inp, false));
+        let h = head(
+            &c,
+            &r.scenario,
+            &inp,
+            lines,
+            "Disruption scenario by country",
+        );
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/scenario/projection`, `equitas scenario projection`.
+pub struct Projection;
+
+pub struct ProjectionRequest {
+    pub scenario: Scenario,
+    pub country: Option<String>,
+    pub product: Option<String>,
+}
+
+impl Operation for Projection {
+    type Request = ProjectionRequest;
+    type Row = Month;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        let mut e = endpoint(
+            "/api/v1/scenario/projection",
+            "One buying country × product month by month under the scenario: demand, supply, alternative supply, stock with and without the shock, unmet demand (default: the pair with the most unmet demand)",
+        );
+        e.params.insert(
+            1,
+            Param::new(
+                "country",
+                Kind::Text,
+                "The buying country (ISO3); default: that of the pair with the most unmet demand.",
+            ),
+        );
+        e.params.insert(
+            2,
+            Param::new(
+                "product",
+                Kind::Text,
+                "The product (code); default: that of the pair with the most unmet demand.",
+            ),
+        );
+        e
+    }
+
+    fn request(a: &Args) -> Result<ProjectionRequest, ServiceError> {
+        Ok(ProjectionRequest {
+            scenario: request(a)?.scenario,
+            country: a.get("country")?,
+            product: a.get("product")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ProjectionRequest) -> Result<Answer<Month>, ServiceError> {
+        let (inp, c, lines) = prepare(
+            ctx,
+            &ScenarioRequest {
+                scenario: r.scenario.clone(),
+            },
+        )?;
+        let rows = equitas_scenario::run(&c, &inp, false);
+        let pick = rows.iter().find(|x| {
+            r.country.as_ref().is_none_or(|k| &x.country == k)
+                && r.product.as_ref().is_none_or(|p| &x.product == p)
+        });
+        let Some(pair) = pick else {
+            return Err(ServiceError::missing(format!(
+                "the scenario touches no pair of {} and {}",
+                r.country.as_deref().unwrap_or("any country"),
+                r.product.as_deref().unwrap_or("any product")
+            )));
+        };
+        let months = equitas_scenario::projection(&c, &inp, &pair.country, &pair.product)
+            .unwrap_or_default();
+        let mut h = head(
+            &c,
+            &r.scenario,
+            &inp,
+            lines,
+            "Projection under the scenario (7.2)",
+        );
+        h.extra.insert("country".into(), json!(pair.country));
+        h.extra.insert("product".into(), json!(pair.product));
+        Ok(Answer::new(h, months))
+    }
+}
+
+/// `GET /api/v1/scenario/nodes`, `equitas scenario nodes`.
+pub struct Nodes;
+
+impl Operation for Nodes {
+    type Request = ScenarioRequest;
+    type Row = NodeRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/nodes",
+            "Node ranking: each site, manufacturer and producing country stopped in turn, ranked by the unmet demand it causes (the scenario's options apply, its shocks do not)",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<NodeRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::rank_nodes(&c, &inp);
+        let h = head(&c, &r.scenario, &inp, lines, "Node ranking (7.7)");
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// `GET /api/v1/scenario/compare`, `equitas scenario compare`.
+pub struct Compare;
+
+impl Operation for Compare {
+    type Request = ScenarioRequest;
+    type Row = MitigationRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/compare",
+            "The scenario's mitigations (safety stock, a second source, a regional producer) each against the same scenario: unmet demand averted, who benefits, cost where known",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<MitigationRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::compare(&c, &r.scenario, &inp);
+        let h = head(&c, &r.scenario, &inp, lines, "Mitigations compared (7.7)");
+        let mut a = Answer::new(h, rows);
+        if r.scenario.mitigations.is_empty() {
+            a.notes.push(
+                "the scenario lists no mitigations: add [[mitigations]] (docs/formulas.md 7.7)"
+                    .into(),
+            );
+        }
+        Ok(a)
+    }
+}
+
+/// `GET /api/v1/scenario/allocation`, `equitas scenario allocation`.
+pub struct Allocation;
+
+impl Operation for Allocation {
+    type Request = ScenarioRequest;
+    type Row = AllocationRow;
+    const NEEDS: Needs = Needs::Stock;
+
+    fn endpoint() -> Endpoint {
+        endpoint(
+            "/api/v1/scenario/allocation",
+            "Scarce spare capacity shared pro rata, by order date or by need: unmet demand per income group under each rule and the disparity between groups",
+        )
+    }
+
+    fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+        request(a)
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<AllocationRow>, ServiceError> {
+        let (inp, c, lines) = prepare(ctx, r)?;
+        let rows = equitas_scenario::allocation(&c, &inp);
+        let h = head(
+            &c,
+            &r.scenario,
+            &inp,
+            lines,
+            "Allocation rules compared (7.5)",
+        );
+        Ok(Answer::new(h, rows))
+    }
+}

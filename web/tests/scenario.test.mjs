@@ -1,0 +1,126 @@
+// Browser test of the Disruption scenarios page (issue 21) in both
+// languages, against a running `equitas serve` on the demo data
+// (EQUITAS_URL): what the page shows is checked against the API's answers.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch, newPage, settled, BASE } from "./browser.mjs";
+
+let browser, close;
+before(async () => {
+  ({ browser, close } = await launch());
+});
+after(async () => {
+  await close?.();
+});
+
+async function tableRows(page, id) {
+  return page.$$eval(`table[data-table="${id}"] tbody tr`, (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())),
+  );
+}
+
+async function all(path) {
+  const r = await fetch(`${BASE}${path}${path.includes("?") ? "&" : "?"}limit=1000`);
+  return { status: r.status, body: await r.json() };
+}
+
+const fmt = (locale, digits, style) => (v) =>
+  v === null
+    ? "–"
+    : new Intl.NumberFormat(locale, { style, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+
+for (const [lang, locale, words] of [
+  ["en", "en-GB", { title: "Disruption scenarios", never: "none", country: "Producing country", safety: "Safety stock" }],
+  ["fr", "fr-FR", { title: "Scénarios de rupture", never: "aucune", country: "Pays producteur", safety: "Stock de sécurité" }],
+]) {
+  test(`the scenario page shows the API's impacts, mitigations, allocation and nodes (${lang})`, async () => {
+    const page = await newPage(browser, { locale });
+    await page.goto(`${BASE}/#/scenario`);
+    await settled(page);
+    if ((await page.getAttribute("html", "lang")) !== lang) {
+      await page.click(`.lang button[data-lang="${lang}"]`);
+      await settled(page);
+    }
+    assert.equal(await page.textContent("h1"), words.title);
+    for (const id of ["scenario-impact", "scenario-mitigations", "scenario-allocation", "scenario-nodes"]) {
+      await page.waitForSelector(`table[data-table="${id}"]`, { timeout: 20000 });
+    }
+
+    const run = (await all("/api/v1/scenario/run")).body;
+    assert.ok(run.total > 0);
+    assert.equal(await page.textContent('[data-figure="pairs"]'), fmt(locale, 0)(run.total));
+    const short = run.rows.filter((r) => r.unmet > 0).length;
+    assert.equal(await page.textContent('[data-figure="short"]'), fmt(locale, 0)(short));
+    assert.match(await page.textContent('[data-figure="scenario"]'), /largest producing country/);
+    // The assumptions the API states are shown.
+    assert.ok((await page.textContent('[data-figure="assumptions"]')).includes(run.assumptions[0]));
+    // The first rows are the API's first rows (most unmet demand first).
+    const rows = await tableRows(page, "scenario-impact");
+    assert.equal(rows.length, Math.min(20, run.total));
+    for (const [i, shown] of rows.slice(0, 5).entries()) {
+      const r = run.rows[i];
+      assert.deepEqual([shown[0], shown[1]], [r.country, r.product]);
+      assert.equal(shown[2], fmt(locale, 1, "percent")(r.exposure));
+      assert.equal(shown[3], fmt(locale, 1)(r.time_to_survive_months));
+      if (r.alternative === "never") assert.equal(shown[5], words.never);
+      assert.equal(shown[8], fmt(locale, 0)(r.unmet));
+      assert.equal(shown[9], fmt(locale, 1, "percent")(r.probability_of_stockout));
+    }
+
+    // The map colours each buying country the API names by its largest gap.
+    const byCountry = (await all("/api/v1/scenario/countries")).body;
+    await page.waitForFunction(() => window.__equitasCharts?.["scenario-map"], undefined, { timeout: 10000 });
+    const drawn = await page.evaluate(() =>
+      window.__equitasCharts["scenario-map"].getOption().series[0].data.filter((d) => d.code).map((d) => [d.code, d.value]),
+    );
+    assert.ok(drawn.length > 0 && drawn.length <= byCountry.total, `${drawn.length} of ${byCountry.total}`);
+    for (const [code, value] of drawn) {
+      assert.equal(value, byCountry.rows.find((r) => r.country === code).max_gap_months, code);
+    }
+
+    // The projection of the pair with the most unmet demand is drawn.
+    const proj = (await all("/api/v1/scenario/projection")).body;
+    await page.waitForFunction(() => window.__equitasCharts?.["scenario-projection"], undefined, { timeout: 10000 });
+    const series = await page.evaluate(() =>
+      window.__equitasCharts["scenario-projection"].getOption().series.map((s) => s.data),
+    );
+    assert.deepEqual(series[0], proj.rows.map((m) => m.stock));
+    assert.deepEqual(series[1], proj.rows.map((m) => m.stock_without));
+    assert.deepEqual(series[3], proj.rows.map((m) => m.unmet));
+    assert.match(await page.textContent('[data-figure="pair"]'), new RegExp(proj.country));
+
+    const cmp = (await all("/api/v1/scenario/compare")).body;
+    const m = await tableRows(page, "scenario-mitigations");
+    assert.equal(m.length, cmp.total);
+    assert.equal(m[0][1], words.safety);
+    assert.equal(m[0][2], fmt(locale, 0)(cmp.rows[0].unmet_without));
+    assert.equal(m[0][4], fmt(locale, 1, "percent")(cmp.rows[0].reduction_share));
+
+    const alloc = (await all("/api/v1/scenario/allocation")).body;
+    const a = await tableRows(page, "scenario-allocation");
+    assert.equal(a.length, alloc.total);
+    assert.equal(a[0][3], fmt(locale, 1, "percent")(alloc.rows[0].unmet_share));
+
+    const nodes = (await all("/api/v1/scenario/nodes")).body;
+    const n = await tableRows(page, "scenario-nodes");
+    assert.equal(n[0][2], nodes.rows[0].node);
+    if (nodes.rows[0].kind === "producing-country") assert.equal(n[0][1], words.country);
+    assert.equal(n[0][4], fmt(locale, 0)(nodes.rows[0].unmet));
+
+    // A click on another row draws that pair.
+    await page.click('table[data-table="scenario-impact"] tbody tr:nth-child(2) td:first-child');
+    await settled(page);
+    const second = run.rows[1];
+    await page.waitForFunction(
+      (p) => document.querySelector('[data-figure="pair"]')?.textContent.includes(p),
+      `${second.country} × ${second.product}`,
+      { timeout: 20000 },
+    );
+    assert.equal(
+      await page.getAttribute('section[data-section="impact"] a.doc', "href"),
+      lang === "fr" ? "/docs/formulas/fr#s7-2" : "/docs/formulas#s7-2",
+    );
+    assert.deepEqual(page.errors, []);
+  });
+}
