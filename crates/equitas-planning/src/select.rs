@@ -22,6 +22,10 @@ pub struct Evaluation {
     /// Series shorter than this are forecast by the median of [`ROBUST`]: too
     /// few months to choose.
     pub shortest: usize,
+    /// Intermittent and lumpy series (4.3) choose among [`INTERMITTENT`] only.
+    pub shortlist: bool,
+    /// Rank by MASE instead of RMSSE (measured, not the default).
+    pub by_mase: bool,
     pub params: ModelParams,
 }
 
@@ -34,6 +38,8 @@ impl Default for Evaluation {
             combine: 5,
             within: 3.0,
             shortest: 12,
+            shortlist: false,
+            by_mase: false,
             params: ModelParams::default(),
         }
     }
@@ -42,6 +48,19 @@ impl Default for Evaluation {
 /// The models combined when a series is too short to choose: one for
 /// level, one for recent months, one for intermittent demand.
 pub const ROBUST: [Method; 3] = [Method::Ses, Method::MovingAverage, Method::CrostonSba];
+
+/// The candidates for intermittent and lumpy demand: the methods made for
+/// it and the two benchmarks they are compared with (Syntetos & Boylan 2005).
+pub const INTERMITTENT: [Method; 8] = [
+    Method::MovingAverage,
+    Method::Ses,
+    Method::Croston,
+    Method::CrostonSba,
+    Method::CrostonOptimized,
+    Method::Tsb,
+    Method::Adida,
+    Method::Imapa,
+];
 
 /// One candidate's rolling-origin accuracy.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -338,13 +357,23 @@ pub fn choose_scored(
             )
         }
         None => {
-            let fair: Vec<&Score> = scores.iter().filter(|s| !too_lucky(s, y, e)).collect();
-            let pool = if fair.is_empty() {
-                scores.iter().collect()
-            } else {
-                fair
-            };
-            let rmsse: Vec<f64> = pool.iter().map(|s| s.rmsse).collect();
+            let intermittent = matches!(pattern.class, "intermittent" | "lumpy");
+            let listed_ok =
+                |s: &&Score| !(e.shortlist && intermittent) || INTERMITTENT.contains(&s.method);
+            let mut ranked: Vec<&Score> = scores.iter().filter(listed_ok).collect();
+            if e.by_mase {
+                ranked.sort_by(|a, b| a.mase.total_cmp(&b.mase));
+            }
+            let fair: Vec<&Score> = ranked
+                .iter()
+                .copied()
+                .filter(|s| !too_lucky(s, y, e))
+                .collect();
+            let pool = if fair.is_empty() { ranked } else { fair };
+            let rmsse: Vec<f64> = pool
+                .iter()
+                .map(|s| if e.by_mase { s.mase } else { s.rmsse })
+                .collect();
             let best: Vec<&Score> = pool.into_iter().take(pooled(&rmsse, e)).collect();
             let lucky = scores.len() - scores.iter().filter(|s| !too_lucky(s, y, e)).count();
             let first = best.first()?;
