@@ -1008,7 +1008,7 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         rows[0]["forecast"]["reason"]
             .as_str()
             .unwrap()
-            .contains("rolling-origin RMSSE"),
+            .contains("rolling-origin accuracy"),
         "{}",
         rows[0]
     );

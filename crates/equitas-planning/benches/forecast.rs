@@ -29,7 +29,7 @@
 
 use equitas_planning::metrics::{INTERVAL_QUANTILES, mase, rmsse, scaled_pinball};
 use equitas_planning::models::{Method, ModelParams, forecast_raw};
-use equitas_planning::select::{Evaluation, choose};
+use equitas_planning::select::{Evaluation, Rank, choose, choose_scored, evaluate};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -266,21 +266,30 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
     if let Some(v) = var("EQ_SHORTLIST") {
         e.shortlist = v > 0.0;
     }
-    if let Some(v) = var("EQ_MASE") {
-        e.by_mase = v > 0.0;
+    if let Some(v) = var("EQ_RANK") {
+        e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
     }
     let forced: Vec<Option<Method>> = std::iter::once(None)
         .chain(Method::ALL.into_iter().map(Some).filter(|_| !auto_only))
         .collect();
+    // Each series' candidates scored once, then every forecast made from
+    // those scores (as `forecast accuracy` does).
+    let chosen: Vec<Vec<_>> = data
+        .par_iter()
+        .map(|y| {
+            let train = &y[..y.len() - HOLDOUT];
+            let scores = evaluate(train, HOLDOUT, &e);
+            forced
+                .iter()
+                .map(|&m| choose_scored(train, HOLDOUT, &e, m, scores.clone()))
+                .collect()
+        })
+        .collect();
     let mut rows: Vec<Row> = Vec::new();
-    for m in forced {
-        let chosen: Vec<_> = data
-            .par_iter()
-            .map(|y| choose(&y[..y.len() - HOLDOUT], HOLDOUT, &e, m))
-            .collect();
+    for (j, m) in forced.iter().enumerate() {
         let mut t = Tally::default();
         for (y, c) in data.iter().zip(&chosen) {
-            if let Some(c) = c {
+            if let Some(c) = &c[j] {
                 t.add(
                     y,
                     &c.mean,
