@@ -285,6 +285,25 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
                 .collect()
         })
         .collect();
+    if std::env::var("EQ_CLASSES").is_ok() {
+        for class in ["smooth", "erratic", "intermittent", "lumpy"] {
+            for (j, m) in forced.iter().enumerate() {
+                let mut t = Tally::default();
+                for (y, c) in data.iter().zip(&chosen) {
+                    if let Some(c) = &c[j] {
+                        if c.pattern.class == class {
+                            t.add(y, &c.mean, None);
+                        }
+                    }
+                }
+                let r = t.row(m.map_or("auto", Method::as_str));
+                println!(
+                    "{class:<13} {:<18} {:>6} {:.3} {:.3}",
+                    r.0, r.1, r.2[0], r.2[1]
+                );
+            }
+        }
+    }
     let mut rows: Vec<Row> = Vec::new();
     for (j, m) in forced.iter().enumerate() {
         let mut t = Tally::default();

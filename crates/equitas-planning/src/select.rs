@@ -732,6 +732,71 @@ mod tests {
     }
 
     #[test]
+    fn the_80_percent_multiplier_is_calibrated_on_the_back_test() {
+        // 14 one-month-ahead back-test errors 1, 2, ... 14 (a forecast of 0
+        // each month), against a step error of 10: scores 0.1 ... 1.4; the
+        // ceil(15 x 0.8) = 12th smallest is 1.2.
+        let y: Vec<f64> = (0..20usize).map(|t| t.saturating_sub(5) as f64).collect();
+        let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![0.0])).collect();
+        let mut s = accuracy(Method::Naive, &y, backtest, 1);
+        s.rmse_by_step = vec![10.0];
+        let [z80, z95] = multipliers(&y, Some(&s));
+        assert!((z80 - 1.2).abs() < 1e-12, "{z80}");
+        assert_eq!(z95, WIDEN95 * Z95);
+        // Fewer than 12 errors: the normal quantile.
+        s.backtest.truncate(11);
+        assert_eq!(multipliers(&y, Some(&s)), [Z80, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, None), [Z80, WIDEN95 * Z95]);
+    }
+
+    #[test]
+    fn intermittent_series_choose_among_the_methods_made_for_them() {
+        // Lumpy demand, 13 to 36 months (12 is the shortest chosen for).
+        let full: Vec<f64> = (0..36)
+            .map(|t| {
+                if t % 3 == 1 {
+                    (5 + (t * 7) % 11) as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let e = Evaluation::default();
+        for n in [13, 18, 24, 36] {
+            let c = choose(&full[..n], 6, &e, None).unwrap();
+            assert_eq!(c.pattern.class, "intermittent", "n={n}");
+            assert!(
+                c.combined.iter().all(|m| INTERMITTENT.contains(m)),
+                "n={n}: {}",
+                c.reason
+            );
+            assert!(
+                c.reason.contains("8 for intermittent demand"),
+                "{}",
+                c.reason
+            );
+            assert!(c.combined.len() <= 3 && !c.combined.is_empty());
+            assert!(c.mean.iter().all(|&v| v > 0.0), "n={n}: {:?}", c.mean);
+        }
+        // Without the shortlist every candidate may be chosen again.
+        let c = choose(
+            &full,
+            6,
+            &Evaluation {
+                shortlist: false,
+                ..e.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(
+            !c.reason.contains("for intermittent demand"),
+            "{}",
+            c.reason
+        );
+    }
+
+    #[test]
     fn step_errors_grow_beyond_the_evaluated_horizon() {
         assert_eq!(step_rmse(&[1.0, 2.0], 2), 2.0);
         assert!((step_rmse(&[1.0, 2.0], 8) - 4.0).abs() < 1e-12);
