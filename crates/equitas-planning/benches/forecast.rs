@@ -16,6 +16,10 @@
 //! model, the automatic choice and a zero forecast on the synthetic series;
 //! `--tune` drops the last 6 months of every series first (figures to tune
 //! on, measured before the months held out for the reported ones).
+//! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
+//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS set
+//! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
+//! per demand class.
 //!
 //! `--scms FILE` (the USAID SCMS shipments, `../shared/data/scms/`) scores
 //! instead real intermittent series: monthly units delivered per country and
@@ -290,10 +294,8 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
             for (j, m) in forced.iter().enumerate() {
                 let mut t = Tally::default();
                 for (y, c) in data.iter().zip(&chosen) {
-                    if let Some(c) = &c[j] {
-                        if c.pattern.class == class {
-                            t.add(y, &c.mean, None);
-                        }
+                    if let Some(c) = c[j].as_ref().filter(|c| c.pattern.class == class) {
+                        t.add(y, &c.mean, None);
                     }
                 }
                 let r = t.row(m.map_or("auto", Method::as_str));
