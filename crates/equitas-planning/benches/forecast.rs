@@ -255,7 +255,9 @@ fn print_rows(rows: &[Row]) {
 /// months of `data`; with `compare`, statsforecast's figures on the same
 /// series (from `bench/statsforecast/compare.py --accuracy`) beside them,
 /// and the best statsforecast figure of each column.
-fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
+/// The automatic choice's settings: the defaults, or those of the
+/// measurement switches (module doc).
+fn evaluation() -> Evaluation {
     let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
     let mut e = Evaluation::default();
     if let Some(v) = var("EQ_COMBINE") {
@@ -273,6 +275,11 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
     if let Some(v) = var("EQ_RANK") {
         e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
     }
+    e
+}
+
+fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
+    let e = evaluation();
     let forced: Vec<Option<Method>> = std::iter::once(None)
         .chain(Method::ALL.into_iter().map(Some).filter(|_| !auto_only))
         .collect();
@@ -452,7 +459,7 @@ fn main() {
         );
         ours.insert(m.as_str().to_string(), (par, one, mean));
     }
-    let e = Evaluation::default();
+    let e = evaluation();
     let t = Instant::now();
     let cpu = cpu_seconds();
     let chosen: Vec<Option<f64>> = if only.is_some() {
