@@ -100,6 +100,7 @@ pub fn accuracy(
                 Cell::Num(r.mean_mase, 3),
                 Cell::Num(r.median_mase, 3),
                 Cell::Num(r.mean_rmsse, 3),
+                Cell::Num(r.mean_spl, 3),
                 Cell::Num(r.coverage80, 3),
                 Cell::Num(r.coverage95, 3),
                 Cell::Num(r.relative_to_naive, 3),
@@ -114,7 +115,7 @@ pub fn accuracy(
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     Report {
-        title: "Forecast accuracy on held-out months (MASE, RMSSE: lower is better; coverage of the 80% and 95% intervals)",
+        title: "Forecast accuracy on held-out months (MASE, RMSSE, scaled pinball loss of the intervals: lower is better; coverage of the 80% and 95% intervals)",
         method: a.head.method_text(),
         period: format!("{series} series"),
         observations: series as usize,
@@ -124,6 +125,7 @@ pub fn accuracy(
             "mean_mase",
             "median_mase",
             "mean_rmsse",
+            "mean_spl",
             "cover80",
             "cover95",
             "vs_naive",

@@ -1091,7 +1091,7 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
         rows[0]["forecast"]["reason"]
             .as_str()
             .unwrap()
-            .contains("rolling-origin RMSSE"),
+            .contains("rolling-origin accuracy"),
         "{}",
         rows[0]
     );
@@ -1103,8 +1103,13 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("method,series,mean_mase"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("auto,360,")), "{out}");
+    assert!(
+        out.starts_with("method,series,mean_mase,median_mase,mean_rmsse,mean_spl,cover80,cover95,"),
+        "{out}"
+    );
+    // The choice's row has every measure, interval coverage and pinball loss included.
+    let auto = out.lines().find(|l| l.starts_with("auto,360,")).unwrap();
+    assert!(auto.split(',').take(8).all(|c| !c.is_empty()), "{auto}");
     let o = equitas(
         dir.path(),
         &[
@@ -1580,4 +1585,66 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
     }
     let o = equitas(all.path(), &["forecast", "--as-of", "2026-3"]);
     assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_months_last_day_completes_it_for_stock_amc_and_forecast_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    reports_database(dir.path(), "2026-06");
+    let json = |args: &[&str]| {
+        let o = equitas(dir.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let mut amcs = Vec::new();
+    // (as-of day, the last complete month, the first month forecast)
+    for (day, last, next) in [
+        ("2026-03-31", "2026-03", "2026-04"),
+        ("2026-03-30", "2026-02", "2026-03"),
+        ("2026-02-28", "2026-02", "2026-03"),
+        ("2026-03-01", "2026-02", "2026-03"),
+        ("2026-04-30", "2026-04", "2026-05"),
+    ] {
+        let f = json(&[
+            "forecast", "--level", "facility", "--format", "json", "--as-of", day,
+        ]);
+        let row = f["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["area"] == "F1")
+            .unwrap()
+            .clone();
+        assert_eq!(row["months"][0], next, "{day}");
+        let history: Vec<f64> = row["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let s = json(&[
+            "stock", "--level", "facility", "--as-of", day, "--format", "json",
+        ]);
+        let stock = s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["location"] == "F1")
+            .unwrap()
+            .clone();
+        // The AMC's three months are the forecast history's last three:
+        // both end with the month complete at the end of that day.
+        assert_eq!(stock["amc_months"], 3, "{day}: {stock}");
+        let tail = &history[history.len() - 3..];
+        let amc = stock["amc"].as_f64().unwrap();
+        assert!(
+            (amc - tail.iter().sum::<f64>() / 3.0).abs() < 1e-9,
+            "{day} ({last}): AMC {amc}, history ends {tail:?}"
+        );
+        amcs.push(amc);
+    }
+    // The last day of March counts March; the day before does not.
+    assert_ne!(amcs[0], amcs[1]);
+    assert_eq!(amcs[1], amcs[2]);
+    assert_eq!(amcs[1], amcs[3]);
 }

@@ -12,18 +12,28 @@
 //! the speed ratios and MASE differences. `--models` runs only the models
 //! named (as `compare.py FILE a,b` does) and skips the automatic choice.
 //! `--auto-only` times the automatic choice alone.
+//! `--score` (with SERIES) scores instead, as `--scms` does below, every
+//! model, the automatic choice and a zero forecast on the synthetic series;
+//! `--tune` drops the last 6 months of every series first (figures to tune
+//! on, measured before the months held out for the reported ones).
+//! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
+//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS set
+//! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
+//! per demand class.
 //!
 //! `--scms FILE` (the USAID SCMS shipments, `../shared/data/scms/`) scores
 //! instead real intermittent series: monthly units delivered per country and
 //! molecule, by delivery month, the last 36 complete months of the file (from each
 //! series' first delivery), series with 24 months or more and demand in at
 //! least 6 of the training months; every model, the automatic choice and a
-//! zero forecast on MASE, RMSSE and the coverage of their 80% and 95%
-//! intervals (each model's from its own rolling-origin errors).
+//! zero forecast on MASE, RMSSE, the scaled pinball loss and the coverage of
+//! their 80% and 95% intervals (each model's from its own rolling-origin
+//! errors). With `--csv FILE` it writes them for `compare.py --accuracy`,
+//! whose JSON `--compare FILE` prints beside them (bench/statsforecast/scms.sh).
 
-use equitas_planning::metrics::{mase, rmsse};
+use equitas_planning::metrics::{INTERVAL_QUANTILES, mase, rmsse, scaled_pinball};
 use equitas_planning::models::{Method, ModelParams, forecast_raw};
-use equitas_planning::select::{Evaluation, choose};
+use equitas_planning::select::{Evaluation, Rank, choose, choose_scored, evaluate};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -85,8 +95,9 @@ fn scms_month(s: &str) -> Option<i32> {
     Some((2000 + y) * 12 + m)
 }
 
-/// Monthly units delivered per country and molecule (see the module doc).
-fn scms_series(path: &str) -> Vec<Vec<f64>> {
+/// Monthly units delivered per country and molecule (see the module doc),
+/// each with its first month (year * 12 + month - 1).
+fn scms_series(path: &str) -> Vec<(usize, Vec<f64>)> {
     let mut r = csv::Reader::from_path(path).expect("read the SCMS file");
     let h = r.headers().expect("SCMS header").clone();
     let col = |name: &str| h.iter().position(|c| c == name).expect(name);
@@ -128,7 +139,7 @@ fn scms_series(path: &str) -> Vec<Vec<f64>> {
         - 1;
     let mut keys: Vec<&(String, String)> = cells.keys().collect();
     keys.sort();
-    let out: Vec<Vec<f64>> = keys
+    let out: Vec<(usize, Vec<f64>)> = keys
         .into_iter()
         .filter_map(|k| {
             let c = &cells[k];
@@ -137,7 +148,8 @@ fn scms_series(path: &str) -> Vec<Vec<f64>> {
                 .map(|m| c.get(&m).copied().unwrap_or(0.0))
                 .collect();
             let train = &y[..y.len().saturating_sub(HOLDOUT)];
-            (y.len() >= 24 && train.iter().filter(|&&v| v > 0.0).count() >= 6).then_some(y)
+            (y.len() >= 24 && train.iter().filter(|&&v| v > 0.0).count() >= 6)
+                .then_some((first as usize, y))
         })
         .collect();
     println!(
@@ -147,16 +159,21 @@ fn scms_series(path: &str) -> Vec<Vec<f64>> {
     out
 }
 
-/// Mean MASE, RMSSE and 80% / 95% coverage of forecasts with intervals
-/// (mean, lower80, upper80, lower95, upper95) on the held-out months.
+/// Mean MASE, RMSSE, scaled pinball loss and 80% / 95% coverage of
+/// forecasts with intervals on the held-out months.
 #[derive(Default)]
 struct Tally {
     mase: Vec<f64>,
     rmsse: Vec<f64>,
+    spl: Vec<f64>,
     in80: usize,
     in95: usize,
     months: usize,
 }
+
+/// One row of the side-by-side table: name, series, MASE, RMSSE, SPL,
+/// 80% and 95% coverage (NaN where not measured).
+type Row = (String, usize, [f64; 5]);
 
 impl Tally {
     fn add(&mut self, y: &[f64], f: &[f64], bands: Option<[&[f64]; 4]>) {
@@ -164,6 +181,11 @@ impl Tally {
         self.mase.extend(mase(test, f, train));
         self.rmsse.extend(rmsse(test, f, train));
         if let Some([l80, u80, l95, u95]) = bands {
+            let q: Vec<(f64, &[f64])> = INTERVAL_QUANTILES
+                .into_iter()
+                .zip([l95, l80, u80, u95])
+                .collect();
+            self.spl.extend(scaled_pinball(test, &q, train));
             for (k, a) in test.iter().enumerate() {
                 self.in80 += usize::from(l80[k] <= *a && *a <= u80[k]);
                 self.in95 += usize::from(l95[k] <= *a && *a <= u95[k]);
@@ -172,41 +194,130 @@ impl Tally {
         }
     }
 
-    fn line(&self, name: &str) {
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-        let cov = |n: usize| {
-            if self.months == 0 {
-                "-".to_string()
+    fn row(&self, name: &str) -> Row {
+        let mean = |v: &[f64]| {
+            if v.is_empty() {
+                f64::NAN
             } else {
-                format!("{:.1}%", 100.0 * n as f64 / self.months as f64)
+                v.iter().sum::<f64>() / v.len() as f64
             }
         };
-        println!(
-            "{:<18} {:>7} {:>8.3} {:>8.3} {:>8} {:>8}",
-            name,
+        let cov = |n: usize| {
+            if self.months == 0 {
+                f64::NAN
+            } else {
+                n as f64 / self.months as f64
+            }
+        };
+        (
+            name.to_string(),
             self.mase.len(),
-            mean(&self.mase),
-            mean(&self.rmsse),
-            cov(self.in80),
-            cov(self.in95)
+            [
+                mean(&self.mase),
+                mean(&self.rmsse),
+                mean(&self.spl),
+                cov(self.in80),
+                cov(self.in95),
+            ],
+        )
+    }
+}
+
+fn print_rows(rows: &[Row]) {
+    println!(
+        "{:<34} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "forecast", "series", "MASE", "RMSSE", "SPL", "cov 80", "cov 95"
+    );
+    let num = |v: f64, pct: bool| {
+        if v.is_nan() {
+            "-".to_string()
+        } else if pct {
+            format!("{:.1}%", 100.0 * v)
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    for (name, n, v) in rows {
+        println!(
+            "{:<34} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            name,
+            n,
+            num(v[0], false),
+            num(v[1], false),
+            num(v[2], false),
+            num(v[3], true),
+            num(v[4], true)
         );
     }
 }
 
-fn score_all(data: &[Vec<f64>]) {
-    let e = Evaluation::default();
-    println!(
-        "{:<18} {:>7} {:>8} {:>8} {:>8} {:>8}",
-        "model", "series", "MASE", "RMSSE", "cov 80", "cov 95"
-    );
+/// Every model, the automatic choice and a zero forecast on the held-out
+/// months of `data`; with `compare`, statsforecast's figures on the same
+/// series (from `bench/statsforecast/compare.py --accuracy`) beside them,
+/// and the best statsforecast figure of each column.
+/// The automatic choice's settings: the defaults, or those of the
+/// measurement switches (module doc).
+fn evaluation() -> Evaluation {
+    let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
+    let mut e = Evaluation::default();
+    if let Some(v) = var("EQ_COMBINE") {
+        e.combine = v as usize;
+    }
+    if let Some(v) = var("EQ_WITHIN") {
+        e.within = v;
+    }
+    if let Some(v) = var("EQ_ORIGINS") {
+        e.origins = v as usize;
+    }
+    if let Some(v) = var("EQ_SHORTLIST") {
+        e.shortlist = v > 0.0;
+    }
+    if let Some(v) = var("EQ_RANK") {
+        e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
+    }
+    e
+}
+
+fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
+    let e = evaluation();
     let forced: Vec<Option<Method>> = std::iter::once(None)
-        .chain(Method::ALL.into_iter().map(Some))
+        .chain(Method::ALL.into_iter().map(Some).filter(|_| !auto_only))
         .collect();
-    for m in forced {
-        let mut t = Tally::default();
-        for y in data {
+    // Each series' candidates scored once, then every forecast made from
+    // those scores (as `forecast accuracy` does).
+    let chosen: Vec<Vec<_>> = data
+        .par_iter()
+        .map(|y| {
             let train = &y[..y.len() - HOLDOUT];
-            if let Some(c) = choose(train, HOLDOUT, &e, m) {
+            let scores = evaluate(train, HOLDOUT, &e);
+            forced
+                .iter()
+                .map(|&m| choose_scored(train, HOLDOUT, &e, m, scores.clone()))
+                .collect()
+        })
+        .collect();
+    if std::env::var("EQ_CLASSES").is_ok() {
+        for class in ["smooth", "erratic", "intermittent", "lumpy"] {
+            for (j, m) in forced.iter().enumerate() {
+                let mut t = Tally::default();
+                for (y, c) in data.iter().zip(&chosen) {
+                    if let Some(c) = c[j].as_ref().filter(|c| c.pattern.class == class) {
+                        t.add(y, &c.mean, None);
+                    }
+                }
+                let r = t.row(m.map_or("auto", Method::as_str));
+                println!(
+                    "{class:<13} {:<18} {:>6} {:.3} {:.3}",
+                    r.0, r.1, r.2[0], r.2[1]
+                );
+            }
+        }
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for (j, m) in forced.iter().enumerate() {
+        let mut t = Tally::default();
+        for (y, c) in data.iter().zip(&chosen) {
+            if let Some(c) = &c[j] {
                 t.add(
                     y,
                     &c.mean,
@@ -214,13 +325,53 @@ fn score_all(data: &[Vec<f64>]) {
                 );
             }
         }
-        t.line(m.map_or("auto", Method::as_str));
+        rows.push(t.row(m.map_or("auto", Method::as_str)));
     }
     let mut t = Tally::default();
     for y in data {
         t.add(y, &[0.0; HOLDOUT], None);
     }
-    t.line("zero");
+    rows.push(t.row("zero"));
+    if let Some(path) = compare {
+        let text = std::fs::read_to_string(path).expect("read the statsforecast results");
+        let sf: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).expect("statsforecast JSON");
+        let mut best = [f64::INFINITY; 3];
+        for (name, v) in &sf {
+            let g = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+            let r = [g("mase"), g("rmsse"), g("spl"), g("cov80"), g("cov95")];
+            for (b, x) in best.iter_mut().zip(r) {
+                if x < *b {
+                    *b = x;
+                }
+            }
+            rows.push((
+                format!("statsforecast {name}"),
+                v["series"].as_u64().unwrap_or(0) as usize,
+                r,
+            ));
+        }
+        rows.push((
+            "statsforecast, best of each".to_string(),
+            0,
+            [best[0], best[1], best[2], f64::NAN, f64::NAN],
+        ));
+    }
+    print_rows(&rows);
+}
+
+/// Writes `data` as (unique_id, ds, y) for `bench/statsforecast/compare.py`,
+/// the first month of each series being `first(i)` (year * 12 + month - 1).
+fn write_csv(path: &str, data: &[Vec<f64>], first: impl Fn(usize) -> usize) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create the CSV"));
+    writeln!(w, "unique_id,ds,y").unwrap();
+    for (i, y) in data.iter().enumerate() {
+        for (m, v) in y.iter().enumerate() {
+            let ym = first(i) + m;
+            writeln!(w, "{i},{:04}-{:02}-01,{v}", ym / 12, ym % 12 + 1).unwrap();
+        }
+    }
+    println!("{} series written to {path}", data.len());
 }
 
 fn main() {
@@ -235,26 +386,43 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    // `--tune`: the last 6 months of every series are dropped, so that what
+    // follows is measured on earlier months (to tune on) and never on the
+    // months held out for the figures reported.
+    let tune = args.iter().any(|a| a == "--tune");
+    let cut = |mut y: Vec<f64>| {
+        if tune {
+            y.truncate(y.len().saturating_sub(HOLDOUT));
+        }
+        y
+    };
+    let auto_only = args.iter().any(|a| a == "--auto-only");
     if let Some(path) = opt("--scms") {
-        score_all(&scms_series(&path));
+        let (firsts, data): (Vec<usize>, Vec<Vec<f64>>) = scms_series(&path)
+            .into_iter()
+            .map(|(f, y)| (f, cut(y)))
+            .filter(|(_, y)| y.len() >= HOLDOUT + 12)
+            .unzip();
+        if let Some(csv) = opt("--csv") {
+            write_csv(&csv, &data, |i| firsts[i]);
+        }
+        score_all(&data, opt("--compare").as_deref(), auto_only);
         return;
     }
     let t = Instant::now();
-    let data = series(target);
+    let data: Vec<Vec<f64>> = series(target).into_iter().map(cut).collect();
     println!(
-        "{} series of {MONTHS} months built in {:.1} s (not timed below)",
+        "{} series of {} months built in {:.1} s (not timed below)",
         data.len(),
+        data.first().map_or(0, Vec::len),
         t.elapsed().as_secs_f64()
     );
     if let Some(path) = opt("--csv") {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).expect("create the CSV"));
-        writeln!(w, "unique_id,ds,y").unwrap();
-        for (i, y) in data.iter().enumerate() {
-            for (m, v) in y.iter().enumerate() {
-                writeln!(w, "{i},{:04}-{:02}-01,{v}", 2025 + m / 12, m % 12 + 1).unwrap();
-            }
-        }
-        println!("series written to {path}");
+        write_csv(&path, &data, |_| 2025 * 12);
+    }
+    if args.iter().any(|a| a == "--score") {
+        score_all(&data, opt("--compare").as_deref(), auto_only);
+        return;
     }
     let p = ModelParams::default();
     let threads = rayon::current_num_threads();
@@ -263,7 +431,6 @@ fn main() {
         "model", "all cores", "one core", "series", "MASE"
     );
     let mut ours: HashMap<String, (f64, f64, f64)> = HashMap::new();
-    let auto_only = args.iter().any(|a| a == "--auto-only");
     let only = opt("--models");
     let wanted = |m: Method| {
         only.as_deref()
@@ -292,7 +459,7 @@ fn main() {
         );
         ours.insert(m.as_str().to_string(), (par, one, mean));
     }
-    let e = Evaluation::default();
+    let e = evaluation();
     let t = Instant::now();
     let cpu = cpu_seconds();
     let chosen: Vec<Option<f64>> = if only.is_some() {

@@ -1,7 +1,7 @@
 //! Accuracy report: every model and the automatic choice on a hold-out of
 //! the last months of each series (docs/formulas.md 4.6).
 
-use crate::metrics::{mase, rmsse};
+use crate::metrics::{INTERVAL_QUANTILES, mase, rmsse, scaled_pinball};
 use crate::models::Method;
 use crate::select::{Choice, Evaluation, choose_scored, evaluate};
 use rayon::prelude::*;
@@ -17,6 +17,8 @@ pub struct AccuracyRow {
     pub mean_mase: Option<f64>,
     pub median_mase: Option<f64>,
     pub mean_rmsse: Option<f64>,
+    /// Mean scaled pinball loss of the 80% and 95% interval bounds (4.3).
+    pub mean_spl: Option<f64>,
     /// Share of the held-out months inside the 80% and 95% intervals.
     pub coverage80: Option<f64>,
     pub coverage95: Option<f64>,
@@ -30,6 +32,7 @@ pub struct AccuracyRow {
 struct Held {
     mase: f64,
     rmsse: Option<f64>,
+    spl: Option<f64>,
     months: usize,
     in80: usize,
     in95: usize,
@@ -47,6 +50,15 @@ impl Held {
         Some(Held {
             mase: mase(test, &c.mean, train)?,
             rmsse: rmsse(test, &c.mean, train),
+            spl: scaled_pinball(
+                test,
+                &INTERVAL_QUANTILES
+                    .into_iter()
+                    .zip([&c.lower95, &c.lower80, &c.upper80, &c.upper95])
+                    .map(|(q, b)| (q, b.as_slice()))
+                    .collect::<Vec<_>>(),
+                train,
+            ),
             months: test.len(),
             in80: inside(&c.lower80, &c.upper80),
             in95: inside(&c.lower95, &c.upper95),
@@ -121,6 +133,7 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
             let mut vals: Vec<f64> = c.iter().map(|x| x.1).collect();
             let held: Vec<&Held> = scored.iter().filter_map(|r| r[j].as_ref()).collect();
             let rms: Vec<f64> = held.iter().filter_map(|h| h.rmsse).collect();
+            let spl: Vec<f64> = held.iter().filter_map(|h| h.spl).collect();
             let months: usize = held.iter().map(|h| h.months).sum();
             let cov = |f: fn(&Held) -> usize| {
                 (months > 0)
@@ -128,6 +141,7 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
             };
             AccuracyRow {
                 mean_rmsse: (!rms.is_empty()).then(|| rms.iter().sum::<f64>() / rms.len() as f64),
+                mean_spl: (!spl.is_empty()).then(|| spl.iter().sum::<f64>() / spl.len() as f64),
                 coverage80: cov(|h| h.in80),
                 coverage95: cov(|h| h.in95),
                 method: names[j].clone(),
@@ -163,5 +177,12 @@ mod tests {
         assert_eq!(naive.relative_to_naive, Some(1.0));
         // On a clean seasonal pattern the choice beats the naive method.
         assert!(auto.relative_to_naive.unwrap() < 0.5, "{rows:?}");
+        // Every row has its scaled pinball loss and coverage; a seasonal
+        // pattern the choice knows has a smaller loss than the naive method's.
+        for r in &rows {
+            assert!(r.mean_spl.is_some_and(|v| v >= 0.0), "{r:?}");
+            assert!(r.coverage80.is_some() && r.coverage95.is_some(), "{r:?}");
+        }
+        assert!(auto.mean_spl < naive.mean_spl, "{rows:?}");
     }
 }

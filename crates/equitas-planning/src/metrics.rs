@@ -55,6 +55,27 @@ pub fn rmsse(actual: &[f64], forecast: &[f64], train: &[f64]) -> Option<f64> {
     Some((mse / scale).sqrt())
 }
 
+/// The quantile levels of the 95% and 80% interval bounds, lower to upper.
+pub const INTERVAL_QUANTILES: [f64; 4] = [0.025, 0.10, 0.90, 0.975];
+
+/// Scaled pinball loss of quantile forecasts (M5 uncertainty competition,
+/// Makridakis et al. 2022): for each level *q* and month, q (y - Q) if the
+/// actual y is at or above the quantile Q, else (1 - q) (Q - y); the mean over
+/// levels and months divided by the naive MAE of `train`. `quantiles` pairs
+/// each level with its forecasts (the interval bounds: [`INTERVAL_QUANTILES`]).
+pub fn scaled_pinball(actual: &[f64], quantiles: &[(f64, &[f64])], train: &[f64]) -> Option<f64> {
+    let scale = naive_mae(train)?;
+    let (mut sum, mut count) = (0.0, 0usize);
+    for &(q, f) in quantiles {
+        for (a, p) in actual.iter().zip(f) {
+            let d = a - p;
+            sum += if d >= 0.0 { q * d } else { (q - 1.0) * d };
+            count += 1;
+        }
+    }
+    (count > 0).then(|| sum / count as f64 / scale)
+}
+
 /// Demand pattern by Syntetos, Boylan & Croston (2005): average
 /// inter-demand interval (ADI) and squared coefficient of variation of the
 /// non-zero demand sizes (CV²), cut at 1.32 and 0.49.
@@ -109,6 +130,15 @@ mod tests {
             let r = |x: Option<f64>| x.map(|x| equitas_doc_vectors::round(x, 3));
             assert_eq!(r(mase(&a, &fc, &t)), v["mase"].as_f64(), "{v}");
             assert_eq!(r(rmsse(&a, &fc, &t)), v["rmsse"].as_f64(), "{v}");
+            if let Some(b) = v.get("bounds") {
+                let b: Vec<Vec<f64>> = b.as_array().unwrap().iter().map(f).collect();
+                let q: Vec<(f64, &[f64])> = INTERVAL_QUANTILES
+                    .iter()
+                    .zip(&b)
+                    .map(|(&q, b)| (q, b.as_slice()))
+                    .collect();
+                assert_eq!(r(scaled_pinball(&a, &q, &t)), v["spl"].as_f64(), "{v}");
+            }
         }
     }
 

@@ -15,13 +15,17 @@ pub struct Evaluation {
     pub horizon: usize,
     pub candidates: Vec<Method>,
     /// The automatic forecast is the median of at most this many
-    /// best-scored models ...
+    /// best-ranked models ...
     pub combine: usize,
-    /// ... those whose RMSSE is at most this many times the best's.
+    /// ... those whose ranking score is at most this many times the best's.
     pub within: f64,
     /// Series shorter than this are forecast by the median of [`ROBUST`]: too
     /// few months to choose.
     pub shortest: usize,
+    /// Intermittent and lumpy series (4.3) choose among [`INTERMITTENT`] only.
+    pub shortlist: bool,
+    /// What candidates are ranked by.
+    pub rank: Rank,
     pub params: ModelParams,
 }
 
@@ -31,9 +35,11 @@ impl Default for Evaluation {
             origins: 6,
             horizon: 6,
             candidates: Method::ALL.to_vec(),
-            combine: 5,
+            combine: 3,
             within: 3.0,
             shortest: 12,
+            shortlist: true,
+            rank: Rank::Owa,
             params: ModelParams::default(),
         }
     }
@@ -42,6 +48,29 @@ impl Default for Evaluation {
 /// The models combined when a series is too short to choose: one for
 /// level, one for recent months, one for intermittent demand.
 pub const ROBUST: [Method; 3] = [Method::Ses, Method::MovingAverage, Method::CrostonSba];
+
+/// The ranking score of the candidates (4.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rank {
+    Rmsse,
+    Mase,
+    /// The mean of MASE and RMSSE, each relative to the naive method's on
+    /// the same series: the M4 competition's overall weighted average.
+    Owa,
+}
+
+/// The candidates for intermittent and lumpy demand: the methods made for
+/// it and the two benchmarks they are compared with (Syntetos & Boylan 2005).
+pub const INTERMITTENT: [Method; 8] = [
+    Method::MovingAverage,
+    Method::Ses,
+    Method::Croston,
+    Method::CrostonSba,
+    Method::CrostonOptimized,
+    Method::Tsb,
+    Method::Adida,
+    Method::Imapa,
+];
 
 /// One candidate's rolling-origin accuracy.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -52,6 +81,9 @@ pub struct Score {
     /// Square root of the mean over origins and steps of error² / the
     /// origin's naive mean squared error: the ranking score.
     pub rmsse: f64,
+    /// The ranking score (4.4; by default the mean of MASE and RMSSE, each
+    /// relative to the naive method's on the same series).
+    pub rank: f64,
     pub origins: usize,
     /// Root mean squared error at each step ahead (1, 2, ...).
     #[serde(skip)]
@@ -104,6 +136,7 @@ fn accuracy(method: Method, y: &[f64], backtest: Vec<(usize, Vec<f64>)>, horizon
         method,
         mase: abs_scaled / n,
         rmsse: (sq_scaled / n).sqrt(),
+        rank: (sq_scaled / n).sqrt(),
         origins: backtest.len(),
         rmse_by_step,
         backtest,
@@ -141,8 +174,8 @@ pub fn score(method: Method, y: &[f64], horizon: usize, e: &Evaluation) -> Optio
 }
 
 /// Every candidate of `e` scored on `y` over `h` months ahead (at most
-/// `e.horizon`), best first: by RMSSE, then MASE, then the simpler model
-/// (earlier in [`Method::ALL`]).
+/// `e.horizon`), best first: by the ranking score of `e.rank`, then RMSSE,
+/// then MASE, then the simpler model (earlier in [`Method::ALL`]).
 pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
     let horizon = h.clamp(1, e.horizon.max(1));
     let mut scores: Vec<Score> = e
@@ -150,9 +183,24 @@ pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
         .iter()
         .filter_map(|&m| score(m, y, horizon, e))
         .collect();
+    // The naive method's scores, the reference of the M4 ranking (without
+    // them, or if either is 0, candidates are ranked by RMSSE).
+    let naive = scores
+        .iter()
+        .find(|s| s.method == Method::Naive)
+        .filter(|s| s.mase > 0.0 && s.rmsse > 0.0)
+        .map(|s| (s.mase, s.rmsse));
+    for s in &mut scores {
+        s.rank = match (e.rank, naive) {
+            (Rank::Rmsse, _) | (Rank::Owa, None) => s.rmsse,
+            (Rank::Mase, _) => s.mase,
+            (Rank::Owa, Some((m, r))) => (s.mase / m + s.rmsse / r) / 2.0,
+        };
+    }
     scores.sort_by(|a, b| {
-        a.rmsse
-            .total_cmp(&b.rmsse)
+        a.rank
+            .total_cmp(&b.rank)
+            .then(a.rmsse.total_cmp(&b.rmsse))
             .then(a.mase.total_cmp(&b.mase))
             .then(a.method.cmp(&b.method))
     });
@@ -223,7 +271,12 @@ fn spread(y: &[f64]) -> f64 {
 /// step (4.5); a step whose measured error is 0 on a series `y` that varies
 /// takes the series' standard deviation instead, so that no interval has
 /// zero width where the history varies.
-pub fn intervals(mean: &[f64], rmse_by_step: &[f64], y: &[f64]) -> [Vec<f64>; 4] {
+pub fn intervals(
+    mean: &[f64],
+    rmse_by_step: &[f64],
+    y: &[f64],
+    [z80, z95]: [f64; 2],
+) -> [Vec<f64>; 4] {
     let floor = spread(y);
     let s: Vec<f64> = (1..=mean.len())
         .map(|k| {
@@ -238,14 +291,52 @@ pub fn intervals(mean: &[f64], rmse_by_step: &[f64], y: &[f64]) -> [Vec<f64>; 4]
             .collect()
     };
     [
-        band(Z80, -1.0),
-        band(Z80, 1.0),
-        band(Z95, -1.0),
-        band(Z95, 1.0),
+        band(z80, -1.0),
+        band(z80, 1.0),
+        band(z95, -1.0),
+        band(z95, 1.0),
     ]
 }
 
-/// How many of the candidates ranked with these RMSSE (best first) are
+/// The 95% interval's multiplier is the normal quantile times this,
+/// calibrated on earlier months than those held out (docs/formulas.md 4.5).
+pub const WIDEN95: f64 = 1.2;
+
+/// Fewest back-test errors from which the interval multipliers are
+/// calibrated; with fewer, the normal quantiles [`Z80`] and [`Z95`].
+pub const CALIBRATION_ERRORS: usize = 12;
+
+/// The multipliers of the step errors for the 80% and 95% intervals (4.5).
+/// 80%: calibrated on the back-test `s` of `y` (split conformal prediction,
+/// Vovk et al. 2005; Lei et al. 2018): each back-test error divided by the
+/// error expected at its step ([`step_rmse`]); of these *n* scores the
+/// ⌈(*n* + 1) × 0.8⌉-th smallest; the normal quantile with fewer than
+/// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0. 95%:
+/// the normal quantile times [`WIDEN95`] (a series' own 20 or so errors
+/// say too little of its tail).
+pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
+    let mut r: Vec<f64> = Vec::new();
+    for (t, f) in s.map(|s| s.backtest.as_slice()).unwrap_or_default() {
+        for (k, (a, p)) in y[*t..].iter().zip(f).enumerate() {
+            let step = s.map_or(0.0, |s| step_rmse(&s.rmse_by_step, k + 1));
+            if step > 0.0 {
+                r.push((a - p).abs() / step);
+            }
+        }
+    }
+    if r.len() < CALIBRATION_ERRORS {
+        return [Z80, WIDEN95 * Z95];
+    }
+    r.sort_by(f64::total_cmp);
+    let q = |level: f64, z: f64| {
+        let i = ((r.len() + 1) as f64 * level).ceil() as usize;
+        let v = r[i.clamp(1, r.len()) - 1];
+        if v > 0.0 { v } else { z }
+    };
+    [q(0.80, Z80), WIDEN95 * Z95]
+}
+
+/// How many of the candidates with these ranking scores (best first) are
 /// combined: at most `e.combine`, those within `e.within` times the best.
 pub fn pooled(ranked: &[f64], e: &Evaluation) -> usize {
     let top = ranked.first().copied().unwrap_or(0.0);
@@ -293,8 +384,9 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 }
 
 /// The forecast of `y` for `h` months (docs/formulas.md 4.4): the median of
-/// the models with the lowest rolling-origin RMSSE over the horizon asked
-/// for, at most `e.combine` of them and within `e.within` times the best
+/// the models best ranked by rolling origin over the horizon asked for
+/// ([`evaluate`]; intermittent and lumpy demand among [`INTERMITTENT`]), at
+/// most `e.combine` of them and within `e.within` times the best
 /// (models whose back-test has no error at all on flat recent months of a
 /// varying series left out); for a series shorter than `e.shortest`, the
 /// median of [`ROBUST`]. `forced`: use this method, still scored and
@@ -315,7 +407,7 @@ pub fn choose_scored(
     let horizon = h.clamp(1, e.horizon.max(1));
     let listed = |ss: &[&Score]| -> String {
         ss.iter()
-            .map(|s| format!("{} {:.2}", s.method.as_str(), s.rmsse))
+            .map(|s| format!("{} {:.2}", s.method.as_str(), s.rank))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -338,29 +430,45 @@ pub fn choose_scored(
             )
         }
         None => {
-            let fair: Vec<&Score> = scores.iter().filter(|s| !too_lucky(s, y, e)).collect();
-            let pool = if fair.is_empty() {
-                scores.iter().collect()
-            } else {
-                fair
-            };
-            let rmsse: Vec<f64> = pool.iter().map(|s| s.rmsse).collect();
-            let best: Vec<&Score> = pool.into_iter().take(pooled(&rmsse, e)).collect();
-            let lucky = scores.len() - scores.iter().filter(|s| !too_lucky(s, y, e)).count();
+            let intermittent = matches!(pattern.class, "intermittent" | "lumpy");
+            let shortlisted = e.shortlist && intermittent;
+            let ranked: Vec<&Score> = scores
+                .iter()
+                .filter(|s| !shortlisted || INTERMITTENT.contains(&s.method))
+                .collect();
+            let fair: Vec<&Score> = ranked
+                .iter()
+                .copied()
+                .filter(|s| !too_lucky(s, y, e))
+                .collect();
+            let lucky = ranked.len() - fair.len();
+            let pool = if fair.is_empty() { ranked } else { fair };
+            let keys: Vec<f64> = pool.iter().map(|s| s.rank).collect();
+            let best: Vec<&Score> = pool.into_iter().take(pooled(&keys, e)).collect();
             let first = best.first()?;
             (
                 best.iter().map(|s| s.method).collect(),
                 format!(
-                    "{} lowest rolling-origin RMSSE over {} origins x up to {} months: {} ({} candidates{}); demand {}",
+                    "{} best rolling-origin {} over {} origins x up to {} months: {} ({} candidates{}{}); demand {}",
                     if best.len() == 1 {
                         "the model with the".to_string()
                     } else {
                         format!("median of the {} models with the", best.len())
                     },
+                    match e.rank {
+                        Rank::Owa => "accuracy (mean of MASE and RMSSE relative to naive)",
+                        Rank::Rmsse => "RMSSE",
+                        Rank::Mase => "MASE",
+                    },
                     first.origins,
                     horizon,
                     listed(&best),
                     scores.len(),
+                    if shortlisted {
+                        format!(", {} for intermittent demand", INTERMITTENT.len())
+                    } else {
+                        String::new()
+                    },
                     if lucky > 0 {
                         format!(", {lucky} left out for a back-test without error")
                     } else {
@@ -383,14 +491,17 @@ pub fn choose_scored(
         .iter()
         .filter_map(|m| scores.iter().find(|s| s.method == *m))
         .collect();
-    let rmse = match members.as_slice() {
-        [one] => one.rmse_by_step.clone(),
-        many if many.len() == combined.len() => combined_backtest(y, many, horizon)
-            .map(|s| s.rmse_by_step)
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let tested: Option<Score> = match members.as_slice() {
+        [one] => Some((*one).clone()),
+        many if many.len() == combined.len() => combined_backtest(y, many, horizon),
+        _ => None,
     };
-    let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y);
+    let rmse = tested
+        .as_ref()
+        .map(|s| s.rmse_by_step.clone())
+        .unwrap_or_default();
+    let z = multipliers(y, tested.as_ref());
+    let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y, z);
     Some(Choice {
         method: combined[0],
         combined,
@@ -442,7 +553,8 @@ mod tests {
         );
         assert_eq!(c.combined[0], c.method);
         assert!(
-            c.reason.contains("lowest rolling-origin RMSSE"),
+            c.reason
+                .contains("best rolling-origin accuracy (mean of MASE and RMSSE"),
             "{}",
             c.reason
         );
@@ -459,21 +571,21 @@ mod tests {
         let c = choose(&z, 3, &Evaluation::default(), None).unwrap();
         assert_eq!(c.pattern.class, "intermittent");
         assert!(c.reason.ends_with("demand intermittent"), "{}", c.reason);
-        // Noisier demand: the median of the 5 best (within 3 times the best).
+        // Noisier demand: the median of the 3 best (within 3 times the best).
         let w: Vec<f64> = (0..36)
             .map(|t| 20.0 + ((t * 7) % 11) as f64 + if t % 5 == 0 { 9.0 } else { 0.0 })
             .collect();
         let e = Evaluation::default();
         let c = choose(&w, 6, &e, None).unwrap();
-        assert_eq!(c.combined.len(), 5, "{}", c.reason);
+        assert_eq!(c.combined.len(), 3, "{}", c.reason);
         assert!(
             c.reason
-                .contains("median of the 5 models with the lowest rolling-origin RMSSE")
+                .contains("median of the 3 models with the best rolling-origin accuracy")
         );
-        let best = c.scores[0].rmsse;
+        let best = c.scores[0].rank;
         for m in &c.combined {
             let s = c.scores.iter().find(|s| s.method == *m).unwrap();
-            assert!(s.rmsse <= 3.0 * best);
+            assert!(s.rank <= 3.0 * best);
         }
         for k in 0..6 {
             let mut v: Vec<f64> = c
@@ -482,7 +594,7 @@ mod tests {
                 .map(|&m| forecast(m, &w, 6, &e.params).unwrap()[k])
                 .collect();
             v.sort_by(f64::total_cmp);
-            assert!((c.mean[k] - v[2]).abs() < 1e-9);
+            assert!((c.mean[k] - v[1]).abs() < 1e-9);
         }
         // Forcing a method keeps the scores.
         let c = choose(&z, 3, &Evaluation::default(), Some(Method::Naive)).unwrap();
@@ -617,6 +729,71 @@ mod tests {
         // Up to 6 months from the first origin (as far as the data go).
         assert!(s.iter().all(|s| s.rmse_by_step.len() == 6));
         assert!(s.iter().all(|s| s.backtest[0].1.len() == 6));
+    }
+
+    #[test]
+    fn the_80_percent_multiplier_is_calibrated_on_the_back_test() {
+        // 14 one-month-ahead back-test errors 1, 2, ... 14 (a forecast of 0
+        // each month), against a step error of 10: scores 0.1 ... 1.4; the
+        // ceil(15 x 0.8) = 12th smallest is 1.2.
+        let y: Vec<f64> = (0..20usize).map(|t| t.saturating_sub(5) as f64).collect();
+        let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![0.0])).collect();
+        let mut s = accuracy(Method::Naive, &y, backtest, 1);
+        s.rmse_by_step = vec![10.0];
+        let [z80, z95] = multipliers(&y, Some(&s));
+        assert!((z80 - 1.2).abs() < 1e-12, "{z80}");
+        assert_eq!(z95, WIDEN95 * Z95);
+        // Fewer than 12 errors: the normal quantile.
+        s.backtest.truncate(11);
+        assert_eq!(multipliers(&y, Some(&s)), [Z80, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, None), [Z80, WIDEN95 * Z95]);
+    }
+
+    #[test]
+    fn intermittent_series_choose_among_the_methods_made_for_them() {
+        // Lumpy demand, 13 to 36 months (12 is the shortest chosen for).
+        let full: Vec<f64> = (0..36)
+            .map(|t| {
+                if t % 3 == 1 {
+                    (5 + (t * 7) % 11) as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let e = Evaluation::default();
+        for n in [13, 18, 24, 36] {
+            let c = choose(&full[..n], 6, &e, None).unwrap();
+            assert_eq!(c.pattern.class, "intermittent", "n={n}");
+            assert!(
+                c.combined.iter().all(|m| INTERMITTENT.contains(m)),
+                "n={n}: {}",
+                c.reason
+            );
+            assert!(
+                c.reason.contains("8 for intermittent demand"),
+                "{}",
+                c.reason
+            );
+            assert!(c.combined.len() <= 3 && !c.combined.is_empty());
+            assert!(c.mean.iter().all(|&v| v > 0.0), "n={n}: {:?}", c.mean);
+        }
+        // Without the shortlist every candidate may be chosen again.
+        let c = choose(
+            &full,
+            6,
+            &Evaluation {
+                shortlist: false,
+                ..e.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(
+            !c.reason.contains("for intermittent demand"),
+            "{}",
+            c.reason
+        );
     }
 
     #[test]
