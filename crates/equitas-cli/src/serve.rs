@@ -44,6 +44,17 @@ pub struct ServeArgs {
     /// Seconds a read-only request may take before it is answered 503.
     #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Seconds a delivery to a subscription's webhook may take (connecting,
+    /// sending, the answer's status) before it counts as failed.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().timeout.as_secs(), value_name = "SECONDS")]
+    pub webhook_timeout: u64,
+    /// Seconds before a failed delivery is tried again; the wait doubles
+    /// with each failure in a row, up to --webhook-retry-max.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().retry_base.as_secs(), value_name = "SECONDS")]
+    pub webhook_retry: u64,
+    /// The longest wait between two attempts of a delivery, in seconds.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().retry_max.as_secs(), value_name = "SECONDS")]
+    pub webhook_retry_max: u64,
     #[command(flatten)]
     pub schemas: crate::schemas::SchemaArgs,
 }
@@ -59,6 +70,9 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         header_timeout,
         request_timeout,
         write_timeout,
+        webhook_timeout,
+        webhook_retry,
+        webhook_retry_max,
         schemas,
     } = a;
     let target = database_target(cli)?;
@@ -80,7 +94,13 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot open the database {target}"))?
         .with_epcis_schemas(schemas)
         .with_limits(limits)
-        .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts));
+        .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts))
+        .with_delivery(equitas_server::Delivery {
+            timeout: std::time::Duration::from_secs((*webhook_timeout).max(1)),
+            retry_base: std::time::Duration::from_secs((*webhook_retry).max(1)),
+            retry_max: std::time::Duration::from_secs((*webhook_retry_max).max(1)),
+            ..Default::default()
+        });
     if !addr.ip().is_loopback() {
         eprintln!(
             "Warning: listening on {addr}, not the loopback address: anyone who can reach this machine \

@@ -11,11 +11,13 @@ mod epcis;
 mod guard;
 mod problem;
 mod routes;
+mod subscriptions;
 mod web;
 
 pub use body::Limits;
 pub use guard::Hosts;
 pub use problem::Problem;
+pub use subscriptions::{Delivery, signature};
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -49,6 +51,10 @@ pub struct AppState {
     writes: Arc<tokio::sync::Semaphore>,
     /// Bodies being spooled to temporary files (`body::SPOOLS` at once).
     pub(crate) spools: Arc<tokio::sync::Semaphore>,
+    /// Wakes the subscriptions' delivery worker (a capture, a subscription).
+    pub(crate) deliveries: Arc<tokio::sync::Notify>,
+    /// How subscriptions are delivered.
+    pub(crate) delivery: Delivery,
 }
 
 /// A place among `queue`'s, waited for in order of arrival for as long as
@@ -114,7 +120,15 @@ impl AppState {
             stock: Arc::new(RwLock::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
             epcis_summary: Arc::new(Mutex::new(None)),
+            deliveries: Arc::new(tokio::sync::Notify::new()),
+            delivery: Delivery::default(),
         })
+    }
+
+    /// Delivers subscriptions this way.
+    pub fn with_delivery(mut self, d: Delivery) -> Self {
+        self.delivery = d;
+        self
     }
 
     /// Validates captured documents against these GS1 schemas (the JSON
@@ -267,6 +281,7 @@ pub fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
     routes::router()
         .merge(epcis::router())
+        .merge(subscriptions::router())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -348,6 +363,9 @@ pub async fn serve_until(
             tracing::warn!(error = %e.detail, "could not read the stock ledger at start-up");
         }
     });
+    // Deliver the subscriptions' events, from where each stands in the
+    // store (after a restart too).
+    tokio::spawn(subscriptions::worker(state.clone()));
     let app = router(state).layer(
         // Read-only requests end in time; writes are bounded by their body's
         // limits and their turn to write instead, so that a capture is never

@@ -16,6 +16,7 @@ pub mod op;
 pub mod param;
 pub mod planning;
 pub mod stock;
+pub mod subscriptions;
 pub mod supply;
 pub mod vocab;
 
