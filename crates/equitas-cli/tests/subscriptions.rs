@@ -12,8 +12,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One HTTP/1.1 request read from `s`: its headers (lower-case names) and body.
-fn read_request(s: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+/// Headers (lower-case names) and body of a request.
+type Request = (Vec<(String, String)>, Vec<u8>);
+/// What the receiver got: the signature header and the body of each delivery.
+type Got = Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>;
+
+/// One HTTP/1.1 request read from `s`.
+fn read_request(s: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
@@ -44,7 +49,7 @@ fn read_request(s: &mut TcpStream) -> Option<(Vec<(String, String)>, Vec<u8>)> {
 /// answers while `holding`.
 struct Receiver {
     addr: SocketAddr,
-    got: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>,
+    got: Got,
     holding: Arc<AtomicBool>,
 }
 
@@ -52,7 +57,7 @@ impl Receiver {
     fn start(hold: usize) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let got: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>> = Arc::default();
+        let got: Got = Arc::default();
         let holding = Arc::new(AtomicBool::new(true));
         let count = Arc::new(AtomicUsize::new(0));
         let (g, h) = (got.clone(), holding.clone());

@@ -178,19 +178,19 @@ fn describe_queries(paths: &mut Map<String, Value>, schemas: &mut Map<String, Va
     let query = generator.subschema_for::<NamedQuery>().to_value();
     let sub = generator.subschema_for::<Subscription>().to_value();
     schemas.extend(generator.take_definitions(true));
-    let field = |k: &str| {
-        let name = k.to_string();
-        let f = move |min: u32, max: u32| json!({"type": "string", "description": format!("{name}: values from {min} to {max}: a number, a range [low-high], start/step, or *; comma-separated")});
-        f
+    let field = |name: &str, min: u32, max: u32| {
+        json!({"type": "string", "description": format!(
+            "{name}: values from {min} to {max}: a number, a range [low-high], start/step, or *; comma-separated"
+        )})
     };
     let schedule = json!({
         "type": "object",
         "additionalProperties": false,
         "minProperties": 1,
         "properties": {
-            "second": field("second")(0, 59), "minute": field("minute")(0, 59),
-            "hour": field("hour")(0, 23), "dayOfMonth": field("dayOfMonth")(1, 31),
-            "month": field("month")(1, 12), "dayOfWeek": field("dayOfWeek")(1, 7)
+            "second": field("second", 0, 59), "minute": field("minute", 0, 59),
+            "hour": field("hour", 0, 23), "dayOfMonth": field("dayOfMonth", 1, 31),
+            "month": field("month", 1, 12), "dayOfWeek": field("dayOfWeek", 1, 7)
         }
     });
     let list =

@@ -18,7 +18,7 @@ use crate::{AppState, Problem};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -90,8 +90,9 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// A small JSON body.
-async fn json_body(body: Body) -> Result<Value, Problem> {
+/// A small JSON body, declared JSON.
+async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Problem> {
+    crate::guard::body_type(headers)?;
     let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
         .await
         .map_err(|_| {
@@ -120,8 +121,12 @@ fn full(e: StoreError) -> Problem {
     }
 }
 
-async fn create_query(State(s): State<AppState>, body: Body) -> Result<Response, Problem> {
-    let d = equitas_service::subscriptions::query_definition(&json_body(body).await?)?;
+async fn create_query(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let d = equitas_service::subscriptions::query_definition(&json_body(&headers, body).await?)?;
     let turn = s.write_turn().await?;
     let (name, query) = (d.name.clone(), d.query.clone());
     let saved = s
@@ -183,6 +188,8 @@ async fn query_events(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(page) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
+    // The paging parameters are checked before the query is looked for.
+    equitas_service::Args::api(equitas_service::subscriptions::page_params(), &page)?;
     let n = name.clone();
     let stored = s
         .with_store(move |st| subs::query(st, &n)?.ok_or_else(|| not_found_query(&n)))
@@ -194,10 +201,14 @@ async fn query_events(
 async fn subscribe(
     State(s): State<AppState>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let new =
-        equitas_service::subscriptions::subscription(&name, &json_body(body).await?, Utc::now())?;
+    let new = equitas_service::subscriptions::subscription(
+        &name,
+        &json_body(&headers, body).await?,
+        Utc::now(),
+    )?;
     let turn = s.write_turn().await?;
     let sub = s
         .with_store(move |st| {

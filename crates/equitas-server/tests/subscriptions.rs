@@ -114,13 +114,12 @@ struct Server {
 }
 
 impl Server {
-    async fn start(s: &TestStore, delivery: Delivery) -> Server {
+    /// Serves `state` (opened outside the runtime: the PostgreSQL client
+    /// blocks) on a free loopback port.
+    async fn start(state: AppState) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::open(&s.target)
-            .unwrap()
-            .with_hosts(Hosts::for_addr(&addr, &[]))
-            .with_delivery(delivery);
+        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(serve_until(
             state,
@@ -175,6 +174,11 @@ fn id(n: usize) -> String {
     format!("urn:uuid:00000000-0000-4000-8000-{n:012}")
 }
 
+/// The state of a server delivering fast (short polls and back-off).
+fn state(s: &TestStore) -> AppState {
+    AppState::open(&s.target).unwrap().with_delivery(fast())
+}
+
 fn fast() -> Delivery {
     Delivery {
         poll: Duration::from_millis(100),
@@ -189,8 +193,9 @@ fn fast() -> Delivery {
 /// Named queries: created (checked as the event query checks), listed,
 /// read, their events paged, deleted; bad ones named by field.
 fn named_queries(s: &mut TestStore) {
+    let state = state(s);
     run(async {
-        let srv = Server::start(s, fast()).await;
+        let srv = Server::start(state).await;
         srv.capture(
             &(0..5)
                 .map(|n| event(n, if n % 2 == 0 { "shipping" } else { "receiving" }))
@@ -226,6 +231,16 @@ fn named_queries(s: &mut TestStore) {
         }
         let (st, list) = srv.send("GET", "/queries", None).await;
         assert_eq!((st, list.as_array().unwrap().len()), (200, 1));
+        // A body not declared JSON (what a page of another site can send) is refused.
+        let res = srv
+            .http
+            .post(format!("{}/queries", srv.base))
+            .header("Content-Type", "text/plain")
+            .body(json!({"name": "plain"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 415);
         let (st, one) = srv.send("GET", "/queries/shipped", None).await;
         assert_eq!((st, &one["name"]), (200, &json!("shipped")));
         // Its events, two at a time, as GET /events pages them.
@@ -276,9 +291,10 @@ fn named_queries(s: &mut TestStore) {
 /// only those, reaches the receiver, signed, in commit order, once (the
 /// receiver never fails here); events held before it are not sent.
 fn stream_delivers_every_matching_event(s: &mut TestStore) {
+    let state = state(s);
     run(async {
         let (rx, raddr) = Receiver::start(0).await;
-        let srv = Server::start(s, fast()).await;
+        let srv = Server::start(state).await;
         srv.capture(&[event(1000, "shipping")]).await;
         srv.send(
             "POST",
@@ -367,9 +383,10 @@ fn stream_delivers_every_matching_event(s: &mut TestStore) {
 /// 600 ms, then at most 2 s), and gets the events once it answers 200;
 /// `initialRecordTime` sends the events held already.
 fn failing_receiver_is_retried_with_backoff(s: &mut TestStore) {
+    let state = state(s);
     run(async {
         let (rx, raddr) = Receiver::start(3).await;
-        let srv = Server::start(s, fast()).await;
+        let srv = Server::start(state).await;
         srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
             .await;
         srv.send("POST", "/queries", Some(json!({"name": "all"})))
@@ -421,9 +438,10 @@ fn failing_receiver_is_retried_with_backoff(s: &mut TestStore) {
 /// A schedule with reportIfEmpty reports an empty result when it is due;
 /// bad subscriptions are refused with a problem naming the field.
 fn schedules_and_bad_subscriptions(s: &mut TestStore) {
+    let state = state(s);
     run(async {
         let (rx, raddr) = Receiver::start(0).await;
-        let srv = Server::start(s, fast()).await;
+        let srv = Server::start(state).await;
         srv.send("POST", "/queries", Some(json!({"name": "q"})))
             .await;
         let dest = format!("http://{raddr}/hook");
