@@ -193,19 +193,25 @@ fn describe_queries(paths: &mut Map<String, Value>, schemas: &mut Map<String, Va
             "month": field("month", 1, 12), "dayOfWeek": field("dayOfWeek", 1, 7)
         }
     });
-    let list =
-        json!({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]});
+    // Each parameter as the event query describes it; a list may also be
+    // a JSON list of single values.
+    let one = |p: &Param| match p.kind {
+        Kind::ListOf(v) => json!({"type": "string", "enum": v}),
+        Kind::Words(v) => json!({"type": "string", "pattern": format!(
+            "^({}|[^,]*:[^,]*)$",
+            v.iter().map(|x| regex_escape(x)).collect::<Vec<_>>().join("|")
+        )}),
+        _ => json!({"type": "string", "pattern": "^[^,]*[^,\\s][^,]*$"}),
+    };
     let query_params: Map<String, Value> = equitas_service::subscriptions::stored_params()
         .iter()
         .map(|p| {
-            (
-                p.name.to_string(),
-                if p.kind.is_list() {
-                    list.clone()
-                } else {
-                    json!({"type": "string"})
-                },
-            )
+            let s = if p.kind.is_list() {
+                json!({"oneOf": [schema(p), {"type": "array", "items": one(p)}]})
+            } else {
+                schema(p)
+            };
+            (p.name.to_string(), s)
         })
         .collect();
     let bodies = [

@@ -116,6 +116,9 @@ pub fn query_definition(body: &Value) -> Result<QueryDefinition, ServiceError> {
                 let mut parts = Vec::new();
                 for i in items {
                     match i.as_str() {
+                        Some(s) if s.trim().is_empty() => {
+                            return Err(bad(param, "an empty value in the list"));
+                        }
                         Some(s) if !s.contains(',') => parts.push(s.to_string()),
                         Some(_) => return Err(bad(param, "a value holds a comma")),
                         None => return Err(bad(param, "expected a list of strings")),
