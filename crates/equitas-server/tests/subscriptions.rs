@@ -498,9 +498,89 @@ fn schedules_and_bad_subscriptions(s: &mut TestStore) {
     });
 }
 
+/// A receiver that takes the connection and never answers (as a host that
+/// does not route would, but on loopback) costs its own subscription a
+/// timeout per attempt: the API answers meanwhile, and another
+/// subscription's receiver gets its events.
+fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
+    let state = AppState::open(&s.target).unwrap().with_delivery(Delivery {
+        timeout: Duration::from_secs(1),
+        ..fast()
+    });
+    run(async {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let h = held.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = silent.accept().await {
+                h.lock().unwrap().push(conn);
+            }
+        });
+        let (rx, raddr) = Receiver::start(0).await;
+        let srv = Server::start(state).await;
+        srv.send("POST", "/queries", Some(json!({"name": "all"})))
+            .await;
+        let (_, bad) = srv
+            .send(
+                "POST",
+                "/queries/all/subscriptions",
+                Some(json!({
+                    "dest": format!("http://{silent_addr}/hook"), "stream": true
+                })),
+            )
+            .await;
+        srv.send(
+            "POST",
+            "/queries/all/subscriptions",
+            Some(json!({
+                "dest": format!("http://{raddr}/hook"), "signatureToken": "k", "stream": true
+            })),
+        )
+        .await;
+        srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
+            .await;
+        let got = rx
+            .wait("the good receiver's events", |g| !g.is_empty())
+            .await;
+        assert_eq!(delivered(&got[0], "k", "all"), vec![id(0), id(1), id(2)]);
+        // The API answers while the silent receiver holds its delivery.
+        let t = Instant::now();
+        let (st, _) = srv.send("GET", "/queries", None).await;
+        assert_eq!(st, 200);
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+        let bid = bad["subscriptionID"].as_str().unwrap();
+        let start = Instant::now();
+        let failed = loop {
+            let (_, b) = srv
+                .send("GET", &format!("/queries/all/subscriptions/{bid}"), None)
+                .await;
+            if b["failedAttempts"].as_i64().unwrap_or(0) >= 1 {
+                break b;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no timeout recorded: {b}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            failed["lastError"].as_str().unwrap().contains("timed out"),
+            "{failed}"
+        );
+        assert_eq!(failed["eventsDelivered"], 0);
+        let _ = srv.stop.send(());
+    });
+}
+
 equitas_store::on_both_backends!(
     named_queries_are_stored_and_checked => named_queries,
     stream_subscription => stream_delivers_every_matching_event,
     retries_with_backoff => failing_receiver_is_retried_with_backoff,
     schedule_and_bad_requests => schedules_and_bad_subscriptions,
+    silent_receiver => a_silent_receiver_holds_up_only_its_subscription,
 );
