@@ -454,6 +454,30 @@ fn schedules_and_bad_subscriptions(s: &mut TestStore) {
         assert!(sub["nextRun"].is_string(), "{sub}");
         let got = rx.wait("an empty report", |g| !g.is_empty()).await;
         assert!(delivered(&got[0], "k", "q").is_empty());
+        // A schedule without reportIfEmpty sends only runs that found
+        // events: what was captured since its last run.
+        let (rx2, raddr2) = Receiver::start(0).await;
+        let (st, _) = srv
+            .send("POST", "/queries/q/subscriptions", Some(json!({
+                "dest": format!("http://{raddr2}/hook"), "signatureToken": "k", "schedule": {"second": "*"}
+            })))
+            .await;
+        assert_eq!(st, 201);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(rx2.got().is_empty(), "nothing to report, nothing sent");
+        srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
+            .await;
+        let got2 = rx2
+            .wait("the scheduled run's events", |g| !g.is_empty())
+            .await;
+        assert_eq!(delivered(&got2[0], "k", "q"), vec![id(0), id(1), id(2)]);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let all: Vec<String> = rx2
+            .got()
+            .iter()
+            .flat_map(|r| delivered(r, "k", "q"))
+            .collect();
+        assert_eq!(all, vec![id(0), id(1), id(2)], "each event in one run only");
         for (body, field) in [
             (json!({"dest": "ftp://127.0.0.1/x", "stream": true}), "dest"),
             (json!({"dest": dest}), "schedule"),
