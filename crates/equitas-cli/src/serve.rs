@@ -55,6 +55,11 @@ pub struct ServeArgs {
     /// The longest wait between two attempts of a delivery, in seconds.
     #[arg(long, default_value_t = equitas_server::Delivery::default().retry_max.as_secs(), value_name = "SECONDS")]
     pub webhook_retry_max: u64,
+    /// A host subscriptions may deliver to (as written in their `dest`);
+    /// repeat for several. Without it, any host: a client of the API can
+    /// then have this server post to hosts of its network.
+    #[arg(long = "webhook-allow-host", value_name = "HOST")]
+    pub webhook_hosts: Vec<String>,
     #[command(flatten)]
     pub schemas: crate::schemas::SchemaArgs,
 }
@@ -73,6 +78,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         webhook_timeout,
         webhook_retry,
         webhook_retry_max,
+        webhook_hosts,
         schemas,
     } = a;
     let target = database_target(cli)?;
@@ -100,7 +106,8 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
             retry_base: std::time::Duration::from_secs((*webhook_retry).max(1)),
             retry_max: std::time::Duration::from_secs((*webhook_retry_max).max(1)),
             ..Default::default()
-        });
+        })
+        .with_webhook_hosts(webhook_hosts.clone());
     if !addr.ip().is_loopback() {
         eprintln!(
             "Warning: listening on {addr}, not the loopback address: anyone who can reach this machine \

@@ -55,6 +55,8 @@ pub struct AppState {
     pub(crate) deliveries: Arc<tokio::sync::Notify>,
     /// How subscriptions are delivered.
     pub(crate) delivery: Delivery,
+    /// The hosts subscriptions may deliver to (any if empty).
+    pub(crate) webhook_hosts: Arc<[String]>,
 }
 
 /// A place among `queue`'s, waited for in order of arrival for as long as
@@ -122,7 +124,15 @@ impl AppState {
             epcis_summary: Arc::new(Mutex::new(None)),
             deliveries: Arc::new(tokio::sync::Notify::new()),
             delivery: Delivery::default(),
+            webhook_hosts: Arc::from(Vec::new()),
         })
+    }
+
+    /// Lets subscriptions deliver only to these hosts (names or addresses,
+    /// as written in their `dest`, any case); all hosts if empty.
+    pub fn with_webhook_hosts(mut self, hosts: Vec<String>) -> Self {
+        self.webhook_hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
+        self
     }
 
     /// Delivers subscriptions this way.

@@ -209,6 +209,9 @@ async fn subscribe(
         &json_body(&headers, body).await?,
         Utc::now(),
     )?;
+    if let Some(why) = refused_host(&s, &new.dest) {
+        return Err(Problem::bad_parameter("dest", format!("dest: {why}")));
+    }
     let turn = s.write_turn().await?;
     let sub = s
         .with_store(move |st| {
@@ -270,6 +273,24 @@ async fn unsubscribe(
         }
     })
     .await
+}
+
+/// Why `dest` may not be delivered to by this server, if it may not: its
+/// host is not among those `--webhook-allow-host` names.
+fn refused_host(state: &AppState, dest: &str) -> Option<String> {
+    if state.webhook_hosts.is_empty() {
+        return None;
+    }
+    let host = reqwest::Url::parse(dest)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    (!state.webhook_hosts.iter().any(|h| *h == host)).then(|| {
+        format!(
+            "{dest:?}: this server delivers only to {} (equitas serve --webhook-allow-host)",
+            state.webhook_hosts.join(", ")
+        )
+    })
 }
 
 /// The `GS1-Signature` of a body: `sha256=` and the hex HMAC-SHA256 of the
@@ -388,38 +409,42 @@ fn due(s: &Subscription, newest: i64, now: chrono::DateTime<Utc>) -> bool {
 async fn deliver(
     state: &AppState,
     client: &reqwest::Client,
-    sub: Subscription,
+    listed: Subscription,
     newest: i64,
 ) -> bool {
     let opts = state.delivery;
-    let until = sub.outbox.run_until.unwrap_or(newest);
-    let (id, query_name, mark, since) = (
-        sub.id.clone(),
-        sub.query_name.clone(),
-        sub.outbox.mark,
-        sub.initial_record_time.clone(),
-    );
+    let (id, query_name) = (listed.id.clone(), listed.query_name.clone());
+    // The subscription as it stands now, not as listed: a delivery that
+    // ended since the list was read has moved its mark.
     let found = state
         .with_store(move |st| {
-            let Some(q) = subs::query(st, &query_name)? else {
+            let (Some(sub), Some(q)) = (
+                subs::subscription_of(st, &query_name, &listed.id)?,
+                subs::query(st, &query_name)?,
+            ) else {
                 return Ok(None);
             };
             let mut eq = equitas_service::subscriptions::event_query(&q.query, &HashMap::new())?;
-            eq.after_commit = Some(mark);
-            eq.until_commit = Some(until);
-            eq.from_record_time = since;
+            eq.after_commit = Some(sub.outbox.mark);
+            eq.until_commit = Some(sub.outbox.run_until.unwrap_or(newest));
+            eq.from_record_time = sub.initial_record_time.clone();
             eq.limit = opts.batch;
-            Ok(Some(equitas_store::epcis::query_events(st, &eq)?))
+            let events = equitas_store::epcis::query_events(st, &eq)?;
+            Ok(Some((sub, events)))
         })
         .await;
-    let events = match found {
-        Ok(Some(e)) => e,
+    let (sub, events) = match found {
+        Ok(Some(x)) => x,
         Ok(None) => return false,
         Err(e) => {
             tracing::warn!(subscription = %id, error = %e.detail, "cannot read a subscription's events");
             return false;
         }
     };
+    if !due(&sub, newest, Utc::now()) {
+        return false;
+    }
+    let until = sub.outbox.run_until.unwrap_or(newest);
     // The events that fit in one body.
     let mut list = Vec::new();
     let mut size = 0;
@@ -479,6 +504,25 @@ async fn deliver(
         return false;
     }
     let n = list.len();
+    // Allowed when subscribed, perhaps not since the server was restarted.
+    if let Some(error) = refused_host(state, &sub.dest) {
+        let attempts = sub.attempts + 1;
+        let retry_at = (Utc::now()
+            + chrono::Duration::from_std(backoff(opts, attempts))
+                .unwrap_or(chrono::Duration::seconds(600)))
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+        record(
+            state,
+            &id,
+            Attempt::Failed {
+                attempts,
+                retry_at,
+                error,
+            },
+        )
+        .await;
+        return false;
+    }
     let body = json!({
         "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
         "type": "EPCISQueryDocument",

@@ -601,10 +601,46 @@ fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
     });
 }
 
+/// With `--webhook-allow-host`, a subscription to another host is refused,
+/// naming `dest`.
+fn only_allowed_hosts_are_delivered_to(s: &mut TestStore) {
+    let state = state(s).with_webhook_hosts(vec!["LocalHost".into()]);
+    run(async {
+        let srv = Server::start(state).await;
+        srv.send("POST", "/queries", Some(json!({"name": "q"})))
+            .await;
+        let (st, j) = srv
+            .send(
+                "POST",
+                "/queries/q/subscriptions",
+                Some(json!({"dest": "http://127.0.0.1:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!((st, j["parameter"].as_str()), (400, Some("dest")), "{j}");
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--webhook-allow-host"),
+            "{j}"
+        );
+        let (st, j) = srv
+            .send(
+                "POST",
+                "/queries/q/subscriptions",
+                Some(json!({"dest": "http://localhost:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 201, "{j}");
+        let _ = srv.stop.send(());
+    });
+}
+
 equitas_store::on_both_backends!(
     named_queries_are_stored_and_checked => named_queries,
     stream_subscription => stream_delivers_every_matching_event,
     retries_with_backoff => failing_receiver_is_retried_with_backoff,
     schedule_and_bad_requests => schedules_and_bad_subscriptions,
     silent_receiver => a_silent_receiver_holds_up_only_its_subscription,
+    allowed_hosts => only_allowed_hosts_are_delivered_to,
 );
