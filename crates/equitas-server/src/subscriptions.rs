@@ -285,7 +285,7 @@ fn refused_host(state: &AppState, dest: &str) -> Option<String> {
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .unwrap_or_default();
-    (!state.webhook_hosts.iter().any(|h| *h == host)).then(|| {
+    (!state.webhook_hosts.contains(&host)).then(|| {
         format!(
             "{dest:?}: this server delivers only to {} (equitas serve --webhook-allow-host)",
             state.webhook_hosts.join(", ")
