@@ -64,6 +64,52 @@ async function fetchJson<T>(u: string): Promise<T> {
   return body as T;
 }
 
+// ---------------------------------------------------------------- accounts
+
+/** Who is logged in (`mode: "open"` on a server without accounts). */
+export interface Session {
+  mode: "open" | "accounts";
+  user: string | null;
+  grants: { id: number; role: string; scope: { countries: string[]; location: string | null; programmes: string[] } }[];
+  csrf_token?: string | null;
+}
+
+/** The session's CSRF token, sent with every write (never stored: a reload asks the server). */
+let csrf: string | null = null;
+
+async function post<T>(path: string, body: unknown = {}): Promise<T | null> {
+  const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const r = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), credentials: "same-origin" });
+  const answer = r.status === 204 ? null : await r.json().catch(() => null);
+  if (!r.ok) {
+    const b = (answer ?? {}) as { type?: string; detail?: string; title?: string; parameter?: string };
+    throw new ApiError(r.status, b.type ?? "", b.detail ?? b.title ?? `HTTP ${r.status}`, path, b.parameter);
+  }
+  return answer as T;
+}
+
+/** The session; an ApiError 401 when a server with accounts has none. */
+export async function session(): Promise<Session> {
+  const s = await fetchJson<Session>("/api/v1/session");
+  csrf = s.csrf_token ?? null;
+  return s;
+}
+
+/** Logs in (a new session cookie); answers read before are forgotten. */
+export async function login(user: string, password: string): Promise<Session> {
+  const s = (await post<Session>("/api/v1/login", { user, password })) as Session;
+  csrf = s.csrf_token ?? null;
+  cache.clear();
+  return { ...s, mode: "accounts" };
+}
+
+export async function logout(): Promise<void> {
+  await post<null>("/api/v1/logout");
+  csrf = null;
+  cache.clear();
+}
+
 /** GET a JSON resource; answers are kept for the session (the data changes by capture or import, and a reload reads it again). */
 export function get<T>(path: string, params: Params = {}): Promise<T> {
   const u = url(path, params);
@@ -211,6 +257,7 @@ export interface DeliveryRow {
 export interface MprRow {
   key: string[];
   n: number;
+  reference_source: string;
   mpr: number | null;
 }
 
@@ -261,6 +308,7 @@ export interface RegionRow {
   in_region: number;
   share_in_region: number | null;
   unknown_share: number;
+  countries: string[];
 }
 
 export interface SingleSourceRow {
@@ -278,6 +326,20 @@ export interface RegulatorRow {
   wla: string | null;
   pathway: string;
   days_to_authorise: number | null;
+  provenance: { source: string; source_date: string | null };
+}
+
+/** A row of /api/v1/supply/licences. */
+export interface LicenceRow {
+  programme: string;
+  licensor: string;
+  licensee: string;
+  licensee_site: string | null;
+  technology: string;
+  territory: string[];
+  start: string | null;
+  end: string | null;
+  status: string;
   provenance: { source: string; source_date: string | null };
 }
 
@@ -301,6 +363,19 @@ export interface MatchRow {
   producers: string[];
   qualified_producers: string[];
   capacity: string[];
+  capacity_cover: CapacityCover | null;
   licences: string[];
   priority: boolean;
+}
+
+/** Regional producers' yearly capacity against a region's yearly demand (docs/formulas.md 6.5). */
+export interface CapacityCover {
+  unit: string;
+  yearly_demand: number;
+  capacity_min: number;
+  capacity_max: number;
+  cover_min: number;
+  cover_max: number;
+  sites: string[];
+  other_units: string[];
 }

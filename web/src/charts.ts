@@ -13,6 +13,7 @@ import {
 import { CanvasRenderer } from "echarts/renderers";
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon, Position } from "geojson";
 import { lang, locale, t } from "./i18n";
+import * as api from "./api";
 
 echarts.use([
   BarChart,
@@ -265,4 +266,76 @@ export function colourOf(v: number | null, lo: number, hi: number, colours: stri
   if (v === null || !Number.isFinite(v)) return "#cccccc";
   const f = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5;
   return colours[Math.min(colours.length - 1, Math.floor(f * colours.length))];
+}
+
+/** A country (ISO 3166-1 alpha-3) with the value it is coloured by. */
+export interface MapArea {
+  code: string;
+  name: string;
+  value: number | null;
+  /** A second line of the tooltip. */
+  detail?: string;
+}
+
+/**
+ * Countries coloured by a value on the world map, with its scale from `lo`
+ * to `hi`; `null` when none of them has a shape on the map. `missing`
+ * counts the areas left off (no shape).
+ */
+export async function countryMap(
+  name: string,
+  areas: MapArea[],
+  o: { label: string; format: (v: number | null) => string; lo: number; hi: number; colours: string[]; pick?: (code: string) => void },
+): Promise<{ node: HTMLElement; missing: number } | null> {
+  const [map, countries] = await Promise.all([worldMap(), api.all<api.Country>("/api/v1/countries")]);
+  const numeric = new Map(countries.rows.filter((c) => c.numeric !== null).map((c) => [c.iso3, c.numeric!]));
+  const shapeOf = (a: MapArea) => map.byNumeric.get(numeric.get(a.code) ?? -1);
+  const onMap = areas.filter((a) => shapeOf(a) !== undefined);
+  if (onMap.length === 0) return null;
+  const byShape = new Map(onMap.map((a) => [shapeOf(a)!, a]));
+  const node = chart(
+    name,
+    {
+      tooltip: {
+        trigger: "item",
+        formatter: (p: any) => {
+          const a = byShape.get(p.name);
+          if (!a) return String(p.name).split("#")[0];
+          return `${a.name}<br>${o.label}: ${o.format(a.value)}${a.detail ? `<br>${a.detail}` : ""}`;
+        },
+      },
+      visualMap: {
+        min: o.lo,
+        max: o.hi,
+        calculable: true,
+        inRange: { color: o.colours },
+        left: "left",
+        bottom: 10,
+        formatter: (v: number) => o.format(v),
+      },
+      series: [
+        {
+          type: "map",
+          map: "world",
+          roam: true,
+          // The whole width: the chart is as high as the map is at that width.
+          left: 0,
+          right: 0,
+          top: 0,
+          bottom: 0,
+          name: o.label,
+          emphasis: { label: { show: false } },
+          itemStyle: { areaColor: "#eeeeee", borderColor: "#999", borderWidth: 0.4 },
+          data: onMap.map((a) => ({ name: shapeOf(a)!, value: a.value, code: a.code })),
+        },
+      ],
+    },
+    (width) => width / map.aspect,
+    (c) =>
+      c.on("click", (p: any) => {
+        const a = byShape.get(p.name);
+        if (a && o.pick) o.pick(a.code);
+      }),
+  );
+  return { node, missing: areas.length - onMap.length };
 }

@@ -86,6 +86,12 @@ export function problemText(e: ApiError): string {
       return t("problem.busy");
     case "/problems/internal":
       return t("problem.internal");
+    case "/problems/out-of-scope":
+      return t("problem.out_of_scope");
+    case "/problems/forbidden":
+      return t("problem.forbidden");
+    case "/problems/unauthenticated":
+      return t("problem.unauthenticated");
     default:
       return t("problem.other", e.status);
   }

@@ -19,6 +19,8 @@ export interface Areas {
   areas: Area[];
   asOf?: string;
   period?: { from: string | null; to: string | null };
+  /** What the figures are measured against (the reference prices of an MPR). */
+  basis?: string;
 }
 
 /** A product of a place with the indicator's value. */
@@ -78,10 +80,15 @@ async function perCountry<T>(
   params: Record<string, string | boolean>,
   code: (r: T) => string,
   value: (rows: T[]) => number | null,
+  basis?: (rows: T[]) => string | undefined,
 ): Promise<Areas> {
   const [p, c] = await Promise.all([api.all<T>(path, params), api.all<api.Country>("/api/v1/countries")]);
   const names = new Map(c.rows.map((r) => [r.iso3, (lang() === "fr" && r.name_fr) || r.name_en]));
-  return { areas: areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value), period: p.period };
+  return {
+    areas: areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value),
+    period: p.period,
+    basis: basis?.(p.rows),
+  };
 }
 
 export const INDICATORS: Indicator[] = [
@@ -184,6 +191,7 @@ export const INDICATORS: Indicator[] = [
         { by_country: true },
         (r) => r.key[1] ?? "",
         (g) => median(g.map((r) => r.mpr).filter((x): x is number => x !== null)),
+        (rows) => [...new Set(rows.map((r) => r.reference_source))].sort().join("; ") || undefined,
       );
     },
     async products(area) {

@@ -10,10 +10,17 @@ import { productPage } from "./pages/product";
 import { locationPage } from "./pages/location";
 import { capturePage } from "./pages/capture";
 import { supplyPage } from "./pages/supply";
+import { loginPage } from "./pages/login";
+import { ApiError, logout, session } from "./api";
 
 const app = document.getElementById("app")!;
 const nav = document.getElementById("nav")!;
 let generation = 0;
+/** The user logged in, on a server with accounts (null: none, or no accounts). */
+let signedIn: string | null = null;
+/** A server with accounts and no session here: every page is the login form. */
+let needsLogin = false;
+let asked = false;
 
 function renderNav(page: string): void {
   const link = (href: string, label: string, current: boolean, external = false) =>
@@ -25,13 +32,42 @@ function renderNav(page: string): void {
     link(formulasPage(), t("nav.formulas"), false, true),
     link("/api/docs", t("nav.api"), false, true),
   );
+  if (signedIn) {
+    const out = el("button", { type: "button", class: "logout" }, t("nav.logout", signedIn));
+    out.addEventListener("click", () => {
+      void logout()
+        .catch(() => undefined)
+        .then(() => {
+          signedIn = null;
+          needsLogin = true;
+          void render();
+        });
+    });
+    nav.append(out);
+  }
   for (const b of document.querySelectorAll<HTMLButtonElement>(".lang button")) {
     b.setAttribute("aria-pressed", String(b.dataset.lang === lang()));
   }
 }
 
+/** After logging in: the page asked for, or the overview. */
+function loggedIn(user: string | null): void {
+  signedIn = user;
+  needsLogin = false;
+  if (location.hash === "#/login") location.hash = "#/";
+  else void render();
+}
+
 async function render(): Promise<void> {
   const mine = ++generation;
+  if (!asked) {
+    asked = true;
+    try {
+      signedIn = (await session()).user;
+    } catch (e) {
+      needsLogin = e instanceof ApiError && e.status === 401;
+    }
+  }
   const hash = location.hash;
   const route = parse(hash);
   document.documentElement.lang = lang();
@@ -41,6 +77,7 @@ async function render(): Promise<void> {
   app.setAttribute("aria-busy", "true");
   let page: HTMLElement;
   try {
+    if (needsLogin) throw new ApiError(401, "/problems/unauthenticated", "log in", "/api/v1/session");
     switch (route.page) {
       case "overview":
         page = await overview(route);
@@ -57,11 +94,15 @@ async function render(): Promise<void> {
       case "supply":
         page = await supplyPage(route);
         break;
+      case "login":
+        page = loginPage((s) => loggedIn(s.user));
+        break;
       default:
         page = el("div", {}, message(`${route.arg}?`));
     }
   } catch (e) {
-    page = errorMessage(e);
+    // A server with accounts and no session: the login form, in place.
+    page = e instanceof ApiError && e.status === 401 ? loginPage((s) => loggedIn(s.user)) : errorMessage(e);
   }
   if (mine !== generation) return; // a newer navigation won
   app.replaceChildren(page);

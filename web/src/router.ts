@@ -1,9 +1,9 @@
-// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture, #/supply.
+// Hash routes: #/ (overview), #/product/CODE, #/location/CODE, #/capture, #/supply, #/login.
 // The query after `?` keeps the page's choices, so links and the back
 // button restore them.
 
 export interface Route {
-  page: "overview" | "product" | "location" | "capture" | "supply" | "unknown";
+  page: "overview" | "product" | "location" | "capture" | "supply" | "login" | "unknown";
   arg: string;
   query: URLSearchParams;
 }
@@ -19,6 +19,7 @@ export function parse(hash: string): Route {
   }
   if (parts[0] === "capture" && parts.length === 1) return { page: "capture", arg: "", query };
   if (parts[0] === "supply" && parts.length === 1) return { page: "supply", arg: "", query };
+  if (parts[0] === "login" && parts.length === 1) return { page: "login", arg: "", query };
   return { page: "unknown", arg: path, query };
 }
 

@@ -268,3 +268,28 @@ const BANDS: Record<string, Words> = {
 export function band(label: string): string {
   return pick(BANDS[label], label);
 }
+
+/** Programmes of technology transfers and licences (the licences register). */
+const LICENCE_PROGRAMMES: Record<string, Words> = {
+  "who-mrna": { en: "WHO mRNA technology transfer programme", fr: "Programme de transfert de technologie ARNm de l’OMS" },
+  htap: { en: "Health Technology Access Programme (HTAP)", fr: "Programme d’accès aux technologies de santé (HTAP)" },
+  "c-tap": { en: "COVID-19 Technology Access Pool (C-TAP)", fr: "Groupement d’accès aux technologies contre la COVID-19 (C-TAP)" },
+  mpp: { en: "Medicines Patent Pool", fr: "Medicines Patent Pool (communauté de brevets)" },
+  voluntary: { en: "Voluntary licence", fr: "Licence volontaire" },
+  other: { en: "Other", fr: "Autre" },
+};
+
+export function licenceProgramme(code: string): string {
+  return pick(LICENCE_PROGRAMMES[code], code);
+}
+
+const LICENCE_STATUSES: Record<string, Words> = {
+  active: { en: "Active", fr: "En vigueur" },
+  planned: { en: "Planned", fr: "Prévue" },
+  expired: { en: "Expired", fr: "Expirée" },
+  terminated: { en: "Terminated", fr: "Résiliée" },
+};
+
+export function licenceStatus(code: string): string {
+  return pick(LICENCE_STATUSES[code], code);
+}

@@ -240,6 +240,11 @@ test("median price ratios without reference prices say what to load", async () =
   } else {
     assert.equal(r.status, 200);
     assert.ok((await tableRows(page, "areas")).length > 0);
+    // The page says what the ratios are measured against.
+    const basis = await page.textContent('[data-role="basis"]');
+    for (const source of new Set((await r.json()).rows.map((x) => x.reference_source))) {
+      assert.ok(basis.includes(source), `${source} named in: ${basis}`);
+    }
     assert.deepEqual(page.errors, []);
   }
 });

@@ -29,8 +29,8 @@ const fmt = (locale, digits, style) => (v) =>
   new Intl.NumberFormat(locale, { style, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
 
 for (const [lang, locale, words] of [
-  ["en", "en-GB", { title: "Supply security", yes: "yes", country: "Producing country", high: "Highly concentrated" }],
-  ["fr", "fr-FR", { title: "Sécurité d’approvisionnement", yes: "oui", country: "Pays producteur", high: "Très concentré" }],
+  ["en", "en-GB", { title: "Supply security", yes: "yes", country: "Producing country", high: "Highly concentrated", countries: "countries", ctap: "COVID-19 Technology Access Pool (C-TAP)" }],
+  ["fr", "fr-FR", { title: "Sécurité d’approvisionnement", yes: "oui", country: "Pays producteur", high: "Très concentré", countries: "pays", ctap: "Groupement d’accès aux technologies contre la COVID-19 (C-TAP)" }],
 ]) {
   test(`the supply security page shows the API's tiers, regions and regulators (${lang})`, async () => {
     const page = await newPage(browser, { locale });
@@ -75,6 +75,24 @@ for (const [lang, locale, words] of [
       assert.ok(shown, r.region);
       assert.equal(shown[1], r.share_in_region === null ? "–" : fmt(locale, 1, "percent")(r.share_in_region));
     }
+    // The map colours each buying country by its region's share: every
+    // country of a region carries that region's value.
+    await page.waitForFunction(() => window.__equitasCharts?.["supply-regional-map"], undefined, { timeout: 10000 });
+    // Shapes are named "Name#numeric" (ISO 3166-1 numeric).
+    const mapped = await page.evaluate(() =>
+      window.__equitasCharts["supply-regional-map"].getOption().series[0].data.map((d) => [d.name, d.value]),
+    );
+    const byNumeric = new Map((await all("/api/v1/countries")).body.rows.map((c) => [c.numeric, c.iso3]));
+    assert.ok(mapped.length > 0, "countries on the in-region map");
+    // ECharts lists every shape of the map; those without a value are not ours.
+    const coloured = mapped.filter(([, v]) => typeof v === "number" && !Number.isNaN(v));
+    assert.ok(coloured.length > 0, "countries coloured on the in-region map");
+    for (const [shape, value] of coloured) {
+      const code = byNumeric.get(Number(shape.split("#")[1]));
+      const r = regional.rows.find((x) => x.countries.includes(code));
+      assert.ok(r, `${code} belongs to a region of the answer`);
+      assert.equal(value, r.share_in_region, code);
+    }
 
     const match = (await all("/api/v1/supply/match")).body;
     await page.waitForSelector('table[data-table="supply-match"]');
@@ -98,6 +116,18 @@ for (const [lang, locale, words] of [
     assert.equal(regRowsShown.length, regs.total);
     const href = await page.getAttribute('table[data-table="supply-regulators"] tbody tr a', "href");
     assert.match(href, /^https:\/\//);
+    // The licences register: every row, programmes by name, a long
+    // territory counted in the page's language.
+    const lics = (await all("/api/v1/supply/licences")).body;
+    await page.waitForSelector('table[data-table="supply-licences"]');
+    const licRows = await tableRows(page, "supply-licences");
+    assert.equal(licRows.length, Math.min(lics.total, 20));
+    for (const r of lics.rows.filter((x) => x.programme === "c-tap")) {
+      const shown = licRows.find((x) => x[1] === r.licensor && x[2] === r.licensee);
+      assert.ok(shown, `${r.licensor} → ${r.licensee} shown`);
+      assert.equal(shown[0], words.ctap);
+      assert.equal(shown[4], `${fmt(locale, 0)(r.territory.length)} ${words.countries}`);
+    }
     // The supply map of the largest product (by total) is drawn: its
     // links join producing countries, manufacturers and buying countries.
     const largest = c.rows.reduce((a, r) => (a && a.total >= r.total ? a : r), null);

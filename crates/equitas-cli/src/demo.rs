@@ -12,10 +12,11 @@ use equitas_ledger::calendar;
 use equitas_ledger::indicators::Status;
 use equitas_ledger::view::{self, StockQuery};
 use equitas_model::LocationLevel;
-use equitas_store::import::{ImportKind, ImportOptions};
+use equitas_store::import::{ImportKind, ImportOptions, ImportReport, Mappings};
 use equitas_store::report::{Overview, overview};
 use equitas_store::{Store, migrations, repo};
 use serde_json::json;
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 pub fn init(cli: &Cli) -> Result<ExitCode> {
@@ -79,11 +80,41 @@ fn no_csv(format: Format, command: &str) -> Result<()> {
     Ok(())
 }
 
+/// The pooled reference prices of the SCMS lines (docs/formulas.md 2.6),
+/// written as the CSV `equitas market pooled-prices --format csv` gives and
+/// imported through `import reference-prices`, as a user would: the demo's
+/// median price ratios compare each country with the median paid over the
+/// whole file, there being no openly licensed international reference.
+fn import_pooled_prices(store: &mut dyn Store, mappings: &Mappings) -> Result<ImportReport> {
+    use equitas_service::market::PooledPrices;
+    use equitas_service::{Args, Ctx, Operation};
+    let query = HashMap::from([(
+        "lines_name".to_string(),
+        "the USAID SCMS delivery history (public domain)".to_string(),
+    )]);
+    let args = Args::api(PooledPrices::endpoint().params, &query)?;
+    let a = equitas_service::call::<PooledPrices>(&mut Ctx::new(store, None), &args)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(equitas_market::analysis::PooledPrice::COLUMNS)?;
+    for r in &a.rows {
+        w.write_record(r.record())?;
+    }
+    let bytes = w.into_inner()?;
+    run_import(
+        store,
+        ImportKind::ReferencePrices,
+        "pooled reference prices of the SCMS lines",
+        &bytes,
+        mappings,
+        ImportOptions::default(),
+    )
+}
+
 pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
     no_csv(format, "demo")?;
     let mut store = open_store(cli)?;
     let mappings = load_mappings(None, None, None)?;
-    let inputs: [(ImportKind, &str, &[u8]); 6] = [
+    let inputs: [(ImportKind, &str, &[u8]); 7] = [
         (
             ImportKind::Countries,
             "country-codes.csv",
@@ -108,6 +139,11 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
             ImportKind::Licences,
             "supply-mrna-programme.csv",
             demo_data::SUPPLY_MRNA_PROGRAMME,
+        ),
+        (
+            ImportKind::Licences,
+            "supply-c-tap-licences.csv",
+            demo_data::SUPPLY_C_TAP_LICENCES,
         ),
         (
             ImportKind::Regulators,
@@ -135,6 +171,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
         }
         reports.push(r);
     }
+    reports.push(import_pooled_prices(store.as_mut(), &mappings)?);
     let synthetic = load_demo_network(store.as_mut())?;
     let ov = overview(store.as_mut())?;
     match format {

@@ -15,6 +15,9 @@ pub const TREATMENT_COURSES: &[u8] = include_bytes!("../../../data/treatment-cou
 /// Partners of the WHO/MPP mRNA Technology Transfer Programme and their countries, each row
 /// with its public source and date (Equitas, facts compiled from public pages).
 pub const SUPPLY_MRNA_PROGRAMME: &[u8] = include_bytes!("../../../data/supply-mrna-programme.csv");
+/// Licences signed by the Medicines Patent Pool under WHO's C-TAP (a worldwide test licence
+/// and its sublicence), each row with its public source (Equitas, facts compiled from public pages).
+pub const SUPPLY_C_TAP_LICENCES: &[u8] = include_bytes!("../../../data/supply-c-tap-licences.csv");
 /// Regulators at WHO maturity level 3 with the year, each row with its public source and date
 /// (Equitas, facts compiled from public pages).
 pub const SUPPLY_REGULATORS: &[u8] = include_bytes!("../../../data/supply-regulators.csv");

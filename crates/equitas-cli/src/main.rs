@@ -6,6 +6,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod accounts;
 mod context;
 mod demo;
 mod demo_data;
@@ -122,6 +123,24 @@ pub enum Command {
     #[command(subcommand)]
     Epcis(epcis::EpcisCommand),
 
+    /// Accounts of a multi-user server: users, their roles and scopes
+    /// (docs/accounts.md).
+    #[command(subcommand)]
+    Users(accounts::UsersCommand),
+
+    /// API tokens for machines and EPCIS clients (docs/accounts.md).
+    #[command(subcommand)]
+    Tokens(accounts::TokensCommand),
+
+    /// The audit log, newest first: logins, captures, role and token changes.
+    #[command(after_help = "Example:\n  equitas audit --limit 20")]
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
     /// Stock on hand, average monthly consumption, months of stock, status,
     /// stockout days and expiry risk by location and item, from captured
     /// EPCIS events and stock reports (docs/formulas.md section 3).
@@ -237,6 +256,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(&cli, a),
         Command::Serve(a) => serve::run(&cli, a),
         Command::Epcis(c) => epcis::run(&cli, c),
+        Command::Users(c) => accounts::users(store()?.as_mut(), c).map(ok),
+        Command::Tokens(c) => accounts::tokens(store()?.as_mut(), c).map(ok),
+        Command::Audit { limit, format } => {
+            accounts::audit(store()?.as_mut(), *limit, *format).map(ok)
+        }
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),

@@ -6,10 +6,10 @@ use crate::op_args::{OpArgs, run};
 use crate::output::{Cell, Output, Report};
 use anyhow::Result;
 use clap::Subcommand;
-use equitas_market::analysis::{Dim, Key, Period};
+use equitas_market::analysis::{Dim, Key, Period, PooledPrice};
 use equitas_service::Head;
 use equitas_service::market::{
-    Affordability, Concentration, Delivery, Mpr, Prices, Products, Sources,
+    Affordability, Concentration, Delivery, Mpr, PooledPrices, Prices, Products, Sources,
 };
 use equitas_store::Store;
 use serde_json::Value;
@@ -54,6 +54,17 @@ pub enum MarketCommand {
     Mpr {
         #[command(flatten)]
         args: OpArgs<Mpr>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Pooled reference prices: each product's median unit price over the
+    /// procurement lines selected, as CSV that `import reference-prices` reads.
+    #[command(
+        after_help = "Examples:\n  equitas market pooled-prices\n  equitas market pooled-prices --from 2014-01-01 --lines-name \"SCMS lines of 2014-2015\" --format csv > pooled.csv\n  equitas import reference-prices pooled.csv\n  equitas market mpr --reference-source \"$(cut -d, -f3 pooled.csv | sed -n 2p)\""
+    )]
+    PooledPrices {
+        #[command(flatten)]
+        args: OpArgs<PooledPrices>,
         #[command(flatten)]
         out: Output,
     },
@@ -240,6 +251,32 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .collect();
             report(
                 "Median price ratios (WHO/HAI method)",
+                &a.head,
+                columns,
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
+        }
+        MarketCommand::PooledPrices { args, out } => {
+            let a = run(store, args, "")?;
+            // The columns `import reference-prices` reads, by their names,
+            // prices as they are (no rounding), then the product's name.
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut v: Vec<Cell> = r.record().into_iter().map(Cell::from).collect();
+                    v.push(int(r.lines as i64));
+                    v.push(label(&a.head, Dim::Product, &r.product).into());
+                    v
+                })
+                .collect();
+            let mut columns = PooledPrice::COLUMNS.to_vec();
+            columns.extend(["lines", "name"]);
+            report(
+                "Pooled reference prices (US$ per comparison unit)",
                 &a.head,
                 columns,
                 table,

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
     /// Address and port to listen on. The loopback address serves this
-    /// machine only; another address (0.0.0.0: every interface) lets
-    /// anyone who reaches it read everything and capture events, as
-    /// Equitas has no accounts yet.
+    /// machine only, without login while the database has no user; another
+    /// address (0.0.0.0: every interface) requires accounts (`equitas
+    /// users add`), or --insecure-no-auth.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub addr: std::net::SocketAddr,
     /// A host name this server is reached by (the Host header), besides
@@ -60,6 +60,22 @@ pub struct ServeArgs {
     /// then have this server post to hosts of its network.
     #[arg(long = "webhook-allow-host", value_name = "HOST")]
     pub webhook_hosts: Vec<String>,
+    /// Serve without accounts on an address other than loopback: anyone
+    /// who reaches it can read everything and capture events. For a
+    /// trusted, closed network only.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    /// Served over HTTPS by a reverse proxy in front (docs/accounts.md):
+    /// session cookies are marked Secure, and the client's address is the
+    /// last of X-Forwarded-For.
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+    /// Minutes a session lasts without a request.
+    #[arg(long, default_value_t = 30, value_name = "MINUTES")]
+    pub session_idle: i64,
+    /// Hours a session lasts at most from login.
+    #[arg(long, default_value_t = 12, value_name = "HOURS")]
+    pub session_max: i64,
     #[command(flatten)]
     pub schemas: crate::schemas::SchemaArgs,
 }
@@ -79,6 +95,10 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         webhook_retry,
         webhook_retry_max,
         webhook_hosts,
+        insecure_no_auth,
+        behind_tls_proxy,
+        session_idle,
+        session_max,
         schemas,
     } = a;
     let target = database_target(cli)?;
@@ -96,6 +116,47 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         write_timeout: std::time::Duration::from_secs(*write_timeout),
         ..Default::default()
     };
+    let has_users = {
+        let mut st = crate::context::open_store(cli)?;
+        equitas_store::auth::has_users(st.as_mut())?
+    };
+    let mode = if *insecure_no_auth {
+        eprintln!(
+            "WARNING: --insecure-no-auth: serving on {addr} WITHOUT ACCOUNTS. Anyone who can reach \
+             this address can read all the data and capture events. Use it on a closed, trusted \
+             network only; create accounts instead (docs/accounts.md)."
+        );
+        equitas_server::Mode::Open
+    } else if has_users {
+        equitas_server::Mode::Accounts
+    } else if addr.ip().is_loopback() && !behind_tls_proxy {
+        equitas_server::Mode::Open
+    } else {
+        // Behind a proxy, loopback is everyone the proxy serves.
+        let place = if *behind_tls_proxy {
+            "behind a proxy".to_string()
+        } else {
+            format!("on {addr}, not the loopback address,")
+        };
+        anyhow::bail!(
+            "serving {place} requires accounts: create one with \
+             `equitas users add NAME` and `equitas users grant NAME administrator` \
+             (docs/accounts.md), or start with --insecure-no-auth on a trusted network"
+        );
+    };
+    if *session_idle < 1 || *session_max < 1 {
+        anyhow::bail!("--session-idle and --session-max: at least 1");
+    }
+    let auth = equitas_server::AuthConfig {
+        mode,
+        secure_cookies: *behind_tls_proxy,
+        behind_proxy: *behind_tls_proxy,
+        sessions: equitas_store::auth::SessionLimits {
+            idle: session_idle * 60,
+            absolute: session_max * 3600,
+        },
+        ..Default::default()
+    };
     let state = equitas_server::AppState::open(&target)
         .with_context(|| format!("cannot open the database {target}"))?
         .with_epcis_schemas(schemas)
@@ -107,13 +168,11 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
             retry_max: std::time::Duration::from_secs((*webhook_retry_max).max(1)),
             ..Default::default()
         })
-        .with_webhook_hosts(webhook_hosts.clone());
-    if !addr.ip().is_loopback() {
-        eprintln!(
-            "Warning: listening on {addr}, not the loopback address: anyone who can reach this machine \
-             can read all the data and capture events (Equitas has no accounts yet). Serve 127.0.0.1 \
-             behind a proxy that authenticates users, or on a trusted network only."
-        );
+        .with_webhook_hosts(webhook_hosts.clone())
+        .with_auth(auth)
+        .with_import_mappings(crate::import::load_mappings(None, None, None)?);
+    if mode == equitas_server::Mode::Accounts {
+        eprintln!("Accounts are required: log in on the dashboard, or send an API token.");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -9,8 +9,8 @@ use clap::Subcommand;
 use equitas_market::analysis::Period;
 use equitas_service::Head;
 use equitas_service::supply::{
-    Concentration, Dependence, Match, QualifiedSources, Reach, Regional, Regulators, SingleSource,
-    SupplyMap,
+    Concentration, Dependence, Licences, Match, QualifiedSources, Reach, Regional, Regulators,
+    SingleSource, SupplyMap,
 };
 use equitas_store::Store;
 use equitas_supply::Tier;
@@ -93,7 +93,7 @@ pub enum SupplyCommand {
     /// demand, what is made in the region, the regional producers and
     /// licences; priority gaps first.
     #[command(
-        after_help = "Example:\n  equitas import supply-sites sites.csv\n  equitas import licences licences.csv\n  equitas supply match --programme hiv"
+        after_help = "Example:\n  equitas import supply-sites sites.csv\n  equitas import licences licences.csv\n  equitas supply match --programme hiv\n  equitas supply match --weight quantity   (capacity against yearly demand)"
     )]
     Match {
         #[command(flatten)]
@@ -109,6 +109,17 @@ pub enum SupplyCommand {
     Regulators {
         #[command(flatten)]
         args: OpArgs<Regulators>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The licences register: technology transfers and licences, their
+    /// programme, territory, dates and status.
+    #[command(
+        after_help = "Example:\n  equitas import licences licences.csv\n  equitas supply licences --country KEN\n  equitas supply licences --programme c-tap --format json"
+    )]
+    Licences {
+        #[command(flatten)]
+        args: OpArgs<Licences>,
         #[command(flatten)]
         out: Output,
     },
@@ -446,6 +457,12 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                         Cell::Int(r.producers.len() as i64),
                         Cell::Int(r.qualified_producers.len() as i64),
                         r.capacity.join("; ").into(),
+                        r.capacity_cover
+                            .as_ref()
+                            .map_or("-".to_string(), |c| {
+                                format!("{:.2}-{:.2} ({}s/year)", c.cover_min, c.cover_max, c.unit)
+                            })
+                            .into(),
                         Cell::Int(r.licences.len() as i64),
                         yes(r.priority),
                     ]
@@ -463,6 +480,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "producers",
                     "qualified",
                     "capacity",
+                    "capacity / demand",
                     "licences",
                     "priority",
                 ],
@@ -503,6 +521,49 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "WLA",
                     "pathway",
                     "days",
+                    "source",
+                ],
+                table,
+                vec![],
+                &a.rows,
+            )
+            .print(out)
+        }
+        SupplyCommand::Licences { args, out } => {
+            let a = run(store, args, "")?;
+            let table = a
+                .rows
+                .iter()
+                .map(|r| {
+                    // A long territory is counted; a short one listed.
+                    let territory = match r.territory.len() {
+                        0 => "not stated".to_string(),
+                        n if n > 6 => format!("{n} countries"),
+                        _ => r.territory.join(", "),
+                    };
+                    vec![
+                        r.programme.clone().into(),
+                        r.licensor.clone().into(),
+                        r.licensee.clone().into(),
+                        r.technology.clone().into(),
+                        territory.into(),
+                        r.start.map(|d| d.to_string()).unwrap_or_default().into(),
+                        r.status.clone().into(),
+                        r.provenance.source.clone().into(),
+                    ]
+                })
+                .collect();
+            report(
+                "Technology transfers and licences",
+                &a.head,
+                vec![
+                    "programme",
+                    "licensor",
+                    "licensee",
+                    "technology",
+                    "territory",
+                    "start",
+                    "status",
                     "source",
                 ],
                 table,

@@ -492,9 +492,92 @@ fn generic_procurement_import_and_market_formats() {
     );
     assert!(out.contains("50.0%"), "one of two delivered late: {out}");
 
-    let o = equitas(dir.path(), &["market", "mpr"]);
+    let o = equitas(
+        dir.path(),
+        &["market", "mpr", "--reference-source", "no such list"],
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("no reference prices loaded"));
+    assert!(
+        stderr(&o).contains("no reference prices of source \"no such list\" loaded"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Pooled reference prices: the CSV imports as reference prices as it
+    // is; the median of the two isoniazid lines (0.025, as `market prices`
+    // finds above) becomes the MPR's reference, its source named.
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "pooled-prices",
+            "--product",
+            "isoniazid-300mg-tablet",
+            "--min-observations",
+            "2",
+            "--lines-name",
+            "test lines",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pooled = dir.path().join("pooled.csv");
+    std::fs::write(&pooled, &o.stdout).unwrap();
+    let csv_out = stdout(&o);
+    assert!(
+        csv_out.starts_with(
+            "product,price_usd,source,unit,year,lines,name\nisoniazid-300mg-tablet,0.025,"
+        ),
+        "{csv_out}"
+    );
+    let o = equitas(
+        dir.path(),
+        &["import", "reference-prices", pooled.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "mpr",
+            "--reference-source",
+            "pooled median unit price of test lines, deliveries 2024-03-04 to 2024-03-30 (Equitas, docs/formulas.md 2.6)",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("reference prices: pooled median unit price of test lines"));
+
+    // The demo's references are the pooled prices of the SCMS lines: the
+    // reference of efavirenz is the median unit price `market prices` gives
+    // over the same lines, and its MPR is the generic median over it.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = equitas(dir.path(), args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let efv = "efavirenz-600mg-tablet";
+    let p = json(&["market", "prices", "--product", efv, "--format", "json"]);
+    let median = p["rows"][0]["unit_price"]["median"].as_f64().unwrap();
+    let m = json(&["market", "mpr", "--product", efv, "--format", "json"]);
+    let generic = m["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "lowest-priced generic")
+        .unwrap();
+    assert!((generic["reference_price_usd"].as_f64().unwrap() - median).abs() < 1e-12);
+    assert!(
+        generic["reference_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("pooled median unit price of the USAID SCMS delivery history")
+    );
+    let ratio = generic["median_local_price"].as_f64().unwrap() / median;
+    assert!(
+        (generic["mpr"].as_f64().unwrap() - ratio).abs() < 1e-12,
+        "{m}"
+    );
     let o = equitas(dir.path(), &["market", "prices", "--by", "colour"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -27,6 +27,10 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/market/prices", Some(&["market", "prices"])),
     ("/api/v1/market/mpr", Some(&["market", "mpr"])),
     (
+        "/api/v1/market/pooled-prices",
+        Some(&["market", "pooled-prices"]),
+    ),
+    (
         "/api/v1/market/affordability",
         Some(&["market", "affordability"]),
     ),
@@ -54,6 +58,7 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/supply/dependence", Some(&["supply", "dependence"])),
     ("/api/v1/supply/match", Some(&["supply", "match"])),
     ("/api/v1/supply/regulators", Some(&["supply", "regulators"])),
+    ("/api/v1/supply/licences", Some(&["supply", "licences"])),
     ("/api/v1/stock", Some(&["stock"])),
     ("/api/v1/stock/lots", Some(&["stock", "lots"])),
     ("/api/v1/stock/problems", Some(&["stock", "problems"])),

@@ -228,11 +228,49 @@ fn tiers_of_the_scms_file_and_registers() {
     let f = d.join("sites.csv");
     std::fs::write(
         &f,
-        "site,name,organisation,country,status,source,products,approvals\n\
-         zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq\n",
+        "site,name,organisation,country,status,source,products,approvals,capacity_min,capacity_max,capacity_unit\n\
+         zaf-1,ZA plant,ZA Pharma,ZAF,operational,test,efavirenz-600mg-tablet,who-pq,100,200,million tablets\n",
     )
     .unwrap();
     ok(equitas(d, &["import", "supply-sites", f.to_str().unwrap()]));
+    // The answer's AFRO row and the period it states, for efavirenz.
+    let afro = |extra: &[&str]| {
+        let mut args = vec!["supply", "match", "--product", "efavirenz-600mg-tablet"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&ok(equitas(d, &args))).unwrap();
+        let row = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region"] == "AFRO")
+            .unwrap()
+            .clone();
+        (row, v["period"].clone())
+    };
+    let (row, _) = afro(&[]);
+    assert_eq!(row["qualified_producers"][0], "zaf-1");
+    assert_eq!(row["priority"], false);
+    assert!(row["capacity_cover"].is_null(), "value weights: no cover");
+
+    // Weighed in tablets, the site's 100-200 million tablets a year are set
+    // against the region's tablets bought per year of the period.
+    let (row, period) = afro(&["--weight", "quantity"]);
+    // The period as the answer states it: "deliveries FROM to TO".
+    let days: Vec<chrono::NaiveDate> = period
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|w| chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+        .collect();
+    assert_eq!(days.len(), 2, "{period}");
+    let years = ((days[1] - days[0]).num_days() + 1) as f64 / 365.25;
+    let yearly = row["demand"].as_f64().unwrap() / years;
+    let c = &row["capacity_cover"];
+    assert_eq!(c["unit"], "tablet");
+    assert!((c["cover_min"].as_f64().unwrap() - 1e8 / yearly).abs() < 1e-9 * (1e8 / yearly));
+    assert!((c["cover_max"].as_f64().unwrap() - 2e8 / yearly).abs() < 1e-9 * (2e8 / yearly));
+    // The table says it too.
     let out = ok(equitas(
         d,
         &[
@@ -240,19 +278,14 @@ fn tiers_of_the_scms_file_and_registers() {
             "match",
             "--product",
             "efavirenz-600mg-tablet",
-            "--format",
-            "json",
+            "--weight",
+            "quantity",
         ],
     ));
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let afro = v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region"] == "AFRO")
-        .unwrap();
-    assert_eq!(afro["qualified_producers"][0], "zaf-1");
-    assert_eq!(afro["priority"], false);
+    assert!(
+        out.contains("capacity / demand") && out.contains("(tablets/year)"),
+        "{out}"
+    );
 
     // A register with a bad row: the good rows imported, the bad one named (exit status 3).
     let f = d.join("regulators.csv");
@@ -316,4 +349,27 @@ fn the_demo_loads_the_shipped_registers() {
     assert!(rows.iter().all(|r| r["gbt_level"] == 3));
     let table = ok(equitas(d, &["supply", "regulators"]));
     assert!(table.contains("Sources: https://"), "{table}");
+
+    // The licences: C-TAP's worldwide test licence covers Kenya, the mRNA
+    // programme's partners only their own countries.
+    let out = ok(equitas(
+        d,
+        &["supply", "licences", "--country", "KEN", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["programme"] == "c-tap"
+        && r["licensor"] == "Spanish National Research Council (CSIC)"));
+    assert!(rows.iter().all(|r| {
+        r["territory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "KEN")
+    }));
+    let all = ok(equitas(d, &["supply", "licences", "--format", "json"]));
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    assert_eq!(all["rows"].as_array().unwrap().len(), 19);
+    let table = ok(equitas(d, &["supply", "licences", "--programme", "c-tap"]));
+    assert!(table.contains("249 countries"), "{table}");
 }

@@ -450,6 +450,73 @@ pub fn mpr(
     }
 }
 
+/// A reference price made from procurement lines: the median unit price of
+/// a product over the lines that have one (docs/formulas.md 2.6), in the
+/// layout `equitas import reference-prices` reads.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PooledPrice {
+    pub product: String,
+    /// Median unit price, US$ per comparison unit.
+    pub price_usd: f64,
+    /// Where it comes from: the method, the lines' period and source.
+    pub source: String,
+    /// The comparison unit (the dosage form, singular), where known.
+    pub unit: Option<String>,
+    /// The year of the last delivery among the lines with a unit price.
+    pub year: Option<i32>,
+    /// Lines with a unit price behind the median.
+    pub lines: usize,
+}
+
+impl PooledPrice {
+    /// The columns `equitas import reference-prices` reads.
+    pub const COLUMNS: [&'static str; 5] = ["product", "price_usd", "source", "unit", "year"];
+
+    /// The row in those columns, the price as it is (no rounding).
+    pub fn record(&self) -> [String; 5] {
+        [
+            self.product.clone(),
+            self.price_usd.to_string(),
+            self.source.clone(),
+            self.unit.clone().unwrap_or_default(),
+            self.year.map(|y| y.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
+/// Pooled reference prices: per product with at least `min_observations`
+/// lines with a unit price, the median of those prices (Hyndman-Fan type 7,
+/// as every median here). `source` is the text each row carries; `unit_of`
+/// gives a product's comparison unit.
+pub fn pooled_prices(
+    obs: &Dataset,
+    min_observations: usize,
+    source: &str,
+    unit_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<PooledPrice> {
+    obs.group(&[Dim::Product])
+        .into_iter()
+        .filter_map(|(key, g)| {
+            let p: Vec<f64> = g.iter().filter_map(|o| o.unit_price()).collect();
+            if p.is_empty() || p.len() < min_observations {
+                return None;
+            }
+            Some(PooledPrice {
+                price_usd: median(&p)?,
+                source: source.to_string(),
+                unit: unit_of(&key[0]),
+                year: g
+                    .iter()
+                    .filter(|o| o.unit_price().is_some())
+                    .filter_map(|o| o.delivered_date.map(|d| d.year()))
+                    .max(),
+                lines: p.len(),
+                product: key[0].clone(),
+            })
+        })
+        .collect()
+}
+
 // ------------------------------------------------------------ affordability
 
 /// A standard treatment course: how many comparison units it takes.
@@ -928,6 +995,47 @@ mod formulas_md {
                 v["band"].as_str().unwrap(),
                 "{v}"
             );
+        }
+    }
+
+    /// docs/formulas.md, section 2.6 (pooled reference prices).
+    #[test]
+    fn pooled_price_worked_examples() {
+        for v in vectors("pooled_prices") {
+            let lines: Vec<Observation> = v["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| Observation {
+                    product: l[0].as_str().unwrap().into(),
+                    supplier: "s".into(),
+                    buyer_country: "KEN".into(),
+                    site: None,
+                    site_country: None,
+                    mode: None,
+                    originator: None,
+                    pack_size: Some(l[1].as_f64().unwrap()),
+                    quantity: l[2].as_f64().unwrap(),
+                    value: l[3].as_f64(),
+                    order_date: None,
+                    scheduled_date: None,
+                    delivered_date: NaiveDate::from_ymd_opt(l[4].as_i64().unwrap() as i32, 6, 30),
+                })
+                .collect();
+            let min = v["min_observations"].as_u64().unwrap() as usize;
+            let got: Vec<serde_json::Value> =
+                pooled_prices(&Dataset::from(lines), min, "src", &|_| None)
+                    .into_iter()
+                    .map(|r| {
+                        serde_json::json!([
+                            r.product,
+                            (r.price_usd * 10000.0).round() / 10000.0,
+                            r.lines,
+                            r.year
+                        ])
+                    })
+                    .collect();
+            assert_eq!(serde_json::Value::Array(got), v["prices"], "{v}");
         }
     }
 

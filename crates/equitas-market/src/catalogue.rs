@@ -48,6 +48,36 @@ pub fn base_form(form: &str) -> String {
         .to_lowercase()
 }
 
+/// A count noun in the singular, lower case: `Tablets` -> `tablet`.
+pub fn singular(word: &str) -> String {
+    let w = word.trim().to_lowercase();
+    match w.strip_suffix('s') {
+        Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_string(),
+        _ => w,
+    }
+}
+
+/// The unit a product's comparison units count, from its dosage form
+/// (docs/formulas.md 2.6): tablets of any kind count `tablet`, capsules
+/// `capsule`, oral solutions, suspensions and syrups `ml`, test kits `test`
+/// (as the MSH guide's `TAB-CAP`, `ML` and `TEST`); another form counts
+/// itself, singular (`injection`).
+pub fn comparison_unit(dosage_form: &str) -> String {
+    let form = singular(&base_form(dosage_form));
+    let has = |w: &str| form.split([' ', '/', '-']).any(|x| singular(x) == w);
+    if has("tablet") {
+        "tablet".into()
+    } else if has("capsule") {
+        "capsule".into()
+    } else if form == "test kit" || has("test") {
+        "test".into()
+    } else if !has("powder") && (has("solution") || has("suspension") || has("syrup")) {
+        "ml".into()
+    } else {
+        form
+    }
+}
+
 /// The finished catalogue.
 pub struct Catalogue {
     pub products: Vec<Product>,
@@ -189,6 +219,28 @@ impl CatalogueBuilder {
             trade_items: self.items.into_values().collect(),
             organisations: self.orgs.into_values().collect(),
             sites: self.sites.into_values().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::comparison_unit;
+
+    #[test]
+    fn comparison_units_of_the_scms_dosage_forms() {
+        for (form, unit) in [
+            ("Tablet - FDC + blister", "tablet"),
+            ("chewable/dispersible tablet", "tablet"),
+            ("delayed-release capsules", "capsule"),
+            ("Capsule", "capsule"),
+            ("oral solution", "ml"),
+            ("Oral suspension", "ml"),
+            ("Test kit", "test"),
+            ("powder for oral solution", "powder for oral solution"),
+            ("injection", "injection"),
+        ] {
+            assert_eq!(comparison_unit(form), unit, "{form}");
         }
     }
 }

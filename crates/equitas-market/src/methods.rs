@@ -11,9 +11,16 @@ pub fn prices() -> String {
     "unit price = line value / (packs x units per pack); median and quartiles by Hyndman-Fan type 7 over lines with a price; weighted = total value / total units (docs/formulas.md 2.4, 2.5)".into()
 }
 
-pub fn mpr(exchange_rate: f64, min_observations: usize) -> String {
+pub fn mpr(exchange_rate: f64, min_observations: usize, reference_sources: &[&str]) -> String {
     format!(
-        "MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6)"
+        "MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations; reference prices: {} (docs/formulas.md 2.6)",
+        reference_sources.join("; ")
+    )
+}
+
+pub fn pooled_prices(min_observations: usize) -> String {
+    format!(
+        "pooled reference price = median unit price (US$ per comparison unit) of a product over the lines selected, for products with at least {min_observations} lines with a unit price; unit = the comparison unit read from the dosage form; year = last delivery (docs/formulas.md 2.6)"
     )
 }
 

@@ -20,6 +20,8 @@ pub const QUERY_PATH: &str = "/queries/{queryName}";
 pub const QUERY_EVENTS_PATH: &str = "/queries/{queryName}/events";
 pub const SUBSCRIPTIONS_PATH: &str = "/queries/{queryName}/subscriptions";
 pub const SUBSCRIPTION_PATH: &str = "/queries/{queryName}/subscriptions/{subscriptionID}";
+/// A file imported over HTTP (docs/accounts.md).
+pub const IMPORT_PATH: &str = "/api/v1/imports/{kind}";
 
 /// An EPCIS route (a `post` takes a document as body).
 fn plain(
@@ -280,11 +282,61 @@ fn describe_queries(paths: &mut Map<String, Value>, schemas: &mut Map<String, Va
     }
 }
 
+/// Accounts: login, logout, the session, the audit log (docs/accounts.md).
+fn accounts() -> Vec<Endpoint> {
+    use crate::auth::{AUDIT_PATH, LOGIN_PATH, LOGOUT_PATH, SESSION_PATH};
+    let plain = |method, path, summary, ok| Endpoint {
+        tag: "accounts",
+        doc: "docs/accounts.md",
+        ..plain(method, path, summary, ok)
+    };
+    vec![
+        plain(
+            "post",
+            LOGIN_PATH,
+            "Log in with {\"user\", \"password\"}: a new session in an HttpOnly, SameSite=Strict cookie, and its CSRF token (send it as X-CSRF-Token with every write)",
+            (200, "The user, its grants and the session's CSRF token."),
+        ),
+        plain(
+            "post",
+            LOGOUT_PATH,
+            "End the session and clear its cookie",
+            (204, "Logged out."),
+        ),
+        plain(
+            "get",
+            SESSION_PATH,
+            "Who is logged in, with their grants and the session's CSRF token; mode `open` on a server without accounts",
+            (200, "The session."),
+        ),
+        Endpoint {
+            params: crate::imports::params(),
+            ..plain(
+                "post",
+                IMPORT_PATH,
+                "Import a CSV file (text/csv) of a kind `equitas import` takes (countries, locations, products, stock-reports...), in one transaction; callers with an unscoped import permission",
+                (
+                    200,
+                    "What was read, written and rejected (line, field, reason).",
+                ),
+            )
+        },
+        Endpoint::list(
+            AUDIT_PATH,
+            "accounts",
+            "The audit log, newest first (administrators): logins, failed logins, captures, role and token changes",
+            "docs/accounts.md",
+            vec![],
+        ),
+    ]
+}
+
 /// Every endpoint, in the order of the documentation.
 pub fn endpoints() -> Vec<Endpoint> {
     let mut v = vec![status()];
     v.extend(equitas_service::operation_endpoints());
     v.extend(epcis());
+    v.extend(accounts());
     v
 }
 
@@ -416,17 +468,43 @@ pub fn openapi() -> Value {
             json!({"type": "object"})
         };
         let ok_content = json!({"application/json": {"schema": ok_schema}});
+        let ok = if e.ok.0 == 204 {
+            json!({"description": e.ok.1})
+        } else {
+            json!({"description": e.ok.1, "content": ok_content})
+        };
         let mut responses = json!({
-            e.ok.0.to_string(): {"description": e.ok.1, "content": ok_content},
+            e.ok.0.to_string(): ok,
             "400": problem_response("A parameter or the body is not valid; `parameter` names it."),
             "404": problem_response("Not found."),
             "409": problem_response("The data this needs is not loaded."),
             "500": problem_response("Internal error."),
         });
-        // Refused before any handler (guard): a host not served, a write from another site.
+        // Refused before any handler (guard, auth): a host not served, a
+        // write from another site or without its CSRF token, a permission
+        // the caller's roles do not give, an answer outside its scope.
         responses["403"] = problem_response(
-            "Refused: a Host this server does not serve, or a write from another site (Origin).",
+            "Refused: a Host this server does not serve, a write from another site (Origin) or with a session cookie but without X-CSRF-Token, a permission the caller's roles do not give, or what lies outside the caller's scope.",
         );
+        let public = crate::auth::need(
+            &e.method
+                .to_uppercase()
+                .parse()
+                .unwrap_or(axum::http::Method::GET),
+            e.path,
+        ) == crate::auth::Need::Public;
+        if !public {
+            responses["401"] = problem_response(
+                "Authentication required (a server with accounts): no, an unknown, a revoked or an expired token or session.",
+            );
+        }
+        if e.path == crate::auth::LOGIN_PATH {
+            responses["401"] = problem_response("Wrong user name or password.");
+            responses["409"] = problem_response("This server has no accounts: no login is needed.");
+            responses["429"] = problem_response(
+                "Too many failed logins for the account or from the address; Retry-After says when to try again.",
+            );
+        }
         if e.method == "get" {
             responses["503"] = problem_response(
                 "The answer took longer than the server's request timeout; Retry-After says when to try again.",
@@ -437,9 +515,11 @@ pub fn openapi() -> Value {
             responses["413"] = problem_response(
                 "The body, or the number of events in it, is larger than the server takes.",
             );
-            responses["415"] = problem_response(
-                "The body is not declared JSON (application/json, application/ld+json) or XML.",
-            );
+            responses["415"] = problem_response(if e.path == IMPORT_PATH {
+                "The body is not declared text/csv."
+            } else {
+                "The body is not declared JSON (application/json, application/ld+json) or XML."
+            });
             responses["503"] = problem_response(
                 "Other writes held the database longer than a write waits; Retry-After says when to try again.",
             );
@@ -457,7 +537,13 @@ pub fn openapi() -> Value {
         if !e.doc.is_empty() {
             op["description"] = json!(format!("Definitions: {}.", e.doc));
         }
-        if e.body {
+        if public {
+            op["security"] = json!([]);
+        }
+        if e.path == IMPORT_PATH {
+            op["requestBody"] =
+                json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
+        } else if e.body {
             op["requestBody"] = json!({"required": true, "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "application/ld+json": {"schema": {"type": "object"}},
@@ -510,7 +596,25 @@ pub fn openapi() -> Value {
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
         },
         "paths": paths,
-        "components": {"schemas": schemas}
+        // Either scheme on a server with accounts; none on one without
+        // (`equitas serve` on loopback with no user): hence the empty one.
+        "security": [{"bearerToken": []}, {"sessionCookie": []}, {}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (`equitas tokens create --user NAME`), as `Authorization: Bearer eqt_...`."
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": crate::auth::COOKIE,
+                    "description": "The session cookie set by POST /api/v1/login (HttpOnly, SameSite=Strict; Secure behind TLS). Writes with it also send the session's CSRF token as X-CSRF-Token."
+                }
+            }
+        }
     })
 }
 

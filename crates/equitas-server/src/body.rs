@@ -93,7 +93,18 @@ pub async fn take(
     limits: &Limits,
     spools: &std::sync::Arc<tokio::sync::Semaphore>,
 ) -> Result<Taken, Problem> {
-    crate::guard::body_type(headers)?;
+    take_typed(headers, body, limits, spools, crate::guard::body_type).await
+}
+
+/// [`take`], the body's type checked by `typed` (a CSV file to import).
+pub async fn take_typed(
+    headers: &HeaderMap,
+    body: Body,
+    limits: &Limits,
+    spools: &std::sync::Arc<tokio::sync::Semaphore>,
+    typed: fn(&HeaderMap) -> Result<(), Problem>,
+) -> Result<Taken, Problem> {
+    typed(headers)?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -9,7 +9,9 @@
 //! events are stored and the job counts the rejected ones.
 
 use crate::api_doc;
+use crate::auth::Access;
 use crate::{AppState, Problem};
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -17,6 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use equitas_store::auth::{Dim, Scope};
 use equitas_store::epcis::{self as ep, ErrorBehaviour};
 use equitas_store::import::NoProgress;
 use serde_json::json;
@@ -52,6 +55,7 @@ fn behaviour(h: &HeaderMap) -> Result<ErrorBehaviour, Problem> {
 /// `one_event`: the body must hold exactly one event (`POST /events`).
 async fn store_document(
     s: AppState,
+    access: Access,
     headers: &HeaderMap,
     body: Body,
     source: &'static str,
@@ -90,9 +94,49 @@ async fn store_document(
                     limits.events
                 )));
             }
-            let rejected = ep::schema_rejections(&schemas, &doc, limits.event)
+            let mut rejected = ep::schema_rejections(&schemas, &doc, limits.event)
                 .map_err(|p| Problem::bad_body(p.to_string()))?;
-            Ok(ep::capture(st, source, &doc, rejected, b, &NoProgress)?)
+            let outside = outside_scope(&doc, &access.scope);
+            if !outside.is_empty() {
+                if b == ErrorBehaviour::Rollback {
+                    let why: Vec<String> = outside
+                        .iter()
+                        .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
+                        .collect();
+                    access.audit(
+                        st,
+                        "capture-refused",
+                        &format!("{source}: {} events outside the scope", outside.len()),
+                    )?;
+                    return Err(Problem::new(
+                        403,
+                        "/problems/out-of-scope",
+                        "Outside your scope",
+                        format!(
+                            "nothing was captured: {} (your capture permission reaches {})",
+                            why.join("; "),
+                            access.scope.label()
+                        ),
+                    )
+                    .at("body"));
+                }
+                rejected.extend(outside);
+            }
+            let r = ep::capture(st, source, &doc, rejected, b, &NoProgress)?;
+            access.audit(
+                st,
+                "capture",
+                &format!(
+                    "{source}: capture {}: {} events, {} captured, {} duplicates, {} rejected{}",
+                    r.capture_id.map_or_else(|| "none".into(), |i| i.to_string()),
+                    r.events,
+                    r.captured,
+                    r.duplicates,
+                    r.rejected.len(),
+                    if r.rolled_back { ", rolled back" } else { "" }
+                ),
+            )?;
+            Ok(r)
         })
         .await?;
     // Stream subscriptions have new events to deliver.
@@ -115,10 +159,11 @@ async fn store_document(
 
 async fn capture_document(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let r = store_document(s, &headers, body, "POST /capture", false).await?;
+    let r = store_document(s, access, &headers, body, "POST /capture", false).await?;
     let id = r.capture_id.unwrap_or_default();
     let mut res = (
         StatusCode::ACCEPTED,
@@ -163,10 +208,11 @@ async fn capture_job(
 
 async fn capture_event(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let r = store_document(s, &headers, body, "POST /events", true).await?;
+    let r = store_document(s, access, &headers, body, "POST /events", true).await?;
     let status = if r.captured == 1 {
         StatusCode::CREATED
     } else {
@@ -184,29 +230,40 @@ async fn capture_event(
         .into_response())
 }
 
+/// Events are found as asked, then those outside the caller's scope are
+/// left out: a page may hold fewer than `perPage` events and still have a
+/// next one (`nextPageToken` follows the events found, not those shown).
 async fn query(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let a = crate::routes::args(q, equitas_service::epcis::query_params())?;
     let eq = equitas_service::epcis::query(&a)?;
-    events_page(&s, eq, api_doc::EVENTS_PATH).await
+    events_page(&s, eq, api_doc::EVENTS_PATH, &access).await
 }
 
-/// A page of the events `eq` finds, with the token of the next page (and
-/// its `Link`, at `path`) when the page is full.
+/// A page of the events `eq` finds within the caller's scope, with the
+/// token of the next page (and its `Link`, at `path`) when the page is full.
 pub(crate) async fn events_page(
     s: &AppState,
     eq: ep::EventQuery,
     path: &str,
+    access: &Access,
 ) -> Result<Response, Problem> {
     let per_page = eq.limit;
-    let events = s
+    let mut events = s
         .with_store(move |st| Ok(ep::query_events(st, &eq)?))
         .await?;
     let next = (events.len() == per_page)
         .then(|| events.last().map(|e| e.cursor))
         .flatten();
+    events.retain(|e| {
+        within(
+            &access.scope,
+            [e.read_point.as_deref(), e.biz_location.as_deref()],
+        )
+    });
     let mut res = Json(json!({
         "events": events,
         "nextPageToken": next.map(|n| n.to_string()),
@@ -222,14 +279,78 @@ pub(crate) async fn events_page(
     Ok(res)
 }
 
+/// An event outside the caller's scope is not found, as one never captured.
 async fn event(
     State(s): State<AppState>,
+    Extension(access): Extension<Access>,
     Path(id): Path<String>,
 ) -> Result<Json<ep::FoundEvent>, Problem> {
     s.with_store(move |st| {
         ep::event_by_id(st, &id)?
+            .filter(|e| {
+                within(
+                    &access.scope,
+                    [e.read_point.as_deref(), e.biz_location.as_deref()],
+                )
+            })
             .map(Json)
             .ok_or_else(|| Problem::not_found(format!("no event {id}")))
     })
     .await
+}
+
+/// True if an event at these locations (read point, business location) is
+/// within `scope`: every one given is, and at least one is given.
+fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
+    if scope.is_all() {
+        return true;
+    }
+    let given: Vec<&str> = places.into_iter().flatten().collect();
+    !given.is_empty()
+        && given.iter().all(|p| {
+            let gln = ep::gln_of(p);
+            scope.allows(&[(Dim::Location, Some(gln.as_deref().unwrap_or(p)))])
+        })
+}
+
+/// The events of `doc` whose read point or business location is outside
+/// `scope`, as rejections naming the place. An event that cannot be read
+/// is left to the capture, which rejects it with its reason.
+fn outside_scope(doc: &equitas_epcis::EventReader, scope: &Scope) -> Vec<ep::Rejected> {
+    if scope.is_all() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in 0..doc.len() {
+        let Ok(node) = doc.event(i) else { continue };
+        let Ok(r) = equitas_epcis::event::record(&node, doc.hash_ignore()) else {
+            continue;
+        };
+        let places = [
+            ("readPoint", r.read_point.as_deref()),
+            ("bizLocation", r.biz_location.as_deref()),
+        ];
+        if places.iter().all(|(_, p)| p.is_none()) {
+            out.push(ep::Rejected {
+                index: i,
+                field: "bizLocation".into(),
+                reason: format!(
+                    "the event names no location, and your capture permission reaches only {}",
+                    scope.label()
+                ),
+            });
+            continue;
+        }
+        if let Some((field, p)) = places.iter().find_map(|(f, p)| {
+            p.filter(|p| !within(scope, [Some(p), None]))
+                .map(|p| (f, p))
+        }) {
+            out.push(ep::Rejected {
+                index: i,
+                field: (*field).into(),
+                reason: format!("{p} is outside your scope ({})", scope.label()),
+            });
+        }
+    }
+    out
 }

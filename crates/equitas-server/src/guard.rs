@@ -153,6 +153,31 @@ pub async fn check(State(hosts): State<Hosts>, req: Request, next: Next) -> Resp
     next.run(req).await
 }
 
+/// Refuses a file to import not declared CSV (415): `text/csv` is not a
+/// type a page of another site can send without the browser asking first.
+pub fn csv_type(h: &HeaderMap) -> Result<(), Problem> {
+    let v = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "text/csv" {
+        return Ok(());
+    }
+    Err(Problem::new(
+        415,
+        "/problems/unsupported-media-type",
+        "The body's content type is not accepted",
+        format!("Content-Type {v}: a file to import must be text/csv"),
+    )
+    .at("Content-Type"))
+}
+
 /// Refuses a body not declared JSON or XML (415), for the handlers that
 /// take one (a route that takes none answers other methods 405 instead).
 pub fn body_type(h: &HeaderMap) -> Result<(), Problem> {

@@ -6,14 +6,17 @@
 //! pool and runs its queries on Tokio's blocking thread pool.
 
 pub mod api_doc;
+pub mod auth;
 mod body;
 mod epcis;
 mod guard;
+mod imports;
 mod problem;
 mod routes;
 mod subscriptions;
 mod web;
 
+pub use auth::{AuthConfig, Mode, Throttle};
 pub use body::Limits;
 pub use guard::Hosts;
 pub use problem::Problem;
@@ -57,6 +60,12 @@ pub struct AppState {
     pub(crate) delivery: Delivery,
     /// The hosts subscriptions may deliver to (any if empty).
     pub(crate) webhook_hosts: Arc<[String]>,
+    /// Accounts: whether they are required, and how (see `auth`).
+    pub(crate) auth: auth::Shared,
+    /// Failed logins, by account and by address.
+    pub(crate) failures: Arc<auth::Failures>,
+    /// The reviewed tables imports over HTTP rely on (site mapping, country aliases).
+    pub(crate) import_mappings: Arc<equitas_store::import::Mappings>,
 }
 
 /// A place among `queue`'s, waited for in order of arrival for as long as
@@ -125,6 +134,9 @@ impl AppState {
             deliveries: Arc::new(tokio::sync::Notify::new()),
             delivery: Delivery::default(),
             webhook_hosts: Arc::from(Vec::new()),
+            auth: Arc::new(AuthConfig::default()),
+            failures: Arc::new(Default::default()),
+            import_mappings: Arc::new(Default::default()),
         })
     }
 
@@ -138,6 +150,18 @@ impl AppState {
     /// Delivers subscriptions this way.
     pub fn with_delivery(mut self, d: Delivery) -> Self {
         self.delivery = d;
+        self
+    }
+
+    /// Imports over HTTP rely on these tables (the default: none).
+    pub fn with_import_mappings(mut self, m: equitas_store::import::Mappings) -> Self {
+        self.import_mappings = Arc::new(m);
+        self
+    }
+
+    /// Takes these accounts settings (the default: no accounts, `Mode::Open`).
+    pub fn with_auth(mut self, cfg: AuthConfig) -> Self {
+        self.auth = Arc::new(cfg);
         self
     }
 
@@ -285,16 +309,23 @@ impl AppState {
 
 /// The API routes, the dashboard and the formulas page. Answers are
 /// compressed (gzip) when the client accepts it: slow links matter. Every
-/// request passes `guard` first; bodies are read by the handlers that take
-/// one, within the state's [`Limits`].
+/// request passes `guard` first, then the one authorisation check
+/// (`auth::check`); bodies are read by the handlers that take one, within
+/// the state's [`Limits`].
 pub fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
     routes::router()
         .merge(epcis::router())
         .merge(subscriptions::router())
+        .merge(auth::router())
+        .merge(imports::router())
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check,
+        ))
         .layer(axum::middleware::from_fn_with_state(hosts, guard::check))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
@@ -402,7 +433,14 @@ pub async fn serve_until(
             },
             () = &mut stop => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // The peer's address, for the audit log and the login limits.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                r.extensions_mut().insert(auth::Peer(peer));
+                r
+            },
+        ));
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(opts.header_timeout);

@@ -2,19 +2,21 @@
 //! through one handler, and the few routes that are not operations.
 
 use crate::api_doc;
+use crate::auth::Access;
 use crate::{AppState, Problem};
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use equitas_service::{Answer, Args, Ctx, Head, Needs, Operation, op};
+use equitas_service::{Answer, Args, Ctx, Head, Needs, Operation, op, run_within};
 use equitas_store::report;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-type Q = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type Q = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 /// The query's parameters, checked against `params` (unknown ones refused).
 pub(crate) fn args(q: Q, params: Vec<equitas_service::Param>) -> Result<Args, Problem> {
@@ -78,20 +80,32 @@ fn page<R: Serialize>(
 /// Every operation: its parameters checked and read into its request, run
 /// on the store (or on the cached stock ledger, answers kept until the data
 /// changes), and answered a page at a time.
-async fn operation<O: Operation>(State(s): State<AppState>, q: Q) -> Result<Response, Problem> {
+/// Within the caller's scope (`auth::check` put it in the request): the
+/// operation runs through `run_within`, and cached answers are kept by scope.
+async fn operation<O: Operation>(
+    State(s): State<AppState>,
+    Extension(access): Extension<Access>,
+    q: Q,
+) -> Result<Response, Problem> {
     let e = O::endpoint();
     let a = args(q, e.params)?;
     let request = O::request(&a)?;
     let paging = op::page(&a)?;
+    let scope = access.scope;
     match O::NEEDS {
         Needs::Stock => {
-            s.cached(a.key(e.path), move |data, st| {
-                page(&O::run(&mut Ctx::new(st, Some(data)), &request)?, paging)
+            let key = format!("{}#{}", a.key(e.path), scope.label());
+            s.cached(key, move |data, st| {
+                let mut ctx = Ctx::new(st, Some(data)).within(scope);
+                page(&run_within::<O>(&mut ctx, &request)?, paging)
             })
             .await
         }
         Needs::Store => s
-            .with_store(move |st| page(&O::run(&mut Ctx::new(st, None), &request)?, paging))
+            .with_store(move |st| {
+                let mut ctx = Ctx::new(st, None).within(scope);
+                page(&run_within::<O>(&mut ctx, &request)?, paging)
+            })
             .await
             .map(IntoResponse::into_response),
     }

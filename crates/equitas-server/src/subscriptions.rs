@@ -184,6 +184,7 @@ async fn delete_query(
 
 async fn query_events(
     State(s): State<AppState>,
+    axum::Extension(access): axum::Extension<crate::auth::Access>,
     Path(name): Path<String>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
@@ -195,7 +196,7 @@ async fn query_events(
         .with_store(move |st| subs::query(st, &n)?.ok_or_else(|| not_found_query(&n)))
         .await?;
     let eq = equitas_service::subscriptions::event_query(&stored.query, &page)?;
-    crate::epcis::events_page(&s, eq, &format!("/queries/{name}/events")).await
+    crate::epcis::events_page(&s, eq, &format!("/queries/{name}/events"), &access).await
 }
 
 async fn subscribe(

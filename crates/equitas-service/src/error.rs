@@ -18,6 +18,9 @@ pub enum ServiceError {
     /// The store failed (or was busy past the write wait: `StoreError::Busy`).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The caller's scope does not reach what was asked (its reason).
+    #[error("{0}")]
+    OutOfScope(String),
     /// A fault of Equitas itself, never of the request.
     #[error("{0}")]
     Internal(String),
@@ -29,6 +32,7 @@ pub enum ErrorKind {
     BadInput,
     NotFound,
     MissingData,
+    OutOfScope,
     Busy,
     Store,
     Internal,
@@ -40,6 +44,7 @@ impl ServiceError {
             ServiceError::BadParameter { .. } => ErrorKind::BadInput,
             ServiceError::Unknown { .. } => ErrorKind::NotFound,
             ServiceError::MissingData(_) => ErrorKind::MissingData,
+            ServiceError::OutOfScope(_) => ErrorKind::OutOfScope,
             ServiceError::Store(StoreError::Busy { .. }) => ErrorKind::Busy,
             ServiceError::Store(_) => ErrorKind::Store,
             ServiceError::Internal(_) => ErrorKind::Internal,

@@ -21,7 +21,7 @@ pub mod supply;
 pub mod vocab;
 
 pub use error::{ErrorKind, ServiceError};
-pub use op::{Answer, Ctx, Described, Endpoint, Head, Needs, Operation};
+pub use op::{Answer, Ctx, Described, Endpoint, Head, Needs, Operation, Scoping, run_within};
 pub use param::{Args, Given, Kind, Param, Style, Surface};
 
 use equitas_store::report;
@@ -33,6 +33,7 @@ impl Operation for Countries {
     type Request = ();
     type Row = report::CountryRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -63,6 +64,7 @@ macro_rules! for_each_operation {
         $m!($crate::market::Products);
         $m!($crate::market::Prices);
         $m!($crate::market::Mpr);
+        $m!($crate::market::PooledPrices);
         $m!($crate::market::Affordability);
         $m!($crate::market::Concentration);
         $m!($crate::market::Delivery);
@@ -76,6 +78,7 @@ macro_rules! for_each_operation {
         $m!($crate::supply::Dependence);
         $m!($crate::supply::Match);
         $m!($crate::supply::Regulators);
+        $m!($crate::supply::Licences);
         $m!($crate::stock::Stock);
         $m!($crate::stock::StockLots);
         $m!($crate::stock::StockProblems);
@@ -113,10 +116,26 @@ pub fn described() -> Vec<(Endpoint, RowSchema)> {
     v
 }
 
-/// Runs an operation from raw parameters: what the CLI and the server do.
+/// Runs an operation from raw parameters, within the context's scope: what
+/// the CLI and the server do.
 pub fn call<O: Operation>(ctx: &mut Ctx<'_>, args: &Args) -> Result<Answer<O::Row>, ServiceError> {
     let request = O::request(args)?;
-    O::run(ctx, &request)
+    run_within::<O>(ctx, &request)
+}
+
+/// Every operation's path with how it is scoped, in the documentation's order.
+pub fn scopings() -> Vec<(&'static str, Scoping)> {
+    let mut v = Vec::new();
+    macro_rules! push {
+        ($t:ty) => {
+            v.push((
+                <$t as Operation>::endpoint().path,
+                <$t as Operation>::SCOPING,
+            ));
+        };
+    }
+    for_each_operation!(push);
+    v
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! procurement lines and registers in the store.
 
 use crate::error::ServiceError;
-use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use crate::vocab;
 use chrono::NaiveDate;
@@ -12,6 +12,7 @@ use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// Which procurement lines, for every market figure.
 pub(crate) fn scope() -> Vec<Param> {
@@ -54,8 +55,19 @@ pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
 }
 
 /// The procurement lines the filter selects; none is missing data.
+/// Lines outside the caller's scope (buying country, product) are not read.
 fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
-    let obs = mk::observations(ctx.store, f)?;
+    use crate::op::Dim as D;
+    let mut obs = mk::observations(ctx.store, f)?;
+    let scope = ctx.scope();
+    if !scope.is_all() {
+        obs.retain(|o| {
+            scope.allows(&[
+                (D::Country, Some(&o.buyer_country)),
+                (D::Product, Some(&o.product)),
+            ])
+        });
+    }
     if obs.is_empty() {
         return Err(ServiceError::missing(
             "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
@@ -126,6 +138,7 @@ impl Operation for Products {
     type Request = Filter;
     type Row = ProductRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -172,6 +185,7 @@ impl Operation for Prices {
     type Request = GroupedRequest<()>;
     type Row = analysis::PriceRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -222,6 +236,7 @@ impl Operation for Mpr {
     type Request = MprRequest;
     type Row = analysis::MprRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -302,12 +317,100 @@ impl Operation for Mpr {
             .iter()
             .map(|(k, med, n)| format!("basket ({k}): median MPR {med:.2} over {n} products"))
             .collect();
+        let sources: std::collections::BTreeSet<&str> =
+            refs.values().map(|p| p.source.as_str()).collect();
+        let sources: Vec<&str> = sources.into_iter().collect();
         let mut a = Answer::new(
-            head(methods::mpr(r.exchange_rate, r.min_observations), &obs, l),
+            head(
+                methods::mpr(r.exchange_rate, r.min_observations, &sources),
+                &obs,
+                l,
+            ),
             m.rows,
         );
         a.notes = notes;
         Ok(a)
+    }
+}
+
+/// `GET /api/v1/market/pooled-prices`, `equitas market pooled-prices`.
+pub struct PooledPrices;
+
+pub struct PooledRequest {
+    pub filter: Filter,
+    pub min_observations: usize,
+    pub lines_name: String,
+}
+
+impl Operation for PooledPrices {
+    const SCOPING: Scoping = Scoping::Inputs;
+    type Request = PooledRequest;
+    type Row = analysis::PooledPrice;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/market/pooled-prices",
+            "market",
+            "Pooled reference prices: each product's median unit price over the lines selected, in the layout `import reference-prices` reads",
+            "docs/formulas.md 2.6",
+            with_scope(vec![
+                Param::new(
+                    "min_observations",
+                    Kind::Int {
+                        min: 1,
+                        max: i32::MAX as i64,
+                    },
+                    "Fewest lines with a unit price for a product's pooled price.",
+                )
+                .default("4"),
+                Param::new(
+                    "lines_name",
+                    Kind::Text,
+                    "What the lines are, written into each price's source.",
+                )
+                .default("procurement lines as imported"),
+            ]),
+        )
+    }
+
+    fn request(a: &Args) -> Result<PooledRequest, ServiceError> {
+        Ok(PooledRequest {
+            filter: filter(a)?,
+            min_observations: a.value("min_observations")?,
+            lines_name: a.value("lines_name")?,
+        })
+    }
+
+    fn run(
+        ctx: &mut Ctx<'_>,
+        r: &PooledRequest,
+    ) -> Result<Answer<analysis::PooledPrice>, ServiceError> {
+        let obs = load(ctx, &r.filter)?;
+        let period = analysis::period(obs.iter());
+        let day = |d: Option<NaiveDate>| d.map_or("?".to_string(), |d| d.to_string());
+        let source = format!(
+            "pooled median unit price of {}, deliveries {} to {} (Equitas, docs/formulas.md 2.6)",
+            r.lines_name,
+            day(period.from),
+            day(period.to)
+        );
+        let units: HashMap<String, String> = mk::product_identities(ctx.store)?
+            .into_iter()
+            .filter_map(|(code, _, _, form)| {
+                Some((code, equitas_market::catalogue::comparison_unit(&form?)))
+            })
+            .collect();
+        let rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
+            units.get(p).cloned()
+        });
+        let names = mk::names(ctx.store)?;
+        let keys: Vec<Key> = rows.iter().map(|x| vec![x.product.clone()]).collect();
+        let l = labels(&names, &[Dim::Product], keys.iter());
+        Ok(Answer::new(
+            head(methods::pooled_prices(r.min_observations), &obs, l),
+            rows,
+        ))
     }
 }
 
@@ -318,6 +421,7 @@ impl Operation for Affordability {
     type Request = Filter;
     type Row = analysis::AffordabilityRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -370,6 +474,7 @@ impl Operation for Concentration {
     type Request = ConcentrationRequest;
     type Row = analysis::ConcentrationRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -448,6 +553,7 @@ impl Operation for Delivery {
     type Request = GroupedRequest<i64>;
     type Row = analysis::DeliveryRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -506,6 +612,10 @@ impl Operation for Sources {
     type Request = SourcesRequest;
     type Row = mk::SourcesRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Rows(&[
+        (crate::op::Dim::Country, "country"),
+        (crate::op::Dim::Product, "product"),
+    ]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(

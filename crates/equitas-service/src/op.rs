@@ -5,6 +5,7 @@
 use crate::error::ServiceError;
 use crate::param::{Args, Kind, Param};
 use equitas_store::Store;
+pub use equitas_store::auth::{Dim, Scope};
 use equitas_store::stock::StockData;
 use serde::Serialize;
 
@@ -154,11 +155,29 @@ impl<R> Answer<R> {
 pub struct Ctx<'a> {
     pub store: &'a mut dyn Store,
     stock: Option<&'a StockData>,
+    /// The caller's scope for reading (everything for the CLI and a server
+    /// without accounts).
+    scope: Scope,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(store: &'a mut dyn Store, stock: Option<&'a StockData>) -> Self {
-        Ctx { store, stock }
+        Ctx {
+            store,
+            stock,
+            scope: Scope::All,
+        }
+    }
+
+    /// The same, answering within `scope` (see [`run_within`]).
+    pub fn within(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// The scope answers are kept within.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The stock ledger (given by the caller for operations that need it).
@@ -169,9 +188,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// How an operation's answer is kept within a caller's scope (issue 23,
+/// docs/accounts.md), applied by [`run_within`] and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoping {
+    /// Reference data, the same for every reader (countries, catalogues,
+    /// public registers).
+    Public,
+    /// Rows are kept if within the scope by these fields (their JSON
+    /// names, checked against the row's schema by a test).
+    Rows(&'static [(Dim, &'static str)]),
+    /// The operation reads only inputs within [`Ctx::scope`] (market
+    /// figures: procurement lines by buying country and product).
+    Inputs,
+    /// One answer spanning every place and country: refused to a scoped
+    /// caller. The default, so that a new operation leaks nothing.
+    Unscoped,
+}
+
 /// One operation of Equitas, served at [`Operation::endpoint`]'s path and
 /// run by a CLI command.
 pub trait Operation: 'static {
+    /// How its answers are kept within a caller's scope.
+    const SCOPING: Scoping = Scoping::Unscoped;
     /// The request, with every default applied and every value checked.
     type Request: Send + 'static;
     /// One row of the answer; its JSON Schema is the API's description of it.
@@ -181,6 +220,46 @@ pub trait Operation: 'static {
     /// The request from the parameters given.
     fn request(args: &Args) -> Result<Self::Request, ServiceError>;
     fn run(ctx: &mut Ctx<'_>, request: &Self::Request) -> Result<Answer<Self::Row>, ServiceError>;
+}
+
+/// Runs `O` within the context's scope: refused if the answer cannot be
+/// scoped, its rows filtered if they can (the shared path of every answer).
+pub fn run_within<O: Operation>(
+    ctx: &mut Ctx<'_>,
+    request: &O::Request,
+) -> Result<Answer<O::Row>, ServiceError> {
+    if ctx.scope.is_all() {
+        return O::run(ctx, request);
+    }
+    match O::SCOPING {
+        Scoping::Unscoped => Err(ServiceError::OutOfScope(format!(
+            "{} spans every place and country, and your roles reach only {}",
+            O::endpoint().path,
+            ctx.scope.label()
+        ))),
+        Scoping::Public | Scoping::Inputs => O::run(ctx, request),
+        Scoping::Rows(keys) => {
+            let mut a = O::run(ctx, request)?;
+            let scope = &ctx.scope;
+            a.rows.retain(|r| row_within(r, keys, scope));
+            a.notes
+                .push(format!("Only rows within your scope: {}.", scope.label()));
+            Ok(a)
+        }
+    }
+}
+
+/// True if the row's `keys` fields are within `scope` (a row that cannot
+/// be read is not).
+fn row_within<R: Serialize>(row: &R, keys: &[(Dim, &str)], scope: &Scope) -> bool {
+    let Ok(v) = serde_json::to_value(row) else {
+        return false;
+    };
+    let values: Vec<(Dim, Option<&str>)> = keys
+        .iter()
+        .map(|(d, f)| (*d, v.get(*f).and_then(serde_json::Value::as_str)))
+        .collect();
+    scope.allows(&values)
 }
 
 /// The page `(offset, limit)` asked for, from an API request's parameters.
@@ -197,5 +276,59 @@ pub trait Described: 'static {
 impl<O: Operation> Described for O {
     fn params() -> Vec<Param> {
         O::endpoint().params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field a scoped operation filters its rows by is a field of its
+    /// rows: a misspelt one would keep no row (fail closed, but useless).
+    #[test]
+    fn scoped_rows_name_fields_of_their_rows() {
+        let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+        settings.inline_subschemas = true;
+        let mut g = settings.into_generator();
+        let rows: std::collections::HashMap<&str, serde_json::Value> = crate::described()
+            .into_iter()
+            .map(|(e, row)| (e.path, row(&mut g).to_value()))
+            .collect();
+        let mut scoped = 0;
+        for (path, s) in crate::scopings() {
+            if let Scoping::Rows(keys) = s {
+                for (_, field) in keys {
+                    let props = &rows[path]["properties"];
+                    assert!(
+                        props.get(*field).is_some(),
+                        "{path}: no field {field} in {props}"
+                    );
+                    scoped += 1;
+                }
+            }
+        }
+        assert!(scoped >= 10, "{scoped}");
+    }
+
+    /// A row is kept only if every field named is within the scope.
+    #[test]
+    fn rows_are_kept_within_the_scope() {
+        use std::collections::HashSet;
+        let area = equitas_store::auth::Area {
+            locations: Some(HashSet::from(["R01".to_string()])),
+            countries: None,
+            products: Some(HashSet::from(["tld".to_string()])),
+        };
+        let scope = Scope::Within {
+            areas: vec![area],
+            label: "R01".into(),
+        };
+        let keys = [(Dim::Location, "location"), (Dim::Product, "item")];
+        let row = |l: &str, i: Option<&str>| serde_json::json!({"location": l, "item": i});
+        assert!(row_within(&row("R01", Some("tld")), &keys, &scope));
+        assert!(!row_within(&row("R02", Some("tld")), &keys, &scope));
+        assert!(!row_within(&row("R01", Some("act")), &keys, &scope));
+        assert!(!row_within(&row("R01", None), &keys, &scope));
+        assert!(row_within(&row("R02", None), &keys, &Scope::All));
     }
 }

@@ -2,7 +2,7 @@
 //! (docs/formulas.md 4), on the assembly `equitas_planning::quantify`.
 
 use crate::error::ServiceError;
-use crate::op::{Answer, Ctx, Endpoint, Needs, Operation};
+use crate::op::{Answer, Ctx, Dim, Endpoint, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use crate::stock::{ITEM, has_stock, head, level};
 use crate::vocab;
@@ -291,6 +291,7 @@ impl Operation for Forecast {
     type Request = quantify::Request;
     type Row = ForecastRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "area"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -355,6 +356,7 @@ impl Operation for Plan {
     type Request = PlanningRequest;
     type Row = quantify::PlanResult;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "area"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         let mut p = quantify_params("18");
@@ -412,6 +414,7 @@ impl Operation for Risk {
     type Request = RiskRequest;
     type Row = quantify::RiskResult;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "area"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         let mut p = vec![

@@ -1,7 +1,7 @@
 //! Stock operations: the figures of the stock ledger (docs/formulas.md 3).
 
 use crate::error::ServiceError;
-use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::op::{Answer, Ctx, Dim, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Given, Kind, Param};
 use crate::vocab;
 use equitas_ledger::calendar::{self, Day};
@@ -64,6 +64,7 @@ impl Operation for Stock {
     type Request = StockRequest;
     type Row = view::StockRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "location"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -199,6 +200,7 @@ impl Operation for StockLots {
     type Request = LotsRequest;
     type Row = view::LotRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "location"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -261,6 +263,7 @@ impl Operation for StockProblems {
     type Request = Option<Given>;
     type Row = view::ProblemRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "location"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -308,6 +311,7 @@ impl Operation for Items {
     type Request = Option<String>;
     type Row = ItemRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -369,6 +373,7 @@ impl Operation for Locations {
     type Request = LocationsRequest;
     type Row = LocationRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "code")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -427,6 +432,7 @@ impl Operation for Availability {
     type Request = AvailabilityRequest;
     type Row = view::AvailabilityRow;
     const NEEDS: Needs = Needs::Stock;
+    const SCOPING: Scoping = Scoping::Rows(&[(Dim::Location, "area"), (Dim::Product, "item")]);
 
     fn endpoint() -> Endpoint {
         Endpoint::list(

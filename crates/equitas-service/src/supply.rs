@@ -5,16 +5,16 @@
 
 use crate::error::ServiceError;
 use crate::market::{filter, name, scope};
-use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
+use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
 use equitas_store::market::{self as mk, Filter, Names};
 use equitas_store::supply as st;
-use equitas_supply::registers::Regulator;
+use equitas_supply::registers::{Licence, Provenance, Regulator};
 use equitas_supply::{SourcesRow, SupplyRow, Tier, methods, sources_per_type, supply_tiers};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `GET /api/v1/supply/concentration`, `equitas supply concentration`.
 pub struct Concentration;
@@ -228,6 +228,7 @@ impl Operation for QualifiedSources {
     type Request = SourcesRequest;
     type Row = SourcesRow;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -319,6 +320,7 @@ impl Operation for Regulators {
     type Request = RegulatorsRequest;
     type Row = Regulator;
     const NEEDS: Needs = Needs::Store;
+    const SCOPING: Scoping = Scoping::Public;
 
     fn endpoint() -> Endpoint {
         Endpoint::list(
@@ -347,10 +349,81 @@ impl Operation for Regulators {
             observations: Some(rows.len() as i64),
             ..Head::default()
         };
-        let mut sources: Vec<&str> = rows.iter().map(|r| r.provenance.source.as_str()).collect();
-        sources.sort_unstable();
-        sources.dedup();
-        h.extra.insert("sources".into(), json!(sources));
+        h.extra.insert(
+            "sources".into(),
+            sources_of(rows.iter().map(|r| &r.provenance)),
+        );
+        Ok(Answer::new(h, rows))
+    }
+}
+
+/// The distinct sources of a register's rows, in order.
+fn sources_of<'a>(rows: impl Iterator<Item = &'a Provenance>) -> Value {
+    let sources: std::collections::BTreeSet<&str> = rows.map(|p| p.source.as_str()).collect();
+    json!(sources)
+}
+
+/// `GET /api/v1/supply/licences`, `equitas supply licences`.
+pub struct Licences;
+
+pub struct LicencesRequest {
+    pub country: Option<String>,
+    pub programme: Option<String>,
+}
+
+impl Operation for Licences {
+    const SCOPING: Scoping = Scoping::Public;
+    type Request = LicencesRequest;
+    type Row = Licence;
+    const NEEDS: Needs = Needs::Store;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/supply/licences",
+            "supply",
+            "Technology transfers and licences: licensor, licensee, product or technology, programme, territory, dates, status, each with its source",
+            "",
+            vec![
+                Param::new(
+                    "country",
+                    Kind::Text,
+                    "Only licences whose territory covers this country: ISO 3166 alpha-3.",
+                ),
+                Param::new(
+                    "programme",
+                    Kind::OneOf(equitas_supply::registers::PROGRAMMES),
+                    "Only this programme.",
+                ),
+            ],
+        )
+    }
+
+    fn request(a: &Args) -> Result<LicencesRequest, ServiceError> {
+        Ok(LicencesRequest {
+            country: a.get("country")?,
+            programme: a.get("programme")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &LicencesRequest) -> Result<Answer<Licence>, ServiceError> {
+        let rows: Vec<Licence> = st::licences(ctx.store)?
+            .into_iter()
+            .filter(|l| r.programme.as_ref().is_none_or(|p| &l.programme == p))
+            .filter(|l| {
+                r.country
+                    .as_ref()
+                    .is_none_or(|c| l.territory.iter().any(|t| t == c))
+            })
+            .collect();
+        let mut h = Head {
+            method: Some("the licences register as imported (equitas import licences), one row per licence or transfer, each with its source; territory as ISO 3166 alpha-3 codes (empty: not stated)".into()),
+            observations: Some(rows.len() as i64),
+            ..Head::default()
+        };
+        h.extra.insert(
+            "sources".into(),
+            sources_of(rows.iter().map(|r| &r.provenance)),
+        );
         Ok(Answer::new(h, rows))
     }
 }
@@ -645,7 +718,33 @@ impl Operation for Match {
         let sites = st::sites(ctx.store)?;
         let licences = st::licences(ctx.store)?;
         let regions = st::region_map(ctx.store, r.regions)?;
-        let rows = equitas_supply::matching::matchmaking(&flows, &sites, &licences, &regions);
+        let period = analysis::period(obs.iter());
+        // Capacity is set against demand only when demand counts units.
+        let unit_of: HashMap<String, String> = match r.weight {
+            Weight::Quantity => mk::product_identities(ctx.store)?
+                .into_iter()
+                .filter_map(|(code, _, _, form)| {
+                    Some((code, equitas_market::catalogue::comparison_unit(&form?)))
+                })
+                .collect(),
+            Weight::Value => HashMap::new(),
+        };
+        let units = match (r.weight, period.from, period.to) {
+            (Weight::Quantity, Some(from), Some(to)) => {
+                Some(equitas_supply::matching::DemandUnits {
+                    unit_of: &unit_of,
+                    years: ((to - from).num_days() + 1) as f64 / 365.25,
+                })
+            }
+            _ => None,
+        };
+        let rows = equitas_supply::matching::matchmaking(
+            &flows,
+            &sites,
+            &licences,
+            &regions,
+            units.as_ref(),
+        );
         let names = mk::names(ctx.store)?;
         let mut products = Map::new();
         for row in &rows {
@@ -655,7 +754,7 @@ impl Operation for Match {
         }
         let mut h = Head {
             method: Some(methods::matching(weight_word(r.weight))),
-            period: Some(analysis::period(obs.iter())),
+            period: Some(period),
             observations: Some(obs.len() as i64),
             ..Head::default()
         };

@@ -9,6 +9,7 @@
 //! with `$1`-style placeholders, so both backends run the same SQL and the
 //! same tests.
 
+pub mod auth;
 pub mod epcis;
 mod error;
 pub mod import;

@@ -124,11 +124,11 @@ pub fn put_reference_price(c: &mut dyn Conn, r: &ReferencePriceRow) -> Result<Ou
     )
 }
 
-/// Reference prices by product. With several sources for a product, the
-/// one named `preferred` wins, else the alphabetically first source.
+/// Reference prices by product: those of `source` only, when one is named;
+/// otherwise, with several sources for a product, the alphabetically first.
 pub fn reference_prices(
     c: &mut dyn Conn,
-    preferred: Option<&str>,
+    source: Option<&str>,
 ) -> Result<HashMap<String, ReferencePrice>, StoreError> {
     let mut out: HashMap<String, ReferencePrice> = HashMap::new();
     for r in c.query(
@@ -140,13 +140,10 @@ pub fn reference_prices(
             source: r[1].get()?,
             price_usd: r[2].get()?,
         };
-        let replace = match out.get(&p.product) {
-            None => true,
-            Some(_) => preferred == Some(p.source.as_str()),
-        };
-        if replace {
-            out.insert(p.product.clone(), p);
+        if source.is_some_and(|s| s != p.source) {
+            continue;
         }
+        out.entry(p.product.clone()).or_insert(p);
     }
     Ok(out)
 }

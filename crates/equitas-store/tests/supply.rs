@@ -122,6 +122,7 @@ fn shipped_registers(s: &mut TestStore) {
     countries(s);
     for (kind, file, rows) in [
         (ImportKind::Licences, "supply-mrna-programme.csv", 17),
+        (ImportKind::Licences, "supply-c-tap-licences.csv", 2),
         (ImportKind::Regulators, "supply-regulators.csv", 5),
     ] {
         let bytes = data_file(file);
@@ -579,6 +580,7 @@ fn matchmaking(s: &mut TestStore) {
         &supply::sites(s.store.as_mut()).unwrap(),
         &supply::licences(s.store.as_mut()).unwrap(),
         &regions,
+        None,
     );
     let get = |p: &str| {
         rows.iter()

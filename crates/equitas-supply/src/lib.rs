@@ -3,8 +3,8 @@
 //!
 //! Pure: the registers' row types and CSV parsers ([`registers`]), the
 //! concentration of supply at every tier with each product's weakest tier
-//! ([`tiers`]), and the qualified sources per product type against WHO's
-//! rule of thumb ([`sources`]), and the regulatory reach of each product
+//! ([`tiers`]), and the qualified sources per product type against a range
+//! of sources held to sustain a market ([`sources`]), and the regulatory reach of each product
 //! in each country ([`reach`]), and the share of each region's supply made
 //! inside it with each country's dependence on producing countries ([`regional`]);
 //! regional manufacturing matchmaking ([`matching`]). Definitions and worked examples are in

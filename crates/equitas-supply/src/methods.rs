@@ -3,7 +3,7 @@
 
 /// The range of qualified sources held to sustain a market, and what is
 /// known of where it comes from.
-pub const RULE_SOURCE: &str = "the 3-to-5 rule of thumb issue 20 attributes to WHO (the WHO document stating it is not yet cited)";
+pub const RULE_SOURCE: &str = "a planning convention, not a WHO threshold: WHO's vaccine prequalification priority setting judges supply security by the number, diversity and production capacity of suppliers but states no number (docs/formulas.md 6.2 cites it)";
 
 pub fn tiers(weight: &str, per_country: bool, thresholds: &[f64]) -> String {
     format!(
@@ -42,7 +42,7 @@ pub fn dependence(weight: &str) -> String {
 
 pub fn matching(weight: &str) -> String {
     format!(
-        "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered (docs/formulas.md 6.5)"
+        "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered; with quantity weights, capacity cover = regional producers' yearly capacity in the product's unit / yearly demand (docs/formulas.md 6.5)"
     )
 }
 

@@ -62,6 +62,8 @@ pub struct RegionRow {
     pub share_in_region: Option<f64>,
     /// Share of `total` whose producing country is not known.
     pub unknown_share: f64,
+    /// The region's buying countries (ISO 3166-1 alpha-3), in code order.
+    pub countries: Vec<String>,
 }
 
 /// A buying country's dependence on one producing country.
@@ -87,6 +89,7 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
         total: f64,
         known: f64,
         inside: f64,
+        countries: std::collections::BTreeSet<String>,
     }
     let mut by: BTreeMap<&str, Acc> = BTreeMap::new();
     for f in flows.iter().filter(|f| positive(f)) {
@@ -95,6 +98,9 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
         };
         let a = by.entry(r).or_default();
         a.total += f.weight;
+        if !a.countries.contains(&f.buyer_country) {
+            a.countries.insert(f.buyer_country.clone());
+        }
         // Made in a known country: inside the region or outside it (a
         // country outside every region counts as outside).
         if f.producer_country.is_some() {
@@ -111,6 +117,7 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
             in_region: a.inside,
             share_in_region: (a.known > 0.0).then(|| a.inside / a.known),
             unknown_share: (a.total - a.known) / a.total,
+            countries: a.countries.into_iter().collect(),
         })
         .collect()
 }

@@ -2,11 +2,10 @@
 // the places have Natural Earth shapes, a ranked chart where they have
 // none), a table of the places, and the products of the place picked.
 
-import { chart, colourOf, worldMap, SCALE_GOOD_HIGH, SCALE_GOOD_LOW } from "../charts";
+import { chart, colourOf, countryMap, SCALE_GOOD_HIGH, SCALE_GOOD_LOW } from "../charts";
 import { el, docLink, fill, message, section } from "../dom";
 import { INDICATORS, indicator, type Area, type Areas, type Indicator } from "../indicators";
 import { date, t } from "../i18n";
-import * as api from "../api";
 import { dataTable } from "../table";
 import { loadNames, nameOf, productHref } from "../names";
 import { programme } from "../vocab";
@@ -69,6 +68,7 @@ export async function overview(route: Route): Promise<HTMLElement> {
     const parts: HTMLElement[] = [];
     const dated = datedBy(found);
     if (dated) parts.push(el("p", { class: "as-of", "data-role": "as-of" }, dated));
+    if (found.basis) parts.push(el("p", { class: "note", "data-role": "basis" }, t("overview.basis", found.basis)));
     parts.push(await areaChart(ind, areas, pick));
     parts.push(
       dataTable({
@@ -136,68 +136,16 @@ async function areaChart(ind: Indicator, areas: Area[], pick: (code: string) => 
   const label = t(`ind.${ind.id}`);
 
   // Countries with a Natural Earth shape go on the map.
-  let shapes = new Map<number, string>();
-  let numeric = new Map<string, number>();
-  let aspect = 2;
   if (ind.kind === "market" || areas.some((a) => a.code.length === 3)) {
-    const [map, countries] = await Promise.all([worldMap(), api.all<api.Country>("/api/v1/countries")]);
-    shapes = map.byNumeric;
-    aspect = map.aspect;
-    numeric = new Map(countries.rows.filter((c) => c.numeric !== null).map((c) => [c.iso3, c.numeric!]));
-  }
-  const onMap = areas.filter((a) => shapes.has(numeric.get(a.code) ?? -1));
-  if (onMap.length > 0) {
-    const byShape = new Map(onMap.map((a) => [shapes.get(numeric.get(a.code)!)!, a]));
-    const node = chart(
-      "overview-map",
-      {
-        tooltip: {
-          trigger: "item",
-          formatter: (p: any) => {
-            const a = byShape.get(p.name);
-            return a ? `${a.name}<br>${label}: ${ind.format(a.value)}` : String(p.name).split("#")[0];
-          },
-        },
-        visualMap: {
-          min: lo,
-          max: hi,
-          calculable: true,
-          inRange: { color: colours },
-          left: "left",
-          bottom: 10,
-          formatter: (v: number) => ind.format(v),
-        },
-        series: [
-          {
-            type: "map",
-            map: "world",
-            roam: true,
-            // The whole width: the chart is as high as the map is at that width.
-            left: 0,
-            right: 0,
-            top: 0,
-            bottom: 0,
-            name: label,
-            emphasis: { label: { show: false } },
-            itemStyle: { areaColor: "#eeeeee", borderColor: "#999", borderWidth: 0.4 },
-            data: onMap.map((a) => ({ name: shapes.get(numeric.get(a.code)!)!, value: a.value, code: a.code })),
-          },
-        ],
-      },
-      (width) => width / aspect,
-      (c) =>
-        c.on("click", (p: any) => {
-          const a = byShape.get(p.name);
-          if (a) pick(a.code);
-        }),
-    );
-    const missing = areas.length - onMap.length;
-    return el(
-      "div",
-      { class: "map-wrap" },
-      node,
-      missing > 0 ? message(t("overview.missing_on_map", missing, areas.length)) : null,
-    );
+    const m = await countryMap("overview-map", areas, { label, format: ind.format, lo, hi, colours, pick });
+    if (m) {
+      return el(
+        "div",
+        { class: "map-wrap" },
+        m.node,
+        m.missing > 0 ? message(t("overview.missing_on_map", m.missing, areas.length)) : null,
+      );
+    }
   }
 
   // No shapes: a ranked bar chart, in the order of the table (the worst first).

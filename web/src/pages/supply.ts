@@ -4,12 +4,12 @@
 // (docs/formulas.md 6).
 
 import * as api from "../api";
-import { chart } from "../charts";
+import { chart, countryMap, SCALE_GOOD_HIGH } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { num, pct, t } from "../i18n";
 import { dataTable } from "../table";
 import { navigate, type Route } from "../router";
-import { band, tier } from "../vocab";
+import { band, licenceProgramme, licenceStatus, tier } from "../vocab";
 
 export async function supplyPage(route: Route): Promise<HTMLElement> {
   const tiers = section("tiers", t("supply.tiers"), "6.1");
@@ -17,6 +17,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   const single = section("single", t("supply.single"), "6.2");
   const matching = section("match", t("supply.match"), "6.5");
   const regulators = section("regulators", t("supply.regulators"));
+  const licences = section("licences", t("supply.licences"));
   const c = await api.all<api.TiersRow>("/api/v1/supply/concentration");
   const singleCountry = c.rows.filter((r) => r.single_country).length;
   const singleSource = c.rows.filter((r) => r.single_source).length;
@@ -52,6 +53,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
     matching.root,
     single.root,
     regulators.root,
+    licences.root,
   );
   const label = (field: string, code: string) => c.labels?.[field]?.[code] ?? code;
   const hhi = (r: api.TiersRow, name: string) => r.tiers.find((x) => x.tier === name)?.hhi ?? null;
@@ -136,7 +138,23 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   void fill(regional.body, async () => {
     const p = await api.all<api.RegionRow>("/api/v1/supply/regional");
     if (p.rows.length === 0) return message(t("no_data"));
-    return dataTable({
+    // Each buying country coloured by its region's share made in the region.
+    const areas = p.rows.flatMap((r) =>
+      r.countries.map((code) => ({
+        code,
+        name: p.labels?.country?.[code] ?? code,
+        value: r.share_in_region,
+        detail: t("supply.region_of", r.region),
+      })),
+    );
+    const map = await countryMap("supply-regional-map", areas, {
+      label: t("col.in_region"),
+      format: (v) => pct(v),
+      lo: 0,
+      hi: 1,
+      colours: SCALE_GOOD_HIGH,
+    });
+    const table = dataTable({
       id: "supply-regional",
       columns: [
         { label: t("col.who_region"), value: (r) => r.region },
@@ -146,6 +164,7 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
       rows: p.rows,
       sort: [0, "asc"],
     });
+    return map ? [map.node, table] : table;
   });
 
   void fill(matching.body, async () => {
@@ -213,6 +232,42 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
       ],
       rows: p.rows,
       sort: [0, "asc"],
+    });
+  });
+
+  void fill(licences.body, async () => {
+    const p = await api.all<api.LicenceRow>("/api/v1/supply/licences");
+    if (p.rows.length === 0) return message(t("supply.no_licences"));
+    return dataTable({
+      id: "supply-licences",
+      columns: [
+        { label: t("col.programme"), value: (r) => licenceProgramme(r.programme), title: (r) => r.programme },
+        { label: t("col.licensor"), value: (r) => r.licensor },
+        { label: t("col.licensee"), value: (r) => r.licensee },
+        { label: t("col.technology"), value: (r) => r.technology },
+        {
+          label: t("col.territory"),
+          value: (r) => r.territory.length,
+          // A long territory is counted; a short one listed.
+          format: (r) =>
+            r.territory.length === 0
+              ? t("supply.not_stated")
+              : r.territory.length > 6
+                ? t("supply.countries", num(r.territory.length))
+                : r.territory.join(", "),
+          numeric: true,
+        },
+        { label: t("col.status"), value: (r) => licenceStatus(r.status), title: (r) => r.status },
+        {
+          label: t("col.source"),
+          value: (r) => r.provenance.source,
+          format: () => t("supply.source_link"),
+          href: (r) => (r.provenance.source.startsWith("https://") ? r.provenance.source : null),
+          title: (r) => `${r.provenance.source} (${r.provenance.source_date ?? "–"})`,
+        },
+      ],
+      rows: p.rows,
+      pageSize: 20,
     });
   });
   return root;

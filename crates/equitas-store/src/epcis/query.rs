@@ -96,7 +96,7 @@ fn vocabulary(v: &str, prefix: &str) -> String {
 }
 
 /// A location identifier (SGLN URN, Digital Link or bare GLN) as the GLN.
-fn gln_of(v: &str) -> Option<String> {
+pub fn gln_of(v: &str) -> Option<String> {
     if v.len() == 13 && v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(v.to_string());
     }

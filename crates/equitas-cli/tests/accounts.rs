@@ -1,0 +1,148 @@
+//! `equitas users`, `tokens`, `audit`, and `serve` refusing to run without
+//! accounts where others can reach it (issue 23).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn equitas(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
+        .args(args)
+        .env("EQUITAS_DATA_DIR", dir)
+        .env_remove("EQUITAS_DATABASE")
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const COUNTRIES: &str = "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en,official_name_fr,CLDR display name\nXSY,XS,Synthetic,Synthétique,Synthetic\n";
+const LOCATIONS: &str = "code,name,level,parent,country\nR1,Region 1,region,XSY,XSY\n";
+
+#[test]
+fn users_tokens_and_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("c.csv"), COUNTRIES).unwrap();
+    std::fs::write(d.join("l.csv"), LOCATIONS).unwrap();
+    for (kind, f) in [("countries", "c.csv"), ("locations", "l.csv")] {
+        let o = equitas(d, &["import", kind, &d.join(f).display().to_string()], "");
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    // The password from standard input; too short is refused.
+    let o = equitas(d, &["users", "add", "amina"], "short\n");
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("at least 10 characters"));
+    let o = equitas(d, &["users", "add", "amina"], "correct horse battery\n");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A grant names what it does not know.
+    let o = equitas(
+        d,
+        &["users", "grant", "amina", "viewer", "--location", "R9"],
+        "",
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("location \"R9\""),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = equitas(d, &["users", "grant", "amina", "officer"], "");
+    assert!(
+        text(&o.stderr).contains("supply-chain-officer"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = equitas(
+        d,
+        &[
+            "users",
+            "grant",
+            "amina",
+            "supply-chain-officer",
+            "--location",
+            "R1",
+            "--programme",
+            "HIV",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = equitas(d, &["users", "list", "--format", "json"], "");
+    let users: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(users[0]["grants"][0]["role"], "supply-chain-officer");
+    assert_eq!(users[0]["grants"][0]["scope"]["programmes"][0], "hiv");
+    assert!(!text(&o.stdout).contains("argon2"), "no hash listed");
+    // A token is printed once, on standard output only.
+    let o = equitas(
+        d,
+        &["tokens", "create", "--user", "amina", "--expires", "30d"],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let token = text(&o.stdout).trim().to_string();
+    assert!(token.starts_with("eqt_") && token.len() == 68, "{token}");
+    let o = equitas(d, &["tokens", "list", "--format", "json"], "");
+    assert!(!text(&o.stdout).contains(&token[4..]));
+    let o = equitas(
+        d,
+        &[
+            "tokens",
+            "create",
+            "--user",
+            "amina",
+            "--expires",
+            "2001-01-01",
+        ],
+        "",
+    );
+    assert!(text(&o.stderr).contains("past"), "{}", text(&o.stderr));
+    let o = equitas(d, &["tokens", "revoke", "1"], "");
+    assert!(o.status.success());
+    let o = equitas(d, &["tokens", "revoke", "1"], "");
+    assert!(!o.status.success());
+    // Every change is in the audit log, by the system user.
+    let o = equitas(d, &["audit", "--format", "json"], "");
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let actions: Vec<&str> = log["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["token-revoke", "token-create", "grant", "user-add"]
+    );
+    assert_eq!(log["rows"][0]["actor"], "cli:tester");
+}
+
+#[test]
+fn serve_elsewhere_than_loopback_needs_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["serve", "--addr", "0.0.0.0:0"][..],
+        &["serve", "--addr", "127.0.0.1:0", "--behind-tls-proxy"][..],
+    ] {
+        let o = equitas(dir.path(), args, "");
+        assert!(!o.status.success(), "{args:?}");
+        let e = text(&o.stderr);
+        assert!(
+            e.contains("requires accounts") && e.contains("--insecure-no-auth"),
+            "{e}"
+        );
+    }
+}

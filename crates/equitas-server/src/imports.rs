@@ -1,0 +1,105 @@
+//! `POST /api/v1/imports/{kind}`: a CSV file imported over HTTP by the same
+//! parsers, in one transaction, as `equitas import KIND FILE` (issue 23).
+//! Only for callers whose import permission is unscoped: the rows of a file
+//! are not checked one by one against a scope yet.
+
+use crate::auth::Access;
+use crate::{AppState, Problem, api_doc};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::{Extension, Json, Router};
+use equitas_service::{Kind, Param};
+use equitas_store::import::{self as im, ImportError, ImportKind, ImportOptions, NoProgress};
+use serde_json::json;
+
+const STRICT: Param = Param::new(
+    "strict",
+    Kind::Bool,
+    "Reject the whole file if any row is bad.",
+)
+.default("false");
+const DRY_RUN: Param = Param::new(
+    "dry_run",
+    Kind::Bool,
+    "Check and count, then roll back: nothing is written.",
+)
+.default("false");
+
+/// The parameters of an import.
+pub fn params() -> Vec<Param> {
+    vec![STRICT, DRY_RUN]
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(api_doc::IMPORT_PATH, axum::routing::post(import))
+}
+
+async fn import(
+    State(s): State<AppState>,
+    Extension(access): Extension<Access>,
+    Path(kind): Path<String>,
+    q: crate::routes::Q,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let k = ImportKind::from_name(&kind).ok_or_else(|| {
+        Problem::not_found(format!(
+            "no import kind {kind:?}; the kinds: {}",
+            ImportKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .at("kind")
+    })?;
+    let a = crate::routes::args(q, params())?;
+    let opts = ImportOptions {
+        strict: a.value("strict")?,
+        dry_run: a.value("dry_run")?,
+    };
+    let taken =
+        crate::body::take_typed(&headers, body, &s.limits, &s.spools, crate::guard::csv_type)
+            .await?;
+    let turn = s.write_turn().await?;
+    let mappings = s.import_mappings.clone();
+    s.with_store(move |st| {
+        let _turn = turn;
+        let name = format!("POST /api/v1/imports/{k}");
+        let r =
+            im::import(st, k, &name, taken.bytes(), &mappings, opts, &NoProgress).map_err(|e| {
+                match e {
+                    ImportError::Store(e) => Problem::from(e),
+                    other => Problem::bad_body(other.to_string()),
+                }
+            })?;
+        let t = r.total();
+        access.audit(
+            st,
+            "import",
+            &format!(
+                "{k}: {} rows read, {} inserted, {} updated, {} unchanged, {} rejected{}",
+                r.rows_read,
+                t.inserted,
+                t.updated,
+                t.unchanged,
+                r.rejected_rows(),
+                if r.dry_run { " (dry run)" } else { "" }
+            ),
+        )?;
+        Ok(Json(json!({
+            "kind": k.as_str(),
+            "rows_read": r.rows_read,
+            "inserted": t.inserted,
+            "updated": t.updated,
+            "unchanged": t.unchanged,
+            "rejected": r.rejected.iter().map(|e| json!({
+                "line": e.line, "field": e.field, "reason": e.message,
+            })).collect::<Vec<_>>(),
+            "notes": r.notes,
+            "dry_run": r.dry_run,
+        })))
+    })
+    .await
+}

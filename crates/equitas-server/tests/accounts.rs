@@ -1,0 +1,912 @@
+//! Accounts through a real server on a socket (issue 23), on both backends:
+//! every documented route for every role and without credentials; scoped
+//! answers; session fixation, CSRF, revoked and expired tokens, brute-force
+//! limits, scope escapes, and an audit entry for each write.
+
+use equitas_server::{AppState, AuthConfig, Hosts, Mode, ServeOptions, Throttle, serve_until};
+use equitas_store::auth::{self, Role, ScopeSpec};
+use equitas_store::epcis::{ErrorBehaviour, capture};
+use equitas_store::import::{ImportKind, NoProgress};
+use equitas_store::on_both_backends;
+use equitas_store::testing::{TestStore, import_bytes};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+// ---- a server on a socket, and raw HTTP ---------------------------------
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(state: AppState) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(serve_until(
+            state,
+            listener,
+            ServeOptions::default(),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        Server {
+            addr,
+            stop: Some(tx),
+            done,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.done).await;
+    }
+}
+
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    /// The session token a `Set-Cookie` sets.
+    fn session_cookie(&self) -> Option<String> {
+        let v = self.header("set-cookie")?;
+        let (kv, _) = v.split_once(';')?;
+        let (k, v) = kv.split_once('=')?;
+        (k == "equitas_session").then(|| v.to_string())
+    }
+}
+
+/// Sends one request (`headers` as written, each ending in CRLF) and reads
+/// the answer to its end.
+async fn send(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> Answer {
+    let ctype = if body.is_empty() || headers.to_ascii_lowercase().contains("content-type:") {
+        String::new()
+    } else {
+        "Content-Type: application/json\r\n".to_string()
+    };
+    let raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{ctype}Content-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let _ = s.write_all(raw.as_bytes()).await;
+    let mut out = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = s.read(&mut buf).await
+            && n > 0
+        {
+            out.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), read)
+        .await
+        .expect("an answer in time");
+    let text = String::from_utf8_lossy(&out);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    // Chunked answers: keep the JSON between the chunk sizes.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut b: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = b.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        b = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn bearer(token: &str) -> String {
+    format!("Authorization: Bearer {token}\r\n")
+}
+
+fn run(f: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+// ---- the data and the accounts -------------------------------------------
+
+fn network() -> equitas_synth::Network {
+    equitas_synth::Network::new(equitas_synth::Config {
+        seed: 5,
+        regions: 2,
+        districts_per_region: 2,
+        facilities: 8,
+        products: 3,
+        months: 4,
+        ..equitas_synth::Config::default()
+    })
+}
+
+/// A place of the network by its code, as a GLN Digital Link (the form
+/// events are stored in).
+fn place(code: &str) -> String {
+    let csv = network().locations_csv();
+    let gln = csv
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[0] == code)
+        .and_then(|f| f.last().map(|g| g.to_string()))
+        .unwrap();
+    format!("https://id.gs1.org/414/{gln}")
+}
+
+fn load(s: &mut TestStore) {
+    let net = network();
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "c.csv",
+        net.countries_csv().as_bytes(),
+    );
+    let r = import_bytes(
+        s,
+        ImportKind::Locations,
+        "l.csv",
+        net.locations_csv().as_bytes(),
+    );
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let r = import_bytes(
+        s,
+        ImportKind::Products,
+        "p.csv",
+        net.products_csv().as_bytes(),
+    );
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let mut events = Vec::new();
+    equitas_synth::simulate(&net, &mut |e| {
+        events.push(e.to_json(&net, events.len() as u64));
+    });
+    let text = equitas_synth::document(&events, "2026-01-01T00:00:00Z");
+    let doc = equitas_epcis::EventReader::new(&text).unwrap();
+    let r = capture(
+        s.store.as_mut(),
+        "net.json",
+        &doc,
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(r.rejected.is_empty() && r.captured > 100, "{r:?}");
+}
+
+/// The callers of the table: a name, its role and scope.
+const REGION: &str = "R01";
+
+fn callers() -> Vec<(&'static str, Role, ScopeSpec)> {
+    let region = ScopeSpec {
+        location: Some(REGION.into()),
+        ..Default::default()
+    };
+    vec![
+        ("viewer", Role::Viewer, region.clone()),
+        ("analyst", Role::Analyst, ScopeSpec::default()),
+        ("officer", Role::SupplyChainOfficer, region),
+        ("manager", Role::DataManager, ScopeSpec::default()),
+        ("admin", Role::Administrator, ScopeSpec::default()),
+    ]
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Users with their grants, and an API token for each.
+fn accounts(s: &mut TestStore) -> Vec<(&'static str, String)> {
+    let c = s.store.as_mut();
+    callers()
+        .into_iter()
+        .map(|(name, role, scope)| {
+            auth::add_user(c, name, PASSWORD).unwrap();
+            auth::grant(c, name, role, &scope).unwrap();
+            (
+                name,
+                auth::create_token(c, name, "test", None, &ScopeSpec::default())
+                    .unwrap()
+                    .1,
+            )
+        })
+        .collect()
+}
+
+fn state(s: &TestStore, throttle: Throttle) -> AppState {
+    AppState::open(&s.target).unwrap().with_auth(AuthConfig {
+        mode: Mode::Accounts,
+        throttle,
+        ..Default::default()
+    })
+}
+
+// ---- every documented route x every caller -------------------------------
+
+/// What a caller gets: let through (any status but 401 and 403), refused
+/// (403), or asked to authenticate (401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Through,
+    Refused,
+    Unauthenticated,
+}
+use Expect::*;
+
+/// The expected outcome for (none, viewer, analyst, officer, manager,
+/// admin), written out route by route: scoped callers (viewer and officer,
+/// within R01) cannot have answers spanning every place; only officers,
+/// managers and administrators capture; only administrators read the audit.
+fn expected(method: &str, path: &str) -> [Expect; 6] {
+    const READ: [Expect; 6] = [Unauthenticated, Through, Through, Through, Through, Through];
+    const WHOLE: [Expect; 6] = [Unauthenticated, Refused, Through, Refused, Through, Through];
+    const CAPTURE: [Expect; 6] = [Unauthenticated, Refused, Refused, Through, Through, Through];
+    const ADMIN: [Expect; 6] = [Unauthenticated, Refused, Refused, Refused, Refused, Through];
+    const PUBLIC: [Expect; 6] = [Through; 6];
+    match (method, path) {
+        ("post", "/api/v1/login") => PUBLIC,
+        ("post", "/api/v1/logout") | ("get", "/api/v1/session") => READ,
+        ("get", "/api/v1/audit") => ADMIN,
+        ("post", "/capture") | ("post", "/events") => CAPTURE,
+        // Imports: an unscoped import permission (officers here are scoped).
+        ("post", "/api/v1/imports/{kind}") => {
+            [Unauthenticated, Refused, Refused, Refused, Through, Through]
+        }
+        ("get", "/api/v1/epcis/summary") | ("get", "/api/v1/epcis/captures") => WHOLE,
+        // Answers over every place or country (supply analyses of all
+        // buying countries, the accuracy of every series together).
+        ("get", p)
+            if p.starts_with("/api/v1/supply/")
+                && !matches!(
+                    p,
+                    "/api/v1/supply/regulators"
+                        | "/api/v1/supply/qualified-sources"
+                        | "/api/v1/supply/licences"
+                ) =>
+        {
+            WHOLE
+        }
+        ("get", "/api/v1/forecast/accuracy") => WHOLE,
+        // Named queries and subscriptions span every place; making and
+        // removing them is an administrator's (a delivery has no scope).
+        ("get", p) if p.starts_with("/queries") => WHOLE,
+        ("post" | "delete", p) if p.starts_with("/queries") => ADMIN,
+        ("get", _) => READ,
+        other => panic!("{other:?} is not in the test's table: add it"),
+    }
+}
+
+fn every_route_every_role(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+        let endpoints = equitas_server::api_doc::endpoints();
+        let mut checked = 0;
+        for e in &endpoints {
+            let path = e
+                .path
+                .replace("{id}", "1")
+                .replace("{kind}", "products")
+                .replace("{eventID}", "urn:uuid:00000001-0000-4000-8000-000000000000");
+            let want = expected(e.method, e.path);
+            let mut callers: Vec<Option<&str>> = vec![None];
+            callers.extend(tokens.iter().map(|(_, t)| Some(t.as_str())));
+            for (i, token) in callers.iter().enumerate() {
+                let h = token.map(bearer).unwrap_or_default();
+                // Writes with an empty JSON object: refused or let through
+                // to be found bad (400), never stored.
+                let body = if e.method == "post" { "{}" } else { "" };
+                let r = send(a, &e.method.to_uppercase(), &path, &h, body).await;
+                let got = match r.status {
+                    401 => Unauthenticated,
+                    403 => Refused,
+                    _ => Through,
+                };
+                let who = if i == 0 { "nobody" } else { tokens[i - 1].0 };
+                assert_eq!(
+                    got, want[i],
+                    "{} {} as {who}: {} {}",
+                    e.method, e.path, r.status, r.body
+                );
+                if got == Unauthenticated {
+                    assert_eq!(
+                        r.header("www-authenticate"),
+                        Some("Bearer realm=\"equitas\"")
+                    );
+                }
+                assert_ne!(r.status, 500, "{} {}: {}", e.method, e.path, r.body);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, endpoints.len() * 6);
+        srv.stop().await;
+    });
+}
+
+// ---- scoped answers hold only rows of the scope --------------------------
+
+fn in_region(code: &str) -> bool {
+    code.starts_with(REGION) || code == "RMS01"
+}
+
+fn scoped_answers(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let viewer = tokens[0].1.clone();
+    let analyst = tokens[1].1.clone();
+    // A viewer of R01 and the HIV programme only.
+    let c = s.store.as_mut();
+    auth::add_user(c, "hiv", PASSWORD).unwrap();
+    let hiv_scope = ScopeSpec {
+        location: Some(REGION.into()),
+        programmes: vec!["hiv".into()],
+        ..Default::default()
+    };
+    auth::grant(c, "hiv", Role::Viewer, &hiv_scope).unwrap();
+    let hiv = auth::create_token(c, "hiv", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    // An administrator's token narrowed to R01.
+    let r01 = ScopeSpec {
+        location: Some(REGION.into()),
+        ..Default::default()
+    };
+    let narrow = auth::create_token(c, "admin", "narrow", None, &r01)
+        .unwrap()
+        .1;
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+        for (path, field) in [
+            ("/api/v1/stock?limit=1000", "location"),
+            ("/api/v1/stock/lots?limit=1000", "location"),
+            ("/api/v1/locations?limit=1000", "code"),
+            ("/api/v1/availability?by=district&limit=1000", "area"),
+            (
+                "/api/v1/forecast?level=facility&horizon=2&limit=1000",
+                "area",
+            ),
+            ("/api/v1/plan?level=facility&limit=1000", "area"),
+            ("/api/v1/risk?level=facility&paths=50&limit=1000", "area"),
+        ] {
+            let all = send(a, "GET", path, &bearer(&analyst), "").await;
+            assert_eq!(all.status, 200, "{path}: {}", all.body);
+            let mine = send(a, "GET", path, &bearer(&viewer), "").await;
+            assert_eq!(mine.status, 200, "{path}: {}", mine.body);
+            let rows = |r: &Answer| -> Vec<String> {
+                r.json()["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x[field].as_str().unwrap().to_string())
+                    .collect()
+            };
+            let (all, mine) = (rows(&all), rows(&mine));
+            assert!(!mine.is_empty(), "{path}: nothing within R01");
+            assert!(mine.iter().all(|c| in_region(c)), "{path}: {mine:?}");
+            // The filter left out rows others see.
+            assert!(all.iter().any(|c| !in_region(c)), "{path}: {all:?}");
+            // Every row of R01 is there.
+            let want: Vec<&String> = all.iter().filter(|c| in_region(c)).collect();
+            assert_eq!(want.len(), mine.len(), "{path}");
+            // The same through an administrator's token narrowed to R01.
+            let narrowed = send(a, "GET", path, &bearer(&narrow), "").await;
+            assert_eq!(rows(&narrowed), mine, "{path}");
+        }
+        // By programme too: only the HIV products.
+        let r = send(a, "GET", "/api/v1/stock?limit=1000", &bearer(&hiv), "").await;
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        assert!(!rows.is_empty());
+        assert!(
+            rows.iter()
+                .all(|x| x["item"] == "SYN-001" || x["item"] == "09520000000011"),
+            "{rows:?}"
+        );
+        // EPCIS queries: only events within R01, also asked for elsewhere.
+        let r = send(a, "GET", "/events?perPage=1000", &bearer(&viewer), "").await;
+        let events = r.json()["events"].as_array().unwrap().clone();
+        assert!(!events.is_empty());
+        let r01: Vec<String> = ["R01", "RMS01", "R01D01", "R01D02"]
+            .iter()
+            .map(|c| place(c))
+            .collect();
+        let facilities = network().locations_csv();
+        for e in &events {
+            let at = e["bizLocation"]
+                .as_str()
+                .or(e["readPoint"].as_str())
+                .unwrap();
+            let gln = at.rsplit('/').next().unwrap();
+            let code = facilities
+                .lines()
+                .find(|l| l.ends_with(gln))
+                .and_then(|l| l.split(',').next())
+                .unwrap();
+            assert!(in_region(code) || r01.contains(&at.to_string()), "{at}");
+        }
+        let central = place("CMS");
+        let outside = format!("/events?WD_bizLocation={central}&perPage=1000");
+        let r = send(a, "GET", &outside, &bearer(&analyst), "").await;
+        let central_events = r.json()["events"].as_array().unwrap().clone();
+        assert!(!central_events.is_empty());
+        let r = send(a, "GET", &outside, &bearer(&viewer), "").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["events"], Value::Array(vec![]), "{}", r.body);
+        // An event id outside the scope is not found; one inside is.
+        let first = format!("/events/{}", central_events[0]["eventID"].as_str().unwrap());
+        let first = first.as_str();
+        let r = send(a, "GET", first, &bearer(&analyst), "").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["bizLocation"], central.as_str());
+        let r = send(a, "GET", first, &bearer(&viewer), "").await;
+        assert_eq!(r.status, 404, "{}", r.body);
+        let inside = events[0]["eventID"].as_str().unwrap();
+        let r = send(a, "GET", &format!("/events/{inside}"), &bearer(&viewer), "").await;
+        assert_eq!(r.status, 200);
+        // A place outside named as a parameter gives nothing either.
+        let r = send(
+            a,
+            "GET",
+            "/api/v1/stock?within=R02&limit=1000",
+            &bearer(&viewer),
+            "",
+        )
+        .await;
+        assert_eq!(r.json()["rows"], Value::Array(vec![]), "{}", r.body);
+        srv.stop().await;
+    });
+}
+
+// ---- security through the socket -----------------------------------------
+
+fn capture_doc(at: &str, n: usize) -> String {
+    format!(
+        r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z",
+  "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "inspecting",
+  "epcList": ["urn:epc:id:sgtin:9520000.000001.{n}"], "readPoint": {{"id": "{at}"}},
+  "bizLocation": {{"id": "{at}"}}}}]}}}}"#
+    )
+}
+
+async fn login(a: SocketAddr, user: &str, password: &str, cookie: Option<&str>) -> Answer {
+    let h = cookie
+        .map(|c| format!("Cookie: equitas_session={c}\r\n"))
+        .unwrap_or_default();
+    let body = serde_json::json!({"user": user, "password": password}).to_string();
+    send(a, "POST", "/api/v1/login", &h, &body).await
+}
+
+fn security(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let officer = tokens[2].1.clone();
+    let admin = tokens[4].1.clone();
+    // An expired token (its expiry passed) and one to revoke.
+    let c = s.store.as_mut();
+    let (_, expired) = auth::create_token(
+        c,
+        "officer",
+        "old",
+        Some(auth::now() - 1),
+        &ScopeSpec::default(),
+    )
+    .unwrap();
+    let (revoked_id, revoked) =
+        auth::create_token(c, "officer", "lost", None, &ScopeSpec::default()).unwrap();
+    let state = state(
+        s,
+        Throttle {
+            per_account: 3,
+            per_address: 6,
+            window: Duration::from_secs(600),
+            delay: Duration::from_millis(20),
+        },
+    );
+    let target = s.target.clone();
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+
+        // Session fixation: a session id chosen by someone else is never
+        // taken; login always makes a new one and ends the one it had.
+        let r = login(a, "officer", PASSWORD, Some("attacker-chosen")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let first = r.session_cookie().unwrap();
+        assert_ne!(first, "attacker-chosen");
+        let set = r.header("set-cookie").unwrap();
+        for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(set.contains(attr), "{set}");
+        }
+        assert!(!set.contains("Secure"), "{set}");
+        let csrf = r.json()["csrf_token"].as_str().unwrap().to_string();
+        let fixed = send(
+            a,
+            "GET",
+            "/api/v1/session",
+            "Cookie: equitas_session=attacker-chosen\r\n",
+            "",
+        )
+        .await;
+        assert_eq!(fixed.status, 401);
+        let cookie = format!("Cookie: equitas_session={first}\r\n");
+        let r = send(a, "GET", "/api/v1/session", &cookie, "").await;
+        assert_eq!(
+            (r.status, r.json()["user"].as_str()),
+            (200, Some("officer"))
+        );
+        assert_eq!(r.json()["csrf_token"], csrf.as_str());
+        // Logging in again rotates: the old session ends.
+        let r = login(a, "officer", PASSWORD, Some(&first)).await;
+        let second = r.session_cookie().unwrap();
+        let csrf = r.json()["csrf_token"].as_str().unwrap().to_string();
+        assert_ne!(first, second);
+        assert_eq!(
+            send(a, "GET", "/api/v1/session", &cookie, "").await.status,
+            401
+        );
+        let cookie = format!("Cookie: equitas_session={second}\r\n");
+
+        // CSRF: a cookie-authenticated write needs the session's token.
+        let (r01_store, central) = (place("RMS01"), place("CMS"));
+        let inside = capture_doc(&r01_store, 1);
+        let r = send(a, "POST", "/capture", &cookie, &inside).await;
+        assert_eq!(
+            (r.status, r.json()["type"].as_str()),
+            (403, Some("/problems/csrf")),
+            "{}",
+            r.body
+        );
+        let wrong = format!("{cookie}X-CSRF-Token: {}\r\n", "0".repeat(64));
+        assert_eq!(
+            send(a, "POST", "/capture", &wrong, &inside).await.status,
+            403
+        );
+        let right = format!("{cookie}X-CSRF-Token: {csrf}\r\n");
+        // ... and the Origin guard still holds with it.
+        let cross = format!("{right}Origin: http://evil.example\r\n");
+        let r = send(a, "POST", "/capture", &cross, &inside).await;
+        assert_eq!(r.json()["type"], "/problems/cross-site-write");
+        let r = send(a, "POST", "/capture", &right, &inside).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let cookie_capture = r.json()["captureID"].clone();
+        // A token needs no CSRF token (no ambient credential).
+        let r = send(
+            a,
+            "POST",
+            "/capture",
+            &bearer(&officer),
+            &capture_doc(&r01_store, 2),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let token_capture = r.json()["captureID"].clone();
+
+        // Scope escape by capture: an event at a place outside the scope is
+        // refused with its reason, nothing stored.
+        let outside = capture_doc(&central, 3);
+        let r = send(a, "POST", "/capture", &bearer(&officer), &outside).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let p = r.json();
+        assert_eq!(p["type"], "/problems/out-of-scope");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&central) && detail.contains("R01"),
+            "{detail}"
+        );
+        // With proceed, that event is rejected and the others stored.
+        let r = send(
+            a,
+            "POST",
+            "/capture",
+            &format!(
+                "{}GS1-Capture-Error-Behaviour: proceed\r\n",
+                bearer(&officer)
+            ),
+            &outside,
+        )
+        .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert_eq!(
+            (
+                r.json()["captured"].as_u64(),
+                r.json()["rejected"].as_array().map(Vec::len)
+            ),
+            (Some(0), Some(1))
+        );
+        let r = send(
+            a,
+            "GET",
+            "/events?MATCH_anyEPC=urn:epc:id:sgtin:9520000.000001.3",
+            &bearer(&admin),
+            "",
+        )
+        .await;
+        assert_eq!(r.json()["events"], Value::Array(vec![]));
+
+        // Logout ends the session (the CSRF token is needed for it too).
+        assert_eq!(
+            send(a, "POST", "/api/v1/logout", &cookie, "").await.status,
+            403
+        );
+        let r = send(a, "POST", "/api/v1/logout", &right, "").await;
+        assert_eq!(r.status, 204);
+        assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+        assert_eq!(
+            send(a, "GET", "/api/v1/stock", &cookie, "").await.status,
+            401
+        );
+
+        // Tokens: expired and revoked ones are refused.
+        assert_eq!(
+            send(a, "GET", "/api/v1/stock", &bearer(&expired), "")
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            send(a, "GET", "/api/v1/stock", &bearer(&revoked), "")
+                .await
+                .status,
+            200
+        );
+        {
+            let t = target.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut st = equitas_store::open(&t).unwrap();
+                assert!(auth::revoke_token(st.as_mut(), revoked_id).unwrap());
+            })
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            send(a, "GET", "/api/v1/stock", &bearer(&revoked), "")
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            send(a, "GET", "/api/v1/stock", &bearer("eqt_forged"), "")
+                .await
+                .status,
+            401
+        );
+
+        // Brute force: 3 failures lock the account, even for the right
+        // password, with Retry-After; failures are slowed.
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let r = login(a, "viewer", "wrong password!", None).await;
+            assert_eq!(r.status, 401, "{}", r.body);
+            assert!(t.elapsed() >= Duration::from_millis(20));
+        }
+        let r = login(a, "viewer", PASSWORD, None).await;
+        assert_eq!(r.status, 429, "{}", r.body);
+        assert!(r.header("retry-after").is_some());
+        // Another account is not locked, until the address is: 6 failures
+        // from it in all.
+        assert_eq!(login(a, "analyst", PASSWORD, None).await.status, 200);
+        for _ in 0..3 {
+            assert_eq!(
+                login(a, "nobody", "wrong password!", None).await.status,
+                401
+            );
+        }
+        assert_eq!(login(a, "analyst", PASSWORD, None).await.status, 429);
+
+        // Imports over HTTP: the same parsers, refused to a scoped officer,
+        // audited.
+        let csv = "code,name,programme\nnew-1,New product,hiv\nbad one,,\n";
+        let typed = |t: &str| format!("{}Content-Type: text/csv\r\n", bearer(t));
+        let r = send(a, "POST", "/api/v1/imports/products", &typed(&officer), csv).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = send(a, "POST", "/api/v1/imports/products", &typed(&admin), csv).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = r.json();
+        assert_eq!(
+            (j["inserted"].as_u64(), j["rejected"][0]["line"].as_u64()),
+            (Some(1), Some(3)),
+            "{j}"
+        );
+        let r = send(a, "POST", "/api/v1/imports/nothing", &typed(&admin), csv).await;
+        assert_eq!(
+            (r.status, r.json()["parameter"].as_str()),
+            (404, Some("kind"))
+        );
+        let r = send(a, "POST", "/api/v1/imports/products", &bearer(&admin), "{}").await;
+        assert_eq!(r.status, 415);
+
+        // The audit log: each write, each login and failure, by whom.
+        let r = send(a, "GET", "/api/v1/audit?limit=1000", &bearer(&admin), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        let has = |action: &str, actor: &str, detail: &str| {
+            rows.iter().any(|e| {
+                e["action"] == action
+                    && e["actor"].as_str().unwrap().starts_with(actor)
+                    && e["detail"].as_str().unwrap().contains(detail)
+                    && e["address"] == "127.0.0.1"
+            })
+        };
+        assert!(
+            has(
+                "capture",
+                "user:officer",
+                &format!("capture {cookie_capture}: 1 events, 1 captured")
+            ),
+            "{rows:#?}"
+        );
+        assert!(
+            has(
+                "capture",
+                "token:",
+                &format!("capture {token_capture}: 1 events, 1 captured")
+            ),
+            "{rows:#?}"
+        );
+        assert!(
+            has("capture-refused", "token:", "1 events outside the scope"),
+            "{rows:#?}"
+        );
+        assert!(
+            has("capture", "token:", "0 captured, 0 duplicates, 1 rejected"),
+            "{rows:#?}"
+        );
+        assert!(has("login", "user:officer", "session opened"));
+        assert!(has("logout", "user:officer", "session ended"));
+        assert_eq!(
+            rows.iter()
+                .filter(|e| e["action"] == "login-failed")
+                .count(),
+            6
+        );
+        assert!(has("login-refused", "user:viewer", "too many"));
+        assert!(
+            has("import", "token:", "products: 2 rows read, 1 inserted"),
+            "{rows:#?}"
+        );
+        srv.stop().await;
+    });
+}
+
+/// Market figures by buying country: a caller of Viet Nam and Haiti sees
+/// only their procurement lines, whatever it asks for.
+fn market_by_buying_country(s: &mut TestStore) {
+    use equitas_store::testing::import_data;
+    import_data(s, ImportKind::Countries, "country-codes.csv");
+    import_data(s, ImportKind::Scms, "supply_chain_shipment_pricing.csv");
+    let c = s.store.as_mut();
+    let mut token = |name: &str, countries: &[&str]| {
+        auth::add_user(c, name, PASSWORD).unwrap();
+        let scope = ScopeSpec {
+            countries: countries.iter().map(|x| x.to_string()).collect(),
+            ..Default::default()
+        };
+        auth::grant(c, name, Role::Analyst, &scope).unwrap();
+        auth::create_token(c, name, "t", None, &ScopeSpec::default())
+            .unwrap()
+            .1
+    };
+    let all = token("world", &[]);
+    let two = token("two", &["VNM", "HTI"]);
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+        let path = "/api/v1/market/prices?by=country&limit=1000";
+        let countries = |r: &Answer| -> Vec<String> {
+            r.json()["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["key"][0].as_str().unwrap().to_string())
+                .collect()
+        };
+        let everyone = send(a, "GET", path, &bearer(&all), "").await;
+        let mine = send(a, "GET", path, &bearer(&two), "").await;
+        assert_eq!((everyone.status, mine.status), (200, 200), "{}", mine.body);
+        let (everyone_c, mut mine_c) = (countries(&everyone), countries(&mine));
+        assert!(everyone_c.len() > 10, "{everyone_c:?}");
+        mine_c.sort();
+        assert_eq!(mine_c, ["HTI", "VNM"]);
+        // The lines behind the figures are theirs only, asked for or not.
+        let lines = |r: &Answer| r.json()["observations"].as_i64().unwrap();
+        let both = send(
+            a,
+            "GET",
+            "/api/v1/market/prices?country=VNM,HTI",
+            &bearer(&all),
+            "",
+        )
+        .await;
+        assert_eq!(lines(&mine), lines(&both));
+        let other = send(
+            a,
+            "GET",
+            "/api/v1/market/prices?country=NGA",
+            &bearer(&two),
+            "",
+        )
+        .await;
+        assert_eq!(other.status, 409, "{}", other.body);
+        // Legal sources by country too.
+        let r = send(
+            a,
+            "GET",
+            "/api/v1/market/sources?limit=1000",
+            &bearer(&two),
+            "",
+        )
+        .await;
+        assert!(r.status == 200 || r.status == 409, "{}", r.body);
+        if r.status == 200 {
+            for row in r.json()["rows"].as_array().unwrap() {
+                assert!(row["country"] == "VNM" || row["country"] == "HTI", "{row}");
+            }
+        }
+        srv.stop().await;
+    });
+}
+
+on_both_backends! {
+    every_route_every_role => every_route_every_role,
+    scoped_answers => scoped_answers,
+    security => security,
+    market_by_buying_country => market_by_buying_country,
+}
