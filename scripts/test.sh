@@ -159,6 +159,12 @@ done
 # bodies cannot be told apart from bad ones: those two are left out.
 "$API_DIR/venv/bin/schemathesis" --no-color run "http://127.0.0.1:$API_PORT/openapi.json" \
     --checks all --max-examples 20 --exclude-method POST --seed 1 --request-timeout 60
+# POST /queries takes a JSON body its description states in full (named
+# queries, docs/epcis.md). Subscriptions are left out: a random `dest` would
+# have the server post deliveries to hosts other than this machine.
+"$API_DIR/venv/bin/schemathesis" --no-color run "http://127.0.0.1:$API_PORT/openapi.json" \
+    --checks all --max-examples 20 --seed 1 --request-timeout 60 \
+    --include-path-regex '^/queries(/\{queryName\}(/events)?)?$'
 
 log "the dashboard in headless Chromium (playwright-core)"
 install_chromium

@@ -44,6 +44,22 @@ pub struct ServeArgs {
     /// Seconds a read-only request may take before it is answered 503.
     #[arg(long, default_value_t = equitas_server::ServeOptions::default().request_timeout.as_secs(), value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Seconds a delivery to a subscription's webhook may take (connecting,
+    /// sending, the answer's status) before it counts as failed.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().timeout.as_secs(), value_name = "SECONDS")]
+    pub webhook_timeout: u64,
+    /// Seconds before a failed delivery is tried again; the wait doubles
+    /// with each failure in a row, up to --webhook-retry-max.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().retry_base.as_secs(), value_name = "SECONDS")]
+    pub webhook_retry: u64,
+    /// The longest wait between two attempts of a delivery, in seconds.
+    #[arg(long, default_value_t = equitas_server::Delivery::default().retry_max.as_secs(), value_name = "SECONDS")]
+    pub webhook_retry_max: u64,
+    /// A host subscriptions may deliver to (as written in their `dest`);
+    /// repeat for several. Without it, any host: a client of the API can
+    /// then have this server post to hosts of its network.
+    #[arg(long = "webhook-allow-host", value_name = "HOST")]
+    pub webhook_hosts: Vec<String>,
     /// Serve without accounts on an address other than loopback: anyone
     /// who reaches it can read everything and capture events. For a
     /// trusted, closed network only.
@@ -75,6 +91,10 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         header_timeout,
         request_timeout,
         write_timeout,
+        webhook_timeout,
+        webhook_retry,
+        webhook_retry_max,
+        webhook_hosts,
         insecure_no_auth,
         behind_tls_proxy,
         session_idle,
@@ -142,6 +162,13 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         .with_epcis_schemas(schemas)
         .with_limits(limits)
         .with_hosts(equitas_server::Hosts::for_addr(addr, allow_hosts))
+        .with_delivery(equitas_server::Delivery {
+            timeout: std::time::Duration::from_secs((*webhook_timeout).max(1)),
+            retry_base: std::time::Duration::from_secs((*webhook_retry).max(1)),
+            retry_max: std::time::Duration::from_secs((*webhook_retry_max).max(1)),
+            ..Default::default()
+        })
+        .with_webhook_hosts(webhook_hosts.clone())
         .with_auth(auth)
         .with_import_mappings(crate::import::load_mappings(None, None, None)?);
     if mode == equitas_server::Mode::Accounts {

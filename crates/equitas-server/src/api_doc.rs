@@ -14,6 +14,12 @@ pub const CAPTURE_PATH: &str = "/capture";
 pub const CAPTURE_JOB_PATH: &str = "/capture/{id}";
 pub const EVENTS_PATH: &str = "/events";
 pub const EVENT_PATH: &str = "/events/{eventID}";
+/// EPCIS 2.0 named queries and their subscriptions.
+pub const QUERIES_PATH: &str = "/queries";
+pub const QUERY_PATH: &str = "/queries/{queryName}";
+pub const QUERY_EVENTS_PATH: &str = "/queries/{queryName}/events";
+pub const SUBSCRIPTIONS_PATH: &str = "/queries/{queryName}/subscriptions";
+pub const SUBSCRIPTION_PATH: &str = "/queries/{queryName}/subscriptions/{subscriptionID}";
 /// A file imported over HTTP (docs/accounts.md).
 pub const IMPORT_PATH: &str = "/api/v1/imports/{kind}";
 
@@ -101,7 +107,179 @@ fn epcis() -> Vec<Endpoint> {
             "docs/epcis.md",
             vec![],
         ),
+        plain(
+            "post",
+            QUERIES_PATH,
+            "Create a named query: its name and its EPCIS query parameters (those of GET /events but paging)",
+            (201, "Created; Location: /queries/{queryName}."),
+        ),
+        plain(
+            "get",
+            QUERIES_PATH,
+            "The named queries",
+            (200, "The named queries, by name."),
+        ),
+        plain(
+            "get",
+            QUERY_PATH,
+            "A named query",
+            (200, "The named query."),
+        ),
+        plain(
+            "delete",
+            QUERY_PATH,
+            "Delete a named query and its subscriptions",
+            (204, "Deleted."),
+        ),
+        Endpoint {
+            params: equitas_service::subscriptions::page_params(),
+            ..plain(
+                "get",
+                QUERY_EVENTS_PATH,
+                "The events a named query finds, a page at a time",
+                (200, "The events, as GET /events answers them."),
+            )
+        },
+        plain(
+            "post",
+            SUBSCRIPTIONS_PATH,
+            "Subscribe to a named query: its events posted to a webhook (dest), signed with signatureToken (GS1-Signature: sha256=HMAC), as they are captured (stream: true) or on a schedule",
+            (
+                201,
+                "Subscribed; Location: /queries/{queryName}/subscriptions/{subscriptionID}.",
+            ),
+        ),
+        plain(
+            "get",
+            SUBSCRIPTIONS_PATH,
+            "The subscriptions of a named query, with where their deliveries stand",
+            (200, "The subscriptions."),
+        ),
+        plain(
+            "get",
+            SUBSCRIPTION_PATH,
+            "A subscription, with where its deliveries stand",
+            (200, "The subscription."),
+        ),
+        plain(
+            "delete",
+            SUBSCRIPTION_PATH,
+            "Unsubscribe",
+            (204, "Unsubscribed."),
+        ),
     ]
+}
+
+/// The request and answer schemas of the named queries and subscriptions
+/// (JSON bodies of their own, not EPCIS documents).
+fn describe_queries(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    use equitas_store::epcis::subscriptions::{NamedQuery, Subscription};
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas/".into();
+    let mut generator = settings.into_generator();
+    let query = generator.subschema_for::<NamedQuery>().to_value();
+    let sub = generator.subschema_for::<Subscription>().to_value();
+    schemas.extend(generator.take_definitions(true));
+    let field = |name: &str, min: u32, max: u32| {
+        json!({"type": "string", "description": format!(
+            "{name}: values from {min} to {max}: a number, a range [low-high], start/step, or *; comma-separated"
+        )})
+    };
+    let schedule = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "minProperties": 1,
+        "properties": {
+            "second": field("second", 0, 59), "minute": field("minute", 0, 59),
+            "hour": field("hour", 0, 23), "dayOfMonth": field("dayOfMonth", 1, 31),
+            "month": field("month", 1, 12), "dayOfWeek": field("dayOfWeek", 1, 7)
+        }
+    });
+    // Each parameter as the event query describes it; a list may also be
+    // a JSON list of single values.
+    let one = |p: &Param| match p.kind {
+        Kind::ListOf(v) => json!({"type": "string", "enum": v}),
+        Kind::Words(v) => json!({"type": "string", "pattern": format!(
+            "^({}|[^,]*:[^,]*)$",
+            v.iter().map(|x| regex_escape(x)).collect::<Vec<_>>().join("|")
+        )}),
+        _ => json!({"type": "string", "pattern": "^[^,]*[^,\\s][^,]*$"}),
+    };
+    let query_params: Map<String, Value> = equitas_service::subscriptions::stored_params()
+        .iter()
+        .map(|p| {
+            let s = if p.kind.is_list() {
+                json!({"oneOf": [schema(p), {"type": "array", "items": one(p)}]})
+            } else {
+                schema(p)
+            };
+            (p.name.to_string(), s)
+        })
+        .collect();
+    let bodies = [
+        (
+            QUERIES_PATH,
+            json!({
+                "type": "object", "required": ["name"], "additionalProperties": false,
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,100}$"},
+                    "query": {"type": "object", "additionalProperties": false, "properties": query_params}
+                }
+            }),
+        ),
+        (
+            SUBSCRIPTIONS_PATH,
+            json!({
+                "type": "object", "required": ["dest"], "additionalProperties": false,
+                "properties": {
+                    "dest": {"type": "string", "format": "uri", "description": "An http or https URL deliveries are posted to."},
+                    "signatureToken": {"type": "string", "minLength": 1, "maxLength": 1024},
+                    "stream": {"type": "boolean"},
+                    "schedule": schedule,
+                    "reportIfEmpty": {"type": "boolean"},
+                    "initialRecordTime": {"type": "string", "format": "date-time"}
+                }
+            }),
+        ),
+    ];
+    for (path, body) in bodies {
+        if let Some(op) = paths.get_mut(path).and_then(|p| p.get_mut("post")) {
+            op["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": body}}});
+        }
+    }
+    let answers = [
+        (QUERIES_PATH, "post", "201", query.clone()),
+        (
+            QUERIES_PATH,
+            "get",
+            "200",
+            json!({"type": "array", "items": query}),
+        ),
+        (QUERY_PATH, "get", "200", query),
+        (SUBSCRIPTIONS_PATH, "post", "201", sub.clone()),
+        (
+            SUBSCRIPTIONS_PATH,
+            "get",
+            "200",
+            json!({"type": "array", "items": sub}),
+        ),
+        (SUBSCRIPTION_PATH, "get", "200", sub),
+    ];
+    for (path, method, status, schema) in answers {
+        if let Some(op) = paths.get_mut(path).and_then(|p| p.get_mut(method)) {
+            op["responses"][status]["content"] = json!({"application/json": {"schema": schema}});
+        }
+    }
+    for path in [QUERY_PATH, SUBSCRIPTION_PATH] {
+        if let Some(r) = paths
+            .get_mut(path)
+            .and_then(|p| p.get_mut("delete"))
+            .and_then(|op| op["responses"]["204"].as_object_mut())
+        {
+            r.remove("content");
+        }
+    }
 }
 
 /// Accounts: login, logout, the session, the audit log (docs/accounts.md).
@@ -378,6 +556,7 @@ pub fn openapi() -> Value {
             .as_object_mut()
             .map(|m| m.insert(e.method.to_string(), op));
     }
+    describe_queries(&mut paths, &mut schemas);
     schemas.insert(
         "Page".into(),
         json!({

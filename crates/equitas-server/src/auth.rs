@@ -215,6 +215,21 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::EVENTS_PATH | api_doc::EVENT_PATH if get => Need::Scoped(Read),
         // The rows of a file are not checked against a scope (yet).
         api_doc::IMPORT_PATH if post => Need::Whole(Import),
+        // Named queries and subscriptions span every place (a delivery
+        // carries no caller's scope): whole-database permissions.
+        api_doc::QUERIES_PATH
+        | api_doc::QUERY_PATH
+        | api_doc::QUERY_EVENTS_PATH
+        | api_doc::SUBSCRIPTIONS_PATH
+        | api_doc::SUBSCRIPTION_PATH
+            if get =>
+        {
+            Need::Whole(Read)
+        }
+        api_doc::QUERIES_PATH | api_doc::SUBSCRIPTIONS_PATH if post => Need::Whole(Administer),
+        api_doc::QUERY_PATH | api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => {
+            Need::Whole(Administer)
+        }
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
         // FHIR: a Bundle's events and a snapshot's locations are not checked
         // against a scope (yet), so both need the permission everywhere.
@@ -223,7 +238,11 @@ pub fn need(method: &Method, path: &str) -> Need {
             (_, true) => Need::Whole(Capture),
             _ => Need::Unlisted,
         },
-        p if p.starts_with("/api/") || p.starts_with("/capture") || p.starts_with("/events") => {
+        p if p.starts_with("/api/")
+            || p.starts_with("/capture")
+            || p.starts_with("/events")
+            || p.starts_with("/queries") =>
+        {
             Need::Unlisted
         }
         // The dashboard and the formulas pages (their data comes from the

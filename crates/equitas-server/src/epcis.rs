@@ -63,6 +63,7 @@ async fn store_document(
 ) -> Result<ep::CaptureReport, Problem> {
     let b = behaviour(headers)?;
     let limits = s.limits;
+    let s_deliveries = s.deliveries.clone();
     let taken = crate::body::take(headers, body, &limits, &s.spools).await?;
     let turn = s.write_turn().await?;
     let schemas = s.epcis_schemas.clone();
@@ -138,6 +139,10 @@ async fn store_document(
             Ok(r)
         })
         .await?;
+    // Stream subscriptions have new events to deliver.
+    if r.captured > 0 {
+        s_deliveries.notify_one();
+    }
     if r.rolled_back {
         let details: Vec<String> = r
             .rejected
@@ -235,6 +240,17 @@ async fn query(
 ) -> Result<Response, Problem> {
     let a = crate::routes::args(q, equitas_service::epcis::query_params())?;
     let eq = equitas_service::epcis::query(&a)?;
+    events_page(&s, eq, api_doc::EVENTS_PATH, &access).await
+}
+
+/// A page of the events `eq` finds within the caller's scope, with the
+/// token of the next page (and its `Link`, at `path`) when the page is full.
+pub(crate) async fn events_page(
+    s: &AppState,
+    eq: ep::EventQuery,
+    path: &str,
+    access: &Access,
+) -> Result<Response, Problem> {
     let per_page = eq.limit;
     let mut events = s
         .with_store(move |st| Ok(ep::query_events(st, &eq)?))
@@ -255,7 +271,7 @@ async fn query(
     .into_response();
     if let Some(n) = next
         && let Ok(v) = HeaderValue::from_str(&format!(
-            "</events?perPage={per_page}&nextPageToken={n}>; rel=\"next\""
+            "<{path}?perPage={per_page}&nextPageToken={n}>; rel=\"next\""
         ))
     {
         res.headers_mut().insert(header::LINK, v);

@@ -14,12 +14,14 @@ mod guard;
 mod imports;
 mod problem;
 mod routes;
+mod subscriptions;
 mod web;
 
 pub use auth::{AuthConfig, Mode, Throttle};
 pub use body::Limits;
 pub use guard::Hosts;
 pub use problem::Problem;
+pub use subscriptions::{Delivery, signature};
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -53,6 +55,12 @@ pub struct AppState {
     writes: Arc<tokio::sync::Semaphore>,
     /// Bodies being spooled to temporary files (`body::SPOOLS` at once).
     pub(crate) spools: Arc<tokio::sync::Semaphore>,
+    /// Wakes the subscriptions' delivery worker (a capture, a subscription).
+    pub(crate) deliveries: Arc<tokio::sync::Notify>,
+    /// How subscriptions are delivered.
+    pub(crate) delivery: Delivery,
+    /// The hosts subscriptions may deliver to (any if empty).
+    pub(crate) webhook_hosts: Arc<[String]>,
     /// Accounts: whether they are required, and how (see `auth`).
     pub(crate) auth: auth::Shared,
     /// Failed logins, by account and by address.
@@ -124,10 +132,26 @@ impl AppState {
             stock: Arc::new(RwLock::new(None)),
             answers: Arc::new(Mutex::new(Answers::default())),
             epcis_summary: Arc::new(Mutex::new(None)),
+            deliveries: Arc::new(tokio::sync::Notify::new()),
+            delivery: Delivery::default(),
+            webhook_hosts: Arc::from(Vec::new()),
             auth: Arc::new(AuthConfig::default()),
             failures: Arc::new(Default::default()),
             import_mappings: Arc::new(Default::default()),
         })
+    }
+
+    /// Lets subscriptions deliver only to these hosts (names or addresses,
+    /// as written in their `dest`, any case); all hosts if empty.
+    pub fn with_webhook_hosts(mut self, hosts: Vec<String>) -> Self {
+        self.webhook_hosts = hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// Delivers subscriptions this way.
+    pub fn with_delivery(mut self, d: Delivery) -> Self {
+        self.delivery = d;
+        self
     }
 
     /// Imports over HTTP rely on these tables (the default: none).
@@ -293,6 +317,7 @@ pub fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
     routes::router()
         .merge(epcis::router())
+        .merge(subscriptions::router())
         .merge(auth::router())
         .merge(imports::router())
         .merge(fhir::router())
@@ -381,6 +406,9 @@ pub async fn serve_until(
             tracing::warn!(error = %e.detail, "could not read the stock ledger at start-up");
         }
     });
+    // Deliver the subscriptions' events, from where each stands in the
+    // store (after a restart too).
+    tokio::spawn(subscriptions::worker(state.clone()));
     let app = router(state).layer(
         // Read-only requests end in time; writes are bounded by their body's
         // limits and their turn to write instead, so that a capture is never

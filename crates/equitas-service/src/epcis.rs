@@ -175,5 +175,6 @@ pub fn query(a: &Args) -> Result<EventQuery, ServiceError> {
         to,
         after: a.get("nextPageToken")?,
         limit: a.value("perPage")?,
+        ..Default::default()
     })
 }

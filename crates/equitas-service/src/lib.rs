@@ -18,6 +18,7 @@ pub mod param;
 pub mod planning;
 pub mod scenario;
 pub mod stock;
+pub mod subscriptions;
 pub mod supply;
 pub mod vocab;
 

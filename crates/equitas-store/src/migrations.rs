@@ -88,6 +88,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_accounts.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 11,
+        name: "EPCIS named queries and subscriptions (outbox marks in commit order)",
+        sqlite: include_str!("../migrations/sqlite/0011_epcis_subscriptions.sql"),
+        postgres: include_str!("../migrations/postgres/0011_epcis_subscriptions.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

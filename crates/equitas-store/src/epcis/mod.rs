@@ -21,6 +21,7 @@ mod commit;
 mod held;
 mod jobs;
 mod query;
+pub mod subscriptions;
 mod summary;
 
 pub use capture::{MAX_EVENT_BYTES, capture, schema_rejections};

@@ -33,6 +33,14 @@ pub struct EventQuery {
     /// Return events after this cursor (the last id of the previous page).
     pub after: Option<i64>,
     pub limit: usize,
+    /// Events after this point of the commit order, (capture commit
+    /// number, event id), and in that order rather than by id: what a
+    /// subscription has not yet received (`subscriptions`).
+    pub after_commit: Option<(i64, i64)>,
+    /// With `after_commit`: only events of captures numbered up to this.
+    pub until_commit: Option<i64>,
+    /// `GE_recordTime`: events recorded at or after this time.
+    pub from_record_time: Option<String>,
 }
 
 /// One event found by a query.
@@ -40,6 +48,10 @@ pub struct EventQuery {
 pub struct FoundEvent {
     /// The pagination cursor of this event.
     pub cursor: i64,
+    /// The commit number of its capture, read for a query in commit order
+    /// (`after_commit`), 0 otherwise.
+    #[serde(skip)]
+    pub commit: i64,
     #[serde(rename = "eventID")]
     pub event_id: String,
     #[serde(rename = "type")]
@@ -212,12 +224,40 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
         p.push(Value::Int(a));
         cond.push(format!("e.id > ${}", p.len()));
     }
+    if let Some(f) = &q.from_record_time {
+        p.push(equitas_epcis::canon::timestamp(f).into());
+        cond.push(format!("e.record_time >= ${}", p.len()));
+    }
+    // In commit order: captures numbered after the mark (the mark's own
+    // capture from the event after it), through the index of events by
+    // capture.
+    let (join, commit, order) = match q.after_commit {
+        Some((seq, event)) => {
+            p.push(Value::Int(seq));
+            p.push(Value::Int(event));
+            cond.push(format!(
+                "c.commit_seq >= ${0} AND (c.commit_seq > ${0} OR e.id > ${1})",
+                p.len() - 1,
+                p.len()
+            ));
+            if let Some(u) = q.until_commit {
+                p.push(Value::Int(u));
+                cond.push(format!("c.commit_seq <= ${}", p.len()));
+            }
+            (
+                " JOIN epcis_captures c ON c.id = e.capture",
+                "c.commit_seq",
+                "c.commit_seq, e.id",
+            )
+        }
+        None => ("", "0", "e.id"),
+    };
     p.push(Value::Int(q.limit.clamp(1, 10_000) as i64));
     let sql = format!(
         "SELECT e.id, COALESCE(e.event_id, e.hash), e.event_type, e.event_time, e.time_zone_offset,
                 e.record_time, e.action, e.biz_step, e.disposition, e.read_point, e.biz_location,
-                e.lot, e.expiry, e.hash, e.body, e.body_format, e.body_json
-         FROM epcis_events e WHERE {} ORDER BY e.id LIMIT ${}",
+                e.lot, e.expiry, e.hash, e.body, e.body_format, e.body_json, {commit}
+         FROM epcis_events e{join} WHERE {} ORDER BY {order} LIMIT ${}",
         cond.join(" AND "),
         p.len()
     );
@@ -270,6 +310,7 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
         };
         out.push(FoundEvent {
             cursor: id,
+            commit: r[17].get()?,
             event_id: r[1].get()?,
             event_type: r[2].get()?,
             event_time: r[3].get()?,

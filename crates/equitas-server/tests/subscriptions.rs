@@ -1,0 +1,646 @@
+//! EPCIS 2.0 named queries and query subscriptions through the real server
+//! on a socket, delivering to a webhook receiver on loopback, on both
+//! backends. (A `kill -9` of the binary in the middle of deliveries is
+//! tested in crates/equitas-cli/tests/subscriptions.rs.)
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use equitas_server::{AppState, Delivery, Hosts, ServeOptions, serve_until};
+use equitas_store::testing::TestStore;
+use hmac::Mac;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn run(f: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// What the receiver was sent: when, the signature header, the body.
+#[derive(Debug, Clone)]
+struct Received {
+    at: Instant,
+    signature: Option<String>,
+    body: Bytes,
+}
+
+/// A webhook receiver on loopback that answers `500` to its first `fail`
+/// requests, then `200`.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    fail: Arc<Mutex<usize>>,
+}
+
+impl Receiver {
+    async fn start(fail: usize) -> (Receiver, SocketAddr) {
+        let r = Receiver::default();
+        *r.fail.lock().unwrap() = fail;
+        let state = r.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(|h: HeaderMap, body: Bytes| async move {
+                state.got.lock().unwrap().push(Received {
+                    at: Instant::now(),
+                    signature: h
+                        .get("GS1-Signature")
+                        .map(|v| v.to_str().unwrap().to_string()),
+                    body,
+                });
+                let mut f = state.fail.lock().unwrap();
+                if *f > 0 {
+                    *f -= 1;
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (r, addr)
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `done` holds of what was received (at most 30 s).
+    async fn wait(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let got = self.got();
+            if done(&got) {
+                return got;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{what}: not received in time; got {} requests",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The eventIDs of a delivery, checking its signature with `token`.
+fn delivered(r: &Received, token: &str, query: &str) -> Vec<String> {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(&r.body);
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(r.signature.as_deref(), Some(expected.as_str()));
+    let doc: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(doc["type"], "EPCISQueryDocument");
+    assert_eq!(doc["epcisBody"]["queryResults"]["queryName"], query);
+    doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap().to_string())
+        .collect()
+}
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// Serves `state` (opened outside the runtime: the PostgreSQL client
+    /// blocks) on a free loopback port.
+    async fn start(state: AppState) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve_until(
+            state,
+            listener,
+            ServeOptions::default(),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        Server {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            stop,
+        }
+    }
+
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut r = self.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", self.base),
+        );
+        if let Some(b) = body {
+            r = r
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn capture(&self, events: &[Value]) {
+        let doc = json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+            "epcisBody": {"eventList": events}
+        });
+        let (st, j) = self.send("POST", "/capture", Some(doc)).await;
+        assert_eq!(st, 202, "{j}");
+    }
+}
+
+fn event(n: usize, step: &str) -> Value {
+    json!({"type": "ObjectEvent", "eventID": format!("urn:uuid:00000000-0000-4000-8000-{n:012}"),
+           "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+           "action": "OBSERVE", "bizStep": step,
+           "epcList": [format!("urn:epc:id:sgtin:4012345.012345.{n}")]})
+}
+
+fn id(n: usize) -> String {
+    format!("urn:uuid:00000000-0000-4000-8000-{n:012}")
+}
+
+/// The state of a server delivering fast (short polls and back-off).
+fn state(s: &TestStore) -> AppState {
+    AppState::open(&s.target).unwrap().with_delivery(fast())
+}
+
+fn fast() -> Delivery {
+    Delivery {
+        poll: Duration::from_millis(100),
+        retry_base: Duration::from_millis(300),
+        retry_max: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
+        batch: 7,
+        ..Default::default()
+    }
+}
+
+/// Named queries: created (checked as the event query checks), listed,
+/// read, their events paged, deleted; bad ones named by field.
+fn named_queries(s: &mut TestStore) {
+    let state = state(s);
+    run(async {
+        let srv = Server::start(state).await;
+        srv.capture(
+            &(0..5)
+                .map(|n| event(n, if n % 2 == 0 { "shipping" } else { "receiving" }))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+        let (st, q) = srv
+            .send("POST", "/queries", Some(json!({"name": "shipped", "query": {"EQ_bizStep": ["shipping"], "eventType": "ObjectEvent"}})))
+            .await;
+        assert_eq!(st, 201, "{q}");
+        assert_eq!(q["query"]["EQ_bizStep"], json!(["shipping"]));
+        let (st, j) = srv
+            .send("POST", "/queries", Some(json!({"name": "shipped"})))
+            .await;
+        assert_eq!((st, j["parameter"].as_str()), (409, Some("name")), "{j}");
+        for (body, field) in [
+            (
+                json!({"name": "bad", "query": {"EQ_bizStep": ["shiping"]}}),
+                "query.EQ_bizStep",
+            ),
+            (
+                json!({"name": "bad", "query": {"LT_eventTime": "soon"}}),
+                "query.LT_eventTime",
+            ),
+            (json!({"name": "a b"}), "name"),
+        ] {
+            let (st, j) = srv.send("POST", "/queries", Some(body.clone())).await;
+            assert_eq!(
+                (st, j["parameter"].as_str()),
+                (400, Some(field)),
+                "{body}: {j}"
+            );
+        }
+        let (st, list) = srv.send("GET", "/queries", None).await;
+        assert_eq!((st, list.as_array().unwrap().len()), (200, 1));
+        // A body not declared JSON (what a page of another site can send) is refused.
+        let res = srv
+            .http
+            .post(format!("{}/queries", srv.base))
+            .header("Content-Type", "text/plain")
+            .body(json!({"name": "plain"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 415);
+        let (st, one) = srv.send("GET", "/queries/shipped", None).await;
+        assert_eq!((st, &one["name"]), (200, &json!("shipped")));
+        // Its events, two at a time, as GET /events pages them.
+        let (st, page) = srv
+            .send("GET", "/queries/shipped/events?perPage=2", None)
+            .await;
+        assert_eq!(st, 200, "{page}");
+        let ids = |p: &Value| -> Vec<String> {
+            p["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["eventID"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&page), vec![id(0), id(2)]);
+        let token = page["nextPageToken"].as_str().unwrap().to_string();
+        let (_, page) = srv
+            .send(
+                "GET",
+                &format!("/queries/shipped/events?perPage=2&nextPageToken={token}"),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&page), vec![id(4)]);
+        assert!(page["nextPageToken"].is_null());
+        let (st, j) = srv
+            .send("GET", "/queries/shipped/events?EQ_bizStep=receiving", None)
+            .await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (400, Some("EQ_bizStep")),
+            "{j}"
+        );
+        let (st, _) = srv.send("GET", "/queries/nope/events", None).await;
+        assert_eq!(st, 404);
+        let (st, _) = srv.send("DELETE", "/queries/shipped", None).await;
+        assert_eq!(st, 204);
+        let (st, _) = srv.send("GET", "/queries/shipped", None).await;
+        assert_eq!(st, 404);
+        let (st, _) = srv.send("DELETE", "/queries/shipped", None).await;
+        assert_eq!(st, 404);
+        let _ = srv.stop.send(());
+    });
+}
+
+/// A stream subscription: every matching event captured after it, and
+/// only those, reaches the receiver, signed, in commit order, once (the
+/// receiver never fails here); events held before it are not sent.
+fn stream_delivers_every_matching_event(s: &mut TestStore) {
+    let state = state(s);
+    run(async {
+        let (rx, raddr) = Receiver::start(0).await;
+        let srv = Server::start(state).await;
+        srv.capture(&[event(1000, "shipping")]).await;
+        srv.send(
+            "POST",
+            "/queries",
+            Some(json!({"name": "shipped", "query": {"EQ_bizStep": ["shipping"]}})),
+        )
+        .await;
+        let (st, sub) = srv
+            .send("POST", "/queries/shipped/subscriptions", Some(json!({
+                "dest": format!("http://{raddr}/hook"), "signatureToken": "t0k3n", "stream": true
+            })))
+            .await;
+        assert_eq!(st, 201, "{sub}");
+        assert!(
+            sub.get("signatureToken").is_none(),
+            "the token is never answered: {sub}"
+        );
+        let sid = sub["subscriptionID"].as_str().unwrap().to_string();
+        // 40 events in 8 captures, half of them matching.
+        let mut expected = Vec::new();
+        for c in 0..8 {
+            let evs: Vec<Value> = (0..5)
+                .map(|i| {
+                    let n = c * 5 + i;
+                    let step = if n % 2 == 0 { "shipping" } else { "receiving" };
+                    if n % 2 == 0 {
+                        expected.push(id(n));
+                    }
+                    event(n, step)
+                })
+                .collect();
+            srv.capture(&evs).await;
+        }
+        let got = rx
+            .wait("every shipping event", |g| {
+                g.iter()
+                    .map(|r| delivered(r, "t0k3n", "shipped").len())
+                    .sum::<usize>()
+                    >= expected.len()
+            })
+            .await;
+        let ids: Vec<String> = got
+            .iter()
+            .flat_map(|r| delivered(r, "t0k3n", "shipped"))
+            .collect();
+        assert_eq!(
+            ids, expected,
+            "every matching event once, in commit order, none held before"
+        );
+        assert!(
+            got.iter()
+                .all(|r| delivered(r, "t0k3n", "shipped").len() <= 7),
+            "batches of at most 7"
+        );
+        let (_, after) = srv
+            .send(
+                "GET",
+                &format!("/queries/shipped/subscriptions/{sid}"),
+                None,
+            )
+            .await;
+        assert_eq!(after["eventsDelivered"], json!(expected.len()), "{after}");
+        assert_eq!(after["failedAttempts"], 0);
+        let (st, list) = srv
+            .send("GET", "/queries/shipped/subscriptions", None)
+            .await;
+        assert_eq!((st, list.as_array().unwrap().len()), (200, 1));
+        // Unsubscribed: nothing more is sent.
+        let (st, _) = srv
+            .send(
+                "DELETE",
+                &format!("/queries/shipped/subscriptions/{sid}"),
+                None,
+            )
+            .await;
+        assert_eq!(st, 204);
+        let n = rx.got().len();
+        srv.capture(&[event(2000, "shipping")]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(rx.got().len(), n);
+        let _ = srv.stop.send(());
+    });
+}
+
+/// A receiver that fails is tried again, after waits that double (300 ms,
+/// 600 ms, then at most 2 s), and gets the events once it answers 200;
+/// `initialRecordTime` sends the events held already.
+fn failing_receiver_is_retried_with_backoff(s: &mut TestStore) {
+    let state = state(s);
+    run(async {
+        let (rx, raddr) = Receiver::start(3).await;
+        let srv = Server::start(state).await;
+        srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
+            .await;
+        srv.send("POST", "/queries", Some(json!({"name": "all"})))
+            .await;
+        let (st, sub) = srv
+            .send(
+                "POST",
+                "/queries/all/subscriptions",
+                Some(json!({
+                    "dest": format!("http://{raddr}/hook"), "signatureToken": "k", "stream": true,
+                    "initialRecordTime": "2000-01-01T00:00:00Z"
+                })),
+            )
+            .await;
+        assert_eq!(st, 201, "{sub}");
+        let got = rx
+            .wait("a delivery after three failures", |g| g.len() >= 4)
+            .await;
+        // Each attempt carries the same events, signed.
+        for r in &got[..4] {
+            assert_eq!(delivered(r, "k", "all"), vec![id(0), id(1), id(2)]);
+        }
+        let gaps: Vec<Duration> = got.windows(2).map(|w| w[1].at - w[0].at).collect();
+        assert!(gaps[0] >= Duration::from_millis(300), "{gaps:?}");
+        assert!(gaps[1] >= Duration::from_millis(600), "{gaps:?}");
+        assert!(gaps[2] >= Duration::from_millis(1200), "{gaps:?}");
+        assert!(
+            gaps[2] > gaps[1] && gaps[1] > gaps[0],
+            "back-off grows: {gaps:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sid = sub["subscriptionID"].as_str().unwrap();
+        let (_, after) = srv
+            .send("GET", &format!("/queries/all/subscriptions/{sid}"), None)
+            .await;
+        assert_eq!(
+            (
+                after["failedAttempts"].as_i64(),
+                after["deliveries"].as_i64()
+            ),
+            (Some(0), Some(1)),
+            "{after}"
+        );
+        assert_eq!(rx.got().len(), 4, "delivered once acknowledged");
+        let _ = srv.stop.send(());
+    });
+}
+
+/// A schedule with reportIfEmpty reports an empty result when it is due;
+/// bad subscriptions are refused with a problem naming the field.
+fn schedules_and_bad_subscriptions(s: &mut TestStore) {
+    let state = state(s);
+    run(async {
+        let (rx, raddr) = Receiver::start(0).await;
+        let srv = Server::start(state).await;
+        srv.send("POST", "/queries", Some(json!({"name": "q"})))
+            .await;
+        let dest = format!("http://{raddr}/hook");
+        let (st, sub) = srv
+            .send("POST", "/queries/q/subscriptions", Some(json!({
+                "dest": dest, "signatureToken": "k", "schedule": {"second": "*"}, "reportIfEmpty": true
+            })))
+            .await;
+        assert_eq!(st, 201, "{sub}");
+        assert!(sub["nextRun"].is_string(), "{sub}");
+        let got = rx.wait("an empty report", |g| !g.is_empty()).await;
+        assert!(delivered(&got[0], "k", "q").is_empty());
+        // A schedule without reportIfEmpty sends only runs that found
+        // events: what was captured since its last run.
+        let (rx2, raddr2) = Receiver::start(0).await;
+        let (st, _) = srv
+            .send("POST", "/queries/q/subscriptions", Some(json!({
+                "dest": format!("http://{raddr2}/hook"), "signatureToken": "k", "schedule": {"second": "*"}
+            })))
+            .await;
+        assert_eq!(st, 201);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(rx2.got().is_empty(), "nothing to report, nothing sent");
+        srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
+            .await;
+        let got2 = rx2
+            .wait("the scheduled run's events", |g| !g.is_empty())
+            .await;
+        assert_eq!(delivered(&got2[0], "k", "q"), vec![id(0), id(1), id(2)]);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let all: Vec<String> = rx2
+            .got()
+            .iter()
+            .flat_map(|r| delivered(r, "k", "q"))
+            .collect();
+        assert_eq!(all, vec![id(0), id(1), id(2)], "each event in one run only");
+        for (body, field) in [
+            (json!({"dest": "ftp://127.0.0.1/x", "stream": true}), "dest"),
+            (json!({"dest": dest}), "schedule"),
+            (
+                json!({"dest": dest, "stream": true, "schedule": {"hour": "1"}}),
+                "stream",
+            ),
+            (
+                json!({"dest": dest, "schedule": {"hour": "25"}}),
+                "schedule.hour",
+            ),
+            (
+                json!({"dest": dest, "stream": true, "initialRecordTime": "now"}),
+                "initialRecordTime",
+            ),
+        ] {
+            let (st, j) = srv
+                .send("POST", "/queries/q/subscriptions", Some(body.clone()))
+                .await;
+            assert_eq!(
+                (st, j["parameter"].as_str()),
+                (400, Some(field)),
+                "{body}: {j}"
+            );
+            assert!(j["detail"].as_str().unwrap().starts_with(field), "{j}");
+        }
+        let (st, _) = srv
+            .send(
+                "POST",
+                "/queries/none/subscriptions",
+                Some(json!({"dest": dest, "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 404);
+        // Deleting the query ends its subscriptions.
+        srv.send("DELETE", "/queries/q", None).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let n = rx.got().len();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(rx.got().len(), n, "no delivery after the query was deleted");
+        let _ = srv.stop.send(());
+    });
+}
+
+/// A receiver that takes the connection and never answers (as a host that
+/// does not route would, but on loopback) costs its own subscription a
+/// timeout per attempt: the API answers meanwhile, and another
+/// subscription's receiver gets its events.
+fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
+    let state = AppState::open(&s.target).unwrap().with_delivery(Delivery {
+        timeout: Duration::from_secs(1),
+        ..fast()
+    });
+    run(async {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let h = held.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = silent.accept().await {
+                h.lock().unwrap().push(conn);
+            }
+        });
+        let (rx, raddr) = Receiver::start(0).await;
+        let srv = Server::start(state).await;
+        srv.send("POST", "/queries", Some(json!({"name": "all"})))
+            .await;
+        let (_, bad) = srv
+            .send(
+                "POST",
+                "/queries/all/subscriptions",
+                Some(json!({
+                    "dest": format!("http://{silent_addr}/hook"), "stream": true
+                })),
+            )
+            .await;
+        srv.send(
+            "POST",
+            "/queries/all/subscriptions",
+            Some(json!({
+                "dest": format!("http://{raddr}/hook"), "signatureToken": "k", "stream": true
+            })),
+        )
+        .await;
+        srv.capture(&(0..3).map(|n| event(n, "shipping")).collect::<Vec<_>>())
+            .await;
+        let got = rx
+            .wait("the good receiver's events", |g| !g.is_empty())
+            .await;
+        assert_eq!(delivered(&got[0], "k", "all"), vec![id(0), id(1), id(2)]);
+        // The API answers while the silent receiver holds its delivery.
+        let t = Instant::now();
+        let (st, _) = srv.send("GET", "/queries", None).await;
+        assert_eq!(st, 200);
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+        let bid = bad["subscriptionID"].as_str().unwrap();
+        let start = Instant::now();
+        let failed = loop {
+            let (_, b) = srv
+                .send("GET", &format!("/queries/all/subscriptions/{bid}"), None)
+                .await;
+            if b["failedAttempts"].as_i64().unwrap_or(0) >= 1 {
+                break b;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no timeout recorded: {b}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            failed["lastError"].as_str().unwrap().contains("timed out"),
+            "{failed}"
+        );
+        assert_eq!(failed["eventsDelivered"], 0);
+        let _ = srv.stop.send(());
+    });
+}
+
+/// With `--webhook-allow-host`, a subscription to another host is refused,
+/// naming `dest`.
+fn only_allowed_hosts_are_delivered_to(s: &mut TestStore) {
+    let state = state(s).with_webhook_hosts(vec!["LocalHost".into()]);
+    run(async {
+        let srv = Server::start(state).await;
+        srv.send("POST", "/queries", Some(json!({"name": "q"})))
+            .await;
+        let (st, j) = srv
+            .send(
+                "POST",
+                "/queries/q/subscriptions",
+                Some(json!({"dest": "http://127.0.0.1:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!((st, j["parameter"].as_str()), (400, Some("dest")), "{j}");
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--webhook-allow-host"),
+            "{j}"
+        );
+        let (st, j) = srv
+            .send(
+                "POST",
+                "/queries/q/subscriptions",
+                Some(json!({"dest": "http://localhost:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 201, "{j}");
+        let _ = srv.stop.send(());
+    });
+}
+
+equitas_store::on_both_backends!(
+    named_queries_are_stored_and_checked => named_queries,
+    stream_subscription => stream_delivers_every_matching_event,
+    retries_with_backoff => failing_receiver_is_retried_with_backoff,
+    schedule_and_bad_requests => schedules_and_bad_subscriptions,
+    silent_receiver => a_silent_receiver_holds_up_only_its_subscription,
+    allowed_hosts => only_allowed_hosts_are_delivered_to,
+);
