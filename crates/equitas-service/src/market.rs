@@ -12,7 +12,6 @@ use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 
 /// Which procurement lines, for every market figure.
 pub(crate) fn scope() -> Vec<Param> {
@@ -395,12 +394,7 @@ impl Operation for PooledPrices {
             day(period.from),
             day(period.to)
         );
-        let units: HashMap<String, String> = mk::product_identities(ctx.store)?
-            .into_iter()
-            .filter_map(|(code, _, _, form)| {
-                Some((code, equitas_market::catalogue::comparison_unit(&form?)))
-            })
-            .collect();
+        let units = mk::comparison_units(ctx.store)?;
         let rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
             units.get(p).cloned()
         });

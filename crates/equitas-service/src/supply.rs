@@ -720,13 +720,8 @@ impl Operation for Match {
         let regions = st::region_map(ctx.store, r.regions)?;
         let period = analysis::period(obs.iter());
         // Capacity is set against demand only when demand counts units.
-        let unit_of: HashMap<String, String> = match r.weight {
-            Weight::Quantity => mk::product_identities(ctx.store)?
-                .into_iter()
-                .filter_map(|(code, _, _, form)| {
-                    Some((code, equitas_market::catalogue::comparison_unit(&form?)))
-                })
-                .collect(),
+        let unit_of = match r.weight {
+            Weight::Quantity => mk::comparison_units(ctx.store)?,
             Weight::Value => HashMap::new(),
         };
         let units = match (r.weight, period.from, period.to) {

@@ -381,6 +381,18 @@ pub fn product_identities(c: &mut dyn Conn) -> Result<Vec<ProductIdentity>, Stor
     .collect()
 }
 
+/// The unit each product's comparison units count, read from its dosage
+/// form (`equitas_market::catalogue::comparison_unit`); products without a
+/// dosage form are left out.
+pub fn comparison_units(c: &mut dyn Conn) -> Result<HashMap<String, String>, StoreError> {
+    Ok(product_identities(c)?
+        .into_iter()
+        .filter_map(|(code, _, _, form)| {
+            Some((code, equitas_market::catalogue::comparison_unit(&form?)))
+        })
+        .collect())
+}
+
 /// Delivery delays of all procurement lines with a scheduled and a
 /// delivered date, in months (days / `DAYS_PER_MONTH`, 30.4375): the lead-time variability
 /// of the stockout risk (docs/formulas.md 4.8).
