@@ -3,7 +3,8 @@
 // formulas doc defines it.
 
 import * as api from "./api";
-import { lang, num, pct, t } from "./i18n";
+import { num, pct, t } from "./i18n";
+import { loadCountryNames } from "./names";
 
 export type IndicatorId = "availability" | "months_of_stock" | "risk" | "concentration" | "mpr" | "on_time";
 
@@ -82,8 +83,7 @@ async function perCountry<T>(
   value: (rows: T[]) => number | null,
   basis?: (rows: T[]) => string | undefined,
 ): Promise<Areas> {
-  const [p, c] = await Promise.all([api.all<T>(path, params), api.all<api.Country>("/api/v1/countries")]);
-  const names = new Map(c.rows.map((r) => [r.iso3, (lang() === "fr" && r.name_fr) || r.name_en]));
+  const [p, names] = await Promise.all([api.all<T>(path, params), loadCountryNames()]);
   return {
     areas: areasOf(p.rows, code, (r) => names.get(code(r)) ?? code(r), value),
     period: p.period,

@@ -1,6 +1,7 @@
 // Names of items (GTINs), products and places, read once per page load.
 
 import * as api from "./api";
+import { lang } from "./i18n";
 
 export interface Names {
   items: Map<string, api.Item>;
@@ -48,4 +49,20 @@ export function nameOf(n: Names, code: string): string {
 export function productHref(n: Names, code: string): string {
   const product = n.items.get(code)?.product ?? code;
   return `#/product/${encodeURIComponent(product)}`;
+}
+
+const countryNames = new Map<string, Promise<Map<string, string>>>();
+
+/** Country names by ISO 3166 alpha-3 code, in the page's language (read once per language). */
+export function loadCountryNames(): Promise<Map<string, string>> {
+  const l = lang();
+  let p = countryNames.get(l);
+  if (!p) {
+    p = api
+      .all<api.Country>("/api/v1/countries")
+      .then((c) => new Map(c.rows.map((r) => [r.iso3, (l === "fr" && r.name_fr) || r.name_en])));
+    p.catch(() => countryNames.delete(l));
+    countryNames.set(l, p);
+  }
+  return p;
 }

@@ -55,12 +55,17 @@ for (const [lang, locale, words] of [
     assert.match(await page.textContent('[data-figure="scenario"]'), /largest producing country/);
     // The assumptions the API states are shown.
     assert.ok((await page.textContent('[data-figure="assumptions"]')).includes(run.assumptions[0]));
-    // The first rows are the API's first rows (most unmet demand first).
+    // The first rows are the API's first rows (most unmet demand first),
+    // countries and products by name in the page's language.
+    const countryNames = new Map(
+      (await all("/api/v1/countries")).body.rows.map((c) => [c.iso3, (lang === "fr" && c.name_fr) || c.name_en]),
+    );
+    const productNames = new Map((await all("/api/v1/market/products")).body.rows.map((p) => [p.product, p.name ?? p.product]));
     const rows = await tableRows(page, "scenario-impact");
     assert.equal(rows.length, Math.min(20, run.total));
     for (const [i, shown] of rows.slice(0, 5).entries()) {
       const r = run.rows[i];
-      assert.deepEqual([shown[0], shown[1]], [r.country, r.product]);
+      assert.deepEqual([shown[0], shown[1]], [countryNames.get(r.country), productNames.get(r.product)]);
       assert.equal(shown[2], fmt(locale, 1, "percent")(r.exposure));
       assert.equal(shown[3], fmt(locale, 1)(r.time_to_survive_months));
       if (r.alternative === "never") assert.equal(shown[5], words.never);

@@ -5,9 +5,10 @@
 // and the allocation rules compared. The page computes no figure.
 
 import * as api from "../api";
-import { chart, SCALE_GOOD_LOW, worldMap } from "../charts";
+import { chart, countryMap, SCALE_GOOD_LOW } from "../charts";
+import { loadCountryNames, loadNames, nameOf } from "../names";
 import { el, fill, message, section } from "../dom";
-import { date, lang, num, pct, t } from "../i18n";
+import { date, num, pct, t } from "../i18n";
 import { dataTable } from "../table";
 import { navigate, type Route } from "../router";
 
@@ -87,50 +88,30 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
     el("p", { class: "note", "data-figure": "assumptions" }, `${t("scenario.assumptions")} ${(head.assumptions ?? []).join("; ")}`),
   );
 
+  // Countries and products by name (codes in the cells' titles).
+  const [countryNames, names] = await Promise.all([loadCountryNames(), loadNames()]);
+  const countryName = (code: string) => countryNames.get(code) ?? code;
+
   void fill(map.body, async () => {
-    const [p, world, countries] = await Promise.all([
-      api.all<api.CountryImpactRow>("/api/v1/scenario/countries"),
-      worldMap(),
-      api.all<api.Country>("/api/v1/countries"),
-    ]);
+    const p = await api.all<api.CountryImpactRow>("/api/v1/scenario/countries");
     if (p.rows.length === 0) return message(t("no_data"));
-    const numeric = new Map(countries.rows.filter((c) => c.numeric !== null).map((c) => [c.iso3, c.numeric!]));
-    const names = new Map(countries.rows.map((c) => [c.iso3, lang() === "fr" ? (c.name_fr ?? c.name_en) : c.name_en]));
-    const onMap = p.rows.filter((r) => world.byNumeric.has(numeric.get(r.country) ?? -1));
-    const byShape = new Map(onMap.map((r) => [world.byNumeric.get(numeric.get(r.country)!)!, r]));
-    const hi = Math.max(1, ...p.rows.map((r) => r.max_gap_months));
-    const node = chart(
+    const m = await countryMap(
       "scenario-map",
+      p.rows.map((r) => ({
+        code: r.country,
+        name: countryName(r.country),
+        value: r.max_gap_months,
+        detail: `${t("scenario.col_stockout")}: ${date(r.first_stockout)}<br>${t("scenario.col_unmet")}: ${num(r.unmet)}`,
+      })),
       {
-        tooltip: {
-          trigger: "item",
-          formatter: (x: { name: string }) => {
-            const r = byShape.get(x.name);
-            return r
-              ? `${names.get(r.country) ?? r.country}<br>${t("scenario.col_gap")}: ${num(r.max_gap_months, 1)}<br>${t("scenario.col_stockout")}: ${date(r.first_stockout)}<br>${t("scenario.col_unmet")}: ${num(r.unmet)}`
-              : String(x.name).split("#")[0];
-          },
-        },
-        visualMap: { min: 0, max: hi, calculable: true, inRange: { color: SCALE_GOOD_LOW }, left: "left", bottom: 10 },
-        series: [
-          {
-            type: "map",
-            map: "world",
-            roam: true,
-            left: 0,
-            right: 0,
-            top: 0,
-            bottom: 0,
-            name: t("scenario.col_gap"),
-            emphasis: { label: { show: false } },
-            itemStyle: { areaColor: "#eeeeee", borderColor: "#999", borderWidth: 0.4 },
-            data: onMap.map((r) => ({ name: world.byNumeric.get(numeric.get(r.country)!)!, value: r.max_gap_months, code: r.country })),
-          },
-        ],
+        label: t("scenario.col_gap"),
+        format: (v) => num(v, 1),
+        lo: 0,
+        hi: Math.max(1, ...p.rows.map((r) => r.max_gap_months)),
+        colours: SCALE_GOOD_LOW,
       },
-      (width) => width / world.aspect,
     );
-    return [el("p", { class: "note" }, t("scenario.map_note")), node];
+    return m ? [el("p", { class: "note" }, t("scenario.map_note")), m.node] : message(t("no_data"));
   });
 
   void fill(impact.body, async () => {
@@ -138,8 +119,8 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
     return dataTable({
       id: "scenario-impact",
       columns: [
-        { label: t("col.country"), value: (r) => r.country },
-        { label: t("col.product"), value: (r) => r.product },
+        { label: t("col.country"), value: (r) => countryName(r.country), title: (r) => r.country },
+        { label: t("col.product"), value: (r) => nameOf(names, r.product), title: (r) => r.product },
         { label: t("scenario.col_exposure"), value: (r) => r.exposure, format: (r) => pct(r.exposure), numeric: true },
         { label: t("scenario.col_tts"), value: (r) => r.time_to_survive_months, format: (r) => num(r.time_to_survive_months, 1), numeric: true },
         { label: t("scenario.col_ttq"), value: (r) => r.time_to_qualify_months, format: (r) => num(r.time_to_qualify_months, 1), numeric: true },

@@ -7,9 +7,10 @@ import * as api from "../api";
 import { chart, countryMap, SCALE_GOOD_HIGH } from "../charts";
 import { el, fill, message, section } from "../dom";
 import { num, pct, t } from "../i18n";
-import { dataTable } from "../table";
+import { dataTable, type Column } from "../table";
 import { navigate, type Route } from "../router";
 import { band, licenceProgramme, licenceStatus, tier } from "../vocab";
+import { loadCountryNames } from "../names";
 
 export async function supplyPage(route: Route): Promise<HTMLElement> {
   const tiers = section("tiers", t("supply.tiers"), "6.1");
@@ -18,7 +19,11 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
   const matching = section("match", t("supply.match"), "6.5");
   const regulators = section("regulators", t("supply.regulators"));
   const licences = section("licences", t("supply.licences"));
-  const c = await api.all<api.TiersRow>("/api/v1/supply/concentration");
+  const [c, countryNames] = await Promise.all([
+    api.all<api.TiersRow>("/api/v1/supply/concentration"),
+    loadCountryNames(),
+  ]);
+  const countryName = (code: string) => countryNames.get(code) ?? code;
   const singleCountry = c.rows.filter((r) => r.single_country).length;
   const singleSource = c.rows.filter((r) => r.single_source).length;
   // The product whose map is drawn: the one asked for, else the largest.
@@ -218,17 +223,11 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
     return dataTable({
       id: "supply-regulators",
       columns: [
-        { label: t("col.country"), value: (r) => r.country },
+        { label: t("col.country"), value: (r) => countryName(r.country), title: (r) => r.country },
         { label: t("col.authority"), value: (r) => r.authority },
         { label: t("col.gbt_level"), value: (r) => r.gbt_level, format: (r) => (r.gbt_level ? `ML${r.gbt_level}` : "–"), numeric: true },
         { label: t("col.year"), value: (r) => r.gbt_year, format: (r) => (r.gbt_year ? String(r.gbt_year) : "–"), numeric: true },
-        {
-          label: t("col.source"),
-          value: (r) => r.provenance.source,
-          format: () => t("supply.source_link"),
-          href: (r) => (r.provenance.source.startsWith("https://") ? r.provenance.source : null),
-          title: (r) => `${r.provenance.source} (${r.provenance.source_date ?? "–"})`,
-        },
+        sourceColumn(),
       ],
       rows: p.rows,
       sort: [0, "asc"],
@@ -254,21 +253,26 @@ export async function supplyPage(route: Route): Promise<HTMLElement> {
               ? t("supply.not_stated")
               : r.territory.length > 6
                 ? t("supply.countries", num(r.territory.length))
-                : r.territory.join(", "),
+                : r.territory.map(countryName).join(", "),
           numeric: true,
         },
         { label: t("col.status"), value: (r) => licenceStatus(r.status), title: (r) => r.status },
-        {
-          label: t("col.source"),
-          value: (r) => r.provenance.source,
-          format: () => t("supply.source_link"),
-          href: (r) => (r.provenance.source.startsWith("https://") ? r.provenance.source : null),
-          title: (r) => `${r.provenance.source} (${r.provenance.source_date ?? "–"})`,
-        },
+        sourceColumn(),
       ],
       rows: p.rows,
       pageSize: 20,
     });
   });
   return root;
+}
+
+/** A register row's source: a link where it is a URL, its date in the title. */
+function sourceColumn<T extends { provenance: { source: string; source_date: string | null } }>(): Column<T> {
+  return {
+    label: t("col.source"),
+    value: (r) => r.provenance.source,
+    format: () => t("supply.source_link"),
+    href: (r) => (r.provenance.source.startsWith("https://") ? r.provenance.source : null),
+    title: (r) => `${r.provenance.source} (${r.provenance.source_date ?? "–"})`,
+  };
 }
