@@ -3,7 +3,8 @@
 //! InventoryReport) and `GET /fhir/InventoryReport?location=...[&as_of=...]`.
 //! Thin: reading and the snapshot are `equitas_service::interop`'s; a bad
 //! resource is answered `400` with an OperationOutcome naming the element.
-//! Products by GTIN coding here (a code mapping is the CLI's `--codes`).
+//! Products by GTIN coding or through the stored product code mapping
+//! (`equitas interop fhir codes`), as on the command line.
 
 use crate::{AppState, Problem};
 use axum::Router;
@@ -106,6 +107,17 @@ async fn store(
                     read.join(", ")
                 ),
             })];
+            if let Some(g) = &r.registry {
+                issue.push(json!({
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": format!(
+                        "organisations: {} new, {} updated, {} unchanged; managing organisations of locations: {} new, {} updated, {} unchanged",
+                        g.organizations.inserted, g.organizations.updated, g.organizations.unchanged,
+                        g.links.inserted, g.links.updated, g.links.unchanged
+                    ),
+                }));
+            }
             if let Some(l) = &r.locations {
                 let t = l.total();
                 issue.push(json!({

@@ -17,6 +17,7 @@ pub mod mapped;
 pub mod market;
 pub mod migrations;
 mod pg;
+pub mod registry;
 pub mod repo;
 pub mod report;
 mod sqlite;
