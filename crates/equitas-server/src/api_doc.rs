@@ -25,11 +25,11 @@ pub const SUBSCRIPTION_PATH: &str = "/queries/{queryName}/subscriptions/{subscri
 pub const FHIR_PATH: &str = "/fhir";
 pub const FHIR_RESOURCE_PATH: &str = "/fhir/{resource}";
 pub const FHIR_INVENTORY_PATH: &str = "/fhir/InventoryReport";
-/// The resource types `POST /fhir/{resource}` reads.
-pub const FHIR_RESOURCES: [&str; 5] = [
+/// The resource types `POST /fhir/{resource}` reads (and
+/// `POST /fhir/InventoryReport`, a route of its own beside the search).
+pub const FHIR_RESOURCES: [&str; 4] = [
     "MedicationDispense",
     "SupplyDelivery",
-    "InventoryReport",
     "Location",
     "Organization",
 ];
@@ -371,6 +371,15 @@ fn fhir() -> Vec<Endpoint> {
                 "An informational OperationOutcome: what was read and captured.",
             ),
         ),
+        plain(
+            "post",
+            FHIR_INVENTORY_PATH,
+            "Read one FHIR R5 InventoryReport: a snapshot as counts, a difference as consumption and receipts",
+            (
+                200,
+                "An informational OperationOutcome: what was read and captured.",
+            ),
+        ),
         Endpoint {
             params: crate::fhir::inventory_params(),
             ..plain(
@@ -430,9 +439,7 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
             }
         }),
     );
-    let fhir = |schema: &str| {
-        json!({"application/fhir+json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}})
-    };
+    let fhir = |schema: &str| json!({"application/fhir+json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
     let outcome = |what: &str| json!({"description": what, "content": fhir("OperationOutcome")});
     let resource = |kinds: Value| {
         json!({"required": true, "content": {"application/fhir+json": {"schema": {
@@ -444,12 +451,17 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
     for (path, method) in [
         (FHIR_PATH, "post"),
         (FHIR_RESOURCE_PATH, "post"),
+        (FHIR_INVENTORY_PATH, "post"),
         (FHIR_INVENTORY_PATH, "get"),
     ] {
         let Some(op) = paths.get_mut(path).and_then(|p| p.get_mut(method)) else {
             continue;
         };
-        let ok = if method == "get" { "FhirBundle" } else { "OperationOutcome" };
+        let ok = if method == "get" {
+            "FhirBundle"
+        } else {
+            "OperationOutcome"
+        };
         op["responses"]["200"]["content"] = fhir(ok);
         if method == "get" {
             op["responses"]["400"] = outcome(
@@ -471,10 +483,10 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
                 r.remove("404");
                 r.remove("409");
             }
-            op["requestBody"] = if path == FHIR_PATH {
-                resource(json!({"const": "Bundle"}))
-            } else {
-                resource(json!({"enum": FHIR_RESOURCES}))
+            op["requestBody"] = match path {
+                FHIR_PATH => resource(json!({"const": "Bundle"})),
+                FHIR_INVENTORY_PATH => resource(json!({"const": "InventoryReport"})),
+                _ => resource(json!({"enum": FHIR_RESOURCES})),
             };
             if let Some(ps) = op["parameters"].as_array_mut() {
                 for p in ps.iter_mut().filter(|p| p["name"] == "resource") {

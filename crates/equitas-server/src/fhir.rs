@@ -235,7 +235,10 @@ async fn inventory_bundle(
             "an unreadable query string",
         ));
     };
-    if let Some(k) = q.keys().find(|k| !matches!(k.as_str(), "location" | "as_of")) {
+    if let Some(k) = q
+        .keys()
+        .find(|k| !matches!(k.as_str(), "location" | "as_of"))
+    {
         return Err(Problem::bad_parameter(
             k,
             format!("{k}: not a parameter of this search (location, as_of)"),

@@ -329,7 +329,7 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         // FHIR: a Bundle's events and a snapshot's places are not checked
         // against a scope (yet): the permission everywhere.
         ("get", "/fhir/InventoryReport") => WHOLE,
-        ("post", "/fhir") | ("post", "/fhir/{resource}") => {
+        ("post", "/fhir" | "/fhir/{resource}" | "/fhir/InventoryReport") => {
             [Unauthenticated, Refused, Refused, Refused, Through, Through]
         }
         ("get", _) => READ,

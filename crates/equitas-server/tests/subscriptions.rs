@@ -706,12 +706,22 @@ F2,Facility 2,facility,R2,XSY,9520000000035\n",
         let srv = Server::start(state).await;
         let (recv, addr) = Receiver::start(0).await;
         let (st, j) = srv
-            .send_as(Some(&admin), "POST", "/queries", Some(json!({"name": "all"})))
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/queries",
+                Some(json!({"name": "all"})),
+            )
             .await;
         assert_eq!(st, 201, "{j}");
         // A viewer may not define a named query, but may subscribe to one.
         let (st, _) = srv
-            .send_as(Some(&amina), "POST", "/queries", Some(json!({"name": "mine"})))
+            .send_as(
+                Some(&amina),
+                "POST",
+                "/queries",
+                Some(json!({"name": "mine"})),
+            )
             .await;
         assert_eq!(st, 403);
         let dest = format!("http://{addr}/hook");
@@ -749,7 +759,9 @@ F2,Facility 2,facility,R2,XSY,9520000000035\n",
         );
         let (st, _) = srv.send_as(Some(&amina), "GET", &theirs_path, None).await;
         assert_eq!(st, 404);
-        let (st, _) = srv.send_as(Some(&amina), "DELETE", &theirs_path, None).await;
+        let (st, _) = srv
+            .send_as(Some(&amina), "DELETE", &theirs_path, None)
+            .await;
         assert_eq!(st, 404);
 
         // F1 is within R1; F2 and an event without a location are not.
