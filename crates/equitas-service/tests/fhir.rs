@@ -284,7 +284,15 @@ fn organizations(s: &mut TestStore) {
     let g = r.registry.unwrap();
     assert_eq!((g.organizations.inserted, g.links.inserted), (2, 1));
     let held = equitas_store::registry::organizations(s.store.as_mut()).unwrap();
-    let got: Vec<(&str, &str, Option<&str>, Option<&str>, Vec<String>)> = held
+    /// (code, name, type, parent, locations managed)
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Vec<String>,
+    );
+    let got: Vec<Row> = held
         .iter()
         .map(|r| {
             let o = &r.organization;
