@@ -364,6 +364,12 @@ fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode>
     if let Some(l) = &r.locations {
         print_report(l, false);
     }
+    if let Some(t) = &r.codes {
+        println!(
+            "{name}: product codes: {} new, {} updated, {} unchanged",
+            t.inserted, t.updated, t.unchanged
+        );
+    }
     if let Some(g) = &r.registry {
         println!(
             "{name}: organisations: {} new, {} updated, {} unchanged; managing organisations of locations: {} new, {} updated, {} unchanged",

@@ -27,11 +27,12 @@ pub const FHIR_RESOURCE_PATH: &str = "/fhir/{resource}";
 pub const FHIR_INVENTORY_PATH: &str = "/fhir/InventoryReport";
 /// The resource types `POST /fhir/{resource}` reads (and
 /// `POST /fhir/InventoryReport`, a route of its own beside the search).
-pub const FHIR_RESOURCES: [&str; 4] = [
+pub const FHIR_RESOURCES: [&str; 5] = [
     "MedicationDispense",
     "SupplyDelivery",
     "Location",
     "Organization",
+    "ConceptMap",
 ];
 /// A file imported over HTTP (docs/accounts.md).
 pub const IMPORT_PATH: &str = "/api/v1/imports/{kind}";
@@ -356,7 +357,7 @@ fn fhir() -> Vec<Endpoint> {
         plain(
             "post",
             FHIR_PATH,
-            "Read a FHIR R5 Bundle: completed MedicationDispenses as dispensing, completed SupplyDeliveries as receipts, InventoryReports as counts or differences, Locations and Organizations into the facility registry; products by GTIN or the stored product code mapping; one transaction per kind, a bad resource refuses the whole Bundle",
+            "Read a FHIR R5 Bundle: completed MedicationDispenses as dispensing, completed SupplyDeliveries as receipts, InventoryReports as counts or differences, Locations and Organizations into the facility registry, ConceptMaps of codes to GTINs into the stored product code mapping; products by GTIN or that mapping; one transaction per kind, a bad resource refuses the whole Bundle",
             (
                 200,
                 "An informational OperationOutcome: resources read, movement events captured, those already held, registry entries written.",

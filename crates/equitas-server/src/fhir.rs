@@ -146,6 +146,16 @@ async fn store(
                     read.join(", ")
                 ),
             })];
+            if let Some(t) = &r.codes {
+                issue.push(json!({
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": format!(
+                        "product codes: {} new, {} updated, {} unchanged",
+                        t.inserted, t.updated, t.unchanged
+                    ),
+                }));
+            }
             if let Some(g) = &r.registry {
                 issue.push(json!({
                     "severity": "information",

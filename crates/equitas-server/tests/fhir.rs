@@ -179,17 +179,26 @@ fn fhir_routes(s: &mut TestStore) {
             o["issue"][0]["expression"][0], "MedicationDispense.medication.concept.coding",
             "{o}"
         );
-        let target = s.target.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut st = equitas_store::connect(&target).unwrap();
-            let codes = equitas_interop::fhir::Codes::parse(
-                "[[code]]\nsystem = \"http://www.whocc.no/atc\"\ncode = \"J04AM06\"\ngtin = \"09520000000011\"\n",
-            )
-            .unwrap();
-            equitas_service::interop::save_product_codes(st.as_mut(), &codes, false).unwrap();
-        })
-        .await
-        .unwrap();
+        // The mapping sent as a FHIR ConceptMap (ATC to GTIN), stored; a bad
+        // target is named by its element.
+        let map = r#"{"resourceType": "ConceptMap", "status": "active",
+            "group": [{"source": "http://www.whocc.no/atc", "target": "https://www.gs1.org/gtin",
+              "element": [{"code": "J04AM06", "target": [{"code": "09520000000011", "relationship": "equivalent"}]}]}]}"#;
+        let (st, _, o) = send(
+            &state,
+            "POST",
+            "/fhir/ConceptMap",
+            &map.replace("09520000000011", "09520000000012"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{o}");
+        assert_eq!(
+            o["issue"][0]["expression"][0],
+            "ConceptMap.group[0].element[0].target[0].code"
+        );
+        let (st, _, o) = send(&state, "POST", "/fhir/ConceptMap", map).await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert!(o.to_string().contains("product codes: 1 new"), "{o}");
         let (st, _, o) = send(&state, "POST", "/fhir/MedicationDispense", atc).await;
         assert_eq!(st, StatusCode::OK, "{o}");
         assert!(

@@ -87,6 +87,8 @@ pub struct FhirImport {
     /// The registry's Organizations and the Locations' managing
     /// organisations written (`None`: there were none).
     pub registry: Option<equitas_store::registry::RegistryReport>,
+    /// The product codings of ConceptMaps stored (`None`: there were none).
+    pub codes: Option<equitas_store::repo::Tally>,
     /// The capture of the events the resources mean (`None`: they meant none).
     pub capture: Option<equitas_store::epcis::CaptureReport>,
 }
@@ -241,11 +243,31 @@ pub fn fhir_import(
             Err(e) => return Err(FhirError::Store(e)),
         }
     };
+    // A ConceptMap's codings join the stored product code mapping.
+    let codes = if read.codes.is_empty() {
+        None
+    } else {
+        let rows: Vec<equitas_store::registry::ProductCode> = read
+            .codes
+            .iter()
+            .map(
+                |(system, code, gtin)| equitas_store::registry::ProductCode {
+                    system: system.clone(),
+                    code: code.clone(),
+                    gtin: gtin.clone(),
+                },
+            )
+            .collect();
+        Some(equitas_store::registry::save_product_codes(
+            store, &rows, false,
+        )?)
+    };
     if read.events.is_empty() {
         return Ok(FhirImport {
             read,
             locations,
             registry,
+            codes,
             capture: None,
         });
     }
@@ -280,6 +302,7 @@ pub fn fhir_import(
         read,
         locations,
         registry,
+        codes,
         capture: Some(r),
     })
 }

@@ -158,6 +158,9 @@ pub struct Read {
     /// The organisation managing a registry Location: (path of the
     /// Location, its code, the organisation's code).
     pub managed: Vec<(String, String, String)>,
+    /// Product codings a ConceptMap sends to GTINs, for the stored
+    /// product code mapping: (system, code, GTIN-14).
+    pub codes: Vec<(String, String, String)>,
 }
 
 impl Read {
@@ -287,6 +290,105 @@ impl Reader<'_> {
             ));
         }
         found
+    }
+
+    /// A ConceptMap whose groups map another system's codes to GTINs
+    /// (`group.target` a GTIN system) becomes entries of the product code
+    /// mapping: each element's code, to its target's code (relationship
+    /// `equivalent` or `source-is-narrower-than-target`, or none given).
+    fn concept_map(&mut self, v: &Value, path: &str) {
+        let n = self.issues.len();
+        let mut found = Vec::new();
+        let groups = v.get("group").and_then(Value::as_array);
+        if groups.is_none_or(|g| g.is_empty()) {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.group"),
+                "a ConceptMap of product codes needs a group (source: the system, target: https://www.gs1.org/gtin)",
+            ));
+        }
+        for (i, g) in groups.into_iter().flatten().enumerate() {
+            let gp = format!("{path}.group[{i}]");
+            let source = g.get("source").and_then(Value::as_str).map(str::trim);
+            let target = g.get("target").and_then(Value::as_str);
+            let Some(source) = source.filter(|s| !s.is_empty()) else {
+                self.issues.push(issue(
+                    "required",
+                    &format!("{gp}.source"),
+                    "the system of the codes mapped",
+                ));
+                continue;
+            };
+            if !target.is_some_and(|t| GTIN_SYSTEMS.contains(&t)) {
+                self.issues.push(issue(
+                    "not-supported",
+                    &format!("{gp}.target"),
+                    format!(
+                        "{target:?}: codes are mapped to GTINs ({})",
+                        GTIN_SYSTEMS[0]
+                    ),
+                ));
+                continue;
+            }
+            let elements = g.get("element").and_then(Value::as_array);
+            for (j, e) in elements.into_iter().flatten().enumerate() {
+                let ep = format!("{gp}.element[{j}]");
+                let Some(code) = e
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .filter(|c| !c.trim().is_empty())
+                else {
+                    self.issues.push(issue(
+                        "required",
+                        &format!("{ep}.code"),
+                        "required element is missing",
+                    ));
+                    continue;
+                };
+                let targets: Vec<&Value> = e
+                    .get("target")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| {
+                        matches!(
+                            t.get("relationship").and_then(Value::as_str),
+                            None | Some("equivalent") | Some("source-is-narrower-than-target")
+                        )
+                    })
+                    .collect();
+                if targets.len() != 1 {
+                    self.issues.push(issue(
+                        "value",
+                        &format!("{ep}.target"),
+                        format!(
+                            "{} equivalent target(s): a code names one GTIN",
+                            targets.len()
+                        ),
+                    ));
+                    continue;
+                }
+                let gtin = targets[0]
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match Gtin::parse(gtin) {
+                    Ok(g) => found.push((
+                        source.to_string(),
+                        code.to_string(),
+                        g.as_gtin14().to_string(),
+                    )),
+                    Err(e) => self.issues.push(issue(
+                        "value",
+                        &format!("{ep}.target[0].code"),
+                        format!("{gtin:?} is not a GTIN: {e}"),
+                    )),
+                }
+            }
+        }
+        if self.issues.len() == n {
+            self.out.codes.extend(found);
+        }
     }
 
     /// An Organization becomes an organisation of the registry.
@@ -898,11 +1000,12 @@ impl Reader<'_> {
             "Medication" => {
                 // Read for the references to it (its product and lot).
             }
+            "ConceptMap" => self.concept_map(v, path),
             other => {
                 self.issues.push(issue(
                     "not-supported",
                     &format!("{path}.resourceType"),
-                    format!("{other:?} is not read (MedicationDispense, SupplyDelivery, InventoryReport, Location, Organization)"),
+                    format!("{other:?} is not read (MedicationDispense, SupplyDelivery, InventoryReport, Location, Organization, ConceptMap)"),
                 ));
                 return;
             }
@@ -1541,6 +1644,48 @@ mod tests {
                 "Bundle.entry[1].resource.name",
                 "Bundle.entry[2].resource.managingOrganization.reference"
             ]
+        );
+    }
+
+    #[test]
+    fn a_concept_map_gives_product_codes() {
+        let doc = r#"{"resourceType": "ConceptMap", "status": "active", "group": [
+          {"source": "http://www.nlm.nih.gov/research/umls/rxnorm", "target": "https://www.gs1.org/gtin",
+           "element": [{"code": "197361", "target": [{"code": "9520000000011", "relationship": "equivalent"}]},
+                       {"code": "197362", "target": [{"code": "09520000000028"}]}]}]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let rx = "http://www.nlm.nih.gov/research/umls/rxnorm".to_string();
+        assert_eq!(
+            r.codes,
+            [
+                (
+                    rx.clone(),
+                    "197361".to_string(),
+                    "09520000000011".to_string()
+                ),
+                (rx, "197362".to_string(), "09520000000028".to_string())
+            ]
+        );
+        let bad = doc
+            .replace("https://www.gs1.org/gtin", "http://snomed.info/sct")
+            .replace(
+                "\"group\": [",
+                "\"group\": [{\"target\": \"https://www.gs1.org/gtin\"},",
+            );
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            ["ConceptMap.group[0].source", "ConceptMap.group[1].target"]
+        );
+        let two = doc.replace(
+            r#"[{"code": "09520000000028"}]"#,
+            r#"[{"code": "09520000000028"}, {"code": "09520000000011"}]"#,
+        );
+        let o = read(two.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "ConceptMap.group[0].element[1].target"
         );
     }
 
