@@ -95,6 +95,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_epcis_subscriptions.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 12,
+        name: "each capture's range of event ids, in place of the index of events by capture",
+        sqlite: include_str!("../migrations/sqlite/0012_capture_event_range.sql"),
+        postgres: include_str!("../migrations/postgres/0012_capture_event_range.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.
