@@ -96,6 +96,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite_rebuild: false,
     },
     Migration {
+        version: 12,
+        name: "each capture's range of event ids, in place of the index of events by capture",
+        sqlite: include_str!("../migrations/sqlite/0012_capture_event_range.sql"),
+        postgres: include_str!("../migrations/postgres/0012_capture_event_range.sql"),
+        sqlite_rebuild: false,
+    },
+    Migration {
         version: 14,
         name: "facility registry organisations, product code mapping, subscribers of subscriptions",
         sqlite: include_str!("../migrations/sqlite/0014_interop_registry.sql"),
