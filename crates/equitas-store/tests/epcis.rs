@@ -1100,7 +1100,10 @@ fn capture_range_migration(s: &mut dyn Store) {
         [ids[0], ids[1], ids[3], ids[2]]
     );
     assert_eq!(in_commit_order(s, (1, ids[1]), None), [ids[3], ids[2]]);
-    assert_eq!(in_commit_order(s, (0, 0), Some(1)), [ids[0], ids[1], ids[3]]);
+    assert_eq!(
+        in_commit_order(s, (0, 0), Some(1)),
+        [ids[0], ids[1], ids[3]]
+    );
     assert_eq!(in_commit_order(s, (2, 0), None), [ids[2]]);
 
     let text = DOC.replace(r#""action": "CREATE""#, r#""action": "ADD""#);
