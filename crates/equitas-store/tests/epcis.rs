@@ -907,7 +907,11 @@ fn hash_index_migration(s: &mut dyn Store) {
 
     assert_eq!(
         migrations::migrate(s).unwrap(),
-        (6..=migrations::latest()).collect::<Vec<_>>()
+        migrations::MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .filter(|&v| v >= 6)
+            .collect::<Vec<_>>()
     );
     assert_eq!(held_events(s), before);
     assert_eq!(children(s), linked);
@@ -957,12 +961,13 @@ fn hash_index_migration(s: &mut dyn Store) {
     assert_eq!(by_hash.cursor, before[1].0);
 }
 
-/// Rows read by sequential scans of the events table so far, as counted by
-/// PostgreSQL's statistics (flushed first by this connection).
+/// Rows read by sequential scans of the events table's partitions so far,
+/// as counted by PostgreSQL's statistics (flushed first by this connection).
 fn events_scanned(s: &mut dyn Store) -> i64 {
     s.batch("SELECT pg_stat_force_next_flush()").unwrap();
     s.query_scalar(
-        "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'epcis_events'",
+        "SELECT CAST(SUM(seq_tup_read) AS BIGINT) FROM pg_stat_user_tables
+         WHERE relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'epcis_events'::regclass)",
         &[],
     )
     .unwrap()
@@ -980,9 +985,18 @@ fn held_events_found_without_statistics_on_postgres() {
     let Some(mut s) = equitas_store::testing::postgres() else {
         return;
     };
-    s.store
-        .batch("ALTER TABLE epcis_events SET (autovacuum_enabled = false)")
-        .unwrap();
+    // The events' month has its partition before they come (schema
+    // version 12), and no partition is analysed behind the test's back.
+    let month = equitas_store::partitions::Month::parse("2026-01").unwrap();
+    equitas_store::partitions::ensure_months(s.store.as_mut(), &[month].into()).unwrap();
+    for p in equitas_store::partitions::partitions(s.store.as_mut()).unwrap() {
+        s.store
+            .batch(&format!(
+                "ALTER TABLE {} SET (autovacuum_enabled = false)",
+                p.name
+            ))
+            .unwrap();
+    }
     let text = many(2000, &[], &[], &[]);
     let doc = EventReader::new(&text).unwrap();
     let r = capture_doc(s.store.as_mut(), "a", &doc, ErrorBehaviour::Rollback);
@@ -990,7 +1004,7 @@ fn held_events_found_without_statistics_on_postgres() {
     let analysed: Option<String> = s
         .store
         .query_scalar(
-            "SELECT CAST(last_analyze AS TEXT) FROM pg_stat_user_tables WHERE relname = 'epcis_events'",
+            "SELECT CAST(last_analyze AS TEXT) FROM pg_stat_user_tables WHERE relname = 'epcis_events_2026_01'",
             &[],
         )
         .unwrap()

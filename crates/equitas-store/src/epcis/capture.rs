@@ -6,12 +6,14 @@ use super::held::Key;
 use super::held::{Held, Holder, Stored, held_by_id};
 use super::summary::event_count;
 use super::{CaptureReport, ErrorBehaviour, Rejected};
+use crate::partitions::Month;
 use crate::repo::{in_list, placeholders};
 use crate::{Backend, Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
 use equitas_ledger::extract::RawMovement;
 use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::sync::mpsc::SyncSender;
 
 /// The events of a document refused before capture, one per event: those
@@ -351,6 +353,9 @@ pub(super) struct Job<'a> {
     /// Those events, by eventID: what later ones may conflict with.
     checked: HashMap<String, Holder>,
     inserts: Inserts,
+    /// On PostgreSQL, the months of the events and movements it stored:
+    /// those whose partitions it makes once committed (crate::partitions).
+    months: BTreeSet<Month>,
 }
 
 impl Job<'_> {
@@ -428,6 +433,11 @@ fn store_batch(
             continue;
         }
         let movements = p.movements;
+        if inserts.reserve {
+            job.months.extend(Month::of_event_time(&r.event_time));
+            job.months
+                .extend(movements.iter().filter_map(|m| Month::of_ms(m.at)));
+        }
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -618,6 +628,9 @@ fn capture_with(
     let skip: Vec<usize> = extra.iter().map(|r| r.index).collect();
     let mut known = extra.into_iter().peekable();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // The partitions of this month and the next ones, before the
+    // capture's transaction takes its locks (PostgreSQL).
+    crate::partitions::ensure_ahead(store);
     let mut tx = if doc.len() >= bulk {
         store.begin_bulk()?
     } else {
@@ -663,6 +676,7 @@ fn capture_with(
         rollback: behaviour == ErrorBehaviour::Rollback,
         checked: HashMap::new(),
         inserts,
+        months: BTreeSet::new(),
     };
     progress.start("events", doc.len() as u64);
     std::thread::scope(|s| {
@@ -747,6 +761,13 @@ fn capture_with(
     }
     tx.commit()?;
     report.capture_id = Some(capture_id);
+    // Months without their partitions (an old month loaded late): their
+    // rows went to the DEFAULT partitions, out of which making the
+    // partitions moves them. The capture is committed: a failure here
+    // leaves them there, for the next capture of those months to move.
+    if let Err(e) = crate::partitions::ensure_months(store, &job.months) {
+        tracing::warn!("making the partitions of the months captured: {e}");
+    }
     if postgres && report.captured >= ANALYZE_FROM {
         // Fresh statistics for the queries that follow, before autovacuum
         // comes round to it (up to a minute later). The capture is
