@@ -7,6 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod context;
+mod db;
 mod demo;
 mod demo_data;
 mod epcis;
@@ -121,6 +122,11 @@ pub enum Command {
     /// GS1 EPCIS 2.0 events.
     #[command(subcommand)]
     Epcis(epcis::EpcisCommand),
+
+    /// The database's monthly partitions (PostgreSQL): list them, detach
+    /// and archive an old month.
+    #[command(subcommand)]
+    Db(db::DbCommand),
 
     /// Stock on hand, average monthly consumption, months of stock, status,
     /// stockout days and expiry risk by location and item, from captured
@@ -237,6 +243,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(&cli, a),
         Command::Serve(a) => serve::run(&cli, a),
         Command::Epcis(c) => epcis::run(&cli, c),
+        Command::Db(c) => db::run(&cli, c).map(ok),
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),

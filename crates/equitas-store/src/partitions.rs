@@ -321,10 +321,7 @@ pub fn detach_month(
                     .write(true)
                     .create_new(true)
                     .open(path)
-                    .map_err(|e| StoreError::Io {
-                        path: path.display().to_string(),
-                        source: e,
-                    })?,
+                    .map_err(|e| archive_error(path, e))?,
             ),
         )),
         None => None,
@@ -343,6 +340,19 @@ pub fn detach_month(
         }
         (Err(e), None) => Err(e),
     }
+}
+
+/// The archive file `path` could not be made or written.
+fn archive_error(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Invalid(format!(
+        "archive file {}: {e}{}",
+        path.display(),
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            " (an archive is never overwritten: name a new file)"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// The transaction of [`detach_month`]: the partitions `found` (table,
@@ -397,10 +407,7 @@ fn detach(
                     },
                 )?;
                 if let Some(e) = failed {
-                    return Err(StoreError::Io {
-                        path: path.display().to_string(),
-                        source: e,
-                    });
+                    return Err(archive_error(path, e));
                 }
                 n
             }
@@ -411,10 +418,7 @@ fn detach(
         rows.push((table.clone(), n));
     }
     if let Some((path, out)) = archive.as_mut() {
-        let io = |e| StoreError::Io {
-            path: path.display().to_string(),
-            source: e,
-        };
+        let io = |e| archive_error(path, e);
         out.flush().map_err(io)?;
         out.get_ref().sync_all().map_err(io)?;
     }
