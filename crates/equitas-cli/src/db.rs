@@ -13,7 +13,9 @@ use std::path::PathBuf;
 pub enum DbCommand {
     /// List the monthly partitions of the EPCIS events and the stock
     /// movements, with the rows each holds (PostgreSQL).
-    #[command(after_help = "Example:\n  equitas --database postgres://equitas@db/equitas db partitions")]
+    #[command(
+        after_help = "Example:\n  equitas --database postgres://equitas@db/equitas db partitions"
+    )]
     Partitions {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
