@@ -353,6 +353,10 @@ pub(super) struct Job<'a> {
     /// Those events, by eventID: what later ones may conflict with.
     checked: HashMap<String, Holder>,
     inserts: Inserts,
+    /// On PostgreSQL, if the events' hashes cover their event time (the
+    /// document does not list eventTime in its ignoreFields): duplicates
+    /// by hash are looked for in the batch's time range only.
+    hash_covers_time: bool,
     /// On PostgreSQL, the months of the events and movements it stored:
     /// those whose partitions it makes once committed (crate::partitions).
     months: BTreeSet<Month>,
@@ -398,8 +402,14 @@ fn store_batch(
             held_by_id(c, &candidates, job, &mut held)?;
         }
         None => {
-            Key::Hash.held(c, &hashes.collect::<Vec<_>>(), job, &mut held)?;
-            Key::EventId.held(c, &ids.collect::<Vec<_>>(), job, &mut held)?;
+            // The batch's time range, for the lookup by hash (PostgreSQL).
+            let times = batch.iter().map(|p| p.record.event_time.as_str());
+            let within = match (job.hash_covers_time, times.clone().min(), times.max()) {
+                (true, Some(from), Some(to)) => Some((from, to)),
+                _ => None,
+            };
+            Key::Hash.held(c, &hashes.collect::<Vec<_>>(), within, job, &mut held)?;
+            Key::EventId.held(c, &ids.collect::<Vec<_>>(), None, job, &mut held)?;
         }
     }
     if !job.checked.is_empty() {
@@ -677,6 +687,7 @@ fn capture_with(
         checked: HashMap::new(),
         inserts,
         months: BTreeSet::new(),
+        hash_covers_time: postgres && !doc.hash_ignore().iter().any(|f| f == "eventTime"),
     };
     progress.start("events", doc.len() as u64);
     std::thread::scope(|s| {

@@ -60,19 +60,36 @@ impl Key {
     }
 
     /// Notes in `held` the events held whose hash or eventID (as `self`)
-    /// has the key of one of `values`; [`Held`] compares them whole.
+    /// has the key of one of `values`; [`Held`] compares them whole. With
+    /// `within` (the least and greatest event time of the values' events),
+    /// only events of that time range are looked at: on PostgreSQL, whose
+    /// events are partitioned by month (schema version 12), a lookup by
+    /// hash then reads the partitions of the batch's months only, not one
+    /// index per month held (docs/scale.md). An event with the same hash
+    /// has the same event time, as the hash covers it (unless the document
+    /// lists eventTime in its ignoreFields: then no range is given).
     pub(super) fn held(
         self,
         c: &mut dyn Conn,
         values: &[&str],
+        within: Option<(&str, &str)>,
         job: &Job,
         held: &mut Held,
     ) -> Result<(), StoreError> {
         if values.is_empty() {
             return Ok(());
         }
-        let p: Vec<Value> = values.iter().map(|&v| v.into()).collect();
-        c.query_each(&self.lookup(values.len()), &p, &mut |r| held.note(r, job))
+        let mut p: Vec<Value> = values.iter().map(|&v| v.into()).collect();
+        let mut sql = self.lookup(values.len());
+        if let Some((from, to)) = within {
+            sql.push_str(&format!(
+                " AND event_time >= ${} AND event_time <= ${}",
+                p.len() + 1,
+                p.len() + 2
+            ));
+            p.extend([from.into(), to.into()]);
+        }
+        c.query_each(&sql, &p, &mut |r| held.note(r, job))
     }
 }
 
