@@ -30,7 +30,7 @@ use equitas_store::import::{ImportKind, ImportOptions, NoProgress, import};
 use equitas_store::partitions::{self, Month};
 use equitas_store::stock::{load_marked, refresh};
 use equitas_store::testing::{postgres_url, shipped_mappings};
-use equitas_store::{Conn, PgStore, Store};
+use equitas_store::{Conn, PgStore, Store, migrations};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -145,6 +145,7 @@ fn main() {
         .map(|name| {
             let (url, guard) = postgres_url().expect("PostgreSQL");
             let mut store = PgStore::connect(&url).expect("connect");
+            migrations::migrate(&mut store).expect("migrate");
             if name == "partitioned" {
                 partitions::partition_by_month(&mut store).expect("partition");
             }
