@@ -150,8 +150,8 @@ pub enum Command {
         format: Format,
     },
 
-    /// The database's monthly partitions (PostgreSQL): list them, detach
-    /// and archive an old month.
+    /// The database's monthly partitions (PostgreSQL): partition by month,
+    /// list them, detach and archive an old month.
     #[command(subcommand)]
     Db(db::DbCommand),
 

@@ -121,7 +121,7 @@ fn main() {
             .to_string();
         let json = e.to_json(&net, n);
         let m = by_month.entry(month).or_default();
-        if n % 97 == 0 {
+        if n.is_multiple_of(97) {
             let v: serde_json::Value = serde_json::from_str(&json).expect("event");
             m.1.extend(v["eventID"].as_str().map(String::from));
         }
