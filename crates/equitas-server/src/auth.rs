@@ -215,8 +215,11 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::EVENTS_PATH | api_doc::EVENT_PATH if get => Need::Scoped(Read),
         // The rows of a file are not checked against a scope (yet).
         api_doc::IMPORT_PATH if post => Need::Whole(Import),
-        // Named queries and subscriptions span every place (a delivery
-        // carries no caller's scope): whole-database permissions.
+        // Named queries: their events filtered by the caller's scope as
+        // GET /events; defining one is an administrator's. A subscription
+        // delivers only the events within its subscriber's read scope,
+        // checked at each delivery; a caller sees and deletes its own
+        // (an administrator everywhere, any).
         api_doc::QUERIES_PATH
         | api_doc::QUERY_PATH
         | api_doc::QUERY_EVENTS_PATH
@@ -224,12 +227,12 @@ pub fn need(method: &Method, path: &str) -> Need {
         | api_doc::SUBSCRIPTION_PATH
             if get =>
         {
-            Need::Whole(Read)
+            Need::Scoped(Read)
         }
-        api_doc::QUERIES_PATH | api_doc::SUBSCRIPTIONS_PATH if post => Need::Whole(Administer),
-        api_doc::QUERY_PATH | api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => {
-            Need::Whole(Administer)
-        }
+        api_doc::SUBSCRIPTIONS_PATH if post => Need::Scoped(Read),
+        api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => Need::Scoped(Read),
+        api_doc::QUERIES_PATH if post => Need::Whole(Administer),
+        api_doc::QUERY_PATH if *method == Method::DELETE => Need::Whole(Administer),
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
         // FHIR: a Bundle's events and a snapshot's locations are not checked
         // against a scope (yet), so both need the permission everywhere.

@@ -301,7 +301,7 @@ async fn event(
 
 /// True if an event at these locations (read point, business location) is
 /// within `scope`: every one given is, and at least one is given.
-fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
+pub(crate) fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
     if scope.is_all() {
         return true;
     }

@@ -3,9 +3,10 @@
 //! InventoryReport) and `GET /fhir/InventoryReport?location=...[&as_of=...]`.
 //! Thin: reading and the snapshot are `equitas_service::interop`'s; a bad
 //! resource is answered `400` with an OperationOutcome naming the element.
-//! Products by GTIN coding here (a code mapping is the CLI's `--codes`).
+//! Products by GTIN coding or through the stored product code mapping
+//! (`equitas interop fhir codes`), as on the command line.
 
-use crate::{AppState, Problem};
+use crate::{AppState, Problem, api_doc};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -20,12 +21,51 @@ use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/fhir", post(bundle))
+        .route(api_doc::FHIR_PATH, post(bundle))
         .route(
-            "/fhir/InventoryReport",
+            api_doc::FHIR_INVENTORY_PATH,
             get(inventory).post(resource_inventory),
         )
-        .route("/fhir/{resource}", post(resource))
+        .route(api_doc::FHIR_RESOURCE_PATH, post(resource))
+}
+
+/// The query parameters of `GET /fhir/InventoryReport` (described in
+/// `/openapi.json` from these).
+pub fn inventory_params() -> Vec<equitas_service::Param> {
+    use equitas_service::{Kind, Param};
+    vec![
+        Param::new(
+            "location",
+            Kind::Text,
+            "A location code or GLN (required): a snapshot of it and of every place below it.",
+        ),
+        Param::new(
+            "as_of",
+            Kind::Date,
+            "Stock at the end of this day (YYYY-MM-DD); default the last day with data.",
+        ),
+    ]
+}
+
+/// A problem of this route, as FHIR clients read errors: an
+/// OperationOutcome with the same status, naming the parameter.
+fn problem_outcome(p: Problem) -> Response {
+    let code = match p.status {
+        400 => "invalid",
+        404 => "not-found",
+        409 => "processing",
+        _ => "exception",
+    };
+    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    outcome(
+        status,
+        &OperationOutcome::new(vec![Issue {
+            severity: "error".into(),
+            code: code.into(),
+            diagnostics: p.detail,
+            expression: p.parameter.into_iter().collect(),
+        }]),
+    )
 }
 
 fn fhir_json(status: StatusCode, v: Value) -> Response {
@@ -106,6 +146,27 @@ async fn store(
                     read.join(", ")
                 ),
             })];
+            if let Some(t) = &r.codes {
+                issue.push(json!({
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": format!(
+                        "product codes: {} new, {} updated, {} unchanged",
+                        t.inserted, t.updated, t.unchanged
+                    ),
+                }));
+            }
+            if let Some(g) = &r.registry {
+                issue.push(json!({
+                    "severity": "information",
+                    "code": "informational",
+                    "diagnostics": format!(
+                        "organisations: {} new, {} updated, {} unchanged; managing organisations of locations: {} new, {} updated, {} unchanged",
+                        g.organizations.inserted, g.organizations.updated, g.organizations.unchanged,
+                        g.links.inserted, g.links.updated, g.links.unchanged
+                    ),
+                }));
+            }
             if let Some(l) = &r.locations {
                 let t = l.total();
                 issue.push(json!({
@@ -162,8 +223,20 @@ async fn resource_inventory(
     .await
 }
 
+/// Errors are OperationOutcomes too (a parameter, an unknown location, no
+/// stock loaded), naming the parameter.
 async fn inventory(
     State(s): State<AppState>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    match inventory_bundle(s, q).await {
+        Ok(r) => r,
+        Err(p) => problem_outcome(p),
+    }
+}
+
+async fn inventory_bundle(
+    s: AppState,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Ok(Query(q)) = q else {
@@ -172,6 +245,15 @@ async fn inventory(
             "an unreadable query string",
         ));
     };
+    if let Some(k) = q
+        .keys()
+        .find(|k| !matches!(k.as_str(), "location" | "as_of"))
+    {
+        return Err(Problem::bad_parameter(
+            k,
+            format!("{k}: not a parameter of this search (location, as_of)"),
+        ));
+    }
     let Some(location) = q.get("location").cloned() else {
         return Err(Problem::bad_parameter(
             "location",

@@ -320,10 +320,18 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("get", "/api/v1/forecast/accuracy") => WHOLE,
         // Scenarios run over every buying country's supply.
         ("get", p) if p.starts_with("/api/v1/scenario/") => WHOLE,
-        // Named queries and subscriptions span every place; making and
-        // removing them is an administrator's (a delivery has no scope).
-        ("get", p) if p.starts_with("/queries") => WHOLE,
-        ("post" | "delete", p) if p.starts_with("/queries") => ADMIN,
+        // Named queries: defined and removed by an administrator; read,
+        // their events and subscriptions within the caller's scope (a
+        // delivery carries only the subscriber's events).
+        ("post", "/queries") | ("delete", "/queries/{queryName}") => ADMIN,
+        ("post", "/queries/{queryName}/subscriptions")
+        | ("delete", "/queries/{queryName}/subscriptions/{subscriptionID}") => READ,
+        // FHIR: a Bundle's events and a snapshot's places are not checked
+        // against a scope (yet): the permission everywhere.
+        ("get", "/fhir/InventoryReport") => WHOLE,
+        ("post", "/fhir" | "/fhir/{resource}" | "/fhir/InventoryReport") => {
+            [Unauthenticated, Refused, Refused, Refused, Through, Through]
+        }
         ("get", _) => READ,
         other => panic!("{other:?} is not in the test's table: add it"),
     }

@@ -150,7 +150,6 @@ CREATE INDEX epcis_events_biz_location ON epcis_events (biz_location);
 CREATE INDEX epcis_events_biz_step ON epcis_events (biz_step);
 -- Not the short keys of the hash and the eventID (schema version 6): the
 -- keys' table below finds events by them.
-CREATE INDEX epcis_events_capture ON epcis_events (capture, id);
 CREATE INDEX stock_movements_event ON stock_movements (event);
 CREATE INDEX stock_movements_capture ON stock_movements (capture);
 

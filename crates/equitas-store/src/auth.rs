@@ -683,6 +683,43 @@ pub fn token_user(
         .map(|u| (u, LiveToken { id, scope })))
 }
 
+/// The scope of `p` of a caller as it stands at `now`: `user` (enabled),
+/// through its API token `token` (live, the user's) if any; `None` if the
+/// caller no longer has `p` anywhere (a user removed or disabled, a token
+/// revoked or expired, a role withdrawn). For what acts later on a
+/// caller's behalf (the deliveries of a subscription).
+pub fn caller_scope(
+    c: &mut dyn Conn,
+    user: &str,
+    token: Option<i64>,
+    p: Permission,
+    now: i64,
+) -> Result<Option<Scope>, StoreError> {
+    let Some(u) = user_where(c, "name = $1 AND disabled = 0", Value::Text(user.into()))? else {
+        return Ok(None);
+    };
+    let narrowed = match token {
+        None => ScopeSpec::default(),
+        Some(id) => {
+            let rows = c.query(
+                "SELECT countries, location, programmes FROM auth_tokens \
+                 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $3)",
+                &[Value::Int(id), Value::Int(u.id), Value::Int(now)],
+            )?;
+            let Some(r) = rows.first() else {
+                return Ok(None);
+            };
+            ScopeSpec {
+                countries: list(&get::<String>(r, 0)?),
+                location: get(r, 1)?,
+                programmes: list(&get::<String>(r, 2)?),
+            }
+        }
+    };
+    token_scope(c, &u, p, &narrowed)
+}
+
 // ---- the audit log -----------------------------------------------------
 
 /// One entry of the audit log.

@@ -379,6 +379,11 @@ pub(super) struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// (id, index in the document) of each event it stored, by id.
+    pub(super) fn stored_ids(&self) -> &[(i64, usize)] {
+        &self.indexes
+    }
+
     /// The index in the document of the event it stored with id `id`.
     pub(super) fn index_of(&self, id: i64) -> Option<usize> {
         let i = self.indexes.partition_point(|&(x, _)| x < id);

@@ -89,15 +89,21 @@ pub(super) fn commit_in_order(
             report.rejected.sort_by_key(|r| r.index);
         }
     }
+    // The range of the ids it stored (a copy removed above may leave a
+    // bound no event holds: readers filter by capture within the range).
+    let range = |id: Option<&(i64, usize)>| id.map_or(Value::Null, |&(id, _)| Value::Int(id));
     c.execute(
         "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3,
-             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures)
+             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures),
+             first_event = $5, last_event = $6
          WHERE id = $4",
         &[
             (report.captured as u64).into(),
             (report.duplicates as u64).into(),
             (report.rejected.len() as u64).into(),
             Value::Int(capture),
+            range(job.stored_ids().first()),
+            range(job.stored_ids().last()),
         ],
     )?;
     Ok(())

@@ -229,8 +229,8 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
         cond.push(format!("e.record_time >= ${}", p.len()));
     }
     // In commit order: captures numbered after the mark (the mark's own
-    // capture from the event after it), through the index of events by
-    // capture.
+    // capture from the event after it), each capture's events read by the
+    // range of ids it recorded (schema version 12).
     let (join, commit, order) = match q.after_commit {
         Some((seq, event)) => {
             p.push(Value::Int(seq));
@@ -245,7 +245,7 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
                 cond.push(format!("c.commit_seq <= ${}", p.len()));
             }
             (
-                " JOIN epcis_captures c ON c.id = e.capture",
+                " JOIN epcis_captures c ON e.id BETWEEN c.first_event AND c.last_event AND c.id = e.capture",
                 "c.commit_seq",
                 "c.commit_seq, e.id",
             )
