@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod accounts;
 mod context;
+mod db;
 mod demo;
 mod demo_data;
 mod epcis;
@@ -149,6 +150,11 @@ pub enum Command {
         format: Format,
     },
 
+    /// The database's monthly partitions (PostgreSQL): partition by month,
+    /// list them, detach and archive an old month.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+
     /// Stock on hand, average monthly consumption, months of stock, status,
     /// stockout days and expiry risk by location and item, from captured
     /// EPCIS events and stock reports (docs/formulas.md section 3).
@@ -274,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { limit, format } => {
             accounts::audit(store()?.as_mut(), *limit, *format).map(ok)
         }
+        Command::Db(c) => db::run(&cli, c).map(ok),
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Interop(c) => interop::run(&cli, c),

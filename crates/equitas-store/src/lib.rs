@@ -16,6 +16,7 @@ pub mod import;
 pub mod mapped;
 pub mod market;
 pub mod migrations;
+pub mod partitions;
 mod pg;
 pub mod registry;
 pub mod repo;
