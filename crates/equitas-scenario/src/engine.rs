@@ -387,22 +387,25 @@ pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
         return requests.iter().map(|r| need(r) * f).collect();
     }
     let mut order: Vec<usize> = (0..requests.len()).collect();
-    let key = |r: &Request| -> (u8, f64) {
+    // Within an income group, the countries whose population is known by
+    // their ask per person, then the others by their ask (not comparable).
+    let key = |r: &Request| -> (u8, u8, f64) {
         match rule {
-            Rule::OrderDate => (0, r.order.unwrap_or(f64::INFINITY)),
-            _ => (
-                income_rank(r.income_group.as_deref()),
-                -match r.population {
-                    Some(p) if p > 0.0 => need(r) / p,
-                    _ => need(r),
-                },
-            ),
+            Rule::OrderDate => (0, 0, r.order.unwrap_or(f64::INFINITY)),
+            _ => {
+                let rank = income_rank(r.income_group.as_deref());
+                match r.population {
+                    Some(p) if p > 0.0 => (rank, 0, -need(r) / p),
+                    _ => (rank, 1, -need(r)),
+                }
+            }
         }
     };
     order.sort_by(|&i, &j| {
         let (a, b) = (key(&requests[i]), key(&requests[j]));
         a.0.cmp(&b.0)
-            .then(a.1.total_cmp(&b.1))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.total_cmp(&b.2))
             .then(requests[i].country.cmp(&requests[j].country))
     });
     let mut left = spare;

@@ -123,7 +123,7 @@ fn allocation_worked_examples() {
                 need: r[1].as_f64().unwrap(),
                 order: r[2].as_f64(),
                 income_group: r[3].as_str().map(str::to_string),
-                population: None,
+                population: r.get(4).and_then(|x| x.as_f64()),
             })
             .collect();
         let rule: Rule = serde_json::from_value(v["rule"].clone()).unwrap();
