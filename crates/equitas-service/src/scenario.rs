@@ -7,10 +7,10 @@
 use crate::error::ServiceError;
 use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
+use equitas_ledger::places::Places;
 use equitas_ledger::view::{StockQuery, stock};
 use equitas_market::analysis::{self, Weight};
 use equitas_model::LocationLevel;
-use equitas_ledger::places::Places;
 use equitas_scenario::{
     AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, LEVELS, LevelStock,
     MitigationRow, Month, Need, NodeRow, Scenario, SupplyFlow, compile, method,
@@ -374,7 +374,10 @@ fn capacities(ctx: &mut Ctx<'_>, inp: &mut Inputs) -> Result<usize, ServiceError
                 .collect();
         }
         if let Some(c) = equitas_supply::matching::capacity_cover(&here, unit, per_month * 12.0) {
-            out.insert((product.to_string(), source.to_string()), c.capacity_min / 12.0);
+            out.insert(
+                (product.to_string(), source.to_string()),
+                c.capacity_min / 12.0,
+            );
         }
     }
     let n = out.len();
