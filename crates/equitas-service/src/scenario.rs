@@ -21,9 +21,11 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 /// The scenario when none is given: manufacturing in the largest producing
-/// country of the data stops for six months.
+/// country of the data stops for six months, and demand in the demo's
+/// synthetic country (XSY, whose stock the ledger holds per level) rises by
+/// half for six months (nothing where it is not loaded).
 /// Compared with three more months of stock everywhere.
-pub const DEFAULT_SCENARIO: &str = r#"{"name": "manufacturing in the largest producing country stops for six months", "shocks": [{"producing_country": "largest", "months": 6}], "mitigations": [{"kind": "safety-stock", "months": 3}]}"#;
+pub const DEFAULT_SCENARIO: &str = r#"{"name": "manufacturing in the largest producing country stops for six months; demand in the demo's synthetic country up 50%", "shocks": [{"producing_country": "largest", "months": 6}], "surges": [{"countries": ["XSY"], "increase": 0.5, "months": 6}], "mitigations": [{"kind": "safety-stock", "months": 3}]}"#;
 
 fn scenario_param() -> Param {
     Param::new(
@@ -195,7 +197,7 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
         }
     }
     if as_of.is_some() {
-        inp.levels = levels(&data, &needs);
+        inp.levels = levels(data, &needs);
     }
     inp.needs = needs.into_values().collect();
     let with_capacity = capacities(ctx, &mut inp)?;
@@ -311,7 +313,7 @@ fn levels(
             continue;
         };
         let key = (country, r.item);
-        if !needs.get(&key).is_some_and(|n| n.stock.is_some()) {
+        if needs.get(&key).is_none_or(|n| n.stock.is_none()) {
             continue;
         }
         let e = acc.entry(key).or_default().entry(k).or_insert((0.0, None));
