@@ -163,9 +163,22 @@ fn shocks_as_options_levels_and_population() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../data/examples/scenario-largest-producer.toml");
     let example = example.to_str().unwrap();
+    // (the file raises demand in XSY by half already: the option adds to it).
     let file = rows(&run(&[example]));
     let more = rows(&run(&[example, "--surge", "XSY:100%:6"]));
-    assert_eq!(more.len(), file.len() + surge.len());
+    assert_eq!(more.len(), file.len());
+    let unmet_in = |r: &[serde_json::Value]| -> f64 {
+        r.iter()
+            .filter(|x| x["country"] == "XSY")
+            .map(|x| x["unmet"].as_f64().unwrap())
+            .sum()
+    };
+    assert!(
+        unmet_in(&more) > unmet_in(&file),
+        "{} {}",
+        unmet_in(&more),
+        unmet_in(&file)
+    );
     // The table shows the levels under a level column.
     let o = equitas(
         d,
@@ -260,4 +273,72 @@ fn shocks_as_options_levels_and_population() {
         ),
         &["pop.csv, line 2", "population"],
     );
+}
+
+/// Spare capacity from the sites register where it states one (7.4): the
+/// alternatives of one product given a large known capacity no longer
+/// rest on the assumed share, and the answer counts them.
+#[test]
+fn known_capacity_from_the_sites_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(equitas(d, &["demo"]).status.success());
+    let product = "abacavir-300mg-tablet";
+    let run = || {
+        let o = equitas(
+            d,
+            &[
+                "scenario",
+                "run",
+                "--manufacturer",
+                "mylan:6",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let of = |j: &serde_json::Value| -> Vec<serde_json::Value> {
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["product"] == product)
+            .cloned()
+            .collect()
+    };
+    let assumed = |r: &serde_json::Value| r["assumptions"].to_string().contains("spare capacity");
+    let before = run();
+    assert!(of(&before).iter().any(assumed));
+    // Every manufacturer of the network: a site of its organisation making the product.
+    let nodes = rows(&equitas(d, &["scenario", "nodes", "--format", "json"]));
+    let mut csv = String::from(
+        "site,name,organisation,country,status,source,products,approvals,capacity_min,capacity_max,capacity_unit\n",
+    );
+    for n in nodes.iter().filter(|n| n["kind"] == "manufacturer") {
+        let m = n["node"].as_str().unwrap();
+        csv.push_str(&format!(
+            "t-{m},{m} plant,{m},IND,operational,test,{product},who-pq,1000,2000,million tablets\n"
+        ));
+    }
+    let f = d.join("sites.csv");
+    std::fs::write(&f, csv).unwrap();
+    let o = equitas(d, &["import", "supply-sites", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = run();
+    let (b, a) = (of(&before), of(&after));
+    assert_eq!(a.len(), b.len());
+    assert!(!a.iter().any(assumed), "{a:?}");
+    for y in &a {
+        let x = b.iter().find(|x| x["country"] == y["country"]).unwrap();
+        assert!(y["alternative_per_month"].as_f64() >= x["alternative_per_month"].as_f64());
+        assert!(y["unmet"].as_f64() <= x["unmet"].as_f64());
+    }
+    assert!(
+        after["notes"]
+            .to_string()
+            .contains("sites register: known capacity of")
+    );
+    assert!(!after["notes"].to_string().contains("known capacity of 0 "));
 }
