@@ -911,7 +911,10 @@ pub(crate) fn evaluate(
         // Each level: its share of demand, of the pipeline and of the
         // alternative supply, its own stock (7.8).
         let levels: Vec<LevelResult> = (!inp.levels.is_empty())
-            .then(|| inp.levels.get(&(p.country.to_string(), p.product.to_string())))
+            .then(|| {
+                inp.levels
+                    .get(&(p.country.to_string(), p.product.to_string()))
+            })
             .flatten()
             .map(|ls| {
                 level_shares(ls)

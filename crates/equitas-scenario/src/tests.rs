@@ -534,3 +534,43 @@ fn known_capacity_replaces_the_assumed_share() {
     assert_eq!(r.alternative_per_month, 0.0);
     assert_eq!(r.alternative, "never");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// However a country's stock is split between its levels, the levels'
+    /// stock adds up to the country's, their shares of demand to 1, and
+    /// their unmet demand to at least the country's (7.8).
+    #[test]
+    fn levels_partition_the_country(
+        (fl, stock, losses) in arb_world(),
+        m in 0.5f64..12.0,
+        split in prop::collection::vec((0.0f64..1.0, prop::option::of(0.0f64..100.0)), 1..4),
+    ) {
+        let mut inp = world(&fl, &stock);
+        let total: f64 = split.iter().map(|x| x.0).sum::<f64>().max(1e-9);
+        for n in &inp.needs {
+            let s = n.stock.unwrap_or(0.0);
+            let levels = split
+                .iter()
+                .enumerate()
+                .map(|(i, (f, c))| LevelStock {
+                    level: LEVELS[i].to_string(),
+                    stock: s * f / total,
+                    consumption: *c,
+                })
+                .collect();
+            inp.levels.insert((n.country.clone(), n.product.clone()), levels);
+        }
+        let s = shocks(&losses, m);
+        for r in run(&compile(&s, &inp).unwrap(), &inp, false) {
+            prop_assert_eq!(r.levels.len(), split.len());
+            let stock: f64 = r.levels.iter().map(|l| l.stock).sum();
+            prop_assert!((stock - r.stock).abs() < 0.01 * split.len() as f64 + 1e-9 * r.stock, "{:?}", r);
+            let share: f64 = r.levels.iter().map(|l| l.share_of_demand).sum();
+            prop_assert!((share - 1.0).abs() < 1e-3, "{:?}", r);
+            let unmet: f64 = r.levels.iter().map(|l| l.unmet).sum();
+            prop_assert!(unmet >= r.unmet - 0.05 * (split.len() + 1) as f64 - 1e-9 * r.unmet, "{:?}", r);
+        }
+    }
+}
