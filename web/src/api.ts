@@ -403,6 +403,22 @@ export interface ImpactRow {
   expected_unmet: number;
   unmet_p95: number;
   assumptions: string[];
+  /** Each level inside the country, where the ledger holds stock (7.8). */
+  levels: LevelRow[];
+}
+
+/** A level inside a buying country under the scenario (docs/formulas.md 7.8). */
+export interface LevelRow {
+  level: string;
+  share_of_demand: number;
+  demand_per_month: number;
+  stock: number;
+  pipeline: number;
+  exposure: number;
+  time_to_survive_months: number | null;
+  stockout_date: string | null;
+  months_short: number;
+  unmet: number;
 }
 
 /** A row of /api/v1/scenario/nodes (docs/formulas.md 7.7). */
