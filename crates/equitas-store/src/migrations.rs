@@ -95,6 +95,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_epcis_subscriptions.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 13,
+        name: "single sign-on identities and flows; failed logins in the database",
+        sqlite: include_str!("../migrations/sqlite/0013_sso_and_login_failures.sql"),
+        postgres: include_str!("../migrations/postgres/0013_sso_and_login_failures.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.
