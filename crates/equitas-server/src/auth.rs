@@ -485,7 +485,7 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
     let t = cfg.throttle;
     let (ukey, akey) = (
         // Names are at most 64 characters: a longer one is no account, and
-        // must not make the memory of failures grow.
+        // must not make the table of failures grow.
         format!("u:{}", user.chars().take(65).collect::<String>()),
         format!("a:{}", addr.as_deref().unwrap_or("?")),
     );
@@ -546,19 +546,21 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
                 tx.commit()?;
                 return Ok(Err(n));
             };
-            auth::login_succeeded(st, &ukey)?;
+            let mut tx = st.begin()?;
+            auth::login_succeeded(tx.as_mut(), &ukey)?;
             if let Some(old) = old {
-                auth::end_session(st, &old)?;
+                auth::end_session(tx.as_mut(), &old)?;
             }
-            let (token, csrf) = auth::create_session(st, u.id, auth::now())?;
+            let (token, csrf) = auth::create_session(tx.as_mut(), u.id, auth::now())?;
             auth::audit(
-                st,
+                tx.as_mut(),
                 &format!("user:{}", u.name),
                 a.as_deref(),
                 "login",
                 "session opened",
                 &u.describe_grants(),
             )?;
+            tx.commit()?;
             Ok(Ok((u, token, csrf)))
         })
         .await?;

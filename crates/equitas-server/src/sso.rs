@@ -57,6 +57,17 @@ pub struct SsoConfig {
     pub label: String,
 }
 
+/// The client of a provider found by discovery: its authorisation endpoint
+/// set, its token and user info endpoints as the document says.
+type Rp = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 /// The provider as configured, with its discovery document once read.
 pub struct Sso {
     cfg: SsoConfig,
@@ -160,28 +171,7 @@ impl Sso {
         Ok(md)
     }
 
-    fn client(
-        &self,
-        md: CoreProviderMetadata,
-    ) -> openidconnect::Client<
-        openidconnect::EmptyAdditionalClaims,
-        openidconnect::core::CoreAuthDisplay,
-        openidconnect::core::CoreGenderClaim,
-        openidconnect::core::CoreJweContentEncryptionAlgorithm,
-        openidconnect::core::CoreJsonWebKey,
-        openidconnect::core::CoreAuthPrompt,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-        openidconnect::core::CoreTokenResponse,
-        openidconnect::core::CoreTokenIntrospectionResponse,
-        openidconnect::core::CoreRevocableToken,
-        openidconnect::core::CoreRevocationErrorResponse,
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    > {
+    fn client(&self, md: CoreProviderMetadata) -> Rp {
         CoreClient::from_provider_metadata(
             md,
             ClientId::new(self.cfg.client_id.clone()),
