@@ -249,7 +249,7 @@ pub(crate) async fn start(State(s): State<AppState>, req: Request) -> Result<Res
         verifier: verifier.secret().clone(),
     };
     let binding = s
-        .with_store(move |st| Ok(auth::start_sso_flow(st, &flow, auth::now())?))
+        .with_store(move |st| Ok(auth::start_sso_flow(st, &flow, auth::now(), FLOW_MAX_AGE)?))
         .await?;
     let mut r = redirect(url.as_str());
     r.headers_mut()

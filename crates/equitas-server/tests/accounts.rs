@@ -1186,7 +1186,7 @@ fn sso_store(s: &mut TestStore) {
         verifier: "ve".into(),
     };
     let now = auth::now();
-    let b = auth::start_sso_flow(c, &flow, now).unwrap();
+    let b = auth::start_sso_flow(c, &flow, now, 600).unwrap();
     assert!(
         auth::take_sso_flow(c, "forged", now, 600)
             .unwrap()
@@ -1199,14 +1199,21 @@ fn sso_store(s: &mut TestStore) {
     // Used once.
     assert!(auth::take_sso_flow(c, &b, now, 600).unwrap().is_none());
     // Too old: refused (and removed).
-    let old = auth::start_sso_flow(c, &flow, now - 601).unwrap();
+    let old = auth::start_sso_flow(c, &flow, now - 601, 600).unwrap();
     assert!(auth::take_sso_flow(c, &old, now, 600).unwrap().is_none());
-    let left: i64 = c
-        .query_scalar("SELECT COUNT(*) FROM auth_sso_flows", &[])
-        .unwrap()
-        .get()
-        .unwrap();
-    assert_eq!(left, 0);
+    let left = |c: &mut dyn equitas_store::Conn| -> i64 {
+        c.query_scalar("SELECT COUNT(*) FROM auth_sso_flows", &[])
+            .unwrap()
+            .get()
+            .unwrap()
+    };
+    assert_eq!(left(c), 0);
+    // Sign-ins started and never back are removed as others start.
+    auth::start_sso_flow(c, &flow, now - 601, 600).unwrap();
+    assert_eq!(left(c), 1);
+    let fresh = auth::start_sso_flow(c, &flow, now, 600).unwrap();
+    assert_eq!(left(c), 1);
+    assert!(auth::take_sso_flow(c, &fresh, now, 600).unwrap().is_some());
 }
 
 on_both_backends! {

@@ -1050,8 +1050,18 @@ pub struct SsoFlow {
 }
 
 /// Remembers a sign-in under way; the random value for the browser's flow
-/// cookie (only its hash is stored).
-pub fn start_sso_flow(c: &mut dyn Conn, flow: &SsoFlow, now: i64) -> Result<String, StoreError> {
+/// cookie (only its hash is stored). Flows older than `max_age` seconds,
+/// never come back, are removed.
+pub fn start_sso_flow(
+    c: &mut dyn Conn,
+    flow: &SsoFlow,
+    now: i64,
+    max_age: i64,
+) -> Result<String, StoreError> {
+    c.execute(
+        "DELETE FROM auth_sso_flows WHERE created_at < $1",
+        &[Value::Int(now - max_age)],
+    )?;
     let binding = random_hex(32)?;
     c.execute(
         "INSERT INTO auth_sso_flows (binding_hash, state, nonce, verifier, created_at) VALUES ($1, $2, $3, $4, $5)",
