@@ -8,7 +8,9 @@
 # with schemathesis (PyPI, installed in a throwaway virtual environment).
 # The dashboard (web/) is built with npm and checked to be the one committed
 # in web/dist (what the binary embeds), then tested in headless Chromium
-# (Debian's `chromium`, installed if missing) driven by playwright-core.
+# (Debian's `chromium`, installed if missing) driven by playwright-core;
+# single sign-on against a real OpenID Connect provider (the `oidc-provider`
+# devDependency, started on loopback by web/tests/sso.test.mjs).
 # Everything started here is stopped and removed on exit, even on failure.
 #
 # Conformance material whose licence allows it is vendored in tests/conformance;

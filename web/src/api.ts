@@ -104,6 +104,17 @@ export async function login(user: string, password: string): Promise<Session> {
   return { ...s, mode: "accounts" };
 }
 
+/** Single sign-on, if the server offers it: the provider's name and where the sign-in starts. */
+export interface Sso {
+  enabled: boolean;
+  label?: string;
+  login?: string;
+}
+
+export function sso(): Promise<Sso> {
+  return fetchJson<Sso>("/api/v1/sso");
+}
+
 export async function logout(): Promise<void> {
   await post<null>("/api/v1/logout");
   csrf = null;

@@ -130,6 +130,15 @@ const en = {
   "login.failed": "Wrong user name or password.",
   "login.locked": "Too many failed logins: try again in a few minutes.",
   "login.open": "This server has no accounts: no login is needed.",
+  "sso.button": "Sign in with {0}",
+  "sso.or": "or with a user name and password:",
+  "sso.error.unavailable": "Single sign-on failed: the identity provider cannot be reached. Try again later, or log in with a password.",
+  "sso.error.flow": "Single sign-on failed: the sign-in expired or was already used. Start again.",
+  "sso.error.state": "Single sign-on refused: the answer does not belong to the sign-in this browser started. Start again.",
+  "sso.error.provider": "Single sign-on failed: the identity provider did not sign you in.",
+  "sso.error.token": "Single sign-on refused: the identity provider's answer could not be verified.",
+  "sso.error.unmapped": "Single sign-on refused: your account at the identity provider is linked to no Equitas user. Ask an administrator to link it (equitas users link).",
+  "sso.error.disabled": "Single sign-on refused: the Equitas user linked to your account is disabled.",
   "problem.out_of_scope": "outside the places and programmes of your roles",
   "problem.forbidden": "your roles do not allow this",
   "problem.unauthenticated": "log in first",
@@ -293,7 +302,7 @@ const en = {
   "aria.data_named": "{name}: {value}",
 };
 
-type Key = keyof typeof en;
+export type Key = keyof typeof en;
 
 const fr: Record<Key, string> = {
   "nav.overview": "Vue d’ensemble",
@@ -422,6 +431,15 @@ const fr: Record<Key, string> = {
   "login.failed": "Nom d’utilisateur ou mot de passe incorrect.",
   "login.locked": "Trop d’échecs de connexion : réessayez dans quelques minutes.",
   "login.open": "Ce serveur n’a pas de comptes : aucune connexion n’est nécessaire.",
+  "sso.button": "Se connecter avec {0}",
+  "sso.or": "ou avec un nom d’utilisateur et un mot de passe :",
+  "sso.error.unavailable": "Échec de l’authentification unique : le fournisseur d’identité est injoignable. Réessayez plus tard, ou connectez-vous avec un mot de passe.",
+  "sso.error.flow": "Échec de l’authentification unique : la connexion a expiré ou a déjà servi. Recommencez.",
+  "sso.error.state": "Authentification unique refusée : la réponse n’appartient pas à la connexion commencée dans ce navigateur. Recommencez.",
+  "sso.error.provider": "Échec de l’authentification unique : le fournisseur d’identité ne vous a pas connecté.",
+  "sso.error.token": "Authentification unique refusée : la réponse du fournisseur d’identité n’a pas pu être vérifiée.",
+  "sso.error.unmapped": "Authentification unique refusée : votre compte chez le fournisseur d’identité n’est lié à aucun utilisateur Equitas. Demandez à un administrateur de le lier (equitas users link).",
+  "sso.error.disabled": "Authentification unique refusée : l’utilisateur Equitas lié à votre compte est désactivé.",
   "problem.out_of_scope": "hors des lieux et programmes de vos rôles",
   "problem.forbidden": "vos rôles ne le permettent pas",
   "problem.unauthenticated": "connectez-vous d’abord",

@@ -126,7 +126,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk},\n/api/v1/scenario/{run,countries,projection,nodes,compare,allocation};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 
     /// GS1 EPCIS 2.0 events.
     #[command(subcommand)]

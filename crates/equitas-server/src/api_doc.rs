@@ -335,6 +335,30 @@ fn accounts() -> Vec<Endpoint> {
                 ),
             )
         },
+        plain(
+            "get",
+            crate::sso::SSO_PATH,
+            "Whether this server offers single sign-on with an OpenID Connect provider, and the provider's name",
+            (
+                200,
+                "{\"enabled\": true, \"label\", \"login\"} or {\"enabled\": false}.",
+            ),
+        ),
+        plain(
+            "get",
+            crate::sso::SSO_LOGIN_PATH,
+            "Single sign-on, for a browser: to the identity provider (authorisation code with PKCE), with a short-lived flow cookie; 404 without single sign-on",
+            (303, "To the identity provider's authorisation endpoint."),
+        ),
+        plain(
+            "get",
+            crate::sso::SSO_CALLBACK_PATH,
+            "Single sign-on, for a browser: the identity provider's answer (code, state); a session for the local user the provider's subject is linked to, else back to the login page with sso_error; 404 without single sign-on",
+            (
+                303,
+                "To the dashboard with a session, or to its login page naming why the sign-in was refused.",
+            ),
+        ),
         Endpoint::list(
             AUDIT_PATH,
             "accounts",
@@ -636,7 +660,7 @@ pub fn openapi() -> Value {
             json!({"type": "object"})
         };
         let ok_content = json!({"application/json": {"schema": ok_schema}});
-        let ok = if e.ok.0 == 204 {
+        let ok = if matches!(e.ok.0, 204 | 303) {
             json!({"description": e.ok.1})
         } else {
             json!({"description": e.ok.1, "content": ok_content})

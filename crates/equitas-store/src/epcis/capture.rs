@@ -645,10 +645,50 @@ pub fn capture(
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
 ) -> Result<CaptureReport, StoreError> {
-    capture_with(store, source_name, doc, extra, behaviour, progress, BULK)
+    capture_with(
+        store,
+        source_name,
+        doc,
+        extra,
+        behaviour,
+        progress,
+        BULK,
+        &mut |_, _| Ok(()),
+    )
 }
 
-/// [`capture`], building indexes after loading from `bulk` events on.
+/// What a capture writes besides its events, in its own transaction just
+/// before it commits (its audit entry): called with the report, whose
+/// `capture_id` is set; an error rolls the whole capture back.
+pub type BeforeCommit<'a> =
+    &'a mut dyn FnMut(&mut dyn Conn, &CaptureReport) -> Result<(), StoreError>;
+
+/// [`capture`], with `before_commit` written in the same transaction: a
+/// crash cannot leave the capture without it (nor it without the capture).
+/// Not called for a capture rolled back (nothing is committed).
+pub fn capture_then(
+    store: &mut dyn Store,
+    source_name: &str,
+    doc: &EventReader,
+    extra: Vec<Rejected>,
+    behaviour: ErrorBehaviour,
+    progress: &dyn crate::import::Progress,
+    before_commit: BeforeCommit<'_>,
+) -> Result<CaptureReport, StoreError> {
+    capture_with(
+        store,
+        source_name,
+        doc,
+        extra,
+        behaviour,
+        progress,
+        BULK,
+        before_commit,
+    )
+}
+
+/// [`capture_then`], building indexes after loading from `bulk` events on.
+#[allow(clippy::too_many_arguments)]
 fn capture_with(
     store: &mut dyn Store,
     source_name: &str,
@@ -657,6 +697,7 @@ fn capture_with(
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
     bulk: usize,
+    before_commit: BeforeCommit<'_>,
 ) -> Result<CaptureReport, StoreError> {
     let mut report = CaptureReport {
         events: doc.len(),
@@ -800,8 +841,9 @@ fn capture_with(
         drop(tx);
         return Ok(report.refused());
     }
-    tx.commit()?;
     report.capture_id = Some(capture_id);
+    before_commit(tx.as_mut(), &report)?;
+    tx.commit()?;
     // Months without their partitions (an old month loaded late): their
     // rows went to the DEFAULT partitions, out of which making the
     // partitions moves them. The capture is committed: a failure here
@@ -871,7 +913,10 @@ mod tests {
     /// [`bulk`] with the error behaviour `b`.
     fn bulk_with(s: &mut SqliteStore, text: &str, b: ErrorBehaviour) -> CaptureReport {
         let doc = EventReader::new(text).unwrap();
-        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10).unwrap()
+        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10, &mut |_, _| {
+            Ok(())
+        })
+        .unwrap()
     }
 
     /// A capture large enough to build its indexes afterwards leaves the
@@ -992,6 +1037,7 @@ mod tests {
             ErrorBehaviour::Proceed,
             &NoProgress,
             BULK,
+            &mut |_, _| Ok(()),
         )
         .unwrap();
         let rejected: Vec<(usize, &str)> = r
