@@ -45,15 +45,18 @@ impl Default for Evaluation {
     }
 }
 
-/// The candidates of the automatic choice (4.4): every method but Holt,
-/// damped Holt and Holt-Winters, which are forms `ets` chooses among by
-/// AICc (as candidates beside it they scored worse on the tuning months).
-pub const CANDIDATES: [Method; 12] = [
+/// The candidates of the automatic choice (4.4): every method but `ets`
+/// (in place of Holt, damped Holt and Holt-Winters, or beside them, it
+/// was not better on both the tuning and the held-out months:
+/// docs/formulas.md 4.4).
+pub const CANDIDATES: [Method; 14] = [
     Method::Naive,
     Method::SeasonalNaive,
     Method::MovingAverage,
     Method::Ses,
-    Method::Ets,
+    Method::Holt,
+    Method::DampedHolt,
+    Method::HoltWinters,
     Method::Theta,
     Method::Croston,
     Method::CrostonSba,
@@ -557,7 +560,7 @@ mod tests {
             .collect();
         let c = choose(&y, 6, &Evaluation::default(), None).unwrap();
         assert!(
-            matches!(c.method, Method::SeasonalNaive | Method::Ets),
+            matches!(c.method, Method::SeasonalNaive | Method::HoltWinters),
             "{}",
             c.reason
         );
@@ -565,7 +568,7 @@ mod tests {
         assert!(
             c.combined
                 .iter()
-                .all(|m| matches!(m, Method::SeasonalNaive | Method::Ets)),
+                .all(|m| matches!(m, Method::SeasonalNaive | Method::HoltWinters)),
             "{}",
             c.reason
         );
