@@ -17,7 +17,8 @@
 //! `--tune` drops the last 6 months of every series first (figures to tune
 //! on, measured before the months held out for the reported ones).
 //! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
-//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS set
+//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS,
+//! EQ_CANDIDATES (method names, comma-separated) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
 //!
@@ -274,6 +275,9 @@ fn evaluation() -> Evaluation {
     }
     if let Some(v) = var("EQ_RANK") {
         e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
+    }
+    if let Ok(v) = std::env::var("EQ_CANDIDATES") {
+        e.candidates = v.split(',').filter_map(Method::from_name).collect();
     }
     e
 }
