@@ -2,6 +2,8 @@
 //! client or one other writer must not be able to do to it. Requests are
 //! written by hand, byte for byte, as a hostile client would.
 
+mod common;
+use common::run;
 use equitas_server::{AppState, Hosts, Limits, ServeOptions, serve_until};
 use equitas_store::testing::TestStore;
 use serde_json::Value;
@@ -133,15 +135,6 @@ fn document(events: &[String]) -> String {
   "epcisBody": {{"eventList": [{}]}}}}"#,
         events.join(",")
     )
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn fast() -> ServeOptions {

@@ -3,8 +3,10 @@
 //! backends. (A `kill -9` of the binary in the middle of deliveries is
 //! tested in crates/equitas-cli/tests/subscriptions.rs.)
 
+mod common;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
+use common::run;
 use equitas_server::{AppState, Delivery, Hosts, ServeOptions, serve_until};
 use equitas_store::testing::TestStore;
 use hmac::Mac;
@@ -12,15 +14,6 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// What the receiver was sent: when, the signature header, the body.
 #[derive(Debug, Clone)]
