@@ -327,14 +327,30 @@ pub const WIDEN95: f64 = 1.2;
 /// calibrated; with fewer, the normal quantiles [`Z80`] and [`Z95`].
 pub const CALIBRATION_ERRORS: usize = 12;
 
+/// The factor of the 80% multiplier for a series of demand class `class`
+/// (4.3): split conformal calibration per class (Mondrian conformal
+/// prediction, Vovk et al. 2005, 4.5), chosen on the tuning months of
+/// docs/formulas.md 4.4-4.5, never on the months held out (4.5 gives the
+/// measurements).
+pub fn class_factor(class: &str) -> f64 {
+    match class {
+        "smooth" => 1.17,
+        "erratic" => 1.18,
+        "intermittent" => 0.95,
+        "lumpy" => 0.94,
+        _ => 1.0,
+    }
+}
+
 /// The multipliers of the step errors for the 80% and 95% intervals (4.5).
 /// 80%: calibrated on the back-test `s` of `y` (split conformal prediction,
 /// Vovk et al. 2005; Lei et al. 2018): each back-test error divided by the
 /// error expected at its step ([`step_rmse`]); of these *n* scores the
 /// ⌈(*n* + 1) × 0.8⌉-th smallest; the normal quantile with fewer than
-/// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0. 95%:
-/// the normal quantile times [`WIDEN95`] (a series' own 20 or so errors
-/// say too little of its tail).
+/// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0; then
+/// times the [`class_factor`] of `y`'s demand class. 95%: the normal
+/// quantile times [`WIDEN95`] (a series' own 20 or so errors say too little
+/// of its tail), and never below the 80% one (nested intervals).
 pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
     let mut r: Vec<f64> = Vec::new();
     for (t, f) in s.map(|s| s.backtest.as_slice()).unwrap_or_default() {
@@ -345,16 +361,16 @@ pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
             }
         }
     }
-    if r.len() < CALIBRATION_ERRORS {
-        return [Z80, WIDEN95 * Z95];
-    }
-    r.sort_by(f64::total_cmp);
-    let q = |level: f64, z: f64| {
-        let i = ((r.len() + 1) as f64 * level).ceil() as usize;
+    let own = if r.len() < CALIBRATION_ERRORS {
+        Z80
+    } else {
+        r.sort_by(f64::total_cmp);
+        let i = ((r.len() + 1) as f64 * 0.8).ceil() as usize;
         let v = r[i.clamp(1, r.len()) - 1];
-        if v > 0.0 { v } else { z }
+        if v > 0.0 { v } else { Z80 }
     };
-    [q(0.80, Z80), WIDEN95 * Z95]
+    let z80 = own * class_factor(metrics::pattern(y).class);
+    [z80, (WIDEN95 * Z95).max(z80)]
 }
 
 /// How many of the candidates with these ranking scores (best first) are
