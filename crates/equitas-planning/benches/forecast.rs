@@ -393,7 +393,13 @@ fn calibration(data: &[Vec<f64>], chosen: &[Vec<Option<equitas_planning::select:
             for (v, up) in entry.iter_mut().zip([&c.upper80, &c.upper95]) {
                 let w = up[k] - c.mean[k];
                 let d = (a - c.mean[k]).abs();
-                v.push(if w > 0.0 { d / w } else if d > 0.0 { f64::INFINITY } else { 0.0 });
+                v.push(if w > 0.0 {
+                    d / w
+                } else if d > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                });
             }
         }
     }

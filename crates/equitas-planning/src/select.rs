@@ -777,13 +777,89 @@ mod tests {
         let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![0.0])).collect();
         let mut s = accuracy(Method::Naive, &y, backtest, 1);
         s.rmse_by_step = vec![10.0];
+        // The series is intermittent: times its class factor 0.95.
+        assert_eq!(metrics::pattern(&y).class, "intermittent");
         let [z80, z95] = multipliers(&y, Some(&s));
-        assert!((z80 - 1.2).abs() < 1e-12, "{z80}");
+        assert!((z80 - 1.2 * 0.95).abs() < 1e-12, "{z80}");
         assert_eq!(z95, WIDEN95 * Z95);
-        // Fewer than 12 errors: the normal quantile.
+        // Fewer than 12 errors: the normal quantile (times the factor).
         s.backtest.truncate(11);
-        assert_eq!(multipliers(&y, Some(&s)), [Z80, WIDEN95 * Z95]);
-        assert_eq!(multipliers(&y, None), [Z80, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, Some(&s)), [Z80 * 0.95, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, None), [Z80 * 0.95, WIDEN95 * Z95]);
+        // A smooth series: widened by 1.17.
+        let smooth: Vec<f64> = (0..20).map(|t| 10.0 + (t % 3) as f64).collect();
+        assert_eq!(multipliers(&smooth, None)[0], Z80 * 1.17);
+    }
+
+    #[test]
+    fn the_95_percent_multiplier_is_never_below_the_80_percent_one() {
+        // Back-test errors 0 ... 0 then one huge: the 80% score is that
+        // error over a small step error, far above 1.2 x 1.96.
+        let y: Vec<f64> = (0..20).map(|t| 10.0 + (t % 2) as f64).collect();
+        let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![y[t]])).collect();
+        let mut s = accuracy(Method::Naive, &y, backtest, 1);
+        s.backtest[13].1 = vec![y[19] - 1000.0];
+        s.backtest[12].1 = vec![y[18] - 1000.0];
+        s.backtest[11].1 = vec![y[17] - 1000.0];
+        s.rmse_by_step = vec![100.0];
+        let [z80, z95] = multipliers(&y, Some(&s));
+        assert!(z80 > WIDEN95 * Z95, "{z80}");
+        assert_eq!(z95, z80);
+    }
+
+    #[test]
+    fn interval_vectors() {
+        for v in equitas_doc_vectors::vectors("intervals") {
+            let num = |x: &serde_json::Value| x.as_f64().unwrap();
+            let list = |k: &str| -> Vec<f64> { v[k].as_array().unwrap().iter().map(num).collect() };
+            let y = list("series");
+            let backtest: Vec<(usize, Vec<f64>)> = list("origins")
+                .into_iter()
+                .map(|t| (t as usize, vec![num(&v["backtest"])]))
+                .collect();
+            let s = accuracy(Method::Naive, &y, backtest, 1);
+            assert_eq!(metrics::pattern(&y).class, v["class"].as_str().unwrap());
+            let z = multipliers(&y, Some(&s));
+            let close = |a: f64, b: f64| (a - b).abs() < 5e-4;
+            assert!(
+                close(z[0], num(&v["z80"])) && close(z[1], num(&v["z95"])),
+                "{z:?} {v}"
+            );
+            let bands = intervals(&list("mean"), &s.rmse_by_step, &y, z);
+            for (band, k) in bands
+                .iter()
+                .zip(["lower80", "upper80", "lower95", "upper95"])
+            {
+                let want = list(k);
+                assert!(
+                    band.iter().zip(&want).all(|(a, b)| close(*a, *b)),
+                    "{k}: {band:?} {v}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// On any series that varies, every forecast's 80% interval has a
+        /// width where the forecast is positive and lies inside the 95% one.
+        #[test]
+        fn intervals_are_nested_and_never_of_zero_width(
+            y in proptest::collection::vec(
+                proptest::prop_oneof![proptest::strategy::Just(0.0), 0.0f64..500.0], 3..40),
+            m in proptest::option::of(proptest::sample::select(Method::ALL.to_vec())),
+        ) {
+            proptest::prop_assume!(y.iter().any(|&v| v != y[0]));
+            let e = Evaluation::default();
+            if let Some(c) = choose(&y, 6, &e, m) {
+                for k in 0..6 {
+                    proptest::prop_assert!(c.lower95[k] <= c.lower80[k], "{c:?}");
+                    proptest::prop_assert!(c.upper80[k] <= c.upper95[k], "{c:?}");
+                    if c.mean[k] > 0.0 {
+                        proptest::prop_assert!(c.upper80[k] > c.lower80[k], "{c:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
