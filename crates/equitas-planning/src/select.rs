@@ -348,10 +348,11 @@ pub fn class_factor(class: &str) -> f64 {
 /// error expected at its step ([`step_rmse`]); of these *n* scores the
 /// ⌈(*n* + 1) × 0.8⌉-th smallest; the normal quantile with fewer than
 /// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0; then
-/// times the [`class_factor`] of `y`'s demand class. 95%: the normal
+/// times `factor` (for the automatic choice, the [`class_factor`] of `y`'s
+/// demand class; 1 for a model asked for). 95%: the normal
 /// quantile times [`WIDEN95`] (a series' own 20 or so errors say too little
 /// of its tail), and never below the 80% one (nested intervals).
-pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
+pub fn multipliers(y: &[f64], s: Option<&Score>, factor: f64) -> [f64; 2] {
     let mut r: Vec<f64> = Vec::new();
     for (t, f) in s.map(|s| s.backtest.as_slice()).unwrap_or_default() {
         for (k, (a, p)) in y[*t..].iter().zip(f).enumerate() {
@@ -369,7 +370,7 @@ pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
         let v = r[i.clamp(1, r.len()) - 1];
         if v > 0.0 { v } else { Z80 }
     };
-    let z80 = own * class_factor(metrics::pattern(y).class);
+    let z80 = own * factor;
     [z80, (WIDEN95 * Z95).max(z80)]
 }
 
@@ -537,7 +538,13 @@ pub fn choose_scored(
         .as_ref()
         .map(|s| s.rmse_by_step.clone())
         .unwrap_or_default();
-    let z = multipliers(y, tested.as_ref());
+    // The class factors were calibrated on the automatic choice's intervals
+    // (4.5); a model asked for keeps its own back-test's.
+    let factor = match forced {
+        None => class_factor(pattern.class),
+        Some(_) => 1.0,
+    };
+    let z = multipliers(y, tested.as_ref(), factor);
     let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y, z);
     Some(Choice {
         method: combined[0],
@@ -779,16 +786,18 @@ mod tests {
         s.rmse_by_step = vec![10.0];
         // The series is intermittent: times its class factor 0.95.
         assert_eq!(metrics::pattern(&y).class, "intermittent");
-        let [z80, z95] = multipliers(&y, Some(&s));
+        let f = class_factor(metrics::pattern(&y).class);
+        assert_eq!(multipliers(&y, Some(&s), 1.0)[0], 1.2);
+        let [z80, z95] = multipliers(&y, Some(&s), f);
         assert!((z80 - 1.2 * 0.95).abs() < 1e-12, "{z80}");
         assert_eq!(z95, WIDEN95 * Z95);
         // Fewer than 12 errors: the normal quantile (times the factor).
         s.backtest.truncate(11);
-        assert_eq!(multipliers(&y, Some(&s)), [Z80 * 0.95, WIDEN95 * Z95]);
-        assert_eq!(multipliers(&y, None), [Z80 * 0.95, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, Some(&s), f), [Z80 * 0.95, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, None, f), [Z80 * 0.95, WIDEN95 * Z95]);
         // A smooth series: widened by 1.17.
         let smooth: Vec<f64> = (0..20).map(|t| 10.0 + (t % 3) as f64).collect();
-        assert_eq!(multipliers(&smooth, None)[0], Z80 * 1.17);
+        assert_eq!(class_factor(metrics::pattern(&smooth).class), 1.17);
     }
 
     #[test]
@@ -802,7 +811,7 @@ mod tests {
         s.backtest[12].1 = vec![y[18] - 1000.0];
         s.backtest[11].1 = vec![y[17] - 1000.0];
         s.rmse_by_step = vec![100.0];
-        let [z80, z95] = multipliers(&y, Some(&s));
+        let [z80, z95] = multipliers(&y, Some(&s), 1.0);
         assert!(z80 > WIDEN95 * Z95, "{z80}");
         assert_eq!(z95, z80);
     }
@@ -819,7 +828,8 @@ mod tests {
                 .collect();
             let s = accuracy(Method::Naive, &y, backtest, 1);
             assert_eq!(metrics::pattern(&y).class, v["class"].as_str().unwrap());
-            let z = multipliers(&y, Some(&s));
+            let class = metrics::pattern(&y).class;
+            let z = multipliers(&y, Some(&s), class_factor(class));
             let close = |a: f64, b: f64| (a - b).abs() < 5e-4;
             assert!(
                 close(z[0], num(&v["z80"])) && close(z[1], num(&v["z95"])),
