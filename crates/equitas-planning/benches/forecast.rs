@@ -21,6 +21,10 @@
 //! EQ_CANDIDATES (method names, comma-separated) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
+//! EQ_CALIBRATE=1 (or `adi`: by ADI band) prints, per demand class, the
+//! automatic choice's coverage and the factors of its interval widths that
+//! would reach 80% and 95% (with `--tune`: how the class factors of
+//! docs/formulas.md 4.5 were chosen).
 //!
 //! `--scms FILE` (the USAID SCMS shipments, `../shared/data/scms/`) scores
 //! instead real intermittent series: monthly units delivered per country and
