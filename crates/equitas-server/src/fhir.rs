@@ -218,8 +218,9 @@ async fn store(
             };
             match fhir_import_with(st, source, &bytes, &Codes::default(), write) {
                 Ok(r) => {
-                    // Registry entries alone (no movement): audited once
-                    // written (they are written by their own imports).
+                    // No movement (registry entries, codes, resources that
+                    // move nothing): audited once written (the registry is
+                    // written by its own imports, before any capture).
                     if r.capture.is_none() {
                         let read: Vec<String> = r
                             .read
@@ -229,7 +230,7 @@ async fn store(
                             .collect();
                         access.audit(
                             st,
-                            "fhir-registry",
+                            "fhir",
                             &format!("{source}: read {}; no movement", read.join(", ")),
                         )?;
                     }
