@@ -350,7 +350,7 @@ fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode>
     let mut store = open_store(cli)?;
     let r = match equitas_service::interop::fhir_import(store.as_mut(), &name, &bytes, &codes) {
         Ok(r) => r,
-        Err(FhirError::Outcome(o)) => {
+        Err(FhirError::Outcome(o) | FhirError::Refused(o)) => {
             for i in &o.issue {
                 eprintln!("  {name}: {}: {}", i.expression.join(", "), i.diagnostics);
             }

@@ -488,6 +488,14 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
             "OperationOutcome"
         };
         op["responses"]["200"]["content"] = fhir(ok);
+        // Outside the caller's scope (crate::fhir): an OperationOutcome
+        // naming the element or parameter, beside the guard's problems.
+        if let Some(c) = op["responses"]["403"]["content"].as_object_mut() {
+            c.insert(
+                "application/fhir+json".into(),
+                json!({"schema": {"$ref": "#/components/schemas/OperationOutcome"}}),
+            );
+        }
         if method == "get" {
             op["responses"]["400"] = outcome(
                 "A parameter is not valid (location missing, as_of not a date, a parameter this search does not take); `expression` names it.",

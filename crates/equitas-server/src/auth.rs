@@ -197,11 +197,12 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::QUERIES_PATH if post => Need::Whole(Administer),
         api_doc::QUERY_PATH if *method == Method::DELETE => Need::Whole(Administer),
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
-        // FHIR: a Bundle's events and a snapshot's locations are not checked
-        // against a scope (yet), so both need the permission everywhere.
+        // FHIR (crate::fhir): a write's movements checked against the
+        // capture scope as EPCIS capture's, its registry resources refused
+        // to a scoped caller; the search's location against the read scope.
         p if p == "/fhir" || p.starts_with("/fhir/") => match (get, post) {
-            (true, _) => Need::Whole(Read),
-            (_, true) => Need::Whole(Capture),
+            (true, _) => Need::Scoped(Read),
+            (_, true) => Need::Scoped(Capture),
             _ => Need::Unlisted,
         },
         p if p.starts_with("/api/")

@@ -330,12 +330,10 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("post", "/queries") | ("delete", "/queries/{queryName}") => ADMIN,
         ("post", "/queries/{queryName}/subscriptions")
         | ("delete", "/queries/{queryName}/subscriptions/{subscriptionID}") => READ,
-        // FHIR: a Bundle's events and a snapshot's places are not checked
-        // against a scope (yet): the permission everywhere.
-        ("get", "/fhir/InventoryReport") => WHOLE,
-        ("post", "/fhir" | "/fhir/{resource}" | "/fhir/InventoryReport") => {
-            [Unauthenticated, Refused, Refused, Refused, Through, Through]
-        }
+        // FHIR: writes checked against the capture scope (movements by
+        // place, registry resources refused to a scoped caller, see
+        // fhir_within_scope), the search's location against the read scope.
+        ("post", "/fhir" | "/fhir/{resource}" | "/fhir/InventoryReport") => CAPTURE,
         ("get", _) => READ,
         other => panic!("{other:?} is not in the test's table: add it"),
     }
@@ -578,26 +576,19 @@ fn security(s: &mut TestStore) {
         let srv = Server::start(state).await;
         let a = srv.addr;
 
-        // FHIR reads and writes need their permission everywhere (a
-        // Bundle's events are not checked against a scope): no credentials
-        // 401, the region-scoped officer 403, the administrator through
-        // (an empty Bundle is then a bad request, not a refusal). A write
-        // to a path no route lists is never public.
+        // FHIR writes need the capture permission: no credentials 401; the
+        // region-scoped officer and the administrator through (an empty
+        // Bundle is then a bad request, not a refusal; scopes are checked
+        // on what was read, fhir_within_scope). A write to a path no route
+        // lists is never public.
         let json = "Content-Type: application/fhir+json\r\n";
         for (path, body) in [("/fhir", "{}"), ("/fhir/MedicationDispense", "{}")] {
             let r = send(a, "POST", path, json, body).await;
             assert_eq!(r.status, 401, "{path}: {}", r.body);
-            let r = send(
-                a,
-                "POST",
-                path,
-                &format!("{}{json}", bearer(&officer)),
-                body,
-            )
-            .await;
-            assert_eq!(r.status, 403, "{path}: {}", r.body);
-            let r = send(a, "POST", path, &format!("{}{json}", bearer(&admin)), body).await;
-            assert!(![401, 403].contains(&r.status), "{path}: {}", r.body);
+            for token in [&officer, &admin] {
+                let r = send(a, "POST", path, &format!("{}{json}", bearer(token)), body).await;
+                assert_eq!(r.status, 400, "{path}: {}", r.body);
+            }
         }
         let r = send(a, "GET", "/fhir/InventoryReport?location=R01", "", "").await;
         assert_eq!(r.status, 401, "{}", r.body);
@@ -1093,6 +1084,7 @@ fn capture_audit_atomic(s: &mut TestStore) {
     };
     let c = s.store.as_mut();
     let captures = count(c, "SELECT COUNT(*) FROM epcis_captures");
+    let held = count(c, "SELECT COUNT(*) FROM epcis_events");
     let refuse = match c.backend() {
         equitas_store::Backend::Sqlite => {
             "CREATE TRIGGER refuse_capture_audit BEFORE INSERT ON auth_audit \
@@ -1115,13 +1107,20 @@ fn capture_audit_atomic(s: &mut TestStore) {
         let doc = capture_doc(&place("RMS01"), 41);
         let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
         assert_eq!(r.status, 500, "{}", r.body);
+        // A FHIR write's movements and their entry are one transaction too.
+        let products = network().products_csv();
+        let gtin = products.lines().nth(1).unwrap().split(',').nth(1).unwrap();
+        let fhir = format!("{}Content-Type: application/fhir+json\r\n", bearer(&admin));
+        let d = dispense(gtin, "RMS01", 9);
+        let r = send(a, "POST", "/fhir/MedicationDispense", &fhir, &d).await;
+        assert_eq!(r.status, 500, "{}", r.body);
         let t = target.clone();
         let (kept, events) = tokio::task::spawn_blocking(move || {
             let mut st = equitas_store::open(&t).unwrap();
             let kept = count(st.as_mut(), "SELECT COUNT(*) FROM epcis_captures");
             let events = count(
                 st.as_mut(),
-                "SELECT COUNT(*) FROM epcis_events WHERE body LIKE '%9520000.000001.41%'",
+                "SELECT COUNT(*) FROM epcis_events",
             );
             let drop = match st.backend() {
                 equitas_store::Backend::Sqlite => "DROP TRIGGER refuse_capture_audit",
@@ -1136,10 +1135,17 @@ fn capture_audit_atomic(s: &mut TestStore) {
         .unwrap();
         assert_eq!(
             (kept, events),
-            (captures, 0),
-            "nothing of the capture is kept"
+            (captures, held),
+            "nothing of the captures is kept"
         );
         // The audit can be written: the capture and its entry, together.
+        let r = send(a, "POST", "/fhir/MedicationDispense", &fhir, &d).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("1 movement event(s) captured"),
+            "{}",
+            r.body
+        );
         let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
         assert_eq!(r.status, 202, "{}", r.body);
         let id = r.json()["captureID"].as_i64().unwrap();
@@ -1224,7 +1230,184 @@ fn sso_store(s: &mut TestStore) {
     assert!(auth::take_sso_flow(c, &fresh, now, 600).unwrap().is_some());
 }
 
+// ---- FHIR within the caller's scope -------------------------------------
+
+/// A completed MedicationDispense of `gtin` at the location `code`.
+fn dispense(gtin: &str, code: &str, n: u32) -> String {
+    serde_json::json!({
+        "resourceType": "MedicationDispense",
+        "status": "completed",
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": gtin}]}},
+        "quantity": {"value": n, "unit": "pack"},
+        "whenHandedOver": "2026-03-12T10:30:00+00:00",
+        "location": {"identifier": {"system": "urn:equitas:location", "value": code}}
+    })
+    .to_string()
+}
+
+/// FHIR writes and the InventoryReport search for a caller scoped to R01:
+/// a movement within is captured with its audit entry; one outside refuses
+/// the whole Bundle, naming the element, nothing written; registry
+/// resources are refused; a search outside the read scope is refused.
+fn fhir_within_scope(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let viewer = tokens[0].1.clone();
+    let officer = tokens[2].1.clone();
+    let admin = tokens[4].1.clone();
+    let net = network();
+    let facilities: Vec<String> = net
+        .locations_csv()
+        .lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|c| c.contains('F'))
+        .map(str::to_string)
+        .collect();
+    let inside = facilities.iter().find(|c| in_region(c)).unwrap().clone();
+    let outside = facilities.iter().find(|c| !in_region(c)).unwrap().clone();
+    let products = net.products_csv();
+    let gtin = products
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let state = state(s, Throttle::default());
+    let target = s.target.clone();
+    let events = move || -> i64 {
+        let mut st = equitas_store::open(&target).unwrap();
+        st.query_scalar("SELECT COUNT(*) FROM epcis_events", &[])
+            .unwrap()
+            .get()
+            .unwrap()
+    };
+    run(async move {
+        let srv = Server::start(state).await;
+        let a = srv.addr;
+        let json = "Content-Type: application/fhir+json\r\n";
+        let as_officer = format!("{}{json}", bearer(&officer));
+        let count = || {
+            let f = events.clone();
+            async move { tokio::task::spawn_blocking(f).await.unwrap() }
+        };
+        let audit = |detail: &'static str, action: &'static str| {
+            let admin = admin.clone();
+            async move {
+                let r = send(a, "GET", "/api/v1/audit?limit=20", &bearer(&admin), "").await;
+                let rows = r.json()["rows"].as_array().cloned().unwrap_or_default();
+                rows.iter().any(|e| {
+                    e["action"] == action
+                        && e["actor"].as_str().is_some_and(|x| x.contains("officer"))
+                        && e["detail"].as_str().is_some_and(|d| d.contains(detail))
+                })
+            }
+        };
+
+        // Within the scope: captured, its audit entry written.
+        let before = count().await;
+        let r = send(
+            a,
+            "POST",
+            "/fhir/MedicationDispense",
+            &as_officer,
+            &dispense(&gtin, &inside, 3),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("1 movement event(s) captured"),
+            "{}",
+            r.body
+        );
+        assert_eq!(count().await, before + 1);
+        assert!(
+            audit("POST /fhir/{Resource}: capture", "capture").await,
+            "no audit entry of the FHIR capture"
+        );
+
+        // One movement outside: the whole Bundle refused, the element
+        // named, nothing written, the refusal audited.
+        let bundle = format!(
+            r#"{{"resourceType": "Bundle", "type": "transaction", "entry": [
+                {{"resource": {}}}, {{"resource": {}}}]}}"#,
+            dispense(&gtin, &inside, 5),
+            dispense(&gtin, &outside, 7)
+        );
+        let before = count().await;
+        let r = send(a, "POST", "/fhir", &as_officer, &bundle).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let o = r.json();
+        assert_eq!(o["resourceType"], "OperationOutcome", "{}", r.body);
+        let issues = o["issue"].as_array().unwrap();
+        assert_eq!(issues.len(), 1, "{}", r.body);
+        assert_eq!(issues[0]["code"], "forbidden");
+        assert_eq!(
+            issues[0]["expression"][0],
+            "Bundle.entry[1].resource.location"
+        );
+        assert!(
+            issues[0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("outside your scope"),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            count().await,
+            before,
+            "nothing of the refused Bundle written"
+        );
+        assert!(audit("POST /fhir:", "capture-refused").await);
+        // The administrator (everywhere) may write the same Bundle.
+        let r = send(
+            a,
+            "POST",
+            "/fhir",
+            &format!("{}{json}", bearer(&admin)),
+            &bundle,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(count().await, before + 2);
+
+        // Registry resources are reference data: refused, with the reason.
+        let loc = r#"{"resourceType": "Location", "id": "x", "name": "New store",
+            "identifier": [{"system": "urn:equitas:location", "value": "R01NEW"}]}"#;
+        let r = send(a, "POST", "/fhir/Location", &as_officer, loc).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("reference data"), "{}", r.body);
+        assert_eq!(r.json()["resourceType"], "OperationOutcome");
+
+        // The search: a place outside the read scope refused, named; one
+        // inside answered with its own places only.
+        let q = format!("/fhir/InventoryReport?location={outside}");
+        let r = send(a, "GET", &q, &bearer(&viewer), "").await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.json()["issue"][0]["expression"][0], "location");
+        let r = send(a, "GET", &q, &bearer(&admin), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = send(
+            a,
+            "GET",
+            "/fhir/InventoryReport?location=R01",
+            &bearer(&viewer),
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let b = r.json();
+        let entries = b["entry"].as_array().cloned().unwrap_or_default();
+        assert!(!entries.is_empty(), "{}", r.body);
+        assert!(!r.body.contains(&outside), "{}", r.body);
+        srv.stop().await;
+    });
+}
+
 on_both_backends! {
+    fhir_within_scope => fhir_within_scope,
     failures_across_processes => failures_across_processes,
     sso_store => sso_store,
     capture_audit_atomic => capture_audit_atomic,

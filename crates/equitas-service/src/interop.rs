@@ -75,6 +75,10 @@ pub enum FhirError {
     /// A bad resource: each issue names its element.
     #[error("{0}")]
     Outcome(equitas_interop::fhir::OperationOutcome),
+    /// Refused before anything was written (by [`FhirWrite::check`]: the
+    /// caller's scope); each issue names its element.
+    #[error("{0}")]
+    Refused(equitas_interop::fhir::OperationOutcome),
     #[error(transparent)]
     Store(#[from] equitas_store::StoreError),
 }
@@ -118,6 +122,19 @@ pub fn save_product_codes(
     )?)
 }
 
+/// What a caller adds to a FHIR import (the server's accounts): a check
+/// of what was read before anything is written, and what is written in
+/// the capture's own transaction (its audit entry).
+pub struct FhirWrite<'a> {
+    /// An outcome refuses the whole request ([`FhirError::Refused`]).
+    pub check: &'a dyn Fn(
+        &equitas_interop::fhir::Read,
+    ) -> Result<(), equitas_interop::fhir::OperationOutcome>,
+    /// Called in the transaction of the movements' capture, before it
+    /// commits (not called when the resources mean no movement).
+    pub before_commit: equitas_store::epcis::BeforeCommit<'a>,
+}
+
 /// Reads a FHIR Bundle (or one resource) and captures the EPCIS events it
 /// means, in one transaction, as `equitas epcis capture` does: the same
 /// movements as their EPCIS equivalents, a resource sent twice a
@@ -129,6 +146,27 @@ pub fn fhir_import(
     source_name: &str,
     bytes: &[u8],
     extra: &equitas_interop::fhir::Codes,
+) -> Result<FhirImport, FhirError> {
+    fhir_import_with(
+        store,
+        source_name,
+        bytes,
+        extra,
+        FhirWrite {
+            check: &|_| Ok(()),
+            before_commit: &mut |_, _| Ok(()),
+        },
+    )
+}
+
+/// [`fhir_import`], with `write`'s check before any write and its
+/// `before_commit` in the capture's transaction.
+pub fn fhir_import_with(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    extra: &equitas_interop::fhir::Codes,
+    write: FhirWrite<'_>,
 ) -> Result<FhirImport, FhirError> {
     use equitas_interop::fhir::{self, Issue, OperationOutcome};
     let glns = equitas_store::stock::places(store)?
@@ -145,6 +183,7 @@ pub fn fhir_import(
             .collect(),
     };
     let read = fhir::read(bytes, &ctx).map_err(FhirError::Outcome)?;
+    (write.check)(&read).map_err(FhirError::Refused)?;
     // Registry entries first, through the locations import (its checks,
     // its transaction; all or nothing), then the movements.
     let locations = if read.locations.is_empty() {
@@ -282,13 +321,14 @@ pub fn fhir_import(
         }]))
     };
     let reader = equitas_epcis::EventReader::new(&doc).map_err(|e| internal(e.to_string()))?;
-    let r = equitas_store::epcis::capture(
+    let r = equitas_store::epcis::capture_then(
         store,
         source_name,
         &reader,
         Vec::new(),
         equitas_store::epcis::ErrorBehaviour::Rollback,
         &NoProgress,
+        write.before_commit,
     )?;
     if r.rolled_back {
         let why: Vec<String> = r
@@ -316,8 +356,20 @@ pub fn fhir_inventory(
     location: &str,
     as_of: Option<equitas_ledger::calendar::Day>,
 ) -> Result<serde_json::Value, ServiceError> {
+    fhir_inventory_within(store, location, as_of, &equitas_store::auth::Scope::All)
+}
+
+/// [`fhir_inventory`] holding only the stock lines within `scope` (by
+/// location and product, as the `stock` operation's rows are filtered).
+pub fn fhir_inventory_within(
+    store: &mut dyn Store,
+    location: &str,
+    as_of: Option<equitas_ledger::calendar::Day>,
+    scope: &equitas_store::auth::Scope,
+) -> Result<serde_json::Value, ServiceError> {
     use equitas_interop::fhir::{self, StockLine};
     use equitas_ledger::view::{self, StockQuery};
+    use equitas_store::auth::Dim;
     let data = equitas_store::stock::load(store)?;
     has_stock(&data)?;
     let Some(place) = data.places.resolve(location) else {
@@ -337,7 +389,12 @@ pub fn fhir_inventory(
         .map(equitas_ledger::calendar::format_day)
         .unwrap_or_default();
     let mut by_place: std::collections::BTreeMap<&str, Vec<StockLine>> = Default::default();
-    for r in &rows {
+    for r in rows.iter().filter(|r| {
+        scope.allows(&[
+            (Dim::Location, Some(r.location.as_str())),
+            (Dim::Product, Some(r.item.as_str())),
+        ])
+    }) {
         by_place.entry(&r.location).or_default().push(StockLine {
             product: r.item.clone(),
             name: r.item_name.clone(),

@@ -147,6 +147,9 @@ pub struct RegistryOrganization {
 pub struct Read {
     /// EPCIS 2.0 JSON events, in the order of the resources.
     pub events: Vec<Value>,
+    /// The element naming each event's location (its `bizLocation`), as
+    /// `events`: `Bundle.entry[0].resource.location`.
+    pub event_paths: Vec<String>,
     /// Resources read, by type.
     pub read: BTreeMap<String, usize>,
     /// Resources read that move no stock (a dispense not completed...), and why.
@@ -743,7 +746,9 @@ impl Reader<'_> {
         (time, offset): (String, String),
         gln: String,
         lines: Vec<(String, f64)>,
+        at: &str,
     ) {
+        self.out.event_paths.push(at.to_string());
         // `gtin` is a GTIN-14, or one with its lot (`GTIN/10/LOT`).
         let quantities: Vec<Value> = lines
             .into_iter()
@@ -821,7 +826,13 @@ impl Reader<'_> {
                 if let (true, Some(g), Some(q), Some(t), Some(l)) = (moves, gtin, q, when, gln)
                     && self.issues.len() == n
                 {
-                    self.event("dispensing", t, l, vec![(g, q)]);
+                    self.event(
+                        "dispensing",
+                        t,
+                        l,
+                        vec![(g, q)],
+                        &format!("{path}.location"),
+                    );
                 }
             }
             "SupplyDelivery" => {
@@ -867,7 +878,7 @@ impl Reader<'_> {
                 if let (true, Some(t), Some(l)) = (moves, when, gln)
                     && self.issues.len() == n
                 {
-                    self.event("receiving", t, l, lines);
+                    self.event("receiving", t, l, lines, &format!("{path}.destination"));
                 }
             }
             "InventoryReport" => {
@@ -956,13 +967,13 @@ impl Reader<'_> {
                         }
                     }
                     if let (Some(g), Some(t)) = (gln, when) {
-                        events.push((t, g, lines));
+                        events.push((t, g, lines, format!("{p}.location")));
                     }
                 }
                 if moves && self.issues.len() == n {
-                    for (t, g, lines) in events {
+                    for (t, g, lines, at) in events {
                         if !difference {
-                            self.event("cycle_counting", t, g, lines);
+                            self.event("cycle_counting", t, g, lines, &at);
                             continue;
                         }
                         // A difference: what left the stock was used
@@ -973,10 +984,10 @@ impl Reader<'_> {
                             .partition(|(_, v)| *v < 0.0);
                         if !used.is_empty() {
                             let used = used.into_iter().map(|(g, v)| (g, -v)).collect();
-                            self.event("dispensing", t.clone(), g.clone(), used);
+                            self.event("dispensing", t.clone(), g.clone(), used, &at);
                         }
                         if !added.is_empty() {
-                            self.event("receiving", t, g, added);
+                            self.event("receiving", t, g, added, &at);
                         }
                     }
                 }
