@@ -523,25 +523,11 @@ async fn deliver(
     let Some(scope) = scope else {
         // Nothing delivered, the mark kept: it resumes if the permission
         // comes back (or the subscription is deleted).
-        let attempts = sub.attempts + 1;
-        let retry_at = (Utc::now()
-            + chrono::Duration::from_std(backoff(opts, attempts))
-                .unwrap_or(chrono::Duration::seconds(600)))
-        .to_rfc3339_opts(SecondsFormat::Millis, true);
         let error = format!(
             "the subscriber {:?} may no longer read events (user disabled or removed, token revoked or expired, or role withdrawn)",
             sub.subscriber.as_deref().unwrap_or_default()
         );
-        record(
-            state,
-            &id,
-            Attempt::Failed {
-                attempts,
-                retry_at,
-                error,
-            },
-        )
-        .await;
+        record_failure(state, opts, &id, sub.attempts, error).await;
         return false;
     };
     // The events that fit in one body; those outside the subscriber's
@@ -612,21 +598,7 @@ async fn deliver(
     let n = list.len();
     // Allowed when subscribed, perhaps not since the server was restarted.
     if let Some(error) = refused_host(state, &sub.dest) {
-        let attempts = sub.attempts + 1;
-        let retry_at = (Utc::now()
-            + chrono::Duration::from_std(backoff(opts, attempts))
-                .unwrap_or(chrono::Duration::seconds(600)))
-        .to_rfc3339_opts(SecondsFormat::Millis, true);
-        record(
-            state,
-            &id,
-            Attempt::Failed {
-                attempts,
-                retry_at,
-                error,
-            },
-        )
-        .await;
+        record_failure(state, opts, &id, sub.attempts, error).await;
         return false;
     }
     let body = json!({
@@ -668,25 +640,31 @@ async fn deliver(
             more
         }
         Err(error) => {
-            let attempts = sub.attempts + 1;
-            let wait = backoff(opts, attempts);
-            tracing::info!(subscription = %id, attempts, ?wait, %error, "delivery failed; trying again later");
-            let retry_at = (Utc::now()
-                + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(600)))
-            .to_rfc3339_opts(SecondsFormat::Millis, true);
-            record(
-                state,
-                &id,
-                Attempt::Failed {
-                    attempts,
-                    retry_at,
-                    error,
-                },
-            )
-            .await;
+            record_failure(state, opts, &id, sub.attempts, error).await;
             false
         }
     }
+}
+
+/// Records a failed attempt (the `attempts`-th in a row before it) and
+/// when to try again, after [`backoff`].
+async fn record_failure(state: &AppState, opts: Delivery, id: &str, attempts: i64, error: String) {
+    let attempts = attempts + 1;
+    let wait = backoff(opts, attempts);
+    tracing::info!(subscription = %id, attempts, ?wait, %error, "delivery failed; trying again later");
+    let retry_at = (Utc::now()
+        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(600)))
+    .to_rfc3339_opts(SecondsFormat::Millis, true);
+    record(
+        state,
+        id,
+        Attempt::Failed {
+            attempts,
+            retry_at,
+            error,
+        },
+    )
+    .await;
 }
 
 /// The wait before attempt `attempts + 1`: `retry_base`, doubled for each

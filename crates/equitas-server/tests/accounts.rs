@@ -3,6 +3,8 @@
 //! answers; session fixation, CSRF, revoked and expired tokens, brute-force
 //! limits, scope escapes, and an audit entry for each write.
 
+mod common;
+use common::run;
 use equitas_server::{AppState, AuthConfig, Hosts, Mode, ServeOptions, Throttle, serve_until};
 use equitas_store::auth::{self, Role, ScopeSpec};
 use equitas_store::epcis::{ErrorBehaviour, capture};
@@ -149,15 +151,6 @@ fn dechunk(mut b: &str) -> String {
 
 fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}\r\n")
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 // ---- the data and the accounts -------------------------------------------

@@ -6,16 +6,15 @@
 //! (a Python given by `EQUITAS_FHIR_PYTHON`, which `scripts/test.sh` makes
 //! in a throwaway virtual environment; without it that part is SKIPPED).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use equitas_server::{AppState, router};
+mod common;
+use axum::http::StatusCode;
+use common::{content_type, run};
+use equitas_server::AppState;
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
 use equitas_store::on_both_backends;
 use equitas_store::testing::TestStore;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
 const LOCATIONS: &str = "code,name,level,parent,country,gln\n\
 R1,Region 1,region,XSY,XSY,\n\
@@ -82,35 +81,13 @@ async fn send(
     uri: &str,
     body: &str,
 ) -> (StatusCode, String, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if method != "GET" {
-        req = req.header("content-type", "application/fhir+json");
-    }
-    let res = router(state.clone())
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let ctype = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or("").to_string())
-        .unwrap_or_default();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        ctype,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
+    let fhir: &[(&str, &str)] = if method == "GET" {
+        &[]
+    } else {
+        &[("content-type", "application/fhir+json")]
+    };
+    let (status, headers, json) = common::send(state, method, uri, fhir, body).await;
+    (status, content_type(&headers), json)
 }
 
 fn fhir_routes(s: &mut TestStore) {
