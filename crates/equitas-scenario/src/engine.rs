@@ -350,10 +350,11 @@ pub struct Request {
 /// Low income first; unknown last.
 pub fn income_rank(g: Option<&str>) -> u8 {
     let g = g.unwrap_or("").to_lowercase();
-    if g.starts_with("low") {
-        0
-    } else if g.starts_with("lower") {
+    // "Lower middle income" starts with "low" too: asked first.
+    if g.starts_with("lower") {
         1
+    } else if g.starts_with("low") {
+        0
     } else if g.starts_with("upper") {
         2
     } else if g.starts_with("high") {

@@ -574,3 +574,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn income_groups_rank_low_income_first() {
+    use crate::engine::income_rank;
+    let ranks: Vec<u8> = [
+        "Low income",
+        "Lower middle income",
+        "Upper middle income",
+        "High income",
+    ]
+    .iter()
+    .map(|g| income_rank(Some(g)))
+    .collect();
+    assert_eq!(ranks, [0, 1, 2, 3]);
+    assert_eq!(income_rank(None), 4);
+    // Priority to need serves a low-income country before a lower-middle
+    // income one whose ask per person is larger.
+    let req = |country: &str, group: &str, need: f64, population: f64| crate::engine::Request {
+        country: country.into(),
+        need,
+        order: None,
+        income_group: Some(group.into()),
+        population: Some(population),
+    };
+    let got = crate::engine::allocate(
+        crate::model::Rule::Need,
+        10.0,
+        &[
+            req("LMC", "Lower middle income", 100.0, 1.0),
+            req("LIC", "Low income", 8.0, 1000.0),
+        ],
+    );
+    assert_eq!(got, [2.0, 8.0]);
+}
