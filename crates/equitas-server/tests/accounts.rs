@@ -4,8 +4,8 @@
 //! limits, scope escapes, and an audit entry for each write.
 
 mod common;
-use common::run;
-use equitas_server::{AppState, AuthConfig, Hosts, Mode, ServeOptions, Throttle, serve_until};
+use common::{Answer, Server, exchange_raw, run};
+use equitas_server::{AppState, AuthConfig, Mode, ServeOptions, Throttle};
 use equitas_store::auth::{self, Role, ScopeSpec};
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, NoProgress};
@@ -14,71 +14,8 @@ use equitas_store::testing::{TestStore, import_bytes};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 // ---- a server on a socket, and raw HTTP ---------------------------------
-
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(state: AppState) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let done = tokio::spawn(serve_until(
-            state,
-            listener,
-            ServeOptions::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
-        Server {
-            addr,
-            stop: Some(tx),
-            done,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(30), self.done).await;
-    }
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-    /// The session token a `Set-Cookie` sets.
-    fn session_cookie(&self) -> Option<String> {
-        let v = self.header("set-cookie")?;
-        let (kv, _) = v.split_once(';')?;
-        let (k, v) = kv.split_once('=')?;
-        (k == "equitas_session").then(|| v.to_string())
-    }
-}
 
 /// Sends one request (`headers` as written, each ending in CRLF) and reads
 /// the answer to its end.
@@ -92,46 +29,12 @@ async fn send(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{ctype}Content-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let _ = s.write_all(raw.as_bytes()).await;
-    let mut out = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = s.read(&mut buf).await
-            && n > 0
-        {
-            out.extend_from_slice(&buf[..n]);
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), read)
-        .await
-        .expect("an answer in time");
-    let text = String::from_utf8_lossy(&out);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
+    let mut answer = Answer::parse(&exchange_raw(addr, raw.as_bytes(), 120).await);
     // Chunked answers: keep the JSON between the chunk sizes.
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Answer {
-        status,
-        headers,
-        body,
+    if answer.header("transfer-encoding") == Some("chunked") {
+        answer.body = dechunk(&answer.body);
     }
+    answer
 }
 
 fn dechunk(mut b: &str) -> String {
@@ -337,7 +240,7 @@ fn every_route_every_role(s: &mut TestStore) {
     let tokens = accounts(s);
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let endpoints = equitas_server::api_doc::endpoints();
         let mut checked = 0;
@@ -378,7 +281,7 @@ fn every_route_every_role(s: &mut TestStore) {
             }
         }
         assert_eq!(checked, endpoints.len() * 6);
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -415,7 +318,7 @@ fn scoped_answers(s: &mut TestStore) {
         .1;
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         for (path, field) in [
             ("/api/v1/stock?limit=1000", "location"),
@@ -513,7 +416,7 @@ fn scoped_answers(s: &mut TestStore) {
         )
         .await;
         assert_eq!(r.json()["rows"], Value::Array(vec![]), "{}", r.body);
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -566,7 +469,7 @@ fn security(s: &mut TestStore) {
     );
     let target = s.target.clone();
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
 
         // FHIR writes need the capture permission: no credentials 401; the
@@ -917,7 +820,7 @@ fn security(s: &mut TestStore) {
             has("import", "token:", "products: 2 rows read, 1 inserted"),
             "{rows:#?}"
         );
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -943,7 +846,7 @@ fn market_by_buying_country(s: &mut TestStore) {
     let two = token("two", &["VNM", "HTI"]);
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let path = "/api/v1/market/prices?by=country&limit=1000";
         let countries = |r: &Answer| -> Vec<String> {
@@ -996,7 +899,7 @@ fn market_by_buying_country(s: &mut TestStore) {
                 assert!(row["country"] == "VNM" || row["country"] == "HTI", "{row}");
             }
         }
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -1016,7 +919,10 @@ fn failures_across_processes(s: &mut TestStore) {
     let (one, two, again) = (state(s, throttle), state(s, throttle), state(s, throttle));
     let target = s.target.clone();
     run(async move {
-        let (p1, p2) = (Server::start(one).await, Server::start(two).await);
+        let (p1, p2) = (
+            Server::start(one, ServeOptions::default()).await,
+            Server::start(two, ServeOptions::default()).await,
+        );
         for a in [p1.addr, p1.addr, p2.addr] {
             assert_eq!(
                 login(a, "viewer", "wrong password!", None).await.status,
@@ -1030,10 +936,10 @@ fn failures_across_processes(s: &mut TestStore) {
         }
         // Another account is not.
         assert_eq!(login(p2.addr, "analyst", PASSWORD, None).await.status, 200);
-        p1.stop().await;
-        p2.stop().await;
+        let _ = p1.stop().await;
+        let _ = p2.stop().await;
         // A restart does not forget.
-        let p3 = Server::start(again).await;
+        let p3 = Server::start(again, ServeOptions::default()).await;
         assert_eq!(login(p3.addr, "viewer", PASSWORD, None).await.status, 429);
         // Once the window has passed, the count starts again, and a
         // successful login clears it.
@@ -1058,7 +964,7 @@ fn failures_across_processes(s: &mut TestStore) {
         .await
         .unwrap();
         assert_eq!(login(p3.addr, "viewer", PASSWORD, None).await.status, 200);
-        p3.stop().await;
+        let _ = p3.stop().await;
     });
 }
 
@@ -1095,7 +1001,7 @@ fn capture_audit_atomic(s: &mut TestStore) {
     let state = state(s, Throttle::default());
     let target = s.target.clone();
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let doc = capture_doc(&place("RMS01"), 41);
         let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
@@ -1151,7 +1057,7 @@ fn capture_audit_atomic(s: &mut TestStore) {
                     .is_some_and(|d| d.contains(&format!("capture {id}: 1 events, 1 captured")))),
             "{rows:?}"
         );
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -1277,7 +1183,7 @@ fn fhir_within_scope(s: &mut TestStore) {
             .unwrap()
     };
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let json = "Content-Type: application/fhir+json\r\n";
         let as_officer = format!("{}{json}", bearer(&officer));
@@ -1395,7 +1301,7 @@ fn fhir_within_scope(s: &mut TestStore) {
         let entries = b["entry"].as_array().cloned().unwrap_or_default();
         assert!(!entries.is_empty(), "{}", r.body);
         assert!(!r.body.contains(&outside), "{}", r.body);
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 

@@ -93,3 +93,113 @@ pub fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// A server on a free loopback port, serving `state` until stopped.
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// How a server's serving ended: in time or not, its task, its result.
+pub type Stopped =
+    Result<Result<std::io::Result<()>, tokio::task::JoinError>, tokio::time::error::Elapsed>;
+
+impl Server {
+    pub async fn start(state: AppState, opts: equitas_server::ServeOptions) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = state.with_hosts(equitas_server::Hosts::for_addr(&addr, &[]));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(equitas_server::serve_until(state, listener, opts, async {
+            let _ = rx.await;
+        }));
+        Server {
+            addr,
+            stop: Some(tx),
+            done,
+        }
+    }
+
+    /// Asks the server to stop and waits for it, up to 30 s.
+    pub async fn stop(mut self) -> Stopped {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.done).await
+    }
+}
+
+/// An answer read off a socket: status, headers (lower-case names), body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The session token a `Set-Cookie` sets.
+    pub fn session_cookie(&self) -> Option<String> {
+        let v = self.header("set-cookie")?;
+        let (kv, _) = v.split_once(';')?;
+        let (k, v) = kv.split_once('=')?;
+        (k == "equitas_session").then(|| v.to_string())
+    }
+
+    /// Reads a raw HTTP answer (its body as sent, chunked or not).
+    pub fn parse(out: &[u8]) -> Answer {
+        let text = String::from_utf8_lossy(out);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Answer {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+}
+
+/// Sends `raw` on a new connection and reads until the server closes it,
+/// for up to `secs` seconds. A server that refuses a body answers before
+/// reading it all and closes the connection: the rest of the write may
+/// then fail, and the read end with a reset after the answer; what was
+/// read is the answer.
+pub async fn exchange_raw(addr: std::net::SocketAddr, raw: &[u8], secs: u64) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _ = s.write_all(raw).await;
+    let mut out = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = s.read(&mut buf).await
+            && n > 0
+        {
+            out.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(secs), read)
+        .await
+        .expect("an answer in time");
+    out
+}
