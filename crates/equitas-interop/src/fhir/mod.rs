@@ -776,14 +776,15 @@ impl Reader<'_> {
             ));
             return;
         };
-        let mut parse_error = None;
+        // The resource as type `$t`, or an issue naming it and nothing more
+        // read of it.
         macro_rules! typed {
             ($t:ty) => {
                 match <$t>::deserialize(v) {
                     Ok(x) => x,
                     Err(e) => {
-                        parse_error = Some(e.to_string());
-                        <$t>::default()
+                        self.issues.push(issue("structure", path, e.to_string()));
+                        return;
                     }
                 }
             };
@@ -791,10 +792,6 @@ impl Reader<'_> {
         match kind {
             "MedicationDispense" => {
                 let d = typed!(types::MedicationDispense);
-                if let Some(e) = parse_error {
-                    self.issues.push(issue("structure", path, e));
-                    return;
-                }
                 let n = self.issues.len();
                 let moves = self.status(
                     d.status.as_ref(),
@@ -837,10 +834,6 @@ impl Reader<'_> {
             }
             "SupplyDelivery" => {
                 let d = typed!(types::SupplyDelivery);
-                if let Some(e) = parse_error {
-                    self.issues.push(issue("structure", path, e));
-                    return;
-                }
                 let n = self.issues.len();
                 let moves = self.status(
                     d.status.as_ref(),
@@ -883,10 +876,6 @@ impl Reader<'_> {
             }
             "InventoryReport" => {
                 let r = typed!(InventoryReport);
-                if let Some(e) = parse_error {
-                    self.issues.push(issue("structure", path, e));
-                    return;
-                }
                 let n = self.issues.len();
                 let moves = self.status(
                     r.status.as_ref(),
@@ -994,18 +983,10 @@ impl Reader<'_> {
             }
             "Location" => {
                 let l = typed!(types::Location);
-                if let Some(e) = parse_error {
-                    self.issues.push(issue("structure", path, e));
-                    return;
-                }
                 self.registry_entry(&l, path);
             }
             "Organization" => {
                 let o = typed!(types::Organization);
-                if let Some(e) = parse_error {
-                    self.issues.push(issue("structure", path, e));
-                    return;
-                }
                 self.registry_organization(&o, path);
             }
             "Medication" => {

@@ -326,9 +326,12 @@ fn check(doc: &EventReader, i: usize) -> Checked {
 }
 
 /// Batches of checked events sent ahead of a capture into PostgreSQL, so
-/// that the next batch is read, hashed and checked on another thread while
-/// the server writes the last.
-const AHEAD: usize = 2;
+/// that the next round ([`PG_BATCH`] events) is read, hashed and checked on
+/// another thread while the server writes the last: a whole round and two
+/// batches more. With two batches only, the reader stopped 512 events into
+/// the next round and the server then waited for the other 1,536
+/// (docs/benchmarks.md, session 14).
+const AHEAD: usize = PG_BATCH / BATCH + 2;
 
 /// Reads and checks the events of `doc` but those at `skip` (in increasing
 /// order), in document order, and sends them on `out` [`BATCH`] at a time,
@@ -725,7 +728,10 @@ fn capture_with(
         // the whole table for every batch (issue 18: 150 s to capture
         // 300,000 events held already). The keys are near-unique by
         // construction, so the index is the right plan at any size.
-        tx.batch("SET LOCAL enable_seqscan = off")?;
+        // No JIT compilation either: a capture's statements are short or
+        // read by index, and a plan costed on guesses was compiled for
+        // 1.3 s of the 8 s check of two concurrent captures (session 14).
+        tx.batch("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")?;
     }
     let keyed = crate::partitions::partitioned(tx.as_mut())?;
     let since = Committed::read(tx.as_mut(), keyed)?;

@@ -134,22 +134,17 @@ fn stored_meanwhile(
     if meanwhile == 0 {
         return Ok(Vec::new());
     }
-    // What a capture committed since holds of `m`'s hash or eventID (as `k`):
-    // in a database partitioned by month, as its keys' table has it (an
-    // event of this capture that one holds has no row there).
+    if !since.keyed {
+        return meanwhile_by_join(c, capture, since);
+    }
+    // What a capture committed since holds of `m`'s hash or eventID (as `k`),
+    // as the keys' table has it (an event of this capture that one holds has
+    // no row there): a probe of its unique indexes per event.
     let other = |what: &str, k: Key| {
         let col = k.column();
-        if since.keyed {
-            return format!(
-                "SELECT {what} FROM {KEYS} o JOIN epcis_captures c ON c.id = o.capture
-                 WHERE o.{col} = m.{col} AND c.commit_seq > $3"
-            );
-        }
         format!(
-            "SELECT {what} FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
-             WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3",
-            k.of(&format!("o.{col}")),
-            k.of(&format!("m.{col}")),
+            "SELECT {what} FROM {KEYS} o JOIN epcis_captures c ON c.id = o.capture
+             WHERE o.{col} = m.{col} AND c.commit_seq > $3"
         )
     };
     let mut out = Vec::new();
@@ -182,6 +177,59 @@ fn stored_meanwhile(
         },
     )?;
     Ok(out)
+}
+
+/// [`stored_meanwhile`] in an unpartitioned database: this capture's
+/// events and those of the captures committed since (found by each one's
+/// range of ids) are read once each and matched by hash joins, rather than
+/// probing the other's indexes once per event of this capture (3.0 of the
+/// 17 s of two concurrent 300,000-event captures; docs/benchmarks.md,
+/// session 14). Only the rows of concurrent captures are read, each once. An event matched by hash is a duplicate; one matched only
+/// by eventID, a conflict with the first such event's hash.
+fn meanwhile_by_join(
+    c: &mut dyn Conn,
+    capture: i64,
+    since: Committed,
+) -> Result<Vec<Meanwhile>, StoreError> {
+    let mut found: std::collections::BTreeMap<i64, Meanwhile> = Default::default();
+    // Hash joins in memory: a merge join sorted both sides' hashes by the
+    // database's collation (strcoll per comparison, spilled to disk at the
+    // default work_mem), 2 s of the check's 5.7 s under load.
+    c.batch("SET LOCAL work_mem = '128MB'; SET LOCAL enable_mergejoin = off")?;
+    c.query_each(
+        "WITH o AS MATERIALIZED (
+             SELECT o.hash, o.event_id FROM epcis_captures c
+             JOIN epcis_events o ON o.id BETWEEN c.first_event AND c.last_event AND o.capture = c.id
+             WHERE c.commit_seq > $3),
+         m AS MATERIALIZED (
+             SELECT m.id, m.hash, m.event_id FROM epcis_events m WHERE m.id > $1 AND m.capture = $2)
+         SELECT m.id, m.event_id, m.hash, 1, NULL FROM m JOIN o ON o.hash = m.hash
+         UNION ALL
+         SELECT m.id, m.event_id, m.hash, 0, o.hash FROM m
+         JOIN o ON o.event_id = m.event_id AND o.hash <> m.hash",
+        &[
+            Value::Int(since.event),
+            Value::Int(capture),
+            Value::Int(since.seq),
+        ],
+        &mut |r| {
+            let id: i64 = r[0].get()?;
+            let same_hash: bool = r[3].get()?;
+            let conflict = match (same_hash, r[1].take_opt_text()?, r[4].take_opt_text()?) {
+                (false, Some(event_id), Some(held_hash)) => {
+                    Some((event_id, r[2].take_text()?, held_hash))
+                }
+                _ => None,
+            };
+            // A duplicate (the same hash held) wins over a conflict.
+            let m = found.entry(id).or_insert(Meanwhile { id, conflict });
+            if same_hash {
+                m.conflict = None;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(found.into_values().collect())
 }
 
 /// Deletes the events `ids` and their rows in the other `tables` (the
