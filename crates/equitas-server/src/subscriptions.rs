@@ -469,6 +469,22 @@ fn due(s: &Subscription, newest: i64, now: chrono::DateTime<Utc>) -> bool {
 /// One delivery attempt of `sub`: the next batch of its events after its
 /// mark (up to capture `newest`, or to the end of its scheduled run),
 /// posted and recorded. True if more is due at once.
+/// Whether scheduled subscription `sub`'s run in progress has delivered
+/// nothing yet: it is its first look, or no delivery was acknowledged since
+/// the run fell due (a run in progress keeps its `nextRun`).
+fn nothing_sent_in_run(sub: &Subscription) -> bool {
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    match (time(&sub.last_notified_at), time(&sub.next_run)) {
+        _ if sub.outbox.run_until.is_none() => true,
+        (None, _) => true,
+        (Some(last), Some(due)) => last < due,
+        (Some(_), None) => false,
+    }
+}
+
 async fn deliver(
     state: &AppState,
     client: &reqwest::Client,
@@ -577,10 +593,10 @@ async fn deliver(
             if sub.stream { None } else { next_run() },
         ),
     };
-    // Nothing to send: the mark moves on (a schedule's first look at its
-    // run reports an empty result if it was asked to).
-    let report_empty =
-        !sub.stream && sub.report_if_empty && sub.outbox.run_until.is_none() && !more;
+    // Nothing to send: the mark moves on (a schedule's run that ends having
+    // sent nothing reports an empty result if it was asked to, also when
+    // its events, over several batches, were all outside the scope).
+    let report_empty = !sub.stream && sub.report_if_empty && !more && nothing_sent_in_run(&sub);
     if list.is_empty() && !report_empty {
         if outbox != sub.outbox || next.is_some() {
             record(

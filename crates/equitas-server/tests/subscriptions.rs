@@ -666,7 +666,8 @@ fn scoped_subscriber_gets_only_its_events(s: &mut TestStore) {
 R1,Region 1,region,XSY,XSY,\n\
 F1,Facility 1,facility,R1,XSY,9520000000028\n\
 R2,Region 2,region,XSY,XSY,\n\
-F2,Facility 2,facility,R2,XSY,9520000000035\n",
+F2,Facility 2,facility,R2,XSY,9520000000035\n\
+R3,Region 3,region,XSY,XSY,\n",
     );
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     let c = s.store.as_mut();
@@ -682,6 +683,15 @@ F2,Facility 2,facility,R2,XSY,9520000000035\n",
         .unwrap()
         .1;
     let amina = auth::create_token(c, "amina", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    auth::add_user(c, "bo", "a long password 3").unwrap();
+    let within_r3 = ScopeSpec {
+        location: Some("R3".into()),
+        ..Default::default()
+    };
+    auth::grant(c, "bo", Role::Viewer, &within_r3).unwrap();
+    let bo = auth::create_token(c, "bo", "t", None, &ScopeSpec::default())
         .unwrap()
         .1;
     let state = state(s).with_auth(equitas_server::AuthConfig {
@@ -819,6 +829,29 @@ F2,Facility 2,facility,R2,XSY,9520000000035\n",
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(recv.got().len(), got.len(), "delivered again");
+
+        // A schedule with reportIfEmpty for a viewer of R3, where nothing
+        // happened, due once a minute, 3 s from now: that run reads the 20
+        // events held (three batches of 7), all outside its scope, and
+        // reports an empty result (the next run, a minute later, would be
+        // past the wait's 30 s).
+        let (recv3, addr3) = Receiver::start(0).await;
+        let second = (chrono::Utc::now().timestamp() + 3).rem_euclid(60);
+        let (st, j) = srv
+            .send_as(
+                Some(&bo),
+                "POST",
+                "/queries/all/subscriptions",
+                Some(
+                    json!({"dest": format!("http://{addr3}/hook"), "signatureToken": "k",
+                    "schedule": {"second": second.to_string()}, "reportIfEmpty": true,
+                    "initialRecordTime": "2000-01-01T00:00:00Z"}),
+                ),
+            )
+            .await;
+        assert_eq!(st, 201, "{j}");
+        let empty = recv3.wait("an empty report", |g| !g.is_empty()).await;
+        assert!(delivered(&empty[0], "k", "all").is_empty());
 
         // The viewer disabled: checked at the next delivery, nothing sent.
         {
