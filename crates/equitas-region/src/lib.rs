@@ -48,7 +48,12 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [Level::Facility, Level::District, Level::Region, Level::Country];
+    pub const ALL: [Level; 4] = [
+        Level::Facility,
+        Level::District,
+        Level::Region,
+        Level::Country,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,9 +83,7 @@ impl std::str::FromStr for Level {
             .into_iter()
             .find(|l| l.as_str() == s)
             .ok_or_else(|| {
-                format!(
-                    "{s:?} is not a publication level (facility, district, region or country)"
-                )
+                format!("{s:?} is not a publication level (facility, district, region or country)")
             })
     }
 }
@@ -428,7 +431,9 @@ pub fn coverage(
         if mine.is_empty() {
             notes.push(match month {
                 Some(m) => format!("{c}: no publication held for {m}: absent from the answer"),
-                None => format!("{c}: no publication held (equitas region pull): absent from the answer"),
+                None => format!(
+                    "{c}: no publication held (equitas region pull): absent from the answer"
+                ),
             });
         } else if !missing.is_empty() {
             notes.push(format!(
@@ -437,10 +442,7 @@ pub fn coverage(
             ));
         }
         let published_at: BTreeSet<&str> = mine.iter().map(|p| p.level.as_str()).collect();
-        if level != Level::Country
-            && !mine.is_empty()
-            && !published_at.contains(level.as_str())
-        {
+        if level != Level::Country && !mine.is_empty() && !published_at.contains(level.as_str()) {
             notes.push(format!(
                 "{c} publishes at {} level, not {level}: only its country totals are held",
                 published_at.into_iter().collect::<Vec<_>>().join(", ")
@@ -505,9 +507,8 @@ mod tests {
             .map(|c| n.locations.id(c))
             .collect();
         let item = n.items.id("AMOX");
-        let day = |d: &str| {
-            calendar::parse_day(d).unwrap() as i64 * calendar::MS_PER_DAY + 3_600_000
-        };
+        let day =
+            |d: &str| calendar::parse_day(d).unwrap() as i64 * calendar::MS_PER_DAY + 3_600_000;
         let mv = |at: &str, location: u32, kind, quantity| Movement {
             recorded: 0,
             at: day(at),
@@ -587,7 +588,10 @@ mod tests {
         };
         let s = view::stock(&l, &places, &b, &q);
         for (r, v) in rows.iter().zip(&s) {
-            assert_eq!((r.closing, r.amc, r.months_of_stock), (v.stock_on_hand, v.amc, v.months_of_stock));
+            assert_eq!(
+                (r.closing, r.amc, r.months_of_stock),
+                (v.stock_on_hand, v.amc, v.months_of_stock)
+            );
         }
     }
 
@@ -597,16 +601,36 @@ mod tests {
     fn facility_rows_carry_stockout_days() {
         let (l, places) = ledger();
         let jan = calendar::parse_month("2026-01").unwrap();
-        let rows = figures(&l, &places, &MinMaxBands::default(), "XSY", Level::Facility, jan);
+        let rows = figures(
+            &l,
+            &places,
+            &MinMaxBands::default(),
+            "XSY",
+            Level::Facility,
+            jan,
+        );
         let f2 = rows.iter().find(|r| r.location == "F2").unwrap();
         // Out from 20 January to the 31st.
         assert_eq!(f2.stockout_days, Some(12));
-        assert_eq!((f2.facilities, f2.in_stock, f2.availability), (1, 0, Some(0.0)));
+        assert_eq!(
+            (f2.facilities, f2.in_stock, f2.availability),
+            (1, 0, Some(0.0))
+        );
         let cms = rows.iter().find(|r| r.location == "CMS").unwrap();
-        assert_eq!((cms.issued, cms.facilities, cms.availability), (300.0, 0, None));
+        assert_eq!(
+            (cms.issued, cms.facilities, cms.availability),
+            (300.0, 0, None)
+        );
         assert!(rows.iter().all(|r| r.location != "G1"));
         assert_eq!(rows.last().unwrap().level, "country");
-        let g = figures(&l, &places, &MinMaxBands::default(), "XSZ", Level::Country, jan);
+        let g = figures(
+            &l,
+            &places,
+            &MinMaxBands::default(),
+            "XSZ",
+            Level::Country,
+            jan,
+        );
         assert!(g.is_empty(), "G1 begins in February: {g:?}");
     }
 
@@ -615,7 +639,15 @@ mod tests {
         let (l, places) = ledger();
         let b = MinMaxBands::default();
         let feb = calendar::parse_month("2026-02").unwrap();
-        let (p, mut rows) = publish(&l, &places, &b, "XSY", Level::Region, feb, "2026-03-01T00:00:00Z");
+        let (p, mut rows) = publish(
+            &l,
+            &places,
+            &b,
+            "XSY",
+            Level::Region,
+            feb,
+            "2026-03-01T00:00:00Z",
+        );
         assert_eq!(p.digest, digest(&rows));
         assert_eq!((p.rows, p.format, p.level.as_str()), (2, FORMAT, "region"));
         rows[0].closing += 1.0;
@@ -653,19 +685,32 @@ mod tests {
             pubn("XSY", "2026-02", "district", 1),
             pubn("XSZ", "2026-01", "country", 2),
         ];
-        let countries: BTreeSet<String> =
-            ["XSY", "XSZ", "XSW"].iter().map(|s| s.to_string()).collect();
+        let countries: BTreeSet<String> = ["XSY", "XSZ", "XSW"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (c, notes) = coverage(&countries, &held, None, Level::District);
         assert_eq!(c.len(), 3);
         let xsz = c.iter().find(|x| x.country == "XSZ").unwrap();
-        assert_eq!((xsz.months.clone(), xsz.missing.clone()), (vec!["2026-01".to_string()], vec!["2026-02".to_string()]));
+        assert_eq!(
+            (xsz.months.clone(), xsz.missing.clone()),
+            (vec!["2026-01".to_string()], vec!["2026-02".to_string()])
+        );
         let text = notes.join("\n");
         assert!(text.contains("XSW: no publication held"), "{text}");
-        assert!(text.contains("XSZ: no publication held for 2026-02"), "{text}");
+        assert!(
+            text.contains("XSZ: no publication held for 2026-02"),
+            "{text}"
+        );
         assert!(text.contains("XSZ publishes at country level"), "{text}");
         assert!(text.contains("different versions"), "{text}");
         let (c, notes) = coverage(&countries, &held, Some("2026-02"), Level::Country);
         assert_eq!(c.iter().filter(|x| !x.months.is_empty()).count(), 1);
-        assert!(notes.iter().any(|n| n == "XSZ: no publication held for 2026-02: absent from the answer"), "{notes:?}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n == "XSZ: no publication held for 2026-02: absent from the answer"),
+            "{notes:?}"
+        );
     }
 }

@@ -208,7 +208,10 @@ pub fn save(st: &mut dyn Store, p: &Publication, rows: &[FigureRow]) -> Result<(
         )));
     }
     let mut tx = st.begin()?;
-    let key = [Value::from(p.country.as_str()), Value::from(p.month.as_str())];
+    let key = [
+        Value::from(p.country.as_str()),
+        Value::from(p.month.as_str()),
+    ];
     tx.execute(
         "DELETE FROM region_figures WHERE country = $1 AND month = $2",
         &key,

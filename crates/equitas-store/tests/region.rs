@@ -77,15 +77,23 @@ fn publishing_and_sources(s: &mut TestStore) {
     // Sources: added, then changed; bad codes and URLs named.
     assert!(region::add_source(c, "XSY", "http://127.0.0.1:1", "/t/xsy").unwrap());
     assert!(!region::add_source(c, "XSY", "https://xsy.example", "/t/xsy2").unwrap());
-    let e = region::add_source(c, "xs", "http://x", "/t").unwrap_err().to_string();
+    let e = region::add_source(c, "xs", "http://x", "/t")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("\"xs\""), "{e}");
-    let e = region::add_source(c, "XSZ", "ftp://x", "/t").unwrap_err().to_string();
+    let e = region::add_source(c, "XSZ", "ftp://x", "/t")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("ftp://x"), "{e}");
     region::pulled(c, "XSY", Some("down")).unwrap();
     let list = region::sources(c).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(
-        (list[0].url.as_str(), list[0].token_file.as_str(), list[0].last_error.as_deref()),
+        (
+            list[0].url.as_str(),
+            list[0].token_file.as_str(),
+            list[0].last_error.as_deref()
+        ),
         ("https://xsy.example", "/t/xsy2", Some("down"))
     );
     assert!(list[0].pulled_at.is_some());
@@ -93,8 +101,18 @@ fn publishing_and_sources(s: &mut TestStore) {
     auth::add_user(c, "hub", "correct horse battery").unwrap();
     auth::grant(c, "hub", Role::PublicationReader, &ScopeSpec::default()).unwrap();
     let u = auth::user(c, "hub").unwrap().unwrap();
-    assert!(auth::scope(c, &u, Permission::Publications).unwrap().unwrap().is_all());
-    for p in [Permission::Read, Permission::Capture, Permission::Import, Permission::Administer] {
+    assert!(
+        auth::scope(c, &u, Permission::Publications)
+            .unwrap()
+            .unwrap()
+            .is_all()
+    );
+    for p in [
+        Permission::Read,
+        Permission::Capture,
+        Permission::Import,
+        Permission::Administer,
+    ] {
         assert!(auth::scope(c, &u, p).unwrap().is_none(), "{p:?}");
     }
 }
@@ -122,7 +140,12 @@ fn republished_months_replace_the_held_ones(s: &mut TestStore) {
     assert_eq!(everything(s), want);
     // Republished January: one row fewer, one changed; the rest untouched.
     let jan2 = vec![row("XSY", "2026-01", "D1", "AMOX", 11.0)];
-    region::save(s.store.as_mut(), &publication("XSY", "2026-01", &jan2), &jan2).unwrap();
+    region::save(
+        s.store.as_mut(),
+        &publication("XSY", "2026-01", &jan2),
+        &jan2,
+    )
+    .unwrap();
     let mut want = jan2.clone();
     want.extend(feb.clone());
     want.extend(other.clone());
@@ -155,9 +178,13 @@ fn republished_months_replace_the_held_ones(s: &mut TestStore) {
     .unwrap();
     assert!(got.is_empty());
     // A row of another month is refused, and nothing is written.
-    let e = region::save(s.store.as_mut(), &publication("XSY", "2026-03", &jan2), &jan2)
-        .unwrap_err()
-        .to_string();
+    let e = region::save(
+        s.store.as_mut(),
+        &publication("XSY", "2026-03", &jan2),
+        &jan2,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("2026-01") && e.contains("2026-03"), "{e}");
     assert_eq!(region::held(s.store.as_mut()).unwrap().len(), 3);
 }
