@@ -48,7 +48,6 @@ pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
         products: args.products,
         months: args.months,
         start: day(&args.start, "--start")?,
-        ..equitas_synth::Config::default()
     })
 }
 
