@@ -193,3 +193,62 @@ on_both_backends! {
     publishing_and_sources_both => publishing_and_sources,
     republished_months_replace_the_held_ones_both => republished_months_replace_the_held_ones,
 }
+
+/// Version 15 rebuilds the grants' table on SQLite (a new role in its
+/// check): the grants held before are kept, with their numbers, and the
+/// new role is taken after.
+fn grants_survive_version_15(s: &mut dyn equitas_store::Store) {
+    use equitas_store::migrations;
+    migrations::migrate_to(s, 14).unwrap();
+    s.execute(
+        "INSERT INTO countries (iso3, iso2, name_en, name_fr, least_developed, landlocked_developing, small_island_developing) \
+         VALUES ('XSY', 'XS', 'Synthetic', 'Synthétique', 0, 0, 0)",
+        &[],
+    )
+    .unwrap();
+    auth::add_user(s, "amina", "correct horse battery").unwrap();
+    let scope = ScopeSpec {
+        countries: vec!["XSY".into()],
+        ..ScopeSpec::default()
+    };
+    let g1 = auth::grant(s, "amina", Role::Viewer, &scope).unwrap();
+    let g2 = auth::grant(s, "amina", Role::Administrator, &ScopeSpec::default()).unwrap();
+    // Before version 15, the role is refused by the database itself.
+    let refused = s.execute(
+        "INSERT INTO auth_grants (user_id, role, countries, location, programmes, created_at) \
+         SELECT id, 'publication-reader', '', NULL, '', 'now' FROM auth_users",
+        &[],
+    );
+    assert!(refused.is_err());
+    assert_eq!(migrations::migrate(s).unwrap(), vec![15]);
+    let u = auth::user(s, "amina").unwrap().unwrap();
+    let held: Vec<(i64, Role, ScopeSpec)> = u
+        .grants
+        .iter()
+        .map(|g| (g.id, g.role, g.scope.clone()))
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            (g1, Role::Viewer, scope),
+            (g2, Role::Administrator, ScopeSpec::default())
+        ]
+    );
+    let g3 = auth::grant(s, "amina", Role::PublicationReader, &ScopeSpec::default()).unwrap();
+    assert!(g3 > g2, "{g3} after {g2}");
+}
+
+#[test]
+fn grants_survive_version_15_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = equitas_store::SqliteStore::open(&dir.path().join("v14.db")).unwrap();
+    grants_survive_version_15(&mut s);
+}
+
+#[test]
+fn grants_survive_version_15_on_postgres() {
+    if let Some((url, _drop)) = equitas_store::testing::postgres_url() {
+        let mut s = equitas_store::PgStore::connect(&url).unwrap();
+        grants_survive_version_15(&mut s);
+    }
+}
