@@ -129,6 +129,26 @@ fn get(port: u16, path: &str, token: &str) -> (u16, Value) {
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
+/// A server answering every request with `body` (a country's Equitas of
+/// another version, for the format check), until the test ends.
+fn answering(body: String) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf);
+            let _ = write!(
+                c,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
 /// A country's server: its network, database, publication token, server.
 struct Country {
     code: &'static str,
@@ -426,6 +446,13 @@ fn the_region_pulls_both_countries(db: Option<&str>) {
     let bad_token = rd.join("bad.token");
     std::fs::write(&bad_token, "eqt_not-a-token\n").unwrap();
     let down = format!("http://127.0.0.1:{}", free_port());
+    let newer = answering(
+        serde_json::json!({"total": 1, "offset": 0, "limit": 1000, "rows": [{
+            "country": "XUU", "month": "2025-01", "level": "district", "format": 2,
+            "equitas_version": "9.0.0", "formulas_version": 1,
+            "computed_at": "2026-12-05T00:00:00Z", "digest": "x", "rows": 1}]})
+        .to_string(),
+    );
     let urls = [
         (
             "XSY",
@@ -439,6 +466,11 @@ fn the_region_pulls_both_countries(db: Option<&str>) {
         ),
         ("XVV", format!("http://127.0.0.1:{}", xsy.port), bad_token),
         ("XWW", down.clone(), xsy.token_file.clone()),
+        (
+            "XUU",
+            format!("http://127.0.0.1:{newer}"),
+            xsy.token_file.clone(),
+        ),
     ];
     for (code, url, token) in &urls {
         let t = token.display().to_string();
@@ -469,6 +501,12 @@ fn the_region_pulls_both_countries(db: Option<&str>) {
     );
     assert!(
         err.contains(&format!("XWW ({down})")) && err.contains("cannot reach"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "XUU (http://127.0.0.1:{newer}): publication format 2"
+        )),
         "{err}"
     );
     // The regional answers: the union of the countries' own.
@@ -602,7 +640,7 @@ fn the_region_pulls_both_countries(db: Option<&str>) {
     );
     assert_eq!(rows[..], cli["rows"].as_array().unwrap()[..]);
     let said = format!("{} {}", j["notes"], j["coverage"]);
-    for other in ["XTZ", "XVV", "XWW"] {
+    for other in ["XTZ", "XVV", "XWW", "XUU"] {
         assert!(
             !said.contains(other),
             "{other} named to a caller of XSY: {said}"
