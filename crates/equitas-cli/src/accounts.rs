@@ -34,7 +34,7 @@ pub enum UsersCommand {
     /// Gives a user a role, within countries, a location and what is below
     /// it, and programmes (none of them given: everywhere).
     #[command(
-        after_help = "Roles: viewer, analyst (read); supply-chain-officer, data-manager (read, capture, import);\nadministrator (also accounts and the audit log).\n\nExamples:\n  equitas users grant amina supply-chain-officer --location R01 --programme hiv\n  equitas users grant kofi viewer --country GHA --country TGO\n  equitas users grant root administrator"
+        after_help = "Roles: viewer, analyst (read); supply-chain-officer, data-manager (read, capture, import);\nadministrator (also accounts, the audit log and publications);\npublication-reader (this country's publications only: a regional server's token, docs/region.md).\n\nExamples:\n  equitas users grant amina supply-chain-officer --location R01 --programme hiv\n  equitas users grant kofi viewer --country GHA --country TGO\n  equitas users grant root administrator"
     )]
     Grant {
         name: String,

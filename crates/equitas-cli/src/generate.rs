@@ -16,6 +16,10 @@ pub struct GenerateArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The ISO 3166 alpha-3 code the network is filed under (a
+    /// user-assigned code such as XSY or XSZ: no real country).
+    #[arg(long, default_value = "XSY", value_name = "ISO3")]
+    pub country: String,
     #[arg(long, default_value_t = 1500)]
     pub facilities: usize,
     #[arg(long, default_value_t = 150)]
@@ -37,13 +41,13 @@ pub struct GenerateArgs {
 pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
     Ok(equitas_synth::Config {
         seed: args.seed,
+        country: args.country.to_ascii_uppercase(),
         regions: args.regions.max(1),
         districts_per_region: args.districts_per_region.max(1),
         facilities: args.facilities,
         products: args.products,
         months: args.months,
         start: day(&args.start, "--start")?,
-        ..equitas_synth::Config::default()
     })
 }
 

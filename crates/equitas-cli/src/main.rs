@@ -22,6 +22,7 @@ mod market;
 mod op_args;
 mod output;
 mod progress;
+mod region;
 mod scenario;
 mod schemas;
 mod serve;
@@ -124,7 +125,7 @@ pub enum Command {
     /// Serve the HTTP API (JSON; errors as RFC 9457 problem details) on the
     /// database. Listens on the loopback address unless told otherwise.
     #[command(
-        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk},\n/api/v1/scenario/{run,countries,projection,nodes,compare,allocation};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
+        after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk},\n/api/v1/scenario/{run,countries,projection,nodes,compare,allocation};\n/api/v1/publications, /api/v1/publications/figures (a country's, docs/region.md), /api/v1/region/stock (a regional server's);\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
     Serve(Box<serve::ServeArgs>),
 
@@ -238,6 +239,12 @@ pub enum Command {
     #[command(subcommand)]
     Interop(interop::InteropCommand),
 
+    /// Data kept in each country (docs/region.md): a country's server
+    /// publishes its monthly figures; a regional server pulls them and
+    /// answers across countries.
+    #[command(subcommand)]
+    Region(region::RegionCommand),
+
     /// Check and convert GS1 identifiers: GTIN, GLN, SSCC, EPC URNs, GS1
     /// Digital Link URIs and element strings scanned from a pack.
     #[command(
@@ -284,6 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Interop(c) => interop::run(&cli, c),
+        Command::Region(c) => region::run_command(&cli, c),
         Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
         Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
         Command::Scenario(c) => scenario::run_command(store()?.as_mut(), c).map(ok),

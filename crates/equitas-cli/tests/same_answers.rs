@@ -84,6 +84,11 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
         "/api/v1/scenario/allocation",
         Some(&["scenario", "allocation"]),
     ),
+    // The demo publishes nothing and holds no publication: these are
+    // compared between the CLI and the API in tests/region.rs.
+    ("/api/v1/publications", None),
+    ("/api/v1/publications/figures", None),
+    ("/api/v1/region/stock", None),
 ];
 
 #[test]

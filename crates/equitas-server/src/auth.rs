@@ -196,6 +196,10 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => Need::Scoped(Read),
         api_doc::QUERIES_PATH if post => Need::Whole(Administer),
         api_doc::QUERY_PATH if *method == Method::DELETE => Need::Whole(Administer),
+        // A country's publications (docs/region.md): the whole country's
+        // monthly figures, for a regional server's token, whose role gives
+        // this permission and no other.
+        "/api/v1/publications" | "/api/v1/publications/figures" if get => Need::Whole(Publications),
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
         // FHIR (crate::fhir): a write's movements checked against the
         // capture scope as EPCIS capture's, its registry resources refused

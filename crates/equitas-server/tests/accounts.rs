@@ -196,6 +196,9 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("get", "/api/v1/sso" | "/api/v1/sso/login" | "/api/v1/sso/callback") => PUBLIC,
         ("post", "/api/v1/logout") | ("get", "/api/v1/session") => READ,
         ("get", "/api/v1/audit") => ADMIN,
+        // A country's publications: the publications permission, which of
+        // these roles only the administrator has (everywhere).
+        ("get", "/api/v1/publications" | "/api/v1/publications/figures") => ADMIN,
         ("post", "/capture") | ("post", "/events") => CAPTURE,
         // Imports: the officer's scoped permission reaches the handler,
         // which checks each row (stock reports) or refuses the kind.

@@ -16,6 +16,7 @@ pub mod market;
 pub mod op;
 pub mod param;
 pub mod planning;
+pub mod region;
 pub mod scenario;
 pub mod stock;
 pub mod subscriptions;
@@ -97,6 +98,9 @@ macro_rules! for_each_operation {
         $m!($crate::scenario::Nodes);
         $m!($crate::scenario::Compare);
         $m!($crate::scenario::Allocation);
+        $m!($crate::region::Publications);
+        $m!($crate::region::PublicationFigures);
+        $m!($crate::region::RegionStock);
     };
 }
 

@@ -23,6 +23,9 @@ pub enum Permission {
     Import,
     /// Manage accounts and read the audit log.
     Administer,
+    /// Read this country's published monthly figures, and nothing else
+    /// (a regional server's token; docs/region.md).
+    Publications,
 }
 
 impl Permission {
@@ -32,6 +35,7 @@ impl Permission {
             Permission::Capture => "capture",
             Permission::Import => "import",
             Permission::Administer => "administer",
+            Permission::Publications => "publications",
         }
     }
 }
@@ -44,15 +48,18 @@ pub enum Role {
     SupplyChainOfficer,
     DataManager,
     Administrator,
+    /// A regional server reading this country's publications.
+    PublicationReader,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Viewer,
         Role::Analyst,
         Role::SupplyChainOfficer,
         Role::DataManager,
         Role::Administrator,
+        Role::PublicationReader,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +69,7 @@ impl Role {
             Role::SupplyChainOfficer => "supply-chain-officer",
             Role::DataManager => "data-manager",
             Role::Administrator => "administrator",
+            Role::PublicationReader => "publication-reader",
         }
     }
 
@@ -80,13 +88,15 @@ impl Role {
     /// The permissions of the role. A viewer and an analyst read the same
     /// answers today; the officer captures and imports; the data manager
     /// too (reference data included); the administrator also manages
-    /// accounts and reads the audit log.
+    /// accounts and reads the audit log; the publication reader (a
+    /// regional server) reads the publications only.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
             Role::Viewer | Role::Analyst => &[Read],
             Role::SupplyChainOfficer | Role::DataManager => &[Read, Capture, Import],
-            Role::Administrator => &[Read, Capture, Import, Administer],
+            Role::Administrator => &[Read, Capture, Import, Administer, Publications],
+            Role::PublicationReader => &[Publications],
         }
     }
 

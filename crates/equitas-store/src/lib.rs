@@ -18,6 +18,7 @@ pub mod market;
 pub mod migrations;
 pub mod partitions;
 mod pg;
+pub mod region;
 pub mod registry;
 pub mod repo;
 pub mod report;

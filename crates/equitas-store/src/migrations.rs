@@ -116,6 +116,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_interop_registry.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 15,
+        name: "data kept in each country: publishing, sources, publications held; the publication-reader role",
+        sqlite: include_str!("../migrations/sqlite/0015_region.sql"),
+        postgres: include_str!("../migrations/postgres/0015_region.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.
