@@ -508,7 +508,11 @@ fn level_worked_examples() {
             if let Some(m) = v.get("mc") {
                 assert_eq!(
                     [l.probability_of_stockout, l.expected_unmet, l.unmet_p95],
-                    [m[i][0].as_f64().unwrap(), m[i][1].as_f64().unwrap(), m[i][2].as_f64().unwrap()],
+                    [
+                        m[i][0].as_f64().unwrap(),
+                        m[i][1].as_f64().unwrap(),
+                        m[i][2].as_f64().unwrap()
+                    ],
                     "{v}"
                 );
             }
@@ -888,15 +892,23 @@ fn priority_to_need_serves_the_countries_short_first() {
     .unwrap();
     let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
     let of = |c: &str| rows.iter().find(|r| r.country == c).unwrap();
-    assert_eq!((of("LIC").alternative_per_month, of("LIC").unmet), (0.0, 0.0));
+    assert_eq!(
+        (of("LIC").alternative_per_month, of("LIC").unmet),
+        (0.0, 0.0)
+    );
     assert_eq!(of("LIC").alternative, "no-spare-capacity");
-    assert_eq!((of("LMC").alternative_per_month, of("LMC").unmet), (100.0, 0.0));
+    assert_eq!(
+        (of("LMC").alternative_per_month, of("LMC").unmet),
+        (100.0, 0.0)
+    );
     // Pro rata, each gets half and LMC goes short.
-    let s = Scenario::parse(
-        "[[shocks]]\nsite = \"a\"\nmonths = 6\n[options]\nspare_capacity = 5.0\n",
-    )
-    .unwrap();
+    let s =
+        Scenario::parse("[[shocks]]\nsite = \"a\"\nmonths = 6\n[options]\nspare_capacity = 5.0\n")
+            .unwrap();
     let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
     let of = |c: &str| rows.iter().find(|r| r.country == c).unwrap();
-    assert_eq!((of("LMC").alternative_per_month, of("LMC").unmet), (50.0, 300.0));
+    assert_eq!(
+        (of("LMC").alternative_per_month, of("LMC").unmet),
+        (50.0, 300.0)
+    );
 }
