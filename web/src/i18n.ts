@@ -368,7 +368,7 @@ const fr: Record<Key, string> = {
   "scenario.col_node": "Nœud",
   "scenario.col_countries_short": "Pays en rupture",
   "scenario.levels": "Niveaux dans le pays (magasin central, région, district, formation sanitaire) : afficher ou masquer",
-  "scenario.levels_note": "Le stock propre à chaque niveau, les expéditions en route vers lui et sa part de la demande du pays (formules 7.8) ; le stock d’un niveau ne couvre pas la demande d’un autre. Probabilité de rupture, demande non satisfaite attendue et son 95e centile sur les trajectoires Monte Carlo du pays.",
+  "scenario.levels_note": "Le stock propre à chaque niveau, les expéditions en route vers lui et sa part de la demande du pays (formules 7.8) ; le stock d’un niveau ne couvre pas la demande d’un autre. Probabilité de rupture, demande non satisfaite attendue et son 95e centile sur les trajectoires Monte-Carlo du pays.",
   "scenario.col_level": "Niveau",
   "scenario.col_share": "Part de la demande",
   "scenario.col_stock": "Stock disponible",
