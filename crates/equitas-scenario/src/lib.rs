@@ -554,7 +554,7 @@ pub fn method(o: &Options, what: &str) -> String {
     format!(
         "{what} (docs/formulas.md 7): month-by-month projection of each buying country's stock of each product; supply follows demand but for the share through stopped nodes; \
          time to survive with the outage never ending, time to recover the outage's most likely duration, time to qualify an alternative 0 when an unaffected source already authorised has spare capacity, else days to authorise + lead time + {} month(s) ramp-up; \
-         spare capacity its known capacity less its volume, else (assumed) {}% of its volume, shared {}; Monte Carlo {} paths, seed {}, demand coefficient of variation {}, horizon {} months",
+         spare capacity as stated, else its known capacity less its volume, else (assumed) {}% of its volume, shared {} where it is authorised, then where it arrives before the disruption ends; Monte Carlo {} paths (each level inside a country on its country's), seed {}, demand coefficient of variation {}, horizon {} months",
         o.ramp_up_months,
         o.spare_capacity * 100.0,
         o.allocation.as_str(),
