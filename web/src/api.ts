@@ -430,6 +430,9 @@ export interface LevelRow {
   stockout_date: string | null;
   months_short: number;
   unmet: number;
+  probability_of_stockout: number;
+  expected_unmet: number;
+  unmet_p95: number;
 }
 
 /** A row of /api/v1/scenario/nodes (docs/formulas.md 7.7). */

@@ -136,6 +136,10 @@ for (const [lang, locale, words] of [
       assert.equal(lv[i][2], fmt(locale, 0)(l.stock));
       assert.equal(lv[i][3], fmt(locale, 1)(l.time_to_survive_months));
       assert.equal(lv[i][5], fmt(locale, 0)(l.unmet));
+      // Each level's Monte Carlo figures on the country's paths.
+      assert.equal(lv[i][6], fmt(locale, 1, "percent")(l.probability_of_stockout));
+      assert.equal(lv[i][7], fmt(locale, 0)(l.expected_unmet));
+      assert.equal(lv[i][8], fmt(locale, 0)(l.unmet_p95));
     }
     if (expanded.levels[0].level === "national store") assert.equal(lv[0][0], words.national);
     await page.click(expand);

@@ -9,7 +9,7 @@ use crate::output::{Cell, Output, Report};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use equitas_scenario::model::{ExportRestriction, Shock, Surge};
+use equitas_scenario::model::{ExportRestriction, Shock, SpareCapacity, Surge};
 use equitas_scenario::{
     AllocationRow, CountryImpactRow, ImpactRow, MitigationRow, Month, NodeRow, Scenario,
 };
@@ -62,6 +62,12 @@ pub struct Shocks {
     /// World Bank SP.POP.TOTL); the latest year of each country is used.
     #[arg(long = "population", value_name = "FILE")]
     pub population: Option<PathBuf>,
+    /// What an alternative source can add of a product, units a month, as
+    /// you know it (7.4): in place of the sites register's capacity and of
+    /// the assumed share. SOURCE (the manufacturer, else the site, as
+    /// `equitas scenario nodes` names it):PRODUCT:UNITS.
+    #[arg(long = "spare-capacity", value_name = "SOURCE:PRODUCT:UNITS")]
+    pub spare_capacity: Vec<String>,
 }
 
 fn flag_error(flag: &str, value: &str, why: impl std::fmt::Display) -> anyhow::Error {
@@ -81,6 +87,7 @@ fn checked(flag: &str, value: &str, s: &Scenario) -> Result<()> {
             "shocks[0]: ",
             "export_restrictions[0]: ",
             "surges[0]: ",
+            "spare_capacity[0].",
         ]
         .iter()
         .fold(t.to_string(), |t, p| t.replace(p, ""));
@@ -234,6 +241,32 @@ fn surge(value: &str) -> Result<Surge> {
     })
 }
 
+/// SOURCE:PRODUCT:UNITS (a source's name may hold colons: the last two
+/// parts are the product and the units).
+fn spare(value: &str) -> Result<SpareCapacity> {
+    let flag = "spare-capacity";
+    let form = || flag_error(flag, value, "expected SOURCE:PRODUCT:UNITS (units a month)");
+    let mut p = value.rsplitn(3, ':');
+    let (Some(units), Some(product), Some(source)) = (p.next(), p.next(), p.next()) else {
+        return Err(form());
+    };
+    if source.trim().is_empty() || product.trim().is_empty() {
+        return Err(form());
+    }
+    let per_month: f64 = units.trim().parse().map_err(|_| {
+        flag_error(
+            flag,
+            value,
+            format!("{units:?} is not a number of units a month"),
+        )
+    })?;
+    Ok(SpareCapacity {
+        source: source.trim().to_string(),
+        product: product.trim().to_string(),
+        per_month,
+    })
+}
+
 /// The latest year's population of each country in a CSV of iso3, year,
 /// population (errors name the file and line).
 pub fn read_population(path: &Path) -> Result<BTreeMap<String, f64>> {
@@ -300,6 +333,7 @@ impl Shocks {
             && self.export_restriction.is_empty()
             && self.surge.is_empty()
             && self.population.is_none()
+            && self.spare_capacity.is_empty()
     }
 
     /// Adds the shocks given as options to `s`; each checked on its own so
@@ -341,6 +375,17 @@ impl Shocks {
             checked("surge", v, &alone)?;
             s.surges.push(u);
         }
+        for v in &self.spare_capacity {
+            let c = spare(v)?;
+            let alone = Scenario {
+                spare_capacity: vec![c.clone()],
+                ..Scenario::default()
+            };
+            checked("spare-capacity", v, &alone)?;
+            s.spare_capacity
+                .retain(|x| (&x.source, &x.product) != (&c.source, &c.product));
+            s.spare_capacity.push(c);
+        }
         if let Some(p) = &self.population {
             s.population.extend(read_population(p)?);
         }
@@ -354,7 +399,7 @@ pub enum ScenarioCommand {
     /// time to survive, to recover and to qualify an alternative, gap,
     /// stockout date, unmet demand, probability of a stockout.
     #[command(
-        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv --levels\n  equitas scenario run --producing-country IND:3/6/12 --export-restriction CHN:4:KEN,UGA --surge NGA:30%:3\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
+        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv --levels\n  equitas scenario run --producing-country IND:3/6/12 --export-restriction CHN:4:KEN,UGA --surge NGA:30%:3\n  equitas scenario run my-scenario.toml --spare-capacity aspen-pharmacare:tenofovir-disoproxil-fumarate-300mg-tablet:100000\n  equitas scenario run --surge XSY:50%:6 --pipeline shipments.csv --levels   # item,place,arrival (YYYY-MM),quantity\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
     )]
     Run {
         /// The scenario file (TOML, or JSON); without one, --scenario, the shocks given as options, or the default.
@@ -592,9 +637,9 @@ impl Table for ImpactRow {
                         day_cell(l.stockout_date),
                         Cell::Num(Some(l.months_short), 2),
                         Cell::Num(Some(l.unmet), 0),
-                        Cell::Pct(None),
-                        Cell::Num(None, 0),
-                        Cell::Num(None, 0),
+                        Cell::Pct(Some(l.probability_of_stockout)),
+                        Cell::Num(Some(l.expected_unmet), 0),
+                        Cell::Num(Some(l.unmet_p95), 0),
                         text(&format!(
                             "{:.1}% of the demand ({:.1} a month), stock {:.0}, pipeline {:.0}",
                             l.share_of_demand * 100.0,

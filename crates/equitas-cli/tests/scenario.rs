@@ -342,3 +342,142 @@ fn known_capacity_from_the_sites_register() {
     );
     assert!(!after["notes"].to_string().contains("known capacity of 0 "));
 }
+
+/// The example sites register (ILLUSTRATIVE capacities) makes the example
+/// scenario's spare capacity known, and every unit allocated arrives before
+/// the outage ends (7.4, 7.5); `--spare-capacity` states one in its place;
+/// `--pipeline FILE` counts each shipment at the level receiving it (7.8).
+#[test]
+fn example_register_spare_capacity_and_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/examples");
+    let file = |f: &str| data.join(f).to_str().unwrap().to_string();
+    let example = file("scenario-largest-producer.toml");
+    assert!(equitas(d, &["demo"]).status.success());
+    let o = equitas(d, &["import", "supply-sites", &file("supply-sites.csv")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = equitas(d, &[args, &["--format", "json"]].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let run = json(&["scenario", "run", &example, "--limit", "0"]);
+    let rows = run["rows"].as_array().unwrap();
+    let f = |r: &serde_json::Value, k: &str| r[k].as_f64();
+    let mut known = 0;
+    for r in rows {
+        if f(r, "alternative_per_month") > Some(0.0) {
+            // What is allocated arrives before the outage ends.
+            assert!(
+                f(r, "time_to_qualify_months") < f(r, "time_to_recover_months"),
+                "{r}"
+            );
+            if !r["assumptions"].to_string().contains("spare capacity") {
+                known += 1;
+            }
+        }
+        if r["alternative"] == "to-authorise" {
+            assert!(
+                f(r, "time_to_qualify_months") >= f(r, "time_to_recover_months"),
+                "{r}"
+            );
+        }
+    }
+    assert!(known > 0, "no row served by a known capacity");
+    assert!(run["notes"].to_string().contains("known capacity of 6 "));
+    // The second source authorised in Nigeria now has capacity to give.
+    let cmp = json(&["scenario", "compare", &example]);
+    let second = |j: &serde_json::Value| j["rows"][1]["reduction"].as_f64().unwrap();
+    assert!(second(&cmp) > 1e6, "{}", cmp["rows"][1]);
+    // Stated on the command line, a smaller one gives less (below what
+    // the country already authorised takes, none: the shortage only moves).
+    let bi = "boehringer-ingelheim:nevirapine-200mg-tablet:1000000";
+    let less = json(&["scenario", "compare", &example, "--spare-capacity", bi]);
+    assert!(second(&less) < second(&cmp) && second(&less) > 0.0);
+    let notes = less["notes"].to_string();
+    assert!(
+        notes.contains(
+            "boehringer-ingelheim can add 1000000 units a month of nevirapine-200mg-tablet"
+        ),
+        "{notes}"
+    );
+    let unused = json(&[
+        "scenario",
+        "run",
+        &example,
+        "--spare-capacity",
+        "boehringer-ingelheim:no-such-product:5",
+    ]);
+    assert!(
+        unused["notes"]
+            .to_string()
+            .contains("supplies no no-such-product")
+    );
+    refused(
+        &equitas(d, &["scenario", "run", "--spare-capacity", "x:5"]),
+        &["--spare-capacity", "SOURCE:PRODUCT:UNITS"],
+    );
+    refused(
+        &equitas(d, &["scenario", "run", "--spare-capacity", "x:p:lots"]),
+        &["--spare-capacity", "not a number"],
+    );
+    refused(
+        &equitas(d, &["scenario", "run", "--spare-capacity", "x:p:-3"]),
+        &["--spare-capacity", "per_month"],
+    );
+
+    // The pipeline file: a facility's, the national store's, a region's.
+    let surge = ["scenario", "run", "--surge", "XSY:50%:6", "--limit", "0"];
+    let before = json(&surge);
+    let after = json(&[&surge[..], &["--pipeline", &file("pipeline.csv")]].concat());
+    let pair = |j: &serde_json::Value, p: &str| {
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["country"] == "XSY" && r["product"] == p)
+            .unwrap()
+            .clone()
+    };
+    let level = |r: &serde_json::Value, l: &str| -> f64 {
+        r["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["level"] == l)
+            .map_or(0.0, |x| x["pipeline"].as_f64().unwrap())
+    };
+    let (b3, a3) = (pair(&before, "SYN-003"), pair(&after, "SYN-003"));
+    assert_eq!(
+        f(&a3, "pipeline").unwrap() - f(&b3, "pipeline").unwrap(),
+        1500.0
+    );
+    assert_eq!(level(&a3, "facility") - level(&b3, "facility"), 500.0);
+    assert_eq!(
+        level(&a3, "national store") - level(&b3, "national store"),
+        1000.0
+    );
+    assert_eq!(level(&a3, "region"), level(&b3, "region"));
+    let a1 = pair(&after, "SYN-001");
+    assert_eq!(
+        level(&a1, "region") - level(&pair(&before, "SYN-001"), "region"),
+        300.0
+    );
+    assert!(
+        after["notes"].to_string().contains(
+            "pipeline file: 3 shipments, 3 to a buying country (3 to a place of known level)"
+        ),
+        "{}",
+        after["notes"]
+    );
+    let bad = d.join("pipe.csv");
+    std::fs::write(&bad, "item,place,arrival,quantity\nSYN-003,XSY,2026-13,5\n").unwrap();
+    refused(
+        &equitas(
+            d,
+            &[&surge[..], &["--pipeline", bad.to_str().unwrap()]].concat(),
+        ),
+        &["pipe.csv", "2", "arrival"],
+    );
+}

@@ -95,6 +95,9 @@ pub struct Compiled {
     pub(crate) surges: Vec<SurgeEv>,
     pub options: Options,
     pub start: NaiveDate,
+    /// Spare capacity stated by the scenario, units a month, per (product,
+    /// source) (7.4).
+    pub(crate) spare: BTreeMap<(String, String), f64>,
     /// Statements about how the scenario was read (the largest producing
     /// country resolved...).
     pub notes: Vec<String>,
@@ -194,11 +197,31 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
             }
         })
         .collect();
+    let mut spare = BTreeMap::new();
+    for (i, k) in s.spare_capacity.iter().enumerate() {
+        let supplies = inp
+            .flows
+            .iter()
+            .any(|f| f.product == k.product && f.source() == Some(k.source.as_str()));
+        if supplies {
+            notes.push(format!(
+                "spare_capacity[{i}]: {} can add {} units a month of {} (stated in the scenario)",
+                k.source, k.per_month, k.product
+            ));
+            spare.insert((k.product.clone(), k.source.clone()), k.per_month);
+        } else {
+            notes.push(format!(
+                "spare_capacity[{i}]: {} supplies no {} in the data loaded: not used",
+                k.source, k.product
+            ));
+        }
+    }
     Ok(Compiled {
         events,
         surges,
         options: s.options.clone(),
         start,
+        spare,
         notes,
     })
 }
@@ -345,6 +368,9 @@ pub struct Request {
     pub order: Option<f64>,
     pub income_group: Option<String>,
     pub population: Option<f64>,
+    /// Units the country would go short over the disruption without an
+    /// alternative (its unmet need), for `need`.
+    pub unmet: f64,
 }
 
 /// Low income first; unknown last.
@@ -388,16 +414,24 @@ pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
         return requests.iter().map(|r| need(r) * f).collect();
     }
     let mut order: Vec<usize> = (0..requests.len()).collect();
-    // Within an income group, the countries whose population is known by
-    // their ask per person, then the others by their ask (not comparable).
-    let key = |r: &Request| -> (u8, u8, f64) {
+    // By need: the countries with an unmet need first, by income group;
+    // within a group those whose population is known by their unmet need
+    // per person, then the others by their unmet need (not comparable);
+    // then those whose stock carries them through, likewise.
+    let key = |r: &Request| -> (u8, u8, u8, f64) {
         match rule {
-            Rule::OrderDate => (0, 0, r.order.unwrap_or(f64::INFINITY)),
+            Rule::OrderDate => (0, 0, 0, r.order.unwrap_or(f64::INFINITY)),
             _ => {
+                let u = if r.unmet.is_finite() {
+                    r.unmet.max(0.0)
+                } else {
+                    0.0
+                };
                 let rank = income_rank(r.income_group.as_deref());
+                let none = u8::from(u <= 0.0);
                 match r.population {
-                    Some(p) if p > 0.0 => (rank, 0, -need(r) / p),
-                    _ => (rank, 1, -need(r)),
+                    Some(p) if p > 0.0 => (none, rank, 0, -u / p),
+                    _ => (none, rank, 1, -u),
                 }
             }
         }
@@ -406,7 +440,9 @@ pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
         let (a, b) = (key(&requests[i]), key(&requests[j]));
         a.0.cmp(&b.0)
             .then(a.1.cmp(&b.1))
-            .then(a.2.total_cmp(&b.2))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.total_cmp(&b.3))
+            .then(need(&requests[j]).total_cmp(&need(&requests[i])))
             .then(requests[i].country.cmp(&requests[j].country))
     });
     let mut left = spare;
@@ -549,6 +585,9 @@ pub struct PairResult {
     pub spare_assumed: bool,
     /// Each level inside the country, where the ledger holds stock there (7.8).
     pub levels: Vec<LevelResult>,
+    /// With levels: the units on their way to a place of unknown level,
+    /// shared between the levels by their share of demand.
+    pub pipeline_unlocated: f64,
 }
 
 /// What a run computes for one level inside a country (7.8).
@@ -563,13 +602,23 @@ pub struct LevelResult {
     pub first: Option<f64>,
     pub short: f64,
     pub unmet: f64,
+    /// The Monte Carlo figures of the level, on the country's paths.
+    pub mc: Option<Mc>,
+}
+
+fn pos(x: f64) -> f64 {
+    if x.is_finite() { x.max(0.0) } else { 0.0 }
+}
+
+/// Alternative supply scaled to a level's share of demand.
+fn scaled(alts: &[(f64, f64)], w: f64) -> Vec<(f64, f64)> {
+    alts.iter().map(|&(t, q)| (t, q * w)).collect()
 }
 
 /// Each level's share of its country's demand (7.8): its consumption
 /// (issues and dispensing) ÷ that of every level; when no level records
 /// any, its share of the stock; none at all: equal shares.
 pub fn level_shares(levels: &[LevelStock]) -> Vec<f64> {
-    let pos = |x: f64| if x.is_finite() { x.max(0.0) } else { 0.0 };
     let c: Vec<f64> = levels
         .iter()
         .map(|l| l.consumption.map_or(0.0, pos))
@@ -774,9 +823,12 @@ pub(crate) fn evaluate(
             if hit {
                 continue;
             }
-            // Known capacity less what it already makes; else the stated share.
-            let (spare, assumed) = match inp.capacity.get(&(p.to_string(), s.to_string())) {
-                Some(cap) if cap.is_finite() => ((cap - v).max(0.0), false),
+            // Spare capacity stated by the scenario; else known capacity
+            // less what it already makes; else the stated share.
+            let key = (p.to_string(), s.to_string());
+            let (spare, assumed) = match (c.spare.get(&key), inp.capacity.get(&key)) {
+                (Some(x), _) => (*x, false),
+                (None, Some(cap)) if cap.is_finite() => ((cap - v).max(0.0), false),
                 _ => (o.spare_capacity * v, true),
             };
             if spare > 0.0 {
@@ -818,11 +870,54 @@ pub(crate) fn evaluate(
             || x.authorised
                 .contains(&(country.to_string(), product.to_string(), s.name.clone()))
     };
-    // Requests, and each pool's spare capacity shared by the rule.
+    let lead_det = median(&inp.lead_times).unwrap_or(o.lead_time_months);
+    let auth_months = |country: &str| -> (f64, bool) {
+        match inp.pathway_days.get(country) {
+            Some(d) => (d / DAYS_PER_MONTH, false),
+            None => (o.authorisation_days / DAYS_PER_MONTH, true),
+        }
+    };
+    // When a source's supply would first reach pair i (months from the
+    // start), and whether it is authorised there already (7.4).
+    let arrival = |i: usize, s: &PoolSource, lead: f64| -> (f64, bool) {
+        let p = &preps[i];
+        let ok = authorised(p.country, p.product, s);
+        let q = if ok {
+            0.0
+        } else {
+            auth_months(p.country).0 + lead + o.ramp_up_months
+        };
+        ((p.t_ref + q).max(s.from), ok)
+    };
+    // Requests: each pair's loss and surge a month, and what it would go
+    // short without an alternative (7.5).
     let requested: Vec<f64> = preps
         .iter()
         .map(|p| p.d * (p.exposure + p.surges.iter().map(|s| s.2).sum::<f64>()))
         .collect();
+    let unmet_alone: Vec<f64> = preps
+        .iter()
+        .map(|p| {
+            simulate(
+                &Run {
+                    d: p.d,
+                    stock: p.stock + p.pipeline,
+                    horizon,
+                    groups: &p.groups,
+                    loss: &loss,
+                    win: &likely,
+                    surges: &p.surges,
+                    alts: &[],
+                    trace: None,
+                },
+                None,
+            )
+            .unmet
+        })
+        .collect();
+    // Each pool's spare capacity shared by the rule: first among the pairs
+    // a source is authorised in, then among those that must authorise it;
+    // a pair asks only the sources that reach it before its disruption ends.
     let mut alloc: Vec<Vec<(usize, f64)>> = vec![Vec::new(); preps.len()];
     let mut by_product: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in preps.iter().enumerate() {
@@ -833,100 +928,110 @@ pub(crate) fn evaluate(
             continue;
         };
         let mut left: Vec<f64> = idx.iter().map(|&i| requested[i]).collect();
-        for (si, s) in pool.iter().enumerate() {
-            let reqs: Vec<Request> = idx
-                .iter()
-                .zip(&left)
-                .map(|(&i, &need)| Request {
-                    country: preps[i].country.to_string(),
-                    need,
-                    order: tts[i].map(|t| t + preps[i].t_ref),
-                    income_group: inp.income_groups.get(preps[i].country).cloned(),
-                    population: inp.population.get(preps[i].country).copied(),
-                })
-                .collect();
-            let got = allocate(rule, s.spare, &reqs);
-            for (k, &i) in idx.iter().enumerate() {
-                if got[k] > 0.0 {
-                    alloc[i].push((si, got[k]));
-                    left[k] -= got[k];
+        let mut spare: Vec<f64> = pool.iter().map(|s| s.spare).collect();
+        for authorised_first in [true, false] {
+            for (si, s) in pool.iter().enumerate() {
+                let reqs: Vec<Request> = idx
+                    .iter()
+                    .zip(&left)
+                    .map(|(&i, &need)| {
+                        let (t, ok) = arrival(i, s, lead_det);
+                        let usable = ok == authorised_first && t < preps[i].t_ref + preps[i].ttr;
+                        Request {
+                            country: preps[i].country.to_string(),
+                            need: if usable { need } else { 0.0 },
+                            order: tts[i].map(|t| t + preps[i].t_ref),
+                            income_group: inp.income_groups.get(preps[i].country).cloned(),
+                            population: inp.population.get(preps[i].country).copied(),
+                            unmet: unmet_alone[i],
+                        }
+                    })
+                    .collect();
+                let got = allocate(rule, spare[si], &reqs);
+                for (k, &i) in idx.iter().enumerate() {
+                    if got[k] > 0.0 {
+                        alloc[i].push((si, got[k]));
+                        left[k] -= got[k];
+                        spare[si] -= got[k];
+                    }
                 }
             }
         }
     }
-    let lead_det = median(&inp.lead_times).unwrap_or(o.lead_time_months);
-    let auth_months = |country: &str| -> (f64, bool) {
-        match inp.pathway_days.get(country) {
-            Some(d) => (d / DAYS_PER_MONTH, false),
-            None => (o.authorisation_days / DAYS_PER_MONTH, true),
-        }
-    };
     // Deterministic run of each pair with its alternatives.
     let mut out = Vec::with_capacity(preps.len());
     let mut alt_specs: Vec<Vec<(f64, f64, bool, f64)>> = Vec::with_capacity(preps.len());
+    // Each level's (share of demand, stock and pipeline), for the Monte Carlo.
+    let mut level_specs: Vec<Vec<(f64, f64)>> = Vec::with_capacity(preps.len());
     for (i, p) in preps.iter().enumerate() {
         let pool = pools.get(p.product).map(Vec::as_slice).unwrap_or(&[]);
-        let (auth, assumed) = auth_months(p.country);
-        let when = |s: &PoolSource, lead: f64| -> (f64, bool) {
-            let ok = authorised(p.country, p.product, s);
-            let q = if ok {
-                0.0
-            } else {
-                auth + lead + o.ramp_up_months
-            };
-            ((p.t_ref + q).max(s.from), ok)
-        };
+        let (_, assumed) = auth_months(p.country);
         // (units a month, first month, authorised, source's from)
         let specs: Vec<(f64, f64, bool, f64)> = alloc[i]
             .iter()
             .map(|&(si, q)| {
-                let (t, ok) = when(&pool[si], lead_det);
+                let (t, ok) = arrival(i, &pool[si], lead_det);
                 (q, t, ok, pool[si].from)
             })
             .collect();
         let allocated: f64 = specs.iter().map(|s| s.0).sum();
         let needed = requested[i] > 0.0;
+        // The soonest of `of` (months from the pair's first event), and
+        // whether it is authorised.
+        let soonest = |of: &mut dyn Iterator<Item = (f64, bool)>| {
+            of.map(|(t, ok)| (t - p.t_ref, ok))
+                .fold((f64::INFINITY, false), |b, s| if s.0 < b.0 { s } else { b })
+        };
+        let label = |(t, ok): (f64, bool)| {
+            if ok && t <= 0.0 {
+                "authorised"
+            } else {
+                "to-authorise"
+            }
+        };
         let (ttq, alternative, auth_used) = if !needed {
             (Some(0.0), "not-needed", false)
         } else if pool.is_empty() {
             (None, "never", false)
         } else if specs.is_empty() {
-            (None, "no-spare-capacity", false)
+            // None allocated: every source comes too late (its time to
+            // qualify stated), or others took what came in time.
+            let best = soonest(&mut pool.iter().map(|s| arrival(i, s, lead_det)));
+            if best.0 >= p.ttr {
+                (Some(best.0), label(best), !best.1)
+            } else {
+                (None, "no-spare-capacity", false)
+            }
         } else {
-            let best = specs
-                .iter()
-                .map(|s| (s.1 - p.t_ref, s.2))
-                .fold((f64::INFINITY, false), |b, s| if s.0 < b.0 { s } else { b });
-            (
-                Some(best.0),
-                if best.1 && best.0 <= 0.0 {
-                    "authorised"
-                } else {
-                    "to-authorise"
-                },
-                !best.1,
-            )
+            let best = soonest(&mut specs.iter().map(|s| (s.1, s.2)));
+            (Some(best.0), label(best), !best.1)
         };
         let alts: Vec<(f64, f64)> = specs.iter().map(|s| (s.1, s.0)).collect();
         let spare_assumed = alloc[i].iter().any(|&(si, _)| pool[si].assumed);
-        // Each level: its share of demand, of the pipeline and of the
-        // alternative supply, its own stock (7.8).
-        let levels: Vec<LevelResult> = (!inp.levels.is_empty())
-            .then(|| {
-                inp.levels
-                    .get(&(p.country.to_string(), p.product.to_string()))
-            })
-            .flatten()
-            .map(|ls| {
+        // Each level: its share of demand and of the alternative supply, its
+        // own stock and the shipments on their way to it; those whose
+        // receiving level is unknown shared by demand (7.8).
+        let mut unlocated = 0.0;
+        let mut level_runs: Vec<(f64, f64)> = Vec::new();
+        let levels: Vec<LevelResult> = match inp
+            .levels
+            .get(&(p.country.to_string(), p.product.to_string()))
+        {
+            Some(ls) if !ls.is_empty() => {
+                let located: f64 = ls.iter().map(|l| pos(l.pipeline)).sum();
+                unlocated = (p.pipeline - located).max(0.0);
                 level_shares(ls)
                     .into_iter()
                     .zip(ls)
                     .map(|(w, l)| {
+                        let pipeline = pos(l.pipeline) + w * unlocated;
+                        let stock = pos(l.stock) + pipeline;
+                        level_runs.push((w, stock));
                         let run = |win: &[(f64, f64)], alts: &[(f64, f64)]| {
                             simulate(
                                 &Run {
                                     d: p.d * w,
-                                    stock: l.stock.max(0.0) + p.pipeline * w,
+                                    stock,
                                     horizon,
                                     groups: &p.groups,
                                     loss: &loss,
@@ -938,24 +1043,24 @@ pub(crate) fn evaluate(
                                 None,
                             )
                         };
-                        let scaled: Vec<(f64, f64)> =
-                            alts.iter().map(|&(t, q)| (t, q * w)).collect();
-                        let r = run(&likely, &scaled);
+                        let r = run(&likely, &scaled(&alts, w));
                         LevelResult {
                             level: l.level.clone(),
                             share: w,
                             demand: p.d * w,
-                            stock: l.stock.max(0.0),
-                            pipeline: p.pipeline * w,
+                            stock: pos(l.stock),
+                            pipeline,
                             tts: run(&forever, &[]).first.map(|t| t - p.t_ref),
                             first: r.first,
                             short: r.short,
                             unmet: r.unmet,
+                            mc: None,
                         }
                     })
                     .collect()
-            })
-            .unwrap_or_default();
+            }
+            _ => Vec::new(),
+        };
         let traced = traced_pair == Some((p.country, p.product));
         let trace = std::cell::RefCell::new(Vec::new());
         let r = simulate(
@@ -1004,8 +1109,10 @@ pub(crate) fn evaluate(
             months: trace.take(),
             spare_assumed,
             levels,
+            pipeline_unlocated: unlocated,
         });
         alt_specs.push(specs);
+        level_specs.push(level_runs);
     }
     if !mc {
         return out;
@@ -1028,6 +1135,11 @@ pub(crate) fn evaluate(
         let mut rng = path_rng(o.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (auth, _) = auth_months(p.country);
         let mut short = 0usize;
+        // Each level on the country's paths: the same durations, lead
+        // times and demand draws, its share of them (7.8).
+        let levels = &level_specs[i];
+        let mut level_unmet = vec![vec![0.0; paths]; levels.len()];
+        let mut level_short = vec![0usize; levels.len()];
         for (k, win) in wins.iter().enumerate() {
             alts.clear();
             for &(q, t, ok, from) in &alt_specs[i] {
@@ -1039,33 +1151,52 @@ pub(crate) fn evaluate(
                 };
                 alts.push((t, q));
             }
-            let r = simulate(
-                &Run {
-                    d: p.d,
-                    stock: p.stock + p.pipeline,
-                    horizon,
-                    groups: &p.groups,
-                    loss: &loss,
-                    win,
-                    surges: &p.surges,
-                    alts: &alts,
-                    trace: None,
-                },
-                Some((&mut rng, o.demand_cv)),
-            );
+            let at = |d: f64, stock: f64, alts: &[(f64, f64)], rng: &mut PathRng| {
+                simulate(
+                    &Run {
+                        d,
+                        stock,
+                        horizon,
+                        groups: &p.groups,
+                        loss: &loss,
+                        win,
+                        surges: &p.surges,
+                        alts,
+                        trace: None,
+                    },
+                    Some((rng, o.demand_cv)),
+                )
+            };
+            for (j, &(w, stock)) in levels.iter().enumerate() {
+                let r = at(p.d * w, stock, &scaled(&alts, w), &mut rng.clone());
+                level_unmet[j][k] = r.unmet;
+                if r.first.is_some() {
+                    level_short[j] += 1;
+                }
+            }
+            let r = at(p.d, p.stock + p.pipeline, &alts, &mut rng);
             unmet[k] = r.unmet;
             if r.first.is_some() {
                 short += 1;
             }
         }
-        let mean = unmet.iter().sum::<f64>() / paths as f64;
-        out[i].mc = Some(Mc {
-            p_stockout: short as f64 / paths as f64,
-            expected_unmet: mean,
-            p95: p95(&mut unmet),
-        });
+        out[i].mc = Some(mc_of(short, &mut unmet));
+        for (j, l) in out[i].levels.iter_mut().enumerate() {
+            l.mc = Some(mc_of(level_short[j], &mut level_unmet[j]));
+        }
     }
     out
+}
+
+/// The Monte Carlo figures from the paths with a stockout and each path's
+/// unmet demand.
+fn mc_of(short: usize, unmet: &mut [f64]) -> Mc {
+    let n = unmet.len().max(1) as f64;
+    Mc {
+        p_stockout: short as f64 / n,
+        expected_unmet: unmet.iter().sum::<f64>() / n,
+        p95: p95(unmet),
+    }
 }
 
 /// A node of the supply network: a site, a manufacturer or a producing country.
@@ -1106,6 +1237,7 @@ pub(crate) fn node_scenario(c: &Compiled, kind: &str, node: &str) -> Compiled {
         surges: vec![],
         options: c.options.clone(),
         start: c.start,
+        spare: c.spare.clone(),
         notes: vec![],
     }
 }

@@ -53,6 +53,9 @@ pub struct LevelStock {
     /// Units a month going out of the level's locations (issues and
     /// dispensing, the ledger's AMC of each location); none when none recorded.
     pub consumption: Option<f64>,
+    /// Shipments on their way to the level's locations (their receiving
+    /// location known), units: part of the country's [`Need::pipeline`].
+    pub pipeline: f64,
 }
 
 /// The levels of the hierarchy, from the top, as [`LevelStock::level`] names them.

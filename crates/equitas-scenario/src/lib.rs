@@ -16,7 +16,7 @@ pub use engine::{
     level_shares,
 };
 pub use inputs::{Inputs, LEVELS, LevelStock, Need, SupplyFlow};
-pub use model::{Mitigation, Options, Rule, Scenario, ScenarioError};
+pub use model::{Mitigation, Options, Rule, Scenario, ScenarioError, SpareCapacity};
 
 use chrono::{Days, NaiveDate};
 use engine::{DAYS_PER_MONTH, Extras, evaluate};
@@ -68,7 +68,7 @@ pub struct ImpactRow {
     /// What the row assumed where data were missing.
     pub assumptions: Vec<String>,
     /// Each level inside the country, where the ledger holds stock there
-    /// (7.8; deterministic figures), from the top.
+    /// (7.8), from the top.
     pub levels: Vec<LevelRow>,
 }
 
@@ -83,7 +83,8 @@ pub struct LevelRow {
     pub share_of_demand: f64,
     pub demand_per_month: f64,
     pub stock: f64,
-    /// Its share of the shipments on their way.
+    /// The shipments on their way to its locations, and its share of
+    /// those whose receiving level is unknown.
     pub pipeline: f64,
     /// The country's: every level draws on the same supply.
     pub exposure: f64,
@@ -91,6 +92,11 @@ pub struct LevelRow {
     pub stockout_date: Option<NaiveDate>,
     pub months_short: f64,
     pub unmet: f64,
+    /// Monte Carlo on the country's paths (7.6): share of paths in which
+    /// the level runs short.
+    pub probability_of_stockout: f64,
+    pub expected_unmet: f64,
+    pub unmet_p95: f64,
 }
 
 fn date(start: NaiveDate, months: f64) -> Option<NaiveDate> {
@@ -123,25 +129,38 @@ fn impact(c: &Compiled, inp: &Inputs, r: PairResult) -> ImpactRow {
             c.options.lead_time_months
         ));
     }
-    let mc = r.mc.unwrap_or(engine::Mc {
+    if !r.levels.is_empty() && r.pipeline_unlocated > 0.0 {
+        assumptions.push(format!(
+            "pipeline: {} units on their way to a place of unknown level, shared between the levels by their share of demand",
+            round(r.pipeline_unlocated, 1)
+        ));
+    }
+    let none = engine::Mc {
         p_stockout: 0.0,
         expected_unmet: 0.0,
         p95: 0.0,
-    });
+    };
+    let mc = r.mc.unwrap_or(none);
     let levels = r
         .levels
         .iter()
-        .map(|l| LevelRow {
-            level: l.level.clone(),
-            share_of_demand: round(l.share, 4),
-            demand_per_month: round(l.demand, 2),
-            stock: round(l.stock, 2),
-            pipeline: round(l.pipeline, 2),
-            exposure: round(r.exposure, 4),
-            time_to_survive_months: l.tts.map(|t| round(t, 2)),
-            stockout_date: l.first.and_then(|t| date(c.start, t)),
-            months_short: round(l.short, 2),
-            unmet: round(l.unmet, 1),
+        .map(|l| {
+            let m = l.mc.unwrap_or(none);
+            LevelRow {
+                level: l.level.clone(),
+                share_of_demand: round(l.share, 4),
+                demand_per_month: round(l.demand, 2),
+                stock: round(l.stock, 2),
+                pipeline: round(l.pipeline, 2),
+                exposure: round(r.exposure, 4),
+                time_to_survive_months: l.tts.map(|t| round(t, 2)),
+                stockout_date: l.first.and_then(|t| date(c.start, t)),
+                months_short: round(l.short, 2),
+                unmet: round(l.unmet, 1),
+                probability_of_stockout: round(m.p_stockout, 4),
+                expected_unmet: round(m.expected_unmet, 1),
+                unmet_p95: round(m.p95, 1),
+            }
         })
         .collect();
     ImpactRow {
@@ -535,7 +554,7 @@ pub fn method(o: &Options, what: &str) -> String {
     format!(
         "{what} (docs/formulas.md 7): month-by-month projection of each buying country's stock of each product; supply follows demand but for the share through stopped nodes; \
          time to survive with the outage never ending, time to recover the outage's most likely duration, time to qualify an alternative 0 when an unaffected source already authorised has spare capacity, else days to authorise + lead time + {} month(s) ramp-up; \
-         spare capacity its known capacity less its volume, else (assumed) {}% of its volume, shared {}; Monte Carlo {} paths, seed {}, demand coefficient of variation {}, horizon {} months",
+         spare capacity as stated, else its known capacity less its volume, else (assumed) {}% of its volume, shared {} where it is authorised, then where it arrives before the disruption ends; Monte Carlo {} paths (each level inside a country on its country's), seed {}, demand coefficient of variation {}, horizon {} months",
         o.ramp_up_months,
         o.spare_capacity * 100.0,
         o.allocation.as_str(),

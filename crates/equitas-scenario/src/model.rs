@@ -47,6 +47,23 @@ pub struct Scenario {
     /// (7.5): the user's own series (`--population FILE` on the command line).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub population: BTreeMap<String, f64>,
+    /// Spare capacity of alternative sources known to the user (7.4), in
+    /// place of the sites register's and of the assumed share
+    /// (`--spare-capacity SOURCE:PRODUCT:UNITS` on the command line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spare_capacity: Vec<SpareCapacity>,
+}
+
+/// What one source can add of one product, units a month, as the user
+/// knows it (7.4).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpareCapacity {
+    /// The source as the supply flows name it: the manufacturer, else the site.
+    pub source: String,
+    pub product: String,
+    /// Units a month it can add to what it already makes.
+    pub per_month: f64,
 }
 
 /// A node losing part or all of its capacity. Exactly one of `site`,
@@ -379,6 +396,23 @@ impl Scenario {
                         check_fraction(format!("{at}.cost"), *c, 1e15)?
                     }
                 }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.spare_capacity.iter().enumerate() {
+            let at = format!("spare_capacity[{i}]");
+            if c.source.trim().is_empty() {
+                return Err(bad(format!("{at}.source"), "required"));
+            }
+            if c.product.trim().is_empty() {
+                return Err(bad(format!("{at}.product"), "required"));
+            }
+            check_fraction(format!("{at}.per_month"), c.per_month, 1e15)?;
+            if !seen.insert((&c.source, &c.product)) {
+                return Err(bad(
+                    at,
+                    format!("{} and {} given twice", c.source, c.product),
+                ));
             }
         }
         for (k, p) in &self.population {

@@ -124,6 +124,11 @@ fn allocation_worked_examples() {
                 order: r[2].as_f64(),
                 income_group: r[3].as_str().map(str::to_string),
                 population: r.get(4).and_then(|x| x.as_f64()),
+                // Unmet need over the disruption: as asked unless given.
+                unmet: r
+                    .get(5)
+                    .and_then(|x| x.as_f64())
+                    .unwrap_or(r[1].as_f64().unwrap()),
             })
             .collect();
         let rule: Rule = serde_json::from_value(v["rule"].clone()).unwrap();
@@ -242,21 +247,30 @@ spare_capacity = 1.0
     .unwrap();
     let c = compile(&s, &inp).unwrap();
     let rows = run(&c, &inp, false);
-    // m-b has 100 spare a month: pro rata 100 x (100/200) to each;
-    // NGA is authorised (it buys from m-b), KEN must authorise it first (12 months).
+    // m-b has 100 spare a month. NGA is authorised (it buys from m-b) and
+    // gets the 100 it loses; KEN must authorise it first (12 months + 4 of
+    // lead time + 1 of ramp-up, after the 2-month outage): it asks none.
     let ken = rows.iter().find(|r| r.country == "KEN").unwrap();
     let nga = rows.iter().find(|r| r.country == "NGA").unwrap();
     assert_eq!(
-        (ken.alternative.as_str(), ken.unmet),
-        ("to-authorise", 200.0)
+        (
+            ken.alternative.as_str(),
+            ken.unmet,
+            ken.alternative_per_month
+        ),
+        ("to-authorise", 200.0, 0.0)
     );
-    assert_eq!((nga.alternative.as_str(), nga.unmet), ("authorised", 100.0));
+    assert_eq!(ken.time_to_qualify_months, Some(16.99));
+    assert_eq!((nga.alternative.as_str(), nga.unmet), ("authorised", 0.0));
     let m = compare(&c, &s, &inp);
     assert_eq!(m[0].reduction, 100.0);
     assert_eq!(m[0].cost, Some(200.0));
     assert_eq!(m[0].cost_per_unit_averted, Some(2.0));
-    assert_eq!(m[1].reduction, 100.0);
+    // Authorised in Kenya too, m-b's 100 are shared pro rata, 50 each: the
+    // shortage moves from Kenya to Nigeria, none is averted.
+    assert_eq!(m[1].reduction, 0.0);
     assert_eq!(m[1].beneficiaries[0].country, "KEN");
+    assert_eq!(m[1].beneficiaries[0].reduction, 100.0);
     let n = rank_nodes(&c, &inp);
     assert_eq!(n[0].rank, 1);
     assert!(n[0].unmet >= n[1].unmet);
@@ -414,6 +428,7 @@ proptest! {
             order: *o,
             income_group: Some(groups[*g as usize].to_string()),
             population: None,
+            unmet: if i % 3 == 0 { 0.0 } else { *n },
         }).collect();
         let got = allocate(Rule::ALL[rule], spare, &reqs);
         let total: f64 = got.iter().sum();
@@ -454,14 +469,26 @@ fn level_worked_examples() {
                 level: l[0].as_str().unwrap().into(),
                 stock: l[1].as_f64().unwrap(),
                 consumption: l[2].as_f64(),
+                pipeline: l.get(3).and_then(|x| x.as_f64()).unwrap_or(0.0),
             })
             .collect();
         let stock: f64 = levels.iter().map(|l| l.stock).sum();
-        let (mut s, mut inp) = one_pair(v["demand"].as_f64().unwrap(), stock, 0.0, &[(1.0, 1.0)]);
+        let pipeline = v["pipeline"].as_f64().unwrap_or(0.0);
+        let (mut s, mut inp) = one_pair(
+            v["demand"].as_f64().unwrap(),
+            stock,
+            pipeline,
+            &[(1.0, 1.0)],
+        );
         s.shocks[0].months = v["months"].as_f64();
+        if let Some(t) = v["triangular"].as_array() {
+            let t: Vec<f64> = t.iter().map(|x| x.as_f64().unwrap()).collect();
+            s.shocks[0].triangular = Some([t[0], t[1], t[2]]);
+            s.options.demand_cv = 0.0;
+        }
         inp.levels.insert(("KEN".into(), "p".into()), levels);
         let c = compile(&s, &inp).unwrap();
-        let r = &run(&c, &inp, false)[0];
+        let r = &run(&c, &inp, true)[0];
         assert_eq!(r.time_to_survive_months, v["country_tts"].as_f64(), "{v}");
         assert_eq!(r.unmet, v["country_unmet"].as_f64().unwrap(), "{v}");
         let list = |k: &str| -> Vec<serde_json::Value> { v[k].as_array().unwrap().clone() };
@@ -473,6 +500,22 @@ fn level_worked_examples() {
                 "{v}"
             );
             assert_eq!(l.time_to_survive_months, list("tts")[i].as_f64(), "{v}");
+            if let Some(p) = v.get("level_pipeline") {
+                assert_eq!(l.pipeline, p[i].as_f64().unwrap(), "{v}");
+            }
+            // The Monte Carlo on the country's paths (7.6); without one
+            // (a fixed duration, demand_cv 0.1) a certain stockout is certain.
+            if let Some(m) = v.get("mc") {
+                assert_eq!(
+                    [l.probability_of_stockout, l.expected_unmet, l.unmet_p95],
+                    [
+                        m[i][0].as_f64().unwrap(),
+                        m[i][1].as_f64().unwrap(),
+                        m[i][2].as_f64().unwrap()
+                    ],
+                    "{v}"
+                );
+            }
             assert_eq!(l.unmet, list("unmet")[i].as_f64().unwrap(), "{v}");
             assert_eq!(
                 l.stockout_date.map(|x| x.to_string()),
@@ -498,11 +541,13 @@ fn levels_never_meet_less_than_the_country() {
                     level: "national store".into(),
                     stock: split[0],
                     consumption: Some(100.0),
+                    pipeline: 0.0,
                 },
                 LevelStock {
                     level: "facility".into(),
                     stock: split[1],
                     consumption: Some(100.0),
+                    pipeline: 0.0,
                 },
             ],
         );
@@ -558,6 +603,7 @@ proptest! {
                     level: LEVELS[i].to_string(),
                     stock: s * f / total,
                     consumption: *c,
+                    pipeline: 0.0,
                 })
                 .collect();
             inp.levels.insert((n.country.clone(), n.product.clone()), levels);
@@ -597,6 +643,7 @@ fn income_groups_rank_low_income_first() {
         order: None,
         income_group: Some(group.into()),
         population: Some(population),
+        unmet: need,
     };
     let got = crate::engine::allocate(
         crate::model::Rule::Need,
@@ -607,4 +654,261 @@ fn income_groups_rank_low_income_first() {
         ],
     );
     assert_eq!(got, [2.0, 8.0]);
+}
+
+/// Priority to need gave low-income countries more spare capacity yet left
+/// them as short (docs/formulas.md 7.5): each pool's sources were shared in
+/// name order whether or not they could reach the country before its
+/// outage ended, so a low-income country took a source it would have to
+/// authorise first (17 months away) and, its ask used up, got nothing of
+/// the one already authorised. Now a pair asks first the sources already
+/// authorised for it, then those that reach it in time, and none after.
+#[test]
+fn spare_capacity_goes_where_it_arrives_in_time() {
+    let mut inp = Inputs {
+        start: Some(d("2026-01-01")),
+        ..Inputs::default()
+    };
+    // LIC already buys from m-z, LMC from m-c; both lose site a for 6 months.
+    inp.flows.push(flow("LIC", "p", "a", "IND", 100.0));
+    inp.flows.push(flow("LIC", "p", "z", "ZAF", 10.0));
+    inp.flows.push(flow("LMC", "p", "a", "IND", 100.0));
+    inp.flows.push(flow("LMC", "p", "c", "BRA", 10.0));
+    inp.needs.push(need("LIC", "p", 110.0, Some(0.0)));
+    inp.needs.push(need("LMC", "p", 110.0, Some(0.0)));
+    inp.income_groups.insert("LIC".into(), "Low income".into());
+    inp.income_groups
+        .insert("LMC".into(), "Lower middle income".into());
+    let s =
+        Scenario::parse("[[shocks]]\nsite = \"a\"\nmonths = 6\n[options]\nspare_capacity = 10.0\n")
+            .unwrap();
+    let c = compile(&s, &inp).unwrap();
+    // Each source has 100 spare a month, each country loses 100 a month:
+    // under every rule each gets its own authorised source in full.
+    let a = allocation(&c, &inp);
+    for r in &a {
+        assert_eq!(r.allocated_per_month, 100.0, "{r:?}");
+        assert_eq!(r.unmet, 0.0, "{r:?}");
+    }
+    for rule in Rule::ALL {
+        let mut c = c.clone();
+        c.options.allocation = rule;
+        for r in run(&c, &inp, false) {
+            assert_eq!(
+                (r.alternative.as_str(), r.time_to_qualify_months, r.unmet),
+                ("authorised", Some(0.0), 0.0),
+                "{rule:?} {r:?}"
+            );
+        }
+    }
+    // Without its own source, LIC could only authorise m-c: 12 months to
+    // authorise (365 days) + 4 of lead time + 1 of ramp-up, after the outage ends. It
+    // is not given any (LMC keeps all it needs) and its time to qualify says why.
+    inp.flows.retain(|f| f.site.as_deref() != Some("z"));
+    inp.needs[0].per_month = 100.0;
+    let c = compile(&s, &inp).unwrap();
+    let rows = run(&c, &inp, false);
+    let lic = rows.iter().find(|r| r.country == "LIC").unwrap();
+    let lmc = rows.iter().find(|r| r.country == "LMC").unwrap();
+    assert_eq!(lic.alternative, "to-authorise");
+    assert_eq!(lic.time_to_qualify_months, Some(16.99));
+    assert_eq!((lic.alternative_per_month, lic.unmet), (0.0, 600.0));
+    assert_eq!(lic.gap_months, 6.0);
+    assert_eq!((lmc.alternative_per_month, lmc.unmet), (100.0, 0.0));
+}
+
+/// Every country's stock split between levels as `split` says (shares of
+/// the stock, units a month going out), plus `extra` units at level `at`.
+fn with_levels(inp: &mut Inputs, split: &[(f64, f64)], at: usize, extra: f64) {
+    let total: f64 = split.iter().map(|x| x.0).sum::<f64>().max(1e-9);
+    for n in &mut inp.needs {
+        let s = n.stock.unwrap_or(0.0);
+        let levels: Vec<LevelStock> = split
+            .iter()
+            .enumerate()
+            .map(|(i, (f, c))| LevelStock {
+                level: LEVELS[i].to_string(),
+                stock: s * f / total + if i == at { extra } else { 0.0 },
+                consumption: Some(*c),
+                pipeline: 0.0,
+            })
+            .collect();
+        n.stock = Some(levels.iter().map(|l| l.stock).sum());
+        inp.levels
+            .insert((n.country.clone(), n.product.clone()), levels);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Each level's Monte Carlo on the country's paths (7.6, 7.8): with a
+    /// fixed seed, more stock at a level never raises its probability of a
+    /// stockout nor its expected unmet demand or 95th percentile (pro rata:
+    /// the allocation does not depend on stock; by order date or by need,
+    /// more stock moves a country back in the queue, the rules' intent);
+    /// and the levels' expected unmet demand adds up to at least the country's.
+    #[test]
+    fn more_stock_at_a_level_never_raises_its_stockout_probability(
+        (fl, stock, losses) in arb_world(),
+        tri in (0.5f64..4.0, 0.0f64..4.0, 0.0f64..4.0),
+        split in prop::collection::vec((0.0f64..1.0, 1.0f64..100.0), 1..4),
+        at in 0usize..4,
+        extra in 0.0f64..300.0,
+    ) {
+        let at = at % split.len();
+        let mut s = shocks(&losses, 1.0);
+        for k in &mut s.shocks {
+            k.months = None;
+            k.triangular = Some([tri.0, tri.0 + tri.1, tri.0 + tri.1 + tri.2]);
+        }
+        s.options.paths = 30;
+        let mut base = world(&fl, &stock);
+        let mut more = base.clone();
+        with_levels(&mut base, &split, at, 0.0);
+        with_levels(&mut more, &split, at, extra);
+        let a = run(&compile(&s, &base).unwrap(), &base, true);
+        let b = run(&compile(&s, &more).unwrap(), &more, true);
+        for r in &a {
+            let q = b.iter().find(|x| x.country == r.country).unwrap();
+            prop_assert_eq!((r.levels.len(), q.levels.len()), (split.len(), split.len()));
+            let (l, m) = (&r.levels[at], &q.levels[at]);
+            prop_assert!(m.probability_of_stockout <= l.probability_of_stockout, "{:?} {:?}", l, m);
+            prop_assert!(m.expected_unmet <= l.expected_unmet + 0.1, "{:?} {:?}", l, m);
+            prop_assert!(m.unmet_p95 <= l.unmet_p95 + 0.1, "{:?} {:?}", l, m);
+            let sum: f64 = r.levels.iter().map(|l| l.expected_unmet).sum();
+            prop_assert!(sum >= r.expected_unmet - 0.1 * (r.levels.len() + 1) as f64, "{:?}", r);
+        }
+    }
+}
+
+/// The shipments on their way to a level are that level's; only those
+/// whose receiving level is unknown are shared by demand, and the row says
+/// so (7.8).
+#[test]
+fn the_pipeline_follows_its_receiving_level() {
+    let (s, mut inp) = one_pair(100.0, 240.0, 100.0, &[(1.0, 1.0)]);
+    let level = |name: &str, stock: f64, out: f64, pipeline: f64| LevelStock {
+        level: name.into(),
+        stock,
+        consumption: Some(out),
+        pipeline,
+    };
+    inp.levels.insert(
+        ("KEN".into(), "p".into()),
+        vec![
+            level("national store", 200.0, 60.0, 0.0),
+            level("facility", 40.0, 40.0, 100.0),
+        ],
+    );
+    let c = compile(&s, &inp).unwrap();
+    let r = &run(&c, &inp, false)[0];
+    assert_eq!(r.levels[0].pipeline, 0.0);
+    assert_eq!(r.levels[1].pipeline, 100.0);
+    assert!(
+        !r.assumptions.iter().any(|a| a.contains("pipeline")),
+        "{r:?}"
+    );
+    // 60 of the 100 located: the other 40 shared 60/40.
+    inp.levels.get_mut(&("KEN".into(), "p".into())).unwrap()[1].pipeline = 60.0;
+    let r = &run(&c, &inp, false)[0];
+    assert_eq!((r.levels[0].pipeline, r.levels[1].pipeline), (24.0, 76.0));
+    assert!(
+        r.assumptions
+            .iter()
+            .any(|a| a.contains("40 units on their way to a place of unknown level")),
+        "{r:?}"
+    );
+}
+
+/// Spare capacity stated in the scenario replaces the register's and the
+/// assumed share; one naming no source of the product is said unused (7.4).
+#[test]
+fn stated_spare_capacity_replaces_the_register_and_the_share() {
+    let (mut s, mut inp) = one_pair(100.0, 200.0, 100.0, &[(0.6, 1.0), (0.4, 0.0)]);
+    inp.capacity.insert(("p".into(), "m-s1".into()), 45.0);
+    let c = compile(&s, &inp).unwrap();
+    assert_eq!(run(&c, &inp, false)[0].alternative_per_month, 5.0);
+    s.spare_capacity.push(model::SpareCapacity {
+        source: "m-s1".into(),
+        product: "p".into(),
+        per_month: 60.0,
+    });
+    s.spare_capacity.push(model::SpareCapacity {
+        source: "m-s0".into(),
+        product: "q".into(),
+        per_month: 60.0,
+    });
+    let c = compile(&s, &inp).unwrap();
+    let r = &run(&c, &inp, false)[0];
+    assert_eq!((r.alternative_per_month, r.unmet), (60.0, 0.0));
+    assert!(!r.assumptions.iter().any(|a| a.contains("spare capacity")));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("m-s1 can add 60 units a month of p")),
+        "{:?}",
+        c.notes
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("m-s0 supplies no q")),
+        "{:?}",
+        c.notes
+    );
+    // Refused: twice the same, or a negative amount, naming the field.
+    let e =
+        Scenario::parse("[[spare_capacity]]\nsource = \"m\"\nproduct = \"p\"\nper_month = -1\n")
+            .unwrap_err();
+    assert!(e.to_string().contains("spare_capacity[0].per_month"), "{e}");
+    let e = Scenario::parse(
+        "[[spare_capacity]]\nsource = \"m\"\nproduct = \"p\"\nper_month = 1\n[[spare_capacity]]\nsource = \"m\"\nproduct = \"p\"\nper_month = 2\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("given twice"), "{e}");
+}
+
+/// Priority to need serves a country that would run short before a
+/// poorer one whose stock carries it through the outage (7.5).
+#[test]
+fn priority_to_need_serves_the_countries_short_first() {
+    let mut inp = Inputs {
+        start: Some(d("2026-01-01")),
+        ..Inputs::default()
+    };
+    for c in ["LIC", "LMC"] {
+        inp.flows.push(flow(c, "p", "a", "IND", 100.0));
+        inp.flows.push(flow(c, "p", "b", "ZAF", 10.0));
+    }
+    // LIC holds 12 months, LMC none; m-b (20 a month) can add 5 x 20 = 100
+    // a month, each asks 100.
+    inp.needs.push(need("LIC", "p", 110.0, Some(1320.0)));
+    inp.needs.push(need("LMC", "p", 110.0, Some(0.0)));
+    inp.income_groups.insert("LIC".into(), "Low income".into());
+    inp.income_groups
+        .insert("LMC".into(), "Lower middle income".into());
+    let s = Scenario::parse(
+        "[[shocks]]\nsite = \"a\"\nmonths = 6\n[options]\nspare_capacity = 5.0\nallocation = \"need\"\n",
+    )
+    .unwrap();
+    let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
+    let of = |c: &str| rows.iter().find(|r| r.country == c).unwrap();
+    assert_eq!(
+        (of("LIC").alternative_per_month, of("LIC").unmet),
+        (0.0, 0.0)
+    );
+    assert_eq!(of("LIC").alternative, "no-spare-capacity");
+    assert_eq!(
+        (of("LMC").alternative_per_month, of("LMC").unmet),
+        (100.0, 0.0)
+    );
+    // Pro rata, each gets half and LMC goes short.
+    let s =
+        Scenario::parse("[[shocks]]\nsite = \"a\"\nmonths = 6\n[options]\nspare_capacity = 5.0\n")
+            .unwrap();
+    let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
+    let of = |c: &str| rows.iter().find(|r| r.country == c).unwrap();
+    assert_eq!(
+        (of("LMC").alternative_per_month, of("LMC").unmet),
+        (50.0, 300.0)
+    );
 }

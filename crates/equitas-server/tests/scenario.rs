@@ -98,6 +98,22 @@ fn scenario_routes(s: &mut TestStore) {
             assert_eq!(r["time_to_recover_months"], 2.0);
         }
 
+        // Spare capacity stated in the document (7.4): said so, and used.
+        let toml = "[[shocks]]\nproducing_country = \"IND\"\nmonths = 6\n[[spare_capacity]]\nsource = \"aspen-pharmacare\"\nproduct = \"tenofovir-disoproxil-fumarate-300mg-tablet\"\nper_month = 100000\n";
+        let (st, j) = get(
+            &state,
+            &format!("/api/v1/scenario/run?limit=1000&scenario={}", enc(toml)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert!(
+            j["assumptions"]
+                .to_string()
+                .contains("aspen-pharmacare can add 100000 units a month"),
+            "{}",
+            j["assumptions"]
+        );
+
         // A bad field is named.
         let bad = r#"{"shocks": [{"site": "x", "los": 1, "months": 1}]}"#;
         let (st, j) = get(

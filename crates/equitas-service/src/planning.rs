@@ -138,7 +138,7 @@ fn quantify_request(a: &Args) -> Result<quantify::Request, ServiceError> {
 
 /// Reads a planning input file with `parse`; the first bad row is the
 /// error, named as imports name them (FILE:LINE: field: reason).
-fn planning_file<T>(
+pub(crate) fn planning_file<T>(
     a: &Args,
     name: &str,
     parse: impl FnOnce(&[u8]) -> Result<equitas_model::reference::Parsed<T>, equitas_model::RowError>,

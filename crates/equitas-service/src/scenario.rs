@@ -11,6 +11,7 @@ use equitas_ledger::places::Places;
 use equitas_ledger::view::{StockQuery, stock};
 use equitas_market::analysis::{self, Weight};
 use equitas_model::LocationLevel;
+use equitas_planning::quantify::Incoming;
 use equitas_scenario::{
     AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, LEVELS, LevelStock,
     MitigationRow, Month, Need, NodeRow, Scenario, SupplyFlow, compile, method,
@@ -36,15 +37,30 @@ fn scenario_param() -> Param {
     .default(DEFAULT_SCENARIO)
 }
 
-/// A scenario request: the document, read and checked.
+/// Shipments on their way from a file (the command line's): as `equitas plan --pipeline`.
+fn pipeline_param() -> Param {
+    Param::new(
+        "pipeline",
+        Kind::Text,
+        "Shipments on their way, added to those in transit in the EPCIS events: CSV with item, place (the receiving location), arrival (YYYY-MM), quantity (docs/formulas.md 7.1, 7.8).",
+    )
+    .cli_only()
+}
+
+/// A scenario request: the document, read and checked, and the shipments
+/// of a pipeline file.
 pub struct ScenarioRequest {
     pub scenario: Scenario,
+    pub pipeline: Vec<Incoming>,
 }
 
 fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
     let text: String = a.value("scenario")?;
     let scenario = Scenario::parse(&text).map_err(|e| a.bad("scenario", e.to_string()))?;
-    Ok(ScenarioRequest { scenario })
+    let pipeline = crate::planning::planning_file(a, "pipeline", |b| {
+        equitas_planning::quantify::parse_pipeline(b)
+    })?;
+    Ok(ScenarioRequest { scenario, pipeline })
 }
 
 fn endpoint(path: &'static str, summary: &'static str) -> Endpoint {
@@ -53,7 +69,7 @@ fn endpoint(path: &'static str, summary: &'static str) -> Endpoint {
         "scenario",
         summary,
         "docs/formulas.md 7",
-        vec![scenario_param()],
+        vec![scenario_param(), pipeline_param()],
     )
 }
 
@@ -78,7 +94,12 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// groups, valid authorisations, regulators' pathways, observed lead times,
 /// median unit prices and treatment courses.
 /// Returns the procurement lines read too.
-pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
+/// `extra_pipeline`: shipments on their way from a pipeline file (item,
+/// place, arrival, quantity), added to those in transit.
+pub fn inputs(
+    ctx: &mut Ctx<'_>,
+    extra_pipeline: &[Incoming],
+) -> Result<(Inputs, usize), ServiceError> {
     let (links, obs) = st::flows(ctx.store, &Filter::default(), true, Weight::Quantity)?;
     let regions = st::who_regions(ctx.store)?;
     let period = analysis::period(obs.iter());
@@ -142,6 +163,8 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
     // Stock on hand per country from the ledger; a country × product the
     // ledger holds but no procurement line names is a need at its AMC.
     let mut with_stock = 0usize;
+    let mut located = Located::new();
+    let mut pipeline_note: Vec<String> = Vec::new();
     if as_of.is_some() {
         let rows = stock(
             &data.ledger,
@@ -173,31 +196,32 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
         }
         if let Some(day) = as_of {
             let legs = equitas_store::stock::transit_legs(ctx.store)?;
-            let incoming =
+            let transit =
                 equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
-            let countries: Vec<String> = needs
-                .values()
-                .filter(|n| n.stock.is_some())
-                .map(|n| n.country.clone())
-                .collect();
-            for x in incoming {
-                let product = data
-                    .catalogue
-                    .get(&x.item)
-                    .map_or(x.item.clone(), |i| i.product.clone());
-                for c in &countries {
-                    if data.places.is_within(&x.to, c)
-                        && let Some(n) = needs.get_mut(&(c.clone(), product.clone()))
-                    {
-                        n.pipeline += x.quantity;
-                        break;
-                    }
-                }
-            }
+            let n = transit.len();
+            let a = pipeline(data, &mut needs, &mut located, transit, true);
+            pipeline_note.push(format!(
+                "shipments in transit (EPCIS): {n}, of which {} to a buying country whose stock the ledger holds ({} to a place of known level)",
+                a.counted, a.located
+            ));
         }
     }
+    if !extra_pipeline.is_empty() {
+        let n = extra_pipeline.len();
+        let a = pipeline(
+            data,
+            &mut needs,
+            &mut located,
+            extra_pipeline.to_vec(),
+            false,
+        );
+        pipeline_note.push(format!(
+            "pipeline file: {n} shipments, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
+            a.counted, a.located
+        ));
+    }
     if as_of.is_some() {
-        inp.levels = levels(data, &needs);
+        inp.levels = levels(data, &needs, &located);
     }
     inp.needs = needs.into_values().collect();
     let with_capacity = capacities(ctx, &mut inp)?;
@@ -253,6 +277,9 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
             "stock ledger: stock on hand and shipments in transit for {with_stock} country × product pairs, {} of them per level inside the country",
             inp.levels.len()
         ),
+    ];
+    inp.sources.extend(pipeline_note);
+    inp.sources.extend([
         format!(
             "sites register: known capacity of {with_capacity} source × product pairs (the others: the stated spare capacity share)"
         ),
@@ -265,7 +292,7 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
             "observed lead times from order to delivery ({} lines); treatment courses as imported",
             inp.lead_times.len()
         ),
-    ];
+    ]);
     Ok((inp, obs.len()))
 }
 
@@ -295,13 +322,76 @@ fn holding_level(places: &Places, code: &str) -> Option<(usize, String)> {
     None
 }
 
-/// Stock on hand and units going out per level inside each country, for
-/// the country × product pairs whose stock the ledger holds (7.8).
+/// Units on their way per (country, product) and level (index into [`LEVELS`]).
+type Located = BTreeMap<(String, String), BTreeMap<usize, f64>>;
+
+/// What [`pipeline`] counted.
+struct Counted {
+    counted: usize,
+    located: usize,
+}
+
+/// Adds shipments on their way to the pipeline of the buying country
+/// holding their receiving place (`held`: only where the ledger holds the
+/// country's stock), and to the receiving place's level where it has one
+/// (7.8). An item is matched as the ledger names it, else by its product.
+fn pipeline(
+    data: &equitas_store::stock::StockData,
+    needs: &mut BTreeMap<(String, String), Need>,
+    located: &mut Located,
+    shipments: Vec<Incoming>,
+    held: bool,
+) -> Counted {
+    let mut c = Counted {
+        counted: 0,
+        located: 0,
+    };
+    for x in shipments {
+        if !(x.quantity.is_finite() && x.quantity > 0.0) {
+            continue;
+        }
+        let Some(to) = data.places.resolve(&x.to).map(|p| p.code.clone()) else {
+            continue;
+        };
+        let product = data
+            .catalogue
+            .get(&x.item)
+            .map_or(x.item.clone(), |i| i.product.clone());
+        let level = holding_level(&data.places, &to);
+        let country = match &level {
+            Some((_, c)) => Some(c.clone()),
+            None => needs
+                .keys()
+                .map(|k| &k.0)
+                .find(|c| data.places.is_within(&to, c))
+                .cloned(),
+        };
+        let Some(country) = country else { continue };
+        let key = [(country.clone(), x.item.clone()), (country, product)]
+            .into_iter()
+            .find(|k| needs.get(k).is_some_and(|n| !held || n.stock.is_some()));
+        let Some(key) = key else { continue };
+        if let Some(n) = needs.get_mut(&key) {
+            n.pipeline += x.quantity;
+            c.counted += 1;
+        }
+        if let Some((k, _)) = level {
+            *located.entry(key).or_default().entry(k).or_default() += x.quantity;
+            c.located += 1;
+        }
+    }
+    c
+}
+
+/// Stock on hand, units going out and units on their way per level inside
+/// each country, for the country × product pairs whose stock the ledger
+/// holds (7.8).
 fn levels(
     data: &equitas_store::stock::StockData,
     needs: &BTreeMap<(String, String), Need>,
+    located: &Located,
 ) -> BTreeMap<(String, String), Vec<LevelStock>> {
-    type Acc = BTreeMap<usize, (f64, Option<f64>)>;
+    type Acc = BTreeMap<usize, (f64, Option<f64>, f64)>;
     let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for r in stock(
         &data.ledger,
@@ -316,20 +406,33 @@ fn levels(
         if needs.get(&key).is_none_or(|n| n.stock.is_none()) {
             continue;
         }
-        let e = acc.entry(key).or_default().entry(k).or_insert((0.0, None));
+        let e = acc
+            .entry(key)
+            .or_default()
+            .entry(k)
+            .or_insert((0.0, None, 0.0));
         e.0 += r.stock_on_hand;
         if let Some(a) = r.amc {
             e.1 = Some(e.1.unwrap_or(0.0) + a);
+        }
+    }
+    // Shipments on their way to a level, of a pair held per level.
+    for (key, by) in located {
+        if let Some(m) = acc.get_mut(key) {
+            for (&k, &q) in by {
+                m.entry(k).or_insert((0.0, None, 0.0)).2 += q;
+            }
         }
     }
     acc.into_iter()
         .map(|(key, m)| {
             let v = m
                 .into_iter()
-                .map(|(k, (stock, consumption))| LevelStock {
+                .map(|(k, (stock, consumption, pipeline))| LevelStock {
                     level: LEVELS[k].to_string(),
                     stock,
                     consumption,
+                    pipeline,
                 })
                 .collect();
             (key, v)
@@ -392,7 +495,7 @@ fn prepare(
     ctx: &mut Ctx<'_>,
     r: &ScenarioRequest,
 ) -> Result<(Inputs, Compiled, usize), ServiceError> {
-    let (mut inp, lines) = inputs(ctx)?;
+    let (mut inp, lines) = inputs(ctx, &r.pipeline)?;
     inp.population = r.scenario.population.clone();
     if inp.needs.is_empty() {
         return Err(ServiceError::missing(
@@ -531,7 +634,7 @@ impl Operation for Countries {
 pub struct Projection;
 
 pub struct ProjectionRequest {
-    pub scenario: Scenario,
+    pub scenario: ScenarioRequest,
     pub country: Option<String>,
     pub product: Option<String>,
 }
@@ -567,19 +670,14 @@ impl Operation for Projection {
 
     fn request(a: &Args) -> Result<ProjectionRequest, ServiceError> {
         Ok(ProjectionRequest {
-            scenario: request(a)?.scenario,
+            scenario: request(a)?,
             country: a.get("country")?,
             product: a.get("product")?,
         })
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &ProjectionRequest) -> Result<Answer<Month>, ServiceError> {
-        let (inp, c, lines) = prepare(
-            ctx,
-            &ScenarioRequest {
-                scenario: r.scenario.clone(),
-            },
-        )?;
+        let (inp, c, lines) = prepare(ctx, &r.scenario)?;
         let rows = equitas_scenario::run(&c, &inp, false);
         let pick = rows.iter().find(|x| {
             r.country.as_ref().is_none_or(|k| &x.country == k)
@@ -596,7 +694,7 @@ impl Operation for Projection {
             .unwrap_or_default();
         let mut h = head(
             &c,
-            &r.scenario,
+            &r.scenario.scenario,
             &inp,
             lines,
             "Projection under the scenario (7.2)",
