@@ -219,11 +219,7 @@ pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
         .collect();
     // The naive method's scores, the reference of the M4 ranking (without
     // them, or if either is 0, candidates are ranked by RMSSE).
-    let naive = scores
-        .iter()
-        .find(|s| s.method == Method::Naive)
-        .filter(|s| s.mase > 0.0 && s.rmsse > 0.0)
-        .map(|s| (s.mase, s.rmsse));
+    let naive = naive_reference(&scores);
     for s in &mut scores {
         s.rank = match (e.rank, naive) {
             (Rank::Rmsse, _) | (Rank::Owa, None) => s.rmsse,
@@ -506,8 +502,8 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 /// has no error at all on flat recent months of a varying series left out);
 /// smooth and erratic demand by `e.steady` (TSB) unless that median beats
 /// it by more than `e.steady_margin` standard errors; for a series shorter
-/// than `e.shortest`, the median of [`ROBUST`]. `forced`: use this method, still scored and
-/// explained.
+/// than `e.shortest`, the median of [`ROBUST`]. `forced`: use this method,
+/// still scored and explained.
 pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
     choose_scored(y, h, e, forced, evaluate(y, h, e))
 }
@@ -897,6 +893,23 @@ mod tests {
         // Two months: the models that can forecast them.
         let c = choose(&[4.0, 6.0], 3, &e, None).unwrap();
         assert_eq!(c.combined, vec![Method::Ses, Method::CrostonSba]);
+        // 12 to 14 months: chosen, from as many origins as the months allow
+        // (at most 12, the first after month 1), the candidates that can be
+        // fitted at half of them; a forecast for every month asked for.
+        let z: Vec<f64> = (0..14).map(|t| 30.0 + ((t * 7) % 5) as f64).collect();
+        for n in 12..=14 {
+            let c = choose(&z[..n], 6, &e, None).unwrap();
+            assert!(!c.reason.contains("too few"), "n={n}: {}", c.reason);
+            let first = n.saturating_sub(12).max(1);
+            assert!(
+                c.scores
+                    .iter()
+                    .all(|s| s.origins <= n - first && s.origins * 2 >= n - first)
+            );
+            assert!(c.scores.iter().all(|s| s.method != Method::HoltWinters));
+            assert_eq!(c.mean.len(), 6);
+            assert!(c.mean.iter().all(|v| v.is_finite() && *v > 0.0), "n={n}");
+        }
     }
 
     #[test]
