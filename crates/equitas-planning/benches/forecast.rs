@@ -10,7 +10,9 @@
 //! `--csv` writes the series (unique_id, ds, y) for
 //! `bench/statsforecast/compare.py`; `--compare` reads its JSON and prints
 //! the speed ratios and MASE differences. `--models` runs only the models
-//! named (as `compare.py FILE a,b` does) and skips the automatic choice.
+//! named (as `compare.py FILE a,b` does) and skips the automatic choice,
+//! unless `--auto` is given too (a model timed in the same run as the choice:
+//! a peer for a machine shared with other work).
 //! `--auto-only` times the automatic choice alone.
 //! `--score` (with SERIES) scores instead, as `--scms` does below, every
 //! model, the automatic choice and a zero forecast on the synthetic series;
@@ -18,7 +20,9 @@
 //! on, measured before the months held out for the reported ones).
 //! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
 //! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS,
-//! EQ_CANDIDATES (method names, comma-separated) set
+//! EQ_SE (standard errors within which a model is pooled with the best),
+//! EQ_STEADY (the steady model's name; another word: none), EQ_STEADY_SE
+//! (its margin), EQ_CANDIDATES (method names, comma-separated) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
 //! EQ_CALIBRATE=1 (or `adi`: by ADI band) prints, per demand class, the
@@ -280,6 +284,15 @@ fn evaluation() -> Evaluation {
     if let Some(v) = var("EQ_RANK") {
         e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
     }
+    if let Some(v) = var("EQ_SE") {
+        e.separate = v;
+    }
+    if let Ok(v) = std::env::var("EQ_STEADY") {
+        e.steady = Method::from_name(&v);
+    }
+    if let Some(v) = var("EQ_STEADY_SE") {
+        e.steady_margin = v;
+    }
     if let Ok(v) = std::env::var("EQ_CANDIDATES") {
         e.candidates = v.split(',').filter_map(Method::from_name).collect();
     }
@@ -527,9 +540,10 @@ fn main() {
         ours.insert(m.as_str().to_string(), (par, one, mean));
     }
     let e = evaluation();
+    let skip_auto = only.is_some() && !args.iter().any(|a| a == "--auto");
     let t = Instant::now();
     let cpu = cpu_seconds();
-    let chosen: Vec<Option<f64>> = if only.is_some() {
+    let chosen: Vec<Option<f64>> = if skip_auto {
         Vec::new()
     } else {
         data.par_iter()
@@ -542,10 +556,11 @@ fn main() {
     let auto = t.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu).map(|(b, a)| b - a);
     let v: Vec<f64> = chosen.into_iter().flatten().collect();
-    if only.is_none() {
+    if !skip_auto {
         println!(
-            "automatic choice ({} candidates x 6 rolling origins, then the forecast) for {} series: {auto:.1} s on {threads} threads (target < 60 s on 2 cores); MASE {:.4}",
+            "automatic choice ({} candidates x {} rolling origins, then the forecast) for {} series: {auto:.1} s on {threads} threads (target < 60 s on 2 cores); MASE {:.4}",
             e.candidates.len(),
+            e.origins,
             data.len(),
             v.iter().sum::<f64>() / v.len().max(1) as f64
         );

@@ -26,13 +26,23 @@ pub struct Evaluation {
     pub shortlist: bool,
     /// What candidates are ranked by.
     pub rank: Rank,
+    /// Of the best-ranked models, those combined are the best and those
+    /// the back-test cannot tell from it: their mean paired per-origin loss
+    /// difference with the best is at most this many standard errors.
+    pub separate: f64,
+    /// The forecast of smooth and erratic demand (4.3) unless the back-test
+    /// shows the chosen models better ...
+    pub steady: Option<Method>,
+    /// ... by more than this many standard errors of the paired per-origin
+    /// loss differences.
+    pub steady_margin: f64,
     pub params: ModelParams,
 }
 
 impl Default for Evaluation {
     fn default() -> Evaluation {
         Evaluation {
-            origins: 6,
+            origins: 12,
             horizon: 6,
             candidates: CANDIDATES.to_vec(),
             combine: 3,
@@ -40,6 +50,9 @@ impl Default for Evaluation {
             shortest: 12,
             shortlist: true,
             rank: Rank::Owa,
+            separate: 1.0,
+            steady: Some(Method::Tsb),
+            steady_margin: 3.0,
             params: ModelParams::default(),
         }
     }
@@ -206,11 +219,7 @@ pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
         .collect();
     // The naive method's scores, the reference of the M4 ranking (without
     // them, or if either is 0, candidates are ranked by RMSSE).
-    let naive = scores
-        .iter()
-        .find(|s| s.method == Method::Naive)
-        .filter(|s| s.mase > 0.0 && s.rmsse > 0.0)
-        .map(|s| (s.mase, s.rmsse));
+    let naive = naive_reference(&scores);
     for s in &mut scores {
         s.rank = match (e.rank, naive) {
             (Rank::Rmsse, _) | (Rank::Owa, None) => s.rmsse,
@@ -239,6 +248,69 @@ fn too_lucky(s: &Score, y: &[f64], e: &Evaluation) -> bool {
     let recent = &y[first..];
     let flat = |v: &[f64]| v.iter().all(|&x| x == v[0]);
     !recent.is_empty() && flat(recent) && !flat(y) && s.rmse_by_step.iter().all(|&r| r == 0.0)
+}
+
+/// The naive method's MASE and RMSSE among `scores`, the reference of the
+/// M4 ranking (4.4), if both are positive.
+fn naive_reference(scores: &[Score]) -> Option<(f64, f64)> {
+    scores
+        .iter()
+        .find(|s| s.method == Method::Naive)
+        .filter(|s| s.mase > 0.0 && s.rmsse > 0.0)
+        .map(|s| (s.mase, s.rmsse))
+}
+
+/// Each origin's ranking loss of the back-test `s` of `y` (4.4): the
+/// ranking measure of its forecasts from that origin alone.
+fn origin_losses(s: &Score, y: &[f64], rank: Rank, naive: Option<(f64, f64)>) -> Vec<(usize, f64)> {
+    s.backtest
+        .iter()
+        .map(|(t, f)| {
+            let (mae, mse) = scales(&y[..*t]);
+            let (mut a, mut q, mut n) = (0.0, 0.0, 0usize);
+            for (x, p) in y[*t..].iter().zip(f) {
+                let err = x - p;
+                a += err.abs() / mae;
+                q += err * err / mse;
+                n += 1;
+            }
+            let n = n.max(1) as f64;
+            let (a, r) = (a / n, (q / n).sqrt());
+            let l = match (rank, naive) {
+                (Rank::Rmsse, _) | (Rank::Owa, None) => r,
+                (Rank::Mase, _) => a,
+                (Rank::Owa, Some((m, rr))) => (a / m + r / rr) / 2.0,
+            };
+            (*t, l)
+        })
+        .collect()
+}
+
+/// The mean and standard error of the paired differences `a` − `b` of
+/// per-origin losses, over the origins both have; `None` with fewer than 2.
+fn paired(a: &[(usize, f64)], b: &[(usize, f64)]) -> Option<(f64, f64)> {
+    let d: Vec<f64> = a
+        .iter()
+        .filter_map(|(t, l)| b.iter().find(|x| x.0 == *t).map(|x| l - x.1))
+        .collect();
+    if d.len() < 2 {
+        return None;
+    }
+    let n = d.len() as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((mean, (var / n).sqrt()))
+}
+
+/// Whether the back-test cannot tell `other` from `best`: their mean paired
+/// loss difference is at most `k` standard errors.
+fn indistinct(best: &[(usize, f64)], other: &[(usize, f64)], k: f64) -> bool {
+    paired(other, best).is_none_or(|(m, se)| m <= k * se)
+}
+
+/// Whether `a` beats `b` by more than `k` standard errors.
+fn beats(a: &[(usize, f64)], b: &[(usize, f64)], k: f64) -> bool {
+    paired(a, b).is_some_and(|(m, se)| m < -k * se)
 }
 
 /// A forecast with its intervals and why its method was chosen.
@@ -424,11 +496,14 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 /// The forecast of `y` for `h` months (docs/formulas.md 4.4): the median of
 /// the models best ranked by rolling origin over the horizon asked for
 /// ([`evaluate`]; intermittent and lumpy demand among [`INTERMITTENT`]), at
-/// most `e.combine` of them and within `e.within` times the best
-/// (models whose back-test has no error at all on flat recent months of a
-/// varying series left out); for a series shorter than `e.shortest`, the
-/// median of [`ROBUST`]. `forced`: use this method, still scored and
-/// explained.
+/// most `e.combine` of them and within `e.within` times the best, and of
+/// those the ones the back-test cannot tell from the best (`e.separate`
+/// standard errors of the paired per-origin losses; models whose back-test
+/// has no error at all on flat recent months of a varying series left out);
+/// smooth and erratic demand by `e.steady` (TSB) unless that median beats
+/// it by more than `e.steady_margin` standard errors; for a series shorter
+/// than `e.shortest`, the median of [`ROBUST`]. `forced`: use this method,
+/// still scored and explained.
 pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
     choose_scored(y, h, e, forced, evaluate(y, h, e))
 }
@@ -482,39 +557,74 @@ pub fn choose_scored(
             let lucky = ranked.len() - fair.len();
             let pool = if fair.is_empty() { ranked } else { fair };
             let keys: Vec<f64> = pool.iter().map(|s| s.rank).collect();
-            let best: Vec<&Score> = pool.into_iter().take(pooled(&keys, e)).collect();
-            let first = best.first()?;
-            (
-                best.iter().map(|s| s.method).collect(),
-                format!(
-                    "{} best rolling-origin {} over {} origins x up to {} months: {} ({} candidates{}{}); demand {}",
-                    if best.len() == 1 {
-                        "the model with the".to_string()
-                    } else {
-                        format!("median of the {} models with the", best.len())
-                    },
-                    match e.rank {
-                        Rank::Owa => "accuracy (mean of MASE and RMSSE relative to naive)",
-                        Rank::Rmsse => "RMSSE",
-                        Rank::Mase => "MASE",
-                    },
-                    first.origins,
-                    horizon,
-                    listed(&best),
-                    scores.len(),
-                    if shortlisted {
-                        format!(", {} for intermittent demand", INTERMITTENT.len())
-                    } else {
-                        String::new()
-                    },
-                    if lucky > 0 {
-                        format!(", {lucky} left out for a back-test without error")
-                    } else {
-                        String::new()
-                    },
-                    pattern.class
+            let naive = naive_reference(&scores);
+            let loss = |s: &Score| origin_losses(s, y, e.rank, naive);
+            // The best-ranked (at most `combine`, within `within` times the
+            // best), then of those the best and the ones the back-test
+            // cannot tell from it.
+            let near: Vec<&Score> = pool.into_iter().take(pooled(&keys, e)).collect();
+            let top = loss(near.first()?);
+            let best: Vec<&Score> = near
+                .iter()
+                .enumerate()
+                .filter(|&(i, s)| i == 0 || indistinct(&top, &loss(s), e.separate))
+                .map(|(_, s)| *s)
+                .collect();
+            let name = match e.rank {
+                Rank::Owa => "accuracy (mean of MASE and RMSSE relative to naive)",
+                Rank::Rmsse => "RMSSE",
+                Rank::Mase => "MASE",
+            };
+            let chose = format!(
+                "{} best rolling-origin {} over {} origins x up to {} months: {} ({} candidates{}{})",
+                if best.len() == 1 {
+                    "the model with the".to_string()
+                } else {
+                    format!("median of the {} models with the", best.len())
+                },
+                name,
+                best[0].origins,
+                horizon,
+                listed(&best),
+                scores.len(),
+                if shortlisted {
+                    format!(", {} for intermittent demand", INTERMITTENT.len())
+                } else {
+                    String::new()
+                },
+                if lucky > 0 {
+                    format!(", {lucky} left out for a back-test without error")
+                } else {
+                    String::new()
+                },
+            );
+            // Smooth and erratic demand: the steady model unless the chosen
+            // ones beat it clearly in the back-test.
+            let steady = e
+                .steady
+                .filter(|_| !intermittent && pattern.adi.is_some())
+                .and_then(|m| scores.iter().find(|s| s.method == m));
+            let kept = steady.filter(|d| {
+                !combined_backtest(y, &best, horizon)
+                    .is_some_and(|c| beats(&loss(&c), &loss(d), e.steady_margin))
+            });
+            match kept {
+                Some(d) => (
+                    vec![d.method],
+                    format!(
+                        "{} ({:.2}), the forecast of steady demand: the {} did not beat it by more than {} standard errors of the back-test; demand {}",
+                        d.method.as_str(),
+                        d.rank,
+                        chose,
+                        e.steady_margin,
+                        pattern.class
+                    ),
                 ),
-            )
+                None => (
+                    best.iter().map(|s| s.method).collect(),
+                    format!("{chose}; demand {}", pattern.class),
+                ),
+            }
         }
     };
     let forecasts: Vec<Vec<f64>> = combined
@@ -615,31 +725,53 @@ mod tests {
         let c = choose(&z, 3, &Evaluation::default(), None).unwrap();
         assert_eq!(c.pattern.class, "intermittent");
         assert!(c.reason.ends_with("demand intermittent"), "{}", c.reason);
-        // Noisier demand: the median of the 3 best (within 3 times the best).
+        // Noisier demand, the steady model left aside: the median of at most
+        // 3 best (within 3 times the best), those the back-test cannot tell
+        // from the best.
         let w: Vec<f64> = (0..36)
             .map(|t| 20.0 + ((t * 7) % 11) as f64 + if t % 5 == 0 { 9.0 } else { 0.0 })
             .collect();
-        let e = Evaluation::default();
+        let e = Evaluation {
+            steady: None,
+            ..Evaluation::default()
+        };
         let c = choose(&w, 6, &e, None).unwrap();
-        assert_eq!(c.combined.len(), 3, "{}", c.reason);
         assert!(
+            !c.combined.is_empty() && c.combined.len() <= 3,
+            "{}",
             c.reason
-                .contains("median of the 3 models with the best rolling-origin accuracy")
         );
-        let best = c.scores[0].rank;
+        let best = &c.scores[0];
+        let naive = naive_reference(&c.scores);
+        let top = origin_losses(best, &w, e.rank, naive);
         for m in &c.combined {
             let s = c.scores.iter().find(|s| s.method == *m).unwrap();
-            assert!(s.rank <= 3.0 * best);
+            assert!(s.rank <= 3.0 * best.rank);
+            assert!(indistinct(
+                &top,
+                &origin_losses(s, &w, e.rank, naive),
+                e.separate
+            ));
         }
-        for k in 0..6 {
-            let mut v: Vec<f64> = c
-                .combined
-                .iter()
-                .map(|&m| forecast(m, &w, 6, &e.params).unwrap()[k])
-                .collect();
-            v.sort_by(f64::total_cmp);
-            assert!((c.mean[k] - v[1]).abs() < 1e-9);
+        // A model of the top 3 that the back-test tells from the best is left out.
+        for s in c
+            .scores
+            .iter()
+            .take(3)
+            .filter(|s| !c.combined.contains(&s.method))
+        {
+            assert!(!indistinct(
+                &top,
+                &origin_losses(s, &w, e.rank, naive),
+                e.separate
+            ));
         }
+        let fs: Vec<Vec<f64>> = c
+            .combined
+            .iter()
+            .map(|&m| forecast(m, &w, 6, &e.params).unwrap())
+            .collect();
+        assert_eq!(c.mean, median_of(&fs, 6));
         // Forcing a method keeps the scores.
         let c = choose(&z, 3, &Evaluation::default(), Some(Method::Naive)).unwrap();
         assert_eq!(c.method, Method::Naive);
@@ -682,16 +814,16 @@ mod tests {
 
     #[test]
     fn a_back_test_without_error_on_a_varying_series_is_not_chosen() {
-        // Lumpy demand whose last 10 months were zero: the naive method and
-        // the moving average have no back-test error at all.
+        // Lumpy demand whose last 15 months were zero: from the 12 origins,
+        // the naive method and the moving average have no back-test error.
         let mut y = vec![0.0; 30];
         for (t, v) in [
             (1, 40.0),
             (3, 5.0),
-            (9, 60.0),
-            (13, 20.0),
-            (15, 90.0),
-            (19, 10.0),
+            (7, 60.0),
+            (9, 20.0),
+            (12, 90.0),
+            (14, 10.0),
         ] {
             y[t] = v;
         }
@@ -761,6 +893,23 @@ mod tests {
         // Two months: the models that can forecast them.
         let c = choose(&[4.0, 6.0], 3, &e, None).unwrap();
         assert_eq!(c.combined, vec![Method::Ses, Method::CrostonSba]);
+        // 12 to 14 months: chosen, from as many origins as the months allow
+        // (at most 12, the first after month 1), the candidates that can be
+        // fitted at half of them; a forecast for every month asked for.
+        let z: Vec<f64> = (0..14).map(|t| 30.0 + ((t * 7) % 5) as f64).collect();
+        for n in 12..=14 {
+            let c = choose(&z[..n], 6, &e, None).unwrap();
+            assert!(!c.reason.contains("too few"), "n={n}: {}", c.reason);
+            let first = n.saturating_sub(12).max(1);
+            assert!(
+                c.scores
+                    .iter()
+                    .all(|s| s.origins <= n - first && s.origins * 2 >= n - first)
+            );
+            assert!(c.scores.iter().all(|s| s.method != Method::HoltWinters));
+            assert_eq!(c.mean.len(), 6);
+            assert!(c.mean.iter().all(|v| v.is_finite() && *v > 0.0), "n={n}");
+        }
     }
 
     #[test]
@@ -917,6 +1066,82 @@ mod tests {
             "{}",
             c.reason
         );
+    }
+
+    #[test]
+    fn paired_back_test_comparisons() {
+        let best = [(10, 1.0), (11, 1.0), (12, 1.0), (13, 1.0)];
+        // Differences 0.1, -0.1, 0.2, -0.2: mean 0, not told apart.
+        let close = [(10, 1.1), (11, 0.9), (12, 1.2), (13, 0.8)];
+        assert!(indistinct(&best, &close, 1.0));
+        assert!(!beats(&close, &best, 1.0) && !beats(&best, &close, 1.0));
+        // Differences 1.0, 1.1, 0.9, 1.0: mean 1.0, standard error 0.041.
+        let worse = [(10, 2.0), (11, 2.1), (12, 1.9), (13, 2.0)];
+        assert!(!indistinct(&best, &worse, 1.0));
+        assert!(beats(&best, &worse, 3.0));
+        let (m, se) = paired(&worse, &best).unwrap();
+        assert!(
+            (m - 1.0).abs() < 1e-12 && (se - 0.040_824_8).abs() < 1e-6,
+            "{se}"
+        );
+        // Only origins both have count; with fewer than 2 nothing is told
+        // apart: pooled with the best, and never shown to beat a default.
+        let one = [(13, 9.0), (14, 0.0)];
+        assert!(paired(&one, &best).is_none());
+        assert!(indistinct(&best, &one, 1.0));
+        assert!(!beats(&best, &one, 0.0) && !beats(&one, &best, 0.0));
+    }
+
+    #[test]
+    fn steady_demand_is_forecast_by_tsb_unless_the_back_test_shows_better() {
+        // Smooth demand varying around a constant level.
+        let y: Vec<f64> = (0..30)
+            .map(|t| 40.0 + ((t * 13) % 17) as f64 - 8.0)
+            .collect();
+        assert_eq!(metrics::pattern(&y).class, "smooth");
+        let e = Evaluation::default();
+        let c = choose(&y, 6, &e, None).unwrap();
+        assert_eq!(c.combined, vec![Method::Tsb], "{}", c.reason);
+        assert!(
+            c.reason.starts_with("tsb (") && c.reason.contains("the forecast of steady demand"),
+            "{}",
+            c.reason
+        );
+        let tsb = forecast(Method::Tsb, &y, 6, &e.params).unwrap();
+        assert_eq!(c.mean, tsb);
+        // Without the steady model, the back-test's choice.
+        let free = choose(
+            &y,
+            6,
+            &Evaluation {
+                steady: None,
+                ..e.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(!free.reason.contains("steady"), "{}", free.reason);
+        // A strongly seasonal series: the seasonal models beat TSB clearly.
+        let s: Vec<f64> = (0..36)
+            .map(|t| 100.0 + 40.0 * ((t % 12) as f64 / 11.0))
+            .collect();
+        let c = choose(&s, 6, &e, None).unwrap();
+        assert!(!c.combined.contains(&Method::Tsb), "{}", c.reason);
+        // A back-test window too short to compare (the scores kept at one
+        // origin): TSB stays, as nothing shows the others better.
+        let mut scores = evaluate(&s, 6, &e);
+        for sc in &mut scores {
+            sc.backtest.drain(..sc.backtest.len() - 1);
+        }
+        let c = choose_scored(&s, 6, &e, None, scores).unwrap();
+        assert_eq!(c.combined, vec![Method::Tsb], "{}", c.reason);
+        // Intermittent demand is never forecast by the steady rule.
+        let mut z = vec![0.0; 36];
+        for t in (2..36).step_by(5) {
+            z[t] = 6.0;
+        }
+        let c = choose(&z, 3, &e, None).unwrap();
+        assert!(!c.reason.contains("steady"), "{}", c.reason);
     }
 
     #[test]
