@@ -1,0 +1,56 @@
+//! Cross-country analytics on a distributed engine (issue 25).
+//!
+//! - [`export`]: an Equitas database (SQLite or PostgreSQL, read through
+//!   `equitas-store`) to Parquet, one file per country and month in
+//!   hive-style directories (`movements/country=XSY/month=2025-01/`), for
+//!   the stock movements, the single-node monthly figures, the stockout
+//!   days stock reports gave, and the EPCIS events;
+//! - [`figures`]: the monthly ledger figures of `docs/formulas.md` 3.2–3.3
+//!   computed by DataFusion SQL over those files, in process or on a
+//!   Ballista cluster, equal to the single-node ledger's
+//!   ([`figures::single_node`]);
+//! - [`cluster`]: a Ballista scheduler and executors started in process.
+//!
+//! Not part of the root workspace: building it builds DataFusion and
+//! Ballista, which the laptop path (`equitas`) never needs.
+
+#[cfg(feature = "cluster")]
+pub mod cluster;
+pub mod export;
+pub mod figures;
+pub mod synthetic;
+
+use std::path::PathBuf;
+
+/// What can go wrong, naming the file or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("reading the Equitas database {target}: {source}")]
+    Store {
+        target: String,
+        #[source]
+        source: equitas_store::StoreError,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("writing Parquet file {path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: datafusion::parquet::errors::ParquetError,
+    },
+    #[error("building Arrow batch for {path}: {source}")]
+    Arrow {
+        path: PathBuf,
+        #[source]
+        source: datafusion::arrow::error::ArrowError,
+    },
+    #[error("query engine: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    #[error("{0}")]
+    Invalid(String),
+}
