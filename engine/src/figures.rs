@@ -159,7 +159,8 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
     let running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
     format!(
         "WITH mv AS (
-  SELECT country, location, item, lot, seq, at_ms, local_day, month_index AS m, kind, quantity,
+  SELECT country, location, item, lot, seq, at_ms,
+    CAST(local_day AS BIGINT) AS local_day, CAST(month_index AS BIGINT) AS m, kind, quantity,
     (NOT isnan(quantity) AND abs(quantity) <= 1e9 AND (quantity >= 0 OR kind = 'adjust')) AS ok
   FROM {MOVEMENTS}
 ), s AS (
@@ -199,20 +200,21 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
 ), spans AS (
   SELECT country, location, item, local_day,
     SUM(net) OVER (PARTITION BY country, location, item ORDER BY local_day {running}) AS bal,
-    LEAD(local_day, 1, {next}) OVER (PARTITION BY country, location, item ORDER BY local_day) AS next_day
+    LEAD(local_day, 1, CAST({next} AS BIGINT)) OVER (PARTITION BY country, location, item ORDER BY local_day) AS next_day
   FROM daily
 ), out_spans AS (
   SELECT * FROM spans WHERE bal <= 1e-9
 ), series AS (
   SELECT country, location, item, MIN(m) AS first_m FROM monthly GROUP BY country, location, item
 ), cal AS (
-  SELECT * FROM (VALUES {calendar}) AS t(m, ms, me)
+  SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me
+  FROM (VALUES {calendar})
 ), grid AS (
   SELECT s.country, s.location, s.item, c.m, c.ms, c.me
   FROM series s JOIN cal c ON c.m >= s.first_m
 ), stock_out AS (
   SELECT g.country, g.location, g.item, g.m,
-    SUM(CAST(LEAST(o.next_day, g.me + 1) AS BIGINT) - CAST(GREATEST(o.local_day, g.ms) AS BIGINT)) AS days
+    SUM(LEAST(o.next_day, g.me + 1) - GREATEST(o.local_day, g.ms)) AS days
   FROM grid g JOIN out_spans o
     ON g.country = o.country AND g.location = o.location AND g.item = o.item
    AND o.local_day <= g.me AND o.next_day > g.ms
@@ -247,7 +249,8 @@ SELECT c.country, c.location, c.item, c.m AS month_index,
   c.movements
 FROM closed c
 LEFT JOIN {REPORTED} r
-  ON r.country = c.country AND r.location = c.location AND r.item = c.item AND r.month_index = c.m
+  ON r.country = c.country AND r.location = c.location AND r.item = c.item
+ AND CAST(r.month_index AS BIGINT) = c.m
 ORDER BY c.country, c.location, c.item, c.m",
         next = as_of as i64 + 1,
     )
