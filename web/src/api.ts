@@ -104,6 +104,17 @@ export async function login(user: string, password: string): Promise<Session> {
   return { ...s, mode: "accounts" };
 }
 
+/** Single sign-on, if the server offers it: the provider's name and where the sign-in starts. */
+export interface Sso {
+  enabled: boolean;
+  label?: string;
+  login?: string;
+}
+
+export function sso(): Promise<Sso> {
+  return fetchJson<Sso>("/api/v1/sso");
+}
+
 export async function logout(): Promise<void> {
   await post<null>("/api/v1/logout");
   csrf = null;
@@ -403,6 +414,22 @@ export interface ImpactRow {
   expected_unmet: number;
   unmet_p95: number;
   assumptions: string[];
+  /** Each level inside the country, where the ledger holds stock (7.8). */
+  levels: LevelRow[];
+}
+
+/** A level inside a buying country under the scenario (docs/formulas.md 7.8). */
+export interface LevelRow {
+  level: string;
+  share_of_demand: number;
+  demand_per_month: number;
+  stock: number;
+  pipeline: number;
+  exposure: number;
+  time_to_survive_months: number | null;
+  stockout_date: string | null;
+  months_short: number;
+  unmet: number;
 }
 
 /** A row of /api/v1/scenario/nodes (docs/formulas.md 7.7). */

@@ -30,6 +30,10 @@ export interface TableOptions<T> {
   pageSize?: number;
   /** Called when a row is clicked (besides its links). */
   onRowClick?: (row: T) => void;
+  /** Rows that expand: what shows below the row (null: it does not expand),
+   * opened and closed by a button in its first cell labelled `detailLabel`. */
+  detail?: (row: T) => HTMLElement | null;
+  detailLabel?: string;
 }
 
 function csvCell(v: string | number | null | undefined): string {
@@ -58,6 +62,7 @@ export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
   let [sortCol, sortDir] = opts.sort ?? [-1, "asc"];
   let filter = "";
   let showAll = false;
+  const open = new Set<T>();
 
   const input = el("input", {
     type: "search",
@@ -135,6 +140,24 @@ export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
         const cls = [c.numeric ? "num" : "", c.cellClass?.(r) ?? ""].join(" ").trim();
         tr.append(el("td", { class: cls, title: c.title?.(r) }, href ? el("a", { href }, text) : text));
       }
+      const detail = opts.detail?.(r) ?? null;
+      let below: HTMLElement | null = null;
+      if (detail) {
+        const isOpen = open.has(r);
+        const button = el(
+          "button",
+          { type: "button", class: "expand", "data-role": "expand", "aria-expanded": String(isOpen), title: opts.detailLabel ?? "" },
+          isOpen ? "▾" : "▸",
+        );
+        button.addEventListener("click", (e) => {
+          e.stopPropagation();
+          if (open.has(r)) open.delete(r);
+          else open.add(r);
+          render();
+        });
+        tr.firstElementChild?.prepend(button, " ");
+        if (isOpen) below = el("tr", { class: "detail", "data-role": "detail" }, el("td", { colspan: String(columns.length) }, detail));
+      }
       if (opts.onRowClick) {
         tr.classList.add("clickable");
         tr.addEventListener("click", (e) => {
@@ -143,6 +166,7 @@ export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
         });
       }
       body.append(tr);
+      if (below) body.append(below);
     }
     table.append(el("thead", {}, head), body);
     count.textContent = t("table.rows", shown.length, rows.length);

@@ -155,6 +155,13 @@ const METHODS: Record<string, { name: Words; explain: Words }> = {
       fr: "lissage exponentiel d’un niveau, d’une tendance et de 12 effets saisonniers mensuels",
     },
   },
+  ets: {
+    name: { en: "Exponential smoothing (ETS, chosen form)", fr: "Lissage exponentiel (ETS, forme choisie)" },
+    explain: {
+      en: "level, with or without a (damped) trend and 12 monthly seasonal effects, the form chosen by AICc",
+      fr: "niveau, avec ou sans tendance (amortie) et 12 effets saisonniers mensuels, la forme choisie par l’AICc",
+    },
+  },
   theta: {
     name: { en: "Theta method", fr: "Méthode Thêta" },
     explain: {

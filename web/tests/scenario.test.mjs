@@ -31,8 +31,8 @@ const fmt = (locale, digits, style) => (v) =>
     : new Intl.NumberFormat(locale, { style, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
 
 for (const [lang, locale, words] of [
-  ["en", "en-GB", { title: "Disruption scenarios", never: "none", country: "Producing country", safety: "Safety stock" }],
-  ["fr", "fr-FR", { title: "Scénarios de rupture", never: "aucune", country: "Pays producteur", safety: "Stock de sécurité" }],
+  ["en", "en-GB", { title: "Disruption scenarios", never: "none", country: "Producing country", safety: "Safety stock", national: "National store" }],
+  ["fr", "fr-FR", { title: "Scénarios de rupture", never: "aucune", country: "Pays producteur", safety: "Stock de sécurité", national: "Magasin central" }],
 ]) {
   test(`the scenario page shows the API's impacts, mitigations, allocation and nodes (${lang})`, async () => {
     const page = await newPage(browser, { locale });
@@ -112,6 +112,35 @@ for (const [lang, locale, words] of [
     assert.equal(n[0][2], nodes.rows[0].node);
     if (nodes.rows[0].kind === "producing-country") assert.equal(n[0][1], words.country);
     assert.equal(n[0][4], fmt(locale, 0)(nodes.rows[0].unmet));
+
+    // A pair of the synthetic country expands into its levels, as the API gives them (7.8).
+    const withLevels = run.rows.find((r) => r.levels.length > 0);
+    assert.ok(withLevels, "the demo scenario touches a pair whose stock the ledger holds per level");
+    const impactWrap = 'div[data-table-wrap="scenario-impact"]';
+    await page.fill(`${impactWrap} input[data-role="filter"]`, countryNames.get(withLevels.country) ?? withLevels.country);
+    const expand = `${impactWrap} table[data-table="scenario-impact"] button[data-role="expand"]`;
+    await page.waitForSelector(expand, { timeout: 10000 });
+    const [expandCountry, expandProduct] = await page.$eval(expand, (b) =>
+      [...b.closest("tr").querySelectorAll("td")].slice(0, 2).map((td) => td.getAttribute("title")),
+    );
+    const expanded = run.rows.find((r) => r.country === expandCountry && r.product === expandProduct);
+    assert.ok(expanded.levels.length > 0);
+    assert.equal(await page.getAttribute(expand, "aria-expanded"), "false");
+    await page.click(expand);
+    await page.waitForSelector('table[data-table="scenario-levels"]', { timeout: 10000 });
+    assert.equal(await page.getAttribute(expand, "aria-expanded"), "true");
+    const lv = await tableRows(page, "scenario-levels");
+    assert.equal(lv.length, expanded.levels.length);
+    for (const [i, l] of expanded.levels.entries()) {
+      assert.equal(lv[i][1], fmt(locale, 1, "percent")(l.share_of_demand));
+      assert.equal(lv[i][2], fmt(locale, 0)(l.stock));
+      assert.equal(lv[i][3], fmt(locale, 1)(l.time_to_survive_months));
+      assert.equal(lv[i][5], fmt(locale, 0)(l.unmet));
+    }
+    if (expanded.levels[0].level === "national store") assert.equal(lv[0][0], words.national);
+    await page.click(expand);
+    assert.equal(await page.$('table[data-table="scenario-levels"]'), null);
+    await page.fill(`${impactWrap} input[data-role="filter"]`, "");
 
     // A click on another row draws that pair.
     await page.click('table[data-table="scenario-impact"] tbody tr:nth-child(2) td:first-child');

@@ -51,6 +51,27 @@ pub enum UsersCommand {
     },
     /// Takes back a grant (its number in `users list`).
     Revoke { name: String, grant: i64 },
+    /// Links an identity provider's subject to a user: signing in there
+    /// (single sign-on, `equitas serve --sso-issuer`) signs in as this
+    /// user, with its roles in Equitas.
+    #[command(
+        after_help = "The issuer is exactly as in the provider's ID tokens (`iss`), the subject its `sub`.\n\nExample:\n  equitas users link --user amina --issuer https://sso.example.org/realms/moh --subject 3f1c0d9e-..."
+    )]
+    Link {
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_name = "URL")]
+        issuer: String,
+        #[arg(long, value_name = "SUB")]
+        subject: String,
+    },
+    /// Takes back a link made by `users link`.
+    Unlink {
+        #[arg(long, value_name = "URL")]
+        issuer: String,
+        #[arg(long, value_name = "SUB")]
+        subject: String,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -155,6 +176,9 @@ pub fn users(store: &mut dyn Store, c: &UsersCommand) -> Result<()> {
                 for g in &u.grants {
                     println!("  #{} {} {}", g.id, g.role, g.scope);
                 }
+                for (iss, sub) in auth::identities(store, &u.name)? {
+                    println!("  signs in by {iss} as {sub}");
+                }
             }
         }
         UsersCommand::Disable { name, enable } => {
@@ -204,6 +228,26 @@ pub fn users(store: &mut dyn Store, c: &UsersCommand) -> Result<()> {
                 Ok(((), format!("user {name}: #{grant}")))
             })?;
             println!("Grant #{grant} of {name} taken back.");
+        }
+        UsersCommand::Link {
+            user,
+            issuer,
+            subject,
+        } => {
+            audited(store, "sso-link", |tx| {
+                auth::link_identity(tx, user, issuer, subject)?;
+                Ok(((), format!("user {user}: {issuer} subject {subject}")))
+            })?;
+            println!("{issuer} subject {subject} signs in as {user}.");
+        }
+        UsersCommand::Unlink { issuer, subject } => {
+            audited(store, "sso-unlink", |tx| {
+                if !auth::unlink_identity(tx, issuer, subject)? {
+                    bail!("{issuer} subject {subject} is linked to no user");
+                }
+                Ok(((), format!("{issuer} subject {subject}")))
+            })?;
+            println!("{issuer} subject {subject} unlinked.");
         }
     }
     Ok(())

@@ -42,9 +42,28 @@ pub enum FhirCommand {
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Codings of other systems to GTINs (TOML: [[code]] system, code, gtin).
+        /// Codings of other systems to GTINs for this import only, over the
+        /// stored mapping (TOML: [[code]] system, code, gtin).
         #[arg(long, value_name = "FILE")]
         codes: Option<PathBuf>,
+    },
+    /// Store a product code mapping (codings of other systems, e.g. ATC,
+    /// RxNorm or a national code, to GTINs), read by every FHIR import from
+    /// then on, on the command line and by the server's /fhir routes.
+    #[command(after_help = "Example:\n  equitas interop fhir codes docs/interop/fhir-codes.toml")]
+    Codes {
+        /// The mapping (TOML: [[code]] system, code, gtin).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Check and count, then roll back.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The facility registry's organisations (FHIR Organization read in),
+    /// with their type, parent, identifiers and the locations they manage.
+    Organizations {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Write a Bundle: the stock snapshot (InventoryReport) of each place
     /// at or below a location, or its shipments and receipts
@@ -74,6 +93,12 @@ pub enum FhirCommand {
 pub enum FhirResource {
     InventoryReport,
     SupplyDelivery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,6 +237,53 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
         InteropCommand::Fhir(FhirCommand::Import { file, codes }) => {
             fhir_import(cli, file, codes.as_deref())
         }
+        InteropCommand::Fhir(FhirCommand::Codes { file, dry_run }) => {
+            let codes = read_codes(file)?;
+            let mut store = open_store(cli)?;
+            let t = equitas_service::interop::save_product_codes(store.as_mut(), &codes, *dry_run)?;
+            println!(
+                "{}: {} coding(s): {} new, {} updated, {} unchanged",
+                file.display(),
+                t.total(),
+                t.inserted,
+                t.updated,
+                t.unchanged
+            );
+            if *dry_run {
+                println!("dry run: nothing was written");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        InteropCommand::Fhir(FhirCommand::Organizations { format }) => {
+            let mut store = open_store(cli)?;
+            let rows = equitas_store::registry::organizations(store.as_mut())?;
+            match format {
+                ListFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                ListFormat::Table => {
+                    if rows.is_empty() {
+                        println!(
+                            "no organisation in the registry (import FHIR Organization resources)"
+                        );
+                    }
+                    for r in &rows {
+                        let o = &r.organization;
+                        println!(
+                            "{}\t{}\ttype {}\tpart of {}\tlocations {}",
+                            o.code,
+                            o.name,
+                            o.kind.as_deref().unwrap_or("-"),
+                            o.part_of.as_deref().unwrap_or("-"),
+                            if r.locations.is_empty() {
+                                "-".to_string()
+                            } else {
+                                r.locations.join(",")
+                            }
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         InteropCommand::Fhir(FhirCommand::Export {
             resource,
             location,
@@ -261,23 +333,24 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
     }
 }
 
+fn read_codes(p: &Path) -> Result<equitas_interop::fhir::Codes> {
+    let text =
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    equitas_interop::fhir::Codes::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+}
+
 fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode> {
     use equitas_service::interop::FhirError;
     let codes = match codes {
         None => equitas_interop::fhir::Codes::default(),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            equitas_interop::fhir::Codes::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
-        }
+        Some(p) => read_codes(p)?,
     };
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.display().to_string();
     let mut store = open_store(cli)?;
     let r = match equitas_service::interop::fhir_import(store.as_mut(), &name, &bytes, &codes) {
         Ok(r) => r,
-        Err(FhirError::Outcome(o)) => {
+        Err(FhirError::Outcome(o) | FhirError::Refused(o)) => {
             for i in &o.issue {
                 eprintln!("  {name}: {}: {}", i.expression.join(", "), i.diagnostics);
             }
@@ -290,6 +363,23 @@ fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode>
     };
     if let Some(l) = &r.locations {
         print_report(l, false);
+    }
+    if let Some(t) = &r.codes {
+        println!(
+            "{name}: product codes: {} new, {} updated, {} unchanged",
+            t.inserted, t.updated, t.unchanged
+        );
+    }
+    if let Some(g) = &r.registry {
+        println!(
+            "{name}: organisations: {} new, {} updated, {} unchanged; managing organisations of locations: {} new, {} updated, {} unchanged",
+            g.organizations.inserted,
+            g.organizations.updated,
+            g.organizations.unchanged,
+            g.links.inserted,
+            g.links.updated,
+            g.links.unchanged
+        );
     }
     let read: Vec<String> = r
         .read

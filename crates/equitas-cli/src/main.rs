@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod accounts;
 mod context;
+mod db;
 mod demo;
 mod demo_data;
 mod epcis;
@@ -125,7 +126,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  equitas serve\n  curl 'http://127.0.0.1:8080/api/v1/market/prices?product=efavirenz-600mg-tablet'\n  equitas --database postgres://equitas@db/equitas serve --addr 0.0.0.0:8080\n\nRoutes: /api/v1/status, /api/v1/market/{products,prices,mpr,affordability,concentration,delivery,sources},\n/api/v1/supply/{concentration,map,single-source,qualified-sources,reach,regional,dependence,match,regulators},\n/api/v1/stock, /api/v1/stock/{lots,problems}, /api/v1/availability, /api/v1/{forecast,plan,risk},\n/api/v1/scenario/{run,countries,projection,nodes,compare,allocation};\nEPCIS: /capture, /events. The description: /openapi.json (OpenAPI 3.1) and /api/docs (a page to read)."
     )]
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 
     /// GS1 EPCIS 2.0 events.
     #[command(subcommand)]
@@ -148,6 +149,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+
+    /// The database's monthly partitions (PostgreSQL): partition by month,
+    /// list them, detach and archive an old month.
+    #[command(subcommand)]
+    Db(db::DbCommand),
 
     /// Stock on hand, average monthly consumption, months of stock, status,
     /// stockout days and expiry risk by location and item, from captured
@@ -274,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { limit, format } => {
             accounts::audit(store()?.as_mut(), *limit, *format).map(ok)
         }
+        Command::Db(c) => db::run(&cli, c).map(ok),
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Interop(c) => interop::run(&cli, c),

@@ -1,16 +1,352 @@
 //! `equitas scenario ...`: disruption scenarios (issue 21): the operations
-//! of `equitas_service::scenario`, from a scenario file (TOML or JSON), each
-//! output stating its method, assumptions and sources.
+//! of `equitas_service::scenario`, from a scenario file (TOML or JSON)
+//! and/or shocks given as options, each output stating its method,
+//! assumptions and sources. One table mechanism ([`Table`], [`show`]) serves
+//! every command.
 
 use crate::op_args::{OpArgs, run};
 use crate::output::{Cell, Output, Report};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
 use clap::Subcommand;
-use equitas_service::Head;
+use equitas_scenario::model::{ExportRestriction, Shock, Surge};
+use equitas_scenario::{
+    AllocationRow, CountryImpactRow, ImpactRow, MitigationRow, Month, NodeRow, Scenario,
+};
 use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Projection, Run};
+use equitas_service::{Answer, Head, Operation};
 use equitas_store::Store;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Shocks given as options, added to those of FILE (or making the whole
+/// scenario without one). Each is repeatable; a DURATION is months (`6`) or
+/// a triangular distribution (`3/6/12`: min/most likely/max); LOSS is the
+/// share of capacity lost (`0.5` or `50%`, default all); FROM the first day
+/// (default the start). Parts may be left empty (`S:6::2026-03-01`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Shocks {
+    /// A manufacturing site stops: SITE:DURATION[:LOSS[:FROM]].
+    #[arg(long = "site", value_name = "SITE:DURATION[:LOSS[:FROM]]")]
+    pub site: Vec<String>,
+    /// A manufacturer stops: NAME:DURATION[:LOSS[:FROM]].
+    #[arg(long = "manufacturer", value_name = "NAME:DURATION[:LOSS[:FROM]]")]
+    pub manufacturer: Vec<String>,
+    /// A producing country stops manufacturing (ISO3, or `largest`):
+    /// ISO3:DURATION[:LOSS[:FROM]].
+    #[arg(long = "producing-country", value_name = "ISO3:DURATION[:LOSS[:FROM]]")]
+    pub producing_country: Vec<String>,
+    /// A country making active ingredients stops: ISO3:DURATION[:LOSS[:FROM]].
+    #[arg(
+        long = "ingredient-country",
+        value_name = "ISO3:DURATION[:LOSS[:FROM]]"
+    )]
+    pub ingredient_country: Vec<String>,
+    /// Every producer of a WHO region stops: REGION:DURATION[:LOSS[:FROM]].
+    #[arg(long = "region-outage", value_name = "REGION:DURATION[:LOSS[:FROM]]")]
+    pub region: Vec<String>,
+    /// A producing country stops exporting, to every buyer or to those listed:
+    /// ISO3:DURATION[:BUYER,BUYER...[:FROM]].
+    #[arg(
+        long = "export-restriction",
+        value_name = "ISO3:DURATION[:BUYERS[:FROM]]"
+    )]
+    pub export_restriction: Vec<String>,
+    /// Demand up in some countries: ISO3,ISO3...:INCREASE:MONTHS[:FROM]
+    /// (INCREASE `0.3` or `30%`).
+    #[arg(long = "surge", value_name = "COUNTRIES:INCREASE:MONTHS[:FROM]")]
+    pub surge: Vec<String>,
+    /// Population per country for priority to need per person (7.5): a CSV
+    /// with columns iso3, year, population (your own series, e.g. UN WPP or
+    /// World Bank SP.POP.TOTL); the latest year of each country is used.
+    #[arg(long = "population", value_name = "FILE")]
+    pub population: Option<PathBuf>,
+}
+
+fn flag_error(flag: &str, value: &str, why: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("--{flag} {value:?}: {why}")
+}
+
+/// A scenario error about the one shock a flag made, without the
+/// scenario's field path (`shocks[0].loss` -> `loss`).
+fn checked(flag: &str, value: &str, s: &Scenario) -> Result<()> {
+    s.check().map_err(|e| {
+        let t = e.to_string();
+        let t = t.strip_prefix("scenario: ").unwrap_or(&t);
+        let t = [
+            "shocks[0].",
+            "export_restrictions[0].",
+            "surges[0].",
+            "shocks[0]: ",
+            "export_restrictions[0]: ",
+            "surges[0]: ",
+        ]
+        .iter()
+        .fold(t.to_string(), |t, p| t.replace(p, ""));
+        flag_error(flag, value, t)
+    })
+}
+
+/// A number, or a percentage (`30%` = 0.3).
+fn fraction(s: &str) -> Option<f64> {
+    match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().ok().map(|x| x / 100.0),
+        None => s.trim().parse().ok(),
+    }
+}
+
+/// `6` (months) or `3/6/12` (triangular).
+fn duration(s: &str) -> Option<(Option<f64>, Option<[f64; 3]>)> {
+    let p: Vec<&str> = s.split('/').collect();
+    match p.as_slice() {
+        [m] => Some((Some(m.trim().parse().ok()?), None)),
+        [a, m, b] => Some((
+            None,
+            Some([
+                a.trim().parse().ok()?,
+                m.trim().parse().ok()?,
+                b.trim().parse().ok()?,
+            ]),
+        )),
+        _ => None,
+    }
+}
+
+fn day(flag: &str, value: &str, s: &str) -> Result<Option<NaiveDate>> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    s.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| flag_error(flag, value, format!("{s:?} is not a date (YYYY-MM-DD)")))
+}
+
+/// The parts of a flag's value: at least `min`, at most `max`.
+fn parts<'a>(flag: &str, value: &'a str, min: usize, max: usize) -> Result<Vec<&'a str>> {
+    let p: Vec<&str> = value.split(':').collect();
+    if p.len() < min || p.len() > max || p[0].trim().is_empty() {
+        let form = match flag {
+            "export-restriction" => "ISO3:DURATION[:BUYER,BUYER...[:FROM]]",
+            "surge" => "COUNTRY,COUNTRY...:INCREASE:MONTHS[:FROM]",
+            _ => "NAME:DURATION[:LOSS[:FROM]]",
+        };
+        return Err(flag_error(flag, value, format!("expected {form}")));
+    }
+    Ok(p)
+}
+
+fn shock(flag: &str, value: &str) -> Result<Shock> {
+    let p = parts(flag, value, 2, 4)?;
+    let (months, triangular) = duration(p[1]).ok_or_else(|| {
+        flag_error(
+            flag,
+            value,
+            format!(
+                "{:?} is not a duration: months (6) or min/most likely/max (3/6/12)",
+                p[1]
+            ),
+        )
+    })?;
+    let loss = match p.get(2).filter(|x| !x.trim().is_empty()) {
+        Some(l) => fraction(l)
+            .ok_or_else(|| flag_error(flag, value, format!("{l:?} is not a loss (0.5 or 50%)")))?,
+        None => 1.0,
+    };
+    let name = Some(p[0].trim().to_string());
+    let mut s = Shock {
+        site: None,
+        manufacturer: None,
+        producing_country: None,
+        ingredient_country: None,
+        region: None,
+        loss,
+        from: day(flag, value, p.get(3).copied().unwrap_or(""))?,
+        months,
+        triangular,
+    };
+    match flag {
+        "site" => s.site = name,
+        "manufacturer" => s.manufacturer = name,
+        "producing-country" => s.producing_country = name,
+        "ingredient-country" => s.ingredient_country = name,
+        _ => s.region = name,
+    }
+    Ok(s)
+}
+
+fn restriction(value: &str) -> Result<ExportRestriction> {
+    let flag = "export-restriction";
+    let p = parts(flag, value, 2, 4)?;
+    let (months, triangular) = duration(p[1]).ok_or_else(|| {
+        flag_error(
+            flag,
+            value,
+            format!(
+                "{:?} is not a duration: months (6) or min/most likely/max (3/6/12)",
+                p[1]
+            ),
+        )
+    })?;
+    Ok(ExportRestriction {
+        country: p[0].trim().to_string(),
+        to: p
+            .get(2)
+            .map(|b| {
+                b.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        from: day(flag, value, p.get(3).copied().unwrap_or(""))?,
+        months,
+        triangular,
+    })
+}
+
+fn surge(value: &str) -> Result<Surge> {
+    let flag = "surge";
+    let p = parts(flag, value, 3, 4)?;
+    let increase = fraction(p[1]).ok_or_else(|| {
+        flag_error(
+            flag,
+            value,
+            format!("{:?} is not an increase (0.3 or 30%)", p[1]),
+        )
+    })?;
+    let months = p[2]
+        .trim()
+        .parse()
+        .map_err(|_| flag_error(flag, value, format!("{:?} is not a number of months", p[2])))?;
+    Ok(Surge {
+        countries: p[0]
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        increase,
+        from: day(flag, value, p.get(3).copied().unwrap_or(""))?,
+        months,
+    })
+}
+
+/// The latest year's population of each country in a CSV of iso3, year,
+/// population (errors name the file and line).
+pub fn read_population(path: &Path) -> Result<BTreeMap<String, f64>> {
+    let name = path.display();
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("cannot read the population file {name}"))?;
+    let h: Vec<String> = r
+        .headers()
+        .with_context(|| format!("{name}: no header line"))?
+        .iter()
+        .map(|x| x.trim().to_lowercase())
+        .collect();
+    let col = |k: &str| {
+        h.iter()
+            .position(|x| x == k)
+            .ok_or_else(|| anyhow!("{name}: no column {k:?} (expected iso3, year, population)"))
+    };
+    let (ci, cy, cp) = (col("iso3")?, col("year")?, col("population")?);
+    let mut latest: BTreeMap<String, (i32, f64)> = BTreeMap::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{name}, line {line}"))?;
+        let get = |c: usize| rec.get(c).map(str::trim).unwrap_or("");
+        let iso3 = get(ci).to_uppercase();
+        if iso3.len() != 3 || !iso3.chars().all(|c| c.is_ascii_uppercase()) {
+            bail!(
+                "{name}, line {line}: iso3 {:?} is not an ISO 3166 alpha-3 code",
+                get(ci)
+            );
+        }
+        let year: i32 = get(cy)
+            .parse()
+            .map_err(|_| anyhow!("{name}, line {line}: year {:?} is not a year", get(cy)))?;
+        let pop: f64 = get(cp)
+            .parse()
+            .ok()
+            .filter(|p: &f64| p.is_finite() && *p > 0.0)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{name}, line {line}: population {:?} is not a number above 0",
+                    get(cp)
+                )
+            })?;
+        let e = latest.entry(iso3).or_insert((year, pop));
+        if year >= e.0 {
+            *e = (year, pop);
+        }
+    }
+    if latest.is_empty() {
+        bail!("{name}: no population rows");
+    }
+    Ok(latest.into_iter().map(|(k, (_, p))| (k, p)).collect())
+}
+
+impl Shocks {
+    fn is_empty(&self) -> bool {
+        self.site.is_empty()
+            && self.manufacturer.is_empty()
+            && self.producing_country.is_empty()
+            && self.ingredient_country.is_empty()
+            && self.region.is_empty()
+            && self.export_restriction.is_empty()
+            && self.surge.is_empty()
+            && self.population.is_none()
+    }
+
+    /// Adds the shocks given as options to `s`; each checked on its own so
+    /// that an error names the option.
+    pub fn add_to(&self, s: &mut Scenario) -> Result<()> {
+        let lists: [(&str, &Vec<String>); 5] = [
+            ("site", &self.site),
+            ("manufacturer", &self.manufacturer),
+            ("producing-country", &self.producing_country),
+            ("ingredient-country", &self.ingredient_country),
+            ("region-outage", &self.region),
+        ];
+        for (flag, values) in lists {
+            for v in values {
+                let k = shock(flag, v)?;
+                let alone = Scenario {
+                    shocks: vec![k.clone()],
+                    ..Scenario::default()
+                };
+                checked(flag, v, &alone)?;
+                s.shocks.push(k);
+            }
+        }
+        for v in &self.export_restriction {
+            let r = restriction(v)?;
+            let alone = Scenario {
+                export_restrictions: vec![r.clone()],
+                ..Scenario::default()
+            };
+            checked("export-restriction", v, &alone)?;
+            s.export_restrictions.push(r);
+        }
+        for v in &self.surge {
+            let u = surge(v)?;
+            let alone = Scenario {
+                surges: vec![u.clone()],
+                ..Scenario::default()
+            };
+            checked("surge", v, &alone)?;
+            s.surges.push(u);
+        }
+        if let Some(p) = &self.population {
+            s.population.extend(read_population(p)?);
+        }
+        Ok(())
+    }
+}
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum ScenarioCommand {
@@ -18,11 +354,17 @@ pub enum ScenarioCommand {
     /// time to survive, to recover and to qualify an alternative, gap,
     /// stockout date, unmet demand, probability of a stockout.
     #[command(
-        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
+        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv --levels\n  equitas scenario run --producing-country IND:3/6/12 --export-restriction CHN:4:KEN,UGA --surge NGA:30%:3\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
     )]
     Run {
-        /// The scenario file (TOML, or JSON); without one, --scenario or the default.
+        /// The scenario file (TOML, or JSON); without one, --scenario, the shocks given as options, or the default.
         file: Option<PathBuf>,
+        /// A row per level inside the country (national store, region,
+        /// district, facility) below each pair whose stock the ledger holds.
+        #[arg(long)]
+        levels: bool,
+        #[command(flatten)]
+        shocks: Shocks,
         #[command(flatten)]
         args: OpArgs<Run>,
         #[command(flatten)]
@@ -36,6 +378,8 @@ pub enum ScenarioCommand {
     Countries {
         file: Option<PathBuf>,
         #[command(flatten)]
+        shocks: Shocks,
+        #[command(flatten)]
         args: OpArgs<Countries>,
         #[command(flatten)]
         out: Output,
@@ -48,6 +392,8 @@ pub enum ScenarioCommand {
     Projection {
         file: Option<PathBuf>,
         #[command(flatten)]
+        shocks: Shocks,
+        #[command(flatten)]
         args: OpArgs<Projection>,
         #[command(flatten)]
         out: Output,
@@ -57,6 +403,8 @@ pub enum ScenarioCommand {
     #[command(after_help = "Example:\n  equitas scenario nodes --format csv")]
     Nodes {
         file: Option<PathBuf>,
+        #[command(flatten)]
+        shocks: Shocks,
         #[command(flatten)]
         args: OpArgs<Nodes>,
         #[command(flatten)]
@@ -69,6 +417,8 @@ pub enum ScenarioCommand {
     Compare {
         file: Option<PathBuf>,
         #[command(flatten)]
+        shocks: Shocks,
+        #[command(flatten)]
         args: OpArgs<Compare>,
         #[command(flatten)]
         out: Output,
@@ -76,10 +426,12 @@ pub enum ScenarioCommand {
     /// Scarce spare capacity shared pro rata, by order date or by need:
     /// unmet demand per income group under each rule.
     #[command(
-        after_help = "Example:\n  equitas scenario allocation data/examples/scenario-largest-producer.toml"
+        after_help = "Example:\n  equitas scenario allocation data/examples/scenario-largest-producer.toml --population my-wpp-population.csv"
     )]
     Allocation {
         file: Option<PathBuf>,
+        #[command(flatten)]
+        shocks: Shocks,
         #[command(flatten)]
         args: OpArgs<Allocation>,
         #[command(flatten)]
@@ -87,31 +439,58 @@ pub enum ScenarioCommand {
     },
 }
 
-/// The file's content as the `scenario` parameter.
+/// The scenario parameter from FILE and the shocks given as options.
 fn with_file<O: equitas_service::Described>(
     file: &Option<PathBuf>,
+    shocks: &Shocks,
     args: &OpArgs<O>,
 ) -> Result<OpArgs<O>> {
     let mut a = args.clone();
-    if let Some(f) = file {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read the scenario {}", f.display()))?;
-        if !a.set("scenario", text) {
-            bail!("give the scenario as FILE or --scenario, not both");
-        }
+    let text = match file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read the scenario {}", f.display()))?,
+        ),
+        None => None,
+    };
+    let text = if shocks.is_empty() {
+        text
+    } else {
+        let mut s = match (&text, file) {
+            (Some(t), Some(f)) => Scenario::parse(t)
+                .map_err(|e| equitas_service::ServiceError::BadParameter {
+                    param: "scenario".into(),
+                    reason: e.to_string(),
+                })
+                .with_context(|| format!("the scenario {}", f.display()))?,
+            _ => Scenario {
+                name: "shocks given on the command line".into(),
+                ..Scenario::default()
+            },
+        };
+        shocks.add_to(&mut s)?;
+        Some(serde_json::to_string(&s)?)
+    };
+    if let Some(t) = text
+        && !a.set("scenario", t)
+    {
+        bail!(
+            "give the scenario as FILE (with or without shocks as options) or --scenario, not both"
+        );
     }
     Ok(a)
 }
 
 /// Runs operation `O` on the scenario of FILE (named in any error) or of
 /// the options.
-fn run_scenario<O: equitas_service::Operation>(
+fn run_scenario<O: Operation>(
     store: &mut dyn Store,
     file: &Option<PathBuf>,
+    shocks: &Shocks,
     args: &OpArgs<O>,
     busy: &str,
-) -> Result<equitas_service::Answer<O::Row>> {
-    let r = run(store, &with_file(file, args)?, busy);
+) -> Result<Answer<O::Row>> {
+    let r = run(store, &with_file(file, shocks, args)?, busy);
     match file {
         Some(f) => r.with_context(|| format!("the scenario {}", f.display())),
         None => r,
@@ -131,22 +510,317 @@ fn strings(h: &Head, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn report<'a, T: serde::Serialize>(
-    title: &'a str,
-    h: &Head,
-    columns: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
-    notes: &[String],
-    data: T,
-) -> Report<'a, T> {
-    let mut footer: Vec<String> = notes.to_vec();
+fn text(s: &str) -> Cell {
+    s.to_string().into()
+}
+
+fn day_cell(d: Option<NaiveDate>) -> Cell {
+    text(&d.map_or("-".into(), |d| d.to_string()))
+}
+
+/// A row type as a table: its title, columns and cells; rows below it
+/// (the levels inside a country), each named, when asked for.
+trait Table: serde::Serialize {
+    const TITLE: &'static str;
+    const COLUMNS: &'static [&'static str];
+    fn cells(&self) -> Vec<Cell>;
+    fn below(&self) -> Vec<(String, Vec<Cell>)> {
+        Vec::new()
+    }
+    /// Lines after the table, from the answer.
+    fn notes(_a: &Answer<Self>) -> Vec<String>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
+}
+
+impl Table for ImpactRow {
+    const TITLE: &'static str = "Disruption scenario: who runs out of what, when";
+    const COLUMNS: &'static [&'static str] = &[
+        "country",
+        "product",
+        "exposure",
+        "TTS months",
+        "TTR months",
+        "TTQ months",
+        "alternative",
+        "gap months",
+        "stockout",
+        "months short",
+        "unmet",
+        "P(stockout)",
+        "expected unmet",
+        "unmet p95",
+        "assumptions",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            text(&self.country),
+            text(&self.product),
+            Cell::Pct(Some(self.exposure)),
+            Cell::Num(self.time_to_survive_months, 1),
+            Cell::Num(Some(self.time_to_recover_months), 1),
+            Cell::Num(self.time_to_qualify_months, 1),
+            text(&self.alternative),
+            Cell::Num(Some(self.gap_months), 1),
+            day_cell(self.stockout_date),
+            Cell::Num(Some(self.months_short), 2),
+            Cell::Num(Some(self.unmet), 0),
+            Cell::Pct(Some(self.probability_of_stockout)),
+            Cell::Num(Some(self.expected_unmet), 0),
+            Cell::Num(Some(self.unmet_p95), 0),
+            text(&self.assumptions.join("; ")),
+        ]
+    }
+    fn below(&self) -> Vec<(String, Vec<Cell>)> {
+        self.levels
+            .iter()
+            .map(|l| {
+                (
+                    l.level.clone(),
+                    vec![
+                        text(&self.country),
+                        text(&self.product),
+                        Cell::Pct(Some(l.exposure)),
+                        Cell::Num(l.time_to_survive_months, 1),
+                        Cell::Num(None, 1),
+                        Cell::Num(None, 1),
+                        text("-"),
+                        Cell::Num(None, 1),
+                        day_cell(l.stockout_date),
+                        Cell::Num(Some(l.months_short), 2),
+                        Cell::Num(Some(l.unmet), 0),
+                        Cell::Pct(None),
+                        Cell::Num(None, 0),
+                        Cell::Num(None, 0),
+                        text(&format!(
+                            "{:.1}% of the demand ({:.1} a month), stock {:.0}, pipeline {:.0}",
+                            l.share_of_demand * 100.0,
+                            l.demand_per_month,
+                            l.stock,
+                            l.pipeline
+                        )),
+                    ],
+                )
+            })
+            .collect()
+    }
+    fn notes(a: &Answer<Self>) -> Vec<String> {
+        let untouched = a.head.extra.get("untouched").and_then(Value::as_u64);
+        vec![format!(
+            "{} country × product pairs touched, {} untouched.",
+            a.rows.len(),
+            untouched.unwrap_or(0)
+        )]
+    }
+}
+
+impl Table for CountryImpactRow {
+    const TITLE: &'static str = "Disruption scenario by buying country";
+    const COLUMNS: &'static [&'static str] = &[
+        "country",
+        "income group",
+        "products",
+        "products short",
+        "max gap months",
+        "first stockout",
+        "unmet",
+        "unmet courses",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            text(&self.country),
+            text(self.income_group.as_deref().unwrap_or("-")),
+            Cell::Int(self.products as i64),
+            Cell::Int(self.products_short as i64),
+            Cell::Num(Some(self.max_gap_months), 1),
+            day_cell(self.first_stockout),
+            Cell::Num(Some(self.unmet), 0),
+            Cell::Num(self.unmet_courses, 0),
+        ]
+    }
+}
+
+impl Table for Month {
+    const TITLE: &'static str = "Projection under the scenario";
+    const COLUMNS: &'static [&'static str] = &[
+        "month",
+        "demand",
+        "supply",
+        "alternative",
+        "stock",
+        "stock without the shock",
+        "unmet",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::Int(self.month as i64),
+            Cell::Num(Some(self.demand), 0),
+            Cell::Num(Some(self.supply), 0),
+            Cell::Num(Some(self.alternative), 0),
+            Cell::Num(Some(self.stock), 0),
+            Cell::Num(Some(self.stock_without), 0),
+            Cell::Num(Some(self.unmet), 0),
+        ]
+    }
+    fn notes(a: &Answer<Self>) -> Vec<String> {
+        let get = |k: &str| {
+            a.head
+                .extra
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string()
+        };
+        vec![format!(
+            "Pair: {} × {}; month 1 is the first month from the start.",
+            get("country"),
+            get("product")
+        )]
+    }
+}
+
+impl Table for NodeRow {
+    const TITLE: &'static str = "Node ranking: unmet demand when each node stops";
+    const COLUMNS: &'static [&'static str] = &[
+        "rank",
+        "kind",
+        "node",
+        "pairs",
+        "countries short",
+        "unmet",
+        "min TTS months",
+        "units a month through it",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::Int(self.rank as i64),
+            text(&self.kind),
+            text(&self.node),
+            Cell::Int(self.pairs as i64),
+            Cell::Int(self.countries_short as i64),
+            Cell::Num(Some(self.unmet), 0),
+            Cell::Num(self.min_time_to_survive_months, 1),
+            Cell::Num(Some(self.exposed_per_month), 0),
+        ]
+    }
+}
+
+impl Table for MitigationRow {
+    const TITLE: &'static str = "Mitigations against the same scenario";
+    const COLUMNS: &'static [&'static str] = &[
+        "mitigation",
+        "kind",
+        "unmet without",
+        "unmet with",
+        "reduction",
+        "reduction %",
+        "countries helped",
+        "helped most",
+        "cost",
+        "cost per unit averted",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            text(&self.mitigation),
+            text(&self.kind),
+            Cell::Num(Some(self.unmet_without), 0),
+            Cell::Num(Some(self.unmet_with), 0),
+            Cell::Num(Some(self.reduction), 0),
+            Cell::Pct(self.reduction_share),
+            Cell::Int(self.countries_benefiting as i64),
+            text(
+                &self
+                    .beneficiaries
+                    .iter()
+                    .map(|b| format!("{} {} {}", b.country, b.product, b.reduction))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Cell::Num(self.cost, 0),
+            Cell::Num(self.cost_per_unit_averted, 2),
+        ]
+    }
+}
+
+impl Table for AllocationRow {
+    const TITLE: &'static str =
+        "Spare capacity shared: unmet demand by income group under each rule";
+    const COLUMNS: &'static [&'static str] = &[
+        "rule",
+        "income group",
+        "countries",
+        "asked a month",
+        "allocated a month",
+        "demand at risk",
+        "unmet",
+        "unmet %",
+        "disparity",
+    ];
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            text(self.rule.as_str()),
+            text(&self.income_group),
+            Cell::Int(self.countries as i64),
+            Cell::Num(Some(self.requested_per_month), 0),
+            Cell::Num(Some(self.allocated_per_month), 0),
+            Cell::Num(Some(self.demand_at_risk), 0),
+            Cell::Num(Some(self.unmet), 0),
+            Cell::Pct(Some(self.unmet_share)),
+            Cell::Pct(Some(self.disparity)),
+        ]
+    }
+}
+
+/// The columns and cells of `rows`; with `expand`, a `level` column after
+/// the first (`country` on a row, the level's name on the rows below it).
+fn table<R: Table>(rows: &[R], expand: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+    let mut columns = R::COLUMNS.to_vec();
+    if !expand {
+        return (columns, rows.iter().map(R::cells).collect());
+    }
+    columns.insert(1, "level");
+    let mut out = Vec::new();
+    for r in rows {
+        let mut c = r.cells();
+        c.insert(1, text("country"));
+        out.push(c);
+        for (name, mut c) in r.below() {
+            c.insert(1, text(&name));
+            out.push(c);
+        }
+    }
+    (columns, out)
+}
+
+/// Runs operation `O` and prints its answer as the table of its rows, with
+/// the scenario, its notes, assumptions and sources.
+fn show<O: Operation>(
+    store: &mut dyn Store,
+    file: &Option<PathBuf>,
+    shocks: &Shocks,
+    args: &OpArgs<O>,
+    out: &Output,
+    busy: &str,
+    expand: bool,
+) -> Result<()>
+where
+    O::Row: Table,
+{
+    let a = run_scenario(store, file, shocks, args, busy)?;
+    let (columns, rows) = table(&a.rows, expand);
+    let h = &a.head;
+    let mut footer: Vec<String> = a.notes.clone();
+    footer.extend(O::Row::notes(&a));
     footer.push(format!(
         "Assumptions: {}",
         strings(h, "assumptions").join("; ")
     ));
     footer.push(format!("Sources: {}", strings(h, "sources").join("; ")));
     Report {
-        title,
+        title: O::Row::TITLE,
         method: h.method_text(),
         period: format!(
             "scenario \"{}\" from {}",
@@ -160,285 +834,75 @@ fn report<'a, T: serde::Serialize>(
         columns,
         rows,
         footer,
-        data,
+        data: &a.rows,
     }
-}
-
-fn text(s: &str) -> Cell {
-    s.to_string().into()
+    .print(out)
 }
 
 pub fn run_command(store: &mut dyn Store, cmd: &ScenarioCommand) -> Result<()> {
+    use ScenarioCommand as C;
+    let busy = "running the scenario";
     match cmd {
-        ScenarioCommand::Run { file, args, out } => {
-            let a = run_scenario(store, file, args, "running the scenario")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        text(&r.country),
-                        text(&r.product),
-                        Cell::Pct(Some(r.exposure)),
-                        Cell::Num(r.time_to_survive_months, 1),
-                        Cell::Num(Some(r.time_to_recover_months), 1),
-                        Cell::Num(r.time_to_qualify_months, 1),
-                        text(&r.alternative),
-                        Cell::Num(Some(r.gap_months), 1),
-                        text(&r.stockout_date.map_or("-".into(), |d| d.to_string())),
-                        Cell::Num(Some(r.months_short), 2),
-                        Cell::Num(Some(r.unmet), 0),
-                        Cell::Pct(Some(r.probability_of_stockout)),
-                        Cell::Num(Some(r.expected_unmet), 0),
-                        Cell::Num(Some(r.unmet_p95), 0),
-                        text(&r.assumptions.join("; ")),
-                    ]
-                })
-                .collect();
-            let untouched = a.head.extra.get("untouched").and_then(Value::as_u64);
-            let mut notes = a.notes.clone();
-            notes.push(format!(
-                "{} country × product pairs touched, {} untouched.",
-                a.rows.len(),
-                untouched.unwrap_or(0)
-            ));
-            report(
-                "Disruption scenario: who runs out of what, when",
-                &a.head,
-                vec![
-                    "country",
-                    "product",
-                    "exposure",
-                    "TTS months",
-                    "TTR months",
-                    "TTQ months",
-                    "alternative",
-                    "gap months",
-                    "stockout",
-                    "months short",
-                    "unmet",
-                    "P(stockout)",
-                    "expected unmet",
-                    "unmet p95",
-                    "assumptions",
-                ],
-                table,
-                &notes,
-                &a.rows,
-            )
-            .print(out)
-        }
-        ScenarioCommand::Countries { file, args, out } => {
-            let a = run_scenario(store, file, args, "running the scenario")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        text(&r.country),
-                        text(r.income_group.as_deref().unwrap_or("-")),
-                        Cell::Int(r.products as i64),
-                        Cell::Int(r.products_short as i64),
-                        Cell::Num(Some(r.max_gap_months), 1),
-                        text(&r.first_stockout.map_or("-".into(), |d| d.to_string())),
-                        Cell::Num(Some(r.unmet), 0),
-                        Cell::Num(r.unmet_courses, 0),
-                    ]
-                })
-                .collect();
-            report(
-                "Disruption scenario by buying country",
-                &a.head,
-                vec![
-                    "country",
-                    "income group",
-                    "products",
-                    "products short",
-                    "max gap months",
-                    "first stockout",
-                    "unmet",
-                    "unmet courses",
-                ],
-                table,
-                &a.notes,
-                &a.rows,
-            )
-            .print(out)
-        }
-        ScenarioCommand::Projection { file, args, out } => {
-            let a = run_scenario(store, file, args, "running the scenario")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|m| {
-                    vec![
-                        Cell::Int(m.month as i64),
-                        Cell::Num(Some(m.demand), 0),
-                        Cell::Num(Some(m.supply), 0),
-                        Cell::Num(Some(m.alternative), 0),
-                        Cell::Num(Some(m.stock), 0),
-                        Cell::Num(Some(m.stock_without), 0),
-                        Cell::Num(Some(m.unmet), 0),
-                    ]
-                })
-                .collect();
-            let pair = format!(
-                "{} × {}",
-                a.head
-                    .extra
-                    .get("country")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?"),
-                a.head
-                    .extra
-                    .get("product")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-            );
-            let mut notes = a.notes.clone();
-            notes.push(format!(
-                "Pair: {pair}; month 1 is the first month from the start."
-            ));
-            report(
-                "Projection under the scenario",
-                &a.head,
-                vec![
-                    "month",
-                    "demand",
-                    "supply",
-                    "alternative",
-                    "stock",
-                    "stock without the shock",
-                    "unmet",
-                ],
-                table,
-                &notes,
-                &a.rows,
-            )
-            .print(out)
-        }
-        ScenarioCommand::Nodes { file, args, out } => {
-            let a = run_scenario(store, file, args, "stopping every node in turn")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        Cell::Int(r.rank as i64),
-                        text(&r.kind),
-                        text(&r.node),
-                        Cell::Int(r.pairs as i64),
-                        Cell::Int(r.countries_short as i64),
-                        Cell::Num(Some(r.unmet), 0),
-                        Cell::Num(r.min_time_to_survive_months, 1),
-                        Cell::Num(Some(r.exposed_per_month), 0),
-                    ]
-                })
-                .collect();
-            report(
-                "Node ranking: unmet demand when each node stops",
-                &a.head,
-                vec![
-                    "rank",
-                    "kind",
-                    "node",
-                    "pairs",
-                    "countries short",
-                    "unmet",
-                    "min TTS months",
-                    "units a month through it",
-                ],
-                table,
-                &a.notes,
-                &a.rows,
-            )
-            .print(out)
-        }
-        ScenarioCommand::Compare { file, args, out } => {
-            let a = run_scenario(store, file, args, "comparing mitigations")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        text(&r.mitigation),
-                        text(&r.kind),
-                        Cell::Num(Some(r.unmet_without), 0),
-                        Cell::Num(Some(r.unmet_with), 0),
-                        Cell::Num(Some(r.reduction), 0),
-                        Cell::Pct(r.reduction_share),
-                        Cell::Int(r.countries_benefiting as i64),
-                        text(
-                            &r.beneficiaries
-                                .iter()
-                                .map(|b| format!("{} {} {}", b.country, b.product, b.reduction))
-                                .collect::<Vec<_>>()
-                                .join("; "),
-                        ),
-                        Cell::Num(r.cost, 0),
-                        Cell::Num(r.cost_per_unit_averted, 2),
-                    ]
-                })
-                .collect();
-            report(
-                "Mitigations against the same scenario",
-                &a.head,
-                vec![
-                    "mitigation",
-                    "kind",
-                    "unmet without",
-                    "unmet with",
-                    "reduction",
-                    "reduction %",
-                    "countries helped",
-                    "helped most",
-                    "cost",
-                    "cost per unit averted",
-                ],
-                table,
-                &a.notes,
-                &a.rows,
-            )
-            .print(out)
-        }
-        ScenarioCommand::Allocation { file, args, out } => {
-            let a = run_scenario(store, file, args, "comparing allocation rules")?;
-            let table = a
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        text(r.rule.as_str()),
-                        text(&r.income_group),
-                        Cell::Int(r.countries as i64),
-                        Cell::Num(Some(r.requested_per_month), 0),
-                        Cell::Num(Some(r.allocated_per_month), 0),
-                        Cell::Num(Some(r.demand_at_risk), 0),
-                        Cell::Num(Some(r.unmet), 0),
-                        Cell::Pct(Some(r.unmet_share)),
-                        Cell::Pct(Some(r.disparity)),
-                    ]
-                })
-                .collect();
-            report(
-                "Spare capacity shared: unmet demand by income group under each rule",
-                &a.head,
-                vec![
-                    "rule",
-                    "income group",
-                    "countries",
-                    "asked a month",
-                    "allocated a month",
-                    "demand at risk",
-                    "unmet",
-                    "unmet %",
-                    "disparity",
-                ],
-                table,
-                &a.notes,
-                &a.rows,
-            )
-            .print(out)
-        }
+        C::Run {
+            file,
+            levels,
+            shocks,
+            args,
+            out,
+        } => show(store, file, shocks, args, out, busy, *levels),
+        C::Countries {
+            file,
+            shocks,
+            args,
+            out,
+        } => show(store, file, shocks, args, out, busy, false),
+        C::Projection {
+            file,
+            shocks,
+            args,
+            out,
+        } => show(store, file, shocks, args, out, busy, false),
+        C::Nodes {
+            file,
+            shocks,
+            args,
+            out,
+        } => show(
+            store,
+            file,
+            shocks,
+            args,
+            out,
+            "stopping every node in turn",
+            false,
+        ),
+        C::Compare {
+            file,
+            shocks,
+            args,
+            out,
+        } => show(
+            store,
+            file,
+            shocks,
+            args,
+            out,
+            "comparing mitigations",
+            false,
+        ),
+        C::Allocation {
+            file,
+            shocks,
+            args,
+            out,
+        } => show(
+            store,
+            file,
+            shocks,
+            args,
+            out,
+            "comparing allocation rules",
+            false,
+        ),
     }
 }

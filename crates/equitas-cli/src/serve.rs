@@ -77,7 +77,59 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 12, value_name = "HOURS")]
     pub session_max: i64,
     #[command(flatten)]
+    pub sso: SsoArgs,
+    #[command(flatten)]
     pub schemas: crate::schemas::SchemaArgs,
+}
+
+/// Single sign-on with an OpenID Connect provider (docs/accounts.md).
+#[derive(clap::Args, Debug)]
+pub struct SsoArgs {
+    /// The identity provider's issuer URL (its discovery document is at
+    /// ISSUER/.well-known/openid-configuration): offers "Sign in with ..."
+    /// on the login page. Its users sign in as the Equitas users they are
+    /// linked to (`equitas users link`), with those users' roles.
+    #[arg(long, value_name = "URL", requires_all = ["sso_client_id", "sso_redirect_url"])]
+    pub sso_issuer: Option<String>,
+    /// This server's client id at the provider.
+    #[arg(long, value_name = "ID")]
+    pub sso_client_id: Option<String>,
+    /// A file holding the client secret (one line); or set
+    /// EQUITAS_SSO_CLIENT_SECRET. Neither: a public client (PKCE alone).
+    #[arg(long, value_name = "FILE")]
+    pub sso_client_secret_file: Option<std::path::PathBuf>,
+    /// This server's callback as registered at the provider, ending with
+    /// /api/v1/sso/callback (https://equitas.example.org/api/v1/sso/callback).
+    #[arg(long, value_name = "URL")]
+    pub sso_redirect_url: Option<String>,
+    /// The provider's name on the login page ("Sign in with NAME").
+    #[arg(long, value_name = "NAME", default_value = "single sign-on")]
+    pub sso_name: String,
+}
+
+impl SsoArgs {
+    fn config(&self) -> Result<Option<equitas_server::SsoConfig>> {
+        let Some(issuer) = &self.sso_issuer else {
+            return Ok(None);
+        };
+        let client_secret = match &self.sso_client_secret_file {
+            Some(f) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("--sso-client-secret-file {}", f.display()))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => std::env::var("EQUITAS_SSO_CLIENT_SECRET").ok(),
+        }
+        .filter(|s| !s.is_empty());
+        Ok(Some(equitas_server::SsoConfig {
+            issuer: issuer.clone(),
+            client_id: self.sso_client_id.clone().unwrap_or_default(),
+            client_secret,
+            redirect_url: self.sso_redirect_url.clone().unwrap_or_default(),
+            label: self.sso_name.clone(),
+        }))
+    }
 }
 
 pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
@@ -99,6 +151,7 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         behind_tls_proxy,
         session_idle,
         session_max,
+        sso,
         schemas,
     } = a;
     let target = database_target(cli)?;
@@ -157,7 +210,14 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         },
         ..Default::default()
     };
-    let state = equitas_server::AppState::open(&target)
+    let sso = sso.config()?;
+    if sso.is_some() && mode != equitas_server::Mode::Accounts {
+        anyhow::bail!(
+            "--sso-issuer: single sign-on needs accounts (the provider's users sign in as \
+             Equitas users): add users first (`equitas users add`, `equitas users link`)"
+        );
+    }
+    let mut state = equitas_server::AppState::open(&target)
         .with_context(|| format!("cannot open the database {target}"))?
         .with_epcis_schemas(schemas)
         .with_limits(limits)
@@ -171,6 +231,10 @@ pub fn run(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         .with_webhook_hosts(webhook_hosts.clone())
         .with_auth(auth)
         .with_import_mappings(crate::import::load_mappings(None, None, None)?);
+    if let Some(cfg) = sso {
+        eprintln!("Single sign-on with {} ({}).", cfg.label, cfg.issuer);
+        state = state.with_sso(cfg).map_err(|e| anyhow::anyhow!(e))?;
+    }
     if mode == equitas_server::Mode::Accounts {
         eprintln!("Accounts are required: log in on the dashboard, or send an API token.");
     }

@@ -146,3 +146,113 @@ fn serve_elsewhere_than_loopback_needs_accounts() {
         );
     }
 }
+
+#[test]
+fn single_sign_on_links_and_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Single sign-on needs accounts: the provider's users sign in as them.
+    let o = equitas(
+        d,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--sso-issuer",
+            "http://127.0.0.1:9/",
+            "--sso-client-id",
+            "equitas",
+            "--sso-redirect-url",
+            "http://127.0.0.1:8080/api/v1/sso/callback",
+        ],
+        "",
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("needs accounts"),
+        "{}",
+        text(&o.stderr)
+    );
+    for name in ["amina", "kofi"] {
+        let o = equitas(d, &["users", "add", name], "correct horse battery\n");
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let link = |user: &str| {
+        equitas(
+            d,
+            &[
+                "users",
+                "link",
+                "--user",
+                user,
+                "--issuer",
+                "https://idp",
+                "--subject",
+                "s-1",
+            ],
+            "",
+        )
+    };
+    assert!(link("amina").status.success());
+    // One subject, one user.
+    let o = link("kofi");
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("linked to amina already"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = equitas(d, &["users", "list"], "");
+    assert!(
+        text(&o.stdout).contains("signs in by https://idp as s-1"),
+        "{}",
+        text(&o.stdout)
+    );
+    let unlink = || {
+        equitas(
+            d,
+            &[
+                "users",
+                "unlink",
+                "--issuer",
+                "https://idp",
+                "--subject",
+                "s-1",
+            ],
+            "",
+        )
+    };
+    assert!(unlink().status.success());
+    assert!(!unlink().status.success());
+    let o = equitas(d, &["audit", "--format", "json"], "");
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let actions: Vec<&str> = log["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["sso-unlink", "sso-link", "user-add", "user-add"]);
+    // A redirect URL that is not this server's callback is refused.
+    let o = equitas(
+        d,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--sso-issuer",
+            "http://127.0.0.1:9/",
+            "--sso-client-id",
+            "equitas",
+            "--sso-redirect-url",
+            "http://127.0.0.1:8080/elsewhere",
+        ],
+        "",
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("/api/v1/sso/callback"),
+        "{}",
+        text(&o.stderr)
+    );
+}

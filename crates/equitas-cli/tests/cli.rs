@@ -394,6 +394,115 @@ fn demo_runs_on_postgresql() {
     assert!(!dir.path().join("equitas.db").exists());
 }
 
+/// `equitas db partition --by month` converts the demo's PostgreSQL
+/// database (once; a second time is refused); `db partitions` then lists
+/// the months its events fill (before, it says how to convert);
+/// `db detach-partition` removes one, archived, and says so; a month not
+/// held, a bad month and SQLite are refused.
+#[test]
+fn db_partitions_listed_and_detached_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["db", "partitions"][..],
+        &["db", "partition", "--by", "month"],
+    ] {
+        let o = equitas(dir.path(), args);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains("PostgreSQL feature"), "{}", stderr(&o));
+    }
+    let Some((url, _guard)) = equitas_store::testing::postgres_url() else {
+        return;
+    };
+    let o = equitas(dir.path(), &["--database", &url, "demo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = equitas(dir.path(), &["--database", &url, "db", "partitions"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("db partition --by month"),
+        "{}",
+        stderr(&o)
+    );
+    let partition = ["--database", &url, "db", "partition", "--by", "month"];
+    let o = equitas(dir.path(), &partition);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Partitioned by month: "),
+        "{}",
+        stdout(&o)
+    );
+    let o = equitas(dir.path(), &partition);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("already partitioned"), "{}", stderr(&o));
+    let o = equitas(
+        dir.path(),
+        &["--database", &url, "db", "partitions", "--format", "json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let filled: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["table"] == "epcis_events" && p["rows"].as_i64() > Some(0))
+        .collect();
+    assert!(filled.len() > 1, "{list}");
+    assert!(filled.iter().all(|p| p["month"].is_string()), "{list}");
+    let month = filled[0]["month"].as_str().unwrap();
+    let rows = filled[0]["rows"].as_i64().unwrap();
+    let archive = dir.path().join("old.jsonl");
+    let o = equitas(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "db",
+            "detach-partition",
+            "--month",
+            month,
+            "--archive",
+            archive.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("Detached and dropped the partitions of {month}")));
+    let text = std::fs::read_to_string(&archive).unwrap();
+    let events = text
+        .lines()
+        .filter(|l| l.contains(r#""table" : "epcis_events""#))
+        .count();
+    assert_eq!(events as i64, rows);
+    let o = equitas(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "db",
+            "detach-partition",
+            "--month",
+            month,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&format!("no partition for the month {month}")),
+        "{}",
+        stderr(&o)
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "db",
+            "detach-partition",
+            "--month",
+            "2026-13",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("expected YYYY-MM"), "{}", stderr(&o));
+}
+
 #[test]
 fn generic_procurement_import_and_market_formats() {
     let dir = tempfile::tempdir().unwrap();

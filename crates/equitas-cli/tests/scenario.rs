@@ -75,3 +75,270 @@ fn the_example_scenario_runs_and_bad_files_are_named() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/s.toml"));
 }
+
+fn rows(o: &std::process::Output) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    j["rows"].as_array().unwrap().clone()
+}
+
+fn refused(o: &std::process::Output, wanted: &[&str]) {
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    for w in wanted {
+        assert!(err.contains(w), "{w:?} not in {err}");
+    }
+}
+
+/// Every shock a scenario file can hold, given as an option, alone,
+/// combined and added to a file; bad values refused naming the option; the
+/// levels inside the synthetic country; a population file (7.5, 7.8).
+#[test]
+fn shocks_as_options_levels_and_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(equitas(d, &["demo"]).status.success());
+    let run = |extra: &[&str]| {
+        let mut a = vec!["scenario", "run", "--format", "json"];
+        a.extend_from_slice(extra);
+        equitas(d, &a)
+    };
+    // The network's nodes, to name real ones.
+    let nodes = rows(&equitas(d, &["scenario", "nodes", "--format", "json"]));
+    let node = |kind: &str| nodes.iter().find(|n| n["kind"] == kind).unwrap().clone();
+    let (site, maker) = (node("site"), node("manufacturer"));
+    let r = rows(&run(&[
+        "--site",
+        &format!("{}:6", site["node"].as_str().unwrap()),
+    ]));
+    assert_eq!(r.len() as u64, site["pairs"].as_u64().unwrap());
+    let r = rows(&run(&[
+        "--manufacturer",
+        &format!("{}:3/6/12:50%", maker["node"].as_str().unwrap()),
+    ]));
+    assert_eq!(r.len() as u64, maker["pairs"].as_u64().unwrap());
+    assert!(r.iter().all(|x| x["time_to_recover_months"] == 6.0));
+    let ind = rows(&run(&["--producing-country", "IND:6"]));
+    assert!(ind.len() > 100);
+    let largest = rows(&run(&["--producing-country", "largest:6"]));
+    assert_eq!(largest.len(), ind.len());
+    let searo = rows(&run(&["--region-outage", "SEARO:6::2026-12-01"]));
+    assert!(searo.len() >= ind.len());
+    // No ingredient countries in the demo's data: nothing is touched.
+    assert!(rows(&run(&["--ingredient-country", "CHN:6"])).is_empty());
+    let ken = rows(&run(&["--export-restriction", "IND:6:KEN,UGA"]));
+    assert!(!ken.is_empty());
+    assert!(
+        ken.iter()
+            .all(|x| x["country"] == "KEN" || x["country"] == "UGA")
+    );
+    let all = rows(&run(&["--export-restriction", "IND:6"]));
+    assert_eq!(all.len(), ind.len());
+    let surge = rows(&run(&["--surge", "XSY:100%:6", "--levels"]));
+    assert!(!surge.is_empty() && surge.iter().all(|x| x["country"] == "XSY"));
+    // Each pair of the synthetic country has its levels; their stock adds up.
+    for x in &surge {
+        let levels = x["levels"].as_array().unwrap();
+        assert!(!levels.is_empty(), "{x}");
+        let stock: f64 = levels.iter().map(|l| l["stock"].as_f64().unwrap()).sum();
+        assert!((stock - x["stock"].as_f64().unwrap()).abs() < 1.0, "{x}");
+        let share: f64 = levels
+            .iter()
+            .map(|l| l["share_of_demand"].as_f64().unwrap())
+            .sum();
+        assert!((share - 1.0).abs() < 1e-3, "{x}");
+    }
+    // Combined: the union of the pairs each touches.
+    let both = rows(&run(&[
+        "--surge",
+        "XSY:100%:6",
+        "--export-restriction",
+        "IND:6:KEN",
+    ]));
+    assert_eq!(
+        both.len(),
+        surge.len() + ken.iter().filter(|x| x["country"] == "KEN").count()
+    );
+    // Added to a file's shocks.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/examples/scenario-largest-producer.toml");
+    let example = example.to_str().unwrap();
+    // (the file raises demand in XSY by half already: the option adds to it).
+    let file = rows(&run(&[example]));
+    let more = rows(&run(&[example, "--surge", "XSY:100%:6"]));
+    assert_eq!(more.len(), file.len());
+    let unmet_in = |r: &[serde_json::Value]| -> f64 {
+        r.iter()
+            .filter(|x| x["country"] == "XSY")
+            .map(|x| x["unmet"].as_f64().unwrap())
+            .sum()
+    };
+    assert!(
+        unmet_in(&more) > unmet_in(&file),
+        "{} {}",
+        unmet_in(&more),
+        unmet_in(&file)
+    );
+    // The table shows the levels under a level column.
+    let o = equitas(
+        d,
+        &[
+            "scenario",
+            "run",
+            "--surge",
+            "XSY:100%:6",
+            "--levels",
+            "--format",
+            "csv",
+        ],
+    );
+    let csv = String::from_utf8(o.stdout).unwrap();
+    assert!(csv.starts_with("country,level,product,"), "{csv}");
+    assert!(csv.contains("XSY,national store,"), "{csv}");
+
+    // Errors name the option and what is wrong.
+    refused(&run(&["--site", "x"]), &["--site", "NAME:DURATION"]);
+    refused(
+        &run(&["--manufacturer", "m:abc"]),
+        &["--manufacturer", "not a duration"],
+    );
+    refused(
+        &run(&["--producing-country", "IND:6:1.5"]),
+        &["--producing-country", "loss"],
+    );
+    refused(
+        &run(&["--ingredient-country", "CHN:6:x"]),
+        &["--ingredient-country", "not a loss"],
+    );
+    refused(
+        &run(&["--region-outage", "AFRO:6::2026-13-01"]),
+        &["--region-outage", "not a date"],
+    );
+    refused(
+        &run(&["--export-restriction", "IND:3/2/1"]),
+        &["--export-restriction", "triangular"],
+    );
+    refused(
+        &run(&["--surge", "XSY:lots:3"]),
+        &["--surge", "not an increase"],
+    );
+    refused(&run(&["--surge", "XSY:0.3:0"]), &["--surge", "months"]);
+    refused(
+        &run(&["--surge", "XSY:0.3:3", "--scenario", "{}"]),
+        &["not both"],
+    );
+
+    // Population: per person under priority to need, stated; errors name the line.
+    let pop = d.join("pop.csv");
+    std::fs::write(
+        &pop,
+        "iso3,year,population\nKEN,2020,50000000\nKEN,2023,55100000\nXSY,2023,1000000\n",
+    )
+    .unwrap();
+    let o = equitas(
+        d,
+        &[
+            "scenario",
+            "allocation",
+            "--population",
+            pop.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = j["notes"].to_string();
+    assert!(
+        notes.contains("population given for 2 countries"),
+        "{notes}"
+    );
+    let o = equitas(d, &["scenario", "allocation", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        j["notes"]
+            .to_string()
+            .contains("falls back to the income group")
+    );
+    std::fs::write(&pop, "iso3,year,population\nKEN,2020,-3\n").unwrap();
+    refused(
+        &equitas(
+            d,
+            &[
+                "scenario",
+                "allocation",
+                "--population",
+                pop.to_str().unwrap(),
+            ],
+        ),
+        &["pop.csv, line 2", "population"],
+    );
+}
+
+/// Spare capacity from the sites register where it states one (7.4): the
+/// alternatives of one product given a large known capacity no longer
+/// rest on the assumed share, and the answer counts them.
+#[test]
+fn known_capacity_from_the_sites_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(equitas(d, &["demo"]).status.success());
+    let product = "abacavir-300mg-tablet";
+    let run = || {
+        let o = equitas(
+            d,
+            &[
+                "scenario",
+                "run",
+                "--manufacturer",
+                "mylan:6",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let of = |j: &serde_json::Value| -> Vec<serde_json::Value> {
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["product"] == product)
+            .cloned()
+            .collect()
+    };
+    let assumed = |r: &serde_json::Value| r["assumptions"].to_string().contains("spare capacity");
+    let before = run();
+    assert!(of(&before).iter().any(assumed));
+    // Every manufacturer of the network: a site of its organisation making the product.
+    let nodes = rows(&equitas(d, &["scenario", "nodes", "--format", "json"]));
+    let mut csv = String::from(
+        "site,name,organisation,country,status,source,products,approvals,capacity_min,capacity_max,capacity_unit\n",
+    );
+    for n in nodes.iter().filter(|n| n["kind"] == "manufacturer") {
+        let m = n["node"].as_str().unwrap();
+        csv.push_str(&format!(
+            "t-{m},{m} plant,{m},IND,operational,test,{product},who-pq,1000,2000,million tablets\n"
+        ));
+    }
+    let f = d.join("sites.csv");
+    std::fs::write(&f, csv).unwrap();
+    let o = equitas(d, &["import", "supply-sites", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = run();
+    let (b, a) = (of(&before), of(&after));
+    assert_eq!(a.len(), b.len());
+    assert!(!a.iter().any(assumed), "{a:?}");
+    for y in &a {
+        let x = b.iter().find(|x| x["country"] == y["country"]).unwrap();
+        assert!(y["alternative_per_month"].as_f64() >= x["alternative_per_month"].as_f64());
+        assert!(y["unmet"].as_f64() <= x["unmet"].as_f64());
+    }
+    assert!(
+        after["notes"]
+            .to_string()
+            .contains("sites register: known capacity of")
+    );
+    assert!(!after["notes"].to_string().contains("known capacity of 0 "));
+}

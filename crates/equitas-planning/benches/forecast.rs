@@ -17,9 +17,14 @@
 //! `--tune` drops the last 6 months of every series first (figures to tune
 //! on, measured before the months held out for the reported ones).
 //! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
-//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS set
+//! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS,
+//! EQ_CANDIDATES (method names, comma-separated) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
+//! EQ_CALIBRATE=1 (or `adi`: by ADI band) prints, per demand class, the
+//! automatic choice's coverage and the factors of its interval widths that
+//! would reach 80% and 95% (with `--tune`: how the class factors of
+//! docs/formulas.md 4.5 were chosen).
 //!
 //! `--scms FILE` (the USAID SCMS shipments, `../shared/data/scms/`) scores
 //! instead real intermittent series: monthly units delivered per country and
@@ -275,6 +280,9 @@ fn evaluation() -> Evaluation {
     if let Some(v) = var("EQ_RANK") {
         e.rank = [Rank::Rmsse, Rank::Mase, Rank::Owa][v as usize];
     }
+    if let Ok(v) = std::env::var("EQ_CANDIDATES") {
+        e.candidates = v.split(',').filter_map(Method::from_name).collect();
+    }
     e
 }
 
@@ -312,6 +320,9 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
                 );
             }
         }
+    }
+    if std::env::var("EQ_CALIBRATE").is_ok() {
+        calibration(data, &chosen);
     }
     let mut rows: Vec<Row> = Vec::new();
     for (j, m) in forced.iter().enumerate() {
@@ -358,6 +369,62 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
         ));
     }
     print_rows(&rows);
+}
+
+/// The automatic choice's held-out months by demand class: their number,
+/// the 80% and 95% coverage, and the factors by which the intervals' half
+/// widths would have to be multiplied to reach 80% and 95% (the
+/// ⌈(n + 1) q⌉-th smallest of |actual − forecast| / half width, split
+/// conformal per class, docs/formulas.md 4.5). Run with `--tune` only: the
+/// factors are chosen on those months, never on the held-out ones.
+fn calibration(data: &[Vec<f64>], chosen: &[Vec<Option<equitas_planning::select::Choice>>]) {
+    let mut by: std::collections::BTreeMap<&'static str, [Vec<f64>; 2]> = Default::default();
+    for (y, c) in data.iter().zip(chosen) {
+        let Some(c) = &c[0] else { continue };
+        let test = &y[y.len() - HOLDOUT..];
+        let key = match std::env::var("EQ_CALIBRATE").as_deref() {
+            Ok("adi") => match c.pattern.adi {
+                Some(a) if a <= 1.32 => "adi <= 1.32",
+                Some(a) if a <= 2.0 => "adi 1.32-2",
+                Some(a) if a <= 3.0 => "adi 2-3",
+                Some(_) => "adi > 3",
+                None => "no demand",
+            },
+            _ => c.pattern.class,
+        };
+        let entry = by.entry(key).or_default();
+        for (k, a) in test.iter().enumerate() {
+            for (v, up) in entry.iter_mut().zip([&c.upper80, &c.upper95]) {
+                let w = up[k] - c.mean[k];
+                let d = (a - c.mean[k]).abs();
+                v.push(if w > 0.0 {
+                    d / w
+                } else if d > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                });
+            }
+        }
+    }
+    println!("class          months  cov 80  cov 95  factor 80  factor 95");
+    for (class, [u80, u95]) in &mut by {
+        let cov = |v: &[f64]| v.iter().filter(|&&u| u <= 1.0).count() as f64 / v.len() as f64;
+        let q = |v: &mut Vec<f64>, level: f64| {
+            v.sort_by(f64::total_cmp);
+            let i = ((v.len() + 1) as f64 * level).ceil() as usize;
+            v[i.clamp(1, v.len()) - 1]
+        };
+        let (c80, c95) = (cov(u80), cov(u95));
+        println!(
+            "{class:<13} {:>7} {:>6.1}% {:>6.1}% {:>10.3} {:>10.3}",
+            u80.len(),
+            100.0 * c80,
+            100.0 * c95,
+            q(u80, 0.80),
+            q(u95, 0.95)
+        );
+    }
 }
 
 /// Writes `data` as (unique_id, ds, y) for `bench/statsforecast/compare.py`,

@@ -169,7 +169,7 @@ mod tests {
             })
             .collect();
         let rows = report(&series, 6, &Evaluation::default());
-        assert_eq!(rows.len(), Method::ALL.len() + 1);
+        assert_eq!(rows.len(), crate::select::CANDIDATES.len() + 1);
         let auto = rows.last().unwrap();
         assert_eq!(auto.method, "auto");
         assert_eq!(auto.series, 20);

@@ -19,6 +19,7 @@ pub enum Method {
     Holt,
     DampedHolt,
     HoltWinters,
+    Ets,
     Theta,
     Croston,
     CrostonSba,
@@ -29,7 +30,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 14] = [
+    pub const ALL: [Method; 15] = [
         Method::Naive,
         Method::SeasonalNaive,
         Method::MovingAverage,
@@ -37,6 +38,7 @@ impl Method {
         Method::Holt,
         Method::DampedHolt,
         Method::HoltWinters,
+        Method::Ets,
         Method::Theta,
         Method::Croston,
         Method::CrostonSba,
@@ -55,6 +57,7 @@ impl Method {
             Method::Holt => "holt",
             Method::DampedHolt => "damped_holt",
             Method::HoltWinters => "holt_winters",
+            Method::Ets => "ets",
             Method::Theta => "theta",
             Method::Croston => "croston",
             Method::CrostonSba => "croston_sba",
@@ -82,6 +85,9 @@ impl Method {
             Method::DampedHolt => "Gardner & McKenzie (1985), Management Science 31(10)",
             Method::HoltWinters => {
                 "Winters (1960), Management Science 6(3); as ETS(A,A,A) or ETS(A,Ad,A) by AICc, Hyndman, Koehler, Ord & Snyder, Forecasting with Exponential Smoothing (2008)"
+            }
+            Method::Ets => {
+                "Hyndman, Koehler, Snyder & Grose (2002), IJF 18(3): the ETS form by AICc; Hyndman, Koehler, Ord & Snyder, Forecasting with Exponential Smoothing (2008)"
             }
             Method::Theta => {
                 "Assimakopoulos & Nikolopoulos (2000), IJF 16(4); as SES with drift, Hyndman & Billah (2003), IJF 19(2)"
@@ -111,6 +117,8 @@ impl Method {
             Method::Holt => 6,
             Method::DampedHolt => 7,
             Method::HoltWinters => 2 * p.season,
+            // ETS(A,N,N): alpha and the level.
+            Method::Ets => 4,
         }
     }
 }
@@ -298,15 +306,19 @@ fn seasonal_indices(y: &[f64], m: usize, multiplicative: bool) -> Option<Vec<f64
     Some(idx)
 }
 
-/// Additive-error, additive-trend (damped by `phi`), additive-seasonal
-/// exponential smoothing in state-space form, ETS(A,Ad,A) of Hyndman et al.
-/// (2008, table 2.3): with one-step error e = y - (l + phi b + s),
-/// l <- l + phi b + alpha e, b <- phi b + beta e, s <- s + gamma e. Runs from
-/// the initial level, trend and seasonals (`s[k]` serves months k, k + m...)
-/// and returns (SSE, level, trend, seasonals).
+/// Additive-trend (damped by `phi`), additive-seasonal exponential smoothing
+/// in state-space form, ETS(A,Ad,A) of Hyndman et al. (2008, table 2.3):
+/// with one-step forecast mu = l + phi b + s and error e = y - mu,
+/// l <- l + phi b + alpha e, b <- phi b + beta e, s <- s + gamma e (beta = 0
+/// and b = 0 without trend, phi = 1 undamped, gamma = 0 and one seasonal 0
+/// without seasonality). With multiplicative errors, ETS(M,Ad,A) and its
+/// special cases, the same recursions hold (table 2.3: alpha mu (e / mu) =
+/// alpha e) and only the likelihood differs. Runs from the initial level,
+/// trend and seasonals (`s[k]` serves months k, k + m...) and returns (SSE,
+/// level, trend, seasonals).
 fn ets_run(y: &[f64], c: [f64; 4], init: (f64, f64, &[f64])) -> (f64, f64, f64, Vec<f64>) {
     let mut s = init.2.to_vec();
-    let (sse, l, t) = ets_sse(y, c, init.0, init.1, &mut s);
+    let (sse, _, l, t) = ets_sse::<false>(y, c, init.0, init.1, &mut s);
     (sse, l, t, s)
 }
 
@@ -328,7 +340,10 @@ struct EtsTrack {
     q: f64,
     trend: f64,
     level: f64,
+    /// Sum of squared errors (relative errors e / mu if multiplicative).
     sse: f64,
+    /// Sum of ln |mu| (multiplicative errors only).
+    lsum: f64,
 }
 
 impl EtsTrack {
@@ -346,15 +361,24 @@ impl EtsTrack {
             trend,
             level,
             sse: 0.0,
+            lsum: 0.0,
         }
     }
 
-    /// One month `v` with its seasonal `s` (updated if `SEASONAL`).
+    /// One month `v` with its seasonal `s` (updated if `SEASONAL`); errors
+    /// relative to the forecast if `MULT`.
     #[inline(always)]
-    fn step<const SEASONAL: bool>(&mut self, v: f64, s: &mut f64) {
+    fn step<const SEASONAL: bool, const MULT: bool>(&mut self, v: f64, s: &mut f64) {
         let d = v - *s;
         let e = d - self.q;
-        self.sse += e * e;
+        if MULT {
+            let mu = self.q + *s;
+            let r = e / mu;
+            self.sse += r * r;
+            self.lsum += mu.abs().ln();
+        } else {
+            self.sse += e * e;
+        }
         if SEASONAL {
             *s += self.gamma * e;
         }
@@ -371,9 +395,15 @@ fn months(m: usize) -> impl Iterator<Item = usize> {
     (0..m).cycle()
 }
 
-/// The recursions of [`ets_run`] on the seasonals in place: (SSE, level,
-/// trend).
-fn ets_sse(y: &[f64], c: [f64; 4], l: f64, t: f64, s: &mut [f64]) -> (f64, f64, f64) {
+/// The recursions of [`ets_run`] on the seasonals in place: (SSE, sum of
+/// ln |mu| (0 unless `MULT`), level, trend).
+fn ets_sse<const MULT: bool>(
+    y: &[f64],
+    c: [f64; 4],
+    l: f64,
+    t: f64,
+    s: &mut [f64],
+) -> (f64, f64, f64, f64) {
     let mut track = EtsTrack::new(c, l, t);
     if s.len() == 1 {
         // Not seasonal (fits without seasonality have gamma = 0): the one
@@ -381,40 +411,41 @@ fn ets_sse(y: &[f64], c: [f64; 4], l: f64, t: f64, s: &mut [f64]) -> (f64, f64, 
         // operations.
         let mut fixed = s[0];
         for &v in y {
-            track.step::<false>(v, &mut fixed);
+            track.step::<false, MULT>(v, &mut fixed);
         }
     } else {
         for (&v, k) in y.iter().zip(months(s.len())) {
-            track.step::<true>(v, &mut s[k]);
+            track.step::<true, MULT>(v, &mut s[k]);
         }
     }
-    (track.sse, track.level, track.trend)
+    (track.sse, track.lsum, track.level, track.trend)
 }
 
-/// The squared errors of two models on the same series, in one pass (the
-/// recursions of each wait on their own results, so two run in about the
-/// time of one); each tuple is constants, level, trend, seasonals.
-fn ets_sse_pair(
+/// The squared errors (and sums of ln |mu|) of two models on the same
+/// series, in one pass (the recursions of each wait on their own results, so
+/// two run in about the time of one); each tuple is constants, level, trend,
+/// seasonals.
+fn ets_sse_pair<const MULT: bool>(
     y: &[f64],
     a: ([f64; 4], f64, f64, &mut [f64]),
     b: ([f64; 4], f64, f64, &mut [f64]),
-) -> (f64, f64) {
+) -> ((f64, f64), (f64, f64)) {
     let (mut ta, mut tb) = (EtsTrack::new(a.0, a.1, a.2), EtsTrack::new(b.0, b.1, b.2));
     let (sa, sb) = (a.3, b.3);
     let m = sa.len();
     if m == 1 {
         let (mut fa, mut fb) = (sa[0], sb[0]);
         for &v in y {
-            ta.step::<false>(v, &mut fa);
-            tb.step::<false>(v, &mut fb);
+            ta.step::<false, MULT>(v, &mut fa);
+            tb.step::<false, MULT>(v, &mut fb);
         }
     } else {
         for (&v, k) in y.iter().zip(months(m)) {
-            ta.step::<true>(v, &mut sa[k]);
-            tb.step::<true>(v, &mut sb[k]);
+            ta.step::<true, MULT>(v, &mut sa[k]);
+            tb.step::<true, MULT>(v, &mut sb[k]);
         }
     }
-    (ta.sse, tb.sse)
+    ((ta.sse, ta.lsum), (tb.sse, tb.lsum))
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -471,8 +502,9 @@ fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
 /// and one pair of Fourier terms; level and trend are the line through the
 /// first max(10, 2m) seasonally adjusted months, at time 0. Without
 /// seasonality (`m` = 1) the line goes through the first 10 months and the
-/// one seasonal is 0.
-fn ets_start(y: &[f64], m: usize) -> (f64, f64, Vec<f64>) {
+/// one seasonal is 0. Without a trend the level is the mean of those
+/// adjusted months.
+fn ets_start(y: &[f64], m: usize, trended: bool) -> (f64, f64, Vec<f64>) {
     let n = y.len();
     let time: Vec<f64> = (1..=n).map(|t| t as f64).collect();
     let mut seasonal: Vec<f64> = if m == 1 {
@@ -503,56 +535,122 @@ fn ets_start(y: &[f64], m: usize) -> (f64, f64, Vec<f64>) {
         .zip(&seasonal)
         .map(|(v, s)| v - s)
         .collect();
-    let (a, b) = line(&adjusted);
     seasonal.truncate(m);
     // The first month's seasonal makes them sum to zero.
     seasonal[0] = -seasonal[1..].iter().sum::<f64>();
+    if !trended {
+        let level = adjusted.iter().sum::<f64>() / adjusted.len() as f64;
+        return (level, 0.0, seasonal);
+    }
+    let (a, b) = line(&adjusted);
     (a - b, b, seasonal)
 }
 
-/// Which trends [`ets_fit`] tries.
+/// The trend of an ETS form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Damping {
+pub enum Trend {
+    None,
+    Additive,
     Damped,
-    /// Damped and not, keeping the one with the smaller AICc.
-    Either,
 }
 
-/// Exponential smoothing with additive errors and trend, seasonal with
-/// period `m` (1: not seasonal): ETS(A,A,N), ETS(A,Ad,N), ETS(A,A,A),
-/// ETS(A,Ad,A) of Hyndman et al. (2008), estimated as statsforecast's AutoETS
-/// does for these models (its `Holt` and `HoltWinters` are AutoETS restricted
-/// to them), so that the two can be compared (docs/formulas.md 4.2): start
-/// from [`ets_start`] and alpha = 0.2 / m, beta and gamma at a tenth and a
-/// twentieth of their ranges, phi = 0.978; minimise n ln(SSE) over the
-/// constants and the initial states together by adaptive Nelder-Mead (steps
-/// of 5%, at most 1,000 iterations, stopping when the simplex's values agree
-/// to a standard deviation of 1e-4) within alpha in [1e-4, 0.9999], beta in
-/// [1e-4, starting alpha], gamma in [1e-4, 1 - starting alpha], phi in
-/// [0.8, 0.98]; of the trends tried keep the one with the smaller AICc. A
-/// constant series keeps its level at the constant (statsforecast fits
-/// simple smoothing to it: the same forecast).
-/// Returns [alpha, beta, gamma, phi (1 undamped), level, trend, m seasonals
-/// (0 when not seasonal)]; `None` when no model has fewer parameters than
-/// months - 1.
-fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
+/// One ETS form of Hyndman et al. (2008): error, trend and season, the
+/// components additive (a multiplicative season is not among them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Form {
+    pub multiplicative_error: bool,
+    pub trend: Trend,
+    pub seasonal: bool,
+}
+
+impl Form {
+    const fn additive(trend: Trend, seasonal: bool) -> Form {
+        Form {
+            multiplicative_error: false,
+            trend,
+            seasonal,
+        }
+    }
+}
+
+/// Holt's forms (damped first: it is kept on equal AICc).
+const HOLT: [Form; 2] = [
+    Form::additive(Trend::Damped, false),
+    Form::additive(Trend::Additive, false),
+];
+const DAMPED_HOLT: [Form; 1] = [Form::additive(Trend::Damped, false)];
+const HOLT_WINTERS: [Form; 2] = [
+    Form::additive(Trend::Damped, true),
+    Form::additive(Trend::Additive, true),
+];
+
+/// The forms the automatic ETS ([`Method::Ets`]) chooses among, as
+/// statsforecast's AutoETS does by default without a multiplicative season:
+/// errors additive, or multiplicative if every month is positive; trend
+/// none, additive or damped; season none, or additive if there are more
+/// months than the season's length (Hyndman et al. 2008, 7.2; Hyndman,
+/// Koehler, Snyder & Grose, IJF 18(3), 2002).
+pub fn ets_forms(y: &[f64], m: usize) -> Vec<Form> {
+    let positive = !y.is_empty() && y.iter().all(|&v| v > 0.0);
+    let seasons: &[bool] = if m > 1 && y.len() > m {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    let mut out = Vec::new();
+    for multiplicative_error in [false, true] {
+        if multiplicative_error && !positive {
+            continue;
+        }
+        for &seasonal in seasons {
+            for trend in [Trend::None, Trend::Damped, Trend::Additive] {
+                out.push(Form {
+                    multiplicative_error,
+                    trend,
+                    seasonal,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Exponential smoothing in the `forms` given, seasonal ones with period
+/// `m`: ETS(A or M, N or A or Ad, N or A) of Hyndman et al. (2008), estimated
+/// as statsforecast's AutoETS does (its `Holt` and `HoltWinters` are AutoETS
+/// restricted to ETS(A,A,N) / ETS(A,Ad,N) and ETS(A,A,A) / ETS(A,Ad,A)), so
+/// that the two can be compared (docs/formulas.md 4.2): start from
+/// [`ets_start`] and alpha = 0.2 / m, beta and gamma at a tenth and a
+/// twentieth of their ranges, phi = 0.978; minimise the likelihood term
+/// n ln(SSE) (multiplicative errors: n ln(sum of (e / mu)²) + 2 sum ln |mu|)
+/// over the constants and the initial states together by adaptive
+/// Nelder-Mead (steps of 5%, at most 1,000 iterations, stopping when the
+/// simplex's values agree to a standard deviation of 1e-4) within alpha in
+/// [1e-4, 0.9999], beta in [1e-4, starting alpha], gamma in [1e-4, 1 -
+/// starting alpha], phi in [0.8, 0.98]; of the forms fitted keep the one
+/// with the smallest AICc (the first on a tie). A constant series keeps its
+/// level at the constant (statsforecast fits simple smoothing to it: the
+/// same forecast).
+/// Returns [alpha, beta, gamma, phi (1 undamped), level, trend, seasonals
+/// (one 0 when not seasonal)]; `None` when no form has fewer parameters
+/// than months - 1.
+fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
     let n = y.len();
     let m = m.max(1);
-    let seasonal = m > 1;
     if y.iter().all(|&v| v == y[0]) {
         let mut constant = vec![0.9999, 0.0, 0.0, 1.0, y[0], 0.0];
-        constant.resize(6 + m, 0.0);
+        constant.resize(
+            6 + if forms.iter().any(|f| f.seasonal) {
+                m
+            } else {
+                1
+            },
+            0.0,
+        );
         return Some(constant);
     }
-    let (l0, b0, s0) = ets_start(y, m);
     let (lo, hi) = (1e-4, 0.9999);
-    let alpha = lo + 0.2 * (hi - lo) / m as f64;
-    let beta_hi = hi.min(alpha);
-    let beta = lo + 0.1 * (beta_hi - lo);
-    let gamma_hi = hi.min(1.0 - alpha);
-    let gamma = lo + 0.05 * (gamma_hi - lo);
     let (phi_lo, phi_hi) = (0.8, 0.98);
-    let phi = phi_lo + 0.99 * (phi_hi - phi_lo);
     let opt = Simplex {
         width_step: None,
         relative_step: 0.05,
@@ -562,107 +660,152 @@ fn ets_fit(y: &[f64], m: usize, damping: Damping) -> Option<Vec<f64>> {
         max_evals: usize::MAX,
         max_iters: 1000,
     };
-    let trends: &[bool] = match damping {
-        Damping::Damped => &[true],
-        Damping::Either => &[true, false],
-    };
     let mut searches: Vec<EtsSearch> = Vec::new();
-    for &damped in trends {
-        // The searched vector: alpha, beta, [gamma], [phi], level, trend,
-        // seasonals of months 1 .. m - 1 (month 0's is minus their sum).
-        let mut start = vec![alpha, beta];
-        let mut bounds = vec![(lo, hi), (lo, beta_hi)];
-        if seasonal {
+    for &form in forms {
+        let period = if form.seasonal { m } else { 1 };
+        let trended = form.trend != Trend::None;
+        let (l0, b0, s0) = ets_start(y, period, trended);
+        let alpha = lo + 0.2 * (hi - lo) / period as f64;
+        let beta_hi = hi.min(alpha);
+        let beta = lo + 0.1 * (beta_hi - lo);
+        let gamma_hi = hi.min(1.0 - alpha);
+        let gamma = lo + 0.05 * (gamma_hi - lo);
+        let phi = phi_lo + 0.99 * (phi_hi - phi_lo);
+        // The searched vector: alpha, [beta], [gamma], [phi], level,
+        // [trend], seasonals of months 1 .. m - 1 (month 0's is minus their
+        // sum).
+        let mut start = vec![alpha];
+        let mut bounds = vec![(lo, hi)];
+        if trended {
+            start.push(beta);
+            bounds.push((lo, beta_hi));
+        }
+        if form.seasonal {
             start.push(gamma);
             bounds.push((lo, gamma_hi));
         }
-        if damped {
+        if form.trend == Trend::Damped {
             start.push(phi);
             bounds.push((phi_lo, phi_hi));
         }
         let k = start.len();
-        start.extend([l0, b0]);
+        start.push(l0);
+        if trended {
+            start.push(b0);
+        }
         start.extend(&s0[1..]);
         bounds.resize(start.len(), (f64::NEG_INFINITY, f64::INFINITY));
         if start.len() + 1 < n {
             searches.push(EtsSearch {
-                seasonal,
-                damped,
+                form,
+                period,
                 k,
                 start,
                 bounds,
             });
         }
     }
-    // The searches run side by side, their points evaluated together (one
-    // pass over the series for both: the recursions wait on their own
-    // results, so two run in about the time of one).
-    let lik = |sse: f64| {
-        let lik = n as f64 * (sse + if sse > 0.0 { 0.0 } else { 1e-8 }).ln();
+    // Searches of the same period and error run two side by side, their
+    // points evaluated together (one pass over the series for both: the
+    // recursions wait on their own results, so two run in about the time
+    // of one).
+    let lik = |(sse, lsum): (f64, f64)| {
+        let lik = n as f64 * (sse + if sse > 0.0 { 0.0 } else { 1e-8 }).ln() + 2.0 * lsum;
         if lik.is_finite() {
             lik.max(-1e10)
         } else {
             f64::INFINITY
         }
     };
+    let one = |c: &EtsSearch, p: &[f64], seas: &mut [f64]| {
+        let (consts, l, t) = c.state(p, seas);
+        let (sse, lsum, _, _) = if c.form.multiplicative_error {
+            ets_sse::<true>(y, consts, l, t, seas)
+        } else {
+            ets_sse::<false>(y, consts, l, t, seas)
+        };
+        lik((sse, lsum))
+    };
     let mut nms: Vec<NelderMead> = searches
         .iter()
         .map(|c| NelderMead::new(&c.start, &c.bounds, opt))
         .collect();
-    let (mut sa, mut sb) = (vec![0.0; m], vec![0.0; m]);
-    // The likelihood of one search's point, seasonals written into `seas`.
-    let one = |c: &EtsSearch, p: &[f64], seas: &mut [f64]| {
-        let (consts, l, t) = c.state(p, seas);
-        lik(ets_sse(y, consts, l, t, seas).0)
-    };
-    if let [nm_a, rest @ ..] = nms.as_mut_slice() {
-        let mut nm_b = rest.first_mut();
+    let mut done = vec![false; searches.len()];
+    for i in 0..searches.len() {
+        if done[i] {
+            continue;
+        }
+        done[i] = true;
+        let a = &searches[i];
+        let partner = (i + 1..searches.len()).find(|&j| {
+            !done[j]
+                && searches[j].period == a.period
+                && searches[j].form.multiplicative_error == a.form.multiplicative_error
+        });
+        let (mut sa, mut sb) = (vec![0.0; a.period], vec![0.0; a.period]);
+        let Some(j) = partner else {
+            let nm = &mut nms[i];
+            while let Some(p) = nm.ask() {
+                let v = one(a, p, &mut sa);
+                nm.tell(v);
+            }
+            continue;
+        };
+        done[j] = true;
+        let b = &searches[j];
+        let (left, right) = nms.split_at_mut(j);
+        let (nm_a, nm_b) = (&mut left[i], &mut right[0]);
         loop {
             let pa = nm_a.ask();
-            let pb = nm_b.as_mut().and_then(|nm| nm.ask());
+            let pb = nm_b.ask();
             let (va, vb) = match (pa, pb) {
                 (None, None) => break,
                 (Some(pa), Some(pb)) => {
-                    let (ca, la, ta) = searches[0].state(pa, &mut sa);
-                    let (cb, lb, tb) = searches[1].state(pb, &mut sb);
-                    let (ea, eb) = ets_sse_pair(y, (ca, la, ta, &mut sa), (cb, lb, tb, &mut sb));
+                    let (ca, la, ta) = a.state(pa, &mut sa);
+                    let (cb, lb, tb) = b.state(pb, &mut sb);
+                    let (ea, eb) = if a.form.multiplicative_error {
+                        ets_sse_pair::<true>(y, (ca, la, ta, &mut sa), (cb, lb, tb, &mut sb))
+                    } else {
+                        ets_sse_pair::<false>(y, (ca, la, ta, &mut sa), (cb, lb, tb, &mut sb))
+                    };
                     (Some(lik(ea)), Some(lik(eb)))
                 }
-                (Some(pa), None) => (Some(one(&searches[0], pa, &mut sa)), None),
-                (None, Some(pb)) => (None, Some(one(&searches[1], pb, &mut sb))),
+                (Some(pa), None) => (Some(one(a, pa, &mut sa)), None),
+                (None, Some(pb)) => (None, Some(one(b, pb, &mut sb))),
             };
             if let Some(v) = va {
                 nm_a.tell(v);
             }
-            if let (Some(v), Some(nm)) = (vb, nm_b.as_mut()) {
-                nm.tell(v);
+            if let Some(v) = vb {
+                nm_b.tell(v);
             }
         }
     }
     let mut best: Option<(f64, Vec<f64>)> = None;
     for (c, nm) in searches.iter().zip(&nms) {
         let p = nm.best();
-        let lik = one(c, &p, &mut sa);
+        let mut seas = vec![0.0; c.period];
+        let lik = one(c, &p, &mut seas);
         // AICc with the variance counted as a parameter.
         let q = (p.len() + 1) as f64;
         let nf = n as f64;
         let aicc = lik + 2.0 * q + 2.0 * q * (q + 1.0) / (nf - q - 1.0);
         if !aicc.is_nan() && best.as_ref().is_none_or(|(b, _)| aicc < *b) {
-            let (consts, _, _) = c.state(&p, &mut sa);
-            let k = c.k;
+            let (consts, l, t) = c.state(&p, &mut seas);
             let mut out = consts.to_vec();
-            out.extend([p[k], p[k + 1], -p[k + 2..].iter().sum::<f64>()]);
-            out.extend(&p[k + 2..]);
+            out.extend([l, t]);
+            out.extend(&seas);
             best = Some((aicc, out));
         }
     }
     best.map(|(_, p)| p)
 }
 
-/// One model's search in [`ets_fit`].
+/// One form's search in [`ets_fit`].
 struct EtsSearch {
-    seasonal: bool,
-    damped: bool,
+    form: Form,
+    /// Seasonals (1 when not seasonal).
+    period: usize,
     /// Constants before the states in the searched vector.
     k: usize,
     start: Vec<f64>,
@@ -671,14 +814,35 @@ struct EtsSearch {
 
 impl EtsSearch {
     /// The constants (alpha, beta, gamma, phi), level and trend of a searched
-    /// vector, its seasonals written into `seas`.
+    /// vector, its seasonals written into `seas` (`period` of them).
     fn state(&self, p: &[f64], seas: &mut [f64]) -> ([f64; 4], f64, f64) {
+        let trended = self.form.trend != Trend::None;
+        let mut i = 1;
+        let mut next = |on: bool, off: f64| {
+            if on {
+                i += 1;
+                p[i - 1]
+            } else {
+                off
+            }
+        };
+        let beta = next(trended, 0.0);
+        let gamma = next(self.form.seasonal, 0.0);
+        let phi = next(self.form.trend == Trend::Damped, 1.0);
         let k = self.k;
-        seas[1..].copy_from_slice(&p[k + 2..]);
-        seas[0] = -p[k + 2..].iter().sum::<f64>();
-        let g = if self.seasonal { p[2] } else { 0.0 };
-        let phi = if self.damped { p[k - 1] } else { 1.0 };
-        ([p[0], p[1], g, phi], p[k], p[k + 1])
+        let level = p[k];
+        let (trend, first) = if trended {
+            (p[k + 1], k + 2)
+        } else {
+            (0.0, k + 1)
+        };
+        if self.period > 1 {
+            seas[1..].copy_from_slice(&p[first..]);
+            seas[0] = -p[first..].iter().sum::<f64>();
+        } else {
+            seas[0] = 0.0;
+        }
+        ([p[0], beta, gamma, phi], level, trend)
     }
 }
 
@@ -710,9 +874,10 @@ pub fn fit(method: Method, y: &[f64], p: &ModelParams) -> Option<Vec<f64>> {
         return None;
     }
     match method {
-        Method::Holt => ets_fit(y, 1, Damping::Either),
-        Method::DampedHolt => ets_fit(y, 1, Damping::Damped),
-        Method::HoltWinters => ets_fit(y, p.season, Damping::Either),
+        Method::Holt => ets_fit(y, 1, &HOLT),
+        Method::DampedHolt => ets_fit(y, 1, &DAMPED_HOLT),
+        Method::HoltWinters => ets_fit(y, p.season, &HOLT_WINTERS),
+        Method::Ets => ets_fit(y, p.season, &ets_forms(y, p.season)),
         _ => None,
     }
 }
@@ -721,7 +886,9 @@ pub fn fit(method: Method, y: &[f64], p: &ModelParams) -> Option<Vec<f64>> {
 /// the same month as `y`).
 pub fn forecast_fitted(method: Method, y: &[f64], h: usize, params: &[f64]) -> Option<Vec<f64>> {
     match method {
-        Method::Holt | Method::DampedHolt | Method::HoltWinters => Some(ets_predict(y, h, params)),
+        Method::Holt | Method::DampedHolt | Method::HoltWinters | Method::Ets => {
+            Some(ets_predict(y, h, params))
+        }
         _ => None,
     }
     .map(|v| v.into_iter().map(|x| x.max(0.0)).collect())
@@ -815,7 +982,7 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Opt
         Method::SeasonalNaive => Some((0..h).map(|k| y[n - p.season + k % p.season]).collect()),
         Method::MovingAverage => flat(y[n - p.window..].iter().sum::<f64>() / p.window as f64),
         Method::Ses => flat(ses_next(y, ses_alpha(y, 0.01, 0.99))),
-        Method::Holt | Method::DampedHolt | Method::HoltWinters => {
+        Method::Holt | Method::DampedHolt | Method::HoltWinters | Method::Ets => {
             fit(method, y, p).map(|c| ets_predict(y, h, &c))
         }
         Method::Theta => Some(theta(y, h, p.season)),

@@ -34,7 +34,7 @@ impl Default for Evaluation {
         Evaluation {
             origins: 6,
             horizon: 6,
-            candidates: Method::ALL.to_vec(),
+            candidates: CANDIDATES.to_vec(),
             combine: 3,
             within: 3.0,
             shortest: 12,
@@ -44,6 +44,27 @@ impl Default for Evaluation {
         }
     }
 }
+
+/// The candidates of the automatic choice (4.4): every method but `ets`
+/// (in place of Holt, damped Holt and Holt-Winters, or beside them, it
+/// was not better on both the tuning and the held-out months:
+/// docs/formulas.md 4.4).
+pub const CANDIDATES: [Method; 14] = [
+    Method::Naive,
+    Method::SeasonalNaive,
+    Method::MovingAverage,
+    Method::Ses,
+    Method::Holt,
+    Method::DampedHolt,
+    Method::HoltWinters,
+    Method::Theta,
+    Method::Croston,
+    Method::CrostonSba,
+    Method::CrostonOptimized,
+    Method::Tsb,
+    Method::Adida,
+    Method::Imapa,
+];
 
 /// The models combined when a series is too short to choose: one for
 /// level, one for recent months, one for intermittent demand.
@@ -306,15 +327,32 @@ pub const WIDEN95: f64 = 1.2;
 /// calibrated; with fewer, the normal quantiles [`Z80`] and [`Z95`].
 pub const CALIBRATION_ERRORS: usize = 12;
 
+/// The factor of the 80% multiplier for a series of demand class `class`
+/// (4.3): split conformal calibration per class (Mondrian conformal
+/// prediction, Vovk et al. 2005, 4.5), chosen on the tuning months of
+/// docs/formulas.md 4.4-4.5, never on the months held out (4.5 gives the
+/// measurements).
+pub fn class_factor(class: &str) -> f64 {
+    match class {
+        "smooth" => 1.17,
+        "erratic" => 1.18,
+        "intermittent" => 0.95,
+        "lumpy" => 0.94,
+        _ => 1.0,
+    }
+}
+
 /// The multipliers of the step errors for the 80% and 95% intervals (4.5).
 /// 80%: calibrated on the back-test `s` of `y` (split conformal prediction,
 /// Vovk et al. 2005; Lei et al. 2018): each back-test error divided by the
 /// error expected at its step ([`step_rmse`]); of these *n* scores the
 /// ⌈(*n* + 1) × 0.8⌉-th smallest; the normal quantile with fewer than
-/// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0. 95%:
-/// the normal quantile times [`WIDEN95`] (a series' own 20 or so errors
-/// say too little of its tail).
-pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
+/// [`CALIBRATION_ERRORS`] scores, or where the calibrated one is 0; then
+/// times `factor` (for the automatic choice, the [`class_factor`] of `y`'s
+/// demand class; 1 for a model asked for). 95%: the normal
+/// quantile times [`WIDEN95`] (a series' own 20 or so errors say too little
+/// of its tail), and never below the 80% one (nested intervals).
+pub fn multipliers(y: &[f64], s: Option<&Score>, factor: f64) -> [f64; 2] {
     let mut r: Vec<f64> = Vec::new();
     for (t, f) in s.map(|s| s.backtest.as_slice()).unwrap_or_default() {
         for (k, (a, p)) in y[*t..].iter().zip(f).enumerate() {
@@ -324,16 +362,16 @@ pub fn multipliers(y: &[f64], s: Option<&Score>) -> [f64; 2] {
             }
         }
     }
-    if r.len() < CALIBRATION_ERRORS {
-        return [Z80, WIDEN95 * Z95];
-    }
-    r.sort_by(f64::total_cmp);
-    let q = |level: f64, z: f64| {
-        let i = ((r.len() + 1) as f64 * level).ceil() as usize;
+    let own = if r.len() < CALIBRATION_ERRORS {
+        Z80
+    } else {
+        r.sort_by(f64::total_cmp);
+        let i = ((r.len() + 1) as f64 * 0.8).ceil() as usize;
         let v = r[i.clamp(1, r.len()) - 1];
-        if v > 0.0 { v } else { z }
+        if v > 0.0 { v } else { Z80 }
     };
-    [q(0.80, Z80), WIDEN95 * Z95]
+    let z80 = own * factor;
+    [z80, (WIDEN95 * Z95).max(z80)]
 }
 
 /// How many of the candidates with these ranking scores (best first) are
@@ -500,7 +538,13 @@ pub fn choose_scored(
         .as_ref()
         .map(|s| s.rmse_by_step.clone())
         .unwrap_or_default();
-    let z = multipliers(y, tested.as_ref());
+    // The class factors were calibrated on the automatic choice's intervals
+    // (4.5); a model asked for keeps its own back-test's.
+    let factor = match forced {
+        None => class_factor(pattern.class),
+        Some(_) => 1.0,
+    };
+    let z = multipliers(y, tested.as_ref(), factor);
     let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y, z);
     Some(Choice {
         method: combined[0],
@@ -740,13 +784,92 @@ mod tests {
         let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![0.0])).collect();
         let mut s = accuracy(Method::Naive, &y, backtest, 1);
         s.rmse_by_step = vec![10.0];
-        let [z80, z95] = multipliers(&y, Some(&s));
-        assert!((z80 - 1.2).abs() < 1e-12, "{z80}");
+        // The series is intermittent: times its class factor 0.95.
+        assert_eq!(metrics::pattern(&y).class, "intermittent");
+        let f = class_factor(metrics::pattern(&y).class);
+        assert_eq!(multipliers(&y, Some(&s), 1.0)[0], 1.2);
+        let [z80, z95] = multipliers(&y, Some(&s), f);
+        assert!((z80 - 1.2 * 0.95).abs() < 1e-12, "{z80}");
         assert_eq!(z95, WIDEN95 * Z95);
-        // Fewer than 12 errors: the normal quantile.
+        // Fewer than 12 errors: the normal quantile (times the factor).
         s.backtest.truncate(11);
-        assert_eq!(multipliers(&y, Some(&s)), [Z80, WIDEN95 * Z95]);
-        assert_eq!(multipliers(&y, None), [Z80, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, Some(&s), f), [Z80 * 0.95, WIDEN95 * Z95]);
+        assert_eq!(multipliers(&y, None, f), [Z80 * 0.95, WIDEN95 * Z95]);
+        // A smooth series: widened by 1.17.
+        let smooth: Vec<f64> = (0..20).map(|t| 10.0 + (t % 3) as f64).collect();
+        assert_eq!(class_factor(metrics::pattern(&smooth).class), 1.17);
+    }
+
+    #[test]
+    fn the_95_percent_multiplier_is_never_below_the_80_percent_one() {
+        // Back-test errors 0 ... 0 then one huge: the 80% score is that
+        // error over a small step error, far above 1.2 x 1.96.
+        let y: Vec<f64> = (0..20).map(|t| 10.0 + (t % 2) as f64).collect();
+        let backtest: Vec<(usize, Vec<f64>)> = (6..20).map(|t| (t, vec![y[t]])).collect();
+        let mut s = accuracy(Method::Naive, &y, backtest, 1);
+        s.backtest[13].1 = vec![y[19] - 1000.0];
+        s.backtest[12].1 = vec![y[18] - 1000.0];
+        s.backtest[11].1 = vec![y[17] - 1000.0];
+        s.rmse_by_step = vec![100.0];
+        let [z80, z95] = multipliers(&y, Some(&s), 1.0);
+        assert!(z80 > WIDEN95 * Z95, "{z80}");
+        assert_eq!(z95, z80);
+    }
+
+    #[test]
+    fn interval_vectors() {
+        for v in equitas_doc_vectors::vectors("intervals") {
+            let num = |x: &serde_json::Value| x.as_f64().unwrap();
+            let list = |k: &str| -> Vec<f64> { v[k].as_array().unwrap().iter().map(num).collect() };
+            let y = list("series");
+            let backtest: Vec<(usize, Vec<f64>)> = list("origins")
+                .into_iter()
+                .map(|t| (t as usize, vec![num(&v["backtest"])]))
+                .collect();
+            let s = accuracy(Method::Naive, &y, backtest, 1);
+            assert_eq!(metrics::pattern(&y).class, v["class"].as_str().unwrap());
+            let class = metrics::pattern(&y).class;
+            let z = multipliers(&y, Some(&s), class_factor(class));
+            let close = |a: f64, b: f64| (a - b).abs() < 5e-4;
+            assert!(
+                close(z[0], num(&v["z80"])) && close(z[1], num(&v["z95"])),
+                "{z:?} {v}"
+            );
+            let bands = intervals(&list("mean"), &s.rmse_by_step, &y, z);
+            for (band, k) in bands
+                .iter()
+                .zip(["lower80", "upper80", "lower95", "upper95"])
+            {
+                let want = list(k);
+                assert!(
+                    band.iter().zip(&want).all(|(a, b)| close(*a, *b)),
+                    "{k}: {band:?} {v}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// On any series that varies, every forecast's 80% interval has a
+        /// width where the forecast is positive and lies inside the 95% one.
+        #[test]
+        fn intervals_are_nested_and_never_of_zero_width(
+            y in proptest::collection::vec(
+                proptest::prop_oneof![proptest::strategy::Just(0.0), 0.0f64..500.0], 3..40),
+            m in proptest::option::of(proptest::sample::select(Method::ALL.to_vec())),
+        ) {
+            proptest::prop_assume!(y.iter().any(|&v| v != y[0]));
+            let e = Evaluation::default();
+            if let Some(c) = choose(&y, 6, &e, m) {
+                for k in 0..6 {
+                    proptest::prop_assert!(c.lower95[k] <= c.lower80[k], "{c:?}");
+                    proptest::prop_assert!(c.upper80[k] <= c.upper95[k], "{c:?}");
+                    if c.mean[k] > 0.0 {
+                        proptest::prop_assert!(c.upper80[k] > c.lower80[k], "{c:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! times and demand (the random source and demand draws of
 //! `equitas_planning::plan`, fixed seed).
 
-use crate::inputs::{Inputs, SupplyFlow};
+use crate::inputs::{Inputs, LevelStock, SupplyFlow};
 use crate::model::{Mitigation, Options, Rule, Scenario, ScenarioError};
 use chrono::NaiveDate;
 use equitas_planning::plan::{PathRng, draw_demand, path_rng};
@@ -350,10 +350,11 @@ pub struct Request {
 /// Low income first; unknown last.
 pub fn income_rank(g: Option<&str>) -> u8 {
     let g = g.unwrap_or("").to_lowercase();
-    if g.starts_with("low") {
-        0
-    } else if g.starts_with("lower") {
+    // "Lower middle income" starts with "low" too: asked first.
+    if g.starts_with("lower") {
         1
+    } else if g.starts_with("low") {
+        0
     } else if g.starts_with("upper") {
         2
     } else if g.starts_with("high") {
@@ -387,22 +388,25 @@ pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
         return requests.iter().map(|r| need(r) * f).collect();
     }
     let mut order: Vec<usize> = (0..requests.len()).collect();
-    let key = |r: &Request| -> (u8, f64) {
+    // Within an income group, the countries whose population is known by
+    // their ask per person, then the others by their ask (not comparable).
+    let key = |r: &Request| -> (u8, u8, f64) {
         match rule {
-            Rule::OrderDate => (0, r.order.unwrap_or(f64::INFINITY)),
-            _ => (
-                income_rank(r.income_group.as_deref()),
-                -match r.population {
-                    Some(p) if p > 0.0 => need(r) / p,
-                    _ => need(r),
-                },
-            ),
+            Rule::OrderDate => (0, 0, r.order.unwrap_or(f64::INFINITY)),
+            _ => {
+                let rank = income_rank(r.income_group.as_deref());
+                match r.population {
+                    Some(p) if p > 0.0 => (rank, 0, -need(r) / p),
+                    _ => (rank, 1, -need(r)),
+                }
+            }
         }
     };
     order.sort_by(|&i, &j| {
         let (a, b) = (key(&requests[i]), key(&requests[j]));
         a.0.cmp(&b.0)
-            .then(a.1.total_cmp(&b.1))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.total_cmp(&b.2))
             .then(requests[i].country.cmp(&requests[j].country))
     });
     let mut left = spare;
@@ -507,6 +511,8 @@ impl Extras {
 struct PoolSource {
     name: String,
     spare: f64,
+    /// The spare capacity is the stated share of its volume (no known capacity).
+    assumed: bool,
     from: f64,
     /// Countries it is authorised in beyond the general rule.
     territory: Option<BTreeSet<String>>,
@@ -538,6 +544,45 @@ pub struct PairResult {
     pub mc: Option<Mc>,
     /// The deterministic projection, month by month, of the pair asked for.
     pub months: Vec<Month>,
+    /// Spare capacity allocated to it from sources whose capacity is
+    /// unknown (the stated share of their volume).
+    pub spare_assumed: bool,
+    /// Each level inside the country, where the ledger holds stock there (7.8).
+    pub levels: Vec<LevelResult>,
+}
+
+/// What a run computes for one level inside a country (7.8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelResult {
+    pub level: String,
+    pub share: f64,
+    pub demand: f64,
+    pub stock: f64,
+    pub pipeline: f64,
+    pub tts: Option<f64>,
+    pub first: Option<f64>,
+    pub short: f64,
+    pub unmet: f64,
+}
+
+/// Each level's share of its country's demand (7.8): its consumption
+/// (issues and dispensing) ÷ that of every level; when no level records
+/// any, its share of the stock; none at all: equal shares.
+pub fn level_shares(levels: &[LevelStock]) -> Vec<f64> {
+    let pos = |x: f64| if x.is_finite() { x.max(0.0) } else { 0.0 };
+    let c: Vec<f64> = levels
+        .iter()
+        .map(|l| l.consumption.map_or(0.0, pos))
+        .collect();
+    let s: Vec<f64> = levels.iter().map(|l| pos(l.stock)).collect();
+    let (tc, ts) = (c.iter().sum::<f64>(), s.iter().sum::<f64>());
+    if tc > 0.0 {
+        c.iter().map(|x| x / tc).collect()
+    } else if ts > 0.0 {
+        s.iter().map(|x| x / ts).collect()
+    } else {
+        vec![1.0 / levels.len().max(1) as f64; levels.len()]
+    }
 }
 
 /// The Monte Carlo figures of one country × product.
@@ -726,10 +771,19 @@ pub(crate) fn evaluate(
             e.1 |= c.events.iter().any(|ev| ev.loss > 0.0 && ev.hits_node(f));
         }
         for ((p, s), (v, hit)) in volume {
-            if !hit && o.spare_capacity > 0.0 {
+            if hit {
+                continue;
+            }
+            // Known capacity less what it already makes; else the stated share.
+            let (spare, assumed) = match inp.capacity.get(&(p.to_string(), s.to_string())) {
+                Some(cap) if cap.is_finite() => ((cap - v).max(0.0), false),
+                _ => (o.spare_capacity * v, true),
+            };
+            if spare > 0.0 {
                 pools.entry(p).or_default().push(PoolSource {
                     name: s.to_string(),
-                    spare: o.spare_capacity * v,
+                    spare,
+                    assumed,
                     from: 0.0,
                     territory: None,
                 });
@@ -747,6 +801,7 @@ pub(crate) fn evaluate(
                     pools.entry(&k.product).or_default().push(PoolSource {
                         name: pr.name.clone(),
                         spare: pr.per_month,
+                        assumed: false,
                         from: pr.from,
                         territory: Some(pr.territory.clone()),
                     });
@@ -853,6 +908,54 @@ pub(crate) fn evaluate(
             )
         };
         let alts: Vec<(f64, f64)> = specs.iter().map(|s| (s.1, s.0)).collect();
+        let spare_assumed = alloc[i].iter().any(|&(si, _)| pool[si].assumed);
+        // Each level: its share of demand, of the pipeline and of the
+        // alternative supply, its own stock (7.8).
+        let levels: Vec<LevelResult> = (!inp.levels.is_empty())
+            .then(|| {
+                inp.levels
+                    .get(&(p.country.to_string(), p.product.to_string()))
+            })
+            .flatten()
+            .map(|ls| {
+                level_shares(ls)
+                    .into_iter()
+                    .zip(ls)
+                    .map(|(w, l)| {
+                        let run = |win: &[(f64, f64)], alts: &[(f64, f64)]| {
+                            simulate(
+                                &Run {
+                                    d: p.d * w,
+                                    stock: l.stock.max(0.0) + p.pipeline * w,
+                                    horizon,
+                                    groups: &p.groups,
+                                    loss: &loss,
+                                    win,
+                                    surges: &p.surges,
+                                    alts,
+                                    trace: None,
+                                },
+                                None,
+                            )
+                        };
+                        let scaled: Vec<(f64, f64)> =
+                            alts.iter().map(|&(t, q)| (t, q * w)).collect();
+                        let r = run(&likely, &scaled);
+                        LevelResult {
+                            level: l.level.clone(),
+                            share: w,
+                            demand: p.d * w,
+                            stock: l.stock.max(0.0),
+                            pipeline: p.pipeline * w,
+                            tts: run(&forever, &[]).first.map(|t| t - p.t_ref),
+                            first: r.first,
+                            short: r.short,
+                            unmet: r.unmet,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let traced = traced_pair == Some((p.country, p.product));
         let trace = std::cell::RefCell::new(Vec::new());
         let r = simulate(
@@ -899,6 +1002,8 @@ pub(crate) fn evaluate(
             allocated,
             mc: None,
             months: trace.take(),
+            spare_assumed,
+            levels,
         });
         alt_specs.push(specs);
     }

@@ -41,6 +41,23 @@ pub struct Need {
     pub pipeline: f64,
 }
 
+/// The stock held at one level of the hierarchy inside a country, for one
+/// product (7.8): the national store, the regions, the districts or the
+/// facilities, each level's locations summed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelStock {
+    /// `national store`, `region`, `district` or `facility`.
+    pub level: String,
+    /// Stock on hand at the level's locations, units.
+    pub stock: f64,
+    /// Units a month going out of the level's locations (issues and
+    /// dispensing, the ledger's AMC of each location); none when none recorded.
+    pub consumption: Option<f64>,
+}
+
+/// The levels of the hierarchy, from the top, as [`LevelStock::level`] names them.
+pub const LEVELS: [&str; 4] = ["national store", "region", "district", "facility"];
+
 /// Everything a scenario reads, with where each came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inputs {
@@ -56,6 +73,12 @@ pub struct Inputs {
     pub authorised: BTreeSet<(String, String, String)>,
     /// The fastest pathway's days to authorise, per country.
     pub pathway_days: BTreeMap<String, f64>,
+    /// Stock per level inside a country, per (country, product), where the
+    /// ledger holds it (7.8).
+    pub levels: BTreeMap<(String, String), Vec<LevelStock>>,
+    /// Known capacity of a source for a product, units a month, per
+    /// (product, source), from the sites register (7.4).
+    pub capacity: BTreeMap<(String, String), f64>,
     /// Observed procurement lead times, in months.
     pub lead_times: Vec<f64>,
     /// Median price per unit, per product.

@@ -11,8 +11,11 @@ pub mod engine;
 pub mod inputs;
 pub mod model;
 
-pub use engine::{Compiled, Month, PairResult, Request, allocate, compile, largest_producer};
-pub use inputs::{Inputs, Need, SupplyFlow};
+pub use engine::{
+    Compiled, LevelResult, Month, PairResult, Request, allocate, compile, largest_producer,
+    level_shares,
+};
+pub use inputs::{Inputs, LEVELS, LevelStock, Need, SupplyFlow};
 pub use model::{Mitigation, Options, Rule, Scenario, ScenarioError};
 
 use chrono::{Days, NaiveDate};
@@ -64,6 +67,30 @@ pub struct ImpactRow {
     pub unmet_p95: f64,
     /// What the row assumed where data were missing.
     pub assumptions: Vec<String>,
+    /// Each level inside the country, where the ledger holds stock there
+    /// (7.8; deterministic figures), from the top.
+    pub levels: Vec<LevelRow>,
+}
+
+/// One level inside a buying country (7.8): the national store, the
+/// regions, the districts or the facilities, with its own stock and its
+/// share of the country's demand.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct LevelRow {
+    /// `national store`, `region`, `district` or `facility`.
+    pub level: String,
+    /// Its share of the country's demand (0 to 1).
+    pub share_of_demand: f64,
+    pub demand_per_month: f64,
+    pub stock: f64,
+    /// Its share of the shipments on their way.
+    pub pipeline: f64,
+    /// The country's: every level draws on the same supply.
+    pub exposure: f64,
+    pub time_to_survive_months: Option<f64>,
+    pub stockout_date: Option<NaiveDate>,
+    pub months_short: f64,
+    pub unmet: f64,
 }
 
 fn date(start: NaiveDate, months: f64) -> Option<NaiveDate> {
@@ -84,6 +111,12 @@ fn impact(c: &Compiled, inp: &Inputs, r: PairResult) -> ImpactRow {
             c.options.authorisation_days
         ));
     }
+    if r.spare_assumed {
+        assumptions.push(format!(
+            "spare capacity: {}% of the volume of a source with no known capacity",
+            c.options.spare_capacity * 100.0
+        ));
+    }
     if inp.lead_times.is_empty() && r.alternative == "to-authorise" {
         assumptions.push(format!(
             "lead time: {} months assumed (none observed)",
@@ -95,7 +128,24 @@ fn impact(c: &Compiled, inp: &Inputs, r: PairResult) -> ImpactRow {
         expected_unmet: 0.0,
         p95: 0.0,
     });
+    let levels = r
+        .levels
+        .iter()
+        .map(|l| LevelRow {
+            level: l.level.clone(),
+            share_of_demand: round(l.share, 4),
+            demand_per_month: round(l.demand, 2),
+            stock: round(l.stock, 2),
+            pipeline: round(l.pipeline, 2),
+            exposure: round(r.exposure, 4),
+            time_to_survive_months: l.tts.map(|t| round(t, 2)),
+            stockout_date: l.first.and_then(|t| date(c.start, t)),
+            months_short: round(l.short, 2),
+            unmet: round(l.unmet, 1),
+        })
+        .collect();
     ImpactRow {
+        levels,
         income_group: inp.income_groups.get(&r.country).cloned(),
         unmet_courses: inp
             .course_units
@@ -485,7 +535,7 @@ pub fn method(o: &Options, what: &str) -> String {
     format!(
         "{what} (docs/formulas.md 7): month-by-month projection of each buying country's stock of each product; supply follows demand but for the share through stopped nodes; \
          time to survive with the outage never ending, time to recover the outage's most likely duration, time to qualify an alternative 0 when an unaffected source already authorised has spare capacity, else days to authorise + lead time + {} month(s) ramp-up; \
-         spare capacity {}% of each unaffected source's volume, shared {}; Monte Carlo {} paths, seed {}, demand coefficient of variation {}, horizon {} months",
+         spare capacity its known capacity less its volume, else (assumed) {}% of its volume, shared {}; Monte Carlo {} paths, seed {}, demand coefficient of variation {}, horizon {} months",
         o.ramp_up_months,
         o.spare_capacity * 100.0,
         o.allocation.as_str(),

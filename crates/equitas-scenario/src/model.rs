@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What went wrong with a scenario, naming the field.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,6 +43,10 @@ pub struct Scenario {
     pub mitigations: Vec<Mitigation>,
     #[serde(default)]
     pub options: Options,
+    /// Population of each country (ISO3), for priority to need per person
+    /// (7.5): the user's own series (`--population FILE` on the command line).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub population: BTreeMap<String, f64>,
 }
 
 /// A node losing part or all of its capacity. Exactly one of `site`,
@@ -374,6 +379,14 @@ impl Scenario {
                         check_fraction(format!("{at}.cost"), *c, 1e15)?
                     }
                 }
+            }
+        }
+        for (k, p) in &self.population {
+            if !(p.is_finite() && *p > 0.0) {
+                return Err(bad(
+                    format!("population.{k}"),
+                    format!("{p} is not a population above 0"),
+                ));
             }
         }
         let o = &self.options;

@@ -123,7 +123,7 @@ fn allocation_worked_examples() {
                 need: r[1].as_f64().unwrap(),
                 order: r[2].as_f64(),
                 income_group: r[3].as_str().map(str::to_string),
-                population: None,
+                population: r.get(4).and_then(|x| x.as_f64()),
             })
             .collect();
         let rule: Rule = serde_json::from_value(v["rule"].clone()).unwrap();
@@ -440,4 +440,171 @@ fn no_stockout_before_the_shock() {
     let rows = run(&compile(&s, &inp).unwrap(), &inp, false);
     assert_eq!(rows[0].stockout_date, Some(d("2026-02-01")));
     assert_eq!(rows[0].gap_months, 0.5);
+}
+
+/// docs/formulas.md, section 7.8.
+#[test]
+fn level_worked_examples() {
+    for v in vectors("scenario_levels") {
+        let levels: Vec<LevelStock> = v["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| LevelStock {
+                level: l[0].as_str().unwrap().into(),
+                stock: l[1].as_f64().unwrap(),
+                consumption: l[2].as_f64(),
+            })
+            .collect();
+        let stock: f64 = levels.iter().map(|l| l.stock).sum();
+        let (mut s, mut inp) = one_pair(v["demand"].as_f64().unwrap(), stock, 0.0, &[(1.0, 1.0)]);
+        s.shocks[0].months = v["months"].as_f64();
+        inp.levels.insert(("KEN".into(), "p".into()), levels);
+        let c = compile(&s, &inp).unwrap();
+        let r = &run(&c, &inp, false)[0];
+        assert_eq!(r.time_to_survive_months, v["country_tts"].as_f64(), "{v}");
+        assert_eq!(r.unmet, v["country_unmet"].as_f64().unwrap(), "{v}");
+        let list = |k: &str| -> Vec<serde_json::Value> { v[k].as_array().unwrap().clone() };
+        assert_eq!(r.levels.len(), list("shares").len(), "{v}");
+        for (i, l) in r.levels.iter().enumerate() {
+            assert_eq!(
+                l.share_of_demand,
+                list("shares")[i].as_f64().unwrap(),
+                "{v}"
+            );
+            assert_eq!(l.time_to_survive_months, list("tts")[i].as_f64(), "{v}");
+            assert_eq!(l.unmet, list("unmet")[i].as_f64().unwrap(), "{v}");
+            assert_eq!(
+                l.stockout_date.map(|x| x.to_string()),
+                list("stockout")[i].as_str().map(str::to_string),
+                "{v}"
+            );
+        }
+    }
+}
+
+/// Without levels in the inputs a row has none; the levels' unmet demand
+/// adds up to at least the country's (7.8).
+#[test]
+fn levels_never_meet_less_than_the_country() {
+    let (s, mut inp) = one_pair(100.0, 300.0, 50.0, &[(0.7, 1.0), (0.3, 0.0)]);
+    let c = compile(&s, &inp).unwrap();
+    assert!(run(&c, &inp, false)[0].levels.is_empty());
+    for split in [[250.0, 50.0], [150.0, 150.0], [0.0, 300.0]] {
+        inp.levels.insert(
+            ("KEN".into(), "p".into()),
+            vec![
+                LevelStock {
+                    level: "national store".into(),
+                    stock: split[0],
+                    consumption: Some(100.0),
+                },
+                LevelStock {
+                    level: "facility".into(),
+                    stock: split[1],
+                    consumption: Some(100.0),
+                },
+            ],
+        );
+        let r = &run(&c, &inp, false)[0];
+        let sum: f64 = r.levels.iter().map(|l| l.unmet).sum();
+        assert!(sum >= r.unmet - 0.2, "{split:?} {sum} {}", r.unmet);
+    }
+}
+
+/// A source with a known capacity offers that capacity less its volume; one
+/// without, the stated share, listed as an assumption (7.4).
+#[test]
+fn known_capacity_replaces_the_assumed_share() {
+    let (mut s, mut inp) = one_pair(100.0, 200.0, 100.0, &[(0.6, 1.0), (0.4, 0.0)]);
+    s.options.spare_capacity = 0.2;
+    let c = compile(&s, &inp).unwrap();
+    let r = run(&c, &inp, false)[0].clone();
+    assert_eq!(r.alternative_per_month, 8.0);
+    assert!(r.assumptions.iter().any(|a| a.contains("spare capacity")));
+    // The unaffected source s1 (manufacturer m-s1) makes 40 a month of 100.
+    inp.capacity.insert(("p".into(), "m-s1".into()), 100.0);
+    let r = run(&c, &inp, false)[0].clone();
+    assert_eq!(r.alternative_per_month, 60.0);
+    assert_eq!(r.unmet, 0.0);
+    assert!(!r.assumptions.iter().any(|a| a.contains("spare capacity")));
+    // At capacity already: nothing spare, whatever the assumption.
+    inp.capacity.insert(("p".into(), "m-s1".into()), 40.0);
+    let r = run(&c, &inp, false)[0].clone();
+    assert_eq!(r.alternative_per_month, 0.0);
+    assert_eq!(r.alternative, "never");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// However a country's stock is split between its levels, the levels'
+    /// stock adds up to the country's, their shares of demand to 1, and
+    /// their unmet demand to at least the country's (7.8).
+    #[test]
+    fn levels_partition_the_country(
+        (fl, stock, losses) in arb_world(),
+        m in 0.5f64..12.0,
+        split in prop::collection::vec((0.0f64..1.0, prop::option::of(0.0f64..100.0)), 1..4),
+    ) {
+        let mut inp = world(&fl, &stock);
+        let total: f64 = split.iter().map(|x| x.0).sum::<f64>().max(1e-9);
+        for n in &inp.needs {
+            let s = n.stock.unwrap_or(0.0);
+            let levels = split
+                .iter()
+                .enumerate()
+                .map(|(i, (f, c))| LevelStock {
+                    level: LEVELS[i].to_string(),
+                    stock: s * f / total,
+                    consumption: *c,
+                })
+                .collect();
+            inp.levels.insert((n.country.clone(), n.product.clone()), levels);
+        }
+        let s = shocks(&losses, m);
+        for r in run(&compile(&s, &inp).unwrap(), &inp, false) {
+            prop_assert_eq!(r.levels.len(), split.len());
+            let stock: f64 = r.levels.iter().map(|l| l.stock).sum();
+            prop_assert!((stock - r.stock).abs() < 0.01 * split.len() as f64 + 1e-9 * r.stock, "{:?}", r);
+            let share: f64 = r.levels.iter().map(|l| l.share_of_demand).sum();
+            prop_assert!((share - 1.0).abs() < 1e-3, "{:?}", r);
+            let unmet: f64 = r.levels.iter().map(|l| l.unmet).sum();
+            prop_assert!(unmet >= r.unmet - 0.05 * (split.len() + 1) as f64 - 1e-9 * r.unmet, "{:?}", r);
+        }
+    }
+}
+
+#[test]
+fn income_groups_rank_low_income_first() {
+    use crate::engine::income_rank;
+    let ranks: Vec<u8> = [
+        "Low income",
+        "Lower middle income",
+        "Upper middle income",
+        "High income",
+    ]
+    .iter()
+    .map(|g| income_rank(Some(g)))
+    .collect();
+    assert_eq!(ranks, [0, 1, 2, 3]);
+    assert_eq!(income_rank(None), 4);
+    // Priority to need serves a low-income country before a lower-middle
+    // income one whose ask per person is larger.
+    let req = |country: &str, group: &str, need: f64, population: f64| crate::engine::Request {
+        country: country.into(),
+        need,
+        order: None,
+        income_group: Some(group.into()),
+        population: Some(population),
+    };
+    let got = crate::engine::allocate(
+        crate::model::Rule::Need,
+        10.0,
+        &[
+            req("LMC", "Lower middle income", 100.0, 1.0),
+            req("LIC", "Low income", 8.0, 1000.0),
+        ],
+    );
+    assert_eq!(got, [2.0, 8.0]);
 }

@@ -20,6 +20,20 @@ pub const QUERY_PATH: &str = "/queries/{queryName}";
 pub const QUERY_EVENTS_PATH: &str = "/queries/{queryName}/events";
 pub const SUBSCRIPTIONS_PATH: &str = "/queries/{queryName}/subscriptions";
 pub const SUBSCRIPTION_PATH: &str = "/queries/{queryName}/subscriptions/{subscriptionID}";
+/// HL7 FHIR R5 (docs/interop.md): a Bundle, one resource, the stock
+/// snapshot search.
+pub const FHIR_PATH: &str = "/fhir";
+pub const FHIR_RESOURCE_PATH: &str = "/fhir/{resource}";
+pub const FHIR_INVENTORY_PATH: &str = "/fhir/InventoryReport";
+/// The resource types `POST /fhir/{resource}` reads (and
+/// `POST /fhir/InventoryReport`, a route of its own beside the search).
+pub const FHIR_RESOURCES: [&str; 5] = [
+    "MedicationDispense",
+    "SupplyDelivery",
+    "Location",
+    "Organization",
+    "ConceptMap",
+];
 /// A file imported over HTTP (docs/accounts.md).
 pub const IMPORT_PATH: &str = "/api/v1/imports/{kind}";
 
@@ -321,6 +335,30 @@ fn accounts() -> Vec<Endpoint> {
                 ),
             )
         },
+        plain(
+            "get",
+            crate::sso::SSO_PATH,
+            "Whether this server offers single sign-on with an OpenID Connect provider, and the provider's name",
+            (
+                200,
+                "{\"enabled\": true, \"label\", \"login\"} or {\"enabled\": false}.",
+            ),
+        ),
+        plain(
+            "get",
+            crate::sso::SSO_LOGIN_PATH,
+            "Single sign-on, for a browser: to the identity provider (authorisation code with PKCE), with a short-lived flow cookie; 404 without single sign-on",
+            (303, "To the identity provider's authorisation endpoint."),
+        ),
+        plain(
+            "get",
+            crate::sso::SSO_CALLBACK_PATH,
+            "Single sign-on, for a browser: the identity provider's answer (code, state); a session for the local user the provider's subject is linked to, else back to the login page with sso_error; 404 without single sign-on",
+            (
+                303,
+                "To the dashboard with a session, or to its login page naming why the sign-in was refused.",
+            ),
+        ),
         Endpoint::list(
             AUDIT_PATH,
             "accounts",
@@ -331,11 +369,173 @@ fn accounts() -> Vec<Endpoint> {
     ]
 }
 
+/// HL7 FHIR R5 (docs/interop.md): bodies and answers
+/// `application/fhir+json`, errors OperationOutcomes ([`describe_fhir`]).
+fn fhir() -> Vec<Endpoint> {
+    let plain = |method, path, summary, ok| Endpoint {
+        tag: "fhir",
+        doc: "docs/interop.md",
+        ..plain(method, path, summary, ok)
+    };
+    vec![
+        plain(
+            "post",
+            FHIR_PATH,
+            "Read a FHIR R5 Bundle: completed MedicationDispenses as dispensing, completed SupplyDeliveries as receipts, InventoryReports as counts or differences, Locations and Organizations into the facility registry, ConceptMaps of codes to GTINs into the stored product code mapping; products by GTIN or that mapping; one transaction per kind, a bad resource refuses the whole Bundle",
+            (
+                200,
+                "An informational OperationOutcome: resources read, movement events captured, those already held, registry entries written.",
+            ),
+        ),
+        plain(
+            "post",
+            FHIR_RESOURCE_PATH,
+            "Read one FHIR R5 resource of the type the path names (as one entry of a Bundle)",
+            (
+                200,
+                "An informational OperationOutcome: what was read and captured.",
+            ),
+        ),
+        plain(
+            "post",
+            FHIR_INVENTORY_PATH,
+            "Read one FHIR R5 InventoryReport: a snapshot as counts, a difference as consumption and receipts",
+            (
+                200,
+                "An informational OperationOutcome: what was read and captured.",
+            ),
+        ),
+        Endpoint {
+            params: crate::fhir::inventory_params(),
+            ..plain(
+                "get",
+                FHIR_INVENTORY_PATH,
+                "Stock snapshots as FHIR R5 InventoryReports: one per place at or below a location holding stock at the end of a day (the stock on hand of GET /api/v1/stock)",
+                (200, "A searchset Bundle of InventoryReports."),
+            )
+        },
+    ]
+}
+
+/// The FHIR routes' media type (`application/fhir+json`), their bodies and
+/// answers, and their errors as OperationOutcomes (those refused before
+/// the handler, 401, 403, 408, 413, 415 and 503, stay problem details).
+fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "OperationOutcome".into(),
+        json!({
+            "type": "object",
+            "description": "HL7 FHIR R5 OperationOutcome: each issue with its severity, code, diagnostics and the element at fault (a FHIRPath expression, or the query parameter).",
+            "required": ["resourceType", "issue"],
+            "properties": {
+                "resourceType": {"const": "OperationOutcome"},
+                "issue": {"type": "array", "minItems": 1, "items": {
+                    "type": "object",
+                    "required": ["severity", "code"],
+                    "properties": {
+                        "severity": {"enum": ["fatal", "error", "warning", "information"]},
+                        "code": {"type": "string"},
+                        "diagnostics": {"type": "string"},
+                        "expression": {"type": "array", "items": {"type": "string"}}
+                    }
+                }}
+            }
+        }),
+    );
+    schemas.insert(
+        "FhirBundle".into(),
+        json!({
+            "type": "object",
+            "description": "HL7 FHIR R5 Bundle of InventoryReports (searchset).",
+            "required": ["resourceType", "type", "entry"],
+            "properties": {
+                "resourceType": {"const": "Bundle"},
+                "type": {"const": "searchset"},
+                "total": {"type": "integer", "minimum": 0},
+                "entry": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["resource"],
+                    "properties": {"resource": {
+                        "type": "object",
+                        "required": ["resourceType"],
+                        "properties": {"resourceType": {"const": "InventoryReport"}}
+                    }}
+                }}
+            }
+        }),
+    );
+    let fhir = |schema: &str| json!({"application/fhir+json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
+    let outcome = |what: &str| json!({"description": what, "content": fhir("OperationOutcome")});
+    let resource = |kinds: Value| {
+        json!({"required": true, "content": {"application/fhir+json": {"schema": {
+            "type": "object",
+            "required": ["resourceType"],
+            "properties": {"resourceType": kinds}
+        }}}})
+    };
+    for (path, method) in [
+        (FHIR_PATH, "post"),
+        (FHIR_RESOURCE_PATH, "post"),
+        (FHIR_INVENTORY_PATH, "post"),
+        (FHIR_INVENTORY_PATH, "get"),
+    ] {
+        let Some(op) = paths.get_mut(path).and_then(|p| p.get_mut(method)) else {
+            continue;
+        };
+        let ok = if method == "get" {
+            "FhirBundle"
+        } else {
+            "OperationOutcome"
+        };
+        op["responses"]["200"]["content"] = fhir(ok);
+        // Outside the caller's scope (crate::fhir): an OperationOutcome
+        // naming the element or parameter, beside the guard's problems.
+        if let Some(c) = op["responses"]["403"]["content"].as_object_mut() {
+            c.insert(
+                "application/fhir+json".into(),
+                json!({"schema": {"$ref": "#/components/schemas/OperationOutcome"}}),
+            );
+        }
+        if method == "get" {
+            op["responses"]["400"] = outcome(
+                "A parameter is not valid (location missing, as_of not a date, a parameter this search does not take); `expression` names it.",
+            );
+            op["responses"]["404"] = outcome("No such location (code or GLN).");
+            op["responses"]["409"] = outcome("No stock is loaded.");
+            if let Some(ps) = op["parameters"].as_array_mut() {
+                for p in ps.iter_mut().filter(|p| p["name"] == "location") {
+                    p["required"] = json!(true);
+                }
+            }
+        } else {
+            op["responses"]["400"] = outcome(
+                "A resource is not read: one issue per bad element, `expression` its path (Bundle.entry[2].resource.quantity.value); nothing was written.",
+            );
+            if let Some(r) = op["responses"].as_object_mut() {
+                // No other route's data is needed, and no resource is looked up.
+                r.remove("404");
+                r.remove("409");
+            }
+            op["requestBody"] = match path {
+                FHIR_PATH => resource(json!({"const": "Bundle"})),
+                FHIR_INVENTORY_PATH => resource(json!({"const": "InventoryReport"})),
+                _ => resource(json!({"enum": FHIR_RESOURCES})),
+            };
+            if let Some(ps) = op["parameters"].as_array_mut() {
+                for p in ps.iter_mut().filter(|p| p["name"] == "resource") {
+                    p["schema"] = json!({"enum": FHIR_RESOURCES});
+                }
+            }
+        }
+    }
+}
+
 /// Every endpoint, in the order of the documentation.
 pub fn endpoints() -> Vec<Endpoint> {
     let mut v = vec![status()];
     v.extend(equitas_service::operation_endpoints());
     v.extend(epcis());
+    v.extend(fhir());
     v.extend(accounts());
     v
 }
@@ -468,7 +668,7 @@ pub fn openapi() -> Value {
             json!({"type": "object"})
         };
         let ok_content = json!({"application/json": {"schema": ok_schema}});
-        let ok = if e.ok.0 == 204 {
+        let ok = if matches!(e.ok.0, 204 | 303) {
             json!({"description": e.ok.1})
         } else {
             json!({"description": e.ok.1, "content": ok_content})
@@ -557,6 +757,7 @@ pub fn openapi() -> Value {
             .map(|m| m.insert(e.method.to_string(), op));
     }
     describe_queries(&mut paths, &mut schemas);
+    describe_fhir(&mut paths, &mut schemas);
     schemas.insert(
         "Page".into(),
         json!({

@@ -16,10 +16,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use equitas_store::auth::{self, Permission, Scope, SessionLimits};
 use serde_json::json;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub const LOGIN_PATH: &str = "/api/v1/login";
 pub const LOGOUT_PATH: &str = "/api/v1/logout";
@@ -84,50 +83,6 @@ impl Default for AuthConfig {
             behind_proxy: false,
             sessions: SessionLimits::default(),
             throttle: Throttle::default(),
-        }
-    }
-}
-
-/// Failed logins by key (`u:NAME`, `a:ADDRESS`): count and first failure.
-#[derive(Default)]
-pub(crate) struct Failures(Mutex<HashMap<String, (u32, Instant)>>);
-
-/// Keys remembered at most; past that, expired ones are dropped.
-const MAX_FAILURE_KEYS: usize = 100_000;
-
-impl Failures {
-    /// How long `key` is still refused, if it is.
-    fn refused(&self, key: &str, limit: u32, window: Duration) -> Option<Duration> {
-        let m = self.0.lock().ok()?;
-        let (n, since) = m.get(key)?;
-        let left = window.checked_sub(since.elapsed())?;
-        (*n >= limit).then_some(left)
-    }
-
-    /// Counts a failure; the failures within the window.
-    fn fail(&self, key: &str, window: Duration) -> u32 {
-        let Ok(mut m) = self.0.lock() else {
-            return u32::MAX;
-        };
-        if m.len() >= MAX_FAILURE_KEYS && !m.contains_key(key) {
-            m.retain(|_, (_, t)| t.elapsed() < window);
-            // Still full (a flood of names): new keys are not counted, the
-            // address limit still holds for each address already known.
-            if m.len() >= MAX_FAILURE_KEYS {
-                return 1;
-            }
-        }
-        let e = m.entry(key.to_string()).or_insert((0, Instant::now()));
-        if e.1.elapsed() >= window {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
-        e.0
-    }
-
-    fn clear(&self, key: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.remove(key);
         }
     }
 }
@@ -203,6 +158,13 @@ pub fn need(method: &Method, path: &str) -> Need {
     match path {
         "/openapi.json" | "/api/docs" => Need::Public,
         LOGIN_PATH if post => Need::Public,
+        // Single sign-on: the browser on its way to and back from the
+        // identity provider has no session yet (crate::sso checks the flow).
+        crate::sso::SSO_PATH | crate::sso::SSO_LOGIN_PATH | crate::sso::SSO_CALLBACK_PATH
+            if get =>
+        {
+            Need::Public
+        }
         LOGOUT_PATH if post => Need::Signed,
         SESSION_PATH if get => Need::Signed,
         AUDIT_PATH if get => Need::Whole(Administer),
@@ -213,10 +175,14 @@ pub fn need(method: &Method, path: &str) -> Need {
         api_doc::CAPTURE_PATH if post => Need::Scoped(Capture),
         api_doc::EVENTS_PATH if post => Need::Scoped(Capture),
         api_doc::EVENTS_PATH | api_doc::EVENT_PATH if get => Need::Scoped(Read),
-        // The rows of a file are not checked against a scope (yet).
-        api_doc::IMPORT_PATH if post => Need::Whole(Import),
-        // Named queries and subscriptions span every place (a delivery
-        // carries no caller's scope): whole-database permissions.
+        // Rows checked against the scope, for the kinds whose rows can be
+        // (crate::imports); the others refused to a scoped caller there.
+        api_doc::IMPORT_PATH if post => Need::Scoped(Import),
+        // Named queries: their events filtered by the caller's scope as
+        // GET /events; defining one is an administrator's. A subscription
+        // delivers only the events within its subscriber's read scope,
+        // checked at each delivery; a caller sees and deletes its own
+        // (an administrator everywhere, any).
         api_doc::QUERIES_PATH
         | api_doc::QUERY_PATH
         | api_doc::QUERY_EVENTS_PATH
@@ -224,18 +190,19 @@ pub fn need(method: &Method, path: &str) -> Need {
         | api_doc::SUBSCRIPTION_PATH
             if get =>
         {
-            Need::Whole(Read)
+            Need::Scoped(Read)
         }
-        api_doc::QUERIES_PATH | api_doc::SUBSCRIPTIONS_PATH if post => Need::Whole(Administer),
-        api_doc::QUERY_PATH | api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => {
-            Need::Whole(Administer)
-        }
+        api_doc::SUBSCRIPTIONS_PATH if post => Need::Scoped(Read),
+        api_doc::SUBSCRIPTION_PATH if *method == Method::DELETE => Need::Scoped(Read),
+        api_doc::QUERIES_PATH if post => Need::Whole(Administer),
+        api_doc::QUERY_PATH if *method == Method::DELETE => Need::Whole(Administer),
         p if get && operation_paths().contains(p) => Need::Scoped(Read),
-        // FHIR: a Bundle's events and a snapshot's locations are not checked
-        // against a scope (yet), so both need the permission everywhere.
+        // FHIR (crate::fhir): a write's movements checked against the
+        // capture scope as EPCIS capture's, its registry resources refused
+        // to a scoped caller; the search's location against the read scope.
         p if p == "/fhir" || p.starts_with("/fhir/") => match (get, post) {
-            (true, _) => Need::Whole(Read),
-            (_, true) => Need::Whole(Capture),
+            (true, _) => Need::Scoped(Read),
+            (_, true) => Need::Scoped(Capture),
             _ => Need::Unlisted,
         },
         p if p.starts_with("/api/")
@@ -284,7 +251,7 @@ fn forbidden(detail: impl Into<String>) -> Problem {
 }
 
 /// A cookie of the request.
-fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -303,7 +270,7 @@ fn bearer(h: &HeaderMap) -> Option<&str> {
 
 /// The client's address: the peer's, or behind a proxy the last
 /// `X-Forwarded-For` entry (the one the proxy added).
-fn address(cfg: &AuthConfig, req: &Request) -> Option<String> {
+pub(crate) fn address(cfg: &AuthConfig, req: &Request) -> Option<String> {
     if cfg.behind_proxy
         && let Some(last) = req
             .headers()
@@ -477,11 +444,11 @@ pub async fn check(State(s): State<AppState>, mut req: Request, next: Next) -> R
 }
 
 /// Equal bytes, compared in a time that does not depend on where they differ.
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn session_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> HeaderValue {
     let secure = if cfg.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -522,83 +489,98 @@ pub(crate) async fn login(State(s): State<AppState>, req: Request) -> Result<Res
     let t = cfg.throttle;
     let (ukey, akey) = (
         // Names are at most 64 characters: a longer one is no account, and
-        // must not make the memory of failures grow.
+        // must not make the table of failures grow.
         format!("u:{}", user.chars().take(65).collect::<String>()),
         format!("a:{}", addr.as_deref().unwrap_or("?")),
     );
+    // Failed logins are counted in the database: the limits hold across
+    // restarts and across the processes serving one database.
+    let window = i64::try_from(t.window.as_secs()).unwrap_or(i64::MAX / 2);
+    let (uk, ak, who, a) = (ukey.clone(), akey.clone(), user.clone(), addr.clone());
     let refused = s
-        .failures
-        .refused(&ukey, t.per_account, t.window)
-        .or_else(|| s.failures.refused(&akey, t.per_address, t.window));
-    if let Some(left) = refused {
-        let who: String = user.chars().take(65).collect();
-        let a = addr.clone();
-        s.with_store(move |st| {
-            auth::audit(
-                st,
-                &format!("user:{who}"),
-                a.as_deref(),
-                "login-refused",
-                "too many failed logins",
-                "",
-            )?;
-            Ok(())
+        .with_store(move |st| {
+            let now = auth::now();
+            let left = match auth::login_refused(st, &uk, t.per_account, window, now)? {
+                Some(l) => Some(l),
+                None => auth::login_refused(st, &ak, t.per_address, window, now)?,
+            };
+            if left.is_some() {
+                let shown: String = who.chars().take(65).collect();
+                auth::audit(
+                    st,
+                    &format!("user:{shown}"),
+                    a.as_deref(),
+                    "login-refused",
+                    "too many failed logins",
+                    "",
+                )?;
+            }
+            Ok(left)
         })
         .await?;
+    if let Some(left) = refused {
+        let left = u64::try_from(left).unwrap_or(1);
         return Err(Problem::new(
             429,
             "/problems/too-many-logins",
             "Too many failed logins",
             format!(
-                "too many failed logins for this account or from this address: try again in {} s",
-                left.as_secs() + 1
+                "too many failed logins for this account or from this address: try again in {left} s"
             ),
         )
-        .retry_after(left.as_secs() + 1));
+        .retry_after(left));
     }
     let (who, a) = (user.clone(), addr.clone());
     let done = s
         .with_store(move |st| {
             let Some(u) = auth::check_password(st, &who, &password)? else {
                 let shown: String = who.chars().take(65).collect();
+                let mut tx = st.begin()?;
+                let now = auth::now();
+                let n = auth::login_failed(tx.as_mut(), &ukey, window, now)?;
+                auth::login_failed(tx.as_mut(), &akey, window, now)?;
                 auth::audit(
-                    st,
+                    tx.as_mut(),
                     &format!("user:{shown}"),
                     a.as_deref(),
                     "login-failed",
                     "wrong name or password",
                     "",
                 )?;
-                return Ok(None);
+                tx.commit()?;
+                return Ok(Err(n));
             };
+            let mut tx = st.begin()?;
+            auth::login_succeeded(tx.as_mut(), &ukey)?;
             if let Some(old) = old {
-                auth::end_session(st, &old)?;
+                auth::end_session(tx.as_mut(), &old)?;
             }
-            let (token, csrf) = auth::create_session(st, u.id, auth::now())?;
+            let (token, csrf) = auth::create_session(tx.as_mut(), u.id, auth::now())?;
             auth::audit(
-                st,
+                tx.as_mut(),
                 &format!("user:{}", u.name),
                 a.as_deref(),
                 "login",
                 "session opened",
                 &u.describe_grants(),
             )?;
-            Ok(Some((u, token, csrf)))
+            tx.commit()?;
+            Ok(Ok((u, token, csrf)))
         })
         .await?;
-    let Some((u, token, csrf)) = done else {
-        let n = s.failures.fail(&ukey, t.window);
-        s.failures.fail(&akey, t.window);
-        // Slowed: each failure answered later than the one before.
-        tokio::time::sleep(t.delay * n.min(8)).await;
-        return Err(Problem::new(
-            401,
-            "/problems/login-failed",
-            "Login failed",
-            "wrong user name or password, or the user is disabled",
-        ));
+    let (u, token, csrf) = match done {
+        Ok(d) => d,
+        Err(n) => {
+            // Slowed: each failure answered later than the one before.
+            tokio::time::sleep(t.delay * n.min(8)).await;
+            return Err(Problem::new(
+                401,
+                "/problems/login-failed",
+                "Login failed",
+                "wrong user name or password, or the user is disabled",
+            ));
+        }
     };
-    s.failures.clear(&ukey);
     let mut r = Json(json!({
         "user": u.name,
         "grants": u.grants,

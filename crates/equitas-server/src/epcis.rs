@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use equitas_store::auth::{Dim, Scope};
+use equitas_store::auth::{self, Dim, Scope};
 use equitas_store::epcis::{self as ep, ErrorBehaviour};
 use equitas_store::import::NoProgress;
 use serde_json::json;
@@ -122,11 +122,8 @@ async fn store_document(
                 }
                 rejected.extend(outside);
             }
-            let r = ep::capture(st, source, &doc, rejected, b, &NoProgress)?;
-            access.audit(
-                st,
-                "capture",
-                &format!(
+            let line = |r: &ep::CaptureReport| {
+                format!(
                     "{source}: capture {}: {} events, {} captured, {} duplicates, {} rejected{}",
                     r.capture_id.map_or_else(|| "none".into(), |i| i.to_string()),
                     r.events,
@@ -134,8 +131,25 @@ async fn store_document(
                     r.duplicates,
                     r.rejected.len(),
                     if r.rolled_back { ", rolled back" } else { "" }
-                ),
-            )?;
+                )
+            };
+            // The audit entry of a committed capture is written in the
+            // capture's own transaction: one is never without the other.
+            let a = access.clone();
+            let r = ep::capture_then(st, source, &doc, rejected, b, &NoProgress, &mut |tx, r| {
+                auth::audit(
+                    tx,
+                    &a.actor,
+                    a.address.as_deref(),
+                    "capture",
+                    &line(r),
+                    a.scope.label(),
+                )
+            })?;
+            // Rolled back: nothing committed, the refusal audited on its own.
+            if r.rolled_back {
+                access.audit(st, "capture", &line(&r))?;
+            }
             Ok(r)
         })
         .await?;
@@ -301,7 +315,7 @@ async fn event(
 
 /// True if an event at these locations (read point, business location) is
 /// within `scope`: every one given is, and at least one is given.
-fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
+pub(crate) fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
     if scope.is_all() {
         return true;
     }

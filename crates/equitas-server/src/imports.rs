@@ -1,7 +1,9 @@
 //! `POST /api/v1/imports/{kind}`: a CSV file imported over HTTP by the same
 //! parsers, in one transaction, as `equitas import KIND FILE` (issue 23).
-//! Only for callers whose import permission is unscoped: the rows of a file
-//! are not checked one by one against a scope yet.
+//! A caller whose import permission is scoped may import the kinds whose
+//! rows name a place and a product (`equitas_store::import::SCOPABLE`):
+//! every row is checked, and a file with a row outside the scope is refused
+//! whole, naming the row; other kinds need the permission everywhere.
 
 use crate::auth::Access;
 use crate::{AppState, Problem, api_doc};
@@ -67,13 +69,26 @@ async fn import(
     s.with_store(move |st| {
         let _turn = turn;
         let name = format!("POST /api/v1/imports/{k}");
-        let r =
-            im::import(st, k, &name, taken.bytes(), &mappings, opts, &NoProgress).map_err(|e| {
-                match e {
-                    ImportError::Store(e) => Problem::from(e),
-                    other => Problem::bad_body(other.to_string()),
+        let done = im::import_within(
+            st,
+            k,
+            &name,
+            taken.bytes(),
+            &mappings,
+            opts,
+            &NoProgress,
+            &access.scope,
+        );
+        let r = match done {
+            Ok(r) => r,
+            Err(e) => {
+                let p = problem(e, &access);
+                if p.status == 403 {
+                    access.audit(st, "import-refused", &format!("{k}: {}", p.detail))?;
                 }
-            })?;
+                return Err(p);
+            }
+        };
         let t = r.total();
         access.audit(
             st,
@@ -102,4 +117,29 @@ async fn import(
         })))
     })
     .await
+}
+
+/// The problem of a failed import.
+fn problem(e: ImportError, access: &Access) -> Problem {
+    match e {
+        ImportError::Store(e) => Problem::from(e),
+        e @ ImportError::OutOfScope { .. } => Problem::new(
+            403,
+            "/problems/out-of-scope",
+            "Outside your scope",
+            e.to_string(),
+        )
+        .at("body"),
+        e @ ImportError::Unscopable { .. } => Problem::new(
+            403,
+            "/problems/out-of-scope",
+            "Outside your scope",
+            format!(
+                "{e}; your import permission reaches only {}",
+                access.scope.label()
+            ),
+        )
+        .at("kind"),
+        other => Problem::bad_body(other.to_string()),
+    }
 }

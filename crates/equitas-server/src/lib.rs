@@ -14,6 +14,7 @@ mod guard;
 mod imports;
 mod problem;
 mod routes;
+pub mod sso;
 mod subscriptions;
 mod web;
 
@@ -21,6 +22,7 @@ pub use auth::{AuthConfig, Mode, Throttle};
 pub use body::Limits;
 pub use guard::Hosts;
 pub use problem::Problem;
+pub use sso::SsoConfig;
 pub use subscriptions::{Delivery, signature};
 
 use axum::Router;
@@ -63,10 +65,10 @@ pub struct AppState {
     pub(crate) webhook_hosts: Arc<[String]>,
     /// Accounts: whether they are required, and how (see `auth`).
     pub(crate) auth: auth::Shared,
-    /// Failed logins, by account and by address.
-    pub(crate) failures: Arc<auth::Failures>,
     /// The reviewed tables imports over HTTP rely on (site mapping, country aliases).
     pub(crate) import_mappings: Arc<equitas_store::import::Mappings>,
+    /// Single sign-on with an OpenID Connect provider, if configured.
+    pub(crate) sso: Option<Arc<sso::Sso>>,
 }
 
 /// A place among `queue`'s, waited for in order of arrival for as long as
@@ -136,8 +138,8 @@ impl AppState {
             delivery: Delivery::default(),
             webhook_hosts: Arc::from(Vec::new()),
             auth: Arc::new(AuthConfig::default()),
-            failures: Arc::new(Default::default()),
             import_mappings: Arc::new(Default::default()),
+            sso: None,
         })
     }
 
@@ -164,6 +166,13 @@ impl AppState {
     pub fn with_auth(mut self, cfg: AuthConfig) -> Self {
         self.auth = Arc::new(cfg);
         self
+    }
+
+    /// Offers single sign-on with this OpenID Connect provider (the
+    /// provider's subjects sign in as the local users they are linked to).
+    pub fn with_sso(mut self, cfg: SsoConfig) -> Result<Self, String> {
+        self.sso = Some(Arc::new(sso::Sso::new(cfg)?));
+        Ok(self)
     }
 
     /// Validates captured documents against these GS1 schemas (the JSON
@@ -319,6 +328,7 @@ pub fn router(state: AppState) -> Router {
         .merge(epcis::router())
         .merge(subscriptions::router())
         .merge(auth::router())
+        .merge(sso::router())
         .merge(imports::router())
         .merge(fhir::router())
         .merge(web::router())

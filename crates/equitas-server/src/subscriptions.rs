@@ -14,6 +14,7 @@
 //! up to `Delivery::retry_max`.
 
 use crate::api_doc;
+use crate::auth::{Access, Via};
 use crate::{AppState, Problem};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -24,8 +25,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use equitas_store::StoreError;
+use equitas_store::auth::Scope;
 use equitas_store::epcis::subscriptions::{
-    self as subs, Attempt, Outbox, Subscription, WHOLE_CAPTURE,
+    self as subs, Attempt, Outbox, Subscriber, Subscription, WHOLE_CAPTURE,
 };
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -199,17 +201,56 @@ async fn query_events(
     crate::epcis::events_page(&s, eq, &format!("/queries/{name}/events"), &access).await
 }
 
+/// Who a caller is, for a subscription's deliveries: `None` for a server
+/// without accounts (every event).
+fn subscriber(access: &Access) -> Option<Subscriber> {
+    access.user.clone().map(|user| Subscriber {
+        user,
+        token: match access.via {
+            Via::Token(id) => Some(id),
+            _ => None,
+        },
+    })
+}
+
+/// A subscription the caller may see and delete: its own, or any for a
+/// caller who may administer everywhere (or a server without accounts).
+fn may_manage(
+    st: &mut dyn equitas_store::Store,
+    access: &Access,
+    sub: &Subscription,
+) -> Result<bool, Problem> {
+    let Some(me) = subscriber(access) else {
+        return Ok(true);
+    };
+    if sub.subscriber.as_deref() == Some(me.user.as_str()) {
+        return Ok(true);
+    }
+    let admin = equitas_store::auth::caller_scope(
+        st,
+        &me.user,
+        me.token,
+        equitas_store::auth::Permission::Administer,
+        equitas_store::auth::now(),
+    )?;
+    Ok(admin.is_some_and(|a| a.is_all()))
+}
+
 async fn subscribe(
     State(s): State<AppState>,
+    axum::Extension(access): axum::Extension<Access>,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let new = equitas_service::subscriptions::subscription(
+    let mut new = equitas_service::subscriptions::subscription(
         &name,
         &json_body(&headers, body).await?,
         Utc::now(),
     )?;
+    // Deliveries carry only the events within this caller's read scope,
+    // checked again at each delivery.
+    new.subscriber = subscriber(&access);
     if let Some(why) = refused_host(&s, &new.dest) {
         return Err(Problem::bad_parameter("dest", format!("dest: {why}")));
     }
@@ -229,8 +270,11 @@ async fn subscribe(
     ))
 }
 
+/// The subscriptions the caller may manage (its own, or all for an
+/// administrator everywhere).
 async fn list_subscriptions(
     State(s): State<AppState>,
+    axum::Extension(access): axum::Extension<Access>,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
     let v = s
@@ -238,21 +282,34 @@ async fn list_subscriptions(
             if subs::query(st, &name)?.is_none() {
                 return Err(not_found_query(&name));
             }
-            Ok(subs::subscriptions(st, &name)?)
+            let mut out = Vec::new();
+            for sub in subs::subscriptions(st, &name)? {
+                if may_manage(st, &access, &sub)? {
+                    out.push(sub);
+                }
+            }
+            Ok(out)
         })
         .await?;
     Ok(Json(v).into_response())
 }
 
+/// Another caller's subscription is not found, as one never made (unless
+/// the caller administers everywhere).
 async fn get_subscription(
     State(s): State<AppState>,
+    axum::Extension(access): axum::Extension<Access>,
     Path((name, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     let v = s
         .with_store(move |st| {
-            subs::subscription_of(st, &name, &id)?.ok_or_else(|| {
-                Problem::not_found(format!("no subscription {id} of query {name:?}"))
-            })
+            let found = subs::subscription_of(st, &name, &id)?;
+            match found {
+                Some(sub) if may_manage(st, &access, &sub)? => Ok(sub),
+                _ => Err(Problem::not_found(format!(
+                    "no subscription {id} of query {name:?}"
+                ))),
+            }
         })
         .await?;
     Ok(Json(v).into_response())
@@ -260,12 +317,17 @@ async fn get_subscription(
 
 async fn unsubscribe(
     State(s): State<AppState>,
+    axum::Extension(access): axum::Extension<Access>,
     Path((name, id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     let turn = s.write_turn().await?;
     s.with_store(move |st| {
         let _turn = turn;
-        if subs::unsubscribe(st, &name, &id)? {
+        let mine = match subs::subscription_of(st, &name, &id)? {
+            Some(sub) => may_manage(st, &access, &sub)?,
+            None => false,
+        };
+        if mine && subs::unsubscribe(st, &name, &id)? {
             Ok(StatusCode::NO_CONTENT.into_response())
         } else {
             Err(Problem::not_found(format!(
@@ -431,10 +493,22 @@ async fn deliver(
             eq.from_record_time = sub.initial_record_time.clone();
             eq.limit = opts.batch;
             let events = equitas_store::epcis::query_events(st, &eq)?;
-            Ok(Some((sub, events)))
+            // The subscriber's read scope as it stands now (`None`: it
+            // may read nothing any more).
+            let scope = match sub.subscriber() {
+                None => Some(Scope::All),
+                Some(who) => equitas_store::auth::caller_scope(
+                    st,
+                    &who.user,
+                    who.token,
+                    equitas_store::auth::Permission::Read,
+                    equitas_store::auth::now(),
+                )?,
+            };
+            Ok(Some((sub, events, scope)))
         })
         .await;
-    let (sub, events) = match found {
+    let (sub, events, scope) = match found {
         Ok(Some(x)) => x,
         Ok(None) => return false,
         Err(e) => {
@@ -446,20 +520,36 @@ async fn deliver(
         return false;
     }
     let until = sub.outbox.run_until.unwrap_or(newest);
-    // The events that fit in one body.
+    let Some(scope) = scope else {
+        // Nothing delivered, the mark kept: it resumes if the permission
+        // comes back (or the subscription is deleted).
+        let error = format!(
+            "the subscriber {:?} may no longer read events (user disabled or removed, token revoked or expired, or role withdrawn)",
+            sub.subscriber.as_deref().unwrap_or_default()
+        );
+        record_failure(state, opts, &id, sub.attempts, error).await;
+        return false;
+    };
+    // The events that fit in one body; those outside the subscriber's
+    // scope are passed over (the mark moves past them, unsent), as the
+    // query route leaves them out of its pages.
     let mut list = Vec::new();
     let mut size = 0;
     let mut last = None;
+    let mut taken = 0;
     for e in &events {
-        let v = e.event.clone();
-        size += v.to_string().len();
-        if !list.is_empty() && size > MAX_DELIVERY_BYTES {
-            break;
+        if crate::epcis::within(&scope, [e.read_point.as_deref(), e.biz_location.as_deref()]) {
+            let v = e.event.clone();
+            size += v.to_string().len();
+            if !list.is_empty() && size > MAX_DELIVERY_BYTES {
+                break;
+            }
+            list.push(v);
         }
-        list.push(v);
+        taken += 1;
         last = Some((e.commit, e.cursor));
     }
-    let more = list.len() < events.len() || events.len() >= opts.batch;
+    let more = taken < events.len() || events.len() >= opts.batch;
     let schedule = sub
         .schedule
         .as_ref()
@@ -489,7 +579,8 @@ async fn deliver(
     };
     // Nothing to send: the mark moves on (a schedule's first look at its
     // run reports an empty result if it was asked to).
-    let report_empty = !sub.stream && sub.report_if_empty && sub.outbox.run_until.is_none();
+    let report_empty =
+        !sub.stream && sub.report_if_empty && sub.outbox.run_until.is_none() && !more;
     if list.is_empty() && !report_empty {
         if outbox != sub.outbox || next.is_some() {
             record(
@@ -502,26 +593,12 @@ async fn deliver(
             )
             .await;
         }
-        return false;
+        return more;
     }
     let n = list.len();
     // Allowed when subscribed, perhaps not since the server was restarted.
     if let Some(error) = refused_host(state, &sub.dest) {
-        let attempts = sub.attempts + 1;
-        let retry_at = (Utc::now()
-            + chrono::Duration::from_std(backoff(opts, attempts))
-                .unwrap_or(chrono::Duration::seconds(600)))
-        .to_rfc3339_opts(SecondsFormat::Millis, true);
-        record(
-            state,
-            &id,
-            Attempt::Failed {
-                attempts,
-                retry_at,
-                error,
-            },
-        )
-        .await;
+        record_failure(state, opts, &id, sub.attempts, error).await;
         return false;
     }
     let body = json!({
@@ -563,25 +640,31 @@ async fn deliver(
             more
         }
         Err(error) => {
-            let attempts = sub.attempts + 1;
-            let wait = backoff(opts, attempts);
-            tracing::info!(subscription = %id, attempts, ?wait, %error, "delivery failed; trying again later");
-            let retry_at = (Utc::now()
-                + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(600)))
-            .to_rfc3339_opts(SecondsFormat::Millis, true);
-            record(
-                state,
-                &id,
-                Attempt::Failed {
-                    attempts,
-                    retry_at,
-                    error,
-                },
-            )
-            .await;
+            record_failure(state, opts, &id, sub.attempts, error).await;
             false
         }
     }
+}
+
+/// Records a failed attempt (the `attempts`-th in a row before it) and
+/// when to try again, after [`backoff`].
+async fn record_failure(state: &AppState, opts: Delivery, id: &str, attempts: i64, error: String) {
+    let attempts = attempts + 1;
+    let wait = backoff(opts, attempts);
+    tracing::info!(subscription = %id, attempts, ?wait, %error, "delivery failed; trying again later");
+    let retry_at = (Utc::now()
+        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(600)))
+    .to_rfc3339_opts(SecondsFormat::Millis, true);
+    record(
+        state,
+        id,
+        Attempt::Failed {
+            attempts,
+            retry_at,
+            error,
+        },
+    )
+    .await;
 }
 
 /// The wait before attempt `attempts + 1`: `retry_base`, doubled for each

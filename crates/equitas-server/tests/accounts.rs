@@ -3,7 +3,9 @@
 //! answers; session fixation, CSRF, revoked and expired tokens, brute-force
 //! limits, scope escapes, and an audit entry for each write.
 
-use equitas_server::{AppState, AuthConfig, Hosts, Mode, ServeOptions, Throttle, serve_until};
+mod common;
+use common::{Answer, Server, exchange_raw, run};
+use equitas_server::{AppState, AuthConfig, Mode, ServeOptions, Throttle};
 use equitas_store::auth::{self, Role, ScopeSpec};
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, NoProgress};
@@ -12,71 +14,8 @@ use equitas_store::testing::{TestStore, import_bytes};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 // ---- a server on a socket, and raw HTTP ---------------------------------
-
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(state: AppState) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let done = tokio::spawn(serve_until(
-            state,
-            listener,
-            ServeOptions::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
-        Server {
-            addr,
-            stop: Some(tx),
-            done,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(30), self.done).await;
-    }
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-    /// The session token a `Set-Cookie` sets.
-    fn session_cookie(&self) -> Option<String> {
-        let v = self.header("set-cookie")?;
-        let (kv, _) = v.split_once(';')?;
-        let (k, v) = kv.split_once('=')?;
-        (k == "equitas_session").then(|| v.to_string())
-    }
-}
 
 /// Sends one request (`headers` as written, each ending in CRLF) and reads
 /// the answer to its end.
@@ -90,46 +29,12 @@ async fn send(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{ctype}Content-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let _ = s.write_all(raw.as_bytes()).await;
-    let mut out = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = s.read(&mut buf).await
-            && n > 0
-        {
-            out.extend_from_slice(&buf[..n]);
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), read)
-        .await
-        .expect("an answer in time");
-    let text = String::from_utf8_lossy(&out);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
+    let mut answer = Answer::parse(&exchange_raw(addr, raw.as_bytes(), 120).await);
     // Chunked answers: keep the JSON between the chunk sizes.
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Answer {
-        status,
-        headers,
-        body,
+    if answer.header("transfer-encoding") == Some("chunked") {
+        answer.body = dechunk(&answer.body);
     }
+    answer
 }
 
 fn dechunk(mut b: &str) -> String {
@@ -149,15 +54,6 @@ fn dechunk(mut b: &str) -> String {
 
 fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}\r\n")
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 // ---- the data and the accounts -------------------------------------------
@@ -296,13 +192,14 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
     const PUBLIC: [Expect; 6] = [Through; 6];
     match (method, path) {
         ("post", "/api/v1/login") => PUBLIC,
+        // Single sign-on: the way to and back from the identity provider.
+        ("get", "/api/v1/sso" | "/api/v1/sso/login" | "/api/v1/sso/callback") => PUBLIC,
         ("post", "/api/v1/logout") | ("get", "/api/v1/session") => READ,
         ("get", "/api/v1/audit") => ADMIN,
         ("post", "/capture") | ("post", "/events") => CAPTURE,
-        // Imports: an unscoped import permission (officers here are scoped).
-        ("post", "/api/v1/imports/{kind}") => {
-            [Unauthenticated, Refused, Refused, Refused, Through, Through]
-        }
+        // Imports: the officer's scoped permission reaches the handler,
+        // which checks each row (stock reports) or refuses the kind.
+        ("post", "/api/v1/imports/{kind}") => CAPTURE,
         ("get", "/api/v1/epcis/summary") | ("get", "/api/v1/epcis/captures") => WHOLE,
         // Answers over every place or country (supply analyses of all
         // buying countries, the accuracy of every series together).
@@ -313,6 +210,9 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
                     "/api/v1/supply/regulators"
                         | "/api/v1/supply/qualified-sources"
                         | "/api/v1/supply/licences"
+                        // Rows by (country, product), by buying country.
+                        | "/api/v1/supply/reach"
+                        | "/api/v1/supply/dependence"
                 ) =>
         {
             WHOLE
@@ -320,10 +220,16 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("get", "/api/v1/forecast/accuracy") => WHOLE,
         // Scenarios run over every buying country's supply.
         ("get", p) if p.starts_with("/api/v1/scenario/") => WHOLE,
-        // Named queries and subscriptions span every place; making and
-        // removing them is an administrator's (a delivery has no scope).
-        ("get", p) if p.starts_with("/queries") => WHOLE,
-        ("post" | "delete", p) if p.starts_with("/queries") => ADMIN,
+        // Named queries: defined and removed by an administrator; read,
+        // their events and subscriptions within the caller's scope (a
+        // delivery carries only the subscriber's events).
+        ("post", "/queries") | ("delete", "/queries/{queryName}") => ADMIN,
+        ("post", "/queries/{queryName}/subscriptions")
+        | ("delete", "/queries/{queryName}/subscriptions/{subscriptionID}") => READ,
+        // FHIR: writes checked against the capture scope (movements by
+        // place, registry resources refused to a scoped caller, see
+        // fhir_within_scope), the search's location against the read scope.
+        ("post", "/fhir" | "/fhir/{resource}" | "/fhir/InventoryReport") => CAPTURE,
         ("get", _) => READ,
         other => panic!("{other:?} is not in the test's table: add it"),
     }
@@ -334,7 +240,7 @@ fn every_route_every_role(s: &mut TestStore) {
     let tokens = accounts(s);
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let endpoints = equitas_server::api_doc::endpoints();
         let mut checked = 0;
@@ -375,7 +281,7 @@ fn every_route_every_role(s: &mut TestStore) {
             }
         }
         assert_eq!(checked, endpoints.len() * 6);
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -412,7 +318,7 @@ fn scoped_answers(s: &mut TestStore) {
         .1;
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         for (path, field) in [
             ("/api/v1/stock?limit=1000", "location"),
@@ -510,7 +416,7 @@ fn scoped_answers(s: &mut TestStore) {
         )
         .await;
         assert_eq!(r.json()["rows"], Value::Array(vec![]), "{}", r.body);
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -563,29 +469,22 @@ fn security(s: &mut TestStore) {
     );
     let target = s.target.clone();
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
 
-        // FHIR reads and writes need their permission everywhere (a
-        // Bundle's events are not checked against a scope): no credentials
-        // 401, the region-scoped officer 403, the administrator through
-        // (an empty Bundle is then a bad request, not a refusal). A write
-        // to a path no route lists is never public.
+        // FHIR writes need the capture permission: no credentials 401; the
+        // region-scoped officer and the administrator through (an empty
+        // Bundle is then a bad request, not a refusal; scopes are checked
+        // on what was read, fhir_within_scope). A write to a path no route
+        // lists is never public.
         let json = "Content-Type: application/fhir+json\r\n";
         for (path, body) in [("/fhir", "{}"), ("/fhir/MedicationDispense", "{}")] {
             let r = send(a, "POST", path, json, body).await;
             assert_eq!(r.status, 401, "{path}: {}", r.body);
-            let r = send(
-                a,
-                "POST",
-                path,
-                &format!("{}{json}", bearer(&officer)),
-                body,
-            )
-            .await;
-            assert_eq!(r.status, 403, "{path}: {}", r.body);
-            let r = send(a, "POST", path, &format!("{}{json}", bearer(&admin)), body).await;
-            assert!(![401, 403].contains(&r.status), "{path}: {}", r.body);
+            for token in [&officer, &admin] {
+                let r = send(a, "POST", path, &format!("{}{json}", bearer(token)), body).await;
+                assert_eq!(r.status, 400, "{path}: {}", r.body);
+            }
         }
         let r = send(a, "GET", "/fhir/InventoryReport?location=R01", "", "").await;
         assert_eq!(r.status, 401, "{}", r.body);
@@ -785,6 +684,77 @@ fn security(s: &mut TestStore) {
         let typed = |t: &str| format!("{}Content-Type: text/csv\r\n", bearer(t));
         let r = send(a, "POST", "/api/v1/imports/products", &typed(&officer), csv).await;
         assert_eq!(r.status, 403, "{}", r.body);
+        // ... saying why: products are reference data no scope can check.
+        let d = r.json()["detail"].as_str().unwrap_or_default().to_string();
+        assert!(
+            d.contains("span every place") && d.contains("stock-reports"),
+            "{d}"
+        );
+        // Stock reports name a place and a product: a scoped officer
+        // imports those of its region; a file with one row outside is
+        // refused whole, naming the row.
+        let product = network().products[0].code.clone();
+        let head = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n";
+        let inside = format!("{head}RMS01,{product},2026-03,10,5,3,12,0\n");
+        let r = send(
+            a,
+            "POST",
+            "/api/v1/imports/stock-reports",
+            &typed(&officer),
+            &inside,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["inserted"].as_u64(), Some(1), "{}", r.body);
+        let outside = format!("{inside}CMS,{product},2026-04,10,5,3,12,0\n");
+        let r = send(
+            a,
+            "POST",
+            "/api/v1/imports/stock-reports",
+            &typed(&officer),
+            &outside,
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let d = r.json()["detail"].as_str().unwrap_or_default().to_string();
+        assert!(d.contains("line 3") && d.contains("\"CMS\""), "{d}");
+        // Supply analyses pooling countries are refused to a scoped
+        // caller, saying why; those by buying country are filtered.
+        let r = send(
+            a,
+            "GET",
+            "/api/v1/supply/concentration",
+            &bearer(&officer),
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let d = r.json()["detail"].as_str().unwrap_or_default().to_string();
+        assert!(d.contains("every buying country's supply together"), "{d}");
+        // (This network has no procurement: not refused, found missing.)
+        for path in ["/api/v1/supply/dependence", "/api/v1/supply/reach"] {
+            let r = send(a, "GET", path, &bearer(&officer), "").await;
+            assert!(matches!(r.status, 200 | 409), "{path}: {}", r.body);
+        }
+        // Nothing of that file was written (its first row is new: 2026-04
+        // is not; 2026-03 was imported before and is unchanged).
+        let r = send(
+            a,
+            "POST",
+            "/api/v1/imports/stock-reports",
+            &typed(&admin),
+            &outside,
+        )
+        .await;
+        assert_eq!(
+            (
+                r.json()["unchanged"].as_u64(),
+                r.json()["inserted"].as_u64()
+            ),
+            (Some(1), Some(1)),
+            "{}",
+            r.body
+        );
         let r = send(a, "POST", "/api/v1/imports/products", &typed(&admin), csv).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let j = r.json();
@@ -850,7 +820,7 @@ fn security(s: &mut TestStore) {
             has("import", "token:", "products: 2 rows read, 1 inserted"),
             "{rows:#?}"
         );
-        srv.stop().await;
+        let _ = srv.stop().await;
     });
 }
 
@@ -876,7 +846,7 @@ fn market_by_buying_country(s: &mut TestStore) {
     let two = token("two", &["VNM", "HTI"]);
     let state = state(s, Throttle::default());
     run(async move {
-        let srv = Server::start(state).await;
+        let srv = Server::start(state, ServeOptions::default()).await;
         let a = srv.addr;
         let path = "/api/v1/market/prices?by=country&limit=1000";
         let countries = |r: &Answer| -> Vec<String> {
@@ -929,11 +899,417 @@ fn market_by_buying_country(s: &mut TestStore) {
                 assert!(row["country"] == "VNM" || row["country"] == "HTI", "{row}");
             }
         }
-        srv.stop().await;
+        let _ = srv.stop().await;
+    });
+}
+
+// ---- failed logins are kept in the database ------------------------------
+
+/// Two server processes on one database, then one restarted: failed logins
+/// add up across them and the lock outlives the process that counted them.
+fn failures_across_processes(s: &mut TestStore) {
+    load(s);
+    accounts(s);
+    let throttle = Throttle {
+        per_account: 3,
+        per_address: 100,
+        window: Duration::from_secs(600),
+        delay: Duration::from_millis(1),
+    };
+    let (one, two, again) = (state(s, throttle), state(s, throttle), state(s, throttle));
+    let target = s.target.clone();
+    run(async move {
+        let (p1, p2) = (
+            Server::start(one, ServeOptions::default()).await,
+            Server::start(two, ServeOptions::default()).await,
+        );
+        for a in [p1.addr, p1.addr, p2.addr] {
+            assert_eq!(
+                login(a, "viewer", "wrong password!", None).await.status,
+                401
+            );
+        }
+        // Locked on both, though neither counted three.
+        for a in [p1.addr, p2.addr] {
+            let r = login(a, "viewer", PASSWORD, None).await;
+            assert_eq!(r.status, 429, "{}", r.body);
+        }
+        // Another account is not.
+        assert_eq!(login(p2.addr, "analyst", PASSWORD, None).await.status, 200);
+        let _ = p1.stop().await;
+        let _ = p2.stop().await;
+        // A restart does not forget.
+        let p3 = Server::start(again, ServeOptions::default()).await;
+        assert_eq!(login(p3.addr, "viewer", PASSWORD, None).await.status, 429);
+        // Once the window has passed, the count starts again, and a
+        // successful login clears it.
+        let t = target.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut st = equitas_store::open(&t).unwrap();
+            let later = auth::now() + 601;
+            assert_eq!(
+                auth::login_refused(st.as_mut(), "u:viewer", 3, 600, later).unwrap(),
+                None
+            );
+            assert_eq!(
+                auth::login_failed(st.as_mut(), "u:viewer", 600, later).unwrap(),
+                1
+            );
+            auth::login_succeeded(st.as_mut(), "u:viewer").unwrap();
+            assert_eq!(
+                auth::login_refused(st.as_mut(), "u:viewer", 1, 600, later).unwrap(),
+                None
+            );
+        })
+        .await
+        .unwrap();
+        assert_eq!(login(p3.addr, "viewer", PASSWORD, None).await.status, 200);
+        let _ = p3.stop().await;
+    });
+}
+
+// ---- a capture and its audit entry: one transaction ----------------------
+
+/// The audit entry of a capture is written in the capture's transaction:
+/// when it cannot be written (the database refuses it here, as a crash
+/// between the two would lose it), nothing of the capture is kept; when it
+/// can, the entry names the capture committed.
+fn capture_audit_atomic(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let admin = tokens[4].1.clone();
+    let count = |st: &mut dyn equitas_store::Conn, sql: &str| -> i64 {
+        st.query_scalar(sql, &[]).unwrap().get().unwrap()
+    };
+    let c = s.store.as_mut();
+    let captures = count(c, "SELECT COUNT(*) FROM epcis_captures");
+    let held = count(c, "SELECT COUNT(*) FROM epcis_events");
+    let refuse = match c.backend() {
+        equitas_store::Backend::Sqlite => {
+            "CREATE TRIGGER refuse_capture_audit BEFORE INSERT ON auth_audit \
+             WHEN NEW.action = 'capture' BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
+        }
+        equitas_store::Backend::Postgres => {
+            "CREATE FUNCTION refuse_capture_audit() RETURNS trigger AS $$ BEGIN \
+               IF NEW.action = 'capture' THEN RAISE EXCEPTION 'audit refused'; END IF; \
+               RETURN NEW; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_capture_audit BEFORE INSERT ON auth_audit \
+               FOR EACH ROW EXECUTE FUNCTION refuse_capture_audit();"
+        }
+    };
+    c.batch(refuse).unwrap();
+    let state = state(s, Throttle::default());
+    let target = s.target.clone();
+    run(async move {
+        let srv = Server::start(state, ServeOptions::default()).await;
+        let a = srv.addr;
+        let doc = capture_doc(&place("RMS01"), 41);
+        let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
+        assert_eq!(r.status, 500, "{}", r.body);
+        // A FHIR write's movements and their entry are one transaction too.
+        let products = network().products_csv();
+        let gtin = products.lines().nth(1).unwrap().split(',').nth(1).unwrap();
+        let fhir = format!("{}Content-Type: application/fhir+json\r\n", bearer(&admin));
+        let d = dispense(gtin, "RMS01", 9);
+        let r = send(a, "POST", "/fhir/MedicationDispense", &fhir, &d).await;
+        assert_eq!(r.status, 500, "{}", r.body);
+        let t = target.clone();
+        let (kept, events) = tokio::task::spawn_blocking(move || {
+            let mut st = equitas_store::open(&t).unwrap();
+            let kept = count(st.as_mut(), "SELECT COUNT(*) FROM epcis_captures");
+            let events = count(
+                st.as_mut(),
+                "SELECT COUNT(*) FROM epcis_events",
+            );
+            let drop = match st.backend() {
+                equitas_store::Backend::Sqlite => "DROP TRIGGER refuse_capture_audit",
+                equitas_store::Backend::Postgres => {
+                    "DROP TRIGGER refuse_capture_audit ON auth_audit; DROP FUNCTION refuse_capture_audit()"
+                }
+            };
+            st.batch(drop).unwrap();
+            (kept, events)
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (kept, events),
+            (captures, held),
+            "nothing of the captures is kept"
+        );
+        // The audit can be written: the capture and its entry, together.
+        let r = send(a, "POST", "/fhir/MedicationDispense", &fhir, &d).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("1 movement event(s) captured"),
+            "{}",
+            r.body
+        );
+        let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let id = r.json()["captureID"].as_i64().unwrap();
+        let r = send(a, "GET", "/api/v1/audit?limit=5", &bearer(&admin), "").await;
+        let rows = r.json()["rows"].as_array().cloned().unwrap_or_default();
+        assert!(
+            rows.iter().any(|e| e["action"] == "capture"
+                && e["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&format!("capture {id}: 1 events, 1 captured")))),
+            "{rows:?}"
+        );
+        let _ = srv.stop().await;
+    });
+}
+
+// ---- single sign-on: identities and flows in the store ------------------
+
+/// The store's side of single sign-on (the protocol is tested against a
+/// real provider in web/tests/sso.test.mjs): a subject links to one user;
+/// a flow is taken once, and not at all once too old.
+fn sso_store(s: &mut TestStore) {
+    load(s);
+    accounts(s);
+    let c = s.store.as_mut();
+    let iss = "http://127.0.0.1:9/issuer";
+    assert!(auth::identity_user(c, iss, "sub-1").unwrap().is_none());
+    auth::link_identity(c, "viewer", iss, "sub-1").unwrap();
+    assert_eq!(
+        auth::identity_user(c, iss, "sub-1").unwrap().unwrap().name,
+        "viewer"
+    );
+    // The same subject of another issuer is another identity.
+    assert!(
+        auth::identity_user(c, "http://other", "sub-1")
+            .unwrap()
+            .is_none()
+    );
+    let e = auth::link_identity(c, "admin", iss, "sub-1").unwrap_err();
+    assert!(e.to_string().contains("linked to viewer already"), "{e}");
+    assert!(auth::link_identity(c, "no-such-user", iss, "sub-2").is_err());
+    assert_eq!(
+        auth::identities(c, "viewer").unwrap(),
+        vec![(iss.to_string(), "sub-1".to_string())]
+    );
+    assert!(auth::unlink_identity(c, iss, "sub-1").unwrap());
+    assert!(!auth::unlink_identity(c, iss, "sub-1").unwrap());
+
+    let flow = auth::SsoFlow {
+        state: "st".into(),
+        nonce: "no".into(),
+        verifier: "ve".into(),
+    };
+    let now = auth::now();
+    let b = auth::start_sso_flow(c, &flow, now, 600).unwrap();
+    assert!(
+        auth::take_sso_flow(c, "forged", now, 600)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        auth::take_sso_flow(c, &b, now, 600).unwrap(),
+        Some(flow.clone())
+    );
+    // Used once.
+    assert!(auth::take_sso_flow(c, &b, now, 600).unwrap().is_none());
+    // Too old: refused (and removed).
+    let old = auth::start_sso_flow(c, &flow, now - 601, 600).unwrap();
+    assert!(auth::take_sso_flow(c, &old, now, 600).unwrap().is_none());
+    let left = |c: &mut dyn equitas_store::Conn| -> i64 {
+        c.query_scalar("SELECT COUNT(*) FROM auth_sso_flows", &[])
+            .unwrap()
+            .get()
+            .unwrap()
+    };
+    assert_eq!(left(c), 0);
+    // Sign-ins started and never back are removed as others start.
+    auth::start_sso_flow(c, &flow, now - 601, 600).unwrap();
+    assert_eq!(left(c), 1);
+    let fresh = auth::start_sso_flow(c, &flow, now, 600).unwrap();
+    assert_eq!(left(c), 1);
+    assert!(auth::take_sso_flow(c, &fresh, now, 600).unwrap().is_some());
+}
+
+// ---- FHIR within the caller's scope -------------------------------------
+
+/// A completed MedicationDispense of `gtin` at the location `code`.
+fn dispense(gtin: &str, code: &str, n: u32) -> String {
+    serde_json::json!({
+        "resourceType": "MedicationDispense",
+        "status": "completed",
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": gtin}]}},
+        "quantity": {"value": n, "unit": "pack"},
+        "whenHandedOver": "2026-03-12T10:30:00+00:00",
+        "location": {"identifier": {"system": "urn:equitas:location", "value": code}}
+    })
+    .to_string()
+}
+
+/// FHIR writes and the InventoryReport search for a caller scoped to R01:
+/// a movement within is captured with its audit entry; one outside refuses
+/// the whole Bundle, naming the element, nothing written; registry
+/// resources are refused; a search outside the read scope is refused.
+fn fhir_within_scope(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let viewer = tokens[0].1.clone();
+    let officer = tokens[2].1.clone();
+    let admin = tokens[4].1.clone();
+    let net = network();
+    let facilities: Vec<String> = net
+        .locations_csv()
+        .lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|c| c.contains('F'))
+        .map(str::to_string)
+        .collect();
+    let inside = facilities.iter().find(|c| in_region(c)).unwrap().clone();
+    let outside = facilities.iter().find(|c| !in_region(c)).unwrap().clone();
+    let products = net.products_csv();
+    let gtin = products
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let state = state(s, Throttle::default());
+    let target = s.target.clone();
+    let events = move || -> i64 {
+        let mut st = equitas_store::open(&target).unwrap();
+        st.query_scalar("SELECT COUNT(*) FROM epcis_events", &[])
+            .unwrap()
+            .get()
+            .unwrap()
+    };
+    run(async move {
+        let srv = Server::start(state, ServeOptions::default()).await;
+        let a = srv.addr;
+        let json = "Content-Type: application/fhir+json\r\n";
+        let as_officer = format!("{}{json}", bearer(&officer));
+        let count = || {
+            let f = events.clone();
+            async move { tokio::task::spawn_blocking(f).await.unwrap() }
+        };
+        let audit = |detail: &'static str, action: &'static str| {
+            let admin = admin.clone();
+            async move {
+                let r = send(a, "GET", "/api/v1/audit?limit=20", &bearer(&admin), "").await;
+                let rows = r.json()["rows"].as_array().cloned().unwrap_or_default();
+                rows.iter().any(|e| {
+                    e["action"] == action
+                        && e["actor"].as_str().is_some_and(|x| x.contains("officer"))
+                        && e["detail"].as_str().is_some_and(|d| d.contains(detail))
+                })
+            }
+        };
+
+        // Within the scope: captured, its audit entry written.
+        let before = count().await;
+        let r = send(
+            a,
+            "POST",
+            "/fhir/MedicationDispense",
+            &as_officer,
+            &dispense(&gtin, &inside, 3),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.body.contains("1 movement event(s) captured"),
+            "{}",
+            r.body
+        );
+        assert_eq!(count().await, before + 1);
+        assert!(
+            audit("POST /fhir/{Resource}: capture", "capture").await,
+            "no audit entry of the FHIR capture"
+        );
+
+        // One movement outside: the whole Bundle refused, the element
+        // named, nothing written, the refusal audited.
+        let bundle = format!(
+            r#"{{"resourceType": "Bundle", "type": "transaction", "entry": [
+                {{"resource": {}}}, {{"resource": {}}}]}}"#,
+            dispense(&gtin, &inside, 5),
+            dispense(&gtin, &outside, 7)
+        );
+        let before = count().await;
+        let r = send(a, "POST", "/fhir", &as_officer, &bundle).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let o = r.json();
+        assert_eq!(o["resourceType"], "OperationOutcome", "{}", r.body);
+        let issues = o["issue"].as_array().unwrap();
+        assert_eq!(issues.len(), 1, "{}", r.body);
+        assert_eq!(issues[0]["code"], "forbidden");
+        assert_eq!(
+            issues[0]["expression"][0],
+            "Bundle.entry[1].resource.location"
+        );
+        assert!(
+            issues[0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("outside your scope"),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            count().await,
+            before,
+            "nothing of the refused Bundle written"
+        );
+        assert!(audit("POST /fhir:", "capture-refused").await);
+        // The administrator (everywhere) may write the same Bundle.
+        let r = send(
+            a,
+            "POST",
+            "/fhir",
+            &format!("{}{json}", bearer(&admin)),
+            &bundle,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(count().await, before + 2);
+
+        // Registry resources are reference data: refused, with the reason.
+        let loc = r#"{"resourceType": "Location", "id": "x", "name": "New store",
+            "identifier": [{"system": "urn:equitas:location", "value": "R01NEW"}]}"#;
+        let r = send(a, "POST", "/fhir/Location", &as_officer, loc).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("reference data"), "{}", r.body);
+        assert_eq!(r.json()["resourceType"], "OperationOutcome");
+
+        // The search: a place outside the read scope refused, named; one
+        // inside answered with its own places only.
+        let q = format!("/fhir/InventoryReport?location={outside}");
+        let r = send(a, "GET", &q, &bearer(&viewer), "").await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.json()["issue"][0]["expression"][0], "location");
+        let r = send(a, "GET", &q, &bearer(&admin), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = send(
+            a,
+            "GET",
+            "/fhir/InventoryReport?location=R01",
+            &bearer(&viewer),
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let b = r.json();
+        let entries = b["entry"].as_array().cloned().unwrap_or_default();
+        assert!(!entries.is_empty(), "{}", r.body);
+        assert!(!r.body.contains(&outside), "{}", r.body);
+        let _ = srv.stop().await;
     });
 }
 
 on_both_backends! {
+    fhir_within_scope => fhir_within_scope,
+    failures_across_processes => failures_across_processes,
+    sso_store => sso_store,
+    capture_audit_atomic => capture_audit_atomic,
     every_route_every_role => every_route_every_role,
     scoped_answers => scoped_answers,
     security => security,

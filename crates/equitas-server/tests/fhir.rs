@@ -6,16 +6,15 @@
 //! (a Python given by `EQUITAS_FHIR_PYTHON`, which `scripts/test.sh` makes
 //! in a throwaway virtual environment; without it that part is SKIPPED).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use equitas_server::{AppState, router};
+mod common;
+use axum::http::StatusCode;
+use common::{content_type, run};
+use equitas_server::AppState;
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, ImportOptions, Mappings, NoProgress, import};
 use equitas_store::on_both_backends;
 use equitas_store::testing::TestStore;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
 const LOCATIONS: &str = "code,name,level,parent,country,gln\n\
 R1,Region 1,region,XSY,XSY,\n\
@@ -82,35 +81,13 @@ async fn send(
     uri: &str,
     body: &str,
 ) -> (StatusCode, String, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if method != "GET" {
-        req = req.header("content-type", "application/fhir+json");
-    }
-    let res = router(state.clone())
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let ctype = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or("").to_string())
-        .unwrap_or_default();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        ctype,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
+    let fhir: &[(&str, &str)] = if method == "GET" {
+        &[]
+    } else {
+        &[("content-type", "application/fhir+json")]
+    };
+    let (status, headers, json) = common::send(state, method, uri, fhir, body).await;
+    (status, content_type(&headers), json)
 }
 
 fn fhir_routes(s: &mut TestStore) {
@@ -166,6 +143,55 @@ fn fhir_routes(s: &mut TestStore) {
             "SupplyDelivery.resourceType"
         );
 
+        // A product coded in another system (ATC): refused, the coding
+        // named, until the stored mapping (the CLI's `interop fhir codes`)
+        // knows it; then taken, as on the command line.
+        let atc = r#"{"resourceType": "MedicationDispense", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J04AM06"}]}},
+            "subject": {"reference": "Patient/a"}, "quantity": {"value": 2},
+            "whenHandedOver": "2026-03-12", "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}"#;
+        let (st, _, o) = send(&state, "POST", "/fhir/MedicationDispense", atc).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{o}");
+        assert_eq!(
+            o["issue"][0]["expression"][0], "MedicationDispense.medication.concept.coding",
+            "{o}"
+        );
+        // The mapping sent as a FHIR ConceptMap (ATC to GTIN), stored; a bad
+        // target is named by its element.
+        let map = r#"{"resourceType": "ConceptMap", "status": "active",
+            "group": [{"source": "http://www.whocc.no/atc", "target": "https://www.gs1.org/gtin",
+              "element": [{"code": "J04AM06", "target": [{"code": "09520000000011", "relationship": "equivalent"}]}]}]}"#;
+        let (st, _, o) = send(
+            &state,
+            "POST",
+            "/fhir/ConceptMap",
+            &map.replace("09520000000011", "09520000000012"),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{o}");
+        assert_eq!(
+            o["issue"][0]["expression"][0],
+            "ConceptMap.group[0].element[0].target[0].code"
+        );
+        let (st, _, o) = send(&state, "POST", "/fhir/ConceptMap", map).await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert!(o.to_string().contains("product codes: 1 new"), "{o}");
+        let (st, _, o) = send(&state, "POST", "/fhir/MedicationDispense", atc).await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert!(
+            o["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("1 movement event(s) captured"),
+            "{o}"
+        );
+        // An Organization of the facility registry, stored.
+        let org = r#"{"resourceType": "Organization", "id": "moh", "name": "Ministry of Health",
+            "identifier": [{"system": "urn:equitas:organization", "value": "MOH"}]}"#;
+        let (st, _, o) = send(&state, "POST", "/fhir/Organization", org).await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert!(o.to_string().contains("organisations: 1 new"), "{o}");
+
         // The snapshot: what /api/v1/stock says for the same day and places.
         let (st, _, b) = send(
             &state,
@@ -192,14 +218,27 @@ fn fhir_routes(s: &mut TestStore) {
             listing["item"][0]["quantity"]["value"],
             row["stock_on_hand"]
         );
-        assert_eq!(row["stock_on_hand"], 58.0);
+        assert_eq!(row["stock_on_hand"], 56.0);
         assert_eq!(
             listing["item"][0]["item"]["concept"]["coding"][0]["code"],
             row["item"]
         );
         written.push(("inventory".into(), b));
-        let (st, _, p) = send(&state, "GET", "/fhir/InventoryReport?location=nowhere", "").await;
+        let (st, ctype, p) =
+            send(&state, "GET", "/fhir/InventoryReport?location=nowhere", "").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{p}");
+        // Errors are OperationOutcomes, naming the parameter.
+        assert_eq!(ctype, "application/fhir+json");
+        assert_eq!(
+            (
+                p["resourceType"].as_str(),
+                p["issue"][0]["expression"][0].as_str()
+            ),
+            (Some("OperationOutcome"), Some("location"))
+        );
+        let (st, _, p) = send(&state, "GET", "/fhir/InventoryReport?as_of=2026-03-31", "").await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{p}");
+        assert_eq!(p["issue"][0]["expression"][0], "location");
     });
     // The month's receipts as SupplyDeliveries (the CLI's export).
     let d = equitas_service::interop::fhir_deliveries(

@@ -3,38 +3,14 @@
 //! `scenario` parameter, exposures checked against SQL over the stored
 //! procurement lines, a bad document refused naming its field.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use equitas_server::{AppState, router};
+mod common;
+use axum::http::StatusCode;
+use common::{enc, get};
+use equitas_server::AppState;
 use equitas_store::import::ImportKind;
 use equitas_store::on_both_backends;
 use equitas_store::testing::{TestStore, import_data};
-use http_body_util::BodyExt;
-use serde_json::Value;
 use std::collections::HashMap;
-use tower::ServiceExt;
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let res = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// The share of each (buying country, product)'s units made in `country`,
 /// from the stored lines and the site mapping, computed in SQL.

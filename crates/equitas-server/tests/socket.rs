@@ -2,109 +2,18 @@
 //! client or one other writer must not be able to do to it. Requests are
 //! written by hand, byte for byte, as a hostile client would.
 
-use equitas_server::{AppState, Hosts, Limits, ServeOptions, serve_until};
+mod common;
+use common::{Answer, Server, exchange_raw, run};
+use equitas_server::{AppState, Limits, ServeOptions};
 use equitas_store::testing::TestStore;
-use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A server on a free loopback port, stopped when the sender is dropped or fired.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(state: AppState, opts: ServeOptions) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let done = tokio::spawn(serve_until(state, listener, opts, async {
-            let _ = rx.await;
-        }));
-        Server {
-            addr,
-            stop: Some(tx),
-            done,
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(30), self.done)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
-    }
-}
-
-/// An answer: status, headers (lower-case names), body.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-/// Sends `raw` on a new connection and reads the answer to its end. A
-/// server that refuses a body answers before reading it all and closes the
-/// connection: the rest of the write may then fail, and the read end with
-/// a reset after the answer; what was read is the answer.
+/// Sends `raw` on a new connection and reads the answer to its end.
 async fn exchange(addr: SocketAddr, raw: &[u8]) -> Answer {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let _ = s.write_all(raw).await;
-    let mut out = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = s.read(&mut buf).await
-            && n > 0
-        {
-            out.extend_from_slice(&buf[..n]);
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .expect("an answer in time");
-    parse(&out)
-}
-
-fn parse(out: &[u8]) -> Answer {
-    let text = String::from_utf8_lossy(out);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: body.to_string(),
-    }
+    Answer::parse(&exchange_raw(addr, raw, 60).await)
 }
 
 fn get(addr: SocketAddr, path: &str) -> Vec<u8> {
@@ -133,15 +42,6 @@ fn document(events: &[String]) -> String {
   "epcisBody": {{"eventList": [{}]}}}}"#,
         events.join(",")
     )
-}
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn fast() -> ServeOptions {
@@ -270,7 +170,11 @@ fn hostile_requests(s: &mut TestStore) {
             (r.status, r.header("content-type")),
             (405, Some("application/problem+json"))
         );
-        srv.stop().await;
+        srv.stop()
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
     });
 }
 
@@ -364,7 +268,11 @@ fn limits(s: &mut TestStore) {
         let r = exchange(a, &post(a, "/capture", "application/json", "", &body)).await;
         assert_eq!(r.status, 202, "{r:?}");
         assert_eq!(r.json()["captured"], 2_900);
-        srv.stop().await;
+        srv.stop()
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
     });
 }
 
@@ -410,7 +318,11 @@ fn connections(s: &mut TestStore) {
             .unwrap()
             .unwrap();
         assert_eq!(r.status, 200, "{r:?}");
-        srv.stop().await;
+        srv.stop()
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
     });
 }
 
@@ -475,7 +387,10 @@ fn contention(s: &mut TestStore) {
         out
     });
     assert_eq!(answers, [201; 4]);
-    rt.block_on(srv.stop());
+    rt.block_on(srv.stop())
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
 }
 
 /// Finding 6: on shutdown, a capture in progress finishes (and is
@@ -491,7 +406,11 @@ fn shutdown_finishes_captures(s: &mut TestStore) {
             exchange(a, &post(a, "/capture", "application/json", "", &body)).await
         });
         tokio::time::sleep(Duration::from_millis(200)).await;
-        srv.stop().await;
+        srv.stop()
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
         let r = capture.await.unwrap();
         assert_eq!(r.status, 202, "{r:?}");
         assert_eq!(r.json()["captured"], 20_000);
@@ -551,7 +470,11 @@ fn slow_readers(s: &mut TestStore) {
         assert_eq!(r.status, 200, "{r:?}");
         assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
         drop(slow);
-        srv.stop().await;
+        srv.stop()
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
     });
 }
 

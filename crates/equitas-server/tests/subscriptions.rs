@@ -3,8 +3,10 @@
 //! backends. (A `kill -9` of the binary in the middle of deliveries is
 //! tested in crates/equitas-cli/tests/subscriptions.rs.)
 
+mod common;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
+use common::run;
 use equitas_server::{AppState, Delivery, Hosts, ServeOptions, serve_until};
 use equitas_store::testing::TestStore;
 use hmac::Mac;
@@ -12,15 +14,6 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn run(f: impl std::future::Future<Output = ()>) {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// What the receiver was sent: when, the signature header, the body.
 #[derive(Debug, Clone)]
@@ -137,10 +130,24 @@ impl Server {
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.send_as(None, method, path, body).await
+    }
+
+    /// As `send`, with an API token (a server with accounts).
+    async fn send_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut r = self.http.request(
             reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
             format!("{}{path}", self.base),
         );
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
         if let Some(b) = body {
             r = r
                 .header("Content-Type", "application/json")
@@ -636,7 +643,226 @@ fn only_allowed_hosts_are_delivered_to(s: &mut TestStore) {
     });
 }
 
+/// A scoped caller subscribes (issue 24): its deliveries carry only the
+/// events within its read scope (the filter of GET /events), checked at
+/// each delivery: an event elsewhere, or without a location, is never
+/// delivered, and once the subscriber may no longer read, nothing more is.
+/// It sees and deletes only its own subscriptions.
+fn scoped_subscriber_gets_only_its_events(s: &mut TestStore) {
+    use equitas_store::auth::{self, Role, ScopeSpec};
+    use equitas_store::import::ImportKind;
+    let net = equitas_synth::Network::new(equitas_synth::Config::default());
+    equitas_store::testing::import_bytes(
+        s,
+        ImportKind::Countries,
+        "c.csv",
+        net.countries_csv().as_bytes(),
+    );
+    let r = equitas_store::testing::import_bytes(
+        s,
+        ImportKind::Locations,
+        "l.csv",
+        b"code,name,level,parent,country,gln\n\
+R1,Region 1,region,XSY,XSY,\n\
+F1,Facility 1,facility,R1,XSY,9520000000028\n\
+R2,Region 2,region,XSY,XSY,\n\
+F2,Facility 2,facility,R2,XSY,9520000000035\n",
+    );
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let c = s.store.as_mut();
+    auth::add_user(c, "admin", "a long password 1").unwrap();
+    auth::grant(c, "admin", Role::Administrator, &ScopeSpec::default()).unwrap();
+    auth::add_user(c, "amina", "a long password 2").unwrap();
+    let within_r1 = ScopeSpec {
+        location: Some("R1".into()),
+        ..Default::default()
+    };
+    auth::grant(c, "amina", Role::Viewer, &within_r1).unwrap();
+    let admin = auth::create_token(c, "admin", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    let amina = auth::create_token(c, "amina", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    let state = state(s).with_auth(equitas_server::AuthConfig {
+        mode: equitas_server::Mode::Accounts,
+        ..Default::default()
+    });
+    let at = |n: usize, gln: Option<&str>| {
+        let mut e = event(n, "shipping");
+        if let Some(g) = gln {
+            e["bizLocation"] = json!({"id": format!("https://id.gs1.org/414/{g}")});
+        }
+        e
+    };
+    run(async {
+        let srv = Server::start(state).await;
+        let (recv, addr) = Receiver::start(0).await;
+        let (st, j) = srv
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/queries",
+                Some(json!({"name": "all"})),
+            )
+            .await;
+        assert_eq!(st, 201, "{j}");
+        // A viewer may not define a named query, but may subscribe to one.
+        let (st, _) = srv
+            .send_as(
+                Some(&amina),
+                "POST",
+                "/queries",
+                Some(json!({"name": "mine"})),
+            )
+            .await;
+        assert_eq!(st, 403);
+        let dest = format!("http://{addr}/hook");
+        let (st, mine) = srv
+            .send_as(
+                Some(&amina),
+                "POST",
+                "/queries/all/subscriptions",
+                Some(json!({"dest": dest, "stream": true, "signatureToken": "k"})),
+            )
+            .await;
+        assert_eq!(st, 201, "{mine}");
+        assert_eq!(mine["subscriber"], "amina");
+        let (st, theirs) = srv
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/queries/all/subscriptions",
+                Some(json!({"dest": "http://127.0.0.1:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 201, "{theirs}");
+        // Each sees its own; the administrator, both.
+        let (_, l) = srv
+            .send_as(Some(&amina), "GET", "/queries/all/subscriptions", None)
+            .await;
+        assert_eq!(l.as_array().unwrap().len(), 1, "{l}");
+        let (_, l) = srv
+            .send_as(Some(&admin), "GET", "/queries/all/subscriptions", None)
+            .await;
+        assert_eq!(l.as_array().unwrap().len(), 2, "{l}");
+        let theirs_path = format!(
+            "/queries/all/subscriptions/{}",
+            theirs["subscriptionID"].as_str().unwrap()
+        );
+        let (st, _) = srv.send_as(Some(&amina), "GET", &theirs_path, None).await;
+        assert_eq!(st, 404);
+        let (st, _) = srv
+            .send_as(Some(&amina), "DELETE", &theirs_path, None)
+            .await;
+        assert_eq!(st, 404);
+
+        // F1 is within R1; F2 and an event without a location are not.
+        let doc = |events: Vec<Value>| {
+            json!({
+                "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+                "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+                "epcisBody": {"eventList": events}
+            })
+        };
+        let events = vec![
+            at(1, Some("9520000000028")),
+            at(2, Some("9520000000035")),
+            at(3, None),
+            at(4, Some("9520000000028")),
+        ];
+        let (st, j) = srv
+            .send_as(Some(&admin), "POST", "/capture", Some(doc(events)))
+            .await;
+        assert_eq!(st, 202, "{j}");
+        // A second capture, all of it elsewhere, then one more within.
+        let (st, _) = srv
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/capture",
+                Some(doc((5..20).map(|n| at(n, Some("9520000000035"))).collect())),
+            )
+            .await;
+        assert_eq!(st, 202);
+        let (st, _) = srv
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/capture",
+                Some(doc(vec![at(20, Some("9520000000028"))])),
+            )
+            .await;
+        assert_eq!(st, 202);
+        let got = recv
+            .wait("the events within R1", |g| {
+                g.iter()
+                    .flat_map(|r| delivered(r, "k", "all"))
+                    .any(|e| e == id(20))
+            })
+            .await;
+        let ids: Vec<String> = got.iter().flat_map(|r| delivered(r, "k", "all")).collect();
+        assert_eq!(ids, [id(1), id(4), id(20)]);
+        let mine_path = format!(
+            "/queries/all/subscriptions/{}",
+            mine["subscriptionID"].as_str().unwrap()
+        );
+        // The mark has passed every capture: nothing else is due.
+        let start = Instant::now();
+        loop {
+            let (_, sub) = srv.send_as(Some(&amina), "GET", &mine_path, None).await;
+            if sub["eventsDelivered"] == 3 && sub["failedAttempts"] == 0 {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{sub}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(recv.got().len(), got.len(), "delivered again");
+
+        // The viewer disabled: checked at the next delivery, nothing sent.
+        {
+            let t = s.target.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut st = equitas_store::connect(&t).unwrap();
+                auth::set_disabled(st.as_mut(), "amina", true).unwrap();
+            })
+            .await
+            .unwrap();
+        }
+        let (st, _) = srv
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/capture",
+                Some(doc(vec![at(21, Some("9520000000028"))])),
+            )
+            .await;
+        assert_eq!(st, 202);
+        let start = Instant::now();
+        loop {
+            let (_, sub) = srv.send_as(Some(&admin), "GET", &mine_path, None).await;
+            if sub["failedAttempts"].as_i64().unwrap_or(0) > 0 {
+                assert!(
+                    sub["lastError"].as_str().unwrap().contains("amina"),
+                    "{sub}"
+                );
+                assert_eq!(sub["eventsDelivered"], 3, "{sub}");
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{sub}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(recv.got().len(), got.len(), "delivered to a disabled user");
+        // The administrator deletes it.
+        let (st, _) = srv.send_as(Some(&admin), "DELETE", &mine_path, None).await;
+        assert_eq!(st, 204);
+        let _ = srv.stop.send(());
+    });
+}
+
 equitas_store::on_both_backends!(
+    scoped_subscription => scoped_subscriber_gets_only_its_events,
     named_queries_are_stored_and_checked => named_queries,
     stream_subscription => stream_delivers_every_matching_event,
     retries_with_backoff => failing_receiver_is_retried_with_backoff,

@@ -1,25 +1,13 @@
 //! The supply security routes (issue 20) through the router, on SQLite and
 //! PostgreSQL: served from the shared operations and described in /openapi.json.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use equitas_server::{AppState, router};
+mod common;
+use axum::http::StatusCode;
+use common::get;
+use equitas_server::AppState;
 use equitas_store::import::ImportKind;
 use equitas_store::on_both_backends;
 use equitas_store::testing::{TestStore, import_data};
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let res = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
 
 fn supply_routes(s: &mut TestStore) {
     for (kind, file) in [

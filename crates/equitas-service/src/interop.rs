@@ -75,6 +75,10 @@ pub enum FhirError {
     /// A bad resource: each issue names its element.
     #[error("{0}")]
     Outcome(equitas_interop::fhir::OperationOutcome),
+    /// Refused before anything was written (by [`FhirWrite::check`]: the
+    /// caller's scope); each issue names its element.
+    #[error("{0}")]
+    Refused(equitas_interop::fhir::OperationOutcome),
     #[error(transparent)]
     Store(#[from] equitas_store::StoreError),
 }
@@ -84,30 +88,102 @@ pub struct FhirImport {
     pub read: equitas_interop::fhir::Read,
     /// The registry's Locations written to the hierarchy (`None`: there were none).
     pub locations: Option<ImportReport>,
+    /// The registry's Organizations and the Locations' managing
+    /// organisations written (`None`: there were none).
+    pub registry: Option<equitas_store::registry::RegistryReport>,
+    /// The product codings of ConceptMaps stored (`None`: there were none).
+    pub codes: Option<equitas_store::repo::Tally>,
     /// The capture of the events the resources mean (`None`: they meant none).
     pub capture: Option<equitas_store::epcis::CaptureReport>,
+}
+
+/// The product code mapping held (codings of other systems to GTINs),
+/// which every FHIR import reads (`equitas interop fhir codes`).
+pub fn product_codes(store: &mut dyn Store) -> Result<equitas_interop::fhir::Codes, ServiceError> {
+    let held = equitas_store::registry::product_codes(store)?;
+    equitas_interop::fhir::Codes::from_entries(held.into_iter().map(|p| (p.system, p.code, p.gtin)))
+        .map_err(|e| ServiceError::Internal(format!("the stored product code mapping: {e}")))
+}
+
+/// Stores a product code mapping (one transaction; `dry_run` rolls it
+/// back): every FHIR import, from the CLI or the server, then reads it.
+pub fn save_product_codes(
+    store: &mut dyn Store,
+    codes: &equitas_interop::fhir::Codes,
+    dry_run: bool,
+) -> Result<equitas_store::repo::Tally, ServiceError> {
+    let rows: Vec<equitas_store::registry::ProductCode> = codes
+        .entries()
+        .into_iter()
+        .map(|(system, code, gtin)| equitas_store::registry::ProductCode { system, code, gtin })
+        .collect();
+    Ok(equitas_store::registry::save_product_codes(
+        store, &rows, dry_run,
+    )?)
+}
+
+/// What a caller adds to a FHIR import (the server's accounts): a check
+/// of what was read before anything is written, and what is written in
+/// the capture's own transaction (its audit entry).
+pub struct FhirWrite<'a> {
+    /// An outcome refuses the whole request ([`FhirError::Refused`]).
+    pub check: &'a dyn Fn(
+        &equitas_interop::fhir::Read,
+    ) -> Result<(), equitas_interop::fhir::OperationOutcome>,
+    /// Called in the transaction of the movements' capture, before it
+    /// commits (not called when the resources mean no movement).
+    pub before_commit: equitas_store::epcis::BeforeCommit<'a>,
 }
 
 /// Reads a FHIR Bundle (or one resource) and captures the EPCIS events it
 /// means, in one transaction, as `equitas epcis capture` does: the same
 /// movements as their EPCIS equivalents, a resource sent twice a
-/// duplicate. A Bundle with a bad resource writes nothing.
+/// duplicate. A Bundle with a bad resource writes nothing. Products coded
+/// in other systems are found through the stored product code mapping,
+/// `extra` taking precedence (the CLI's `--codes FILE`).
 pub fn fhir_import(
     store: &mut dyn Store,
     source_name: &str,
     bytes: &[u8],
-    codes: &equitas_interop::fhir::Codes,
+    extra: &equitas_interop::fhir::Codes,
+) -> Result<FhirImport, FhirError> {
+    fhir_import_with(
+        store,
+        source_name,
+        bytes,
+        extra,
+        FhirWrite {
+            check: &|_| Ok(()),
+            before_commit: &mut |_, _| Ok(()),
+        },
+    )
+}
+
+/// [`fhir_import`], with `write`'s check before any write and its
+/// `before_commit` in the capture's transaction.
+pub fn fhir_import_with(
+    store: &mut dyn Store,
+    source_name: &str,
+    bytes: &[u8],
+    extra: &equitas_interop::fhir::Codes,
+    write: FhirWrite<'_>,
 ) -> Result<FhirImport, FhirError> {
     use equitas_interop::fhir::{self, Issue, OperationOutcome};
     let glns = equitas_store::stock::places(store)?
         .into_iter()
         .filter_map(|p| p.gln.map(|g| (p.code, g)))
         .collect();
+    let codes = product_codes(store)
+        .map_err(|e| FhirError::Store(equitas_store::StoreError::Invalid(e.to_string())))?;
     let ctx = fhir::Context {
-        codes: codes.clone(),
+        codes: codes.merged(extra),
         glns,
+        organizations: equitas_store::registry::organization_codes(store)?
+            .into_iter()
+            .collect(),
     };
     let read = fhir::read(bytes, &ctx).map_err(FhirError::Outcome)?;
+    (write.check)(&read).map_err(FhirError::Refused)?;
     // Registry entries first, through the locations import (its checks,
     // its transaction; all or nothing), then the movements.
     let locations = if read.locations.is_empty() {
@@ -172,10 +248,65 @@ pub fn fhir_import(
             }
         }
     };
+    // The registry's organisations and who manages each new location
+    // (checked when read: parents and managers exist).
+    let registry = if read.organizations.is_empty() && read.managed.is_empty() {
+        None
+    } else {
+        let orgs: Vec<equitas_store::registry::Organization> = read
+            .organizations
+            .iter()
+            .map(|(_, o)| equitas_store::registry::Organization {
+                code: o.code.clone(),
+                name: o.name.clone(),
+                kind: o.kind.clone(),
+                part_of: o.part_of.clone(),
+                identifiers: o.identifiers.clone(),
+            })
+            .collect();
+        let links: Vec<(String, String)> = read
+            .managed
+            .iter()
+            .map(|(_, l, o)| (l.clone(), o.clone()))
+            .collect();
+        match equitas_store::registry::save(store, &orgs, &links) {
+            Ok(r) => Some(r),
+            Err(equitas_store::StoreError::Invalid(m)) => {
+                return Err(FhirError::Outcome(OperationOutcome::new(vec![Issue {
+                    severity: "error".into(),
+                    code: "business-rule".into(),
+                    diagnostics: m,
+                    expression: Vec::new(),
+                }])));
+            }
+            Err(e) => return Err(FhirError::Store(e)),
+        }
+    };
+    // A ConceptMap's codings join the stored product code mapping.
+    let codes = if read.codes.is_empty() {
+        None
+    } else {
+        let rows: Vec<equitas_store::registry::ProductCode> = read
+            .codes
+            .iter()
+            .map(
+                |(system, code, gtin)| equitas_store::registry::ProductCode {
+                    system: system.clone(),
+                    code: code.clone(),
+                    gtin: gtin.clone(),
+                },
+            )
+            .collect();
+        Some(equitas_store::registry::save_product_codes(
+            store, &rows, false,
+        )?)
+    };
     if read.events.is_empty() {
         return Ok(FhirImport {
             read,
             locations,
+            registry,
+            codes,
             capture: None,
         });
     }
@@ -190,13 +321,14 @@ pub fn fhir_import(
         }]))
     };
     let reader = equitas_epcis::EventReader::new(&doc).map_err(|e| internal(e.to_string()))?;
-    let r = equitas_store::epcis::capture(
+    let r = equitas_store::epcis::capture_then(
         store,
         source_name,
         &reader,
         Vec::new(),
         equitas_store::epcis::ErrorBehaviour::Rollback,
         &NoProgress,
+        write.before_commit,
     )?;
     if r.rolled_back {
         let why: Vec<String> = r
@@ -209,6 +341,8 @@ pub fn fhir_import(
     Ok(FhirImport {
         read,
         locations,
+        registry,
+        codes,
         capture: Some(r),
     })
 }
@@ -222,8 +356,20 @@ pub fn fhir_inventory(
     location: &str,
     as_of: Option<equitas_ledger::calendar::Day>,
 ) -> Result<serde_json::Value, ServiceError> {
+    fhir_inventory_within(store, location, as_of, &equitas_store::auth::Scope::All)
+}
+
+/// [`fhir_inventory`] holding only the stock lines within `scope` (by
+/// location and product, as the `stock` operation's rows are filtered).
+pub fn fhir_inventory_within(
+    store: &mut dyn Store,
+    location: &str,
+    as_of: Option<equitas_ledger::calendar::Day>,
+    scope: &equitas_store::auth::Scope,
+) -> Result<serde_json::Value, ServiceError> {
     use equitas_interop::fhir::{self, StockLine};
     use equitas_ledger::view::{self, StockQuery};
+    use equitas_store::auth::Dim;
     let data = equitas_store::stock::load(store)?;
     has_stock(&data)?;
     let Some(place) = data.places.resolve(location) else {
@@ -243,7 +389,12 @@ pub fn fhir_inventory(
         .map(equitas_ledger::calendar::format_day)
         .unwrap_or_default();
     let mut by_place: std::collections::BTreeMap<&str, Vec<StockLine>> = Default::default();
-    for r in &rows {
+    for r in rows.iter().filter(|r| {
+        scope.allows(&[
+            (Dim::Location, Some(r.location.as_str())),
+            (Dim::Product, Some(r.item.as_str())),
+        ])
+    }) {
         by_place.entry(&r.location).or_default().push(StockLine {
             product: r.item.clone(),
             name: r.item_name.clone(),

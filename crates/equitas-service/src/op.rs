@@ -211,6 +211,9 @@ pub enum Scoping {
 pub trait Operation: 'static {
     /// How its answers are kept within a caller's scope.
     const SCOPING: Scoping = Scoping::Unscoped;
+    /// For an [`Scoping::Unscoped`] operation: why no part of its answer
+    /// can be given within a scope (said in the refusal).
+    const UNSCOPED_WHY: &'static str = "";
     /// The request, with every default applied and every value checked.
     type Request: Send + 'static;
     /// One row of the answer; its JSON Schema is the API's description of it.
@@ -233,8 +236,13 @@ pub fn run_within<O: Operation>(
     }
     match O::SCOPING {
         Scoping::Unscoped => Err(ServiceError::OutOfScope(format!(
-            "{} spans every place and country, and your roles reach only {}",
+            "{} spans every place and country{}, and your roles reach only {}",
             O::endpoint().path,
+            if O::UNSCOPED_WHY.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", O::UNSCOPED_WHY)
+            },
             ctx.scope.label()
         ))),
         Scoping::Public | Scoping::Inputs => O::run(ctx, request),

@@ -7,12 +7,13 @@
 use crate::error::ServiceError;
 use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
+use equitas_ledger::places::Places;
 use equitas_ledger::view::{StockQuery, stock};
 use equitas_market::analysis::{self, Weight};
 use equitas_model::LocationLevel;
 use equitas_scenario::{
-    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, MitigationRow, Month, Need,
-    NodeRow, Scenario, SupplyFlow, compile, method,
+    AllocationRow, Compiled, CountryImpactRow, ImpactRow, Inputs, LEVELS, LevelStock,
+    MitigationRow, Month, Need, NodeRow, Scenario, SupplyFlow, compile, method,
 };
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::supply as st;
@@ -20,9 +21,11 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 /// The scenario when none is given: manufacturing in the largest producing
-/// country of the data stops for six months.
+/// country of the data stops for six months, and demand in the demo's
+/// synthetic country (XSY, whose stock the ledger holds per level) rises by
+/// half for six months (nothing where it is not loaded).
 /// Compared with three more months of stock everywhere.
-pub const DEFAULT_SCENARIO: &str = r#"{"name": "manufacturing in the largest producing country stops for six months", "shocks": [{"producing_country": "largest", "months": 6}], "mitigations": [{"kind": "safety-stock", "months": 3}]}"#;
+pub const DEFAULT_SCENARIO: &str = r#"{"name": "manufacturing in the largest producing country stops for six months; demand in the demo's synthetic country up 50%", "shocks": [{"producing_country": "largest", "months": 6}], "surges": [{"countries": ["XSY"], "increase": 0.5, "months": 6}], "mitigations": [{"kind": "safety-stock", "months": 3}]}"#;
 
 fn scenario_param() -> Param {
     Param::new(
@@ -193,7 +196,11 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
             }
         }
     }
+    if as_of.is_some() {
+        inp.levels = levels(data, &needs);
+    }
     inp.needs = needs.into_values().collect();
+    let with_capacity = capacities(ctx, &mut inp)?;
     for c in equitas_store::report::countries(ctx.store)? {
         if let Some(g) = c.income_group {
             inp.income_groups.insert(c.iso3, g);
@@ -242,7 +249,13 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
             period.to.map_or("?".into(), |d| d.to_string())
         ),
         "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv); WHO regions of the country list".into(),
-        format!("stock ledger: stock on hand and shipments in transit for {with_stock} country × product pairs"),
+        format!(
+            "stock ledger: stock on hand and shipments in transit for {with_stock} country × product pairs, {} of them per level inside the country",
+            inp.levels.len()
+        ),
+        format!(
+            "sites register: known capacity of {with_capacity} source × product pairs (the others: the stated spare capacity share)"
+        ),
         format!(
             "marketing authorisations valid on the start day ({}), regulators' pathways ({} countries)",
             inp.authorised.len(),
@@ -256,12 +269,131 @@ pub fn inputs(ctx: &mut Ctx<'_>) -> Result<(Inputs, usize), ServiceError> {
     Ok((inp, obs.len()))
 }
 
+/// The level (index into [`LEVELS`]) holding a location's stock, and its
+/// country (7.8): a warehouse counts at the level it hangs from; a place
+/// outside the hierarchy, none.
+fn holding_level(places: &Places, code: &str) -> Option<(usize, String)> {
+    let here = places.get(code)?;
+    let level = |l: LocationLevel| match l {
+        LocationLevel::Country => Some(0),
+        LocationLevel::Region => Some(1),
+        LocationLevel::District => Some(2),
+        LocationLevel::Facility => Some(3),
+        LocationLevel::Warehouse => None,
+    };
+    let mut at = level(here.level?);
+    let mut p = here;
+    for _ in 0..16 {
+        if p.level == Some(LocationLevel::Country) {
+            return Some((at.unwrap_or(0), p.code.clone()));
+        }
+        p = places.get(p.parent.as_deref()?)?;
+        if at.is_none() {
+            at = p.level.and_then(level);
+        }
+    }
+    None
+}
+
+/// Stock on hand and units going out per level inside each country, for
+/// the country × product pairs whose stock the ledger holds (7.8).
+fn levels(
+    data: &equitas_store::stock::StockData,
+    needs: &BTreeMap<(String, String), Need>,
+) -> BTreeMap<(String, String), Vec<LevelStock>> {
+    type Acc = BTreeMap<usize, (f64, Option<f64>)>;
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    for r in stock(
+        &data.ledger,
+        &data.places,
+        &data.bands,
+        &StockQuery::default(),
+    ) {
+        let Some((k, country)) = holding_level(&data.places, &r.location) else {
+            continue;
+        };
+        let key = (country, r.item);
+        if needs.get(&key).is_none_or(|n| n.stock.is_none()) {
+            continue;
+        }
+        let e = acc.entry(key).or_default().entry(k).or_insert((0.0, None));
+        e.0 += r.stock_on_hand;
+        if let Some(a) = r.amc {
+            e.1 = Some(e.1.unwrap_or(0.0) + a);
+        }
+    }
+    acc.into_iter()
+        .map(|(key, m)| {
+            let v = m
+                .into_iter()
+                .map(|(k, (stock, consumption))| LevelStock {
+                    level: LEVELS[k].to_string(),
+                    stock,
+                    consumption,
+                })
+                .collect();
+            (key, v)
+        })
+        .collect()
+}
+
+/// Each source's known capacity for each product it supplies, units a
+/// month (7.4): the lower bound of its register sites' annual capacity in
+/// the product's comparison unit (6.5, `capacity_cover`) ÷ 12. Its sites:
+/// those its flows name, else the register's sites of its organisation.
+/// Returns the pairs with a known capacity.
+fn capacities(ctx: &mut Ctx<'_>, inp: &mut Inputs) -> Result<usize, ServiceError> {
+    let sites = st::sites(ctx.store)?;
+    if sites.is_empty() {
+        return Ok(0);
+    }
+    let units = mk::comparison_units(ctx.store)?;
+    let mut by: BTreeMap<(&str, &str), (f64, Vec<&str>)> = BTreeMap::new();
+    for f in &inp.flows {
+        let Some(src) = f.source() else { continue };
+        let e = by.entry((&f.product, src)).or_default();
+        e.0 += f.per_month;
+        if let Some(s) = &f.site {
+            e.1.push(s);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for ((product, source), (per_month, codes)) in by {
+        let Some(unit) = units.get(product) else {
+            continue;
+        };
+        let makes = |s: &&equitas_supply::registers::Site| s.products.iter().any(|p| p == product);
+        let mut here: Vec<&equitas_supply::registers::Site> = sites
+            .iter()
+            .filter(|s| codes.contains(&s.site.as_str()))
+            .filter(makes)
+            .collect();
+        if here.is_empty() {
+            here = sites
+                .iter()
+                .filter(|s| s.organisation == source)
+                .filter(makes)
+                .collect();
+        }
+        if let Some(c) = equitas_supply::matching::capacity_cover(&here, unit, per_month * 12.0) {
+            out.insert(
+                (product.to_string(), source.to_string()),
+                c.capacity_min / 12.0,
+            );
+        }
+    }
+    let n = out.len();
+    inp.capacity = out;
+    Ok(n)
+}
+
 /// The inputs and the compiled scenario, or what is missing.
 fn prepare(
     ctx: &mut Ctx<'_>,
     r: &ScenarioRequest,
 ) -> Result<(Inputs, Compiled, usize), ServiceError> {
-    let (inp, lines) = inputs(ctx)?;
+    let (mut inp, lines) = inputs(ctx)?;
+    inp.population = r.scenario.population.clone();
     if inp.needs.is_empty() {
         return Err(ServiceError::missing(
             "no demand to put at risk: load procurement lines (`equitas demo`, `equitas import scms FILE`) or stock data",
@@ -290,8 +422,9 @@ fn head(c: &Compiled, s: &Scenario, inp: &Inputs, lines: usize, what: &str) -> H
             o.months_of_stock
         ),
         format!(
-            "each unaffected source can add {}% of its current volume",
-            o.spare_capacity * 100.0
+            "an unaffected source can add its known capacity less its volume (sites register); where its capacity is unknown, {}% of its current volume ({} source × product pairs with a known capacity)",
+            o.spare_capacity * 100.0,
+            inp.capacity.len()
         ),
         format!(
             "{} days to authorise where the regulators register states no pathway time",
@@ -301,8 +434,20 @@ fn head(c: &Compiled, s: &Scenario, inp: &Inputs, lines: usize, what: &str) -> H
     ];
     if inp.population.is_empty() {
         assumptions.push(
-            "priority to need: no population loaded, so within an income group the largest need first".into(),
+            "priority to need: no population given (`--population FILE`, or `population` in the scenario), so unmet need per capita cannot be computed: the rule falls back to the income group, then the largest ask".into(),
         );
+    } else {
+        let known = inp
+            .needs
+            .iter()
+            .filter(|n| inp.population.contains_key(&n.country))
+            .map(|n| n.country.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        assumptions.push(format!(
+            "priority to need: within an income group, the largest ask per person first (population given for {} countries, {known} of them buyers here; the others: the largest ask)",
+            inp.population.len()
+        ));
     }
     if inp.lead_times.is_empty() {
         assumptions.push(format!(

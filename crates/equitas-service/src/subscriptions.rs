@@ -280,6 +280,8 @@ pub fn subscription(
         report_if_empty,
         initial_record_time,
         next_run: next_run.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        // Set by the caller that knows who asks (the server's route).
+        subscriber: None,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::market::{filter, name, scope};
 use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
+use equitas_store::auth::Dim as Scoped;
 use equitas_store::market::{self as mk, Filter, Names};
 use equitas_store::supply as st;
 use equitas_supply::registers::{Licence, Provenance, Regulator};
@@ -63,6 +64,7 @@ fn labels(names: &Names, rows: &[SupplyRow], by_country: bool) -> Value {
 }
 
 impl Operation for Concentration {
+    const UNSCOPED_WHY: &'static str = "each tier's concentration is computed over every buying country's supply together: a part of it for some countries would be another figure";
     type Request = ConcentrationRequest;
     type Row = TiersRow;
     const NEEDS: Needs = Needs::Store;
@@ -265,6 +267,8 @@ pub struct SingleSourceRow {
 }
 
 impl Operation for SingleSource {
+    const UNSCOPED_WHY: &'static str =
+        "a product type is single-source across the whole prequalification list, whoever buys it";
     type Request = SourcesRequest;
     type Row = SingleSourceRow;
     const NEEDS: Needs = Needs::Store;
@@ -438,6 +442,9 @@ pub struct ReachRequest {
 }
 
 impl Operation for Reach {
+    // One row per (country, product): that country's authorisations.
+    const SCOPING: Scoping =
+        Scoping::Rows(&[(Scoped::Country, "country"), (Scoped::Product, "product")]);
     type Request = ReachRequest;
     type Row = equitas_supply::ReachRow;
     const NEEDS: Needs = Needs::Store;
@@ -623,6 +630,8 @@ fn regions_source(r: equitas_supply::regional::Regions) -> String {
 pub struct Regional;
 
 impl Operation for Regional {
+    const UNSCOPED_WHY: &'static str =
+        "each WHO region's share combines the procurement of every country of the region";
     type Request = GeoRequest;
     type Row = equitas_supply::regional::RegionRow;
     const NEEDS: Needs = Needs::Store;
@@ -654,6 +663,8 @@ impl Operation for Regional {
 pub struct Dependence;
 
 impl Operation for Dependence {
+    // One row per (buying country, producer): shares of that country's own supply.
+    const SCOPING: Scoping = Scoping::Rows(&[(Scoped::Country, "country")]);
     type Request = GeoRequest;
     type Row = equitas_supply::regional::DependenceRow;
     const NEEDS: Needs = Needs::Store;
@@ -685,6 +696,8 @@ impl Operation for Dependence {
 pub struct Match;
 
 impl Operation for Match {
+    const UNSCOPED_WHY: &'static str =
+        "demand is pooled per WHO region across its countries, and matched to producers anywhere";
     type Request = GeoRequest;
     type Row = equitas_supply::matching::MatchRow;
     const NEEDS: Needs = Needs::Store;
@@ -775,6 +788,8 @@ impl Operation for Match {
 pub struct SupplyMap;
 
 impl Operation for SupplyMap {
+    const UNSCOPED_WHY: &'static str =
+        "each weight is a share of every buying country's supply together";
     type Request = ConcentrationRequest;
     type Row = equitas_supply::MapRow;
     const NEEDS: Needs = Needs::Store;

@@ -259,7 +259,154 @@ fn registry(s: &mut TestStore) {
     );
 }
 
+/// Organizations of the registry (as IHE mCSD) are stored with their
+/// identifiers, type and parent, and each registry Location's managing
+/// organisation; a reference to an organisation neither held nor in the
+/// Bundle is named and writes nothing.
+fn organizations(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+      {"fullUrl": "urn:uuid:4a3b8d1e-0c57-4f0e-9d7a-3c2b1a0000f1",
+       "resource": {"resourceType": "Organization", "id": "moh", "name": "Ministry of Health",
+        "identifier": [{"system": "urn:equitas:organization", "value": "MOH"}],
+        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "govt"}]}]}},
+      {"resource": {"resourceType": "Organization", "id": "dho1", "name": "District health office 1",
+        "identifier": [{"system": "urn:equitas:organization", "value": "DHO1"}, {"system": "urn:oid:1.2.3", "value": "77"}],
+        "partOf": {"reference": "urn:uuid:4a3b8d1e-0c57-4f0e-9d7a-3c2b1a0000f1"}}},
+      {"resource": {"resourceType": "Location", "id": "f4", "name": "Facility 4",
+        "identifier": [{"system": "urn:equitas:location", "value": "F4"}],
+        "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+        "partOf": {"identifier": {"system": "urn:equitas:location", "value": "R1"}},
+        "managingOrganization": {"reference": "Organization/dho1"},
+        "address": {"country": "XSY"}}}
+    ]}"#;
+    let r = fhir_import(s.store.as_mut(), "registry.json", doc.as_bytes(), &codes()).unwrap();
+    let g = r.registry.unwrap();
+    assert_eq!((g.organizations.inserted, g.links.inserted), (2, 1));
+    let held = equitas_store::registry::organizations(s.store.as_mut()).unwrap();
+    /// (code, name, type, parent, locations managed)
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Vec<String>,
+    );
+    let got: Vec<Row> = held
+        .iter()
+        .map(|r| {
+            let o = &r.organization;
+            (
+                o.code.as_str(),
+                o.name.as_str(),
+                o.kind.as_deref(),
+                o.part_of.as_deref(),
+                r.locations.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "DHO1",
+                "District health office 1",
+                None,
+                Some("MOH"),
+                vec!["F4".to_string()]
+            ),
+            (
+                "MOH",
+                "Ministry of Health",
+                Some("http://terminology.hl7.org/CodeSystem/organization-type|govt"),
+                None,
+                vec![]
+            ),
+        ]
+    );
+    assert_eq!(
+        held[0].organization.identifiers,
+        [
+            ("urn:equitas:organization".to_string(), "DHO1".to_string()),
+            ("urn:oid:1.2.3".to_string(), "77".to_string())
+        ]
+    );
+    // The hierarchy a user sees: F4 below R1, named.
+    let places = equitas_store::stock::places(s.store.as_mut()).unwrap();
+    let f4 = places.iter().find(|p| p.code == "F4").unwrap();
+    assert_eq!(
+        (f4.name.as_str(), f4.parent.as_deref()),
+        ("Facility 4", Some("R1"))
+    );
+    // Sent again: nothing changes.
+    let again = fhir_import(s.store.as_mut(), "registry.json", doc.as_bytes(), &codes()).unwrap();
+    let g = again.registry.unwrap();
+    assert_eq!((g.organizations.unchanged, g.links.unchanged), (2, 1));
+    // A later Bundle may name a held organisation by its code; an unknown
+    // one is named by its element and nothing is written.
+    let later = r#"{"resourceType": "Location", "id": "f5", "name": "Facility 5",
+        "identifier": [{"system": "urn:equitas:location", "value": "F5"}],
+        "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+        "partOf": {"identifier": {"system": "urn:equitas:location", "value": "R1"}},
+        "managingOrganization": {"identifier": {"system": "urn:equitas:organization", "value": "MOH"}},
+        "address": {"country": "XSY"}}"#;
+    let bad = later.replace("\"MOH\"", "\"NGO7\"");
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "bad.json", bad.as_bytes(), &codes())
+    else {
+        panic!("an unknown managing organisation was taken");
+    };
+    assert_eq!(
+        o.issue[0].expression,
+        ["Location.managingOrganization.identifier"],
+        "{o}"
+    );
+    assert!(!equitas_store::stock::location_exists(s.store.as_mut(), "F5").unwrap());
+    fhir_import(s.store.as_mut(), "later.json", later.as_bytes(), &codes()).unwrap();
+    let held = equitas_store::registry::organizations(s.store.as_mut()).unwrap();
+    assert_eq!(held[1].locations, ["F5"]);
+}
+
+/// The stored product code mapping is what an import without `--codes`
+/// (the server's) reads: before it is stored, the SNOMED CT dispense is
+/// refused, its coding named; after, it is taken.
+fn stored_codes(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let none = Codes::default();
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "d.json", BUNDLE.as_bytes(), &none)
+    else {
+        panic!("an unmapped code was taken");
+    };
+    assert_eq!(
+        o.issue[0].expression,
+        ["Bundle.entry[2].resource.medication.concept.coding"]
+    );
+    let dry =
+        equitas_service::interop::save_product_codes(s.store.as_mut(), &codes(), true).unwrap();
+    assert_eq!(dry.inserted, 1);
+    assert!(
+        equitas_store::registry::product_codes(s.store.as_mut())
+            .unwrap()
+            .is_empty()
+    );
+    let t =
+        equitas_service::interop::save_product_codes(s.store.as_mut(), &codes(), false).unwrap();
+    assert_eq!(t.inserted, 1);
+    let t =
+        equitas_service::interop::save_product_codes(s.store.as_mut(), &codes(), false).unwrap();
+    assert_eq!(t.unchanged, 1);
+    let r = fhir_import(s.store.as_mut(), "d.json", BUNDLE.as_bytes(), &none).unwrap();
+    assert_eq!(r.capture.unwrap().captured, 2);
+    assert_eq!(
+        figures(s.store.as_mut()),
+        vec![("F1".to_string(), "tld".to_string(), 57.5, 42.5, 42.5)]
+    );
+}
+
 on_both_backends!(
     a_dispense_bundle_moves_stock_as_epcis_dispensing_does => same_as_epcis,
     a_registry_bundle_adds_locations => registry,
+    organizations_are_stored_with_the_locations_they_manage => organizations,
+    the_stored_code_mapping_is_read_by_every_import => stored_codes,
 );

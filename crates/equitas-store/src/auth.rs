@@ -683,6 +683,43 @@ pub fn token_user(
         .map(|u| (u, LiveToken { id, scope })))
 }
 
+/// The scope of `p` of a caller as it stands at `now`: `user` (enabled),
+/// through its API token `token` (live, the user's) if any; `None` if the
+/// caller no longer has `p` anywhere (a user removed or disabled, a token
+/// revoked or expired, a role withdrawn). For what acts later on a
+/// caller's behalf (the deliveries of a subscription).
+pub fn caller_scope(
+    c: &mut dyn Conn,
+    user: &str,
+    token: Option<i64>,
+    p: Permission,
+    now: i64,
+) -> Result<Option<Scope>, StoreError> {
+    let Some(u) = user_where(c, "name = $1 AND disabled = 0", Value::Text(user.into()))? else {
+        return Ok(None);
+    };
+    let narrowed = match token {
+        None => ScopeSpec::default(),
+        Some(id) => {
+            let rows = c.query(
+                "SELECT countries, location, programmes FROM auth_tokens \
+                 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $3)",
+                &[Value::Int(id), Value::Int(u.id), Value::Int(now)],
+            )?;
+            let Some(r) = rows.first() else {
+                return Ok(None);
+            };
+            ScopeSpec {
+                countries: list(&get::<String>(r, 0)?),
+                location: get(r, 1)?,
+                programmes: list(&get::<String>(r, 2)?),
+            }
+        }
+    };
+    token_scope(c, &u, p, &narrowed)
+}
+
 // ---- the audit log -----------------------------------------------------
 
 /// One entry of the audit log.
@@ -970,4 +1007,195 @@ pub fn resolve(c: &mut dyn Conn, s: &ScopeSpec) -> Result<Area, StoreError> {
         a.products = Some(products);
     }
     Ok(a)
+}
+
+// ---- single sign-on (OpenID Connect) -----------------------------------
+
+/// Links an identity provider's subject (`issuer` + `sub`) to the user
+/// `name`: signing in there signs in as this user, with its roles.
+pub fn link_identity(
+    c: &mut dyn Conn,
+    name: &str,
+    issuer: &str,
+    subject: &str,
+) -> Result<(), StoreError> {
+    let u = existing(c, name)?;
+    if issuer.trim().is_empty() || subject.is_empty() {
+        return Err(StoreError::Invalid(
+            "an identity needs its issuer (the provider's URL) and its subject".into(),
+        ));
+    }
+    if let Some(other) = identity_user(c, issuer, subject)? {
+        return Err(StoreError::Invalid(format!(
+            "the subject {subject:?} of {issuer} is linked to {} already (unlink it first)",
+            other.name
+        )));
+    }
+    c.execute(
+        "INSERT INTO auth_identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4)",
+        &[issuer.into(), subject.into(), Value::Int(u.id), now_text().into()],
+    )?;
+    Ok(())
+}
+
+/// Takes back a link; false if there was none.
+pub fn unlink_identity(c: &mut dyn Conn, issuer: &str, subject: &str) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "DELETE FROM auth_identities WHERE issuer = $1 AND subject = $2",
+        &[issuer.into(), subject.into()],
+    )? > 0)
+}
+
+/// The user a provider's subject is linked to, disabled or not.
+pub fn identity_user(
+    c: &mut dyn Conn,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<User>, StoreError> {
+    let id: Option<i64> = c
+        .query(
+            "SELECT user_id FROM auth_identities WHERE issuer = $1 AND subject = $2",
+            &[issuer.into(), subject.into()],
+        )?
+        .first()
+        .map(|r| get(r, 0))
+        .transpose()?;
+    match id {
+        Some(id) => user_where(c, "id = $1", Value::Int(id)),
+        None => Ok(None),
+    }
+}
+
+/// The identities linked to `name`: (issuer, subject).
+pub fn identities(c: &mut dyn Conn, name: &str) -> Result<Vec<(String, String)>, StoreError> {
+    c.query(
+        "SELECT i.issuer, i.subject FROM auth_identities i JOIN auth_users u ON u.id = i.user_id \
+         WHERE u.name = $1 ORDER BY i.issuer, i.subject",
+        &[name.into()],
+    )?
+    .iter()
+    .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+    .collect()
+}
+
+/// What a sign-in sent to the provider is checked against when it comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoFlow {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+}
+
+/// Remembers a sign-in under way; the random value for the browser's flow
+/// cookie (only its hash is stored). Flows older than `max_age` seconds,
+/// never come back, are removed.
+pub fn start_sso_flow(
+    c: &mut dyn Conn,
+    flow: &SsoFlow,
+    now: i64,
+    max_age: i64,
+) -> Result<String, StoreError> {
+    c.execute(
+        "DELETE FROM auth_sso_flows WHERE created_at < $1",
+        &[Value::Int(now - max_age)],
+    )?;
+    let binding = random_hex(32)?;
+    c.execute(
+        "INSERT INTO auth_sso_flows (binding_hash, state, nonce, verifier, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            token_hash(&binding).into(),
+            flow.state.clone().into(),
+            flow.nonce.clone().into(),
+            flow.verifier.clone().into(),
+            Value::Int(now),
+        ],
+    )?;
+    Ok(binding)
+}
+
+/// The sign-in of the flow cookie `binding`, removed (used once); none if
+/// unknown or older than `max_age` seconds. Flows past that age are removed.
+pub fn take_sso_flow(
+    c: &mut dyn Conn,
+    binding: &str,
+    now: i64,
+    max_age: i64,
+) -> Result<Option<SsoFlow>, StoreError> {
+    c.execute(
+        "DELETE FROM auth_sso_flows WHERE created_at < $1",
+        &[Value::Int(now - max_age)],
+    )?;
+    let h = token_hash(binding);
+    let rows = c.query(
+        "SELECT state, nonce, verifier FROM auth_sso_flows WHERE binding_hash = $1",
+        &[h.clone().into()],
+    )?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let flow = SsoFlow {
+        state: get(r, 0)?,
+        nonce: get(r, 1)?,
+        verifier: get(r, 2)?,
+    };
+    // Used once: of two requests with the same cookie, one removes it.
+    let removed = c.execute(
+        "DELETE FROM auth_sso_flows WHERE binding_hash = $1",
+        &[h.into()],
+    )?;
+    Ok((removed > 0).then_some(flow))
+}
+
+// ---- failed logins -----------------------------------------------------
+
+/// Seconds `key` (`u:NAME`, `a:ADDRESS`) is still refused at `now`, if it
+/// has failed `limit` times within `window` seconds.
+pub fn login_refused(
+    c: &mut dyn Conn,
+    key: &str,
+    limit: u32,
+    window: i64,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let rows = c.query(
+        "SELECT failures, since FROM auth_login_failures WHERE key = $1",
+        &[key.into()],
+    )?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let (n, since): (i64, i64) = (get(r, 0)?, get(r, 1)?);
+    let left = since + window - now;
+    Ok((left > 0 && n >= i64::from(limit)).then_some(left))
+}
+
+/// Counts a failed login of `key`; the failures within the window. The
+/// count starts again once the window since the first one has passed.
+pub fn login_failed(c: &mut dyn Conn, key: &str, window: i64, now: i64) -> Result<u32, StoreError> {
+    // Windows past are forgotten: a flood of names does not pile up.
+    c.execute(
+        "DELETE FROM auth_login_failures WHERE since <= $1 AND key <> $2",
+        &[Value::Int(now - window), key.into()],
+    )?;
+    // One statement: processes counting at once add up, none is lost.
+    let n: i64 = c
+        .query_scalar(
+            "INSERT INTO auth_login_failures (key, failures, since) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN auth_login_failures.since <= $3 THEN 1 ELSE auth_login_failures.failures + 1 END, \
+               since = CASE WHEN auth_login_failures.since <= $3 THEN $2 ELSE auth_login_failures.since END \
+             RETURNING failures",
+            &[key.into(), Value::Int(now), Value::Int(now - window)],
+        )?
+        .get()?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Forgets the failures of `key` (a successful login).
+pub fn login_succeeded(c: &mut dyn Conn, key: &str) -> Result<(), StoreError> {
+    c.execute(
+        "DELETE FROM auth_login_failures WHERE key = $1",
+        &[key.into()],
+    )?;
+    Ok(())
 }

@@ -196,6 +196,19 @@ pub enum ImportError {
     },
     #[error("{0}")]
     Precondition(String),
+    /// A row outside the caller's scope: nothing was imported.
+    #[error("{source_name}: line {line}: {detail}; nothing was imported")]
+    OutOfScope {
+        source_name: String,
+        line: u64,
+        detail: String,
+    },
+    /// Rows of this kind cannot be checked against a scope.
+    #[error(
+        "{kind} rows are reference data that span every place and country (no row names a place and a product a scope could be checked against): importing them needs the import permission everywhere; a scoped caller may import {}",
+        SCOPABLE.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    Unscopable { kind: ImportKind },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -345,6 +358,42 @@ pub fn import(
     opts: ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
+    import_within(
+        store,
+        kind,
+        source_name,
+        bytes,
+        mappings,
+        opts,
+        progress,
+        &crate::auth::Scope::All,
+    )
+}
+
+/// The kinds whose rows each name what a scope restricts (a location and
+/// a product), so that a caller whose import permission is scoped can
+/// import them, every row checked. The others are reference data spanning
+/// every place and country.
+pub const SCOPABLE: &[ImportKind] = &[ImportKind::StockReports];
+
+/// [`import`] for a caller whose import permission reaches only `scope`:
+/// every row must lie within it, else nothing is imported and the error
+/// names the first row outside; a kind not in [`SCOPABLE`] is refused to a
+/// scoped caller.
+#[allow(clippy::too_many_arguments)]
+pub fn import_within(
+    store: &mut dyn Store,
+    kind: ImportKind,
+    source_name: &str,
+    bytes: &[u8],
+    mappings: &Mappings,
+    opts: ImportOptions,
+    progress: &dyn Progress,
+    scope: &crate::auth::Scope,
+) -> Result<ImportReport, ImportError> {
+    if !scope.is_all() && !SCOPABLE.contains(&kind) {
+        return Err(ImportError::Unscopable { kind });
+    }
     let mut report = ImportReport {
         kind: Some(kind),
         source_name: source_name.to_string(),
@@ -453,6 +502,33 @@ pub fn import(
         ),
     };
 
+    if let (false, Input::StockReports(p)) = (scope.is_all(), &input) {
+        use crate::auth::Dim;
+        for (line, r) in &p.records {
+            // A GTIN is held in its 14-digit form.
+            let gtin14 = equitas_gs1::Gtin::parse(&r.item)
+                .ok()
+                .map(|g| g.as_gtin14().to_string());
+            let within = |item: &str| {
+                scope.allows(&[
+                    (Dim::Location, Some(&r.location)),
+                    (Dim::Product, Some(item)),
+                ])
+            };
+            if !(within(&r.item) || gtin14.as_deref().is_some_and(within)) {
+                return Err(ImportError::OutOfScope {
+                    source_name: source_name.to_string(),
+                    line: *line,
+                    detail: format!(
+                        "location {:?} and product {:?} are not both within {}",
+                        r.location,
+                        r.item,
+                        scope.label()
+                    ),
+                });
+            }
+        }
+    }
     let mut tx = store.begin()?;
     match input {
         Input::Countries(p) => {

@@ -95,6 +95,27 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_epcis_subscriptions.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 12,
+        name: "each capture's range of event ids, in place of the index of events by capture",
+        sqlite: include_str!("../migrations/sqlite/0012_capture_event_range.sql"),
+        postgres: include_str!("../migrations/postgres/0012_capture_event_range.sql"),
+        sqlite_rebuild: false,
+    },
+    Migration {
+        version: 13,
+        name: "single sign-on identities and flows; failed logins in the database",
+        sqlite: include_str!("../migrations/sqlite/0013_sso_and_login_failures.sql"),
+        postgres: include_str!("../migrations/postgres/0013_sso_and_login_failures.sql"),
+        sqlite_rebuild: false,
+    },
+    Migration {
+        version: 14,
+        name: "facility registry organisations, product code mapping, subscribers of subscriptions",
+        sqlite: include_str!("../migrations/sqlite/0014_interop_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0014_interop_registry.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -268,6 +289,8 @@ mod tests {
     fn versions_increase_and_scripts_exist() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1);
+        }
+        for m in MIGRATIONS {
             assert!(!m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty());
         }
     }

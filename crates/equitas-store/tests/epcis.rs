@@ -1021,3 +1021,119 @@ fn hash_index_migration_on_postgres() {
         hash_index_migration(&mut s);
     }
 }
+
+/// `(first_event, last_event)` each capture records, in id order.
+fn capture_ranges(s: &mut dyn Store) -> Vec<(Option<i64>, Option<i64>)> {
+    s.query(
+        "SELECT first_event, last_event FROM epcis_captures ORDER BY id",
+        &[],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| (r[0].get().unwrap(), r[1].get().unwrap()))
+    .collect()
+}
+
+/// The cursors `query` finds in commit order after `mark`, up to `until`.
+fn in_commit_order(s: &mut dyn Store, mark: (i64, i64), until: Option<i64>) -> Vec<i64> {
+    let q = EventQuery {
+        after_commit: Some(mark),
+        until_commit: until,
+        limit: 100,
+        ..Default::default()
+    };
+    query_events(s, &q)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.cursor)
+        .collect()
+}
+
+/// Schema version 12 records each capture's range of event ids instead of
+/// indexing the events by capture: the migration fills the ranges of the
+/// captures held (one whose ids interleave with another's, as concurrent
+/// captures' may on PostgreSQL, and one that stored nothing), a capture
+/// records its own, and subscriptions still read the events in commit
+/// order, then by id.
+fn capture_range_migration(s: &mut dyn Store) {
+    migrations::migrate_to(s, 11).unwrap();
+    let mut captures = Vec::new();
+    for seq in 1..=3 {
+        captures.push(
+            s.query_scalar(
+                "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected, commit_seq)
+                 VALUES ('doc', '2026-01-05T10:00:00Z', 'rollback', 0, 0, 0, 0, $1) RETURNING id",
+                &[Value::Int(seq)],
+            )
+            .unwrap()
+            .get::<i64>()
+            .unwrap(),
+        );
+    }
+    // Captures 1, 1, 2, 1: the third event is the second capture's.
+    let mut ids = Vec::new();
+    for (i, capture) in [0, 0, 1, 0].into_iter().enumerate() {
+        ids.push(
+            s.query_scalar(
+                "INSERT INTO epcis_events (hash, event_type, event_time, time_zone_offset,
+                     record_time, body, body_format, capture)
+                 VALUES ($1, 'ObjectEvent', '2026-01-05T09:00:00Z', '+00:00', '2026-01-05T10:00:00Z', '{}', 'json', $2)
+                 RETURNING id",
+                &[format!("h{i}").into(), Value::Int(captures[capture])],
+            )
+            .unwrap()
+            .get::<i64>()
+            .unwrap(),
+        );
+    }
+    migrations::migrate(s).unwrap();
+    assert_eq!(
+        capture_ranges(s),
+        [
+            (Some(ids[0]), Some(ids[3])),
+            (Some(ids[2]), Some(ids[2])),
+            (None, None)
+        ]
+    );
+    assert_eq!(
+        in_commit_order(s, (0, 0), None),
+        [ids[0], ids[1], ids[3], ids[2]]
+    );
+    assert_eq!(in_commit_order(s, (1, ids[1]), None), [ids[3], ids[2]]);
+    assert_eq!(
+        in_commit_order(s, (0, 0), Some(1)),
+        [ids[0], ids[1], ids[3]]
+    );
+    assert_eq!(in_commit_order(s, (2, 0), None), [ids[2]]);
+
+    let text = DOC.replace(r#""action": "CREATE""#, r#""action": "ADD""#);
+    let doc = EventReader::new(&text).unwrap();
+    let r = capture_doc(s, "new", &doc, ErrorBehaviour::Rollback);
+    assert_eq!(r.captured, 3);
+    let held = held_events(s);
+    let new: Vec<i64> = held[4..].iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        capture_ranges(s)[3],
+        (Some(new[0]), Some(new[2])),
+        "the capture records its range"
+    );
+    assert_eq!(in_commit_order(s, (3, 0), None), new);
+    let r = capture_doc(s, "again", &doc, ErrorBehaviour::Rollback);
+    assert_eq!((r.captured, r.duplicates), (0, 3));
+    assert_eq!(capture_ranges(s)[4], (None, None), "nothing stored");
+}
+
+#[test]
+fn capture_range_migration_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open(&dir.path().join("v11.db")).unwrap();
+    capture_range_migration(&mut s);
+}
+
+#[test]
+fn capture_range_migration_on_postgres() {
+    if let Some((url, _drop)) = equitas_store::testing::postgres_url() {
+        let mut s = PgStore::connect(&url).unwrap();
+        capture_range_migration(&mut s);
+    }
+}

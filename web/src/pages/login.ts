@@ -1,10 +1,16 @@
 // The login page (#/login, or in place of any page a server with accounts
 // answers 401): a form posting to /api/v1/login. The session lives in an
 // HttpOnly cookie the page never sees; its CSRF token stays in memory.
+// When the server offers single sign-on, a "Sign in with ..." link starts
+// it (/api/v1/sso/login); a refused sign-in comes back here as
+// #/login?sso_error=REASON, said in the page's language.
 
-import { ApiError, login, type Session } from "../api";
+import { ApiError, login, sso, type Session } from "../api";
 import { el, problemText } from "../dom";
-import { t } from "../i18n";
+import { t, type Key } from "../i18n";
+import { parse } from "../router";
+
+const SSO_ERRORS = ["unavailable", "flow", "state", "provider", "token", "unmapped", "disabled"];
 
 export function loginPage(done: (s: Session) => void): HTMLElement {
   const user = el("input", { id: "login-user", name: "username", autocomplete: "username", required: true });
@@ -50,5 +56,22 @@ export function loginPage(done: (s: Session) => void): HTMLElement {
         submit.disabled = false;
       });
   });
-  return el("div", {}, el("h1", {}, t("login.title")), el("p", { class: "lead" }, t("login.lead")), form);
+  const ssoBox = el("div", { class: "sso", hidden: true });
+  const reason = parse(location.hash).query.get("sso_error");
+  if (reason) {
+    const known = SSO_ERRORS.includes(reason) ? t(`sso.error.${reason}` as Key) : reason;
+    ssoBox.append(el("p", { class: "error", role: "alert", "data-sso-error": reason }, known));
+    ssoBox.hidden = false;
+  }
+  void sso()
+    .then((s) => {
+      if (!s.enabled || !s.login) return;
+      ssoBox.append(
+        el("p", {}, el("a", { class: "button sso-login", href: s.login }, t("sso.button", s.label ?? ""))),
+        el("p", {}, t("sso.or")),
+      );
+      ssoBox.hidden = false;
+    })
+    .catch(() => undefined);
+  return el("div", {}, el("h1", {}, t("login.title")), el("p", { class: "lead" }, t("login.lead")), ssoBox, form);
 }

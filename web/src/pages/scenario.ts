@@ -46,6 +46,43 @@ function kind(k: string): string {
   }
 }
 
+function level(l: string): string {
+  switch (l) {
+    case "national store":
+      return t("scenario.level_national");
+    case "region":
+      return t("scenario.level_region");
+    case "district":
+      return t("scenario.level_district");
+    case "facility":
+      return t("scenario.level_facility");
+    default:
+      return l;
+  }
+}
+
+/** A pair's levels inside its country, as the API gives them (7.8). */
+function levels(r: api.ImpactRow): HTMLElement | null {
+  if (!r.levels || r.levels.length === 0) return null;
+  return el(
+    "div",
+    { "data-levels": `${r.country} ${r.product}` },
+    el("p", { class: "note" }, t("scenario.levels_note")),
+    dataTable({
+      id: "scenario-levels",
+      columns: [
+        { label: t("scenario.col_level"), value: (l: api.LevelRow) => l.level, format: (l) => level(l.level) },
+        { label: t("scenario.col_share"), value: (l) => l.share_of_demand, format: (l) => pct(l.share_of_demand), numeric: true },
+        { label: t("scenario.col_stock"), value: (l) => l.stock, format: (l) => num(l.stock), numeric: true },
+        { label: t("scenario.col_tts"), value: (l) => l.time_to_survive_months, format: (l) => num(l.time_to_survive_months, 1), numeric: true },
+        { label: t("scenario.col_stockout"), value: (l) => l.stockout_date, format: (l) => date(l.stockout_date) },
+        { label: t("scenario.col_unmet"), value: (l) => l.unmet, format: (l) => num(l.unmet), numeric: true },
+      ],
+      rows: r.levels,
+    }),
+  );
+}
+
 function rule(r: string): string {
   switch (r) {
     case "pro-rata":
@@ -137,6 +174,8 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
       ],
       rows: run.rows,
       pageSize: 20,
+      detail: levels,
+      detailLabel: t("scenario.levels"),
       onRowClick: (r) =>
         navigate(`#/scenario?country=${encodeURIComponent(r.country)}&product=${encodeURIComponent(r.product)}`),
     });

@@ -50,6 +50,9 @@ pub const LOCATION_SYSTEM: &str = "urn:equitas:location";
 pub const PRODUCT_SYSTEM: &str = "urn:equitas:product";
 /// Location levels as a FHIR code system (Location.type).
 pub const LEVEL_SYSTEM: &str = "urn:equitas:location-level";
+/// Equitas's organisation codes (the facility registry's) as a FHIR
+/// identifier system.
+pub const ORGANIZATION_SYSTEM: &str = "urn:equitas:organization";
 
 /// A code mapping: codings of other systems to GTINs (TOML:
 /// `[[code]] system = "...", code = "...", gtin = "..."`).
@@ -74,24 +77,69 @@ struct RawCodes {
 }
 
 impl Codes {
-    /// Reads a code mapping; an error names the entry (`code[2].gtin`).
-    pub fn parse(text: &str) -> Result<Codes, String> {
-        let raw: RawCodes = toml::from_str(text).map_err(|e| e.to_string())?;
+    /// A mapping of (system, code) to GTINs, checked as [`Codes::parse`] does.
+    pub fn from_entries(
+        entries: impl IntoIterator<Item = (String, String, String)>,
+    ) -> Result<Codes, String> {
         let mut map = HashMap::new();
-        for (i, c) in raw.code.into_iter().enumerate() {
-            let g =
-                Gtin::parse(&c.gtin).map_err(|e| format!("code[{i}].gtin: {:?}: {e}", c.gtin))?;
-            map.insert((c.system, c.code), g.as_gtin14().to_string());
+        for (i, (system, code, gtin)) in entries.into_iter().enumerate() {
+            let g = Gtin::parse(&gtin).map_err(|e| format!("code[{i}].gtin: {gtin:?}: {e}"))?;
+            map.insert((system, code), g.as_gtin14().to_string());
         }
         Ok(Codes { map })
     }
+
+    /// The entries (system, code, GTIN-14), sorted.
+    pub fn entries(&self) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = self
+            .map
+            .iter()
+            .map(|((s, c), g)| (s.clone(), c.clone(), g.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// These entries, and those of `over` in their place where both map a coding.
+    pub fn merged(&self, over: &Codes) -> Codes {
+        let mut map = self.map.clone();
+        map.extend(over.map.clone());
+        Codes { map }
+    }
+
+    /// Reads a code mapping; an error names the entry (`code[2].gtin`).
+    pub fn parse(text: &str) -> Result<Codes, String> {
+        let raw: RawCodes = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (i, c) in raw.code.iter().enumerate() {
+            if c.system.trim().is_empty() || c.code.trim().is_empty() {
+                return Err(format!("code[{i}]: an empty system or code"));
+            }
+        }
+        Codes::from_entries(raw.code.into_iter().map(|c| (c.system, c.code, c.gtin)))
+    }
 }
 
-/// What reading needs from the store: each location code's GLN.
+/// What reading needs from the store: the product code mapping, each
+/// location code's GLN, the registry's organisation codes.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub codes: Codes,
     pub glns: HashMap<String, String>,
+    pub organizations: std::collections::HashSet<String>,
+}
+
+/// An organisation of the facility registry (FHIR Organization, IHE mCSD).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryOrganization {
+    /// Its `urn:equitas:organization` identifier, else its id.
+    pub code: String,
+    pub name: String,
+    /// The first coding of its first `type`, as `system|code` (or the text).
+    pub kind: Option<String>,
+    /// The parent organisation's code (`partOf`).
+    pub part_of: Option<String>,
+    /// Every identifier with a system and a value.
+    pub identifiers: Vec<(String, String)>,
 }
 
 /// What a Bundle (or one resource) meant.
@@ -99,12 +147,23 @@ pub struct Context {
 pub struct Read {
     /// EPCIS 2.0 JSON events, in the order of the resources.
     pub events: Vec<Value>,
+    /// The element naming each event's location (its `bizLocation`), as
+    /// `events`: `Bundle.entry[0].resource.location`.
+    pub event_paths: Vec<String>,
     /// Resources read, by type.
     pub read: BTreeMap<String, usize>,
     /// Resources read that move no stock (a dispense not completed...), and why.
     pub notes: Vec<String>,
     /// Locations of the hierarchy (registry entries), with their paths.
     pub locations: Vec<(String, equitas_model::Location)>,
+    /// Organisations of the registry, with their paths.
+    pub organizations: Vec<(String, RegistryOrganization)>,
+    /// The organisation managing a registry Location: (path of the
+    /// Location, its code, the organisation's code).
+    pub managed: Vec<(String, String, String)>,
+    /// Product codings a ConceptMap sends to GTINs, for the stored
+    /// product code mapping: (system, code, GTIN-14).
+    pub codes: Vec<(String, String, String)>,
 }
 
 impl Read {
@@ -149,6 +208,8 @@ struct Reader<'a> {
     glns: HashMap<String, String>,
     /// Bundle Medications: "Medication/id" and fullUrl -> the resource.
     medications: HashMap<String, Value>,
+    /// Bundle Organizations: "Organization/id" and fullUrl -> code.
+    organizations: HashMap<String, String>,
 }
 
 /// (eventTime, eventTimeZoneOffset) of a FHIR dateTime with a time zone,
@@ -183,7 +244,213 @@ fn gln_of(ids: &[Identifier], glns: &HashMap<String, String>) -> Option<Result<S
     None
 }
 
+/// An Organization's Equitas code: its `urn:equitas:organization`
+/// identifier, else its id.
+fn organization_code(o: &types::Organization) -> Option<String> {
+    o.identifier
+        .iter()
+        .find(|i| i.system.as_deref() == Some(ORGANIZATION_SYSTEM))
+        .and_then(|i| i.value.clone())
+        .or_else(|| o.id.clone())
+}
+
 impl Reader<'_> {
+    /// The code of the organisation a reference names: an Organization of
+    /// the Bundle, or an organisation code the registry holds or the
+    /// Bundle brings.
+    fn organization_ref(&mut self, r: &Reference, path: &str) -> Option<String> {
+        if let Some(id) = &r.identifier {
+            let known = id.system.as_deref() == Some(ORGANIZATION_SYSTEM)
+                && id.value.as_ref().is_some_and(|v| {
+                    self.ctx.organizations.contains(v)
+                        || self.organizations.values().any(|c| c == v)
+                });
+            if known {
+                return id.value.clone();
+            }
+            self.issues.push(issue(
+                "not-found",
+                &format!("{path}.identifier"),
+                format!(
+                    "{:?} is not an organisation of the registry ({ORGANIZATION_SYSTEM}) nor of this Bundle",
+                    id.value.as_deref().unwrap_or_default()
+                ),
+            ));
+            return None;
+        }
+        let found = r
+            .reference
+            .as_ref()
+            .and_then(|x| self.organizations.get(x).cloned());
+        if found.is_none() {
+            self.issues.push(issue(
+                "not-found",
+                &format!("{path}.reference"),
+                format!(
+                    "{:?} is not an Organization of this Bundle",
+                    r.reference.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        found
+    }
+
+    /// A ConceptMap whose groups map another system's codes to GTINs
+    /// (`group.target` a GTIN system) becomes entries of the product code
+    /// mapping: each element's code, to its target's code (relationship
+    /// `equivalent` or `source-is-narrower-than-target`, or none given).
+    fn concept_map(&mut self, v: &Value, path: &str) {
+        let n = self.issues.len();
+        let mut found = Vec::new();
+        let groups = v.get("group").and_then(Value::as_array);
+        if groups.is_none_or(|g| g.is_empty()) {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.group"),
+                "a ConceptMap of product codes needs a group (source: the system, target: https://www.gs1.org/gtin)",
+            ));
+        }
+        for (i, g) in groups.into_iter().flatten().enumerate() {
+            let gp = format!("{path}.group[{i}]");
+            let source = g.get("source").and_then(Value::as_str).map(str::trim);
+            let target = g.get("target").and_then(Value::as_str);
+            let Some(source) = source.filter(|s| !s.is_empty()) else {
+                self.issues.push(issue(
+                    "required",
+                    &format!("{gp}.source"),
+                    "the system of the codes mapped",
+                ));
+                continue;
+            };
+            if !target.is_some_and(|t| GTIN_SYSTEMS.contains(&t)) {
+                self.issues.push(issue(
+                    "not-supported",
+                    &format!("{gp}.target"),
+                    format!(
+                        "{target:?}: codes are mapped to GTINs ({})",
+                        GTIN_SYSTEMS[0]
+                    ),
+                ));
+                continue;
+            }
+            let elements = g.get("element").and_then(Value::as_array);
+            for (j, e) in elements.into_iter().flatten().enumerate() {
+                let ep = format!("{gp}.element[{j}]");
+                let Some(code) = e
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .filter(|c| !c.trim().is_empty())
+                else {
+                    self.issues.push(issue(
+                        "required",
+                        &format!("{ep}.code"),
+                        "required element is missing",
+                    ));
+                    continue;
+                };
+                let targets: Vec<&Value> = e
+                    .get("target")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| {
+                        matches!(
+                            t.get("relationship").and_then(Value::as_str),
+                            None | Some("equivalent") | Some("source-is-narrower-than-target")
+                        )
+                    })
+                    .collect();
+                if targets.len() != 1 {
+                    self.issues.push(issue(
+                        "value",
+                        &format!("{ep}.target"),
+                        format!(
+                            "{} equivalent target(s): a code names one GTIN",
+                            targets.len()
+                        ),
+                    ));
+                    continue;
+                }
+                let gtin = targets[0]
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match Gtin::parse(gtin) {
+                    Ok(g) => found.push((
+                        source.to_string(),
+                        code.to_string(),
+                        g.as_gtin14().to_string(),
+                    )),
+                    Err(e) => self.issues.push(issue(
+                        "value",
+                        &format!("{ep}.target[0].code"),
+                        format!("{gtin:?} is not a GTIN: {e}"),
+                    )),
+                }
+            }
+        }
+        if self.issues.len() == n {
+            self.out.codes.extend(found);
+        }
+    }
+
+    /// An Organization becomes an organisation of the registry.
+    fn registry_organization(&mut self, o: &types::Organization, path: &str) {
+        let n = self.issues.len();
+        let code = organization_code(o);
+        if code.is_none() {
+            self.issues.push(issue(
+                "required",
+                &format!("{path}.identifier"),
+                format!(
+                    "an organisation needs its code ({ORGANIZATION_SYSTEM} identifier) or an id"
+                ),
+            ));
+        }
+        let name = self.need(o.name.as_ref(), &format!("{path}.name")).cloned();
+        let kind = o.kind.first().and_then(|t| {
+            t.coding
+                .iter()
+                .find_map(|c| {
+                    c.code.as_ref().map(|code| match &c.system {
+                        Some(s) => format!("{s}|{code}"),
+                        None => code.clone(),
+                    })
+                })
+                .or_else(|| t.text.clone())
+        });
+        let part_of = match &o.part_of {
+            None => None,
+            Some(r) => self.organization_ref(r, &format!("{path}.partOf")),
+        };
+        if part_of.is_some() && part_of == code {
+            self.issues.push(issue(
+                "value",
+                &format!("{path}.partOf"),
+                "an organisation is not part of itself",
+            ));
+        }
+        let identifiers = o
+            .identifier
+            .iter()
+            .filter_map(|i| Some((i.system.clone()?, i.value.clone()?)))
+            .collect();
+        if let (Some(code), Some(name)) = (code, name)
+            && self.issues.len() == n
+        {
+            self.out.organizations.push((
+                path.to_string(),
+                RegistryOrganization {
+                    code,
+                    name,
+                    kind,
+                    part_of,
+                    identifiers,
+                },
+            ));
+        }
+    }
+
     /// A Location with a level becomes an entry of the hierarchy.
     fn registry_entry(&mut self, l: &types::Location, path: &str) {
         let level = l.kind.iter().enumerate().find_map(|(i, t)| {
@@ -267,9 +534,16 @@ impl Reader<'_> {
                 }
             }
         }
+        let manager = match &l.managing_organization {
+            None => None,
+            Some(r) => self.organization_ref(r, &format!("{path}.managingOrganization")),
+        };
         if let (Some(level), Some(code), Some(name), Some(country)) = (level, code, name, country)
             && self.issues.len() == n
         {
+            if let Some(org) = manager {
+                self.out.managed.push((path.to_string(), code.clone(), org));
+            }
             self.out.locations.push((
                 path.to_string(),
                 equitas_model::Location {
@@ -472,7 +746,9 @@ impl Reader<'_> {
         (time, offset): (String, String),
         gln: String,
         lines: Vec<(String, f64)>,
+        at: &str,
     ) {
+        self.out.event_paths.push(at.to_string());
         // `gtin` is a GTIN-14, or one with its lot (`GTIN/10/LOT`).
         let quantities: Vec<Value> = lines
             .into_iter()
@@ -550,7 +826,13 @@ impl Reader<'_> {
                 if let (true, Some(g), Some(q), Some(t), Some(l)) = (moves, gtin, q, when, gln)
                     && self.issues.len() == n
                 {
-                    self.event("dispensing", t, l, vec![(g, q)]);
+                    self.event(
+                        "dispensing",
+                        t,
+                        l,
+                        vec![(g, q)],
+                        &format!("{path}.location"),
+                    );
                 }
             }
             "SupplyDelivery" => {
@@ -596,7 +878,7 @@ impl Reader<'_> {
                 if let (true, Some(t), Some(l)) = (moves, when, gln)
                     && self.issues.len() == n
                 {
-                    self.event("receiving", t, l, lines);
+                    self.event("receiving", t, l, lines, &format!("{path}.destination"));
                 }
             }
             "InventoryReport" => {
@@ -685,13 +967,13 @@ impl Reader<'_> {
                         }
                     }
                     if let (Some(g), Some(t)) = (gln, when) {
-                        events.push((t, g, lines));
+                        events.push((t, g, lines, format!("{p}.location")));
                     }
                 }
                 if moves && self.issues.len() == n {
-                    for (t, g, lines) in events {
+                    for (t, g, lines, at) in events {
                         if !difference {
-                            self.event("cycle_counting", t, g, lines);
+                            self.event("cycle_counting", t, g, lines, &at);
                             continue;
                         }
                         // A difference: what left the stock was used
@@ -702,10 +984,10 @@ impl Reader<'_> {
                             .partition(|(_, v)| *v < 0.0);
                         if !used.is_empty() {
                             let used = used.into_iter().map(|(g, v)| (g, -v)).collect();
-                            self.event("dispensing", t.clone(), g.clone(), used);
+                            self.event("dispensing", t.clone(), g.clone(), used, &at);
                         }
                         if !added.is_empty() {
-                            self.event("receiving", t, g, added);
+                            self.event("receiving", t, g, added, &at);
                         }
                     }
                 }
@@ -718,14 +1000,23 @@ impl Reader<'_> {
                 }
                 self.registry_entry(&l, path);
             }
-            "Organization" | "Medication" => {
-                // Read for the references to them; not stored.
+            "Organization" => {
+                let o = typed!(types::Organization);
+                if let Some(e) = parse_error {
+                    self.issues.push(issue("structure", path, e));
+                    return;
+                }
+                self.registry_organization(&o, path);
             }
+            "Medication" => {
+                // Read for the references to it (its product and lot).
+            }
+            "ConceptMap" => self.concept_map(v, path),
             other => {
                 self.issues.push(issue(
                     "not-supported",
                     &format!("{path}.resourceType"),
-                    format!("{other:?} is not read (MedicationDispense, SupplyDelivery, InventoryReport, Location, Organization)"),
+                    format!("{other:?} is not read (MedicationDispense, SupplyDelivery, InventoryReport, Location, Organization, ConceptMap)"),
                 ));
                 return;
             }
@@ -774,6 +1065,7 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         codes: HashMap::new(),
         glns: ctx.glns.clone(),
         medications: HashMap::new(),
+        organizations: HashMap::new(),
     };
     let mut codes: HashMap<String, String> = HashMap::new();
     let mut local_glns: HashMap<String, String> = HashMap::new();
@@ -802,6 +1094,18 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
                 }
                 if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
                     r.medications.insert(u.to_string(), res.clone());
+                }
+            }
+            if res.get("resourceType").and_then(Value::as_str) == Some("Organization") {
+                let org = types::Organization::deserialize(res).unwrap_or_default();
+                if let Some(c) = organization_code(&org) {
+                    if let Some(id) = &org.id {
+                        r.organizations
+                            .insert(format!("Organization/{id}"), c.clone());
+                    }
+                    if let Some(u) = e.get("fullUrl").and_then(Value::as_str) {
+                        r.organizations.insert(u.to_string(), c);
+                    }
                 }
             }
             if res.get("resourceType").and_then(Value::as_str) == Some("Location") {
@@ -1009,6 +1313,7 @@ mod tests {
             )
             .unwrap(),
             glns: HashMap::from([("FAC1".to_string(), "9520000000011".to_string())]),
+            organizations: ["MOH".to_string()].into(),
         }
     }
 
@@ -1279,6 +1584,119 @@ mod tests {
                 "Bundle.entry[1].resource.type[0].coding[0].code",
                 "Bundle.entry[1].resource.address.country"
             ]
+        );
+    }
+
+    #[test]
+    fn registry_organizations_are_read_with_their_locations() {
+        let doc = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+          {"fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000b1",
+           "resource": {"resourceType": "Organization", "id": "dho",
+             "identifier": [{"system": "urn:equitas:organization", "value": "DHO9"}, {"system": "urn:oid:2.16.840.1.113883.2.4.6.1", "value": "12345"}],
+             "name": "District health office 9",
+             "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "govt"}]}],
+             "partOf": {"identifier": {"system": "urn:equitas:organization", "value": "MOH"}}}},
+          {"resource": {"resourceType": "Organization", "id": "ngo", "name": "Clinic network",
+             "partOf": {"reference": "urn:uuid:00000000-0000-4000-8000-0000000000b1"}}},
+          {"resource": {"resourceType": "Location", "id": "f9", "name": "Facility 9",
+             "identifier": [{"system": "urn:equitas:location", "value": "F9"}],
+             "type": [{"coding": [{"system": "urn:equitas:location-level", "code": "facility"}]}],
+             "partOf": {"identifier": {"system": "urn:equitas:location", "value": "R01"}},
+             "managingOrganization": {"reference": "Organization/ngo"},
+             "address": {"country": "XSY"}}}
+        ]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let o: Vec<(&str, &str, Option<&str>, Option<&str>)> = r
+            .organizations
+            .iter()
+            .map(|(_, o)| {
+                (
+                    o.code.as_str(),
+                    o.name.as_str(),
+                    o.kind.as_deref(),
+                    o.part_of.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            o,
+            [
+                (
+                    "DHO9",
+                    "District health office 9",
+                    Some("http://terminology.hl7.org/CodeSystem/organization-type|govt"),
+                    Some("MOH")
+                ),
+                ("ngo", "Clinic network", None, Some("DHO9")),
+            ]
+        );
+        assert_eq!(r.organizations[0].1.identifiers.len(), 2);
+        assert_eq!(
+            r.managed,
+            [(
+                "Bundle.entry[2].resource".to_string(),
+                "F9".to_string(),
+                "ngo".to_string()
+            )]
+        );
+        assert_eq!(r.read["Organization"], 2);
+        // An unknown parent, a manager not in the Bundle, a missing name:
+        // each named by its element.
+        let bad = doc
+            .replace(r#""value": "MOH""#, r#""value": "NOPE""#)
+            .replace(r#""Organization/ngo""#, r#""Organization/x""#)
+            .replace(r#""name": "Clinic network","#, "");
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Bundle.entry[0].resource.partOf.identifier",
+                "Bundle.entry[1].resource.name",
+                "Bundle.entry[2].resource.managingOrganization.reference"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_concept_map_gives_product_codes() {
+        let doc = r#"{"resourceType": "ConceptMap", "status": "active", "group": [
+          {"source": "http://www.nlm.nih.gov/research/umls/rxnorm", "target": "https://www.gs1.org/gtin",
+           "element": [{"code": "197361", "target": [{"code": "9520000000011", "relationship": "equivalent"}]},
+                       {"code": "197362", "target": [{"code": "09520000000028"}]}]}]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let rx = "http://www.nlm.nih.gov/research/umls/rxnorm".to_string();
+        assert_eq!(
+            r.codes,
+            [
+                (
+                    rx.clone(),
+                    "197361".to_string(),
+                    "09520000000011".to_string()
+                ),
+                (rx, "197362".to_string(), "09520000000028".to_string())
+            ]
+        );
+        let bad = doc
+            .replace("https://www.gs1.org/gtin", "http://snomed.info/sct")
+            .replace(
+                "\"group\": [",
+                "\"group\": [{\"target\": \"https://www.gs1.org/gtin\"},",
+            );
+        let o = read(bad.as_bytes(), &ctx()).unwrap_err();
+        let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+        assert_eq!(
+            paths,
+            ["ConceptMap.group[0].source", "ConceptMap.group[1].target"]
+        );
+        let two = doc.replace(
+            r#"[{"code": "09520000000028"}]"#,
+            r#"[{"code": "09520000000028"}, {"code": "09520000000011"}]"#,
+        );
+        let o = read(two.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression[0],
+            "ConceptMap.group[0].element[1].target"
         );
     }
 

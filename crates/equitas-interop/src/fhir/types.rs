@@ -188,6 +188,20 @@ pub struct Location {
     pub part_of: Option<Reference>,
     pub address: Option<Address>,
     pub position: Option<Position>,
+    pub managing_organization: Option<Reference>,
+}
+
+/// R5 Organization (the elements read: the facility registry, as IHE mCSD).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub identifier: Vec<Identifier>,
+    pub name: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Vec<CodeableConcept>,
+    pub part_of: Option<Reference>,
 }
 
 /// One issue of an OperationOutcome.

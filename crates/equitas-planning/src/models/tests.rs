@@ -153,3 +153,50 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn ets_chooses_among_the_forms_of_the_data() {
+    // Zeros rule out multiplicative errors; a season needs more months than its length.
+    let with_zero = [
+        3.0, 0.0, 4.0, 5.0, 2.0, 6.0, 1.0, 3.0, 2.0, 4.0, 5.0, 3.0, 2.0,
+    ];
+    let forms = ets_forms(&with_zero, 12);
+    assert_eq!(forms.len(), 6);
+    assert!(forms.iter().all(|f| !f.multiplicative_error));
+    assert_eq!(forms.iter().filter(|f| f.seasonal).count(), 3);
+    assert!(ets_forms(&with_zero[..12], 12).iter().all(|f| !f.seasonal));
+    let positive: Vec<f64> = with_zero.iter().map(|v| v + 1.0).collect();
+    let forms = ets_forms(&positive, 12);
+    assert_eq!(forms.len(), 12);
+    assert_eq!(forms.iter().filter(|f| f.multiplicative_error).count(), 6);
+    // A repeated seasonal pattern: a seasonal form reproduces it.
+    let pattern: Vec<f64> = (0..36)
+        .map(|t| 100.0 + 20.0 * ((t % 12) as f64 - 5.5))
+        .collect();
+    let v = forecast_raw(Method::Ets, &pattern, 12, &p()).unwrap();
+    assert!(close(&v, &pattern[..12], 1e-3), "{v:?}");
+    assert_eq!(fit(Method::Ets, &pattern, &p()).unwrap().len(), 6 + 12);
+    // A straight line: a trended form continues it.
+    let line: Vec<f64> = (1..=36).map(|t| 5.0 + 2.0 * f64::from(t)).collect();
+    let v = forecast_raw(Method::Ets, &line, 3, &p()).unwrap();
+    assert!(close(&v, &[79.0, 81.0, 83.0], 1e-3), "{v:?}");
+    // Level only from 4 months; fewer are too short.
+    assert!(forecast_raw(Method::Ets, &[4.0, 6.0, 5.0, 7.0], 2, &p()).is_some());
+    assert_eq!(forecast_raw(Method::Ets, &[4.0, 6.0, 5.0], 2, &p()), None);
+}
+
+proptest! {
+    #[test]
+    fn ets_constants_stay_within_their_bounds(
+        y in proptest::collection::vec(prop_oneof![Just(0.0), 1.0f64..500.0], 4..40)
+    ) {
+        if let Some(c) = fit(Method::Ets, &y, &p()) {
+            let (alpha, beta, gamma, phi) = (c[0], c[1], c[2], c[3]);
+            prop_assert!((1e-4..=0.9999).contains(&alpha), "{:?}", c);
+            prop_assert!(beta == 0.0 || (1e-4..=alpha.max(0.2)).contains(&beta), "{:?}", c);
+            prop_assert!(gamma == 0.0 || (1e-4..=1.0).contains(&gamma), "{:?}", c);
+            prop_assert!(phi == 1.0 || (0.8..=0.98).contains(&phi), "{:?}", c);
+            prop_assert!(c.len() == 7 || c.len() == 18, "{:?}", c);
+        }
+    }
+}

@@ -6,12 +6,14 @@ use super::held::Key;
 use super::held::{Held, Holder, Stored, held_by_id};
 use super::summary::event_count;
 use super::{CaptureReport, ErrorBehaviour, Rejected};
+use crate::partitions::Month;
 use crate::repo::{in_list, placeholders};
 use crate::{Backend, Conn, Store, StoreError, Value};
 use equitas_epcis::EventReader;
 use equitas_epcis::event::{EventRecord, record};
 use equitas_ledger::extract::RawMovement;
 use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::sync::mpsc::SyncSender;
 
 /// The events of a document refused before capture, one per event: those
@@ -172,12 +174,25 @@ struct Inserts {
     quantities: Insert,
     movements: Insert,
     parties: Insert,
+    /// In a database partitioned by month, the events' keys
+    /// (crate::partitions::KEYS). An event whose hash or eventID a
+    /// concurrent capture committed meanwhile is not written there (its
+    /// row waits for that capture's commit, then yields to it), and
+    /// [`commit_in_order`] removes it.
+    keys: Option<Insert>,
 }
 
 impl Inserts {
-    fn new(backend: Backend) -> Self {
+    fn new(backend: Backend, keyed: bool) -> Self {
         let reserve = backend == Backend::Postgres;
         Inserts {
+            keys: keyed.then(|| {
+                Insert::new(
+                    crate::partitions::KEYS,
+                    "event, hash, event_id, capture, event_time",
+                    "ON CONFLICT DO NOTHING",
+                )
+            }),
             reserve,
             events: if reserve {
                 Insert::new("epcis_events", concat!(event_columns!(), ", id"), "")
@@ -203,8 +218,8 @@ impl Inserts {
         }
     }
 
-    /// The names of the tables.
-    fn tables(&self) -> [&'static str; 5] {
+    /// The names of the tables, the events' first.
+    fn tables(&self) -> Vec<&'static str> {
         [
             &self.events,
             &self.epcs,
@@ -212,7 +227,10 @@ impl Inserts {
             &self.movements,
             &self.parties,
         ]
+        .into_iter()
+        .chain(&self.keys)
         .map(|i| i.table)
+        .collect()
     }
 }
 
@@ -351,9 +369,21 @@ pub(super) struct Job<'a> {
     /// Those events, by eventID: what later ones may conflict with.
     checked: HashMap<String, Holder>,
     inserts: Inserts,
+    /// True if the database is partitioned by month: held events are
+    /// found in the keys' table, which the capture writes too
+    /// (crate::partitions::KEYS).
+    pub(super) keyed: bool,
+    /// On PostgreSQL, the months of the events and movements it stored:
+    /// those whose partitions it makes once committed (crate::partitions).
+    months: BTreeSet<Month>,
 }
 
 impl Job<'_> {
+    /// (id, index in the document) of each event it stored, by id.
+    pub(super) fn stored_ids(&self) -> &[(i64, usize)] {
+        &self.indexes
+    }
+
     /// The index in the document of the event it stored with id `id`.
     pub(super) fn index_of(&self, id: i64) -> Option<usize> {
         let i = self.indexes.partition_point(|&(x, _)| x < id);
@@ -428,6 +458,11 @@ fn store_batch(
             continue;
         }
         let movements = p.movements;
+        if inserts.reserve {
+            job.months.extend(Month::of_event_time(&r.event_time));
+            job.months
+                .extend(movements.iter().filter_map(|m| Month::of_ms(m.at)));
+        }
         rows.extend([
             r.hash.as_str().into(),
             r.event_id.into(),
@@ -470,8 +505,19 @@ fn store_batch(
     let ids = if inserts.reserve {
         let ids = reserve_ids(c, rest.len())?;
         let n = inserts.events.ncols;
+        let mut keys = Vec::new();
         for (row, &id) in rows.chunks_mut(n).zip(&ids) {
             row[n - 1] = Value::Int(id);
+            if inserts.keys.is_some() {
+                // event, hash, event_id, capture, event_time
+                keys.extend([
+                    Value::Int(id),
+                    row[0].clone(),
+                    row[1].clone(),
+                    Value::Int(capture),
+                    row[3].clone(),
+                ]);
+            }
             if let Some(s) = stored.as_mut() {
                 for v in &row[..2] {
                     if let Value::Text(v) = v {
@@ -481,6 +527,9 @@ fn store_batch(
             }
         }
         inserts.events.run(c, &rows, &mut none)?;
+        if let Some(k) = inserts.keys.as_mut() {
+            k.run(c, &keys, &mut none)?;
+        }
         ids
     } else {
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(rest.len());
@@ -596,10 +645,50 @@ pub fn capture(
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
 ) -> Result<CaptureReport, StoreError> {
-    capture_with(store, source_name, doc, extra, behaviour, progress, BULK)
+    capture_with(
+        store,
+        source_name,
+        doc,
+        extra,
+        behaviour,
+        progress,
+        BULK,
+        &mut |_, _| Ok(()),
+    )
 }
 
-/// [`capture`], building indexes after loading from `bulk` events on.
+/// What a capture writes besides its events, in its own transaction just
+/// before it commits (its audit entry): called with the report, whose
+/// `capture_id` is set; an error rolls the whole capture back.
+pub type BeforeCommit<'a> =
+    &'a mut dyn FnMut(&mut dyn Conn, &CaptureReport) -> Result<(), StoreError>;
+
+/// [`capture`], with `before_commit` written in the same transaction: a
+/// crash cannot leave the capture without it (nor it without the capture).
+/// Not called for a capture rolled back (nothing is committed).
+pub fn capture_then(
+    store: &mut dyn Store,
+    source_name: &str,
+    doc: &EventReader,
+    extra: Vec<Rejected>,
+    behaviour: ErrorBehaviour,
+    progress: &dyn crate::import::Progress,
+    before_commit: BeforeCommit<'_>,
+) -> Result<CaptureReport, StoreError> {
+    capture_with(
+        store,
+        source_name,
+        doc,
+        extra,
+        behaviour,
+        progress,
+        BULK,
+        before_commit,
+    )
+}
+
+/// [`capture_then`], building indexes after loading from `bulk` events on.
+#[allow(clippy::too_many_arguments)]
 fn capture_with(
     store: &mut dyn Store,
     source_name: &str,
@@ -608,6 +697,7 @@ fn capture_with(
     behaviour: ErrorBehaviour,
     progress: &dyn crate::import::Progress,
     bulk: usize,
+    before_commit: BeforeCommit<'_>,
 ) -> Result<CaptureReport, StoreError> {
     let mut report = CaptureReport {
         events: doc.len(),
@@ -618,6 +708,9 @@ fn capture_with(
     let skip: Vec<usize> = extra.iter().map(|r| r.index).collect();
     let mut known = extra.into_iter().peekable();
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // The partitions of this month and the next ones, before the
+    // capture's transaction takes its locks (PostgreSQL).
+    crate::partitions::ensure_ahead(store);
     let mut tx = if doc.len() >= bulk {
         store.begin_bulk()?
     } else {
@@ -634,7 +727,8 @@ fn capture_with(
         // construction, so the index is the right plan at any size.
         tx.batch("SET LOCAL enable_seqscan = off")?;
     }
-    let since = Committed::read(tx.as_mut())?;
+    let keyed = crate::partitions::partitioned(tx.as_mut())?;
+    let since = Committed::read(tx.as_mut(), keyed)?;
     let capture_id: i64 = tx
         .query_scalar(
             "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
@@ -653,7 +747,7 @@ fn capture_with(
             &[],
         )?
         .get::<bool>()?;
-    let inserts = Inserts::new(tx.backend());
+    let inserts = Inserts::new(tx.backend(), keyed);
     let deferred = defer_indexes(tx.as_mut(), doc.len(), bulk, empty, &inserts.tables())?;
     let mut job = Job {
         id: capture_id,
@@ -663,6 +757,8 @@ fn capture_with(
         rollback: behaviour == ErrorBehaviour::Rollback,
         checked: HashMap::new(),
         inserts,
+        months: BTreeSet::new(),
+        keyed,
     };
     progress.start("events", doc.len() as u64);
     std::thread::scope(|s| {
@@ -745,13 +841,36 @@ fn capture_with(
         drop(tx);
         return Ok(report.refused());
     }
-    tx.commit()?;
     report.capture_id = Some(capture_id);
+    before_commit(tx.as_mut(), &report)?;
+    tx.commit()?;
+    // Months without their partitions (an old month loaded late): their
+    // rows went to the DEFAULT partitions, out of which making the
+    // partitions moves them. The capture is committed: a failure here
+    // leaves them there, for the next capture of those months to move.
+    if let Err(e) = crate::partitions::ensure_months(store, &job.months) {
+        tracing::warn!("making the partitions of the months captured: {e}");
+    }
     if postgres && report.captured >= ANALYZE_FROM {
         // Fresh statistics for the queries that follow, before autovacuum
         // comes round to it (up to a minute later). The capture is
-        // committed: a failure here costs only the statistics.
-        if let Err(e) = store.batch(&format!("ANALYZE {}", tables.join(", "))) {
+        // committed: a failure here costs only the statistics. In a
+        // database partitioned by month, the partitions of the months it
+        // wrote rather than the partitioned tables: ANALYZE of those
+        // reads every month's partition (8.1 s at 12 months of 150
+        // facilities, measured), which grew each capture with the months
+        // held; the partitioned tables' own statistics are left to an
+        // operator's ANALYZE, as autovacuum leaves them (docs/scale.md).
+        let mut targets: Vec<String> = Vec::new();
+        for t in &tables {
+            match crate::partitions::TABLES.iter().find(|(p, _)| p == t) {
+                Some((p, _)) if keyed => {
+                    targets.extend(job.months.iter().map(|m| m.partition(p)));
+                }
+                _ => targets.push(t.to_string()),
+            }
+        }
+        if let Err(e) = store.batch(&format!("ANALYZE {}", targets.join(", "))) {
             tracing::warn!("analysing the tables after a capture: {e}");
         }
     }
@@ -772,7 +891,11 @@ mod tests {
 
     fn indexes(s: &mut SqliteStore) -> Vec<Vec<Value>> {
         let mut p = Vec::new();
-        let tables = in_list("tbl_name", &Inserts::new(Backend::Sqlite).tables(), &mut p);
+        let tables = in_list(
+            "tbl_name",
+            &Inserts::new(Backend::Sqlite, false).tables(),
+            &mut p,
+        );
         s.query(
             &format!(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND {tables} ORDER BY name"
@@ -790,7 +913,10 @@ mod tests {
     /// [`bulk`] with the error behaviour `b`.
     fn bulk_with(s: &mut SqliteStore, text: &str, b: ErrorBehaviour) -> CaptureReport {
         let doc = EventReader::new(text).unwrap();
-        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10).unwrap()
+        capture_with(s, "doc", &doc, vec![], b, &NoProgress, 10, &mut |_, _| {
+            Ok(())
+        })
+        .unwrap()
     }
 
     /// A capture large enough to build its indexes afterwards leaves the
@@ -839,12 +965,12 @@ mod tests {
         // the statements capture and `event_by_id` run.
         for (sql, params, uses) in [
             (
-                event_by_id_sql(),
+                event_by_id_sql(false),
                 1,
                 &["epcis_events_event_id", "epcis_events_hash"][..],
             ),
-            (Key::Hash.lookup(2), 2, &["epcis_events_hash"]),
-            (Key::EventId.lookup(2), 2, &["epcis_events_event_id"]),
+            (Key::Hash.lookup(2, false), 2, &["epcis_events_hash"]),
+            (Key::EventId.lookup(2, false), 2, &["epcis_events_event_id"]),
         ] {
             let params: Vec<Value> = ["a", "bc"][..params].iter().map(|&v| v.into()).collect();
             let plan = format!(
@@ -911,6 +1037,7 @@ mod tests {
             ErrorBehaviour::Proceed,
             &NoProgress,
             BULK,
+            &mut |_, _| Ok(()),
         )
         .unwrap();
         let rejected: Vec<(usize, &str)> = r

@@ -6,6 +6,7 @@ use super::held::Key;
 use super::held::conflict_reason;
 use super::summary::newest_capture;
 use super::{CAPTURE_LOCK, CaptureReport, Rejected};
+use crate::partitions::KEYS;
 use crate::repo::placeholders;
 use crate::{Conn, StoreError, Value};
 
@@ -15,15 +16,23 @@ use crate::{Conn, StoreError, Value};
 pub(super) struct Committed {
     seq: i64,
     event: i64,
+    /// The database is partitioned by month, its events' keys in [`KEYS`].
+    keyed: bool,
 }
 
 impl Committed {
-    pub(super) fn read(c: &mut dyn Conn) -> Result<Self, StoreError> {
+    /// `keyed`: the newest event id read from the keys' table (a database
+    /// partitioned by month), one index instead of one per month.
+    pub(super) fn read(c: &mut dyn Conn, keyed: bool) -> Result<Self, StoreError> {
+        let newest = if keyed {
+            format!("SELECT COALESCE(MAX(event), 0) FROM {KEYS}")
+        } else {
+            "SELECT COALESCE(MAX(id), 0) FROM epcis_events".to_string()
+        };
         Ok(Committed {
             seq: newest_capture(c)?,
-            event: c
-                .query_scalar("SELECT COALESCE(MAX(id), 0) FROM epcis_events", &[])?
-                .get()?,
+            event: c.query_scalar(&newest, &[])?.get()?,
+            keyed,
         })
     }
 }
@@ -80,15 +89,21 @@ pub(super) fn commit_in_order(
             report.rejected.sort_by_key(|r| r.index);
         }
     }
+    // The range of the ids it stored (a copy removed above may leave a
+    // bound no event holds: readers filter by capture within the range).
+    let range = |id: Option<&(i64, usize)>| id.map_or(Value::Null, |&(id, _)| Value::Int(id));
     c.execute(
         "UPDATE epcis_captures SET captured = $1, duplicates = $2, rejected = $3,
-             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures)
+             commit_seq = (SELECT COALESCE(MAX(commit_seq), 0) + 1 FROM epcis_captures),
+             first_event = $5, last_event = $6
          WHERE id = $4",
         &[
             (report.captured as u64).into(),
             (report.duplicates as u64).into(),
             (report.rejected.len() as u64).into(),
             Value::Int(capture),
+            range(job.stored_ids().first()),
+            range(job.stored_ids().last()),
         ],
     )?;
     Ok(())
@@ -119,9 +134,17 @@ fn stored_meanwhile(
     if meanwhile == 0 {
         return Ok(Vec::new());
     }
-    // What a capture committed since holds of `m`'s hash or eventID (as `k`).
+    // What a capture committed since holds of `m`'s hash or eventID (as `k`):
+    // in a database partitioned by month, as its keys' table has it (an
+    // event of this capture that one holds has no row there).
     let other = |what: &str, k: Key| {
         let col = k.column();
+        if since.keyed {
+            return format!(
+                "SELECT {what} FROM {KEYS} o JOIN epcis_captures c ON c.id = o.capture
+                 WHERE o.{col} = m.{col} AND c.commit_seq > $3"
+            );
+        }
         format!(
             "SELECT {what} FROM epcis_events o JOIN epcis_captures c ON c.id = o.capture
              WHERE {} = {} AND o.{col} = m.{col} AND c.commit_seq > $3",

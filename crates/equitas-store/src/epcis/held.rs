@@ -1,6 +1,7 @@
 //! Finding the events a batch repeats (duplicates) or conflicts with.
 
 use super::capture::Job;
+use crate::partitions::KEYS;
 use crate::repo::placeholders;
 use crate::{Conn, StoreError, Value};
 use equitas_epcis::event::EventRecord;
@@ -13,7 +14,9 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use std::hash::BuildHasher;
 
 /// A short key by which held events are found (schema version 6: the
-/// indexes `epcis_events_hash` and `epcis_events_event_id`).
+/// indexes `epcis_events_hash` and `epcis_events_event_id`); in a
+/// database partitioned by month, the whole hash or eventID in the keys'
+/// table ([`KEYS`], its unique indexes).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Key {
     /// The first 16 hex digits of an Event Hash ID
@@ -48,12 +51,21 @@ impl Key {
         self.of(&format!("CAST(${i} AS TEXT)"))
     }
 
-    /// The [`HELD`] columns of the held events whose key is that of one
-    /// of `$1` ... `$n`.
-    pub(super) fn lookup(self, n: usize) -> String {
+    /// The [`held_columns`] of the held events whose key is that of one
+    /// of `$1` ... `$n`; `keyed`, from the keys' table.
+    pub(super) fn lookup(self, n: usize, keyed: bool) -> String {
+        if keyed {
+            return format!(
+                "SELECT {} FROM {KEYS} WHERE {} IN ({})",
+                held_columns(true),
+                self.column(),
+                placeholders(1, n)
+            );
+        }
         let keys: Vec<String> = (1..=n).map(|i| self.of_param(i)).collect();
         format!(
-            "SELECT {HELD} FROM epcis_events WHERE {} IN ({})",
+            "SELECT {} FROM epcis_events WHERE {} IN ({})",
+            held_columns(false),
             self.of(self.column()),
             keys.join(", ")
         )
@@ -72,13 +84,22 @@ impl Key {
             return Ok(());
         }
         let p: Vec<Value> = values.iter().map(|&v| v.into()).collect();
-        c.query_each(&self.lookup(values.len()), &p, &mut |r| held.note(r, job))
+        c.query_each(&self.lookup(values.len(), job.keyed), &p, &mut |r| {
+            held.note(r, job)
+        })
     }
 }
 
 /// The columns of a held event that tell duplicates from conflicts, as
-/// [`Held::note`] reads them.
-const HELD: &str = "id, hash, event_id, capture";
+/// [`Held::note`] reads them: of the events' table or, `keyed`, of the
+/// keys' table ([`KEYS`]).
+pub(super) fn held_columns(keyed: bool) -> &'static str {
+    if keyed {
+        "event, hash, event_id, capture"
+    } else {
+        "id, hash, event_id, capture"
+    }
+}
 
 /// What an eventID is held with: the hash of the event that has it and,
 /// for an event stored earlier by the same capture, its index in the
@@ -110,7 +131,7 @@ pub(super) struct Held {
 }
 
 impl Held {
-    /// Notes a row of the [`HELD`] columns.
+    /// Notes a row of the [`held_columns`].
     pub(super) fn note(&mut self, r: &mut [Value], job: &Job) -> Result<(), StoreError> {
         let (id, hash, capture): (i64, String, i64) = (r[0].get()?, r[1].take_text()?, r[3].get()?);
         if let Some(event_id) = r[2].take_opt_text()? {
@@ -236,7 +257,10 @@ pub(super) fn held_by_id(
     let p: Vec<Value> = ids.iter().map(|&id| Value::Int(id)).collect();
     c.query_each(
         &format!(
-            "SELECT {HELD} FROM epcis_events WHERE id IN ({})",
+            "SELECT {} FROM {} WHERE {} IN ({})",
+            held_columns(job.keyed),
+            if job.keyed { KEYS } else { "epcis_events" },
+            if job.keyed { "event" } else { "id" },
             placeholders(1, p.len())
         ),
         &p,

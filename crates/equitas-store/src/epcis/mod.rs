@@ -24,7 +24,7 @@ mod query;
 pub mod subscriptions;
 mod summary;
 
-pub use capture::{MAX_EVENT_BYTES, capture, schema_rejections};
+pub use capture::{BeforeCommit, MAX_EVENT_BYTES, capture, capture_then, schema_rejections};
 pub use jobs::{CaptureJob, capture_job, capture_jobs};
 pub use query::{EventQuery, FoundEvent, event_by_id, gln_of, query_events};
 pub use summary::{Summary, event_count, newest_capture, summary};

@@ -127,6 +127,17 @@ pub struct NewSubscription {
     pub initial_record_time: Option<String>,
     /// For a schedule: when it is first due (RFC 3339, UTC).
     pub next_run: Option<String>,
+    /// Who subscribed (`None`: a caller without accounts, every event).
+    pub subscriber: Option<Subscriber>,
+}
+
+/// The caller a subscription delivers for: each delivery carries only the
+/// events within this caller's read scope as it stands then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriber {
+    pub user: String,
+    /// The API token it subscribed with (its scope narrows the user's).
+    pub token: Option<i64>,
 }
 
 /// A subscription, with where its deliveries stand. The signature token
@@ -175,6 +186,23 @@ pub struct Subscription {
     #[serde(skip)]
     #[schemars(skip)]
     pub outbox: Outbox,
+    /// The user who subscribed (deliveries carry only the events within
+    /// their read scope); absent for a server without accounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscriber: Option<String>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub subscriber_token: Option<i64>,
+}
+
+impl Subscription {
+    /// Who the deliveries are for.
+    pub fn subscriber(&self) -> Option<Subscriber> {
+        self.subscriber.clone().map(|user| Subscriber {
+            user,
+            token: self.subscriber_token,
+        })
+    }
 }
 
 /// Where a subscription's deliveries stand: what the delivery worker reads
@@ -190,7 +218,7 @@ pub struct Outbox {
 
 const COLUMNS: &str = "id, query_name, dest, signature_token, stream, schedule, report_if_empty,
     initial_record_time, created_at, last_notified_at, deliveries, events_delivered, attempts,
-    retry_at, last_error, next_run, mark_seq, mark_event, run_until";
+    retry_at, last_error, next_run, mark_seq, mark_event, run_until, subscriber, subscriber_token";
 
 fn subscription(r: &mut [Value]) -> Result<Subscription, StoreError> {
     let schedule = r[5]
@@ -221,6 +249,8 @@ fn subscription(r: &mut [Value]) -> Result<Subscription, StoreError> {
             mark: (r[16].get()?, r[17].get()?),
             run_until: r[18].get()?,
         },
+        subscriber: r[19].take_opt_text()?,
+        subscriber_token: r[20].get()?,
     })
 }
 
@@ -298,8 +328,9 @@ pub fn subscribe(
     let opt = |v: &Option<String>| v.clone().map(Value::from).unwrap_or(Value::Null);
     tx.execute(
         "INSERT INTO epcis_subscriptions (id, query_name, dest, signature_token, stream, schedule,
-             report_if_empty, initial_record_time, created_at, mark_seq, mark_event, next_run)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             report_if_empty, initial_record_time, created_at, mark_seq, mark_event, next_run,
+             subscriber, subscriber_token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         &[
             id.as_str().into(),
             s.query_name.as_str().into(),
@@ -313,6 +344,12 @@ pub fn subscribe(
             Value::Int(mark.0),
             Value::Int(mark.1),
             opt(&s.next_run),
+            opt(&s.subscriber.as_ref().map(|x| x.user.clone())),
+            s.subscriber
+                .as_ref()
+                .and_then(|x| x.token)
+                .map(Value::Int)
+                .unwrap_or(Value::Null),
         ],
     )?;
     let out = read(&mut *tx, "WHERE id = $1", &[id.as_str().into()])?.pop();
