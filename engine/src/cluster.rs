@@ -83,11 +83,23 @@ pub async fn wait_for(host: &str, port: u16, wait: Duration) -> Result<(), Engin
     }
 }
 
-/// Starts a scheduler on `127.0.0.1:port` and `executors` executors (ports
-/// `port + 1 + 2i` and `port + 2 + 2i`) as tasks of the current Tokio
-/// runtime, and returns the scheduler's URL once they listen. They stop
-/// with the runtime.
-pub async fn start_loopback(port: u16, executors: u16) -> Result<String, EngineError> {
+/// A scheduler and executors started on loopback by [`start_loopback`]:
+/// they run as tasks of the Tokio runtime that started them and stop with
+/// it; their shuffle files are removed when this is dropped.
+pub struct Loopback {
+    /// The scheduler's URL (`df://127.0.0.1:port`).
+    pub url: String,
+    work: Vec<tempfile::TempDir>,
+}
+
+/// Starts a scheduler on `127.0.0.1:port` and `executors` executors of
+/// `vcores` tasks each (ports `port + 1 + 2i` and `port + 2 + 2i`) as
+/// tasks of the current Tokio runtime, and returns once they listen.
+pub async fn start_loopback(
+    port: u16,
+    executors: u16,
+    vcores: usize,
+) -> Result<Loopback, EngineError> {
     let host = "127.0.0.1";
     tokio::spawn(async move {
         if let Err(e) = run_scheduler(host, port).await {
@@ -95,16 +107,25 @@ pub async fn start_loopback(port: u16, executors: u16) -> Result<String, EngineE
         }
     });
     wait_for(host, port, Duration::from_secs(30)).await?;
+    let mut work = Vec::new();
     for i in 0..executors {
+        let dir = tempfile::Builder::new()
+            .prefix("equitas-engine-executor")
+            .tempdir()
+            .map_err(|source| EngineError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let e = Executor {
             host: host.to_string(),
             port: port + 1 + 2 * i,
             grpc_port: port + 2 + 2 * i,
             scheduler_host: host.to_string(),
             scheduler_port: port,
-            vcores: 1,
-            work_dir: None,
+            vcores,
+            work_dir: Some(dir.path().display().to_string()),
         };
+        work.push(dir);
         tokio::spawn(async move {
             if let Err(err) = run_executor(&e).await {
                 eprintln!("{err}");
@@ -112,5 +133,15 @@ pub async fn start_loopback(port: u16, executors: u16) -> Result<String, EngineE
         });
         wait_for(host, port + 1 + 2 * i, Duration::from_secs(30)).await?;
     }
-    Ok(format!("df://{host}:{port}"))
+    Ok(Loopback {
+        url: format!("df://{host}:{port}"),
+        work,
+    })
+}
+
+impl Loopback {
+    /// Each executor's working directory (its shuffle files).
+    pub fn work_dirs(&self) -> Vec<&std::path::Path> {
+        self.work.iter().map(|d| d.path()).collect()
+    }
 }

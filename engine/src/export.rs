@@ -446,7 +446,7 @@ pub fn write_parquet(
     })?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_size(ROW_GROUP)
+        .set_max_row_group_row_count(Some(ROW_GROUP))
         .build();
     let perr = |source| EngineError::Parquet {
         path: path.to_path_buf(),

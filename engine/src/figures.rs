@@ -6,24 +6,27 @@
 //!
 //! 1. a movement whose quantity is not plausible (not finite, above 1e9,
 //!    negative but for an adjustment) counts as a movement of nothing;
-//! 2. per lot, in the order (time, position in the lot's history), a count
+//! 2. per lot, in the order of its history (`seq`: time, then the order the
+//!    ledger applies movements at the same moment in), a count
 //!    starts a segment whose balance is the counted quantity; the balance
 //!    after a movement is its segment's count (0 before any) plus the
 //!    signed quantities since; the movement's delta is its balance minus
 //!    the one before;
-//! 3. per location, item and month: received, issued, dispensed, adjusted
+//! 3. per location, item and day: received, issued, dispensed, adjusted
 //!    (adjustments plus the deltas of counts that do not open their lot's
 //!    history), the deltas of opening counts (they add to the opening), the
 //!    net change, the number of movements;
-//! 4. every month from the item's first movement to the as-of month, the
-//!    closing as the running sum of net changes, the opening as the
-//!    previous closing plus the opening counts;
-//! 5. stockout days: per day with movements, the closing stock on hand
-//!    (running sum of the day's deltas); a day whose stock is zero or less
+//! 4. per location and item, day by day: the closing stock on hand (running
+//!    sum of the days' net changes); a day whose stock is zero or less
 //!    starts a span of stockout days to the next day with movements (or to
-//!    the as-of date included), split over the months it covers;
-//! 6. a month's stockout days that a stock report stated replace the
-//!    derived ones.
+//!    the as-of date included);
+//! 5. each day is spread over the months from its own to the next day's (or
+//!    the as-of month): its flows count in its own month, its stockout span
+//!    in every month it covers, and every month from the item's first
+//!    movement to the as-of month gets a row;
+//! 6. per month: the closing as the running sum of net changes, the opening
+//!    as the previous closing plus the opening counts; a month's stockout
+//!    days that a stock report stated replace the derived ones.
 //!
 //! Quantities are summed in another order than the ledger's (partitions
 //! run in parallel): the figures are equal to the last bit when quantities
@@ -146,6 +149,12 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
 
 /// The figures SQL, as of day `as_of`, over the months from `first` (the
 /// earliest month with a movement) to the as-of month.
+///
+/// DataFusion inlines a CTE wherever it is referenced, so each heavy step
+/// is referenced once: the movements are sorted once per lot (two window
+/// passes), aggregated per day, the days sorted once per item, and every
+/// day row spread over the months its stockout span reaches (at most
+/// `next_m - m + 1` rows, an equi-join on the small calendar).
 pub fn sql(as_of: Day, first: MonthIndex) -> String {
     let last = month_of(as_of);
     let mut calendar = String::new();
@@ -155,12 +164,13 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
         }
         let _ = write!(calendar, "({m}, {}, {})", month_start(m), month_end(m));
     }
-    let lot = "PARTITION BY country, location, item, lot ORDER BY at_ms, seq";
+    let lot = "PARTITION BY country, location, item, lot ORDER BY seq";
+    let item = "PARTITION BY country, location, item";
     let running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
     format!(
         "WITH mv AS (
-  SELECT country, location, item, lot, seq, at_ms,
-    CAST(local_day AS BIGINT) AS local_day, CAST(month_index AS BIGINT) AS m, kind, quantity,
+  SELECT country, location, item, lot, seq,
+    CAST(local_day AS BIGINT) AS d, CAST(month_index AS BIGINT) AS m, kind, quantity,
     (NOT isnan(quantity) AND abs(quantity) <= 1e9 AND (quantity >= 0 OR kind = 'adjust')) AS ok
   FROM {MOVEMENTS}
 ), s AS (
@@ -169,22 +179,21 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
          WHEN kind IN ('receipt', 'adjust') THEN quantity
          WHEN kind IN ('issue', 'dispense') THEN -quantity
          ELSE 0.0 END AS flow,
-    SUM(CASE WHEN ok AND kind = 'count' THEN 1 ELSE 0 END) OVER ({lot} {running}) AS seg
+    SUM(CASE WHEN ok AND kind = 'count' THEN 1 ELSE 0 END) OVER ({lot} {running}) AS seg,
+    ROW_NUMBER() OVER ({lot}) AS rn
   FROM mv
 ), b AS (
   SELECT *,
     FIRST_VALUE(CASE WHEN seg > 0 THEN quantity ELSE 0.0 END)
-      OVER (PARTITION BY country, location, item, lot, seg ORDER BY at_ms, seq {running})
-    + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY at_ms, seq {running})
+      OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
+    + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
       AS balance
   FROM s
-), d AS (
-  SELECT *,
-    balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta,
-    ROW_NUMBER() OVER ({lot}) AS rn
+), dl AS (
+  SELECT *, balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta
   FROM b
-), monthly AS (
-  SELECT country, location, item, m,
+), daily AS (
+  SELECT country, location, item, m, d,
     SUM(CASE WHEN ok AND kind = 'receipt' THEN quantity ELSE 0.0 END) AS received,
     SUM(CASE WHEN ok AND kind = 'issue' THEN quantity ELSE 0.0 END) AS issued,
     SUM(CASE WHEN ok AND kind = 'dispense' THEN quantity ELSE 0.0 END) AS dispensed,
@@ -193,51 +202,37 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
     SUM(CASE WHEN kind = 'count' AND rn = 1 THEN delta ELSE 0.0 END) AS opened,
     SUM(delta) AS net,
     COUNT(*) AS movements
-  FROM d GROUP BY country, location, item, m
-), daily AS (
-  SELECT country, location, item, local_day, SUM(delta) AS net
-  FROM d GROUP BY country, location, item, local_day
+  FROM dl GROUP BY country, location, item, m, d
 ), spans AS (
-  SELECT country, location, item, local_day,
-    SUM(net) OVER (PARTITION BY country, location, item ORDER BY local_day {running}) AS bal,
-    LEAD(local_day, 1, CAST({next} AS BIGINT)) OVER (PARTITION BY country, location, item ORDER BY local_day) AS next_day
+  SELECT *,
+    SUM(net) OVER ({item} ORDER BY d {running}) AS bal,
+    LEAD(d, 1, CAST({next} AS BIGINT)) OVER ({item} ORDER BY d) AS next_day,
+    LEAD(m, 1, CAST({last} AS BIGINT)) OVER ({item} ORDER BY d) AS next_m
   FROM daily
-), out_spans AS (
-  SELECT * FROM spans WHERE bal <= 1e-9
-), series AS (
-  SELECT country, location, item, MIN(m) AS first_m FROM monthly GROUP BY country, location, item
+), spread AS (
+  SELECT country, location, item, m, d, received, issued, dispensed, adjusted, opened, net,
+    movements, bal, next_day, unnest(range(m, next_m + 1)) AS cm
+  FROM spans
 ), cal AS (
   SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me
   FROM (VALUES {calendar})
-), grid AS (
-  SELECT s.country, s.location, s.item, c.m, c.ms, c.me
-  FROM series s JOIN cal c ON c.m >= s.first_m
-), stock_out AS (
-  SELECT g.country, g.location, g.item, g.m,
-    SUM(LEAST(o.next_day, g.me + 1) - GREATEST(o.local_day, g.ms)) AS days
-  FROM grid g JOIN out_spans o
-    ON g.country = o.country AND g.location = o.location AND g.item = o.item
-   AND o.local_day <= g.me AND o.next_day > g.ms
-  GROUP BY g.country, g.location, g.item, g.m
-), filled AS (
-  SELECT g.country, g.location, g.item, g.m,
-    COALESCE(mo.received, 0.0) AS received,
-    COALESCE(mo.issued, 0.0) AS issued,
-    COALESCE(mo.dispensed, 0.0) AS dispensed,
-    COALESCE(mo.adjusted, 0.0) AS adjusted,
-    COALESCE(mo.opened, 0.0) AS opened,
-    COALESCE(mo.net, 0.0) AS net,
-    COALESCE(mo.movements, 0) AS movements,
-    COALESCE(so.days, 0) AS derived_days
-  FROM grid g
-  LEFT JOIN monthly mo
-    ON mo.country = g.country AND mo.location = g.location AND mo.item = g.item AND mo.m = g.m
-  LEFT JOIN stock_out so
-    ON so.country = g.country AND so.location = g.location AND so.item = g.item AND so.m = g.m
+), monthly AS (
+  SELECT p.country, p.location, p.item, p.cm AS m,
+    SUM(CASE WHEN p.cm = p.m THEN p.received ELSE 0.0 END) AS received,
+    SUM(CASE WHEN p.cm = p.m THEN p.issued ELSE 0.0 END) AS issued,
+    SUM(CASE WHEN p.cm = p.m THEN p.dispensed ELSE 0.0 END) AS dispensed,
+    SUM(CASE WHEN p.cm = p.m THEN p.adjusted ELSE 0.0 END) AS adjusted,
+    SUM(CASE WHEN p.cm = p.m THEN p.opened ELSE 0.0 END) AS opened,
+    SUM(CASE WHEN p.cm = p.m THEN p.net ELSE 0.0 END) AS net,
+    SUM(CASE WHEN p.cm = p.m THEN p.movements ELSE 0 END) AS movements,
+    SUM(CASE WHEN p.bal <= 1e-9
+             THEN GREATEST(LEAST(p.next_day, c.me + 1) - GREATEST(p.d, c.ms), 0)
+             ELSE 0 END) AS derived_days
+  FROM spread p JOIN cal c ON c.m = p.cm
+  GROUP BY p.country, p.location, p.item, p.cm
 ), closed AS (
-  SELECT *,
-    SUM(net) OVER (PARTITION BY country, location, item ORDER BY m {running}) AS closing
-  FROM filled
+  SELECT *, SUM(net) OVER ({item} ORDER BY m {running}) AS closing
+  FROM monthly
 )
 SELECT c.country, c.location, c.item, c.m AS month_index,
   COALESCE(LAG(c.closing) OVER (PARTITION BY c.country, c.location, c.item ORDER BY c.m), 0.0)
@@ -279,18 +274,17 @@ pub async fn span(ctx: &SessionContext) -> Result<Option<(MonthIndex, Day)>, Eng
     Ok(Some((first.value(0) as MonthIndex, last.value(0) as Day)))
 }
 
-/// The figures computed by the engine behind `ctx` (DataFusion in process,
-/// or a Ballista cluster) over the export under `root`, as of `as_of`
-/// (default: the last day with a movement), in (country, location, item,
-/// month) order.
-pub async fn compute(
+/// Registers the export under `root` and returns the figures SQL as of
+/// `as_of` (default: the last day with a movement), or `None` when there is
+/// no movement.
+async fn prepare(
     ctx: &SessionContext,
     root: &Path,
     as_of: Option<Day>,
-) -> Result<Vec<Figure>, EngineError> {
+) -> Result<Option<String>, EngineError> {
     register(ctx, root).await?;
     let Some((first, last)) = span(ctx).await? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let as_of = match as_of {
         Some(d) if d < last => {
@@ -303,7 +297,42 @@ pub async fn compute(
         Some(d) => d,
         None => last,
     };
-    let batches = ctx.sql(&sql(as_of, first)).await?.collect().await?;
+    Ok(Some(sql(as_of, first)))
+}
+
+/// The figures query's plan as the engine ran it, with the rows and time
+/// of each operator (`EXPLAIN ANALYZE`), to profile it.
+pub async fn explain(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<String, EngineError> {
+    let Some(sql) = prepare(ctx, root, as_of).await? else {
+        return Ok("no movement: nothing to compute\n".to_string());
+    };
+    let batches = ctx
+        .sql(&format!("EXPLAIN ANALYZE {sql}"))
+        .await?
+        .collect()
+        .await?;
+    Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .map_err(datafusion::error::DataFusionError::from)?
+        .to_string())
+}
+
+/// The figures computed by the engine behind `ctx` (DataFusion in process,
+/// or a Ballista cluster) over the export under `root`, as of `as_of`
+/// (default: the last day with a movement), in (country, location, item,
+/// month) order.
+pub async fn compute(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<Vec<Figure>, EngineError> {
+    let Some(sql) = prepare(ctx, root, as_of).await? else {
+        return Ok(Vec::new());
+    };
+    let batches = ctx.sql(&sql).await?.collect().await?;
     let mut out = Vec::new();
     for b in &batches {
         let col = |i: usize, t: &DataType| -> Result<ArrayRef, EngineError> {

@@ -54,3 +54,39 @@ pub enum EngineError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// Sends the log lines of Ballista and DataFusion (the `log` crate) to
+/// standard error, from the level `EQUITAS_ENGINE_LOG` names (`error`,
+/// `warn`, `info`, `debug`, `trace`, `off`), else `default`.
+pub fn log_to_stderr(default: log::LevelFilter) {
+    static LOGGER: Stderr = Stderr;
+    let level = std::env::var("EQUITAS_ENGINE_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
+struct Stderr;
+
+impl log::Log for Stderr {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!(
+                "{} {:5} {}: {}",
+                chrono::Utc::now().format("%H:%M:%S%.3f"),
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}

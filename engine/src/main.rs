@@ -52,16 +52,36 @@ enum Command {
         /// Write the CSV here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print the query plan as run, with each operator's rows and time
+        /// (EXPLAIN ANALYZE), instead of the figures.
+        #[arg(long)]
+        explain: bool,
     },
     /// Check the engine's figures against the single-node figures of a
-    /// synthetic multi-country network, then time both (docs/benchmarks.md).
+    /// synthetic multi-country network, then time the single-node path and
+    /// the engine side by side (docs/benchmarks.md).
     Bench {
         /// Where to write the network's Parquet files.
         #[arg(long)]
         out: PathBuf,
-        /// A Ballista scheduler (df://host:port); in process if absent.
+        /// Also time the Ballista scheduler at this address (df://host:port).
         #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
         scheduler: Option<String>,
+        /// Also time Ballista clusters started on loopback in this process,
+        /// one per number given here (executors of --vcores tasks each),
+        /// e.g. `--executors 1,2`.
+        #[cfg(feature = "cluster")]
+        #[arg(long, value_delimiter = ',')]
+        executors: Vec<u16>,
+        /// Tasks each loopback executor runs at once.
+        #[cfg(feature = "cluster")]
+        #[arg(long, default_value_t = 1)]
+        vcores: usize,
+        /// First loopback port of those clusters (scheduler, then two per
+        /// executor; the next cluster 10 ports further).
+        #[cfg(feature = "cluster")]
+        #[arg(long, default_value_t = 18300)]
+        port: u16,
         #[arg(long, default_value_t = 3)]
         countries: usize,
         #[arg(long, default_value_t = 200)]
@@ -124,36 +144,60 @@ fn bar(quiet: bool) -> ProgressBar {
     b
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Export { db, out, quiet } => {
-            let b = bar(quiet);
-            let s = export::export_database(&db, &out, &b)?;
-            b.finish_and_clear();
-            eprintln!(
-                "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events in {} files; countries {}; figures as of {}",
-                out.display(),
-                s.movements,
-                s.figures,
-                s.reported,
-                s.events,
-                s.files,
-                s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
-                s.as_of
-                    .map_or("-".into(), equitas_ledger::calendar::format_day)
-            );
-        }
+    // The export reads the database through equitas-store, whose PostgreSQL
+    // client blocks on a Tokio runtime of its own: it runs outside any other.
+    if let Command::Export { db, out, quiet } = cli.command {
+        let b = bar(quiet);
+        let s = export::export_database(&db, &out, &b)?;
+        b.finish_and_clear();
+        eprintln!(
+            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events in {} files; countries {}; figures as of {}",
+            out.display(),
+            s.movements,
+            s.figures,
+            s.reported,
+            s.events,
+            s.files,
+            s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
+            s.as_of
+                .map_or("-".into(), equitas_ledger::calendar::format_day)
+        );
+        return Ok(());
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the Tokio runtime")?
+        .block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> Result<()> {
+    // Ballista's scheduler and executor say what they do at level info.
+    #[cfg(feature = "cluster")]
+    let default = match command {
+        Command::Scheduler { .. } | Command::Executor { .. } => log::LevelFilter::Info,
+        _ => log::LevelFilter::Warn,
+    };
+    #[cfg(not(feature = "cluster"))]
+    let default = log::LevelFilter::Warn;
+    equitas_engine::log_to_stderr(default);
+    match command {
+        Command::Export { .. } => unreachable!("the export runs outside the runtime"),
         Command::Figures {
             data,
             scheduler,
             as_of,
             out,
+            explain,
         } => {
             let ctx = figures::context(scheduler.as_deref()).await?;
-            let f = figures::compute(&ctx, &data, day_arg(&as_of)?).await?;
-            let csv = figures::to_csv(&f);
+            let csv = if explain {
+                figures::explain(&ctx, &data, day_arg(&as_of)?).await?
+            } else {
+                figures::to_csv(&figures::compute(&ctx, &data, day_arg(&as_of)?).await?)
+            };
             match out {
                 Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
                 None => print!("{csv}"),
@@ -162,6 +206,12 @@ async fn main() -> Result<()> {
         Command::Bench {
             out,
             scheduler,
+            #[cfg(feature = "cluster")]
+            executors,
+            #[cfg(feature = "cluster")]
+            vcores,
+            #[cfg(feature = "cluster")]
+            port,
             countries,
             facilities,
             products,
@@ -169,39 +219,82 @@ async fn main() -> Result<()> {
             runs,
             reuse,
         } => {
+            let runs = runs.max(1);
+            let t = Instant::now();
             let net =
                 equitas_engine::synthetic::Networks::new(countries, facilities, products, months);
-            eprintln!("{} movements in {countries} countries", net.movements());
+            eprintln!(
+                "{} movements in {countries} countries generated in {:.1} s",
+                net.movements(),
+                t.elapsed().as_secs_f64()
+            );
             if !reuse {
+                let t = Instant::now();
                 net.write(&out)?;
+                eprintln!("Parquet files written in {:.1} s", t.elapsed().as_secs_f64());
             }
-            let mut single = Vec::new();
             let mut want = Vec::new();
-            for _ in 0..runs.max(1) {
+            let mut single = Vec::new();
+            for _ in 0..runs {
                 let (w, secs) = net.single_node_timed();
                 want = w;
                 single.push(secs);
+                eprintln!("single node: {secs:.3} s");
             }
-            let mut engine = Vec::new();
-            let mut got = Vec::new();
-            for _ in 0..runs.max(1) {
-                let ctx = figures::context(scheduler.as_deref()).await?;
-                let t = Instant::now();
-                got = figures::compute(&ctx, &out, Some(net.as_of())).await?;
-                engine.push(t.elapsed().as_secs_f64());
+            // (name, scheduler URL or None for in process)
+            let mut engines: Vec<(String, Option<String>)> =
+                vec![("DataFusion in process".to_string(), None)];
+            #[cfg(feature = "cluster")]
+            let mut clusters = Vec::new();
+            #[cfg(feature = "cluster")]
+            for (i, &n) in executors.iter().enumerate() {
+                let cluster = cluster::start_loopback(port + 10 * i as u16, n, vcores).await?;
+                let url = cluster.url.clone();
+                clusters.push(cluster);
+                engines.push((
+                    format!(
+                        "Ballista, {n} executor{} of {vcores} vcore{}",
+                        if n == 1 { "" } else { "s" },
+                        if vcores == 1 { "" } else { "s" }
+                    ),
+                    Some(url),
+                ));
             }
-            let diff = figures::differences(&want, &got, 5);
-            if !diff.is_empty() {
-                bail!("the engine's figures differ:\n{}", diff.join("\n"));
+            if let Some(url) = scheduler {
+                engines.push((format!("Ballista at {url}"), Some(url)));
             }
-            let (s, e) = (median(&mut single), median(&mut engine));
+            let mut rows = vec![("single node (equitas-ledger)".to_string(), single)];
+            for (name, url) in engines {
+                let mut secs = Vec::new();
+                for _ in 0..runs {
+                    let ctx = figures::context(url.as_deref()).await?;
+                    let t = Instant::now();
+                    let got = figures::compute(&ctx, &out, Some(net.as_of())).await?;
+                    secs.push(t.elapsed().as_secs_f64());
+                    eprintln!("{name}: {:.3} s", secs[secs.len() - 1]);
+                    let diff = figures::differences(&want, &got, 5);
+                    if !diff.is_empty() {
+                        bail!("{name}: the engine's figures differ:\n{}", diff.join("\n"));
+                    }
+                }
+                rows.push((name, secs));
+            }
             println!(
-                "movements {} figures {} single-node median {s:.3} s engine ({}) median {e:.3} s ratio engine/single {:.2}",
+                "{} movements, {} monthly figures, {countries} countries; median of {runs} runs (min-max); every run's figures equal to the single node's",
                 net.movements(),
-                want.len(),
-                scheduler.as_deref().unwrap_or("DataFusion in process"),
-                e / s
+                want.len()
             );
+            let base = median(&mut rows[0].1.clone());
+            println!("| path | median | runs | ratio to single node |\n|---|---|---|---|");
+            for (name, mut secs) in rows {
+                let m = median(&mut secs);
+                println!(
+                    "| {name} | {m:.2} s | {:.2}-{:.2} s | {:.1} |",
+                    secs[0],
+                    secs[secs.len() - 1],
+                    m / base
+                );
+            }
         }
         #[cfg(feature = "cluster")]
         Command::Scheduler { host, port } => {

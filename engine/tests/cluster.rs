@@ -15,13 +15,15 @@ fn base_port() -> u16 {
         .unwrap_or(18261)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_executors_equal_single_node() {
+    // EQUITAS_ENGINE_LOG=info shows what the scheduler and executors do.
+    equitas_engine::log_to_stderr(log::LevelFilter::Warn);
     let net = Networks::new(3, 10, 4, 6);
     let dir = tempfile::tempdir().unwrap();
     net.write(dir.path()).unwrap();
-    let url = start_loopback(base_port(), 2).await.unwrap();
-    let ctx = figures::context(Some(&url)).await.unwrap();
+    let cluster = start_loopback(base_port(), 2, 1).await.unwrap();
+    let ctx = figures::context(Some(&cluster.url)).await.unwrap();
     let got = figures::compute(&ctx, dir.path(), Some(net.as_of()))
         .await
         .unwrap();
@@ -34,4 +36,15 @@ async fn two_executors_equal_single_node() {
         d.join("\n")
     );
     assert!(got.iter().any(|f| f.stockout_days > 0));
+    // Both executors ran tasks: each wrote shuffle files.
+    for dir in cluster.work_dirs() {
+        assert!(holds_a_file(dir), "{}: no shuffle file", dir.display());
+    }
+}
+
+fn holds_a_file(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let p = e.unwrap().path();
+        if p.is_dir() { holds_a_file(&p) } else { true }
+    })
 }

@@ -345,7 +345,11 @@ fn import_network(s: &mut TestStore, net: &equitas_synth::Network) -> usize {
 /// Two countries, each in its own database, exported into one directory:
 /// the engine's figures over both equal each database's single-node
 /// figures.
-async fn databases_equal_single_node(mut stores: Vec<TestStore>) {
+///
+/// A plain (not `tokio::test`) test: the stores' PostgreSQL client blocks
+/// on a runtime of its own, which cannot run inside another; only the
+/// engine's part runs on a Tokio runtime.
+fn databases_equal_single_node(mut stores: Vec<TestStore>) {
     let dir = tempfile::tempdir().unwrap();
     let mut ledgers = Vec::new();
     let mut events = 0;
@@ -375,42 +379,49 @@ async fn databases_equal_single_node(mut stores: Vec<TestStore>) {
     for (l, c) in &ledgers {
         want.extend(single_node(l, c, as_of));
     }
-    let got = engine(dir.path(), as_of).await;
-    assert_same(&want, &got);
-    // Every event is exported once, under its country.
-    let ctx = datafusion::prelude::SessionContext::new();
-    ctx.register_parquet(
-        "events",
-        &format!("{}/events/", dir.path().display()),
-        datafusion::prelude::ParquetReadOptions::default(),
-    )
-    .await
-    .unwrap();
-    let n = ctx
-        .sql("SELECT COUNT(*) FROM events")
-        .await
-        .unwrap()
-        .collect()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (got, exported) = runtime.block_on(async {
+        let got = engine(dir.path(), as_of).await;
+        // Every event is exported once, under its country.
+        let ctx = datafusion::prelude::SessionContext::new();
+        ctx.register_parquet(
+            "events",
+            &format!("{}/events/", dir.path().display()),
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
         .await
         .unwrap();
-    let n = datafusion::arrow::array::AsArray::as_primitive::<
-        datafusion::arrow::datatypes::Int64Type,
-    >(n[0].column(0))
-    .value(0);
-    assert_eq!(n as usize, events);
+        let n = ctx
+            .sql("SELECT COUNT(*) FROM events")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let n = datafusion::arrow::array::AsArray::as_primitive::<
+            datafusion::arrow::datatypes::Int64Type,
+        >(n[0].column(0))
+        .value(0);
+        (got, n as usize)
+    });
+    assert_same(&want, &got);
+    assert_eq!(exported, events);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_databases_equal_single_node() {
+#[test]
+fn sqlite_databases_equal_single_node() {
     databases_equal_single_node(vec![
         equitas_store::testing::sqlite(),
         equitas_store::testing::sqlite(),
-    ])
-    .await;
+    ]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_databases_equal_single_node() {
+#[test]
+fn postgres_databases_equal_single_node() {
     // None (with a "skipping" message) without a test server, unless
     // EQUITAS_REQUIRE_POSTGRES=1, which makes it fail.
     let (Some(a), Some(b)) = (
@@ -419,7 +430,7 @@ async fn postgres_databases_equal_single_node() {
     ) else {
         return;
     };
-    databases_equal_single_node(vec![a, b]).await;
+    databases_equal_single_node(vec![a, b]);
 }
 
 #[test]
