@@ -153,8 +153,9 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
 /// DataFusion inlines a CTE wherever it is referenced, so each heavy step
 /// is referenced once: the movements are sorted once per lot (two window
 /// passes), aggregated per day, the days sorted once per item, and every
-/// day row spread over the months its stockout span reaches (at most
-/// `next_m - m + 1` rows, an equi-join on the small calendar).
+/// day row spread over the months from its own to the next day's (a join
+/// on the small calendar of the months; `range`/`unnest` would be shorter,
+/// but Ballista's executors cannot decode `range`).
 pub fn sql(as_of: Day, first: MonthIndex) -> String {
     let last = month_of(as_of);
     let mut calendar = String::new();
@@ -209,27 +210,23 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
     LEAD(d, 1, CAST({next} AS BIGINT)) OVER ({item} ORDER BY d) AS next_day,
     LEAD(m, 1, CAST({last} AS BIGINT)) OVER ({item} ORDER BY d) AS next_m
   FROM daily
-), spread AS (
-  SELECT country, location, item, m, d, received, issued, dispensed, adjusted, opened, net,
-    movements, bal, next_day, unnest(range(m, next_m + 1)) AS cm
-  FROM spans
 ), cal AS (
   SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me
   FROM (VALUES {calendar})
 ), monthly AS (
-  SELECT p.country, p.location, p.item, p.cm AS m,
-    SUM(CASE WHEN p.cm = p.m THEN p.received ELSE 0.0 END) AS received,
-    SUM(CASE WHEN p.cm = p.m THEN p.issued ELSE 0.0 END) AS issued,
-    SUM(CASE WHEN p.cm = p.m THEN p.dispensed ELSE 0.0 END) AS dispensed,
-    SUM(CASE WHEN p.cm = p.m THEN p.adjusted ELSE 0.0 END) AS adjusted,
-    SUM(CASE WHEN p.cm = p.m THEN p.opened ELSE 0.0 END) AS opened,
-    SUM(CASE WHEN p.cm = p.m THEN p.net ELSE 0.0 END) AS net,
-    SUM(CASE WHEN p.cm = p.m THEN p.movements ELSE 0 END) AS movements,
+  SELECT p.country, p.location, p.item, c.m,
+    SUM(CASE WHEN c.m = p.m THEN p.received ELSE 0.0 END) AS received,
+    SUM(CASE WHEN c.m = p.m THEN p.issued ELSE 0.0 END) AS issued,
+    SUM(CASE WHEN c.m = p.m THEN p.dispensed ELSE 0.0 END) AS dispensed,
+    SUM(CASE WHEN c.m = p.m THEN p.adjusted ELSE 0.0 END) AS adjusted,
+    SUM(CASE WHEN c.m = p.m THEN p.opened ELSE 0.0 END) AS opened,
+    SUM(CASE WHEN c.m = p.m THEN p.net ELSE 0.0 END) AS net,
+    SUM(CASE WHEN c.m = p.m THEN p.movements ELSE 0 END) AS movements,
     SUM(CASE WHEN p.bal <= 1e-9
              THEN GREATEST(LEAST(p.next_day, c.me + 1) - GREATEST(p.d, c.ms), 0)
              ELSE 0 END) AS derived_days
-  FROM spread p JOIN cal c ON c.m = p.cm
-  GROUP BY p.country, p.location, p.item, p.cm
+  FROM spans p JOIN cal c ON c.m >= p.m AND c.m <= p.next_m
+  GROUP BY p.country, p.location, p.item, c.m
 ), closed AS (
   SELECT *, SUM(net) OVER ({item} ORDER BY m {running}) AS closing
   FROM monthly
@@ -382,8 +379,17 @@ pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineEr
         None => Ok(SessionContext::new()),
         #[cfg(feature = "cluster")]
         Some(url) => {
-            use ballista::prelude::SessionContextExt;
-            Ok(SessionContext::remote(url).await?)
+            use ballista::prelude::{SessionConfigExt, SessionContextExt};
+            // Ballista 55's adaptive planner (its default) re-plans the
+            // figures query without end: thousands of one-task stages, never
+            // the result. Its static planner runs it.
+            let config = datafusion::prelude::SessionConfig::new_with_ballista()
+                .with_ballista_adaptive_query_planner(false);
+            let state = datafusion::execution::SessionStateBuilder::new()
+                .with_config(config)
+                .with_default_features()
+                .build();
+            Ok(SessionContext::remote_with_state(url, state).await?)
         }
         #[cfg(not(feature = "cluster"))]
         Some(url) => Err(EngineError::Invalid(format!(

@@ -55,6 +55,16 @@ pub enum EngineError {
     Invalid(String),
 }
 
+/// A Tokio runtime whose threads have room for the planners' recursion
+/// over the figures query's plan (deep in an unoptimised build, where the
+/// default 2 MiB stack overflows).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(64 << 20)
+        .enable_all()
+        .build()
+}
+
 /// Sends the log lines of Ballista and DataFusion (the `log` crate) to
 /// standard error, from the level `EQUITAS_ENGINE_LOG` names (`error`,
 /// `warn`, `info`, `debug`, `trace`, `off`), else `default`.

@@ -166,9 +166,7 @@ fn main() -> Result<()> {
         );
         return Ok(());
     }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    equitas_engine::runtime()
         .context("starting the Tokio runtime")?
         .block_on(run(cli.command))
 }

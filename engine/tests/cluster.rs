@@ -15,10 +15,16 @@ fn base_port() -> u16 {
         .unwrap_or(18261)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_executors_equal_single_node() {
+#[test]
+fn two_executors_equal_single_node() {
     // EQUITAS_ENGINE_LOG=info shows what the scheduler and executors do.
     equitas_engine::log_to_stderr(log::LevelFilter::Warn);
+    equitas_engine::runtime()
+        .unwrap()
+        .block_on(two_executors());
+}
+
+async fn two_executors() {
     let net = Networks::new(3, 10, 4, 6);
     let dir = tempfile::tempdir().unwrap();
     net.write(dir.path()).unwrap();
