@@ -312,9 +312,11 @@ pub async fn explain(
         .await?
         .collect()
         .await?;
-    Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-        .map_err(datafusion::error::DataFusionError::from)?
-        .to_string())
+    Ok(
+        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .map_err(datafusion::error::DataFusionError::from)?
+            .to_string(),
+    )
 }
 
 /// The figures computed by the engine behind `ctx` (DataFusion in process,

@@ -229,7 +229,10 @@ async fn run(command: Command) -> Result<()> {
             if !reuse {
                 let t = Instant::now();
                 net.write(&out)?;
-                eprintln!("Parquet files written in {:.1} s", t.elapsed().as_secs_f64());
+                eprintln!(
+                    "Parquet files written in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
             }
             let mut want = Vec::new();
             let mut single = Vec::new();

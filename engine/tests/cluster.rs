@@ -19,9 +19,7 @@ fn base_port() -> u16 {
 fn two_executors_equal_single_node() {
     // EQUITAS_ENGINE_LOG=info shows what the scheduler and executors do.
     equitas_engine::log_to_stderr(log::LevelFilter::Warn);
-    equitas_engine::runtime()
-        .unwrap()
-        .block_on(two_executors());
+    equitas_engine::runtime().unwrap().block_on(two_executors());
 }
 
 async fn two_executors() {
