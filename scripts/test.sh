@@ -145,6 +145,21 @@ log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 TESTS_RAN=1
 
+# The analytics engine (engine/, docs/engine.md): its own workspace, with
+# DataFusion and Ballista (a long first build, timed below). It shares
+# target/ with the root workspace. A build, lint or test failure fails the
+# suite; the PostgreSQL export test uses the server started above. The
+# cluster test uses loopback ports 18261-18265.
+log "the analytics engine: cargo fmt, clippy and test (engine/: DataFusion, Ballista)"
+ENGINE=(--manifest-path engine/Cargo.toml --locked)
+ENGINE_START=$(date +%s)
+cargo fmt --manifest-path engine/Cargo.toml --check
+CARGO_TARGET_DIR="$PWD/target" cargo clippy "${ENGINE[@]}" --all-targets -- -D warnings
+CARGO_TARGET_DIR="$PWD/target" cargo build "${ENGINE[@]}" --all-targets
+echo "equitas-engine: clippy and build took $(( $(date +%s) - ENGINE_START )) s" >&2
+CARGO_TARGET_DIR="$PWD/target" EQUITAS_ENGINE_TEST_PORT=18261 cargo test "${ENGINE[@]}"
+echo "equitas-engine: its part took $(( $(date +%s) - ENGINE_START )) s in all" >&2
+
 log "the OpenAPI description against the running server (schemathesis)"
 API_DIR=$(mktemp -d /tmp/equitas-api.XXXXXX)
 python3 -m venv "$API_DIR/venv"

@@ -1,0 +1,459 @@
+//! The monthly ledger figures (docs/formulas.md 3.2 and 3.3) computed by
+//! DataFusion SQL over the exported movements, and the same figures from
+//! the single-node ledger (`equitas-ledger`), to compare.
+//!
+//! The SQL follows the ledger step by step (`Ledger::build`):
+//!
+//! 1. a movement whose quantity is not plausible (not finite, above 1e9,
+//!    negative but for an adjustment) counts as a movement of nothing;
+//! 2. per lot, in the order of its history (`seq`: time, then the order the
+//!    ledger applies movements at the same moment in), a count
+//!    starts a segment whose balance is the counted quantity; the balance
+//!    after a movement is its segment's count (0 before any) plus the
+//!    signed quantities since; the movement's delta is its balance minus
+//!    the one before;
+//! 3. per location, item and day: received, issued, dispensed, adjusted
+//!    (adjustments plus the deltas of counts that do not open their lot's
+//!    history), the deltas of opening counts (they add to the opening), the
+//!    net change, the number of movements;
+//! 4. per location and item, day by day: the closing stock on hand (running
+//!    sum of the days' net changes); a day whose stock is zero or less
+//!    starts a span of stockout days to the next day with movements (or to
+//!    the as-of date included);
+//! 5. each day is spread over the months from its own to the next day's (or
+//!    the as-of month): its flows count in its own month, its stockout span
+//!    in every month it covers, and every month from the item's first
+//!    movement to the as-of month gets a row;
+//! 6. per month: the closing as the running sum of net changes, the opening
+//!    as the previous closing plus the opening counts; a month's stockout
+//!    days that a stock report stated replace the derived ones.
+//!
+//! Quantities are summed in another order than the ledger's (partitions
+//! run in parallel): the figures are equal to the last bit when quantities
+//! are whole numbers, as those of EPCIS events and stock reports are in
+//! practice; otherwise they may differ in the last bits, below the
+//! rounding of docs/formulas.md (figures are shown rounded, never
+//! computed so).
+
+use crate::EngineError;
+use crate::export::{MOVEMENTS, REPORTED, movements_schema, reported_schema};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::ListingOptions;
+use datafusion::prelude::SessionContext;
+use equitas_ledger::Ledger;
+use equitas_ledger::calendar::{Day, MonthIndex, month_end, month_of, month_start};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The figures of one location and item for one month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub country: String,
+    pub location: String,
+    pub item: String,
+    /// `year * 12 + month - 1` (equitas_ledger::calendar).
+    pub month: MonthIndex,
+    pub opening: f64,
+    pub received: f64,
+    pub issued: f64,
+    pub dispensed: f64,
+    pub adjusted: f64,
+    pub closing: f64,
+    /// issued + dispensed (formulas 3.2).
+    pub consumption: f64,
+    pub stockout_days: u32,
+    pub stockout_reported: bool,
+    pub movements: u32,
+}
+
+impl Figure {
+    fn key(&self) -> (&str, &str, &str, MonthIndex) {
+        (&self.country, &self.location, &self.item, self.month)
+    }
+}
+
+/// The single-node figures: `Ledger::month` of every location and item,
+/// every month from its first movement to the month of `as_of`, in
+/// (country, location, item, month) order. `countries`: the country of
+/// each location id.
+pub fn single_node(ledger: &Ledger, countries: &[String], as_of: Day) -> Vec<Figure> {
+    let last = month_of(as_of);
+    let mut out = Vec::new();
+    for (loc, item) in ledger.item_keys() {
+        let Some(s) = ledger.series(loc, item) else {
+            continue;
+        };
+        for m in s.first_month..=last {
+            let Some(f) = ledger.month(loc, item, m, as_of) else {
+                continue;
+            };
+            out.push(Figure {
+                country: countries
+                    .get(loc as usize)
+                    .cloned()
+                    .unwrap_or_else(|| crate::export::UNKNOWN_COUNTRY.to_string()),
+                location: ledger.names.locations.name(loc).to_string(),
+                item: ledger.names.items.name(item).to_string(),
+                month: m,
+                opening: f.opening,
+                received: f.received,
+                issued: f.issued,
+                dispensed: f.dispensed,
+                adjusted: f.adjusted,
+                closing: f.closing,
+                consumption: f.consumption(),
+                stockout_days: f.stockout_days,
+                stockout_reported: f.stockout_reported,
+                movements: f.movements,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.key().cmp(&b.key()));
+    out
+}
+
+/// Registers the exported `movements` and `reported` datasets under `root`
+/// as tables of `ctx` (partition columns `country`, `month`).
+pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
+    let root = std::path::absolute(root).map_err(|source| EngineError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    for (name, schema) in [
+        (MOVEMENTS, movements_schema()),
+        (REPORTED, reported_schema()),
+    ] {
+        let dir = root.join(name);
+        if !dir.is_dir() {
+            return Err(EngineError::Invalid(format!(
+                "{}: no such directory (run `equitas-engine export` first)",
+                dir.display()
+            )));
+        }
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![
+                ("country".to_string(), DataType::Utf8),
+                ("month".to_string(), DataType::Utf8),
+            ]);
+        let url = format!("{}/", dir.display());
+        ctx.register_listing_table(name, &url, options, Some(schema), None)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The figures SQL, as of day `as_of`, over the months from `first` (the
+/// earliest month with a movement) to the as-of month.
+///
+/// DataFusion inlines a CTE wherever it is referenced, so each heavy step
+/// is referenced once: the movements are sorted once per lot (two window
+/// passes), aggregated per day, the days sorted once per item, and every
+/// day row spread over the months from its own to the next day's (a join
+/// on the small calendar of the months; `range`/`unnest` would be shorter,
+/// but Ballista's executors cannot decode `range`).
+pub fn sql(as_of: Day, first: MonthIndex) -> String {
+    let last = month_of(as_of);
+    let mut calendar = String::new();
+    for m in first..=last {
+        if m > first {
+            calendar.push_str(", ");
+        }
+        let _ = write!(calendar, "({m}, {}, {})", month_start(m), month_end(m));
+    }
+    let lot = "PARTITION BY country, location, item, lot ORDER BY seq";
+    let item = "PARTITION BY country, location, item";
+    let running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
+    format!(
+        "WITH mv AS (
+  SELECT country, location, item, lot, seq,
+    CAST(local_day AS BIGINT) AS d, CAST(month_index AS BIGINT) AS m, kind, quantity,
+    (NOT isnan(quantity) AND abs(quantity) <= 1e9 AND (quantity >= 0 OR kind = 'adjust')) AS ok
+  FROM {MOVEMENTS}
+), s AS (
+  SELECT *,
+    CASE WHEN NOT ok THEN 0.0
+         WHEN kind IN ('receipt', 'adjust') THEN quantity
+         WHEN kind IN ('issue', 'dispense') THEN -quantity
+         ELSE 0.0 END AS flow,
+    SUM(CASE WHEN ok AND kind = 'count' THEN 1 ELSE 0 END) OVER ({lot} {running}) AS seg,
+    ROW_NUMBER() OVER ({lot}) AS rn
+  FROM mv
+), b AS (
+  SELECT *,
+    FIRST_VALUE(CASE WHEN seg > 0 THEN quantity ELSE 0.0 END)
+      OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
+    + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
+      AS balance
+  FROM s
+), dl AS (
+  SELECT *, balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta
+  FROM b
+), daily AS (
+  SELECT country, location, item, m, d,
+    SUM(CASE WHEN ok AND kind = 'receipt' THEN quantity ELSE 0.0 END) AS received,
+    SUM(CASE WHEN ok AND kind = 'issue' THEN quantity ELSE 0.0 END) AS issued,
+    SUM(CASE WHEN ok AND kind = 'dispense' THEN quantity ELSE 0.0 END) AS dispensed,
+    SUM(CASE WHEN ok AND kind = 'adjust' THEN quantity
+             WHEN kind = 'count' AND rn > 1 THEN delta ELSE 0.0 END) AS adjusted,
+    SUM(CASE WHEN kind = 'count' AND rn = 1 THEN delta ELSE 0.0 END) AS opened,
+    SUM(delta) AS net,
+    COUNT(*) AS movements
+  FROM dl GROUP BY country, location, item, m, d
+), spans AS (
+  SELECT *,
+    SUM(net) OVER ({item} ORDER BY d {running}) AS bal,
+    LEAD(d, 1, CAST({next} AS BIGINT)) OVER ({item} ORDER BY d) AS next_day,
+    LEAD(m, 1, CAST({last} AS BIGINT)) OVER ({item} ORDER BY d) AS next_m
+  FROM daily
+), cal AS (
+  SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me
+  FROM (VALUES {calendar})
+), monthly AS (
+  SELECT p.country, p.location, p.item, c.m,
+    SUM(CASE WHEN c.m = p.m THEN p.received ELSE 0.0 END) AS received,
+    SUM(CASE WHEN c.m = p.m THEN p.issued ELSE 0.0 END) AS issued,
+    SUM(CASE WHEN c.m = p.m THEN p.dispensed ELSE 0.0 END) AS dispensed,
+    SUM(CASE WHEN c.m = p.m THEN p.adjusted ELSE 0.0 END) AS adjusted,
+    SUM(CASE WHEN c.m = p.m THEN p.opened ELSE 0.0 END) AS opened,
+    SUM(CASE WHEN c.m = p.m THEN p.net ELSE 0.0 END) AS net,
+    SUM(CASE WHEN c.m = p.m THEN p.movements ELSE 0 END) AS movements,
+    SUM(CASE WHEN p.bal <= 1e-9
+             THEN GREATEST(LEAST(p.next_day, c.me + 1) - GREATEST(p.d, c.ms), 0)
+             ELSE 0 END) AS derived_days
+  FROM spans p JOIN cal c ON c.m >= p.m AND c.m <= p.next_m
+  GROUP BY p.country, p.location, p.item, c.m
+), closed AS (
+  SELECT *, SUM(net) OVER ({item} ORDER BY m {running}) AS closing
+  FROM monthly
+)
+SELECT c.country, c.location, c.item, c.m AS month_index,
+  COALESCE(LAG(c.closing) OVER (PARTITION BY c.country, c.location, c.item ORDER BY c.m), 0.0)
+    + c.opened AS opening,
+  c.received, c.issued, c.dispensed, c.adjusted, c.closing,
+  c.issued + c.dispensed AS consumption,
+  COALESCE(r.stockout_days, c.derived_days) AS stockout_days,
+  r.stockout_days IS NOT NULL AS stockout_reported,
+  c.movements
+FROM closed c
+LEFT JOIN {REPORTED} r
+  ON r.country = c.country AND r.location = c.location AND r.item = c.item
+ AND CAST(r.month_index AS BIGINT) = c.m
+ORDER BY c.country, c.location, c.item, c.m",
+        next = as_of as i64 + 1,
+    )
+}
+
+/// The span of the data: (earliest month, last day with a movement), or
+/// `None` when there is no movement.
+pub async fn span(ctx: &SessionContext) -> Result<Option<(MonthIndex, Day)>, EngineError> {
+    let batches = ctx
+        .sql(&format!(
+            "SELECT CAST(MIN(month_index) AS BIGINT), CAST(MAX(local_day) AS BIGINT) FROM {MOVEMENTS}"
+        ))
+        .await?
+        .collect()
+        .await?;
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let (first, last) = (
+        b.column(0).as_primitive::<Int64Type>(),
+        b.column(1).as_primitive::<Int64Type>(),
+    );
+    if first.is_null(0) || last.is_null(0) {
+        return Ok(None);
+    }
+    Ok(Some((first.value(0) as MonthIndex, last.value(0) as Day)))
+}
+
+/// Registers the export under `root` and returns the figures SQL as of
+/// `as_of` (default: the last day with a movement), or `None` when there is
+/// no movement.
+async fn prepare(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<Option<String>, EngineError> {
+    register(ctx, root).await?;
+    let Some((first, last)) = span(ctx).await? else {
+        return Ok(None);
+    };
+    let as_of = match as_of {
+        Some(d) if d < last => {
+            return Err(EngineError::Invalid(format!(
+                "as-of date {} is before the last movement ({}): figures are as of a day on or after it",
+                equitas_ledger::calendar::format_day(d),
+                equitas_ledger::calendar::format_day(last)
+            )));
+        }
+        Some(d) => d,
+        None => last,
+    };
+    Ok(Some(sql(as_of, first)))
+}
+
+/// The figures query's plan as the engine ran it, with the rows and time
+/// of each operator (`EXPLAIN ANALYZE`), to profile it.
+pub async fn explain(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<String, EngineError> {
+    let Some(sql) = prepare(ctx, root, as_of).await? else {
+        return Ok("no movement: nothing to compute\n".to_string());
+    };
+    let batches = ctx
+        .sql(&format!("EXPLAIN ANALYZE {sql}"))
+        .await?
+        .collect()
+        .await?;
+    Ok(
+        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .map_err(datafusion::error::DataFusionError::from)?
+            .to_string(),
+    )
+}
+
+/// The figures computed by the engine behind `ctx` (DataFusion in process,
+/// or a Ballista cluster) over the export under `root`, as of `as_of`
+/// (default: the last day with a movement), in (country, location, item,
+/// month) order.
+pub async fn compute(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<Vec<Figure>, EngineError> {
+    let Some(sql) = prepare(ctx, root, as_of).await? else {
+        return Ok(Vec::new());
+    };
+    let batches = ctx.sql(&sql).await?.collect().await?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let col = |i: usize, t: &DataType| -> Result<ArrayRef, EngineError> {
+            Ok(cast(b.column(i), t).map_err(datafusion::error::DataFusionError::from)?)
+        };
+        let (country, location, item) = (
+            col(0, &DataType::Utf8)?,
+            col(1, &DataType::Utf8)?,
+            col(2, &DataType::Utf8)?,
+        );
+        let month = col(3, &DataType::Int64)?;
+        let f: Vec<ArrayRef> = (4..11)
+            .map(|i| col(i, &DataType::Float64))
+            .collect::<Result<_, _>>()?;
+        let days = col(11, &DataType::Int64)?;
+        let reported = col(12, &DataType::Boolean)?;
+        let movements = col(13, &DataType::Int64)?;
+        let s = |a: &ArrayRef, i| a.as_string::<i32>().value(i).to_string();
+        let n = |a: &ArrayRef, i| a.as_primitive::<Int64Type>().value(i);
+        let x = |k: usize, i| f[k].as_primitive::<Float64Type>().value(i);
+        for i in 0..b.num_rows() {
+            out.push(Figure {
+                country: s(&country, i),
+                location: s(&location, i),
+                item: s(&item, i),
+                month: n(&month, i) as MonthIndex,
+                opening: x(0, i),
+                received: x(1, i),
+                issued: x(2, i),
+                dispensed: x(3, i),
+                adjusted: x(4, i),
+                closing: x(5, i),
+                consumption: x(6, i),
+                stockout_days: n(&days, i) as u32,
+                stockout_reported: reported.as_boolean().value(i),
+                movements: n(&movements, i) as u32,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The engine's context: DataFusion in this process, or the Ballista
+/// scheduler at `scheduler` (`df://host:port`).
+pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineError> {
+    match scheduler {
+        None => Ok(SessionContext::new()),
+        #[cfg(feature = "cluster")]
+        Some(url) => {
+            use ballista::prelude::{SessionConfigExt, SessionContextExt};
+            // Ballista 55's adaptive planner (its default) re-plans the
+            // figures query without end: thousands of one-task stages, never
+            // the result. Its static planner runs it.
+            let config = datafusion::prelude::SessionConfig::new_with_ballista()
+                .with_ballista_adaptive_query_planner(false);
+            let state = datafusion::execution::SessionStateBuilder::new()
+                .with_config(config)
+                .with_default_features()
+                .build();
+            Ok(SessionContext::remote_with_state(url, state).await?)
+        }
+        #[cfg(not(feature = "cluster"))]
+        Some(url) => Err(EngineError::Invalid(format!(
+            "--scheduler {url}: this equitas-engine was built without Ballista (feature `cluster`)"
+        ))),
+    }
+}
+
+/// Figures as CSV (months as `YYYY-MM`, quantities unrounded).
+pub fn to_csv(figures: &[Figure]) -> String {
+    let mut s = String::from(
+        "country,location,item,month,opening,received,issued,dispensed,adjusted,closing,consumption,stockout_days,stockout_reported,movements\n",
+    );
+    for f in figures {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&f.country),
+            csv_field(&f.location),
+            csv_field(&f.item),
+            equitas_ledger::calendar::format_month(f.month),
+            f.opening,
+            f.received,
+            f.issued,
+            f.dispensed,
+            f.adjusted,
+            f.closing,
+            f.consumption,
+            f.stockout_days,
+            f.stockout_reported,
+            f.movements
+        );
+    }
+    s
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// The differences between two sets of figures in the same order (at most
+/// `limit` of them, described), empty when equal.
+pub fn differences(want: &[Figure], got: &[Figure], limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    if want.len() != got.len() {
+        out.push(format!(
+            "{} rows expected, {} computed",
+            want.len(),
+            got.len()
+        ));
+    }
+    for (a, b) in want.iter().zip(got) {
+        if a != b {
+            out.push(format!("expected {a:?}\n     got {b:?}"));
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,339 @@
+//! `equitas-engine`: export an Equitas database to Parquet, compute the
+//! monthly ledger figures with DataFusion in process or on a Ballista
+//! cluster, and run that cluster's scheduler and executors (docs/engine.md).
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+#[cfg(feature = "cluster")]
+use equitas_engine::cluster;
+use equitas_engine::{export, figures};
+use equitas_ledger::calendar::{Day, parse_day};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "equitas-engine",
+    version,
+    about = "Cross-country analytics of Equitas data on Apache DataFusion and Ballista"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Export a database's movements, monthly figures, reported stockout
+    /// days and EPCIS events to Parquet, one file per country and month.
+    Export {
+        /// SQLite file or postgresql:// URL of the Equitas database.
+        #[arg(long, env = "EQUITAS_DATABASE")]
+        db: String,
+        /// Output directory (datasets under it: movements/, figures/, reported/, events/).
+        #[arg(long)]
+        out: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Compute the monthly figures over an export, as CSV.
+    Figures {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// As of this day (YYYY-MM-DD; default: the last day with a movement).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the query plan as run, with each operator's rows and time
+        /// (EXPLAIN ANALYZE), instead of the figures.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Check the engine's figures against the single-node figures of a
+    /// synthetic multi-country network, then time the single-node path and
+    /// the engine side by side (docs/benchmarks.md).
+    Bench {
+        /// Where to write the network's Parquet files.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also time the Ballista scheduler at this address (df://host:port).
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// Also time Ballista clusters started on loopback in this process,
+        /// one per number given here (executors of --vcores tasks each),
+        /// e.g. `--executors 1,2`.
+        #[cfg(feature = "cluster")]
+        #[arg(long, value_delimiter = ',')]
+        executors: Vec<u16>,
+        /// Tasks each loopback executor runs at once.
+        #[cfg(feature = "cluster")]
+        #[arg(long, default_value_t = 1)]
+        vcores: usize,
+        /// First loopback port of those clusters (scheduler, then two per
+        /// executor; the next cluster 10 ports further).
+        #[cfg(feature = "cluster")]
+        #[arg(long, default_value_t = 18300)]
+        port: u16,
+        #[arg(long, default_value_t = 3)]
+        countries: usize,
+        #[arg(long, default_value_t = 200)]
+        facilities: usize,
+        #[arg(long, default_value_t = 40)]
+        products: usize,
+        #[arg(long, default_value_t = 24)]
+        months: u32,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Reuse the Parquet files already in --out (same network options).
+        #[arg(long)]
+        reuse: bool,
+    },
+    /// Run a Ballista scheduler.
+    #[cfg(feature = "cluster")]
+    Scheduler {
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, default_value_t = 50050)]
+        port: u16,
+    },
+    /// Run a Ballista executor.
+    #[cfg(feature = "cluster")]
+    Executor {
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Arrow Flight port.
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// The scheduler, host:port.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// Tasks run at once (default: the cores).
+        #[arg(long)]
+        vcores: Option<usize>,
+        #[arg(long)]
+        work_dir: Option<String>,
+    },
+}
+
+fn day_arg(s: &Option<String>) -> Result<Option<Day>> {
+    s.as_deref()
+        .map(|v| parse_day(v).with_context(|| format!("--as-of {v:?}: not a date (YYYY-MM-DD)")))
+        .transpose()
+}
+
+fn bar(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(0);
+    b.set_style(
+        ProgressStyle::with_template("{spinner} {msg:20} [{bar:40}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b.enable_steady_tick(Duration::from_millis(200));
+    b
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    // The export reads the database through equitas-store, whose PostgreSQL
+    // client blocks on a Tokio runtime of its own: it runs outside any other.
+    if let Command::Export { db, out, quiet } = cli.command {
+        let b = bar(quiet);
+        let s = export::export_database(&db, &out, &b)?;
+        b.finish_and_clear();
+        eprintln!(
+            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events in {} files; countries {}; figures as of {}",
+            out.display(),
+            s.movements,
+            s.figures,
+            s.reported,
+            s.events,
+            s.files,
+            s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
+            s.as_of
+                .map_or("-".into(), equitas_ledger::calendar::format_day)
+        );
+        return Ok(());
+    }
+    equitas_engine::runtime()
+        .context("starting the Tokio runtime")?
+        .block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> Result<()> {
+    // Ballista's scheduler and executor say what they do at level info.
+    #[cfg(feature = "cluster")]
+    let default = match command {
+        Command::Scheduler { .. } | Command::Executor { .. } => log::LevelFilter::Info,
+        _ => log::LevelFilter::Warn,
+    };
+    #[cfg(not(feature = "cluster"))]
+    let default = log::LevelFilter::Warn;
+    equitas_engine::log_to_stderr(default);
+    match command {
+        Command::Export { .. } => unreachable!("the export runs outside the runtime"),
+        Command::Figures {
+            data,
+            scheduler,
+            as_of,
+            out,
+            explain,
+        } => {
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let csv = if explain {
+                figures::explain(&ctx, &data, day_arg(&as_of)?).await?
+            } else {
+                figures::to_csv(&figures::compute(&ctx, &data, day_arg(&as_of)?).await?)
+            };
+            match out {
+                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+                None => print!("{csv}"),
+            }
+        }
+        Command::Bench {
+            out,
+            scheduler,
+            #[cfg(feature = "cluster")]
+            executors,
+            #[cfg(feature = "cluster")]
+            vcores,
+            #[cfg(feature = "cluster")]
+            port,
+            countries,
+            facilities,
+            products,
+            months,
+            runs,
+            reuse,
+        } => {
+            let runs = runs.max(1);
+            let t = Instant::now();
+            let net =
+                equitas_engine::synthetic::Networks::new(countries, facilities, products, months);
+            eprintln!(
+                "{} movements in {countries} countries generated in {:.1} s",
+                net.movements(),
+                t.elapsed().as_secs_f64()
+            );
+            if !reuse {
+                let t = Instant::now();
+                net.write(&out)?;
+                eprintln!(
+                    "Parquet files written in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            let mut want = Vec::new();
+            let mut single = Vec::new();
+            for _ in 0..runs {
+                let (w, secs) = net.single_node_timed();
+                want = w;
+                single.push(secs);
+                eprintln!("single node: {secs:.3} s");
+            }
+            // (name, scheduler URL or None for in process)
+            let mut engines: Vec<(String, Option<String>)> =
+                vec![("DataFusion in process".to_string(), None)];
+            #[cfg(feature = "cluster")]
+            let mut clusters = Vec::new();
+            #[cfg(feature = "cluster")]
+            for (i, &n) in executors.iter().enumerate() {
+                let cluster = cluster::start_loopback(port + 10 * i as u16, n, vcores).await?;
+                let url = cluster.url.clone();
+                clusters.push(cluster);
+                engines.push((
+                    format!(
+                        "Ballista, {n} executor{} of {vcores} vcore{}",
+                        if n == 1 { "" } else { "s" },
+                        if vcores == 1 { "" } else { "s" }
+                    ),
+                    Some(url),
+                ));
+            }
+            if let Some(url) = scheduler {
+                engines.push((format!("Ballista at {url}"), Some(url)));
+            }
+            let mut rows = vec![("single node (equitas-ledger)".to_string(), single)];
+            for (name, url) in engines {
+                let mut secs = Vec::new();
+                for _ in 0..runs {
+                    let ctx = figures::context(url.as_deref()).await?;
+                    let t = Instant::now();
+                    let got = figures::compute(&ctx, &out, Some(net.as_of())).await?;
+                    secs.push(t.elapsed().as_secs_f64());
+                    eprintln!("{name}: {:.3} s", secs[secs.len() - 1]);
+                    let diff = figures::differences(&want, &got, 5);
+                    if !diff.is_empty() {
+                        bail!("{name}: the engine's figures differ:\n{}", diff.join("\n"));
+                    }
+                }
+                rows.push((name, secs));
+            }
+            println!(
+                "{} movements, {} monthly figures, {countries} countries; median of {runs} runs (min-max); every run's figures equal to the single node's",
+                net.movements(),
+                want.len()
+            );
+            let base = median(&mut rows[0].1.clone());
+            println!("| path | median | runs | ratio to single node |\n|---|---|---|---|");
+            for (name, mut secs) in rows {
+                let m = median(&mut secs);
+                println!(
+                    "| {name} | {m:.2} s | {:.2}-{:.2} s | {:.1} |",
+                    secs[0],
+                    secs[secs.len() - 1],
+                    m / base
+                );
+            }
+        }
+        #[cfg(feature = "cluster")]
+        Command::Scheduler { host, port } => {
+            eprintln!("Ballista scheduler on {host}:{port}");
+            cluster::run_scheduler(&host, port).await?;
+        }
+        #[cfg(feature = "cluster")]
+        Command::Executor {
+            host,
+            port,
+            grpc_port,
+            scheduler,
+            vcores,
+            work_dir,
+        } => {
+            let Some((sh, sp)) = scheduler.rsplit_once(':') else {
+                bail!("--scheduler {scheduler:?}: expected host:port");
+            };
+            let scheduler_port: u16 = sp
+                .parse()
+                .with_context(|| format!("--scheduler {scheduler:?}: bad port"))?;
+            let e = cluster::Executor {
+                host,
+                port,
+                grpc_port,
+                scheduler_host: sh.to_string(),
+                scheduler_port,
+                vcores: vcores
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                work_dir,
+            };
+            cluster::run_executor(&e).await?;
+        }
+    }
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}

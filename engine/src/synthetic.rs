@@ -1,0 +1,128 @@
+//! Synthetic multi-country networks (`equitas-synth`), one ledger per
+//! country as each country's own database would hold, for the equality
+//! tests and the benchmark.
+
+use crate::EngineError;
+use crate::export::write_ledger;
+use crate::figures::{Figure, single_node};
+use equitas_ledger::calendar::Day;
+use equitas_ledger::{Ledger, Movement, Names, Source};
+use std::path::Path;
+
+/// One country's movements.
+pub struct Country {
+    pub code: String,
+    pub names: Names,
+    pub movements: Vec<Movement>,
+}
+
+/// Several synthetic countries (codes `XSA`, `XSB`, ...: ISO 3166
+/// user-assigned, no real country).
+pub struct Networks {
+    pub countries: Vec<Country>,
+}
+
+impl Networks {
+    pub fn new(countries: usize, facilities: usize, products: usize, months: u32) -> Networks {
+        let countries = (0..countries)
+            .map(|i| {
+                let code = format!("XS{}", (b'A' + (i % 26) as u8) as char);
+                let net = equitas_synth::Network::new(equitas_synth::Config {
+                    seed: 101 + i as u64,
+                    country: code.clone(),
+                    regions: (facilities / 150).clamp(1, 10),
+                    districts_per_region: 3,
+                    facilities,
+                    products,
+                    months,
+                    ..equitas_synth::Config::default()
+                });
+                let mut names = Names::default();
+                let mut movements = Vec::new();
+                let mut n = 0u64;
+                equitas_synth::simulate(&net, &mut |e| {
+                    n += 1;
+                    for m in e.movements(&net) {
+                        movements.push(m.intern(&mut names, Source::Event(n)));
+                    }
+                });
+                Country {
+                    code,
+                    names,
+                    movements,
+                }
+            })
+            .collect();
+        Networks { countries }
+    }
+
+    pub fn movements(&self) -> usize {
+        self.countries.iter().map(|c| c.movements.len()).sum()
+    }
+
+    /// The ledgers, one per country.
+    pub fn ledgers(&self) -> Vec<(Ledger, Vec<String>)> {
+        self.countries
+            .iter()
+            .map(|c| {
+                let l = Ledger::build(c.names.clone(), c.movements.clone());
+                let countries = vec![c.code.clone(); l.names.locations.len()];
+                (l, countries)
+            })
+            .collect()
+    }
+
+    /// The last day with a movement in any country.
+    pub fn as_of(&self) -> Day {
+        self.countries
+            .iter()
+            .flat_map(|c| {
+                c.movements
+                    .iter()
+                    .map(|m| m.at.div_euclid(equitas_ledger::calendar::MS_PER_DAY) as Day)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The single-node figures of every country, as of [`Networks::as_of`],
+    /// in (country, location, item, month) order: each country's ledger
+    /// built from its movements, then its months.
+    pub fn single_node(&self) -> Vec<Figure> {
+        self.single_node_timed().0
+    }
+
+    /// [`Networks::single_node`], and the seconds it took once its input
+    /// was copied (the ledgers' build and their months; not the copy).
+    pub fn single_node_timed(&self) -> (Vec<Figure>, f64) {
+        let as_of = self.as_of();
+        let mut inputs: Vec<(String, Names, Vec<Movement>)> = self
+            .countries
+            .iter()
+            .map(|c| (c.code.clone(), c.names.clone(), c.movements.clone()))
+            .collect();
+        let mut out = Vec::new();
+        let t = std::time::Instant::now();
+        for (code, names, movements) in inputs.drain(..) {
+            let l = Ledger::build(names, movements);
+            let countries = vec![code; l.names.locations.len()];
+            out.extend(single_node(&l, &countries, as_of));
+        }
+        (out, t.elapsed().as_secs_f64())
+    }
+
+    /// Writes every country's Parquet files under `out` (export layout).
+    pub fn write(&self, out: &Path) -> Result<(), EngineError> {
+        let as_of = self.as_of();
+        for (l, countries) in self.ledgers() {
+            write_ledger(
+                &l,
+                &countries,
+                as_of,
+                out,
+                &indicatif::ProgressBar::hidden(),
+            )?;
+        }
+        Ok(())
+    }
+}

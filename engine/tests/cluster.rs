@@ -1,0 +1,54 @@
+//! A Ballista scheduler and two executors on loopback (in process, through
+//! the ballista crates' library APIs) run the cross-country figures: equal
+//! to the single-node figures.
+
+use equitas_engine::cluster::start_loopback;
+use equitas_engine::figures::{self, differences};
+use equitas_engine::synthetic::Networks;
+
+/// First of the ports this test uses (scheduler; executors on the next four).
+/// EQUITAS_ENGINE_TEST_PORT moves them.
+fn base_port() -> u16 {
+    std::env::var("EQUITAS_ENGINE_TEST_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(18261)
+}
+
+#[test]
+fn two_executors_equal_single_node() {
+    // EQUITAS_ENGINE_LOG=info shows what the scheduler and executors do.
+    equitas_engine::log_to_stderr(log::LevelFilter::Warn);
+    equitas_engine::runtime().unwrap().block_on(two_executors());
+}
+
+async fn two_executors() {
+    let net = Networks::new(3, 10, 4, 6);
+    let dir = tempfile::tempdir().unwrap();
+    net.write(dir.path()).unwrap();
+    let cluster = start_loopback(base_port(), 2, 1).await.unwrap();
+    let ctx = figures::context(Some(&cluster.url)).await.unwrap();
+    let got = figures::compute(&ctx, dir.path(), Some(net.as_of()))
+        .await
+        .unwrap();
+    let want = net.single_node();
+    let d = differences(&want, &got, 10);
+    assert!(
+        d.is_empty(),
+        "{} rows; differences:\n{}",
+        want.len(),
+        d.join("\n")
+    );
+    assert!(got.iter().any(|f| f.stockout_days > 0));
+    // Both executors ran tasks: each wrote shuffle files.
+    for dir in cluster.work_dirs() {
+        assert!(holds_a_file(dir), "{}: no shuffle file", dir.display());
+    }
+}
+
+fn holds_a_file(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let p = e.unwrap().path();
+        if p.is_dir() { holds_a_file(&p) } else { true }
+    })
+}
