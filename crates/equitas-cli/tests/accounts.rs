@@ -1,33 +1,23 @@
 //! `equitas users`, `tokens`, `audit`, and `serve` refusing to run without
 //! accounts where others can reach it (issue 23).
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn equitas(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_equitas"))
-        .args(args)
-        .env("EQUITAS_DATA_DIR", dir)
-        .env_remove("EQUITAS_DATABASE")
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_equitas"))
+            .args(args)
+            .env("EQUITAS_DATA_DIR", dir)
+            .env_remove("EQUITAS_DATABASE")
+            .env("USER", "tester"),
+        stdin,
+    )
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::text;
 
 const COUNTRIES: &str = "ISO3166-1-Alpha-3,ISO3166-1-Alpha-2,official_name_en,official_name_fr,CLDR display name\nXSY,XS,Synthetic,Synthétique,Synthetic\n";
 const LOCATIONS: &str = "code,name,level,parent,country\nR1,Region 1,region,XSY,XSY\n";

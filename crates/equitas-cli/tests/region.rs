@@ -7,13 +7,14 @@
 //! the token is named while the others are pulled; a publication token
 //! reads nothing else; a regional caller scoped to one country sees only it.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output};
 
 /// Runs the binary on the data directory `dir` (or the database `db`).
 fn equitas(dir: &Path, db: Option<&str>, args: &[&str], stdin: &str) -> Output {
@@ -23,25 +24,10 @@ fn equitas(dir: &Path, db: Option<&str>, args: &[&str], stdin: &str) -> Output {
         Some(url) => c.env("EQUITAS_DATABASE", url),
         None => c.env_remove("EQUITAS_DATABASE"),
     };
-    let mut child = c
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::output_with_stdin(c.args(args), stdin)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::text;
 
 fn ok(o: Output, what: &str) -> Output {
     assert!(
@@ -69,28 +55,7 @@ fn free_port() -> u16 {
 }
 
 fn serve(dir: &Path, db: Option<&str>, port: u16) -> Child {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_equitas"));
-    c.arg("--data-dir").arg(dir);
-    match db {
-        Some(url) => c.env("EQUITAS_DATABASE", url),
-        None => c.env_remove("EQUITAS_DATABASE"),
-    };
-    let child = c
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    common::serve(dir, db, port, &[])
 }
 
 /// `GET path` with a Bearer token: the status and the JSON answer.

@@ -4,10 +4,12 @@
 //! at least once), none lost, each delivery signed. On SQLite, and on
 //! PostgreSQL when EQUITAS_TEST_POSTGRES_URL names a server.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -117,36 +119,12 @@ fn send(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u1
 }
 
 fn serve(data_dir: &std::path::Path, database: Option<&str>, port: u16) -> Child {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_equitas"));
-    c.arg("--data-dir").arg(data_dir);
-    match database {
-        Some(url) => c.env("EQUITAS_DATABASE", url),
-        None => c.env_remove("EQUITAS_DATABASE"),
-    };
-    let child = c
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--webhook-retry",
-            "1",
-            "--webhook-retry-max",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    common::serve(
+        data_dir,
+        database,
+        port,
+        &["--webhook-retry", "1", "--webhook-retry-max", "1"],
+    )
 }
 
 fn capture(addr: SocketAddr, from: usize, n: usize) -> Vec<String> {
