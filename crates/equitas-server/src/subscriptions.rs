@@ -477,8 +477,10 @@ fn nothing_sent_in_run(sub: &Subscription) -> bool {
         t.as_deref()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
     };
+    if sub.outbox.run_until.is_none() {
+        return true;
+    }
     match (time(&sub.last_notified_at), time(&sub.next_run)) {
-        _ if sub.outbox.run_until.is_none() => true,
         (None, _) => true,
         (Some(last), Some(due)) => last < due,
         (Some(_), None) => false,
