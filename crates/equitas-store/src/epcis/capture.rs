@@ -362,7 +362,15 @@ fn check_ahead(doc: &EventReader, skip: &[usize], out: SyncSender<Vec<Checked>>)
 pub(super) struct Job<'a> {
     pub(super) id: i64,
     now: &'a str,
-    stored: Option<Stored>,
+    /// The events it stored, by digest of their hash and eventID: into a
+    /// store that held no event, how it finds its duplicates (`empty`);
+    /// into an unpartitioned PostgreSQL database, also what
+    /// [`commit_in_order`] matches the events of captures committed
+    /// meanwhile against, instead of reading this capture's rows back.
+    pub(super) stored: Option<Stored>,
+    /// The store held no event when it began: its duplicates are found in
+    /// `stored`.
+    empty: bool,
     /// (id, index in the document) of each event it stored, by id: which
     /// earlier event of the document an event conflicts with.
     indexes: Vec<(i64, usize)>,
@@ -417,7 +425,7 @@ fn store_batch(
     let hashes = batch.iter().map(|p| p.record.hash.as_str());
     let ids = batch.iter().filter_map(|p| p.record.event_id.as_deref());
     let mut held = Held::default();
-    match &job.stored {
+    match job.stored.as_ref().filter(|_| job.empty) {
         Some(s) => {
             let mut candidates: Vec<i64> =
                 hashes.chain(ids).flat_map(|v| s.candidates(v)).collect();
@@ -735,6 +743,16 @@ fn capture_with(
     }
     let keyed = crate::partitions::partitioned(tx.as_mut())?;
     let since = Committed::read(tx.as_mut(), keyed)?;
+    // PostgreSQL's estimate of the events held (-1 if never analysed).
+    let held_before: f64 = if postgres && !keyed {
+        tx.query_scalar(
+            "SELECT reltuples::float8 FROM pg_class WHERE oid = 'epcis_events'::regclass",
+            &[],
+        )?
+        .get()?
+    } else {
+        -1.0
+    };
     let capture_id: i64 = tx
         .query_scalar(
             "INSERT INTO epcis_captures (source_name, received_at, mode, events, captured, duplicates, rejected)
@@ -758,7 +776,8 @@ fn capture_with(
     let mut job = Job {
         id: capture_id,
         now: &now,
-        stored: empty.then(Stored::new),
+        stored: (empty || (postgres && !keyed)).then(Stored::new),
+        empty,
         indexes: Vec::new(),
         rollback: behaviour == ErrorBehaviour::Rollback,
         checked: HashMap::new(),
@@ -857,7 +876,7 @@ fn capture_with(
     if let Err(e) = crate::partitions::ensure_months(store, &job.months) {
         tracing::warn!("making the partitions of the months captured: {e}");
     }
-    if postgres && report.captured >= ANALYZE_FROM {
+    if postgres && analyse_after(report.captured, held_before) {
         // Fresh statistics for the queries that follow, before autovacuum
         // comes round to it (up to a minute later). The capture is
         // committed: a failure here costs only the statistics. In a
@@ -884,8 +903,20 @@ fn capture_with(
 }
 
 /// On PostgreSQL, a capture that stored at least this many events analyses
-/// the tables it wrote once it has committed.
+/// the tables it wrote once it has committed ([`analyse_after`]).
 const ANALYZE_FROM: usize = 10_000;
+
+/// Whether a capture that stored `captured` events into a table PostgreSQL
+/// estimated at `held_before` rows (-1: never analysed; a database
+/// partitioned by month passes -1) analyses the tables it wrote: from
+/// [`ANALYZE_FROM`] events, and only if they are at least a tenth of those
+/// held before, the share at which autovacuum analyses a table by default
+/// (`autovacuum_analyze_scale_factor` = 0.1). A smaller capture leaves the
+/// statistics as near the truth as autovacuum keeps them, and its ANALYZE
+/// (0.7 to 2.3 s after a 300,000-event capture, measured) is saved.
+fn analyse_after(captured: usize, held_before: f64) -> bool {
+    captured >= ANALYZE_FROM && (held_before < 0.0 || captured as f64 * 10.0 >= held_before)
+}
 
 #[cfg(test)]
 mod tests {
@@ -923,6 +954,18 @@ mod tests {
             Ok(())
         })
         .unwrap()
+    }
+
+    #[test]
+    fn analysed_after_a_capture_of_a_large_share() {
+        // Never analysed, or empty: from ANALYZE_FROM events.
+        assert!(!analyse_after(ANALYZE_FROM - 1, -1.0));
+        assert!(analyse_after(ANALYZE_FROM, -1.0));
+        assert!(analyse_after(ANALYZE_FROM, 0.0));
+        // A tenth of the rows held before, or more.
+        assert!(analyse_after(100_000, 1_000_000.0));
+        assert!(!analyse_after(99_999, 1_000_000.0));
+        assert!(!analyse_after(ANALYZE_FROM - 1, 1_000.0));
     }
 
     /// A capture large enough to build its indexes afterwards leaves the

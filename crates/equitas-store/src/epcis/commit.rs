@@ -2,8 +2,8 @@
 //! a capture committed meanwhile holds too.
 
 use super::capture::Job;
-use super::held::Key;
 use super::held::conflict_reason;
+use super::held::{Key, Stored};
 use super::summary::newest_capture;
 use super::{CAPTURE_LOCK, CaptureReport, Rejected};
 use crate::partitions::KEYS;
@@ -63,7 +63,7 @@ pub(super) fn commit_in_order(
             "SELECT pg_advisory_xact_lock($1)",
             &[Value::Int(CAPTURE_LOCK)],
         )?;
-        let copies = stored_meanwhile(c, capture, since)?;
+        let copies = stored_meanwhile(c, capture, since, job.stored.as_ref())?;
         if !copies.is_empty() {
             let ids: Vec<i64> = copies.iter().map(|m| m.id).collect();
             remove_events(c, &ids, tables)?;
@@ -124,6 +124,7 @@ fn stored_meanwhile(
     c: &mut dyn Conn,
     capture: i64,
     since: Committed,
+    own: Option<&Stored>,
 ) -> Result<Vec<Meanwhile>, StoreError> {
     let meanwhile: i64 = c
         .query_scalar(
@@ -134,8 +135,8 @@ fn stored_meanwhile(
     if meanwhile == 0 {
         return Ok(Vec::new());
     }
-    if !since.keyed {
-        return meanwhile_by_join(c, capture, since);
+    if let Some(own) = own.filter(|_| !since.keyed) {
+        return meanwhile_by_digest(c, since, own);
     }
     // What a capture committed since holds of `m`'s hash or eventID (as `k`),
     // as the keys' table has it (an event of this capture that one holds has
@@ -179,56 +180,85 @@ fn stored_meanwhile(
     Ok(out)
 }
 
-/// [`stored_meanwhile`] in an unpartitioned database: this capture's
-/// events and those of the captures committed since (found by each one's
-/// range of ids) are read once each and matched by hash joins, rather than
-/// probing the other's indexes once per event of this capture (3.0 of the
-/// 17 s of two concurrent 300,000-event captures; docs/benchmarks.md,
-/// session 14). Only the rows of concurrent captures are read, each once. An event matched by hash is a duplicate; one matched only
-/// by eventID, a conflict with the first such event's hash.
-fn meanwhile_by_join(
+/// [`stored_meanwhile`] in an unpartitioned database: the hash and eventID
+/// of each event of the captures committed since (found by each one's
+/// range of ids) are read once and looked up among the digests of this
+/// capture's own events, which it kept as it stored them ([`Stored`]);
+/// only the few events whose digests match are read back, to compare
+/// their whole hash and eventID. Before, both sides' rows were read and
+/// matched by hash joins in the database: 2.5 s for two 300,000-event
+/// captures, of which reading this capture's rows back took half, all of
+/// it while the other capture had ended and one core stood idle
+/// (docs/benchmarks.md, session 15). An event matched by hash is a
+/// duplicate; one matched only by eventID, a conflict with the first such
+/// event's hash.
+fn meanwhile_by_digest(
     c: &mut dyn Conn,
-    capture: i64,
     since: Committed,
+    own: &Stored,
 ) -> Result<Vec<Meanwhile>, StoreError> {
-    let mut found: std::collections::BTreeMap<i64, Meanwhile> = Default::default();
-    // Hash joins in memory: a merge join sorted both sides' hashes by the
-    // database's collation (strcoll per comparison, spilled to disk at the
-    // default work_mem), 2 s of the check's 5.7 s under load.
-    c.batch("SET LOCAL work_mem = '128MB'; SET LOCAL enable_mergejoin = off")?;
+    // (this capture's event, the other's hash, the other's eventID when it
+    // is the eventID that matched)
+    let mut candidates: Vec<(i64, String, Option<String>)> = Vec::new();
     c.query_each(
-        "WITH o AS MATERIALIZED (
-             SELECT o.hash, o.event_id FROM epcis_captures c
-             JOIN epcis_events o ON o.id BETWEEN c.first_event AND c.last_event AND o.capture = c.id
-             WHERE c.commit_seq > $3),
-         m AS MATERIALIZED (
-             SELECT m.id, m.hash, m.event_id FROM epcis_events m WHERE m.id > $1 AND m.capture = $2)
-         SELECT m.id, m.event_id, m.hash, 1, NULL FROM m JOIN o ON o.hash = m.hash
-         UNION ALL
-         SELECT m.id, m.event_id, m.hash, 0, o.hash FROM m
-         JOIN o ON o.event_id = m.event_id AND o.hash <> m.hash",
-        &[
-            Value::Int(since.event),
-            Value::Int(capture),
-            Value::Int(since.seq),
-        ],
+        "SELECT o.hash, o.event_id FROM epcis_captures c
+         JOIN epcis_events o ON o.id BETWEEN c.first_event AND c.last_event AND o.capture = c.id
+         WHERE c.commit_seq > $1",
+        &[Value::Int(since.seq)],
         &mut |r| {
-            let id: i64 = r[0].get()?;
-            let same_hash: bool = r[3].get()?;
-            let conflict = match (same_hash, r[1].take_opt_text()?, r[4].take_opt_text()?) {
-                (false, Some(event_id), Some(held_hash)) => {
-                    Some((event_id, r[2].take_text()?, held_hash))
+            let hash = r[0].take_text()?;
+            for id in own.candidates(&hash) {
+                candidates.push((id, hash.clone(), None));
+            }
+            if let Some(event_id) = r[1].take_opt_text()? {
+                for id in own.candidates(&event_id) {
+                    candidates.push((id, hash.clone(), Some(event_id.clone())));
                 }
-                _ => None,
-            };
-            // A duplicate (the same hash held) wins over a conflict.
-            let m = found.entry(id).or_insert(Meanwhile { id, conflict });
-            if same_hash {
-                m.conflict = None;
             }
             Ok(())
         },
     )?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = candidates.iter().map(|(id, ..)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // This capture's candidates as stored: (hash, eventID) by id.
+    let mut mine: std::collections::HashMap<i64, (String, Option<String>)> = Default::default();
+    for chunk in ids.chunks(1000) {
+        let p: Vec<Value> = chunk.iter().map(|&id| Value::Int(id)).collect();
+        c.query_each(
+            &format!(
+                "SELECT id, hash, event_id FROM epcis_events WHERE id IN ({})",
+                placeholders(1, p.len())
+            ),
+            &p,
+            &mut |r| {
+                mine.insert(r[0].get()?, (r[1].take_text()?, r[2].take_opt_text()?));
+                Ok(())
+            },
+        )?;
+    }
+    let mut found: std::collections::BTreeMap<i64, Meanwhile> = Default::default();
+    for (id, other_hash, other_id) in candidates {
+        let Some((hash, event_id)) = mine.get(&id) else {
+            continue;
+        };
+        match other_id {
+            // A duplicate (the same hash held) wins over a conflict.
+            None if *hash == other_hash => {
+                found.insert(id, Meanwhile { id, conflict: None });
+            }
+            Some(other_id) if event_id.as_ref() == Some(&other_id) && *hash != other_hash => {
+                found.entry(id).or_insert(Meanwhile {
+                    id,
+                    conflict: Some((other_id, hash.clone(), other_hash)),
+                });
+            }
+            _ => {}
+        }
+    }
     Ok(found.into_values().collect())
 }
 
