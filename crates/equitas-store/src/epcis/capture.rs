@@ -446,7 +446,7 @@ fn store_batch(
         }
     }
     let (capture, now, stored, inserts) = (job.id, job.now, &mut job.stored, &mut job.inserts);
-    let mut rows = Vec::with_capacity(batch.len() * 18);
+    let mut rows = Vec::with_capacity(batch.len() * inserts.events.ncols);
     let mut rest = Vec::with_capacity(batch.len());
     for p in batch.drain(..) {
         let r = p.record;
@@ -563,8 +563,16 @@ fn store_batch(
             })
             .collect::<Result<Vec<i64>, _>>()?
     };
-    let (mut epcs, mut quantities, mut parties, mut moves) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Sized once: grown by doubling, they were copied over and over.
+    let (e, q, p, m) = rest.iter().fold((0, 0, 0, 0), |(e, q, p, m), r| {
+        (e + r.2.len(), q + r.3.len(), p + r.4.len(), m + r.5.len())
+    });
+    let (mut epcs, mut quantities, mut parties, mut moves) = (
+        Vec::with_capacity(e * inserts.epcs.ncols),
+        Vec::with_capacity(q * inserts.quantities.ncols),
+        Vec::with_capacity(p * inserts.parties.ncols),
+        Vec::with_capacity(m * inserts.movements.ncols),
+    );
     let first = job.indexes.len();
     for ((index, _, e, q, p, m), id) in rest.into_iter().zip(ids) {
         job.indexes.push((id, index));
