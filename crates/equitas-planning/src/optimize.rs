@@ -130,8 +130,11 @@ pub struct NelderMead<'a> {
     /// The vertices by value, then by index (best first, worst last), kept
     /// up to date as one vertex moves, when `sorted`: no value is NaN (the
     /// order of [`NelderMead::rank`] is then this order's first, last and
-    /// last but one).
+    /// last but one). Invariant: `sorted` between iterations only if no
+    /// value is NaN.
     ord: Vec<usize>,
+    /// The values in that order.
+    ordv: Vec<f64>,
     sorted: bool,
     coef: (f64, f64, f64),
     evals: usize,
@@ -183,6 +186,7 @@ impl<'a> NelderMead<'a> {
             fr: f64::NAN,
             order: (0, 0, 0),
             ord: (0..=n).collect(),
+            ordv: vec![f64::NAN; n + 1],
             sorted: false,
             coef,
             evals: 0,
@@ -235,24 +239,21 @@ impl<'a> NelderMead<'a> {
         (b, w, if s == usize::MAX { w } else { s })
     }
 
-    /// `(v, i)` before `(u, j)` in the order of `ord`: by value, then by
-    /// index (neither value NaN).
-    fn before(v: f64, i: usize, u: f64, j: usize) -> bool {
-        v < u || (v == u && i < j)
-    }
-
     /// Sorts `ord` again after every value changed.
     fn sort(&mut self) {
         self.sorted = !self.vals.iter().any(|v| v.is_nan());
         if self.sorted {
             let vals = &self.vals;
+            // Equal values (0 and -0 too) by index.
             self.ord.sort_unstable_by(|&i, &j| {
-                if Self::before(vals[i], i, vals[j], j) {
-                    std::cmp::Ordering::Less
-                } else {
-                    std::cmp::Ordering::Greater
-                }
+                vals[i]
+                    .partial_cmp(&vals[j])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(i.cmp(&j))
             });
+            for (u, &i) in self.ordv.iter_mut().zip(&self.ord) {
+                *u = vals[i];
+            }
         }
     }
 
@@ -284,7 +285,7 @@ impl<'a> NelderMead<'a> {
                 let k = self.vals.len() as f64;
                 if range.is_finite()
                     && range * range > 2.02 * k * sd * sd
-                    && !self.vals.iter().any(|v| v.is_nan())
+                    && (self.sorted || !self.vals.iter().any(|v| v.is_nan()))
                 {
                     return false;
                 }
@@ -302,14 +303,21 @@ impl<'a> NelderMead<'a> {
         }
     }
 
-    /// centroid + t (worst - centroid), clamped, into `trial`.
+    /// centroid + t (worst - centroid), clamped, into `trial` (`bounds`
+    /// has a pair for each coordinate: [`NelderMead::new`] reads them all).
     fn toward_worst(&mut self, t: f64) {
-        let w = self.order.1 * self.n;
-        for (j, o) in self.trial.iter_mut().enumerate() {
-            let c = self.centroid[j];
-            *o = c + t * (self.pts[w + j] - c);
+        let n = self.n;
+        let w = self.order.1 * n;
+        let worst = &self.pts[w..w + n];
+        for (((o, &c), &x), &(lo, hi)) in self
+            .trial
+            .iter_mut()
+            .zip(&self.centroid)
+            .zip(worst)
+            .zip(self.bounds)
+        {
+            *o = (c + t * (x - c)).clamp(lo, hi);
         }
-        clamp(&mut self.trial, self.bounds);
     }
 
     fn replace_worst(&mut self, from_trial: bool, v: f64) {
@@ -320,9 +328,10 @@ impl<'a> NelderMead<'a> {
         } else {
             &self.reflected
         };
-        for (j, new) in p.iter().enumerate() {
-            self.sum[j] += new - self.pts[wi * n + j];
-            self.pts[wi * n + j] = *new;
+        let worst = &mut self.pts[wi * n..(wi + 1) * n];
+        for ((s, old), new) in self.sum.iter_mut().zip(worst).zip(p) {
+            *s += new - *old;
+            *old = *new;
         }
         self.vals[wi] = v;
         self.phase = Phase::Next;
@@ -331,14 +340,22 @@ impl<'a> NelderMead<'a> {
                 self.sorted = false;
                 return;
             }
-            // The worst, last in the order, moves down to its new place.
-            let (ord, vals) = (&mut self.ord, &self.vals);
-            let mut p = n;
-            while p > 0 && Self::before(v, wi, vals[ord[p - 1]], ord[p - 1]) {
-                ord[p] = ord[p - 1];
-                p -= 1;
+            // The worst, last in the order, moves to its new place: after
+            // the vertices before it (counted, not searched: no branch to
+            // mispredict).
+            let (ord, ordv) = (&mut self.ord, &mut self.ordv);
+            let p: usize = ord[..n]
+                .iter()
+                .zip(&ordv[..n])
+                .map(|(&j, &u)| usize::from((u < v) | ((u == v) & (j < wi))))
+                .sum();
+            let (o, ov) = (&mut ord[p..=n], &mut ordv[p..=n]);
+            for e in (1..o.len()).rev() {
+                o[e] = o[e - 1];
+                ov[e] = ov[e - 1];
             }
             ord[p] = wi;
+            ordv[p] = v;
         }
     }
 
@@ -371,8 +388,9 @@ impl<'a> NelderMead<'a> {
             return None;
         }
         let w = self.order.1 * n;
-        for j in 0..n {
-            self.centroid[j] = (self.sum[j] - self.pts[w + j]) / n as f64;
+        let worst = &self.pts[w..w + n];
+        for ((c, s), x) in self.centroid.iter_mut().zip(&self.sum).zip(worst) {
+            *c = (s - x) / n as f64;
         }
         self.toward_worst(-1.0);
         self.phase = Phase::Reflect;
@@ -538,8 +556,7 @@ mod tests {
             max_iters: 300,
         };
         let mut nm = NelderMead::new(start, bounds, opt);
-        loop {
-            let Some(p) = nm.ask() else { break };
+        while let Some(p) = nm.ask() {
             let v = f(p);
             if nm.phase == Phase::Reflect {
                 assert_eq!(nm.order, rank_reference(&nm.vals), "{:?}", nm.vals);
