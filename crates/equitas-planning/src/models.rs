@@ -848,6 +848,7 @@ struct EtsSearch {
 impl EtsSearch {
     /// The constants (alpha, beta, gamma, phi), level and trend of a searched
     /// vector, its seasonals written into `seas` (`period` of them).
+    #[inline(always)]
     fn state(&self, p: &[f64], seas: &mut [f64]) -> ([f64; 4], f64, f64) {
         let trended = self.form.trend != Trend::None;
         let mut i = 1;

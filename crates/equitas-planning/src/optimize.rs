@@ -344,11 +344,19 @@ impl<'a> NelderMead<'a> {
             // the vertices before it (counted, not searched: no branch to
             // mispredict).
             let (ord, ordv) = (&mut self.ord, &mut self.ordv);
-            let p: usize = ord[..n]
-                .iter()
-                .zip(&ordv[..n])
-                .map(|(&j, &u)| usize::from((u < v) | ((u == v) & (j < wi))))
-                .sum();
+            let (mut p, mut tie) = (0usize, false);
+            for &u in &ordv[..n] {
+                p += usize::from(u < v);
+                tie |= u == v;
+            }
+            if tie {
+                // Equal values (rare) go by index.
+                p = ord[..n]
+                    .iter()
+                    .zip(&ordv[..n])
+                    .map(|(&j, &u)| usize::from(u < v || (u == v && j < wi)))
+                    .sum();
+            }
             let (o, ov) = (&mut ord[p..=n], &mut ordv[p..=n]);
             for e in (1..o.len()).rev() {
                 o[e] = o[e - 1];
