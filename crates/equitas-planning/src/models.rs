@@ -920,12 +920,15 @@ pub fn fit(method: Method, y: &[f64], p: &ModelParams) -> Option<Vec<f64>> {
 /// sharing a search make it once: Holt's damped form is damped Holt (one
 /// estimator, docs/formulas.md 4.2; its search is the same whether the
 /// undamped form is searched beside it or not), so both come from one fit
-/// of Holt's two forms. Keyed by the length of the series fitted: use one
-/// cache for the prefixes of one series only.
+/// of Holt's two forms; ADIDA's aggregate forecast is IMAPA's at its last
+/// level ([`forecast_cached`]). Keyed by the length of the series fitted:
+/// use one cache for the prefixes of one series only.
 #[derive(Debug, Default)]
 pub struct FitCache {
     /// Months fitted, then Holt's fit and damped Holt's.
     holt: Vec<(usize, [Option<Vec<f64>>; 2])>,
+    /// Months, level, aggregate forecast.
+    aggregate: Vec<(usize, usize, f64)>,
 }
 
 /// [`fit`], with Holt and damped Holt sharing their damped form's search
@@ -1051,6 +1054,60 @@ fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
         .collect()
 }
 
+/// ADIDA's or IMAPA's forecast of `y` (not all zeros), `top` making the
+/// aggregate forecast at ADIDA's level (the last of IMAPA's levels).
+fn aggregated(method: Method, y: &[f64], h: usize, top: &mut dyn FnMut(usize) -> f64) -> Vec<f64> {
+    let g = intervals(y);
+    let level = round_half_even(g.iter().sum::<f64>() / g.len() as f64);
+    let v = if method == Method::Adida {
+        top(level)
+    } else {
+        (1..=level)
+            .map(|l| {
+                if l == level {
+                    top(l)
+                } else {
+                    aggregate_forecast(y, l)
+                }
+            })
+            .sum::<f64>()
+            / level as f64
+    };
+    vec![v; h]
+}
+
+/// [`forecast`], ADIDA and IMAPA sharing through `cache` the aggregate
+/// forecast both make (ADIDA's level is IMAPA's last): the same forecasts.
+pub fn forecast_cached(
+    method: Method,
+    y: &[f64],
+    h: usize,
+    p: &ModelParams,
+    cache: &mut FitCache,
+) -> Option<Vec<f64>> {
+    let shared = matches!(method, Method::Adida | Method::Imapa)
+        && !y.is_empty()
+        && y.len() >= method.min_length(p)
+        && y.iter().any(|&v| v != 0.0);
+    if !shared {
+        return forecast(method, y, h, p);
+    }
+    let n = y.len();
+    let f = aggregated(method, y, h, &mut |level| match cache
+        .aggregate
+        .iter()
+        .find(|e| (e.0, e.1) == (n, level))
+    {
+        Some(e) => e.2,
+        None => {
+            let v = aggregate_forecast(y, level);
+            cache.aggregate.push((n, level, v));
+            v
+        }
+    });
+    Some(f.into_iter().map(|x| x.max(0.0)).collect())
+}
+
 /// Point forecasts for the next `h` months, or `None` if `y` is too short.
 /// Forecasts are not clipped (see [`forecast`]).
 pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Option<Vec<f64>> {
@@ -1103,13 +1160,7 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Opt
             if all_zero {
                 return flat(0.0);
             }
-            let g = intervals(y);
-            let level = round_half_even(g.iter().sum::<f64>() / g.len() as f64);
-            if method == Method::Adida {
-                flat(aggregate_forecast(y, level))
-            } else {
-                flat((1..=level).map(|l| aggregate_forecast(y, l)).sum::<f64>() / level as f64)
-            }
+            Some(aggregated(method, y, h, &mut |l| aggregate_forecast(y, l)))
         }
     }
 }

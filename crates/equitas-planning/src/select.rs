@@ -2,7 +2,9 @@
 //! intervals from the errors it measures (docs/formulas.md 4.4-4.5).
 
 use crate::metrics::{self, Pattern};
-use crate::models::{FitCache, Method, ModelParams, fit_cached, forecast, forecast_fitted};
+use crate::models::{
+    FitCache, Method, ModelParams, fit_cached, forecast, forecast_cached, forecast_fitted,
+};
 use serde::Serialize;
 
 /// How candidates are compared.
@@ -207,7 +209,7 @@ fn score_with(
             Some(params) if train.len() >= method.min_length(&e.params) => {
                 forecast_fitted(method, train, steps, params)
             }
-            _ => forecast(method, train, steps, &e.params),
+            _ => forecast_cached(method, train, steps, &e.params, cache),
         };
         if let Some(f) = f {
             backtest.push((t, f));

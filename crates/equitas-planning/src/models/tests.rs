@@ -234,3 +234,28 @@ fn holt_fits_shared_on_a_constant_series() {
         assert!(f.is_some());
     }
 }
+
+proptest! {
+    /// ADIDA and IMAPA sharing their aggregate forecast (the cache of the
+    /// automatic choice) forecast exactly as each alone, at every prefix.
+    #[test]
+    fn adida_and_imapa_share_their_aggregate_exactly(
+        y in proptest::collection::vec(prop_oneof![Just(0.0), Just(0.0), 1.0f64..50.0], 0..30),
+        imapa_first in any::<bool>(),
+    ) {
+        let mut cache = FitCache::default();
+        let order = if imapa_first {
+            [Method::Imapa, Method::Adida]
+        } else {
+            [Method::Adida, Method::Imapa]
+        };
+        for n in 0..=y.len() {
+            for m in order {
+                prop_assert_eq!(
+                    forecast_cached(m, &y[..n], 4, &p(), &mut cache),
+                    forecast(m, &y[..n], 4, &p())
+                );
+            }
+        }
+    }
+}
