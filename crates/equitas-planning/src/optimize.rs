@@ -202,10 +202,9 @@ impl<'a> NelderMead<'a> {
     /// (best, worst, second worst) in one pass; ties keep the earlier
     /// vertex best and the later one worst (the second worst is the latest
     /// of the largest values but the worst's). The values compared are
-    /// carried along, not read again through the indices, and the choices
-    /// are selects, not branches: the order of the vertices changes every
-    /// iteration, so branches on it are mispredicted, and this runs once
-    /// per iteration of searches of a thousand iterations.
+    /// carried along, not read again through the indices. Each iteration
+    /// takes them from the order kept instead ([`NelderMead::order_now`]);
+    /// this scan serves where a value is NaN, and for the best at the end.
     fn rank(vals: &[f64]) -> (usize, usize, usize) {
         let (mut b, mut w, mut s) = (0, 0, usize::MAX);
         let (mut vb, mut vw) = (vals[0], vals[0]);
