@@ -25,6 +25,11 @@
 //! (its margin), EQ_CANDIDATES (method names, comma-separated) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
+//! `--dump FILE` writes every series' forecasts of the automatic choice
+//! (with `--score` or `--scms`: of every model too), their intervals,
+//! reasons and candidates' scores, each number exact (shortest round-trip),
+//! one line per series: two builds give identical files when they forecast
+//! the same (a speed change that must not change results is checked so).
 //! EQ_CALIBRATE=1 (or `adi`: by ADI band) prints, per demand class, the
 //! automatic choice's coverage and the factors of its interval widths that
 //! would reach 80% and 95% (with `--tune`: how the class factors of
@@ -299,7 +304,50 @@ fn evaluation() -> Evaluation {
     e
 }
 
-fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
+/// One line of `--dump`: a choice's every figure, exact.
+fn describe(c: Option<&equitas_planning::select::Choice>) -> String {
+    let Some(c) = c else {
+        return "none".to_string();
+    };
+    let scores: Vec<String> = c
+        .scores
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {:?} {:?} {:?} {} {:?} {:?}",
+                s.method.as_str(),
+                s.mase,
+                s.rmsse,
+                s.rank,
+                s.origins,
+                s.rmse_by_step,
+                s.backtest
+            )
+        })
+        .collect();
+    format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?} {} | {}",
+        c.combined,
+        c.mean,
+        c.lower80,
+        c.upper80,
+        c.lower95,
+        c.upper95,
+        c.reason,
+        scores.join("; ")
+    )
+}
+
+/// Writes `--dump`'s lines.
+fn dump(path: &str, lines: impl Iterator<Item = String>) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("create the dump"));
+    for l in lines {
+        writeln!(w, "{l}").expect("write the dump");
+    }
+    println!("forecasts written to {path}");
+}
+
+fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to: Option<&str>) {
     let e = evaluation();
     let forced: Vec<Option<Method>> = std::iter::once(None)
         .chain(Method::ALL.into_iter().map(Some).filter(|_| !auto_only))
@@ -317,6 +365,17 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool) {
                 .collect()
         })
         .collect();
+    if let Some(path) = dump_to {
+        dump(
+            path,
+            chosen.iter().map(|cs| {
+                cs.iter()
+                    .map(|c| describe(c.as_ref()))
+                    .collect::<Vec<_>>()
+                    .join(" || ")
+            }),
+        );
+    }
     if std::env::var("EQ_CLASSES").is_ok() {
         for class in ["smooth", "erratic", "intermittent", "lumpy"] {
             for (j, m) in forced.iter().enumerate() {
@@ -486,7 +545,12 @@ fn main() {
         if let Some(csv) = opt("--csv") {
             write_csv(&csv, &data, |i| firsts[i]);
         }
-        score_all(&data, opt("--compare").as_deref(), auto_only);
+        score_all(
+            &data,
+            opt("--compare").as_deref(),
+            auto_only,
+            opt("--dump").as_deref(),
+        );
         return;
     }
     let t = Instant::now();
@@ -501,7 +565,12 @@ fn main() {
         write_csv(&path, &data, |_| 2025 * 12);
     }
     if args.iter().any(|a| a == "--score") {
-        score_all(&data, opt("--compare").as_deref(), auto_only);
+        score_all(
+            &data,
+            opt("--compare").as_deref(),
+            auto_only,
+            opt("--dump").as_deref(),
+        );
         return;
     }
     let p = ModelParams::default();
@@ -570,6 +639,14 @@ fn main() {
                 c / threads as f64
             );
         }
+    }
+    if let Some(path) = opt("--dump").filter(|_| !skip_auto) {
+        // Untimed: the same choices again, written out.
+        let lines: Vec<String> = data
+            .par_iter()
+            .map(|y| describe(choose(&y[..y.len() - HOLDOUT], HOLDOUT, &e, None).as_ref()))
+            .collect();
+        dump(&path, lines.into_iter());
     }
     if let Some(path) = opt("--compare") {
         let text = std::fs::read_to_string(&path).expect("read the statsforecast results");

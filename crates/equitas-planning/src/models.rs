@@ -635,20 +635,50 @@ pub fn ets_forms(y: &[f64], m: usize) -> Vec<Form> {
 /// (one 0 when not seasonal)]; `None` when no form has fewer parameters
 /// than months - 1.
 fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
+    if let Some(c) = ets_constant(y, m, forms) {
+        return Some(c);
+    }
+    smallest_aicc(ets_fits(y, m, forms))
+}
+
+/// The parameters of [`ets_fit`] for a constant series (`None` if `y`
+/// varies): its level, no trend, seasonals of 0.
+fn ets_constant(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
+    if !y.iter().all(|&v| v == y[0]) {
+        return None;
+    }
+    let mut constant = vec![0.9999, 0.0, 0.0, 1.0, y[0], 0.0];
+    constant.resize(
+        6 + if forms.iter().any(|f| f.seasonal) {
+            m.max(1)
+        } else {
+            1
+        },
+        0.0,
+    );
+    Some(constant)
+}
+
+/// Of the forms' fits (AICc, parameters), those of the smallest AICc (the
+/// first on a tie).
+fn smallest_aicc(fits: Vec<Option<(f64, Vec<f64>)>>) -> Option<Vec<f64>> {
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for (aicc, p) in fits.into_iter().flatten() {
+        if best.as_ref().is_none_or(|(b, _)| aicc < *b) {
+            best = Some((aicc, p));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Each of `forms` fitted to `y` (which varies) as [`ets_fit`] fits them:
+/// its AICc and parameters, `None` for a form with as many parameters as
+/// months - 1 (or an AICc of NaN). Each form's search is its own (two run
+/// side by side only to share the passes over the series), so a form's fit
+/// is the same whichever forms are fitted with it.
+fn ets_fits(y: &[f64], m: usize, forms: &[Form]) -> Vec<Option<(f64, Vec<f64>)>> {
     let n = y.len();
     let m = m.max(1);
-    if y.iter().all(|&v| v == y[0]) {
-        let mut constant = vec![0.9999, 0.0, 0.0, 1.0, y[0], 0.0];
-        constant.resize(
-            6 + if forms.iter().any(|f| f.seasonal) {
-                m
-            } else {
-                1
-            },
-            0.0,
-        );
-        return Some(constant);
-    }
     let (lo, hi) = (1e-4, 0.9999);
     let (phi_lo, phi_hi) = (0.8, 0.98);
     let opt = Simplex {
@@ -661,7 +691,7 @@ fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
         max_iters: 1000,
     };
     let mut searches: Vec<EtsSearch> = Vec::new();
-    for &form in forms {
+    for (index, &form) in forms.iter().enumerate() {
         let period = if form.seasonal { m } else { 1 };
         let trended = form.trend != Trend::None;
         let (l0, b0, s0) = ets_start(y, period, trended);
@@ -698,6 +728,7 @@ fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
         if start.len() + 1 < n {
             searches.push(EtsSearch {
                 form,
+                index,
                 period,
                 k,
                 start,
@@ -781,7 +812,7 @@ fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
             }
         }
     }
-    let mut best: Option<(f64, Vec<f64>)> = None;
+    let mut fits = vec![None; forms.len()];
     for (c, nm) in searches.iter().zip(&nms) {
         let p = nm.best();
         let mut seas = vec![0.0; c.period];
@@ -790,20 +821,22 @@ fn ets_fit(y: &[f64], m: usize, forms: &[Form]) -> Option<Vec<f64>> {
         let q = (p.len() + 1) as f64;
         let nf = n as f64;
         let aicc = lik + 2.0 * q + 2.0 * q * (q + 1.0) / (nf - q - 1.0);
-        if !aicc.is_nan() && best.as_ref().is_none_or(|(b, _)| aicc < *b) {
+        if !aicc.is_nan() {
             let (consts, l, t) = c.state(&p, &mut seas);
             let mut out = consts.to_vec();
             out.extend([l, t]);
             out.extend(&seas);
-            best = Some((aicc, out));
+            fits[c.index] = Some((aicc, out));
         }
     }
-    best.map(|(_, p)| p)
+    fits
 }
 
 /// One form's search in [`ets_fit`].
 struct EtsSearch {
     form: Form,
+    /// Its place in the forms asked for.
+    index: usize,
     /// Seasonals (1 when not seasonal).
     period: usize,
     /// Constants before the states in the searched vector.
@@ -815,6 +848,7 @@ struct EtsSearch {
 impl EtsSearch {
     /// The constants (alpha, beta, gamma, phi), level and trend of a searched
     /// vector, its seasonals written into `seas` (`period` of them).
+    #[inline(always)]
     fn state(&self, p: &[f64], seas: &mut [f64]) -> ([f64; 4], f64, f64) {
         let trended = self.form.trend != Trend::None;
         let mut i = 1;
@@ -880,6 +914,58 @@ pub fn fit(method: Method, y: &[f64], p: &ModelParams) -> Option<Vec<f64>> {
         Method::Ets => ets_fit(y, p.season, &ets_forms(y, p.season)),
         _ => None,
     }
+}
+
+/// Fits of [`fit`] kept while one series is evaluated, so that models
+/// sharing a search make it once: Holt's damped form is damped Holt (one
+/// estimator, docs/formulas.md 4.2; its search is the same whether the
+/// undamped form is searched beside it or not), so both come from one fit
+/// of Holt's two forms; ADIDA's aggregate forecast is IMAPA's at its last
+/// level ([`forecast_cached`]). Keyed by the length of the series fitted:
+/// use one cache for the prefixes of one series only.
+#[derive(Debug, Default)]
+pub struct FitCache {
+    /// Months fitted, then Holt's fit and damped Holt's.
+    holt: Vec<(usize, [Option<Vec<f64>>; 2])>,
+    /// Months, level, aggregate forecast.
+    aggregate: Vec<(usize, usize, f64)>,
+}
+
+/// [`fit`], with Holt and damped Holt sharing their damped form's search
+/// through `cache` (same parameters as [`fit`] gives each).
+pub fn fit_cached(
+    method: Method,
+    y: &[f64],
+    p: &ModelParams,
+    cache: &mut FitCache,
+) -> Option<Vec<f64>> {
+    let shared = match method {
+        Method::Holt => 0,
+        Method::DampedHolt => 1,
+        _ => return fit(method, y, p),
+    };
+    // Below damped Holt's length Holt fits its undamped form alone.
+    if y.len() < Method::DampedHolt.min_length(p) {
+        return fit(method, y, p);
+    }
+    let n = y.len();
+    let i = match cache.holt.iter().position(|(k, _)| *k == n) {
+        Some(i) => i,
+        None => {
+            let both = match ets_constant(y, 1, &HOLT) {
+                Some(c) => [Some(c.clone()), Some(c)],
+                None => {
+                    let fits = ets_fits(y, 1, &HOLT);
+                    debug_assert_eq!(HOLT[0], DAMPED_HOLT[0]);
+                    let damped = fits[0].as_ref().map(|f| f.1.clone());
+                    [smallest_aicc(fits), damped]
+                }
+            };
+            cache.holt.push((n, both));
+            cache.holt.len() - 1
+        }
+    };
+    cache.holt[i].1[shared].clone()
 }
 
 /// Forecasts with parameters from [`fit`] (fitted on a series starting at
@@ -968,6 +1054,60 @@ fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
         .collect()
 }
 
+/// ADIDA's or IMAPA's forecast of `y` (not all zeros), `top` making the
+/// aggregate forecast at ADIDA's level (the last of IMAPA's levels).
+fn aggregated(method: Method, y: &[f64], h: usize, top: &mut dyn FnMut(usize) -> f64) -> Vec<f64> {
+    let g = intervals(y);
+    let level = round_half_even(g.iter().sum::<f64>() / g.len() as f64);
+    let v = if method == Method::Adida {
+        top(level)
+    } else {
+        (1..=level)
+            .map(|l| {
+                if l == level {
+                    top(l)
+                } else {
+                    aggregate_forecast(y, l)
+                }
+            })
+            .sum::<f64>()
+            / level as f64
+    };
+    vec![v; h]
+}
+
+/// [`forecast`], ADIDA and IMAPA sharing through `cache` the aggregate
+/// forecast both make (ADIDA's level is IMAPA's last): the same forecasts.
+pub fn forecast_cached(
+    method: Method,
+    y: &[f64],
+    h: usize,
+    p: &ModelParams,
+    cache: &mut FitCache,
+) -> Option<Vec<f64>> {
+    let shared = matches!(method, Method::Adida | Method::Imapa)
+        && !y.is_empty()
+        && y.len() >= method.min_length(p)
+        && y.iter().any(|&v| v != 0.0);
+    if !shared {
+        return forecast(method, y, h, p);
+    }
+    let n = y.len();
+    let f = aggregated(method, y, h, &mut |level| match cache
+        .aggregate
+        .iter()
+        .find(|e| (e.0, e.1) == (n, level))
+    {
+        Some(e) => e.2,
+        None => {
+            let v = aggregate_forecast(y, level);
+            cache.aggregate.push((n, level, v));
+            v
+        }
+    });
+    Some(f.into_iter().map(|x| x.max(0.0)).collect())
+}
+
 /// Point forecasts for the next `h` months, or `None` if `y` is too short.
 /// Forecasts are not clipped (see [`forecast`]).
 pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Option<Vec<f64>> {
@@ -1020,13 +1160,7 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Opt
             if all_zero {
                 return flat(0.0);
             }
-            let g = intervals(y);
-            let level = round_half_even(g.iter().sum::<f64>() / g.len() as f64);
-            if method == Method::Adida {
-                flat(aggregate_forecast(y, level))
-            } else {
-                flat((1..=level).map(|l| aggregate_forecast(y, l)).sum::<f64>() / level as f64)
-            }
+            Some(aggregated(method, y, h, &mut |l| aggregate_forecast(y, l)))
         }
     }
 }

@@ -2,7 +2,9 @@
 //! intervals from the errors it measures (docs/formulas.md 4.4-4.5).
 
 use crate::metrics::{self, Pattern};
-use crate::models::{Method, ModelParams, fit, forecast, forecast_fitted};
+use crate::models::{
+    FitCache, Method, ModelParams, fit_cached, forecast, forecast_cached, forecast_fitted,
+};
 use serde::Serialize;
 
 /// How candidates are compared.
@@ -180,13 +182,25 @@ fn accuracy(method: Method, y: &[f64], backtest: Vec<(usize, Vec<f64>)>, horizon
 /// Scores `method` on `y` by rolling origins, forecasting up to `horizon`
 /// months from each; `None` if it can be scored at fewer than half of them.
 pub fn score(method: Method, y: &[f64], horizon: usize, e: &Evaluation) -> Option<Score> {
+    score_with(method, y, horizon, e, &mut FitCache::default())
+}
+
+/// [`score`], the fits kept in `cache` for the other candidates scored on
+/// the same series `y`.
+fn score_with(
+    method: Method,
+    y: &[f64],
+    horizon: usize,
+    e: &Evaluation,
+    cache: &mut FitCache,
+) -> Option<Score> {
     let n = y.len();
     let first = n.saturating_sub(e.origins).max(1);
     let horizon = horizon.max(1);
     // Models fitted by numerical optimisation are fitted once, on the data
     // before the first origin in which they can be fitted, and forecast from
     // every origin with those parameters.
-    let fitted = (first..n).find_map(|t| fit(method, &y[..t], &e.params));
+    let fitted = (first..n).find_map(|t| fit_cached(method, &y[..t], &e.params, cache));
     let mut backtest = Vec::new();
     for t in first..n {
         let train = &y[..t];
@@ -195,7 +209,7 @@ pub fn score(method: Method, y: &[f64], horizon: usize, e: &Evaluation) -> Optio
             Some(params) if train.len() >= method.min_length(&e.params) => {
                 forecast_fitted(method, train, steps, params)
             }
-            _ => forecast(method, train, steps, &e.params),
+            _ => forecast_cached(method, train, steps, &e.params, cache),
         };
         if let Some(f) = f {
             backtest.push((t, f));
@@ -212,10 +226,11 @@ pub fn score(method: Method, y: &[f64], horizon: usize, e: &Evaluation) -> Optio
 /// then MASE, then the simpler model (earlier in [`Method::ALL`]).
 pub fn evaluate(y: &[f64], h: usize, e: &Evaluation) -> Vec<Score> {
     let horizon = h.clamp(1, e.horizon.max(1));
+    let mut cache = FitCache::default();
     let mut scores: Vec<Score> = e
         .candidates
         .iter()
-        .filter_map(|&m| score(m, y, horizon, e))
+        .filter_map(|&m| score_with(m, y, horizon, e, &mut cache))
         .collect();
     // The naive method's scores, the reference of the M4 ranking (without
     // them, or if either is 0, candidates are ranked by RMSSE).

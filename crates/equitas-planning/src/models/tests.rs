@@ -200,3 +200,62 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Holt and damped Holt from one fit of Holt's two forms (the cache of
+    /// the automatic choice) are exactly each model's own fit, at every
+    /// prefix of a series (as the rolling origins fit them), in either order.
+    #[test]
+    fn holt_and_damped_holt_share_their_damped_search_exactly(
+        y in proptest::collection::vec(prop_oneof![Just(0.0), Just(7.0), 1.0f64..500.0], 1..30),
+        damped_first in any::<bool>(),
+    ) {
+        let mut cache = FitCache::default();
+        let order = if damped_first {
+            [Method::DampedHolt, Method::Holt]
+        } else {
+            [Method::Holt, Method::DampedHolt]
+        };
+        for n in 0..=y.len() {
+            for m in order {
+                prop_assert_eq!(fit_cached(m, &y[..n], &p(), &mut cache), fit(m, &y[..n], &p()));
+            }
+        }
+    }
+}
+
+#[test]
+fn holt_fits_shared_on_a_constant_series() {
+    let y = [7.0; 12];
+    let mut cache = FitCache::default();
+    for m in [Method::Holt, Method::DampedHolt, Method::Holt] {
+        let f = fit_cached(m, &y, &p(), &mut cache);
+        assert_eq!(f, fit(m, &y, &p()));
+        assert!(f.is_some());
+    }
+}
+
+proptest! {
+    /// ADIDA and IMAPA sharing their aggregate forecast (the cache of the
+    /// automatic choice) forecast exactly as each alone, at every prefix.
+    #[test]
+    fn adida_and_imapa_share_their_aggregate_exactly(
+        y in proptest::collection::vec(prop_oneof![Just(0.0), Just(0.0), 1.0f64..50.0], 0..30),
+        imapa_first in any::<bool>(),
+    ) {
+        let mut cache = FitCache::default();
+        let order = if imapa_first {
+            [Method::Imapa, Method::Adida]
+        } else {
+            [Method::Adida, Method::Imapa]
+        };
+        for n in 0..=y.len() {
+            for m in order {
+                prop_assert_eq!(
+                    forecast_cached(m, &y[..n], 4, &p(), &mut cache),
+                    forecast(m, &y[..n], 4, &p())
+                );
+            }
+        }
+    }
+}
