@@ -40,6 +40,7 @@ use crate::export::{MOVEMENTS, REPORTED, movements_schema, reported_schema};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
 use datafusion::prelude::SessionContext;
@@ -328,48 +329,65 @@ pub async fn compute(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<Vec<Figure>, EngineError> {
+    let mut out = Vec::new();
+    for b in compute_batches(ctx, root, as_of).await? {
+        out.extend(batch_figures(&b)?);
+    }
+    Ok(out)
+}
+
+/// [`compute`] as the engine returns it: Arrow batches in (country,
+/// location, item, month) order, each turned into figures by
+/// [`batch_figures`] (a large result need not be held twice).
+pub async fn compute_batches(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<Vec<RecordBatch>, EngineError> {
     let Some(sql) = prepare(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
-    let batches = ctx.sql(&sql).await?.collect().await?;
-    let mut out = Vec::new();
-    for b in &batches {
-        let col = |i: usize, t: &DataType| -> Result<ArrayRef, EngineError> {
-            Ok(cast(b.column(i), t).map_err(datafusion::error::DataFusionError::from)?)
-        };
-        let (country, location, item) = (
-            col(0, &DataType::Utf8)?,
-            col(1, &DataType::Utf8)?,
-            col(2, &DataType::Utf8)?,
-        );
-        let month = col(3, &DataType::Int64)?;
-        let f: Vec<ArrayRef> = (4..11)
-            .map(|i| col(i, &DataType::Float64))
-            .collect::<Result<_, _>>()?;
-        let days = col(11, &DataType::Int64)?;
-        let reported = col(12, &DataType::Boolean)?;
-        let movements = col(13, &DataType::Int64)?;
-        let s = |a: &ArrayRef, i| a.as_string::<i32>().value(i).to_string();
-        let n = |a: &ArrayRef, i| a.as_primitive::<Int64Type>().value(i);
-        let x = |k: usize, i| f[k].as_primitive::<Float64Type>().value(i);
-        for i in 0..b.num_rows() {
-            out.push(Figure {
-                country: s(&country, i),
-                location: s(&location, i),
-                item: s(&item, i),
-                month: n(&month, i) as MonthIndex,
-                opening: x(0, i),
-                received: x(1, i),
-                issued: x(2, i),
-                dispensed: x(3, i),
-                adjusted: x(4, i),
-                closing: x(5, i),
-                consumption: x(6, i),
-                stockout_days: n(&days, i) as u32,
-                stockout_reported: reported.as_boolean().value(i),
-                movements: n(&movements, i) as u32,
-            });
-        }
+    Ok(ctx.sql(&sql).await?.collect().await?)
+}
+
+/// The figures of one batch of the figures query's result.
+pub fn batch_figures(b: &RecordBatch) -> Result<Vec<Figure>, EngineError> {
+    let col = |i: usize, t: &DataType| -> Result<ArrayRef, EngineError> {
+        Ok(cast(b.column(i), t).map_err(datafusion::error::DataFusionError::from)?)
+    };
+    let (country, location, item) = (
+        col(0, &DataType::Utf8)?,
+        col(1, &DataType::Utf8)?,
+        col(2, &DataType::Utf8)?,
+    );
+    let month = col(3, &DataType::Int64)?;
+    let f: Vec<ArrayRef> = (4..11)
+        .map(|i| col(i, &DataType::Float64))
+        .collect::<Result<_, _>>()?;
+    let days = col(11, &DataType::Int64)?;
+    let reported = col(12, &DataType::Boolean)?;
+    let movements = col(13, &DataType::Int64)?;
+    let s = |a: &ArrayRef, i| a.as_string::<i32>().value(i).to_string();
+    let n = |a: &ArrayRef, i| a.as_primitive::<Int64Type>().value(i);
+    let x = |k: usize, i| f[k].as_primitive::<Float64Type>().value(i);
+    let mut out = Vec::with_capacity(b.num_rows());
+    for i in 0..b.num_rows() {
+        out.push(Figure {
+            country: s(&country, i),
+            location: s(&location, i),
+            item: s(&item, i),
+            month: n(&month, i) as MonthIndex,
+            opening: x(0, i),
+            received: x(1, i),
+            issued: x(2, i),
+            dispensed: x(3, i),
+            adjusted: x(4, i),
+            closing: x(5, i),
+            consumption: x(6, i),
+            stockout_days: n(&days, i) as u32,
+            stockout_reported: reported.as_boolean().value(i),
+            movements: n(&movements, i) as u32,
+        });
     }
     Ok(out)
 }

@@ -60,18 +60,6 @@ impl Networks {
         self.countries.iter().map(|c| c.movements.len()).sum()
     }
 
-    /// The ledgers, one per country.
-    pub fn ledgers(&self) -> Vec<(Ledger, Vec<String>)> {
-        self.countries
-            .iter()
-            .map(|c| {
-                let l = Ledger::build(c.names.clone(), c.movements.clone());
-                let countries = vec![c.code.clone(); l.names.locations.len()];
-                (l, countries)
-            })
-            .collect()
-    }
-
     /// The last day with a movement in any country.
     pub fn as_of(&self) -> Day {
         self.countries
@@ -93,28 +81,32 @@ impl Networks {
     }
 
     /// [`Networks::single_node`], and the seconds it took once its input
-    /// was copied (the ledgers' build and their months; not the copy).
+    /// was copied (each country's ledger built, its months, the ledger
+    /// dropped; not the copy). One country's copy and ledger at a time,
+    /// as each country's own server would hold.
     pub fn single_node_timed(&self) -> (Vec<Figure>, f64) {
         let as_of = self.as_of();
-        let mut inputs: Vec<(String, Names, Vec<Movement>)> = self
-            .countries
-            .iter()
-            .map(|c| (c.code.clone(), c.names.clone(), c.movements.clone()))
-            .collect();
         let mut out = Vec::new();
-        let t = std::time::Instant::now();
-        for (code, names, movements) in inputs.drain(..) {
+        let mut secs = 0.0;
+        for c in &self.countries {
+            let (names, movements) = (c.names.clone(), c.movements.clone());
+            let t = std::time::Instant::now();
             let l = Ledger::build(names, movements);
-            let countries = vec![code; l.names.locations.len()];
+            let countries = vec![c.code.clone(); l.names.locations.len()];
             out.extend(single_node(&l, &countries, as_of));
+            drop(l);
+            secs += t.elapsed().as_secs_f64();
         }
-        (out, t.elapsed().as_secs_f64())
+        (out, secs)
     }
 
-    /// Writes every country's Parquet files under `out` (export layout).
+    /// Writes every country's Parquet files under `out` (export layout),
+    /// one country's ledger at a time.
     pub fn write(&self, out: &Path) -> Result<(), EngineError> {
         let as_of = self.as_of();
-        for (l, countries) in self.ledgers() {
+        for c in &self.countries {
+            let l = Ledger::build(c.names.clone(), c.movements.clone());
+            let countries = vec![c.code.clone(); l.names.locations.len()];
             write_ledger(
                 &l,
                 &countries,
