@@ -671,6 +671,17 @@ fn smallest_aicc(fits: Vec<Option<(f64, Vec<f64>)>>) -> Option<Vec<f64>> {
     best.map(|(_, p)| p)
 }
 
+/// How [`ets_fits`] searches each form's parameters.
+pub(crate) const ETS_SEARCH: Simplex = Simplex {
+    width_step: None,
+    relative_step: 0.05,
+    zero_step: 1e-4,
+    adaptive: true,
+    value_sd: Some(1e-4),
+    max_evals: usize::MAX,
+    max_iters: 1000,
+};
+
 /// Each of `forms` fitted to `y` (which varies) as [`ets_fit`] fits them:
 /// its AICc and parameters, `None` for a form with as many parameters as
 /// months - 1 (or an AICc of NaN). Each form's search is its own (two run
@@ -681,15 +692,6 @@ fn ets_fits(y: &[f64], m: usize, forms: &[Form]) -> Vec<Option<(f64, Vec<f64>)>>
     let m = m.max(1);
     let (lo, hi) = (1e-4, 0.9999);
     let (phi_lo, phi_hi) = (0.8, 0.98);
-    let opt = Simplex {
-        width_step: None,
-        relative_step: 0.05,
-        zero_step: 1e-4,
-        adaptive: true,
-        value_sd: Some(1e-4),
-        max_evals: usize::MAX,
-        max_iters: 1000,
-    };
     let mut searches: Vec<EtsSearch> = Vec::new();
     for (index, &form) in forms.iter().enumerate() {
         let period = if form.seasonal { m } else { 1 };
@@ -759,7 +761,7 @@ fn ets_fits(y: &[f64], m: usize, forms: &[Form]) -> Vec<Option<(f64, Vec<f64>)>>
     };
     let mut nms: Vec<NelderMead> = searches
         .iter()
-        .map(|c| NelderMead::new(&c.start, &c.bounds, opt))
+        .map(|c| NelderMead::new(&c.start, &c.bounds, ETS_SEARCH))
         .collect();
     let mut done = vec![false; searches.len()];
     for i in 0..searches.len() {

@@ -554,13 +554,8 @@ mod tests {
     /// the one a scan of every value finds.
     fn search(f: impl Fn(&[f64]) -> f64, start: &[f64], bounds: &[(f64, f64)]) -> Vec<f64> {
         let opt = Simplex {
-            width_step: None,
-            relative_step: 0.05,
-            zero_step: 1e-4,
-            adaptive: true,
-            value_sd: Some(1e-4),
-            max_evals: usize::MAX,
             max_iters: 300,
+            ..crate::models::ETS_SEARCH
         };
         let mut nm = NelderMead::new(start, bounds, opt);
         while let Some(p) = nm.ask() {

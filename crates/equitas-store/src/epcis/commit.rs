@@ -135,7 +135,14 @@ fn stored_meanwhile(
     if meanwhile == 0 {
         return Ok(Vec::new());
     }
-    if let Some(own) = own.filter(|_| !since.keyed) {
+    if !since.keyed {
+        // An unpartitioned database has no keys' table: its captures keep
+        // their own digests (the capture's `Job::stored`).
+        let own = own.ok_or_else(|| {
+            StoreError::Invalid(
+                "a capture into an unpartitioned database kept no digests of its events".into(),
+            )
+        })?;
         return meanwhile_by_digest(c, since, own);
     }
     // What a capture committed since holds of `m`'s hash or eventID (as `k`),
