@@ -8,6 +8,7 @@
 //! figures/country=XSY/month=2025-01/part-0.parquet     the single-node monthly figures
 //! reported/country=XSY/month=2025-01/part-0.parquet    stockout days stated by stock reports
 //! events/country=XSY/month=2025-01/part-0.parquet      EPCIS events (JSON body included)
+//! locations/country=XSY/part-0.parquet                 each location's level, parent and areas
 //! ```
 //!
 //! Everything is read through `equitas-store`'s read APIs
@@ -31,6 +32,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{Day, MonthIndex, day_of_ms, format_month, local_ms, month_of};
 use equitas_ledger::view::Places;
+use equitas_model::LocationLevel;
 use equitas_store::epcis::{EventQuery, query_events};
 use indicatif::ProgressBar;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +44,7 @@ pub const MOVEMENTS: &str = "movements";
 pub const FIGURES: &str = "figures";
 pub const REPORTED: &str = "reported";
 pub const EVENTS: &str = "events";
+pub const LOCATIONS: &str = "locations";
 
 /// Country of the locations the hierarchy does not hold.
 pub const UNKNOWN_COUNTRY: &str = "unknown";
@@ -103,6 +106,33 @@ pub fn reported_schema() -> SchemaRef {
         Field::new("stockout_days", DataType::Int64, false),
     ]))
 }
+
+/// The columns of a locations file: every location of the country's
+/// ledger (`location`, as its movements name it) with its place in the
+/// hierarchy (`code`; `level` and `parent` empty for a location the
+/// hierarchy does not hold) and the code of the nearest area of each
+/// level above it (empty when it lies in none), for availability by area
+/// (formulas 3.9).
+pub fn locations_schema() -> SchemaRef {
+    let o = |n: &str| Field::new(n, DataType::Utf8, true);
+    Arc::new(Schema::new(vec![
+        utf8("location"),
+        utf8("code"),
+        o("level"),
+        o("parent"),
+        o("area_country"),
+        o("area_region"),
+        o("area_district"),
+    ]))
+}
+
+/// The area levels of a locations file, each the column
+/// `area_<level>`.
+pub const AREA_LEVELS: [LocationLevel; 3] = [
+    LocationLevel::Country,
+    LocationLevel::Region,
+    LocationLevel::District,
+];
 
 /// The columns of an events file.
 pub fn events_schema() -> SchemaRef {
@@ -176,6 +206,7 @@ pub fn export_database(
         Some(as_of) => write_ledger(&data.ledger, &countries, as_of, out, bar)?,
         None => Summary::default(),
     };
+    summary.files += write_locations(&data.ledger, &data.places, &countries, out)?;
     bar.set_message("reading EPCIS events");
     let (events, files, seen) =
         write_events(store.as_mut(), &data.places, out, bar).map_err(|e| match e {
@@ -305,6 +336,80 @@ pub fn write_ledger(
     Ok(summary)
 }
 
+/// Writes the locations of `ledger` with their level, parent and areas
+/// in `places` (one file per country, `locations/country=XSY/part-0.parquet`),
+/// replacing those an earlier export wrote for the same countries.
+/// `countries`: the country of each location id. Returns the files written.
+pub fn write_locations(
+    ledger: &Ledger,
+    places: &Places,
+    countries: &[String],
+    out: &Path,
+) -> Result<usize, EngineError> {
+    let mut parts: BTreeMap<String, LocationCols> = BTreeMap::new();
+    for id in 0..ledger.names.locations.len() as u32 {
+        let country = countries
+            .get(id as usize)
+            .map_or(UNKNOWN_COUNTRY, String::as_str);
+        let cols = parts.entry(country.to_string()).or_default();
+        cols.location.append_value(ledger.names.locations.name(id));
+        match places.place_of(id) {
+            Some(i) => {
+                let p = &places.list[i];
+                cols.code.append_value(&p.code);
+                cols.level.append_option(p.level.map(|l| l.as_str()));
+                cols.parent.append_option(p.parent.as_deref());
+                let lineage = places.lineage(i);
+                for (k, level) in AREA_LEVELS.iter().enumerate() {
+                    let area = lineage
+                        .iter()
+                        .find(|&&a| places.list[a].level == Some(*level))
+                        .map(|&a| places.list[a].code.as_str());
+                    cols.areas[k].append_option(area);
+                }
+            }
+            None => {
+                cols.code.append_value(ledger.names.locations.name(id));
+                cols.level.append_null();
+                cols.parent.append_null();
+                for a in &mut cols.areas {
+                    a.append_null();
+                }
+            }
+        }
+    }
+    let countries: BTreeSet<String> = parts.keys().cloned().collect();
+    clear(out, LOCATIONS, &countries)?;
+    create_dir(&out.join(LOCATIONS))?;
+    let mut files = 0;
+    for (c, mut cols) in parts {
+        check_country(&c)?;
+        let dir = out.join(LOCATIONS).join(format!("country={c}"));
+        create_dir(&dir)?;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(cols.location.finish()),
+            Arc::new(cols.code.finish()),
+            Arc::new(cols.level.finish()),
+            Arc::new(cols.parent.finish()),
+            Arc::new(cols.areas[0].finish()),
+            Arc::new(cols.areas[1].finish()),
+            Arc::new(cols.areas[2].finish()),
+        ];
+        write_parquet(&dir.join("part-0.parquet"), locations_schema(), columns)?;
+        files += 1;
+    }
+    Ok(files)
+}
+
+#[derive(Default)]
+struct LocationCols {
+    location: StringBuilder,
+    code: StringBuilder,
+    level: StringBuilder,
+    parent: StringBuilder,
+    areas: [StringBuilder; 3],
+}
+
 fn write_events(
     c: &mut dyn equitas_store::Conn,
     places: &Places,
@@ -410,17 +515,22 @@ fn clear(out: &Path, dataset: &str, countries: &BTreeSet<String>) -> Result<(), 
     Ok(())
 }
 
+fn check_country(country: &str) -> Result<(), EngineError> {
+    if country.is_empty() || country.contains(['/', '\\', '=']) || country.starts_with('.') {
+        return Err(EngineError::Invalid(format!(
+            "location hierarchy: country code {country:?} cannot name a directory"
+        )));
+    }
+    Ok(())
+}
+
 fn part_path(
     out: &Path,
     dataset: &str,
     country: &str,
     m: MonthIndex,
 ) -> Result<PathBuf, EngineError> {
-    if country.is_empty() || country.contains(['/', '\\', '=']) || country.starts_with('.') {
-        return Err(EngineError::Invalid(format!(
-            "location hierarchy: country code {country:?} cannot name a directory"
-        )));
-    }
+    check_country(country)?;
     let dir = out
         .join(dataset)
         .join(format!("country={country}"))

@@ -142,6 +142,8 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
                 ("month".to_string(), DataType::Utf8),
             ]);
         let url = format!("{}/", dir.display());
+        // A context may compute more than once (figures, then indicators).
+        ctx.deregister_table(name)?;
         ctx.register_listing_table(name, &url, options, Some(schema), None)
             .await?;
     }
@@ -158,6 +160,33 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
 /// on the small calendar of the months; `range`/`unnest` would be shorter,
 /// but Ballista's executors cannot decode `range`).
 pub fn sql(as_of: Day, first: MonthIndex) -> String {
+    format!(
+        "{}\n{FINAL_SELECT}\nORDER BY c.country, c.location, c.item, c.m",
+        ctes(as_of, first)
+    )
+}
+
+/// The figures' final projection, over the `closed` step of [`ctes`] and
+/// the reported stockout days (the rows of [`sql`], unordered).
+pub const FINAL_SELECT: &str = "SELECT c.country, c.location, c.item, c.m AS month_index,
+  COALESCE(LAG(c.closing) OVER (PARTITION BY c.country, c.location, c.item ORDER BY c.m), 0.0)
+    + c.opened AS opening,
+  c.received, c.issued, c.dispensed, c.adjusted, c.closing,
+  c.issued + c.dispensed AS consumption,
+  COALESCE(r.stockout_days, c.derived_days) AS stockout_days,
+  r.stockout_days IS NOT NULL AS stockout_reported,
+  c.movements
+FROM closed c
+LEFT JOIN reported r
+  ON r.country = c.country AND r.location = c.location AND r.item = c.item
+ AND CAST(r.month_index AS BIGINT) = c.m";
+
+/// The `WITH` clause of the figures query (steps 1 to 6, up to the
+/// monthly rows `closed`), as of `as_of` over the months from `first`.
+/// Its step `cal` is the calendar: `m`, first day `ms` and last day `me`
+/// of every month from `first` to the as-of month. Other queries
+/// ([`crate::indicators`]) continue it.
+pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     let last = month_of(as_of);
     let mut calendar = String::new();
     for m in first..=last {
@@ -231,20 +260,7 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
 ), closed AS (
   SELECT *, SUM(net) OVER ({item} ORDER BY m {running}) AS closing
   FROM monthly
-)
-SELECT c.country, c.location, c.item, c.m AS month_index,
-  COALESCE(LAG(c.closing) OVER (PARTITION BY c.country, c.location, c.item ORDER BY c.m), 0.0)
-    + c.opened AS opening,
-  c.received, c.issued, c.dispensed, c.adjusted, c.closing,
-  c.issued + c.dispensed AS consumption,
-  COALESCE(r.stockout_days, c.derived_days) AS stockout_days,
-  r.stockout_days IS NOT NULL AS stockout_reported,
-  c.movements
-FROM closed c
-LEFT JOIN {REPORTED} r
-  ON r.country = c.country AND r.location = c.location AND r.item = c.item
- AND CAST(r.month_index AS BIGINT) = c.m
-ORDER BY c.country, c.location, c.item, c.m",
+)",
         next = as_of as i64 + 1,
     )
 }
@@ -280,6 +296,20 @@ async fn prepare(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<Option<String>, EngineError> {
+    Ok(resolve(ctx, root, as_of)
+        .await?
+        .map(|(first, as_of)| sql(as_of, first)))
+}
+
+/// Registers the export under `root` and returns (the earliest month with
+/// a movement, the as-of day: `as_of`, by default the last day with a
+/// movement; an earlier day is refused), or `None` when there is no
+/// movement.
+pub async fn resolve(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+) -> Result<Option<(MonthIndex, Day)>, EngineError> {
     register(ctx, root).await?;
     let Some((first, last)) = span(ctx).await? else {
         return Ok(None);
@@ -295,7 +325,7 @@ async fn prepare(
         Some(d) => d,
         None => last,
     };
-    Ok(Some(sql(as_of, first)))
+    Ok(Some((first, as_of)))
 }
 
 /// The figures query's plan as the engine ran it, with the rows and time
@@ -446,7 +476,7 @@ pub fn to_csv(figures: &[Figure]) -> String {
     s
 }
 
-fn csv_field(v: &str) -> String {
+pub(crate) fn csv_field(v: &str) -> String {
     if v.contains([',', '"', '\n']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {

@@ -9,6 +9,11 @@
 //!   computed by DataFusion SQL over those files, in process or on a
 //!   Ballista cluster, equal to the single-node ledger's
 //!   ([`figures::single_node`]);
+//! - [`indicators`]: the stock indicators that follow from those figures,
+//!   by the same SQL continued: stock on hand, AMC and months of stock
+//!   (3.4–3.6) per location, item and month end, and availability (3.9)
+//!   per area, item and month end, equal to the single-node
+//!   `equitas_ledger::view::stock` and `view::availability`;
 //! - [`cluster`]: a Ballista scheduler and executors started in process.
 //!
 //! Not part of the root workspace: building it builds DataFusion and
@@ -18,6 +23,7 @@
 pub mod cluster;
 pub mod export;
 pub mod figures;
+pub mod indicators;
 pub mod synthetic;
 
 use std::path::PathBuf;

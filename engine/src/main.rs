@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 #[cfg(feature = "cluster")]
 use equitas_engine::cluster;
-use equitas_engine::{export, figures};
+use equitas_engine::{export, figures, indicators};
 use equitas_ledger::calendar::{Day, parse_day};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ enum Command {
         /// SQLite file or postgresql:// URL of the Equitas database.
         #[arg(long, env = "EQUITAS_DATABASE")]
         db: String,
-        /// Output directory (datasets under it: movements/, figures/, reported/, events/).
+        /// Output directory (datasets under it: movements/, figures/, reported/, events/, locations/).
         #[arg(long)]
         out: PathBuf,
         /// No progress bar.
@@ -54,6 +54,51 @@ enum Command {
         out: Option<PathBuf>,
         /// Print the query plan as run, with each operator's rows and time
         /// (EXPLAIN ANALYZE), instead of the figures.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Compute the stock on hand, AMC and months of stock of every
+    /// location and item at the end of every month, as CSV.
+    Indicators {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// As of this day (YYYY-MM-DD; default: the last day with a
+        /// movement): the last row of each item is at this date.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Months the AMC averages (formulas 3.5).
+        #[arg(long, default_value_t = 3)]
+        window: u32,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the query plan as run instead of the indicators.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Compute the availability of every item in every area (facilities
+    /// with stock / facilities managing it) at the end of every month, as CSV.
+    Availability {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// As of this day (YYYY-MM-DD; default: the last day with a movement).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The areas: country, region or district.
+        #[arg(long, default_value = "country")]
+        level: String,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the query plan as run instead of the availability.
         #[arg(long)]
         explain: bool,
     },
@@ -196,10 +241,45 @@ async fn run(command: Command) -> Result<()> {
             } else {
                 figures::to_csv(&figures::compute(&ctx, &data, day_arg(&as_of)?).await?)
             };
-            match out {
-                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
-                None => print!("{csv}"),
-            }
+            write_out(out, csv)?;
+        }
+        Command::Indicators {
+            data,
+            scheduler,
+            as_of,
+            window,
+            out,
+            explain,
+        } => {
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let as_of = day_arg(&as_of)?;
+            let csv = if explain {
+                indicators::explain_amc(&ctx, &data, as_of, window).await?
+            } else {
+                indicators::to_csv(&indicators::compute(&ctx, &data, as_of, window).await?)
+            };
+            write_out(out, csv)?;
+        }
+        Command::Availability {
+            data,
+            scheduler,
+            as_of,
+            level,
+            out,
+            explain,
+        } => {
+            let level = indicators::area_level(&level).context("--level")?;
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let as_of = day_arg(&as_of)?;
+            let csv = if explain {
+                indicators::explain_availability(&ctx, &data, as_of, level).await?
+            } else {
+                indicators::availability_csv(
+                    &indicators::availability(&ctx, &data, as_of, level).await?,
+                    level,
+                )
+            };
+            write_out(out, csv)?;
         }
         Command::Bench {
             out,
@@ -354,6 +434,14 @@ async fn run(command: Command) -> Result<()> {
             };
             cluster::run_executor(&e).await?;
         }
+    }
+    Ok(())
+}
+
+fn write_out(out: Option<PathBuf>, csv: String) -> Result<()> {
+    match out {
+        Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+        None => print!("{csv}"),
     }
     Ok(())
 }

@@ -3,17 +3,22 @@
 //! tests and the benchmark.
 
 use crate::EngineError;
-use crate::export::write_ledger;
+use crate::export::{write_ledger, write_locations};
 use crate::figures::{Figure, single_node};
 use equitas_ledger::calendar::Day;
+use equitas_ledger::view::{Place, Places};
 use equitas_ledger::{Ledger, Movement, Names, Source};
+use equitas_model::LocationLevel;
 use std::path::Path;
 
-/// One country's movements.
+/// One country's movements and location hierarchy.
 pub struct Country {
     pub code: String,
     pub names: Names,
     pub movements: Vec<Movement>,
+    /// The hierarchy (the country, its regions, districts, stores and
+    /// facilities), as `equitas import locations` would hold it.
+    pub places: Vec<Place>,
 }
 
 /// Several synthetic countries (codes `XSA`, `XSB`, ...: ISO 3166
@@ -47,6 +52,7 @@ impl Networks {
                     }
                 });
                 Country {
+                    places: hierarchy(&net),
                     code,
                     names,
                     movements,
@@ -100,8 +106,8 @@ impl Networks {
         (out, secs)
     }
 
-    /// Writes every country's Parquet files under `out` (export layout),
-    /// one country's ledger at a time.
+    /// Writes every country's Parquet files under `out` (export layout,
+    /// its locations included), one country's ledger at a time.
     pub fn write(&self, out: &Path) -> Result<(), EngineError> {
         let as_of = self.as_of();
         for c in &self.countries {
@@ -114,7 +120,52 @@ impl Networks {
                 out,
                 &indicatif::ProgressBar::hidden(),
             )?;
+            write_locations(&l, &Places::new(c.places.clone(), &l), &countries, out)?;
         }
         Ok(())
     }
+
+    /// Each country's ledger, with its hierarchy attached and the country
+    /// of each of its location ids, one at a time (for the single-node
+    /// side of a comparison).
+    pub fn each_ledger(&self, f: &mut dyn FnMut(&Ledger, &Places, &[String])) {
+        for c in &self.countries {
+            let l = Ledger::build(c.names.clone(), c.movements.clone());
+            let places = Places::new(c.places.clone(), &l);
+            let countries = vec![c.code.clone(); l.names.locations.len()];
+            f(&l, &places, &countries);
+        }
+    }
+}
+
+/// The location hierarchy of a synthetic network, as its locations file
+/// imports it (`equitas_synth::Network::locations_csv`), under its country.
+fn hierarchy(net: &equitas_synth::Network) -> Vec<Place> {
+    use equitas_synth::Level;
+    let country = net.config.country.clone();
+    let mut out = vec![Place {
+        code: country.clone(),
+        name: country.clone(),
+        level: Some(LocationLevel::Country),
+        parent: None,
+        gln: None,
+    }];
+    for p in &net.places {
+        let parent_code = || Some(net.places[p.parent.unwrap_or(0)].code.clone());
+        let (level, parent) = match p.level {
+            Level::Central => (LocationLevel::Warehouse, Some(country.clone())),
+            Level::RegionalStore => (LocationLevel::Warehouse, parent_code()),
+            Level::Region => (LocationLevel::Region, Some(country.clone())),
+            Level::District => (LocationLevel::District, parent_code()),
+            Level::Facility => (LocationLevel::Facility, parent_code()),
+        };
+        out.push(Place {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            level: Some(level),
+            parent,
+            gln: Some(p.gln.clone()),
+        });
+    }
+    out
 }

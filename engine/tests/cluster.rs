@@ -1,9 +1,12 @@
 //! A Ballista scheduler and two executors on loopback (in process, through
-//! the ballista crates' library APIs) run the cross-country figures: equal
-//! to the single-node figures.
+//! the ballista crates' library APIs) run the cross-country figures, stock
+//! indicators and availability: equal to the single-node ones.
 
 use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
+use equitas_engine::indicators;
+use equitas_ledger::calendar::{MS_PER_DAY, month_of};
+use equitas_model::LocationLevel;
 use equitas_engine::synthetic::Networks;
 
 /// First of the ports this test uses (scheduler; executors on the next four).
@@ -40,6 +43,45 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(got.iter().any(|f| f.stockout_days > 0));
+
+    // The stock indicators and availability through the same cluster
+    // (the same context: the tables are registered again).
+    let as_of = net.as_of();
+    let first = net
+        .countries
+        .iter()
+        .flat_map(|c| c.movements.iter())
+        .map(|m| month_of(m.at.div_euclid(MS_PER_DAY) as i32))
+        .min()
+        .unwrap();
+    let mut want = Vec::new();
+    let mut want_av = Vec::new();
+    net.each_ledger(&mut |l, places, countries| {
+        want.extend(indicators::single_node(l, countries, first, as_of, 3));
+        want_av.extend(indicators::single_node_availability(
+            l,
+            places,
+            &countries[0],
+            LocationLevel::Region,
+            first,
+            as_of,
+        ));
+    });
+    want.sort_by(|a, b| {
+        (&a.country, &a.location, &a.item, a.month).cmp(&(&b.country, &b.location, &b.item, b.month))
+    });
+    let got = indicators::compute(&ctx, dir.path(), Some(as_of), 3)
+        .await
+        .unwrap();
+    let d = indicators::differences(&want, &got, 10);
+    assert!(d.is_empty(), "{} rows; differences:\n{}", want.len(), d.join("\n"));
+    assert!(got.iter().any(|r| r.months_of_stock.is_some()));
+    let got = indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Region)
+        .await
+        .unwrap();
+    let d = indicators::availability_differences(&want_av, &got, 10);
+    assert!(d.is_empty(), "{} rows; differences:\n{}", want_av.len(), d.join("\n"));
+    assert!(!got.is_empty());
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a
     // fresh clone's run one executor took them all (session 14), so both

@@ -5,7 +5,9 @@
 
 use equitas_engine::export::{self, UNKNOWN_COUNTRY};
 use equitas_engine::figures::{self, Figure, differences, single_node};
+use equitas_engine::indicators;
 use equitas_engine::synthetic::Networks;
+use equitas_model::LocationLevel;
 use equitas_ledger::calendar::{MS_PER_DAY, month_of, parse_day};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
 use equitas_store::epcis::{ErrorBehaviour, capture};
@@ -372,20 +374,43 @@ fn databases_equal_single_node(mut stores: Vec<TestStore>) {
         let data = equitas_store::stock::load(s.store.as_mut()).unwrap();
         let countries = export::location_countries(&data.places, &data.ledger);
         assert!(countries.iter().all(|c| c == code), "{countries:?}");
-        ledgers.push((data.ledger, countries));
+        ledgers.push((data.ledger, countries, data.places, code));
     }
     let as_of = ledgers.iter().filter_map(|l| l.0.through()).max().unwrap();
     let mut want = Vec::new();
-    for (l, c) in &ledgers {
+    for (l, c, _, _) in &ledgers {
         want.extend(single_node(l, c, as_of));
+    }
+    // Availability by district, from the locations the export wrote with
+    // each database's hierarchy.
+    let first = ledgers
+        .iter()
+        .flat_map(|(l, ..)| l.item_keys().map(|(loc, i)| l.series(loc, i).unwrap().first_month))
+        .min()
+        .unwrap();
+    let mut want_av = Vec::new();
+    for (l, _, places, code) in &ledgers {
+        want_av.extend(indicators::single_node_availability(
+            l,
+            places,
+            code,
+            LocationLevel::District,
+            first,
+            as_of,
+        ));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let (got, exported) = runtime.block_on(async {
+    let (got, exported, got_av) = runtime.block_on(async {
         let got = engine(dir.path(), as_of).await;
+        let ctx = figures::context(None).await.unwrap();
+        let got_av =
+            indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::District)
+                .await
+                .unwrap();
         // Every event is exported once, under its country.
         let ctx = datafusion::prelude::SessionContext::new();
         ctx.register_parquet(
@@ -406,9 +431,12 @@ fn databases_equal_single_node(mut stores: Vec<TestStore>) {
             datafusion::arrow::datatypes::Int64Type,
         >(n[0].column(0))
         .value(0);
-        (got, n as usize)
+        (got, n as usize, got_av)
     });
     assert_same(&want, &got);
+    let d = indicators::availability_differences(&want_av, &got_av, 10);
+    assert!(d.is_empty(), "{} rows; differences:\n{}", want_av.len(), d.join("\n"));
+    assert!(got_av.len() > 4, "{got_av:?}");
     assert_eq!(exported, events);
 }
 
