@@ -426,7 +426,9 @@ pub async fn explain_availability(
 
 /// The dates of the indicators from month `first` to the month of `as_of`.
 pub fn dates(first: MonthIndex, as_of: Day) -> Vec<Day> {
-    (first..=month_of(as_of)).map(|m| date_of(m, as_of)).collect()
+    (first..=month_of(as_of))
+        .map(|m| date_of(m, as_of))
+        .collect()
 }
 
 /// The single-node indicators of `ledger` at each date of [`dates`] from
@@ -496,24 +498,23 @@ pub fn single_node_availability(
     as_of: Day,
 ) -> Vec<Availability> {
     let dates = dates(first, as_of);
-    let mut out: Vec<Availability> =
-        view::availability(ledger, places, level, &[], false, &dates)
-            .into_iter()
-            .map(|r| {
-                let date = equitas_ledger::calendar::parse_day(&r.date)
-                    .expect("the view formats its own dates");
-                Availability {
-                    country: country.to_string(),
-                    area: r.area,
-                    item: r.item,
-                    month: month_of(date),
-                    date,
-                    facilities: r.facilities as u64,
-                    in_stock: r.in_stock as u64,
-                    availability: r.availability,
-                }
-            })
-            .collect();
+    let mut out: Vec<Availability> = view::availability(ledger, places, level, &[], false, &dates)
+        .into_iter()
+        .map(|r| {
+            let date = equitas_ledger::calendar::parse_day(&r.date)
+                .expect("the view formats its own dates");
+            Availability {
+                country: country.to_string(),
+                area: r.area,
+                item: r.item,
+                month: month_of(date),
+                date,
+                facilities: r.facilities as u64,
+                in_stock: r.in_stock as u64,
+                availability: r.availability,
+            }
+        })
+        .collect();
     out.sort_by(|a, b| a.key().cmp(&b.key()));
     out
 }
@@ -615,9 +616,8 @@ pub fn to_csv(rows: &[Indicator]) -> String {
 
 /// Availability as CSV (`level`: the areas' level).
 pub fn availability_csv(rows: &[Availability], level: LocationLevel) -> String {
-    let mut s = String::from(
-        "country,level,area,item,month,date,facilities,in_stock,availability\n",
-    );
+    let mut s =
+        String::from("country,level,area,item,month,date,facilities,in_stock,availability\n");
     for r in rows {
         let _ = writeln!(
             s,

@@ -5,9 +5,9 @@
 use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
 use equitas_engine::indicators;
+use equitas_engine::synthetic::Networks;
 use equitas_ledger::calendar::{MS_PER_DAY, month_of};
 use equitas_model::LocationLevel;
-use equitas_engine::synthetic::Networks;
 
 /// First of the ports this test uses (scheduler; executors on the next four).
 /// EQUITAS_ENGINE_TEST_PORT moves them.
@@ -68,19 +68,34 @@ async fn two_executors() {
         ));
     });
     want.sort_by(|a, b| {
-        (&a.country, &a.location, &a.item, a.month).cmp(&(&b.country, &b.location, &b.item, b.month))
+        (&a.country, &a.location, &a.item, a.month).cmp(&(
+            &b.country,
+            &b.location,
+            &b.item,
+            b.month,
+        ))
     });
     let got = indicators::compute(&ctx, dir.path(), Some(as_of), 3)
         .await
         .unwrap();
     let d = indicators::differences(&want, &got, 10);
-    assert!(d.is_empty(), "{} rows; differences:\n{}", want.len(), d.join("\n"));
+    assert!(
+        d.is_empty(),
+        "{} rows; differences:\n{}",
+        want.len(),
+        d.join("\n")
+    );
     assert!(got.iter().any(|r| r.months_of_stock.is_some()));
     let got = indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Region)
         .await
         .unwrap();
     let d = indicators::availability_differences(&want_av, &got, 10);
-    assert!(d.is_empty(), "{} rows; differences:\n{}", want_av.len(), d.join("\n"));
+    assert!(
+        d.is_empty(),
+        "{} rows; differences:\n{}",
+        want_av.len(),
+        d.join("\n")
+    );
     assert!(!got.is_empty());
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a

@@ -7,9 +7,9 @@ use equitas_engine::export::{self, UNKNOWN_COUNTRY};
 use equitas_engine::figures::{self, Figure, differences, single_node};
 use equitas_engine::indicators;
 use equitas_engine::synthetic::Networks;
-use equitas_model::LocationLevel;
 use equitas_ledger::calendar::{MS_PER_DAY, month_of, parse_day};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
+use equitas_model::LocationLevel;
 use equitas_store::epcis::{ErrorBehaviour, capture};
 use equitas_store::import::{ImportKind, NoProgress};
 use equitas_store::testing::{TestStore, import_bytes};
@@ -381,23 +381,27 @@ fn databases_equal_single_node(mut stores: Vec<TestStore>) {
     for (l, c, _, _) in &ledgers {
         want.extend(single_node(l, c, as_of));
     }
-    // Availability by district, from the locations the export wrote with
-    // each database's hierarchy.
+    // Availability by country (the stores must not count) and by
+    // district, from the locations the export wrote with each database's
+    // hierarchy.
     let first = ledgers
         .iter()
-        .flat_map(|(l, ..)| l.item_keys().map(|(loc, i)| l.series(loc, i).unwrap().first_month))
+        .flat_map(|(l, ..)| {
+            l.item_keys()
+                .map(|(loc, i)| l.series(loc, i).unwrap().first_month)
+        })
         .min()
         .unwrap();
+    let levels = [LocationLevel::Country, LocationLevel::District];
     let mut want_av = Vec::new();
-    for (l, _, places, code) in &ledgers {
-        want_av.extend(indicators::single_node_availability(
-            l,
-            places,
-            code,
-            LocationLevel::District,
-            first,
-            as_of,
-        ));
+    for level in levels {
+        let mut rows = Vec::new();
+        for (l, _, places, code) in &ledgers {
+            rows.extend(indicators::single_node_availability(
+                l, places, code, level, first, as_of,
+            ));
+        }
+        want_av.push(rows);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -407,10 +411,14 @@ fn databases_equal_single_node(mut stores: Vec<TestStore>) {
     let (got, exported, got_av) = runtime.block_on(async {
         let got = engine(dir.path(), as_of).await;
         let ctx = figures::context(None).await.unwrap();
-        let got_av =
-            indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::District)
-                .await
-                .unwrap();
+        let mut got_av = Vec::new();
+        for level in levels {
+            got_av.push(
+                indicators::availability(&ctx, dir.path(), Some(as_of), level)
+                    .await
+                    .unwrap(),
+            );
+        }
         // Every event is exported once, under its country.
         let ctx = datafusion::prelude::SessionContext::new();
         ctx.register_parquet(
@@ -434,9 +442,16 @@ fn databases_equal_single_node(mut stores: Vec<TestStore>) {
         (got, n as usize, got_av)
     });
     assert_same(&want, &got);
-    let d = indicators::availability_differences(&want_av, &got_av, 10);
-    assert!(d.is_empty(), "{} rows; differences:\n{}", want_av.len(), d.join("\n"));
-    assert!(got_av.len() > 4, "{got_av:?}");
+    for (want, got) in want_av.iter().zip(&got_av) {
+        let d = indicators::availability_differences(want, got, 10);
+        assert!(
+            d.is_empty(),
+            "{} rows; differences:\n{}",
+            want.len(),
+            d.join("\n")
+        );
+        assert!(got.len() > 4, "{got:?}");
+    }
     assert_eq!(exported, events);
 }
 

@@ -26,11 +26,7 @@ async fn engine(root: &Path, as_of: Day, window: u32) -> Vec<Indicator> {
         .unwrap()
 }
 
-async fn engine_availability(
-    root: &Path,
-    as_of: Day,
-    level: LocationLevel,
-) -> Vec<Availability> {
+async fn engine_availability(root: &Path, as_of: Day, level: LocationLevel) -> Vec<Availability> {
     let ctx = figures::context(None).await.unwrap();
     indicators::availability(&ctx, root, Some(as_of), level)
         .await
@@ -94,8 +90,14 @@ async fn synthetic_countries_equal_single_node() {
         assert_same(&want, &got);
         // The comparison covers what can go wrong.
         assert!(got.iter().any(|r| r.amc_months == window));
-        assert!(got.iter().any(|r| r.amc_months > 0 && r.amc_months < window));
-        assert!(got.iter().any(|r| r.months_of_stock.is_some_and(|m| m > 0.0)));
+        assert!(
+            got.iter()
+                .any(|r| r.amc_months > 0 && r.amc_months < window)
+        );
+        assert!(
+            got.iter()
+                .any(|r| r.months_of_stock.is_some_and(|m| m > 0.0))
+        );
         assert!(got.iter().any(|r| r.date == as_of));
     }
     let as_of = mid;
@@ -236,7 +238,10 @@ async fn edge_cases_equal_single_node() {
     // February out all month: left out; January 100 x 31 / 19.
     let r = at("F1", "P1", "2026-02");
     assert_eq!((r.amc_months, r.stock_on_hand), (1, 0.0));
-    assert!((r.amc.unwrap() - 100.0 * 31.0 / 19.0).abs() < 1e-12, "{r:?}");
+    assert!(
+        (r.amc.unwrap() - 100.0 * 31.0 / 19.0).abs() < 1e-12,
+        "{r:?}"
+    );
     assert_eq!(r.months_of_stock, Some(0.0));
     // As of 30 April: February (out), March (30.5, none out) and April
     // (12.25): (30.5 + 12.25) / 2.
@@ -250,7 +255,10 @@ async fn edge_cases_equal_single_node() {
     assert!((r.amc.unwrap() - 5.0).abs() < 1e-12, "{r:?}");
     // Nothing consumed: no AMC, no months of stock.
     let r = at("W1", "P1", "2026-01");
-    assert_eq!((r.amc, r.months_of_stock, r.amc_months), (Some(0.0), None, 1));
+    assert_eq!(
+        (r.amc, r.months_of_stock, r.amc_months),
+        (Some(0.0), None, 1)
+    );
     // Availability: the store and the unknown location never count; F3
     // counts from April.
     let got = engine_availability(dir.path(), as_of, LocationLevel::Country).await;
@@ -264,7 +272,10 @@ async fn edge_cases_equal_single_node() {
     assert_eq!((av("2026-02").facilities, av("2026-02").in_stock), (2, 1));
     assert_eq!((av("2026-03").facilities, av("2026-03").in_stock), (2, 2));
     let a = av("2026-04");
-    assert_eq!((a.facilities, a.in_stock, a.availability), (3, 2, Some(2.0 / 3.0)));
+    assert_eq!(
+        (a.facilities, a.in_stock, a.availability),
+        (3, 2, Some(2.0 / 3.0))
+    );
     assert!(got.iter().all(|a| a.area == "XSF"));
 }
 
