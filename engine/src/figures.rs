@@ -336,8 +336,16 @@ pub async fn explain(
     as_of: Option<Day>,
 ) -> Result<String, EngineError> {
     let Some(sql) = prepare(ctx, root, as_of).await? else {
-        return Ok("no movement: nothing to compute\n".to_string());
+        return Ok(NOTHING.to_string());
     };
+    explain_sql(ctx, &sql).await
+}
+
+/// What `--explain` prints over an export without movements.
+pub(crate) const NOTHING: &str = "no movement: nothing to compute\n";
+
+/// The plan of `sql` as the engine ran it (`EXPLAIN ANALYZE`), as text.
+pub(crate) async fn explain_sql(ctx: &SessionContext, sql: &str) -> Result<String, EngineError> {
     let batches = ctx
         .sql(&format!("EXPLAIN ANALYZE {sql}"))
         .await?

@@ -27,7 +27,7 @@
 
 use crate::EngineError;
 use crate::export::{AREA_LEVELS, LOCATIONS, locations_schema};
-use crate::figures::{FINAL_SELECT, ctes, resolve};
+use crate::figures::{FINAL_SELECT, NOTHING, ctes, explain_sql, resolve};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -257,22 +257,9 @@ pub async fn explain_amc(
 ) -> Result<String, EngineError> {
     check_window(window)?;
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
-        return Ok("no movement: nothing to compute\n".to_string());
+        return Ok(NOTHING.to_string());
     };
-    explain(ctx, &amc_sql(as_of, first, window)).await
-}
-
-async fn explain(ctx: &SessionContext, sql: &str) -> Result<String, EngineError> {
-    let batches = ctx
-        .sql(&format!("EXPLAIN ANALYZE {sql}"))
-        .await?
-        .collect()
-        .await?;
-    Ok(
-        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .map_err(datafusion::error::DataFusionError::from)?
-            .to_string(),
-    )
+    explain_sql(ctx, &amc_sql(as_of, first, window)).await
 }
 
 fn columns(b: &RecordBatch, types: &[DataType]) -> Result<Vec<ArrayRef>, EngineError> {
@@ -418,10 +405,10 @@ pub async fn explain_availability(
     level: LocationLevel,
 ) -> Result<String, EngineError> {
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
-        return Ok("no movement: nothing to compute\n".to_string());
+        return Ok(NOTHING.to_string());
     };
     register_locations(ctx, root).await?;
-    explain(ctx, &availability_sql(as_of, first, level)).await
+    explain_sql(ctx, &availability_sql(as_of, first, level)).await
 }
 
 /// The dates of the indicators from month `first` to the month of `as_of`.
