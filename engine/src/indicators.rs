@@ -110,17 +110,39 @@ pub fn date_of(m: MonthIndex, as_of: Day) -> Day {
 }
 
 /// The indicators SQL (AMC over `window` months), as of `as_of` over the
-/// months from `first`.
-pub fn amc_sql(as_of: Day, first: MonthIndex, window: u32) -> String {
+/// months from `first`: per location, or with `area` per area of that
+/// level (formulas 3.5: the sums over the locations in it of their stock
+/// on hand and of their AMC on what they dispensed; the most months any
+/// of them averaged). Areas need the table `locations`.
+///
+/// Few steps: Ballista's scheduler decodes the plan it is sent within
+/// protobuf's nesting limit (100 levels; every step of the query nests
+/// deeper), which the per-area query exceeded with a step of its own for
+/// the adjusted consumption, the AMC and the area sums: the adjusted
+/// consumption is computed inside `LAG`, the rest in the final projection
+/// (or aggregation).
+pub fn amc_sql(as_of: Day, first: MonthIndex, window: u32, area: Option<LocationLevel>) -> String {
     let last = month_of(as_of);
     let complete = month_end(last) == as_of;
     let window = window.max(1);
     let lags = if complete { window - 1 } else { window };
+    // An area's consumption is what was dispensed in it (formulas 3.2).
+    let used_up = if area.is_some() {
+        "dispensed"
+    } else {
+        "consumption"
+    };
+    let days = "(k.me - k.ms + 1)";
+    let adj = format!(
+        "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
+         WHEN f.stockout_days = 0 THEN f.{used_up}
+         ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
+    );
     let mut lag_cols = String::new();
     for k in 1..=lags {
         let _ = write!(
             lag_cols,
-            ",\n    LAG(adj, {k}) OVER (PARTITION BY country, location, item ORDER BY m) AS a{k}"
+            ",\n    LAG({adj}, {k}) OVER (PARTITION BY f.country, f.location, f.item ORDER BY f.month_index) AS a{k}"
         );
     }
     // Oldest first, as the single node sums them (a missing month adds 0.0,
@@ -157,33 +179,40 @@ pub fn amc_sql(as_of: Day, first: MonthIndex, window: u32) -> String {
             ),
         )
     };
+    let amc = format!(
+        "(CASE WHEN ({used}) > 0 THEN ({total}) / CAST(({used}) AS DOUBLE) ELSE CAST(NULL AS DOUBLE) END)"
+    );
+    let rest = match area {
+        None => format!(
+            "SELECT country, location, item, m AS month_index, closing AS stock_on_hand, {amc} AS amc,
+  {used} AS amc_months,
+  CASE WHEN {amc} > {EPSILON} THEN GREATEST(closing, 0.0) / {amc} ELSE CAST(NULL AS DOUBLE) END
+    AS months_of_stock
+FROM win"
+        ),
+        Some(level) => {
+            let col = format!("area_{}", level.as_str());
+            format!(
+                "SELECT w.country, l.{col} AS location, w.item, w.m AS month_index,
+  SUM(w.closing) AS stock_on_hand, SUM({amc}) AS amc, MAX({used}) AS amc_months,
+  CASE WHEN SUM({amc}) > {EPSILON} THEN GREATEST(SUM(w.closing), 0.0) / SUM({amc})
+       ELSE CAST(NULL AS DOUBLE) END AS months_of_stock
+FROM win w JOIN {LOCATIONS} l ON l.country = w.country AND l.location = w.location
+WHERE l.{col} IS NOT NULL
+GROUP BY w.country, l.{col}, w.item, w.m"
+            )
+        }
+    };
     format!(
         "{ctes}, fig AS (
 {FINAL_SELECT}
-), adj_m AS (
-  SELECT f.country, f.location, f.item, f.month_index AS m, f.closing,
-    CASE WHEN f.stockout_days >= k.me - k.ms + 1 THEN CAST(NULL AS DOUBLE)
-         WHEN f.stockout_days = 0 THEN f.consumption
-         ELSE f.consumption * CAST(k.me - k.ms + 1 AS DOUBLE)
-              / CAST(k.me - k.ms + 1 - f.stockout_days AS DOUBLE) END AS adj
-  FROM fig f JOIN cal k ON k.m = f.month_index
 ), win AS (
-  SELECT country, location, item, m, closing, adj AS a0{lag_cols}
-  FROM adj_m
-), tot AS (
-  SELECT country, location, item, m, closing, {total} AS total, {used} AS used
-  FROM win
-), amcs AS (
-  SELECT country, location, item, m, closing, used,
-    CASE WHEN used > 0 THEN total / CAST(used AS DOUBLE) ELSE CAST(NULL AS DOUBLE) END AS amc
-  FROM tot
+  SELECT f.country, f.location, f.item, f.month_index AS m, f.closing,
+    {adj} AS a0{lag_cols}
+  FROM fig f JOIN cal k ON k.m = f.month_index
 )
-SELECT country, location, item, m AS month_index, closing AS stock_on_hand, amc,
-  used AS amc_months,
-  CASE WHEN amc > {EPSILON} THEN GREATEST(closing, 0.0) / amc ELSE CAST(NULL AS DOUBLE) END
-    AS months_of_stock
-FROM amcs
-ORDER BY country, location, item, m",
+{rest}
+ORDER BY 1, 2, 3, 4",
         ctes = ctes(as_of, first),
     )
 }
@@ -239,6 +268,16 @@ pub async fn register_locations(ctx: &SessionContext, root: &Path) -> Result<(),
     Ok(())
 }
 
+fn check_level(level: Option<LocationLevel>) -> Result<(), EngineError> {
+    match level {
+        Some(l) if !AREA_LEVELS.contains(&l) => Err(EngineError::Invalid(format!(
+            "area level {}: give country, region or district",
+            l.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn check_window(window: u32) -> Result<(), EngineError> {
     if window == 0 || window > MAX_WINDOW {
         return Err(EngineError::Invalid(format!(
@@ -254,12 +293,17 @@ pub async fn explain_amc(
     root: &Path,
     as_of: Option<Day>,
     window: u32,
+    area: Option<LocationLevel>,
 ) -> Result<String, EngineError> {
     check_window(window)?;
+    check_level(area)?;
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(NOTHING.to_string());
     };
-    explain_sql(ctx, &amc_sql(as_of, first, window)).await
+    if area.is_some() {
+        register_locations(ctx, root).await?;
+    }
+    explain_sql(ctx, &amc_sql(as_of, first, window, area)).await
 }
 
 fn columns(b: &RecordBatch, types: &[DataType]) -> Result<Vec<ArrayRef>, EngineError> {
@@ -284,12 +328,29 @@ pub async fn compute(
     as_of: Option<Day>,
     window: u32,
 ) -> Result<Vec<Indicator>, EngineError> {
+    compute_by(ctx, root, as_of, window, None).await
+}
+
+/// [`compute`] per location (`area` `None`) or per area of a level
+/// (country, region, district: `location` is then the area's code), which
+/// needs the export's locations.
+pub async fn compute_by(
+    ctx: &SessionContext,
+    root: &Path,
+    as_of: Option<Day>,
+    window: u32,
+    area: Option<LocationLevel>,
+) -> Result<Vec<Indicator>, EngineError> {
     check_window(window)?;
+    check_level(area)?;
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
+    if area.is_some() {
+        register_locations(ctx, root).await?;
+    }
     let batches = ctx
-        .sql(&amc_sql(as_of, first, window))
+        .sql(&amc_sql(as_of, first, window, area))
         .await?
         .collect()
         .await?;
@@ -350,12 +411,7 @@ pub async fn availability(
     as_of: Option<Day>,
     level: LocationLevel,
 ) -> Result<Vec<Availability>, EngineError> {
-    if !AREA_LEVELS.contains(&level) {
-        return Err(EngineError::Invalid(format!(
-            "area level {}: give country, region or district",
-            level.as_str()
-        )));
-    }
+    check_level(Some(level))?;
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
@@ -457,6 +513,46 @@ pub fn single_node(
                     .copied()
                     .unwrap_or(crate::export::UNKNOWN_COUNTRY)
                     .to_string(),
+                location: r.location,
+                item: r.item,
+                month: month_of(d),
+                date: d,
+                stock_on_hand: r.stock_on_hand,
+                amc: r.amc,
+                amc_months: r.amc_months,
+                months_of_stock: r.months_of_stock,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.key().cmp(&b.key()));
+    out
+}
+
+/// The single-node indicators of one country's `ledger` (hierarchy
+/// `places`) per area of `level` at each date of [`dates`] from `first`:
+/// `equitas_ledger::view::stock --level` as of each date (`location`: the
+/// area's code).
+pub fn single_node_areas(
+    ledger: &Ledger,
+    places: &Places,
+    country: &str,
+    level: LocationLevel,
+    first: MonthIndex,
+    as_of: Day,
+    window: u32,
+) -> Vec<Indicator> {
+    let bands = MinMaxBands::default();
+    let mut out = Vec::new();
+    for d in dates(first, as_of) {
+        let q = StockQuery {
+            as_of: Some(d),
+            window,
+            level: Some(level),
+            ..StockQuery::default()
+        };
+        for r in view::stock(ledger, places, &bands, &q) {
+            out.push(Indicator {
+                country: country.to_string(),
                 location: r.location,
                 item: r.item,
                 month: month_of(d),
@@ -578,16 +674,24 @@ fn num(v: Option<f64>) -> String {
 }
 
 /// Indicators as CSV (months `YYYY-MM`, dates `YYYY-MM-DD`, unrounded; an
-/// empty AMC or months of stock: none).
-pub fn to_csv(rows: &[Indicator]) -> String {
-    let mut s = String::from(
-        "country,location,item,month,date,stock_on_hand,amc,amc_months,months_of_stock\n",
-    );
+/// empty AMC or months of stock: none), per location or, with `area`, per
+/// area of that level (columns `level`, `area` for `location`).
+pub fn to_csv(rows: &[Indicator], area: Option<LocationLevel>) -> String {
+    let mut s = String::from(match area {
+        None => "country,location,item,month,date,stock_on_hand,amc,amc_months,months_of_stock\n",
+        Some(_) => {
+            "country,level,area,item,month,date,stock_on_hand,amc,amc_months,months_of_stock\n"
+        }
+    });
     for r in rows {
+        s.push_str(&crate::figures::csv_field(&r.country));
+        if let Some(l) = area {
+            s.push(',');
+            s.push_str(l.as_str());
+        }
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{}",
-            crate::figures::csv_field(&r.country),
+            ",{},{},{},{},{},{},{},{}",
             crate::figures::csv_field(&r.location),
             crate::figures::csv_field(&r.item),
             format_month(r.month),

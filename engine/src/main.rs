@@ -73,6 +73,11 @@ enum Command {
         /// Months the AMC averages (formulas 3.5).
         #[arg(long, default_value_t = 3)]
         window: u32,
+        /// Per area of this level (country, region or district) instead
+        /// of per location: sums of the locations in it, their AMC on what
+        /// they dispensed.
+        #[arg(long)]
+        level: Option<String>,
         /// Write the CSV here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -248,15 +253,24 @@ async fn run(command: Command) -> Result<()> {
             scheduler,
             as_of,
             window,
+            level,
             out,
             explain,
         } => {
+            let level = level
+                .as_deref()
+                .map(indicators::area_level)
+                .transpose()
+                .context("--level")?;
             let ctx = figures::context(scheduler.as_deref()).await?;
             let as_of = day_arg(&as_of)?;
             let csv = if explain {
-                indicators::explain_amc(&ctx, &data, as_of, window).await?
+                indicators::explain_amc(&ctx, &data, as_of, window, level).await?
             } else {
-                indicators::to_csv(&indicators::compute(&ctx, &data, as_of, window).await?)
+                indicators::to_csv(
+                    &indicators::compute_by(&ctx, &data, as_of, window, level).await?,
+                    level,
+                )
             };
             write_out(out, csv)?;
         }

@@ -56,8 +56,18 @@ async fn two_executors() {
         .unwrap();
     let mut want = Vec::new();
     let mut want_av = Vec::new();
+    let mut want_areas = Vec::new();
     net.each_ledger(&mut |l, places, countries| {
         want.extend(indicators::single_node(l, countries, first, as_of, 3));
+        want_areas.extend(indicators::single_node_areas(
+            l,
+            places,
+            &countries[0],
+            LocationLevel::Region,
+            first,
+            as_of,
+            3,
+        ));
         want_av.extend(indicators::single_node_availability(
             l,
             places,
@@ -86,6 +96,22 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(got.iter().any(|r| r.months_of_stock.is_some()));
+    let got = indicators::compute_by(
+        &ctx,
+        dir.path(),
+        Some(as_of),
+        3,
+        Some(LocationLevel::Region),
+    )
+    .await
+    .unwrap();
+    let d = indicators::differences(&want_areas, &got, 10);
+    assert!(
+        d.is_empty(),
+        "{} rows; differences:\n{}",
+        want_areas.len(),
+        d.join("\n")
+    );
     let got = indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Region)
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use equitas_engine::export::{self, UNKNOWN_COUNTRY};
 use equitas_engine::figures;
 use equitas_engine::indicators::{
     self, Availability, Indicator, availability_differences, differences, single_node,
-    single_node_availability,
+    single_node_areas, single_node_availability,
 };
 use equitas_engine::synthetic::Networks;
 use equitas_ledger::calendar::{Day, MS_PER_DAY, MonthIndex, month_end, month_of, parse_day};
@@ -102,6 +102,29 @@ async fn synthetic_countries_equal_single_node() {
     }
     let as_of = mid;
     for level in [LocationLevel::Country, LocationLevel::Region] {
+        // Per area: sums over its locations, AMC on what they dispensed.
+        let mut want = Vec::new();
+        net.each_ledger(&mut |l, places, countries| {
+            want.extend(single_node_areas(
+                l,
+                places,
+                &countries[0],
+                level,
+                first,
+                as_of,
+                3,
+            ));
+        });
+        let ctx = figures::context(None).await.unwrap();
+        let got = indicators::compute_by(&ctx, dir.path(), Some(as_of), 3, Some(level))
+            .await
+            .unwrap();
+        assert_same(&want, &got);
+        assert!(
+            got.iter()
+                .any(|r| r.months_of_stock.is_some_and(|m| m > 0.0))
+        );
+
         let mut want = Vec::new();
         net.each_ledger(&mut |l, places, countries| {
             want.extend(single_node_availability(
@@ -219,6 +242,12 @@ async fn edge_cases_equal_single_node() {
             let want = single_node_availability(&ledger, &places, "XSF", level, first, as_of);
             let got = engine_availability(dir.path(), as_of, level).await;
             assert_same_availability(&want, &got);
+            let want = single_node_areas(&ledger, &places, "XSF", level, first, as_of, 3);
+            let ctx = figures::context(None).await.unwrap();
+            let got = indicators::compute_by(&ctx, dir.path(), Some(as_of), 3, Some(level))
+                .await
+                .unwrap();
+            assert_same(&want, &got);
         }
     }
     let as_of = parse_day("2026-04-30").unwrap();
