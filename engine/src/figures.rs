@@ -118,7 +118,8 @@ pub fn single_node(ledger: &Ledger, countries: &[String], as_of: Day) -> Vec<Fig
 }
 
 /// Registers the exported `movements` and `reported` datasets under `root`
-/// as tables of `ctx` (partition columns `country`, `month`).
+/// as tables of `ctx` (partition columns `country`, `month`), in place of
+/// any registered before.
 pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
     let root = std::path::absolute(root).map_err(|source| EngineError::Io {
         path: root.to_path_buf(),
@@ -142,6 +143,8 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
                 ("month".to_string(), DataType::Utf8),
             ]);
         let url = format!("{}/", dir.display());
+        // Another export registered before in this context is replaced.
+        ctx.deregister_table(name)?;
         ctx.register_listing_table(name, &url, options, Some(schema), None)
             .await?;
     }
@@ -275,11 +278,11 @@ pub async fn span(ctx: &SessionContext) -> Result<Option<(MonthIndex, Day)>, Eng
 /// Registers the export under `root` and returns the figures SQL as of
 /// `as_of` (default: the last day with a movement), or `None` when there is
 /// no movement.
-async fn prepare(
+pub(crate) async fn prepare(
     ctx: &SessionContext,
     root: &Path,
     as_of: Option<Day>,
-) -> Result<Option<String>, EngineError> {
+) -> Result<Option<(String, Day)>, EngineError> {
     register(ctx, root).await?;
     let Some((first, last)) = span(ctx).await? else {
         return Ok(None);
@@ -295,7 +298,7 @@ async fn prepare(
         Some(d) => d,
         None => last,
     };
-    Ok(Some(sql(as_of, first)))
+    Ok(Some((sql(as_of, first), as_of)))
 }
 
 /// The figures query's plan as the engine ran it, with the rows and time
@@ -305,7 +308,7 @@ pub async fn explain(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<String, EngineError> {
-    let Some(sql) = prepare(ctx, root, as_of).await? else {
+    let Some((sql, _)) = prepare(ctx, root, as_of).await? else {
         return Ok("no movement: nothing to compute\n".to_string());
     };
     let batches = ctx
@@ -344,7 +347,7 @@ pub async fn compute_batches(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<Vec<RecordBatch>, EngineError> {
-    let Some(sql) = prepare(ctx, root, as_of).await? else {
+    let Some((sql, _)) = prepare(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
     Ok(ctx.sql(&sql).await?.collect().await?)
@@ -393,10 +396,15 @@ pub fn batch_figures(b: &RecordBatch) -> Result<Vec<Figure>, EngineError> {
 }
 
 /// The engine's context: DataFusion in this process, or the Ballista
-/// scheduler at `scheduler` (`df://host:port`).
+/// scheduler at `scheduler` (`df://host:port`); with the forecast
+/// function ([`crate::forecast::udf`]) registered.
 pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineError> {
     match scheduler {
-        None => Ok(SessionContext::new()),
+        None => {
+            let ctx = SessionContext::new();
+            ctx.register_udf(crate::forecast::udf());
+            Ok(ctx)
+        }
         #[cfg(feature = "cluster")]
         Some(url) => {
             use ballista::prelude::{SessionConfigExt, SessionContextExt};
@@ -409,7 +417,9 @@ pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineEr
                 .with_config(config)
                 .with_default_features()
                 .build();
-            Ok(SessionContext::remote_with_state(url, state).await?)
+            let ctx = SessionContext::remote_with_state(url, state).await?;
+            ctx.register_udf(crate::forecast::udf());
+            Ok(ctx)
         }
         #[cfg(not(feature = "cluster"))]
         Some(url) => Err(EngineError::Invalid(format!(
@@ -446,7 +456,7 @@ pub fn to_csv(figures: &[Figure]) -> String {
     s
 }
 
-fn csv_field(v: &str) -> String {
+pub(crate) fn csv_field(v: &str) -> String {
     if v.contains([',', '"', '\n']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {

@@ -9,6 +9,10 @@
 //!   computed by DataFusion SQL over those files, in process or on a
 //!   Ballista cluster, equal to the single-node ledger's
 //!   ([`figures::single_node`]);
+//! - [`forecast`]: every location's demand series and the automatic
+//!   choice's forecast (`docs/formulas.md` 4.1, 4.4, 4.5) on the same
+//!   engine, a scalar function over the figures, equal to the single
+//!   node's ([`forecast::single_node`]);
 //! - [`cluster`]: a Ballista scheduler and executors started in process.
 //!
 //! Not part of the root workspace: building it builds DataFusion and
@@ -18,6 +22,7 @@
 pub mod cluster;
 pub mod export;
 pub mod figures;
+pub mod forecast;
 pub mod synthetic;
 
 use std::path::PathBuf;

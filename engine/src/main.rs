@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 #[cfg(feature = "cluster")]
 use equitas_engine::cluster;
-use equitas_engine::{export, figures};
-use equitas_ledger::calendar::{Day, parse_day};
+use equitas_engine::{export, figures, forecast};
+use equitas_ledger::calendar::{Day, parse_day, parse_month};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -56,6 +56,30 @@ enum Command {
         /// (EXPLAIN ANALYZE), instead of the figures.
         #[arg(long)]
         explain: bool,
+    },
+    /// Forecast every location's demand series (the automatic choice, with
+    /// 80% and 95% intervals) over an export, as CSV: one row per series
+    /// and month forecast.
+    Forecast {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// The series end with this month (YYYY-MM; default: the last month
+        /// complete at the last movement).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Months of history.
+        #[arg(long, default_value_t = forecast::HISTORY)]
+        history: usize,
+        /// Months to forecast.
+        #[arg(long, default_value_t = forecast::HORIZON)]
+        horizon: usize,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check the engine's figures against the single-node figures of a
     /// synthetic multi-country network, then time the single-node path and
@@ -200,6 +224,37 @@ async fn run(command: Command) -> Result<()> {
                 Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
                 None => print!("{csv}"),
             }
+        }
+        Command::Forecast {
+            data,
+            scheduler,
+            as_of,
+            history,
+            horizon,
+            out,
+        } => {
+            if history == 0 || horizon == 0 {
+                bail!("--history and --horizon: at least 1 month");
+            }
+            let last = as_of
+                .as_deref()
+                .map(|v| {
+                    parse_month(v).with_context(|| format!("--as-of {v:?}: not a month (YYYY-MM)"))
+                })
+                .transpose()?;
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let r = forecast::Request {
+                last,
+                history,
+                horizon,
+            };
+            let (f, _) = forecast::compute(&ctx, &data, &r).await?;
+            let csv = forecast::to_csv(&f);
+            match out {
+                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+                None => print!("{csv}"),
+            }
+            eprintln!("{} series forecast", f.len());
         }
         Command::Bench {
             out,

@@ -1,9 +1,10 @@
 //! A Ballista scheduler and two executors on loopback (in process, through
-//! the ballista crates' library APIs) run the cross-country figures: equal
-//! to the single-node figures.
+//! the ballista crates' library APIs) run the cross-country figures and
+//! forecasts: equal to the single node's.
 
 use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
+use equitas_engine::forecast;
 use equitas_engine::synthetic::Networks;
 
 /// First of the ports this test uses (scheduler; executors on the next four).
@@ -40,6 +41,23 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(got.iter().any(|f| f.stockout_days > 0));
+    // The forecasts, their function run by the executors: equal too.
+    let r = forecast::Request::default();
+    let (got, last) = forecast::compute(&ctx, dir.path(), &r).await.unwrap();
+    let last = last.unwrap();
+    let mut want = Vec::new();
+    for c in &net.countries {
+        let l = equitas_ledger::Ledger::build(c.names.clone(), c.movements.clone());
+        want.extend(forecast::single_node(&l, &c.code, last, &r));
+    }
+    let d = forecast::differences(&want, &got, 5);
+    assert!(
+        d.is_empty(),
+        "{} series; differences:\n{}",
+        want.len(),
+        d.join("\n")
+    );
+    assert!(want.len() >= 20, "{} series", want.len());
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a
     // fresh clone's run one executor took them all (session 14), so both
