@@ -18,10 +18,12 @@ pub async fn run_scheduler(host: &str, port: u16) -> Result<(), EngineError> {
     let addr: SocketAddr = format!("{host}:{port}")
         .parse()
         .map_err(|e| EngineError::Invalid(format!("scheduler address {host}:{port}: {e}")))?;
-    // The scheduler plans queries that call the forecast function.
+    // The scheduler plans queries that call the forecast and concentration
+    // functions.
     let sessions: ballista_scheduler::SessionBuilder = Arc::new(|config| {
         let mut state = ballista_core::utils::default_session_builder(config)?;
         state.register_udf(Arc::new(crate::forecast::udf()))?;
+        state.register_udf(Arc::new(crate::market::udf()))?;
         Ok(state)
     });
     let config = SchedulerConfig {
@@ -77,11 +79,12 @@ pub async fn run_executor(e: &Executor) -> Result<(), EngineError> {
 }
 
 /// The functions an executor can run: DataFusion's and Ballista's, and
-/// the forecast function.
+/// the forecast and concentration functions.
 fn functions() -> ballista_core::registry::BallistaFunctionRegistry {
     let mut r = ballista_core::registry::BallistaFunctionRegistry::default();
-    let f = Arc::new(crate::forecast::udf());
-    r.scalar_functions.insert(f.name().to_string(), f);
+    for f in [crate::forecast::udf(), crate::market::udf()] {
+        r.scalar_functions.insert(f.name().to_string(), Arc::new(f));
+    }
     r
 }
 

@@ -396,13 +396,15 @@ pub fn batch_figures(b: &RecordBatch) -> Result<Vec<Figure>, EngineError> {
 }
 
 /// The engine's context: DataFusion in this process, or the Ballista
-/// scheduler at `scheduler` (`df://host:port`); with the forecast
-/// function ([`crate::forecast::udf`]) registered.
+/// scheduler at `scheduler` (`df://host:port`); with the forecast and
+/// concentration functions ([`crate::forecast::udf`],
+/// [`crate::market::udf`]) registered.
 pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineError> {
     match scheduler {
         None => {
             let ctx = SessionContext::new();
             ctx.register_udf(crate::forecast::udf());
+            ctx.register_udf(crate::market::udf());
             Ok(ctx)
         }
         #[cfg(feature = "cluster")]
@@ -419,6 +421,7 @@ pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineEr
                 .build();
             let ctx = SessionContext::remote_with_state(url, state).await?;
             ctx.register_udf(crate::forecast::udf());
+            ctx.register_udf(crate::market::udf());
             Ok(ctx)
         }
         #[cfg(not(feature = "cluster"))]

@@ -13,6 +13,9 @@
 //!   choice's forecast (`docs/formulas.md` 4.1, 4.4, 4.5) on the same
 //!   engine, a scalar function over the figures, equal to the single
 //!   node's ([`forecast::single_node`]);
+//! - [`market`]: supply concentration (HHI, effective number, top share,
+//!   bands) of procurement lines across countries, equal to the single
+//!   node's `concentration_table`;
 //! - [`cluster`]: a Ballista scheduler and executors started in process.
 //!
 //! Not part of the root workspace: building it builds DataFusion and
@@ -23,6 +26,7 @@ pub mod cluster;
 pub mod export;
 pub mod figures;
 pub mod forecast;
+pub mod market;
 pub mod synthetic;
 
 use std::path::PathBuf;

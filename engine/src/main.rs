@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 #[cfg(feature = "cluster")]
 use equitas_engine::cluster;
-use equitas_engine::{export, figures, forecast};
+use equitas_engine::{export, figures, forecast, market};
 use equitas_ledger::calendar::{Day, parse_day, parse_month};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -77,6 +77,32 @@ enum Command {
         /// Months to forecast.
         #[arg(long, default_value_t = forecast::HORIZON)]
         horizon: usize,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Supply concentration (HHI, effective number, top share, band) of
+    /// the exported procurement lines of every country, as CSV.
+    Concentration {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// One row per group of these dimensions (comma-separated: product,
+        /// country, supplier, site, site-country, mode).
+        #[arg(long, value_delimiter = ',', default_value = "product")]
+        per: Vec<String>,
+        /// Shares of what: supplier, site or site-country.
+        #[arg(long, default_value = "supplier")]
+        by: String,
+        /// Weight of a line: value or quantity.
+        #[arg(long, default_value = "value")]
+        weight: String,
+        /// HHI thresholds between bands (comma-separated, ascending).
+        #[arg(long, value_delimiter = ',', default_value = "1000,1800")]
+        bands: Vec<f64>,
         /// Write the CSV here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -177,12 +203,13 @@ fn main() -> Result<()> {
         let s = export::export_database(&db, &out, &b)?;
         b.finish_and_clear();
         eprintln!(
-            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events in {} files; countries {}; figures as of {}",
+            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events, {} procurement lines in {} files; countries {}; figures as of {}",
             out.display(),
             s.movements,
             s.figures,
             s.reported,
             s.events,
+            s.procurement,
             s.files,
             s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
             s.as_of
@@ -255,6 +282,40 @@ async fn run(command: Command) -> Result<()> {
                 None => print!("{csv}"),
             }
             eprintln!("{} series forecast", f.len());
+        }
+        Command::Concentration {
+            data,
+            scheduler,
+            per,
+            by,
+            weight,
+            bands,
+            out,
+        } => {
+            use equitas_market::analysis::{ConcentrationBands, Dim, Weight};
+            let per = per
+                .iter()
+                .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--per: {e}")))
+                .collect::<Result<Vec<_>>>()?;
+            let r = market::Request {
+                per,
+                by: by
+                    .parse::<Dim>()
+                    .map_err(|e| anyhow::anyhow!("--by: {e}"))?,
+                weight: weight
+                    .parse::<Weight>()
+                    .map_err(|e| anyhow::anyhow!("--weight: {e}"))?,
+                bands: ConcentrationBands::from_thresholds(bands)
+                    .map_err(|e| anyhow::anyhow!("--bands: {e}"))?,
+            };
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let rows = market::compute(&ctx, &data, &r).await?;
+            let csv = market::to_csv(&rows, &r);
+            match out {
+                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+                None => print!("{csv}"),
+            }
+            eprintln!("{} groups", rows.len());
         }
         Command::Bench {
             out,

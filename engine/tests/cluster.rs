@@ -1,11 +1,12 @@
 //! A Ballista scheduler and two executors on loopback (in process, through
-//! the ballista crates' library APIs) run the cross-country figures and
-//! forecasts: equal to the single node's.
+//! the ballista crates' library APIs) run the cross-country figures,
+//! forecasts and supply concentration: equal to the single node's.
 
 use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
-use equitas_engine::forecast;
 use equitas_engine::synthetic::Networks;
+use equitas_engine::{forecast, market};
+use equitas_market::analysis::{Dataset, Observation, concentration_table};
 
 /// First of the ports this test uses (scheduler; executors on the next four).
 /// EQUITAS_ENGINE_TEST_PORT moves them.
@@ -58,6 +59,30 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(want.len() >= 20, "{} series", want.len());
+    // Supply concentration, its function run by the executors: equal too.
+    let obs: Vec<Observation> = (0..40)
+        .map(|i| Observation {
+            product: format!("P{}", i % 3),
+            supplier: format!("S{}", i % 5),
+            buyer_country: ["XSA", "XSB"][i % 2].to_string(),
+            site: None,
+            site_country: Some(["IND", "CHN", "ZAF"][i % 3].to_string()),
+            mode: None,
+            originator: None,
+            pack_size: Some(10.0),
+            quantity: 1.0 + i as f64,
+            value: Some(0.1 * (1 + i * 7 % 11) as f64),
+            order_date: None,
+            scheduled_date: None,
+            delivered_date: None,
+        })
+        .collect();
+    market::write_procurement(&obs, dir.path()).unwrap();
+    let r = market::Request::default();
+    let got = market::compute(&ctx, dir.path(), &r).await.unwrap();
+    let want = concentration_table(&Dataset::from(obs), &r.per, r.by, r.weight, &r.bands);
+    assert_eq!(want, got);
+    assert_eq!(got.len(), 3);
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a
     // fresh clone's run one executor took them all (session 14), so both
