@@ -81,9 +81,14 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Supply concentration (HHI, effective number, top share, band) of
-    /// the exported procurement lines of every country, as CSV.
-    Concentration {
+    /// Market indicators of the exported procurement lines of every
+    /// country, one JSON object per group and line (as `equitas market
+    /// ... --format json` gives each row).
+    Market {
+        /// concentration (HHI, effective number, top share, band), prices
+        /// (unit prices per comparison unit) or delivery (lead times, delays).
+        #[arg(value_parser = ["concentration", "prices", "delivery"])]
+        indicator: String,
         /// The export's directory.
         #[arg(long)]
         data: PathBuf,
@@ -91,19 +96,23 @@ enum Command {
         #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
         scheduler: Option<String>,
         /// One row per group of these dimensions (comma-separated: product,
-        /// country, supplier, site, site-country, mode).
-        #[arg(long, value_delimiter = ',', default_value = "product")]
+        /// country, supplier, site, site-country, mode; default as `equitas
+        /// market`: supplier for delivery, product otherwise).
+        #[arg(long, value_delimiter = ',')]
         per: Vec<String>,
-        /// Shares of what: supplier, site or site-country.
+        /// Concentration: shares of supplier, site or site-country.
         #[arg(long, default_value = "supplier")]
         by: String,
-        /// Weight of a line: value or quantity.
+        /// Concentration: weight of a line, value or quantity.
         #[arg(long, default_value = "value")]
         weight: String,
-        /// HHI thresholds between bands (comma-separated, ascending).
+        /// Concentration: HHI thresholds between bands (comma-separated, ascending).
         #[arg(long, value_delimiter = ',', default_value = "1000,1800")]
         bands: Vec<f64>,
-        /// Write the CSV here instead of the standard output.
+        /// Delivery: days late still counted on time.
+        #[arg(long, default_value_t = 0)]
+        tolerance_days: i64,
+        /// Write the rows here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -283,37 +292,58 @@ async fn run(command: Command) -> Result<()> {
             }
             eprintln!("{} series forecast", f.len());
         }
-        Command::Concentration {
+        Command::Market {
+            indicator,
             data,
             scheduler,
             per,
             by,
             weight,
             bands,
+            tolerance_days,
             out,
         } => {
             use equitas_market::analysis::{ConcentrationBands, Dim, Weight};
+            let per = if per.is_empty() {
+                vec![
+                    if indicator == "delivery" {
+                        "supplier"
+                    } else {
+                        "product"
+                    }
+                    .to_string(),
+                ]
+            } else {
+                per
+            };
             let per = per
                 .iter()
                 .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--per: {e}")))
                 .collect::<Result<Vec<_>>>()?;
-            let r = market::Request {
-                per,
-                by: by
-                    .parse::<Dim>()
-                    .map_err(|e| anyhow::anyhow!("--by: {e}"))?,
-                weight: weight
-                    .parse::<Weight>()
-                    .map_err(|e| anyhow::anyhow!("--weight: {e}"))?,
-                bands: ConcentrationBands::from_thresholds(bands)
-                    .map_err(|e| anyhow::anyhow!("--bands: {e}"))?,
+            let indicator = match indicator.as_str() {
+                "concentration" => market::Indicator::Concentration {
+                    by: by
+                        .parse::<Dim>()
+                        .map_err(|e| anyhow::anyhow!("--by: {e}"))?,
+                    weight: weight
+                        .parse::<Weight>()
+                        .map_err(|e| anyhow::anyhow!("--weight: {e}"))?,
+                    bands: ConcentrationBands::from_thresholds(bands)
+                        .map_err(|e| anyhow::anyhow!("--bands: {e}"))?,
+                },
+                "prices" => market::Indicator::Prices,
+                _ => market::Indicator::Delivery { tolerance_days },
             };
             let ctx = figures::context(scheduler.as_deref()).await?;
-            let rows = market::compute(&ctx, &data, &r).await?;
-            let csv = market::to_csv(&rows, &r);
+            let rows = market::compute(&ctx, &data, &market::Request { per, indicator }).await?;
+            let mut text = String::new();
+            for r in &rows {
+                text.push_str(&r.to_string());
+                text.push('\n');
+            }
             match out {
-                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
-                None => print!("{csv}"),
+                Some(p) => std::fs::write(&p, text).with_context(|| format!("{}", p.display()))?,
+                None => print!("{text}"),
             }
             eprintln!("{} groups", rows.len());
         }

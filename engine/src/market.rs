@@ -1,27 +1,28 @@
-//! Market concentration across countries on the engine (docs/formulas.md
-//! 2.2, 2.8): the procurement lines of every country exported to Parquet
-//! (`procurement/country=XSY/part-0.parquet`), grouped by the scope asked
-//! for (product by default) in SQL, and each group's concentration
-//! computed by a scalar function, `equitas_concentration`, that calls
-//! `equitas_market::analysis::concentration_table`, the single node's own
-//! code, on the group's lines in their original order.
+//! Market indicators across countries on the engine: supply concentration
+//! (docs/formulas.md 2.2, 2.8), unit prices (2.4, 2.5) and delivery
+//! performance (2.9). The procurement lines of every country are exported
+//! to Parquet (`procurement/country=XSY/part-0.parquet`), grouped by the
+//! scope asked for (product by default) in SQL, and each group's row is
+//! computed by a scalar function, `equitas_market`, that calls
+//! `equitas_market::analysis` (`concentration_table`, `prices`,
+//! `delivery`), the single node's own code, on the group's lines in their
+//! original order, and returns the row as the JSON the single node
+//! serialises it to.
 //!
-//! Invariant: the engine's rows equal `concentration_table` over the same
-//! lines, every figure to the bit (the lines of a group are summed in the
-//! order the store gave them, whichever engine partition they came from).
+//! Invariant: the engine's rows equal the single node's over the same
+//! lines, every figure to the bit (the lines of a group are summed and
+//! sorted in the order the store gave them, whichever engine partition
+//! they came from).
 
 use crate::EngineError;
 use crate::export::write_parquet;
+use chrono::NaiveDate;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Float64Array, Float64Builder,
-    Int64Array, Int64Builder, ListArray, StringArray, StringBuilder, StructArray,
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Array, Float64Builder, Int64Builder,
+    ListArray, StringArray, StringBuilder,
 };
-use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{
-    DataType, Field, Fields, Float64Type, Int64Type, Schema, SchemaRef,
-};
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
 use datafusion::error::DataFusionError;
@@ -30,7 +31,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 use equitas_market::analysis::{
-    ConcentrationBands, ConcentrationRow, Dataset, Dim, Observation, Weight, concentration_table,
+    ConcentrationBands, Dataset, Dim, Observation, Weight, concentration_table, delivery, prices,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -40,7 +41,7 @@ use std::sync::Arc;
 /// The dataset's directory under the export root.
 pub const PROCUREMENT: &str = "procurement";
 /// The scalar function's name in SQL.
-pub const UDF: &str = "equitas_concentration";
+pub const UDF: &str = "equitas_market";
 
 /// The columns of a procurement file (the partition column `country`, the
 /// buyer country, is in its path). `seq`: the line's position in the
@@ -151,26 +152,117 @@ pub fn write_procurement(obs: &[Observation], out: &Path) -> Result<(usize, usiz
     Ok((obs.len(), files))
 }
 
-/// What the concentration is of: one row per group of `per`, shares of
-/// `by` weighted by `weight`, banded by `bands`.
+/// A market indicator and its settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Indicator {
+    /// Shares of `by` (supplier, site, site-country) weighted by `weight`.
+    Concentration {
+        by: Dim,
+        weight: Weight,
+        bands: ConcentrationBands,
+    },
+    /// Unit prices per comparison unit.
+    Prices,
+    /// Lead times and delays; a line is on time up to `tolerance_days` late.
+    Delivery { tolerance_days: i64 },
+}
+
+impl Indicator {
+    /// Its settings as the function's text argument.
+    fn encode(&self) -> String {
+        match self {
+            Indicator::Concentration { by, weight, bands } => format!(
+                "concentration;{};{};{}",
+                by.as_str(),
+                match weight {
+                    Weight::Value => "value",
+                    Weight::Quantity => "quantity",
+                },
+                bands
+                    .thresholds
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Indicator::Prices => "prices".to_string(),
+            Indicator::Delivery { tolerance_days } => format!("delivery;{tolerance_days}"),
+        }
+    }
+
+    /// [`Indicator::encode`]'s inverse.
+    fn decode(s: &str) -> Result<Indicator, String> {
+        let parts: Vec<&str> = s.split(';').collect();
+        match parts[..] {
+            ["concentration", by, weight, bands] => {
+                let thresholds = bands
+                    .split(',')
+                    .map(|t| t.trim().parse::<f64>())
+                    .collect::<Result<Vec<f64>, _>>()
+                    .map_err(|e| format!("band thresholds {bands:?}: {e}"))?;
+                Ok(Indicator::Concentration {
+                    by: by.parse()?,
+                    weight: weight.parse()?,
+                    bands: ConcentrationBands::from_thresholds(thresholds)?,
+                })
+            }
+            ["prices"] => Ok(Indicator::Prices),
+            ["delivery", t] => Ok(Indicator::Delivery {
+                tolerance_days: t.parse().map_err(|e| format!("tolerance {t:?}: {e}"))?,
+            }),
+            _ => Err(format!("unknown indicator {s:?}")),
+        }
+    }
+
+    /// The rows of `dims`' groups, as the single node computes them, each
+    /// as JSON.
+    fn rows(&self, ds: &Dataset, dims: &[Dim]) -> Result<Vec<serde_json::Value>, String> {
+        let json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
+        match self {
+            Indicator::Concentration { by, weight, bands } => {
+                concentration_table(ds, dims, *by, *weight, bands)
+                    .iter()
+                    .map(|r| json(serde_json::to_value(r)))
+                    .collect()
+            }
+            Indicator::Prices => prices(ds, dims)
+                .iter()
+                .map(|r| json(serde_json::to_value(r)))
+                .collect(),
+            Indicator::Delivery { tolerance_days } => delivery(ds, dims, *tolerance_days)
+                .iter()
+                .map(|r| json(serde_json::to_value(r)))
+                .collect(),
+        }
+    }
+}
+
+/// What is computed: one row per group of `per`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub per: Vec<Dim>,
-    pub by: Dim,
-    pub weight: Weight,
-    pub bands: ConcentrationBands,
+    pub indicator: Indicator,
 }
 
-impl Default for Request {
-    /// As `equitas market concentration`: per product, by supplier, by value.
-    fn default() -> Self {
+impl Request {
+    /// Per product, as `equitas market`.
+    pub fn per_product(indicator: Indicator) -> Request {
         Request {
             per: vec![Dim::Product],
-            by: Dim::Supplier,
-            weight: Weight::Value,
-            bands: ConcentrationBands::default(),
+            indicator,
         }
     }
+}
+
+/// The single node's rows (`equitas_market::analysis`) over `obs`, each
+/// as JSON, in key order.
+pub fn single_node(
+    obs: &[Observation],
+    r: &Request,
+) -> Result<Vec<serde_json::Value>, EngineError> {
+    r.indicator
+        .rows(&Dataset::from(obs.to_vec()), &r.per)
+        .map_err(EngineError::Invalid)
 }
 
 /// The SQL expression of a scope dimension (as `Dim::key`: "unknown" when
@@ -185,48 +277,54 @@ fn column(d: Dim) -> Result<&'static str, EngineError> {
         Dim::Mode => "COALESCE(mode, 'unknown')",
         Dim::Year => {
             return Err(EngineError::Invalid(
-                "--per year: not computed on the engine (use `equitas market concentration`)"
-                    .to_string(),
+                "--per year: not computed on the engine (use `equitas market`)".to_string(),
             ));
         }
     })
 }
 
-/// The concentration SQL over the registered `procurement` table.
+/// The columns of a procurement line the function reads, in its order.
+const LINE: [&str; 13] = [
+    "seq",
+    "product",
+    "supplier",
+    "site",
+    "site_country",
+    "mode",
+    "originator",
+    "pack_size",
+    "quantity",
+    "value",
+    "order_date",
+    "scheduled_date",
+    "delivered_date",
+];
+
+/// The indicator's SQL over the registered `procurement` table.
 pub fn sql(r: &Request) -> Result<String, EngineError> {
-    if !matches!(r.by, Dim::Supplier | Dim::Site | Dim::SiteCountry) {
+    if let Indicator::Concentration { by, .. } = &r.indicator
+        && !matches!(by, Dim::Supplier | Dim::Site | Dim::SiteCountry)
+    {
         return Err(EngineError::Invalid(format!(
             "--by {}: shares of supplier, site or site-country",
-            r.by.as_str()
+            by.as_str()
         )));
     }
-    let mut keys = Vec::new();
+    let mut select = String::new();
     for (i, d) in r.per.iter().enumerate() {
-        keys.push(format!("{} AS k{i}", column(*d)?));
+        let _ = write!(select, "{} AS k{i}, ", column(*d)?);
     }
+    let lists: Vec<String> = LINE.iter().map(|c| format!("array_agg({c})")).collect();
     let group: Vec<String> = (0..r.per.len()).map(|i| format!("k{i}")).collect();
-    let thresholds: Vec<String> = r.bands.thresholds.iter().map(|t| t.to_string()).collect();
-    let select = if keys.is_empty() {
-        String::new()
-    } else {
-        format!("{}, ", keys.join(", "))
-    };
     let by = if group.is_empty() {
         String::new()
     } else {
         format!("GROUP BY {}", group.join(", "))
     };
     Ok(format!(
-        "SELECT {select}{UDF}(array_agg(seq), array_agg(supplier), array_agg(site),
-    array_agg(site_country), array_agg(value), array_agg(pack_size), array_agg(quantity),
-    '{}', '{}', '{}') AS c
-FROM {PROCUREMENT} {by}",
-        r.by.as_str(),
-        match r.weight {
-            Weight::Value => "value",
-            Weight::Quantity => "quantity",
-        },
-        thresholds.join(",")
+        "SELECT {select}{UDF}('{}', {}) AS row FROM {PROCUREMENT} {by}",
+        r.indicator.encode(),
+        lists.join(", ")
     ))
 }
 
@@ -259,108 +357,127 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
     Ok(())
 }
 
-/// The concentration rows computed by the engine behind `ctx` over the
-/// export under `root`, in key order (as `concentration_table`).
+/// The rows computed by the engine behind `ctx` over the export under
+/// `root`, each the JSON the single node gives (its `key` the group's
+/// values), in key order.
 pub async fn compute(
     ctx: &SessionContext,
     root: &Path,
     r: &Request,
-) -> Result<Vec<ConcentrationRow>, EngineError> {
+) -> Result<Vec<serde_json::Value>, EngineError> {
     let sql = sql(r)?;
     register(ctx, root).await?;
     let batches = ctx.sql(&sql).await?.collect().await?;
-    let mut out = Vec::new();
-    for b in &batches {
-        out.extend(batch_rows(b, r)?);
-    }
-    out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(out)
-}
-
-fn batch_rows(b: &RecordBatch, r: &Request) -> Result<Vec<ConcentrationRow>, EngineError> {
     let n = r.per.len();
-    let keys: Vec<ArrayRef> = (0..n)
-        .map(|i| cast(b.column(i), &DataType::Utf8).map_err(DataFusionError::from))
-        .collect::<Result<_, _>>()?;
-    let c = b.column(n).as_struct_opt().ok_or_else(|| {
-        EngineError::Invalid(format!(
-            "concentration column: a struct expected, {}",
-            b.column(n).data_type()
-        ))
-    })?;
-    let int = |k: usize| c.column(k).as_primitive::<Int64Type>();
-    let num = |k: usize| c.column(k).as_primitive::<Float64Type>();
-    let text = |k: usize| c.column(k).as_string::<i32>();
-    let flag = |k: usize| c.column(k).as_boolean();
-    let mut out = Vec::new();
-    for i in 0..b.num_rows() {
-        if c.is_null(i) {
-            continue;
-        }
-        out.push(ConcentrationRow {
-            key: keys
+    let mut out: Vec<(Vec<String>, serde_json::Value)> = Vec::new();
+    for b in &batches {
+        let keys: Vec<ArrayRef> = (0..n)
+            .map(|i| cast(b.column(i), &DataType::Utf8).map_err(DataFusionError::from))
+            .collect::<Result<_, _>>()?;
+        let rows = cast(b.column(n), &DataType::Utf8).map_err(DataFusionError::from)?;
+        let rows = rows.as_string::<i32>();
+        for i in 0..b.num_rows() {
+            if rows.is_null(i) {
+                continue;
+            }
+            let key: Vec<String> = keys
                 .iter()
                 .map(|k| k.as_string::<i32>().value(i).to_string())
-                .collect(),
-            by: r.by,
-            weight: r.weight,
-            n: int(0).value(i) as usize,
-            groups: int(1).value(i) as usize,
-            hhi: num(2).value(i),
-            effective_number: num(3).value(i),
-            top: text(4).value(i).to_string(),
-            top_share: num(5).value(i),
-            band: text(6).value(i).to_string(),
-            single_source: flag(7).value(i),
-            single_country: flag(8).value(i),
-        });
+                .collect();
+            let mut v: serde_json::Value = serde_json::from_str(rows.value(i))
+                .map_err(|e| EngineError::Invalid(format!("{UDF} gave {e}")))?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("key".to_string(), serde_json::json!(key));
+            }
+            out.push((key, v));
+        }
     }
-    Ok(out)
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, v)| v).collect())
 }
 
-/// The function's result fields, those of [`ConcentrationRow`] but the key.
-pub fn fields() -> Fields {
-    Fields::from(vec![
-        Field::new("n", DataType::Int64, false),
-        Field::new("groups", DataType::Int64, false),
-        Field::new("hhi", DataType::Float64, false),
-        Field::new("effective_number", DataType::Float64, false),
-        Field::new("top", DataType::Utf8, false),
-        Field::new("top_share", DataType::Float64, false),
-        Field::new("band", DataType::Utf8, false),
-        Field::new("single_source", DataType::Boolean, false),
-        Field::new("single_country", DataType::Boolean, false),
-    ])
-}
-
-/// `equitas_concentration(seq, supplier, site, site_country, value,
-/// pack_size, quantity, by, weight, thresholds)`: the first seven lists of
-/// one group's lines (in any order), then the dimension shared (`supplier`,
-/// `site`, `site-country`), the weight (`value`, `quantity`) and the band
-/// thresholds (comma-separated). Null where no line has a positive weight.
+/// `equitas_market(indicator, seq, product, supplier, site, site_country,
+/// mode, originator, pack_size, quantity, value, order_date,
+/// scheduled_date, delivered_date)`: the indicator's settings
+/// ([`Indicator::encode`]), then the lists of one group's lines (in any
+/// order). Returns the group's row as JSON (its `key` empty), or null where
+/// the single node gives no row.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct ConcentrationUdf {
+pub struct MarketUdf {
     signature: Signature,
 }
 
-impl Default for ConcentrationUdf {
+impl Default for MarketUdf {
     fn default() -> Self {
-        ConcentrationUdf {
-            signature: Signature::any(10, Volatility::Immutable),
+        MarketUdf {
+            signature: Signature::any(1 + LINE.len(), Volatility::Immutable),
         }
     }
 }
 
 /// The function, to register in a session or a Ballista function registry.
 pub fn udf() -> ScalarUDF {
-    ScalarUDF::from(ConcentrationUdf::default())
+    ScalarUDF::from(MarketUdf::default())
 }
 
 fn invalid(msg: String) -> DataFusionError {
     DataFusionError::Execution(format!("{UDF}: {msg}"))
 }
 
-impl ScalarUDFImpl for ConcentrationUdf {
+/// Row `i`'s lines, from the lists of [`LINE`], in the store's order.
+fn lines(lists: &[ListArray], i: usize) -> datafusion::error::Result<Vec<Observation>> {
+    let column = |k: usize, t: &DataType| cast(&lists[k].value(i), t);
+    let seq = column(0, &DataType::Int64)?;
+    let seq = seq.as_primitive::<Int64Type>();
+    let text: Vec<StringArray> = [1, 2, 3, 4, 5, 10, 11, 12]
+        .iter()
+        .map(|&k| Ok(column(k, &DataType::Utf8)?.as_string::<i32>().clone()))
+        .collect::<datafusion::error::Result<_>>()?;
+    let num: Vec<Float64Array> = [7, 8, 9]
+        .iter()
+        .map(|&k| {
+            Ok(column(k, &DataType::Float64)?
+                .as_primitive::<Float64Type>()
+                .clone())
+        })
+        .collect::<datafusion::error::Result<_>>()?;
+    let originator = column(6, &DataType::Boolean)?;
+    let originator = originator.as_boolean();
+    let t = |a: &StringArray, j: usize| (!a.is_null(j)).then(|| a.value(j).to_string());
+    let f = |a: &Float64Array, j: usize| (!a.is_null(j)).then(|| a.value(j));
+    let date = |a: &StringArray, j: usize| -> datafusion::error::Result<Option<NaiveDate>> {
+        t(a, j)
+            .map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|e| invalid(format!("date {d:?}: {e}")))
+            })
+            .transpose()
+    };
+    let mut order: Vec<usize> = (0..seq.len()).collect();
+    order.sort_by_key(|&j| seq.value(j));
+    order
+        .into_iter()
+        .map(|j| {
+            Ok(Observation {
+                product: text[0].value(j).to_string(),
+                supplier: text[1].value(j).to_string(),
+                buyer_country: String::new(),
+                site: t(&text[2], j),
+                site_country: t(&text[3], j),
+                mode: t(&text[4], j),
+                originator: (!originator.is_null(j)).then(|| originator.value(j)),
+                pack_size: f(&num[0], j),
+                quantity: num[1].value(j),
+                value: f(&num[2], j),
+                order_date: date(&text[5], j)?,
+                scheduled_date: date(&text[6], j)?,
+                delivered_date: date(&text[7], j)?,
+            })
+        })
+        .collect()
+}
+
+impl ScalarUDFImpl for MarketUdf {
     fn name(&self) -> &str {
         UDF
     }
@@ -370,7 +487,7 @@ impl ScalarUDFImpl for ConcentrationUdf {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> datafusion::error::Result<DataType> {
-        Ok(DataType::Struct(fields()))
+        Ok(DataType::Utf8)
     }
 
     fn invoke_with_args(
@@ -378,179 +495,33 @@ impl ScalarUDFImpl for ConcentrationUdf {
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [
-            seq,
-            supplier,
-            site,
-            site_country,
-            value,
-            pack,
-            quantity,
-            by,
-            weight,
-            bands,
-        ] = &arrays[..]
-        else {
+        if arrays.len() != 1 + LINE.len() {
             return Err(invalid(format!(
-                "10 arguments expected, {} given",
+                "{} arguments expected, {} given",
+                1 + LINE.len(),
                 arrays.len()
             )));
-        };
-        let lists = |a: &ArrayRef, what: &str| -> datafusion::error::Result<ListArray> {
-            a.as_list_opt::<i32>()
-                .cloned()
-                .ok_or_else(|| invalid(format!("{what}: a list expected, {}", a.data_type())))
-        };
-        let seq = lists(seq, "seq")?;
-        let supplier = lists(supplier, "supplier")?;
-        let site = lists(site, "site")?;
-        let site_country = lists(site_country, "site_country")?;
-        let value = lists(value, "value")?;
-        let pack = lists(pack, "pack_size")?;
-        let quantity = lists(quantity, "quantity")?;
-        let text = |a: &ArrayRef| -> datafusion::error::Result<StringArray> {
-            Ok(cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
-        };
-        let (by, weight, bands) = (text(by)?, text(weight)?, text(bands)?);
-        let rows = seq.len();
-        let mut results: Vec<Option<ConcentrationRow>> = Vec::with_capacity(rows);
-        for i in 0..rows {
-            let by: Dim = by.value(i).parse().map_err(invalid)?;
-            let weight: Weight = weight.value(i).parse().map_err(invalid)?;
-            let thresholds = bands
-                .value(i)
-                .split(',')
-                .map(|t| t.trim().parse::<f64>())
-                .collect::<Result<Vec<f64>, _>>()
-                .map_err(|e| invalid(format!("band thresholds {:?}: {e}", bands.value(i))))?;
-            let bands = ConcentrationBands::from_thresholds(thresholds).map_err(invalid)?;
-            let s = cast(&seq.value(i), &DataType::Int64)?;
-            let s = s.as_primitive::<Int64Type>();
-            let txt = |l: &ListArray| -> datafusion::error::Result<StringArray> {
-                Ok(cast(&l.value(i), &DataType::Utf8)?
-                    .as_string::<i32>()
-                    .clone())
-            };
-            let num = |l: &ListArray| -> datafusion::error::Result<Float64Array> {
-                Ok(cast(&l.value(i), &DataType::Float64)?
-                    .as_primitive::<Float64Type>()
-                    .clone())
-            };
-            let (sup, st, sc) = (txt(&supplier)?, txt(&site)?, txt(&site_country)?);
-            let (v, p, q) = (num(&value)?, num(&pack)?, num(&quantity)?);
-            let opt_t = |a: &StringArray, j: usize| (!a.is_null(j)).then(|| a.value(j).to_string());
-            let opt_f = |a: &Float64Array, j: usize| (!a.is_null(j)).then(|| a.value(j));
-            // The lines in the store's order: the single node's sums.
-            let mut order: Vec<usize> = (0..s.len()).collect();
-            order.sort_by_key(|&j| s.value(j));
-            let obs: Vec<Observation> = order
-                .into_iter()
-                .map(|j| Observation {
-                    product: String::new(),
-                    supplier: sup.value(j).to_string(),
-                    buyer_country: String::new(),
-                    site: opt_t(&st, j),
-                    site_country: opt_t(&sc, j),
-                    mode: None,
-                    originator: None,
-                    pack_size: opt_f(&p, j),
-                    quantity: q.value(j),
-                    value: opt_f(&v, j),
-                    order_date: None,
-                    scheduled_date: None,
-                    delivered_date: None,
-                })
-                .collect();
-            let ds = Dataset::from(obs);
-            results.push(
-                concentration_table(&ds, &[], by, weight, &bands)
-                    .into_iter()
-                    .next(),
-            );
         }
-        let mut n = Vec::with_capacity(rows);
-        let mut groups = Vec::with_capacity(rows);
-        let mut hhi = Vec::with_capacity(rows);
-        let mut eff = Vec::with_capacity(rows);
-        let mut top = Vec::with_capacity(rows);
-        let mut share = Vec::with_capacity(rows);
-        let mut band = Vec::with_capacity(rows);
-        let mut single_source = Vec::with_capacity(rows);
-        let mut single_country = Vec::with_capacity(rows);
-        let mut valid = Vec::with_capacity(rows);
-        for r in &results {
-            let d = ConcentrationRow {
-                key: Vec::new(),
-                by: Dim::Supplier,
-                weight: Weight::Value,
-                n: 0,
-                groups: 0,
-                hhi: 0.0,
-                effective_number: 0.0,
-                top: String::new(),
-                top_share: 0.0,
-                band: String::new(),
-                single_source: false,
-                single_country: false,
-            };
-            let x = r.as_ref().unwrap_or(&d);
-            n.push(x.n as i64);
-            groups.push(x.groups as i64);
-            hhi.push(x.hhi);
-            eff.push(x.effective_number);
-            top.push(x.top.clone());
-            share.push(x.top_share);
-            band.push(x.band.clone());
-            single_source.push(x.single_source);
-            single_country.push(x.single_country);
-            valid.push(r.is_some());
+        let settings = cast(&arrays[0], &DataType::Utf8)?;
+        let settings = settings.as_string::<i32>();
+        let lists: Vec<ListArray> = arrays[1..]
+            .iter()
+            .zip(LINE)
+            .map(|(a, name)| {
+                a.as_list_opt::<i32>()
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("{name}: a list expected, {}", a.data_type())))
+            })
+            .collect::<datafusion::error::Result<_>>()?;
+        let mut out = StringBuilder::new();
+        for i in 0..lists[0].len() {
+            let indicator = Indicator::decode(settings.value(i)).map_err(invalid)?;
+            let ds = Dataset::from(lines(&lists, i)?);
+            match indicator.rows(&ds, &[]).map_err(invalid)?.first() {
+                Some(v) => out.append_value(v.to_string()),
+                None => out.append_null(),
+            }
         }
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from(n)),
-            Arc::new(Int64Array::from(groups)),
-            Arc::new(Float64Array::from(hhi)),
-            Arc::new(Float64Array::from(eff)),
-            Arc::new(StringArray::from(top)),
-            Arc::new(Float64Array::from(share)),
-            Arc::new(StringArray::from(band)),
-            Arc::new(BooleanArray::from(single_source)),
-            Arc::new(BooleanArray::from(single_country)),
-        ];
-        let out = StructArray::try_new(fields(), columns, Some(NullBuffer::from(valid)))?;
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
-}
-
-/// Concentration rows as CSV (the scope's dimensions first, figures
-/// unrounded).
-pub fn to_csv(rows: &[ConcentrationRow], r: &Request) -> String {
-    let mut s = String::new();
-    for d in &r.per {
-        let _ = write!(s, "{},", d.as_str());
-    }
-    s.push_str("by,weight,lines,groups,hhi,effective_number,top,top_share,band,single_source,single_country\n");
-    for x in rows {
-        for k in &x.key {
-            let _ = write!(s, "{},", crate::figures::csv_field(k));
-        }
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            x.by.as_str(),
-            match x.weight {
-                Weight::Value => "value",
-                Weight::Quantity => "quantity",
-            },
-            x.n,
-            x.groups,
-            x.hhi,
-            x.effective_number,
-            crate::figures::csv_field(&x.top),
-            x.top_share,
-            crate::figures::csv_field(&x.band),
-            x.single_source,
-            x.single_country
-        );
-    }
-    s
 }

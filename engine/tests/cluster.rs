@@ -6,7 +6,7 @@ use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
 use equitas_engine::synthetic::Networks;
 use equitas_engine::{forecast, market};
-use equitas_market::analysis::{Dataset, Observation, concentration_table};
+use equitas_market::analysis::{ConcentrationBands, Dim, Observation, Weight};
 
 /// First of the ports this test uses (scheduler; executors on the next four).
 /// EQUITAS_ENGINE_TEST_PORT moves them.
@@ -59,7 +59,8 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(want.len() >= 20, "{} series", want.len());
-    // Supply concentration, its function run by the executors: equal too.
+    // Market indicators (supply concentration), their function run by the
+    // executors: equal too.
     let obs: Vec<Observation> = (0..40)
         .map(|i| Observation {
             product: format!("P{}", i % 3),
@@ -78,10 +79,13 @@ async fn two_executors() {
         })
         .collect();
     market::write_procurement(&obs, dir.path()).unwrap();
-    let r = market::Request::default();
+    let r = market::Request::per_product(market::Indicator::Concentration {
+        by: Dim::Supplier,
+        weight: Weight::Value,
+        bands: ConcentrationBands::default(),
+    });
     let got = market::compute(&ctx, dir.path(), &r).await.unwrap();
-    let want = concentration_table(&Dataset::from(obs), &r.per, r.by, r.weight, &r.bands);
-    assert_eq!(want, got);
+    assert_eq!(market::single_node(&obs, &r).unwrap(), got);
     assert_eq!(got.len(), 3);
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a

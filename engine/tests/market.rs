@@ -1,38 +1,27 @@
-//! Supply concentration on the engine (DataFusion in process, over the
-//! exported procurement lines) equals the single node's
-//! `concentration_table`, every row and figure to the bit: on the USAID
-//! SCMS shipments shipped in `data/` (public domain), imported into a
-//! SQLite database and exported, for several scopes, weights and bands;
-//! and on hand-made lines covering what can go wrong.
+//! Market indicators on the engine (DataFusion in process, over the
+//! exported procurement lines) equal the single node's
+//! (`concentration_table`, `prices`, `delivery`), every row and figure to
+//! the bit: on the USAID SCMS shipments shipped in `data/` (public domain),
+//! imported into a SQLite database and exported, for several scopes,
+//! weights, bands and tolerances; and on hand-made lines covering what can
+//! go wrong.
 
 use chrono::NaiveDate;
 use equitas_engine::export;
 use equitas_engine::figures;
-use equitas_engine::market::{self, Request, write_procurement};
-use equitas_market::analysis::{
-    ConcentrationBands, ConcentrationRow, Dataset, Dim, Observation, Weight, concentration_table,
-};
+use equitas_engine::market::{self, Indicator, Request, single_node, write_procurement};
+use equitas_market::analysis::{ConcentrationBands, Dim, Observation, Weight};
 use equitas_store::import::ImportKind;
 use equitas_store::testing::{data_file, import_bytes};
 use indicatif::ProgressBar;
 use std::path::Path;
 
-fn single(obs: &[Observation], r: &Request) -> Vec<ConcentrationRow> {
-    concentration_table(
-        &Dataset::from(obs.to_vec()),
-        &r.per,
-        r.by,
-        r.weight,
-        &r.bands,
-    )
-}
-
-async fn engine(root: &Path, r: &Request) -> Vec<ConcentrationRow> {
+async fn engine(root: &Path, r: &Request) -> Vec<serde_json::Value> {
     let ctx = figures::context(None).await.unwrap();
     market::compute(&ctx, root, r).await.unwrap()
 }
 
-fn assert_same(want: &[ConcentrationRow], got: &[ConcentrationRow]) {
+fn assert_same(want: &[serde_json::Value], got: &[serde_json::Value]) {
     assert_eq!(want.len(), got.len(), "rows");
     for (a, b) in want.iter().zip(got) {
         assert_eq!(a, b);
@@ -40,31 +29,48 @@ fn assert_same(want: &[ConcentrationRow], got: &[ConcentrationRow]) {
 }
 
 fn requests() -> Vec<Request> {
+    let concentration = |by, weight, bands| Indicator::Concentration { by, weight, bands };
     vec![
-        Request::default(),
+        Request::per_product(concentration(
+            Dim::Supplier,
+            Weight::Value,
+            ConcentrationBands::default(),
+        )),
         Request {
             per: vec![Dim::Product, Dim::BuyerCountry],
-            by: Dim::SiteCountry,
-            weight: Weight::Quantity,
-            bands: ConcentrationBands::default(),
+            indicator: concentration(
+                Dim::SiteCountry,
+                Weight::Quantity,
+                ConcentrationBands::default(),
+            ),
         },
         Request {
             per: vec![Dim::SiteCountry],
-            by: Dim::Site,
-            weight: Weight::Value,
-            bands: ConcentrationBands::from_thresholds(vec![1500.0, 2500.0, 5000.0]).unwrap(),
+            indicator: concentration(
+                Dim::Site,
+                Weight::Value,
+                ConcentrationBands::from_thresholds(vec![1500.0, 2500.0, 5000.0]).unwrap(),
+            ),
         },
         Request {
             per: vec![],
-            by: Dim::Supplier,
-            weight: Weight::Value,
-            bands: ConcentrationBands::default(),
+            indicator: concentration(Dim::Supplier, Weight::Value, ConcentrationBands::default()),
+        },
+        Request::per_product(Indicator::Prices),
+        Request {
+            per: vec![Dim::BuyerCountry, Dim::Mode],
+            indicator: Indicator::Prices,
+        },
+        Request::per_product(Indicator::Delivery { tolerance_days: 0 }),
+        Request {
+            per: vec![Dim::Supplier],
+            indicator: Indicator::Delivery { tolerance_days: 7 },
         },
     ]
 }
 
 #[test]
-fn scms_concentration_equals_single_node() {
+fn scms_market_indicators_equal_single_node() {
     let mut s = equitas_store::testing::sqlite();
     import_bytes(
         &mut s,
@@ -89,15 +95,24 @@ fn scms_concentration_equals_single_node() {
     assert!(obs.len() > 10_000, "{}", obs.len());
     let runtime = equitas_engine::runtime().unwrap();
     for r in requests() {
-        let want = single(&obs, &r);
+        let want = single_node(&obs, &r).unwrap();
         let got = runtime.block_on(engine(dir.path(), &r));
         assert_same(&want, &got);
         assert!(!want.is_empty());
     }
-    // Per product across the countries: single and several sources.
-    let rows = runtime.block_on(engine(dir.path(), &Request::default()));
-    assert!(rows.iter().any(|r| r.single_source));
-    assert!(rows.iter().any(|r| r.groups >= 3));
+    // Per product across the countries: single and several sources,
+    // medians of unit prices, delays.
+    let rows = runtime.block_on(engine(dir.path(), &requests()[0]));
+    assert!(rows.iter().any(|r| r["single_source"] == true));
+    assert!(rows.iter().any(|r| r["groups"].as_u64() >= Some(3)));
+    let prices = runtime.block_on(engine(dir.path(), &requests()[4]));
+    assert!(prices.iter().any(|r| r["unit_price"]["median"].is_f64()));
+    let delivery = runtime.block_on(engine(dir.path(), &requests()[6]));
+    assert!(
+        delivery
+            .iter()
+            .any(|r| r["delay_days"]["n"].as_u64() > Some(10))
+    );
 }
 
 fn line(
@@ -120,9 +135,9 @@ fn line(
         pack_size: pack,
         quantity,
         value,
-        order_date: None,
-        scheduled_date: None,
-        delivered_date: NaiveDate::from_ymd_opt(2025, 3, 1),
+        order_date: NaiveDate::from_ymd_opt(2024, 11, (quantity as u32).clamp(1, 28)),
+        scheduled_date: NaiveDate::from_ymd_opt(2025, 2, 20),
+        delivered_date: NaiveDate::from_ymd_opt(2025, 3, (quantity as u32).clamp(1, 28)),
     }
 }
 
@@ -146,14 +161,16 @@ async fn edge_cases_equal_single_node() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(write_procurement(&obs, dir.path()).unwrap(), (9, 3));
     for r in requests() {
-        let want = single(&obs, &r);
+        let want = single_node(&obs, &r).unwrap();
         let got = engine(dir.path(), &r).await;
         assert_same(&want, &got);
     }
-    let rows = engine(dir.path(), &Request::default()).await;
+    let rows = engine(dir.path(), &requests()[0]).await;
     // P2 weighs nothing by value: no row.
     assert_eq!(
-        rows.iter().map(|r| r.key[0].as_str()).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| r["key"][0].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["P1", "P3"]
     );
     // Year is not a scope on the engine; shares only of what supplies.
@@ -164,8 +181,11 @@ async fn edge_cases_equal_single_node() {
     ] {
         let r = Request {
             per,
-            by,
-            ..Request::default()
+            indicator: Indicator::Concentration {
+                by,
+                weight: Weight::Value,
+                bands: ConcentrationBands::default(),
+            },
         };
         let e = market::compute(&ctx, dir.path(), &r)
             .await
@@ -175,7 +195,7 @@ async fn edge_cases_equal_single_node() {
     }
     // An export without procurement lines says so.
     let empty = tempfile::tempdir().unwrap();
-    let e = market::compute(&ctx, empty.path(), &Request::default())
+    let e = market::compute(&ctx, empty.path(), &requests()[4])
         .await
         .unwrap_err()
         .to_string();
