@@ -8,6 +8,7 @@ use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
+use datafusion::execution::FunctionRegistry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,10 +18,19 @@ pub async fn run_scheduler(host: &str, port: u16) -> Result<(), EngineError> {
     let addr: SocketAddr = format!("{host}:{port}")
         .parse()
         .map_err(|e| EngineError::Invalid(format!("scheduler address {host}:{port}: {e}")))?;
+    // The scheduler plans queries that call the forecast and concentration
+    // functions.
+    let sessions: ballista_scheduler::SessionBuilder = Arc::new(|config| {
+        let mut state = ballista_core::utils::default_session_builder(config)?;
+        state.register_udf(Arc::new(crate::forecast::udf()))?;
+        state.register_udf(Arc::new(crate::market::udf()))?;
+        Ok(state)
+    });
     let config = SchedulerConfig {
         bind_host: host.to_string(),
         bind_port: port,
         external_host: host.to_string(),
+        override_session_builder: Some(sessions),
         ..SchedulerConfig::default()
     };
     let cluster = BallistaCluster::new_from_config(&config)
@@ -60,11 +70,22 @@ pub async fn run_executor(e: &Executor) -> Result<(), EngineError> {
         scheduler_connect_timeout_seconds: 30,
         vcores: e.vcores.max(1),
         work_dir: e.work_dir.clone(),
+        override_function_registry: Some(Arc::new(functions())),
         ..ExecutorProcessConfig::default()
     };
     start_executor_process(Arc::new(config))
         .await
         .map_err(|err| EngineError::Invalid(format!("executor on {}:{}: {err}", e.host, e.port)))
+}
+
+/// The functions an executor can run: DataFusion's and Ballista's, and
+/// the forecast and concentration functions.
+fn functions() -> ballista_core::registry::BallistaFunctionRegistry {
+    let mut r = ballista_core::registry::BallistaFunctionRegistry::default();
+    for f in [crate::forecast::udf(), crate::market::udf()] {
+        r.scalar_functions.insert(f.name().to_string(), Arc::new(f));
+    }
+    r
 }
 
 /// Waits until something listens on `host:port` (at most `wait`).

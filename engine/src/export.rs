@@ -9,6 +9,7 @@
 //! reported/country=XSY/month=2025-01/part-0.parquet    stockout days stated by stock reports
 //! events/country=XSY/month=2025-01/part-0.parquet      EPCIS events (JSON body included)
 //! locations/country=XSY/part-0.parquet                 each location's level, parent and areas
+//! procurement/country=XSY/part-0.parquet               procurement lines (by buyer country)
 //! ```
 //!
 //! Everything is read through `equitas-store`'s read APIs
@@ -163,6 +164,8 @@ pub struct Summary {
     pub figures: usize,
     pub reported: usize,
     pub events: usize,
+    /// Procurement lines (market data), one file per buyer country.
+    pub procurement: usize,
     pub files: usize,
     pub countries: BTreeSet<String>,
     /// The figures are as of this day: the last day with a movement.
@@ -216,6 +219,15 @@ pub fn export_database(
     summary.events = events;
     summary.files += files;
     summary.countries.extend(seen);
+    bar.set_message("procurement lines");
+    let obs = equitas_store::market::observations(
+        store.as_mut(),
+        &equitas_store::market::Filter::default(),
+    )
+    .map_err(store_err)?;
+    let (lines, files) = crate::market::write_procurement(&obs, out)?;
+    summary.procurement = lines;
+    summary.files += files;
     Ok(summary)
 }
 

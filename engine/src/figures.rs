@@ -118,7 +118,8 @@ pub fn single_node(ledger: &Ledger, countries: &[String], as_of: Day) -> Vec<Fig
 }
 
 /// Registers the exported `movements` and `reported` datasets under `root`
-/// as tables of `ctx` (partition columns `country`, `month`).
+/// as tables of `ctx` (partition columns `country`, `month`), in place of
+/// any registered before.
 pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
     let root = std::path::absolute(root).map_err(|source| EngineError::Io {
         path: root.to_path_buf(),
@@ -142,7 +143,8 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
                 ("month".to_string(), DataType::Utf8),
             ]);
         let url = format!("{}/", dir.display());
-        // A context may compute more than once (figures, then indicators).
+        // Another export registered before in this context is replaced (a
+        // context may also compute more than once: figures, then indicators).
         ctx.deregister_table(name)?;
         ctx.register_listing_table(name, &url, options, Some(schema), None)
             .await?;
@@ -289,16 +291,16 @@ pub async fn span(ctx: &SessionContext) -> Result<Option<(MonthIndex, Day)>, Eng
 }
 
 /// Registers the export under `root` and returns the figures SQL as of
-/// `as_of` (default: the last day with a movement), or `None` when there is
-/// no movement.
-async fn prepare(
+/// `as_of` (default: the last day with a movement) with that day, or
+/// `None` when there is no movement.
+pub(crate) async fn prepare(
     ctx: &SessionContext,
     root: &Path,
     as_of: Option<Day>,
-) -> Result<Option<String>, EngineError> {
+) -> Result<Option<(String, Day)>, EngineError> {
     Ok(resolve(ctx, root, as_of)
         .await?
-        .map(|(first, as_of)| sql(as_of, first)))
+        .map(|(first, as_of)| (sql(as_of, first), as_of)))
 }
 
 /// Registers the export under `root` and returns (the earliest month with
@@ -335,7 +337,7 @@ pub async fn explain(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<String, EngineError> {
-    let Some(sql) = prepare(ctx, root, as_of).await? else {
+    let Some((sql, _)) = prepare(ctx, root, as_of).await? else {
         return Ok(NOTHING.to_string());
     };
     explain_sql(ctx, &sql).await
@@ -382,7 +384,7 @@ pub async fn compute_batches(
     root: &Path,
     as_of: Option<Day>,
 ) -> Result<Vec<RecordBatch>, EngineError> {
-    let Some(sql) = prepare(ctx, root, as_of).await? else {
+    let Some((sql, _)) = prepare(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
     Ok(ctx.sql(&sql).await?.collect().await?)
@@ -431,10 +433,17 @@ pub fn batch_figures(b: &RecordBatch) -> Result<Vec<Figure>, EngineError> {
 }
 
 /// The engine's context: DataFusion in this process, or the Ballista
-/// scheduler at `scheduler` (`df://host:port`).
+/// scheduler at `scheduler` (`df://host:port`); with the forecast and
+/// concentration functions ([`crate::forecast::udf`],
+/// [`crate::market::udf`]) registered.
 pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineError> {
     match scheduler {
-        None => Ok(SessionContext::new()),
+        None => {
+            let ctx = SessionContext::new();
+            ctx.register_udf(crate::forecast::udf());
+            ctx.register_udf(crate::market::udf());
+            Ok(ctx)
+        }
         #[cfg(feature = "cluster")]
         Some(url) => {
             use ballista::prelude::{SessionConfigExt, SessionContextExt};
@@ -447,7 +456,10 @@ pub async fn context(scheduler: Option<&str>) -> Result<SessionContext, EngineEr
                 .with_config(config)
                 .with_default_features()
                 .build();
-            Ok(SessionContext::remote_with_state(url, state).await?)
+            let ctx = SessionContext::remote_with_state(url, state).await?;
+            ctx.register_udf(crate::forecast::udf());
+            ctx.register_udf(crate::market::udf());
+            Ok(ctx)
         }
         #[cfg(not(feature = "cluster"))]
         Some(url) => Err(EngineError::Invalid(format!(

@@ -14,6 +14,13 @@
 //!   (3.4–3.6) per location, item and month end, and availability (3.9)
 //!   per area, item and month end, equal to the single-node
 //!   `equitas_ledger::view::stock` and `view::availability`;
+//! - [`forecast`]: every location's demand series and the automatic
+//!   choice's forecast (`docs/formulas.md` 4.1, 4.4, 4.5) on the same
+//!   engine, a scalar function over the figures, equal to the single
+//!   node's ([`forecast::single_node`]);
+//! - [`market`]: supply concentration (HHI, effective number, top share,
+//!   bands) of procurement lines across countries, equal to the single
+//!   node's `concentration_table`;
 //! - [`cluster`]: a Ballista scheduler and executors started in process.
 //!
 //! Not part of the root workspace: building it builds DataFusion and
@@ -23,7 +30,9 @@
 pub mod cluster;
 pub mod export;
 pub mod figures;
+pub mod forecast;
 pub mod indicators;
+pub mod market;
 pub mod synthetic;
 
 use std::path::PathBuf;

@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 #[cfg(feature = "cluster")]
 use equitas_engine::cluster;
-use equitas_engine::{export, figures, indicators};
-use equitas_ledger::calendar::{Day, parse_day};
+use equitas_engine::{export, figures, forecast, indicators, market};
+use equitas_ledger::calendar::{Day, parse_day, parse_month};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -107,6 +107,65 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Forecast every location's demand series (the automatic choice, with
+    /// 80% and 95% intervals) over an export, as CSV: one row per series
+    /// and month forecast.
+    Forecast {
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// The series end with this month (YYYY-MM; default: the last month
+        /// complete at the last movement).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Months of history.
+        #[arg(long, default_value_t = forecast::HISTORY)]
+        history: usize,
+        /// Months to forecast.
+        #[arg(long, default_value_t = forecast::HORIZON)]
+        horizon: usize,
+        /// Write the CSV here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Market indicators of the exported procurement lines of every
+    /// country, one JSON object per group and line (as `equitas market
+    /// ... --format json` gives each row).
+    Market {
+        /// concentration (HHI, effective number, top share, band), prices
+        /// (unit prices per comparison unit) or delivery (lead times, delays).
+        #[arg(value_parser = ["concentration", "prices", "delivery"])]
+        indicator: String,
+        /// The export's directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// A Ballista scheduler (df://host:port); in process if absent.
+        #[arg(long, env = "EQUITAS_ENGINE_SCHEDULER")]
+        scheduler: Option<String>,
+        /// One row per group of these dimensions (comma-separated: product,
+        /// country, supplier, site, site-country, mode; default as `equitas
+        /// market`: supplier for delivery, product otherwise).
+        #[arg(long, value_delimiter = ',')]
+        per: Vec<String>,
+        /// Concentration: shares of supplier, site or site-country.
+        #[arg(long, default_value = "supplier")]
+        by: String,
+        /// Concentration: weight of a line, value or quantity.
+        #[arg(long, default_value = "value")]
+        weight: String,
+        /// Concentration: HHI thresholds between bands (comma-separated, ascending).
+        #[arg(long, value_delimiter = ',', default_value = "1000,1800")]
+        bands: Vec<f64>,
+        /// Delivery: days late still counted on time.
+        #[arg(long, default_value_t = 0)]
+        tolerance_days: i64,
+        /// Write the rows here instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check the engine's figures against the single-node figures of a
     /// synthetic multi-country network, then time the single-node path and
     /// the engine side by side (docs/benchmarks.md).
@@ -203,12 +262,13 @@ fn main() -> Result<()> {
         let s = export::export_database(&db, &out, &b)?;
         b.finish_and_clear();
         eprintln!(
-            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events in {} files; countries {}; figures as of {}",
+            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events, {} procurement lines in {} files; countries {}; figures as of {}",
             out.display(),
             s.movements,
             s.figures,
             s.reported,
             s.events,
+            s.procurement,
             s.files,
             s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
             s.as_of
@@ -246,7 +306,10 @@ async fn run(command: Command) -> Result<()> {
             } else {
                 figures::to_csv(&figures::compute(&ctx, &data, day_arg(&as_of)?).await?)
             };
-            write_out(out, csv)?;
+            match out {
+                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+                None => print!("{csv}"),
+            }
         }
         Command::Indicators {
             data,
@@ -294,6 +357,92 @@ async fn run(command: Command) -> Result<()> {
                 )
             };
             write_out(out, csv)?;
+        }
+        Command::Forecast {
+            data,
+            scheduler,
+            as_of,
+            history,
+            horizon,
+            out,
+        } => {
+            if history == 0 || horizon == 0 {
+                bail!("--history and --horizon: at least 1 month");
+            }
+            let last = as_of
+                .as_deref()
+                .map(|v| {
+                    parse_month(v).with_context(|| format!("--as-of {v:?}: not a month (YYYY-MM)"))
+                })
+                .transpose()?;
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let r = forecast::Request {
+                last,
+                history,
+                horizon,
+            };
+            let (f, _) = forecast::compute(&ctx, &data, &r).await?;
+            let csv = forecast::to_csv(&f);
+            match out {
+                Some(p) => std::fs::write(&p, csv).with_context(|| format!("{}", p.display()))?,
+                None => print!("{csv}"),
+            }
+            eprintln!("{} series forecast", f.len());
+        }
+        Command::Market {
+            indicator,
+            data,
+            scheduler,
+            per,
+            by,
+            weight,
+            bands,
+            tolerance_days,
+            out,
+        } => {
+            use equitas_market::analysis::{ConcentrationBands, Dim, Weight};
+            let per = if per.is_empty() {
+                vec![
+                    if indicator == "delivery" {
+                        "supplier"
+                    } else {
+                        "product"
+                    }
+                    .to_string(),
+                ]
+            } else {
+                per
+            };
+            let per = per
+                .iter()
+                .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--per: {e}")))
+                .collect::<Result<Vec<_>>>()?;
+            let indicator = match indicator.as_str() {
+                "concentration" => market::Indicator::Concentration {
+                    by: by
+                        .parse::<Dim>()
+                        .map_err(|e| anyhow::anyhow!("--by: {e}"))?,
+                    weight: weight
+                        .parse::<Weight>()
+                        .map_err(|e| anyhow::anyhow!("--weight: {e}"))?,
+                    bands: ConcentrationBands::from_thresholds(bands)
+                        .map_err(|e| anyhow::anyhow!("--bands: {e}"))?,
+                },
+                "prices" => market::Indicator::Prices,
+                _ => market::Indicator::Delivery { tolerance_days },
+            };
+            let ctx = figures::context(scheduler.as_deref()).await?;
+            let rows = market::compute(&ctx, &data, &market::Request { per, indicator }).await?;
+            let mut text = String::new();
+            for r in &rows {
+                text.push_str(&r.to_string());
+                text.push('\n');
+            }
+            match out {
+                Some(p) => std::fs::write(&p, text).with_context(|| format!("{}", p.display()))?,
+                None => print!("{text}"),
+            }
+            eprintln!("{} groups", rows.len());
         }
         Command::Bench {
             out,

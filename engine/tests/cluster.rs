@@ -1,12 +1,15 @@
 //! A Ballista scheduler and two executors on loopback (in process, through
 //! the ballista crates' library APIs) run the cross-country figures, stock
-//! indicators and availability: equal to the single-node ones.
+//! indicators, availability, forecasts and supply concentration: equal to
+//! the single node's.
 
 use equitas_engine::cluster::start_loopback;
 use equitas_engine::figures::{self, differences};
 use equitas_engine::indicators;
 use equitas_engine::synthetic::Networks;
+use equitas_engine::{forecast, market};
 use equitas_ledger::calendar::{MS_PER_DAY, month_end, month_of};
+use equitas_market::analysis::{ConcentrationBands, Dim, Observation, Weight};
 use equitas_model::LocationLevel;
 
 /// First of the ports this test uses (scheduler; executors on the next four).
@@ -125,6 +128,51 @@ async fn two_executors() {
         d.join("\n")
     );
     assert!(!got.is_empty());
+    // The forecasts, their function run by the executors: equal too.
+    let r = forecast::Request::default();
+    let (got, last) = forecast::compute(&ctx, dir.path(), &r).await.unwrap();
+    let last = last.unwrap();
+    let mut want = Vec::new();
+    for c in &net.countries {
+        let l = equitas_ledger::Ledger::build(c.names.clone(), c.movements.clone());
+        want.extend(forecast::single_node(&l, &c.code, last, &r));
+    }
+    let d = forecast::differences(&want, &got, 5);
+    assert!(
+        d.is_empty(),
+        "{} series; differences:\n{}",
+        want.len(),
+        d.join("\n")
+    );
+    assert!(want.len() >= 20, "{} series", want.len());
+    // Market indicators (supply concentration), their function run by the
+    // executors: equal too.
+    let obs: Vec<Observation> = (0..40)
+        .map(|i| Observation {
+            product: format!("P{}", i % 3),
+            supplier: format!("S{}", i % 5),
+            buyer_country: ["XSA", "XSB"][i % 2].to_string(),
+            site: None,
+            site_country: Some(["IND", "CHN", "ZAF"][i % 3].to_string()),
+            mode: None,
+            originator: None,
+            pack_size: Some(10.0),
+            quantity: 1.0 + i as f64,
+            value: Some(0.1 * (1 + i * 7 % 11) as f64),
+            order_date: None,
+            scheduled_date: None,
+            delivered_date: None,
+        })
+        .collect();
+    market::write_procurement(&obs, dir.path()).unwrap();
+    let r = market::Request::per_product(market::Indicator::Concentration {
+        by: Dim::Supplier,
+        weight: Weight::Value,
+        bands: ConcentrationBands::default(),
+    });
+    let got = market::compute(&ctx, dir.path(), &r).await.unwrap();
+    assert_eq!(market::single_node(&obs, &r).unwrap(), got);
+    assert_eq!(got.len(), 3);
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a
     // fresh clone's run one executor took them all (session 14), so both

@@ -43,9 +43,133 @@ pub fn last_complete_month(ledger: &Ledger) -> Option<MonthIndex> {
         .map(equitas_ledger::calendar::last_complete_month)
 }
 
-struct Cell {
-    adjusted: Option<f64>,
-    reported: bool,
+/// One month of one location's record of an item, from its monthly
+/// figures (3.2-3.3): what [`assemble`] needs of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthCell {
+    /// Consumption adjusted for stockout days (3.4); `None` when out of
+    /// stock all month, or before the item was managed there.
+    pub adjusted: Option<f64>,
+    /// Anything recorded that month: a movement, or stockout days a stock
+    /// report gave.
+    pub reported: bool,
+    /// The item was managed there that month (on or after its first
+    /// movement there).
+    pub managed: bool,
+}
+
+impl MonthCell {
+    /// A month without figures: before the item's first movement there.
+    pub const ABSENT: MonthCell = MonthCell {
+        adjusted: None,
+        reported: false,
+        managed: false,
+    };
+
+    /// A month of `m`'s figures: `consumption` (for an area, what was
+    /// dispensed), its stockout days, and whether anything was recorded.
+    pub fn of(m: MonthIndex, consumption: f64, stockout_days: u32, reported: bool) -> MonthCell {
+        MonthCell {
+            adjusted: adjusted_consumption(MonthUse {
+                consumption,
+                days: days_in_month(m),
+                stockout_days,
+            }),
+            reported,
+            managed: true,
+        }
+    }
+}
+
+/// One place's series assembled from its locations' months ([`assemble`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assembled {
+    /// Index of the first month any location managed the item (the
+    /// values start there).
+    pub first: usize,
+    pub values: Vec<f64>,
+    pub imputed: Vec<bool>,
+    pub reporting_rate: Vec<f64>,
+    /// Index of the last month any location recorded anything.
+    pub last_reported: Option<usize>,
+}
+
+/// The values of one place's series (4.1) from the months of each of its
+/// locations (every location's cells over the same months): at one
+/// location (`area` false) a month out of stock all month or with nothing
+/// recorded is imputed with the mean of the location's other months; in
+/// an area the facilities' values are added and divided by the month's
+/// reporting rate. `None` when no location managed the item in the window.
+pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
+    let n = locations.first().map_or(0, Vec::len);
+    let mut values = vec![0.0; n];
+    let mut imputed = vec![false; n];
+    let mut managing = vec![0usize; n];
+    let mut reporting = vec![0usize; n];
+    let mut first = n;
+    let mut last_reported = None;
+    for cells in locations {
+        let usable: Vec<f64> = cells
+            .iter()
+            .filter(|c| c.reported)
+            .filter_map(|c| c.adjusted)
+            .collect();
+        let mean = if usable.is_empty() {
+            0.0
+        } else {
+            usable.iter().sum::<f64>() / usable.len() as f64
+        };
+        for (k, c) in cells.iter().enumerate().take(n) {
+            if !c.managed {
+                continue;
+            }
+            first = first.min(k);
+            managing[k] += 1;
+            if c.reported {
+                last_reported = last_reported.max(Some(k));
+            }
+            // Out of stock all month is known from the ledger (its stock
+            // stayed at zero), recorded or not: not a reporting gap.
+            if c.reported || c.adjusted.is_none() {
+                reporting[k] += 1;
+            }
+            match (c.reported, c.adjusted) {
+                (true, Some(v)) => values[k] += v,
+                (_, None) => {
+                    // Out of stock all month: its demand is unknown.
+                    values[k] += mean;
+                    imputed[k] = true;
+                }
+                (false, Some(_)) if !area => {
+                    values[k] += mean;
+                    imputed[k] = true;
+                }
+                // In an area, a gap the reporting rate makes up for.
+                (false, Some(_)) => {}
+            }
+        }
+    }
+    if first == n {
+        return None;
+    }
+    let mut rate = vec![1.0; n];
+    if area {
+        for k in 0..n {
+            if managing[k] > 0 {
+                rate[k] = reporting[k] as f64 / managing[k] as f64;
+                if rate[k] > 0.0 && rate[k] < 1.0 {
+                    values[k] /= rate[k];
+                }
+            }
+        }
+    }
+    Some(Assembled {
+        first,
+        values: values[first..].to_vec(),
+        imputed: imputed[first..].to_vec(),
+        reporting_rate: rate[first..].to_vec(),
+        last_reported,
+    })
 }
 
 /// Demand series for every item (or those in `items`) and every place of
@@ -68,7 +192,7 @@ pub fn demand_series(
 ) -> Vec<DemandSeries> {
     let start = last - months as MonthIndex + 1;
     // (place, item) -> per-location cells
-    let mut groups: BTreeMap<(usize, u32), Vec<Vec<Cell>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, u32), Vec<Vec<MonthCell>>> = BTreeMap::new();
     // Items named by product code or by a trade item's code.
     let wanted: Vec<u32> = items
         .iter()
@@ -99,100 +223,95 @@ pub fn demand_series(
         };
         let Some(target) = target else { continue };
         let area = level.is_some();
-        let cells: Vec<Cell> = (start..=last)
+        let cells: Vec<MonthCell> = (start..=last)
             .map(|m| match ledger.month(loc, item, m, month_end(m)) {
-                None => Cell {
-                    adjusted: None,
-                    reported: false,
-                },
-                Some(f) => {
-                    let c = if area { f.dispensed } else { f.consumption() };
-                    Cell {
-                        adjusted: adjusted_consumption(MonthUse {
-                            consumption: c,
-                            days: days_in_month(m),
-                            stockout_days: f.stockout_days,
-                        }),
-                        reported: f.movements > 0 || f.stockout_reported,
-                    }
-                }
+                None => MonthCell::ABSENT,
+                Some(f) => MonthCell::of(
+                    m,
+                    if area { f.dispensed } else { f.consumption() },
+                    f.stockout_days,
+                    f.movements > 0 || f.stockout_reported,
+                ),
             })
             .collect();
         groups.entry((target, item)).or_default().push(cells);
     }
     let mut out = Vec::new();
     for ((target, item), locations) in groups {
-        let n = (last - start + 1) as usize;
-        let mut values = vec![0.0; n];
-        let mut imputed = vec![false; n];
-        let mut managing = vec![0usize; n];
-        let mut reporting = vec![0usize; n];
-        let mut first = n;
-        let mut last_reported = None;
-        for cells in &locations {
-            let usable: Vec<f64> = cells
-                .iter()
-                .filter(|c| c.reported)
-                .filter_map(|c| c.adjusted)
-                .collect();
-            let mean = if usable.is_empty() {
-                0.0
-            } else {
-                usable.iter().sum::<f64>() / usable.len() as f64
-            };
-            for (k, c) in cells.iter().enumerate() {
-                let managed = c.reported || c.adjusted.is_some();
-                if !managed {
-                    continue;
-                }
-                first = first.min(k);
-                managing[k] += 1;
-                if c.reported {
-                    reporting[k] += 1;
-                    last_reported = last_reported.max(Some(start + k as MonthIndex));
-                }
-                match (c.reported, c.adjusted) {
-                    (true, Some(v)) => values[k] += v,
-                    (true, None) => {
-                        // Reported but out of stock all month.
-                        values[k] += mean;
-                        imputed[k] = true;
-                    }
-                    (false, _) if level.is_none() => {
-                        values[k] += mean;
-                        imputed[k] = true;
-                    }
-                    (false, _) => {}
-                }
-            }
-        }
-        if first == n {
+        let Some(a) = assemble(&locations, level.is_some()) else {
             continue;
-        }
-        let mut rate = vec![1.0; n];
-        if level.is_some() {
-            for k in 0..n {
-                if managing[k] > 0 {
-                    rate[k] = reporting[k] as f64 / managing[k] as f64;
-                    if rate[k] > 0.0 && rate[k] < 1.0 {
-                        values[k] /= rate[k];
-                    }
-                }
-            }
-        }
+        };
         let p = &places.list[target];
         out.push(DemandSeries {
             area: p.code.clone(),
             area_name: p.name.clone(),
             item: ledger.names.items.name(item).to_string(),
             item_name: ledger.names.item_name(item).map(str::to_string),
-            first_month: format_month(start + first as MonthIndex),
-            first: start + first as MonthIndex,
-            values: values[first..].to_vec(),
-            imputed: imputed[first..].to_vec(),
-            reporting_rate: rate[first..].to_vec(),
-            last_reported,
+            first_month: format_month(start + a.first as MonthIndex),
+            first: start + a.first as MonthIndex,
+            values: a.values,
+            imputed: a.imputed,
+            reporting_rate: a.reporting_rate,
+            last_reported: a.last_reported.map(|k| start + k as MonthIndex),
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // January 2026 (31 days) onwards.
+    const JAN: MonthIndex = 2026 * 12;
+
+    fn month(k: i32, consumption: f64, stockout_days: u32, reported: bool) -> MonthCell {
+        MonthCell::of(JAN + k, consumption, stockout_days, reported)
+    }
+
+    #[test]
+    fn a_month_out_of_stock_all_month_is_imputed_recorded_or_not() {
+        // Not managed in January; February 30; March out of stock all
+        // month without any movement; April 20 with 15 of its 30 days out
+        // of stock; May in stock but nothing recorded.
+        let cells = vec![
+            MonthCell::ABSENT,
+            month(1, 30.0, 0, true),
+            month(2, 0.0, 31, false),
+            month(3, 20.0, 15, true),
+            month(4, 0.0, 0, false),
+        ];
+        let a = assemble(&[cells], false).unwrap();
+        assert_eq!(a.first, 1);
+        // April adjusted: 20 x 30 / 15 = 40; the mean of the recorded
+        // months, (30 + 40) / 2 = 35, fills March (out of stock) and May
+        // (nothing recorded).
+        assert_eq!(a.values, vec![30.0, 35.0, 40.0, 35.0]);
+        assert_eq!(a.imputed, vec![false, true, false, true]);
+        assert_eq!(a.last_reported, Some(3));
+    }
+
+    #[test]
+    fn in_an_area_a_facility_out_of_stock_all_month_counts_with_its_mean() {
+        // F1 out of stock all February (28 days), nothing recorded.
+        let f1 = vec![month(0, 10.0, 0, true), month(1, 0.0, 28, false)];
+        let f2 = vec![month(0, 20.0, 0, true), month(1, 24.0, 0, true)];
+        // A third facility that recorded nothing in February: a gap.
+        let f3 = vec![month(0, 30.0, 0, true), month(1, 0.0, 0, false)];
+        let a = assemble(&[f1, f2, f3], true).unwrap();
+        // February: F1 with its mean (10), F2 24, F3 unreported: 2 of 3
+        // report, (10 + 24) / (2 / 3) = 51.
+        assert_eq!(a.values[0], 60.0);
+        assert!((a.values[1] - 51.0).abs() < 1e-9, "{:?}", a.values);
+        assert_eq!(a.imputed, vec![false, true]);
+        assert!((a.reporting_rate[1] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nothing_managed_in_the_window_is_no_series() {
+        assert_eq!(
+            assemble(&[vec![MonthCell::ABSENT, MonthCell::ABSENT]], false),
+            None
+        );
+    }
 }

@@ -1,0 +1,189 @@
+//! The engine's forecasts (DataFusion in process, the forecast function
+//! over the exported figures) equal the single node's (`demand_series` and
+//! the automatic choice on each country's ledger), every series, to the
+//! bit: on a synthetic multi-country network, from an earlier as-of month,
+//! and on a hand-made series with a month out of stock all month and a
+//! month with nothing recorded (both imputed).
+
+use equitas_engine::export::write_ledger;
+use equitas_engine::figures;
+use equitas_engine::forecast::{self, Request, SeriesForecast, differences, single_node};
+use equitas_engine::synthetic::Networks;
+use equitas_ledger::calendar::{MS_PER_DAY, MonthIndex, last_complete_month, parse_day};
+use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
+use indicatif::ProgressBar;
+use std::path::Path;
+
+async fn engine(root: &Path, r: &Request) -> (Vec<SeriesForecast>, Option<MonthIndex>) {
+    let ctx = figures::context(None).await.unwrap();
+    forecast::compute(&ctx, root, r).await.unwrap()
+}
+
+fn assert_same(want: &[SeriesForecast], got: &[SeriesForecast]) {
+    let d = differences(want, got, 5);
+    assert!(
+        d.is_empty(),
+        "{} series; differences:\n{}",
+        want.len(),
+        d.join("\n")
+    );
+}
+
+fn single(net: &Networks, last: MonthIndex, r: &Request) -> Vec<SeriesForecast> {
+    let mut out = Vec::new();
+    for c in &net.countries {
+        let l = Ledger::build(c.names.clone(), c.movements.clone());
+        out.extend(single_node(&l, &c.code, last, r));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synthetic_countries_forecasts_equal_single_node() {
+    let net = Networks::new(2, 6, 3, 20);
+    let dir = tempfile::tempdir().unwrap();
+    net.write(dir.path()).unwrap();
+    let r = Request::default();
+    let (got, last) = engine(dir.path(), &r).await;
+    let last = last.unwrap();
+    assert_eq!(last, last_complete_month(net.as_of()));
+    let want = single(&net, last, &r);
+    assert_same(&want, &got);
+    // Both countries, several methods, 6 months each, intervals around.
+    assert!(want.len() >= 20, "{} series", want.len());
+    let countries: std::collections::BTreeSet<_> = got.iter().map(|f| &f.country).collect();
+    assert_eq!(countries.len(), 2);
+    assert!(got.iter().all(|f| f.mean.len() == 6));
+    assert!(
+        got.iter()
+            .all(|f| f.lower95[0] <= f.mean[0] && f.mean[0] <= f.upper95[0])
+    );
+    assert!(got.iter().any(|f| f.upper80[0] > f.lower80[0]));
+
+    // From an earlier month, with a shorter history and horizon.
+    let r = Request {
+        last: Some(last - 4),
+        history: 12,
+        horizon: 3,
+    };
+    let (got, at) = engine(dir.path(), &r).await;
+    assert_eq!(at, Some(last - 4));
+    assert_same(&single(&net, last - 4, &r), &got);
+    assert!(got.iter().all(|f| f.mean.len() == 3 && f.last == last - 4));
+
+    // After the last complete month: refused, naming it.
+    let ctx = figures::context(None).await.unwrap();
+    let after = Request {
+        last: Some(last + 1),
+        ..Request::default()
+    };
+    let e = forecast::compute(&ctx, dir.path(), &after)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--as-of") && e.contains("last month complete"),
+        "{e}"
+    );
+}
+
+fn day_ms(d: &str) -> i64 {
+    parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000
+}
+
+/// One facility, one item, 14 months: monthly receipts and dispensing,
+/// March 2025 out of stock all month, June 2025 without any movement
+/// (both imputed with the mean of the other months), and a second item
+/// that starts in the window's last months.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imputed_months_equal_single_node() {
+    let mut names = Names::default();
+    let mut mv = Vec::new();
+    let mut push = |names: &mut Names, item: &str, d: &str, kind: Kind, q: f64| {
+        let (item, recorded, _) = names.item(item);
+        mv.push(Movement {
+            at: day_ms(d),
+            location: names.location("F1"),
+            item,
+            lot: names.lots.id(""),
+            kind,
+            quantity: q,
+            reason: names.reasons.id(""),
+            source: Source::Event(mv.len() as u64 + 1).pack(),
+            recorded,
+        });
+    };
+    use Kind::*;
+    let mut stock = 0.0;
+    for (k, month) in [
+        "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07",
+        "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01",
+    ]
+    .iter()
+    .enumerate()
+    {
+        match *month {
+            // Out of stock from the end of February to April.
+            "2025-03" => {}
+            // Nothing recorded.
+            "2025-06" => {}
+            // Everything dispensed on the last day: out of stock in March.
+            "2025-02" => {
+                push(&mut names, "P1", &format!("{month}-03"), Receipt, 50.0);
+                push(
+                    &mut names,
+                    "P1",
+                    &format!("{month}-28"),
+                    Dispense,
+                    stock + 50.0,
+                );
+                stock = 0.0;
+            }
+            _ => {
+                let used = 40.0 + (k % 4) as f64 * 7.0;
+                push(&mut names, "P1", &format!("{month}-03"), Receipt, 60.0);
+                push(&mut names, "P1", &format!("{month}-20"), Dispense, used);
+                stock += 60.0 - used;
+            }
+        }
+        if k >= 10 {
+            push(&mut names, "P2", &format!("{month}-05"), Receipt, 30.0);
+            push(
+                &mut names,
+                "P2",
+                &format!("{month}-15"),
+                Dispense,
+                10.0 + k as f64,
+            );
+        }
+    }
+    // The data run to 31 January: January is complete.
+    push(&mut names, "P1", "2026-01-31", Dispense, 1.0);
+    let ledger = Ledger::build(names, mv);
+    let as_of = parse_day("2026-01-31").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let countries = vec!["XSA".to_string(); ledger.names.locations.len()];
+    write_ledger(
+        &ledger,
+        &countries,
+        as_of,
+        dir.path(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let r = Request::default();
+    let (got, last) = engine(dir.path(), &r).await;
+    let last = last.unwrap();
+    // 31 January is the month's last day: January is complete.
+    assert_eq!(last, last_complete_month(as_of));
+    let want = single_node(&ledger, "XSA", last, &r);
+    assert_same(&want, &got);
+    assert_eq!(got.len(), 2);
+    let p1 = got.iter().find(|f| f.item == "P1").unwrap();
+    // March (out of stock all month) and June (nothing recorded).
+    assert_eq!(p1.imputed, 2, "{p1:?}");
+    assert_eq!(p1.first, last - 13);
+    let p2 = got.iter().find(|f| f.item == "P2").unwrap();
+    assert_eq!(p2.first, last - 3);
+    assert_eq!(p2.imputed, 0);
+}
