@@ -235,9 +235,11 @@ async fn edge_cases_equal_single_node() {
         let as_of = parse_day(as_of).unwrap();
         let dir = tempfile::tempdir().unwrap();
         write(&ledger, &places, &countries, as_of, dir.path());
-        let want = single_node(&ledger, &countries, first, as_of, 3);
-        let got = engine(dir.path(), as_of, 3).await;
-        assert_same(&want, &got);
+        for window in [3, 1, 6] {
+            let want = single_node(&ledger, &countries, first, as_of, window);
+            let got = engine(dir.path(), as_of, window).await;
+            assert_same(&want, &got);
+        }
         for level in [LocationLevel::Country, LocationLevel::District] {
             let want = single_node_availability(&ledger, &places, "XSF", level, first, as_of);
             let got = engine_availability(dir.path(), as_of, level).await;
