@@ -56,6 +56,11 @@ pub struct Executor {
     pub vcores: usize,
     /// Where it keeps shuffle files (a fresh temporary directory if none).
     pub work_dir: Option<String>,
+    /// Bytes of memory its tasks may hold together before they spill
+    /// (Ballista's fair spill pool, shared by its `vcores` tasks); `None`:
+    /// Ballista's default, 70% of the machine's memory (one executor per
+    /// machine).
+    pub memory: Option<u64>,
 }
 
 /// Runs an executor until the process ends (or the scheduler stops it).
@@ -70,6 +75,7 @@ pub async fn run_executor(e: &Executor) -> Result<(), EngineError> {
         scheduler_connect_timeout_seconds: 30,
         vcores: e.vcores.max(1),
         work_dir: e.work_dir.clone(),
+        memory_pool_size: e.memory,
         override_function_registry: Some(Arc::new(functions())),
         ..ExecutorProcessConfig::default()
     };
@@ -114,12 +120,14 @@ pub struct Loopback {
 }
 
 /// Starts a scheduler on `127.0.0.1:port` and `executors` executors of
-/// `vcores` tasks each (ports `port + 1 + 2i` and `port + 2 + 2i`) as
-/// tasks of the current Tokio runtime, and returns once they listen.
+/// `vcores` tasks each and `memory` bytes each (ports `port + 1 + 2i` and
+/// `port + 2 + 2i`) as tasks of the current Tokio runtime, and returns once
+/// they listen.
 pub async fn start_loopback(
     port: u16,
     executors: u16,
     vcores: usize,
+    memory: Option<u64>,
 ) -> Result<Loopback, EngineError> {
     let host = "127.0.0.1";
     tokio::spawn(async move {
@@ -145,6 +153,7 @@ pub async fn start_loopback(
             scheduler_port: port,
             vcores,
             work_dir: Some(dir.path().display().to_string()),
+            memory,
         };
         work.push(dir);
         tokio::spawn(async move {

@@ -191,6 +191,15 @@ enum Command {
         #[cfg(feature = "cluster")]
         #[arg(long, default_value_t = 18300)]
         port: u16,
+        /// MiB of memory each loopback executor's tasks may hold before
+        /// they spill (default: Ballista's, 70% of the machine's each).
+        #[cfg(feature = "cluster")]
+        #[arg(long)]
+        executor_memory: Option<u64>,
+        /// Do not time DataFusion in process (it has no memory pool: an
+        /// export larger than the memory is for the executors).
+        #[arg(long)]
+        no_in_process: bool,
         #[arg(long, default_value_t = 3)]
         countries: usize,
         #[arg(long, default_value_t = 200)]
@@ -231,6 +240,10 @@ enum Command {
         vcores: Option<usize>,
         #[arg(long)]
         work_dir: Option<String>,
+        /// MiB of memory its tasks may hold together before they spill
+        /// (default: Ballista's, 70% of the machine's memory).
+        #[arg(long)]
+        memory: Option<u64>,
     },
 }
 
@@ -453,6 +466,9 @@ async fn run(command: Command) -> Result<()> {
             vcores,
             #[cfg(feature = "cluster")]
             port,
+            #[cfg(feature = "cluster")]
+            executor_memory,
+            no_in_process,
             countries,
             facilities,
             products,
@@ -489,13 +505,21 @@ async fn run(command: Command) -> Result<()> {
             let (movements, as_of) = (net.movements(), net.as_of());
             drop(net);
             // (name, scheduler URL or None for in process)
-            let mut engines: Vec<(String, Option<String>)> =
-                vec![("DataFusion in process".to_string(), None)];
+            let mut engines: Vec<(String, Option<String>)> = Vec::new();
+            if !no_in_process {
+                engines.push(("DataFusion in process".to_string(), None));
+            }
             #[cfg(feature = "cluster")]
             let mut clusters = Vec::new();
             #[cfg(feature = "cluster")]
             for (i, &n) in executors.iter().enumerate() {
-                let cluster = cluster::start_loopback(port + 10 * i as u16, n, vcores).await?;
+                let cluster = cluster::start_loopback(
+                    port + 10 * i as u16,
+                    n,
+                    vcores,
+                    executor_memory.map(|m| m << 20),
+                )
+                .await?;
                 let url = cluster.url.clone();
                 clusters.push(cluster);
                 engines.push((
@@ -578,6 +602,7 @@ async fn run(command: Command) -> Result<()> {
             scheduler,
             vcores,
             work_dir,
+            memory,
         } => {
             let Some((sh, sp)) = scheduler.rsplit_once(':') else {
                 bail!("--scheduler {scheduler:?}: expected host:port");
@@ -594,6 +619,7 @@ async fn run(command: Command) -> Result<()> {
                 vcores: vcores
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 work_dir,
+                memory: memory.map(|m| m << 20),
             };
             cluster::run_executor(&e).await?;
         }

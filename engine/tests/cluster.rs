@@ -32,7 +32,7 @@ async fn two_executors() {
     let net = Networks::new(3, 10, 4, 6);
     let dir = tempfile::tempdir().unwrap();
     net.write(dir.path()).unwrap();
-    let cluster = start_loopback(base_port(), 2, 1).await.unwrap();
+    let cluster = start_loopback(base_port(), 2, 1, None).await.unwrap();
     let ctx = figures::context(Some(&cluster.url)).await.unwrap();
     let got = figures::compute(&ctx, dir.path(), Some(net.as_of()))
         .await
