@@ -15,6 +15,7 @@
 //! whole numbers (the consumption is then summed exactly in any order).
 
 use crate::EngineError;
+use crate::export::{AREA_LEVELS, LOCATIONS};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Builder, Int64Array, ListArray, ListBuilder, StringArray,
     StructArray,
@@ -31,8 +32,10 @@ use datafusion::prelude::SessionContext;
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{Day, MonthIndex, format_month};
 use equitas_ledger::view::Places;
+use equitas_model::LocationLevel;
 use equitas_planning::select::{Choice, Evaluation, choose_all};
 use equitas_planning::series::{MonthCell, assemble, demand_series};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -45,10 +48,13 @@ pub const HISTORY: usize = 36;
 /// Months forecast by default (as `equitas forecast`).
 pub const HORIZON: usize = 6;
 
-/// What is forecast: the series end with `last` (a month) and hold at most
-/// `history` months; `horizon` months are forecast after it.
+/// What is forecast: the series of every location (`level` `None`) or of
+/// every area of `level` (country, region, district: the sum of what its
+/// facilities dispensed, 4.1), ending with `last` (a month) and holding at
+/// most `history` months; `horizon` months are forecast after it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Request {
+    pub level: Option<LocationLevel>,
     /// `None`: the last month complete at the last movement (4.1).
     pub last: Option<MonthIndex>,
     pub history: usize,
@@ -58,6 +64,7 @@ pub struct Request {
 impl Default for Request {
     fn default() -> Self {
         Request {
+            level: None,
             last: None,
             history: HISTORY,
             horizon: HORIZON,
@@ -69,6 +76,7 @@ impl Default for Request {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesForecast {
     pub country: String,
+    /// The location, or the area's code.
     pub location: String,
     pub item: String,
     /// The series' first month (`year * 12 + month - 1`).
@@ -123,17 +131,26 @@ impl SeriesForecast {
     }
 }
 
-/// The single node's forecasts of every location's series of `ledger`
-/// (one country's), as `equitas forecast` makes them: `demand_series` of
-/// each location on its own, then the automatic choice.
+/// The single node's forecasts of the series of `ledger` (one country's),
+/// as `equitas forecast` makes them: `demand_series` of each location on
+/// its own (named as the ledger names it) or of each area of `r.level` in
+/// `places`, then the automatic choice.
 pub fn single_node(
     ledger: &Ledger,
+    places: &Places,
     country: &str,
     last: MonthIndex,
     r: &Request,
 ) -> Vec<SeriesForecast> {
-    let places = Places::new(Vec::new(), ledger);
-    let series = demand_series(ledger, &places, None, &[], last, r.history.max(1));
+    let unnamed;
+    let places = match r.level {
+        Some(_) => places,
+        None => {
+            unnamed = Places::new(Vec::new(), ledger);
+            &unnamed
+        }
+    };
+    let series = demand_series(ledger, places, r.level, &[], last, r.history.max(1));
     let values: Vec<&[f64]> = series.iter().map(|s| s.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), None);
     let mut out: Vec<SeriesForecast> = series
@@ -161,10 +178,12 @@ struct Series {
     values: Vec<f64>,
 }
 
-/// The forecast function: `equitas_forecast(months, consumption,
-/// stockout_days, recorded, first, last, horizon)`, the first four lists
-/// of one location's and item's monthly figures (in any order), the last
-/// three the window's first and last months and the horizon. Returns a
+/// The forecast function: `equitas_forecast(locations, months,
+/// consumption, stockout_days, recorded, first, last, horizon, area)`, the
+/// first five lists of one series' monthly figures (one location's, or an
+/// area's facilities', in any order), then the window's first and last
+/// months, the horizon, and whether the series is an area's (4.1: its
+/// facilities' months added, divided by the reporting rate). Returns a
 /// struct ([`fields`]), null where the series has no month in the window
 /// or nothing to forecast.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -175,7 +194,7 @@ pub struct ForecastUdf {
 impl Default for ForecastUdf {
     fn default() -> Self {
         ForecastUdf {
-            signature: Signature::any(7, Volatility::Immutable),
+            signature: Signature::any(9, Volatility::Immutable),
         }
     }
 }
@@ -230,12 +249,25 @@ impl ScalarUDFImpl for ForecastUdf {
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [months, consumption, days, recorded, first, last, horizon] = &arrays[..] else {
+        let [
+            locations,
+            months,
+            consumption,
+            days,
+            recorded,
+            first,
+            last,
+            horizon,
+            area,
+        ] = &arrays[..]
+        else {
             return Err(invalid(format!(
-                "7 arguments expected, {} given",
+                "9 arguments expected, {} given",
                 arrays.len()
             )));
         };
+        let area = cast(area, &DataType::Boolean)?;
+        let area = area.as_boolean();
         let int = |a: &ArrayRef| -> datafusion::error::Result<Int64Array> {
             Ok(cast(a, &DataType::Int64)?
                 .as_primitive::<Int64Type>()
@@ -247,7 +279,8 @@ impl ScalarUDFImpl for ForecastUdf {
                 .cloned()
                 .ok_or_else(|| invalid(format!("{what}: a list expected, {}", a.data_type())))
         };
-        let (months, consumption, days, recorded) = (
+        let (locations, months, consumption, days, recorded) = (
+            lists(locations, "locations")?,
             lists(months, "months")?,
             lists(consumption, "consumption")?,
             lists(days, "stockout_days")?,
@@ -272,24 +305,33 @@ impl ScalarUDFImpl for ForecastUdf {
             let d = int(&days.value(i))?;
             let r = cast(&recorded.value(i), &DataType::Boolean)?;
             let r = r.as_boolean();
-            if c.len() != m.len() || d.len() != m.len() || r.len() != m.len() {
+            let l = cast(&locations.value(i), &DataType::Utf8)?;
+            let l = l.as_string::<i32>();
+            if c.len() != m.len() || d.len() != m.len() || r.len() != m.len() || l.len() != m.len()
+            {
                 return Err(invalid("lists of different lengths".to_string()));
             }
             let n = (end - start + 1).max(0) as usize;
-            let mut cells = vec![MonthCell::ABSENT; n];
+            // Each location's months, in the locations' name order.
+            let mut cells: BTreeMap<&str, Vec<MonthCell>> = BTreeMap::new();
             for j in 0..m.len() {
                 let month = m.value(j) as MonthIndex;
                 if month < start || month > end || m.is_null(j) {
                     continue;
                 }
-                cells[(month - start) as usize] = MonthCell::of(
-                    month,
-                    c.value(j),
-                    d.value(j).max(0) as u32,
-                    !r.is_null(j) && r.value(j),
-                );
+                cells
+                    .entry(l.value(j))
+                    .or_insert_with(|| vec![MonthCell::ABSENT; n])[(month - start) as usize] =
+                    MonthCell::of(
+                        month,
+                        c.value(j),
+                        d.value(j).max(0) as u32,
+                        !r.is_null(j) && r.value(j),
+                    );
             }
-            series.push(assemble(&[cells], false).map(|a| Series {
+            let cells: Vec<Vec<MonthCell>> = cells.into_values().collect();
+            let area = !area.is_null(i) && area.value(i);
+            series.push(assemble(&cells, area).map(|a| Series {
                 first: start + a.first as MonthIndex,
                 imputed: a.imputed.iter().filter(|&&x| x).count() as u32,
                 values: a.values,
@@ -356,19 +398,36 @@ impl ScalarUDFImpl for ForecastUdf {
 }
 
 /// The forecast SQL over the figures SQL `figures` (as of a day in or after
-/// the month `last`): one row per country, location and item with months
-/// in the window, and its forecast.
+/// the month `last`): one row per country, location (or area of
+/// `r.level`, over its facilities, joined to the registered `locations`)
+/// and item with months in the window, and its forecast.
 pub fn sql(figures: &str, last: MonthIndex, r: &Request) -> String {
     let first = last - r.history.max(1) as MonthIndex + 1;
+    let (place, used, join, area) = match r.level {
+        None => (
+            "f.location".to_string(),
+            "consumption",
+            String::new(),
+            "false",
+        ),
+        Some(level) => {
+            let col = format!("l.area_{}", level.as_str());
+            let join = format!(
+                "JOIN {LOCATIONS} l ON l.country = f.country AND l.location = f.location
+  AND l.level = 'facility' AND {col} IS NOT NULL"
+            );
+            (col, "dispensed", join, "true")
+        }
+    };
     format!(
-        "SELECT country, location, item,
-  {UDF}(array_agg(month_index), array_agg(consumption), array_agg(stockout_days),
-        array_agg(movements > 0 OR stockout_reported),
-        CAST({first} AS BIGINT), CAST({last} AS BIGINT), CAST({h} AS BIGINT)) AS forecast
-FROM ({figures}) f
-WHERE month_index >= {first} AND month_index <= {last}
-GROUP BY country, location, item
-ORDER BY country, location, item",
+        "SELECT f.country, {place} AS location, f.item,
+  {UDF}(array_agg(f.location), array_agg(f.month_index), array_agg(f.{used}),
+        array_agg(f.stockout_days), array_agg(f.movements > 0 OR f.stockout_reported),
+        CAST({first} AS BIGINT), CAST({last} AS BIGINT), CAST({h} AS BIGINT), {area}) AS forecast
+FROM ({figures}) f {join}
+WHERE f.month_index >= {first} AND f.month_index <= {last}
+GROUP BY f.country, {place}, f.item
+ORDER BY f.country, {place}, f.item",
         h = r.horizon.max(1)
     )
 }
@@ -381,6 +440,15 @@ pub async fn compute(
     root: &Path,
     r: &Request,
 ) -> Result<(Vec<SeriesForecast>, Option<MonthIndex>), EngineError> {
+    if let Some(level) = r.level {
+        if !AREA_LEVELS.contains(&level) {
+            return Err(EngineError::Invalid(format!(
+                "--level {}: each location on its own, or areas of level country, region or district",
+                level.as_str()
+            )));
+        }
+        crate::indicators::register_locations(ctx, root).await?;
+    }
     let Some((figures, as_of)) = crate::figures::prepare(ctx, root, None).await? else {
         return Ok((Vec::new(), None));
     };

@@ -121,6 +121,10 @@ enum Command {
         /// complete at the last movement).
         #[arg(long)]
         as_of: Option<String>,
+        /// Forecast the areas of this level (country, region, district:
+        /// what their facilities dispensed) instead of each location.
+        #[arg(long)]
+        level: Option<String>,
         /// Months of history.
         #[arg(long, default_value_t = forecast::HISTORY)]
         history: usize,
@@ -375,6 +379,7 @@ async fn run(command: Command) -> Result<()> {
             data,
             scheduler,
             as_of,
+            level,
             history,
             horizon,
             out,
@@ -389,7 +394,12 @@ async fn run(command: Command) -> Result<()> {
                 })
                 .transpose()?;
             let ctx = figures::context(scheduler.as_deref()).await?;
+            let level = level
+                .as_deref()
+                .map(equitas_engine::indicators::area_level)
+                .transpose()?;
             let r = forecast::Request {
+                level,
                 last,
                 history,
                 horizon,

@@ -11,6 +11,7 @@ use equitas_engine::forecast::{self, Request, SeriesForecast, differences, singl
 use equitas_engine::synthetic::Networks;
 use equitas_ledger::calendar::{MS_PER_DAY, MonthIndex, last_complete_month, parse_day};
 use equitas_ledger::{Kind, Ledger, Movement, Names, Source};
+use equitas_model::LocationLevel;
 use indicatif::ProgressBar;
 use std::path::Path;
 
@@ -31,11 +32,50 @@ fn assert_same(want: &[SeriesForecast], got: &[SeriesForecast]) {
 
 fn single(net: &Networks, last: MonthIndex, r: &Request) -> Vec<SeriesForecast> {
     let mut out = Vec::new();
-    for c in &net.countries {
-        let l = Ledger::build(c.names.clone(), c.movements.clone());
-        out.extend(single_node(&l, &c.code, last, r));
-    }
+    net.each_ledger(&mut |l, places, countries| {
+        out.extend(single_node(l, places, &countries[0], last, r));
+    });
+    out.sort_by(|a, b| (&a.country, &a.location, &a.item).cmp(&(&b.country, &b.location, &b.item)));
     out
+}
+
+/// Areas add their facilities' months in another order than the single
+/// node (which follows its hash map): equal up to the last bits, the same
+/// methods chosen.
+fn assert_close(want: &[SeriesForecast], got: &[SeriesForecast]) {
+    assert_eq!(want.len(), got.len(), "series");
+    let close = |a: &[f64], b: &[f64]| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0))
+    };
+    for (a, b) in want.iter().zip(got) {
+        let same = (
+            &a.country,
+            &a.location,
+            &a.item,
+            a.first,
+            a.last,
+            a.imputed,
+            &a.method,
+            &a.combined,
+        ) == (
+            &b.country,
+            &b.location,
+            &b.item,
+            b.first,
+            b.last,
+            b.imputed,
+            &b.method,
+            &b.combined,
+        ) && close(&a.mean, &b.mean)
+            && close(&a.lower80, &b.lower80)
+            && close(&a.upper80, &b.upper80)
+            && close(&a.lower95, &b.lower95)
+            && close(&a.upper95, &b.upper95);
+        assert!(same, "expected {a:?}\n     got {b:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,6 +102,7 @@ async fn synthetic_countries_forecasts_equal_single_node() {
 
     // From an earlier month, with a shorter history and horizon.
     let r = Request {
+        level: None,
         last: Some(last - 4),
         history: 12,
         horizon: 3,
@@ -71,8 +112,38 @@ async fn synthetic_countries_forecasts_equal_single_node() {
     assert_same(&single(&net, last - 4, &r), &got);
     assert!(got.iter().all(|f| f.mean.len() == 3 && f.last == last - 4));
 
-    // After the last complete month: refused, naming it.
+    // Areas: the sum of what their facilities dispensed.
+    for level in [
+        LocationLevel::Country,
+        LocationLevel::Region,
+        LocationLevel::District,
+    ] {
+        let r = Request {
+            level: Some(level),
+            ..Request::default()
+        };
+        let (got, _) = engine(dir.path(), &r).await;
+        let want = single(&net, last, &r);
+        assert_close(&want, &got);
+        assert!(!got.is_empty(), "{level:?}");
+        if level == LocationLevel::Country {
+            // One series per country and item.
+            assert_eq!(got.len(), 2 * 3, "{got:?}");
+            assert!(got.iter().all(|f| f.location == f.country));
+        }
+    }
     let ctx = figures::context(None).await.unwrap();
+    let facility = Request {
+        level: Some(LocationLevel::Facility),
+        ..Request::default()
+    };
+    let e = forecast::compute(&ctx, dir.path(), &facility)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--level facility"), "{e}");
+
+    // After the last complete month: refused, naming it.
     let after = Request {
         last: Some(last + 1),
         ..Request::default()
@@ -176,7 +247,8 @@ async fn imputed_months_equal_single_node() {
     let last = last.unwrap();
     // 31 January is the month's last day: January is complete.
     assert_eq!(last, last_complete_month(as_of));
-    let want = single_node(&ledger, "XSA", last, &r);
+    let places = equitas_ledger::view::Places::new(Vec::new(), &ledger);
+    let want = single_node(&ledger, &places, "XSA", last, &r);
     assert_same(&want, &got);
     assert_eq!(got.len(), 2);
     let p1 = got.iter().find(|f| f.item == "P1").unwrap();
