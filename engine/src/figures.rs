@@ -121,34 +121,56 @@ pub fn single_node(ledger: &Ledger, countries: &[String], as_of: Day) -> Vec<Fig
 /// as tables of `ctx` (partition columns `country`, `month`), in place of
 /// any registered before.
 pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
-    let root = std::path::absolute(root).map_err(|source| EngineError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
     for (name, schema) in [
         (MOVEMENTS, movements_schema()),
         (REPORTED, reported_schema()),
     ] {
-        let dir = root.join(name);
-        if !dir.is_dir() {
-            return Err(EngineError::Invalid(format!(
-                "{}: no such directory (run `equitas-engine export` first)",
-                dir.display()
-            )));
-        }
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet")
-            .with_table_partition_cols(vec![
-                ("country".to_string(), DataType::Utf8),
-                ("month".to_string(), DataType::Utf8),
-            ]);
-        let url = format!("{}/", dir.display());
-        // Another export registered before in this context is replaced (a
-        // context may also compute more than once: figures, then indicators).
-        ctx.deregister_table(name)?;
-        ctx.register_listing_table(name, &url, options, Some(schema), None)
-            .await?;
+        register_dataset(ctx, root, name, schema, &["country", "month"], "").await?;
     }
+    Ok(())
+}
+
+/// Registers the dataset `name` of the export under `root` (its hive-style
+/// `partitions` as text columns) as a table of `ctx`, in place of any
+/// registered before (a context may compute more than once: figures, then
+/// indicators). A missing directory is refused, naming it, with `why` (for
+/// a dataset older exports lack) after the advice to export.
+pub async fn register_dataset(
+    ctx: &SessionContext,
+    root: &Path,
+    name: &str,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    partitions: &[&str],
+    why: &str,
+) -> Result<(), EngineError> {
+    let root = std::path::absolute(root).map_err(|source| EngineError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let dir = root.join(name);
+    if !dir.is_dir() {
+        return Err(EngineError::Invalid(format!(
+            "{}: no such directory (run `equitas-engine export` first{why})",
+            dir.display()
+        )));
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(
+            partitions
+                .iter()
+                .map(|p| (p.to_string(), DataType::Utf8))
+                .collect(),
+        );
+    ctx.deregister_table(name)?;
+    ctx.register_listing_table(
+        name,
+        &format!("{}/", dir.display()),
+        options,
+        Some(schema),
+        None,
+    )
+    .await?;
     Ok(())
 }
 

@@ -32,8 +32,6 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::ListingOptions;
 use datafusion::prelude::SessionContext;
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{Day, MonthIndex, format_day, format_month, month_end, month_of};
@@ -42,7 +40,6 @@ use equitas_model::LocationLevel;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
 /// The ledger's zero (`equitas_ledger::ledger::EPSILON`): stock above it
 /// is in stock, an AMC at most it is no consumption.
@@ -246,26 +243,15 @@ ORDER BY country, area, item, month_index",
 /// table `locations`; an export without them (made before they were
 /// exported) is refused, naming the directory.
 pub async fn register_locations(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
-    let root = std::path::absolute(root).map_err(|source| EngineError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let dir = root.join(LOCATIONS);
-    if !dir.is_dir() {
-        return Err(EngineError::Invalid(format!(
-            "{}: no such directory: availability needs each location's level and areas, \
-             which exports before this version lack (run `equitas-engine export` again)",
-            dir.display()
-        )));
-    }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(vec![("country".to_string(), DataType::Utf8)]);
-    let url = format!("{}/", dir.display());
-    ctx.deregister_table(LOCATIONS)?;
-    ctx.register_listing_table(LOCATIONS, &url, options, Some(locations_schema()), None)
-        .await?;
-    Ok(())
+    crate::figures::register_dataset(
+        ctx,
+        root,
+        LOCATIONS,
+        locations_schema(),
+        &["country"],
+        "; each location's level and areas, which exports before 2026-12-06 lack",
+    )
+    .await
 }
 
 fn check_level(level: Option<LocationLevel>) -> Result<(), EngineError> {

@@ -23,8 +23,6 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::ListingOptions;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -331,30 +329,15 @@ pub fn sql(r: &Request) -> Result<String, EngineError> {
 /// Registers the exported procurement lines under `root` as the table
 /// `procurement` of `ctx` (partition column `country`).
 pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineError> {
-    let root = std::path::absolute(root).map_err(|source| EngineError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let dir = root.join(PROCUREMENT);
-    if !dir.is_dir() {
-        return Err(EngineError::Invalid(format!(
-            "{}: no such directory (run `equitas-engine export` first; exports before 2026-12-06 have no procurement lines)",
-            dir.display()
-        )));
-    }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(vec![("country".to_string(), DataType::Utf8)]);
-    ctx.deregister_table(PROCUREMENT)?;
-    ctx.register_listing_table(
+    crate::figures::register_dataset(
+        ctx,
+        root,
         PROCUREMENT,
-        &format!("{}/", dir.display()),
-        options,
-        Some(procurement_schema()),
-        None,
+        procurement_schema(),
+        &["country"],
+        "; exports before 2026-12-06 have no procurement lines",
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The rows computed by the engine behind `ctx` over the export under
