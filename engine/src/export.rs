@@ -10,6 +10,9 @@
 //! events/country=XSY/month=2025-01/part-0.parquet      EPCIS events (JSON body included)
 //! locations/country=XSY/part-0.parquet                 each location's level, parent and areas
 //! procurement/country=XSY/part-0.parquet               procurement lines (by buyer country)
+//! reference_prices/part-0.parquet                      reference prices, every source (replaced by each export)
+//! treatment_courses/part-0.parquet                     standard treatment courses (replaced by each export)
+//! wages/country=XSY/part-0.parquet                     the daily wage of each country that has one
 //! ```
 //!
 //! Everything is read through `equitas-store`'s read APIs
@@ -228,6 +231,20 @@ pub fn export_database(
     let (lines, files) = crate::market::write_procurement(&obs, out)?;
     summary.procurement = lines;
     summary.files += files;
+    bar.set_message("reference prices, courses, wages");
+    let m = store.as_mut();
+    let references = equitas_store::market::reference_price_list(m).map_err(store_err)?;
+    let mut courses: Vec<_> = equitas_store::market::courses(m)
+        .map_err(store_err)?
+        .into_values()
+        .collect();
+    courses.sort_by(|a, b| a.product.cmp(&b.product));
+    let mut wages: Vec<_> = equitas_store::market::wages(m)
+        .map_err(store_err)?
+        .into_values()
+        .collect();
+    wages.sort_by(|a, b| a.country.cmp(&b.country));
+    summary.files += crate::market::write_market_inputs(&references, &courses, &wages, out)?;
     Ok(summary)
 }
 

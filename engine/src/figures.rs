@@ -529,16 +529,30 @@ pub(crate) fn csv_field(v: &str) -> String {
 /// The differences between two sets of figures in the same order (at most
 /// `limit` of them, described), empty when equal.
 pub fn differences(want: &[Figure], got: &[Figure], limit: usize) -> Vec<String> {
+    compare(want, got, limit, "rows", |a, b| a == b)
+}
+
+/// The first `limit` pairs of `want` and `got` (in order) that are not
+/// `same`, each as text, after a line on their counts if they differ
+/// (`noun`: what is counted). Every comparison of the engine with the
+/// single node reports through it.
+pub(crate) fn compare<T: std::fmt::Debug>(
+    want: &[T],
+    got: &[T],
+    limit: usize,
+    noun: &str,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     if want.len() != got.len() {
         out.push(format!(
-            "{} rows expected, {} computed",
+            "{} {noun} expected, {} computed",
             want.len(),
             got.len()
         ));
     }
     for (a, b) in want.iter().zip(got) {
-        if a != b {
+        if !same(a, b) {
             out.push(format!("expected {a:?}\n     got {b:?}"));
             if out.len() >= limit {
                 break;

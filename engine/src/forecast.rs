@@ -565,21 +565,5 @@ pub fn to_csv(forecasts: &[SeriesForecast]) -> String {
 /// The differences between two sets of forecasts in the same order (at
 /// most `limit` of them, described), empty when equal.
 pub fn differences(want: &[SeriesForecast], got: &[SeriesForecast], limit: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    if want.len() != got.len() {
-        out.push(format!(
-            "{} series expected, {} computed",
-            want.len(),
-            got.len()
-        ));
-    }
-    for (a, b) in want.iter().zip(got) {
-        if a != b {
-            out.push(format!("expected {a:?}\n     got {b:?}"));
-            if out.len() >= limit {
-                break;
-            }
-        }
-    }
-    out
+    crate::figures::compare(want, got, limit, "series", |a, b| a == b)
 }

@@ -214,26 +214,80 @@ ORDER BY 1, 2, 3, 4",
     )
 }
 
-/// The availability SQL by area of `level`, as of `as_of` over the months
-/// from `first`: per month, the facilities with a row (a movement on or
-/// before the month's date: rows start at the item's first month) and
-/// those whose closing stock is above zero.
-pub fn availability_sql(as_of: Day, first: MonthIndex, level: LocationLevel) -> String {
-    let area = format!("area_{}", level.as_str());
+/// What availability is given for (formulas 3.9): areas of `level`, every
+/// item or only `items`, each item apart or, with `basket`, the WHO SARA
+/// mean over them (as `equitas availability --basket`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    pub level: LocationLevel,
+    /// Empty: every item.
+    pub items: Vec<String>,
+    pub basket: bool,
+}
+
+impl From<LocationLevel> for Scope {
+    /// Every item, each apart.
+    fn from(level: LocationLevel) -> Scope {
+        Scope {
+            level,
+            items: Vec::new(),
+            basket: false,
+        }
+    }
+}
+
+/// The name a basket's rows have in the column `item`.
+pub const BASKET: &str = "basket";
+
+/// The availability SQL by area, as of `as_of` over the months from
+/// `first`: per month, the facilities with a row (a movement on or before
+/// the month's date: rows start at the item's first month) and those whose
+/// closing stock is above zero; for a basket, the pairs of facility and
+/// item so counted, and the mean over the facilities of each one's share.
+pub fn availability_sql(as_of: Day, first: MonthIndex, scope: &Scope) -> String {
+    let area = format!("area_{}", scope.level.as_str());
+    let items = if scope.items.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = scope
+            .items
+            .iter()
+            .map(|i| format!("'{}'", i.replace('\'', "''")))
+            .collect();
+        format!(" AND f.item IN ({})", list.join(", "))
+    };
+    let (per, outer) = if scope.basket {
+        (
+            "f.location",
+            format!(
+                "SELECT country, area, '{BASKET}' AS item, month_index,
+  SUM(facilities) AS facilities, SUM(in_stock) AS in_stock,
+  AVG(CAST(in_stock AS DOUBLE) / CAST(facilities AS DOUBLE)) AS availability
+FROM counted
+GROUP BY country, area, month_index"
+            ),
+        )
+    } else {
+        (
+            "f.item",
+            "SELECT country, area, item, month_index, facilities, in_stock,
+  CAST(in_stock AS DOUBLE) / CAST(facilities AS DOUBLE) AS availability
+FROM counted"
+                .to_string(),
+        )
+    };
     format!(
         "{ctes}, fig AS (
 {FINAL_SELECT}
 ), counted AS (
-  SELECT f.country, l.{area} AS area, f.item, f.month_index,
+  SELECT f.country, l.{area} AS area, {per}, f.month_index,
     COUNT(*) AS facilities,
     SUM(CASE WHEN f.closing > {EPSILON} THEN 1 ELSE 0 END) AS in_stock
   FROM fig f JOIN {LOCATIONS} l ON l.country = f.country AND l.location = f.location
-  WHERE l.level = 'facility' AND l.{area} IS NOT NULL
-  GROUP BY f.country, l.{area}, f.item, f.month_index
+  WHERE l.level = 'facility' AND l.{area} IS NOT NULL{items}
+  GROUP BY f.country, l.{area}, {per}, f.month_index
 )
-SELECT country, area, item, month_index, facilities, in_stock,
-  CAST(in_stock AS DOUBLE) / CAST(facilities AS DOUBLE) AS availability
-FROM counted
+{outer}
 ORDER BY country, area, item, month_index",
         ctes = ctes(as_of, first),
     )
@@ -395,15 +449,16 @@ pub async fn availability(
     ctx: &SessionContext,
     root: &Path,
     as_of: Option<Day>,
-    level: LocationLevel,
+    scope: impl Into<Scope>,
 ) -> Result<Vec<Availability>, EngineError> {
-    check_level(Some(level))?;
+    let scope = scope.into();
+    check_level(Some(scope.level))?;
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
     register_locations(ctx, root).await?;
     let batches = ctx
-        .sql(&availability_sql(as_of, first, level))
+        .sql(&availability_sql(as_of, first, &scope))
         .await?
         .collect()
         .await?;
@@ -444,13 +499,13 @@ pub async fn explain_availability(
     ctx: &SessionContext,
     root: &Path,
     as_of: Option<Day>,
-    level: LocationLevel,
+    scope: &Scope,
 ) -> Result<String, EngineError> {
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(NOTHING.to_string());
     };
     register_locations(ctx, root).await?;
-    explain_sql(ctx, &availability_sql(as_of, first, level)).await
+    explain_sql(ctx, &availability_sql(as_of, first, scope)).await
 }
 
 /// The dates of the indicators from month `first` to the month of `as_of`.
@@ -555,35 +610,43 @@ pub fn single_node_areas(
 }
 
 /// The single-node availability of one country's `ledger` (hierarchy
-/// `places`) by area of `level`, at each date of [`dates`] from `first`:
+/// `places`) by area, for the items of `scope`, at each date of [`dates`] from `first`:
 /// `equitas_ledger::view::availability`, what `equitas availability`
 /// computes.
 pub fn single_node_availability(
     ledger: &Ledger,
     places: &Places,
     country: &str,
-    level: LocationLevel,
+    scope: impl Into<Scope>,
     first: MonthIndex,
     as_of: Day,
 ) -> Vec<Availability> {
     let dates = dates(first, as_of);
-    let mut out: Vec<Availability> = view::availability(ledger, places, level, &[], false, &dates)
-        .into_iter()
-        .map(|r| {
-            let date = equitas_ledger::calendar::parse_day(&r.date)
-                .expect("the view formats its own dates");
-            Availability {
-                country: country.to_string(),
-                area: r.area,
-                item: r.item,
-                month: month_of(date),
-                date,
-                facilities: r.facilities as u64,
-                in_stock: r.in_stock as u64,
-                availability: r.availability,
-            }
-        })
-        .collect();
+    let scope = scope.into();
+    let mut out: Vec<Availability> = view::availability(
+        ledger,
+        places,
+        scope.level,
+        &scope.items,
+        scope.basket,
+        &dates,
+    )
+    .into_iter()
+    .map(|r| {
+        let date =
+            equitas_ledger::calendar::parse_day(&r.date).expect("the view formats its own dates");
+        Availability {
+            country: country.to_string(),
+            area: r.area,
+            item: r.item,
+            month: month_of(date),
+            date,
+            facilities: r.facilities as u64,
+            in_stock: r.in_stock as u64,
+            availability: r.availability,
+        }
+    })
+    .collect();
     out.sort_by(|a, b| a.key().cmp(&b.key()));
     out
 }
@@ -605,7 +668,7 @@ fn close_opt(a: Option<f64>, b: Option<f64>) -> bool {
 /// quantities to 1e-9 relative (far below the display rounding of
 /// formulas 3.5 and 3.6; whole-number data gives them to the last bit).
 pub fn differences(want: &[Indicator], got: &[Indicator], limit: usize) -> Vec<String> {
-    compare(want, got, limit, |a, b| {
+    crate::figures::compare(want, got, limit, "rows", |a, b| {
         a.key() == b.key()
             && a.date == b.date
             && a.amc_months == b.amc_months
@@ -615,44 +678,19 @@ pub fn differences(want: &[Indicator], got: &[Indicator], limit: usize) -> Vec<S
     })
 }
 
-/// [`differences`] for availability (counts exactly, the share to 1e-12).
+/// [`differences`] for availability (counts exactly, the share to 1e-9 relative).
 pub fn availability_differences(
     want: &[Availability],
     got: &[Availability],
     limit: usize,
 ) -> Vec<String> {
-    compare(want, got, limit, |a, b| {
+    crate::figures::compare(want, got, limit, "rows", |a, b| {
         a.key() == b.key()
             && a.date == b.date
             && a.facilities == b.facilities
             && a.in_stock == b.in_stock
             && close_opt(a.availability, b.availability)
     })
-}
-
-fn compare<T: std::fmt::Debug>(
-    want: &[T],
-    got: &[T],
-    limit: usize,
-    same: impl Fn(&T, &T) -> bool,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if want.len() != got.len() {
-        out.push(format!(
-            "{} rows expected, {} computed",
-            want.len(),
-            got.len()
-        ));
-    }
-    for (a, b) in want.iter().zip(got) {
-        if !same(a, b) {
-            out.push(format!("expected {a:?}\n     got {b:?}"));
-            if out.len() >= limit {
-                break;
-            }
-        }
-    }
-    out
 }
 
 fn num(v: Option<f64>) -> String {

@@ -100,6 +100,15 @@ enum Command {
         /// The areas: country, region or district.
         #[arg(long, default_value = "country")]
         level: String,
+        /// This item only; repeat or separate with commas for several
+        /// (default: every item), as `equitas availability --item`.
+        #[arg(long = "item", value_delimiter = ',')]
+        items: Vec<String>,
+        /// One row per area and month for the items together: the mean,
+        /// over facilities, of the share of them each has in stock among
+        /// those it manages (WHO SARA tracer items; formulas 3.9).
+        #[arg(long)]
+        basket: bool,
         /// Write the CSV here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -140,8 +149,10 @@ enum Command {
     /// ... --format json` gives each row).
     Market {
         /// concentration (HHI, effective number, top share, band), prices
-        /// (unit prices per comparison unit) or delivery (lead times, delays).
-        #[arg(value_parser = ["concentration", "prices", "delivery"])]
+        /// (unit prices per comparison unit), delivery (lead times,
+        /// delays), mpr (median price ratios to the exported reference
+        /// prices) or affordability (days' wages for a treatment course).
+        #[arg(value_parser = ["concentration", "prices", "delivery", "mpr", "affordability"])]
         indicator: String,
         /// The export's directory.
         #[arg(long)]
@@ -166,6 +177,18 @@ enum Command {
         /// Delivery: days late still counted on time.
         #[arg(long, default_value_t = 0)]
         tolerance_days: i64,
+        /// MPR: per product and buyer country, not per product.
+        #[arg(long)]
+        by_country: bool,
+        /// MPR: fewest price observations for a ratio.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+        min_observations: u32,
+        /// MPR: local currency units per US$ (1 for US$ prices, as SCMS's).
+        #[arg(long, default_value_t = 1.0)]
+        exchange_rate: f64,
+        /// MPR: reference prices of this source only, when several are exported.
+        #[arg(long)]
+        reference_source: Option<String>,
         /// Write the rows here instead of the standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -359,17 +382,24 @@ async fn run(command: Command) -> Result<()> {
             scheduler,
             as_of,
             level,
+            items,
+            basket,
             out,
             explain,
         } => {
             let level = indicators::area_level(&level).context("--level")?;
+            let scope = indicators::Scope {
+                level,
+                items,
+                basket,
+            };
             let ctx = figures::context(scheduler.as_deref()).await?;
             let as_of = day_arg(&as_of)?;
             let csv = if explain {
-                indicators::explain_availability(&ctx, &data, as_of, level).await?
+                indicators::explain_availability(&ctx, &data, as_of, &scope).await?
             } else {
                 indicators::availability_csv(
-                    &indicators::availability(&ctx, &data, as_of, level).await?,
+                    &indicators::availability(&ctx, &data, as_of, scope).await?,
                     level,
                 )
             };
@@ -421,9 +451,29 @@ async fn run(command: Command) -> Result<()> {
             weight,
             bands,
             tolerance_days,
+            by_country,
+            min_observations,
+            exchange_rate,
+            reference_source,
             out,
         } => {
             use equitas_market::analysis::{ConcentrationBands, Dim, Weight};
+            if !(exchange_rate.is_finite() && exchange_rate > 0.0) {
+                anyhow::bail!(
+                    "--exchange-rate {exchange_rate}: a positive number of local currency units per US$"
+                );
+            }
+            let fixed = matches!(indicator.as_str(), "mpr" | "affordability");
+            if fixed && !per.is_empty() {
+                anyhow::bail!(
+                    "--per: {indicator} is per product{} (as `equitas market {indicator}`)",
+                    if indicator == "mpr" {
+                        " (--by-country: and buyer country)"
+                    } else {
+                        " and buyer country"
+                    }
+                );
+            }
             let per = if per.is_empty() {
                 vec![
                     if indicator == "delivery" {
@@ -440,6 +490,7 @@ async fn run(command: Command) -> Result<()> {
                 .iter()
                 .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--per: {e}")))
                 .collect::<Result<Vec<_>>>()?;
+            let ctx = figures::context(scheduler.as_deref()).await?;
             let indicator = match indicator.as_str() {
                 "concentration" => market::Indicator::Concentration {
                     by: by
@@ -452,10 +503,44 @@ async fn run(command: Command) -> Result<()> {
                         .map_err(|e| anyhow::anyhow!("--bands: {e}"))?,
                 },
                 "prices" => market::Indicator::Prices,
-                _ => market::Indicator::Delivery { tolerance_days },
+                "delivery" => market::Indicator::Delivery { tolerance_days },
+                "mpr" => {
+                    let references =
+                        market::reference_prices(&ctx, &data, reference_source.as_deref()).await?;
+                    if references.is_empty() {
+                        anyhow::bail!(
+                            "no reference prices{} in the export: `equitas import reference-prices FILE`, then export again",
+                            reference_source
+                                .map(|s| format!(" of source {s:?}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                    market::Indicator::Mpr(market::MprSettings {
+                        by_country,
+                        min_observations: min_observations as usize,
+                        exchange_rate,
+                        references,
+                    })
+                }
+                _ => {
+                    let wages = market::wages(&ctx, &data).await?;
+                    if wages.is_empty() {
+                        anyhow::bail!(
+                            "no wages in the export: `equitas import wages FILE`, then export again"
+                        );
+                    }
+                    market::Indicator::Affordability(market::AffordabilitySettings {
+                        courses: market::courses(&ctx, &data).await?,
+                        wages,
+                    })
+                }
             };
-            let ctx = figures::context(scheduler.as_deref()).await?;
-            let rows = market::compute(&ctx, &data, &market::Request { per, indicator }).await?;
+            let request = if fixed {
+                market::Request::per_product(indicator)
+            } else {
+                market::Request { per, indicator }
+            };
+            let rows = market::compute(&ctx, &data, &request).await?;
             let mut text = String::new();
             for r in &rows {
                 text.push_str(&r.to_string());
@@ -465,7 +550,12 @@ async fn run(command: Command) -> Result<()> {
                 Some(p) => std::fs::write(&p, text).with_context(|| format!("{}", p.display()))?,
                 None => print!("{text}"),
             }
-            eprintln!("{} groups", rows.len());
+            eprintln!("{} rows", rows.len());
+            if let market::Indicator::Mpr(_) = request.indicator {
+                for (kind, m, n) in market::basket(&rows) {
+                    eprintln!("basket ({kind}): median MPR {m:.2} over {n} products");
+                }
+            }
         }
         Command::Bench {
             out,

@@ -29,9 +29,11 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 use equitas_market::analysis::{
-    ConcentrationBands, Dataset, Dim, Observation, Weight, concentration_table, delivery, prices,
+    ConcentrationBands, Dataset, Dim, Observation, ReferencePrice, TreatmentCourse, Wage, Weight,
+    affordability, concentration_table, delivery, mpr, prices, reference_table,
 };
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -163,6 +165,32 @@ pub enum Indicator {
     Prices,
     /// Lead times and delays; a line is on time up to `tolerance_days` late.
     Delivery { tolerance_days: i64 },
+    /// Median price ratios against reference prices (docs/formulas.md 2.6).
+    Mpr(MprSettings),
+    /// Days' wages to buy a standard treatment course (docs/formulas.md 2.7).
+    Affordability(AffordabilitySettings),
+}
+
+/// What the median price ratios need besides the lines: the settings of
+/// `equitas market mpr` and the reference prices, one per product
+/// ([`reference_table`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MprSettings {
+    /// Per product and buyer country, not per product.
+    pub by_country: bool,
+    /// Fewest price observations for an MPR.
+    pub min_observations: usize,
+    /// Local currency units per US$.
+    pub exchange_rate: f64,
+    pub references: Vec<ReferencePrice>,
+}
+
+/// What affordability needs besides the lines: the treatment courses and
+/// the daily wages (one per country).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AffordabilitySettings {
+    pub courses: Vec<TreatmentCourse>,
+    pub wages: Vec<Wage>,
 }
 
 impl Indicator {
@@ -185,11 +213,22 @@ impl Indicator {
             ),
             Indicator::Prices => "prices".to_string(),
             Indicator::Delivery { tolerance_days } => format!("delivery;{tolerance_days}"),
+            Indicator::Mpr(m) => format!("mpr;{}", json_text(m)),
+            Indicator::Affordability(a) => format!("affordability;{}", json_text(a)),
         }
     }
 
     /// [`Indicator::encode`]'s inverse.
     fn decode(s: &str) -> Result<Indicator, String> {
+        let json = |e: serde_json::Error| format!("{s:.40}...: {e}");
+        if let Some(m) = s.strip_prefix("mpr;") {
+            return serde_json::from_str(m).map(Indicator::Mpr).map_err(json);
+        }
+        if let Some(a) = s.strip_prefix("affordability;") {
+            return serde_json::from_str(a)
+                .map(Indicator::Affordability)
+                .map_err(json);
+        }
         let parts: Vec<&str> = s.split(';').collect();
         match parts[..] {
             ["concentration", by, weight, bands] => {
@@ -231,8 +270,51 @@ impl Indicator {
                 .iter()
                 .map(|r| json(serde_json::to_value(r)))
                 .collect(),
+            // Grouped by product (and buyer country) inside, whatever `dims`.
+            Indicator::Mpr(m) => {
+                let refs = reference_table(m.references.iter().cloned(), None);
+                mpr(ds, &refs, m.by_country, m.min_observations, m.exchange_rate)
+                    .rows
+                    .iter()
+                    .map(|r| json(serde_json::to_value(r)))
+                    .collect()
+            }
+            // Grouped by product and buyer country inside.
+            Indicator::Affordability(a) => {
+                let courses: HashMap<String, TreatmentCourse> = a
+                    .courses
+                    .iter()
+                    .map(|c| (c.product.clone(), c.clone()))
+                    .collect();
+                let wages: HashMap<String, Wage> = a
+                    .wages
+                    .iter()
+                    .map(|w| (w.country.clone(), w.clone()))
+                    .collect();
+                affordability(ds, &courses, &wages)
+                    .iter()
+                    .map(|r| json(serde_json::to_value(r)))
+                    .collect()
+            }
         }
     }
+
+    /// The scope its rows have, if it is fixed: `--per` must be it.
+    fn fixed_per(&self) -> Option<&'static [Dim]> {
+        match self {
+            Indicator::Mpr(m) if m.by_country => Some(&[Dim::Product, Dim::BuyerCountry]),
+            Indicator::Mpr(_) => Some(&[Dim::Product]),
+            Indicator::Affordability(_) => Some(&[Dim::Product, Dim::BuyerCountry]),
+            _ => None,
+        }
+    }
+}
+
+/// `v` as JSON text; the settings hold no map with keys other than text,
+/// so this does not fail (a non-finite number is written as null and
+/// refused when read back).
+fn json_text<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 /// What is computed: one row per group of `per`.
@@ -243,10 +325,13 @@ pub struct Request {
 }
 
 impl Request {
-    /// Per product, as `equitas market`.
+    /// Per product, as `equitas market`; MPR and affordability per their
+    /// own scope.
     pub fn per_product(indicator: Indicator) -> Request {
         Request {
-            per: vec![Dim::Product],
+            per: indicator
+                .fixed_per()
+                .map_or_else(|| vec![Dim::Product], <[Dim]>::to_vec),
             indicator,
         }
     }
@@ -281,8 +366,9 @@ fn column(d: Dim) -> Result<&'static str, EngineError> {
     })
 }
 
-/// The columns of a procurement line the function reads, in its order.
-const LINE: [&str; 13] = [
+/// The columns of a procurement line the function reads, in its order
+/// (`country`: the buyer country, the partition column).
+const LINE: [&str; 14] = [
     "seq",
     "product",
     "supplier",
@@ -296,6 +382,7 @@ const LINE: [&str; 13] = [
     "order_date",
     "scheduled_date",
     "delivered_date",
+    "country",
 ];
 
 /// The indicator's SQL over the registered `procurement` table.
@@ -306,6 +393,15 @@ pub fn sql(r: &Request) -> Result<String, EngineError> {
         return Err(EngineError::Invalid(format!(
             "--by {}: shares of supplier, site or site-country",
             by.as_str()
+        )));
+    }
+    if let Some(per) = r.indicator.fixed_per()
+        && per != r.per.as_slice()
+    {
+        let names: Vec<&str> = per.iter().map(|d| d.as_str()).collect();
+        return Err(EngineError::Invalid(format!(
+            "--per: this indicator is per {} (as `equitas market`)",
+            names.join(", ")
         )));
     }
     let mut select = String::new();
@@ -340,6 +436,280 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
     .await
 }
 
+// ------------------------------------------------ reference prices, courses, wages
+
+/// The reference prices' directory (one file, replaced by each export:
+/// international prices, the same for every country).
+pub const REFERENCE_PRICES: &str = "reference_prices";
+/// The treatment courses' directory (one file, replaced by each export).
+pub const COURSES: &str = "treatment_courses";
+/// The daily wages' directory (`wages/country=XSY/part-0.parquet`).
+pub const WAGES: &str = "wages";
+
+fn reference_prices_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("product", DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("price_usd", DataType::Float64, false),
+    ]))
+}
+
+fn courses_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("product", DataType::Utf8, false),
+        Field::new("units", DataType::Float64, false),
+        Field::new("description", DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+    ]))
+}
+
+/// The partition column `country` is in the path.
+fn wages_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("daily_wage", DataType::Float64, false),
+        Field::new("currency", DataType::Utf8, false),
+        Field::new("exchange_rate", DataType::Float64, false),
+        Field::new("year", DataType::Int64, true),
+        Field::new("source", DataType::Utf8, false),
+    ]))
+}
+
+/// An emptied directory `out/name`.
+fn fresh_dir(dir: &Path) -> Result<(), EngineError> {
+    let io = |source| EngineError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(dir).map_err(io)
+}
+
+fn strings<'a>(v: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(v.map(Some).collect::<StringArray>())
+}
+
+fn numbers(v: impl Iterator<Item = f64>) -> ArrayRef {
+    Arc::new(v.map(Some).collect::<Float64Array>())
+}
+
+/// Writes what MPR and affordability read besides the lines: every
+/// reference price (all sources), the treatment courses, and the wages
+/// (one file per country, replacing those an earlier export wrote for the
+/// same countries). Returns the files written.
+pub fn write_market_inputs(
+    references: &[ReferencePrice],
+    courses: &[TreatmentCourse],
+    wages: &[Wage],
+    out: &Path,
+) -> Result<usize, EngineError> {
+    let dir = out.join(REFERENCE_PRICES);
+    fresh_dir(&dir)?;
+    write_parquet(
+        &dir.join("part-0.parquet"),
+        reference_prices_schema(),
+        vec![
+            strings(references.iter().map(|r| r.product.as_str())),
+            strings(references.iter().map(|r| r.source.as_str())),
+            numbers(references.iter().map(|r| r.price_usd)),
+        ],
+    )?;
+    let dir = out.join(COURSES);
+    fresh_dir(&dir)?;
+    write_parquet(
+        &dir.join("part-0.parquet"),
+        courses_schema(),
+        vec![
+            strings(courses.iter().map(|c| c.product.as_str())),
+            numbers(courses.iter().map(|c| c.units)),
+            strings(courses.iter().map(|c| c.description.as_str())),
+            strings(courses.iter().map(|c| c.source.as_str())),
+        ],
+    )?;
+    std::fs::create_dir_all(out.join(WAGES)).map_err(|source| EngineError::Io {
+        path: out.join(WAGES),
+        source,
+    })?;
+    let mut files = 2;
+    for w in wages {
+        let c = &w.country;
+        if c.is_empty() || c.contains(['/', '\\', '=']) || c.starts_with('.') {
+            return Err(EngineError::Invalid(format!(
+                "wages: country {c:?} cannot name a directory"
+            )));
+        }
+        let dir = out.join(WAGES).join(format!("country={c}"));
+        fresh_dir(&dir)?;
+        write_parquet(
+            &dir.join("part-0.parquet"),
+            wages_schema(),
+            vec![
+                numbers([w.daily_wage].into_iter()),
+                strings([w.currency.as_str()].into_iter()),
+                numbers([w.exchange_rate].into_iter()),
+                Arc::new(
+                    [w.year.map(i64::from)]
+                        .into_iter()
+                        .collect::<datafusion::arrow::array::Int64Array>(),
+                ),
+                strings([w.source.as_str()].into_iter()),
+            ],
+        )?;
+        files += 1;
+    }
+    Ok(files)
+}
+
+/// The rows of `sql` over the table `name` registered from `root`, each
+/// column as text, numbers or whole numbers as asked.
+async fn table(
+    ctx: &SessionContext,
+    root: &Path,
+    name: &str,
+    schema: SchemaRef,
+    partitions: &[&str],
+    sql: &str,
+) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, EngineError> {
+    crate::figures::register_dataset(
+        ctx,
+        root,
+        name,
+        schema,
+        partitions,
+        "; exports before 2026-12-06 have no reference prices, courses or wages",
+    )
+    .await?;
+    Ok(ctx.sql(sql).await?.collect().await?)
+}
+
+fn text_column(
+    b: &datafusion::arrow::record_batch::RecordBatch,
+    i: usize,
+) -> Result<StringArray, EngineError> {
+    Ok(cast(b.column(i), &DataType::Utf8)
+        .map_err(DataFusionError::from)?
+        .as_string::<i32>()
+        .clone())
+}
+
+fn number_column(
+    b: &datafusion::arrow::record_batch::RecordBatch,
+    i: usize,
+) -> Result<Float64Array, EngineError> {
+    Ok(cast(b.column(i), &DataType::Float64)
+        .map_err(DataFusionError::from)?
+        .as_primitive::<Float64Type>()
+        .clone())
+}
+
+/// The exported reference prices, one per product as the single node
+/// chooses them ([`reference_table`]; of `source` only if given), in
+/// product order.
+pub async fn reference_prices(
+    ctx: &SessionContext,
+    root: &Path,
+    source: Option<&str>,
+) -> Result<Vec<ReferencePrice>, EngineError> {
+    let mut all = Vec::new();
+    for b in table(
+        ctx,
+        root,
+        REFERENCE_PRICES,
+        reference_prices_schema(),
+        &[],
+        "SELECT product, source, price_usd FROM reference_prices",
+    )
+    .await?
+    {
+        let (p, s, usd) = (
+            text_column(&b, 0)?,
+            text_column(&b, 1)?,
+            number_column(&b, 2)?,
+        );
+        for i in 0..b.num_rows() {
+            all.push(ReferencePrice {
+                product: p.value(i).to_string(),
+                source: s.value(i).to_string(),
+                price_usd: usd.value(i),
+            });
+        }
+    }
+    let mut chosen: Vec<ReferencePrice> = reference_table(all, source).into_values().collect();
+    chosen.sort_by(|a, b| a.product.cmp(&b.product));
+    Ok(chosen)
+}
+
+/// The exported treatment courses, in product order.
+pub async fn courses(
+    ctx: &SessionContext,
+    root: &Path,
+) -> Result<Vec<TreatmentCourse>, EngineError> {
+    let mut out = Vec::new();
+    for b in table(
+        ctx,
+        root,
+        COURSES,
+        courses_schema(),
+        &[],
+        "SELECT product, units, description, source FROM treatment_courses ORDER BY product",
+    )
+    .await?
+    {
+        let (p, u, d, s) = (
+            text_column(&b, 0)?,
+            number_column(&b, 1)?,
+            text_column(&b, 2)?,
+            text_column(&b, 3)?,
+        );
+        for i in 0..b.num_rows() {
+            out.push(TreatmentCourse {
+                product: p.value(i).to_string(),
+                units: u.value(i),
+                description: d.value(i).to_string(),
+                source: s.value(i).to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The exported daily wages, in country order.
+pub async fn wages(ctx: &SessionContext, root: &Path) -> Result<Vec<Wage>, EngineError> {
+    let mut out = Vec::new();
+    for b in table(
+        ctx,
+        root,
+        WAGES,
+        wages_schema(),
+        &["country"],
+        "SELECT country, daily_wage, currency, exchange_rate, year, source FROM wages ORDER BY country",
+    )
+    .await?
+    {
+        let (c, w, cur, rate, s) = (
+            text_column(&b, 0)?,
+            number_column(&b, 1)?,
+            text_column(&b, 2)?,
+            number_column(&b, 3)?,
+            text_column(&b, 5)?,
+        );
+        let year = cast(b.column(4), &DataType::Int64).map_err(DataFusionError::from)?;
+        let year = year.as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            out.push(Wage {
+                country: c.value(i).to_string(),
+                daily_wage: w.value(i),
+                currency: cur.value(i).to_string(),
+                exchange_rate: rate.value(i),
+                year: (!year.is_null(i)).then(|| year.value(i)).and_then(|y| i32::try_from(y).ok()),
+                source: s.value(i).to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The rows computed by the engine behind `ctx` over the export under
 /// `root`, each the JSON the single node gives (its `key` the group's
 /// values), in key order.
@@ -367,24 +737,39 @@ pub async fn compute(
                 .iter()
                 .map(|k| k.as_string::<i32>().value(i).to_string())
                 .collect();
-            let mut v: serde_json::Value = serde_json::from_str(rows.value(i))
+            let group: Vec<serde_json::Value> = serde_json::from_str(rows.value(i))
                 .map_err(|e| EngineError::Invalid(format!("{UDF} gave {e}")))?;
-            if let Some(o) = v.as_object_mut() {
-                o.insert("key".to_string(), serde_json::json!(key));
+            for mut v in group {
+                // The group's key, computed from lines without one.
+                if let Some(o) = v.as_object_mut()
+                    && o.contains_key("key")
+                {
+                    o.insert("key".to_string(), serde_json::json!(key));
+                }
+                out.push((key.clone(), v));
             }
-            out.push((key, v));
         }
     }
+    // Stable: a group's rows stay in the single node's order.
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, v)| v).collect())
 }
 
+/// The basket of MPR rows as the engine gives them (JSON):
+/// [`equitas_market::analysis::mpr_basket`].
+pub fn basket(rows: &[serde_json::Value]) -> Vec<(&'static str, f64, usize)> {
+    equitas_market::analysis::mpr_basket(
+        rows.iter()
+            .map(|r| (r["kind"].as_str().unwrap_or_default(), r["mpr"].as_f64())),
+    )
+}
+
 /// `equitas_market(indicator, seq, product, supplier, site, site_country,
 /// mode, originator, pack_size, quantity, value, order_date,
-/// scheduled_date, delivered_date)`: the indicator's settings
+/// scheduled_date, delivered_date, country)`: the indicator's settings
 /// ([`Indicator::encode`]), then the lists of one group's lines (in any
-/// order). Returns the group's row as JSON (its `key` empty), or null where
-/// the single node gives no row.
+/// order). Returns the group's rows as a JSON array (a `key` empty), or
+/// null where the single node gives none.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct MarketUdf {
     signature: Signature,
@@ -412,7 +797,7 @@ fn lines(lists: &[ListArray], i: usize) -> datafusion::error::Result<Vec<Observa
     let column = |k: usize, t: &DataType| cast(&lists[k].value(i), t);
     let seq = column(0, &DataType::Int64)?;
     let seq = seq.as_primitive::<Int64Type>();
-    let text: Vec<StringArray> = [1, 2, 3, 4, 5, 10, 11, 12]
+    let text: Vec<StringArray> = [1, 2, 3, 4, 5, 10, 11, 12, 13]
         .iter()
         .map(|&k| Ok(column(k, &DataType::Utf8)?.as_string::<i32>().clone()))
         .collect::<datafusion::error::Result<_>>()?;
@@ -444,7 +829,7 @@ fn lines(lists: &[ListArray], i: usize) -> datafusion::error::Result<Vec<Observa
             Ok(Observation {
                 product: text[0].value(j).to_string(),
                 supplier: text[1].value(j).to_string(),
-                buyer_country: String::new(),
+                buyer_country: text[8].value(j).to_string(),
                 site: t(&text[2], j),
                 site_country: t(&text[3], j),
                 mode: t(&text[4], j),
@@ -497,12 +882,24 @@ impl ScalarUDFImpl for MarketUdf {
             })
             .collect::<datafusion::error::Result<_>>()?;
         let mut out = StringBuilder::new();
+        // The settings are the same on every row (reference prices may be
+        // long): read once.
+        let mut last: Option<(&str, Indicator)> = None;
         for i in 0..lists[0].len() {
-            let indicator = Indicator::decode(settings.value(i)).map_err(invalid)?;
-            let ds = Dataset::from(lines(&lists, i)?);
-            match indicator.rows(&ds, &[]).map_err(invalid)?.first() {
-                Some(v) => out.append_value(v.to_string()),
-                None => out.append_null(),
+            let text = settings.value(i);
+            if last.as_ref().is_none_or(|(t, _)| *t != text) {
+                last = Some((text, Indicator::decode(text).map_err(invalid)?));
+            }
+            let rows = match &last {
+                Some((_, indicator)) => indicator
+                    .rows(&Dataset::from(lines(&lists, i)?), &[])
+                    .map_err(invalid)?,
+                None => Vec::new(),
+            };
+            if rows.is_empty() {
+                out.append_null();
+            } else {
+                out.append_value(serde_json::Value::Array(rows).to_string());
             }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))

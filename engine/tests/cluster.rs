@@ -9,7 +9,7 @@ use equitas_engine::indicators;
 use equitas_engine::synthetic::Networks;
 use equitas_engine::{forecast, market};
 use equitas_ledger::calendar::{MS_PER_DAY, month_end, month_of};
-use equitas_market::analysis::{ConcentrationBands, Dim, Observation, Weight};
+use equitas_market::analysis::{ConcentrationBands, Dim, Observation, ReferencePrice, Weight};
 use equitas_model::LocationLevel;
 
 /// First of the ports this test uses (scheduler; executors on the next four).
@@ -154,7 +154,7 @@ async fn two_executors() {
             site: None,
             site_country: Some(["IND", "CHN", "ZAF"][i % 3].to_string()),
             mode: None,
-            originator: None,
+            originator: Some(i % 4 == 0),
             pack_size: Some(10.0),
             quantity: 1.0 + i as f64,
             value: Some(0.1 * (1 + i * 7 % 11) as f64),
@@ -172,6 +172,28 @@ async fn two_executors() {
     let got = market::compute(&ctx, dir.path(), &r).await.unwrap();
     assert_eq!(market::single_node(&obs, &r).unwrap(), got);
     assert_eq!(got.len(), 3);
+    // MPR per product and country: the reference prices travel in the
+    // plan (a source with a semicolon and quotes) to the executors.
+    let r = market::Request::per_product(market::Indicator::Mpr(market::MprSettings {
+        by_country: true,
+        min_observations: 1,
+        exchange_rate: 1.0,
+        references: (0..3)
+            .map(|p| ReferencePrice {
+                product: format!("P{p}"),
+                price_usd: 0.01 * (p + 1) as f64,
+                source: "a \"test\"; made up".to_string(),
+            })
+            .collect(),
+    }));
+    let got = market::compute(&ctx, dir.path(), &r).await.unwrap();
+    assert_eq!(market::single_node(&obs, &r).unwrap(), got);
+    // Originators in XSA (3 products), lowest-priced generics in both.
+    assert_eq!(
+        got.iter().filter(|r| r["mpr"].is_f64()).count(),
+        9,
+        "{got:?}"
+    );
     // The query ran on the executors, not in process: they wrote shuffle
     // files. Which executors get the tasks is the scheduler's choice: on a
     // fresh clone's run one executor took them all (session 14), so both

@@ -8,7 +8,7 @@
 use equitas_engine::export::{self, UNKNOWN_COUNTRY};
 use equitas_engine::figures;
 use equitas_engine::indicators::{
-    self, Availability, Indicator, availability_differences, differences, single_node,
+    self, Availability, Indicator, Scope, availability_differences, differences, single_node,
     single_node_areas, single_node_availability,
 };
 use equitas_engine::synthetic::Networks;
@@ -145,6 +145,33 @@ async fn synthetic_countries_equal_single_node() {
                 got.iter().map(|a| a.area.clone()).collect();
             assert_eq!(countries.len(), 3, "{countries:?}");
         }
+        // A basket of two items across the countries.
+        let items: std::collections::BTreeSet<String> =
+            got.iter().map(|a| a.item.clone()).collect();
+        let scope = Scope {
+            level,
+            items: items.into_iter().take(2).collect(),
+            basket: true,
+        };
+        assert_eq!(scope.items.len(), 2);
+        let mut want = Vec::new();
+        net.each_ledger(&mut |l, places, countries| {
+            want.extend(single_node_availability(
+                l,
+                places,
+                &countries[0],
+                scope.clone(),
+                first,
+                as_of,
+            ));
+        });
+        let got = engine_scope(dir.path(), as_of, scope).await;
+        assert_same_availability(&want, &got);
+        assert!(got.iter().all(|a| a.item == indicators::BASKET));
+        assert!(
+            got.iter()
+                .any(|a| a.availability.is_some_and(|v| v > 0.0 && v < 1.0))
+        );
     }
 }
 
@@ -244,6 +271,24 @@ async fn edge_cases_equal_single_node() {
             let want = single_node_availability(&ledger, &places, "XSF", level, first, as_of);
             let got = engine_availability(dir.path(), as_of, level).await;
             assert_same_availability(&want, &got);
+            // Baskets (all items, P2 alone, an unknown item) and one item.
+            for (items, basket) in [
+                (vec![], true),
+                (vec!["P2".to_string()], true),
+                (vec!["P2".to_string(), "P9".to_string()], false),
+                (vec!["P9".to_string()], true),
+            ] {
+                let scope = Scope {
+                    level,
+                    items,
+                    basket,
+                };
+                let want =
+                    single_node_availability(&ledger, &places, "XSF", scope.clone(), first, as_of);
+                let got = engine_scope(dir.path(), as_of, scope.clone()).await;
+                assert_same_availability(&want, &got);
+                assert_eq!(got.is_empty(), scope.items == ["P9"], "{scope:?}");
+            }
             let want = single_node_areas(&ledger, &places, "XSF", level, first, as_of, 3);
             let ctx = figures::context(None).await.unwrap();
             let got = indicators::compute_by(&ctx, dir.path(), Some(as_of), 3, Some(level))
@@ -308,6 +353,29 @@ async fn edge_cases_equal_single_node() {
         (3, 2, Some(2.0 / 3.0))
     );
     assert!(got.iter().all(|a| a.area == "XSF"));
+    // The basket of P1 and P2 on 30 April: F1 has both (share 1), F2 none
+    // of its one (0), F3 its one (1): the mean of the shares, 2/3, not the
+    // 3 pairs in stock of 4 (0.75).
+    let scope = Scope {
+        level: LocationLevel::Country,
+        items: vec![],
+        basket: true,
+    };
+    let got = engine_scope(dir.path(), as_of, scope).await;
+    let a = got
+        .iter()
+        .find(|a| equitas_ledger::calendar::format_month(a.month) == "2026-04")
+        .unwrap();
+    assert_eq!(a.item, indicators::BASKET);
+    assert_eq!((a.facilities, a.in_stock), (4, 3));
+    assert!((a.availability.unwrap() - 2.0 / 3.0).abs() < 1e-12, "{a:?}");
+}
+
+async fn engine_scope(root: &Path, as_of: Day, scope: Scope) -> Vec<Availability> {
+    let ctx = figures::context(None).await.unwrap();
+    indicators::availability(&ctx, root, Some(as_of), scope)
+        .await
+        .unwrap()
 }
 
 /// An export made before the locations were exported: the indicators

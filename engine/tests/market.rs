@@ -9,8 +9,10 @@
 use chrono::NaiveDate;
 use equitas_engine::export;
 use equitas_engine::figures;
-use equitas_engine::market::{self, Indicator, Request, single_node, write_procurement};
-use equitas_market::analysis::{ConcentrationBands, Dim, Observation, Weight};
+use equitas_engine::market::{
+    self, AffordabilitySettings, Indicator, MprSettings, Request, single_node, write_procurement,
+};
+use equitas_market::analysis::{self, ConcentrationBands, Dim, Observation, PooledPrice, Weight};
 use equitas_store::import::ImportKind;
 use equitas_store::testing::{data_file, import_bytes};
 use indicatif::ProgressBar;
@@ -102,6 +104,7 @@ fn scms_market_indicators_equal_single_node() {
     }
     // Per product across the countries: single and several sources,
     // medians of unit prices, delays.
+    mpr_and_affordability(&mut s, &obs, &runtime);
     let rows = runtime.block_on(engine(dir.path(), &requests()[0]));
     assert!(rows.iter().any(|r| r["single_source"] == true));
     assert!(rows.iter().any(|r| r["groups"].as_u64() >= Some(3)));
@@ -113,6 +116,133 @@ fn scms_market_indicators_equal_single_node() {
             .iter()
             .any(|r| r["delay_days"]["n"].as_u64() > Some(10))
     );
+}
+
+/// MPR and affordability on the SCMS lines: reference prices of two
+/// sources (every product's pooled median, and the tour's four
+/// illustrative prices), the shipped treatment courses and the tour's
+/// illustrative wages, loaded before an export.
+fn mpr_and_affordability(
+    s: &mut equitas_store::testing::TestStore,
+    obs: &[Observation],
+    runtime: &tokio::runtime::Runtime,
+) {
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    let pooled = analysis::pooled_prices(
+        &analysis::Dataset::from(obs.to_vec()),
+        4,
+        "pooled, for the engine test",
+        &|_| None,
+    );
+    assert!(pooled.len() > 50, "{}", pooled.len());
+    let mut csv = PooledPrice::COLUMNS.join(",") + "\n";
+    for p in &pooled {
+        let r: Vec<String> = p.record().iter().map(|f| quote(f)).collect();
+        csv += &(r.join(",") + "\n");
+    }
+    import_bytes(s, ImportKind::ReferencePrices, "pooled.csv", csv.as_bytes());
+    import_bytes(
+        s,
+        ImportKind::ReferencePrices,
+        "reference-prices.csv",
+        &data_file("examples/reference-prices.csv"),
+    );
+    import_bytes(
+        s,
+        ImportKind::Courses,
+        "courses",
+        &data_file("treatment-courses.csv"),
+    );
+    import_bytes(
+        s,
+        ImportKind::Wages,
+        "wages",
+        &data_file("examples/wages.csv"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    export::export_database(&s.target, dir.path(), &ProgressBar::hidden()).unwrap();
+    let illustrative = "ILLUSTRATIVE: made up for the Equitas tour, not a real reference price";
+    let mut checked = 0;
+    for source in [None, Some(illustrative)] {
+        // The export holds both sources; each side chooses the same way.
+        let mut want_refs: Vec<_> =
+            equitas_store::market::reference_prices(s.store.as_mut(), source)
+                .unwrap()
+                .into_values()
+                .collect();
+        want_refs.sort_by(|a, b| a.product.cmp(&b.product));
+        let got_refs = runtime.block_on(async {
+            let ctx = figures::context(None).await.unwrap();
+            market::reference_prices(&ctx, dir.path(), source)
+                .await
+                .unwrap()
+        });
+        assert_eq!(want_refs, got_refs);
+        assert_eq!(
+            got_refs.len(),
+            if source.is_some() { 4 } else { pooled.len() }
+        );
+        for (by_country, min_observations, exchange_rate) in [(false, 4, 1.0), (true, 2, 160.0)] {
+            let r = Request::per_product(Indicator::Mpr(MprSettings {
+                by_country,
+                min_observations,
+                exchange_rate,
+                references: got_refs.clone(),
+            }));
+            let want = single_node(obs, &r).unwrap();
+            let got = runtime.block_on(engine(dir.path(), &r));
+            assert_same(&want, &got);
+            assert!(want.iter().any(|r| r["mpr"].is_f64()), "{source:?}");
+            // The basket, as the single node's report gives it.
+            let refs = analysis::reference_table(got_refs.clone(), None);
+            let report = analysis::mpr(
+                &analysis::Dataset::from(obs.to_vec()),
+                &refs,
+                by_country,
+                min_observations,
+                exchange_rate,
+            );
+            assert_eq!(market::basket(&got), report.basket);
+            assert!(!report.basket.is_empty());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+    let (courses, wages) = runtime.block_on(async {
+        let ctx = figures::context(None).await.unwrap();
+        (
+            market::courses(&ctx, dir.path()).await.unwrap(),
+            market::wages(&ctx, dir.path()).await.unwrap(),
+        )
+    });
+    let mut want_wages: Vec<_> = equitas_store::market::wages(s.store.as_mut())
+        .unwrap()
+        .into_values()
+        .collect();
+    want_wages.sort_by(|a, b| a.country.cmp(&b.country));
+    assert_eq!(wages, want_wages);
+    assert_eq!(wages.len(), 2);
+    assert!(courses.len() > 5, "{}", courses.len());
+    let r = Request::per_product(Indicator::Affordability(AffordabilitySettings {
+        courses,
+        wages,
+    }));
+    let want = single_node(obs, &r).unwrap();
+    assert!(want.len() > 3, "{}", want.len());
+    assert_same(&want, &runtime.block_on(engine(dir.path(), &r)));
+    // Its scope is fixed.
+    let wrong = Request {
+        per: vec![Dim::Product],
+        indicator: r.indicator,
+    };
+    let e = runtime.block_on(async {
+        let ctx = figures::context(None).await.unwrap();
+        market::compute(&ctx, dir.path(), &wrong)
+            .await
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(e.contains("per product, country"), "{e}");
 }
 
 fn line(

@@ -9,7 +9,7 @@
 use crate::concentration::concentration;
 use crate::stats::{Summary, median, summarize};
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -350,7 +350,7 @@ pub fn prices(obs: &Dataset, dims: &[Dim]) -> Vec<PriceRow> {
 // ------------------------------------------------------------------ MPR
 
 /// An international reference price per comparison unit, in US$.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferencePrice {
     pub product: String,
     pub price_usd: f64,
@@ -431,23 +431,54 @@ pub fn mpr(
             });
         }
     }
-    let mut basket = Vec::new();
-    for kind in ["originator", "lowest-priced generic"] {
-        let v: Vec<f64> = rows
-            .iter()
-            .filter(|r| r.kind == kind)
-            .filter_map(|r| r.mpr)
-            .collect();
-        if let Some(m) = median(&v) {
-            basket.push((kind, m, v.len()));
-        }
-    }
+    let basket = mpr_basket(rows.iter().map(|r| (r.kind, r.mpr)));
     MprReport {
         rows,
         basket,
         min_observations,
         exchange_rate,
     }
+}
+
+/// The basket of MPR rows given as (kind, MPR): per kind, the median of
+/// the MPRs (rows with one only) and how many there are, originator first.
+pub fn mpr_basket<'a>(
+    rows: impl IntoIterator<Item = (&'a str, Option<f64>)>,
+) -> Vec<(&'static str, f64, usize)> {
+    let kinds = ["originator", "lowest-priced generic"];
+    let mut v: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for (kind, m) in rows {
+        if let (Some(i), Some(m)) = (kinds.iter().position(|k| *k == kind), m) {
+            v[i].push(m);
+        }
+    }
+    kinds
+        .into_iter()
+        .zip(v)
+        .filter_map(|(kind, v)| median(&v).map(|m| (kind, m, v.len())))
+        .collect()
+}
+
+/// The reference price of each product among `prices`: of source `source`
+/// only if given; where a product has several, the first source in
+/// alphabetical order.
+pub fn reference_table(
+    prices: impl IntoIterator<Item = ReferencePrice>,
+    source: Option<&str>,
+) -> HashMap<String, ReferencePrice> {
+    let mut out: HashMap<String, ReferencePrice> = HashMap::new();
+    for p in prices {
+        if source.is_some_and(|s| s != p.source) {
+            continue;
+        }
+        match out.get(&p.product) {
+            Some(q) if q.source <= p.source => {}
+            _ => {
+                out.insert(p.product.clone(), p);
+            }
+        }
+    }
+    out
 }
 
 /// A reference price made from procurement lines: the median unit price of
@@ -520,7 +551,7 @@ pub fn pooled_prices(
 // ------------------------------------------------------------ affordability
 
 /// A standard treatment course: how many comparison units it takes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreatmentCourse {
     pub product: String,
     pub units: f64,
@@ -529,7 +560,7 @@ pub struct TreatmentCourse {
 }
 
 /// The daily wage of the lowest-paid unskilled government worker.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wage {
     pub country: String,
     pub daily_wage: f64,
@@ -971,6 +1002,53 @@ mod tests {
             7,
         );
         assert_eq!(r[0].on_time_share, Some(1.0));
+    }
+}
+
+#[cfg(test)]
+mod references {
+    use super::*;
+
+    fn price(product: &str, source: &str, usd: f64) -> ReferencePrice {
+        ReferencePrice {
+            product: product.into(),
+            price_usd: usd,
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn the_first_source_in_alphabetical_order_whatever_the_input_order() {
+        let rows = [
+            price("A", "MSH", 2.0),
+            price("A", "GDF", 1.0),
+            price("B", "MSH", 3.0),
+        ];
+        for order in [[0, 1, 2], [1, 0, 2], [2, 1, 0]] {
+            let t = reference_table(order.iter().map(|&i| rows[i].clone()), None);
+            assert_eq!(t.len(), 2);
+            assert_eq!(t["A"].source, "GDF");
+            assert_eq!(t["B"].price_usd, 3.0);
+        }
+        let msh = reference_table(rows.clone(), Some("MSH"));
+        assert_eq!(msh["A"].price_usd, 2.0);
+        assert!(reference_table(rows, Some("none")).is_empty());
+    }
+
+    #[test]
+    fn the_basket_is_the_median_per_kind_of_the_rows_with_an_mpr() {
+        let rows = [
+            ("lowest-priced generic", Some(1.0)),
+            ("originator", Some(4.0)),
+            ("lowest-priced generic", None),
+            ("lowest-priced generic", Some(3.0)),
+            ("something else", Some(100.0)),
+        ];
+        assert_eq!(
+            mpr_basket(rows),
+            vec![("originator", 4.0, 1), ("lowest-priced generic", 2.0, 2)]
+        );
+        assert!(mpr_basket([("originator", None)]).is_empty());
     }
 }
 

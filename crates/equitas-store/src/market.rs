@@ -126,26 +126,33 @@ pub fn put_reference_price(c: &mut dyn Conn, r: &ReferencePriceRow) -> Result<Ou
 
 /// Reference prices by product: those of `source` only, when one is named;
 /// otherwise, with several sources for a product, the alphabetically first.
+/// Every reference price loaded, of every source, by product and source.
+pub fn reference_price_list(c: &mut dyn Conn) -> Result<Vec<ReferencePrice>, StoreError> {
+    c.query(
+        "SELECT product, source, price_usd FROM reference_prices ORDER BY product, source",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(ReferencePrice {
+            product: r[0].get()?,
+            source: r[1].get()?,
+            price_usd: r[2].get()?,
+        })
+    })
+    .collect()
+}
+
+/// The reference price of each product (of `source` only if given), as
+/// `equitas_market::analysis::reference_table` chooses.
 pub fn reference_prices(
     c: &mut dyn Conn,
     source: Option<&str>,
 ) -> Result<HashMap<String, ReferencePrice>, StoreError> {
-    let mut out: HashMap<String, ReferencePrice> = HashMap::new();
-    for r in c.query(
-        "SELECT product, source, price_usd FROM reference_prices ORDER BY product, source",
-        &[],
-    )? {
-        let p = ReferencePrice {
-            product: r[0].get()?,
-            source: r[1].get()?,
-            price_usd: r[2].get()?,
-        };
-        if source.is_some_and(|s| s != p.source) {
-            continue;
-        }
-        out.entry(p.product.clone()).or_insert(p);
-    }
-    Ok(out)
+    Ok(equitas_market::analysis::reference_table(
+        reference_price_list(c)?,
+        source,
+    ))
 }
 
 pub fn put_course(c: &mut dyn Conn, t: &TreatmentCourse) -> Result<Outcome, StoreError> {
