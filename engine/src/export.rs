@@ -169,6 +169,8 @@ pub struct Summary {
     pub events: usize,
     /// Procurement lines (market data), one file per buyer country.
     pub procurement: usize,
+    /// Reference prices (every source), treatment courses and wages.
+    pub market_inputs: (usize, usize, usize),
     pub files: usize,
     pub countries: BTreeSet<String>,
     /// The figures are as of this day: the last day with a movement.
@@ -245,6 +247,7 @@ pub fn export_database(
         .collect();
     wages.sort_by(|a, b| a.country.cmp(&b.country));
     summary.files += crate::market::write_market_inputs(&references, &courses, &wages, out)?;
+    summary.market_inputs = (references.len(), courses.len(), wages.len());
     Ok(summary)
 }
 

@@ -494,6 +494,35 @@ pub async fn availability(
     Ok(out)
 }
 
+/// Which of `items` have no movement in the export registered in `ctx`
+/// (after [`availability`] or any query that registered the movements),
+/// and, to name the right codes, a few items that do.
+pub async fn unknown_items(
+    ctx: &SessionContext,
+    items: &[String],
+) -> Result<(Vec<String>, Vec<String>), EngineError> {
+    let batches = ctx
+        .sql(&format!(
+            "SELECT DISTINCT item FROM {} ORDER BY item",
+            crate::export::MOVEMENTS
+        ))
+        .await?
+        .collect()
+        .await?;
+    let mut known = std::collections::BTreeSet::new();
+    for b in &batches {
+        let c = columns(b, &[DataType::Utf8])?;
+        let c = c[0].as_string::<i32>();
+        known.extend((0..b.num_rows()).map(|i| c.value(i).to_string()));
+    }
+    let unknown = items
+        .iter()
+        .filter(|i| !known.contains(*i))
+        .cloned()
+        .collect();
+    Ok((unknown, known.into_iter().take(3).collect()))
+}
+
 /// The availability query's plan as run (`EXPLAIN ANALYZE`).
 pub async fn explain_availability(
     ctx: &SessionContext,

@@ -26,12 +26,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Export a database's movements, monthly figures, reported stockout
-    /// days and EPCIS events to Parquet, one file per country and month.
+    /// days and EPCIS events to Parquet, one file per country and month;
+    /// its locations and procurement lines per country; its reference
+    /// prices, treatment courses and wages.
     Export {
         /// SQLite file or postgresql:// URL of the Equitas database.
         #[arg(long, env = "EQUITAS_DATABASE")]
         db: String,
-        /// Output directory (datasets under it: movements/, figures/, reported/, events/, locations/).
+        /// Output directory (datasets under it: movements/, figures/, reported/, events/,
+        /// locations/, procurement/, reference_prices/, treatment_courses/, wages/).
         #[arg(long)]
         out: PathBuf,
         /// No progress bar.
@@ -302,13 +305,16 @@ fn main() -> Result<()> {
         let s = export::export_database(&db, &out, &b)?;
         b.finish_and_clear();
         eprintln!(
-            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events, {} procurement lines in {} files; countries {}; figures as of {}",
+            "exported to {}: {} movements, {} monthly figures, {} reported stockout months, {} events, {} procurement lines, {} reference prices, {} treatment courses, {} wages in {} files; countries {}; figures as of {}",
             out.display(),
             s.movements,
             s.figures,
             s.reported,
             s.events,
             s.procurement,
+            s.market_inputs.0,
+            s.market_inputs.1,
+            s.market_inputs.2,
             s.files,
             s.countries.iter().cloned().collect::<Vec<_>>().join(", "),
             s.as_of
@@ -395,6 +401,7 @@ async fn run(command: Command) -> Result<()> {
             };
             let ctx = figures::context(scheduler.as_deref()).await?;
             let as_of = day_arg(&as_of)?;
+            let items = scope.items.clone();
             let csv = if explain {
                 indicators::explain_availability(&ctx, &data, as_of, &scope).await?
             } else {
@@ -403,6 +410,15 @@ async fn run(command: Command) -> Result<()> {
                     level,
                 )
             };
+            if !items.is_empty() {
+                let (unknown, some) = indicators::unknown_items(&ctx, &items).await?;
+                for i in unknown {
+                    eprintln!(
+                        "--item {i}: no movement of it in the export (items are named as the export names them, e.g. {})",
+                        some.join(", ")
+                    );
+                }
+            }
             write_out(out, csv)?;
         }
         Command::Forecast {

@@ -369,6 +369,18 @@ async fn edge_cases_equal_single_node() {
     assert_eq!(a.item, indicators::BASKET);
     assert_eq!((a.facilities, a.in_stock), (4, 3));
     assert!((a.availability.unwrap() - 2.0 / 3.0).abs() < 1e-12, "{a:?}");
+    // An item the export does not hold is named, with some it does.
+    let ctx = figures::context(None).await.unwrap();
+    indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Country)
+        .await
+        .unwrap();
+    let (unknown, some) = indicators::unknown_items(&ctx, &["P2".into(), "P9".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        (unknown, some),
+        (vec!["P9".to_string()], vec!["P1".into(), "P2".into()])
+    );
 }
 
 async fn engine_scope(root: &Path, as_of: Day, scope: Scope) -> Vec<Availability> {

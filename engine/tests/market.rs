@@ -160,7 +160,15 @@ fn mpr_and_affordability(
         &data_file("examples/wages.csv"),
     );
     let dir = tempfile::tempdir().unwrap();
-    export::export_database(&s.target, dir.path(), &ProgressBar::hidden()).unwrap();
+    let summary = export::export_database(&s.target, dir.path(), &ProgressBar::hidden()).unwrap();
+    let courses_loaded = equitas_store::market::courses(s.store.as_mut())
+        .unwrap()
+        .len();
+    assert_eq!(
+        summary.market_inputs,
+        (pooled.len() + 4, courses_loaded, 2),
+        "reference prices of both sources, courses, wages"
+    );
     let illustrative = "ILLUSTRATIVE: made up for the Equitas tour, not a real reference price";
     let mut checked = 0;
     for source in [None, Some(illustrative)] {
