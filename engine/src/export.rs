@@ -415,7 +415,7 @@ pub fn write_locations(
     create_dir(&out.join(LOCATIONS))?;
     let mut files = 0;
     for (c, mut cols) in parts {
-        check_country(&c)?;
+        check_country("location hierarchy", &c)?;
         let dir = out.join(LOCATIONS).join(format!("country={c}"));
         create_dir(&dir)?;
         let columns: Vec<ArrayRef> = vec![
@@ -547,10 +547,12 @@ fn clear(out: &Path, dataset: &str, countries: &BTreeSet<String>) -> Result<(), 
     Ok(())
 }
 
-fn check_country(country: &str) -> Result<(), EngineError> {
+/// Refuses a country code that cannot name a directory `country=...`
+/// (`what`: where the code comes from).
+pub(crate) fn check_country(what: &str, country: &str) -> Result<(), EngineError> {
     if country.is_empty() || country.contains(['/', '\\', '=']) || country.starts_with('.') {
         return Err(EngineError::Invalid(format!(
-            "location hierarchy: country code {country:?} cannot name a directory"
+            "{what}: country code {country:?} cannot name a directory"
         )));
     }
     Ok(())
@@ -562,7 +564,7 @@ fn part_path(
     country: &str,
     m: MonthIndex,
 ) -> Result<PathBuf, EngineError> {
-    check_country(country)?;
+    check_country("location hierarchy", country)?;
     let dir = out
         .join(dataset)
         .join(format!("country={country}"))

@@ -77,22 +77,7 @@ pub fn write_procurement(obs: &[Observation], out: &Path) -> Result<(usize, usiz
     }
     let mut files = 0;
     for (c, lines) in by_country {
-        if c.is_empty() || c.contains(['/', '\\', '=']) || c.starts_with('.') {
-            return Err(EngineError::Invalid(format!(
-                "procurement: buyer country {c:?} cannot name a directory"
-            )));
-        }
-        let dir = out.join(PROCUREMENT).join(format!("country={c}"));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|source| EngineError::Io {
-                path: dir.clone(),
-                source,
-            })?;
-        }
-        std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let dir = country_dir(out, PROCUREMENT, c)?;
         let text = |v: &mut StringBuilder, s: Option<&str>| v.append_option(s);
         let (mut seq, mut product, mut supplier) = (
             Int64Builder::new(),
@@ -486,6 +471,15 @@ fn fresh_dir(dir: &Path) -> Result<(), EngineError> {
     std::fs::create_dir_all(dir).map_err(io)
 }
 
+/// The emptied directory of country `c` in the dataset `name` under
+/// `out` (`name/country=c`), refusing a code that cannot name one.
+fn country_dir(out: &Path, name: &str, c: &str) -> Result<std::path::PathBuf, EngineError> {
+    crate::export::check_country(name, c)?;
+    let dir = out.join(name).join(format!("country={c}"));
+    fresh_dir(&dir)?;
+    Ok(dir)
+}
+
 fn strings<'a>(v: impl Iterator<Item = &'a str>) -> ArrayRef {
     Arc::new(v.map(Some).collect::<StringArray>())
 }
@@ -533,14 +527,7 @@ pub fn write_market_inputs(
     })?;
     let mut files = 2;
     for w in wages {
-        let c = &w.country;
-        if c.is_empty() || c.contains(['/', '\\', '=']) || c.starts_with('.') {
-            return Err(EngineError::Invalid(format!(
-                "wages: country {c:?} cannot name a directory"
-            )));
-        }
-        let dir = out.join(WAGES).join(format!("country={c}"));
-        fresh_dir(&dir)?;
+        let dir = country_dir(out, WAGES, &w.country)?;
         write_parquet(
             &dir.join("part-0.parquet"),
             wages_schema(),
