@@ -239,30 +239,18 @@ impl Indicator {
     /// The rows of `dims`' groups, as the single node computes them, each
     /// as JSON.
     fn rows(&self, ds: &Dataset, dims: &[Dim]) -> Result<Vec<serde_json::Value>, String> {
-        let json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
         match self {
             Indicator::Concentration { by, weight, bands } => {
-                concentration_table(ds, dims, *by, *weight, bands)
-                    .iter()
-                    .map(|r| json(serde_json::to_value(r)))
-                    .collect()
+                json_rows(&concentration_table(ds, dims, *by, *weight, bands))
             }
-            Indicator::Prices => prices(ds, dims)
-                .iter()
-                .map(|r| json(serde_json::to_value(r)))
-                .collect(),
-            Indicator::Delivery { tolerance_days } => delivery(ds, dims, *tolerance_days)
-                .iter()
-                .map(|r| json(serde_json::to_value(r)))
-                .collect(),
+            Indicator::Prices => json_rows(&prices(ds, dims)),
+            Indicator::Delivery { tolerance_days } => {
+                json_rows(&delivery(ds, dims, *tolerance_days))
+            }
             // Grouped by product (and buyer country) inside, whatever `dims`.
             Indicator::Mpr(m) => {
                 let refs = reference_table(m.references.iter().cloned(), None);
-                mpr(ds, &refs, m.by_country, m.min_observations, m.exchange_rate)
-                    .rows
-                    .iter()
-                    .map(|r| json(serde_json::to_value(r)))
-                    .collect()
+                json_rows(&mpr(ds, &refs, m.by_country, m.min_observations, m.exchange_rate).rows)
             }
             // Grouped by product and buyer country inside.
             Indicator::Affordability(a) => {
@@ -276,10 +264,7 @@ impl Indicator {
                     .iter()
                     .map(|w| (w.country.clone(), w.clone()))
                     .collect();
-                affordability(ds, &courses, &wages)
-                    .iter()
-                    .map(|r| json(serde_json::to_value(r)))
-                    .collect()
+                json_rows(&affordability(ds, &courses, &wages))
             }
         }
     }
@@ -293,6 +278,13 @@ impl Indicator {
             _ => None,
         }
     }
+}
+
+/// Each row as the JSON the single node serialises it to.
+fn json_rows<T: Serialize>(rows: &[T]) -> Result<Vec<serde_json::Value>, String> {
+    rows.iter()
+        .map(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// `v` as JSON text; the settings hold no map with keys other than text,
