@@ -17,12 +17,14 @@
 //! `--score` (with SERIES) scores instead, as `--scms` does below, every
 //! model, the automatic choice and a zero forecast on the synthetic series;
 //! `--tune` drops the last 6 months of every series first (figures to tune
-//! on, measured before the months held out for the reported ones).
+//! on, measured before the months held out for the reported ones); `--cut N`
+//! drops the last N months (`--cut 12`: the tuning window before that).
 //! Measurement switches (environment): EQ_RANK (0 RMSSE, 1 MASE, 2 the M4
 //! measure), EQ_SHORTLIST (0 or 1), EQ_COMBINE, EQ_WITHIN, EQ_ORIGINS,
 //! EQ_SE (standard errors within which a model is pooled with the best),
 //! EQ_STEADY (the steady model's name; another word: none), EQ_STEADY_SE
-//! (its margin), EQ_CANDIDATES (method names, comma-separated) set
+//! (its margin), EQ_CANDIDATES (method names, comma-separated), EQ_WINDOW
+//! (the moving average's months) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
 //! `--dump FILE` writes every series' forecasts of the automatic choice
@@ -30,6 +32,10 @@
 //! reasons and candidates' scores, each number exact (shortest round-trip),
 //! one line per series: two builds give identical files when they forecast
 //! the same (a speed change that must not change results is checked so).
+//! `--paired` (with `--score` or `--scms`) prints the automatic choice
+//! against each model and a zero forecast series by series: the mean
+//! per-series difference of MASE and of RMSSE, its standard error, and on
+//! how many series the choice is better.
 //! EQ_CALIBRATE=1 (or `adi`: by ADI band) prints, per demand class, the
 //! automatic choice's coverage and the factors of its interval widths that
 //! would reach 80% and 95% (with `--tune`: how the class factors of
@@ -47,7 +53,7 @@
 
 use equitas_planning::metrics::{INTERVAL_QUANTILES, mase, rmsse, scaled_pinball};
 use equitas_planning::models::{Method, ModelParams, forecast_raw};
-use equitas_planning::select::{Evaluation, Rank, choose, choose_scored, evaluate};
+use equitas_planning::select::{Choice, Evaluation, Rank, choose, choose_scored, evaluate};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -298,6 +304,9 @@ fn evaluation() -> Evaluation {
     if let Some(v) = var("EQ_STEADY_SE") {
         e.steady_margin = v;
     }
+    if let Some(v) = var("EQ_WINDOW") {
+        e.params.window = v as usize;
+    }
     if let Ok(v) = std::env::var("EQ_CANDIDATES") {
         e.candidates = v.split(',').filter_map(Method::from_name).collect();
     }
@@ -396,6 +405,9 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to:
     if std::env::var("EQ_CALIBRATE").is_ok() {
         calibration(data, &chosen);
     }
+    if args_has("--paired") {
+        paired(data, &forced, &chosen);
+    }
     let mut rows: Vec<Row> = Vec::new();
     for (j, m) in forced.iter().enumerate() {
         let mut t = Tally::default();
@@ -441,6 +453,73 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to:
         ));
     }
     print_rows(&rows);
+}
+
+/// Whether the command line has `flag`.
+fn args_has(flag: &str) -> bool {
+    std::env::args().any(|a| a == flag)
+}
+
+/// `--paired`: the automatic choice against each model (and a zero
+/// forecast) series by series: the mean difference of their MASE and of
+/// their RMSSE on the held-out months (choice − model: below 0, the choice
+/// is better), its standard error over the series both forecast, and the
+/// number of series where the choice is better on each measure. Whether a
+/// difference in the tables' means is more than the luck of these months.
+fn paired(data: &[Vec<f64>], forced: &[Option<Method>], chosen: &[Vec<Option<Choice>>]) {
+    let scored = |y: &[f64], f: &[f64]| -> Option<(f64, f64)> {
+        let (train, test) = y.split_at(y.len() - HOLDOUT);
+        mase(test, f, train).zip(rmsse(test, f, train))
+    };
+    let zero = [0.0; HOLDOUT];
+    println!(
+        "{:<20} {:>7} {:>22} {:>8} {:>22} {:>8}",
+        "choice against", "series", "MASE diff (s.e.)", "better", "RMSSE diff (s.e.)", "better"
+    );
+    for (j, m) in forced
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(j, m)| (Some(j), *m))
+        .chain([(None, None)])
+    {
+        let d: Vec<(f64, f64)> = data
+            .iter()
+            .zip(chosen)
+            .filter_map(|(y, c)| {
+                let (am, ar) = scored(y, &c[0].as_ref()?.mean)?;
+                let other = match j {
+                    Some(j) => c[j].as_ref()?.mean.as_slice(),
+                    None => zero.as_slice(),
+                };
+                let (bm, br) = scored(y, other)?;
+                Some((am - bm, ar - br))
+            })
+            .collect();
+        let n = d.len() as f64;
+        if d.len() < 2 {
+            continue;
+        }
+        let stats = |v: Vec<f64>| {
+            let mean = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            let better = v.iter().filter(|&&x| x < 0.0).count();
+            (mean, (var / n).sqrt(), better)
+        };
+        let (mm, ms, mb) = stats(d.iter().map(|p| p.0).collect());
+        let (rm, rs, rb) = stats(d.iter().map(|p| p.1).collect());
+        println!(
+            "{:<20} {:>7} {:>+12.4} ({:.4}) {:>8} {:>+12.4} ({:.4}) {:>8}",
+            m.map_or("zero", Method::as_str),
+            d.len(),
+            mm,
+            ms,
+            mb,
+            rm,
+            rs,
+            rb
+        );
+    }
 }
 
 /// The automatic choice's held-out months by demand class: their number,
@@ -528,11 +607,15 @@ fn main() {
     // `--tune`: the last 6 months of every series are dropped, so that what
     // follows is measured on earlier months (to tune on) and never on the
     // months held out for the figures reported.
-    let tune = args.iter().any(|a| a == "--tune");
+    // `--cut N` drops the last N months instead (several earlier windows to
+    // tune on: `--cut 12` is the window before `--tune`'s).
+    let dropped = match opt("--cut") {
+        Some(n) => n.parse::<usize>().expect("--cut takes a number of months"),
+        None if args.iter().any(|a| a == "--tune") => HOLDOUT,
+        None => 0,
+    };
     let cut = |mut y: Vec<f64>| {
-        if tune {
-            y.truncate(y.len().saturating_sub(HOLDOUT));
-        }
+        y.truncate(y.len().saturating_sub(dropped));
         y
     };
     let auto_only = args.iter().any(|a| a == "--auto-only");
