@@ -236,36 +236,24 @@ impl Indicator {
         }
     }
 
-    /// The rows of `dims`' groups, as the single node computes them, each
-    /// as JSON.
-    fn rows(&self, ds: &Dataset, dims: &[Dim]) -> Result<Vec<serde_json::Value>, String> {
+    /// The indicator with the lookups its rows need (reference prices,
+    /// courses and wages by key), built once and used for every group.
+    fn prepare(&self) -> Prepared<'_> {
         match self {
-            Indicator::Concentration { by, weight, bands } => {
-                json_rows(&concentration_table(ds, dims, *by, *weight, bands))
-            }
-            Indicator::Prices => json_rows(&prices(ds, dims)),
-            Indicator::Delivery { tolerance_days } => {
-                json_rows(&delivery(ds, dims, *tolerance_days))
-            }
-            // Grouped by product (and buyer country) inside, whatever `dims`.
             Indicator::Mpr(m) => {
-                let refs = reference_table(m.references.iter().cloned(), None);
-                json_rows(&mpr(ds, &refs, m.by_country, m.min_observations, m.exchange_rate).rows)
+                Prepared::Mpr(m, reference_table(m.references.iter().cloned(), None))
             }
-            // Grouped by product and buyer country inside.
-            Indicator::Affordability(a) => {
-                let courses: HashMap<String, TreatmentCourse> = a
-                    .courses
+            Indicator::Affordability(a) => Prepared::Affordability(
+                a.courses
                     .iter()
                     .map(|c| (c.product.clone(), c.clone()))
-                    .collect();
-                let wages: HashMap<String, Wage> = a
-                    .wages
+                    .collect(),
+                a.wages
                     .iter()
                     .map(|w| (w.country.clone(), w.clone()))
-                    .collect();
-                json_rows(&affordability(ds, &courses, &wages))
-            }
+                    .collect(),
+            ),
+            other => Prepared::Plain(other),
         }
     }
 
@@ -276,6 +264,40 @@ impl Indicator {
             Indicator::Mpr(_) => Some(&[Dim::Product]),
             Indicator::Affordability(_) => Some(&[Dim::Product, Dim::BuyerCountry]),
             _ => None,
+        }
+    }
+}
+
+/// An [`Indicator`] ready to compute rows (see [`Indicator::prepare`]).
+enum Prepared<'a> {
+    Plain(&'a Indicator),
+    Mpr(&'a MprSettings, HashMap<String, ReferencePrice>),
+    Affordability(HashMap<String, TreatmentCourse>, HashMap<String, Wage>),
+}
+
+impl Prepared<'_> {
+    /// The rows of `dims`' groups, as the single node computes them, each
+    /// as JSON.
+    fn rows(&self, ds: &Dataset, dims: &[Dim]) -> Result<Vec<serde_json::Value>, String> {
+        match self {
+            Prepared::Plain(Indicator::Concentration { by, weight, bands }) => {
+                json_rows(&concentration_table(ds, dims, *by, *weight, bands))
+            }
+            Prepared::Plain(Indicator::Prices) => json_rows(&prices(ds, dims)),
+            Prepared::Plain(Indicator::Delivery { tolerance_days }) => {
+                json_rows(&delivery(ds, dims, *tolerance_days))
+            }
+            // Grouped by product (and buyer country) inside, whatever `dims`.
+            Prepared::Mpr(m, refs) => {
+                json_rows(&mpr(ds, refs, m.by_country, m.min_observations, m.exchange_rate).rows)
+            }
+            // Grouped by product and buyer country inside.
+            Prepared::Affordability(courses, wages) => {
+                json_rows(&affordability(ds, courses, wages))
+            }
+            Prepared::Plain(Indicator::Mpr(_) | Indicator::Affordability(_)) => {
+                Err("MPR and affordability need their lookups prepared".to_string())
+            }
         }
     }
 }
@@ -321,6 +343,7 @@ pub fn single_node(
     r: &Request,
 ) -> Result<Vec<serde_json::Value>, EngineError> {
     r.indicator
+        .prepare()
         .rows(&Dataset::from(obs.to_vec()), &r.per)
         .map_err(EngineError::Invalid)
 }
@@ -862,15 +885,18 @@ impl ScalarUDFImpl for MarketUdf {
             .collect::<datafusion::error::Result<_>>()?;
         let mut out = StringBuilder::new();
         // The settings are the same on every row (reference prices may be
-        // long): read once.
+        // long): read, and their lookups built, once per batch.
         let mut last: Option<(&str, Indicator)> = None;
+        let mut prepared: Option<Prepared> = None;
         for i in 0..lists[0].len() {
             let text = settings.value(i);
             if last.as_ref().is_none_or(|(t, _)| *t != text) {
+                prepared = None;
                 last = Some((text, Indicator::decode(text).map_err(invalid)?));
             }
             let rows = match &last {
-                Some((_, indicator)) => indicator
+                Some((_, indicator)) => prepared
+                    .get_or_insert_with(|| indicator.prepare())
                     .rows(&Dataset::from(lines(&lists, i)?), &[])
                     .map_err(invalid)?,
                 None => Vec::new(),
