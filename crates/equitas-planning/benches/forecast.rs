@@ -24,7 +24,8 @@
 //! EQ_SE (standard errors within which a model is pooled with the best),
 //! EQ_STEADY (the steady model's name; another word: none), EQ_STEADY_SE
 //! (its margin), EQ_CANDIDATES (method names, comma-separated), EQ_WINDOW
-//! (the moving average's months) set
+//! (the moving average's months), EQ_TSB_D and EQ_TSB_P (TSB's constants),
+//! EQ_CROSTON_A (Croston's) set
 //! the automatic choice's [`Evaluation`]; EQ_CLASSES prints MASE and RMSSE
 //! per demand class.
 //! `--dump FILE` writes every series' forecasts of the automatic choice
@@ -306,6 +307,15 @@ fn evaluation() -> Evaluation {
     }
     if let Some(v) = var("EQ_WINDOW") {
         e.params.window = v as usize;
+    }
+    if let Some(v) = var("EQ_TSB_D") {
+        e.params.tsb_alpha_d = v;
+    }
+    if let Some(v) = var("EQ_TSB_P") {
+        e.params.tsb_alpha_p = v;
+    }
+    if let Some(v) = var("EQ_CROSTON_A") {
+        e.params.croston_alpha = v;
     }
     if let Ok(v) = std::env::var("EQ_CANDIDATES") {
         e.candidates = v.split(',').filter_map(Method::from_name).collect();
