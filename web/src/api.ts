@@ -221,6 +221,8 @@ export interface RiskRow {
   area_name: string;
   item: string;
   method: string;
+  /** The methods whose median forecasts, best first (one: a single method). */
+  combined: string[];
   months: string[];
   probability: number[];
   max_6: number;

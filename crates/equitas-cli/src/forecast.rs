@@ -33,6 +33,15 @@ fn period(h: &Head) -> String {
         .to_string()
 }
 
+/// A plan's or a risk's period, with the day stock on hand is counted on
+/// (the end of the as-of month, or the data's last day if earlier).
+fn period_and_stock_day(h: &Head) -> String {
+    match &h.as_of {
+        Some(day) => format!("{}; stock on hand on {day}", period(h)),
+        None => period(h),
+    }
+}
+
 pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) -> Result<()> {
     let a = run(store, args, "forecasting")?;
     let table = a
@@ -40,18 +49,13 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
         .iter()
         .map(|x| {
             let c = &x.forecast;
-            let score = c
-                .scores
-                .iter()
-                .find(|sc| sc.method == c.method)
-                .map(|sc| sc.rmsse);
             let methods: Vec<&str> = c.combined.iter().map(|m| m.as_str()).collect();
             vec![
                 Cell::Text(x.area.clone()),
                 Cell::Text(x.item.clone()),
                 Cell::Text(x.item_name.clone().unwrap_or_default()),
                 Cell::Text(methods.join("+")),
-                Cell::Num(score, 2),
+                Cell::Num(c.backtest_rmsse, 2),
                 Cell::Text(c.pattern.class.into()),
                 Cell::Num(c.mean.first().copied(), 0),
                 Cell::Num(c.lower80.first().copied(), 0),
@@ -168,7 +172,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
     Report {
         title: "Supply plans: projected stock and suggested orders",
         method: a.head.method_text(),
-        period: period(&a.head),
+        period: period_and_stock_day(&a.head),
         observations: a.rows.len(),
         columns: vec![
             "area",
@@ -217,7 +221,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
     Report {
         title: "Stockout risk: probability of unmet demand by month, highest first",
         method: a.head.method_text(),
-        period: period(&a.head),
+        period: period_and_stock_day(&a.head),
         observations: a.rows.len(),
         columns: vec![
             "area",

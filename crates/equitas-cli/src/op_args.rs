@@ -156,7 +156,8 @@ pub fn run<O: Operation>(
         Needs::Store => None,
     };
     let bar = (!busy.is_empty()).then(|| crate::progress::Bar::spinner(busy));
-    let answer = O::run(&mut Ctx::new(store, data.as_ref()), &request)?;
+    let answer = O::run(&mut Ctx::new(store, data.as_ref()), &request)
+        .map_err(|e| args.as_caller_names(e))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

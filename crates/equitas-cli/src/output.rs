@@ -83,7 +83,9 @@ pub struct Report<'a, T: Serialize> {
 }
 
 impl<T: Serialize> Report<'_, T> {
-    /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON every row.
+    /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON
+    /// every row. The notes follow a table, are in JSON, and go to the
+    /// standard error with CSV.
     pub fn print(&self, out: &Output) -> Result<()> {
         let limit = out.limit;
         match out.format {
@@ -107,6 +109,12 @@ impl<T: Serialize> Report<'_, T> {
                     w.write_record(r.iter().map(Cell::csv))?;
                 }
                 w.flush()?;
+                // The notes (imputed months, what was left out) are not
+                // data rows: on the standard error, where a user sees them
+                // and a script reading the CSV does not trip on them.
+                for f in &self.footer {
+                    eprintln!("note: {f}");
+                }
             }
             Format::Table => {
                 println!("{}", self.title);

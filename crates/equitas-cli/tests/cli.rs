@@ -1694,6 +1694,53 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
     }
     let o = equitas(all.path(), &["forecast", "--as-of", "2026-3"]);
     assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
+    // CSV holds the rows only; the notes go to the standard error.
+    let o = equitas(
+        all.path(),
+        &["forecast", "--level", "facility", "--format", "csv"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: amox at F2: 3 of 30 months imputed")
+            && !stdout(&o).contains("imputed"),
+        "{}",
+        stderr(&o)
+    );
+    // A plan says the day stock on hand is counted on.
+    let o = equitas(
+        all.path(),
+        &["plan", "--level", "facility", "--as-of", "2026-03"],
+    );
+    assert!(
+        stdout(&o).contains("; stock on hand on 2026-03-31"),
+        "{}",
+        stdout(&o)
+    );
+    // Outside the data (2024-01 to 2026-06): refused, naming the option and
+    // the months there are, for every command that takes it.
+    for cmd in [
+        &["forecast"][..],
+        &["forecast", "accuracy"],
+        &["plan"],
+        &["risk", "--paths", "10"],
+    ] {
+        for (as_of, says) in [
+            (
+                "2026-07",
+                "--as-of: 2026-07 is after the data: the last complete month is 2026-06",
+            ),
+            (
+                "2023-12-31",
+                "--as-of: 2023-12 is before the data: the first month with data is 2024-01",
+            ),
+        ] {
+            let mut args = cmd.to_vec();
+            args.extend(["--as-of", as_of]);
+            let o = equitas(all.path(), &args);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?} {as_of}");
+            assert!(stderr(&o).contains(says), "{cmd:?}: {}", stderr(&o));
+        }
+    }
 }
 
 #[test]

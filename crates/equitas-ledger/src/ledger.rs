@@ -383,6 +383,11 @@ impl Ledger {
         self.through
     }
 
+    /// The first day with a movement (over every location and item).
+    pub fn since(&self) -> Option<Day> {
+        self.items.values().map(|s| s.first_day).min()
+    }
+
     pub fn movement_count(&self) -> usize {
         self.movements
     }

@@ -119,7 +119,17 @@ fn scms_month(s: &str) -> Option<i32> {
 /// Monthly units delivered per country and molecule (see the module doc),
 /// each with its first month (year * 12 + month - 1).
 fn scms_series(path: &str) -> Vec<(usize, Vec<f64>)> {
-    let mut r = csv::Reader::from_path(path).expect("read the SCMS file");
+    // `cargo bench` runs in the crate's directory: a relative path as the
+    // docs write it (from the repository's root) is tried from there too.
+    let given = std::path::Path::new(path);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = if given.is_relative() && !given.exists() && root.join(given).exists() {
+        root.join(given)
+    } else {
+        given.to_path_buf()
+    };
+    let mut r = csv::Reader::from_path(&path)
+        .unwrap_or_else(|e| panic!("cannot read the SCMS file {}: {e}", path.display()));
     let h = r.headers().expect("SCMS header").clone();
     let col = |name: &str| h.iter().position(|c| c == name).expect(name);
     let (country, molecule, delivered, qty, pack) = (

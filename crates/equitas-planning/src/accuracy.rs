@@ -39,32 +39,53 @@ struct Held {
 }
 
 impl Held {
-    /// `None` when the training part is flat (no MASE).
-    fn new(test: &[f64], train: &[f64], c: &Choice) -> Option<Held> {
+    /// The forecast `c` scored on the held-out months `test` whose index is
+    /// in `kept` (those observed); `None` when the training part is flat
+    /// (no MASE).
+    fn new(test: &[f64], kept: &[usize], train: &[f64], c: &Choice) -> Option<Held> {
+        let pick = |v: &[f64]| -> Vec<f64> { kept.iter().map(|&k| v[k]).collect() };
+        let (actual, mean) = (pick(test), pick(&c.mean));
+        let [l95, l80, u80, u95] =
+            [&c.lower95, &c.lower80, &c.upper80, &c.upper95].map(|b| pick(b));
         let inside = |lo: &[f64], hi: &[f64]| {
-            test.iter()
+            actual
+                .iter()
                 .enumerate()
                 .filter(|&(k, a)| lo[k] <= *a && *a <= hi[k])
                 .count()
         };
         Some(Held {
-            mase: mase(test, &c.mean, train)?,
-            rmsse: rmsse(test, &c.mean, train),
+            mase: mase(&actual, &mean, train)?,
+            rmsse: rmsse(&actual, &mean, train),
             spl: scaled_pinball(
-                test,
+                &actual,
                 &INTERVAL_QUANTILES
                     .into_iter()
-                    .zip([&c.lower95, &c.lower80, &c.upper80, &c.upper95])
+                    .zip([&l95, &l80, &u80, &u95])
                     .map(|(q, b)| (q, b.as_slice()))
                     .collect::<Vec<_>>(),
                 train,
             ),
-            months: test.len(),
-            in80: inside(&c.lower80, &c.upper80),
-            in95: inside(&c.lower95, &c.upper95),
+            months: actual.len(),
+            in80: inside(&l80, &u80),
+            in95: inside(&l95, &u95),
         })
     }
 }
+
+/// The report, and the series it could not score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub rows: Vec<AccuracyRow>,
+    /// Series shorter than the held-out months + 6.
+    pub too_short: usize,
+    /// Series whose held-out months are all imputed (nothing observed to
+    /// score against).
+    pub unobserved: usize,
+}
+
+/// The months of each series scored: the training part needs 6 months.
+pub const MIN_TRAINING: usize = 6;
 
 fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
@@ -80,9 +101,29 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// Scores every candidate of `e` and the automatic choice on the last
-/// `holdout` months of each series (series with fewer than `holdout` + 6
-/// months, or a flat training part, are left out).
-pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<AccuracyRow> {
+/// `holdout` months of each series, on those months that are observed
+/// (`imputed`, beside each series' values, false; an imputed month is no
+/// actual to score against). Series with fewer than `holdout` + 6 months,
+/// without an observed held-out month, or with a flat training part, are
+/// left out.
+pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> Report {
+    let too_short = series
+        .iter()
+        .filter(|(y, _)| y.len() < holdout + MIN_TRAINING)
+        .count();
+    // Each series long enough with its observed held-out months.
+    let usable: Vec<(&[f64], Vec<usize>)> = series
+        .iter()
+        .filter(|(y, _)| y.len() >= holdout + MIN_TRAINING)
+        .map(|&(y, imputed)| {
+            let start = y.len() - holdout;
+            let kept = (0..holdout)
+                .filter(|&k| !imputed.get(start + k).copied().unwrap_or(false))
+                .collect();
+            (y, kept)
+        })
+        .collect();
+    let unobserved = usable.iter().filter(|(_, kept)| kept.is_empty()).count();
     let names: Vec<String> = e
         .candidates
         .iter()
@@ -91,15 +132,15 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
         .collect();
     // Per series: each candidate's forecast (its intervals from its own
     // rolling-origin errors) then the automatic choice's.
-    let scored: Vec<Vec<Option<Held>>> = series
+    let scored: Vec<Vec<Option<Held>>> = usable
         .par_iter()
-        .filter(|y| y.len() >= holdout + 6)
-        .map(|y| {
+        .filter(|(_, kept)| !kept.is_empty())
+        .map(|(y, kept)| {
             let (train, test) = y.split_at(y.len() - holdout);
             let scores = evaluate(train, holdout, e);
             let held = |forced: Option<Method>| {
                 choose_scored(train, holdout, e, forced, scores.clone())
-                    .and_then(|c| Held::new(test, train, &c))
+                    .and_then(|c| Held::new(test, kept, train, &c))
             };
             e.candidates
                 .iter()
@@ -127,7 +168,7 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
         }
         (s2 > 0.0).then_some(s1 / s2)
     };
-    (0..names.len())
+    let rows = (0..names.len())
         .map(|j| {
             let c = col(j);
             let mut vals: Vec<f64> = c.iter().map(|x| x.1).collect();
@@ -152,7 +193,12 @@ pub fn report(series: &[Vec<f64>], holdout: usize, e: &Evaluation) -> Vec<Accura
                 relative_to_moving_average: relative(&c, baseline(Method::MovingAverage)),
             }
         })
-        .collect()
+        .collect();
+    Report {
+        rows,
+        too_short,
+        unobserved,
+    }
 }
 
 #[cfg(test)]
@@ -168,7 +214,14 @@ mod tests {
                     .collect()
             })
             .collect();
-        let rows = report(&series, 6, &Evaluation::default());
+        let observed = vec![false; 36];
+        let input: Vec<(&[f64], &[bool])> = series
+            .iter()
+            .map(|y| (y.as_slice(), observed.as_slice()))
+            .collect();
+        let r = report(&input, 6, &Evaluation::default());
+        assert_eq!((r.too_short, r.unobserved), (0, 0));
+        let rows = r.rows;
         assert_eq!(rows.len(), crate::select::CANDIDATES.len() + 1);
         let auto = rows.last().unwrap();
         assert_eq!(auto.method, "auto");
@@ -184,5 +237,39 @@ mod tests {
             assert!(r.coverage80.is_some() && r.coverage95.is_some(), "{r:?}");
         }
         assert!(auto.mean_spl < naive.mean_spl, "{rows:?}");
+    }
+
+    #[test]
+    fn imputed_held_out_months_are_not_scored() {
+        // A series whose last 2 months are imputed (a flat 100 where the
+        // demand was not recorded), and a real jump to 300 in month 31.
+        let mut y: Vec<f64> = (0..36).map(|t| 100.0 + f64::from(t % 2)).collect();
+        y[30] = 300.0;
+        let mut imputed = vec![false; 36];
+        imputed[34] = true;
+        imputed[35] = true;
+        let all_observed = vec![false; 36];
+        let naive_row = |flags: &[bool]| {
+            let r = report(&[(&y, flags)], 6, &Evaluation::default());
+            r.rows.into_iter().find(|r| r.method == "naive").unwrap()
+        };
+        let masked = naive_row(&imputed);
+        let full = naive_row(&all_observed);
+        // Naive forecasts 101 (month 30's value, index 29); scale: the
+        // in-sample naive MAE of months 1-30, 1.0. Observed months
+        // 300, 101, 100, 101: |errors| 199, 0, 1, 0, mean 50; with the
+        // imputed 100, 101 as actuals too: 201 / 6 = 33.5.
+        assert!(
+            (masked.mean_mase.unwrap() - 50.0).abs() < 1e-9,
+            "{masked:?}"
+        );
+        assert!((full.mean_mase.unwrap() - 33.5).abs() < 1e-9, "{full:?}");
+        // Every held-out month imputed: nothing to score, counted.
+        let none = vec![true; 36];
+        let r = report(&[(&y, &none)], 6, &Evaluation::default());
+        assert_eq!((r.unobserved, r.too_short), (1, 0));
+        assert!(r.rows.iter().all(|r| r.series == 0));
+        let r = report(&[(&y[..10], &none[..10])], 6, &Evaluation::default());
+        assert_eq!((r.unobserved, r.too_short), (0, 1));
     }
 }

@@ -143,16 +143,50 @@ pub fn incoming_from_transit(
 pub enum Empty {
     NoStockData,
     NoSeries,
+    /// The as-of month is after the last complete month of the data: its
+    /// history would end in months nothing was recorded in.
+    AfterData {
+        as_of: MonthIndex,
+        last_complete: MonthIndex,
+    },
+    /// The as-of month ends before the first month with data.
+    BeforeData {
+        as_of: MonthIndex,
+        first: MonthIndex,
+    },
+}
+
+impl Empty {
+    /// Whether the as-of month asked for is at fault (not the data).
+    pub fn is_as_of(&self) -> bool {
+        matches!(self, Empty::AfterData { .. } | Empty::BeforeData { .. })
+    }
 }
 
 impl std::fmt::Display for Empty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        let month = calendar::format_month;
+        match self {
             Empty::NoStockData => {
-                "no stock data: capture EPCIS events or import stock reports first"
+                f.write_str("no stock data: capture EPCIS events or import stock reports first")
             }
-            Empty::NoSeries => "no demand series for these items at this level",
-        })
+            Empty::NoSeries => f.write_str("no demand series for these items at this level"),
+            Empty::AfterData {
+                as_of,
+                last_complete,
+            } => write!(
+                f,
+                "{} is after the data: the last complete month is {}",
+                month(*as_of),
+                month(*last_complete)
+            ),
+            Empty::BeforeData { as_of, first } => write!(
+                f,
+                "{} is before the data: the first month with data is {}",
+                month(*as_of),
+                month(*first)
+            ),
+        }
     }
 }
 
@@ -167,7 +201,8 @@ pub struct Quantified {
 }
 
 /// The demand series of the request (4.1), ending with the month `as_of`
-/// (default: the ledger's last complete month).
+/// (default: the ledger's last complete month); an as-of month after that
+/// month or before the first month with data is refused.
 pub fn series(
     ledger: &Ledger,
     places: &Places,
@@ -178,6 +213,17 @@ pub fn series(
 ) -> Result<(Vec<DemandSeries>, MonthIndex), Empty> {
     let complete = last_complete_month(ledger).ok_or(Empty::NoStockData)?;
     let last = as_of.unwrap_or(complete);
+    if last > complete {
+        return Err(Empty::AfterData {
+            as_of: last,
+            last_complete: complete,
+        });
+    }
+    if let Some(first) = ledger.since().map(calendar::month_of)
+        && last < first
+    {
+        return Err(Empty::BeforeData { as_of: last, first });
+    }
     let area = match level {
         LocationLevel::Facility | LocationLevel::Warehouse => None,
         l => Some(l),
@@ -318,7 +364,11 @@ pub struct PlanResult {
     pub item: String,
     /// The product's name, where the catalogue knows it.
     pub item_name: Option<String>,
+    /// The method forecasting, or the best-scored of those combined.
     pub method: Method,
+    /// The methods whose forecasts are combined (their median), best
+    /// first; one when a single method forecasts.
+    pub combined: Vec<Method>,
     pub stock_on_hand: f64,
     pub min_months: f64,
     pub max_months: f64,
@@ -336,13 +386,18 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
     q.iter()
         .map(|x| {
             let (months, orders) = plan(&x.input);
-            let cost = orders.iter().try_fold(0.0, |a, o| o.cost.map(|c| a + c));
+            // Without a price there is no cost, even without orders.
+            let cost = x
+                .input
+                .unit_price
+                .and_then(|_| orders.iter().try_fold(0.0, |a, o| o.cost.map(|c| a + c)));
             PlanResult {
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
                 item: x.series.item.clone(),
                 item_name: x.series.item_name.clone(),
                 method: x.choice.method,
+                combined: x.choice.combined.clone(),
                 stock_on_hand: x.input.lots.iter().fold(0.0, |a, l| a + l.0),
                 min_months: x.input.min_months,
                 max_months: x.input.max_months,
@@ -377,7 +432,11 @@ pub struct RiskResult {
     pub item: String,
     /// The product's name, where the catalogue knows it.
     pub item_name: Option<String>,
+    /// The method forecasting, or the best-scored of those combined.
     pub method: Method,
+    /// The methods whose forecasts are combined (their median), best
+    /// first; one when a single method forecasts.
+    pub combined: Vec<Method>,
     /// Highest monthly probability over the next 6 months, and over all.
     pub max_6: f64,
     pub max_all: f64,
@@ -409,6 +468,7 @@ pub fn risks(
                 item: x.series.item.clone(),
                 item_name: x.series.item_name.clone(),
                 method: x.choice.method,
+                combined: x.choice.combined.clone(),
                 max_6: p.iter().take(6).cloned().fold(0.0, f64::max),
                 max_all: p.iter().cloned().fold(0.0, f64::max),
                 months: (1..=p.len())

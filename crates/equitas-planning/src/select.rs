@@ -343,6 +343,11 @@ pub struct Choice {
     pub upper95: Vec<f64>,
     /// Every candidate scored, best first.
     pub scores: Vec<Score>,
+    /// The rolling-origin MASE and RMSSE of the forecast made (of the
+    /// combination, at the origins where all its models forecast; `None`
+    /// for a method asked for that could not be scored).
+    pub backtest_mase: Option<f64>,
+    pub backtest_rmsse: Option<f64>,
     pub pattern: Pattern,
     pub reason: String,
 }
@@ -679,6 +684,8 @@ pub fn choose_scored(
         lower95,
         upper95,
         mean,
+        backtest_mase: tested.as_ref().map(|s| s.mase),
+        backtest_rmsse: tested.as_ref().map(|s| s.rmsse),
         scores,
         pattern,
         reason,

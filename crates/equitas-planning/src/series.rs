@@ -99,13 +99,18 @@ pub struct Assembled {
 /// location (`area` false) a month out of stock all month or with nothing
 /// recorded is imputed with the mean of the location's other months; in
 /// an area the facilities' values are added and divided by the month's
-/// reporting rate. `None` when no location managed the item in the window.
+/// reporting rate, and a month in which none of them recorded anything is
+/// imputed with the sum of their means. `None` when no location managed the
+/// item in the window.
 pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
     let n = locations.first().map_or(0, Vec::len);
     let mut values = vec![0.0; n];
     let mut imputed = vec![false; n];
     let mut managing = vec![0usize; n];
     let mut reporting = vec![0usize; n];
+    // In an area, what the facilities that recorded nothing would add at
+    // their means: the month's value when none of them recorded anything.
+    let mut gaps = vec![0.0; n];
     let mut first = n;
     let mut last_reported = None;
     for cells in locations {
@@ -145,7 +150,7 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
                     imputed[k] = true;
                 }
                 // In an area, a gap the reporting rate makes up for.
-                (false, Some(_)) => {}
+                (false, Some(_)) => gaps[k] += mean,
             }
         }
     }
@@ -157,7 +162,12 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
         for k in 0..n {
             if managing[k] > 0 {
                 rate[k] = reporting[k] as f64 / managing[k] as f64;
-                if rate[k] > 0.0 && rate[k] < 1.0 {
+                if rate[k] == 0.0 {
+                    // Nothing recorded anywhere: no rate to scale by, so
+                    // each facility counts with its mean, as at a location.
+                    values[k] = gaps[k];
+                    imputed[k] = true;
+                } else if rate[k] < 1.0 {
                     values[k] /= rate[k];
                 }
             }
@@ -305,6 +315,29 @@ mod tests {
         assert!((a.values[1] - 51.0).abs() < 1e-9, "{:?}", a.values);
         assert_eq!(a.imputed, vec![false, true]);
         assert!((a.reporting_rate[1] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn in_an_area_a_month_nobody_recorded_is_imputed_with_the_facilities_means() {
+        // Two facilities; in March neither recorded anything (the data
+        // end, or a reporting outage): no reporting rate to scale by.
+        let f1 = vec![
+            month(0, 10.0, 0, true),
+            month(1, 14.0, 0, true),
+            month(2, 0.0, 0, false),
+        ];
+        let f2 = vec![
+            month(0, 20.0, 0, true),
+            month(1, 0.0, 0, false),
+            month(2, 0.0, 0, false),
+        ];
+        let a = assemble(&[f1, f2], true).unwrap();
+        // January 30; February F1 alone at rate 1/2: 14 / (1/2) = 28;
+        // March: F1's mean 12 plus F2's 20, imputed (it was 0 before).
+        assert_eq!(a.values, vec![30.0, 28.0, 32.0]);
+        assert_eq!(a.imputed, vec![false, false, true]);
+        assert_eq!(a.reporting_rate, vec![1.0, 0.5, 0.0]);
+        assert_eq!(a.last_reported, Some(1));
     }
 
     #[test]

@@ -252,7 +252,10 @@ async fn query(
     Extension(access): Extension<Access>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let a = crate::routes::args(q, equitas_service::epcis::query_params())?;
+    // The EPCIS query interface as the standard binds it: parameters by
+    // name (lists are one value, comma- or pipe-separated).
+    let Query(m) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
+    let a = equitas_service::Args::api(equitas_service::epcis::query_params(), &m)?;
     let eq = equitas_service::epcis::query(&a)?;
     events_page(&s, eq, api_doc::EVENTS_PATH, &access).await
 }

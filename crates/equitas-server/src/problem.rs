@@ -128,6 +128,9 @@ impl From<equitas_service::ServiceError> for Problem {
                 Problem::not_found(format!("{param} {reason}")).at(&param)
             }
             E::MissingData(m) => Problem::missing_data(m),
+            E::OutsideData { param, reason } => {
+                Problem::missing_data(format!("{param}: {reason}")).at(&param)
+            }
             E::OutOfScope(m) => {
                 Problem::new(403, "/problems/out-of-scope", "Outside your scope", m)
             }

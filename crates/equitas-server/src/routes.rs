@@ -16,11 +16,24 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-pub(crate) type Q = Result<Query<HashMap<String, String>>, QueryRejection>;
+/// A query string as its pairs, in order (a parameter given twice is seen).
+pub(crate) type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// The query's parameters, checked against `params` (unknown ones refused).
+/// The query's parameters, checked against `params` (unknown ones, and one
+/// given twice, refused: which value was meant is not for the server to
+/// guess).
 pub(crate) fn args(q: Q, params: Vec<equitas_service::Param>) -> Result<Args, Problem> {
-    let Query(m) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
+    let Query(pairs) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
+    let mut m: HashMap<String, String> = HashMap::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        if m.contains_key(&k) {
+            return Err(Problem::bad_parameter(
+                &k,
+                "given more than once (a list is one value, comma-separated)".to_string(),
+            ));
+        }
+        m.insert(k, v);
+    }
     Ok(Args::api(params, &m)?)
 }
 

@@ -360,6 +360,39 @@ fn stock_endpoints(s: &mut TestStore) {
         let (st, _, j) = get_typed(&state, "/api/v1/stock?as_of=31/12/2026").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert_eq!(j["parameter"], "as_of", "{j}");
+        // A parameter given twice: which value was meant is not guessed.
+        let (st, _, j) = get_typed(&state, "/api/v1/stock?as_of=2026-01&as_of=2026-02").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("as_of")),
+            "{j}"
+        );
+        // An as-of month outside the data: the data needed are not there
+        // (409, as any answer without its data), the parameter named, with
+        // the months the data cover.
+        for (path, says) in [
+            (
+                "/api/v1/forecast?as_of=2099-01",
+                "2099-01 is after the data: the last complete month is ",
+            ),
+            ("/api/v1/plan?as_of=2099-01", "after the data"),
+            ("/api/v1/forecast/accuracy?as_of=2099-01", "after the data"),
+            (
+                "/api/v1/risk?as_of=1990-01",
+                "1990-01 is before the data: the first month with data is ",
+            ),
+        ] {
+            let (st, _, j) = get_typed(&state, path).await;
+            assert_eq!(
+                (st, j["parameter"].as_str()),
+                (StatusCode::CONFLICT, Some("as_of")),
+                "{path}: {j}"
+            );
+            assert!(
+                j["detail"].as_str().unwrap_or("").contains(says),
+                "{path}: {j}"
+            );
+        }
         let (st, _, j) = get_typed(&state, "/api/v1/stock?within=NOWHERE").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
         // A basket without items is every item: the mean share per facility.

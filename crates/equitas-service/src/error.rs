@@ -15,6 +15,10 @@ pub enum ServiceError {
     /// The request is valid but the data it needs is not loaded.
     #[error("{0}")]
     MissingData(String),
+    /// A valid value of a parameter that the data do not cover (an as-of
+    /// month after the last month with data); `param` as in `BadParameter`.
+    #[error("{param}: {reason}")]
+    OutsideData { param: String, reason: String },
     /// The store failed (or was busy past the write wait: `StoreError::Busy`).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -43,7 +47,9 @@ impl ServiceError {
         match self {
             ServiceError::BadParameter { .. } => ErrorKind::BadInput,
             ServiceError::Unknown { .. } => ErrorKind::NotFound,
-            ServiceError::MissingData(_) => ErrorKind::MissingData,
+            ServiceError::MissingData(_) | ServiceError::OutsideData { .. } => {
+                ErrorKind::MissingData
+            }
             ServiceError::OutOfScope(_) => ErrorKind::OutOfScope,
             ServiceError::Store(StoreError::Busy { .. }) => ErrorKind::Busy,
             ServiceError::Store(_) => ErrorKind::Store,
@@ -54,9 +60,9 @@ impl ServiceError {
     /// The parameter at fault, if there is one.
     pub fn parameter(&self) -> Option<&str> {
         match self {
-            ServiceError::BadParameter { param, .. } | ServiceError::Unknown { param, .. } => {
-                Some(param)
-            }
+            ServiceError::BadParameter { param, .. }
+            | ServiceError::Unknown { param, .. }
+            | ServiceError::OutsideData { param, .. } => Some(param),
             _ => None,
         }
     }

@@ -19,7 +19,9 @@ const AMOUNT: Kind = Kind::Number {
     exclusive: false,
 };
 
-fn series_params() -> Vec<Param> {
+/// The parameters of a demand series; `stock`: the answer also counts
+/// stock on hand (plans and risk), at the end of the as-of month.
+fn series_params(stock: bool) -> Vec<Param> {
     vec![
         level("Forecast for places of this level; areas add up their facilities.")
             .default("country"),
@@ -33,13 +35,18 @@ fn series_params() -> Vec<Param> {
         Param::new(
             "as_of",
             Kind::Month,
-            "The history ends with this month (a date: the last month complete that day); default: the last complete month of the data. Stock on hand is counted at its end.",
+            if stock {
+                "The history ends with this month (a date: the last month complete that day), from the first month with data to the last complete one; default: the last complete month of the data. Stock on hand is counted at its end."
+            } else {
+                "The history ends with this month (a date: the last month complete that day), from the first month with data to the last complete one; default: the last complete month of the data."
+            },
         ),
     ]
 }
 
-fn quantify_params(horizon: &'static str) -> Vec<Param> {
-    let mut v = series_params();
+/// A forecast's parameters: the series', the horizon and the method.
+fn forecast_params(horizon: &'static str, stock: bool) -> Vec<Param> {
+    let mut v = series_params(stock);
     v.extend([
         Param::new("horizon", Kind::Int { min: 1, max: 60 }, "Months ahead.").default(horizon),
         Param::new(
@@ -48,15 +55,35 @@ fn quantify_params(horizon: &'static str) -> Vec<Param> {
             "Forecasting method (docs/formulas.md 4.2), or auto: chosen per series by rolling-origin back-tests.",
         )
         .default("auto"),
+    ]);
+    v
+}
+
+/// A plan's and a risk's: a forecast's, stock bands, lead time and price.
+fn quantify_params(horizon: &'static str) -> Vec<Param> {
+    let mut v = forecast_params(horizon, true);
+    v.extend([
         Param::new(
             "lead_time",
             Kind::Int { min: 0, max: 60 },
             "Months from placing an order to receiving it.",
         )
         .default("4"),
-        Param::new("min", AMOUNT, "Minimum months of stock (default: the band of the place's tier)."),
-        Param::new("max", AMOUNT, "Maximum months of stock (default: the band of the place's tier)."),
-        Param::new("unit_price", AMOUNT, "Price per unit, for the cost of the suggested orders."),
+        Param::new(
+            "min",
+            AMOUNT,
+            "Minimum months of stock (default: the band of the place's tier).",
+        ),
+        Param::new(
+            "max",
+            AMOUNT,
+            "Maximum months of stock (default: the band of the place's tier).",
+        ),
+        Param::new(
+            "unit_price",
+            AMOUNT,
+            "Price per unit, for the cost of the suggested orders.",
+        ),
     ]);
     v
 }
@@ -124,15 +151,21 @@ fn series_request(a: &Args) -> Result<quantify::Request, ServiceError> {
     })
 }
 
-fn quantify_request(a: &Args) -> Result<quantify::Request, ServiceError> {
+fn forecast_request(a: &Args) -> Result<quantify::Request, ServiceError> {
     Ok(quantify::Request {
         horizon: a.value("horizon")?,
         method: method(a)?,
+        ..series_request(a)?
+    })
+}
+
+fn quantify_request(a: &Args) -> Result<quantify::Request, ServiceError> {
+    Ok(quantify::Request {
         lead_time: a.value("lead_time")?,
         min_months: a.get("min")?,
         max_months: a.get("max")?,
         unit_price: a.get("unit_price")?,
-        ..series_request(a)?
+        ..forecast_request(a)?
     })
 }
 
@@ -174,8 +207,21 @@ fn quantified(
     data: &StockData,
     r: &quantify::Request,
 ) -> Result<(Vec<Quantified>, calendar::MonthIndex), ServiceError> {
-    quantify::quantify(&data.ledger, &data.places, &data.bands, r)
-        .map_err(|e| ServiceError::missing(e.to_string()))
+    quantify::quantify(&data.ledger, &data.places, &data.bands, r).map_err(nothing)
+}
+
+/// Why nothing was quantified, as an error: an as-of month outside the
+/// data names the parameter (by its API name, as every error raised after
+/// parsing: the command line shows `--as-of`).
+fn nothing(e: quantify::Empty) -> ServiceError {
+    if e.is_as_of() {
+        ServiceError::OutsideData {
+            param: "as_of".into(),
+            reason: e.to_string(),
+        }
+    } else {
+        ServiceError::missing(e.to_string())
+    }
 }
 
 /// The request with the shipments in transit between the hierarchy's
@@ -299,12 +345,12 @@ impl Operation for Forecast {
             "planning",
             "Demand forecasts with intervals and the reason for the method",
             "docs/formulas.md 4.1-4.5",
-            quantify_params("12"),
+            forecast_params("12", false),
         )
     }
 
     fn request(a: &Args) -> Result<quantify::Request, ServiceError> {
-        quantify_request(a)
+        forecast_request(a)
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &quantify::Request) -> Result<Answer<ForecastRow>, ServiceError> {
@@ -517,7 +563,7 @@ impl Operation for ForecastAccuracy {
     const NEEDS: Needs = Needs::Stock;
 
     fn endpoint() -> Endpoint {
-        let mut p = series_params();
+        let mut p = series_params(false);
         p.push(
             Param::new(
                 "holdout",
@@ -557,10 +603,46 @@ impl Operation for ForecastAccuracy {
             s.history,
             s.as_of,
         )
-        .map_err(|e| ServiceError::missing(e.to_string()))?;
-        let notes = series_notes(&series, last);
-        let values: Vec<Vec<f64>> = series.into_iter().map(|x| x.values).collect();
-        let rows = accuracy::report(&values, r.holdout, &Evaluation::default());
+        .map_err(nothing)?;
+        let mut notes = Vec::new();
+        let input: Vec<(&[f64], &[bool])> = series
+            .iter()
+            .map(|x| (x.values.as_slice(), x.imputed.as_slice()))
+            .collect();
+        let report = accuracy::report(&input, r.holdout, &Evaluation::default());
+        let total = series.len();
+        if report.too_short > 0 {
+            notes.push(format!(
+                "{} of {total} series not scored: shorter than the {} held-out months + {} to fit on (a longer history, or fewer months held out)",
+                report.too_short,
+                r.holdout,
+                accuracy::MIN_TRAINING
+            ));
+        }
+        if report.unobserved > 0 {
+            notes.push(format!(
+                "{} of {total} series not scored: every held-out month is imputed, nothing recorded to compare with",
+                report.unobserved
+            ));
+        }
+        let imputed_held: usize = series
+            .iter()
+            .filter(|x| x.values.len() >= r.holdout + accuracy::MIN_TRAINING)
+            .map(|x| {
+                x.imputed[x.imputed.len() - r.holdout..]
+                    .iter()
+                    .filter(|&&i| i)
+                    .count()
+            })
+            .sum();
+        if imputed_held > 0 {
+            notes.push(format!(
+                "{imputed_held} imputed held-out months left out of the scores (only months with data are compared)"
+            ));
+        }
+        // What the report left out first, then the series' own notes.
+        notes.extend(series_notes(&series, last));
+        let rows = report.rows;
         let mut h = head(
             format!(
                 "docs/formulas.md 4.3 and 4.6: each series' last {} months held out; models fitted to the months before; auto = the rolling-origin choice made on those months only",
@@ -569,7 +651,7 @@ impl Operation for ForecastAccuracy {
             data,
             as_of_day(data, s),
         );
-        h.extra.insert("series".into(), values.len().into());
+        h.extra.insert("series".into(), total.into());
         let mut a = Answer::new(h, rows);
         a.notes = notes;
         Ok(a)

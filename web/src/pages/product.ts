@@ -101,18 +101,38 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
         series: p.rows.map((r) => ({ type: "bar", name: r.area_name, data: r.probability })),
       });
-      // The model of each place's series (docs/formulas.md 4.4 chooses it), named and explained.
-      const models = [...new Set(p.rows.map((r) => r.method))].map((code) => {
-        const m = method(code);
+      // The model of each place's series (docs/formulas.md 4.4 chooses it), named and explained;
+      // where the forecast is the median of several, every one of them.
+      const combos = [...new Map(p.rows.map((r) => {
+        const codes = r.combined?.length ? r.combined : [r.method];
+        return [codes.join("+"), codes] as const;
+      })).values()];
+      const models = combos.map((codes) => {
+        if (codes.length === 1) {
+          const code = codes[0];
+          const m = method(code);
+          return el(
+            "p",
+            { class: "note", "data-method": code },
+            t("product.model", ""),
+            el("abbr", { title: code }, m.name),
+            ` (${code})`,
+            m.explain ? ` – ${m.explain}` : "",
+            " ",
+            docLink("4.2", m.name),
+          );
+        }
+        const named = codes.flatMap((code, i) => [
+          i === 0 ? "" : i === codes.length - 1 ? t("product.models_and") : ", ",
+          el("span", { "data-method": code }, el("abbr", { title: code }, method(code).name), ` (${code})`),
+        ]);
         return el(
           "p",
-          { class: "note", "data-method": code },
-          t("product.model", ""),
-          el("abbr", { title: code }, m.name),
-          ` (${code})`,
-          m.explain ? ` – ${m.explain}` : "",
+          { class: "note", "data-methods": codes.join("+") },
+          t("product.models"),
+          ...named,
           " ",
-          docLink("4.2", m.name),
+          docLink("4.4", t("product.models_doc")),
         );
       });
       return [node, message(t("product.risk6", pct(Math.max(...p.rows.map((r) => r.max_6))))), ...models];
