@@ -244,7 +244,14 @@ fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Requ
 fn series_notes<'a>(
     series: impl IntoIterator<Item = &'a equitas_planning::series::DemandSeries>,
     last: calendar::MonthIndex,
+    level: equitas_model::LocationLevel,
 ) -> Vec<String> {
+    use equitas_model::LocationLevel;
+    // An area's month is imputed when any of its facilities' is.
+    let imputed_word = match level {
+        LocationLevel::Facility | LocationLevel::Warehouse => "imputed",
+        _ => "imputed in part or whole (some facilities' values)",
+    };
     /// Beyond this, the series left are counted in one last note.
     const MAX: usize = 50;
     let mut notes = Vec::new();
@@ -260,7 +267,7 @@ fn series_notes<'a>(
             .collect();
         if !imputed.is_empty() {
             said.push(format!(
-                "{} of {} months imputed: {}",
+                "{} of {} months {imputed_word}: {}",
                 imputed.len(),
                 s.values.len(),
                 imputed.join(", ")
@@ -357,7 +364,7 @@ impl Operation for Forecast {
         let data = ctx.stock()?;
         has_stock(data)?;
         let (q, last) = quantified(data, r)?;
-        let notes = series_notes(q.iter().map(|x| &x.series), last);
+        let notes = series_notes(q.iter().map(|x| &x.series), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
@@ -428,7 +435,7 @@ impl Operation for Plan {
         has_stock(data)?;
         let q = with_transit(ctx, r)?;
         let (qs, last) = quantified(data, &q)?;
-        let notes = series_notes(qs.iter().map(|x| &x.series), last);
+        let notes = series_notes(qs.iter().map(|x| &x.series), last, q.level);
         let rows = quantify::plans(&qs, last);
         let mut h = head(
             format!(
@@ -517,7 +524,7 @@ impl Operation for Risk {
         let q = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
         let (qs, last) = quantified(data, &q)?;
-        let notes = series_notes(qs.iter().map(|x| &x.series), last);
+        let notes = series_notes(qs.iter().map(|x| &x.series), last, q.level);
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
             format!(
@@ -641,7 +648,7 @@ impl Operation for ForecastAccuracy {
             ));
         }
         // What the report left out first, then the series' own notes.
-        notes.extend(series_notes(&series, last));
+        notes.extend(series_notes(&series, last, s.level));
         let rows = report.rows;
         let mut h = head(
             format!(
