@@ -582,7 +582,7 @@ const fr: Record<Key, string> = {
   "overview.period": "Lignes d’achat livrées du {0} au {1}",
   "overview.basis": "Mesuré par rapport à : {0}",
   "product.model": "Modèle de prévision : {0}",
-  "product.models": "Prévision : la médiane de ",
+  "product.models": "Prévision : médiane des modèles ",
   "product.models_and": " et ",
   "product.models_doc": "comment les modèles sont choisis et combinés",
   "product.risk6": "Risque de rupture dans les 6 prochains mois : {0}",

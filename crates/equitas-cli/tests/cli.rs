@@ -1706,6 +1706,29 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
         "{}",
         stderr(&o)
     );
+    // Without a price a plan has no cost, orders or not; with one, a plan
+    // without orders costs 0.
+    for (price, cost) in [
+        (None, serde_json::Value::Null),
+        (Some("2"), serde_json::json!(0.0)),
+    ] {
+        // A minimum of 0 months: never below it, no orders.
+        let mut args = vec![
+            "plan", "--level", "facility", "--format", "json", "--min", "0",
+        ];
+        if let Some(p) = price {
+            args.extend(["--unit-price", p]);
+        }
+        let o = equitas(all.path(), &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let rows = j["rows"].as_array().unwrap();
+        assert!(!rows.is_empty());
+        for r in rows {
+            assert!(r["orders"].as_array().unwrap().is_empty(), "{r}");
+            assert_eq!(r["cost"], cost, "{price:?}: {r}");
+        }
+    }
     // A plan says the day stock on hand is counted on.
     let o = equitas(
         all.path(),
@@ -1727,11 +1750,11 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
         for (as_of, says) in [
             (
                 "2026-07",
-                "--as-of: 2026-07 is after the data: the last complete month is 2026-06",
+                "--as-of: 2026-07 is after the last complete month of the data, 2026-06",
             ),
             (
                 "2023-12-31",
-                "--as-of: 2023-12 is before the data: the first month with data is 2024-01",
+                "--as-of: 2023-12 is before the first month with data, 2024-01",
             ),
         ] {
             let mut args = cmd.to_vec();

@@ -73,18 +73,20 @@ impl Held {
     }
 }
 
-/// The report, and the series it could not score.
+/// The report, and what it could not score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub rows: Vec<AccuracyRow>,
-    /// Series shorter than the held-out months + 6.
+    /// Series shorter than the held-out months + [`MIN_TRAINING`].
     pub too_short: usize,
-    /// Series whose held-out months are all imputed (nothing observed to
-    /// score against).
+    /// Series without an observed held-out month (nothing to score against).
     pub unobserved: usize,
+    /// Held-out months without an observed value left out of the series
+    /// scored.
+    pub unobserved_months: usize,
 }
 
-/// The months of each series scored: the training part needs 6 months.
+/// Months a series needs before its held-out months.
 pub const MIN_TRAINING: usize = 6;
 
 fn median(v: &mut [f64]) -> Option<f64> {
@@ -101,11 +103,12 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// Scores every candidate of `e` and the automatic choice on the last
-/// `holdout` months of each series, on those months that are observed
-/// (`imputed`, beside each series' values, false; an imputed month is no
-/// actual to score against). Series with fewer than `holdout` + 6 months,
-/// without an observed held-out month, or with a flat training part, are
-/// left out.
+/// `holdout` months of each series, on those months with an observed value
+/// (`unobserved`, beside each series' values, false; a month imputed wholly
+/// is no actual to score against; an area's month with some facilities'
+/// values imputed is scored). Series with fewer than `holdout` + 6 months,
+/// without an observed held-out month, or with a flat training part (no
+/// row counts them), are left out.
 pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> Report {
     let too_short = series
         .iter()
@@ -115,15 +118,20 @@ pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> R
     let usable: Vec<(&[f64], Vec<usize>)> = series
         .iter()
         .filter(|(y, _)| y.len() >= holdout + MIN_TRAINING)
-        .map(|&(y, imputed)| {
+        .map(|&(y, unobserved)| {
             let start = y.len() - holdout;
             let kept = (0..holdout)
-                .filter(|&k| !imputed.get(start + k).copied().unwrap_or(false))
+                .filter(|&k| !unobserved.get(start + k).copied().unwrap_or(false))
                 .collect();
             (y, kept)
         })
         .collect();
     let unobserved = usable.iter().filter(|(_, kept)| kept.is_empty()).count();
+    let unobserved_months = usable
+        .iter()
+        .filter(|(_, kept)| !kept.is_empty())
+        .map(|(_, kept)| holdout - kept.len())
+        .sum();
     let names: Vec<String> = e
         .candidates
         .iter()
@@ -198,6 +206,7 @@ pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> R
         rows,
         too_short,
         unobserved,
+        unobserved_months,
     }
 }
 
@@ -241,7 +250,7 @@ mod tests {
 
     #[test]
     fn imputed_held_out_months_are_not_scored() {
-        // A series whose last 2 months are imputed (a flat 100 where the
+        // A series whose last 2 months are imputed (100 and 101 where the
         // demand was not recorded), and a real jump to 300 in month 31.
         let mut y: Vec<f64> = (0..36).map(|t| 100.0 + f64::from(t % 2)).collect();
         y[30] = 300.0;
@@ -253,6 +262,8 @@ mod tests {
             let r = report(&[(&y, flags)], 6, &Evaluation::default());
             r.rows.into_iter().find(|r| r.method == "naive").unwrap()
         };
+        let r = report(&[(&y, &imputed)], 6, &Evaluation::default());
+        assert_eq!((r.unobserved, r.unobserved_months), (0, 2));
         let masked = naive_row(&imputed);
         let full = naive_row(&all_observed);
         // Naive forecasts 101 (month 30's value, index 29); scale: the

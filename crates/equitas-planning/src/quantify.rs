@@ -176,13 +176,13 @@ impl std::fmt::Display for Empty {
                 last_complete,
             } => write!(
                 f,
-                "{} is after the data: the last complete month is {}",
+                "{} is after the last complete month of the data, {}",
                 month(*as_of),
                 month(*last_complete)
             ),
             Empty::BeforeData { as_of, first } => write!(
                 f,
-                "{} is before the data: the first month with data is {}",
+                "{} is before the first month with data, {}",
                 month(*as_of),
                 month(*first)
             ),

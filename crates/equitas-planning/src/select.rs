@@ -794,10 +794,47 @@ mod tests {
             .map(|&m| forecast(m, &w, 6, &e.params).unwrap())
             .collect();
         assert_eq!(c.mean, median_of(&fs, 6));
-        // Forcing a method keeps the scores.
+        // Forcing a method keeps the scores, and gives its own back-test's.
         let c = choose(&z, 3, &Evaluation::default(), Some(Method::Naive)).unwrap();
         assert_eq!(c.method, Method::Naive);
         assert!(!c.scores.is_empty());
+        let naive = c.scores.iter().find(|s| s.method == Method::Naive).unwrap();
+        assert_eq!(c.backtest_rmsse, Some(naive.rmsse));
+    }
+
+    #[test]
+    fn the_back_test_scores_given_are_the_combinations() {
+        // Intermittent series until one is forecast by the median of models
+        // whose forecasts differ: its scores are the median's back-test,
+        // not its first model's.
+        let e = Evaluation::default();
+        let found = (0..40u64).find_map(|seed| {
+            let y: Vec<f64> = (0..36u64)
+                .map(|t| {
+                    let h = (t * 2_654_435_761 + seed * 40_503) % 97;
+                    if h % 3 == 0 {
+                        0.0
+                    } else {
+                        (h % 23) as f64 + 5.0
+                    }
+                })
+                .collect();
+            let c = choose(&y, 6, &e, None)?;
+            let members: Vec<&Score> = c
+                .combined
+                .iter()
+                .filter_map(|m| c.scores.iter().find(|s| s.method == *m))
+                .collect();
+            let distinct = members.windows(2).any(|w| w[0].rmsse != w[1].rmsse);
+            (members.len() > 1 && distinct).then(|| {
+                let tested = combined_backtest(&y, &members, 6).unwrap();
+                (c.backtest_rmsse, c.backtest_mase, tested, members[0].rmsse)
+            })
+        });
+        let (rmsse, mase, tested, first) = found.expect("a combination of distinct models");
+        assert_eq!(rmsse, Some(tested.rmsse));
+        assert_eq!(mase, Some(tested.mase));
+        assert_ne!(rmsse, Some(first));
     }
 
     #[test]

@@ -25,8 +25,13 @@ pub struct DemandSeries {
     pub first: MonthIndex,
     /// Consumption adjusted for stockout days and reporting gaps.
     pub values: Vec<f64>,
-    /// Months whose value is imputed (out of stock all month, or not reported).
+    /// Months whose value is imputed (out of stock all month, or not
+    /// reported; in an area, at any of its facilities).
     pub imputed: Vec<bool>,
+    /// Months without a single observed value (imputed wholly): no actual
+    /// to score a forecast against (4.6).
+    #[serde(skip)]
+    pub unobserved: Vec<bool>,
     /// Share of the locations managing the item that recorded anything.
     pub reporting_rate: Vec<f64>,
     /// The last month in which any of its locations recorded anything
@@ -89,6 +94,9 @@ pub struct Assembled {
     pub first: usize,
     pub values: Vec<f64>,
     pub imputed: Vec<bool>,
+    /// No location observed a value (recorded, and in stock part of the
+    /// month): the month is imputed wholly.
+    pub unobserved: Vec<bool>,
     pub reporting_rate: Vec<f64>,
     /// Index of the last month any location recorded anything.
     pub last_reported: Option<usize>,
@@ -99,17 +107,20 @@ pub struct Assembled {
 /// location (`area` false) a month out of stock all month or with nothing
 /// recorded is imputed with the mean of the location's other months; in
 /// an area the facilities' values are added and divided by the month's
-/// reporting rate, and a month in which none of them recorded anything is
-/// imputed with the sum of their means. `None` when no location managed the
-/// item in the window.
+/// reporting rate, and a month in which none of them observed anything
+/// (nothing recorded, or out of stock all month) is imputed with the sum of
+/// their means. `None` when no location managed the item in the window.
 pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
     let n = locations.first().map_or(0, Vec::len);
     let mut values = vec![0.0; n];
     let mut imputed = vec![false; n];
     let mut managing = vec![0usize; n];
     let mut reporting = vec![0usize; n];
+    // Locations with an observed value (recorded, not out of stock all
+    // month) in each month.
+    let mut observed = vec![0usize; n];
     // In an area, what the facilities that recorded nothing would add at
-    // their means: the month's value when none of them recorded anything.
+    // their means: counted when none of them observed anything.
     let mut gaps = vec![0.0; n];
     let mut first = n;
     let mut last_reported = None;
@@ -139,7 +150,10 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
                 reporting[k] += 1;
             }
             match (c.reported, c.adjusted) {
-                (true, Some(v)) => values[k] += v,
+                (true, Some(v)) => {
+                    values[k] += v;
+                    observed[k] += 1;
+                }
                 (_, None) => {
                     // Out of stock all month: its demand is unknown.
                     values[k] += mean;
@@ -162,10 +176,11 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
         for k in 0..n {
             if managing[k] > 0 {
                 rate[k] = reporting[k] as f64 / managing[k] as f64;
-                if rate[k] == 0.0 {
-                    // Nothing recorded anywhere: no rate to scale by, so
-                    // each facility counts with its mean, as at a location.
-                    values[k] = gaps[k];
+                if observed[k] == 0 {
+                    // Nothing observed anywhere: no observed share to scale
+                    // up, so each facility counts with its mean, as at a
+                    // location (those out of stock are already in).
+                    values[k] += gaps[k];
                     imputed[k] = true;
                 } else if rate[k] < 1.0 {
                     values[k] /= rate[k];
@@ -173,10 +188,14 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
             }
         }
     }
+    let unobserved: Vec<bool> = (first..n)
+        .map(|k| managing[k] > 0 && observed[k] == 0)
+        .collect();
     Some(Assembled {
         first,
         values: values[first..].to_vec(),
         imputed: imputed[first..].to_vec(),
+        unobserved,
         reporting_rate: rate[first..].to_vec(),
         last_reported,
     })
@@ -261,6 +280,7 @@ pub fn demand_series(
             first: start + a.first as MonthIndex,
             values: a.values,
             imputed: a.imputed,
+            unobserved: a.unobserved,
             reporting_rate: a.reporting_rate,
             last_reported: a.last_reported.map(|k| start + k as MonthIndex),
         });
@@ -298,6 +318,7 @@ mod tests {
         // (nothing recorded).
         assert_eq!(a.values, vec![30.0, 35.0, 40.0, 35.0]);
         assert_eq!(a.imputed, vec![false, true, false, true]);
+        assert_eq!(a.unobserved, a.imputed);
         assert_eq!(a.last_reported, Some(3));
     }
 
@@ -314,6 +335,8 @@ mod tests {
         assert_eq!(a.values[0], 60.0);
         assert!((a.values[1] - 51.0).abs() < 1e-9, "{:?}", a.values);
         assert_eq!(a.imputed, vec![false, true]);
+        // Partly imputed: F2 observed February.
+        assert_eq!(a.unobserved, vec![false, false]);
         assert!((a.reporting_rate[1] - 2.0 / 3.0).abs() < 1e-12);
     }
 
@@ -336,8 +359,26 @@ mod tests {
         // March: F1's mean 12 plus F2's 20, imputed (it was 0 before).
         assert_eq!(a.values, vec![30.0, 28.0, 32.0]);
         assert_eq!(a.imputed, vec![false, false, true]);
+        assert_eq!(a.unobserved, vec![false, false, true]);
         assert_eq!(a.reporting_rate, vec![1.0, 0.5, 0.0]);
         assert_eq!(a.last_reported, Some(1));
+        // The same with F1 out of stock all March rather than silent: its
+        // state is known (it counts as reporting, rate 1/2), but nothing is
+        // observed either: still 12 + 20, not 12 / (1/2).
+        let f1 = vec![
+            month(0, 10.0, 0, true),
+            month(1, 14.0, 0, true),
+            month(2, 0.0, 31, false),
+        ];
+        let f2 = vec![
+            month(0, 20.0, 0, true),
+            month(1, 0.0, 0, false),
+            month(2, 0.0, 0, false),
+        ];
+        let a = assemble(&[f1, f2], true).unwrap();
+        assert_eq!(a.values, vec![30.0, 28.0, 32.0]);
+        assert_eq!(a.reporting_rate, vec![1.0, 0.5, 0.5]);
+        assert_eq!(a.unobserved, vec![false, false, true]);
     }
 
     #[test]

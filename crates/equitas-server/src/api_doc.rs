@@ -677,7 +677,7 @@ pub fn openapi() -> Value {
             e.ok.0.to_string(): ok,
             "400": problem_response("A parameter or the body is not valid; `parameter` names it."),
             "404": problem_response("Not found."),
-            "409": problem_response("The data this needs is not loaded."),
+            "409": problem_response("The data this needs is not loaded (`/problems/missing-data`), or do not cover a value asked for, such as an as-of month after the last complete one (`/problems/outside-data`, naming the `parameter`)."),
             "500": problem_response("Internal error."),
         });
         // Refused before any handler (guard, auth): a host not served, a

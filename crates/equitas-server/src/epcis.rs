@@ -13,8 +13,7 @@ use crate::auth::Access;
 use crate::{AppState, Problem};
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +22,6 @@ use equitas_store::auth::{self, Dim, Scope};
 use equitas_store::epcis::{self as ep, ErrorBehaviour};
 use equitas_store::import::NoProgress;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -250,12 +248,9 @@ async fn capture_event(
 async fn query(
     State(s): State<AppState>,
     Extension(access): Extension<Access>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    q: crate::routes::Q,
 ) -> Result<Response, Problem> {
-    // The EPCIS query interface as the standard binds it: parameters by
-    // name (lists are one value, comma- or pipe-separated).
-    let Query(m) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
-    let a = equitas_service::Args::api(equitas_service::epcis::query_params(), &m)?;
+    let a = crate::routes::args(q, equitas_service::epcis::query_params())?;
     let eq = equitas_service::epcis::query(&a)?;
     events_page(&s, eq, api_doc::EVENTS_PATH, &access).await
 }

@@ -111,6 +111,18 @@ impl Problem {
         )
     }
 
+    /// A valid value the data do not cover (an as-of month after the last
+    /// complete month), naming the parameter.
+    pub fn outside_data(parameter: &str, detail: impl Into<String>) -> Self {
+        Problem::new(
+            409,
+            "/problems/outside-data",
+            "The data do not cover what was asked for",
+            detail,
+        )
+        .at(parameter)
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Problem::new(500, "/problems/internal", "Internal error", detail)
     }
@@ -129,7 +141,7 @@ impl From<equitas_service::ServiceError> for Problem {
             }
             E::MissingData(m) => Problem::missing_data(m),
             E::OutsideData { param, reason } => {
-                Problem::missing_data(format!("{param}: {reason}")).at(&param)
+                Problem::outside_data(&param, format!("{param}: {reason}"))
             }
             E::OutOfScope(m) => {
                 Problem::new(403, "/problems/out-of-scope", "Outside your scope", m)

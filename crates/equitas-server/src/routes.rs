@@ -14,27 +14,15 @@ use equitas_service::{Answer, Args, Ctx, Head, Needs, Operation, op, run_within}
 use equitas_store::report;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 /// A query string as its pairs, in order (a parameter given twice is seen).
 pub(crate) type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// The query's parameters, checked against `params` (unknown ones, and one
-/// given twice, refused: which value was meant is not for the server to
-/// guess).
+/// The query's parameters, checked against `params` (`Args::api`: unknown
+/// ones refused, and one given twice unless it is a list).
 pub(crate) fn args(q: Q, params: Vec<equitas_service::Param>) -> Result<Args, Problem> {
     let Query(pairs) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
-    let mut m: HashMap<String, String> = HashMap::with_capacity(pairs.len());
-    for (k, v) in pairs {
-        if m.contains_key(&k) {
-            return Err(Problem::bad_parameter(
-                &k,
-                "given more than once (a list is one value, comma-separated)".to_string(),
-            ));
-        }
-        m.insert(k, v);
-    }
-    Ok(Args::api(params, &m)?)
+    Ok(Args::api(params, pairs.iter().map(|(k, v)| (k, v)))?)
 }
 
 pub fn router() -> Router<AppState> {

@@ -367,19 +367,24 @@ fn stock_endpoints(s: &mut TestStore) {
             (StatusCode::BAD_REQUEST, Some("as_of")),
             "{j}"
         );
-        // An as-of month outside the data: the data needed are not there
-        // (409, as any answer without its data), the parameter named, with
-        // the months the data cover.
+        // An as-of month outside the data: 409, its own problem type, the
+        // parameter named, with the months the data cover.
         for (path, says) in [
             (
                 "/api/v1/forecast?as_of=2099-01",
-                "2099-01 is after the data: the last complete month is ",
+                "2099-01 is after the last complete month of the data, ",
             ),
-            ("/api/v1/plan?as_of=2099-01", "after the data"),
-            ("/api/v1/forecast/accuracy?as_of=2099-01", "after the data"),
+            (
+                "/api/v1/plan?as_of=2099-01",
+                "after the last complete month of the data",
+            ),
+            (
+                "/api/v1/forecast/accuracy?as_of=2099-01",
+                "after the last complete month of the data",
+            ),
             (
                 "/api/v1/risk?as_of=1990-01",
-                "1990-01 is before the data: the first month with data is ",
+                "1990-01 is before the first month with data, ",
             ),
         ] {
             let (st, _, j) = get_typed(&state, path).await;
@@ -392,6 +397,7 @@ fn stock_endpoints(s: &mut TestStore) {
                 j["detail"].as_str().unwrap_or("").contains(says),
                 "{path}: {j}"
             );
+            assert_eq!(j["type"], "/problems/outside-data", "{path}: {j}");
         }
         let (st, _, j) = get_typed(&state, "/api/v1/stock?within=NOWHERE").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{j}");

@@ -16,7 +16,8 @@ pub enum ServiceError {
     #[error("{0}")]
     MissingData(String),
     /// A valid value of a parameter that the data do not cover (an as-of
-    /// month after the last month with data); `param` as in `BadParameter`.
+    /// month after the last complete month, or before the first month with
+    /// data); `param` as in `BadParameter`.
     #[error("{param}: {reason}")]
     OutsideData { param: String, reason: String },
     /// The store failed (or was busy past the write wait: `StoreError::Busy`).

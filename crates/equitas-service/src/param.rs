@@ -303,10 +303,15 @@ pub struct Args {
 }
 
 impl Args {
-    /// From a URL query: unknown parameters, and those only the CLI takes,
-    /// are refused (so that typos do not pass silently).
-    pub fn api(params: Vec<Param>, query: &HashMap<String, String>) -> Result<Self, ServiceError> {
-        let mut given = Vec::new();
+    /// From a URL query's pairs: unknown parameters, and those only the CLI
+    /// takes, are refused (so that typos do not pass silently); a parameter
+    /// given twice is as an option given twice (a list takes every value;
+    /// another is refused: which value was meant is not guessed).
+    pub fn api<'q>(
+        params: Vec<Param>,
+        query: impl IntoIterator<Item = (&'q String, &'q String)>,
+    ) -> Result<Self, ServiceError> {
+        let mut given: Vec<(&'static str, Vec<String>)> = Vec::new();
         for (k, v) in query {
             let Some(p) = params
                 .iter()
@@ -329,7 +334,10 @@ impl Args {
                     },
                 });
             };
-            given.push((p.name, vec![v.clone()]));
+            match given.iter_mut().find(|g| g.0 == p.name) {
+                Some(g) => g.1.push(v.clone()),
+                None => given.push((p.name, vec![v.clone()])),
+            }
         }
         Self::new(params, given, Style::Api)
     }

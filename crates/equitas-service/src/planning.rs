@@ -275,14 +275,9 @@ fn series_notes<'a>(
         }
         match s.last_reported {
             Some(m) if m < last => said.push(format!(
-                "no data after {}, before the end of the history ({}): the months after are {}",
+                "no data after {}, before the end of the history ({}): the months after are imputed",
                 calendar::format_month(m),
                 calendar::format_month(last),
-                if s.imputed.last() == Some(&true) {
-                    "imputed"
-                } else {
-                    "unreported"
-                }
             )),
             None => said.push("no data recorded in the history".into()),
             _ => {}
@@ -614,7 +609,7 @@ impl Operation for ForecastAccuracy {
         let mut notes = Vec::new();
         let input: Vec<(&[f64], &[bool])> = series
             .iter()
-            .map(|x| (x.values.as_slice(), x.imputed.as_slice()))
+            .map(|x| (x.values.as_slice(), x.unobserved.as_slice()))
             .collect();
         let report = accuracy::report(&input, r.holdout, &Evaluation::default());
         let total = series.len();
@@ -628,23 +623,14 @@ impl Operation for ForecastAccuracy {
         }
         if report.unobserved > 0 {
             notes.push(format!(
-                "{} of {total} series not scored: every held-out month is imputed, nothing recorded to compare with",
+                "{} of {total} series not scored: every held-out month is imputed wholly, nothing observed to compare with",
                 report.unobserved
             ));
         }
-        let imputed_held: usize = series
-            .iter()
-            .filter(|x| x.values.len() >= r.holdout + accuracy::MIN_TRAINING)
-            .map(|x| {
-                x.imputed[x.imputed.len() - r.holdout..]
-                    .iter()
-                    .filter(|&&i| i)
-                    .count()
-            })
-            .sum();
-        if imputed_held > 0 {
+        if report.unobserved_months > 0 {
             notes.push(format!(
-                "{imputed_held} imputed held-out months left out of the scores (only months with data are compared)"
+                "{} held-out months imputed wholly left out of the scores (only months with observed values are compared)",
+                report.unobserved_months
             ));
         }
         // What the report left out first, then the series' own notes.
