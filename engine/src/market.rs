@@ -253,7 +253,13 @@ impl Indicator {
                     .map(|w| (w.country.clone(), w.clone()))
                     .collect(),
             ),
-            other => Prepared::Plain(other),
+            Indicator::Concentration { by, weight, bands } => Prepared::Concentration {
+                by: *by,
+                weight: *weight,
+                bands,
+            },
+            Indicator::Prices => Prepared::Prices,
+            Indicator::Delivery { tolerance_days } => Prepared::Delivery(*tolerance_days),
         }
     }
 
@@ -270,7 +276,13 @@ impl Indicator {
 
 /// An [`Indicator`] ready to compute rows (see [`Indicator::prepare`]).
 enum Prepared<'a> {
-    Plain(&'a Indicator),
+    Concentration {
+        by: Dim,
+        weight: Weight,
+        bands: &'a ConcentrationBands,
+    },
+    Prices,
+    Delivery(i64),
     Mpr(&'a MprSettings, HashMap<String, ReferencePrice>),
     Affordability(HashMap<String, TreatmentCourse>, HashMap<String, Wage>),
 }
@@ -280,13 +292,11 @@ impl Prepared<'_> {
     /// as JSON.
     fn rows(&self, ds: &Dataset, dims: &[Dim]) -> Result<Vec<serde_json::Value>, String> {
         match self {
-            Prepared::Plain(Indicator::Concentration { by, weight, bands }) => {
+            Prepared::Concentration { by, weight, bands } => {
                 json_rows(&concentration_table(ds, dims, *by, *weight, bands))
             }
-            Prepared::Plain(Indicator::Prices) => json_rows(&prices(ds, dims)),
-            Prepared::Plain(Indicator::Delivery { tolerance_days }) => {
-                json_rows(&delivery(ds, dims, *tolerance_days))
-            }
+            Prepared::Prices => json_rows(&prices(ds, dims)),
+            Prepared::Delivery(tolerance_days) => json_rows(&delivery(ds, dims, *tolerance_days)),
             // Grouped by product (and buyer country) inside, whatever `dims`.
             Prepared::Mpr(m, refs) => {
                 json_rows(&mpr(ds, refs, m.by_country, m.min_observations, m.exchange_rate).rows)
@@ -294,9 +304,6 @@ impl Prepared<'_> {
             // Grouped by product and buyer country inside.
             Prepared::Affordability(courses, wages) => {
                 json_rows(&affordability(ds, courses, wages))
-            }
-            Prepared::Plain(Indicator::Mpr(_) | Indicator::Affordability(_)) => {
-                Err("MPR and affordability need their lookups prepared".to_string())
             }
         }
     }
