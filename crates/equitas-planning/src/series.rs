@@ -342,43 +342,34 @@ mod tests {
 
     #[test]
     fn in_an_area_a_month_nobody_recorded_is_imputed_with_the_facilities_means() {
-        // Two facilities; in March neither recorded anything (the data
-        // end, or a reporting outage): no reporting rate to scale by.
-        let f1 = vec![
-            month(0, 10.0, 0, true),
-            month(1, 14.0, 0, true),
-            month(2, 0.0, 0, false),
-        ];
-        let f2 = vec![
-            month(0, 20.0, 0, true),
-            month(1, 0.0, 0, false),
-            month(2, 0.0, 0, false),
-        ];
-        let a = assemble(&[f1, f2], true).unwrap();
-        // January 30; February F1 alone at rate 1/2: 14 / (1/2) = 28;
-        // March: F1's mean 12 plus F2's 20, imputed (it was 0 before).
-        assert_eq!(a.values, vec![30.0, 28.0, 32.0]);
-        assert_eq!(a.imputed, vec![false, false, true]);
-        assert_eq!(a.unobserved, vec![false, false, true]);
-        assert_eq!(a.reporting_rate, vec![1.0, 0.5, 0.0]);
-        assert_eq!(a.last_reported, Some(1));
-        // The same with F1 out of stock all March rather than silent: its
-        // state is known (it counts as reporting, rate 1/2), but nothing is
-        // observed either: still 12 + 20, not 12 / (1/2).
-        let f1 = vec![
-            month(0, 10.0, 0, true),
-            month(1, 14.0, 0, true),
-            month(2, 0.0, 31, false),
-        ];
-        let f2 = vec![
-            month(0, 20.0, 0, true),
-            month(1, 0.0, 0, false),
-            month(2, 0.0, 0, false),
-        ];
-        let a = assemble(&[f1, f2], true).unwrap();
-        assert_eq!(a.values, vec![30.0, 28.0, 32.0]);
-        assert_eq!(a.reporting_rate, vec![1.0, 0.5, 0.5]);
-        assert_eq!(a.unobserved, vec![false, false, true]);
+        // Two facilities; in March neither observed anything (the data
+        // end, or a reporting outage). F1's March: silent (0 stockout days)
+        // or out of stock all month (31): its state is then known (it
+        // counts as reporting, rate 1/2), but nothing is observed either.
+        let area = |f1_march_stockout_days: u32| {
+            let f1 = vec![
+                month(0, 10.0, 0, true),
+                month(1, 14.0, 0, true),
+                month(2, 0.0, f1_march_stockout_days, false),
+            ];
+            let f2 = vec![
+                month(0, 20.0, 0, true),
+                month(1, 0.0, 0, false),
+                month(2, 0.0, 0, false),
+            ];
+            assemble(&[f1, f2], true).unwrap()
+        };
+        for (days, march_rate) in [(0, 0.0), (31, 0.5)] {
+            let a = area(days);
+            // January 30; February F1 alone at rate 1/2: 14 / (1/2) = 28;
+            // March: F1's mean 12 plus F2's 20, imputed wholly (it was 0
+            // silent, 12 / (1/2) = 24 out of stock).
+            assert_eq!(a.values, vec![30.0, 28.0, 32.0], "{days}");
+            assert_eq!(a.imputed, vec![false, false, true]);
+            assert_eq!(a.unobserved, vec![false, false, true]);
+            assert_eq!(a.reporting_rate, vec![1.0, 0.5, march_rate]);
+            assert_eq!(a.last_reported, Some(1));
+        }
     }
 
     #[test]
