@@ -376,7 +376,13 @@ fn dump(path: &str, lines: impl Iterator<Item = String>) {
     println!("forecasts written to {path}");
 }
 
-fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to: Option<&str>) {
+fn score_all(
+    data: &[Vec<f64>],
+    compare: Option<&str>,
+    auto_only: bool,
+    paired_too: bool,
+    dump_to: Option<&str>,
+) {
     let e = evaluation();
     let forced: Vec<Option<Method>> = std::iter::once(None)
         .chain(Method::ALL.into_iter().map(Some).filter(|_| !auto_only))
@@ -425,7 +431,7 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to:
     if std::env::var("EQ_CALIBRATE").is_ok() {
         calibration(data, &chosen);
     }
-    if args_has("--paired") {
+    if paired_too {
         paired(data, &forced, &chosen);
     }
     let mut rows: Vec<Row> = Vec::new();
@@ -473,11 +479,6 @@ fn score_all(data: &[Vec<f64>], compare: Option<&str>, auto_only: bool, dump_to:
         ));
     }
     print_rows(&rows);
-}
-
-/// Whether the command line has `flag`.
-fn args_has(flag: &str) -> bool {
-    std::env::args().any(|a| a == flag)
 }
 
 /// `--paired`: the automatic choice against each model (and a zero
@@ -639,6 +640,7 @@ fn main() {
         y
     };
     let auto_only = args.iter().any(|a| a == "--auto-only");
+    let paired_too = args.iter().any(|a| a == "--paired");
     if let Some(path) = opt("--scms") {
         let (firsts, data): (Vec<usize>, Vec<Vec<f64>>) = scms_series(&path)
             .into_iter()
@@ -652,6 +654,7 @@ fn main() {
             &data,
             opt("--compare").as_deref(),
             auto_only,
+            paired_too,
             opt("--dump").as_deref(),
         );
         return;
@@ -672,6 +675,7 @@ fn main() {
             &data,
             opt("--compare").as_deref(),
             auto_only,
+            paired_too,
             opt("--dump").as_deref(),
         );
         return;

@@ -68,6 +68,16 @@ impl ServiceError {
         }
     }
 
+    /// [`ServiceError::parameter`], to rename it.
+    pub fn parameter_mut(&mut self) -> Option<&mut String> {
+        match self {
+            ServiceError::BadParameter { param, .. }
+            | ServiceError::Unknown { param, .. }
+            | ServiceError::OutsideData { param, .. } => Some(param),
+            _ => None,
+        }
+    }
+
     pub fn missing(what: impl Into<String>) -> Self {
         ServiceError::MissingData(what.into())
     }

@@ -421,22 +421,11 @@ impl Args {
 
     /// `e` with the parameter it names (by its API name, as errors raised
     /// after parsing name them) named as the caller writes it.
-    pub fn as_caller_names(&self, e: ServiceError) -> ServiceError {
-        match e {
-            ServiceError::BadParameter { param, reason } => ServiceError::BadParameter {
-                param: self.display(&param),
-                reason,
-            },
-            ServiceError::Unknown { param, reason } => ServiceError::Unknown {
-                param: self.display(&param),
-                reason,
-            },
-            ServiceError::OutsideData { param, reason } => ServiceError::OutsideData {
-                param: self.display(&param),
-                reason,
-            },
-            other => other,
+    pub fn as_caller_names(&self, mut e: ServiceError) -> ServiceError {
+        if let Some(param) = e.parameter_mut() {
+            *param = self.display(param);
         }
+        e
     }
 
     /// An error about the parameter `name`, named as the caller wrote it.
