@@ -67,7 +67,7 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
     Report {
         title: "Demand forecasts",
         method: a.head.method_text(),
-        period: format!("forecast {}", period(&a.head)),
+        period: period(&a.head),
         observations: a.rows.len(),
         columns: vec![
             "area",

@@ -1644,7 +1644,7 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
         serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
     };
     let cut = forecast(upto.path(), &[]);
-    assert_eq!(cut["period"], "forecast 2026-04 to 2026-09", "{cut}");
+    assert_eq!(cut["period"], "2026-04 to 2026-09", "{cut}");
     // The month, or its last day: the same history, the same forecast.
     for as_of in ["2026-03", "2026-03-31"] {
         let j = forecast(all.path(), &["--as-of", as_of]);
@@ -1653,11 +1653,11 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
     }
     // Any other day: the month before is the last complete one.
     let j = forecast(all.path(), &["--as-of", "2026-03-30"]);
-    assert_eq!(j["period"], "forecast 2026-03 to 2026-08");
+    assert_eq!(j["period"], "2026-03 to 2026-08");
     // Without as-of, the data's last complete month; F2's data end before
     // it and its missing month is imputed, both said in the notes.
     let j = forecast(all.path(), &[]);
-    assert_eq!(j["period"], "forecast 2026-07 to 2026-12");
+    assert_eq!(j["period"], "2026-07 to 2026-12");
     let notes: Vec<&str> = j["notes"]
         .as_array()
         .unwrap()

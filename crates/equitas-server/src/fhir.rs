@@ -17,8 +17,7 @@
 use crate::auth::Access;
 use crate::{AppState, Problem, api_doc};
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,7 +26,6 @@ use equitas_interop::fhir::{Codes, Issue, OperationOutcome, Read};
 use equitas_service::interop::{FhirError, FhirWrite, fhir_import_with, fhir_inventory_within};
 use equitas_store::auth::{self, Scope};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -362,7 +360,7 @@ async fn resource_inventory(
 async fn inventory(
     State(s): State<AppState>,
     Extension(access): Extension<Access>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    q: crate::routes::Q,
 ) -> Response {
     match inventory_bundle(s, access.scope, q).await {
         Ok(r) => r,
@@ -373,35 +371,19 @@ async fn inventory(
 async fn inventory_bundle(
     s: AppState,
     scope: Scope,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    q: crate::routes::Q,
 ) -> Result<Response, Problem> {
-    let Ok(Query(q)) = q else {
-        return Err(Problem::bad_parameter(
-            "query",
-            "an unreadable query string",
-        ));
-    };
-    if let Some(k) = q
-        .keys()
-        .find(|k| !matches!(k.as_str(), "location" | "as_of"))
-    {
-        return Err(Problem::bad_parameter(
-            k,
-            format!("{k}: not a parameter of this search (location, as_of)"),
-        ));
-    }
-    let Some(location) = q.get("location").cloned() else {
+    // The shared reading of parameters: an unknown one is refused, and so
+    // is one given twice (in FHIR a repeated search parameter means AND,
+    // which this search does not offer), each named.
+    let a = crate::routes::args(q, inventory_params())?;
+    let Some(location) = a.get::<String>("location")? else {
         return Err(Problem::bad_parameter(
             "location",
             "location: required (a location code or GLN)",
         ));
     };
-    let as_of = match q.get("as_of") {
-        None => None,
-        Some(d) => Some(equitas_ledger::calendar::parse_day(d).ok_or_else(|| {
-            Problem::bad_parameter("as_of", format!("as_of: {d:?} is not a date (YYYY-MM-DD)"))
-        })?),
-    };
+    let as_of = a.day("as_of")?;
     // A place outside the read scope is refused, named; within it, the
     // snapshot holds only the stock lines of the scope (its programmes).
     if !crate::epcis::within(&scope, [Some(location.as_str()), None]) {

@@ -17,7 +17,6 @@ use crate::api_doc;
 use crate::auth::{Access, Via};
 use crate::{AppState, Problem};
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +29,7 @@ use equitas_store::epcis::subscriptions::{
     self as subs, Attempt, Outbox, Subscriber, Subscription, WHOLE_CAPTURE,
 };
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -188,11 +187,14 @@ async fn query_events(
     State(s): State<AppState>,
     axum::Extension(access): axum::Extension<crate::auth::Access>,
     Path(name): Path<String>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    q: crate::routes::Q,
 ) -> Result<Response, Problem> {
     let Query(page) = q.map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
     // The paging parameters are checked before the query is looked for.
-    equitas_service::Args::api(equitas_service::subscriptions::page_params(), &page)?;
+    equitas_service::Args::api(
+        equitas_service::subscriptions::page_params(),
+        page.iter().map(|(k, v)| (k, v)),
+    )?;
     let n = name.clone();
     let stored = s
         .with_store(move |st| subs::query(st, &n)?.ok_or_else(|| not_found_query(&n)))
@@ -505,7 +507,7 @@ async fn deliver(
             ) else {
                 return Ok(None);
             };
-            let mut eq = equitas_service::subscriptions::event_query(&q.query, &HashMap::new())?;
+            let mut eq = equitas_service::subscriptions::event_query(&q.query, &[])?;
             eq.after_commit = Some(sub.outbox.mark);
             eq.until_commit = Some(sub.outbox.run_until.unwrap_or(newest));
             eq.from_record_time = sub.initial_record_time.clone();

@@ -239,6 +239,21 @@ fn fhir_routes(s: &mut TestStore) {
         let (st, _, p) = send(&state, "GET", "/fhir/InventoryReport?as_of=2026-03-31", "").await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{p}");
         assert_eq!(p["issue"][0]["expression"][0], "location");
+        // A parameter given twice (AND in FHIR, not offered), an unknown one,
+        // a malformed date: each refused as an OperationOutcome naming it.
+        for (query, param) in [
+            ("location=R1&location=F1", "location"),
+            ("location=R1&as_of=2026-03-31&as_of=2026-02-28", "as_of"),
+            ("location=R1&_count=5", "_count"),
+            ("location=R1&as_of=2026-02-30", "as_of"),
+        ] {
+            let (st, ctype, p) =
+                send(&state, "GET", &format!("/fhir/InventoryReport?{query}"), "").await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{query}: {p}");
+            assert_eq!(ctype, "application/fhir+json", "{query}");
+            assert_eq!(p["issue"][0]["expression"][0], param, "{query}: {p}");
+            assert_eq!(p["issue"][0]["code"], "invalid", "{query}: {p}");
+        }
     });
     // The month's receipts as SupplyDeliveries (the CLI's export).
     let d = equitas_service::interop::fhir_deliveries(

@@ -282,6 +282,11 @@ fn named_queries(s: &mut TestStore) {
             (400, Some("EQ_bizStep")),
             "{j}"
         );
+        // Given twice, a paging parameter is refused (not the last one taken).
+        let (st, j) = srv
+            .send("GET", "/queries/shipped/events?perPage=2&perPage=1", None)
+            .await;
+        assert_eq!((st, j["parameter"].as_str()), (400, Some("perPage")), "{j}");
         let (st, _) = srv.send("GET", "/queries/nope/events", None).await;
         assert_eq!(st, 404);
         let (st, _) = srv.send("DELETE", "/queries/shipped", None).await;

@@ -163,12 +163,10 @@ pub fn query_definition(body: &Value) -> Result<QueryDefinition, ServiceError> {
 
 /// The store's query for a named query's stored parameters and the
 /// paging parameters given (`page`: only `perPage` and `nextPageToken`).
-pub fn event_query(
-    stored: &Value,
-    page: &HashMap<String, String>,
-) -> Result<EventQuery, ServiceError> {
-    Args::api(page_params(), page)?;
-    let mut given = page.clone();
+pub fn event_query(stored: &Value, page: &[(String, String)]) -> Result<EventQuery, ServiceError> {
+    // Checked in order: an unknown or repeated parameter is refused, named.
+    Args::api(page_params(), page.iter().map(|(k, v)| (k, v)))?;
+    let mut given: HashMap<String, String> = page.iter().cloned().collect();
     if let Some(m) = stored.as_object() {
         for (k, v) in m {
             let text = match v {
@@ -668,11 +666,7 @@ mod tests {
         }}))
         .unwrap();
         assert_eq!(d, same);
-        let q = event_query(
-            &d.query,
-            &HashMap::from([("perPage".to_string(), "5".to_string())]),
-        )
-        .unwrap();
+        let q = event_query(&d.query, &[("perPage".to_string(), "5".to_string())]).unwrap();
         assert_eq!(q.limit, 5);
         assert_eq!(q.biz_steps, vec!["receiving", "shipping"]);
         for (body, field) in [
@@ -703,11 +697,20 @@ mod tests {
             }
         }
         // The events of a named query take only paging parameters.
+        let e = event_query(&d.query, &[("EQ_bizStep".to_string(), "x".to_string())]).unwrap_err();
+        assert!(e.to_string().contains("EQ_bizStep"), "{e}");
+        // A paging parameter given twice is refused, not the last one taken.
         let e = event_query(
             &d.query,
-            &HashMap::from([("EQ_bizStep".to_string(), "x".to_string())]),
+            &[
+                ("perPage".to_string(), "5".to_string()),
+                ("perPage".to_string(), "7".to_string()),
+            ],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("EQ_bizStep"), "{e}");
+        assert!(
+            matches!(&e, ServiceError::BadParameter { param, .. } if param == "perPage"),
+            "{e}"
+        );
     }
 }
