@@ -245,6 +245,25 @@ pub fn stock_day(ledger: &Ledger, as_of: Option<MonthIndex>) -> Option<calendar:
     Some(as_of.map_or(through, |m| calendar::month_end(m).min(through)))
 }
 
+/// The series of the request (4.1) with their forecasts (4.4-4.5), and the
+/// as-of month; a series that cannot be forecast is left out. Nothing of
+/// stock: `quantify` adds it, for plans and risks.
+pub fn forecasts(
+    ledger: &Ledger,
+    places: &Places,
+    r: &Request,
+) -> Result<(Vec<(DemandSeries, Choice)>, MonthIndex), Empty> {
+    let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
+    let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
+    let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
+    let paired = s
+        .into_iter()
+        .zip(choices)
+        .filter_map(|(x, c)| Some((x, c?)))
+        .collect();
+    Ok((paired, last))
+}
+
 /// Forecasts (4.4-4.5) and plan inputs (4.7) for every series of the request.
 pub fn quantify(
     ledger: &Ledger,
@@ -252,10 +271,8 @@ pub fn quantify(
     bands: &MinMaxBands,
     r: &Request,
 ) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
-    let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
+    let (forecast, last) = forecasts(ledger, places, r)?;
     let horizon = r.horizon.max(1);
-    let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
-    let choices = choose_all(&values, horizon, &Evaluation::default(), r.method);
     let as_of = stock_day(ledger, r.as_of);
     let tier = match r.level {
         LocationLevel::Facility => Tier::Facility,
@@ -272,8 +289,7 @@ pub fn quantify(
         })
         .collect();
     let mut out = Vec::new();
-    for (x, c) in s.into_iter().zip(choices) {
-        let Some(c) = c else { continue };
+    for (x, c) in forecast {
         let on_hand: Vec<(f64, Option<usize>)> = lots(
             ledger,
             places,

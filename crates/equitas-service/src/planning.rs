@@ -19,6 +19,13 @@ const AMOUNT: Kind = Kind::Number {
     exclusive: false,
 };
 
+/// The as-of month's help, a literal so that plans and risks can add to it.
+macro_rules! as_of_help {
+    () => {
+        "The history ends with this month (a date: the last month complete that day), from the first month with data to the last complete one; default: the last complete month of the data."
+    };
+}
+
 /// The parameters of a demand series; `stock`: the answer also counts
 /// stock on hand (plans and risk), at the end of the as-of month.
 fn series_params(stock: bool) -> Vec<Param> {
@@ -36,9 +43,9 @@ fn series_params(stock: bool) -> Vec<Param> {
             "as_of",
             Kind::Month,
             if stock {
-                "The history ends with this month (a date: the last month complete that day), from the first month with data to the last complete one; default: the last complete month of the data. Stock on hand is counted at its end."
+                concat!(as_of_help!(), " Stock on hand is counted at its end.")
             } else {
-                "The history ends with this month (a date: the last month complete that day), from the first month with data to the last complete one; default: the last complete month of the data."
+                as_of_help!()
             },
         ),
     ]
@@ -358,23 +365,23 @@ impl Operation for Forecast {
     fn run(ctx: &mut Ctx<'_>, r: &quantify::Request) -> Result<Answer<ForecastRow>, ServiceError> {
         let data = ctx.stock()?;
         has_stock(data)?;
-        let (q, last) = quantified(data, r)?;
-        let notes = series_notes(q.iter().map(|x| &x.series), last, r.level);
+        let (q, last) = quantify::forecasts(&data.ledger, &data.places, r).map_err(nothing)?;
+        let notes = series_notes(q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
         let rows = q
             .into_iter()
-            .map(|x| ForecastRow {
-                imputed_months: x.series.imputed.iter().filter(|&&i| i).count(),
-                area: x.series.area,
-                area_name: x.series.area_name,
-                item: x.series.item,
-                item_name: x.series.item_name,
-                history_from: x.series.first_month,
-                history: x.series.values,
+            .map(|(series, choice)| ForecastRow {
+                imputed_months: series.imputed.iter().filter(|&&i| i).count(),
+                area: series.area,
+                area_name: series.area_name,
+                item: series.item,
+                item_name: series.item_name,
+                history_from: series.first_month,
+                history: series.values,
                 months: months.clone(),
-                forecast: x.choice,
+                forecast: choice,
             })
             .collect();
         let mut h = head(
