@@ -193,8 +193,8 @@ const METHODS: Record<string, { name: Words; explain: Words }> = {
   tsb: {
     name: { en: "Teunter-Syntetos-Babai", fr: "Teunter-Syntetos-Babai" },
     explain: {
-      en: "for intermittent demand: smooths how often demand occurs and its size",
-      fr: "pour une demande intermittente : lisse la fréquence de la demande et sa taille",
+      en: "smooths how often demand occurs and its size; made for intermittent demand, and with demand every month a slow exponential smoothing: the forecast of steady demand",
+      fr: "lisse la fréquence de la demande et sa taille ; conçue pour une demande intermittente, et, avec une demande chaque mois, un lissage exponentiel lent : la prévision d’une demande régulière",
     },
   },
   adida: {

@@ -118,11 +118,13 @@ pub fn accuracy(
         .get("series")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
+    // The choice's row counts the series scored.
+    let scored = a.rows.last().map_or(0, |r| r.series);
     Report {
         title: "Forecast accuracy on held-out months (MASE, RMSSE, scaled pinball loss of the intervals: lower is better; coverage of the 80% and 95% intervals)",
         method: a.head.method_text(),
-        period: format!("{series} series"),
-        observations: series as usize,
+        period: format!("{scored} of {series} series scored"),
+        observations: scored,
         columns: vec![
             "method",
             "series",

@@ -1336,6 +1336,158 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
     );
 }
 
+/// Plans use the band of each place's own tier, never let an order arrive
+/// sooner than its lead time allows, refuse what cannot be planned, and say
+/// what they leave out (review of 2026-12-06).
+#[test]
+fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(equitas(dir.path(), &["demo"]).status.success());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let o = equitas(dir.path(), &a);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let notes = |j: &serde_json::Value| -> Vec<String> {
+        j["notes"]
+            .as_array()
+            .map(|n| n.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let months =
+        |m: &serde_json::Value| equitas_ledger::calendar::parse_month(m.as_str().unwrap()).unwrap();
+    // The central store plans with the central band (6-12 months), the
+    // regional stores with theirs (3-6), as `equitas stock` shows them.
+    let j = json(&["plan", "--level", "warehouse", "--item", "SYN-001"]);
+    let bands: Vec<(String, f64, f64)> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["area"].as_str().unwrap().to_string(),
+                r["min_months"].as_f64().unwrap(),
+                r["max_months"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(bands.contains(&("CMS".into(), 6.0, 12.0)), "{bands:?}");
+    assert!(bands.contains(&("RMS01".into(), 3.0, 6.0)), "{bands:?}");
+    // Stock on hand is counted at the end of the as-of month, said.
+    assert!(
+        j["period"]
+            .as_str()
+            .unwrap()
+            .ends_with("; stock on hand on 2026-10-31"),
+        "{}",
+        j["period"]
+    );
+    // Every order arrives its lead time after it is placed, never sooner,
+    // and the shortfall before a late one shows as unmet demand.
+    let j = json(&["plan", "--item", "SYN-003"]);
+    let row = &j["rows"][0];
+    let lead = row["lead_time"].as_i64().unwrap() as i32;
+    let orders = row["orders"].as_array().unwrap();
+    assert!(orders.iter().any(|o| o["late"] == true), "{row}");
+    for o in orders {
+        assert_eq!(months(&o["arrival"]) - months(&o["order"]), lead, "{o}");
+    }
+    let first_arrival = orders.iter().map(|o| months(&o["arrival"])).min().unwrap();
+    let unmet_before: f64 = row["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| months(&m["month"]) < first_arrival)
+        .map(|m| m["unmet"].as_f64().unwrap())
+        .sum();
+    assert!(unmet_before > 0.0, "{row}");
+    // A minimum above the maximum is refused, naming it; a minimum above
+    // the band's maximum moves it, and says so.
+    let o = equitas(dir.path(), &["plan", "--min", "5", "--max", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--min: 5 months is above the maximum asked for, 2"),
+        "{}",
+        stderr(&o)
+    );
+    let j = json(&["plan", "--item", "SYN-003", "--min", "8"]);
+    assert_eq!(
+        (
+            j["rows"][0]["min_months"].as_f64(),
+            j["rows"][0]["max_months"].as_f64()
+        ),
+        (Some(8.0), Some(8.0))
+    );
+    assert!(
+        notes(&j)
+            .iter()
+            .any(|n| n.starts_with("1 plans: the minimum or maximum asked for")),
+        "{j}"
+    );
+    // A method that cannot fit the series says so.
+    let j = json(&["forecast", "--method", "holt_winters"]);
+    assert_eq!(j["rows"].as_array().unwrap().len(), 0);
+    assert!(
+        notes(&j)
+            .iter()
+            .any(|n| n.starts_with("12 series left out: holt_winters needs at least 24 months")),
+        "{j}"
+    );
+    // Items without a series: named in a note, or the error if none has one.
+    let j = json(&["forecast", "--item", "SYN-001,SYN-999"]);
+    assert_eq!(j["rows"].as_array().unwrap().len(), 1);
+    assert!(
+        notes(&j).contains(&"no demand series at the country level for SYN-999".to_string()),
+        "{j}"
+    );
+    let o = equitas(dir.path(), &["forecast", "--item", "SYN-999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--item: SYN-999: no demand series at the country level"),
+        "{}",
+        stderr(&o)
+    );
+    // Pipeline rows for no plan here are named; an unknown supplier refused.
+    let pipeline = dir.path().join("pipeline.csv");
+    std::fs::write(
+        &pipeline,
+        "item,place,arrival,quantity
+SYN-999,XSY,2027-01,5
+SYN-003,NOPE,2027-01,5
+SYN-003,XSY,2027-01,5
+",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-003",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+    ]);
+    assert!(
+        notes(&j).contains(&"2 pipeline rows count for no plan here (no such item or place at this level): SYN-999 to XSY, SYN-003 to NOPE".to_string()),
+        "{j}"
+    );
+    let o = equitas(dir.path(), &["plan", "--supplier", "PharmaZ"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--supplier: \"PharmaZ\""),
+        "{}",
+        stderr(&o)
+    );
+    // A horizon shorter than the lead time can suggest no order, said.
+    let j = json(&["plan", "--item", "SYN-003", "--horizon", "3"]);
+    assert!(
+        notes(&j).iter().any(
+            |n| n.starts_with("the horizon (3 months) ends before an order placed now arrives")
+        ),
+        "{j}"
+    );
+}
+
 /// A database of an older schema is brought up to date when opened, and
 /// the user is told why they wait; an up-to-date one says nothing of it.
 #[test]

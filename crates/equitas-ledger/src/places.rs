@@ -163,6 +163,14 @@ impl Places {
         out
     }
 
+    /// The tier of a place by code, whose stock band applies to it
+    /// (formulas 3.7); an unknown code is a facility's.
+    pub fn tier_of(&self, code: &str) -> Tier {
+        self.index
+            .get(code)
+            .map_or(Tier::Facility, |&i| self.tier(i))
+    }
+
     pub(crate) fn tier(&self, i: usize) -> Tier {
         let p = &self.list[i];
         match p.level {

@@ -3,7 +3,7 @@
 
 use crate::metrics::{INTERVAL_QUANTILES, mase, rmsse, scaled_pinball};
 use crate::models::Method;
-use crate::select::{Choice, Evaluation, choose_scored, evaluate};
+use crate::select::{Choice, Evaluation, Score, choose_scored, evaluate};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -102,7 +102,8 @@ fn median(v: &mut [f64]) -> Option<f64> {
     })
 }
 
-/// Scores every candidate of `e` and the automatic choice on the last
+/// Scores every model (the candidates of `e`, then the others) and the
+/// automatic choice (among the candidates of `e`) on the last
 /// `holdout` months of each series, on those months with an observed value
 /// (`unobserved`, beside each series' values, false; a month imputed wholly
 /// is no actual to score against; an area's month with some facilities'
@@ -132,28 +133,49 @@ pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> R
         .filter(|(_, kept)| !kept.is_empty())
         .map(|(_, kept)| holdout - kept.len())
         .sum();
-    let names: Vec<String> = e
+    // Every model: the candidates of the choice, then the others (`ets`).
+    let every = Evaluation {
+        candidates: e
+            .candidates
+            .iter()
+            .copied()
+            .chain(
+                Method::ALL
+                    .into_iter()
+                    .filter(|m| !e.candidates.contains(m)),
+            )
+            .collect(),
+        ..e.clone()
+    };
+    let names: Vec<String> = every
         .candidates
         .iter()
         .map(|m| m.as_str().to_string())
         .chain(std::iter::once("auto".to_string()))
         .collect();
-    // Per series: each candidate's forecast (its intervals from its own
-    // rolling-origin errors) then the automatic choice's.
+    // Per series: each model's forecast (its intervals from its own
+    // rolling-origin errors) then the automatic choice's, among its own
+    // candidates only (a score does not depend on the others scored).
     let scored: Vec<Vec<Option<Held>>> = usable
         .par_iter()
         .filter(|(_, kept)| !kept.is_empty())
         .map(|(y, kept)| {
             let (train, test) = y.split_at(y.len() - holdout);
-            let scores = evaluate(train, holdout, e);
-            let held = |forced: Option<Method>| {
-                choose_scored(train, holdout, e, forced, scores.clone())
+            let scores = evaluate(train, holdout, &every);
+            let held = |forced: Option<Method>, scores: Vec<Score>| {
+                choose_scored(train, holdout, e, forced, scores)
                     .and_then(|c| Held::new(test, kept, train, &c))
             };
-            e.candidates
+            let own: Vec<Score> = scores
                 .iter()
-                .map(|&m| held(Some(m)))
-                .chain(std::iter::once(held(None)))
+                .filter(|s| e.candidates.contains(&s.method))
+                .cloned()
+                .collect();
+            every
+                .candidates
+                .iter()
+                .map(|&m| held(Some(m), scores.clone()))
+                .chain(std::iter::once(held(None, own)))
                 .collect()
         })
         .collect();
@@ -164,7 +186,7 @@ pub fn report(series: &[(&[f64], &[bool])], holdout: usize, e: &Evaluation) -> R
             .filter_map(|(i, r)| r[j].as_ref().map(|v| (i, v.mase)))
             .collect()
     };
-    let baseline = |name: Method| e.candidates.iter().position(|&m| m == name);
+    let baseline = |name: Method| every.candidates.iter().position(|&m| m == name);
     let relative = |mine: &[(usize, f64)], base: Option<usize>| -> Option<f64> {
         let b = base?;
         let (mut s1, mut s2) = (0.0, 0.0);
@@ -231,7 +253,9 @@ mod tests {
         let r = report(&input, 6, &Evaluation::default());
         assert_eq!((r.too_short, r.unobserved), (0, 0));
         let rows = r.rows;
-        assert_eq!(rows.len(), crate::select::CANDIDATES.len() + 1);
+        // Every model, `ets` too, and the choice.
+        assert_eq!(rows.len(), Method::ALL.len() + 1);
+        assert!(rows.iter().any(|r| r.method == "ets" && r.series == 20));
         let auto = rows.last().unwrap();
         assert_eq!(auto.method, "auto");
         assert_eq!(auto.series, 20);

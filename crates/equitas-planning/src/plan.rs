@@ -27,6 +27,9 @@ pub struct PlanInput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanMonth {
+    /// 1 = the month after the as-of month (beside a plan's month named
+    /// `month`, so written under its own name).
+    #[serde(rename = "month_number")]
     pub month: usize,
     pub opening: f64,
     pub pipeline: f64,
@@ -43,13 +46,15 @@ pub struct PlanMonth {
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Order {
-    /// Month to place the order (1 = now; an order that should already have
-    /// been placed is due now and flagged).
+    /// Month to place the order (1 = now).
     pub order_month: usize,
+    /// Month it arrives: the order month + the lead time, so never before
+    /// 1 + the lead time.
     pub arrival_month: usize,
     pub quantity: f64,
     pub cost: Option<f64>,
-    /// True when it should have been placed earlier than now.
+    /// True when its stock was needed before an order placed now can
+    /// arrive: the months before show the shortfall as unmet demand.
     pub late: bool,
 }
 
@@ -94,12 +99,17 @@ fn sorted(mut lots: Vec<(f64, Option<usize>)>) -> Vec<(f64, Option<usize>)> {
 /// Projects stock month by month and suggests orders so that the closing
 /// stock stays at or above `min_months` of demand: when a month would
 /// close below the minimum, an order arriving that month brings it up to
-/// `max_months` (formulas 4.7).
+/// `max_months` (formulas 4.7). No order arrives before month 1 + the lead
+/// time (one placed now): a month before that which would close below the
+/// minimum gets none, and the first order that can arrive is flagged late.
 pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
     let h = input.demand.len();
     let mut lots = sorted(input.lots.clone());
     let mut orders: Vec<Order> = Vec::new();
     let mut months = Vec::with_capacity(h);
+    let earliest = 1 + input.lead_time;
+    // A month before `earliest` needed an order that cannot arrive in time.
+    let mut needed_earlier = false;
     for k in 1..=h {
         let opening = lots.iter().fold(0.0, |a, l| a + l.0);
         let pipeline = input
@@ -120,19 +130,24 @@ pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
         let mut planned = 0.0;
         if rate > 0.0 && projected < input.min_months * rate {
             let quantity = (input.max_months * rate - projected).ceil().max(0.0);
-            if quantity > 0.0 {
+            if quantity > 0.0 && k < earliest {
+                needed_earlier = true;
+            } else if quantity > 0.0 {
                 planned = quantity;
-                let order_month = (k as i64 - input.lead_time as i64).max(1) as usize;
                 orders.push(Order {
-                    order_month,
+                    order_month: k - input.lead_time,
                     arrival_month: k,
                     quantity,
                     cost: input.unit_price.map(|p| p * quantity),
-                    late: (k as i64 - input.lead_time as i64) < 1,
+                    late: std::mem::take(&mut needed_earlier),
                 });
                 lots.push((quantity, None));
                 lots = sorted(lots);
             }
+        }
+        if k >= earliest {
+            // Stock that arrived (a shipment) covered the need by itself.
+            needed_earlier = false;
         }
         let (used, expiring) = use_month(&mut lots, demand, k);
         let closing = lots.iter().fold(0.0, |a, l| a + l.0);
@@ -269,6 +284,44 @@ mod tests {
         assert!(!orders[0].late);
         assert!(months.iter().all(|m| m.unmet == 0.0));
         assert_eq!(months[5].closing, 160.0);
+    }
+
+    #[test]
+    fn a_late_order_arrives_no_earlier_than_the_lead_time_allows() {
+        // 50 on hand, 40 a month, lead time 3: month 1 would already close
+        // below the minimum (10 < 80), but an order placed now arrives in
+        // month 4. Months 2 and 3 go short (30 and 40 unmet); the order of
+        // month 4 (4 x 40 - 0 = 160) is placed now and flagged late.
+        let mut i = input();
+        i.lots = vec![(50.0, None)];
+        let (months, orders) = plan(&i);
+        let unmet: Vec<f64> = months.iter().map(|m| m.unmet).collect();
+        assert_eq!(unmet, [0.0, 30.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            orders
+                .iter()
+                .map(|o| (o.order_month, o.arrival_month, o.quantity, o.late))
+                .collect::<Vec<_>>(),
+            [(1, 4, 160.0, true), (3, 6, 120.0, false)],
+            "{orders:?}"
+        );
+        // The risk sees the shortfall that no order can prevent any more.
+        let risk = stockout_risk(&i, &orders, &[], 200, 1);
+        assert_eq!((risk[1], risk[2], risk[4]), (1.0, 1.0, 0.0), "{risk:?}");
+        // Every order arrives its lead time after it is placed.
+        for lead_time in 0..6 {
+            i.lead_time = lead_time;
+            let (_, orders) = plan(&i);
+            assert!(!orders.is_empty());
+            assert!(
+                orders
+                    .iter()
+                    .all(|o| o.arrival_month == o.order_month + lead_time && o.order_month >= 1),
+                "{lead_time}: {orders:?}"
+            );
+            // Lead time 0: nothing is ever late.
+            assert_eq!(lead_time == 0, orders.iter().all(|o| !o.late), "{orders:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
-use equitas_ledger::view::{MinMaxBands, Places, Tier, lots};
+use equitas_ledger::view::{MinMaxBands, Places, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -198,6 +198,9 @@ pub struct Quantified {
     pub input: PlanInput,
     /// The supplier lead time used, if one was given.
     pub lead: Option<LeadTime>,
+    /// The minimum or maximum asked for lay beyond the other end of the
+    /// place's band, which was moved to it.
+    pub band_widened: bool,
 }
 
 /// The demand series of the request (4.1), ending with the month `as_of`
@@ -242,43 +245,71 @@ pub fn series(
 /// ledger's last day, if earlier or without an as-of month).
 pub fn stock_day(ledger: &Ledger, as_of: Option<MonthIndex>) -> Option<calendar::Day> {
     let through = ledger.through()?;
-    Some(as_of.map_or(through, |m| calendar::month_end(m).min(through)))
+    // Without an as-of month, the last complete month's end: the forecast's
+    // month 1 is the month after it, whose movements are not counted twice.
+    let month = as_of.or_else(|| last_complete_month(ledger));
+    Some(month.map_or(through, |m| calendar::month_end(m).min(through)))
 }
 
-/// The series of the request (4.1) with their forecasts (4.4-4.5), and the
-/// as-of month; a series that cannot be forecast is left out. Nothing of
-/// stock: `quantify` adds it, for plans and risks.
-pub fn forecasts(
-    ledger: &Ledger,
-    places: &Places,
-    r: &Request,
-) -> Result<(Vec<(DemandSeries, Choice)>, MonthIndex), Empty> {
+/// The series of a request with their forecasts (4.4-4.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecasts {
+    /// Each series with its forecast.
+    pub made: Vec<(DemandSeries, Choice)>,
+    /// The series the method asked for cannot forecast (too short for it).
+    pub unfitted: Vec<DemandSeries>,
+    /// The as-of month: the last of every history.
+    pub last: MonthIndex,
+}
+
+impl Forecasts {
+    /// The items asked for (product codes or GTINs) that have no series at
+    /// the level asked for, as written.
+    pub fn items_without_series<'r>(&self, ledger: &Ledger, r: &'r Request) -> Vec<&'r str> {
+        let series = || self.made.iter().map(|x| &x.0).chain(&self.unfitted);
+        r.items
+            .iter()
+            .filter(|i| {
+                let product = ledger.names.catalogue.resolve(i).0;
+                !series().any(|s| s.item == product)
+            })
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// The series of the request (4.1) and their forecasts. Nothing of stock:
+/// `quantify` adds it, for plans and risks.
+pub fn forecasts(ledger: &Ledger, places: &Places, r: &Request) -> Result<Forecasts, Empty> {
     let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
-    let paired = s
-        .into_iter()
-        .zip(choices)
-        .filter_map(|(x, c)| Some((x, c?)))
-        .collect();
-    Ok((paired, last))
+    let mut f = Forecasts {
+        made: Vec::new(),
+        unfitted: Vec::new(),
+        last,
+    };
+    for (x, c) in s.into_iter().zip(choices) {
+        match c {
+            Some(c) => f.made.push((x, c)),
+            None => f.unfitted.push(x),
+        }
+    }
+    Ok(f)
 }
 
-/// Forecasts (4.4-4.5) and plan inputs (4.7) for every series of the request.
+/// Plan inputs (4.7) for the series forecast by [`forecasts`], ending with
+/// the month `last`.
 pub fn quantify(
     ledger: &Ledger,
     places: &Places,
     bands: &MinMaxBands,
     r: &Request,
-) -> Result<(Vec<Quantified>, MonthIndex), Empty> {
-    let (forecast, last) = forecasts(ledger, places, r)?;
+    forecast: Vec<(DemandSeries, Choice)>,
+    last: MonthIndex,
+) -> Vec<Quantified> {
     let horizon = r.horizon.max(1);
     let as_of = stock_day(ledger, r.as_of);
-    let tier = match r.level {
-        LocationLevel::Facility => Tier::Facility,
-        LocationLevel::Warehouse => Tier::Store,
-        _ => Tier::Area,
-    };
     // Lead times given for a trade item apply to its product.
     let lead_times: Vec<LeadTime> = r
         .lead_times
@@ -314,7 +345,10 @@ pub fn quantify(
             }
         })
         .collect();
-        let (bmin, bmax) = bands.get(&x.item, tier);
+        // The band of the place's own tier: a central store's is not a
+        // regional store's (formulas 3.7).
+        let (bmin, bmax) = bands.get(&x.item, places.tier_of(&x.area));
+        let (min_months, max_months) = months_band(r, (bmin, bmax));
         let sigma = c
             .upper95
             .iter()
@@ -340,8 +374,8 @@ pub fn quantify(
             demand: c.mean.clone(),
             sigma,
             pipeline,
-            min_months: r.min_months.unwrap_or(bmin),
-            max_months: r.max_months.unwrap_or(bmax),
+            min_months,
+            max_months,
             lead_time: lead.as_ref().map_or(r.lead_time, LeadTime::months),
             unit_price: r.unit_price,
         };
@@ -350,9 +384,42 @@ pub fn quantify(
             choice: c,
             input,
             lead,
+            band_widened: (min_months, max_months)
+                != (r.min_months.unwrap_or(bmin), r.max_months.unwrap_or(bmax)),
         });
     }
-    Ok((out, last))
+    out
+}
+
+/// The minimum and maximum months of stock of a plan: those asked for, else
+/// the band of the place's tier. One asked for beyond the band's other end
+/// moves it (a minimum of 8 months with a band of 3-6 plans 8-8).
+fn months_band(r: &Request, (bmin, bmax): (f64, f64)) -> (f64, f64) {
+    let (min, max) = (r.min_months.unwrap_or(bmin), r.max_months.unwrap_or(bmax));
+    match (r.min_months, r.max_months) {
+        _ if min <= max => (min, max),
+        (Some(_), None) => (min, min),
+        _ => (max, max),
+    }
+}
+
+/// The shipments of `pipeline` that no plan of `plans` counts: for an item
+/// or a place without a plan here.
+pub fn pipeline_unused<'p>(
+    ledger: &Ledger,
+    places: &Places,
+    pipeline: &'p [Incoming],
+    plans: &[Quantified],
+) -> Vec<&'p Incoming> {
+    pipeline
+        .iter()
+        .filter(|p| {
+            let item = ledger.names.catalogue.resolve(&p.item).0;
+            !plans
+                .iter()
+                .any(|q| q.series.item == item && p.enters(places, &q.series.area))
+        })
+        .collect()
 }
 
 /// A month of a plan, named.
@@ -506,6 +573,46 @@ pub fn risks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stock_is_counted_at_the_end_of_the_as_of_month() {
+        use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
+        use equitas_ledger::movement::{Kind, Movement, Names};
+        let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000;
+        let mut names = Names::default();
+        names.locations.id("F1");
+        names.items.id("AMOX");
+        names.lots.id("L1");
+        let ms = [
+            ("2026-05-02", Kind::Receipt, 100.0),
+            ("2026-06-10", Kind::Dispense, 20.0),
+            ("2026-07-15", Kind::Dispense, 50.0),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (d, kind, quantity))| Movement {
+            recorded: 0,
+            at: at(d),
+            location: 0,
+            item: 0,
+            lot: 0,
+            kind,
+            quantity,
+            reason: 0,
+            source: i as u64,
+        })
+        .collect();
+        let l = Ledger::build(names, ms);
+        let day = |d: &str| parse_day(d);
+        // The data end on 15 July: June is the last complete month, and
+        // July, month 1 of a forecast, is not taken out of stock twice.
+        assert_eq!(stock_day(&l, None), day("2026-06-30"));
+        assert_eq!(l.stock_on_hand(0, 0, day("2026-06-30").unwrap()), 80.0);
+        assert_eq!(
+            stock_day(&l, calendar::parse_month("2026-05")),
+            day("2026-05-31")
+        );
+    }
 
     #[test]
     fn pipeline_rows_and_their_errors() {

@@ -383,14 +383,19 @@ fn spread(y: &[f64]) -> f64 {
 /// 80% and 95% intervals around `mean` from the errors expected at each
 /// step (4.5); a step whose measured error is 0 on a series `y` that varies
 /// takes the series' standard deviation instead, so that no interval has
-/// zero width where the history varies.
+/// zero width where the history varies. A series of one month says nothing
+/// of its variation: it takes the standard deviation of a Poisson count of
+/// that mean, its square root.
 pub fn intervals(
     mean: &[f64],
     rmse_by_step: &[f64],
     y: &[f64],
     [z80, z95]: [f64; 2],
 ) -> [Vec<f64>; 4] {
-    let floor = spread(y);
+    let floor = match y {
+        [one] => one.max(0.0).sqrt(),
+        _ => spread(y),
+    };
     let s: Vec<f64> = (1..=mean.len())
         .map(|k| {
             let r = step_rmse(rmse_by_step, k);
@@ -525,7 +530,16 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 /// than `e.shortest`, the median of [`ROBUST`]. `forced`: use this method,
 /// still scored and explained.
 pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
-    choose_scored(y, h, e, forced, evaluate(y, h, e))
+    match forced {
+        // A model asked for that is no candidate (`ets`) is scored too: its
+        // back-test gives its intervals (4.5).
+        Some(m) if !e.candidates.contains(&m) => {
+            let mut with = e.clone();
+            with.candidates.push(m);
+            choose_scored(y, h, &with, forced, evaluate(y, h, &with))
+        }
+        _ => choose_scored(y, h, e, forced, evaluate(y, h, e)),
+    }
 }
 
 /// [`choose`] with the candidates already scored by [`evaluate`].
@@ -552,15 +566,27 @@ pub fn choose_scored(
                 .filter(|&m| y.len() >= m.min_length(&e.params))
                 .collect();
             let names: Vec<&str> = ms.iter().map(|m| m.as_str()).collect();
-            (
-                ms.clone(),
-                format!(
-                    "{} months are too few to choose: median of {}; demand {}",
-                    y.len(),
-                    names.join(", "),
-                    pattern.class
+            match ms.as_slice() {
+                // One month: no level, trend or intermittence to estimate;
+                // the month itself (Croston-SBA alone would lower it by 5%
+                // for an intermittence nothing shows).
+                [] | [_] => (
+                    vec![Method::Naive],
+                    format!(
+                        "1 month is too few to choose: that month (naive); demand {}",
+                        pattern.class
+                    ),
                 ),
-            )
+                _ => (
+                    ms.clone(),
+                    format!(
+                        "{} months are too few to choose: median of {}; demand {}",
+                        y.len(),
+                        names.join(", "),
+                        pattern.class
+                    ),
+                ),
+            }
         }
         None => {
             let intermittent = matches!(pattern.class, "intermittent" | "lumpy");
@@ -632,7 +658,7 @@ pub fn choose_scored(
                 Some(d) => (
                     vec![d.method],
                     format!(
-                        "{} ({:.2}), the forecast of steady demand: the {} did not beat it by more than {} standard errors of the back-test; demand {}",
+                        "{} ({:.2}), the forecast of steady demand: {} did not beat it by more than {} standard errors of the back-test; demand {}",
                         d.method.as_str(),
                         d.rank,
                         chose,
@@ -659,8 +685,10 @@ pub fn choose_scored(
         .iter()
         .filter_map(|m| scores.iter().find(|s| s.method == *m))
         .collect();
+    // The back-test of the forecast made: of its one model, or of the
+    // combination where every model combined has one (not of one of them).
     let tested: Option<Score> = match members.as_slice() {
-        [one] => Some((*one).clone()),
+        [one] if combined.len() == 1 => Some((*one).clone()),
         many if many.len() == combined.len() => combined_backtest(y, many, horizon),
         _ => None,
     };
@@ -930,6 +958,39 @@ mod tests {
         // A flat series has nothing to vary: its intervals are the forecast.
         let c = choose(&[7.0; 24], 3, &e, None).unwrap();
         assert_eq!(c.upper95, c.lower95);
+        // One month says nothing of the variation: a Poisson count's
+        // standard deviation, √993 = 31.5, so never zero width; the
+        // forecast is that month.
+        let c = choose(&[993.0], 3, &e, None).unwrap();
+        assert_eq!(
+            (c.combined.as_slice(), c.mean[0]),
+            ([Method::Naive].as_slice(), 993.0)
+        );
+        let (z80, sd) = (c.upper80[0] - c.mean[0], 993f64.sqrt());
+        assert!(z80 > 0.0 && c.upper95[0] > c.upper80[0], "{c:?}");
+        assert!(
+            (z80 / sd - Z80 * class_factor(c.pattern.class)).abs() < 1e-9,
+            "{z80} {sd} {c:?}"
+        );
+    }
+
+    #[test]
+    fn a_model_asked_for_outside_the_candidates_is_scored_too() {
+        let y: Vec<f64> = (0..36)
+            .map(|t| 100.0 + 40.0 * ((t % 12) as f64 / 11.0) + (t % 5) as f64)
+            .collect();
+        let e = Evaluation::default();
+        assert!(!e.candidates.contains(&Method::Ets));
+        let c = choose(&y, 12, &e, Some(Method::Ets)).unwrap();
+        let own = c.scores.iter().find(|s| s.method == Method::Ets).unwrap();
+        assert_eq!(
+            (c.backtest_mase, c.backtest_rmsse),
+            (Some(own.mase), Some(own.rmsse))
+        );
+        // Its intervals come from its back-test, so they widen with the
+        // horizon (not one standard deviation of the history at every step).
+        let width = |k: usize| c.upper80[k] - c.lower80[k];
+        assert!(width(11) > width(0), "{:?} {:?}", c.lower80, c.upper80);
     }
 
     #[test]
@@ -952,6 +1013,10 @@ mod tests {
         // Two months: the models that can forecast them.
         let c = choose(&[4.0, 6.0], 3, &e, None).unwrap();
         assert_eq!(c.combined, vec![Method::Ses, Method::CrostonSba]);
+        // Only Croston-SBA has a back-test of two months: the combination
+        // has none, rather than that of one of its models.
+        assert!(c.scores.iter().any(|s| s.method == Method::CrostonSba));
+        assert_eq!((c.backtest_mase, c.backtest_rmsse), (None, None), "{c:?}");
         // 12 to 14 months: chosen, from as many origins as the months allow
         // (at most 12, the first after month 1), the candidates that can be
         // fitted at half of them; a forecast for every month asked for.

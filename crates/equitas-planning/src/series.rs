@@ -183,7 +183,9 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
                     values[k] += gaps[k];
                     imputed[k] = true;
                 } else if rate[k] < 1.0 {
+                    // The silent facilities' share is estimated: imputed.
                     values[k] /= rate[k];
+                    imputed[k] = true;
                 }
             }
         }
@@ -365,11 +367,25 @@ mod tests {
             // March: F1's mean 12 plus F2's 20, imputed wholly (it was 0
             // silent, 12 / (1/2) = 24 out of stock).
             assert_eq!(a.values, vec![30.0, 28.0, 32.0], "{days}");
-            assert_eq!(a.imputed, vec![false, false, true]);
+            // February is imputed in part (F2's share, by the rate).
+            assert_eq!(a.imputed, vec![false, true, true]);
             assert_eq!(a.unobserved, vec![false, false, true]);
             assert_eq!(a.reporting_rate, vec![1.0, 0.5, march_rate]);
             assert_eq!(a.last_reported, Some(1));
         }
+    }
+
+    #[test]
+    fn in_an_area_a_silent_facility_makes_the_month_imputed_in_part() {
+        // F3 silent in February, F1 and F2 recorded: (12 + 18) / (2/3) = 45,
+        // a third of it estimated, so marked imputed (and still observed).
+        let f1 = vec![month(0, 10.0, 0, true), month(1, 12.0, 0, true)];
+        let f2 = vec![month(0, 20.0, 0, true), month(1, 18.0, 0, true)];
+        let f3 = vec![month(0, 30.0, 0, true), month(1, 0.0, 0, false)];
+        let a = assemble(&[f1, f2, f3], true).unwrap();
+        assert_eq!(a.values, vec![60.0, 45.0]);
+        assert_eq!(a.imputed, vec![false, true]);
+        assert_eq!(a.unobserved, vec![false, false]);
     }
 
     #[test]

@@ -199,22 +199,140 @@ pub(crate) fn planning_file<T>(
 
 fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     let mut q = quantify_request(a)?;
+    if let (Some(min), Some(max)) = (q.min_months, q.max_months)
+        && min > max
+    {
+        return Err(a.bad(
+            "min",
+            format!("{min} months is above the maximum asked for, {max}"),
+        ));
+    }
     q.pipeline = planning_file(a, "pipeline", |b| quantify::parse_pipeline(b))?;
     q.lead_times = planning_file(a, "lead_times", |b| {
         equitas_planning::plan::parse_lead_times(b)
     })?;
     q.supplier = a.get("supplier")?;
+    if let Some(s) = &q.supplier {
+        let mut known: Vec<&str> = q.lead_times.iter().map(|l| l.supplier.as_str()).collect();
+        known.sort_unstable();
+        known.dedup();
+        if !known.contains(&s.as_str()) {
+            return Err(a.bad(
+                "supplier",
+                if known.is_empty() {
+                    format!("{s:?}: a supplier's lead times come from a lead-times file, and none was given")
+                } else {
+                    format!("{s:?} is not a supplier of the lead-times file ({})", known.join(", "))
+                },
+            ));
+        }
+    }
     Ok(PlanningRequest {
         quantify: q,
         transit: !a.flag("no_transit")?,
     })
 }
 
+/// The forecasts of a request, with notes on what it asked for that they
+/// leave out: series the method cannot fit, items without a series. With
+/// items asked for and none found, the error names `item`.
+struct Made {
+    made: Vec<(
+        equitas_planning::series::DemandSeries,
+        equitas_planning::select::Choice,
+    )>,
+    last: calendar::MonthIndex,
+    notes: Vec<String>,
+}
+
+fn forecasts(data: &StockData, r: &quantify::Request) -> Result<Made, ServiceError> {
+    let level = r.level.as_str();
+    let f = quantify::forecasts(&data.ledger, &data.places, r).map_err(|e| match e {
+        quantify::Empty::NoSeries if !r.items.is_empty() => ServiceError::OutsideData {
+            param: "item".into(),
+            reason: format!(
+                "{}: no demand series at the {level} level",
+                r.items.join(", ")
+            ),
+        },
+        e => nothing(e),
+    })?;
+    let mut notes = Vec::new();
+    let missing = f.items_without_series(&data.ledger, r);
+    if !missing.is_empty() {
+        notes.push(format!(
+            "no demand series at the {level} level for {}",
+            missing.join(", ")
+        ));
+    }
+    if let (Some(m), n @ 1..) = (r.method, f.unfitted.len()) {
+        notes.push(format!(
+            "{n} series left out: {} needs at least {} months of history, and they have fewer{}",
+            m.as_str(),
+            m.min_length(&equitas_planning::models::ModelParams::default()),
+            if f.made.is_empty() {
+                "; the automatic choice (method auto) forecasts any series"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(Made {
+        made: f.made,
+        last: f.last,
+        notes,
+    })
+}
+
+/// Plan inputs for a plan or a risk, with the notes of [`forecasts`] and on
+/// what else the request gave that the plans leave out or change: pipeline
+/// rows for no plan here, bands moved, a horizon too short for any order.
 fn quantified(
     data: &StockData,
     r: &quantify::Request,
-) -> Result<(Vec<Quantified>, calendar::MonthIndex), ServiceError> {
-    quantify::quantify(&data.ledger, &data.places, &data.bands, r).map_err(nothing)
+    file_rows: usize,
+) -> Result<(Vec<Quantified>, calendar::MonthIndex, Vec<String>), ServiceError> {
+    let Made {
+        made,
+        last,
+        mut notes,
+    } = forecasts(data, r)?;
+    let qs = quantify::quantify(&data.ledger, &data.places, &data.bands, r, made, last);
+    let unused = quantify::pipeline_unused(
+        &data.ledger,
+        &data.places,
+        &r.pipeline[..file_rows.min(r.pipeline.len())],
+        &qs,
+    );
+    if !unused.is_empty() {
+        let rows: Vec<String> = unused
+            .iter()
+            .map(|p| format!("{} to {}", p.item, p.to))
+            .collect();
+        notes.push(format!(
+            "{} pipeline rows count for no plan here (no such item or place at this level): {}",
+            rows.len(),
+            rows.join(", ")
+        ));
+    }
+    let widened = qs.iter().filter(|x| x.band_widened).count();
+    if widened > 0 {
+        notes.push(format!(
+            "{widened} plans: the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it"
+        ));
+    }
+    if let Some(late) = qs
+        .iter()
+        .map(|x| x.input.lead_time)
+        .filter(|&l| l >= r.horizon)
+        .min()
+    {
+        notes.push(format!(
+            "the horizon ({} months) ends before an order placed now arrives (lead time {late} months or more): no order is suggested",
+            r.horizon
+        ));
+    }
+    Ok((qs, last, notes))
 }
 
 /// Why nothing was quantified, as an error: an as-of month outside the
@@ -228,6 +346,21 @@ fn nothing(e: quantify::Empty) -> ServiceError {
         }
     } else {
         ServiceError::missing(e.to_string())
+    }
+}
+
+/// The lead time a plan uses, for its method line.
+fn lead_time_text(q: &quantify::Request) -> String {
+    match (q.lead_times.is_empty(), &q.supplier) {
+        (true, _) => format!("lead time {} months", q.lead_time),
+        (false, Some(s)) => format!(
+            "lead times of {s} from the lead-times file, else {} months",
+            q.lead_time
+        ),
+        (false, None) => format!(
+            "lead times from the lead-times file (the shortest supplier's), else {} months",
+            q.lead_time
+        ),
     }
 }
 
@@ -313,6 +446,12 @@ fn as_of_day(data: &StockData, r: &quantify::Request) -> Option<calendar::Day> {
         .and_then(|_| quantify::stock_day(&data.ledger, r.as_of))
 }
 
+/// The day stock on hand is counted on by a plan or a risk, always stated:
+/// the end of the as-of month (by default the last complete one).
+fn stock_day(data: &StockData, r: &quantify::Request) -> Option<calendar::Day> {
+    quantify::stock_day(&data.ledger, r.as_of)
+}
+
 fn period(last: calendar::MonthIndex, horizon: usize) -> String {
     format!(
         "{} to {}",
@@ -365,7 +504,8 @@ impl Operation for Forecast {
     fn run(ctx: &mut Ctx<'_>, r: &quantify::Request) -> Result<Answer<ForecastRow>, ServiceError> {
         let data = ctx.stock()?;
         has_stock(data)?;
-        let (q, last) = quantify::forecasts(&data.ledger, &data.places, r).map_err(nothing)?;
+        let f = forecasts(data, r)?;
+        let (q, last) = (f.made, f.last);
         let notes = series_notes(q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
@@ -399,7 +539,8 @@ impl Operation for Forecast {
         h.extra
             .insert("period".into(), period(last, r.horizon).into());
         let mut a = Answer::new(h, rows);
-        a.notes = notes;
+        a.notes = f.notes;
+        a.notes.extend(notes);
         Ok(a)
     }
 }
@@ -436,16 +577,16 @@ impl Operation for Plan {
         let data = ctx.stock()?;
         has_stock(data)?;
         let q = with_transit(ctx, r)?;
-        let (qs, last) = quantified(data, &q)?;
-        let notes = series_notes(qs.iter().map(|x| &x.series), last, q.level);
+        let (qs, last, mut notes) = quantified(data, &q, r.quantify.pipeline.len())?;
+        notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
             format!(
-                "docs/formulas.md 4.7: stock on hand as lots with expiry, the demand forecast (4.4), pipeline shipments; an order arrives when a month would close below the minimum, bringing it to the maximum; lead time {} months",
-                q.lead_time
+                "docs/formulas.md 4.7: stock on hand as lots with expiry, the demand forecast (4.4), pipeline shipments; an order arrives when a month would close below the minimum, bringing it to the maximum, and never sooner than its lead time after now; {}",
+                lead_time_text(&q)
             ),
             data,
-            as_of_day(data, &q),
+            stock_day(data, &q),
         );
         h.extra
             .insert("period".into(), period(last, q.horizon).into());
@@ -525,8 +666,8 @@ impl Operation for Risk {
         has_stock(data)?;
         let q = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
-        let (qs, last) = quantified(data, &q)?;
-        let notes = series_notes(qs.iter().map(|x| &x.series), last, q.level);
+        let (qs, last, mut notes) = quantified(data, &q, r.plan.quantify.pipeline.len())?;
+        notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
             format!(
@@ -548,7 +689,7 @@ impl Operation for Risk {
                 }
             ),
             data,
-            as_of_day(data, &q),
+            stock_day(data, &q),
         );
         h.extra
             .insert("period".into(), period(last, q.horizon).into());

@@ -590,7 +590,9 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         lead_times: vec![],
         supplier: None,
     };
-    let (q, last) = quantify::quantify(&data.ledger, &data.places, &data.bands, &req).unwrap();
+    let f = quantify::forecasts(&data.ledger, &data.places, &req).unwrap();
+    let last = f.last;
+    let q = quantify::quantify(&data.ledger, &data.places, &data.bands, &req, f.made, last);
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].input.pipeline, vec![(2, 150.0)]);
     let plans = quantify::plans(&q, last);

@@ -32,7 +32,11 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     el(
       "p",
       { class: "lead" },
-      [product, programme(info?.programme), ...items.map((i) => t("product.gtin", i))].filter(Boolean).join(" · "),
+      // Items recorded by a GTIN are named as such; one recorded under the
+      // product's own code is the product, already shown.
+      [product, programme(info?.programme), ...items.filter((i) => /^\d{8,14}$/.test(i)).map((i) => t("product.gtin", i))]
+        .filter(Boolean)
+        .join(" · "),
     ),
   );
   if (items.length === 0 && !names.products.has(product)) {

@@ -193,8 +193,13 @@ proptest! {
         if let Some(c) = fit(Method::Ets, &y, &p()) {
             let (alpha, beta, gamma, phi) = (c[0], c[1], c[2], c[3]);
             prop_assert!((1e-4..=0.9999).contains(&alpha), "{:?}", c);
-            prop_assert!(beta == 0.0 || (1e-4..=alpha.max(0.2)).contains(&beta), "{:?}", c);
-            prop_assert!(gamma == 0.0 || (1e-4..=1.0).contains(&gamma), "{:?}", c);
+            // β within [1e-4, the starting α], γ within [1e-4, 1 − the
+            // starting α]: α starts at 1e-4 + 0.2 × 0.9998 / m, m = 12 with
+            // a season (18 values), else 1 (docs/formulas.md 4.2).
+            let m = if c.len() == 18 { 12.0 } else { 1.0 };
+            let start = 1e-4 + 0.2 * 0.9998 / m;
+            prop_assert!(beta == 0.0 || (1e-4..=start + 1e-12).contains(&beta), "{:?}", c);
+            prop_assert!(gamma == 0.0 || (1e-4..=1.0 - start + 1e-12).contains(&gamma), "{:?}", c);
             prop_assert!(phi == 1.0 || (0.8..=0.98).contains(&phi), "{:?}", c);
             prop_assert!(c.len() == 7 || c.len() == 18, "{:?}", c);
         }
