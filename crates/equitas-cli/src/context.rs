@@ -7,10 +7,22 @@ use equitas_store::{Store, migrations};
 /// Exit status when an import finished but rejected some rows.
 pub const EXIT_REJECTED_ROWS: u8 = 3;
 
-/// Where the database is: --database, else equitas.db in the data directory.
+/// Where the database is: --database, else equitas.db in the data
+/// directory (which is created).
 pub fn database_target(cli: &Cli) -> Result<String> {
+    let (target, dir) = locate(cli)?;
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    }
+    Ok(target)
+}
+
+/// The database's target, and the data directory it lies in if it comes
+/// from one.
+fn locate(cli: &Cli) -> Result<(String, Option<std::path::PathBuf>)> {
     if let Some(db) = &cli.database {
-        return Ok(db.clone());
+        return Ok((db.clone(), None));
     }
     let dir = match &cli.data_dir {
         Some(d) => d.clone(),
@@ -18,9 +30,30 @@ pub fn database_target(cli: &Cli) -> Result<String> {
             .map(|d| d.join("equitas"))
             .context("no data directory for this user: give --data-dir or set EQUITAS_DATA_DIR")?,
     };
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    Ok(dir.join("equitas.db").display().to_string())
+    Ok((dir.join("equitas.db").display().to_string(), Some(dir)))
+}
+
+/// [`open_store`] for a command that only reads: a `--database` file or a
+/// `--data-dir` folder given that does not exist is most likely mistyped,
+/// and said so, rather than a new empty database (and folder) created to
+/// report nothing. A data directory that exists without a database, or
+/// the default one, gets its database as before (the report then says
+/// what to load).
+pub fn open_existing(cli: &Cli) -> Result<Box<dyn Store>> {
+    let (target, dir) = locate(cli)?;
+    let missing = match (&cli.database, &cli.data_dir, &dir) {
+        (Some(db), _, _) => {
+            !equitas_store::is_postgres_url(db) && !std::path::Path::new(db).exists()
+        }
+        (None, Some(_), Some(dir)) => !dir.exists(),
+        _ => false,
+    };
+    if missing {
+        anyhow::bail!(
+            "no database at {target}: check --database or --data-dir (EQUITAS_DATABASE, EQUITAS_DATA_DIR), or create one with `equitas init`, `equitas demo` or an import"
+        );
+    }
+    open_store(cli)
 }
 
 pub fn open_store(cli: &Cli) -> Result<Box<dyn Store>> {

@@ -275,6 +275,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let ok = |()| ExitCode::SUCCESS;
     let store = || context::open_store(&cli);
+    // Reports read: a database that does not exist is an error, not created.
+    let existing = || context::open_existing(&cli);
     match &cli.command {
         Command::Init => demo::init(&cli),
         Command::Demo { format } => demo::demo(&cli, *format),
@@ -292,11 +294,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => generate::run(a).map(ok),
         Command::Interop(c) => interop::run(&cli, c),
         Command::Region(c) => region::run_command(&cli, c),
-        Command::Market(c) => market::run_command(store()?.as_mut(), c).map(ok),
-        Command::Supply(c) => supply::run_command(store()?.as_mut(), c).map(ok),
-        Command::Scenario(c) => scenario::run_command(store()?.as_mut(), c).map(ok),
+        Command::Market(c) => market::run_command(existing()?.as_mut(), c).map(ok),
+        Command::Supply(c) => supply::run_command(existing()?.as_mut(), c).map(ok),
+        Command::Scenario(c) => scenario::run_command(existing()?.as_mut(), c).map(ok),
         Command::Stock { command, args, out } => {
-            let mut st = store()?;
+            let mut st = existing()?;
             match command {
                 None => stock::stock(st.as_mut(), args, out),
                 Some(stock::StockCommand::Problems { args, out }) => {
@@ -309,10 +311,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(ok)
         }
         Command::Availability { args, out } => {
-            stock::availability(store()?.as_mut(), args, out).map(ok)
+            stock::availability(existing()?.as_mut(), args, out).map(ok)
         }
         Command::Forecast { command, args, out } => {
-            let mut st = store()?;
+            let mut st = existing()?;
             match command {
                 None => forecast::forecast(st.as_mut(), args, out),
                 Some(forecast::ForecastCommand::Accuracy { args, out }) => {
@@ -321,8 +323,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             .map(ok)
         }
-        Command::Plan { args, out } => forecast::plan(store()?.as_mut(), args, out).map(ok),
-        Command::Risk { args, out } => forecast::risk(store()?.as_mut(), args, out).map(ok),
+        Command::Plan { args, out } => forecast::plan(existing()?.as_mut(), args, out).map(ok),
+        Command::Risk { args, out } => forecast::risk(existing()?.as_mut(), args, out).map(ok),
     }
 }
 

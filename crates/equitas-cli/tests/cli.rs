@@ -1488,6 +1488,40 @@ SYN-003,XSY,2027-01,5
     );
 }
 
+/// A report asked of a database that does not exist (a mistyped
+/// `--database` or `--data-dir`) says so, and creates nothing.
+#[test]
+fn a_report_on_a_missing_database_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist").join("x.db");
+    for args in [
+        vec!["forecast"],
+        vec!["stock"],
+        vec!["market", "prices"],
+        vec!["plan", "--level", "region"],
+    ] {
+        let mut a = vec!["--database", missing.to_str().unwrap()];
+        a.extend(args.iter().copied());
+        let o = equitas(dir.path(), &a);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&o).contains(&format!("no database at {}", missing.display())),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!dir.path().join("nonexist").exists(), "{args:?}");
+    }
+    // A data directory mistyped: the same, and no folder made.
+    let other = dir.path().join("typo");
+    let o = equitas(&other, &["forecast"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no database at"), "{}", stderr(&o));
+    assert!(!other.exists());
+    // Commands that write create it, as before.
+    assert!(equitas(&other, &["init"]).status.success());
+    assert!(other.join("equitas.db").exists());
+}
+
 /// A database of an older schema is brought up to date when opened, and
 /// the user is told why they wait; an up-to-date one says nothing of it.
 #[test]
