@@ -159,7 +159,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
                 Cell::Text(p.item.clone()),
                 Cell::Text(p.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(p.stock_on_hand), 0),
-                Cell::Text(first.map_or("-".into(), |o| {
+                Cell::Maybe(first.map(|o| {
                     format!("{}{}", o.order, if o.details.late { " (late)" } else { "" })
                 })),
                 Cell::Num(first.map(|o| o.details.quantity), 0),
@@ -206,14 +206,14 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
                 .probability
                 .iter()
                 .position(|&p| p >= 0.5)
-                .map_or("-".into(), |k| r.months[k].clone());
+                .map(|k| r.months[k].clone());
             vec![
                 Cell::Text(r.area.clone()),
                 Cell::Text(r.item.clone()),
                 Cell::Text(r.item_name.clone().unwrap_or_default()),
                 Cell::Pct(Some(r.max_6)),
                 Cell::Pct(Some(r.max_all)),
-                Cell::Text(first),
+                Cell::Maybe(first),
                 Cell::Pct(r.probability.first().copied()),
                 Cell::Pct(r.probability.get(2).copied()),
                 Cell::Pct(r.probability.get(5).copied()),

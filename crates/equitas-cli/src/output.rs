@@ -31,6 +31,8 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
+    /// Text that may be absent: "-" in a table, an empty cell in CSV.
+    Maybe(Option<String>),
     Int(i64),
     /// A number shown with this many decimals (0: with thousands separators).
     Num(Option<f64>, usize),
@@ -47,7 +49,8 @@ impl From<String> for Cell {
 impl Cell {
     fn table(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Maybe(Some(s)) => s.clone(),
+            Cell::Maybe(None) => "-".into(),
             Cell::Int(n) => crate::format::int(*n),
             Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
             Cell::Num(Some(v), 0) => crate::format::int(v.round() as i64),
@@ -58,7 +61,8 @@ impl Cell {
 
     fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Maybe(Some(s)) => s.clone(),
+            Cell::Maybe(None) => String::new(),
             Cell::Int(n) => n.to_string(),
             Cell::Num(None, _) | Cell::Pct(None) => String::new(),
             Cell::Num(Some(v), _) | Cell::Pct(Some(v)) => v.to_string(),

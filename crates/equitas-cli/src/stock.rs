@@ -63,7 +63,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
                 Cell::Text(r.status.as_str().to_string()),
                 Cell::Text(format!("{}-{}", r.min_months, r.max_months)),
                 r.stockout_days
-                    .map_or(Cell::Text("-".into()), |d| Cell::Int(d.into())),
+                    .map_or(Cell::Maybe(None), |d| Cell::Int(d.into())),
                 Cell::Num(Some(r.expiring), 0),
                 Cell::Num(Some(r.at_risk), 0),
                 Cell::Int(r.problems as i64),
@@ -102,9 +102,9 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
                     r.lot.clone()
                 }),
                 Cell::Num(Some(r.quantity), 0),
-                Cell::Text(r.expiry.clone().unwrap_or_else(|| "-".into())),
+                Cell::Maybe(r.expiry.clone()),
                 r.days_to_expiry
-                    .map_or(Cell::Text("-".into()), |d| Cell::Int(d.into())),
+                    .map_or(Cell::Maybe(None), |d| Cell::Int(d.into())),
             ]
         })
         .collect();
