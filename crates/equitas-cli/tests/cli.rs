@@ -1387,13 +1387,20 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     // Every order arrives its lead time after it is placed, never sooner,
     // and the shortfall before a late one shows as unmet demand.
     let j = json(&["plan", "--item", "SYN-003"]);
+    let now = months(&serde_json::json!(&j["period"].as_str().unwrap()[..7]));
     let row = &j["rows"][0];
     let lead = row["lead_time"].as_i64().unwrap() as i32;
     let orders = row["orders"].as_array().unwrap();
-    assert!(orders.iter().any(|o| o["late"] == true), "{row}");
     for o in orders {
-        assert_eq!(months(&o["arrival"]) - months(&o["order"]), lead, "{o}");
+        assert!(months(&o["arrival"]) >= now + lead, "{o}");
     }
+    // The late one is placed now and arrives after the lead time.
+    let late: Vec<_> = orders.iter().filter(|o| o["late"] == true).collect();
+    assert_eq!(late.len(), 1, "{row}");
+    assert_eq!(
+        (months(&late[0]["order"]), months(&late[0]["arrival"])),
+        (now, now + lead)
+    );
     let first_arrival = orders.iter().map(|o| months(&o["arrival"])).min().unwrap();
     let unmet_before: f64 = row["months"]
         .as_array()
@@ -1453,11 +1460,11 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     let pipeline = dir.path().join("pipeline.csv");
     std::fs::write(
         &pipeline,
-        "item,place,arrival,quantity
-SYN-999,XSY,2027-01,5
-SYN-003,NOPE,2027-01,5
-SYN-003,XSY,2027-01,5
-",
+        "item,place,arrival,quantity\n\
+         SYN-999,XSY,2027-01,5\n\
+         SYN-003,NOPE,2027-01,5\n\
+         SYN-003,XSY,2027-01,5\n\
+         SYN-003,XSY,2030-01,5\n",
     )
     .unwrap();
     let j = json(&[
@@ -1468,7 +1475,11 @@ SYN-003,XSY,2027-01,5
         pipeline.to_str().unwrap(),
     ]);
     assert!(
-        notes(&j).contains(&"2 pipeline rows count for no plan here (no such item or place at this level): SYN-999 to XSY, SYN-003 to NOPE".to_string()),
+        notes(&j).contains(&"2 pipeline rows count for no plan here (no item and place forecast at this level): SYN-999 to XSY in 2027-01, SYN-003 to NOPE in 2027-01".to_string()),
+        "{j}"
+    );
+    assert!(
+        notes(&j).contains(&"1 pipeline rows arrive after the horizon (2028-04) and are not counted: SYN-003 to XSY in 2030-01".to_string()),
         "{j}"
     );
     let o = equitas(dir.path(), &["plan", "--supplier", "PharmaZ"]);
@@ -1478,14 +1489,45 @@ SYN-003,XSY,2027-01,5
         "{}",
         stderr(&o)
     );
-    // A horizon shorter than the lead time can suggest no order, said.
+    // A horizon shorter than the lead time can suggest no order: the
+    // plans that fall below their minimum then are counted.
     let j = json(&["plan", "--item", "SYN-003", "--horizon", "3"]);
-    assert!(
-        notes(&j).iter().any(
-            |n| n.starts_with("the horizon (3 months) ends before an order placed now arrives")
-        ),
-        "{j}"
-    );
+    let stuck = |j: &serde_json::Value| {
+        notes(j)
+            .iter()
+            .any(|n| n.contains("but an order placed now arrives after the horizon (3 months"))
+    };
+    assert!(stuck(&j), "{j}");
+    assert!(j["rows"][0]["orders"].as_array().unwrap().is_empty());
+    // Not said of plans that need no order, nor of risks without orders.
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001",
+        "--level",
+        "region",
+        "--horizon",
+        "3",
+    ]);
+    let need = j["rows"].as_array().unwrap().iter().any(|r| {
+        r["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["months_of_stock"].as_f64().unwrap() < r["min_months"].as_f64().unwrap())
+    });
+    assert_eq!(stuck(&j), need, "{j}");
+    let j = json(&[
+        "risk",
+        "--item",
+        "SYN-003",
+        "--horizon",
+        "3",
+        "--without-orders",
+        "--paths",
+        "10",
+    ]);
+    assert!(!stuck(&j), "{j}");
 }
 
 /// A report asked of a database that does not exist (a mistyped

@@ -242,13 +242,24 @@ pub fn series(
 }
 
 /// The day stock is counted on: the end of the as-of month (or the
-/// ledger's last day, if earlier or without an as-of month).
+/// ledger's last day, if earlier or without an as-of month: stock on hand
+/// now, every receipt counted).
 pub fn stock_day(ledger: &Ledger, as_of: Option<MonthIndex>) -> Option<calendar::Day> {
     let through = ledger.through()?;
-    // Without an as-of month, the last complete month's end: the forecast's
-    // month 1 is the month after it, whose movements are not counted twice.
-    let month = as_of.or_else(|| last_complete_month(ledger));
-    Some(month.map_or(through, |m| calendar::month_end(m).min(through)))
+    Some(as_of.map_or(through, |m| calendar::month_end(m).min(through)))
+}
+
+/// The share of month 1 (the month after `last`) still ahead of stock
+/// counted on `day`: 1 unless the data go on into month 1 (no as-of month,
+/// data ending mid-month), then its days after `day` ÷ its days, so that
+/// what was used before `day`, already out of the stock, is not taken twice.
+pub fn month_one_left(day: calendar::Day, last: MonthIndex) -> f64 {
+    let m1 = last + 1;
+    if day < calendar::month_start(m1) {
+        return 1.0;
+    }
+    let left = (calendar::month_end(m1) - day).max(0);
+    f64::from(left) / f64::from(calendar::days_in_month(m1))
 }
 
 /// The series of a request with their forecasts (4.4-4.5).
@@ -310,6 +321,7 @@ pub fn quantify(
 ) -> Vec<Quantified> {
     let horizon = r.horizon.max(1);
     let as_of = stock_day(ledger, r.as_of);
+    let left = as_of.map_or(1.0, |d| month_one_left(d, last));
     // Lead times given for a trade item apply to its product.
     let lead_times: Vec<LeadTime> = r
         .lead_times
@@ -349,12 +361,19 @@ pub fn quantify(
         // regional store's (formulas 3.7).
         let (bmin, bmax) = bands.get(&x.item, places.tier_of(&x.area));
         let (min_months, max_months) = months_band(r, (bmin, bmax));
-        let sigma = c
+        let mut sigma: Vec<f64> = c
             .upper95
             .iter()
             .zip(&c.mean)
             .map(|(u, m)| (u - m).max(0.0) / Z95)
             .collect();
+        // Month 1 from the stock day on: its mean pro rata of its days left,
+        // its spread as a sum of that many days' demands (√ of the share).
+        let mut demand = c.mean.clone();
+        if let (Some(d), Some(s)) = (demand.first_mut(), sigma.first_mut()) {
+            *d *= left;
+            *s *= left.sqrt();
+        }
         // Shipments of a trade item count toward its product, in the
         // product's unit (formulas 3.1).
         let pipeline = r
@@ -371,7 +390,7 @@ pub fn quantify(
         let lead = lead_time_for(&lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {
             lots: on_hand,
-            demand: c.mean.clone(),
+            demand,
             sigma,
             pipeline,
             min_months,
@@ -403,23 +422,38 @@ fn months_band(r: &Request, (bmin, bmax): (f64, f64)) -> (f64, f64) {
     }
 }
 
-/// The shipments of `pipeline` that no plan of `plans` counts: for an item
-/// or a place without a plan here.
+/// The shipments of `pipeline` that no plan of `plans` counts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Unused<'p> {
+    /// For an item or a place without a plan here.
+    pub unplanned: Vec<&'p Incoming>,
+    /// Arriving after the plans' last month (`last` + `horizon`).
+    pub beyond: Vec<&'p Incoming>,
+}
+
+/// The shipments of `pipeline` that no plan of `plans` (months after `last`,
+/// `horizon` of them) counts, and why.
 pub fn pipeline_unused<'p>(
     ledger: &Ledger,
     places: &Places,
     pipeline: &'p [Incoming],
     plans: &[Quantified],
-) -> Vec<&'p Incoming> {
-    pipeline
-        .iter()
-        .filter(|p| {
-            let item = ledger.names.catalogue.resolve(&p.item).0;
-            !plans
-                .iter()
-                .any(|q| q.series.item == item && p.enters(places, &q.series.area))
-        })
-        .collect()
+    last: MonthIndex,
+    horizon: usize,
+) -> Unused<'p> {
+    let mut u = Unused::default();
+    for p in pipeline {
+        let item = ledger.names.catalogue.resolve(&p.item).0;
+        if !plans
+            .iter()
+            .any(|q| q.series.item == item && p.enters(places, &q.series.area))
+        {
+            u.unplanned.push(p);
+        } else if p.arrival - last > horizon.max(1) as MonthIndex {
+            u.beyond.push(p);
+        }
+    }
+    u
 }
 
 /// A month of a plan, named.
@@ -575,7 +609,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stock_is_counted_at_the_end_of_the_as_of_month() {
+    fn stock_is_counted_now_and_month_one_from_then_on() {
         use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
         use equitas_ledger::movement::{Kind, Movement, Names};
         let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000;
@@ -603,14 +637,21 @@ mod tests {
         })
         .collect();
         let l = Ledger::build(names, ms);
-        let day = |d: &str| parse_day(d);
-        // The data end on 15 July: June is the last complete month, and
-        // July, month 1 of a forecast, is not taken out of stock twice.
-        assert_eq!(stock_day(&l, None), day("2026-06-30"));
-        assert_eq!(l.stock_on_hand(0, 0, day("2026-06-30").unwrap()), 80.0);
+        let day = |d: &str| parse_day(d).unwrap();
+        let june = calendar::parse_month("2026-06").unwrap();
+        // The data end on 15 July: June is the last complete month. Stock
+        // is counted now (30: the July receipts and uses are in), and July,
+        // month 1, keeps its 16 days left of 31 (not taken twice).
+        assert_eq!(stock_day(&l, None), Some(day("2026-07-15")));
+        assert_eq!(l.stock_on_hand(0, 0, day("2026-07-15")), 30.0);
+        assert_eq!(month_one_left(day("2026-07-15"), june), 16.0 / 31.0);
+        assert_eq!(month_one_left(day("2026-07-31"), june), 0.0);
+        // As of June: its end, and all of July ahead.
+        assert_eq!(stock_day(&l, Some(june)), Some(day("2026-06-30")));
+        assert_eq!(month_one_left(day("2026-06-30"), june), 1.0);
         assert_eq!(
             stock_day(&l, calendar::parse_month("2026-05")),
-            day("2026-05-31")
+            Some(day("2026-05-31"))
         );
     }
 

@@ -531,12 +531,15 @@ fn combined_backtest(y: &[f64], scores: &[&Score], horizon: usize) -> Option<Sco
 /// still scored and explained.
 pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Option<Choice> {
     match forced {
-        // A model asked for that is no candidate (`ets`) is scored too: its
-        // back-test gives its intervals (4.5).
+        // A model asked for that is no candidate (`ets`) is scored alone:
+        // its back-test gives its intervals (4.5); the candidates' scores
+        // would serve nothing.
         Some(m) if !e.candidates.contains(&m) => {
-            let mut with = e.clone();
-            with.candidates.push(m);
-            choose_scored(y, h, &with, forced, evaluate(y, h, &with))
+            let alone = Evaluation {
+                candidates: vec![m],
+                ..e.clone()
+            };
+            choose_scored(y, h, &alone, forced, evaluate(y, h, &alone))
         }
         _ => choose_scored(y, h, e, forced, evaluate(y, h, e)),
     }

@@ -286,11 +286,14 @@ fn forecasts(data: &StockData, r: &quantify::Request) -> Result<Made, ServiceErr
 
 /// Plan inputs for a plan or a risk, with the notes of [`forecasts`] and on
 /// what else the request gave that the plans leave out or change: pipeline
-/// rows for no plan here, bands moved, a horizon too short for any order.
+/// rows (of the file: the first `file_rows`) for no plan here or after the
+/// horizon, bands moved, month 1 from a stock day within it, and (with
+/// `orders`) plans needing an order that cannot arrive within the horizon.
 fn quantified(
     data: &StockData,
     r: &quantify::Request,
     file_rows: usize,
+    orders: bool,
 ) -> Result<(Vec<Quantified>, calendar::MonthIndex, Vec<String>), ServiceError> {
     let Made {
         made,
@@ -303,16 +306,35 @@ fn quantified(
         &data.places,
         &r.pipeline[..file_rows.min(r.pipeline.len())],
         &qs,
+        last,
+        r.horizon,
     );
-    if !unused.is_empty() {
-        let rows: Vec<String> = unused
-            .iter()
-            .map(|p| format!("{} to {}", p.item, p.to))
-            .collect();
+    let rows = |ps: &[&quantify::Incoming]| -> String {
+        ps.iter()
+            .map(|p| {
+                format!(
+                    "{} to {} in {}",
+                    p.item,
+                    p.to,
+                    calendar::format_month(p.arrival)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !unused.unplanned.is_empty() {
         notes.push(format!(
-            "{} pipeline rows count for no plan here (no such item or place at this level): {}",
-            rows.len(),
-            rows.join(", ")
+            "{} pipeline rows count for no plan here (no item and place forecast at this level): {}",
+            unused.unplanned.len(),
+            rows(&unused.unplanned)
+        ));
+    }
+    if !unused.beyond.is_empty() {
+        notes.push(format!(
+            "{} pipeline rows arrive after the horizon ({}) and are not counted: {}",
+            unused.beyond.len(),
+            calendar::format_month(last + r.horizon as calendar::MonthIndex),
+            rows(&unused.beyond)
         ));
     }
     let widened = qs.iter().filter(|x| x.band_widened).count();
@@ -321,16 +343,39 @@ fn quantified(
             "{widened} plans: the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it"
         ));
     }
-    if let Some(late) = qs
-        .iter()
-        .map(|x| x.input.lead_time)
-        .filter(|&l| l >= r.horizon)
-        .min()
-    {
-        notes.push(format!(
-            "the horizon ({} months) ends before an order placed now arrives (lead time {late} months or more): no order is suggested",
-            r.horizon
-        ));
+    if let Some(day) = quantify::stock_day(&data.ledger, r.as_of) {
+        let left = quantify::month_one_left(day, last);
+        if left < 1.0 {
+            let m1 = last + 1;
+            let days = calendar::days_in_month(m1);
+            notes.push(format!(
+                "stock on hand is counted on {}, within {}: that month's demand is its forecast for the {} days left of {days}",
+                calendar::format_day(day),
+                calendar::format_month(m1),
+                (left * f64::from(days)).round()
+            ));
+        }
+    }
+    if orders {
+        // Plans that fall below their minimum while no order placed now
+        // could arrive within the horizon.
+        let stuck: Vec<&Quantified> = qs
+            .iter()
+            .filter(|x| x.input.lead_time >= r.horizon)
+            .filter(|x| {
+                equitas_planning::plan::plan(&x.input)
+                    .0
+                    .iter()
+                    .any(|m| m.months_of_stock.is_some_and(|s| s < x.input.min_months))
+            })
+            .collect();
+        if let Some(lead) = stuck.iter().map(|x| x.input.lead_time).min() {
+            notes.push(format!(
+                "{} plans fall below their minimum, but an order placed now arrives after the horizon ({} months; lead time {lead} months or more): none is suggested; ask for a longer horizon",
+                stuck.len(),
+                r.horizon
+            ));
+        }
     }
     Ok((qs, last, notes))
 }
@@ -577,7 +622,7 @@ impl Operation for Plan {
         let data = ctx.stock()?;
         has_stock(data)?;
         let q = with_transit(ctx, r)?;
-        let (qs, last, mut notes) = quantified(data, &q, r.quantify.pipeline.len())?;
+        let (qs, last, mut notes) = quantified(data, &q, r.quantify.pipeline.len(), true)?;
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
@@ -666,7 +711,8 @@ impl Operation for Risk {
         has_stock(data)?;
         let q = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
-        let (qs, last, mut notes) = quantified(data, &q, r.plan.quantify.pipeline.len())?;
+        let (qs, last, mut notes) =
+            quantified(data, &q, r.plan.quantify.pipeline.len(), r.with_orders)?;
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(

@@ -595,6 +595,12 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
     let q = quantify::quantify(&data.ledger, &data.places, &data.bands, &req, f.made, last);
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].input.pipeline, vec![(2, 150.0)]);
+    // Month 1 is planned from the stock day on (formulas 4.7).
+    let day = quantify::stock_day(&data.ledger, None).unwrap();
+    let left = quantify::month_one_left(day, last);
+    assert_eq!(day, data.ledger.through().unwrap());
+    assert!((q[0].input.demand[0] - q[0].choice.mean[0] * left).abs() < 1e-9);
+    assert_eq!(&q[0].input.demand[1..], &q[0].choice.mean[1..]);
     let plans = quantify::plans(&q, last);
     let risks = quantify::risks(&q, last, &[], 10, 1, true);
     assert_eq!(
