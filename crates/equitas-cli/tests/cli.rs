@@ -1412,12 +1412,15 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     assert!(unmet_before > 0.0, "{row}");
     // A minimum above the maximum is refused, naming it; a minimum above
     // the band's maximum moves it, and says so.
-    let o = equitas(dir.path(), &["plan", "--min", "5", "--max", "2"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--min: 5 months is above the maximum asked for, 2"),
-        "{}",
-        stderr(&o)
+    let refused = |args: &[&str], code: i32, says: &str| {
+        let o = equitas(dir.path(), args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    };
+    refused(
+        &["plan", "--min", "5", "--max", "2"],
+        2,
+        "--min: 5 months is above the maximum asked for, 2",
     );
     let j = json(&["plan", "--item", "SYN-003", "--min", "8"]);
     assert_eq!(
@@ -1427,34 +1430,32 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         ),
         (Some(8.0), Some(8.0))
     );
+    let noted = |j: &serde_json::Value, start: &str| notes(j).iter().any(|n| n.starts_with(start));
     assert!(
-        notes(&j)
-            .iter()
-            .any(|n| n.starts_with("1 plans: the minimum or maximum asked for")),
+        noted(&j, "1 plans: the minimum or maximum asked for"),
         "{j}"
     );
     // A method that cannot fit the series says so.
     let j = json(&["forecast", "--method", "holt_winters"]);
     assert_eq!(j["rows"].as_array().unwrap().len(), 0);
     assert!(
-        notes(&j)
-            .iter()
-            .any(|n| n.starts_with("12 series left out: holt_winters needs at least 24 months")),
+        noted(
+            &j,
+            "12 series left out: holt_winters needs at least 24 months"
+        ),
         "{j}"
     );
     // Items without a series: named in a note, or the error if none has one.
     let j = json(&["forecast", "--item", "SYN-001,SYN-999"]);
     assert_eq!(j["rows"].as_array().unwrap().len(), 1);
     assert!(
-        notes(&j).contains(&"no demand series at the country level for SYN-999".to_string()),
+        noted(&j, "no demand series at the country level for SYN-999"),
         "{j}"
     );
-    let o = equitas(dir.path(), &["forecast", "--item", "SYN-999"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("--item: SYN-999: no demand series at the country level"),
-        "{}",
-        stderr(&o)
+    refused(
+        &["forecast", "--item", "SYN-999"],
+        1,
+        "--item: SYN-999: no demand series at the country level",
     );
     // Pipeline rows for no plan here are named; an unknown supplier refused.
     let pipeline = dir.path().join("pipeline.csv");
@@ -1475,19 +1476,23 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         pipeline.to_str().unwrap(),
     ]);
     assert!(
-        notes(&j).contains(&"2 pipeline rows count for no plan here (no item and place forecast at this level): SYN-999 to XSY in 2027-01, SYN-003 to NOPE in 2027-01".to_string()),
+        noted(
+            &j,
+            "2 pipeline rows count for no plan here (no item and place forecast at this level): SYN-999 to XSY in 2027-01, SYN-003 to NOPE in 2027-01"
+        ),
         "{j}"
     );
     assert!(
-        notes(&j).contains(&"1 pipeline rows arrive after the horizon (2028-04) and are not counted: SYN-003 to XSY in 2030-01".to_string()),
+        noted(
+            &j,
+            "1 pipeline rows arrive after the horizon (2028-04) and are not counted: SYN-003 to XSY in 2030-01"
+        ),
         "{j}"
     );
-    let o = equitas(dir.path(), &["plan", "--supplier", "PharmaZ"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--supplier: \"PharmaZ\""),
-        "{}",
-        stderr(&o)
+    refused(
+        &["plan", "--supplier", "PharmaZ"],
+        2,
+        "--supplier: \"PharmaZ\"",
     );
     // A horizon shorter than the lead time can suggest no order: the
     // plans that fall below their minimum then are counted.
