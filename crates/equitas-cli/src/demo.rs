@@ -28,7 +28,7 @@ pub fn init(cli: &Cli) -> Result<ExitCode> {
 
 pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
     no_csv(format, "status")?;
-    let mut store = open_store(cli)?;
+    let mut store = crate::context::open_existing(cli)?;
     let version = migrations::current_version(store.as_mut())?;
     let ov = overview(store.as_mut())?;
     let imports = repo::list_imports(store.as_mut())?;

@@ -96,7 +96,7 @@ fn query(
     format: Format,
 ) -> Result<ExitCode> {
     let q = equitas_service::epcis::query(&args.args()?)?;
-    let mut store = open_store(cli)?;
+    let mut store = crate::context::open_existing(cli)?;
     let found = equitas_store::epcis::query_events(store.as_mut(), &q)?;
     let next = (found.len() == q.limit)
         .then(|| found.last().map(|e| e.cursor))

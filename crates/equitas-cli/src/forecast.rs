@@ -159,6 +159,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
                 Cell::Text(p.item.clone()),
                 Cell::Text(p.item_name.clone().unwrap_or_default()),
                 Cell::Num(Some(p.stock_on_hand), 0),
+                Cell::Int(p.lead_time as i64),
                 Cell::Maybe(first.map(|o| {
                     format!("{}{}", o.order, if o.details.late { " (late)" } else { "" })
                 })),
@@ -181,6 +182,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
             "item",
             "product",
             "soh",
+            "lead_months",
             "first_order",
             "quantity",
             "orders",

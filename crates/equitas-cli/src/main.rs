@@ -287,7 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Users(c) => accounts::users(store()?.as_mut(), c).map(ok),
         Command::Tokens(c) => accounts::tokens(store()?.as_mut(), c).map(ok),
         Command::Audit { limit, format } => {
-            accounts::audit(store()?.as_mut(), *limit, *format).map(ok)
+            accounts::audit(existing()?.as_mut(), *limit, *format).map(ok)
         }
         Command::Db(c) => db::run(&cli, c).map(ok),
         Command::Gs1 { ids, gcp_length } => Ok(gs1::run(ids, *gcp_length)),

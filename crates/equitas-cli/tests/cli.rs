@@ -1432,7 +1432,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     );
     let noted = |j: &serde_json::Value, start: &str| notes(j).iter().any(|n| n.starts_with(start));
     assert!(
-        noted(&j, "1 plans: the minimum or maximum asked for"),
+        noted(
+            &j,
+            "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for 1 plan (SYN-003 at XSY)"
+        ),
         "{j}"
     );
     // A method that cannot fit the series says so.
@@ -1457,7 +1460,8 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         1,
         "--item: SYN-999: no demand series at the country level",
     );
-    // Pipeline rows for no plan here are named; an unknown supplier refused.
+    // Pipeline rows for no plan here are named (not those of items not asked
+    // for, SYN-999 here); an unknown supplier refused.
     let pipeline = dir.path().join("pipeline.csv");
     std::fs::write(
         &pipeline,
@@ -1478,17 +1482,49 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     assert!(
         noted(
             &j,
-            "2 pipeline rows count for no plan here (no item and place forecast at this level): SYN-999 to XSY in 2027-01, SYN-003 to NOPE in 2027-01"
+            "no plan here for 1 pipeline row (SYN-003 to NOPE in 2027-01): no item and place forecast at this level"
         ),
         "{j}"
     );
     assert!(
         noted(
             &j,
-            "1 pipeline rows arrive after the horizon (2028-04) and are not counted: SYN-003 to XSY in 2030-01"
+            "after the horizon (2028-04), not counted: 1 pipeline row (SYN-003 to XSY in 2030-01)"
         ),
         "{j}"
     );
+    // A plan the lead-times file has no row for (from the supplier named)
+    // takes the default lead time, said.
+    let leads = dir.path().join("lead-times.csv");
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         SYN-001,Pharma B,0.5,1,0.5,0\n",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001,SYN-002",
+        "--lead-times",
+        leads.to_str().unwrap(),
+        "--supplier",
+        "Pharma B",
+    ]);
+    assert!(
+        noted(
+            &j,
+            "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the default of 4 months applies"
+        ),
+        "{j}"
+    );
+    let lead: Vec<i64> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["lead_time"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lead, [2, 4]);
     refused(
         &["plan", "--supplier", "PharmaZ"],
         2,
@@ -1500,7 +1536,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     let stuck = |j: &serde_json::Value| {
         notes(j)
             .iter()
-            .any(|n| n.contains("but an order placed now arrives after the horizon (3 months"))
+            .any(|n| n.contains("but an order placed now would arrive after the horizon (3 months"))
     };
     assert!(stuck(&j), "{j}");
     assert!(j["rows"][0]["orders"].as_array().unwrap().is_empty());
@@ -1546,6 +1582,9 @@ fn a_report_on_a_missing_database_says_so_and_creates_nothing() {
         vec!["stock"],
         vec!["market", "prices"],
         vec!["plan", "--level", "region"],
+        vec!["status"],
+        vec!["epcis", "query"],
+        vec!["audit"],
     ] {
         let mut a = vec!["--database", missing.to_str().unwrap()];
         a.extend(args.iter().copied());
@@ -1945,9 +1984,17 @@ fn forecasting_as_of_a_month_is_forecasting_the_data_up_to_it() {
         (None, serde_json::Value::Null),
         (Some("2"), serde_json::json!(0.0)),
     ] {
-        // A minimum of 0 months: never below it, no orders.
+        // A horizon that ends before an order could arrive: no orders.
         let mut args = vec![
-            "plan", "--level", "facility", "--format", "json", "--min", "0",
+            "plan",
+            "--level",
+            "facility",
+            "--format",
+            "json",
+            "--horizon",
+            "3",
+            "--lead-time",
+            "4",
         ];
         if let Some(p) = price {
             args.extend(["--unit-price", p]);

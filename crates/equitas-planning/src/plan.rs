@@ -124,10 +124,12 @@ pub fn plan(input: &PlanInput) -> (Vec<PlanMonth>, Vec<Order>) {
             lots = sorted(lots);
         }
         let demand = input.demand[k - 1];
-        // Would the month close below the minimum?
+        // Would the month close below the minimum? What it could not meet
+        // counts below zero: an order must bring that too (else an order
+        // after a stockout, or with a minimum of 0, falls short).
         let mut trial = lots.clone();
-        let (_, _) = use_month(&mut trial, demand, k);
-        let projected = trial.iter().fold(0.0, |a, l| a + l.0);
+        let (met, _) = use_month(&mut trial, demand, k);
+        let projected = trial.iter().fold(0.0, |a, l| a + l.0) - (demand - met);
         let rate = monthly_rate(&input.demand, k + 1);
         let mut planned = 0.0;
         if rate > 0.0 && projected < input.min_months * rate {
@@ -293,7 +295,8 @@ mod tests {
         // 50 on hand, 40 a month, lead time 3: month 1 would already close
         // below the minimum (10 < 80), but an order placed now arrives in
         // month 4. Months 2 and 3 go short (30 and 40 unmet); the order of
-        // month 4 (4 x 40 - 0 = 160) is placed now and flagged late.
+        // month 4 (4 x 40 + its 40 unmet without it = 200, so that month
+        // closes at the maximum, 160) is placed now and flagged late.
         let mut i = input();
         i.lots = vec![(50.0, None)];
         let (months, orders) = plan(&i);
@@ -304,7 +307,7 @@ mod tests {
                 .iter()
                 .map(|o| (o.order_month, o.arrival_month, o.quantity, o.late))
                 .collect::<Vec<_>>(),
-            [(1, 4, 160.0, true), (3, 6, 120.0, false)],
+            [(1, 4, 200.0, true), (4, 7, 120.0, false)],
             "{orders:?}"
         );
         // The risk sees the shortfall that no order can prevent any more.
@@ -339,14 +342,21 @@ mod tests {
     fn risk_is_certain_without_stock_and_nil_with_plenty() {
         let mut i = input();
         i.lots = vec![];
-        i.min_months = 0.0;
-        i.max_months = 0.0;
-        let (_, orders) = plan(&i);
         assert!(
-            stockout_risk(&i, &orders, &[], 200, 1)
+            stockout_risk(&i, &[], &[], 200, 1)
                 .iter()
                 .all(|&p| p == 1.0)
         );
+        // With a minimum of 0 the plan still orders what would go unmet,
+        // from the first month an order can arrive (4, lead time 3).
+        i.min_months = 0.0;
+        i.max_months = 0.0;
+        let (months, orders) = plan(&i);
+        assert_eq!(
+            orders.first().map(|o| (o.arrival_month, o.quantity)),
+            Some((4, 40.0))
+        );
+        assert!(months[3..].iter().all(|m| m.unmet == 0.0), "{months:?}");
         let mut i = input();
         i.lots = vec![(1e6, None)];
         assert!(

@@ -243,23 +243,11 @@ pub fn series(
 
 /// The day stock is counted on: the end of the as-of month (or the
 /// ledger's last day, if earlier or without an as-of month: stock on hand
-/// now, every receipt counted).
+/// now, every receipt counted; the use recorded since the last complete
+/// month is then added back, month 1 being forecast whole: 4.7).
 pub fn stock_day(ledger: &Ledger, as_of: Option<MonthIndex>) -> Option<calendar::Day> {
     let through = ledger.through()?;
     Some(as_of.map_or(through, |m| calendar::month_end(m).min(through)))
-}
-
-/// The share of month 1 (the month after `last`) still ahead of stock
-/// counted on `day`: 1 unless the data go on into month 1 (no as-of month,
-/// data ending mid-month), then its days after `day` ÷ its days, so that
-/// what was used before `day`, already out of the stock, is not taken twice.
-pub fn month_one_left(day: calendar::Day, last: MonthIndex) -> f64 {
-    let m1 = last + 1;
-    if day < calendar::month_start(m1) {
-        return 1.0;
-    }
-    let left = (calendar::month_end(m1) - day).max(0);
-    f64::from(left) / f64::from(calendar::days_in_month(m1))
 }
 
 /// The series of a request with their forecasts (4.4-4.5).
@@ -273,20 +261,21 @@ pub struct Forecasts {
     pub last: MonthIndex,
 }
 
-impl Forecasts {
-    /// The items asked for (product codes or GTINs) that have no series at
-    /// the level asked for, as written.
-    pub fn items_without_series<'r>(&self, ledger: &Ledger, r: &'r Request) -> Vec<&'r str> {
-        let series = || self.made.iter().map(|x| &x.0).chain(&self.unfitted);
-        r.items
-            .iter()
-            .filter(|i| {
-                let product = ledger.names.catalogue.resolve(i).0;
-                !series().any(|s| s.item == product)
-            })
-            .map(String::as_str)
-            .collect()
-    }
+/// The items asked for (product codes or GTINs) that have none of `series`,
+/// as written.
+pub fn items_without_series<'r, 's>(
+    ledger: &Ledger,
+    items: &'r [String],
+    series: impl Iterator<Item = &'s DemandSeries> + Clone,
+) -> Vec<&'r str> {
+    items
+        .iter()
+        .filter(|i| {
+            let product = ledger.names.catalogue.resolve(i).0;
+            !series.clone().any(|s| s.item == product)
+        })
+        .map(String::as_str)
+        .collect()
 }
 
 /// The series of the request (4.1) and their forecasts. Nothing of stock:
@@ -321,7 +310,8 @@ pub fn quantify(
 ) -> Vec<Quantified> {
     let horizon = r.horizon.max(1);
     let as_of = stock_day(ledger, r.as_of);
-    let left = as_of.map_or(1.0, |d| month_one_left(d, last));
+    // Stock counted within month 1 (no as-of month, data ending mid-month).
+    let within = as_of.is_some_and(|d| d > calendar::month_end(last));
     // Lead times given for a trade item apply to its product.
     let lead_times: Vec<LeadTime> = r
         .lead_times
@@ -333,7 +323,7 @@ pub fn quantify(
         .collect();
     let mut out = Vec::new();
     for (x, c) in forecast {
-        let on_hand: Vec<(f64, Option<usize>)> = lots(
+        let mut on_hand: Vec<(f64, Option<usize>)> = lots(
             ledger,
             places,
             Some(&x.area),
@@ -357,23 +347,22 @@ pub fn quantify(
             }
         })
         .collect();
+        // Counted within month 1, stock is already short of what was used
+        // since it began, which month 1's forecast counts again: added back
+        // (never a use that was not recorded; 4.7).
+        if within && x.used_after > 0.0 {
+            on_hand.push((x.used_after, None));
+        }
         // The band of the place's own tier: a central store's is not a
         // regional store's (formulas 3.7).
         let (bmin, bmax) = bands.get(&x.item, places.tier_of(&x.area));
         let (min_months, max_months) = months_band(r, (bmin, bmax));
-        let mut sigma: Vec<f64> = c
+        let sigma = c
             .upper95
             .iter()
             .zip(&c.mean)
             .map(|(u, m)| (u - m).max(0.0) / Z95)
             .collect();
-        // Month 1 from the stock day on: its mean pro rata of its days left,
-        // its spread as a sum of that many days' demands (√ of the share).
-        let mut demand = c.mean.clone();
-        if let (Some(d), Some(s)) = (demand.first_mut(), sigma.first_mut()) {
-            *d *= left;
-            *s *= left.sqrt();
-        }
         // Shipments of a trade item count toward its product, in the
         // product's unit (formulas 3.1).
         let pipeline = r
@@ -390,7 +379,7 @@ pub fn quantify(
         let lead = lead_time_for(&lead_times, &x.item, r.supplier.as_deref()).cloned();
         let input = PlanInput {
             lots: on_hand,
-            demand,
+            demand: c.mean.clone(),
             sigma,
             pipeline,
             min_months,
@@ -618,8 +607,14 @@ mod tests {
         names.items.id("AMOX");
         names.lots.id("L1");
         let ms = [
-            ("2026-05-02", Kind::Receipt, 100.0),
-            ("2026-06-10", Kind::Dispense, 20.0),
+            ("2026-01-02", Kind::Receipt, 100.0),
+            ("2026-02-10", Kind::Dispense, 20.0),
+            ("2026-03-10", Kind::Dispense, 20.0),
+            ("2026-04-10", Kind::Dispense, 20.0),
+            ("2026-05-10", Kind::Dispense, 20.0),
+            ("2026-06-10", Kind::Receipt, 60.0),
+            ("2026-06-12", Kind::Dispense, 20.0),
+            ("2026-07-05", Kind::Receipt, 40.0),
             ("2026-07-15", Kind::Dispense, 50.0),
         ]
         .into_iter()
@@ -640,19 +635,53 @@ mod tests {
         let day = |d: &str| parse_day(d).unwrap();
         let june = calendar::parse_month("2026-06").unwrap();
         // The data end on 15 July: June is the last complete month. Stock
-        // is counted now (30: the July receipts and uses are in), and July,
-        // month 1, keeps its 16 days left of 31 (not taken twice).
+        // is counted now: 60 on 30 June, + 40 received, − 50 used = 50.
         assert_eq!(stock_day(&l, None), Some(day("2026-07-15")));
-        assert_eq!(l.stock_on_hand(0, 0, day("2026-07-15")), 30.0);
-        assert_eq!(month_one_left(day("2026-07-15"), june), 16.0 / 31.0);
-        assert_eq!(month_one_left(day("2026-07-31"), june), 0.0);
-        // As of June: its end, and all of July ahead.
+        assert_eq!(l.stock_on_hand(0, 0, day("2026-07-15")), 50.0);
         assert_eq!(stock_day(&l, Some(june)), Some(day("2026-06-30")));
-        assert_eq!(month_one_left(day("2026-06-30"), june), 1.0);
-        assert_eq!(
-            stock_day(&l, calendar::parse_month("2026-05")),
-            Some(day("2026-05-31"))
+        let places = Places::new(
+            vec![equitas_ledger::places::Place {
+                code: "F1".into(),
+                name: "One".into(),
+                level: Some(LocationLevel::Facility),
+                parent: None,
+                gln: None,
+            }],
+            &l,
         );
+        let r = |as_of| Request {
+            level: LocationLevel::Facility,
+            items: vec![],
+            history: 36,
+            as_of,
+            horizon: 3,
+            method: Some(Method::MovingAverage),
+            lead_time: 1,
+            min_months: None,
+            max_months: None,
+            unit_price: None,
+            pipeline: vec![],
+            lead_times: vec![],
+            supplier: None,
+        };
+        let on_hand = |as_of| {
+            let f = forecasts(&l, &places, &r(as_of)).unwrap();
+            assert_eq!(f.made[0].0.used_after, 50.0);
+            let q = quantify(
+                &l,
+                &places,
+                &MinMaxBands::default(),
+                &r(as_of),
+                f.made,
+                f.last,
+            );
+            q[0].input.lots.iter().map(|x| x.0).sum::<f64>()
+        };
+        // July is forecast whole, so the 50 used in it is added back: 100,
+        // June's 60 and the receipt of 5 July, nothing used twice.
+        assert_eq!(on_hand(None), 100.0);
+        // As of June: stock at its end, 60, nothing added.
+        assert_eq!(on_hand(Some(june)), 60.0);
     }
 
     #[test]

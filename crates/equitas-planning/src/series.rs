@@ -38,6 +38,12 @@ pub struct DemandSeries {
     /// (`None`: none did in the window).
     #[serde(skip)]
     pub last_reported: Option<MonthIndex>,
+    /// Use recorded after the last month (in the month after it, up to the
+    /// ledger's last day; as each month's value counts it, unadjusted):
+    /// out of stock on hand counted on that day, yet part of the next
+    /// month's forecast (4.7 adds it back).
+    #[serde(skip)]
+    pub used_after: f64,
 }
 
 /// The last complete month of the ledger: the month of its last day if
@@ -224,6 +230,9 @@ pub fn demand_series(
     let start = last - months as MonthIndex + 1;
     // (place, item) -> per-location cells
     let mut groups: BTreeMap<(usize, u32), Vec<Vec<MonthCell>>> = BTreeMap::new();
+    let mut used_after: BTreeMap<(usize, u32), f64> = BTreeMap::new();
+    // The ledger's last day, if it lies after the last month.
+    let partial = ledger.through().filter(|&d| d > month_end(last));
     // Items named by product code or by a trade item's code.
     let wanted: Vec<u32> = items
         .iter()
@@ -266,9 +275,14 @@ pub fn demand_series(
             })
             .collect();
         groups.entry((target, item)).or_default().push(cells);
+        if let Some(f) = partial.and_then(|d| ledger.month(loc, item, last + 1, d)) {
+            *used_after.entry((target, item)).or_default() +=
+                if area { f.dispensed } else { f.consumption() };
+        }
     }
     let mut out = Vec::new();
     for ((target, item), locations) in groups {
+        let used_after = used_after.get(&(target, item)).copied().unwrap_or(0.0);
         let Some(a) = assemble(&locations, level.is_some()) else {
             continue;
         };
@@ -285,6 +299,7 @@ pub fn demand_series(
             unobserved: a.unobserved,
             reporting_rate: a.reporting_rate,
             last_reported: a.last_reported.map(|k| start + k as MonthIndex),
+            used_after,
         });
     }
     out

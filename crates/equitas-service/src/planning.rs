@@ -246,25 +246,13 @@ struct Made {
 }
 
 fn forecasts(data: &StockData, r: &quantify::Request) -> Result<Made, ServiceError> {
-    let level = r.level.as_str();
-    let f = quantify::forecasts(&data.ledger, &data.places, r).map_err(|e| match e {
-        quantify::Empty::NoSeries if !r.items.is_empty() => ServiceError::OutsideData {
-            param: "item".into(),
-            reason: format!(
-                "{}: no demand series at the {level} level",
-                r.items.join(", ")
-            ),
-        },
-        e => nothing(e),
-    })?;
+    let f = quantify::forecasts(&data.ledger, &data.places, r).map_err(|e| no_series(r, e))?;
     let mut notes = Vec::new();
-    let missing = f.items_without_series(&data.ledger, r);
-    if !missing.is_empty() {
-        notes.push(format!(
-            "no demand series at the {level} level for {}",
-            missing.join(", ")
-        ));
-    }
+    notes.extend(items_note(
+        data,
+        r,
+        f.made.iter().map(|x| &x.0).chain(&f.unfitted),
+    ));
     if let (Some(m), n @ 1..) = (r.method, f.unfitted.len()) {
         notes.push(format!(
             "{n} series left out: {} needs at least {} months of history, and they have fewer{}",
@@ -309,7 +297,7 @@ fn quantified(
         last,
         r.horizon,
     );
-    let rows = |ps: &[&quantify::Incoming]| -> String {
+    let rows = |ps: &[&quantify::Incoming]| -> Vec<String> {
         ps.iter()
             .map(|p| {
                 format!(
@@ -319,42 +307,60 @@ fn quantified(
                     calendar::format_month(p.arrival)
                 )
             })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect()
     };
-    if !unused.unplanned.is_empty() {
+    // Rows for items not asked for are expected to go unused.
+    let asked = |p: &&quantify::Incoming| {
+        let item = data.ledger.names.catalogue.resolve(&p.item).0;
+        r.items.is_empty()
+            || r.items
+                .iter()
+                .any(|i| data.ledger.names.catalogue.resolve(i).0 == item)
+    };
+    let unplanned: Vec<&quantify::Incoming> = unused.unplanned.into_iter().filter(asked).collect();
+    if !unplanned.is_empty() {
         notes.push(format!(
-            "{} pipeline rows count for no plan here (no item and place forecast at this level): {}",
-            unused.unplanned.len(),
-            rows(&unused.unplanned)
+            "no plan here for {}: no item and place forecast at this level",
+            counted(&rows(&unplanned), "pipeline row", "pipeline rows")
         ));
     }
     if !unused.beyond.is_empty() {
         notes.push(format!(
-            "{} pipeline rows arrive after the horizon ({}) and are not counted: {}",
-            unused.beyond.len(),
+            "after the horizon ({}), not counted: {}",
             calendar::format_month(last + r.horizon as calendar::MonthIndex),
-            rows(&unused.beyond)
+            counted(&rows(&unused.beyond), "pipeline row", "pipeline rows")
         ));
     }
-    let widened = qs.iter().filter(|x| x.band_widened).count();
-    if widened > 0 {
-        notes.push(format!(
-            "{widened} plans: the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it"
-        ));
-    }
-    if let Some(day) = quantify::stock_day(&data.ledger, r.as_of) {
-        let left = quantify::month_one_left(day, last);
-        if left < 1.0 {
-            let m1 = last + 1;
-            let days = calendar::days_in_month(m1);
+    if !r.lead_times.is_empty() {
+        let default: Vec<String> = qs.iter().filter(|x| x.lead.is_none()).map(named).collect();
+        if !default.is_empty() {
             notes.push(format!(
-                "stock on hand is counted on {}, within {}: that month's demand is its forecast for the {} days left of {days}",
-                calendar::format_day(day),
-                calendar::format_month(m1),
-                (left * f64::from(days)).round()
+                "{}: no lead time in the lead-times file{}, so the default of {} months applies",
+                counted(&default, "plan", "plans"),
+                r.supplier
+                    .as_deref()
+                    .map_or(String::new(), |s| format!(" from {s}")),
+                r.lead_time
             ));
         }
+    }
+    let widened: Vec<String> = qs.iter().filter(|x| x.band_widened).map(named).collect();
+    if !widened.is_empty() {
+        notes.push(format!(
+            "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for {}",
+            counted(&widened, "plan", "plans")
+        ));
+    }
+    if let Some(day) = quantify::stock_day(&data.ledger, r.as_of)
+        && day > calendar::month_end(last)
+    {
+        notes.push(format!(
+            "stock on hand is counted on {}, within {}: the use recorded since {} ended is added back to it, as {} is forecast whole",
+            calendar::format_day(day),
+            calendar::format_month(last + 1),
+            calendar::format_month(last),
+            calendar::format_month(last + 1),
+        ));
     }
     if orders {
         // Plans that fall below their minimum while no order placed now
@@ -370,14 +376,69 @@ fn quantified(
             })
             .collect();
         if let Some(lead) = stuck.iter().map(|x| x.input.lead_time).min() {
+            let names: Vec<String> = stuck.iter().map(|x| named(x)).collect();
             notes.push(format!(
-                "{} plans fall below their minimum, but an order placed now arrives after the horizon ({} months; lead time {lead} months or more): none is suggested; ask for a longer horizon",
-                stuck.len(),
-                r.horizon
+                "below the minimum, but an order placed now would arrive after the horizon ({} months; lead time {lead} months or more), so none is suggested, for {}: ask for a longer horizon",
+                r.horizon,
+                counted(&names, "plan", "plans")
             ));
         }
     }
     Ok((qs, last, notes))
+}
+
+/// Why there is nothing to forecast, as an error; with items asked for and
+/// no series of them, naming `item`.
+fn no_series(r: &quantify::Request, e: quantify::Empty) -> ServiceError {
+    match e {
+        quantify::Empty::NoSeries if !r.items.is_empty() => ServiceError::OutsideData {
+            param: "item".into(),
+            reason: format!(
+                "{}: no demand series at the {} level",
+                r.items.join(", "),
+                r.level.as_str()
+            ),
+        },
+        e => nothing(e),
+    }
+}
+
+/// A note naming the items asked for that have none of `series`.
+fn items_note<'s>(
+    data: &StockData,
+    r: &quantify::Request,
+    series: impl Iterator<Item = &'s equitas_planning::series::DemandSeries> + Clone,
+) -> Option<String> {
+    let missing = quantify::items_without_series(&data.ledger, &r.items, series);
+    (!missing.is_empty()).then(|| {
+        format!(
+            "no demand series at the {} level for {}",
+            r.level.as_str(),
+            missing.join(", ")
+        )
+    })
+}
+
+/// A plan's item and place, for notes.
+fn named(x: &Quantified) -> String {
+    format!("{} at {}", x.series.item, x.series.area)
+}
+
+/// "1 plan (SYN-001 at XSY)", "2 plans (…)": a count and what it counts,
+/// at most 10 named.
+fn counted(what: &[String], one: &str, many: &str) -> String {
+    let shown: Vec<&str> = what.iter().take(10).map(String::as_str).collect();
+    format!(
+        "{} {} ({}{})",
+        what.len(),
+        if what.len() == 1 { one } else { many },
+        shown.join(", "),
+        if what.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Why nothing was quantified, as an error: an as-of month outside the
@@ -799,8 +860,8 @@ impl Operation for ForecastAccuracy {
             s.history,
             s.as_of,
         )
-        .map_err(nothing)?;
-        let mut notes = Vec::new();
+        .map_err(|e| no_series(s, e))?;
+        let mut notes: Vec<String> = items_note(data, s, series.iter()).into_iter().collect();
         let input: Vec<(&[f64], &[bool])> = series
             .iter()
             .map(|x| (x.values.as_slice(), x.unobserved.as_slice()))
