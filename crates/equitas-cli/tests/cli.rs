@@ -1430,31 +1430,27 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         ),
         (Some(8.0), Some(8.0))
     );
-    let noted = |j: &serde_json::Value, start: &str| notes(j).iter().any(|n| n.starts_with(start));
-    assert!(
-        noted(
-            &j,
-            "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for 1 plan (SYN-003 at XSY)"
-        ),
-        "{j}"
+    let says = |j: &serde_json::Value, start: &str| {
+        assert!(
+            notes(j).iter().any(|n| n.starts_with(start)),
+            "{start}: {j}"
+        )
+    };
+    says(
+        &j,
+        "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for 1 plan (SYN-003 at XSY)",
     );
     // A method that cannot fit the series says so.
     let j = json(&["forecast", "--method", "holt_winters"]);
     assert_eq!(j["rows"].as_array().unwrap().len(), 0);
-    assert!(
-        noted(
-            &j,
-            "12 series left out: holt_winters needs at least 24 months"
-        ),
-        "{j}"
+    says(
+        &j,
+        "12 series left out: holt_winters needs at least 24 months",
     );
     // Items without a series: named in a note, or the error if none has one.
     let j = json(&["forecast", "--item", "SYN-001,SYN-999"]);
     assert_eq!(j["rows"].as_array().unwrap().len(), 1);
-    assert!(
-        noted(&j, "no demand series at the country level for SYN-999"),
-        "{j}"
-    );
+    says(&j, "no demand series at the country level for SYN-999");
     refused(
         &["forecast", "--item", "SYN-999"],
         1,
@@ -1479,19 +1475,13 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "--pipeline",
         pipeline.to_str().unwrap(),
     ]);
-    assert!(
-        noted(
-            &j,
-            "no plan here for 1 pipeline row (SYN-003 to NOPE in 2027-01): no item and place forecast at this level"
-        ),
-        "{j}"
+    says(
+        &j,
+        "no plan here for 1 pipeline row (SYN-003 to NOPE in 2027-01): no item and place forecast at this level",
     );
-    assert!(
-        noted(
-            &j,
-            "after the horizon (2028-04), not counted: 1 pipeline row (SYN-003 to XSY in 2030-01)"
-        ),
-        "{j}"
+    says(
+        &j,
+        "after the horizon (2028-04), not counted: 1 pipeline row (SYN-003 to XSY in 2030-01)",
     );
     // A plan the lead-times file has no row for (from the supplier named)
     // takes the default lead time, said.
@@ -1511,12 +1501,9 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "--supplier",
         "Pharma B",
     ]);
-    assert!(
-        noted(
-            &j,
-            "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the default of 4 months applies"
-        ),
-        "{j}"
+    says(
+        &j,
+        "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the default of 4 months applies",
     );
     let lead: Vec<i64> = j["rows"]
         .as_array()
