@@ -187,9 +187,31 @@ pub fn draw_demand(rng: &mut PathRng, mean: f64, sd: f64) -> f64 {
     (mean + sd * z).max(0.0)
 }
 
+/// One month's demand in whole units for the stockout risk (formulas 4.8):
+/// drawn from the gamma distribution of mean `mean` and standard deviation
+/// `sd` (shape (mean/sd)², scale sd²/mean: the classical distribution of
+/// demand for stock control, never below 0, Burgin, "The gamma distribution
+/// and inventory control", Operational Research Quarterly 26(3), 1975),
+/// rounded to a whole unit; `mean` itself without spread, 0 without demand.
+/// A normal draw floored at 0 (as before 2026-12-06) counted a fifth of the
+/// months of a forecast whose spread exceeds its mean as months without
+/// demand, so the risk at an empty store fell with the horizon.
+pub fn draw_units(rng: &mut PathRng, mean: f64, sd: f64) -> f64 {
+    if mean.is_nan() || mean <= 0.0 {
+        return 0.0;
+    }
+    if sd.is_nan() || sd <= 0.0 {
+        return mean;
+    }
+    match rand_distr::Gamma::new((mean / sd).powi(2), sd * sd / mean) {
+        Ok(g) => rng.sample(g).round(),
+        Err(_) => mean,
+    }
+}
+
 /// Probability of a stockout (unmet demand) in each month, by Monte Carlo
-/// with a fixed seed (formulas 4.8): demand drawn normal around the forecast
-/// with its standard deviation (at least 0); each pipeline shipment and
+/// with a fixed seed (formulas 4.8): demand drawn around the forecast with
+/// its standard deviation ([`draw_units`]); each pipeline shipment and
 /// planned order delayed by a number of months drawn from `delays`
 /// (observed delivery delays in months; empty: on time).
 pub fn stockout_risk(
@@ -232,7 +254,7 @@ pub fn stockout_risk(
             }
             let mean = input.demand[k - 1];
             let sd = input.sigma.get(k - 1).copied().unwrap_or(0.0);
-            let demand = draw_demand(&mut rng, mean, sd);
+            let demand = draw_units(&mut rng, mean, sd);
             let (used, _) = use_month(&mut lots, demand, k);
             if demand - used > 1e-9 {
                 out[k - 1] += 1;
@@ -336,6 +358,48 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn at_an_empty_store_the_risk_stays_near_certain_however_wide_the_forecast() {
+        // Nothing on hand or coming, 637 a month with a spread growing past
+        // the mean (830 by month 18): nearly every month has demand.
+        let i = PlanInput {
+            lots: vec![],
+            demand: vec![637.0; 18],
+            sigma: (1..=18).map(|k| 300.0 + 30.0 * k as f64).collect(),
+            pipeline: vec![],
+            min_months: 0.0,
+            max_months: 0.0,
+            lead_time: 0,
+            unit_price: None,
+        };
+        let p = stockout_risk(&i, &[], &[], 2000, 1);
+        assert!(p.iter().all(|&x| x > 0.97), "{p:?}");
+        // The draws keep the forecast's mean and spread, in whole units.
+        let mut rng = path_rng(3);
+        let d: Vec<f64> = (0..20_000)
+            .map(|_| draw_units(&mut rng, 637.0, 830.0))
+            .collect();
+        let mean = d.iter().sum::<f64>() / d.len() as f64;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / d.len() as f64).sqrt();
+        assert!(
+            (mean / 637.0 - 1.0).abs() < 0.03 && (sd / 830.0 - 1.0).abs() < 0.05,
+            "{mean} {sd}"
+        );
+        assert!(d.iter().all(|x| x.fract() == 0.0 && *x >= 0.0));
+        // Intermittent demand keeps its months without any: mean 5, sd 10.
+        let zeros = (0..20_000)
+            .filter(|_| draw_units(&mut rng, 5.0, 10.0) == 0.0)
+            .count();
+        assert!((6_000..12_000).contains(&zeros), "{zeros}");
+        assert_eq!(
+            (
+                draw_units(&mut rng, 40.0, 0.0),
+                draw_units(&mut rng, 0.0, 5.0)
+            ),
+            (40.0, 0.0)
+        );
     }
 
     #[test]
