@@ -197,15 +197,33 @@ pub fn draw_demand(rng: &mut PathRng, mean: f64, sd: f64) -> f64 {
 /// months of a forecast whose spread exceeds its mean as months without
 /// demand, so the risk at an empty store fell with the horizon.
 pub fn draw_units(rng: &mut PathRng, mean: f64, sd: f64) -> f64 {
-    if mean.is_nan() || mean <= 0.0 {
-        return 0.0;
+    MonthDemand::new(mean, sd).draw(rng)
+}
+
+/// A month's demand distribution of [`draw_units`], made once and drawn
+/// from on every path.
+enum MonthDemand {
+    Fixed(f64),
+    Gamma(rand_distr::Gamma<f64>),
+}
+
+impl MonthDemand {
+    fn new(mean: f64, sd: f64) -> MonthDemand {
+        if mean.is_nan() || mean <= 0.0 {
+            return MonthDemand::Fixed(0.0);
+        }
+        if sd.is_nan() || sd <= 0.0 {
+            return MonthDemand::Fixed(mean);
+        }
+        rand_distr::Gamma::new((mean / sd).powi(2), sd * sd / mean)
+            .map_or(MonthDemand::Fixed(mean), MonthDemand::Gamma)
     }
-    if sd.is_nan() || sd <= 0.0 {
-        return mean;
-    }
-    match rand_distr::Gamma::new((mean / sd).powi(2), sd * sd / mean) {
-        Ok(g) => rng.sample(g).round(),
-        Err(_) => mean,
+
+    fn draw(&self, rng: &mut PathRng) -> f64 {
+        match self {
+            MonthDemand::Fixed(v) => *v,
+            MonthDemand::Gamma(g) => rng.sample(g).round(),
+        }
     }
 }
 
@@ -230,6 +248,9 @@ pub fn stockout_risk(
         .copied()
         .chain(orders.iter().map(|o| (o.arrival_month, o.quantity)))
         .collect();
+    let months: Vec<MonthDemand> = (0..h)
+        .map(|k| MonthDemand::new(input.demand[k], input.sigma.get(k).copied().unwrap_or(0.0)))
+        .collect();
     for _ in 0..paths.max(1) {
         let mut lots = sorted(input.lots.clone());
         let delayed: Vec<(usize, f64)> = arrivals
@@ -252,9 +273,7 @@ pub fn stockout_risk(
                 lots.push((incoming, None));
                 lots = sorted(lots);
             }
-            let mean = input.demand[k - 1];
-            let sd = input.sigma.get(k - 1).copied().unwrap_or(0.0);
-            let demand = draw_units(&mut rng, mean, sd);
+            let demand = months[k - 1].draw(&mut rng);
             let (used, _) = use_month(&mut lots, demand, k);
             if demand - used > 1e-9 {
                 out[k - 1] += 1;
