@@ -1417,10 +1417,14 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         assert_eq!(o.status.code(), Some(code), "{args:?}");
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     };
-    refused(
-        &["plan", "--min", "5", "--max", "2"],
-        2,
-        "--min: 5 months is above the maximum asked for, 2",
+    // Asked for the wrong way round, the minimum is kept (5-5), said.
+    let j = json(&["plan", "--item", "SYN-003", "--min", "5", "--max", "2"]);
+    assert_eq!(
+        (
+            j["rows"][0]["min_months"].as_f64(),
+            j["rows"][0]["max_months"].as_f64()
+        ),
+        (Some(5.0), Some(5.0))
     );
     let j = json(&["plan", "--item", "SYN-003", "--min", "8"]);
     assert_eq!(
@@ -1438,7 +1442,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     };
     says(
         &j,
-        "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for 1 plan (SYN-003 at XSY)",
+        "minimum and maximum months of stock made equal, the one asked for lying beyond the other (asked for, or of the place's band), for 1 plan (SYN-003 at XSY)",
     );
     // A method that cannot fit the series says so.
     let j = json(&["forecast", "--method", "holt_winters"]);

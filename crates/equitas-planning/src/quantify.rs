@@ -400,14 +400,17 @@ pub fn quantify(
 }
 
 /// The minimum and maximum months of stock of a plan: those asked for, else
-/// the band of the place's tier. One asked for beyond the band's other end
-/// moves it (a minimum of 8 months with a band of 3-6 plans 8-8).
+/// the band of the place's tier. Where the minimum ends above the maximum,
+/// both take the minimum if it was asked for (a minimum of 8 months with a
+/// band of 3-6 plans 8-8; asked for 5 and 2, 5-5: the safety stock asked
+/// for is kept), else the maximum asked for (a maximum of 2 with a band of
+/// 3-6 plans 2-2).
 fn months_band(r: &Request, (bmin, bmax): (f64, f64)) -> (f64, f64) {
     let (min, max) = (r.min_months.unwrap_or(bmin), r.max_months.unwrap_or(bmax));
-    match (r.min_months, r.max_months) {
+    match r.min_months {
         _ if min <= max => (min, max),
-        (Some(_), None) => (min, min),
-        _ => (max, max),
+        Some(_) => (min, min),
+        None => (max, max),
     }
 }
 
@@ -596,6 +599,36 @@ pub fn risks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_months_band_asked_for_or_the_place_s() {
+        let band = |min: Option<f64>, max: Option<f64>| {
+            let r = Request {
+                level: LocationLevel::Facility,
+                items: vec![],
+                history: 36,
+                as_of: None,
+                horizon: 3,
+                method: None,
+                lead_time: 1,
+                min_months: min,
+                max_months: max,
+                unit_price: None,
+                pipeline: vec![],
+                lead_times: vec![],
+                supplier: None,
+            };
+            months_band(&r, (3.0, 6.0))
+        };
+        assert_eq!(band(None, None), (3.0, 6.0));
+        assert_eq!(band(Some(4.0), None), (4.0, 6.0));
+        assert_eq!(band(Some(8.0), None), (8.0, 8.0));
+        assert_eq!(band(None, Some(2.0)), (2.0, 2.0));
+        assert_eq!(band(None, Some(9.0)), (3.0, 9.0));
+        // Both asked for the wrong way round: the minimum is kept.
+        assert_eq!(band(Some(5.0), Some(2.0)), (5.0, 5.0));
+        assert_eq!(band(Some(0.0), Some(0.0)), (0.0, 0.0));
+    }
 
     #[test]
     fn stock_is_counted_now_and_month_one_from_then_on() {

@@ -505,6 +505,9 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
             if let Some(ps) = op["parameters"].as_array_mut() {
                 for p in ps.iter_mut().filter(|p| p["name"] == "location") {
                     p["required"] = json!(true);
+                    // A blank value is no location (values are trimmed).
+                    p["schema"]["minLength"] = json!(1);
+                    p["schema"]["pattern"] = json!("\\S");
                 }
             }
         } else {

@@ -199,14 +199,6 @@ pub(crate) fn planning_file<T>(
 
 fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     let mut q = quantify_request(a)?;
-    if let (Some(min), Some(max)) = (q.min_months, q.max_months)
-        && min > max
-    {
-        return Err(a.bad(
-            "min",
-            format!("{min} months is above the maximum asked for, {max}"),
-        ));
-    }
     q.pipeline = planning_file(a, "pipeline", |b| quantify::parse_pipeline(b))?;
     q.lead_times = planning_file(a, "lead_times", |b| {
         equitas_planning::plan::parse_lead_times(b)
@@ -347,7 +339,7 @@ fn quantified(
     let widened: Vec<String> = qs.iter().filter(|x| x.band_widened).map(named).collect();
     if !widened.is_empty() {
         notes.push(format!(
-            "the minimum or maximum asked for lies beyond the other end of the place's band of months of stock, which is moved to it, for {}",
+            "minimum and maximum months of stock made equal, the one asked for lying beyond the other (asked for, or of the place's band), for {}",
             counted(&widened, "plan", "plans")
         ));
     }
