@@ -343,7 +343,7 @@ fn quantified(
             counted(&widened, "plan", "plans")
         ));
     }
-    if let Some(day) = quantify::stock_day(&data.ledger, r.as_of)
+    if let Some(day) = stock_day(data, r)
         && day > calendar::month_end(last)
     {
         notes.push(format!(
@@ -468,7 +468,7 @@ fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Requ
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
     if r.transit
-        && let Some(as_of) = quantify::stock_day(&data.ledger, r.quantify.as_of)
+        && let Some(as_of) = stock_day(data, &r.quantify)
     {
         let legs = equitas_store::stock::transit_legs(ctx.store)?;
         q.pipeline
@@ -540,12 +540,11 @@ fn series_notes<'a>(
 /// The day stock figures are for, stated in the answer when an as-of month
 /// was asked for.
 fn as_of_day(data: &StockData, r: &quantify::Request) -> Option<calendar::Day> {
-    r.as_of
-        .and_then(|_| quantify::stock_day(&data.ledger, r.as_of))
+    r.as_of.and(stock_day(data, r))
 }
 
 /// The day stock on hand is counted on by a plan or a risk, always stated:
-/// the end of the as-of month (by default the last complete one).
+/// the end of the as-of month, else the last day with data (formulas 4.7).
 fn stock_day(data: &StockData, r: &quantify::Request) -> Option<calendar::Day> {
     quantify::stock_day(&data.ledger, r.as_of)
 }
