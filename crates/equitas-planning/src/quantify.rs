@@ -278,10 +278,17 @@ pub fn items_without_series<'r, 's>(
         .collect()
 }
 
-/// The series of the request (4.1) and their forecasts. Nothing of stock:
-/// `quantify` adds it, for plans and risks.
-pub fn forecasts(ledger: &Ledger, places: &Places, r: &Request) -> Result<Forecasts, Empty> {
-    let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
+/// The series of the request (4.1) that `keep` keeps (a caller's scope:
+/// what is left out is neither fitted nor counted), and their forecasts.
+/// Nothing of stock: `quantify` adds it, for plans and risks.
+pub fn forecasts(
+    ledger: &Ledger,
+    places: &Places,
+    r: &Request,
+    keep: impl Fn(&DemandSeries) -> bool,
+) -> Result<Forecasts, Empty> {
+    let (mut s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
+    s.retain(|x| keep(x));
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
     let mut f = Forecasts {
@@ -698,7 +705,7 @@ mod tests {
             supplier: None,
         };
         let on_hand = |as_of| {
-            let f = forecasts(&l, &places, &r(as_of)).unwrap();
+            let f = forecasts(&l, &places, &r(as_of), |_| true).unwrap();
             assert_eq!(f.made[0].0.used_after, 50.0);
             let q = quantify(
                 &l,

@@ -205,7 +205,7 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         ("post", "/api/v1/imports/{kind}") => CAPTURE,
         ("get", "/api/v1/epcis/summary") | ("get", "/api/v1/epcis/captures") => WHOLE,
         // Answers over every place or country (supply analyses of all
-        // buying countries, the accuracy of every series together).
+        // buying countries).
         ("get", p)
             if p.starts_with("/api/v1/supply/")
                 && !matches!(
@@ -220,7 +220,6 @@ fn expected(method: &str, path: &str) -> [Expect; 6] {
         {
             WHOLE
         }
-        ("get", "/api/v1/forecast/accuracy") => WHOLE,
         // Scenarios run over every buying country's supply.
         ("get", p) if p.starts_with("/api/v1/scenario/") => WHOLE,
         // Named queries: defined and removed by an administrator; read,
@@ -333,6 +332,8 @@ fn scoped_answers(s: &mut TestStore) {
                 "area",
             ),
             ("/api/v1/plan?level=facility&limit=1000", "area"),
+            // Bands made equal: a note naming every plan concerned.
+            ("/api/v1/plan?level=facility&min=5&max=2&limit=1000", "area"),
             ("/api/v1/risk?level=facility&paths=50&limit=1000", "area"),
         ] {
             let all = send(a, "GET", path, &bearer(&analyst), "").await;
@@ -347,8 +348,22 @@ fn scoped_answers(s: &mut TestStore) {
                     .map(|x| x[field].as_str().unwrap().to_string())
                     .collect()
             };
+            // Notes name no place outside the scope (they are counted and
+            // named from the series behind the rows).
+            let notes = mine.json()["notes"].to_string();
             let (all, mine) = (rows(&all), rows(&mine));
+            for c in all.iter().filter(|c| !in_region(c)) {
+                assert!(
+                    !notes.contains(&format!("at {c}")),
+                    "{path}: a note names {c}, outside R01: {notes}"
+                );
+            }
             assert!(!mine.is_empty(), "{path}: nothing within R01");
+            // and counts only the plans within it.
+            if path.contains("min=5") {
+                let counted = format!("for {} plans (", mine.len());
+                assert!(notes.contains(&counted), "{path}: {counted} in {notes}");
+            }
             assert!(mine.iter().all(|c| in_region(c)), "{path}: {mine:?}");
             // The filter left out rows others see.
             assert!(all.iter().any(|c| !in_region(c)), "{path}: {all:?}");
@@ -358,6 +373,19 @@ fn scoped_answers(s: &mut TestStore) {
             // The same through an administrator's token narrowed to R01.
             let narrowed = send(a, "GET", path, &bearer(&narrow), "").await;
             assert_eq!(rows(&narrowed), mine, "{path}");
+        }
+        // Forecast accuracy is scored on the series within the scope: as
+        // many as the forecast has rows.
+        let path = "/api/v1/forecast?level=facility&horizon=2&limit=1000";
+        let forecast = send(a, "GET", path, &bearer(&viewer), "").await.json();
+        let path = "/api/v1/forecast/accuracy?level=facility&holdout=1";
+        for (token, series) in [
+            (&viewer, forecast["rows"].as_array().unwrap().len()),
+            (&analyst, 2 * forecast["rows"].as_array().unwrap().len()),
+        ] {
+            let r = send(a, "GET", path, &bearer(token), "").await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.json()["series"], series, "{}", r.body);
         }
         // By programme too: only the HIV products.
         let r = send(a, "GET", "/api/v1/stock?limit=1000", &bearer(&hiv), "").await;

@@ -2,7 +2,7 @@
 //! (docs/formulas.md 4), on the assembly `equitas_planning::quantify`.
 
 use crate::error::ServiceError;
-use crate::op::{Answer, Ctx, Dim, Endpoint, Needs, Operation, Scoping};
+use crate::op::{Answer, Ctx, Dim, Endpoint, Needs, Operation, Scope, Scoping};
 use crate::param::{Args, Kind, Param};
 use crate::stock::{ITEM, has_stock, head, level};
 use crate::vocab;
@@ -225,6 +225,16 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     })
 }
 
+/// True if the series' place and item are within `scope`: a caller's
+/// answers are made from these series only, so that no count or name in
+/// their notes reaches beyond the rows they may see.
+fn within(scope: &Scope, s: &equitas_planning::series::DemandSeries) -> bool {
+    scope.allows(&[
+        (Dim::Location, Some(s.area.as_str())),
+        (Dim::Product, Some(s.item.as_str())),
+    ])
+}
+
 /// The forecasts of a request, with notes on what it asked for that they
 /// leave out: series the method cannot fit, items without a series. With
 /// items asked for and none found, the error names `item`.
@@ -237,8 +247,9 @@ struct Made {
     notes: Vec<String>,
 }
 
-fn forecasts(data: &StockData, r: &quantify::Request) -> Result<Made, ServiceError> {
-    let f = quantify::forecasts(&data.ledger, &data.places, r).map_err(|e| no_series(r, e))?;
+fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<Made, ServiceError> {
+    let f = quantify::forecasts(&data.ledger, &data.places, r, |x| within(scope, x))
+        .map_err(|e| no_series(r, e))?;
     let mut notes = Vec::new();
     notes.extend(items_note(
         data,
@@ -272,6 +283,7 @@ fn forecasts(data: &StockData, r: &quantify::Request) -> Result<Made, ServiceErr
 fn quantified(
     data: &StockData,
     r: &quantify::Request,
+    scope: &Scope,
     file_rows: usize,
     orders: bool,
 ) -> Result<(Vec<Quantified>, calendar::MonthIndex, Vec<String>), ServiceError> {
@@ -279,7 +291,7 @@ fn quantified(
         made,
         last,
         mut notes,
-    } = forecasts(data, r)?;
+    } = forecasts(data, r, scope)?;
     let qs = quantify::quantify(&data.ledger, &data.places, &data.bands, r, made, last);
     let unused = quantify::pipeline_unused(
         &data.ledger,
@@ -601,7 +613,7 @@ impl Operation for Forecast {
     fn run(ctx: &mut Ctx<'_>, r: &quantify::Request) -> Result<Answer<ForecastRow>, ServiceError> {
         let data = ctx.stock()?;
         has_stock(data)?;
-        let f = forecasts(data, r)?;
+        let f = forecasts(data, r, ctx.scope())?;
         let (q, last) = (f.made, f.last);
         let notes = series_notes(q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
@@ -674,7 +686,8 @@ impl Operation for Plan {
         let data = ctx.stock()?;
         has_stock(data)?;
         let q = with_transit(ctx, r)?;
-        let (qs, last, mut notes) = quantified(data, &q, r.quantify.pipeline.len(), true)?;
+        let (qs, last, mut notes) =
+            quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), true)?;
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
@@ -763,8 +776,13 @@ impl Operation for Risk {
         has_stock(data)?;
         let q = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
-        let (qs, last, mut notes) =
-            quantified(data, &q, r.plan.quantify.pipeline.len(), r.with_orders)?;
+        let (qs, last, mut notes) = quantified(
+            data,
+            &q,
+            ctx.scope(),
+            r.plan.quantify.pipeline.len(),
+            r.with_orders,
+        )?;
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
@@ -809,6 +827,8 @@ impl Operation for ForecastAccuracy {
     type Request = AccuracyRequest;
     type Row = accuracy::AccuracyRow;
     const NEEDS: Needs = Needs::Stock;
+    /// Scored on the series within the caller's scope only.
+    const SCOPING: Scoping = Scoping::Inputs;
 
     fn endpoint() -> Endpoint {
         let mut p = series_params(false);
@@ -843,7 +863,7 @@ impl Operation for ForecastAccuracy {
         let data = ctx.stock()?;
         has_stock(data)?;
         let s = &r.series;
-        let (series, last) = quantify::series(
+        let (mut series, last) = quantify::series(
             &data.ledger,
             &data.places,
             s.level,
@@ -852,7 +872,13 @@ impl Operation for ForecastAccuracy {
             s.as_of,
         )
         .map_err(|e| no_series(s, e))?;
-        let mut notes: Vec<String> = items_note(data, s, series.iter()).into_iter().collect();
+        let scope = ctx.scope();
+        series.retain(|x| within(scope, x));
+        let mut notes: Vec<String> = Vec::new();
+        if !scope.is_all() {
+            notes.push(format!("Only series within your scope: {}.", scope.label()));
+        }
+        notes.extend(items_note(data, s, series.iter()));
         let input: Vec<(&[f64], &[bool])> = series
             .iter()
             .map(|x| (x.values.as_slice(), x.unobserved.as_slice()))

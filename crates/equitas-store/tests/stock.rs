@@ -590,7 +590,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         lead_times: vec![],
         supplier: None,
     };
-    let f = quantify::forecasts(&data.ledger, &data.places, &req).unwrap();
+    let f = quantify::forecasts(&data.ledger, &data.places, &req, |_| true).unwrap();
     let last = f.last;
     let q = quantify::quantify(&data.ledger, &data.places, &data.bands, &req, f.made, last);
     assert_eq!(q.len(), 1);
