@@ -5,6 +5,7 @@ use crate::op_args::{OpArgs, run};
 use crate::output::{Cell, Output, Report};
 use anyhow::Result;
 use clap::Subcommand;
+use equitas_planning::quantify;
 use equitas_service::Head;
 use equitas_service::planning::{Forecast, ForecastAccuracy, Plan, Risk};
 use equitas_store::Store;
@@ -25,6 +26,25 @@ pub enum ForecastCommand {
     },
 }
 
+/// How many rows a forecast, a plan or a risk prints.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ByMonth {
+    /// One row per month of each series, its figures month by month,
+    /// rather than one row per series (for a spreadsheet: with --format
+    /// csv). JSON always holds every month.
+    #[arg(long)]
+    pub by_month: bool,
+}
+
+/// The first columns of every row: the series.
+fn series_cells(area: &str, item: &str, name: &Option<String>) -> Vec<Cell> {
+    vec![
+        Cell::Text(area.to_string()),
+        Cell::Text(item.to_string()),
+        Cell::Text(name.clone().unwrap_or_default()),
+    ]
+}
+
 fn period(h: &Head) -> String {
     h.extra
         .get("period")
@@ -42,34 +62,54 @@ fn period_and_stock_day(h: &Head) -> String {
     }
 }
 
-pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) -> Result<()> {
+pub fn forecast(
+    store: &mut dyn Store,
+    args: &OpArgs<Forecast>,
+    by: &ByMonth,
+    out: &Output,
+) -> Result<()> {
     let a = run(store, args, "forecasting")?;
-    let table = a
-        .rows
-        .iter()
-        .map(|x| {
-            let c = &x.forecast;
-            let methods: Vec<&str> = c.combined.iter().map(|m| m.as_str()).collect();
-            vec![
-                Cell::Text(x.area.clone()),
-                Cell::Text(x.item.clone()),
-                Cell::Text(x.item_name.clone().unwrap_or_default()),
-                Cell::Text(methods.join("+")),
-                Cell::Num(c.backtest_rmsse, 2),
-                Cell::Text(c.pattern.class.into()),
-                Cell::Num(c.mean.first().copied(), 0),
-                Cell::Num(c.lower80.first().copied(), 0),
-                Cell::Num(c.upper80.first().copied(), 0),
-                Cell::Num(Some(c.mean.iter().sum()), 0),
-            ]
-        })
-        .collect();
-    Report {
-        title: "Demand forecasts",
-        method: a.head.method_text(),
-        period: period(&a.head),
-        observations: a.rows.len(),
-        columns: vec![
+    let (columns, table) = if by.by_month {
+        let rows = a
+            .rows
+            .iter()
+            .flat_map(|x| {
+                let c = &x.forecast;
+                x.months.iter().enumerate().map(move |(k, month)| {
+                    let mut r = series_cells(&x.area, &x.item, &x.item_name);
+                    r.push(Cell::Text(month.clone()));
+                    for v in [&c.mean, &c.lower80, &c.upper80, &c.lower95, &c.upper95] {
+                        r.push(Cell::Num(v.get(k).copied(), 0));
+                    }
+                    r
+                })
+            })
+            .collect();
+        let columns = vec![
+            "area", "item", "product", "month", "forecast", "low80", "high80", "low95", "high95",
+        ];
+        (columns, rows)
+    } else {
+        let rows = a
+            .rows
+            .iter()
+            .map(|x| {
+                let c = &x.forecast;
+                let methods: Vec<&str> = c.combined.iter().map(|m| m.as_str()).collect();
+                let mut r = series_cells(&x.area, &x.item, &x.item_name);
+                r.extend([
+                    Cell::Text(methods.join("+")),
+                    Cell::Num(c.backtest_rmsse, 2),
+                    Cell::Text(c.pattern.class.into()),
+                    Cell::Num(c.mean.first().copied(), 0),
+                    Cell::Num(c.lower80.first().copied(), 0),
+                    Cell::Num(c.upper80.first().copied(), 0),
+                    Cell::Num(Some(c.mean.iter().sum()), 0),
+                ]);
+                r
+            })
+            .collect();
+        let columns = vec![
             "area",
             "item",
             "product",
@@ -80,7 +120,15 @@ pub fn forecast(store: &mut dyn Store, args: &OpArgs<Forecast>, out: &Output) ->
             "low80",
             "high80",
             "horizon_total",
-        ],
+        ];
+        (columns, rows)
+    };
+    Report {
+        title: "Demand forecasts",
+        method: a.head.method_text(),
+        period: period(&a.head),
+        observations: a.rows.len(),
+        columns,
         rows: table,
         footer: a.notes.clone(),
         data: &a.rows,
@@ -147,17 +195,84 @@ pub fn accuracy(
     })
 }
 
-pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<()> {
+pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Output) -> Result<()> {
     let a = run(store, args, "forecasting and planning")?;
+    if by.by_month {
+        let table = a
+            .rows
+            .iter()
+            .flat_map(|p| {
+                p.months.iter().map(move |m| {
+                    let f = &m.figures;
+                    // Orders placed this month, and what they bring when.
+                    let placed: Vec<&quantify::NamedOrder> =
+                        p.orders.iter().filter(|o| o.order == m.month).collect();
+                    let mut r = series_cells(&p.area, &p.item, &p.item_name);
+                    r.extend([
+                        Cell::Text(m.month.clone()),
+                        Cell::Num(Some(f.opening), 0),
+                        Cell::Num(Some(f.pipeline), 0),
+                        Cell::Num(Some(f.planned), 0),
+                        Cell::Num(Some(f.demand), 0),
+                        Cell::Num(Some(f.expiring), 0),
+                        Cell::Num(Some(f.unmet), 0),
+                        Cell::Num(Some(f.closing), 0),
+                        Cell::Num(f.months_of_stock, 1),
+                        Cell::Num(Some(p.min_months), 1),
+                        Cell::Num(Some(p.max_months), 1),
+                        Cell::Num(
+                            (!placed.is_empty())
+                                .then(|| placed.iter().map(|o| o.details.quantity).sum()),
+                            0,
+                        ),
+                        Cell::Maybe(placed.first().map(|o| {
+                            format!(
+                                "{}{}",
+                                o.arrival,
+                                if o.details.late { " (late)" } else { "" }
+                            )
+                        })),
+                    ]);
+                    r
+                })
+            })
+            .collect();
+        return Report {
+            title: "Supply plans, month by month: projected stock and suggested orders",
+            method: a.head.method_text(),
+            period: period_and_stock_day(&a.head),
+            observations: a.rows.len(),
+            columns: vec![
+                "area",
+                "item",
+                "product",
+                "month",
+                "opening",
+                "pipeline",
+                "planned",
+                "demand",
+                "expiring",
+                "unmet",
+                "closing",
+                "months_of_stock",
+                "min_months",
+                "max_months",
+                "order_now",
+                "arrives",
+            ],
+            rows: table,
+            footer: a.notes.clone(),
+            data: &a.rows,
+        }
+        .print(out);
+    }
     let table = a
         .rows
         .iter()
         .map(|p| {
             let first = p.orders.first();
-            vec![
-                Cell::Text(p.area.clone()),
-                Cell::Text(p.item.clone()),
-                Cell::Text(p.item_name.clone().unwrap_or_default()),
+            let mut r = series_cells(&p.area, &p.item, &p.item_name);
+            r.extend([
                 Cell::Num(Some(p.stock_on_hand), 0),
                 Cell::Int(p.lead_time as i64),
                 Cell::Maybe(first.map(|o| {
@@ -169,7 +284,8 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
                 Cell::Num(p.cost, 2),
                 Cell::Num(Some(p.months.iter().map(|m| m.figures.expiring).sum()), 0),
                 Cell::Int(p.months.iter().filter(|m| m.figures.unmet > 1e-9).count() as i64),
-            ]
+            ]);
+            r
         })
         .collect();
     Report {
@@ -198,8 +314,32 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, out: &Output) -> Result<
     .print(out)
 }
 
-pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<()> {
+pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Output) -> Result<()> {
     let a = run(store, args, "forecasting, planning and simulating")?;
+    if by.by_month {
+        let table = a
+            .rows
+            .iter()
+            .flat_map(|r| {
+                r.months.iter().zip(&r.probability).map(move |(m, p)| {
+                    let mut row = series_cells(&r.area, &r.item, &r.item_name);
+                    row.extend([Cell::Text(m.clone()), Cell::Pct(Some(*p))]);
+                    row
+                })
+            })
+            .collect();
+        return Report {
+            title: "Stockout risk, month by month: probability of unmet demand",
+            method: a.head.method_text(),
+            period: period_and_stock_day(&a.head),
+            observations: a.rows.len(),
+            columns: vec!["area", "item", "product", "month", "probability"],
+            rows: table,
+            footer: a.notes.clone(),
+            data: &a.rows,
+        }
+        .print(out);
+    }
     let table = a
         .rows
         .iter()
@@ -209,17 +349,16 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, out: &Output) -> Result<
                 .iter()
                 .position(|&p| p >= 0.5)
                 .map(|k| r.months[k].clone());
-            vec![
-                Cell::Text(r.area.clone()),
-                Cell::Text(r.item.clone()),
-                Cell::Text(r.item_name.clone().unwrap_or_default()),
+            let mut row = series_cells(&r.area, &r.item, &r.item_name);
+            row.extend([
                 Cell::Pct(Some(r.max_6)),
                 Cell::Pct(Some(r.max_all)),
                 Cell::Maybe(first),
                 Cell::Pct(r.probability.first().copied()),
                 Cell::Pct(r.probability.get(2).copied()),
                 Cell::Pct(r.probability.get(5).copied()),
-            ]
+            ]);
+            row
         })
         .collect();
     Report {

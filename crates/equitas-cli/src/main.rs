@@ -189,13 +189,15 @@ pub enum Command {
     /// asked for), with 80% and 95% intervals and the reason for the choice.
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  equitas forecast --level region --horizon 6\n  equitas forecast --item 09520000000011 --method croston_sba --format json\n  equitas forecast accuracy --level facility"
+        after_help = "Examples:\n  equitas forecast --level region --horizon 6\n  equitas forecast --item 09520000000011 --method croston_sba --format json\n  equitas forecast --horizon 6 --by-month --format csv   # a row per month\n  equitas forecast accuracy --level facility"
     )]
     Forecast {
         #[command(subcommand)]
         command: Option<forecast::ForecastCommand>,
         #[command(flatten)]
         args: op_args::OpArgs<equitas_service::planning::Forecast>,
+        #[command(flatten)]
+        by: forecast::ByMonth,
         #[command(flatten)]
         out: output::Output,
     },
@@ -204,11 +206,13 @@ pub enum Command {
     /// (lots with expiry), the demand forecast and the pipeline, with the
     /// orders (quantity and date) that keep it within the min-max band.
     #[command(
-        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months"
+        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --by-month --format csv   # projected stock month by month\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months"
     )]
     Plan {
         #[command(flatten)]
         args: op_args::OpArgs<equitas_service::planning::Plan>,
+        #[command(flatten)]
+        by: forecast::ByMonth,
         #[command(flatten)]
         out: output::Output,
     },
@@ -221,6 +225,8 @@ pub enum Command {
     Risk {
         #[command(flatten)]
         args: op_args::OpArgs<equitas_service::planning::Risk>,
+        #[command(flatten)]
+        by: forecast::ByMonth,
         #[command(flatten)]
         out: output::Output,
     },
@@ -313,18 +319,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Availability { args, out } => {
             stock::availability(existing()?.as_mut(), args, out).map(ok)
         }
-        Command::Forecast { command, args, out } => {
+        Command::Forecast {
+            command,
+            args,
+            by,
+            out,
+        } => {
             let mut st = existing()?;
             match command {
-                None => forecast::forecast(st.as_mut(), args, out),
+                None => forecast::forecast(st.as_mut(), args, by, out),
                 Some(forecast::ForecastCommand::Accuracy { args, out }) => {
                     forecast::accuracy(st.as_mut(), args, out)
                 }
             }
             .map(ok)
         }
-        Command::Plan { args, out } => forecast::plan(existing()?.as_mut(), args, out).map(ok),
-        Command::Risk { args, out } => forecast::risk(existing()?.as_mut(), args, out).map(ok),
+        Command::Plan { args, by, out } => {
+            forecast::plan(existing()?.as_mut(), args, by, out).map(ok)
+        }
+        Command::Risk { args, by, out } => {
+            forecast::risk(existing()?.as_mut(), args, by, out).map(ok)
+        }
     }
 }
 

@@ -1460,6 +1460,12 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         1,
         "--item: SYN-999: no demand series at the country level",
     );
+    // Months of stock beyond 10 years are a typing error.
+    refused(
+        &["plan", "--max", "1e9"],
+        2,
+        "--max: \"1e9\": expected a number of at least 0, at most 120",
+    );
     // Pipeline rows for no plan here are named (not those of items not asked
     // for, SYN-999 here); an unknown supplier refused.
     let pipeline = dir.path().join("pipeline.csv");
@@ -1560,6 +1566,68 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "10",
     ]);
     assert!(!stuck(&j), "{j}");
+    // --by-month: a row per month of each series, the figures JSON has.
+    let csv = |args: &[&str]| -> Vec<Vec<String>> {
+        let mut a = args.to_vec();
+        a.extend(["--by-month", "--format", "csv"]);
+        let o = equitas(dir.path(), &a);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let num = |c: &str| c.parse::<f64>().unwrap();
+    let args = ["--item", "SYN-001,SYN-003", "--horizon", "4"];
+    let j = json(&[&["forecast"][..], &args].concat());
+    let rows = csv(&[&["forecast"][..], &args].concat());
+    assert_eq!(rows.len(), 2 * 4);
+    for (k, r) in rows.iter().enumerate() {
+        let (series, month) = (&j["rows"][k / 4], k % 4);
+        assert_eq!(
+            r[0..2],
+            [series["area"].clone(), series["item"].clone()]
+                .map(|v| v.as_str().unwrap().to_string())
+        );
+        assert_eq!(r[3], series["months"][month]);
+        let f = &series["forecast"];
+        for (c, name) in [
+            (4, "mean"),
+            (5, "lower80"),
+            (6, "upper80"),
+            (7, "lower95"),
+            (8, "upper95"),
+        ] {
+            assert_eq!(num(&r[c]), f[name][month].as_f64().unwrap(), "{name} {r:?}");
+        }
+    }
+    let j = json(&[&["plan"][..], &args].concat());
+    let rows = csv(&[&["plan"][..], &args].concat());
+    assert_eq!(rows.len(), 2 * 4);
+    let mut ordered = 0.0;
+    for (k, r) in rows.iter().enumerate() {
+        let m = &j["rows"][k / 4]["months"][k % 4];
+        assert_eq!(r[3], m["month"]);
+        assert_eq!(num(&r[10]), m["closing"].as_f64().unwrap(), "{r:?}");
+        ordered += r[14].parse::<f64>().unwrap_or(0.0);
+    }
+    let orders: f64 = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["orders"].as_array().unwrap())
+        .filter(|o| months(&o["order"]) <= months(&j["rows"][0]["months"][3]["month"]))
+        .map(|o| o["quantity"].as_f64().unwrap())
+        .sum();
+    assert_eq!(ordered, orders);
+    let j = json(&[&["risk", "--paths", "20"][..], &args].concat());
+    let rows = csv(&[&["risk", "--paths", "20"][..], &args].concat());
+    assert_eq!(rows.len(), 2 * 4);
+    for (k, r) in rows.iter().enumerate() {
+        let p = j["rows"][k / 4]["probability"][k % 4].as_f64().unwrap();
+        assert_eq!(num(&r[4]), p, "{r:?}");
+    }
 }
 
 /// A report asked of a database that does not exist (a mistyped

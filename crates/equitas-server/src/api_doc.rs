@@ -588,12 +588,14 @@ fn schema(p: &Param) -> Value {
         Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         Kind::Number {
             min,
+            max,
             exclusive: true,
-        } => json!({"type": "number", "exclusiveMinimum": min, "maximum": 1e12}),
+        } => json!({"type": "number", "exclusiveMinimum": min, "maximum": max}),
         Kind::Number {
             min,
+            max,
             exclusive: false,
-        } => json!({"type": "number", "minimum": min, "maximum": 1e12}),
+        } => json!({"type": "number", "minimum": min, "maximum": max}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Date => json!({"type": "string", "format": "date"}),
         Kind::Month => json!({

@@ -262,6 +262,7 @@ impl Operation for Mpr {
                     "exchange_rate",
                     Kind::Number {
                         min: 0.0,
+                        max: 1e12,
                         exclusive: true,
                     },
                     "Local currency units per US$ (prices in the data are US$ for SCMS: 1).",

@@ -23,9 +23,11 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
-    /// A number above `min` (or at least `min` if not `exclusive`), at most 1e12.
+    /// A number above `min` (or at least `min` if not `exclusive`), at most
+    /// `max`.
     Number {
         min: f64,
+        max: f64,
         exclusive: bool,
     },
     /// `true` or `false` (API); a flag without a value (CLI).
@@ -70,9 +72,10 @@ impl Kind {
             Kind::Int { min, max } => format!("integer, {min} to {max}"),
             Kind::Number {
                 min,
+                max,
                 exclusive: true,
-            } => format!("number above {min}"),
-            Kind::Number { min, .. } => format!("number, at least {min}"),
+            } => format!("number above {min}, at most {max}"),
+            Kind::Number { min, max, .. } => format!("number from {min} to {max}"),
             Kind::Bool => "true or false".into(),
             Kind::Date => "YYYY-MM-DD".into(),
             Kind::Month => "YYYY-MM, or YYYY-MM-DD for the last month complete that day".into(),
@@ -93,16 +96,20 @@ impl Kind {
                 Ok(n) if (min..=max).contains(&n) => Ok(()),
                 _ => Err(format!("expected an integer from {min} to {max}")),
             },
-            Kind::Number { min, exclusive } => match v.parse::<f64>() {
+            Kind::Number {
+                min,
+                max,
+                exclusive,
+            } => match v.parse::<f64>() {
                 Ok(x)
                     if x.is_finite()
-                        && x <= 1e12
+                        && x <= max
                         && (if exclusive { x > min } else { x >= min }) =>
                 {
                     Ok(())
                 }
                 _ => Err(format!(
-                    "expected a number {} {min}",
+                    "expected a number {} {min}, at most {max}",
                     if exclusive { "above" } else { "of at least" }
                 )),
             },

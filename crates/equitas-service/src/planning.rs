@@ -14,8 +14,18 @@ use equitas_store::stock::StockData;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// A price: any amount of money.
 const AMOUNT: Kind = Kind::Number {
     min: 0.0,
+    max: 1e12,
+    exclusive: false,
+};
+
+/// Months of stock: at most 10 years (a band beyond that is a typing
+/// error, not a stock policy).
+const MONTHS_OF_STOCK: Kind = Kind::Number {
+    min: 0.0,
+    max: 120.0,
     exclusive: false,
 };
 
@@ -78,12 +88,12 @@ fn quantify_params(horizon: &'static str) -> Vec<Param> {
         .default("4"),
         Param::new(
             "min",
-            AMOUNT,
+            MONTHS_OF_STOCK,
             "Minimum months of stock (default: the band of the place's tier).",
         ),
         Param::new(
             "max",
-            AMOUNT,
+            MONTHS_OF_STOCK,
             "Maximum months of stock (default: the band of the place's tier).",
         ),
         Param::new(
