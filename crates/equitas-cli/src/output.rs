@@ -54,7 +54,7 @@ impl Cell {
             Cell::Int(n) => crate::format::int(*n),
             Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
             Cell::Num(Some(v), 0) => crate::format::int(v.round() as i64),
-            Cell::Num(Some(v), d) => format!("{v:.d$}"),
+            Cell::Num(Some(v), d) => format!("{:.d$}", v + 0.0),
             Cell::Pct(Some(f)) => crate::format::pct(*f),
         }
     }
@@ -65,7 +65,8 @@ impl Cell {
             Cell::Maybe(None) => String::new(),
             Cell::Int(n) => n.to_string(),
             Cell::Num(None, _) | Cell::Pct(None) => String::new(),
-            Cell::Num(Some(v), _) | Cell::Pct(Some(v)) => v.to_string(),
+            // A sum of nothing is -0 in floating point: written 0.
+            Cell::Num(Some(v), _) | Cell::Pct(Some(v)) => (v + 0.0).to_string(),
         }
     }
 }

@@ -492,6 +492,9 @@ impl LeadTime {
 /// Parses a lead-time CSV: `item` (blank: every item), `supplier`,
 /// `order_months`, `production_months`, `transport_months`,
 /// `receipt_months` (non-negative; blank counts as 0).
+/// The longest stage of a lead time accepted, in months (5 years).
+pub const MAX_STAGE_MONTHS: f64 = 60.0;
+
 pub fn parse_lead_times<R: std::io::Read>(
     r: R,
 ) -> Result<equitas_model::reference::Parsed<LeadTime>, equitas_model::RowError> {
@@ -510,22 +513,30 @@ pub fn parse_lead_times<R: std::io::Read>(
         let mut errors = equitas_model::RowErrors::default();
         let mut v = [0.0; 4];
         for (k, (name, idx)) in stages.iter().enumerate() {
-            if let Some(s) = cell(rec, Some(*idx)) {
-                v[k] = errors
-                    .field(
-                        s.parse::<f64>()
-                            .ok()
-                            .filter(|x| x.is_finite() && *x >= 0.0)
-                            .ok_or_else(|| {
-                                RowError::new(
-                                    line,
-                                    *name,
-                                    format!("{s:?} is not a number of months"),
-                                )
-                            }),
-                    )
-                    .unwrap_or(0.0);
-            }
+            // Each stage given (0 for none: a blank is not read as 0),
+            // at most MAX_STAGE_MONTHS (as --lead-time is at most 60).
+            v[k] = errors
+                .field(match cell(rec, Some(*idx)) {
+                    None => Err(RowError::new(
+                        line,
+                        *name,
+                        "required value is empty (write 0 for a stage that takes no time)",
+                    )),
+                    Some(s) => s
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && (0.0..=MAX_STAGE_MONTHS).contains(x))
+                        .ok_or_else(|| {
+                            RowError::new(
+                                line,
+                                *name,
+                                format!(
+                                    "{s:?} is not a number of months from 0 to {MAX_STAGE_MONTHS}"
+                                ),
+                            )
+                        }),
+                })
+                .unwrap_or(0.0);
         }
         let supplier = errors.field(
             cell(rec, Some(supplier))
@@ -575,10 +586,35 @@ mod lead_time_tests {
                    ,Generic Ltd,1,2,1.5,0.5\n\
                    AMOX,Pharma A,1,3,2,0.5\n\
                    AMOX,Pharma B,0.5,1,1,0\n\
-                   AMOX,Pharma C,x,1,1,0\n";
+                   AMOX,Pharma C,x,1,1,0\n\
+                   AMOX,Pharma D,1,,1,0\n\
+                   AMOX,Pharma E,1,1e20,1,0\n";
         let p = parse_lead_times(csv.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 3);
-        assert_eq!(p.errors[0].field.as_deref(), Some("order_months"));
+        // Not a number; a blank (not read as 0); beyond 60 months (a
+        // lead time of 1e20 months overflowed the plan's month count).
+        let bad: Vec<(Option<&str>, &str)> = p
+            .errors
+            .iter()
+            .map(|e| (e.field.as_deref(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            bad,
+            vec![
+                (
+                    Some("order_months"),
+                    "\"x\" is not a number of months from 0 to 60"
+                ),
+                (
+                    Some("production_months"),
+                    "required value is empty (write 0 for a stage that takes no time)"
+                ),
+                (
+                    Some("production_months"),
+                    "\"1e20\" is not a number of months from 0 to 60"
+                ),
+            ]
+        );
         let rows: Vec<LeadTime> = p.records.into_iter().map(|r| r.1).collect();
         let amox = lead_time_for(&rows, "AMOX", None).unwrap();
         assert_eq!(
