@@ -146,7 +146,7 @@ pub fn single_node(
     let places = match r.level {
         Some(_) => places,
         None => {
-            unnamed = Places::new(Vec::new(), ledger);
+            unnamed = crate::indicators::own_places(ledger, places);
             &unnamed
         }
     };
@@ -179,8 +179,9 @@ struct Series {
 }
 
 /// The forecast function: `equitas_forecast(locations, months,
-/// consumption, stockout_days, recorded, first, last, horizon, area)`, the
-/// first five lists of one series' monthly figures (one location's, or an
+/// consumption, stockout_days, recorded, stores, first, last, horizon,
+/// area)`, the first six lists of one series' monthly figures (`stores`:
+/// the location is a store, its issues not scaled, 3.4) (one location's, or an
 /// area's facilities', in any order), then the window's first and last
 /// months, the horizon, and whether the series is an area's (4.1: its
 /// facilities' months added, divided by the reporting rate). Returns a
@@ -194,7 +195,7 @@ pub struct ForecastUdf {
 impl Default for ForecastUdf {
     fn default() -> Self {
         ForecastUdf {
-            signature: Signature::any(9, Volatility::Immutable),
+            signature: Signature::any(10, Volatility::Immutable),
         }
     }
 }
@@ -255,6 +256,7 @@ impl ScalarUDFImpl for ForecastUdf {
             consumption,
             days,
             recorded,
+            stores,
             first,
             last,
             horizon,
@@ -262,7 +264,7 @@ impl ScalarUDFImpl for ForecastUdf {
         ] = &arrays[..]
         else {
             return Err(invalid(format!(
-                "9 arguments expected, {} given",
+                "10 arguments expected, {} given",
                 arrays.len()
             )));
         };
@@ -279,12 +281,13 @@ impl ScalarUDFImpl for ForecastUdf {
                 .cloned()
                 .ok_or_else(|| invalid(format!("{what}: a list expected, {}", a.data_type())))
         };
-        let (locations, months, consumption, days, recorded) = (
+        let (locations, months, consumption, days, recorded, stores) = (
             lists(locations, "locations")?,
             lists(months, "months")?,
             lists(consumption, "consumption")?,
             lists(days, "stockout_days")?,
             lists(recorded, "recorded")?,
+            lists(stores, "stores")?,
         );
         let rows = months.len();
         // Each row's series (None: nothing managed in the window).
@@ -305,9 +308,13 @@ impl ScalarUDFImpl for ForecastUdf {
             let d = int(&days.value(i))?;
             let r = cast(&recorded.value(i), &DataType::Boolean)?;
             let r = r.as_boolean();
+            let s = cast(&stores.value(i), &DataType::Boolean)?;
+            let s = s.as_boolean();
             let l = cast(&locations.value(i), &DataType::Utf8)?;
             let l = l.as_string::<i32>();
-            if c.len() != m.len() || d.len() != m.len() || r.len() != m.len() || l.len() != m.len()
+            if [c.len(), d.len(), r.len(), l.len(), s.len()]
+                .iter()
+                .any(|&k| k != m.len())
             {
                 return Err(invalid("lists of different lengths".to_string()));
             }
@@ -327,6 +334,7 @@ impl ScalarUDFImpl for ForecastUdf {
                         c.value(j),
                         d.value(j).max(0) as u32,
                         !r.is_null(j) && r.value(j),
+                        !s.is_null(j) && s.value(j),
                     );
             }
             let cells: Vec<Vec<MonthCell>> = cells.into_values().collect();
@@ -401,7 +409,10 @@ impl ScalarUDFImpl for ForecastUdf {
 /// the month `last`): one row per country, location (or area of
 /// `r.level`, over its facilities, joined to the registered `locations`)
 /// and item with months in the window, and its forecast.
-pub fn sql(figures: &str, last: MonthIndex, r: &Request) -> String {
+pub fn sql(figures: &str, last: MonthIndex, r: &Request, stores: &[String]) -> String {
+    // Stores' issues are not scaled (3.4): a list, not a join (Ballista's
+    // plan nesting limit, see `indicators::amc_sql`).
+    let store = crate::indicators::is_store("f.location", stores);
     let first = last - r.history.max(1) as MonthIndex + 1;
     let (place, used, join, area) = match r.level {
         None => (
@@ -423,6 +434,7 @@ pub fn sql(figures: &str, last: MonthIndex, r: &Request) -> String {
         "SELECT f.country, {place} AS location, f.item,
   {UDF}(array_agg(f.location), array_agg(f.month_index), array_agg(f.{used}),
         array_agg(f.stockout_days), array_agg(f.movements > 0 OR f.stockout_reported),
+        array_agg({store}),
         CAST({first} AS BIGINT), CAST({last} AS BIGINT), CAST({h} AS BIGINT), {area}) AS forecast
 FROM ({figures}) f {join}
 WHERE f.month_index >= {first} AND f.month_index <= {last}
@@ -440,20 +452,26 @@ pub async fn compute(
     root: &Path,
     r: &Request,
 ) -> Result<(Vec<SeriesForecast>, Option<MonthIndex>), EngineError> {
-    if let Some(level) = r.level {
-        if !AREA_LEVELS.contains(&level) {
-            return Err(EngineError::Invalid(format!(
-                "--level {}: each location on its own, or areas of level country, region or district",
-                level.as_str()
-            )));
-        }
-        crate::indicators::register_locations(ctx, root).await?;
+    if let Some(level) = r.level
+        && !AREA_LEVELS.contains(&level)
+    {
+        return Err(EngineError::Invalid(format!(
+            "--level {}: each location on its own, or areas of level country, region or district",
+            level.as_str()
+        )));
     }
+    // Each location's level (stores, 3.4) and areas.
+    crate::indicators::register_locations(ctx, root).await?;
+    let stores = crate::indicators::stores(ctx).await?;
     let Some((figures, as_of)) = crate::figures::prepare(ctx, root, None).await? else {
         return Ok((Vec::new(), None));
     };
     let last = last_month(r.last, as_of)?;
-    let batches = ctx.sql(&sql(&figures, last, r)).await?.collect().await?;
+    let batches = ctx
+        .sql(&sql(&figures, last, r, &stores))
+        .await?
+        .collect()
+        .await?;
     let mut out = Vec::new();
     for b in &batches {
         out.extend(batch_forecasts(b, last)?);

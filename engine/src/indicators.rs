@@ -117,8 +117,16 @@ pub fn date_of(m: MonthIndex, as_of: Day) -> Day {
 /// deeper), which the per-area query exceeded with a step of its own for
 /// the adjusted consumption, the AMC and the area sums: the adjusted
 /// consumption is computed inside `LAG`, the rest in the final projection
-/// (or aggregation).
-pub fn amc_sql(as_of: Day, first: MonthIndex, window: u32, area: Option<LocationLevel>) -> String {
+/// (or aggregation). The stores (`stores`: the location names of level
+/// warehouse, whose issues are not scaled, 3.4) are a list in the query,
+/// not a join, for the same reason.
+pub fn amc_sql(
+    as_of: Day,
+    first: MonthIndex,
+    window: u32,
+    area: Option<LocationLevel>,
+    stores: &[String],
+) -> String {
     let last = month_of(as_of);
     let complete = month_end(last) == as_of;
     let window = window.max(1);
@@ -130,9 +138,10 @@ pub fn amc_sql(as_of: Day, first: MonthIndex, window: u32, area: Option<Location
         "consumption"
     };
     let days = "(k.me - k.ms + 1)";
+    let store = is_store("f.location", stores);
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
-         WHEN f.stockout_days = 0 THEN f.{used_up}
+         WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
          ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
     );
     let mut lag_cols = String::new();
@@ -293,6 +302,60 @@ ORDER BY country, area, item, month_index",
     )
 }
 
+/// Each ledger location its own place, named as the ledger names it, of
+/// the level `places` gives it (a store's issues are not scaled, 3.4): the
+/// single node's answers per location, keyed as the engine's.
+pub fn own_places(ledger: &Ledger, places: &Places) -> Places {
+    let own: Vec<equitas_ledger::view::Place> = (0..ledger.names.locations.len() as u32)
+        .map(|l| {
+            let name = ledger.names.locations.name(l);
+            equitas_ledger::view::Place {
+                code: name.to_string(),
+                name: name.to_string(),
+                level: places.place_of(l).and_then(|p| places.list[p].level),
+                parent: None,
+                gln: None,
+            }
+        })
+        .collect();
+    Places::new(own, ledger)
+}
+
+/// SQL true where `column` (a location's name) is one of `stores`.
+pub fn is_store(column: &str, stores: &[String]) -> String {
+    if stores.is_empty() {
+        return "false".into();
+    }
+    let names: Vec<String> = stores
+        .iter()
+        .map(|s| format!("'{}'", s.replace('\'', "''")))
+        .collect();
+    format!("{column} IN ({})", names.join(", "))
+}
+
+/// The names of the registered locations of level warehouse (stores:
+/// their issues are not scaled by their stockout days, formulas 3.4).
+pub async fn stores(ctx: &SessionContext) -> Result<Vec<String>, EngineError> {
+    let batches = ctx
+        .sql(&format!(
+            "SELECT DISTINCT location FROM {LOCATIONS} WHERE level = 'warehouse' ORDER BY location"
+        ))
+        .await?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let c = columns(b, &[DataType::Utf8])?;
+        let c = c[0].as_string::<i32>();
+        out.extend(
+            (0..c.len())
+                .filter(|&i| !c.is_null(i))
+                .map(|i| c.value(i).to_string()),
+        );
+    }
+    Ok(out)
+}
+
 /// Registers the export's locations (`locations/country=XSY/`) as the
 /// table `locations`; an export without them (made before they were
 /// exported) is refused, naming the directory.
@@ -340,10 +403,10 @@ pub async fn explain_amc(
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(NOTHING.to_string());
     };
-    if area.is_some() {
-        register_locations(ctx, root).await?;
-    }
-    explain_sql(ctx, &amc_sql(as_of, first, window, area)).await
+    // Each location's level (stores, 3.4) and areas.
+    register_locations(ctx, root).await?;
+    let stores = stores(ctx).await?;
+    explain_sql(ctx, &amc_sql(as_of, first, window, area, &stores)).await
 }
 
 fn columns(b: &RecordBatch, types: &[DataType]) -> Result<Vec<ArrayRef>, EngineError> {
@@ -386,11 +449,11 @@ pub async fn compute_by(
     let Some((first, as_of)) = resolve(ctx, root, as_of).await? else {
         return Ok(Vec::new());
     };
-    if area.is_some() {
-        register_locations(ctx, root).await?;
-    }
+    // Each location's level (stores, 3.4) and areas.
+    register_locations(ctx, root).await?;
+    let stores = stores(ctx).await?;
     let batches = ctx
-        .sql(&amc_sql(as_of, first, window, area))
+        .sql(&amc_sql(as_of, first, window, area, &stores))
         .await?
         .collect()
         .await?;
@@ -551,13 +614,13 @@ pub fn dates(first: MonthIndex, as_of: Day) -> Vec<Day> {
 /// each location id.
 pub fn single_node(
     ledger: &Ledger,
+    places: &Places,
     countries: &[String],
     first: MonthIndex,
     as_of: Day,
     window: u32,
 ) -> Vec<Indicator> {
-    // Each ledger location its own place: rows per location name.
-    let places = Places::new(Vec::new(), ledger);
+    let places = own_places(ledger, places);
     let country: HashMap<&str, &str> = (0..ledger.names.locations.len() as u32)
         .map(|l| {
             (

@@ -63,7 +63,9 @@ async fn two_executors() {
     let mut want_av = Vec::new();
     let mut want_areas = Vec::new();
     net.each_ledger(&mut |l, places, countries| {
-        want.extend(indicators::single_node(l, countries, first, as_of, 3));
+        want.extend(indicators::single_node(
+            l, places, countries, first, as_of, 3,
+        ));
         want_areas.extend(indicators::single_node_areas(
             l,
             places,

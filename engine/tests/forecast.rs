@@ -242,12 +242,14 @@ async fn imputed_months_equal_single_node() {
         &ProgressBar::hidden(),
     )
     .unwrap();
+    // No hierarchy: F1 of no level (not a store).
+    let places = equitas_ledger::view::Places::new(Vec::new(), &ledger);
+    equitas_engine::export::write_locations(&ledger, &places, &countries, dir.path()).unwrap();
     let r = Request::default();
     let (got, last) = engine(dir.path(), &r).await;
     let last = last.unwrap();
     // 31 January is the month's last day: January is complete.
     assert_eq!(last, last_complete_month(as_of));
-    let places = equitas_ledger::view::Places::new(Vec::new(), &ledger);
     let want = single_node(&ledger, &places, "XSA", last, &r);
     assert_same(&want, &got);
     assert_eq!(got.len(), 2);

@@ -75,8 +75,8 @@ async fn synthetic_countries_equal_single_node() {
     let mid = end + 10;
     for (as_of, window) in [(end, 3), (mid, 3), (mid, 2)] {
         let mut want = Vec::new();
-        net.each_ledger(&mut |l, _, countries| {
-            want.extend(single_node(l, countries, first, as_of, window));
+        net.each_ledger(&mut |l, places, countries| {
+            want.extend(single_node(l, places, countries, first, as_of, window));
         });
         want.sort_by(|a, b| {
             (&a.country, &a.location, &a.item, a.month).cmp(&(
@@ -263,7 +263,7 @@ async fn edge_cases_equal_single_node() {
         let dir = tempfile::tempdir().unwrap();
         write(&ledger, &places, &countries, as_of, dir.path());
         for window in [3, 1, 6] {
-            let want = single_node(&ledger, &countries, first, as_of, window);
+            let want = single_node(&ledger, &places, &countries, first, as_of, window);
             let got = engine(dir.path(), as_of, window).await;
             assert_same(&want, &got);
         }
@@ -399,8 +399,16 @@ async fn availability_names_missing_locations() {
     let dir = tempfile::tempdir().unwrap();
     write(&ledger, &places, &countries, as_of, dir.path());
     std::fs::remove_dir_all(dir.path().join("locations")).unwrap();
-    assert!(!engine(dir.path(), as_of, 3).await.is_empty());
+    // The AMC needs each location's level too (3.4: stores).
     let ctx = figures::context(None).await.unwrap();
+    let e = indicators::compute(&ctx, dir.path(), Some(as_of), 3)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("locations") && e.contains("equitas-engine export"),
+        "{e}"
+    );
     let e = indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Country)
         .await
         .unwrap_err()

@@ -13,16 +13,20 @@ pub struct MonthUse {
     pub consumption: f64,
     pub days: u32,
     pub stockout_days: u32,
+    /// At a store (a warehouse: it issues on distribution days), not at a
+    /// place where demand comes every day.
+    pub store: bool,
 }
 
 /// Consumption of a month scaled to the days the product was in stock
-/// (formulas 3.4): `C x D / (D - S)`. `None` when the product was out of
-/// stock every day (the month tells nothing of demand).
+/// (formulas 3.4): `C x D / (D - S)`; at a store, its issues as they are.
+/// `None` when the product was out of stock every day (the month tells
+/// nothing of demand).
 pub fn adjusted_consumption(m: MonthUse) -> Option<f64> {
     if m.stockout_days >= m.days {
         return None;
     }
-    if m.stockout_days == 0 {
+    if m.stockout_days == 0 || m.store {
         return Some(m.consumption);
     }
     let (d, s) = (f64::from(m.days), f64::from(m.stockout_days));
@@ -199,6 +203,7 @@ mod tests {
                 consumption: m[0].as_f64().unwrap(),
                 days: m[1].as_u64().unwrap() as u32,
                 stockout_days: m[2].as_u64().unwrap() as u32,
+                store: m.get(3).and_then(Value::as_bool).unwrap_or(false),
             })
             .collect()
     }
@@ -278,11 +283,15 @@ mod tests {
 
     proptest! {
         #[test]
-        fn adjusted_consumption_is_at_least_consumption(c in 0.0f64..1e6, d in 28u32..=31, s in 0u32..=31) {
-            let m = MonthUse { consumption: c, days: d, stockout_days: s };
+        fn adjusted_consumption_is_at_least_consumption(c in 0.0f64..1e6, d in 28u32..=31, s in 0u32..=31, store: bool) {
+            let m = MonthUse { consumption: c, days: d, stockout_days: s, store };
             match adjusted_consumption(m) {
                 None => prop_assert!(s >= d),
-                Some(a) => { prop_assert!(a >= c - 1e-9); if s == 0 { prop_assert_eq!(a, c); } }
+                Some(a) => {
+                    prop_assert!(a >= c - 1e-9);
+                    // A store's issues, and a month without stockout days, as they are.
+                    if s == 0 || store { prop_assert_eq!(a, c); }
+                }
             }
         }
 

@@ -114,6 +114,7 @@ fn window_amc(
     as_of: Day,
     window: u32,
     area: bool,
+    store: bool,
 ) -> indicators::Amc {
     let months: Vec<MonthUse> = amc_months(as_of, window)
         .into_iter()
@@ -124,6 +125,7 @@ fn window_amc(
                     consumption: if area { f.dispensed } else { f.consumption() },
                     days: days_in_month(mm),
                     stockout_days: f.stockout_days,
+                    store,
                 })
         })
         .collect();
@@ -259,7 +261,8 @@ pub fn stock(
                 continue;
             }
             let area = k > 0;
-            let a = window_amc(ledger, loc, item, as_of, q.window, area);
+            let store = places.list[place].level == Some(LocationLevel::Warehouse);
+            let a = window_amc(ledger, loc, item, as_of, q.window, area, store);
             let e = acc.entry((target, item)).or_default();
             e.soh += soh;
             if let Some(v) = a.value {
@@ -698,6 +701,63 @@ mod tests {
         assert_eq!(
             availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
             vec![]
+        );
+    }
+
+    /// docs/formulas.md 3.4: a store passing on at once what it receives
+    /// is out of stock most of the month; its issues are its consumption,
+    /// as they are. A facility doing the same is scaled (demand every day).
+    #[test]
+    fn a_store_s_issues_are_not_scaled_by_its_stockout_days() {
+        use LocationLevel::*;
+        let hierarchy = vec![
+            place("XSY", Country, None),
+            place("CMS", Warehouse, Some("XSY")),
+            place("F1", Facility, Some("XSY")),
+        ];
+        let mut n = Names::default();
+        let (cms, f1) = (n.locations.id("CMS"), n.locations.id("F1"));
+        let item = n.items.id("AMOX");
+        let day =
+            |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
+        let mv = |at, location, kind, quantity| Movement {
+            recorded: 0,
+            at,
+            location,
+            item,
+            lot: 0,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+        };
+        let l = Ledger::build(
+            n,
+            vec![
+                mv(day("2026-01-01"), cms, Kind::Receipt, 900.0),
+                mv(day("2026-01-02"), cms, Kind::Issue, 900.0),
+                mv(day("2026-01-01"), f1, Kind::Receipt, 100.0),
+                mv(day("2026-01-02"), f1, Kind::Dispense, 100.0),
+            ],
+        );
+        let places = Places::new(hierarchy, &l);
+        let q = StockQuery {
+            as_of: crate::calendar::parse_day("2026-01-31"),
+            window: 1,
+            ..StockQuery::default()
+        };
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
+        let amc: Vec<(&str, Option<u32>, Option<f64>)> = rows
+            .iter()
+            .map(|r| (r.location.as_str(), r.stockout_days, r.amc))
+            .collect();
+        assert_eq!(
+            amc,
+            vec![
+                // Out of stock from the end of 2 January: 30 days.
+                ("CMS", Some(30), Some(900.0)),
+                ("F1", Some(30), Some(100.0 * 31.0 / 1.0)),
+            ]
         );
     }
 

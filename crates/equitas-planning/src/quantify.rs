@@ -724,6 +724,65 @@ mod tests {
         assert_eq!(on_hand(Some(june)), 60.0);
     }
 
+    /// formulas 3.4 in a demand series (4.1): a store's month is its issues,
+    /// a facility's the same movements scaled to the days in stock.
+    #[test]
+    fn a_store_s_demand_is_its_issues_not_scaled() {
+        use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
+        use equitas_ledger::movement::{Kind, Movement, Names};
+        let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000;
+        let mut names = Names::default();
+        names.locations.id("CMS");
+        names.locations.id("F1");
+        names.items.id("AMOX");
+        let mut ms = Vec::new();
+        // Each month: received on the 1st, all of it gone on the 2nd (out
+        // of stock the other 29-30 days), at the store and at the facility.
+        for m in ["2026-01", "2026-02", "2026-03"] {
+            for (location, kind) in [(0, Kind::Issue), (1, Kind::Dispense)] {
+                for (d, kind) in [("01", Kind::Receipt), ("02", kind)] {
+                    ms.push(Movement {
+                        recorded: 0,
+                        at: at(&format!("{m}-{d}")),
+                        location,
+                        item: 0,
+                        lot: 0,
+                        kind,
+                        quantity: 300.0,
+                        reason: 0,
+                        source: ms.len() as u64,
+                    });
+                }
+            }
+        }
+        let l = Ledger::build(names, ms);
+        let place = |code: &str, level| equitas_ledger::places::Place {
+            code: code.into(),
+            name: code.into(),
+            level: Some(level),
+            parent: None,
+            gln: None,
+        };
+        let places = Places::new(
+            vec![
+                place("CMS", LocationLevel::Warehouse),
+                place("F1", LocationLevel::Facility),
+            ],
+            &l,
+        );
+        let values = |level| {
+            let (s, _) = series(&l, &places, level, &[], 36, None).unwrap();
+            s[0].values.clone()
+        };
+        // The data end on 2 March: January and February are complete.
+        assert_eq!(values(LocationLevel::Warehouse), vec![300.0; 2]);
+        // 31 / 1 and 28 / 1 days in stock.
+        assert_eq!(
+            values(LocationLevel::Facility),
+            vec![300.0 * 31.0, 300.0 * 28.0]
+        );
+    }
+
     #[test]
     fn pipeline_rows_and_their_errors() {
         let csv = "item,place,arrival,quantity\nAMOX,F1,2027-02,40\nAMOX,F1,2027-13,5\nAMOX,,2027-02,5\nAMOX,F1,2027-02,-1\n";

@@ -78,13 +78,21 @@ impl MonthCell {
     };
 
     /// A month of `m`'s figures: `consumption` (for an area, what was
-    /// dispensed), its stockout days, and whether anything was recorded.
-    pub fn of(m: MonthIndex, consumption: f64, stockout_days: u32, reported: bool) -> MonthCell {
+    /// dispensed), its stockout days, whether anything was recorded, and
+    /// whether the location is a store (its issues not scaled, 3.4).
+    pub fn of(
+        m: MonthIndex,
+        consumption: f64,
+        stockout_days: u32,
+        reported: bool,
+        store: bool,
+    ) -> MonthCell {
         MonthCell {
             adjusted: adjusted_consumption(MonthUse {
                 consumption,
                 days: days_in_month(m),
                 stockout_days,
+                store,
             }),
             reported,
             managed: true,
@@ -263,6 +271,7 @@ pub fn demand_series(
         };
         let Some(target) = target else { continue };
         let area = level.is_some();
+        let store = places.list[place].level == Some(LocationLevel::Warehouse);
         let cells: Vec<MonthCell> = (start..=last)
             .map(|m| match ledger.month(loc, item, m, month_end(m)) {
                 None => MonthCell::ABSENT,
@@ -271,6 +280,7 @@ pub fn demand_series(
                     if area { f.dispensed } else { f.consumption() },
                     f.stockout_days,
                     f.movements > 0 || f.stockout_reported,
+                    store,
                 ),
             })
             .collect();
@@ -313,7 +323,7 @@ mod tests {
     const JAN: MonthIndex = 2026 * 12;
 
     fn month(k: i32, consumption: f64, stockout_days: u32, reported: bool) -> MonthCell {
-        MonthCell::of(JAN + k, consumption, stockout_days, reported)
+        MonthCell::of(JAN + k, consumption, stockout_days, reported, false)
     }
 
     #[test]

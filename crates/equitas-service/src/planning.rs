@@ -645,7 +645,7 @@ impl Operation for Forecast {
             .collect();
         let mut h = head(
             format!(
-                "docs/formulas.md 4.1-4.5: monthly consumption adjusted for stockout days and reporting gaps; {}; 80% and 95% intervals from the rolling-origin errors, calibrated",
+                "docs/formulas.md 4.1-4.5: monthly consumption adjusted for stockout days (a store's issues as they are) and reporting gaps; {}; 80% and 95% intervals from the rolling-origin errors, calibrated",
                 if r.method.is_some() {
                     "method as asked"
                 } else {
