@@ -51,13 +51,12 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    /// Does it bring stock into `area` (from outside it)?
+    /// Does it bring stock to a location of `area`? One in transit between
+    /// two of its locations does too: it has left the stock of the one and
+    /// is not yet in the other's, so the area's stock on hand misses it
+    /// (until 2026-12-06 only shipments from outside the area counted).
     pub fn enters(&self, places: &Places, area: &str) -> bool {
         places.is_within(&self.to, area)
-            && self
-                .from
-                .as_deref()
-                .is_none_or(|f| !places.is_within(f, area))
     }
 }
 
@@ -781,6 +780,47 @@ mod tests {
             values(LocationLevel::Facility),
             vec![300.0 * 31.0, 300.0 * 28.0]
         );
+    }
+
+    /// formulas 4.7: a shipment between two locations of an area is in
+    /// neither's stock; the area counts it on its way, as each place it
+    /// goes to does.
+    #[test]
+    fn a_shipment_inside_an_area_counts_on_its_way() {
+        let l = Ledger::build(equitas_ledger::movement::Names::default(), vec![]);
+        let place = |code: &str, level, parent: Option<&str>| equitas_ledger::places::Place {
+            code: code.into(),
+            name: code.into(),
+            level: Some(level),
+            parent: parent.map(str::to_string),
+            gln: None,
+        };
+        let places = Places::new(
+            vec![
+                place("XSY", LocationLevel::Country, None),
+                place("CMS", LocationLevel::Warehouse, Some("XSY")),
+                place("R1", LocationLevel::Region, Some("XSY")),
+                place("RMS1", LocationLevel::Warehouse, Some("R1")),
+                place("R2", LocationLevel::Region, Some("XSY")),
+            ],
+            &l,
+        );
+        let leg = |from: Option<&str>, to: &str| Incoming {
+            item: "AMOX".into(),
+            to: to.into(),
+            from: from.map(str::to_string),
+            arrival: 0,
+            quantity: 10.0,
+        };
+        let inside = leg(Some("CMS"), "RMS1");
+        assert!(inside.enters(&places, "RMS1"));
+        assert!(inside.enters(&places, "R1"));
+        // Until 2026-12-06 the country missed it: not in CMS, not in RMS1.
+        assert!(inside.enters(&places, "XSY"));
+        assert!(!inside.enters(&places, "CMS"));
+        assert!(!inside.enters(&places, "R2"));
+        let supplier = leg(None, "CMS");
+        assert!(supplier.enters(&places, "XSY") && !supplier.enters(&places, "R1"));
     }
 
     #[test]
