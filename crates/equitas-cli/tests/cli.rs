@@ -1493,6 +1493,64 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &j,
         "after the horizon (2028-04), not counted: 1 pipeline row (SYN-003 to XSY in 2030-01)",
     );
+    // A place named by its GLN (R01's, as the README writes it); a row
+    // already due counts as arriving in month 1, said; an absurd quantity
+    // refused, naming it.
+    std::fs::write(
+        &pipeline,
+        "item,place,arrival,quantity\n\
+         SYN-003,9520260000028,2027-01,5\n\
+         SYN-003,R01,2025-06,7\n",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--level",
+        "region",
+        "--item",
+        "SYN-003",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+    ]);
+    let r01 = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["area"] == "R01")
+        .unwrap();
+    let arriving: Vec<(String, f64)> = r01["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["pipeline"].as_f64().unwrap() > 0.0)
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().to_string(),
+                m["pipeline"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        arriving,
+        [("2026-11".to_string(), 7.0), ("2027-01".to_string(), 5.0)],
+        "{j}"
+    );
+    says(
+        &j,
+        "due by 2026-10 and not yet received, counted as arriving in 2026-11: 1 pipeline row (SYN-003 to R01 in 2025-06)",
+    );
+    std::fs::write(
+        &pipeline,
+        "item,place,arrival,quantity\nSYN-003,R01,2027-01,1e300\n",
+    )
+    .unwrap();
+    refused(
+        &["plan", "--pipeline", pipeline.to_str().unwrap()],
+        2,
+        "pipeline.csv:2: quantity: \"1e300\" is not a number from 0 to 1000000000",
+    );
+    // A risk has no cost: no price to give.
+    refused(&["risk", "--unit-price", "5"], 2, "--unit-price");
     // A plan the lead-times file has no row for (from the supplier named)
     // takes the default lead time, said.
     let leads = dir.path().join("lead-times.csv");
@@ -1513,7 +1571,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     ]);
     says(
         &j,
-        "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the default of 4 months applies",
+        "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the general lead time of 4 months applies",
     );
     let lead: Vec<i64> = j["rows"]
         .as_array()

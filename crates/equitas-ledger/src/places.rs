@@ -130,6 +130,8 @@ impl Places {
                     .and_then(|r| r.split('/').next())
                     .and_then(|g| self.by_gln.get(g))
             })
+            // A GLN as written in a file (13 digits).
+            .or_else(|| self.by_gln.get(name))
             .map(|&i| &self.list[i])
     }
 

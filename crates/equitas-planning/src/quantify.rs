@@ -60,7 +60,9 @@ impl Incoming {
     }
 }
 
-/// Parses a pipeline CSV: `item`, `place` (destination location code),
+use equitas_ledger::movement::MAX_QUANTITY;
+
+/// Parses a pipeline CSV: `item`, `place` (destination location code or GLN),
 /// `arrival` (`YYYY-MM`), `quantity` (non-negative); shipments from outside
 /// the hierarchy (suppliers).
 pub fn parse_pipeline<R: std::io::Read>(
@@ -91,12 +93,12 @@ pub fn parse_pipeline<R: std::io::Read>(
         let q = errors.field(text(quantity, "quantity").and_then(|q| {
             q.parse::<f64>()
                 .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
+                .filter(|v| v.is_finite() && (0.0..=MAX_QUANTITY).contains(v))
                 .ok_or_else(|| {
                     RowError::new(
                         line,
                         "quantity",
-                        format!("{q:?} is not a non-negative number"),
+                        format!("{q:?} is not a number from 0 to {MAX_QUANTITY} (formulas 3.10)"),
                     )
                 })
         }));

@@ -669,9 +669,19 @@ pub fn choose_scored(
                         pattern.class
                     ),
                 ),
+                // Said when the steady model was set aside (4.4).
                 None => (
                     best.iter().map(|s| s.method).collect(),
-                    format!("{chose}; demand {}", pattern.class),
+                    format!(
+                        "{chose}{}; demand {}",
+                        steady.map_or(String::new(), |d| format!(
+                            "; it beat {} ({:.2}), the forecast of steady demand, by more than {} standard errors of the back-test",
+                            d.method.as_str(),
+                            d.rank,
+                            e.steady_margin
+                        )),
+                        pattern.class
+                    ),
                 ),
             }
         }
@@ -1254,6 +1264,14 @@ mod tests {
             .collect();
         let c = choose(&s, 6, &e, None).unwrap();
         assert!(!c.combined.contains(&Method::Tsb), "{}", c.reason);
+        // The reason says TSB was set aside, and why.
+        assert!(
+            c.reason.contains("; it beat tsb (")
+                && c.reason
+                    .contains("by more than 3 standard errors of the back-test"),
+            "{}",
+            c.reason
+        );
         // A back-test window too short to compare (the scores kept at one
         // origin): TSB stays, as nothing shows the others better.
         let mut scores = evaluate(&s, 6, &e);

@@ -96,16 +96,21 @@ fn quantify_params(horizon: &'static str) -> Vec<Param> {
             MONTHS_OF_STOCK,
             "Maximum months of stock (default: the band of the place's tier).",
         ),
-        Param::new(
-            "unit_price",
-            AMOUNT,
-            "Price per unit, for the cost of the suggested orders.",
-        ),
     ]);
     v
 }
 
-/// Inputs only the command line takes: files on the user's machine.
+/// A plan's price per unit (a risk has no cost to give).
+fn unit_price() -> Param {
+    Param::new(
+        "unit_price",
+        AMOUNT,
+        "Price per unit, for the cost of the suggested orders.",
+    )
+}
+
+/// Inputs only the command line takes (files on the user's machine, and
+/// the supplier of a lead-times file), and whether transit counts.
 fn plan_files() -> [Param; 4] {
     [
         Param::new(
@@ -130,8 +135,7 @@ fn plan_files() -> [Param; 4] {
             "no_transit",
             Kind::Bool,
             "Leave out shipments in transit between locations (EPCIS shipping events not yet received), otherwise counted as pipeline.",
-        )
-        .cli_only(),
+        ),
     ]
 }
 
@@ -181,7 +185,6 @@ fn quantify_request(a: &Args) -> Result<quantify::Request, ServiceError> {
         lead_time: a.value("lead_time")?,
         min_months: a.get("min")?,
         max_months: a.get("max")?,
-        unit_price: a.get("unit_price")?,
         ..forecast_request(a)?
     })
 }
@@ -338,6 +341,20 @@ fn quantified(
             counted(&rows(&unplanned), "pipeline row", "pipeline rows")
         ));
     }
+    // Rows of the file already due: counted as arriving in month 1 (4.7).
+    let due: Vec<&quantify::Incoming> = r.pipeline[..file_rows.min(r.pipeline.len())]
+        .iter()
+        .filter(|p| p.arrival <= last)
+        .filter(asked)
+        .collect();
+    if !due.is_empty() {
+        notes.push(format!(
+            "due by {} and not yet received, counted as arriving in {}: {}",
+            calendar::format_month(last),
+            calendar::format_month(last + 1),
+            counted(&rows(&due), "pipeline row", "pipeline rows")
+        ));
+    }
     if !unused.beyond.is_empty() {
         notes.push(format!(
             "after the horizon ({}), not counted: {}",
@@ -349,7 +366,7 @@ fn quantified(
         let default: Vec<String> = qs.iter().filter(|x| x.lead.is_none()).map(named).collect();
         if !default.is_empty() {
             notes.push(format!(
-                "{}: no lead time in the lead-times file{}, so the default of {} months applies",
+                "{}: no lead time in the lead-times file{}, so the general lead time of {} months applies",
                 counted(&default, "plan", "plans"),
                 r.supplier
                     .as_deref()
@@ -485,10 +502,16 @@ fn lead_time_text(q: &quantify::Request) -> String {
 }
 
 /// The request with the shipments in transit between the hierarchy's
-/// locations added to its pipeline.
+/// locations added to its pipeline, and the pipeline file's places named
+/// by their codes (a file may give a GLN).
 fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Request, ServiceError> {
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
+    for p in &mut q.pipeline {
+        if let Some(place) = data.places.resolve(&p.to) {
+            p.to = place.code.clone();
+        }
+    }
     if r.transit
         && let Some(as_of) = stock_day(data, &r.quantify)
     {
@@ -675,6 +698,7 @@ impl Operation for Plan {
 
     fn endpoint() -> Endpoint {
         let mut p = quantify_params("18");
+        p.push(unit_price());
         p.extend(plan_files());
         Endpoint::list(
             "/api/v1/plan",
@@ -686,7 +710,9 @@ impl Operation for Plan {
     }
 
     fn request(a: &Args) -> Result<PlanningRequest, ServiceError> {
-        plan_request(a)
+        let mut r = plan_request(a)?;
+        r.quantify.unit_price = a.get("unit_price")?;
+        Ok(r)
     }
 
     fn run(
