@@ -41,6 +41,21 @@ impl<T> Default for Parsed<T> {
 pub struct Table<R: Read> {
     reader: csv::Reader<R>,
     columns: HashMap<String, usize>,
+    /// The header row read as one column holding semicolons or tabs (a
+    /// file separated otherwise than by commas), for the error.
+    one_column: Option<String>,
+}
+
+/// What the CSV reader could not read, with what to do about a file that
+/// is not UTF-8 (a spreadsheet's CSV in Latin-1 or Windows-1252: accented
+/// names, as French ones are, are not UTF-8).
+fn unreadable(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => format!(
+            "{e}: the file is not UTF-8; save it as \"CSV UTF-8\" (a spreadsheet's plain CSV is often Latin-1 or Windows-1252)"
+        ),
+        _ => e.to_string(),
+    }
 }
 
 impl<R: Read> Table<R> {
@@ -50,8 +65,14 @@ impl<R: Read> Table<R> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(r);
         let headers = reader
             .headers()
-            .map_err(|e| RowError::row(1, format!("cannot read the header row: {e}")))?
+            .map_err(|e| {
+                RowError::row(1, format!("cannot read the header row: {}", unreadable(&e)))
+            })?
             .clone();
+        let one_column = match headers.iter().collect::<Vec<_>>().as_slice() {
+            [h] if h.contains(';') || h.contains('\t') => Some(h.to_string()),
+            _ => None,
+        };
         let columns = headers
             .iter()
             .enumerate()
@@ -62,13 +83,25 @@ impl<R: Read> Table<R> {
                 )
             })
             .collect();
-        Ok(Table { reader, columns })
+        Ok(Table {
+            reader,
+            columns,
+            one_column,
+        })
     }
 
     /// Index of a column that must be present.
     pub fn require(&self, name: &str) -> Result<usize, RowError> {
-        self.column(name)
-            .ok_or_else(|| RowError::new(1, name, "required column is missing from the header row"))
+        self.column(name).ok_or_else(|| match &self.one_column {
+            Some(h) => RowError::new(
+                1,
+                name,
+                format!(
+                    "required column is missing: the header row is one column, {h:?}; separate the columns with commas (a spreadsheet set to French often saves CSV with semicolons)"
+                ),
+            ),
+            None => RowError::new(1, name, "required column is missing from the header row"),
+        })
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -112,7 +145,7 @@ impl<R: Read> Table<R> {
         self.reader.records().map(|r| {
             r.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
-                RowError::row(line, format!("unreadable CSV record: {e}"))
+                RowError::row(line, format!("unreadable CSV record: {}", unreadable(&e)))
             })
         })
     }
@@ -691,6 +724,29 @@ pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file saved by a spreadsheet set to French: semicolons, Latin-1.
+    /// The error says what to do about each.
+    #[test]
+    fn a_semicolon_or_latin_1_file_says_how_to_save_it() {
+        let Err(e) = parse_locations("code;name;level\nKEN;Kenya;country\n".as_bytes()) else {
+            panic!("a semicolon file was read");
+        };
+        assert!(
+            e.message.contains("separate the columns with commas"),
+            "{e}"
+        );
+        // "Kénitra" in Latin-1: é is the byte 0xE9.
+        let mut latin1 = b"code,name,level,parent,country\nKE-K,K".to_vec();
+        latin1.push(0xE9);
+        latin1.extend_from_slice(b"nitra,region,,KEN\n");
+        let p = parse_locations(latin1.as_slice()).unwrap();
+        assert!(
+            p.errors[0].message.contains("save it as \"CSV UTF-8\""),
+            "{:?}",
+            p.errors
+        );
+    }
 
     #[test]
     fn locations_report_line_and_field() {
