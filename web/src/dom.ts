@@ -82,6 +82,8 @@ export function problemText(e: ApiError): string {
       return t("problem.not_found");
     case "/problems/bad-parameter":
       return t("problem.bad_parameter", e.parameter ?? "?");
+    case "/problems/outside-data":
+      return t("problem.outside_data", e.parameter ?? "?");
     case "/problems/busy":
       return t("problem.busy");
     case "/problems/internal":
