@@ -13,6 +13,29 @@ pub fn int(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A number with `d` decimals and thousands separators: 6050.0 -> "6,050.00".
+pub fn decimal(v: f64, d: usize) -> String {
+    let s = format!("{:.d$}", v + 0.0);
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", s.as_str()),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::with_capacity(s.len() + whole.len() / 3);
+    out.push_str(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 /// US dollars in millions with one decimal: 1627584457.29 -> "US$ 1,627.6 million".
 pub fn usd_millions(v: f64) -> String {
     let tenths = (v / 100_000.0).round() as i64;
@@ -38,5 +61,11 @@ mod tests {
         assert_eq!(usd_millions(1_627_584_457.29), "US$ 1,627.6 million");
         assert_eq!(usd_millions(0.0), "US$ 0.0 million");
         assert_eq!(pct(0.7996687), "80.0%");
+        assert_eq!(decimal(6050.0, 2), "6,050.00");
+        assert_eq!(decimal(1341.355, 2), "1,341.36");
+        assert_eq!(decimal(-1234567.891, 1), "-1,234,567.9");
+        assert_eq!(decimal(0.5, 3), "0.500");
+        assert_eq!(decimal(-0.0, 2), "0.00");
+        assert_eq!(decimal(999.999, 2), "1,000.00");
     }
 }

@@ -54,7 +54,7 @@ impl Cell {
             Cell::Int(n) => crate::format::int(*n),
             Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
             Cell::Num(Some(v), 0) => crate::format::int(v.round() as i64),
-            Cell::Num(Some(v), d) => format!("{:.d$}", v + 0.0),
+            Cell::Num(Some(v), d) => crate::format::decimal(*v, *d),
             Cell::Pct(Some(f)) => crate::format::pct(*f),
         }
     }
