@@ -1580,6 +1580,33 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         .map(|r| r["lead_time"].as_i64().unwrap())
         .collect();
     assert_eq!(lead, [2, 4]);
+    // A row for an item the data do not hold is said; a file of a header
+    // row only is refused.
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         SYN-001,Pharma B,0.5,1,0.5,0\n\
+         FOO,Pharma B,1,1,1,0\n",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001",
+        "--lead-times",
+        leads.to_str().unwrap(),
+    ]);
+    says(&j, "lead-times file: no item FOO in the data");
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n",
+    )
+    .unwrap();
+    refused(
+        &["plan", "--lead-times", leads.to_str().unwrap()],
+        2,
+        "no lead time, only a header row",
+    );
     refused(
         &["plan", "--supplier", "PharmaZ"],
         2,

@@ -509,7 +509,7 @@ pub fn parse_lead_times<R: std::io::Read>(
         ("transport_months", t.require("transport_months")?),
         ("receipt_months", t.require("receipt_months")?),
     ];
-    Ok(t.parse(|rec, line| {
+    let mut parsed = t.parse(|rec, line| {
         let mut errors = equitas_model::RowErrors::default();
         let mut v = [0.0; 4];
         for (k, (name, idx)) in stages.iter().enumerate() {
@@ -553,7 +553,35 @@ pub fn parse_lead_times<R: std::io::Read>(
             transport: v[2],
             receipt: v[3],
         })
-    }))
+    });
+    // One row per item and supplier: a second would leave which applies
+    // to chance (the item, or all items when blank, matched as written).
+    let mut first: std::collections::HashMap<(String, String), u64> = Default::default();
+    let mut kept = Vec::with_capacity(parsed.records.len());
+    for (line, l) in std::mem::take(&mut parsed.records) {
+        let key = (l.item.to_lowercase(), l.supplier.to_lowercase());
+        match first.get(&key) {
+            Some(at) => parsed.errors.push(RowError::new(
+                line,
+                "supplier",
+                format!(
+                    "a second row for {} from {} (the first is line {at})",
+                    if l.item.is_empty() {
+                        "every item"
+                    } else {
+                        &l.item
+                    },
+                    l.supplier
+                ),
+            )),
+            None => {
+                first.insert(key, line);
+                kept.push((line, l));
+            }
+        }
+    }
+    parsed.records = kept;
+    Ok(parsed)
 }
 
 /// The lead time that applies to `item`: among the rows for it (or for
@@ -588,11 +616,13 @@ mod lead_time_tests {
                    AMOX,Pharma B,0.5,1,1,0\n\
                    AMOX,Pharma C,x,1,1,0\n\
                    AMOX,Pharma D,1,,1,0\n\
-                   AMOX,Pharma E,1,1e20,1,0\n";
+                   AMOX,Pharma E,1,1e20,1,0\n\
+                   amox,Pharma A,2,3,2,0.5\n";
         let p = parse_lead_times(csv.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 3);
         // Not a number; a blank (not read as 0); beyond 60 months (a
-        // lead time of 1e20 months overflowed the plan's month count).
+        // lead time of 1e20 months overflowed the plan's month count); a
+        // second row for the same item and supplier.
         let bad: Vec<(Option<&str>, &str)> = p
             .errors
             .iter()
@@ -612,6 +642,11 @@ mod lead_time_tests {
                 (
                     Some("production_months"),
                     "\"1e20\" is not a number of months from 0 to 60"
+                ),
+                // Two rows for one item and supplier (written in other case).
+                (
+                    Some("supplier"),
+                    "a second row for amox from Pharma A (the first is line 3)"
                 ),
             ]
         );

@@ -216,6 +216,14 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     q.lead_times = planning_file(a, "lead_times", |b| {
         equitas_planning::plan::parse_lead_times(b)
     })?;
+    if q.lead_times.is_empty()
+        && let Some(path) = a.get::<PathBuf>("lead_times")?
+    {
+        return Err(a.bad(
+            "lead_times",
+            format!("{}: no lead time, only a header row", path.display()),
+        ));
+    }
     q.supplier = a.get("supplier")?;
     if let Some(s) = &q.supplier {
         let mut known: Vec<&str> = q.lead_times.iter().map(|l| l.supplier.as_str()).collect();
@@ -360,6 +368,22 @@ fn quantified(
             "after the horizon ({}), not counted: {}",
             calendar::format_month(last + r.horizon as calendar::MonthIndex),
             counted(&rows(&unused.beyond), "pipeline row", "pipeline rows")
+        ));
+    }
+    // Rows of the lead-times file for items the data do not hold (a
+    // misspelt code would otherwise leave its item on the general lead time
+    // without a word).
+    let mut unknown: Vec<&str> = r
+        .lead_times
+        .iter()
+        .map(|l| l.item.as_str())
+        .filter(|i| !i.is_empty() && data.ledger.names.item_id(i).is_none())
+        .collect();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        notes.push(format!(
+            "lead-times file: no item {} in the data, so its rows apply to nothing",
+            unknown.join(", ")
         ));
     }
     if !r.lead_times.is_empty() {
