@@ -686,12 +686,31 @@ pub fn choose_scored(
             }
         }
     };
-    let forecasts: Vec<Vec<f64>> = combined
+    let mut forecasts: Vec<Vec<f64>> = combined
         .iter()
         .map(|&m| forecast(m, y, h, &e.params))
         .collect::<Option<_>>()?;
     if forecasts.is_empty() {
         return None;
+    }
+    // The automatic choice extrapolates a linear trend no further than the
+    // back-test checked it (`horizon` months): beyond, it holds (4.4).
+    let mut reason = reason;
+    if forced.is_none() && h > horizon {
+        let mut held = Vec::new();
+        for (m, f) in combined.iter().zip(&mut forecasts) {
+            if matches!(m, Method::Holt | Method::Theta) {
+                let last = f[horizon - 1];
+                f[horizon..].iter_mut().for_each(|x| *x = last);
+                held.push(m.as_str());
+            }
+        }
+        if !held.is_empty() {
+            reason.push_str(&format!(
+                "; the trend of {} held after month {horizon}, the last the back-test checked",
+                held.join(" and ")
+            ));
+        }
     }
     let mean = median_of(&forecasts, h);
     let members: Vec<&Score> = combined
@@ -1004,6 +1023,40 @@ mod tests {
         // horizon (not one standard deviation of the history at every step).
         let width = |k: usize| c.upper80[k] - c.lower80[k];
         assert!(width(11) > width(0), "{:?} {:?}", c.lower80, c.upper80);
+    }
+
+    /// formulas 4.4: a trend is extrapolated as far as the back-test
+    /// checked it (6 months), then held; a method asked for is not held.
+    #[test]
+    fn a_trend_is_held_after_the_months_the_back_test_checked() {
+        // Falling by 2 a month, with a little noise: 150 down to 92.
+        let y: Vec<f64> = (0..30)
+            .map(|t| 150.0 - 2.0 * t as f64 + [2.0, -1.0, 0.0, 1.0, -2.0][t % 5])
+            .collect();
+        let e = Evaluation::default();
+        let c = choose(&y, 18, &e, None).unwrap();
+        assert!(
+            c.combined
+                .iter()
+                .any(|m| matches!(m, Method::Holt | Method::Theta)),
+            "{}",
+            c.reason
+        );
+        assert!(
+            c.reason
+                .contains("held after month 6, the last the back-test checked"),
+            "{}",
+            c.reason
+        );
+        assert!(c.mean[6..].iter().all(|&v| v == c.mean[5]), "{:?}", c.mean);
+        assert!(c.mean[5] < c.mean[0], "{:?}", c.mean);
+        // Within the months checked, nothing changes.
+        let six = choose(&y, 6, &e, None).unwrap();
+        assert_eq!(six.mean[..], c.mean[..6]);
+        assert!(!six.reason.contains("held"), "{}", six.reason);
+        // Asked for, Holt extrapolates its trend (down to 0).
+        let holt = choose(&y, 18, &e, Some(Method::Holt)).unwrap();
+        assert!(holt.mean[17] < holt.mean[5], "{:?}", holt.mean);
     }
 
     #[test]
