@@ -545,6 +545,17 @@ pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Op
     }
 }
 
+/// True if the forecast is a straight line (until it reaches 0, where
+/// forecasts are floored): equal steps, to a millionth of the largest
+/// value.
+fn straight(f: &[f64]) -> bool {
+    let scale = f.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1.0);
+    let positive: Vec<f64> = f.iter().copied().take_while(|&v| v > 0.0).collect();
+    positive
+        .windows(3)
+        .all(|w| ((w[2] - w[1]) - (w[1] - w[0])).abs() <= 1e-6 * scale)
+}
+
 /// [`choose`] with the candidates already scored by [`evaluate`].
 pub fn choose_scored(
     y: &[f64],
@@ -693,21 +704,23 @@ pub fn choose_scored(
     if forecasts.is_empty() {
         return None;
     }
-    // The automatic choice extrapolates a linear trend no further than the
-    // back-test checked it (`horizon` months): beyond, it holds (4.4).
+    // The automatic choice extrapolates a falling linear trend no further
+    // than the back-test checked it (`horizon` months): beyond, it holds
+    // (4.4). Only a straight line (Holt; Theta without seasonality) is
+    // held: a seasonal model's trend cannot be told from its pattern here.
     let mut reason = reason;
     if forced.is_none() && h > horizon {
         let mut held = Vec::new();
         for (m, f) in combined.iter().zip(&mut forecasts) {
-            if matches!(m, Method::Holt | Method::Theta) {
-                let last = f[horizon - 1];
-                f[horizon..].iter_mut().for_each(|x| *x = last);
+            let last = f[horizon - 1];
+            if matches!(m, Method::Holt | Method::Theta) && straight(f) && f[h - 1] < last {
+                f[horizon..].iter_mut().for_each(|x| *x = x.max(last));
                 held.push(m.as_str());
             }
         }
         if !held.is_empty() {
             reason.push_str(&format!(
-                "; the trend of {} held after month {horizon}, the last the back-test checked",
+                "; the falling trend of {} held after month {horizon}, the last the back-test checked",
                 held.join(" and ")
             ));
         }
@@ -1025,8 +1038,9 @@ mod tests {
         assert!(width(11) > width(0), "{:?} {:?}", c.lower80, c.upper80);
     }
 
-    /// formulas 4.4: a trend is extrapolated as far as the back-test
-    /// checked it (6 months), then held; a method asked for is not held.
+    /// formulas 4.4: a falling straight trend is extrapolated as far as the
+    /// back-test checked it (6 months), then held; a rising one runs on; a
+    /// method asked for is not held.
     #[test]
     fn a_trend_is_held_after_the_months_the_back_test_checked() {
         // Falling by 2 a month, with a little noise: 150 down to 92.
@@ -1057,6 +1071,13 @@ mod tests {
         // Asked for, Holt extrapolates its trend (down to 0).
         let holt = choose(&y, 18, &e, Some(Method::Holt)).unwrap();
         assert!(holt.mean[17] < holt.mean[5], "{:?}", holt.mean);
+        // A rising trend runs on (more stock is the side to err on).
+        let up: Vec<f64> = y.iter().rev().copied().collect();
+        let c = choose(&up, 18, &e, None).unwrap();
+        assert!(!c.reason.contains("held"), "{}", c.reason);
+        // A seasonal pattern is not flattened (not a straight line).
+        assert!(straight(&[5.0, 4.0, 3.0, 2.0, 1.0, 0.0, 0.0]));
+        assert!(!straight(&[5.0, 4.0, 6.0, 2.0]));
     }
 
     #[test]

@@ -696,7 +696,7 @@ impl Operation for Forecast {
                 if r.method.is_some() {
                     "method as asked"
                 } else {
-                    "per series the median of up to 3 models with the best rolling-origin accuracy, the mean of MASE and RMSSE relative to naive (up to 12 origins, as many as the series allows, x the horizon, at most 6 months; within 3 times the best and not told apart from it by the back-test; intermittent demand among 8 methods made for it; smooth and erratic demand TSB unless the back-test shows the chosen better by 3 standard errors)"
+                    "per series the median of up to 3 models with the best rolling-origin accuracy, the mean of MASE and RMSSE relative to naive (up to 12 origins, as many as the series allows, x the horizon, at most 6 months; within 3 times the best and not told apart from it by the back-test; intermittent demand among 8 methods made for it; smooth and erratic demand TSB unless the back-test shows the chosen better by 3 standard errors; a falling straight trend held after the months back-tested)"
                 }
             ),
             data,
