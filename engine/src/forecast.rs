@@ -409,10 +409,13 @@ impl ScalarUDFImpl for ForecastUdf {
 /// the month `last`): one row per country, location (or area of
 /// `r.level`, over its facilities, joined to the registered `locations`)
 /// and item with months in the window, and its forecast.
-pub fn sql(figures: &str, last: MonthIndex, r: &Request, stores: &[String]) -> String {
-    // Stores' issues are not scaled (3.4): a list, not a join (Ballista's
-    // plan nesting limit, see `indicators::amc_sql`).
-    let store = crate::indicators::is_store("f.location", stores);
+pub fn sql(figures: &str, last: MonthIndex, r: &Request, stores: &[(String, String)]) -> String {
+    // Stores' consumption is not scaled (3.4), per location only: a list,
+    // not a join (Ballista's plan nesting limit, see `indicators::amc_sql`).
+    let store = match r.level {
+        None => crate::indicators::is_store(stores),
+        Some(_) => "false".to_string(),
+    };
     let first = last - r.history.max(1) as MonthIndex + 1;
     let (place, used, join, area) = match r.level {
         None => (

@@ -125,7 +125,7 @@ pub fn amc_sql(
     first: MonthIndex,
     window: u32,
     area: Option<LocationLevel>,
-    stores: &[String],
+    stores: &[(String, String)],
 ) -> String {
     let last = month_of(as_of);
     let complete = month_end(last) == as_of;
@@ -138,7 +138,13 @@ pub fn amc_sql(
         "consumption"
     };
     let days = "(k.me - k.ms + 1)";
-    let store = is_store("f.location", stores);
+    // Per location only: an area's consumption is what was dispensed in it,
+    // scaled wherever it was dispensed (4.1).
+    let store = if area.is_some() {
+        "false".to_string()
+    } else {
+        is_store(stores)
+    };
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
          WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
@@ -322,35 +328,49 @@ pub fn own_places(ledger: &Ledger, places: &Places) -> Places {
 }
 
 /// SQL true where `column` (a location's name) is one of `stores`.
-pub fn is_store(column: &str, stores: &[String]) -> String {
-    if stores.is_empty() {
+/// SQL true where the row (`f.country`, `f.location`) is one of `stores`
+/// (country, location name), by country as every join of the engine.
+pub fn is_store(stores: &[(String, String)]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut by_country: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (c, l) in stores {
+        by_country.entry(c).or_default().push(quote(l));
+    }
+    if by_country.is_empty() {
         return "false".into();
     }
-    let names: Vec<String> = stores
-        .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "''")))
+    let terms: Vec<String> = by_country
+        .into_iter()
+        .map(|(c, ls)| {
+            format!(
+                "(f.country = {} AND f.location IN ({}))",
+                quote(c),
+                ls.join(", ")
+            )
+        })
         .collect();
-    format!("{column} IN ({})", names.join(", "))
+    format!("({})", terms.join(" OR "))
 }
 
-/// The names of the registered locations of level warehouse (stores:
-/// their issues are not scaled by their stockout days, formulas 3.4).
-pub async fn stores(ctx: &SessionContext) -> Result<Vec<String>, EngineError> {
+/// The registered locations of level warehouse, as (country, location
+/// name) (stores: their consumption is not scaled by their stockout days,
+/// formulas 3.4).
+pub async fn stores(ctx: &SessionContext) -> Result<Vec<(String, String)>, EngineError> {
     let batches = ctx
         .sql(&format!(
-            "SELECT DISTINCT location FROM {LOCATIONS} WHERE level = 'warehouse' ORDER BY location"
+            "SELECT DISTINCT country, location FROM {LOCATIONS} WHERE level = 'warehouse' ORDER BY country, location"
         ))
         .await?
         .collect()
         .await?;
     let mut out = Vec::new();
     for b in &batches {
-        let c = columns(b, &[DataType::Utf8])?;
-        let c = c[0].as_string::<i32>();
+        let c = columns(b, &[DataType::Utf8, DataType::Utf8])?;
+        let (country, location) = (c[0].as_string::<i32>(), c[1].as_string::<i32>());
         out.extend(
-            (0..c.len())
-                .filter(|&i| !c.is_null(i))
-                .map(|i| c.value(i).to_string()),
+            (0..b.num_rows())
+                .filter(|&i| !country.is_null(i) && !location.is_null(i))
+                .map(|i| (country.value(i).to_string(), location.value(i).to_string())),
         );
     }
     Ok(out)

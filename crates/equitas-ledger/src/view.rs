@@ -261,7 +261,9 @@ pub fn stock(
                 continue;
             }
             let area = k > 0;
-            let store = places.list[place].level == Some(LocationLevel::Warehouse);
+            // A store's own row only: an area counts what was dispensed,
+            // scaled wherever it was (4.1).
+            let store = !area && places.list[place].level == Some(LocationLevel::Warehouse);
             let a = window_amc(ledger, loc, item, as_of, q.window, area, store);
             let e = acc.entry((target, item)).or_default();
             e.soh += soh;
