@@ -271,10 +271,12 @@ fn spare(value: &str) -> Result<SpareCapacity> {
 /// population (errors name the file and line).
 pub fn read_population(path: &Path) -> Result<BTreeMap<String, f64>> {
     let name = path.display();
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the population file {name}"))?;
+    // Lines counted whatever their endings (errors name the line).
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("cannot read the population file {name}"))?;
+        .from_reader(equitas_model::reference::Newlines::new(file));
     let h: Vec<String> = r
         .headers()
         .with_context(|| format!("{name}: no header line"))?

@@ -37,9 +37,59 @@ impl<T> Default for Parsed<T> {
     }
 }
 
+/// A reader with every line ending made `\n`: the CSV reader counts lines
+/// by `\n` only, and numbered a file's lines one short with Windows line
+/// endings (`\r\n`) and all as line 1 with old Mac ones (`\r`), so that
+/// errors named the wrong line.
+pub struct Newlines<R: Read> {
+    inner: R,
+    /// The last byte read was a `\r` (made `\n`): a `\n` next is dropped.
+    after_cr: bool,
+}
+
+impl<R: Read> Newlines<R> {
+    pub fn new(inner: R) -> Self {
+        Newlines {
+            inner,
+            after_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Newlines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut w = 0;
+            for r in 0..n {
+                let b = buf[r];
+                match b {
+                    b'\n' if self.after_cr => {}
+                    b'\r' => {
+                        buf[w] = b'\n';
+                        w += 1;
+                    }
+                    _ => {
+                        buf[w] = b;
+                        w += 1;
+                    }
+                }
+                self.after_cr = b == b'\r';
+            }
+            // A chunk that was only the `\n` of a `\r\n`: read on.
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
 /// A CSV file read with named columns.
 pub struct Table<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Newlines<R>>,
     columns: HashMap<String, usize>,
     /// The header row read as one column holding semicolons or tabs (a
     /// file separated otherwise than by commas), for the error.
@@ -62,7 +112,9 @@ impl<R: Read> Table<R> {
     /// Opens a CSV with a header row. Column names are matched trimmed and
     /// case-insensitively. A UTF-8 byte order mark is ignored.
     pub fn new(r: R) -> Result<Self, RowError> {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Newlines::new(r));
         let headers = reader
             .headers()
             .map_err(|e| {
@@ -724,6 +776,26 @@ pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Errors name the line of the file whatever its line endings.
+    #[test]
+    fn lines_are_counted_whatever_the_line_endings() {
+        for text in [
+            "code,name,level,parent,country\nKEN,Kenya,country,,KEN\nX,Y,clinic,KEN,KEN\n",
+            "code,name,level,parent,country\r\nKEN,Kenya,country,,KEN\r\nX,Y,clinic,KEN,KEN\r\n",
+            "code,name,level,parent,country\rKEN,Kenya,country,,KEN\rX,Y,clinic,KEN,KEN\r",
+        ] {
+            let p = parse_locations(text.as_bytes()).unwrap();
+            let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, [3], "{text:?}: {:?}", p.errors);
+            assert_eq!(p.records[0].0, 2, "{text:?}");
+        }
+        // A `\r\n` split between two reads is one line ending.
+        let mut r = Newlines::new(std::io::Read::chain(&b"a\r"[..], &b"\nb"[..]));
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut r, &mut out).unwrap();
+        assert_eq!(out, "a\nb");
+    }
 
     /// A file saved by a spreadsheet set to French: semicolons, Latin-1.
     /// The error says what to do about each.

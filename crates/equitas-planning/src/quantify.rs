@@ -115,28 +115,49 @@ pub fn parse_pipeline<R: std::io::Read>(
     }))
 }
 
-/// In-transit shipments between locations of the hierarchy (issues not
-/// yet received), as incoming shipments expected in their arrival month;
-/// legs whose ends are not in the hierarchy are left out.
+/// Days after its expected arrival beyond which a shipment still in
+/// transit is not counted (4.7): received without a receipt that says so,
+/// or lost, rather than on its way.
+pub const OVERDUE_DAYS: i32 = 60;
+
+/// Shipments in transit between locations of the hierarchy (issues not yet
+/// received), as of a day.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transit {
+    /// Expected in their arrival month.
+    pub incoming: Vec<Incoming>,
+    /// Expected more than [`OVERDUE_DAYS`] before the day: not counted.
+    pub overdue: Vec<Incoming>,
+}
+
+/// The shipments in transit of `legs` on `as_of`; legs whose ends are not
+/// in the hierarchy are left out.
 pub fn incoming_from_transit(
     legs: &[equitas_ledger::transit::Leg],
     places: &Places,
     as_of: equitas_ledger::calendar::Day,
-) -> Vec<Incoming> {
+) -> Transit {
     let (t, _) = equitas_ledger::transit::in_transit(legs, as_of);
-    t.into_iter()
-        .filter_map(|x| {
-            let to = places.resolve(&x.to)?.code.clone();
-            let from = places.resolve(&x.from)?.code.clone();
-            Some(Incoming {
-                item: x.item,
-                to,
-                from: Some(from),
-                arrival: calendar::month_of(x.expected),
-                quantity: x.quantity,
-            })
-        })
-        .collect()
+    let mut out = Transit::default();
+    for x in t {
+        let (Some(to), Some(from)) = (places.resolve(&x.to), places.resolve(&x.from)) else {
+            continue;
+        };
+        let overdue = x.expected < as_of - OVERDUE_DAYS;
+        let i = Incoming {
+            item: x.item,
+            to: to.code.clone(),
+            from: Some(from.code.clone()),
+            arrival: calendar::month_of(x.expected),
+            quantity: x.quantity,
+        };
+        if overdue {
+            out.overdue.push(i);
+        } else {
+            out.incoming.push(i);
+        }
+    }
+    out
 }
 
 /// Why nothing could be quantified.
@@ -823,6 +844,39 @@ mod tests {
         assert!(!inside.enters(&places, "R2"));
         let supplier = leg(None, "CMS");
         assert!(supplier.enters(&places, "XSY") && !supplier.enters(&places, "R1"));
+    }
+
+    /// formulas 4.7: a shipment never received is on its way until 60 days
+    /// after its expected arrival, then overdue (not counted).
+    #[test]
+    fn a_shipment_long_overdue_is_not_counted() {
+        use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
+        let l = Ledger::build(equitas_ledger::movement::Names::default(), vec![]);
+        let place = |code: &str| equitas_ledger::places::Place {
+            code: code.into(),
+            name: code.into(),
+            level: Some(LocationLevel::Warehouse),
+            parent: None,
+            gln: None,
+        };
+        let places = Places::new(vec![place("CMS"), place("RMS1")], &l);
+        let legs = vec![equitas_ledger::transit::Leg {
+            at: parse_day("2026-01-01").unwrap() as i64 * MS_PER_DAY,
+            from: "CMS".into(),
+            to: "RMS1".into(),
+            item: "AMOX".into(),
+            lot: "L1".into(),
+            quantity: 100.0,
+            receipt: false,
+        }];
+        // Expected on 15 January (14 days, none matched yet).
+        let on = |d: &str| incoming_from_transit(&legs, &places, parse_day(d).unwrap());
+        let t = on("2026-01-10");
+        assert_eq!((t.incoming.len(), t.overdue.len()), (1, 0));
+        // 60 days after 15 January: 16 March still counts, 17 March not.
+        assert_eq!(on("2026-03-16").incoming.len(), 1);
+        let t = on("2026-03-17");
+        assert_eq!((t.incoming.len(), t.overdue.len()), (0, 1));
     }
 
     #[test]

@@ -527,10 +527,15 @@ fn lead_time_text(q: &quantify::Request) -> String {
 
 /// The request with the shipments in transit between the hierarchy's
 /// locations added to its pipeline, and the pipeline file's places named
-/// by their codes (a file may give a GLN).
-fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Request, ServiceError> {
+/// by their codes (a file may give a GLN); with the shipments in transit
+/// too long overdue to count.
+fn with_transit(
+    ctx: &mut Ctx<'_>,
+    r: &PlanningRequest,
+) -> Result<(quantify::Request, Vec<quantify::Incoming>), ServiceError> {
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
+    let mut overdue = Vec::new();
     for p in &mut q.pipeline {
         if let Some(place) = data.places.resolve(&p.to) {
             p.to = place.code.clone();
@@ -540,10 +545,45 @@ fn with_transit(ctx: &mut Ctx<'_>, r: &PlanningRequest) -> Result<quantify::Requ
         && let Some(as_of) = stock_day(data, &r.quantify)
     {
         let legs = equitas_store::stock::transit_legs(ctx.store)?;
-        q.pipeline
-            .extend(quantify::incoming_from_transit(&legs, &data.places, as_of));
+        let t = quantify::incoming_from_transit(&legs, &data.places, as_of);
+        q.pipeline.extend(t.incoming);
+        overdue = t.overdue;
     }
-    Ok(q)
+    Ok((q, overdue))
+}
+
+/// A note naming the shipments in transit too long overdue to count that
+/// would have counted for one of the plans `qs` (none beyond them: a
+/// caller's scope).
+fn overdue_note(
+    data: &StockData,
+    overdue: &[quantify::Incoming],
+    qs: &[Quantified],
+) -> Option<String> {
+    let named: Vec<String> = overdue
+        .iter()
+        .filter(|p| {
+            let item = data.ledger.names.catalogue.resolve(&p.item).0;
+            qs.iter()
+                .any(|q| q.series.item == item && p.enters(&data.places, &q.series.area))
+        })
+        .map(|p| {
+            format!(
+                "{} from {} to {} due {}",
+                p.item,
+                p.from.as_deref().unwrap_or("?"),
+                p.to,
+                calendar::format_month(p.arrival)
+            )
+        })
+        .collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "in transit but due more than {} days ago, so not counted (received without a receipt that names it, or lost: check): {}",
+            quantify::OVERDUE_DAYS,
+            counted(&named, "shipment", "shipments")
+        )
+    })
 }
 
 /// The notes on the series behind an answer: months imputed, named, and
@@ -745,9 +785,10 @@ impl Operation for Plan {
     ) -> Result<Answer<quantify::PlanResult>, ServiceError> {
         let data = ctx.stock()?;
         has_stock(data)?;
-        let q = with_transit(ctx, r)?;
+        let (q, overdue) = with_transit(ctx, r)?;
         let (qs, last, mut notes) =
             quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), true)?;
+        notes.extend(overdue_note(data, &overdue, &qs));
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
@@ -834,7 +875,7 @@ impl Operation for Risk {
     ) -> Result<Answer<quantify::RiskResult>, ServiceError> {
         let data = ctx.stock()?;
         has_stock(data)?;
-        let q = with_transit(ctx, &r.plan)?;
+        let (q, overdue) = with_transit(ctx, &r.plan)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
         let (qs, last, mut notes) = quantified(
             data,
@@ -843,6 +884,7 @@ impl Operation for Risk {
             r.plan.quantify.pipeline.len(),
             r.with_orders,
         )?;
+        notes.extend(overdue_note(data, &overdue, &qs));
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(

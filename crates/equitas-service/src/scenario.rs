@@ -197,7 +197,8 @@ pub fn inputs(
         if let Some(day) = as_of {
             let legs = equitas_store::stock::transit_legs(ctx.store)?;
             let transit =
-                equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+                equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day)
+                    .incoming;
             let n = transit.len();
             let a = pipeline(data, &mut needs, &mut located, transit, true);
             pipeline_note.push(format!(

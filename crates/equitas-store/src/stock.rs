@@ -464,11 +464,13 @@ pub fn transit_legs(c: &mut dyn Conn) -> Result<Vec<equitas_ledger::transit::Leg
     let mut out = Vec::new();
     c.query_each(
         "SELECT at, location, counterpart, item, lot, kind, quantity FROM stock_movements
-         WHERE counterpart IS NOT NULL AND kind IN ('issue', 'receipt')",
+         WHERE (counterpart IS NOT NULL AND kind IN ('issue', 'receipt')) OR kind = 'receipt'",
         &[],
         &mut |r| {
             let here = r[1].take_text()?;
-            let other = r[2].take_text()?;
+            // A receipt without a source matches shipments to its place
+            // (formulas 4.7).
+            let other = r[2].take_opt_text()?.unwrap_or_default();
             let receipt = r[5].take_text()? == "receipt";
             let (from, to) = if receipt {
                 (other, here)

@@ -159,7 +159,8 @@ fn captured_network(s: &mut TestStore) {
     let legs = equitas_store::stock::transit_legs(s.store.as_mut()).unwrap();
     assert!(legs.iter().any(|l| l.receipt) && legs.iter().any(|l| !l.receipt));
     let day = equitas_ledger::calendar::parse_day("2025-03-04").unwrap();
-    let incoming = equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+    let incoming =
+        equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day).incoming;
     assert!(!incoming.is_empty());
     // Facilities are supplied by their regional store, regional stores by the central one.
     for i in &incoming {

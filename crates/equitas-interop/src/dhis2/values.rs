@@ -200,7 +200,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
+        // Lines counted whatever their endings (errors name the line).
+        .from_reader(equitas_model::reference::Newlines::new(bytes));
     // Which column of the file holds each documented column.
     let mut at: [Option<usize>; 9] = std::array::from_fn(Some);
     let mut out = Parsed::default();
