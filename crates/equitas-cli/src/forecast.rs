@@ -36,6 +36,13 @@ pub struct ByMonth {
     pub by_month: bool,
 }
 
+/// Whether an order is late (placed now, arriving after a month below the
+/// minimum, 4.7): its own column, so that a spreadsheet reads the month
+/// beside it as a month.
+fn late(o: Option<&quantify::NamedOrder>) -> Cell {
+    Cell::Maybe(o.map(|o| if o.details.late { "yes" } else { "no" }.to_string()))
+}
+
 /// The first columns of every row: the series.
 fn series_cells(area: &str, item: &str, name: &Option<String>) -> Vec<Cell> {
     vec![
@@ -225,13 +232,8 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                                 .then(|| placed.iter().map(|o| o.details.quantity).sum()),
                             0,
                         ),
-                        Cell::Maybe(placed.first().map(|o| {
-                            format!(
-                                "{}{}",
-                                o.arrival,
-                                if o.details.late { " (late)" } else { "" }
-                            )
-                        })),
+                        Cell::Maybe(placed.first().map(|o| o.arrival.clone())),
+                        late(placed.first().copied()),
                     ]);
                     r
                 })
@@ -257,8 +259,9 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                 "months_of_stock",
                 "min_months",
                 "max_months",
-                "order_now",
-                "arrives",
+                "order_placed",
+                "order_arrives",
+                "late",
             ],
             rows: table,
             footer: a.notes.clone(),
@@ -275,9 +278,8 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             r.extend([
                 Cell::Num(Some(p.stock_on_hand), 0),
                 Cell::Int(p.lead_time as i64),
-                Cell::Maybe(first.map(|o| {
-                    format!("{}{}", o.order, if o.details.late { " (late)" } else { "" })
-                })),
+                Cell::Maybe(first.map(|o| o.order.clone())),
+                late(first),
                 Cell::Num(first.map(|o| o.details.quantity), 0),
                 Cell::Int(p.orders.len() as i64),
                 Cell::Num(Some(p.orders.iter().map(|o| o.details.quantity).sum()), 0),
@@ -300,6 +302,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             "soh",
             "lead_months",
             "first_order",
+            "late",
             "quantity",
             "orders",
             "total",

@@ -17,6 +17,8 @@ pub fn int(n: i64) -> String {
 pub fn decimal(v: f64, d: usize) -> String {
     let s = format!("{:.d$}", v + 0.0);
     let (sign, digits) = match s.strip_prefix('-') {
+        // Rounded to nothing: no sign ("-0.00" for -0.001).
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => ("", rest),
         Some(rest) => ("-", rest),
         None => ("", s.as_str()),
     };
@@ -66,6 +68,7 @@ mod tests {
         assert_eq!(decimal(-1234567.891, 1), "-1,234,567.9");
         assert_eq!(decimal(0.5, 3), "0.500");
         assert_eq!(decimal(-0.0, 2), "0.00");
+        assert_eq!(decimal(-0.001, 2), "0.00");
         assert_eq!(decimal(999.999, 2), "1,000.00");
     }
 }

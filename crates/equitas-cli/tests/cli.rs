@@ -1597,6 +1597,27 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         leads.to_str().unwrap(),
     ]);
     says(&j, "lead-times file: no item FOO in the data");
+    // A product's code and its GTIN (13 digits: a spreadsheet dropped the
+    // leading zero) are one item: two rows, the shortest applies, said.
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         SYN-001,SupA,1,5,1,0\n\
+         9520000000011,SupA,0,1,0,0\n",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001",
+        "--lead-times",
+        leads.to_str().unwrap(),
+    ]);
+    says(
+        &j,
+        "lead-times file: 2 rows for SYN-001 from SupA; the shortest of each applies",
+    );
+    assert_eq!(j["rows"][0]["lead_time"], 1, "{j}");
     std::fs::write(
         &leads,
         "item,supplier,order_months,production_months,transport_months,receipt_months\n",

@@ -489,12 +489,15 @@ impl LeadTime {
     }
 }
 
-/// Parses a lead-time CSV: `item` (blank: every item), `supplier`,
-/// `order_months`, `production_months`, `transport_months`,
-/// `receipt_months` (non-negative; blank counts as 0).
-/// The longest stage of a lead time accepted, in months (5 years).
+/// The longest lead time accepted, in months (5 years, as --lead-time):
+/// each stage and their sum.
 pub const MAX_STAGE_MONTHS: f64 = 60.0;
 
+/// Parses a lead-time CSV: `item` (blank: every item), `supplier`,
+/// `order_months`, `production_months`, `transport_months`,
+/// `receipt_months` (each given, 0 for none, and in all at most
+/// [`MAX_STAGE_MONTHS`]). Several rows for one item and supplier may be
+/// given (routes): the shortest applies ([`lead_time_for`]).
 pub fn parse_lead_times<R: std::io::Read>(
     r: R,
 ) -> Result<equitas_model::reference::Parsed<LeadTime>, equitas_model::RowError> {
@@ -509,7 +512,7 @@ pub fn parse_lead_times<R: std::io::Read>(
         ("transport_months", t.require("transport_months")?),
         ("receipt_months", t.require("receipt_months")?),
     ];
-    let mut parsed = t.parse(|rec, line| {
+    let parsed = t.parse(|rec, line| {
         let mut errors = equitas_model::RowErrors::default();
         let mut v = [0.0; 4];
         for (k, (name, idx)) in stages.iter().enumerate() {
@@ -542,6 +545,14 @@ pub fn parse_lead_times<R: std::io::Read>(
             cell(rec, Some(supplier))
                 .ok_or_else(|| RowError::new(line, "supplier", "required value is empty")),
         );
+        // The whole lead time within what --lead-time takes.
+        let total: f64 = v.iter().sum();
+        if errors.is_empty() && total > MAX_STAGE_MONTHS {
+            errors.0.push(RowError::row(
+                line,
+                format!("the stages add up to {total} months, more than {MAX_STAGE_MONTHS}"),
+            ));
+        }
         let (Some(supplier), true) = (supplier, errors.is_empty()) else {
             return Err(errors);
         };
@@ -554,33 +565,6 @@ pub fn parse_lead_times<R: std::io::Read>(
             receipt: v[3],
         })
     });
-    // One row per item and supplier: a second would leave which applies
-    // to chance (the item, or all items when blank, matched as written).
-    let mut first: std::collections::HashMap<(String, String), u64> = Default::default();
-    let mut kept = Vec::with_capacity(parsed.records.len());
-    for (line, l) in std::mem::take(&mut parsed.records) {
-        let key = (l.item.to_lowercase(), l.supplier.to_lowercase());
-        match first.get(&key) {
-            Some(at) => parsed.errors.push(RowError::new(
-                line,
-                "supplier",
-                format!(
-                    "a second row for {} from {} (the first is line {at})",
-                    if l.item.is_empty() {
-                        "every item"
-                    } else {
-                        &l.item
-                    },
-                    l.supplier
-                ),
-            )),
-            None => {
-                first.insert(key, line);
-                kept.push((line, l));
-            }
-        }
-    }
-    parsed.records = kept;
     Ok(parsed)
 }
 
@@ -617,12 +601,12 @@ mod lead_time_tests {
                    AMOX,Pharma C,x,1,1,0\n\
                    AMOX,Pharma D,1,,1,0\n\
                    AMOX,Pharma E,1,1e20,1,0\n\
-                   amox,Pharma A,2,3,2,0.5\n";
+                   AMOX,Pharma F,1,20,20,20\n";
         let p = parse_lead_times(csv.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 3);
         // Not a number; a blank (not read as 0); beyond 60 months (a
-        // lead time of 1e20 months overflowed the plan's month count); a
-        // second row for the same item and supplier.
+        // lead time of 1e20 months overflowed the plan's month count), in a
+        // stage or in all.
         let bad: Vec<(Option<&str>, &str)> = p
             .errors
             .iter()
@@ -643,11 +627,8 @@ mod lead_time_tests {
                     Some("production_months"),
                     "\"1e20\" is not a number of months from 0 to 60"
                 ),
-                // Two rows for one item and supplier (written in other case).
-                (
-                    Some("supplier"),
-                    "a second row for amox from Pharma A (the first is line 3)"
-                ),
+                // Stages within bounds, more than 60 months in all.
+                (None, "the stages add up to 61 months, more than 60"),
             ]
         );
         let rows: Vec<LeadTime> = p.records.into_iter().map(|r| r.1).collect();

@@ -222,7 +222,7 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
 /// `months` months ending with `last`.
 ///
 /// At one location a month's value is its consumption (issued + dispensed)
-/// scaled for stockout days (3.4); a month out of stock all month, or with
+/// scaled for stockout days (3.4; at a store, as it is); a month out of stock all month, or with
 /// nothing recorded, is imputed with the mean of the location's other
 /// months. For an area the value is the sum over its facilities of what they
 /// dispensed, each scaled for its stockout days, divided by the reporting

@@ -354,6 +354,8 @@ fn quantified(
         .iter()
         .filter(|p| p.arrival <= last)
         .filter(asked)
+        // Those for no plan here are named as such, above.
+        .filter(|p| !unplanned.iter().any(|u| std::ptr::eq(*u, *p)))
         .collect();
     if !due.is_empty() {
         notes.push(format!(
@@ -379,11 +381,35 @@ fn quantified(
         .map(|l| l.item.as_str())
         .filter(|i| !i.is_empty() && data.ledger.names.item_id(i).is_none())
         .collect();
+    unknown.sort_unstable();
     unknown.dedup();
     if !unknown.is_empty() {
         notes.push(format!(
             "lead-times file: no item {} in the data, so its rows apply to nothing",
             unknown.join(", ")
+        ));
+    }
+    // Several rows for one item (its code or a GTIN of it) and supplier:
+    // the shortest applies (routes), said.
+    let mut rows: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for l in &r.lead_times {
+        let item = data.ledger.names.catalogue.resolve(&l.item).0;
+        *rows.entry((item, l.supplier.as_str())).or_default() += 1;
+    }
+    let several: Vec<String> = rows
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|((i, s), n)| {
+            format!(
+                "{n} rows for {} from {s}",
+                if i.is_empty() { "every item" } else { i }
+            )
+        })
+        .collect();
+    if !several.is_empty() {
+        notes.push(format!(
+            "lead-times file: {}; the shortest of each applies",
+            several.join(", ")
         ));
     }
     if !r.lead_times.is_empty() {
@@ -536,9 +562,25 @@ fn with_transit(
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
     let mut overdue = Vec::new();
+    // A GTIN in any of its forms (8, 12, 13 or 14 digits: a spreadsheet
+    // drops the leading zero) names the trade item the data hold, as
+    // imports read it (3.1).
+    let item = |code: &mut String| {
+        if let Ok(g) = equitas_gs1::Gtin::parse(code)
+            && data.ledger.names.item_id(g.as_gtin14()).is_some()
+        {
+            *code = g.as_gtin14().to_string();
+        }
+    };
     for p in &mut q.pipeline {
         if let Some(place) = data.places.resolve(&p.to) {
             p.to = place.code.clone();
+        }
+        item(&mut p.item);
+    }
+    for l in &mut q.lead_times {
+        if !l.item.is_empty() {
+            item(&mut l.item);
         }
     }
     if r.transit
