@@ -862,3 +862,19 @@ pub fn availability_csv(rows: &[Availability], level: LocationLevel) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stores in the SQL: by country, names quoted as SQL strings.
+    #[test]
+    fn stores_are_listed_by_country_and_quoted() {
+        assert_eq!(is_store(&[]), "false");
+        let s = |c: &str, l: &str| (c.to_string(), l.to_string());
+        assert_eq!(
+            is_store(&[s("XSA", "CMS"), s("XSB", "St John's"), s("XSA", "RMS1")]),
+            "((f.country = 'XSA' AND f.location IN ('CMS', 'RMS1')) OR (f.country = 'XSB' AND f.location IN ('St John''s')))"
+        );
+    }
+}

@@ -387,6 +387,13 @@ fn scoped_answers(s: &mut TestStore) {
             assert_eq!(r.status, 200, "{}", r.body);
             assert_eq!(r.json()["series"], series, "{}", r.body);
         }
+        // An item outside the scope is answered as an item without data.
+        for item in ["SYN-002", "SYN-999"] {
+            let path = format!("/api/v1/forecast?item={item}");
+            let r = send(a, "GET", &path, &bearer(&hiv), "").await;
+            assert_eq!(r.status, 409, "{path}: {}", r.body);
+            assert_eq!(r.json()["parameter"], "item", "{}", r.body);
+        }
         // By programme too: only the HIV products.
         let r = send(a, "GET", "/api/v1/stock?limit=1000", &bearer(&hiv), "").await;
         let rows = r.json()["rows"].as_array().unwrap().clone();

@@ -271,6 +271,12 @@ struct Made {
 fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<Made, ServiceError> {
     let f = quantify::forecasts(&data.ledger, &data.places, r, |x| within(scope, x))
         .map_err(|e| no_series(r, e))?;
+    // Items asked for whose series all lie outside the caller's scope: the
+    // answer of items without data, so that a scope tells nothing of what
+    // lies beyond it.
+    if !r.items.is_empty() && f.made.is_empty() && f.unfitted.is_empty() {
+        return Err(no_series(r, quantify::Empty::NoSeries));
+    }
     let mut notes = Vec::new();
     notes.extend(items_note(
         data,
