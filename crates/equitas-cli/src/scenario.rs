@@ -291,8 +291,9 @@ pub fn read_population(path: &Path) -> Result<BTreeMap<String, f64>> {
     let (ci, cy, cp) = (col("iso3")?, col("year")?, col("population")?);
     let mut latest: BTreeMap<String, (i32, f64)> = BTreeMap::new();
     for (i, rec) in r.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.with_context(|| format!("{name}, line {line}"))?;
+        let rec = rec.with_context(|| format!("{name}, record {}", i + 1))?;
+        // The file's line (blank lines and quoted line breaks counted).
+        let line = equitas_model::csv_line(&rec);
         let get = |c: usize| rec.get(c).map(str::trim).unwrap_or("");
         let iso3 = get(ci).to_uppercase();
         if iso3.len() != 3 || !iso3.chars().all(|c| c.is_ascii_uppercase()) {

@@ -4,7 +4,7 @@
 use crate::calendar::{Day, day_of_ms};
 use crate::movement::Kind;
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// An issue to, or a receipt from, a known other location.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,26 +36,42 @@ pub struct InTransit {
 /// Days assumed in transit when no shipment has been matched yet.
 pub const DEFAULT_TRANSIT_DAYS: f64 = 14.0;
 
+/// How long before a receipt a shipment may have left to be ended by a
+/// receipt that does not name its route (days): older ones are lost, or
+/// received without a receipt that says so, not this one's.
+pub const FALLBACK_DAYS: i64 = 60;
+
 /// Matches receipts to issues of the same route, item and lot first in,
-/// first out (by quantity), up to the end of `as_of`; what a receipt has
-/// left (one without a source, `from` empty, or under another lot) then
-/// matches the earliest shipments to its place of the same item, whatever
-/// their source and lot. What is left is in transit, expected after the
-/// median transit time of the matched ones. Returns the shipments in
-/// transit and the median transit time in days.
+/// first out (by quantity), up to the end of `as_of`. What a receipt has
+/// left then ends, first in first out, shipments to its place of its item
+/// shipped within [`FALLBACK_DAYS`] before it: a receipt without a source
+/// (`from` empty), those of its lot from any source, then, if it has no lot
+/// either, those of any lot; a receipt from a known source under another
+/// lot, those of its source of any lot. A receipt from a source that
+/// shipped nothing here (a supplier) ends nothing else. What is left is in
+/// transit, expected after the median transit time of the shipments ended
+/// on their own route. Returns the shipments in transit and the median
+/// transit time in days.
 pub fn in_transit(legs: &[Leg], as_of: Day) -> (Vec<InTransit>, f64) {
-    // Legs of implausible quantities are left out, as the ledger leaves
-    // them out of balances (formulas 3.10).
+    // Legs of implausible quantities (formulas 3.10) or of none are left
+    // out, as the ledger leaves them out of balances.
     let mut legs: Vec<&Leg> = legs
         .iter()
-        .filter(|l| day_of_ms(l.at) <= as_of && Kind::Issue.plausible(l.quantity))
+        .filter(|l| {
+            day_of_ms(l.at) <= as_of && l.quantity > 1e-9 && Kind::Issue.plausible(l.quantity)
+        })
         .collect();
-    legs.sort_by_key(|l| (l.at, l.receipt));
+    // One order whatever order the legs came in: same inputs, same matches.
+    legs.sort_by(|a, b| {
+        (a.at, a.receipt, &a.from, &a.to, &a.item, &a.lot)
+            .cmp(&(b.at, b.receipt, &b.from, &b.to, &b.item, &b.lot))
+            .then(a.quantity.total_cmp(&b.quantity))
+    });
     type Route<'a> = (&'a str, &'a str, &'a str, &'a str);
     let mut open: BTreeMap<Route, VecDeque<(i64, f64)>> = BTreeMap::new();
     // The routes shipping each item to each place, for receipts that match
-    // no route of their own.
-    let mut routes_to: BTreeMap<(&str, &str), Vec<Route>> = BTreeMap::new();
+    // no route of their own (exhausted ones dropped as they are met).
+    let mut routes_to: BTreeMap<(&str, &str), BTreeSet<Route>> = BTreeMap::new();
     let mut transit_days: Vec<f64> = Vec::new();
     for l in legs {
         let key = (
@@ -65,46 +81,71 @@ pub fn in_transit(legs: &[Leg], as_of: Day) -> (Vec<InTransit>, f64) {
             l.lot.as_str(),
         );
         if !l.receipt {
-            let routes = routes_to.entry((key.1, key.2)).or_default();
-            if !routes.contains(&key) {
-                routes.push(key);
-            }
+            routes_to.entry((key.1, key.2)).or_default().insert(key);
             open.entry(key).or_default().push_back((l.at, l.quantity));
             continue;
         }
-        let queue = open.entry(key).or_default();
         let mut left = l.quantity;
-        let mut take_from = |queue: &mut VecDeque<(i64, f64)>, left: &mut f64| {
-            while *left > 1e-9 {
+        // Its own route; the transit times come from these matches only.
+        if let Some(queue) = open.get_mut(&key) {
+            while left > 1e-9 {
                 let Some(front) = queue.front_mut() else {
                     break;
                 };
-                let take = front.1.min(*left);
+                let take = front.1.min(left);
                 front.1 -= take;
-                *left -= take;
+                left -= take;
                 if front.1 <= 1e-9 {
                     transit_days.push((l.at - front.0) as f64 / 86_400_000.0);
                     queue.pop_front();
                 }
             }
+        }
+        if left <= 1e-9 {
+            continue;
+        }
+        let Some(routes) = routes_to.get_mut(&(key.1, key.2)) else {
+            continue;
         };
-        take_from(queue, &mut left);
-        // Then any shipment to this place of this item, earliest first.
-        let routes = routes_to
-            .get(&(l.to.as_str(), l.item.as_str()))
-            .map_or(&[][..], Vec::as_slice);
-        while left > 1e-9 {
-            let earliest = routes
-                .iter()
-                .filter_map(|k| open.get(k).and_then(|q| q.front()).map(|f| (f.0, *k)))
-                .min();
-            let Some((_, k)) = earliest else {
-                break;
-            };
-            let Some(queue) = open.get_mut(&k) else {
-                break;
-            };
-            take_from(queue, &mut left);
+        routes.retain(|k| open.get(k).is_some_and(|q| !q.is_empty()));
+        let from_known = !l.from.is_empty();
+        let tiers: &[fn(&Route, &Leg) -> bool] = if from_known {
+            &[|k, l| k.0 == l.from]
+        } else if l.lot.is_empty() {
+            &[|k, l| k.3 == l.lot, |_, _| true]
+        } else {
+            &[|k, l| k.3 == l.lot]
+        };
+        let since = l.at - FALLBACK_DAYS * 86_400_000;
+        for tier in tiers {
+            while left > 1e-9 {
+                let earliest = routes
+                    .iter()
+                    .filter(|k| tier(k, l))
+                    .filter_map(|k| {
+                        let q = open.get(k)?;
+                        // The earliest shipment of the window on this route.
+                        q.iter()
+                            .find(|f| f.0 >= since && f.1 > 1e-9)
+                            .map(|f| (f.0, *k))
+                    })
+                    .min();
+                let Some((_, k)) = earliest else {
+                    break;
+                };
+                let Some(queue) = open.get_mut(&k) else {
+                    break;
+                };
+                for f in queue.iter_mut().filter(|f| f.0 >= since) {
+                    let take = f.1.min(left);
+                    f.1 -= take;
+                    left -= take;
+                    if left <= 1e-9 {
+                        break;
+                    }
+                }
+                queue.retain(|f| f.1 > 1e-9);
+            }
         }
     }
     transit_days.sort_by(f64::total_cmp);
@@ -201,5 +242,60 @@ mod tests {
         // a receipt at F2 ends nothing of a shipment to F1.
         assert_eq!(t.len(), 1);
         assert_eq!((t[0].to.as_str(), t[0].quantity), ("F1", 10.0));
+    }
+
+    /// What a receipt that does not name its route may not end: a
+    /// shipment of another lot (a supplier's delivery without a source), one
+    /// from another known source, one shipped more than 60 days before; and
+    /// a shipment of nothing is no shipment.
+    #[test]
+    fn a_receipt_ends_no_shipment_it_cannot_be() {
+        let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY;
+        let leg = |day: &str, from: &str, lot: &str, receipt: bool, q: f64| Leg {
+            at: at(day),
+            from: from.into(),
+            to: "RMS".into(),
+            item: "AMOX".into(),
+            lot: lot.into(),
+            quantity: q,
+            receipt,
+        };
+        let as_of = parse_day("2026-06-30").unwrap();
+        let open = |legs: &[Leg]| -> Vec<(String, f64)> {
+            in_transit(legs, as_of)
+                .0
+                .into_iter()
+                .map(|t| (t.lot, t.quantity))
+                .collect()
+        };
+        let shipped = leg("2026-06-01", "CMS", "L1", false, 500.0);
+        // A supplier's delivery of its own lot, without a source.
+        let supplier = leg("2026-06-02", "", "S9", true, 500.0);
+        assert_eq!(open(&[shipped.clone(), supplier]), [("L1".into(), 500.0)]);
+        // From a known source that shipped nothing here.
+        let other = leg("2026-06-02", "SUPPLIER", "L1", true, 500.0);
+        assert_eq!(open(&[shipped.clone(), other]), [("L1".into(), 500.0)]);
+        // Without source or lot, 90 days on: the shipment is not its.
+        let old = leg("2026-03-01", "CMS", "L0", false, 70.0);
+        let late = leg("2026-06-01", "", "", true, 70.0);
+        assert_eq!(open(&[old.clone(), late.clone()]), [("L0".into(), 70.0)]);
+        // Within 60 days it is.
+        let mut recent = late;
+        recent.at = at("2026-04-15");
+        assert!(open(&[old, recent]).is_empty());
+        // A shipment of 0 is none, and times nothing.
+        let zero = leg("2026-01-01", "CMS", "L2", false, 0.0);
+        let (t, median) = in_transit(&[zero], as_of);
+        assert!(t.is_empty());
+        assert_eq!(median, DEFAULT_TRANSIT_DAYS);
+        // The order the legs come in changes nothing.
+        let legs = vec![
+            leg("2026-06-01", "CMS", "L1", false, 50.0),
+            leg("2026-06-01", "R2", "L2", false, 50.0),
+            leg("2026-06-03", "", "", true, 50.0),
+        ];
+        let mut reversed = legs.clone();
+        reversed.reverse();
+        assert_eq!(in_transit(&legs, as_of), in_transit(&reversed, as_of));
     }
 }

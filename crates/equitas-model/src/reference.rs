@@ -40,7 +40,8 @@ impl<T> Default for Parsed<T> {
 /// A reader with every line ending made `\n`: the CSV reader counts lines
 /// by `\n` only, and numbered a file's lines one short with Windows line
 /// endings (`\r\n`) and all as line 1 with old Mac ones (`\r`), so that
-/// errors named the wrong line.
+/// errors named the wrong line. A line break inside a quoted field becomes
+/// `\n` too (no value Equitas reads holds one).
 pub struct Newlines<R: Read> {
     inner: R,
     /// The last byte read was a `\r` (made `\n`): a `\n` next is dropped.

@@ -483,9 +483,11 @@ impl LeadTime {
         self.order + self.production + self.transport + self.receipt
     }
 
-    /// Whole months, rounded up, as the plan counts them.
+    /// Whole months, rounded up, as the plan counts them (a sum of
+    /// decimals a billionth above a whole month is that month: 0.1 + 0.1 +
+    /// 2.2 + 0.6 is 3).
     pub fn months(&self) -> usize {
-        self.total().ceil().max(0.0) as usize
+        (self.total() - 1e-9).ceil().max(0.0) as usize
     }
 }
 
@@ -547,10 +549,13 @@ pub fn parse_lead_times<R: std::io::Read>(
         );
         // The whole lead time within what --lead-time takes.
         let total: f64 = v.iter().sum();
-        if errors.is_empty() && total > MAX_STAGE_MONTHS {
+        if errors.is_empty() && total > MAX_STAGE_MONTHS + 1e-9 {
             errors.0.push(RowError::row(
                 line,
-                format!("the stages add up to {total} months, more than {MAX_STAGE_MONTHS}"),
+                format!(
+                    "the stages add up to {} months, more than {MAX_STAGE_MONTHS}",
+                    (total * 100.0).round() / 100.0
+                ),
             ));
         }
         let (Some(supplier), true) = (supplier, errors.is_empty()) else {
@@ -637,6 +642,16 @@ mod lead_time_tests {
             (amox.supplier.as_str(), amox.total(), amox.months()),
             ("Pharma B", 2.5, 3)
         );
+        // 3.0000000000000004 months in floating point: 3.
+        let decimals = LeadTime {
+            item: String::new(),
+            supplier: String::new(),
+            order: 0.1,
+            production: 0.1,
+            transport: 2.2,
+            receipt: 0.6,
+        };
+        assert_eq!(decimals.months(), 3);
         assert_eq!(
             lead_time_for(&rows, "AMOX", Some("Pharma A"))
                 .unwrap()

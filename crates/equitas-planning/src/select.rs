@@ -713,7 +713,11 @@ pub fn choose_scored(
         let mut held = Vec::new();
         for (m, f) in combined.iter().zip(&mut forecasts) {
             let last = f[horizon - 1];
-            if matches!(m, Method::Holt | Method::Theta) && straight(f) && f[h - 1] < last {
+            // ETS's own choice may be Holt's form too.
+            if matches!(m, Method::Holt | Method::Theta | Method::Ets)
+                && straight(f)
+                && f[h - 1] < last
+            {
                 f[horizon..].iter_mut().for_each(|x| *x = x.max(last));
                 held.push(m.as_str());
             }

@@ -450,7 +450,10 @@ pub fn fhir_deliveries(
             fhir::location_reference(name, name, gln)
         }
     };
+    // Movements between two places: not receipts without a source (which
+    // the transit matching reads too, 4.7).
     let mut legs = equitas_store::stock::transit_legs(store)?;
+    legs.retain(|l| !l.from.is_empty());
     legs.sort_by_key(|l| (l.at, l.receipt));
     let mut out = Vec::new();
     for l in legs {

@@ -572,7 +572,8 @@ fn with_transit(
     // drops the leading zero) names the trade item the data hold, as
     // imports read it (3.1).
     let item = |code: &mut String| {
-        if let Ok(g) = equitas_gs1::Gtin::parse(code)
+        if data.ledger.names.item_id(code).is_none()
+            && let Ok(g) = equitas_gs1::Gtin::parse(code)
             && data.ledger.names.item_id(g.as_gtin14()).is_some()
         {
             *code = g.as_gtin14().to_string();
@@ -607,6 +608,7 @@ fn overdue_note(
     data: &StockData,
     overdue: &[quantify::Incoming],
     qs: &[Quantified],
+    scope: &Scope,
 ) -> Option<String> {
     let named: Vec<String> = overdue
         .iter()
@@ -616,10 +618,15 @@ fn overdue_note(
                 .any(|q| q.series.item == item && p.enters(&data.places, &q.series.area))
         })
         .map(|p| {
+            // Its source named only within the caller's scope.
+            let from = p
+                .from
+                .as_deref()
+                .filter(|f| scope.allows(&[(Dim::Location, Some(f))]))
+                .unwrap_or("outside your scope");
             format!(
-                "{} from {} to {} due {}",
+                "{} from {from} to {} due {}",
                 p.item,
-                p.from.as_deref().unwrap_or("?"),
                 p.to,
                 calendar::format_month(p.arrival)
             )
@@ -836,7 +843,7 @@ impl Operation for Plan {
         let (q, overdue) = with_transit(ctx, r)?;
         let (qs, last, mut notes) =
             quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), true)?;
-        notes.extend(overdue_note(data, &overdue, &qs));
+        notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
@@ -932,7 +939,7 @@ impl Operation for Risk {
             r.plan.quantify.pipeline.len(),
             r.with_orders,
         )?;
-        notes.extend(overdue_note(data, &overdue, &qs));
+        notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
         notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(

@@ -196,14 +196,21 @@ pub fn inputs(
         }
         if let Some(day) = as_of {
             let legs = equitas_store::stock::transit_legs(ctx.store)?;
-            let transit =
-                equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day)
-                    .incoming;
-            let n = transit.len();
-            let a = pipeline(data, &mut needs, &mut located, transit, true);
+            let t = equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+            let (n, overdue) = (t.incoming.len(), t.overdue.len());
+            let a = pipeline(data, &mut needs, &mut located, t.incoming, true);
             pipeline_note.push(format!(
-                "shipments in transit (EPCIS): {n}, of which {} to a buying country whose stock the ledger holds ({} to a place of known level)",
-                a.counted, a.located
+                "shipments in transit (EPCIS): {n}, of which {} to a buying country whose stock the ledger holds ({} to a place of known level){}",
+                a.counted,
+                a.located,
+                if overdue > 0 {
+                    format!(
+                        "; {overdue} more due over {} days ago not counted (formulas 4.7)",
+                        equitas_planning::quantify::OVERDUE_DAYS
+                    )
+                } else {
+                    String::new()
+                }
             ));
         }
     }
