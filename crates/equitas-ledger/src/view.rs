@@ -597,6 +597,21 @@ mod tests {
     use super::*;
     use crate::movement::{Kind, Movement, Names, Source};
 
+    /// A movement of lot 0 at the start of day `d` (YYYY-MM-DD).
+    fn movement(d: &str, location: u32, item: u32, kind: Kind, quantity: f64) -> Movement {
+        Movement {
+            recorded: 0,
+            at: crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY,
+            location,
+            item,
+            lot: 0,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+        }
+    }
+
     fn place(code: &str, level: LocationLevel, parent: Option<&str>) -> Place {
         Place {
             code: code.into(),
@@ -624,29 +639,17 @@ mod tests {
             n.locations.id("F2"),
         );
         let item = n.items.id("AMOX");
-        let day =
-            |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
-        let mv = |at, location, kind, quantity| Movement {
-            recorded: 0,
-            at,
-            location,
-            item,
-            lot: 0,
-            kind,
-            quantity,
-            reason: 0,
-            source: 0,
-        };
+        let mv = |d: &str, location, kind, quantity| movement(d, location, item, kind, quantity);
         let l = Ledger::build(
             n,
             vec![
-                mv(day("2026-01-01"), cms, Kind::Receipt, 1000.0),
-                mv(day("2026-01-02"), cms, Kind::Issue, 200.0),
-                mv(day("2026-01-03"), f1, Kind::Receipt, 100.0),
-                mv(day("2026-01-03"), f2, Kind::Receipt, 100.0),
-                mv(day("2026-01-15"), f1, Kind::Dispense, 40.0),
-                mv(day("2026-01-20"), f2, Kind::Dispense, 100.0),
-                mv(day("2026-02-10"), f1, Kind::Dispense, 10.0),
+                mv("2026-01-01", cms, Kind::Receipt, 1000.0),
+                mv("2026-01-02", cms, Kind::Issue, 200.0),
+                mv("2026-01-03", f1, Kind::Receipt, 100.0),
+                mv("2026-01-03", f2, Kind::Receipt, 100.0),
+                mv("2026-01-15", f1, Kind::Dispense, 40.0),
+                mv("2026-01-20", f2, Kind::Dispense, 100.0),
+                mv("2026-02-10", f1, Kind::Dispense, 10.0),
             ],
         );
         let places = Places::new(hierarchy, &l);
@@ -720,26 +723,14 @@ mod tests {
         let mut n = Names::default();
         let (cms, f1) = (n.locations.id("CMS"), n.locations.id("F1"));
         let item = n.items.id("AMOX");
-        let day =
-            |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
-        let mv = |at, location, kind, quantity| Movement {
-            recorded: 0,
-            at,
-            location,
-            item,
-            lot: 0,
-            kind,
-            quantity,
-            reason: 0,
-            source: 0,
-        };
+        let mv = |d: &str, location, kind, quantity| movement(d, location, item, kind, quantity);
         let l = Ledger::build(
             n,
             vec![
-                mv(day("2026-01-01"), cms, Kind::Receipt, 900.0),
-                mv(day("2026-01-02"), cms, Kind::Issue, 900.0),
-                mv(day("2026-01-01"), f1, Kind::Receipt, 100.0),
-                mv(day("2026-01-02"), f1, Kind::Dispense, 100.0),
+                mv("2026-01-01", cms, Kind::Receipt, 900.0),
+                mv("2026-01-02", cms, Kind::Issue, 900.0),
+                mv("2026-01-01", f1, Kind::Receipt, 100.0),
+                mv("2026-01-02", f1, Kind::Dispense, 100.0),
             ],
         );
         let places = Places::new(hierarchy, &l);
