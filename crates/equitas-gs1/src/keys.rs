@@ -130,6 +130,20 @@ impl Gtin {
         Ok(Gtin(format!("{data13}{cd}")))
     }
 
+    /// The 14-digit form to write `code` in, where `known` does not know
+    /// `code` as written but knows it as a GTIN's 14-digit form (written
+    /// with 8, 12 or 13 digits: a spreadsheet drops the leading zero);
+    /// `None` otherwise, `code` to be kept as it is.
+    pub fn known_form(code: &str, known: impl Fn(&str) -> bool) -> Option<String> {
+        if known(code) {
+            return None;
+        }
+        Gtin::parse(code)
+            .ok()
+            .map(|g| g.as_gtin14().to_string())
+            .filter(|g| known(g))
+    }
+
     /// The 14-digit form.
     pub fn as_gtin14(&self) -> &str {
         &self.0

@@ -572,11 +572,10 @@ fn with_transit(
     // drops the leading zero) names the trade item the data hold, as
     // imports read it (3.1).
     let item = |code: &mut String| {
-        if data.ledger.names.item_id(code).is_none()
-            && let Ok(g) = equitas_gs1::Gtin::parse(code)
-            && data.ledger.names.item_id(g.as_gtin14()).is_some()
+        if let Some(g) =
+            equitas_gs1::Gtin::known_form(code, |c| data.ledger.names.item_id(c).is_some())
         {
-            *code = g.as_gtin14().to_string();
+            *code = g;
         }
     };
     for p in &mut q.pipeline {

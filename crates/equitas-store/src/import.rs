@@ -841,11 +841,8 @@ fn write_stock_reports(
     // as the catalogue and EPCIS events hold it.
     let items = crate::stock::item_catalogue(conn)?;
     for (_, r) in &mut p.records {
-        if items.name(&r.item).is_none()
-            && let Ok(g) = equitas_gs1::Gtin::parse(&r.item)
-            && items.name(g.as_gtin14()).is_some()
-        {
-            r.item = g.as_gtin14().to_string();
+        if let Some(g) = equitas_gs1::Gtin::known_form(&r.item, |c| items.name(c).is_some()) {
+            r.item = g;
         }
     }
     write_checked(conn, report, p, "stock reports", progress, |c, r| {
