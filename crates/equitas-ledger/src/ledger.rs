@@ -392,6 +392,22 @@ impl Ledger {
         self.movements
     }
 
+    /// Movements held at the (location, item) pairs that `keep` accepts
+    /// (location code, item code): [`Ledger::movement_count`] within a
+    /// caller's scope.
+    pub fn movement_count_of(&self, mut keep: impl FnMut(&str, &str) -> bool) -> usize {
+        self.items
+            .iter()
+            .filter(|((loc, item), _)| {
+                keep(
+                    self.names.locations.name(*loc),
+                    self.names.items.name(*item),
+                )
+            })
+            .map(|(_, s)| s.months.iter().map(|m| m.movements as usize).sum::<usize>())
+            .sum()
+    }
+
     /// The (location, item) pairs held.
     pub fn item_keys(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.items.keys().copied()

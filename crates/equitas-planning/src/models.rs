@@ -885,19 +885,31 @@ impl EtsSearch {
 /// Forecasts `h` months after `y` with parameters from [`ets_fit`] (fitted
 /// on a series starting at the same month as `y`).
 fn ets_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
+    ets_predict_held(y, h, p, h).0
+}
+
+/// [`ets_predict`] with a falling trend (t < 0) stopped after month
+/// `after`: from then on the forecast is the level, the trend as far as
+/// month `after` took it and the season's term (docs/formulas.md 4.4).
+/// True if a trend was held.
+fn ets_predict_held(y: &[f64], h: usize, p: &[f64], after: usize) -> (Vec<f64>, bool) {
     let c = [p[0], p[1], p[2], p[3]];
     let m = p.len() - 6;
     let (_, l, t, s) = ets_run(y, c, (p[4], p[5], &p[6..]));
     let n = y.len();
+    let hold = t < 0.0 && h > after;
     let mut damp = 0.0;
     let mut pw = 1.0;
-    (1..=h)
+    let f = (1..=h)
         .map(|k| {
-            pw *= c[3];
-            damp += pw;
+            if !hold || k <= after {
+                pw *= c[3];
+                damp += pw;
+            }
             l + damp * t + s[(n + k - 1) % m]
         })
-        .collect()
+        .collect();
+    (f, hold)
 }
 
 /// Fitted parameters of the models that estimate them by numerical
@@ -1032,6 +1044,13 @@ fn seasonal(y: &[f64], m: usize) -> bool {
 /// seasonality), the SES forecast plus half the least-squares slope,
 /// `b/2 * (k - 1 + 1/alpha - (1 - alpha)^n / alpha)`, then re-seasonalised.
 fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
+    theta_held(y, h, m, h).0
+}
+
+/// [`theta`] with a falling drift stopped after month `after` (the line's
+/// value there, re-seasonalised for later months; docs/formulas.md 4.4).
+/// True if a trend was held.
+fn theta_held(y: &[f64], h: usize, m: usize, after: usize) -> (Vec<f64>, bool) {
     let idx = if seasonal(y, m) && y.iter().all(|&v| v > 0.0) {
         seasonal_indices(y, m, true)
     } else {
@@ -1045,15 +1064,18 @@ fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
     let (_, slope) = line(&adj);
     let (alpha, level) = ses_fitted_level(&adj);
     let tail = (1.0 - alpha).powf(n as f64) / alpha;
-    (1..=h)
+    let hold = slope < 0.0 && h > after;
+    let f = (1..=h)
         .map(|k| {
-            let f = level + slope / 2.0 * (k as f64 - 1.0 + 1.0 / alpha - tail);
+            let at = if hold { k.min(after) } else { k };
+            let f = level + slope / 2.0 * (at as f64 - 1.0 + 1.0 / alpha - tail);
             match &idx {
                 Some(s) => f * s[(n + k - 1) % m],
                 None => f,
             }
         })
-        .collect()
+        .collect();
+    (f, hold)
 }
 
 /// ADIDA's or IMAPA's forecast of `y` (not all zeros), `top` making the
@@ -1165,6 +1187,32 @@ pub fn forecast_raw(method: Method, y: &[f64], h: usize, p: &ModelParams) -> Opt
             Some(aggregated(method, y, h, &mut |l| aggregate_forecast(y, l)))
         }
     }
+}
+
+/// [`forecast`] with a falling trend held after month `after`, as the
+/// automatic choice forecasts beyond the months its back-test checked
+/// (docs/formulas.md 4.4): the trend of Holt, damped Holt, Holt-Winters,
+/// `ets` and Theta stops where month `after` took it, a seasonal pattern
+/// going on around it; a rising trend runs on. Other methods have no
+/// trend. True if a trend was held.
+pub fn forecast_held(
+    method: Method,
+    y: &[f64],
+    h: usize,
+    p: &ModelParams,
+    after: usize,
+) -> Option<(Vec<f64>, bool)> {
+    if y.len() < method.min_length(p) || y.is_empty() {
+        return None;
+    }
+    let (f, held) = match method {
+        Method::Holt | Method::DampedHolt | Method::HoltWinters | Method::Ets => {
+            ets_predict_held(y, h, &fit(method, y, p)?, after)
+        }
+        Method::Theta => theta_held(y, h, p.season, after),
+        _ => (forecast_raw(method, y, h, p)?, false),
+    };
+    Some((f.into_iter().map(|x| x.max(0.0)).collect(), held))
 }
 
 /// [`forecast_raw`] with negative forecasts set to zero: demand is never negative.

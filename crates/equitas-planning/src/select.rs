@@ -3,7 +3,7 @@
 
 use crate::metrics::{self, Pattern};
 use crate::models::{
-    FitCache, Method, ModelParams, fit_cached, forecast, forecast_cached, forecast_fitted,
+    FitCache, Method, ModelParams, fit_cached, forecast_cached, forecast_fitted, forecast_held,
 };
 use serde::Serialize;
 
@@ -545,17 +545,6 @@ pub fn choose(y: &[f64], h: usize, e: &Evaluation, forced: Option<Method>) -> Op
     }
 }
 
-/// True if the forecast is a straight line (until it reaches 0, where
-/// forecasts are floored): equal steps, to a millionth of the largest
-/// value.
-fn straight(f: &[f64]) -> bool {
-    let scale = f.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1.0);
-    let positive: Vec<f64> = f.iter().copied().take_while(|&v| v > 0.0).collect();
-    positive
-        .windows(3)
-        .all(|w| ((w[2] - w[1]) - (w[1] - w[0])).abs() <= 1e-6 * scale)
-}
-
 /// [`choose`] with the candidates already scored by [`evaluate`].
 pub fn choose_scored(
     y: &[f64],
@@ -697,38 +686,31 @@ pub fn choose_scored(
             }
         }
     };
-    let mut forecasts: Vec<Vec<f64>> = combined
+    // The automatic choice extrapolates a falling trend no further than
+    // the back-test checked it (`horizon` months): beyond, the trend holds
+    // where it got to, a seasonal pattern going on around it (4.4).
+    let after = if forced.is_none() { horizon } else { h };
+    let made: Vec<(Vec<f64>, bool)> = combined
         .iter()
-        .map(|&m| forecast(m, y, h, &e.params))
+        .map(|&m| forecast_held(m, y, h, &e.params, after))
         .collect::<Option<_>>()?;
-    if forecasts.is_empty() {
+    if made.is_empty() {
         return None;
     }
-    // The automatic choice extrapolates a falling linear trend no further
-    // than the back-test checked it (`horizon` months): beyond, it holds
-    // (4.4). Only a straight line (Holt; Theta without seasonality) is
-    // held: a seasonal model's trend cannot be told from its pattern here.
+    let held: Vec<&str> = combined
+        .iter()
+        .zip(&made)
+        .filter(|(_, (_, held))| *held)
+        .map(|(m, _)| m.as_str())
+        .collect();
     let mut reason = reason;
-    if forced.is_none() && h > horizon {
-        let mut held = Vec::new();
-        for (m, f) in combined.iter().zip(&mut forecasts) {
-            let last = f[horizon - 1];
-            // ETS's own choice may be Holt's form too.
-            if matches!(m, Method::Holt | Method::Theta | Method::Ets)
-                && straight(f)
-                && f[h - 1] < last
-            {
-                f[horizon..].iter_mut().for_each(|x| *x = x.max(last));
-                held.push(m.as_str());
-            }
-        }
-        if !held.is_empty() {
-            reason.push_str(&format!(
-                "; the falling trend of {} held after month {horizon}, the last the back-test checked",
-                held.join(" and ")
-            ));
-        }
+    if !held.is_empty() {
+        reason.push_str(&format!(
+            "; the falling trend of {} held after month {horizon}, the last the back-test checked",
+            held.join(" and ")
+        ));
     }
+    let forecasts: Vec<Vec<f64>> = made.into_iter().map(|(f, _)| f).collect();
     let mean = median_of(&forecasts, h);
     let members: Vec<&Score> = combined
         .iter()
@@ -1079,9 +1061,6 @@ mod tests {
         let up: Vec<f64> = y.iter().rev().copied().collect();
         let c = choose(&up, 18, &e, None).unwrap();
         assert!(!c.reason.contains("held"), "{}", c.reason);
-        // A seasonal pattern is not flattened (not a straight line).
-        assert!(straight(&[5.0, 4.0, 3.0, 2.0, 1.0, 0.0, 0.0]));
-        assert!(!straight(&[5.0, 4.0, 6.0, 2.0]));
     }
 
     #[test]

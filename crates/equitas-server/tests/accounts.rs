@@ -340,6 +340,11 @@ fn scoped_answers(s: &mut TestStore) {
             assert_eq!(all.status, 200, "{path}: {}", all.body);
             let mine = send(a, "GET", path, &bearer(&viewer), "").await;
             assert_eq!(mine.status, 200, "{path}: {}", mine.body);
+            // The movements behind a stock answer are those within R01.
+            if let Some(total) = all.json()["movements"].as_u64() {
+                let within = mine.json()["movements"].as_u64().unwrap();
+                assert!(0 < within && within < total, "{path}: {within} of {total}");
+            }
             let rows = |r: &Answer| -> Vec<String> {
                 r.json()["rows"]
                     .as_array()

@@ -245,15 +245,32 @@ pub fn run_within<O: Operation>(
             },
             ctx.scope.label()
         ))),
-        Scoping::Public | Scoping::Inputs => O::run(ctx, request),
+        Scoping::Public => O::run(ctx, request),
+        Scoping::Inputs => {
+            let mut a = O::run(ctx, request)?;
+            scoped_head(ctx, &mut a.head);
+            Ok(a)
+        }
         Scoping::Rows(keys) => {
             let mut a = O::run(ctx, request)?;
+            scoped_head(ctx, &mut a.head);
             let scope = &ctx.scope;
             a.rows.retain(|r| row_within(r, keys, scope));
             a.notes
                 .push(format!("Only rows within your scope: {}.", scope.label()));
             Ok(a)
         }
+    }
+}
+
+/// The head's counts kept within the caller's scope: the movements behind
+/// a stock answer are those at places and of items the caller may see.
+fn scoped_head(ctx: &Ctx<'_>, head: &mut Head) {
+    if let (Some(n), Some(data)) = (head.movements.as_mut(), ctx.stock) {
+        *n = data.ledger.movement_count_of(|loc, item| {
+            ctx.scope
+                .allows(&[(Dim::Location, Some(loc)), (Dim::Product, Some(item))])
+        });
     }
 }
 

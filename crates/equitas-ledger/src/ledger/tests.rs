@@ -469,5 +469,16 @@ proptest! {
         let p2: Vec<DataProblem> = part.problems().into_iter().cloned().collect();
         prop_assert_eq!(p1, p2);
         prop_assert_eq!(whole.movement_count(), part.movement_count());
+        // Counted by place and item, the movements add up to the whole.
+        prop_assert_eq!(whole.movement_count_of(|_, _| true), whole.movement_count());
+        let first = whole.names.locations.name(0).to_string();
+        prop_assert_eq!(
+            whole.movement_count_of(|l, _| l == first) + whole.movement_count_of(|l, _| l != first),
+            whole.movement_count()
+        );
+        prop_assert_eq!(
+            whole.movement_count_of(|l, _| l == first),
+            ms.iter().filter(|m| m.location == 0).count()
+        );
     }
 }

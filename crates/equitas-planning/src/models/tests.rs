@@ -264,3 +264,56 @@ proptest! {
         }
     }
 }
+
+/// formulas 4.4: a falling trend held after month `after` stops there and
+/// the seasonal pattern goes on around it; a rising trend runs on; before
+/// `after` nothing changes.
+#[test]
+fn a_falling_trend_is_held_and_the_season_goes_on() {
+    let season = [
+        10.0, 30.0, 20.0, 0.0, -10.0, -20.0, -30.0, -20.0, 0.0, 10.0, 20.0, 20.0,
+    ];
+    let falling: Vec<f64> = (0..48)
+        .map(|t| 300.0 - 3.0 * t as f64 + season[t % 12] + [1.0, -1.0, 0.5][t % 3])
+        .collect();
+    let p = p();
+    for method in [
+        Method::HoltWinters,
+        Method::Holt,
+        Method::DampedHolt,
+        Method::Theta,
+    ] {
+        let plain = forecast(method, &falling, 36, &p).unwrap();
+        let (held, was) = forecast_held(method, &falling, 36, &p, 6).unwrap();
+        assert!(was, "{method:?}");
+        assert_eq!(held[..6], plain[..6], "{method:?}");
+        // Held: each month is the same month a year before, once both
+        // lie beyond month 6 (months 19-36 against 7-24).
+        for k in 18..36 {
+            assert!((held[k] - held[k - 12]).abs() < 1e-9, "{method:?} {held:?}");
+        }
+        // Not held, the trend goes on falling.
+        assert!(plain[35] < held[35] - 1.0, "{method:?} {plain:?} {held:?}");
+        // Asked for no hold within the horizon: the plain forecast.
+        assert_eq!(
+            forecast_held(method, &falling, 6, &p, 6).unwrap(),
+            (plain[..6].to_vec(), false)
+        );
+    }
+    // Holt-Winters keeps its pattern while held.
+    let (hw, _) = forecast_held(Method::HoltWinters, &falling, 36, &p, 6).unwrap();
+    let spread = hw[24..36].iter().fold(f64::MIN, |a, &v| a.max(v))
+        - hw[24..36].iter().fold(f64::MAX, |a, &v| a.min(v));
+    assert!(spread > 30.0, "{hw:?}");
+    // A rising trend is not held.
+    let rising: Vec<f64> = falling.iter().rev().copied().collect();
+    for method in [Method::HoltWinters, Method::Holt, Method::Theta] {
+        let (f, was) = forecast_held(method, &rising, 36, &p, 6).unwrap();
+        assert!(!was, "{method:?}");
+        assert_eq!(f, forecast(method, &rising, 36, &p).unwrap());
+    }
+    // A method without a trend is never held.
+    let (f, was) = forecast_held(Method::Ses, &falling, 36, &p, 6).unwrap();
+    assert!(!was);
+    assert_eq!(f, forecast(Method::Ses, &falling, 36, &p).unwrap());
+}
