@@ -765,6 +765,7 @@ pub fn choose_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::forecast;
 
     #[test]
     fn chooses_what_fits_and_says_why() {
