@@ -561,35 +561,53 @@ pub fn choose_scored(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // Too short to choose, the moving average is of the months there are
+    // where they are fewer than its window: of 2 months, their mean (the
+    // median of SES and Croston-SBA alone lay below both months).
+    let short = forced.is_none() && y.len() < e.shortest;
+    let params = ModelParams {
+        window: if short {
+            e.params.window.min(y.len()).max(1)
+        } else {
+            e.params.window
+        },
+        ..e.params
+    };
     let (combined, reason): (Vec<Method>, String) = match forced {
         Some(m) => (vec![m], format!("{} as asked", m.as_str())),
-        None if y.len() < e.shortest => {
+        // One month: no level, trend or intermittence to estimate; the
+        // month itself (Croston-SBA would lower it by 5% for an
+        // intermittence nothing shows).
+        None if y.len() <= 1 => (
+            vec![Method::Naive],
+            format!(
+                "1 month is too few to choose: that month (naive); demand {}",
+                pattern.class
+            ),
+        ),
+        None if short => {
             let ms: Vec<Method> = ROBUST
                 .into_iter()
-                .filter(|&m| y.len() >= m.min_length(&e.params))
+                .filter(|&m| y.len() >= m.min_length(&params))
                 .collect();
-            let names: Vec<&str> = ms.iter().map(|m| m.as_str()).collect();
-            match ms.as_slice() {
-                // One month: no level, trend or intermittence to estimate;
-                // the month itself (Croston-SBA alone would lower it by 5%
-                // for an intermittence nothing shows).
-                [] | [_] => (
-                    vec![Method::Naive],
-                    format!(
-                        "1 month is too few to choose: that month (naive); demand {}",
-                        pattern.class
-                    ),
+            let names: Vec<String> = ms
+                .iter()
+                .map(|m| match m {
+                    Method::MovingAverage if params.window < e.params.window => {
+                        format!("moving_average of the {} months", params.window)
+                    }
+                    _ => m.as_str().to_string(),
+                })
+                .collect();
+            (
+                ms,
+                format!(
+                    "{} months are too few to choose: median of {}; demand {}",
+                    y.len(),
+                    names.join(", "),
+                    pattern.class
                 ),
-                _ => (
-                    ms.clone(),
-                    format!(
-                        "{} months are too few to choose: median of {}; demand {}",
-                        y.len(),
-                        names.join(", "),
-                        pattern.class
-                    ),
-                ),
-            }
+            )
         }
         None => {
             let intermittent = matches!(pattern.class, "intermittent" | "lumpy");
@@ -692,7 +710,7 @@ pub fn choose_scored(
     let after = if forced.is_none() { horizon } else { h };
     let made: Vec<(Vec<f64>, bool)> = combined
         .iter()
-        .map(|&m| forecast_held(m, y, h, &e.params, after))
+        .map(|&m| forecast_held(m, y, h, &params, after))
         .collect::<Option<_>>()?;
     if made.is_empty() {
         return None;
@@ -1081,9 +1099,32 @@ mod tests {
             .collect();
         v.sort_by(f64::total_cmp);
         assert!((c.mean[0] - v[1]).abs() < 1e-9);
-        // Two months: the models that can forecast them.
+        // formulas 4.4's example: 10 then 12.
+        let c = choose(&[10.0, 12.0], 3, &e, None).unwrap();
+        let sba = forecast(Method::CrostonSba, &[10.0, 12.0], 1, &e.params).unwrap()[0];
+        assert!((sba - 9.69).abs() < 0.005, "{sba}");
+        assert!((c.mean[0] - 10.02).abs() < 0.005, "{:?}", c.mean);
+        // One month: that month.
+        let c = choose(&[7.0], 3, &e, None).unwrap();
+        assert_eq!((c.combined, c.mean), (vec![Method::Naive], vec![7.0; 3]));
+        // Two months: the moving average of both beside the others, so
+        // that the forecast lies between them, whichever comes first.
         let c = choose(&[4.0, 6.0], 3, &e, None).unwrap();
-        assert_eq!(c.combined, vec![Method::Ses, Method::CrostonSba]);
+        assert_eq!(c.combined, ROBUST.to_vec());
+        assert!(
+            c.reason
+                .contains("median of ses, moving_average of the 2 months, croston_sba"),
+            "{}",
+            c.reason
+        );
+        for y in [[10.0, 12.0], [12.0, 10.0], [4.0, 6.0], [6.0, 4.0]] {
+            let c = choose(&y, 3, &e, None).unwrap();
+            assert!(
+                c.mean[0] >= y[0].min(y[1]) && c.mean[0] <= y[0].max(y[1]),
+                "{y:?}: {:?}",
+                c.mean
+            );
+        }
         // Only Croston-SBA has a back-test of two months: the combination
         // has none, rather than that of one of its models.
         assert!(c.scores.iter().any(|s| s.method == Method::CrostonSba));
