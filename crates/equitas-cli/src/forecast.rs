@@ -6,9 +6,10 @@ use crate::output::{Cell, Output, Report};
 use anyhow::Result;
 use clap::Subcommand;
 use equitas_planning::quantify;
-use equitas_service::Head;
 use equitas_service::planning::{Forecast, ForecastAccuracy, Plan, Risk};
+use equitas_service::{Answer, Head};
 use equitas_store::Store;
+use serde::Serialize;
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum ForecastCommand {
@@ -66,6 +67,27 @@ fn period_and_stock_day(h: &Head) -> String {
     match &h.as_of {
         Some(day) => format!("{}; stock on hand on {day}", period(h)),
         None => period(h),
+    }
+}
+
+/// The report of an answer's rows: its method and notes, a row observed
+/// per series, and the rows as data for JSON.
+fn report<'a, R: Serialize>(
+    a: &'a Answer<R>,
+    title: &'a str,
+    period: String,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
+) -> Report<'a, &'a Vec<R>> {
+    Report {
+        title,
+        method: a.head.method_text(),
+        period,
+        observations: a.rows.len(),
+        columns,
+        rows,
+        footer: a.notes.clone(),
+        data: &a.rows,
     }
 }
 
@@ -130,17 +152,7 @@ pub fn forecast(
         ];
         (columns, rows)
     };
-    Report {
-        title: "Demand forecasts",
-        method: a.head.method_text(),
-        period: period(&a.head),
-        observations: a.rows.len(),
-        columns,
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
-    .print(out)
+    report(&a, "Demand forecasts", period(&a.head), columns, table).print(out)
 }
 
 pub fn accuracy(
@@ -239,12 +251,11 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                 })
             })
             .collect();
-        return Report {
-            title: "Supply plans, month by month: projected stock and suggested orders",
-            method: a.head.method_text(),
-            period: period_and_stock_day(&a.head),
-            observations: a.rows.len(),
-            columns: vec![
+        return report(
+            &a,
+            "Supply plans, month by month: projected stock and suggested orders",
+            period_and_stock_day(&a.head),
+            vec![
                 "area",
                 "item",
                 "product",
@@ -263,10 +274,8 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                 "order_arrives",
                 "late",
             ],
-            rows: table,
-            footer: a.notes.clone(),
-            data: &a.rows,
-        }
+            table,
+        )
         .print(out);
     }
     let table = a
@@ -290,12 +299,11 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             r
         })
         .collect();
-    Report {
-        title: "Supply plans: projected stock and suggested orders",
-        method: a.head.method_text(),
-        period: period_and_stock_day(&a.head),
-        observations: a.rows.len(),
-        columns: vec![
+    report(
+        &a,
+        "Supply plans: projected stock and suggested orders",
+        period_and_stock_day(&a.head),
+        vec![
             "area",
             "item",
             "product",
@@ -310,10 +318,8 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             "expiring",
             "unmet_months",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }
 
@@ -331,16 +337,13 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
                 })
             })
             .collect();
-        return Report {
-            title: "Stockout risk, month by month: probability of unmet demand",
-            method: a.head.method_text(),
-            period: period_and_stock_day(&a.head),
-            observations: a.rows.len(),
-            columns: vec!["area", "item", "product", "month", "probability"],
-            rows: table,
-            footer: a.notes.clone(),
-            data: &a.rows,
-        }
+        return report(
+            &a,
+            "Stockout risk, month by month: probability of unmet demand",
+            period_and_stock_day(&a.head),
+            vec!["area", "item", "product", "month", "probability"],
+            table,
+        )
         .print(out);
     }
     let table = a
@@ -364,12 +367,11 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
             row
         })
         .collect();
-    Report {
-        title: "Stockout risk: probability of unmet demand by month, highest first",
-        method: a.head.method_text(),
-        period: period_and_stock_day(&a.head),
-        observations: a.rows.len(),
-        columns: vec![
+    report(
+        &a,
+        "Stockout risk: probability of unmet demand by month, highest first",
+        period_and_stock_day(&a.head),
+        vec![
             "area",
             "item",
             "product",
@@ -380,9 +382,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
             "month_3",
             "month_6",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }

@@ -557,20 +557,11 @@ fn lead_time_text(q: &quantify::Request) -> String {
     }
 }
 
-/// The request with the shipments in transit between the hierarchy's
-/// locations added to its pipeline, and the pipeline file's places named
-/// by their codes (a file may give a GLN); with the shipments in transit
-/// too long overdue to count.
-fn with_transit(
-    ctx: &mut Ctx<'_>,
-    r: &PlanningRequest,
-) -> Result<(quantify::Request, Vec<quantify::Incoming>), ServiceError> {
-    let data = ctx.stock()?;
-    let mut q = r.quantify.clone();
-    let mut overdue = Vec::new();
-    // A GTIN in any of its forms (8, 12, 13 or 14 digits: a spreadsheet
-    // drops the leading zero) names the trade item the data hold, as
-    // imports read it (3.1).
+/// The request's files named as the data name things: the pipeline's
+/// places by their codes (a file may give a GLN) and both files' items by
+/// the codes the data hold (a GTIN in any of its forms, 8 to 14 digits: a
+/// spreadsheet drops the leading zero, 3.1).
+fn named_as_the_data(data: &StockData, q: &mut quantify::Request) {
     let item = |code: &mut String| {
         if let Some(g) =
             equitas_gs1::Gtin::known_form(code, |c| data.ledger.names.item_id(c).is_some())
@@ -589,6 +580,20 @@ fn with_transit(
             item(&mut l.item);
         }
     }
+}
+
+/// The request's quantification ([`named_as_the_data`]) with the shipments
+/// in transit between the hierarchy's locations added to its pipeline
+/// unless the request leaves them out; and the shipments in transit too
+/// long overdue to count (4.7).
+fn with_transit(
+    ctx: &mut Ctx<'_>,
+    r: &PlanningRequest,
+) -> Result<(quantify::Request, Vec<quantify::Incoming>), ServiceError> {
+    let data = ctx.stock()?;
+    let mut q = r.quantify.clone();
+    named_as_the_data(data, &mut q);
+    let mut overdue = Vec::new();
     if r.transit
         && let Some(as_of) = stock_day(data, &r.quantify)
     {
