@@ -1375,6 +1375,23 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         .collect();
     assert!(bands.contains(&("CMS".into(), 6.0, 12.0)), "{bands:?}");
     assert!(bands.contains(&("RMS01".into(), 3.0, 6.0)), "{bands:?}");
+    // A store is planned on the demand of the area it serves (4.1): the
+    // central store forecasts the country's, a regional store its region's.
+    assert!(
+        notes(&j).iter().any(|n| n.starts_with(
+            "stores planned on the demand of the facilities of the area each serves (4.1): CMS for XSY, RMS01 for R01"
+        )),
+        "{:?}",
+        notes(&j)
+    );
+    let forecast = |level: &str, place: &str| -> serde_json::Value {
+        let j = json(&["forecast", "--level", level, "--item", "SYN-001"]);
+        let rows = j["rows"].as_array().unwrap();
+        let row = rows.iter().find(|r| r["area"] == place).unwrap();
+        row["forecast"]["mean"].clone()
+    };
+    assert_eq!(forecast("warehouse", "CMS"), forecast("country", "XSY"));
+    assert_eq!(forecast("warehouse", "RMS02"), forecast("region", "R02"));
     // Stock on hand is counted at the end of the as-of month, said.
     assert!(
         j["period"]

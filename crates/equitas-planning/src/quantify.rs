@@ -7,10 +7,12 @@ use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
+use equitas_ledger::places::Place;
 use equitas_ledger::view::{MinMaxBands, Places, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What to quantify.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,10 +259,70 @@ pub fn series(
     if area.is_none() {
         s.retain(|x| places.get(&x.area).is_some_and(|p| p.level == Some(level)));
     }
+    if level == LocationLevel::Warehouse {
+        served_demand(ledger, places, items, last, history.max(1), &mut s);
+    }
     if s.is_empty() {
         return Err(Empty::NoSeries);
     }
     Ok((s, last))
+}
+
+/// The area a store serves (4.1): its parent in the hierarchy, an area
+/// (country, region or district) under which no other store lies directly.
+pub fn served_area<'p>(places: &'p Places, store: &str) -> Option<&'p Place> {
+    let parent = places.get(store)?.parent.as_deref()?;
+    let area = places.get(parent)?;
+    let is_area = matches!(
+        area.level,
+        Some(LocationLevel::Country | LocationLevel::Region | LocationLevel::District)
+    );
+    let stores = places
+        .list
+        .iter()
+        .filter(|p| {
+            p.level == Some(LocationLevel::Warehouse) && p.parent.as_deref() == Some(parent)
+        })
+        .count();
+    (is_area && stores == 1).then_some(area)
+}
+
+/// Stores' series made the demand of the area each serves (4.1: what its
+/// facilities use, adjusted for their stockouts, 3.4), where that area has
+/// a series of the item: a store's own issues fall when it runs out, and
+/// the demand it must supply does not. Each keeps its own use recorded
+/// since the last month (it left the store's stock).
+fn served_demand(
+    ledger: &Ledger,
+    places: &Places,
+    items: &[String],
+    last: MonthIndex,
+    history: usize,
+    series: &mut [DemandSeries],
+) {
+    let mut areas: BTreeMap<LocationLevel, BTreeMap<(String, String), DemandSeries>> =
+        BTreeMap::new();
+    for s in series.iter_mut() {
+        let Some(area) = served_area(places, &s.area) else {
+            continue;
+        };
+        let Some(level) = area.level else { continue };
+        let of_level = areas.entry(level).or_insert_with(|| {
+            demand_series(ledger, places, Some(level), items, last, history)
+                .into_iter()
+                .map(|a| ((a.area.clone(), a.item.clone()), a))
+                .collect()
+        });
+        if let Some(a) = of_level.get(&(area.code.clone(), s.item.clone())) {
+            *s = DemandSeries {
+                area: std::mem::take(&mut s.area),
+                area_name: std::mem::take(&mut s.area_name),
+                used_after: s.used_after,
+                served: Some(a.area.clone()),
+                ..a.clone()
+            };
+        }
+    }
 }
 
 /// The day stock is counted on: the end of the as-of month (or the
@@ -744,6 +806,122 @@ mod tests {
         assert_eq!(on_hand(None), 100.0);
         // As of June: stock at its end, 60, nothing added.
         assert_eq!(on_hand(Some(june)), 60.0);
+    }
+
+    /// formulas 4.1: a store is planned on the demand of the area it
+    /// serves (its parent, with no other store directly under it), not on
+    /// its own issues, which fell when it ran short; stores sharing an area,
+    /// or serving one without data of the item, keep their own issues.
+    #[test]
+    fn a_store_is_planned_on_the_demand_of_the_area_it_serves() {
+        use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
+        use equitas_ledger::movement::{Kind, Movement, Names};
+        let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000;
+        let mut names = Names::default();
+        for code in ["CMS", "RMS1", "RMS2", "RMS2B", "F1", "F2", "F3"] {
+            names.locations.id(code);
+        }
+        names.items.id("AMOX");
+        names.items.id("ORS");
+        let mut ms = Vec::new();
+        let mut add = |location: u32, day: &str, kind: Kind, quantity: f64| {
+            let (item, quantity) = if quantity < 0.0 {
+                (1, -quantity)
+            } else {
+                (0, quantity)
+            };
+            ms.push(Movement {
+                recorded: 0,
+                at: at(day),
+                location,
+                item,
+                lot: 0,
+                kind,
+                quantity,
+                reason: 0,
+                source: ms.len() as u64,
+            })
+        };
+        for (k, m) in ["2026-01", "2026-02", "2026-03", "2026-04"]
+            .iter()
+            .enumerate()
+        {
+            // Facilities never out of stock: 100 a month each.
+            for f in [4, 5, 6] {
+                add(f, &format!("{m}-01"), Kind::Receipt, 200.0);
+                add(f, &format!("{m}-15"), Kind::Dispense, 100.0);
+            }
+            // RMS1 ran short in March and April: it issued 50, not 200.
+            let q = if k < 2 { 200.0 } else { 50.0 };
+            for store in [0, 1, 2, 3] {
+                add(store, &format!("{m}-01"), Kind::Receipt, q);
+                add(store, &format!("{m}-02"), Kind::Issue, q);
+            }
+            // ORS (a negative quantity here), at RMS1 only: 30 a month.
+            add(1, &format!("{m}-01"), Kind::Receipt, -30.0);
+            add(1, &format!("{m}-02"), Kind::Issue, -30.0);
+        }
+        // Issued since April, out of RMS1's stock counted in May.
+        add(1, "2026-05-01", Kind::Receipt, 7.0);
+        add(1, "2026-05-03", Kind::Issue, 7.0);
+        let l = Ledger::build(names, ms);
+        let place = |code: &str, level, parent: &str| equitas_ledger::places::Place {
+            code: code.into(),
+            name: code.into(),
+            level: Some(level),
+            parent: Some(parent.into()).filter(|p: &String| !p.is_empty()),
+            gln: None,
+        };
+        use LocationLevel::*;
+        let places = Places::new(
+            vec![
+                place("XSY", Country, ""),
+                place("CMS", Warehouse, "XSY"),
+                place("R1", Region, "XSY"),
+                place("RMS1", Warehouse, "R1"),
+                place("D1", District, "R1"),
+                place("F1", Facility, "D1"),
+                place("F2", Facility, "D1"),
+                place("R2", Region, "XSY"),
+                place("RMS2", Warehouse, "R2"),
+                place("RMS2B", Warehouse, "R2"),
+                place("D2", District, "R2"),
+                place("F3", Facility, "D2"),
+                place("R3", Region, "XSY"),
+            ],
+            &l,
+        );
+        let (s, last) = series(&l, &places, Warehouse, &[], 36, None).unwrap();
+        assert_eq!(calendar::format_month(last), "2026-04");
+        let of = |code: &str| {
+            s.iter()
+                .find(|x| x.area == code && x.item == "AMOX")
+                .unwrap()
+        };
+        // RMS1: its region's two facilities, 200 a month, not 200, 200, 50, 50.
+        let rms1 = of("RMS1");
+        assert_eq!(rms1.values, vec![200.0; 4]);
+        assert_eq!((rms1.served.as_deref(), rms1.used_after), (Some("R1"), 7.0));
+        // The central store: every facility of the country.
+        assert_eq!(of("CMS").values, vec![300.0; 4]);
+        assert_eq!(of("CMS").served.as_deref(), Some("XSY"));
+        // Two stores directly under R2: neither serves it alone.
+        for store in ["RMS2", "RMS2B"] {
+            assert_eq!(of(store).values, vec![200.0, 200.0, 50.0, 50.0]);
+            assert_eq!(of(store).served, None);
+        }
+        assert!(served_area(&places, "RMS2").is_none());
+        assert_eq!(
+            served_area(&places, "RMS1").map(|p| p.code.as_str()),
+            Some("R1")
+        );
+        // An item RMS1's region has no data of: its own issues.
+        let ors = s.iter().find(|x| x.item == "ORS").unwrap();
+        assert_eq!((ors.area.as_str(), ors.served.as_deref()), ("RMS1", None));
+        assert_eq!(ors.values, vec![30.0; 4]);
+        // Facilities and areas are planned as before.
+        let (f, _) = series(&l, &places, Facility, &[], 36, None).unwrap();
+        assert!(f.iter().all(|x| x.served.is_none()));
     }
 
     /// formulas 3.4 in a demand series (4.1): a store's month is its issues,

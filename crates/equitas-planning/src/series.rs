@@ -44,6 +44,10 @@ pub struct DemandSeries {
     /// month's forecast (4.7 adds it back).
     #[serde(skip)]
     pub used_after: f64,
+    /// For a store planned on the demand of the area it serves (4.1): that
+    /// area's code; its values are the area's, its `used_after` its own.
+    #[serde(skip)]
+    pub served: Option<String>,
 }
 
 /// The last complete month of the ledger: the month of its last day if
@@ -310,6 +314,7 @@ pub fn demand_series(
             reporting_rate: a.reporting_rate,
             last_reported: a.last_reported.map(|k| start + k as MonthIndex),
             used_after,
+            served: None,
         });
     }
     out

@@ -662,7 +662,23 @@ fn series_notes<'a>(
     const MAX: usize = 50;
     let mut notes = Vec::new();
     let mut more = 0usize;
+    // Stores: the area whose demand each is planned on, or its own issues
+    // (4.1).
+    let mut serves = std::collections::BTreeSet::new();
+    let mut own = Vec::new();
     for s in series {
+        let imputed_word = match &s.served {
+            Some(area) => {
+                serves.insert(format!("{} for {area}", s.area));
+                "imputed in part or whole (some facilities' values)"
+            }
+            None => {
+                if level == LocationLevel::Warehouse {
+                    own.push(format!("{} at {}", s.item, s.area));
+                }
+                imputed_word
+            }
+        };
         let mut said = Vec::new();
         let imputed: Vec<String> = s
             .imputed
@@ -700,6 +716,18 @@ fn series_notes<'a>(
     if more > 0 {
         notes.push(format!(
             "and {more} more series with imputed months or data ending early"
+        ));
+    }
+    if !serves.is_empty() {
+        notes.push(format!(
+            "stores planned on the demand of the facilities of the area each serves (4.1): {}",
+            serves.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !own.is_empty() {
+        notes.push(format!(
+            "planned on the store's own issues, having no area of its own with data of the item (4.1): {}",
+            counted(&own, "series", "series")
         ));
     }
     notes
@@ -791,11 +819,11 @@ impl Operation for Forecast {
             .collect();
         let mut h = head(
             format!(
-                "docs/formulas.md 4.1-4.5: monthly consumption adjusted for stockout days (a store's issues as they are) and reporting gaps; {}; 80% and 95% intervals from the rolling-origin errors, calibrated",
+                "docs/formulas.md 4.1-4.5: monthly consumption adjusted for stockout days and reporting gaps (a store: the demand of the area it serves, 4.1); {}; 80% and 95% intervals from the rolling-origin errors, calibrated",
                 if r.method.is_some() {
                     "method as asked"
                 } else {
-                    "per series the median of up to 3 models with the best rolling-origin accuracy, the mean of MASE and RMSSE relative to naive (up to 12 origins, as many as the series allows, x the horizon, at most 6 months; within 3 times the best and not told apart from it by the back-test; intermittent demand among 8 methods made for it; smooth and erratic demand TSB unless the back-test shows the chosen better by 3 standard errors; a falling straight trend held after the months back-tested)"
+                    "per series the median of up to 3 models with the best rolling-origin accuracy, the mean of MASE and RMSSE relative to naive (up to 12 origins, as many as the series allows, x the horizon, at most 6 months; within 3 times the best and not told apart from it by the back-test; intermittent demand among 8 methods made for it; smooth and erratic demand TSB unless the back-test shows the chosen better by 3 standard errors; a falling trend held after the months back-tested)"
                 }
             ),
             data,
