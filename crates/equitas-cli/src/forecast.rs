@@ -6,10 +6,9 @@ use crate::output::{Cell, Output, Report};
 use anyhow::Result;
 use clap::Subcommand;
 use equitas_planning::quantify;
+use equitas_service::Head;
 use equitas_service::planning::{Forecast, ForecastAccuracy, Plan, Risk};
-use equitas_service::{Answer, Head};
 use equitas_store::Store;
-use serde::Serialize;
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum ForecastCommand {
@@ -67,27 +66,6 @@ fn period_and_stock_day(h: &Head) -> String {
     match &h.as_of {
         Some(day) => format!("{}; stock on hand on {day}", period(h)),
         None => period(h),
-    }
-}
-
-/// The report of an answer's rows: its method and notes, a row observed
-/// per series, and the rows as data for JSON.
-fn report<'a, R: Serialize>(
-    a: &'a Answer<R>,
-    title: &'a str,
-    period: String,
-    columns: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
-) -> Report<'a, &'a Vec<R>> {
-    Report {
-        title,
-        method: a.head.method_text(),
-        period,
-        observations: a.rows.len(),
-        columns,
-        rows,
-        footer: a.notes.clone(),
-        data: &a.rows,
     }
 }
 
@@ -152,7 +130,15 @@ pub fn forecast(
         ];
         (columns, rows)
     };
-    report(&a, "Demand forecasts", period(&a.head), columns, table).print(out)
+    Report::answer(
+        &a,
+        "Demand forecasts",
+        period(&a.head),
+        a.rows.len(),
+        columns,
+        table,
+    )
+    .print(out)
 }
 
 pub fn accuracy(
@@ -251,10 +237,11 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                 })
             })
             .collect();
-        return report(
+        return Report::answer(
             &a,
             "Supply plans, month by month: projected stock and suggested orders",
             period_and_stock_day(&a.head),
+            a.rows.len(),
             vec![
                 "area",
                 "item",
@@ -299,10 +286,11 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             r
         })
         .collect();
-    report(
+    Report::answer(
         &a,
         "Supply plans: projected stock and suggested orders",
         period_and_stock_day(&a.head),
+        a.rows.len(),
         vec![
             "area",
             "item",
@@ -337,10 +325,11 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
                 })
             })
             .collect();
-        return report(
+        return Report::answer(
             &a,
             "Stockout risk, month by month: probability of unmet demand",
             period_and_stock_day(&a.head),
+            a.rows.len(),
             vec!["area", "item", "product", "month", "probability"],
             table,
         )
@@ -367,10 +356,11 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
             row
         })
         .collect();
-    report(
+    Report::answer(
         &a,
         "Stockout risk: probability of unmet demand by month, highest first",
         period_and_stock_day(&a.head),
+        a.rows.len(),
         vec![
             "area",
             "item",

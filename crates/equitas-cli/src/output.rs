@@ -87,6 +87,30 @@ pub struct Report<'a, T: Serialize> {
     pub data: T,
 }
 
+impl<'a, R: Serialize> Report<'a, &'a Vec<R>> {
+    /// The report of an operation's answer: its method and notes, and its
+    /// rows as data for JSON.
+    pub fn answer(
+        a: &'a equitas_service::Answer<R>,
+        title: &'a str,
+        period: String,
+        observations: usize,
+        columns: Vec<&'static str>,
+        rows: Vec<Vec<Cell>>,
+    ) -> Self {
+        Report {
+            title,
+            method: a.head.method_text(),
+            period,
+            observations,
+            columns,
+            rows,
+            footer: a.notes.clone(),
+            data: &a.rows,
+        }
+    }
+}
+
 impl<T: Serialize> Report<'_, T> {
     /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON
     /// every row. The notes follow a table, are in JSON, and go to the

@@ -150,16 +150,14 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
                     ]
                 })
                 .collect();
-            Report {
-                title: "Months published",
-                method: a.head.method_text(),
-                period: crate::stock::period_of(&a.head),
-                observations: a.head.movements.unwrap_or(0),
-                columns: vec!["country", "month", "level", "rows", "digest"],
+            Report::answer(
+                &a,
+                "Months published",
+                crate::stock::period_of(&a.head),
+                a.head.movements.unwrap_or(0),
+                vec!["country", "month", "level", "rows", "digest"],
                 rows,
-                footer: a.notes.clone(),
-                data: &a.rows,
-            }
+            )
             .print(out)?;
         }
         RegionCommand::Add {
@@ -312,18 +310,18 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
                 a.rows.iter().map(|r| r.month.as_str()).collect();
             let countries: std::collections::BTreeSet<&str> =
                 a.rows.iter().map(|r| r.country.as_str()).collect();
-            Report {
-                title: "Stock and availability by country, from the countries' publications",
-                method: a.head.method_text(),
-                period: match (months.first(), months.last()) {
+            Report::answer(
+                &a,
+                "Stock and availability by country, from the countries' publications",
+                match (months.first(), months.last()) {
                     (Some(f), Some(l)) => format!(
                         "{f} to {l}; countries: {}",
                         countries.into_iter().collect::<Vec<_>>().join(", ")
                     ),
                     _ => "no publication held".into(),
                 },
-                observations: a.rows.len(),
-                columns: vec![
+                a.rows.len(),
+                vec![
                     "country",
                     "month",
                     "location",
@@ -337,9 +335,7 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
                     "availability",
                 ],
                 rows,
-                footer: a.notes.clone(),
-                data: &a.rows,
-            }
+            )
             .print(out)?;
         }
     }

@@ -70,19 +70,17 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
             ]
         })
         .collect();
-    Report {
-        title: "Stock on hand, months of stock and status",
-        method: a.head.method_text(),
-        period: period_of(&a.head),
-        observations: a.head.movements.unwrap_or(0),
-        columns: vec![
+    Report::answer(
+        &a,
+        "Stock on hand, months of stock and status",
+        period_of(&a.head),
+        a.head.movements.unwrap_or(0),
+        vec![
             "location", "name", "item", "product", "soh", "amc", "mos", "status", "band",
             "so_days", "expiring", "at_risk", "problems",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }
 
@@ -108,12 +106,12 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
             ]
         })
         .collect();
-    Report {
-        title: "Lots on hand",
-        method: a.head.method_text(),
-        period: period_of(&a.head),
-        observations: a.head.movements.unwrap_or(0),
-        columns: vec![
+    Report::answer(
+        &a,
+        "Lots on hand",
+        period_of(&a.head),
+        a.head.movements.unwrap_or(0),
+        vec![
             "location",
             "item",
             "product",
@@ -122,10 +120,8 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
             "expiry",
             "days_left",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }
 
@@ -155,18 +151,16 @@ pub fn problems(store: &mut dyn Store, args: &OpArgs<StockProblems>, out: &Outpu
             ]
         })
         .collect();
-    Report {
-        title: "Data problems in the stock ledger",
-        method: a.head.method_text(),
-        period: period_of(&a.head),
-        observations: a.head.movements.unwrap_or(0),
-        columns: vec![
+    Report::answer(
+        &a,
+        "Data problems in the stock ledger",
+        period_of(&a.head),
+        a.head.movements.unwrap_or(0),
+        vec![
             "problem", "location", "item", "lot", "at", "expected", "found", "sources",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }
 
@@ -198,15 +192,15 @@ pub fn availability(
         .get("dates")
         .and_then(|v| v.as_u64())
         .unwrap_or(1);
-    Report {
-        title: "Availability: share of facilities with the item in stock",
-        method: a.head.method_text(),
-        period: format!(
+    Report::answer(
+        &a,
+        "Availability: share of facilities with the item in stock",
+        format!(
             "{dates} date(s) to {}",
             a.head.as_of.as_deref().unwrap_or("-")
         ),
-        observations: a.head.movements.unwrap_or(0),
-        columns: vec![
+        a.head.movements.unwrap_or(0),
+        vec![
             "area",
             "name",
             "item",
@@ -216,9 +210,7 @@ pub fn availability(
             "in_stock",
             "availability",
         ],
-        rows: table,
-        footer: a.notes.clone(),
-        data: &a.rows,
-    }
+        table,
+    )
     .print(out)
 }

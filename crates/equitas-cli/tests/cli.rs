@@ -1392,6 +1392,23 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     };
     assert_eq!(forecast("warehouse", "CMS"), forecast("country", "XSY"));
     assert_eq!(forecast("warehouse", "RMS02"), forecast("region", "R02"));
+    // ... with its area's stock (its echelon), and its own band.
+    let plan = |level: &str, place: &str| -> serde_json::Value {
+        let j = json(&["plan", "--level", level, "--item", "SYN-001"]);
+        let rows = j["rows"].as_array().unwrap();
+        rows.iter().find(|r| r["area"] == place).unwrap().clone()
+    };
+    let (cms, xsy) = (plan("warehouse", "CMS"), plan("country", "XSY"));
+    assert_eq!(cms["stock_on_hand"], xsy["stock_on_hand"]);
+    assert_eq!(
+        (&cms["served"], &cms["min_months"]),
+        (&serde_json::json!("XSY"), &serde_json::json!(6.0))
+    );
+    let (rms, r02) = (plan("warehouse", "RMS02"), plan("region", "R02"));
+    assert_eq!(
+        (&rms["stock_on_hand"], &rms["months"]),
+        (&r02["stock_on_hand"], &r02["months"])
+    );
     // Stock on hand is counted at the end of the as-of month, said.
     assert!(
         j["period"]

@@ -269,29 +269,50 @@ pub fn series(
 }
 
 /// The area a store serves (4.1): its parent in the hierarchy, an area
-/// (country, region or district) under which no other store lies directly.
-pub fn served_area<'p>(places: &'p Places, store: &str) -> Option<&'p Place> {
-    let parent = places.get(store)?.parent.as_deref()?;
-    let area = places.get(parent)?;
-    let is_area = matches!(
-        area.level,
-        Some(LocationLevel::Country | LocationLevel::Region | LocationLevel::District)
-    );
-    let stores = places
+/// (country, region or district) under which no other store lies directly;
+/// or why it serves none, in words.
+pub fn serves<'p>(places: &'p Places, store: &str) -> Result<&'p Place, String> {
+    let parent = places
+        .get(store)
+        .and_then(|p| p.parent.as_deref())
+        .ok_or("under no country, region or district")?;
+    let area = places
+        .get(parent)
+        .filter(|a| {
+            matches!(
+                a.level,
+                Some(LocationLevel::Country | LocationLevel::Region | LocationLevel::District)
+            )
+        })
+        .ok_or_else(|| format!("under {parent}, not a country, region or district"))?;
+    let others: Vec<&str> = places
         .list
         .iter()
         .filter(|p| {
-            p.level == Some(LocationLevel::Warehouse) && p.parent.as_deref() == Some(parent)
+            p.level == Some(LocationLevel::Warehouse)
+                && p.parent.as_deref() == Some(parent)
+                && p.code != store
         })
-        .count();
-    (is_area && stores == 1).then_some(area)
+        .map(|p| p.code.as_str())
+        .collect();
+    if others.is_empty() {
+        Ok(area)
+    } else {
+        Err(format!("shares {parent} with {}", others.join(", ")))
+    }
+}
+
+/// [`serves`], the area only.
+pub fn served_area<'p>(places: &'p Places, store: &str) -> Option<&'p Place> {
+    serves(places, store).ok()
 }
 
 /// Stores' series made the demand of the area each serves (4.1: what its
 /// facilities use, adjusted for their stockouts, 3.4), where that area has
 /// a series of the item: a store's own issues fall when it runs out, and
-/// the demand it must supply does not. Each keeps its own use recorded
-/// since the last month (it left the store's stock).
+/// the demand it must supply does not. The use recorded since the last
+/// month is the area's too: a store's plan counts its area's stock (its
+/// echelon, [`quantify`]).
 fn served_demand(
     ledger: &Ledger,
     places: &Places,
@@ -317,7 +338,6 @@ fn served_demand(
             *s = DemandSeries {
                 area: std::mem::take(&mut s.area),
                 area_name: std::mem::take(&mut s.area_name),
-                used_after: s.used_after,
                 served: Some(a.area.clone()),
                 ..a.clone()
             };
@@ -414,10 +434,13 @@ pub fn quantify(
         .collect();
     let mut out = Vec::new();
     for (x, c) in forecast {
+        // A store planned on the area it serves counts that area's stock
+        // and shipments too (its echelon, 4.1); its band stays its own.
+        let place = x.served.as_deref().unwrap_or(&x.area);
         let mut on_hand: Vec<(f64, Option<usize>)> = lots(
             ledger,
             places,
-            Some(&x.area),
+            Some(place),
             std::slice::from_ref(&x.item),
             as_of,
             None,
@@ -461,7 +484,7 @@ pub fn quantify(
             .iter()
             .filter_map(|p| {
                 let (item, units) = ledger.names.catalogue.resolve(&p.item);
-                (item == x.item && p.enters(places, &x.area)).then_some((p, units))
+                (item == x.item && p.enters(places, place)).then_some((p, units))
             })
             // Already due: counted as arriving now.
             .map(|(p, units)| (((p.arrival - last).max(1)) as usize, p.quantity * units))
@@ -561,6 +584,10 @@ pub struct NamedOrder {
 pub struct PlanResult {
     pub area: String,
     pub area_name: String,
+    /// A store planned as the area it serves (its echelon: that area's
+    /// demand, stock and shipments, with the store's band; 4.1): the area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub served: Option<String>,
     pub item: String,
     /// The product's name, where the catalogue knows it.
     pub item_name: Option<String>,
@@ -594,6 +621,7 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
             PlanResult {
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
+                served: x.series.served.clone(),
                 item: x.series.item.clone(),
                 item_name: x.series.item_name.clone(),
                 method: x.choice.method,
@@ -629,6 +657,10 @@ pub fn plans(q: &[Quantified], last: MonthIndex) -> Vec<PlanResult> {
 pub struct RiskResult {
     pub area: String,
     pub area_name: String,
+    /// A store planned as the area it serves (its echelon: that area's
+    /// demand, stock and shipments, with the store's band; 4.1): the area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub served: Option<String>,
     pub item: String,
     /// The product's name, where the catalogue knows it.
     pub item_name: Option<String>,
@@ -665,6 +697,7 @@ pub fn risks(
             RiskResult {
                 area: x.series.area.clone(),
                 area_name: x.series.area_name.clone(),
+                served: x.series.served.clone(),
                 item: x.series.item.clone(),
                 item_name: x.series.item_name.clone(),
                 method: x.choice.method,
@@ -861,9 +894,10 @@ mod tests {
             add(1, &format!("{m}-01"), Kind::Receipt, -30.0);
             add(1, &format!("{m}-02"), Kind::Issue, -30.0);
         }
-        // Issued since April, out of RMS1's stock counted in May.
+        // Used since April: RMS1 issued 7, F1 (in R1) dispensed 5.
         add(1, "2026-05-01", Kind::Receipt, 7.0);
         add(1, "2026-05-03", Kind::Issue, 7.0);
+        add(4, "2026-05-02", Kind::Dispense, 5.0);
         let l = Ledger::build(names, ms);
         let place = |code: &str, level, parent: &str| equitas_ledger::places::Place {
             code: code.into(),
@@ -901,7 +935,9 @@ mod tests {
         // RMS1: its region's two facilities, 200 a month, not 200, 200, 50, 50.
         let rms1 = of("RMS1");
         assert_eq!(rms1.values, vec![200.0; 4]);
-        assert_eq!((rms1.served.as_deref(), rms1.used_after), (Some("R1"), 7.0));
+        // Its plan counts R1's stock (its echelon), so what R1's facilities
+        // used since April is added back, not what RMS1 issued (4.7).
+        assert_eq!((rms1.served.as_deref(), rms1.used_after), (Some("R1"), 5.0));
         // The central store: every facility of the country.
         assert_eq!(of("CMS").values, vec![300.0; 4]);
         assert_eq!(of("CMS").served.as_deref(), Some("XSY"));

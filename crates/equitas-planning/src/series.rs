@@ -44,8 +44,9 @@ pub struct DemandSeries {
     /// month's forecast (4.7 adds it back).
     #[serde(skip)]
     pub used_after: f64,
-    /// For a store planned on the demand of the area it serves (4.1): that
-    /// area's code; its values are the area's, its `used_after` its own.
+    /// For a store planned on the area it serves (4.1): that area's code;
+    /// its values and `used_after` are the area's, and so are the stock and
+    /// shipments its plan counts (its echelon).
     #[serde(skip)]
     pub served: Option<String>,
 }

@@ -40,7 +40,7 @@ macro_rules! as_of_help {
 /// stock on hand (plans and risk), at the end of the as-of month.
 fn series_params(stock: bool) -> Vec<Param> {
     vec![
-        level("Forecast for places of this level; areas add up their facilities.")
+        level("Forecast for places of this level; areas add up their facilities; a store (warehouse) is planned as the area it serves, its demand and stock.")
             .default("country"),
         ITEM,
         Param::new(
@@ -648,6 +648,7 @@ fn overdue_note(
 /// The notes on the series behind an answer: months imputed, named, and
 /// series whose data end before the last month of the history (4.1).
 fn series_notes<'a>(
+    data: &StockData,
     series: impl IntoIterator<Item = &'a equitas_planning::series::DemandSeries>,
     last: calendar::MonthIndex,
     level: equitas_model::LocationLevel,
@@ -665,7 +666,7 @@ fn series_notes<'a>(
     // Stores: the area whose demand each is planned on, or its own issues
     // (4.1).
     let mut serves = std::collections::BTreeSet::new();
-    let mut own = Vec::new();
+    let mut own: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for s in series {
         let imputed_word = match &s.served {
             Some(area) => {
@@ -674,7 +675,11 @@ fn series_notes<'a>(
             }
             None => {
                 if level == LocationLevel::Warehouse {
-                    own.push(format!("{} at {}", s.item, s.area));
+                    let why = match quantify::serves(&data.places, &s.area) {
+                        Ok(area) => format!("{}: {} has no data of", s.area, area.code),
+                        Err(why) => format!("{} ({why}):", s.area),
+                    };
+                    own.entry(why).or_default().push(&s.item);
                 }
                 imputed_word
             }
@@ -725,9 +730,13 @@ fn series_notes<'a>(
         ));
     }
     if !own.is_empty() {
+        let said: Vec<String> = own
+            .into_iter()
+            .map(|(why, items)| format!("{why} {}", items.join(", ")))
+            .collect();
         notes.push(format!(
-            "planned on the store's own issues, having no area of its own with data of the item (4.1): {}",
-            counted(&own, "series", "series")
+            "stores planned on their own issues and stock, serving no area alone with data of the item (4.1): {}",
+            said.join("; ")
         ));
     }
     notes
@@ -761,6 +770,9 @@ pub struct Forecast;
 pub struct ForecastRow {
     pub area: String,
     pub area_name: String,
+    /// A store forecast as the area it serves (4.1): the area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub served: Option<String>,
     pub item: String,
     /// The product's name, where the catalogue knows it.
     pub item_name: Option<String>,
@@ -799,7 +811,7 @@ impl Operation for Forecast {
         has_stock(data)?;
         let f = forecasts(data, r, ctx.scope())?;
         let (q, last) = (f.made, f.last);
-        let notes = series_notes(q.iter().map(|x| &x.0), last, r.level);
+        let notes = series_notes(data, q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
@@ -809,6 +821,7 @@ impl Operation for Forecast {
                 imputed_months: series.imputed.iter().filter(|&&i| i).count(),
                 area: series.area,
                 area_name: series.area_name,
+                served: series.served,
                 item: series.item,
                 item_name: series.item_name,
                 history_from: series.first_month,
@@ -876,7 +889,12 @@ impl Operation for Plan {
         let (qs, last, mut notes) =
             quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), true)?;
         notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
-        notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
+        notes.extend(series_notes(
+            data,
+            qs.iter().map(|x| &x.series),
+            last,
+            q.level,
+        ));
         let rows = quantify::plans(&qs, last);
         let mut h = head(
             format!(
@@ -972,7 +990,12 @@ impl Operation for Risk {
             r.with_orders,
         )?;
         notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
-        notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
+        notes.extend(series_notes(
+            data,
+            qs.iter().map(|x| &x.series),
+            last,
+            q.level,
+        ));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
             format!(
@@ -1095,7 +1118,7 @@ impl Operation for ForecastAccuracy {
             ));
         }
         // What the report left out first, then the series' own notes.
-        notes.extend(series_notes(&series, last, s.level));
+        notes.extend(series_notes(data, &series, last, s.level));
         let rows = report.rows;
         let mut h = head(
             format!(

@@ -137,6 +137,12 @@ impl Operation for Stock {
         if a.rows.is_empty() {
             a.notes.push(empty_note(data, q.as_of));
         }
+        if a.rows.iter().any(|r| r.level == "warehouse") {
+            a.notes.push(
+                "stores: their own stock, AMC from their own issues and months of stock on them (3.5-3.6); their forecasts, plans and risks (plan --level warehouse) are those of the area each serves, its demand and all the stock in it (4.1)"
+                    .into(),
+            );
+        }
         Ok(a)
     }
 }
