@@ -81,6 +81,9 @@ fn nesting_rules() -> String {
     out.push_str(
         "\n  country    from `import countries` (its code is the ISO3 code), the top of every hierarchy",
     );
+    out.push_str(
+        "\nA location imported again is updated; a blank gln, latitude or longitude keeps the one stored.",
+    );
     out
 }
 

@@ -308,7 +308,30 @@ pub fn check_location(c: &mut dyn Conn, l: &Location) -> Result<Vec<Rejection>, 
     Ok(bad)
 }
 
+/// Inserts or updates a location. A blank GLN or coordinate keeps the one
+/// stored: a file of names and parents alone must not cut a location from
+/// its movements, which events name by GLN (to change a GLN, give the new
+/// one).
 pub fn put_location(c: &mut dyn Conn, l: &Location) -> Result<Outcome, StoreError> {
+    let mut given: [Value; 3] = [
+        l.gln.as_ref().map(|g| g.to_string()).into(),
+        l.latitude.into(),
+        l.longitude.into(),
+    ];
+    if given.iter().any(|v| matches!(v, Value::Null)) {
+        let stored = c.query(
+            "SELECT gln, latitude, longitude FROM locations WHERE code = $1",
+            &[l.code.as_str().into()],
+        )?;
+        if let Some(row) = stored.into_iter().next() {
+            for (v, old) in given.iter_mut().zip(row) {
+                if matches!(v, Value::Null) {
+                    *v = old;
+                }
+            }
+        }
+    }
+    let [gln, latitude, longitude] = given;
     upsert(
         c,
         "locations",
@@ -328,9 +351,9 @@ pub fn put_location(c: &mut dyn Conn, l: &Location) -> Result<Outcome, StoreErro
             l.level.as_str().into(),
             l.parent.clone().into(),
             l.country.as_str().into(),
-            l.gln.as_ref().map(|g| g.to_string()).into(),
-            l.latitude.into(),
-            l.longitude.into(),
+            gln,
+            latitude,
+            longitude,
         ],
     )
 }

@@ -218,6 +218,34 @@ fn location_hierarchy_is_checked(s: &mut TestStore) {
         r.rejected
     );
     assert_eq!(r.rejected_rows(), 1);
+    // A row leaving the GLN and coordinates blank keeps those stored (the
+    // location's movements name it by GLN); the name is updated.
+    let renamed = "code,name,level,parent,country,gln,latitude,longitude\nKE-30-01-F1,Westlands HC,facility,KE-30-01,KEN,,,\n";
+    let r = run(s, ImportKind::Locations, renamed);
+    assert_eq!(
+        (r.total().updated, r.rejected.len()),
+        (1, 0),
+        "{:?}",
+        r.rejected
+    );
+    let kept = s
+        .store
+        .query(
+            "SELECT name, gln, latitude FROM locations WHERE code = 'KE-30-01-F1'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        kept[0],
+        vec![
+            Value::from("Westlands HC"),
+            Value::from("0614141123452"),
+            Value::from(-1.26)
+        ]
+    );
+    // The same file again changes nothing.
+    let r = run(s, ImportKind::Locations, renamed);
+    assert_eq!(r.total().unchanged, 1);
 }
 
 struct PanicAfter {
