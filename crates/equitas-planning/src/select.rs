@@ -679,7 +679,7 @@ pub fn choose_scored(
                 Some(d) => (
                     vec![d.method],
                     format!(
-                        "{} ({:.2}), the forecast of steady demand: {} did not beat it by more than {} standard errors of the back-test; demand {}",
+                        "{} ({:.2}), the forecast of steady demand, kept: what the back-test chose, {}, did not beat it by more than {} standard errors (scores: lower is better); demand {}",
                         d.method.as_str(),
                         d.rank,
                         chose,
