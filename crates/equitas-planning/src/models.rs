@@ -885,31 +885,31 @@ impl EtsSearch {
 /// Forecasts `h` months after `y` with parameters from [`ets_fit`] (fitted
 /// on a series starting at the same month as `y`).
 fn ets_predict(y: &[f64], h: usize, p: &[f64]) -> Vec<f64> {
-    ets_predict_held(y, h, p, h).0
+    ets_predict_held(y, h, p, h).1
 }
 
 /// [`ets_predict`] with a falling trend (t < 0) stopped after month
 /// `after`: from then on the forecast is the level, the trend as far as
 /// month `after` took it and the season's term (docs/formulas.md 4.4).
-/// True if a trend was held.
-fn ets_predict_held(y: &[f64], h: usize, p: &[f64], after: usize) -> (Vec<f64>, bool) {
+/// The forecast held, then the forecast as it runs on.
+fn ets_predict_held(y: &[f64], h: usize, p: &[f64], after: usize) -> (Vec<f64>, Vec<f64>) {
     let c = [p[0], p[1], p[2], p[3]];
     let m = p.len() - 6;
     let (_, l, t, s) = ets_run(y, c, (p[4], p[5], &p[6..]));
     let n = y.len();
-    let hold = t < 0.0 && h > after;
-    let mut damp = 0.0;
-    let mut pw = 1.0;
-    let f = (1..=h)
-        .map(|k| {
-            if !hold || k <= after {
-                pw *= c[3];
-                damp += pw;
-            }
-            l + damp * t + s[(n + k - 1) % m]
-        })
-        .collect();
-    (f, hold)
+    let (mut damp, mut pw, mut held) = (0.0, 1.0, 0.0);
+    let (mut f, mut plain) = (Vec::with_capacity(h), Vec::with_capacity(h));
+    for k in 1..=h {
+        pw *= c[3];
+        damp += pw;
+        if t >= 0.0 || k <= after {
+            held = damp;
+        }
+        let season = s[(n + k - 1) % m];
+        f.push(l + held * t + season);
+        plain.push(l + damp * t + season);
+    }
+    (f, plain)
 }
 
 /// Fitted parameters of the models that estimate them by numerical
@@ -1044,13 +1044,13 @@ fn seasonal(y: &[f64], m: usize) -> bool {
 /// seasonality), the SES forecast plus half the least-squares slope,
 /// `b/2 * (k - 1 + 1/alpha - (1 - alpha)^n / alpha)`, then re-seasonalised.
 fn theta(y: &[f64], h: usize, m: usize) -> Vec<f64> {
-    theta_held(y, h, m, h).0
+    theta_held(y, h, m, h).1
 }
 
 /// [`theta`] with a falling drift stopped after month `after` (the line's
 /// value there, re-seasonalised for later months; docs/formulas.md 4.4).
-/// True if a trend was held.
-fn theta_held(y: &[f64], h: usize, m: usize, after: usize) -> (Vec<f64>, bool) {
+/// The forecast held, then the forecast as it runs on.
+fn theta_held(y: &[f64], h: usize, m: usize, after: usize) -> (Vec<f64>, Vec<f64>) {
     let idx = if seasonal(y, m) && y.iter().all(|&v| v > 0.0) {
         seasonal_indices(y, m, true)
     } else {
@@ -1064,18 +1064,19 @@ fn theta_held(y: &[f64], h: usize, m: usize, after: usize) -> (Vec<f64>, bool) {
     let (_, slope) = line(&adj);
     let (alpha, level) = ses_fitted_level(&adj);
     let tail = (1.0 - alpha).powf(n as f64) / alpha;
-    let hold = slope < 0.0 && h > after;
-    let f = (1..=h)
-        .map(|k| {
-            let at = if hold { k.min(after) } else { k };
-            let f = level + slope / 2.0 * (at as f64 - 1.0 + 1.0 / alpha - tail);
-            match &idx {
-                Some(s) => f * s[(n + k - 1) % m],
-                None => f,
-            }
-        })
-        .collect();
-    (f, hold)
+    // Month k's forecast with the line taken at month `line`.
+    let at = |line: usize, k: usize| {
+        let f = level + slope / 2.0 * (line as f64 - 1.0 + 1.0 / alpha - tail);
+        match &idx {
+            Some(s) => f * s[(n + k - 1) % m],
+            None => f,
+        }
+    };
+    let held = |k: usize| at(if slope < 0.0 { k.min(after) } else { k }, k);
+    (
+        (1..=h).map(held).collect(),
+        (1..=h).map(|k| at(k, k)).collect(),
+    )
 }
 
 /// ADIDA's or IMAPA's forecast of `y` (not all zeros), `top` making the
@@ -1205,14 +1206,19 @@ pub fn forecast_held(
     if y.len() < method.min_length(p) || y.is_empty() {
         return None;
     }
-    let (f, held) = match method {
+    let floor = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| x.max(0.0)).collect() };
+    let (f, plain) = match method {
         Method::Holt | Method::DampedHolt | Method::HoltWinters | Method::Ets => {
             ets_predict_held(y, h, &fit(method, y, p)?, after)
         }
         Method::Theta => theta_held(y, h, p.season, after),
-        _ => (forecast_raw(method, y, h, p)?, false),
+        _ => return Some((forecast(method, y, h, p)?, false)),
     };
-    Some((f.into_iter().map(|x| x.max(0.0)).collect(), held))
+    // Held only where it changed a month (a trend already at 0 holds
+    // nothing).
+    let (f, plain) = (floor(f), floor(plain));
+    let held = f != plain;
+    Some((f, held))
 }
 
 /// [`forecast_raw`] with negative forecasts set to zero: demand is never negative.

@@ -227,9 +227,11 @@ pub struct Quantified {
     pub band_widened: bool,
 }
 
-/// The demand series of the request (4.1), ending with the month `as_of`
-/// (default: the ledger's last complete month); an as-of month after that
-/// month or before the first month with data is refused.
+/// The demand series of the request (4.1) that `keep` accepts (a caller's
+/// scope), ending with the month `as_of` (default: the ledger's last
+/// complete month); an as-of month after that month or before the first
+/// month with data is refused. A store serves an area only if `keep`
+/// accepts that area's series too: its plan counts the area's figures.
 pub fn series(
     ledger: &Ledger,
     places: &Places,
@@ -237,6 +239,7 @@ pub fn series(
     items: &[String],
     history: usize,
     as_of: Option<MonthIndex>,
+    keep: &dyn Fn(&DemandSeries) -> bool,
 ) -> Result<(Vec<DemandSeries>, MonthIndex), Empty> {
     let complete = last_complete_month(ledger).ok_or(Empty::NoStockData)?;
     let last = as_of.unwrap_or(complete);
@@ -259,8 +262,9 @@ pub fn series(
     if area.is_none() {
         s.retain(|x| places.get(&x.area).is_some_and(|p| p.level == Some(level)));
     }
+    s.retain(|x| keep(x));
     if level == LocationLevel::Warehouse {
-        served_demand(ledger, places, items, last, history.max(1), &mut s);
+        served_demand(ledger, places, items, last, history.max(1), keep, &mut s);
     }
     if s.is_empty() {
         return Err(Empty::NoSeries);
@@ -319,6 +323,7 @@ fn served_demand(
     items: &[String],
     last: MonthIndex,
     history: usize,
+    keep: &dyn Fn(&DemandSeries) -> bool,
     series: &mut [DemandSeries],
 ) {
     let mut areas: BTreeMap<LocationLevel, BTreeMap<(String, String), DemandSeries>> =
@@ -334,7 +339,10 @@ fn served_demand(
                 .map(|a| ((a.area.clone(), a.item.clone()), a))
                 .collect()
         });
-        if let Some(a) = of_level.get(&(area.code.clone(), s.item.clone())) {
+        if let Some(a) = of_level
+            .get(&(area.code.clone(), s.item.clone()))
+            .filter(|a| keep(a))
+        {
             *s = DemandSeries {
                 area: std::mem::take(&mut s.area),
                 area_name: std::mem::take(&mut s.area_name),
@@ -391,8 +399,7 @@ pub fn forecasts(
     r: &Request,
     keep: impl Fn(&DemandSeries) -> bool,
 ) -> Result<Forecasts, Empty> {
-    let (mut s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of)?;
-    s.retain(|x| keep(x));
+    let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of, &keep)?;
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
     let mut f = Forecasts {
@@ -925,7 +932,7 @@ mod tests {
             ],
             &l,
         );
-        let (s, last) = series(&l, &places, Warehouse, &[], 36, None).unwrap();
+        let (s, last) = series(&l, &places, Warehouse, &[], 36, None, &|_| true).unwrap();
         assert_eq!(calendar::format_month(last), "2026-04");
         let of = |code: &str| {
             s.iter()
@@ -956,7 +963,7 @@ mod tests {
         assert_eq!((ors.area.as_str(), ors.served.as_deref()), ("RMS1", None));
         assert_eq!(ors.values, vec![30.0; 4]);
         // Facilities and areas are planned as before.
-        let (f, _) = series(&l, &places, Facility, &[], 36, None).unwrap();
+        let (f, _) = series(&l, &places, Facility, &[], 36, None, &|_| true).unwrap();
         assert!(f.iter().all(|x| x.served.is_none()));
     }
 
@@ -1007,7 +1014,7 @@ mod tests {
             &l,
         );
         let values = |level| {
-            let (s, _) = series(&l, &places, level, &[], 36, None).unwrap();
+            let (s, _) = series(&l, &places, level, &[], 36, None, &|_| true).unwrap();
             s[0].values.clone()
         };
         // The data end on 2 March: January and February are complete.

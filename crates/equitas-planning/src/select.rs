@@ -563,7 +563,7 @@ pub fn choose_scored(
     };
     // Too short to choose, the moving average is of the months there are
     // where they are fewer than its window: of 2 months, their mean (the
-    // median of SES and Croston-SBA alone lay below both months).
+    // median of SES and Croston-SBA alone could lie below both months).
     let short = forced.is_none() && y.len() < e.shortest;
     let params = ModelParams {
         window: if short {
@@ -1079,6 +1079,13 @@ mod tests {
         // A rising trend runs on (more stock is the side to err on).
         let up: Vec<f64> = y.iter().rev().copied().collect();
         let c = choose(&up, 18, &e, None).unwrap();
+        assert!(!c.reason.contains("held"), "{}", c.reason);
+        // A trend already down to 0 by month 6 holds nothing: not said.
+        let gone: Vec<f64> = (0..30)
+            .map(|t| (300.0 - 10.0 * t as f64 + [2.0, -1.0, 0.0, 1.0, -2.0][t % 5]).max(0.0))
+            .collect();
+        let c = choose(&gone, 18, &e, None).unwrap();
+        assert!(c.mean.iter().all(|&v| v == 0.0), "{:?}", c.mean);
         assert!(!c.reason.contains("held"), "{}", c.reason);
     }
 

@@ -318,6 +318,12 @@ fn scoped_answers(s: &mut TestStore) {
     let narrow = auth::create_token(c, "admin", "narrow", None, &r01)
         .unwrap()
         .1;
+    // ... and to the central store alone.
+    let cms = ScopeSpec {
+        location: Some("CMS".into()),
+        ..Default::default()
+    };
+    let store_only = auth::create_token(c, "admin", "cms", None, &cms).unwrap().1;
     let state = state(s, Throttle::default());
     run(async move {
         let srv = Server::start(state, ServeOptions::default()).await;
@@ -379,6 +385,43 @@ fn scoped_answers(s: &mut TestStore) {
             let narrowed = send(a, "GET", path, &bearer(&narrow), "").await;
             assert_eq!(rows(&narrowed), mine, "{path}");
         }
+        // A store is planned as the area it serves (formulas 4.1) only for
+        // a caller who may see that area: within the central store alone,
+        // on its own figures, and the note says why.
+        let path = "/api/v1/plan?level=warehouse&item=SYN-001";
+        let all = send(a, "GET", path, &bearer(&analyst), "").await.json();
+        let row = |j: &serde_json::Value| {
+            j["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["area"] == "CMS")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(row(&all)["served"], "XSY", "{all}");
+        let mine = send(a, "GET", path, &bearer(&store_only), "").await.json();
+        assert_eq!(mine["rows"].as_array().unwrap().len(), 1, "{mine}");
+        assert!(row(&mine).get("served").is_none(), "{mine}");
+        assert!(row(&mine)["stock_on_hand"].as_f64() < row(&all)["stock_on_hand"].as_f64());
+        assert!(
+            mine["notes"]
+                .to_string()
+                .contains("CMS: XSY lies outside your scope, for SYN-001"),
+            "{}",
+            mine["notes"]
+        );
+        // Public answers too count only the movements within the scope.
+        let count = |token: &String| {
+            let token = token.clone();
+            async move {
+                let r = send(a, "GET", "/api/v1/items", &bearer(&token), "").await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.json()["movements"].as_u64().unwrap()
+            }
+        };
+        let (within, total) = (count(&viewer).await, count(&analyst).await);
+        assert!(0 < within && within < total, "{within} of {total}");
         // Forecast accuracy is scored on the series within the scope: as
         // many as the forecast has rows.
         let path = "/api/v1/forecast?level=facility&horizon=2&limit=1000";

@@ -245,8 +245,7 @@ pub fn run_within<O: Operation>(
             },
             ctx.scope.label()
         ))),
-        Scoping::Public => O::run(ctx, request),
-        Scoping::Inputs => {
+        Scoping::Public | Scoping::Inputs => {
             let mut a = O::run(ctx, request)?;
             scoped_head(ctx, &mut a.head);
             Ok(a)

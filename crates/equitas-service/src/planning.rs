@@ -649,6 +649,7 @@ fn overdue_note(
 /// series whose data end before the last month of the history (4.1).
 fn series_notes<'a>(
     data: &StockData,
+    scope: &Scope,
     series: impl IntoIterator<Item = &'a equitas_planning::series::DemandSeries>,
     last: calendar::MonthIndex,
     level: equitas_model::LocationLevel,
@@ -676,6 +677,9 @@ fn series_notes<'a>(
             None => {
                 if level == LocationLevel::Warehouse {
                     let why = match quantify::serves(&data.places, &s.area) {
+                        Ok(area) if !scope.allows(&[(Dim::Location, Some(&area.code))]) => {
+                            format!("{}: {} lies outside your scope, for", s.area, area.code)
+                        }
                         Ok(area) => format!("{}: {} has no data of", s.area, area.code),
                         Err(why) => format!("{} ({why}):", s.area),
                     };
@@ -811,7 +815,7 @@ impl Operation for Forecast {
         has_stock(data)?;
         let f = forecasts(data, r, ctx.scope())?;
         let (q, last) = (f.made, f.last);
-        let notes = series_notes(data, q.iter().map(|x| &x.0), last, r.level);
+        let notes = series_notes(data, ctx.scope(), q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
@@ -891,6 +895,7 @@ impl Operation for Plan {
         notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
         notes.extend(series_notes(
             data,
+            ctx.scope(),
             qs.iter().map(|x| &x.series),
             last,
             q.level,
@@ -992,6 +997,7 @@ impl Operation for Risk {
         notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
         notes.extend(series_notes(
             data,
+            ctx.scope(),
             qs.iter().map(|x| &x.series),
             last,
             q.level,
@@ -1075,17 +1081,17 @@ impl Operation for ForecastAccuracy {
         let data = ctx.stock()?;
         has_stock(data)?;
         let s = &r.series;
-        let (mut series, last) = quantify::series(
+        let scope = ctx.scope();
+        let (series, last) = quantify::series(
             &data.ledger,
             &data.places,
             s.level,
             &s.items,
             s.history,
             s.as_of,
+            &|x| within(scope, x),
         )
         .map_err(|e| no_series(s, e))?;
-        let scope = ctx.scope();
-        series.retain(|x| within(scope, x));
         let mut notes: Vec<String> = Vec::new();
         if !scope.is_all() {
             notes.push(format!("Only series within your scope: {}.", scope.label()));
@@ -1118,7 +1124,7 @@ impl Operation for ForecastAccuracy {
             ));
         }
         // What the report left out first, then the series' own notes.
-        notes.extend(series_notes(data, &series, last, s.level));
+        notes.extend(series_notes(data, scope, &series, last, s.level));
         let rows = report.rows;
         let mut h = head(
             format!(
