@@ -558,6 +558,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         &[],
         3,
         None,
+        &|_| true,
     )
     .unwrap();
     assert_eq!(series.len(), 1, "{series:?}");
