@@ -605,6 +605,39 @@ fn with_transit(
     Ok((q, overdue))
 }
 
+/// The request as planned ([`with_transit`]) and the plan inputs of a plan
+/// or a risk ([`quantified`]; `orders`: note plans needing an order that
+/// cannot arrive in time), with every note on them: what the request left
+/// out or changed, shipments long overdue, the series'.
+fn planned(
+    ctx: &mut Ctx<'_>,
+    r: &PlanningRequest,
+    orders: bool,
+) -> Result<
+    (
+        quantify::Request,
+        Vec<Quantified>,
+        calendar::MonthIndex,
+        Vec<String>,
+    ),
+    ServiceError,
+> {
+    let data = ctx.stock()?;
+    has_stock(data)?;
+    let (q, overdue) = with_transit(ctx, r)?;
+    let (qs, last, mut notes) =
+        quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), orders)?;
+    notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
+    notes.extend(series_notes(
+        data,
+        ctx.scope(),
+        qs.iter().map(|x| &x.series),
+        last,
+        q.level,
+    ));
+    Ok((q, qs, last, notes))
+}
+
 /// A note naming the shipments in transit too long overdue to count that
 /// would have counted for one of the plans `qs` (none beyond them: a
 /// caller's scope).
@@ -888,18 +921,7 @@ impl Operation for Plan {
         r: &PlanningRequest,
     ) -> Result<Answer<quantify::PlanResult>, ServiceError> {
         let data = ctx.stock()?;
-        has_stock(data)?;
-        let (q, overdue) = with_transit(ctx, r)?;
-        let (qs, last, mut notes) =
-            quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), true)?;
-        notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
-        notes.extend(series_notes(
-            data,
-            ctx.scope(),
-            qs.iter().map(|x| &x.series),
-            last,
-            q.level,
-        ));
+        let (q, qs, last, notes) = planned(ctx, r, true)?;
         let rows = quantify::plans(&qs, last);
         let mut h = head(
             format!(
@@ -984,24 +1006,8 @@ impl Operation for Risk {
         r: &RiskRequest,
     ) -> Result<Answer<quantify::RiskResult>, ServiceError> {
         let data = ctx.stock()?;
-        has_stock(data)?;
-        let (q, overdue) = with_transit(ctx, &r.plan)?;
+        let (q, qs, last, notes) = planned(ctx, &r.plan, r.with_orders)?;
         let delays = equitas_store::market::delivery_delays_months(ctx.store)?;
-        let (qs, last, mut notes) = quantified(
-            data,
-            &q,
-            ctx.scope(),
-            r.plan.quantify.pipeline.len(),
-            r.with_orders,
-        )?;
-        notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
-        notes.extend(series_notes(
-            data,
-            ctx.scope(),
-            qs.iter().map(|x| &x.series),
-            last,
-            q.level,
-        ));
         let rows = quantify::risks(&qs, last, &delays, r.paths, r.seed, r.with_orders);
         let mut h = head(
             format!(
