@@ -43,12 +43,19 @@ fn late(o: Option<&quantify::NamedOrder>) -> Cell {
     Cell::Maybe(o.map(|o| if o.details.late { "yes" } else { "no" }.to_string()))
 }
 
-/// The first columns of every row: the series.
-fn series_cells(area: &str, item: &str, name: &Option<String>) -> Vec<Cell> {
+/// The first columns of every row: the series, and the area a store is
+/// planned as (formulas 4.1).
+fn series_cells(
+    area: &str,
+    item: &str,
+    name: &Option<String>,
+    served: &Option<String>,
+) -> Vec<Cell> {
     vec![
         Cell::Text(area.to_string()),
         Cell::Text(item.to_string()),
         Cell::Text(name.clone().unwrap_or_default()),
+        Cell::Maybe(served.clone()),
     ]
 }
 
@@ -69,6 +76,29 @@ fn period_and_stock_day(h: &Head) -> String {
     }
 }
 
+/// The report of a forecast's, a plan's or a risk's answer, a row observed
+/// per series; the `served` column (4.1) only where a row has one (stores).
+fn series_report<'a, R: serde::Serialize>(
+    a: &'a equitas_service::Answer<R>,
+    title: &'a str,
+    period: String,
+    mut columns: Vec<&'static str>,
+    mut rows: Vec<Vec<Cell>>,
+) -> Report<'a, &'a Vec<R>> {
+    let served = columns.iter().position(|&c| c == "served");
+    if let Some(k) = served
+        && rows
+            .iter()
+            .all(|r| matches!(r.get(k), Some(Cell::Maybe(None))))
+    {
+        columns.remove(k);
+        rows.iter_mut().for_each(|r| {
+            r.remove(k);
+        });
+    }
+    Report::answer(a, title, period, a.rows.len(), columns, rows)
+}
+
 pub fn forecast(
     store: &mut dyn Store,
     args: &OpArgs<Forecast>,
@@ -83,7 +113,7 @@ pub fn forecast(
             .flat_map(|x| {
                 let c = &x.forecast;
                 x.months.iter().enumerate().map(move |(k, month)| {
-                    let mut r = series_cells(&x.area, &x.item, &x.item_name);
+                    let mut r = series_cells(&x.area, &x.item, &x.item_name, &x.served);
                     r.push(Cell::Text(month.clone()));
                     for v in [&c.mean, &c.lower80, &c.upper80, &c.lower95, &c.upper95] {
                         r.push(Cell::Num(v.get(k).copied(), 0));
@@ -93,7 +123,8 @@ pub fn forecast(
             })
             .collect();
         let columns = vec![
-            "area", "item", "product", "month", "forecast", "low80", "high80", "low95", "high95",
+            "area", "item", "product", "served", "month", "forecast", "low80", "high80", "low95",
+            "high95",
         ];
         (columns, rows)
     } else {
@@ -103,7 +134,7 @@ pub fn forecast(
             .map(|x| {
                 let c = &x.forecast;
                 let methods: Vec<&str> = c.combined.iter().map(|m| m.as_str()).collect();
-                let mut r = series_cells(&x.area, &x.item, &x.item_name);
+                let mut r = series_cells(&x.area, &x.item, &x.item_name, &x.served);
                 r.extend([
                     Cell::Text(methods.join("+")),
                     Cell::Num(c.backtest_rmsse, 2),
@@ -120,6 +151,7 @@ pub fn forecast(
             "area",
             "item",
             "product",
+            "served",
             "method",
             "rmsse",
             "pattern",
@@ -130,15 +162,7 @@ pub fn forecast(
         ];
         (columns, rows)
     };
-    Report::answer(
-        &a,
-        "Demand forecasts",
-        period(&a.head),
-        a.rows.len(),
-        columns,
-        table,
-    )
-    .print(out)
+    series_report(&a, "Demand forecasts", period(&a.head), columns, table).print(out)
 }
 
 pub fn accuracy(
@@ -212,7 +236,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                     // Orders placed this month, and what they bring when.
                     let placed: Vec<&quantify::NamedOrder> =
                         p.orders.iter().filter(|o| o.order == m.month).collect();
-                    let mut r = series_cells(&p.area, &p.item, &p.item_name);
+                    let mut r = series_cells(&p.area, &p.item, &p.item_name, &p.served);
                     r.extend([
                         Cell::Text(m.month.clone()),
                         Cell::Num(Some(f.opening), 0),
@@ -237,15 +261,15 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
                 })
             })
             .collect();
-        return Report::answer(
+        return series_report(
             &a,
             "Supply plans, month by month: projected stock and suggested orders",
             period_and_stock_day(&a.head),
-            a.rows.len(),
             vec![
                 "area",
                 "item",
                 "product",
+                "served",
                 "month",
                 "opening",
                 "pipeline",
@@ -270,7 +294,7 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
         .iter()
         .map(|p| {
             let first = p.orders.first();
-            let mut r = series_cells(&p.area, &p.item, &p.item_name);
+            let mut r = series_cells(&p.area, &p.item, &p.item_name, &p.served);
             r.extend([
                 Cell::Num(Some(p.stock_on_hand), 0),
                 Cell::Int(p.lead_time as i64),
@@ -286,15 +310,15 @@ pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Outp
             r
         })
         .collect();
-    Report::answer(
+    series_report(
         &a,
         "Supply plans: projected stock and suggested orders",
         period_and_stock_day(&a.head),
-        a.rows.len(),
         vec![
             "area",
             "item",
             "product",
+            "served",
             "soh",
             "lead_months",
             "first_order",
@@ -319,18 +343,17 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
             .iter()
             .flat_map(|r| {
                 r.months.iter().zip(&r.probability).map(move |(m, p)| {
-                    let mut row = series_cells(&r.area, &r.item, &r.item_name);
+                    let mut row = series_cells(&r.area, &r.item, &r.item_name, &r.served);
                     row.extend([Cell::Text(m.clone()), Cell::Pct(Some(*p))]);
                     row
                 })
             })
             .collect();
-        return Report::answer(
+        return series_report(
             &a,
             "Stockout risk, month by month: probability of unmet demand",
             period_and_stock_day(&a.head),
-            a.rows.len(),
-            vec!["area", "item", "product", "month", "probability"],
+            vec!["area", "item", "product", "served", "month", "probability"],
             table,
         )
         .print(out);
@@ -344,7 +367,7 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
                 .iter()
                 .position(|&p| p >= 0.5)
                 .map(|k| r.months[k].clone());
-            let mut row = series_cells(&r.area, &r.item, &r.item_name);
+            let mut row = series_cells(&r.area, &r.item, &r.item_name, &r.served);
             row.extend([
                 Cell::Pct(Some(r.max_6)),
                 Cell::Pct(Some(r.max_all)),
@@ -356,15 +379,15 @@ pub fn risk(store: &mut dyn Store, args: &OpArgs<Risk>, by: &ByMonth, out: &Outp
             row
         })
         .collect();
-    Report::answer(
+    series_report(
         &a,
         "Stockout risk: probability of unmet demand by month, highest first",
         period_and_stock_day(&a.head),
-        a.rows.len(),
         vec![
             "area",
             "item",
             "product",
+            "served",
             "max_6_months",
             "max_all_months",
             "first_50pct",

@@ -1358,8 +1358,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     };
     let months =
         |m: &serde_json::Value| equitas_ledger::calendar::parse_month(m.as_str().unwrap()).unwrap();
-    // The central store plans with the central band (6-12 months), the
-    // regional stores with theirs (3-6), as `equitas stock` shows them.
+    // The central store plans as the country with the central band (6-12
+    // months) plus those of the tiers below it, regional stores (3-6) and
+    // facilities (2-4); a regional store as its region, 3-6 plus 2-4
+    // (formulas 4.1, 3.7).
     let j = json(&["plan", "--level", "warehouse", "--item", "SYN-001"]);
     let bands: Vec<(String, f64, f64)> = j["rows"]
         .as_array()
@@ -1373,13 +1375,13 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
             )
         })
         .collect();
-    assert!(bands.contains(&("CMS".into(), 6.0, 12.0)), "{bands:?}");
-    assert!(bands.contains(&("RMS01".into(), 3.0, 6.0)), "{bands:?}");
+    assert!(bands.contains(&("CMS".into(), 11.0, 22.0)), "{bands:?}");
+    assert!(bands.contains(&("RMS01".into(), 5.0, 10.0)), "{bands:?}");
     // A store is planned on the demand of the area it serves (4.1): the
     // central store forecasts the country's, a regional store its region's.
     assert!(
         notes(&j).iter().any(|n| n.starts_with(
-            "stores planned on the demand of the facilities of the area each serves (4.1): CMS for XSY, RMS01 for R01"
+            "stores planned as the area each serves, its facilities' demand and all the stock in it, against the bands of the tiers it holds (4.1): CMS for XSY, RMS01 for R01"
         )),
         "{:?}",
         notes(&j)
@@ -1402,13 +1404,11 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     assert_eq!(cms["stock_on_hand"], xsy["stock_on_hand"]);
     assert_eq!(
         (&cms["served"], &cms["min_months"]),
-        (&serde_json::json!("XSY"), &serde_json::json!(6.0))
+        (&serde_json::json!("XSY"), &serde_json::json!(11.0))
     );
     let (rms, r02) = (plan("warehouse", "RMS02"), plan("region", "R02"));
-    assert_eq!(
-        (&rms["stock_on_hand"], &rms["months"]),
-        (&r02["stock_on_hand"], &r02["months"])
-    );
+    assert_eq!(rms["stock_on_hand"], r02["stock_on_hand"]);
+    assert_eq!(rms["months"][0]["demand"], r02["months"][0]["demand"]);
     // Stock on hand is counted at the end of the as-of month, said.
     assert!(
         j["period"]

@@ -113,7 +113,7 @@ impl Places {
     }
 
     /// The index in `list` of the place `code`.
-    pub(crate) fn index_of(&self, code: &str) -> Option<&usize> {
+    pub fn index_of(&self, code: &str) -> Option<&usize> {
         self.index.get(code)
     }
 

@@ -7,7 +7,7 @@ use crate::select::{Choice, Evaluation, Z95, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
-use equitas_ledger::places::Place;
+use equitas_ledger::places::{Place, Tier};
 use equitas_ledger::view::{MinMaxBands, Places, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
@@ -262,10 +262,10 @@ pub fn series(
     if area.is_none() {
         s.retain(|x| places.get(&x.area).is_some_and(|p| p.level == Some(level)));
     }
-    s.retain(|x| keep(x));
     if level == LocationLevel::Warehouse {
         served_demand(ledger, places, items, last, history.max(1), keep, &mut s);
     }
+    s.retain(|x| keep(x));
     if s.is_empty() {
         return Err(Empty::NoSeries);
     }
@@ -273,9 +273,13 @@ pub fn series(
 }
 
 /// The area a store serves (4.1): its parent in the hierarchy, an area
-/// (country, region or district) under which no other store lies directly;
-/// or why it serves none, in words.
-pub fn serves<'p>(places: &'p Places, store: &str) -> Result<&'p Place, String> {
+/// (country, region or district) under which no other store that
+/// `holds` the item lies directly; or why it serves none, in words.
+pub fn serves<'p>(
+    places: &'p Places,
+    store: &str,
+    holds: impl Fn(&str) -> bool,
+) -> Result<&'p Place, String> {
     let parent = places
         .get(store)
         .and_then(|p| p.parent.as_deref())
@@ -296,6 +300,7 @@ pub fn serves<'p>(places: &'p Places, store: &str) -> Result<&'p Place, String> 
             p.level == Some(LocationLevel::Warehouse)
                 && p.parent.as_deref() == Some(parent)
                 && p.code != store
+                && holds(&p.code)
         })
         .map(|p| p.code.as_str())
         .collect();
@@ -304,11 +309,6 @@ pub fn serves<'p>(places: &'p Places, store: &str) -> Result<&'p Place, String> 
     } else {
         Err(format!("shares {parent} with {}", others.join(", ")))
     }
-}
-
-/// [`serves`], the area only.
-pub fn served_area<'p>(places: &'p Places, store: &str) -> Option<&'p Place> {
-    serves(places, store).ok()
 }
 
 /// Stores' series made the demand of the area each serves (4.1: what its
@@ -326,11 +326,24 @@ fn served_demand(
     keep: &dyn Fn(&DemandSeries) -> bool,
     series: &mut [DemandSeries],
 ) {
+    // Which stores hold which items: a store without data of an item
+    // shares no area for it.
+    let held: std::collections::BTreeSet<(String, String)> = series
+        .iter()
+        .map(|s| (s.area.clone(), s.item.clone()))
+        .collect();
     let mut areas: BTreeMap<LocationLevel, BTreeMap<(String, String), DemandSeries>> =
         BTreeMap::new();
     for s in series.iter_mut() {
-        let Some(area) = served_area(places, &s.area) else {
-            continue;
+        let item = s.item.clone();
+        let area = match serves(places, &s.area, |code| {
+            held.contains(&(code.to_string(), item.clone()))
+        }) {
+            Ok(area) => area,
+            Err(why) => {
+                s.own_why = Some(why);
+                continue;
+            }
         };
         let Some(level) = area.level else { continue };
         let of_level = areas.entry(level).or_insert_with(|| {
@@ -339,16 +352,17 @@ fn served_demand(
                 .map(|a| ((a.area.clone(), a.item.clone()), a))
                 .collect()
         });
-        if let Some(a) = of_level
-            .get(&(area.code.clone(), s.item.clone()))
-            .filter(|a| keep(a))
-        {
-            *s = DemandSeries {
-                area: std::mem::take(&mut s.area),
-                area_name: std::mem::take(&mut s.area_name),
-                served: Some(a.area.clone()),
-                ..a.clone()
-            };
+        match of_level.get(&(area.code.clone(), item)) {
+            Some(a) if keep(a) => {
+                *s = DemandSeries {
+                    area: std::mem::take(&mut s.area),
+                    area_name: std::mem::take(&mut s.area_name),
+                    served: Some(a.area.clone()),
+                    ..a.clone()
+                };
+            }
+            Some(_) => s.own_why = Some(format!("{} lies outside your scope", area.code)),
+            None => s.own_why = Some(format!("{} has no data of the item", area.code)),
         }
     }
 }
@@ -475,8 +489,12 @@ pub fn quantify(
             on_hand.push((x.used_after, None));
         }
         // The band of the place's own tier: a central store's is not a
-        // regional store's (formulas 3.7).
-        let (bmin, bmax) = bands.get(&x.item, places.tier_of(&x.area));
+        // regional store's (formulas 3.7); a store planned as its echelon
+        // adds those of the tiers below it (4.1).
+        let (bmin, bmax) = match &x.served {
+            Some(area) => echelon_band(ledger, places, bands, &x.area, area, &x.item),
+            None => bands.get(&x.item, places.tier_of(&x.area)),
+        };
         let (min_months, max_months) = months_band(r, (bmin, bmax));
         let sigma = c
             .upper95
@@ -518,6 +536,37 @@ pub fn quantify(
         });
     }
     out
+}
+
+/// The band of a store planned as its echelon, the `area` it serves (4.1):
+/// its own tier's plus, once each, the bands of the tiers of the other
+/// places in that area holding the item (regional stores, facilities), so
+/// that the area's stock can hold every level's band: an echelon's target
+/// is its own stock's and those of every stage below it.
+fn echelon_band(
+    ledger: &Ledger,
+    places: &Places,
+    bands: &MinMaxBands,
+    store: &str,
+    area: &str,
+    item: &str,
+) -> (f64, f64) {
+    let own = bands.get(item, places.tier_of(store));
+    let Some((item_id, &area_id)) = ledger.names.item_id(item).zip(places.index_of(area)) else {
+        return own;
+    };
+    let tiers: std::collections::BTreeSet<Tier> = ledger
+        .item_keys()
+        .filter(|&(_, i)| i == item_id)
+        .filter_map(|(loc, _)| places.place_of(loc))
+        .filter(|&p| places.list[p].code != store && places.lineage(p).contains(&area_id))
+        .map(|p| places.tier_of(&places.list[p].code))
+        .filter(|&t| t != Tier::Area)
+        .collect();
+    tiers.into_iter().fold(own, |(lo, hi), t| {
+        let (a, b) = bands.get(item, t);
+        (lo + a, hi + b)
+    })
 }
 
 /// The minimum and maximum months of stock of a plan: those asked for, else
@@ -953,14 +1002,24 @@ mod tests {
             assert_eq!(of(store).values, vec![200.0, 200.0, 50.0, 50.0]);
             assert_eq!(of(store).served, None);
         }
-        assert!(served_area(&places, "RMS2").is_none());
+        assert_eq!(of("RMS2").own_why.as_deref(), Some("shares R2 with RMS2B"));
+        // A store without data of the item shares nothing.
+        let holds = |code: &str| code != "RMS2B";
         assert_eq!(
-            served_area(&places, "RMS1").map(|p| p.code.as_str()),
-            Some("R1")
+            serves(&places, "RMS2", holds).map(|p| p.code.as_str()),
+            Ok("R2")
         );
+        // Planned as its echelon, a store adds the bands of the tiers below
+        // it to its own (3.7's defaults: central 6-12, stores 3-6,
+        // facilities 2-4).
+        let bands = MinMaxBands::default();
+        let band = |store, area| echelon_band(&l, &places, &bands, store, area, "AMOX");
+        assert_eq!(band("RMS1", "R1"), (5.0, 10.0));
+        assert_eq!(band("CMS", "XSY"), (11.0, 22.0));
         // An item RMS1's region has no data of: its own issues.
         let ors = s.iter().find(|x| x.item == "ORS").unwrap();
         assert_eq!((ors.area.as_str(), ors.served.as_deref()), ("RMS1", None));
+        assert_eq!(ors.own_why.as_deref(), Some("R1 has no data of the item"));
         assert_eq!(ors.values, vec![30.0; 4]);
         // Facilities and areas are planned as before.
         let (f, _) = series(&l, &places, Facility, &[], 36, None, &|_| true).unwrap();

@@ -49,6 +49,10 @@ pub struct DemandSeries {
     /// shipments its plan counts (its echelon).
     #[serde(skip)]
     pub served: Option<String>,
+    /// For a store planned on its own figures at level `warehouse`: why it
+    /// serves no area (4.1).
+    #[serde(skip)]
+    pub own_why: Option<String>,
 }
 
 /// The last complete month of the ledger: the month of its last day if
@@ -316,6 +320,7 @@ pub fn demand_series(
             last_reported: a.last_reported.map(|k| start + k as MonthIndex),
             used_after,
             served: None,
+            own_why: None,
         });
     }
     out

@@ -407,7 +407,7 @@ fn scoped_answers(s: &mut TestStore) {
         assert!(
             mine["notes"]
                 .to_string()
-                .contains("CMS: XSY lies outside your scope, for SYN-001"),
+                .contains("CMS (XSY lies outside your scope): SYN-001"),
             "{}",
             mine["notes"]
         );

@@ -628,13 +628,7 @@ fn planned(
     let (qs, last, mut notes) =
         quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), orders)?;
     notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
-    notes.extend(series_notes(
-        data,
-        ctx.scope(),
-        qs.iter().map(|x| &x.series),
-        last,
-        q.level,
-    ));
+    notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
     Ok((q, qs, last, notes))
 }
 
@@ -681,8 +675,6 @@ fn overdue_note(
 /// The notes on the series behind an answer: months imputed, named, and
 /// series whose data end before the last month of the history (4.1).
 fn series_notes<'a>(
-    data: &StockData,
-    scope: &Scope,
     series: impl IntoIterator<Item = &'a equitas_planning::series::DemandSeries>,
     last: calendar::MonthIndex,
     level: equitas_model::LocationLevel,
@@ -708,15 +700,10 @@ fn series_notes<'a>(
                 "imputed in part or whole (some facilities' values)"
             }
             None => {
-                if level == LocationLevel::Warehouse {
-                    let why = match quantify::serves(&data.places, &s.area) {
-                        Ok(area) if !scope.allows(&[(Dim::Location, Some(&area.code))]) => {
-                            format!("{}: {} lies outside your scope, for", s.area, area.code)
-                        }
-                        Ok(area) => format!("{}: {} has no data of", s.area, area.code),
-                        Err(why) => format!("{} ({why}):", s.area),
-                    };
-                    own.entry(why).or_default().push(&s.item);
+                if let Some(why) = &s.own_why {
+                    own.entry(format!("{} ({why})", s.area))
+                        .or_default()
+                        .push(&s.item);
                 }
                 imputed_word
             }
@@ -762,17 +749,17 @@ fn series_notes<'a>(
     }
     if !serves.is_empty() {
         notes.push(format!(
-            "stores planned on the demand of the facilities of the area each serves (4.1): {}",
+            "stores planned as the area each serves, its facilities' demand and all the stock in it, against the bands of the tiers it holds (4.1): {}",
             serves.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
     if !own.is_empty() {
         let said: Vec<String> = own
             .into_iter()
-            .map(|(why, items)| format!("{why} {}", items.join(", ")))
+            .map(|(why, items)| format!("{why}: {}", items.join(", ")))
             .collect();
         notes.push(format!(
-            "stores planned on their own issues and stock, serving no area alone with data of the item (4.1): {}",
+            "stores planned on their own issues and stock (4.1): {}",
             said.join("; ")
         ));
     }
@@ -848,7 +835,7 @@ impl Operation for Forecast {
         has_stock(data)?;
         let f = forecasts(data, r, ctx.scope())?;
         let (q, last) = (f.made, f.last);
-        let notes = series_notes(data, ctx.scope(), q.iter().map(|x| &x.0), last, r.level);
+        let notes = series_notes(q.iter().map(|x| &x.0), last, r.level);
         let months: Vec<String> = (1..=r.horizon as i32)
             .map(|k| calendar::format_month(last + k))
             .collect();
@@ -1130,7 +1117,7 @@ impl Operation for ForecastAccuracy {
             ));
         }
         // What the report left out first, then the series' own notes.
-        notes.extend(series_notes(data, scope, &series, last, s.level));
+        notes.extend(series_notes(&series, last, s.level));
         let rows = report.rows;
         let mut h = head(
             format!(

@@ -139,7 +139,7 @@ impl Operation for Stock {
         }
         if a.rows.iter().any(|r| r.level == "warehouse") {
             a.notes.push(
-                "stores: their own stock, AMC from their own issues and months of stock on them (3.5-3.6); their forecasts, plans and risks (plan --level warehouse) are those of the area each serves, its demand and all the stock in it (4.1)"
+                "stores: their own stock, AMC from their own issues and months of stock on them (3.5-3.6); their forecasts, plans and risks (plan --level warehouse) are those of the area each serves: its demand, all the stock in it and the bands of its tiers (4.1)"
                     .into(),
             );
         }
