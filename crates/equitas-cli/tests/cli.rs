@@ -1573,6 +1573,55 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &j,
         "due by 2026-10 and not yet received, counted as arriving in 2026-11: 1 pipeline row (SYN-003 to R01 in 2025-06)",
     );
+    // Imported (`import pipeline`), the same shipments are the pipeline of
+    // every plan without a file (and of the API's): the same months; a
+    // file given replaces them.
+    let o = equitas(
+        dir.path(),
+        &["import", "pipeline", pipeline.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let imported = json(&["plan", "--level", "region", "--item", "SYN-003"]);
+    let r01 = |j: &serde_json::Value| {
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["area"] == "R01")
+            .unwrap()["months"]
+            .clone()
+    };
+    assert_eq!(r01(&imported), r01(&j));
+    says(
+        &imported,
+        "pipeline: 2 shipments expected from suppliers, as imported (equitas import pipeline",
+    );
+    says(
+        &imported,
+        "due by 2026-10 and not yet received, counted as arriving in 2026-11: 1 pipeline row (SYN-003 to R01 in 2025-06)",
+    );
+    std::fs::write(
+        &pipeline,
+        "item,place,arrival,quantity\nSYN-003,R02,2027-01,9\n",
+    )
+    .unwrap();
+    let file = json(&[
+        "plan",
+        "--level",
+        "region",
+        "--item",
+        "SYN-003",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+    ]);
+    assert!(
+        r01(&file)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["pipeline"] == 0.0),
+        "{file}"
+    );
     std::fs::write(
         &pipeline,
         "item,place,arrival,quantity\nSYN-003,R01,2027-01,1e300\n",

@@ -143,6 +143,9 @@ fn plan_files() -> [Param; 4] {
 pub struct PlanningRequest {
     pub quantify: quantify::Request,
     pub transit: bool,
+    /// No pipeline file given: the shipments imported (`import pipeline`)
+    /// are the pipeline.
+    pub imported_pipeline: bool,
 }
 
 fn method(a: &Args) -> Result<Option<Method>, ServiceError> {
@@ -243,6 +246,7 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     Ok(PlanningRequest {
         quantify: q,
         transit: !a.flag("no_transit")?,
+        imported_pipeline: a.get::<PathBuf>("pipeline")?.is_none(),
     })
 }
 
@@ -582,6 +586,20 @@ fn named_as_the_data(data: &StockData, q: &mut quantify::Request) {
     }
 }
 
+/// The shipments imported as the pipeline (`import pipeline`) to places
+/// within `scope`: a caller's plans, and notes, count no other.
+fn imported_within(data: &StockData, scope: &Scope) -> Vec<quantify::Incoming> {
+    data.pipeline
+        .iter()
+        .filter(|p| {
+            data.places
+                .resolve(&p.to)
+                .is_some_and(|at| scope.allows(&[(Dim::Location, Some(&at.code))]))
+        })
+        .cloned()
+        .collect()
+}
+
 /// The request's quantification ([`named_as_the_data`]) with the shipments
 /// in transit between the hierarchy's locations added to its pipeline
 /// unless the request leaves them out; and the shipments in transit too
@@ -592,6 +610,9 @@ fn with_transit(
 ) -> Result<(quantify::Request, Vec<quantify::Incoming>), ServiceError> {
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
+    if r.imported_pipeline {
+        q.pipeline = imported_within(data, ctx.scope());
+    }
     named_as_the_data(data, &mut q);
     let mut overdue = Vec::new();
     if r.transit
@@ -625,8 +646,24 @@ fn planned(
     let data = ctx.stock()?;
     has_stock(data)?;
     let (q, overdue) = with_transit(ctx, r)?;
-    let (qs, last, mut notes) =
-        quantified(data, &q, ctx.scope(), r.quantify.pipeline.len(), orders)?;
+    // The pipeline's rows, of its file or as imported (then transit's).
+    let imported = if r.imported_pipeline {
+        imported_within(data, ctx.scope()).len()
+    } else {
+        0
+    };
+    let (rows, mut notes) = match (r.imported_pipeline, imported) {
+        (true, n @ 1..) => (
+            n,
+            vec![format!(
+                "pipeline: {n} shipments expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a --pipeline file replaces them)"
+            )],
+        ),
+        (true, _) => (0, Vec::new()),
+        (false, _) => (r.quantify.pipeline.len(), Vec::new()),
+    };
+    let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, orders)?;
+    notes.extend(more);
     notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
     notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
     Ok((q, qs, last, notes))

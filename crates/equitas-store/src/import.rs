@@ -57,6 +57,9 @@ pub enum ImportKind {
     Regulators,
     /// Ingredient (API) sources of finished-product sites.
     IngredientSources,
+    /// Shipments expected from suppliers (the pipeline of plans, 4.7): each
+    /// import replaces the list.
+    Pipeline,
 }
 
 impl ImportKind {
@@ -78,6 +81,7 @@ impl ImportKind {
         ImportKind::Licences,
         ImportKind::Regulators,
         ImportKind::IngredientSources,
+        ImportKind::Pipeline,
     ];
 
     /// The kind named `name` (as [`ImportKind::as_str`] writes it).
@@ -104,6 +108,7 @@ impl ImportKind {
             ImportKind::Licences => "licences",
             ImportKind::Regulators => "regulators",
             ImportKind::IngredientSources => "ingredient-sources",
+            ImportKind::Pipeline => "pipeline",
         }
     }
 }
@@ -419,6 +424,7 @@ pub fn import_within(
         Licences(Parsed<registers::Licence>),
         Regulators(Parsed<registers::Regulator>),
         Ingredients(Parsed<registers::IngredientSource>),
+        Pipeline(Parsed<equitas_planning::quantify::Incoming>),
     }
     let input = match kind {
         ImportKind::StockReports => Input::StockReports(
@@ -426,6 +432,9 @@ pub fn import_within(
         ),
         ImportKind::StockLevels => Input::StockLevels(
             equitas_ledger::view::parse_stock_levels(bytes).map_err(file_err(source_name))?,
+        ),
+        ImportKind::Pipeline => Input::Pipeline(
+            equitas_planning::quantify::parse_pipeline(bytes).map_err(file_err(source_name))?,
         ),
         ImportKind::Countries => {
             Input::Countries(reference::parse_country_codes(bytes).map_err(file_err(source_name))?)
@@ -666,6 +675,7 @@ pub fn import_within(
             )?;
         }
         Input::StockReports(p) => write_stock_reports(tx.as_mut(), &mut report, p, progress)?,
+        Input::Pipeline(p) => write_pipeline(tx.as_mut(), &mut report, p, progress)?,
         Input::StockLevels(p) => {
             write_checked(
                 tx.as_mut(),
@@ -829,6 +839,73 @@ fn finish(
 /// Writes stock reports (the CSV import's, or another format's read into
 /// the same rows): each names a known location and item, or is rejected
 /// with its line.
+/// The pipeline file's shipments in place of those imported before (the
+/// list of what is expected now: a shipment received or cancelled is left
+/// out of the next file), each place a location of the hierarchy (code or
+/// GLN). The same list again changes nothing.
+fn write_pipeline(
+    c: &mut dyn Conn,
+    report: &mut ImportReport,
+    p: Parsed<equitas_planning::quantify::Incoming>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    report.rows_read = p.rows();
+    report.rejected = p.errors;
+    let mut after: Vec<Vec<crate::Value>> = Vec::new();
+    for (line, x) in p.records {
+        let known = c.query(
+            "SELECT 1 FROM locations WHERE code = $1 OR gln = $1",
+            &[x.to.as_str().into()],
+        )?;
+        if known.is_empty() {
+            report.rejected.push(RowError::new(
+                line,
+                "place",
+                format!(
+                    "{:?}: no such location (a location code or GLN of the hierarchy)",
+                    x.to
+                ),
+            ));
+            continue;
+        }
+        after.push(vec![
+            (line as i64).into(),
+            x.item.as_str().into(),
+            x.to.as_str().into(),
+            equitas_ledger::calendar::format_month(x.arrival).into(),
+            x.quantity.into(),
+        ]);
+    }
+    report.rejected.sort_by_key(|e| e.line);
+    let before = c.query(
+        "SELECT line, item, place, arrival, quantity FROM pipeline_shipments ORDER BY line",
+        &[],
+    )?;
+    let mut t = Tally::default();
+    if after == before {
+        t.unchanged = after.len() as u64;
+    } else {
+        c.execute("DELETE FROM pipeline_shipments", &[])?;
+        if !before.is_empty() {
+            report.notes.push(format!(
+                "the {} shipments imported before were replaced: the pipeline is the last file's list",
+                before.len()
+            ));
+        }
+        progress.start("pipeline shipments", after.len() as u64);
+        for r in &after {
+            c.execute(
+                "INSERT INTO pipeline_shipments (line, item, place, arrival, quantity) VALUES ($1, $2, $3, $4, $5)",
+                r,
+            )?;
+            progress.inc(1);
+        }
+        t.inserted = after.len() as u64;
+    }
+    report.written.push(("pipeline shipments", t));
+    Ok(())
+}
+
 fn write_stock_reports(
     conn: &mut dyn Conn,
     report: &mut ImportReport,

@@ -123,6 +123,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_region.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 16,
+        name: "the shipments expected from suppliers (the pipeline), as last imported",
+        sqlite: include_str!("../migrations/sqlite/0016_pipeline.sql"),
+        postgres: include_str!("../migrations/postgres/0016_pipeline.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -20,6 +20,9 @@ pub struct StockData {
     /// What the catalogue says of item codes (GTINs of trade items and
     /// product codes), to name the ledger's items.
     pub catalogue: HashMap<String, ItemInfo>,
+    /// The shipments expected from suppliers, as last imported (`import
+    /// pipeline`; docs/formulas.md 4.7), in the file's order.
+    pub pipeline: Vec<equitas_planning::quantify::Incoming>,
 }
 
 /// A stock item as the catalogue knows it.
@@ -262,9 +265,36 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             ledger,
             places,
             catalogue: catalogue(c)?,
+            pipeline: pipeline(c)?,
         },
         wm,
     ))
+}
+
+/// The shipments expected from suppliers, as last imported, in the file's
+/// order (docs/formulas.md 4.7).
+pub fn pipeline(c: &mut dyn Conn) -> Result<Vec<equitas_planning::quantify::Incoming>, StoreError> {
+    let mut out = Vec::new();
+    c.query_each(
+        "SELECT item, place, arrival, quantity FROM pipeline_shipments ORDER BY line",
+        &[],
+        &mut |r| {
+            let arrival = r[2].take_text()?;
+            out.push(equitas_planning::quantify::Incoming {
+                item: r[0].take_text()?,
+                to: r[1].take_text()?,
+                from: None,
+                arrival: equitas_ledger::calendar::parse_month(&arrival).ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "pipeline_shipments: arrival {arrival:?} is not YYYY-MM"
+                    ))
+                })?,
+                quantity: r[3].get()?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// What [`refresh`] did.

@@ -187,6 +187,66 @@ fn captured_network(s: &mut TestStore) {
 
 const LOCATIONS: &str = "code,name,level,parent,country\nR1,Region 1,region,XSY,XSY\nF1,Facility 1,facility,R1,XSY\nF2,Facility 2,facility,R1,XSY\n";
 
+/// The pipeline (formulas 4.7): a file's shipments replace those imported
+/// before, a place must be a location of the hierarchy, the same file again
+/// changes nothing, and the stock data hold them in the file's order.
+fn pipeline(s: &mut TestStore) {
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    import_bytes(s, ImportKind::Locations, "l.csv", LOCATIONS.as_bytes());
+    let file =
+        "item,place,arrival,quantity\namox,F1,2027-02,40\ntld,ZZ9,2027-02,5\ntld,R1,2027-03,7\n";
+    let r = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
+    let fields: Vec<_> = r
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.clone()))
+        .collect();
+    assert_eq!(fields, [(3, Some("place".to_string()))], "{:?}", r.rejected);
+    assert_eq!((r.rows_read, r.total().inserted), (3, 2));
+    let got = |s: &mut TestStore| -> Vec<(String, String, String, f64)> {
+        load(s.store.as_mut())
+            .unwrap()
+            .pipeline
+            .iter()
+            .map(|p| {
+                (
+                    p.item.clone(),
+                    p.to.clone(),
+                    equitas_ledger::calendar::format_month(p.arrival),
+                    p.quantity,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        got(s),
+        [
+            ("amox".into(), "F1".into(), "2027-02".into(), 40.0),
+            ("tld".into(), "R1".into(), "2027-03".into(), 7.0)
+        ]
+    );
+    let again = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
+    assert!(again.unchanged() && again.notes.is_empty(), "{again:?}");
+    // The next file is the list now: the earlier shipments are gone.
+    let next = "item,place,arrival,quantity\namox,R1,2027-05,12\n";
+    let r = import_bytes(s, ImportKind::Pipeline, "p2.csv", next.as_bytes());
+    assert_eq!(r.total().inserted, 1);
+    assert!(
+        r.notes[0].starts_with("the 2 shipments imported before were replaced"),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(
+        got(s),
+        [("amox".into(), "R1".into(), "2027-05".into(), 12.0)]
+    );
+}
+
 /// Stock reports: bad rows named, the ledger built from them, a closing
 /// balance that does not add up flagged, levels imported.
 fn stock_reports(s: &mut TestStore) {
@@ -623,6 +683,7 @@ on_both_backends!(
     bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,
+    pipeline => pipeline,
     ledger_refreshed_across_captures => refreshed_across_captures,
 );
 /// Captures `events` (some of the network's, in the JSON binding) as one
