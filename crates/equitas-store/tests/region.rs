@@ -220,7 +220,7 @@ fn grants_survive_version_15(s: &mut dyn equitas_store::Store) {
         &[],
     );
     assert!(refused.is_err());
-    assert_eq!(migrations::migrate(s).unwrap(), vec![15]);
+    assert_eq!(migrations::migrate_to(s, 15).unwrap(), vec![15]);
     let u = auth::user(s, "amina").unwrap().unwrap();
     let held: Vec<(i64, Role, ScopeSpec)> = u
         .grants
