@@ -456,7 +456,8 @@ pub fn quantify(
     let mut out = Vec::new();
     for (x, c) in forecast {
         // A store planned on the area it serves counts that area's stock
-        // and shipments too (its echelon, 4.1); its band stays its own.
+        // and shipments too (its echelon, 4.1), against the echelon's band
+        // (below).
         let place = x.served.as_deref().unwrap_or(&x.area);
         let mut on_hand: Vec<(f64, Option<usize>)> = lots(
             ledger,
@@ -641,7 +642,8 @@ pub struct PlanResult {
     pub area: String,
     pub area_name: String,
     /// A store planned as the area it serves (its echelon: that area's
-    /// demand, stock and shipments, with the store's band; 4.1): the area.
+    /// demand, stock and shipments, with the echelon's band; 4.1): the
+    /// area.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub served: Option<String>,
     pub item: String,
@@ -714,7 +716,8 @@ pub struct RiskResult {
     pub area: String,
     pub area_name: String,
     /// A store planned as the area it serves (its echelon: that area's
-    /// demand, stock and shipments, with the store's band; 4.1): the area.
+    /// demand, stock and shipments, with the echelon's band; 4.1): the
+    /// area.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub served: Option<String>,
     pub item: String,

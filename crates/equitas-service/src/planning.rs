@@ -600,20 +600,22 @@ fn imported_within(data: &StockData, scope: &Scope) -> Vec<quantify::Incoming> {
         .collect()
 }
 
-/// The request's quantification ([`named_as_the_data`]) with the shipments
-/// in transit between the hierarchy's locations added to its pipeline
-/// unless the request leaves them out; and the shipments in transit too
-/// long overdue to count (4.7).
+/// The request's quantification ([`named_as_the_data`]), its pipeline the
+/// file's or the imported shipments within the caller's scope, with the
+/// shipments in transit between the hierarchy's locations added after them
+/// unless the request leaves them out; how many rows came before transit's;
+/// and the shipments in transit too long overdue to count (4.7).
 fn with_transit(
     ctx: &mut Ctx<'_>,
     r: &PlanningRequest,
-) -> Result<(quantify::Request, Vec<quantify::Incoming>), ServiceError> {
+) -> Result<(quantify::Request, usize, Vec<quantify::Incoming>), ServiceError> {
     let data = ctx.stock()?;
     let mut q = r.quantify.clone();
     if r.imported_pipeline {
         q.pipeline = imported_within(data, ctx.scope());
     }
     named_as_the_data(data, &mut q);
+    let rows = q.pipeline.len();
     let mut overdue = Vec::new();
     if r.transit
         && let Some(as_of) = stock_day(data, &r.quantify)
@@ -623,7 +625,7 @@ fn with_transit(
         q.pipeline.extend(t.incoming);
         overdue = t.overdue;
     }
-    Ok((q, overdue))
+    Ok((q, rows, overdue))
 }
 
 /// The request as planned ([`with_transit`]) and the plan inputs of a plan
@@ -645,23 +647,14 @@ fn planned(
 > {
     let data = ctx.stock()?;
     has_stock(data)?;
-    let (q, overdue) = with_transit(ctx, r)?;
     // The pipeline's rows, of its file or as imported (then transit's).
-    let imported = if r.imported_pipeline {
-        imported_within(data, ctx.scope()).len()
-    } else {
-        0
-    };
-    let (rows, mut notes) = match (r.imported_pipeline, imported) {
-        (true, n @ 1..) => (
-            n,
-            vec![format!(
-                "pipeline: {n} shipments expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a --pipeline file replaces them)"
-            )],
-        ),
-        (true, _) => (0, Vec::new()),
-        (false, _) => (r.quantify.pipeline.len(), Vec::new()),
-    };
+    let (q, rows, overdue) = with_transit(ctx, r)?;
+    let mut notes = Vec::new();
+    if r.imported_pipeline && rows > 0 {
+        notes.push(format!(
+            "pipeline: {rows} shipments expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a --pipeline file replaces them)"
+        ));
+    }
     let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, orders)?;
     notes.extend(more);
     notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));

@@ -836,9 +836,6 @@ fn finish(
     Ok(report)
 }
 
-/// Writes stock reports (the CSV import's, or another format's read into
-/// the same rows): each names a known location and item, or is rejected
-/// with its line.
 /// The pipeline file's shipments in place of those imported before (the
 /// list of what is expected now: a shipment received or cancelled is left
 /// out of the next file), each place a location of the hierarchy (code or
@@ -906,6 +903,9 @@ fn write_pipeline(
     Ok(())
 }
 
+/// Writes stock reports (the CSV import's, or another format's read into
+/// the same rows): each names a known location and item, or is rejected
+/// with its line.
 fn write_stock_reports(
     conn: &mut dyn Conn,
     report: &mut ImportReport,
