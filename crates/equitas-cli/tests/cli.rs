@@ -1654,7 +1654,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     ]);
     says(
         &j,
-        "1 plan (SYN-002 at XSY): no lead time in the lead-times file from Pharma B, so the general lead time of 4 months applies",
+        "1 plan (SYN-002 at XSY): no lead time given from Pharma B, so the general lead time of 4 months applies",
     );
     let lead: Vec<i64> = j["rows"]
         .as_array()
@@ -1679,7 +1679,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "--lead-times",
         leads.to_str().unwrap(),
     ]);
-    says(&j, "lead-times file: no item FOO in the data");
+    says(&j, "lead times: no item FOO in the data");
     // A product's code and its GTIN (13 digits: a spreadsheet dropped the
     // leading zero) are one item: two rows, the shortest applies, said.
     std::fs::write(
@@ -1698,7 +1698,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     ]);
     says(
         &j,
-        "lead-times file: 2 rows for SYN-001 from SupA; the shortest of each applies",
+        "lead times: 2 rows for SYN-001 from SupA; the shortest of each applies",
     );
     assert_eq!(j["rows"][0]["lead_time"], 1, "{j}");
     std::fs::write(
@@ -1715,6 +1715,74 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &["plan", "--supplier", "PharmaZ"],
         2,
         "--supplier: \"PharmaZ\"",
+    );
+    // Imported (`import lead-times`), the lead times apply to every plan
+    // and risk without a file (and to the API's), a supplier named among
+    // them; a file given replaces them.
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         SYN-001,Pharma B,0.5,1,0.5,0\n\
+         ,Pharma C,1,3,1,1\n",
+    )
+    .unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "lead-times", leads.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lead_of = |j: &serde_json::Value| -> Vec<i64> {
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["lead_time"].as_i64().unwrap())
+            .collect()
+    };
+    let j = json(&["plan", "--item", "SYN-001,SYN-002"]);
+    assert_eq!(lead_of(&j), [2, 6], "{j}");
+    says(
+        &j,
+        "lead times: 2 rows by item and supplier, as imported (equitas import lead-times",
+    );
+    // SYN-001 has a row of its own (Pharma B's), so the blank item's row
+    // of Pharma C is not its: the general lead time, said.
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001,SYN-002",
+        "--supplier",
+        "Pharma C",
+    ]);
+    assert_eq!(lead_of(&j), [4, 6], "{j}");
+    says(
+        &j,
+        "1 plan (SYN-001 at XSY): no lead time given from Pharma C, so the general lead time of 4 months applies",
+    );
+    refused(
+        &["plan", "--supplier", "PharmaZ"],
+        2,
+        "--supplier: \"PharmaZ\" is not a supplier of the lead times imported (Pharma B, Pharma C)",
+    );
+    std::fs::write(
+        &leads,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+         ,SupA,0,1,0,0\n",
+    )
+    .unwrap();
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001,SYN-002",
+        "--lead-times",
+        leads.to_str().unwrap(),
+    ]);
+    assert_eq!(lead_of(&j), [1, 1], "{j}");
+    assert!(
+        !notes(&j)
+            .iter()
+            .any(|n| n.contains("as imported (equitas import lead-times")),
+        "{j}"
     );
     // A horizon shorter than the lead time can suggest no order: the
     // plans that fall below their minimum then are counted.

@@ -471,6 +471,19 @@ fn example_register_spare_capacity_and_pipeline() {
         "{}",
         after["notes"]
     );
+    // Imported (`import pipeline`), the same shipments count without a
+    // file: the same rows, said so.
+    let o = equitas(d, &["import", "pipeline", &file("pipeline.csv")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let imported = json(&surge);
+    assert_eq!(imported["rows"], after["rows"]);
+    assert!(
+        imported["notes"].to_string().contains(
+            "pipeline as imported (equitas import pipeline; a --pipeline file replaces it): 3 shipments, 3 to a buying country"
+        ),
+        "{}",
+        imported["notes"]
+    );
     let bad = d.join("pipe.csv");
     std::fs::write(&bad, "item,place,arrival,quantity\nSYN-003,XSY,2026-13,5\n").unwrap();
     refused(

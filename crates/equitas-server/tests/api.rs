@@ -352,6 +352,40 @@ fn stock_endpoints(s: &mut TestStore) {
             (st, j["parameter"].as_str()),
             (StatusCode::BAD_REQUEST, Some("horizon"))
         );
+        // Lead times imported (formulas 4.7) apply to the API's plans; a
+        // supplier is named among them, else refused naming `supplier`.
+        let (st, _, j) = send(
+            &state,
+            "POST",
+            "/api/v1/imports/lead-times",
+            &[("content-type", "text/csv")],
+            "item,supplier,order_months,production_months,transport_months,receipt_months\n,SupA,1,1,0.5,0\n,SupB,0,1,0,0\n",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let (st, _, j) = get_typed(&state, "/api/v1/plan?level=country&horizon=6").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["rows"][0]["lead_time"], 1, "the shortest: {j}");
+        let (st, _, j) =
+            get_typed(&state, "/api/v1/plan?level=country&horizon=6&supplier=SupA").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["rows"][0]["lead_time"], 3, "{j}");
+        assert!(
+            j["notes"]
+                .to_string()
+                .contains("2 rows by item and supplier, as imported"),
+            "{j}"
+        );
+        let (st, _, j) = get_typed(&state, "/api/v1/risk?horizon=6&paths=20&supplier=SupC").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("supplier")),
+            "{j}"
+        );
+        assert!(
+            j["detail"].as_str().unwrap_or("").contains("(SupA, SupB)"),
+            "{j}"
+        );
 
         // Bad parameters are named.
         let (st, _, j) = get_typed(&state, "/api/v1/stock?status=empty").await;

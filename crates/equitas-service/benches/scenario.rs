@@ -152,9 +152,12 @@ paths = 1000
     let setup = t.elapsed().as_secs_f64();
     let data = equitas_store::stock::load(st.store.as_mut()).unwrap();
     let t = Instant::now();
-    let (inp, lines) =
-        equitas_service::scenario::inputs(&mut Ctx::new(st.store.as_mut(), Some(&data)), &[])
-            .unwrap();
+    let (inp, lines) = equitas_service::scenario::inputs(
+        &mut Ctx::new(st.store.as_mut(), Some(&data)),
+        &[],
+        false,
+    )
+    .unwrap();
     let load = t.elapsed().as_secs_f64();
     let s = Scenario::parse(equitas_service::scenario::DEFAULT_SCENARIO).unwrap();
     let c = compile(&s, &inp).unwrap();

@@ -109,28 +109,28 @@ fn unit_price() -> Param {
     )
 }
 
-/// Inputs only the command line takes (files on the user's machine, and
-/// the supplier of a lead-times file), and whether transit counts.
+/// Inputs only the command line takes (files on the user's machine: without
+/// them, the pipeline and lead times imported), the supplier whose lead
+/// times apply, and whether transit counts.
 fn plan_files() -> [Param; 4] {
     [
         Param::new(
             "pipeline",
             Kind::Text,
-            "Shipments on their way: CSV with item, place, arrival (YYYY-MM), quantity.",
+            "Shipments on their way: CSV with item, place, arrival (YYYY-MM), quantity (default: those imported, equitas import pipeline).",
         )
         .cli_only(),
         Param::new(
             "lead_times",
             Kind::Text,
-            "Lead times by item and supplier: CSV with item (blank: all), supplier, order_months, production_months, transport_months, receipt_months.",
+            "Lead times by item and supplier: CSV with item (blank: all), supplier, order_months, production_months, transport_months, receipt_months (default: those imported, equitas import lead-times).",
         )
         .cli_only(),
         Param::new(
             "supplier",
             Kind::Text,
-            "Use this supplier's lead times (default: the shortest for each item).",
-        )
-        .cli_only(),
+            "Use this supplier's lead times, of the lead-times file or as imported (default: the shortest for each item).",
+        ),
         Param::new(
             "no_transit",
             Kind::Bool,
@@ -146,6 +146,9 @@ pub struct PlanningRequest {
     /// No pipeline file given: the shipments imported (`import pipeline`)
     /// are the pipeline.
     pub imported_pipeline: bool,
+    /// No lead-times file given: the lead times imported (`import
+    /// lead-times`) apply.
+    pub imported_lead_times: bool,
 }
 
 fn method(a: &Args) -> Result<Option<Method>, ServiceError> {
@@ -228,25 +231,46 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
         ));
     }
     q.supplier = a.get("supplier")?;
-    if let Some(s) = &q.supplier {
-        let mut known: Vec<&str> = q.lead_times.iter().map(|l| l.supplier.as_str()).collect();
-        known.sort_unstable();
-        known.dedup();
-        if !known.contains(&s.as_str()) {
-            return Err(a.bad(
-                "supplier",
-                if known.is_empty() {
-                    format!("{s:?}: a supplier's lead times come from a lead-times file, and none was given")
-                } else {
-                    format!("{s:?} is not a supplier of the lead-times file ({})", known.join(", "))
-                },
-            ));
-        }
+    let imported_lead_times = a.get::<PathBuf>("lead_times")?.is_none();
+    if !imported_lead_times {
+        known_supplier(&q, false)?;
     }
     Ok(PlanningRequest {
         quantify: q,
         transit: !a.flag("no_transit")?,
         imported_pipeline: a.get::<PathBuf>("pipeline")?.is_none(),
+        imported_lead_times,
+    })
+}
+
+/// The supplier asked for, if any, has lead times: of the lead-times file,
+/// or (`imported`) as imported. Checked when the request is read for a
+/// file, when the data are for imported ones; the error names `supplier`
+/// (`--supplier` on the command line).
+fn known_supplier(q: &quantify::Request, imported: bool) -> Result<(), ServiceError> {
+    let Some(s) = &q.supplier else {
+        return Ok(());
+    };
+    let mut known: Vec<&str> = q.lead_times.iter().map(|l| l.supplier.as_str()).collect();
+    known.sort_unstable();
+    known.dedup();
+    if known.contains(&s.as_str()) {
+        return Ok(());
+    }
+    let of = if imported {
+        "the lead times imported"
+    } else {
+        "the lead-times file"
+    };
+    Err(ServiceError::BadParameter {
+        param: "supplier".into(),
+        reason: if known.is_empty() {
+            format!(
+                "{s:?}: a supplier's lead times come from a lead-times file or are imported (equitas import lead-times), and there are none"
+            )
+        } else {
+            format!("{s:?} is not a supplier of {of} ({})", known.join(", "))
+        },
     })
 }
 
@@ -395,7 +419,7 @@ fn quantified(
     unknown.dedup();
     if !unknown.is_empty() {
         notes.push(format!(
-            "lead-times file: no item {} in the data, so its rows apply to nothing",
+            "lead times: no item {} in the data, so their rows apply to nothing",
             unknown.join(", ")
         ));
     }
@@ -418,7 +442,7 @@ fn quantified(
         .collect();
     if !several.is_empty() {
         notes.push(format!(
-            "lead-times file: {}; the shortest of each applies",
+            "lead times: {}; the shortest of each applies",
             several.join(", ")
         ));
     }
@@ -426,7 +450,7 @@ fn quantified(
         let default: Vec<String> = qs.iter().filter(|x| x.lead.is_none()).map(named).collect();
         if !default.is_empty() {
             notes.push(format!(
-                "{}: no lead time in the lead-times file{}, so the general lead time of {} months applies",
+                "{}: no lead time given{}, so the general lead time of {} months applies",
                 counted(&default, "plan", "plans"),
                 r.supplier
                     .as_deref()
@@ -546,16 +570,19 @@ fn nothing(e: quantify::Empty) -> ServiceError {
     }
 }
 
-/// The lead time a plan uses, for its method line.
-fn lead_time_text(q: &quantify::Request) -> String {
+/// The lead time a plan uses, for its method line: of the lead-times
+/// file, or (`imported`) as imported.
+fn lead_time_text(q: &quantify::Request, imported: bool) -> String {
+    let of = if imported {
+        "as imported"
+    } else {
+        "from the lead-times file"
+    };
     match (q.lead_times.is_empty(), &q.supplier) {
         (true, _) => format!("lead time {} months", q.lead_time),
-        (false, Some(s)) => format!(
-            "lead times of {s} from the lead-times file, else {} months",
-            q.lead_time
-        ),
+        (false, Some(s)) => format!("lead times of {s} {of}, else {} months", q.lead_time),
         (false, None) => format!(
-            "lead times from the lead-times file (the shortest supplier's), else {} months",
+            "lead times {of} (the shortest supplier's), else {} months",
             q.lead_time
         ),
     }
@@ -614,6 +641,10 @@ fn with_transit(
     if r.imported_pipeline {
         q.pipeline = imported_within(data, ctx.scope());
     }
+    if r.imported_lead_times {
+        q.lead_times = data.lead_times.clone();
+        known_supplier(&q, true)?;
+    }
     named_as_the_data(data, &mut q);
     let rows = q.pipeline.len();
     let mut overdue = Vec::new();
@@ -653,6 +684,12 @@ fn planned(
     if r.imported_pipeline && rows > 0 {
         notes.push(format!(
             "pipeline: {rows} shipments expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a --pipeline file replaces them)"
+        ));
+    }
+    if r.imported_lead_times && !q.lead_times.is_empty() {
+        notes.push(format!(
+            "lead times: {} rows by item and supplier, as imported (equitas import lead-times, POST /api/v1/imports/lead-times; a --lead-times file replaces them)",
+            q.lead_times.len()
         ));
     }
     let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, orders)?;
@@ -943,7 +980,7 @@ impl Operation for Plan {
         let mut h = head(
             format!(
                 "docs/formulas.md 4.7: stock on hand as lots with expiry, the demand forecast (4.4), pipeline shipments; an order arrives when a month would close below the minimum, bringing it to the maximum, and never sooner than its lead time after now; {}",
-                lead_time_text(&q)
+                lead_time_text(&q, r.imported_lead_times)
             ),
             data,
             stock_day(data, &q),

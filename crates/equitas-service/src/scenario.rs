@@ -37,12 +37,13 @@ fn scenario_param() -> Param {
     .default(DEFAULT_SCENARIO)
 }
 
-/// Shipments on their way from a file (the command line's): as `equitas plan --pipeline`.
+/// Shipments on their way from a file (the command line's): as `equitas
+/// plan --pipeline`; without one, those imported (`import pipeline`).
 fn pipeline_param() -> Param {
     Param::new(
         "pipeline",
         Kind::Text,
-        "Shipments on their way, added to those in transit in the EPCIS events: CSV with item, place (the receiving location), arrival (YYYY-MM), quantity (docs/formulas.md 7.1, 7.8).",
+        "Shipments on their way, added to those in transit in the EPCIS events: CSV with item, place (the receiving location), arrival (YYYY-MM), quantity (docs/formulas.md 7.1, 7.8; default: those imported, equitas import pipeline).",
     )
     .cli_only()
 }
@@ -52,6 +53,8 @@ fn pipeline_param() -> Param {
 pub struct ScenarioRequest {
     pub scenario: Scenario,
     pub pipeline: Vec<Incoming>,
+    /// No pipeline file given: the shipments imported are the pipeline.
+    pub imported_pipeline: bool,
 }
 
 fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
@@ -60,7 +63,11 @@ fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
     let pipeline = crate::planning::planning_file(a, "pipeline", |b| {
         equitas_planning::quantify::parse_pipeline(b)
     })?;
-    Ok(ScenarioRequest { scenario, pipeline })
+    Ok(ScenarioRequest {
+        scenario,
+        pipeline,
+        imported_pipeline: a.get::<std::path::PathBuf>("pipeline")?.is_none(),
+    })
 }
 
 fn endpoint(path: &'static str, summary: &'static str) -> Endpoint {
@@ -95,10 +102,12 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// median unit prices and treatment courses.
 /// Returns the procurement lines read too.
 /// `extra_pipeline`: shipments on their way from a pipeline file (item,
-/// place, arrival, quantity), added to those in transit.
+/// place, arrival, quantity), added to those in transit; `imported`: they
+/// are the shipments imported (`import pipeline`), said so in the notes.
 pub fn inputs(
     ctx: &mut Ctx<'_>,
     extra_pipeline: &[Incoming],
+    imported: bool,
 ) -> Result<(Inputs, usize), ServiceError> {
     let (links, obs) = st::flows(ctx.store, &Filter::default(), true, Weight::Quantity)?;
     let regions = st::who_regions(ctx.store)?;
@@ -224,8 +233,14 @@ pub fn inputs(
             false,
         );
         pipeline_note.push(format!(
-            "pipeline file: {n} shipments, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
-            a.counted, a.located
+            "{}: {n} shipments, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
+            if imported {
+                "pipeline as imported (equitas import pipeline; a --pipeline file replaces it)"
+            } else {
+                "pipeline file"
+            },
+            a.counted,
+            a.located
         ));
     }
     if as_of.is_some() {
@@ -503,7 +518,14 @@ fn prepare(
     ctx: &mut Ctx<'_>,
     r: &ScenarioRequest,
 ) -> Result<(Inputs, Compiled, usize), ServiceError> {
-    let (mut inp, lines) = inputs(ctx, &r.pipeline)?;
+    let imported;
+    let pipeline = if r.imported_pipeline {
+        imported = ctx.stock()?.pipeline.clone();
+        &imported
+    } else {
+        &r.pipeline
+    };
+    let (mut inp, lines) = inputs(ctx, pipeline, r.imported_pipeline)?;
     inp.population = r.scenario.population.clone();
     if inp.needs.is_empty() {
         return Err(ServiceError::missing(

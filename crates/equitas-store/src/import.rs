@@ -60,6 +60,8 @@ pub enum ImportKind {
     /// Shipments expected from suppliers (the pipeline of plans, 4.7): each
     /// import replaces the list.
     Pipeline,
+    /// Lead times by item and supplier (4.7): each import replaces the list.
+    LeadTimes,
 }
 
 impl ImportKind {
@@ -82,6 +84,7 @@ impl ImportKind {
         ImportKind::Regulators,
         ImportKind::IngredientSources,
         ImportKind::Pipeline,
+        ImportKind::LeadTimes,
     ];
 
     /// The kind named `name` (as [`ImportKind::as_str`] writes it).
@@ -109,6 +112,7 @@ impl ImportKind {
             ImportKind::Regulators => "regulators",
             ImportKind::IngredientSources => "ingredient-sources",
             ImportKind::Pipeline => "pipeline",
+            ImportKind::LeadTimes => "lead-times",
         }
     }
 }
@@ -425,6 +429,7 @@ pub fn import_within(
         Regulators(Parsed<registers::Regulator>),
         Ingredients(Parsed<registers::IngredientSource>),
         Pipeline(Parsed<equitas_planning::quantify::Incoming>),
+        LeadTimes(Parsed<equitas_planning::plan::LeadTime>),
     }
     let input = match kind {
         ImportKind::StockReports => Input::StockReports(
@@ -435,6 +440,9 @@ pub fn import_within(
         ),
         ImportKind::Pipeline => Input::Pipeline(
             equitas_planning::quantify::parse_pipeline(bytes).map_err(file_err(source_name))?,
+        ),
+        ImportKind::LeadTimes => Input::LeadTimes(
+            equitas_planning::plan::parse_lead_times(bytes).map_err(file_err(source_name))?,
         ),
         ImportKind::Countries => {
             Input::Countries(reference::parse_country_codes(bytes).map_err(file_err(source_name))?)
@@ -676,6 +684,7 @@ pub fn import_within(
         }
         Input::StockReports(p) => write_stock_reports(tx.as_mut(), &mut report, p, progress)?,
         Input::Pipeline(p) => write_pipeline(tx.as_mut(), &mut report, p, progress)?,
+        Input::LeadTimes(p) => write_lead_times(tx.as_mut(), &mut report, p, progress)?,
         Input::StockLevels(p) => {
             write_checked(
                 tx.as_mut(),
@@ -874,32 +883,113 @@ fn write_pipeline(
         ]);
     }
     report.rejected.sort_by_key(|e| e.line);
+    replace_list(
+        c,
+        report,
+        List {
+            table: "pipeline_shipments",
+            columns: "line, item, place, arrival, quantity",
+            what: "pipeline shipments",
+            replaced: "shipments imported before were replaced: the pipeline is the last file's list",
+        },
+        after,
+        progress,
+    )
+}
+
+/// The lead-times file's rows in place of those imported before (the
+/// lead times known now; 4.7). An item need not be in the data yet: plans
+/// name the rows of items they do not hold. The same list again changes
+/// nothing.
+fn write_lead_times(
+    c: &mut dyn Conn,
+    report: &mut ImportReport,
+    p: Parsed<equitas_planning::plan::LeadTime>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
+    report.rows_read = p.rows();
+    report.rejected = p.errors;
+    let after = p
+        .records
+        .into_iter()
+        .map(|(line, l)| {
+            vec![
+                (line as i64).into(),
+                l.item.as_str().into(),
+                l.supplier.as_str().into(),
+                l.order.into(),
+                l.production.into(),
+                l.transport.into(),
+                l.receipt.into(),
+            ]
+        })
+        .collect();
+    replace_list(
+        c,
+        report,
+        List {
+            table: "lead_times",
+            columns: "line, item, supplier, order_months, production_months, transport_months, receipt_months",
+            what: "lead times",
+            replaced: "lead times imported before were replaced: the lead times are the last file's list",
+        },
+        after,
+        progress,
+    )
+}
+
+/// A table that each import replaces whole (a list of what holds now).
+struct List {
+    table: &'static str,
+    /// Its columns, the first the file's line (the list's order).
+    columns: &'static str,
+    /// What its rows are, in the report's tally.
+    what: &'static str,
+    /// The note when rows imported before are replaced, after their count.
+    replaced: &'static str,
+}
+
+/// Replaces `list`'s rows by `after` (the file's, in its order), unless they
+/// are the same: then nothing is written and the rows are unchanged.
+fn replace_list(
+    c: &mut dyn Conn,
+    report: &mut ImportReport,
+    list: List,
+    after: Vec<Vec<crate::Value>>,
+    progress: &dyn Progress,
+) -> Result<(), StoreError> {
     let before = c.query(
-        "SELECT line, item, place, arrival, quantity FROM pipeline_shipments ORDER BY line",
+        &format!("SELECT {} FROM {} ORDER BY line", list.columns, list.table),
         &[],
     )?;
     let mut t = Tally::default();
     if after == before {
         t.unchanged = after.len() as u64;
     } else {
-        c.execute("DELETE FROM pipeline_shipments", &[])?;
+        c.execute(&format!("DELETE FROM {}", list.table), &[])?;
         if !before.is_empty() {
-            report.notes.push(format!(
-                "the {} shipments imported before were replaced: the pipeline is the last file's list",
-                before.len()
-            ));
+            report
+                .notes
+                .push(format!("the {} {}", before.len(), list.replaced));
         }
-        progress.start("pipeline shipments", after.len() as u64);
+        let n = list.columns.split(',').count();
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            list.table,
+            list.columns,
+            (1..=n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        progress.start(list.what, after.len() as u64);
         for r in &after {
-            c.execute(
-                "INSERT INTO pipeline_shipments (line, item, place, arrival, quantity) VALUES ($1, $2, $3, $4, $5)",
-                r,
-            )?;
+            c.execute(&insert, r)?;
             progress.inc(1);
         }
         t.inserted = after.len() as u64;
     }
-    report.written.push(("pipeline shipments", t));
+    report.written.push((list.what, t));
     Ok(())
 }
 

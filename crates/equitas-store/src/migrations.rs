@@ -130,6 +130,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0016_pipeline.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 17,
+        name: "the lead times by item and supplier, as last imported",
+        sqlite: include_str!("../migrations/sqlite/0017_lead_times.sql"),
+        postgres: include_str!("../migrations/postgres/0017_lead_times.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

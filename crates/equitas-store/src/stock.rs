@@ -23,6 +23,9 @@ pub struct StockData {
     /// The shipments expected from suppliers, as last imported (`import
     /// pipeline`; docs/formulas.md 4.7), in the file's order.
     pub pipeline: Vec<equitas_planning::quantify::Incoming>,
+    /// The lead times by item and supplier, as last imported (`import
+    /// lead-times`; 4.7), in the file's order.
+    pub lead_times: Vec<equitas_planning::plan::LeadTime>,
 }
 
 /// A stock item as the catalogue knows it.
@@ -266,6 +269,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             places,
             catalogue: catalogue(c)?,
             pipeline: pipeline(c)?,
+            lead_times: lead_times(c)?,
         },
         wm,
     ))
@@ -290,6 +294,28 @@ pub fn pipeline(c: &mut dyn Conn) -> Result<Vec<equitas_planning::quantify::Inco
                     ))
                 })?,
                 quantity: r[3].get()?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// The lead times by item and supplier, as last imported, in the file's
+/// order (docs/formulas.md 4.7).
+pub fn lead_times(c: &mut dyn Conn) -> Result<Vec<equitas_planning::plan::LeadTime>, StoreError> {
+    let mut out = Vec::new();
+    c.query_each(
+        "SELECT item, supplier, order_months, production_months, transport_months, receipt_months FROM lead_times ORDER BY line",
+        &[],
+        &mut |r| {
+            out.push(equitas_planning::plan::LeadTime {
+                item: r[0].take_text()?,
+                supplier: r[1].take_text()?,
+                order: r[2].get()?,
+                production: r[3].get()?,
+                transport: r[4].get()?,
+                receipt: r[5].get()?,
             });
             Ok(())
         },

@@ -247,6 +247,55 @@ fn pipeline(s: &mut TestStore) {
     );
 }
 
+/// Lead times (formulas 4.7): a file's rows replace those imported before,
+/// a bad row is named by its line and field, the same file again changes
+/// nothing, and the stock data hold them in the file's order.
+fn lead_times(s: &mut TestStore) {
+    let file = "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+                amox,Pharma A,1,2,0.5,0.5\n\
+                ,Pharma B,1,,1,1\n\
+                ,Pharma B,0.5,1,1,0.5\n";
+    let r = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
+    let fields: Vec<_> = r
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        [(3, Some("production_months".to_string()))],
+        "{:?}",
+        r.rejected
+    );
+    assert_eq!((r.rows_read, r.total().inserted), (3, 2));
+    let got = |s: &mut TestStore| -> Vec<(String, String, f64)> {
+        load(s.store.as_mut())
+            .unwrap()
+            .lead_times
+            .iter()
+            .map(|l| (l.item.clone(), l.supplier.clone(), l.total()))
+            .collect()
+    };
+    assert_eq!(
+        got(s),
+        [
+            ("amox".into(), "Pharma A".into(), 4.0),
+            ("".into(), "Pharma B".into(), 3.0)
+        ]
+    );
+    let again = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
+    assert!(again.unchanged() && again.notes.is_empty(), "{again:?}");
+    let next = "item,supplier,order_months,production_months,transport_months,receipt_months\ntld,Pharma C,0,0,2,0\n";
+    let r = import_bytes(s, ImportKind::LeadTimes, "lt2.csv", next.as_bytes());
+    assert_eq!(r.total().inserted, 1);
+    assert!(
+        r.notes[0].starts_with("the 2 lead times imported before were replaced"),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(got(s), [("tld".into(), "Pharma C".into(), 2.0)]);
+}
+
 /// Stock reports: bad rows named, the ledger built from them, a closing
 /// balance that does not add up flagged, levels imported.
 fn stock_reports(s: &mut TestStore) {
@@ -684,6 +733,7 @@ on_both_backends!(
     captured_network => captured_network,
     stock_reports => stock_reports,
     pipeline => pipeline,
+    lead_times => lead_times,
     ledger_refreshed_across_captures => refreshed_across_captures,
 );
 /// Captures `events` (some of the network's, in the JSON binding) as one
