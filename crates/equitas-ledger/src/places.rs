@@ -173,7 +173,8 @@ impl Places {
             .map_or(Tier::Facility, |&i| self.tier(i))
     }
 
-    pub(crate) fn tier(&self, i: usize) -> Tier {
+    /// The tier of the place at index `i` of [`Places::list`].
+    pub fn tier(&self, i: usize) -> Tier {
         let p = &self.list[i];
         match p.level {
             Some(LocationLevel::Facility) | None => Tier::Facility,

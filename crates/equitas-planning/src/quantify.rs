@@ -540,10 +540,15 @@ pub fn quantify(
 }
 
 /// The band of a store planned as its echelon, the `area` it serves (4.1):
-/// its own tier's plus, once each, the bands of the tiers of the other
-/// places in that area holding the item (regional stores, facilities), so
-/// that the area's stock can hold every level's band: an echelon's target
-/// is its own stock's and those of every stage below it.
+/// its own tier's plus those of the stages below it, so that the area's
+/// stock can hold every stage's band (an echelon's target is its own
+/// stock's and those of every stage below it). The stages below are those
+/// of the deepest chain of places holding the item in the area: a place
+/// (a facility, or a store with nothing holding the item below it) and,
+/// for each area between it and `area`, a store of that area holding the
+/// item (a district store, then a regional store). With the default bands
+/// (3.7) a central store over regional stores and facilities holds 6-12 +
+/// 3-6 + 2-4 = 11-22 months; over regional and district stores, 14-28.
 fn echelon_band(
     ledger: &Ledger,
     places: &Places,
@@ -556,18 +561,58 @@ fn echelon_band(
     let Some((item_id, &area_id)) = ledger.names.item_id(item).zip(places.index_of(area)) else {
         return own;
     };
-    let tiers: std::collections::BTreeSet<Tier> = ledger
+    // The places within the area holding the item, the store aside.
+    let holders: std::collections::BTreeSet<usize> = ledger
         .item_keys()
         .filter(|&(_, i)| i == item_id)
         .filter_map(|(loc, _)| places.place_of(loc))
         .filter(|&p| places.list[p].code != store && places.lineage(p).contains(&area_id))
-        .map(|p| places.tier_of(&places.list[p].code))
-        .filter(|&t| t != Tier::Area)
+        .filter(|&p| places.tier(p) != Tier::Area)
         .collect();
-    tiers.into_iter().fold(own, |(lo, hi), t| {
-        let (a, b) = bands.get(item, t);
-        (lo + a, hi + b)
-    })
+    // The widest band of the stores holding the item directly under each
+    // area (one stage: two stores side by side are not two stages).
+    let mut stores: std::collections::HashMap<usize, (f64, f64)> = Default::default();
+    for &p in &holders {
+        if matches!(places.tier(p), Tier::Store | Tier::Central)
+            && let Some(&parent) = places.list[p]
+                .parent
+                .as_deref()
+                .and_then(|c| places.index_of(c))
+        {
+            let b = bands.get(item, places.tier(p));
+            let e = stores.entry(parent).or_insert(b);
+            if b.1 > e.1 {
+                *e = b;
+            }
+        }
+    }
+    // A store is the stage of its own parent area: the stores beside it
+    // are not above it.
+    let chain = |p: usize| -> (f64, f64) {
+        let tier = places.tier(p);
+        let mut band = bands.get(item, tier);
+        let above = usize::from(matches!(tier, Tier::Store | Tier::Central));
+        for a in places.lineage(p).into_iter().skip(1 + above) {
+            if a == area_id {
+                break;
+            }
+            if let Some(&(lo, hi)) = stores.get(&a) {
+                band = (band.0 + lo, band.1 + hi);
+            }
+        }
+        band
+    };
+    let deepest = holders
+        .iter()
+        .map(|&p| chain(p))
+        .fold(None, |best: Option<(f64, f64)>, b| match best {
+            Some(x) if x.1 >= b.1 => Some(x),
+            _ => Some(b),
+        });
+    match deepest {
+        Some((lo, hi)) => (own.0 + lo, own.1 + hi),
+        None => own,
+    }
 }
 
 /// The minimum and maximum months of stock of a plan: those asked for, else
@@ -1019,6 +1064,22 @@ mod tests {
         let band = |store, area| echelon_band(&l, &places, &bands, store, area, "AMOX");
         assert_eq!(band("RMS1", "R1"), (5.0, 10.0));
         assert_eq!(band("CMS", "XSY"), (11.0, 22.0));
+        // A district store below a regional store is a stage of its own:
+        // RMS2B moved under D2, the chain F3 - RMS2B - RMS2 holds 2-4 +
+        // 3-6 + 3-6 below the central store (before, stores counted once:
+        // 11-22), and RMS2 (now alone under R2) holds 3-6 + 5-10.
+        let mut moved: Vec<equitas_ledger::places::Place> = places.list.clone();
+        for p in &mut moved {
+            if p.code == "RMS2B" {
+                p.parent = Some("D2".into());
+            }
+        }
+        let deeper = Places::new(moved, &l);
+        let band = |store, area| echelon_band(&l, &deeper, &bands, store, area, "AMOX");
+        assert_eq!(band("CMS", "XSY"), (14.0, 28.0));
+        assert_eq!(band("RMS2", "R2"), (8.0, 16.0));
+        // RMS1's region has no district store: unchanged.
+        assert_eq!(band("RMS1", "R1"), (5.0, 10.0));
         // An item RMS1's region has no data of: its own issues.
         let ors = s.iter().find(|x| x.item == "ORS").unwrap();
         assert_eq!((ors.area.as_str(), ors.served.as_deref()), ("RMS1", None));
