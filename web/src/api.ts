@@ -229,6 +229,33 @@ export interface RiskRow {
   max_all: number;
 }
 
+/** An order of a supply plan (docs/formulas.md 4.7): placed in one month, arriving in another. */
+export interface PlanOrder {
+  order: string;
+  arrival: string;
+  order_month: number;
+  arrival_month: number;
+  quantity: number;
+  cost: number | null;
+  /** Placed now, too late to keep stock above the minimum until it arrives. */
+  late: boolean;
+}
+
+/** A row of /api/v1/plan (docs/formulas.md 4.7): one item at one place. */
+export interface PlanRow {
+  area: string;
+  area_name: string;
+  /** A store planned as the area it serves (its echelon, 4.1). */
+  served?: string;
+  item: string;
+  stock_on_hand: number;
+  min_months: number;
+  max_months: number;
+  /** Months from order to arrival. */
+  lead_time: number;
+  orders: PlanOrder[];
+}
+
 /** A data problem flagged in the ledger (docs/formulas.md 3.10). */
 export interface ProblemRow {
   at: string;

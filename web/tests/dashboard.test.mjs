@@ -148,6 +148,42 @@ test("click through: a region in the chart, then a product, then a facility", as
   assert.deepEqual(page.errors, []);
 });
 
+test("a product's suggested orders are the API's plans, each store's, then each country's", async () => {
+  const page = await newPage(browser);
+  const numEn = (v) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(v);
+  const monthEn = (m) => new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(m + "-01T00:00:00Z"));
+  const check = async (level) => {
+    const expected = await api(`/api/v1/plan?item=SYN-003&level=${level}&limit=1000`);
+    assert.ok(expected.total > 0, level);
+    const rows = await tableRows(page, "product-orders");
+    assert.equal(rows.length, expected.total, level);
+    for (const r of expected.rows) {
+      const shown = rows.find((row) => row[0] === r.area_name);
+      assert.ok(shown, `${level}: ${r.area} is listed`);
+      assert.equal(shown[1], r.served ?? "");
+      assert.equal(shown[2], numEn(r.stock_on_hand));
+      assert.equal(shown[4], String(r.lead_time));
+      const o = r.orders[0];
+      assert.equal(shown[5], o ? monthEn(o.order) : "none");
+      assert.equal(shown[7], o ? numEn(o.quantity) : "–");
+      assert.equal(shown[9], String(r.orders.length));
+      assert.equal(shown[10], numEn(r.orders.reduce((s, x) => s + x.quantity, 0)));
+    }
+    return expected;
+  };
+  await open(page, "#/product/SYN-003");
+  await page.waitForSelector('table[data-table="product-orders"]');
+  // The stores: the central one planned for the country (its echelon, 4.1).
+  const stores = await check("warehouse");
+  assert.ok(stores.rows.some((r) => r.area === "CMS" && r.served === "XSY"));
+  await page.selectOption("#plan-level", "country");
+  await page.waitForFunction(() => location.hash.includes("plan=country"));
+  await settled(page);
+  await page.waitForSelector('table[data-table="product-orders"]');
+  await check("country");
+  assert.deepEqual(page.errors, []);
+});
+
 test("the world map colours countries by supplier concentration, and a click lists their products", async () => {
   const page = await newPage(browser, { width: 1920, height: 1080 });
   await open(page, "#/?ind=concentration");

@@ -15,6 +15,8 @@ const CHECKED: &[(&str, &str)] = &[
     ("StockRow", "StockRow"),
     ("AvailabilityRow", "AvailabilityRow"),
     ("RiskRow", "RiskResult"),
+    ("PlanRow", "PlanResult"),
+    ("PlanOrder", "NamedOrder"),
     ("ProblemRow", "ProblemRow"),
     ("ConcentrationRow", "ConcentrationRow"),
     ("PriceRow", "PriceRow"),

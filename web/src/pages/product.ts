@@ -14,6 +14,8 @@ import { stockFigures } from "../stock";
 import { method, programme } from "../vocab";
 
 const LEVELS = ["warehouse", "region", "district", "facility"];
+/** The levels a product's supply plans are shown at: each store's orders, or each area's. */
+const PLAN_LEVELS = ["warehouse", "country", "region"];
 
 export async function productPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
@@ -24,6 +26,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
   const info = names.items.get(items[0] ?? "");
   const title = nameOf(names, product);
   const level = LEVELS.includes(route.query.get("level") ?? "") ? route.query.get("level")! : "facility";
+  const planLevel = PLAN_LEVELS.includes(route.query.get("plan") ?? "") ? route.query.get("plan")! : "warehouse";
 
   const root = el(
     "div",
@@ -48,7 +51,8 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     const stock = section("stock", t("product.stock_by_level"), "3.6");
     const avail = section("availability", t("product.availability_time"), "3.9");
     const risk = section("risk", t("product.risk"), "4.8");
-    root.append(stock.root, el("div", { class: "two" }, avail.root, risk.root));
+    const orders = section("orders", t("product.orders"), "4.7");
+    root.append(stock.root, el("div", { class: "two" }, avail.root, risk.root), orders.root);
 
     void fill(stock.body, async () => {
       const select = el("select", { id: "stock-level", "aria-label": t("col.level") });
@@ -140,6 +144,41 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         );
       });
       return [node, message(t("product.risk6", pct(Math.max(...p.rows.map((r) => r.max_6))))), ...models];
+    });
+    void fill(orders.body, async () => {
+      const select = el("select", { id: "plan-level", "aria-label": t("col.level") });
+      for (const l of PLAN_LEVELS) select.append(el("option", { value: l, selected: l === planLevel }, t(`level.${l}` as any)));
+      select.addEventListener("change", () => {
+        const q = new URLSearchParams(route.query);
+        q.set("plan", select.value);
+        navigate(`#/product/${encodeURIComponent(code)}?${q}`);
+      });
+      const controls = el("div", { class: "controls" }, el("label", {}, t("col.level"), " ", select));
+      const p = await api.optional(() => api.all<api.PlanRow>("/api/v1/plan", { item: items.join(","), level: planLevel }));
+      if (!p || p.rows.length === 0) return [controls, message(t("product.orders_none"))];
+      const first = (r: api.PlanRow) => r.orders[0];
+      return [
+        controls,
+        dataTable({
+          id: "product-orders",
+          columns: [
+            { label: t("col.place"), value: (r) => r.area_name, href: (r) => `#/location/${encodeURIComponent(r.area)}` },
+            { label: t("col.planned_for"), value: (r) => r.served ?? "", href: (r) => (r.served ? `#/location/${encodeURIComponent(r.served)}` : null) },
+            { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
+            { label: t("col.min_max"), value: (r) => r.min_months, format: (r) => `${num(r.min_months, 1)}–${num(r.max_months, 1)}`, numeric: true },
+            { label: t("col.lead_months"), value: (r) => r.lead_time, format: (r) => num(r.lead_time), numeric: true },
+            { label: t("col.next_order"), value: (r) => first(r)?.order ?? "9999", format: (r) => (first(r) ? month(first(r)!.order) : t("orders.none")) },
+            { label: t("col.arrives"), value: (r) => first(r)?.arrival ?? "", format: (r) => (first(r) ? month(first(r)!.arrival) : "–") },
+            { label: t("col.quantity"), value: (r) => first(r)?.quantity ?? 0, format: (r) => num(first(r)?.quantity), numeric: true },
+            { label: t("col.late"), value: (r) => (first(r)?.late ? 1 : 0), format: (r) => (first(r) ? t(first(r)!.late ? "yes" : "no") : "–") },
+            { label: t("col.orders"), value: (r) => r.orders.length, format: (r) => num(r.orders.length), numeric: true },
+            { label: t("col.ordered"), value: (r) => r.orders.reduce((s, o) => s + o.quantity, 0), format: (r) => num(r.orders.reduce((s, o) => s + o.quantity, 0)), numeric: true },
+          ],
+          rows: p.rows,
+          sort: [5, "asc"],
+        }),
+        el("p", { class: "note" }, t("product.orders_how"), " ", docLink("4.7", t("product.orders"))),
+      ];
     });
   }
 
