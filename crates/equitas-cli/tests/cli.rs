@@ -1521,7 +1521,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     ]);
     says(
         &j,
-        "no plan here for 1 pipeline row (SYN-003 to NOPE in 2027-01): no item and place forecast at this level",
+        "not counted, naming no location of the hierarchy (a location code or GLN): 1 pipeline row (SYN-003 to NOPE in 2027-01)",
     );
     says(
         &j,
@@ -1592,6 +1592,15 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
             .clone()
     };
     assert_eq!(r01(&imported), r01(&j));
+    // The stores' plans count them too (each store as the area it serves):
+    // none is said to go unused.
+    let stores = json(&["plan", "--level", "warehouse", "--item", "SYN-003"]);
+    assert!(
+        !notes(&stores)
+            .iter()
+            .any(|n| n.contains("no plan here for")),
+        "{stores}"
+    );
     says(
         &imported,
         "pipeline: 2 shipments expected from suppliers, as imported (equitas import pipeline",
@@ -1745,8 +1754,20 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &j,
         "lead times: 2 rows by item and supplier, as imported (equitas import lead-times",
     );
-    // SYN-001 has a row of its own (Pharma B's), so the blank item's row
-    // of Pharma C is not its: the general lead time, said.
+    // One lead time for all, asked for, sets the imported ones aside.
+    let j = json(&["plan", "--item", "SYN-001,SYN-002", "--lead-time", "3"]);
+    assert_eq!(lead_of(&j), [3, 3], "{j}");
+    says(
+        &j,
+        "lead times: the 2 rows imported left aside, as one lead time for all was asked for (3 months)",
+    );
+    refused(
+        &["plan", "--lead-time", "3", "--supplier", "Pharma C"],
+        2,
+        "--supplier: \"Pharma C\": one lead time for all was asked for (--lead-time)",
+    );
+    // Pharma C's row for every item applies to SYN-001 too (Pharma B's
+    // row of SYN-001's own does not hide it).
     let j = json(&[
         "plan",
         "--item",
@@ -1754,10 +1775,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "--supplier",
         "Pharma C",
     ]);
-    assert_eq!(lead_of(&j), [4, 6], "{j}");
-    says(
-        &j,
-        "1 plan (SYN-001 at XSY): no lead time given from Pharma C, so the general lead time of 4 months applies",
+    assert_eq!(lead_of(&j), [6, 6], "{j}");
+    assert!(
+        !notes(&j).iter().any(|n| n.contains("no lead time given")),
+        "{j}"
     );
     refused(
         &["plan", "--supplier", "PharmaZ"],
@@ -1784,6 +1805,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
             .any(|n| n.contains("as imported (equitas import lead-times")),
         "{j}"
     );
+    // An item asked for by a GTIN written with 13 digits (a spreadsheet
+    // dropped the leading zero) is that GTIN's product, as in the files.
+    let j = json(&["plan", "--item", "9520000000035"]);
+    assert_eq!(j["rows"][0]["item"], "SYN-003", "{j}");
     // A horizon shorter than the lead time can suggest no order: the
     // plans that fall below their minimum then are counted.
     let j = json(&["plan", "--item", "SYN-003", "--horizon", "3"]);

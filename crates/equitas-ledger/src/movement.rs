@@ -218,8 +218,21 @@ impl Names {
         (self.items.id(item), self.recorded.id(code), factor)
     }
 
-    /// The item a code (as recorded, or a product code) counts as, if held.
+    /// The item a code (as recorded, or a product code) counts as, if held;
+    /// a GTIN in another of its forms (8, 12 or 13 digits: a spreadsheet
+    /// drops the leading zero) is its 14-digit form (formulas 3.1).
     pub fn item_id(&self, code: &str) -> Option<u32> {
+        self.item_id_as_written(code).or_else(|| {
+            let g = equitas_gs1::Gtin::parse(code).ok()?;
+            let long = g.as_gtin14();
+            (long != code)
+                .then(|| self.item_id_as_written(long))
+                .flatten()
+        })
+    }
+
+    /// [`Names::item_id`] of `code` as written: no other form of a GTIN.
+    pub fn item_id_as_written(&self, code: &str) -> Option<u32> {
         self.items.get(self.catalogue.resolve(code).0)
     }
 

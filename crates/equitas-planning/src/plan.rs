@@ -573,23 +573,19 @@ pub fn parse_lead_times<R: std::io::Read>(
     Ok(parsed)
 }
 
-/// The lead time that applies to `item`: among the rows for it (or for
-/// every item), those of `supplier` if one is named, the shortest.
+/// The lead time that applies to `item`: each supplier's row for it, else
+/// that supplier's row for every item (a blank item); of those, the named
+/// `supplier`'s if one is, the shortest. A supplier's row for another item
+/// does not hide another supplier's row for every item.
 pub fn lead_time_for<'a>(
     rows: &'a [LeadTime],
     item: &str,
     supplier: Option<&str>,
 ) -> Option<&'a LeadTime> {
-    let specific = rows.iter().any(|r| r.item == item);
+    let own = |s: &str| rows.iter().any(|r| r.supplier == s && r.item == item);
     rows.iter()
-        .filter(|r| {
-            if specific {
-                r.item == item
-            } else {
-                r.item.is_empty()
-            }
-        })
         .filter(|r| supplier.is_none_or(|s| r.supplier == s))
+        .filter(|r| r.item == item || (r.item.is_empty() && !own(&r.supplier)))
         .min_by(|a, b| a.total().total_cmp(&b.total()))
 }
 
@@ -663,5 +659,41 @@ mod lead_time_tests {
             "Generic Ltd"
         );
         assert!(lead_time_for(&rows, "AMOX", Some("Nobody")).is_none());
+        // A supplier with no row of the item's own: its row for every item
+        // (rows of other suppliers for the item do not hide it).
+        assert_eq!(
+            lead_time_for(&rows, "AMOX", Some("Generic Ltd"))
+                .unwrap()
+                .months(),
+            5
+        );
+        let shorter = [
+            LeadTime {
+                item: String::new(),
+                supplier: "A".into(),
+                order: 1.0,
+                production: 2.0,
+                transport: 1.0,
+                receipt: 0.5,
+            },
+            LeadTime {
+                item: "SYN-003".into(),
+                supplier: "B".into(),
+                order: 1.0,
+                production: 8.0,
+                transport: 1.0,
+                receipt: 0.0,
+            },
+        ];
+        assert_eq!(
+            lead_time_for(&shorter, "SYN-003", None).unwrap().supplier,
+            "A"
+        );
+        assert_eq!(
+            lead_time_for(&shorter, "SYN-003", Some("B"))
+                .unwrap()
+                .months(),
+            10
+        );
     }
 }

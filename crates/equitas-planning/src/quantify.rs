@@ -458,7 +458,7 @@ pub fn quantify(
         // A store planned on the area it serves counts that area's stock
         // and shipments too (its echelon, 4.1), against the echelon's band
         // (below).
-        let place = x.served.as_deref().unwrap_or(&x.area);
+        let place = x.planned_at();
         let mut on_hand: Vec<(f64, Option<usize>)> = lots(
             ledger,
             places,
@@ -652,9 +652,11 @@ pub fn pipeline_unused<'p>(
     let mut u = Unused::default();
     for p in pipeline {
         let item = ledger.names.catalogue.resolve(&p.item).0;
+        // A store planned as its echelon counts what enters the area it
+        // serves (4.1), as its plan does.
         if !plans
             .iter()
-            .any(|q| q.series.item == item && p.enters(places, &q.series.area))
+            .any(|q| q.series.item == item && p.enters(places, q.series.planned_at()))
         {
             u.unplanned.push(p);
         } else if p.arrival - last > horizon.max(1) as MonthIndex {

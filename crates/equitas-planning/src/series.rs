@@ -55,6 +55,15 @@ pub struct DemandSeries {
     pub own_why: Option<String>,
 }
 
+impl DemandSeries {
+    /// The place whose stock and incoming shipments its plan counts: the
+    /// area a store serves when it is planned as its echelon (4.1), else
+    /// its own.
+    pub fn planned_at(&self) -> &str {
+        self.served.as_deref().unwrap_or(&self.area)
+    }
+}
+
 /// The last complete month of the ledger: the month of its last day if
 /// that is the month's last day, else the month before.
 pub fn last_complete_month(ledger: &Ledger) -> Option<MonthIndex> {

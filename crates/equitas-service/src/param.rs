@@ -492,6 +492,13 @@ impl Args {
             .transpose()
     }
 
+    /// True if the caller gave the parameter (not only its default).
+    pub fn given(&self, name: &str) -> Result<bool, ServiceError> {
+        let p = self.param(name)?;
+        self.read.borrow_mut().insert(p.name);
+        Ok(self.values.contains_key(p.name))
+    }
+
     /// The value or the default; the parameter must have a default.
     pub fn value<T: FromStr>(&self, name: &str) -> Result<T, ServiceError>
     where

@@ -146,9 +146,12 @@ pub struct PlanningRequest {
     /// No pipeline file given: the shipments imported (`import pipeline`)
     /// are the pipeline.
     pub imported_pipeline: bool,
-    /// No lead-times file given: the lead times imported (`import
-    /// lead-times`) apply.
+    /// Neither a lead-times file nor one lead time for all (`lead_time`)
+    /// given: the lead times imported (`import lead-times`) apply.
     pub imported_lead_times: bool,
+    /// One lead time for all was given: the imported lead times are left
+    /// aside, said in a note.
+    pub lead_time_asked: bool,
 }
 
 fn method(a: &Args) -> Result<Option<Method>, ServiceError> {
@@ -231,15 +234,22 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
         ));
     }
     q.supplier = a.get("supplier")?;
-    let imported_lead_times = a.get::<PathBuf>("lead_times")?.is_none();
-    if !imported_lead_times {
+    let file = a.get::<PathBuf>("lead_times")?.is_some();
+    let lead_time_asked = a.given("lead_time")?;
+    if file {
         known_supplier(&q, false)?;
+    } else if lead_time_asked && let Some(s) = &q.supplier {
+        return Err(a.bad(
+            "supplier",
+            format!("{s:?}: one lead time for all was asked for ({}), so no supplier's lead times apply: leave out one of the two", a.display("lead_time")),
+        ));
     }
     Ok(PlanningRequest {
         quantify: q,
         transit: !a.flag("no_transit")?,
         imported_pipeline: a.get::<PathBuf>("pipeline")?.is_none(),
-        imported_lead_times,
+        imported_lead_times: !file && !lead_time_asked,
+        lead_time_asked: !file && lead_time_asked,
     })
 }
 
@@ -376,7 +386,17 @@ fn quantified(
                 .iter()
                 .any(|i| data.ledger.names.catalogue.resolve(i).0 == item)
     };
-    let unplanned: Vec<&quantify::Incoming> = unused.unplanned.into_iter().filter(asked).collect();
+    let (nowhere, unplanned): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) = unused
+        .unplanned
+        .into_iter()
+        .filter(asked)
+        .partition(|p| data.places.resolve(&p.to).is_none());
+    if !nowhere.is_empty() {
+        notes.push(format!(
+            "not counted, naming no location of the hierarchy (a location code or GLN): {}",
+            counted(&rows(&nowhere), "pipeline row", "pipeline rows")
+        ));
+    }
     if !unplanned.is_empty() {
         notes.push(format!(
             "no plan here for {}: no item and place forecast at this level",
@@ -534,6 +554,11 @@ fn items_note<'s>(
     })
 }
 
+/// `one` or `many`, as `n` asks.
+pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 /// A plan's item and place, for notes.
 fn named(x: &Quantified) -> String {
     format!("{} at {}", x.series.item, x.series.area)
@@ -594,9 +619,9 @@ fn lead_time_text(q: &quantify::Request, imported: bool) -> String {
 /// spreadsheet drops the leading zero, 3.1).
 fn named_as_the_data(data: &StockData, q: &mut quantify::Request) {
     let item = |code: &mut String| {
-        if let Some(g) =
-            equitas_gs1::Gtin::known_form(code, |c| data.ledger.names.item_id(c).is_some())
-        {
+        if let Some(g) = equitas_gs1::Gtin::known_form(code, |c| {
+            data.ledger.names.item_id_as_written(c).is_some()
+        }) {
             *code = g;
         }
     };
@@ -683,13 +708,23 @@ fn planned(
     let mut notes = Vec::new();
     if r.imported_pipeline && rows > 0 {
         notes.push(format!(
-            "pipeline: {rows} shipments expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a --pipeline file replaces them)"
+            "pipeline: {rows} {} expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a pipeline file given to the command line, --pipeline, replaces them)",
+            plural(rows, "shipment", "shipments")
         ));
     }
     if r.imported_lead_times && !q.lead_times.is_empty() {
         notes.push(format!(
-            "lead times: {} rows by item and supplier, as imported (equitas import lead-times, POST /api/v1/imports/lead-times; a --lead-times file replaces them)",
-            q.lead_times.len()
+            "lead times: {} {} by item and supplier, as imported (equitas import lead-times, POST /api/v1/imports/lead-times; a lead-times file given to the command line, --lead-times, or one lead time for all, lead_time, replaces them)",
+            q.lead_times.len(),
+            plural(q.lead_times.len(), "row", "rows")
+        ));
+    }
+    if r.lead_time_asked && !data.lead_times.is_empty() {
+        notes.push(format!(
+            "lead times: the {} {} imported left aside, as one lead time for all was asked for ({} months)",
+            data.lead_times.len(),
+            plural(data.lead_times.len(), "row", "rows"),
+            q.lead_time
         ));
     }
     let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, orders)?;
@@ -713,7 +748,7 @@ fn overdue_note(
         .filter(|p| {
             let item = data.ledger.names.catalogue.resolve(&p.item).0;
             qs.iter()
-                .any(|q| q.series.item == item && p.enters(&data.places, &q.series.area))
+                .any(|q| q.series.item == item && p.enters(&data.places, q.series.planned_at()))
         })
         .map(|p| {
             // Its source named only within the caller's scope.

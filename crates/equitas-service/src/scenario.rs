@@ -233,12 +233,13 @@ pub fn inputs(
             false,
         );
         pipeline_note.push(format!(
-            "{}: {n} shipments, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
+            "{}: {n} {}, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
             if imported {
                 "pipeline as imported (equitas import pipeline; a --pipeline file replaces it)"
             } else {
                 "pipeline file"
             },
+            crate::planning::plural(n, "shipment", "shipments"),
             a.counted,
             a.located
         ));

@@ -890,7 +890,7 @@ fn write_pipeline(
             table: "pipeline_shipments",
             columns: "line, item, place, arrival, quantity",
             what: "pipeline shipments",
-            replaced: "shipments imported before were replaced: the pipeline is the last file's list",
+            replaced: "shipments imported before {were} replaced: the pipeline is the last file's list",
         },
         after,
         progress,
@@ -931,7 +931,7 @@ fn write_lead_times(
             table: "lead_times",
             columns: "line, item, supplier, order_months, production_months, transport_months, receipt_months",
             what: "lead times",
-            replaced: "lead times imported before were replaced: the lead times are the last file's list",
+            replaced: "lead times imported before {were} replaced: the lead times are the last file's list",
         },
         after,
         progress,
@@ -945,12 +945,16 @@ struct List {
     columns: &'static str,
     /// What its rows are, in the report's tally.
     what: &'static str,
-    /// The note when rows imported before are replaced, after their count.
+    /// The note when rows imported before are replaced, after their count
+    /// (`{were}`: "were", or "would be" in a dry run).
     replaced: &'static str,
 }
 
 /// Replaces `list`'s rows by `after` (the file's, in its order), unless they
-/// are the same: then nothing is written and the rows are unchanged.
+/// are the same: then nothing is written and the rows are unchanged. A file
+/// with a row rejected replaces nothing: a list is replaced whole, and the
+/// rows it would lose are those the user must mend. A file of its header
+/// only empties the list, said.
 fn replace_list(
     c: &mut dyn Conn,
     report: &mut ImportReport,
@@ -963,14 +967,32 @@ fn replace_list(
         &[],
     )?;
     let mut t = Tally::default();
-    if after == before {
+    if !report.rejected.is_empty() {
+        report.notes.push(format!(
+            "nothing replaced: {} are a list imported whole, and {} of this file's rows {} rejected; the {} imported before are kept: mend the rows named and import the file again",
+            list.what,
+            report.rejected.len(),
+            if report.rejected.len() == 1 { "was" } else { "were" },
+            before.len(),
+        ));
+    } else if after == before {
         t.unchanged = after.len() as u64;
     } else {
         c.execute(&format!("DELETE FROM {}", list.table), &[])?;
+        let would = if report.dry_run { "would be" } else { "were" };
         if !before.is_empty() {
-            report
-                .notes
-                .push(format!("the {} {}", before.len(), list.replaced));
+            report.notes.push(format!(
+                "the {} {}",
+                before.len(),
+                list.replaced.replace("{were}", would)
+            ));
+        }
+        if after.is_empty() {
+            report.notes.push(format!(
+                "the file has no rows: the list of {} {} emptied",
+                list.what,
+                if report.dry_run { "would be" } else { "is" }
+            ));
         }
         let n = list.columns.split(',').count();
         let insert = format!(

@@ -118,7 +118,7 @@ pub fn item_catalogue(c: &mut dyn Conn) -> Result<ItemCatalogue, StoreError> {
 
 /// How far a loaded ledger reaches: the commit sequence number of the
 /// last capture whose movements it holds (captures become visible in
-/// that order, see `equitas_store::epcis`), and the number of imports
+/// that order, see `equitas_store::epcis`), and the number of import runs
 /// recorded (stock reports, levels and locations come by import).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Watermark {
@@ -129,7 +129,14 @@ pub struct Watermark {
 /// Reads the store's current watermark (two indexed aggregates).
 pub fn watermark(c: &mut dyn Conn) -> Result<Watermark, StoreError> {
     let last_capture = crate::epcis::newest_capture(c)?;
-    let imports: i64 = c.query_scalar("SELECT COUNT(*) FROM imports", &[])?.get()?;
+    // Every run counts: a file imported again after another (A, B, then A)
+    // only adds a run to A's row, and must still be seen.
+    let imports: i64 = c
+        .query_scalar(
+            "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM imports",
+            &[],
+        )?
+        .get()?;
     Ok(Watermark {
         last_capture,
         imports,

@@ -207,7 +207,11 @@ fn pipeline(s: &mut TestStore) {
         .map(|e| (e.line, e.field.clone()))
         .collect();
     assert_eq!(fields, [(3, Some("place".to_string()))], "{:?}", r.rejected);
-    assert_eq!((r.rows_read, r.total().inserted), (3, 2));
+    // A list is replaced whole: with a row rejected, nothing is.
+    assert_eq!((r.rows_read, r.total().inserted), (3, 0));
+    let file = "item,place,arrival,quantity\namox,F1,2027-02,40\ntld,R1,2027-03,7\n";
+    let r = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
+    assert_eq!((r.rows_read, r.total().inserted), (2, 2));
     let got = |s: &mut TestStore| -> Vec<(String, String, String, f64)> {
         load(s.store.as_mut())
             .unwrap()
@@ -267,7 +271,12 @@ fn lead_times(s: &mut TestStore) {
         "{:?}",
         r.rejected
     );
-    assert_eq!((r.rows_read, r.total().inserted), (3, 2));
+    assert_eq!((r.rows_read, r.total().inserted), (3, 0));
+    let file = "item,supplier,order_months,production_months,transport_months,receipt_months\n\
+                amox,Pharma A,1,2,0.5,0.5\n\
+                ,Pharma B,0.5,1,1,0.5\n";
+    let r = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
+    assert_eq!((r.rows_read, r.total().inserted), (2, 2));
     let got = |s: &mut TestStore| -> Vec<(String, String, f64)> {
         load(s.store.as_mut())
             .unwrap()
@@ -294,6 +303,37 @@ fn lead_times(s: &mut TestStore) {
         r.notes
     );
     assert_eq!(got(s), [("tld".into(), "Pharma C".into(), 2.0)]);
+    // A file imported before, imported again after another (A, B, A): a
+    // running server's data are reloaded (the imports' runs count, not
+    // their rows: the same file adds no row).
+    let (mut data, mut wm) = load_marked(s.store.as_mut()).unwrap();
+    import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
+    let r = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
+    assert_eq!(r, Refresh::Reloaded);
+    assert_eq!(data.lead_times.len(), 2);
+    // A file with a bad row replaces nothing (the row it would lose is the
+    // one to mend); a file of its header only empties the list.
+    let bad = "item,supplier,order_months,production_months,transport_months,receipt_months\ntld,Pharma C,0,0,2,0\ntld,Pharma D,0,,2,0\n";
+    let r = import_bytes(s, ImportKind::LeadTimes, "bad.csv", bad.as_bytes());
+    assert_eq!((r.rejected.len(), r.total().inserted), (1, 0));
+    assert!(
+        r.notes.iter().any(|n| n.starts_with(
+            "nothing replaced: lead times are a list imported whole, and 1 of this file's rows was rejected; the 2 imported before are kept"
+        )),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(got(s).len(), 2);
+    let header = "item,supplier,order_months,production_months,transport_months,receipt_months\n";
+    let r = import_bytes(s, ImportKind::LeadTimes, "empty.csv", header.as_bytes());
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n == "the file has no rows: the list of lead times is emptied"),
+        "{:?}",
+        r.notes
+    );
+    assert!(got(s).is_empty());
 }
 
 /// Stock reports: bad rows named, the ledger built from them, a closing
