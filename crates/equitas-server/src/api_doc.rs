@@ -658,9 +658,19 @@ pub fn openapi() -> Value {
             .collect();
         for seg in e.path.split('/').filter(|s| s.starts_with('{')) {
             let name = seg.trim_matches(|c| c == '{' || c == '}');
-            params.push(
-                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
-            );
+            let mut param =
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}});
+            if e.path == IMPORT_PATH {
+                param["description"] = json!(format!(
+                    "The kind of file, as `equitas import --help` lists them with their columns: {}.",
+                    equitas_store::import::ImportKind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            params.push(param);
         }
         let ok_schema = if let Some(row) = rows.get(e.path) {
             json!({"allOf": [
