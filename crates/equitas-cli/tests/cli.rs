@@ -1809,6 +1809,13 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     // dropped the leading zero) is that GTIN's product, as in the files.
     let j = json(&["plan", "--item", "9520000000035"]);
     assert_eq!(j["rows"][0]["item"], "SYN-003", "{j}");
+    // A GTIN's length in digits with a wrong check digit: said so, not
+    // only that it has no data.
+    refused(
+        &["plan", "--item", "09520000000036"],
+        1,
+        "09520000000036 (not a GTIN: GTIN: check digit is 6, expected 5",
+    );
     // A horizon shorter than the lead time can suggest no order: the
     // plans that fall below their minimum then are counted.
     let j = json(&["plan", "--item", "SYN-003", "--horizon", "3"]);

@@ -530,7 +530,11 @@ fn no_series(r: &quantify::Request, e: quantify::Empty) -> ServiceError {
             param: "item".into(),
             reason: format!(
                 "{}: no demand series at the {} level",
-                r.items.join(", "),
+                r.items
+                    .iter()
+                    .map(|i| with_gtin_hint(i))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 r.level.as_str()
             ),
         },
@@ -549,9 +553,26 @@ fn items_note<'s>(
         format!(
             "no demand series at the {} level for {}",
             r.level.as_str(),
-            missing.join(", ")
+            missing
+                .iter()
+                .map(|i| with_gtin_hint(i))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
+}
+
+/// An item code as asked for, with why it is no GTIN where it has a
+/// GTIN's length in digits but not its check digit (a typing error, not
+/// an item without data).
+fn with_gtin_hint(code: &str) -> String {
+    let digits = code.bytes().all(|b| b.is_ascii_digit());
+    match equitas_gs1::Gtin::parse(code) {
+        Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) if digits => {
+            format!("{code} (not a GTIN: {e})")
+        }
+        _ => code.to_string(),
+    }
 }
 
 /// `one` or `many`, as `n` asks.
