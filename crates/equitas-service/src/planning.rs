@@ -697,8 +697,8 @@ fn with_transit(
     if r.transit
         && let Some(as_of) = stock_day(data, &r.quantify)
     {
-        let legs = equitas_store::stock::transit_legs(ctx.store)?;
-        let t = quantify::incoming_from_transit(&legs, &data.places, as_of);
+        let legs = data.legs(ctx.store)?;
+        let t = quantify::incoming_from_transit(legs, &data.places, as_of);
         q.pipeline.extend(t.incoming);
         overdue = t.overdue;
     }

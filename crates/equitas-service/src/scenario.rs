@@ -204,8 +204,8 @@ pub fn inputs(
             }
         }
         if let Some(day) = as_of {
-            let legs = equitas_store::stock::transit_legs(ctx.store)?;
-            let t = equitas_planning::quantify::incoming_from_transit(&legs, &data.places, day);
+            let legs = data.legs(ctx.store)?;
+            let t = equitas_planning::quantify::incoming_from_transit(legs, &data.places, day);
             let (n, overdue) = (t.incoming.len(), t.overdue.len());
             let a = pipeline(data, &mut needs, &mut located, t.incoming, true);
             pipeline_note.push(format!(

@@ -26,6 +26,11 @@ pub struct StockData {
     /// The lead times by item and supplier, as last imported (`import
     /// lead-times`; 4.7), in the file's order.
     pub lead_times: Vec<equitas_planning::plan::LeadTime>,
+    /// The issues and receipts between places ([`transit_legs`]), read at
+    /// the first plan or risk that needs them ([`StockData::legs`]) and
+    /// kept until the data change: a server then reads them once, not on
+    /// every question.
+    legs: std::sync::OnceLock<Vec<equitas_ledger::transit::Leg>>,
 }
 
 /// A stock item as the catalogue knows it.
@@ -38,6 +43,16 @@ pub struct ItemInfo {
 }
 
 impl StockData {
+    /// The issues and receipts between places, as [`transit_legs`] reads
+    /// them from `c`: read once for these data, then kept.
+    pub fn legs(&self, c: &mut dyn Conn) -> Result<&[equitas_ledger::transit::Leg], StoreError> {
+        if let Some(l) = self.legs.get() {
+            return Ok(l);
+        }
+        let read = transit_legs(c)?;
+        Ok(self.legs.get_or_init(|| read))
+    }
+
     /// The ledger's items with what the catalogue knows of them, by code.
     pub fn items(&self) -> Vec<(&str, Option<&ItemInfo>)> {
         let names = &self.ledger.names.items;
@@ -277,6 +292,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             catalogue: catalogue(c)?,
             pipeline: pipeline(c)?,
             lead_times: lead_times(c)?,
+            legs: std::sync::OnceLock::new(),
         },
         wm,
     ))
@@ -380,6 +396,8 @@ pub fn refresh(
         None
     };
     let n = movements.len();
+    // New movements may be legs: read again when next asked for.
+    data.legs = std::sync::OnceLock::new();
     data.ledger.append(movements);
     set_expiries(&mut data.ledger, expiries);
     if let Some(p) = hierarchy {

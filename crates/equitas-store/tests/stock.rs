@@ -814,6 +814,11 @@ fn refreshed_across_captures(s: &mut TestStore) {
     assert_eq!(r.captured, 2 * third);
     let first = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
     assert!(matches!(first, Refresh::Appended(n) if n > 0), "{first:?}");
+    // The legs between places, kept with the data, are read again after
+    // new movements: as many as the database holds, each time.
+    let legs = |s: &mut TestStore| equitas_store::stock::transit_legs(s.store.as_mut()).unwrap();
+    let kept = data.legs(s.store.as_mut()).unwrap().len();
+    assert_eq!(kept, legs(s).len());
     let r = capture_events(s.store.as_mut(), &events[third..]);
     assert_eq!(
         (r.captured, r.duplicates),
@@ -828,6 +833,12 @@ fn refreshed_across_captures(s: &mut TestStore) {
         refresh(s.store.as_mut(), &mut data, &mut wm).unwrap(),
         Refresh::Unchanged
     );
+    let now = data.legs(s.store.as_mut()).unwrap().len();
+    assert!(
+        now > kept,
+        "{now} legs after the last capture, {kept} before"
+    );
+    assert_eq!(now, legs(s).len());
     assert_whole(s, &net, &data, &direct);
 }
 
