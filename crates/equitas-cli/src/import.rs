@@ -236,10 +236,15 @@ impl equitas_store::import::Progress for SpinnerThenBar {
 pub fn print_report(r: &ImportReport, all_errors: bool) {
     let count = |t: &equitas_store::repo::Tally| {
         format!(
-            "{} new, {} updated, {} unchanged",
+            "{} new, {} updated, {} unchanged{}",
             int(t.inserted as i64),
             int(t.updated as i64),
-            int(t.unchanged as i64)
+            int(t.unchanged as i64),
+            if t.removed > 0 {
+                format!(", {} removed", int(t.removed as i64))
+            } else {
+                String::new()
+            }
         )
     };
     let rejected = if r.rejected.is_empty() {

@@ -1508,6 +1508,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "item,place,arrival,quantity\n\
          SYN-999,XSY,2027-01,5\n\
          SYN-003,NOPE,2027-01,5\n\
+         SYN-003,NOPE,2024-01,5\n\
          SYN-003,XSY,2027-01,5\n\
          SYN-003,XSY,2030-01,5\n",
     )
@@ -1521,7 +1522,14 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     ]);
     says(
         &j,
-        "not counted, naming no location of the hierarchy (a location code or GLN): 1 pipeline row (SYN-003 to NOPE in 2027-01)",
+        "not counted, naming no location of the hierarchy (a location code or GLN): 2 pipeline rows (SYN-003 to NOPE in 2027-01, SYN-003 to NOPE in 2024-01)",
+    );
+    // Not named again as due and counted.
+    assert!(
+        !notes(&j)
+            .iter()
+            .any(|n| n.starts_with("due by") && n.contains("NOPE")),
+        "{j}"
     );
     says(
         &j,
@@ -1809,6 +1817,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     // dropped the leading zero) is that GTIN's product, as in the files.
     let j = json(&["plan", "--item", "9520000000035"]);
     assert_eq!(j["rows"][0]["item"], "SYN-003", "{j}");
+    assert!(
+        !notes(&j).iter().any(|n| n.starts_with("no demand series")),
+        "{j}"
+    );
     // A GTIN's length in digits with a wrong check digit: said so, not
     // only that it has no data.
     refused(

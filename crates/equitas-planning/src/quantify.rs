@@ -397,8 +397,13 @@ pub fn items_without_series<'r, 's>(
     items
         .iter()
         .filter(|i| {
-            let product = ledger.names.catalogue.resolve(i).0;
-            !series.clone().any(|s| s.item == product)
+            // A GTIN in any of its forms is its item (3.1).
+            let Some(want) = ledger.names.item_id(i) else {
+                return true;
+            };
+            !series
+                .clone()
+                .any(|s| ledger.names.item_id(&s.item) == Some(want))
         })
         .map(String::as_str)
         .collect()

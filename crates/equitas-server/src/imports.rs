@@ -94,11 +94,12 @@ async fn import(
             st,
             "import",
             &format!(
-                "{k}: {} rows read, {} inserted, {} updated, {} unchanged, {} rejected{}",
+                "{k}: {} rows read, {} inserted, {} updated, {} unchanged, {} removed, {} rejected{}",
                 r.rows_read,
                 t.inserted,
                 t.updated,
                 t.unchanged,
+                t.removed,
                 r.rejected_rows(),
                 if r.dry_run { " (dry run)" } else { "" }
             ),
@@ -109,6 +110,7 @@ async fn import(
             "inserted": t.inserted,
             "updated": t.updated,
             "unchanged": t.unchanged,
+            "removed": t.removed,
             "rejected": r.rejected.iter().map(|e| json!({
                 "line": e.line, "field": e.field, "reason": e.message,
             })).collect::<Vec<_>>(),

@@ -380,12 +380,15 @@ fn quantified(
     };
     // Rows for items not asked for are expected to go unused.
     let asked = |p: &&quantify::Incoming| {
-        let item = data.ledger.names.catalogue.resolve(&p.item).0;
-        r.items.is_empty()
-            || r.items
+        let names = &data.ledger.names;
+        r.items.is_empty() || {
+            let item = names.item_id(&p.item);
+            r.items
                 .iter()
-                .any(|i| data.ledger.names.catalogue.resolve(i).0 == item)
+                .any(|i| *i == p.item || (item.is_some() && names.item_id(i) == item))
+        }
     };
+    let known = |p: &&quantify::Incoming| data.places.resolve(&p.to).is_some();
     let (nowhere, unplanned): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) = unused
         .unplanned
         .into_iter()
@@ -410,6 +413,7 @@ fn quantified(
         .filter(asked)
         // Those for no plan here are named as such, above.
         .filter(|p| !unplanned.iter().any(|u| std::ptr::eq(*u, *p)))
+        .filter(known)
         .collect();
     if !due.is_empty() {
         notes.push(format!(

@@ -938,6 +938,13 @@ fn write_lead_times(
     )
 }
 
+/// A list's rows without their line (the first column): what they say.
+fn content(rows: &[Vec<crate::Value>]) -> Vec<&[crate::Value]> {
+    rows.iter()
+        .map(|r| r.get(1..).unwrap_or_default())
+        .collect()
+}
+
 /// A table that each import replaces whole (a list of what holds now).
 struct List {
     table: &'static str,
@@ -975,9 +982,28 @@ fn replace_list(
             if report.rejected.len() == 1 { "was" } else { "were" },
             before.len(),
         ));
-    } else if after == before {
+    } else if content(&after) == content(&before) {
+        // The same rows in the same order (a line number moved by a blank
+        // line or a comment is no change).
         t.unchanged = after.len() as u64;
     } else {
+        // Counted as the rows differ: those in both unchanged, the others
+        // new or removed (the list is written again whole, in the file's
+        // order).
+        let mut pool: HashMap<String, u64> = HashMap::new();
+        for r in content(&before) {
+            *pool.entry(format!("{r:?}")).or_default() += 1;
+        }
+        for r in content(&after) {
+            match pool.get_mut(&format!("{r:?}")) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    t.unchanged += 1;
+                }
+                _ => t.inserted += 1,
+            }
+        }
+        t.removed = pool.values().sum();
         c.execute(&format!("DELETE FROM {}", list.table), &[])?;
         let would = if report.dry_run { "would be" } else { "were" };
         if !before.is_empty() {
@@ -1009,7 +1035,6 @@ fn replace_list(
             c.execute(&insert, r)?;
             progress.inc(1);
         }
-        t.inserted = after.len() as u64;
     }
     report.written.push((list.what, t));
     Ok(())

@@ -137,6 +137,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0017_lead_times.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 18,
+        name: "import runs that changed the data, counted (the stock data's watermark)",
+        sqlite: include_str!("../migrations/sqlite/0018_import_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0018_import_changes.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

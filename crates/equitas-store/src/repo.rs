@@ -26,6 +26,8 @@ pub struct Tally {
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Rows removed: a list replaced whole loses those not in the file.
+    pub removed: u64,
 }
 
 impl Tally {
@@ -40,12 +42,13 @@ impl Tally {
         self.inserted += other.inserted;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+        self.removed += other.removed;
     }
     pub fn total(&self) -> u64 {
         self.inserted + self.updated + self.unchanged
     }
     pub fn changed(&self) -> u64 {
-        self.inserted + self.updated
+        self.inserted + self.updated + self.removed
     }
 }
 
@@ -615,13 +618,17 @@ pub struct ImportRecord {
 }
 
 /// Records an import run. The same content imported again updates its
-/// row (run count and time) instead of adding one.
+/// row (run count and time) instead of adding one. `changes` counts the
+/// runs that changed the data: the stock data's watermark, so that a
+/// server reloads after an import that changed something (the same file
+/// again after another, A-B-A, too) and after no other.
 pub fn record_import(c: &mut dyn Conn, r: &ImportRecord) -> Result<(), StoreError> {
     let now = chrono::Utc::now().to_rfc3339();
+    let changed = i64::from(r.tally.changed() > 0);
     let key: [Value; 2] = [r.kind.as_str().into(), r.sha256.as_str().into()];
     let n = c.execute(
         "UPDATE imports SET last_at = $3, runs = runs + 1, source_name = $4, rows_read = $5,
-                inserted = $6, updated = $7, unchanged = $8, rejected = $9
+                inserted = $6, updated = $7, unchanged = $8, rejected = $9, changes = changes + $10
          WHERE kind = $1 AND sha256 = $2",
         &[
             key[0].clone(),
@@ -633,13 +640,14 @@ pub fn record_import(c: &mut dyn Conn, r: &ImportRecord) -> Result<(), StoreErro
             r.tally.updated.into(),
             r.tally.unchanged.into(),
             r.rejected.into(),
+            changed.into(),
         ],
     )?;
     if n == 0 {
         c.execute(
             "INSERT INTO imports (kind, sha256, source_name, first_at, last_at, runs, rows_read,
-                                  inserted, updated, unchanged, rejected)
-             VALUES ($1, $2, $3, $4, $4, 1, $5, $6, $7, $8, $9)",
+                                  inserted, updated, unchanged, rejected, changes)
+             VALUES ($1, $2, $3, $4, $4, 1, $5, $6, $7, $8, $9, $10)",
             &[
                 key[0].clone(),
                 key[1].clone(),
@@ -650,6 +658,7 @@ pub fn record_import(c: &mut dyn Conn, r: &ImportRecord) -> Result<(), StoreErro
                 r.tally.updated.into(),
                 r.tally.unchanged.into(),
                 r.rejected.into(),
+                changed.into(),
             ],
         )?;
     }

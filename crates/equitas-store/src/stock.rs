@@ -134,21 +134,24 @@ pub fn item_catalogue(c: &mut dyn Conn) -> Result<ItemCatalogue, StoreError> {
 /// How far a loaded ledger reaches: the commit sequence number of the
 /// last capture whose movements it holds (captures become visible in
 /// that order, see `equitas_store::epcis`), and the number of import runs
-/// recorded (stock reports, levels and locations come by import).
+/// that changed the data (stock reports, levels and locations come by
+/// import).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Watermark {
     pub last_capture: i64,
     pub imports: i64,
 }
 
-/// Reads the store's current watermark (two indexed aggregates).
+/// Reads the store's current watermark (the newest capture, and a sum over
+/// the small imports table).
 pub fn watermark(c: &mut dyn Conn) -> Result<Watermark, StoreError> {
     let last_capture = crate::epcis::newest_capture(c)?;
-    // Every run counts: a file imported again after another (A, B, then A)
-    // only adds a run to A's row, and must still be seen.
+    // The runs that changed the data: a file imported again after another
+    // (A, B, then A) only adds a run to A's row, and must still be seen; a
+    // run that changed nothing must not make a server reload.
     let imports: i64 = c
         .query_scalar(
-            "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM imports",
+            "SELECT CAST(COALESCE(SUM(changes), 0) AS BIGINT) FROM imports",
             &[],
         )?
         .get()?;

@@ -295,8 +295,28 @@ fn lead_times(s: &mut TestStore) {
     let again = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
     assert!(again.unchanged() && again.notes.is_empty(), "{again:?}");
     let next = "item,supplier,order_months,production_months,transport_months,receipt_months\ntld,Pharma C,0,0,2,0\n";
+    // A dry run says what would be replaced, and replaces nothing.
+    let dry = equitas_store::import::import(
+        s.store.as_mut(),
+        ImportKind::LeadTimes,
+        "lt2.csv",
+        next.as_bytes(),
+        &equitas_store::testing::shipped_mappings(),
+        equitas_store::import::ImportOptions {
+            dry_run: true,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(
+        dry.notes[0].starts_with("the 2 lead times imported before would be replaced"),
+        "{:?}",
+        dry.notes
+    );
+    assert_eq!(got(s).len(), 2);
     let r = import_bytes(s, ImportKind::LeadTimes, "lt2.csv", next.as_bytes());
-    assert_eq!(r.total().inserted, 1);
+    assert_eq!((r.total().inserted, r.total().removed), (1, 2));
     assert!(
         r.notes[0].starts_with("the 2 lead times imported before were replaced"),
         "{:?}",
@@ -311,6 +331,11 @@ fn lead_times(s: &mut TestStore) {
     let r = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
     assert_eq!(r, Refresh::Reloaded);
     assert_eq!(data.lead_times.len(), 2);
+    // The same file again changes nothing: no reload.
+    let again = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
+    assert!(again.unchanged(), "{again:?}");
+    let r = refresh(s.store.as_mut(), &mut data, &mut wm).unwrap();
+    assert_eq!(r, Refresh::Unchanged);
     // A file with a bad row replaces nothing (the row it would lose is the
     // one to mend); a file of its header only empties the list.
     let bad = "item,supplier,order_months,production_months,transport_months,receipt_months\ntld,Pharma C,0,0,2,0\ntld,Pharma D,0,,2,0\n";
@@ -326,6 +351,7 @@ fn lead_times(s: &mut TestStore) {
     assert_eq!(got(s).len(), 2);
     let header = "item,supplier,order_months,production_months,transport_months,receipt_months\n";
     let r = import_bytes(s, ImportKind::LeadTimes, "empty.csv", header.as_bytes());
+    assert_eq!(r.total().removed, 2, "{r:?}");
     assert!(
         r.notes
             .iter()

@@ -99,7 +99,8 @@ fn reference_imports_are_idempotent(s: &mut TestStore) {
             Tally {
                 inserted: 2,
                 updated: 0,
-                unchanged: 0
+                unchanged: 0,
+                removed: 0
             }
         )]
     );
@@ -113,7 +114,8 @@ fn reference_imports_are_idempotent(s: &mut TestStore) {
         Tally {
             inserted: 0,
             updated: 1,
-            unchanged: 0
+            unchanged: 0,
+            removed: 0
         }
     );
     assert_eq!(r.rejected.len(), 1);
@@ -159,7 +161,8 @@ fn reference_imports_are_idempotent(s: &mut TestStore) {
         Tally {
             inserted: 0,
             updated: 1,
-            unchanged: 1
+            unchanged: 1,
+            removed: 0
         }
     );
 }
