@@ -153,8 +153,10 @@ test("a product's suggested orders are the API's plans, each store's, then each 
   const numEn = (v) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 }).format(v);
   const monthEn = (m) => new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(m + "-01T00:00:00Z"));
   const check = async (level) => {
-    const expected = await api(`/api/v1/plan?item=SYN-003&level=${level}&limit=1000`);
+    const expected = await api(`/api/v1/plan?item=SYN-003&level=${level}&horizon=18&limit=1000`);
     assert.ok(expected.total > 0, level);
+    // Something to check: orders suggested, some of them late.
+    assert.ok(expected.rows.some((r) => r.orders.length > 0), level);
     const rows = await tableRows(page, "product-orders");
     assert.equal(rows.length, expected.total, level);
     for (const r of expected.rows) {
@@ -162,10 +164,14 @@ test("a product's suggested orders are the API's plans, each store's, then each 
       assert.ok(shown, `${level}: ${r.area} is listed`);
       assert.equal(shown[1], r.served ?? "");
       assert.equal(shown[2], numEn(r.stock_on_hand));
+      const one = (v) => new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+      assert.equal(shown[3], `${one(r.min_months)}–${one(r.max_months)}`);
       assert.equal(shown[4], String(r.lead_time));
       const o = r.orders[0];
       assert.equal(shown[5], o ? monthEn(o.order) : "none");
+      assert.equal(shown[6], o ? monthEn(o.arrival) : "–");
       assert.equal(shown[7], o ? numEn(o.quantity) : "–");
+      assert.equal(shown[8], o ? (o.late ? "yes" : "no") : "–");
       assert.equal(shown[9], String(r.orders.length));
       assert.equal(shown[10], numEn(r.orders.reduce((s, x) => s + x.quantity, 0)));
     }

@@ -479,7 +479,7 @@ fn example_register_spare_capacity_and_pipeline() {
     assert_eq!(imported["rows"], after["rows"]);
     assert!(
         imported["notes"].to_string().contains(
-            "pipeline as imported (equitas import pipeline; a --pipeline file replaces it): 3 shipments, 3 to a buying country"
+            "pipeline as imported (equitas import pipeline; a pipeline file given to the command line, --pipeline, replaces it): 3 shipments, 3 to a buying country"
         ),
         "{}",
         imported["notes"]

@@ -324,6 +324,15 @@ fn scoped_answers(s: &mut TestStore) {
         ..Default::default()
     };
     let store_only = auth::create_token(c, "admin", "cms", None, &cms).unwrap().1;
+    // Lead times of an HIV product and of a TB product (formulas 4.7).
+    import_bytes(
+        s,
+        ImportKind::LeadTimes,
+        "lt.csv",
+        b"item,supplier,order_months,production_months,transport_months,receipt_months\n\
+          SYN-001,SupA,1,1,1,0\n\
+          SYN-002,SupB,1,1,1,0\n",
+    );
     let state = state(s, Throttle::default());
     run(async move {
         let srv = Server::start(state, ServeOptions::default()).await;
@@ -411,6 +420,35 @@ fn scoped_answers(s: &mut TestStore) {
             "{}",
             mine["notes"]
         );
+        // Imported lead times: a caller sees only those of items within
+        // the scope (and those for every item), in plans, notes and the
+        // suppliers a refusal lists.
+        let path = "/api/v1/plan?level=region&item=SYN-001&supplier=SupB";
+        let r = send(a, "GET", path, &bearer(&hiv), "").await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(
+            r.json()["detail"].as_str().unwrap().ends_with("(SupA)"),
+            "{}",
+            r.body
+        );
+        let r = send(a, "GET", path, &bearer(&analyst), "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = send(
+            a,
+            "GET",
+            "/api/v1/plan?level=region&item=SYN-001",
+            &bearer(&hiv),
+            "",
+        )
+        .await;
+        assert!(
+            r.json()["notes"]
+                .to_string()
+                .contains("lead times: 1 row by item and supplier, as imported"),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.json()["rows"][0]["lead_time"], 3, "{}", r.body);
         // Public answers too count only the movements within the scope.
         let count = |token: &String| {
             let token = token.clone();

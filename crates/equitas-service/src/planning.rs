@@ -83,7 +83,7 @@ fn quantify_params(horizon: &'static str) -> Vec<Param> {
         Param::new(
             "lead_time",
             Kind::Int { min: 0, max: 60 },
-            "Months from placing an order to receiving it.",
+            "Months from placing an order to receiving it, for every plan; given, it sets imported lead times aside (default: the imported lead times where an item has one, else 4).",
         )
         .default("4"),
         Param::new(
@@ -433,11 +433,14 @@ fn quantified(
     // Rows of the lead-times file for items the data do not hold (a
     // misspelt code would otherwise leave its item on the general lead time
     // without a word).
+    // Of the items asked for, if any: a plan of one item is not told of
+    // the rest of the list.
     let mut unknown: Vec<&str> = r
         .lead_times
         .iter()
         .map(|l| l.item.as_str())
         .filter(|i| !i.is_empty() && data.ledger.names.item_id(i).is_none())
+        .filter(|i| r.items.is_empty() || r.items.iter().any(|a| a == i))
         .collect();
     unknown.sort_unstable();
     unknown.dedup();
@@ -452,7 +455,10 @@ fn quantified(
     let mut rows: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for l in &r.lead_times {
         let item = data.ledger.names.catalogue.resolve(&l.item).0;
-        *rows.entry((item, l.supplier.as_str())).or_default() += 1;
+        // Of the items planned here, or every item.
+        if item.is_empty() || qs.iter().any(|x| x.series.item == item) {
+            *rows.entry((item, l.supplier.as_str())).or_default() += 1;
+        }
     }
     let several: Vec<String> = rows
         .iter()
@@ -664,14 +670,35 @@ fn named_as_the_data(data: &StockData, q: &mut quantify::Request) {
 }
 
 /// The shipments imported as the pipeline (`import pipeline`) to places
-/// within `scope`: a caller's plans, and notes, count no other.
-fn imported_within(data: &StockData, scope: &Scope) -> Vec<quantify::Incoming> {
+/// and of items within `scope`: a caller's plans, and notes, count no
+/// other.
+pub(crate) fn imported_within(data: &StockData, scope: &Scope) -> Vec<quantify::Incoming> {
     data.pipeline
         .iter()
         .filter(|p| {
-            data.places
-                .resolve(&p.to)
-                .is_some_and(|at| scope.allows(&[(Dim::Location, Some(&at.code))]))
+            let item = data.ledger.names.catalogue.resolve(&p.item).0;
+            scope.allows(&[(Dim::Product, Some(item))])
+                && data
+                    .places
+                    .resolve(&p.to)
+                    .is_some_and(|at| scope.allows(&[(Dim::Location, Some(&at.code))]))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The lead times imported (`import lead-times`) for every item or for an
+/// item within `scope`: a caller's plans, notes and the suppliers a
+/// refusal lists know no other.
+fn lead_times_within(data: &StockData, scope: &Scope) -> Vec<equitas_planning::plan::LeadTime> {
+    data.lead_times
+        .iter()
+        .filter(|l| {
+            l.item.is_empty()
+                || scope.allows(&[(
+                    Dim::Product,
+                    Some(data.ledger.names.catalogue.resolve(&l.item).0),
+                )])
         })
         .cloned()
         .collect()
@@ -692,7 +719,7 @@ fn with_transit(
         q.pipeline = imported_within(data, ctx.scope());
     }
     if r.imported_lead_times {
-        q.lead_times = data.lead_times.clone();
+        q.lead_times = lead_times_within(data, ctx.scope());
         known_supplier(&q, true)?;
     }
     named_as_the_data(data, &mut q);
@@ -744,11 +771,15 @@ fn planned(
             plural(q.lead_times.len(), "row", "rows")
         ));
     }
-    if r.lead_time_asked && !data.lead_times.is_empty() {
+    let aside = if r.lead_time_asked {
+        lead_times_within(data, ctx.scope()).len()
+    } else {
+        0
+    };
+    if aside > 0 {
         notes.push(format!(
-            "lead times: the {} {} imported left aside, as one lead time for all was asked for ({} months)",
-            data.lead_times.len(),
-            plural(data.lead_times.len(), "row", "rows"),
+            "lead times: the {aside} {} imported left aside, as one lead time for all was asked for ({} months)",
+            plural(aside, "row", "rows"),
             q.lead_time
         ));
     }

@@ -235,7 +235,7 @@ pub fn inputs(
         pipeline_note.push(format!(
             "{}: {n} {}, {} to a buying country ({} to a place of known level); the others name no place of the hierarchy or no product it buys: left out",
             if imported {
-                "pipeline as imported (equitas import pipeline; a --pipeline file replaces it)"
+                "pipeline as imported (equitas import pipeline; a pipeline file given to the command line, --pipeline, replaces it)"
             } else {
                 "pipeline file"
             },
@@ -521,7 +521,9 @@ fn prepare(
 ) -> Result<(Inputs, Compiled, usize), ServiceError> {
     let imported;
     let pipeline = if r.imported_pipeline {
-        imported = ctx.stock()?.pipeline.clone();
+        // Scenarios answer unscoped callers only (op::Scoping::Unscoped);
+        // the scope is kept all the same, as plans keep it.
+        imported = crate::planning::imported_within(ctx.stock()?, ctx.scope());
         &imported
     } else {
         &r.pipeline

@@ -154,7 +154,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         navigate(`#/product/${encodeURIComponent(code)}?${q}`);
       });
       const controls = el("div", { class: "controls" }, el("label", {}, t("col.level"), " ", select));
-      const p = await api.optional(() => api.all<api.PlanRow>("/api/v1/plan", { item: items.join(","), level: planLevel }));
+      const p = await api.optional(() => api.all<api.PlanRow>("/api/v1/plan", { item: items.join(","), level: planLevel, horizon: 18 }));
       if (!p || p.rows.length === 0) return [controls, message(t("product.orders_none"))];
       const first = (r: api.PlanRow) => r.orders[0];
       return [
