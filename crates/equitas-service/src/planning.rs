@@ -343,13 +343,16 @@ fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<M
 /// Plan inputs for a plan or a risk, with the notes of [`forecasts`] and on
 /// what else the request gave that the plans leave out or change: pipeline
 /// rows (of the file: the first `file_rows`) for no plan here or after the
-/// horizon, bands moved, month 1 from a stock day within it, and (with
-/// `orders`) plans needing an order that cannot arrive within the horizon.
+/// horizon, bands moved, month 1 from a stock day within it, lead-time
+/// rows for items the data lack (`lead_times_imported`: of the imported
+/// list, only those of the items asked for), and (with `orders`) plans
+/// needing an order that cannot arrive within the horizon.
 fn quantified(
     data: &StockData,
     r: &quantify::Request,
     scope: &Scope,
     file_rows: usize,
+    lead_times_imported: bool,
     orders: bool,
 ) -> Result<(Vec<Quantified>, calendar::MonthIndex, Vec<String>), ServiceError> {
     let Made {
@@ -433,14 +436,15 @@ fn quantified(
     // Rows of the lead-times file for items the data do not hold (a
     // misspelt code would otherwise leave its item on the general lead time
     // without a word).
-    // Of the items asked for, if any: a plan of one item is not told of
-    // the rest of the list.
+    // Of a file, every one (a typing error in it); of the imported list,
+    // those of the items asked for, if any: a plan of one item is not told
+    // of the rest of the list.
     let mut unknown: Vec<&str> = r
         .lead_times
         .iter()
         .map(|l| l.item.as_str())
         .filter(|i| !i.is_empty() && data.ledger.names.item_id(i).is_none())
-        .filter(|i| r.items.is_empty() || r.items.iter().any(|a| a == i))
+        .filter(|i| !lead_times_imported || r.items.is_empty() || r.items.iter().any(|a| a == i))
         .collect();
     unknown.sort_unstable();
     unknown.dedup();
@@ -783,7 +787,7 @@ fn planned(
             q.lead_time
         ));
     }
-    let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, orders)?;
+    let (qs, last, more) = quantified(data, &q, ctx.scope(), rows, r.imported_lead_times, orders)?;
     notes.extend(more);
     notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
     notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
