@@ -732,8 +732,7 @@ fn with_transit(
     if r.transit
         && let Some(as_of) = stock_day(data, &r.quantify)
     {
-        let legs = data.legs(ctx.store)?;
-        let t = quantify::incoming_from_transit(legs, &data.places, as_of);
+        let t = data.in_transit(ctx.store, as_of)?;
         q.pipeline.extend(t.incoming);
         overdue = t.overdue;
     }

@@ -204,8 +204,7 @@ pub fn inputs(
             }
         }
         if let Some(day) = as_of {
-            let legs = data.legs(ctx.store)?;
-            let t = equitas_planning::quantify::incoming_from_transit(legs, &data.places, day);
+            let t = data.in_transit(ctx.store, day)?;
             let (n, overdue) = (t.incoming.len(), t.overdue.len());
             let a = pipeline(data, &mut needs, &mut located, t.incoming, true);
             pipeline_note.push(format!(

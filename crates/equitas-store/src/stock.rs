@@ -31,6 +31,9 @@ pub struct StockData {
     /// kept until the data change: a server then reads them once, not on
     /// every question.
     legs: std::sync::OnceLock<Vec<equitas_ledger::transit::Leg>>,
+    /// The shipments in transit on the last day asked for
+    /// ([`StockData::in_transit`]), kept with the legs.
+    transit: std::sync::Mutex<Option<(calendar::Day, equitas_planning::quantify::Transit)>>,
 }
 
 /// A stock item as the catalogue knows it.
@@ -51,6 +54,37 @@ impl StockData {
         }
         let read = transit_legs(c)?;
         Ok(self.legs.get_or_init(|| read))
+    }
+
+    /// The shipments in transit between places on `as_of` (formulas 4.7),
+    /// matched from [`StockData::legs`]: matched once for a day, then kept
+    /// until the data or the day asked for change (plans and risks of a
+    /// server mostly ask for the same day).
+    pub fn in_transit(
+        &self,
+        c: &mut dyn Conn,
+        as_of: calendar::Day,
+    ) -> Result<equitas_planning::quantify::Transit, StoreError> {
+        let kept = |t: &Self| {
+            t.transit
+                .lock()
+                .map(|g| {
+                    g.as_ref()
+                        .filter(|(d, _)| *d == as_of)
+                        .map(|(_, x)| x.clone())
+                })
+                .unwrap_or(None)
+        };
+        if let Some(t) = kept(self) {
+            return Ok(t);
+        }
+        let t =
+            equitas_planning::quantify::incoming_from_transit(self.legs(c)?, &self.places, as_of);
+        // A poisoned lock only loses the keeping, never the answer.
+        if let Ok(mut g) = self.transit.lock() {
+            *g = Some((as_of, t.clone()));
+        }
+        Ok(t)
     }
 
     /// The ledger's items with what the catalogue knows of them, by code.
@@ -296,6 +330,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             pipeline: pipeline(c)?,
             lead_times: lead_times(c)?,
             legs: std::sync::OnceLock::new(),
+            transit: std::sync::Mutex::new(None),
         },
         wm,
     ))
@@ -401,6 +436,7 @@ pub fn refresh(
     let n = movements.len();
     // New movements may be legs: read again when next asked for.
     data.legs = std::sync::OnceLock::new();
+    data.transit = std::sync::Mutex::new(None);
     data.ledger.append(movements);
     set_expiries(&mut data.ledger, expiries);
     if let Some(p) = hierarchy {

@@ -865,6 +865,15 @@ fn refreshed_across_captures(s: &mut TestStore) {
         "{now} legs after the last capture, {kept} before"
     );
     assert_eq!(now, legs(s).len());
+    // The shipments in transit, kept per day asked for, are those matched
+    // afresh from the database's legs, on the data's last day and before.
+    let last = data.ledger.through().unwrap();
+    let some = equitas_planning::quantify::incoming_from_transit(&legs(s), &data.places, last - 20);
+    assert!(!some.incoming.is_empty(), "shipments in transit to check");
+    for day in [last, last - 20, last] {
+        let fresh = equitas_planning::quantify::incoming_from_transit(&legs(s), &data.places, day);
+        assert_eq!(data.in_transit(s.store.as_mut(), day).unwrap(), fresh);
+    }
     assert_whole(s, &net, &data, &direct);
 }
 
