@@ -1474,6 +1474,9 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
             "{start}: {j}"
         )
     };
+    let says_nothing_of = |j: &serde_json::Value, part: &str| {
+        assert!(!notes(j).iter().any(|n| n.contains(part)), "{part}: {j}")
+    };
     says(
         &j,
         "minimum and maximum months of stock made equal, the one asked for lying beyond the other (asked for, or of the place's band), for 1 plan (SYN-003 at XSY)",
@@ -1603,12 +1606,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     // The stores' plans count them too (each store as the area it serves):
     // none is said to go unused.
     let stores = json(&["plan", "--level", "warehouse", "--item", "SYN-003"]);
-    assert!(
-        !notes(&stores)
-            .iter()
-            .any(|n| n.contains("no plan here for")),
-        "{stores}"
-    );
+    says_nothing_of(&stores, "no plan here for");
     says(
         &imported,
         "pipeline: 2 shipments expected from suppliers, as imported (equitas import pipeline",
@@ -1784,10 +1782,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         "Pharma C",
     ]);
     assert_eq!(lead_of(&j), [6, 6], "{j}");
-    assert!(
-        !notes(&j).iter().any(|n| n.contains("no lead time given")),
-        "{j}"
-    );
+    says_nothing_of(&j, "no lead time given");
     refused(
         &["plan", "--supplier", "PharmaZ"],
         2,
@@ -1807,12 +1802,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         leads.to_str().unwrap(),
     ]);
     assert_eq!(lead_of(&j), [1, 1], "{j}");
-    assert!(
-        !notes(&j)
-            .iter()
-            .any(|n| n.contains("as imported (equitas import lead-times")),
-        "{j}"
-    );
+    says_nothing_of(&j, "as imported (equitas import lead-times");
     // An item asked for by a GTIN written with 13 digits (a spreadsheet
     // dropped the leading zero) is that GTIN's product, as in the files.
     let j = json(&["plan", "--item", "9520000000035"]);
