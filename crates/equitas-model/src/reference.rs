@@ -204,6 +204,20 @@ impl<R: Read> Table<R> {
     }
 }
 
+/// A hint for a number written with a decimal comma ("0,5": a spreadsheet
+/// set to French writes it so), to follow the error that names it; empty
+/// for any other text.
+pub fn decimal_comma_hint(s: &str) -> &'static str {
+    let mut parts = s.trim().trim_start_matches('-').splitn(2, ',');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if digits(parts.next()) && digits(parts.next()) {
+        " (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+    } else {
+        ""
+    }
+}
+
 /// The trimmed value of a column, `None` if absent or empty.
 pub fn cell(rec: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
     idx.and_then(|i| rec.get(i))
@@ -796,6 +810,19 @@ mod tests {
         let mut out = String::new();
         std::io::Read::read_to_string(&mut r, &mut out).unwrap();
         assert_eq!(out, "a\nb");
+    }
+
+    #[test]
+    fn a_decimal_comma_is_named() {
+        for s in ["0,5", "12,25", "-3,0"] {
+            assert!(
+                decimal_comma_hint(s).starts_with(" (a decimal comma"),
+                "{s}"
+            );
+        }
+        for s in ["0.5", "1,2,3", ",5", "5,", "a,b", "1 000", ""] {
+            assert_eq!(decimal_comma_hint(s), "", "{s}");
+        }
     }
 
     /// A file saved by a spreadsheet set to French: semicolons, Latin-1.

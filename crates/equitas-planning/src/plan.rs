@@ -536,7 +536,8 @@ pub fn parse_lead_times<R: std::io::Read>(
                                 line,
                                 *name,
                                 format!(
-                                    "{s:?} is not a number of months from 0 to {MAX_STAGE_MONTHS}"
+                                    "{s:?} is not a number of months from 0 to {MAX_STAGE_MONTHS}{}",
+                                    equitas_model::reference::decimal_comma_hint(s)
                                 ),
                             )
                         }),
@@ -602,7 +603,8 @@ mod lead_time_tests {
                    AMOX,Pharma C,x,1,1,0\n\
                    AMOX,Pharma D,1,,1,0\n\
                    AMOX,Pharma E,1,1e20,1,0\n\
-                   AMOX,Pharma F,1,20,20,20\n";
+                   AMOX,Pharma F,1,20,20,20\n\
+                   AMOX,Pharma G,\"0,5\",1,1,0\n";
         let p = parse_lead_times(csv.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 3);
         // Not a number; a blank (not read as 0); beyond 60 months (a
@@ -630,6 +632,10 @@ mod lead_time_tests {
                 ),
                 // Stages within bounds, more than 60 months in all.
                 (None, "the stages add up to 61 months, more than 60"),
+                (
+                    Some("order_months"),
+                    "\"0,5\" is not a number of months from 0 to 60 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+                ),
             ]
         );
         let rows: Vec<LeadTime> = p.records.into_iter().map(|r| r.1).collect();

@@ -100,7 +100,10 @@ pub fn parse_pipeline<R: std::io::Read>(
                     RowError::new(
                         line,
                         "quantity",
-                        format!("{q:?} is not a number from 0 to {MAX_QUANTITY} (formulas 3.10)"),
+                        format!(
+                            "{q:?} is not a number from 0 to {MAX_QUANTITY} (formulas 3.10){}",
+                            equitas_model::reference::decimal_comma_hint(&q)
+                        ),
                     )
                 })
         }));
