@@ -1726,9 +1726,10 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         2,
         "no lead time, only a header row",
     );
+    // No lead times in the data: what they do not cover (exit status 1).
     refused(
         &["plan", "--supplier", "PharmaZ"],
-        2,
+        1,
         "--supplier: \"PharmaZ\"",
     );
     // Imported (`import lead-times`), the lead times apply to every plan
@@ -1767,11 +1768,18 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &j,
         "lead times: the 2 rows imported left aside, as one lead time for all was asked for (3 months)",
     );
-    refused(
-        &["plan", "--lead-time", "3", "--supplier", "Pharma C"],
-        2,
-        "--supplier: \"Pharma C\": one lead time for all was asked for (--lead-time)",
-    );
+    // With a supplier named, its imported lead times apply, the lead time
+    // asked for to the items it has none for (as with a file).
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-001,SYN-002",
+        "--lead-time",
+        "3",
+        "--supplier",
+        "Pharma B",
+    ]);
+    assert_eq!(lead_of(&j), [2, 3], "{j}");
     // Pharma C's row for every item applies to SYN-001 too (Pharma B's
     // row of SYN-001's own does not hide it).
     let j = json(&[
@@ -1785,7 +1793,7 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     says_nothing_of(&j, "no lead time given");
     refused(
         &["plan", "--supplier", "PharmaZ"],
-        2,
+        1,
         "--supplier: \"PharmaZ\" is not a supplier of the lead times imported (Pharma B, Pharma C)",
     );
     std::fs::write(

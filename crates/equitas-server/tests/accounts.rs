@@ -425,7 +425,7 @@ fn scoped_answers(s: &mut TestStore) {
         // suppliers a refusal lists.
         let path = "/api/v1/plan?level=region&item=SYN-001&supplier=SupB";
         let r = send(a, "GET", path, &bearer(&hiv), "").await;
-        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.status, 409, "{}", r.body);
         assert!(
             r.json()["detail"].as_str().unwrap().ends_with("(SupA)"),
             "{}",

@@ -379,7 +379,7 @@ fn stock_endpoints(s: &mut TestStore) {
         let (st, _, j) = get_typed(&state, "/api/v1/risk?horizon=6&paths=20&supplier=SupC").await;
         assert_eq!(
             (st, j["parameter"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("supplier")),
+            (StatusCode::CONFLICT, Some("supplier")),
             "{j}"
         );
         assert!(

@@ -146,8 +146,9 @@ pub struct PlanningRequest {
     /// No pipeline file given: the shipments imported (`import pipeline`)
     /// are the pipeline.
     pub imported_pipeline: bool,
-    /// Neither a lead-times file nor one lead time for all (`lead_time`)
-    /// given: the lead times imported (`import lead-times`) apply.
+    /// Neither a lead-times file nor one lead time for all (`lead_time`,
+    /// unless with a `supplier`) given: the lead times imported (`import
+    /// lead-times`) apply.
     pub imported_lead_times: bool,
     /// One lead time for all was given: the imported lead times are left
     /// aside, said in a note.
@@ -238,18 +239,16 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     let lead_time_asked = a.given("lead_time")?;
     if file {
         known_supplier(&q, false)?;
-    } else if lead_time_asked && let Some(s) = &q.supplier {
-        return Err(a.bad(
-            "supplier",
-            format!("{s:?}: one lead time for all was asked for ({}), so no supplier's lead times apply: leave out one of the two", a.display("lead_time")),
-        ));
     }
+    // A supplier named takes its imported lead times, the lead time asked
+    // for then applying to the items it has none for (as with a file).
+    let supplier = q.supplier.is_some();
     Ok(PlanningRequest {
         quantify: q,
         transit: !a.flag("no_transit")?,
         imported_pipeline: a.get::<PathBuf>("pipeline")?.is_none(),
-        imported_lead_times: !file && !lead_time_asked,
-        lead_time_asked: !file && lead_time_asked,
+        imported_lead_times: !file && (!lead_time_asked || supplier),
+        lead_time_asked: !file && lead_time_asked && !supplier,
     })
 }
 
@@ -272,15 +271,20 @@ fn known_supplier(q: &quantify::Request, imported: bool) -> Result<(), ServiceEr
     } else {
         "the lead-times file"
     };
-    Err(ServiceError::BadParameter {
-        param: "supplier".into(),
-        reason: if known.is_empty() {
-            format!(
-                "{s:?}: a supplier's lead times come from a lead-times file or are imported (equitas import lead-times), and there are none"
-            )
-        } else {
-            format!("{s:?} is not a supplier of {of} ({})", known.join(", "))
-        },
+    let reason = if known.is_empty() {
+        format!(
+            "{s:?}: a supplier's lead times come from a lead-times file or are imported (equitas import lead-times), and there are none"
+        )
+    } else {
+        format!("{s:?} is not a supplier of {of} ({})", known.join(", "))
+    };
+    let param = "supplier".into();
+    // Not in the imported data: what the data do not cover (409 from the
+    // API); not in the file given: a bad value.
+    Err(if imported {
+        ServiceError::OutsideData { param, reason }
+    } else {
+        ServiceError::BadParameter { param, reason }
     })
 }
 
