@@ -400,7 +400,7 @@ fn quantified(
         .unplanned
         .into_iter()
         .filter(asked)
-        .partition(|p| data.places.resolve(&p.to).is_none());
+        .partition(|p| !known(p));
     if !nowhere.is_empty() {
         notes.push(format!(
             "not counted, naming no location of the hierarchy (a location code or GLN): {}",
@@ -584,11 +584,8 @@ fn items_note<'s>(
 /// GTIN's length in digits but not its check digit (a typing error, not
 /// an item without data).
 fn with_gtin_hint(code: &str) -> String {
-    let digits = code.bytes().all(|b| b.is_ascii_digit());
     match equitas_gs1::Gtin::parse(code) {
-        Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) if digits => {
-            format!("{code} (not a GTIN: {e})")
-        }
+        Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) => format!("{code} (not a GTIN: {e})"),
         _ => code.to_string(),
     }
 }

@@ -1005,19 +1005,22 @@ fn replace_list(
         }
         t.removed = pool.values().sum();
         c.execute(&format!("DELETE FROM {}", list.table), &[])?;
-        let would = if report.dry_run { "would be" } else { "were" };
+        let (were, is) = if report.dry_run {
+            ("would be", "would be")
+        } else {
+            ("were", "is")
+        };
         if !before.is_empty() {
             report.notes.push(format!(
                 "the {} {}",
                 before.len(),
-                list.replaced.replace("{were}", would)
+                list.replaced.replace("{were}", were)
             ));
         }
         if after.is_empty() {
             report.notes.push(format!(
-                "the file has no rows: the list of {} {} emptied",
-                list.what,
-                if report.dry_run { "would be" } else { "is" }
+                "the file has no rows: the list of {} {is} emptied",
+                list.what
             ));
         }
         let n = list.columns.split(',').count();

@@ -26,14 +26,22 @@ pub struct StockData {
     /// The lead times by item and supplier, as last imported (`import
     /// lead-times`; 4.7), in the file's order.
     pub lead_times: Vec<equitas_planning::plan::LeadTime>,
-    /// The issues and receipts between places ([`transit_legs`]), read at
-    /// the first plan or risk that needs them ([`StockData::legs`]) and
-    /// kept until the data change: a server then reads them once, not on
+    /// What plans and risks need of the shipments between places, kept
+    /// until the data change: a server reads and matches them once, not on
     /// every question.
+    transit: TransitKept,
+}
+
+/// The shipments between places of one version of the stock data: empty
+/// until asked for, emptied when movements are appended.
+#[derive(Default)]
+struct TransitKept {
+    /// The issues and receipts between places ([`transit_legs`]), read at
+    /// the first plan or risk that needs them ([`StockData::legs`]).
     legs: std::sync::OnceLock<Vec<equitas_ledger::transit::Leg>>,
     /// The shipments in transit on the last day asked for
-    /// ([`StockData::in_transit`]), kept with the legs.
-    transit: std::sync::Mutex<Option<(calendar::Day, equitas_planning::quantify::Transit)>>,
+    /// ([`StockData::in_transit`]).
+    on: std::sync::Mutex<Option<(calendar::Day, equitas_planning::quantify::Transit)>>,
 }
 
 /// A stock item as the catalogue knows it.
@@ -49,11 +57,11 @@ impl StockData {
     /// The issues and receipts between places, as [`transit_legs`] reads
     /// them from `c`: read once for these data, then kept.
     pub fn legs(&self, c: &mut dyn Conn) -> Result<&[equitas_ledger::transit::Leg], StoreError> {
-        if let Some(l) = self.legs.get() {
+        if let Some(l) = self.transit.legs.get() {
             return Ok(l);
         }
         let read = transit_legs(c)?;
-        Ok(self.legs.get_or_init(|| read))
+        Ok(self.transit.legs.get_or_init(|| read))
     }
 
     /// The shipments in transit between places on `as_of` (formulas 4.7),
@@ -67,6 +75,7 @@ impl StockData {
     ) -> Result<equitas_planning::quantify::Transit, StoreError> {
         let kept = |t: &Self| {
             t.transit
+                .on
                 .lock()
                 .map(|g| {
                     g.as_ref()
@@ -81,7 +90,7 @@ impl StockData {
         let t =
             equitas_planning::quantify::incoming_from_transit(self.legs(c)?, &self.places, as_of);
         // A poisoned lock only loses the keeping, never the answer.
-        if let Ok(mut g) = self.transit.lock() {
+        if let Ok(mut g) = self.transit.on.lock() {
             *g = Some((as_of, t.clone()));
         }
         Ok(t)
@@ -329,8 +338,7 @@ pub fn load_marked(c: &mut dyn Conn) -> Result<(StockData, Watermark), StoreErro
             catalogue: catalogue(c)?,
             pipeline: pipeline(c)?,
             lead_times: lead_times(c)?,
-            legs: std::sync::OnceLock::new(),
-            transit: std::sync::Mutex::new(None),
+            transit: TransitKept::default(),
         },
         wm,
     ))
@@ -435,8 +443,7 @@ pub fn refresh(
     };
     let n = movements.len();
     // New movements may be legs: read again when next asked for.
-    data.legs = std::sync::OnceLock::new();
-    data.transit = std::sync::Mutex::new(None);
+    data.transit = TransitKept::default();
     data.ledger.append(movements);
     set_expiries(&mut data.ledger, expiries);
     if let Some(p) = hierarchy {
