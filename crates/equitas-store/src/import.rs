@@ -858,6 +858,8 @@ fn write_pipeline(
     report.rows_read = p.rows();
     report.rejected = p.errors;
     let mut after: Vec<Vec<crate::Value>> = Vec::new();
+    // The items of the rows kept, by line.
+    let mut named: Vec<(u64, String)> = Vec::new();
     for (line, x) in p.records {
         let known = c.query(
             "SELECT 1 FROM locations WHERE code = $1 OR gln = $1",
@@ -874,6 +876,7 @@ fn write_pipeline(
             ));
             continue;
         }
+        named.push((line, x.item.clone()));
         after.push(vec![
             (line as i64).into(),
             x.item.as_str().into(),
@@ -883,6 +886,8 @@ fn write_pipeline(
         ]);
     }
     report.rejected.sort_by_key(|e| e.line);
+    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
+    note_unknown_items(c, report, &named, "pipeline shipment", "pipeline shipments")?;
     replace_list(
         c,
         report,
@@ -909,6 +914,13 @@ fn write_lead_times(
 ) -> Result<(), StoreError> {
     report.rows_read = p.rows();
     report.rejected = p.errors;
+    let named: Vec<(u64, &str)> = p
+        .records
+        .iter()
+        .filter(|(_, l)| !l.item.is_empty())
+        .map(|(line, l)| (*line, l.item.as_str()))
+        .collect();
+    note_unknown_items(c, report, &named, "lead-time row", "lead-time rows")?;
     let after = p
         .records
         .into_iter()
@@ -936,6 +948,50 @@ fn write_lead_times(
         after,
         progress,
     )
+}
+
+/// Notes the rows of a list (`rows`: line, item) naming no item of the
+/// catalogue: kept, as the list may come before the products (4.7), but a
+/// misspelt code would otherwise go unseen until a plan names it.
+fn note_unknown_items(
+    c: &mut dyn Conn,
+    report: &mut ImportReport,
+    rows: &[(u64, &str)],
+    one: &str,
+    many: &str,
+) -> Result<(), StoreError> {
+    let items = crate::stock::item_catalogue(c)?;
+    let known = |i: &str| items.name(i).is_some();
+    let unknown: Vec<String> = rows
+        .iter()
+        .filter(|(_, i)| !known(i) && equitas_gs1::Gtin::known_form(i, known).is_none())
+        .map(|(line, i)| format!("line {line} ({i:?})"))
+        .collect();
+    const SHOWN: usize = 10;
+    if let Some(first) = unknown.first() {
+        let more = unknown.len().saturating_sub(SHOWN);
+        report.notes.push(format!(
+            "{} {} no item of the catalogue (a product code, trade item code or GTIN): {}{}; kept, but no plan counts {} until that item is imported (`equitas import products`) or the code is mended",
+            unknown.len(),
+            if unknown.len() == 1 {
+                format!("{one} names")
+            } else {
+                format!("{many} name")
+            },
+            if unknown.len() == 1 {
+                first.clone()
+            } else {
+                unknown[..unknown.len().min(SHOWN)].join(", ")
+            },
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            if unknown.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    Ok(())
 }
 
 /// A list's rows without their line (the first column): what they say.

@@ -185,6 +185,26 @@ fn captured_network(s: &mut TestStore) {
     );
 }
 
+/// Two products, one with a trade item's GTIN.
+const PRODUCTS: &str = "code,name,gtin\namox,Amoxicillin,\ntld,TLD,09520000000011\n";
+
+/// What importing `file` as `kind` would do, nothing written.
+fn dry_run(s: &mut TestStore, kind: ImportKind, file: &str) -> equitas_store::import::ImportReport {
+    equitas_store::import::import(
+        s.store.as_mut(),
+        kind,
+        "dry.csv",
+        file.as_bytes(),
+        &equitas_store::testing::shipped_mappings(),
+        equitas_store::import::ImportOptions {
+            dry_run: true,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap()
+}
+
 const LOCATIONS: &str = "code,name,level,parent,country\nR1,Region 1,region,XSY,XSY\nF1,Facility 1,facility,R1,XSY\nF2,Facility 2,facility,R1,XSY\n";
 
 /// The pipeline (formulas 4.7): a file's shipments replace those imported
@@ -212,6 +232,14 @@ fn pipeline(s: &mut TestStore) {
     let file = "item,place,arrival,quantity\namox,F1,2027-02,40\ntld,R1,2027-03,7\n";
     let r = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
     assert_eq!((r.rows_read, r.total().inserted), (2, 2));
+    // Items the catalogue lacks are kept (the list may come first), named.
+    assert_eq!(
+        r.notes,
+        [
+            "2 pipeline shipments name no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"), line 3 (\"tld\"); kept, but no plan counts them until that item is imported (`equitas import products`) or the code is mended"
+        ]
+    );
+    import_bytes(s, ImportKind::Products, "products.csv", PRODUCTS.as_bytes());
     let got = |s: &mut TestStore| -> Vec<(String, String, String, f64)> {
         load(s.store.as_mut())
             .unwrap()
@@ -236,6 +264,16 @@ fn pipeline(s: &mut TestStore) {
     );
     let again = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
     assert!(again.unchanged() && again.notes.is_empty(), "{again:?}");
+    // A GTIN in another of its forms is a known item; one the catalogue
+    // lacks is named (a dry run says the same).
+    let gtins =
+        "item,place,arrival,quantity\n9520000000011,R1,2027-03,7\n09520000000028,R1,2027-03,1\n";
+    let dry = dry_run(s, ImportKind::Pipeline, gtins);
+    assert!(
+        dry.notes[0].starts_with("1 pipeline shipment names no item of the catalogue (a product code, trade item code or GTIN): line 3 (\"09520000000028\"); kept, but no plan counts it"),
+        "{:?}",
+        dry.notes
+    );
     // The next file is the list now: the earlier shipments are gone.
     let next = "item,place,arrival,quantity\namox,R1,2027-05,12\n";
     let r = import_bytes(s, ImportKind::Pipeline, "p2.csv", next.as_bytes());
@@ -277,6 +315,15 @@ fn lead_times(s: &mut TestStore) {
                 ,Pharma B,0.5,1,1,0.5\n";
     let r = import_bytes(s, ImportKind::LeadTimes, "lt.csv", file.as_bytes());
     assert_eq!((r.rows_read, r.total().inserted), (2, 2));
+    // A row for every item (blank) names none; an item the catalogue lacks
+    // is named.
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(
+        r.notes[0].starts_with("1 lead-time row names no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"); kept"),
+        "{:?}",
+        r.notes
+    );
+    import_bytes(s, ImportKind::Products, "products.csv", PRODUCTS.as_bytes());
     let got = |s: &mut TestStore| -> Vec<(String, String, f64)> {
         load(s.store.as_mut())
             .unwrap()
@@ -296,19 +343,7 @@ fn lead_times(s: &mut TestStore) {
     assert!(again.unchanged() && again.notes.is_empty(), "{again:?}");
     let next = "item,supplier,order_months,production_months,transport_months,receipt_months\ntld,Pharma C,0,0,2,0\n";
     // A dry run says what would be replaced, and replaces nothing.
-    let dry = equitas_store::import::import(
-        s.store.as_mut(),
-        ImportKind::LeadTimes,
-        "lt2.csv",
-        next.as_bytes(),
-        &equitas_store::testing::shipped_mappings(),
-        equitas_store::import::ImportOptions {
-            dry_run: true,
-            ..Default::default()
-        },
-        &NoProgress,
-    )
-    .unwrap();
+    let dry = dry_run(s, ImportKind::LeadTimes, next);
     assert!(
         dry.notes[0].starts_with("the 2 lead times imported before would be replaced"),
         "{:?}",
@@ -372,8 +407,7 @@ fn stock_reports(s: &mut TestStore) {
         network().countries_csv().as_bytes(),
     );
     import_bytes(s, ImportKind::Locations, "l.csv", LOCATIONS.as_bytes());
-    let products = "code,name,gtin\namox,Amoxicillin,\ntld,TLD,09520000000011\n";
-    let r = import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
+    let r = import_bytes(s, ImportKind::Products, "p.csv", PRODUCTS.as_bytes());
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     // An unknown product code at an unknown location: both named (line
     // 8); a trade item's GTIN is a known item (line 9), also written with
