@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use equitas_planning::quantify;
 use equitas_service::Head;
-use equitas_service::planning::{Forecast, ForecastAccuracy, Plan, Risk};
+use equitas_service::planning::{Forecast, ForecastAccuracy, LeadTimes, Pipeline, Plan, Risk};
 use equitas_store::Store;
 
 #[derive(Subcommand, Debug, Clone)]
@@ -21,6 +21,34 @@ pub enum ForecastCommand {
     Accuracy {
         #[command(flatten)]
         args: OpArgs<ForecastAccuracy>,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum PlanCommand {
+    /// The lead times imported (`equitas import lead-times`), as plans and
+    /// risks use them: months to order, produce, transport and receive, by
+    /// item and supplier.
+    #[command(
+        name = "lead-times",
+        after_help = "Examples:\n  equitas plan lead-times\n  equitas plan lead-times --item SYN-003 --supplier 'Supplier B (illustrative)'"
+    )]
+    LeadTimes {
+        #[command(flatten)]
+        args: OpArgs<LeadTimes>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The shipments expected from suppliers, as imported (`equitas import
+    /// pipeline`), as plans and risks count them.
+    #[command(
+        after_help = "Examples:\n  equitas plan pipeline\n  equitas plan pipeline --within R01 --format csv"
+    )]
+    Pipeline {
+        #[command(flatten)]
+        args: OpArgs<Pipeline>,
         #[command(flatten)]
         out: Output,
     },
@@ -222,6 +250,89 @@ pub fn accuracy(
         limit: 0,
         ..out.clone()
     })
+}
+
+pub fn lead_times(store: &mut dyn Store, args: &OpArgs<LeadTimes>, out: &Output) -> Result<()> {
+    let a = run(store, args, "")?;
+    let table = a
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.item.clone().unwrap_or_else(|| "(every item)".into())),
+                Cell::Maybe(r.name.clone()),
+                Cell::Text(r.supplier.clone()),
+                Cell::Num(Some(r.order_months), 1),
+                Cell::Num(Some(r.production_months), 1),
+                Cell::Num(Some(r.transport_months), 1),
+                Cell::Num(Some(r.receipt_months), 1),
+                Cell::Num(Some(r.total_months), 1),
+                Cell::Int(r.months as i64),
+            ]
+        })
+        .collect();
+    Report::answer(
+        &a,
+        "Lead times imported, in months",
+        {
+            let mut suppliers: Vec<&str> = a.rows.iter().map(|r| r.supplier.as_str()).collect();
+            suppliers.sort_unstable();
+            suppliers.dedup();
+            match suppliers.len() {
+                1 => "1 supplier".to_string(),
+                n => format!("{n} suppliers"),
+            }
+        },
+        a.rows.len(),
+        vec![
+            "item",
+            "name",
+            "supplier",
+            "order",
+            "production",
+            "transport",
+            "receipt",
+            "total",
+            "months counted",
+        ],
+        table,
+    )
+    .print(out)
+}
+
+pub fn pipeline(store: &mut dyn Store, args: &OpArgs<Pipeline>, out: &Output) -> Result<()> {
+    let a = run(store, args, "")?;
+    let table = a
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.item.clone()),
+                Cell::Maybe(r.name.clone()),
+                Cell::Text(r.place.clone()),
+                Cell::Maybe(r.place_name.clone()),
+                Cell::Text(r.arrival.clone()),
+                Cell::Num(Some(r.quantity), 0),
+            ]
+        })
+        .collect();
+    Report::answer(
+        &a,
+        "Shipments expected (pipeline imported)",
+        // Months as YYYY-MM sort as they run.
+        match (
+            a.rows.iter().map(|r| &r.arrival).min(),
+            a.rows.iter().map(|r| &r.arrival).max(),
+        ) {
+            (Some(first), Some(last)) if first == last => format!("arriving in {first}"),
+            (Some(first), Some(last)) => format!("arriving {first} to {last}"),
+            _ => "none expected".to_string(),
+        },
+        a.rows.len(),
+        vec!["item", "name", "place", "place name", "arrival", "quantity"],
+        table,
+    )
+    .print(out)
 }
 
 pub fn plan(store: &mut dyn Store, args: &OpArgs<Plan>, by: &ByMonth, out: &Output) -> Result<()> {

@@ -206,9 +206,12 @@ pub enum Command {
     /// (lots with expiry), the demand forecast and the pipeline, with the
     /// orders (quantity and date) that keep it within the min-max band.
     #[command(
-        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --by-month --format csv   # projected stock month by month\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months"
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  equitas plan --level country --lead-time 6\n  equitas plan --item 09520000000011 --unit-price 0.12 --format json\n  equitas plan --by-month --format csv   # projected stock month by month\n  equitas plan --pipeline shipments.csv   # item,place,arrival (YYYY-MM),quantity\n  equitas plan --lead-times lead-times.csv --supplier 'Pharma A'   # item,supplier,order_months,production_months,transport_months,receipt_months\n  equitas plan lead-times   # the lead times imported\n  equitas plan pipeline     # the shipments expected, as imported"
     )]
     Plan {
+        #[command(subcommand)]
+        command: Option<forecast::PlanCommand>,
         #[command(flatten)]
         args: op_args::OpArgs<equitas_service::planning::Plan>,
         #[command(flatten)]
@@ -334,8 +337,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             .map(ok)
         }
-        Command::Plan { args, by, out } => {
-            forecast::plan(existing()?.as_mut(), args, by, out).map(ok)
+        Command::Plan {
+            command,
+            args,
+            by,
+            out,
+        } => {
+            let mut st = existing()?;
+            match command {
+                None => forecast::plan(st.as_mut(), args, by, out),
+                Some(forecast::PlanCommand::LeadTimes { args, out }) => {
+                    forecast::lead_times(st.as_mut(), args, out)
+                }
+                Some(forecast::PlanCommand::Pipeline { args, out }) => {
+                    forecast::pipeline(st.as_mut(), args, out)
+                }
+            }
+            .map(ok)
         }
         Command::Risk { args, by, out } => {
             forecast::risk(existing()?.as_mut(), args, by, out).map(ok)

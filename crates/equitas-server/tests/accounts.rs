@@ -333,6 +333,14 @@ fn scoped_answers(s: &mut TestStore) {
           SYN-001,SupA,1,1,1,0\n\
           SYN-002,SupB,1,1,1,0\n",
     );
+    // Shipments expected at a region within the viewer's scope and one
+    // outside it.
+    import_bytes(
+        s,
+        ImportKind::Pipeline,
+        "p.csv",
+        b"item,place,arrival,quantity\nSYN-001,R01,2030-01,5\nSYN-001,R02,2030-01,7\n",
+    );
     let state = state(s, Throttle::default());
     run(async move {
         let srv = Server::start(state, ServeOptions::default()).await;
@@ -449,6 +457,37 @@ fn scoped_answers(s: &mut TestStore) {
             r.body
         );
         assert_eq!(r.json()["rows"][0]["lead_time"], 3, "{}", r.body);
+        // The list itself, as each caller's plans use it.
+        let items = |token: &String| {
+            let token = token.clone();
+            async move {
+                let r = send(a, "GET", "/api/v1/plan/lead-times", &bearer(&token), "").await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.json()["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["item"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(items(&analyst).await, ["SYN-001", "SYN-002"]);
+        assert_eq!(items(&hiv).await, ["SYN-001"]);
+        let places = |token: &String| {
+            let token = token.clone();
+            async move {
+                let r = send(a, "GET", "/api/v1/plan/pipeline", &bearer(&token), "").await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.json()["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["place"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(places(&analyst).await, ["R01", "R02"]);
+        assert_eq!(places(&viewer).await, ["R01"]);
         // Public answers too count only the movements within the scope.
         let count = |token: &String| {
             let token = token.clone();

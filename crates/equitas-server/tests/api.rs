@@ -376,6 +376,31 @@ fn stock_endpoints(s: &mut TestStore) {
                 .contains("2 rows by item and supplier, as imported"),
             "{j}"
         );
+        // The list imported, as plans use it; a supplier's rows alone.
+        let (st, _, j) = get_typed(&state, "/api/v1/plan/lead-times?supplier=SupA").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["total"], 1, "{j}");
+        let row = &j["rows"][0];
+        assert_eq!(
+            (
+                row["item"].is_null(),
+                row["total_months"].as_f64(),
+                row["months"].as_u64()
+            ),
+            (true, Some(2.5), Some(3)),
+            "{j}"
+        );
+        let (st, _, j) = get_typed(&state, "/api/v1/plan/pipeline").await;
+        assert_eq!((st, j["total"].as_u64()), (StatusCode::OK, Some(0)), "{j}");
+        assert!(
+            j["notes"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("no pipeline imported"),
+            "{j}"
+        );
+        let (st, _, j) = get_typed(&state, "/api/v1/plan/pipeline?within=NOWHERE").await;
+        assert_eq!(j["parameter"], "within", "{st} {j}");
         let (st, _, j) = get_typed(&state, "/api/v1/risk?horizon=6&paths=20&supplier=SupC").await;
         assert_eq!(
             (st, j["parameter"].as_str()),

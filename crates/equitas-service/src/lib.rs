@@ -91,6 +91,8 @@ macro_rules! for_each_operation {
         $m!($crate::planning::Forecast);
         $m!($crate::planning::ForecastAccuracy);
         $m!($crate::planning::Plan);
+        $m!($crate::planning::LeadTimes);
+        $m!($crate::planning::Pipeline);
         $m!($crate::planning::Risk);
         $m!($crate::scenario::Run);
         $m!($crate::scenario::Countries);

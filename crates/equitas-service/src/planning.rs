@@ -1088,6 +1088,214 @@ impl Operation for Plan {
     }
 }
 
+/// Whether the imported row's item `row` is one of `asked` (any form of a
+/// GTIN, or the product a trade item counts toward); nothing asked: every.
+fn asked_for(data: &StockData, asked: &[String], row: &str) -> bool {
+    let names = &data.ledger.names;
+    let id = names.item_id(row);
+    asked.is_empty()
+        || asked
+            .iter()
+            .any(|a| a == row || (id.is_some() && names.item_id(a) == id))
+}
+
+/// The product name of an item as imported, where the catalogue knows it
+/// (a GTIN in any of its forms).
+fn item_name(data: &StockData, item: &str) -> Option<String> {
+    let names = &data.ledger.names;
+    names
+        .item_id(item)
+        .and_then(|i| names.item_name(i))
+        .or_else(|| names.catalogue.name(item))
+        .map(str::to_string)
+}
+
+/// `GET /api/v1/plan/lead-times`, `equitas plan lead-times`: the lead
+/// times imported (4.7), as plans and risks use them.
+pub struct LeadTimes;
+
+pub struct LeadTimesRequest {
+    pub items: Vec<String>,
+    pub supplier: Option<String>,
+}
+
+/// One imported lead-time row (docs/formulas.md 4.7).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct LeadTimeRow {
+    /// The item as imported; `None`: every item this supplier has no row
+    /// of its own for.
+    pub item: Option<String>,
+    /// The product's name, where the catalogue knows the item.
+    pub name: Option<String>,
+    pub supplier: String,
+    pub order_months: f64,
+    pub production_months: f64,
+    pub transport_months: f64,
+    pub receipt_months: f64,
+    /// The four added up.
+    pub total_months: f64,
+    /// The whole months a plan counts: the total rounded up.
+    pub months: usize,
+}
+
+impl Operation for LeadTimes {
+    type Request = LeadTimesRequest;
+    type Row = LeadTimeRow;
+    const NEEDS: Needs = Needs::Stock;
+    // A scoped caller reads the rows for every item and those of items
+    // within the scope, as its plans use them.
+    const SCOPING: Scoping = Scoping::Inputs;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/plan/lead-times",
+            "planning",
+            "Lead times imported (equitas import lead-times), by item and supplier, as plans and risks use them",
+            "docs/formulas.md 4.7",
+            vec![
+                Param::new(
+                    "item",
+                    Kind::List,
+                    "Only the rows that apply to these items (theirs and those for every item): GTIN or product code.",
+                ),
+                Param::new("supplier", Kind::Text, "Only this supplier's rows."),
+            ],
+        )
+    }
+
+    fn request(a: &Args) -> Result<LeadTimesRequest, ServiceError> {
+        Ok(LeadTimesRequest {
+            items: a.list("item")?,
+            supplier: a.get("supplier")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &LeadTimesRequest) -> Result<Answer<LeadTimeRow>, ServiceError> {
+        let data = ctx.stock()?;
+        let rows: Vec<LeadTimeRow> = lead_times_within(data, ctx.scope())
+            .into_iter()
+            .filter(|l| r.supplier.as_ref().is_none_or(|s| *s == l.supplier))
+            .filter(|l| l.item.is_empty() || asked_for(data, &r.items, &l.item))
+            .map(|l| LeadTimeRow {
+                name: (!l.item.is_empty())
+                    .then(|| item_name(data, &l.item))
+                    .flatten(),
+                item: (!l.item.is_empty()).then(|| l.item.clone()),
+                total_months: l.total(),
+                months: l.months(),
+                supplier: l.supplier,
+                order_months: l.order,
+                production_months: l.production,
+                transport_months: l.transport,
+                receipt_months: l.receipt,
+            })
+            .collect();
+        let mut a = Answer::new(
+            head(
+                "docs/formulas.md 4.7: the lead-times list imported last (equitas import lead-times), in its order; a plan uses, for each item, the row of the item and supplier, else the supplier's row for every item, the shortest where there are several, in whole months rounded up".into(),
+                data,
+                None,
+            ),
+            rows,
+        );
+        if data.lead_times.is_empty() {
+            a.notes.push(
+                "no lead times imported: plans use a lead-times file given to them, or the general lead time (equitas import lead-times FILE imports a list)".into(),
+            );
+        }
+        Ok(a)
+    }
+}
+
+/// `GET /api/v1/plan/pipeline`, `equitas plan pipeline`: the shipments
+/// expected from suppliers, as imported (4.7).
+pub struct Pipeline;
+
+pub struct PipelineRequest {
+    pub items: Vec<String>,
+    pub within: Option<crate::param::Given>,
+}
+
+/// One imported pipeline shipment (docs/formulas.md 4.7).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PipelineRow {
+    /// The item as imported.
+    pub item: String,
+    /// The product's name, where the catalogue knows the item.
+    pub name: Option<String>,
+    /// The location code it goes to.
+    pub place: String,
+    pub place_name: Option<String>,
+    /// The month it arrives (YYYY-MM): at its start.
+    pub arrival: String,
+    pub quantity: f64,
+}
+
+impl Operation for Pipeline {
+    type Request = PipelineRequest;
+    type Row = PipelineRow;
+    const NEEDS: Needs = Needs::Stock;
+    // A scoped caller reads the shipments of items to places within the
+    // scope, as its plans count them.
+    const SCOPING: Scoping = Scoping::Inputs;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::list(
+            "/api/v1/plan/pipeline",
+            "planning",
+            "Shipments expected from suppliers, as imported (equitas import pipeline), as plans and risks count them",
+            "docs/formulas.md 4.7",
+            vec![ITEM, crate::stock::WITHIN],
+        )
+    }
+
+    fn request(a: &Args) -> Result<PipelineRequest, ServiceError> {
+        Ok(PipelineRequest {
+            items: a.list("item")?,
+            within: a.named("within")?,
+        })
+    }
+
+    fn run(ctx: &mut Ctx<'_>, r: &PipelineRequest) -> Result<Answer<PipelineRow>, ServiceError> {
+        let data = ctx.stock()?;
+        let within = crate::stock::within(data, r.within.as_ref())?;
+        let rows: Vec<PipelineRow> = imported_within(data, ctx.scope())
+            .into_iter()
+            .filter(|p| asked_for(data, &r.items, &p.item))
+            .filter(|p| {
+                within
+                    .as_ref()
+                    .is_none_or(|w| data.places.is_within(&p.to, w))
+            })
+            .map(|p| {
+                let place = data.places.resolve(&p.to);
+                PipelineRow {
+                    name: item_name(data, &p.item),
+                    place: place.map_or_else(|| p.to.clone(), |x| x.code.clone()),
+                    place_name: place.map(|x| x.name.clone()),
+                    arrival: calendar::format_month(p.arrival),
+                    quantity: p.quantity,
+                    item: p.item,
+                }
+            })
+            .collect();
+        let mut a = Answer::new(
+            head(
+                "docs/formulas.md 4.7: the pipeline list imported last (equitas import pipeline), in its order; each shipment arrives at the start of its month; a plan counts it at the place it goes to and every area above".into(),
+                data,
+                None,
+            ),
+            rows,
+        );
+        if data.pipeline.is_empty() {
+            a.notes.push(
+                "no pipeline imported: plans count a pipeline file given to them, and the shipments in transit (equitas import pipeline FILE imports a list)".into(),
+            );
+        }
+        Ok(a)
+    }
+}
+
 /// `GET /api/v1/risk`, `equitas risk`.
 pub struct Risk;
 
