@@ -1603,6 +1603,19 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
             .clone()
     };
     assert_eq!(r01(&imported), r01(&j));
+    // The list as imported, with the names of items and places.
+    let listed = json(&["plan", "pipeline", "--within", "R01"]);
+    assert!(
+        listed["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["place_name"].is_string()
+                && r["name"].is_string()
+                && r["place"].as_str().unwrap().starts_with("R01")),
+        "{listed}"
+    );
+    assert!(!listed["rows"].as_array().unwrap().is_empty(), "{listed}");
     // The stores' plans count them too (each store as the area it serves):
     // none is said to go unused.
     let stores = json(&["plan", "--level", "warehouse", "--item", "SYN-003"]);
@@ -1757,10 +1770,36 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     };
     let j = json(&["plan", "--item", "SYN-001,SYN-002"]);
     assert_eq!(lead_of(&j), [2, 6], "{j}");
+    // The list as imported: the rows that apply to an item, its own and
+    // those for every item, with the whole months a plan counts.
     says(
         &j,
         "lead times: 2 rows by item and supplier, as imported (equitas import lead-times",
     );
+    let lt = json(&["plan", "lead-times", "--item", "SYN-001"]);
+    let rows: Vec<(String, String, f64, i64)> = lt["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["item"].as_str().unwrap_or("every").to_string(),
+                r["supplier"].as_str().unwrap().to_string(),
+                r["total_months"].as_f64().unwrap(),
+                r["months"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("SYN-001".into(), "Pharma B".into(), 2.0, 2),
+            ("every".into(), "Pharma C".into(), 6.0, 6)
+        ],
+        "{lt}"
+    );
+    let lt = json(&["plan", "lead-times", "--item", "SYN-002"]);
+    assert_eq!(lt["rows"].as_array().unwrap().len(), 1, "{lt}");
     // One lead time for all, asked for, sets the imported ones aside.
     let j = json(&["plan", "--item", "SYN-001,SYN-002", "--lead-time", "3"]);
     assert_eq!(lead_of(&j), [3, 3], "{j}");
