@@ -256,6 +256,16 @@ export interface PlanRow {
   orders: PlanOrder[];
 }
 
+/** A row of /api/v1/plan/lead-times (docs/formulas.md 4.7): a supplier's lead time, for one item or every item. */
+export interface LeadTimeRow {
+  /** Absent: every item this supplier has no row of its own for. */
+  item?: string;
+  supplier: string;
+  total_months: number;
+  /** The whole months a plan counts. */
+  months: number;
+}
+
 /** A data problem flagged in the ledger (docs/formulas.md 3.10). */
 export interface ProblemRow {
   at: string;

@@ -187,6 +187,41 @@ test("a product's suggested orders are the API's plans, each store's, then each 
   await settled(page);
   await page.waitForSelector('table[data-table="product-orders"]');
   await check("country");
+  // Lead times imported (4.7): the suppliers whose rows apply to the
+  // product are offered, and one chosen plans with its lead times.
+  const leads = (body) =>
+    fetch(`${BASE}/api/v1/imports/lead-times`, { method: "POST", headers: { "content-type": "text/csv" }, body }).then((r) => {
+      assert.equal(r.status, 200);
+    });
+  const header = "item,supplier,order_months,production_months,transport_months,receipt_months\n";
+  await leads(header + ",Supplier A,1,1,0.5,0\nSYN-003,Supplier B,0,4,1,0\nSYN-001,Supplier C,0,1,0,0\n");
+  try {
+    await page.reload();
+    await settled(page);
+    await page.waitForSelector("#plan-supplier");
+    const offered = await page.$$eval("#plan-supplier option", (os) => os.map((o) => [o.value, o.textContent]));
+    assert.deepEqual(offered, [
+      ["", "Shortest lead time of any supplier"],
+      ["Supplier A", "Supplier A (from 3 months)"],
+      ["Supplier B", "Supplier B (from 5 months)"],
+    ]);
+    // Without a choice, the shortest: Supplier A's 3 months.
+    const shortest = await check("country");
+    assert.ok(shortest.rows.every((r) => r.lead_time === 3));
+    await page.selectOption("#plan-supplier", "Supplier B");
+    await page.waitForFunction(() => location.hash.includes("supplier=Supplier"));
+    await settled(page);
+    await page.waitForSelector('table[data-table="product-orders"]');
+    const rows = await tableRows(page, "product-orders");
+    const expected = await api(`/api/v1/plan?item=SYN-003&level=country&horizon=18&supplier=${encodeURIComponent("Supplier B")}&limit=1000`);
+    assert.ok(expected.rows.every((r) => r.lead_time === 5));
+    assert.deepEqual(
+      rows.map((r) => r[4]),
+      expected.rows.map((r) => String(r.lead_time)),
+    );
+  } finally {
+    await leads(header);
+  }
   assert.deepEqual(page.errors, []);
 });
 

@@ -17,6 +17,7 @@ const CHECKED: &[(&str, &str)] = &[
     ("RiskRow", "RiskResult"),
     ("PlanRow", "PlanResult"),
     ("PlanOrder", "NamedOrder"),
+    ("LeadTimeRow", "LeadTimeRow"),
     ("ProblemRow", "ProblemRow"),
     ("ConcentrationRow", "ConcentrationRow"),
     ("PriceRow", "PriceRow"),

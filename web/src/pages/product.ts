@@ -154,7 +154,30 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         navigate(`#/product/${encodeURIComponent(code)}?${q}`);
       });
       const controls = el("div", { class: "controls" }, el("label", {}, t("col.level"), " ", select));
-      const p = await api.optional(() => api.all<api.PlanRow>("/api/v1/plan", { item: items.join(","), level: planLevel, horizon: 18 }));
+      // The suppliers whose imported lead times apply to this product
+      // (4.7): without a choice, each item takes the shortest.
+      const leads = await api.optional(() => api.all<api.LeadTimeRow>("/api/v1/plan/lead-times", { item: items.join(",") }));
+      const suppliers = [...new Set((leads?.rows ?? []).map((r) => r.supplier))].sort((a, b) => a.localeCompare(b));
+      const supplier = suppliers.includes(route.query.get("supplier") ?? "") ? route.query.get("supplier")! : null;
+      if (suppliers.length > 0) {
+        const pick = el("select", { id: "plan-supplier", "aria-label": t("col.supplier") });
+        pick.append(el("option", { value: "", selected: supplier === null }, t("plan.shortest")));
+        for (const s of suppliers) {
+          const own = leads!.rows.filter((r) => r.supplier === s);
+          const months = Math.min(...own.map((r) => r.months));
+          pick.append(el("option", { value: s, selected: s === supplier }, t("plan.supplier_months", s, num(months))));
+        }
+        pick.addEventListener("change", () => {
+          const q = new URLSearchParams(route.query);
+          if (pick.value) q.set("supplier", pick.value);
+          else q.delete("supplier");
+          navigate(`#/product/${encodeURIComponent(code)}?${q}`);
+        });
+        controls.append(" ", el("label", {}, t("col.supplier"), " ", pick));
+      }
+      const p = await api.optional(() =>
+        api.all<api.PlanRow>("/api/v1/plan", { item: items.join(","), level: planLevel, horizon: 18, supplier: supplier ?? undefined }),
+      );
       if (!p || p.rows.length === 0) return [controls, message(t("product.orders_none"))];
       const first = (r: api.PlanRow) => r.orders[0];
       return [
