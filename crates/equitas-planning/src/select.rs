@@ -262,7 +262,15 @@ fn too_lucky(s: &Score, y: &[f64], e: &Evaluation) -> bool {
     let first = y.len().saturating_sub(e.origins).max(1);
     let recent = &y[first..];
     let flat = |v: &[f64]| v.iter().all(|&x| x == v[0]);
-    !recent.is_empty() && flat(recent) && !flat(y) && s.rmse_by_step.iter().all(|&r| r == 0.0)
+    !recent.is_empty() && flat(recent) && !flat(y) && s.rmse_by_step.iter().all(|&r| no_error(r, y))
+}
+
+/// Whether an error measured on `y` is none: at most a billionth of the
+/// largest month (a model's recursion decaying toward 0 leaves errors of
+/// 1e-11 where its forecasts are exact to the unit: they are no evidence
+/// of precision; until 2026-12-06 only an error of exactly 0 was none).
+fn no_error(r: f64, y: &[f64]) -> bool {
+    r <= 1e-9 * y.iter().fold(0.0f64, |m, v| m.max(v.abs()))
 }
 
 /// The naive method's MASE and RMSSE among `scores`, the reference of the
@@ -399,7 +407,7 @@ pub fn intervals(
     let s: Vec<f64> = (1..=mean.len())
         .map(|k| {
             let r = step_rmse(rmse_by_step, k);
-            if r > 0.0 { r } else { floor }
+            if no_error(r, y) { floor } else { r }
         })
         .collect();
     let band = |z: f64, sign: f64| -> Vec<f64> {
@@ -1005,6 +1013,22 @@ mod tests {
                 }
             }
         }
+        // Millions a month, then none for 17 months: a smoothing model's
+        // forecast decays toward 0 (SES's to 1e-28 on a real series), its
+        // back-test errors to 1e-11, which is no error: the interval is
+        // the series' spread, not a millionth of a unit wide.
+        let mut fell: Vec<f64> = (0..19)
+            .map(|t| 1.7e6 + 3e5 * ((t * 7) % 5) as f64)
+            .collect();
+        fell.extend([0.0; 17]);
+        let [lo, hi, ..] = intervals(&[1.7e-28; 3], &[1e-11; 3], &fell, [Z80, Z95]);
+        assert!(
+            (hi[0] - lo[0] - Z80 * spread(&fell)).abs() < 1e-6,
+            "{lo:?} {hi:?}"
+        );
+        // A measured error of a unit is an error.
+        let [lo, hi, ..] = intervals(&[3.0; 3], &[1.0; 3], &fell, [Z80, Z95]);
+        assert!((hi[0] - lo[0] - 2.0 * Z80).abs() < 1e-12);
         // A flat series has nothing to vary: its intervals are the forecast.
         let c = choose(&[7.0; 24], 3, &e, None).unwrap();
         assert_eq!(c.upper95, c.lower95);
