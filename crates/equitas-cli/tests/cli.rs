@@ -1219,6 +1219,24 @@ fn forecasts_plans_and_risks_on_the_demo_country() {
     // The choice's row has every measure, interval coverage and pinball loss included.
     let auto = out.lines().find(|l| l.starts_with("auto,360,")).unwrap();
     assert!(auto.split(',').take(8).all(|c| !c.is_empty()), "{auto}");
+    // A model scored on fewer series than the choice is said to need more
+    // months (the demo's 12 months leave 6 before the held-out ones).
+    let o = equitas(
+        dir.path(),
+        &[
+            "forecast", "accuracy", "--level", "facility", "--format", "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        j["notes"].to_string().contains(
+            "of the 360 series scored, some are too short before the held-out months for "
+        ) && j["notes"]
+            .to_string()
+            .contains("holt_winters on 0 (it needs 24 months)"),
+        "{}",
+        j["notes"]
+    );
     let o = equitas(
         dir.path(),
         &[
@@ -1491,11 +1509,20 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     // Items without a series: named in a note, or the error if none has one.
     let j = json(&["forecast", "--item", "SYN-001,SYN-999"]);
     assert_eq!(j["rows"].as_array().unwrap().len(), 1);
-    says(&j, "no demand series at the country level for SYN-999");
+    says(
+        &j,
+        "no demand series at the country level for SYN-999 (no such item in the data)",
+    );
     refused(
         &["forecast", "--item", "SYN-999"],
         1,
-        "--item: SYN-999: no demand series at the country level",
+        "--item: SYN-999 (no such item in the data): no demand series at the country level",
+    );
+    // A code written in another case is named as the data write it.
+    refused(
+        &["forecast", "--item", "syn-001"],
+        1,
+        "--item: syn-001 (no such item in the data; did you mean SYN-001?)",
     );
     // Months of stock beyond 10 years are a typing error.
     refused(
@@ -1538,6 +1565,14 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &j,
         "after the horizon (2028-04), not counted: 1 pipeline row (SYN-003 to XSY in 2030-01)",
     );
+    // Every item planned: SYN-999, which the data do not hold, is named as
+    // such (a misspelt code), not as a level without its place.
+    let j = json(&["plan", "--pipeline", pipeline.to_str().unwrap()]);
+    says(
+        &j,
+        "not counted, naming no item of the data (a product code, trade item code or GTIN): 1 pipeline row (SYN-999 to XSY in 2027-01)",
+    );
+    says_nothing_of(&j, "no plan here for");
     // A place named by its GLN (R01's, as the README writes it); a row
     // already due counts as arriving in month 1, said; an absurd quantity
     // refused, naming it.
@@ -1875,6 +1910,28 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
     };
     assert!(stuck(&j), "{j}");
     assert!(j["rows"][0]["orders"].as_array().unwrap().is_empty());
+    assert!(
+        j["notes"]
+            .to_string()
+            .contains(": ask for a horizon of more than "),
+        "{j}"
+    );
+    // A lead time past the longest horizon: no horizon is advised.
+    let j = json(&[
+        "plan",
+        "--item",
+        "SYN-003",
+        "--horizon",
+        "60",
+        "--lead-time",
+        "60",
+    ]);
+    assert!(
+        j["notes"]
+            .to_string()
+            .contains("no horizon reaches past it (at most 60 months): check the lead time"),
+        "{j}"
+    );
     // Not said of plans that need no order, nor of risks without orders.
     let j = json(&[
         "plan",

@@ -68,6 +68,8 @@ const COMMANDS: &[(&str, Option<&[&str]>)] = &[
     ("/api/v1/forecast", Some(&["forecast"])),
     ("/api/v1/forecast/accuracy", Some(&["forecast", "accuracy"])),
     ("/api/v1/plan", Some(&["plan"])),
+    ("/api/v1/plan/lead-times", Some(&["plan", "lead-times"])),
+    ("/api/v1/plan/pipeline", Some(&["plan", "pipeline"])),
     ("/api/v1/risk", Some(&["risk"])),
     ("/api/v1/scenario/run", Some(&["scenario", "run"])),
     (
@@ -101,6 +103,9 @@ fn the_cli_and_the_api_answer_the_same_rows_for_every_operation() {
     for (kind, file) in [
         ("reference-prices", "data/examples/reference-prices.csv"),
         ("wages", "data/examples/wages.csv"),
+        // The lists plans use, so that their own answers have rows.
+        ("lead-times", "data/examples/lead-times.csv"),
+        ("pipeline", "data/examples/pipeline.csv"),
     ] {
         let f = root.join(file);
         let o = equitas(dir.path(), &["import", kind, f.to_str().unwrap()]);

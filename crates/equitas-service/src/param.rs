@@ -119,13 +119,18 @@ impl Kind {
             },
             Kind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .map(|_| ())
-                .map_err(|_| "expected a date YYYY-MM-DD (for example 2026-01-31)".into()),
+                .map_err(|_| said(v, "expected a date YYYY-MM-DD (for example 2026-01-31)")),
             Kind::Month => month(v).map(|_| ()).ok_or_else(|| {
-                "expected a month YYYY-MM (for example 2026-01) or a date YYYY-MM-DD".into()
+                said(
+                    v,
+                    "expected a month YYYY-MM (for example 2026-01) or a date YYYY-MM-DD",
+                )
             }),
             Kind::DateTime => date_time(v).map(|_| ()).ok_or_else(|| {
-                "expected an RFC 3339 date and time (2026-01-31T00:00:00Z) or a date YYYY-MM-DD"
-                    .into()
+                said(
+                    v,
+                    "expected an RFC 3339 date and time (2026-01-31T00:00:00Z) or a date YYYY-MM-DD",
+                )
             }),
             Kind::Words(set) if v.contains(':') || set.contains(&v) => Ok(()),
             Kind::Range { min, max } => {
@@ -182,6 +187,40 @@ pub fn date_time(v: &str) -> Option<String> {
 /// A month `YYYY-MM`, or the last month complete at the end of a date
 /// `YYYY-MM-DD` (its own month if it is the month's last day, else the
 /// month before).
+/// What a date parameter expected, and why `v` is no day if it is written
+/// as one ("…; no such day: February 2026 has 28 days").
+fn said(v: &str, expected: &str) -> String {
+    match no_such_day(v) {
+        Some(why) => format!("{expected}; {why}"),
+        None => expected.to_string(),
+    }
+}
+
+/// Why a date written YYYY-MM-DD, its month and day in range, is no day
+/// of the calendar ("2026-02-29": February 2026 has 28 days), if so.
+fn no_such_day(v: &str) -> Option<String> {
+    let (y, rest) = v.split_once('-')?;
+    let (m, d) = rest.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    if chrono::NaiveDate::from_ymd_opt(y, m, d).is_some() {
+        return None;
+    }
+    let first = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
+    let days = (28..=31)
+        .rev()
+        .find(|&n| chrono::NaiveDate::from_ymd_opt(y, m, n).is_some())?;
+    Some(format!(
+        "no such day: {} has {days} days",
+        first.format("%B %Y")
+    ))
+}
+
 pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
     use equitas_ledger::calendar;
     // A date written in full (chrono would take 2026-01-1).
@@ -642,6 +681,16 @@ mod tests {
         assert_eq!(e.parameter(), Some("--from"));
         let e = Args::cli(vec![FROM], vec![("from", vec!["yesterday".into()])]).unwrap_err();
         assert!(e.to_string().contains("YYYY-MM-DD"), "{e}");
+        // A day the calendar lacks is named as such.
+        let e = Args::cli(vec![FROM], vec![("from", vec!["2026-02-29".into()])]).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("no such day: February 2026 has 28 days"),
+            "{e}"
+        );
+        let e = Args::api(vec![FROM], &q(&[("from", "2028-04-31")])).unwrap_err();
+        assert!(e.to_string().contains("April 2028 has 30 days"), "{e}");
+        assert!(no_such_day("2028-02-29").is_none() && no_such_day("2026-13-01").is_none());
         let e = Args::cli(vec![STEP], vec![("biz_step", vec!["recieving".into()])]).unwrap_err();
         assert_eq!(e.parameter(), Some("--biz-step"));
         assert!(e.to_string().contains("did you mean receiving"), "{e}");

@@ -14,6 +14,9 @@ use equitas_store::stock::StockData;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// The longest horizon of a forecast, a plan or a risk, in months.
+const MAX_HORIZON: usize = 60;
+
 /// A price: any amount of money.
 const AMOUNT: Kind = Kind::Number {
     min: 0.0,
@@ -65,7 +68,15 @@ fn series_params(stock: bool) -> Vec<Param> {
 fn forecast_params(horizon: &'static str, stock: bool) -> Vec<Param> {
     let mut v = series_params(stock);
     v.extend([
-        Param::new("horizon", Kind::Int { min: 1, max: 60 }, "Months ahead.").default(horizon),
+        Param::new(
+            "horizon",
+            Kind::Int {
+                min: 1,
+                max: MAX_HORIZON as i64,
+            },
+            "Months ahead.",
+        )
+        .default(horizon),
         Param::new(
             "method",
             Kind::OneOf(vocab::methods()),
@@ -312,12 +323,12 @@ struct Made {
 
 fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<Made, ServiceError> {
     let f = quantify::forecasts(&data.ledger, &data.places, r, |x| within(scope, x))
-        .map_err(|e| no_series(r, e))?;
+        .map_err(|e| no_series(data, r, e))?;
     // Items asked for whose series all lie outside the caller's scope: the
     // answer of items without data, so that a scope tells nothing of what
     // lies beyond it.
     if !r.items.is_empty() && f.made.is_empty() && f.unfitted.is_empty() {
-        return Err(no_series(r, quantify::Empty::NoSeries));
+        return Err(no_series(data, r, quantify::Empty::NoSeries));
     }
     let mut notes = Vec::new();
     notes.extend(items_note(
@@ -407,6 +418,17 @@ fn quantified(
             counted(&rows(&nowhere), "pipeline row", "pipeline rows")
         ));
     }
+    // An item the data do not hold is no plan's: said as such (a misspelt
+    // code), not as a level without its place.
+    let (unknown_item, unplanned): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) = unplanned
+        .into_iter()
+        .partition(|p| data.ledger.names.item_id(&p.item).is_none());
+    if !unknown_item.is_empty() {
+        notes.push(format!(
+            "not counted, naming no item of the data (a product code, trade item code or GTIN): {}",
+            counted(&rows(&unknown_item), "pipeline row", "pipeline rows")
+        ));
+    }
     if !unplanned.is_empty() {
         notes.push(format!(
             "no plan here for {}: no item and place forecast at this level",
@@ -419,7 +441,12 @@ fn quantified(
         .filter(|p| p.arrival <= last)
         .filter(asked)
         // Those for no plan here are named as such, above.
-        .filter(|p| !unplanned.iter().any(|u| std::ptr::eq(*u, *p)))
+        .filter(|p| {
+            !unplanned
+                .iter()
+                .chain(&unknown_item)
+                .any(|u| std::ptr::eq(*u, *p))
+        })
         .filter(known)
         .collect();
     if !due.is_empty() {
@@ -530,8 +557,17 @@ fn quantified(
             .collect();
         if let Some(lead) = stuck.iter().map(|x| x.input.lead_time).min() {
             let names: Vec<String> = stuck.iter().map(|x| named(x)).collect();
+            // The advice a user can follow: a horizon past the lead time,
+            // within the longest there is.
+            let advice = if lead < MAX_HORIZON {
+                format!("ask for a horizon of more than {lead} months")
+            } else {
+                format!(
+                    "no horizon reaches past it (at most {MAX_HORIZON} months): check the lead time"
+                )
+            };
             notes.push(format!(
-                "below the minimum, but an order placed now would arrive after the horizon ({} months; lead time {lead} months or more), so none is suggested, for {}: ask for a longer horizon",
+                "below the minimum, but an order placed now would arrive after the horizon ({} months; lead time {lead} months or more), so none is suggested, for {}: {advice}",
                 r.horizon,
                 counted(&names, "plan", "plans")
             ));
@@ -542,7 +578,7 @@ fn quantified(
 
 /// Why there is nothing to forecast, as an error; with items asked for and
 /// no series of them, naming `item`.
-fn no_series(r: &quantify::Request, e: quantify::Empty) -> ServiceError {
+fn no_series(data: &StockData, r: &quantify::Request, e: quantify::Empty) -> ServiceError {
     match e {
         quantify::Empty::NoSeries if !r.items.is_empty() => ServiceError::OutsideData {
             param: "item".into(),
@@ -550,7 +586,7 @@ fn no_series(r: &quantify::Request, e: quantify::Empty) -> ServiceError {
                 "{}: no demand series at the {} level",
                 r.items
                     .iter()
-                    .map(|i| with_gtin_hint(i))
+                    .map(|i| item_hint(data, i))
                     .collect::<Vec<_>>()
                     .join(", "),
                 r.level.as_str()
@@ -573,7 +609,7 @@ fn items_note<'s>(
             r.level.as_str(),
             missing
                 .iter()
-                .map(|i| with_gtin_hint(i))
+                .map(|i| item_hint(data, i))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -581,12 +617,23 @@ fn items_note<'s>(
 }
 
 /// An item code as asked for, with why it is no GTIN where it has a
-/// GTIN's length in digits but not its check digit (a typing error, not
-/// an item without data).
-fn with_gtin_hint(code: &str) -> String {
-    match equitas_gs1::Gtin::parse(code) {
-        Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) => format!("{code} (not a GTIN: {e})"),
-        _ => code.to_string(),
+/// GTIN's length in digits but not its check digit, or that the data hold
+/// no such item (with the code written otherwise, if one differs only in
+/// case): a typing error, not an item without data.
+fn item_hint(data: &StockData, code: &str) -> String {
+    if let Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) = equitas_gs1::Gtin::parse(code) {
+        return format!("{code} (not a GTIN: {e})");
+    }
+    let names = &data.ledger.names;
+    if names.item_id(code).is_some() {
+        return code.to_string();
+    }
+    let same = (0..names.items.len() as u32)
+        .map(|i| names.items.name(i))
+        .find(|i| !i.is_empty() && i.eq_ignore_ascii_case(code));
+    match same {
+        Some(i) => format!("{code} (no such item in the data; did you mean {i}?)"),
+        None => format!("{code} (no such item in the data)"),
     }
 }
 
@@ -834,6 +881,31 @@ fn overdue_note(
     })
 }
 
+/// Months in order, a run of three or more consecutive ones written as its
+/// first and last ("2024-01 to 2026-10, 2026-12"): 36 months imputed read
+/// as one span, not 36 names.
+fn month_runs(months: &[calendar::MonthIndex]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < months.len() {
+        let mut end = k;
+        while end + 1 < months.len() && months[end + 1] == months[end] + 1 {
+            end += 1;
+        }
+        if end - k >= 2 {
+            parts.push(format!(
+                "{} to {}",
+                calendar::format_month(months[k]),
+                calendar::format_month(months[end])
+            ));
+        } else {
+            parts.extend(months[k..=end].iter().map(|&m| calendar::format_month(m)));
+        }
+        k = end + 1;
+    }
+    parts.join(", ")
+}
+
 /// The notes on the series behind an answer: months imputed, named, and
 /// series whose data end before the last month of the history (4.1).
 fn series_notes<'a>(
@@ -871,19 +943,19 @@ fn series_notes<'a>(
             }
         };
         let mut said = Vec::new();
-        let imputed: Vec<String> = s
+        let imputed: Vec<calendar::MonthIndex> = s
             .imputed
             .iter()
             .enumerate()
             .filter(|(_, i)| **i)
-            .map(|(k, _)| calendar::format_month(s.first + k as calendar::MonthIndex))
+            .map(|(k, _)| s.first + k as calendar::MonthIndex)
             .collect();
         if !imputed.is_empty() {
             said.push(format!(
                 "{} of {} months {imputed_word}: {}",
                 imputed.len(),
                 s.values.len(),
-                imputed.join(", ")
+                month_runs(&imputed)
             ));
         }
         match s.last_reported {
@@ -1454,7 +1526,7 @@ impl Operation for ForecastAccuracy {
             s.as_of,
             &|x| within(scope, x),
         )
-        .map_err(|e| no_series(s, e))?;
+        .map_err(|e| no_series(data, s, e))?;
         let mut notes: Vec<String> = Vec::new();
         if !scope.is_all() {
             notes.push(format!("Only series within your scope: {}.", scope.label()));
@@ -1486,6 +1558,34 @@ impl Operation for ForecastAccuracy {
                 report.unobserved_months
             ));
         }
+        // Models fitted on fewer series than were scored: too short for
+        // them (Holt-Winters needs two seasons), said with what they need.
+        let scored = report
+            .rows
+            .iter()
+            .find(|x| x.method == "auto")
+            .map_or(0, |x| x.series);
+        let params = Evaluation::default().params;
+        let fewer: Vec<String> = report
+            .rows
+            .iter()
+            .filter(|x| x.series < scored)
+            .filter_map(|x| {
+                let m = Method::ALL.into_iter().find(|m| m.as_str() == x.method)?;
+                Some(format!(
+                    "{} on {} (it needs {} months)",
+                    x.method,
+                    x.series,
+                    m.min_length(&params)
+                ))
+            })
+            .collect();
+        if !fewer.is_empty() {
+            notes.push(format!(
+                "of the {scored} series scored, some are too short before the held-out months for {}",
+                fewer.join(", ")
+            ));
+        }
         // What the report left out first, then the series' own notes.
         notes.extend(series_notes(&series, last, s.level));
         let rows = report.rows;
@@ -1501,5 +1601,26 @@ impl Operation for ForecastAccuracy {
         let mut a = Answer::new(h, rows);
         a.notes = notes;
         Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_in_runs_read_as_spans() {
+        let m = |s: &str| calendar::parse_month(s).unwrap();
+        let months: Vec<calendar::MonthIndex> = [
+            "2024-01", "2024-02", "2024-03", "2024-05", "2024-06", "2025-01",
+        ]
+        .iter()
+        .map(|s| m(s))
+        .collect();
+        assert_eq!(
+            month_runs(&months),
+            "2024-01 to 2024-03, 2024-05, 2024-06, 2025-01"
+        );
+        assert_eq!(month_runs(&[]), "");
     }
 }

@@ -1118,8 +1118,23 @@ fn write_stock_reports(
             r.item = g;
         }
     }
+    // A report is of a month that has begun: one after this month is a
+    // typing error (2062 for 2026), and would move every figure's "now".
+    let this_month = equitas_ledger::calendar::month_of(equitas_ledger::calendar::day_of(
+        chrono::Utc::now().date_naive(),
+    ));
     write_checked(conn, report, p, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
+        if r.period > this_month {
+            bad.push((
+                "period",
+                format!(
+                    "{} is after this month ({}): a report is of a month that has begun (a typing error in the year?)",
+                    equitas_ledger::calendar::format_month(r.period),
+                    equitas_ledger::calendar::format_month(this_month)
+                ),
+            ));
+        }
         if !crate::stock::location_exists(c, &r.location)? {
             bad.push((
                 "location",

@@ -421,7 +421,8 @@ fn stock_reports(s: &mut TestStore) {
                F2,amox,2026-03,10,0,5,0,5,0\n\
                F9,amoxx,2026-03,10,0,5,0,5,0\n\
                F2,09520000000011,2026-03,10,0,5,0,5,0\n\
-               F2,9520000000011,2026-02,10,0,0,0,10,0\n";
+               F2,9520000000011,2026-02,10,0,0,0,10,0\n\
+               F2,amox,2062-10,10,0,0,0,10,0\n";
     let r = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     let bad: Vec<(u64, Option<String>)> = r
         .rejected
@@ -434,10 +435,19 @@ fn stock_reports(s: &mut TestStore) {
             (5, Some("period".into())),
             (6, Some("location".into())),
             (8, Some("location".into())),
-            (8, Some("product".into()))
+            (8, Some("product".into())),
+            // A month not yet begun: a typing error in the year.
+            (11, Some("period".into()))
         ]
     );
-    assert_eq!(r.rejected_rows(), 3);
+    assert!(
+        r.rejected[4]
+            .message
+            .starts_with("2062-10 is after this month ("),
+        "{}",
+        r.rejected[4]
+    );
+    assert_eq!(r.rejected_rows(), 4);
     assert!(
         r.rejected[3]
             .message
