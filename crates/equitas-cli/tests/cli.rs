@@ -2561,3 +2561,66 @@ fn a_months_last_day_completes_it_for_stock_amc_and_forecast_alike() {
     assert_eq!(amcs[1], amcs[2]);
     assert_eq!(amcs[1], amcs[3]);
 }
+
+/// A series without a month of data in its whole history is not forecast
+/// as no demand: it is left out, named, with the months it lacks (4.1).
+#[test]
+fn a_series_without_data_in_its_history_is_left_out_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(equitas(dir.path(), &["demo"]).status.success());
+    // A facility whose only report is of 2022-01: ten months before the
+    // 36 months of history that end with the demo's last, 2026-10.
+    let locations = dir.path().join("l.csv");
+    std::fs::write(
+        &locations,
+        "code,name,level,parent,country\nOLDF,Old facility,facility,R01,XSY\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("r.csv");
+    std::fs::write(
+        &reports,
+        "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+         OLDF,SYN-001,2022-01,50,0,10,40,0\n",
+    )
+    .unwrap();
+    for (kind, f) in [("locations", &locations), ("stock-reports", &reports)] {
+        let o = equitas(dir.path(), &["import", kind, f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = equitas(
+        dir.path(),
+        &[
+            "forecast", "--level", "facility", "--item", "SYN-001", "--format", "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = j["rows"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r["area"] != "OLDF"),
+        "{j}"
+    );
+    assert!(
+        j["notes"].to_string().contains(
+            "left out, no data recorded in their history (2023-11 to 2026-10): their demand is unknown, not 0 (an as-of month within their data forecasts them): 1 series (SYN-001 at OLDF)"
+        ),
+        "{}",
+        j["notes"]
+    );
+    // Nor planned: a plan of no demand would order nothing.
+    let o = equitas(
+        dir.path(),
+        &[
+            "plan", "--level", "facility", "--item", "SYN-001", "--format", "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["area"] != "OLDF"),
+        "{j}"
+    );
+}

@@ -386,6 +386,9 @@ pub struct Forecasts {
     pub made: Vec<(DemandSeries, Choice)>,
     /// The series the method asked for cannot forecast (too short for it).
     pub unfitted: Vec<DemandSeries>,
+    /// The series with no data recorded in their whole history (4.1):
+    /// their demand is not known, not 0, so they are not forecast.
+    pub no_data: Vec<DemandSeries>,
     /// The as-of month: the last of every history.
     pub last: MonthIndex,
 }
@@ -422,11 +425,17 @@ pub fn forecasts(
     keep: impl Fn(&DemandSeries) -> bool,
 ) -> Result<Forecasts, Empty> {
     let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of, &keep)?;
+    // A series without a single month of data in its history is all
+    // imputed: a forecast of it would be a forecast of 0, taken for "no
+    // demand" by a plan that then orders nothing.
+    let (s, no_data): (Vec<DemandSeries>, Vec<DemandSeries>) =
+        s.into_iter().partition(|x| x.last_reported.is_some());
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
     let mut f = Forecasts {
         made: Vec::new(),
         unfitted: Vec::new(),
+        no_data,
         last,
     };
     for (x, c) in s.into_iter().zip(choices) {

@@ -327,15 +327,33 @@ fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<M
     // Items asked for whose series all lie outside the caller's scope: the
     // answer of items without data, so that a scope tells nothing of what
     // lies beyond it.
-    if !r.items.is_empty() && f.made.is_empty() && f.unfitted.is_empty() {
+    if !r.items.is_empty() && f.made.is_empty() && f.unfitted.is_empty() && f.no_data.is_empty() {
         return Err(no_series(data, r, quantify::Empty::NoSeries));
     }
     let mut notes = Vec::new();
     notes.extend(items_note(
         data,
         r,
-        f.made.iter().map(|x| &x.0).chain(&f.unfitted),
+        f.made
+            .iter()
+            .map(|x| &x.0)
+            .chain(&f.unfitted)
+            .chain(&f.no_data),
     ));
+    if !f.no_data.is_empty() {
+        let first = f.last + 1 - r.history.max(1) as calendar::MonthIndex;
+        let names: Vec<String> = f
+            .no_data
+            .iter()
+            .map(|x| format!("{} at {}", x.item, x.area))
+            .collect();
+        notes.push(format!(
+            "left out, no data recorded in their history ({} to {}): their demand is unknown, not 0 (an as-of month within their data forecasts them): {}",
+            calendar::format_month(first),
+            calendar::format_month(f.last),
+            counted(&names, "series", "series")
+        ));
+    }
     if let (Some(m), n @ 1..) = (r.method, f.unfitted.len()) {
         notes.push(format!(
             "{n} series left out: {} needs at least {} months of history, and they have fewer{}",
