@@ -194,7 +194,9 @@ test("a product's suggested orders are the API's plans, each store's, then each 
       assert.equal(r.status, 200);
     });
   const header = "item,supplier,order_months,production_months,transport_months,receipt_months\n";
-  await leads(header + ",Supplier A,1,1,0.5,0\nSYN-003,Supplier B,0,4,1,0\nSYN-001,Supplier C,0,1,0,0\n");
+  // Supplier A's own row for SYN-003 (6 months) applies, not its row for
+  // every item (3); Supplier C has none for it.
+  await leads(header + ",Supplier A,1,1,0.5,0\nSYN-003,Supplier A,1,4,1,0\nSYN-003,Supplier B,0,4,1,0\nSYN-001,Supplier C,0,1,0,0\n");
   try {
     await page.reload();
     await settled(page);
@@ -202,19 +204,19 @@ test("a product's suggested orders are the API's plans, each store's, then each 
     const offered = await page.$$eval("#plan-supplier option", (os) => os.map((o) => [o.value, o.textContent]));
     assert.deepEqual(offered, [
       ["", "Shortest lead time of any supplier"],
-      ["Supplier A", "Supplier A (from 3 months)"],
-      ["Supplier B", "Supplier B (from 5 months)"],
+      ["Supplier A", "Supplier A (at least 6 months)"],
+      ["Supplier B", "Supplier B (at least 5 months)"],
     ]);
-    // Without a choice, the shortest: Supplier A's 3 months.
+    // Without a choice, the shortest: Supplier B's 5 months.
     const shortest = await check("country");
-    assert.ok(shortest.rows.every((r) => r.lead_time === 3));
-    await page.selectOption("#plan-supplier", "Supplier B");
+    assert.ok(shortest.rows.every((r) => r.lead_time === 5));
+    await page.selectOption("#plan-supplier", "Supplier A");
     await page.waitForFunction(() => location.hash.includes("supplier=Supplier"));
     await settled(page);
     await page.waitForSelector('table[data-table="product-orders"]');
     const rows = await tableRows(page, "product-orders");
-    const expected = await api(`/api/v1/plan?item=SYN-003&level=country&horizon=18&supplier=${encodeURIComponent("Supplier B")}&limit=1000`);
-    assert.ok(expected.rows.every((r) => r.lead_time === 5));
+    const expected = await api(`/api/v1/plan?item=SYN-003&level=country&horizon=18&supplier=${encodeURIComponent("Supplier A")}&limit=1000`);
+    assert.ok(expected.rows.every((r) => r.lead_time === 6));
     assert.deepEqual(
       rows.map((r) => r[4]),
       expected.rows.map((r) => String(r.lead_time)),
@@ -222,6 +224,15 @@ test("a product's suggested orders are the API's plans, each store's, then each 
   } finally {
     await leads(header);
   }
+  // No lead times imported: no choice, and a supplier left in the address
+  // is no filter.
+  assert.equal((await api("/api/v1/plan/lead-times")).total, 0);
+  await open(page, "#/product/SYN-003?plan=country&supplier=Supplier%20A");
+  await page.reload();
+  await settled(page);
+  await page.waitForSelector('table[data-table="product-orders"]');
+  assert.equal(await page.$("#plan-supplier"), null);
+  await check("country");
   assert.deepEqual(page.errors, []);
 });
 

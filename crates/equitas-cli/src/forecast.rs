@@ -262,27 +262,19 @@ pub fn lead_times(store: &mut dyn Store, args: &OpArgs<LeadTimes>, out: &Output)
                 Cell::Text(r.item.clone().unwrap_or_else(|| "(every item)".into())),
                 Cell::Maybe(r.name.clone()),
                 Cell::Text(r.supplier.clone()),
-                Cell::Num(Some(r.order_months), 1),
-                Cell::Num(Some(r.production_months), 1),
-                Cell::Num(Some(r.transport_months), 1),
-                Cell::Num(Some(r.receipt_months), 1),
-                Cell::Num(Some(r.total_months), 1),
+                Cell::Num(Some(r.order_months), 2),
+                Cell::Num(Some(r.production_months), 2),
+                Cell::Num(Some(r.transport_months), 2),
+                Cell::Num(Some(r.receipt_months), 2),
+                Cell::Num(Some(r.total_months), 2),
                 Cell::Int(r.months as i64),
             ]
         })
         .collect();
     Report::answer(
         &a,
-        "Lead times imported, in months",
-        {
-            let mut suppliers: Vec<&str> = a.rows.iter().map(|r| r.supplier.as_str()).collect();
-            suppliers.sort_unstable();
-            suppliers.dedup();
-            match suppliers.len() {
-                1 => "1 supplier".to_string(),
-                n => format!("{n} suppliers"),
-            }
-        },
+        "Lead times imported, in months, by item and supplier",
+        "as imported last".to_string(),
         a.rows.len(),
         vec![
             "item",

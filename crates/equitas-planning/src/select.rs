@@ -462,7 +462,9 @@ pub fn multipliers(y: &[f64], s: Option<&Score>, factor: f64) -> [f64; 2] {
     for (t, f) in s.map(|s| s.backtest.as_slice()).unwrap_or_default() {
         for (k, (a, p)) in y[*t..].iter().zip(f).enumerate() {
             let step = s.map_or(0.0, |s| step_rmse(&s.rmse_by_step, k + 1));
-            if step > 0.0 {
+            // A step with no error takes the series' spread (`intervals`):
+            // its ratios say nothing of the errors to expect.
+            if !no_error(step, y) {
                 r.push((a - p).abs() / step);
             }
         }
@@ -1026,6 +1028,30 @@ mod tests {
             (hi[0] - lo[0] - Z80 * spread(&fell)).abs() < 1e-6,
             "{lo:?} {hi:?}"
         );
+        // The same through the choice (4.4): demand that moved a lot,
+        // then 17 months of none. SES, fitted with a constant near 1, is
+        // left at 4e-28 with back-test errors of 1e-4, a 1e-11th of the
+        // largest month: no error, so left out with the moving average,
+        // as the naive methods are after months without demand (until
+        // 2026-12-06 it was chosen, with an interval of a millionth).
+        let mut moved: Vec<f64> = [
+            1.0, 2.5, 4.0, 5.5, 7.0, 6.0, 4.5, 3.0, 1.7, 3.2, 4.8, 6.1, 7.0, 5.2, 3.9, 2.4, 1.8,
+            2.9, 4.4,
+        ]
+        .iter()
+        .map(|v| v * 1e6)
+        .collect();
+        moved.extend([0.0; 17]);
+        let c = choose(&moved, 6, &e, None).unwrap();
+        assert!(!c.combined.contains(&Method::Ses), "{}", c.reason);
+        assert!(
+            c.reason
+                .contains("2 left out for a back-test without error"),
+            "{}",
+            c.reason
+        );
+        let ses = choose(&moved, 6, &e, Some(Method::Ses)).unwrap();
+        assert!(ses.mean[0] < 1e-20 && ses.upper80[0] > 1e4, "{ses:?}");
         // A measured error of a unit is an error.
         let [lo, hi, ..] = intervals(&[3.0; 3], &[1.0; 3], &fell, [Z80, Z95]);
         assert!((hi[0] - lo[0] - 2.0 * Z80).abs() < 1e-12);

@@ -184,9 +184,6 @@ pub fn date_time(v: &str) -> Option<String> {
     Some(format!("{d}T00:00:00Z"))
 }
 
-/// A month `YYYY-MM`, or the last month complete at the end of a date
-/// `YYYY-MM-DD` (its own month if it is the month's last day, else the
-/// month before).
 /// What a date parameter expected, and why `v` is no day if it is written
 /// as one ("…; no such day: February 2026 has 28 days").
 fn said(v: &str, expected: &str) -> String {
@@ -196,10 +193,14 @@ fn said(v: &str, expected: &str) -> String {
     }
 }
 
-/// Why a date written YYYY-MM-DD, its month and day in range, is no day
-/// of the calendar ("2026-02-29": February 2026 has 28 days), if so.
+/// Why a date written YYYY-MM-DD (alone or starting a date and time), its
+/// month and day in range, is no day of the calendar ("2026-02-29":
+/// February 2026 has 28 days), if so.
 fn no_such_day(v: &str) -> Option<String> {
-    let (y, rest) = v.split_once('-')?;
+    let date = v
+        .get(..10)
+        .filter(|_| v.len() == 10 || v[10..].starts_with('T'))?;
+    let (y, rest) = date.split_once('-')?;
     let (m, d) = rest.split_once('-')?;
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return None;
@@ -212,15 +213,18 @@ fn no_such_day(v: &str) -> Option<String> {
         return None;
     }
     let first = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
-    let days = (28..=31)
-        .rev()
-        .find(|&n| chrono::NaiveDate::from_ymd_opt(y, m, n).is_some())?;
+    let days = equitas_ledger::calendar::days_in_month(equitas_ledger::calendar::month_of(
+        equitas_ledger::calendar::day_of(first),
+    ));
     Some(format!(
         "no such day: {} has {days} days",
         first.format("%B %Y")
     ))
 }
 
+/// A month `YYYY-MM`, or the last month complete at the end of a date
+/// `YYYY-MM-DD` (its own month if it is the month's last day, else the
+/// month before).
 pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
     use equitas_ledger::calendar;
     // A date written in full (chrono would take 2026-01-1).
@@ -691,6 +695,10 @@ mod tests {
         let e = Args::api(vec![FROM], &q(&[("from", "2028-04-31")])).unwrap_err();
         assert!(e.to_string().contains("April 2028 has 30 days"), "{e}");
         assert!(no_such_day("2028-02-29").is_none() && no_such_day("2026-13-01").is_none());
+        assert_eq!(
+            no_such_day("2025-06-31T00:00:00Z").as_deref(),
+            Some("no such day: June 2025 has 30 days")
+        );
         let e = Args::cli(vec![STEP], vec![("biz_step", vec!["recieving".into()])]).unwrap_err();
         assert_eq!(e.parameter(), Some("--biz-step"));
         assert!(e.to_string().contains("did you mean receiving"), "{e}");

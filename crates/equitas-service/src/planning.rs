@@ -93,7 +93,11 @@ fn quantify_params(horizon: &'static str) -> Vec<Param> {
     v.extend([
         Param::new(
             "lead_time",
-            Kind::Int { min: 0, max: 60 },
+            // No longer than the longest horizon an order could arrive in.
+            Kind::Int {
+                min: 0,
+                max: MAX_HORIZON as i64,
+            },
             "Months from placing an order to receiving it, for every plan; given, it sets imported lead times aside (default: the imported lead times where an item has one, else 4).",
         )
         .default("4"),
@@ -249,7 +253,7 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
     let file = a.get::<PathBuf>("lead_times")?.is_some();
     let lead_time_asked = a.given("lead_time")?;
     if file {
-        known_supplier(&q, false)?;
+        known_supplier(q.supplier.as_deref(), &q.lead_times, false)?;
     }
     // A supplier named takes its imported lead times, the lead time asked
     // for then applying to the items it has none for (as with a file).
@@ -267,14 +271,18 @@ fn plan_request(a: &Args) -> Result<PlanningRequest, ServiceError> {
 /// or (`imported`) as imported. Checked when the request is read for a
 /// file, when the data are for imported ones; the error names `supplier`
 /// (`--supplier` on the command line).
-fn known_supplier(q: &quantify::Request, imported: bool) -> Result<(), ServiceError> {
-    let Some(s) = &q.supplier else {
+fn known_supplier(
+    supplier: Option<&str>,
+    lead_times: &[equitas_planning::plan::LeadTime],
+    imported: bool,
+) -> Result<(), ServiceError> {
+    let Some(s) = supplier else {
         return Ok(());
     };
-    let mut known: Vec<&str> = q.lead_times.iter().map(|l| l.supplier.as_str()).collect();
+    let mut known: Vec<&str> = lead_times.iter().map(|l| l.supplier.as_str()).collect();
     known.sort_unstable();
     known.dedup();
-    if known.contains(&s.as_str()) {
+    if known.contains(&s) {
         return Ok(());
     }
     let of = if imported {
@@ -323,16 +331,17 @@ struct Made {
 
 fn forecasts(data: &StockData, r: &quantify::Request, scope: &Scope) -> Result<Made, ServiceError> {
     let f = quantify::forecasts(&data.ledger, &data.places, r, |x| within(scope, x))
-        .map_err(|e| no_series(data, r, e))?;
+        .map_err(|e| no_series(data, scope, r, e))?;
     // Items asked for whose series all lie outside the caller's scope: the
     // answer of items without data, so that a scope tells nothing of what
     // lies beyond it.
     if !r.items.is_empty() && f.made.is_empty() && f.unfitted.is_empty() && f.no_data.is_empty() {
-        return Err(no_series(data, r, quantify::Empty::NoSeries));
+        return Err(no_series(data, scope, r, quantify::Empty::NoSeries));
     }
     let mut notes = Vec::new();
     notes.extend(items_note(
         data,
+        scope,
         r,
         f.made
             .iter()
@@ -415,15 +424,7 @@ fn quantified(
             .collect()
     };
     // Rows for items not asked for are expected to go unused.
-    let asked = |p: &&quantify::Incoming| {
-        let names = &data.ledger.names;
-        r.items.is_empty() || {
-            let item = names.item_id(&p.item);
-            r.items
-                .iter()
-                .any(|i| *i == p.item || (item.is_some() && names.item_id(i) == item))
-        }
-    };
+    let asked = |p: &&quantify::Incoming| asked_for(data, &r.items, &p.item);
     let known = |p: &&quantify::Incoming| data.places.resolve(&p.to).is_some();
     let (nowhere, unplanned): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) = unused
         .unplanned
@@ -441,10 +442,26 @@ fn quantified(
     let (unknown_item, unplanned): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) = unplanned
         .into_iter()
         .partition(|p| data.ledger.names.item_id(&p.item).is_none());
-    if !unknown_item.is_empty() {
+    // Of those, an item of the catalogue without stock data yet is no
+    // misspelt code.
+    let catalogued = |p: &&quantify::Incoming| {
+        let names = &data.ledger.names;
+        names.catalogue.name(&p.item).is_some()
+            || equitas_gs1::Gtin::parse(&p.item)
+                .is_ok_and(|g| names.catalogue.name(g.as_gtin14()).is_some())
+    };
+    let (no_data, unknown): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) =
+        unknown_item.iter().copied().partition(catalogued);
+    if !no_data.is_empty() {
+        notes.push(format!(
+            "not counted, their item in the catalogue with no stock data yet: {}",
+            counted(&rows(&no_data), "pipeline row", "pipeline rows")
+        ));
+    }
+    if !unknown.is_empty() {
         notes.push(format!(
             "not counted, naming no item of the data (a product code, trade item code or GTIN): {}",
-            counted(&rows(&unknown_item), "pipeline row", "pipeline rows")
+            counted(&rows(&unknown), "pipeline row", "pipeline rows")
         ));
     }
     if !unplanned.is_empty() {
@@ -596,7 +613,12 @@ fn quantified(
 
 /// Why there is nothing to forecast, as an error; with items asked for and
 /// no series of them, naming `item`.
-fn no_series(data: &StockData, r: &quantify::Request, e: quantify::Empty) -> ServiceError {
+fn no_series(
+    data: &StockData,
+    scope: &Scope,
+    r: &quantify::Request,
+    e: quantify::Empty,
+) -> ServiceError {
     match e {
         quantify::Empty::NoSeries if !r.items.is_empty() => ServiceError::OutsideData {
             param: "item".into(),
@@ -604,7 +626,7 @@ fn no_series(data: &StockData, r: &quantify::Request, e: quantify::Empty) -> Ser
                 "{}: no demand series at the {} level",
                 r.items
                     .iter()
-                    .map(|i| item_hint(data, i))
+                    .map(|i| item_hint(data, scope, i))
                     .collect::<Vec<_>>()
                     .join(", "),
                 r.level.as_str()
@@ -617,6 +639,7 @@ fn no_series(data: &StockData, r: &quantify::Request, e: quantify::Empty) -> Ser
 /// A note naming the items asked for that have none of `series`.
 fn items_note<'s>(
     data: &StockData,
+    scope: &Scope,
     r: &quantify::Request,
     series: impl Iterator<Item = &'s equitas_planning::series::DemandSeries> + Clone,
 ) -> Option<String> {
@@ -627,7 +650,7 @@ fn items_note<'s>(
             r.level.as_str(),
             missing
                 .iter()
-                .map(|i| item_hint(data, i))
+                .map(|i| item_hint(data, scope, i))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -635,23 +658,40 @@ fn items_note<'s>(
 }
 
 /// An item code as asked for, with why it is no GTIN where it has a
-/// GTIN's length in digits but not its check digit, or that the data hold
-/// no such item (with the code written otherwise, if one differs only in
-/// case): a typing error, not an item without data.
-fn item_hint(data: &StockData, code: &str) -> String {
+/// GTIN's length in digits but not its check digit, or why it has no data:
+/// an item of the catalogue without stock data yet, or no such item (with
+/// the code written otherwise, if one differs only in case) — a typing
+/// error, not an item without data. Of the items within `scope` only: a
+/// scoped caller learns nothing of the others.
+fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
     if let Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) = equitas_gs1::Gtin::parse(code) {
         return format!("{code} (not a GTIN: {e})");
     }
     let names = &data.ledger.names;
-    if names.item_id(code).is_some() {
+    let visible = |product: &str| scope.allows(&[(Dim::Product, Some(product))]);
+    if let Some(id) = names.item_id(code)
+        && visible(names.items.name(id))
+    {
         return code.to_string();
+    }
+    let catalogued = std::iter::once(code.to_string())
+        .chain(
+            equitas_gs1::Gtin::parse(code)
+                .ok()
+                .map(|g| g.as_gtin14().to_string()),
+        )
+        .find(|c| names.catalogue.name(c).is_some());
+    if let Some(c) = catalogued
+        && visible(names.catalogue.resolve(&c).0)
+    {
+        return format!("{code} (in the catalogue, with no stock data)");
     }
     let same = (0..names.items.len() as u32)
         .map(|i| names.items.name(i))
-        .find(|i| !i.is_empty() && i.eq_ignore_ascii_case(code));
+        .find(|i| !i.is_empty() && i.eq_ignore_ascii_case(code) && visible(i));
     match same {
         Some(i) => format!("{code} (no such item in the data; did you mean {i}?)"),
-        None => format!("{code} (no such item in the data)"),
+        None => format!("{code} (no such item in the data{})", within_scope(scope)),
     }
 }
 
@@ -790,7 +830,7 @@ fn with_transit(
     }
     if r.imported_lead_times {
         q.lead_times = lead_times_within(data, ctx.scope());
-        known_supplier(&q, true)?;
+        known_supplier(q.supplier.as_deref(), &q.lead_times, true)?;
     }
     named_as_the_data(data, &mut q);
     let rows = q.pipeline.len();
@@ -1200,6 +1240,16 @@ fn item_name(data: &StockData, item: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// " within your scope" for a caller whose scope is narrowed: an empty list
+/// is said of what the caller may see, not of the whole.
+fn within_scope(scope: &Scope) -> String {
+    if scope.is_all() {
+        String::new()
+    } else {
+        format!(" within your scope ({})", scope.label())
+    }
+}
+
 /// `GET /api/v1/plan/lead-times`, `equitas plan lead-times`: the lead
 /// times imported (4.7), as plans and risks use them.
 pub struct LeadTimes;
@@ -1246,7 +1296,7 @@ impl Operation for LeadTimes {
                 Param::new(
                     "item",
                     Kind::List,
-                    "Only the rows that apply to these items (theirs and those for every item): GTIN or product code.",
+                    "Only the rows a plan of these items would use: theirs, and a supplier's row for every item where that supplier has none of its own (GTIN or product code).",
                 ),
                 Param::new("supplier", Kind::Text, "Only this supplier's rows."),
             ],
@@ -1262,10 +1312,32 @@ impl Operation for LeadTimes {
 
     fn run(ctx: &mut Ctx<'_>, r: &LeadTimesRequest) -> Result<Answer<LeadTimeRow>, ServiceError> {
         let data = ctx.stock()?;
-        let rows: Vec<LeadTimeRow> = lead_times_within(data, ctx.scope())
-            .into_iter()
+        let listed = lead_times_within(data, ctx.scope());
+        // A supplier the list does not name is refused as plans refuse it.
+        known_supplier(r.supplier.as_deref(), &listed, true)?;
+        let none = listed.is_empty();
+        // With items asked for, the rows a plan of one of them would use:
+        // its own, and a supplier's row for every item where that supplier
+        // has none of its own for one of them (4.7).
+        let own = |supplier: &str, item: &str| {
+            listed.iter().any(|l| {
+                l.supplier == supplier
+                    && !l.item.is_empty()
+                    && asked_for(data, &[item.to_string()], &l.item)
+            })
+        };
+        let applies = |l: &equitas_planning::plan::LeadTime| {
+            if l.item.is_empty() {
+                r.items.is_empty() || r.items.iter().any(|i| !own(&l.supplier, i))
+            } else {
+                asked_for(data, &r.items, &l.item)
+            }
+        };
+        let rows: Vec<LeadTimeRow> = listed
+            .iter()
             .filter(|l| r.supplier.as_ref().is_none_or(|s| *s == l.supplier))
-            .filter(|l| l.item.is_empty() || asked_for(data, &r.items, &l.item))
+            .filter(|l| applies(l))
+            .cloned()
             .map(|l| LeadTimeRow {
                 name: (!l.item.is_empty())
                     .then(|| item_name(data, &l.item))
@@ -1288,10 +1360,11 @@ impl Operation for LeadTimes {
             ),
             rows,
         );
-        if data.lead_times.is_empty() {
-            a.notes.push(
-                "no lead times imported: plans use a lead-times file given to them, or the general lead time (equitas import lead-times FILE imports a list)".into(),
-            );
+        if none {
+            a.notes.push(format!(
+                "no lead times imported{}: plans use a lead-times file given to them, or the general lead time (equitas import lead-times FILE imports a list)",
+                within_scope(ctx.scope())
+            ));
         }
         Ok(a)
     }
@@ -1349,24 +1422,30 @@ impl Operation for Pipeline {
     fn run(ctx: &mut Ctx<'_>, r: &PipelineRequest) -> Result<Answer<PipelineRow>, ServiceError> {
         let data = ctx.stock()?;
         let within = crate::stock::within(data, r.within.as_ref())?;
-        let rows: Vec<PipelineRow> = imported_within(data, ctx.scope())
+        let listed = imported_within(data, ctx.scope());
+        let none = listed.is_empty();
+        let rows: Vec<PipelineRow> = listed
             .into_iter()
             .filter(|p| asked_for(data, &r.items, &p.item))
-            .filter(|p| {
-                within
-                    .as_ref()
-                    .is_none_or(|w| data.places.is_within(&p.to, w))
-            })
-            .map(|p| {
+            .filter_map(|p| {
+                // A place imported by its GLN is its location (as plans
+                // count it).
                 let place = data.places.resolve(&p.to);
-                PipelineRow {
+                let code = place.map_or(p.to.as_str(), |x| x.code.as_str());
+                if within
+                    .as_ref()
+                    .is_some_and(|w| !data.places.is_within(code, w))
+                {
+                    return None;
+                }
+                Some(PipelineRow {
                     name: item_name(data, &p.item),
-                    place: place.map_or_else(|| p.to.clone(), |x| x.code.clone()),
+                    place: code.to_string(),
                     place_name: place.map(|x| x.name.clone()),
                     arrival: calendar::format_month(p.arrival),
                     quantity: p.quantity,
                     item: p.item,
-                }
+                })
             })
             .collect();
         let mut a = Answer::new(
@@ -1377,10 +1456,11 @@ impl Operation for Pipeline {
             ),
             rows,
         );
-        if data.pipeline.is_empty() {
-            a.notes.push(
-                "no pipeline imported: plans count a pipeline file given to them, and the shipments in transit (equitas import pipeline FILE imports a list)".into(),
-            );
+        if none {
+            a.notes.push(format!(
+                "no pipeline imported{}: plans count a pipeline file given to them, and the shipments in transit (equitas import pipeline FILE imports a list)",
+                within_scope(ctx.scope())
+            ));
         }
         Ok(a)
     }
@@ -1544,12 +1624,12 @@ impl Operation for ForecastAccuracy {
             s.as_of,
             &|x| within(scope, x),
         )
-        .map_err(|e| no_series(data, s, e))?;
+        .map_err(|e| no_series(data, scope, s, e))?;
         let mut notes: Vec<String> = Vec::new();
         if !scope.is_all() {
             notes.push(format!("Only series within your scope: {}.", scope.label()));
         }
-        notes.extend(items_note(data, s, series.iter()));
+        notes.extend(items_note(data, scope, s, series.iter()));
         let input: Vec<(&[f64], &[bool])> = series
             .iter()
             .map(|x| (x.values.as_slice(), x.unobserved.as_slice()))
@@ -1591,7 +1671,7 @@ impl Operation for ForecastAccuracy {
             .filter_map(|x| {
                 let m = Method::ALL.into_iter().find(|m| m.as_str() == x.method)?;
                 Some(format!(
-                    "{} on {} (it needs {} months)",
+                    "{} on {} (it needs {} months before the held-out ones)",
                     x.method,
                     x.series,
                     m.min_length(&params)
@@ -1600,7 +1680,7 @@ impl Operation for ForecastAccuracy {
             .collect();
         if !fewer.is_empty() {
             notes.push(format!(
-                "of the {scored} series scored, some are too short before the held-out months for {}",
+                "models scored on fewer of the {scored} series, too short for them or not fitted: {}",
                 fewer.join(", ")
             ));
         }

@@ -886,8 +886,6 @@ fn write_pipeline(
         ]);
     }
     report.rejected.sort_by_key(|e| e.line);
-    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
-    note_unknown_items(c, report, &named, "pipeline shipment", "pipeline shipments")?;
     replace_list(
         c,
         report,
@@ -899,7 +897,9 @@ fn write_pipeline(
         },
         after,
         progress,
-    )
+    )?;
+    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
+    note_unknown_items(c, report, &named, "pipeline shipment", "pipeline shipments")
 }
 
 /// The lead-times file's rows in place of those imported before (the
@@ -914,13 +914,12 @@ fn write_lead_times(
 ) -> Result<(), StoreError> {
     report.rows_read = p.rows();
     report.rejected = p.errors;
-    let named: Vec<(u64, &str)> = p
+    let named: Vec<(u64, String)> = p
         .records
         .iter()
         .filter(|(_, l)| !l.item.is_empty())
-        .map(|(line, l)| (*line, l.item.as_str()))
+        .map(|(line, l)| (*line, l.item.clone()))
         .collect();
-    note_unknown_items(c, report, &named, "lead-time row", "lead-time rows")?;
     let after = p
         .records
         .into_iter()
@@ -947,12 +946,16 @@ fn write_lead_times(
         },
         after,
         progress,
-    )
+    )?;
+    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
+    note_unknown_items(c, report, &named, "lead-time row", "lead-time rows")
 }
 
 /// Notes the rows of a list (`rows`: line, item) naming no item of the
-/// catalogue: kept, as the list may come before the products (4.7), but a
-/// misspelt code would otherwise go unseen until a plan names it.
+/// catalogue, once the list is written (or would be, in a dry run): kept,
+/// as the list may come before the products (4.7), but a misspelt code
+/// would otherwise go unseen until a plan names it. A file with a row
+/// rejected replaces nothing: its rows are not noted.
 fn note_unknown_items(
     c: &mut dyn Conn,
     report: &mut ImportReport,
@@ -960,6 +963,9 @@ fn note_unknown_items(
     one: &str,
     many: &str,
 ) -> Result<(), StoreError> {
+    if !report.rejected.is_empty() {
+        return Ok(());
+    }
     let items = crate::stock::item_catalogue(c)?;
     let known = |i: &str| items.name(i).is_some();
     let unknown: Vec<String> = rows
@@ -968,29 +974,32 @@ fn note_unknown_items(
         .map(|(line, i)| format!("line {line} ({i:?})"))
         .collect();
     const SHOWN: usize = 10;
-    if let Some(first) = unknown.first() {
-        let more = unknown.len().saturating_sub(SHOWN);
-        report.notes.push(format!(
-            "{} {} no item of the catalogue (a product code, trade item code or GTIN): {}{}; kept, but no plan counts {} until that item is imported (`equitas import products`) or the code is mended",
-            unknown.len(),
-            if unknown.len() == 1 {
-                format!("{one} names")
-            } else {
-                format!("{many} name")
-            },
-            if unknown.len() == 1 {
-                first.clone()
-            } else {
-                unknown[..unknown.len().min(SHOWN)].join(", ")
-            },
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
-            if unknown.len() == 1 { "it" } else { "them" },
-        ));
+    if unknown.is_empty() {
+        return Ok(());
     }
+    let n = unknown.len();
+    let more = n.saturating_sub(SHOWN);
+    report.notes.push(format!(
+        "{n} {} no item of the catalogue (a product code, trade item code or GTIN): {}{}; {} kept: a plan counts {} only once its item has stock data (stock reports of a product imported with `equitas import products`, or captured events of its GTIN)",
+        if n == 1 {
+            format!("{one} names")
+        } else {
+            format!("{many} name")
+        },
+        unknown[..n.min(SHOWN)].join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        match (n == 1, report.dry_run) {
+            (true, false) => "it is",
+            (true, true) => "it would be",
+            (false, false) => "they are",
+            (false, true) => "they would be",
+        },
+        if n == 1 { "it" } else { "each" },
+    ));
     Ok(())
 }
 

@@ -227,8 +227,16 @@ fn pipeline(s: &mut TestStore) {
         .map(|e| (e.line, e.field.clone()))
         .collect();
     assert_eq!(fields, [(3, Some("place".to_string()))], "{:?}", r.rejected);
-    // A list is replaced whole: with a row rejected, nothing is.
+    // A list is replaced whole: with a row rejected, nothing is (nor are
+    // its rows' items noted: none is kept).
     assert_eq!((r.rows_read, r.total().inserted), (3, 0));
+    assert!(
+        !r.notes
+            .iter()
+            .any(|n| n.contains("no item of the catalogue")),
+        "{:?}",
+        r.notes
+    );
     let file = "item,place,arrival,quantity\namox,F1,2027-02,40\ntld,R1,2027-03,7\n";
     let r = import_bytes(s, ImportKind::Pipeline, "p.csv", file.as_bytes());
     assert_eq!((r.rows_read, r.total().inserted), (2, 2));
@@ -236,7 +244,7 @@ fn pipeline(s: &mut TestStore) {
     assert_eq!(
         r.notes,
         [
-            "2 pipeline shipments name no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"), line 3 (\"tld\"); kept, but no plan counts them until that item is imported (`equitas import products`) or the code is mended"
+            "2 pipeline shipments name no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"), line 3 (\"tld\"); they are kept: a plan counts each only once its item has stock data (stock reports of a product imported with `equitas import products`, or captured events of its GTIN)"
         ]
     );
     import_bytes(s, ImportKind::Products, "products.csv", PRODUCTS.as_bytes());
@@ -270,7 +278,7 @@ fn pipeline(s: &mut TestStore) {
         "item,place,arrival,quantity\n9520000000011,R1,2027-03,7\n09520000000028,R1,2027-03,1\n";
     let dry = dry_run(s, ImportKind::Pipeline, gtins);
     assert!(
-        dry.notes[0].starts_with("1 pipeline shipment names no item of the catalogue (a product code, trade item code or GTIN): line 3 (\"09520000000028\"); kept, but no plan counts it"),
+        dry.notes.iter().any(|n| n.starts_with("1 pipeline shipment names no item of the catalogue (a product code, trade item code or GTIN): line 3 (\"09520000000028\"); it would be kept: a plan counts it only once")),
         "{:?}",
         dry.notes
     );
@@ -319,7 +327,7 @@ fn lead_times(s: &mut TestStore) {
     // is named.
     assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
     assert!(
-        r.notes[0].starts_with("1 lead-time row names no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"); kept"),
+        r.notes[0].starts_with("1 lead-time row names no item of the catalogue (a product code, trade item code or GTIN): line 2 (\"amox\"); it is kept"),
         "{:?}",
         r.notes
     );
