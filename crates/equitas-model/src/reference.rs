@@ -92,6 +92,8 @@ impl<R: Read> Read for Newlines<R> {
 pub struct Table<R: Read> {
     reader: csv::Reader<Newlines<R>>,
     columns: HashMap<String, usize>,
+    /// Cells in the header row: a row with a value past them is misaligned.
+    width: usize,
     /// The header row read as one column holding semicolons or tabs (a
     /// file separated otherwise than by commas), for the error.
     one_column: Option<String>,
@@ -138,6 +140,7 @@ impl<R: Read> Table<R> {
             .collect();
         Ok(Table {
             reader,
+            width: headers.len(),
             columns,
             one_column,
         })
@@ -169,6 +172,7 @@ impl<R: Read> Table<R> {
         mut f: impl FnMut(&csv::StringRecord, u64) -> Result<T, E>,
     ) -> Parsed<T> {
         let mut out = Parsed::default();
+        let width = self.width;
         for rec in self.records() {
             let rec = match rec {
                 Ok(rec) => rec,
@@ -178,6 +182,21 @@ impl<R: Read> Table<R> {
                 }
             };
             let line = csv_line(&rec);
+            // A value past the header's last column: a comma within a value
+            // left unquoted (a decimal comma) has shifted the row, and what
+            // it says cannot be told; it would otherwise be read shifted, or
+            // its last cells lost without a word.
+            if let Some(extra) = rec.iter().skip(width).find(|c| !c.trim().is_empty()) {
+                out.errors.push(RowError::row(
+                    line,
+                    format!(
+                        "{} cells where the header row has {}: {extra:?} lies past the last column; a comma within a value must be within quotes (a number is written with a decimal point: 0.5, not 0,5)",
+                        rec.len(),
+                        width
+                    ),
+                ));
+                continue;
+            }
             match f(&rec, line) {
                 Ok(v) => out.records.push((line, v)),
                 Err(e) => {
@@ -810,6 +829,26 @@ mod tests {
         let mut out = String::new();
         std::io::Read::read_to_string(&mut r, &mut out).unwrap();
         assert_eq!(out, "a\nb");
+    }
+
+    /// A row with a value past the header's last column is rejected,
+    /// named, rather than read shifted or cut; empty cells past it (a
+    /// spreadsheet's trailing commas) are no value.
+    #[test]
+    fn a_value_past_the_last_column_rejects_its_row() {
+        let text =
+            "code,name,level,parent,country\nKEN,Kenya,country,,KEN,,\nX,Y,region,KEN,KEN,9\n";
+        let p = parse_locations(text.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 1, "{:?}", p.errors);
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, 3);
+        assert!(
+            p.errors[0]
+                .message
+                .starts_with("6 cells where the header row has 5: \"9\" lies past the last column"),
+            "{}",
+            p.errors[0]
+        );
     }
 
     #[test]
