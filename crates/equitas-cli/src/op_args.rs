@@ -150,7 +150,9 @@ pub fn run<O: Operation>(
     busy: &str,
 ) -> Result<Answer<O::Row>> {
     let args = given.args()?;
-    let request = O::request(&args)?;
+    // A request's own checks (a lead-times file's supplier) name the
+    // parameter by its API name, as the run's do.
+    let request = O::request(&args).map_err(|e| args.as_caller_names(e))?;
     let data = match O::NEEDS {
         Needs::Stock => Some(load_stock(store)?),
         Needs::Store => None,

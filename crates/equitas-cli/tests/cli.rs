@@ -1881,6 +1881,18 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         1,
         "--supplier: \"PharmaZ\" is not a supplier of the lead times imported (Pharma B, Pharma C)",
     );
+    // Of a file given, the option is named the same way.
+    refused(
+        &[
+            "plan",
+            "--lead-times",
+            leads.to_str().unwrap(),
+            "--supplier",
+            "PharmaZ",
+        ],
+        2,
+        "--supplier: \"PharmaZ\" is not a supplier of the lead-times file (Pharma B, Pharma C)",
+    );
     std::fs::write(
         &leads,
         "item,supplier,order_months,production_months,transport_months,receipt_months\n\
