@@ -8,7 +8,7 @@ use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
 use equitas_ledger::places::{Place, Tier};
-use equitas_ledger::view::{MinMaxBands, Places, lots};
+use equitas_ledger::view::{LotRow, MinMaxBands, Places, lots};
 use equitas_model::LocationLevel;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -447,6 +447,44 @@ pub fn forecasts(
     Ok(f)
 }
 
+/// The lots a plan counts (4.7): each with its quantity and expiry day. A
+/// lot below zero (a data problem, 3.10: more recorded leaving than
+/// arriving) was stock recorded under another lot: its deficit is taken
+/// from the other lots of its location, first expiry first (as issues
+/// are), so that a location counts what it holds, the sum of its lots
+/// (3.2), and the use since the as-of month, added back, is not counted
+/// twice. Until 2026-12-06 such a lot was left out whole: its use counted
+/// back, not its deficit.
+fn usable(lots: Vec<LotRow>) -> Vec<(f64, Option<calendar::Day>)> {
+    let mut deficit: std::collections::HashMap<String, f64> = Default::default();
+    let mut held: Vec<(String, f64, Option<calendar::Day>)> = Vec::new();
+    for l in lots {
+        if l.negative {
+            *deficit.entry(l.location).or_default() -= l.quantity;
+        } else {
+            let expiry = l.expiry.as_deref().and_then(calendar::parse_day);
+            held.push((l.location, l.quantity, expiry));
+        }
+    }
+    // First expiry first within each location; lots without one last.
+    held.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.2.is_none().cmp(&b.2.is_none()))
+            .then(a.2.cmp(&b.2))
+    });
+    held.into_iter()
+        .filter_map(|(location, quantity, expiry)| {
+            let owed = deficit.get_mut(&location).map_or(0.0, |d| {
+                let take = d.min(quantity).max(0.0);
+                *d -= take;
+                take
+            });
+            let left = quantity - owed;
+            (left > 0.0).then_some((left, expiry))
+        })
+        .collect()
+}
+
 /// Plan inputs (4.7) for the series forecast by [`forecasts`], ending with
 /// the month `last`.
 pub fn quantify(
@@ -476,28 +514,19 @@ pub fn quantify(
         // and shipments too (its echelon, 4.1), against the echelon's band
         // (below).
         let place = x.planned_at();
-        let mut on_hand: Vec<(f64, Option<usize>)> = lots(
+        let mut on_hand: Vec<(f64, Option<usize>)> = usable(lots(
             ledger,
             places,
             Some(place),
             std::slice::from_ref(&x.item),
             as_of,
             None,
-        )
+        ))
         .into_iter()
-        // A lot below zero (a data problem) brings nothing to use.
-        .filter(|l| !l.negative)
-        .filter_map(|l| {
-            match l
-                .expiry
-                .as_deref()
-                .and_then(calendar::parse_day)
-                .map(calendar::month_of)
-            {
-                Some(m) if m <= last => None,
-                Some(m) => Some((l.quantity, Some((m - last) as usize))),
-                None => Some((l.quantity, None)),
-            }
+        .filter_map(|(quantity, expiry)| match expiry.map(calendar::month_of) {
+            Some(m) if m <= last => None,
+            Some(m) => Some((quantity, Some((m - last) as usize))),
+            None => Some((quantity, None)),
         })
         .collect();
         // Counted within month 1, stock is already short of what was used
@@ -846,6 +875,40 @@ pub fn risks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lot below zero takes its deficit from the other lots of its
+    /// location, first expiry first; never from another location's.
+    #[test]
+    fn a_lot_below_zero_is_taken_from_the_others_first_expiry_first() {
+        let lot = |location: &str, quantity: f64, expiry: Option<&str>| LotRow {
+            location: location.into(),
+            location_name: String::new(),
+            item: "X".into(),
+            item_name: None,
+            trade_items: vec![],
+            lot: String::new(),
+            as_of: "2026-10-31".into(),
+            quantity,
+            negative: quantity < 0.0,
+            expiry: expiry.map(str::to_string),
+            days_to_expiry: None,
+        };
+        let day = |s: &str| calendar::parse_day(s);
+        let got = usable(vec![
+            lot("A", 50.0, Some("2027-06-30")),
+            lot("A", 10.0, Some("2026-12-31")),
+            lot("A", 7.0, None),
+            lot("A", -20.0, None),
+            lot("B", 5.0, Some("2026-12-31")),
+            lot("B", -8.0, None),
+            lot("C", 4.0, None),
+        ]);
+        // A: 67 held, 20 owed: the lot of 2026-12 gives its 10, the one of
+        // 2027-06 the other 10. B owes more than it holds: nothing. C: 4.
+        assert_eq!(got, [(40.0, day("2027-06-30")), (7.0, None), (4.0, None)]);
+        let held: f64 = got.iter().map(|l| l.0).sum();
+        assert_eq!(held, 67.0 - 20.0 + 4.0);
+    }
 
     #[test]
     fn the_months_band_asked_for_or_the_place_s() {
