@@ -89,6 +89,13 @@ const PROBLEMS: Record<string, { label: Words; detail: Words }> = {
       fr: "une quantité non finie, négative ou de plus de 10⁹ unités : exclue des chiffres de stock",
     },
   },
+  count_beside_lots: {
+    label: { en: "Count of no lot beside lots", fr: "Inventaire sans lot à côté de lots" },
+    detail: {
+      en: "a count of no lot where lots are held: added to the lots' stock, it may count it twice",
+      fr: "un inventaire sans lot là où des lots sont détenus : ajouté au stock des lots, il peut le compter deux fois",
+    },
+  },
   unknown_location: {
     label: { en: "Unknown location", fr: "Lieu inconnu" },
     detail: {

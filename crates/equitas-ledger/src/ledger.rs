@@ -83,6 +83,11 @@ pub enum ProblemKind {
     /// Movements at a location the hierarchy does not hold: its stock is
     /// in no area's totals (found by [`crate::places::Places`]).
     UnknownLocation,
+    /// A count of no lot (a stock report's) where lots of the item are
+    /// held: the count is the lot-less stock's, added to the lots', so
+    /// that stock counted both ways is counted twice (found by
+    /// [`crate::view::all_problems`]).
+    CountBesideLots,
 }
 
 impl ProblemKind {
@@ -94,6 +99,7 @@ impl ProblemKind {
             ProblemKind::PossibleDuplicate => "possible_duplicate",
             ProblemKind::ImplausibleQuantity => "implausible_quantity",
             ProblemKind::UnknownLocation => "unknown_location",
+            ProblemKind::CountBesideLots => "count_beside_lots",
         }
     }
 
@@ -108,6 +114,9 @@ impl ProblemKind {
             }
             ProblemKind::UnknownLocation => {
                 "a location the hierarchy does not hold: its stock is in no area's totals"
+            }
+            ProblemKind::CountBesideLots => {
+                "a count of no lot where lots are held: added to the lots' stock, it may count it twice"
             }
         }
     }

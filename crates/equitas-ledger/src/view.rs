@@ -199,7 +199,61 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Data
             }));
         }
     }
+    out.extend(counts_beside_lots(ledger).into_iter().map(Cow::Owned));
     out.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
+    out
+}
+
+/// A [`ProblemKind::CountBesideLots`] for each location and item whose
+/// stock of no lot (lot id 0: a stock report's) was counted while other
+/// lots held stock (EPCIS events name their lots): at the first such
+/// count, with every such count as sources, `expected` being what the
+/// lots held then and `found` the count. A report counts the item whole,
+/// but the ledger keeps it as one more lot, beside the others.
+fn counts_beside_lots(ledger: &Ledger) -> Vec<DataProblem> {
+    let mut out = Vec::new();
+    for (loc, item) in ledger.item_keys() {
+        let Some(s) = ledger.series(loc, item) else {
+            continue;
+        };
+        if !s.lots.contains(&0) || s.lots.len() < 2 {
+            continue;
+        }
+        // What the other lots held at `at` (after their movements up to it).
+        let held = |at: i64| -> f64 {
+            s.lots
+                .iter()
+                .filter(|&&lot| lot != 0)
+                .map(|&lot| {
+                    let e = ledger.entries(loc, item, lot);
+                    let k = e.partition_point(|x| x.at <= at);
+                    if k == 0 { 0.0 } else { e[k - 1].balance }
+                })
+                .sum()
+        };
+        let flagged: Vec<(&crate::ledger::Entry, f64)> = ledger
+            .entries(loc, item, 0)
+            .iter()
+            .filter(|x| x.kind == crate::movement::Kind::Count)
+            .map(|x| (x, held(x.at)))
+            .filter(|(_, h)| *h > EPSILON)
+            .collect();
+        if let Some(&(first, lots)) = flagged.first() {
+            // A report row's two counts (opening, closing) are one source.
+            let mut sources: Vec<u64> = flagged.iter().map(|(x, _)| x.source).collect();
+            sources.dedup();
+            out.push(DataProblem {
+                kind: ProblemKind::CountBesideLots,
+                location: loc,
+                item,
+                lot: 0,
+                at: first.at,
+                sources,
+                expected: lots,
+                found: first.quantity,
+            });
+        }
+    }
     out
 }
 
@@ -902,6 +956,49 @@ mod tests {
             quantity,
             reason: 0,
             source,
+        }
+    }
+
+    /// A stock report's counts (of no lot) at a place whose stock is kept
+    /// by lot: flagged once, with every such count, and what the lots held.
+    #[test]
+    fn a_count_of_no_lot_beside_lots_is_flagged() {
+        let mut n = Names::default();
+        let f1 = n.locations.id("F1");
+        n.items.id("AMOX");
+        let lot = n.lots.id("L1");
+        let day =
+            |d: &str| crate::calendar::parse_day(d).unwrap() as i64 * crate::calendar::MS_PER_DAY;
+        let m = |at: &str, lot: u32, kind: Kind, quantity: f64, source: u64| Movement {
+            at: day(at),
+            lot,
+            kind,
+            quantity,
+            source,
+            ..receipt(f1, 0.0, 0)
+        };
+        let with_lots = vec![
+            m("2026-01-05", lot, Kind::Receipt, 98.0, 1),
+            m("2026-02-01", 0, Kind::Count, 98.0, 2),
+            m("2026-02-10", 0, Kind::Dispense, 30.0, 3),
+            m("2026-02-28", 0, Kind::Count, 68.0, 4),
+        ];
+        let l = Ledger::build(n.clone(), with_lots.clone());
+        let places = Places::new(small_country(), &l);
+        let found: Vec<(ProblemKind, f64, f64, usize)> = all_problems(&l, &places)
+            .iter()
+            .filter(|p| p.kind == ProblemKind::CountBesideLots)
+            .map(|p| (p.kind, p.expected, p.found, p.sources.len()))
+            .collect();
+        assert_eq!(found, [(ProblemKind::CountBesideLots, 98.0, 98.0, 2)]);
+        // The report alone, or the lots alone: nothing to flag.
+        for only in [&with_lots[1..], &with_lots[..1]] {
+            let l = Ledger::build(n.clone(), only.to_vec());
+            assert!(
+                !all_problems(&l, &places)
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::CountBesideLots)
+            );
         }
     }
 
