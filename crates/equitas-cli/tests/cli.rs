@@ -174,7 +174,9 @@ fn bad_rows_are_named_and_good_rows_kept() {
         &["import", "locations", "--strict", locs.to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--strict was given; nothing was imported"));
+    assert!(stderr(&o).contains(
+        "the import is strict (--strict, or strict=true in the API); nothing was imported"
+    ));
     assert_eq!(status_json(dir.path())["overview"]["counts"]["regions"], 1);
 
     // A file that does not exist.

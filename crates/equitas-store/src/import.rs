@@ -195,7 +195,7 @@ pub enum ImportError {
         error: RowError,
     },
     #[error(
-        "{source_name}: {} bad row(s) and --strict was given; nothing was imported. First: {}",
+        "{source_name}: {} bad row(s) and the import is strict (--strict, or strict=true in the API); nothing was imported. First: {}",
         equitas_model::rows_with_errors(errors),
         errors.first().map(|e| e.to_string()).unwrap_or_default()
     )]

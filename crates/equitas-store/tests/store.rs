@@ -320,7 +320,7 @@ fn strict_and_dry_run_change_nothing(s: &mut TestStore) {
         ImportError::Strict { errors, .. } => assert_eq!(errors.len(), 3),
         other => panic!("unexpected {other}"),
     }
-    assert!(err.to_string().starts_with("locations.csv: 3 bad row(s) and --strict was given; nothing was imported. First: line 5, field `gln`"), "{err}");
+    assert!(err.to_string().starts_with("locations.csv: 3 bad row(s) and the import is strict (--strict, or strict=true in the API); nothing was imported. First: line 5, field `gln`"), "{err}");
     assert_eq!(snapshot(s), before);
     let r = import(
         s.store.as_mut(),
