@@ -1666,6 +1666,16 @@ fn plans_use_each_place_s_band_and_say_what_they_leave_out() {
         &imported,
         "pipeline: 2 shipments expected from suppliers, as imported (equitas import pipeline",
     );
+    // From an earlier month, the list is said to be of now.
+    let earlier = json(&[
+        "plan", "--level", "region", "--item", "SYN-003", "--as-of", "2026-06",
+    ]);
+    assert!(
+        notes(&earlier).iter().any(|n| n.starts_with("pipeline: ")
+            && n.ends_with("; the list of now, not of 2026-06: a plan from an earlier month counts the shipments known now")),
+        "{earlier}"
+    );
+    says_nothing_of(&imported, "the list of now");
     says(
         &imported,
         "due by 2026-10 and not yet received, counted as arriving in 2026-11: 1 pipeline row (SYN-003 to R01 in 2025-06)",

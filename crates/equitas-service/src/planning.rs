@@ -868,9 +868,18 @@ fn planned(
     let (q, rows, overdue) = with_transit(ctx, r)?;
     let mut notes = Vec::new();
     if r.imported_pipeline && rows > 0 {
+        // The imported list is of now: a plan from an earlier month counts
+        // what is known now, said.
+        let earlier = q.as_of.filter(|&m| {
+            equitas_planning::series::last_complete_month(&data.ledger).is_some_and(|l| m < l)
+        });
         notes.push(format!(
-            "pipeline: {rows} {} expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a pipeline file given to the command line, --pipeline, replaces them)",
-            plural(rows, "shipment", "shipments")
+            "pipeline: {rows} {} expected from suppliers, as imported (equitas import pipeline, POST /api/v1/imports/pipeline; a pipeline file given to the command line, --pipeline, replaces them){}",
+            plural(rows, "shipment", "shipments"),
+            earlier.map_or(String::new(), |m| format!(
+                "; the list of now, not of {}: a plan from an earlier month counts the shipments known now",
+                calendar::format_month(m)
+            ))
         ));
     }
     if r.imported_lead_times && !q.lead_times.is_empty() {
