@@ -205,12 +205,16 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Data
 }
 
 /// A [`ProblemKind::CountBesideLots`] for each location and item whose
-/// stock of no lot (lot id 0: a stock report's) was counted while other
-/// lots held stock (EPCIS events name their lots): at the first such
-/// count, with every such count as sources, `expected` being what the
-/// lots held then and `found` the count. A report counts the item whole,
-/// but the ledger keeps it as one more lot, beside the others.
+/// stock of no lot (lot id 0), counted (a stock report's), was held at the
+/// same time as other lots' (EPCIS events name their lots), whichever came
+/// first: a report counts the item whole, but the ledger keeps it as one
+/// more lot beside the others, so that stock counted both ways is counted
+/// twice, as when a place moved from reports to events and its last
+/// report's closing balance stayed. At the first instant both held stock,
+/// with the counts of no lot as sources, `expected` being what the lots
+/// held then and `found` the stock of no lot.
 fn counts_beside_lots(ledger: &Ledger) -> Vec<DataProblem> {
+    use crate::movement::Kind;
     let mut out = Vec::new();
     for (loc, item) in ledger.item_keys() {
         let Some(s) = ledger.series(loc, item) else {
@@ -219,38 +223,53 @@ fn counts_beside_lots(ledger: &Ledger) -> Vec<DataProblem> {
         if !s.lots.contains(&0) || s.lots.len() < 2 {
             continue;
         }
-        // What the other lots held at `at` (after their movements up to it).
-        let held = |at: i64| -> f64 {
-            s.lots
-                .iter()
-                .filter(|&&lot| lot != 0)
-                .map(|&lot| {
-                    let e = ledger.entries(loc, item, lot);
-                    let k = e.partition_point(|x| x.at <= at);
-                    if k == 0 { 0.0 } else { e[k - 1].balance }
-                })
-                .sum()
-        };
-        let flagged: Vec<(&crate::ledger::Entry, f64)> = ledger
-            .entries(loc, item, 0)
+        let none = ledger.entries(loc, item, 0);
+        // Counts that set a balance (an implausible one set none).
+        let counts: Vec<&crate::ledger::Entry> = none
             .iter()
-            .filter(|x| x.kind == crate::movement::Kind::Count)
-            .map(|x| (x, held(x.at)))
-            .filter(|(_, h)| *h > EPSILON)
+            .filter(|x| x.kind == Kind::Count && x.kind.plausible(x.quantity))
             .collect();
-        if let Some(&(first, lots)) = flagged.first() {
+        let Some(first_count) = counts.first() else {
+            continue;
+        };
+        // A balance after the movements up to `at` (0 before any).
+        let at_time = |e: &[crate::ledger::Entry], at: i64| -> f64 {
+            let k = e.partition_point(|x| x.at <= at);
+            if k == 0 { 0.0 } else { e[k - 1].balance }
+        };
+        let lots: Vec<&[crate::ledger::Entry]> = s
+            .lots
+            .iter()
+            .filter(|&&lot| lot != 0)
+            .map(|&lot| ledger.entries(loc, item, lot))
+            .collect();
+        let held = |at: i64| -> f64 { lots.iter().map(|e| at_time(e, at)).sum() };
+        // Every instant either side moved, from the first count on.
+        let mut instants: Vec<i64> = none
+            .iter()
+            .map(|x| x.at)
+            .chain(lots.iter().flat_map(|e| e.iter().map(|x| x.at)))
+            .filter(|&at| at >= first_count.at)
+            .collect();
+        instants.sort_unstable();
+        instants.dedup();
+        let both = instants.into_iter().find_map(|at| {
+            let (h, n) = (held(at), at_time(none, at));
+            (h > EPSILON && n > EPSILON).then_some((at, h, n))
+        });
+        if let Some((at, lots_held, counted)) = both {
             // A report row's two counts (opening, closing) are one source.
-            let mut sources: Vec<u64> = flagged.iter().map(|(x, _)| x.source).collect();
+            let mut sources: Vec<u64> = counts.iter().map(|x| x.source).collect();
             sources.dedup();
             out.push(DataProblem {
                 kind: ProblemKind::CountBesideLots,
                 location: loc,
                 item,
                 lot: 0,
-                at: first.at,
+                at,
                 sources,
-                expected: lots,
-                found: first.quantity,
+                expected: lots_held,
+                found: counted,
             });
         }
     }
@@ -991,6 +1010,33 @@ mod tests {
             .map(|p| (p.kind, p.expected, p.found, p.sources.len()))
             .collect();
         assert_eq!(found, [(ProblemKind::CountBesideLots, 98.0, 98.0, 2)]);
+        // A place that moved from reports to events: its last report's
+        // count stays beside the lots received after it.
+        let moved = vec![
+            m("2025-12-31", 0, Kind::Count, 50.0, 7),
+            m("2026-01-05", lot, Kind::Receipt, 9.0, 8),
+        ];
+        let l = Ledger::build(n.clone(), moved.clone());
+        let found: Vec<(f64, f64, Vec<u64>)> = all_problems(&l, &places)
+            .iter()
+            .filter(|p| p.kind == ProblemKind::CountBesideLots)
+            .map(|p| (p.expected, p.found, p.sources.clone()))
+            .collect();
+        assert_eq!(found, [(9.0, 50.0, vec![7])]);
+        // A count of 0 holds nothing beside the lots; an implausible one
+        // counted nothing.
+        for q in [0.0, f64::NAN] {
+            let l = Ledger::build(
+                n.clone(),
+                vec![moved[1], m("2026-02-01", 0, Kind::Count, q, 9)],
+            );
+            assert!(
+                !all_problems(&l, &places)
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::CountBesideLots),
+                "{q}"
+            );
+        }
         // The report alone, or the lots alone: nothing to flag.
         for only in [&with_lots[1..], &with_lots[..1]] {
             let l = Ledger::build(n.clone(), only.to_vec());

@@ -182,17 +182,20 @@ impl<R: Read> Table<R> {
                 }
             };
             let line = csv_line(&rec);
-            // A value past the header's last column: a comma within a value
-            // left unquoted (a decimal comma) has shifted the row, and what
-            // it says cannot be told; it would otherwise be read shifted, or
-            // its last cells lost without a word.
-            if let Some(extra) = rec.iter().skip(width).find(|c| !c.trim().is_empty()) {
+            // A row longer than the header row: a comma within a value
+            // left unquoted (a decimal comma) has shifted it, and what it
+            // says cannot be told; it would otherwise be read shifted, or
+            // its last cells lost without a word. (A spreadsheet writes
+            // every row, the header too, to the same width.)
+            if rec.len() > width {
+                let past = rec.iter().skip(width).find(|c| !c.trim().is_empty());
                 out.errors.push(RowError::row(
                     line,
                     format!(
-                        "{} cells where the header row has {}: {extra:?} lies past the last column; a comma within a value must be within quotes (a number is written with a decimal point: 0.5, not 0,5)",
+                        "{} cells where the header row has {}{}; a comma within a value must be within quotes (a number is written with a decimal point: 0.5, not 0,5)",
                         rec.len(),
-                        width
+                        width,
+                        past.map_or(String::new(), |c| format!(": {c:?} lies past the last column"))
                     ),
                 ));
                 continue;
@@ -831,23 +834,35 @@ mod tests {
         assert_eq!(out, "a\nb");
     }
 
-    /// A row with a value past the header's last column is rejected,
-    /// named, rather than read shifted or cut; empty cells past it (a
-    /// spreadsheet's trailing commas) are no value.
+    /// A row longer than the header row is rejected, named, rather than
+    /// read shifted or cut.
     #[test]
-    fn a_value_past_the_last_column_rejects_its_row() {
-        let text =
-            "code,name,level,parent,country\nKEN,Kenya,country,,KEN,,\nX,Y,region,KEN,KEN,9\n";
+    fn a_row_longer_than_the_header_is_rejected() {
+        // Line 3's extra value shifted it; line 4's decimal comma too,
+        // before an empty last cell: nothing past the last column but an
+        // empty cell, still one cell too many.
+        let text = "code,name,level,parent,country\nKEN,Kenya,country,,KEN\nX,Y,region,KEN,KEN,9\nZ,0,5,KEN,KEN,\n";
         let p = parse_locations(text.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1, "{:?}", p.errors);
-        assert_eq!(p.errors.len(), 1);
-        assert_eq!(p.errors[0].line, 3);
+        let said: Vec<(u64, &str)> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert_eq!(said[0].0, 3);
         assert!(
-            p.errors[0]
-                .message
+            said[0]
+                .1
                 .starts_with("6 cells where the header row has 5: \"9\" lies past the last column"),
-            "{}",
-            p.errors[0]
+            "{said:?}"
+        );
+        assert_eq!(said[1].0, 4);
+        assert!(
+            said[1]
+                .1
+                .starts_with("6 cells where the header row has 5; a comma"),
+            "{said:?}"
         );
     }
 

@@ -447,22 +447,30 @@ pub fn forecasts(
     Ok(f)
 }
 
-/// The lots a plan counts (4.7): each with its quantity and expiry day. A
-/// lot below zero (a data problem, 3.10: more recorded leaving than
-/// arriving) was stock recorded under another lot: its deficit is taken
-/// from the other lots of its location, first expiry first (as issues
-/// are), so that a location counts what it holds, the sum of its lots
-/// (3.2), and the use since the as-of month, added back, is not counted
-/// twice. Until 2026-12-06 such a lot was left out whole: its use counted
-/// back, not its deficit.
-fn usable(lots: Vec<LotRow>) -> Vec<(f64, Option<calendar::Day>)> {
+/// The lots a plan counts (4.7), after the month `last`: each with its
+/// quantity and the months until it expires (`None`: no expiry). A lot
+/// expired by then is not counted. A lot below zero (a data problem, 3.10:
+/// more recorded leaving than arriving) was stock recorded under another
+/// lot: its deficit is taken from the other lots of its location that a
+/// plan counts, first expiry first (as issues are), so that a location
+/// counts what it holds, never below 0 (3.2), and the use since the as-of
+/// month, added back, is not counted twice. Until 2026-12-06 such a lot was
+/// left out whole: its use counted back, not its deficit.
+fn usable(lots: Vec<LotRow>, last: MonthIndex) -> Vec<(f64, Option<usize>)> {
     let mut deficit: std::collections::HashMap<String, f64> = Default::default();
-    let mut held: Vec<(String, f64, Option<calendar::Day>)> = Vec::new();
+    let mut held: Vec<(String, f64, Option<MonthIndex>)> = Vec::new();
     for l in lots {
         if l.negative {
             *deficit.entry(l.location).or_default() -= l.quantity;
-        } else {
-            let expiry = l.expiry.as_deref().and_then(calendar::parse_day);
+            continue;
+        }
+        let expiry = l
+            .expiry
+            .as_deref()
+            .and_then(calendar::parse_day)
+            .map(calendar::month_of);
+        // Expired stock is not used: nothing is taken from it.
+        if expiry.is_none_or(|m| m > last) {
             held.push((l.location, l.quantity, expiry));
         }
     }
@@ -480,7 +488,7 @@ fn usable(lots: Vec<LotRow>) -> Vec<(f64, Option<calendar::Day>)> {
                 take
             });
             let left = quantity - owed;
-            (left > 0.0).then_some((left, expiry))
+            (left > 0.0).then(|| (left, expiry.map(|m| (m - last) as usize)))
         })
         .collect()
 }
@@ -514,21 +522,17 @@ pub fn quantify(
         // and shipments too (its echelon, 4.1), against the echelon's band
         // (below).
         let place = x.planned_at();
-        let mut on_hand: Vec<(f64, Option<usize>)> = usable(lots(
-            ledger,
-            places,
-            Some(place),
-            std::slice::from_ref(&x.item),
-            as_of,
-            None,
-        ))
-        .into_iter()
-        .filter_map(|(quantity, expiry)| match expiry.map(calendar::month_of) {
-            Some(m) if m <= last => None,
-            Some(m) => Some((quantity, Some((m - last) as usize))),
-            None => Some((quantity, None)),
-        })
-        .collect();
+        let mut on_hand: Vec<(f64, Option<usize>)> = usable(
+            lots(
+                ledger,
+                places,
+                Some(place),
+                std::slice::from_ref(&x.item),
+                as_of,
+                None,
+            ),
+            last,
+        );
         // Counted within month 1, stock is already short of what was used
         // since it began, which month 1's forecast counts again: added back
         // (never a use that was not recorded; 4.7).
@@ -893,19 +897,25 @@ mod tests {
             expiry: expiry.map(str::to_string),
             days_to_expiry: None,
         };
-        let day = |s: &str| calendar::parse_day(s);
-        let got = usable(vec![
-            lot("A", 50.0, Some("2027-06-30")),
-            lot("A", 10.0, Some("2026-12-31")),
-            lot("A", 7.0, None),
-            lot("A", -20.0, None),
-            lot("B", 5.0, Some("2026-12-31")),
-            lot("B", -8.0, None),
-            lot("C", 4.0, None),
-        ]);
-        // A: 67 held, 20 owed: the lot of 2026-12 gives its 10, the one of
-        // 2027-06 the other 10. B owes more than it holds: nothing. C: 4.
-        assert_eq!(got, [(40.0, day("2027-06-30")), (7.0, None), (4.0, None)]);
+        let last = calendar::parse_month("2026-10").unwrap();
+        let got = usable(
+            vec![
+                lot("A", 50.0, Some("2027-06-30")),
+                lot("A", 10.0, Some("2026-12-31")),
+                lot("A", 7.0, None),
+                lot("A", -20.0, None),
+                // Expired by the as-of month: not counted, nothing taken
+                // from it.
+                lot("A", 500.0, Some("2026-09-30")),
+                lot("B", 5.0, Some("2026-12-31")),
+                lot("B", -8.0, None),
+                lot("C", 4.0, None),
+            ],
+            last,
+        );
+        // A: 67 usable, 20 owed: the lot of 2026-12 gives its 10, the one
+        // of 2027-06 the other 10. B owes more than it holds: nothing. C: 4.
+        assert_eq!(got, [(40.0, Some(8)), (7.0, None), (4.0, None)]);
         let held: f64 = got.iter().map(|l| l.0).sum();
         assert_eq!(held, 67.0 - 20.0 + 4.0);
     }

@@ -394,11 +394,13 @@ pub fn step_rmse(rmse_by_step: &[f64], k: usize) -> f64 {
     }
 }
 
-/// The population standard deviation of `y`.
+/// The sample standard deviation of `y` (0 for one month).
 fn spread(y: &[f64]) -> f64 {
     let n = y.len().max(1) as f64;
     let mean = y.iter().sum::<f64>() / n;
-    (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+    // The sample's (n − 1): of a few months, the population's understates
+    // the spread (of two, it is half their difference).
+    (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt()
 }
 
 /// 80% and 95% intervals around `mean` from the errors expected at each
@@ -1199,8 +1201,17 @@ mod tests {
         // the combination has none, nor any of its models.
         assert!(c.scores.is_empty(), "{:?}", c.scores);
         assert_eq!((c.backtest_mase, c.backtest_rmsse), (None, None), "{c:?}");
-        // Of 8 months, origins at months 7 and 8 only.
-        let c = choose(&[4.0, 6.0, 5.0, 7.0, 6.0, 5.0, 8.0, 6.0], 3, &e, None).unwrap();
+        // Of 8 months, origins at months 7 and 8 only (forced: a model
+        // that can be fitted on 6 months).
+        let c = choose(
+            &[4.0, 6.0, 5.0, 7.0, 6.0, 5.0, 8.0, 6.0],
+            3,
+            &e,
+            Some(Method::Ses),
+        )
+        .unwrap();
+        let ses = c.scores.iter().find(|s| s.method == Method::Ses).unwrap();
+        assert_eq!(ses.origins, 2, "{:?}", c.scores);
         assert!(c.scores.iter().all(|s| s.origins <= 2), "{:?}", c.scores);
         // 12 to 14 months: chosen, from as many origins as the months allow
         // (at most 12, the first after month 6), the candidates that can be
