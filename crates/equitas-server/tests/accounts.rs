@@ -457,37 +457,30 @@ fn scoped_answers(s: &mut TestStore) {
             r.body
         );
         assert_eq!(r.json()["rows"][0]["lead_time"], 3, "{}", r.body);
-        // The list itself, as each caller's plans use it.
-        let items = |token: &String| {
+        // The lists themselves, as each caller's plans use them: one field
+        // of every row.
+        let listed = |path: &'static str, field: &'static str, token: &String| {
             let token = token.clone();
             async move {
-                let r = send(a, "GET", "/api/v1/plan/lead-times", &bearer(&token), "").await;
+                let r = send(a, "GET", path, &bearer(&token), "").await;
                 assert_eq!(r.status, 200, "{}", r.body);
                 r.json()["rows"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|x| x["item"].as_str().unwrap().to_string())
+                    .map(|x| x[field].as_str().unwrap().to_string())
                     .collect::<Vec<_>>()
             }
         };
-        assert_eq!(items(&analyst).await, ["SYN-001", "SYN-002"]);
-        assert_eq!(items(&hiv).await, ["SYN-001"]);
-        let places = |token: &String| {
-            let token = token.clone();
-            async move {
-                let r = send(a, "GET", "/api/v1/plan/pipeline", &bearer(&token), "").await;
-                assert_eq!(r.status, 200, "{}", r.body);
-                r.json()["rows"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x["place"].as_str().unwrap().to_string())
-                    .collect::<Vec<_>>()
-            }
-        };
-        assert_eq!(places(&analyst).await, ["R01", "R02"]);
-        assert_eq!(places(&viewer).await, ["R01"]);
+        let leads = "/api/v1/plan/lead-times";
+        assert_eq!(
+            listed(leads, "item", &analyst).await,
+            ["SYN-001", "SYN-002"]
+        );
+        assert_eq!(listed(leads, "item", &hiv).await, ["SYN-001"]);
+        let pipeline = "/api/v1/plan/pipeline";
+        assert_eq!(listed(pipeline, "place", &analyst).await, ["R01", "R02"]);
+        assert_eq!(listed(pipeline, "place", &viewer).await, ["R01"]);
         // Public answers too count only the movements within the scope.
         let count = |token: &String| {
             let token = token.clone();
