@@ -158,14 +158,37 @@ fn recorded_codes(ledger: &Ledger, item: u32, ids: &[u32]) -> Vec<String> {
 }
 
 fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> {
-    ledger
-        .lots_on_hand(loc, item, as_of)
+    let held = ledger.lots_held(loc, item, as_of);
+    // A lot below zero (3.10) was stock recorded under another lot: its
+    // deficit is taken from the others, those still usable first (first
+    // expiry first, then those without an expiry), then the expired ones,
+    // so that the lots add up to the stock on hand and what is expiring or
+    // at risk is never more than it (as plans count them, 3.2).
+    let mut deficit: f64 = held.iter().filter(|l| l.1 < 0.0).map(|l| -l.1).sum();
+    let mut lots: Vec<LotStock> = held
         .into_iter()
+        .filter(|l| l.1 > 0.0)
         .map(|(lot, q)| LotStock {
             quantity: q,
             days_to_expiry: ledger.expiry(item, lot).map(|e| e - as_of),
         })
-        .collect()
+        .collect();
+    let mut order: Vec<usize> = (0..lots.len()).collect();
+    order.sort_by_key(|&i| match lots[i].days_to_expiry {
+        Some(d) if d >= 0 => (0, d),
+        None => (1, 0),
+        Some(d) => (2, -d),
+    });
+    for i in order {
+        if deficit <= EPSILON {
+            break;
+        }
+        let take = deficit.min(lots[i].quantity);
+        lots[i].quantity -= take;
+        deficit -= take;
+    }
+    lots.retain(|l| l.quantity > EPSILON);
+    lots
 }
 
 /// The ledger's data problems and, for each lot moved at a location the
@@ -1046,6 +1069,47 @@ mod tests {
                     .any(|p| p.kind == ProblemKind::CountBesideLots)
             );
         }
+    }
+
+    /// A lot below zero takes its deficit from the others: what is
+    /// expiring is never more than the stock on hand.
+    #[test]
+    fn what_expires_is_never_more_than_what_is_held() {
+        let mut n = Names::default();
+        let f1 = n.locations.id("F1");
+        n.items.id("AMOX");
+        let lot = n.lots.id("L1");
+        let day = |d: &str| crate::calendar::parse_day(d).unwrap();
+        let mut l = Ledger::build(
+            n,
+            vec![
+                receipt(f1, 100.0, 1),
+                Movement {
+                    at: day("2026-01-10") as i64 * crate::calendar::MS_PER_DAY,
+                    kind: Kind::Dispense,
+                    quantity: 40.0,
+                    ..receipt(f1, 0.0, 2)
+                },
+            ]
+            .into_iter()
+            .map(|mut m| {
+                // The receipt is of lot L1; the dispensing names no lot.
+                if m.kind == Kind::Receipt {
+                    m.lot = lot;
+                }
+                m
+            })
+            .collect(),
+        );
+        l.set_expiry(0, lot, day("2026-02-15"));
+        let places = Places::new(small_country(), &l);
+        let q = StockQuery {
+            as_of: Some(day("2026-01-31")),
+            ..StockQuery::default()
+        };
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
+        let f = rows.iter().find(|r| r.location == "F1").unwrap();
+        assert_eq!((f.stock_on_hand, f.expiring), (60.0, 60.0), "{f:?}");
     }
 
     /// Issue 18: a receipt of 1e9 units at a GLN the hierarchy does not
