@@ -444,12 +444,7 @@ fn quantified(
         .partition(|p| data.ledger.names.item_id(&p.item).is_none());
     // Of those, an item of the catalogue without stock data yet is no
     // misspelt code.
-    let catalogued = |p: &&quantify::Incoming| {
-        let names = &data.ledger.names;
-        names.catalogue.name(&p.item).is_some()
-            || equitas_gs1::Gtin::parse(&p.item)
-                .is_ok_and(|g| names.catalogue.name(g.as_gtin14()).is_some())
-    };
+    let catalogued = |p: &&quantify::Incoming| in_catalogue(data, &p.item).is_some();
     let (no_data, unknown): (Vec<&quantify::Incoming>, Vec<&quantify::Incoming>) =
         unknown_item.iter().copied().partition(catalogued);
     if !no_data.is_empty() {
@@ -674,14 +669,7 @@ fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
     {
         return code.to_string();
     }
-    let catalogued = std::iter::once(code.to_string())
-        .chain(
-            equitas_gs1::Gtin::parse(code)
-                .ok()
-                .map(|g| g.as_gtin14().to_string()),
-        )
-        .find(|c| names.catalogue.name(c).is_some());
-    if let Some(c) = catalogued
+    if let Some(c) = in_catalogue(data, code)
         && visible(names.catalogue.resolve(&c).0)
     {
         return format!("{code} (in the catalogue, with no stock data)");
@@ -692,6 +680,17 @@ fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
     match same {
         Some(i) => format!("{code} (no such item in the data; did you mean {i}?)"),
         None => format!("{code} (no such item in the data{})", within_scope(scope)),
+    }
+}
+
+/// The code the catalogue knows `code` by: as written, or a GTIN in
+/// another of its forms (3.1); `None` if it knows it by neither.
+fn in_catalogue(data: &StockData, code: &str) -> Option<String> {
+    let known = |c: &str| data.ledger.names.catalogue.name(c).is_some();
+    if known(code) {
+        Some(code.to_string())
+    } else {
+        equitas_gs1::Gtin::known_form(code, known)
     }
 }
 
@@ -1230,12 +1229,17 @@ impl Operation for Plan {
 /// Whether the imported row's item `row` is one of `asked` (any form of a
 /// GTIN, or the product a trade item counts toward); nothing asked: every.
 fn asked_for(data: &StockData, asked: &[String], row: &str) -> bool {
+    asked.is_empty() || asked.iter().any(|a| same_item(data, a, row))
+}
+
+/// Whether two codes name the same item: as written, or as the data hold
+/// it (any form of a GTIN, the product a trade item counts toward).
+fn same_item(data: &StockData, a: &str, b: &str) -> bool {
     let names = &data.ledger.names;
-    let id = names.item_id(row);
-    asked.is_empty()
-        || asked
-            .iter()
-            .any(|a| a == row || (id.is_some() && names.item_id(a) == id))
+    a == b
+        || names
+            .item_id(b)
+            .is_some_and(|id| names.item_id(a) == Some(id))
 }
 
 /// The product name of an item as imported, where the catalogue knows it
@@ -1330,9 +1334,7 @@ impl Operation for LeadTimes {
         // has none of its own for one of them (4.7).
         let own = |supplier: &str, item: &str| {
             listed.iter().any(|l| {
-                l.supplier == supplier
-                    && !l.item.is_empty()
-                    && asked_for(data, &[item.to_string()], &l.item)
+                l.supplier == supplier && !l.item.is_empty() && same_item(data, item, &l.item)
             })
         };
         let applies = |l: &equitas_planning::plan::LeadTime| {
@@ -1678,7 +1680,7 @@ impl Operation for ForecastAccuracy {
             .iter()
             .filter(|x| x.series < scored)
             .filter_map(|x| {
-                let m = Method::ALL.into_iter().find(|m| m.as_str() == x.method)?;
+                let m = Method::from_name(&x.method)?;
                 Some(format!(
                     "{} on {} (it needs {} months before the held-out ones)",
                     x.method,
