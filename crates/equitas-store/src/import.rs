@@ -898,8 +898,8 @@ fn write_pipeline(
         after,
         progress,
     )?;
-    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
-    note_unknown_items(c, report, &named, "pipeline shipment", "pipeline shipments")
+    let named = named.iter().map(|(l, i)| (*l, i.as_str()));
+    note_unknown_items(c, report, named, "pipeline shipment", "pipeline shipments")
 }
 
 /// The lead-times file's rows in place of those imported before (the
@@ -947,8 +947,8 @@ fn write_lead_times(
         after,
         progress,
     )?;
-    let named: Vec<(u64, &str)> = named.iter().map(|(l, i)| (*l, i.as_str())).collect();
-    note_unknown_items(c, report, &named, "lead-time row", "lead-time rows")
+    let named = named.iter().map(|(l, i)| (*l, i.as_str()));
+    note_unknown_items(c, report, named, "lead-time row", "lead-time rows")
 }
 
 /// Notes the rows of a list (`rows`: line, item) naming no item of the
@@ -956,10 +956,10 @@ fn write_lead_times(
 /// as the list may come before the products (4.7), but a misspelt code
 /// would otherwise go unseen until a plan names it. A file with a row
 /// rejected replaces nothing: its rows are not noted.
-fn note_unknown_items(
+fn note_unknown_items<'a>(
     c: &mut dyn Conn,
     report: &mut ImportReport,
-    rows: &[(u64, &str)],
+    rows: impl IntoIterator<Item = (u64, &'a str)>,
     one: &str,
     many: &str,
 ) -> Result<(), StoreError> {
@@ -969,7 +969,7 @@ fn note_unknown_items(
     let items = crate::stock::item_catalogue(c)?;
     let known = |i: &str| items.name(i).is_some();
     let unknown: Vec<String> = rows
-        .iter()
+        .into_iter()
         .filter(|(_, i)| !known(i) && equitas_gs1::Gtin::known_form(i, known).is_none())
         .map(|(line, i)| format!("line {line} ({i:?})"))
         .collect();
