@@ -30,9 +30,12 @@ pub struct GenerateArgs {
     pub districts_per_region: usize,
     #[arg(long, default_value_t = 24)]
     pub months: u32,
-    /// First day simulated.
-    #[arg(long, default_value = "2025-01-01", value_name = "DATE")]
-    pub start: String,
+    /// First day simulated [default: the first day of the month --months
+    /// before this one, so that the last month simulated is the last
+    /// complete one]. The simulation must end by today: a capture refuses
+    /// events dated after it.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
     /// Events per EPCIS document.
     #[arg(long, default_value_t = 100_000)]
     pub events_per_file: usize,
@@ -47,8 +50,41 @@ pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
         facilities: args.facilities,
         products: args.products,
         months: args.months,
-        start: day(&args.start, "--start")?,
+        start: start(args.start.as_deref(), args.months, today())?,
     })
+}
+
+/// Today (UTC), as the capture's clock sees it.
+fn today() -> Day {
+    calendar::day_of(chrono::Utc::now().date_naive())
+}
+
+/// The first day simulated (by whole months): `start` if given, else the first day of the
+/// month `months` before today's. The last day simulated must not be after
+/// `today`: a capture refuses events dated after it (docs/epcis.md), so
+/// such a network could not be loaded.
+fn start(start: Option<&str>, months: u32, today: Day) -> Result<Day> {
+    let months = i32::try_from(months).context("--months is too large")?;
+    let Some(s) = start else {
+        return Ok(calendar::month_start(calendar::month_of(today) - months));
+    };
+    let first = day(s, "--start")?;
+    // The network is simulated by whole months, from the start's.
+    let last = calendar::month_end(calendar::month_of(first) + months - 1);
+    // Events are dated up to the evening of the last day: that day must
+    // have ended.
+    if last >= today {
+        let fits = calendar::month_start(calendar::month_of(today) - months);
+        anyhow::bail!(
+            "--start {s} with --months {months} simulates up to {}, which has not ended \
+             (today is {}): an EPCIS capture refuses events dated after it. Start on {} or earlier, \
+             or simulate fewer months",
+            calendar::format_day(last),
+            calendar::format_day(today),
+            calendar::format_day(fits)
+        );
+    }
+    Ok(first)
 }
 
 /// Writes the network's files; returns (documents written, events).
@@ -143,4 +179,47 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulation_ends_by_today() {
+        let today = calendar::parse_day("2026-12-07").unwrap();
+        let on = |d: Day| calendar::format_day(d);
+        // Default: the 24 months up to the last complete one.
+        assert_eq!(on(start(None, 24, today).unwrap()), "2024-12-01");
+        assert_eq!(on(start(None, 1, today).unwrap()), "2026-11-01");
+        // Given: kept when its last month has ended.
+        assert_eq!(
+            on(start(Some("2024-12-01"), 24, today).unwrap()),
+            "2024-12-01"
+        );
+        // Up to today: refused (its events run to the evening).
+        assert!(
+            start(
+                Some("2026-12-01"),
+                1,
+                calendar::parse_day("2026-12-31").unwrap()
+            )
+            .is_err()
+        );
+        // December 2026 has begun, not ended: refused, with a start that fits.
+        let e = start(Some("2025-01-01"), 24, today)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("simulates up to 2026-12-31, which has not ended (today is 2026-12-07)")
+                && e.contains("Start on 2024-12-01 or earlier"),
+            "{e}"
+        );
+        assert!(
+            start(Some("2025-13-01"), 2, today)
+                .unwrap_err()
+                .to_string()
+                .contains("--start \"2025-13-01\" is not a date")
+        );
+    }
 }

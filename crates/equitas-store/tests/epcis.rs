@@ -114,6 +114,68 @@ fn rollback_and_proceed(s: &mut TestStore) {
     assert_eq!(party, "https://id.gs1.org/417/5200001000008");
 }
 
+/// An event dated after the time of capture (more than an hour ahead of
+/// the server's clock) is refused naming `eventTime`, as a stock report
+/// of a month not yet begun is: a year typed 2062 for 2026 would move
+/// every stock figure's "now". Half an hour ahead is a clock that differs.
+fn future_events(s: &mut TestStore) {
+    let at = |d: chrono::TimeDelta| {
+        (chrono::Utc::now() + d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let event = |time: &str, lot: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "{time}", "eventTimeZoneOffset": "+00:00",
+              "action": "ADD", "bizStep": "receiving", "bizLocation": {{"id": "urn:epc:id:sgln:0614141.12345.0"}},
+              "quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.012345.{lot}", "quantity": 10}}]}}"#
+        )
+    };
+    let doc = format!(
+        r#"{{"epcisBody": {{"eventList": [{}, {}, {}]}}}}"#,
+        event(&at(chrono::TimeDelta::minutes(-5)), "A"),
+        event(&at(chrono::TimeDelta::minutes(30)), "B"),
+        event("2062-10-05T08:00:00+00:00", "C"),
+    );
+    let doc = EventReader::new(&doc).unwrap();
+    let r = capture_doc(
+        s.store.as_mut(),
+        "future.json",
+        &doc,
+        ErrorBehaviour::Rollback,
+    );
+    assert!(r.rolled_back);
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    let bad = &r.rejected[0];
+    assert_eq!((bad.index, bad.field.as_str()), (2, "eventTime"));
+    assert!(
+        bad.reason
+            .starts_with("2062-10-05T08:00:00.000Z is after the time of capture")
+            && bad.reason.contains("time zone"),
+        "{}",
+        bad.reason
+    );
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 0);
+    let r = capture_doc(
+        s.store.as_mut(),
+        "future.json",
+        &doc,
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!((r.captured, r.rejected.len()), (2, 1));
+    // Two hours ahead is past the allowance too.
+    let late = format!(
+        r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+        event(&at(chrono::TimeDelta::hours(2)), "D")
+    );
+    let r = capture_doc(
+        s.store.as_mut(),
+        "late.json",
+        &EventReader::new(&late).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!((r.captured, r.rejected[0].field.as_str()), (0, "eventTime"));
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 2);
+}
+
 fn queries(s: &mut TestStore) {
     let doc = EventReader::new(DOC).unwrap();
     let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Proceed);
@@ -797,6 +859,7 @@ on_both_backends! {
     held_event_id_keys => event_id_keys,
     held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,
+    events_dated_after_the_capture_are_refused => future_events,
     capture_large_documents => large_documents,
     event_ids_repeated_in_later_batches => event_ids_across_batches,
     event_queries => queries,

@@ -511,7 +511,7 @@ fn capture_into_a_new_month() {
     let Some(mut s) = partitioned() else {
         return;
     };
-    let month = Month::parse("2031-05").unwrap();
+    let month = Month::parse("2021-05").unwrap();
     let names = |s: &mut dyn Store| -> Vec<String> {
         partitions::partitions(s)
             .unwrap()
@@ -523,10 +523,10 @@ fn capture_into_a_new_month() {
     assert!(names(s.store.as_mut()).is_empty());
     let text = r#"{"epcisBody": {"eventList": [
         {"type": "ObjectEvent", "eventID": "urn:uuid:6f2b1e5c-0000-4000-8000-000000000001",
-         "eventTime": "2031-05-31T23:30:00+02:00", "eventTimeZoneOffset": "+02:00",
+         "eventTime": "2021-05-31T23:30:00+02:00", "eventTimeZoneOffset": "+02:00",
          "action": "ADD", "bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:0614141.12345.0"},
          "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.L1", "quantity": 10}]},
-        {"type": "ObjectEvent", "eventTime": "2031-06-01T00:30:00+00:00", "eventTimeZoneOffset": "+00:00",
+        {"type": "ObjectEvent", "eventTime": "2021-06-01T00:30:00+00:00", "eventTimeZoneOffset": "+00:00",
          "action": "ADD", "bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:0614141.12345.0"},
          "quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.L1", "quantity": 5}]}
     ]}}"#;
@@ -538,18 +538,18 @@ fn capture_into_a_new_month() {
     assert_eq!(
         got,
         [
-            "epcis_events_2031_05",
-            "epcis_events_2031_06",
-            "stock_movements_2031_05",
-            "stock_movements_2031_06"
+            "epcis_events_2021_05",
+            "epcis_events_2021_06",
+            "stock_movements_2021_05",
+            "stock_movements_2021_06"
         ]
     );
-    assert_eq!(month.partition("epcis_events"), "epcis_events_2031_05");
+    assert_eq!(month.partition("epcis_events"), "epcis_events_2021_05");
     let may = found(
         s.store.as_mut(),
         &EventQuery {
-            from: Some("2031-05-01T00:00:00.000Z".into()),
-            to: Some("2031-06-01T00:00:00.000Z".into()),
+            from: Some("2021-05-01T00:00:00.000Z".into()),
+            to: Some("2021-06-01T00:00:00.000Z".into()),
             ..Default::default()
         },
     );
@@ -560,7 +560,7 @@ fn capture_into_a_new_month() {
     )
     .unwrap()
     .unwrap();
-    assert_eq!(e.event_time, "2031-05-31T21:30:00.000Z");
+    assert_eq!(e.event_time, "2021-05-31T21:30:00.000Z");
     // Captured again: both held, nothing new anywhere.
     let r = capture_text(s.store.as_mut(), text);
     assert_eq!((r.captured, r.duplicates), (0, 2));

@@ -307,18 +307,55 @@ type Checked = (usize, Result<Read, (String, String)>);
 /// What [`check`] makes of a good event.
 type Read = (EventRecord, Option<String>, Vec<RawMovement>);
 
-/// Reads and checks event `i` of `doc`.
-fn check(doc: &EventReader, i: usize) -> Checked {
+/// How far after the time of capture an event may be dated: the clocks of
+/// the devices that record events and of the server differ by minutes, not
+/// hours. An event dated later is refused (docs/epcis.md): an event is
+/// captured once it has happened, and one dated 2062 for 2026 would move
+/// every stock figure's "now" (docs/formulas.md 3.1) decades ahead.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// The latest event time a capture accepts, given the time of capture.
+fn latest_event(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    now + CLOCK_SKEW
+}
+
+/// Refuses an event dated after `latest` (naming `eventTime`).
+fn not_in_future(
+    r: EventRecord,
+    latest: chrono::DateTime<chrono::Utc>,
+) -> Result<EventRecord, (String, String)> {
+    // The record's time is UTC; a time chrono cannot read (a year past
+    // 9999) is later than any clock.
+    let at = chrono::DateTime::parse_from_rfc3339(&r.event_time).ok();
+    if at.is_none_or(|at| at > latest) {
+        return Err((
+            "eventTime".to_string(),
+            format!(
+                "{} is after the time of capture ({}, this server's clock, more than an hour \
+                 ahead allowed for clocks that differ): an event is captured once it has \
+                 happened; check the device's date and time zone",
+                r.event_time,
+                (latest - CLOCK_SKEW).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
+    Ok(r)
+}
+
+/// Reads and checks event `i` of `doc`, refusing one dated after `latest`.
+fn check(doc: &EventReader, i: usize, latest: chrono::DateTime<chrono::Utc>) -> Checked {
     let read = match doc.event(i) {
-        Ok(e) => record(&e, doc.hash_ignore()).map(|r| {
-            // Queries answer in the JSON binding: an XML event keeps
-            // that form beside its XML text.
-            let json = doc
-                .is_xml()
-                .then(|| equitas_epcis::json_out::event_json(&e).to_string());
-            let movements = equitas_ledger::extract::movements(&r).movements;
-            (r, json, movements)
-        }),
+        Ok(e) => record(&e, doc.hash_ignore())
+            .and_then(|r| not_in_future(r, latest))
+            .map(|r| {
+                // Queries answer in the JSON binding: an XML event keeps
+                // that form beside its XML text.
+                let json = doc
+                    .is_xml()
+                    .then(|| equitas_epcis::json_out::event_json(&e).to_string());
+                let movements = equitas_ledger::extract::movements(&r).movements;
+                (r, json, movements)
+            }),
         Err(equitas_epcis::EpcisError::Event { field, reason, .. }) => Err((field, reason)),
         Err(e) => Err(("event".to_string(), e.to_string())),
     };
@@ -336,14 +373,19 @@ const AHEAD: usize = PG_BATCH / BATCH + 2;
 /// Reads and checks the events of `doc` but those at `skip` (in increasing
 /// order), in document order, and sends them on `out` [`BATCH`] at a time,
 /// until they are all sent or `out` is no longer received.
-fn check_ahead(doc: &EventReader, skip: &[usize], out: SyncSender<Vec<Checked>>) {
+fn check_ahead(
+    doc: &EventReader,
+    skip: &[usize],
+    latest: chrono::DateTime<chrono::Utc>,
+    out: SyncSender<Vec<Checked>>,
+) {
     let mut skip = skip.iter().peekable();
     let mut chunk = Vec::with_capacity(BATCH);
     for i in 0..doc.len() {
         if skip.next_if(|&&k| k == i).is_some() {
             continue;
         }
-        chunk.push(check(doc, i));
+        chunk.push(check(doc, i, latest));
         if chunk.len() == BATCH
             && out
                 .send(std::mem::replace(&mut chunk, Vec::with_capacity(BATCH)))
@@ -726,7 +768,9 @@ fn capture_with(
     extra.dedup_by_key(|r| r.index);
     let skip: Vec<usize> = extra.iter().map(|r| r.index).collect();
     let mut known = extra.into_iter().peekable();
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let clock = chrono::Utc::now();
+    let latest = latest_event(clock);
+    let now = clock.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     // The partitions of this month and the next ones, before the
     // capture's transaction takes its locks (PostgreSQL).
     crate::partitions::ensure_ahead(store);
@@ -803,14 +847,14 @@ fn capture_with(
         let mut checked: Box<dyn Iterator<Item = Checked>> = if postgres && doc.len() > BATCH {
             let (send, receive) = std::sync::mpsc::sync_channel(AHEAD);
             let skip = &skip;
-            s.spawn(move || check_ahead(doc, skip, send));
+            s.spawn(move || check_ahead(doc, skip, latest, send));
             Box::new(receive.into_iter().flatten())
         } else {
             let mut skip = skip.iter().peekable();
             Box::new(
                 (0..doc.len())
                     .filter(move |&i| skip.next_if(|&&k| k == i).is_none())
-                    .map(|i| check(doc, i)),
+                    .map(move |i| check(doc, i, latest)),
             )
         };
         let size = if postgres { PG_BATCH } else { BATCH };
