@@ -730,6 +730,11 @@ pub fn openapi() -> Value {
             responses["413"] = problem_response(
                 "The body, or the number of events in it, is larger than the server takes.",
             );
+            if e.path == IMPORT_PATH {
+                responses["422"] = problem_response(
+                    "Rows of the file were rejected and nothing was imported: every row, or any row of a strict import (`/problems/rejected-rows`; `rejected` lists each row's line, field and reason).",
+                );
+            }
             responses["415"] = problem_response(if e.path == IMPORT_PATH {
                 "The body is not declared text/csv."
             } else {
@@ -799,7 +804,20 @@ pub fn openapi() -> Value {
                 "title": {"type": "string"},
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},
-                "parameter": {"type": "string"}
+                "parameter": {"type": "string"},
+                "rejected": {
+                    "type": "array",
+                    "description": "The rows of an imported file refused (an import answered 422).",
+                    "items": {
+                        "type": "object",
+                        "required": ["line", "reason"],
+                        "properties": {
+                            "line": {"type": "integer"},
+                            "field": {"type": ["string", "null"]},
+                            "reason": {"type": "string"}
+                        }
+                    }
+                }
             }
         }),
     );

@@ -6,6 +6,7 @@
 //! whole, naming the row; other kinds need the permission everywhere.
 
 use crate::auth::Access;
+use crate::problem::RejectedRow;
 use crate::{AppState, Problem, api_doc};
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -104,6 +105,19 @@ async fn import(
                 if r.dry_run { " (dry run)" } else { "" }
             ),
         )?;
+        // Every row refused: nothing was imported, which a client reading
+        // only the status must not take for success (the CLI exits 3).
+        let refused = r.rejected_rows();
+        if r.rows_read > 0 && refused as u64 >= r.rows_read {
+            return Err(rejected_rows(
+                format!(
+                    "{name}: every row was rejected ({refused} of {}); nothing was imported. First: {}",
+                    r.rows_read,
+                    r.rejected.first().map(|e| e.to_string()).unwrap_or_default()
+                ),
+                &r.rejected,
+            ));
+        }
         Ok(Json(json!({
             "kind": k.as_str(),
             "rows_read": r.rows_read,
@@ -111,9 +125,7 @@ async fn import(
             "updated": t.updated,
             "unchanged": t.unchanged,
             "removed": t.removed,
-            "rejected": r.rejected.iter().map(|e| json!({
-                "line": e.line, "field": e.field, "reason": e.message,
-            })).collect::<Vec<_>>(),
+            "rejected": r.rejected.iter().map(RejectedRow::from).collect::<Vec<_>>(),
             "notes": r.notes,
             "dry_run": r.dry_run,
         })))
@@ -123,6 +135,10 @@ async fn import(
 
 /// The problem of a failed import.
 fn problem(e: ImportError, access: &Access) -> Problem {
+    if let ImportError::Strict { errors, .. } = &e {
+        // The message names the first row; `rejected` lists them all.
+        return rejected_rows(e.to_string(), errors);
+    }
     match e {
         ImportError::Store(e) => Problem::from(e),
         e @ ImportError::OutOfScope { .. } => Problem::new(
@@ -144,4 +160,17 @@ fn problem(e: ImportError, access: &Access) -> Problem {
         .at("kind"),
         other => Problem::bad_body(other.to_string()),
     }
+}
+
+/// Rows of an imported file refused, so that nothing was imported: 422,
+/// listing every row refused (`rejected`).
+fn rejected_rows(detail: String, rows: &[equitas_model::RowError]) -> Problem {
+    Problem::new(
+        422,
+        "/problems/rejected-rows",
+        "Rows of the file were rejected; nothing was imported",
+        detail,
+    )
+    .at("body")
+    .rejecting(rows)
 }

@@ -21,6 +21,28 @@ pub struct Problem {
     /// with other writes.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// The rows of an imported file refused, by line (an extension member,
+    /// RFC 9457 3.2): the same items as a successful import's `rejected`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// A row of an imported file refused: its line, the field at fault and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+impl From<&equitas_model::RowError> for RejectedRow {
+    fn from(e: &equitas_model::RowError) -> Self {
+        RejectedRow {
+            line: e.line,
+            field: e.field.clone(),
+            reason: e.message.clone(),
+        }
+    }
 }
 
 impl Problem {
@@ -34,12 +56,19 @@ impl Problem {
             detail: detail.into(),
             parameter: None,
             retry_after: None,
+            rejected: Vec::new(),
         }
     }
 
     /// The same, naming the parameter or field at fault.
     pub fn at(mut self, parameter: &str) -> Self {
         self.parameter = Some(parameter.to_string());
+        self
+    }
+
+    /// The same, listing the rows of an imported file refused.
+    pub fn rejecting(mut self, rows: &[equitas_model::RowError]) -> Self {
+        self.rejected = rows.iter().map(RejectedRow::from).collect();
         self
     }
 

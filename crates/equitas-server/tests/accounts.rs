@@ -919,6 +919,72 @@ fn security(s: &mut TestStore) {
             (Some(1), Some(3)),
             "{j}"
         );
+        // Every row refused: nothing imported, which is no success (422),
+        // each row listed; a strict import refused lists them all too.
+        let bad = "code,name,programme\nbad one,,\n,,\n";
+        let r = send(a, "POST", "/api/v1/imports/products", &typed(&admin), bad).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let j = r.json();
+        // Each bad field of each row, by line.
+        let lines = |j: &serde_json::Value| -> Vec<(u64, String)> {
+            j["rejected"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    (
+                        e["line"].as_u64().unwrap_or_default(),
+                        e["field"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(j["type"].as_str(), Some("/problems/rejected-rows"), "{j}");
+        assert_eq!(
+            lines(&j),
+            [
+                (2, "code".into()),
+                (2, "name".into()),
+                (3, "code".into()),
+                (3, "name".into())
+            ],
+            "{j}"
+        );
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("every row was rejected (2 of 2); nothing was imported. First: line 2"),
+            "{j}"
+        );
+        let strict = format!("{csv}also bad,,\n");
+        let r = send(
+            a,
+            "POST",
+            "/api/v1/imports/products?strict=true",
+            &typed(&admin),
+            &strict,
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        let j = r.json();
+        assert_eq!(
+            lines(&j),
+            [
+                (3, "code".into()),
+                (3, "name".into()),
+                (4, "code".into()),
+                (4, "name".into())
+            ],
+            "{j}"
+        );
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("2 bad row(s)"),
+            "{j}"
+        );
         let r = send(a, "POST", "/api/v1/imports/nothing", &typed(&admin), csv).await;
         assert_eq!(
             (r.status, r.json()["parameter"].as_str()),
