@@ -20,11 +20,12 @@ pub struct Problem {
     /// Seconds after which to try again (`Retry-After`), for a server busy
     /// with other writes.
     #[serde(skip)]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// The rows of an imported file refused, by line (an extension member,
     /// RFC 9457 3.2): the same items as a successful import's `rejected`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rejected: Vec<RejectedRow>,
+    /// Boxed: most problems have none, and every handler returns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<Box<Vec<RejectedRow>>>,
 }
 
 /// A row of an imported file refused: its line, the field at fault and why.
@@ -56,7 +57,7 @@ impl Problem {
             detail: detail.into(),
             parameter: None,
             retry_after: None,
-            rejected: Vec::new(),
+            rejected: None,
         }
     }
 
@@ -68,13 +69,14 @@ impl Problem {
 
     /// The same, listing the rows of an imported file refused.
     pub fn rejecting(mut self, rows: &[equitas_model::RowError]) -> Self {
-        self.rejected = rows.iter().map(RejectedRow::from).collect();
+        self.rejected = Some(Box::new(rows.iter().map(RejectedRow::from).collect()));
         self
     }
 
     /// The same, telling the client to try again after `seconds`.
     pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
+        // A day at most: no client waits longer, and the field stays small.
+        self.retry_after = Some(u32::try_from(seconds.min(86_400)).unwrap_or(86_400));
         self
     }
 
