@@ -124,8 +124,19 @@ fn shocks_as_options_levels_and_population() {
     assert_eq!(largest.len(), ind.len());
     let searo = rows(&run(&["--region-outage", "SEARO:6::2026-12-01"]));
     assert!(searo.len() >= ind.len());
-    // No ingredient countries in the demo's data: nothing is touched.
-    assert!(rows(&run(&["--ingredient-country", "CHN:6"])).is_empty());
+    // No ingredient countries in the demo's data: refused, saying where
+    // they come from (until 2026-12-07: nothing touched, without a word).
+    refused(
+        &run(&["--ingredient-country", "CHN:6"]),
+        &[
+            "\"CHN\": no supply flow loaded names any ingredient country",
+            "import ingredient-sources",
+        ],
+    );
+    refused(
+        &run(&["--producing-country", "ind:6"]),
+        &["\"ind\" names no producing country of the supply loaded; did you mean \"IND\"?"],
+    );
     let ken = rows(&run(&["--export-restriction", "IND:6:KEN,UGA"]));
     assert!(!ken.is_empty());
     assert!(

@@ -103,6 +103,96 @@ pub struct Compiled {
     pub notes: Vec<String>,
 }
 
+impl Target {
+    /// The scenario field that names it.
+    fn field(&self) -> &'static str {
+        match self {
+            Target::Site(_) => "site",
+            Target::Manufacturer(_) => "manufacturer",
+            Target::Country(_) => "producing_country",
+            Target::Ingredient(_) => "ingredient_country",
+            Target::Region(_) => "region",
+        }
+    }
+
+    /// The node's name as the supply flows hold it, if `f` has one.
+    fn of<'f>(&self, f: &'f SupplyFlow) -> Vec<&'f str> {
+        match self {
+            Target::Site(_) => f.site.as_deref().into_iter().collect(),
+            Target::Manufacturer(_) => f.manufacturer.as_deref().into_iter().collect(),
+            Target::Country(_) => f.country.as_deref().into_iter().collect(),
+            Target::Ingredient(_) => f.ingredient_countries.iter().map(String::as_str).collect(),
+            Target::Region(_) => f.region.as_deref().into_iter().collect(),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Target::Site(x)
+            | Target::Manufacturer(x)
+            | Target::Country(x)
+            | Target::Ingredient(x)
+            | Target::Region(x) => x,
+        }
+    }
+}
+
+/// Why a shock's node is refused: it names none of the supply flows loaded
+/// (a typing error would otherwise touch nothing and read as "nothing
+/// affected"). The reason suggests the name written another way (case,
+/// spaces, punctuation: `ind` for `IND`, "Aurobindo Pharma" for
+/// `aurobindo-pharma`), else lists some of the names there are. Nothing
+/// is refused when no flow is loaded: the answer then says so.
+fn unknown_node(target: &Target, flows: &[SupplyFlow]) -> Option<String> {
+    if flows.is_empty() || flows.iter().any(|f| target.of(f).contains(&target.name())) {
+        return None;
+    }
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let names: BTreeSet<&str> = flows.iter().flat_map(|f| target.of(f)).collect();
+    let what = match target {
+        Target::Site(_) => "site",
+        Target::Manufacturer(_) => "manufacturer",
+        Target::Country(_) => "producing country",
+        Target::Ingredient(_) => "ingredient country",
+        Target::Region(_) => "producing region",
+    };
+    let asked = target.name();
+    if let Some(like) = names.iter().find(|n| key(n) == key(asked)) {
+        return Some(format!(
+            "{asked:?} names no {what} of the supply loaded; did you mean {like:?}?"
+        ));
+    }
+    if names.is_empty() {
+        let load = match target {
+            Target::Ingredient(_) => {
+                "; ingredient countries come from `equitas import ingredient-sources`"
+            }
+            Target::Region(_) => "; a producing country's region comes from the country codes",
+            _ => "",
+        };
+        return Some(format!(
+            "{asked:?}: no supply flow loaded names any {what}{load}"
+        ));
+    }
+    let shown: Vec<&str> = names.iter().take(12).copied().collect();
+    Some(format!(
+        "{asked:?} names no {what} of the supply loaded ({} known{}: {}{})",
+        names.len(),
+        if names.len() > shown.len() {
+            ", the first"
+        } else {
+            ""
+        },
+        shown.join(", "),
+        if names.len() > shown.len() { "..." } else { "" }
+    ))
+}
+
 /// The producing country with the largest supply (ties: the first by code).
 pub fn largest_producer(flows: &[SupplyFlow]) -> Option<(String, f64)> {
     let mut by: BTreeMap<&str, f64> = BTreeMap::new();
@@ -167,6 +257,10 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
         } else {
             unreachable!("checked: one target")
         };
+        let field = format!("shocks[{i}].{}", target.field());
+        if let Some(reason) = unknown_node(&target, &inp.flows) {
+            return Err(ScenarioError::Field { field, reason });
+        }
         events.push(Event {
             target,
             buyers: None,
@@ -175,9 +269,16 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
             dur: dur(k.months, k.triangular),
         });
     }
-    for r in &s.export_restrictions {
+    for (i, r) in s.export_restrictions.iter().enumerate() {
+        let target = Target::Country(r.country.clone());
+        if let Some(reason) = unknown_node(&target, &inp.flows) {
+            return Err(ScenarioError::Field {
+                field: format!("export_restrictions[{i}].country"),
+                reason,
+            });
+        }
         events.push(Event {
-            target: Target::Country(r.country.clone()),
+            target,
             buyers: (!r.to.is_empty()).then(|| r.to.iter().cloned().collect()),
             loss: 1.0,
             start: at(r.from),

@@ -317,6 +317,21 @@ fn world(fl: &[(usize, usize, f64)], stock: &[f64]) -> Inputs {
         ));
         dem[b] += w;
     }
+    // Every site the shocks name is a node of the supply, if only through
+    // a flow of nothing (a shock naming no node is refused).
+    if let Some(&(b, _, _)) = fl.first() {
+        for s in 0..3 {
+            if !fl.iter().any(|f| f.1 == s) {
+                inp.flows.push(flow(
+                    &format!("C{b}"),
+                    "p",
+                    &format!("s{s}"),
+                    &format!("K{s}"),
+                    0.0,
+                ));
+            }
+        }
+    }
     for b in 0..3 {
         if dem[b] > 0.0 {
             inp.needs
@@ -351,7 +366,12 @@ proptest! {
     /// A node through which nothing flows changes nothing.
     #[test]
     fn a_node_with_no_share_changes_nothing((fl, stock, losses) in arb_world(), months in 0.5f64..12.0) {
-        let inp = world(&fl, &stock);
+        let mut inp = world(&fl, &stock);
+        // A site and a region through which nothing flows.
+        inp.flows.push(SupplyFlow {
+            region: Some("nowhere".into()),
+            ..flow("C0", "p", "nowhere", "K9", 0.0)
+        });
         let s = shocks(&losses, months);
         let mut t = s.clone();
         t.shocks.push(model::Shock { site: Some("nowhere".into()), ..s.shocks[0].clone() });
@@ -911,4 +931,49 @@ fn priority_to_need_serves_the_countries_short_first() {
         (of("LMC").alternative_per_month, of("LMC").unmet),
         (50.0, 300.0)
     );
+}
+
+/// A shock or an export restriction naming no node of the supply loaded
+/// is refused, naming the field, rather than touching nothing ("0 pairs
+/// touched" read as "nothing affected"); a name written another way is
+/// suggested.
+#[test]
+fn a_node_the_supply_lacks_is_refused() {
+    let (_, mut inp) = one_pair(100.0, 50.0, 0.0, &[(0.6, 0.0), (0.4, 0.0)]);
+    inp.flows[0].manufacturer = Some("aurobindo-pharma".into());
+    let refused = |toml: &str| -> String {
+        let s = Scenario::parse(toml).unwrap();
+        match compile(&s, &inp) {
+            Err(ScenarioError::Field { field, reason }) => format!("{field}: {reason}"),
+            other => panic!("{toml}: {other:?}"),
+        }
+    };
+    assert_eq!(
+        refused("[[shocks]]\nproducing_country = \"ind\"\nmonths = 6\n"),
+        "shocks[0].producing_country: \"ind\" names no producing country of the supply loaded; did you mean \"IND\"?"
+    );
+    assert_eq!(
+        refused(
+            "[[shocks]]\nsite = \"s0\"\nmonths = 6\n[[shocks]]\nmanufacturer = \"Aurobindo Pharma\"\nmonths = 6\n"
+        ),
+        "shocks[1].manufacturer: \"Aurobindo Pharma\" names no manufacturer of the supply loaded; did you mean \"aurobindo-pharma\"?"
+    );
+    assert_eq!(
+        refused("[[shocks]]\nsite = \"no-such-site\"\nmonths = 6\n"),
+        "shocks[0].site: \"no-such-site\" names no site of the supply loaded (2 known: s0, s1)"
+    );
+    assert_eq!(
+        refused("[[export_restrictions]]\ncountry = \"ZZZ\"\nmonths = 6\n"),
+        "export_restrictions[0].country: \"ZZZ\" names no producing country of the supply loaded (1 known: IND)"
+    );
+    // Names the supply holds compile; so does any name with no supply
+    // loaded at all (the answer then says there is none).
+    let s = Scenario::parse("[[shocks]]\nproducing_country = \"IND\"\nmonths = 6\n").unwrap();
+    assert!(compile(&s, &inp).is_ok());
+    let s = Scenario::parse("[[shocks]]\nsite = \"anything\"\nmonths = 6\n").unwrap();
+    let empty = Inputs {
+        start: Some(d("2026-01-01")),
+        ..Inputs::default()
+    };
+    assert!(compile(&s, &empty).is_ok());
 }
