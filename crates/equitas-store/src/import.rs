@@ -435,27 +435,59 @@ pub fn import_within(
         ImportKind::StockReports => Input::StockReports(
             equitas_ledger::report::parse_stock_reports(bytes).map_err(file_err(source_name))?,
         ),
-        ImportKind::StockLevels => Input::StockLevels(
+        ImportKind::StockLevels => Input::StockLevels(one_row_per_key(
             equitas_ledger::view::parse_stock_levels(bytes).map_err(file_err(source_name))?,
-        ),
+            "tier",
+            "item and tier",
+            |r| {
+                let item = if r.item.is_empty() {
+                    "(every item)"
+                } else {
+                    &r.item
+                };
+                format!("{item} / {}", r.tier.as_str())
+            },
+        )),
         ImportKind::Pipeline => Input::Pipeline(
             equitas_planning::quantify::parse_pipeline(bytes).map_err(file_err(source_name))?,
         ),
-        ImportKind::LeadTimes => Input::LeadTimes(
+        ImportKind::LeadTimes => Input::LeadTimes(one_row_per_key(
             equitas_planning::plan::parse_lead_times(bytes).map_err(file_err(source_name))?,
-        ),
-        ImportKind::Countries => {
-            Input::Countries(reference::parse_country_codes(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::IncomeGroups => {
-            Input::Income(reference::parse_income_groups(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Products => {
-            Input::Products(reference::parse_products(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Locations => {
-            Input::Locations(reference::parse_locations(bytes).map_err(file_err(source_name))?)
-        }
+            "supplier",
+            "item and supplier",
+            |l| {
+                let item = if l.item.is_empty() {
+                    "(every item)"
+                } else {
+                    &l.item
+                };
+                format!("{item} / {}", l.supplier)
+            },
+        )),
+        ImportKind::Countries => Input::Countries(one_row_per_key(
+            reference::parse_country_codes(bytes).map_err(file_err(source_name))?,
+            "ISO3166-1-Alpha-3",
+            "country",
+            |c| c.iso3.clone(),
+        )),
+        ImportKind::IncomeGroups => Input::Income(one_row_per_key(
+            reference::parse_income_groups(bytes).map_err(file_err(source_name))?,
+            "iso3c",
+            "country",
+            |g| g.iso3.clone(),
+        )),
+        ImportKind::Products => Input::Products(one_row_per_key(
+            reference::parse_products(bytes).map_err(file_err(source_name))?,
+            "code",
+            "product",
+            |r| r.product.code.clone(),
+        )),
+        ImportKind::Locations => Input::Locations(one_row_per_key(
+            reference::parse_locations(bytes).map_err(file_err(source_name))?,
+            "code",
+            "location",
+            |l| l.code.clone(),
+        )),
         ImportKind::Procurement => {
             let Some(m) = &mappings.procurement else {
                 return Err(ImportError::Precondition(
@@ -488,35 +520,73 @@ pub fn import_within(
                 report.notes.push(note);
                 Input::RefPrices(rows)
             } else {
-                Input::RefPrices(
+                Input::RefPrices(one_row_per_key(
                     inputs::parse_reference_prices(bytes).map_err(file_err(source_name))?,
-                )
+                    "source",
+                    "product and source",
+                    |r| format!("{} / {}", r.price.product, r.price.source),
+                ))
             }
         }
-        ImportKind::Courses => {
-            Input::Courses(inputs::parse_courses(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Wages => {
-            Input::Wages(inputs::parse_wages(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Authorisations => Input::Authorisations(
+        ImportKind::Courses => Input::Courses(one_row_per_key(
+            inputs::parse_courses(bytes).map_err(file_err(source_name))?,
+            "product",
+            "product",
+            |c| c.product.clone(),
+        )),
+        ImportKind::Wages => Input::Wages(one_row_per_key(
+            inputs::parse_wages(bytes).map_err(file_err(source_name))?,
+            "country",
+            "country",
+            |w| w.country.clone(),
+        )),
+        ImportKind::Authorisations => Input::Authorisations(one_row_per_key(
             inputs::parse_authorisations(bytes).map_err(file_err(source_name))?,
-        ),
+            "number",
+            "country and number",
+            |a| format!("{} / {}", a.country, a.number),
+        )),
         ImportKind::WhoPqVaccines => {
             Input::Pq(inputs::parse_who_pq_vaccines(bytes).map_err(file_err(source_name))?)
         }
-        ImportKind::SupplySites => {
-            Input::SupplySites(registers::parse_sites(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Licences => {
-            Input::Licences(registers::parse_licences(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::Regulators => {
-            Input::Regulators(registers::parse_regulators(bytes).map_err(file_err(source_name))?)
-        }
-        ImportKind::IngredientSources => Input::Ingredients(
+        ImportKind::SupplySites => Input::SupplySites(one_row_per_key(
+            registers::parse_sites(bytes).map_err(file_err(source_name))?,
+            "site",
+            "site",
+            |x| x.site.clone(),
+        )),
+        ImportKind::Licences => Input::Licences(one_row_per_key(
+            registers::parse_licences(bytes).map_err(file_err(source_name))?,
+            "technology",
+            "programme, licensor, licensee and technology",
+            |l| {
+                format!(
+                    "{} / {} / {} / {}",
+                    l.programme, l.licensor, l.licensee, l.technology
+                )
+            },
+        )),
+        ImportKind::Regulators => Input::Regulators(one_row_per_key(
+            registers::parse_regulators(bytes).map_err(file_err(source_name))?,
+            "pathway",
+            "country and pathway",
+            |r| format!("{} / {}", r.country, r.pathway),
+        )),
+        ImportKind::IngredientSources => Input::Ingredients(one_row_per_key(
             registers::parse_ingredient_sources(bytes).map_err(file_err(source_name))?,
-        ),
+            "api_country",
+            "site, product, ingredient, API manufacturer and API country",
+            |x| {
+                format!(
+                    "{} / {} / {} / {} / {}",
+                    x.site,
+                    x.product.as_deref().unwrap_or("(every product)"),
+                    x.ingredient,
+                    x.api_manufacturer,
+                    x.api_country
+                )
+            },
+        )),
     };
 
     if let (false, Input::StockReports(p)) = (scope.is_all(), &input) {
@@ -807,6 +877,45 @@ pub fn import_within(
     }
     progress.finish();
     finish(tx, report, kind, source_name, bytes, opts)
+}
+
+/// One row per key in a file: the key a row is stored under (a country's
+/// wage, a product's course, a site...). A later row of a key read before
+/// would overwrite the earlier one within the same import, the summary
+/// counting it "updated": it is rejected instead, naming the line of the
+/// first, as a second stock report of a place, product and month is
+/// (docs/formulas.md 3.10). Until 2026-12-07 the last row won silently.
+fn one_row_per_key<T>(
+    mut p: Parsed<T>,
+    field: &str,
+    what: &str,
+    key: impl Fn(&T) -> String,
+) -> Parsed<T> {
+    let mut first: HashMap<String, u64> = HashMap::with_capacity(p.records.len());
+    let mut kept = Vec::with_capacity(p.records.len());
+    let mut again = Vec::new();
+    for (line, r) in std::mem::take(&mut p.records) {
+        let k = key(&r);
+        match first.get(&k) {
+            Some(&at) => again.push(RowError::new(
+                line,
+                field,
+                format!(
+                    "a second row for the same {what} ({k}) as line {at}; a file holds one row per {what}"
+                ),
+            )),
+            None => {
+                first.insert(k, line);
+                kept.push((line, r));
+            }
+        }
+    }
+    p.records = kept;
+    if !again.is_empty() {
+        p.errors.extend(again);
+        p.errors.sort_by_key(|e| e.line);
+    }
+    p
 }
 
 /// Ends an import's transaction: rolled back if `--strict` finds bad rows

@@ -456,4 +456,66 @@ on_both_backends! {
     strict_and_dry_run => strict_and_dry_run_change_nothing,
     organisation_roles => organisation_roles_accumulate,
     full_scms_import => full_scms_import_accounts_for_every_row,
+    one_row_per_key => a_second_row_of_a_key_is_rejected_naming_the_first,
+}
+
+/// A file holds one row per key (a country's wage, a product, a
+/// regulator's pathway, an item's lead time from a supplier): a later row
+/// of the same key is rejected naming the line of the first, rather than
+/// overwriting it within the same import (user pass: the last of two KEN
+/// wages won, counted "updated"). The first row is imported.
+fn a_second_row_of_a_key_is_rejected_naming_the_first(s: &mut TestStore) {
+    let run = |s: &mut TestStore, kind: ImportKind, csv: &str| {
+        equitas_store::testing::import_bytes(s, kind, "dup.csv", csv.as_bytes())
+    };
+    run(s, ImportKind::Countries, COUNTRIES);
+    let r = run(
+        s,
+        ImportKind::Wages,
+        "country,daily_wage,currency,exchange_rate,source\nKEN,500,KES,130,first\nSEN,2000,XOF,600,s\nKEN,900,KES,130,second\n",
+    );
+    assert_eq!((r.rows_read, r.total().inserted), (3, 2), "{r:?}");
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert_eq!(
+        r.rejected[0].to_string(),
+        "line 4, field `country`: a second row for the same country (KEN) as line 2; a file holds one row per country"
+    );
+    let wage: f64 = s
+        .store
+        .query_scalar("SELECT daily_wage FROM wages WHERE country = 'KEN'", &[])
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(wage, 500.0, "the first row's");
+    let r = run(
+        s,
+        ImportKind::Products,
+        "code,name,programme\nMY-001,One,hiv\nMY-001,Two,hiv\n",
+    );
+    assert_eq!((r.total().inserted, r.total().updated), (1, 0), "{r:?}");
+    assert!(
+        r.rejected[0]
+            .to_string()
+            .contains("same product (MY-001) as line 2"),
+        "{r:?}"
+    );
+    let r = run(
+        s,
+        ImportKind::LeadTimes,
+        "item,supplier,order_months,production_months,transport_months,receipt_months\n,A,1,1,1,0\nMY-001,A,1,2,1,0\n,A,2,2,2,0\n",
+    );
+    assert!(
+        r.rejected[0].to_string().starts_with(
+            "line 4, field `supplier`: a second row for the same item and supplier ((every item) / A) as line 2"
+        ),
+        "{r:?}"
+    );
+    // Different keys are no duplicates.
+    let r = run(
+        s,
+        ImportKind::Regulators,
+        "country,authority,pathway,source\nKEN,PPB,standard,s\nKEN,PPB,reliance,s\nKEN,PPB,standard,s\n",
+    );
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert_eq!(r.rejected[0].line, 4, "{r:?}");
 }
