@@ -88,6 +88,63 @@ fn market_endpoints(s: &mut TestStore) {
         let (st, _, j) = get_typed(&state, "/api/v1/market/prices?from=2020-13-01").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert_eq!(j["parameter"], "from");
+        // A code the store lacks is named as such (with the code in another
+        // case suggested), not "no lines match: load some"; a period that
+        // ends before it begins is a bad parameter (user pass).
+        for (path, status, param, says) in [
+            (
+                "/api/v1/market/prices?product=nope",
+                404,
+                "product",
+                "\"nope\" is not a known product code",
+            ),
+            (
+                "/api/v1/market/prices?country=nga",
+                404,
+                "country",
+                "did you mean \"NGA\"?",
+            ),
+            (
+                "/api/v1/supply/concentration?product=efavirenz-600mg-tablet,nope",
+                404,
+                "product",
+                "\"nope\"",
+            ),
+            (
+                "/api/v1/market/prices?from=2015-01-01&to=2010-01-01",
+                400,
+                "to",
+                "2010-01-01 is before from (2015-01-01)",
+            ),
+            (
+                "/api/v1/market/prices?programme=xyz",
+                400,
+                "programme",
+                "expected one of: hiv",
+            ),
+        ] {
+            let (st, _, j) = get_typed(&state, path).await;
+            assert_eq!(
+                (st.as_u16(), j["parameter"].as_str()),
+                (status, Some(param)),
+                "{path}: {j}"
+            );
+            assert!(
+                j["detail"].as_str().unwrap_or_default().contains(says),
+                "{path}: {j}"
+            );
+        }
+        let (st, _, j) = get_typed(&state, "/api/v1/market/prices?programme=HIV&country=KEN").await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        let (st, _, j) = get_typed(&state, "/api/v1/market/prices?country=KEN&programme=ntd").await;
+        assert_eq!(st, StatusCode::CONFLICT, "{j}");
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("matches these filters"),
+            "{j}"
+        );
         let (st, _, j) = get_typed(&state, "/api/v1/market/prices?prodcut=x").await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert!(
@@ -103,7 +160,7 @@ fn market_endpoints(s: &mut TestStore) {
         assert_eq!(st, StatusCode::CONFLICT);
         assert_eq!(ct, "application/problem+json");
         assert!(j["detail"].as_str().unwrap().contains("reference prices"));
-        let (st, _, _) = get_typed(&state, "/api/v1/market/prices?country=ATL").await;
+        let (st, _, _) = get_typed(&state, "/api/v1/market/prices?country=FRA").await;
         assert_eq!(st, StatusCode::CONFLICT);
         let (st, ct, _) = get_typed(&state, "/nowhere").await;
         assert_eq!(st, StatusCode::NOT_FOUND);

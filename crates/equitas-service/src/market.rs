@@ -42,21 +42,108 @@ fn with_scope(mut p: Vec<Param>) -> Vec<Param> {
 }
 
 pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
-    // `to` before `from` selects nothing, which `load` says (as missing
-    // data: the request is valid, no line matches it).
+    let from = a.get::<NaiveDate>("from")?;
+    let to = a.get::<NaiveDate>("to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(a.bad("to", format!("{t} is before from ({f}): no day is both")));
+    }
+    let programme = a
+        .get::<String>("programme")?
+        .map(|p| {
+            p.parse::<equitas_model::Programme>()
+                .map(|p| p.as_str().to_string())
+                .map_err(|e| a.bad("programme", e))
+        })
+        .transpose()?;
     Ok(Filter {
         products: a.list("product")?,
-        programme: a.get("programme")?,
+        programme,
         countries: a.list("country")?,
-        from: a.get::<NaiveDate>("from")?,
-        to: a.get::<NaiveDate>("to")?,
+        from,
+        to,
     })
+}
+
+/// Refuses a filter naming a product or a buyer country the store does not
+/// know: a typing error (`nope`, `nga` for `NGA`) would otherwise select
+/// nothing, or less than asked, and read as "no lines match: load some".
+/// A code written in another case is suggested.
+pub(crate) fn known_codes(
+    store: &mut dyn equitas_store::Store,
+    f: &Filter,
+) -> Result<(), ServiceError> {
+    if f.products.is_empty() && f.countries.is_empty() {
+        return Ok(());
+    }
+    let names = mk::names(store)?;
+    let check = |param: &str,
+                 what: &str,
+                 asked: &[String],
+                 known: &std::collections::HashMap<String, String>,
+                 list: &str| {
+        for code in asked {
+            if known.contains_key(code) {
+                continue;
+            }
+            let like = known.keys().find(|k| k.eq_ignore_ascii_case(code));
+            let reason = match like {
+                Some(k) => format!("{code:?} is not a known {what}; did you mean {k:?}?"),
+                None => format!("{code:?} is not a known {what} ({list})"),
+            };
+            return Err(ServiceError::Unknown {
+                param: param.into(),
+                reason,
+            });
+        }
+        Ok(())
+    };
+    check(
+        "product",
+        "product code",
+        &f.products,
+        &names.products,
+        "`equitas market products`, GET /api/v1/market/products",
+    )?;
+    check(
+        "country",
+        "country code",
+        &f.countries,
+        &names.countries,
+        "ISO 3166 alpha-3, in capitals",
+    )
+}
+
+/// Why no procurement line matched `f`: none loaded, or none within the
+/// filters (whose codes [`known_codes`] checked).
+pub(crate) fn no_lines(store: &mut dyn equitas_store::Store, f: &Filter) -> ServiceError {
+    let any = store
+        .query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM procurement_lines) THEN 1 ELSE 0 END",
+            &[],
+        )
+        .and_then(|v| v.get::<bool>());
+    let filtered = !f.products.is_empty()
+        || !f.countries.is_empty()
+        || f.programme.is_some()
+        || f.from.is_some()
+        || f.to.is_some();
+    match any {
+        Ok(true) if filtered => ServiceError::missing(
+            "no procurement line matches these filters (product, programme, country, from, to) within your scope: widen them",
+        ),
+        _ => ServiceError::missing(
+            "no procurement lines are loaded within your scope: load some (`equitas demo`, `equitas import scms FILE`)",
+        ),
+    }
 }
 
 /// The procurement lines the filter selects; none is missing data.
 /// Lines outside the caller's scope (buying country, product) are not read.
 fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
     use crate::op::Dim as D;
+    known_codes(ctx.store, f)?;
     let mut obs = mk::observations(ctx.store, f)?;
     let scope = ctx.scope();
     if !scope.is_all() {
@@ -68,9 +155,7 @@ fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
         });
     }
     if obs.is_empty() {
-        return Err(ServiceError::missing(
-            "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
-        ));
+        return Err(no_lines(ctx.store, f));
     }
     Ok(Dataset::from(obs))
 }

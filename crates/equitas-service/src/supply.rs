@@ -112,11 +112,10 @@ impl Operation for Concentration {
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &ConcentrationRequest) -> Result<Answer<TiersRow>, ServiceError> {
+        crate::market::known_codes(ctx.store, &r.filter)?;
         let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
         if obs.is_empty() {
-            return Err(ServiceError::missing(
-                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
-            ));
+            return Err(crate::market::no_lines(ctx.store, &r.filter));
         }
         let rows = supply_tiers(&links);
         let names = mk::names(ctx.store)?;
@@ -570,11 +569,10 @@ fn geo(
     r: &GeoRequest,
     method: String,
 ) -> Result<(Vec<equitas_supply::regional::Flow>, Head), ServiceError> {
+    crate::market::known_codes(ctx.store, &r.filter)?;
     let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
     if obs.is_empty() {
-        return Err(ServiceError::missing(
-            "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
-        ));
+        return Err(crate::market::no_lines(ctx.store, &r.filter));
     }
     let names = mk::names(ctx.store)?;
     let mut countries = Map::new();
@@ -720,11 +718,10 @@ impl Operation for Match {
         ctx: &mut Ctx<'_>,
         r: &GeoRequest,
     ) -> Result<Answer<equitas_supply::matching::MatchRow>, ServiceError> {
+        crate::market::known_codes(ctx.store, &r.filter)?;
         let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
         if obs.is_empty() {
-            return Err(ServiceError::missing(
-                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
-            ));
+            return Err(crate::market::no_lines(ctx.store, &r.filter));
         }
         let flows: Vec<(String, equitas_supply::regional::Flow)> =
             obs.iter().map(|o| o.product.clone()).zip(flows).collect();
@@ -831,11 +828,10 @@ impl Operation for SupplyMap {
         ctx: &mut Ctx<'_>,
         r: &ConcentrationRequest,
     ) -> Result<Answer<equitas_supply::MapRow>, ServiceError> {
+        crate::market::known_codes(ctx.store, &r.filter)?;
         let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
         if obs.is_empty() {
-            return Err(ServiceError::missing(
-                "no procurement lines match: load some (`equitas demo`, `equitas import scms FILE`) or widen the filters",
-            ));
+            return Err(crate::market::no_lines(ctx.store, &r.filter));
         }
         let rows = equitas_supply::supply_map(&links);
         let names = mk::names(ctx.store)?;
