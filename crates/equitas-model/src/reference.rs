@@ -124,6 +124,17 @@ impl<R: Read> Table<R> {
                 RowError::row(1, format!("cannot read the header row: {}", unreadable(&e)))
             })?
             .clone();
+        // An empty file (or one of a byte-order mark, or of blank lines)
+        // has no header row: said so, rather than "a column is missing".
+        if headers
+            .iter()
+            .all(|h| h.trim().trim_start_matches('\u{feff}').trim().is_empty())
+        {
+            return Err(RowError::row(
+                1,
+                "the file is empty: its first line should name the columns",
+            ));
+        }
         let one_column = match headers.iter().collect::<Vec<_>>().as_slice() {
             [h] if h.contains(';') || h.contains('\t') => Some(h.to_string()),
             _ => None,
@@ -832,6 +843,23 @@ mod tests {
         let mut out = String::new();
         std::io::Read::read_to_string(&mut r, &mut out).unwrap();
         assert_eq!(out, "a\nb");
+    }
+
+    /// An empty file, or one of a byte-order mark or blank lines, is said
+    /// to be empty, not to lack a column (user pass).
+    #[test]
+    fn an_empty_file_is_said_to_be_empty() {
+        for text in ["", "\u{feff}", "\u{feff}\n", "\n\n", " \r\n"] {
+            let e = parse_locations(text.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "line 1: the file is empty: its first line should name the columns",
+                "{text:?}"
+            );
+        }
+        // A header row alone is no error: no rows.
+        let p = parse_locations("code,name,level,parent,country\n".as_bytes()).unwrap();
+        assert!(p.records.is_empty() && p.errors.is_empty());
     }
 
     /// A row longer than the header row is rejected, named, rather than
