@@ -38,7 +38,7 @@ pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
                 .iter()
                 .map(|i| {
                     json!({"kind": i.kind, "source": i.source_name, "last_at": i.last_at,
-                           "runs": i.runs, "rows_read": i.rows_read, "rejected": i.rejected})
+                           "runs": i.runs, "changed_data": i.changes, "rows_read": i.rows_read, "rejected": i.rejected})
                 })
                 .collect();
             println!(
@@ -58,10 +58,11 @@ pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
                 println!("\nImports (latest first)");
                 for i in imports.iter().take(10) {
                     println!(
-                        "  {:<14} {:>8} rows  {:>3} run(s)  last {}  {}",
+                        "  {:<18} {:>8} rows  {:>3} run(s), {} changed data  last {}  {}",
                         i.kind,
                         int(i.rows_read),
                         i.runs,
+                        i.changes,
                         &i.last_at[..i.last_at.len().min(19)],
                         i.source_name
                     );

@@ -878,7 +878,11 @@ where
                 .unwrap_or(""),
             h.extra.get("start").and_then(Value::as_str).unwrap_or("?")
         ),
-        observations: 0,
+        // The procurement lines read (0 was printed until 2026-12-07).
+        observations: h
+            .observations
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0),
         columns,
         rows,
         footer,

@@ -13,7 +13,7 @@ pub fn prices() -> String {
 
 pub fn mpr(exchange_rate: f64, min_observations: usize, reference_sources: &[&str]) -> String {
     format!(
-        "MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations; reference prices: {} (docs/formulas.md 2.6)",
+        "MPR = median local unit price / (reference unit price x {exchange_rate} local units per US$); lowest-priced generic = median over buyer country-years of the lowest generic price; at least {min_observations} observations (docs/formulas.md 2.6); reference prices: {}",
         reference_sources.join("; ")
     )
 }

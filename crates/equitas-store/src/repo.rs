@@ -672,13 +672,16 @@ pub struct ImportHistory {
     pub source_name: String,
     pub last_at: String,
     pub runs: i64,
+    /// The runs that changed the data (a file imported again unchanged
+    /// changes nothing).
+    pub changes: i64,
     pub rows_read: i64,
     pub rejected: i64,
 }
 
 pub fn list_imports(c: &mut dyn Conn) -> Result<Vec<ImportHistory>, StoreError> {
     c.query(
-        "SELECT kind, source_name, last_at, runs, rows_read, rejected FROM imports ORDER BY last_at DESC, id DESC",
+        "SELECT kind, source_name, last_at, runs, rows_read, rejected, changes FROM imports ORDER BY last_at DESC, id DESC",
         &[],
     )?
     .iter()
@@ -690,6 +693,7 @@ pub fn list_imports(c: &mut dyn Conn) -> Result<Vec<ImportHistory>, StoreError> 
             runs: r[3].get()?,
             rows_read: r[4].get()?,
             rejected: r[5].get()?,
+            changes: r[6].get()?,
         })
     })
     .collect()
