@@ -689,6 +689,38 @@ fn generic_procurement_import_and_market_formats() {
         (generic["mpr"].as_f64().unwrap() - ratio).abs() < 1e-12,
         "{m}"
     );
+    // Every product bought has a ratio or is named among those without a
+    // reference price (user pass: 3 lines of lamivudine 300 mg, dropped
+    // without a word).
+    let all = json(&["market", "mpr", "--format", "json", "--limit", "0"]);
+    let with_ratio: std::collections::BTreeSet<&str> = all["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["key"][0].as_str())
+        .collect();
+    let bought = json(&["market", "products", "--format", "json", "--limit", "0"]);
+    let bought = bought["rows"].as_array().unwrap().len();
+    let count = |says: &str| -> usize {
+        all["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .find(|n| n.contains(says))
+            .and_then(|n| n.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let unpriced = count("have no reference price and so no ratio");
+    let unclassed = count("no line with a unit price known as originator or generic");
+    assert!(unpriced > 0, "{all}");
+    assert_eq!(
+        unpriced + unclassed,
+        bought - with_ratio.len(),
+        "{bought} bought, {} with a ratio",
+        with_ratio.len()
+    );
     let o = equitas(dir.path(), &["market", "prices", "--by", "colour"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

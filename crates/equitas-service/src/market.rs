@@ -397,11 +397,56 @@ impl Operation for Mpr {
             &[Dim::Product]
         };
         let l = labels(&names, dims, m.rows.iter().map(|x| &x.key));
-        let notes = m
+        let mut notes: Vec<String> = m
             .basket
             .iter()
             .map(|(k, med, n)| format!("basket ({k}): median MPR {med:.2} over {n} products"))
             .collect();
+        // Products bought but without a reference price have no ratio:
+        // named, so that none is left out unseen.
+        let bought: std::collections::BTreeSet<&str> =
+            obs.iter().map(|o| o.product.as_str()).collect();
+        let with_row: std::collections::BTreeSet<&str> =
+            m.rows.iter().map(|x| x.key[0].as_str()).collect();
+        let named = |list: &[&str]| -> String {
+            let shown: Vec<String> = list
+                .iter()
+                .take(10)
+                .map(|p| {
+                    names
+                        .products
+                        .get(*p)
+                        .map_or(p.to_string(), |n| format!("{n} ({p})"))
+                })
+                .collect();
+            let more = if list.len() > shown.len() {
+                "; ..."
+            } else {
+                ""
+            };
+            format!("{}{more}", shown.join("; "))
+        };
+        let (unpriced, unclassed): (Vec<&str>, Vec<&str>) = bought
+            .into_iter()
+            .filter(|p| !with_row.contains(p))
+            .partition(|p| !refs.contains_key(*p));
+        if !unpriced.is_empty() {
+            notes.push(format!(
+                "{} product(s) bought have no reference price{} and so no ratio: {}",
+                unpriced.len(),
+                r.reference_source
+                    .as_deref()
+                    .map_or(String::new(), |s| format!(" of source {s:?}")),
+                named(&unpriced)
+            ));
+        }
+        if !unclassed.is_empty() {
+            notes.push(format!(
+                "{} product(s) with a reference price have no line with a unit price known as originator or generic (brand unknown) and so no ratio: {}",
+                unclassed.len(),
+                named(&unclassed)
+            ));
+        }
         let sources: std::collections::BTreeSet<&str> =
             refs.values().map(|p| p.source.as_str()).collect();
         let sources: Vec<&str> = sources.into_iter().collect();
