@@ -6,8 +6,8 @@
 
 use chrono::NaiveDate;
 use equitas_market::inputs::{Reader, parse_rows};
-use equitas_model::RowError;
 use equitas_model::reference::{Parsed, cell};
+use equitas_model::{RowError, RowErrors};
 use serde::Serialize;
 use std::io::Read;
 
@@ -233,37 +233,48 @@ pub fn parse_sites<R: Read>(r: R) -> Result<Parsed<Site>, RowError> {
             ("source_date", false),
         ],
         |x, i| {
-            let min = opt_number(x, i[8], "capacity_min")?;
-            let max = opt_number(x, i[9], "capacity_max")?;
+            // Every field is checked, so that a row lists all its bad fields.
+            let mut e = RowErrors::default();
+            let site = e.field(x.text(i[0], "site"));
+            let name = e.field(x.text(i[1], "name"));
+            let organisation = e.field(x.text(i[2], "organisation"));
+            let country = e.field(x.iso3(i[3], "country"));
+            let status = e.field(one_of(x, i[4], "status", SITE_STATUSES));
+            let provenance = e.field(provenance(x, i[5], i[12]));
+            let min = e.field(opt_number(x, i[8], "capacity_min"));
+            let max = e.field(opt_number(x, i[9], "capacity_max"));
             let unit = x.opt(i[10]);
-            let capacity = match (min, max, unit) {
-                (None, None, None) => None,
-                (Some(min), Some(max), Some(unit)) => {
-                    if max < min {
-                        return Err(RowError::new(
-                            x.line,
-                            "capacity_max",
-                            format!("{max} is below capacity_min ({min})"),
-                        )
-                        .into());
+            let capacity = match (min, max) {
+                // A bound already refused: its error stands for the range.
+                (None, _) | (_, None) => None,
+                (Some(min), Some(max)) => match (min, max, unit) {
+                    (None, None, None) => None,
+                    (Some(min), Some(max), Some(unit)) => {
+                        if max < min {
+                            e.push(RowError::new(
+                                x.line,
+                                "capacity_max",
+                                format!("{max} is below capacity_min ({min})"),
+                            ));
+                        }
+                        Some(Capacity { min, max, unit })
                     }
-                    Some(Capacity { min, max, unit })
-                }
-                (min, max, _) => {
-                    let field = if min.is_none() {
-                        "capacity_min"
-                    } else if max.is_none() {
-                        "capacity_max"
-                    } else {
-                        "capacity_unit"
-                    };
-                    return Err(RowError::new(
-                        x.line,
-                        field,
-                        "empty: a capacity needs capacity_min, capacity_max and capacity_unit",
-                    )
-                    .into());
-                }
+                    (min, max, _) => {
+                        let field = if min.is_none() {
+                            "capacity_min"
+                        } else if max.is_none() {
+                            "capacity_max"
+                        } else {
+                            "capacity_unit"
+                        };
+                        e.push(RowError::new(
+                            x.line,
+                            field,
+                            "empty: a capacity needs capacity_min, capacity_max and capacity_unit",
+                        ));
+                        None
+                    }
+                },
             };
             let mut approvals = Vec::new();
             for a in list(x, i[11]) {
@@ -273,37 +284,51 @@ pub fn parse_sites<R: Read>(r: R) -> Result<Parsed<Site>, RowError> {
                 };
                 let kind = kind.to_ascii_lowercase();
                 if !APPROVALS.contains(&kind.as_str()) {
-                    return Err(RowError::new(
+                    e.push(RowError::new(
                         x.line,
                         "approvals",
                         format!("{kind:?} is not one of {}", APPROVALS.join(", ")),
-                    )
-                    .into());
+                    ));
+                    continue;
                 }
                 let date = match date {
                     None => None,
-                    Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                        RowError::new(
-                            x.line,
-                            "approvals",
-                            format!("{d:?} is not a date (%Y-%m-%d)"),
-                        )
-                    })?),
+                    Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                        Ok(d) => Some(d),
+                        Err(_) => {
+                            e.push(RowError::new(
+                                x.line,
+                                "approvals",
+                                format!("{d:?} is not a date (%Y-%m-%d)"),
+                            ));
+                            continue;
+                        }
+                    },
                 };
                 approvals.push(Approval { kind, date });
             }
-            Ok(Site {
-                site: x.text(i[0], "site")?,
-                name: x.text(i[1], "name")?,
-                organisation: x.text(i[2], "organisation")?,
-                country: x.iso3(i[3], "country")?,
-                status: one_of(x, i[4], "status", SITE_STATUSES)?,
-                provenance: provenance(x, i[5], i[12])?,
-                platform: x.opt(i[6]),
-                products: list(x, i[7]),
-                capacity,
-                approvals,
-            })
+            match (site, name, organisation, country, status, provenance) {
+                (
+                    Some(site),
+                    Some(name),
+                    Some(organisation),
+                    Some(country),
+                    Some(status),
+                    Some(provenance),
+                ) if e.is_empty() => Ok(Site {
+                    site,
+                    name,
+                    organisation,
+                    country,
+                    status,
+                    provenance,
+                    platform: x.opt(i[6]),
+                    products: list(x, i[7]),
+                    capacity,
+                    approvals,
+                }),
+                _ => Err(e),
+            }
         },
     )
 }
@@ -329,33 +354,55 @@ pub fn parse_licences<R: Read>(r: R) -> Result<Parsed<Licence>, RowError> {
             ("source_date", false),
         ],
         |x, i| {
+            let mut e = RowErrors::default();
             let territory = list(x, i[7]);
             if let Some(bad) = territory
                 .iter()
                 .find(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
             {
-                return Err(RowError::new(
+                e.push(RowError::new(
                     x.line,
                     "territory",
                     format!("{bad:?} is not an ISO 3166-1 alpha-3 code"),
-                )
-                .into());
+                ));
             }
-            let start = x.date(i[8], "start", ISO)?;
-            let end = x.date(i[9], "end", ISO)?;
-            ordered(x, start, end, "end", "start")?;
-            Ok(Licence {
-                programme: one_of(x, i[0], "programme", PROGRAMMES)?,
-                licensor: x.text(i[1], "licensor")?,
-                licensee: x.text(i[2], "licensee")?,
-                technology: x.text(i[3], "technology")?,
-                status: one_of(x, i[4], "status", LICENCE_STATUSES)?,
-                provenance: provenance(x, i[5], i[10])?,
-                licensee_site: x.opt(i[6]),
-                territory,
-                start,
-                end,
-            })
+            let programme = e.field(one_of(x, i[0], "programme", PROGRAMMES));
+            let licensor = e.field(x.text(i[1], "licensor"));
+            let licensee = e.field(x.text(i[2], "licensee"));
+            let technology = e.field(x.text(i[3], "technology"));
+            let status = e.field(one_of(x, i[4], "status", LICENCE_STATUSES));
+            let provenance = e.field(provenance(x, i[5], i[10]));
+            let start = e.field(x.date(i[8], "start", ISO));
+            let end = e.field(x.date(i[9], "end", ISO));
+            if let (Some(start), Some(end)) = (start, end) {
+                e.field(ordered(x, start, end, "end", "start"));
+            }
+            match (
+                programme, licensor, licensee, technology, status, provenance, start, end,
+            ) {
+                (
+                    Some(programme),
+                    Some(licensor),
+                    Some(licensee),
+                    Some(technology),
+                    Some(status),
+                    Some(provenance),
+                    Some(start),
+                    Some(end),
+                ) if e.is_empty() => Ok(Licence {
+                    programme,
+                    licensor,
+                    licensee,
+                    technology,
+                    status,
+                    provenance,
+                    licensee_site: x.opt(i[6]),
+                    territory,
+                    start,
+                    end,
+                }),
+                _ => Err(e),
+            }
         },
     )
 }
@@ -379,58 +426,77 @@ pub fn parse_regulators<R: Read>(r: R) -> Result<Parsed<Regulator>, RowError> {
             ("source_date", false),
         ],
         |x, i| {
-            let gbt_level = match cell(x.rec, i[4]) {
-                None => None,
+            let mut e = RowErrors::default();
+            let country = e.field(x.iso3(i[0], "country"));
+            let authority = e.field(x.text(i[1], "authority"));
+            let provenance = e.field(provenance(x, i[3], i[8]));
+            let gbt_level = e.field(match cell(x.rec, i[4]) {
+                None => Ok(None),
                 Some(s) => match s.parse::<u8>() {
-                    Ok(l @ 1..=4) => Some(l),
-                    _ => {
-                        return Err(RowError::new(
-                            x.line,
-                            "gbt_level",
-                            format!("{s:?} is not a maturity level (1 to 4)"),
-                        )
-                        .into());
-                    }
+                    Ok(l @ 1..=4) => Ok(Some(l)),
+                    _ => Err(RowError::new(
+                        x.line,
+                        "gbt_level",
+                        format!("{s:?} is not a maturity level (1 to 4)"),
+                    )),
                 },
-            };
-            let gbt_year = x.year(i[5], "gbt_year")?;
-            if gbt_level.is_some() && gbt_year.is_none() {
-                return Err(RowError::new(
+            });
+            let gbt_year = e.field(x.year(i[5], "gbt_year"));
+            if let (Some(Some(_)), Some(None)) = (gbt_level, gbt_year) {
+                e.push(RowError::new(
                     x.line,
                     "gbt_year",
                     "empty: a maturity level needs the year it was reached",
-                )
-                .into());
+                ));
             }
-            let days_to_authorise = match cell(x.rec, i[7]) {
-                None => None,
-                Some(s) => Some(s.parse::<u32>().map_err(|_| {
+            let days_to_authorise = e.field(match cell(x.rec, i[7]) {
+                None => Ok(None),
+                Some(s) => s.parse::<u32>().map(Some).map_err(|_| {
                     RowError::new(
                         x.line,
                         "days_to_authorise",
                         format!("{s:?} is not a whole number of days"),
                     )
-                })?),
-            };
+                }),
+            });
             let pathway = x.opt(i[2]).unwrap_or_default();
-            if pathway.is_empty() && days_to_authorise.is_some() {
-                return Err(RowError::new(
+            if pathway.is_empty() && matches!(days_to_authorise, Some(Some(_))) {
+                e.push(RowError::new(
                     x.line,
                     "pathway",
                     "empty: a time to authorise is the time of a pathway",
-                )
-                .into());
+                ));
             }
-            Ok(Regulator {
-                country: x.iso3(i[0], "country")?,
-                authority: x.text(i[1], "authority")?,
-                pathway,
-                provenance: provenance(x, i[3], i[8])?,
+            let wla = e.field(opt_one_of(x, i[6], "wla", WLA_STATUSES));
+            match (
+                country,
+                authority,
+                provenance,
                 gbt_level,
                 gbt_year,
-                wla: opt_one_of(x, i[6], "wla", WLA_STATUSES)?,
                 days_to_authorise,
-            })
+                wla,
+            ) {
+                (
+                    Some(country),
+                    Some(authority),
+                    Some(provenance),
+                    Some(gbt_level),
+                    Some(gbt_year),
+                    Some(days_to_authorise),
+                    Some(wla),
+                ) if e.is_empty() => Ok(Regulator {
+                    country,
+                    authority,
+                    pathway,
+                    provenance,
+                    gbt_level,
+                    gbt_year,
+                    wla,
+                    days_to_authorise,
+                }),
+                _ => Err(e),
+            }
         },
     )
 }
@@ -452,15 +518,30 @@ pub fn parse_ingredient_sources<R: Read>(r: R) -> Result<Parsed<IngredientSource
             ("source_date", false),
         ],
         |x, i| {
-            Ok(IngredientSource {
-                site: x.text(i[0], "site")?,
-                ingredient: x.text(i[1], "ingredient")?,
-                api_manufacturer: x.text(i[2], "api_manufacturer")?,
-                api_country: x.iso3(i[3], "api_country")?,
-                provenance: provenance(x, i[4], i[7])?,
-                product: x.opt(i[5]),
-                api_site: x.opt(i[6]),
-            })
+            let mut e = RowErrors::default();
+            let site = e.field(x.text(i[0], "site"));
+            let ingredient = e.field(x.text(i[1], "ingredient"));
+            let api_manufacturer = e.field(x.text(i[2], "api_manufacturer"));
+            let api_country = e.field(x.iso3(i[3], "api_country"));
+            let provenance = e.field(provenance(x, i[4], i[7]));
+            match (site, ingredient, api_manufacturer, api_country, provenance) {
+                (
+                    Some(site),
+                    Some(ingredient),
+                    Some(api_manufacturer),
+                    Some(api_country),
+                    Some(provenance),
+                ) => Ok(IngredientSource {
+                    site,
+                    ingredient,
+                    api_manufacturer,
+                    api_country,
+                    provenance,
+                    product: x.opt(i[5]),
+                    api_site: x.opt(i[6]),
+                }),
+                _ => Err(e),
+            }
         },
     )
 }
@@ -559,6 +640,43 @@ mod tests {
                 "line 6, field `days_to_authorise`: \"ninety\" is not a whole number of days",
                 "line 8, field `pathway`: empty: a time to authorise is the time of a pathway",
             ]
+        );
+    }
+
+    /// A row lists all its bad fields, as `--all-errors` promises (user
+    /// pass: each register reported only the first).
+    #[test]
+    fn a_row_lists_every_bad_field() {
+        let sites = "site,name,organisation,country,status,source,capacity_min,capacity_max,capacity_unit,approvals\n\
+                     s1,,o,ZZ,running,u,5,2,doses,who-pq@2020-13-01;magic\n";
+        let p = parse_sites(sites.as_bytes()).unwrap();
+        assert_eq!(
+            errors(&p),
+            vec![
+                "line 2, field `name`: empty",
+                "line 2, field `country`: \"ZZ\" is not an ISO 3166-1 alpha-3 code",
+                "line 2, field `status`: \"running\" is not one of operational, scaling-up, planned, technology-transfer-recipient",
+                "line 2, field `capacity_max`: 2 is below capacity_min (5)",
+                "line 2, field `approvals`: \"2020-13-01\" is not a date (%Y-%m-%d)",
+                "line 2, field `approvals`: \"magic\" is not one of who-pq, sra, wla, national",
+            ]
+        );
+        let regulators = "country,authority,pathway,source,gbt_level,gbt_year,wla,days_to_authorise\n\
+                          GBR,,standard,u,5,,maybe,-3\n";
+        let p = parse_regulators(regulators.as_bytes()).unwrap();
+        assert_eq!(errors(&p).len(), 4, "{:?}", errors(&p));
+        let fields: Vec<&str> = p.errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            ["authority", "gbt_level", "days_to_authorise", "wla"]
+        );
+        let licences = "programme,licensor,licensee,technology,status,source,territory,start,end\n\
+                        pool,,Hetero,x,gone,u,India,2020-01-01,2019-01-01\n";
+        let p = parse_licences(licences.as_bytes()).unwrap();
+        let fields: Vec<&str> = p.errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            ["territory", "programme", "licensor", "status", "end"]
         );
     }
 
