@@ -66,6 +66,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
                     .map_or(Cell::Maybe(None), |d| Cell::Int(d.into())),
                 Cell::Num(Some(r.expiring), 0),
                 Cell::Num(Some(r.at_risk), 0),
+                Cell::Num(Some(r.expired), 0),
                 Cell::Int(r.problems as i64),
             ]
         })
@@ -77,7 +78,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
         a.head.movements.unwrap_or(0),
         vec![
             "location", "name", "item", "product", "soh", "amc", "mos", "status", "band",
-            "so_days", "expiring", "at_risk", "problems",
+            "so_days", "expiring", "at_risk", "expired", "problems",
         ],
         table,
     )

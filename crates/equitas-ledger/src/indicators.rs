@@ -137,6 +137,15 @@ pub fn expiring_within(lots: &[LotStock], horizon_days: i32) -> f64 {
         .sum()
 }
 
+/// Quantity in lots already past their expiry (a negative number of days
+/// to it), still held: stock no one may use (formulas 3.8).
+pub fn expired(lots: &[LotStock]) -> f64 {
+    lots.iter()
+        .filter(|l| l.days_to_expiry.is_some_and(|d| d < 0))
+        .map(|l| l.quantity)
+        .sum()
+}
+
 /// Quantity expected to expire unused within `horizon_days` if stock is used
 /// first-expiry-first-out at `amc` per month (formulas 3.8).
 pub fn fefo_at_risk(lots: &[LotStock], amc: f64, horizon_days: i32) -> f64 {
@@ -256,6 +265,7 @@ mod tests {
                 f(&v["at_risk"]).unwrap(),
                 "{v}"
             );
+            assert_eq!(round(expired(&lots), 2), f(&v["expired"]).unwrap(), "{v}");
         }
     }
 

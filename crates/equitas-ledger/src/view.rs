@@ -47,6 +47,9 @@ pub struct StockRow {
     pub expiring: f64,
     /// Of which expected to expire unused (FEFO at the AMC).
     pub at_risk: f64,
+    /// Quantity in lots already past their expiry on the as-of day and
+    /// still held (counted in the stock on hand, usable by no one: 3.8).
+    pub expired: f64,
     pub problems: usize,
 }
 
@@ -92,6 +95,7 @@ struct Acc {
     has_amc: bool,
     expiring: f64,
     at_risk: f64,
+    expired: f64,
     problems: usize,
     /// The ledger location, for a single location's row.
     location: Option<u32>,
@@ -370,6 +374,7 @@ pub fn stock(
             e.amc_months = e.amc_months.max(a.months_used);
             e.expiring += indicators::expiring_within(&lots, horizon_days);
             e.at_risk += indicators::fefo_at_risk(&lots, a.value.unwrap_or(0.0), horizon_days);
+            e.expired += indicators::expired(&lots);
             e.problems += n_problems;
             for r in &recorded {
                 if !e.recorded.contains(r) {
@@ -415,6 +420,7 @@ pub fn stock(
             stockout_days,
             expiring: a.expiring,
             at_risk: a.at_risk,
+            expired: a.expired,
             problems: a.problems,
         });
     }
@@ -1110,6 +1116,27 @@ mod tests {
         let rows = stock(&l, &places, &MinMaxBands::default(), &q);
         let f = rows.iter().find(|r| r.location == "F1").unwrap();
         assert_eq!((f.stock_on_hand, f.expiring), (60.0, 60.0), "{f:?}");
+        assert_eq!(f.expired, 0.0, "{f:?}");
+        // After its expiry the lot is held, expired: all 60 (3.8), which a
+        // scenario does not count as stock to live on (7.1).
+        let q = StockQuery {
+            as_of: Some(day("2026-02-20")),
+            ..StockQuery::default()
+        };
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
+        let f = rows.iter().find(|r| r.location == "F1").unwrap();
+        assert_eq!((f.stock_on_hand, f.expired), (60.0, 60.0), "{f:?}");
+        // The region adds up its places' expired stock.
+        let q = StockQuery {
+            level: Some(LocationLevel::Country),
+            ..q
+        };
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
+        assert_eq!(
+            rows.iter().map(|r| r.expired).sum::<f64>(),
+            60.0,
+            "{rows:?}"
+        );
     }
 
     /// Issue 18: a receipt of 1e9 units at a GLN the hierarchy does not

@@ -186,8 +186,11 @@ pub fn inputs(
         );
         for r in rows {
             let key = (r.location.clone(), r.item.clone());
+            // Stock to live on: lots past their expiry are held, not used
+            // (7.1; until 2026-12-07 they were counted).
+            let usable = r.stock_on_hand - r.expired;
             if let Some(n) = needs.get_mut(&key) {
-                n.stock = Some(r.stock_on_hand);
+                n.stock = Some(usable);
                 with_stock += 1;
             } else if let Some(amc) = r.amc.filter(|a| *a > 0.0) {
                 needs.insert(
@@ -196,7 +199,7 @@ pub fn inputs(
                         country: r.location,
                         product: r.item,
                         per_month: amc,
-                        stock: Some(r.stock_on_hand),
+                        stock: Some(usable),
                         pipeline: 0.0,
                     },
                 );
@@ -434,7 +437,7 @@ fn levels(
             .or_default()
             .entry(k)
             .or_insert((0.0, None, 0.0));
-        e.0 += r.stock_on_hand;
+        e.0 += r.stock_on_hand - r.expired;
         if let Some(a) = r.amc {
             e.1 = Some(e.1.unwrap_or(0.0) + a);
         }
