@@ -572,7 +572,9 @@ fn generic_procurement_import_and_market_formats() {
     let mut lines = out.lines();
     assert_eq!(
         lines.next(),
-        Some("product,n,groups,HHI,effective,top,top share,band,single source,single country")
+        Some(
+            "product,n,groups,HHI,effective,top,top share,unknown share,band,single source,single country"
+        )
     );
     // Shares 1344/2352 and 1008/2352: HHI = 57.14^2 + 42.86^2 = 5,102. CSV holds raw numbers.
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -582,7 +584,7 @@ fn generic_procurement_import_and_market_formats() {
         (row[6].parse::<f64>().unwrap() - 1344.0 / 2352.0).abs() < 1e-12,
         "{out}"
     );
-    assert_eq!(row[7..], ["highly concentrated", "no", "yes"]);
+    assert_eq!(row[7..], ["0", "highly concentrated", "no", "yes"]);
     assert_eq!(row[5], "Macleods");
 
     let o = equitas(

@@ -126,8 +126,9 @@ fn tiers_of_the_scms_file_and_registers() {
         .iter()
         .filter(|r| r["single_country"].as_bool().unwrap())
         .count();
-    // Computed independently in Python from the CSV and the site mapping.
-    assert_eq!((rows.len(), single), (893, 779));
+    // Computed independently in Python from the CSV and the site mapping
+    // ("Not Applicable" sites of unknown origin, formulas 6.1).
+    assert_eq!((rows.len(), single), (891, 779));
     assert_eq!(v["period"], "deliveries 2006-05-02 to 2015-09-14");
 
     let csv = ok(equitas(

@@ -112,6 +112,21 @@ impl Dim {
     }
 }
 
+impl Dim {
+    /// Whether an observation's value of this dimension is known: those
+    /// that are not share the key "unknown", which is no group of its own
+    /// in a concentration (formulas 2.2, 2.8).
+    pub fn is_known(self, o: &Observation) -> bool {
+        match self {
+            Dim::Product | Dim::Supplier | Dim::BuyerCountry => true,
+            Dim::Site => o.site.is_some(),
+            Dim::SiteCountry => o.site_country.is_some(),
+            Dim::Mode => o.mode.is_some(),
+            Dim::Year => o.delivered_date.is_some(),
+        }
+    }
+}
+
 impl Serialize for Dim {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -700,21 +715,28 @@ pub struct ConcentrationRow {
     /// What the groups are (supplier, site, site-country).
     pub by: Dim,
     pub weight: Weight,
-    /// Lines with a positive weight.
+    /// Lines with a positive weight (those of unknown `by` group too).
     pub n: usize,
+    /// `by` groups with a positive weight; the unknown one is none.
     pub groups: usize,
+    /// Over the weight of known `by` group.
     pub hhi: f64,
     pub effective_number: f64,
     pub top: String,
+    /// The top group's share of the weight of known `by` group.
     pub top_share: f64,
+    /// Share of the weight whose `by` group is not known (no site, a site of
+    /// unknown country), left out of the groups, the HHI and the shares.
+    pub unknown_share: f64,
     pub band: String,
-    /// Only one group supplies it.
+    /// Only one group supplies all the weight of known `by` group.
     pub single_source: bool,
     /// All known manufacturing sites are in one country.
     pub single_country: bool,
 }
 
-/// Concentration of supply of each `scope` group across `by` groups.
+/// Concentration of supply of each `scope` group across `by` groups
+/// (formulas 2.2, 2.8): [`concentration_rows`]'s rows.
 pub fn concentration_table(
     obs: &Dataset,
     scope: &[Dim],
@@ -722,10 +744,27 @@ pub fn concentration_table(
     weight: Weight,
     bands: &ConcentrationBands,
 ) -> Vec<ConcentrationRow> {
+    concentration_rows(obs, scope, by, weight, bands).0
+}
+
+/// The concentration of each `scope` group across `by` groups, and the
+/// `scope` groups left without a row. The weight of lines whose `by` group
+/// is not known is left out of the groups and shares and counted in the
+/// row's unknown share; a `scope` group whose positive weight is all of
+/// unknown `by` group has no row, and is in the second list.
+pub fn concentration_rows(
+    obs: &Dataset,
+    scope: &[Dim],
+    by: Dim,
+    weight: Weight,
+    bands: &ConcentrationBands,
+) -> (Vec<ConcentrationRow>, Vec<Key>) {
     let mut out = Vec::new();
+    let mut unknown_only = Vec::new();
     let (by_ids, by_values) = obs.ids(by);
     for (key, g) in obs.group_indices(scope) {
         let mut w = vec![0.0f64; by_values.len()];
+        let mut unknown = 0.0;
         let mut countries = BTreeSet::new();
         let mut n = 0;
         for &i in &g {
@@ -738,7 +777,11 @@ pub fn concentration_table(
                 continue;
             };
             n += 1;
-            w[by_ids[i as usize] as usize] += x;
+            if by.is_known(o) {
+                w[by_ids[i as usize] as usize] += x;
+            } else {
+                unknown += x;
+            }
             if let Some(c) = &o.site_country {
                 countries.insert(c.as_str());
             }
@@ -752,6 +795,9 @@ pub fn concentration_table(
             .collect();
         w.sort_by(|a, b| a.0.cmp(b.0));
         let Some(c) = concentration(w.iter().map(|(_, v)| *v)) else {
+            if unknown > 0.0 {
+                unknown_only.push(key);
+            }
             continue;
         };
         let (top, topw) = w
@@ -769,12 +815,13 @@ pub fn concentration_table(
             effective_number: c.effective_number,
             top,
             top_share: topw / c.total,
+            unknown_share: unknown / (c.total + unknown),
             band: bands.label(c.hhi).to_string(),
             single_source: c.groups == 1,
             single_country: countries.len() == 1,
         });
     }
-    out
+    (out, unknown_only)
 }
 
 // ------------------------------------------------------------------ delivery
@@ -978,6 +1025,63 @@ mod tests {
         assert!(!t[0].single_source && t[0].single_country);
         assert!(t[1].single_source && !t[1].single_country);
         assert_eq!(t[1].band, "highly concentrated");
+    }
+
+    #[test]
+    fn unknown_origin_is_no_group_but_an_unknown_share() {
+        // p: 60 made in India, 20 in South Africa, 20 of unknown origin.
+        // Over the known 80: shares 0.75 and 0.25, HHI = 75² + 25² = 6,250
+        // (not 60² + 20² + 20² = 4,400 with "unknown" as a country),
+        // effective number 10,000 / 6,250 = 1.6, unknown share 20 / 100.
+        // q: 50 in India, 50 unknown: one country, HHI 10,000, unknown 0.5.
+        // r: all unknown: no row, named apart.
+        let unknown = |product: &str, value: f64| {
+            let mut o = obs(product, "u", "KEN", "IND", false, (1.0, 1.0, value));
+            o.site = None;
+            o.site_country = None;
+            o
+        };
+        let mut no_country = obs("p", "v", "KEN", "IND", false, (1.0, 1.0, 0.0));
+        no_country.site_country = None;
+        let o = Dataset::from(vec![
+            obs("p", "a", "KEN", "IND", false, (1.0, 1.0, 60.0)),
+            obs("p", "b", "KEN", "ZAF", false, (1.0, 1.0, 20.0)),
+            unknown("p", 20.0),
+            // No weight: changes nothing.
+            no_country,
+            obs("q", "a", "KEN", "IND", false, (1.0, 1.0, 50.0)),
+            unknown("q", 50.0),
+            unknown("r", 7.0),
+        ]);
+        let b = ConcentrationBands::default();
+        let (t, left) =
+            concentration_rows(&o, &[Dim::Product], Dim::SiteCountry, Weight::Value, &b);
+        assert_eq!(left, vec![vec!["r".to_string()]]);
+        assert_eq!(t.len(), 2);
+        let p = &t[0];
+        assert_eq!((p.n, p.groups), (3, 2));
+        assert!((p.hhi - 6250.0).abs() < 1e-9, "{}", p.hhi);
+        assert!((p.effective_number - 1.6).abs() < 1e-12);
+        assert_eq!((p.top.as_str(), p.top_share), ("IND", 0.75));
+        assert!((p.unknown_share - 0.2).abs() < 1e-12);
+        assert!(!p.single_source && !p.single_country);
+        let q = &t[1];
+        assert_eq!(
+            (q.groups, q.hhi, q.top_share, q.unknown_share),
+            (1, 10_000.0, 1.0, 0.5)
+        );
+        assert!(q.single_source && q.single_country);
+
+        // By site: the unknown site is no group either; by supplier every
+        // line's supplier is known.
+        let t = concentration_table(&o, &[Dim::Product], Dim::Site, Weight::Value, &b);
+        assert_eq!((t[0].groups, t[0].hhi.round()), (2, 6250.0));
+        let t = concentration_table(&o, &[Dim::Product], Dim::Supplier, Weight::Value, &b);
+        assert_eq!(
+            (t[0].groups, t[0].hhi.round(), t[0].unknown_share),
+            (3, 4400.0, 0.0)
+        );
+        assert_eq!(t.len(), 3);
     }
 
     #[test]

@@ -25,9 +25,10 @@
 //! `scheduled_date`, `delivered_date`, `freight`, `insurance`.
 
 use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
+use crate::inputs::date_cell;
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
-use equitas_model::reference::{Table, cell};
+use equitas_model::reference::{Table, cell, number_cell};
 use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -129,7 +130,8 @@ pub fn parse_generic<R: Read>(
     let i_supplier = req(&t, "supplier", &c.supplier)?;
     let i_molecule = req(&t, "molecule", &c.molecule)?;
     let i_quantity = req(&t, "quantity", &c.quantity)?;
-    let opt: HashMap<&'static str, Option<usize>> = [
+    // Each optional field: its column's index and name, if the mapping names one.
+    let opt: HashMap<&'static str, Option<(usize, &str)>> = [
         ("strength", &c.strength),
         ("dosage_form", &c.dosage_form),
         ("pack_size", &c.pack_size),
@@ -150,7 +152,7 @@ pub fn parse_generic<R: Read>(
         ("insurance", &c.insurance),
     ]
     .into_iter()
-    .map(|(f, n)| Ok((f, col(&t, f, n)?)))
+    .map(|(f, n)| Ok((f, col(&t, f, n)?.zip(n.as_deref()))))
     .collect::<Result<_, RowError>>()?;
     let default_category: ProductCategory = m
         .category
@@ -202,7 +204,7 @@ fn generic_row(
     rec: &csv::StringRecord,
     line: u64,
     m: &Mapping,
-    opt: &HashMap<&'static str, Option<usize>>,
+    opt: &HashMap<&'static str, Option<(usize, &str)>>,
     [i_id, i_country, i_supplier, i_molecule, i_quantity]: [usize; 5],
     default_category: ProductCategory,
     programme: Option<Programme>,
@@ -211,7 +213,7 @@ fn generic_row(
     seen: &mut HashMap<String, u64>,
 ) -> Result<ProcurementLine, RowErrors> {
     let c = &m.columns;
-    let get = |f: &str| cell(rec, opt.get(f).copied().flatten());
+    let get = |f: &str| cell(rec, opt.get(f).copied().flatten().map(|(i, _)| i));
     let required = |i: usize, name: &str| {
         cell(rec, Some(i)).ok_or_else(|| RowError::new(line, name.to_string(), "empty"))
     };
@@ -237,19 +239,18 @@ fn generic_row(
     }));
     let supplier_name = e.field(required(i_supplier, &c.supplier));
     let molecule = e.field(required(i_molecule, &c.molecule));
-    let quantity = e.field(required(i_quantity, &c.quantity).and_then(|qraw| {
-        qraw.replace(',', "")
-            .parse::<f64>()
-            .ok()
-            .filter(|q| q.is_finite() && *q >= 0.0)
-            .ok_or_else(|| {
-                RowError::new(
+    let quantity =
+        e.field(
+            required(i_quantity, &c.quantity).and_then(|qraw| match number_cell(qraw) {
+                Ok(Some(q)) if q >= 0.0 => Ok(q),
+                Err(why) => Err(RowError::new(line, c.quantity.clone(), why)),
+                _ => Err(RowError::new(
                     line,
                     c.quantity.clone(),
                     format!("{qraw:?} is not a non-negative number"),
-                )
-            })
-    }));
+                )),
+            }),
+        );
     let category = e.field(match get("category") {
         Some(v) => v
             .parse::<ProductCategory>()
@@ -266,6 +267,68 @@ fn generic_row(
             )
         }),
     });
+    // The other columns the mapping names: a value, a gap (text that is no
+    // value, kept with its reason), or an error (a decimal comma, a day the
+    // calendar lacks), read before the catalogue hears of the row.
+    let mut gaps = Vec::new();
+    let mut gap = |f: &'static str, raw: &str| {
+        gaps.push(FieldGap {
+            field: f,
+            kind: GapKind::classify(raw),
+            raw: raw.to_string(),
+        })
+    };
+    let mut number = |f: &'static str| -> Option<f64> {
+        let (i, name) = opt.get(f).copied().flatten()?;
+        let raw = rec.get(i).unwrap_or("").trim();
+        match number_cell(raw) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                gap(f, raw);
+                None
+            }
+            Err(why) => {
+                e.push(RowError::new(line, name, why));
+                None
+            }
+        }
+    };
+    let pack_size = number("pack_size");
+    let value = number("value");
+    let freight = number("freight");
+    let insurance = number("insurance");
+    let mut date = |f: &'static str| -> Option<NaiveDate> {
+        let (i, name) = opt.get(f).copied().flatten()?;
+        let raw = rec.get(i).unwrap_or("").trim();
+        match date_cell(raw, &[m.date_format.as_str()]) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                gap(f, raw);
+                None
+            }
+            Err(why) => {
+                e.push(RowError::new(line, name, why));
+                None
+            }
+        }
+    };
+    let order_date = date("order_date");
+    let scheduled_date = date("scheduled_date");
+    let delivered_date = date("delivered_date");
+    // A site or manufacturer cell stating there is none ("Not Applicable")
+    // names no site: the line's origin is unknown (formulas 6.1).
+    let mut stated = |f: &'static str| -> Option<&str> {
+        let v = get(f)?;
+        match GapKind::classify(v) {
+            GapKind::Unrecognised => Some(v),
+            _ => {
+                gap(f, v);
+                None
+            }
+        }
+    };
+    let site_name = stated("site");
+    let manufacturer = stated("manufacturer");
     let (
         Some(id),
         Some(buyer_country),
@@ -286,45 +349,10 @@ fn generic_row(
     else {
         return Err(e);
     };
+    if !e.is_empty() {
+        return Err(e);
+    }
     seen.insert(id.clone(), line);
-    let mut gaps = Vec::new();
-    let mut number = |f: &'static str| -> Option<f64> {
-        let col = opt.get(f).copied().flatten()?;
-        let raw = rec.get(col).unwrap_or("").trim();
-        match raw.replace(',', "").parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                gaps.push(FieldGap {
-                    field: f,
-                    kind: GapKind::classify(raw),
-                    raw: raw.to_string(),
-                });
-                None
-            }
-        }
-    };
-    let pack_size = number("pack_size");
-    let value = number("value");
-    let freight = number("freight");
-    let insurance = number("insurance");
-    let mut date = |f: &'static str| -> Option<NaiveDate> {
-        let col = opt.get(f).copied().flatten()?;
-        let raw = rec.get(col).unwrap_or("").trim();
-        match NaiveDate::parse_from_str(raw, &m.date_format) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                gaps.push(FieldGap {
-                    field: f,
-                    kind: GapKind::classify(raw),
-                    raw: raw.to_string(),
-                });
-                None
-            }
-        }
-    };
-    let order_date = date("order_date");
-    let scheduled_date = date("scheduled_date");
-    let delivered_date = date("delivered_date");
 
     let product = cat.product(&ProductSpec {
         molecule,
@@ -342,10 +370,10 @@ fn generic_row(
     };
     let trade_item = cat.trade_item(&description, &product, pack_size, get("brand"));
     let supplier = cat.organisation(supplier_name, OrgRole::Supplier, None);
-    let site = get("site").or(get("manufacturer")).map(|name| {
+    let site = site_name.or(manufacturer).map(|name| {
         cat.site(SiteSpec::Given {
             name,
-            manufacturer: get("manufacturer"),
+            manufacturer,
             country: site_country.as_deref(),
         })
     });
@@ -460,10 +488,48 @@ delivered_date = "Delivered"
         assert_eq!(
             gaps,
             vec![
-                ("value", GapKind::Unrecognised),
+                ("value", GapKind::NotApplicable),
                 ("delivered_date", GapKind::Unrecognised)
             ]
         );
+    }
+
+    #[test]
+    fn a_decimal_comma_or_impossible_date_is_an_error_naming_the_column() {
+        let m = parse_mapping(
+            &MAPPING.replace("delivered_date = \"Delivered\"", "order_date = \"PO date\""),
+        )
+        .unwrap();
+        let csv = "Line,Country,Supplier,INN,Packs,Strength,Form,Units,Total,Maker,Made in,PO date\n\
+                   1,Kenya,GDF,Isoniazid,100,300mg,Tablet,672,\"1500,50\",Macleods,India,15/03/2024\n\
+                   2,Kenya,GDF,Isoniazid,100,300mg,Tablet,672,1500.5,Macleods,India,30/02/2020\n\
+                   3,Kenya,GDF,Isoniazid,\"1,5\",300mg,Tablet,672,\"1,500.50\",Macleods,India,29/02/2020\n\
+                   4,Kenya,GDF,Isoniazid,\"1,000\",300mg,Tablet,672,\"1,500.50\",Not Applicable,,29/02/2020\n";
+        let d = parse_generic(csv.as_bytes(), &m, &lookup).unwrap();
+        let e: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
+        let comma = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)";
+        assert_eq!(
+            e,
+            vec![
+                format!("line 2, field `Total`: \"1500,50\" {comma}"),
+                "line 3, field `PO date`: \"30/02/2020\" is not a date: February 2020 has 29 days"
+                    .to_string(),
+                format!("line 4, field `Packs`: \"1,5\" {comma}"),
+            ]
+        );
+        assert_eq!(d.lines.len(), 1);
+        let l = &d.lines[0].1;
+        assert_eq!((l.quantity, l.value), (1000.0, Some(1500.5)));
+        assert_eq!(l.order_date, NaiveDate::from_ymd_opt(2020, 2, 29));
+        // A maker the file says is not applicable names no site.
+        assert_eq!(l.site, None);
+        assert!(d.sites.is_empty());
+        assert_eq!(
+            l.gaps.iter().map(|g| (g.field, g.kind)).collect::<Vec<_>>(),
+            vec![("manufacturer", GapKind::NotApplicable)]
+        );
+        // Rejected rows add nothing to the catalogue.
+        assert_eq!(d.trade_items.len(), 1);
     }
 
     #[test]

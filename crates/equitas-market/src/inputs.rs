@@ -5,7 +5,8 @@
 
 use crate::analysis::{ReferencePrice, TreatmentCourse, Wage};
 use chrono::NaiveDate;
-use equitas_model::reference::{Parsed, Table, cell};
+use chrono::format::{ParseErrorKind, Parsed as DateFields, StrftimeItems};
+use equitas_model::reference::{Parsed, Table, cell, number_cell};
 use equitas_model::{RowError, RowErrors, slug};
 use serde::Serialize;
 use std::io::Read;
@@ -49,6 +50,63 @@ pub struct Prequalified {
     pub prequalified_on: Option<NaiveDate>,
 }
 
+/// Reads a date cell with the first of the chrono `formats` it fits.
+/// `Ok(None)`: the cell has the shape of none of them (a reason written in
+/// place of a date, such as SCMS's "Date Not Captured", left to the caller
+/// to keep as a gap or reject); `Err`: the reason a cell that has a date's
+/// shape but names a day the calendar lacks ("31-Feb-08": February 2008 has
+/// 29 days; a month 13) is refused, never taken for text.
+pub fn date_cell(s: &str, formats: &[&str]) -> Result<Option<NaiveDate>, String> {
+    let s = s.trim();
+    let mut impossible = None;
+    for f in formats {
+        let mut p = DateFields::new();
+        match chrono::format::parse(&mut p, s, StrftimeItems::new(f)) {
+            Ok(()) => match p.to_naive_date() {
+                Ok(d) => return Ok(Some(d)),
+                Err(_) => {
+                    impossible
+                        .get_or_insert_with(|| format!("{s:?} is not a date: {}", why_not(&p)));
+                }
+            },
+            Err(e) if e.kind() == ParseErrorKind::OutOfRange => {
+                impossible.get_or_insert_with(|| {
+                    format!("{s:?} is not a date: its day or month is out of range (days 1 to 31, months 1 to 12; {f})")
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    impossible.map_or(Ok(None), Err)
+}
+
+/// Why date fields read whole make no date: the day the month lacks.
+fn why_not(p: &DateFields) -> String {
+    let first = |month: u32| {
+        let mut q = DateFields::new();
+        let year = match (p.year(), p.year_mod_100()) {
+            (Some(y), _) => q.set_year(y.into()),
+            (None, Some(y)) => q.set_year_mod_100(y.into()),
+            (None, None) => return None,
+        };
+        year.ok()?;
+        q.set_month(month.into()).ok()?;
+        q.set_day(1).ok()?;
+        q.to_naive_date().ok()
+    };
+    if let (Some(m), Some(day)) = (p.month(), p.day())
+        && let Some(start) = first(m)
+    {
+        let days = start
+            .checked_add_months(chrono::Months::new(1))
+            .map_or(31, |next| (next - start).num_days());
+        if i64::from(day) > days {
+            return format!("{} has {days} days", start.format("%B %Y"));
+        }
+    }
+    "no such day in the calendar".to_string()
+}
+
 /// One CSV record being read, with its line for errors: the cell readers
 /// every register parser shares (`equitas-supply` too).
 pub struct Reader<'a> {
@@ -67,8 +125,9 @@ impl Reader<'_> {
     }
     pub fn positive(&self, i: Option<usize>, field: &str) -> Result<f64, RowError> {
         let s = self.text(i, field)?;
-        match s.replace(',', "").parse::<f64>() {
-            Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        match number_cell(&s) {
+            Ok(Some(v)) if v > 0.0 => Ok(v),
+            Err(why) => Err(RowError::new(self.line, field, why)),
             _ => Err(RowError::new(
                 self.line,
                 field,
@@ -97,17 +156,15 @@ impl Reader<'_> {
     ) -> Result<Option<NaiveDate>, RowError> {
         match cell(self.rec, i) {
             None => Ok(None),
-            Some(s) => formats
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-                .map(Some)
-                .ok_or_else(|| {
-                    RowError::new(
-                        self.line,
-                        field,
-                        format!("{s:?} is not a date ({})", formats.join(" or ")),
-                    )
-                }),
+            Some(s) => match date_cell(s, formats) {
+                Ok(Some(d)) => Ok(Some(d)),
+                Ok(None) => Err(RowError::new(
+                    self.line,
+                    field,
+                    format!("{s:?} is not a date ({})", formats.join(" or ")),
+                )),
+                Err(why) => Err(RowError::new(self.line, field, why)),
+            },
         }
     }
     pub fn iso3(&self, i: Option<usize>, field: &str) -> Result<String, RowError> {
@@ -407,6 +464,120 @@ mod tests {
             p.errors[0].to_string(),
             "line 2, field `valid_to`: before valid_from"
         );
+    }
+
+    const DECIMAL_COMMA: &str = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)";
+
+    #[test]
+    fn a_decimal_comma_is_refused_not_read_a_thousand_times_larger() {
+        let csv = "product,price_usd,source\nefv,\"0,10\",MSH\nnvp,\"1,234.5\",MSH\nazt,0.10,MSH\n";
+        let p = parse_reference_prices(csv.as_bytes()).unwrap();
+        let prices: Vec<f64> = p.records.iter().map(|(_, r)| r.price.price_usd).collect();
+        assert_eq!(prices, vec![1234.5, 0.1]);
+        let e: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            e,
+            vec![format!(
+                "line 2, field `price_usd`: \"0,10\" {DECIMAL_COMMA}"
+            )]
+        );
+
+        let w = "country,daily_wage,currency,exchange_rate,source\nKEN,\"1000,5\",KES,\"1,300\",survey\n";
+        let p = parse_wages(w.as_bytes()).unwrap();
+        assert!(p.records.is_empty());
+        assert_eq!(
+            p.errors[0].to_string(),
+            format!("line 2, field `daily_wage`: \"1000,5\" {DECIMAL_COMMA}")
+        );
+        assert_eq!(p.errors.len(), 1, "1,300 is a thousands separator");
+
+        let c = "product,units,description,source\nefv,\"30,0\",30 days,WHO\n";
+        let p = parse_courses(c.as_bytes()).unwrap();
+        assert_eq!(
+            p.errors[0].to_string(),
+            format!("line 2, field `units`: \"30,0\" {DECIMAL_COMMA}")
+        );
+    }
+
+    #[test]
+    fn a_day_the_calendar_lacks_is_named() {
+        const SCMS: &[&str] = &["%d-%b-%y", "%m/%d/%Y"];
+        for (s, formats, why) in [
+            ("31-Feb-08", SCMS, "February 2008 has 29 days"),
+            ("30-Feb-07", SCMS, "February 2007 has 28 days"),
+            ("2/30/2011", SCMS, "February 2011 has 28 days"),
+            ("31-Apr-15", SCMS, "April 2015 has 30 days"),
+            ("2020-02-30", &["%Y-%m-%d"], "February 2020 has 29 days"),
+            ("1900-02-29", &["%Y-%m-%d"], "February 1900 has 28 days"),
+        ] {
+            assert_eq!(
+                date_cell(s, formats),
+                Err(format!("{s:?} is not a date: {why}")),
+                "{s}"
+            );
+        }
+        for s in ["32-Jan-08", "13/5/2011", "0/5/2011"] {
+            let e = date_cell(s, SCMS).unwrap_err();
+            assert!(e.contains("out of range"), "{s}: {e}");
+        }
+        // Leap days and the last days of months are dates.
+        assert_eq!(
+            date_cell("29-Feb-08", SCMS),
+            Ok(NaiveDate::from_ymd_opt(2008, 2, 29))
+        );
+        assert_eq!(
+            date_cell("12/31/2014", SCMS),
+            Ok(NaiveDate::from_ymd_opt(2014, 12, 31))
+        );
+        // What SCMS writes for no date is no date's shape: a gap, not an error.
+        for s in [
+            "Date Not Captured",
+            "Pre-PQ Process",
+            "N/A - From RDC",
+            "",
+            "not yet",
+        ] {
+            assert_eq!(date_cell(s, SCMS), Ok(None), "{s}");
+        }
+
+        let a = "country,number,product_name,holder,status,valid_from\nKEN,H1,EFV 600,Cipla,Valid,2021-02-29\n";
+        let p = parse_authorisations(a.as_bytes()).unwrap();
+        assert_eq!(
+            p.errors[0].to_string(),
+            "line 2, field `valid_from`: \"2021-02-29\" is not a date: February 2021 has 28 days"
+        );
+    }
+
+    proptest::proptest! {
+        /// Every day of the calendar reads back in each of the SCMS spellings
+        /// and ISO 8601; every day past a month's end is an error naming the
+        /// month's length, never a gap.
+        #[test]
+        fn dates_read_back_and_days_past_the_end_are_named(
+            y in 1970i32..2069, m in 1u32..=12, d in 1u32..=31
+        ) {
+            let days = NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|s| s.checked_add_months(chrono::Months::new(1)).map(|n| (n - s).num_days()))
+                .unwrap_or(0);
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let mon = MONTHS[m as usize - 1];
+            for (f, text) in [
+                ("%d-%b-%y", format!("{d}-{mon}-{:02}", y % 100)),
+                ("%m/%d/%Y", format!("{m}/{d}/{y}")),
+                ("%Y-%m-%d", format!("{y}-{m:02}-{d:02}")),
+            ] {
+                match NaiveDate::from_ymd_opt(y, m, d) {
+                    Some(date) => proptest::prop_assert_eq!(date_cell(&text, &[f]), Ok(Some(date))),
+                    None => {
+                        proptest::prop_assert!(i64::from(d) > days);
+                        let e = date_cell(&text, &[f]).unwrap_err();
+                        proptest::prop_assert!(e.ends_with(&format!(" has {days} days")), "{}", e);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

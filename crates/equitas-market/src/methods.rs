@@ -30,7 +30,7 @@ pub fn affordability() -> String {
 
 pub fn concentration(by: Dim, weight: Weight, bands: &ConcentrationBands) -> String {
     format!(
-        "HHI = sum of squared percentage shares of {by} weighted by {}; effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
+        "HHI = sum of squared percentage shares of {by} weighted by {}, over the weight of known {by} (the unknown is left out and shown as its share); effective number = 10,000 / HHI; bands at {:?} (docs/formulas.md 2.2, 2.8)",
         match weight {
             Weight::Value => "value",
             Weight::Quantity => "comparison units",

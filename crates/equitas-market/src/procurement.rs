@@ -29,6 +29,9 @@ pub enum GapKind {
     CapturedSeparately,
     /// "See ASN-93 (ID#:1281)": recorded on another shipment line.
     SeeOtherShipment,
+    /// "Not Applicable", "N/A": the source states there is none (SCMS's
+    /// manufacturing site of some lines).
+    NotApplicable,
     /// Text Equitas does not recognise: kept as written and counted.
     Unrecognised,
 }
@@ -44,6 +47,7 @@ impl GapKind {
             GapKind::InvoicedSeparately => "invoiced_separately",
             GapKind::CapturedSeparately => "captured_separately",
             GapKind::SeeOtherShipment => "see_other_shipment",
+            GapKind::NotApplicable => "not_applicable",
             GapKind::Unrecognised => "unrecognised",
         }
     }
@@ -61,6 +65,9 @@ impl GapKind {
             GapKind::InvoicedSeparately => "\"Invoiced Separately\"",
             GapKind::CapturedSeparately => "\"Weight Captured Separately\"",
             GapKind::SeeOtherShipment => "\"See ASN-/DN-...\" (recorded on another shipment line)",
+            GapKind::NotApplicable => {
+                "\"Not Applicable\" or \"N/A\" (the source states there is none)"
+            }
             GapKind::Unrecognised => "text that is not a value",
         }
     }
@@ -76,6 +83,7 @@ impl GapKind {
             GapKind::InvoicedSeparately,
             GapKind::CapturedSeparately,
             GapKind::SeeOtherShipment,
+            GapKind::NotApplicable,
             GapKind::Unrecognised,
         ]
         .into_iter()
@@ -102,6 +110,8 @@ impl GapKind {
             GapKind::CapturedSeparately
         } else if l.starts_with("see ") && (l.contains("asn-") || l.contains("dn-")) {
             GapKind::SeeOtherShipment
+        } else if matches!(l.as_str(), "not applicable" | "n/a" | "n.a.") {
+            GapKind::NotApplicable
         } else {
             GapKind::Unrecognised
         }
@@ -212,9 +222,13 @@ mod tests {
             ("Weight Captured Separately", GapKind::CapturedSeparately),
             ("See ASN-93 (ID#:1281)", GapKind::SeeOtherShipment),
             ("See DN-304 (ID#:10589)", GapKind::SeeOtherShipment),
+            ("Not Applicable", GapKind::NotApplicable),
+            ("N/A", GapKind::NotApplicable),
             ("about 12", GapKind::Unrecognised),
+            ("NA", GapKind::Unrecognised),
         ] {
             assert_eq!(GapKind::classify(raw), kind, "{raw}");
+            assert_eq!(GapKind::from_name(kind.as_str()), Some(kind));
         }
     }
 }

@@ -12,9 +12,10 @@
 //! mapping table rather than from guessing at names.
 
 use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
+use crate::inputs::date_cell;
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
 use chrono::NaiveDate;
-use equitas_model::reference::{SiteMapping, Table};
+use equitas_model::reference::{SiteMapping, Table, number_cell};
 use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors};
 use std::collections::HashMap;
 use std::io::Read;
@@ -55,20 +56,14 @@ const COLUMNS: &[&str] = &[
     "line item insurance (usd)",
 ];
 
-/// Reads a date as SCMS writes it: `2-Jun-06` or `6/2/2006` (month first).
-pub fn parse_scms_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%d-%b-%y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%m/%d/%Y"))
-        .ok()
-}
+/// The two ways SCMS writes a date: `2-Jun-06` or `6/2/2006` (month first).
+const DATE_FORMATS: &[&str] = &["%d-%b-%y", "%m/%d/%Y"];
 
-fn parse_number(s: &str) -> Option<f64> {
-    s.trim()
-        .replace(',', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
+/// Reads a date as SCMS writes it: `Ok(None)` for text of another shape
+/// ("Date Not Captured", "Pre-PQ Process": a gap), `Err` with the reason for
+/// a day the calendar lacks ("31-Feb-08").
+pub fn parse_scms_date(s: &str) -> Result<Option<NaiveDate>, String> {
+    date_cell(s, DATE_FORMATS)
 }
 
 fn classify_group(group: &str) -> (ProductCategory, Option<Programme>) {
@@ -83,6 +78,7 @@ fn classify_group(group: &str) -> (ProductCategory, Option<Programme>) {
 
 struct Row<'a> {
     rec: &'a csv::StringRecord,
+    line: u64,
     idx: &'a HashMap<&'static str, usize>,
     gaps: Vec<FieldGap>,
 }
@@ -107,25 +103,35 @@ impl Row<'_> {
             raw: raw.to_string(),
         });
     }
-    /// A number, or a gap recorded for `field`.
-    fn number(&mut self, col: &'static str, field: &'static str) -> Option<f64> {
+    /// A number, or a gap recorded for `field` (text that is no number);
+    /// an error naming the column for a number whose comma is not a
+    /// thousands separator ("6200,50").
+    fn number(&mut self, col: &'static str, field: &'static str) -> Result<Option<f64>, RowError> {
         let raw = self.raw(col).to_string();
-        match parse_number(&raw) {
-            Some(v) => Some(v),
-            None => {
+        match number_cell(&raw) {
+            Ok(Some(v)) => Ok(Some(v)),
+            Ok(None) => {
                 self.gap(field, &raw);
-                None
+                Ok(None)
             }
+            Err(why) => Err(RowError::new(self.line, col, why)),
         }
     }
-    fn date(&mut self, col: &'static str, field: &'static str) -> Option<NaiveDate> {
+    /// A date, or a gap recorded for `field` ("Date Not Captured"); an
+    /// error naming the column for a day the calendar lacks ("31-Feb-08").
+    fn date(
+        &mut self,
+        col: &'static str,
+        field: &'static str,
+    ) -> Result<Option<NaiveDate>, RowError> {
         let raw = self.raw(col).to_string();
         match parse_scms_date(&raw) {
-            Some(d) => Some(d),
-            None => {
+            Ok(Some(d)) => Ok(Some(d)),
+            Ok(None) => {
                 self.gap(field, &raw);
-                None
+                Ok(None)
             }
+            Err(why) => Err(RowError::new(self.line, col, why)),
         }
     }
     /// Text that may be a known gap phrase (Incoterm "N/A - From RDC", blank mode).
@@ -160,10 +166,12 @@ pub fn parse_scms<R: Read>(
     let parsed = t.parse(|rec, line| {
         let mut row = Row {
             rec,
+            line,
             idx: &idx,
             gaps: Vec::new(),
         };
-        // Every field is checked before anything is added to the catalogue.
+        // Every field is checked before anything is added to the catalogue,
+        // so that a bad row names all its bad fields and adds nothing.
         let mut e = RowErrors::default();
         let id = e.field(
             row.text("id")
@@ -189,8 +197,9 @@ pub fn parse_scms<R: Read>(
             row.text("item description")
                 .ok_or_else(|| RowError::new(line, "item description", "empty")),
         );
-        let quantity = e.field(match parse_number(row.raw("line item quantity")) {
-            Some(q) if q >= 0.0 => Ok(q),
+        let quantity = e.field(match number_cell(row.raw("line item quantity")) {
+            Ok(Some(q)) if q >= 0.0 => Ok(q),
+            Err(why) => Err(RowError::new(line, "line item quantity", why)),
             _ => Err(RowError::new(
                 line,
                 "line item quantity",
@@ -204,54 +213,40 @@ pub fn parse_scms<R: Read>(
             row.text("vendor")
                 .ok_or_else(|| RowError::new(line, "vendor", "empty")),
         );
-        let (Some(id), Some(buyer_country), Some(description), Some(quantity), Some(vendor)) =
-            (id, buyer_country, description, quantity, vendor)
-        else {
-            return Err(e);
-        };
-        seen_ids.insert(id.clone(), line);
-
-        // Catalogue: product, trade item, supplier, site.
-        let (category, programme) = classify_group(row.raw("product group"));
-        let dosage = row.text("dosage");
-        let form = row.text("dosage form");
-        let product_code = cat.product(&ProductSpec {
-            molecule: row.raw("molecule/test type"),
-            strength: dosage.as_deref(),
-            dosage_form: form.as_deref(),
-            category,
-            programme,
-        });
-        let pack_size = row.number("unit of measure (per pack)", "pack_size");
-        let brand = row.text("brand");
-        let item_code = cat.trade_item(&description, &product_code, pack_size, brand.as_deref());
-        let supplier = cat.organisation(&vendor, OrgRole::Supplier, None);
+        let pack_size = e
+            .field(row.number("unit of measure (per pack)", "pack_size"))
+            .flatten();
         // Keep the site name exactly as written: the mapping is keyed by it.
+        // A cell stating that there is no site ("Not Applicable") is a gap,
+        // not a site: its lines count in the unknown share (formulas 6.1).
         let site_name = idx
             .get("manufacturing site")
             .and_then(|&i| rec.get(i))
             .unwrap_or("")
             .to_string();
-        let site = if site_name.trim().is_empty() {
-            row.gap("site", "");
-            None
-        } else {
-            Some(cat.site(SiteSpec::Mapped(&site_name, sites)))
+        let site_name = match GapKind::classify(&site_name) {
+            GapKind::Unrecognised => Some(site_name),
+            _ => {
+                row.gap("site", &site_name);
+                None
+            }
         };
-
-        let value = row.number("line item value", "value");
-        let pack_price = row.number("pack price", "pack_price");
-        let unit_price = row.number("unit price", "unit_price");
+        let mut number = |row: &mut Row, col, field| e.field(row.number(col, field)).flatten();
+        let value = number(&mut row, "line item value", "value");
+        let pack_price = number(&mut row, "pack price", "pack_price");
+        let unit_price = number(&mut row, "unit price", "unit_price");
         let incoterm = row.coded("vendor inco term", "incoterm");
         let mode = row.coded("shipment mode", "mode");
-        let quote_date = row.date("pq first sent to client date", "quote_date");
-        let order_date = row.date("po sent to vendor date", "order_date");
-        let scheduled_date = row.date("scheduled delivery date", "scheduled_date");
-        let delivered_date = row.date("delivered to client date", "delivered_date");
-        let recorded_date = row.date("delivery recorded date", "recorded_date");
-        let weight_kg = row.number("weight (kilograms)", "weight_kg");
-        let freight = row.number("freight cost (usd)", "freight");
-        let insurance = row.number("line item insurance (usd)", "insurance");
+        let mut date = |row: &mut Row, col, field| e.field(row.date(col, field)).flatten();
+        let quote_date = date(&mut row, "pq first sent to client date", "quote_date");
+        let order_date = date(&mut row, "po sent to vendor date", "order_date");
+        let scheduled_date = date(&mut row, "scheduled delivery date", "scheduled_date");
+        let delivered_date = date(&mut row, "delivered to client date", "delivered_date");
+        let recorded_date = date(&mut row, "delivery recorded date", "recorded_date");
+        let mut number = |row: &mut Row, col, field| e.field(row.number(col, field)).flatten();
+        let weight_kg = number(&mut row, "weight (kilograms)", "weight_kg");
+        let freight = number(&mut row, "freight cost (usd)", "freight");
+        let insurance = number(&mut row, "line item insurance (usd)", "insurance");
         let first_line = match row
             .raw("first line designation")
             .to_ascii_lowercase()
@@ -265,6 +260,32 @@ pub fn parse_scms<R: Read>(
                 None
             }
         };
+        let quote_ref = row.coded("pq #", "quote_ref");
+        let (Some(id), Some(buyer_country), Some(description), Some(quantity), Some(vendor)) =
+            (id, buyer_country, description, quantity, vendor)
+        else {
+            return Err(e);
+        };
+        if !e.is_empty() {
+            return Err(e);
+        }
+        seen_ids.insert(id.clone(), line);
+
+        // Catalogue: product, trade item, supplier, site.
+        let (category, programme) = classify_group(row.raw("product group"));
+        let dosage = row.text("dosage");
+        let form = row.text("dosage form");
+        let product_code = cat.product(&ProductSpec {
+            molecule: row.raw("molecule/test type"),
+            strength: dosage.as_deref(),
+            dosage_form: form.as_deref(),
+            category,
+            programme,
+        });
+        let brand = row.text("brand");
+        let item_code = cat.trade_item(&description, &product_code, pack_size, brand.as_deref());
+        let supplier = cat.organisation(&vendor, OrgRole::Supplier, None);
+        let site = site_name.map(|n| cat.site(SiteSpec::Mapped(&n, sites)));
         let l = ProcurementLine {
             source: SOURCE.to_string(),
             source_id: id,
@@ -292,7 +313,7 @@ pub fn parse_scms<R: Read>(
             insurance,
             first_line,
             project_code: row.text("project code"),
-            quote_ref: row.coded("pq #", "quote_ref"),
+            quote_ref,
             order_ref: row.text("po / so #"),
             shipment_ref: row.text("asn/dn #"),
             gaps: std::mem::take(&mut row.gaps),
@@ -329,17 +350,21 @@ mod tests {
     fn dates_in_both_spellings() {
         assert_eq!(
             parse_scms_date("2-Jun-06"),
-            NaiveDate::from_ymd_opt(2006, 6, 2)
+            Ok(NaiveDate::from_ymd_opt(2006, 6, 2))
         );
         assert_eq!(
             parse_scms_date("14-Nov-06"),
-            NaiveDate::from_ymd_opt(2006, 11, 14)
+            Ok(NaiveDate::from_ymd_opt(2006, 11, 14))
         );
         assert_eq!(
             parse_scms_date("9/5/2011"),
-            NaiveDate::from_ymd_opt(2011, 9, 5)
+            Ok(NaiveDate::from_ymd_opt(2011, 9, 5))
         );
-        assert_eq!(parse_scms_date("Date Not Captured"), None);
+        assert_eq!(parse_scms_date("Date Not Captured"), Ok(None));
+        assert_eq!(
+            parse_scms_date("31-Feb-08"),
+            Err("\"31-Feb-08\" is not a date: February 2008 has 29 days".into())
+        );
     }
 
     #[test]
@@ -435,6 +460,86 @@ mod tests {
         assert_eq!(site.country.as_deref(), Some("IND"));
         assert_eq!(site.manufacturer.as_deref(), Some("aurobindo-pharma"));
         assert!(d.unmapped_sites.contains("Ranbaxy Fine Chemicals LTD"));
+    }
+
+    /// A row of the test file: line item value, manufacturing site,
+    /// delivered date and quantity given, the rest as SCMS writes them.
+    fn line(id: u32, quantity: &str, value: &str, site: &str, delivered: &str) -> String {
+        format!(
+            "{id},100-CI-T01,Pre-PQ Process,SCMS-{id},ASN-{id},Côte d'Ivoire,PMO - US,Direct Drop,EXW,Air,Pre-PQ Process,Date Not Captured,2-Jun-06,{delivered},2-Jun-06,ANTM,Adult,V,Item {id},Artesunate,Generic,50mg,Tablet,30,{quantity},{value},1,0.03,{site},TRUE,13,780.34,1\n"
+        )
+    }
+
+    #[test]
+    fn a_decimal_comma_or_impossible_date_is_a_row_error_naming_the_column() {
+        let csv = format!(
+            "{HEADER}\n{}{}{}{}",
+            line(1, "\"1,000\"", "\"6200,50\"", "S", "2-Jun-06"),
+            line(2, "10", "6200.5", "S", "31-Feb-08"),
+            line(3, "\"1,5\"", "\"12,345.67\"", "S", "2-Jun-06"),
+            line(4, "\"1,000\"", "\"12,345.67\"", "S", "29-Feb-08"),
+        );
+        let d = parse_scms(csv.as_bytes(), &lookup, &HashMap::new()).unwrap();
+        let errs: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
+        let comma = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)";
+        assert_eq!(
+            errs,
+            vec![
+                format!("line 2, field `line item value`: \"6200,50\" {comma}"),
+                "line 3, field `delivered to client date`: \"31-Feb-08\" is not a date: February 2008 has 29 days".to_string(),
+                format!("line 4, field `line item quantity`: \"1,5\" {comma}"),
+            ]
+        );
+        // The good row: thousands separators read, a leap day a date.
+        assert_eq!(d.lines.len(), 1);
+        let l = &d.lines[0].1;
+        assert_eq!((l.quantity, l.value), (1000.0, Some(12_345.67)));
+        assert_eq!(l.delivered_date, NaiveDate::from_ymd_opt(2008, 2, 29));
+        // A rejected row adds nothing to the catalogue.
+        assert_eq!(d.products.len(), 1);
+        assert_eq!(d.trade_items.len(), 1);
+    }
+
+    #[test]
+    fn a_site_the_source_says_is_not_applicable_is_no_site() {
+        let csv = format!(
+            "{HEADER}\n{}{}{}",
+            line(1, "10", "100", "Not Applicable", "2-Jun-06"),
+            line(2, "10", "100", "N/A", "2-Jun-06"),
+            line(3, "10", "100", "\"Aurobindo Unit III, India\"", "2-Jun-06"),
+        );
+        let mut map = HashMap::new();
+        map.insert(
+            "Aurobindo Unit III, India".to_string(),
+            SiteMapping {
+                site: "Aurobindo Unit III, India".into(),
+                manufacturer: "Aurobindo Pharma".into(),
+                country: Some("IND".into()),
+                city: None,
+                note: None,
+            },
+        );
+        let d = parse_scms(csv.as_bytes(), &lookup, &map).unwrap();
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let sites: Vec<Option<&str>> = d.lines.iter().map(|(_, l)| l.site.as_deref()).collect();
+        assert_eq!(sites, vec![None, None, Some("aurobindo-unit-iii-india")]);
+        for (_, l) in &d.lines[..2] {
+            assert!(
+                l.gaps
+                    .iter()
+                    .any(|g| g.field == "site" && g.kind == GapKind::NotApplicable),
+                "{:?}",
+                l.gaps
+            );
+        }
+        // Neither a site nor a manufacturer of that name, nor an unmapped site.
+        assert_eq!(d.sites.len(), 1);
+        assert!(
+            d.organisations
+                .iter()
+                .all(|o| !o.code.contains("applicable") && o.code != "n-a")
+        );
+        assert!(d.unmapped_sites.is_empty(), "{:?}", d.unmapped_sites);
     }
 
     #[test]

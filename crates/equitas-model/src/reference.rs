@@ -251,6 +251,55 @@ pub fn decimal_comma_hint(s: &str) -> &'static str {
     }
 }
 
+/// Reads a number cell as the procurement and market readers take it:
+/// digits with an optional `.` decimal part, and a comma only as a
+/// thousands separator ("1,234", "12,345.67": a first group of 1 to 3
+/// digits not starting with 0, then groups of exactly 3 digits before any
+/// decimal point). `Ok(None)`: text that is no number at all (a reason
+/// written in place of a value, a word), left to the caller to keep as a
+/// gap or reject; `Err`: the reason a number-like cell whose comma is not a
+/// thousands separator ("0,10", "1000,5", "6200,50", "0,050") is refused,
+/// never read as a number a thousand times larger (formulas 2, "number
+/// cells").
+pub fn number_cell(s: &str) -> Result<Option<f64>, String> {
+    let t = s.trim();
+    let finite = |v: f64| Some(v).filter(|v| v.is_finite());
+    if !t.contains(',') {
+        return Ok(t.parse::<f64>().ok().and_then(finite));
+    }
+    let plain: String = t.chars().filter(|c| *c != ',').collect();
+    let Ok(v) = plain.parse::<f64>() else {
+        // Text with a comma that is no number even without it: not a number.
+        return Ok(None);
+    };
+    if thousands_grouped(t) {
+        Ok(finite(v))
+    } else {
+        Err(format!(
+            "{t:?} is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67{}",
+            decimal_comma_hint(t)
+        ))
+    }
+}
+
+/// `[+-]` digits grouped by commas in threes, the first group of 1 to 3
+/// digits without a leading 0, then an optional `.` and digits.
+fn thousands_grouped(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let mut groups = int.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && digits(g) && !g.starts_with('0'));
+    first_ok
+        && groups.all(|g| g.len() == 3 && digits(g))
+        && frac.is_none_or(|f| !f.is_empty() && digits(f))
+}
+
 /// The trimmed value of a column, `None` if absent or empty.
 pub fn cell(rec: &csv::StringRecord, idx: Option<usize>) -> Option<&str> {
     idx.and_then(|i| rec.get(i))
@@ -892,6 +941,104 @@ mod tests {
                 .starts_with("6 cells where the header row has 5; a comma"),
             "{said:?}"
         );
+    }
+
+    #[test]
+    fn a_comma_is_read_only_as_a_thousands_separator() {
+        for (s, v) in [
+            ("1,234", 1234.0),
+            ("12,345.67", 12345.67),
+            ("1,234,567", 1_234_567.0),
+            ("-1,000", -1000.0),
+            (" 999 ", 999.0),
+            ("0.10", 0.1),
+            ("1e3", 1000.0),
+        ] {
+            assert_eq!(number_cell(s), Ok(Some(v)), "{s}");
+        }
+        // A decimal comma, or a comma out of place: refused with the reason,
+        // never read as a number 10 or 1,000 times larger.
+        for s in [
+            "0,10", "1,5", "1000,5", "30,0", "0,050", "6200,50", "1500,50", "-1,5",
+        ] {
+            let e = number_cell(s).unwrap_err();
+            assert!(
+                e.ends_with(
+                    "as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+                ),
+                "{s}: {e}"
+            );
+            assert!(e.starts_with(&format!("{s:?} is not a number")), "{e}");
+        }
+        for s in [
+            "1,234,5",
+            "12,34.5",
+            "1234,567",
+            ",5",
+            "5,",
+            "1,,234",
+            "1,234.5,6",
+            "1,234.",
+        ] {
+            assert!(number_cell(s).is_err(), "{s}");
+        }
+        // Not a number at all: the caller's to keep as a gap or reject.
+        for s in [
+            "",
+            "n/a",
+            "See ASN-93 (ID#:1281)",
+            "a,b",
+            ",",
+            "Freight Included in Commodity Cost",
+            "NaN",
+            "inf",
+        ] {
+            assert_eq!(number_cell(s), Ok(None), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A number written with thousands separators reads as written without them.
+        #[test]
+        fn grouped_numbers_read_back(n in 0u64..1_000_000_000_000, cents in proptest::option::of(0u32..100)) {
+            let digits = n.to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            let (text, plain) = match cents {
+                Some(c) => (format!("{grouped}.{c:02}"), format!("{digits}.{c:02}")),
+                None => (grouped, digits),
+            };
+            proptest::prop_assert_eq!(number_cell(&text), Ok(Some(plain.parse::<f64>().unwrap())));
+        }
+
+        /// A comma followed by other than exactly three digits, or after a
+        /// leading 0, is never read as a number.
+        #[test]
+        fn a_decimal_comma_is_refused(int in 0u32..100_000, frac in "[0-9]{1,6}") {
+            let s = format!("{int},{frac}");
+            let grouped = frac.len() == 3 && int != 0 && int < 1000;
+            proptest::prop_assert_eq!(number_cell(&s).is_err(), !grouped, "{}", s);
+        }
+
+        /// Any text: no panic, a finite number if any, and without a comma
+        /// the same number Rust reads.
+        #[test]
+        fn any_text(s in "[0-9,.+eE -]{0,12}|\\PC{0,12}") {
+            if let Ok(Some(v)) = number_cell(&s) {
+                proptest::prop_assert!(v.is_finite());
+            }
+            if !s.contains(',') {
+                proptest::prop_assert_eq!(
+                    number_cell(&s),
+                    Ok(s.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+                );
+            }
+        }
     }
 
     #[test]

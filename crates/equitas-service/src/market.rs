@@ -650,7 +650,8 @@ impl Operation for Concentration {
     ) -> Result<Answer<analysis::ConcentrationRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
         let names = mk::names(ctx.store)?;
-        let rows = analysis::concentration_table(&obs, &r.per, r.by, r.weight, &r.bands);
+        let (rows, unknown_only) =
+            analysis::concentration_rows(&obs, &r.per, r.by, r.weight, &r.bands);
         let mut l = labels(&names, &r.per, rows.iter().map(|x| &x.key));
         let tops: Vec<Key> = rows.iter().map(|x| vec![x.top.clone()]).collect();
         if let (Value::Object(m), Value::Object(t)) = (&mut l, labels(&names, &[r.by], tops.iter()))
@@ -664,10 +665,28 @@ impl Operation for Concentration {
                 }
             }
         }
-        Ok(Answer::new(
+        let mut a = Answer::new(
             head(methods::concentration(r.by, r.weight, &r.bands), &obs, l),
             rows,
-        ))
+        );
+        if !unknown_only.is_empty() {
+            const SHOWN: usize = 10;
+            let mut named: Vec<String> = unknown_only
+                .iter()
+                .take(SHOWN)
+                .map(|k| k.join(" / "))
+                .collect();
+            if unknown_only.len() > SHOWN {
+                named.push(format!("{} more", unknown_only.len() - SHOWN));
+            }
+            a.notes.push(format!(
+                "{} group(s) have no row: every line of theirs with a weight is of unknown {}: {}",
+                unknown_only.len(),
+                r.by,
+                named.join(", ")
+            ));
+        }
+        Ok(a)
     }
 }
 

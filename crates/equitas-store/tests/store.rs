@@ -408,6 +408,8 @@ fn full_scms_import_accounts_for_every_row(s: &mut TestStore) {
     assert_eq!(gap("quote_date", "pre_pq_process"), 2476);
     assert_eq!(gap("mode", "blank"), 360);
     assert_eq!(gap("insurance", "blank"), 287);
+    // "Not Applicable" as the manufacturing site: no site (formulas 6.1).
+    assert_eq!(gap("site", "not_applicable"), 12);
     let stored: i64 = repo::gap_counts(s.store.as_mut())
         .unwrap()
         .iter()
@@ -419,7 +421,8 @@ fn full_scms_import_accounts_for_every_row(s: &mut TestStore) {
     assert_eq!(c.procurement_lines, 10_324);
     assert_eq!(c.procurement_buyer_countries, 43);
     assert_eq!(c.suppliers, 73);
-    assert_eq!(c.sites, 88);
+    // 88 site names, less "Not Applicable", which names none.
+    assert_eq!(c.sites, 87);
     assert_eq!(c.sites_with_country, 83);
     assert!(
         (c.procurement_value_usd - 1_627_584_457.29).abs() < 0.01,

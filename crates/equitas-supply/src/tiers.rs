@@ -313,7 +313,89 @@ mod tests {
         assert_eq!(m[1].site, None);
     }
 
+    /// The market's concentration table by site and by site country
+    /// (formulas 2.2, 2.8) and the supply tiers (6.1) over the same lines:
+    /// one figure, the unknown left out of both.
+    fn market_and_supply_agree(lines: &[(Option<u8>, f64)]) -> Result<(), TestCaseError> {
+        use equitas_market::analysis::{
+            ConcentrationBands, Dataset, Dim, Observation, Weight, concentration_table,
+        };
+        // Sites 0..=5; the country of sites 4 and 5 is unknown.
+        let country = |s: u8| (s < 4).then(|| ["IND", "ZAF", "IND", "CHN"][s as usize].to_string());
+        let obs: Vec<Observation> = lines
+            .iter()
+            .map(|(site, value)| Observation {
+                product: "p".into(),
+                supplier: "v".into(),
+                buyer_country: "KEN".into(),
+                site: site.map(|s| format!("s{s}")),
+                site_country: site.and_then(country),
+                mode: None,
+                originator: None,
+                pack_size: Some(1.0),
+                quantity: 1.0,
+                value: Some(*value),
+                order_date: None,
+                scheduled_date: None,
+                delivered_date: None,
+            })
+            .collect();
+        let links: Vec<Link> = obs
+            .iter()
+            .map(|o| Link {
+                key: vec![o.product.clone()],
+                manufacturer: o.site.clone(),
+                site: o.site.clone(),
+                country: o.site_country.clone(),
+                ingredient_countries: vec![],
+                weight: o.value.unwrap_or(0.0),
+            })
+            .collect();
+        let ds = Dataset::from(obs);
+        let supply = supply_tiers(&links);
+        for (by, tier) in [(Dim::Site, Tier::Site), (Dim::SiteCountry, Tier::Country)] {
+            let market = concentration_table(
+                &ds,
+                &[Dim::Product],
+                by,
+                Weight::Value,
+                &ConcentrationBands::default(),
+            );
+            let t = supply.first().and_then(|r| r.tier(tier));
+            match (market.first(), t) {
+                (None, None) => {}
+                (Some(m), Some(t)) => {
+                    prop_assert_eq!(m.groups, t.groups);
+                    prop_assert!((m.hhi - t.hhi).abs() < 1e-9, "{} {}", m.hhi, t.hhi);
+                    prop_assert!((m.top_share - t.top_share).abs() < 1e-12);
+                    prop_assert!((m.unknown_share - t.unknown_share).abs() < 1e-12);
+                    prop_assert_eq!(&m.top, &t.top);
+                    prop_assert_eq!(m.single_source, t.groups == 1);
+                }
+                (m, t) => prop_assert!(false, "market {:?}, supply {:?}", m, t),
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn market_concentration_by_site_country_is_the_supply_country_tier() {
+        // As the Capillus HIV test in the demo: one known producing country
+        // and lines of unknown origin; a single country, HHI 10,000, in both.
+        market_and_supply_agree(&[(Some(0), 95.0), (Some(2), 3.0), (None, 2.0), (Some(4), 1.0)])
+            .unwrap();
+        // All unknown (Genie III, Paramax-3): neither shows a figure.
+        market_and_supply_agree(&[(None, 5.0), (Some(5), 1.0)]).unwrap();
+    }
+
     proptest! {
+        #[test]
+        fn market_and_supply_concentration_agree(
+            lines in proptest::collection::vec((proptest::option::of(0u8..6), 0.0f64..1e6), 1..30)
+        ) {
+            market_and_supply_agree(&lines)?;
+        }
+
         /// Every tier's HHI lies between 10,000/n and 10,000 and its
         /// effective number is 10,000/HHI; the weakest tier has the largest HHI.
         #[test]
