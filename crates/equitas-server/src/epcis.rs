@@ -325,9 +325,9 @@ pub(crate) fn within(scope: &Scope, places: [Option<&str>; 2]) -> bool {
         })
 }
 
-/// The events of `doc` whose read point or business location is outside
-/// `scope`, as rejections naming the place. An event that cannot be read
-/// is left to the capture, which rejects it with its reason.
+/// The events of `doc` a caller of `scope` may not capture, as rejections
+/// naming the field ([`event_outside`]). An event that cannot be read is
+/// left to the capture, which rejects it with its reason.
 fn outside_scope(doc: &equitas_epcis::EventReader, scope: &Scope) -> Vec<ep::Rejected> {
     if scope.is_all() {
         return Vec::new();
@@ -338,31 +338,93 @@ fn outside_scope(doc: &equitas_epcis::EventReader, scope: &Scope) -> Vec<ep::Rej
         let Ok(r) = equitas_epcis::event::record(&node, doc.hash_ignore()) else {
             continue;
         };
-        let places = [
-            ("readPoint", r.read_point.as_deref()),
-            ("bizLocation", r.biz_location.as_deref()),
-        ];
-        if places.iter().all(|(_, p)| p.is_none()) {
+        if let Some((field, reason)) = event_outside(&r, scope) {
             out.push(ep::Rejected {
                 index: i,
-                field: "bizLocation".into(),
-                reason: format!(
-                    "the event names no location, and your capture permission reaches only {}",
-                    scope.label()
-                ),
-            });
-            continue;
-        }
-        if let Some((field, p)) = places.iter().find_map(|(f, p)| {
-            p.filter(|p| !within(scope, [Some(p), None]))
-                .map(|p| (f, p))
-        }) {
-            out.push(ep::Rejected {
-                index: i,
-                field: (*field).into(),
-                reason: format!("{p} is outside your scope ({})", scope.label()),
+                field,
+                reason,
             });
         }
     }
     out
+}
+
+/// Why a caller of `scope` may not capture the event `r` (the field at
+/// fault and the reason), or `None`. The event must name a place, every
+/// place it names (read point, business location) must be within the
+/// scope, and so must every stock movement it makes, with the item it
+/// moves: a shipment is an issue at its source and a receipt without a
+/// business location one at its destination (docs/formulas.md 3.1), so
+/// checking the read point and business location alone let a district
+/// officer ship from another district's facility (user pass, 2026-12-07);
+/// a scope by programme reaches only the products of its programmes.
+pub(crate) fn event_outside(
+    r: &equitas_epcis::event::EventRecord,
+    scope: &Scope,
+) -> Option<(String, String)> {
+    if scope.is_all() {
+        return None;
+    }
+    let places = [
+        ("readPoint", r.read_point.as_deref()),
+        ("bizLocation", r.biz_location.as_deref()),
+    ];
+    if places.iter().all(|(_, p)| p.is_none()) {
+        return Some((
+            "bizLocation".into(),
+            format!(
+                "the event names no location, and your capture permission reaches only {}",
+                scope.label()
+            ),
+        ));
+    }
+    let place_within = |p: &str| within(scope, [Some(p), None]);
+    if let Some((field, p)) = places
+        .iter()
+        .find_map(|(f, p)| p.filter(|p| !place_within(p)).map(|p| (f, p)))
+    {
+        return Some((
+            (*field).into(),
+            format!("{p} is outside your scope ({})", scope.label()),
+        ));
+    }
+    for m in equitas_ledger::extract::movements(r).movements {
+        if !place_within(&m.location) {
+            // The list that named the place (a source or a destination).
+            let field = r
+                .parties
+                .iter()
+                .find(|p| p.id == m.location)
+                .map_or("bizLocation", |p| match p.kind {
+                    "source" => "sourceList",
+                    "destination" => "destinationList",
+                    _ => "bizLocation",
+                });
+            let gln = ep::gln_of(&m.location);
+            return Some((
+                field.into(),
+                format!(
+                    "the event moves stock at {} (its {field}), outside your scope ({})",
+                    gln.as_deref().unwrap_or(&m.location),
+                    scope.label()
+                ),
+            ));
+        }
+        if !scope.allows(&[(Dim::Product, Some(&m.item))]) {
+            return Some((
+                if r.quantities.is_empty() {
+                    "epcList"
+                } else {
+                    "quantityList"
+                }
+                .into(),
+                format!(
+                    "the item {} is outside your scope ({}): it is not a product of its programmes",
+                    m.item,
+                    scope.label()
+                ),
+            ));
+        }
+    }
+    None
 }

@@ -136,26 +136,37 @@ fn outside_scope(read: &Read, scope: &Scope) -> Option<OperationOutcome> {
             ));
         }
     }
+    // Each event checked as an EPCIS capture checks it: its place, every
+    // movement it makes and the item moved (a scope by programme).
+    let doc = read.epcis_document();
+    let reader = equitas_epcis::EventReader::new(&doc).ok();
     let mut named = std::collections::BTreeSet::new();
     for (i, e) in read.events.iter().enumerate() {
-        let at = e["bizLocation"]["id"].as_str();
-        if crate::epcis::within(scope, [at, None]) {
-            continue;
-        }
+        let checked = reader
+            .as_ref()
+            .and_then(|d| d.event(i).ok().map(|n| (d, n)))
+            .and_then(|(d, n)| equitas_epcis::event::record(&n, d.hash_ignore()).ok());
+        let why = match checked {
+            Some(r) => crate::epcis::event_outside(&r, scope).map(|(_, why)| why),
+            None => {
+                let at = e["bizLocation"]["id"].as_str();
+                (!crate::epcis::within(scope, [at, None])).then(|| {
+                    let gln = at.map_or_else(
+                        || "no location".into(),
+                        |a| a.rsplit('/').next().unwrap_or(a).to_string(),
+                    );
+                    format!("location {gln} is outside your scope ({label})")
+                })
+            }
+        };
+        let Some(why) = why else { continue };
         let path = read
             .event_paths
             .get(i)
             .cloned()
             .unwrap_or_else(|| format!("event {i}"));
         if named.insert(path.clone()) {
-            let gln = at.map_or_else(
-                || "no location".into(),
-                |a| a.rsplit('/').next().unwrap_or(a).to_string(),
-            );
-            issues.push(forbidden(
-                vec![path],
-                format!("location {gln} is outside your scope ({label})"),
-            ));
+            issues.push(forbidden(vec![path], why));
         }
     }
     (!issues.is_empty()).then(|| OperationOutcome::new(issues))

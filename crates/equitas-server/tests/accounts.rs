@@ -614,6 +614,17 @@ fn security(s: &mut TestStore) {
     .unwrap();
     let (revoked_id, revoked) =
         auth::create_token(c, "officer", "lost", None, &ScopeSpec::default()).unwrap();
+    // An officer of R01's HIV products only.
+    auth::add_user(c, "hivo", PASSWORD).unwrap();
+    let hiv_only = ScopeSpec {
+        location: Some(REGION.into()),
+        programmes: vec!["hiv".into()],
+        ..Default::default()
+    };
+    auth::grant(c, "hivo", Role::SupplyChainOfficer, &hiv_only).unwrap();
+    let hivo = auth::create_token(c, "hivo", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
     let state = state(
         s,
         Throttle {
@@ -763,6 +774,77 @@ fn security(s: &mut TestStore) {
         )
         .await;
         assert_eq!(r.json()["events"], Value::Array(vec![]));
+
+        // Scope escape through the places an event moves stock at: a
+        // shipment is an issue at its source, a receipt without a business
+        // location one at its destination (formulas 3.1). Named by list,
+        // nothing stored (user pass: an R01D01 officer shipped from R02).
+        let event = |step: &str, places: &str, item: u32, n: usize| {
+            format!(
+                r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z",
+  "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "{step}",
+  "epcList": ["urn:epc:id:sgtin:9520000.00000{item}.9{n}"], {places}}}]}}}}"#
+            )
+        };
+        let ship = event(
+            "shipping",
+            &format!(
+                r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}},
+                   "sourceList": [{{"type": "location", "source": "{central}"}}]"#
+            ),
+            1,
+            1,
+        );
+        let receive = event(
+            "receiving",
+            &format!(
+                r#""readPoint": {{"id": "{r01_store}"}},
+                   "destinationList": [{{"type": "location", "destination": "{central}"}}]"#
+            ),
+            1,
+            2,
+        );
+        for (doc, field) in [(&ship, "sourceList"), (&receive, "destinationList")] {
+            let r = send(a, "POST", "/capture", &bearer(&officer), doc).await;
+            assert_eq!(r.status, 403, "{field}: {}", r.body);
+            let detail = r.json()["detail"].as_str().unwrap_or_default().to_string();
+            assert!(
+                detail.contains(&format!("event 0: {field}: the event moves stock at"))
+                    && detail.contains("outside your scope"),
+                "{detail}"
+            );
+        }
+        // A scope by programme reaches only its products' stock: SYN-001
+        // is the network's HIV product, SYN-002 is not (user pass: an HIV
+        // officer dispensed TB stock).
+        let at_store = format!(
+            r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}}"#
+        );
+        let r = send(
+            a,
+            "POST",
+            "/capture",
+            &bearer(&hivo),
+            &event("dispensing", &at_store, 2, 3),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let detail = r.json()["detail"].as_str().unwrap_or_default().to_string();
+        assert!(
+            detail.contains("epcList: the item 09520000000028 is outside your scope"),
+            "{detail}"
+        );
+        let r = send(
+            a,
+            "POST",
+            "/capture",
+            &bearer(&hivo),
+            &event("dispensing", &at_store, 1, 4),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{}", r.body);
 
         // Logout ends the session (the CSRF token is needed for it too).
         assert_eq!(
@@ -1395,6 +1477,26 @@ fn fhir_within_scope(s: &mut TestStore) {
         .nth(1)
         .unwrap()
         .to_string();
+    // SYN-002's GTIN: not an HIV product, outside an HIV officer's scope.
+    let other_gtin = products
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let c = s.store.as_mut();
+    auth::add_user(c, "hivo", PASSWORD).unwrap();
+    let hiv_only = ScopeSpec {
+        location: Some(REGION.into()),
+        programmes: vec!["hiv".into()],
+        ..Default::default()
+    };
+    auth::grant(c, "hivo", Role::SupplyChainOfficer, &hiv_only).unwrap();
+    let hivo = auth::create_token(c, "hivo", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
     let state = state(s, Throttle::default());
     let target = s.target.clone();
     let events = move || -> i64 {
@@ -1447,6 +1549,37 @@ fn fhir_within_scope(s: &mut TestStore) {
             audit("POST /fhir/{Resource}: capture", "capture").await,
             "no audit entry of the FHIR capture"
         );
+
+        // A product outside a scope by programme is refused as a place
+        // outside is (user pass: an HIV officer dispensed TB stock); the
+        // scope's own product goes through.
+        let as_hivo = format!("{}{json}", bearer(&hivo));
+        let before = count().await;
+        let r = send(
+            a,
+            "POST",
+            "/fhir/MedicationDispense",
+            &as_hivo,
+            &dispense(&other_gtin, &inside, 2),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(
+            r.body.contains("is outside your scope")
+                && r.body.contains("not a product of its programmes"),
+            "{}",
+            r.body
+        );
+        assert_eq!(count().await, before);
+        let r = send(
+            a,
+            "POST",
+            "/fhir/MedicationDispense",
+            &as_hivo,
+            &dispense(&gtin, &inside, 2),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
 
         // One movement outside: the whole Bundle refused, the element
         // named, nothing written, the refusal audited.
