@@ -348,7 +348,9 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
         TokensCommand::Revoke { id } => {
             audited(store, "token-revoke", |tx| {
                 if !auth::revoke_token(tx, *id)? {
-                    bail!("no token #{id} not yet revoked (see `equitas tokens list`)");
+                    bail!(
+                        "token #{id} does not exist or is already revoked (see `equitas tokens list`)"
+                    );
                 }
                 Ok(((), format!("token #{id}")))
             })?;

@@ -446,6 +446,14 @@ pub fn grant(
 ) -> Result<i64, StoreError> {
     let u = existing(c, name)?;
     check_scope(c, scope)?;
+    if role == Role::PublicationReader && !scope.is_unscoped() {
+        // A publication is the whole country's: a scoped grant of it could
+        // never read one (docs/accounts.md), so it is refused here, not
+        // found useless at the first pull.
+        return Err(StoreError::Invalid(format!(
+            "publication-reader reads the whole country's publications: grant it without a scope (it was given {scope})"
+        )));
+    }
     c.execute(
         "INSERT INTO auth_grants (user_id, role, countries, location, programmes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -236,6 +236,13 @@ fn grants_survive_version_15(s: &mut dyn equitas_store::Store) {
     );
     let g3 = auth::grant(s, "amina", Role::PublicationReader, &ScopeSpec::default()).unwrap();
     assert!(g3 > g2, "{g3} after {g2}");
+    // A scoped grant of it could never read a publication: refused.
+    let scoped = ScopeSpec {
+        countries: vec!["XSY".into()],
+        ..ScopeSpec::default()
+    };
+    let e = auth::grant(s, "amina", Role::PublicationReader, &scoped).unwrap_err();
+    assert!(e.to_string().contains("grant it without a scope"), "{e}");
 }
 
 #[test]
