@@ -310,6 +310,35 @@ pub fn parse_wages<R: Read>(r: R) -> Result<Parsed<Wage>, RowError> {
     )
 }
 
+/// The statuses of a marketing authorisation; only `valid` counts as an
+/// authorised source (docs/formulas.md 6.3).
+pub const AUTHORISATION_STATUSES: &[&str] = &[
+    "valid",
+    "suspended",
+    "withdrawn",
+    "expired",
+    "cancelled",
+    "pending",
+];
+
+/// A status as written (any case; French accepted, masculine or feminine,
+/// with or without accents) in its English form, or `None` if it is not
+/// one: a status that silently never counted (`valide`, `active`) would
+/// leave a country without its authorised sources (user pass).
+pub fn authorisation_status(s: &str) -> Option<&'static str> {
+    let t = s.trim().to_lowercase();
+    let t = t.trim_end_matches('e').replace(['é', 'è'], "e");
+    Some(match t.as_str() {
+        "valid" | "valide" => "valid",
+        "suspended" | "suspendu" => "suspended",
+        "withdrawn" | "retire" => "withdrawn",
+        "expired" | "expire" => "expired",
+        "cancelled" | "canceled" | "annule" => "cancelled",
+        "pending" | "en attent" => "pending",
+        _ => return None,
+    })
+}
+
 /// Columns: `country`, `number`, `product_name`, `holder`, `status`,
 /// optional `product` (Equitas code), `manufacturer`, `valid_from`, `valid_to` (YYYY-MM-DD).
 pub fn parse_authorisations<R: Read>(r: R) -> Result<Parsed<Authorisation>, RowError> {
@@ -341,7 +370,19 @@ pub fn parse_authorisations<R: Read>(r: R) -> Result<Parsed<Authorisation>, RowE
                 e.field(x.text(i[1], "number")),
                 e.field(x.text(i[2], "product_name")),
                 e.field(x.text(i[3], "holder")),
-                e.field(x.text(i[4], "status")),
+                e.field(
+                    x.text(i[4], "status")
+                    .and_then(|s| authorisation_status(&s).ok_or_else(|| {
+                        RowError::new(
+                            x.line,
+                            "status",
+                            format!(
+                                "{s:?} is not one of {} (in French: valide, suspendue, retirée, expirée, annulée, en attente)",
+                                AUTHORISATION_STATUSES.join(", ")
+                            ),
+                        )
+                    })),
+                ),
                 e.field(x.date(i[7], "valid_from", &["%Y-%m-%d"])),
                 e.field(x.date(i[8], "valid_to", &["%Y-%m-%d"])),
             )
@@ -358,7 +399,7 @@ pub fn parse_authorisations<R: Read>(r: R) -> Result<Parsed<Authorisation>, RowE
                 number,
                 product_name,
                 holder,
-                status: status.to_lowercase(),
+                status: status.to_string(),
                 product: x.opt(i[5]),
                 manufacturer: x.opt(i[6]),
                 valid_from,
@@ -421,6 +462,35 @@ pub fn parse_who_pq_vaccines<R: Read>(r: R) -> Result<Parsed<Prequalified>, RowE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A marketing authorisation's status is one of a list (French
+    /// accepted), else the row is refused naming it: `valide` had been
+    /// kept and never counted as valid (user pass).
+    #[test]
+    fn authorisation_statuses_are_checked() {
+        for (written, kept) in [
+            ("Valid", "valid"),
+            ("valide", "valid"),
+            ("VALIDE", "valid"),
+            ("suspendue", "suspended"),
+            ("Retirée", "withdrawn"),
+            ("expiré", "expired"),
+            ("annulée", "cancelled"),
+            ("En attente", "pending"),
+            ("withdrawn", "withdrawn"),
+        ] {
+            assert_eq!(authorisation_status(written), Some(kept), "{written}");
+        }
+        let a = "country,number,product_name,holder,status\nKEN,H1,EFV 600,Cipla,valide\nKEN,H2,EFV 600,Mylan,active\n";
+        let p = parse_authorisations(a.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 1);
+        assert_eq!(p.records[0].1.status, "valid");
+        let e = p.errors[0].to_string();
+        assert!(
+            e.starts_with("line 3, field `status`: \"active\" is not one of valid, suspended"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn bad_rows_name_line_and_field() {
