@@ -611,6 +611,30 @@ pub fn create_token(
 ) -> Result<(i64, String), StoreError> {
     let u = existing(c, user)?;
     check_scope(c, scope)?;
+    if !scope.is_unscoped() && !u.grants.is_empty() {
+        // A token narrows its user's grants: one whose scope lies outside
+        // all of them would reach nothing (user pass: accepted silently).
+        let mut reaches = false;
+        for p in [
+            Permission::Read,
+            Permission::Capture,
+            Permission::Import,
+            Permission::Administer,
+            Permission::Publications,
+        ] {
+            if let Some(Scope::Within { areas, .. }) = token_scope(c, &u, p, scope)? {
+                reaches |= areas.iter().any(|a| !a.is_empty());
+            } else if !u.scopes(p).is_empty() {
+                reaches = true;
+            }
+        }
+        if !reaches {
+            return Err(StoreError::Invalid(format!(
+                "a token of {user} limited to {scope} would reach nothing: it lies outside every grant of {user} ({})",
+                u.describe_grants()
+            )));
+        }
+    }
     let token = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
     let h = token_hash(&token);
     c.execute(
@@ -840,6 +864,13 @@ impl Area {
 }
 
 impl Area {
+    /// True if nothing lies within it: one of its dimensions allows no value.
+    pub fn is_empty(&self) -> bool {
+        self.locations.as_ref().is_some_and(HashSet::is_empty)
+            || self.countries.as_ref().is_some_and(BTreeSet::is_empty)
+            || self.products.as_ref().is_some_and(HashSet::is_empty)
+    }
+
     /// What lies within both.
     pub fn intersect(&self, o: &Area) -> Area {
         fn both<T: Clone>(a: &Option<T>, b: &Option<T>, meet: impl Fn(&T, &T) -> T) -> Option<T> {

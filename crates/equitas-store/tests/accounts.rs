@@ -239,6 +239,25 @@ fn narrowed_tokens(s: &mut TestStore) {
             .unwrap()
             .is_none()
     );
+    // A token limited to a place outside every grant of its user would
+    // reach nothing: refused, saying so (user pass: accepted silently).
+    let r2 = ScopeSpec {
+        location: Some("R2".into()),
+        ..Default::default()
+    };
+    let e = auth::create_token(c, "reg", "t", None, &r2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("would reach nothing") && e.contains("location R2"),
+        "{e}"
+    );
+    // Within R1's district: accepted.
+    let d1 = ScopeSpec {
+        location: Some("D1".into()),
+        ..Default::default()
+    };
+    assert!(auth::create_token(c, "reg", "t", None, &d1).is_ok());
 }
 
 fn audit_is_append_only(s: &mut TestStore) {
