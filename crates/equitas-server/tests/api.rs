@@ -112,7 +112,7 @@ fn market_endpoints(s: &mut TestStore) {
             ),
             (
                 "/api/v1/market/prices?from=2015-01-01&to=2010-01-01",
-                400,
+                409,
                 "to",
                 "2010-01-01 is before from (2015-01-01)",
             ),
@@ -120,7 +120,13 @@ fn market_endpoints(s: &mut TestStore) {
                 "/api/v1/market/prices?programme=xyz",
                 400,
                 "programme",
-                "expected one of: hiv",
+                "expected one of hiv, tb",
+            ),
+            (
+                "/api/v1/market/prices?programme=HIV",
+                400,
+                "programme",
+                "did you mean hiv?",
             ),
         ] {
             let (st, _, j) = get_typed(&state, path).await;
@@ -134,7 +140,7 @@ fn market_endpoints(s: &mut TestStore) {
                 "{path}: {j}"
             );
         }
-        let (st, _, j) = get_typed(&state, "/api/v1/market/prices?programme=HIV&country=KEN").await;
+        let (st, _, j) = get_typed(&state, "/api/v1/market/prices?programme=hiv&country=KEN").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         let (st, _, j) = get_typed(&state, "/api/v1/market/prices?country=KEN&programme=ntd").await;
         assert_eq!(st, StatusCode::CONFLICT, "{j}");

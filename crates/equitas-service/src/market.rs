@@ -23,8 +23,8 @@ pub(crate) fn scope() -> Vec<Param> {
         ),
         Param::new(
             "programme",
-            Kind::Text,
-            "Only products of this programme: hiv, malaria, tb, immunisation...",
+            Kind::OneOf(vocab::programmes()),
+            "Only products of this programme.",
         ),
         Param::new(
             "country",
@@ -47,19 +47,15 @@ pub(crate) fn filter(a: &Args) -> Result<Filter, ServiceError> {
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
-        return Err(a.bad("to", format!("{t} is before from ({f}): no day is both")));
+        // A valid request no line can match: said so, naming `to`.
+        return Err(ServiceError::OutsideData {
+            param: a.display("to"),
+            reason: format!("{t} is before from ({f}): no day is both"),
+        });
     }
-    let programme = a
-        .get::<String>("programme")?
-        .map(|p| {
-            p.parse::<equitas_model::Programme>()
-                .map(|p| p.as_str().to_string())
-                .map_err(|e| a.bad("programme", e))
-        })
-        .transpose()?;
     Ok(Filter {
         products: a.list("product")?,
-        programme,
+        programme: a.get("programme")?,
         countries: a.list("country")?,
         from,
         to,

@@ -327,8 +327,8 @@ impl Operation for Items {
             "",
             vec![Param::new(
                 "programme",
-                Kind::Text,
-                "Only items of this programme (hiv, tb, malaria...).",
+                Kind::OneOf(crate::vocab::programmes()),
+                "Only items of this programme.",
             )],
         )
     }

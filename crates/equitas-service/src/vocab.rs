@@ -17,6 +17,8 @@ static METHODS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     v.extend(leak(&equitas_planning::Method::ALL, |m| m.as_str()));
     v
 });
+static PROGRAMMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| leak(equitas_model::Programme::ALL, |p| p.as_str()));
 static DIMS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| leak(equitas_market::analysis::Dim::ALL, |d| d.as_str()));
 
@@ -33,6 +35,11 @@ pub fn statuses() -> &'static [&'static str] {
 /// `auto` and the forecasting methods (docs/formulas.md 4.2).
 pub fn methods() -> &'static [&'static str] {
     &METHODS
+}
+
+/// The programmes of the product catalogue: hiv, tb, malaria...
+pub fn programmes() -> &'static [&'static str] {
+    &PROGRAMMES
 }
 
 /// Dimensions of the market figures.
