@@ -302,7 +302,18 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
                             })?)
                         }
                     };
-                    equitas_service::interop::fhir_inventory(store.as_mut(), location, day)?
+                    let s = equitas_service::interop::fhir_inventory(store.as_mut(), location, day)
+                        .map_err(|mut e| {
+                            if let Some(p) = e.parameter_mut() {
+                                *p = format!("--{}", p.replace('_', "-"));
+                            }
+                            e
+                        })?;
+                    // An empty Bundle says why, as `equitas stock` does.
+                    if let Some(n) = &s.note {
+                        eprintln!("note: {n}");
+                    }
+                    s.bundle
                 }
                 FhirResource::SupplyDelivery => {
                     let m = month.context("--month is needed for supply-delivery")?;
