@@ -13,6 +13,13 @@ use equitas_ledger::calendar::{MonthIndex, format_month};
 use equitas_store::Store;
 use equitas_store::import::{ImportError, ImportOptions, ImportReport, NoProgress};
 
+/// The current month, by this machine's clock (UTC), as imports read it.
+fn this_month() -> MonthIndex {
+    equitas_ledger::calendar::month_of(equitas_ledger::calendar::day_of(
+        chrono::Utc::now().date_naive(),
+    ))
+}
+
 /// A month's DHIS2 export: the figures, the data values they become, and
 /// what the mapping left out.
 pub struct Dhis2Export {
@@ -23,11 +30,34 @@ pub struct Dhis2Export {
 
 /// The figures of `month` for the mapping's products at every location
 /// (those without an org unit are named in the notes), as data values.
+/// A month after the current one is refused (`BadParameter` naming
+/// `month`): it has no figures yet, as imports refuse its reports
+/// (docs/formulas.md 3.10).
 pub fn dhis2_export(
     store: &mut dyn Store,
     mapping: &Mapping,
     month: MonthIndex,
 ) -> Result<Dhis2Export, ServiceError> {
+    dhis2_export_at(store, mapping, month, this_month())
+}
+
+/// [`dhis2_export`], `now` being the current month.
+pub fn dhis2_export_at(
+    store: &mut dyn Store,
+    mapping: &Mapping,
+    month: MonthIndex,
+    now: MonthIndex,
+) -> Result<Dhis2Export, ServiceError> {
+    if month > now {
+        return Err(ServiceError::BadParameter {
+            param: "month".into(),
+            reason: format!(
+                "{} is after this month ({}): a month has figures once it has begun",
+                format_month(month),
+                format_month(now)
+            ),
+        });
+    }
     let data = equitas_store::stock::load(store)?;
     has_stock(&data)?;
     let items: Vec<String> = mapping.products().into_iter().map(str::to_string).collect();
@@ -57,7 +87,7 @@ pub fn dhis2_import(
 ) -> Result<ImportReport, ImportError> {
     let values = dhis2::values::read(bytes)
         .map_err(|e| ImportError::Precondition(format!("{source_name}: {e}")))?;
-    let read = dhis2::stock_reports(values, mapping);
+    let read = dhis2::stock_reports(values, mapping, this_month());
     equitas_store::import::import_stock_reports(
         store,
         source_name,
