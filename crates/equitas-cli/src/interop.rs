@@ -302,7 +302,18 @@ pub fn run(cli: &Cli, c: &InteropCommand) -> Result<ExitCode> {
                             })?)
                         }
                     };
-                    equitas_service::interop::fhir_inventory(store.as_mut(), location, day)?
+                    let s = equitas_service::interop::fhir_inventory(store.as_mut(), location, day)
+                        .map_err(|mut e| {
+                            if let Some(p) = e.parameter_mut() {
+                                *p = format!("--{}", p.replace('_', "-"));
+                            }
+                            e
+                        })?;
+                    // An empty Bundle says why, as `equitas stock` does.
+                    if let Some(n) = &s.note {
+                        eprintln!("note: {n}");
+                    }
+                    s.bundle
                 }
                 FhirResource::SupplyDelivery => {
                     let m = month.context("--month is needed for supply-delivery")?;
@@ -401,11 +412,25 @@ fn fhir_import(cli: &Cli, file: &Path, codes: Option<&Path>) -> Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// The month's figures; an error naming the month names `--month`.
+fn dhis2_export(
+    store: &mut dyn equitas_store::Store,
+    mapping: &Mapping,
+    month: MonthIndex,
+) -> Result<equitas_service::interop::Dhis2Export, equitas_service::ServiceError> {
+    equitas_service::interop::dhis2_export(store, mapping, month).map_err(|mut e| {
+        if let Some(p) = e.parameter_mut().filter(|p| p.as_str() == "month") {
+            *p = "--month".into();
+        }
+        e
+    })
+}
+
 /// The data value set of the month, and the notes of what was left out.
 fn export(cli: &Cli, set: &SetArgs, format: SetFormat) -> Result<(String, Vec<String>)> {
     let mapping = read_mapping(&set.mapping)?;
     let mut store = open_store(cli)?;
-    let e = equitas_service::interop::dhis2_export(store.as_mut(), &mapping, set.month)?;
+    let e = dhis2_export(store.as_mut(), &mapping, set.month)?;
     let body = match format {
         SetFormat::Json => values::write_json(&e.set),
         SetFormat::Csv => values::write_csv(&e.set.data_values),
@@ -420,7 +445,7 @@ fn push(cli: &Cli, set: &SetArgs, url: &str, token_env: &str, dry_run: bool) -> 
         .with_context(|| format!("the environment variable {token_env} holds no token"))?;
     let mapping = read_mapping(&set.mapping)?;
     let mut store = open_store(cli)?;
-    let e = equitas_service::interop::dhis2_export(store.as_mut(), &mapping, set.month)?;
+    let e = dhis2_export(store.as_mut(), &mapping, set.month)?;
     drop(store);
     for n in &e.notes {
         eprintln!("note: {n}");

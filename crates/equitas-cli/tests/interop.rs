@@ -702,3 +702,212 @@ fn deliveries_out_are_the_months_receipts() {
     assert!(received > 0.0);
     assert_eq!(received, dhis2);
 }
+
+/// A copy of the demo database in `work`, for a test that writes.
+fn demo_copy(work: &Path) -> PathBuf {
+    let copy = work.join("db");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(demo()).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with("-wal") || name.ends_with("-shm") {
+            continue;
+        }
+        std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+    }
+    copy
+}
+
+/// A data value set's report is taken whole: one with a rejected value, or
+/// with only its stockout days, is refused with each of its lines; a month
+/// not begun is named as such; the other reports are imported. A month
+/// not begun has no figures to export or push either.
+#[test]
+fn a_dhis2_report_is_imported_whole_or_not_at_all() {
+    let work = tempfile::tempdir().unwrap();
+    let db = demo_copy(work.path());
+    let path = MAPPINGS[1];
+    let file = work.path().join("values.csv");
+    std::fs::write(
+        &file,
+        "dataelement,period,orgunit,catoptcombo,attroptcombo,value\n\
+         LMIS_SYN001_OPENING_BALANCE,202610,OU_R01D01F0001,,,35\n\
+         LMIS_SYN001_CONSUMPTION,202610,OU_R01D01F0001,,,NaN\n\
+         LMIS_SYN001_STOCK_ON_HAND,202610,OU_R01D01F0001,,,30\n\
+         LMIS_SYN001_STOCKOUT_DAYS,202610,OU_R01D01F0001,,,0\n\
+         LMIS_SYN002_STOCKOUT_DAYS,202610,OU_R01D01F0001,,,0\n\
+         LMIS_SYN001_STOCK_ON_HAND,209901,OU_R01D01F0007,,,7\n\
+         LMIS_SYN001_STOCKOUT_DAYS,209901,OU_R01D01F0007,,,0\n\
+         LMIS_SYN001_STOCK_ON_HAND,202610,OU_R01D01F0007,,,9\n\
+         LMIS_SYN001_STOCKOUT_DAYS,202610,OU_R01D01F0007,,,2\n",
+    )
+    .unwrap();
+    let o = equitas(
+        &db,
+        &[
+            "interop",
+            "dhis2",
+            "import",
+            file.to_str().unwrap(),
+            "--mapping",
+            path,
+            "--dry-run",
+            "--all-errors",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    let whole = "the report of SYN-001 at OU_R01D01F0001 for 202610 is not imported: a report is taken whole, and line 3 of it was rejected";
+    for line in [
+        format!("values.csv:2: value: {whole}"),
+        "values.csv:3: value: \"NaN\" (consumption) is not a non-negative number".into(),
+        format!("values.csv:4: value: {whole}"),
+        format!("values.csv:5: value: {whole}"),
+        "values.csv:6: value: the report of SYN-002 at OU_R01D01F0001 for 202610 gives only stockout_days".into(),
+        "values.csv:7: period: 209901 is after this month".into(),
+        "values.csv:8: period: 209901 is after this month".into(),
+    ] {
+        assert!(err.contains(&line), "{line}\n{err}");
+    }
+    assert!(out.contains("stock reports: 1 new"), "{out}");
+
+    for args in [
+        &[
+            "interop",
+            "dhis2",
+            "export",
+            "--mapping",
+            path,
+            "--month",
+            "2099-01",
+        ][..],
+        &[
+            "interop",
+            "dhis2",
+            "push",
+            "--mapping",
+            path,
+            "--month",
+            "2099-01",
+            "--url",
+            "http://127.0.0.1:9",
+            "--token-env",
+            "PATH",
+        ],
+    ] {
+        let o = equitas(&db, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--month: 2099-01 is after this month"),
+            "{args:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// Two FHIR dispenses alike but for their ids are two movements, the same
+/// Bundle sent again none; a dispense dated after the capture is named at
+/// its date; a snapshot of a day before the data is empty and says why.
+#[test]
+fn fhir_resources_alike_are_each_counted_once() {
+    let work = tempfile::tempdir().unwrap();
+    let db = demo_copy(work.path());
+    let file = work.path().join("two.json");
+    let dispense = |id: &str, patient: &str, when: &str| {
+        format!(
+            r#"{{"resource": {{"resourceType": "MedicationDispense", "id": "{id}", "status": "completed",
+              "subject": {{"reference": "Patient/{patient}"}},
+              "medication": {{"concept": {{"coding": [{{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}}]}}}},
+              "quantity": {{"value": 3}}, "whenHandedOver": "{when}",
+              "location": {{"identifier": {{"system": "urn:equitas:location", "value": "R01D01F0007"}}}}}}}}"#
+        )
+    };
+    let bundle = |entries: &[String]| {
+        format!(
+            r#"{{"resourceType": "Bundle", "type": "transaction", "entry": [{}]}}"#,
+            entries.join(",")
+        )
+    };
+    let stock = |db: &Path| -> f64 {
+        let v: Value = serde_json::from_str(&ok(&equitas(
+            db,
+            &[
+                "stock",
+                "--within",
+                "R01D01F0007",
+                "--item",
+                "SYN-001",
+                "--as-of",
+                "2026-11-30",
+                "--format",
+                "json",
+            ],
+        )))
+        .unwrap();
+        v["rows"][0]["stock_on_hand"].as_f64().unwrap()
+    };
+    let before = stock(&db);
+    std::fs::write(
+        &file,
+        bundle(&[
+            dispense("disp-1", "a", "2026-11-03"),
+            dispense("disp-2", "b", "2026-11-03"),
+        ]),
+    )
+    .unwrap();
+    let import = |file: &Path| equitas(&db, &["interop", "fhir", "import", file.to_str().unwrap()]);
+    let out = ok(&import(&file));
+    assert!(
+        out.contains("2 movement event(s) captured, 0 already held"),
+        "{out}"
+    );
+    assert_eq!(stock(&db), before - 6.0);
+    let out = ok(&import(&file));
+    assert!(
+        out.contains("0 movement event(s) captured, 2 already held"),
+        "{out}"
+    );
+    assert_eq!(stock(&db), before - 6.0);
+
+    let future = work.path().join("future.json");
+    std::fs::write(
+        &future,
+        bundle(&[
+            dispense("disp-3", "c", "2026-11-04"),
+            dispense("disp-4", "c", "2031-01-01T11:00:00Z"),
+        ]),
+    )
+    .unwrap();
+    let o = import(&future);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("future.json: Bundle.entry[1].resource.whenHandedOver: 2031-01-01"),
+        "{err}"
+    );
+    assert_eq!(stock(&db), before - 6.0);
+
+    let o = equitas(
+        &db,
+        &[
+            "interop",
+            "fhir",
+            "export",
+            "--location",
+            "R01",
+            "--as-of",
+            "1990-01-01",
+        ],
+    );
+    let b: Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(b["entry"].as_array().map(Vec::len), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: no stock: 1990-01-01 is before the first movement"),
+        "{err}"
+    );
+}

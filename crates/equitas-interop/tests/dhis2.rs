@@ -152,7 +152,7 @@ fn both_layouts_and_formats_round_trip_to_the_same_figures() {
                 values::write_csv(&set.data_values),
             ] {
                 let read = values::read(text.as_bytes()).unwrap();
-                let imp = dhis2::stock_reports(read, &mapping);
+                let imp = dhis2::stock_reports(read, &mapping, now());
                 assert!(imp.reports.errors.is_empty(), "{:?}", imp.reports.errors);
                 assert!(
                     imp.notes.iter().any(|n| n.contains("derived")),
@@ -197,8 +197,13 @@ fn both_layouts_and_formats_round_trip_to_the_same_figures() {
     }
 }
 
+/// The month the tests run in (their "now").
+fn now() -> i32 {
+    parse_month("2026-12").unwrap()
+}
+
 #[test]
-fn bad_values_are_named_and_the_rest_imported() {
+fn a_report_with_a_bad_value_is_rejected_whole_and_the_rest_imported() {
     let mapping = Mapping::parse(BY_COMBO).unwrap();
     let doc = r#"{"period": "202602", "orgUnit": "DiszpKrYNg8", "dataValues": [
   {"dataElement": "s46m5MS0hxu", "categoryOptionCombo": "J2Qf1jtZuj8", "value": "12"},
@@ -208,20 +213,34 @@ fn bad_values_are_named_and_the_rest_imported() {
   {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "Gmbgme7z9BF", "value": "29"},
   {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "J2Qf1jtZuj8", "value": "1", "orgUnit": "nowhere0000"},
   {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "J2Qf1jtZuj8", "value": "1", "period": "2026Q1"},
-  {"dataElement": "Uvn6LCg7dVU", "value": "1"}
+  {"dataElement": "Uvn6LCg7dVU", "value": "1"},
+  {"dataElement": "s46m5MS0hxu", "categoryOptionCombo": "J2Qf1jtZuj8", "value": "40", "orgUnit": "g8upMTyEZGZ"},
+  {"dataElement": "s46m5MS0hxu", "categoryOptionCombo": "KPP63zJPkOu", "value": "NaN", "orgUnit": "g8upMTyEZGZ"},
+  {"dataElement": "s46m5MS0hxu", "categoryOptionCombo": "Gmbgme7z9BF", "value": "0", "orgUnit": "g8upMTyEZGZ"},
+  {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "KPP63zJPkOu", "value": "6", "orgUnit": "g8upMTyEZGZ"},
+  {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "J2Qf1jtZuj8", "value": "30", "orgUnit": "g8upMTyEZGZ"},
+  {"dataElement": "dY4OCwl0Y7Y", "categoryOptionCombo": "Gmbgme7z9BF", "value": "0", "orgUnit": "g8upMTyEZGZ"}
 ]}"#;
-    let imp = dhis2::stock_reports(values::read(doc.as_bytes()).unwrap(), &mapping);
+    let imp = dhis2::stock_reports(values::read(doc.as_bytes()).unwrap(), &mapping, now());
     let e: Vec<String> = imp.reports.errors.iter().map(|e| e.to_string()).collect();
+    let amox = "the report of AMOX at DiszpKrYNg8 for 202602 is not imported: a report is taken whole, and line 4 of it was rejected";
+    let fac2 = "the report of AMOX at g8upMTyEZGZ for 202602 is not imported: a report is taken whole, and line 11 of it was rejected";
     assert_eq!(
         e,
         [
-            "line 4, field `value`: line 3 already gives stockout_days of AMOX at DiszpKrYNg8 for 202602",
-            "line 5, field `value`: \"-1\" (stock_on_hand) is not a non-negative number",
-            "line 6, field `value`: \"29\" (stockout_days) is not a whole number of days from 0 to 28",
-            "line 7, field `orgUnit`: \"nowhere0000\" is not an org unit of the mapping",
-            "line 8, field `period`: \"2026Q1\" is not a monthly period (YYYYMM)",
+            format!("line 2, field `value`: {amox}"),
+            format!("line 3, field `value`: {amox}"),
+            "line 4, field `value`: line 3 already gives stockout_days of AMOX at DiszpKrYNg8 for 202602".into(),
+            "line 5, field `value`: \"-1\" (stock_on_hand) is not a non-negative number".into(),
+            "line 6, field `value`: \"29\" (stockout_days) is not a whole number of days from 0 to 28".into(),
+            "line 7, field `orgUnit`: \"nowhere0000\" is not an org unit of the mapping".into(),
+            "line 8, field `period`: \"2026Q1\" is not a monthly period (YYYYMM)".into(),
+            format!("line 10, field `value`: {fac2}"),
+            "line 11, field `value`: \"NaN\" (consumption) is not a non-negative number".into(),
+            format!("line 12, field `value`: {fac2}"),
         ]
     );
+    // Only FAC2's ORS report, whole: none made of what was left of the others.
     assert_eq!(imp.reports.records.len(), 1);
     let r = &imp.reports.records[0].1;
     assert_eq!(
@@ -229,13 +248,50 @@ fn bad_values_are_named_and_the_rest_imported() {
             r.location.as_str(),
             r.item.as_str(),
             r.closing,
+            r.dispensed,
             r.stockout_days
         ),
-        ("FAC1", "AMOX", Some(12.0), 2)
+        ("FAC2", "ORS", Some(30.0), 6.0, 0)
     );
     assert!(
         imp.notes[0].starts_with("1 data value(s)"),
         "{:?}",
         imp.notes
     );
+}
+
+#[test]
+fn a_report_needs_its_stockout_days_a_figure_and_a_month_begun() {
+    let mapping = Mapping::parse(PER_METRIC).unwrap();
+    let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupd,comment
+AMOX_SOD,202611,OU_FAC1,,,0,,,
+AMOX_SOH,209901,OU_FAC1,,,7,,,
+AMOX_SOD,209901,OU_FAC1,,,0,,,
+AMOX_SOH,202702,OU_FAC1,,,0,,,
+AMOX_SOD,202702,OU_FAC1,,,31,,,
+ORS_SOH,202611,OU_FAC1,,,5,,,
+ORS_SOH,202612,OU_FAC2,,,5,,,
+ORS_SOD,202612,OU_FAC2,,,1,,,
+";
+    let imp = dhis2::stock_reports(values::read(csv.as_bytes()).unwrap(), &mapping, now());
+    let e: Vec<String> = imp.reports.errors.iter().map(|e| e.to_string()).collect();
+    let after = |p: &str| {
+        format!(
+            "field `period`: {p} is after this month (202612): a report is of a month that has begun (a typing error in the year?)"
+        )
+    };
+    assert_eq!(
+        e,
+        [
+            "line 2, field `value`: the report of AMOX at OU_FAC1 for 202611 gives only stockout_days: a stock report needs a figure of stock too (stock_on_hand, opening_balance, consumption, received or adjustments)".to_string(),
+            format!("line 3, {}", after("209901")),
+            format!("line 4, {}", after("209901")),
+            format!("line 5, {}", after("202702")),
+            format!("line 6, {}", after("202702")),
+            "line 6, field `value`: \"31\" (stockout_days) is not a whole number of days from 0 to 28".into(),
+            "line 7, field `value`: the report of ORS at OU_FAC1 for 202611 has no stockout_days: a stock report needs them (line 7 not imported)".into(),
+        ]
+    );
+    assert_eq!(imp.reports.records.len(), 1);
+    assert_eq!(imp.reports.records[0].1.location, "FAC2");
 }

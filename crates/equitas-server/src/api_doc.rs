@@ -411,7 +411,10 @@ fn fhir() -> Vec<Endpoint> {
                 "get",
                 FHIR_INVENTORY_PATH,
                 "Stock snapshots as FHIR R5 InventoryReports: one per place at or below a location holding stock at the end of a day (the stock on hand of GET /api/v1/stock)",
-                (200, "A searchset Bundle of InventoryReports."),
+                (
+                    200,
+                    "A searchset Bundle of InventoryReports; none (a day before the first movement, a place without stock) is an empty searchset, total 0, with an OperationOutcome entry saying why.",
+                ),
             )
         },
     ]
@@ -446,7 +449,7 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
         "FhirBundle".into(),
         json!({
             "type": "object",
-            "description": "HL7 FHIR R5 Bundle of InventoryReports (searchset).",
+            "description": "HL7 FHIR R5 Bundle of InventoryReports (searchset); when none matches, an OperationOutcome entry (search mode `outcome`) says why.",
             "required": ["resourceType", "type", "entry"],
             "properties": {
                 "resourceType": {"const": "Bundle"},
@@ -455,11 +458,17 @@ fn describe_fhir(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value
                 "entry": {"type": "array", "items": {
                     "type": "object",
                     "required": ["resource"],
-                    "properties": {"resource": {
-                        "type": "object",
-                        "required": ["resourceType"],
-                        "properties": {"resourceType": {"const": "InventoryReport"}}
-                    }}
+                    "properties": {
+                        "resource": {
+                            "type": "object",
+                            "required": ["resourceType"],
+                            "properties": {"resourceType": {"enum": ["InventoryReport", "OperationOutcome"]}}
+                        },
+                        "search": {
+                            "type": "object",
+                            "properties": {"mode": {"enum": ["match", "outcome"]}}
+                        }
+                    }
                 }}
             }
         }),
@@ -737,6 +746,8 @@ pub fn openapi() -> Value {
             }
             responses["415"] = problem_response(if e.path == IMPORT_PATH {
                 "The body is not declared text/csv."
+            } else if e.tag == "fhir" {
+                "The body is not declared JSON (application/fhir+json, or application/json)."
             } else {
                 "The body is not declared JSON (application/json, application/ld+json) or XML."
             });

@@ -91,7 +91,9 @@ fn outcome(status: StatusCode, o: &OperationOutcome) -> Response {
 }
 
 async fn take(s: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Problem> {
-    let taken = crate::body::take(headers, body, &s.limits, &s.spools).await?;
+    let taken =
+        crate::body::take_typed(headers, body, &s.limits, &s.spools, crate::guard::fhir_type)
+            .await?;
     Ok(taken.bytes().to_vec())
 }
 
@@ -181,21 +183,29 @@ async fn store(
     expect: Option<String>,
 ) -> Result<Response, Problem> {
     if let Some(want) = &expect {
-        let found = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
-            v.get("resourceType")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        if found.as_deref() != Some(want.as_str()) {
+        // Not JSON, empty, nested too deeply, not an object: said as such.
+        let v = match equitas_interop::fhir::parse_resource(&bytes, want) {
+            Ok(v) => v,
+            Err(i) => {
+                return Ok(outcome(
+                    StatusCode::BAD_REQUEST,
+                    &OperationOutcome::new(vec![i]),
+                ));
+            }
+        };
+        let found = v.get("resourceType").and_then(Value::as_str);
+        if found != Some(want.as_str()) {
             return Ok(outcome(
                 StatusCode::BAD_REQUEST,
                 &OperationOutcome::new(vec![Issue {
                     severity: "error".into(),
                     code: "invalid".into(),
-                    diagnostics: format!(
-                        "the path names {want}, the body is {}",
-                        found.as_deref().unwrap_or("no resource")
-                    ),
+                    diagnostics: match found {
+                        Some(f) => format!("the path names {want}, the body is a {f}"),
+                        None => format!(
+                            "the path names {want}, the body is an object without resourceType"
+                        ),
+                    },
                     expression: vec![format!("{want}.resourceType")],
                 }]),
             ));
@@ -409,12 +419,29 @@ async fn inventory_bundle(
         )
         .at("location"));
     }
-    let mut b = s
+    let found = s
         .with_store(move |st| Ok(fhir_inventory_within(st, &location, as_of, &scope)?))
         .await?;
+    let mut b = found.bundle;
     b["type"] = json!("searchset");
     let n = b["entry"].as_array().map_or(0, Vec::len);
     b["total"] = json!(n);
+    // A search matching nothing is a 200 with an empty searchset (FHIR's
+    // search); why it matched nothing is an OperationOutcome entry of
+    // search mode `outcome`, as `equitas stock` notes why it has no rows.
+    if let (Some(note), Some(entries)) = (found.note, b["entry"].as_array_mut()) {
+        entries.push(json!({
+            "resource": {
+                "resourceType": "OperationOutcome",
+                "issue": [{
+                    "severity": "information",
+                    "code": "not-found",
+                    "diagnostics": note,
+                }],
+            },
+            "search": {"mode": "outcome"},
+        }));
+    }
     Ok(fhir_json(StatusCode::OK, b))
 }
 

@@ -200,6 +200,34 @@ pub fn body_type(h: &HeaderMap) -> Result<(), Problem> {
     .at("Content-Type"))
 }
 
+/// Refuses a FHIR body not declared JSON (415): `application/fhir+json`,
+/// as FHIR names it, or `application/json` (any `+json` type).
+pub fn fhir_type(h: &HeaderMap) -> Result<(), Problem> {
+    let found = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
+    let essence = found
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return Ok(());
+    }
+    Err(Problem::new(
+        415,
+        "/problems/unsupported-media-type",
+        "The body's content type is not accepted",
+        format!(
+            "Content-Type {found}: a FHIR resource is sent as application/fhir+json \
+             (or application/json); FHIR's XML is not read"
+        ),
+    )
+    .at("Content-Type"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,6 +142,63 @@ fn fhir_routes(s: &mut TestStore) {
             o["issue"][0]["expression"][0],
             "SupplyDelivery.resourceType"
         );
+        assert!(o.to_string().contains("the body is a Bundle"), "{o}");
+        // A body that is no resource: said what is wrong with it.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        for (body, said) in [
+            ("", "the body is empty"),
+            ("xx{", "the body is not JSON"),
+            ("[1,2]", "the body is JSON an array"),
+            (deep.as_str(), "levels deep"),
+        ] {
+            let (st, ctype, o) = send(&state, "POST", "/fhir", body).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{said}: {o}");
+            assert_eq!(ctype, "application/fhir+json");
+            let d = o["issue"][0]["diagnostics"].as_str().unwrap_or_default();
+            assert!(d.contains(said), "{said}: {o}");
+        }
+        // A quantity as text: named at its element.
+        let text_qty = BUNDLE.replace("\"value\": 30}", "\"value\": \"30\"}");
+        let (st, _, o) = send(&state, "POST", "/fhir", &text_qty).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{o}");
+        assert_eq!(
+            o["issue"][0]["expression"][0],
+            "Bundle.entry[1].resource.quantity.value"
+        );
+        // Not declared JSON: 415, naming FHIR's media type.
+        let (st, _, p) = common::send(
+            &state,
+            "POST",
+            "/fhir",
+            &[("content-type", "text/plain")],
+            BUNDLE,
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("application/fhir+json"),
+            "{p}"
+        );
+        // Two dispenses alike but for their ids: two movements.
+        let alike = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+          {"resource": {"resourceType": "MedicationDispense", "id": "disp-1", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+            "quantity": {"value": 1}, "whenHandedOver": "2026-03-21", "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}},
+          {"resource": {"resourceType": "MedicationDispense", "id": "disp-2", "status": "completed",
+            "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+            "quantity": {"value": 1}, "whenHandedOver": "2026-03-21", "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}}
+        ]}"#;
+        for said in [
+            "2 movement event(s) captured, 0 already held",
+            "0 movement event(s) captured, 2 already held",
+        ] {
+            let (st, _, o) = send(&state, "POST", "/fhir", alike).await;
+            assert_eq!(st, StatusCode::OK, "{o}");
+            assert!(o.to_string().contains(said), "{said}: {o}");
+        }
 
         // A product coded in another system (ATC): refused, the coding
         // named, until the stored mapping (the CLI's `interop fhir codes`)
@@ -218,12 +275,40 @@ fn fhir_routes(s: &mut TestStore) {
             listing["item"][0]["quantity"]["value"],
             row["stock_on_hand"]
         );
-        assert_eq!(row["stock_on_hand"], 56.0);
+        assert_eq!(row["stock_on_hand"], 54.0);
         assert_eq!(
             listing["item"][0]["item"]["concept"]["coding"][0]["code"],
             row["item"]
         );
         written.push(("inventory".into(), b));
+        // A day before the first movement: a search matching nothing, 200
+        // with an empty searchset, and an OperationOutcome entry saying why.
+        let (st, _, b) = send(
+            &state,
+            "GET",
+            "/fhir/InventoryReport?location=R1&as_of=1990-01-01",
+            "",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(b["total"], 0, "{b}");
+        let e = &b["entry"][0];
+        assert_eq!(
+            (
+                e["search"]["mode"].as_str(),
+                e["resource"]["resourceType"].as_str()
+            ),
+            (Some("outcome"), Some("OperationOutcome")),
+            "{b}"
+        );
+        assert!(
+            e["resource"]["issue"][0]["diagnostics"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("before the first movement"),
+            "{b}"
+        );
+        written.push(("empty search".into(), b));
         let (st, ctype, p) =
             send(&state, "GET", "/fhir/InventoryReport?location=nowhere", "").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{p}");

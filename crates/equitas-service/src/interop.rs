@@ -13,6 +13,13 @@ use equitas_ledger::calendar::{MonthIndex, format_month};
 use equitas_store::Store;
 use equitas_store::import::{ImportError, ImportOptions, ImportReport, NoProgress};
 
+/// The current month, by this machine's clock (UTC), as imports read it.
+fn this_month() -> MonthIndex {
+    equitas_ledger::calendar::month_of(equitas_ledger::calendar::day_of(
+        chrono::Utc::now().date_naive(),
+    ))
+}
+
 /// A month's DHIS2 export: the figures, the data values they become, and
 /// what the mapping left out.
 pub struct Dhis2Export {
@@ -23,11 +30,34 @@ pub struct Dhis2Export {
 
 /// The figures of `month` for the mapping's products at every location
 /// (those without an org unit are named in the notes), as data values.
+/// A month after the current one is refused (`BadParameter` naming
+/// `month`): it has no figures yet, as imports refuse its reports
+/// (docs/formulas.md 3.10).
 pub fn dhis2_export(
     store: &mut dyn Store,
     mapping: &Mapping,
     month: MonthIndex,
 ) -> Result<Dhis2Export, ServiceError> {
+    dhis2_export_at(store, mapping, month, this_month())
+}
+
+/// [`dhis2_export`], `now` being the current month.
+pub fn dhis2_export_at(
+    store: &mut dyn Store,
+    mapping: &Mapping,
+    month: MonthIndex,
+    now: MonthIndex,
+) -> Result<Dhis2Export, ServiceError> {
+    if month > now {
+        return Err(ServiceError::BadParameter {
+            param: "month".into(),
+            reason: format!(
+                "{} is after this month ({}): a month has figures once it has begun",
+                format_month(month),
+                format_month(now)
+            ),
+        });
+    }
     let data = equitas_store::stock::load(store)?;
     has_stock(&data)?;
     let items: Vec<String> = mapping.products().into_iter().map(str::to_string).collect();
@@ -57,7 +87,7 @@ pub fn dhis2_import(
 ) -> Result<ImportReport, ImportError> {
     let values = dhis2::values::read(bytes)
         .map_err(|e| ImportError::Precondition(format!("{source_name}: {e}")))?;
-    let read = dhis2::stock_reports(values, mapping);
+    let read = dhis2::stock_reports(values, mapping, this_month());
     equitas_store::import::import_stock_reports(
         store,
         source_name,
@@ -331,12 +361,11 @@ pub fn fhir_import_with(
         write.before_commit,
     )?;
     if r.rolled_back {
-        let why: Vec<String> = r
-            .rejected
-            .iter()
-            .map(|x| format!("event {}: {}: {}", x.index, x.field, x.reason))
-            .collect();
-        return Err(internal(why.join("; ")));
+        return Err(
+            refused_events(&read, &r.rejected).map_or_else(internal, |issues| {
+                FhirError::Outcome(OperationOutcome::new(issues))
+            }),
+        );
     }
     Ok(FhirImport {
         read,
@@ -347,15 +376,80 @@ pub fn fhir_import_with(
     })
 }
 
+/// The events the capture refused, each as an issue at the element of the
+/// resource it was made from: its time (`Bundle.entry[1].resource.whenHandedOver`,
+/// an event dated after the capture), or the resource (sent before with
+/// other content: a conflict of its eventID). `Err`: a refusal no element
+/// explains (Equitas's fault), as text.
+fn refused_events(
+    read: &equitas_interop::fhir::Read,
+    rejected: &[equitas_store::epcis::Rejected],
+) -> Result<Vec<equitas_interop::fhir::Issue>, String> {
+    let mut issues: Vec<equitas_interop::fhir::Issue> = Vec::new();
+    let mut unexplained = Vec::new();
+    for x in rejected {
+        let Some(src) = read.event_sources.get(x.index) else {
+            unexplained.push(format!("event {}: {}: {}", x.index, x.field, x.reason));
+            continue;
+        };
+        let (code, expression, diagnostics) = match x.field.as_str() {
+            "eventTime" => ("business-rule", src.time.clone(), x.reason.clone()),
+            "eventID" => (
+                "conflict",
+                src.resource.clone(),
+                format!(
+                    "{} was sent before (in this Bundle or an earlier import) with other \
+                     content: a resource sent again must be the same, a change to one already \
+                     imported is not applied ({})",
+                    src.identity, x.reason
+                ),
+            ),
+            _ => {
+                unexplained.push(format!("event {}: {}: {}", x.index, x.field, x.reason));
+                continue;
+            }
+        };
+        // One issue per element (a resource's several events share one).
+        if issues
+            .iter()
+            .any(|i| i.expression.first() == Some(&expression))
+        {
+            continue;
+        }
+        issues.push(equitas_interop::fhir::Issue {
+            severity: "error".into(),
+            code: code.into(),
+            diagnostics,
+            expression: vec![expression],
+        });
+    }
+    if unexplained.is_empty() {
+        Ok(issues)
+    } else {
+        Err(unexplained.join("; "))
+    }
+}
+
+/// Stock snapshots out: the Bundle, and why it holds none when it is
+/// empty (as `equitas stock` says why it has no rows).
+pub struct Snapshots {
+    pub bundle: serde_json::Value,
+    /// Set when the Bundle is empty: a day before the first movement, or
+    /// no stock line at or below the place (within the caller's scope).
+    pub note: Option<String>,
+}
+
 /// A stock snapshot (R5 InventoryReport) of each location at or below
 /// `location` (a code or GLN) holding stock at the end of `as_of` (the
 /// ledger's last day when `None`), in a Bundle of type `collection`: the
-/// stock on hand of `equitas stock` for the same day and places.
+/// stock on hand of `equitas stock` for the same day and places. None
+/// (a day before the data, a place without stock) is an empty Bundle and
+/// a note saying why, as a search matching nothing (docs/interop.md).
 pub fn fhir_inventory(
     store: &mut dyn Store,
     location: &str,
     as_of: Option<equitas_ledger::calendar::Day>,
-) -> Result<serde_json::Value, ServiceError> {
+) -> Result<Snapshots, ServiceError> {
     fhir_inventory_within(store, location, as_of, &equitas_store::auth::Scope::All)
 }
 
@@ -366,7 +460,7 @@ pub fn fhir_inventory_within(
     location: &str,
     as_of: Option<equitas_ledger::calendar::Day>,
     scope: &equitas_store::auth::Scope,
-) -> Result<serde_json::Value, ServiceError> {
+) -> Result<Snapshots, ServiceError> {
     use equitas_interop::fhir::{self, StockLine};
     use equitas_ledger::view::{self, StockQuery};
     use equitas_store::auth::Dim;
@@ -413,7 +507,34 @@ pub fn fhir_inventory_within(
         );
         reports.push(serde_json::to_value(rep).map_err(|e| ServiceError::Internal(e.to_string()))?);
     }
-    Ok(fhir::bundle(reports))
+    let note = reports.is_empty().then(|| {
+        let before = as_of.zip(data.ledger.since()).filter(|(d, f)| d < f);
+        match before {
+            Some((d, first)) => format!(
+                "no stock: {} is before the first movement ({}); the data runs from {} to {}",
+                equitas_ledger::calendar::format_day(d),
+                equitas_ledger::calendar::format_day(first),
+                equitas_ledger::calendar::format_day(first),
+                data.ledger
+                    .through()
+                    .map(equitas_ledger::calendar::format_day)
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "no stock: {} and the places below it hold no stock line at the end of {day}{}",
+                place.code,
+                if scope.is_all() {
+                    ""
+                } else {
+                    " within your scope"
+                }
+            ),
+        }
+    });
+    Ok(Snapshots {
+        bundle: fhir::bundle(reports),
+        note,
+    })
 }
 
 /// The shipments from and receipts at `location` (a code or GLN) and the

@@ -202,6 +202,8 @@ fn same_as_epcis(s: &mut TestStore) {
         equitas_ledger::calendar::parse_day("2026-03-31"),
     )
     .unwrap();
+    assert_eq!(b.note, None);
+    let b = b.bundle;
     let reports = b["entry"].as_array().unwrap();
     assert_eq!(reports.len(), 1);
     let rep = &reports[0]["resource"];
@@ -404,7 +406,147 @@ fn stored_codes(s: &mut TestStore) {
     );
 }
 
+/// A dispense at F1 on 20 March: `ID` its id, `PATIENT` its subject,
+/// `QTY` its quantity.
+const ONE: &str = r#"{"resource": {"resourceType": "MedicationDispense", "id": "ID", "status": "completed",
+  "subject": {"reference": "Patient/PATIENT"},
+  "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+  "quantity": {"value": QTY}, "whenHandedOver": "2026-03-20",
+  "location": {"identifier": {"system": "urn:equitas:location", "value": "F1"}}}}"#;
+
+fn dispense(id: &str, patient: &str, qty: &str) -> String {
+    ONE.replace("ID", id)
+        .replace("PATIENT", patient)
+        .replace("QTY", qty)
+}
+
+fn bundle(entries: &[String]) -> String {
+    format!(
+        r#"{{"resourceType": "Bundle", "type": "transaction", "entry": [{}]}}"#,
+        entries.join(",")
+    )
+}
+
+/// Distinct resources are never duplicates, however alike (two dispenses
+/// of 3 packs at one place on one day, to two patients; 300 of 1 pack);
+/// a resource sent again is, in another Bundle too; one sent again with
+/// other content is refused, named, and writes nothing.
+fn distinct_resources(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let two = bundle(&[dispense("disp-1", "a", "3"), dispense("disp-2", "b", "3")]);
+    let r = fhir_import(s.store.as_mut(), "two.json", two.as_bytes(), &codes()).unwrap();
+    let c = r.capture.unwrap();
+    assert_eq!((c.captured, c.duplicates), (2, 0));
+    assert_eq!(
+        figures(s.store.as_mut()),
+        vec![("F1".to_string(), "tld".to_string(), 94.0, 6.0, 6.0)]
+    );
+    // The same Bundle again: every resource already held.
+    let r = fhir_import(s.store.as_mut(), "two.json", two.as_bytes(), &codes()).unwrap();
+    let c = r.capture.unwrap();
+    assert_eq!((c.captured, c.duplicates), (0, 2));
+    // disp-2 again, alone, beside a new one.
+    let more = bundle(&[dispense("disp-2", "b", "3"), dispense("disp-3", "b", "3")]);
+    let c = fhir_import(s.store.as_mut(), "more.json", more.as_bytes(), &codes())
+        .unwrap()
+        .capture
+        .unwrap();
+    assert_eq!((c.captured, c.duplicates), (1, 1));
+    // Many alike: all of them.
+    let many: Vec<String> = (0..300)
+        .map(|i| dispense(&format!("m{i}"), "c", "1"))
+        .collect();
+    let c = fhir_import(
+        s.store.as_mut(),
+        "many.json",
+        bundle(&many).as_bytes(),
+        &codes(),
+    )
+    .unwrap()
+    .capture
+    .unwrap();
+    assert_eq!((c.captured, c.duplicates), (300, 0));
+    assert_eq!(
+        figures(s.store.as_mut()),
+        vec![(
+            "F1".to_string(),
+            "tld".to_string(),
+            91.0 - 300.0,
+            309.0,
+            309.0
+        )]
+    );
+    // disp-1 changed (5 packs, not 3): refused, the resource named.
+    let before = event_count(s.store.as_mut());
+    let changed = bundle(&[dispense("disp-9", "d", "1"), dispense("disp-1", "a", "5")]);
+    let Err(FhirError::Outcome(o)) = fhir_import(
+        s.store.as_mut(),
+        "changed.json",
+        changed.as_bytes(),
+        &codes(),
+    ) else {
+        panic!("a changed resource was taken");
+    };
+    assert_eq!(o.issue[0].expression, ["Bundle.entry[1].resource"], "{o}");
+    assert_eq!(o.issue[0].code, "conflict");
+    assert!(
+        o.issue[0].diagnostics.contains("MedicationDispense disp-1"),
+        "{o}"
+    );
+    assert_eq!(event_count(s.store.as_mut()), before);
+}
+
+/// A resource dated after the capture is refused at its date's element.
+fn future_dates(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let before = event_count(s.store.as_mut());
+    let doc = bundle(&[
+        dispense("d1", "a", "1"),
+        dispense("d2", "a", "1").replace("2026-03-20", "2031-01-01T11:00:00Z"),
+        dispense("d3", "a", "1").replace(
+            "\"whenHandedOver\": \"2026-03-20\"",
+            "\"whenPrepared\": \"2099-01-01\"",
+        ),
+    ]);
+    let Err(FhirError::Outcome(o)) =
+        fhir_import(s.store.as_mut(), "future.json", doc.as_bytes(), &codes())
+    else {
+        panic!("a dispense of 2031 was taken");
+    };
+    let paths: Vec<&str> = o.issue.iter().map(|i| i.expression[0].as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "Bundle.entry[1].resource.whenHandedOver",
+            "Bundle.entry[2].resource.whenPrepared"
+        ],
+        "{o}"
+    );
+    assert!(o.issue[0].diagnostics.contains("2031-01-01"), "{o}");
+    assert_eq!(event_count(s.store.as_mut()), before);
+}
+
+/// The snapshot of a day before the first movement is empty, and says why.
+fn snapshot_before_the_data(s: &mut TestStore) {
+    setup(s.store.as_mut());
+    let b = fhir_inventory(
+        s.store.as_mut(),
+        "R1",
+        equitas_ledger::calendar::parse_day("1990-01-01"),
+    )
+    .unwrap();
+    assert_eq!(b.bundle["entry"].as_array().map(Vec::len), Some(0));
+    let note = b.note.unwrap();
+    assert!(
+        note.contains("before the first movement (2026-03-01)"),
+        "{note}"
+    );
+}
+
 on_both_backends!(
+    distinct_resources_are_never_duplicates => distinct_resources,
+    resources_dated_after_the_capture_are_named_at_their_date => future_dates,
+    a_snapshot_before_the_data_is_empty_and_says_why => snapshot_before_the_data,
     a_dispense_bundle_moves_stock_as_epcis_dispensing_does => same_as_epcis,
     a_registry_bundle_adds_locations => registry,
     organizations_are_stored_with_the_locations_they_manage => organizations,

@@ -9,6 +9,14 @@
 //! an opening count (where not, the month before's closing count stands
 //! for it). Months of stock and status
 //! are Equitas's own derived figures and are not read back.
+//!
+//! A report is taken whole or not at all: a rejected value (a bad number,
+//! a month after the current one, a figure given twice) rejects its
+//! report, as does a report without its stockout days or with nothing
+//! beside them, each of its lines named. A figure the mapping holds but a
+//! report leaves out counts as 0 where it is a flow (received,
+//! consumption, adjustments: DHIS2 stores no zero of a data element whose
+//! zero is not significant) and as not counted where it is a balance.
 
 use super::mapping::{Mapping, Metric};
 use super::values::DataValue;
@@ -31,13 +39,38 @@ pub struct StockImport {
 #[derive(Default)]
 struct Acc {
     line: u64,
+    /// The org unit and period as the values name them, for messages.
+    org_unit: String,
+    period: String,
     /// metric -> (line, value).
     values: BTreeMap<Metric, (u64, f64)>,
+    /// Lines of this report's values that were rejected.
+    rejected: Vec<u64>,
+}
+
+/// Lines named: `line 3`, `lines 3, 4 and 7`.
+fn lines(l: &[u64]) -> String {
+    let l: Vec<String> = l.iter().map(u64::to_string).collect();
+    match l.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("lines {} and {last}", rest.join(", ")),
+        _ => format!("line {}", l.join("")),
+    }
 }
 
 /// The stock reports `values` mean through `mapping`. `values` comes
-/// from [`super::values::read`]; its errors are kept.
-pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping) -> StockImport {
+/// from [`super::values::read`]; its errors are kept. `this_month` is the
+/// current month (the caller's clock): a value of a later month is
+/// rejected, naming its period (docs/formulas.md 3.10).
+///
+/// A report is taken whole: one with a rejected value (a bad number, a
+/// month not begun, a figure given twice), or without what a stock report
+/// needs (its stockout days, and a figure of stock beside them), is
+/// rejected, each of its lines named; the other reports are kept.
+pub fn stock_reports(
+    values: Parsed<DataValue>,
+    mapping: &Mapping,
+    this_month: MonthIndex,
+) -> StockImport {
     let mut errors = values.errors;
     let mut groups: BTreeMap<(String, String, MonthIndex), Acc> = BTreeMap::new();
     let (mut unmapped, mut derived) = (0usize, 0usize);
@@ -63,12 +96,22 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping) -> StockImpor
             ));
         }
         let month = super::parse_period(&v.period);
-        if month.is_none() {
-            bad.push(RowError::new(
+        match month {
+            None => bad.push(RowError::new(
                 line,
                 "period",
                 format!("{:?} is not a monthly period (YYYYMM)", v.period),
-            ));
+            )),
+            Some(m) if m > this_month => bad.push(RowError::new(
+                line,
+                "period",
+                format!(
+                    "{} is after this month ({}): a report is of a month that has begun (a typing error in the year?)",
+                    v.period,
+                    super::period(this_month)
+                ),
+            )),
+            Some(_) => {}
         }
         let number = v.value.parse::<f64>().ok().filter(|x| x.is_finite());
         let number = match (metric, number) {
@@ -95,7 +138,9 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping) -> StockImpor
                 format!("{:?} ({}) is not {want}", v.value, metric.as_str()),
             ));
         }
-        let (Some(location), Some(month), Some(number)) = (location, month, number) else {
+        // The report the value belongs to, where its org unit and period
+        // say which: a rejected value rejects it whole.
+        let (Some(location), Some(month)) = (location, month) else {
             errors.extend(bad);
             continue;
         };
@@ -103,8 +148,15 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping) -> StockImpor
             .entry((location.to_string(), product.clone(), month))
             .or_insert_with(|| Acc {
                 line,
+                org_unit: v.org_unit.clone(),
+                period: v.period.clone(),
                 ..Acc::default()
             });
+        let Some(number) = number.filter(|_| bad.is_empty()) else {
+            errors.extend(bad);
+            acc.rejected.push(line);
+            continue;
+        };
         if let Some((first, _)) = acc.values.get(&metric) {
             errors.push(RowError::new(
                 line,
@@ -116,22 +168,54 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping) -> StockImpor
                     v.period
                 ),
             ));
+            acc.rejected.push(line);
             continue;
         }
         acc.values.insert(metric, (line, number));
     }
     let mut records = Vec::new();
     for ((location, item, period), acc) in groups {
+        let taken: Vec<u64> = {
+            let mut l: Vec<u64> = acc.values.values().map(|(l, _)| *l).collect();
+            l.sort_unstable();
+            l
+        };
+        let what = format!(
+            "the report of {item} at {} for {}",
+            acc.org_unit, acc.period
+        );
         let get = |m: Metric| acc.values.get(&m).map(|(_, v)| *v);
+        let why = if !acc.rejected.is_empty() {
+            let mut r = acc.rejected.clone();
+            r.sort_unstable();
+            r.dedup();
+            Some(format!(
+                "{what} is not imported: a report is taken whole, and {} of it {} rejected",
+                lines(&r),
+                if r.len() == 1 { "was" } else { "were" }
+            ))
+        } else if get(Metric::StockoutDays).is_none() {
+            Some(format!(
+                "{what} has no stockout_days: a stock report needs them ({} not imported)",
+                lines(&taken)
+            ))
+        } else if acc.values.len() == 1 {
+            Some(format!(
+                "{what} gives only stockout_days: a stock report needs a figure of stock too \
+                 (stock_on_hand, opening_balance, consumption, received or adjustments)"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            errors.extend(
+                taken
+                    .iter()
+                    .map(|&l| RowError::new(l, "value", why.clone())),
+            );
+            continue;
+        }
         let Some(days) = get(Metric::StockoutDays) else {
-            errors.push(RowError::new(
-                acc.line,
-                "value",
-                format!(
-                    "no stockout_days for {item} at {location} in {}: a stock report needs them",
-                    super::period(period)
-                ),
-            ));
             continue;
         };
         records.push((

@@ -31,6 +31,13 @@
 //! A resource with a bad element gives an [`OperationOutcome`] issue whose
 //! expression names it (`Bundle.entry[2].resource.quantity.value`); a
 //! Bundle with any bad resource is refused whole.
+//!
+//! Each event carries the identity of its resource (an `eventID` and a
+//! `bizTransaction`, name-based UUIDs of its identifier, else its id within
+//! its `meta.source`, else its `fullUrl`, else its content and rank in the
+//! Bundle): the same resource sent again makes the same events (duplicates
+//! on capture), two resources alike never do, and one sent again with other
+//! content has the same eventID with another hash (a conflict).
 
 pub mod types;
 
@@ -142,6 +149,144 @@ pub struct RegistryOrganization {
     pub identifiers: Vec<(String, String)>,
 }
 
+/// The resource an event was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSource {
+    /// The resource's path: `Bundle.entry[1].resource`.
+    pub resource: String,
+    /// The element its time was read from: `Bundle.entry[1].resource.whenHandedOver`.
+    pub time: String,
+    /// The resource's identity as people read it: `MedicationDispense
+    /// disp-1`, `MedicationDispense identifier urn:rx|RX-3`...
+    pub identity: String,
+}
+
+/// A resource's identity, which its events carry (docs/interop.md, "FHIR
+/// In"): the same resource sent again makes the same events (duplicates),
+/// two resources never do, however alike.
+#[derive(Debug, Clone, PartialEq)]
+struct Identity {
+    /// What the name is made of, unambiguous (a JSON array).
+    name: String,
+    /// As people read it.
+    shown: String,
+}
+
+/// A name-based UUID (RFC 9562 version 8, from SHA-256) of `name`, as a URN.
+fn name_uuid(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("equitas:fhir:{name}").as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// JSON with the keys of every object sorted (a resource's content,
+/// whatever order its sender wrote it in).
+fn canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The identity of a resource of type `kind`: its first business
+/// identifier (system and value); else its id, within the sending system
+/// its `meta.source` (or the Bundle's) names; else its entry's `fullUrl`;
+/// else its content, and how many resources of the same content came
+/// before it in the Bundle (`seen`).
+fn identity(
+    kind: &str,
+    v: &Value,
+    full_url: Option<&str>,
+    bundle_source: Option<&str>,
+    seen: &mut HashMap<String, usize>,
+) -> Identity {
+    fn text(x: Option<&Value>) -> Option<&str> {
+        x.and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+    let name = |parts: &[&str]| serde_json::to_string(parts).unwrap_or_default();
+    let identifier = v
+        .get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|i| Some((text(i.get("system")).unwrap_or(""), text(i.get("value"))?)));
+    if let Some((system, value)) = identifier {
+        return Identity {
+            name: name(&[kind, "identifier", system, value]),
+            shown: format!("{kind} identifier {system}|{value}"),
+        };
+    }
+    if let Some(id) = text(v.get("id")) {
+        let source = text(v.pointer("/meta/source"))
+            .or(bundle_source)
+            .unwrap_or("");
+        return Identity {
+            name: name(&[kind, "id", source, id]),
+            shown: if source.is_empty() {
+                format!("{kind} {id}")
+            } else {
+                format!("{kind} {id} of {source}")
+            },
+        };
+    }
+    if let Some(u) = full_url.map(str::trim).filter(|u| !u.is_empty()) {
+        return Identity {
+            name: name(&[kind, "fullUrl", u]),
+            shown: format!("{kind} {u}"),
+        };
+    }
+    use sha2::{Digest, Sha256};
+    let mut c = String::new();
+    canonical(v, &mut c);
+    let digest: String = Sha256::digest(c.as_bytes())
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
+    let n = seen.entry(digest.clone()).or_default();
+    *n += 1;
+    Identity {
+        name: name(&[kind, "content", &digest, &n.to_string()]),
+        shown: format!("{kind} without id, identifier or fullUrl"),
+    }
+}
+
 /// What a Bundle (or one resource) meant.
 #[derive(Debug, Clone, Default)]
 pub struct Read {
@@ -150,6 +295,9 @@ pub struct Read {
     /// The element naming each event's location (its `bizLocation`), as
     /// `events`: `Bundle.entry[0].resource.location`.
     pub event_paths: Vec<String>,
+    /// Where each event comes from, as `events`: the resource, the element
+    /// giving its time, and the resource's identity.
+    pub event_sources: Vec<EventSource>,
     /// Resources read, by type.
     pub read: BTreeMap<String, usize>,
     /// Resources read that move no stock (a dispense not completed...), and why.
@@ -210,6 +358,16 @@ struct Reader<'a> {
     medications: HashMap<String, Value>,
     /// Bundle Organizations: "Organization/id" and fullUrl -> code.
     organizations: HashMap<String, String>,
+    /// The identity of the resource being read (its events carry it).
+    identity: Option<Identity>,
+}
+
+/// An event's time: its eventTime, eventTimeZoneOffset and the element read.
+#[derive(Debug, Clone)]
+struct When {
+    time: String,
+    offset: String,
+    path: String,
 }
 
 /// (eventTime, eventTimeZoneOffset) of a FHIR dateTime with a time zone,
@@ -448,6 +606,95 @@ impl Reader<'_> {
                     identifiers,
                 },
             ));
+        }
+    }
+
+    /// A Location is one place: an issue at the first identifier naming
+    /// another place than those before it (two location codes, two GLNs,
+    /// or a code and a GLN the hierarchy gives to different places; a
+    /// registry entry may give its place a new GLN).
+    fn one_place(&mut self, l: &types::Location, path: &str) {
+        let registry = l.kind.iter().any(|t| {
+            t.coding
+                .iter()
+                .any(|c| c.system.as_deref() == Some(LEVEL_SYSTEM))
+        });
+        let owner = |gln: &str| {
+            self.ctx
+                .glns
+                .iter()
+                .find(|(_, g)| g.as_str() == gln)
+                .map(|(c, _)| c.clone())
+        };
+        // The first location code and the first GLN, with their indexes.
+        let mut code: Option<(usize, String)> = None;
+        let mut gln: Option<(usize, String)> = None;
+        for (i, id) in l.identifier.iter().enumerate() {
+            let Some(value) = id.value.as_deref().map(str::trim) else {
+                continue;
+            };
+            let at = format!("{path}.identifier[{i}]");
+            let clash = match id.system.as_deref() {
+                Some(LOCATION_SYSTEM) => {
+                    let clash = match (&code, &gln) {
+                        (Some((j, c)), _) if c != value => Some(format!(
+                            "location code {value:?}, and identifier[{j}] names location {c:?}"
+                        )),
+                        (_, Some((j, g))) => {
+                            let held = self.ctx.glns.get(value);
+                            match owner(g) {
+                                Some(o) if o != value => Some(format!(
+                                    "location {value:?}, and identifier[{j}] gives GLN {g}, which is location {o:?}'s"
+                                )),
+                                _ if !registry && held.is_some_and(|h| h != g) => Some(format!(
+                                    "location {value:?}, whose GLN is {}, and identifier[{j}] gives GLN {g}",
+                                    held.map_or("", String::as_str)
+                                )),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    code.get_or_insert((i, value.to_string()));
+                    clash
+                }
+                Some(GLN_SYSTEM) => {
+                    let Ok(g) = Gln::parse(value) else {
+                        continue;
+                    };
+                    let g = g.as_str().to_string();
+                    let clash = match (&gln, &code) {
+                        (Some((j, other)), _) if *other != g => {
+                            Some(format!("GLN {g}, and identifier[{j}] gives GLN {other}"))
+                        }
+                        (_, Some((j, c))) => {
+                            let held = self.ctx.glns.get(c);
+                            match owner(&g) {
+                                Some(o) if &o != c => Some(format!(
+                                    "GLN {g}, location {o:?}'s, and identifier[{j}] names location {c:?}"
+                                )),
+                                _ if !registry && held.is_some_and(|h| *h != g) => Some(format!(
+                                    "GLN {g}, and identifier[{j}] names location {c:?}, whose GLN is {}",
+                                    held.map_or("", String::as_str)
+                                )),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    gln.get_or_insert((i, g));
+                    clash
+                }
+                _ => None,
+            };
+            if let Some(why) = clash {
+                self.issues.push(issue(
+                    "value",
+                    &at,
+                    format!("{why}: a Location's identifiers name one place"),
+                ));
+                return;
+            }
         }
     }
 
@@ -713,7 +960,7 @@ impl Reader<'_> {
         Some(*v)
     }
 
-    fn time(&mut self, v: Option<&String>, path: &str) -> Option<(String, String)> {
+    fn time(&mut self, v: Option<&String>, path: &str) -> Option<When> {
         let v = self.need(v, path)?;
         let t = event_time(v);
         if t.is_none() {
@@ -723,7 +970,11 @@ impl Reader<'_> {
                 format!("{v:?} is not a date or a dateTime with a time zone"),
             ));
         }
-        t
+        t.map(|(time, offset)| When {
+            time,
+            offset,
+            path: path.to_string(),
+        })
     }
 
     fn status(&mut self, s: Option<&String>, path: &str, moves: &[&str], what: &str) -> bool {
@@ -740,15 +991,35 @@ impl Reader<'_> {
         false
     }
 
+    /// An event of the resource being read: `part` tells its events apart
+    /// (`""` for the only one), `at` is the element naming its location.
     fn event(
         &mut self,
         step: &str,
-        (time, offset): (String, String),
+        when: When,
         gln: String,
         lines: Vec<(String, f64)>,
         at: &str,
+        part: &str,
     ) {
+        let resource = at
+            .find(".resource.")
+            .map_or_else(
+                || at.split('.').next().unwrap_or(at),
+                |i| &at[..i + ".resource".len()],
+            )
+            .to_string();
+        let identity = self.identity.clone().unwrap_or_else(|| Identity {
+            name: resource.clone(),
+            shown: resource.clone(),
+        });
         self.out.event_paths.push(at.to_string());
+        self.out.event_sources.push(EventSource {
+            resource,
+            time: when.path,
+            identity: identity.shown,
+        });
+        let When { time, offset, .. } = when;
         // `gtin` is a GTIN-14, or one with its lot (`GTIN/10/LOT`).
         let quantities: Vec<Value> = lines
             .into_iter()
@@ -764,6 +1035,12 @@ impl Reader<'_> {
             "bizStep": step,
             "bizLocation": {"id": format!("https://id.gs1.org/414/{gln}")},
             "quantityList": quantities,
+            // The resource's identity: in the event's content, so that two
+            // resources alike are two events (their Event Hash IDs differ),
+            // and in its eventID, so that the resource sent again with
+            // other content is a conflict, not a second movement.
+            "bizTransactionList": [{"bizTransaction": name_uuid(&identity.name)}],
+            "eventID": name_uuid(&format!("{}#{part}", identity.name)),
         }));
     }
 
@@ -780,10 +1057,22 @@ impl Reader<'_> {
         // read of it.
         macro_rules! typed {
             ($t:ty) => {
-                match <$t>::deserialize(v) {
+                match serde_path_to_error::deserialize::<_, $t>(v) {
                     Ok(x) => x,
                     Err(e) => {
-                        self.issues.push(issue("structure", path, e.to_string()));
+                        // The element at fault: `quantity.value`.
+                        let at = e.path().to_string();
+                        let at = if at.is_empty() || at == "." {
+                            path.to_string()
+                        } else {
+                            format!("{path}.{at}")
+                        };
+                        // Said in FHIR's words: a decimal is a number.
+                        let why = e
+                            .into_inner()
+                            .to_string()
+                            .replace("expected f64", "expected a number");
+                        self.issues.push(issue("structure", &at, why));
                         return;
                     }
                 }
@@ -829,6 +1118,7 @@ impl Reader<'_> {
                         l,
                         vec![(g, q)],
                         &format!("{path}.location"),
+                        "",
                     );
                 }
             }
@@ -871,7 +1161,7 @@ impl Reader<'_> {
                 if let (true, Some(t), Some(l)) = (moves, when, gln)
                     && self.issues.len() == n
                 {
-                    self.event("receiving", t, l, lines, &format!("{path}.destination"));
+                    self.event("receiving", t, l, lines, &format!("{path}.destination"), "");
                 }
             }
             "InventoryReport" => {
@@ -956,13 +1246,14 @@ impl Reader<'_> {
                         }
                     }
                     if let (Some(g), Some(t)) = (gln, when) {
-                        events.push((t, g, lines, format!("{p}.location")));
+                        events.push((i, t, g, lines, format!("{p}.location")));
                     }
                 }
                 if moves && self.issues.len() == n {
-                    for (t, g, lines, at) in events {
+                    for (i, t, g, lines, at) in events {
                         if !difference {
-                            self.event("cycle_counting", t, g, lines, &at);
+                            let part = format!("inventoryListing[{i}]");
+                            self.event("cycle_counting", t, g, lines, &at, &part);
                             continue;
                         }
                         // A difference: what left the stock was used
@@ -973,16 +1264,19 @@ impl Reader<'_> {
                             .partition(|(_, v)| *v < 0.0);
                         if !used.is_empty() {
                             let used = used.into_iter().map(|(g, v)| (g, -v)).collect();
-                            self.event("dispensing", t.clone(), g.clone(), used, &at);
+                            let part = format!("inventoryListing[{i}]/dispensing");
+                            self.event("dispensing", t.clone(), g.clone(), used, &at, &part);
                         }
                         if !added.is_empty() {
-                            self.event("receiving", t, g, added, &at);
+                            let part = format!("inventoryListing[{i}]/receiving");
+                            self.event("receiving", t, g, added, &at, &part);
                         }
                     }
                 }
             }
             "Location" => {
                 let l = typed!(types::Location);
+                self.one_place(&l, path);
                 self.registry_entry(&l, path);
             }
             "Organization" => {
@@ -1029,15 +1323,77 @@ fn location_code(l: &types::Location) -> Option<String> {
         .or_else(|| l.id.clone())
 }
 
+/// The deepest nesting of arrays and objects a body may have: far more
+/// than any resource needs, and below what the JSON reader refuses.
+pub const MAX_DEPTH: usize = 100;
+
+/// How deeply `bytes` nest arrays and objects, up to `MAX_DEPTH + 1`
+/// (strings skipped), without reading them into a tree.
+fn too_deep(bytes: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A body as a FHIR resource: JSON, an object, not nested too deeply; else
+/// what is wrong with it, as a `structure` issue at `expression`.
+pub fn parse_resource(bytes: &[u8], expression: &str) -> Result<Value, Issue> {
+    let wrong = |why: String| issue("structure", expression, why);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(wrong(
+            "the body is empty: a FHIR resource in JSON (application/fhir+json) was expected"
+                .into(),
+        ));
+    }
+    if too_deep(bytes) {
+        return Err(wrong(format!(
+            "the body nests arrays or objects more than {MAX_DEPTH} levels deep, which no FHIR resource does"
+        )));
+    }
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
+        wrong(format!(
+            "the body is not JSON: line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let kind = match &v {
+        Value::Object(_) => return Ok(v),
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    };
+    Err(wrong(format!(
+        "the body is JSON {kind}, not a resource (an object with a resourceType)"
+    )))
+}
+
 /// Reads a Bundle, or one resource, into the EPCIS events it means.
 pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        OperationOutcome::new(vec![issue(
-            "structure",
-            "$this",
-            format!("not JSON: line {}, column {}: {e}", e.line(), e.column()),
-        )])
-    })?;
+    let v = parse_resource(bytes, "$this").map_err(|i| OperationOutcome::new(vec![i]))?;
     let mut r = Reader {
         ctx,
         locations: HashMap::new(),
@@ -1047,10 +1403,13 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         glns: ctx.glns.clone(),
         medications: HashMap::new(),
         organizations: HashMap::new(),
+        identity: None,
     };
     let mut codes: HashMap<String, String> = HashMap::new();
     let mut local_glns: HashMap<String, String> = HashMap::new();
-    let entries: Vec<(String, &Value)> = if v.get("resourceType").and_then(Value::as_str)
+    let entries: Vec<(String, &Value, Option<&str>)> = if v
+        .get("resourceType")
+        .and_then(Value::as_str)
         == Some("Bundle")
     {
         let Some(list) = v.get("entry").and_then(Value::as_array) else {
@@ -1121,7 +1480,7 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
                     r.locations.insert(u.to_string(), gln);
                 }
             }
-            out.push((path, res));
+            out.push((path, res, e.get("fullUrl").and_then(Value::as_str)));
         }
         out
     } else {
@@ -1130,12 +1489,19 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
             .and_then(Value::as_str)
             .unwrap_or("Resource")
             .to_string();
-        vec![(kind, &v)]
+        vec![(kind, &v, None)]
     };
     r.codes = codes;
     // A location code of the Bundle's registry names its GLN too.
     r.glns.extend(local_glns);
-    for (path, res) in entries {
+    let bundle_source = v.pointer("/meta/source").and_then(Value::as_str);
+    let mut seen = HashMap::new();
+    for (path, res, full_url) in entries {
+        let kind = res
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .unwrap_or("Resource");
+        r.identity = Some(identity(kind, res, full_url, bundle_source, &mut seen));
         r.resource(res, &path);
     }
     if r.issues.is_empty() {
@@ -1341,6 +1707,203 @@ mod tests {
         let doc = r.epcis_document();
         let events = equitas_epcis::parse_events(&doc).unwrap();
         assert_eq!(events.len(), 2);
+    }
+
+    /// The Event Hash ID and eventID of each event, as capture reads them.
+    fn keys(r: &Read) -> Vec<(String, Option<String>)> {
+        equitas_epcis::parse_events(&r.epcis_document())
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let rec = equitas_epcis::event::record(e, &[]).unwrap();
+                (rec.hash, rec.event_id)
+            })
+            .collect()
+    }
+
+    const TWO_ALIKE: &str = r#"{"resourceType": "Bundle", "type": "transaction", "entry": [
+      {"resource": {"resourceType": "MedicationDispense", "id": "disp-1", "status": "completed",
+        "subject": {"reference": "Patient/a"},
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+        "quantity": {"value": 3}, "whenHandedOver": "2026-11-03",
+        "location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}}}},
+      {"resource": {"resourceType": "MedicationDispense", "id": "disp-2", "status": "completed",
+        "subject": {"reference": "Patient/b"},
+        "medication": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}},
+        "quantity": {"value": 3}, "whenHandedOver": "2026-11-03",
+        "location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}}}}
+    ]}"#;
+
+    #[test]
+    fn two_resources_alike_are_two_events_and_one_sent_again_the_same() {
+        let r = read(TWO_ALIKE.as_bytes(), &ctx()).unwrap();
+        let k = keys(&r);
+        assert_eq!(k.len(), 2);
+        // Distinct resources: distinct hashes and eventIDs, though the
+        // movements are the same.
+        assert_ne!(k[0].0, k[1].0);
+        assert_ne!(k[0].1, k[1].1);
+        assert!(k[0].1.as_deref().unwrap().starts_with("urn:uuid:"));
+        // Read again: the same events, to the byte (duplicates on capture).
+        assert_eq!(keys(&read(TWO_ALIKE.as_bytes(), &ctx()).unwrap()), k);
+        assert_eq!(r.event_sources[1].identity, "MedicationDispense disp-2");
+        assert_eq!(
+            r.event_sources[1].time,
+            "Bundle.entry[1].resource.whenHandedOver"
+        );
+        assert_eq!(r.event_sources[1].resource, "Bundle.entry[1].resource");
+        // disp-1 sent alone (no Bundle, keys in another order) is the
+        // same resource: the same event.
+        let v: Value = serde_json::from_str(TWO_ALIKE).unwrap();
+        let alone = v["entry"][0]["resource"].to_string();
+        assert_eq!(keys(&read(alone.as_bytes(), &ctx()).unwrap())[0], k[0]);
+        // The same resource changed (5 packs, not 3): the same eventID,
+        // another hash, which capture refuses as a conflict.
+        let changed = alone.replace("\"value\":3", "\"value\":5");
+        assert_ne!(changed, alone);
+        let c = keys(&read(changed.as_bytes(), &ctx()).unwrap());
+        assert_eq!(c[0].1, k[0].1);
+        assert_ne!(c[0].0, k[0].0);
+    }
+
+    #[test]
+    fn a_resource_is_known_by_identifier_then_id_then_full_url_then_content() {
+        let ids = |doc: &str| -> Vec<(String, Option<String>)> {
+            keys(&read(doc.as_bytes(), &ctx()).unwrap())
+        };
+        let v: Value = serde_json::from_str(TWO_ALIKE).unwrap();
+        let one = v["entry"][0]["resource"].clone();
+        let bundle = |entries: Vec<Value>| {
+            json!({"resourceType": "Bundle", "type": "transaction", "entry": entries}).to_string()
+        };
+        // A business identifier wins over the id: the same identifier under
+        // two ids is one resource.
+        let mut a = one.clone();
+        a["identifier"] = json!([{"system": "urn:rx", "value": "RX-3"}]);
+        let mut b = a.clone();
+        b["id"] = json!("other");
+        let k = ids(&bundle(vec![
+            json!({"resource": a}),
+            json!({"resource": b}),
+        ]));
+        assert_eq!(k[0], k[1]);
+        // The same id from two systems (meta.source) is two resources.
+        let mut a = one.clone();
+        a["meta"] = json!({"source": "https://clinic-a.example/fhir"});
+        let mut b = one.clone();
+        b["meta"] = json!({"source": "https://clinic-b.example/fhir"});
+        let k = ids(&bundle(vec![
+            json!({"resource": a}),
+            json!({"resource": b}),
+        ]));
+        assert_ne!(k[0].0, k[1].0);
+        // Without id or identifier: the fullUrl.
+        let mut anon = one.clone();
+        anon.as_object_mut().unwrap().remove("id");
+        let k = ids(&bundle(vec![
+            json!({"fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000001", "resource": anon}),
+            json!({"fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000002", "resource": anon}),
+        ]));
+        assert_ne!(k[0].0, k[1].0);
+        // Without any: two entries alike in one Bundle are two dispenses,
+        // and the Bundle sent again the same two events.
+        let doc = bundle(vec![json!({"resource": anon}), json!({"resource": anon})]);
+        let k = ids(&doc);
+        assert_ne!(k[0].0, k[1].0);
+        assert_eq!(ids(&doc), k);
+    }
+
+    #[test]
+    fn each_event_of_a_report_has_its_own_id() {
+        let doc = r#"{"resourceType": "InventoryReport", "id": "inv-1", "status": "active", "countType": "difference",
+          "reportedDateTime": "2026-03-31",
+          "inventoryListing": [{"location": {"identifier": {"system": "urn:equitas:location", "value": "FAC1"}},
+            "item": [{"quantity": {"value": -2}, "item": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}}},
+                     {"quantity": {"value": 4}, "item": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000028"}]}}}]}]}"#;
+        let r = read(doc.as_bytes(), &ctx()).unwrap();
+        let k = keys(&r);
+        assert_eq!(k.len(), 2);
+        assert_ne!(k[0].1, k[1].1);
+        assert_eq!(r.event_sources[0].time, "InventoryReport.reportedDateTime");
+    }
+
+    #[test]
+    fn a_body_that_is_no_resource_is_said_so() {
+        let said = |b: &[u8]| parse_resource(b, "Bundle").unwrap_err();
+        assert!(said(b"").diagnostics.contains("empty"), "{:?}", said(b""));
+        assert!(said(b"  \n").diagnostics.contains("empty"));
+        assert!(said(b"xx{").diagnostics.contains("not JSON"));
+        assert!(said(b"[1,2]").diagnostics.contains("JSON an array"));
+        assert!(said(b"7").diagnostics.contains("a number"));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let i = said(deep.as_bytes());
+        assert!(i.diagnostics.contains("levels deep"), "{i:?}");
+        assert_eq!(i.expression, ["Bundle"]);
+        // Brackets inside strings are text, not nesting.
+        let text = format!(
+            r#"{{"resourceType": "Bundle", "x": "{}"}}"#,
+            "[".repeat(500)
+        );
+        assert!(parse_resource(text.as_bytes(), "Bundle").is_ok());
+        let o = read(deep.as_bytes(), &ctx()).unwrap_err();
+        assert!(o.issue[0].diagnostics.contains("levels deep"), "{o}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_element() {
+        let doc = r#"{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationDispense", "status": "completed",
+          "quantity": {"value": "5"}, "whenHandedOver": "2026-11-02"}}]}"#;
+        let o = read(doc.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression,
+            ["Bundle.entry[0].resource.quantity.value"]
+        );
+        assert!(o.issue[0].diagnostics.contains("expected a number"), "{o}");
+        let doc = r#"{"resourceType": "SupplyDelivery", "status": "completed",
+          "suppliedItem": [{"quantity": {"value": 1}}, {"quantity": {"value": true}}]}"#;
+        let o = read(doc.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            o.issue[0].expression,
+            ["SupplyDelivery.suppliedItem[1].quantity.value"]
+        );
+    }
+
+    #[test]
+    fn a_location_naming_two_places_is_refused() {
+        let mut c = ctx();
+        c.glns.insert("FAC2".into(), "9520000000035".into());
+        let loc = |ids: &str| {
+            format!(
+                r#"{{"resourceType": "Bundle", "entry": [{{"resource": {{"resourceType": "Location", "id": "x", "identifier": {ids}}}}},
+                  {{"resource": {{"resourceType": "MedicationDispense", "status": "completed",
+                    "medication": {{"concept": {{"coding": [{{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}}]}}}},
+                    "quantity": {{"value": 1}}, "whenHandedOver": "2026-11-09", "location": {{"reference": "Location/x"}}}}}}]}}"#
+            )
+        };
+        let code = r#"{"system": "urn:equitas:location", "value": "FAC1"}"#;
+        let its_gln = r#"{"system": "https://www.gs1.org/gln", "value": "9520000000011"}"#;
+        let fac2_gln = r#"{"system": "https://www.gs1.org/gln", "value": "9520000000035"}"#;
+        let new_gln = r#"{"system": "https://www.gs1.org/gln", "value": "9520000000042"}"#;
+        // The code and its own GLN: one place.
+        assert!(read(loc(&format!("[{code}, {its_gln}]")).as_bytes(), &c).is_ok());
+        for (ids, at) in [
+            (format!("[{code}, {fac2_gln}]"), "identifier[1]"),
+            (format!("[{fac2_gln}, {code}]"), "identifier[1]"),
+            (format!("[{code}, {new_gln}]"), "identifier[1]"),
+            (format!("[{its_gln}, {fac2_gln}]"), "identifier[1]"),
+            (
+                format!(r#"[{code}, {{"system": "urn:equitas:location", "value": "FAC2"}}]"#),
+                "identifier[1]",
+            ),
+        ] {
+            let o = read(loc(&ids).as_bytes(), &c).unwrap_err();
+            assert_eq!(
+                o.issue[0].expression,
+                [format!("Bundle.entry[0].resource.{at}")],
+                "{ids}: {o}"
+            );
+            assert!(o.issue[0].diagnostics.contains("one place"), "{o}");
+        }
     }
 
     #[test]
