@@ -586,7 +586,15 @@ fn stock_endpoints(s: &mut TestStore) {
                 Some(p.programme)
             )
         );
-        let (_, _, j) = get_typed(&state, "/api/v1/items?programme=no-such").await;
+        // A programme is one of the catalogue's (a typing error is named,
+        // not answered as no items); one without items answers none.
+        let (st, _, j) = get_typed(&state, "/api/v1/items?programme=no-such").await;
+        assert_eq!(
+            (st, j["parameter"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("programme")),
+            "{j}"
+        );
+        let (_, _, j) = get_typed(&state, "/api/v1/items?programme=ntd").await;
         assert_eq!(j["total"], 0, "{j}");
 
         // Locations with their parents; `within` and `level` narrow them.
