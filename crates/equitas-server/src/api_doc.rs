@@ -741,7 +741,7 @@ pub fn openapi() -> Value {
             );
             if e.path == IMPORT_PATH {
                 responses["422"] = problem_response(
-                    "Rows of the file were rejected and nothing was imported: every row, or any row of a strict import (`/problems/rejected-rows`; `rejected` lists each row's line, field and reason).",
+                    "Rows of the file were rejected and nothing was imported: every row, any row of a strict import, or any row of a list replaced whole (pipeline, lead-times) (`/problems/rejected-rows`; `rejected` lists each row's line, field and reason).",
                 );
             }
             responses["415"] = problem_response(if e.path == IMPORT_PATH {

@@ -389,6 +389,13 @@ pub(crate) fn event_outside(
         ));
     }
     for m in equitas_ledger::extract::movements(r).movements {
+        // The place and the item together, within one grant: two grants
+        // (R01 for HIV, R02 for everything) give no TB at R01.
+        let gln = ep::gln_of(&m.location);
+        let place = gln.as_deref().unwrap_or(&m.location);
+        if scope.allows(&[(Dim::Location, Some(place)), (Dim::Product, Some(&m.item))]) {
+            continue;
+        }
         if !place_within(&m.location) {
             // The list that named the place (a source or a destination).
             let field = r
@@ -400,31 +407,27 @@ pub(crate) fn event_outside(
                     "destination" => "destinationList",
                     _ => "bizLocation",
                 });
-            let gln = ep::gln_of(&m.location);
             return Some((
                 field.into(),
                 format!(
-                    "the event moves stock at {} (its {field}), outside your scope ({})",
-                    gln.as_deref().unwrap_or(&m.location),
+                    "the event moves stock at {place} (its {field}), outside your scope ({})",
                     scope.label()
                 ),
             ));
         }
-        if !scope.allows(&[(Dim::Product, Some(&m.item))]) {
-            return Some((
-                if r.quantities.is_empty() {
-                    "epcList"
-                } else {
-                    "quantityList"
-                }
-                .into(),
-                format!(
-                    "the item {} is outside your scope ({}): it is not a product of its programmes",
-                    m.item,
-                    scope.label()
-                ),
-            ));
-        }
+        let field = if r.quantities.is_empty() {
+            "epcList"
+        } else {
+            "quantityList"
+        };
+        return Some((
+            field.into(),
+            format!(
+                "the item {} at {place} is outside your scope ({}): it is not a product of its programmes there",
+                m.item,
+                scope.label()
+            ),
+        ));
     }
     None
 }

@@ -108,6 +108,19 @@ async fn import(
         // Every row refused: nothing was imported, which a client reading
         // only the status must not take for success (the CLI exits 3).
         let refused = r.rejected_rows();
+        // A list (pipeline, lead times) with a rejected row replaces
+        // nothing: no success either.
+        let list = matches!(k, ImportKind::Pipeline | ImportKind::LeadTimes);
+        if list && refused > 0 {
+            return Err(rejected_rows(
+                format!(
+                    "{name}: {refused} of {} rows rejected; a list is replaced whole, so nothing was imported and the list held is kept. First: {}",
+                    r.rows_read,
+                    r.rejected.first().map(|e| e.to_string()).unwrap_or_default()
+                ),
+                &r.rejected,
+            ));
+        }
         if r.rows_read > 0 && refused as u64 >= r.rows_read {
             return Err(rejected_rows(
                 format!(

@@ -625,6 +625,18 @@ fn security(s: &mut TestStore) {
     let hivo = auth::create_token(c, "hivo", "t", None, &ScopeSpec::default())
         .unwrap()
         .1;
+    // Two grants: R01's HIV products, and everything in R02. Together
+    // they give no other product in R01 (review).
+    auth::add_user(c, "twog", PASSWORD).unwrap();
+    auth::grant(c, "twog", Role::SupplyChainOfficer, &hiv_only).unwrap();
+    let r02 = ScopeSpec {
+        location: Some("R02".into()),
+        ..Default::default()
+    };
+    auth::grant(c, "twog", Role::SupplyChainOfficer, &r02).unwrap();
+    let twog = auth::create_token(c, "twog", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
     let state = state(
         s,
         Throttle {
@@ -833,7 +845,8 @@ fn security(s: &mut TestStore) {
         assert_eq!(r.status, 403, "{}", r.body);
         let detail = r.json()["detail"].as_str().unwrap_or_default().to_string();
         assert!(
-            detail.contains("epcList: the item 09520000000028 is outside your scope"),
+            detail.contains("epcList: the item 09520000000028 at")
+                && detail.contains("is outside your scope"),
             "{detail}"
         );
         let r = send(
@@ -845,6 +858,15 @@ fn security(s: &mut TestStore) {
         )
         .await;
         assert_eq!(r.status, 202, "{}", r.body);
+        let r = send(
+            a,
+            "POST",
+            "/capture",
+            &bearer(&twog),
+            &event("dispensing", &at_store, 2, 5),
+        )
+        .await;
+        assert_eq!(r.status, 403, "two grants combined: {}", r.body);
 
         // Logout ends the session (the CSRF token is needed for it too).
         assert_eq!(

@@ -426,6 +426,23 @@ fn stock_endpoints(s: &mut TestStore) {
         )
         .await;
         assert_eq!(st, StatusCode::OK, "{j}");
+        // A list with a rejected row replaces nothing: 422, the list kept.
+        let (st, _, j) = send(
+            &state,
+            "POST",
+            "/api/v1/imports/lead-times",
+            &[("content-type", "text/csv")],
+            "item,supplier,order_months,production_months,transport_months,receipt_months\n,SupC,1,1,0.5,0\n,SupD,x,1,0,0\n",
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{j}");
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("the list held is kept"),
+            "{j}"
+        );
         let (st, _, j) = get_typed(&state, "/api/v1/plan?level=country&horizon=6").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["rows"][0]["lead_time"], 1, "the shortest: {j}");

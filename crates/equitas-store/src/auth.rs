@@ -614,18 +614,17 @@ pub fn create_token(
     if !scope.is_unscoped() && !u.grants.is_empty() {
         // A token narrows its user's grants: one whose scope lies outside
         // all of them would reach nothing (user pass: accepted silently).
+        // Publications are read whole (a scoped token never reads one):
+        // they do not count.
         let mut reaches = false;
         for p in [
             Permission::Read,
             Permission::Capture,
             Permission::Import,
             Permission::Administer,
-            Permission::Publications,
         ] {
             if let Some(Scope::Within { areas, .. }) = token_scope(c, &u, p, scope)? {
                 reaches |= areas.iter().any(|a| !a.is_empty());
-            } else if !u.scopes(p).is_empty() {
-                reaches = true;
             }
         }
         if !reaches {
@@ -864,11 +863,12 @@ impl Area {
 }
 
 impl Area {
-    /// True if nothing lies within it: one of its dimensions allows no value.
+    /// True if no place lies within it: its locations or countries allow
+    /// none. (A programme without products yet is not empty: its products
+    /// may come later.)
     pub fn is_empty(&self) -> bool {
         self.locations.as_ref().is_some_and(HashSet::is_empty)
             || self.countries.as_ref().is_some_and(BTreeSet::is_empty)
-            || self.products.as_ref().is_some_and(HashSet::is_empty)
     }
 
     /// What lies within both.

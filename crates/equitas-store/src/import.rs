@@ -451,19 +451,11 @@ pub fn import_within(
         ImportKind::Pipeline => Input::Pipeline(
             equitas_planning::quantify::parse_pipeline(bytes).map_err(file_err(source_name))?,
         ),
-        ImportKind::LeadTimes => Input::LeadTimes(one_row_per_key(
+        // Several rows of an item and supplier are routes, the shortest
+        // applying (formulas 4.7): no one-row-per-key rule here.
+        ImportKind::LeadTimes => Input::LeadTimes(
             equitas_planning::plan::parse_lead_times(bytes).map_err(file_err(source_name))?,
-            "supplier",
-            "item and supplier",
-            |l| {
-                let item = if l.item.is_empty() {
-                    "(every item)"
-                } else {
-                    &l.item
-                };
-                format!("{item} / {}", l.supplier)
-            },
-        )),
+        ),
         ImportKind::Countries => Input::Countries(one_row_per_key(
             reference::parse_country_codes(bytes).map_err(file_err(source_name))?,
             "ISO3166-1-Alpha-3",
@@ -476,11 +468,16 @@ pub fn import_within(
             "country",
             |g| g.iso3.clone(),
         )),
+        // A product's packs are rows of its code with their GTINs: one row
+        // per code and trade item.
         ImportKind::Products => Input::Products(one_row_per_key(
             reference::parse_products(bytes).map_err(file_err(source_name))?,
             "code",
-            "product",
-            |r| r.product.code.clone(),
+            "product and trade item",
+            |r| match &r.trade_item {
+                Some(t) => format!("{} / {}", r.product.code, t.code),
+                None => r.product.code.clone(),
+            },
         )),
         ImportKind::Locations => Input::Locations(one_row_per_key(
             reference::parse_locations(bytes).map_err(file_err(source_name))?,

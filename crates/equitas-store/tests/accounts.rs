@@ -258,6 +258,12 @@ fn narrowed_tokens(s: &mut TestStore) {
         ..Default::default()
     };
     assert!(auth::create_token(c, "reg", "t", None, &d1).is_ok());
+    // A programme without products yet is no place outside: accepted.
+    let tb = ScopeSpec {
+        programmes: vec!["tb".into()],
+        ..Default::default()
+    };
+    assert!(auth::create_token(c, "reg", "t", None, &tb).is_ok());
 }
 
 fn audit_is_append_only(s: &mut TestStore) {
