@@ -3,7 +3,7 @@
 
 use crate::models::Method;
 use crate::plan::{LeadTime, Order, PlanInput, PlanMonth, lead_time_for, plan, stockout_risk};
-use crate::select::{Choice, Evaluation, Z95, choose_all};
+use crate::select::{Choice, Evaluation, choose_all};
 use crate::series::{DemandSeries, demand_series, last_complete_month};
 use equitas_ledger::Ledger;
 use equitas_ledger::calendar::{self, MonthIndex};
@@ -547,12 +547,7 @@ pub fn quantify(
             None => bands.get(&x.item, places.tier_of(&x.area)),
         };
         let (min_months, max_months) = months_band(r, (bmin, bmax));
-        let sigma = c
-            .upper95
-            .iter()
-            .zip(&c.mean)
-            .map(|(u, m)| (u - m).max(0.0) / Z95)
-            .collect();
+        let sigma = c.sigma.clone();
         // Shipments of a trade item count toward its product, in the
         // product's unit (formulas 3.1).
         let pipeline = r

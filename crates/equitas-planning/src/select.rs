@@ -362,6 +362,14 @@ pub struct Choice {
     pub upper80: Vec<f64>,
     pub lower95: Vec<f64>,
     pub upper95: Vec<f64>,
+    /// The standard deviation of each month's demand that plans and risks
+    /// draw from (4.8): the 95% interval's half-width ÷ 1.96, but where no
+    /// back-test measured the error, the predictive standard deviation
+    /// s √(1 + 1/n) with the same 95% multiplier, without Student's t
+    /// (which widens a short series' interval for its coverage: as a
+    /// gamma's spread, 9.5 s for two months made a stockout look less
+    /// likely, its mass piled at 0; review of 2026-12-07).
+    pub sigma: Vec<f64>,
     /// Every candidate scored, best first.
     pub scores: Vec<Score>,
     /// The rolling-origin MASE and RMSSE of the forecast made (of the
@@ -438,6 +446,22 @@ pub fn intervals(
         band(z95, -1.0, true),
         band(z95, 1.0, true),
     ]
+}
+
+/// [`Choice::sigma`]: for each of `h` steps, `z95` ÷ 1.96 times the step's
+/// measured error, or where none was measured the predictive standard
+/// deviation of a level, s √(1 + 1/n) (of one month, √ of it).
+fn demand_sigma(h: usize, rmse_by_step: &[f64], y: &[f64], z95: f64) -> Vec<f64> {
+    let floor = match y {
+        [one] => one.max(0.0).sqrt(),
+        _ => spread(y) * (1.0 + 1.0 / y.len().max(2) as f64).sqrt(),
+    };
+    (1..=h)
+        .map(|k| {
+            let r = step_rmse(rmse_by_step, k);
+            z95 / Z95 * if no_error(r, y) { floor } else { r }
+        })
+        .collect()
 }
 
 /// The error to expect of a series' forecast where no back-test measured
@@ -806,6 +830,7 @@ pub fn choose_scored(
     };
     let z = multipliers(y, tested.as_ref(), factor);
     let [lower80, upper80, lower95, upper95] = intervals(&mean, &rmse, y, z);
+    let sigma = demand_sigma(mean.len(), &rmse, y, z[1]);
     Some(Choice {
         method: combined[0],
         combined,
@@ -813,6 +838,7 @@ pub fn choose_scored(
         upper80,
         lower95,
         upper95,
+        sigma,
         mean,
         backtest_mase: tested.as_ref().map(|s| s.mase),
         backtest_rmsse: tested.as_ref().map(|s| s.rmsse),
@@ -1343,6 +1369,28 @@ mod tests {
                     "{k}: {band:?} {v}"
                 );
             }
+        }
+    }
+
+    /// docs/formulas.md 4.8: the spread plans and risks draw demand from is,
+    /// for a series without a back-test, the predictive standard deviation
+    /// with the 95% multiplier, not Student's wider interval; where a
+    /// back-test measured the error, the 95% half-width ÷ 1.96 as before.
+    #[test]
+    fn a_short_series_draws_without_student_t() {
+        let y = [10.0, 20.0];
+        let c = choose(&y, 3, &Evaluation::default(), None).unwrap();
+        let s = spread(&y) * 1.5f64.sqrt();
+        let z95 = (c.upper95[0] - c.mean[0]) / floors(&y)[1];
+        for k in 0..3 {
+            assert!((c.sigma[k] - z95 / Z95 * s).abs() < 1e-9, "{c:?}");
+            assert!(c.sigma[k] < (c.upper95[k] - c.mean[k]) / Z95 / 4.0, "{c:?}");
+        }
+        let long: Vec<f64> = (0..30).map(|t| 50.0 + ((t * 7) % 11) as f64).collect();
+        let c = choose(&long, 6, &Evaluation::default(), None).unwrap();
+        for k in 0..6 {
+            let from_interval = (c.upper95[k] - c.mean[k]) / Z95;
+            assert!((c.sigma[k] - from_interval).abs() < 1e-9, "{k}: {c:?}");
         }
     }
 
