@@ -322,14 +322,16 @@ pub const AUTHORISATION_STATUSES: &[&str] = &[
 ];
 
 /// A status as written (any case; French accepted, masculine or feminine,
-/// with or without accents) in its English form, or `None` if it is not
-/// one: a status that silently never counted (`valide`, `active`) would
+/// with or without accents; every trailing `e` is dropped before matching,
+/// hence `activ`) in its English form, or `None` if it is not one: a status that silently never counted (`valide`, `active`) would
 /// leave a country without its authorised sources (user pass).
 pub fn authorisation_status(s: &str) -> Option<&'static str> {
     let t = s.trim().to_lowercase();
     let t = t.trim_end_matches('e').replace(['é', 'è'], "e");
     Some(match t.as_str() {
-        "valid" | "valide" => "valid",
+        // What registers write for an authorisation in force.
+        "valid" | "valide" | "registered" | "approved" | "granted" | "activ" | "enregistre"
+        | "approuve" | "autorise" | "actif" | "en vigueur" => "valid",
         "suspended" | "suspendu" => "suspended",
         "withdrawn" | "retire" => "withdrawn",
         "expired" | "expire" => "expired",
@@ -377,7 +379,7 @@ pub fn parse_authorisations<R: Read>(r: R) -> Result<Parsed<Authorisation>, RowE
                             x.line,
                             "status",
                             format!(
-                                "{s:?} is not one of {} (in French: valide, suspendue, retirée, expirée, annulée, en attente)",
+                                "{s:?} is not one of {} (registered, approved, granted and active mean valid; in French: valide, suspendue, retirée, expirée, annulée, en attente)",
                                 AUTHORISATION_STATUSES.join(", ")
                             ),
                         )
@@ -478,16 +480,19 @@ mod tests {
             ("annulée", "cancelled"),
             ("En attente", "pending"),
             ("withdrawn", "withdrawn"),
+            ("Registered", "valid"),
+            ("Active", "valid"),
+            ("Enregistrée", "valid"),
         ] {
             assert_eq!(authorisation_status(written), Some(kept), "{written}");
         }
-        let a = "country,number,product_name,holder,status\nKEN,H1,EFV 600,Cipla,valide\nKEN,H2,EFV 600,Mylan,active\n";
+        let a = "country,number,product_name,holder,status\nKEN,H1,EFV 600,Cipla,valide\nKEN,H2,EFV 600,Mylan,lapsed\n";
         let p = parse_authorisations(a.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1);
         assert_eq!(p.records[0].1.status, "valid");
         let e = p.errors[0].to_string();
         assert!(
-            e.starts_with("line 3, field `status`: \"active\" is not one of valid, suspended"),
+            e.starts_with("line 3, field `status`: \"lapsed\" is not one of valid, suspended"),
             "{e}"
         );
     }

@@ -174,6 +174,23 @@ fn future_events(s: &mut TestStore) {
     );
     assert_eq!((r.captured, r.rejected[0].field.as_str()), (0, "eventTime"));
     assert_eq!(event_count(s.store.as_mut()).unwrap(), 2);
+    // A day the calendar lacks is named as such, not as the future.
+    let odd = format!(
+        r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,
+        event("2026-02-30T10:00:00Z", "E")
+    );
+    let r = capture_doc(
+        s.store.as_mut(),
+        "odd.json",
+        &EventReader::new(&odd).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert!(
+        r.rejected[0]
+            .reason
+            .contains("is not a date and time the calendar has"),
+        "{r:?}"
+    );
 }
 
 fn queries(s: &mut TestStore) {

@@ -324,9 +324,18 @@ fn not_in_future(
     r: EventRecord,
     latest: chrono::DateTime<chrono::Utc>,
 ) -> Result<EventRecord, (String, String)> {
-    // The record's time is UTC; a time chrono cannot read (a year past
-    // 9999) is later than any clock.
+    // The record's time is UTC. One chrono cannot read is a day the
+    // calendar lacks (2026-02-30) or a year past 9999, later than any clock.
     let at = chrono::DateTime::parse_from_rfc3339(&r.event_time).ok();
+    let four_digit_year = r.event_time.len() > 4
+        && r.event_time.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && r.event_time.as_bytes()[4] == b'-';
+    if at.is_none() && four_digit_year {
+        return Err((
+            "eventTime".to_string(),
+            format!("{:?} is not a date and time the calendar has", r.event_time),
+        ));
+    }
     if at.is_none_or(|at| at > latest) {
         return Err((
             "eventTime".to_string(),
