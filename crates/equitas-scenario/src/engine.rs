@@ -277,6 +277,28 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
                 reason,
             });
         }
+        // The buyers named must buy something, or the restriction touches
+        // nothing without a word (review).
+        if !inp.flows.is_empty()
+            && let Some(b) =
+                r.to.iter()
+                    .find(|b| !inp.flows.iter().any(|f| &f.buyer == *b))
+        {
+            let like = inp
+                .flows
+                .iter()
+                .map(|f| f.buyer.as_str())
+                .find(|x| x.eq_ignore_ascii_case(b));
+            return Err(ScenarioError::Field {
+                field: format!("export_restrictions[{i}].to"),
+                reason: match like {
+                    Some(x) => {
+                        format!("{b:?} buys nothing in the supply loaded; did you mean {x:?}?")
+                    }
+                    None => format!("{b:?} buys nothing in the supply loaded"),
+                },
+            });
+        }
         events.push(Event {
             target,
             buyers: (!r.to.is_empty()).then(|| r.to.iter().cloned().collect()),

@@ -966,6 +966,10 @@ fn a_node_the_supply_lacks_is_refused() {
         refused("[[export_restrictions]]\ncountry = \"ZZZ\"\nmonths = 6\n"),
         "export_restrictions[0].country: \"ZZZ\" names no producing country of the supply loaded (1 known: IND)"
     );
+    assert_eq!(
+        refused("[[export_restrictions]]\ncountry = \"IND\"\nto = [\"ken\"]\nmonths = 6\n"),
+        "export_restrictions[0].to: \"ken\" buys nothing in the supply loaded; did you mean \"KEN\"?"
+    );
     // Names the supply holds compile; so does any name with no supply
     // loaded at all (the answer then says there is none).
     let s = Scenario::parse("[[shocks]]\nproducing_country = \"IND\"\nmonths = 6\n").unwrap();

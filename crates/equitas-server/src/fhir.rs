@@ -143,23 +143,19 @@ fn outside_scope(read: &Read, scope: &Scope) -> Option<OperationOutcome> {
     let doc = read.epcis_document();
     let reader = equitas_epcis::EventReader::new(&doc).ok();
     let mut named = std::collections::BTreeSet::new();
-    for (i, e) in read.events.iter().enumerate() {
+    for i in 0..read.events.len() {
         let checked = reader
             .as_ref()
             .and_then(|d| d.event(i).ok().map(|n| (d, n)))
             .and_then(|(d, n)| equitas_epcis::event::record(&n, d.hash_ignore()).ok());
+        // An event that cannot be read back cannot be checked: refused
+        // (the capture would refuse it too), never let through on a
+        // weaker check.
         let why = match checked {
             Some(r) => crate::epcis::event_outside(&r, scope).map(|(_, why)| why),
-            None => {
-                let at = e["bizLocation"]["id"].as_str();
-                (!crate::epcis::within(scope, [at, None])).then(|| {
-                    let gln = at.map_or_else(
-                        || "no location".into(),
-                        |a| a.rsplit('/').next().unwrap_or(a).to_string(),
-                    );
-                    format!("location {gln} is outside your scope ({label})")
-                })
-            }
+            None => Some(format!(
+                "the event made from this resource could not be checked against your scope ({label})"
+            )),
         };
         let Some(why) = why else { continue };
         let path = read
