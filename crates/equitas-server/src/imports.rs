@@ -105,27 +105,13 @@ async fn import(
                 if r.dry_run { " (dry run)" } else { "" }
             ),
         )?;
-        // Every row refused: nothing was imported, which a client reading
-        // only the status must not take for success (the CLI exits 3).
-        let refused = r.rejected_rows();
-        // A list (pipeline, lead times) with a rejected row replaces
-        // nothing: no success either.
-        let list = matches!(k, ImportKind::Pipeline | ImportKind::LeadTimes);
-        if list && refused > 0 {
+        // Rows rejected so that nothing was imported (every row, or a row
+        // of a list replaced whole): no success for a client reading only
+        // the status (the CLI exits 3).
+        if let Some(why) = r.nothing_imported() {
             return Err(rejected_rows(
                 format!(
-                    "{name}: {refused} of {} rows rejected; a list is replaced whole, so nothing was imported and the list held is kept. First: {}",
-                    r.rows_read,
-                    r.rejected.first().map(|e| e.to_string()).unwrap_or_default()
-                ),
-                &r.rejected,
-            ));
-        }
-        if r.rows_read > 0 && refused as u64 >= r.rows_read {
-            return Err(rejected_rows(
-                format!(
-                    "{name}: every row was rejected ({refused} of {}); nothing was imported. First: {}",
-                    r.rows_read,
+                    "{name}: {why}. First: {}",
                     r.rejected.first().map(|e| e.to_string()).unwrap_or_default()
                 ),
                 &r.rejected,

@@ -65,6 +65,12 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
+    /// A list imported whole (the pipeline, lead times: formulas 4.7): a
+    /// file with a rejected row replaces nothing (`replace_list`).
+    pub fn is_list(self) -> bool {
+        matches!(self, ImportKind::Pipeline | ImportKind::LeadTimes)
+    }
+
     pub const ALL: &'static [ImportKind] = &[
         ImportKind::Countries,
         ImportKind::IncomeGroups,
@@ -184,6 +190,25 @@ impl ImportReport {
     /// True if nothing was inserted or updated.
     pub fn unchanged(&self) -> bool {
         self.total().changed() == 0
+    }
+    /// Why rejected rows kept the whole file out, or `None` if its good
+    /// rows were imported: a list with a rejected row replaces nothing, and
+    /// a file whose every row was rejected has nothing to import.
+    pub fn nothing_imported(&self) -> Option<String> {
+        let refused = self.rejected_rows();
+        if refused > 0 && self.kind.is_some_and(ImportKind::is_list) {
+            Some(format!(
+                "{refused} of {} rows rejected; a list is replaced whole, so nothing was imported and the list held is kept",
+                self.rows_read
+            ))
+        } else if self.rows_read > 0 && refused as u64 >= self.rows_read {
+            Some(format!(
+                "every row was rejected ({refused} of {}); nothing was imported",
+                self.rows_read
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -1235,9 +1260,7 @@ fn write_stock_reports(
     }
     // A report is of a month that has begun: one after this month is a
     // typing error (2062 for 2026), and would move every figure's "now".
-    let this_month = equitas_ledger::calendar::month_of(equitas_ledger::calendar::day_of(
-        chrono::Utc::now().date_naive(),
-    ));
+    let this_month = equitas_ledger::calendar::month_of(crate::today());
     write_checked(conn, report, p, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
         if r.period > this_month {
