@@ -135,6 +135,21 @@ pub(crate) fn no_lines(store: &mut dyn equitas_store::Store, f: &Filter) -> Serv
     }
 }
 
+/// What `read` makes of the procurement lines `f` selects, with the lines,
+/// once [`known_codes`] has checked `f`'s codes; no line is [`no_lines`].
+pub(crate) fn read_lines<T, O>(
+    store: &mut dyn equitas_store::Store,
+    f: &Filter,
+    read: impl FnOnce(&mut dyn equitas_store::Store) -> Result<(T, Vec<O>), equitas_store::StoreError>,
+) -> Result<(T, Vec<O>), ServiceError> {
+    known_codes(store, f)?;
+    let (made, lines) = read(store)?;
+    if lines.is_empty() {
+        return Err(no_lines(store, f));
+    }
+    Ok((made, lines))
+}
+
 /// The procurement lines the filter selects; none is missing data.
 /// Lines outside the caller's scope (buying country, product) are not read.
 fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {

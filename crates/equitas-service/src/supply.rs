@@ -112,11 +112,9 @@ impl Operation for Concentration {
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &ConcentrationRequest) -> Result<Answer<TiersRow>, ServiceError> {
-        crate::market::known_codes(ctx.store, &r.filter)?;
-        let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
-        if obs.is_empty() {
-            return Err(crate::market::no_lines(ctx.store, &r.filter));
-        }
+        let (links, obs) = crate::market::read_lines(ctx.store, &r.filter, |st| {
+            st::flows(st, &r.filter, r.by_country, r.weight)
+        })?;
         let rows = supply_tiers(&links);
         let names = mk::names(ctx.store)?;
         let weight = match r.weight {
@@ -569,11 +567,9 @@ fn geo(
     r: &GeoRequest,
     method: String,
 ) -> Result<(Vec<equitas_supply::regional::Flow>, Head), ServiceError> {
-    crate::market::known_codes(ctx.store, &r.filter)?;
-    let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
-    if obs.is_empty() {
-        return Err(crate::market::no_lines(ctx.store, &r.filter));
-    }
+    let (flows, obs) = crate::market::read_lines(ctx.store, &r.filter, |st| {
+        st::regional_flows(st, &r.filter, r.weight, r.regions)
+    })?;
     let names = mk::names(ctx.store)?;
     let mut countries = Map::new();
     for f in &flows {
@@ -718,11 +714,9 @@ impl Operation for Match {
         ctx: &mut Ctx<'_>,
         r: &GeoRequest,
     ) -> Result<Answer<equitas_supply::matching::MatchRow>, ServiceError> {
-        crate::market::known_codes(ctx.store, &r.filter)?;
-        let (flows, obs) = st::regional_flows(ctx.store, &r.filter, r.weight, r.regions)?;
-        if obs.is_empty() {
-            return Err(crate::market::no_lines(ctx.store, &r.filter));
-        }
+        let (flows, obs) = crate::market::read_lines(ctx.store, &r.filter, |st| {
+            st::regional_flows(st, &r.filter, r.weight, r.regions)
+        })?;
         let flows: Vec<(String, equitas_supply::regional::Flow)> =
             obs.iter().map(|o| o.product.clone()).zip(flows).collect();
         let sites = st::sites(ctx.store)?;
@@ -828,11 +822,9 @@ impl Operation for SupplyMap {
         ctx: &mut Ctx<'_>,
         r: &ConcentrationRequest,
     ) -> Result<Answer<equitas_supply::MapRow>, ServiceError> {
-        crate::market::known_codes(ctx.store, &r.filter)?;
-        let (links, obs) = st::flows(ctx.store, &r.filter, r.by_country, r.weight)?;
-        if obs.is_empty() {
-            return Err(crate::market::no_lines(ctx.store, &r.filter));
-        }
+        let (links, obs) = crate::market::read_lines(ctx.store, &r.filter, |st| {
+            st::flows(st, &r.filter, r.by_country, r.weight)
+        })?;
         let rows = equitas_supply::supply_map(&links);
         let names = mk::names(ctx.store)?;
         let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
