@@ -50,13 +50,8 @@ pub fn synth_config(args: &GenerateArgs) -> Result<equitas_synth::Config> {
         facilities: args.facilities,
         products: args.products,
         months: args.months,
-        start: start(args.start.as_deref(), args.months, today())?,
+        start: start(args.start.as_deref(), args.months, equitas_store::today())?,
     })
-}
-
-/// Today (UTC), as the capture's clock sees it.
-fn today() -> Day {
-    calendar::day_of(chrono::Utc::now().date_naive())
 }
 
 /// The first day simulated (by whole months): `start` if given, else the first day of the

@@ -396,7 +396,7 @@ pub(crate) fn event_outside(
         if scope.allows(&[(Dim::Location, Some(place)), (Dim::Product, Some(&m.item))]) {
             continue;
         }
-        if !place_within(&m.location) {
+        if !scope.allows(&[(Dim::Location, Some(place))]) {
             // The list that named the place (a source or a destination).
             let field = r
                 .parties

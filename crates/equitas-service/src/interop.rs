@@ -15,9 +15,7 @@ use equitas_store::import::{ImportError, ImportOptions, ImportReport, NoProgress
 
 /// The current month, by this machine's clock (UTC), as imports read it.
 fn this_month() -> MonthIndex {
-    equitas_ledger::calendar::month_of(equitas_ledger::calendar::day_of(
-        chrono::Utc::now().date_naive(),
-    ))
+    equitas_ledger::calendar::month_of(equitas_store::today())
 }
 
 /// A month's DHIS2 export: the figures, the data values they become, and

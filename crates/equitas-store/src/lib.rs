@@ -136,6 +136,12 @@ static WRITE_WAIT_MS: AtomicU64 = AtomicU64::new(10_000);
 /// Told once per wait that lasts a second, with the bound.
 static ON_WAIT: OnceLock<Box<dyn Fn(Duration) + Send + Sync>> = OnceLock::new();
 
+/// Today (UTC), by this machine's clock: the day against which imports
+/// and exports refuse months not yet begun, and the synthetic network ends.
+pub fn today() -> equitas_ledger::calendar::Day {
+    equitas_ledger::calendar::day_of(chrono::Utc::now().date_naive())
+}
+
 /// Sets how long a statement waits for another writer of the same database
 /// (another process's capture or import, on SQLite; a lock, on PostgreSQL)
 /// before failing with [`StoreError::Busy`]. The default is 10 s. It holds

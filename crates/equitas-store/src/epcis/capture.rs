@@ -314,15 +314,11 @@ type Read = (EventRecord, Option<String>, Vec<RawMovement>);
 /// every stock figure's "now" (docs/formulas.md 3.1) decades ahead.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-/// The latest event time a capture accepts, given the time of capture.
-fn latest_event(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    now + CLOCK_SKEW
-}
-
-/// Refuses an event dated after `latest` (naming `eventTime`).
+/// Refuses an event dated more than [`CLOCK_SKEW`] after `now`, the time
+/// of capture (naming `eventTime`).
 fn not_in_future(
     r: EventRecord,
-    latest: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<EventRecord, (String, String)> {
     // The record's time is UTC. One chrono cannot read is a day the
     // calendar lacks (2026-02-30) or a year past 9999, later than any clock.
@@ -336,7 +332,7 @@ fn not_in_future(
             format!("{:?} is not a date and time the calendar has", r.event_time),
         ));
     }
-    if at.is_none_or(|at| at > latest) {
+    if at.is_none_or(|at| at > now + CLOCK_SKEW) {
         return Err((
             "eventTime".to_string(),
             format!(
@@ -344,18 +340,19 @@ fn not_in_future(
                  ahead allowed for clocks that differ): an event is captured once it has \
                  happened; check the device's date and time zone",
                 r.event_time,
-                (latest - CLOCK_SKEW).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         ));
     }
     Ok(r)
 }
 
-/// Reads and checks event `i` of `doc`, refusing one dated after `latest`.
-fn check(doc: &EventReader, i: usize, latest: chrono::DateTime<chrono::Utc>) -> Checked {
+/// Reads and checks event `i` of `doc` captured at `now`, refusing one
+/// dated after it ([`not_in_future`]).
+fn check(doc: &EventReader, i: usize, now: chrono::DateTime<chrono::Utc>) -> Checked {
     let read = match doc.event(i) {
         Ok(e) => record(&e, doc.hash_ignore())
-            .and_then(|r| not_in_future(r, latest))
+            .and_then(|r| not_in_future(r, now))
             .map(|r| {
                 // Queries answer in the JSON binding: an XML event keeps
                 // that form beside its XML text.
@@ -385,7 +382,7 @@ const AHEAD: usize = PG_BATCH / BATCH + 2;
 fn check_ahead(
     doc: &EventReader,
     skip: &[usize],
-    latest: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
     out: SyncSender<Vec<Checked>>,
 ) {
     let mut skip = skip.iter().peekable();
@@ -394,7 +391,7 @@ fn check_ahead(
         if skip.next_if(|&&k| k == i).is_some() {
             continue;
         }
-        chunk.push(check(doc, i, latest));
+        chunk.push(check(doc, i, now));
         if chunk.len() == BATCH
             && out
                 .send(std::mem::replace(&mut chunk, Vec::with_capacity(BATCH)))
@@ -778,7 +775,6 @@ fn capture_with(
     let skip: Vec<usize> = extra.iter().map(|r| r.index).collect();
     let mut known = extra.into_iter().peekable();
     let clock = chrono::Utc::now();
-    let latest = latest_event(clock);
     let now = clock.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     // The partitions of this month and the next ones, before the
     // capture's transaction takes its locks (PostgreSQL).
@@ -856,14 +852,14 @@ fn capture_with(
         let mut checked: Box<dyn Iterator<Item = Checked>> = if postgres && doc.len() > BATCH {
             let (send, receive) = std::sync::mpsc::sync_channel(AHEAD);
             let skip = &skip;
-            s.spawn(move || check_ahead(doc, skip, latest, send));
+            s.spawn(move || check_ahead(doc, skip, clock, send));
             Box::new(receive.into_iter().flatten())
         } else {
             let mut skip = skip.iter().peekable();
             Box::new(
                 (0..doc.len())
                     .filter(move |&i| skip.next_if(|&&k| k == i).is_none())
-                    .map(move |i| check(doc, i, latest)),
+                    .map(move |i| check(doc, i, clock)),
             )
         };
         let size = if postgres { PG_BATCH } else { BATCH };
