@@ -424,15 +424,8 @@ pub fn intervals(
     [z80, z95]: [f64; 2],
 ) -> [Vec<f64>; 4] {
     let [floor80, floor95] = floors(y);
-    let s: Vec<(f64, f64)> = (1..=mean.len())
-        .map(|k| {
-            let r = step_rmse(rmse_by_step, k);
-            if no_error(r, y) {
-                (floor80, floor95)
-            } else {
-                (r, r)
-            }
-        })
+    let s: Vec<(f64, f64)> = measured(mean.len(), rmse_by_step, y)
+        .map(|r| r.map_or((floor80, floor95), |r| (r, r)))
         .collect();
     let band = |z: f64, sign: f64, at95: bool| -> Vec<f64> {
         mean.iter()
@@ -448,19 +441,36 @@ pub fn intervals(
     ]
 }
 
-/// [`Choice::sigma`]: for each of `h` steps, `z95` ÷ 1.96 times the step's
-/// measured error, or where none was measured the predictive standard
-/// deviation of a level, s √(1 + 1/n) (of one month, √ of it).
-fn demand_sigma(h: usize, rmse_by_step: &[f64], y: &[f64], z95: f64) -> Vec<f64> {
-    let floor = match y {
+/// Each of `h` steps' error as the back-test measured it, or `None` where
+/// it measured none (no back-test, or no error on a series that varies:
+/// 4.5).
+fn measured<'a>(
+    h: usize,
+    rmse_by_step: &'a [f64],
+    y: &'a [f64],
+) -> impl Iterator<Item = Option<f64>> + 'a {
+    (1..=h).map(move |k| {
+        let r = step_rmse(rmse_by_step, k);
+        (!no_error(r, y)).then_some(r)
+    })
+}
+
+/// The predictive standard deviation of a level forecast of `y`: the
+/// sample standard deviation × √(1 + 1/n) (the level is estimated too);
+/// of one month, a Poisson count's, √ of it.
+fn level_sd(y: &[f64]) -> f64 {
+    match y {
         [one] => one.max(0.0).sqrt(),
         _ => spread(y) * (1.0 + 1.0 / y.len().max(2) as f64).sqrt(),
-    };
-    (1..=h)
-        .map(|k| {
-            let r = step_rmse(rmse_by_step, k);
-            z95 / Z95 * if no_error(r, y) { floor } else { r }
-        })
+    }
+}
+
+/// [`Choice::sigma`]: for each of `h` steps, `z95` ÷ 1.96 times the step's
+/// measured error, or where none was measured [`level_sd`].
+fn demand_sigma(h: usize, rmse_by_step: &[f64], y: &[f64], z95: f64) -> Vec<f64> {
+    let floor = level_sd(y);
+    measured(h, rmse_by_step, y)
+        .map(|r| z95 / Z95 * r.unwrap_or(floor))
         .collect()
 }
 
@@ -479,12 +489,11 @@ fn demand_sigma(h: usize, rmse_by_step: &[f64], y: &[f64], z95: f64) -> Vec<f64>
 /// this one. Of one month: a Poisson count's standard deviation, √ of it.
 fn floors(y: &[f64]) -> [f64; 2] {
     use statrs::distribution::{ContinuousCDF, StudentsT};
-    if let [one] = y {
-        let s = one.max(0.0).sqrt();
+    let s = level_sd(y);
+    if y.len() == 1 {
         return [s, s];
     }
     let n = y.len().max(2) as f64;
-    let s = spread(y) * (1.0 + 1.0 / n).sqrt();
     let t = |p: f64, z: f64| -> f64 {
         StudentsT::new(0.0, 1.0, n - 1.0).map_or(1.0, |d| d.inverse_cdf(p) / z)
     };
