@@ -64,19 +64,8 @@ pub(crate) struct Event {
 }
 
 impl Event {
-    fn hits_node(&self, f: &SupplyFlow) -> bool {
-        let is = |o: &Option<String>, v: &String| o.as_ref() == Some(v);
-        match &self.target {
-            Target::Site(s) => is(&f.site, s),
-            Target::Manufacturer(m) => is(&f.manufacturer, m),
-            Target::Country(c) => is(&f.country, c),
-            Target::Ingredient(c) => f.ingredient_countries.contains(c),
-            Target::Region(r) => is(&f.region, r),
-        }
-    }
-
     fn hits(&self, f: &SupplyFlow) -> bool {
-        self.buyers.as_ref().is_none_or(|b| b.contains(&f.buyer)) && self.hits_node(f)
+        self.buyers.as_ref().is_none_or(|b| b.contains(&f.buyer)) && self.target.holds(f)
     }
 }
 
@@ -115,7 +104,19 @@ impl Target {
         }
     }
 
-    /// The node's name as the supply flows hold it, if `f` has one.
+    /// True if the flow `f` goes through this node.
+    fn holds(&self, f: &SupplyFlow) -> bool {
+        let is = |o: &Option<String>, v: &String| o.as_ref() == Some(v);
+        match self {
+            Target::Site(s) => is(&f.site, s),
+            Target::Manufacturer(m) => is(&f.manufacturer, m),
+            Target::Country(c) => is(&f.country, c),
+            Target::Ingredient(c) => f.ingredient_countries.contains(c),
+            Target::Region(r) => is(&f.region, r),
+        }
+    }
+
+    /// The node's names of its kind that the flow `f` has (to suggest one).
     fn of<'f>(&self, f: &'f SupplyFlow) -> Vec<&'f str> {
         match self {
             Target::Site(_) => f.site.as_deref().into_iter().collect(),
@@ -144,7 +145,7 @@ impl Target {
 /// `aurobindo-pharma`), else lists some of the names there are. Nothing
 /// is refused when no flow is loaded: the answer then says so.
 fn unknown_node(target: &Target, flows: &[SupplyFlow]) -> Option<String> {
-    if flows.is_empty() || flows.iter().any(|f| target.of(f).contains(&target.name())) {
+    if flows.is_empty() || flows.iter().any(|f| target.holds(f)) {
         return None;
     }
     let key = |s: &str| -> String {
@@ -940,7 +941,10 @@ pub(crate) fn evaluate(
             supplied.insert((&f.buyer, &f.product, s));
             let e = volume.entry((&f.product, s)).or_default();
             e.0 += f.per_month;
-            e.1 |= c.events.iter().any(|ev| ev.loss > 0.0 && ev.hits_node(f));
+            e.1 |= c
+                .events
+                .iter()
+                .any(|ev| ev.loss > 0.0 && ev.target.holds(f));
         }
         for ((p, s), (v, hit)) in volume {
             if hit {
@@ -967,7 +971,7 @@ pub(crate) fn evaluate(
         for pr in &x.producers {
             if c.events
                 .iter()
-                .any(|ev| ev.loss > 0.0 && ev.hits_node(&pr.flow))
+                .any(|ev| ev.loss > 0.0 && ev.target.holds(&pr.flow))
             {
                 continue;
             }
