@@ -367,16 +367,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn rows_become_lines_with_gaps_or_errors() {
-        let csv = format!(
-            "{HEADER}\n\
-1,100-CI-T01,Pre-PQ Process,SCMS-4,ASN-8,Côte d'Ivoire,PMO - US,Direct Drop,EXW,Air,Pre-PQ Process,Date Not Captured,2-Jun-06,2-Jun-06,2-Jun-06,HRDT,HIV test,RANBAXY Fine Chemicals LTD.,\"HIV, Reveal G3 Rapid HIV-1 Antibody Test, 30 Tests\",\"HIV, Reveal G3 Rapid HIV-1 Antibody Test\",Reveal,,Test kit,30,19,551,29,0.97,Ranbaxy Fine Chemicals LTD,TRUE,13,780.34,\n\
-3,108-VN-T01,Pre-PQ Process,SCMS-13,ASN-85,Vietnam,PMO - US,From RDC,N/A - From RDC,,9/5/2011,N/A - From RDC,14-Nov-06,14-Nov-06,14-Nov-06,ARV,Pediatric,Aurobindo Pharma Limited,\"Nevirapine 10mg/ml, oral suspension, Bottle, 240 ml\",Nevirapine,Generic,10mg/ml,Oral suspension,240,1000,6200,6.2,0.03,\"Aurobindo Unit III, India\",TRUE,See ASN-93 (ID#:1281),Freight Included in Commodity Cost,12.5\n\
-4,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,1,1,1,1,S,TRUE,1,1,1\n\
-5,x,x,x,x,Vietnam,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,many,1,1,1,S,TRUE,1,1,1\n\
-6,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,-1,1,1,1,S,TRUE,1,1,1\n"
-        );
+    /// The site mapping of the tests: Aurobindo's unit III, in India.
+    fn aurobindo() -> HashMap<String, SiteMapping> {
         let mut map = HashMap::new();
         map.insert(
             "Aurobindo Unit III, India".to_string(),
@@ -388,6 +380,20 @@ mod tests {
                 note: None,
             },
         );
+        map
+    }
+
+    #[test]
+    fn rows_become_lines_with_gaps_or_errors() {
+        let csv = format!(
+            "{HEADER}\n\
+1,100-CI-T01,Pre-PQ Process,SCMS-4,ASN-8,Côte d'Ivoire,PMO - US,Direct Drop,EXW,Air,Pre-PQ Process,Date Not Captured,2-Jun-06,2-Jun-06,2-Jun-06,HRDT,HIV test,RANBAXY Fine Chemicals LTD.,\"HIV, Reveal G3 Rapid HIV-1 Antibody Test, 30 Tests\",\"HIV, Reveal G3 Rapid HIV-1 Antibody Test\",Reveal,,Test kit,30,19,551,29,0.97,Ranbaxy Fine Chemicals LTD,TRUE,13,780.34,\n\
+3,108-VN-T01,Pre-PQ Process,SCMS-13,ASN-85,Vietnam,PMO - US,From RDC,N/A - From RDC,,9/5/2011,N/A - From RDC,14-Nov-06,14-Nov-06,14-Nov-06,ARV,Pediatric,Aurobindo Pharma Limited,\"Nevirapine 10mg/ml, oral suspension, Bottle, 240 ml\",Nevirapine,Generic,10mg/ml,Oral suspension,240,1000,6200,6.2,0.03,\"Aurobindo Unit III, India\",TRUE,See ASN-93 (ID#:1281),Freight Included in Commodity Cost,12.5\n\
+4,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,1,1,1,1,S,TRUE,1,1,1\n\
+5,x,x,x,x,Vietnam,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,many,1,1,1,S,TRUE,1,1,1\n\
+6,x,x,x,x,Atlantis,PMO - US,Direct Drop,EXW,Air,,,,,,ARV,Adult,V,Item,M,Generic,1mg,Tablet,1,-1,1,1,1,S,TRUE,1,1,1\n"
+        );
+        let map = aurobindo();
         let d = parse_scms(csv.as_bytes(), &lookup, &map).unwrap();
         assert_eq!(d.rows_read, 5);
         assert_eq!(d.lines.len(), 2);
@@ -508,17 +514,7 @@ mod tests {
             line(2, "10", "100", "N/A", "2-Jun-06"),
             line(3, "10", "100", "\"Aurobindo Unit III, India\"", "2-Jun-06"),
         );
-        let mut map = HashMap::new();
-        map.insert(
-            "Aurobindo Unit III, India".to_string(),
-            SiteMapping {
-                site: "Aurobindo Unit III, India".into(),
-                manufacturer: "Aurobindo Pharma".into(),
-                country: Some("IND".into()),
-                city: None,
-                note: None,
-            },
-        );
+        let map = aurobindo();
         let d = parse_scms(csv.as_bytes(), &lookup, &map).unwrap();
         assert!(d.errors.is_empty(), "{:?}", d.errors);
         let sites: Vec<Option<&str>> = d.lines.iter().map(|(_, l)| l.site.as_deref()).collect();
