@@ -11,7 +11,11 @@
 //!    starts a segment whose balance is the counted quantity; the balance
 //!    after a movement is its segment's count (0 before any) plus the
 //!    signed quantities since; the movement's delta is its balance minus
-//!    the one before;
+//!    the one before. A count of no lot (lot `""`) counts the item whole:
+//!    its segment starts at the count less what the item's other lots held
+//!    at that instant (the running sum of their deltas up to its time,
+//!    theirs first at the same time: `Entry::others`), and is an
+//!    adjustment, not an opening, where they held any;
 //! 3. per location, item and day: received, issued, dispensed, adjusted
 //!    (adjustments plus the deltas of counts that do not open their lot's
 //!    history), the deltas of opening counts (they add to the opening), the
@@ -224,7 +228,7 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     let running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
     format!(
         "WITH mv AS (
-  SELECT country, location, item, lot, seq,
+  SELECT country, location, item, lot, seq, at_ms AS at,
     CAST(local_day AS BIGINT) AS d, CAST(month_index AS BIGINT) AS m, kind, quantity,
     (NOT isnan(quantity) AND abs(quantity) <= 1e9 AND (quantity >= 0 OR kind = 'adjust')) AS ok
   FROM {MOVEMENTS}
@@ -237,15 +241,34 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     SUM(CASE WHEN ok AND kind = 'count' THEN 1 ELSE 0 END) OVER ({lot} {running}) AS seg,
     ROW_NUMBER() OVER ({lot}) AS rn
   FROM mv
-), b AS (
+), lots AS (
   SELECT *,
     FIRST_VALUE(CASE WHEN seg > 0 THEN quantity ELSE 0.0 END)
       OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
     + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
-      AS balance
+      AS lot_balance
   FROM s
+), ld AS (
+  SELECT *,
+    CASE WHEN lot <> '' THEN lot_balance - COALESCE(LAG(lot_balance) OVER ({lot}), 0.0)
+         ELSE 0.0 END AS lot_delta
+  FROM lots
+), held AS (
+  SELECT *, SUM(lot_delta) OVER ({item} ORDER BY at, lot = '', seq {running}) AS lots_held
+  FROM ld
+), o AS (
+  SELECT *, CASE WHEN lot = '' THEN lots_held ELSE 0.0 END AS others
+  FROM held
+), b AS (
+  SELECT *,
+    FIRST_VALUE(CASE WHEN seg > 0 THEN quantity - others ELSE 0.0 END)
+      OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
+    + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
+      AS balance
+  FROM o
 ), dl AS (
-  SELECT *, balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta
+  SELECT *, balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta,
+    rn = 1 AND abs(others) <= 1e-9 AS opens
   FROM b
 ), daily AS (
   SELECT country, location, item, m, d,
@@ -253,8 +276,8 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     SUM(CASE WHEN ok AND kind = 'issue' THEN quantity ELSE 0.0 END) AS issued,
     SUM(CASE WHEN ok AND kind = 'dispense' THEN quantity ELSE 0.0 END) AS dispensed,
     SUM(CASE WHEN ok AND kind = 'adjust' THEN quantity
-             WHEN kind = 'count' AND rn > 1 THEN delta ELSE 0.0 END) AS adjusted,
-    SUM(CASE WHEN kind = 'count' AND rn = 1 THEN delta ELSE 0.0 END) AS opened,
+             WHEN kind = 'count' AND NOT opens THEN delta ELSE 0.0 END) AS adjusted,
+    SUM(CASE WHEN kind = 'count' AND opens THEN delta ELSE 0.0 END) AS opened,
     SUM(delta) AS net,
     COUNT(*) AS movements
   FROM dl GROUP BY country, location, item, m, d

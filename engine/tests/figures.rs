@@ -257,6 +257,22 @@ async fn edge_cases_equal_single_node() {
         Dispense,
         0.25,
     );
+    // Counts of no lot where the item is held by lot count it whole
+    // (formulas 3.1): after the lots (F3: 64 counted where lot A held 98;
+    // then a count at the very instant a lot received), and before them
+    // (F4: a report's opening count, then a lot received, then a count).
+    for (loc, lot, at, kind, q) in [
+        ("F3", "A", day_ms("2026-01-05", 9), Receipt, 98.0),
+        ("F3", "", day_ms("2026-01-31", 17), Count, 64.0),
+        ("F3", "", day_ms("2026-02-03", 9), Dispense, 10.0),
+        ("F3", "A", day_ms("2026-02-10", 9), Receipt, 20.0),
+        ("F3", "", day_ms("2026-02-10", 9), Count, 70.0),
+        ("F4", "", day_ms("2026-01-01", 8), Count, 50.0),
+        ("F4", "X", day_ms("2026-01-02", 9), Receipt, 10.0),
+        ("F4", "", day_ms("2026-01-31", 17), Count, 55.0),
+    ] {
+        push(&mut names, loc, "P1", lot, at, kind, q);
+    }
     let mut ledger = Ledger::build(names, mv);
     let (f1, p1) = (
         ledger.names.locations.get("F1").unwrap(),
@@ -266,7 +282,7 @@ async fn edge_cases_equal_single_node() {
     let countries: Vec<String> = (0..ledger.names.locations.len() as u32)
         .map(|l| match ledger.names.locations.name(l) {
             "G1" => "XSG".to_string(),
-            "F1" | "F2" => "XSF".to_string(),
+            "F1" | "F2" | "F3" | "F4" => "XSF".to_string(),
             _ => UNKNOWN_COUNTRY.to_string(),
         })
         .collect();
@@ -310,6 +326,21 @@ async fn edge_cases_equal_single_node() {
     );
     let f = jan("F2", "P1", "2026-06");
     assert_eq!(f.stockout_days, 15);
+    let f = jan("F3", "P1", "2026-01");
+    assert_eq!(
+        (f.opening, f.received, f.adjusted, f.closing),
+        (0.0, 98.0, -34.0, 64.0)
+    );
+    let f = jan("F3", "P1", "2026-02");
+    assert_eq!(
+        (f.received, f.dispensed, f.adjusted, f.closing),
+        (20.0, 10.0, -4.0, 70.0)
+    );
+    let f = jan("F4", "P1", "2026-01");
+    assert_eq!(
+        (f.opening, f.received, f.adjusted, f.closing),
+        (50.0, 10.0, -5.0, 55.0)
+    );
 }
 
 fn import_network(s: &mut TestStore, net: &equitas_synth::Network) -> usize {

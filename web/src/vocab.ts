@@ -90,10 +90,10 @@ const PROBLEMS: Record<string, { label: Words; detail: Words }> = {
     },
   },
   count_beside_lots: {
-    label: { en: "Count of no lot beside lots", fr: "Inventaire sans lot à côté de lots" },
+    label: { en: "Lot counted beside stock of no lot", fr: "Lot inventorié à côté de stock sans lot" },
     detail: {
-      en: "a count of no lot where lots are held: added to the lots' stock, it may count it twice",
-      fr: "un inventaire sans lot là où des lots sont détenus : ajouté au stock des lots, il peut le compter deux fois",
+      en: "a lot counted while stock of no lot is held: that stock stays beside it, perhaps counted twice",
+      fr: "un lot inventorié alors que du stock sans lot est détenu : ce stock reste à côté, peut-être compté deux fois",
     },
   },
   unknown_location: {

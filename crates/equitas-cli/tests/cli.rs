@@ -517,7 +517,8 @@ fn generic_procurement_import_and_market_formats() {
         "Line ID,Country,Supplier,INN,Packs,Strength,Dosage form,Units per pack,Line value,Manufacturer,Country of manufacture,PO date,Planned delivery,Delivered,Mode\n\
          T1,Kenya,GDF,Isoniazid,100,300mg,Tablet,672,1344,Macleods,India,2024-01-10,2024-03-01,2024-03-04,Sea\n\
          T2,KEN,GDF,Isoniazid,50,300mg,Tablet,672,1008,Lupin,IND,2024-02-01,2024-04-01,2024-03-30,Sea\n\
-         T3,Kenia,GDF,Isoniazid,1,300mg,Tablet,672,2,Lupin,IND,,,,\n",
+         T3,Kenia,GDF,Isoniazid,1,300mg,Tablet,672,2,Lupin,IND,,,,\n\
+         T4,KEN,GDF,Rifampicin,10,150mg,Tablet,100,50,,,2024-02-01,,,\n",
     )
     .unwrap();
     let args = [
@@ -586,6 +587,27 @@ fn generic_procurement_import_and_market_formats() {
     );
     assert_eq!(row[7..], ["0", "highly concentrated", "no", "yes"]);
     assert_eq!(row[5], "Macleods");
+    // A product whose every line is of unknown origin has no row, and the
+    // note names it (its code beside; until 2026-12-07 the code alone).
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "concentration",
+            "--by",
+            "site-country",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = j["notes"].to_string();
+    assert!(notes.contains(" (rifampicin-150mg-tablet)"), "{notes}");
+    assert!(
+        !notes.contains("unknown site-country: rifampicin-150mg-tablet"),
+        "{notes}"
+    );
 
     let o = equitas(
         dir.path(),

@@ -248,9 +248,12 @@ fn a_data_value_set_reads_back_through_the_stock_report_import() {
     ));
     assert!(again.contains("already up to date"), "{again}");
     // The reports are a second record of the month, without lots, beside
-    // the events' lots: each quantity is now there twice (their opening
-    // count opens the unlotted stock, their closing count matches it), and
-    // the stockout days are the reported ones.
+    // the events' lots. Their counts count the item whole (formulas 3.1):
+    // the opening and the stock on hand stay what the events give, and the
+    // stockout days are the reported ones. Their receipts and consumption
+    // are there a second time, and the closing count takes them back as an
+    // adjustment. (Until 2026-12-07 the counts were kept beside the lots,
+    // and every figure was there twice.)
     let out = work.path().join("after.json");
     ok(&equitas(
         &copy,
@@ -270,18 +273,25 @@ fn a_data_value_set_reads_back_through_the_stock_report_import() {
     assert_eq!(after.len(), before.len());
     for (k, b) in &before {
         let a = &after[k];
+        let (x, y) = (
+            |m: Metric| a[&m].parse::<f64>().unwrap(),
+            |m: Metric| b[&m].parse::<f64>().unwrap(),
+        );
         assert_eq!(a[&Metric::StockoutDays], b[&Metric::StockoutDays], "{k:?}");
-        for m in [
-            Metric::OpeningBalance,
-            Metric::StockOnHand,
-            Metric::Received,
-            Metric::Consumption,
-            Metric::Adjustments,
+        for (m, want) in [
+            (Metric::OpeningBalance, y(Metric::OpeningBalance)),
+            (Metric::StockOnHand, y(Metric::StockOnHand)),
+            (Metric::Received, 2.0 * y(Metric::Received)),
+            (Metric::Consumption, 2.0 * y(Metric::Consumption)),
+            (
+                Metric::Adjustments,
+                y(Metric::Adjustments) - y(Metric::Received) + y(Metric::Consumption),
+            ),
         ] {
-            let (x, y) = (a[&m].parse::<f64>().unwrap(), b[&m].parse::<f64>().unwrap());
             assert!(
-                (x - 2.0 * y).abs() < 1e-6,
-                "{k:?} {m:?}: {x} after, {y} before"
+                (x(m) - want).abs() < 1e-6,
+                "{k:?} {m:?}: {} after, {want} wanted",
+                x(m)
             );
         }
     }

@@ -4,7 +4,10 @@
 //! Movements of one lot are applied in time order (ties keep the order in
 //! which they were given). A count sets the balance; the difference from the
 //! running balance is recorded as an adjustment and, unless the count opens
-//! the lot's history, flagged as a [`ProblemKind::CountMismatch`]. A
+//! the lot's history, flagged as a [`ProblemKind::CountMismatch`]. A count
+//! of no lot (lot 0: a stock report's, a FHIR snapshot's) where the item is
+//! also held by lot counts the item whole: it sets the stock of no lot to
+//! the count less what the lots hold then ([`Entry::others`]). A
 //! movement whose quantity is not plausible ([`Kind::plausible`]) is kept
 //! in the lot's entries but changes no balance and no monthly figure: it is
 //! flagged as a [`ProblemKind::ImplausibleQuantity`].
@@ -32,6 +35,12 @@ pub struct Entry {
     pub source: u64,
     pub reason: u32,
     pub kind: Kind,
+    /// For stock of no lot (lot 0) at a location where the item is also
+    /// held by lot: what its lots held at this instant (their balances
+    /// after their movements up to it, formulas 3.1). A count of no lot
+    /// counts the item whole, so it sets this lot's balance to its quantity
+    /// less this: the stock on hand is then the count. 0 otherwise.
+    pub others: f64,
 }
 
 /// The figures of one location and item for one calendar month.
@@ -83,10 +92,11 @@ pub enum ProblemKind {
     /// Movements at a location the hierarchy does not hold: its stock is
     /// in no area's totals (found by [`crate::places::Places`]).
     UnknownLocation,
-    /// A count of no lot (a stock report's) where lots of the item are
-    /// held: the count is the lot-less stock's, added to the lots', so
-    /// that stock counted both ways is counted twice (found by
-    /// [`crate::view::all_problems`]).
+    /// A lot counted while stock of no lot (a stock report's count, a
+    /// receipt naming no lot) is held: the lot's count may hold that stock
+    /// too, so it may be counted twice (found by
+    /// [`crate::view::all_problems`]). A count of no lot after lots counts
+    /// the item whole ([`Entry::others`]): nothing to flag.
     CountBesideLots,
 }
 
@@ -116,7 +126,7 @@ impl ProblemKind {
                 "a location the hierarchy does not hold: its stock is in no area's totals"
             }
             ProblemKind::CountBesideLots => {
-                "a count of no lot where lots are held: added to the lots' stock, it may count it twice"
+                "a lot counted while stock of no lot is held: that stock stays beside it, perhaps counted twice"
             }
         }
     }
@@ -252,6 +262,7 @@ impl Ledger {
                 l.lots.insert((loc, item, lot), series);
                 lots.push(lot);
             }
+            share_whole_counts(&mut l.lots, (loc, item), &lots);
             l.extend_through(day_of_ms(last));
             let mut s = ItemSeries {
                 lots,
@@ -330,6 +341,17 @@ impl Ledger {
         let mut steps = Vec::new();
         let mut keys: Vec<_> = touched.into_iter().collect();
         keys.sort_unstable();
+        for &(key, _) in &keys {
+            let lots: Vec<u32> = self
+                .items
+                .get(&key)
+                .map(|s| s.lots.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(new_lots.iter().filter(|k| (k.0, k.1) == key).map(|k| k.2))
+                .collect();
+            share_whole_counts(&mut self.lots, key, &lots);
+        }
         for (key, month) in keys {
             let s = self.items.entry(key).or_insert_with(|| ItemSeries {
                 lots: Vec::new(),
@@ -553,7 +575,49 @@ fn entry_of(m: &Movement) -> Entry {
         source: m.source,
         reason: m.reason,
         kind: m.kind,
+        others: 0.0,
     }
+}
+
+/// Sets [`Entry::others`] of the stock of no lot (lot 0) of `key` from
+/// its `lots`' balances and walks it again from the first entry whose
+/// `others` changed: a count of no lot beside lots counts the item whole
+/// (formulas 3.1). The other lots never depend on lot 0, so their
+/// balances are final before it is walked.
+fn share_whole_counts(lots: &mut FxHashMap<LotKey, LotSeries>, key: ItemKey, item_lots: &[u32]) {
+    let none_key = (key.0, key.1, 0);
+    if !item_lots.contains(&0) || item_lots.iter().all(|&l| l == 0) {
+        return;
+    }
+    let Some(mut none) = lots.remove(&none_key) else {
+        return;
+    };
+    let others: Vec<&[Entry]> = item_lots
+        .iter()
+        .filter(|&&l| l != 0)
+        .filter_map(|&l| lots.get(&(key.0, key.1, l)).map(|s| s.entries.as_slice()))
+        .collect();
+    let held = |at: i64| -> f64 {
+        others
+            .iter()
+            .map(|e| {
+                let k = e.partition_point(|x| x.at <= at);
+                if k == 0 { 0.0 } else { e[k - 1].balance }
+            })
+            .sum()
+    };
+    let mut first_changed = None;
+    for (i, x) in none.entries.iter_mut().enumerate() {
+        let h = held(x.at);
+        if h.to_bits() != x.others.to_bits() {
+            x.others = h;
+            first_changed.get_or_insert(i);
+        }
+    }
+    if let Some(from) = first_changed {
+        walk_lot(none_key, &mut none, from);
+    }
+    lots.insert(none_key, none);
 }
 
 /// Recomputes balances from `from` and the lot's problems.
@@ -562,7 +626,13 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     let mut bal = if from > 0 { e[from - 1].balance } else { 0.0 };
     for x in &mut e[from..] {
         if x.kind.plausible(x.quantity) {
-            bal = x.kind.apply(bal, x.quantity);
+            // A count of no lot beside lots counts the item whole.
+            let q = if x.kind == Kind::Count {
+                x.quantity - x.others
+            } else {
+                x.quantity
+            };
+            bal = x.kind.apply(bal, q);
         }
         x.balance = bal;
     }
@@ -597,7 +667,9 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
                 vec![x.source],
                 before,
             ));
-        } else if x.balance < -EPSILON && before >= -EPSILON {
+        } else if x.balance < -EPSILON && before >= -EPSILON && x.kind != Kind::Count {
+            // (A count of no lot below what the lots hold takes the stock
+            // of no lot below zero: a count mismatch, below.)
             series.problems.push(problem(
                 ProblemKind::NegativeBalance,
                 x,
@@ -605,13 +677,22 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
                 before,
             ));
         }
-        if x.kind == Kind::Count && i > 0 && (x.quantity - before).abs() > EPSILON {
-            series.problems.push(problem(
-                ProblemKind::CountMismatch,
-                x,
-                vec![x.source],
-                before,
-            ));
+        // A lot's first count opens it; a count of no lot beside lots is
+        // of the location's whole stock (3.1): what it held, what was
+        // counted.
+        if x.kind == Kind::Count
+            && (i > 0 || x.others.abs() > EPSILON)
+            && (x.quantity - (before + x.others)).abs() > EPSILON
+        {
+            series.problems.push(DataProblem {
+                found: x.quantity,
+                ..problem(
+                    ProblemKind::CountMismatch,
+                    x,
+                    vec![x.source],
+                    before + x.others,
+                )
+            });
         }
         if i > 0 {
             let p = &e[i - 1];
@@ -663,7 +744,9 @@ fn walk_item(
                     0.0
                 },
                 kind: e[i].kind,
-                opens: i == 0,
+                // A count of no lot beside lots corrects the item's
+                // stock: an adjustment, not an opening.
+                opens: i == 0 && e[i].others.abs() <= EPSILON,
             });
         }
     }

@@ -231,15 +231,17 @@ pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, Data
     out
 }
 
-/// A [`ProblemKind::CountBesideLots`] for each location and item whose
-/// stock of no lot (lot id 0), counted (a stock report's), was held at the
-/// same time as other lots' (EPCIS events name their lots), whichever came
-/// first: a report counts the item whole, but the ledger keeps it as one
-/// more lot beside the others, so that stock counted both ways is counted
-/// twice, as when a place moved from reports to events and its last
-/// report's closing balance stayed. At the first instant both held stock,
-/// with the counts of no lot as sources, `expected` being what the lots
-/// held then and `found` the stock of no lot.
+/// A [`ProblemKind::CountBesideLots`] for each location and item where a
+/// lot was counted while stock of no lot was held (a stock report's count
+/// or a receipt naming no lot, before the place counted by lot): the lot's
+/// count may hold that stock too, and which of it is unknown, so it stays
+/// beside the lots, perhaps counted twice, as when a place moved from
+/// reports to counts by lot and its last report's closing balance stayed.
+/// (A count of no lot after lots counts the item whole and is shared,
+/// formulas 3.1: nothing to flag.) At the first such count, with the lot
+/// counted, the lots' counts then and the counts of no lot before as
+/// sources, `expected` being what the lots held after it and `found` the
+/// stock of no lot.
 fn counts_beside_lots(ledger: &Ledger) -> Vec<DataProblem> {
     use crate::movement::Kind;
     let mut out = Vec::new();
@@ -251,54 +253,49 @@ fn counts_beside_lots(ledger: &Ledger) -> Vec<DataProblem> {
             continue;
         }
         let none = ledger.entries(loc, item, 0);
-        // Counts that set a balance (an implausible one set none).
-        let counts: Vec<&crate::ledger::Entry> = none
-            .iter()
-            .filter(|x| x.kind == Kind::Count && x.kind.plausible(x.quantity))
-            .collect();
-        let Some(first_count) = counts.first() else {
-            continue;
-        };
         // A balance after the movements up to `at` (0 before any).
         let at_time = |e: &[crate::ledger::Entry], at: i64| -> f64 {
             let k = e.partition_point(|x| x.at <= at);
             if k == 0 { 0.0 } else { e[k - 1].balance }
         };
-        let lots: Vec<&[crate::ledger::Entry]> = s
+        let lots: Vec<(u32, &[crate::ledger::Entry])> = s
             .lots
             .iter()
             .filter(|&&lot| lot != 0)
-            .map(|&lot| ledger.entries(loc, item, lot))
+            .map(|&lot| (lot, ledger.entries(loc, item, lot)))
             .collect();
-        let held = |at: i64| -> f64 { lots.iter().map(|e| at_time(e, at)).sum() };
-        // Every instant either side moved, from the first count on.
-        let mut instants: Vec<i64> = none
+        // The first count of a lot (one that sets a balance) while stock
+        // of no lot is held.
+        let first = lots
             .iter()
-            .map(|x| x.at)
-            .chain(lots.iter().flat_map(|e| e.iter().map(|x| x.at)))
-            .filter(|&at| at >= first_count.at)
+            .flat_map(|&(lot, e)| {
+                e.iter()
+                    .filter(|x| x.kind == Kind::Count && x.kind.plausible(x.quantity))
+                    .map(move |x| (x.at, lot, x.source))
+            })
+            .filter(|&(at, _, _)| at_time(none, at) > EPSILON)
+            .min();
+        let Some((at, lot, source)) = first else {
+            continue;
+        };
+        let mut sources: Vec<u64> = none
+            .iter()
+            .filter(|x| x.kind == Kind::Count && x.at <= at)
+            .map(|x| x.source)
             .collect();
-        instants.sort_unstable();
-        instants.dedup();
-        let both = instants.into_iter().find_map(|at| {
-            let (h, n) = (held(at), at_time(none, at));
-            (h > EPSILON && n > EPSILON).then_some((at, h, n))
+        sources.push(source);
+        // A report row's two counts (opening, closing) are one source.
+        sources.dedup();
+        out.push(DataProblem {
+            kind: ProblemKind::CountBesideLots,
+            location: loc,
+            item,
+            lot,
+            at,
+            sources,
+            expected: lots.iter().map(|(_, e)| at_time(e, at)).sum(),
+            found: at_time(none, at),
         });
-        if let Some((at, lots_held, counted)) = both {
-            // A report row's two counts (opening, closing) are one source.
-            let mut sources: Vec<u64> = counts.iter().map(|x| x.source).collect();
-            sources.dedup();
-            out.push(DataProblem {
-                kind: ProblemKind::CountBesideLots,
-                location: loc,
-                item,
-                lot: 0,
-                at,
-                sources,
-                expected: lots_held,
-                found: counted,
-            });
-        }
     }
     out
 }
@@ -1008,9 +1005,12 @@ mod tests {
     }
 
     /// A stock report's counts (of no lot) at a place whose stock is kept
-    /// by lot: flagged once, with every such count, and what the lots held.
+    /// by lot count the item whole: the stock on hand is the count, the
+    /// difference is an adjustment, and a count that differs from what the
+    /// lots held is a count mismatch. A lot counted while stock of no lot
+    /// is held is flagged once.
     #[test]
-    fn a_count_of_no_lot_beside_lots_is_flagged() {
+    fn a_count_of_no_lot_beside_lots_counts_the_item_whole() {
         let mut n = Names::default();
         let f1 = n.locations.id("F1");
         n.items.id("AMOX");
@@ -1025,6 +1025,14 @@ mod tests {
             source,
             ..receipt(f1, 0.0, 0)
         };
+        let d = |s: &str| crate::calendar::parse_day(s).unwrap();
+        let beside = |l: &Ledger| -> Vec<(u32, f64, f64, Vec<u64>)> {
+            all_problems(l, &Places::new(small_country(), l))
+                .iter()
+                .filter(|p| p.kind == ProblemKind::CountBesideLots)
+                .map(|p| (p.lot, p.expected, p.found, p.sources.clone()))
+                .collect()
+        };
         let with_lots = vec![
             m("2026-01-05", lot, Kind::Receipt, 98.0, 1),
             m("2026-02-01", 0, Kind::Count, 98.0, 2),
@@ -1032,48 +1040,69 @@ mod tests {
             m("2026-02-28", 0, Kind::Count, 68.0, 4),
         ];
         let l = Ledger::build(n.clone(), with_lots.clone());
-        let places = Places::new(small_country(), &l);
-        let found: Vec<(ProblemKind, f64, f64, usize)> = all_problems(&l, &places)
+        // Until 2026-12-07: 98 + 98 on Feb 1st, 166 at the end of February.
+        assert_eq!(l.stock_on_hand(f1, 0, d("2026-02-01")), 98.0);
+        assert_eq!(l.stock_on_hand(f1, 0, d("2026-02-28")), 68.0);
+        assert!(beside(&l).is_empty());
+        let feb = l
+            .month(f1, 0, month_of(d("2026-02-01")), d("2026-02-28"))
+            .unwrap();
+        assert_eq!(
+            (feb.opening, feb.dispensed, feb.adjusted, feb.closing),
+            (98.0, 30.0, 0.0, 68.0)
+        );
+        // The FHIR snapshot of docs/interop.md: 64 counted where the lots
+        // held 98 is 64, with a count mismatch (expected 98, found 64).
+        let snapshot = vec![with_lots[0], m("2026-10-31", 0, Kind::Count, 64.0, 5)];
+        let l = Ledger::build(n.clone(), snapshot.clone());
+        assert_eq!(l.stock_on_hand(f1, 0, d("2026-10-31")), 64.0);
+        let mismatches: Vec<(f64, f64)> = l
+            .problems()
             .iter()
-            .filter(|p| p.kind == ProblemKind::CountBesideLots)
-            .map(|p| (p.kind, p.expected, p.found, p.sources.len()))
+            .filter(|p| p.kind == ProblemKind::CountMismatch)
+            .map(|p| (p.expected, p.found))
             .collect();
-        assert_eq!(found, [(ProblemKind::CountBesideLots, 98.0, 98.0, 2)]);
-        // A place that moved from reports to events: its last report's
-        // count stays beside the lots received after it.
+        assert_eq!(mismatches, [(98.0, 64.0)]);
+        assert!(
+            !l.problems()
+                .iter()
+                .any(|p| p.kind == ProblemKind::NegativeBalance),
+            "the lots hold what the count of no lot is below"
+        );
+        let oct = l
+            .month(f1, 0, month_of(d("2026-10-31")), d("2026-10-31"))
+            .unwrap();
+        assert_eq!(
+            (oct.opening, oct.adjusted, oct.closing),
+            (98.0, -34.0, 64.0)
+        );
+        // Appended one by one, in any order: the same balances.
+        for order in [[0, 1], [1, 0]] {
+            let mut a = Ledger::build(n.clone(), vec![snapshot[order[0]]]);
+            a.append(vec![snapshot[order[1]]]);
+            assert_eq!(a.stock_on_hand(f1, 0, d("2026-10-31")), 64.0, "{order:?}");
+            assert_eq!(a.entries(f1, 0, 0), l.entries(f1, 0, 0), "{order:?}");
+        }
+        // A place that moved from reports to counts by lot: its last
+        // report's count stays beside the lot counted after it.
         let moved = vec![
             m("2025-12-31", 0, Kind::Count, 50.0, 7),
             m("2026-01-05", lot, Kind::Receipt, 9.0, 8),
         ];
         let l = Ledger::build(n.clone(), moved.clone());
-        let found: Vec<(f64, f64, Vec<u64>)> = all_problems(&l, &places)
-            .iter()
-            .filter(|p| p.kind == ProblemKind::CountBesideLots)
-            .map(|p| (p.expected, p.found, p.sources.clone()))
-            .collect();
-        assert_eq!(found, [(9.0, 50.0, vec![7])]);
-        // A count of 0 holds nothing beside the lots; an implausible one
-        // counted nothing.
-        for q in [0.0, f64::NAN] {
-            let l = Ledger::build(
-                n.clone(),
-                vec![moved[1], m("2026-02-01", 0, Kind::Count, q, 9)],
-            );
-            assert!(
-                !all_problems(&l, &places)
-                    .iter()
-                    .any(|p| p.kind == ProblemKind::CountBesideLots),
-                "{q}"
-            );
-        }
-        // The report alone, or the lots alone: nothing to flag.
-        for only in [&with_lots[1..], &with_lots[..1]] {
-            let l = Ledger::build(n.clone(), only.to_vec());
-            assert!(
-                !all_problems(&l, &places)
-                    .iter()
-                    .any(|p| p.kind == ProblemKind::CountBesideLots)
-            );
+        assert!(beside(&l).is_empty(), "a receipt after a report adds to it");
+        let counted = vec![moved[0], m("2026-01-10", lot, Kind::Count, 50.0, 9)];
+        let l = Ledger::build(n.clone(), counted.clone());
+        assert_eq!(beside(&l), [(lot, 50.0, 50.0, vec![7, 9])]);
+        // A report of 0 holds nothing beside the lot; the lots alone or the
+        // report alone: nothing to flag.
+        let l = Ledger::build(
+            n.clone(),
+            vec![m("2025-12-31", 0, Kind::Count, 0.0, 7), counted[1]],
+        );
+        assert!(beside(&l).is_empty());
+        for only in [&counted[1..], &counted[..1]] {
+            assert!(beside(&Ledger::build(n.clone(), only.to_vec())).is_empty());
         }
     }
 

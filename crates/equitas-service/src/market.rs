@@ -682,10 +682,21 @@ impl Operation for Concentration {
         );
         if !unknown_only.is_empty() {
             const SHOWN: usize = 10;
+            // Names rather than codes, the code beside (as the rows' labels).
             let mut named: Vec<String> = unknown_only
                 .iter()
                 .take(SHOWN)
-                .map(|k| k.join(" / "))
+                .map(|k| {
+                    r.per
+                        .iter()
+                        .zip(k)
+                        .map(|(d, v)| match name(&names, *d, v) {
+                            Some(n) if n != v => format!("{n} ({v})"),
+                            _ => v.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                })
                 .collect();
             if unknown_only.len() > SHOWN {
                 named.push(format!("{} more", unknown_only.len() - SHOWN));

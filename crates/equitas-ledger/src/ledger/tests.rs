@@ -361,14 +361,31 @@ fn names_for_props() -> Names {
 }
 
 /// The balance by straightforward replay: movements in time order (stable),
-/// counts resetting.
+/// counts resetting; a count of no lot (lot 0) where the item is also held
+/// by lot counts the item whole, less what the lots held then (formulas
+/// 3.1).
 fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
     let mut v: Vec<&Movement> = ms
         .iter()
         .filter(|m| m.location == loc && m.lot == lot && m.at < end)
         .collect();
     v.sort_by_key(|m| m.at);
-    v.iter().fold(0.0, |b, m| m.kind.apply(b, m.quantity))
+    let lots: Vec<u32> = ms
+        .iter()
+        .filter(|m| m.location == loc && m.lot != 0)
+        .map(|m| m.lot)
+        .collect();
+    v.iter().fold(0.0, |b, m| {
+        let others: f64 = if lot == 0 && m.kind == Kind::Count {
+            let mut l = lots.clone();
+            l.sort_unstable();
+            l.dedup();
+            l.iter().map(|&o| replay(ms, loc, o, m.at + 1)).sum()
+        } else {
+            0.0
+        };
+        m.kind.apply(b, m.quantity - others)
+    })
 }
 
 fn snapshot(l: &Ledger) -> Vec<(u32, MonthIndex, Month)> {
