@@ -19,7 +19,7 @@
 
 use crate::calendar::{Day, MS_PER_DAY, MonthIndex, day_of_ms, month_end, month_of, month_start};
 use crate::movement::{Kind, Movement, Names, Source};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// Quantities closer to zero than this are zero (quantities may be fractional).
@@ -262,7 +262,7 @@ impl Ledger {
                 l.lots.insert((loc, item, lot), series);
                 lots.push(lot);
             }
-            share_whole_counts(&mut l.lots, (loc, item), &lots);
+            share_whole_counts(&mut l.lots, (loc, item), &lots, i64::MIN);
             l.extend_through(day_of_ms(last));
             let mut s = ItemSeries {
                 lots,
@@ -287,7 +287,8 @@ impl Ledger {
         movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
         self.movements += movements.len();
         let mut touched: FxHashMap<ItemKey, MonthIndex> = FxHashMap::default();
-        let mut new_lots: FxHashSet<LotKey> = FxHashSet::default();
+        // The lots first seen in this append, by item.
+        let mut new_lots: FxHashMap<ItemKey, Vec<u32>> = FxHashMap::default();
         let mut i = 0;
         while i < movements.len() {
             let m0 = movements[i];
@@ -301,7 +302,7 @@ impl Ledger {
             let group = &movements[start..i];
             report.lots += 1;
             let series = self.lots.entry(key).or_insert_with(|| {
-                new_lots.insert(key);
+                new_lots.entry((key.0, key.1)).or_default().push(key.2);
                 LotSeries::default()
             });
             series.note_recorded(group);
@@ -341,17 +342,6 @@ impl Ledger {
         let mut steps = Vec::new();
         let mut keys: Vec<_> = touched.into_iter().collect();
         keys.sort_unstable();
-        for &(key, _) in &keys {
-            let lots: Vec<u32> = self
-                .items
-                .get(&key)
-                .map(|s| s.lots.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .chain(new_lots.iter().filter(|k| (k.0, k.1) == key).map(|k| k.2))
-                .collect();
-            share_whole_counts(&mut self.lots, key, &lots);
-        }
         for (key, month) in keys {
             let s = self.items.entry(key).or_insert_with(|| ItemSeries {
                 lots: Vec::new(),
@@ -361,13 +351,15 @@ impl Ledger {
                 last_day: Day::MIN,
                 end_balance: 0.0,
             });
-            let mut lots: Vec<u32> = new_lots
-                .iter()
-                .filter(|k| (k.0, k.1) == key)
-                .map(|k| k.2)
-                .collect();
+            let mut lots = new_lots.remove(&key).unwrap_or_default();
             lots.sort_unstable();
             s.lots.extend(lots);
+            share_whole_counts(
+                &mut self.lots,
+                key,
+                &s.lots,
+                month_start(month) as i64 * MS_PER_DAY,
+            );
             let m0 = if s.months.is_empty() {
                 month
             } else {
@@ -580,11 +572,17 @@ fn entry_of(m: &Movement) -> Entry {
 }
 
 /// Sets [`Entry::others`] of the stock of no lot (lot 0) of `key` from
-/// its `lots`' balances and walks it again from the first entry whose
-/// `others` changed: a count of no lot beside lots counts the item whole
-/// (formulas 3.1). The other lots never depend on lot 0, so their
-/// balances are final before it is walked.
-fn share_whole_counts(lots: &mut FxHashMap<LotKey, LotSeries>, key: ItemKey, item_lots: &[u32]) {
+/// its `lots`' balances, for its entries from `from_ms` on (nothing moved
+/// before), and walks it again from the first entry whose `others`
+/// changed: a count of no lot beside lots counts the item whole (formulas
+/// 3.1). The other lots never depend on lot 0, so their balances are
+/// final before it is walked.
+fn share_whole_counts(
+    lots: &mut FxHashMap<LotKey, LotSeries>,
+    key: ItemKey,
+    item_lots: &[u32],
+    from_ms: i64,
+) {
     let none_key = (key.0, key.1, 0);
     if !item_lots.contains(&0) || item_lots.iter().all(|&l| l == 0) {
         return;
@@ -607,7 +605,8 @@ fn share_whole_counts(lots: &mut FxHashMap<LotKey, LotSeries>, key: ItemKey, ite
             .sum()
     };
     let mut first_changed = None;
-    for (i, x) in none.entries.iter_mut().enumerate() {
+    let start = none.entries.partition_point(|x| x.at < from_ms);
+    for (i, x) in none.entries.iter_mut().enumerate().skip(start) {
         let h = held(x.at);
         if h.to_bits() != x.others.to_bits() {
             x.others = h;
