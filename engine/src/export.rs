@@ -78,6 +78,10 @@ pub fn movements_schema() -> SchemaRef {
         utf8("reason"),
         // equitas_ledger::Source, packed (event or stock report row).
         Field::new("source", DataType::Int64, false),
+        // For a movement of no lot (lot "") where the item is also held by
+        // lot: what its lots held at that instant (`Entry::others`; a
+        // count of no lot counts the item whole, formulas 3.1); else 0.
+        Field::new("others", DataType::Float64, false),
     ]))
 }
 
@@ -310,6 +314,7 @@ pub fn write_ledger(
                 cols.reason
                     .append_value(ledger.names.reasons.name(e.reason));
                 cols.source.append_value(e.source as i64);
+                cols.others.append_value(e.others);
                 cols.rows += 1;
             }
         }
@@ -616,6 +621,7 @@ struct MovementCols {
     quantity: Float64Builder,
     reason: StringBuilder,
     source: Int64Builder,
+    others: Float64Builder,
 }
 
 impl MovementCols {
@@ -632,6 +638,7 @@ impl MovementCols {
             Arc::new(self.quantity.finish()),
             Arc::new(self.reason.finish()),
             Arc::new(self.source.finish()),
+            Arc::new(self.others.finish()),
         ]
     }
 }

@@ -13,9 +13,10 @@
 //!    signed quantities since; the movement's delta is its balance minus
 //!    the one before. A count of no lot (lot `""`) counts the item whole:
 //!    its segment starts at the count less what the item's other lots held
-//!    at that instant (the running sum of their deltas up to its time,
-//!    theirs first at the same time: `Entry::others`), and is an
-//!    adjustment, not an opening, where they held any;
+//!    at that instant, the export's `others` (`Entry::others`, the
+//!    ledger's: summing every other lot's balance in SQL took three more
+//!    window steps, and the plan past the nesting Ballista decodes, 100
+//!    levels), and is an adjustment, not an opening, where they held any;
 //! 3. per location, item and day: received, issued, dispensed, adjusted
 //!    (adjustments plus the deltas of counts that do not open their lot's
 //!    history), the deltas of opening counts (they add to the opening), the
@@ -131,7 +132,56 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
     ] {
         register_dataset(ctx, root, name, schema, &["country", "month"], "").await?;
     }
-    Ok(())
+    lacks_no_column(&root.join(MOVEMENTS), &movements_schema())
+}
+
+/// Refuses a dataset whose first Parquet file (in path order) lacks a
+/// column of `schema`, naming the file and the column: an export made
+/// before the column existed (movements' `others` before 2026-12-07),
+/// whose missing column would otherwise be read as nulls.
+fn lacks_no_column(
+    dir: &Path,
+    schema: &datafusion::arrow::datatypes::Schema,
+) -> Result<(), EngineError> {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    fn first(dir: &Path) -> Option<std::path::PathBuf> {
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        entries.into_iter().find_map(|p| {
+            if p.is_dir() {
+                first(&p)
+            } else {
+                (p.extension().is_some_and(|x| x == "parquet")).then_some(p)
+            }
+        })
+    }
+    let Some(path) = first(dir) else {
+        return Ok(());
+    };
+    let io = |source| EngineError::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let held = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| EngineError::Invalid(format!("{}: {e}", path.display())))?
+        .schema()
+        .clone();
+    match schema
+        .fields()
+        .iter()
+        .find(|f| held.field_with_name(f.name()).is_err())
+    {
+        Some(f) => Err(EngineError::Invalid(format!(
+            "{}: no column `{}` (an export made by an earlier Equitas): run `equitas-engine export` again",
+            path.display(),
+            f.name()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Registers the dataset `name` of the export under `root` (its hive-style
@@ -228,8 +278,8 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     let running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
     format!(
         "WITH mv AS (
-  SELECT country, location, item, lot, seq, at_ms AS at,
-    CAST(local_day AS BIGINT) AS d, CAST(month_index AS BIGINT) AS m, kind, quantity,
+  SELECT country, location, item, lot, seq,
+    CAST(local_day AS BIGINT) AS d, CAST(month_index AS BIGINT) AS m, kind, quantity, others,
     (NOT isnan(quantity) AND abs(quantity) <= 1e9 AND (quantity >= 0 OR kind = 'adjust')) AS ok
   FROM {MOVEMENTS}
 ), s AS (
@@ -241,31 +291,13 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     SUM(CASE WHEN ok AND kind = 'count' THEN 1 ELSE 0 END) OVER ({lot} {running}) AS seg,
     ROW_NUMBER() OVER ({lot}) AS rn
   FROM mv
-), lots AS (
-  SELECT *,
-    FIRST_VALUE(CASE WHEN seg > 0 THEN quantity ELSE 0.0 END)
-      OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
-    + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
-      AS lot_balance
-  FROM s
-), ld AS (
-  SELECT *,
-    CASE WHEN lot <> '' THEN lot_balance - COALESCE(LAG(lot_balance) OVER ({lot}), 0.0)
-         ELSE 0.0 END AS lot_delta
-  FROM lots
-), held AS (
-  SELECT *, SUM(lot_delta) OVER ({item} ORDER BY at, lot = '', seq {running}) AS lots_held
-  FROM ld
-), o AS (
-  SELECT *, CASE WHEN lot = '' THEN lots_held ELSE 0.0 END AS others
-  FROM held
 ), b AS (
   SELECT *,
     FIRST_VALUE(CASE WHEN seg > 0 THEN quantity - others ELSE 0.0 END)
       OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
     + SUM(flow) OVER (PARTITION BY country, location, item, lot, seg ORDER BY seq {running})
       AS balance
-  FROM o
+  FROM s
 ), dl AS (
   SELECT *, balance - COALESCE(LAG(balance) OVER ({lot}), 0.0) AS delta,
     rn = 1 AND abs(others) <= 1e-9 AS opens

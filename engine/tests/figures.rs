@@ -524,6 +524,41 @@ fn export_names_a_missing_database() {
     );
 }
 
+/// An export made before movements had the column `others` is refused,
+/// naming the file and the column, not read with nulls.
+#[tokio::test]
+async fn figures_name_a_column_an_older_export_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir
+        .path()
+        .join("movements/country=XSF/month=2026-01/part-0.parquet");
+    std::fs::create_dir_all(part.parent().unwrap()).unwrap();
+    let full = export::movements_schema();
+    let older = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(
+        full.fields()
+            .iter()
+            .filter(|f| f.name() != "others")
+            .cloned()
+            .collect::<Vec<_>>(),
+    ));
+    let columns = older
+        .fields()
+        .iter()
+        .map(|f| datafusion::arrow::array::new_empty_array(f.data_type()))
+        .collect();
+    export::write_parquet(&part, older, columns).unwrap();
+    std::fs::create_dir_all(dir.path().join("reported")).unwrap();
+    let ctx = figures::context(None).await.unwrap();
+    let e = figures::register(&ctx, dir.path())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("part-0.parquet") && e.contains("no column `others`") && e.contains("export"),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn figures_name_a_missing_export() {
     let dir = tempfile::tempdir().unwrap();
