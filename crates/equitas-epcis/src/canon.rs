@@ -351,19 +351,36 @@ pub fn value(v: &str) -> String {
     digital_link_of(&v).unwrap_or_else(|| v.into_owned())
 }
 
+/// The forms of a date and time without a time zone [`timestamp`] reads.
+const WITHOUT_ZONE: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"];
+
+/// `v` read as a date and time without a time zone (neither `Z` nor an
+/// offset), if it is one.
+fn without_zone(v: &str) -> Option<NaiveDateTime> {
+    WITHOUT_ZONE
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+}
+
+/// True if `v` is a date and time written without a time zone (neither
+/// `Z` nor an offset): a wall-clock time, not an instant. EPCIS times are
+/// instants (its Time type is "a date and time in a time zone-independent
+/// manner"), so capture refuses such an `eventTime` (`event::record`)
+/// rather than let [`timestamp`] read it as UTC.
+pub fn lacks_time_zone(v: &str) -> bool {
+    DateTime::parse_from_rfc3339(v).is_err() && without_zone(v).is_some()
+}
+
 /// A timestamp in UTC with milliseconds and `Z`. Microseconds round to the
 /// nearest millisecond (half to even); a timestamp without offset is taken
-/// as UTC. Text that is not a timestamp is returned unchanged.
+/// as UTC (as the Event Hash ID's canonical form does; capture refuses an
+/// `eventTime` without one first, [`lacks_time_zone`]). Text that is not a
+/// timestamp is returned unchanged.
 pub fn timestamp(v: &str) -> String {
     let parsed: Option<DateTime<Utc>> = DateTime::parse_from_rfc3339(v)
         .map(|d| d.with_timezone(&Utc))
         .ok()
-        .or_else(|| {
-            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-                .map(|n| n.and_utc())
-        });
+        .or_else(|| without_zone(v).map(|n| n.and_utc()));
     let Some(t) = parsed else {
         return v.to_string();
     };

@@ -102,6 +102,24 @@ pub fn record(event: &Node, hash_ignore: &[String]) -> Result<EventRecord, (Stri
     else {
         return err("eventTime", "missing");
     };
+    if canon::lacks_time_zone(time) {
+        // An instant: the offset in eventTimeZoneOffset is the local one
+        // where the event happened (context), not necessarily the one
+        // eventTime is written in, and is not applied to it (docs/epcis.md).
+        let local = event
+            .text("eventTimeZoneOffset")
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| format!(" (for a local time at {o}: {time}{o})"))
+            .unwrap_or_default();
+        return err(
+            "eventTime",
+            &format!(
+                "{time:?} has no time zone: EPCIS event times are instants, written with Z \
+                 (UTC) or an offset{local}; eventTimeZoneOffset is not applied to them"
+            ),
+        );
+    }
     let event_time = canon::timestamp(time);
     if event_time == time && !time.ends_with('Z') {
         return err(
@@ -234,7 +252,10 @@ mod tests {
          "ilmd": {"cbvmda:lotNumber": "LOT1", "cbvmda:itemExpirationDate": "2028-02-29"}},
         {"type": "ObjectEvent", "eventTime": "yesterday", "eventTimeZoneOffset": "+01:00", "action": "ADD"},
         {"type": "ObjectEvent", "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+01:00", "action": "CREATE"},
-        {"type": "TransformationEvent", "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+0100"}
+        {"type": "TransformationEvent", "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+0100"},
+        {"type": "ObjectEvent", "eventTime": "2026-03-01T10:00:00", "eventTimeZoneOffset": "+03:00", "action": "ADD"},
+        {"type": "ObjectEvent", "eventTime": "2026-03-01T10:00:00.250", "eventTimeZoneOffset": "+03:00", "action": "ADD"},
+        {"type": "ObjectEvent", "eventTime": "2026-03-01T10:00:00+03:00", "eventTimeZoneOffset": "+03:00", "action": "ADD"}
       ]}}"#;
 
     #[test]
@@ -267,5 +288,31 @@ mod tests {
             )
         );
         assert_eq!(record(&ev[3], &[]).unwrap_err().0, "eventTimeZoneOffset");
+    }
+
+    /// An eventTime without a time zone is refused, naming eventTime: it is
+    /// no instant, and eventTimeZoneOffset is the local offset (context),
+    /// not the zone eventTime is written in (EPCIS Time type; JSON Schema
+    /// `date-time`). Until 2026-12-07 it was read as UTC: a device at
+    /// +03:00 sending its local 10:00 had the event dated 10:00 UTC, three
+    /// hours late, and refused as in the future when captured at once.
+    #[test]
+    fn an_event_time_without_time_zone_is_refused() {
+        let ev = parse_events(DOC).unwrap();
+        for i in [4, 5] {
+            let (field, reason) = record(&ev[i], &[]).unwrap_err();
+            assert_eq!(field, "eventTime", "{reason}");
+            assert!(reason.contains("has no time zone"), "{reason}");
+            assert!(reason.contains("T10:00:00"), "{reason}");
+            assert!(reason.contains("+03:00"), "{reason}");
+        }
+        // Written with its offset, the same local time is 07:00 UTC.
+        let r = record(&ev[6], &[]).unwrap();
+        assert_eq!(r.event_time, "2026-03-01T07:00:00.000Z");
+        assert_eq!(r.time_zone_offset, "+03:00");
+        assert!(canon::lacks_time_zone("2026-03-01T10:00:00"));
+        assert!(!canon::lacks_time_zone("2026-03-01T10:00:00Z"));
+        assert!(!canon::lacks_time_zone("2026-03-01T10:00:00-05:00"));
+        assert!(!canon::lacks_time_zone("yesterday"));
     }
 }

@@ -242,9 +242,10 @@ async fn capture_event(
         .into_response())
 }
 
-/// Events are found as asked, then those outside the caller's scope are
-/// left out: a page may hold fewer than `perPage` events and still have a
-/// next one (`nextPageToken` follows the events found, not those shown).
+/// Events are found as asked, then those the caller may not read are left
+/// out ([`readable`]): a page may hold fewer than `perPage` events and still
+/// have a next one (`nextPageToken` follows the events found, not those
+/// shown).
 async fn query(
     State(s): State<AppState>,
     Extension(access): Extension<Access>,
@@ -264,18 +265,18 @@ pub(crate) async fn events_page(
     access: &Access,
 ) -> Result<Response, Problem> {
     let per_page = eq.limit;
-    let mut events = s
-        .with_store(move |st| Ok(ep::query_events(st, &eq)?))
+    let scope = access.scope.clone();
+    let (events, next) = s
+        .with_store(move |st| {
+            let mut events = ep::query_events(st, &eq)?;
+            let next = (events.len() == per_page)
+                .then(|| events.last().map(|e| e.cursor))
+                .flatten();
+            let shown = readable(st, &scope, &events)?;
+            events.retain(|e| shown.contains(&e.cursor));
+            Ok((events, next))
+        })
         .await?;
-    let next = (events.len() == per_page)
-        .then(|| events.last().map(|e| e.cursor))
-        .flatten();
-    events.retain(|e| {
-        within(
-            &access.scope,
-            [e.read_point.as_deref(), e.biz_location.as_deref()],
-        )
-    });
     let mut res = Json(json!({
         "events": events,
         "nextPageToken": next.map(|n| n.to_string()),
@@ -298,17 +299,56 @@ async fn event(
     Path(id): Path<String>,
 ) -> Result<Json<ep::FoundEvent>, Problem> {
     s.with_store(move |st| {
-        ep::event_by_id(st, &id)?
-            .filter(|e| {
-                within(
-                    &access.scope,
-                    [e.read_point.as_deref(), e.biz_location.as_deref()],
-                )
-            })
+        let found: Vec<ep::FoundEvent> = ep::event_by_id(st, &id)?.into_iter().collect();
+        let shown = readable(st, &access.scope, &found)?;
+        found
+            .into_iter()
+            .find(|e| shown.contains(&e.cursor))
             .map(Json)
             .ok_or_else(|| Problem::not_found(format!("no event {id}")))
     })
     .await
+}
+
+/// The cursors of the events of `events` a caller of `scope` may read:
+/// those whose every named place (read point, business location) is
+/// within the scope ([`within`]), and those that move stock at a place of
+/// the scope, of an item the scope covers there ([`moves_within`]): the
+/// places and items a capture is checked against ([`event_outside`];
+/// docs/formulas.md 3.1). A shipment recorded at R01 out of an R02
+/// facility (its sourceList) is R02's issue: an R02 viewer reads it, as it
+/// moves R02's stock (until 2026-12-07 it was shown to R01 only). An event
+/// that names places outside the scope and moves nothing within it is not
+/// shown. The stock movements of the events not within by their places are
+/// read in one query bounded by their ids (`ep::movements_of`): the page
+/// stays the query's, `limit` events at most.
+pub(crate) fn readable(
+    st: &mut dyn equitas_store::Conn,
+    scope: &Scope,
+    events: &[ep::FoundEvent],
+) -> Result<std::collections::HashSet<i64>, equitas_store::StoreError> {
+    let (mut shown, rest): (Vec<&ep::FoundEvent>, Vec<&ep::FoundEvent>) = events
+        .iter()
+        .partition(|e| within(scope, [e.read_point.as_deref(), e.biz_location.as_deref()]));
+    if !rest.is_empty() {
+        let moved = ep::movements_of(st, &rest)?;
+        shown.extend(rest.into_iter().filter(|e| {
+            moved.get(&e.cursor).is_some_and(|m| {
+                m.iter()
+                    .any(|(place, item)| moves_within(scope, place, item))
+            })
+        }));
+    }
+    Ok(shown.into_iter().map(|e| e.cursor).collect())
+}
+
+/// True if a stock movement of `item` at `place` (as an event names it) is
+/// within `scope`: the place and the item within one grant (two grants, R01
+/// for HIV and R02 for everything, give no TB at R01).
+pub(crate) fn moves_within(scope: &Scope, place: &str, item: &str) -> bool {
+    let gln = ep::gln_of(place);
+    let place = gln.as_deref().unwrap_or(place);
+    scope.allows(&[(Dim::Location, Some(place)), (Dim::Product, Some(item))])
 }
 
 /// True if an event at these locations (read point, business location) is
@@ -389,13 +429,11 @@ pub(crate) fn event_outside(
         ));
     }
     for m in equitas_ledger::extract::movements(r).movements {
-        // The place and the item together, within one grant: two grants
-        // (R01 for HIV, R02 for everything) give no TB at R01.
-        let gln = ep::gln_of(&m.location);
-        let place = gln.as_deref().unwrap_or(&m.location);
-        if scope.allows(&[(Dim::Location, Some(place)), (Dim::Product, Some(&m.item))]) {
+        if moves_within(scope, &m.location, &m.item) {
             continue;
         }
+        let gln = ep::gln_of(&m.location);
+        let place = gln.as_deref().unwrap_or(&m.location);
         if !scope.allows(&[(Dim::Location, Some(place))]) {
             // The list that named the place (a source or a destination).
             let field = r

@@ -525,10 +525,15 @@ async fn deliver(
                     equitas_store::auth::now(),
                 )?,
             };
-            Ok(Some((sub, events, scope)))
+            // The events it may read ([`crate::epcis::readable`]).
+            let shown = match &scope {
+                Some(scope) => Some(crate::epcis::readable(st, scope, &events)?),
+                None => None,
+            };
+            Ok(Some((sub, events, shown)))
         })
         .await;
-    let (sub, events, scope) = match found {
+    let (sub, events, shown) = match found {
         Ok(Some(x)) => x,
         Ok(None) => return false,
         Err(e) => {
@@ -540,7 +545,7 @@ async fn deliver(
         return false;
     }
     let until = sub.outbox.run_until.unwrap_or(newest);
-    let Some(scope) = scope else {
+    let Some(shown) = shown else {
         // Nothing delivered, the mark kept: it resumes if the permission
         // comes back (or the subscription is deleted).
         let error = format!(
@@ -558,7 +563,7 @@ async fn deliver(
     let mut last = None;
     let mut taken = 0;
     for e in &events {
-        if crate::epcis::within(&scope, [e.read_point.as_deref(), e.biz_location.as_deref()]) {
+        if shown.contains(&e.cursor) {
             let v = e.event.clone();
             size += v.to_string().len();
             if !list.is_empty() && size > MAX_DELIVERY_BYTES {

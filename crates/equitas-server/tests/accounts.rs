@@ -1150,6 +1150,182 @@ fn security(s: &mut TestStore) {
     });
 }
 
+/// A scoped viewer reads the events that move stock in its scope, as
+/// captures are checked by them (formulas 3.1): a shipment recorded at
+/// R01's store out of R02's store (its sourceList) is an issue at R02, and
+/// a receipt at R01's read point without a business location, destined to
+/// R02's store, a receipt at R02; an R02 viewer reads both, in a query and
+/// by eventID (until 2026-12-07 only events whose read point and business
+/// location were R02's were shown: neither was). An event naming R02 but
+/// moving nothing there (an inspection with R02 as its source, a shipment
+/// from R01 to R02, an issue at R01) is not shown to it; a viewer of R02's
+/// HIV products reads the HIV shipment, not the other product's. The R01
+/// viewer still reads every event recorded at R01.
+fn scoped_reads_follow_stock(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let (r01, admin) = (tokens[0].1.clone(), tokens[4].1.clone());
+    let c = s.store.as_mut();
+    let mut viewer = |name: &str, programmes: Vec<String>| {
+        auth::add_user(c, name, PASSWORD).unwrap();
+        let scope = ScopeSpec {
+            location: Some("R02".into()),
+            programmes,
+            ..Default::default()
+        };
+        auth::grant(c, name, Role::Viewer, &scope).unwrap();
+        auth::create_token(c, name, "t", None, &ScopeSpec::default())
+            .unwrap()
+            .1
+    };
+    let r02 = viewer("r02", vec![]);
+    let r02_hiv = viewer("r02hiv", vec!["hiv".into()]);
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state, ServeOptions::default()).await;
+        let a = srv.addr;
+        let (r01_store, r02_store) = (place("RMS01"), place("RMS02"));
+        // (name, bizStep, item: 1 is the network's HIV product, places)
+        let events = [
+            (
+                "ship",
+                "shipping",
+                1,
+                format!(
+                    r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}},
+                       "sourceList": [{{"type": "location", "source": "{r02_store}"}}]"#
+                ),
+            ),
+            (
+                "ship-other",
+                "shipping",
+                2,
+                format!(
+                    r#""readPoint": {{"id": "{r01_store}"}},
+                       "sourceList": [{{"type": "location", "source": "{r02_store}"}}]"#
+                ),
+            ),
+            (
+                "receive",
+                "receiving",
+                1,
+                format!(
+                    r#""readPoint": {{"id": "{r01_store}"}},
+                       "destinationList": [{{"type": "location", "destination": "{r02_store}"}}]"#
+                ),
+            ),
+            (
+                "inspect",
+                "inspecting",
+                1,
+                format!(
+                    r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}},
+                       "sourceList": [{{"type": "location", "source": "{r02_store}"}}]"#
+                ),
+            ),
+            (
+                "to-r02",
+                "shipping",
+                1,
+                format!(
+                    r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}},
+                       "destinationList": [{{"type": "location", "destination": "{r02_store}"}}]"#
+                ),
+            ),
+        ];
+        let epc = |i: usize, item: u32| format!("urn:epc:id:sgtin:9520000.00000{item}.77{i}");
+        let list: Vec<String> = events
+            .iter()
+            .enumerate()
+            .map(|(i, (_, step, item, places))| {
+                format!(
+                    r#"{{"type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-00000000077{i}",
+  "eventTime": "2026-01-05T10:00:00Z", "eventTimeZoneOffset": "+00:00", "action": "OBSERVE",
+  "bizStep": "{step}", "epcList": ["{}"], {places}}}"#,
+                    epc(i, *item)
+                )
+            })
+            .collect();
+        let doc = format!(
+            r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {{"eventList": [{}]}}}}"#,
+            list.join(", ")
+        );
+        let r = send(a, "POST", "/capture", &bearer(&admin), &doc).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let epcs: Vec<String> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| epc(i, e.2))
+            .collect();
+        let name_of = |id: &str| {
+            let i: usize = id
+                .strip_prefix("urn:uuid:00000000-0000-4000-8000-00000000077")
+                .and_then(|i| i.parse().ok())
+                .unwrap();
+            events[i].0
+        };
+        // The events a caller reads: by a query (a page of one event at a
+        // time, to follow the pages too) and one by one by eventID.
+        let reads = |token: String| {
+            let epcs = epcs.join(",");
+            async move {
+                let mut listed = Vec::new();
+                let mut after = String::new();
+                loop {
+                    let r = send(
+                        a,
+                        "GET",
+                        &format!("/events?MATCH_anyEPC={epcs}&perPage=1{after}"),
+                        &bearer(&token),
+                        "",
+                    )
+                    .await;
+                    assert_eq!(r.status, 200, "{}", r.body);
+                    let j = r.json();
+                    for e in j["events"].as_array().unwrap() {
+                        listed.push(name_of(e["eventID"].as_str().unwrap()));
+                    }
+                    match j["nextPageToken"].as_str() {
+                        Some(n) => after = format!("&nextPageToken={n}"),
+                        None => break,
+                    }
+                }
+                let mut by_id = Vec::new();
+                for i in 0..5 {
+                    let r = send(
+                        a,
+                        "GET",
+                        &format!("/events/urn:uuid:00000000-0000-4000-8000-00000000077{i}"),
+                        &bearer(&token),
+                        "",
+                    )
+                    .await;
+                    match r.status {
+                        200 => by_id.push(name_of(r.json()["eventID"].as_str().unwrap())),
+                        404 => {}
+                        other => panic!("{other}: {}", r.body),
+                    }
+                }
+                assert_eq!(listed, by_id);
+                listed
+            }
+        };
+        assert_eq!(reads(r02).await, ["ship", "ship-other", "receive"]);
+        assert_eq!(reads(r02_hiv).await, ["ship", "receive"]);
+        assert_eq!(
+            reads(r01).await,
+            ["ship", "ship-other", "receive", "inspect", "to-r02"]
+        );
+        assert_eq!(
+            reads(admin).await,
+            ["ship", "ship-other", "receive", "inspect", "to-r02"]
+        );
+        let _ = srv.stop().await;
+    });
+}
+
 /// Market figures by buying country: a caller of Viet Nam and Haiti sees
 /// only their procurement lines, whatever it asks for.
 fn market_by_buying_country(s: &mut TestStore) {
@@ -1690,5 +1866,6 @@ on_both_backends! {
     every_route_every_role => every_route_every_role,
     scoped_answers => scoped_answers,
     security => security,
+    scoped_reads_follow_stock => scoped_reads_follow_stock,
     market_by_buying_country => market_by_buying_country,
 }

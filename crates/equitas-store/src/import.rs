@@ -341,24 +341,43 @@ fn unknown_country(iso3: &str) -> (&'static str, String) {
 /// (field, reason) for each field found wrong.
 type Checked = Result<repo::Outcome, Vec<(&'static str, String)>>;
 
-/// Writes parsed records one by one, rejecting those `put` refuses.
+/// Writes parsed records one by one, rejecting those `put` refuses. Of a
+/// kind stored one row per key ([`one_row_per_key`]), a row whose key a
+/// row before stored is rejected, unwritten; a row rejected leaves its key
+/// free.
 fn write_checked<T>(
     c: &mut dyn Conn,
     report: &mut ImportReport,
-    p: Parsed<T>,
+    rows: Rows<T>,
     label: &'static str,
     progress: &dyn Progress,
     mut put: impl FnMut(&mut dyn Conn, &T) -> Result<Checked, StoreError>,
 ) -> Result<(), StoreError> {
+    let Rows { parsed: p, per_key } = rows;
     if report.rows_read == 0 {
         report.rows_read = p.rows();
     }
     report.rejected = p.errors;
     progress.start(label, p.records.len() as u64);
     let mut t = Tally::default();
+    // The keys stored, with the line of the row that stored each.
+    let mut stored: HashMap<String, u64> = HashMap::new();
     for (line, r) in &p.records {
+        let key = per_key.as_ref().map(|rule| (rule.key)(r));
+        if let (Some(rule), Some(k)) = (&per_key, &key)
+            && let Some(&at) = stored.get(k)
+        {
+            report.rejected.push(rule.again(*line, k, at));
+            progress.inc(1);
+            continue;
+        }
         match put(c, r)? {
-            Ok(o) => t.add(o),
+            Ok(o) => {
+                t.add(o);
+                if let Some(k) = key {
+                    stored.insert(k, *line);
+                }
+            }
             Err(bad) => report.rejected.extend(
                 bad.into_iter()
                     .map(|(field, reason)| RowError::new(*line, field, reason)),
@@ -437,22 +456,22 @@ pub fn import_within(
     // Parse everything before opening the transaction: parsing is pure and
     // the write lock is then held only as long as the writes take.
     enum Input {
-        Countries(Parsed<equitas_model::Country>),
-        Income(Parsed<reference::IncomeGroup>),
-        Locations(Parsed<equitas_model::Location>),
+        Countries(Rows<equitas_model::Country>),
+        Income(Rows<reference::IncomeGroup>),
+        Locations(Rows<equitas_model::Location>),
         Scms(Box<ProcurementData>),
-        RefPrices(Parsed<inputs::ReferencePriceRow>),
-        Courses(Parsed<equitas_market::analysis::TreatmentCourse>),
-        Wages(Parsed<equitas_market::analysis::Wage>),
-        Authorisations(Parsed<inputs::Authorisation>),
+        RefPrices(Rows<inputs::ReferencePriceRow>),
+        Courses(Rows<equitas_market::analysis::TreatmentCourse>),
+        Wages(Rows<equitas_market::analysis::Wage>),
+        Authorisations(Rows<inputs::Authorisation>),
         Pq(Parsed<inputs::Prequalified>),
         StockReports(Parsed<equitas_ledger::report::StockReport>),
-        StockLevels(Parsed<equitas_ledger::view::LevelRow>),
-        Products(Parsed<reference::ProductRow>),
-        SupplySites(Parsed<registers::Site>),
-        Licences(Parsed<registers::Licence>),
-        Regulators(Parsed<registers::Regulator>),
-        Ingredients(Parsed<registers::IngredientSource>),
+        StockLevels(Rows<equitas_ledger::view::LevelRow>),
+        Products(Rows<reference::ProductRow>),
+        SupplySites(Rows<registers::Site>),
+        Licences(Rows<registers::Licence>),
+        Regulators(Rows<registers::Regulator>),
+        Ingredients(Rows<registers::IngredientSource>),
         Pipeline(Parsed<equitas_planning::quantify::Incoming>),
         LeadTimes(Parsed<equitas_planning::plan::LeadTime>),
     }
@@ -540,7 +559,7 @@ pub fn import_within(
                 report.rows_read = p.rows();
                 let (rows, note) = match_msh(store, p)?;
                 report.notes.push(note);
-                Input::RefPrices(rows)
+                Input::RefPrices(rows.into())
             } else {
                 Input::RefPrices(one_row_per_key(
                     inputs::parse_reference_prices(bytes).map_err(file_err(source_name))?,
@@ -641,15 +660,14 @@ pub fn import_within(
     let mut tx = store.begin()?;
     match input {
         Input::Countries(p) => {
-            report.rows_read = p.rows();
-            report.rejected = p.errors;
-            progress.start("countries", p.records.len() as u64);
-            let mut t = Tally::default();
-            for (_, c) in &p.records {
-                t.add(repo::put_country(tx.as_mut(), c)?);
-                progress.inc(1);
-            }
-            report.written.push(("countries", t));
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "countries",
+                progress,
+                |c, r| Ok(Ok(repo::put_country(c, r)?)),
+            )?;
             let added = repo::ensure_country_locations(tx.as_mut())?;
             if added > 0 {
                 report
@@ -658,39 +676,36 @@ pub fn import_within(
             }
         }
         Input::Income(p) => {
-            report.rows_read = p.rows();
-            report.rejected = p.errors;
-            progress.start("income groups", p.records.len() as u64);
-            let mut t = Tally::default();
-            for (line, g) in &p.records {
-                match repo::set_income_group(tx.as_mut(), g)? {
-                    Some(o) => t.add(o),
-                    None => report.rejected.push(RowError::new(
-                        *line,
-                        "iso3c",
-                        format!(
-                            "{} is not a known country (import the country codes first)",
-                            g.iso3
-                        ),
-                    )),
-                }
-                progress.inc(1);
-            }
-            report.written.push(("countries (income groups)", t));
+            write_checked(
+                tx.as_mut(),
+                &mut report,
+                p,
+                "countries (income groups)",
+                progress,
+                |c, g| {
+                    Ok(match repo::set_income_group(c, g)? {
+                        Some(o) => Ok(o),
+                        None => Err(vec![(
+                            "iso3c",
+                            format!(
+                                "{} is not a known country (import the country codes first)",
+                                g.iso3
+                            ),
+                        )]),
+                    })
+                },
+            )?;
         }
         Input::Products(p) => {
-            report.rows_read = p.rows();
-            report.rejected = p.errors;
-            progress.start("products", p.records.len() as u64);
-            let (mut products, mut items) = (Tally::default(), Tally::default());
-            for (_, r) in &p.records {
-                products.add(repo::put_product(tx.as_mut(), &r.product)?);
+            // A row is a product and, if it names one, a trade item of it.
+            let mut items = Tally::default();
+            write_checked(tx.as_mut(), &mut report, p, "products", progress, |c, r| {
+                let product = repo::put_product(c, &r.product)?;
                 if let Some(t) = &r.trade_item {
-                    items.add(repo::put_trade_item(tx.as_mut(), t)?);
+                    items.add(repo::put_trade_item(c, t)?);
                 }
-                progress.inc(1);
-            }
-            report.written.push(("products", products));
+                Ok(Ok(product))
+            })?;
             report.written.push(("trade items", items));
         }
         Input::Locations(p) => write_locations(tx.as_mut(), &mut report, p, progress)?,
@@ -824,7 +839,7 @@ pub fn import_within(
             write_checked(
                 tx.as_mut(),
                 &mut report,
-                p,
+                p.into(),
                 "prequalified products",
                 progress,
                 |c, r| Ok(Ok(market::put_prequalified(c, r)?)),
@@ -902,42 +917,71 @@ pub fn import_within(
 }
 
 /// One row per key in a file: the key a row is stored under (a country's
-/// wage, a product's course, a site...). A later row of a key read before
-/// would overwrite the earlier one within the same import, the summary
-/// counting it "updated": it is rejected instead, naming the line of the
-/// first, as a second stock report of a place, product and month is
-/// (docs/formulas.md 3.10). Until 2026-12-07 the last row won silently.
-fn one_row_per_key<T>(
-    mut p: Parsed<T>,
-    field: &str,
-    what: &str,
-    key: impl Fn(&T) -> String,
-) -> Parsed<T> {
-    let mut first: HashMap<String, u64> = HashMap::with_capacity(p.records.len());
-    let mut kept = Vec::with_capacity(p.records.len());
-    let mut again = Vec::new();
-    for (line, r) in std::mem::take(&mut p.records) {
-        let k = key(&r);
-        match first.get(&k) {
-            Some(&at) => again.push(RowError::new(
-                line,
-                field,
-                format!(
-                    "a second row for the same {what} ({k}) as line {at}; a file holds one row per {what}"
-                ),
-            )),
-            None => {
-                first.insert(k, line);
-                kept.push((line, r));
-            }
+/// wage, a product's course, a site...). A later row of a key already
+/// stored by this import would overwrite it, the summary counting it
+/// "updated": it is rejected instead, naming the line stored, as a second
+/// stock report of a place, product and month is (docs/formulas.md 3.10).
+/// Until 2026-12-07 the last row won silently.
+///
+/// Only a row stored claims its key ([`write_checked`] applies the rule as
+/// it writes): a row rejected, when read or when written (an unknown
+/// country or product, a location whose parent is missing), leaves its key
+/// to a corrected row further down the file. Until 2026-12-07 the key was
+/// claimed as the file was read, so that the corrected row was rejected as
+/// a duplicate of the bad one and neither was imported.
+struct OneRowPerKey<T> {
+    field: &'static str,
+    what: &'static str,
+    key: Box<dyn Fn(&T) -> String>,
+}
+
+impl<T> OneRowPerKey<T> {
+    /// The rejection of the row at `line` whose key `k` the row at `at`
+    /// stored.
+    fn again(&self, line: u64, k: &str, at: u64) -> RowError {
+        let what = self.what;
+        RowError::new(
+            line,
+            self.field,
+            format!(
+                "a second row for the same {what} ({k}) as line {at}; a file holds one row per {what}"
+            ),
+        )
+    }
+}
+
+/// Rows read from a file, with the rule of one row per key for the kinds
+/// stored under one ([`one_row_per_key`]).
+struct Rows<T> {
+    parsed: Parsed<T>,
+    per_key: Option<OneRowPerKey<T>>,
+}
+
+impl<T> From<Parsed<T>> for Rows<T> {
+    fn from(parsed: Parsed<T>) -> Self {
+        Rows {
+            parsed,
+            per_key: None,
         }
     }
-    p.records = kept;
-    if !again.is_empty() {
-        p.errors.extend(again);
-        p.errors.sort_by_key(|e| e.line);
+}
+
+/// `p`'s rows, one per key (`key`, named `what`; a duplicate is rejected
+/// on `field`) as they are written ([`OneRowPerKey`]).
+fn one_row_per_key<T>(
+    p: Parsed<T>,
+    field: &'static str,
+    what: &'static str,
+    key: impl Fn(&T) -> String + 'static,
+) -> Rows<T> {
+    Rows {
+        parsed: p,
+        per_key: Some(OneRowPerKey {
+            field,
+            what,
+            key: Box::new(key),
+        }),
     }
-    p
 }
 
 /// Ends an import's transaction: rolled back if `--strict` finds bad rows
@@ -1261,7 +1305,7 @@ fn write_stock_reports(
     // A report is of a month that has begun: one after this month is a
     // typing error (2062 for 2026), and would move every figure's "now".
     let this_month = equitas_ledger::calendar::month_of(crate::today());
-    write_checked(conn, report, p, "stock reports", progress, |c, r| {
+    write_checked(conn, report, p.into(), "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
         if r.period > this_month {
             bad.push((
@@ -1305,7 +1349,7 @@ fn write_stock_reports(
 fn write_locations(
     conn: &mut dyn Conn,
     report: &mut ImportReport,
-    p: Parsed<equitas_model::Location>,
+    p: Rows<equitas_model::Location>,
     progress: &dyn Progress,
 ) -> Result<(), StoreError> {
     repo::ensure_country_locations(conn)?;
@@ -1337,7 +1381,7 @@ pub fn import_locations(
         ..Default::default()
     };
     let mut tx = store.begin()?;
-    write_locations(tx.as_mut(), &mut report, parsed, progress)?;
+    write_locations(tx.as_mut(), &mut report, parsed.into(), progress)?;
     progress.finish();
     finish(tx, report, ImportKind::Locations, source_name, bytes, opts)
 }

@@ -193,6 +193,79 @@ fn future_events(s: &mut TestStore) {
     );
 }
 
+/// A device east of UTC (+03:00) capturing at once: its local time
+/// written with its offset is the instant it names, captured, never taken
+/// for the future; written without a time zone it is refused naming
+/// `eventTime` and why (EPCIS times are instants; eventTimeZoneOffset is
+/// context, not applied). Until 2026-12-07 such a time was read as UTC:
+/// three hours ahead at +03:00, refused as "after the time of capture";
+/// five hours behind at -05:00, captured misdated without a word.
+fn local_times(s: &mut TestStore) {
+    let local = |offset: i32| {
+        let zone = chrono::FixedOffset::east_opt(offset * 3600).unwrap();
+        let t = chrono::Utc::now() - chrono::TimeDelta::minutes(5);
+        let whole = chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+        whole.with_timezone(&zone)
+    };
+    let event = |time: &str, offset: &str, lot: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "{time}", "eventTimeZoneOffset": "{offset}",
+              "action": "ADD", "bizStep": "receiving", "bizLocation": {{"id": "urn:epc:id:sgln:0614141.12345.0"}},
+              "quantityList": [{{"epcClass": "urn:epc:class:lgtin:4012345.012345.{lot}", "quantity": 10}}]}}"#
+        )
+    };
+    let east = local(3);
+    let west = local(-5);
+    let wall =
+        |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let doc = format!(
+        r#"{{"epcisBody": {{"eventList": [{}, {}, {}]}}}}"#,
+        event(
+            &east.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            "+03:00",
+            "A"
+        ),
+        event(&wall(&east), "+03:00", "B"),
+        event(&wall(&west), "-05:00", "C"),
+    );
+    let r = capture_doc(
+        s.store.as_mut(),
+        "local.json",
+        &EventReader::new(&doc).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!(r.captured, 1, "{r:?}");
+    let bad: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str()))
+        .collect();
+    assert_eq!(bad, vec![(1, "eventTime"), (2, "eventTime")], "{r:?}");
+    for x in &r.rejected {
+        assert!(
+            x.reason.contains("has no time zone")
+                && !x.reason.contains("after the time of capture"),
+            "{}",
+            x.reason
+        );
+    }
+    // The event captured is dated at its instant, in UTC.
+    let found = query_events(
+        s.store.as_mut(),
+        &EventQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    let utc = east
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(found[0].event_time, utc);
+    assert_eq!(found[0].time_zone_offset, "+03:00");
+}
+
 fn queries(s: &mut TestStore) {
     let doc = EventReader::new(DOC).unwrap();
     let r = capture_doc(s.store.as_mut(), "doc.json", &doc, ErrorBehaviour::Proceed);
@@ -877,6 +950,7 @@ on_both_backends! {
     held_hash_prefix_is_not_a_duplicate => shared_prefix,
     capture_rollback_proceed_dedup => rollback_and_proceed,
     events_dated_after_the_capture_are_refused => future_events,
+    event_times_without_time_zone_are_refused => local_times,
     capture_large_documents => large_documents,
     event_ids_repeated_in_later_batches => event_ids_across_batches,
     event_queries => queries,

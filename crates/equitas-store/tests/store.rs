@@ -460,6 +460,7 @@ on_both_backends! {
     organisation_roles => organisation_roles_accumulate,
     full_scms_import => full_scms_import_accounts_for_every_row,
     one_row_per_key => a_second_row_of_a_key_is_rejected_naming_the_first,
+    rejected_row_claims_no_key => a_rejected_row_leaves_its_key_to_a_corrected_one,
 }
 
 /// A file holds one row per key (a country's wage, a product, a
@@ -525,4 +526,73 @@ fn a_second_row_of_a_key_is_rejected_naming_the_first(s: &mut TestStore) {
     );
     assert_eq!(r.rejected.len(), 1, "{r:?}");
     assert_eq!(r.rejected[0].line, 4, "{r:?}");
+}
+
+/// Only a row imported claims its key: a first row of a key rejected (a
+/// bad field read, or a country, product or parent the database lacks
+/// when written) leaves the key to a corrected row of the same key
+/// further down, which is imported, the first reported rejected with its
+/// own reason (user pass: the corrected row was rejected as a duplicate of
+/// the bad one, and neither was imported). A third row of the key is then
+/// a duplicate of the corrected one.
+fn a_rejected_row_leaves_its_key_to_a_corrected_one(s: &mut TestStore) {
+    let run = |s: &mut TestStore, kind: ImportKind, csv: &str| {
+        equitas_store::testing::import_bytes(s, kind, "fix.csv", csv.as_bytes())
+    };
+    run(s, ImportKind::Countries, COUNTRIES);
+    let fields = |r: &equitas_store::import::ImportReport| {
+        r.rejected
+            .iter()
+            .map(|e| (e.line, e.to_string()))
+            .collect::<Vec<_>>()
+    };
+    // Rejected when read: a wage that is no number.
+    let r = run(
+        s,
+        ImportKind::Wages,
+        "country,daily_wage,currency,exchange_rate,source\nKEN,lots,KES,130,typo\nKEN,500,KES,130,fixed\n",
+    );
+    assert_eq!((r.rows_read, r.total().inserted), (2, 1), "{r:?}");
+    assert_eq!(r.rejected_rows(), 1, "{r:?}");
+    assert_eq!(r.rejected[0].line, 2, "{r:?}");
+    assert!(r.rejected[0].to_string().contains("daily_wage"), "{r:?}");
+    // Rejected when written: the site's country is unknown (the key is the
+    // site); the corrected row is imported, and a third row of the site is
+    // a duplicate of the corrected one, not of the bad one.
+    let r = run(
+        s,
+        ImportKind::SupplySites,
+        "site,name,organisation,country,status,source\nS1,Plant,Org,XYZ,operational,s\nS1,Plant,Org,KEN,operational,s\nS1,Plant,Org,SEN,operational,s\n",
+    );
+    assert_eq!((r.rows_read, r.total().inserted), (3, 1), "{r:?}");
+    let f = fields(&r);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f[0].0, 2, "{f:?}");
+    assert!(f[0].1.contains("XYZ is not a known country"), "{f:?}");
+    assert_eq!(
+        f[1],
+        (
+            4,
+            "line 4, field `site`: a second row for the same site (S1) as line 3; a file holds one row per site".to_string()
+        )
+    );
+    let country: String = s
+        .store
+        .query_scalar("SELECT country FROM supply_sites WHERE site = 'S1'", &[])
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(country, "KEN", "the corrected row's");
+    // A location under a parent the database lacks, then the same code
+    // under its country: the second is imported.
+    let r = run(
+        s,
+        ImportKind::Locations,
+        "code,name,level,parent,country,gln\nD1,District,district,NOPE,KEN,\nD1,District,district,KEN,KEN,\n",
+    );
+    assert_eq!(r.total().inserted, 1, "{r:?}");
+    let f = fields(&r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, 2, "{f:?}");
+    assert!(!f[0].1.contains("second row"), "{f:?}");
 }

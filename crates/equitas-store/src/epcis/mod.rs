@@ -26,7 +26,7 @@ mod summary;
 
 pub use capture::{BeforeCommit, MAX_EVENT_BYTES, capture, capture_then, schema_rejections};
 pub use jobs::{CaptureJob, capture_job, capture_jobs};
-pub use query::{EventQuery, FoundEvent, event_by_id, gln_of, query_events};
+pub use query::{EventQuery, FoundEvent, event_by_id, gln_of, movements_of, query_events};
 pub use summary::{Summary, event_count, newest_capture, summary};
 
 /// PostgreSQL advisory lock key a capture holds from taking its commit

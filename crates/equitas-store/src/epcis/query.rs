@@ -333,6 +333,50 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     Ok(out)
 }
 
+/// The stock movements `events` made (docs/formulas.md 3.1, written at
+/// their capture), as (place as the event names it, item) by event
+/// cursor: what a scoped caller may read them by beside the places they
+/// name (`equitas-server::epcis::readable`). One query, bounded by the
+/// events' ids (a page of a query, at most its limit) and by their local
+/// times, which are their movements' `at`: in a database partitioned by
+/// month it reads the partitions of those months only.
+pub fn movements_of(
+    c: &mut dyn Conn,
+    events: &[&FoundEvent],
+) -> Result<std::collections::HashMap<i64, Vec<(String, String)>>, StoreError> {
+    let mut out: std::collections::HashMap<i64, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    // An event whose time cannot be read made no movement.
+    let dated: Vec<(i64, i64)> = events
+        .iter()
+        .filter_map(|e| {
+            equitas_ledger::calendar::local_ms(&e.event_time, &e.time_zone_offset)
+                .map(|at| (e.cursor, at))
+        })
+        .collect();
+    let (Some(first), Some(last)) = (
+        dated.iter().map(|d| d.1).min(),
+        dated.iter().map(|d| d.1).max(),
+    ) else {
+        return Ok(out);
+    };
+    let ids: Vec<i64> = dated.iter().map(|d| d.0).collect();
+    let mut p: Vec<Value> = vec![Value::Int(first), Value::Int(last)];
+    let sql = format!(
+        "SELECT event, location, item FROM stock_movements
+         WHERE at BETWEEN $1 AND $2 AND {} ORDER BY event, location, item",
+        in_list("event", &ids, &mut p)
+    );
+    for r in c.query(&sql, &p)? {
+        let moved = (r[1].get()?, r[2].get()?);
+        let at = out.entry(r[0].get()?).or_default();
+        if !at.contains(&moved) {
+            at.push(moved);
+        }
+    }
+    Ok(out)
+}
+
 /// The id and event time of an event by its eventID or its hash (`$1`),
 /// found through their keys: `keyed`, in the keys' table of a database
 /// partitioned by month (crate::partitions::KEYS).
