@@ -1305,7 +1305,26 @@ fn write_stock_reports(
     // A report is of a month that has begun: one after this month is a
     // typing error (2062 for 2026), and would move every figure's "now".
     let this_month = equitas_ledger::calendar::month_of(crate::today());
-    write_checked(conn, report, p.into(), "stock reports", progress, |c, r| {
+    // One row per place, product and month, the product as the ledger
+    // resolves it: two rows naming it by its code and a GTIN, or a GTIN
+    // of 13 and of 14 digits, are the same report, whose counts the
+    // second would replace (until 2026-12-07 only the names as written
+    // were compared, when the file was read).
+    let resolved = items.clone();
+    let rows = one_row_per_key(
+        p,
+        "product",
+        "report",
+        move |r: &equitas_ledger::report::StockReport| {
+            format!(
+                "{} / {} / {}",
+                r.location,
+                resolved.resolve(&r.item).0,
+                equitas_ledger::calendar::format_month(r.period)
+            )
+        },
+    );
+    write_checked(conn, report, rows, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
         if r.period > this_month {
             bad.push((

@@ -846,7 +846,41 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
     );
 }
 
+/// One stock report per place, product and month in a file, the product as
+/// the ledger resolves it: a row naming it by a GTIN of 13 digits after one
+/// naming it by its code is the same report (its counts would replace the
+/// first's), rejected naming the first line; the same GTIN in another month
+/// is another report.
+fn one_report_per_product_however_named(s: &mut TestStore) {
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    let locations = "code,name,level,parent,country,gln\n\
+                     R1,Region 1,region,XSY,XSY,\n\
+                     F1,Facility 1,facility,R1,XSY,9520000001018\n";
+    import_bytes(s, ImportKind::Locations, "l.csv", locations.as_bytes());
+    let products = "code,name,gtin,pack_size\nTLD,TLD tablet,09520000000011,30\n";
+    import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
+    let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+               F1,TLD,2026-01,600,0,300,0,300,0\n\
+               F1,9520000000011,2026-01,20,0,10,0,10,0\n\
+               F1,9520000000011,2026-02,10,0,5,0,5,0\n";
+    let r = import_bytes(s, ImportKind::StockReports, "r.csv", csv.as_bytes());
+    assert_eq!((r.rows_read, r.total().inserted), (3, 2), "{r:?}");
+    let rejected: Vec<String> = r.rejected.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        rejected,
+        [
+            "line 3, field `product`: a second row for the same report (F1 / TLD / 2026-01) as line 2; a file holds one row per report"
+        ],
+    );
+}
+
 on_both_backends!(
+    one_report_per_product => one_report_per_product_however_named,
     trade_items_add_up_per_product => trade_items_add_up_per_product,
     bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
