@@ -203,6 +203,8 @@ export interface StockRow {
   stockout_days: number | null;
   expiring: number;
   at_risk: number;
+  /** Past its expiry on the as-of day and still held (docs/formulas.md 3.8). */
+  expired: number;
   problems: number;
 }
 

@@ -302,6 +302,36 @@ test("tables sort, filter and export what they show to CSV", async () => {
   assert.deepEqual(page.errors, []);
 });
 
+test("stock tables show the expired quantity still held (formulas 3.8), as the API gives it, in English and in French", async () => {
+  for (const [locale, label] of [["en-GB", "Expired"], ["fr-FR", "Périmé"]]) {
+    const page = await newPage(browser, { locale });
+    const fmt = (v) => new Intl.NumberFormat(locale).format(v);
+    // The product page, stock by level (facilities).
+    await open(page, "#/product/SYN-003");
+    const heads = await page.$$eval('table[data-table="product-stock"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const col = heads.indexOf(label);
+    assert.ok(col >= 0, `${locale}: product stock has a column ${label}: ${heads}`);
+    const stock = await api("/api/v1/stock?item=SYN-003&level=facility&limit=1000");
+    const rows = await tableRows(page, "product-stock");
+    assert.equal(rows.length, stock.total);
+    for (const r of stock.rows) {
+      assert.equal(typeof r.expired, "number", "the API gives expired");
+      assert.equal(rows.find((row) => row[1] === r.location)[col], fmt(r.expired), `${locale} ${r.location}`);
+    }
+    // The location page, every product there.
+    await open(page, "#/location/R01");
+    const here = await page.$$eval('table[data-table="location-stock"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const at = here.indexOf(label);
+    assert.ok(at >= 0, `${locale}: location stock has a column ${label}`);
+    const region = await api("/api/v1/stock?within=R01&level=region&limit=1000");
+    const shown = await tableRows(page, "location-stock");
+    for (const r of region.rows.filter((x) => x.location === "R01")) {
+      assert.equal(shown.find((row) => row[1] === r.item)[at], fmt(r.expired), `${locale} R01 ${r.item}`);
+    }
+    assert.deepEqual(page.errors, []);
+  }
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");
