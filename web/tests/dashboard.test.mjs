@@ -332,6 +332,38 @@ test("stock tables show the expired quantity still held (formulas 3.8), as the A
   }
 });
 
+test("a product's concentration shows the share of value of unknown origin (formulas 2.8), by supplier, site and country", async () => {
+  // A test kit whose manufacturing site is unknown for part of its value.
+  const all = await api("/api/v1/market/concentration?by=site-country&limit=1000");
+  const product = all.rows.filter((r) => r.unknown_share > 0.1).sort((a, b) => b.unknown_share - a.unknown_share)[0]?.key[0];
+  assert.ok(product, "the demo data has a product of partly unknown origin");
+  for (const [locale, words] of [
+    ["en-GB", { head: "Origin unknown", supplier: "Suppliers", site: "Manufacturing sites", "site-country": "Manufacturing countries" }],
+    ["fr-FR", { head: "Origine inconnue", supplier: "Fournisseurs", site: "Sites de fabrication", "site-country": "Pays de fabrication" }],
+  ]) {
+    const page = await newPage(browser, { locale });
+    const pct = (v) => new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+    const int = (v) => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(v);
+    await open(page, `#/product/${encodeURIComponent(product)}`);
+    await page.waitForSelector('table[data-table="product-concentration"]');
+    const heads = await page.$$eval('table[data-table="product-concentration"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const col = heads.indexOf(words.head);
+    assert.ok(col >= 0, `${locale}: a column ${words.head}: ${heads}`);
+    const rows = await tableRows(page, "product-concentration");
+    for (const by of ["supplier", "site", "site-country"]) {
+      const a = await api(`/api/v1/market/concentration?product=${encodeURIComponent(product)}&by=${by}&limit=1000`);
+      const shown = rows.find((r) => r[0] === words[by]);
+      assert.equal(Boolean(shown), a.total > 0, `${locale}: ${by} shown as the API has it`);
+      if (!shown) continue;
+      assert.equal(shown[col], pct(a.rows[0].unknown_share), `${locale} ${by}`);
+      assert.equal(shown[2], int(a.rows[0].hhi), `${locale} ${by} HHI`);
+    }
+    const country = rows.find((r) => r[0] === words["site-country"]);
+    assert.notEqual(country[col], pct(0), "the unknown share is not 0");
+    assert.deepEqual(page.errors, []);
+  }
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");

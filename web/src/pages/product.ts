@@ -11,11 +11,13 @@ import { navigate, type Route } from "../router";
 import { dataTable } from "../table";
 import { groupBy } from "../indicators";
 import { stockFigures } from "../stock";
-import { method, programme } from "../vocab";
+import { band, method, programme } from "../vocab";
 
 const LEVELS = ["warehouse", "region", "district", "facility"];
 /** The levels a product's supply plans are shown at: each store's orders, or each area's. */
 const PLAN_LEVELS = ["warehouse", "country", "region"];
+/** The groups a product's supply concentration is shown across (formulas 2.8). */
+const CONCENTRATION_BY = ["supplier", "site", "site-country"];
 
 export async function productPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
@@ -209,7 +211,8 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     const prices = section("prices", t("product.prices"), "2.5");
     const suppliers = section("suppliers", t("product.suppliers"), "2.2");
     const delivery = section("delivery", t("product.delivery"), "2.9");
-    root.append(prices.root, el("div", { class: "two" }, suppliers.root, delivery.root));
+    const concentration = section("concentration", t("product.concentration"), "2.8");
+    root.append(prices.root, el("div", { class: "two" }, suppliers.root, delivery.root), concentration.root);
 
     void fill(prices.body, async () => {
       const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "year" }));
@@ -301,6 +304,34 @@ export async function productPage(route: Route): Promise<HTMLElement> {
           rows,
           sort: [2, "desc"],
         }),
+      ];
+    });
+
+    // The HHI of the product's procurement value across suppliers, sites and
+    // manufacturing countries, each with the share of value whose site or
+    // country is unknown (left out of the HHI and shares, formulas 2.8).
+    void fill(concentration.body, async () => {
+      const answers = await Promise.all(
+        CONCENTRATION_BY.map((by) => api.optional(() => api.all<api.ConcentrationRow>("/api/v1/market/concentration", { product, by }))),
+      );
+      const rows = answers.flatMap((p) => (p?.rows ?? []).map((r) => ({ ...r, topName: api.label(p!, r.by, r.top) })));
+      if (rows.length === 0) return message(t("product.no_market"));
+      return [
+        dataTable({
+          id: "product-concentration",
+          columns: [
+            { label: t("col.shares_of"), value: (r) => r.by, format: (r) => t(`by.${r.by}` as any) },
+            { label: t("col.groups"), value: (r) => r.groups, format: (r) => num(r.groups), numeric: true },
+            { label: t("col.hhi"), value: (r) => r.hhi, format: (r) => num(r.hhi), numeric: true },
+            { label: t("col.effective_number"), value: (r) => r.effective_number, format: (r) => num(r.effective_number, 2), numeric: true },
+            { label: t("col.band"), value: (r) => r.band, format: (r) => band(r.band), title: (r) => r.band },
+            { label: t("col.largest"), value: (r) => r.topName },
+            { label: t("col.top_share"), value: (r) => r.top_share, format: (r) => pct(r.top_share), numeric: true },
+            { label: t("col.unknown_origin"), value: (r) => r.unknown_share, format: (r) => pct(r.unknown_share), numeric: true },
+          ],
+          rows,
+        }),
+        el("p", { class: "note" }, t("product.unknown_share_how")),
       ];
     });
 
