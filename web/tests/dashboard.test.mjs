@@ -364,6 +364,35 @@ test("a product's concentration shows the share of value of unknown origin (form
   }
 });
 
+test("in French, a country's place is named in French, as the market pages name countries; in English by its own name", async () => {
+  const countries = await api("/api/v1/countries?limit=1000");
+  const xsy = countries.rows.find((c) => c.iso3 === "XSY");
+  assert.ok(xsy?.name_fr, "the demo's country has a French name");
+  const places = await api("/api/v1/locations?limit=1000");
+  const own = places.rows.find((p) => p.code === "XSY").name;
+  assert.notEqual(own, xsy.name_fr);
+  for (const [locale, name] of [["fr-FR", xsy.name_fr], ["en-GB", own]]) {
+    const page = await newPage(browser, { locale });
+    // The overview's places at country level.
+    await open(page, "#/?ind=months_of_stock&level=country");
+    const areas = await tableRows(page, "areas");
+    assert.equal(areas.find((r) => r[1] === "XSY")[0], name, locale);
+    // A region's breadcrumb, and the country's own page.
+    await open(page, "#/location/R01");
+    assert.equal(await page.textContent(".crumbs a"), name, locale);
+    await open(page, "#/location/XSY");
+    assert.equal(await page.textContent("h1"), name, locale);
+    // A product's charts by country.
+    await open(page, "#/product/SYN-003");
+    await page.waitForFunction(() => window.__equitasCharts?.["product-availability"] && window.__equitasCharts?.["product-risk"]);
+    const series = await page.evaluate(() =>
+      ["product-availability", "product-risk"].map((c) => window.__equitasCharts[c].getOption().series.map((x) => x.name)),
+    );
+    assert.deepEqual(series, [[name], [name]], locale);
+    assert.deepEqual(page.errors, []);
+  }
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");

@@ -6,7 +6,7 @@ import * as api from "../api";
 import { chart } from "../charts";
 import { docLink, el, fill, message, section } from "../dom";
 import { colon, date, month, num, pct, t } from "../i18n";
-import { loadNames, nameOf } from "../names";
+import { loadNames, loadPlaceNames, nameOf } from "../names";
 import { navigate, type Route } from "../router";
 import { dataTable } from "../table";
 import { groupBy } from "../indicators";
@@ -21,7 +21,7 @@ const CONCENTRATION_BY = ["supplier", "site", "site-country"];
 
 export async function productPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
-  const names = await loadNames();
+  const [names, place] = await Promise.all([loadNames(), loadPlaceNames()]);
   // The code is a product (with its items) or an item (GTIN) of one.
   const product = names.items.get(code)?.product ?? code;
   const items = names.itemsOf.get(product) ?? (names.items.has(code) ? [code] : []);
@@ -70,7 +70,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         dataTable({
           id: "product-stock",
           columns: [
-            { label: t("col.place"), value: (r) => r.location_name, href: (r) => `#/location/${encodeURIComponent(r.location)}` },
+            { label: t("col.place"), value: (r) => place(r.location, r.location_name), href: (r) => `#/location/${encodeURIComponent(r.location)}` },
             { label: t("col.code"), value: (r) => r.location },
             ...stockFigures(),
           ],
@@ -83,7 +83,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     void fill(avail.body, async () => {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { item: items.join(","), by: "country", months: 12 });
       if (p.rows.length === 0) return message(t("product.no_stock"));
-      const byArea = groupBy(p.rows, (r) => r.area_name);
+      const byArea = groupBy(p.rows, (r) => place(r.area, r.area_name));
       const dates = [...new Set(p.rows.map((r) => r.date))].sort();
       const node = chart("product-availability", {
         tooltip: { trigger: "axis", valueFormatter: (v: number) => pct(v) },
@@ -109,7 +109,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         grid: { left: 50, right: 20, top: 20, bottom: 30 },
         xAxis: { type: "category", data: months.map(month) },
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
-        series: p.rows.map((r) => ({ type: "bar", name: r.area_name, data: r.probability })),
+        series: p.rows.map((r) => ({ type: "bar", name: place(r.area, r.area_name), data: r.probability })),
       });
       // The model of each place's series (docs/formulas.md 4.4 chooses it), named and explained;
       // where the forecast is the median of several, every one of them.
@@ -187,7 +187,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         dataTable({
           id: "product-orders",
           columns: [
-            { label: t("col.place"), value: (r) => r.area_name, href: (r) => `#/location/${encodeURIComponent(r.area)}` },
+            { label: t("col.place"), value: (r) => place(r.area, r.area_name), href: (r) => `#/location/${encodeURIComponent(r.area)}` },
             { label: t("col.planned_for"), value: (r) => r.served ?? "", href: (r) => (r.served ? `#/location/${encodeURIComponent(r.served)}` : null) },
             { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
             { label: t("col.min_max"), value: (r) => r.min_months, format: (r) => `${num(r.min_months, 1)}–${num(r.max_months, 1)}`, numeric: true },
