@@ -569,7 +569,7 @@ const fr: Record<Key, string> = {
   "col.duplicates": "Doublons",
   "col.rejected": "Rejetés",
   "table.filter": "Filtrer",
-  "table.rows": "{0} lignes sur {1}",
+  "table.rows": "Lignes\u00a0: {0} sur {1}",
   "table.csv": "Exporter en CSV",
   "table.more": "Afficher les {0} lignes",
   "table.sort": "Trier par {0}",

@@ -393,6 +393,17 @@ test("in French, a country's place is named in French, as the market pages name 
   }
 });
 
+test("a table's count of rows reads right in French for one row as for many", async () => {
+  const page = await newPage(browser, { locale: "fr-FR" });
+  await open(page, "#/location/R01");
+  const wrap = '[data-table-wrap="location-stock"]';
+  const total = (await tableRows(page, "location-stock")).length;
+  assert.equal(await page.textContent(`${wrap} [data-role="count"]`), `Lignes\u00a0: ${total} sur ${total}`);
+  await page.fill(`${wrap} input[data-role="filter"]`, "SYN-003");
+  assert.equal(await page.textContent(`${wrap} [data-role="count"]`), `Lignes\u00a0: 1 sur ${total}`);
+  assert.deepEqual(page.errors, []);
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");
