@@ -404,6 +404,26 @@ test("a table's count of rows reads right in French for one row as for many", as
   assert.deepEqual(page.errors, []);
 });
 
+test("in French, a table's CSV export is as a spreadsheet set to French opens it: semicolons, decimal commas, UTF-8 with a byte order mark", async () => {
+  const page = await newPage(browser, { locale: "fr-FR" });
+  await open(page, "#/location/R01");
+  const wrap = '[data-table-wrap="location-stock"]';
+  await page.fill(`${wrap} input[data-role="filter"]`, "SYN-003");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(`${wrap} button[data-role="csv"]`)]);
+  const bytes = readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "a UTF-8 byte order mark");
+  const lines = bytes.toString("utf8").slice(1).split("\r\n");
+  assert.match(lines[0], /^Produit;Article;Stock disponible;CMM;Mois de stock;État;/);
+  const stock = await api("/api/v1/stock?within=R01&level=region&item=SYN-003&limit=10");
+  const r = stock.rows.find((x) => x.location === "R01");
+  const cells = lines[1].split(";");
+  assert.equal(cells[1], "SYN-003");
+  assert.equal(cells[2], String(r.stock_on_hand).replace(".", ","));
+  assert.equal(cells[3], String(r.amc).replace(".", ","));
+  assert.ok(!Number.isInteger(r.amc), "an AMC with decimals, to check the decimal comma");
+  assert.deepEqual(page.errors, []);
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");
