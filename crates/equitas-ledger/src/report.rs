@@ -264,6 +264,29 @@ mod tests {
         );
     }
 
+    /// A stock report saved by a spreadsheet set to French (semicolons,
+    /// decimal commas, thousands grouped by a no-break space, Windows line
+    /// endings, a byte order mark) gives the rows of the same report
+    /// written with commas and points; until 2026-12-07 it was refused.
+    #[test]
+    fn a_report_saved_by_a_spreadsheet_set_to_french_is_read() {
+        let fr = "\u{feff}location;product;period;opening_balance;received;dispensed;adjustments;closing_balance;stockout_days\r\n\
+                  SN-F1;amox;2026-09;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
+                  SN-F1;sro;2026-09;12,5;;2,5;;10;3\r\n";
+        let en = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+                  SN-F1,amox,2026-09,1200,0,450.5,-2.5,747,0\n\
+                  SN-F1,sro,2026-09,12.5,,2.5,,10,3\n";
+        let (a, b) = (
+            parse_stock_reports(fr.as_bytes()).unwrap(),
+            parse_stock_reports(en.as_bytes()).unwrap(),
+        );
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(a.records, b.records);
+        assert_eq!(a.records[0].1.opening, Some(1200.0));
+        assert_eq!(a.records[1].1.dispensed, 2.5);
+    }
+
     #[test]
     fn missing_column_is_named() {
         let e = parse_stock_reports("location,product,period\n".as_bytes()).unwrap_err();
