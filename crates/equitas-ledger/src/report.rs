@@ -91,8 +91,9 @@ fn number(
                 line,
                 name,
                 format!(
-                    "{s:?} is not a{} number",
-                    if signed { "" } else { " non-negative" }
+                    "{s:?} is not a{} number{}",
+                    if signed { "" } else { " non-negative" },
+                    equitas_model::reference::decimal_comma_hint(s)
                 ),
             )),
         },
@@ -285,6 +286,20 @@ mod tests {
         assert_eq!(a.records, b.records);
         assert_eq!(a.records[0].1.opening, Some(1200.0));
         assert_eq!(a.records[1].1.dispensed, 2.5);
+    }
+
+    /// A decimal comma in a file separated by commas (the cell quoted) is
+    /// named as such, as in the pipeline and lead-time files.
+    #[test]
+    fn a_decimal_comma_in_a_comma_file_is_named() {
+        let csv = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+                   F1,amox,2026-02,\"12,5\",0,2,\"10,5\",0\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        for (e, field) in errs.iter().zip(["opening_balance", "closing_balance"]) {
+            assert!(e.contains(field) && e.contains("(a decimal comma"), "{e}");
+        }
     }
 
     #[test]
