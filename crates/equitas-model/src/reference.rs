@@ -338,7 +338,7 @@ pub fn decimal_comma_hint(s: &str) -> &'static str {
     let digits =
         |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     if digits(parts.next()) && digits(parts.next()) {
-        " (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+        " (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)"
     } else {
         ""
     }
@@ -1057,7 +1057,7 @@ mod tests {
             let e = number_cell(s).unwrap_err();
             assert!(
                 e.ends_with(
-                    "as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+                    "as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)"
                 ),
                 "{s}: {e}"
             );
