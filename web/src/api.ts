@@ -203,6 +203,8 @@ export interface StockRow {
   stockout_days: number | null;
   expiring: number;
   at_risk: number;
+  /** Past its expiry on the as-of day and still held (docs/formulas.md 3.8). */
+  expired: number;
   problems: number;
 }
 
@@ -278,12 +280,19 @@ export interface ProblemRow {
   found?: number;
 }
 
+/** A row of /api/v1/market/concentration (docs/formulas.md 2.2, 2.8). */
 export interface ConcentrationRow {
   key: string[];
+  /** What the groups are: supplier, site or site-country. */
+  by: string;
+  groups: number;
   hhi: number;
   effective_number: number;
   top: string;
+  /** The top group's share of the weight of known group. */
   top_share: number;
+  /** Share of the weight whose group (site, site's country) is not known, left out of the HHI and shares. */
+  unknown_share: number;
   band: string;
   n: number;
 }

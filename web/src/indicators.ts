@@ -4,7 +4,7 @@
 
 import * as api from "./api";
 import { num, pct, t } from "./i18n";
-import { loadCountryNames } from "./names";
+import { loadCountryNames, loadPlaceNames } from "./names";
 
 export type IndicatorId = "availability" | "months_of_stock" | "risk" | "concentration" | "mpr" | "on_time";
 
@@ -100,8 +100,8 @@ export const INDICATORS: Indicator[] = [
     range: [0, 1],
     format: (v) => pct(v),
     async areas(level) {
-      const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level, basket: true });
-      return { areas: areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => g[0].availability), asOf: p.as_of };
+      const [p, place] = await Promise.all([api.all<api.AvailabilityRow>("/api/v1/availability", { by: level, basket: true }), loadPlaceNames()]);
+      return { areas: areasOf(p.rows, (r) => r.area, (r) => place(r.area, r.area_name), (g) => g[0].availability), asOf: p.as_of };
     },
     async products(area, level) {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { by: level });
@@ -121,11 +121,11 @@ export const INDICATORS: Indicator[] = [
     higherIsBetter: true,
     format: (v) => num(v, 1),
     async areas(level) {
-      const p = await api.all<api.StockRow>("/api/v1/stock", { level });
+      const [p, place] = await Promise.all([api.all<api.StockRow>("/api/v1/stock", { level }), loadPlaceNames()]);
       const areas = areasOf(
         p.rows,
         (r) => r.location,
-        (r) => r.location_name,
+        (r) => place(r.location, r.location_name),
         (g) => median(g.map((r) => r.months_of_stock).filter((x): x is number => x !== null)),
       );
       return { areas, asOf: p.as_of };
@@ -145,8 +145,8 @@ export const INDICATORS: Indicator[] = [
     range: [0, 1],
     format: (v) => pct(v),
     async areas(level) {
-      const p = await api.all<api.RiskRow>("/api/v1/risk", { level });
-      return { areas: areasOf(p.rows, (r) => r.area, (r) => r.area_name, (g) => Math.max(...g.map((r) => r.max_6))), asOf: p.as_of };
+      const [p, place] = await Promise.all([api.all<api.RiskRow>("/api/v1/risk", { level }), loadPlaceNames()]);
+      return { areas: areasOf(p.rows, (r) => r.area, (r) => place(r.area, r.area_name), (g) => Math.max(...g.map((r) => r.max_6))), asOf: p.as_of };
     },
     async products(area, level) {
       const p = await api.all<api.RiskRow>("/api/v1/risk", { level });

@@ -66,3 +66,15 @@ export function loadCountryNames(): Promise<Map<string, string>> {
   }
   return p;
 }
+
+/** Names places in the page's language. A country's place (its code an
+ * ISO 3166 alpha-3 code) is stored under the country's English name: in
+ * French it is named by the country's French name, as market figures name
+ * their countries; any other place, and every place in English, by its own
+ * name (the data's). */
+export async function loadPlaceNames(): Promise<(code: string, name: string) => string> {
+  if (lang() !== "fr") return (_code, name) => name;
+  const countries = await api.optional(() => api.all<api.Country>("/api/v1/countries"));
+  const fr = new Map((countries?.rows ?? []).filter((r) => r.name_fr).map((r) => [r.iso3, r.name_fr!]));
+  return (code, name) => fr.get(code) ?? name;
+}

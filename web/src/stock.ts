@@ -5,7 +5,7 @@ import type { StockRow } from "./api";
 import { num, t } from "./i18n";
 import type { Column } from "./table";
 
-/** Stock on hand, AMC, months of stock, status, stockout days, expiring. */
+/** Stock on hand, AMC, months of stock, status, stockout days, expiring, expired (3.8). */
 export function stockFigures(): Column<StockRow>[] {
   return [
     { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
@@ -19,5 +19,7 @@ export function stockFigures(): Column<StockRow>[] {
     },
     { label: t("col.stockout_days"), value: (r) => r.stockout_days, format: (r) => num(r.stockout_days), numeric: true },
     { label: t("col.expiring"), value: (r) => r.expiring, format: (r) => num(r.expiring), numeric: true },
+    // Past its expiry and still held: counted in the stock on hand, usable by no one.
+    { label: t("col.expired"), value: (r) => r.expired, format: (r) => num(r.expired), numeric: true, cellClass: (r) => (r.expired > 0 ? "expired" : "") },
   ];
 }

@@ -1,7 +1,7 @@
 // Tables that sort (click a heading), filter (text in any cell) and export
 // what they hold to CSV (raw values, not the locale's formatting).
 
-import { t } from "./i18n";
+import { lang, t } from "./i18n";
 import { el } from "./dom";
 
 export interface Column<T> {
@@ -36,15 +36,32 @@ export interface TableOptions<T> {
   detailLabel?: string;
 }
 
-function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return "";
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** How a CSV file separates its cells and writes a decimal number: as a
+ * spreadsheet in the page's language opens it (in French: semicolons and
+ * a decimal comma, what a spreadsheet set to French writes and reads, and
+ * what Equitas's imports read, docs/formulas.md conventions). */
+export interface CsvStyle {
+  separator: "," | ";";
+  decimal: "." | ",";
 }
 
-export function toCsv<T>(columns: Column<T>[], rows: T[]): string {
-  const lines = [columns.map((c) => csvCell(c.label)).join(",")];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(c.value(r))).join(","));
+export function csvStyle(): CsvStyle {
+  return lang() === "fr" ? { separator: ";", decimal: "," } : { separator: ",", decimal: "." };
+}
+
+function csvCell(v: string | number | null | undefined, style: CsvStyle): string {
+  if (v === null || v === undefined) return "";
+  // A number raw (all its digits, no grouping), with the style's decimal mark.
+  const s = typeof v === "number" ? String(v).replace(".", style.decimal) : String(v);
+  const special = new RegExp(`["\n\r${style.separator}]`);
+  return special.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The rows as CSV, raw values in the given style (default: commas and
+ * decimal points), each line ended by CRLF. */
+export function toCsv<T>(columns: Column<T>[], rows: T[], style: CsvStyle = { separator: ",", decimal: "." }): string {
+  const lines = [columns.map((c) => csvCell(c.label, style)).join(style.separator)];
+  for (const r of rows) lines.push(columns.map((c) => csvCell(c.value(r), style)).join(style.separator));
   return lines.join("\r\n") + "\r\n";
 }
 
@@ -183,7 +200,9 @@ export function dataTable<T>(opts: TableOptions<T>): HTMLElement {
     render();
   });
   csvButton.addEventListener("click", () => {
-    const blob = new Blob([toCsv(columns, visible())], { type: "text/csv;charset=utf-8" });
+    // A byte order mark: a spreadsheet opens the file as UTF-8 (accents
+    // intact) rather than in the system's legacy code page.
+    const blob = new Blob(["\ufeff", toCsv(columns, visible(), csvStyle())], { type: "text/csv;charset=utf-8" });
     const a = el("a", { href: URL.createObjectURL(blob), download: `${id}.csv` }) as HTMLAnchorElement;
     document.body.append(a);
     a.click();

@@ -302,6 +302,128 @@ test("tables sort, filter and export what they show to CSV", async () => {
   assert.deepEqual(page.errors, []);
 });
 
+test("stock tables show the expired quantity still held (formulas 3.8), as the API gives it, in English and in French", async () => {
+  for (const [locale, label] of [["en-GB", "Expired"], ["fr-FR", "Périmé"]]) {
+    const page = await newPage(browser, { locale });
+    const fmt = (v) => new Intl.NumberFormat(locale).format(v);
+    // The product page, stock by level (facilities).
+    await open(page, "#/product/SYN-003");
+    const heads = await page.$$eval('table[data-table="product-stock"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const col = heads.indexOf(label);
+    assert.ok(col >= 0, `${locale}: product stock has a column ${label}: ${heads}`);
+    const stock = await api("/api/v1/stock?item=SYN-003&level=facility&limit=1000");
+    const rows = await tableRows(page, "product-stock");
+    assert.equal(rows.length, stock.total);
+    for (const r of stock.rows) {
+      assert.equal(typeof r.expired, "number", "the API gives expired");
+      assert.equal(rows.find((row) => row[1] === r.location)[col], fmt(r.expired), `${locale} ${r.location}`);
+    }
+    // The location page, every product there.
+    await open(page, "#/location/R01");
+    const here = await page.$$eval('table[data-table="location-stock"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const at = here.indexOf(label);
+    assert.ok(at >= 0, `${locale}: location stock has a column ${label}`);
+    const region = await api("/api/v1/stock?within=R01&level=region&limit=1000");
+    const shown = await tableRows(page, "location-stock");
+    for (const r of region.rows.filter((x) => x.location === "R01")) {
+      assert.equal(shown.find((row) => row[1] === r.item)[at], fmt(r.expired), `${locale} R01 ${r.item}`);
+    }
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("a product's concentration shows the share of value of unknown origin (formulas 2.8), by supplier, site and country", async () => {
+  // A test kit whose manufacturing site is unknown for part of its value.
+  const all = await api("/api/v1/market/concentration?by=site-country&limit=1000");
+  const product = all.rows.filter((r) => r.unknown_share > 0.1).sort((a, b) => b.unknown_share - a.unknown_share)[0]?.key[0];
+  assert.ok(product, "the demo data has a product of partly unknown origin");
+  for (const [locale, words] of [
+    ["en-GB", { head: "Origin unknown", supplier: "Suppliers", site: "Manufacturing sites", "site-country": "Manufacturing countries" }],
+    ["fr-FR", { head: "Origine inconnue", supplier: "Fournisseurs", site: "Sites de fabrication", "site-country": "Pays de fabrication" }],
+  ]) {
+    const page = await newPage(browser, { locale });
+    const pct = (v) => new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+    const int = (v) => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(v);
+    await open(page, `#/product/${encodeURIComponent(product)}`);
+    await page.waitForSelector('table[data-table="product-concentration"]');
+    const heads = await page.$$eval('table[data-table="product-concentration"] thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    const col = heads.indexOf(words.head);
+    assert.ok(col >= 0, `${locale}: a column ${words.head}: ${heads}`);
+    const rows = await tableRows(page, "product-concentration");
+    for (const by of ["supplier", "site", "site-country"]) {
+      const a = await api(`/api/v1/market/concentration?product=${encodeURIComponent(product)}&by=${by}&limit=1000`);
+      const shown = rows.find((r) => r[0] === words[by]);
+      assert.equal(Boolean(shown), a.total > 0, `${locale}: ${by} shown as the API has it`);
+      if (!shown) continue;
+      assert.equal(shown[col], pct(a.rows[0].unknown_share), `${locale} ${by}`);
+      assert.equal(shown[2], int(a.rows[0].hhi), `${locale} ${by} HHI`);
+    }
+    const country = rows.find((r) => r[0] === words["site-country"]);
+    assert.notEqual(country[col], pct(0), "the unknown share is not 0");
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("in French, a country's place is named in French, as the market pages name countries; in English by its own name", async () => {
+  const countries = await api("/api/v1/countries?limit=1000");
+  const xsy = countries.rows.find((c) => c.iso3 === "XSY");
+  assert.ok(xsy?.name_fr, "the demo's country has a French name");
+  const places = await api("/api/v1/locations?limit=1000");
+  const own = places.rows.find((p) => p.code === "XSY").name;
+  assert.notEqual(own, xsy.name_fr);
+  for (const [locale, name] of [["fr-FR", xsy.name_fr], ["en-GB", own]]) {
+    const page = await newPage(browser, { locale });
+    // The overview's places at country level.
+    await open(page, "#/?ind=months_of_stock&level=country");
+    const areas = await tableRows(page, "areas");
+    assert.equal(areas.find((r) => r[1] === "XSY")[0], name, locale);
+    // A region's breadcrumb, and the country's own page.
+    await open(page, "#/location/R01");
+    assert.equal(await page.textContent(".crumbs a"), name, locale);
+    await open(page, "#/location/XSY");
+    assert.equal(await page.textContent("h1"), name, locale);
+    // A product's charts by country.
+    await open(page, "#/product/SYN-003");
+    await page.waitForFunction(() => window.__equitasCharts?.["product-availability"] && window.__equitasCharts?.["product-risk"]);
+    const series = await page.evaluate(() =>
+      ["product-availability", "product-risk"].map((c) => window.__equitasCharts[c].getOption().series.map((x) => x.name)),
+    );
+    assert.deepEqual(series, [[name], [name]], locale);
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("a table's count of rows reads right in French for one row as for many", async () => {
+  const page = await newPage(browser, { locale: "fr-FR" });
+  await open(page, "#/location/R01");
+  const wrap = '[data-table-wrap="location-stock"]';
+  const total = (await tableRows(page, "location-stock")).length;
+  assert.equal(await page.textContent(`${wrap} [data-role="count"]`), `Lignes\u00a0: ${total} sur ${total}`);
+  await page.fill(`${wrap} input[data-role="filter"]`, "SYN-003");
+  assert.equal(await page.textContent(`${wrap} [data-role="count"]`), `Lignes\u00a0: 1 sur ${total}`);
+  assert.deepEqual(page.errors, []);
+});
+
+test("in French, a table's CSV export is as a spreadsheet set to French opens it: semicolons, decimal commas, UTF-8 with a byte order mark", async () => {
+  const page = await newPage(browser, { locale: "fr-FR" });
+  await open(page, "#/location/R01");
+  const wrap = '[data-table-wrap="location-stock"]';
+  await page.fill(`${wrap} input[data-role="filter"]`, "SYN-003");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(`${wrap} button[data-role="csv"]`)]);
+  const bytes = readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "a UTF-8 byte order mark");
+  const lines = bytes.toString("utf8").slice(1).split("\r\n");
+  assert.match(lines[0], /^Produit;Article;Stock disponible;CMM;Mois de stock;État;/);
+  const stock = await api("/api/v1/stock?within=R01&level=region&item=SYN-003&limit=10");
+  const r = stock.rows.find((x) => x.location === "R01");
+  const cells = lines[1].split(";");
+  assert.equal(cells[1], "SYN-003");
+  assert.equal(cells[2], String(r.stock_on_hand).replace(".", ","));
+  assert.equal(cells[3], String(r.amc).replace(".", ","));
+  assert.ok(!Number.isInteger(r.amc), "an AMC with decimals, to check the decimal comma");
+  assert.deepEqual(page.errors, []);
+});
+
 test("the capture page shows what the repository holds", async () => {
   const page = await newPage(browser);
   await open(page, "#/capture");

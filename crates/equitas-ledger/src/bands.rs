@@ -76,7 +76,14 @@ pub fn parse_stock_levels<R: std::io::Read>(
                 .ok()
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| {
-                    RowError::new(line, name, format!("{s:?} is not a number of months"))
+                    RowError::new(
+                        line,
+                        name,
+                        format!(
+                            "{s:?} is not a number of months{}",
+                            equitas_model::reference::decimal_comma_hint(s)
+                        ),
+                    )
                 })
         };
         let (lo, hi) = (

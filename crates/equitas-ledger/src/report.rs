@@ -91,8 +91,9 @@ fn number(
                 line,
                 name,
                 format!(
-                    "{s:?} is not a{} number",
-                    if signed { "" } else { " non-negative" }
+                    "{s:?} is not a{} number{}",
+                    if signed { "" } else { " non-negative" },
+                    equitas_model::reference::decimal_comma_hint(s)
                 ),
             )),
         },
@@ -262,6 +263,43 @@ mod tests {
                 "line 2, field `stockout_days`: \"30\" is not a whole number of days from 0 to 28",
             ]
         );
+    }
+
+    /// A stock report saved by a spreadsheet set to French (semicolons,
+    /// decimal commas, thousands grouped by a no-break space, Windows line
+    /// endings, a byte order mark) gives the rows of the same report
+    /// written with commas and points; until 2026-12-07 it was refused.
+    #[test]
+    fn a_report_saved_by_a_spreadsheet_set_to_french_is_read() {
+        let fr = "\u{feff}location;product;period;opening_balance;received;dispensed;adjustments;closing_balance;stockout_days\r\n\
+                  SN-F1;amox;2026-09;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
+                  SN-F1;sro;2026-09;12,5;;2,5;;10;3\r\n";
+        let en = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+                  SN-F1,amox,2026-09,1200,0,450.5,-2.5,747,0\n\
+                  SN-F1,sro,2026-09,12.5,,2.5,,10,3\n";
+        let (a, b) = (
+            parse_stock_reports(fr.as_bytes()).unwrap(),
+            parse_stock_reports(en.as_bytes()).unwrap(),
+        );
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(a.records, b.records);
+        assert_eq!(a.records[0].1.opening, Some(1200.0));
+        assert_eq!(a.records[1].1.dispensed, 2.5);
+    }
+
+    /// A decimal comma in a file separated by commas (the cell quoted) is
+    /// named as such, as in the pipeline and lead-time files.
+    #[test]
+    fn a_decimal_comma_in_a_comma_file_is_named() {
+        let csv = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+                   F1,amox,2026-02,\"12,5\",0,2,\"10,5\",0\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        for (e, field) in errs.iter().zip(["opening_balance", "closing_balance"]) {
+            assert!(e.contains(field) && e.contains("(a decimal comma"), "{e}");
+        }
     }
 
     #[test]

@@ -541,7 +541,7 @@ mod tests {
         );
     }
 
-    const DECIMAL_COMMA: &str = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)";
+    const DECIMAL_COMMA: &str = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)";
 
     #[test]
     fn a_decimal_comma_is_refused_not_read_a_thousand_times_larger() {

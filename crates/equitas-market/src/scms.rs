@@ -487,7 +487,7 @@ mod tests {
         );
         let d = parse_scms(csv.as_bytes(), &lookup, &HashMap::new()).unwrap();
         let errs: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
-        let comma = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)";
+        let comma = "is not a number: a comma is read only as a thousands separator, as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)";
         assert_eq!(
             errs,
             vec![

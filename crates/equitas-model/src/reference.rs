@@ -90,13 +90,69 @@ impl<R: Read> Read for Newlines<R> {
 
 /// A CSV file read with named columns.
 pub struct Table<R: Read> {
-    reader: csv::Reader<Newlines<R>>,
+    reader: csv::Reader<std::io::BufReader<Newlines<R>>>,
     columns: HashMap<String, usize>,
     /// Cells in the header row: a row with a value past them is misaligned.
     width: usize,
-    /// The header row read as one column holding semicolons or tabs (a
-    /// file separated otherwise than by commas), for the error.
+    /// The header row read as one column holding tabs (a file separated
+    /// otherwise than by commas or semicolons), for the error.
     one_column: Option<String>,
+    /// The columns are separated by semicolons, as a spreadsheet set to
+    /// French (or another language whose decimal mark is a comma) saves
+    /// CSV: its numbers are written with a decimal comma, read as such.
+    decimal_comma: bool,
+}
+
+/// The separator of a CSV file's columns, told from its header row (the
+/// first line): a semicolon when the header row holds semicolons and no
+/// comma (a spreadsheet set to French saves CSV so: column names never
+/// hold either), else a comma.
+fn separator(header: &[u8]) -> u8 {
+    let line = header.split(|b| *b == b'\n').next().unwrap_or_default();
+    if line.contains(&b';') && !line.contains(&b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// A number as a file separated by semicolons writes it (a spreadsheet set
+/// to French: `12,5`, `1 200`, `1 200,75`, `-0,5`; the thousands grouped by
+/// a space, a no-break space or a narrow no-break space, in threes) in the
+/// form every reader takes (`12.5`, `1200`, `1200.75`, `-0.5`). `None` for
+/// any other text, a number without a comma or a space (`12`, `0.5`) and
+/// text that only looks like one (`1,2,3`, `12 34`, `Amoxicilline 1,5 g`),
+/// which is read as it is.
+pub fn decimal_comma_number(s: &str) -> Option<String> {
+    let t = s.trim();
+    let (sign, body) = match t.strip_prefix(['-', '+']) {
+        Some(rest) => (&t[..1], rest),
+        None => ("", t),
+    };
+    let (int, frac) = match body.split_once(',') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let mut groups = int.split([' ', '\u{a0}', '\u{202f}']);
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let grouped = !rest.is_empty();
+    if !digits(first)
+        || (grouped && (first.len() > 3 || !rest.iter().all(|g| g.len() == 3 && digits(g))))
+        || frac.is_some_and(|f| !digits(f))
+        || (!grouped && frac.is_none())
+    {
+        return None;
+    }
+    let mut out = String::from(if sign == "-" { "-" } else { "" });
+    out.push_str(first);
+    rest.iter().for_each(|g| out.push_str(g));
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 /// What the CSV reader could not read, with what to do about a file that
@@ -114,10 +170,27 @@ fn unreadable(e: &csv::Error) -> String {
 impl<R: Read> Table<R> {
     /// Opens a CSV with a header row. Column names are matched trimmed and
     /// case-insensitively. A UTF-8 byte order mark is ignored.
+    ///
+    /// The columns are separated by commas, or by semicolons when the
+    /// header row holds semicolons and no comma (a spreadsheet set to
+    /// French saves CSV so); in a file separated by semicolons, a number
+    /// is written with a decimal comma and its thousands, if grouped, with
+    /// spaces ([`decimal_comma_number`]), and is read as such.
     pub fn new(r: R) -> Result<Self, RowError> {
+        use std::io::BufRead;
+        // The header row, looked at before it is read: 64 KiB is longer
+        // than any header row; a longer one is read as comma-separated.
+        let mut buffered = std::io::BufReader::with_capacity(1 << 16, Newlines::new(r));
+        let delimiter = match buffered.fill_buf() {
+            Ok(head) => separator(head),
+            Err(e) => {
+                return Err(RowError::row(1, format!("cannot read the header row: {e}")));
+            }
+        };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(Newlines::new(r));
+            .delimiter(delimiter)
+            .from_reader(buffered);
         let headers = reader
             .headers()
             .map_err(|e| {
@@ -136,7 +209,7 @@ impl<R: Read> Table<R> {
             ));
         }
         let one_column = match headers.iter().collect::<Vec<_>>().as_slice() {
-            [h] if h.contains(';') || h.contains('\t') => Some(h.to_string()),
+            [h] if h.contains('\t') => Some(h.to_string()),
             _ => None,
         };
         let columns = headers
@@ -154,7 +227,14 @@ impl<R: Read> Table<R> {
             width: headers.len(),
             columns,
             one_column,
+            decimal_comma: delimiter == b';',
         })
+    }
+
+    /// The file's columns are separated by semicolons, its numbers written
+    /// with a decimal comma.
+    pub fn decimal_comma(&self) -> bool {
+        self.decimal_comma
     }
 
     /// Index of a column that must be present.
@@ -164,7 +244,7 @@ impl<R: Read> Table<R> {
                 1,
                 name,
                 format!(
-                    "required column is missing: the header row is one column, {h:?}; separate the columns with commas (a spreadsheet set to French often saves CSV with semicolons)"
+                    "required column is missing: the header row is one column, {h:?}; separate the columns with commas or semicolons, not tabs"
                 ),
             ),
             None => RowError::new(1, name, "required column is missing from the header row"),
@@ -227,12 +307,25 @@ impl<R: Read> Table<R> {
     }
 
     /// Iterates over records; a record the CSV reader cannot read becomes an error.
+    /// In a file separated by semicolons, a number written with a decimal
+    /// comma or spaces between its thousands is given in the form every
+    /// reader takes (`1 200,5` as `1200.5`), on the line it was read from.
     pub fn records(&mut self) -> impl Iterator<Item = Result<csv::StringRecord, RowError>> + '_ {
-        self.reader.records().map(|r| {
-            r.map_err(|e| {
+        let decimal_comma = self.decimal_comma;
+        self.reader.records().map(move |r| {
+            let rec = r.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
                 RowError::row(line, format!("unreadable CSV record: {}", unreadable(&e)))
-            })
+            })?;
+            if !decimal_comma || !rec.iter().any(|c| decimal_comma_number(c).is_some()) {
+                return Ok(rec);
+            }
+            let mut out: csv::StringRecord = rec
+                .iter()
+                .map(|c| decimal_comma_number(c).unwrap_or_else(|| c.to_string()))
+                .collect();
+            out.set_position(rec.position().cloned());
+            Ok(out)
         })
     }
 }
@@ -245,7 +338,7 @@ pub fn decimal_comma_hint(s: &str) -> &'static str {
     let digits =
         |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     if digits(parts.next()) && digits(parts.next()) {
-        " (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+        " (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)"
     } else {
         ""
     }
@@ -964,7 +1057,7 @@ mod tests {
             let e = number_cell(s).unwrap_err();
             assert!(
                 e.ends_with(
-                    "as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+                    "as in 1,234 or 12,345.67 (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)"
                 ),
                 "{s}: {e}"
             );
@@ -1054,15 +1147,76 @@ mod tests {
         }
     }
 
-    /// A file saved by a spreadsheet set to French: semicolons, Latin-1.
-    /// The error says what to do about each.
+    /// A file saved by a spreadsheet set to French: semicolons between
+    /// the columns, decimal commas, thousands grouped by (no-break)
+    /// spaces, Windows line endings, a byte order mark, accents. It reads
+    /// as the same file written with commas and decimal points (until
+    /// 2026-12-07 it was refused whole: "separate the columns with
+    /// commas", which a spreadsheet set to French does not do).
     #[test]
-    fn a_semicolon_or_latin_1_file_says_how_to_save_it() {
-        let Err(e) = parse_locations("code;name;level\nKEN;Kenya;country\n".as_bytes()) else {
-            panic!("a semicolon file was read");
+    fn a_file_separated_by_semicolons_reads_decimal_commas() {
+        let fr = "\u{feff}code;name;level;parent;country;gln;latitude;longitude\r\n\
+                  SN-DK;Région de Dakar;region;SEN;SEN;;14,716;-17,467\r\n\
+                  SN-TH;Thiès, région;region;SEN;SEN;;\"14,79\";-16,93\r\n";
+        let en = "code,name,level,parent,country,gln,latitude,longitude\n\
+                  SN-DK,Région de Dakar,region,SEN,SEN,,14.716,-17.467\n\
+                  SN-TH,\"Thiès, région\",region,SEN,SEN,,14.79,-16.93\n";
+        let (a, b) = (
+            parse_locations(fr.as_bytes()).unwrap(),
+            parse_locations(en.as_bytes()).unwrap(),
+        );
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(a.records, b.records);
+        // A bad value is still named by its line and field, as written.
+        let p = parse_locations(
+            "code;name;level;parent;country;gln;latitude\nX;Y;region;SEN;SEN;;95,5\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(p.errors[0].line, 2);
+        assert_eq!(p.errors[0].field.as_deref(), Some("latitude"));
+    }
+
+    #[test]
+    fn numbers_written_the_french_way() {
+        for (s, v) in [
+            ("12,5", "12.5"),
+            ("-0,5", "-0.5"),
+            ("1 200", "1200"),
+            ("1\u{a0}200,75", "1200.75"),
+            ("12\u{202f}345\u{202f}678", "12345678"),
+            (" 3,0 ", "3.0"),
+        ] {
+            assert_eq!(decimal_comma_number(s).as_deref(), Some(v), "{s:?}");
+        }
+        // Plain numbers, and text that only looks like a number, as written.
+        for s in [
+            "12",
+            "0.5",
+            "",
+            "1,2,3",
+            "12 34",
+            "1234 567",
+            ",5",
+            "5,",
+            "Amoxicilline 1,5 g",
+            "2026-09",
+            "1 200.5",
+        ] {
+            assert_eq!(decimal_comma_number(s), None, "{s:?}");
+        }
+    }
+
+    /// A file separated by tabs, or one not UTF-8 (a spreadsheet's plain
+    /// CSV in Latin-1): the error says what to do about each.
+    #[test]
+    fn a_tab_or_latin_1_file_says_how_to_save_it() {
+        let Err(e) = parse_locations("code\tname\tlevel\nKEN\tKenya\tcountry\n".as_bytes()) else {
+            panic!("a tab-separated file was read");
         };
         assert!(
-            e.message.contains("separate the columns with commas"),
+            e.message
+                .contains("separate the columns with commas or semicolons"),
             "{e}"
         );
         // "Kénitra" in Latin-1: é is the byte 0xE9.

@@ -634,7 +634,7 @@ mod lead_time_tests {
                 (None, "the stages add up to 61 months, more than 60"),
                 (
                     Some("order_months"),
-                    "\"0,5\" is not a number of months from 0 to 60 (a decimal comma: write the number with a point, as 0.5, or save the file from a spreadsheet set to English)"
+                    "\"0,5\" is not a number of months from 0 to 60 (a decimal comma: write the number with a point, as 0.5, or separate the columns with semicolons, as a spreadsheet set to French saves CSV: such a file is read with decimal commas)"
                 ),
             ]
         );

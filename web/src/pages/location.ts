@@ -4,7 +4,7 @@
 import * as api from "../api";
 import { el, fill, message, section } from "../dom";
 import { date, num, t } from "../i18n";
-import { loadNames, nameOf, productHref } from "../names";
+import { loadNames, loadPlaceNames, nameOf, productHref } from "../names";
 import type { Route } from "../router";
 import { stockFigures } from "../stock";
 import { dataTable } from "../table";
@@ -12,7 +12,9 @@ import { problemDetail, problemKind } from "../vocab";
 
 export async function locationPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
-  const [places, names] = await Promise.all([api.all<api.Place>("/api/v1/locations"), loadNames()]);
+  const [located, names, placeName] = await Promise.all([api.all<api.Place>("/api/v1/locations"), loadNames(), loadPlaceNames()]);
+  // Countries named in the page's language.
+  const places = { ...located, rows: located.rows.map((p) => ({ ...p, name: placeName(p.code, p.name) })) };
   const byCode = new Map(places.rows.map((p) => [p.code, p]));
   const place = byCode.get(code);
   const root = el("div", { class: "page location" });

@@ -6,20 +6,22 @@ import * as api from "../api";
 import { chart } from "../charts";
 import { docLink, el, fill, message, section } from "../dom";
 import { colon, date, month, num, pct, t } from "../i18n";
-import { loadNames, nameOf } from "../names";
+import { loadNames, loadPlaceNames, nameOf } from "../names";
 import { navigate, type Route } from "../router";
 import { dataTable } from "../table";
 import { groupBy } from "../indicators";
 import { stockFigures } from "../stock";
-import { method, programme } from "../vocab";
+import { band, method, programme } from "../vocab";
 
 const LEVELS = ["warehouse", "region", "district", "facility"];
 /** The levels a product's supply plans are shown at: each store's orders, or each area's. */
 const PLAN_LEVELS = ["warehouse", "country", "region"];
+/** The groups a product's supply concentration is shown across (formulas 2.8). */
+const CONCENTRATION_BY = ["supplier", "site", "site-country"];
 
 export async function productPage(route: Route): Promise<HTMLElement> {
   const code = route.arg;
-  const names = await loadNames();
+  const [names, place] = await Promise.all([loadNames(), loadPlaceNames()]);
   // The code is a product (with its items) or an item (GTIN) of one.
   const product = names.items.get(code)?.product ?? code;
   const items = names.itemsOf.get(product) ?? (names.items.has(code) ? [code] : []);
@@ -68,7 +70,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         dataTable({
           id: "product-stock",
           columns: [
-            { label: t("col.place"), value: (r) => r.location_name, href: (r) => `#/location/${encodeURIComponent(r.location)}` },
+            { label: t("col.place"), value: (r) => place(r.location, r.location_name), href: (r) => `#/location/${encodeURIComponent(r.location)}` },
             { label: t("col.code"), value: (r) => r.location },
             ...stockFigures(),
           ],
@@ -81,7 +83,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     void fill(avail.body, async () => {
       const p = await api.all<api.AvailabilityRow>("/api/v1/availability", { item: items.join(","), by: "country", months: 12 });
       if (p.rows.length === 0) return message(t("product.no_stock"));
-      const byArea = groupBy(p.rows, (r) => r.area_name);
+      const byArea = groupBy(p.rows, (r) => place(r.area, r.area_name));
       const dates = [...new Set(p.rows.map((r) => r.date))].sort();
       const node = chart("product-availability", {
         tooltip: { trigger: "axis", valueFormatter: (v: number) => pct(v) },
@@ -107,7 +109,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         grid: { left: 50, right: 20, top: 20, bottom: 30 },
         xAxis: { type: "category", data: months.map(month) },
         yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
-        series: p.rows.map((r) => ({ type: "bar", name: r.area_name, data: r.probability })),
+        series: p.rows.map((r) => ({ type: "bar", name: place(r.area, r.area_name), data: r.probability })),
       });
       // The model of each place's series (docs/formulas.md 4.4 chooses it), named and explained;
       // where the forecast is the median of several, every one of them.
@@ -185,7 +187,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
         dataTable({
           id: "product-orders",
           columns: [
-            { label: t("col.place"), value: (r) => r.area_name, href: (r) => `#/location/${encodeURIComponent(r.area)}` },
+            { label: t("col.place"), value: (r) => place(r.area, r.area_name), href: (r) => `#/location/${encodeURIComponent(r.area)}` },
             { label: t("col.planned_for"), value: (r) => r.served ?? "", href: (r) => (r.served ? `#/location/${encodeURIComponent(r.served)}` : null) },
             { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
             { label: t("col.min_max"), value: (r) => r.min_months, format: (r) => `${num(r.min_months, 1)}–${num(r.max_months, 1)}`, numeric: true },
@@ -209,7 +211,8 @@ export async function productPage(route: Route): Promise<HTMLElement> {
     const prices = section("prices", t("product.prices"), "2.5");
     const suppliers = section("suppliers", t("product.suppliers"), "2.2");
     const delivery = section("delivery", t("product.delivery"), "2.9");
-    root.append(prices.root, el("div", { class: "two" }, suppliers.root, delivery.root));
+    const concentration = section("concentration", t("product.concentration"), "2.8");
+    root.append(prices.root, el("div", { class: "two" }, suppliers.root, delivery.root), concentration.root);
 
     void fill(prices.body, async () => {
       const p = await api.optional(() => api.all<api.PriceRow>("/api/v1/market/prices", { product, by: "year" }));
@@ -301,6 +304,34 @@ export async function productPage(route: Route): Promise<HTMLElement> {
           rows,
           sort: [2, "desc"],
         }),
+      ];
+    });
+
+    // The HHI of the product's procurement value across suppliers, sites and
+    // manufacturing countries, each with the share of value whose site or
+    // country is unknown (left out of the HHI and shares, formulas 2.8).
+    void fill(concentration.body, async () => {
+      const answers = await Promise.all(
+        CONCENTRATION_BY.map((by) => api.optional(() => api.all<api.ConcentrationRow>("/api/v1/market/concentration", { product, by }))),
+      );
+      const rows = answers.flatMap((p) => (p?.rows ?? []).map((r) => ({ ...r, topName: api.label(p!, r.by, r.top) })));
+      if (rows.length === 0) return message(t("product.no_market"));
+      return [
+        dataTable({
+          id: "product-concentration",
+          columns: [
+            { label: t("col.shares_of"), value: (r) => r.by, format: (r) => t(`by.${r.by}` as any) },
+            { label: t("col.groups"), value: (r) => r.groups, format: (r) => num(r.groups), numeric: true },
+            { label: t("col.hhi"), value: (r) => r.hhi, format: (r) => num(r.hhi), numeric: true },
+            { label: t("col.effective_number"), value: (r) => r.effective_number, format: (r) => num(r.effective_number, 2), numeric: true },
+            { label: t("col.band"), value: (r) => r.band, format: (r) => band(r.band), title: (r) => r.band },
+            { label: t("col.largest"), value: (r) => r.topName },
+            { label: t("col.top_share"), value: (r) => r.top_share, format: (r) => pct(r.top_share), numeric: true },
+            { label: t("col.unknown_origin"), value: (r) => r.unknown_share, format: (r) => pct(r.unknown_share), numeric: true },
+          ],
+          rows,
+        }),
+        el("p", { class: "note" }, t("product.unknown_share_how")),
       ];
     });
 
