@@ -270,6 +270,21 @@ async fn edge_cases_equal_single_node() {
         ("F4", "", day_ms("2026-01-01", 8), Count, 50.0),
         ("F4", "X", day_ms("2026-01-02", 9), Receipt, 10.0),
         ("F4", "", day_ms("2026-01-31", 17), Count, 55.0),
+        // F5: several counts of no lot in one month beside two lots, the
+        // first at the instant both lots receive (lot B's receipt given
+        // after it), lot A going below zero, an implausible count of no
+        // lot, a lot counted at the instant of a count of no lot.
+        ("F5", "A", day_ms("2026-03-01", 9), Receipt, 50.0),
+        ("F5", "", day_ms("2026-03-01", 9), Count, 40.0),
+        ("F5", "B", day_ms("2026-03-01", 9), Receipt, 30.0),
+        ("F5", "A", day_ms("2026-03-03", 9), Dispense, 60.0),
+        ("F5", "", day_ms("2026-03-05", 9), Count, 25.0),
+        ("F5", "", day_ms("2026-03-06", 9), Count, 2e9),
+        ("F5", "", day_ms("2026-03-07", 9), Dispense, 3.0),
+        ("F5", "", day_ms("2026-03-20", 9), Count, 30.0),
+        ("F5", "B", day_ms("2026-03-20", 9), Count, 30.0),
+        ("F5", "", day_ms("2026-03-31", 9), Count, 0.0),
+        ("F5", "A", day_ms("2026-04-02", 9), Receipt, 12.0),
     ] {
         push(&mut names, loc, "P1", lot, at, kind, q);
     }
@@ -282,7 +297,7 @@ async fn edge_cases_equal_single_node() {
     let countries: Vec<String> = (0..ledger.names.locations.len() as u32)
         .map(|l| match ledger.names.locations.name(l) {
             "G1" => "XSG".to_string(),
-            "F1" | "F2" | "F3" | "F4" => "XSF".to_string(),
+            "F1" | "F2" | "F3" | "F4" | "F5" => "XSF".to_string(),
             _ => UNKNOWN_COUNTRY.to_string(),
         })
         .collect();
@@ -336,6 +351,14 @@ async fn edge_cases_equal_single_node() {
         (f.received, f.dispensed, f.adjusted, f.closing),
         (20.0, 10.0, -4.0, 70.0)
     );
+    // Counted 40, 25, 30 and 0 beside lots holding 80, 20, 20 and 20.
+    let f = jan("F5", "P1", "2026-03");
+    assert_eq!(
+        (f.opening, f.received, f.dispensed, f.adjusted, f.closing),
+        (0.0, 80.0, 63.0, -17.0, 0.0)
+    );
+    let f = jan("F5", "P1", "2026-04");
+    assert_eq!((f.opening, f.closing), (0.0, 12.0));
     let f = jan("F4", "P1", "2026-01");
     assert_eq!(
         (f.opening, f.received, f.adjusted, f.closing),

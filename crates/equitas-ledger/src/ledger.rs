@@ -35,11 +35,12 @@ pub struct Entry {
     pub source: u64,
     pub reason: u32,
     pub kind: Kind,
-    /// For stock of no lot (lot 0) at a location where the item is also
-    /// held by lot: what its lots held at this instant (their balances
-    /// after their movements up to it, formulas 3.1). A count of no lot
-    /// counts the item whole, so it sets this lot's balance to its quantity
-    /// less this: the stock on hand is then the count. 0 otherwise.
+    /// For a count of stock of no lot (lot 0) at a location where the item
+    /// is also held by lot: what its lots held at this instant (their
+    /// balances after their movements up to it, formulas 3.1). A count of
+    /// no lot counts the item whole, so it sets this lot's balance to its
+    /// quantity less this: the stock on hand is then the count. 0 for any
+    /// other entry.
     pub others: f64,
 }
 
@@ -286,7 +287,8 @@ impl Ledger {
         };
         movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
         self.movements += movements.len();
-        let mut touched: FxHashMap<ItemKey, MonthIndex> = FxHashMap::default();
+        // Per item, the time of its first movement appended.
+        let mut touched: FxHashMap<ItemKey, i64> = FxHashMap::default();
         // The lots first seen in this append, by item.
         let mut new_lots: FxHashMap<ItemKey, Vec<u32>> = FxHashMap::default();
         let mut i = 0;
@@ -333,16 +335,16 @@ impl Ledger {
                 p
             };
             walk_lot(key, series, from);
-            let month = month_of(day_of_ms(first_at));
-            let t = touched.entry((key.0, key.1)).or_insert(month);
-            *t = (*t).min(month);
+            let t = touched.entry((key.0, key.1)).or_insert(first_at);
+            *t = (*t).min(first_at);
             self.extend_through(day_of_ms(group[group.len() - 1].at));
         }
         report.items = touched.len();
         let mut steps = Vec::new();
         let mut keys: Vec<_> = touched.into_iter().collect();
         keys.sort_unstable();
-        for (key, month) in keys {
+        for (key, since) in keys {
+            let month = month_of(day_of_ms(since));
             let s = self.items.entry(key).or_insert_with(|| ItemSeries {
                 lots: Vec::new(),
                 first_month: i32::MAX,
@@ -354,12 +356,7 @@ impl Ledger {
             let mut lots = new_lots.remove(&key).unwrap_or_default();
             lots.sort_unstable();
             s.lots.extend(lots);
-            share_whole_counts(
-                &mut self.lots,
-                key,
-                &s.lots,
-                month_start(month) as i64 * MS_PER_DAY,
-            );
+            share_whole_counts(&mut self.lots, key, &s.lots, since);
             let m0 = if s.months.is_empty() {
                 month
             } else {
@@ -571,17 +568,24 @@ fn entry_of(m: &Movement) -> Entry {
     }
 }
 
-/// Sets [`Entry::others`] of the stock of no lot (lot 0) of `key` from
-/// its `lots`' balances, for its entries from `from_ms` on (nothing moved
-/// before), and walks it again from the first entry whose `others`
-/// changed: a count of no lot beside lots counts the item whole (formulas
-/// 3.1). The other lots never depend on lot 0, so their balances are
-/// final before it is walked.
+/// Sets [`Entry::others`] of the counts of no lot (lot 0) of `key` at
+/// `since` or later from its `lots`' balances and walks it again from the
+/// first entry whose `others` changed: a count of no lot beside lots
+/// counts the item whole (formulas 3.1). The other lots never depend on
+/// lot 0, so their balances are final before it is walked.
+///
+/// One pass in time order over the other lots' movements from the last
+/// count before `since` (what the lots held then is unchanged: nothing
+/// before `since` moved), summing their changes of balance in (time, lot,
+/// order) order, as the engine's SQL does: the same sum, to the last bit,
+/// built at once or appended in pieces. Until 2026-12-07 every entry of
+/// no lot was taken against every lot (a binary search each), from the
+/// first, on every append: counts × lots per append.
 fn share_whole_counts(
     lots: &mut FxHashMap<LotKey, LotSeries>,
     key: ItemKey,
     item_lots: &[u32],
-    from_ms: i64,
+    since: i64,
 ) {
     let none_key = (key.0, key.1, 0);
     if !item_lots.contains(&0) || item_lots.iter().all(|&l| l == 0) {
@@ -590,31 +594,44 @@ fn share_whole_counts(
     let Some(mut none) = lots.remove(&none_key) else {
         return;
     };
-    let others: Vec<&[Entry]> = item_lots
-        .iter()
-        .filter(|&&l| l != 0)
-        .filter_map(|&l| lots.get(&(key.0, key.1, l)).map(|s| s.entries.as_slice()))
-        .collect();
-    let held = |at: i64| -> f64 {
-        others
+    let start = none.entries.partition_point(|x| x.at < since);
+    if none.entries[start..].iter().any(|x| x.kind == Kind::Count) {
+        // What the lots held at the last count before `since`.
+        let (mut held, after) = none.entries[..start]
             .iter()
-            .map(|e| {
-                let k = e.partition_point(|x| x.at <= at);
-                if k == 0 { 0.0 } else { e[k - 1].balance }
-            })
-            .sum()
-    };
-    let mut first_changed = None;
-    let start = none.entries.partition_point(|x| x.at < from_ms);
-    for (i, x) in none.entries.iter_mut().enumerate().skip(start) {
-        let h = held(x.at);
-        if h.to_bits() != x.others.to_bits() {
-            x.others = h;
-            first_changed.get_or_insert(i);
+            .rev()
+            .find(|x| x.kind == Kind::Count)
+            .map_or((0.0, i64::MIN), |x| (x.others, x.at));
+        let mut changes: Vec<(i64, u32, usize, f64)> = Vec::new();
+        for &lot in item_lots.iter().filter(|&&l| l != 0) {
+            let Some(s) = lots.get(&(key.0, key.1, lot)) else {
+                continue;
+            };
+            let e = &s.entries;
+            let p = e.partition_point(|x| x.at <= after);
+            for i in p..e.len() {
+                let prev = if i == 0 { 0.0 } else { e[i - 1].balance };
+                changes.push((e[i].at, lot, i, e[i].balance - prev));
+            }
         }
-    }
-    if let Some(from) = first_changed {
-        walk_lot(none_key, &mut none, from);
+        changes.sort_unstable_by_key(|c| (c.0, c.1, c.2));
+        let mut next = changes.iter().peekable();
+        let mut first_changed = None;
+        for (i, x) in none.entries.iter_mut().enumerate().skip(start) {
+            if x.kind != Kind::Count {
+                continue;
+            }
+            while let Some(c) = next.next_if(|c| c.0 <= x.at) {
+                held += c.3;
+            }
+            if held.to_bits() != x.others.to_bits() {
+                x.others = held;
+                first_changed.get_or_insert(i);
+            }
+        }
+        if let Some(from) = first_changed {
+            walk_lot(none_key, &mut none, from);
+        }
     }
     lots.insert(none_key, none);
 }
