@@ -627,12 +627,10 @@ fn bad_data_flagged(s: &mut TestStore) {
     );
 }
 
-/// Issue 19, finding 2: a product reported by its product code (stock
-/// reports) at F1 and captured by its GTIN (EPCIS) at F1 and F2 is ONE
-/// item in stock, availability, lots and forecast series, counted in
-/// tablets (30 in a pack of the GTIN, formulas 3.1), with the codes
-/// recorded behind each row.
-fn trade_items_add_up_per_product(s: &mut TestStore) {
+/// The network's countries, facilities F1 and F2 (with GLNs) in region R1,
+/// and the product TLD with its trade item (GTIN 09520000000011, 30
+/// tablets a pack).
+fn two_facilities_and_tld(s: &mut TestStore) {
     import_bytes(
         s,
         ImportKind::Countries,
@@ -648,6 +646,15 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
     let products = "code,name,gtin,pack_size\nTLD,TLD tablet,09520000000011,30\n";
     let r = import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+}
+
+/// Issue 19, finding 2: a product reported by its product code (stock
+/// reports) at F1 and captured by its GTIN (EPCIS) at F1 and F2 is ONE
+/// item in stock, availability, lots and forecast series, counted in
+/// tablets (30 in a pack of the GTIN, formulas 3.1), with the codes
+/// recorded behind each row.
+fn trade_items_add_up_per_product(s: &mut TestStore) {
+    two_facilities_and_tld(s);
     // F1 reports in tablets by product code; its March report counts the
     // lot received on 20 March (below) whole, with the rest (formulas 3.1).
     let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
@@ -852,18 +859,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
 /// first's), rejected naming the first line; the same GTIN in another month
 /// is another report.
 fn one_report_per_product_however_named(s: &mut TestStore) {
-    import_bytes(
-        s,
-        ImportKind::Countries,
-        "countries.csv",
-        network().countries_csv().as_bytes(),
-    );
-    let locations = "code,name,level,parent,country,gln\n\
-                     R1,Region 1,region,XSY,XSY,\n\
-                     F1,Facility 1,facility,R1,XSY,9520000001018\n";
-    import_bytes(s, ImportKind::Locations, "l.csv", locations.as_bytes());
-    let products = "code,name,gtin,pack_size\nTLD,TLD tablet,09520000000011,30\n";
-    import_bytes(s, ImportKind::Products, "p.csv", products.as_bytes());
+    two_facilities_and_tld(s);
     let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                F1,TLD,2026-01,600,0,300,0,300,0\n\
                F1,9520000000011,2026-01,20,0,10,0,10,0\n\
