@@ -132,14 +132,14 @@ pub async fn register(ctx: &SessionContext, root: &Path) -> Result<(), EngineErr
     ] {
         register_dataset(ctx, root, name, schema, &["country", "month"], "").await?;
     }
-    lacks_no_column(&root.join(MOVEMENTS), &movements_schema())
+    Ok(())
 }
 
 /// Refuses a dataset whose first Parquet file (in path order) lacks a
 /// column of `schema`, naming the file and the column: an export made
 /// before the column existed (movements' `others` before 2026-12-07),
 /// whose missing column would otherwise be read as nulls.
-fn lacks_no_column(
+fn has_every_column(
     dir: &Path,
     schema: &datafusion::arrow::datatypes::Schema,
 ) -> Result<(), EngineError> {
@@ -188,7 +188,8 @@ fn lacks_no_column(
 /// `partitions` as text columns) as a table of `ctx`, in place of any
 /// registered before (a context may compute more than once: figures, then
 /// indicators). A missing directory is refused, naming it, with `why` (for
-/// a dataset older exports lack) after the advice to export.
+/// a dataset older exports lack) after the advice to export; so is a file
+/// lacking a column of `schema` ([`has_every_column`]).
 pub async fn register_dataset(
     ctx: &SessionContext,
     root: &Path,
@@ -208,6 +209,7 @@ pub async fn register_dataset(
             dir.display()
         )));
     }
+    has_every_column(&dir, &schema)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(
