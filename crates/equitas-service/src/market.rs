@@ -188,6 +188,16 @@ fn labels<'a>(names: &Names, dims: &[Dim], keys: impl Iterator<Item = &'a Key>) 
     Value::Object(out)
 }
 
+/// One dimension value for a note: its name with the code beside
+/// ("Efavirenz 600 mg tablet (efavirenz-600mg-tablet)"), or the code
+/// alone where the store knows no other name.
+fn name_and_code(names: &Names, d: Dim, v: &str) -> String {
+    match name(names, d, v) {
+        Some(n) if n != v => format!("{n} ({v})"),
+        _ => v.to_string(),
+    }
+}
+
 /// The name of one dimension value, where the store knows it.
 pub fn name<'a>(names: &'a Names, d: Dim, v: &str) -> Option<&'a String> {
     let m = match d {
@@ -423,12 +433,7 @@ impl Operation for Mpr {
             let shown: Vec<String> = list
                 .iter()
                 .take(10)
-                .map(|p| {
-                    names
-                        .products
-                        .get(*p)
-                        .map_or(p.to_string(), |n| format!("{n} ({p})"))
-                })
+                .map(|p| name_and_code(&names, Dim::Product, p))
                 .collect();
             let more = if list.len() > shown.len() {
                 "; ..."
@@ -682,7 +687,6 @@ impl Operation for Concentration {
         );
         if !unknown_only.is_empty() {
             const SHOWN: usize = 10;
-            // Names rather than codes, the code beside (as the rows' labels).
             let mut named: Vec<String> = unknown_only
                 .iter()
                 .take(SHOWN)
@@ -690,10 +694,7 @@ impl Operation for Concentration {
                     r.per
                         .iter()
                         .zip(k)
-                        .map(|(d, v)| match name(&names, *d, v) {
-                            Some(n) if n != v => format!("{n} ({v})"),
-                            _ => v.clone(),
-                        })
+                        .map(|(d, v)| name_and_code(&names, *d, v))
                         .collect::<Vec<_>>()
                         .join(" / ")
                 })
