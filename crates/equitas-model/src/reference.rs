@@ -317,12 +317,18 @@ impl<R: Read> Table<R> {
                 let line = e.position().map_or(0, |p| p.line());
                 RowError::row(line, format!("unreadable CSV record: {}", unreadable(&e)))
             })?;
-            if !decimal_comma || !rec.iter().any(|c| decimal_comma_number(c).is_some()) {
+            if !decimal_comma {
                 return Ok(rec);
             }
-            let mut out: csv::StringRecord = rec
-                .iter()
-                .map(|c| decimal_comma_number(c).unwrap_or_else(|| c.to_string()))
+            // Each cell read once: a number written the French way, or none.
+            let french: Vec<Option<String>> = rec.iter().map(decimal_comma_number).collect();
+            if french.iter().all(Option::is_none) {
+                return Ok(rec);
+            }
+            let mut out: csv::StringRecord = french
+                .into_iter()
+                .zip(rec.iter())
+                .map(|(n, c)| n.unwrap_or_else(|| c.to_string()))
                 .collect();
             out.set_position(rec.position().cloned());
             Ok(out)
