@@ -51,6 +51,21 @@ export function productHref(n: Names, code: string): string {
   return `#/product/${encodeURIComponent(product)}`;
 }
 
+let countries: Promise<api.Country[]> | undefined;
+
+/** The countries list, read once and shared by the names below; read
+ * again after a failure. */
+function loadCountries(): Promise<api.Country[]> {
+  if (!countries) {
+    const p = api.all<api.Country>("/api/v1/countries").then((c) => c.rows);
+    p.catch(() => {
+      countries = undefined;
+    });
+    countries = p;
+  }
+  return countries;
+}
+
 const countryNames = new Map<string, Promise<Map<string, string>>>();
 
 /** Country names by ISO 3166 alpha-3 code, in the page's language (read once per language). */
@@ -58,9 +73,7 @@ export function loadCountryNames(): Promise<Map<string, string>> {
   const l = lang();
   let p = countryNames.get(l);
   if (!p) {
-    p = api
-      .all<api.Country>("/api/v1/countries")
-      .then((c) => new Map(c.rows.map((r) => [r.iso3, (l === "fr" && r.name_fr) || r.name_en])));
+    p = loadCountries().then((rows) => new Map(rows.map((r) => [r.iso3, (l === "fr" && r.name_fr) || r.name_en])));
     p.catch(() => countryNames.delete(l));
     countryNames.set(l, p);
   }
@@ -74,7 +87,7 @@ export function loadCountryNames(): Promise<Map<string, string>> {
  * name (the data's). */
 export async function loadPlaceNames(): Promise<(code: string, name: string) => string> {
   if (lang() !== "fr") return (_code, name) => name;
-  const countries = await api.optional(() => api.all<api.Country>("/api/v1/countries"));
-  const fr = new Map((countries?.rows ?? []).filter((r) => r.name_fr).map((r) => [r.iso3, r.name_fr!]));
+  const rows = await api.optional(loadCountries);
+  const fr = new Map((rows ?? []).filter((r) => r.name_fr).map((r) => [r.iso3, r.name_fr!]));
   return (code, name) => fr.get(code) ?? name;
 }
