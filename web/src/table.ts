@@ -49,19 +49,21 @@ export function csvStyle(): CsvStyle {
   return lang() === "fr" ? { separator: ";", decimal: "," } : { separator: ",", decimal: "." };
 }
 
-function csvCell(v: string | number | null | undefined, style: CsvStyle): string {
+/** A cell's text in `style`; `special` matches what must be quoted in it. */
+function csvCell(v: string | number | null | undefined, style: CsvStyle, special: RegExp): string {
   if (v === null || v === undefined) return "";
   // A number raw (all its digits, no grouping), with the style's decimal mark.
   const s = typeof v === "number" ? String(v).replace(".", style.decimal) : String(v);
-  const special = new RegExp(`["\n\r${style.separator}]`);
   return special.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** The rows as CSV, raw values in the given style (default: commas and
  * decimal points), each line ended by CRLF. */
 export function toCsv<T>(columns: Column<T>[], rows: T[], style: CsvStyle = { separator: ",", decimal: "." }): string {
-  const lines = [columns.map((c) => csvCell(c.label, style)).join(style.separator)];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(c.value(r), style)).join(style.separator));
+  const special = new RegExp(`["\n\r${style.separator}]`);
+  const line = (cells: (string | number | null | undefined)[]) => cells.map((v) => csvCell(v, style, special)).join(style.separator);
+  const lines = [line(columns.map((c) => c.label))];
+  for (const r of rows) lines.push(line(columns.map((c) => c.value(r))));
   return lines.join("\r\n") + "\r\n";
 }
 
