@@ -263,7 +263,8 @@ LEFT JOIN reported r
 
 /// The `WITH` clause of the figures query (steps 1 to 6, up to the
 /// monthly rows `closed`), as of `as_of` over the months from `first`.
-/// Its step `cal` is the calendar: `m`, first day `ms` and last day `me`
+/// Its step `cal` is the calendar: `m`, first day `ms`, last day `me` and
+/// length in days `n`
 /// of every month from `first` to the as-of month. Other queries
 /// ([`crate::indicators`]) continue it.
 pub fn ctes(as_of: Day, first: MonthIndex) -> String {
@@ -273,7 +274,8 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
         if m > first {
             calendar.push_str(", ");
         }
-        let _ = write!(calendar, "({m}, {}, {})", month_start(m), month_end(m));
+        let (ms, me) = (month_start(m), month_end(m));
+        let _ = write!(calendar, "({m}, {ms}, {me}, {})", me - ms + 1);
     }
     let lot = "PARTITION BY country, location, item, lot ORDER BY seq";
     let item = "PARTITION BY country, location, item";
@@ -322,7 +324,8 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     LEAD(m, 1, CAST({last} AS BIGINT)) OVER ({item} ORDER BY d) AS next_m
   FROM daily
 ), cal AS (
-  SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me
+  SELECT CAST(column1 AS BIGINT) AS m, CAST(column2 AS BIGINT) AS ms, CAST(column3 AS BIGINT) AS me,
+    CAST(column4 AS BIGINT) AS n
   FROM (VALUES {calendar})
 ), monthly AS (
   SELECT p.country, p.location, p.item, c.m,

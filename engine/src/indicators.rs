@@ -19,7 +19,9 @@
 //! In SQL: a month's AMC window is the `window` rows before it in its
 //! location's and item's months (every month from the item's first
 //! movement has a row, so rows are months; `LAG` finds nothing before the
-//! first one, which leaves those months out), summed oldest first as
+//! first one, which leaves those months out; a month out of stock all
+//! month or with nothing recorded, a reporting gap, is NULL and left out
+//! too), summed oldest first as
 //! `equitas_ledger::indicators::amc` does (no sliding-window sum, whose
 //! subtractions would round otherwise). A month ending on its date is
 //! complete and in its own window; the as-of month, when the as-of date is
@@ -137,7 +139,7 @@ pub fn amc_sql(
     } else {
         "consumption"
     };
-    let days = "(k.me - k.ms + 1)";
+    let days = "k.n";
     // Per location only: an area's consumption is what was dispensed in it,
     // scaled wherever it was dispensed (4.1).
     let store = if area.is_some() {
@@ -147,6 +149,7 @@ pub fn amc_sql(
     };
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
+         WHEN f.movements = 0 AND NOT f.stockout_reported THEN CAST(NULL AS DOUBLE)
          WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
          ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
     );

@@ -196,6 +196,8 @@ export interface StockRow {
   as_of: string;
   stock_on_hand: number;
   amc: number | null;
+  /** Months of the AMC's window left out: nothing was recorded in them (docs/formulas.md 3.5). */
+  months_unreported: number;
   months_of_stock: number | null;
   status: string;
   min_months: number;

@@ -9,7 +9,15 @@ import type { Column } from "./table";
 export function stockFigures(): Column<StockRow>[] {
   return [
     { label: t("col.stock_on_hand"), value: (r) => r.stock_on_hand, format: (r) => num(r.stock_on_hand), numeric: true },
-    { label: t("col.amc"), value: (r) => r.amc, format: (r) => num(r.amc, 1), numeric: true },
+    // A month with nothing recorded is left out of the AMC (3.5): said on the cell.
+    {
+      label: t("col.amc"),
+      value: (r) => r.amc,
+      format: (r) => num(r.amc, 1),
+      numeric: true,
+      cellClass: (r) => (r.months_unreported > 0 ? "unreported" : ""),
+      title: (r) => (r.months_unreported > 0 ? t("amc.unreported", r.months_unreported) : ""),
+    },
     { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
     {
       label: t("col.status"),

@@ -16,6 +16,10 @@ pub struct MonthUse {
     /// At a store (a warehouse: it issues on distribution days), not at a
     /// place where demand comes every day.
     pub store: bool,
+    /// Anything was recorded in the month (a movement, or stockout days a
+    /// stock report gave). A month with nothing recorded while the item is
+    /// managed there is a reporting gap, not a month of no use (3.5).
+    pub reported: bool,
 }
 
 /// Consumption of a month scaled to the days the product was in stock
@@ -42,19 +46,32 @@ pub struct Amc {
     pub months_used: u32,
     /// Months left out because the product was out of stock all month.
     pub months_excluded: u32,
+    /// Months left out because nothing was recorded in them (reporting
+    /// gaps), in stock at least one day.
+    pub months_unreported: u32,
 }
 
-/// The mean of the adjusted consumption of the months given.
+/// The mean of the adjusted consumption of the months given, leaving out
+/// the months out of stock all month and those with nothing recorded
+/// (formulas 3.5).
 pub fn amc(months: &[MonthUse]) -> Amc {
-    let adjusted: Vec<f64> = months
-        .iter()
-        .filter_map(|&m| adjusted_consumption(m))
-        .collect();
-    let used = adjusted.len() as u32;
+    let mut total = 0.0;
+    let (mut used, mut excluded, mut unreported) = (0, 0, 0);
+    for &m in months {
+        match adjusted_consumption(m) {
+            None => excluded += 1,
+            Some(_) if !m.reported => unreported += 1,
+            Some(a) => {
+                total += a;
+                used += 1;
+            }
+        }
+    }
     Amc {
-        value: (used > 0).then(|| adjusted.iter().sum::<f64>() / f64::from(used)),
+        value: (used > 0).then(|| total / f64::from(used)),
         months_used: used,
-        months_excluded: months.len() as u32 - used,
+        months_excluded: excluded,
+        months_unreported: unreported,
     }
 }
 
@@ -204,15 +221,18 @@ mod tests {
         v.as_f64()
     }
 
+    /// A month is `[consumption, days, stockout days]`, `true` after them
+    /// at a store; a consumption of `null`: nothing was recorded in it.
     fn months(v: &Value) -> Vec<MonthUse> {
         v.as_array()
             .unwrap()
             .iter()
             .map(|m| MonthUse {
-                consumption: m[0].as_f64().unwrap(),
+                consumption: m[0].as_f64().unwrap_or(0.0),
                 days: m[1].as_u64().unwrap() as u32,
                 stockout_days: m[2].as_u64().unwrap() as u32,
                 store: m.get(3).and_then(Value::as_bool).unwrap_or(false),
+                reported: !m[0].is_null(),
             })
             .collect()
     }
@@ -223,6 +243,8 @@ mod tests {
             let a = amc(&months(&v["months"]));
             assert_eq!(a.value.map(|x| round(x, 2)), f(&v["amc"]), "{v}");
             assert_eq!(a.months_used, v["used"].as_u64().unwrap() as u32, "{v}");
+            let unreported = v.get("unreported").and_then(Value::as_u64).unwrap_or(0);
+            assert_eq!(u64::from(a.months_unreported), unreported, "{v}");
             let mos = months_of_stock(v["soh"].as_f64().unwrap(), a.value);
             assert_eq!(mos.map(|x| round(x, 2)), f(&v["mos"]), "{v}");
         }
@@ -294,7 +316,7 @@ mod tests {
     proptest! {
         #[test]
         fn adjusted_consumption_is_at_least_consumption(c in 0.0f64..1e6, d in 28u32..=31, s in 0u32..=31, store: bool) {
-            let m = MonthUse { consumption: c, days: d, stockout_days: s, store };
+            let m = MonthUse { consumption: c, days: d, stockout_days: s, store, reported: true };
             match adjusted_consumption(m) {
                 None => prop_assert!(s >= d),
                 Some(a) => {
@@ -303,6 +325,27 @@ mod tests {
                     if s == 0 || store { prop_assert_eq!(a, c); }
                 }
             }
+        }
+
+        /// A month with nothing recorded changes no AMC: it is the AMC of
+        /// the other months, and every month is used or counted as left out.
+        #[test]
+        fn a_month_with_nothing_recorded_changes_no_amc(
+            months in proptest::collection::vec((0.0f64..1e4, 28u32..=31, 0u32..=31, any::<bool>()), 0..6),
+            at in 0usize..6, d in 28u32..=31, s in 0u32..=31,
+        ) {
+            let uses: Vec<MonthUse> = months.iter().map(|&(c, d, s, store)| MonthUse {
+                consumption: c, days: d, stockout_days: s, store, reported: true,
+            }).collect();
+            let mut with_gap = uses.clone();
+            let silent = MonthUse { consumption: 0.0, days: d, stockout_days: s, store: false, reported: false };
+            with_gap.insert(at.min(uses.len()), silent);
+            let (a, b) = (amc(&uses), amc(&with_gap));
+            prop_assert_eq!(a.value, b.value);
+            prop_assert_eq!(a.months_used, b.months_used);
+            prop_assert_eq!(b.months_used + b.months_excluded + b.months_unreported, with_gap.len() as u32);
+            // Out of stock all month is known whether or not anything was recorded.
+            prop_assert_eq!(b.months_excluded - a.months_excluded, u32::from(s >= d));
         }
 
         #[test]

@@ -36,6 +36,10 @@ pub struct StockRow {
     /// Average monthly consumption, adjusted for stockout days.
     pub amc: Option<f64>,
     pub amc_months: u32,
+    /// Months of the AMC's window left out because nothing was recorded in
+    /// them (reporting gaps, formulas 3.5); for an area, summed over its
+    /// locations.
+    pub months_unreported: u32,
     pub months_of_stock: Option<f64>,
     pub status: Status,
     pub min_months: f64,
@@ -92,6 +96,7 @@ struct Acc {
     soh: f64,
     amc: f64,
     amc_months: u32,
+    unreported: u32,
     has_amc: bool,
     expiring: f64,
     at_risk: f64,
@@ -130,6 +135,7 @@ fn window_amc(
                     days: days_in_month(mm),
                     stockout_days: f.stockout_days,
                     store,
+                    reported: f.movements > 0 || f.stockout_reported,
                 })
         })
         .collect();
@@ -369,6 +375,7 @@ pub fn stock(
                 e.has_amc = true;
             }
             e.amc_months = e.amc_months.max(a.months_used);
+            e.unreported += a.months_unreported;
             e.expiring += indicators::expiring_within(&lots, horizon_days);
             e.at_risk += indicators::fefo_at_risk(&lots, a.value.unwrap_or(0.0), horizon_days);
             e.expired += indicators::expired(&lots);
@@ -410,6 +417,7 @@ pub fn stock(
             stock_on_hand: a.soh,
             amc,
             amc_months: a.amc_months,
+            months_unreported: a.unreported,
             months_of_stock: mos,
             status,
             min_months: min,

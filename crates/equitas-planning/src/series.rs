@@ -111,6 +111,7 @@ impl MonthCell {
                 days: days_in_month(m),
                 stockout_days,
                 store,
+                reported,
             }),
             reported,
             managed: true,

@@ -34,7 +34,9 @@ pub const FORMAT: u32 = 1;
 /// The version of docs/formulas.md section 3 the figures follow: raised
 /// whenever a formula of that section changes, so that figures computed by
 /// different formulas are not compared unknowingly.
-pub const FORMULAS_VERSION: u32 = 1;
+/// 2 (2026-12-07): the AMC leaves out months with nothing recorded (3.5);
+/// a count of no lot counts the item whole (3.1).
+pub const FORMULAS_VERSION: u32 = 2;
 
 /// The level a country publishes at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -130,12 +130,15 @@ impl Operation for Stock {
         q.within = within(data, r.within.as_ref())?;
         let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
         let method = format!(
-            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days (a store's issues as they are); stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
+            "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days (a store's issues as they are), leaving out months out of stock all month and months with nothing recorded (reporting gaps); stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon
         );
         let mut a = Answer::new(head(method, data, q.as_of), rows);
         if a.rows.is_empty() {
             a.notes.push(empty_note(data, q.as_of));
+        }
+        if let Some(n) = unreported_note(&a.rows) {
+            a.notes.push(n);
         }
         if a.rows.iter().any(|r| r.level == "warehouse") {
             a.notes.push(
@@ -145,6 +148,42 @@ impl Operation for Stock {
         }
         Ok(a)
     }
+}
+
+/// Which rows' AMC leave out months with nothing recorded (3.5): a place
+/// that has not yet reported the last month is averaged over the months it
+/// did report, not given a month of no use.
+fn unreported_note(rows: &[view::StockRow]) -> Option<String> {
+    const NAMED: usize = 5;
+    let gaps: Vec<&view::StockRow> = rows.iter().filter(|r| r.months_unreported > 0).collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = gaps
+        .iter()
+        .take(NAMED)
+        .map(|r| {
+            let n = r.months_unreported;
+            let area = matches!(r.level.as_str(), "country" | "region" | "district");
+            let months = match (n, area) {
+                (1, false) => "1 month".to_string(),
+                (_, false) => format!("{n} months"),
+                (1, true) => "1 month of a location in it".to_string(),
+                (_, true) => format!("{n} months of its locations"),
+            };
+            format!("{} at {} ({months})", r.item, r.location_name)
+        })
+        .collect();
+    let more = match gaps.len().saturating_sub(NAMED) {
+        0 => String::new(),
+        k => format!(" and {k} more"),
+    };
+    Some(format!(
+        "{} of {} rows average their AMC without months in which nothing was recorded (reporting gaps, formulas 3.5; column months_unreported, for an area summed over its locations): {}{more}",
+        gaps.len(),
+        rows.len(),
+        named.join(", ")
+    ))
 }
 
 /// Why an answer has no rows, when the day asked for is outside the data.

@@ -875,7 +875,58 @@ fn one_report_per_product_however_named(s: &mut TestStore) {
     );
 }
 
+/// One facility's report for a month the others have not reported yet
+/// moves the default as-of date onto that month; the others' AMC leaves the
+/// month out (nothing recorded there: a reporting gap, formulas 3.5)
+/// instead of averaging it as no use. Until 2026-12-07 F1's AMC fell to
+/// (240 + 300 + 0) / 3. A month reported with nothing used counts as 0.
+fn a_late_report_lowers_no_other_amc(s: &mut TestStore) {
+    two_facilities_and_tld(s);
+    let csv = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+               F1,TLD,2026-01,900,0,300,0,600,0\n\
+               F1,TLD,2026-02,600,0,240,0,360,0\n\
+               F1,TLD,2026-03,360,0,300,0,60,0\n\
+               F2,TLD,2026-02,500,0,100,0,400,0\n\
+               F2,TLD,2026-03,400,0,50,0,350,0\n\
+               F2,TLD,2026-04,350,0,0,0,350,0\n";
+    let r = import_bytes(s, ImportKind::StockReports, "r.csv", csv.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let data = load(s.store.as_mut()).unwrap();
+    let stock = |level: Option<LocationLevel>| {
+        view::stock(
+            &data.ledger,
+            &data.places,
+            &data.bands,
+            &StockQuery {
+                level,
+                ..StockQuery::default()
+            },
+        )
+    };
+    let rows = stock(None);
+    let row = |loc: &str| rows.iter().find(|r| r.location == loc).unwrap();
+    let (f1, f2) = (row("F1"), row("F2"));
+    assert_eq!(f1.as_of, "2026-04-30");
+    // F1 has not reported April: February and March, not April as 0.
+    assert_eq!(
+        (f1.amc, f1.amc_months, f1.months_unreported),
+        (Some(270.0), 2, 1)
+    );
+    assert_eq!(f1.months_of_stock, Some(60.0 / 270.0));
+    // F2 reported April with nothing dispensed: a month of 0.
+    assert_eq!(
+        (f2.amc, f2.amc_months, f2.months_unreported),
+        (Some(50.0), 3, 0)
+    );
+    let region = stock(Some(LocationLevel::Region));
+    assert_eq!(
+        (region[0].amc, region[0].months_unreported),
+        (Some(320.0), 1)
+    );
+}
+
 on_both_backends!(
+    a_late_report_lowers_no_other_amc => a_late_report_lowers_no_other_amc,
     one_report_per_product => one_report_per_product_however_named,
     trade_items_add_up_per_product => trade_items_add_up_per_product,
     bad_data_flagged_not_summed => bad_data_flagged,
