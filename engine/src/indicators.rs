@@ -149,7 +149,7 @@ pub fn amc_sql(
     };
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
-         WHEN f.movements = 0 AND NOT f.stockout_reported THEN CAST(NULL AS DOUBLE)
+         WHEN f.movements = 0 AND NOT f.stockout_reported AND NOT {store} THEN CAST(NULL AS DOUBLE)
          WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
          ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
     );

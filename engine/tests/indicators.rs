@@ -338,10 +338,10 @@ async fn edge_cases_equal_single_node() {
         (r.amc, r.months_of_stock, r.amc_months),
         (Some(0.0), None, 1)
     );
-    // The store recorded nothing in March and April: its AMC is February's
-    // 100, not (100 + 0 + 0) / 3.
+    // The store recorded nothing in March and April: months of no issues
+    // (it issues on distribution days, 3.5), not reporting gaps.
     let r = at("W1", "P1", "2026-04");
-    assert_eq!((r.amc, r.amc_months), (Some(100.0), 1));
+    assert_eq!((r.amc, r.amc_months), (Some(100.0 / 3.0), 3));
     // Availability: the store and the unknown location never count; F3
     // counts from April.
     let got = engine_availability(dir.path(), as_of, LocationLevel::Country).await;

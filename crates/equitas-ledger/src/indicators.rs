@@ -18,8 +18,18 @@ pub struct MonthUse {
     pub store: bool,
     /// Anything was recorded in the month (a movement, or stockout days a
     /// stock report gave). A month with nothing recorded while the item is
-    /// managed there is a reporting gap, not a month of no use (3.5).
+    /// managed there is a reporting gap, not a month of no use (3.5),
+    /// except at a store ([`MonthUse::unreported`]).
     pub reported: bool,
+}
+
+impl MonthUse {
+    /// A reporting gap (formulas 3.5): nothing recorded in the month at a
+    /// place where demand comes every day. A store issues on distribution
+    /// days: a month between two distributions is a month of no issues.
+    pub fn unreported(&self) -> bool {
+        !self.reported && !self.store
+    }
 }
 
 /// Consumption of a month scaled to the days the product was in stock
@@ -60,7 +70,7 @@ pub fn amc(months: &[MonthUse]) -> Amc {
     for &m in months {
         match adjusted_consumption(m) {
             None => excluded += 1,
-            Some(_) if !m.reported => unreported += 1,
+            Some(_) if m.unreported() => unreported += 1,
             Some(a) => {
                 total += a;
                 used += 1;

@@ -105,15 +105,18 @@ impl MonthCell {
         reported: bool,
         store: bool,
     ) -> MonthCell {
-        MonthCell {
-            adjusted: adjusted_consumption(MonthUse {
-                consumption,
-                days: days_in_month(m),
-                stockout_days,
-                store,
-                reported,
-            }),
+        let month = MonthUse {
+            consumption,
+            days: days_in_month(m),
+            stockout_days,
+            store,
             reported,
+        };
+        MonthCell {
+            adjusted: adjusted_consumption(month),
+            // A store's month with nothing recorded is one of no issues
+            // (3.5), not a gap to impute.
+            reported: !month.unreported(),
             managed: true,
         }
     }
