@@ -7,7 +7,9 @@
 //! the lot's history, flagged as a [`ProblemKind::CountMismatch`]. A count
 //! of no lot (lot 0: a stock report's, a FHIR snapshot's) where the item is
 //! also held by lot counts the item whole: it sets the stock of no lot to
-//! the count less what the lots hold then ([`Entry::others`]). A
+//! the count less what the lots hold then ([`Entry::others`]); there a
+//! negative balance of stock of no lot is judged on the whole item
+//! (formulas 3.10). A
 //! movement whose quantity is not plausible ([`Kind::plausible`]) is kept
 //! in the lot's entries but changes no balance and no monthly figure: it is
 //! flagged as a [`ProblemKind::ImplausibleQuantity`].
@@ -144,11 +146,13 @@ pub struct DataProblem {
     /// Packed [`Source`]s of the movements involved.
     pub sources: Vec<u64>,
     /// The balance before the movement (what a count expected; for an
-    /// unknown location, 0).
+    /// unknown location, 0; for a negative balance judged on the whole
+    /// item, its stock at the place before the instant).
     pub expected: f64,
     /// The balance after it (what a count found; for an implausible
     /// quantity, the quantity; for an unknown location, the lot's balance
-    /// there after its last movement).
+    /// there after its last movement; for a negative balance judged on the
+    /// whole item, its stock at the place after the instant).
     pub found: f64,
 }
 
@@ -193,6 +197,18 @@ pub struct ItemSeries {
 type LotKey = (u32, u32, u32);
 type ItemKey = (u32, u32);
 
+/// For an item held at a place both by lot and with no lot (lot 0): its
+/// negative balances judged on the whole item ([`judge_whole`]).
+#[derive(Debug, Clone, Default)]
+struct Whole {
+    /// At each instant with a movement of no lot, what the other lots held
+    /// after it (summed in time order, as [`share_whole_counts`] sums it):
+    /// where a later pass starts, nothing before `since` having moved.
+    marks: Vec<(i64, f64)>,
+    /// In time order.
+    problems: Vec<DataProblem>,
+}
+
 /// What an append changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AppendReport {
@@ -208,6 +224,8 @@ pub struct Ledger {
     pub names: Names,
     lots: FxHashMap<LotKey, LotSeries>,
     items: FxHashMap<ItemKey, ItemSeries>,
+    /// Items held by lot and with no lot at a place, by (location, item).
+    wholes: FxHashMap<ItemKey, Whole>,
     reported: FxHashMap<(u32, u32, MonthIndex), u32>,
     expiry: FxHashMap<(u32, u32), Day>,
     through: Option<Day>,
@@ -264,6 +282,7 @@ impl Ledger {
                 lots.push(lot);
             }
             share_whole_counts(&mut l.lots, (loc, item), &lots, i64::MIN);
+            judge_whole(&l.lots, &mut l.wholes, (loc, item), &lots, i64::MIN);
             l.extend_through(day_of_ms(last));
             let mut s = ItemSeries {
                 lots,
@@ -357,6 +376,7 @@ impl Ledger {
             lots.sort_unstable();
             s.lots.extend(lots);
             share_whole_counts(&mut self.lots, key, &s.lots, since);
+            judge_whole(&self.lots, &mut self.wholes, key, &s.lots, since);
             let m0 = if s.months.is_empty() {
                 month
             } else {
@@ -550,9 +570,37 @@ impl Ledger {
 
     /// Every data problem, in (location, item, lot, time) order.
     pub fn problems(&self) -> Vec<&DataProblem> {
-        let mut p: Vec<&DataProblem> = self.lots.values().flat_map(|s| &s.problems).collect();
+        let mut p: Vec<&DataProblem> = self
+            .lots
+            .values()
+            .flat_map(|s| &s.problems)
+            .filter(|p| !self.judged_on_the_whole(p))
+            .chain(self.wholes.values().flat_map(|w| &w.problems))
+            .collect();
         p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
         p
+    }
+
+    /// Whether a lot's own [`ProblemKind::NegativeBalance`] gives way to
+    /// the judgement on the whole item ([`judge_whole`]): at a place
+    /// holding the item by lot and with no lot, any of no lot, and a lot's
+    /// at an instant where stock of no lot moves or is below zero.
+    fn judged_on_the_whole(&self, p: &DataProblem) -> bool {
+        if p.kind != ProblemKind::NegativeBalance
+            || !self.wholes.contains_key(&(p.location, p.item))
+        {
+            return false;
+        }
+        if p.lot == 0 {
+            return true;
+        }
+        let none = self.entries(p.location, p.item, 0);
+        let k = none.partition_point(|x| x.at < p.at);
+        (k > 0 && none[k - 1].balance < -EPSILON)
+            || none[k..]
+                .iter()
+                .take_while(|x| x.at == p.at)
+                .any(|x| x.kind.plausible(x.quantity))
     }
 }
 
@@ -636,6 +684,121 @@ fn share_whole_counts(
     lots.insert(none_key, none);
 }
 
+/// Judges the negative balances of an item held at a place both by lot and
+/// with no lot (lot 0) on the whole item (formulas 3.10), from `since` on:
+/// at an instant where stock of no lot moves (a plausible movement), or
+/// while it is below zero, the movements of every lot at that instant are
+/// judged together on the place's whole stock of the item after them (its
+/// lots' balances, no lot included); when that goes from ≥ 0 to < 0, one
+/// [`ProblemKind::NegativeBalance`] names the outflows of the instant (none:
+/// counts took it there, a count mismatch) in (lot, order) order, at the
+/// last one's lot, with the whole before and after. At other instants each
+/// lot is judged on its own ([`walk_lot`]; [`Ledger::problems`] leaves out
+/// a lot's own judgement where this one holds). Its lots' balances must be
+/// final, lot 0's included ([`share_whole_counts`] first).
+///
+/// One pass in time order over the lots' movements from the last instant
+/// before `since` with a movement of no lot ([`Whole::marks`]: what the
+/// lots held is unchanged there), the lots' changes summed in (time, lot,
+/// order) order: the same sums, to the last bit, built at once or appended
+/// in pieces.
+fn judge_whole(
+    lots: &FxHashMap<LotKey, LotSeries>,
+    wholes: &mut FxHashMap<ItemKey, Whole>,
+    key: ItemKey,
+    item_lots: &[u32],
+    since: i64,
+) {
+    if !item_lots.contains(&0) || item_lots.iter().all(|&l| l == 0) {
+        return;
+    }
+    let Some(none) = lots.get(&(key.0, key.1, 0)) else {
+        return;
+    };
+    let whole = wholes.entry(key).or_default();
+    let cut = whole.marks.partition_point(|m| m.0 < since);
+    let (after, mut held) = if cut == 0 {
+        (i64::MIN, 0.0)
+    } else {
+        whole.marks[cut - 1]
+    };
+    whole.marks.truncate(cut);
+    let kept = whole.problems.partition_point(|p| p.at <= after);
+    whole.problems.truncate(kept);
+    let p0 = none.entries.partition_point(|x| x.at <= after);
+    let mut none_balance = if p0 == 0 {
+        0.0
+    } else {
+        none.entries[p0 - 1].balance
+    };
+    // The entries after `after` of every lot: (at, lot, index, the lot's
+    // place in `series`).
+    let mut series: Vec<&[Entry]> = Vec::with_capacity(item_lots.len());
+    let mut steps: Vec<(i64, u32, usize, usize)> = Vec::new();
+    for &lot in item_lots {
+        let Some(s) = lots.get(&(key.0, key.1, lot)) else {
+            continue;
+        };
+        let e = s.entries.as_slice();
+        let p = e.partition_point(|x| x.at <= after);
+        let k = series.len();
+        steps.extend((p..e.len()).map(|i| (e[i].at, lot, i, k)));
+        series.push(e);
+    }
+    steps.sort_unstable_by_key(|s| (s.0, s.1, s.2));
+    let mut before = held + none_balance;
+    let mut j = 0;
+    while j < steps.len() {
+        let at = steps[j].0;
+        let n = steps[j..].iter().take_while(|s| s.0 == at).count();
+        let instant = &steps[j..j + n];
+        j += n;
+        let mut judged = none_balance < -EPSILON;
+        let mut moved_none = false;
+        for &(_, lot, i, k) in instant {
+            let e = series[k];
+            if lot == 0 {
+                none_balance = e[i].balance;
+                moved_none = true;
+                judged |= e[i].kind.plausible(e[i].quantity);
+            } else {
+                let prev = if i == 0 { 0.0 } else { e[i - 1].balance };
+                held += e[i].balance - prev;
+            }
+        }
+        if moved_none {
+            whole.marks.push((at, held));
+        }
+        let now = held + none_balance;
+        if judged && before >= -EPSILON && now < -EPSILON {
+            let outflows: Vec<(u32, &Entry)> = instant
+                .iter()
+                .map(|&(_, lot, i, k)| (lot, &series[k][i]))
+                .filter(|(_, x)| x.kind.plausible(x.quantity) && outflow(x))
+                .collect();
+            if let Some(&(lot, _)) = outflows.last() {
+                whole.problems.push(DataProblem {
+                    kind: ProblemKind::NegativeBalance,
+                    location: key.0,
+                    item: key.1,
+                    lot,
+                    at,
+                    sources: outflows.iter().map(|(_, x)| x.source).collect(),
+                    expected: before,
+                    found: now,
+                });
+            }
+        }
+        before = now;
+    }
+}
+
+/// Whether an entry takes stock out (an issue, a dispensing, a negative
+/// adjustment).
+fn outflow(x: &Entry) -> bool {
+    matches!(x.kind, Kind::Issue | Kind::Dispense) || (x.kind == Kind::Adjust && x.quantity < 0.0)
+}
+
 /// Recomputes balances from `from` and the lot's problems.
 fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
     let e = &mut series.entries;
@@ -674,9 +837,7 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
             });
             continue;
         }
-        let outflow = matches!(x.kind, Kind::Issue | Kind::Dispense)
-            || (x.kind == Kind::Adjust && x.quantity < 0.0);
-        if outflow && !supplied {
+        if outflow(x) && !supplied {
             series.problems.push(problem(
                 ProblemKind::IssueBeforeReceipt,
                 x,

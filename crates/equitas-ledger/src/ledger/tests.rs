@@ -271,6 +271,170 @@ fn problems_are_flagged_with_their_sources() {
     );
 }
 
+/// The negative balances of a ledger: (lot, time, sources, expected,
+/// found).
+fn negatives(l: &Ledger) -> Vec<(u32, i64, Vec<u64>, f64, f64)> {
+    l.problems()
+        .iter()
+        .filter(|p| p.kind == ProblemKind::NegativeBalance)
+        .map(|p| (p.lot, p.at, p.sources.clone(), p.expected, p.found))
+        .collect()
+}
+
+/// The ledger of `ms`, checked to have the problems of the same movements
+/// appended one at a time, in their order and in the reverse.
+fn built_and_appended(ms: &[Movement]) -> Ledger {
+    for order in [ms.to_vec(), ms.iter().rev().copied().collect()] {
+        let built = Ledger::build(names(), order.clone());
+        let mut part = Ledger::new(names());
+        for &m in &order {
+            part.append(vec![m]);
+        }
+        let p1: Vec<DataProblem> = built.problems().into_iter().cloned().collect();
+        let p2: Vec<DataProblem> = part.problems().into_iter().cloned().collect();
+        assert_eq!(p1, p2);
+    }
+    Ledger::build(names(), ms.to_vec())
+}
+
+/// Formulas 3.10: beside lots, an outflow of no lot (lot 0) that the lots
+/// cover is no negative balance; one taking the whole stock below zero is,
+/// once per dip. (Until 2026-12-07 the first outflow was flagged, as the
+/// stock of no lot went from 0 to -30, and no other.)
+#[test]
+fn an_outflow_of_no_lot_the_lots_cover_is_no_negative_balance() {
+    let d = |s: &str| day_ms(s, 9);
+    let ms = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 98.0, 1),
+        // A stock report counts what the lot holds: no lot 0.
+        mv(d("2026-02-01"), 0, Kind::Count, 98.0, 2),
+        // No lot -30, the whole 68: covered.
+        mv(d("2026-02-10"), 0, Kind::Dispense, 30.0, 3),
+        // The whole 68 -> -12.
+        mv(d("2026-02-20"), 0, Kind::Dispense, 80.0, 4),
+        // Still below: not again.
+        mv(d("2026-02-25"), 0, Kind::Dispense, 5.0, 5),
+        // 33, then a second dip.
+        mv(d("2026-03-01"), 1, Kind::Receipt, 50.0, 6),
+        mv(d("2026-03-02"), 0, Kind::Dispense, 40.0, 7),
+    ];
+    let l = built_and_appended(&ms);
+    assert_eq!(
+        negatives(&l),
+        [
+            (0, d("2026-02-20"), vec![4], 68.0, -12.0),
+            (0, d("2026-03-02"), vec![7], 33.0, -7.0),
+        ]
+    );
+    assert_eq!(
+        l.stock_on_hand(0, 0, parse_day("2026-03-02").unwrap()),
+        -7.0
+    );
+}
+
+/// Formulas 3.10: while the stock of no lot is below zero (a count of no
+/// lot found less than the lots held), outflows of lots are judged on the
+/// whole stock: flagged when it goes below zero, though each lot stays
+/// above, and not when a lot goes below zero that the whole covers. (Until
+/// 2026-12-07 lot 2's dip was flagged and the whole's was not.)
+#[test]
+fn outflows_of_lots_beside_no_lot_below_zero_are_judged_on_the_whole() {
+    let d = |s: &str| day_ms(s, 9);
+    let ms = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 98.0, 1),
+        // No lot -34, the whole 64 (a count mismatch).
+        mv(d("2026-01-31"), 0, Kind::Count, 64.0, 2),
+        mv(d("2026-02-01"), 2, Kind::Receipt, 5.0, 3),
+        // Lot 2 at -5, the whole 59: covered.
+        mv(d("2026-02-05"), 2, Kind::Dispense, 10.0, 4),
+        // Lot 1 at 48, the whole 9.
+        mv(d("2026-02-10"), 1, Kind::Dispense, 50.0, 5),
+        // Lot 1 at 18, the whole -21.
+        mv(d("2026-02-20"), 1, Kind::Dispense, 30.0, 6),
+        mv(d("2026-02-22"), 1, Kind::Dispense, 5.0, 7),
+    ];
+    let l = built_and_appended(&ms);
+    assert_eq!(negatives(&l), [(1, d("2026-02-20"), vec![6], 9.0, -21.0)]);
+    let mismatches: Vec<(u32, f64, f64)> = l
+        .problems()
+        .iter()
+        .filter(|p| p.kind == ProblemKind::CountMismatch)
+        .map(|p| (p.lot, p.expected, p.found))
+        .collect();
+    assert_eq!(mismatches, [(0, 98.0, 64.0)]);
+}
+
+/// At an instant where stock of no lot moves, every lot's movements then
+/// are judged together on the whole, with the outflows of the instant as
+/// sources; elsewhere, while the stock of no lot is not below zero, each
+/// lot on its own.
+#[test]
+fn movements_at_an_instant_of_no_lot_are_judged_together() {
+    let d = |s: &str| day_ms(s, 9);
+    let ms = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 10.0, 1),
+        mv(d("2026-01-06"), 0, Kind::Receipt, 5.0, 2),
+        // Lot 1 at -2 on its own, no lot at 5: flagged as a lot.
+        mv(d("2026-01-07"), 1, Kind::Dispense, 12.0, 3),
+        // Together: the whole stays 3.
+        mv(d("2026-01-08"), 0, Kind::Dispense, 20.0, 4),
+        mv(d("2026-01-08"), 1, Kind::Receipt, 20.0, 5),
+        // Together: the whole 3 -> -3, both outflows named.
+        mv(d("2026-01-09"), 1, Kind::Dispense, 1.0, 6),
+        mv(d("2026-01-09"), 0, Kind::Dispense, 5.0, 7),
+    ];
+    let l = built_and_appended(&ms);
+    assert_eq!(
+        negatives(&l),
+        [
+            (1, d("2026-01-07"), vec![3], 10.0, -2.0),
+            (1, d("2026-01-09"), vec![7, 6], 3.0, -3.0),
+        ]
+    );
+}
+
+/// Where only lots are held, each is judged on its own, though the others
+/// cover it; where only stock of no lot is held, each movement, even one
+/// that the next at the same instant covers (formulas 3.10, as before
+/// 2026-12-07).
+#[test]
+fn lots_alone_and_no_lot_alone_are_judged_as_before() {
+    let d = |s: &str| day_ms(s, 9);
+    let lots = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 10.0, 1),
+        mv(d("2026-01-06"), 2, Kind::Receipt, 5.0, 2),
+        // Lot 2 at -3, though lot 1 holds 10.
+        mv(d("2026-01-07"), 2, Kind::Dispense, 8.0, 3),
+        mv(d("2026-01-08"), 1, Kind::Dispense, 10.0, 4),
+        mv(d("2026-01-09"), 1, Kind::Dispense, 1.0, 5),
+        mv(d("2026-01-10"), 1, Kind::Dispense, 1.0, 6),
+    ];
+    let l = built_and_appended(&lots);
+    assert_eq!(
+        negatives(&l),
+        [
+            (1, d("2026-01-09"), vec![5], 0.0, -1.0),
+            (2, d("2026-01-07"), vec![3], 5.0, -3.0),
+        ]
+    );
+    let no_lot = vec![
+        mv(d("2026-01-05"), 0, Kind::Receipt, 10.0, 1),
+        mv(d("2026-01-06"), 0, Kind::Dispense, 4.0, 2),
+        // 6 -> -2, then back to 18 at the same instant: flagged.
+        mv(d("2026-01-07"), 0, Kind::Dispense, 8.0, 3),
+        mv(d("2026-01-07"), 0, Kind::Receipt, 20.0, 4),
+        mv(d("2026-01-08"), 0, Kind::Dispense, 30.0, 5),
+    ];
+    let l = built_and_appended(&no_lot);
+    assert_eq!(
+        negatives(&l),
+        [
+            (0, d("2026-01-07"), vec![3], 6.0, -2.0),
+            (0, d("2026-01-08"), vec![5], 18.0, -12.0),
+        ]
+    );
+}
+
 #[test]
 fn reported_stockout_days_replace_derived_ones() {
     let mut l = Ledger::build(
@@ -388,6 +552,99 @@ fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
     })
 }
 
+/// The negative balances at `loc` by straightforward replay (formulas
+/// 3.10): (lot, time, sources, expected, found), by lot and time. Each lot
+/// is judged on its own, movement by movement (an outflow before any supply
+/// of the lot is an issue before receipt instead; a count never is one),
+/// except where the place holds the item both by lot and with no lot (lot
+/// 0): there, at an instant where stock of no lot moves (a plausible
+/// movement) or is below zero before it, the whole stock is judged instead,
+/// once per dip, with the outflows of the instant in (lot, order) order.
+fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f64)> {
+    let at_loc: Vec<&Movement> = ms.iter().filter(|m| m.location == loc).collect();
+    let plausible: Vec<Movement> = at_loc
+        .iter()
+        .filter(|m| m.kind.plausible(m.quantity))
+        .map(|m| **m)
+        .collect();
+    let mut lots: Vec<u32> = at_loc.iter().map(|m| m.lot).collect();
+    lots.sort_unstable();
+    lots.dedup();
+    let mixed = lots.contains(&0) && lots.len() > 1;
+    // What a lot holds after the movements before `end`.
+    let held = |lot: u32, end: i64| replay(&plausible, loc, lot, end);
+    let judged = |at: i64| {
+        mixed && (plausible.iter().any(|m| m.lot == 0 && m.at == at) || held(0, at) < -EPSILON)
+    };
+    let outflow = |m: &Movement| {
+        matches!(m.kind, Kind::Issue | Kind::Dispense)
+            || (m.kind == Kind::Adjust && m.quantity < 0.0)
+    };
+    let mut out = Vec::new();
+    for &lot in &lots {
+        let mut v: Vec<&Movement> = plausible.iter().filter(|m| m.lot == lot).collect();
+        v.sort_by_key(|m| m.at);
+        let (mut supplied, mut before) = (false, 0.0);
+        for m in v {
+            let others: f64 = if lot == 0 && m.kind == Kind::Count {
+                lots.iter()
+                    .filter(|&&o| o != 0)
+                    .map(|&o| held(o, m.at + 1))
+                    .sum()
+            } else {
+                0.0
+            };
+            let after = m.kind.apply(before, m.quantity - others);
+            if outflow(m) && !supplied {
+                // An issue before receipt.
+            } else if after < -EPSILON
+                && before >= -EPSILON
+                && m.kind != Kind::Count
+                && !(mixed && (lot == 0 || judged(m.at)))
+            {
+                out.push((lot, m.at, vec![m.source], before, after));
+            }
+            supplied |= matches!(m.kind, Kind::Receipt | Kind::Count)
+                || (m.kind == Kind::Adjust && m.quantity > 0.0);
+            before = after;
+        }
+    }
+    if mixed {
+        let mut instants: Vec<i64> = plausible.iter().map(|m| m.at).collect();
+        instants.sort_unstable();
+        instants.dedup();
+        let mut before = 0.0;
+        for t in instants {
+            let now: f64 = lots.iter().map(|&l| held(l, t + 1)).sum();
+            if judged(t) && before >= -EPSILON && now < -EPSILON {
+                let mut outs: Vec<(u32, usize, u64)> = plausible
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.at == t && outflow(m))
+                    .map(|(i, m)| (m.lot, i, m.source))
+                    .collect();
+                outs.sort_unstable();
+                if let Some(&(lot, _, _)) = outs.last() {
+                    out.push((lot, t, outs.iter().map(|o| o.2).collect(), before, now));
+                }
+            }
+            before = now;
+        }
+    }
+    out.sort_by_key(|p| (p.0, p.1));
+    out
+}
+
+/// The ledger's negative balances at `loc`, as [`model_negatives`] gives
+/// them.
+fn negatives_at(l: &Ledger, loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f64)> {
+    l.problems()
+        .iter()
+        .filter(|p| p.kind == ProblemKind::NegativeBalance && p.location == loc)
+        .map(|p| (p.lot, p.at, p.sources.clone(), p.expected, p.found))
+        .collect()
+}
+
 fn snapshot(l: &Ledger) -> Vec<(u32, MonthIndex, Month)> {
     let through = l.through().unwrap_or(0);
     let mut out = Vec::new();
@@ -417,6 +674,16 @@ proptest! {
             }
             // Lots roll up to the item total.
             prop_assert!((l.stock_on_hand(loc, 0, day) - total).abs() < 1e-6);
+        }
+    }
+
+    /// Negative balances are the model's (formulas 3.10): places holding
+    /// only lots, only stock of no lot, or both.
+    #[test]
+    fn negative_balances_are_the_replay_of_movements(ms in arb_movements()) {
+        let l = Ledger::build(names_for_props(), ms.clone());
+        for loc in 0..2 {
+            prop_assert_eq!(negatives_at(&l, loc), model_negatives(&ms, loc));
         }
     }
 
@@ -587,6 +854,9 @@ proptest! {
             let flow = f.opening + f.received - f.issued - f.dispensed + f.adjusted;
             prop_assert!((flow - f.closing).abs() < 1e-6, "{f:?}");
         }
+        // Negative balances judged on the whole item where stock of no
+        // lot is held beside lots (formulas 3.10).
+        prop_assert_eq!(negatives_at(&whole, 0), model_negatives(&given, 0));
     }
 }
 
