@@ -332,6 +332,32 @@ test("stock tables show the expired quantity still held (formulas 3.8), as the A
   }
 });
 
+test("an AMC averaged without months in which nothing was recorded says so on its cell (formulas 3.5), in English and in French", async () => {
+  const all = await api("/api/v1/stock?level=facility&limit=1000");
+  const gaps = all.rows.filter((r) => r.months_unreported > 0);
+  // The demo has such a row (a facility that recorded nothing of SYN-006 in one month).
+  assert.ok(gaps.length > 0, "the demo has an AMC with a month left out");
+  const gap = gaps[0];
+  for (const [locale, label, words] of [["en-GB", "AMC", "nothing was recorded"], ["fr-FR", "CMM", "rien n'a été enregistré"]]) {
+    const page = await newPage(browser, { locale });
+    await open(page, `#/product/${gap.item}`);
+    const cells = await page.$$eval('table[data-table="product-stock"] tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td, th")].map((c) => ({ text: c.textContent.trim(), cls: c.className, title: c.getAttribute("title") ?? "" }))),
+    );
+    const col = cells[0].findIndex((c) => c.text.startsWith(label));
+    assert.ok(col >= 0, `${locale}: a column ${label}`);
+    const row = cells.find((r) => r[1]?.text === gap.location);
+    assert.ok(row, `${locale}: ${gap.location} is listed`);
+    assert.match(row[col].cls, /unreported/);
+    assert.ok(row[col].title.includes(words) && row[col].title.includes(String(gap.months_unreported)), `${locale}: ${row[col].title}`);
+    // A row whose AMC left nothing out has no such mark.
+    const whole = all.rows.find((r) => r.item === gap.item && r.months_unreported === 0 && r.amc !== null);
+    const plain = cells.find((r) => r[1]?.text === whole.location);
+    assert.doesNotMatch(plain[col].cls, /unreported/);
+    assert.deepEqual(page.errors, []);
+  }
+});
+
 test("a product's concentration shows the share of value of unknown origin (formulas 2.8), by supplier, site and country", async () => {
   // A test kit whose manufacturing site is unknown for part of its value.
   const all = await api("/api/v1/market/concentration?by=site-country&limit=1000");
