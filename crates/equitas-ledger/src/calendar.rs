@@ -71,6 +71,163 @@ pub fn parse_month(s: &str) -> Option<MonthIndex> {
     (1..=12).contains(&m).then_some(y * 12 + m - 1)
 }
 
+/// The forms [`read_month`] takes, for messages and docs.
+pub const MONTH_FORMS: &str = "YYYY-MM (2026-09), MM/YYYY or M/YYYY (09/2026, 9/2026), \
+the month's first or last day YYYY-MM-DD (2026-09-01, 2026-09-30), or the month's name \
+in English or French, in full or shortened, and a 4-digit year (September 2026, Sept. 2026, \
+septembre 2026, sept. 2026)";
+
+/// Why a cell is not a month as [`read_month`] reads one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MonthError {
+    /// A date neither the first nor the last day of its month: the month
+    /// it reports is a guess (the one it falls in, or the one it closes).
+    #[error(
+        "{0:?} is a day inside its month, not its first or last: it may date the report of {1} or close that of {2}; write the month reported (YYYY-MM)"
+    )]
+    MidMonth(String, String, String),
+    /// A date written `YYYY-MM-DD` that no calendar has.
+    #[error("{0:?} is no day ({1} has {2} days)")]
+    NoSuchDay(String, String, u32),
+    /// A day, month and year separated by slashes: read day first in
+    /// French and month first in English.
+    #[error(
+        "{0:?} reads as a different day in French (day/month/year) and in English (month/day/year); write the month: {forms}",
+        forms = MONTH_FORMS
+    )]
+    DayOrMonthFirst(String),
+    #[error("{0:?} is not a month; accepted: {forms}", forms = MONTH_FORMS)]
+    Unreadable(String),
+}
+
+/// A month as people write it in reports and spreadsheets: `YYYY-MM`;
+/// `MM/YYYY` or `M/YYYY`; a date `YYYY-MM-DD` that is the month's first
+/// or last day (a day inside the month is refused: it may be meant for
+/// the month it falls in or the one it closes); or a month's name in
+/// English or French (full or shortened, any case, accents and a final
+/// dot optional) then a 4-digit year. Anything else is refused, saying
+/// why. [`parse_month`] stays the strict `YYYY-MM` of the API and of the
+/// files Equitas writes.
+pub fn read_month(s: &str) -> Result<MonthIndex, MonthError> {
+    let t = s.trim();
+    let unreadable = || MonthError::Unreadable(t.to_string());
+    if let Some(m) = parse_month(t) {
+        return Ok(m);
+    }
+    let digits =
+        |x: &str, lens: &[usize]| lens.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+    let month_number = |x: &str| x.parse::<i32>().ok().filter(|m| (1..=12).contains(m));
+    // MM/YYYY, M/YYYY.
+    if let Some((m, y)) = t.split_once('/') {
+        if digits(m, &[1, 2]) && digits(y, &[4]) {
+            let (m, y) = (month_number(m).ok_or_else(unreadable)?, year(y)?);
+            return Ok(y * 12 + m - 1);
+        }
+        let parts: Vec<&str> = t.split('/').collect();
+        if let [d, m, y] = parts[..]
+            && digits(d, &[1, 2])
+            && digits(m, &[1, 2])
+            && digits(y, &[4])
+        {
+            return Err(MonthError::DayOrMonthFirst(t.to_string()));
+        }
+        return Err(unreadable());
+    }
+    // YYYY-MM-DD, the first or last day of its month.
+    let parts: Vec<&str> = t.split('-').collect();
+    if let [y, m, d] = parts[..]
+        && digits(y, &[4])
+        && digits(m, &[2])
+        && digits(d, &[2])
+    {
+        let (y, m) = (year(y)?, month_number(m).ok_or_else(unreadable)?);
+        let month = y * 12 + m - 1;
+        let days = days_in_month(month);
+        let d: u32 = d.parse().map_err(|_| unreadable())?;
+        return match d {
+            1 => Ok(month),
+            d if d == days => Ok(month),
+            d if (2..days).contains(&d) => Err(MonthError::MidMonth(
+                t.to_string(),
+                format_month(month),
+                format_month(month - 1),
+            )),
+            _ => Err(MonthError::NoSuchDay(
+                t.to_string(),
+                format_month(month),
+                days,
+            )),
+        };
+    }
+    // A month's name, then its year.
+    let name_end = t
+        .char_indices()
+        .find(|(_, c)| !c.is_alphabetic() && !is_combining_mark(*c))
+        .map_or(t.len(), |(i, _)| i);
+    let (name, rest) = t.split_at(name_end);
+    // A dot right after the name, as an abbreviation's ("sept. 2026"),
+    // then spaces, a comma, a hyphen or a slash ("Sep-2026").
+    let y = rest
+        .strip_prefix('.')
+        .unwrap_or(rest)
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '/'));
+    if name.is_empty() || y.len() == rest.len() || !digits(y, &[4]) {
+        return Err(unreadable());
+    }
+    let m = month_by_name(name).ok_or_else(unreadable)?;
+    Ok(year(y)? * 12 + m - 1)
+}
+
+fn year(y: &str) -> Result<i32, MonthError> {
+    y.parse().map_err(|_| MonthError::Unreadable(y.to_string()))
+}
+
+/// Combining accents (U+0300 to U+036F), as a name typed "fe\u{301}vrier"
+/// holds them.
+fn is_combining_mark(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// The names and abbreviations of each month, in English then French,
+/// lower case without accents, in calendar order.
+const MONTH_NAMES: [&[&str]; 12] = [
+    &["january", "jan", "janvier", "janv"],
+    &["february", "feb", "fevrier", "fevr", "fev"],
+    &["march", "mar", "mars"],
+    &["april", "apr", "avril", "avr"],
+    &["may", "mai"],
+    &["june", "jun", "juin"],
+    &["july", "jul", "juillet", "juil"],
+    &["august", "aug", "aout"],
+    &["september", "sep", "sept", "septembre"],
+    &["october", "oct", "octobre"],
+    &["november", "nov", "novembre"],
+    &["december", "dec", "decembre"],
+];
+
+/// The month (1 to 12) a name of [`MONTH_NAMES`] means, in any case,
+/// with or without its accents.
+fn month_by_name(name: &str) -> Option<i32> {
+    let folded: String = name
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'û' | 'ù' | 'ü' => 'u',
+            'à' | 'â' => 'a',
+            'ô' => 'o',
+            'î' | 'ï' => 'i',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect();
+    MONTH_NAMES
+        .iter()
+        .position(|names| names.contains(&folded.as_str()))
+        .map(|i| i as i32 + 1)
+}
+
 pub fn format_month(m: MonthIndex) -> String {
     format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
 }
@@ -121,6 +278,175 @@ mod tests {
         assert_eq!(parse_month("2024-13"), None);
         assert_eq!(day_of_ms(-1), -1);
         assert_eq!(format_day(0), "1970-01-01");
+    }
+
+    /// The forms officers' spreadsheets write a report's month in: each
+    /// read as its month, or refused saying why.
+    #[test]
+    fn months_as_reports_write_them() {
+        let sep = parse_month("2026-09");
+        for s in [
+            "2026-09",
+            " 2026-09 ",
+            "09/2026",
+            "9/2026",
+            "2026-09-01",
+            "2026-09-30",
+            "sept. 2026",
+            "Sept 2026",
+            "September 2026",
+            "SEPTEMBER 2026",
+            "septembre 2026",
+            "Septembre\u{a0}2026",
+            "Sep-2026",
+            "sep. 2026",
+            "September, 2026",
+        ] {
+            assert_eq!(read_month(s).ok(), sep, "{s}");
+        }
+        let feb = parse_month("2024-02");
+        for s in [
+            "février 2024",
+            "FÉVRIER 2024",
+            "fe\u{301}vrier 2024",
+            "fevrier 2024",
+            "févr. 2024",
+            "fév 2024",
+            "Feb 2024",
+            "2024-02-29",
+            "2/2024",
+        ] {
+            assert_eq!(read_month(s).ok(), feb, "{s}");
+        }
+        assert_eq!(read_month("août 2026").ok(), parse_month("2026-08"));
+        assert_eq!(read_month("Aout 2026").ok(), parse_month("2026-08"));
+        assert_eq!(read_month("déc. 2026").ok(), parse_month("2026-12"));
+        assert_eq!(read_month("juil. 2026").ok(), parse_month("2026-07"));
+        assert_eq!(read_month("mai 2026").ok(), parse_month("2026-05"));
+
+        let why = |s: &str| read_month(s).unwrap_err();
+        assert_eq!(
+            why("2026-09-15"),
+            MonthError::MidMonth("2026-09-15".into(), "2026-09".into(), "2026-08".into())
+        );
+        assert!(
+            why("2026-09-15")
+                .to_string()
+                .contains("may date the report of 2026-09 or close that of 2026-08"),
+            "{}",
+            why("2026-09-15")
+        );
+        assert_eq!(
+            why("2026-02-30"),
+            MonthError::NoSuchDay("2026-02-30".into(), "2026-02".into(), 28)
+        );
+        assert_eq!(
+            why("01/09/2026"),
+            MonthError::DayOrMonthFirst("01/09/2026".into())
+        );
+        for s in [
+            "",
+            "202609",
+            "13/2026",
+            "0/2026",
+            "09/26",
+            "009/2026",
+            "2026/09",
+            "2026-9",
+            "2026-13-01",
+            "Sept 26",
+            "Septembre",
+            "2026",
+            "Smarch 2026",
+            "sept.. 2026",
+            "sept 2026 x",
+            "2026 septembre",
+            "le 1er septembre 2026",
+        ] {
+            let e = why(s);
+            assert_eq!(e, MonthError::Unreadable(s.trim().into()), "{s}");
+            assert!(e.to_string().contains(MONTH_FORMS), "{e}");
+        }
+    }
+
+    /// The written forms of each month, as [`read_month`] takes them (the
+    /// names also with accents, as typed).
+    fn written(m: MonthIndex, form: usize, name: usize, case: u8, sep: usize) -> String {
+        const ACCENTED: [&[&str]; 12] = [
+            &[],
+            &["février", "févr.", "fév.", "fe\u{301}vrier"],
+            &[],
+            &[],
+            &[],
+            &[],
+            &[],
+            &["août", "aou\u{302}t"],
+            &[],
+            &[],
+            &[],
+            &["décembre", "déc."],
+        ];
+        let (y, m0) = (m.div_euclid(12), m.rem_euclid(12) as usize);
+        match form {
+            0 => format_month(m),
+            1 => format!("{:02}/{y}", m0 + 1),
+            2 => format!("{}/{y}", m0 + 1),
+            3 => format_day(month_start(m)),
+            4 => format_day(month_end(m)),
+            _ => {
+                let mut names: Vec<String> =
+                    MONTH_NAMES[m0].iter().map(|n| n.to_string()).collect();
+                names.extend(MONTH_NAMES[m0].iter().map(|n| format!("{n}.")));
+                names.extend(ACCENTED[m0].iter().map(|n| n.to_string()));
+                let n = &names[name % names.len()];
+                let n = match case {
+                    0 => n.clone(),
+                    1 => n.to_uppercase(),
+                    _ => {
+                        let mut c = n.chars();
+                        c.next()
+                            .map(|f| f.to_uppercase().chain(c).collect())
+                            .unwrap_or_default()
+                    }
+                };
+                let sep = [" ", "  ", "\u{a0}", "-", ", ", "\t"][sep % 6];
+                format!("{n}{sep}{y}")
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Every month written in each accepted form reads back as itself.
+        #[test]
+        fn every_form_of_a_month_reads_back(
+            m in (1000 * 12)..(10_000 * 12),
+            form in 0usize..6,
+            name in 0usize..16,
+            case in 0u8..3,
+            sep in 0usize..6,
+        ) {
+            let s = written(m, form, name, case, sep);
+            proptest::prop_assert_eq!(read_month(&s), Ok(m), "{}", s);
+        }
+
+        /// A day inside its month is refused, as not its month's.
+        #[test]
+        fn a_day_inside_its_month_is_refused(m in (1000 * 12)..(10_000 * 12), d in 1i32..27) {
+            let s = format_day(month_start(m) + d);
+            proptest::prop_assert!(
+                matches!(read_month(&s), Err(MonthError::MidMonth(..))),
+                "{}", s
+            );
+        }
+
+        /// Any text is read or refused, never a panic; what is read is a
+        /// month of a year of at most 4 digits.
+        #[test]
+        fn any_text_is_read_or_refused(s in "\\PC{0,16}") {
+            if let Ok(m) = read_month(&s) {
+                proptest::prop_assert!((0..10_000 * 12).contains(&m), "{}", s);
+            }
+        }
     }
 
     #[test]

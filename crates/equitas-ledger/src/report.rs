@@ -4,7 +4,8 @@
 //!
 //! Columns (header names, any order; extra columns are ignored):
 //! `location` (location code), `product` (product code or GTIN), `period`
-//! (`YYYY-MM`), `opening_balance`, `received`, `dispensed`, `issued`,
+//! (`YYYY-MM`, or another form of the month [`calendar::read_month`] reads:
+//! `09/2026`, `2026-09-01`, `sept. 2026`), `opening_balance`, `received`, `dispensed`, `issued`,
 //! `adjustments` (signed), `closing_balance`, `stockout_days`.
 //! `issued` and `adjustments` may be left out; a blank opening or closing
 //! balance means "not counted".
@@ -127,8 +128,7 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let item = e.field(text(product, "product"));
         let p = text(period, "period");
         let m = e.field(p.clone().and_then(|p| {
-            calendar::parse_month(&p)
-                .ok_or_else(|| RowError::new(line, "period", format!("{p:?} is not YYYY-MM")))
+            calendar::read_month(&p).map_err(|why| RowError::new(line, "period", why.to_string()))
         }));
         let opening_v = e.field(number(rec, Some(opening), "opening_balance", line, false));
         let received_v = e.field(number(rec, Some(received), "received", line, false));
@@ -246,6 +246,67 @@ mod tests {
             ]
         );
         assert_eq!(m[3].quantity, -5.0);
+    }
+
+    /// The period as officers' spreadsheets write it: `09/2026`, the
+    /// month's first or last day, its name in English or French, read as
+    /// `2026-09` (until 2026-12-07 only `YYYY-MM` was); a day inside the
+    /// month, a day-first date and any other text refused naming the line
+    /// and field, saying why and which forms are read. Two forms of one
+    /// month are one report.
+    #[test]
+    fn periods_as_spreadsheets_write_them() {
+        let forms = [
+            "2026-09",
+            "09/2026",
+            "9/2026",
+            "2026-09-01",
+            "2026-09-30",
+            "sept. 2026",
+            "September 2026",
+            "septembre 2026",
+            "SEPT 2026",
+        ];
+        let mut csv = String::from(
+            "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n",
+        );
+        for (i, f) in forms.iter().enumerate() {
+            csv.push_str(&format!("F{i},amox,{f},10,0,5,5,0\n"));
+        }
+        csv.push_str("X1,amox,2026-09-15,10,0,5,5,0\n");
+        csv.push_str("X2,amox,01/09/2026,10,0,5,5,0\n");
+        csv.push_str("X3,amox,Q3 2026,10,0,5,5,0\n");
+        csv.push_str("F0,amox,Sep-2026,10,0,5,5,0\n");
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        let months: Vec<String> = p
+            .records
+            .iter()
+            .map(|(_, r)| calendar::format_month(r.period))
+            .collect();
+        assert_eq!(months, vec!["2026-09"; forms.len()]);
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(
+            errs[0]
+                .starts_with("line 11, field `period`: \"2026-09-15\" is a day inside its month")
+                && errs[0].contains("report of 2026-09 or close that of 2026-08"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].starts_with("line 12, field `period`: \"01/09/2026\" reads as a different day"),
+            "{errs:?}"
+        );
+        assert_eq!(
+            errs[2],
+            format!(
+                "line 13, field `period`: \"Q3 2026\" is not a month; accepted: {}",
+                calendar::MONTH_FORMS
+            )
+        );
+        assert!(
+            errs[3].starts_with("line 14, field `period`: duplicate report: line 2"),
+            "{errs:?}"
+        );
     }
 
     /// Issue 19: a row with three bad fields lists all three.

@@ -397,7 +397,12 @@ fn outside_scope(doc: &equitas_epcis::EventReader, scope: &Scope) -> Vec<ep::Rej
 /// business location one at its destination (docs/formulas.md 3.1), so
 /// checking the read point and business location alone let a district
 /// officer ship from another district's facility (user pass, 2026-12-07);
-/// a scope by programme reaches only the products of its programmes.
+/// a scope by programme reaches only the products of its programmes. A
+/// shipment's destination is its counterpart, where the ledger moves no
+/// stock: an officer ships out of its scope (a district returning stock to
+/// its region), and the receipt at the destination, which does move stock
+/// there, is checked as any movement (docs/accounts.md, "Shipping out of
+/// a scope").
 pub(crate) fn event_outside(
     r: &equitas_epcis::event::EventRecord,
     scope: &Scope,

@@ -1326,6 +1326,149 @@ fn scoped_reads_follow_stock(s: &mut TestStore) {
     });
 }
 
+/// A scoped officer ships from its own store to a place outside its scope
+/// (R01 sending stock to R02): the capture is taken, as the ledger records
+/// a shipment as an issue at its source only (formulas 3.1), and the
+/// destination is its counterpart, named, not a place whose stock it moves:
+/// R02's stock is what it was, on the shipment's day and at the ledger's
+/// end, and only R01's went down. Stock reaches R02 by the receipt there,
+/// which the R01 officer may not capture (refused naming the field and
+/// R02's store, whether the store is its business location or, without
+/// one, its destination) and an R02 officer may (docs/accounts.md).
+fn scoped_shipments_move_only_the_source(s: &mut TestStore) {
+    load(s);
+    let tokens = accounts(s);
+    let (r01_officer, admin) = (tokens[2].1.clone(), tokens[4].1.clone());
+    let c = s.store.as_mut();
+    auth::add_user(c, "r02officer", PASSWORD).unwrap();
+    let r02 = ScopeSpec {
+        location: Some("R02".into()),
+        ..Default::default()
+    };
+    auth::grant(c, "r02officer", Role::SupplyChainOfficer, &r02).unwrap();
+    let r02_officer = auth::create_token(c, "r02officer", "t", None, &ScopeSpec::default())
+        .unwrap()
+        .1;
+    let state = state(s, Throttle::default());
+    run(async move {
+        let srv = Server::start(state, ServeOptions::default()).await;
+        let a = srv.addr;
+        let (r01_store, r02_store) = (place("RMS01"), place("RMS02"));
+        // The stock rows of a store, as the unscoped administrator reads
+        // them, on a day or (None) at the ledger's end.
+        let stock = |code: &'static str, day: Option<&'static str>| {
+            let admin = admin.clone();
+            async move {
+                let as_of = day.map(|d| format!("&as_of={d}")).unwrap_or_default();
+                let path = format!("/api/v1/stock?within={code}&limit=1000{as_of}");
+                let r = send(a, "GET", &path, &bearer(&admin), "").await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                let mut rows: Vec<(String, String, f64)> = r.json()["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| {
+                        (
+                            x["location"].as_str().unwrap().to_string(),
+                            x["item"].as_str().unwrap().to_string(),
+                            x["stock_on_hand"].as_f64().unwrap(),
+                        )
+                    })
+                    .collect();
+                rows.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+                rows
+            }
+        };
+        let of = |rows: &[(String, String, f64)], item: &str| {
+            rows.iter().find(|r| r.1 == item).map_or(0.0, |r| r.2)
+        };
+        const DAY: &str = "2025-03-10";
+        let (r01_before, r02_before, r02_end_before) = (
+            stock("RMS01", Some(DAY)).await,
+            stock("RMS02", Some(DAY)).await,
+            stock("RMS02", None).await,
+        );
+        assert!(!r02_before.is_empty() && !r01_before.is_empty());
+        // Three packs of the network's first product (SYN-001).
+        let event = |step: &str, n: u32, time: &str, places: &str| {
+            format!(
+                r#"{{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T10:00:00Z",
+  "epcisBody": {{"eventList": [{{"type": "ObjectEvent", "eventTime": "{DAY}T{time}Z",
+  "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "{step}",
+  "epcList": ["urn:epc:id:sgtin:9520000.000001.{n}1", "urn:epc:id:sgtin:9520000.000001.{n}2",
+              "urn:epc:id:sgtin:9520000.000001.{n}3"], {places}}}]}}}}"#
+            )
+        };
+        let ship = event(
+            "shipping",
+            88,
+            "23:58:00",
+            &format!(
+                r#""readPoint": {{"id": "{r01_store}"}}, "bizLocation": {{"id": "{r01_store}"}},
+                   "destinationList": [{{"type": "location", "destination": "{r02_store}"}}]"#
+            ),
+        );
+        let r = send(a, "POST", "/capture", &bearer(&r01_officer), &ship).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert_eq!(r.json()["captured"].as_u64(), Some(1), "{}", r.body);
+        let (r01_after, r02_after) = (
+            stock("RMS01", Some(DAY)).await,
+            stock("RMS02", Some(DAY)).await,
+        );
+        assert_eq!(r02_after, r02_before);
+        assert_eq!(stock("RMS02", None).await, r02_end_before);
+        assert_eq!(of(&r01_before, "SYN-001") - of(&r01_after, "SYN-001"), 3.0);
+        assert_eq!(
+            r01_before
+                .iter()
+                .filter(|r| r.1 != "SYN-001")
+                .collect::<Vec<_>>(),
+            r01_after
+                .iter()
+                .filter(|r| r.1 != "SYN-001")
+                .collect::<Vec<_>>()
+        );
+
+        // Its arrival moves R02's stock: the R01 officer may not record it,
+        // at R02's store or destined to it; nothing is stored.
+        let at_r02 = format!(
+            r#""bizLocation": {{"id": "{r02_store}"}},
+               "sourceList": [{{"type": "location", "source": "{r01_store}"}}]"#
+        );
+        let to_r02 = format!(
+            r#""readPoint": {{"id": "{r01_store}"}},
+               "destinationList": [{{"type": "location", "destination": "{r02_store}"}}]"#
+        );
+        let r02_gln = r02_store.rsplit('/').next().unwrap().to_string();
+        for (places, field) in [(&at_r02, "bizLocation"), (&to_r02, "destinationList")] {
+            let receive = event("receiving", 88, "23:59:00", places);
+            let r = send(a, "POST", "/capture", &bearer(&r01_officer), &receive).await;
+            assert_eq!(r.status, 403, "{field}: {}", r.body);
+            let p = r.json();
+            assert_eq!(p["type"], "/problems/out-of-scope", "{p}");
+            let detail = p["detail"].as_str().unwrap_or_default();
+            assert!(
+                detail.contains(&format!("event 0: {field}: "))
+                    && detail.contains(&r02_gln)
+                    && detail.contains("outside your scope"),
+                "{detail}"
+            );
+        }
+        assert_eq!(stock("RMS02", Some(DAY)).await, r02_before);
+        // An R02 officer records it: R02's stock goes up by the three packs.
+        let receive = event("receiving", 88, "23:59:00", &at_r02);
+        let r = send(a, "POST", "/capture", &bearer(&r02_officer), &receive).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let r02_received = stock("RMS02", Some(DAY)).await;
+        assert_eq!(
+            of(&r02_received, "SYN-001") - of(&r02_before, "SYN-001"),
+            3.0
+        );
+        let _ = srv.stop().await;
+    });
+}
+
 /// Market figures by buying country: a caller of Viet Nam and Haiti sees
 /// only their procurement lines, whatever it asks for.
 fn market_by_buying_country(s: &mut TestStore) {
@@ -1867,5 +2010,6 @@ on_both_backends! {
     scoped_answers => scoped_answers,
     security => security,
     scoped_reads_follow_stock => scoped_reads_follow_stock,
+    scoped_shipments_move_only_the_source => scoped_shipments_move_only_the_source,
     market_by_buying_country => market_by_buying_country,
 }

@@ -925,8 +925,78 @@ fn a_late_report_lowers_no_other_amc(s: &mut TestStore) {
     );
 }
 
+/// Stock reports whose period is written as officers' spreadsheets write
+/// it (`09/2025`, the month's first or last day, its name in English or
+/// French) are stored under their `YYYY-MM` month, read back as those of
+/// the same file written `YYYY-MM`; a day inside the month is rejected
+/// naming the file, line and field, and why (formulas 3.1; until
+/// 2026-12-07 only `YYYY-MM` was read).
+fn stock_report_periods(s: &mut TestStore) {
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    import_bytes(s, ImportKind::Locations, "l.csv", LOCATIONS.as_bytes());
+    import_bytes(s, ImportKind::Products, "p.csv", PRODUCTS.as_bytes());
+    let head = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n";
+    let csv = format!(
+        "{head}F1,amox,09/2025,100,0,60,40,0\n\
+         F1,amox,2025-10-01,40,10,20,30,0\n\
+         F1,amox,2025-11-30,30,0,10,20,0\n\
+         F1,amox,Dec. 2025,20,0,5,15,0\n\
+         F1,amox,janvier 2026,15,0,5,10,0\n\
+         F1,amox,FÉVR. 2026,10,0,5,5,0\n\
+         F2,amox,2025-12-15,10,0,5,5,0\n"
+    );
+    let r = import_bytes(s, ImportKind::StockReports, "periods.csv", csv.as_bytes());
+    assert_eq!(r.total().inserted, 6, "{:?}", r.rejected);
+    let refused: Vec<String> = r
+        .rejected
+        .iter()
+        .map(|e| e.located("periods.csv"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with(
+            "periods.csv:8: period: \"2025-12-15\" is a day inside its month, not its first or last"
+        ),
+        "{refused:?}"
+    );
+    let stored = s
+        .store
+        .query(
+            "SELECT period FROM stock_reports WHERE location = 'F1' ORDER BY period",
+            &[],
+        )
+        .unwrap();
+    let months: Vec<String> = stored
+        .into_iter()
+        .map(|mut row| row[0].take_text().unwrap())
+        .collect();
+    assert_eq!(
+        months,
+        [
+            "2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02"
+        ]
+    );
+    // The same reports written YYYY-MM change nothing.
+    let plain = format!(
+        "{head}F1,amox,2025-09,100,0,60,40,0\n\
+         F1,amox,2025-10,40,10,20,30,0\n\
+         F1,amox,2025-11,30,0,10,20,0\n\
+         F1,amox,2025-12,20,0,5,15,0\n\
+         F1,amox,2026-01,15,0,5,10,0\n\
+         F1,amox,2026-02,10,0,5,5,0\n"
+    );
+    let again = import_bytes(s, ImportKind::StockReports, "plain.csv", plain.as_bytes());
+    assert!(again.unchanged(), "{again:?}");
+}
+
 on_both_backends!(
     a_late_report_lowers_no_other_amc => a_late_report_lowers_no_other_amc,
+    stock_report_periods => stock_report_periods,
     one_report_per_product => one_report_per_product_however_named,
     trade_items_add_up_per_product => trade_items_add_up_per_product,
     bad_data_flagged_not_summed => bad_data_flagged,
