@@ -402,7 +402,7 @@ pub enum ScenarioCommand {
     /// time to survive, to recover and to qualify an alternative, gap,
     /// stockout date, unmet demand, probability of a stockout.
     #[command(
-        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv --levels\n  equitas scenario run --producing-country IND:3/6/12 --export-restriction CHN:4:KEN,UGA --surge NGA:30%:3\n  equitas scenario run my-scenario.toml --spare-capacity aspen-pharmacare:tenofovir-disoproxil-fumarate-300mg-tablet:100000\n  equitas scenario run --surge XSY:50%:6 --pipeline shipments.csv --levels   # item,place,arrival (YYYY-MM),quantity\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
+        after_help = "Examples:\n  equitas scenario run data/examples/scenario-largest-producer.toml\n  equitas scenario run my-scenario.json --format csv --levels\n  equitas scenario run --producing-country IND:3/6/12 --export-restriction CHN:4:KEN,UGA --surge NGA:30%:3\n  equitas scenario run my-scenario.toml --spare-capacity aspen-pharmacare:tenofovir-disoproxil-fumarate-300mg-tablet:100000\n  equitas scenario run --surge XSY:50%:6 --pipeline shipments.csv --levels   # item,place,arrival (YYYY-MM or the day),quantity\n  equitas scenario run   (manufacturing in the largest producing country stops for six months)"
     )]
     Run {
         /// The scenario file (TOML, or JSON); without one, --scenario, the shocks given as options, or the default.

@@ -65,8 +65,9 @@ impl Incoming {
 use equitas_ledger::movement::MAX_QUANTITY;
 
 /// Parses a pipeline CSV: `item`, `place` (destination location code or GLN),
-/// `arrival` (`YYYY-MM`), `quantity` (non-negative); shipments from outside
-/// the hierarchy (suppliers).
+/// `arrival` (a day `YYYY-MM-DD`, taken as its month, or a month as
+/// [`calendar::read_month`] reads it), `quantity` (non-negative); shipments
+/// from outside the hierarchy (suppliers).
 pub fn parse_pipeline<R: std::io::Read>(
     r: R,
 ) -> Result<equitas_model::reference::Parsed<Incoming>, equitas_model::RowError> {
@@ -88,9 +89,14 @@ pub fn parse_pipeline<R: std::io::Read>(
         let mut errors = equitas_model::RowErrors::default();
         let item = errors.field(text(item, "item"));
         let to = errors.field(text(place, "place"));
+        // An expected day of arrival falls in its month, whatever the day;
+        // a month as stock reports read it otherwise (formulas 3.1).
         let m = errors.field(text(arrival, "arrival").and_then(|a| {
-            calendar::parse_month(&a)
-                .ok_or_else(|| RowError::new(line, "arrival", format!("{a:?} is not YYYY-MM")))
+            match calendar::parse_day(a.trim()) {
+                Some(d) => Ok(calendar::month_of(d)),
+                None => calendar::read_month(&a),
+            }
+            .map_err(|e| RowError::new(line, "arrival", e.to_string()))
         }));
         let q = errors.field(text(quantity, "quantity").and_then(|q| {
             q.parse::<f64>()
@@ -1341,5 +1347,35 @@ mod tests {
                 .to_string()
                 .contains("arrival")
         );
+    }
+
+    /// An expected day of arrival counts in its month, any day of it; a
+    /// month is read as stock reports read it (formulas 3.1); a date that
+    /// reads differently in French and English is refused, saying so.
+    #[test]
+    fn an_arrival_is_a_day_or_a_month_as_spreadsheets_write_them() {
+        let csv = "item,place,arrival,quantity\n\
+                   AMOX,F1,2027-02-15,1\n\
+                   AMOX,F1,02/2027,2\n\
+                   AMOX,F1,févr. 2027,3\n\
+                   AMOX,F1,February 2027,4\n\
+                   AMOX,F1,2027-02-31,5\n\
+                   AMOX,F1,15/02/2027,6\n";
+        let p = parse_pipeline(csv.as_bytes()).unwrap();
+        let read: Vec<(String, f64)> = p
+            .records
+            .iter()
+            .map(|(_, r)| (calendar::format_month(r.arrival), r.quantity))
+            .collect();
+        let feb = || "2027-02".to_string();
+        assert_eq!(
+            read,
+            [(feb(), 1.0), (feb(), 2.0), (feb(), 3.0), (feb(), 4.0)]
+        );
+        let errors: Vec<(u64, String)> = p.errors.iter().map(|e| (e.line, e.to_string())).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!((errors[0].0, errors[1].0), (6, 7));
+        assert!(errors[0].1.contains("no day"), "{errors:?}");
+        assert!(errors[1].1.contains("French"), "{errors:?}");
     }
 }

@@ -132,7 +132,7 @@ fn plan_files() -> [Param; 4] {
         Param::new(
             "pipeline",
             Kind::Text,
-            "Shipments on their way: CSV with item, place, arrival (YYYY-MM), quantity (default: those imported, equitas import pipeline).",
+            "Shipments on their way: CSV with item, place, arrival (a month, YYYY-MM or as stock reports write it, or the expected day), quantity (default: those imported, equitas import pipeline).",
         )
         .cli_only(),
         Param::new(

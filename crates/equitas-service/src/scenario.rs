@@ -43,7 +43,7 @@ fn pipeline_param() -> Param {
     Param::new(
         "pipeline",
         Kind::Text,
-        "Shipments on their way, added to those in transit in the EPCIS events: CSV with item, place (the receiving location), arrival (YYYY-MM), quantity (docs/formulas.md 7.1, 7.8; default: those imported, equitas import pipeline).",
+        "Shipments on their way, added to those in transit in the EPCIS events: CSV with item, place (the receiving location), arrival (a month, YYYY-MM or as stock reports write it, or the expected day), quantity (docs/formulas.md 7.1, 7.8; default: those imported, equitas import pipeline).",
     )
     .cli_only()
 }
