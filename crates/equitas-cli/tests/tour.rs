@@ -1,7 +1,8 @@
-//! The README's "A five-minute tour", run as written.
+//! The README's "A five-minute tour", and the French guide's "Parcours en
+//! dix minutes" (docs/guide.fr.md), run as written.
 //!
-//! The commands are read from README.md at test time (the fenced `sh`
-//! blocks of that section), so the README cannot change without this test
+//! The commands are read from the document at test time (the fenced `sh`
+//! blocks of that section), so neither can change without this test
 //! seeing it. Each runs with bash, in order, in a fresh directory that
 //! holds `data/` (the repository's) and `target/release/equitas` (the
 //! binary under test), with a fresh data directory (`EQUITAS_DATA_DIR`).
@@ -36,17 +37,17 @@ struct Step {
     background: bool,
 }
 
-/// The commands of the fenced `sh` blocks of the section headed
-/// `## A five-minute tour`, in order. A line is a command unless blank or a
-/// comment; a here-document (`<<'EOF'` ... `EOF`) belongs to its command.
-fn tour_steps(readme: &str) -> Vec<Step> {
+/// The commands of the fenced `sh` blocks of the section headed `heading`
+/// (`## A five-minute tour`), in order. A line is a command unless blank or
+/// a comment; a here-document (`<<'EOF'` ... `EOF`) belongs to its command.
+fn tour_steps(readme: &str, heading: &str) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut in_section = false;
     let mut in_block = false;
     let mut lines = readme.lines().enumerate();
     while let Some((i, line)) = lines.next() {
         if line.starts_with("## ") {
-            in_section = line.trim() == "## A five-minute tour";
+            in_section = line.trim() == heading;
             continue;
         }
         if !in_section {
@@ -174,6 +175,25 @@ fn promised(step: &Step, out: &str, err: &str) -> Result<(), String> {
     if t.contains("market affordability") && !out.lines().any(|l| l.starts_with("Efavirenz")) {
         return Err("no affordability row".into());
     }
+    // The French guide: its files import whole, and its words about the
+    // late report and the stockout-adjusted AMC hold.
+    if t.contains("import stock-reports data/examples/fr/rapports.csv")
+        && !out.contains("22 rows read")
+    {
+        return Err("the French reports did not import whole".into());
+    }
+    if t == "equitas stock --within SN-DK" {
+        if !err.contains("Guinaw Rail (1 month)") && !out.contains("Guinaw Rail (1 month)") {
+            return Err("no note of the facility that has not reported October".into());
+        }
+        let sro = out
+            .lines()
+            .find(|l| l.contains("Thiaroye") && l.contains("sro-sachet"))
+            .unwrap_or_default();
+        if !sro.contains(" 88.0 ") {
+            return Err(format!("the guide says Thiaroye's ORS AMC is 88.0: {sro}"));
+        }
+    }
     if t.starts_with("curl ") {
         let j: serde_json::Value =
             serde_json::from_str(out).map_err(|e| format!("the answer is not JSON: {e}"))?;
@@ -189,11 +209,25 @@ fn promised(step: &Step, out: &str, err: &str) -> Result<(), String> {
 
 #[test]
 fn the_readme_tour_runs_as_written() {
-    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    run_as_written("README.md", "## A five-minute tour", 30);
+}
+
+#[test]
+fn the_french_guide_runs_as_written() {
+    run_as_written("docs/guide.fr.md", "## Parcours en dix minutes", 12);
+}
+
+/// Runs the commands of section `heading` of the repository's document
+/// `doc`, at least `fewest` of them, as a user would from the repository's
+/// root, each checked as [`promised`] says.
+fn run_as_written(doc: &str, heading: &str, fewest: usize) {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(doc);
     let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let steps = tour_steps(&readme);
+    let steps = tour_steps(&readme, heading);
     assert!(
-        steps.len() >= 30,
+        steps.len() >= fewest,
         "only {} commands found in the tour of {}",
         steps.len(),
         readme_path.display()
@@ -222,7 +256,7 @@ fn the_readme_tour_runs_as_written() {
             let Some((url, guard)) = equitas_store::testing::postgres_url() else {
                 record_skip(
                     &format!(
-                        "tour::the_readme_tour_runs_as_written (README.md line {}: {})",
+                        "tour::run_as_written ({doc} line {}: {})",
                         step.line, step.text
                     ),
                     "needs a PostgreSQL server (EQUITAS_TEST_POSTGRES_URL; scripts/test.sh starts one)",
@@ -260,7 +294,7 @@ fn the_readme_tour_runs_as_written() {
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
                 assert!(
                     start.elapsed() < Duration::from_secs(120),
-                    "README.md line {}: `{}` did not start listening: {}",
+                    "{doc} line {}: `{}` did not start listening: {}",
                     step.line,
                     step.text,
                     std::fs::read_to_string(dir.path().join("background.log")).unwrap_or_default()
@@ -280,7 +314,7 @@ fn the_readme_tour_runs_as_written() {
         };
         if let Err(why) = result {
             failures.push(format!(
-                "README.md line {}: `{}`: {why}\n  stdout: {}\n  stderr: {}",
+                "{doc} line {}: `{}`: {why}\n  stdout: {}\n  stderr: {}",
                 step.line,
                 step.text,
                 out.chars().take(600).collect::<String>(),
@@ -298,7 +332,7 @@ fn the_tour_is_read_as_a_user_would_run_it() {
               # a comment\nalias e=x\ne status   # a comment\ne import x.csv   # exit status 3\n\
               cat > f.csv <<'EOF'\na,b # not a comment\nEOF\ne gs1 '(01)1 # kept'\n\
               e serve &\ne a && e b\n```\n```\nan output block\n```\n## Next\n```sh\nnor-this\n```\n";
-    let steps = tour_steps(md);
+    let steps = tour_steps(md, "## A five-minute tour");
     let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(
         texts,
