@@ -142,14 +142,17 @@ pub fn amc_sql(
     let days = "k.n";
     // Per location only: an area's consumption is what was dispensed in it,
     // scaled wherever it was dispensed (4.1).
+    // A store's month with nothing recorded is one of no issues (3.5), in
+    // an area's sum too (nothing dispensed): never a reporting gap.
+    let at_store = is_store(stores);
     let store = if area.is_some() {
         "false".to_string()
     } else {
-        is_store(stores)
+        at_store.clone()
     };
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
-         WHEN f.movements = 0 AND NOT f.stockout_reported AND NOT {store} THEN CAST(NULL AS DOUBLE)
+         WHEN f.movements = 0 AND NOT f.stockout_reported AND NOT {at_store} THEN CAST(NULL AS DOUBLE)
          WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
          ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
     );

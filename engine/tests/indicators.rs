@@ -228,9 +228,21 @@ fn edge_ledger() -> (Ledger, Places, Vec<String>) {
     // W1, a store: in stock all along, never counted in availability.
     push(&mut names, "W1", "P1", "2026-01-02", Receipt, 1000.0);
     push(&mut names, "W1", "P1", "2026-02-02", Issue, 100.0);
+    // W2, a store in region R1 that dispensed in February and recorded
+    // nothing in March and April: months of nothing dispensed in the
+    // areas' AMC too (3.5), not reporting gaps.
+    push(&mut names, "W2", "P1", "2026-02-01", Receipt, 500.0);
+    push(&mut names, "W2", "P1", "2026-02-03", Dispense, 30.0);
     // X9: a location the hierarchy does not hold.
     push(&mut names, "X9", "P1", "2026-01-03", Receipt, 7.0);
-    let ledger = Ledger::build(names, mv);
+    let mut ledger = Ledger::build(names, mv);
+    // F2/P1: nothing moved in March, but a stock report gave its stockout
+    // days: a month recorded, of no use (not a reporting gap).
+    let (f2, p1) = (
+        ledger.names.locations.id("F2"),
+        ledger.names.item_id("P1").unwrap(),
+    );
+    ledger.set_reported_stockout_days(f2, p1, month_of(parse_day("2026-03-01").unwrap()), 3);
     use LocationLevel::*;
     let places = Places::new(
         vec![
@@ -242,6 +254,7 @@ fn edge_ledger() -> (Ledger, Places, Vec<String>) {
             place("F2", Facility, Some("D1")),
             place("F3", Facility, Some("D2")),
             place("W1", Warehouse, Some("XSF")),
+            place("W2", Warehouse, Some("R1")),
         ],
         &ledger,
     );
@@ -342,6 +355,54 @@ async fn edge_cases_equal_single_node() {
     // (it issues on distribution days, 3.5), not reporting gaps.
     let r = at("W1", "P1", "2026-04");
     assert_eq!((r.amc, r.amc_months), (Some(100.0 / 3.0), 3));
+    // F2/P1: February (received, nothing used), March (nothing moved,
+    // stockout days reported: recorded, 0) and April (20, out of stock
+    // from the 10th: 20 x 30 / 9).
+    let r = at("F2", "P1", "2026-04");
+    assert_eq!(r.amc_months, 3);
+    assert!(
+        (r.amc.unwrap() - 20.0 * 30.0 / 9.0 / 3.0).abs() < 1e-12,
+        "{r:?}"
+    );
+    // Region R1 sums what its locations dispensed: W2's 30 over February
+    // to April (its silent months are no issues), F1's, F2's and F3's.
+    let ctx = figures::context(None).await.unwrap();
+    let areas = indicators::compute_by(
+        &ctx,
+        dir.path(),
+        Some(as_of),
+        3,
+        Some(LocationLevel::Region),
+    )
+    .await
+    .unwrap();
+    let want = single_node_areas(
+        &ledger,
+        &places,
+        "XSF",
+        LocationLevel::Region,
+        first,
+        as_of,
+        3,
+    );
+    assert_same(&want, &areas);
+    let view = equitas_ledger::view::stock(
+        &ledger,
+        &places,
+        &equitas_ledger::view::MinMaxBands::default(),
+        &equitas_ledger::view::StockQuery {
+            as_of: Some(as_of),
+            level: Some(LocationLevel::Region),
+            ..Default::default()
+        },
+    );
+    let r1 = view
+        .iter()
+        .find(|r| r.location == "R1" && r.item == "P1")
+        .unwrap();
+    // F1's January is out of the window; W2 and F2 are averaged over all
+    // three months; no month of a store counts as unreported.
+    assert_eq!(r1.months_unreported, 0, "{r1:?}");
     // Availability: the store and the unknown location never count; F3
     // counts from April.
     let got = engine_availability(dir.path(), as_of, LocationLevel::Country).await;

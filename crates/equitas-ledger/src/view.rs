@@ -115,7 +115,10 @@ pub fn amc_months(as_of: Day, window: u32) -> Vec<MonthIndex> {
 }
 
 /// The window's months of one location and item: `area` counts only what
-/// was dispensed (transfers inside an area are not consumption).
+/// was dispensed (transfers inside an area are not consumption), scaled
+/// for stockout days at a store too (4.1). A store's month with nothing
+/// recorded is one of no issues, and so of nothing dispensed (3.5), in its
+/// own row and in an area's: never a reporting gap.
 fn window_amc(
     ledger: &Ledger,
     loc: u32,
@@ -134,8 +137,8 @@ fn window_amc(
                     consumption: if area { f.dispensed } else { f.consumption() },
                     days: days_in_month(mm),
                     stockout_days: f.stockout_days,
-                    store,
-                    reported: f.movements > 0 || f.stockout_reported,
+                    store: store && !area,
+                    reported: f.movements > 0 || f.stockout_reported || store,
                 })
         })
         .collect();
@@ -364,9 +367,9 @@ pub fn stock(
                 continue;
             }
             let area = k > 0;
-            // A store's own row only: an area counts what was dispensed,
-            // scaled wherever it was (4.1).
-            let store = !area && places.list[place].level == Some(LocationLevel::Warehouse);
+            // An area counts what was dispensed, scaled wherever it was
+            // (4.1); a store's silent month is no issues in either.
+            let store = places.list[place].level == Some(LocationLevel::Warehouse);
             let a = window_amc(ledger, loc, item, as_of, q.window, area, store);
             let e = acc.entry((target, item)).or_default();
             e.soh += soh;
@@ -813,6 +816,64 @@ mod tests {
         assert_eq!(
             availability(&l, &places, Region, &["NONE".into()], false, &[as_of]),
             vec![]
+        );
+    }
+
+    /// docs/formulas.md 3.5: a store's month with nothing recorded is one
+    /// of no issues, and of nothing dispensed, in an area's AMC too: not a
+    /// reporting gap counted in the area's `months_unreported` (the store's
+    /// own row counts none), nor left out of what it dispensed.
+    #[test]
+    fn a_store_s_silent_month_is_no_gap_in_an_area_either() {
+        use LocationLevel::*;
+        let hierarchy = vec![
+            place("XSY", Country, None),
+            place("CMS", Warehouse, Some("XSY")),
+            place("F1", Facility, Some("XSY")),
+        ];
+        let mut n = Names::default();
+        let (cms, f1) = (n.locations.id("CMS"), n.locations.id("F1"));
+        let item = n.items.id("AMOX");
+        let mv = |d: &str, location, kind, quantity| movement(d, location, item, kind, quantity);
+        // The store issues and dispenses in January, then nothing is
+        // recorded there in February and March; F1 dispenses every month.
+        let l = Ledger::build(
+            n,
+            vec![
+                mv("2026-01-01", cms, Kind::Receipt, 900.0),
+                mv("2026-01-02", cms, Kind::Issue, 300.0),
+                mv("2026-01-02", cms, Kind::Dispense, 30.0),
+                mv("2026-01-01", f1, Kind::Receipt, 100.0),
+                mv("2026-01-02", f1, Kind::Dispense, 10.0),
+                mv("2026-02-02", f1, Kind::Dispense, 10.0),
+                mv("2026-03-02", f1, Kind::Dispense, 10.0),
+            ],
+        );
+        let places = Places::new(hierarchy, &l);
+        let q = StockQuery {
+            as_of: crate::calendar::parse_day("2026-03-31"),
+            window: 3,
+            ..StockQuery::default()
+        };
+        let rows = stock(&l, &places, &MinMaxBands::default(), &q);
+        let cms_row = rows.iter().find(|r| r.location == "CMS").unwrap();
+        assert_eq!(
+            (cms_row.amc, cms_row.amc_months, cms_row.months_unreported),
+            (Some(110.0), 3, 0)
+        );
+        let rows = stock(
+            &l,
+            &places,
+            &MinMaxBands::default(),
+            &StockQuery {
+                level: Some(Country),
+                ..q
+            },
+        );
+        // What was dispensed: the store's 30 over its three months, F1's 10.
+        assert_eq!(
+            (rows[0].amc, rows[0].amc_months, rows[0].months_unreported),
+            (Some(20.0), 3, 0)
         );
     }
 

@@ -80,8 +80,14 @@ pub struct MonthCell {
     /// stock all month, or before the item was managed there.
     pub adjusted: Option<f64>,
     /// Anything recorded that month: a movement, or stockout days a stock
-    /// report gave.
+    /// report gave; at a store, also a month with nothing recorded (one of
+    /// no issues, 3.5): not a gap to impute.
     pub reported: bool,
+    /// Something was recorded that month (a movement, or stockout days a
+    /// stock report gave), at a store too: what [`Assembled::last_reported`]
+    /// follows, so that a store that stopped recording is not taken for
+    /// one up to date.
+    pub recorded: bool,
     /// The item was managed there that month (on or after its first
     /// movement there).
     pub managed: bool,
@@ -92,6 +98,7 @@ impl MonthCell {
     pub const ABSENT: MonthCell = MonthCell {
         adjusted: None,
         reported: false,
+        recorded: false,
         managed: false,
     };
 
@@ -117,6 +124,7 @@ impl MonthCell {
             // A store's month with nothing recorded is one of no issues
             // (3.5), not a gap to impute.
             reported: !month.unreported(),
+            recorded: reported,
             managed: true,
         }
     }
@@ -134,7 +142,8 @@ pub struct Assembled {
     /// month): the month is imputed wholly.
     pub unobserved: Vec<bool>,
     pub reporting_rate: Vec<f64>,
-    /// Index of the last month any location recorded anything.
+    /// Index of the last month any location recorded anything (a store's
+    /// month with nothing recorded, counted as no issues, is not one).
     pub last_reported: Option<usize>,
 }
 
@@ -177,7 +186,7 @@ pub fn assemble(locations: &[Vec<MonthCell>], area: bool) -> Option<Assembled> {
             }
             first = first.min(k);
             managing[k] += 1;
-            if c.reported {
+            if c.recorded {
                 last_reported = last_reported.max(Some(k));
             }
             // Out of stock all month is known from the ledger (its stock
@@ -429,6 +438,29 @@ mod tests {
             assert_eq!(a.reporting_rate, vec![1.0, 0.5, march_rate]);
             assert_eq!(a.last_reported, Some(1));
         }
+    }
+
+    /// A store's months with nothing recorded are months of no issues
+    /// (3.5): not imputed, yet not data either. A store that recorded
+    /// nothing in the history is no data (no forecast of 0 for a plan to
+    /// order nothing on), and one that stopped recording says when.
+    #[test]
+    fn a_store_silent_months_are_no_issues_but_not_data() {
+        let store = |k: i32, c: f64, reported: bool| MonthCell::of(JAN + k, c, 0, reported, true);
+        let a = assemble(
+            &[vec![
+                store(0, 300.0, true),
+                store(1, 0.0, false),
+                store(2, 0.0, false),
+            ]],
+            false,
+        )
+        .unwrap();
+        assert_eq!(a.values, vec![300.0, 0.0, 0.0]);
+        assert_eq!(a.imputed, vec![false; 3]);
+        assert_eq!(a.last_reported, Some(0));
+        let silent = assemble(&[vec![store(0, 0.0, false), store(1, 0.0, false)]], false).unwrap();
+        assert_eq!(silent.last_reported, None);
     }
 
     #[test]

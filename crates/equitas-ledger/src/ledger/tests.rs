@@ -912,3 +912,39 @@ fn counts_of_no_lot_appended_one_by_one_equal_built_at_once() {
     let end = (day0 + days - 1) as Day;
     assert_eq!(l.stock_on_hand(0, 0, end), 10.0 * f64::from(lots) + 5.0);
 }
+
+/// Formulas 3.10, a hole in the rule of 2026-12-07 (review): a lot's dip
+/// at an instant where stock of no lot moves is excused when the whole
+/// stays above zero (stock of no lot covers it); when other lots' outflows
+/// later take the whole below zero at instants where stock of no lot
+/// neither moves nor is below zero, each lot is judged on its own and none
+/// dips, so the place's stock on hand is below zero with no
+/// `negative_balance` anywhere. Ignored: which rule closes the hole is the
+/// maintainers' choice (judge the whole at every instant where no lot's
+/// own judgement flags, or keep judging on the whole while an excused lot
+/// stays below zero).
+#[test]
+#[ignore = "defect found by review: a dip of the whole stock beside lots is never flagged"]
+fn a_whole_below_zero_after_an_excused_dip_is_flagged() {
+    let d = |s: &str| day_ms(s, 9);
+    let ms = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 5.0, 1),
+        mv(d("2026-01-05"), 2, Kind::Receipt, 100.0, 2),
+        mv(d("2026-01-06"), 0, Kind::Receipt, 5.0, 3),
+        // Together: no lot 1, lot 1 at -3 (its own dip, excused), the
+        // whole 110 -> 98.
+        mv(d("2026-01-07"), 0, Kind::Dispense, 4.0, 4),
+        mv(d("2026-01-07"), 1, Kind::Dispense, 8.0, 5),
+        // Lot 2 at 0 (no dip of its own), the whole 98 -> -2.
+        mv(d("2026-01-08"), 2, Kind::Dispense, 100.0, 6),
+    ];
+    let l = built_and_appended(&ms);
+    assert_eq!(
+        l.stock_on_hand(0, 0, parse_day("2026-01-08").unwrap()),
+        -2.0
+    );
+    assert!(
+        !negatives(&l).is_empty(),
+        "stock on hand -2 and no negative_balance"
+    );
+}
