@@ -584,7 +584,8 @@ impl Ledger {
     /// Whether a lot's own [`ProblemKind::NegativeBalance`] gives way to
     /// the judgement on the whole item ([`judge_whole`]): at a place
     /// holding the item by lot and with no lot, any of no lot, and a lot's
-    /// at an instant where stock of no lot moves or is below zero.
+    /// at an instant where stock of no lot moves, or where it or any lot
+    /// is below zero before it.
     fn judged_on_the_whole(&self, p: &DataProblem) -> bool {
         if p.kind != ProblemKind::NegativeBalance
             || !self.wholes.contains_key(&(p.location, p.item))
@@ -594,13 +595,22 @@ impl Ledger {
         if p.lot == 0 {
             return true;
         }
+        let below = |lot: u32| {
+            let e = self.entries(p.location, p.item, lot);
+            let k = e.partition_point(|x| x.at < p.at);
+            k > 0 && e[k - 1].balance < -EPSILON
+        };
         let none = self.entries(p.location, p.item, 0);
         let k = none.partition_point(|x| x.at < p.at);
-        (k > 0 && none[k - 1].balance < -EPSILON)
+        below(0)
             || none[k..]
                 .iter()
                 .take_while(|x| x.at == p.at)
                 .any(|x| x.kind.plausible(x.quantity))
+            || self
+                .items
+                .get(&(p.location, p.item))
+                .is_some_and(|s| s.lots.iter().any(|&l| l != 0 && below(l)))
     }
 }
 
@@ -687,7 +697,8 @@ fn share_whole_counts(
 /// Judges the negative balances of an item held at a place both by lot and
 /// with no lot (lot 0) on the whole item (formulas 3.10), from `since` on:
 /// at an instant where stock of no lot moves (a plausible movement), or
-/// while it is below zero, the movements of every lot at that instant are
+/// while it or any lot is below zero (a lot's dip that stock of no lot
+/// covered leaves the lot there), the movements of every lot at that instant are
 /// judged together on the place's whole stock of the item after them (its
 /// lots' balances, no lot included); when that goes from ≥ 0 to < 0, one
 /// [`ProblemKind::NegativeBalance`] names the outflows of the instant (none:
@@ -735,12 +746,18 @@ fn judge_whole(
     // place in `series`).
     let mut series: Vec<&[Entry]> = Vec::with_capacity(item_lots.len());
     let mut steps: Vec<(i64, u32, usize, usize)> = Vec::new();
+    // Lots other than no lot below zero: while any is, the whole is judged
+    // (a lot's dip excused by stock of no lot leaves it there).
+    let mut below = 0usize;
     for &lot in item_lots {
         let Some(s) = lots.get(&(key.0, key.1, lot)) else {
             continue;
         };
         let e = s.entries.as_slice();
         let p = e.partition_point(|x| x.at <= after);
+        if lot != 0 && p > 0 && e[p - 1].balance < -EPSILON {
+            below += 1;
+        }
         let k = series.len();
         steps.extend((p..e.len()).map(|i| (e[i].at, lot, i, k)));
         series.push(e);
@@ -753,7 +770,7 @@ fn judge_whole(
         let n = steps[j..].iter().take_while(|s| s.0 == at).count();
         let instant = &steps[j..j + n];
         j += n;
-        let mut judged = none_balance < -EPSILON;
+        let mut judged = none_balance < -EPSILON || below > 0;
         let mut moved_none = false;
         for &(_, lot, i, k) in instant {
             let e = series[k];
@@ -764,6 +781,11 @@ fn judge_whole(
             } else {
                 let prev = if i == 0 { 0.0 } else { e[i - 1].balance };
                 held += e[i].balance - prev;
+                match (prev < -EPSILON, e[i].balance < -EPSILON) {
+                    (false, true) => below += 1,
+                    (true, false) => below -= 1,
+                    _ => {}
+                }
             }
         }
         if moved_none {

@@ -558,8 +558,9 @@ fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
 /// of the lot is an issue before receipt instead; a count never is one),
 /// except where the place holds the item both by lot and with no lot (lot
 /// 0): there, at an instant where stock of no lot moves (a plausible
-/// movement) or is below zero before it, the whole stock is judged instead,
-/// once per dip, with the outflows of the instant in (lot, order) order.
+/// movement), or where it or any lot is below zero before it, the whole
+/// stock is judged instead, once per dip, with the outflows of the instant
+/// in (lot, order) order.
 fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f64)> {
     let at_loc: Vec<&Movement> = ms.iter().filter(|m| m.location == loc).collect();
     let plausible: Vec<Movement> = at_loc
@@ -574,7 +575,9 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
     // What a lot holds after the movements before `end`.
     let held = |lot: u32, end: i64| replay(&plausible, loc, lot, end);
     let judged = |at: i64| {
-        mixed && (plausible.iter().any(|m| m.lot == 0 && m.at == at) || held(0, at) < -EPSILON)
+        mixed
+            && (plausible.iter().any(|m| m.lot == 0 && m.at == at)
+                || lots.iter().any(|&l| held(l, at) < -EPSILON))
     };
     let outflow = |m: &Movement| {
         matches!(m.kind, Kind::Issue | Kind::Dispense)
@@ -913,18 +916,14 @@ fn counts_of_no_lot_appended_one_by_one_equal_built_at_once() {
     assert_eq!(l.stock_on_hand(0, 0, end), 10.0 * f64::from(lots) + 5.0);
 }
 
-/// Formulas 3.10, a hole in the rule of 2026-12-07 (review): a lot's dip
-/// at an instant where stock of no lot moves is excused when the whole
-/// stays above zero (stock of no lot covers it); when other lots' outflows
-/// later take the whole below zero at instants where stock of no lot
-/// neither moves nor is below zero, each lot is judged on its own and none
-/// dips, so the place's stock on hand is below zero with no
-/// `negative_balance` anywhere. Ignored: which rule closes the hole is the
-/// maintainers' choice (judge the whole at every instant where no lot's
-/// own judgement flags, or keep judging on the whole while an excused lot
-/// stays below zero).
+/// Formulas 3.10 (found by review): a lot's dip at an instant where stock
+/// of no lot moves is excused when the whole stays above zero (stock of no
+/// lot covers it); while that lot stays below zero the whole is judged, so
+/// other lots' outflows taking the whole below zero at instants where stock
+/// of no lot neither moves nor is below zero are flagged. (Until the fix
+/// each lot was judged on its own there, none dipped, and the place's stock
+/// on hand went to -2 with no `negative_balance`.)
 #[test]
-#[ignore = "defect found by review: a dip of the whole stock beside lots is never flagged"]
 fn a_whole_below_zero_after_an_excused_dip_is_flagged() {
     let d = |s: &str| day_ms(s, 9);
     let ms = vec![
@@ -943,8 +942,5 @@ fn a_whole_below_zero_after_an_excused_dip_is_flagged() {
         l.stock_on_hand(0, 0, parse_day("2026-01-08").unwrap()),
         -2.0
     );
-    assert!(
-        !negatives(&l).is_empty(),
-        "stock on hand -2 and no negative_balance"
-    );
+    assert_eq!(negatives(&l), [(2, d("2026-01-08"), vec![6], 98.0, -2.0)]);
 }
