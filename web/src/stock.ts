@@ -5,6 +5,9 @@ import type { StockRow } from "./api";
 import { num, t } from "./i18n";
 import type { Column } from "./table";
 
+/** Levels whose rows add up the locations in them. */
+const AREAS = new Set(["country", "region", "district"]);
+
 /** Stock on hand, AMC, months of stock, status, stockout days, expiring, expired (3.8). */
 export function stockFigures(): Column<StockRow>[] {
   return [
@@ -16,7 +19,11 @@ export function stockFigures(): Column<StockRow>[] {
       format: (r) => num(r.amc, 1),
       numeric: true,
       cellClass: (r) => (r.months_unreported > 0 ? "unreported" : ""),
-      title: (r) => (r.months_unreported > 0 ? t("amc.unreported", r.months_unreported) : ""),
+      // An area's count adds up its locations' months.
+      title: (r) =>
+        r.months_unreported > 0
+          ? t(AREAS.has(r.level) ? "amc.unreported_area" : "amc.unreported", r.months_unreported)
+          : "",
     },
     { label: t("col.months_of_stock"), value: (r) => r.months_of_stock, format: (r) => num(r.months_of_stock, 1), numeric: true },
     {

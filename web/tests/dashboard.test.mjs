@@ -354,6 +354,18 @@ test("an AMC averaged without months in which nothing was recorded says so on it
     const whole = all.rows.find((r) => r.item === gap.item && r.months_unreported === 0 && r.amc !== null);
     const plain = cells.find((r) => r[1]?.text === whole.location);
     assert.doesNotMatch(plain[col].cls, /unreported/);
+    // A region's AMC adds up its locations': its tooltip says the months are theirs.
+    const regions = await api(`/api/v1/stock?level=region&item=${gap.item}&limit=1000`);
+    const region = regions.rows.find((r) => r.months_unreported > 0);
+    assert.ok(region, "the facility's region counts its month");
+    await open(page, `#/location/${region.location}`);
+    const here = await page.$$eval('table[data-table="location-stock"] tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td, th")].map((c) => ({ text: c.textContent.trim(), title: c.getAttribute("title") ?? "" }))),
+    );
+    const at = here[0].findIndex((c) => c.text.startsWith(label));
+    const row2 = here.find((r) => r[1]?.text === gap.item);
+    assert.ok(row2, `${locale}: ${gap.item} at ${region.location}`);
+    assert.match(row2[at].title, locale === "fr-FR" ? /ses lieux/ : /its locations/, `${locale}: ${row2[at].title}`);
     assert.deepEqual(page.errors, []);
   }
 });
