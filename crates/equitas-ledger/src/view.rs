@@ -819,12 +819,9 @@ mod tests {
         );
     }
 
-    /// docs/formulas.md 3.5: a store's month with nothing recorded is one
-    /// of no issues, and of nothing dispensed, in an area's AMC too: not a
-    /// reporting gap counted in the area's `months_unreported` (the store's
-    /// own row counts none), nor left out of what it dispensed.
-    #[test]
-    fn a_store_s_silent_month_is_no_gap_in_an_area_either() {
+    /// A country XSY with a store CMS and a facility F1 under it, and the
+    /// ledger of `moves` (day, place, kind, quantity) of one item, AMOX.
+    fn store_and_facility(moves: &[(&str, &str, Kind, f64)]) -> (Ledger, Places) {
         use LocationLevel::*;
         let hierarchy = vec![
             place("XSY", Country, None),
@@ -832,24 +829,37 @@ mod tests {
             place("F1", Facility, Some("XSY")),
         ];
         let mut n = Names::default();
-        let (cms, f1) = (n.locations.id("CMS"), n.locations.id("F1"));
         let item = n.items.id("AMOX");
-        let mv = |d: &str, location, kind, quantity| movement(d, location, item, kind, quantity);
+        let ms: Vec<Movement> = moves
+            .iter()
+            .map(|&(d, at, kind, q)| {
+                let location = n.locations.id(at);
+                movement(d, location, item, kind, q)
+            })
+            .collect();
+        let l = Ledger::build(n, ms);
+        let places = Places::new(hierarchy, &l);
+        (l, places)
+    }
+
+    /// docs/formulas.md 3.5: a store's month with nothing recorded is one
+    /// of no issues, and of nothing dispensed, in an area's AMC too: not a
+    /// reporting gap counted in the area's `months_unreported` (the store's
+    /// own row counts none), nor left out of what it dispensed.
+    #[test]
+    fn a_store_s_silent_month_is_no_gap_in_an_area_either() {
+        use LocationLevel::*;
         // The store issues and dispenses in January, then nothing is
         // recorded there in February and March; F1 dispenses every month.
-        let l = Ledger::build(
-            n,
-            vec![
-                mv("2026-01-01", cms, Kind::Receipt, 900.0),
-                mv("2026-01-02", cms, Kind::Issue, 300.0),
-                mv("2026-01-02", cms, Kind::Dispense, 30.0),
-                mv("2026-01-01", f1, Kind::Receipt, 100.0),
-                mv("2026-01-02", f1, Kind::Dispense, 10.0),
-                mv("2026-02-02", f1, Kind::Dispense, 10.0),
-                mv("2026-03-02", f1, Kind::Dispense, 10.0),
-            ],
-        );
-        let places = Places::new(hierarchy, &l);
+        let (l, places) = store_and_facility(&[
+            ("2026-01-01", "CMS", Kind::Receipt, 900.0),
+            ("2026-01-02", "CMS", Kind::Issue, 300.0),
+            ("2026-01-02", "CMS", Kind::Dispense, 30.0),
+            ("2026-01-01", "F1", Kind::Receipt, 100.0),
+            ("2026-01-02", "F1", Kind::Dispense, 10.0),
+            ("2026-02-02", "F1", Kind::Dispense, 10.0),
+            ("2026-03-02", "F1", Kind::Dispense, 10.0),
+        ]);
         let q = StockQuery {
             as_of: crate::calendar::parse_day("2026-03-31"),
             window: 3,
@@ -882,26 +892,12 @@ mod tests {
     /// as they are. A facility doing the same is scaled (demand every day).
     #[test]
     fn a_store_s_issues_are_not_scaled_by_its_stockout_days() {
-        use LocationLevel::*;
-        let hierarchy = vec![
-            place("XSY", Country, None),
-            place("CMS", Warehouse, Some("XSY")),
-            place("F1", Facility, Some("XSY")),
-        ];
-        let mut n = Names::default();
-        let (cms, f1) = (n.locations.id("CMS"), n.locations.id("F1"));
-        let item = n.items.id("AMOX");
-        let mv = |d: &str, location, kind, quantity| movement(d, location, item, kind, quantity);
-        let l = Ledger::build(
-            n,
-            vec![
-                mv("2026-01-01", cms, Kind::Receipt, 900.0),
-                mv("2026-01-02", cms, Kind::Issue, 900.0),
-                mv("2026-01-01", f1, Kind::Receipt, 100.0),
-                mv("2026-01-02", f1, Kind::Dispense, 100.0),
-            ],
-        );
-        let places = Places::new(hierarchy, &l);
+        let (l, places) = store_and_facility(&[
+            ("2026-01-01", "CMS", Kind::Receipt, 900.0),
+            ("2026-01-02", "CMS", Kind::Issue, 900.0),
+            ("2026-01-01", "F1", Kind::Receipt, 100.0),
+            ("2026-01-02", "F1", Kind::Dispense, 100.0),
+        ]);
         let q = StockQuery {
             as_of: crate::calendar::parse_day("2026-01-31"),
             window: 1,
