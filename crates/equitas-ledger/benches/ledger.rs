@@ -9,7 +9,11 @@
 //! Timed, on one thread: `Ledger::build` (sort, balances, problems, monthly
 //! figures with stockout days), the stock rows of every location and item
 //! (AMC, MOS, status, expiry), availability by region for 12 month-ends,
-//! and `Ledger::append` of the last 10,000 events' movements.
+//! and `Ledger::append` of the last 10,000 events' movements. Then, side by
+//! side in the same run, 500 one-movement appends at a place holding one
+//! item in 50 lots with 40,000 movements, without and with one early
+//! movement of no lot (stock of no lot beside lots is judged on the whole
+//! item, formulas 3.10: the appends should cost about the same).
 
 use equitas_ledger::view::{self, MinMaxBands, Place, Places, StockQuery};
 use equitas_ledger::{Ledger, Names, Source};
@@ -21,6 +25,68 @@ fn peak_rss_mb() -> Option<f64> {
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Seconds taken by 500 one-movement appends (each a day later than the
+/// last) at one place holding one item in 50 lots, after 40,000 movements,
+/// with `none_first` an early receipt of no lot beside them.
+fn appends_beside_lots(none_first: bool) -> f64 {
+    use equitas_ledger::movement::Kind;
+    const LOTS: u32 = 50;
+    const DAY: i64 = 86_400_000;
+    let mut names = Names::default();
+    let location = names.locations.id("F1");
+    let (item, recorded, _) = names.item("P1");
+    let reason = names.reasons.id("");
+    let lots: Vec<u32> = (0..LOTS).map(|k| names.lots.id(&format!("L{k}"))).collect();
+    let mut n = 0u64;
+    let mut mv = |at: i64, lot: u32, kind: Kind, quantity: f64| {
+        n += 1;
+        equitas_ledger::Movement {
+            at,
+            location,
+            item,
+            lot,
+            kind,
+            quantity,
+            reason,
+            source: Source::Event(n).pack(),
+            recorded,
+        }
+    };
+    let start = 1_700_000_000_000i64;
+    let mut ms: Vec<_> = lots
+        .iter()
+        .map(|&l| mv(start, l, Kind::Receipt, 1e6))
+        .collect();
+    if none_first {
+        ms.push(mv(start + 1, 0, Kind::Receipt, 100.0));
+    }
+    let held = 40_000i64;
+    ms.extend((0..held).map(|i| {
+        mv(
+            start + (i + 1) * DAY,
+            lots[(i % i64::from(LOTS)) as usize],
+            Kind::Dispense,
+            1.0,
+        )
+    }));
+    let mut ledger = Ledger::build(names, ms);
+    let appends: Vec<_> = (0..500i64)
+        .map(|i| {
+            mv(
+                start + (held + 1 + i) * DAY,
+                lots[(i % i64::from(LOTS)) as usize],
+                Kind::Dispense,
+                1.0,
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    for m in appends {
+        ledger.append(vec![m]);
+    }
+    t.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -157,6 +223,13 @@ fn main() {
     println!(
         "append {} backdated movements (copies of events spread over the history; {} lots, {} location-items): {late_ms:.1} ms",
         late_report.movements, late_report.lots, late_report.items
+    );
+    let (lots_only, beside) = (appends_beside_lots(false), appends_beside_lots(true));
+    println!(
+        "500 one-movement appends at a place with 50 lots and 40,000 movements: lots only {:.1} ms, with one early movement of no lot {:.1} ms (ratio {:.2})",
+        lots_only * 1000.0,
+        beside * 1000.0,
+        beside / lots_only
     );
     println!(
         "problems flagged: {problems}; peak memory (VmHWM, whole process incl. preparation): {} MB (target < 2,048 MB)",

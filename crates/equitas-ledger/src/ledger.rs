@@ -201,9 +201,10 @@ type ItemKey = (u32, u32);
 /// negative balances judged on the whole item ([`judge_whole`]).
 #[derive(Debug, Clone, Default)]
 struct Whole {
-    /// At each instant with a movement of no lot, what the other lots held
-    /// after it (summed in time order, as [`share_whole_counts`] sums it):
-    /// where a later pass starts, nothing before `since` having moved.
+    /// At each instant with a movement of the item there, what the lots
+    /// other than no lot held after it (summed in time order): where a
+    /// later pass starts, nothing before `since` having moved, so that an
+    /// append reads only what follows its first movement.
     marks: Vec<(i64, f64)>,
     /// In time order.
     problems: Vec<DataProblem>,
@@ -709,10 +710,12 @@ fn share_whole_counts(
 /// final, lot 0's included ([`share_whole_counts`] first).
 ///
 /// One pass in time order over the lots' movements from the last instant
-/// before `since` with a movement of no lot ([`Whole::marks`]: what the
-/// lots held is unchanged there), the lots' changes summed in (time, lot,
-/// order) order: the same sums, to the last bit, built at once or appended
-/// in pieces.
+/// before `since` ([`Whole::marks`]: what the lots held is unchanged
+/// there), the lots' changes summed in (time, lot, order) order: the same
+/// sums, to the last bit, built at once or appended in pieces. (Until the
+/// review of 2026-12-07 marks were kept at instants of no lot only, and an
+/// append beside one old movement of no lot re-read every lot's movements
+/// since.)
 fn judge_whole(
     lots: &FxHashMap<LotKey, LotSeries>,
     wholes: &mut FxHashMap<ItemKey, Whole>,
@@ -771,12 +774,10 @@ fn judge_whole(
         let instant = &steps[j..j + n];
         j += n;
         let mut judged = none_balance < -EPSILON || below > 0;
-        let mut moved_none = false;
         for &(_, lot, i, k) in instant {
             let e = series[k];
             if lot == 0 {
                 none_balance = e[i].balance;
-                moved_none = true;
                 judged |= e[i].kind.plausible(e[i].quantity);
             } else {
                 let prev = if i == 0 { 0.0 } else { e[i - 1].balance };
@@ -788,9 +789,7 @@ fn judge_whole(
                 }
             }
         }
-        if moved_none {
-            whole.marks.push((at, held));
-        }
+        whole.marks.push((at, held));
         let now = held + none_balance;
         if judged && before >= -EPSILON && now < -EPSILON {
             let outflows: Vec<(u32, &Entry)> = instant
