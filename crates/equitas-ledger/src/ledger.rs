@@ -21,7 +21,7 @@
 
 use crate::calendar::{Day, MS_PER_DAY, MonthIndex, day_of_ms, month_end, month_of, month_start};
 use crate::movement::{Kind, Movement, Names, Source};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 /// Quantities closer to zero than this are zero (quantities may be fractional).
@@ -576,8 +576,20 @@ impl Ledger {
             .values()
             .flat_map(|s| &s.problems)
             .filter(|p| !self.judged_on_the_whole(p))
-            .chain(self.wholes.values().flat_map(|w| &w.problems))
             .collect();
+        // An outflow of no lot before anything was held there is an issue
+        // before receipt, not also a dip of the whole (as for a lot).
+        let before_receipt: FxHashSet<(u32, u32, i64)> = p
+            .iter()
+            .filter(|x| x.kind == ProblemKind::IssueBeforeReceipt && x.lot == 0)
+            .map(|x| (x.location, x.item, x.at))
+            .collect();
+        p.extend(
+            self.wholes
+                .values()
+                .flat_map(|w| &w.problems)
+                .filter(|x| !before_receipt.contains(&(x.location, x.item, x.at))),
+        );
         p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
         p
     }
@@ -587,31 +599,46 @@ impl Ledger {
     /// holding the item by lot and with no lot, any of no lot, and a lot's
     /// at an instant where stock of no lot moves, or where it or any lot
     /// is below zero before it.
+    ///
+    /// And whether an outflow of no lot before any supply of no lot is no
+    /// [`ProblemKind::IssueBeforeReceipt`] there: the lots held stock
+    /// before it (a dispensing that names no lot, as an e-prescription's,
+    /// at a place keeping its stock by lot), which the judgement on the
+    /// whole item counts it against.
     fn judged_on_the_whole(&self, p: &DataProblem) -> bool {
-        if p.kind != ProblemKind::NegativeBalance
-            || !self.wholes.contains_key(&(p.location, p.item))
-        {
+        if !self.wholes.contains_key(&(p.location, p.item)) {
             return false;
+        }
+        let balance = |lot: u32| {
+            let e = self.entries(p.location, p.item, lot);
+            let k = e.partition_point(|x| x.at < p.at);
+            if k > 0 { e[k - 1].balance } else { 0.0 }
+        };
+        let lots = || {
+            self.items
+                .get(&(p.location, p.item))
+                .map_or(&[][..], |s| s.lots.as_slice())
+                .iter()
+                .filter(|&&l| l != 0)
+        };
+        match p.kind {
+            ProblemKind::IssueBeforeReceipt => {
+                return p.lot == 0 && lots().map(|&l| balance(l)).sum::<f64>() > EPSILON;
+            }
+            ProblemKind::NegativeBalance => {}
+            _ => return false,
         }
         if p.lot == 0 {
             return true;
         }
-        let below = |lot: u32| {
-            let e = self.entries(p.location, p.item, lot);
-            let k = e.partition_point(|x| x.at < p.at);
-            k > 0 && e[k - 1].balance < -EPSILON
-        };
         let none = self.entries(p.location, p.item, 0);
         let k = none.partition_point(|x| x.at < p.at);
-        below(0)
+        balance(0) < -EPSILON
             || none[k..]
                 .iter()
                 .take_while(|x| x.at == p.at)
                 .any(|x| x.kind.plausible(x.quantity))
-            || self
-                .items
-                .get(&(p.location, p.item))
-                .is_some_and(|s| s.lots.iter().any(|&l| l != 0 && below(l)))
+            || lots().any(|&l| balance(l) < -EPSILON)
     }
 }
 

@@ -584,6 +584,9 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
             || (m.kind == Kind::Adjust && m.quantity < 0.0)
     };
     let mut out = Vec::new();
+    // Instants of an outflow of no lot before any supply of it while the
+    // lots held nothing: an issue before receipt, not a dip of the whole.
+    let mut before_receipt: Vec<i64> = Vec::new();
     for &lot in &lots {
         let mut v: Vec<&Movement> = plausible.iter().filter(|m| m.lot == lot).collect();
         v.sort_by_key(|m| m.at);
@@ -599,7 +602,16 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
             };
             let after = m.kind.apply(before, m.quantity - others);
             if outflow(m) && !supplied {
-                // An issue before receipt.
+                // An issue before receipt (of no lot: unless the lots held
+                // stock, 3.10).
+                let lots_held: f64 = lots
+                    .iter()
+                    .filter(|&&o| o != 0)
+                    .map(|&o| held(o, m.at))
+                    .sum();
+                if lot == 0 && lots_held <= EPSILON {
+                    before_receipt.push(m.at);
+                }
             } else if after < -EPSILON
                 && before >= -EPSILON
                 && m.kind != Kind::Count
@@ -619,7 +631,7 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
         let mut before = 0.0;
         for t in instants {
             let now: f64 = lots.iter().map(|&l| held(l, t + 1)).sum();
-            if judged(t) && before >= -EPSILON && now < -EPSILON {
+            if judged(t) && before >= -EPSILON && now < -EPSILON && !before_receipt.contains(&t) {
                 let mut outs: Vec<(u32, usize, u64)> = plausible
                     .iter()
                     .enumerate()
@@ -943,4 +955,39 @@ fn a_whole_below_zero_after_an_excused_dip_is_flagged() {
         -2.0
     );
     assert_eq!(negatives(&l), [(2, d("2026-01-08"), vec![6], 98.0, -2.0)]);
+}
+
+/// Formulas 3.10: at a place keeping an item by lot, a dispensing that
+/// names no lot (an e-prescription's) is taken from what the lots hold:
+/// no `issue_before_receipt` while they hold stock, and the whole judged
+/// for `negative_balance`. Before any lot is held, it is one. (Until
+/// 2026-12-07 the first such dispensing was flagged though the lots held
+/// 40.)
+#[test]
+fn a_dispensing_of_no_lot_from_stock_held_by_lot_is_no_issue_before_receipt() {
+    let d = |s: &str| day_ms(s, 9);
+    let kinds = |l: &Ledger| -> Vec<(ProblemKind, u32, i64)> {
+        l.problems().iter().map(|p| (p.kind, p.lot, p.at)).collect()
+    };
+    // Covered by lot 1: nothing to flag; then the whole goes below zero.
+    let covered = vec![
+        mv(d("2026-01-05"), 1, Kind::Receipt, 40.0, 1),
+        mv(d("2026-01-10"), 0, Kind::Dispense, 30.0, 2),
+        mv(d("2026-01-12"), 0, Kind::Dispense, 15.0, 3),
+    ];
+    let l = built_and_appended(&covered);
+    assert_eq!(
+        kinds(&l),
+        [(ProblemKind::NegativeBalance, 0, d("2026-01-12"))]
+    );
+    // Before any lot arrived: an issue before receipt, as before.
+    let early = vec![
+        mv(d("2026-01-03"), 0, Kind::Dispense, 5.0, 1),
+        mv(d("2026-01-05"), 1, Kind::Receipt, 40.0, 2),
+    ];
+    let l = built_and_appended(&early);
+    assert_eq!(
+        kinds(&l),
+        [(ProblemKind::IssueBeforeReceipt, 0, d("2026-01-03"))]
+    );
 }
