@@ -578,7 +578,10 @@ impl Ledger {
             .filter(|p| !self.judged_on_the_whole(p))
             .collect();
         // An outflow of no lot before anything was held there is an issue
-        // before receipt, not also a dip of the whole (as for a lot).
+        // before receipt, not also a dip of the whole (as for a lot), when
+        // the dip names outflows of no lot only (its lot, the last one's,
+        // is 0): a lot's outflow at the same instant, whose own judgement
+        // is left to the whole there, is flagged with it.
         let before_receipt: FxHashSet<(u32, u32, i64)> = p
             .iter()
             .filter(|x| x.kind == ProblemKind::IssueBeforeReceipt && x.lot == 0)
@@ -588,7 +591,7 @@ impl Ledger {
             self.wholes
                 .values()
                 .flat_map(|w| &w.problems)
-                .filter(|x| !before_receipt.contains(&(x.location, x.item, x.at))),
+                .filter(|x| x.lot != 0 || !before_receipt.contains(&(x.location, x.item, x.at))),
         );
         p.sort_by_key(|p| (p.location, p.item, p.lot, p.at, p.kind));
         p
