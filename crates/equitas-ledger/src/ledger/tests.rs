@@ -1005,7 +1005,7 @@ fn a_dispensing_of_no_lot_from_stock_held_by_lot_is_no_issue_before_receipt() {
 /// review of 2026-12-07 the whole's dip was dropped, and lot 1's outflow
 /// 0 -> -3 flagged nowhere.)
 #[test]
-fn review2_a_lots_dip_beside_an_issue_before_receipt_of_no_lot_is_flagged() {
+fn a_lots_dip_beside_an_issue_before_receipt_of_no_lot_is_flagged() {
     let d = |s: &str| day_ms(s, 9);
     let ms = vec![
         mv(d("2026-01-05"), 1, Kind::Receipt, 10.0, 1),
@@ -1037,7 +1037,7 @@ fn review2_a_lots_dip_beside_an_issue_before_receipt_of_no_lot_is_flagged() {
 /// orders (backdated, same instant split across appends): the same
 /// problems to the last bit as built at once.
 #[test]
-fn review2_fractional_whole_sums_append_as_built() {
+fn fractional_whole_sums_append_as_built() {
     let h = |day: i64, hour: i64| (20_454 + day) * MS_PER_DAY + hour * 3_600_000;
     let mut ms = Vec::new();
     let mut src = 1;
