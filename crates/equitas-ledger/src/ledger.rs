@@ -74,6 +74,13 @@ impl Month {
     pub fn consumption(&self) -> f64 {
         self.issued + self.dispensed
     }
+
+    /// Anything was recorded in the month: a movement, or stockout days a
+    /// stock report gave (else, where the item is managed, a reporting
+    /// gap, formulas 3.5 and 4.1).
+    pub fn recorded(&self) -> bool {
+        self.movements > 0 || self.stockout_reported
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -138,7 +138,7 @@ fn window_amc(
                     days: days_in_month(mm),
                     stockout_days: f.stockout_days,
                     store: store && !area,
-                    reported: f.movements > 0 || f.stockout_reported || store,
+                    reported: f.recorded() || store,
                 })
         })
         .collect();

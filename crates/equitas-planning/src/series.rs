@@ -310,7 +310,7 @@ pub fn demand_series(
                     m,
                     if area { f.dispensed } else { f.consumption() },
                     f.stockout_days,
-                    f.movements > 0 || f.stockout_reported,
+                    f.recorded(),
                     store,
                 ),
             })
