@@ -241,22 +241,42 @@ pub async fn register_dataset(
 /// but Ballista's executors cannot decode `range`).
 pub fn sql(as_of: Day, first: MonthIndex) -> String {
     format!(
-        "{}\n{FINAL_SELECT}\nORDER BY c.country, c.location, c.item, c.m",
-        ctes(as_of, first)
+        "{}\n{}\nORDER BY c.country, c.location, c.item, c.m",
+        ctes(as_of, first),
+        final_select(false)
     )
 }
 
 /// The figures' final projection, over the `closed` step of [`ctes`] and
-/// the reported stockout days (the rows of [`sql`], unordered).
-pub const FINAL_SELECT: &str = "SELECT c.country, c.location, c.item, c.m AS month_index,
+/// the reported stockout days (the rows of [`sql`], unordered). With
+/// `place`, two more columns: `n`, the month's length in days, and
+/// `place_active`, 1 when anything was recorded at the location that month
+/// for any item (a movement, or stockout days reported for an item it
+/// manages: a month reported, formulas 3.5), else 0. They are computed here,
+/// not in a step of their own, for Ballista's nesting limit
+/// ([`crate::indicators::amc_sql`]).
+pub fn final_select(place: bool) -> String {
+    let extra = if place {
+        ",
+  c.n,
+  MAX(CASE WHEN c.movements > 0 OR r.stockout_days IS NOT NULL THEN 1 ELSE 0 END)
+    OVER (PARTITION BY c.country, c.location, c.m) AS place_active"
+    } else {
+        ""
+    };
+    format!("{FINAL_SELECT}{extra}\n{FINAL_FROM}")
+}
+
+const FINAL_SELECT: &str = "SELECT c.country, c.location, c.item, c.m AS month_index,
   COALESCE(LAG(c.closing) OVER (PARTITION BY c.country, c.location, c.item ORDER BY c.m), 0.0)
     + c.opened AS opening,
   c.received, c.issued, c.dispensed, c.adjusted, c.closing,
   c.issued + c.dispensed AS consumption,
   COALESCE(r.stockout_days, c.derived_days) AS stockout_days,
   r.stockout_days IS NOT NULL AS stockout_reported,
-  c.movements
-FROM closed c
+  c.movements";
+
+const FINAL_FROM: &str = "FROM closed c
 LEFT JOIN reported r
   ON r.country = c.country AND r.location = c.location AND r.item = c.item
  AND CAST(r.month_index AS BIGINT) = c.m";
@@ -328,7 +348,7 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
     CAST(column4 AS BIGINT) AS n
   FROM (VALUES {calendar})
 ), monthly AS (
-  SELECT p.country, p.location, p.item, c.m,
+  SELECT p.country, p.location, p.item, c.m, c.n,
     SUM(CASE WHEN c.m = p.m THEN p.received ELSE 0.0 END) AS received,
     SUM(CASE WHEN c.m = p.m THEN p.issued ELSE 0.0 END) AS issued,
     SUM(CASE WHEN c.m = p.m THEN p.dispensed ELSE 0.0 END) AS dispensed,
@@ -340,7 +360,7 @@ pub fn ctes(as_of: Day, first: MonthIndex) -> String {
              THEN GREATEST(LEAST(p.next_day, c.me + 1) - GREATEST(p.d, c.ms), 0)
              ELSE 0 END) AS derived_days
   FROM spans p JOIN cal c ON c.m >= p.m AND c.m <= p.next_m
-  GROUP BY p.country, p.location, p.item, c.m
+  GROUP BY p.country, p.location, p.item, c.m, c.n
 ), closed AS (
   SELECT *, SUM(net) OVER ({item} ORDER BY m {running}) AS closing
   FROM monthly

@@ -20,8 +20,8 @@
 //! location's and item's months (every month from the item's first
 //! movement has a row, so rows are months; `LAG` finds nothing before the
 //! first one, which leaves those months out; a month out of stock all
-//! month or with nothing recorded, a reporting gap, is NULL and left out
-//! too), summed oldest first as
+//! month, or one in which nothing at all was recorded at the location (for
+//! any item: a reporting gap), is NULL and left out too), summed oldest first as
 //! `equitas_ledger::indicators::amc` does (no sliding-window sum, whose
 //! subtractions would round otherwise). A month ending on its date is
 //! complete and in its own window; the as-of month, when the as-of date is
@@ -29,7 +29,7 @@
 
 use crate::EngineError;
 use crate::export::{AREA_LEVELS, LOCATIONS, locations_schema};
-use crate::figures::{FINAL_SELECT, NOTHING, ctes, explain_sql, resolve};
+use crate::figures::{NOTHING, ctes, explain_sql, final_select, resolve};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -139,7 +139,7 @@ pub fn amc_sql(
     } else {
         "consumption"
     };
-    let days = "k.n";
+    let days = "f.n";
     // Per location only: an area's consumption is what was dispensed in it,
     // scaled wherever it was dispensed (4.1).
     // A store's month with nothing recorded is one of no issues (3.5), in
@@ -152,7 +152,7 @@ pub fn amc_sql(
     };
     let adj = format!(
         "CASE WHEN f.stockout_days >= {days} THEN CAST(NULL AS DOUBLE)
-         WHEN f.movements = 0 AND NOT f.stockout_reported AND NOT {at_store} THEN CAST(NULL AS DOUBLE)
+         WHEN f.place_active = 0 AND NOT {at_store} THEN CAST(NULL AS DOUBLE)
          WHEN f.stockout_days = 0 OR {store} THEN f.{used_up}
          ELSE f.{used_up} * CAST({days} AS DOUBLE) / CAST({days} - f.stockout_days AS DOUBLE) END"
     );
@@ -223,15 +223,16 @@ GROUP BY w.country, l.{col}, w.item, w.m"
     };
     format!(
         "{ctes}, fig AS (
-{FINAL_SELECT}
+{fig}
 ), win AS (
   SELECT f.country, f.location, f.item, f.month_index AS m, f.closing,
     {adj} AS a0{lag_cols}
-  FROM fig f JOIN cal k ON k.m = f.month_index
+  FROM fig f
 )
 {rest}
 ORDER BY 1, 2, 3, 4",
         ctes = ctes(as_of, first),
+        fig = final_select(true),
     )
 }
 
@@ -299,7 +300,7 @@ FROM counted"
     };
     format!(
         "{ctes}, fig AS (
-{FINAL_SELECT}
+{fig}
 ), counted AS (
   SELECT f.country, l.{area} AS area, {per}, f.month_index,
     COUNT(*) AS facilities,
@@ -311,6 +312,7 @@ FROM counted"
 {outer}
 ORDER BY country, area, item, month_index",
         ctes = ctes(as_of, first),
+        fig = final_select(false),
     )
 }
 

@@ -233,6 +233,12 @@ fn edge_ledger() -> (Ledger, Places, Vec<String>) {
     // areas' AMC too (3.5), not reporting gaps.
     push(&mut names, "W2", "P1", "2026-02-01", Receipt, 500.0);
     push(&mut names, "W2", "P1", "2026-02-03", Dispense, 30.0);
+    // F4: nothing at all recorded there in February (a reporting gap);
+    // in March only P2 arrived, so P1's March is recorded, of no use.
+    push(&mut names, "F4", "P1", "2026-01-05", Receipt, 100.0);
+    push(&mut names, "F4", "P1", "2026-01-20", Dispense, 10.0);
+    push(&mut names, "F4", "P2", "2026-03-07", Receipt, 50.0);
+    push(&mut names, "F4", "P1", "2026-04-03", Dispense, 10.0);
     // X9: a location the hierarchy does not hold.
     push(&mut names, "X9", "P1", "2026-01-03", Receipt, 7.0);
     let mut ledger = Ledger::build(names, mv);
@@ -243,6 +249,11 @@ fn edge_ledger() -> (Ledger, Places, Vec<String>) {
         ledger.names.item_id("P1").unwrap(),
     );
     ledger.set_reported_stockout_days(f2, p1, month_of(parse_day("2026-03-01").unwrap()), 3);
+    // Stockout days reported for P2 at F4 in February, before P2 was
+    // managed there: no figures, and no report of F4's February.
+    let f4 = ledger.names.locations.id("F4");
+    let p2 = ledger.names.item_id("P2").unwrap();
+    ledger.set_reported_stockout_days(f4, p2, month_of(parse_day("2026-02-01").unwrap()), 28);
     use LocationLevel::*;
     let places = Places::new(
         vec![
@@ -253,6 +264,7 @@ fn edge_ledger() -> (Ledger, Places, Vec<String>) {
             place("F1", Facility, Some("D1")),
             place("F2", Facility, Some("D1")),
             place("F3", Facility, Some("D2")),
+            place("F4", Facility, Some("D2")),
             place("W1", Warehouse, Some("XSF")),
             place("W2", Warehouse, Some("R1")),
         ],
@@ -339,11 +351,17 @@ async fn edge_cases_equal_single_node() {
     assert!((r.amc.unwrap() - 21.375).abs() < 1e-12, "{r:?}");
     assert!((r.months_of_stock.unwrap() - 47.25 / 21.375).abs() < 1e-12);
     // First movement on 15 March: the window's February is not counted;
-    // nothing was recorded in April, a reporting gap, left out too (until
-    // 2026-12-07 it counted as no use: (10 + 0) / 2).
+    // P2 did not move in April, but F1 recorded P1 then: no use, (10 +
+    // 0) / 2 (a place reports for all its items, 3.5).
     let r = at("F1", "P2", "2026-04");
-    assert_eq!(r.amc_months, 1);
-    assert!((r.amc.unwrap() - 10.0).abs() < 1e-12, "{r:?}");
+    assert_eq!(r.amc_months, 2);
+    assert!((r.amc.unwrap() - 5.0).abs() < 1e-12, "{r:?}");
+    // F4/P1: February is a reporting gap (nothing at all recorded at F4,
+    // the stockout days of an item not yet managed there aside), March
+    // counts 0 (F4 received P2), April 10: (0 + 10) / 2.
+    let r = at("F4", "P1", "2026-04");
+    assert_eq!(r.amc_months, 2);
+    assert!((r.amc.unwrap() - 5.0).abs() < 1e-12, "{r:?}");
     // Nothing consumed in a month with a movement: an AMC of 0, no months
     // of stock.
     let r = at("W1", "P1", "2026-01");
@@ -401,8 +419,9 @@ async fn edge_cases_equal_single_node() {
         .find(|r| r.location == "R1" && r.item == "P1")
         .unwrap();
     // F1's January is out of the window; W2 and F2 are averaged over all
-    // three months; no month of a store counts as unreported.
-    assert_eq!(r1.months_unreported, 0, "{r1:?}");
+    // three months; no month of a store counts as unreported: F4's
+    // February is the one gap.
+    assert_eq!(r1.months_unreported, 1, "{r1:?}");
     // Availability: the store and the unknown location never count; F3
     // counts from April.
     let got = engine_availability(dir.path(), as_of, LocationLevel::Country).await;
@@ -412,18 +431,18 @@ async fn edge_cases_equal_single_node() {
             .unwrap()
             .clone()
     };
-    assert_eq!((av("2026-01").facilities, av("2026-01").in_stock), (1, 0));
-    assert_eq!((av("2026-02").facilities, av("2026-02").in_stock), (2, 1));
-    assert_eq!((av("2026-03").facilities, av("2026-03").in_stock), (2, 2));
+    assert_eq!((av("2026-01").facilities, av("2026-01").in_stock), (2, 1));
+    assert_eq!((av("2026-02").facilities, av("2026-02").in_stock), (3, 2));
+    assert_eq!((av("2026-03").facilities, av("2026-03").in_stock), (3, 3));
     let a = av("2026-04");
     assert_eq!(
         (a.facilities, a.in_stock, a.availability),
-        (3, 2, Some(2.0 / 3.0))
+        (4, 3, Some(3.0 / 4.0))
     );
     assert!(got.iter().all(|a| a.area == "XSF"));
-    // The basket of P1 and P2 on 30 April: F1 has both (share 1), F2 none
-    // of its one (0), F3 its one (1): the mean of the shares, 2/3, not the
-    // 3 pairs in stock of 4 (0.75).
+    // The basket of P1 and P2 on 30 April: F1 and F4 have both (share 1),
+    // F2 none of its one (0), F3 its one (1): the mean of the shares,
+    // 3/4, not the 5 pairs in stock of 6 (5/6).
     let scope = Scope {
         level: LocationLevel::Country,
         items: vec![],
@@ -435,8 +454,8 @@ async fn edge_cases_equal_single_node() {
         .find(|a| equitas_ledger::calendar::format_month(a.month) == "2026-04")
         .unwrap();
     assert_eq!(a.item, indicators::BASKET);
-    assert_eq!((a.facilities, a.in_stock), (4, 3));
-    assert!((a.availability.unwrap() - 2.0 / 3.0).abs() < 1e-12, "{a:?}");
+    assert_eq!((a.facilities, a.in_stock), (6, 5));
+    assert!((a.availability.unwrap() - 3.0 / 4.0).abs() < 1e-12, "{a:?}");
     // An item the export does not hold is named, with some it does.
     let ctx = figures::context(None).await.unwrap();
     indicators::availability(&ctx, dir.path(), Some(as_of), LocationLevel::Country)

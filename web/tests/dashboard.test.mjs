@@ -333,11 +333,23 @@ test("stock tables show the expired quantity still held (formulas 3.8), as the A
 });
 
 test("an AMC averaged without months in which nothing was recorded says so on its cell (formulas 3.5), in English and in French", async () => {
+  // The French guide's files (docs/guide.fr.md), imported as a user would:
+  // one health post sent no report for October, of any product. The
+  // demo's own facilities count every product every month: none of their
+  // months is a reporting gap (an item that did not move while its place
+  // reported was not used, 3.5).
+  for (const [kind, file] of [["locations", "lieux"], ["products", "produits"], ["stock-reports", "rapports"]]) {
+    const body = readFileSync(new URL(`../../data/examples/fr/${file}.csv`, import.meta.url));
+    const r = await fetch(`${BASE}/api/v1/imports/${kind}`, { method: "POST", headers: { "content-type": "text/csv" }, body });
+    assert.equal(r.status, 200, `${kind}: ${await r.text()}`);
+  }
   const all = await api("/api/v1/stock?level=facility&limit=1000");
   const gaps = all.rows.filter((r) => r.months_unreported > 0);
-  // The demo has such a row (a facility that recorded nothing of SYN-006 in one month).
-  assert.ok(gaps.length > 0, "the demo has an AMC with a month left out");
-  const gap = gaps[0];
+  assert.deepEqual(
+    gaps.map((r) => [r.location, r.item, r.months_unreported]).sort(),
+    [["SN-DK-PK-02", "amox-500", 1], ["SN-DK-PK-02", "sro-sachet", 1]],
+  );
+  const gap = gaps.find((r) => r.item === "amox-500");
   for (const [locale, label, words] of [["en-GB", "AMC", "nothing was recorded"], ["fr-FR", "CMM", "rien n'a été enregistré"]]) {
     const page = await newPage(browser, { locale });
     await open(page, `#/product/${gap.item}`);

@@ -16,8 +16,8 @@ pub struct MonthUse {
     /// At a store (a warehouse: it issues on distribution days), not at a
     /// place where demand comes every day.
     pub store: bool,
-    /// Anything was recorded in the month (a movement, or stockout days a
-    /// stock report gave). A month with nothing recorded while the item is
+    /// Anything was recorded in the month at the place, for this item or
+    /// another ([`crate::ledger::Month::recorded`]). A month with nothing recorded while the item is
     /// managed there is a reporting gap, not a month of no use (3.5),
     /// except at a store ([`MonthUse::unreported`]).
     pub reported: bool,

@@ -63,9 +63,13 @@ pub struct Month {
     pub stockout_days: u32,
     /// True when `stockout_days` is as reported rather than derived.
     pub stockout_reported: bool,
-    /// Movements in the month (0: nothing was recorded: a reporting gap
-    /// when the item is managed there).
+    /// Movements of this item in the month.
     pub movements: u32,
+    /// Anything was recorded at the location in the month, for any item
+    /// (a movement, or stockout days from a stock report): the place
+    /// reported, so this item's silence is a month of no use, not a
+    /// reporting gap (formulas 3.5). Set by [`Ledger::month`].
+    pub place_recorded: bool,
 }
 
 impl Month {
@@ -75,11 +79,12 @@ impl Month {
         self.issued + self.dispensed
     }
 
-    /// Anything was recorded in the month: a movement, or stockout days a
-    /// stock report gave (else, where the item is managed, a reporting
-    /// gap, formulas 3.5 and 4.1).
+    /// The month was reported: anything was recorded in it for this item
+    /// (a movement, or stockout days a stock report gave) or, at its
+    /// location, for any other item. Else, where the item is managed, it
+    /// is a reporting gap (formulas 3.5 and 4.1).
     pub fn recorded(&self) -> bool {
-        self.movements > 0 || self.stockout_reported
+        self.movements > 0 || self.stockout_reported || self.place_recorded
     }
 }
 
@@ -235,6 +240,10 @@ pub struct Ledger {
     /// Items held by lot and with no lot at a place, by (location, item).
     wholes: FxHashMap<ItemKey, Whole>,
     reported: FxHashMap<(u32, u32, MonthIndex), u32>,
+    /// (location, month) in which any item moved at the location.
+    active: FxHashSet<(u32, MonthIndex)>,
+    /// The items with stockout days reported, by (location, month).
+    reported_items: FxHashMap<(u32, MonthIndex), Vec<u32>>,
     expiry: FxHashMap<(u32, u32), Day>,
     through: Option<Day>,
     movements: usize,
@@ -301,6 +310,7 @@ impl Ledger {
                 end_balance: 0.0,
             };
             walk_item(&l.lots, (loc, item), &mut s, None, &mut steps);
+            note_active(&mut l.active, loc, &s, s.first_month);
             l.items.insert((loc, item), s);
         }
         l
@@ -398,6 +408,7 @@ impl Ledger {
                 Some((month_start(m0), opening))
             };
             walk_item(&self.lots, key, s, start, &mut steps);
+            note_active(&mut self.active, key.0, s, m0);
         }
         report
     }
@@ -412,6 +423,28 @@ impl Ledger {
         days: u32,
     ) {
         self.reported.insert((location, item, month), days);
+        let items = self.reported_items.entry((location, month)).or_default();
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+
+    /// Anything was recorded at `location` in month `m`, for any item: a
+    /// movement, or stockout days a stock report gave for an item managed
+    /// there that month (on or after its first movement, as
+    /// [`Ledger::month`] gives figures).
+    pub fn place_recorded(&self, location: u32, m: MonthIndex) -> bool {
+        self.active.contains(&(location, m))
+            || self
+                .reported_items
+                .get(&(location, m))
+                .is_some_and(|items| {
+                    items.iter().any(|&i| {
+                        self.items
+                            .get(&(location, i))
+                            .is_some_and(|s| s.first_month <= m)
+                    })
+                })
     }
 
     pub fn set_expiry(&mut self, item: u32, lot: u32, day: Day) {
@@ -546,6 +579,7 @@ impl Ledger {
             f.stockout_days = r;
             f.stockout_reported = true;
         }
+        f.place_recorded = self.place_recorded(location, m);
         Some(f)
     }
 
@@ -947,6 +981,23 @@ fn walk_lot(key: LotKey, series: &mut LotSeries, from: usize) {
             supplied = true;
         }
         before = x.balance;
+    }
+}
+
+/// Notes the months of `s` from `from` in which its item moved as months
+/// with something recorded at `location` (appends only add movements: a
+/// month once active stays so).
+fn note_active(
+    active: &mut FxHashSet<(u32, MonthIndex)>,
+    location: u32,
+    s: &ItemSeries,
+    from: MonthIndex,
+) {
+    let skip = (from - s.first_month).max(0) as usize;
+    for (k, m) in s.months.iter().enumerate().skip(skip) {
+        if m.movements > 0 {
+            active.insert((location, s.first_month + k as MonthIndex));
+        }
     }
 }
 

@@ -37,7 +37,7 @@ pub struct StockRow {
     pub amc: Option<f64>,
     pub amc_months: u32,
     /// Months of the AMC's window left out because nothing was recorded in
-    /// them (reporting gaps, formulas 3.5); for an area, summed over its
+    /// them at the place, for any item (reporting gaps, formulas 3.5); for an area, summed over its
     /// locations.
     pub months_unreported: u32,
     pub months_of_stock: Option<f64>,
@@ -885,6 +885,82 @@ mod tests {
             (rows[0].amc, rows[0].amc_months, rows[0].months_unreported),
             (Some(20.0), 3, 0)
         );
+    }
+
+    /// docs/formulas.md 3.5: a month is a reporting gap only when nothing
+    /// at all was recorded at the place. An item silent in a month when the
+    /// place recorded another one was not used: 0, not a gap (a slow item
+    /// at an active facility would otherwise average its months of use
+    /// only). Built or appended, and as of a date, alike.
+    #[test]
+    fn an_item_silent_while_its_place_reports_used_nothing() {
+        use LocationLevel::*;
+        let hierarchy = vec![
+            place("XSY", Country, None),
+            place("F1", Facility, Some("XSY")),
+            place("F2", Facility, Some("XSY")),
+        ];
+        let mut n = Names::default();
+        let (f1, f2) = (n.locations.id("F1"), n.locations.id("F2"));
+        let (amox, ors) = (n.items.id("AMOX"), n.items.id("ORS"));
+        let ms = vec![
+            movement("2026-01-01", f1, amox, Kind::Receipt, 100.0),
+            movement("2026-01-01", f1, ors, Kind::Receipt, 100.0),
+            movement("2026-01-01", f2, ors, Kind::Receipt, 100.0),
+            movement("2026-01-10", f1, ors, Kind::Dispense, 30.0),
+            movement("2026-01-10", f2, ors, Kind::Dispense, 30.0),
+            // February: F1 dispenses AMOX only, F2 records nothing.
+            movement("2026-02-10", f1, amox, Kind::Dispense, 5.0),
+            movement("2026-03-10", f1, ors, Kind::Dispense, 30.0),
+            movement("2026-03-10", f2, ors, Kind::Dispense, 30.0),
+        ];
+        let q = StockQuery {
+            as_of: crate::calendar::parse_day("2026-03-31"),
+            window: 3,
+            items: vec!["ORS".into()],
+            ..StockQuery::default()
+        };
+        let built = Ledger::build(n.clone(), ms.clone());
+        let mut appended = Ledger::build(n.clone(), ms[..5].to_vec());
+        appended.append(ms[5..].to_vec());
+        for l in [&built, &appended] {
+            let places = Places::new(hierarchy.clone(), l);
+            let rows = stock(l, &places, &MinMaxBands::default(), &q);
+            let got: Vec<(&str, Option<f64>, u32, u32)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.location.as_str(),
+                        r.amc,
+                        r.amc_months,
+                        r.months_unreported,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [("F1", Some(20.0), 3, 0), ("F2", Some(30.0), 2, 1)],
+                "ORS: F1 reported February (AMOX), F2 did not"
+            );
+            let feb = month_of(crate::calendar::parse_day("2026-02-01").unwrap());
+            let f = l.month(f1, ors, feb, month_end(feb)).unwrap();
+            assert!(f.movements == 0 && f.place_recorded && f.recorded());
+            assert!(!l.month(f2, ors, feb, month_end(feb)).unwrap().recorded());
+        }
+        // Stockout days a report gave for an item count as the place's
+        // report, once the item is managed there (from its first movement).
+        let mut l = built.clone();
+        let feb = month_of(crate::calendar::parse_day("2026-02-01").unwrap());
+        let dec = feb - 2;
+        l.set_reported_stockout_days(f2, amox, feb, 3);
+        assert!(!l.place_recorded(f2, feb), "AMOX is not managed at F2");
+        l.set_reported_stockout_days(f2, ors, dec, 3);
+        assert!(
+            !l.place_recorded(f2, dec),
+            "ORS was not managed at F2 in December"
+        );
+        l.set_reported_stockout_days(f2, ors, feb, 0);
+        assert!(l.place_recorded(f2, feb));
     }
 
     /// docs/formulas.md 3.4: a store passing on at once what it receives

@@ -463,6 +463,77 @@ mod tests {
         assert_eq!(silent.last_reported, None);
     }
 
+    /// 4.1 and 3.5: a month is a reporting gap only when nothing at all
+    /// was recorded at the location. ORS is silent in February at both
+    /// facilities; F1 recorded AMOX that month, F2 nothing: F1's February
+    /// is a demand of 0, F2's is imputed, and the district's reporting rate
+    /// is 1 of 2.
+    #[test]
+    fn an_item_silent_while_its_place_reports_is_a_demand_of_zero() {
+        use equitas_ledger::movement::{Kind, Movement, Names};
+        use equitas_ledger::view::Place;
+        let place = |code: &str, level, parent: Option<&str>| Place {
+            code: code.into(),
+            name: code.into(),
+            level: Some(level),
+            parent: parent.map(str::to_string),
+            gln: None,
+        };
+        let hierarchy = vec![
+            place("XSY", LocationLevel::Country, None),
+            place("D1", LocationLevel::District, Some("XSY")),
+            place("F1", LocationLevel::Facility, Some("D1")),
+            place("F2", LocationLevel::Facility, Some("D1")),
+        ];
+        let mut n = Names::default();
+        let (f1, f2) = (n.locations.id("F1"), n.locations.id("F2"));
+        let (amox, ors) = (n.items.id("AMOX"), n.items.id("ORS"));
+        let mv = |d: &str, location, item, kind, quantity| Movement {
+            recorded: 0,
+            at: equitas_ledger::calendar::parse_day(d).unwrap() as i64
+                * equitas_ledger::calendar::MS_PER_DAY,
+            location,
+            item,
+            lot: 0,
+            kind,
+            quantity,
+            reason: 0,
+            source: 0,
+        };
+        let mut ms = Vec::new();
+        for f in [f1, f2] {
+            ms.push(mv("2026-01-01", f, ors, Kind::Receipt, 100.0));
+            ms.push(mv("2026-01-10", f, ors, Kind::Dispense, 30.0));
+            ms.push(mv("2026-03-10", f, ors, Kind::Dispense, 30.0));
+        }
+        ms.push(mv("2026-02-10", f1, amox, Kind::Receipt, 5.0));
+        let l = Ledger::build(n, ms);
+        let places = Places::new(hierarchy, &l);
+        let s = demand_series(&l, &places, None, &["ORS".into()], JAN + 2, 3);
+        let got: Vec<(&str, Vec<f64>, Vec<bool>)> = s
+            .iter()
+            .map(|s| (s.area.as_str(), s.values.clone(), s.imputed.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("F1", vec![30.0, 0.0, 30.0], vec![false; 3]),
+                ("F2", vec![30.0, 30.0, 30.0], vec![false, true, false]),
+            ]
+        );
+        let d = demand_series(
+            &l,
+            &places,
+            Some(LocationLevel::District),
+            &["ORS".into()],
+            JAN + 2,
+            3,
+        );
+        assert_eq!(d[0].reporting_rate, vec![1.0, 0.5, 1.0]);
+        // F1's 0 scaled up for the silent F2: 0 either way.
+        assert_eq!(d[0].values, vec![60.0, 0.0, 60.0]);
+    }
+
     #[test]
     fn nothing_managed_in_the_window_is_no_series() {
         assert_eq!(

@@ -36,7 +36,10 @@ pub const FORMAT: u32 = 1;
 /// different formulas are not compared unknowingly.
 /// 2 (2026-12-07): the AMC leaves out months with nothing recorded (3.5);
 /// a count of no lot counts the item whole (3.1).
-pub const FORMULAS_VERSION: u32 = 2;
+/// 3 (2026-12-07, later): such a month is one with nothing recorded at the
+/// place for any item; an item silent while its place reports counts 0
+/// (3.5).
+pub const FORMULAS_VERSION: u32 = 3;
 
 /// The level a country publishes at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -179,7 +179,7 @@ fn unreported_note(rows: &[view::StockRow]) -> Option<String> {
         k => format!(" and {k} more"),
     };
     Some(format!(
-        "{} of {} rows average their AMC without months in which nothing was recorded (reporting gaps, formulas 3.5; column months_unreported, for an area summed over its locations): {}{more}",
+        "{} of {} rows average their AMC without months in which nothing was recorded at the place, for any item (reporting gaps, formulas 3.5; column months_unreported, for an area summed over its locations): {}{more}",
         gaps.len(),
         rows.len(),
         named.join(", ")

@@ -28,7 +28,7 @@ export async function productPage(route: Route): Promise<HTMLElement> {
   const info = names.items.get(items[0] ?? "");
   const title = nameOf(names, product);
   const level = LEVELS.includes(route.query.get("level") ?? "") ? route.query.get("level")! : "facility";
-  const planLevel = PLAN_LEVELS.includes(route.query.get("plan") ?? "") ? route.query.get("plan")! : "warehouse";
+  const asked = PLAN_LEVELS.includes(route.query.get("plan") ?? "") ? route.query.get("plan")! : null;
 
   const root = el(
     "div",
@@ -148,6 +148,11 @@ export async function productPage(route: Route): Promise<HTMLElement> {
       return [node, message(t("product.risk6", pct(Math.max(...p.rows.map((r) => r.max_6))))), ...models];
     });
     void fill(orders.body, async () => {
+      // By default the stores' plans (each for the area it serves, 4.1);
+      // where no store holds the product (a country reporting from its
+      // facilities only), the country's.
+      const stores = asked ? null : await api.get<api.Page<api.StockRow>>("/api/v1/stock", { item: items.join(","), level: "warehouse", limit: 1 });
+      const planLevel = asked ?? (stores && stores.total > 0 ? "warehouse" : "country");
       const select = el("select", { id: "plan-level", "aria-label": t("col.level") });
       for (const l of PLAN_LEVELS) select.append(el("option", { value: l, selected: l === planLevel }, t(`level.${l}` as any)));
       select.addEventListener("change", () => {
