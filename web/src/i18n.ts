@@ -724,9 +724,16 @@ export function num(v: number | null | undefined, digits = 0): string {
   return nf({ maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
 }
 
+/** A share as a percentage. A share short of the whole never shows as
+ * 100.0% ("> 99.9%"), nor a share above nothing as 0.0% ("< 0.1%"): beside
+ * "single country: no", "100.0%" would contradict it. */
 export function pct(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
-  return nf({ style: "percent", maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
+  const f = nf({ style: "percent", maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const step = 10 ** -(digits + 2);
+  if (v < 1 && f.format(v) === f.format(1)) return `> ${f.format(1 - step)}`;
+  if (v > 0 && f.format(v) === f.format(0)) return `< ${f.format(step)}`;
+  return f.format(v);
 }
 
 /** A `YYYY-MM-DD` date, or an RFC 3339 time, in the user's locale. */

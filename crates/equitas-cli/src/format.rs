@@ -44,14 +44,35 @@ pub fn usd_millions(v: f64) -> String {
     format!("US$ {}.{} million", int(tenths / 10), (tenths % 10).abs())
 }
 
-/// A fraction as a percentage with one decimal: 0.79967 -> "80.0%".
+/// A fraction as a percentage with one decimal: 0.79967 -> "80.0%". A
+/// share short of the whole never shows as 100.0% (0.9995 -> "> 99.9%"),
+/// nor a share above nothing as 0.0% (0.0004 -> "< 0.1%"): beside "single
+/// country: no", "100.0%" would contradict it.
 pub fn pct(f: f64) -> String {
-    format!("{:.1}%", f * 100.0)
+    let shown = format!("{:.1}", f * 100.0);
+    if f < 1.0 && shown == "100.0" {
+        "> 99.9%".into()
+    } else if f > 0.0 && shown == "0.0" {
+        "< 0.1%".into()
+    } else {
+        format!("{shown}%")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_short_of_the_whole_is_never_shown_whole() {
+        assert_eq!(pct(1.0), "100.0%");
+        assert_eq!(pct(0.9995), "> 99.9%");
+        assert_eq!(pct(0.99949), "99.9%");
+        assert_eq!(pct(0.0), "0.0%");
+        assert_eq!(pct(0.0004), "< 0.1%");
+        assert_eq!(pct(0.0005), "0.1%");
+        assert_eq!(pct(0.799_67), "80.0%");
+    }
 
     #[test]
     fn formats() {

@@ -461,7 +461,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                     "authorisations",
                 ],
                 table,
-                pq_footer(&pq),
+                [a.notes.clone(), pq_footer(&pq)].concat(),
                 &a.rows,
             );
             r.period = match a.head.on {
@@ -473,11 +473,11 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
     }
 }
 
+/// The prequalified vaccines' lines (none when no list is loaded: the
+/// answer's note says so).
 fn pq_footer(pq: &[(String, i64, i64)]) -> Vec<String> {
     if pq.is_empty() {
-        return vec![
-            "No WHO prequalification list loaded (`equitas import who-pq-vaccines FILE`).".into(),
-        ];
+        return Vec::new();
     }
     let mut f = vec![
         "WHO-prequalified vaccine manufacturers (UN procurement can buy from them):".to_string(),

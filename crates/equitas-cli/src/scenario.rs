@@ -575,13 +575,6 @@ trait Table: serde::Serialize {
     fn below(&self) -> Vec<(String, Vec<Cell>)> {
         Vec::new()
     }
-    /// Lines after the table, from the answer.
-    fn notes(_a: &Answer<Self>) -> Vec<String>
-    where
-        Self: Sized,
-    {
-        Vec::new()
-    }
 }
 
 impl Table for ImpactRow {
@@ -655,14 +648,6 @@ impl Table for ImpactRow {
             })
             .collect()
     }
-    fn notes(a: &Answer<Self>) -> Vec<String> {
-        let untouched = a.head.extra.get("untouched").and_then(Value::as_u64);
-        vec![format!(
-            "{} country × product pairs touched, {} untouched.",
-            a.rows.len(),
-            untouched.unwrap_or(0)
-        )]
-    }
 }
 
 impl Table for CountryImpactRow {
@@ -712,21 +697,6 @@ impl Table for Month {
             Cell::Num(Some(self.stock_without), 0),
             Cell::Num(Some(self.unmet), 0),
         ]
-    }
-    fn notes(a: &Answer<Self>) -> Vec<String> {
-        let get = |k: &str| {
-            a.head
-                .extra
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string()
-        };
-        vec![format!(
-            "Pair: {} × {}; month 1 is the first month from the start.",
-            get("country"),
-            get("product")
-        )]
     }
 }
 
@@ -861,7 +831,6 @@ where
     let (columns, rows) = table(&a.rows, expand);
     let h = &a.head;
     let mut footer: Vec<String> = a.notes.clone();
-    footer.extend(O::Row::notes(&a));
     footer.push(format!(
         "Assumptions: {}",
         strings(h, "assumptions").join("; ")

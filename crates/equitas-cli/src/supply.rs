@@ -231,16 +231,12 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            let single = a.rows.iter().filter(|r| r.row.single_country).count();
             report(
                 "Supply concentration at every tier",
                 &a.head,
                 columns,
                 table,
-                vec![format!(
-                    "{single} of {} rows have a single producing country.",
-                    a.rows.len()
-                )],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -282,7 +278,15 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            report("Supply map", &a.head, columns, table, vec![], &a.rows).print(out)
+            report(
+                "Supply map",
+                &a.head,
+                columns,
+                table,
+                a.notes.clone(),
+                &a.rows,
+            )
+            .print(out)
         }
         SupplyCommand::SingleSource { args, out } => {
             let a = run(store, args, "")?;
@@ -298,12 +302,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            let types = a.head.extra.get("types").and_then(Value::as_u64);
-            let mut footer = vec![format!(
-                "{} of {} product types have a single qualified manufacturer.",
-                a.rows.len(),
-                types.unwrap_or(0)
-            )];
+            let mut footer = a.notes.clone();
             if let Some(Value::Object(m)) = a.head.extra.get("by_authority") {
                 footer.push("Their products per responsible authority:".into());
                 for (k, n) in m {
@@ -346,7 +345,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "manufacturers",
                 ],
                 table,
-                vec![],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -368,7 +367,6 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            let without = a.rows.iter().filter(|r| !r.alternative).count();
             let mut r = report(
                 "Regulatory reach",
                 &a.head,
@@ -382,10 +380,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "days",
                 ],
                 table,
-                vec![format!(
-                    "{without} of {} product-country pairs have no alternative source authorised.",
-                    a.rows.len()
-                )],
+                a.notes.clone(),
                 &a.rows,
             );
             if let Some(on) = a.head.on {
@@ -413,7 +408,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 &a.head,
                 vec!["region", "total", "in region", "share in region", "unknown"],
                 table,
-                vec![],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -438,7 +433,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 &a.head,
                 vec!["country", "producing country", "weight", "share", "unknown"],
                 table,
-                vec![],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -468,7 +463,6 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     ]
                 })
                 .collect();
-            let priority = a.rows.iter().filter(|r| r.priority).count();
             report(
                 "Regional manufacturing matchmaking",
                 &a.head,
@@ -485,7 +479,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "priority",
                 ],
                 table,
-                vec![format!("{priority} priority gap(s).")],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -524,7 +518,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "source",
                 ],
                 table,
-                vec![],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)
@@ -567,7 +561,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     "source",
                 ],
                 table,
-                vec![],
+                a.notes.clone(),
                 &a.rows,
             )
             .print(out)

@@ -183,5 +183,30 @@ fn the_cli_and_the_api_answer_the_same_rows_for_every_operation() {
         let api_rows = from_api["rows"].as_array().unwrap();
         assert_eq!(api_rows[..], cli_rows[..api_rows.len()], "{path}");
         assert_eq!(from_api["method"], from_cli["method"], "{path}");
+        // Every note the CLI prints, the API gives too (the CLI may add a
+        // line naming the sources): none is worked out by the CLI alone.
+        let api_notes: Vec<&Value> = from_api["notes"]
+            .as_array()
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        for note in from_cli["notes"].as_array().into_iter().flatten() {
+            let text = note.as_str().unwrap_or_default();
+            assert!(
+                api_notes.contains(&note)
+                    // Lists of the answer's own fields (sources,
+                    // assumptions, prequalified vaccines, products per
+                    // authority), laid out as lines.
+                    || [
+                        "Sources: ",
+                        "Assumptions: ",
+                        "WHO-prequalified vaccine manufacturers",
+                        "Their products per responsible authority:",
+                        "  ",
+                    ]
+                    .iter()
+                    .any(|p| text.starts_with(p)),
+                "{path}: the CLI's note {note} is not in the API's notes {api_notes:?}"
+            );
+        }
     }
 }

@@ -837,6 +837,12 @@ impl Operation for Sources {
             "labels".into(),
             labels(&names, &[Dim::BuyerCountry, Dim::Product], keys.iter()),
         );
-        Ok(Answer::new(h, rows))
+        let mut a = Answer::new(h, rows);
+        if pq.is_empty() {
+            a.notes.push(
+                "No WHO prequalification list loaded (`equitas import who-pq-vaccines FILE`): prequalified_vaccines is empty.".into(),
+            );
+        }
+        Ok(a)
     }
 }

@@ -621,11 +621,14 @@ impl Operation for Run {
         let (inp, c, lines) = prepare(ctx, r)?;
         let rows = equitas_scenario::run(&c, &inp, true);
         let mut h = head(&c, &r.scenario, &inp, lines, "Disruption scenario");
-        h.extra.insert(
-            "untouched".into(),
-            json!(inp.needs.len().saturating_sub(rows.len())),
-        );
-        Ok(Answer::new(h, rows))
+        let untouched = inp.needs.len().saturating_sub(rows.len());
+        h.extra.insert("untouched".into(), json!(untouched));
+        let touched = rows.len();
+        let mut a = Answer::new(h, rows);
+        a.notes.push(format!(
+            "{touched} country × product pairs touched, {untouched} untouched."
+        ));
+        Ok(a)
     }
 }
 
@@ -736,7 +739,13 @@ impl Operation for Projection {
         );
         h.extra.insert("country".into(), json!(pair.country));
         h.extra.insert("product".into(), json!(pair.product));
-        Ok(Answer::new(h, months))
+        let note = format!(
+            "Pair: {} × {}; month 1 is the first month from the start.",
+            pair.country, pair.product
+        );
+        let mut a = Answer::new(h, months);
+        a.notes.push(note);
+        Ok(a)
     }
 }
 

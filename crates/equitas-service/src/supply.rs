@@ -137,7 +137,7 @@ impl Operation for Concentration {
         );
         h.extra
             .insert("labels".into(), labels(&names, &rows, r.by_country));
-        let rows = rows
+        let rows: Vec<TiersRow> = rows
             .into_iter()
             .map(|row| TiersRow {
                 band: r
@@ -147,8 +147,39 @@ impl Operation for Concentration {
                 row,
             })
             .collect();
-        Ok(Answer::new(h, rows))
+        let note = single_country_note(&rows, r.by_country);
+        let mut a = Answer::new(h, rows);
+        a.notes.extend(note);
+        Ok(a)
     }
+}
+
+/// How many rows have a single producing country, out of those whose
+/// producing country is known at all (a row of unknown origin is neither
+/// single- nor multi-country), the rows of unknown origin counted apart.
+fn single_country_note(rows: &[TiersRow], by_country: bool) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let what = if by_country {
+        "product-country pairs"
+    } else {
+        "products"
+    };
+    let known = rows
+        .iter()
+        .filter(|r| r.row.tier(Tier::Country).is_some())
+        .count();
+    let single = rows.iter().filter(|r| r.row.single_country).count();
+    let unknown = rows.len() - known;
+    let apart = if unknown > 0 {
+        format!(" ({unknown} more of unknown origin)")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{single} of {known} {what} with a known producing country have a single one{apart}."
+    ))
 }
 
 /// Parameters shared by the qualified-sources operations.
@@ -306,7 +337,14 @@ impl Operation for SingleSource {
             }
         }
         h.extra.insert("by_authority".into(), json!(by_authority));
-        Ok(Answer::new(h, rows))
+        let types = h.extra.get("types").and_then(Value::as_u64).unwrap_or(0);
+        let note = format!(
+            "{} of {types} product types have a single qualified manufacturer.",
+            rows.len()
+        );
+        let mut a = Answer::new(h, rows);
+        a.notes.push(note);
+        Ok(a)
     }
 }
 
@@ -523,7 +561,13 @@ impl Operation for Reach {
             ]),
         );
         h.extra.insert("labels".into(), json!(labels));
-        Ok(Answer::new(h, rows))
+        let without = rows.iter().filter(|r| !r.alternative).count();
+        let n = rows.len();
+        let mut a = Answer::new(h, rows);
+        a.notes.push(format!(
+            "{without} of {n} product-country pairs have no alternative source authorised."
+        ));
+        Ok(a)
     }
 }
 
@@ -771,7 +815,10 @@ impl Operation for Match {
         );
         h.extra
             .insert("labels".into(), json!({ "product": products }));
-        Ok(Answer::new(h, rows))
+        let priority = rows.iter().filter(|r| r.priority).count();
+        let mut a = Answer::new(h, rows);
+        a.notes.push(format!("{priority} priority gap(s)."));
+        Ok(a)
     }
 }
 

@@ -122,8 +122,9 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
         .collect()
 }
 
-/// Per buying country and producing country, in that order; the shares of
-/// a country's known producers add up to 1.
+/// Per buying country (in code order), its producing countries, the
+/// largest share first (ties: by code): what an analyst reads first is what
+/// it depends on most. The shares of a country's known producers add up to 1.
 pub fn dependence(flows: &[Flow]) -> Vec<DependenceRow> {
     let mut by: BTreeMap<&str, (f64, BTreeMap<&str, f64>)> = BTreeMap::new();
     for f in flows.iter().filter(|f| positive(f)) {
@@ -136,6 +137,8 @@ pub fn dependence(flows: &[Flow]) -> Vec<DependenceRow> {
     let mut out = Vec::new();
     for (c, (total, producers)) in by {
         let known: f64 = producers.values().sum();
+        let mut producers: Vec<(&str, f64)> = producers.into_iter().collect();
+        producers.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         for (p, w) in producers {
             out.push(DependenceRow {
                 country: c.to_string(),
@@ -164,6 +167,35 @@ mod tests {
             producer_region: o(pr),
             weight: w,
         }
+    }
+
+    /// What a country depends on most comes first, whatever the codes.
+    #[test]
+    fn dependence_lists_the_largest_share_first() {
+        let flows = [
+            flow("NGA", "AFR", "CHE", "EUR", 1.0),
+            flow("NGA", "AFR", "IND", "SEAR", 75.0),
+            flow("NGA", "AFR", "JPN", "WPR", 14.0),
+            flow("NGA", "AFR", "DEU", "EUR", 10.0),
+            flow("NGA", "AFR", "ZAF", "AFR", 10.0),
+            flow("BEN", "AFR", "IND", "SEAR", 1.0),
+        ];
+        let rows = dependence(&flows);
+        let order: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.country.as_str(), r.producer.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("BEN", "IND"),
+                ("NGA", "IND"),
+                ("NGA", "JPN"),
+                ("NGA", "DEU"),
+                ("NGA", "ZAF"),
+                ("NGA", "CHE"),
+            ]
+        );
     }
 
     /// docs/formulas.md, section 6.4.
