@@ -183,7 +183,7 @@ enum Command {
         /// MPR: per product and buyer country, not per product.
         #[arg(long)]
         by_country: bool,
-        /// MPR: fewest price observations for a ratio.
+        /// MPR and affordability: fewest price observations for a ratio or days.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
         min_observations: u32,
         /// MPR: local currency units per US$ (1 for US$ prices, as SCMS's).
@@ -548,6 +548,7 @@ async fn run(command: Command) -> Result<()> {
                     market::Indicator::Affordability(market::AffordabilitySettings {
                         courses: market::courses(&ctx, &data).await?,
                         wages,
+                        min_observations: min_observations as usize,
                     })
                 }
             };

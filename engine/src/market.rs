@@ -176,6 +176,8 @@ pub struct MprSettings {
 pub struct AffordabilitySettings {
     pub courses: Vec<TreatmentCourse>,
     pub wages: Vec<Wage>,
+    /// Fewest prices for the days' wages (docs/formulas.md 2.7).
+    pub min_observations: usize,
 }
 
 impl Indicator {
@@ -244,6 +246,7 @@ impl Indicator {
                 Prepared::Mpr(m, reference_table(m.references.iter().cloned(), None))
             }
             Indicator::Affordability(a) => Prepared::Affordability(
+                a.min_observations,
                 a.courses
                     .iter()
                     .map(|c| (c.product.clone(), c.clone()))
@@ -284,7 +287,7 @@ enum Prepared<'a> {
     Prices,
     Delivery(i64),
     Mpr(&'a MprSettings, HashMap<String, ReferencePrice>),
-    Affordability(HashMap<String, TreatmentCourse>, HashMap<String, Wage>),
+    Affordability(usize, HashMap<String, TreatmentCourse>, HashMap<String, Wage>),
 }
 
 impl Prepared<'_> {
@@ -302,8 +305,8 @@ impl Prepared<'_> {
                 json_rows(&mpr(ds, refs, m.by_country, m.min_observations, m.exchange_rate).rows)
             }
             // Grouped by product and buyer country inside.
-            Prepared::Affordability(courses, wages) => {
-                json_rows(&affordability(ds, courses, wages))
+            Prepared::Affordability(min, courses, wages) => {
+                json_rows(&affordability(ds, courses, wages, *min))
             }
         }
     }

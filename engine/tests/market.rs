@@ -234,6 +234,7 @@ fn mpr_and_affordability(
     let r = Request::per_product(Indicator::Affordability(AffordabilitySettings {
         courses,
         wages,
+        min_observations: 4,
     }));
     let want = single_node(obs, &r).unwrap();
     assert!(want.len() > 3, "{}", want.len());

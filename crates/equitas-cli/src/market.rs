@@ -294,12 +294,13 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                     vec![
                         label(&a.head, Dim::Product, &r.product).into(),
                         label(&a.head, Dim::BuyerCountry, &r.country).into(),
+                        r.kind.to_string().into(),
                         r.course.clone().into(),
                         int(r.n as i64),
                         price(Some(r.median_unit_price_usd)),
-                        num(Some(r.course_cost_local), 2),
+                        num(r.course_cost_local, 2),
                         r.currency.clone().into(),
-                        num(Some(r.days_wages), 1),
+                        num(r.days_wages, 1),
                     ]
                 })
                 .collect();
@@ -309,6 +310,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 vec![
                     "product",
                     "country",
+                    "kind",
                     "course",
                     "n",
                     "median price",

@@ -416,24 +416,7 @@ pub fn mpr(
     for (key, g) in obs.group(dims) {
         let Some(r) = refs.get(&key[0]) else { continue };
         let irp_local = r.price_usd * exchange_rate;
-        // Originator: every originator price observation.
-        let orig: Vec<f64> = g
-            .iter()
-            .filter(|o| o.originator == Some(true))
-            .filter_map(|o| o.unit_price())
-            .collect();
-        // Lowest-priced generic: the lowest generic price of each buyer
-        // country and delivery year (the "outlet" of procurement data).
-        let mut lowest: HashMap<(&str, Option<i32>), f64> = HashMap::new();
-        for o in g.iter().filter(|o| o.originator == Some(false)) {
-            if let Some(p) = o.unit_price() {
-                let k = (o.buyer_country.as_str(), o.delivered_date.map(|d| d.year()));
-                let e = lowest.entry(k).or_insert(p);
-                *e = e.min(p);
-            }
-        }
-        let lpg: Vec<f64> = lowest.into_values().collect();
-        for (kind, prices) in [("originator", orig), ("lowest-priced generic", lpg)] {
+        for (kind, prices) in kind_prices(&g) {
             let Some(m) = median(&prices) else { continue };
             rows.push(MprRow {
                 key: key.clone(),
@@ -453,6 +436,30 @@ pub fn mpr(
         min_observations,
         exchange_rate,
     }
+}
+
+/// The unit prices of a group's lines by kind, as WHO/HAI measure them
+/// (docs/formulas.md 2.6): **originator** brand, every originator line's;
+/// **lowest-priced generic**, the lowest generic price of each buyer
+/// country and delivery year (the "outlet" of procurement data). Lines of
+/// neither kind (diagnostics, brand unknown) are in neither.
+fn kind_prices(g: &[&Observation]) -> [(&'static str, Vec<f64>); 2] {
+    let orig: Vec<f64> = g
+        .iter()
+        .filter(|o| o.originator == Some(true))
+        .filter_map(|o| o.unit_price())
+        .collect();
+    let mut lowest: HashMap<(&str, Option<i32>), f64> = HashMap::new();
+    for o in g.iter().filter(|o| o.originator == Some(false)) {
+        if let Some(p) = o.unit_price() {
+            let k = (o.buyer_country.as_str(), o.delivered_date.map(|d| d.year()));
+            let e = lowest.entry(k).or_insert(p);
+            *e = e.min(p);
+        }
+    }
+    let mut lpg: Vec<f64> = lowest.into_values().collect();
+    lpg.sort_by(f64::total_cmp);
+    [("originator", orig), ("lowest-priced generic", lpg)]
 }
 
 /// The basket of MPR rows given as (kind, MPR): per kind, the median of
@@ -590,21 +597,36 @@ pub struct Wage {
 pub struct AffordabilityRow {
     pub product: String,
     pub country: String,
+    /// `originator` or `lowest-priced generic` (2.6).
+    pub kind: &'static str,
     pub course: String,
-    /// Price observations behind the median unit price.
+    /// Price observations behind the median unit price (for a generic,
+    /// delivery years).
     pub n: usize,
     pub median_unit_price_usd: f64,
-    pub course_cost_local: f64,
+    /// `None` with fewer than the minimum of observations (as the MPR).
+    pub course_cost_local: Option<f64>,
     pub currency: String,
-    pub days_wages: f64,
+    pub days_wages: Option<f64>,
+    /// The wage it is set against, and where it comes from.
+    pub daily_wage: f64,
+    pub exchange_rate: f64,
+    pub wage_year: Option<i32>,
+    pub wage_source: String,
+    /// The first and last years of the prices' deliveries.
+    pub price_years: Option<(i32, i32)>,
 }
 
-/// Days of wages to buy one standard course, per product and buyer
-/// country with a wage (docs/formulas.md 2.7). Prices are in US$.
+/// Days of wages to buy one standard course, per product, buyer country
+/// with a wage and kind, originator brand and lowest-priced generic
+/// measured apart as for the MPR (docs/formulas.md 2.7). Prices are in
+/// US$. With fewer than `min_observations` prices, the median is given and
+/// the days are not.
 pub fn affordability(
     obs: &Dataset,
     courses: &HashMap<String, TreatmentCourse>,
     wages: &HashMap<String, Wage>,
+    min_observations: usize,
 ) -> Vec<AffordabilityRow> {
     let mut out = Vec::new();
     for (key, g) in obs.group(&[Dim::Product, Dim::BuyerCountry]) {
@@ -614,19 +636,33 @@ pub fn affordability(
         if w.daily_wage <= 0.0 {
             continue;
         }
-        let p: Vec<f64> = g.iter().filter_map(|o| o.unit_price()).collect();
-        let Some(m) = median(&p) else { continue };
-        let cost = m * c.units * w.exchange_rate;
-        out.push(AffordabilityRow {
-            product: key[0].clone(),
-            country: key[1].clone(),
-            course: c.description.clone(),
-            n: p.len(),
-            median_unit_price_usd: m,
-            course_cost_local: cost,
-            currency: w.currency.clone(),
-            days_wages: cost / w.daily_wage,
-        });
+        let years = g
+            .iter()
+            .filter(|o| o.unit_price().is_some())
+            .filter_map(|o| o.delivered_date.map(|d| d.year()))
+            .fold(None, |r: Option<(i32, i32)>, y| {
+                Some(r.map_or((y, y), |(a, b)| (a.min(y), b.max(y))))
+            });
+        for (kind, p) in kind_prices(&g) {
+            let Some(m) = median(&p) else { continue };
+            let cost = (p.len() >= min_observations).then(|| m * c.units * w.exchange_rate);
+            out.push(AffordabilityRow {
+                product: key[0].clone(),
+                country: key[1].clone(),
+                kind,
+                course: c.description.clone(),
+                n: p.len(),
+                median_unit_price_usd: m,
+                course_cost_local: cost,
+                currency: w.currency.clone(),
+                days_wages: cost.map(|c| c / w.daily_wage),
+                daily_wage: w.daily_wage,
+                exchange_rate: w.exchange_rate,
+                wage_year: w.year,
+                wage_source: w.source.clone(),
+                price_years: years,
+            });
+        }
     }
     out
 }
@@ -926,6 +962,84 @@ mod tests {
             scheduled_date: d("2020-03-01"),
             delivered_date: d("2020-03-05"),
         }
+    }
+
+    /// docs/formulas.md 2.7: originator brand and lowest-priced generic
+    /// apart, the generic's the lowest of each country and year; with too
+    /// few prices, the median without the days.
+    #[test]
+    fn affordability_measures_each_kind_apart_and_needs_enough_prices() {
+        let year = |o: Observation, y: &str| Observation {
+            delivered_date: d(y),
+            ..o
+        };
+        // Generic: 2018 at 0.1 and 0.3 a unit (lowest 0.1), 2019 at 0.2,
+        // 2020 at 0.4: the median of 0.1, 0.2, 0.4 is 0.2. Originator: one
+        // line at 1.0.
+        let lines = vec![
+            year(
+                obs("p", "a", "NGA", "IND", false, (10.0, 10.0, 10.0)),
+                "2018-05-01",
+            ),
+            year(
+                obs("p", "b", "NGA", "IND", false, (10.0, 10.0, 30.0)),
+                "2018-06-01",
+            ),
+            year(
+                obs("p", "a", "NGA", "IND", false, (10.0, 10.0, 20.0)),
+                "2019-05-01",
+            ),
+            year(
+                obs("p", "a", "NGA", "IND", false, (10.0, 10.0, 40.0)),
+                "2020-05-01",
+            ),
+            year(
+                obs("p", "o", "NGA", "CHE", true, (10.0, 10.0, 100.0)),
+                "2020-05-01",
+            ),
+        ];
+        let ds = Dataset::from(lines);
+        let courses = HashMap::from([(
+            "p".to_string(),
+            TreatmentCourse {
+                product: "p".into(),
+                units: 30.0,
+                description: "30 days".into(),
+                source: "test".into(),
+            },
+        )]);
+        let wages = HashMap::from([(
+            "NGA".to_string(),
+            Wage {
+                country: "NGA".into(),
+                daily_wage: 1000.0,
+                currency: "NGN".into(),
+                exchange_rate: 160.0,
+                year: Some(2014),
+                source: "made up".into(),
+            },
+        )]);
+        let rows = affordability(&ds, &courses, &wages, 3);
+        let got: Vec<(&str, usize, f64, Option<f64>)> = rows
+            .iter()
+            .map(|r| (r.kind, r.n, r.median_unit_price_usd, r.days_wages))
+            .collect();
+        // 0.2 x 30 x 160 / 1000 = 0.96 days; the originator's one price is
+        // too few for days.
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].0, got[0].1, got[0].3), ("originator", 1, None));
+        assert!((got[0].2 - 1.0).abs() < 1e-12);
+        assert_eq!((got[1].0, got[1].1), ("lowest-priced generic", 3));
+        assert!((got[1].2 - 0.2).abs() < 1e-12);
+        assert!((got[1].3.unwrap() - 0.96).abs() < 1e-12);
+        assert_eq!(rows[1].price_years, Some((2018, 2020)));
+        assert_eq!(
+            (rows[1].daily_wage, rows[1].wage_year),
+            (1000.0, Some(2014))
+        );
+        // With a minimum of 1, the originator's days too: 1.0 x 30 x 160 / 1000.
+        let rows = affordability(&ds, &courses, &wages, 1);
+        assert!((rows[0].days_wages.unwrap() - 4.8).abs() < 1e-12);
     }
 
     #[test]

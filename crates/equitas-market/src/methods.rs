@@ -24,8 +24,10 @@ pub fn pooled_prices(min_observations: usize) -> String {
     )
 }
 
-pub fn affordability() -> String {
-    "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker (docs/formulas.md 2.7)".into()
+pub fn affordability(min_observations: usize) -> String {
+    format!(
+        "days = median unit price x units per course x exchange rate / daily wage of the lowest-paid unskilled government worker, originator brand and lowest-priced generic apart (the lowest generic price of each buyer country and year, as for the MPR); at least {min_observations} prices, else the median only (docs/formulas.md 2.7)"
+    )
 }
 
 pub fn concentration(by: Dim, weight: Weight, bands: &ConcentrationBands) -> String {

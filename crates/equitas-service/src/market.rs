@@ -558,8 +558,13 @@ impl Operation for PooledPrices {
 /// `GET /api/v1/market/affordability`, `equitas market affordability`.
 pub struct Affordability;
 
+pub struct AffordabilityRequest {
+    pub filter: Filter,
+    pub min_observations: usize,
+}
+
 impl Operation for Affordability {
-    type Request = Filter;
+    type Request = AffordabilityRequest;
     type Row = analysis::AffordabilityRow;
     const NEEDS: Needs = Needs::Store;
     const SCOPING: Scoping = Scoping::Inputs;
@@ -568,21 +573,34 @@ impl Operation for Affordability {
         Endpoint::list(
             "/api/v1/market/affordability",
             "market",
-            "Affordability in days' wages of a standard treatment course",
+            "Affordability in days' wages of a standard treatment course, originator brand and lowest-priced generic apart",
             "docs/formulas.md 2.7",
-            scope(),
+            with_scope(vec![
+                Param::new(
+                    "min_observations",
+                    Kind::Int {
+                        min: 0,
+                        max: i32::MAX as i64,
+                    },
+                    "Fewest price observations for the days' wages to be computed (as for a median price ratio).",
+                )
+                .default("4"),
+            ]),
         )
     }
 
-    fn request(a: &Args) -> Result<Filter, ServiceError> {
-        filter(a)
+    fn request(a: &Args) -> Result<AffordabilityRequest, ServiceError> {
+        Ok(AffordabilityRequest {
+            filter: filter(a)?,
+            min_observations: a.value("min_observations")?,
+        })
     }
 
     fn run(
         ctx: &mut Ctx<'_>,
-        f: &Filter,
+        r: &AffordabilityRequest,
     ) -> Result<Answer<analysis::AffordabilityRow>, ServiceError> {
-        let obs = load(ctx, f)?;
+        let obs = load(ctx, &r.filter)?;
         let wages = mk::wages(ctx.store)?;
         if wages.is_empty() {
             return Err(ServiceError::missing(
@@ -590,14 +608,85 @@ impl Operation for Affordability {
             ));
         }
         let names = mk::names(ctx.store)?;
-        let rows = analysis::affordability(&obs, &mk::courses(ctx.store)?, &wages);
+        let rows =
+            analysis::affordability(&obs, &mk::courses(ctx.store)?, &wages, r.min_observations);
         let keys: Vec<Key> = rows
             .iter()
             .map(|x| vec![x.product.clone(), x.country.clone()])
             .collect();
         let l = labels(&names, &[Dim::Product, Dim::BuyerCountry], keys.iter());
-        Ok(Answer::new(head(methods::affordability(), &obs, l), rows))
+        let notes = affordability_notes(&rows, r.min_observations, &|c| {
+            name(&names, Dim::BuyerCountry, c).map_or_else(|| c.to_string(), String::clone)
+        });
+        let mut a = Answer::new(
+            head(methods::affordability(r.min_observations), &obs, l),
+            rows,
+        );
+        a.notes = notes;
+        Ok(a)
     }
+}
+
+/// What an affordability answer rests on: each country's wage and its
+/// source, the rows with too few prices for the days, and wages of a year
+/// outside the years of the prices they are set against.
+fn affordability_notes(
+    rows: &[analysis::AffordabilityRow],
+    min_observations: usize,
+    country: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut wages: std::collections::BTreeMap<&str, &analysis::AffordabilityRow> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        wages.entry(r.country.as_str()).or_insert(r);
+    }
+    for (c, r) in &wages {
+        let year = r.wage_year.map_or(String::new(), |y| format!(" of {y}"));
+        notes.push(format!(
+            "Wage, {}: {} {} a day{year} at {} {} per US$ ({}).",
+            country(c),
+            r.daily_wage,
+            r.currency,
+            r.exchange_rate,
+            r.currency,
+            r.wage_source
+        ));
+    }
+    let few = rows.iter().filter(|r| r.days_wages.is_none()).count();
+    if few > 0 {
+        notes.push(format!(
+            "{few} of {} rows have fewer than {min_observations} prices: their median is given, their days are not.",
+            rows.len()
+        ));
+    }
+    // The years of a country's prices, over all its rows.
+    let mut years: std::collections::BTreeMap<&str, (i32, i32)> = std::collections::BTreeMap::new();
+    for r in rows {
+        if let Some((a, b)) = r.price_years {
+            let e = years.entry(r.country.as_str()).or_insert((a, b));
+            *e = (e.0.min(a), e.1.max(b));
+        }
+    }
+    let apart: Vec<String> = wages
+        .iter()
+        .filter_map(|(c, r)| {
+            let (y, (a, b)) = (r.wage_year?, *years.get(c)?);
+            let prices = if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            };
+            (y < a || y > b).then(|| format!("{} (wage of {y}, prices of {prices})", country(c)))
+        })
+        .collect();
+    if !apart.is_empty() {
+        notes.push(format!(
+            "Wages of a year outside the years of the prices they are set against: {}.",
+            apart.join(", ")
+        ));
+    }
+    notes
 }
 
 /// `GET /api/v1/market/concentration`, `equitas market concentration`.
@@ -844,5 +933,50 @@ impl Operation for Sources {
             );
         }
         Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(country: &str, days: Option<f64>, years: (i32, i32)) -> analysis::AffordabilityRow {
+        analysis::AffordabilityRow {
+            product: "p".into(),
+            country: country.into(),
+            kind: "lowest-priced generic",
+            course: "30 days".into(),
+            n: 4,
+            median_unit_price_usd: 0.1,
+            course_cost_local: days.map(|d| d * 1000.0),
+            currency: "NGN".into(),
+            days_wages: days,
+            daily_wage: 1000.0,
+            exchange_rate: 160.0,
+            wage_year: Some(2014),
+            wage_source: "made up".into(),
+            price_years: Some(years),
+        }
+    }
+
+    /// docs/formulas.md 2.7: the notes name each wage and its source, the
+    /// rows with too few prices, and a wage of a year outside the prices'.
+    #[test]
+    fn affordability_notes_name_the_wage_and_what_it_is_set_against() {
+        let rows = [
+            row("KEN", None, (2009, 2009)),
+            row("NGA", Some(0.7), (2007, 2012)),
+            row("NGA", Some(1.1), (2013, 2015)),
+        ];
+        let notes = affordability_notes(&rows, 4, &|c| format!("<{c}>"));
+        assert_eq!(
+            notes,
+            [
+                "Wage, <KEN>: 1000 NGN a day of 2014 at 160 NGN per US$ (made up).",
+                "Wage, <NGA>: 1000 NGN a day of 2014 at 160 NGN per US$ (made up).",
+                "1 of 3 rows have fewer than 4 prices: their median is given, their days are not.",
+                "Wages of a year outside the years of the prices they are set against: <KEN> (wage of 2014, prices of 2009).",
+            ]
+        );
     }
 }
