@@ -645,7 +645,7 @@ pub fn affordability(
             });
         for (kind, p) in kind_prices(&g) {
             let Some(m) = median(&p) else { continue };
-            let cost = (p.len() >= min_observations).then(|| m * c.units * w.exchange_rate);
+            let cost = (p.len() >= min_observations).then_some(m * c.units * w.exchange_rate);
             out.push(AffordabilityRow {
                 product: key[0].clone(),
                 country: key[1].clone(),
