@@ -491,7 +491,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        r.country.clone().into(),
+                        label(&a.head, "country", &r.country).into(),
                         r.authority.clone().into(),
                         r.gbt_level
                             .map_or("-".to_string(), |l| {

@@ -309,6 +309,9 @@ fn tiers_of_the_scms_file_and_registers() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"][0]["days_to_authorise"], 90);
     assert_eq!(v["rows"][0]["provenance"]["source"], "https://example.org");
+    // The table names the country, as the other tables do.
+    let out = ok(equitas(d, &["supply", "regulators"]));
+    assert!(out.lines().any(|l| l.starts_with("South Africa ")), "{out}");
 
     // Regulatory reach: one authorised source of efavirenz in South Africa.
     let f = d.join("ma.csv");

@@ -392,6 +392,16 @@ impl Operation for Regulators {
             "sources".into(),
             sources_of(rows.iter().map(|r| &r.provenance)),
         );
+        // The countries' names, as other answers give them.
+        let names = mk::names(ctx.store)?;
+        let countries: Map<String, Value> = rows
+            .iter()
+            .filter_map(|r| {
+                name(&names, Dim::BuyerCountry, &r.country).map(|n| (r.country.clone(), json!(n)))
+            })
+            .collect();
+        h.extra
+            .insert("labels".into(), json!({ "country": countries }));
         Ok(Answer::new(h, rows))
     }
 }
