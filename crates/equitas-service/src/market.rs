@@ -83,7 +83,7 @@ pub(crate) fn known_codes(
             if known.contains_key(code) {
                 continue;
             }
-            let like = known.keys().find(|k| k.eq_ignore_ascii_case(code));
+            let like = suggest(code, known);
             let reason = match like {
                 Some(k) => format!("{code:?} is not a known {what}; did you mean {k:?}?"),
                 None => format!("{code:?} is not a known {what} ({list})"),
@@ -109,6 +109,36 @@ pub(crate) fn known_codes(
         &names.countries,
         "ISO 3166 alpha-3, in capitals",
     )
+}
+
+/// The known code `asked` most likely meant, among `known` (code -> name):
+/// the code written in another case, the code of a name written as asked
+/// (`Nigeria` for `NGA`), else the closest code or name by Jaro-Winkler
+/// similarity, if close enough (0.9: `efavirenz-600-tablet` for
+/// `efavirenz-600mg-tablet`, not `nope` for anything).
+fn suggest<'a>(
+    asked: &str,
+    known: &'a std::collections::HashMap<String, String>,
+) -> Option<&'a String> {
+    let norm = |s: &str| s.trim().to_lowercase();
+    let a = norm(asked);
+    if let Some(k) = known.keys().find(|k| norm(k) == a) {
+        return Some(k);
+    }
+    if let Some((k, _)) = known.iter().find(|(_, n)| norm(n) == a) {
+        return Some(k);
+    }
+    known
+        .iter()
+        .map(|(k, n)| {
+            let s = strsim::jaro_winkler(&a, &norm(k)).max(strsim::jaro_winkler(&a, &norm(n)));
+            (s, k)
+        })
+        .filter(|(s, _)| *s >= 0.9)
+        // The most similar; ties by code, so that the answer is the same
+        // on every run.
+        .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(x.1)))
+        .map(|(_, k)| k)
 }
 
 /// Why no procurement line matched `f`: none loaded, or none within the
@@ -957,6 +987,30 @@ mod tests {
             wage_source: "made up".into(),
             price_years: Some(years),
         }
+    }
+
+    /// A misspelt code, a name for a code, a code in another case: the
+    /// code meant; nothing for a word like none.
+    #[test]
+    fn a_code_mistyped_is_suggested() {
+        let known: std::collections::HashMap<String, String> = [
+            ("efavirenz-600mg-tablet", "Efavirenz 600mg tablet"),
+            ("efavirenz-200mg-tablet", "Efavirenz 200mg tablet"),
+            ("NGA", "Nigeria"),
+            ("NER", "Niger"),
+        ]
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n.to_string()))
+        .collect();
+        let s = |a: &str| suggest(a, &known).map(String::as_str);
+        assert_eq!(s("efavirenz-600-tablet"), Some("efavirenz-600mg-tablet"));
+        assert_eq!(s("Efavirenz 600mg Tablet"), Some("efavirenz-600mg-tablet"));
+        assert_eq!(s("nga"), Some("NGA"));
+        assert_eq!(s("Nigeria"), Some("NGA"));
+        assert_eq!(s("niger"), Some("NER"));
+        assert_eq!(s("Nigria"), Some("NGA"));
+        assert_eq!(s("nope"), None);
+        assert_eq!(s("XYZ"), None);
     }
 
     /// docs/formulas.md 2.7: the notes name each wage and its source, the
