@@ -247,6 +247,14 @@ pub fn sql(as_of: Day, first: MonthIndex) -> String {
     )
 }
 
+/// The figures' rows (unordered) with the columns `n` and `place_active`
+/// of [`final_select`]: whether anything was recorded at the location in
+/// the month, for any item (formulas 3.5, 4.1), as `Ledger::month` gives
+/// it in `Month::recorded`.
+pub fn place_sql(as_of: Day, first: MonthIndex) -> String {
+    format!("{}\n{}", ctes(as_of, first), final_select(true))
+}
+
 /// The figures' final projection, over the `closed` step of [`ctes`] and
 /// the reported stockout days (the rows of [`sql`], unordered). With
 /// `place`, two more columns: `n`, the month's length in days, and

@@ -1,7 +1,7 @@
 //! Forecasts of every location's demand on the engine (docs/formulas.md
-//! 4.1, 4.4, 4.5): the monthly figures' SQL ([`crate::figures::sql`]) gives
+//! 4.1, 4.4, 4.5): the monthly figures' SQL ([`crate::figures::place_sql`]) gives
 //! each month's consumption, stockout days and whether anything was
-//! recorded; the months of each (country, location, item) are gathered
+//! recorded at the location, for any item (formulas 3.5); the months of each (country, location, item) are gathered
 //! (`array_agg`) and the scalar function [`UDF`] turns them into the demand
 //! series and the automatic choice's forecast, with the same code as the
 //! single node (`equitas_planning::series::assemble`,
@@ -406,9 +406,12 @@ impl ScalarUDFImpl for ForecastUdf {
 }
 
 /// The forecast SQL over the figures SQL `figures` (as of a day in or after
-/// the month `last`): one row per country, location (or area of
-/// `r.level`, over its facilities, joined to the registered `locations`)
-/// and item with months in the window, and its forecast.
+/// the month `last`; with the column `place_active` of
+/// [`crate::figures::final_select`]): one row per country, location (or
+/// area of `r.level`, over its facilities, joined to the registered
+/// `locations`) and item with months in the window, and its forecast. A
+/// month is reported when anything was recorded at the location for any
+/// item (`Month::recorded`, formulas 3.5 and 4.1).
 pub fn sql(figures: &str, last: MonthIndex, r: &Request, stores: &[(String, String)]) -> String {
     // Stores' consumption is not scaled (3.4), per location only: a list,
     // not a join (Ballista's plan nesting limit, see `indicators::amc_sql`).
@@ -436,7 +439,7 @@ pub fn sql(figures: &str, last: MonthIndex, r: &Request, stores: &[(String, Stri
     format!(
         "SELECT f.country, {place} AS location, f.item,
   {UDF}(array_agg(f.location), array_agg(f.month_index), array_agg(f.{used}),
-        array_agg(f.stockout_days), array_agg(f.movements > 0 OR f.stockout_reported),
+        array_agg(f.stockout_days), array_agg(f.place_active = 1),
         array_agg({store}),
         CAST({first} AS BIGINT), CAST({last} AS BIGINT), CAST({h} AS BIGINT), {area}) AS forecast
 FROM ({figures}) f {join}
@@ -466,9 +469,10 @@ pub async fn compute(
     // Each location's level (stores, 3.4) and areas.
     crate::indicators::register_locations(ctx, root).await?;
     let stores = crate::indicators::stores(ctx).await?;
-    let Some((figures, as_of)) = crate::figures::prepare(ctx, root, None).await? else {
+    let Some((first, as_of)) = crate::figures::resolve(ctx, root, None).await? else {
         return Ok((Vec::new(), None));
     };
+    let figures = crate::figures::place_sql(as_of, first);
     let last = last_month(r.last, as_of)?;
     let batches = ctx
         .sql(&sql(&figures, last, r, &stores))

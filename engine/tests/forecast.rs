@@ -261,3 +261,103 @@ async fn imputed_months_equal_single_node() {
     assert_eq!(p2.first, last - 3);
     assert_eq!(p2.imputed, 0);
 }
+
+/// Formulas 4.1 and 3.5: a month is a reporting gap only when nothing at
+/// all was recorded at the location. F1 dispenses P1 every month and P2
+/// every other month: P2's silent months are demands of 0 on the single
+/// node (F1 reported them, for P1), and must be on the engine too, not
+/// imputed. F2 records nothing at all in June 2025: a gap for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_silent_while_its_place_reports_equals_single_node() {
+    let mut names = Names::default();
+    let mut mv = Vec::new();
+    let mut push = |names: &mut Names, loc: &str, item: &str, d: &str, kind: Kind, q: f64| {
+        let (item, recorded, _) = names.item(item);
+        mv.push(Movement {
+            at: day_ms(d),
+            location: names.location(loc),
+            item,
+            lot: names.lots.id(""),
+            kind,
+            quantity: q,
+            reason: names.reasons.id(""),
+            source: Source::Event(mv.len() as u64 + 1).pack(),
+            recorded,
+        });
+    };
+    use Kind::*;
+    let months = [
+        "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07", "2025-08",
+        "2025-09", "2025-10", "2025-11", "2025-12",
+    ];
+    for loc in ["F1", "F2"] {
+        push(&mut names, loc, "P1", "2025-01-02", Receipt, 1000.0);
+        push(&mut names, loc, "P2", "2025-01-02", Receipt, 1000.0);
+    }
+    for (k, month) in months.iter().enumerate() {
+        push(
+            &mut names,
+            "F1",
+            "P1",
+            &format!("{month}-10"),
+            Dispense,
+            20.0 + k as f64,
+        );
+        if k % 2 == 0 {
+            push(
+                &mut names,
+                "F1",
+                "P2",
+                &format!("{month}-12"),
+                Dispense,
+                30.0,
+            );
+        }
+        if *month != "2025-06" {
+            push(
+                &mut names,
+                "F2",
+                "P1",
+                &format!("{month}-10"),
+                Dispense,
+                10.0,
+            );
+            push(
+                &mut names,
+                "F2",
+                "P2",
+                &format!("{month}-12"),
+                Dispense,
+                5.0,
+            );
+        }
+    }
+    push(&mut names, "F1", "P1", "2025-12-31", Dispense, 1.0);
+    let ledger = Ledger::build(names, mv);
+    let as_of = parse_day("2025-12-31").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let countries = vec!["XSA".to_string(); ledger.names.locations.len()];
+    write_ledger(
+        &ledger,
+        &countries,
+        as_of,
+        dir.path(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let places = equitas_ledger::view::Places::new(Vec::new(), &ledger);
+    equitas_engine::export::write_locations(&ledger, &places, &countries, dir.path()).unwrap();
+    let r = Request::default();
+    let (got, last) = engine(dir.path(), &r).await;
+    let want = single_node(&ledger, &places, "XSA", last.unwrap(), &r);
+    let imputed = |s: &[SeriesForecast], loc: &str, item: &str| {
+        s.iter()
+            .find(|f| f.location == loc && f.item == item)
+            .unwrap()
+            .imputed
+    };
+    // The single node: P2 at F1 has no gap; F2's June is one.
+    assert_eq!(imputed(&want, "F1", "P2"), 0);
+    assert_eq!(imputed(&want, "F2", "P2"), 1);
+    assert_same(&want, &got);
+}

@@ -433,9 +433,14 @@ pub fn forecasts(
     let (s, last) = series(ledger, places, r.level, &r.items, r.history, r.as_of, &keep)?;
     // A series without a single month of data in its history is all
     // imputed: a forecast of it would be a forecast of 0, taken for "no
-    // demand" by a plan that then orders nothing.
-    let (s, no_data): (Vec<DemandSeries>, Vec<DemandSeries>) =
-        s.into_iter().partition(|x| x.last_reported.is_some());
+    // demand" by a plan that then orders nothing. Data: a month recorded
+    // (at a store, whose silent months are no issues, one recorded at
+    // least) and observed (not out of stock all month): a place that
+    // reported other items while this one was out of stock all along
+    // observed none of its demand (3.5, 4.1).
+    let (s, no_data): (Vec<DemandSeries>, Vec<DemandSeries>) = s
+        .into_iter()
+        .partition(|x| x.last_reported.is_some() && x.unobserved.iter().any(|u| !u));
     let values: Vec<&[f64]> = s.iter().map(|x| x.values.as_slice()).collect();
     let choices = choose_all(&values, r.horizon.max(1), &Evaluation::default(), r.method);
     let mut f = Forecasts {
@@ -1036,6 +1041,79 @@ mod tests {
         assert_eq!(on_hand(None), 100.0);
         // As of June: stock at its end, 60, nothing added.
         assert_eq!(on_hand(Some(june)), 60.0);
+    }
+
+    /// A series with no month of data in its history (every month out of
+    /// stock all month: demand unknown, formulas 4.1) is left out of the
+    /// forecasts, not forecast as 0 (a plan would order nothing), also
+    /// when its place recorded another item every month (a month reported
+    /// at the place, 3.5, is no observed demand of an item out of stock).
+    #[test]
+    fn an_item_out_of_stock_all_history_at_a_reporting_place_has_no_data() {
+        use equitas_ledger::calendar::{MS_PER_DAY, parse_day};
+        use equitas_ledger::movement::{Kind, Movement, Names};
+        let at = |d: &str| parse_day(d).unwrap() as i64 * MS_PER_DAY + 9 * 3_600_000;
+        let mut names = Names::default();
+        names.locations.id("F1");
+        names.items.id("AMOX");
+        names.items.id("ORS");
+        let mut ms = vec![
+            // ORS: used up in January 2025, nothing since.
+            (1, "2025-01-02", Kind::Receipt, 50.0),
+            (1, "2025-01-20", Kind::Dispense, 50.0),
+            (0, "2025-01-02", Kind::Receipt, 1000.0),
+        ];
+        // AMOX dispensed every month to December.
+        let days: Vec<String> = (2..=12).map(|m| format!("2025-{m:02}-10")).collect();
+        for d in &days {
+            ms.push((0, d.as_str(), Kind::Dispense, 10.0));
+        }
+        ms.push((0, "2025-12-31", Kind::Dispense, 1.0));
+        let ms = ms
+            .into_iter()
+            .enumerate()
+            .map(|(i, (item, d, kind, quantity))| Movement {
+                recorded: 0,
+                at: at(d),
+                location: 0,
+                item,
+                lot: 0,
+                kind,
+                quantity,
+                reason: 0,
+                source: i as u64,
+            })
+            .collect();
+        let l = Ledger::build(names, ms);
+        let places = Places::new(
+            vec![equitas_ledger::places::Place {
+                code: "F1".into(),
+                name: "One".into(),
+                level: Some(LocationLevel::Facility),
+                parent: None,
+                gln: None,
+            }],
+            &l,
+        );
+        let r = Request {
+            level: LocationLevel::Facility,
+            items: vec![],
+            history: 6,
+            as_of: None,
+            horizon: 3,
+            method: None,
+            lead_time: 1,
+            min_months: None,
+            max_months: None,
+            unit_price: None,
+            pipeline: vec![],
+            lead_times: vec![],
+            supplier: None,
+        };
+        let f = forecasts(&l, &places, &r, |_| true).unwrap();
+        let made: Vec<&str> = f.made.iter().map(|x| x.0.item.as_str()).collect();
+        let no_data: Vec<&str> = f.no_data.iter().map(|x| x.item.as_str()).collect();
+        assert_eq!((made, no_data), (vec!["AMOX"], vec!["ORS"]));
     }
 
     /// formulas 4.1: a store is planned on the demand of the area it
