@@ -754,6 +754,87 @@ fn generic_procurement_import_and_market_formats() {
     );
 }
 
+/// The user's report of 2026-12-07, as they ran it: Bar Pharma made in
+/// China (line 3) and in India, written `Inde` (line 4); Lupin in India
+/// (line 2) and in China, written `Chine` (line 5); line 6 dated day first
+/// where the mapping says `%Y-%m-%d`.
+#[test]
+fn procurement_lines_keep_their_country_and_dates_in_another_format_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let countries = repo.join("data/country-codes.csv");
+    let o = equitas(
+        dir.path(),
+        &["import", "countries", countries.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = dir.path().join("tenders2.csv");
+    std::fs::write(
+        &f,
+        "Line ID,Country,Supplier,INN,Packs,Strength,Dosage form,Units per pack,Line value,Manufacturer,Country of manufacture,PO date,Planned delivery,Delivered,Mode\n\
+         T1,CIV,GDF,Isoniazid,100,300mg,Tablet,100,600,Lupin,India,2023-01-05,2023-02-01,2023-02-10,Sea\n\
+         T2,CIV,GDF,Isoniazid,100,300mg,Tablet,100,300,Bar Pharma,China,2023-01-05,2023-02-01,2023-02-12,Sea\n\
+         T3,CIV,GDF,Isoniazid,100,300mg,Tablet,100,200,Bar Pharma,Inde,2023-01-05,2023-02-01,2023-02-14,Sea\n\
+         T4,CIV,GDF,Isoniazid,100,300mg,Tablet,100,400,Lupin,Chine,2023-01-05,2023-02-01,2023-02-16,Sea\n\
+         T5,CIV,GDF,Isoniazid,100,300mg,Tablet,100,900,Lupin,India,2023-01-05,2023-02-01,10/02/2023,Sea\n",
+    )
+    .unwrap();
+    let mapping = repo.join("docs/procurement-mapping.toml");
+    let o = equitas(
+        dir.path(),
+        &[
+            "import",
+            "procurement",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ],
+    );
+    // Partial success: the good rows are imported, the bad one named.
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tenders2.csv:6: Delivered: \"10/02/2023\" is not a date as date_format \"%Y-%m-%d\" writes them (31 December 2023 is 2023-12-31): it looks like DD/MM/YYYY (10 February 2023: write 2023-02-10) or MM/DD/YYYY (2 October 2023: write 2023-10-02), or set date_format in the mapping to \"%d/%m/%Y\" or \"%m/%d/%Y\""),
+        "{err}"
+    );
+    let out = stdout(&o);
+    assert!(!out.contains("had no value"), "{out}");
+    assert!(
+        out.contains("note: manufacturer \"Bar Pharma\" is stated made in 2 countries: each line is counted in the country it states, as a site of its own: CHN (line 3, site bar-pharma-chn); IND (line 4, site bar-pharma-ind)"),
+        "{out}"
+    );
+    let o = equitas(
+        dir.path(),
+        &[
+            "supply",
+            "dependence",
+            "--country",
+            "CIV",
+            "--product",
+            "isoniazid-300mg-tablet",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let shares: Vec<(&str, f64)> = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["producer"].as_str().unwrap(),
+                r["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        vec![("CHN", 700.0 / 1500.0), ("IND", 800.0 / 1500.0)]
+    );
+}
+
 #[test]
 fn epcis_hash_prints_one_line_per_event() {
     let f = vendored("epcis/event-hash/examples/epcisDocWithVariousEventTypes.jsonld");

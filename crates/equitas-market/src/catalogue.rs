@@ -78,6 +78,17 @@ pub fn comparison_unit(dosage_form: &str) -> String {
     }
 }
 
+/// The code of a site a source line gives by name (its site, else its
+/// manufacturer) and, where it states one, its country of manufacture:
+/// `Bar Pharma` made in `CHN` is `bar-pharma-chn`, in `IND`
+/// `bar-pharma-ind`, of no stated country `bar-pharma`.
+pub fn given_site_code(name: &str, country: Option<&str>) -> String {
+    match country {
+        Some(k) => slug(&format!("{name} {k}")),
+        None => slug(name),
+    }
+}
+
 /// The finished catalogue.
 pub struct Catalogue {
     pub products: Vec<Product>,
@@ -165,11 +176,16 @@ impl CatalogueBuilder {
     }
 
     /// The site's code, adding it (and its manufacturer) if new.
+    ///
+    /// A site the source gives with its country is keyed by its name and
+    /// that country ([`given_site_code`]): a manufacturer whose lines state
+    /// two countries of manufacture has two sites, and each line keeps the
+    /// country it states (docs/formulas.md 6.1), never an earlier line's.
     pub fn site(&mut self, spec: SiteSpec) -> String {
-        let name = match &spec {
-            SiteSpec::Mapped(n, _) | SiteSpec::Given { name: n, .. } => *n,
+        let (name, code) = match &spec {
+            SiteSpec::Mapped(n, _) => (*n, slug(n)),
+            SiteSpec::Given { name, country, .. } => (*name, given_site_code(name, *country)),
         };
-        let code = slug(name);
         if self.sites.contains_key(&code) {
             return code;
         }

@@ -23,15 +23,23 @@
 //! Optional columns: `description`, `brand`, `category`, `currency`,
 //! `incoterm`, `mode`, `site`, `site_country`, `manufacturer`, `order_date`,
 //! `scheduled_date`, `delivered_date`, `freight`, `insurance`.
+//!
+//! A line's site is its `site` cell, else its `manufacturer` cell, in the
+//! country of manufacture the line states: keyed by both
+//! ([`crate::catalogue::given_site_code`]), so a manufacturer stated in two
+//! countries has two sites and the notes name its lines. Date cells are read
+//! with `date_format` ([`mapped_date`]).
 
-use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec};
+use crate::catalogue::{CatalogueBuilder, ProductSpec, SiteSpec, given_site_code};
 use crate::inputs::date_cell;
 use crate::procurement::{FieldGap, GapKind, ProcurementData, ProcurementLine};
-use chrono::NaiveDate;
+use chrono::format::{Item, StrftimeItems};
+use chrono::{NaiveDate, NaiveDateTime};
 use equitas_model::reference::{Table, cell, number_cell};
-use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors};
+use equitas_model::{OrgRole, ProductCategory, Programme, RowError, RowErrors, slug};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io::Read;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,7 +105,265 @@ pub fn parse_mapping(text: &str) -> Result<Mapping, String> {
     if let Some(p) = &m.programme {
         p.parse::<Programme>()?;
     }
+    if StrftimeItems::new(&m.date_format).any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "`date_format` {:?} is not a chrono format (write it as %Y-%m-%d, %d/%m/%Y, %d-%b-%y...)",
+            m.date_format
+        ));
+    }
     Ok(m)
+}
+
+/// Reads a date cell of a mapped file written with the mapping's
+/// `date_format`. `Ok(None)`: a gap, the cell holding no date at all (empty,
+/// a reason a source writes instead of a date such as `Not Applicable` or
+/// `Date Not Captured`, or words without a digit such as `pending`); `Err`
+/// with the reason: a day the calendar lacks (`2023-02-30`), or a cell
+/// holding digits that is not written as `date_format` writes a date
+/// (`10/02/2023` when the mapping says `%Y-%m-%d`), with the date as the
+/// format writes it and, for a day and month in either order, how it reads
+/// as DD/MM/YYYY or MM/DD/YYYY. Such a cell was a gap until 2026-12-07: its
+/// line silently lost its date.
+pub fn mapped_date(raw: &str, format: &str) -> Result<Option<NaiveDate>, String> {
+    let raw = raw.trim();
+    let shape = DateShape::of(raw);
+    let other_shape = shape
+        .as_ref()
+        .is_some_and(|s| !s.formats().contains(&format));
+    match date_cell(raw, &[format]) {
+        Ok(None)
+            if raw.bytes().any(|b| b.is_ascii_digit())
+                && GapKind::classify(raw) == GapKind::Unrecognised =>
+        {
+            Err(not_in_format(raw, format, shape.as_ref()))
+        }
+        // A day or month out of range in a date written in another order
+        // (`10-13-2023` read as %Y-%m-%d): say which order it looks like.
+        Err(_) if other_shape => Err(not_in_format(raw, format, shape.as_ref())),
+        r => r,
+    }
+}
+
+/// The shape of a date written with digits: day and month (either order)
+/// then a four-digit year, or a four-digit year first, separated by one of
+/// `/`, `-`, `.`.
+enum DateShape {
+    /// `a{sep}b{sep}year`: DD/MM/YYYY or MM/DD/YYYY.
+    DayMonth {
+        a: u32,
+        b: u32,
+        year: i32,
+        sep: char,
+    },
+    /// `year{sep}month{sep}day`.
+    YearFirst {
+        year: i32,
+        month: u32,
+        day: u32,
+        sep: char,
+    },
+}
+
+impl DateShape {
+    fn of(raw: &str) -> Option<DateShape> {
+        let sep = raw.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
+        let parts: Vec<&str> = raw.split(sep).collect();
+        let [x, y, z] = parts.as_slice() else {
+            return None;
+        };
+        if !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
+        }
+        let short = |p: &str| p.len() <= 2;
+        match (x.len(), z.len()) {
+            (1..=2, 4) if short(y) => Some(DateShape::DayMonth {
+                a: x.parse().ok()?,
+                b: y.parse().ok()?,
+                year: z.parse().ok()?,
+                sep,
+            }),
+            (4, 1..=2) if short(y) => Some(DateShape::YearFirst {
+                year: x.parse().ok()?,
+                month: y.parse().ok()?,
+                day: z.parse().ok()?,
+                sep,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The chrono formats that read this shape.
+    fn formats(&self) -> Vec<&'static str> {
+        let sep = match self {
+            DateShape::DayMonth { sep, .. } | DateShape::YearFirst { sep, .. } => *sep,
+        };
+        match (self, sep) {
+            (DateShape::DayMonth { .. }, '/') => vec!["%d/%m/%Y", "%m/%d/%Y"],
+            (DateShape::DayMonth { .. }, '-') => vec!["%d-%m-%Y", "%m-%d-%Y"],
+            (DateShape::DayMonth { .. }, _) => vec!["%d.%m.%Y", "%m.%d.%Y"],
+            (DateShape::YearFirst { .. }, '/') => vec!["%Y/%m/%d"],
+            (DateShape::YearFirst { .. }, '-') => vec!["%Y-%m-%d"],
+            (DateShape::YearFirst { .. }, _) => vec!["%Y.%m.%d"],
+        }
+    }
+}
+
+/// `d` as `format` writes it (`None` for a format that cannot write a date).
+fn written(d: NaiveDate, format: &str) -> Option<String> {
+    let mut out = String::new();
+    let at: NaiveDateTime = d.and_hms_opt(0, 0, 0)?;
+    write!(out, "{}", at.format(format)).ok()?;
+    Some(out)
+}
+
+/// Why a cell with digits is no date as `format` writes one, and what to do.
+fn not_in_format(raw: &str, format: &str, shape: Option<&DateShape>) -> String {
+    let example = NaiveDate::from_ymd_opt(2023, 12, 31).and_then(|d| written(d, format));
+    let as_format = |d: NaiveDate| written(d, format).unwrap_or_else(|| d.to_string());
+    let words = |d: NaiveDate| d.format("%-d %B %Y").to_string();
+    let mut out = format!("{raw:?} is not a date as date_format {format:?} writes them");
+    if let Some(e) = &example {
+        let _ = write!(out, " (31 December 2023 is {e})");
+    }
+    let no_day = |shape: &str| {
+        format!(
+            "it has the shape of {shape} but names no day of the calendar: \
+             write the date as date_format does, or set date_format in the mapping"
+        )
+    };
+    let hint = match shape {
+        Some(DateShape::DayMonth { a, b, year, sep: s }) => {
+            let day_first = NaiveDate::from_ymd_opt(*year, *b, *a);
+            let month_first = NaiveDate::from_ymd_opt(*year, *a, *b);
+            match (day_first, month_first) {
+                (Some(d), Some(m)) if d != m => format!(
+                    "it looks like DD{s}MM{s}YYYY ({}: write {}) or MM{s}DD{s}YYYY ({}: write {}), \
+                     or set date_format in the mapping to \"%d{s}%m{s}%Y\" or \"%m{s}%d{s}%Y\"",
+                    words(d),
+                    as_format(d),
+                    words(m),
+                    as_format(m)
+                ),
+                (Some(d), Some(_)) => format!(
+                    "it looks like DD{s}MM{s}YYYY or MM{s}DD{s}YYYY (both {}): write {}, \
+                     or set date_format in the mapping to \"%d{s}%m{s}%Y\"",
+                    words(d),
+                    as_format(d)
+                ),
+                (Some(d), None) => format!(
+                    "it looks like DD{s}MM{s}YYYY ({}): write {}, \
+                     or set date_format in the mapping to \"%d{s}%m{s}%Y\"",
+                    words(d),
+                    as_format(d)
+                ),
+                (None, Some(m)) => format!(
+                    "it looks like MM{s}DD{s}YYYY ({}): write {}, \
+                     or set date_format in the mapping to \"%m{s}%d{s}%Y\"",
+                    words(m),
+                    as_format(m)
+                ),
+                (None, None) => no_day(&format!("DD{s}MM{s}YYYY or MM{s}DD{s}YYYY")),
+            }
+        }
+        Some(DateShape::YearFirst {
+            year,
+            month,
+            day,
+            sep: s,
+        }) => match NaiveDate::from_ymd_opt(*year, *month, *day) {
+            Some(d) => format!(
+                "it looks like YYYY{s}MM{s}DD ({}): write {}, \
+                 or set date_format in the mapping to \"%Y{s}%m{s}%d\"",
+                words(d),
+                as_format(d)
+            ),
+            None => no_day(&format!("YYYY{s}MM{s}DD")),
+        },
+        None => "write the date as date_format does, or set date_format in the mapping".to_string(),
+    };
+    format!("{out}: {hint}")
+}
+
+/// The countries of manufacture the imported lines state for each site
+/// name (the site, else the manufacturer), with their lines: a name stated
+/// in two countries, or in one and none, is named in the import's notes.
+#[derive(Default)]
+struct Origins {
+    /// By the slug of the name.
+    by_name: BTreeMap<String, Named>,
+}
+
+/// A site or manufacturer name and the lines stating each country (none: `None`).
+struct Named {
+    /// As first written.
+    name: String,
+    /// `site` or `manufacturer`: the column it was read from.
+    column: &'static str,
+    lines: BTreeMap<Option<String>, Vec<u64>>,
+}
+
+impl Origins {
+    fn add(&mut self, name: &str, column: &'static str, country: Option<&str>, line: u64) {
+        self.by_name
+            .entry(slug(name))
+            .or_insert_with(|| Named {
+                name: name.to_string(),
+                column,
+                lines: BTreeMap::new(),
+            })
+            .lines
+            .entry(country.map(str::to_string))
+            .or_default()
+            .push(line);
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let lines = |l: &[u64]| {
+            const SHOWN: usize = 5;
+            let mut s = l
+                .iter()
+                .take(SHOWN)
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if l.len() > SHOWN {
+                let _ = write!(s, " and {} more", l.len() - SHOWN);
+            }
+            format!("{} {s}", if l.len() == 1 { "line" } else { "lines" })
+        };
+        self.by_name
+            .values()
+            .filter(|n| n.lines.len() > 1)
+            .map(|Named { name, column, lines: by }| {
+                let stated: Vec<String> = by
+                    .iter()
+                    .filter_map(|(k, l)| {
+                        k.as_ref().map(|k| {
+                            format!("{k} ({}, site {})", lines(l), given_site_code(name, Some(k)))
+                        })
+                    })
+                    .collect();
+                let mut note = format!(
+                    "{column} {name:?} is stated made in {} {}: each line is counted in the country it states, as a site of its own: {}",
+                    stated.len(),
+                    if stated.len() == 1 { "country" } else { "countries" },
+                    stated.join("; ")
+                );
+                if let Some(l) = by.get(&None) {
+                    let _ = write!(
+                        note,
+                        "; no country of manufacture on {}: of unknown origin (site {}), not taken from another line",
+                        lines(l),
+                        given_site_code(name, None)
+                    );
+                }
+                note
+            })
+            .collect()
+    }
 }
 
 /// Parses `r` with `m`. `country_iso3` resolves country names and codes.
@@ -170,6 +436,7 @@ pub fn parse_generic<R: Read>(
 
     let mut cat = CatalogueBuilder::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut origins = Origins::default();
     let parsed = t.parse(|rec, line| {
         generic_row(
             rec,
@@ -182,6 +449,7 @@ pub fn parse_generic<R: Read>(
             country_iso3,
             &mut cat,
             &mut seen,
+            &mut origins,
         )
     });
     let mut out = ProcurementData {
@@ -191,6 +459,7 @@ pub fn parse_generic<R: Read>(
         ..Default::default()
     };
     out.unmapped_sites = std::mem::take(&mut cat.unmapped_sites);
+    out.notes = origins.notes();
     let c = cat.finish();
     out.products = c.products;
     out.trade_items = c.trade_items;
@@ -211,6 +480,7 @@ fn generic_row(
     country_iso3: &dyn Fn(&str) -> Option<String>,
     cat: &mut CatalogueBuilder,
     seen: &mut HashMap<String, u64>,
+    origins: &mut Origins,
 ) -> Result<ProcurementLine, RowErrors> {
     let c = &m.columns;
     let get = |f: &str| cell(rec, opt.get(f).copied().flatten().map(|(i, _)| i));
@@ -300,7 +570,7 @@ fn generic_row(
     let mut date = |f: &'static str| -> Option<NaiveDate> {
         let (i, name) = opt.get(f).copied().flatten()?;
         let raw = rec.get(i).unwrap_or("").trim();
-        match date_cell(raw, &[m.date_format.as_str()]) {
+        match mapped_date(raw, &m.date_format) {
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 gap(f, raw);
@@ -370,6 +640,17 @@ fn generic_row(
     };
     let trade_item = cat.trade_item(&description, &product, pack_size, get("brand"));
     let supplier = cat.organisation(supplier_name, OrgRole::Supplier, None);
+    // The site is keyed by its name and the country this line states, so
+    // that a manufacturer making in two countries has two sites and no line
+    // takes another line's country (formulas 6.1).
+    if let Some(name) = site_name.or(manufacturer) {
+        let column = if site_name.is_some() {
+            "site"
+        } else {
+            "manufacturer"
+        };
+        origins.add(name, column, site_country.as_deref(), line);
+    }
     let site = site_name.or(manufacturer).map(|name| {
         cat.site(SiteSpec::Given {
             name,
@@ -546,5 +827,201 @@ delivered_date = "Delivered"
             e.to_string(),
             "line 1, field `Supplier`: column named by mapping field `supplier` is not in the header row"
         );
+    }
+
+    fn lookup_fr(s: &str) -> Option<String> {
+        match s {
+            "Côte d'Ivoire" | "CIV" => Some("CIV".into()),
+            "China" | "Chine" | "CHN" => Some("CHN".into()),
+            "India" | "Inde" | "IND" => Some("IND".into()),
+            _ => None,
+        }
+    }
+
+    const TWO_COUNTRIES: &str = "Line,Country,Supplier,INN,Packs,Strength,Form,Units,Total,Maker,Made in,Delivered\n\
+        1,CIV,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,15/03/2024\n\
+        2,CIV,GDF,Isoniazid,10,300mg,Tablet,100,300,Bar Pharma,China,15/03/2024\n\
+        3,CIV,GDF,Isoniazid,10,300mg,Tablet,100,200,Bar Pharma,Inde,15/03/2024\n\
+        4,CIV,GDF,Isoniazid,10,300mg,Tablet,100,50,Lupin,Chine,15/03/2024\n\
+        5,CIV,GDF,Isoniazid,10,300mg,Tablet,100,70,Lupin,,15/03/2024\n";
+
+    /// Issue of 2026-12-07: a manufacturer's second country of manufacture
+    /// was silently taken for its first (the site was keyed by the
+    /// manufacturer's name alone, its country the first line's).
+    #[test]
+    fn each_line_keeps_the_country_of_manufacture_it_states() {
+        let m = parse_mapping(MAPPING).unwrap();
+        let d = parse_generic(TWO_COUNTRIES.as_bytes(), &m, &lookup_fr).unwrap();
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let country: HashMap<&str, Option<&str>> = d
+            .sites
+            .iter()
+            .map(|s| (s.code.as_str(), s.country.as_deref()))
+            .collect();
+        let per_line: Vec<(u64, &str, Option<&str>)> = d
+            .lines
+            .iter()
+            .map(|(line, l)| {
+                let site = l.site.as_deref().unwrap();
+                (*line, site, country[site])
+            })
+            .collect();
+        assert_eq!(
+            per_line,
+            vec![
+                (2, "lupin-ind", Some("IND")),
+                (3, "bar-pharma-chn", Some("CHN")),
+                (4, "bar-pharma-ind", Some("IND")),
+                (5, "lupin-chn", Some("CHN")),
+                // No country stated: unknown, not the country of line 2 or 5.
+                (6, "lupin", None),
+            ]
+        );
+        // Two sites of one manufacturer each.
+        let makers: HashMap<&str, Option<&str>> = d
+            .sites
+            .iter()
+            .map(|s| (s.code.as_str(), s.manufacturer.as_deref()))
+            .collect();
+        assert_eq!(makers["bar-pharma-chn"], Some("bar-pharma"));
+        assert_eq!(makers["bar-pharma-ind"], Some("bar-pharma"));
+        assert_eq!(makers["lupin"], Some("lupin"));
+        let names: Vec<&str> = d.sites.iter().map(|s| s.name.as_str()).collect();
+        assert!(names.iter().all(|n| ["Bar Pharma", "Lupin"].contains(n)));
+        // The import says so, naming the lines.
+        assert_eq!(
+            d.notes,
+            vec![
+                "manufacturer \"Bar Pharma\" is stated made in 2 countries: each line is counted in the country it states, as a site of its own: CHN (line 3, site bar-pharma-chn); IND (line 4, site bar-pharma-ind)",
+                "manufacturer \"Lupin\" is stated made in 2 countries: each line is counted in the country it states, as a site of its own: CHN (line 5, site lupin-chn); IND (line 2, site lupin-ind); no country of manufacture on line 6: of unknown origin (site lupin), not taken from another line",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_site_in_one_country_throughout_is_one_site_and_no_note() {
+        let m = parse_mapping(MAPPING).unwrap();
+        let csv = "Line,Country,Supplier,INN,Packs,Strength,Form,Units,Total,Maker,Made in,Delivered\n\
+                   1,CIV,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,15/03/2024\n\
+                   2,CIV,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,IND,15/03/2024\n\
+                   3,CIV,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,Inde,15/03/2024\n";
+        let d = parse_generic(csv.as_bytes(), &m, &lookup_fr).unwrap();
+        assert_eq!(d.sites.len(), 1);
+        assert_eq!(d.sites[0].code, "lupin-ind");
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+    }
+
+    /// Issue of 2026-12-07: a date written in another format than the
+    /// mapping's was kept as a gap, and the line lost its date unnoticed.
+    #[test]
+    fn a_date_in_another_format_is_an_error_naming_the_format() {
+        let m = parse_mapping(&MAPPING.replace("%d/%m/%Y", "%Y-%m-%d").replace(
+            "delivered_date = \"Delivered\"",
+            "order_date = \"PO\"\nscheduled_date = \"Planned\"\ndelivered_date = \"Delivered\"",
+        ))
+        .unwrap();
+        let csv = "Line,Country,Supplier,INN,Packs,Strength,Form,Units,Total,Maker,Made in,PO,Planned,Delivered\n\
+                   1,India,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,2023-01-05,2023-02-01,2023-02-10\n\
+                   2,India,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,2023-01-05,2023-02-01,10/02/2023\n\
+                   3,India,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,25/01/2023,02/25/2023,2023-02-30\n\
+                   4,India,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,Not Applicable,Date Not Captured,\n\
+                   5,India,GDF,Isoniazid,10,300mg,Tablet,100,100,Lupin,India,pending,10-13-2023,2023-02\n";
+        let d = parse_generic(csv.as_bytes(), &m, &lookup).unwrap();
+        let e: Vec<String> = d.errors.iter().map(|e| e.to_string()).collect();
+        let head = |v: &str| {
+            format!(
+                "{v:?} is not a date as date_format \"%Y-%m-%d\" writes them (31 December 2023 is 2023-12-31)"
+            )
+        };
+        assert_eq!(
+            e,
+            vec![
+                format!(
+                    "line 3, field `Delivered`: {}: it looks like DD/MM/YYYY (10 February 2023: write 2023-02-10) or MM/DD/YYYY (2 October 2023: write 2023-10-02), or set date_format in the mapping to \"%d/%m/%Y\" or \"%m/%d/%Y\"",
+                    head("10/02/2023")
+                ),
+                format!(
+                    "line 4, field `PO`: {}: it looks like DD/MM/YYYY (25 January 2023): write 2023-01-25, or set date_format in the mapping to \"%d/%m/%Y\"",
+                    head("25/01/2023")
+                ),
+                format!(
+                    "line 4, field `Planned`: {}: it looks like MM/DD/YYYY (25 February 2023): write 2023-02-25, or set date_format in the mapping to \"%m/%d/%Y\"",
+                    head("02/25/2023")
+                ),
+                "line 4, field `Delivered`: \"2023-02-30\" is not a date: February 2023 has 28 days".to_string(),
+                format!(
+                    "line 6, field `Planned`: {}: it looks like MM-DD-YYYY (13 October 2023): write 2023-10-13, or set date_format in the mapping to \"%m-%d-%Y\"",
+                    head("10-13-2023")
+                ),
+                format!(
+                    "line 6, field `Delivered`: {}: write the date as date_format does, or set date_format in the mapping",
+                    head("2023-02")
+                ),
+            ]
+        );
+        // The good rows are read; the texts for no date stay gaps.
+        let read: Vec<u64> = d.lines.iter().map(|(l, _)| *l).collect();
+        assert_eq!(read, vec![2, 5]);
+        assert_eq!(
+            d.lines[0].1.delivered_date,
+            NaiveDate::from_ymd_opt(2023, 2, 10)
+        );
+        let gaps: Vec<(&str, GapKind)> = d.lines[1]
+            .1
+            .gaps
+            .iter()
+            .map(|g| (g.field, g.kind))
+            .collect();
+        assert_eq!(
+            gaps,
+            vec![
+                ("order_date", GapKind::NotApplicable),
+                ("scheduled_date", GapKind::NotCaptured),
+                ("delivered_date", GapKind::Blank),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_date_format_chrono_cannot_read_is_refused() {
+        let e = parse_mapping(&MAPPING.replace("%d/%m/%Y", "%d/%Q/%Y")).unwrap_err();
+        assert!(e.contains("is not a chrono format"), "{e}");
+    }
+
+    proptest::proptest! {
+        /// A day written as the mapping's format reads back; written as
+        /// DD/MM/YYYY or MM/DD/YYYY in an ISO mapping it is an error that
+        /// says how to write it, never a gap; text without a digit, and the
+        /// texts sources write for no date, stay gaps.
+        #[test]
+        fn mapped_dates_read_back_or_say_how_to_write_them(
+            y in 1970i32..2069, m in 1u32..=12, d in 1u32..=28,
+            sep in proptest::sample::select(vec!['/', '-', '.']),
+            words in "[A-Za-z ]{0,20}",
+        ) {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            for f in ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%b-%y", "%d.%m.%Y"] {
+                let text = date.format(f).to_string();
+                proptest::prop_assert_eq!(mapped_date(&text, f), Ok(Some(date)));
+            }
+            let iso = date.format("%Y-%m-%d").to_string();
+            for (day_first, text) in [
+                (true, format!("{d:02}{sep}{m:02}{sep}{y}")),
+                (false, format!("{m}{sep}{d}{sep}{y}")),
+            ] {
+                let e = mapped_date(&text, "%Y-%m-%d").unwrap_err();
+                proptest::prop_assert!(e.contains(&format!("write {iso}")), "{}", e);
+                proptest::prop_assert!(e.ends_with('"'), "{}", e);
+                proptest::prop_assert!(e.contains("or set date_format in the mapping to"), "{}", e);
+                if d > 12 {
+                    let order = if day_first { "DD" } else { "MM" };
+                    proptest::prop_assert!(e.contains(&format!("it looks like {order}{sep}")), "{}", e);
+                }
+            }
+            proptest::prop_assert_eq!(mapped_date(&words, "%Y-%m-%d"), Ok(None));
+            for gap in ["Date Not Captured", "Not Applicable", "N/A", "N/A - From RDC", "Pre-PQ Process"] {
+                proptest::prop_assert_eq!(mapped_date(gap, "%d/%m/%Y"), Ok(None));
+            }
+        }
     }
 }

@@ -188,6 +188,9 @@ pub struct ProcurementData {
     pub errors: Vec<RowError>,
     /// Sites named in the file but absent from the mapping table.
     pub unmapped_sites: BTreeSet<String>,
+    /// What the import should tell about the file as a whole (a site or
+    /// manufacturer stated in two countries of manufacture, with its lines).
+    pub notes: Vec<String>,
 }
 
 impl ProcurementData {

@@ -719,6 +719,7 @@ pub fn import_within(
                     d.unmapped_sites.iter().cloned().collect::<Vec<_>>().join("; ")
                 ));
             }
+            report.notes.extend(d.notes.iter().cloned());
             let total = d.organisations.len()
                 + d.products.len()
                 + d.trade_items.len()

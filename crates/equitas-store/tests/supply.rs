@@ -674,6 +674,163 @@ fn pq_single_source(s: &mut TestStore) {
     }
 }
 
+/// The user's `tenders2.csv` (issue of 2026-12-07), in the layout of
+/// docs/procurement-mapping.toml: Bar Pharma made in China on line 3 and
+/// in India ("Inde") on line 4, Lupin in India on line 2 and in China
+/// ("Chine") on line 5. Line 6 writes its delivery date day first.
+const TENDERS2: &str = "Line ID,Country,Supplier,INN,Packs,Strength,Dosage form,Units per pack,Line value,Manufacturer,Country of manufacture,PO date,Planned delivery,Delivered,Mode\n\
+    T1,CIV,GDF,Isoniazid,100,300mg,Tablet,100,600,Lupin,India,2023-01-05,2023-02-01,2023-02-10,Sea\n\
+    T2,CIV,GDF,Isoniazid,100,300mg,Tablet,100,300,Bar Pharma,China,2023-01-05,2023-02-01,2023-02-12,Sea\n\
+    T3,CIV,GDF,Isoniazid,100,300mg,Tablet,100,200,Bar Pharma,Inde,2023-01-05,2023-02-01,2023-02-14,Sea\n\
+    T4,CIV,GDF,Isoniazid,100,300mg,Tablet,100,400,Lupin,Chine,2023-01-05,2023-02-01,2023-02-16,Sea\n\
+    T5,CIV,GDF,Isoniazid,100,300mg,Tablet,100,900,Lupin,India,2023-01-05,2023-02-01,10/02/2023,Sea\n";
+
+fn procurement_mappings() -> equitas_store::import::Mappings {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/procurement-mapping.toml");
+    equitas_store::import::Mappings {
+        procurement: Some(
+            equitas_market::generic::parse_mapping(&std::fs::read_to_string(path).unwrap())
+                .unwrap(),
+        ),
+        ..shipped_mappings()
+    }
+}
+
+fn import_tenders(s: &mut TestStore, name: &str, csv: &str) -> equitas_store::import::ImportReport {
+    import(
+        s.store.as_mut(),
+        ImportKind::Procurement,
+        name,
+        csv.as_bytes(),
+        &procurement_mappings(),
+        ImportOptions::default(),
+        &NoProgress,
+    )
+    .unwrap()
+}
+
+/// Each procurement line's producing country, by its source id.
+fn line_countries(s: &mut TestStore) -> Vec<(String, Option<String>)> {
+    s.store
+        .query(
+            "SELECT l.source_id, m.country FROM procurement_lines l
+             LEFT JOIN manufacturing_sites m ON m.code = l.site ORDER BY l.source_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].get().unwrap(), r[1].get().unwrap()))
+        .collect()
+}
+
+/// A manufacturer's lines in two countries are two sites, each line
+/// counted in the country it states, and the import names the lines
+/// (until 2026-12-07 the second country was silently taken for the
+/// first); a date in another format than the mapping's is a row error
+/// naming the line, the field and how to write it, the other rows imported.
+fn per_line_country_of_manufacture(s: &mut TestStore) {
+    countries(s);
+    let r = import_tenders(s, "tenders2.csv", TENDERS2);
+    assert_eq!(r.rows_read, 5);
+    let notes = r.notes.join("\n");
+    assert!(
+        notes.contains("manufacturer \"Bar Pharma\" is stated made in 2 countries: each line is counted in the country it states, as a site of its own: CHN (line 3, site bar-pharma-chn); IND (line 4, site bar-pharma-ind)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("CHN (line 5, site lupin-chn); IND (line 2, site lupin-ind)"),
+        "{notes}"
+    );
+    let rejected: Vec<String> = r
+        .rejected
+        .iter()
+        .map(|e| e.located("tenders2.csv"))
+        .collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert!(
+        rejected[0].starts_with("tenders2.csv:6: Delivered: \"10/02/2023\" is not a date as date_format \"%Y-%m-%d\" writes them"),
+        "{rejected:?}"
+    );
+    assert!(
+        rejected[0].contains("it looks like DD/MM/YYYY (10 February 2023: write 2023-02-10)"),
+        "{rejected:?}"
+    );
+    assert!(r.gaps.is_empty(), "no date became a gap: {:?}", r.gaps);
+    let s_ = |x: &str| Some(x.to_string());
+    assert_eq!(
+        line_countries(s),
+        vec![
+            ("T1".into(), s_("IND")),
+            ("T2".into(), s_("CHN")),
+            ("T3".into(), s_("IND")),
+            ("T4".into(), s_("CHN")),
+        ]
+    );
+    // `supply dependence --country CIV --product isoniazid-300mg-tablet`:
+    // India 600 + 200, China 300 + 400 (not India 100% of Lupin's lines).
+    let f = Filter {
+        products: vec!["isoniazid-300mg-tablet".into()],
+        countries: vec!["CIV".into()],
+        ..Filter::default()
+    };
+    let (flows, _) =
+        supply::regional_flows(s.store.as_mut(), &f, Weight::Value, regional::Regions::Who)
+            .unwrap();
+    let dep: Vec<(String, f64)> = regional::dependence(&flows)
+        .into_iter()
+        .map(|d| (d.producer, d.share))
+        .collect();
+    assert_eq!(
+        dep,
+        vec![
+            ("CHN".into(), 700.0 / 1500.0),
+            ("IND".into(), 800.0 / 1500.0)
+        ]
+    );
+    // The supply map: Bar Pharma has two sites, one per country.
+    let (links, _) = supply::flows(s.store.as_mut(), &f, false, Weight::Value).unwrap();
+    let mut bar: Vec<(Option<String>, Option<String>, Option<String>)> = links
+        .iter()
+        .filter(|l| l.manufacturer.as_deref() == Some("bar-pharma"))
+        .map(|l| (l.site.clone(), l.country.clone(), l.manufacturer.clone()))
+        .collect();
+    bar.sort();
+    assert_eq!(
+        bar,
+        vec![
+            (s_("bar-pharma-chn"), s_("CHN"), s_("bar-pharma")),
+            (s_("bar-pharma-ind"), s_("IND"), s_("bar-pharma")),
+        ]
+    );
+    let row = &supply_tiers(&links)[0];
+    let manufacturer = row.tier(Tier::Manufacturer).unwrap();
+    assert_eq!(
+        (manufacturer.groups, manufacturer.top.as_str()),
+        (2, "lupin")
+    );
+    let country = row.tier(Tier::Country).unwrap();
+    assert_eq!((country.groups, country.top.as_str()), (2, "IND"));
+    assert!((country.top_share - 800.0 / 1500.0).abs() < 1e-12);
+
+    // The same file again changes nothing.
+    assert!(import_tenders(s, "tenders2.csv", TENDERS2).unchanged());
+    // A later file stating Bar Pharma in India only reattributes no line
+    // of the first (until 2026-12-07 its site's country was overwritten).
+    let later = "Line ID,Country,Supplier,INN,Packs,Strength,Dosage form,Units per pack,Line value,Manufacturer,Country of manufacture,PO date,Planned delivery,Delivered,Mode\n\
+                 T9,CIV,GDF,Isoniazid,100,300mg,Tablet,100,100,Bar Pharma,India,2023-03-05,2023-04-01,2023-04-10,Sea\n";
+    let r = import_tenders(s, "tenders3.csv", later);
+    assert!(
+        r.rejected.is_empty() && r.notes.is_empty(),
+        "{:?} {:?}",
+        r.rejected,
+        r.notes
+    );
+    let countries = line_countries(s);
+    assert_eq!(countries[1], ("T2".into(), s_("CHN")));
+    assert_eq!(countries[4], ("T9".into(), s_("IND")));
+}
+
 on_both_backends! {
     supply_registers => registers,
     supply_shipped_registers => shipped_registers,
@@ -682,4 +839,5 @@ on_both_backends! {
     supply_regulatory_reach => regulatory_reach,
     supply_geographic => geographic,
     supply_matchmaking => matchmaking,
+    supply_per_line_country_of_manufacture => per_line_country_of_manufacture,
 }
