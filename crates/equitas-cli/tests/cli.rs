@@ -829,9 +829,10 @@ fn procurement_lines_keep_their_country_and_dates_in_another_format_are_named() 
             )
         })
         .collect();
+    // The largest share first (formulas 6.4).
     assert_eq!(
         shares,
-        vec![("CHN", 700.0 / 1500.0), ("IND", 800.0 / 1500.0)]
+        vec![("IND", 800.0 / 1500.0), ("CHN", 700.0 / 1500.0)]
     );
 }
 
