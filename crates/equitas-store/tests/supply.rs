@@ -781,11 +781,12 @@ fn per_line_country_of_manufacture(s: &mut TestStore) {
         .into_iter()
         .map(|d| (d.producer, d.share))
         .collect();
+    // The largest share first (formulas 6.4).
     assert_eq!(
         dep,
         vec![
-            ("CHN".into(), 700.0 / 1500.0),
-            ("IND".into(), 800.0 / 1500.0)
+            ("IND".into(), 800.0 / 1500.0),
+            ("CHN".into(), 700.0 / 1500.0)
         ]
     );
     // The supply map: Bar Pharma has two sites, one per country.
