@@ -99,7 +99,9 @@ pub enum MarketCommand {
         out: Output,
     },
     /// How many sources a country can legally buy from: valid marketing
-    /// authorisations per product, and WHO-prequalified manufacturers.
+    /// authorisations per product (0 for a product whose authorisations
+    /// loaded are all suspended, expired...), and WHO-prequalified
+    /// manufacturers.
     #[command(
         after_help = "Example:\n  equitas import authorisations kenya-ma.csv\n  equitas market sources --country KEN --on 2026-01-01"
     )]

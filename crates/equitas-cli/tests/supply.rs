@@ -341,6 +341,96 @@ fn tiers_of_the_scms_file_and_registers() {
     assert_eq!(efv["days_to_authorise"], 90);
 }
 
+/// The user's pass (2026-12-07): Kenya's only efavirenz authorisation is
+/// suspended, so Kenya shows efavirenz with 0 sources and no alternative
+/// (it was left out); Nigeria's authorisation named only "Efavirenz 600mg
+/// tablet" counts with the two coded ones, 3 sources in one row (it was a
+/// second row of 1 source).
+#[test]
+fn suspended_and_name_only_authorisations_in_reach_and_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(equitas(
+        d,
+        &["import", "countries", &data("country-codes.csv")],
+    ));
+    ok(equitas(
+        d,
+        &["import", "scms", &data("supply_chain_shipment_pricing.csv")],
+    ));
+    let f = d.join("ma.csv");
+    std::fs::write(
+        &f,
+        "country,number,product_name,product,holder,status\n\
+         KEN,K1,Efavirenz 600mg,efavirenz-600mg-tablet,Holder One,suspended\n\
+         NGA,N1,Efavirenz 600mg,efavirenz-600mg-tablet,Holder One,valid\n\
+         NGA,N2,Efavirenz 600mg,efavirenz-600mg-tablet,Holder Two,valid\n\
+         NGA,N3,Efavirenz 600mg tablet,,Holder Three,valid\n\
+         NGA,N4,Efavirenz 600mg tabs,,Holder Four,valid\n",
+    )
+    .unwrap();
+    let o = equitas(d, &["import", "authorisations", f.to_str().unwrap()]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "ma.csv: line 6 (\"Efavirenz 600mg tabs\"): matches no product; did you mean"
+        ),
+        "{said}"
+    );
+
+    let out = ok(equitas(
+        d,
+        &["supply", "reach", "--country", "KEN", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let efv = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["product"] == "efavirenz-600mg-tablet")
+        .expect("Kenya's efavirenz, with its only authorisation suspended");
+    assert_eq!(efv["sources"], 0);
+    assert_eq!(efv["alternative"], false);
+
+    for args in [
+        ["supply", "reach", "--country", "NGA", "--format", "json"],
+        ["market", "sources", "--country", "NGA", "--format", "json"],
+    ] {
+        let out = ok(equitas(d, &args));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let efv: Vec<&serde_json::Value> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["product"].as_str().is_some_and(|p| {
+                    p.to_lowercase().starts_with("efavirenz-600mg-tablet")
+                        || p == "Efavirenz 600mg tablet"
+                })
+            })
+            .collect();
+        assert_eq!(efv.len(), 1, "{args:?}: {efv:?}");
+        let n = if args[0] == "supply" {
+            &efv[0]["sources"]
+        } else {
+            &efv[0]["authorised_holders"]
+        };
+        assert_eq!(n, 3, "{args:?}: {efv:?}");
+    }
+    let out = ok(equitas(
+        d,
+        &["market", "sources", "--country", "KEN", "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rows"][0]["product"], "efavirenz-600mg-tablet");
+    assert_eq!(v["rows"][0]["authorised_holders"], 0);
+}
+
 #[test]
 fn the_demo_loads_the_shipped_registers() {
     let dir = tempfile::tempdir().unwrap();

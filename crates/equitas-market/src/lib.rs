@@ -4,6 +4,7 @@
 //! Pure computation; the store persists what this crate produces.
 
 pub mod analysis;
+pub mod authorisations;
 pub mod catalogue;
 pub mod concentration;
 pub mod generic;

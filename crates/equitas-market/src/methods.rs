@@ -49,6 +49,6 @@ pub fn delivery(tolerance: i64) -> String {
 
 pub fn sources(on: chrono::NaiveDate) -> String {
     format!(
-        "distinct holders and manufacturers of marketing authorisations with status valid on {on}"
+        "per country and product with an authorisation loaded (the authorisation's product code, else the catalogue product its name matches): distinct holders and manufacturers of marketing authorisations valid on {on} (status valid, {on} within valid_from to valid_to); 0 where those loaded are suspended, withdrawn, expired, cancelled, pending or out of their dates (docs/formulas.md 6.3)"
     )
 }

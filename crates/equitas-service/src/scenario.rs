@@ -257,8 +257,10 @@ pub fn inputs(
         }
     }
     if let Some(on) = inp.start {
-        for a in st::authorised(ctx.store, on, None)? {
-            inp.authorised.insert((a.country, a.product, a.source));
+        for a in st::authorisations(ctx.store, on, None)? {
+            if a.valid {
+                inp.authorised.insert((a.country, a.product, a.source));
+            }
         }
     }
     for r in st::regulators(ctx.store, None)? {

@@ -531,10 +531,12 @@ impl Operation for Reach {
     ) -> Result<Answer<equitas_supply::ReachRow>, ServiceError> {
         let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
         let country = r.country.as_deref();
-        let authorised = st::authorised(ctx.store, on, country)?;
+        // Every authorisation loaded, valid or not: a product whose only
+        // authorisation was suspended is a row of 0 sources (formulas 6.3).
+        let authorised = st::authorisations(ctx.store, on, country)?;
         if authorised.is_empty() {
             return Err(ServiceError::missing(
-                "no marketing authorisation valid on that date is loaded for the countries asked: `equitas import authorisations FILE` (columns country, number, product_name, holder, status, ...)",
+                "no marketing authorisation is loaded for the countries asked: `equitas import authorisations FILE` (columns country, number, product_name, holder, status, ...)",
             ));
         }
         let demand = st::demand(ctx.store, country)?;

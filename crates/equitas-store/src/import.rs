@@ -310,6 +310,51 @@ fn match_msh(
     Ok((out, note))
 }
 
+/// Attributes each authorisation without a product code to the catalogue
+/// product its `product_name` matches (docs/formulas.md 6.3: case, accents,
+/// spaces and punctuation aside), so that it counts with that product's
+/// other authorisations instead of in a row of its own (until 2026-12-07 it
+/// was stored under its name alone). A name matching no product, or
+/// several, is kept as written and named in a note, with the file, the
+/// lines and a close product name where there is one.
+fn attribute_authorisations(
+    store: &mut dyn Store,
+    source_name: &str,
+    mut p: Parsed<inputs::Authorisation>,
+    report: &mut ImportReport,
+) -> Result<Parsed<inputs::Authorisation>, StoreError> {
+    if p.records.iter().all(|(_, a)| a.product.is_some()) {
+        return Ok(p);
+    }
+    let names = market::product_names(store)?;
+    let mut attributed = 0;
+    for (_, a) in &mut p.records {
+        if a.product.is_none()
+            && let Some(code) = names.code_of(&a.product_name)
+        {
+            a.product = Some(code.to_string());
+            attributed += 1;
+        }
+    }
+    if attributed > 0 {
+        report.notes.push(format!(
+            "{attributed} authorisation(s) without a product code attributed to the catalogue product of their product_name"
+        ));
+    }
+    let unnamed: Vec<(u64, &str)> = p
+        .records
+        .iter()
+        .filter(|(_, a)| a.product.is_none())
+        .map(|(line, a)| (*line, a.product_name.as_str()))
+        .collect();
+    if let Some(note) =
+        equitas_market::authorisations::unattributed_note(source_name, &unnamed, &names)
+    {
+        report.notes.push(note);
+    }
+    Ok(p)
+}
+
 /// Country names and codes known to the database, with the reviewed aliases.
 fn country_names(store: &mut dyn Store, mappings: &Mappings) -> Result<CountryNames, ImportError> {
     let countries = repo::list_countries(store)?;
@@ -582,7 +627,12 @@ pub fn import_within(
             |w| w.country.clone(),
         )),
         ImportKind::Authorisations => Input::Authorisations(one_row_per_key(
-            inputs::parse_authorisations(bytes).map_err(file_err(source_name))?,
+            attribute_authorisations(
+                store,
+                source_name,
+                inputs::parse_authorisations(bytes).map_err(file_err(source_name))?,
+                &mut report,
+            )?,
             "number",
             "country and number",
             |a| format!("{} / {}", a.country, a.number),

@@ -6,6 +6,7 @@ use crate::repo::{Outcome, upsert};
 use crate::{Conn, StoreError, Value};
 use chrono::NaiveDate;
 use equitas_market::analysis::{Observation, ReferencePrice, TreatmentCourse, Wage};
+use equitas_market::authorisations::{self as ma, Held, ProductNames};
 use equitas_market::inputs::{Authorisation, Prequalified, ReferencePriceRow};
 use std::collections::HashMap;
 
@@ -283,56 +284,67 @@ pub fn put_prequalified(c: &mut dyn Conn, p: &Prequalified) -> Result<Outcome, S
     )
 }
 
-/// How many sources a country can legally buy a product from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
-pub struct SourcesRow {
-    pub country: String,
-    pub product: String,
-    /// Distinct holders with an authorisation valid on the date.
-    pub authorised_holders: i64,
-    /// Distinct manufacturers named by those authorisations.
-    pub authorised_manufacturers: i64,
-    /// Authorisations valid on the date.
-    pub authorisations: i64,
+pub use equitas_market::authorisations::SourcesRow;
+/// The catalogue's products by name, to attribute an authorisation that
+/// names its product only by name (docs/formulas.md 6.3).
+pub fn product_names(c: &mut dyn Conn) -> Result<ProductNames, StoreError> {
+    let rows = c.query("SELECT code, name FROM products", &[])?;
+    let pairs = rows
+        .iter()
+        .map(|r| Ok((r[0].get()?, r[1].get()?)))
+        .collect::<Result<Vec<(String, String)>, StoreError>>()?;
+    Ok(ProductNames::new(pairs))
 }
 
-/// Marketing authorisations valid on `on`: status "valid" and the date
-/// within [valid_from, valid_to] where those are given.
-pub fn legal_sources(
+/// Every marketing authorisation loaded (of `country` if given), whatever
+/// its status, with whether it is valid on `on` and the product it counts
+/// under (docs/formulas.md 6.3): its code, else the catalogue product its
+/// name matches. Rows stored without a code before imports attributed them
+/// (2026-12-07) are so merged with their product here too.
+pub fn authorisations_held(
     c: &mut dyn Conn,
     on: NaiveDate,
     country: Option<&str>,
-) -> Result<Vec<SourcesRow>, StoreError> {
-    let mut params: Vec<Value> = vec![on.into()];
-    let mut cond = String::new();
-    if let Some(k) = country {
-        params.push(k.into());
-        cond = " AND country = $2".into();
-    }
+) -> Result<Vec<Held>, StoreError> {
+    let names = product_names(c)?;
+    let (cond, params): (&str, Vec<Value>) = match country {
+        Some(k) => (" WHERE country = $1", vec![k.into()]),
+        None => ("", vec![]),
+    };
     c.query(
         &format!(
-            "SELECT country, COALESCE(product, product_name), COUNT(DISTINCT holder),
-                    COUNT(DISTINCT manufacturer), COUNT(*)
-             FROM marketing_authorisations
-             WHERE status = 'valid'
-               AND (valid_from IS NULL OR valid_from <= $1)
-               AND (valid_to IS NULL OR valid_to >= $1){cond}
-             GROUP BY country, COALESCE(product, product_name)
-             ORDER BY 1, 2"
+            "SELECT country, product, product_name, holder, manufacturer, status, valid_from,
+                    valid_to
+             FROM marketing_authorisations{cond}"
         ),
         &params,
     )?
     .iter()
     .map(|r| {
-        Ok(SourcesRow {
+        let product: Option<String> = r[1].get()?;
+        let product_name: String = r[2].get()?;
+        let status: String = r[5].get()?;
+        Ok(Held {
             country: r[0].get()?,
-            product: r[1].get()?,
-            authorised_holders: r[2].get()?,
-            authorised_manufacturers: r[3].get()?,
-            authorisations: r[4].get()?,
+            product: ma::product_key(product.as_deref(), &product_name, &names),
+            holder: r[3].get()?,
+            manufacturer: r[4].get()?,
+            valid: ma::valid_on(&status, r[6].get()?, r[7].get()?, on),
         })
     })
     .collect()
+}
+
+/// Legal sources per country and product (`equitas market sources`): every
+/// (country, product) with an authorisation loaded, counting those valid
+/// on `on` (status "valid" and the date within [valid_from, valid_to] where
+/// those are given); a product with none valid is a row of zeros.
+pub fn legal_sources(
+    c: &mut dyn Conn,
+    on: NaiveDate,
+    country: Option<&str>,
+) -> Result<Vec<SourcesRow>, StoreError> {
+    Ok(ma::legal_sources(&authorisations_held(c, on, country)?))
 }
 
 /// Prequalified manufacturers per product type of a programme.

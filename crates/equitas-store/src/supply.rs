@@ -283,40 +283,27 @@ pub fn flows(
     Ok((links, obs))
 }
 
-/// The sources authorised on `on` (docs/formulas.md 6.3): per marketing
-/// authorisation with status valid and `on` within its validity, the
-/// country, the product (its code, else its name) and the manufacturer
-/// (else the holder).
-pub fn authorised(
+/// The marketing authorisations loaded (docs/formulas.md 6.3), whatever
+/// their status, each with its country, the product it counts under (its
+/// code, else the catalogue product its name matches, else its name), its
+/// source (the manufacturer, else the holder) and whether it is valid on
+/// `on` (status valid and `on` within its validity). Until 2026-12-07 only
+/// the valid ones were read, so that a country whose only authorisation
+/// of a product was suspended lost the product from its reach.
+pub fn authorisations(
     c: &mut dyn Conn,
     on: NaiveDate,
     country: Option<&str>,
 ) -> Result<Vec<Authorised>, StoreError> {
-    let mut params: Vec<Value> = vec![on.into()];
-    let mut cond = String::new();
-    if let Some(k) = country {
-        params.push(k.into());
-        cond = " AND country = $2".into();
-    }
-    c.query(
-        &format!(
-            "SELECT country, COALESCE(product, product_name), COALESCE(manufacturer, holder)
-             FROM marketing_authorisations
-             WHERE status = 'valid'
-               AND (valid_from IS NULL OR valid_from <= $1)
-               AND (valid_to IS NULL OR valid_to >= $1){cond}"
-        ),
-        &params,
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Authorised {
-            country: r[0].get()?,
-            product: r[1].get()?,
-            source: r[2].get()?,
+    Ok(crate::market::authorisations_held(c, on, country)?
+        .into_iter()
+        .map(|h| Authorised {
+            country: h.country,
+            product: h.product,
+            source: h.manufacturer.unwrap_or(h.holder),
+            valid: h.valid,
         })
-    })
-    .collect()
+        .collect())
 }
 
 /// The (buying country, product) pairs of the procurement lines.

@@ -391,8 +391,13 @@ fn regulatory_reach(s: &mut TestStore) {
                KEN,PPB,WHO collaborative registration procedure,u,90\n";
     import_bytes(s, ImportKind::Regulators, "reg.csv", reg.as_bytes());
     let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    let a = supply::authorised(s.store.as_mut(), on, None).unwrap();
-    assert_eq!(a.len(), 2, "the expired authorisation does not count");
+    let a = supply::authorisations(s.store.as_mut(), on, None).unwrap();
+    assert_eq!(a.len(), 3, "every authorisation loaded is read");
+    assert_eq!(
+        a.iter().filter(|a| a.valid).count(),
+        2,
+        "the expired authorisation does not count"
+    );
     let demand = supply::demand(s.store.as_mut(), None).unwrap();
     let kenya: BTreeSet<&str> = demand
         .iter()
@@ -405,10 +410,11 @@ fn regulatory_reach(s: &mut TestStore) {
         rows.iter().all(|r| r.country == "KEN"),
         "only Kenya's register is loaded"
     );
+    // The expired nevirapine authorisation keeps its product, with 0 sources.
     let want: BTreeSet<&str> = kenya
         .iter()
         .copied()
-        .chain(["efavirenz-600mg-tablet"])
+        .chain(["efavirenz-600mg-tablet", "nevirapine-200mg-tablet"])
         .collect();
     assert_eq!(rows.len(), want.len());
     let efv = rows
@@ -419,6 +425,11 @@ fn regulatory_reach(s: &mut TestStore) {
         (efv.sources, efv.alternative, efv.days_to_authorise),
         (2, true, None)
     );
+    let nvp = rows
+        .iter()
+        .find(|r| r.product == "nevirapine-200mg-tablet")
+        .unwrap();
+    assert_eq!((nvp.sources, nvp.alternative), (0, false));
     // A product Kenya buys with no valid authorisation (the nevirapine one expired).
     let other = kenya
         .iter()
@@ -832,12 +843,117 @@ fn per_line_country_of_manufacture(s: &mut TestStore) {
     assert_eq!(countries[4], ("T9".into(), s_("IND")));
 }
 
+/// A country whose only authorisation of a product is not valid (suspended,
+/// expired, withdrawn: all alike) shows the product with 0 sources and no
+/// alternative; an authorisation named only by its product's catalogue name
+/// counts with that product's coded ones, both when imported and when a
+/// store already holds it without a code (user pass, 2026-12-07).
+fn reach_none_valid_and_named_only(s: &mut TestStore) {
+    countries(s);
+    let products = "code,name\n\
+                    efavirenz-600mg-tablet,Efavirenz 600mg tablet\n\
+                    nvp-200,Nevirapine 200mg tablet\n";
+    import_bytes(s, ImportKind::Products, "products.csv", products.as_bytes());
+    let ma = "country,number,product_name,product,holder,manufacturer,status,valid_from,valid_to\n\
+              KEN,K1,Efavirenz 600mg,efavirenz-600mg-tablet,Cipla,,suspended,,\n\
+              KEN,K2,Nevirapine,nvp-200,Mylan,,valid,2020-01-01,2025-12-31\n\
+              KEN,K3,Nevirapine,nvp-200,Hetero,,withdrawn,,\n\
+              UGA,U1,Nevirapine,nvp-200,Mylan,,expired,,\n\
+              NGA,N1,Efavirenz,efavirenz-600mg-tablet,Cipla,,valid,,\n\
+              NGA,N2,Efavirenz,efavirenz-600mg-tablet,Mylan,,valid,,\n\
+              NGA,N3,Efavirenz 600mg tablet,,Aurobindo,,valid,,\n\
+              NGA,N4,EFAVIRENZ 600 MG TABLET,,Hetero,,valid,,\n\
+              NGA,N5,Efavirenz 600mg tab,,Strides,,valid,,\n";
+    let r = import_bytes(s, ImportKind::Authorisations, "ma.csv", ma.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("2 authorisation(s) without a product code attributed")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains(
+            "ma.csv: line 10 (\"Efavirenz 600mg tab\"): matches no product; did you mean \"Efavirenz 600mg tablet\"?"
+        )),
+        "{:?}",
+        r.notes
+    );
+    // A row stored without a code before imports attributed them.
+    equitas_store::market::put_authorisation(
+        s.store.as_mut(),
+        &equitas_market::inputs::Authorisation {
+            country: "NGA".into(),
+            number: "N6".into(),
+            product_name: "efavirenz 600mg tablet".into(),
+            product: None,
+            holder: "Macleods".into(),
+            manufacturer: None,
+            status: "valid".into(),
+            valid_from: None,
+            valid_to: None,
+        },
+    )
+    .unwrap();
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+
+    let rows = equitas_store::market::legal_sources(s.store.as_mut(), on, None).unwrap();
+    let got: Vec<(&str, &str, i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.country.as_str(),
+                r.product.as_str(),
+                r.authorised_holders,
+                r.authorisations,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("KEN", "efavirenz-600mg-tablet", 0, 0),
+            ("KEN", "nvp-200", 0, 0),
+            ("NGA", "Efavirenz 600mg tab", 1, 1),
+            ("NGA", "efavirenz-600mg-tablet", 5, 5),
+            ("UGA", "nvp-200", 0, 0),
+        ]
+    );
+
+    let a = supply::authorisations(s.store.as_mut(), on, None).unwrap();
+    let rows = reach::reach(&a, &[("KEN".into(), "other".into())], &[], 3, 5);
+    let got: Vec<(&str, &str, usize, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.country.as_str(),
+                r.product.as_str(),
+                r.sources,
+                r.alternative,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("KEN", "efavirenz-600mg-tablet", 0, false),
+            ("KEN", "nvp-200", 0, false),
+            ("KEN", "other", 0, false),
+            ("NGA", "Efavirenz 600mg tab", 1, false),
+            ("NGA", "efavirenz-600mg-tablet", 5, true),
+            ("UGA", "nvp-200", 0, false),
+        ]
+    );
+}
+
 on_both_backends! {
     supply_registers => registers,
     supply_shipped_registers => shipped_registers,
     supply_tiers_on_scms => scms_tiers,
     supply_pq_single_source => pq_single_source,
     supply_regulatory_reach => regulatory_reach,
+    supply_reach_none_valid_and_named_only => reach_none_valid_and_named_only,
     supply_geographic => geographic,
     supply_matchmaking => matchmaking,
     supply_per_line_country_of_manufacture => per_line_country_of_manufacture,

@@ -24,7 +24,7 @@ pub fn sources(programme: &str, low: usize, high: usize) -> String {
 
 pub fn reach(on: chrono::NaiveDate, low: usize, high: usize) -> String {
     format!(
-        "per country and product: authorised sources = distinct manufacturers (else holders) of marketing authorisations valid on {on}; countries without any authorisation loaded are left out; alternative = 2 sources or more; otherwise the shortest typical days to authorise among the country's pathways; sources against {low} to {high}, {RULE_SOURCE} (docs/formulas.md 6.3)"
+        "per country and product (the authorisation's product code, else the catalogue product its name matches): authorised sources = distinct manufacturers (else holders) of marketing authorisations valid on {on} (status valid, {on} within valid_from to valid_to); a product with authorisations loaded but none valid (suspended, withdrawn, expired, cancelled, pending or out of its dates) shows 0 sources and no alternative; countries without any authorisation loaded, whatever its status, are left out; alternative = 2 sources or more; otherwise the shortest typical days to authorise among the country's pathways; sources against {low} to {high}, {RULE_SOURCE} (docs/formulas.md 6.3)"
     )
 }
 

@@ -8,13 +8,18 @@ use crate::sources::RuleBand;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A source authorised to supply a product in a country (a valid marketing
-/// authorisation: its manufacturer, or its holder where none is named).
+/// A marketing authorisation loaded for a product in a country: its source
+/// (its manufacturer, or its holder where none is named) and whether it is
+/// valid on the date asked (`equitas_market::authorisations::valid_on`).
+/// Only a valid one makes its source an authorised source; one that is not
+/// (suspended, withdrawn, expired, cancelled, pending, or out of its dates)
+/// still shows that the country's register covers the product.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorised {
     pub country: String,
     pub product: String,
     pub source: String,
+    pub valid: bool,
 }
 
 /// The reach of one product in one country.
@@ -22,7 +27,8 @@ pub struct Authorised {
 pub struct ReachRow {
     pub country: String,
     pub product: String,
-    /// Distinct authorised sources.
+    /// Distinct authorised sources: those of the authorisations valid on
+    /// the date (0 where every one loaded is suspended, expired...).
     pub sources: usize,
     pub rule: RuleBand,
     /// Two or more sources authorised: losing one leaves another.
@@ -32,9 +38,14 @@ pub struct ReachRow {
     pub days_to_authorise: Option<u32>,
 }
 
-/// One row per (country, product) of `authorised` and of `demand` (pairs
-/// bought, e.g. from procurement lines) in a country whose authorisations
-/// are known (it has at least one in `authorised`); in country, product order.
+/// One row per (country, product) of `authorised`, valid or not, and of
+/// `demand` (pairs bought, e.g. from procurement lines) in a country whose
+/// authorisations are known (it has at least one in `authorised`, valid or
+/// not); in country, product order. Sources count only valid authorisations:
+/// a product whose every authorisation was suspended or has expired is a
+/// row of 0 sources, without an alternative. Until 2026-12-07 only valid
+/// authorisations were read, so that such a product, or a country with none
+/// valid, was left out.
 pub fn reach(
     authorised: &[Authorised],
     demand: &[(String, String)],
@@ -44,10 +55,12 @@ pub fn reach(
 ) -> Vec<ReachRow> {
     let mut pairs: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     for a in authorised {
-        pairs
+        let sources = pairs
             .entry((a.country.as_str(), a.product.as_str()))
-            .or_default()
-            .insert(a.source.trim());
+            .or_default();
+        if a.valid {
+            sources.insert(a.source.trim());
+        }
     }
     let known: BTreeSet<&str> = authorised.iter().map(|a| a.country.as_str()).collect();
     for (c, p) in demand {
@@ -114,7 +127,44 @@ mod tests {
             country: country.into(),
             product: product.into(),
             source: source.into(),
+            valid: true,
         }
+    }
+
+    fn not_valid(country: &str, product: &str, source: &str) -> Authorised {
+        Authorised {
+            valid: false,
+            ..auth(country, product, source)
+        }
+    }
+
+    /// Kenya's only efavirenz authorisation was suspended: Kenya shows the
+    /// product with no source and no alternative, and its fastest pathway,
+    /// rather than nothing (user pass, 2026-12-07).
+    #[test]
+    fn a_country_with_none_valid_shows_zero_sources() {
+        let rows = reach(
+            &[not_valid("KEN", "efv", "Cipla"), auth("NGA", "efv", "A")],
+            &[("KEN".into(), "nvp".into())],
+            &[reg("KEN", "standard", Some(365))],
+            3,
+            5,
+        );
+        let ken: Vec<_> = rows.iter().filter(|r| r.country == "KEN").collect();
+        assert_eq!(ken.len(), 2, "{rows:?}");
+        for r in ken {
+            assert_eq!((r.sources, r.alternative), (0, false), "{r:?}");
+            assert_eq!(r.days_to_authorise, Some(365));
+        }
+        // A suspended source is not counted beside a valid one.
+        let rows = reach(
+            &[auth("X", "p", "A"), not_valid("X", "p", "B")],
+            &[],
+            &[],
+            3,
+            5,
+        );
+        assert_eq!((rows[0].sources, rows[0].alternative), (1, false));
     }
 
     #[test]
@@ -137,12 +187,31 @@ mod tests {
     #[test]
     fn reach_worked_examples() {
         for v in vectors("regulatory_reach") {
-            let a: Vec<Authorised> = v["sources"]
+            let mut a: Vec<Authorised> = v["sources"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|s| auth("X", "p", s.as_str().unwrap()))
                 .collect();
+            // Authorisations judged on the date: [source, status, from, to].
+            let date = |x: &serde_json::Value| {
+                x.as_str()
+                    .map(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+            };
+            if let Some(others) = v["others"].as_array() {
+                let on = date(&v["on"]).unwrap();
+                for o in others {
+                    a.push(Authorised {
+                        valid: equitas_market::authorisations::valid_on(
+                            o[1].as_str().unwrap(),
+                            date(&o[2]),
+                            date(&o[3]),
+                            on,
+                        ),
+                        ..auth("X", "p", o[0].as_str().unwrap())
+                    });
+                }
+            }
             let regs: Vec<Regulator> = v["pathways"]
                 .as_array()
                 .unwrap()
