@@ -110,7 +110,7 @@ impl ProductNames {
         let mut best: Option<(usize, &str)> = None;
         let mut tied = false;
         for (key, products) in &self.by_key {
-            let d = distance(k, key);
+            let d = strsim::levenshtein(k, key);
             if d > limit {
                 continue;
             }
@@ -125,22 +125,6 @@ impl ProductNames {
         }
         best.filter(|_| !tied).map(|(_, n)| n)
     }
-}
-
-/// Levenshtein distance between two strings (in characters).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// The product an authorisation counts under: its code, else the code of

@@ -234,22 +234,8 @@ pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
 
 /// The allowed value closest to a misspelt one (at most two edits away).
 fn closest<'a>(v: &str, set: &[&'a str]) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
     set.iter()
-        .map(|s| (distance(&v.to_lowercase(), s), *s))
+        .map(|s| (strsim::levenshtein(&v.to_lowercase(), s), *s))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, s)| s)
