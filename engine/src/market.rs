@@ -287,7 +287,11 @@ enum Prepared<'a> {
     Prices,
     Delivery(i64),
     Mpr(&'a MprSettings, HashMap<String, ReferencePrice>),
-    Affordability(usize, HashMap<String, TreatmentCourse>, HashMap<String, Wage>),
+    Affordability(
+        usize,
+        HashMap<String, TreatmentCourse>,
+        HashMap<String, Wage>,
+    ),
 }
 
 impl Prepared<'_> {
