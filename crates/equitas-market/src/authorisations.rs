@@ -13,7 +13,6 @@
 //! authorisations were split into two rows with a wrong count each.
 
 use chrono::NaiveDate;
-use equitas_model::slug;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,13 +33,10 @@ pub fn valid_on(
     status == VALID && from.is_none_or(|f| f <= on) && to.is_none_or(|t| on <= t)
 }
 
-/// The key two product names are compared by: the [`slug`] of the name
-/// (accents folded, lower case) without its separators, so that case,
+/// The key two product names are compared by, so that case, accents,
 /// spaces and punctuation do not matter (`Efavirenz 600 mg, tablet` and
 /// `efavirenz 600mg tablet` have one key).
-pub fn name_key(name: &str) -> String {
-    slug(name).replace('-', "")
-}
+pub use equitas_model::suggest::name_key;
 
 /// What a product name matches in the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +45,8 @@ pub enum NameMatch<'a> {
     One(&'a str),
     /// Several products have that name: their codes, sorted.
     Several(Vec<&'a str>),
-    /// No product; `close` is the name of the one product whose name is
-    /// nearest (a few letters apart), if there is one.
+    /// No product; `close` is the name of the product most likely meant
+    /// ([`equitas_model::suggest`]), if one is.
     None { close: Option<&'a str> },
 }
 
@@ -100,30 +96,16 @@ impl ProductNames {
         }
     }
 
-    /// The name of the one product whose key is nearest `k`, at most a fifth
-    /// of its letters (and at least two) apart; none on a tie.
+    /// The name of the product whose name `k` most likely meant
+    /// ([`equitas_model::suggest`]).
     fn close(&self, k: &str) -> Option<&str> {
-        if k.is_empty() {
-            return None;
-        }
-        let limit = (k.chars().count() / 5).max(2);
-        let mut best: Option<(usize, &str)> = None;
-        let mut tied = false;
-        for (key, products) in &self.by_key {
-            let d = strsim::levenshtein(k, key);
-            if d > limit {
-                continue;
-            }
-            match best {
-                Some((b, _)) if d > b => {}
-                Some((b, _)) if d == b => tied = true,
-                _ => {
-                    tied = products.len() > 1;
-                    best = Some((d, products[0].1.as_str()));
-                }
-            }
-        }
-        best.filter(|_| !tied).map(|(_, n)| n)
+        equitas_model::suggest::did_you_mean(
+            k,
+            self.by_key
+                .values()
+                .flatten()
+                .map(|(_, n)| (n.as_str(), n.as_str())),
+        )
     }
 }
 

@@ -8,6 +8,7 @@ mod catalogue;
 mod location;
 pub mod reference;
 mod row_error;
+pub mod suggest;
 pub use row_error::csv_line;
 
 pub use catalogue::{

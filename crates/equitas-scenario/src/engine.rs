@@ -140,20 +140,14 @@ impl Target {
 
 /// Why a shock's node is refused: it names none of the supply flows loaded
 /// (a typing error would otherwise touch nothing and read as "nothing
-/// affected"). The reason suggests the name written another way (case,
-/// spaces, punctuation: `ind` for `IND`, "Aurobindo Pharma" for
-/// `aurobindo-pharma`), else lists some of the names there are. Nothing
+/// affected"). The reason suggests the name meant, written another way or
+/// spelt close ([`equitas_model::suggest`]: `ind` for `IND`, "Aurobindo
+/// Pharma" for `aurobindo-pharma`), else lists some of the names there are. Nothing
 /// is refused when no flow is loaded: the answer then says so.
 fn unknown_node(target: &Target, flows: &[SupplyFlow]) -> Option<String> {
     if flows.is_empty() || flows.iter().any(|f| target.holds(f)) {
         return None;
     }
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
     let names: BTreeSet<&str> = flows.iter().flat_map(|f| target.of(f)).collect();
     let what = match target {
         Target::Site(_) => "site",
@@ -163,7 +157,7 @@ fn unknown_node(target: &Target, flows: &[SupplyFlow]) -> Option<String> {
         Target::Region(_) => "producing region",
     };
     let asked = target.name();
-    if let Some(like) = names.iter().find(|n| key(n) == key(asked)) {
+    if let Some(like) = equitas_model::suggest::did_you_mean(asked, names.iter().map(|n| (n, *n))) {
         return Some(format!(
             "{asked:?} names no {what} of the supply loaded; did you mean {like:?}?"
         ));
@@ -285,11 +279,12 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
                 r.to.iter()
                     .find(|b| !inp.flows.iter().any(|f| &f.buyer == *b))
         {
-            let like = inp
-                .flows
-                .iter()
-                .map(|f| f.buyer.as_str())
-                .find(|x| x.eq_ignore_ascii_case(b));
+            let like = equitas_model::suggest::did_you_mean(
+                b,
+                inp.flows
+                    .iter()
+                    .map(|f| (f.buyer.as_str(), f.buyer.as_str())),
+            );
             return Err(ScenarioError::Field {
                 field: format!("export_restrictions[{i}].to"),
                 reason: match like {

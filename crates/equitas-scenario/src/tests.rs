@@ -935,8 +935,8 @@ fn priority_to_need_serves_the_countries_short_first() {
 
 /// A shock or an export restriction naming no node of the supply loaded
 /// is refused, naming the field, rather than touching nothing ("0 pairs
-/// touched" read as "nothing affected"); a name written another way is
-/// suggested.
+/// touched" read as "nothing affected"); a name written another way or
+/// spelt close is suggested.
 #[test]
 fn a_node_the_supply_lacks_is_refused() {
     let (_, mut inp) = one_pair(100.0, 50.0, 0.0, &[(0.6, 0.0), (0.4, 0.0)]);
@@ -957,6 +957,11 @@ fn a_node_the_supply_lacks_is_refused() {
             "[[shocks]]\nsite = \"s0\"\nmonths = 6\n[[shocks]]\nmanufacturer = \"Aurobindo Pharma\"\nmonths = 6\n"
         ),
         "shocks[1].manufacturer: \"Aurobindo Pharma\" names no manufacturer of the supply loaded; did you mean \"aurobindo-pharma\"?"
+    );
+    // Spelt close (equitas_model::suggest).
+    assert_eq!(
+        refused("[[shocks]]\nmanufacturer = \"Aurobindo Pharm\"\nmonths = 6\n"),
+        "shocks[0].manufacturer: \"Aurobindo Pharm\" names no manufacturer of the supply loaded; did you mean \"aurobindo-pharma\"?"
     );
     assert_eq!(
         refused("[[shocks]]\nsite = \"no-such-site\"\nmonths = 6\n"),

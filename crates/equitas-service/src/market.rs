@@ -111,34 +111,20 @@ pub(crate) fn known_codes(
     )
 }
 
-/// The known code `asked` most likely meant, among `known` (code -> name):
-/// the code written in another case, the code of a name written as asked
-/// (`Nigeria` for `NGA`), else the closest code or name by Jaro-Winkler
-/// similarity, if close enough (0.9: `efavirenz-600-tablet` for
-/// `efavirenz-600mg-tablet`, not `nope` for anything).
+/// The known code `asked` most likely meant, among `known` (code -> name),
+/// by its code or its name ([`equitas_model::suggest`]: `Nigeria` or `nga`
+/// for `NGA`, `efavirenz-600-tablet` for `efavirenz-600mg-tablet`, not
+/// `nope` for anything).
 fn suggest<'a>(
     asked: &str,
     known: &'a std::collections::HashMap<String, String>,
 ) -> Option<&'a String> {
-    let norm = |s: &str| s.trim().to_lowercase();
-    let a = norm(asked);
-    if let Some(k) = known.keys().find(|k| norm(k) == a) {
-        return Some(k);
-    }
-    if let Some((k, _)) = known.iter().find(|(_, n)| norm(n) == a) {
-        return Some(k);
-    }
-    known
-        .iter()
-        .map(|(k, n)| {
-            let s = strsim::jaro_winkler(&a, &norm(k)).max(strsim::jaro_winkler(&a, &norm(n)));
-            (s, k)
-        })
-        .filter(|(s, _)| *s >= 0.9)
-        // The most similar; ties by code, so that the answer is the same
-        // on every run.
-        .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(x.1)))
-        .map(|(_, k)| k)
+    equitas_model::suggest::did_you_mean(
+        asked,
+        known
+            .iter()
+            .flat_map(|(k, n)| [(k, k.as_str()), (k, n.as_str())]),
+    )
 }
 
 /// Why no procurement line matched `f`: none loaded, or none within the
@@ -226,6 +212,23 @@ fn name_and_code(names: &Names, d: Dim, v: &str) -> String {
         Some(n) if n != v => format!("{n} ({v})"),
         _ => v.to_string(),
     }
+}
+
+/// Puts rows in the order of the names shown for their key, dimension by
+/// dimension, as a reader looks them up (Benin before Burundi, though BEN
+/// follows BDI): case, accents and punctuation aside (`slug`), the code
+/// where the store knows no name (years, modes), then the code to break a
+/// tie.
+fn in_name_order<R>(names: &Names, dims: &[Dim], rows: &mut [R], key: impl Fn(&R) -> Vec<&str>) {
+    rows.sort_by_cached_key(|r| {
+        dims.iter()
+            .zip(key(r))
+            .map(|(d, v)| {
+                let shown = name(names, *d, v).map_or(v, String::as_str);
+                (equitas_model::slug(shown), v.to_string())
+            })
+            .collect::<Vec<_>>()
+    });
 }
 
 /// The name of one dimension value, where the store knows it.
@@ -350,7 +353,10 @@ impl Operation for Prices {
     ) -> Result<Answer<analysis::PriceRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
         let names = mk::names(ctx.store)?;
-        let rows = analysis::prices(&obs, &r.by);
+        let mut rows = analysis::prices(&obs, &r.by);
+        in_name_order(&names, &r.by, &mut rows, |x| {
+            x.key.iter().map(String::as_str).collect()
+        });
         let l = labels(&names, &r.by, rows.iter().map(|x| &x.key));
         Ok(Answer::new(head(methods::prices(), &obs, l), rows))
     }
@@ -435,7 +441,7 @@ impl Operation for Mpr {
             }));
         }
         let names = mk::names(ctx.store)?;
-        let m = analysis::mpr(
+        let mut m = analysis::mpr(
             &obs,
             &refs,
             r.by_country,
@@ -447,6 +453,9 @@ impl Operation for Mpr {
         } else {
             &[Dim::Product]
         };
+        in_name_order(&names, dims, &mut m.rows, |x| {
+            x.key.iter().map(String::as_str).collect()
+        });
         let l = labels(&names, dims, m.rows.iter().map(|x| &x.key));
         let mut notes: Vec<String> = m
             .basket
@@ -572,10 +581,11 @@ impl Operation for PooledPrices {
             day(period.to)
         );
         let units = mk::comparison_units(ctx.store)?;
-        let rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
+        let mut rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
             units.get(p).cloned()
         });
         let names = mk::names(ctx.store)?;
+        in_name_order(&names, &[Dim::Product], &mut rows, |x| vec![&x.product]);
         let keys: Vec<Key> = rows.iter().map(|x| vec![x.product.clone()]).collect();
         let l = labels(&names, &[Dim::Product], keys.iter());
         Ok(Answer::new(
@@ -638,8 +648,11 @@ impl Operation for Affordability {
             ));
         }
         let names = mk::names(ctx.store)?;
-        let rows =
+        let mut rows =
             analysis::affordability(&obs, &mk::courses(ctx.store)?, &wages, r.min_observations);
+        in_name_order(&names, &[Dim::Product, Dim::BuyerCountry], &mut rows, |x| {
+            vec![&x.product, &x.country]
+        });
         let keys: Vec<Key> = rows
             .iter()
             .map(|x| vec![x.product.clone(), x.country.clone()])
@@ -785,8 +798,11 @@ impl Operation for Concentration {
     ) -> Result<Answer<analysis::ConcentrationRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
         let names = mk::names(ctx.store)?;
-        let (rows, unknown_only) =
+        let (mut rows, unknown_only) =
             analysis::concentration_rows(&obs, &r.per, r.by, r.weight, &r.bands);
+        in_name_order(&names, &r.per, &mut rows, |x| {
+            x.key.iter().map(String::as_str).collect()
+        });
         let mut l = labels(&names, &r.per, rows.iter().map(|x| &x.key));
         let tops: Vec<Key> = rows.iter().map(|x| vec![x.top.clone()]).collect();
         if let (Value::Object(m), Value::Object(t)) = (&mut l, labels(&names, &[r.by], tops.iter()))
@@ -880,7 +896,10 @@ impl Operation for Delivery {
     ) -> Result<Answer<analysis::DeliveryRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
         let names = mk::names(ctx.store)?;
-        let rows = analysis::delivery(&obs, &r.by, r.more);
+        let mut rows = analysis::delivery(&obs, &r.by, r.more);
+        in_name_order(&names, &r.by, &mut rows, |x| {
+            x.key.iter().map(String::as_str).collect()
+        });
         let l = labels(&names, &r.by, rows.iter().map(|x| &x.key));
         Ok(Answer::new(head(methods::delivery(r.more), &obs, l), rows))
     }
@@ -933,9 +952,12 @@ impl Operation for Sources {
 
     fn run(ctx: &mut Ctx<'_>, r: &SourcesRequest) -> Result<Answer<mk::SourcesRow>, ServiceError> {
         let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
-        let rows = mk::legal_sources(ctx.store, on, r.country.as_deref())?;
+        let mut rows = mk::legal_sources(ctx.store, on, r.country.as_deref())?;
         let pq = mk::prequalified_sources(ctx.store, "vaccines")?;
         let names = mk::names(ctx.store)?;
+        in_name_order(&names, &[Dim::BuyerCountry, Dim::Product], &mut rows, |x| {
+            vec![&x.country, &x.product]
+        });
         let keys: Vec<Key> = rows
             .iter()
             .map(|x| vec![x.country.clone(), x.product.clone()])

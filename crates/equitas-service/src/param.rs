@@ -232,13 +232,10 @@ pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
     calendar::parse_month(v).or_else(|| date().map(calendar::last_complete_month))
 }
 
-/// The allowed value closest to a misspelt one (at most two edits away).
+/// The allowed value a misspelt one most likely meant
+/// ([`equitas_model::suggest`]).
 fn closest<'a>(v: &str, set: &[&'a str]) -> Option<&'a str> {
-    set.iter()
-        .map(|s| (strsim::levenshtein(&v.to_lowercase(), s), *s))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, s)| s)
+    equitas_model::suggest::did_you_mean(v, set.iter().map(|s| (*s, *s)))
 }
 
 /// Where a parameter can be given.

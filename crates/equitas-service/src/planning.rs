@@ -674,9 +674,13 @@ fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
     {
         return format!("{code} (in the catalogue, with no stock data)");
     }
-    let same = (0..names.items.len() as u32)
-        .map(|i| names.items.name(i))
-        .find(|i| !i.is_empty() && i.eq_ignore_ascii_case(code) && visible(i));
+    let same = equitas_model::suggest::did_you_mean(
+        code,
+        (0..names.items.len() as u32)
+            .map(|i| names.items.name(i))
+            .filter(|i| !i.is_empty() && visible(i))
+            .map(|i| (i, i)),
+    );
     match same {
         Some(i) => format!("{code} (no such item in the data; did you mean {i}?)"),
         None => format!("{code} (no such item in the data{})", within_scope(scope)),
