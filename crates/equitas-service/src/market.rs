@@ -992,6 +992,45 @@ impl Operation for Sources {
 mod tests {
     use super::*;
 
+    /// Rows follow the names shown, not the codes: Benin (BEN) before
+    /// Burundi (BDI), Côte d'Ivoire among the Cs, years and codes without
+    /// a name as written.
+    #[test]
+    fn rows_follow_the_names_shown() {
+        let mut names = Names::default();
+        for (c, n) in [
+            ("BDI", "Burundi"),
+            ("BEN", "Benin"),
+            ("CIV", "Côte d’Ivoire"),
+            ("CMR", "Cameroon"),
+            ("COD", "Congo - Kinshasa"),
+        ] {
+            names.countries.insert(c.into(), n.into());
+        }
+        let mut rows: Vec<Vec<String>> = [
+            ["BDI", "2015"],
+            ["CIV", "2014"],
+            ["BEN", "2015"],
+            ["COD", "2013"],
+            ["BEN", "2009"],
+            ["ZZZ", "2001"],
+            ["CMR", "2010"],
+        ]
+        .iter()
+        .map(|k| k.iter().map(|s| s.to_string()).collect())
+        .collect();
+        in_name_order(&names, &[Dim::BuyerCountry, Dim::Year], &mut rows, |r| {
+            r.iter().map(String::as_str).collect()
+        });
+        let order: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
+        assert_eq!(
+            order,
+            [
+                "BEN 2009", "BEN 2015", "BDI 2015", "CMR 2010", "COD 2013", "CIV 2014", "ZZZ 2001"
+            ]
+        );
+    }
+
     fn row(country: &str, days: Option<f64>, years: (i32, i32)) -> analysis::AffordabilityRow {
         analysis::AffordabilityRow {
             product: "p".into(),
