@@ -3,7 +3,7 @@
 //! operations of `equitas_service::market`, printed with names for codes.
 
 use crate::op_args::{OpArgs, run};
-use crate::output::{Cell, Output, Report};
+use crate::output::{Cell, Output, Report, named};
 use anyhow::Result;
 use clap::Subcommand;
 use equitas_market::analysis::{Dim, Key, Period, PooledPrice};
@@ -123,16 +123,18 @@ fn period_text(h: &Head) -> String {
     }
 }
 
-/// A people-readable label for a dimension value: its name as the answer gives it.
-fn label(h: &Head, d: Dim, v: &str) -> String {
-    h.label(d.as_str(), v).to_string()
+/// The cell of one dimension value: a code shown by its name (with its
+/// own name column in CSV), a year or a transport mode as it is.
+fn cell(h: &Head, d: Dim, v: &str) -> Cell {
+    match d {
+        Dim::Year | Dim::Mode => Cell::Text(v.to_string()),
+        _ => named(h, d.as_str(), v),
+    }
 }
 
+/// The cells of a row's key.
 fn labels(h: &Head, dims: &[Dim], key: &Key) -> Vec<Cell> {
-    dims.iter()
-        .zip(key)
-        .map(|(d, v)| Cell::Text(label(h, *d, v)))
-        .collect()
+    dims.iter().zip(key).map(|(d, v)| cell(h, *d, v)).collect()
 }
 
 fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
@@ -271,7 +273,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .map(|r| {
                     let mut v: Vec<Cell> = r.record().into_iter().map(Cell::from).collect();
                     v.push(int(r.lines as i64));
-                    v.push(label(&a.head, Dim::Product, &r.product).into());
+                    v.push(a.head.label("product", &r.product).to_string().into());
                     v
                 })
                 .collect();
@@ -294,8 +296,8 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&a.head, Dim::Product, &r.product).into(),
-                        label(&a.head, Dim::BuyerCountry, &r.country).into(),
+                        cell(&a.head, Dim::Product, &r.product),
+                        cell(&a.head, Dim::BuyerCountry, &r.country),
                         r.kind.to_string().into(),
                         r.course.clone().into(),
                         int(r.n as i64),
@@ -354,7 +356,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                         int(c.groups as i64),
                         num(Some(c.hhi), 0),
                         num(Some(c.effective_number), 2),
-                        label(&a.head, by, &c.top).into(),
+                        cell(&a.head, by, &c.top),
                         pct(c.top_share),
                         pct(c.unknown_share),
                         c.band.clone().into(),
@@ -429,8 +431,8 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&a.head, Dim::BuyerCountry, &r.country).into(),
-                        label(&a.head, Dim::Product, &r.product).into(),
+                        cell(&a.head, Dim::BuyerCountry, &r.country),
+                        cell(&a.head, Dim::Product, &r.product),
                         int(r.authorised_holders),
                         int(r.authorised_manufacturers),
                         int(r.authorisations),

@@ -38,6 +38,22 @@ pub enum Cell {
     Num(Option<f64>, usize),
     /// A fraction shown as a percentage with one decimal.
     Pct(Option<f64>),
+    /// A code shown by its name in a table; in CSV the code, and the name
+    /// in a column of its own after it (`country`, `country_name`), so that
+    /// a spreadsheet can join on the code and a reader still sees the name.
+    Named {
+        code: String,
+        name: String,
+    },
+}
+
+/// The cell of a code an answer names in its `labels` (`field`: the
+/// label's dimension, `product`, `country`...).
+pub fn named(h: &equitas_service::Head, field: &str, code: &str) -> Cell {
+    Cell::Named {
+        code: code.to_string(),
+        name: h.label(field, code).to_string(),
+    }
 }
 
 impl From<String> for Cell {
@@ -49,7 +65,7 @@ impl From<String> for Cell {
 impl Cell {
     fn table(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Maybe(Some(s)) => s.clone(),
+            Cell::Text(s) | Cell::Maybe(Some(s)) | Cell::Named { name: s, .. } => s.clone(),
             Cell::Maybe(None) => "-".into(),
             Cell::Int(n) => crate::format::int(*n),
             Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
@@ -61,7 +77,7 @@ impl Cell {
 
     fn csv(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Maybe(Some(s)) => s.clone(),
+            Cell::Text(s) | Cell::Maybe(Some(s)) | Cell::Named { code: s, .. } => s.clone(),
             Cell::Maybe(None) => String::new(),
             Cell::Int(n) => n.to_string(),
             Cell::Num(None, _) | Cell::Pct(None) => String::new(),
@@ -133,9 +149,34 @@ impl<T: Serialize> Report<'_, T> {
             }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(std::io::stdout());
-                w.write_record(&self.columns)?;
+                // A column of codes gets its names in the next column.
+                let named: Vec<bool> = (0..self.columns.len())
+                    .map(|i| {
+                        self.rows
+                            .iter()
+                            .any(|r| matches!(r.get(i), Some(Cell::Named { .. })))
+                    })
+                    .collect();
+                let mut header: Vec<String> = Vec::new();
+                for (c, n) in self.columns.iter().zip(&named) {
+                    header.push(c.to_string());
+                    if *n {
+                        header.push(format!("{c}_name"));
+                    }
+                }
+                w.write_record(&header)?;
                 for r in &self.rows {
-                    w.write_record(r.iter().map(Cell::csv))?;
+                    let mut record: Vec<String> = Vec::with_capacity(header.len());
+                    for (i, c) in r.iter().enumerate() {
+                        record.push(c.csv());
+                        if named.get(i) == Some(&true) {
+                            record.push(match c {
+                                Cell::Named { name, .. } => name.clone(),
+                                other => other.csv(),
+                            });
+                        }
+                    }
+                    w.write_record(&record)?;
                 }
                 w.flush()?;
                 // The notes (imputed months, what was left out) are not

@@ -3,7 +3,7 @@
 //! its method, period and sources.
 
 use crate::op_args::{OpArgs, run};
-use crate::output::{Cell, Output, Report};
+use crate::output::{Cell, Output, Report, named};
 use anyhow::Result;
 use clap::Subcommand;
 use equitas_market::analysis::Period;
@@ -147,10 +147,6 @@ fn sources_line(h: &Head) -> String {
     format!("Sources: {}", s.join("; "))
 }
 
-fn label(h: &Head, field: &str, code: &str) -> String {
-    h.label(field, code).to_string()
-}
-
 fn report<'a, T: serde::Serialize>(
     title: &'a str,
     h: &Head,
@@ -210,9 +206,9 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     let row = &r.row;
-                    let mut v: Vec<Cell> = vec![label(&a.head, "product", &row.key[0]).into()];
+                    let mut v: Vec<Cell> = vec![named(&a.head, "product", &row.key[0])];
                     if by_country {
-                        v.push(label(&a.head, "country", &row.key[1]).into());
+                        v.push(named(&a.head, "country", &row.key[1]));
                     }
                     v.push(Cell::Int(row.n as i64));
                     for t in Tier::ALL {
@@ -220,9 +216,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                     }
                     v.push(
                         row.tier(Tier::Country)
-                            .map(|c| label(&a.head, "country", &c.top))
-                            .unwrap_or_else(|| "-".into())
-                            .into(),
+                            .map_or(Cell::Maybe(None), |c| named(&a.head, "country", &c.top)),
                     );
                     v.push(row.weakest.as_str().to_string().into());
                     v.push(r.band.clone().into());
@@ -257,16 +251,15 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
             ]);
             let opt = |field: &str, v: &Option<String>| -> Cell {
                 v.as_ref()
-                    .map_or("-".to_string(), |c| label(&a.head, field, c))
-                    .into()
+                    .map_or(Cell::Maybe(None), |c| named(&a.head, field, c))
             };
             let table = a
                 .rows
                 .iter()
                 .map(|r| {
-                    let mut v: Vec<Cell> = vec![label(&a.head, "product", &r.key[0]).into()];
+                    let mut v: Vec<Cell> = vec![named(&a.head, "product", &r.key[0])];
                     if by_country {
-                        v.push(label(&a.head, "country", &r.key[1]).into());
+                        v.push(named(&a.head, "country", &r.key[1]));
                     }
                     v.extend([
                         opt("manufacturer", &r.manufacturer),
@@ -357,8 +350,8 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&a.head, "country", &r.country).into(),
-                        label(&a.head, "product", &r.product).into(),
+                        named(&a.head, "country", &r.country),
+                        named(&a.head, "product", &r.product),
                         Cell::Int(r.sources as i64),
                         r.rule.as_str().to_string().into(),
                         yes(r.alternative),
@@ -420,8 +413,8 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&a.head, "country", &r.country).into(),
-                        label(&a.head, "country", &r.producer).into(),
+                        named(&a.head, "country", &r.country),
+                        named(&a.head, "country", &r.producer),
                         Cell::Num(Some(r.weight), 0),
                         Cell::Pct(Some(r.share)),
                         Cell::Pct(Some(r.unknown_share)),
@@ -446,7 +439,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .map(|r| {
                     vec![
                         r.region.clone().into(),
-                        label(&a.head, "product", &r.product).into(),
+                        named(&a.head, "product", &r.product),
                         Cell::Num(Some(r.demand), 0),
                         Cell::Num(Some(r.uncovered), 0),
                         Cell::Int(r.producers.len() as i64),
@@ -491,7 +484,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &SupplyCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     vec![
-                        label(&a.head, "country", &r.country).into(),
+                        named(&a.head, "country", &r.country),
                         r.authority.clone().into(),
                         r.gbt_level
                             .map_or("-".to_string(), |l| {

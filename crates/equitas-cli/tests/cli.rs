@@ -574,19 +574,23 @@ fn generic_procurement_import_and_market_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "product,n,groups,HHI,effective,top,top share,unknown share,band,single source,single country"
+            "product,product_name,n,groups,HHI,effective,top,top_name,top share,unknown share,band,single source,single country"
         )
     );
-    // Shares 1344/2352 and 1008/2352: HHI = 57.14^2 + 42.86^2 = 5,102. CSV holds raw numbers.
+    // Shares 1344/2352 and 1008/2352: HHI = 57.14^2 + 42.86^2 = 5,102. CSV holds raw numbers,
+    // and codes, each with its name in the next column.
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(row[1..3], ["2", "2"]);
-    assert_eq!(row[3].parse::<f64>().unwrap().round(), 5102.0, "{out}");
+    assert_eq!(row[0], "isoniazid-300mg-tablet");
+    assert_ne!(row[1], row[0], "{out}");
+    assert_eq!(row[2..4], ["2", "2"]);
+    assert_eq!(row[4].parse::<f64>().unwrap().round(), 5102.0, "{out}");
     assert!(
-        (row[6].parse::<f64>().unwrap() - 1344.0 / 2352.0).abs() < 1e-12,
+        (row[8].parse::<f64>().unwrap() - 1344.0 / 2352.0).abs() < 1e-12,
         "{out}"
     );
-    assert_eq!(row[7..], ["0", "highly concentrated", "no", "yes"]);
-    assert_eq!(row[5], "Macleods");
+    assert_eq!(row[9..], ["0", "highly concentrated", "no", "yes"]);
+    assert_eq!(row[7], "Macleods");
+    assert_ne!(row[6], "Macleods");
     // A product whose every line is of unknown origin has no row, and the
     // note names it (its code beside; until 2026-12-07 the code alone).
     let o = equitas(

@@ -147,11 +147,12 @@ fn tiers_of_the_scms_file_and_registers() {
         lines
             .next()
             .unwrap()
-            .starts_with("product,n,HHI manufacturer")
+            .starts_with("product,product_name,n,HHI manufacturer")
     );
+    // The code, then its name (until 2026-12-07 the name alone).
     let efv = lines.next().unwrap();
     assert!(
-        efv.starts_with("Efavirenz 600mg tablet,758,2830.04"),
+        efv.starts_with("efavirenz-600mg-tablet,Efavirenz 600mg tablet,758,2830.04"),
         "{efv}"
     );
 
@@ -198,7 +199,7 @@ fn tiers_of_the_scms_file_and_registers() {
             "csv",
         ],
     ));
-    assert!(csv.contains("Nigeria,India,"), "{csv}");
+    assert!(csv.contains("NGA,Nigeria,IND,India,"), "{csv}");
 
     // The supply map of efavirenz: shares add up to 1, India's sites first by value.
     let out = ok(equitas(
