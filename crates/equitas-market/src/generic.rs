@@ -135,11 +135,11 @@ pub fn mapped_date(raw: &str, format: &str) -> Result<Option<NaiveDate>, String>
             if raw.bytes().any(|b| b.is_ascii_digit())
                 && GapKind::classify(raw) == GapKind::Unrecognised =>
         {
-            Err(not_in_format(raw, format, shape.as_ref()))
+            Err(not_in_format(raw, format, shape.as_ref(), true))
         }
         // A day or month out of range in a date written in another order
         // (`10-13-2023` read as %Y-%m-%d): say which order it looks like.
-        Err(_) if other_shape => Err(not_in_format(raw, format, shape.as_ref())),
+        Err(_) if other_shape => Err(not_in_format(raw, format, shape.as_ref(), true)),
         r => r,
     }
 }
@@ -147,7 +147,7 @@ pub fn mapped_date(raw: &str, format: &str) -> Result<Option<NaiveDate>, String>
 /// The shape of a date written with digits: day and month (either order)
 /// then a four-digit year, or a four-digit year first, separated by one of
 /// `/`, `-`, `.`.
-enum DateShape {
+pub(crate) enum DateShape {
     /// `a{sep}b{sep}year`: DD/MM/YYYY or MM/DD/YYYY.
     DayMonth {
         a: u32,
@@ -165,7 +165,7 @@ enum DateShape {
 }
 
 impl DateShape {
-    fn of(raw: &str) -> Option<DateShape> {
+    pub(crate) fn of(raw: &str) -> Option<DateShape> {
         let sep = raw.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
         let parts: Vec<&str> = raw.split(sep).collect();
         let [x, y, z] = parts.as_slice() else {
@@ -219,20 +219,41 @@ fn written(d: NaiveDate, format: &str) -> Option<String> {
     Some(out)
 }
 
-/// Why a cell with digits is no date as `format` writes one, and what to do.
-fn not_in_format(raw: &str, format: &str, shape: Option<&DateShape>) -> String {
+/// Why a cell with digits is no date as `format` writes one, and what to
+/// do: write it as the format does, or (where the format is the mapping's
+/// `date_format`, `mapping`) set date_format to the order it looks like.
+pub(crate) fn not_in_format(
+    raw: &str,
+    format: &str,
+    shape: Option<&DateShape>,
+    mapping: bool,
+) -> String {
     let example = NaiveDate::from_ymd_opt(2023, 12, 31).and_then(|d| written(d, format));
     let as_format = |d: NaiveDate| written(d, format).unwrap_or_else(|| d.to_string());
     let words = |d: NaiveDate| d.format("%-d %B %Y").to_string();
-    let mut out = format!("{raw:?} is not a date as date_format {format:?} writes them");
+    let mut out = if mapping {
+        format!("{raw:?} is not a date as date_format {format:?} writes them")
+    } else {
+        format!("{raw:?} is not a date as {format:?} writes them")
+    };
+    // What else can be done: with a mapping, set its date_format.
+    let or_set = |f: &str| {
+        if mapping {
+            format!(", or set date_format in the mapping to {f}")
+        } else {
+            String::new()
+        }
+    };
     if let Some(e) = &example {
         let _ = write!(out, " (31 December 2023 is {e})");
     }
+    let as_written = if mapping {
+        "write the date as date_format does, or set date_format in the mapping"
+    } else {
+        "write the date as the format does"
+    };
     let no_day = |shape: &str| {
-        format!(
-            "it has the shape of {shape} but names no day of the calendar: \
-             write the date as date_format does, or set date_format in the mapping"
-        )
+        format!("it has the shape of {shape} but names no day of the calendar: {as_written}")
     };
     let hint = match shape {
         Some(DateShape::DayMonth { a, b, year, sep: s }) => {
@@ -240,30 +261,30 @@ fn not_in_format(raw: &str, format: &str, shape: Option<&DateShape>) -> String {
             let month_first = NaiveDate::from_ymd_opt(*year, *a, *b);
             match (day_first, month_first) {
                 (Some(d), Some(m)) if d != m => format!(
-                    "it looks like DD{s}MM{s}YYYY ({}: write {}) or MM{s}DD{s}YYYY ({}: write {}), \
-                     or set date_format in the mapping to \"%d{s}%m{s}%Y\" or \"%m{s}%d{s}%Y\"",
+                    "it looks like DD{s}MM{s}YYYY ({}: write {}) or MM{s}DD{s}YYYY ({}: write {}){}",
                     words(d),
                     as_format(d),
                     words(m),
-                    as_format(m)
+                    as_format(m),
+                    or_set(&format!("\"%d{s}%m{s}%Y\" or \"%m{s}%d{s}%Y\""))
                 ),
                 (Some(d), Some(_)) => format!(
-                    "it looks like DD{s}MM{s}YYYY or MM{s}DD{s}YYYY (both {}): write {}, \
-                     or set date_format in the mapping to \"%d{s}%m{s}%Y\"",
+                    "it looks like DD{s}MM{s}YYYY or MM{s}DD{s}YYYY (both {}): write {}{}",
                     words(d),
-                    as_format(d)
+                    as_format(d),
+                    or_set(&format!("\"%d{s}%m{s}%Y\""))
                 ),
                 (Some(d), None) => format!(
-                    "it looks like DD{s}MM{s}YYYY ({}): write {}, \
-                     or set date_format in the mapping to \"%d{s}%m{s}%Y\"",
+                    "it looks like DD{s}MM{s}YYYY ({}): write {}{}",
                     words(d),
-                    as_format(d)
+                    as_format(d),
+                    or_set(&format!("\"%d{s}%m{s}%Y\""))
                 ),
                 (None, Some(m)) => format!(
-                    "it looks like MM{s}DD{s}YYYY ({}): write {}, \
-                     or set date_format in the mapping to \"%m{s}%d{s}%Y\"",
+                    "it looks like MM{s}DD{s}YYYY ({}): write {}{}",
                     words(m),
-                    as_format(m)
+                    as_format(m),
+                    or_set(&format!("\"%m{s}%d{s}%Y\""))
                 ),
                 (None, None) => no_day(&format!("DD{s}MM{s}YYYY or MM{s}DD{s}YYYY")),
             }
@@ -275,14 +296,14 @@ fn not_in_format(raw: &str, format: &str, shape: Option<&DateShape>) -> String {
             sep: s,
         }) => match NaiveDate::from_ymd_opt(*year, *month, *day) {
             Some(d) => format!(
-                "it looks like YYYY{s}MM{s}DD ({}): write {}, \
-                 or set date_format in the mapping to \"%Y{s}%m{s}%d\"",
+                "it looks like YYYY{s}MM{s}DD ({}): write {}{}",
                 words(d),
-                as_format(d)
+                as_format(d),
+                or_set(&format!("\"%Y{s}%m{s}%d\""))
             ),
             None => no_day(&format!("YYYY{s}MM{s}DD")),
         },
-        None => "write the date as date_format does, or set date_format in the mapping".to_string(),
+        None => as_written.to_string(),
     };
     format!("{out}: {hint}")
 }

@@ -158,10 +158,17 @@ impl Reader<'_> {
             None => Ok(None),
             Some(s) => match date_cell(s, formats) {
                 Ok(Some(d)) => Ok(Some(d)),
+                // A date written in another order says how to write it
+                // (`01/01/2020` where the file's dates are YYYY-MM-DD).
                 Ok(None) => Err(RowError::new(
                     self.line,
                     field,
-                    format!("{s:?} is not a date ({})", formats.join(" or ")),
+                    match (crate::generic::DateShape::of(s.trim()), formats) {
+                        (Some(shape), [f]) => {
+                            crate::generic::not_in_format(s.trim(), f, Some(&shape), false)
+                        }
+                        _ => format!("{s:?} is not a date ({})", formats.join(" or ")),
+                    },
                 )),
                 Err(why) => Err(RowError::new(self.line, field, why)),
             },
@@ -621,6 +628,30 @@ mod tests {
             p.errors[0].to_string(),
             "line 2, field `valid_from`: \"2021-02-29\" is not a date: February 2021 has 28 days"
         );
+    }
+
+    /// A date of a register written day or month first, where the file's
+    /// dates are YYYY-MM-DD, says how to write it (until 2026-12-07: "is
+    /// not a date (%Y-%m-%d)" alone); the other rows are read.
+    #[test]
+    fn a_register_date_in_another_order_says_how_to_write_it() {
+        let a = "country,number,product_name,holder,status,valid_from,valid_to\n\
+                 KEN,H1,EFV 600,Cipla,Valid,01/01/2020,\n\
+                 KEN,H2,EFV 600,Mylan,Valid,10/02/2023,\n\
+                 KEN,H3,EFV 600,Aurobindo,Valid,2020-01-01,31.12.2024\n\
+                 KEN,H4,EFV 600,Hetero,Valid,2020-01-01,2025-06-30\n";
+        let p = parse_authorisations(a.as_bytes()).unwrap();
+        let e: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            e,
+            [
+                "line 2, field `valid_from`: \"01/01/2020\" is not a date as \"%Y-%m-%d\" writes them (31 December 2023 is 2023-12-31): it looks like DD/MM/YYYY or MM/DD/YYYY (both 1 January 2020): write 2020-01-01",
+                "line 3, field `valid_from`: \"10/02/2023\" is not a date as \"%Y-%m-%d\" writes them (31 December 2023 is 2023-12-31): it looks like DD/MM/YYYY (10 February 2023: write 2023-02-10) or MM/DD/YYYY (2 October 2023: write 2023-10-02)",
+                "line 4, field `valid_to`: \"31.12.2024\" is not a date as \"%Y-%m-%d\" writes them (31 December 2023 is 2023-12-31): it looks like DD.MM.YYYY (31 December 2024): write 2024-12-31",
+            ]
+        );
+        assert_eq!(p.records.len(), 1);
+        assert_eq!(p.records[0].1.number, "H4");
     }
 
     proptest::proptest! {
