@@ -3,10 +3,10 @@
 //! operations of `equitas_service::market`, printed with names for codes.
 
 use crate::op_args::{OpArgs, run};
-use crate::output::{Cell, Output, Report, named};
+use crate::output::{Cell, Output, head_report as report, named};
 use anyhow::Result;
 use clap::Subcommand;
-use equitas_market::analysis::{Dim, Key, Period, PooledPrice};
+use equitas_market::analysis::{Dim, Key, PooledPrice};
 use equitas_service::Head;
 use equitas_service::market::{
     Affordability, Concentration, Delivery, Mpr, PooledPrices, Prices, Products, Sources,
@@ -113,16 +113,6 @@ pub enum MarketCommand {
     },
 }
 
-fn period_text(h: &Head) -> String {
-    match h.period {
-        Some(Period {
-            from: Some(a),
-            to: Some(b),
-        }) => format!("deliveries {a} to {b}"),
-        _ => "no dated deliveries".into(),
-    }
-}
-
 /// The cell of one dimension value: a code shown by its name (with its
 /// own name column in CSV), a year or a transport mode as it is.
 fn cell(h: &Head, d: Dim, v: &str) -> Cell {
@@ -144,26 +134,6 @@ fn dim_columns(dims: &[Dim]) -> Vec<&'static str> {
 /// The dimensions an answer's rows are grouped by (from the request given).
 fn dims<O: equitas_service::Operation>(args: &OpArgs<O>, name: &str) -> Result<Vec<Dim>> {
     Ok(args.args()?.list(name)?)
-}
-
-fn report<'a, T: serde::Serialize>(
-    title: &'a str,
-    h: &Head,
-    columns: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
-    footer: Vec<String>,
-    data: T,
-) -> Report<'a, T> {
-    Report {
-        title,
-        method: h.method_text(),
-        period: period_text(h),
-        observations: h.observations.unwrap_or(0) as usize,
-        columns,
-        rows,
-        footer,
-        data,
-    }
 }
 
 pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {

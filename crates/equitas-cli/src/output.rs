@@ -127,6 +127,41 @@ impl<'a, R: Serialize> Report<'a, &'a Vec<R>> {
     }
 }
 
+/// The report of a market, supply or scenario answer: its method, the
+/// delivery dates of the lines it rests on (or none, for registers), its
+/// observations, its notes and, where it names them, its sources.
+pub fn head_report<'a, T: Serialize>(
+    title: &'a str,
+    h: &equitas_service::Head,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<Cell>>,
+    mut footer: Vec<String>,
+    data: T,
+) -> Report<'a, T> {
+    if let Some(s) = h.extra.get("sources").and_then(serde_json::Value::as_array) {
+        let s: Vec<&str> = s.iter().filter_map(serde_json::Value::as_str).collect();
+        footer.push(format!("Sources: {}", s.join("; ")));
+    }
+    let period = match &h.period {
+        Some(equitas_market::analysis::Period {
+            from: Some(a),
+            to: Some(b),
+        }) => format!("deliveries {a} to {b}"),
+        Some(_) => "no dated deliveries".into(),
+        None => "registers as imported (no period)".into(),
+    };
+    Report {
+        title,
+        method: h.method_text(),
+        period,
+        observations: h.observations.unwrap_or(0) as usize,
+        columns,
+        rows,
+        footer,
+        data,
+    }
+}
+
 impl<T: Serialize> Report<'_, T> {
     /// Prints the report; a table shows `limit` rows (0: all), CSV and JSON
     /// every row. The notes follow a table, are in JSON, and go to the

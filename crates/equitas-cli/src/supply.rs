@@ -3,11 +3,9 @@
 //! its method, period and sources.
 
 use crate::op_args::{OpArgs, run};
-use crate::output::{Cell, Output, Report, named};
+use crate::output::{Cell, Output, head_report as report, named};
 use anyhow::Result;
 use clap::Subcommand;
-use equitas_market::analysis::Period;
-use equitas_service::Head;
 use equitas_service::supply::{
     Concentration, Dependence, Licences, Match, QualifiedSources, Reach, Regional, Regulators,
     SingleSource, SupplyMap,
@@ -123,49 +121,6 @@ pub enum SupplyCommand {
         #[command(flatten)]
         out: Output,
     },
-}
-
-fn period_text(h: &Head) -> String {
-    match h.period {
-        Some(Period {
-            from: Some(a),
-            to: Some(b),
-        }) => format!("deliveries {a} to {b}"),
-        Some(_) => "no dated deliveries".into(),
-        None => "registers as imported (no period)".into(),
-    }
-}
-
-/// The sources an answer names, as a footer line.
-fn sources_line(h: &Head) -> String {
-    let s: Vec<&str> = h
-        .extra
-        .get("sources")
-        .and_then(Value::as_array)
-        .map(|v| v.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    format!("Sources: {}", s.join("; "))
-}
-
-fn report<'a, T: serde::Serialize>(
-    title: &'a str,
-    h: &Head,
-    columns: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
-    mut footer: Vec<String>,
-    data: T,
-) -> Report<'a, T> {
-    footer.push(sources_line(h));
-    Report {
-        title,
-        method: h.method_text(),
-        period: period_text(h),
-        observations: h.observations.unwrap_or(0) as usize,
-        columns,
-        rows,
-        footer,
-        data,
-    }
 }
 
 fn yes(b: bool) -> Cell {
