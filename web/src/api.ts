@@ -1,6 +1,8 @@
 // The Equitas HTTP API, as the dashboard reads it. Errors are RFC 9457
 // problem details; they become ApiError with the server's own words.
 
+import { lang } from "./i18n";
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -55,7 +57,8 @@ function url(path: string, params: Params = {}): string {
 }
 
 async function fetchJson<T>(u: string): Promise<T> {
-  const r = await fetch(u, { headers: { Accept: "application/json" } });
+  // Codes are named (labels) in the page's language, not the browser's.
+  const r = await fetch(u, { headers: { Accept: "application/json", "Accept-Language": lang() } });
   const body = await r.json().catch(() => null);
   if (!r.ok) {
     const b = (body ?? {}) as { type?: string; detail?: string; title?: string; parameter?: string };
@@ -124,11 +127,13 @@ export async function logout(): Promise<void> {
 /** GET a JSON resource; answers are kept for the session (the data changes by capture or import, and a reload reads it again). */
 export function get<T>(path: string, params: Params = {}): Promise<T> {
   const u = url(path, params);
-  let p = cache.get(u) as Promise<T> | undefined;
+  // Kept per language: labels name codes in the page's language.
+  const key = `${lang()} ${u}`;
+  let p = cache.get(key) as Promise<T> | undefined;
   if (!p) {
     p = fetchJson<T>(u);
-    cache.set(u, p);
-    p.catch(() => cache.delete(u));
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   return p;
 }

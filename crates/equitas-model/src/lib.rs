@@ -5,6 +5,8 @@
 //! Pure computation: no I/O beyond reading from a caller's `Read`.
 
 mod catalogue;
+mod lang;
+pub use lang::Lang;
 mod location;
 pub mod reference;
 mod row_error;

@@ -7,9 +7,11 @@ use crate::{AppState, Problem};
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use equitas_model::Lang;
 use equitas_service::{Answer, Args, Ctx, Head, Needs, Operation, op, run_within};
 use equitas_store::report;
 use serde::Serialize;
@@ -83,9 +85,13 @@ fn page<R: Serialize>(
 /// changes), and answered a page at a time.
 /// Within the caller's scope (`auth::check` put it in the request): the
 /// operation runs through `run_within`, and cached answers are kept by scope.
+/// Codes are named in the language the client prefers (`Accept-Language`:
+/// French or English; country names in `labels`), and the answer says it
+/// varies with it.
 async fn operation<O: Operation>(
     State(s): State<AppState>,
     Extension(access): Extension<Access>,
+    headers: HeaderMap,
     q: Q,
 ) -> Result<Response, Problem> {
     let e = O::endpoint();
@@ -93,23 +99,32 @@ async fn operation<O: Operation>(
     let request = O::request(&a)?;
     let paging = op::page(&a)?;
     let scope = access.scope;
-    match O::NEEDS {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::En, Lang::from_accept_language);
+    let mut response = match O::NEEDS {
         Needs::Stock => {
-            let key = format!("{}#{}", a.key(e.path), scope.label());
+            let key = format!("{}#{}#{}", a.key(e.path), scope.label(), lang.code());
             s.cached(key, move |data, st| {
-                let mut ctx = Ctx::new(st, Some(data)).within(scope);
+                let mut ctx = Ctx::new(st, Some(data)).within(scope).in_lang(lang);
                 page(&run_within::<O>(&mut ctx, &request)?, paging)
             })
-            .await
+            .await?
         }
         Needs::Store => s
             .with_store(move |st| {
-                let mut ctx = Ctx::new(st, None).within(scope);
+                let mut ctx = Ctx::new(st, None).within(scope).in_lang(lang);
                 page(&run_within::<O>(&mut ctx, &request)?, paging)
             })
             .await
-            .map(IntoResponse::into_response),
-    }
+            .map(IntoResponse::into_response)?,
+    };
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
+    Ok(response)
 }
 
 /// `GET /openapi.json`: the OpenAPI 3.1 description of the API.

@@ -43,6 +43,20 @@ fn supply_routes(s: &mut TestStore) {
         assert_eq!(j["labels"]["country"]["IND"], "India");
         assert!(j["method"].as_str().unwrap().contains("docs/formulas.md 6.1"));
 
+        // Codes are named in the language the client prefers (French:
+        // official_name_fr), and the answer varies with it.
+        let uri = "/api/v1/supply/concentration?product=efavirenz-600mg-tablet";
+        for (accept, india) in [
+            ("fr-SN,fr;q=0.9,en;q=0.8", "Inde"),
+            ("en-GB,en;q=0.9,fr;q=0.8", "India"),
+            ("de", "India"),
+        ] {
+            let (st, h, j) = common::send(&state, "GET", uri, &[("accept-language", accept)], "").await;
+            assert_eq!(st, StatusCode::OK, "{j}");
+            assert_eq!(j["labels"]["country"]["IND"], india, "{accept}");
+            assert_eq!(h["vary"], "accept-language");
+        }
+
         let (_, j) = get(
             &state,
             "/api/v1/supply/concentration?product=efavirenz-600mg-tablet&country=NGA&by_country=true",

@@ -73,7 +73,7 @@ pub(crate) fn known_codes(
     if f.products.is_empty() && f.countries.is_empty() {
         return Ok(());
     }
-    let names = mk::names(store)?;
+    let names = mk::names(store, equitas_model::Lang::En)?;
     let check = |param: &str,
                  what: &str,
                  asked: &[String],
@@ -294,7 +294,7 @@ impl Operation for Products {
 
     fn run(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Answer<ProductRow>, ServiceError> {
         let obs = load(ctx, f)?;
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let rows = analysis::prices(&obs, &[Dim::Product])
             .into_iter()
             .map(|r| ProductRow {
@@ -352,7 +352,7 @@ impl Operation for Prices {
         r: &GroupedRequest<()>,
     ) -> Result<Answer<analysis::PriceRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut rows = analysis::prices(&obs, &r.by);
         in_name_order(&names, &r.by, &mut rows, |x| {
             x.key.iter().map(String::as_str).collect()
@@ -440,7 +440,7 @@ impl Operation for Mpr {
                 None => "no reference prices loaded: `equitas import reference-prices FILE` (columns product, price_usd, source)".into(),
             }));
         }
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut m = analysis::mpr(
             &obs,
             &refs,
@@ -584,7 +584,7 @@ impl Operation for PooledPrices {
         let mut rows = analysis::pooled_prices(&obs, r.min_observations, &source, &|p| {
             units.get(p).cloned()
         });
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         in_name_order(&names, &[Dim::Product], &mut rows, |x| vec![&x.product]);
         let keys: Vec<Key> = rows.iter().map(|x| vec![x.product.clone()]).collect();
         let l = labels(&names, &[Dim::Product], keys.iter());
@@ -647,7 +647,7 @@ impl Operation for Affordability {
                 "no wages loaded: `equitas import wages FILE` (columns country, daily_wage, currency, exchange_rate, source)",
             ));
         }
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut rows =
             analysis::affordability(&obs, &mk::courses(ctx.store)?, &wages, r.min_observations);
         in_name_order(&names, &[Dim::Product, Dim::BuyerCountry], &mut rows, |x| {
@@ -797,7 +797,7 @@ impl Operation for Concentration {
         r: &ConcentrationRequest,
     ) -> Result<Answer<analysis::ConcentrationRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let (mut rows, unknown_only) =
             analysis::concentration_rows(&obs, &r.per, r.by, r.weight, &r.bands);
         in_name_order(&names, &r.per, &mut rows, |x| {
@@ -895,7 +895,7 @@ impl Operation for Delivery {
         r: &GroupedRequest<i64>,
     ) -> Result<Answer<analysis::DeliveryRow>, ServiceError> {
         let obs = load(ctx, &r.filter)?;
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut rows = analysis::delivery(&obs, &r.by, r.more);
         in_name_order(&names, &r.by, &mut rows, |x| {
             x.key.iter().map(String::as_str).collect()
@@ -954,7 +954,7 @@ impl Operation for Sources {
         let on = r.on.unwrap_or_else(|| chrono::Local::now().date_naive());
         let mut rows = mk::legal_sources(ctx.store, on, r.country.as_deref())?;
         let pq = mk::prequalified_sources(ctx.store, "vaccines")?;
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         in_name_order(&names, &[Dim::BuyerCountry, Dim::Product], &mut rows, |x| {
             vec![&x.country, &x.product]
         });

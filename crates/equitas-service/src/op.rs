@@ -158,6 +158,9 @@ pub struct Ctx<'a> {
     /// The caller's scope for reading (everything for the CLI and a server
     /// without accounts).
     scope: Scope,
+    /// The language codes are named in (`labels`; the API's
+    /// `Accept-Language`; English for the CLI).
+    pub lang: equitas_model::Lang,
 }
 
 impl<'a> Ctx<'a> {
@@ -166,7 +169,14 @@ impl<'a> Ctx<'a> {
             store,
             stock,
             scope: Scope::All,
+            lang: equitas_model::Lang::En,
         }
+    }
+
+    /// The same, naming codes in `lang`.
+    pub fn in_lang(mut self, lang: equitas_model::Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     /// The same, answering within `scope` (see [`run_within`]).

@@ -116,7 +116,7 @@ impl Operation for Concentration {
             st::flows(st, &r.filter, r.by_country, r.weight)
         })?;
         let rows = supply_tiers(&links);
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let weight = match r.weight {
             Weight::Value => "value",
             Weight::Quantity => "comparison units",
@@ -393,7 +393,7 @@ impl Operation for Regulators {
             sources_of(rows.iter().map(|r| &r.provenance)),
         );
         // The countries' names, as other answers give them.
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let countries: Map<String, Value> = rows
             .iter()
             .filter_map(|r| {
@@ -543,7 +543,7 @@ impl Operation for Reach {
         let regulators = st::regulators(ctx.store, country)?;
         let rows =
             equitas_supply::reach(&authorised, &demand, &regulators, r.rule.low, r.rule.high);
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
         for row in &rows {
             for (d, field, code) in [
@@ -626,7 +626,7 @@ fn geo(
     let (flows, obs) = crate::market::read_lines(ctx.store, &r.filter, |st| {
         st::regional_flows(st, &r.filter, r.weight, r.regions)
     })?;
-    let names = mk::names(ctx.store)?;
+    let names = mk::names(ctx.store, ctx.lang)?;
     let mut countries = Map::new();
     for f in &flows {
         for c in [Some(&f.buyer_country), f.producer_country.as_ref()]
@@ -800,7 +800,7 @@ impl Operation for Match {
             &regions,
             units.as_ref(),
         );
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut products = Map::new();
         for row in &rows {
             if let Some(n) = name(&names, Dim::Product, &row.product) {
@@ -885,7 +885,7 @@ impl Operation for SupplyMap {
             st::flows(st, &r.filter, r.by_country, r.weight)
         })?;
         let rows = equitas_supply::supply_map(&links);
-        let names = mk::names(ctx.store)?;
+        let names = mk::names(ctx.store, ctx.lang)?;
         let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
         let mut add = |d: Dim, field: &'static str, code: &str| {
             if let Some(n) = name(&names, d, code) {

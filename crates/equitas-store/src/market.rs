@@ -371,7 +371,15 @@ pub struct Names {
     pub sites: HashMap<String, String>,
 }
 
-pub fn names(c: &mut dyn Conn) -> Result<Names, StoreError> {
+/// The names of codes, countries named in `lang` (French: the country
+/// codes' `official_name_fr`, else the English name).
+pub fn names(c: &mut dyn Conn, lang: equitas_model::Lang) -> Result<Names, StoreError> {
+    let countries = match lang {
+        equitas_model::Lang::En => "SELECT iso3, COALESCE(name_short, name_en) FROM countries",
+        equitas_model::Lang::Fr => {
+            "SELECT iso3, COALESCE(name_fr, name_short, name_en) FROM countries"
+        }
+    };
     let mut map = |sql: &str| -> Result<HashMap<String, String>, StoreError> {
         c.query(sql, &[])?
             .iter()
@@ -380,7 +388,7 @@ pub fn names(c: &mut dyn Conn) -> Result<Names, StoreError> {
     };
     Ok(Names {
         products: map("SELECT code, name FROM products")?,
-        countries: map("SELECT iso3, COALESCE(name_short, name_en) FROM countries")?,
+        countries: map(countries)?,
         organisations: map("SELECT code, name FROM organisations")?,
         sites: map("SELECT code, name FROM manufacturing_sites")?,
     })
