@@ -749,14 +749,56 @@ pub fn import_within(
         Input::Products(p) => {
             // A row is a product and, if it names one, a trade item of it.
             let mut items = Tally::default();
+            let mut repacked: Vec<String> = Vec::new();
             write_checked(tx.as_mut(), &mut report, p, "products", progress, |c, r| {
+                // A GTIN names one trade item of one product, and the
+                // stock counted in it is that product's: a row giving it to
+                // another product would move that stock without a word
+                // (until 2026-12-07 it did).
+                let before = match &r.trade_item {
+                    Some(t) => repo::trade_item_owner(c, &t.code)?,
+                    None => None,
+                };
+                if let (Some(t), Some((owner, name, _))) = (&r.trade_item, &before)
+                    && *owner != t.product
+                {
+                    let owner_named = match name {
+                        Some(n) if n != owner => format!("{owner} ({n})"),
+                        _ => owner.clone(),
+                    };
+                    return Ok(Err(vec![(
+                        "gtin",
+                        format!(
+                            "{} is already the GTIN of a trade item of {owner_named}, whose stock is counted in it: \
+                             give {} its own GTIN, or correct the row of {owner}",
+                            t.code, r.product.code
+                        ),
+                    )]));
+                }
                 let product = repo::put_product(c, &r.product)?;
                 if let Some(t) = &r.trade_item {
+                    if let Some((_, _, Some(was))) = before
+                        && t.pack_size.is_some_and(|now| now != was)
+                    {
+                        repacked.push(format!(
+                            "{} ({}): {was} to {}",
+                            t.code,
+                            t.product,
+                            t.pack_size.unwrap_or(was)
+                        ));
+                    }
                     items.add(repo::put_trade_item(c, t)?);
                 }
                 Ok(Ok(product))
             })?;
             report.written.push(("trade items", items));
+            if !repacked.is_empty() {
+                report.notes.push(format!(
+                    "{} trade item(s) changed pack size, so stock counted in their packs now counts that many units a pack: {}",
+                    repacked.len(),
+                    repacked.join("; ")
+                ));
+            }
         }
         Input::Locations(p) => write_locations(tx.as_mut(), &mut report, p, progress)?,
         Input::Scms(d) => {

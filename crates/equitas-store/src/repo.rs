@@ -403,6 +403,22 @@ pub fn put_product(c: &mut dyn Conn, p: &Product) -> Result<Outcome, StoreError>
     )
 }
 
+/// The product a stored trade item belongs to, with the product's name,
+/// and its pack size; `None` if no trade item has that code.
+pub fn trade_item_owner(
+    c: &mut dyn Conn,
+    code: &str,
+) -> Result<Option<(String, Option<String>, Option<f64>)>, StoreError> {
+    let rows = c.query(
+        "SELECT t.product, p.name, t.pack_size FROM trade_items t \
+         LEFT JOIN products p ON p.code = t.product WHERE t.code = $1",
+        &[code.into()],
+    )?;
+    rows.first()
+        .map(|r| Ok((r[0].get()?, r[1].get()?, r[2].get()?)))
+        .transpose()
+}
+
 pub fn put_trade_item(c: &mut dyn Conn, t: &TradeItem) -> Result<Outcome, StoreError> {
     upsert(
         c,

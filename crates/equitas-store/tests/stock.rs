@@ -994,6 +994,60 @@ fn stock_report_periods(s: &mut TestStore) {
     assert!(again.unchanged(), "{again:?}");
 }
 
+/// A products file giving a GTIN already held by another product's trade
+/// item is refused on that row, naming the owner: the stock counted in
+/// that GTIN would otherwise move to the other product without a word
+/// (a user pass, 2026-12-07). A changed pack size is named in a note.
+fn a_gtin_stays_with_its_product(s: &mut TestStore) {
+    let r = import_bytes(s, ImportKind::Products, "p.csv", PRODUCTS.as_bytes());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let r = import_bytes(
+        s,
+        ImportKind::Products,
+        "p2.csv",
+        b"code,name,gtin,pack_size\nzinc,Zinc 20 mg,09520000000011,10\nors,ORS,,\ntld,TLD,09520000000011,30\n",
+    );
+    let e: Vec<String> = r.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        e,
+        [
+            "line 2, field `gtin`: 09520000000011 is already the GTIN of a trade item of tld (TLD), whose stock is counted in it: give zinc its own GTIN, or correct the row of tld"
+        ]
+    );
+    let owner: String = s
+        .store
+        .query_scalar(
+            "SELECT product FROM trade_items WHERE code = '09520000000011'",
+            &[],
+        )
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(owner, "tld");
+    let zinc: i64 = s
+        .store
+        .query_scalar("SELECT COUNT(*) FROM products WHERE code = 'zinc'", &[])
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(zinc, 0, "the refused row writes nothing");
+    // The same GTIN for the same product with a new pack size: written, named.
+    let r = import_bytes(
+        s,
+        ImportKind::Products,
+        "p3.csv",
+        b"code,name,gtin,pack_size\ntld,TLD,09520000000011,90\n",
+    );
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("09520000000011 (tld): 30 to 90")),
+        "{:?}",
+        r.notes
+    );
+}
+
 on_both_backends!(
     a_late_report_lowers_no_other_amc => a_late_report_lowers_no_other_amc,
     stock_report_periods => stock_report_periods,
@@ -1002,6 +1056,7 @@ on_both_backends!(
     bad_data_flagged_not_summed => bad_data_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,
+    a_gtin_stays_with_its_product => a_gtin_stays_with_its_product,
     pipeline => pipeline,
     lead_times => lead_times,
     ledger_refreshed_across_captures => refreshed_across_captures,
