@@ -403,12 +403,15 @@ pub fn put_product(c: &mut dyn Conn, p: &Product) -> Result<Outcome, StoreError>
     )
 }
 
+/// A stored trade item's product, the product's name and the item's pack size.
+pub type TradeItemOwner = (String, Option<String>, Option<f64>);
+
 /// The product a stored trade item belongs to, with the product's name,
 /// and its pack size; `None` if no trade item has that code.
 pub fn trade_item_owner(
     c: &mut dyn Conn,
     code: &str,
-) -> Result<Option<(String, Option<String>, Option<f64>)>, StoreError> {
+) -> Result<Option<TradeItemOwner>, StoreError> {
     let rows = c.query(
         "SELECT t.product, p.name, t.pack_size FROM trade_items t \
          LEFT JOIN products p ON p.code = t.product WHERE t.code = $1",
