@@ -310,8 +310,19 @@ impl<R: Read> Table<R> {
     /// In a file separated by semicolons, a number written with a decimal
     /// comma or spaces between its thousands is given in the form every
     /// reader takes (`1 200,5` as `1200.5`), on the line it was read from.
+    ///
+    /// There, a number whose point is followed by groups of exactly three
+    /// digits (`1.200`) is refused, naming its column: it is 1,200 with a
+    /// point between thousands (as some spreadsheets write) or 1.2 written
+    /// the English way, and until 2026-12-07 it was read as 1.2 without a
+    /// word.
     pub fn records(&mut self) -> impl Iterator<Item = Result<csv::StringRecord, RowError>> + '_ {
         let decimal_comma = self.decimal_comma;
+        let names: Vec<String> = self
+            .reader
+            .headers()
+            .map(|h| h.iter().map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default();
         self.reader.records().map(move |r| {
             let rec = r.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
@@ -319,6 +330,21 @@ impl<R: Read> Table<R> {
             })?;
             if !decimal_comma {
                 return Ok(rec);
+            }
+            if let Some((i, c)) = rec.iter().enumerate().find(|(_, c)| point_thousands(c)) {
+                let line = rec.position().map_or(0, |p| p.line());
+                let t = c.trim();
+                let whole = t.replace('.', "");
+                let decimal = t.trim_end_matches('0').trim_end_matches('.');
+                return Err(RowError::new(
+                    line,
+                    names.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1)),
+                    format!(
+                        "{t:?} is {whole} with a point between thousands, or {decimal} with a decimal point: \
+                         in a file separated by semicolons, write {whole} or {}",
+                        decimal.replace('.', ","),
+                    ),
+                ));
             }
             // Each cell read once: a number written the French way, or none.
             let french: Vec<Option<String>> = rec.iter().map(decimal_comma_number).collect();
@@ -334,6 +360,17 @@ impl<R: Read> Table<R> {
             Ok(out)
         })
     }
+}
+
+/// A number of 1 to 3 digits, a point and exactly three digits (`1.200`,
+/// `-12.500`): a thousand grouped with a point, or a decimal point, one
+/// cannot tell.
+fn point_thousands(s: &str) -> bool {
+    let t = s.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    t.split_once('.')
+        .is_some_and(|(a, b)| digits(a) && a.len() <= 3 && b.len() == 3 && digits(b))
 }
 
 /// A hint for a number written with a decimal comma ("0,5": a spreadsheet
@@ -1181,6 +1218,40 @@ mod tests {
         .unwrap();
         assert_eq!(p.errors[0].line, 2);
         assert_eq!(p.errors[0].field.as_deref(), Some("latitude"));
+    }
+
+    /// In a file separated by semicolons, `1.200` is refused naming its
+    /// column and both readings (until 2026-12-07 it was read as 1.2, a
+    /// user pass); `1.5` and `1.2000` can only be decimals and are read.
+    #[test]
+    fn a_point_before_three_digits_in_a_semicolon_file_is_refused() {
+        let head = "code;name;level;parent;country;gln;latitude;longitude\n";
+        let p = parse_locations(
+            format!("{head}A;A;region;SEN;SEN;;14.5;-17,467\nB;B;region;SEN;SEN;;1.200;0\nC;C;region;SEN;SEN;;14,5;-17,4675\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        let e: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            e,
+            [
+                "line 3, field `latitude`: \"1.200\" is 1200 with a point between thousands, or 1.2 with a decimal point: in a file separated by semicolons, write 1200 or 1,2"
+            ]
+        );
+        assert_eq!(p.records.len(), 2);
+        for (s, ambiguous) in [
+            ("1.200", true),
+            ("-12.500", true),
+            (" 999.000 ", true),
+            ("1.5", false),
+            ("1.2000", false),
+            ("1234.500", false),
+            ("1.200.000", false),
+            ("1,200", false),
+            ("abc.def", false),
+        ] {
+            assert_eq!(point_thousands(s), ambiguous, "{s:?}");
+        }
     }
 
     #[test]
