@@ -96,19 +96,36 @@ pub enum MonthError {
         forms = MONTH_FORMS
     )]
     DayOrMonthFirst(String),
+    /// A day, month and year separated by slashes that name no day read
+    /// either way (`31/09/2026`).
+    #[error("{0:?} is no day of the calendar, read day first or month first; write the month: {forms}", forms = MONTH_FORMS)]
+    NoDayEitherWay(String),
     #[error("{0:?} is not a month; accepted: {forms}", forms = MONTH_FORMS)]
     Unreadable(String),
 }
 
 /// A month as people write it in reports and spreadsheets: `YYYY-MM`;
-/// `MM/YYYY` or `M/YYYY`; a date `YYYY-MM-DD` that is the month's first
-/// or last day (a day inside the month is refused: it may be meant for
-/// the month it falls in or the one it closes); or a month's name in
+/// `MM/YYYY` or `M/YYYY`; a date `YYYY-MM-DD`, or `DD/MM/YYYY` or
+/// `MM/DD/YYYY` where only one reading is a day (or both the same day),
+/// that is the month's first or last day (a day inside the month is
+/// refused: it may be meant for the month it falls in or the one it
+/// closes); or a month's name in
 /// English or French (full or shortened, any case, accents and a final
 /// dot optional) then a 4-digit year. Anything else is refused, saying
 /// why. [`parse_month`] stays the strict `YYYY-MM` of the API and of the
 /// files Equitas writes.
 pub fn read_month(s: &str) -> Result<MonthIndex, MonthError> {
+    read_month_in(s, false)
+}
+
+/// [`read_month`], for a file whose dates are written day first
+/// (`day_first`: a file separated by semicolons, as a spreadsheet set to
+/// French, or to any language whose decimal mark is a comma, saves CSV;
+/// those languages write a date day first): there `01/09/2026` is 1
+/// September. Elsewhere a day and month that read as two different days
+/// are refused. A date read one way only (`30/04/2026`, `04/30/2026`) is
+/// that day in any file.
+pub fn read_month_in(s: &str, day_first: bool) -> Result<MonthIndex, MonthError> {
     let t = s.trim();
     let unreadable = || MonthError::Unreadable(t.to_string());
     if let Some(m) = parse_month(t) {
@@ -124,12 +141,30 @@ pub fn read_month(s: &str) -> Result<MonthIndex, MonthError> {
             return Ok(y * 12 + m - 1);
         }
         let parts: Vec<&str> = t.split('/').collect();
-        if let [d, m, y] = parts[..]
-            && digits(d, &[1, 2])
-            && digits(m, &[1, 2])
+        if let [a, b, y] = parts[..]
+            && digits(a, &[1, 2])
+            && digits(b, &[1, 2])
             && digits(y, &[4])
         {
-            return Err(MonthError::DayOrMonthFirst(t.to_string()));
+            // Read day first and month first: a reading that names no day
+            // is no reading; two that name different days are told apart
+            // only by a file written day first.
+            let y = year(y)?;
+            let (a, b): (u32, u32) = (
+                a.parse().map_err(|_| unreadable())?,
+                b.parse().map_err(|_| unreadable())?,
+            );
+            let day = match (
+                NaiveDate::from_ymd_opt(y, b, a),
+                NaiveDate::from_ymd_opt(y, a, b),
+            ) {
+                (Some(d), Some(m)) if d != m && !day_first => {
+                    return Err(MonthError::DayOrMonthFirst(t.to_string()));
+                }
+                (Some(d), _) | (None, Some(d)) => d,
+                (None, None) => return Err(MonthError::NoDayEitherWay(t.to_string())),
+            };
+            return closed_by(t, y * 12 + day.month() as i32 - 1, day.day());
         }
         return Err(unreadable());
     }
@@ -141,23 +176,8 @@ pub fn read_month(s: &str) -> Result<MonthIndex, MonthError> {
         && digits(d, &[2])
     {
         let (y, m) = (year(y)?, month_number(m).ok_or_else(unreadable)?);
-        let month = y * 12 + m - 1;
-        let days = days_in_month(month);
         let d: u32 = d.parse().map_err(|_| unreadable())?;
-        return match d {
-            1 => Ok(month),
-            d if d == days => Ok(month),
-            d if (2..days).contains(&d) => Err(MonthError::MidMonth(
-                t.to_string(),
-                format_month(month),
-                format_month(month - 1),
-            )),
-            _ => Err(MonthError::NoSuchDay(
-                t.to_string(),
-                format_month(month),
-                days,
-            )),
-        };
+        return closed_by(t, y * 12 + m - 1, d);
     }
     // A month's name, then its year.
     let name_end = t
@@ -176,6 +196,28 @@ pub fn read_month(s: &str) -> Result<MonthIndex, MonthError> {
     }
     let m = month_by_name(name).ok_or_else(unreadable)?;
     Ok(year(y)? * 12 + m - 1)
+}
+
+/// The month that day `d` of `month` reports: the month itself if `d` is
+/// its first or last day; a day inside it is refused (it may date the
+/// report of its month or close that of the month before), as is a day
+/// the month lacks. `t`: the cell, for the error.
+fn closed_by(t: &str, month: MonthIndex, d: u32) -> Result<MonthIndex, MonthError> {
+    let days = days_in_month(month);
+    match d {
+        1 => Ok(month),
+        d if d == days => Ok(month),
+        d if (2..days).contains(&d) => Err(MonthError::MidMonth(
+            t.to_string(),
+            format_month(month),
+            format_month(month - 1),
+        )),
+        _ => Err(MonthError::NoSuchDay(
+            t.to_string(),
+            format_month(month),
+            days,
+        )),
+    }
 }
 
 fn year(y: &str) -> Result<i32, MonthError> {
@@ -344,6 +386,24 @@ mod tests {
             why("01/09/2026"),
             MonthError::DayOrMonthFirst("01/09/2026".into())
         );
+        // A user pass (2026-12-07): a date read one way only is that day;
+        // one read neither way is said so; day first in a file written so.
+        let m = |x: &str| parse_month(x);
+        assert_eq!(read_month("30/04/2026").ok(), m("2026-04"));
+        assert_eq!(read_month("04/30/2026").ok(), m("2026-04"));
+        assert_eq!(read_month("01/01/2026").ok(), m("2026-01"));
+        assert_eq!(
+            why("31/09/2026"),
+            MonthError::NoDayEitherWay("31/09/2026".into())
+        );
+        assert!(matches!(why("15/04/2026"), MonthError::MidMonth(..)));
+        assert_eq!(read_month_in("01/09/2026", true).ok(), m("2026-09"));
+        assert_eq!(read_month_in("30/09/2026", true).ok(), m("2026-09"));
+        assert_eq!(read_month_in("09/30/2026", true).ok(), m("2026-09"));
+        assert!(matches!(
+            read_month_in("02/09/2026", true),
+            Err(MonthError::MidMonth(..))
+        ));
         for s in [
             "",
             "202609",

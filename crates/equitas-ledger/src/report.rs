@@ -115,6 +115,8 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
     let stockout = t.require("stockout_days")?;
     let issued = t.column("issued");
     let adjustments = t.column("adjustments");
+    // A file separated by semicolons writes its dates day first.
+    let day_first = t.decimal_comma();
     let mut seen: HashMap<(String, String, MonthIndex), u64> = HashMap::new();
     Ok(t.parse(|rec, line| {
         let text = |idx: usize, name: &str| {
@@ -128,7 +130,8 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let item = e.field(text(product, "product"));
         let p = text(period, "period");
         let m = e.field(p.clone().and_then(|p| {
-            calendar::read_month(&p).map_err(|why| RowError::new(line, "period", why.to_string()))
+            calendar::read_month_in(&p, day_first)
+                .map_err(|why| RowError::new(line, "period", why.to_string()))
         }));
         let opening_v = e.field(number(rec, Some(opening), "opening_balance", line, false));
         let received_v = e.field(number(rec, Some(received), "received", line, false));
@@ -328,12 +331,13 @@ mod tests {
 
     /// A stock report saved by a spreadsheet set to French (semicolons,
     /// decimal commas, thousands grouped by a no-break space, Windows line
-    /// endings, a byte order mark) gives the rows of the same report
-    /// written with commas and points; until 2026-12-07 it was refused.
+    /// endings, a byte order mark, a month written as its first day, day
+    /// first) gives the rows of the same report written with commas and
+    /// points; until 2026-12-07 it was refused.
     #[test]
     fn a_report_saved_by_a_spreadsheet_set_to_french_is_read() {
         let fr = "\u{feff}location;product;period;opening_balance;received;dispensed;adjustments;closing_balance;stockout_days\r\n\
-                  SN-F1;amox;2026-09;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
+                  SN-F1;amox;01/09/2026;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
                   SN-F1;sro;2026-09;12,5;;2,5;;10;3\r\n";
         let en = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                   SN-F1,amox,2026-09,1200,0,450.5,-2.5,747,0\n\
@@ -361,6 +365,31 @@ mod tests {
         for (e, field) in errs.iter().zip(["opening_balance", "closing_balance"]) {
             assert!(e.contains(field) && e.contains("(a decimal comma"), "{e}");
         }
+    }
+
+    /// A misspelt optional column refuses the file, naming it and the
+    /// column meant: its values would be lost from every row (a user pass,
+    /// 2026-12-07: `adjustment` and `issue` were read as none). A column
+    /// written in another case or with spaces is the column; one near
+    /// nothing is not read.
+    #[test]
+    fn a_misspelt_column_is_named_not_dropped() {
+        let csv = "location;product;period;opening_balance;received;dispensed;closing_balance;stockout_days;adjustment;comment\n\
+                   F1;amox;2026-02;10;0;2;8;0;-2;ok\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errs,
+            [
+                "line 1, field `adjustment`: unknown column \"adjustment\": did you mean \"adjustments\"? Its values would not be read; rename the column (nothing in this file is imported until then)"
+            ]
+        );
+        assert!(p.records.is_empty());
+        let csv = "Location;Product;Period;Opening Balance;Received;Dispensed;Closing balance;Stockout-days;Adjustments;comment\n\
+                   F1;amox;2026-02;10;0;2;6;0;-2;ok\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.records[0].1.adjustments, -2.0);
     }
 
     #[test]

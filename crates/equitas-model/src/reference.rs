@@ -94,6 +94,10 @@ pub struct Table<R: Read> {
     columns: HashMap<String, usize>,
     /// Cells in the header row: a row with a value past them is misaligned.
     width: usize,
+    /// The header row's names, as written (trimmed).
+    names: Vec<String>,
+    /// The columns a reader asked for ([`Table::column`]), present or not.
+    asked: std::cell::RefCell<Vec<String>>,
     /// The header row read as one column holding tabs (a file separated
     /// otherwise than by commas or semicolons), for the error.
     one_column: Option<String>,
@@ -101,6 +105,12 @@ pub struct Table<R: Read> {
     /// French (or another language whose decimal mark is a comma) saves
     /// CSV: its numbers are written with a decimal comma, read as such.
     decimal_comma: bool,
+}
+
+/// The key a column name is matched by: its letters and digits, lower
+/// case, accents folded.
+fn column_key(name: &str) -> String {
+    crate::suggest::name_key(name)
 }
 
 /// The separator of a CSV file's columns, told from its header row (the
@@ -212,20 +222,21 @@ impl<R: Read> Table<R> {
             [h] if h.contains('\t') => Some(h.to_string()),
             _ => None,
         };
-        let columns = headers
+        let names: Vec<String> = headers
             .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                (
-                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                    i,
-                )
-            })
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
             .collect();
+        // The first of two headers of one key counts.
+        let mut columns: HashMap<String, usize> = HashMap::new();
+        for (i, h) in names.iter().enumerate() {
+            columns.entry(column_key(h)).or_insert(i);
+        }
         Ok(Table {
             reader,
             width: headers.len(),
             columns,
+            names,
+            asked: Default::default(),
             one_column,
             decimal_comma: delimiter == b';',
         })
@@ -251,8 +262,45 @@ impl<R: Read> Table<R> {
         })
     }
 
+    /// Index of a column, if the header row has it: its name matched
+    /// ignoring case, accents, spaces and punctuation (`Stockout days`,
+    /// `stockout-days` and `stockout_days` are one column).
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.get(&name.to_ascii_lowercase()).copied()
+        self.asked.borrow_mut().push(name.to_string());
+        self.columns.get(&column_key(name)).copied()
+    }
+
+    /// A header that is a misspelling of a column asked for and absent
+    /// (`adjustment` for `adjustments`, `recieved` for `received`): its
+    /// values would be lost from every row without a word, so the file is
+    /// refused, naming both ([`crate::suggest`]). A header near a column
+    /// that is present is another column (`official_name_es` beside
+    /// `official_name_fr`); one near nothing asked is not read.
+    fn misspelt_column(&self) -> Option<RowError> {
+        let asked = self.asked.borrow();
+        let keys: std::collections::HashSet<String> = asked.iter().map(|a| column_key(a)).collect();
+        let unknown: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|h| !h.is_empty() && !keys.contains(&column_key(h)))
+            .map(String::as_str)
+            .collect();
+        asked
+            .iter()
+            .filter(|a| !self.columns.contains_key(&column_key(a)))
+            .find_map(|a| {
+                crate::suggest::did_you_mean(a, unknown.iter().map(|h| (*h, *h)))
+                    .map(|h| (a, h))
+            })
+            .map(|(a, h)| {
+                RowError::new(
+                    1,
+                    h,
+                    format!(
+                        "unknown column {h:?}: did you mean {a:?}? Its values would not be read; rename the column (nothing in this file is imported until then)"
+                    ),
+                )
+            })
     }
 
     /// Reads every record with `f` (given the record and its line number):
@@ -263,7 +311,12 @@ impl<R: Read> Table<R> {
         mut f: impl FnMut(&csv::StringRecord, u64) -> Result<T, E>,
     ) -> Parsed<T> {
         let mut out = Parsed::default();
+        if let Some(e) = self.misspelt_column() {
+            out.errors.push(e);
+            return out;
+        }
         let width = self.width;
+        let semicolons = self.decimal_comma;
         for rec in self.records() {
             let rec = match rec {
                 Ok(rec) => rec,
@@ -273,20 +326,33 @@ impl<R: Read> Table<R> {
                 }
             };
             let line = csv_line(&rec);
-            // A row longer than the header row: a comma within a value
+            // A row of separators alone (`;;;;`, cells a spreadsheet
+            // cleared) is a blank row.
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            // A row longer than the header row: a separator within a value
             // left unquoted (a decimal comma) has shifted it, and what it
             // says cannot be told; it would otherwise be read shifted, or
-            // its last cells lost without a word. (A spreadsheet writes
-            // every row, the header too, to the same width.)
-            if rec.len() > width {
-                let past = rec.iter().skip(width).find(|c| !c.trim().is_empty());
+            // its last cells lost without a word. In a file separated by
+            // semicolons no decimal comma shifts a row, and empty cells
+            // past the header row (a spreadsheet's cleared cells) are
+            // nothing.
+            let past = rec.iter().skip(width).find(|c| !c.trim().is_empty());
+            if rec.len() > width && (past.is_some() || !semicolons) {
+                let advice = if semicolons {
+                    "a semicolon within a value must be within quotes"
+                } else {
+                    "a comma within a value must be within quotes (a number is written with a decimal point: 0.5, not 0,5)"
+                };
                 out.errors.push(RowError::row(
                     line,
                     format!(
-                        "{} cells where the header row has {}{}; a comma within a value must be within quotes (a number is written with a decimal point: 0.5, not 0,5)",
+                        "{} cells where the header row has {width}{}; {advice}",
                         rec.len(),
-                        width,
-                        past.map_or(String::new(), |c| format!(": {c:?} lies past the last column"))
+                        past.map_or(String::new(), |c| format!(
+                            ": {c:?} lies past the last column"
+                        )),
                     ),
                 ));
                 continue;
@@ -1076,6 +1142,24 @@ mod tests {
                 .1
                 .starts_with("6 cells where the header row has 5; a comma"),
             "{said:?}"
+        );
+    }
+
+    /// In a file separated by semicolons, empty cells past the header row
+    /// and a row of separators alone are nothing (a user pass, 2026-12-07:
+    /// both were errors); a value past it is named, with a semicolon's
+    /// advice.
+    #[test]
+    fn a_semicolon_file_ignores_cleared_cells() {
+        let text = "code;name;level;parent;country\nKEN;Kenya;country;;KEN;;\n;;;;\n;;;;;;\nX;Y;region;KEN;KEN;9\n";
+        let p = parse_locations(text.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 1, "{:?}", p.errors);
+        let e: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            e,
+            [
+                "line 5: 6 cells where the header row has 5: \"9\" lies past the last column; a semicolon within a value must be within quotes"
+            ]
         );
     }
 
