@@ -368,6 +368,38 @@ fn country_names(store: &mut dyn Store, mappings: &Mappings) -> Result<CountryNa
     Ok(CountryNames::new(&countries, &mappings.country_aliases))
 }
 
+/// The codes and names of a table, read on the first code not found, to
+/// say which code was meant ([`equitas_model::suggest`]: `amox-50` for
+/// `amox-500`, `sn-dk-pk-02` for `SN-DK-PK-02`, a name for its code).
+struct Known {
+    sql: &'static str,
+    rows: Option<Vec<(String, String)>>,
+}
+
+impl Known {
+    fn new(sql: &'static str) -> Self {
+        Known { sql, rows: None }
+    }
+
+    fn guess(&mut self, c: &mut dyn Conn, asked: &str) -> Result<Option<String>, StoreError> {
+        if self.rows.is_none() {
+            let rows = c
+                .query(self.sql, &[])?
+                .iter()
+                .map(|r| Ok((r[0].get::<String>()?, r[1].get::<String>()?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            self.rows = Some(rows);
+        }
+        let rows = self.rows.as_deref().unwrap_or_default();
+        Ok(equitas_model::suggest::did_you_mean(
+            asked,
+            rows.iter()
+                .flat_map(|(code, name)| [(code, code.as_str()), (code, name.as_str())]),
+        )
+        .cloned())
+    }
+}
+
 fn unknown_product(code: &str) -> (&'static str, String) {
     (
         "product",
@@ -1417,6 +1449,8 @@ fn write_stock_reports(
             )
         },
     );
+    let mut places = Known::new("SELECT code, name FROM locations");
+    let mut products = Known::new("SELECT code, name FROM products");
     write_checked(conn, report, rows, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
         if r.period > this_month {
@@ -1432,20 +1466,32 @@ fn write_stock_reports(
         if !crate::stock::location_exists(c, &r.location)? {
             bad.push((
                 "location",
-                format!(
-                    "{:?} is not a known location code (import the locations first)",
-                    r.location
-                ),
+                match places.guess(c, &r.location)? {
+                    Some(g) => format!(
+                        "{:?} is not a known location code; did you mean {g:?}?",
+                        r.location
+                    ),
+                    None => format!(
+                        "{:?} is not a known location code (import the locations first)",
+                        r.location
+                    ),
+                },
             ));
         }
         if items.name(&r.item).is_none() {
             bad.push((
                 "product",
-                format!(
-                    "{:?} is not a known product code or trade item GTIN \
+                match products.guess(c, &r.item)? {
+                    Some(g) => format!(
+                        "{:?} is not a known product code or trade item GTIN; did you mean {g:?}?",
+                        r.item
+                    ),
+                    None => format!(
+                        "{:?} is not a known product code or trade item GTIN \
                              (import the products first: `equitas import products`)",
-                    r.item
-                ),
+                        r.item
+                    ),
+                },
             ));
         }
         if !bad.is_empty() {

@@ -456,12 +456,17 @@ fn stock_reports(s: &mut TestStore) {
         r.rejected[4]
     );
     assert_eq!(r.rejected_rows(), 4);
+    // The code meant, where one is close (equitas_model::suggest).
+    assert_eq!(
+        r.rejected[3].message,
+        "\"amoxx\" is not a known product code or trade item GTIN; did you mean \"amox\"?"
+    );
     assert!(
-        r.rejected[3]
+        r.rejected[2]
             .message
-            .contains("\"amoxx\" is not a known product code"),
+            .ends_with("is not a known location code (import the locations first)"),
         "{}",
-        r.rejected[3]
+        r.rejected[2]
     );
     assert_eq!(r.total().inserted, 6);
     let gtin14: i64 = s
