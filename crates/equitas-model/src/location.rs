@@ -85,17 +85,78 @@ impl fmt::Display for LocationLevel {
 
 impl FromStr for LocationLevel {
     type Err = String;
+    /// In English or French, any case, accents, spaces and punctuation
+    /// aside (`Région`, `formation sanitaire`, `district sanitaire`,
+    /// `dépôt`); a level spelt close is suggested.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "country" => Ok(LocationLevel::Country),
-            "region" | "province" => Ok(LocationLevel::Region),
-            "district" => Ok(LocationLevel::District),
-            "facility" | "health facility" => Ok(LocationLevel::Facility),
-            "warehouse" | "store" | "medical store" => Ok(LocationLevel::Warehouse),
-            _ => Err(format!(
-                "unknown location level {s:?}; expected country, region, district, facility or warehouse"
-            )),
+        const NAMES: [(&str, LocationLevel); 22] = [
+            ("country", LocationLevel::Country),
+            ("pays", LocationLevel::Country),
+            ("region", LocationLevel::Region),
+            ("province", LocationLevel::Region),
+            ("region sanitaire", LocationLevel::Region),
+            ("district", LocationLevel::District),
+            ("district sanitaire", LocationLevel::District),
+            ("zone sanitaire", LocationLevel::District),
+            ("facility", LocationLevel::Facility),
+            ("health facility", LocationLevel::Facility),
+            ("formation sanitaire", LocationLevel::Facility),
+            ("etablissement de sante", LocationLevel::Facility),
+            ("centre de sante", LocationLevel::Facility),
+            ("poste de sante", LocationLevel::Facility),
+            ("hopital", LocationLevel::Facility),
+            ("warehouse", LocationLevel::Warehouse),
+            ("store", LocationLevel::Warehouse),
+            ("medical store", LocationLevel::Warehouse),
+            ("entrepot", LocationLevel::Warehouse),
+            ("depot", LocationLevel::Warehouse),
+            ("magasin", LocationLevel::Warehouse),
+            ("pharmacie regionale", LocationLevel::Warehouse),
+        ];
+        let key = crate::suggest::name_key(s);
+        if let Some((_, l)) = NAMES
+            .iter()
+            .find(|(n, _)| crate::suggest::name_key(n) == key)
+        {
+            return Ok(*l);
         }
+        let expected = "expected country, region, district, facility or warehouse (in French: pays, région, district, formation sanitaire, entrepôt)";
+        Err(
+            match crate::suggest::did_you_mean(s, NAMES.iter().map(|(n, _)| (*n, *n))) {
+                Some(n) => format!("unknown location level {s:?}; did you mean {n:?}? {expected}"),
+                None => format!("unknown location level {s:?}; {expected}"),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levels as officers write them, in English or French (a user pass,
+    /// 2026-12-07: `région` was refused).
+    #[test]
+    fn levels_in_english_or_french() {
+        for (s, l) in [
+            ("Region", LocationLevel::Region),
+            ("région", LocationLevel::Region),
+            ("Formation sanitaire", LocationLevel::Facility),
+            ("health_facility", LocationLevel::Facility),
+            ("District sanitaire", LocationLevel::District),
+            ("Entrepôt", LocationLevel::Warehouse),
+            ("dépôt", LocationLevel::Warehouse),
+            ("PAYS", LocationLevel::Country),
+        ] {
+            assert_eq!(s.parse::<LocationLevel>(), Ok(l), "{s}");
+        }
+        let e = "facilty".parse::<LocationLevel>().unwrap_err();
+        assert!(e.contains("did you mean \"facility\"?"), "{e}");
+        let e = "xyz".parse::<LocationLevel>().unwrap_err();
+        assert!(
+            e.starts_with("unknown location level \"xyz\"; expected"),
+            "{e}"
+        );
     }
 }
 

@@ -1408,7 +1408,7 @@ mod tests {
             msgs,
             vec![
                 "line 4, field `gln`: GLN: check digit is 3, expected 2 for 0614141123453",
-                "line 5, field `level`: unknown location level \"clinic\"; expected country, region, district, facility or warehouse",
+                "line 5, field `level`: unknown location level \"clinic\"; expected country, region, district, facility or warehouse (in French: pays, région, district, formation sanitaire, entrepôt)",
                 "line 6, field `parent`: empty: a facility needs a parent location",
                 "line 7, field `latitude`: \"95\" is not a number between -90 and 90",
             ]
