@@ -500,6 +500,29 @@ pub fn import(
     )
 }
 
+/// How an imported file's text is encoded.
+#[derive(Debug, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    /// A byte order mark of UTF-16: refused (read as bytes it is noise).
+    Utf16,
+    /// Not UTF-8: what a spreadsheet set to French (or any Western
+    /// European language) on Windows saves as plain CSV. Every byte is a
+    /// character of it (WHATWG Encoding Standard), so nothing is lost, and
+    /// an ASCII file reads the same either way.
+    Windows1252,
+}
+
+fn text_encoding(bytes: &[u8]) -> Encoding {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        Encoding::Utf16
+    } else if std::str::from_utf8(bytes).is_ok() {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1252
+    }
+}
+
 /// The kinds whose rows each name what a scope restricts (a location and
 /// a product), so that a caller whose import permission is scoped can
 /// import them, every row checked. The others are reference data spanning
@@ -529,6 +552,28 @@ pub fn import_within(
         source_name: source_name.to_string(),
         dry_run: opts.dry_run,
         ..Default::default()
+    };
+    let decoded;
+    let bytes = match text_encoding(bytes) {
+        Encoding::Utf8 => bytes,
+        Encoding::Utf16 => {
+            return Err(ImportError::File {
+                source_name: source_name.to_string(),
+                error: RowError::row(
+                    1,
+                    "the file is UTF-16 (a spreadsheet's \"Unicode text\"): save it as \"CSV UTF-8\"",
+                ),
+            });
+        }
+        Encoding::Windows1252 => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            decoded = text.into_owned().into_bytes();
+            report.notes.push(format!(
+                "{source_name} is not UTF-8: read as Windows-1252, as a spreadsheet saves plain CSV \
+                 (\"CSV (séparateur : point-virgule)\"); check its accented names, or save it as \"CSV UTF-8\""
+            ));
+            &decoded[..]
+        }
     };
     // Parse everything before opening the transaction: parsing is pure and
     // the write lock is then held only as long as the writes take.

@@ -1053,6 +1053,58 @@ fn a_gtin_stays_with_its_product(s: &mut TestStore) {
     );
 }
 
+/// A file a spreadsheet saved as plain CSV on Windows (Windows-1252, not
+/// UTF-8) is read as such, with a note; until 2026-12-07 every row with an
+/// accent was refused (a user pass). A UTF-16 file is refused, saying how
+/// to save it.
+fn a_windows_1252_file_is_read(s: &mut TestStore) {
+    import_bytes(
+        s,
+        ImportKind::Countries,
+        "countries.csv",
+        network().countries_csv().as_bytes(),
+    );
+    // "Région de Thiès" in Windows-1252: é = 0xE9, è = 0xE8.
+    let mut bytes = b"code;name;level;parent;country\nR9;R".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"gion de Thi");
+    bytes.push(0xE8);
+    bytes.extend_from_slice(b"s;r");
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"gion;XSY;XSY\n");
+    let r = import_bytes(s, ImportKind::Locations, "lieux.csv", &bytes);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("lieux.csv is not UTF-8: read as Windows-1252")),
+        "{:?}",
+        r.notes
+    );
+    let name: String = s
+        .store
+        .query_scalar("SELECT name FROM locations WHERE code = 'R9'", &[])
+        .unwrap()
+        .get()
+        .unwrap();
+    assert_eq!(name, "Région de Thiès");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("code,name\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let e = equitas_store::import::import(
+        s.store.as_mut(),
+        ImportKind::Locations,
+        "u16.csv",
+        &utf16,
+        &equitas_store::testing::shipped_mappings(),
+        Default::default(),
+        &equitas_store::import::NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("the file is UTF-16"), "{e}");
+}
+
 on_both_backends!(
     a_late_report_lowers_no_other_amc => a_late_report_lowers_no_other_amc,
     stock_report_periods => stock_report_periods,
@@ -1062,6 +1114,7 @@ on_both_backends!(
     captured_network => captured_network,
     stock_reports => stock_reports,
     a_gtin_stays_with_its_product => a_gtin_stays_with_its_product,
+    a_windows_1252_file_is_read => a_windows_1252_file_is_read,
     pipeline => pipeline,
     lead_times => lead_times,
     ledger_refreshed_across_captures => refreshed_across_captures,
