@@ -86,8 +86,8 @@ pub fn run(cli: &Cli, c: &DbCommand) -> Result<()> {
             let list = partitions::partitions(store.as_mut())?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                Format::Csv | Format::CsvFr => {
+                    let mut w = crate::output::csv_writer(*format)?;
                     w.write_record(["table", "month", "partition", "rows"])?;
                     for p in &list {
                         let rows = p.rows.to_string();

@@ -51,7 +51,7 @@ pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
                 }))?
             );
         }
-        Format::Table | Format::Csv => {
+        Format::Table | Format::Csv | Format::CsvFr => {
             println!("{} (schema version {version})\n", store.describe());
             print_overview(&ov);
             if !imports.is_empty() {
@@ -75,7 +75,7 @@ pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
 
 /// A summary has no rows to give as CSV.
 fn no_csv(format: Format, command: &str) -> Result<()> {
-    if format == Format::Csv {
+    if format.is_csv() {
         bail!("--format csv: `equitas {command}` prints a summary, not rows; use table or json");
     }
     Ok(())
@@ -195,7 +195,7 @@ pub fn demo(cli: &Cli, format: Format) -> Result<ExitCode> {
                 }))?
             );
         }
-        Format::Table | Format::Csv => {
+        Format::Table | Format::Csv | Format::CsvFr => {
             println!("Equitas demo: {}\n", store.describe());
             let fresh = reports.iter().any(|r| !r.unchanged());
             if fresh {

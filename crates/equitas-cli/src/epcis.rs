@@ -106,8 +106,8 @@ fn query(
             "{}",
             serde_json::to_string_pretty(&json!({"events": found, "next": next}))?
         ),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
+        Format::Csv | Format::CsvFr => {
+            let mut w = crate::output::csv_writer(format)?;
             w.write_record([
                 "cursor",
                 "eventID",

@@ -13,6 +13,11 @@ pub enum Format {
     Table,
     /// Every row as CSV, for spreadsheets.
     Csv,
+    /// Every row as CSV for a spreadsheet set to French (or any language
+    /// whose decimal mark is a comma): semicolons between columns, decimal
+    /// commas, UTF-8 with a byte order mark, so that Excel opens it in
+    /// columns with its accents.
+    CsvFr,
     /// Everything as JSON, for programs.
     Json,
 }
@@ -25,6 +30,25 @@ pub struct Output {
     /// Rows shown in a table (0: all). CSV and JSON always hold every row.
     #[arg(long, default_value_t = 40)]
     pub limit: usize,
+}
+
+impl Format {
+    /// CSV of either kind.
+    pub fn is_csv(self) -> bool {
+        matches!(self, Format::Csv | Format::CsvFr)
+    }
+}
+
+/// A CSV writer on the standard output for `format`: commas, or for
+/// [`Format::CsvFr`] a byte order mark and semicolons.
+pub fn csv_writer(format: Format) -> Result<csv::Writer<std::io::Stdout>> {
+    let mut b = csv::WriterBuilder::new();
+    if format == Format::CsvFr {
+        use std::io::Write;
+        std::io::stdout().write_all("\u{feff}".as_bytes())?;
+        b.delimiter(b';');
+    }
+    Ok(b.from_writer(std::io::stdout()))
 }
 
 /// One value of a table: shown formatted for people in a table, raw in CSV.
@@ -72,6 +96,16 @@ impl Cell {
             Cell::Num(Some(v), 0) => crate::format::int(v.round() as i64),
             Cell::Num(Some(v), d) => crate::format::decimal(*v, *d),
             Cell::Pct(Some(f)) => crate::format::pct(*f),
+        }
+    }
+
+    /// The cell in CSV; with `decimal_comma`, a number's decimal point is
+    /// a comma.
+    fn csv_in(&self, decimal_comma: bool) -> String {
+        let v = self.csv();
+        match self {
+            Cell::Num(Some(_), _) | Cell::Pct(Some(_)) if decimal_comma => v.replace('.', ","),
+            _ => v,
         }
     }
 
@@ -182,8 +216,9 @@ impl<T: Serialize> Report<'_, T> {
                     }))?
                 );
             }
-            Format::Csv => {
-                let mut w = csv::Writer::from_writer(std::io::stdout());
+            Format::Csv | Format::CsvFr => {
+                let fr = out.format == Format::CsvFr;
+                let mut w = csv_writer(out.format)?;
                 // A column of codes gets its names in the next column.
                 let named: Vec<bool> = (0..self.columns.len())
                     .map(|i| {
@@ -203,7 +238,7 @@ impl<T: Serialize> Report<'_, T> {
                 for r in &self.rows {
                     let mut record: Vec<String> = Vec::with_capacity(header.len());
                     for (i, c) in r.iter().enumerate() {
-                        record.push(c.csv());
+                        record.push(c.csv_in(fr));
                         if named.get(i) == Some(&true) {
                             record.push(match c {
                                 Cell::Named { name, .. } => name.clone(),

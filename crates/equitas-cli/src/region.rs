@@ -185,8 +185,8 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
             let list = held::sources(store.as_mut())?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&list)?),
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                Format::Csv | Format::CsvFr => {
+                    let mut w = crate::output::csv_writer(*format)?;
                     w.write_record(["country", "url", "token_file", "pulled_at", "last_error"])?;
                     for s in &list {
                         w.write_record([

@@ -2395,6 +2395,35 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
     assert!(by_gln.status.success(), "{}", stderr(&by_gln));
     assert_eq!(stdout(&by_code), stdout(&by_gln));
     assert!(stdout(&by_code).lines().count() > 1);
+    // The same rows for a spreadsheet set to French: a byte order mark,
+    // semicolons, decimal commas; each value otherwise as in CSV.
+    let fr = equitas(dir.path(), &["stock", "--within", "R01", "--format", "csv-fr"]);
+    assert!(fr.status.success(), "{}", stderr(&fr));
+    let fr = stdout(&fr);
+    assert!(fr.starts_with('\u{feff}'), "{fr}");
+    let mut rows_fr = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(fr.trim_start_matches('\u{feff}').as_bytes());
+    let en_text = stdout(&by_code);
+    let mut rows_en = csv::Reader::from_reader(en_text.as_bytes());
+    assert_eq!(rows_fr.headers().unwrap(), rows_en.headers().unwrap());
+    let (en, fr): (Vec<csv::StringRecord>, Vec<csv::StringRecord>) = (
+        rows_en.records().map(Result::unwrap).collect(),
+        rows_fr.records().map(Result::unwrap).collect(),
+    );
+    assert_eq!(en.len(), fr.len());
+    let mut decimals = 0;
+    for (a, b) in en.iter().zip(&fr) {
+        for (x, y) in a.iter().zip(b) {
+            if x.parse::<f64>().is_ok() && x.contains('.') {
+                decimals += 1;
+                assert_eq!(y, x.replace('.', ","));
+            } else {
+                assert_eq!(x, y);
+            }
+        }
+    }
+    assert!(decimals > 0);
     // The same in EPCIS queries (WD_bizLocation): a code or a GLN.
     let events = |within: &str| {
         let o = equitas(
