@@ -2397,7 +2397,10 @@ fn options_are_checked_as_the_api_checks_its_parameters() {
     assert!(stdout(&by_code).lines().count() > 1);
     // The same rows for a spreadsheet set to French: a byte order mark,
     // semicolons, decimal commas; each value otherwise as in CSV.
-    let fr = equitas(dir.path(), &["stock", "--within", "R01", "--format", "csv-fr"]);
+    let fr = equitas(
+        dir.path(),
+        &["stock", "--within", "R01", "--format", "csv-fr"],
+    );
     assert!(fr.status.success(), "{}", stderr(&fr));
     let fr = stdout(&fr);
     assert!(fr.starts_with('\u{feff}'), "{fr}");
