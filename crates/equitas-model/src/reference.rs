@@ -920,6 +920,9 @@ pub fn parse_site_mapping<R: Read>(r: R) -> Result<Parsed<SiteMapping>, RowError
 pub struct ProductRow {
     pub product: crate::catalogue::Product,
     pub trade_item: Option<crate::catalogue::TradeItem>,
+    /// A pack size given without a GTIN: a pack size is a trade item's,
+    /// so it is not stored (the import says so).
+    pub pack_size_alone: Option<f64>,
 }
 
 /// Parses a product list (`equitas import products`): columns `code`,
@@ -1056,6 +1059,7 @@ pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
             atc: cell(rec, atc).map(str::to_string),
             essential: essential_v,
         };
+        let pack_size_alone = pack_v.filter(|_| gtin_v.is_none());
         let trade_item = gtin_v.map(|g| TradeItem {
             code: g.to_string(),
             gtin: Some(g),
@@ -1068,6 +1072,7 @@ pub fn parse_products<R: Read>(r: R) -> Result<Parsed<ProductRow>, RowError> {
         Ok(ProductRow {
             product,
             trade_item,
+            pack_size_alone,
         })
     }))
 }

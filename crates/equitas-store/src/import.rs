@@ -827,6 +827,23 @@ pub fn import_within(
             // A row is a product and, if it names one, a trade item of it.
             let mut items = Tally::default();
             let mut repacked: Vec<String> = Vec::new();
+            // A pack size without a GTIN has no trade item to be stored
+            // with (until 2026-12-07 it was dropped without a word).
+            let alone: Vec<String> = p
+                .parsed
+                .records
+                .iter()
+                .filter(|(_, r)| r.pack_size_alone.is_some())
+                .map(|(line, r)| format!("{} (line {line})", r.product.code))
+                .collect();
+            if !alone.is_empty() {
+                report.notes.push(format!(
+                    "{} row(s) give a pack_size without a gtin; a pack size is that of a trade item, the pack a GTIN names, so it was not stored: {}",
+                    alone.len(),
+                    alone.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+                        + if alone.len() > 10 { ", ..." } else { "" }
+                ));
+            }
             write_checked(tx.as_mut(), &mut report, p, "products", progress, |c, r| {
                 // A GTIN names one trade item of one product, and the
                 // stock counted in it is that product's: a row giving it to

@@ -1010,7 +1010,16 @@ fn a_gtin_stays_with_its_product(s: &mut TestStore) {
         s,
         ImportKind::Products,
         "p2.csv",
-        b"code,name,gtin,pack_size\nzinc,Zinc 20 mg,09520000000011,10\nors,ORS,,\ntld,TLD,09520000000011,30\n",
+        b"code,name,gtin,pack_size\nzinc,Zinc 20 mg,09520000000011,10\nors,ORS,,10\ntld,TLD,09520000000011,30\n",
+    );
+    // A pack size without a GTIN is not stored, and the import says so.
+    assert!(
+        r.notes.iter().any(
+            |n| n.starts_with("1 row(s) give a pack_size without a gtin")
+                && n.ends_with(": ors (line 3)")
+        ),
+        "{:?}",
+        r.notes
     );
     let e: Vec<String> = r.rejected.iter().map(ToString::to_string).collect();
     assert_eq!(
