@@ -140,7 +140,15 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let days = e.field(text(stockout, "stockout_days").and_then(|s| {
             // Without a valid month, the days are checked against the longest.
             let most = m.map_or(31, days_in_month);
-            s.parse::<u32>().ok().filter(|&d| d <= most).ok_or_else(|| {
+            // A whole number written with a zero decimal part (`12.0`, or
+            // `12,0` in a file separated by semicolons) is that number.
+            let whole = s.parse::<u32>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.fract() == 0.0 && (0.0..=31.0).contains(v))
+                    .map(|v| v as u32)
+            });
+            whole.filter(|&d| d <= most).ok_or_else(|| {
                 RowError::new(
                     line,
                     "stockout_days",
@@ -338,7 +346,7 @@ mod tests {
     fn a_report_saved_by_a_spreadsheet_set_to_french_is_read() {
         let fr = "\u{feff}location;product;period;opening_balance;received;dispensed;adjustments;closing_balance;stockout_days\r\n\
                   SN-F1;amox;01/09/2026;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
-                  SN-F1;sro;2026-09;12,5;;2,5;;10;3\r\n";
+                  SN-F1;sro;2026-09;12,5;;2,5;;10;3,0\r\n";
         let en = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                   SN-F1,amox,2026-09,1200,0,450.5,-2.5,747,0\n\
                   SN-F1,sro,2026-09,12.5,,2.5,,10,3\n";
