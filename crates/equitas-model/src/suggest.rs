@@ -17,10 +17,27 @@
 pub const SIMILAR: f64 = 0.9;
 
 /// The key two spellings of one name share: its letters and digits in
-/// lower case, accents folded as in [`crate::slug`] (`Côte d'Ivoire` and
-/// `cote divoire` share `cotedivoire`).
+/// lower case, Latin accents folded as in [`crate::slug`] (`Côte d'Ivoire`
+/// and `cote divoire` share `cotedivoire`); letters of other scripts are
+/// kept (`Страна` is `страна`), symbols and punctuation dropped.
 pub fn name_key(s: &str) -> String {
-    crate::slug(s).replace('-', "")
+    let mut out = String::with_capacity(s.len());
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            // A Latin letter with an accent folds to its letter; a letter
+            // of another script is kept.
+            let folded = crate::slug(c.encode_utf8(&mut buf));
+            if folded.is_empty() || folded == "-" {
+                out.extend(c.to_lowercase());
+            } else {
+                out.push_str(&folded);
+            }
+        }
+    }
+    out
 }
 
 /// What `asked` most likely meant among `candidates`: pairs of a value
