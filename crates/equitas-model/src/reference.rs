@@ -466,15 +466,17 @@ impl<R: Read> Table<R> {
     }
 }
 
-/// A number of 1 to 3 digits, a point and exactly three digits (`1.200`,
-/// `-12.500`): a thousand grouped with a point, or a decimal point, one
-/// cannot tell.
+/// A number of 1 to 3 digits not starting with 0, a point and exactly
+/// three digits (`1.200`, `-12.500`): a thousand grouped with a point, or a
+/// decimal point, one cannot tell (`0.099` can only be a decimal).
 fn point_thousands(s: &str) -> bool {
     let t = s.trim();
     let t = t.strip_prefix(['-', '+']).unwrap_or(t);
     let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
-    t.split_once('.')
-        .is_some_and(|(a, b)| digits(a) && a.len() <= 3 && b.len() == 3 && digits(b))
+    // A leading 0 (`0.099`) is no group of thousands.
+    t.split_once('.').is_some_and(|(a, b)| {
+        digits(a) && a.len() <= 3 && !a.starts_with('0') && b.len() == 3 && digits(b)
+    })
 }
 
 /// A hint for a number written with a decimal comma ("0,5": a spreadsheet
@@ -1419,6 +1421,8 @@ mod tests {
             ("1.200.000", false),
             ("1,200", false),
             ("abc.def", false),
+            ("0.099", false),
+            ("-0.045", false),
         ] {
             assert_eq!(point_thousands(s), ambiguous, "{s:?}");
         }
