@@ -501,11 +501,15 @@ pub fn import(
 }
 
 /// How an imported file's text is encoded.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
     Utf8,
     /// A byte order mark of UTF-16: refused (read as bytes it is noise).
     Utf16,
+    /// UTF-8 but for bytes of another encoding from `line` on: refused.
+    Mixed {
+        line: u64,
+    },
     /// Not UTF-8: what a spreadsheet set to French (or any Western
     /// European language) on Windows saves as plain CSV. Every byte is a
     /// character of it (WHATWG Encoding Standard), so nothing is lost, and
@@ -515,9 +519,23 @@ enum Encoding {
 
 fn text_encoding(bytes: &[u8]) -> Encoding {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        Encoding::Utf16
-    } else if std::str::from_utf8(bytes).is_ok() {
-        Encoding::Utf8
+        return Encoding::Utf16;
+    }
+    let Err(e) = std::str::from_utf8(bytes) else {
+        return Encoding::Utf8;
+    };
+    // A file with a UTF-8 byte order mark, or with a character of more
+    // than one byte written in UTF-8, is UTF-8 with bytes of another
+    // encoding mixed in: read as Windows-1252 it would turn its accents
+    // into `Ã©` without a word, so it is refused at its first such byte.
+    let mixed = bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes
+            .utf8_chunks()
+            .any(|c| c.valid().bytes().any(|b| b >= 0x80));
+    if mixed {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64;
+        Encoding::Mixed { line }
     } else {
         Encoding::Windows1252
     }
@@ -562,6 +580,15 @@ pub fn import_within(
                 error: RowError::row(
                     1,
                     "the file is UTF-16 (a spreadsheet's \"Unicode text\"): save it as \"CSV UTF-8\"",
+                ),
+            });
+        }
+        Encoding::Mixed { line } => {
+            return Err(ImportError::File {
+                source_name: source_name.to_string(),
+                error: RowError::row(
+                    line,
+                    "the file is UTF-8 but this line holds a character of another encoding (Windows-1252 or Latin-1: text pasted from another file?): retype its accented letters, or save the whole file as \"CSV UTF-8\"",
                 ),
             });
         }

@@ -1112,6 +1112,34 @@ fn a_windows_1252_file_is_read(s: &mut TestStore) {
     )
     .unwrap_err();
     assert!(e.to_string().contains("the file is UTF-16"), "{e}");
+    // UTF-8 with one line of another encoding (review): refused at that
+    // line, not read whole as Windows-1252 (which would store `RÃ©gion`).
+    let mut mixed = "code;name;level;parent;country\nR7;Région 7;region;XSY;XSY\nR8;R"
+        .as_bytes()
+        .to_vec();
+    mixed.push(0xE9);
+    mixed.extend_from_slice(b"gion 8;region;XSY;XSY\n");
+    for (name, bytes) in [
+        ("mixed.csv", mixed.clone()),
+        ("bom.csv", [&[0xEF, 0xBB, 0xBF][..], &bytes[..]].concat()),
+    ] {
+        let e = equitas_store::import::import(
+            s.store.as_mut(),
+            ImportKind::Locations,
+            name,
+            &bytes,
+            &equitas_store::testing::shipped_mappings(),
+            Default::default(),
+            &equitas_store::import::NoProgress,
+        )
+        .unwrap_err()
+        .to_string();
+        let line = if name == "mixed.csv" { 3 } else { 2 };
+        assert!(
+            e.starts_with(&format!("{name}: line {line}: the file is UTF-8 but this line holds a character of another encoding")),
+            "{e}"
+        );
+    }
 }
 
 on_both_backends!(
