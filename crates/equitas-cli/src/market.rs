@@ -242,6 +242,9 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 .iter()
                 .map(|r| {
                     let mut v: Vec<Cell> = r.record().into_iter().map(Cell::from).collect();
+                    // The price a number, so that CSV for French writes
+                    // its decimal comma (review: it kept its point).
+                    v[1] = Cell::Num(Some(r.price_usd), 6);
                     v.push(int(r.lines as i64));
                     v.push(a.head.label("product", &r.product).to_string().into());
                     v

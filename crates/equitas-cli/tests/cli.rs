@@ -686,6 +686,39 @@ fn generic_procurement_import_and_market_formats() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("reference prices: pooled median unit price of test lines"));
+    // The same in CSV for French: the price with a decimal comma (review,
+    // 2026-12-07: it kept its point, and `0.025` was then refused as
+    // ambiguous), imported back to the same price.
+    let o = equitas(
+        dir.path(),
+        &[
+            "market",
+            "pooled-prices",
+            "--product",
+            "isoniazid-300mg-tablet",
+            "--min-observations",
+            "2",
+            "--lines-name",
+            "test lines fr",
+            "--format",
+            "csv-fr",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "\u{feff}product;price_usd;source;unit;year;lines;name\nisoniazid-300mg-tablet;0,025;"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(&pooled, &o.stdout).unwrap();
+    let o = equitas(
+        dir.path(),
+        &["import", "reference-prices", pooled.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 new"), "{}", stdout(&o));
 
     // The demo's references are the pooled prices of the SCMS lines: the
     // reference of efavirenz is the median unit price `market prices` gives
