@@ -140,31 +140,9 @@ pub fn read_month_in(s: &str, day_first: bool) -> Result<MonthIndex, MonthError>
             let (m, y) = (month_number(m).ok_or_else(unreadable)?, year(y)?);
             return Ok(y * 12 + m - 1);
         }
-        let parts: Vec<&str> = t.split('/').collect();
-        if let [a, b, y] = parts[..]
-            && digits(a, &[1, 2])
-            && digits(b, &[1, 2])
-            && digits(y, &[4])
-        {
-            // Read day first and month first: a reading that names no day
-            // is no reading; two that name different days are told apart
-            // only by a file written day first.
-            let y = year(y)?;
-            let (a, b): (u32, u32) = (
-                a.parse().map_err(|_| unreadable())?,
-                b.parse().map_err(|_| unreadable())?,
-            );
-            let day = match (
-                NaiveDate::from_ymd_opt(y, b, a),
-                NaiveDate::from_ymd_opt(y, a, b),
-            ) {
-                (Some(d), Some(m)) if d != m && !day_first => {
-                    return Err(MonthError::DayOrMonthFirst(t.to_string()));
-                }
-                (Some(d), _) | (None, Some(d)) => d,
-                (None, None) => return Err(MonthError::NoDayEitherWay(t.to_string())),
-            };
-            return closed_by(t, y * 12 + day.month() as i32 - 1, day.day());
+        if let Some(day) = slashed_day(t, day_first) {
+            let day = day?;
+            return closed_by(t, day.year() * 12 + day.month() as i32 - 1, day.day());
         }
         return Err(unreadable());
     }
@@ -196,6 +174,51 @@ pub fn read_month_in(s: &str, day_first: bool) -> Result<MonthIndex, MonthError>
     }
     let m = month_by_name(name).ok_or_else(unreadable)?;
     Ok(year(y)? * 12 + m - 1)
+}
+
+/// A day written `DD/MM/YYYY` or `MM/DD/YYYY` (`None`: not that shape).
+/// Read day first and month first, a reading that names no day is no
+/// reading; two that name different days are told apart only by a file
+/// written day first (`day_first`).
+fn slashed_day(t: &str, day_first: bool) -> Option<Result<NaiveDate, MonthError>> {
+    let digits =
+        |x: &str, lens: &[usize]| lens.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = t.split('/').collect();
+    let [a, b, y] = parts[..] else {
+        return None;
+    };
+    if !(digits(a, &[1, 2]) && digits(b, &[1, 2]) && digits(y, &[4])) {
+        return None;
+    }
+    let (Ok(a), Ok(b), Ok(y)) = (a.parse::<u32>(), b.parse::<u32>(), y.parse::<i32>()) else {
+        return Some(Err(MonthError::Unreadable(t.to_string())));
+    };
+    Some(
+        match (
+            NaiveDate::from_ymd_opt(y, b, a),
+            NaiveDate::from_ymd_opt(y, a, b),
+        ) {
+            (Some(d), Some(m)) if d != m && !day_first => {
+                Err(MonthError::DayOrMonthFirst(t.to_string()))
+            }
+            (Some(d), _) | (None, Some(d)) => Ok(d),
+            (None, None) => Err(MonthError::NoDayEitherWay(t.to_string())),
+        },
+    )
+}
+
+/// The month an expected day of arrival falls in, whatever the day
+/// (`YYYY-MM-DD`, or with slashes as [`read_month_in`] reads them), else a
+/// month as [`read_month_in`] reads one.
+pub fn read_arrival_month(s: &str, day_first: bool) -> Result<MonthIndex, MonthError> {
+    let t = s.trim();
+    if let Some(d) = parse_day(t) {
+        return Ok(month_of(d));
+    }
+    if let Some(d) = slashed_day(t, day_first) {
+        return d.map(|d| d.year() * 12 + d.month() as i32 - 1);
+    }
+    read_month_in(t, day_first)
 }
 
 /// The month that day `d` of `month` reports: the month itself if `d` is
@@ -398,6 +421,18 @@ mod tests {
         );
         assert!(matches!(why("15/04/2026"), MonthError::MidMonth(..)));
         assert_eq!(read_month_in("01/09/2026", true).ok(), m("2026-09"));
+        // An expected day of arrival is its month, whatever the day (review).
+        let dec = m("2026-12");
+        assert_eq!(read_arrival_month("2026-12-15", false).ok(), dec);
+        assert_eq!(read_arrival_month("15/12/2026", false).ok(), dec);
+        assert_eq!(read_arrival_month("15/12/2026", true).ok(), dec);
+        assert_eq!(read_arrival_month("01/12/2026", true).ok(), dec);
+        assert_eq!(read_arrival_month("12/01/2026", true).ok(), m("2026-01"));
+        assert_eq!(
+            read_arrival_month("01/12/2026", false),
+            Err(MonthError::DayOrMonthFirst("01/12/2026".into()))
+        );
+        assert_eq!(read_arrival_month("déc. 2026", true).ok(), dec);
         assert_eq!(read_month_in("30/09/2026", true).ok(), m("2026-09"));
         assert_eq!(read_month_in("09/30/2026", true).ok(), m("2026-09"));
         assert!(matches!(

@@ -80,6 +80,8 @@ pub fn parse_pipeline<R: std::io::Read>(
         t.require("arrival")?,
         t.require("quantity")?,
     );
+    // A file separated by semicolons writes its dates day first.
+    let day_first = t.decimal_comma();
     Ok(t.parse(|rec, line| {
         let text = |idx, name: &str| {
             cell(rec, Some(idx))
@@ -92,11 +94,8 @@ pub fn parse_pipeline<R: std::io::Read>(
         // An expected day of arrival falls in its month, whatever the day;
         // a month as stock reports read it otherwise (formulas 3.1).
         let m = errors.field(text(arrival, "arrival").and_then(|a| {
-            match calendar::parse_day(a.trim()) {
-                Some(d) => Ok(calendar::month_of(d)),
-                None => calendar::read_month(&a),
-            }
-            .map_err(|e| RowError::new(line, "arrival", e.to_string()))
+            calendar::read_arrival_month(&a, day_first)
+                .map_err(|e| RowError::new(line, "arrival", e.to_string()))
         }));
         let q = errors.field(text(quantity, "quantity").and_then(|q| {
             q.parse::<f64>()
@@ -1429,7 +1428,9 @@ mod tests {
 
     /// An expected day of arrival counts in its month, any day of it; a
     /// month is read as stock reports read it (formulas 3.1); a date that
-    /// reads differently in French and English is refused, saying so.
+    /// reads as two days, day or month first, is refused in a file
+    /// separated by commas, saying so (read day first in one separated by
+    /// semicolons).
     #[test]
     fn an_arrival_is_a_day_or_a_month_as_spreadsheets_write_them() {
         let csv = "item,place,arrival,quantity\n\
@@ -1438,7 +1439,8 @@ mod tests {
                    AMOX,F1,févr. 2027,3\n\
                    AMOX,F1,February 2027,4\n\
                    AMOX,F1,2027-02-31,5\n\
-                   AMOX,F1,15/02/2027,6\n";
+                   AMOX,F1,15/02/2027,6\n\
+                   AMOX,F1,01/02/2027,7\n";
         let p = parse_pipeline(csv.as_bytes()).unwrap();
         let read: Vec<(String, f64)> = p
             .records
@@ -1446,13 +1448,21 @@ mod tests {
             .map(|(_, r)| (calendar::format_month(r.arrival), r.quantity))
             .collect();
         let feb = || "2027-02".to_string();
+        // 15/02/2027 reads one way only (there is no month 15): February;
+        // 01/02/2027 reads as two days, in a file separated by commas.
         assert_eq!(
             read,
-            [(feb(), 1.0), (feb(), 2.0), (feb(), 3.0), (feb(), 4.0)]
+            [
+                (feb(), 1.0),
+                (feb(), 2.0),
+                (feb(), 3.0),
+                (feb(), 4.0),
+                (feb(), 6.0)
+            ]
         );
         let errors: Vec<(u64, String)> = p.errors.iter().map(|e| (e.line, e.to_string())).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert_eq!((errors[0].0, errors[1].0), (6, 7));
+        assert_eq!((errors[0].0, errors[1].0), (6, 8));
         assert!(errors[0].1.contains("no day"), "{errors:?}");
         assert!(errors[1].1.contains("French"), "{errors:?}");
     }
