@@ -48,19 +48,53 @@ pub fn did_you_mean<'a, V: PartialEq>(
     asked: &str,
     candidates: impl IntoIterator<Item = (V, &'a str)>,
 ) -> Option<V> {
-    let key = name_key(asked);
+    best_of(
+        &name_key(asked),
+        candidates.into_iter().map(|(v, sp)| (v, name_key(sp))),
+    )
+}
+
+/// Candidates with their keys worked out once, for guessing many times
+/// ([`did_you_mean`] over the same candidates).
+pub struct Suggester<V> {
+    keyed: Vec<(V, String)>,
+}
+
+impl<V: PartialEq> Suggester<V> {
+    pub fn new<'a>(candidates: impl IntoIterator<Item = (V, &'a str)>) -> Self {
+        Suggester {
+            keyed: candidates
+                .into_iter()
+                .map(|(v, sp)| (v, name_key(sp)))
+                .collect(),
+        }
+    }
+
+    /// What `asked` most likely meant, as [`did_you_mean`] says.
+    pub fn guess(&self, asked: &str) -> Option<&V> {
+        best_of(
+            &name_key(asked),
+            self.keyed.iter().map(|(v, k)| (v, k.as_str())),
+        )
+    }
+}
+
+fn best_of<V: PartialEq, K: AsRef<str>>(
+    key: &str,
+    candidates: impl IntoIterator<Item = (V, K)>,
+) -> Option<V> {
     if key.is_empty() {
         return None;
     }
     // (similarity, value, tied with another value)
     let mut best: Option<(f64, V, bool)> = None;
-    for (value, spelling) in candidates {
-        let k = name_key(spelling);
+    for (value, k) in candidates {
+        let k = k.as_ref();
         let s = if k == key {
             // Above any similarity: the same key always wins.
             2.0
         } else {
-            strsim::jaro_winkler(&key, &k)
+            strsim::jaro_winkler(key, k)
         };
         if s < SIMILAR {
             continue;
@@ -131,6 +165,24 @@ mod tests {
             did_you_mean("nga", [("NGA", "NGA"), ("NGA", "nga")]),
             Some("NGA")
         );
+    }
+
+    #[test]
+    fn a_suggester_guesses_as_did_you_mean() {
+        let known = [
+            ("NGA", "NGA"),
+            ("NGA", "Nigeria"),
+            ("NER", "NER"),
+            ("NER", "Niger"),
+        ];
+        let s = Suggester::new(known);
+        for asked in ["nigeria", "Nigera", "ner", "niger", "nope", ""] {
+            assert_eq!(
+                s.guess(asked).copied(),
+                did_you_mean(asked, known),
+                "{asked}"
+            );
+        }
     }
 
     #[test]

@@ -370,33 +370,52 @@ fn country_names(store: &mut dyn Store, mappings: &Mappings) -> Result<CountryNa
 
 /// The codes and names of a table, read on the first code not found, to
 /// say which code was meant ([`equitas_model::suggest`]: `amox-50` for
-/// `amox-500`, `sn-dk-pk-02` for `SN-DK-PK-02`, a name for its code).
+/// `amox-500`, `sn-dk-pk-02` for `SN-DK-PK-02`, a name for its code). Each
+/// code is guessed once, and at most [`Known::GUESSES`] codes are: a file
+/// of many unknown codes (the wrong file?) is not held up by them while
+/// the import holds the write lock.
 struct Known {
     sql: &'static str,
-    rows: Option<Vec<(String, String)>>,
+    suggester: Option<equitas_model::suggest::Suggester<String>>,
+    guessed: HashMap<String, Option<String>>,
 }
 
 impl Known {
+    const GUESSES: usize = 100;
+
     fn new(sql: &'static str) -> Self {
-        Known { sql, rows: None }
+        Known {
+            sql,
+            suggester: None,
+            guessed: HashMap::new(),
+        }
     }
 
     fn guess(&mut self, c: &mut dyn Conn, asked: &str) -> Result<Option<String>, StoreError> {
-        if self.rows.is_none() {
+        if let Some(g) = self.guessed.get(asked) {
+            return Ok(g.clone());
+        }
+        if self.guessed.len() >= Self::GUESSES {
+            return Ok(None);
+        }
+        if self.suggester.is_none() {
             let rows = c
                 .query(self.sql, &[])?
                 .iter()
                 .map(|r| Ok((r[0].get::<String>()?, r[1].get::<String>()?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            self.rows = Some(rows);
+            self.suggester = Some(equitas_model::suggest::Suggester::new(
+                rows.iter().flat_map(|(code, name)| {
+                    [(code.clone(), code.as_str()), (code.clone(), name.as_str())]
+                }),
+            ));
         }
-        let rows = self.rows.as_deref().unwrap_or_default();
-        Ok(equitas_model::suggest::did_you_mean(
-            asked,
-            rows.iter()
-                .flat_map(|(code, name)| [(code, code.as_str()), (code, name.as_str())]),
-        )
-        .cloned())
+        let g = self
+            .suggester
+            .as_ref()
+            .and_then(|s| s.guess(asked).cloned());
+        self.guessed.insert(asked.to_string(), g.clone());
+        Ok(g)
     }
 }
 
