@@ -873,6 +873,7 @@ pub fn import_within(
             // A row is a product and, if it names one, a trade item of it.
             let mut items = Tally::default();
             let mut repacked: Vec<String> = Vec::new();
+            let mut moved: Vec<String> = Vec::new();
             // A pack size without a GTIN has no trade item to be stored
             // with (until 2026-12-07 it was dropped without a word).
             let alone: Vec<String> = p
@@ -901,6 +902,7 @@ pub fn import_within(
                 };
                 if let (Some(t), Some((owner, name, _))) = (&r.trade_item, &before)
                     && *owner != t.product
+                    && repo::stock_counted_in(c, &t.code)?
                 {
                     let owner_named = match name {
                         Some(n) if n != owner => format!("{owner} ({n})"),
@@ -909,11 +911,18 @@ pub fn import_within(
                     return Ok(Err(vec![(
                         "gtin",
                         format!(
-                            "{} is already the GTIN of a trade item of {owner_named}, whose stock is counted in it: \
-                             give {} its own GTIN, or correct the row of {owner}",
-                            t.code, r.product.code
+                            "{} is already the GTIN of a trade item of {owner_named}, and stock is counted in it: \
+                             a GTIN names one pack of one product, so giving it to {} would move that stock; give {} its own GTIN",
+                            t.code, r.product.code, r.product.code
                         ),
                     )]));
+                }
+                // A GTIN no stock is counted in moves, named (a GTIN given
+                // to the wrong product can be corrected).
+                if let (Some(t), Some((owner, _, _))) = (&r.trade_item, &before)
+                    && *owner != t.product
+                {
+                    moved.push(format!("{} from {owner} to {}", t.code, t.product));
                 }
                 let product = repo::put_product(c, &r.product)?;
                 if let Some(t) = &r.trade_item {
@@ -932,6 +941,13 @@ pub fn import_within(
                 Ok(Ok(product))
             })?;
             report.written.push(("trade items", items));
+            if !moved.is_empty() {
+                report.notes.push(format!(
+                    "{} GTIN(s) moved to another product, no stock being counted in them: {}",
+                    moved.len(),
+                    moved.join("; ")
+                ));
+            }
             if !repacked.is_empty() {
                 report.notes.push(format!(
                     "{} trade item(s) changed pack size, so stock counted in their packs now counts that many units a pack: {}",

@@ -403,6 +403,19 @@ pub fn put_product(c: &mut dyn Conn, p: &Product) -> Result<Outcome, StoreError>
     )
 }
 
+/// Whether any stock is counted in the trade item `code` (a GTIN-14): a
+/// movement or a stock report naming it, in its 14 digits or, a GTIN-13,
+/// without the leading 0.
+pub fn stock_counted_in(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> {
+    let short = code.strip_prefix('0').unwrap_or(code);
+    let v = c.query_scalar(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM stock_movements WHERE item IN ($1, $2)) \
+         OR EXISTS (SELECT 1 FROM stock_reports WHERE item IN ($1, $2)) THEN 1 ELSE 0 END",
+        &[code.into(), short.into()],
+    )?;
+    v.get::<bool>()
+}
+
 /// A stored trade item's product, the product's name and the item's pack size.
 pub type TradeItemOwner = (String, Option<String>, Option<f64>);
 
