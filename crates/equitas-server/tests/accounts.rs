@@ -1025,7 +1025,8 @@ fn security(s: &mut TestStore) {
         );
         // Every row refused: nothing imported, which is no success (422),
         // each row listed; a strict import refused lists them all too.
-        let bad = "code,name,programme\nbad one,,\n,,\n";
+        // (A row of empty cells is a blank row, not a bad one.)
+        let bad = "code,name,programme\nbad one,,\nbad two,,\n";
         let r = send(a, "POST", "/api/v1/imports/products", &typed(&admin), bad).await;
         assert_eq!(r.status, 422, "{}", r.body);
         let j = r.json();
