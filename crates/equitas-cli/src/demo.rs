@@ -76,7 +76,11 @@ pub fn status(cli: &Cli, format: Format) -> Result<ExitCode> {
 /// A summary has no rows to give as CSV.
 fn no_csv(format: Format, command: &str) -> Result<()> {
     if format.is_csv() {
-        let name = if format == Format::CsvFr { "csv-fr" } else { "csv" };
+        let name = if format == Format::CsvFr {
+            "csv-fr"
+        } else {
+            "csv"
+        };
         bail!("--format {name}: `equitas {command}` prints a summary, not rows; use table or json");
     }
     Ok(())

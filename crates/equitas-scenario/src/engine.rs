@@ -215,6 +215,145 @@ fn dur(months: Option<f64>, tri: Option<[f64; 3]>) -> Dur {
 }
 
 /// Resolves a checked scenario against its inputs.
+/// Refuses what would otherwise change nothing without a word (a user
+/// pass, 2026-12-07): an event dated before the scenario's start (it was
+/// run from the start, in full) or after its horizon; a surge country, or a
+/// mitigation's country, product or source, that the supply loaded does
+/// not name (the mitigation then showed a reduction of 0). The reason
+/// suggests the name meant ([`equitas_model::suggest`]). Nothing is
+/// refused by name when no supply is loaded.
+fn check_names(s: &Scenario, inp: &Inputs, start: NaiveDate) -> Result<(), ScenarioError> {
+    let horizon = s.options.horizon_months as f64;
+    let dated = s
+        .shocks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (format!("shocks[{i}].from"), k.from))
+        .chain(
+            s.export_restrictions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("export_restrictions[{i}].from"), r.from)),
+        )
+        .chain(
+            s.surges
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (format!("surges[{i}].from"), u.from)),
+        );
+    for (field, from) in dated {
+        let Some(d) = from else { continue };
+        if d < start {
+            return Err(ScenarioError::Field {
+                field,
+                reason: format!(
+                    "{d} is before the scenario's start ({start}): an event starts on or after it (set `start` earlier, or `from` later)"
+                ),
+            });
+        }
+        if months_between(start, d) >= horizon {
+            return Err(ScenarioError::Field {
+                field,
+                reason: format!(
+                    "{d} is after the scenario's horizon ({} months from {start}): nothing would be seen of it (raise `options.horizon_months`)",
+                    s.options.horizon_months
+                ),
+            });
+        }
+    }
+    if inp.flows.is_empty() {
+        return Ok(());
+    }
+    // The countries and products of the supply flows and of the needs
+    // (the stock data's own countries, such as the demo's XSY).
+    let buyers: BTreeSet<&str> = inp
+        .flows
+        .iter()
+        .map(|f| f.buyer.as_str())
+        .chain(inp.needs.iter().map(|n| n.country.as_str()))
+        .collect();
+    let products: BTreeSet<&str> = inp
+        .flows
+        .iter()
+        .map(|f| f.product.as_str())
+        .chain(inp.needs.iter().map(|n| n.product.as_str()))
+        .collect();
+    let sources: BTreeSet<&str> = inp.flows.iter().filter_map(|f| f.source()).collect();
+    let places: BTreeSet<&str> = buyers
+        .iter()
+        .copied()
+        .chain(inp.flows.iter().filter_map(|f| f.country.as_deref()))
+        .collect();
+    let known = |field: String, v: &str, set: &BTreeSet<&str>, what: &str| {
+        if set.contains(v) {
+            return Ok(());
+        }
+        let like = equitas_model::suggest::did_you_mean(v, set.iter().map(|x| (*x, *x)));
+        Err(ScenarioError::Field {
+            field,
+            reason: match like {
+                Some(x) => format!("{v:?} is no {what} of the data loaded; did you mean {x:?}?"),
+                None => format!("{v:?} is no {what} of the data loaded"),
+            },
+        })
+    };
+    for (i, u) in s.surges.iter().enumerate() {
+        for c in &u.countries {
+            known(
+                format!("surges[{i}].countries"),
+                c,
+                &buyers,
+                "buying country",
+            )?;
+        }
+    }
+    for (i, m) in s.mitigations.iter().enumerate() {
+        let f = |x: &str| format!("mitigations[{i}].{x}");
+        match m {
+            Mitigation::SafetyStock {
+                country, product, ..
+            } => {
+                if let Some(c) = country {
+                    known(f("country"), c, &buyers, "buying country")?;
+                }
+                if let Some(p) = product {
+                    known(f("product"), p, &products, "product")?;
+                }
+            }
+            Mitigation::SecondSource {
+                country,
+                product,
+                source,
+                ..
+            } => {
+                known(f("country"), country, &buyers, "buying country")?;
+                known(f("product"), product, &products, "product")?;
+                known(
+                    f("source"),
+                    source,
+                    &sources,
+                    "source (manufacturer or site)",
+                )?;
+            }
+            Mitigation::RegionalProducer {
+                country,
+                products: made,
+                territory,
+                ..
+            } => {
+                known(f("country"), country, &places, "country")?;
+                for p in made {
+                    known(f("products"), p, &products, "product")?;
+                }
+                for c in territory {
+                    known(f("territory"), c, &buyers, "buying country")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
     s.check()?;
     let start = s.start.or(inp.start).ok_or_else(|| ScenarioError::Field {
@@ -222,6 +361,7 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
         reason: "no start day given and none found in the data".into(),
     })?;
     let at = |d: Option<NaiveDate>| d.map_or(0.0, |d| months_between(start, d).max(0.0));
+    check_names(s, inp, start)?;
     let mut notes = Vec::new();
     let mut events = Vec::new();
     for (i, k) in s.shocks.iter().enumerate() {

@@ -986,3 +986,52 @@ fn a_node_the_supply_lacks_is_refused() {
     };
     assert!(compile(&s, &empty).is_ok());
 }
+
+/// An event dated before the start or past the horizon, a surge country
+/// or a mitigation's name the supply lacks: refused, naming the field,
+/// rather than run in full from the start, or as nothing (a user pass,
+/// 2026-12-07: a mitigation on a misspelt product showed a reduction of 0).
+#[test]
+fn what_would_change_nothing_unseen_is_refused() {
+    let (_, inp) = one_pair(100.0, 50.0, 0.0, &[(0.6, 0.0), (0.4, 0.0)]);
+    let refused = |toml: &str| -> String {
+        let s = Scenario::parse(toml).unwrap();
+        match compile(&s, &inp) {
+            Err(ScenarioError::Field { field, reason }) => format!("{field}: {reason}"),
+            other => panic!("{toml}: {other:?}"),
+        }
+    };
+    assert_eq!(
+        refused("[[shocks]]\nsite = \"s0\"\nmonths = 6\nfrom = \"2025-01-01\"\n"),
+        "shocks[0].from: 2025-01-01 is before the scenario's start (2026-01-01): an event starts on or after it (set `start` earlier, or `from` later)"
+    );
+    assert_eq!(
+        refused(
+            "[[surges]]\ncountries = [\"KEN\"]\nincrease = 0.5\nmonths = 6\nfrom = \"2030-01-01\"\n"
+        ),
+        "surges[0].from: 2030-01-01 is after the scenario's horizon (24 months from 2026-01-01): nothing would be seen of it (raise `options.horizon_months`)"
+    );
+    assert_eq!(
+        refused("[[surges]]\ncountries = [\"ken\"]\nincrease = 0.5\nmonths = 6\n"),
+        "surges[0].countries: \"ken\" is no buying country of the data loaded; did you mean \"KEN\"?"
+    );
+    assert_eq!(
+        refused("[[mitigations]]\nkind = \"safety-stock\"\nproduct = \"q\"\nmonths = 3\n"),
+        "mitigations[0].product: \"q\" is no product of the data loaded"
+    );
+    assert_eq!(
+        refused(
+            "[[mitigations]]\nkind = \"second-source\"\ncountry = \"KEN\"\nproduct = \"p\"\nsource = \"s9\"\n"
+        ),
+        "mitigations[0].source: \"s9\" is no source (manufacturer or site) of the data loaded"
+    );
+    // Within the dates and the names: compiled.
+    for ok in [
+        "[[shocks]]\nsite = \"s0\"\nmonths = 6\nfrom = \"2026-03-01\"\n",
+        "[[surges]]\ncountries = [\"KEN\"]\nincrease = 0.5\nmonths = 6\n",
+        "[[mitigations]]\nkind = \"safety-stock\"\ncountry = \"KEN\"\nproduct = \"p\"\nmonths = 3\n",
+    ] {
+        let s = Scenario::parse(ok).unwrap();
+        assert!(compile(&s, &inp).is_ok(), "{ok}");
+    }
+}

@@ -559,6 +559,8 @@ fn api_params(e: &Endpoint) -> impl Iterator<Item = &Param> {
 
 fn schema(p: &Param) -> Value {
     let mut s = match p.kind {
+        // A blank text with a default is refused (it is not the default).
+        Kind::Text if p.default.is_some() => json!({"type": "string", "pattern": "\\S"}),
         Kind::Text | Kind::List => json!({"type": "string"}),
         Kind::Range { min, max } => {
             // Checked with the same bounds (min,max as numbers): the pattern

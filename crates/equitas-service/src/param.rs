@@ -415,6 +415,17 @@ impl Args {
                             format!("no value; expected {}", p.kind.describe()),
                         ));
                     }
+                    // An empty text with a default (a scenario file of
+                    // nothing) is not the default, which it ran until
+                    // 2026-12-07 (a user pass): refused.
+                    if t.is_empty() && p.default.is_some() {
+                        return Err(bad(
+                            style,
+                            p,
+                            "empty: give a value, or leave the parameter out for its default"
+                                .into(),
+                        ));
+                    }
                     if !t.is_empty() {
                         vs.push(t.to_string());
                     }
