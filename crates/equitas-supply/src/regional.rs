@@ -88,6 +88,9 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
     struct Acc {
         total: f64,
         known: f64,
+        /// Summed apart, not total − known: 0 when every origin is known
+        /// (the difference left noise such as 2e-16, shown "< 0.1%").
+        unknown: f64,
         inside: f64,
         countries: std::collections::BTreeSet<String>,
     }
@@ -108,6 +111,8 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
             if f.producer_region.as_deref() == Some(r) {
                 a.inside += f.weight;
             }
+        } else {
+            a.unknown += f.weight;
         }
     }
     by.into_iter()
@@ -116,7 +121,7 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
             total: a.total,
             in_region: a.inside,
             share_in_region: (a.known > 0.0).then(|| a.inside / a.known),
-            unknown_share: (a.total - a.known) / a.total,
+            unknown_share: a.unknown / a.total,
             countries: a.countries.into_iter().collect(),
         })
         .collect()
@@ -126,16 +131,19 @@ pub fn regional(flows: &[Flow]) -> Vec<RegionRow> {
 /// largest share first (ties: by code): what an analyst reads first is what
 /// it depends on most. The shares of a country's known producers add up to 1.
 pub fn dependence(flows: &[Flow]) -> Vec<DependenceRow> {
-    let mut by: BTreeMap<&str, (f64, BTreeMap<&str, f64>)> = BTreeMap::new();
+    // (total, unknown summed apart — not total − known, which left noise
+    // such as -1e-16, shown "-0.0%" —, weight by producer)
+    let mut by: BTreeMap<&str, (f64, f64, BTreeMap<&str, f64>)> = BTreeMap::new();
     for f in flows.iter().filter(|f| positive(f)) {
         let e = by.entry(f.buyer_country.as_str()).or_default();
         e.0 += f.weight;
-        if let Some(p) = f.producer_country.as_deref() {
-            *e.1.entry(p).or_default() += f.weight;
+        match f.producer_country.as_deref() {
+            Some(p) => *e.2.entry(p).or_default() += f.weight,
+            None => e.1 += f.weight,
         }
     }
     let mut out = Vec::new();
-    for (c, (total, producers)) in by {
+    for (c, (total, unknown, producers)) in by {
         let known: f64 = producers.values().sum();
         let mut producers: Vec<(&str, f64)> = producers.into_iter().collect();
         producers.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
@@ -145,7 +153,7 @@ pub fn dependence(flows: &[Flow]) -> Vec<DependenceRow> {
                 producer: p.to_string(),
                 weight: w,
                 share: w / known,
-                unknown_share: (total - known) / total,
+                unknown_share: unknown / total,
             });
         }
     }
@@ -166,6 +174,25 @@ mod tests {
             producer_country: o(p),
             producer_region: o(pr),
             weight: w,
+        }
+    }
+
+    /// With every origin known the unknown share is exactly 0, never the
+    /// noise of total − known (a user pass, 2026-12-07: Kenya showed
+    /// "< 0.1%", Burundi "-0.0%").
+    #[test]
+    fn every_origin_known_is_no_unknown_share() {
+        // Weights whose sum in floating point differs from their parts'.
+        let flows: Vec<Flow> = [0.1, 0.2, 0.3, 1e-3, 7.7]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| flow("KEN", "AFRO", ["IND", "JPN", "IRL"][i % 3], "SEARO", *w))
+            .collect();
+        for r in dependence(&flows) {
+            assert_eq!(r.unknown_share, 0.0, "{r:?}");
+        }
+        for r in regional(&flows) {
+            assert_eq!(r.unknown_share, 0.0, "{r:?}");
         }
     }
 
