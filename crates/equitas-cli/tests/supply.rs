@@ -256,9 +256,26 @@ fn tiers_of_the_scms_file_and_registers() {
     assert!(row["capacity_cover"].is_null(), "value weights: no cover");
 
     // Weighed in tablets, the site's 100-200 million tablets a year are set
-    // against the region's tablets bought per year of the period.
-    let (row, period) = afro(&["--weight", "quantity"]);
-    // The period as the answer states it: "deliveries FROM to TO".
+    // against the region's tablets bought per year of the period of every
+    // line (whatever product is asked: the cover of efavirenz is the same
+    // asked alone or among all, a user pass, 2026-12-07).
+    let (row, _) = afro(&["--weight", "quantity"]);
+    let all: serde_json::Value = serde_json::from_str(&ok(equitas(
+        d,
+        &[
+            "supply", "match", "--weight", "quantity", "--format", "json",
+        ],
+    )))
+    .unwrap();
+    let among_all = all["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "AFRO" && r["product"] == "efavirenz-600mg-tablet")
+        .unwrap();
+    assert_eq!(among_all["capacity_cover"], row["capacity_cover"]);
+    let period = all["period"].clone();
+    // The period of every line as the answer states it: "deliveries FROM to TO".
     let days: Vec<chrono::NaiveDate> = period
         .as_str()
         .unwrap()

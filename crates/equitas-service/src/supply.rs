@@ -784,7 +784,22 @@ impl Operation for Match {
             Weight::Quantity => mk::comparison_units(ctx.store)?,
             Weight::Value => HashMap::new(),
         };
-        let units = match (r.weight, period.from, period.to) {
+        // Yearly demand is over the period of every line within the dates
+        // asked, whatever products or countries are: a product's cover does
+        // not change with what else is asked (until 2026-12-07 the period
+        // was the selection's, a user pass: 1.52 alone, 1.46 filtered).
+        let span = analysis::period(
+            mk::observations(
+                ctx.store,
+                &Filter {
+                    from: r.filter.from,
+                    to: r.filter.to,
+                    ..Filter::default()
+                },
+            )?
+            .iter(),
+        );
+        let units = match (r.weight, span.from, span.to) {
             (Weight::Quantity, Some(from), Some(to)) => {
                 Some(equitas_supply::matching::DemandUnits {
                     unit_of: &unit_of,

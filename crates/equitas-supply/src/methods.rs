@@ -42,7 +42,7 @@ pub fn dependence(weight: &str) -> String {
 
 pub fn matching(weight: &str) -> String {
     format!(
-        "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered; with quantity weights, capacity cover = regional producers' yearly capacity in the product's unit / yearly demand (docs/formulas.md 6.5)"
+        "per WHO region of the buying countries and product: demand = {weight} bought; uncovered = demand - {weight} made in the region (unknown origin counts as uncovered); regional producers = register sites in the region naming the product, qualified with a who-pq, sra or wla approval; licences = licences for the product, not expired or terminated, covering a country of the region; priority gap = no qualified regional producer while a licence or an unqualified producer exists; ranked priority first, then uncovered; with quantity weights, capacity cover = regional producers' yearly capacity in the product's unit / yearly demand, a year of demand being over the period of every line within the dates asked (docs/formulas.md 6.5)"
     )
 }
 
