@@ -217,12 +217,18 @@ fn dur(months: Option<f64>, tri: Option<[f64; 3]>) -> Dur {
 /// Resolves a checked scenario against its inputs.
 /// Refuses what would otherwise change nothing without a word (a user
 /// pass, 2026-12-07): an event dated before the scenario's start (it was
-/// run from the start, in full) or after its horizon; a surge country, or a
-/// mitigation's country, product or source, that the supply loaded does
-/// not name (the mitigation then showed a reduction of 0). The reason
+/// run from the start, in full) or after its horizon; a surge country
+/// written otherwise than the data write it (one the data lack is noted
+/// as not used); a mitigation's country, product or source that the data
+/// loaded do not name (the mitigation then showed a reduction of 0). The reason
 /// suggests the name meant ([`equitas_model::suggest`]). Nothing is
 /// refused by name when no supply is loaded.
-fn check_names(s: &Scenario, inp: &Inputs, start: NaiveDate) -> Result<(), ScenarioError> {
+fn check_names(
+    s: &Scenario,
+    inp: &Inputs,
+    start: NaiveDate,
+    notes: &mut Vec<String>,
+) -> Result<(), ScenarioError> {
     let horizon = s.options.horizon_months as f64;
     let dated = s
         .shocks
@@ -297,14 +303,25 @@ fn check_names(s: &Scenario, inp: &Inputs, start: NaiveDate) -> Result<(), Scena
             },
         })
     };
+    // A surge country written otherwise (`ken`) is refused with the code
+    // meant; one the data does not name at all (the default scenario's
+    // XSY, the demo's country, on other data) is noted as not used.
     for (i, u) in s.surges.iter().enumerate() {
         for c in &u.countries {
-            known(
-                format!("surges[{i}].countries"),
-                c,
-                &buyers,
-                "buying country",
-            )?;
+            if buyers.contains(c.as_str()) {
+                continue;
+            }
+            match equitas_model::suggest::did_you_mean(c, buyers.iter().map(|x| (*x, *x))) {
+                Some(_) => known(
+                    format!("surges[{i}].countries"),
+                    c,
+                    &buyers,
+                    "buying country",
+                )?,
+                None => notes.push(format!(
+                    "surges[{i}]: {c} buys nothing in the data loaded: not used"
+                )),
+            }
         }
     }
     for (i, m) in s.mitigations.iter().enumerate() {
@@ -361,8 +378,8 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
         reason: "no start day given and none found in the data".into(),
     })?;
     let at = |d: Option<NaiveDate>| d.map_or(0.0, |d| months_between(start, d).max(0.0));
-    check_names(s, inp, start)?;
     let mut notes = Vec::new();
+    check_names(s, inp, start, &mut notes)?;
     let mut events = Vec::new();
     for (i, k) in s.shocks.iter().enumerate() {
         let target = if let Some(x) = &k.site {

@@ -1025,6 +1025,20 @@ fn what_would_change_nothing_unseen_is_refused() {
         ),
         "mitigations[0].source: \"s9\" is no source (manufacturer or site) of the data loaded"
     );
+    // A surge country the data lack altogether: noted, not used.
+    let c = compile(
+        &Scenario::parse("[[surges]]\ncountries = [\"XSY\"]\nincrease = 0.5\nmonths = 6\n")
+            .unwrap(),
+        &inp,
+    )
+    .unwrap();
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n == "surges[0]: XSY buys nothing in the data loaded: not used"),
+        "{:?}",
+        c.notes
+    );
     // Within the dates and the names: compiled.
     for ok in [
         "[[shocks]]\nsite = \"s0\"\nmonths = 6\nfrom = \"2026-03-01\"\n",

@@ -145,8 +145,14 @@ fn scenario_routes(s: &mut TestStore) {
             .sum();
         let want = first["rows"][0]["unmet"].as_f64().unwrap();
         assert!((total - want).abs() <= 1.0, "{total} against {want}");
-        let (st, _) = get(&state, "/api/v1/scenario/projection?country=FRA&product=x").await;
-        assert_eq!(st, StatusCode::CONFLICT);
+        // A country the data does not name is the parameter at fault, with
+        // the code likely meant (it was 409 "touches no pair").
+        let (st, j) = get(&state, "/api/v1/scenario/projection?country=FRA&product=x").await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
+        assert_eq!(j["parameter"], "country", "{j}");
+        let (st, j) = get(&state, "/api/v1/scenario/projection?country=nga").await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{j}");
+        assert!(j["detail"].as_str().unwrap().contains("did you mean \"NGA\"?"), "{j}");
 
         let (st, j) = get(&state, "/api/v1/scenario/nodes?limit=5").await;
         assert_eq!(st, StatusCode::OK, "{j}");

@@ -723,6 +723,44 @@ impl Operation for Projection {
             r.country.as_ref().is_none_or(|k| &x.country == k)
                 && r.product.as_ref().is_none_or(|p| &x.product == p)
         });
+        // A country or product the data does not name is a parameter
+        // error with the name likely meant, not "nothing touched" (a user
+        // pass, 2026-12-07: `country=nga`).
+        for (param, asked, known) in [
+            (
+                "country",
+                &r.country,
+                inp.flows
+                    .iter()
+                    .map(|f| f.buyer.as_str())
+                    .chain(inp.needs.iter().map(|n| n.country.as_str()))
+                    .collect::<std::collections::BTreeSet<&str>>(),
+            ),
+            (
+                "product",
+                &r.product,
+                inp.flows
+                    .iter()
+                    .map(|f| f.product.as_str())
+                    .chain(inp.needs.iter().map(|n| n.product.as_str()))
+                    .collect(),
+            ),
+        ] {
+            if let Some(a) = asked
+                && !known.contains(a.as_str())
+            {
+                let like = equitas_model::suggest::did_you_mean(a, known.iter().map(|k| (*k, *k)));
+                return Err(ServiceError::Unknown {
+                    param: param.into(),
+                    reason: match like {
+                        Some(k) => {
+                            format!("{a:?} is no {param} of the data loaded; did you mean {k:?}?")
+                        }
+                        None => format!("{a:?} is no {param} of the data loaded"),
+                    },
+                });
+            }
+        }
         let Some(pair) = pick else {
             return Err(ServiceError::missing(format!(
                 "the scenario touches no pair of {} and {}",
