@@ -933,6 +933,15 @@ fn priority_to_need_serves_the_countries_short_first() {
     );
 }
 
+/// The field and reason for which `toml` is refused on `inp`.
+fn refused_by(inp: &Inputs, toml: &str) -> String {
+    let s = Scenario::parse(toml).unwrap();
+    match compile(&s, inp) {
+        Err(ScenarioError::Field { field, reason }) => format!("{field}: {reason}"),
+        other => panic!("{toml}: {other:?}"),
+    }
+}
+
 /// A shock or an export restriction naming no node of the supply loaded
 /// is refused, naming the field, rather than touching nothing ("0 pairs
 /// touched" read as "nothing affected"); a name written another way or
@@ -941,13 +950,7 @@ fn priority_to_need_serves_the_countries_short_first() {
 fn a_node_the_supply_lacks_is_refused() {
     let (_, mut inp) = one_pair(100.0, 50.0, 0.0, &[(0.6, 0.0), (0.4, 0.0)]);
     inp.flows[0].manufacturer = Some("aurobindo-pharma".into());
-    let refused = |toml: &str| -> String {
-        let s = Scenario::parse(toml).unwrap();
-        match compile(&s, &inp) {
-            Err(ScenarioError::Field { field, reason }) => format!("{field}: {reason}"),
-            other => panic!("{toml}: {other:?}"),
-        }
-    };
+    let refused = |toml: &str| refused_by(&inp, toml);
     assert_eq!(
         refused("[[shocks]]\nproducing_country = \"ind\"\nmonths = 6\n"),
         "shocks[0].producing_country: \"ind\" names no producing country of the supply loaded; did you mean \"IND\"?"
@@ -994,13 +997,7 @@ fn a_node_the_supply_lacks_is_refused() {
 #[test]
 fn what_would_change_nothing_unseen_is_refused() {
     let (_, inp) = one_pair(100.0, 50.0, 0.0, &[(0.6, 0.0), (0.4, 0.0)]);
-    let refused = |toml: &str| -> String {
-        let s = Scenario::parse(toml).unwrap();
-        match compile(&s, &inp) {
-            Err(ScenarioError::Field { field, reason }) => format!("{field}: {reason}"),
-            other => panic!("{toml}: {other:?}"),
-        }
-    };
+    let refused = |toml: &str| refused_by(&inp, toml);
     assert_eq!(
         refused("[[shocks]]\nsite = \"s0\"\nmonths = 6\nfrom = \"2025-01-01\"\n"),
         "shocks[0].from: 2025-01-01 is before the scenario's start (2026-01-01): an event starts on or after it (set `start` earlier, or `from` later)"
