@@ -327,6 +327,64 @@ pub fn read_population(path: &Path) -> Result<BTreeMap<String, f64>> {
 }
 
 impl Shocks {
+    /// An error the run found in an event given as an option (a node the
+    /// data do not name) names that option and its value, as errors found
+    /// in the option alone do, rather than `--scenario` and the event's
+    /// place in the scenario built from the options (a user pass,
+    /// 2026-12-07). Events of a scenario file, before the options', keep
+    /// their place in the file.
+    fn name_the_option(&self, with_file: bool, e: anyhow::Error) -> anyhow::Error {
+        // With a file, the options' events follow the file's, whose number
+        // is not known here: the error keeps its place in the scenario.
+        if with_file {
+            return e;
+        }
+        let Some(equitas_service::ServiceError::BadParameter { reason, .. }) =
+            e.downcast_ref::<equitas_service::ServiceError>()
+        else {
+            return e;
+        };
+        let Some(rest) = reason.strip_prefix("scenario: ") else {
+            return e;
+        };
+        let shocks: Vec<(&str, &String)> = [
+            ("site", &self.site),
+            ("manufacturer", &self.manufacturer),
+            ("producing-country", &self.producing_country),
+            ("ingredient-country", &self.ingredient_country),
+            ("region-outage", &self.region),
+        ]
+        .into_iter()
+        .flat_map(|(f, vs)| vs.iter().map(move |v| (f, v)))
+        .collect();
+        let restrictions: Vec<(&str, &String)> = self
+            .export_restriction
+            .iter()
+            .map(|v| ("export-restriction", v))
+            .collect();
+        let surges: Vec<(&str, &String)> = self.surge.iter().map(|v| ("surge", v)).collect();
+        for (prefix, given) in [
+            ("shocks[", shocks),
+            ("export_restrictions[", restrictions),
+            ("surges[", surges),
+        ] {
+            let Some((i, why)) = rest
+                .strip_prefix(prefix)
+                .and_then(|r| r.split_once(']'))
+                .and_then(|(i, r)| Some((i.parse::<usize>().ok()?, r.split_once(": ")?.1)))
+            else {
+                continue;
+            };
+            if let Some((flag, value)) = given.get(i) {
+                return anyhow::Error::new(equitas_service::ServiceError::BadParameter {
+                    param: format!("--{flag}"),
+                    reason: format!("{value:?}: {why}"),
+                });
+            }
+        }
+        e
+    }
+
     fn is_empty(&self) -> bool {
         self.site.is_empty()
             && self.manufacturer.is_empty()
@@ -538,7 +596,8 @@ fn run_scenario<O: Operation>(
     args: &OpArgs<O>,
     busy: &str,
 ) -> Result<Answer<O::Row>> {
-    let r = run(store, &with_file(file, shocks, args)?, busy);
+    let r = run(store, &with_file(file, shocks, args)?, busy)
+        .map_err(|e| shocks.name_the_option(file.is_some(), e));
     match file {
         Some(f) => r.with_context(|| format!("the scenario {}", f.display())),
         None => r,

@@ -135,7 +135,10 @@ fn shocks_as_options_levels_and_population() {
     );
     refused(
         &run(&["--producing-country", "ind:6"]),
-        &["\"ind\" names no producing country of the supply loaded; did you mean \"IND\"?"],
+        // The option named, not `--scenario` (a user pass, 2026-12-07).
+        &[
+            "--producing-country: \"ind:6\": \"ind\" names no producing country of the supply loaded; did you mean \"IND\"?",
+        ],
     );
     let ken = rows(&run(&["--export-restriction", "IND:6:KEN,UGA"]));
     assert!(!ken.is_empty());
