@@ -46,6 +46,20 @@ fn the_example_scenario_runs_and_bad_files_are_named() {
     let rows = j["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["kind"], "safety-stock");
+    // Its cost is unknown, and a note says why: the demo's synthetic
+    // products held have no price.
+    assert!(rows[0]["cost"].is_null());
+    assert!(
+        j["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with(
+                "mitigations[0] (Three more months of stock everywhere): no cost, as "
+            )),
+        "{}",
+        j["notes"]
+    );
     // The hypothetical producer helps the countries of its territory only.
     let territory = [
         "ZAF", "MOZ", "ZMB", "ZWE", "MWI", "BWA", "NAM", "LSO", "SWZ", "TZA", "AGO", "COD",

@@ -846,6 +846,35 @@ impl Operation for Compare {
                     .into(),
             );
         }
+        // A safety stock without a cost says which products have no price
+        // (a user pass, 2026-12-07: the cost was blank without a word).
+        for (i, m) in r.scenario.mitigations.iter().enumerate() {
+            if let equitas_scenario::Mitigation::SafetyStock {
+                country, product, ..
+            } = m
+            {
+                let unpriced: std::collections::BTreeSet<&str> = inp
+                    .needs
+                    .iter()
+                    .filter(|n| {
+                        country.as_ref().is_none_or(|c| &n.country == c)
+                            && product.as_ref().is_none_or(|p| &n.product == p)
+                            && !inp.unit_prices.contains_key(&n.product)
+                    })
+                    .map(|n| n.product.as_str())
+                    .collect();
+                if !unpriced.is_empty() {
+                    let shown: Vec<&str> = unpriced.iter().take(5).copied().collect();
+                    a.notes.push(format!(
+                        "mitigations[{i}] ({}): no cost, as {} product(s) held have no unit price in the procurement lines: {}{}",
+                        m.label(),
+                        unpriced.len(),
+                        shown.join(", "),
+                        if unpriced.len() > shown.len() { ", ..." } else { "" }
+                    ));
+                }
+            }
+        }
         Ok(a)
     }
 }
