@@ -270,20 +270,8 @@ fn check_names(
     if inp.flows.is_empty() {
         return Ok(());
     }
-    // The countries and products of the supply flows and of the needs
-    // (the stock data's own countries, such as the demo's XSY).
-    let buyers: BTreeSet<&str> = inp
-        .flows
-        .iter()
-        .map(|f| f.buyer.as_str())
-        .chain(inp.needs.iter().map(|n| n.country.as_str()))
-        .collect();
-    let products: BTreeSet<&str> = inp
-        .flows
-        .iter()
-        .map(|f| f.product.as_str())
-        .chain(inp.needs.iter().map(|n| n.product.as_str()))
-        .collect();
+    let buyers = inp.countries();
+    let products = inp.products();
     let sources: BTreeSet<&str> = inp.flows.iter().filter_map(|f| f.source()).collect();
     let places: BTreeSet<&str> = buyers
         .iter()

@@ -91,3 +91,24 @@ pub struct Inputs {
     /// What the inputs were read from.
     pub sources: Vec<String>,
 }
+
+impl Inputs {
+    /// The buying countries the data name: of the supply flows and of the
+    /// needs (the stock data's own countries, such as the demo's XSY).
+    pub fn countries(&self) -> BTreeSet<&str> {
+        self.flows
+            .iter()
+            .map(|f| f.buyer.as_str())
+            .chain(self.needs.iter().map(|n| n.country.as_str()))
+            .collect()
+    }
+
+    /// The products the data name, of the supply flows and of the needs.
+    pub fn products(&self) -> BTreeSet<&str> {
+        self.flows
+            .iter()
+            .map(|f| f.product.as_str())
+            .chain(self.needs.iter().map(|n| n.product.as_str()))
+            .collect()
+    }
+}

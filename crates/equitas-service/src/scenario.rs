@@ -727,24 +727,8 @@ impl Operation for Projection {
         // error with the name likely meant, not "nothing touched" (a user
         // pass, 2026-12-07: `country=nga`).
         for (param, asked, known) in [
-            (
-                "country",
-                &r.country,
-                inp.flows
-                    .iter()
-                    .map(|f| f.buyer.as_str())
-                    .chain(inp.needs.iter().map(|n| n.country.as_str()))
-                    .collect::<std::collections::BTreeSet<&str>>(),
-            ),
-            (
-                "product",
-                &r.product,
-                inp.flows
-                    .iter()
-                    .map(|f| f.product.as_str())
-                    .chain(inp.needs.iter().map(|n| n.product.as_str()))
-                    .collect(),
-            ),
+            ("country", &r.country, inp.countries()),
+            ("product", &r.product, inp.products()),
         ] {
             if let Some(a) = asked
                 && !known.contains(a.as_str())

@@ -788,17 +788,17 @@ impl Operation for Match {
         // asked, whatever products or countries are: a product's cover does
         // not change with what else is asked (until 2026-12-07 the period
         // was the selection's, a user pass: 1.52 alone, 1.46 filtered).
-        let span = analysis::period(
-            mk::observations(
-                ctx.store,
-                &Filter {
-                    from: r.filter.from,
-                    to: r.filter.to,
-                    ..Filter::default()
-                },
-            )?
-            .iter(),
-        );
+        let dates_only = Filter {
+            from: r.filter.from,
+            to: r.filter.to,
+            ..Filter::default()
+        };
+        // Read again only when the selection is narrower than its dates.
+        let span = if r.filter == dates_only {
+            period
+        } else {
+            analysis::period(mk::observations(ctx.store, &dates_only)?.iter())
+        };
         let units = match (r.weight, span.from, span.to) {
             (Weight::Quantity, Some(from), Some(to)) => {
                 Some(equitas_supply::matching::DemandUnits {
