@@ -730,7 +730,7 @@ fn demo_copy(work: &Path) -> PathBuf {
 
 /// A data value set's report is taken whole: one with a rejected value, or
 /// with only its stockout days, is refused with each of its lines; a month
-/// not begun is named as such; the other reports are imported. A month
+/// not ended is named as such; the other reports are imported. A month
 /// not begun has no figures to export or push either.
 #[test]
 fn a_dhis2_report_is_imported_whole_or_not_at_all() {

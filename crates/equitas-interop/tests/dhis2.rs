@@ -198,8 +198,9 @@ fn both_layouts_and_formats_round_trip_to_the_same_figures() {
 }
 
 /// The month the tests run in (their "now").
+/// December 2026's last day: the month has ended.
 fn now() -> i32 {
-    parse_month("2026-12").unwrap()
+    equitas_ledger::calendar::parse_day("2026-12-31").unwrap()
 }
 
 #[test]
@@ -261,7 +262,7 @@ fn a_report_with_a_bad_value_is_rejected_whole_and_the_rest_imported() {
 }
 
 #[test]
-fn a_report_needs_its_stockout_days_a_figure_and_a_month_begun() {
+fn a_report_needs_its_stockout_days_a_figure_and_a_month_ended() {
     let mapping = Mapping::parse(PER_METRIC).unwrap();
     let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupd,comment
 AMOX_SOD,202611,OU_FAC1,,,0,,,
@@ -277,7 +278,7 @@ ORS_SOD,202612,OU_FAC2,,,1,,,
     let e: Vec<String> = imp.reports.errors.iter().map(|e| e.to_string()).collect();
     let after = |p: &str| {
         format!(
-            "field `period`: {p} is after this month (202612): a report is of a month that has begun (a typing error in the year?)"
+            "field `period`: {p} is after this month (202612): a month is reported once it has ended (a typing error in the year?)"
         )
     };
     assert_eq!(
@@ -294,4 +295,14 @@ ORS_SOD,202612,OU_FAC2,,,1,,,
     );
     assert_eq!(imp.reports.records.len(), 1);
     assert_eq!(imp.reports.records[0].1.location, "FAC2");
+    // Before December's last day, its report would count stock at a date
+    // still to come: refused, saying when it can be imported.
+    let mid = equitas_ledger::calendar::parse_day("2026-12-07").unwrap();
+    let imp = dhis2::stock_reports(values::read(csv.as_bytes()).unwrap(), &mapping, mid);
+    assert!(imp.reports.records.is_empty());
+    let e: Vec<String> = imp.reports.errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        e.contains(&"line 8, field `period`: 202612 has not ended (today is 2026-12-07): a month is reported at its end, on 2026-12-31 or later".to_string()),
+        "{e:?}"
+    );
 }

@@ -101,6 +101,38 @@ fn number(
     }
 }
 
+/// Why a stock report of `period` cannot be taken, or its figures
+/// exported, on `today`; `None` when it can (docs/formulas.md 3.10). A report gives the stock at its month's end,
+/// so its month must have ended: its last day counts it as complete, as
+/// in stock, AMC and forecasts (3.5). A month after the current one is
+/// most likely a typing error in the year (2062-10 for 2026-10), and
+/// would move every figure's "now" ahead; the current month, before its
+/// last day, would date a count in the future. `show` writes a month as
+/// the file does (`2026-12`, DHIS2's `202612`).
+pub fn period_not_ended(
+    period: MonthIndex,
+    today: calendar::Day,
+    show: impl Fn(MonthIndex) -> String,
+) -> Option<String> {
+    let this = calendar::month_of(today);
+    if period > this {
+        Some(format!(
+            "{} is after this month ({}): a month is reported once it has ended (a typing error in the year?)",
+            show(period),
+            show(this)
+        ))
+    } else if period == this && today != month_end(this) {
+        Some(format!(
+            "{} has not ended (today is {}): a month is reported at its end, on {} or later",
+            show(period),
+            calendar::format_day(today),
+            calendar::format_day(month_end(this))
+        ))
+    } else {
+        None
+    }
+}
+
 /// Parses a stock report CSV. A second row for the same location, product
 /// and period is rejected, naming the line of the first.
 pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowError> {
@@ -404,5 +436,33 @@ mod tests {
     fn missing_column_is_named() {
         let e = parse_stock_reports("location,product,period\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("opening_balance"), "{e}");
+    }
+
+    #[test]
+    fn a_report_is_of_a_month_that_has_ended() {
+        let day = |s: &str| calendar::parse_day(s).unwrap();
+        let month = |s: &str| calendar::parse_month(s).unwrap();
+        let show = calendar::format_month;
+        assert_eq!(
+            period_not_ended(month("2026-11"), day("2026-12-07"), show),
+            None
+        );
+        // Its last day counts the month as complete.
+        assert_eq!(
+            period_not_ended(month("2026-12"), day("2026-12-31"), show),
+            None
+        );
+        assert_eq!(
+            period_not_ended(month("2026-12"), day("2026-12-07"), show).as_deref(),
+            Some(
+                "2026-12 has not ended (today is 2026-12-07): a month is reported at its end, on 2026-12-31 or later"
+            )
+        );
+        assert_eq!(
+            period_not_ended(month("2062-10"), day("2026-12-31"), show).as_deref(),
+            Some(
+                "2062-10 is after this month (2026-12): a month is reported once it has ended (a typing error in the year?)"
+            )
+        );
     }
 }

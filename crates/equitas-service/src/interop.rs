@@ -9,14 +9,9 @@
 use crate::error::ServiceError;
 use crate::stock::has_stock;
 use equitas_interop::dhis2::{self, DataValueSet, Mapping, MonthFigures};
-use equitas_ledger::calendar::{MonthIndex, format_month};
+use equitas_ledger::calendar::{Day, MonthIndex, format_month};
 use equitas_store::Store;
 use equitas_store::import::{ImportError, ImportOptions, ImportReport, NoProgress};
-
-/// The current month, by this machine's clock (UTC), as imports read it.
-fn this_month() -> MonthIndex {
-    equitas_ledger::calendar::month_of(equitas_store::today())
-}
 
 /// A month's DHIS2 export: the figures, the data values they become, and
 /// what the mapping left out.
@@ -28,32 +23,29 @@ pub struct Dhis2Export {
 
 /// The figures of `month` for the mapping's products at every location
 /// (those without an org unit are named in the notes), as data values.
-/// A month after the current one is refused (`BadParameter` naming
-/// `month`): it has no figures yet, as imports refuse its reports
+/// A month not ended by this machine's clock (UTC) is refused
+/// (`BadParameter` naming `month`): DHIS2 would keep a week's figures as
+/// the month's, and imports refuse its reports likewise
 /// (docs/formulas.md 3.10).
 pub fn dhis2_export(
     store: &mut dyn Store,
     mapping: &Mapping,
     month: MonthIndex,
 ) -> Result<Dhis2Export, ServiceError> {
-    dhis2_export_at(store, mapping, month, this_month())
+    dhis2_export_at(store, mapping, month, equitas_store::today())
 }
 
-/// [`dhis2_export`], `now` being the current month.
+/// [`dhis2_export`] on `today`.
 pub fn dhis2_export_at(
     store: &mut dyn Store,
     mapping: &Mapping,
     month: MonthIndex,
-    now: MonthIndex,
+    today: Day,
 ) -> Result<Dhis2Export, ServiceError> {
-    if month > now {
+    if let Some(why) = equitas_ledger::report::period_not_ended(month, today, format_month) {
         return Err(ServiceError::BadParameter {
             param: "month".into(),
-            reason: format!(
-                "{} is after this month ({}): a month has figures once it has begun",
-                format_month(month),
-                format_month(now)
-            ),
+            reason: why,
         });
     }
     let data = equitas_store::stock::load(store)?;
@@ -85,7 +77,7 @@ pub fn dhis2_import(
 ) -> Result<ImportReport, ImportError> {
     let values = dhis2::values::read(bytes)
         .map_err(|e| ImportError::Precondition(format!("{source_name}: {e}")))?;
-    let read = dhis2::stock_reports(values, mapping, this_month());
+    let read = dhis2::stock_reports(values, mapping, equitas_store::today());
     equitas_store::import::import_stock_reports(
         store,
         source_name,

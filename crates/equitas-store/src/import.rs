@@ -1551,9 +1551,8 @@ fn write_stock_reports(
             r.item = g;
         }
     }
-    // A report is of a month that has begun: one after this month is a
-    // typing error (2062 for 2026), and would move every figure's "now".
-    let this_month = equitas_ledger::calendar::month_of(crate::today());
+    // A report is of a month that has ended (docs/formulas.md 3.10).
+    let today = crate::today();
     // One row per place, product and month, the product as the ledger
     // resolves it: two rows naming it by its code and a GTIN, or a GTIN
     // of 13 and of 14 digits, are the same report, whose counts the
@@ -1577,15 +1576,12 @@ fn write_stock_reports(
     let mut products = Known::new("SELECT code, name FROM products");
     write_checked(conn, report, rows, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
-        if r.period > this_month {
-            bad.push((
-                "period",
-                format!(
-                    "{} is after this month ({}): a report is of a month that has begun (a typing error in the year?)",
-                    equitas_ledger::calendar::format_month(r.period),
-                    equitas_ledger::calendar::format_month(this_month)
-                ),
-            ));
+        if let Some(why) = equitas_ledger::report::period_not_ended(
+            r.period,
+            today,
+            equitas_ledger::calendar::format_month,
+        ) {
+            bad.push(("period", why));
         }
         if !crate::stock::location_exists(c, &r.location)? {
             bad.push((

@@ -20,8 +20,8 @@
 
 use super::mapping::{Mapping, Metric};
 use super::values::DataValue;
-use equitas_ledger::calendar::{MonthIndex, days_in_month};
-use equitas_ledger::report::StockReport;
+use equitas_ledger::calendar::{Day, MonthIndex, days_in_month};
+use equitas_ledger::report::{StockReport, period_not_ended};
 use equitas_model::RowError;
 use equitas_model::reference::Parsed;
 use std::collections::BTreeMap;
@@ -58,19 +58,15 @@ fn lines(l: &[u64]) -> String {
 }
 
 /// The stock reports `values` mean through `mapping`. `values` comes
-/// from [`super::values::read`]; its errors are kept. `this_month` is the
-/// current month (the caller's clock): a value of a later month is
-/// rejected, naming its period (docs/formulas.md 3.10).
+/// from [`super::values::read`]; its errors are kept. `today` is the
+/// caller's clock: a value of a month not ended by then is rejected,
+/// naming its period (docs/formulas.md 3.10).
 ///
 /// A report is taken whole: one with a rejected value (a bad number, a
-/// month not begun, a figure given twice), or without what a stock report
+/// month not ended, a figure given twice), or without what a stock report
 /// needs (its stockout days, and a figure of stock beside them), is
 /// rejected, each of its lines named; the other reports are kept.
-pub fn stock_reports(
-    values: Parsed<DataValue>,
-    mapping: &Mapping,
-    this_month: MonthIndex,
-) -> StockImport {
+pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -> StockImport {
     let mut errors = values.errors;
     let mut groups: BTreeMap<(String, String, MonthIndex), Acc> = BTreeMap::new();
     let (mut unmapped, mut derived) = (0usize, 0usize);
@@ -102,16 +98,11 @@ pub fn stock_reports(
                 "period",
                 format!("{:?} is not a monthly period (YYYYMM)", v.period),
             )),
-            Some(m) if m > this_month => bad.push(RowError::new(
-                line,
-                "period",
-                format!(
-                    "{} is after this month ({}): a report is of a month that has begun (a typing error in the year?)",
-                    v.period,
-                    super::period(this_month)
-                ),
-            )),
-            Some(_) => {}
+            Some(m) => {
+                if let Some(why) = period_not_ended(m, today, super::period) {
+                    bad.push(RowError::new(line, "period", why));
+                }
+            }
         }
         let number = v.value.parse::<f64>().ok().filter(|x| x.is_finite());
         let number = match (metric, number) {
