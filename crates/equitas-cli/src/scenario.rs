@@ -5,7 +5,7 @@
 //! every command.
 
 use crate::op_args::{OpArgs, run};
-use crate::output::{Cell, Output, Report};
+use crate::output::{Cell, Output, Report, named};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -13,7 +13,7 @@ use equitas_scenario::model::{ExportRestriction, Shock, SpareCapacity, Surge};
 use equitas_scenario::{
     AllocationRow, CountryImpactRow, ImpactRow, MitigationRow, Month, NodeRow, Scenario,
 };
-use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Projection, Run};
+use equitas_service::scenario::{Allocation, Compare, Countries, Nodes, Projection, Run, node_dim};
 use equitas_service::{Answer, Head, Operation};
 use equitas_store::Store;
 use serde_json::Value;
@@ -630,8 +630,9 @@ fn day_cell(d: Option<NaiveDate>) -> Cell {
 trait Table: serde::Serialize {
     const TITLE: &'static str;
     const COLUMNS: &'static [&'static str];
-    fn cells(&self) -> Vec<Cell>;
-    fn below(&self) -> Vec<(String, Vec<Cell>)> {
+    /// The row's cells, codes named by the answer's `labels` (`h`).
+    fn cells(&self, h: &Head) -> Vec<Cell>;
+    fn below(&self, _h: &Head) -> Vec<(String, Vec<Cell>)> {
         Vec::new()
     }
 }
@@ -655,10 +656,10 @@ impl Table for ImpactRow {
         "unmet p95",
         "assumptions",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, h: &Head) -> Vec<Cell> {
         vec![
-            text(&self.country),
-            text(&self.product),
+            named(h, "country", &self.country),
+            named(h, "product", &self.product),
             Cell::Pct(Some(self.exposure)),
             Cell::Num(self.time_to_survive_months, 1),
             Cell::Num(Some(self.time_to_recover_months), 1),
@@ -674,15 +675,15 @@ impl Table for ImpactRow {
             text(&self.assumptions.join("; ")),
         ]
     }
-    fn below(&self) -> Vec<(String, Vec<Cell>)> {
+    fn below(&self, h: &Head) -> Vec<(String, Vec<Cell>)> {
         self.levels
             .iter()
             .map(|l| {
                 (
                     l.level.clone(),
                     vec![
-                        text(&self.country),
-                        text(&self.product),
+                        named(h, "country", &self.country),
+                        named(h, "product", &self.product),
                         Cell::Pct(Some(l.exposure)),
                         Cell::Num(l.time_to_survive_months, 1),
                         Cell::Num(None, 1),
@@ -721,9 +722,9 @@ impl Table for CountryImpactRow {
         "unmet",
         "unmet courses",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, h: &Head) -> Vec<Cell> {
         vec![
-            text(&self.country),
+            named(h, "country", &self.country),
             text(self.income_group.as_deref().unwrap_or("-")),
             Cell::Int(self.products as i64),
             Cell::Int(self.products_short as i64),
@@ -746,7 +747,7 @@ impl Table for Month {
         "stock without the shock",
         "unmet",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, _h: &Head) -> Vec<Cell> {
         vec![
             Cell::Int(self.month as i64),
             Cell::Num(Some(self.demand), 0),
@@ -771,11 +772,11 @@ impl Table for NodeRow {
         "min TTS months",
         "units a month through it",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, h: &Head) -> Vec<Cell> {
         vec![
             Cell::Int(self.rank as i64),
             text(&self.kind),
-            text(&self.node),
+            named(h, node_dim(&self.kind), &self.node),
             Cell::Int(self.pairs as i64),
             Cell::Int(self.countries_short as i64),
             Cell::Num(Some(self.unmet), 0),
@@ -799,7 +800,7 @@ impl Table for MitigationRow {
         "cost",
         "cost per unit averted",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, h: &Head) -> Vec<Cell> {
         vec![
             text(&self.mitigation),
             text(&self.kind),
@@ -812,7 +813,14 @@ impl Table for MitigationRow {
                 &self
                     .beneficiaries
                     .iter()
-                    .map(|b| format!("{} {} {}", b.country, b.product, b.reduction))
+                    .map(|b| {
+                        format!(
+                            "{} × {}: {}",
+                            h.label("country", &b.country),
+                            h.label("product", &b.product),
+                            crate::format::int(b.reduction.round() as i64)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -836,7 +844,7 @@ impl Table for AllocationRow {
         "unmet %",
         "disparity",
     ];
-    fn cells(&self) -> Vec<Cell> {
+    fn cells(&self, _h: &Head) -> Vec<Cell> {
         vec![
             text(self.rule.as_str()),
             text(&self.income_group),
@@ -853,18 +861,18 @@ impl Table for AllocationRow {
 
 /// The columns and cells of `rows`; with `expand`, a `level` column after
 /// the first (`country` on a row, the level's name on the rows below it).
-fn table<R: Table>(rows: &[R], expand: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
+fn table<R: Table>(h: &Head, rows: &[R], expand: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
     let mut columns = R::COLUMNS.to_vec();
     if !expand {
-        return (columns, rows.iter().map(R::cells).collect());
+        return (columns, rows.iter().map(|r| r.cells(h)).collect());
     }
     columns.insert(1, "level");
     let mut out = Vec::new();
     for r in rows {
-        let mut c = r.cells();
+        let mut c = r.cells(h);
         c.insert(1, text("country"));
         out.push(c);
-        for (name, mut c) in r.below() {
+        for (name, mut c) in r.below(h) {
             c.insert(1, text(&name));
             out.push(c);
         }
@@ -887,8 +895,8 @@ where
     O::Row: Table,
 {
     let a = run_scenario(store, file, shocks, args, busy)?;
-    let (columns, rows) = table(&a.rows, expand);
     let h = &a.head;
+    let (columns, rows) = table(h, &a.rows, expand);
     let mut footer: Vec<String> = a.notes.clone();
     footer.push(format!(
         "Assumptions: {}",

@@ -69,6 +69,9 @@ fn scenario_routes(s: &mut TestStore) {
                 r["country"].as_str().unwrap().to_string(),
                 r["product"].as_str().unwrap().to_string(),
             );
+            // Each pair by its names too.
+            assert!(j["labels"]["country"][&k.0].is_string(), "{k:?}");
+            assert!(j["labels"]["product"][&k.1].is_string(), "{k:?}");
             let want = india[&k];
             assert!(
                 (r["exposure"].as_f64().unwrap() - want).abs() < 1e-4,
@@ -158,6 +161,33 @@ fn scenario_routes(s: &mut TestStore) {
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["rows"][0]["rank"], 1);
         assert_eq!(j["rows"][0]["node"], "IND", "{j}");
+        // Every node by its name (`labels`, as market answers give them):
+        // a producing country's among the countries, sites and
+        // manufacturers in their own dimensions.
+        assert_eq!(j["labels"]["country"]["IND"], "India", "{j}");
+        for r in j["rows"].as_array().unwrap() {
+            let dim = match r["kind"].as_str().unwrap() {
+                "producing-country" => "country",
+                k => k,
+            };
+            let node = r["node"].as_str().unwrap();
+            assert!(
+                j["labels"][dim][node].as_str().is_some_and(|n| n != node),
+                "{dim} {node}: {}",
+                j["labels"]
+            );
+        }
+        // In French with Accept-Language.
+        let (st, _, j) = common::send(
+            &state,
+            "GET",
+            "/api/v1/scenario/nodes?limit=1",
+            &[("accept-language", "fr")],
+            "",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["labels"]["country"]["IND"], "Inde", "{j}");
 
         let (st, j) = get(&state, "/api/v1/scenario/compare").await;
         assert_eq!(st, StatusCode::OK, "{j}");

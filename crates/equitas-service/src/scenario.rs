@@ -9,7 +9,7 @@ use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation};
 use crate::param::{Args, Kind, Param};
 use equitas_ledger::places::Places;
 use equitas_ledger::view::{StockQuery, stock};
-use equitas_market::analysis::{self, Weight};
+use equitas_market::analysis::{self, Dim, Weight};
 use equitas_model::LocationLevel;
 use equitas_planning::quantify::Incoming;
 use equitas_scenario::{
@@ -18,7 +18,7 @@ use equitas_scenario::{
 };
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::supply as st;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// The scenario when none is given: manufacturing in the largest producing
@@ -600,6 +600,53 @@ fn head(c: &Compiled, s: &Scenario, inp: &Inputs, lines: usize, what: &str) -> H
     h
 }
 
+/// The dimension of `labels` a node of `kind` is named in (`site`,
+/// `manufacturer`; a producing country's is `country`).
+pub fn node_dim(kind: &str) -> &str {
+    match kind {
+        "producing-country" => "country",
+        k => k,
+    }
+}
+
+/// The names of the codes an answer shows, as market and supply answers
+/// give them (`labels.country["NGA"]`): countries, products, sites and
+/// manufacturers, in the caller's language (`Accept-Language`). A code the
+/// store has no name for (the demo's synthetic country) is left out.
+fn labels<'a>(
+    ctx: &mut Ctx<'_>,
+    codes: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Value, ServiceError> {
+    let names = mk::names(ctx.store, ctx.lang)?;
+    let mut out: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for (dim, code) in codes {
+        let d = match dim {
+            "country" => Dim::BuyerCountry,
+            "product" => Dim::Product,
+            "site" => Dim::Site,
+            "manufacturer" => Dim::Supplier,
+            _ => continue,
+        };
+        if let Some(n) = crate::market::name(&names, d, code) {
+            out.entry(dim)
+                .or_default()
+                .insert(code.to_string(), json!(n));
+        }
+    }
+    Ok(json!(out))
+}
+
+/// The labels of rows naming a country and a product each.
+fn pair_labels<'a>(
+    ctx: &mut Ctx<'_>,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Value, ServiceError> {
+    labels(
+        ctx,
+        pairs.flat_map(|(c, p)| [("country", c), ("product", p)]),
+    )
+}
+
 /// `GET /api/v1/scenario/run`, `equitas scenario run`.
 pub struct Run;
 
@@ -623,6 +670,12 @@ impl Operation for Run {
         let (inp, c, lines) = prepare(ctx, r)?;
         let rows = equitas_scenario::run(&c, &inp, true);
         let mut h = head(&c, &r.scenario, &inp, lines, "Disruption scenario");
+        let l = pair_labels(
+            ctx,
+            rows.iter()
+                .map(|x| (x.country.as_str(), x.product.as_str())),
+        )?;
+        h.extra.insert("labels".into(), l);
         let untouched = inp.needs.len().saturating_sub(rows.len());
         h.extra.insert("untouched".into(), json!(untouched));
         let touched = rows.len();
@@ -659,13 +712,15 @@ impl Operation for Countries {
     ) -> Result<Answer<CountryImpactRow>, ServiceError> {
         let (inp, c, lines) = prepare(ctx, r)?;
         let rows = equitas_scenario::by_country(&equitas_scenario::run(&c, &inp, false));
-        let h = head(
+        let mut h = head(
             &c,
             &r.scenario,
             &inp,
             lines,
             "Disruption scenario by country",
         );
+        let l = labels(ctx, rows.iter().map(|x| ("country", x.country.as_str())))?;
+        h.extra.insert("labels".into(), l);
         Ok(Answer::new(h, rows))
     }
 }
@@ -763,9 +818,19 @@ impl Operation for Projection {
         );
         h.extra.insert("country".into(), json!(pair.country));
         h.extra.insert("product".into(), json!(pair.product));
+        let l = pair_labels(
+            ctx,
+            std::iter::once((pair.country.as_str(), pair.product.as_str())),
+        )?;
+        h.extra.insert("labels".into(), l);
+        let shown = |dim: &str, code: &str| match h.label(dim, code) {
+            n if n == code => code.to_string(),
+            n => format!("{n} ({code})"),
+        };
         let note = format!(
             "Pair: {} × {}; month 1 is the first month from the start.",
-            pair.country, pair.product
+            shown("country", &pair.country),
+            shown("product", &pair.product)
         );
         let mut a = Answer::new(h, months);
         a.notes.push(note);
@@ -795,7 +860,12 @@ impl Operation for Nodes {
     fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<NodeRow>, ServiceError> {
         let (inp, c, lines) = prepare(ctx, r)?;
         let rows = equitas_scenario::rank_nodes(&c, &inp);
-        let h = head(&c, &r.scenario, &inp, lines, "Node ranking (7.7)");
+        let mut h = head(&c, &r.scenario, &inp, lines, "Node ranking (7.7)");
+        let l = labels(
+            ctx,
+            rows.iter().map(|x| (node_dim(&x.kind), x.node.as_str())),
+        )?;
+        h.extra.insert("labels".into(), l);
         Ok(Answer::new(h, rows))
     }
 }
@@ -822,7 +892,14 @@ impl Operation for Compare {
     fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<MitigationRow>, ServiceError> {
         let (inp, c, lines) = prepare(ctx, r)?;
         let rows = equitas_scenario::compare(&c, &r.scenario, &inp);
-        let h = head(&c, &r.scenario, &inp, lines, "Mitigations compared (7.7)");
+        let mut h = head(&c, &r.scenario, &inp, lines, "Mitigations compared (7.7)");
+        let l = pair_labels(
+            ctx,
+            rows.iter()
+                .flat_map(|x| &x.beneficiaries)
+                .map(|b| (b.country.as_str(), b.product.as_str())),
+        )?;
+        h.extra.insert("labels".into(), l);
         let mut a = Answer::new(h, rows);
         if r.scenario.mitigations.is_empty() {
             a.notes.push(
