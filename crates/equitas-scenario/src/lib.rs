@@ -51,6 +51,11 @@ pub struct ImpactRow {
     pub time_to_qualify_months: Option<f64>,
     /// not-needed, authorised, to-authorise, no-spare-capacity or never.
     pub alternative: String,
+    /// The Simchi-Levi gap, months: how long the outage outlasts the
+    /// stock, max(0, min(TTR, TTQ) − TTS), an alternative bounding it only
+    /// when it covers the whole ask (docs/formulas.md 7.3). A partial
+    /// alternative can still leave nothing unmet: what goes short is
+    /// `unmet` and `months_short`.
     pub gap_months: f64,
     pub stockout_date: Option<NaiveDate>,
     /// Months of demand unmet.
@@ -253,7 +258,8 @@ pub struct CountryImpactRow {
     pub products: usize,
     /// Of which run short (some demand unmet).
     pub products_short: usize,
-    /// The largest gap among its products, months.
+    /// The largest gap among its products, months (7.3: the Simchi-Levi
+    /// test's, which can be above 0 with nothing unmet).
     pub max_gap_months: f64,
     /// The first stockout among its products.
     pub first_stockout: Option<NaiveDate>,
