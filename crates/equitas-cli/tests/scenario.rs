@@ -33,7 +33,7 @@ fn the_example_scenario_runs_and_bad_files_are_named() {
         lines
             .next()
             .unwrap()
-            .starts_with("country,product,exposure,TTS months")
+            .starts_with("country,country_name,product,product_name,exposure,TTS months")
     );
     assert!(lines.count() > 100, "{csv}");
 
@@ -221,8 +221,15 @@ fn shocks_as_options_levels_and_population() {
         ],
     );
     let csv = String::from_utf8(o.stdout).unwrap();
-    assert!(csv.starts_with("country,level,product,"), "{csv}");
-    assert!(csv.contains("XSY,national store,"), "{csv}");
+    // Codes with their names beside them (the answer's labels).
+    assert!(
+        csv.starts_with("country,country_name,level,product,product_name,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("XSY,Synthetic country (Equitas demo),national store,SYN-"),
+        "{csv}"
+    );
 
     // Errors name the option and what is wrong.
     refused(&run(&["--site", "x"]), &["--site", "NAME:DURATION"]);

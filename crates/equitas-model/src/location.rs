@@ -13,9 +13,12 @@ pub struct Country {
     pub iso3: String,
     pub iso2: String,
     pub numeric: Option<u16>,
+    /// The official English name (UN M49), the name shown.
     pub name_en: String,
+    /// The official French name, shown in French.
     pub name_fr: Option<String>,
-    /// Short English name in common use (CLDR display name, e.g. "Vietnam").
+    /// Short English name in common use (CLDR display name, e.g. "Vietnam"):
+    /// a name sources write, matched on import, not shown.
     pub name_short: Option<String>,
     /// UN M49 region (e.g. Africa) and sub-region (e.g. Western Africa).
     pub m49_region: Option<String>,
