@@ -306,3 +306,25 @@ ORS_SOD,202612,OU_FAC2,,,1,,,
         "{e:?}"
     );
 }
+
+/// A value marked deleted in DHIS2 is no figure: left out, and counted in
+/// the notes (it was imported as the month's figure).
+#[test]
+fn a_value_deleted_in_dhis2_is_not_imported() {
+    let mapping = Mapping::parse(PER_METRIC).unwrap();
+    let doc = r#"{"dataValues": [
+  {"dataElement": "ORS_SOH", "period": "202611", "orgUnit": "OU_FAC2", "value": "999", "deleted": true},
+  {"dataElement": "ORS_SOH", "period": "202611", "orgUnit": "OU_FAC2", "value": "5"},
+  {"dataElement": "ORS_SOD", "period": "202611", "orgUnit": "OU_FAC2", "value": "1"}
+]}"#;
+    let imp = dhis2::stock_reports(values::read(doc.as_bytes()).unwrap(), &mapping, now());
+    assert!(imp.reports.errors.is_empty(), "{:?}", imp.reports.errors);
+    assert_eq!(imp.reports.records.len(), 1);
+    assert_eq!(imp.reports.records[0].1.closing, Some(5.0));
+    assert!(
+        imp.notes
+            .contains(&"1 data value(s) marked deleted in DHIS2, not imported".to_string()),
+        "{:?}",
+        imp.notes
+    );
+}

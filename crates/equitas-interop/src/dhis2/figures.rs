@@ -126,6 +126,7 @@ pub fn data_values(figures: &[MonthFigures], mapping: &Mapping) -> (DataValueSet
                 attribute_option_combo: mapping.attribute_option_combo.clone(),
                 value,
                 comment: None,
+                deleted: false,
             });
         }
         if !any {

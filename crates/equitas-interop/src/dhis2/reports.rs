@@ -69,8 +69,14 @@ fn lines(l: &[u64]) -> String {
 pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -> StockImport {
     let mut errors = values.errors;
     let mut groups: BTreeMap<(String, String, MonthIndex), Acc> = BTreeMap::new();
-    let (mut unmapped, mut derived) = (0usize, 0usize);
+    let (mut unmapped, mut derived, mut deleted) = (0usize, 0usize, 0usize);
     for (line, v) in values.records {
+        // A value deleted in DHIS2 is no figure (until 2026-12-07 it was
+        // imported as one).
+        if v.deleted {
+            deleted += 1;
+            continue;
+        }
         let Some((product, metric)) = mapping
             .figure(&v.data_element, v.category_option_combo.as_deref())
             .cloned()
@@ -232,6 +238,11 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
     if unmapped > 0 {
         notes.push(format!(
             "{unmapped} data value(s) of data elements or combos not in the mapping, not imported"
+        ));
+    }
+    if deleted > 0 {
+        notes.push(format!(
+            "{deleted} data value(s) marked deleted in DHIS2, not imported"
         ));
     }
     if derived > 0 {

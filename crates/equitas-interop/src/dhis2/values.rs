@@ -30,6 +30,10 @@ pub struct DataValue {
     pub value: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Marked deleted in DHIS2 (an export with `includeDeleted`, the CSV's
+    /// `deleted` column): no figure, and never imported as one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// A data value set as written: the data set, if any, and the values.
@@ -81,6 +85,12 @@ struct RawDataValue {
     attribute_option_combo: Option<String>,
     value: Option<Scalar>,
     comment: Option<String>,
+    deleted: Option<Scalar>,
+}
+
+/// DHIS2's `deleted` flag as sent: `true` (JSON) or `true` in the CSV.
+fn is_true(s: Option<&str>) -> bool {
+    s.is_some_and(|s| s.trim().eq_ignore_ascii_case("true"))
 }
 
 fn line_at(text: &str, offset: usize) -> u64 {
@@ -161,6 +171,7 @@ pub fn read_json(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
                         ),
                         value,
                         comment: present(dv.comment),
+                        deleted: is_true(dv.deleted.map(Scalar::text).as_deref()),
                     },
                 ));
             }
@@ -170,8 +181,9 @@ pub fn read_json(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
     Ok(out)
 }
 
-/// The columns of DHIS2's CSV data value format, in their documented order.
-const CSV_COLUMNS: [&str; 9] = [
+/// The columns of DHIS2's CSV data value format, in their documented order
+/// (`followup` and `deleted` of later versions after them).
+const CSV_COLUMNS: [&str; 11] = [
     "dataelement",
     "period",
     "orgunit",
@@ -181,6 +193,8 @@ const CSV_COLUMNS: [&str; 9] = [
     "storedby",
     "lastupd",
     "comment",
+    "followup",
+    "deleted",
 ];
 
 fn csv_column(name: &str) -> Option<usize> {
@@ -203,7 +217,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
         // Lines counted whatever their endings (errors name the line).
         .from_reader(equitas_model::reference::Newlines::new(bytes));
     // Which column of the file holds each documented column.
-    let mut at: [Option<usize>; 9] = std::array::from_fn(Some);
+    let mut at: [Option<usize>; 11] = std::array::from_fn(Some);
     let mut out = Parsed::default();
     let mut first = true;
     for rec in r.records() {
@@ -217,7 +231,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
                 .get(0)
                 .is_some_and(|c| c.trim().eq_ignore_ascii_case("dataelement"))
         {
-            at = [None; 9];
+            at = [None; 11];
             for (i, name) in rec.iter().enumerate() {
                 if let Some(c) = csv_column(name) {
                     at[c] = Some(i);
@@ -267,6 +281,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
                     attribute_option_combo: cell(4),
                     value,
                     comment: cell(8),
+                    deleted: is_true(cell(10).as_deref()),
                 },
             )),
             _ => out.errors.extend(errs),
@@ -299,7 +314,7 @@ pub fn write_json(set: &DataValueSet) -> String {
 /// The values as DHIS2's CSV, with its header row.
 pub fn write_csv(values: &[DataValue]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(CSV_COLUMNS);
+    let _ = w.write_record(&CSV_COLUMNS[..9]);
     for v in values {
         let _ = w.write_record([
             v.data_element.as_str(),
@@ -387,6 +402,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_marked_deleted_is_read_as_deleted() {
+        let json = r#"{"dataValues": [
+            {"dataElement": "a", "period": "202611", "orgUnit": "o", "value": "999", "deleted": true},
+            {"dataElement": "a", "period": "202611", "orgUnit": "o", "value": "5", "deleted": false},
+            {"dataElement": "a", "period": "202611", "orgUnit": "o", "value": "6"}
+        ]}"#;
+        let got: Vec<bool> = read(json.as_bytes())
+            .unwrap()
+            .records
+            .iter()
+            .map(|(_, v)| v.deleted)
+            .collect();
+        assert_eq!(got, [true, false, false]);
+        let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup,deleted\n\
+                   a,202611,o,,,999,,,,false,true\n\
+                   a,202611,o,,,5,,,,false,false\n";
+        let got: Vec<bool> = read(csv.as_bytes())
+            .unwrap()
+            .records
+            .iter()
+            .map(|(_, v)| v.deleted)
+            .collect();
+        assert_eq!(got, [true, false]);
+    }
+
+    #[test]
     fn headerless_csv_and_longer_column_names_are_read() {
         let body: String = DOC_CSV.lines().skip(1).map(|l| format!("{l}\n")).collect();
         assert_eq!(read_csv(body.as_bytes()).unwrap().records.len(), 3);
@@ -453,6 +494,7 @@ mod tests {
                 attribute_option_combo: aoc,
                 value,
                 comment,
+                deleted: false,
             })
     }
 
