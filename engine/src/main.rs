@@ -569,8 +569,15 @@ async fn run(command: Command) -> Result<()> {
             }
             eprintln!("{} rows", rows.len());
             if let market::Indicator::Mpr(_) = request.indicator {
-                for (kind, m, n) in market::basket(&rows) {
-                    eprintln!("basket ({kind}): median MPR {m:.2} over {n} products");
+                for b in market::basket(&rows) {
+                    eprintln!(
+                        "basket ({}, against {}{}): median MPR {:.2} over {} products",
+                        b.kind,
+                        b.reference_source,
+                        b.country.map(|c| format!(", in {c}")).unwrap_or_default(),
+                        b.median_mpr,
+                        b.products
+                    );
                 }
             }
         }

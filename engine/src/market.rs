@@ -773,11 +773,15 @@ pub async fn compute(
 
 /// The basket of MPR rows as the engine gives them (JSON):
 /// [`equitas_market::analysis::mpr_basket`].
-pub fn basket(rows: &[serde_json::Value]) -> Vec<(&'static str, f64, usize)> {
-    equitas_market::analysis::mpr_basket(
-        rows.iter()
-            .map(|r| (r["kind"].as_str().unwrap_or_default(), r["mpr"].as_f64())),
-    )
+pub fn basket(rows: &[serde_json::Value]) -> Vec<equitas_market::analysis::Basket> {
+    equitas_market::analysis::mpr_basket(rows.iter().map(|r| {
+        (
+            r["reference_source"].as_str().unwrap_or_default(),
+            r["key"][1].as_str(),
+            r["kind"].as_str().unwrap_or_default(),
+            r["mpr"].as_f64(),
+        )
+    }))
 }
 
 /// `equitas_market(indicator, seq, product, supplier, site, site_country,

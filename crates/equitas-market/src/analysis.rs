@@ -11,7 +11,7 @@ use crate::stats::{Summary, median, summarize};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -391,8 +391,9 @@ pub struct MprRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MprReport {
     pub rows: Vec<MprRow>,
-    /// Median of the MPRs per kind (products with an MPR only), and how many.
-    pub basket: Vec<(&'static str, f64, usize)>,
+    /// The baskets (products with an MPR only): per reference source,
+    /// buying country when per country, and kind.
+    pub basket: Vec<Basket>,
     pub min_observations: usize,
     pub exchange_rate: f64,
 }
@@ -429,7 +430,14 @@ pub fn mpr(
             });
         }
     }
-    let basket = mpr_basket(rows.iter().map(|r| (r.kind, r.mpr)));
+    let basket = mpr_basket(rows.iter().map(|r| {
+        (
+            r.reference_source.as_str(),
+            by_country.then(|| r.key[1].as_str()),
+            r.kind,
+            r.mpr,
+        )
+    }));
     MprReport {
         rows,
         basket,
@@ -462,22 +470,49 @@ fn kind_prices(g: &[&Observation]) -> [(&'static str, Vec<f64>); 2] {
     [("originator", orig), ("lowest-priced generic", lpg)]
 }
 
-/// The basket of MPR rows given as (kind, MPR): per kind, the median of
-/// the MPRs (rows with one only) and how many there are, originator first.
+/// A basket of MPRs (docs/formulas.md 2.6): the median of the MPRs of
+/// its products, all against one reference source and, when the MPRs are
+/// per buying country, of one country (a WHO/HAI survey's basket is one
+/// country's, against one reference list).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Basket {
+    pub reference_source: String,
+    /// The buying country, when the MPRs are per country.
+    pub country: Option<String>,
+    /// "originator" or "lowest-priced generic".
+    pub kind: &'static str,
+    pub median_mpr: f64,
+    /// Products with an MPR in the basket.
+    pub products: usize,
+}
+
+/// The baskets of MPR rows given as (reference source, buying country
+/// when per country, kind, MPR): per source, country and kind, the median
+/// of the MPRs (rows with one only) and how many there are; in order of
+/// source, country, then originator first. Until 2026-12-07 one basket
+/// per kind took every row: MPRs against different sources, and, per
+/// country, the same product once per country.
 pub fn mpr_basket<'a>(
-    rows: impl IntoIterator<Item = (&'a str, Option<f64>)>,
-) -> Vec<(&'static str, f64, usize)> {
+    rows: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str, Option<f64>)>,
+) -> Vec<Basket> {
     let kinds = ["originator", "lowest-priced generic"];
-    let mut v: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for (kind, m) in rows {
+    let mut groups: BTreeMap<(&str, Option<&str>, usize), Vec<f64>> = BTreeMap::new();
+    for (source, country, kind, m) in rows {
         if let (Some(i), Some(m)) = (kinds.iter().position(|k| *k == kind), m) {
-            v[i].push(m);
+            groups.entry((source, country, i)).or_default().push(m);
         }
     }
-    kinds
+    groups
         .into_iter()
-        .zip(v)
-        .filter_map(|(kind, v)| median(&v).map(|m| (kind, m, v.len())))
+        .filter_map(|((source, country, i), v)| {
+            median(&v).map(|m| Basket {
+                reference_source: source.to_string(),
+                country: country.map(str::to_string),
+                kind: kinds[i],
+                median_mpr: m,
+                products: v.len(),
+            })
+        })
         .collect()
 }
 
@@ -1255,18 +1290,48 @@ mod references {
 
     #[test]
     fn the_basket_is_the_median_per_kind_of_the_rows_with_an_mpr() {
+        let lpg = "lowest-priced generic";
         let rows = [
-            ("lowest-priced generic", Some(1.0)),
-            ("originator", Some(4.0)),
-            ("lowest-priced generic", None),
-            ("lowest-priced generic", Some(3.0)),
-            ("something else", Some(100.0)),
+            ("MSH", None, lpg, Some(1.0)),
+            ("MSH", None, "originator", Some(4.0)),
+            ("MSH", None, lpg, None),
+            ("MSH", None, lpg, Some(3.0)),
+            ("MSH", None, "something else", Some(100.0)),
+            // Another source is a basket of its own.
+            ("pooled", None, lpg, Some(10.0)),
         ];
+        let baskets = mpr_basket(rows);
+        let got: Vec<(&str, &str, f64, usize)> = baskets
+            .iter()
+            .map(|b| {
+                (
+                    b.reference_source.as_str(),
+                    b.kind,
+                    b.median_mpr,
+                    b.products,
+                )
+            })
+            .collect();
         assert_eq!(
-            mpr_basket(rows),
-            vec![("originator", 4.0, 1), ("lowest-priced generic", 2.0, 2)]
+            got,
+            vec![
+                ("MSH", "originator", 4.0, 1),
+                ("MSH", lpg, 2.0, 2),
+                ("pooled", lpg, 10.0, 1)
+            ]
         );
-        assert!(mpr_basket([("originator", None)]).is_empty());
+        // Per country, one basket per country.
+        let per = mpr_basket([
+            ("MSH", Some("NGA"), lpg, Some(1.0)),
+            ("MSH", Some("KEN"), lpg, Some(2.0)),
+            ("MSH", Some("NGA"), lpg, Some(3.0)),
+        ]);
+        let got: Vec<(Option<&str>, f64, usize)> = per
+            .iter()
+            .map(|b| (b.country.as_deref(), b.median_mpr, b.products))
+            .collect();
+        assert_eq!(got, vec![(Some("KEN"), 2.0, 1), (Some("NGA"), 2.0, 2)]);
+        assert!(mpr_basket([("MSH", None, "originator", None)]).is_empty());
     }
 }
 

@@ -457,10 +457,25 @@ impl Operation for Mpr {
             x.key.iter().map(String::as_str).collect()
         });
         let l = labels(&names, dims, m.rows.iter().map(|x| &x.key));
+        // One basket per reference source (and buying country, per
+        // country): a median over MPRs against different references, or
+        // over one product's several countries, is no basket (2.6).
         let mut notes: Vec<String> = m
             .basket
             .iter()
-            .map(|(k, med, n)| format!("basket ({k}): median MPR {med:.2} over {n} products"))
+            .map(|b| {
+                format!(
+                    "basket ({}, against {}{}): median MPR {:.2} over {} products",
+                    b.kind,
+                    b.reference_source,
+                    b.country
+                        .as_deref()
+                        .map(|c| format!(", in {}", name_and_code(&names, Dim::BuyerCountry, c)))
+                        .unwrap_or_default(),
+                    b.median_mpr,
+                    b.products
+                )
+            })
             .collect();
         // Products bought but without a reference price have no ratio:
         // named, so that none is left out unseen.

@@ -158,10 +158,10 @@ fn mpr_and_affordability(s: &mut TestStore) {
     let basket = m
         .basket
         .iter()
-        .find(|b| b.0 == "lowest-priced generic")
+        .find(|b| b.kind == "lowest-priced generic")
         .unwrap();
     assert!(close(
-        basket.1,
+        basket.median_mpr,
         (0.142 / 0.112 + 0.1815 / 0.164) / 2.0,
         1e-9
     ));
