@@ -560,14 +560,16 @@ pub fn method(o: &Options, what: &str) -> String {
     format!(
         "{what} (docs/formulas.md 7): month-by-month projection of each buying country's stock of each product; supply follows demand but for the share through stopped nodes; \
          time to survive with the outage never ending, time to recover the outage's most likely duration, time to qualify an alternative 0 when an unaffected source already authorised has spare capacity, else days to authorise + lead time + {} month(s) ramp-up; \
-         spare capacity as stated, else its known capacity less its volume, else (assumed) {}% of its volume, shared {} where it is authorised, then where it arrives before the disruption ends; Monte Carlo {} paths (each level inside a country on its country's), seed {}, demand coefficient of variation {}, horizon {} months",
+         spare capacity as stated, else its known capacity less its volume, else (assumed) {}% of its volume, shared {} where it is authorised, then where it arrives before the disruption ends; Monte Carlo {} paths (each level inside a country on its country's), seed {}, demand coefficient of variation {}, horizon {} months; \
+         supply and demand a month from the procurement lines of the last {} months up to the last delivery",
         o.ramp_up_months,
         o.spare_capacity * 100.0,
         o.allocation.as_str(),
         o.paths,
         o.seed,
         o.demand_cv,
-        o.horizon_months
+        o.horizon_months,
+        o.demand_months
     )
 }
 

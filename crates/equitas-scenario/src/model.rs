@@ -225,6 +225,9 @@ impl Rule {
 pub struct Options {
     /// Months simulated from the start.
     pub horizon_months: u32,
+    /// Months of procurement lines, up to the last delivery, whose
+    /// supply and demand a month the scenario puts at risk (7.1).
+    pub demand_months: u32,
     /// Stock assumed where the ledger holds none, in months of demand.
     pub months_of_stock: f64,
     /// Spare capacity of an unaffected source, as a share of its current volume.
@@ -248,6 +251,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             horizon_months: 24,
+            demand_months: 36,
             months_of_stock: 3.0,
             spare_capacity: 0.2,
             authorisation_days: 365.0,
@@ -428,6 +432,12 @@ impl Scenario {
             return Err(bad(
                 "options.horizon_months",
                 format!("{} is not from 1 to 120", o.horizon_months),
+            ));
+        }
+        if !(1..=600).contains(&o.demand_months) {
+            return Err(bad(
+                "options.demand_months",
+                format!("{} is not from 1 to 600", o.demand_months),
             ));
         }
         if !(1..=10_000).contains(&o.paths) {

@@ -12,18 +12,33 @@ use equitas_store::on_both_backends;
 use equitas_store::testing::{TestStore, import_data};
 use std::collections::HashMap;
 
+/// The day after which lines count toward supply and demand (formulas
+/// 7.1): `months` before the last delivery.
+fn cutoff(s: &mut TestStore, months: u32) -> chrono::NaiveDate {
+    let last: chrono::NaiveDate = s
+        .store
+        .query_scalar("SELECT MAX(delivered_date) FROM procurement_lines", &[])
+        .unwrap()
+        .get()
+        .unwrap();
+    last.checked_sub_months(chrono::Months::new(months))
+        .unwrap()
+}
+
 /// The share of each (buying country, product)'s units made in `country`,
-/// from the stored lines and the site mapping, computed in SQL.
+/// from the stored lines delivered in the scenario's window (the last 36
+/// months, formulas 7.1) and the site mapping, computed in SQL.
 fn shares(s: &mut TestStore, country: &str) -> HashMap<(String, String), f64> {
+    let from = cutoff(s, 36).to_string();
     s.store
         .query(
             "SELECT p.buyer_country, p.product,
                     SUM(CASE WHEN m.country = $1 THEN p.pack_size * p.quantity ELSE 0 END),
                     SUM(p.pack_size * p.quantity)
              FROM procurement_lines p LEFT JOIN manufacturing_sites m ON m.code = p.site
-             WHERE p.pack_size > 0 AND p.quantity > 0
+             WHERE p.pack_size > 0 AND p.quantity > 0 AND p.delivered_date > $2
              GROUP BY p.buyer_country, p.product",
-            &[country.into()],
+            &[country.into(), from.into()],
         )
         .unwrap()
         .iter()
@@ -46,6 +61,25 @@ fn scenario_routes(s: &mut TestStore) {
         import_data(s, kind, file);
     }
     let india = shares(s, "IND");
+    // Pairs bought before the window but not in it: no need today.
+    let from = cutoff(s, 36).to_string();
+    let stale: Vec<(String, String)> = s
+        .store
+        .query(
+            "SELECT buyer_country, product FROM procurement_lines
+             WHERE pack_size > 0 AND quantity > 0
+             GROUP BY buyer_country, product
+             HAVING MAX(delivered_date) <= $1",
+            &[from.clone().into()],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].get().unwrap(), r[1].get().unwrap()))
+        .collect();
+    assert!(
+        !stale.is_empty(),
+        "the SCMS file has pairs last bought before {from}"
+    );
     let state = AppState::open(&s.target).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -86,6 +120,41 @@ fn scenario_routes(s: &mut TestStore) {
                 assert_eq!(r["probability_of_stockout"], 1.0, "{r}");
             }
         }
+
+        // Supply and demand are those of the last 36 months (7.1): a pair
+        // last bought before them is touched by nothing, and the sources
+        // say which lines count.
+        for r in rows {
+            let k = (
+                r["country"].as_str().unwrap().to_string(),
+                r["product"].as_str().unwrap().to_string(),
+            );
+            assert!(!stale.contains(&k), "{k:?} was last bought before {from}");
+        }
+        assert!(
+            j["sources"][0]
+                .as_str()
+                .unwrap()
+                .contains(&format!("delivered after {from} (options.demand_months = 36)")),
+            "{}",
+            j["sources"][0]
+        );
+        // A wider window takes them back.
+        let (st, wide) = get(
+            &state,
+            &format!(
+                "/api/v1/scenario/run?limit=1000&scenario={}",
+                enc("[[shocks]]\nproducing_country = \"IND\"\nmonths = 6\n[options]\ndemand_months = 600\n")
+            ),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{wide}");
+        assert!(
+            wide["total"].as_u64().unwrap() > j["total"].as_u64().unwrap(),
+            "{} against {}",
+            wide["total"],
+            j["total"]
+        );
 
         // A TOML document in the parameter: one site, two months.
         let toml = "[[shocks]]\nsite = \"cipla-goa-india\"\nmonths = 2\n";

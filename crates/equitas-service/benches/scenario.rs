@@ -156,6 +156,7 @@ paths = 1000
         &mut Ctx::new(st.store.as_mut(), Some(&data)),
         &[],
         false,
+        equitas_scenario::Options::default().demand_months,
     )
     .unwrap();
     let load = t.elapsed().as_secs_f64();

@@ -108,14 +108,36 @@ pub fn inputs(
     ctx: &mut Ctx<'_>,
     extra_pipeline: &[Incoming],
     imported: bool,
+    demand_months: u32,
 ) -> Result<(Inputs, usize), ServiceError> {
     let (links, obs) = st::flows(ctx.store, &Filter::default(), true, Weight::Quantity)?;
     let regions = st::who_regions(ctx.store)?;
     let period = analysis::period(obs.iter());
-    let months = match (period.from, period.to) {
-        (Some(a), Some(b)) => ((b - a).num_days() as f64 / 30.4375).max(1.0),
+    // Supply and demand are those of the last `demand_months` of lines, up
+    // to the last delivery (7.1): a product last bought years before is no
+    // need today, and a supplier long gone no share of its supply. Until
+    // 2026-12-07 every line counted, averaged over the whole file (SCMS:
+    // nine years). Lines without a delivery date cannot be placed in the
+    // window; with no dated line at all, every line counts, over 1 month.
+    let window = period.to.map(|to| {
+        let from = to
+            .checked_sub_months(chrono::Months::new(demand_months))
+            .unwrap_or(chrono::NaiveDate::MIN);
+        (from, to)
+    });
+    let in_window = |o: &analysis::Observation| match (window, o.delivered_date) {
+        (None, _) => true,
+        (Some((from, _)), Some(d)) => d > from,
+        (Some(_), None) => false,
+    };
+    // The months the window spans, or the lines' own span when shorter.
+    let months = match (window, period.from) {
+        (Some((from, to)), Some(first)) => {
+            ((to - from.max(first)).num_days() as f64 / 30.4375).max(1.0)
+        }
         _ => 1.0,
     };
+    let windowed = obs.iter().filter(|o| in_window(o)).count();
     let data = ctx.stock()?;
     let as_of = data.ledger.through();
     let mut inp = Inputs {
@@ -131,8 +153,8 @@ pub fn inputs(
         Option<String>,
     );
     let mut flows: BTreeMap<Key, (Vec<String>, f64)> = BTreeMap::new();
-    for l in &links {
-        if !(l.weight.is_finite() && l.weight > 0.0) {
+    for (l, o) in links.iter().zip(&obs) {
+        if !(l.weight.is_finite() && l.weight > 0.0 && in_window(o)) {
             continue;
         }
         let e = flows
@@ -294,12 +316,18 @@ pub fn inputs(
         inp.course_units.insert(p, c.units);
     }
     inp.sources = vec![
-        format!(
-            "procurement lines as imported ({} lines, {} to {}), in comparison units a month",
-            obs.len(),
-            period.from.map_or("?".into(), |d| d.to_string()),
-            period.to.map_or("?".into(), |d| d.to_string())
-        ),
+        match window {
+            Some((from, to)) => format!(
+                "procurement lines as imported ({} lines, {} to {}); supply and demand in comparison units a month over the {windowed} delivered after {from} (options.demand_months = {demand_months}); lead times and unit prices over all",
+                obs.len(),
+                period.from.map_or("?".into(), |d| d.to_string()),
+                to,
+            ),
+            None => format!(
+                "procurement lines as imported ({} lines, none dated), in comparison units",
+                obs.len()
+            ),
+        },
         "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv); WHO regions of the country list".into(),
         format!(
             "stock ledger: stock on hand and shipments in transit for {with_stock} country × product pairs, {} of them per level inside the country",
@@ -532,7 +560,12 @@ fn prepare(
     } else {
         &r.pipeline
     };
-    let (mut inp, lines) = inputs(ctx, pipeline, r.imported_pipeline)?;
+    let (mut inp, lines) = inputs(
+        ctx,
+        pipeline,
+        r.imported_pipeline,
+        r.scenario.options.demand_months,
+    )?;
     inp.population = r.scenario.population.clone();
     if inp.needs.is_empty() {
         return Err(ServiceError::missing(
