@@ -86,6 +86,11 @@ fn is_cbvmda(name: &str, local: &str) -> bool {
         .is_some_and(|(_, l)| l == local)
 }
 
+/// The largest quantity one event may move (docs/formulas.md 3.10: the
+/// stock ledger's implausible quantity); above it capture refuses the
+/// event, naming its quantity, rather than capture what no figure counts.
+pub const MAX_QUANTITY: f64 = 1e9;
+
 /// Checks an event and extracts what is stored. The error names the field.
 pub fn record(event: &Node, hash_ignore: &[String]) -> Result<EventRecord, (String, String)> {
     let err = |field: &str, reason: &str| Err((field.to_string(), reason.to_string()));
@@ -173,7 +178,15 @@ pub fn record(event: &Node, hash_ignore: &[String]) -> Result<EventRecord, (Stri
             let quantity = match q.text("quantity").map(str::trim) {
                 None => None,
                 Some(s) => match s.parse::<f64>() {
-                    Ok(v) if v.is_finite() && v >= 0.0 => Some(v),
+                    Ok(v) if v.is_finite() && (0.0..=MAX_QUANTITY).contains(&v) => Some(v),
+                    Ok(v) if v.is_finite() && v > MAX_QUANTITY => {
+                        return err(
+                            list,
+                            &format!(
+                                "quantity {s:?} is above 1e9, more than any one movement of a health product (the stock ledger would leave it out: docs/formulas.md 3.10)"
+                            ),
+                        );
+                    }
                     _ => {
                         return err(
                             list,
@@ -209,6 +222,16 @@ pub fn record(event: &Node, hash_ignore: &[String]) -> Result<EventRecord, (Stri
                 kind_type: canonical(p.child("type")),
                 id,
             });
+        }
+    }
+    // A step or disposition in CBV's namespace must be one CBV names: a
+    // misspelt one would be captured and move no stock without a word
+    // (a user pass, 2026-12-07: `"bizStep": "dispensin"`).
+    for field in ["bizStep", "disposition"] {
+        if let Some(why) =
+            canonical(event.child(field)).and_then(|v| crate::cbv::not_in_cbv(field, &v))
+        {
+            return err(field, &why);
         }
     }
     let ilmd = event.child("ilmd");

@@ -9,6 +9,7 @@
 //! `ni:///sha-256;...?ver=CBV2.0` identifier.
 
 pub mod canon;
+pub mod cbv;
 pub mod event;
 pub mod hash;
 pub mod json;

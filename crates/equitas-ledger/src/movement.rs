@@ -9,7 +9,7 @@ use serde::Serialize;
 /// units of one item, in packs or in doses, is beyond any national order
 /// or count. A larger quantity is a data error; so many movements of this
 /// size keep every sum finite (below 1.8e28 for 2^64 movements).
-pub const MAX_QUANTITY: f64 = 1e9;
+pub const MAX_QUANTITY: f64 = equitas_epcis::event::MAX_QUANTITY;
 
 /// What a movement does to the balance of its lot at its location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
