@@ -921,3 +921,44 @@ fn fhir_resources_alike_are_each_counted_once() {
         "{err}"
     );
 }
+
+/// Products outside the mapping and the mapping's own keys that name
+/// nothing are named on the standard error (a misspelt product key
+/// dropped its figures without a word).
+#[test]
+fn a_dhis2_export_names_what_the_mapping_leaves_out() {
+    let work = tempfile::tempdir().unwrap();
+    let db = demo_copy(work.path());
+    let text = std::fs::read_to_string(repo().join(MAPPINGS[0])).unwrap();
+    assert!(text.contains("[products.SYN-004]"));
+    let mapping = work.path().join("m.toml");
+    std::fs::write(
+        &mapping,
+        text.replace("[products.SYN-004]", "[products.SYN-999]"),
+    )
+    .unwrap();
+    let o = equitas(
+        &db,
+        &[
+            "interop",
+            "dhis2",
+            "export",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--month",
+            "2026-09",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the mapping's product key(s) SYN-999 name no product with stock"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "product(s) with figures have no data element in the mapping, left out: SYN-004"
+        ),
+        "{err}"
+    );
+}

@@ -51,8 +51,49 @@ pub fn dhis2_export_at(
     let data = equitas_store::stock::load(store)?;
     has_stock(&data)?;
     let items: Vec<String> = mapping.products().into_iter().map(str::to_string).collect();
-    let figures = dhis2::month_figures(&data.ledger, &data.places, &data.bands, month, &items);
+    // Every item with stock, so that those the mapping leaves out are
+    // named (docs/interop.md; until 2026-12-07 only the mapping's were
+    // read, and a misspelt product key dropped its figures without a word).
+    let held: std::collections::BTreeSet<&str> = data
+        .ledger
+        .item_keys()
+        .map(|(_, i)| data.ledger.names.items.name(i))
+        .collect();
+    let every: Vec<String> = held.iter().map(|s| s.to_string()).collect();
+    let mut figures = dhis2::month_figures(&data.ledger, &data.places, &data.bands, month, &every);
     let (set, mut notes) = dhis2::data_values(&figures, mapping);
+    figures.retain(|f| items.contains(&f.item));
+    // The mapping's own keys that name nothing in the data: a product
+    // without stock, an org unit keyed by no location.
+    for (what, keys, known) in [
+        (
+            "product key(s) {} name no product with stock",
+            items.iter().map(String::as_str).collect::<Vec<_>>(),
+            held.iter().copied().collect::<Vec<_>>(),
+        ),
+        (
+            "location key(s) {} name no location",
+            mapping.locations().collect(),
+            data.places.list.iter().map(|p| p.code.as_str()).collect(),
+        ),
+    ] {
+        let unknown: Vec<String> = keys
+            .iter()
+            .filter(|k| !known.contains(k))
+            .map(|k| {
+                match equitas_model::suggest::did_you_mean(k, known.iter().map(|c| (*c, *c))) {
+                    Some(g) => format!("{k} (did you mean {g}?)"),
+                    None => k.to_string(),
+                }
+            })
+            .collect();
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "the mapping's {} in the data: nothing exported for them",
+                what.replace("{}", &unknown.join(", "))
+            ));
+        }
+    }
     if figures.is_empty() {
         notes.push(format!(
             "no stock of the mapping's products ({}) in {} or before",
@@ -197,6 +238,7 @@ pub fn fhir_import_with(
         .map_err(|e| FhirError::Store(equitas_store::StoreError::Invalid(e.to_string())))?;
     let ctx = fhir::Context {
         codes: codes.merged(extra),
+        pack_sizes: equitas_store::stock::pack_sizes(store)?,
         glns,
         organizations: equitas_store::registry::organization_codes(store)?
             .into_iter()

@@ -148,6 +148,22 @@ pub fn catalogue(c: &mut dyn Conn) -> Result<HashMap<String, ItemInfo>, StoreErr
     Ok(out)
 }
 
+/// The units in a pack of each trade item with a GTIN and a pack size
+/// (GTIN-14 -> pack size): a quantity sent in units (a FHIR dispense of
+/// 60 tablets) is counted in packs by it.
+pub fn pack_sizes(c: &mut dyn Conn) -> Result<HashMap<String, f64>, StoreError> {
+    let mut out = HashMap::new();
+    c.query_each(
+        "SELECT gtin, pack_size FROM trade_items WHERE gtin IS NOT NULL AND pack_size > 0",
+        &[],
+        &mut |r| {
+            out.insert(r[0].take_text()?, r[1].get()?);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
 /// Which product each item code counts toward, and in what unit
 /// (docs/formulas.md 3.1): the products, and the trade items with their
 /// GTINs and pack sizes.

@@ -35,7 +35,15 @@ pub struct MonthFigures {
 /// A number as DHIS2 reads it: the shortest decimal that reads back as
 /// the same double, `0` for zero.
 pub fn number(v: f64) -> String {
-    if v == 0.0 { "0".into() } else { v.to_string() }
+    rounded(v, 6)
+}
+
+/// `v` rounded to `decimals`, written without float noise (`3.6`, not
+/// `3.5999999999999996`) and without a sign on zero.
+fn rounded(v: f64, decimals: i32) -> String {
+    let k = 10f64.powi(decimals);
+    let r = (v * k).round() / k;
+    if r == 0.0 { "0".into() } else { r.to_string() }
 }
 
 impl MonthFigures {
@@ -49,7 +57,9 @@ impl MonthFigures {
             Metric::Received => number(self.received),
             Metric::Adjustments => number(self.adjustments),
             Metric::StockoutDays => self.stockout_days.to_string(),
-            Metric::MonthsOfStock => number(self.months_of_stock?),
+            // Two decimals, as months of stock are shown (until 2026-12-07
+            // DHIS2 received `3.5999999999999996`).
+            Metric::MonthsOfStock => rounded(self.months_of_stock?, 2),
             Metric::Status => self.status.as_str().to_string(),
         })
     }
@@ -154,4 +164,18 @@ pub fn data_values(figures: &[MonthFigures], mapping: &Mapping) -> (DataValueSet
         },
         notes,
     )
+}
+
+#[cfg(test)]
+mod rounding {
+    use super::*;
+
+    #[test]
+    fn values_are_written_without_float_noise() {
+        assert_eq!(rounded(3.5999999999999996, 2), "3.6");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(-0.0), "0");
+        assert_eq!(number(1234.5), "1234.5");
+        assert_eq!(rounded(2.0 / 3.0, 2), "0.67");
+    }
 }

@@ -131,6 +131,9 @@ impl Codes {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub codes: Codes,
+    /// Units in a pack of each trade item (GTIN-14), where known: a
+    /// quantity in units (tablets) is counted in packs by it.
+    pub pack_sizes: HashMap<String, f64>,
     pub glns: HashMap<String, String>,
     pub organizations: std::collections::HashSet<String>,
 }
@@ -330,6 +333,8 @@ struct Reader<'a> {
     organizations: HashMap<String, String>,
     /// The identity of the resource being read (its events carry it).
     identity: Option<Identity>,
+    /// Resources passed over ([`PASSED_OVER`]), by type.
+    passed_over: std::collections::BTreeMap<String, usize>,
 }
 
 /// An event's time: its eventTime, eventTimeZoneOffset and the element read.
@@ -930,6 +935,40 @@ impl Reader<'_> {
         Some(*v)
     }
 
+    /// `v`, the value of quantity `q` of trade item `gtin`, in packs, as
+    /// the stock ledger counts a trade item: a quantity without a unit, or
+    /// in packs, as it is; one in units of the product (`tablet`, UCUM
+    /// `{tbl}`, `mL`...) divided by the trade item's pack size, refused
+    /// naming the unit where that is not known (until 2026-12-07 the unit
+    /// was not read: 60 tablets were 60 packs).
+    fn in_packs(&mut self, q: Option<&Quantity>, gtin: &str, v: f64, path: &str) -> Option<f64> {
+        let Some(unit) = q.and_then(|q| {
+            q.code
+                .as_deref()
+                .or(q.unit.as_deref())
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+        }) else {
+            return Some(v);
+        };
+        if is_pack_unit(unit) {
+            return Some(v);
+        }
+        match self.ctx.pack_sizes.get(gtin).filter(|s| **s > 0.0) {
+            Some(size) => Some(v / size),
+            None => {
+                self.issues.push(issue(
+                    "value",
+                    &format!("{path}.unit"),
+                    format!(
+                        "{v} {unit:?}: not packs, and the pack size of trade item {gtin} is not known, so it cannot be counted in packs (send the quantity in packs, or import the product's gtin with its pack_size)"
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
     fn time(&mut self, v: Option<&String>, path: &str) -> Option<When> {
         let v = self.need(v, path)?;
         let t = event_time(v);
@@ -1070,6 +1109,12 @@ impl Reader<'_> {
                     ),
                 };
                 let q = self.quantity(d.quantity.as_ref(), &format!("{path}.quantity"));
+                let q = match (q, &gtin) {
+                    (Some(v), Some(g)) => {
+                        self.in_packs(d.quantity.as_ref(), g, v, &format!("{path}.quantity"))
+                    }
+                    _ => None,
+                };
                 let when = if d.when_handed_over.is_some() || d.when_prepared.is_none() {
                     self.time(
                         d.when_handed_over.as_ref(),
@@ -1124,7 +1169,10 @@ impl Reader<'_> {
                         ),
                     };
                     let q = self.quantity(it.quantity.as_ref(), &format!("{p}.quantity"));
-                    if let (Some(g), Some(q)) = (g, q) {
+                    if let (Some(g), Some(q)) = (g, q)
+                        && let Some(q) =
+                            self.in_packs(it.quantity.as_ref(), &g, q, &format!("{p}.quantity"))
+                    {
                         lines.push((g, q));
                     }
                 }
@@ -1211,7 +1259,10 @@ impl Reader<'_> {
                                 None
                             }
                         };
-                        if let (Some(g), Some(v)) = (g, v) {
+                        if let (Some(g), Some(v)) = (g, v)
+                            && let Some(v) =
+                                self.in_packs(it.quantity.as_ref(), &g, v, &format!("{q}.quantity"))
+                        {
                             lines.push((g, v));
                         }
                     }
@@ -1257,6 +1308,15 @@ impl Reader<'_> {
                 // Read for the references to it (its product and lot).
             }
             "ConceptMap" => self.concept_map(v, path),
+            // What a dispensing system sends beside its dispenses (the
+            // patient, the prescriber, the encounter, the prescription):
+            // no stock in it, and Equitas keeps no patient data. Passed
+            // over, counted in a note (until 2026-12-07 a Bundle holding a
+            // Patient was refused whole).
+            k if PASSED_OVER.contains(&k) => {
+                *self.passed_over.entry(k.to_string()).or_default() += 1;
+                return;
+            }
             other => {
                 self.issues.push(issue(
                     "not-supported",
@@ -1269,6 +1329,18 @@ impl Reader<'_> {
         *self.out.read.entry(kind.to_string()).or_default() += 1;
     }
 }
+
+/// Resources a dispensing system sends beside its dispenses that hold no
+/// stock: read past, never kept.
+const PASSED_OVER: &[&str] = &[
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "RelatedPerson",
+    "Encounter",
+    "MedicationRequest",
+    "Provenance",
+];
 
 /// A lot as a GS1 Digital Link path segment: unreserved characters kept,
 /// the others percent-encoded.
@@ -1362,6 +1434,19 @@ pub fn parse_resource(bytes: &[u8], expression: &str) -> Result<Value, Issue> {
 }
 
 /// Reads a Bundle, or one resource, into the EPCIS events it means.
+/// A unit that counts packs (trade items): `pack`, `package`, `box` and
+/// their plurals, with or without UCUM's braces (`{pack}`), and HL7's
+/// `PKG`.
+fn is_pack_unit(unit: &str) -> bool {
+    let u = unit
+        .trim_matches(|c| c == '{' || c == '}')
+        .to_ascii_lowercase();
+    matches!(
+        u.as_str(),
+        "pack" | "packs" | "package" | "packages" | "pkg" | "pk" | "box" | "boxes" | "bx"
+    )
+}
+
 pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
     let v = parse_resource(bytes, "$this").map_err(|i| OperationOutcome::new(vec![i]))?;
     let mut r = Reader {
@@ -1374,6 +1459,7 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         medications: HashMap::new(),
         organizations: HashMap::new(),
         identity: None,
+        passed_over: Default::default(),
     };
     let mut codes: HashMap<String, String> = HashMap::new();
     let mut local_glns: HashMap<String, String> = HashMap::new();
@@ -1474,6 +1560,17 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
         r.identity = Some(identity(kind, res, full_url, bundle_source, &mut seen));
         r.resource(res, &path);
     }
+    if !r.passed_over.is_empty() {
+        let list: Vec<String> = r
+            .passed_over
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        r.out.notes.push(format!(
+            "passed over, holding no stock (and Equitas keeps no patient data): {}",
+            list.join(", ")
+        ));
+    }
     if r.issues.is_empty() {
         Ok(r.out)
     } else {
@@ -1529,7 +1626,7 @@ pub fn inventory_report(location: Reference, day: &str, lines: &[StockLine]) -> 
                     category: None,
                     quantity: Some(Quantity {
                         value: Some(l.quantity),
-                        unit: None,
+                        ..Quantity::default()
                     }),
                     item: Some(CodeableReference {
                         concept: Some(CodeableConcept {
@@ -1599,7 +1696,7 @@ pub fn supply_delivery(d: &Delivery) -> SupplyDelivery {
         supplied_item: vec![types::SuppliedItem {
             quantity: Some(Quantity {
                 value: Some(d.quantity),
-                unit: None,
+                ..Quantity::default()
             }),
             item_codeable_concept: Some(item_concept(&d.item, None)),
             item_reference: None,
@@ -1631,6 +1728,8 @@ mod tests {
             .unwrap(),
             glns: HashMap::from([("FAC1".to_string(), "9520000000011".to_string())]),
             organizations: ["MOH".to_string()].into(),
+            // 10 tablets in a pack of 09520000000011.
+            pack_sizes: HashMap::from([("09520000000011".to_string(), 10.0)]),
         }
     }
 
@@ -1665,7 +1764,9 @@ mod tests {
             e["quantityList"][0]["epcClass"],
             "https://id.gs1.org/01/09520000000011"
         );
-        assert_eq!(e["quantityList"][0]["quantity"], 30.0);
+        // 30 tablets of a pack of 10: 3 packs, as the ledger counts the
+        // trade item.
+        assert_eq!(e["quantityList"][0]["quantity"], 3.0);
         assert_eq!(e["eventTimeZoneOffset"], "+01:00");
         assert_eq!(
             r.events[1]["bizLocation"]["id"],
@@ -1677,6 +1778,60 @@ mod tests {
         let doc = r.epcis_document();
         let events = equitas_epcis::parse_events(&doc).unwrap();
         assert_eq!(events.len(), 2);
+    }
+
+    /// The patient, prescriber and prescription a dispensing system sends
+    /// beside its dispenses are passed over, named in a note; the dispense
+    /// is read (the Bundle was refused whole).
+    #[test]
+    fn a_patient_beside_the_dispenses_is_passed_over() {
+        let with_patient = DISPENSE.replacen(
+            r#""entry": ["#,
+            r#""entry": [{"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "name": [{"family": "X"}]}},
+                         {"resource": {"resourceType": "MedicationRequest", "id": "rx1", "status": "active"}},"#,
+            1,
+        );
+        let r = read(with_patient.as_bytes(), &ctx()).unwrap();
+        assert_eq!(r.events.len(), 2);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("1 MedicationRequest, 1 Patient")),
+            "{:?}",
+            r.notes
+        );
+        assert!(!r.read.contains_key("Patient"));
+    }
+
+    /// A quantity in packs, or without a unit, is packs; one in units of
+    /// the product is divided by the pack size, refused where that is not
+    /// known (it was counted as packs).
+    #[test]
+    fn quantities_in_units_are_counted_in_packs() {
+        let with = |q: &str| DISPENSE.replace(r#"{"value": 30, "unit": "tablet"}"#, q);
+        for (q, want) in [
+            (r#"{"value": 30, "unit": "pack"}"#, 30.0),
+            (
+                r#"{"value": 30, "code": "{pack}", "system": "http://unitsofmeasure.org"}"#,
+                30.0,
+            ),
+            (r#"{"value": 30}"#, 30.0),
+            (r#"{"value": 25, "unit": "tablets", "code": "{tbl}"}"#, 2.5),
+        ] {
+            let r = read(with(q).as_bytes(), &ctx()).unwrap();
+            assert_eq!(r.events[0]["quantityList"][0]["quantity"], want, "{q}");
+        }
+        let unknown = Context {
+            pack_sizes: HashMap::new(),
+            ..ctx()
+        };
+        let e = read(DISPENSE.as_bytes(), &unknown).unwrap_err();
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(
+            text.contains("Bundle.entry[1].resource.quantity.unit")
+                && text.contains("the pack size of trade item 09520000000011 is not known"),
+            "{text}"
+        );
     }
 
     /// The Event Hash ID and eventID of each event, as capture reads them.
