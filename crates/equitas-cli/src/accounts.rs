@@ -274,10 +274,20 @@ fn expiry(s: &str) -> Result<i64> {
     }
     let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .with_context(|| format!("--expires {s}: a number of days (90d) or a date YYYY-MM-DD"))?;
-    let t = date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
+    // The token is valid through that day (UTC), as a date on a card is:
+    // it expires when the next day begins (until 2026-12-07 it expired as
+    // the day began, and today's date was refused as past).
+    let t = date
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp());
     match t {
-        Some(t) if t > auth::now() => Ok(t),
-        _ => bail!("--expires {s}: the date is past"),
+        Some(t) if t <= auth::now() => bail!("--expires {s}: the date is past"),
+        Some(t) if t > auth::now() + 36_500 * 86_400 => {
+            bail!("--expires {s}: more than 36500 days ahead (100 years), as 36500d at most")
+        }
+        Some(t) => Ok(t),
+        None => bail!("--expires {s}: the date is past"),
     }
 }
 

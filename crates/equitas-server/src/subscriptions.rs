@@ -256,6 +256,32 @@ async fn subscribe(
     if let Some(why) = refused_host(&s, &new.dest) {
         return Err(Problem::bad_parameter("dest", format!("dest: {why}")));
     }
+    // Without a list of hosts, the server posts wherever `dest` says, its
+    // own network included: with accounts, only an administrator may
+    // choose that (a user pass, 2026-12-07: an analyst had the server post
+    // events to a port of its own machine).
+    if s.webhook_hosts.is_empty()
+        && let Some(me) = subscriber(&access)
+    {
+        let admin = s
+            .with_store(move |st| {
+                equitas_store::auth::caller_scope(
+                    st,
+                    &me.user,
+                    me.token,
+                    equitas_store::auth::Permission::Administer,
+                    equitas_store::auth::now(),
+                )
+                .map_err(Problem::from)
+            })
+            .await?;
+        if !admin.is_some_and(|a| a.is_all()) {
+            return Err(Problem::forbidden(
+                "/problems/forbidden",
+                "this server has no list of webhook hosts (equitas serve --webhook-allow-host HOST), so it would post to any host, its own network included: only an administrator may subscribe then",
+            ));
+        }
+    }
     let turn = s.write_turn().await?;
     let sub = s
         .with_store(move |st| {

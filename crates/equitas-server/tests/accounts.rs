@@ -387,6 +387,19 @@ fn scoped_answers(s: &mut TestStore) {
                 );
             }
             assert!(!mine.is_empty(), "{path}: nothing within R01");
+            // A note counting the rows counts those within the scope (it
+            // counted every row, "326 of 361 rows", beside 20).
+            if let Some(i) = notes.find(" rows average their AMC") {
+                let of: String = notes[..i]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                assert_eq!(of, mine.len().to_string(), "{path}: {notes}");
+            }
             // and counts only the plans within it.
             if path.contains("min=5") {
                 let counted = format!("for {} plans (", mine.len());
@@ -978,6 +991,28 @@ fn security(s: &mut TestStore) {
         assert_eq!(r.status, 403, "{}", r.body);
         let d = r.json()["detail"].as_str().unwrap_or_default().to_string();
         assert!(d.contains("line 3") && d.contains("\"CMS\""), "{d}");
+        // A location the data do not know is a typing error, named in its
+        // row with the code meant, the other rows imported: not a refusal
+        // of the whole file as outside the scope.
+        let typo = format!("{inside}RMS0l,{product},2026-04,10,5,3,12,0\n");
+        let r = send(
+            a,
+            "POST",
+            "/api/v1/imports/stock-reports",
+            &typed(&officer),
+            &typo,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = r.json();
+        assert_eq!(j["rejected"][0]["line"].as_u64(), Some(3), "{j}");
+        assert!(
+            j["rejected"][0]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("is not a known location code"),
+            "{j}"
+        );
         // Supply analyses pooling countries are refused to a scoped
         // caller, saying why; those by buying country are filtered.
         let r = send(

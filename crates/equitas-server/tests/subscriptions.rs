@@ -699,10 +699,16 @@ R3,Region 3,region,XSY,XSY,\n",
     let bo = auth::create_token(c, "bo", "t", None, &ScopeSpec::default())
         .unwrap()
         .1;
-    let state = state(s).with_auth(equitas_server::AuthConfig {
+    let accounts = || equitas_server::AuthConfig {
         mode: equitas_server::Mode::Accounts,
         ..Default::default()
-    });
+    };
+    // Without a list of webhook hosts, only an administrator may subscribe
+    // (the server would post anywhere, its own network included).
+    let open = state(s).with_auth(accounts());
+    let state = state(s)
+        .with_auth(accounts())
+        .with_webhook_hosts(vec!["127.0.0.1".into()]);
     let at = |n: usize, gln: Option<&str>| {
         let mut e = event(n, "shipping");
         if let Some(g) = gln {
@@ -711,6 +717,42 @@ R3,Region 3,region,XSY,XSY,\n",
         e
     };
     run(async {
+        let unlisted = Server::start(open).await;
+        let (st, _) = unlisted
+            .send_as(Some(&admin), "POST", "/queries", Some(json!({"name": "x"})))
+            .await;
+        assert_eq!(st, 201);
+        let (st, j) = unlisted
+            .send_as(
+                Some(&amina),
+                "POST",
+                "/queries/x/subscriptions",
+                Some(json!({"dest": "http://127.0.0.1:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 403, "{j}");
+        assert!(
+            j["detail"]
+                .as_str()
+                .unwrap()
+                .contains("only an administrator may subscribe"),
+            "{j}"
+        );
+        let (st, j) = unlisted
+            .send_as(
+                Some(&admin),
+                "POST",
+                "/queries/x/subscriptions",
+                Some(json!({"dest": "http://127.0.0.1:9/hook", "stream": true})),
+            )
+            .await;
+        assert_eq!(st, 201, "{j}");
+        let (st, _) = unlisted
+            .send_as(Some(&admin), "DELETE", "/queries/x", None)
+            .await;
+        assert!(st < 300, "{st}");
+        // Stopped, so that its deliveries do not run beside the other's.
+        drop(unlisted);
         let srv = Server::start(state).await;
         let (recv, addr) = Receiver::start(0).await;
         let (st, j) = srv

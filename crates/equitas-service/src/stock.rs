@@ -128,7 +128,8 @@ impl Operation for Stock {
         has_stock(data)?;
         let mut q = r.query.clone();
         q.within = within(data, r.within.as_ref())?;
-        let rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+        let mut rows = view::stock(&data.ledger, &data.places, &data.bands, &q);
+        crate::op::keep_within(ctx, Self::SCOPING, &mut rows);
         let method = format!(
             "docs/formulas.md 3.2-3.8: stock on hand at the end of the day; AMC = mean consumption of the last {} complete months (the as-of month if it ends on the as-of date), adjusted for stockout days (a store's issues as they are), leaving out months out of stock all month and months with nothing recorded at the place for any item (reporting gaps); stockout days of the as-of month so far; MOS = SOH / AMC; status against the min-max band of the tier; expiring within {} months, at risk if used first-expiry-first-out at the AMC",
             q.window, q.horizon

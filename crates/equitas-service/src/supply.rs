@@ -541,8 +541,9 @@ impl Operation for Reach {
         }
         let demand = st::demand(ctx.store, country)?;
         let regulators = st::regulators(ctx.store, country)?;
-        let rows =
+        let mut rows =
             equitas_supply::reach(&authorised, &demand, &regulators, r.rule.low, r.rule.high);
+        crate::op::keep_within(ctx, Self::SCOPING, &mut rows);
         let names = mk::names(ctx.store, ctx.lang)?;
         let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
         for row in &rows {

@@ -538,7 +538,8 @@ pub fn create_session(
 }
 
 /// The user of a live session and its CSRF token; an expired session is
-/// removed. `last_seen` moves at most once a minute.
+/// removed. `last_seen` moves at most once a minute, and at least every
+/// half idle limit.
 pub fn session(
     c: &mut dyn Conn,
     token: &str,
@@ -562,7 +563,10 @@ pub fn session(
         )?;
         return Ok(None);
     }
-    if now - seen >= 60 {
+    // `last_seen` is written at most once a minute, and at least twice
+    // within the idle limit: a session used every 15 s with an idle limit
+    // of a minute once expired (its last write a minute old).
+    if now - seen >= (limits.idle / 2).clamp(1, 60) {
         c.execute(
             "UPDATE auth_sessions SET last_seen = $1 WHERE token_hash = $2",
             &[Value::Int(now), h.into()],
@@ -627,7 +631,18 @@ pub fn create_token(
                 reaches |= areas.iter().any(|a| !a.is_empty());
             }
         }
-        if !reaches {
+        // Programmes are compared by name: a token of malaria for a user
+        // granted HIV only reaches nothing, whatever products are loaded
+        // (a user pass, 2026-12-07: it was created).
+        let programmes_apart = !scope.programmes.is_empty()
+            && u.grants.iter().all(|g| {
+                !g.scope.programmes.is_empty()
+                    && g.scope
+                        .programmes
+                        .iter()
+                        .all(|p| !scope.programmes.contains(p))
+            });
+        if !reaches || programmes_apart {
             return Err(StoreError::Invalid(format!(
                 "a token of {user} limited to {scope} would reach nothing: it lies outside every grant of {user} ({})",
                 u.describe_grants()

@@ -805,11 +805,27 @@ pub fn import_within(
 
     if let (false, Input::StockReports(p)) = (scope.is_all(), &input) {
         use crate::auth::Dim;
+        // A row naming a location or product the data do not know is left
+        // to the row checks ("not a known location code; did you mean
+        // ...?"): it is within no scope, and a typing error in one row is
+        // no refusal of the whole file (a user pass, 2026-12-07: a district
+        // officer's typo read "not within your scope; nothing was imported").
+        let items = crate::stock::item_catalogue(&mut *store)?;
+        let places: std::collections::HashSet<String> = store
+            .query("SELECT code FROM locations", &[])?
+            .iter()
+            .map(|r| r[0].get())
+            .collect::<Result<_, StoreError>>()?;
         for (line, r) in &p.records {
             // A GTIN is held in its 14-digit form.
             let gtin14 = equitas_gs1::Gtin::parse(&r.item)
                 .ok()
                 .map(|g| g.as_gtin14().to_string());
+            let known_item = items.name(&r.item).is_some()
+                || gtin14.as_deref().is_some_and(|g| items.name(g).is_some());
+            if !places.contains(&r.location) || !known_item {
+                continue;
+            }
             let within = |item: &str| {
                 scope.allows(&[
                     (Dim::Location, Some(&r.location)),

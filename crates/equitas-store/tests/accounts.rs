@@ -162,6 +162,16 @@ fn sessions_and_tokens(s: &mut TestStore) {
     // Idle expiry.
     let (tok, _) = auth::create_session(c, id, 20_000).unwrap();
     assert!(auth::session(c, &tok, 20_101, lim).unwrap().is_none());
+    // A session used every 15 s with an idle limit of a minute lives on
+    // (its last use was written once a minute only, and it expired).
+    let minute = SessionLimits {
+        idle: 60,
+        absolute: 1000,
+    };
+    let (tok, _) = auth::create_session(c, id, 25_000).unwrap();
+    for t in (25_014..=25_300).step_by(15) {
+        assert!(auth::session(c, &tok, t, minute).unwrap().is_some(), "{t}");
+    }
     // Logout, and a disabled user's sessions end.
     let (tok, _) = auth::create_session(c, id, 30_000).unwrap();
     assert!(auth::end_session(c, &tok).unwrap());
@@ -258,6 +268,22 @@ fn narrowed_tokens(s: &mut TestStore) {
         ..Default::default()
     };
     assert!(auth::create_token(c, "reg", "t", None, &d1).is_ok());
+    // A programme none of the user's grants holds reaches nothing too.
+    auth::add_user(c, "hivonly", "correct horse battery").unwrap();
+    let hiv = ScopeSpec {
+        programmes: vec!["hiv".into()],
+        ..Default::default()
+    };
+    auth::grant(c, "hivonly", Role::Viewer, &hiv).unwrap();
+    let malaria = ScopeSpec {
+        programmes: vec!["malaria".into()],
+        ..Default::default()
+    };
+    let e = auth::create_token(c, "hivonly", "t", None, &malaria)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("would reach nothing"), "{e}");
+    assert!(auth::create_token(c, "hivonly", "t", None, &hiv).is_ok());
     // A programme without products yet is no place outside: accepted.
     let tb = ScopeSpec {
         programmes: vec!["tb".into()],
