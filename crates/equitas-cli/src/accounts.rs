@@ -114,8 +114,24 @@ pub enum TokensCommand {
 fn actor() -> String {
     let who = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .ok()
+        .filter(|w| !w.trim().is_empty())
+        .unwrap_or_else(system_user);
     format!("cli:{who}")
+}
+
+/// The process's user when the environment names none (a service, a
+/// container): `uid:N` on Unix, so that the audit log still tells users
+/// apart (it wrote `cli:unknown`).
+#[cfg(unix)]
+fn system_user() -> String {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    format!("uid:{}", unsafe { libc::getuid() })
+}
+
+#[cfg(not(unix))]
+fn system_user() -> String {
+    "unknown".into()
 }
 
 /// A password from a prompt (twice) or one line of standard input.

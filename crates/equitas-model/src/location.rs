@@ -92,7 +92,7 @@ impl FromStr for LocationLevel {
     /// aside (`Région`, `formation sanitaire`, `district sanitaire`,
     /// `dépôt`); a level spelt close is suggested.
     fn from_str(s: &str) -> Result<Self, String> {
-        const NAMES: [(&str, LocationLevel); 22] = [
+        const NAMES: [(&str, LocationLevel); 27] = [
             ("country", LocationLevel::Country),
             ("pays", LocationLevel::Country),
             ("region", LocationLevel::Region),
@@ -108,6 +108,13 @@ impl FromStr for LocationLevel {
             ("centre de sante", LocationLevel::Facility),
             ("poste de sante", LocationLevel::Facility),
             ("hopital", LocationLevel::Facility),
+            // The English of the French kinds above (a user pass,
+            // 2026-12-07: `hospital` was refused, `hopital` read).
+            ("hospital", LocationLevel::Facility),
+            ("health centre", LocationLevel::Facility),
+            ("health center", LocationLevel::Facility),
+            ("health post", LocationLevel::Facility),
+            ("clinic", LocationLevel::Facility),
             ("warehouse", LocationLevel::Warehouse),
             ("store", LocationLevel::Warehouse),
             ("medical store", LocationLevel::Warehouse),
@@ -123,7 +130,7 @@ impl FromStr for LocationLevel {
         {
             return Ok(*l);
         }
-        let expected = "expected country, region, district, facility or warehouse (in French: pays, région, district, formation sanitaire, entrepôt)";
+        let expected = "expected country, region (province), district, facility (health facility, hospital, health centre, health post, clinic) or warehouse (store, medical store, depot); in French: pays, région, district (sanitaire), formation sanitaire (hôpital, centre de santé, poste de santé), entrepôt (dépôt, magasin)";
         Err(
             match crate::suggest::did_you_mean(s, NAMES.iter().map(|(n, _)| (*n, *n))) {
                 Some(n) => format!("unknown location level {s:?}; did you mean {n:?}? {expected}"),
@@ -150,6 +157,9 @@ mod tests {
             ("Entrepôt", LocationLevel::Warehouse),
             ("dépôt", LocationLevel::Warehouse),
             ("PAYS", LocationLevel::Country),
+            ("Hospital", LocationLevel::Facility),
+            ("hôpital", LocationLevel::Facility),
+            ("Health Centre", LocationLevel::Facility),
         ] {
             assert_eq!(s.parse::<LocationLevel>(), Ok(l), "{s}");
         }

@@ -1125,9 +1125,9 @@ mod tests {
     #[test]
     fn lines_are_counted_whatever_the_line_endings() {
         for text in [
-            "code,name,level,parent,country\nKEN,Kenya,country,,KEN\nX,Y,clinic,KEN,KEN\n",
-            "code,name,level,parent,country\r\nKEN,Kenya,country,,KEN\r\nX,Y,clinic,KEN,KEN\r\n",
-            "code,name,level,parent,country\rKEN,Kenya,country,,KEN\rX,Y,clinic,KEN,KEN\r",
+            "code,name,level,parent,country\nKEN,Kenya,country,,KEN\nX,Y,kiosk,KEN,KEN\n",
+            "code,name,level,parent,country\r\nKEN,Kenya,country,,KEN\r\nX,Y,kiosk,KEN,KEN\r\n",
+            "code,name,level,parent,country\rKEN,Kenya,country,,KEN\rX,Y,kiosk,KEN,KEN\r",
         ] {
             let p = parse_locations(text.as_bytes()).unwrap();
             let lines: Vec<u64> = p.errors.iter().map(|e| e.line).collect();
@@ -1488,7 +1488,7 @@ mod tests {
                    KEN,Kenya,country,,KEN,,\n\
                    KE-NBI,Nairobi,region,KEN,KEN,,-1.29\n\
                    KE-F1,Facility 1,facility,KE-NBI,KEN,0614141123453,\n\
-                   KE-F2,Facility 2,clinic,KE-NBI,KEN,,\n\
+                   KE-F2,Facility 2,kiosk,KE-NBI,KEN,,\n\
                    KE-F3,Facility 3,facility,,KEN,,\n\
                    KE-F4,Facility 4,facility,KE-NBI,KEN,,95\n";
         let p = parse_locations(csv.as_bytes()).unwrap();
@@ -1498,7 +1498,7 @@ mod tests {
             msgs,
             vec![
                 "line 4, field `gln`: GLN: check digit is 3, expected 2 for 0614141123453",
-                "line 5, field `level`: unknown location level \"clinic\"; expected country, region, district, facility or warehouse (in French: pays, région, district, formation sanitaire, entrepôt)",
+                "line 5, field `level`: unknown location level \"kiosk\"; expected country, region (province), district, facility (health facility, hospital, health centre, health post, clinic) or warehouse (store, medical store, depot); in French: pays, région, district (sanitaire), formation sanitaire (hôpital, centre de santé, poste de santé), entrepôt (dépôt, magasin)",
                 "line 6, field `parent`: empty: a facility needs a parent location",
                 "line 7, field `latitude`: \"95\" is not a number between -90 and 90",
             ]
@@ -1510,7 +1510,7 @@ mod tests {
     #[test]
     fn every_bad_field_of_a_row_is_named() {
         let csv = "code,name,level,parent,country,gln,latitude\n\
-                   KE-F1,,clinic,KE-NBI,Kenya,0614141123453,95\n";
+                   KE-F1,,kiosk,KE-NBI,Kenya,0614141123453,95\n";
         let p = parse_locations(csv.as_bytes()).unwrap();
         let fields: Vec<_> = p
             .errors

@@ -266,7 +266,7 @@ fn check_name(name: &str) -> Result<(), StoreError> {
         Ok(())
     } else {
         Err(StoreError::Invalid(format!(
-            "user name {name:?}: 1 to 64 letters, digits, '.', '_', '@' or '-'"
+            "user name {name:?}: 1 to 64 ASCII letters (a-z, no accents), digits, '.', '_', '@' or '-'"
         )))
     }
 }
@@ -290,6 +290,21 @@ pub fn add_user(c: &mut dyn Conn, name: &str, password: &str) -> Result<i64, Sto
     check_name(name)?;
     if user(c, name)?.is_some() {
         return Err(StoreError::Invalid(format!("user {name:?} exists already")));
+    }
+    // Names differing only in case are one person to a reader of the audit
+    // log: `Clerk` beside `clerk` is refused (a user pass, 2026-12-07).
+    let like: Vec<String> = c
+        .query(
+            "SELECT name FROM auth_users WHERE LOWER(name) = $1",
+            &[name.to_ascii_lowercase().into()],
+        )?
+        .iter()
+        .map(|r| get(r, 0))
+        .collect::<Result<_, _>>()?;
+    if let Some(other) = like.first() {
+        return Err(StoreError::Invalid(format!(
+            "user {name:?}: {other:?} exists already, differing only in case"
+        )));
     }
     let hash = hash_password(password)?;
     c.execute(

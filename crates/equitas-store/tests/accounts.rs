@@ -34,6 +34,15 @@ fn users_and_grants(s: &mut TestStore) {
     auth::add_user(c, "amina", "correct horse battery").unwrap();
     assert!(auth::add_user(c, "amina", "correct horse battery").is_err());
     assert!(auth::add_user(c, "bad name", "correct horse battery").is_err());
+    // A name differing only in case is refused, saying so.
+    let e = auth::add_user(c, "Amina", "correct horse battery")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("differing only in case"), "{e}");
+    let e = auth::add_user(c, "ÉLODIE", "correct horse battery")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ASCII letters"), "{e}");
     assert!(auth::has_users(c).unwrap());
     // The hash is Argon2id, never the password.
     let stored: String = c
