@@ -69,6 +69,12 @@ pub enum Cell {
         code: String,
         name: String,
     },
+    /// Text written one way in a table (names, rounded) and another in CSV
+    /// (codes, exact), for a cell listing several codes and figures.
+    Shown {
+        table: String,
+        csv: String,
+    },
 }
 
 /// The cell of a code an answer names in its `labels` (`field`: the
@@ -89,7 +95,10 @@ impl From<String> for Cell {
 impl Cell {
     fn table(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Maybe(Some(s)) | Cell::Named { name: s, .. } => s.clone(),
+            Cell::Text(s)
+            | Cell::Maybe(Some(s))
+            | Cell::Named { name: s, .. }
+            | Cell::Shown { table: s, .. } => s.clone(),
             Cell::Maybe(None) => "-".into(),
             Cell::Int(n) => crate::format::int(*n),
             Cell::Num(None, _) | Cell::Pct(None) => "-".into(),
@@ -111,7 +120,10 @@ impl Cell {
 
     fn csv(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Maybe(Some(s)) | Cell::Named { code: s, .. } => s.clone(),
+            Cell::Text(s)
+            | Cell::Maybe(Some(s))
+            | Cell::Named { code: s, .. }
+            | Cell::Shown { csv: s, .. } => s.clone(),
             Cell::Maybe(None) => String::new(),
             Cell::Int(n) => n.to_string(),
             Cell::Num(None, _) | Cell::Pct(None) => String::new(),

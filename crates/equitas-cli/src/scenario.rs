@@ -809,8 +809,10 @@ impl Table for MitigationRow {
             Cell::Num(Some(self.reduction), 0),
             Cell::Pct(self.reduction_share),
             Cell::Int(self.countries_benefiting as i64),
-            text(
-                &self
+            // Names and rounded units in a table; codes and exact units
+            // in CSV, as the other columns of codes.
+            Cell::Shown {
+                table: self
                     .beneficiaries
                     .iter()
                     .map(|b| {
@@ -823,7 +825,13 @@ impl Table for MitigationRow {
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
-            ),
+                csv: self
+                    .beneficiaries
+                    .iter()
+                    .map(|b| format!("{} {} {}", b.country, b.product, b.reduction))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            },
             Cell::Num(self.cost, 0),
             Cell::Num(self.cost_per_unit_averted, 2),
         ]

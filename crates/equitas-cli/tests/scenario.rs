@@ -227,7 +227,7 @@ fn shocks_as_options_levels_and_population() {
         "{csv}"
     );
     assert!(
-        csv.contains("XSY,Synthetic country (Equitas demo),national store,SYN-"),
+        csv.contains("XSY,Synthetic country,national store,SYN-"),
         "{csv}"
     );
 

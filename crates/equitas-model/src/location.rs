@@ -13,13 +13,17 @@ pub struct Country {
     pub iso3: String,
     pub iso2: String,
     pub numeric: Option<u16>,
-    /// The official English name (UN M49), the name shown.
+    /// The official English name of the country list (matched on import).
     pub name_en: String,
     /// The official French name, shown in French.
     pub name_fr: Option<String>,
     /// Short English name in common use (CLDR display name, e.g. "Vietnam"):
-    /// a name sources write, matched on import, not shown.
+    /// a name sources write, matched on import; shown where UNTERM has none.
     pub name_short: Option<String>,
+    /// The UN terminology database's English short name, its article
+    /// dropped ("United Republic of Tanzania"): the English name shown.
+    #[serde(default)]
+    pub name_un: Option<String>,
     /// UN M49 region (e.g. Africa) and sub-region (e.g. Western Africa).
     pub m49_region: Option<String>,
     pub m49_subregion: Option<String>,

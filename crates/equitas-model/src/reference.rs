@@ -564,6 +564,7 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
     let name_en = t.require("official_name_en")?;
     let numeric = t.column("ISO3166-1-numeric");
     let cldr = t.column("CLDR display name");
+    let unterm = t.column("UNTERM English Short");
     let name_fr = t.column("official_name_fr");
     let region = t.column("Region Name");
     let subregion = t.column("Sub-region Name");
@@ -611,6 +612,7 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
             name_en: name.to_string(),
             name_fr: cell(rec, name_fr).map(str::to_string),
             name_short: cell(rec, cldr).map(str::to_string),
+            name_un: cell(rec, unterm).and_then(un_short_name),
             m49_region: cell(rec, region).map(str::to_string),
             m49_subregion: cell(rec, subregion).map(str::to_string),
             currency: cell(rec, currency).map(str::to_string),
@@ -622,6 +624,17 @@ pub fn parse_country_codes<R: Read>(r: R) -> Result<Parsed<Country>, RowError> {
             income_group: None,
         })
     }))
+}
+
+/// A UNTERM short name as shown: its article and footnote mark dropped
+/// ("Congo (the)" is "Congo", "State of Palestine (the) *" is "State of
+/// Palestine").
+fn un_short_name(s: &str) -> Option<String> {
+    let mut n = s.trim().trim_end_matches('*').trim();
+    for article in ["(the)", "(l')", "(le)", "(la)", "(les)"] {
+        n = n.strip_suffix(article).unwrap_or(n).trim();
+    }
+    (!n.is_empty()).then(|| n.to_string())
 }
 
 /// Finds a country's ISO3 code from a name as sources write it: official

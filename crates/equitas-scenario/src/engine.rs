@@ -383,7 +383,7 @@ pub fn compile(s: &Scenario, inp: &Inputs) -> Result<Compiled, ScenarioError> {
                             .into(),
                     })?;
                 notes.push(format!(
-                    "shocks[{i}]: the largest producing country is {c} ({:.1}% of the units supplied in the data loaded)",
+                    "shocks[{i}]: the largest producing country is {c} ({:.1}% of the units supplied in the months of lines the scenario reads, options.demand_months)",
                     share * 100.0
                 ));
                 Target::Country(c)

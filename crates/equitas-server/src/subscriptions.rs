@@ -551,15 +551,28 @@ async fn deliver(
                     equitas_store::auth::now(),
                 )?,
             };
+            // Whether it may still choose where the server posts (an
+            // administrator of everything, or no accounts).
+            let admin = match sub.subscriber() {
+                None => true,
+                Some(who) => equitas_store::auth::caller_scope(
+                    st,
+                    &who.user,
+                    who.token,
+                    equitas_store::auth::Permission::Administer,
+                    equitas_store::auth::now(),
+                )?
+                .is_some_and(|a| a.is_all()),
+            };
             // The events it may read ([`crate::epcis::readable`]).
             let shown = match &scope {
                 Some(scope) => Some(crate::epcis::readable(st, scope, &events)?),
                 None => None,
             };
-            Ok(Some((sub, events, shown)))
+            Ok(Some((sub, events, shown, admin)))
         })
         .await;
-    let (sub, events, shown) = match found {
+    let (sub, events, shown, admin) = match found {
         Ok(Some(x)) => x,
         Ok(None) => return false,
         Err(e) => {
@@ -649,6 +662,18 @@ async fn deliver(
     let n = list.len();
     // Allowed when subscribed, perhaps not since the server was restarted.
     if let Some(error) = refused_host(state, &sub.dest) {
+        record_failure(state, opts, &id, sub.attempts, error).await;
+        return false;
+    }
+    // Without a list of hosts, only an administrator's subscription is
+    // delivered: one made before that rule, or whose subscriber is no
+    // longer an administrator, fails, saying why (a review, 2026-12-07).
+    if state.webhook_hosts.is_empty() && !admin {
+        let error = format!(
+            "this server has no list of webhook hosts (equitas serve --webhook-allow-host HOST), and the subscriber {:?} is not an administrator: nothing is posted to {}",
+            sub.subscriber.as_deref().unwrap_or_default(),
+            sub.dest
+        );
         record_failure(state, opts, &id, sub.attempts, error).await;
         return false;
     }

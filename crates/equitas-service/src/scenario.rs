@@ -138,6 +138,7 @@ pub fn inputs(
         _ => 1.0,
     };
     let windowed = obs.iter().filter(|o| in_window(o)).count();
+    let undated = obs.iter().filter(|o| o.delivered_date.is_none()).count();
     let data = ctx.stock()?;
     let as_of = data.ledger.through();
     let mut inp = Inputs {
@@ -318,10 +319,15 @@ pub fn inputs(
     inp.sources = vec![
         match window {
             Some((from, to)) => format!(
-                "procurement lines as imported ({} lines, {} to {}); supply and demand in comparison units a month over the {windowed} delivered after {from} (options.demand_months = {demand_months}); lead times and unit prices over all",
+                "procurement lines as imported ({} lines, {} to {}); supply and demand in comparison units a month over the {windowed} delivered after {from} (options.demand_months = {demand_months}){}; lead times and unit prices over all",
                 obs.len(),
                 period.from.map_or("?".into(), |d| d.to_string()),
                 to,
+                if undated > 0 {
+                    format!(", {undated} without a delivery date not among them")
+                } else {
+                    String::new()
+                },
             ),
             None => format!(
                 "procurement lines as imported ({} lines, none dated), in comparison units",
@@ -349,7 +355,15 @@ pub fn inputs(
             inp.lead_times.len()
         ),
     ]);
-    Ok((inp, obs.len()))
+    // The lines behind the supply and demand (the answer's observations).
+    Ok((
+        inp,
+        if window.is_some() {
+            windowed
+        } else {
+            obs.len()
+        },
+    ))
 }
 
 /// The level (index into [`LEVELS`]) holding a location's stock, and its

@@ -562,7 +562,18 @@ impl Operation for Reach {
         let mut h = Head {
             method: Some(methods::reach(on, r.rule.low, r.rule.high)),
             on: Some(on),
-            observations: Some(authorised.len() as i64),
+            // The authorisations behind the rows the caller sees.
+            observations: Some(
+                authorised
+                    .iter()
+                    .filter(|a| {
+                        ctx.scope().allows(&[
+                            (Scoped::Country, Some(a.country.as_str())),
+                            (Scoped::Product, Some(a.product.as_str())),
+                        ])
+                    })
+                    .count() as i64,
+            ),
             ..Head::default()
         };
         h.extra.insert(

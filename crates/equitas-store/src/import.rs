@@ -378,6 +378,9 @@ struct Known {
     sql: &'static str,
     suggester: Option<equitas_model::suggest::Suggester<String>>,
     guessed: HashMap<String, Option<String>>,
+    /// Only codes within this scope are suggested: a scoped caller learns
+    /// no code outside it from a typing error (a review, 2026-12-07).
+    within: Option<(crate::auth::Scope, crate::auth::Dim)>,
 }
 
 impl Known {
@@ -388,7 +391,16 @@ impl Known {
             sql,
             suggester: None,
             guessed: HashMap::new(),
+            within: None,
         }
+    }
+
+    /// Suggests only the codes `scope` allows along `dim`.
+    fn within(mut self, scope: &crate::auth::Scope, dim: crate::auth::Dim) -> Self {
+        if !scope.is_all() {
+            self.within = Some((scope.clone(), dim));
+        }
+        self
     }
 
     fn guess(&mut self, c: &mut dyn Conn, asked: &str) -> Result<Option<String>, StoreError> {
@@ -399,11 +411,14 @@ impl Known {
             return Ok(None);
         }
         if self.suggester.is_none() {
-            let rows = c
+            let mut rows = c
                 .query(self.sql, &[])?
                 .iter()
                 .map(|r| Ok((r[0].get::<String>()?, r[1].get::<String>()?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
+            if let Some((scope, dim)) = &self.within {
+                rows.retain(|(code, _)| scope.allows(&[(*dim, Some(code.as_str()))]));
+            }
             self.suggester = Some(equitas_model::suggest::Suggester::new(
                 rows.iter().flat_map(|(code, name)| {
                     [(code.clone(), code.as_str()), (code.clone(), name.as_str())]
@@ -1054,7 +1069,9 @@ pub fn import_within(
                 },
             )?;
         }
-        Input::StockReports(p) => write_stock_reports(tx.as_mut(), &mut report, p, progress)?,
+        Input::StockReports(p) => {
+            write_stock_reports(tx.as_mut(), &mut report, p, progress, scope)?
+        }
         Input::Pipeline(p) => write_pipeline(tx.as_mut(), &mut report, p, progress)?,
         Input::LeadTimes(p) => write_lead_times(tx.as_mut(), &mut report, p, progress)?,
         Input::StockLevels(p) => {
@@ -1556,6 +1573,7 @@ fn write_stock_reports(
     report: &mut ImportReport,
     mut p: Parsed<equitas_ledger::report::StockReport>,
     progress: &dyn Progress,
+    scope: &crate::auth::Scope,
 ) -> Result<(), StoreError> {
     // An item is known as the ledger resolves it (docs/formulas.md
     // 3.1): a product code, or a trade item's code or GTIN. A GTIN
@@ -1588,8 +1606,10 @@ fn write_stock_reports(
             )
         },
     );
-    let mut places = Known::new("SELECT code, name FROM locations");
-    let mut products = Known::new("SELECT code, name FROM products");
+    let mut places =
+        Known::new("SELECT code, name FROM locations").within(scope, crate::auth::Dim::Location);
+    let mut products =
+        Known::new("SELECT code, name FROM products").within(scope, crate::auth::Dim::Product);
     write_checked(conn, report, rows, "stock reports", progress, |c, r| {
         let mut bad = Vec::new();
         if let Some(why) = equitas_ledger::report::period_not_ended(
@@ -1701,7 +1721,13 @@ pub fn import_stock_reports(
         ..Default::default()
     };
     let mut tx = store.begin()?;
-    write_stock_reports(tx.as_mut(), &mut report, parsed, progress)?;
+    write_stock_reports(
+        tx.as_mut(),
+        &mut report,
+        parsed,
+        progress,
+        &crate::auth::Scope::All,
+    )?;
     progress.finish();
     finish(
         tx,

@@ -371,15 +371,20 @@ pub struct Names {
     pub sites: HashMap<String, String>,
 }
 
-/// The names of codes, countries named in `lang` by their official UN
-/// names (the country codes' `official_name_en`, `official_name_fr`, the
-/// names WHO writes: "United Republic of Tanzania", not CLDR's
-/// "Tanzania"; until 2026-12-07 English answers gave CLDR's short names,
-/// "UK", "Congo - Kinshasa", beside official French ones).
+/// The names of codes, countries named in `lang` by their UN names, as WHO
+/// writes them: in English the UN terminology database's short name
+/// (`name_un`: "United Republic of Tanzania", not CLDR's "Tanzania"), else
+/// CLDR's where UNTERM has none ("Côte d’Ivoire"); in French the official
+/// French name. Until 2026-12-07 English answers gave CLDR's short names,
+/// "UK", "Congo - Kinshasa", beside official French ones.
 pub fn names(c: &mut dyn Conn, lang: equitas_model::Lang) -> Result<Names, StoreError> {
     let countries = match lang {
-        equitas_model::Lang::En => "SELECT iso3, name_en FROM countries",
-        equitas_model::Lang::Fr => "SELECT iso3, COALESCE(name_fr, name_en) FROM countries",
+        equitas_model::Lang::En => {
+            "SELECT iso3, COALESCE(name_un, name_short, name_en) FROM countries"
+        }
+        equitas_model::Lang::Fr => {
+            "SELECT iso3, COALESCE(name_fr, name_un, name_short, name_en) FROM countries"
+        }
     };
     let mut map = |sql: &str| -> Result<HashMap<String, String>, StoreError> {
         c.query(sql, &[])?

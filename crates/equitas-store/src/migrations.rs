@@ -144,6 +144,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_import_changes.sql"),
         sqlite_rebuild: false,
     },
+    Migration {
+        version: 19,
+        name: "countries' UN short names, the English names shown",
+        sqlite: include_str!("../migrations/sqlite/0019_country_un_name.sql"),
+        postgres: include_str!("../migrations/postgres/0019_country_un_name.sql"),
+        sqlite_rebuild: false,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -151,6 +151,7 @@ pub fn put_country(c: &mut dyn Conn, x: &Country) -> Result<Outcome, StoreError>
             "name_en",
             "name_fr",
             "name_short",
+            "name_un",
             "m49_region",
             "m49_subregion",
             "currency",
@@ -168,6 +169,7 @@ pub fn put_country(c: &mut dyn Conn, x: &Country) -> Result<Outcome, StoreError>
             x.name_en.as_str().into(),
             x.name_fr.clone().into(),
             x.name_short.clone().into(),
+            x.name_un.clone().into(),
             x.m49_region.clone().into(),
             x.m49_subregion.clone().into(),
             x.currency.clone().into(),
@@ -217,7 +219,7 @@ pub fn list_countries(c: &mut dyn Conn) -> Result<Vec<Country>, StoreError> {
     let rows = c.query(
         "SELECT iso3, iso2, numeric_code, name_en, name_fr, name_short, m49_region, m49_subregion,
                 currency, least_developed, landlocked_developing, small_island_developing,
-                who_region, wb_region, income_group
+                who_region, wb_region, income_group, name_un
          FROM countries ORDER BY iso3",
         &[],
     )?;
@@ -241,6 +243,7 @@ pub fn list_countries(c: &mut dyn Conn) -> Result<Vec<Country>, StoreError> {
                 who_region: r[12].get()?,
                 wb_region: r[13].get()?,
                 income_group: r[14].get()?,
+                name_un: r[15].get()?,
             })
         })
         .collect()

@@ -45,7 +45,7 @@ pub fn overview(c: &mut dyn Conn) -> Result<Overview, StoreError> {
     let counts = repo::counts(c)?;
     let names: BTreeMap<String, String> = repo::list_countries(c)?
         .into_iter()
-        .map(|k| (k.iso3, k.name_en))
+        .map(|k| (k.iso3, k.name_un.or(k.name_short).unwrap_or(k.name_en)))
         .collect();
     let by = repo::value_by_manufacturing_country(c)?;
     let total: f64 = by.iter().map(|(_, v)| v).sum();
@@ -97,7 +97,7 @@ pub struct CountryRow {
 pub fn countries(c: &mut dyn Conn) -> Result<Vec<CountryRow>, StoreError> {
     let mut out = Vec::new();
     c.query_each(
-        "SELECT iso3, numeric_code, name_en, name_fr, who_region, income_group
+        "SELECT iso3, numeric_code, COALESCE(name_un, name_short, name_en), name_fr, who_region, income_group
          FROM countries ORDER BY iso3",
         &[],
         &mut |r| {

@@ -32,8 +32,8 @@ pub struct MonthFigures {
     pub status: Status,
 }
 
-/// A number as DHIS2 reads it: the shortest decimal that reads back as
-/// the same double, `0` for zero.
+/// A number as DHIS2 reads it: rounded to 6 decimals (no float noise),
+/// written as the shortest decimal, `0` for zero.
 pub fn number(v: f64) -> String {
     rounded(v, 6)
 }

@@ -152,10 +152,15 @@ pub fn read_json(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
             }
             v
         };
+        let deleted = is_true(dv.deleted.map(Scalar::text).as_deref());
         let de = need(dv.data_element, "dataElement");
         let period = need(dv.period.or_else(|| set.period.clone()), "period");
         let ou = need(dv.org_unit.or_else(|| set.org_unit.clone()), "orgUnit");
-        let value = need(dv.value.map(Scalar::text), "value");
+        // A deleted value may have none: it is counted as deleted.
+        let value = match dv.value.map(Scalar::text) {
+            None if deleted => Some(String::new()),
+            v => need(v, "value"),
+        };
         match (de, period, ou, value) {
             (Some(data_element), Some(period), Some(org_unit), Some(value)) => {
                 out.records.push((
@@ -171,7 +176,7 @@ pub fn read_json(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
                         ),
                         value,
                         comment: present(dv.comment),
-                        deleted: is_true(dv.deleted.map(Scalar::text).as_deref()),
+                        deleted,
                     },
                 ));
             }
@@ -269,7 +274,13 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
             }
             v
         };
-        let (de, period, ou, value) = (need(0), need(1), need(2), need(5));
+        let deleted = is_true(cell(10).as_deref());
+        let (de, period, ou) = (need(0), need(1), need(2));
+        // A deleted value may have none: it is counted as deleted.
+        let value = match cell(5) {
+            None if deleted => Some(String::new()),
+            _ => need(5),
+        };
         match (de, period, ou, value) {
             (Some(data_element), Some(period), Some(org_unit), Some(value)) => out.records.push((
                 line,
@@ -281,7 +292,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Parsed<DataValue>, Dhis2Error> {
                     attribute_option_combo: cell(4),
                     value,
                     comment: cell(8),
-                    deleted: is_true(cell(10).as_deref()),
+                    deleted,
                 },
             )),
             _ => out.errors.extend(errs),
@@ -417,14 +428,16 @@ mod tests {
         assert_eq!(got, [true, false, false]);
         let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup,deleted\n\
                    a,202611,o,,,999,,,,false,true\n\
-                   a,202611,o,,,5,,,,false,false\n";
+                   a,202611,o,,,5,,,,false,false\n\
+                   a,202611,o,,,,,,,false,true\n";
         let got: Vec<bool> = read(csv.as_bytes())
             .unwrap()
             .records
             .iter()
             .map(|(_, v)| v.deleted)
             .collect();
-        assert_eq!(got, [true, false]);
+        // A deleted value without a value is counted as deleted, no error.
+        assert_eq!(got, [true, false, true]);
     }
 
     #[test]

@@ -936,23 +936,37 @@ impl Reader<'_> {
     }
 
     /// `v`, the value of quantity `q` of trade item `gtin`, in packs, as
-    /// the stock ledger counts a trade item: a quantity without a unit, or
-    /// in packs, as it is; one in units of the product (`tablet`, UCUM
-    /// `{tbl}`, `mL`...) divided by the trade item's pack size, refused
-    /// naming the unit where that is not known (until 2026-12-07 the unit
-    /// was not read: 60 tablets were 60 packs).
+    /// an EPCIS quantity of the trade item counts (the ledger then counts
+    /// the product's units by its pack size, docs/formulas.md 3.1): a
+    /// quantity without a unit, or whose `unit` or `code` is a pack word,
+    /// as it is; one whose unit is a unit of the product (tablet, capsule,
+    /// dose, mL, test) divided by the trade item's pack size, refused
+    /// naming the unit where that is not known; any other unit (`vial`,
+    /// `bottle`, UCUM's `1`: how many of the product's units they hold is
+    /// not known) refused, naming it. Until 2026-12-07 the unit was not
+    /// read: 60 tablets were 60 packs.
     fn in_packs(&mut self, q: Option<&Quantity>, gtin: &str, v: f64, path: &str) -> Option<f64> {
-        let Some(unit) = q.and_then(|q| {
-            q.code
-                .as_deref()
-                .or(q.unit.as_deref())
-                .map(str::trim)
-                .filter(|u| !u.is_empty())
-        }) else {
+        let words: Vec<&str> = q
+            .map(|q| [q.unit.as_deref(), q.code.as_deref()])
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect();
+        if words.is_empty() || words.iter().any(|u| unit_kind(u) == UnitKind::Pack) {
             return Some(v);
-        };
-        if is_pack_unit(unit) {
-            return Some(v);
+        }
+        let shown = words.join(" / ");
+        if !words.iter().any(|u| unit_kind(u) == UnitKind::ProductUnit) {
+            self.issues.push(issue(
+                "value",
+                &format!("{path}.unit"),
+                format!(
+                    "{v} {shown:?}: neither packs (pack, box, package) nor units of the product (tablet, capsule, dose, mL, test), so it cannot be counted (send the quantity in packs)"
+                ),
+            ));
+            return None;
         }
         match self.ctx.pack_sizes.get(gtin).filter(|s| **s > 0.0) {
             Some(size) => Some(v / size),
@@ -961,7 +975,7 @@ impl Reader<'_> {
                     "value",
                     &format!("{path}.unit"),
                     format!(
-                        "{v} {unit:?}: not packs, and the pack size of trade item {gtin} is not known, so it cannot be counted in packs (send the quantity in packs, or import the product's gtin with its pack_size)"
+                        "{v} {shown:?}: not packs, and the pack size of trade item {gtin} is not known, so it cannot be counted in packs (send the quantity in packs, or import the product's gtin with its pack_size)"
                     ),
                 ));
                 None
@@ -1434,17 +1448,36 @@ pub fn parse_resource(bytes: &[u8], expression: &str) -> Result<Value, Issue> {
 }
 
 /// Reads a Bundle, or one resource, into the EPCIS events it means.
-/// A unit that counts packs (trade items): `pack`, `package`, `box` and
-/// their plurals, with or without UCUM's braces (`{pack}`), and HL7's
-/// `PKG`.
-fn is_pack_unit(unit: &str) -> bool {
+/// What a FHIR quantity's unit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitKind {
+    /// Trade items: `pack`, `package`, `box`, `carton`, `pkg` (HL7), their
+    /// plurals, with or without UCUM's braces (`{pack}`).
+    Pack,
+    /// The product's own units, as pack sizes count them: tablets,
+    /// capsules, doses, millilitres, tests (`tablet`, UCUM `{tbl}`, `mL`).
+    ProductUnit,
+    /// Anything else (`vial`, `bottle`, `1`): how many units it holds is not
+    /// known.
+    Other,
+}
+
+fn unit_kind(unit: &str) -> UnitKind {
     let u = unit
         .trim_matches(|c| c == '{' || c == '}')
+        .trim()
         .to_ascii_lowercase();
-    matches!(
-        u.as_str(),
-        "pack" | "packs" | "package" | "packages" | "pkg" | "pk" | "box" | "boxes" | "bx"
-    )
+    let u = u
+        .strip_suffix("es")
+        .filter(|s| s.ends_with('x'))
+        .unwrap_or(&u);
+    let u = u.strip_suffix('s').unwrap_or(u);
+    match u {
+        "pack" | "package" | "pkg" | "pk" | "box" | "bx" | "carton" => UnitKind::Pack,
+        "tablet" | "tab" | "tbl" | "capsule" | "cap" | "dose" | "ml" | "millilitre"
+        | "milliliter" | "test" => UnitKind::ProductUnit,
+        _ => UnitKind::Other,
+    }
 }
 
 pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
@@ -1815,12 +1848,19 @@ mod tests {
                 r#"{"value": 30, "code": "{pack}", "system": "http://unitsofmeasure.org"}"#,
                 30.0,
             ),
+            (r#"{"value": 3, "unit": "boxes"}"#, 3.0),
+            // UCUM's unity beside a pack word: packs.
+            (r#"{"value": 30, "unit": "pack", "code": "1"}"#, 30.0),
             (r#"{"value": 30}"#, 30.0),
             (r#"{"value": 25, "unit": "tablets", "code": "{tbl}"}"#, 2.5),
         ] {
             let r = read(with(q).as_bytes(), &ctx()).unwrap();
             assert_eq!(r.events[0]["quantityList"][0]["quantity"], want, "{q}");
         }
+        // A unit whose content is not known is refused, naming it.
+        let e = read(with(r#"{"value": 2, "unit": "vial"}"#).as_bytes(), &ctx()).unwrap_err();
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(text.contains("neither packs"), "{text}");
         let unknown = Context {
             pack_sizes: HashMap::new(),
             ..ctx()
