@@ -267,10 +267,13 @@ impl Ledger {
         }
     }
 
-    /// Builds the ledger of `movements` (in any order).
+    /// Builds the ledger of `movements` (in any order). Movements of one
+    /// lot at the same instant are in the order of their sources (the
+    /// order they were captured or imported), as [`Ledger::append`] puts
+    /// them whatever order they are appended in.
     pub fn build(names: Names, mut movements: Vec<Movement>) -> Ledger {
         let mut l = Ledger::new(names);
-        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
+        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at, m.source));
         l.movements = movements.len();
         let mut steps = Vec::new();
         let mut i = 0;
@@ -322,7 +325,7 @@ impl Ledger {
             movements: movements.len(),
             ..AppendReport::default()
         };
-        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at));
+        movements.sort_by_key(|m| (m.location, m.item, m.lot, m.at, m.source));
         self.movements += movements.len();
         // Per item, the time of its first movement appended.
         let mut touched: FxHashMap<ItemKey, i64> = FxHashMap::default();
@@ -346,12 +349,23 @@ impl Ledger {
             });
             series.note_recorded(group);
             let first_at = group[0].at;
-            let from = if series.entries.last().is_none_or(|e| e.at <= first_at) {
+            // Entries in (time, source) order: at one instant, the one
+            // captured first comes first, whichever was appended first (a
+            // count and a receipt at one instant once gave 70 built at
+            // once and 35 appended the other way round).
+            let first = (first_at, group[0].source);
+            let from = if series
+                .entries
+                .last()
+                .is_none_or(|e| (e.at, e.source) <= first)
+            {
                 let from = series.entries.len();
                 series.entries.extend(group.iter().map(entry_of));
                 from
             } else {
-                let p = series.entries.partition_point(|e| e.at <= first_at);
+                let p = series
+                    .entries
+                    .partition_point(|e| (e.at, e.source) <= first);
                 let tail = series.entries.split_off(p);
                 report.backdated += group
                     .iter()
@@ -361,7 +375,7 @@ impl Ledger {
                 let mut old = tail.into_iter().peekable();
                 loop {
                     let take_old = match (old.peek(), new.peek()) {
-                        (Some(o), Some(n)) => o.at <= n.at,
+                        (Some(o), Some(n)) => (o.at, o.source) <= (n.at, n.source),
                         (Some(_), None) => true,
                         (None, Some(_)) => false,
                         (None, None) => break,

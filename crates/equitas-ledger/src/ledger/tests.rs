@@ -533,7 +533,7 @@ fn replay(ms: &[Movement], loc: u32, lot: u32, end: i64) -> f64 {
         .iter()
         .filter(|m| m.location == loc && m.lot == lot && m.at < end)
         .collect();
-    v.sort_by_key(|m| m.at);
+    v.sort_by_key(|m| (m.at, m.source));
     let lots: Vec<u32> = ms
         .iter()
         .filter(|m| m.location == loc && m.lot != 0)
@@ -590,7 +590,7 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
     let mut before_receipt: Vec<i64> = Vec::new();
     for &lot in &lots {
         let mut v: Vec<&Movement> = plausible.iter().filter(|m| m.lot == lot).collect();
-        v.sort_by_key(|m| m.at);
+        v.sort_by_key(|m| (m.at, m.source));
         let (mut supplied, mut before) = (false, 0.0);
         for m in v {
             let others: f64 = if lot == 0 && m.kind == Kind::Count {
@@ -637,7 +637,7 @@ fn model_negatives(ms: &[Movement], loc: u32) -> Vec<(u32, i64, Vec<u64>, f64, f
                     .iter()
                     .enumerate()
                     .filter(|(_, m)| m.at == t && outflow(m))
-                    .map(|(i, m)| (m.lot, i, m.source))
+                    .map(|(_, m)| (m.lot, m.source as usize, m.source))
                     .collect();
                 outs.sort_unstable();
                 // Not twice where it names only outflows of no lot, one an
@@ -826,9 +826,9 @@ fn arb_lot_movements() -> impl Strategy<Value = Vec<Movement>> {
 
 proptest! {
     /// With counts of no lot beside lots, at shared instants, the balances
-    /// are the straightforward replay, and appending in pieces, each piece
-    /// possibly before the ones held (backdated), equals building at once
-    /// from the movements in the order appended.
+    /// are the straightforward replay (one instant's movements in the order
+    /// of their sources), and appending in pieces, each piece possibly
+    /// before the ones held (backdated), equals building at once.
     #[test]
     fn counts_of_no_lot_beside_lots_append_as_built(
         ms in arb_lot_movements(),
