@@ -215,6 +215,23 @@ fn subscriber(access: &Access) -> Option<Subscriber> {
     })
 }
 
+/// True if `who` may administer everywhere now: it may manage any
+/// subscription and, without a list of webhook hosts, choose where the
+/// server posts.
+fn administers_everywhere(
+    st: &mut dyn equitas_store::Store,
+    who: &Subscriber,
+) -> Result<bool, equitas_store::StoreError> {
+    Ok(equitas_store::auth::caller_scope(
+        st,
+        &who.user,
+        who.token,
+        equitas_store::auth::Permission::Administer,
+        equitas_store::auth::now(),
+    )?
+    .is_some_and(|a| a.is_all()))
+}
+
 /// A subscription the caller may see and delete: its own, or any for a
 /// caller who may administer everywhere (or a server without accounts).
 fn may_manage(
@@ -228,14 +245,7 @@ fn may_manage(
     if sub.subscriber.as_deref() == Some(me.user.as_str()) {
         return Ok(true);
     }
-    let admin = equitas_store::auth::caller_scope(
-        st,
-        &me.user,
-        me.token,
-        equitas_store::auth::Permission::Administer,
-        equitas_store::auth::now(),
-    )?;
-    Ok(admin.is_some_and(|a| a.is_all()))
+    Ok(administers_everywhere(st, &me)?)
 }
 
 async fn subscribe(
@@ -264,18 +274,9 @@ async fn subscribe(
         && let Some(me) = subscriber(&access)
     {
         let admin = s
-            .with_store(move |st| {
-                equitas_store::auth::caller_scope(
-                    st,
-                    &me.user,
-                    me.token,
-                    equitas_store::auth::Permission::Administer,
-                    equitas_store::auth::now(),
-                )
-                .map_err(Problem::from)
-            })
+            .with_store(move |st| administers_everywhere(st, &me).map_err(Problem::from))
             .await?;
-        if !admin.is_some_and(|a| a.is_all()) {
+        if !admin {
             return Err(Problem::forbidden(
                 "/problems/forbidden",
                 "this server has no list of webhook hosts (equitas serve --webhook-allow-host HOST), so it would post to any host, its own network included: only an administrator may subscribe then",
@@ -555,14 +556,7 @@ async fn deliver(
             // administrator of everything, or no accounts).
             let admin = match sub.subscriber() {
                 None => true,
-                Some(who) => equitas_store::auth::caller_scope(
-                    st,
-                    &who.user,
-                    who.token,
-                    equitas_store::auth::Permission::Administer,
-                    equitas_store::auth::now(),
-                )?
-                .is_some_and(|a| a.is_all()),
+                Some(who) => administers_everywhere(st, &who)?,
             };
             // The events it may read ([`crate::epcis::readable`]).
             let shown = match &scope {

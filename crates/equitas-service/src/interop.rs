@@ -59,8 +59,7 @@ pub fn dhis2_export_at(
         .item_keys()
         .map(|(_, i)| data.ledger.names.items.name(i))
         .collect();
-    let every: Vec<String> = held.iter().map(|s| s.to_string()).collect();
-    let mut figures = dhis2::month_figures(&data.ledger, &data.places, &data.bands, month, &every);
+    let mut figures = dhis2::month_figures(&data.ledger, &data.places, &data.bands, month, &[]);
     let (set, mut notes) = dhis2::data_values(&figures, mapping);
     figures.retain(|f| items.contains(&f.item));
     // The mapping's own keys that name nothing in the data: a product

@@ -355,15 +355,9 @@ pub fn inputs(
             inp.lead_times.len()
         ),
     ]);
-    // The lines behind the supply and demand (the answer's observations).
-    Ok((
-        inp,
-        if window.is_some() {
-            windowed
-        } else {
-            obs.len()
-        },
-    ))
+    // The lines behind the supply and demand (the answer's observations;
+    // every line when none is dated).
+    Ok((inp, windowed))
 }
 
 /// The level (index into [`LEVELS`]) holding a location's stock, and its

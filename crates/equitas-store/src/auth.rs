@@ -288,11 +288,8 @@ fn get<T: FromValue>(row: &[Value], i: usize) -> Result<T, StoreError> {
 /// Adds a user (no role yet); its id.
 pub fn add_user(c: &mut dyn Conn, name: &str, password: &str) -> Result<i64, StoreError> {
     check_name(name)?;
-    if user(c, name)?.is_some() {
-        return Err(StoreError::Invalid(format!("user {name:?} exists already")));
-    }
-    // Names differing only in case are one person to a reader of the audit
-    // log: `Clerk` beside `clerk` is refused (a user pass, 2026-12-07).
+    // The name, or one differing only in case: one person to a reader of
+    // the audit log (`Clerk` beside `clerk` was accepted until 2026-12-07).
     let like: Vec<String> = c
         .query(
             "SELECT name FROM auth_users WHERE LOWER(name) = $1",
@@ -301,6 +298,9 @@ pub fn add_user(c: &mut dyn Conn, name: &str, password: &str) -> Result<i64, Sto
         .iter()
         .map(|r| get(r, 0))
         .collect::<Result<_, _>>()?;
+    if like.iter().any(|o| o == name) {
+        return Err(StoreError::Invalid(format!("user {name:?} exists already")));
+    }
     if let Some(other) = like.first() {
         return Err(StoreError::Invalid(format!(
             "user {name:?}: {other:?} exists already, differing only in case"
