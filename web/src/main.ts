@@ -21,7 +21,8 @@ let generation = 0;
 let signedIn: string | null = null;
 /** A server with accounts and no session here: every page is the login form. */
 let needsLogin = false;
-let asked = false;
+/** The first question to the server, whether a session is needed: every render waits for it, so a render started while it is on its way (a language button clicked at once) cannot show a page before the login form. */
+let asked: Promise<void> | null = null;
 
 function renderNav(page: string): void {
   const link = (href: string, label: string, current: boolean, external = false) =>
@@ -62,14 +63,15 @@ function loggedIn(user: string | null): void {
 
 async function render(): Promise<void> {
   const mine = ++generation;
-  if (!asked) {
-    asked = true;
-    try {
-      signedIn = (await session()).user;
-    } catch (e) {
+  asked ??= session().then(
+    (s) => {
+      signedIn = s.user;
+    },
+    (e: unknown) => {
       needsLogin = e instanceof ApiError && e.status === 401;
-    }
-  }
+    },
+  );
+  await asked;
   const hash = location.hash;
   const route = parse(hash);
   document.documentElement.lang = lang();

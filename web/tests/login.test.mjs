@@ -78,8 +78,19 @@ for (const [lang, words] of [
 ]) {
   test(`log in, a scoped view, log out (${lang})`, { skip }, async () => {
     const page = await newPage(browser, { locale: lang === "fr" ? "fr-FR" : "en-GB" });
+    // The page's first question, whether a session is needed, is held back
+    // until the language button has been clicked: the render that click
+    // starts must wait for the answer too (it once showed the overview's
+    // panels, each saying "log in", in place of the form).
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route("**/api/v1/session", async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.goto(`${base}/#/?ind=availability&level=region`);
     await page.click(`button[data-lang="${lang}"]`);
+    release();
     // Without a session, the page asked for is replaced by the login form.
     await page.waitForSelector("form.login");
     assert.equal(await page.textContent("#app h1"), words.title);
