@@ -423,6 +423,8 @@ struct Level<'a> {
     event: Option<&'a RawValue>,
     /// The object has an `eventTime`: it is an event itself.
     event_time: bool,
+    /// Its `type`, if given.
+    kind: Option<Value>,
     /// `epcisBody`, `queryResults` or `resultsBody`, if an object.
     inner: Option<Box<Level<'a>>>,
 }
@@ -525,6 +527,7 @@ impl<'de> serde::de::Visitor<'de> for LevelSeed {
                 "@context" => l.context = Some(map.next_value()?),
                 "eventList" => l.list = map.next_value_seed(ListSeed)?,
                 "event" => l.event = Some(map.next_value()?),
+                "type" => l.kind = Some(map.next_value()?),
                 "eventTime" => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                     l.event_time = true;
@@ -543,6 +546,17 @@ impl<'de> serde::de::Visitor<'de> for LevelSeed {
         Ok(Some(l))
     }
 }
+
+/// A value as quoted in a message: at most 60 characters of it.
+fn clip(v: &str) -> String {
+    match v.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &v[..i]),
+        None => v.to_string(),
+    }
+}
+
+/// The `type` of an EPCIS 2.0 JSON document: a document, or a query's answer.
+const DOCUMENT_TYPES: &[&str] = &["EPCISDocument", "EPCISQueryDocument"];
 
 /// Finds the events of an EPCIS 2.0 JSON document (or query document, or
 /// single event) and the fields it asks to leave out of hashes, in one pass
@@ -567,6 +581,22 @@ pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisErr
         });
     };
     de.end().map_err(json_err)?;
+    // A document says what it is; a single event's type is checked as the event's.
+    match doc.kind.as_ref() {
+        Some(Value::String(k)) if DOCUMENT_TYPES.contains(&k.as_str()) => {}
+        Some(_) if doc.event_time => {}
+        Some(k) => {
+            return Err(EpcisError::Structure {
+                path: "type".into(),
+                reason: format!(
+                    "{} is not a document type ({})",
+                    clip(&k.to_string()),
+                    DOCUMENT_TYPES.join(" or ")
+                ),
+            });
+        }
+        None => {}
+    }
     let ns = Namespaces::from_context(doc.context.as_ref());
     let mut body = doc.inner.take();
     // Query documents hold their events in queryResults.resultsBody.
@@ -613,6 +643,15 @@ mod tests {
         assert_eq!(e.to_string(), "event 0: has no type");
         let e = parse_events(r#"{"epcisBody": {"eventList": [[1]]}}"#).unwrap_err();
         assert_eq!(e.to_string(), "event 0: is not a JSON object");
+        let e = parse_events(r#"{"type": "Banana", "epcisBody": {"eventList": []}}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"type: "Banana" is not a document type (EPCISDocument or EPCISQueryDocument)"#
+        );
+        let long = format!(r#"{{"type": "{}", "epcisBody": {{"eventList": []}}}}"#, "x".repeat(500));
+        assert!(parse_events(&long).unwrap_err().to_string().len() < 140);
+        let query = r#"{"type": "EPCISQueryDocument", "epcisBody": {"queryResults": {"resultsBody": {"eventList": []}}}}"#;
+        assert!(parse_events(query).is_ok());
         let e = parse_events(r#"{"epcisBody": {}}"#).unwrap_err();
         assert!(e.to_string().starts_with("epcisBody: no eventList"));
         let e = parse_events("[1]").unwrap_err();
