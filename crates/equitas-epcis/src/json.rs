@@ -648,7 +648,10 @@ mod tests {
             e.to_string(),
             r#"type: "Banana" is not a document type (EPCISDocument or EPCISQueryDocument)"#
         );
-        let long = format!(r#"{{"type": "{}", "epcisBody": {{"eventList": []}}}}"#, "x".repeat(500));
+        let long = format!(
+            r#"{{"type": "{}", "epcisBody": {{"eventList": []}}}}"#,
+            "x".repeat(500)
+        );
         assert!(parse_events(&long).unwrap_err().to_string().len() < 140);
         let query = r#"{"type": "EPCISQueryDocument", "epcisBody": {"queryResults": {"resultsBody": {"eventList": []}}}}"#;
         assert!(parse_events(query).is_ok());

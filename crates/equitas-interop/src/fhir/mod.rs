@@ -307,6 +307,37 @@ impl Read {
     }
 }
 
+/// A number as quoted in a message: in full up to 1e15, else as 1e300.
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// A text as quoted in a message: at most 60 characters of it.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+const DISPENSE_STATUS: &[&str] = &[
+    "preparation",
+    "in-progress",
+    "cancelled",
+    "on-hold",
+    "completed",
+    "entered-in-error",
+    "stopped",
+    "declined",
+    "unknown",
+];
+const DELIVERY_STATUS: &[&str] = &["in-progress", "completed", "abandoned", "entered-in-error"];
+const INVENTORY_STATUS: &[&str] = &["draft", "requested", "active", "entered-in-error"];
+
 fn issue(code: &str, path: &str, diagnostics: impl Into<String>) -> Issue {
     Issue {
         severity: "error".into(),
@@ -928,7 +959,7 @@ impl Reader<'_> {
             self.issues.push(issue(
                 "value",
                 &format!("{path}.value"),
-                format!("{v} is not a positive quantity of at most 1e9"),
+                format!("{} is not a positive quantity of at most 1e9", number(*v)),
             ));
             return None;
         }
@@ -1000,12 +1031,32 @@ impl Reader<'_> {
         })
     }
 
-    fn status(&mut self, s: Option<&String>, path: &str, moves: &[&str], what: &str) -> bool {
+    /// Whether a resource's status moves stock; a status outside the
+    /// resource's required code list (`codes`) is an error.
+    fn status(
+        &mut self,
+        s: Option<&String>,
+        path: &str,
+        (moves, codes): (&[&str], &[&str]),
+        what: &str,
+    ) -> bool {
         let Some(s) = self.need(s, path) else {
             return false;
         };
         if moves.contains(&s.as_str()) {
             return true;
+        }
+        if !codes.contains(&s.as_str()) {
+            self.issues.push(issue(
+                "code-invalid",
+                path,
+                format!(
+                    "{:?} is not a status of {what} (FHIR R5: {})",
+                    clip(s),
+                    codes.join(", ")
+                ),
+            ));
+            return false;
         }
         self.out.notes.push(format!(
             "{path} is {s:?}: {what} moves stock only when {}",
@@ -1108,7 +1159,7 @@ impl Reader<'_> {
                 let moves = self.status(
                     d.status.as_ref(),
                     &format!("{path}.status"),
-                    &["completed"],
+                    (&["completed"], DISPENSE_STATUS),
                     "a dispense",
                 );
                 let gtin = match d
@@ -1157,7 +1208,7 @@ impl Reader<'_> {
                 let moves = self.status(
                     d.status.as_ref(),
                     &format!("{path}.status"),
-                    &["completed"],
+                    (&["completed"], DELIVERY_STATUS),
                     "a delivery",
                 );
                 let when = self.time(
@@ -1202,7 +1253,7 @@ impl Reader<'_> {
                 let moves = self.status(
                     r.status.as_ref(),
                     &format!("{path}.status"),
-                    &["active"],
+                    (&["active"], INVENTORY_STATUS),
                     "an inventory report",
                 );
                 let difference = match r.count_type.as_deref() {
@@ -1257,9 +1308,9 @@ impl Reader<'_> {
                                     "value",
                                     &format!("{q}.quantity.value"),
                                     if difference {
-                                        format!("{v} is not a difference of at most 1e9")
+                                        format!("{} is not a difference of at most 1e9", number(v))
                                     } else {
-                                        format!("{v} is not a count from 0 to 1e9")
+                                        format!("{} is not a count from 0 to 1e9", number(v))
                                     },
                                 ));
                                 None
@@ -1811,6 +1862,49 @@ mod tests {
         let doc = r.epcis_document();
         let events = equitas_epcis::parse_events(&doc).unwrap();
         assert_eq!(events.len(), 2);
+    }
+
+    /// A status outside the resource's code list is an error naming it
+    /// (a typo would otherwise be a note, and the dispense lost); a number
+    /// too large is quoted short.
+    #[test]
+    fn an_unknown_status_and_a_huge_quantity_are_errors() {
+        let doc = DISPENSE.replacen(r#""status": "cancelled""#, r#""status": "complete""#, 1);
+        let e = read(doc.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(e.issue.len(), 1, "{e:?}");
+        assert_eq!(e.issue[0].code, "code-invalid");
+        assert_eq!(e.issue[0].expression, ["Bundle.entry[3].resource.status"]);
+        assert!(
+            e.issue[0]
+                .diagnostics
+                .starts_with(r#""complete" is not a status of a dispense (FHIR R5: preparation,"#),
+            "{e:?}"
+        );
+        for (kind, status) in [("SupplyDelivery", "done"), ("InventoryReport", "final")] {
+            let doc = format!(r#"{{"resourceType": "{kind}", "status": "{status}"}}"#);
+            let e = read(doc.as_bytes(), &ctx()).unwrap_err();
+            assert!(e.issue.iter().any(|i| i.code == "code-invalid" && i.expression == [format!("{kind}.status")]), "{e:?}");
+        }
+        // FHIR's own codes that move no stock are still notes.
+        for status in ["entered-in-error", "on-hold", "declined"] {
+            let doc = DISPENSE.replacen(
+                r#""status": "cancelled""#,
+                &format!(r#""status": "{status}""#),
+                1,
+            );
+            let r = read(doc.as_bytes(), &ctx()).unwrap();
+            assert!(r.notes[0].contains(status), "{:?}", r.notes);
+        }
+        let doc = DISPENSE.replacen(
+            r#""quantity": {"value": 10}"#,
+            r#""quantity": {"value": 1e300}"#,
+            1,
+        );
+        let e = read(doc.as_bytes(), &ctx()).unwrap_err();
+        assert_eq!(
+            e.issue[0].diagnostics,
+            "1e300 is not a positive quantity of at most 1e9"
+        );
     }
 
     /// The patient, prescriber and prescription a dispensing system sends
