@@ -103,6 +103,13 @@ const PROBLEMS: Record<string, { label: Words; detail: Words }> = {
       fr: "un lieu absent de la hiérarchie : son stock n’entre dans les totaux d’aucune zone",
     },
   },
+  unknown_item: {
+    label: { en: "Unknown item", fr: "Article inconnu" },
+    detail: {
+      en: "an item the catalogue does not hold: its stock counts toward no product",
+      fr: "un article absent du catalogue : son stock ne compte pour aucun produit",
+    },
+  },
 };
 
 /** Health programmes of the catalogue. */

@@ -89,6 +89,12 @@ impl ItemCatalogue {
         }
     }
 
+    /// Whether the catalogue lists no product at all (a ledger built
+    /// without one: every item is then unknown, and none is flagged).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// The product name of a product or trade item code.
     pub fn name(&self, code: &str) -> Option<&str> {
         self.names.get(code).map(String::as_str)

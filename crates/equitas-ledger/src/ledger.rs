@@ -107,6 +107,12 @@ pub enum ProblemKind {
     /// Movements at a location the hierarchy does not hold: its stock is
     /// in no area's totals (found by [`crate::places::Places`]).
     UnknownLocation,
+    /// Movements of an item the catalogue does not hold (an EPCIS class or
+    /// GTIN of no trade item of a listed product): its stock counts toward
+    /// no product, so no availability, basket or product figure includes
+    /// it (found by [`crate::view::all_problems`], when the catalogue
+    /// lists any product).
+    UnknownItem,
     /// A lot counted while stock of no lot (a stock report's count, a
     /// receipt naming no lot) is held: the lot's count may hold that stock
     /// too, so it may be counted twice (found by
@@ -124,6 +130,7 @@ impl ProblemKind {
             ProblemKind::PossibleDuplicate => "possible_duplicate",
             ProblemKind::ImplausibleQuantity => "implausible_quantity",
             ProblemKind::UnknownLocation => "unknown_location",
+            ProblemKind::UnknownItem => "unknown_item",
             ProblemKind::CountBesideLots => "count_beside_lots",
         }
     }
@@ -139,6 +146,9 @@ impl ProblemKind {
             }
             ProblemKind::UnknownLocation => {
                 "a location the hierarchy does not hold: its stock is in no area's totals"
+            }
+            ProblemKind::UnknownItem => {
+                "an item the catalogue does not hold: its stock counts toward no product"
             }
             ProblemKind::CountBesideLots => {
                 "a lot counted while stock of no lot is held: that stock stays beside it, perhaps counted twice"

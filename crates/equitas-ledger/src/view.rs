@@ -205,34 +205,40 @@ fn lot_stock(ledger: &Ledger, loc: u32, item: u32, as_of: Day) -> Vec<LotStock> 
 }
 
 /// The ledger's data problems and, for each lot moved at a location the
-/// hierarchy does not hold, a [`ProblemKind::UnknownLocation`] (formulas
-/// 3.10): at its first movement there, with all its movements there as
-/// sources, `found` being its balance after the last. In (location, item,
-/// lot, time) order.
+/// hierarchy does not hold, a [`ProblemKind::UnknownLocation`], and for
+/// each lot of an item the catalogue does not hold (when it lists any
+/// product), a [`ProblemKind::UnknownItem`] (formulas 3.10): at its first
+/// movement there, with all its movements there as sources, `found` being
+/// its balance after the last. In (location, item, lot, time) order.
 pub fn all_problems<'a>(ledger: &'a Ledger, places: &Places) -> Vec<Cow<'a, DataProblem>> {
     let mut out: Vec<Cow<DataProblem>> = ledger.problems().into_iter().map(Cow::Borrowed).collect();
+    let unknown_item =
+        |item: u32| !ledger.names.catalogue.is_empty() && ledger.names.item_name(item).is_none();
     for (loc, item) in ledger.item_keys() {
-        if !places.is_unknown(loc) {
-            continue;
-        }
+        let kinds = [
+            (places.is_unknown(loc), ProblemKind::UnknownLocation),
+            (unknown_item(item), ProblemKind::UnknownItem),
+        ];
         let Some(s) = ledger.series(loc, item) else {
             continue;
         };
-        for &lot in &s.lots {
-            let e = ledger.entries(loc, item, lot);
-            let (Some(first), Some(last)) = (e.first(), e.last()) else {
-                continue;
-            };
-            out.push(Cow::Owned(DataProblem {
-                kind: ProblemKind::UnknownLocation,
-                location: loc,
-                item,
-                lot,
-                at: first.at,
-                sources: e.iter().map(|x| x.source).collect(),
-                expected: 0.0,
-                found: last.balance,
-            }));
+        for kind in kinds.into_iter().filter(|k| k.0).map(|k| k.1) {
+            for &lot in &s.lots {
+                let e = ledger.entries(loc, item, lot);
+                let (Some(first), Some(last)) = (e.first(), e.last()) else {
+                    continue;
+                };
+                out.push(Cow::Owned(DataProblem {
+                    kind,
+                    location: loc,
+                    item,
+                    lot,
+                    at: first.at,
+                    sources: e.iter().map(|x| x.source).collect(),
+                    expected: 0.0,
+                    found: last.balance,
+                }));
+            }
         }
     }
     out.extend(counts_beside_lots(ledger).into_iter().map(Cow::Owned));
@@ -1128,6 +1134,63 @@ mod tests {
             place("F1", Facility, Some("R1")),
             place("F2", Facility, Some("R1")),
         ]
+    }
+
+    /// An item the catalogue does not hold is flagged at each lot moved,
+    /// once the catalogue lists any product; a ledger built without a
+    /// catalogue flags nothing (formulas 3.10).
+    #[test]
+    fn an_item_the_catalogue_does_not_hold_is_flagged() {
+        use crate::catalogue::{ItemCatalogue, TradeItemUnit};
+        let catalogue = ItemCatalogue::new(
+            [("AMOX".to_string(), "Amoxicillin".to_string())],
+            &[TradeItemUnit {
+                code: "09520000000011".into(),
+                gtin: Some("09520000000011".into()),
+                product: "AMOX".into(),
+                pack_size: Some(10.0),
+            }],
+        );
+        let flagged = |names: Names| {
+            let mut n = names;
+            let f1 = n.locations.id("F1");
+            let (known, recorded, factor) = n.item("09520000000011");
+            let (unknown, other, _) = n.item("09999999999999");
+            let moves = vec![
+                Movement {
+                    item: known,
+                    recorded,
+                    ..receipt(f1, 5.0 * factor, 1)
+                },
+                Movement {
+                    item: unknown,
+                    recorded: other,
+                    ..receipt(f1, 7.0, 2)
+                },
+            ];
+            let l = Ledger::build(n, moves);
+            all_problems(&l, &Places::new(small_country(), &l))
+                .iter()
+                .map(|p| {
+                    (
+                        p.kind,
+                        l.names.items.name(p.item).to_string(),
+                        p.found,
+                        p.sources.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            flagged(Names::with_catalogue(catalogue)),
+            [(
+                ProblemKind::UnknownItem,
+                "09999999999999".to_string(),
+                7.0,
+                vec![2]
+            )]
+        );
+        assert_eq!(flagged(Names::default()), []);
     }
 
     fn receipt(location: u32, quantity: f64, source: u64) -> Movement {

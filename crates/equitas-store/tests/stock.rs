@@ -699,6 +699,54 @@ fn two_facilities_and_tld(s: &mut TestStore) {
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
 }
 
+/// A GTIN of no trade item of the catalogue (a typo at capture) is
+/// flagged at each place and lot it moved: its stock counts toward no
+/// product (formulas 3.10; until 2026-12-07 nothing said so).
+fn unknown_gtin_flagged(s: &mut TestStore) {
+    two_facilities_and_tld(s);
+    let event = |gtin: &str, lot: &str, packs: u32| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "2026-03-20T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+                "action": "OBSERVE", "bizStep": "receiving", "bizLocation": {{"id": "https://id.gs1.org/414/9520000001018"}},
+                "quantityList": [{{"epcClass": "https://id.gs1.org/01/{gtin}/10/{lot}", "quantity": {packs}}}]}}"#
+        )
+    };
+    let doc = format!(
+        r#"{{"epcisBody": {{"eventList": [{}, {}]}}}}"#,
+        event("09520000000011", "L1", 10),
+        event("09520000009991", "L9", 5),
+    );
+    let r = capture(
+        s.store.as_mut(),
+        "events.json",
+        &EventReader::new(&doc).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(r.rejected.is_empty() && r.captured == 2, "{r:?}");
+    let data = load(s.store.as_mut()).unwrap();
+    let problems = view::problems(&data.ledger, &data.places, None);
+    let flagged: Vec<(&str, &str, &str, &str, f64)> = problems
+        .iter()
+        .map(|p| {
+            (
+                p.kind,
+                p.location.as_str(),
+                p.item.as_str(),
+                p.lot.as_str(),
+                p.found,
+            )
+        })
+        .collect();
+    assert_eq!(
+        flagged,
+        [("unknown_item", "F1", "09520000009991", "L9", 5.0)],
+        "{problems:?}"
+    );
+}
+
 /// Issue 19, finding 2: a product reported by its product code (stock
 /// reports) at F1 and captured by its GTIN (EPCIS) at F1 and F2 is ONE
 /// item in stock, availability, lots and forecast series, counted in
@@ -1226,6 +1274,7 @@ on_both_backends!(
     one_report_per_product => one_report_per_product_however_named,
     trade_items_add_up_per_product => trade_items_add_up_per_product,
     bad_data_flagged_not_summed => bad_data_flagged,
+    unknown_gtin_is_flagged => unknown_gtin_flagged,
     captured_network => captured_network,
     stock_reports => stock_reports,
     a_gtin_stays_with_its_product => a_gtin_stays_with_its_product,
