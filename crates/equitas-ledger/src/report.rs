@@ -7,15 +7,17 @@
 //! (`YYYY-MM`, or another form of the month [`calendar::read_month`] reads:
 //! `09/2026`, `2026-09-01`, `sept. 2026`), `opening_balance`, `received`, `dispensed`, `issued`,
 //! `adjustments` (signed), `closing_balance`, `stockout_days`.
-//! `issued` and `adjustments` may be left out; a blank opening or closing
-//! balance means "not counted".
+//! `issued` and `adjustments` may be left out, or blank for none; a blank
+//! opening or closing balance means "not counted"; `received` and
+//! `dispensed` must be given (0 for none: a blank dispensed read as 0
+//! would lower the AMC without a word). A column of another name is not
+//! read, and a note names it.
 
 use crate::calendar::{self, MS_PER_DAY, MonthIndex, days_in_month, month_end, month_start};
 use crate::extract::RawMovement;
 use crate::movement::Kind;
 use equitas_model::reference::{Parsed, Table, cell};
 use equitas_model::{RowError, RowErrors};
-use std::collections::HashMap;
 use std::io::Read;
 
 /// One row of a stock report.
@@ -133,8 +135,27 @@ pub fn period_not_ended(
     }
 }
 
-/// Parses a stock report CSV. A second row for the same location, product
-/// and period is rejected, naming the line of the first.
+/// The first year a report, event or count may be dated in
+/// (docs/formulas.md 3.10): no national LMIS or EPCIS data are older,
+/// while 1970-01-01 and 1900-01-01 are where computer and spreadsheet
+/// dates start, what a reset clock or an empty date cell becomes.
+pub const EARLIEST_YEAR: i32 = 2000;
+
+/// Why a report of `period` cannot be taken: a month before
+/// [`EARLIEST_YEAR`]; `None` when it can.
+pub fn period_too_early(period: MonthIndex, show: impl Fn(MonthIndex) -> String) -> Option<String> {
+    (period < EARLIEST_YEAR * 12).then(|| {
+        format!(
+            "{} is before {EARLIEST_YEAR}: a date typed wrong, or one a reset clock or an empty \
+             cell gives (1970 and 1900 are where computer and spreadsheet dates start)",
+            show(period)
+        )
+    })
+}
+
+/// Parses a stock report CSV. (A second row for the same location, product
+/// and period is rejected when the rows are written, naming the line of
+/// the first written: a row rejected claims nothing.)
 pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowError> {
     let mut t = Table::new(r)?;
     let location = t.require("location")?;
@@ -149,8 +170,8 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
     let adjustments = t.column("adjustments");
     // A file separated by semicolons writes its dates day first.
     let day_first = t.decimal_comma();
-    let mut seen: HashMap<(String, String, MonthIndex), u64> = HashMap::new();
-    Ok(t.parse(|rec, line| {
+    let unread = t.unread_columns_note();
+    let mut parsed = t.parse(|rec, line| {
         let text = |idx: usize, name: &str| {
             cell(rec, Some(idx))
                 .map(str::to_string)
@@ -160,14 +181,21 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let mut e = RowErrors::default();
         let loc = e.field(text(location, "location"));
         let item = e.field(text(product, "product"));
-        let p = text(period, "period");
-        let m = e.field(p.clone().and_then(|p| {
+        let m = e.field(text(period, "period").and_then(|p| {
             calendar::read_month_in(&p, day_first)
                 .map_err(|why| RowError::new(line, "period", why.to_string()))
         }));
         let opening_v = e.field(number(rec, Some(opening), "opening_balance", line, false));
-        let received_v = e.field(number(rec, Some(received), "received", line, false));
-        let dispensed_v = e.field(number(rec, Some(dispensed), "dispensed", line, false));
+        // Given, 0 for none: a blank is not read as 0.
+        let given = |name: &'static str, idx: usize, none: &str| {
+            number(rec, Some(idx), name, line, false).and_then(|v| {
+                v.ok_or_else(|| {
+                    RowError::new(line, name, format!("required value is empty (write 0 if {none})"))
+                })
+            })
+        };
+        let received_v = e.field(given("received", received, "nothing was received"));
+        let dispensed_v = e.field(given("dispensed", dispensed, "nothing was dispensed"));
         let closing_v = e.field(number(rec, Some(closing), "closing_balance", line, false));
         let days = e.field(text(stockout, "stockout_days").and_then(|s| {
             // Without a valid month, the days are checked against the longest.
@@ -201,7 +229,6 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
             Some(days),
             Some(issued),
             Some(adjustments),
-            Ok(p),
         ) = (
             loc,
             item,
@@ -213,16 +240,15 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
             days,
             issued_v,
             adjustments_v,
-            p,
         )
         else {
             return Err(e);
         };
-        let report = StockReport {
+        Ok(StockReport {
             line,
             opening,
-            received: received.unwrap_or(0.0),
-            dispensed: dispensed.unwrap_or(0.0),
+            received,
+            dispensed,
             issued: issued.unwrap_or(0.0),
             adjustments: adjustments.unwrap_or(0.0),
             closing,
@@ -230,21 +256,10 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
             location: loc,
             item,
             period: m,
-        };
-        if let Some(first) = seen.insert((report.location.clone(), report.item.clone(), m), line) {
-            seen.insert((report.location.clone(), report.item.clone(), m), first);
-            return Err(RowError::new(
-                line,
-                "period",
-                format!(
-                    "duplicate report: line {first} already reports {} / {} for {p}",
-                    report.location, report.item
-                ),
-            )
-            .into());
-        }
-        Ok(report)
-    }))
+        })
+    });
+    parsed.notes.extend(unread);
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -255,8 +270,8 @@ mod tests {
     fn parses_and_rejects_with_line_and_field() {
         let csv = "location,product,period,opening_balance,received,dispensed,issued,adjustments,closing_balance,stockout_days\n\
                    FAC1,amox,2026-01,100,50,120,0,-5,25,0\n\
-                   FAC1,amox,2026-02,25,,30,,,0,9\n\
-                   FAC1,amox,2026-02,25,,30,,,0,9\n\
+                   FAC1,amox,2026-02,25,0,30,,,0,9\n\
+                   FAC1,amox,2026-03,25,,30,,,0,9\n\
                    FAC1,amox,2026-13,1,1,1,,,1,0\n\
                    FAC1,amox,2026-02,x,1,1,,,1,0\n\
                    FAC1,amox,2026-03,1,1,1,,,1,31\n\
@@ -265,9 +280,9 @@ mod tests {
         assert_eq!(p.records.len(), 3);
         let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errs.len(), 4, "{errs:?}");
-        assert!(
-            errs[0].contains("line 4") && errs[0].contains("duplicate report: line 3"),
-            "{errs:?}"
+        assert_eq!(
+            errs[0],
+            "line 4, field `received`: required value is empty (write 0 if nothing was received)"
         );
         assert!(errs[1].contains("period"), "{errs:?}");
         assert!(errs[2].contains("opening_balance"), "{errs:?}");
@@ -326,9 +341,11 @@ mod tests {
             .iter()
             .map(|(_, r)| calendar::format_month(r.period))
             .collect();
-        assert_eq!(months, vec!["2026-09"; forms.len()]);
+        // The last, F0's second form of 2026-09, is the same report as
+        // line 2's: the import rejects it when written.
+        assert_eq!(months, vec!["2026-09"; forms.len() + 1]);
         let errs: Vec<String> = p.errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(
             errs[0]
                 .starts_with("line 11, field `period`: \"2026-09-15\" is a day inside its month")
@@ -345,10 +362,6 @@ mod tests {
                 "line 13, field `period`: \"Q3 2026\" is not a month; accepted: {}",
                 calendar::MONTH_FORMS
             )
-        );
-        assert!(
-            errs[3].starts_with("line 14, field `period`: duplicate report: line 2"),
-            "{errs:?}"
         );
     }
 
@@ -378,10 +391,10 @@ mod tests {
     fn a_report_saved_by_a_spreadsheet_set_to_french_is_read() {
         let fr = "\u{feff}location;product;period;opening_balance;received;dispensed;adjustments;closing_balance;stockout_days\r\n\
                   SN-F1;amox;01/09/2026;1\u{a0}200;0;450,5;-2,5;747;0\r\n\
-                  SN-F1;sro;2026-09;12,5;;2,5;;10;3,0\r\n";
+                  SN-F1;sro;2026-09;12,5;0;2,5;;10;3,0\r\n";
         let en = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
                   SN-F1,amox,2026-09,1200,0,450.5,-2.5,747,0\n\
-                  SN-F1,sro,2026-09,12.5,,2.5,,10,3\n";
+                  SN-F1,sro,2026-09,12.5,0,2.5,,10,3\n";
         let (a, b) = (
             parse_stock_reports(fr.as_bytes()).unwrap(),
             parse_stock_reports(en.as_bytes()).unwrap(),
@@ -430,6 +443,41 @@ mod tests {
         let p = parse_stock_reports(csv.as_bytes()).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.records[0].1.adjustments, -2.0);
+    }
+
+    /// A column Equitas does not read (`losses`) is named in a note, its
+    /// figures otherwise lost without a word; two rows of one report are
+    /// both read here (the import rejects the second, once the first is
+    /// written).
+    #[test]
+    fn a_column_not_read_is_named() {
+        let csv = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days,losses\n\
+                   F1,amox,2026-09,140,1000,500,600,0,40\n\
+                   F1,amox,2026-09,140,1000,500,600,0,40\n";
+        let p = parse_stock_reports(csv.as_bytes()).unwrap();
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.records.len(), 2);
+        assert_eq!(p.notes.len(), 1);
+        assert!(
+            p.notes[0].starts_with(r#"column(s) "losses" not read: only location, product, period,"#),
+            "{:?}",
+            p.notes
+        );
+        let plain = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
+                     F1,amox,2026-09,140,1000,500,600,0\n";
+        assert!(parse_stock_reports(plain.as_bytes()).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn a_month_before_2000_is_refused() {
+        let m = |s: &str| calendar::month_of(calendar::parse_day(s).unwrap());
+        assert_eq!(period_too_early(m("2000-01-01"), calendar::format_month), None);
+        assert_eq!(
+            period_too_early(m("1999-12-01"), calendar::format_month).unwrap(),
+            "1999-12 is before 2000: a date typed wrong, or one a reset clock or an empty cell \
+             gives (1970 and 1900 are where computer and spreadsheet dates start)"
+        );
+        assert!(period_too_early(m("1970-01-01"), calendar::format_month).is_some());
     }
 
     #[test]

@@ -60,6 +60,15 @@ impl LocationLevel {
         LocationLevel::Warehouse,
     ];
 
+    /// A country, region or district: an area, whose stock is the sum of
+    /// the facilities' and stores' within it.
+    pub fn is_area(self) -> bool {
+        matches!(
+            self,
+            LocationLevel::Country | LocationLevel::Region | LocationLevel::District
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LocationLevel::Country => "country",

@@ -18,6 +18,8 @@ use std::io::Read;
 pub struct Parsed<T> {
     pub records: Vec<(u64, T)>,
     pub errors: Vec<RowError>,
+    /// What the reader says of the whole file (columns it did not read).
+    pub notes: Vec<String>,
 }
 
 impl<T> Parsed<T> {
@@ -33,6 +35,7 @@ impl<T> Default for Parsed<T> {
         Parsed {
             records: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -339,6 +342,28 @@ impl<R: Read> Table<R> {
                     ),
                 )
             })
+    }
+
+    /// A note naming the header row's columns no reader asked for, if any:
+    /// for files a user writes (stock reports, shipments, lead times),
+    /// whose extra column (`losses`) would otherwise be lost without a
+    /// word. Call it after the columns are asked for.
+    pub fn unread_columns_note(&self) -> Option<String> {
+        let asked = self.asked.borrow();
+        let keys: std::collections::HashSet<String> = asked.iter().map(|a| column_key(a)).collect();
+        let unread: Vec<String> = self
+            .names
+            .iter()
+            .filter(|h| !h.is_empty() && !keys.contains(&column_key(h)))
+            .map(|h| format!("{h:?}"))
+            .collect();
+        (!unread.is_empty()).then(|| {
+            format!(
+                "column(s) {} not read: only {} are (a figure there is not imported)",
+                unread.join(", "),
+                asked.join(", ")
+            )
+        })
     }
 
     /// Reads every record with `f` (given the record and its line number):

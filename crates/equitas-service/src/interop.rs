@@ -258,6 +258,7 @@ pub fn fhir_import_with(
                 .map(|(i, (_, l))| (i as u64 + 1, l.clone()))
                 .collect(),
             errors: Vec::new(),
+            notes: Vec::new(),
         };
         let opts = ImportOptions {
             strict: true,

@@ -272,6 +272,7 @@ fn match_msh(
     let mut out = Parsed {
         records: Vec::new(),
         errors: p.errors,
+        notes: p.notes,
     };
     let (mut matched, mut unmatched, mut repeated) = (0, 0, 0);
     let mut priced: HashMap<String, u64> = HashMap::new();
@@ -469,10 +470,13 @@ fn write_checked<T>(
         report.rows_read = p.rows();
     }
     report.rejected = p.errors;
+    report.notes.extend(p.notes);
     progress.start(label, p.records.len() as u64);
     let mut t = Tally::default();
     // The keys stored, with the line of the row that stored each.
     let mut stored: HashMap<String, u64> = HashMap::new();
+    // The rows that replaced what was held, named in a note.
+    let mut updated: Vec<String> = Vec::new();
     for (line, r) in &p.records {
         let key = per_key.as_ref().map(|rule| (rule.key)(r));
         if let (Some(rule), Some(k)) = (&per_key, &key)
@@ -485,6 +489,12 @@ fn write_checked<T>(
         match put(c, r)? {
             Ok(o) => {
                 t.add(o);
+                if o == repo::Outcome::Updated {
+                    updated.push(match &key {
+                        Some(k) => format!("line {line} ({k})"),
+                        None => format!("line {line}"),
+                    });
+                }
                 if let Some(k) = key {
                     stored.insert(k, *line);
                 }
@@ -498,6 +508,16 @@ fn write_checked<T>(
     }
     report.rejected.sort_by_key(|e| e.line);
     report.written.push((label, t));
+    if !updated.is_empty() {
+        const SHOWN: usize = 10;
+        let more = updated.len().saturating_sub(SHOWN);
+        updated.truncate(SHOWN);
+        report.notes.push(format!(
+            "{label} changing what was held (updated): {}{}",
+            updated.join(", "),
+            if more > 0 { format!(", and {more} more row(s)") } else { String::new() }
+        ));
+    }
     Ok(())
 }
 
@@ -1595,7 +1615,7 @@ fn write_stock_reports(
     let resolved = items.clone();
     let rows = one_row_per_key(
         p,
-        "product",
+        "period",
         "report",
         move |r: &equitas_ledger::report::StockReport| {
             format!(
@@ -1619,7 +1639,25 @@ fn write_stock_reports(
         ) {
             bad.push(("period", why));
         }
-        if !crate::stock::location_exists(c, &r.location)? {
+        if let Some(why) =
+            equitas_ledger::report::period_too_early(r.period, equitas_ledger::calendar::format_month)
+        {
+            bad.push(("period", why));
+        }
+        let level = crate::stock::location_level(c, &r.location)?;
+        if let Some(area) = level.filter(|l| l.is_area()) {
+            bad.push((
+                "location",
+                format!(
+                    "{:?} is a {}, an area: its stock is the sum of its facilities' and stores', \
+                     and a report there would be added to theirs; report a store's stock at the \
+                     store (a location of level warehouse in the area)",
+                    r.location,
+                    area.as_str()
+                ),
+            ));
+        }
+        if level.is_none() {
             bad.push((
                 "location",
                 match places.guess(c, &r.location)? {

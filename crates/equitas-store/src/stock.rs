@@ -592,13 +592,19 @@ pub fn put_level(c: &mut dyn Conn, r: &LevelRow) -> Result<Outcome, StoreError> 
 }
 
 pub fn location_exists(c: &mut dyn Conn, code: &str) -> Result<bool, StoreError> {
-    let n: i64 = c
-        .query_scalar(
-            "SELECT COUNT(*) FROM locations WHERE code = $1",
-            &[code.into()],
-        )?
+    Ok(location_level(c, code)?.is_some())
+}
+
+/// The level of the location of `code`, if the hierarchy holds it (a
+/// level the model does not know reads as a facility's).
+pub fn location_level(
+    c: &mut dyn Conn,
+    code: &str,
+) -> Result<Option<equitas_model::LocationLevel>, StoreError> {
+    let level: Option<String> = c
+        .query_scalar("SELECT level FROM locations WHERE code = $1", &[code.into()])?
         .get()?;
-    Ok(n > 0)
+    Ok(level.map(|l| l.parse().unwrap_or(equitas_model::LocationLevel::Facility)))
 }
 
 /// Issues and receipts with a known other location (EPCIS source and

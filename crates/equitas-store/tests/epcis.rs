@@ -173,7 +173,27 @@ fn future_events(s: &mut TestStore) {
         ErrorBehaviour::Proceed,
     );
     assert_eq!((r.captured, r.rejected[0].field.as_str()), (0, "eventTime"));
-    assert_eq!(event_count(s.store.as_mut()).unwrap(), 2);
+    // Before 2000: a device whose clock was reset to 1970 (formulas
+    // 3.10); 2000 itself is taken.
+    let reset = format!(
+        r#"{{"epcisBody": {{"eventList": [{}, {}]}}}}"#,
+        event("1970-01-01T00:00:05+00:00", "E"),
+        event("2000-01-01T00:00:00+00:00", "F"),
+    );
+    let r = capture_doc(
+        s.store.as_mut(),
+        "reset.json",
+        &EventReader::new(&reset).unwrap(),
+        ErrorBehaviour::Proceed,
+    );
+    assert_eq!(r.captured, 1, "{r:?}");
+    assert_eq!((r.rejected[0].index, r.rejected[0].field.as_str()), (0, "eventTime"));
+    assert!(
+        r.rejected[0].reason.starts_with("1970-01-01T00:00:05.000Z is before 2000: a device whose clock was reset"),
+        "{}",
+        r.rejected[0].reason
+    );
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 3);
     // A day the calendar lacks is named as such, not as the future.
     let odd = format!(
         r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,

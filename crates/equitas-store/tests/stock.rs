@@ -430,7 +430,10 @@ fn stock_reports(s: &mut TestStore) {
                F9,amoxx,2026-03,10,0,5,0,5,0\n\
                F2,09520000000011,2026-03,10,0,5,0,5,0\n\
                F2,9520000000011,2026-02,10,0,0,0,10,0\n\
-               F2,amox,2062-10,10,0,0,0,10,0\n";
+               F2,amox,2062-10,10,0,0,0,10,0\n\
+               R1,amox,2026-03,10,0,5,0,5,0\n\
+               F2,amox,1970-01,10,0,5,0,5,0\n\
+               F9,amox,2026-03,0,90,30,0,60,3\n";
     let r = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     let bad: Vec<(u64, Option<String>)> = r
         .rejected
@@ -445,9 +448,20 @@ fn stock_reports(s: &mut TestStore) {
             (8, Some("location".into())),
             (8, Some("product".into())),
             // A month not yet begun: a typing error in the year.
-            (11, Some("period".into()))
+            (11, Some("period".into())),
+            // A region: an area, whose stock is its facilities'.
+            (12, Some("location".into())),
+            // 1970: a reset clock or an empty date cell.
+            (13, Some("period".into())),
+            // Line 6's place and month again: rejected for its place, not
+            // as a second row of a report line 6 never wrote.
+            (14, Some("location".into())),
         ]
     );
+    assert!(r.rejected[5].message.starts_with("\"R1\" is a region, an area:"), "{}", r.rejected[5]);
+    assert!(r.rejected[6].message.starts_with("1970-01 is before 2000:"), "{}", r.rejected[6]);
+    assert!(r.rejected[7].message.contains("not a known location code"), "{}", r.rejected[7]);
+    assert!(r.rejected[0].message.starts_with("a second row for the same report (F1 / amox / 2026-03) as line 4"), "{}", r.rejected[0]);
     assert!(
         r.rejected[4]
             .message
@@ -455,7 +469,7 @@ fn stock_reports(s: &mut TestStore) {
         "{}",
         r.rejected[4]
     );
-    assert_eq!(r.rejected_rows(), 4);
+    assert_eq!(r.rejected_rows(), 7);
     // The code meant, where one is close (equitas_model::suggest).
     assert_eq!(
         r.rejected[3].message,
@@ -512,6 +526,19 @@ fn stock_reports(s: &mut TestStore) {
     assert_eq!(gtin14, 2);
     let r2 = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
     assert!(r2.unchanged());
+    assert!(r2.notes.is_empty(), "{:?}", r2.notes);
+    // A report given again with other figures replaces the one held, and
+    // the note says which line changed which report.
+    let again = "location,product,period,opening_balance,received,dispensed,adjustments,closing_balance,stockout_days\n\
+                 F2,amox,2026-03,10,0,4,0,6,0\n";
+    let r3 = import_bytes(s, ImportKind::StockReports, "again.csv", again.as_bytes());
+    assert_eq!(r3.total().updated, 1);
+    assert_eq!(
+        r3.notes,
+        ["stock reports changing what was held (updated): line 2 (F2 / amox / 2026-03)"]
+    );
+    let back = import_bytes(s, ImportKind::StockReports, "reports.csv", csv.as_bytes());
+    assert_eq!(back.total().updated, 1);
     import_bytes(
         s,
         ImportKind::StockLevels,

@@ -251,7 +251,11 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
         ));
     }
     StockImport {
-        reports: Parsed { records, errors },
+        reports: Parsed {
+            records,
+            errors,
+            notes: Vec::new(),
+        },
         notes,
     }
 }

@@ -315,7 +315,8 @@ type Read = (EventRecord, Option<String>, Vec<RawMovement>);
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Refuses an event dated more than [`CLOCK_SKEW`] after `now`, the time
-/// of capture (naming `eventTime`).
+/// of capture, or before [`equitas_ledger::report::EARLIEST_YEAR`]
+/// (naming `eventTime`).
 fn not_in_future(
     r: EventRecord,
     now: chrono::DateTime<chrono::Utc>,
@@ -330,6 +331,20 @@ fn not_in_future(
         return Err((
             "eventTime".to_string(),
             format!("{:?} is not a date and time the calendar has", r.event_time),
+        ));
+    }
+    if let Some(at) = at
+        && chrono::Datelike::year(&at.with_timezone(&chrono::Utc))
+            < equitas_ledger::report::EARLIEST_YEAR
+    {
+        return Err((
+            "eventTime".to_string(),
+            format!(
+                "{} is before {}: a device whose clock was reset (1970-01-01 is where computer \
+                 clocks start) or a date typed wrong; check the device's date",
+                r.event_time,
+                equitas_ledger::report::EARLIEST_YEAR
+            ),
         ));
     }
     if at.is_none_or(|at| at > now + CLOCK_SKEW) {
