@@ -68,6 +68,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
                 Cell::Num(Some(r.at_risk), 0),
                 Cell::Num(Some(r.expired), 0),
                 Cell::Int(r.problems as i64),
+                Cell::Int(r.months_unreported.into()),
             ]
         })
         .collect();
@@ -77,8 +78,21 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
         period_of(&a.head),
         a.head.movements.unwrap_or(0),
         vec![
-            "location", "name", "item", "product", "soh", "amc", "mos", "status", "band",
-            "so_days", "expiring", "at_risk", "expired", "problems",
+            "location",
+            "name",
+            "item",
+            "product",
+            "soh",
+            "amc",
+            "mos",
+            "status",
+            "band",
+            "so_days",
+            "expiring",
+            "at_risk",
+            "expired",
+            "problems",
+            "months_unreported",
         ],
         table,
     )

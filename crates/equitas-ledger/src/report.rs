@@ -190,7 +190,11 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
         let given = |name: &'static str, idx: usize, none: &str| {
             number(rec, Some(idx), name, line, false).and_then(|v| {
                 v.ok_or_else(|| {
-                    RowError::new(line, name, format!("required value is empty (write 0 if {none})"))
+                    RowError::new(
+                        line,
+                        name,
+                        format!("required value is empty (write 0 if {none})"),
+                    )
                 })
             })
         };
@@ -459,19 +463,28 @@ mod tests {
         assert_eq!(p.records.len(), 2);
         assert_eq!(p.notes.len(), 1);
         assert!(
-            p.notes[0].starts_with(r#"column(s) "losses" not read: only location, product, period,"#),
+            p.notes[0]
+                .starts_with(r#"column(s) "losses" not read: only location, product, period,"#),
             "{:?}",
             p.notes
         );
         let plain = "location,product,period,opening_balance,received,dispensed,closing_balance,stockout_days\n\
                      F1,amox,2026-09,140,1000,500,600,0\n";
-        assert!(parse_stock_reports(plain.as_bytes()).unwrap().notes.is_empty());
+        assert!(
+            parse_stock_reports(plain.as_bytes())
+                .unwrap()
+                .notes
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_month_before_2000_is_refused() {
         let m = |s: &str| calendar::month_of(calendar::parse_day(s).unwrap());
-        assert_eq!(period_too_early(m("2000-01-01"), calendar::format_month), None);
+        assert_eq!(
+            period_too_early(m("2000-01-01"), calendar::format_month),
+            None
+        );
         assert_eq!(
             period_too_early(m("1999-12-01"), calendar::format_month).unwrap(),
             "1999-12 is before 2000: a date typed wrong, or one a reset clock or an empty cell \
@@ -484,6 +497,19 @@ mod tests {
     fn missing_column_is_named() {
         let e = parse_stock_reports("location,product,period\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("opening_balance"), "{e}");
+        // A header naming part of the column is pointed at, and the
+        // header row shown.
+        let e = parse_stock_reports(
+            "location,product,period,opening_balance,received,dispensed,closing,stockout_days\n"
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1, field `closing_balance`: required column is missing from the header row; \
+             did you mean to name \"closing\" so? (it has: location, product, period, \
+             opening_balance, received, dispensed, closing, stockout_days)"
+        );
     }
 
     #[test]

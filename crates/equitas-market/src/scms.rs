@@ -548,7 +548,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 1, field `project code`: required column is missing from the header row"
+            "line 1, field `project code`: required column is missing from the header row (it has: id, country)"
         );
     }
 }

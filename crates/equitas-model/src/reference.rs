@@ -289,7 +289,28 @@ impl<R: Read> Table<R> {
                     "required column is missing: the header row is one column, {h:?}; separate the columns with commas or semicolons, not tabs"
                 ),
             ),
-            None => RowError::new(1, name, "required column is missing from the header row"),
+            None => {
+                // A header naming part of it (`closing` for
+                // `closing_balance`) or misspelling it, not read otherwise.
+                let key = column_key(name);
+                let asked: Vec<String> = self.asked.borrow().iter().map(|a| column_key(a)).collect();
+                let near = self.names.iter().find(|h| {
+                    let k = column_key(h);
+                    !asked.contains(&k)
+                        && k.len() >= 4
+                        && (key.starts_with(&k) || key.ends_with(&k) || misspelt(h, name))
+                });
+                let has: Vec<&str> = self.names.iter().map(String::as_str).filter(|h| !h.is_empty()).collect();
+                RowError::new(
+                    1,
+                    name,
+                    format!(
+                        "required column is missing from the header row{} (it has: {})",
+                        near.map_or(String::new(), |h| format!("; did you mean to name {h:?} so?")),
+                        has.join(", ")
+                    ),
+                )
+            }
         })
     }
 
@@ -1622,7 +1643,7 @@ mod tests {
         let e = parse_locations("code,name\nA,B\n".as_bytes()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 1, field `level`: required column is missing from the header row"
+            "line 1, field `level`: required column is missing from the header row (it has: code, name)"
         );
     }
 

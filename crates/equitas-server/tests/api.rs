@@ -525,11 +525,26 @@ fn stock_endpoints(s: &mut TestStore) {
                 "/api/v1/risk?as_of=1990-01",
                 "1990-01 is before the first month with data, ",
             ),
+            // Stock after today: known up to today only (until
+            // 2026-12-07 every row read no_consumption).
+            (
+                "/api/v1/stock?as_of=2099-12-31",
+                "2099-12-31 is after today (",
+            ),
+            (
+                "/api/v1/availability?date=2099-12-31",
+                "2099-12-31 is after today (",
+            ),
         ] {
             let (st, _, j) = get_typed(&state, path).await;
+            let param = if path.contains("date=") {
+                "date"
+            } else {
+                "as_of"
+            };
             assert_eq!(
                 (st, j["parameter"].as_str()),
-                (StatusCode::CONFLICT, Some("as_of")),
+                (StatusCode::CONFLICT, Some(param)),
                 "{path}: {j}"
             );
             assert!(

@@ -577,14 +577,27 @@ impl Args {
         }
     }
 
-    /// A date as a ledger day.
+    /// A date as a ledger day: one of stock held, so not after today
+    /// (UTC), which the data cannot cover ([`ServiceError::OutsideData`]).
     pub fn day(&self, name: &str) -> Result<Option<i32>, ServiceError> {
-        match self.get::<String>(name)? {
-            None => Ok(None),
-            Some(s) => equitas_ledger::calendar::parse_day(&s)
-                .map(Some)
-                .ok_or_else(|| self.bad(name, format!("{s:?} is not a date (YYYY-MM-DD)"))),
+        use equitas_ledger::calendar;
+        let Some(s) = self.get::<String>(name)? else {
+            return Ok(None);
+        };
+        let day = calendar::parse_day(&s)
+            .ok_or_else(|| self.bad(name, format!("{s:?} is not a date (YYYY-MM-DD)")))?;
+        let today = equitas_store::today();
+        if day > today {
+            return Err(ServiceError::OutsideData {
+                param: self.display(name),
+                reason: format!(
+                    "{s} is after today ({}): stock is known up to today; what lies ahead is \
+                     the forecast's and the plan's",
+                    calendar::format_day(today)
+                ),
+            });
         }
+        Ok(Some(day))
     }
 
     /// A month (a date: the last month complete that day).

@@ -908,7 +908,30 @@ fn planned(
     notes.extend(more);
     notes.extend(overdue_note(data, &overdue, &qs, ctx.scope()));
     notes.extend(series_notes(qs.iter().map(|x| &x.series), last, q.level));
+    notes.extend(passed_note(q.as_of, last, equitas_store::today()));
     Ok((q, qs, last, notes))
+}
+
+/// Month 1 is the month after the data's last complete month `last`
+/// (formulas 4.7): when the data end earlier than last month and no
+/// as-of month was asked for, month 1 has passed by `today`, and an order
+/// shown in it can only be placed now, arriving later than shown: said.
+fn passed_note(
+    as_of: Option<calendar::MonthIndex>,
+    last: calendar::MonthIndex,
+    today: calendar::Day,
+) -> Option<String> {
+    let this = calendar::month_of(today);
+    (as_of.is_none() && last + 1 < this).then(|| {
+        format!(
+            "month 1 is {} (the month after the data's last complete month, {}), which has passed (today is {}): \
+             an order shown in a month passed can only be placed now, and arrives later than shown; \
+             import the reports since for a plan from now",
+            calendar::format_month(last + 1),
+            calendar::format_month(last),
+            calendar::format_day(today)
+        )
+    })
 }
 
 /// A note naming the shipments in transit too long overdue to count that
@@ -1720,6 +1743,25 @@ impl Operation for ForecastAccuracy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Month 1 passed is said only when no as-of month was asked for,
+    /// and the data end before last month (formulas 4.7).
+    #[test]
+    fn month_one_passed_is_said() {
+        let m = |s: &str| calendar::parse_month(s).unwrap();
+        let d = |s: &str| calendar::parse_day(s).unwrap();
+        let note = passed_note(None, m("2026-10"), d("2026-12-07")).unwrap();
+        assert!(
+            note.starts_with("month 1 is 2026-11 (the month after the data's last complete month, 2026-10), which has passed (today is 2026-12-07)"),
+            "{note}"
+        );
+        // November ended: month 1 is December, this month.
+        assert_eq!(passed_note(None, m("2026-11"), d("2026-12-07")), None);
+        assert_eq!(
+            passed_note(Some(m("2026-10")), m("2026-10"), d("2026-12-07")),
+            None
+        );
+    }
 
     #[test]
     fn months_in_runs_read_as_spans() {

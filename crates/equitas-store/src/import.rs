@@ -515,10 +515,23 @@ fn write_checked<T>(
         report.notes.push(format!(
             "{label} changing what was held (updated): {}{}",
             updated.join(", "),
-            if more > 0 { format!(", and {more} more row(s)") } else { String::new() }
+            if more > 0 {
+                format!(", and {more} more row(s)")
+            } else {
+                String::new()
+            }
         ));
     }
     Ok(())
+}
+
+/// A figure as a note quotes it: whole numbers without decimals.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{}", (v * 1e6).round() / 1e6)
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -1615,7 +1628,7 @@ fn write_stock_reports(
     let resolved = items.clone();
     let rows = one_row_per_key(
         p,
-        "period",
+        "product",
         "report",
         move |r: &equitas_ledger::report::StockReport| {
             format!(
@@ -1626,6 +1639,39 @@ fn write_stock_reports(
             )
         },
     );
+    // Rows whose figures do not add up to their closing balance: a
+    // count may differ from the books (the ledger then flags a count
+    // mismatch, formulas 3.10), but a typing error is best seen here.
+    let unbalanced: Vec<String> = rows
+        .parsed
+        .records
+        .iter()
+        .filter_map(|(line, r)| {
+            let (o, c) = (r.opening?, r.closing?);
+            let books = o + r.received - r.issued - r.dispensed + r.adjustments;
+            ((books - c).abs() > 1e-6 * c.abs().max(1.0)).then(|| {
+                format!(
+                    "line {line} ({} + {} − {} − {} + {} = {}, closing {})",
+                    num(o),
+                    num(r.received),
+                    num(r.issued),
+                    num(r.dispensed),
+                    num(r.adjustments),
+                    num(books),
+                    num(c)
+                )
+            })
+        })
+        .collect();
+    if !unbalanced.is_empty() {
+        const SHOWN: usize = 10;
+        let n = unbalanced.len();
+        report.notes.push(format!(
+            "{n} row(s) whose opening + received − issued − dispensed + adjustments is not the closing balance (a count that differs from the books is kept, and shown in stock problems as a count mismatch; a typing error is not): {}{}",
+            unbalanced[..n.min(SHOWN)].join("; "),
+            if n > SHOWN { format!("; and {} more", n - SHOWN) } else { String::new() }
+        ));
+    }
     let mut places =
         Known::new("SELECT code, name FROM locations").within(scope, crate::auth::Dim::Location);
     let mut products =
@@ -1639,9 +1685,10 @@ fn write_stock_reports(
         ) {
             bad.push(("period", why));
         }
-        if let Some(why) =
-            equitas_ledger::report::period_too_early(r.period, equitas_ledger::calendar::format_month)
-        {
+        if let Some(why) = equitas_ledger::report::period_too_early(
+            r.period,
+            equitas_ledger::calendar::format_month,
+        ) {
             bad.push(("period", why));
         }
         let level = crate::stock::location_level(c, &r.location)?;

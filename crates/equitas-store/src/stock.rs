@@ -602,7 +602,10 @@ pub fn location_level(
     code: &str,
 ) -> Result<Option<equitas_model::LocationLevel>, StoreError> {
     let level: Option<String> = c
-        .query_scalar("SELECT level FROM locations WHERE code = $1", &[code.into()])?
+        .query_scalar(
+            "SELECT level FROM locations WHERE code = $1",
+            &[code.into()],
+        )?
         .get()?;
     Ok(level.map(|l| l.parse().unwrap_or(equitas_model::LocationLevel::Facility)))
 }

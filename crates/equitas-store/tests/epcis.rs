@@ -187,9 +187,14 @@ fn future_events(s: &mut TestStore) {
         ErrorBehaviour::Proceed,
     );
     assert_eq!(r.captured, 1, "{r:?}");
-    assert_eq!((r.rejected[0].index, r.rejected[0].field.as_str()), (0, "eventTime"));
+    assert_eq!(
+        (r.rejected[0].index, r.rejected[0].field.as_str()),
+        (0, "eventTime")
+    );
     assert!(
-        r.rejected[0].reason.starts_with("1970-01-01T00:00:05.000Z is before 2000: a device whose clock was reset"),
+        r.rejected[0]
+            .reason
+            .starts_with("1970-01-01T00:00:05.000Z is before 2000: a device whose clock was reset"),
         "{}",
         r.rejected[0].reason
     );

@@ -691,7 +691,7 @@ mod tests {
         let e = parse_ingredient_sources("site,ingredient\n".as_bytes()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "line 1, field `api_manufacturer`: required column is missing from the header row"
+            "line 1, field `api_manufacturer`: required column is missing from the header row (it has: site, ingredient)"
         );
     }
 }
