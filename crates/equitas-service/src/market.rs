@@ -12,6 +12,7 @@ use equitas_market::methods;
 use equitas_store::market::{self as mk, Filter, Names};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// Which procurement lines, for every market figure.
 pub(crate) fn scope() -> Vec<Param> {
@@ -187,21 +188,48 @@ fn load(ctx: &mut Ctx<'_>, f: &Filter) -> Result<Dataset, ServiceError> {
     Ok(Dataset::from(obs))
 }
 
+/// The names of the codes an answer shows, under the field each is named
+/// in (`labels.country["NGA"]`), in the language the names were read in:
+/// what market, supply and scenario answers carry as `labels`. A code the
+/// store has no name for is left out.
+pub struct Labels<'a> {
+    names: &'a Names,
+    out: BTreeMap<String, Map<String, Value>>,
+}
+
+impl<'a> Labels<'a> {
+    pub fn new(names: &'a Names) -> Self {
+        Labels {
+            names,
+            out: BTreeMap::new(),
+        }
+    }
+
+    /// Names `code`, of dimension `d`, under `field`.
+    pub fn add(&mut self, d: Dim, field: &str, code: &str) {
+        if let Some(n) = name(self.names, d, code) {
+            self.out
+                .entry(field.to_string())
+                .or_default()
+                .insert(code.to_string(), json!(n));
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        json!(self.out)
+    }
+}
+
 /// The names of the codes in the rows' keys, by dimension, so that every
 /// code can be shown by its name (`labels.supplier["aurobindo-pharma-limited"]`).
 fn labels<'a>(names: &Names, dims: &[Dim], keys: impl Iterator<Item = &'a Key>) -> Value {
-    let mut out: Map<String, Value> = Map::new();
+    let mut l = Labels::new(names);
     for key in keys {
         for (d, v) in dims.iter().zip(key) {
-            if let Some(n) = name(names, *d, v) {
-                out.entry(d.as_str())
-                    .or_insert_with(|| json!({}))
-                    .as_object_mut()
-                    .map(|m| m.insert(v.clone(), json!(n)));
-            }
+            l.add(*d, d.as_str(), v);
         }
     }
-    Value::Object(out)
+    l.into_value()
 }
 
 /// One dimension value for a note: its name with the code beside

@@ -18,7 +18,7 @@ use equitas_scenario::{
 };
 use equitas_store::market::{self as mk, Filter};
 use equitas_store::supply as st;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// The scenario when none is given: manufacturing in the largest producing
@@ -659,7 +659,7 @@ fn labels<'a>(
     codes: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Value, ServiceError> {
     let names = mk::names(ctx.store, ctx.lang)?;
-    let mut out: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    let mut out = crate::market::Labels::new(&names);
     for (dim, code) in codes {
         let d = match dim {
             "country" => Dim::BuyerCountry,
@@ -668,13 +668,9 @@ fn labels<'a>(
             "manufacturer" => Dim::Supplier,
             _ => continue,
         };
-        if let Some(n) = crate::market::name(&names, d, code) {
-            out.entry(dim)
-                .or_default()
-                .insert(code.to_string(), json!(n));
-        }
+        out.add(d, dim, code);
     }
-    Ok(json!(out))
+    Ok(out.into_value())
 }
 
 /// The labels of rows naming a country and a product each.

@@ -4,7 +4,7 @@
 //! regulators register.
 
 use crate::error::ServiceError;
-use crate::market::{filter, name, scope};
+use crate::market::{Labels, filter, name, scope};
 use crate::op::{Answer, Ctx, Endpoint, Head, Needs, Operation, Scoping};
 use crate::param::{Args, Kind, Param};
 use equitas_market::analysis::{self, ConcentrationBands as Bands, Dim, Weight};
@@ -39,28 +39,23 @@ pub struct TiersRow {
 /// The names of the codes an answer shows: products, countries,
 /// manufacturers, sites.
 fn labels(names: &Names, rows: &[SupplyRow], by_country: bool) -> Value {
-    let mut out: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    let mut add = |d: Dim, field: &'static str, code: &str| {
-        if let Some(n) = name(names, d, code) {
-            out.entry(field)
-                .or_default()
-                .insert(code.to_string(), json!(n));
-        }
-    };
+    let mut l = Labels::new(names);
     for r in rows {
-        add(Dim::Product, "product", &r.key[0]);
+        l.add(Dim::Product, "product", &r.key[0]);
         if by_country {
-            add(Dim::BuyerCountry, "country", &r.key[1]);
+            l.add(Dim::BuyerCountry, "country", &r.key[1]);
         }
         for t in &r.tiers {
             match t.tier {
-                Tier::Manufacturer => add(Dim::Supplier, "manufacturer", &t.top),
-                Tier::Site => add(Dim::Site, "site", &t.top),
-                Tier::Country | Tier::IngredientCountry => add(Dim::SiteCountry, "country", &t.top),
+                Tier::Manufacturer => l.add(Dim::Supplier, "manufacturer", &t.top),
+                Tier::Site => l.add(Dim::Site, "site", &t.top),
+                Tier::Country | Tier::IngredientCountry => {
+                    l.add(Dim::SiteCountry, "country", &t.top)
+                }
             }
         }
     }
-    json!(out)
+    l.into_value()
 }
 
 impl Operation for Concentration {
@@ -545,19 +540,10 @@ impl Operation for Reach {
             equitas_supply::reach(&authorised, &demand, &regulators, r.rule.low, r.rule.high);
         crate::op::keep_within(ctx, Self::SCOPING, &mut rows);
         let names = mk::names(ctx.store, ctx.lang)?;
-        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+        let mut labels = Labels::new(&names);
         for row in &rows {
-            for (d, field, code) in [
-                (Dim::Product, "product", &row.product),
-                (Dim::BuyerCountry, "country", &row.country),
-            ] {
-                if let Some(n) = name(&names, d, code) {
-                    labels
-                        .entry(field)
-                        .or_default()
-                        .insert(code.clone(), json!(n));
-                }
-            }
+            labels.add(Dim::Product, "product", &row.product);
+            labels.add(Dim::BuyerCountry, "country", &row.country);
         }
         let mut h = Head {
             method: Some(methods::reach(on, r.rule.low, r.rule.high)),
@@ -584,7 +570,7 @@ impl Operation for Reach {
                 "regulators register as imported (equitas import regulators)"
             ]),
         );
-        h.extra.insert("labels".into(), json!(labels));
+        h.extra.insert("labels".into(), labels.into_value());
         let without = rows.iter().filter(|r| !r.alternative).count();
         let n = rows.len();
         let mut a = Answer::new(h, rows);
@@ -913,28 +899,20 @@ impl Operation for SupplyMap {
         })?;
         let rows = equitas_supply::supply_map(&links);
         let names = mk::names(ctx.store, ctx.lang)?;
-        let mut labels: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-        let mut add = |d: Dim, field: &'static str, code: &str| {
-            if let Some(n) = name(&names, d, code) {
-                labels
-                    .entry(field)
-                    .or_default()
-                    .insert(code.to_string(), json!(n));
-            }
-        };
+        let mut labels = Labels::new(&names);
         for row in &rows {
-            add(Dim::Product, "product", &row.key[0]);
+            labels.add(Dim::Product, "product", &row.key[0]);
             if r.by_country {
-                add(Dim::BuyerCountry, "country", &row.key[1]);
+                labels.add(Dim::BuyerCountry, "country", &row.key[1]);
             }
             if let Some(m) = &row.manufacturer {
-                add(Dim::Supplier, "manufacturer", m);
+                labels.add(Dim::Supplier, "manufacturer", m);
             }
             if let Some(s) = &row.site {
-                add(Dim::Site, "site", s);
+                labels.add(Dim::Site, "site", s);
             }
             if let Some(c) = &row.country {
-                add(Dim::SiteCountry, "country", c);
+                labels.add(Dim::SiteCountry, "country", c);
             }
         }
         let mut h = Head {
@@ -950,7 +928,7 @@ impl Operation for SupplyMap {
                 "manufacturing sites' manufacturers and countries (for SCMS: data/scms-manufacturing-sites.csv)"
             ]),
         );
-        h.extra.insert("labels".into(), json!(labels));
+        h.extra.insert("labels".into(), labels.into_value());
         Ok(Answer::new(h, rows))
     }
 }
