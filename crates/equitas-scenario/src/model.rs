@@ -106,7 +106,8 @@ pub struct ExportRestriction {
     pub triangular: Option<[f64; 3]>,
 }
 
-/// Demand up by `increase` (0.3 = +30%) for `months` in `countries`.
+/// Demand up by `increase` (0.3 = +30%, at most [`MAX_INCREASE`]) for
+/// `months` in `countries`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Surge {
@@ -310,6 +311,9 @@ fn check_duration(
     Ok(())
 }
 
+/// The largest demand increase a surge may state: +1,000%.
+pub const MAX_INCREASE: f64 = 10.0;
+
 fn check_fraction(field: String, x: f64, max: f64) -> Result<(), ScenarioError> {
     if x.is_finite() && (0.0..=max).contains(&x) {
         Ok(())
@@ -368,7 +372,18 @@ impl Scenario {
             if s.countries.is_empty() {
                 return Err(bad(format!("{at}.countries"), "name at least one country"));
             }
-            check_fraction(format!("{at}.increase"), s.increase, 100.0)?;
+            // A share: 0.3 is +30%, 10 is +1,000%. An increase of 80 was
+            // once read as +8,000% when +80% was meant: above 10 it is
+            // refused, saying how to write a percentage.
+            if !(s.increase.is_finite() && (0.0..=MAX_INCREASE).contains(&s.increase)) {
+                return Err(bad(
+                    format!("{at}.increase"),
+                    format!(
+                        "{} is not from 0 to {MAX_INCREASE}: an increase is a share (0.3 is +30%, 1 doubles demand): write 0.8 for +80% (80% on the command line)",
+                        s.increase
+                    ),
+                ));
+            }
             check_duration(&at, Some(s.months), None)?;
         }
         for (i, m) in self.mitigations.iter().enumerate() {

@@ -197,6 +197,25 @@ fn scenario_routes(s: &mut TestStore) {
         assert_eq!(j["parameter"], "scenario", "{j}");
         assert!(j["detail"].as_str().unwrap().contains("los"), "{j}");
 
+        // A scenario without an event is refused, not run as nothing
+        // happening (formulas 7.1); so is a surge of 80 (+8,000%), where
+        // +80% is written 0.8.
+        for (doc, says) in [
+            ("name = \"x\"\n", "holds no event"),
+            (
+                "[[surges]]\ncountries = [\"KEN\"]\nincrease = 80\nmonths = 6\n",
+                "80 is not from 0 to 10: an increase is a share",
+            ),
+        ] {
+            let (st, j) = get(
+                &state,
+                &format!("/api/v1/scenario/run?scenario={}", enc(doc)),
+            )
+            .await;
+            assert_eq!((st, j["parameter"].as_str()), (StatusCode::BAD_REQUEST, Some("scenario")), "{j}");
+            assert!(j["detail"].as_str().unwrap().contains(says), "{j}");
+        }
+
         let (st, j) = get(&state, "/api/v1/scenario/countries?limit=1000").await;
         assert_eq!(st, StatusCode::OK, "{j}");
         let countries: std::collections::BTreeSet<&str> =

@@ -42,6 +42,20 @@ fn supply_routes(s: &mut TestStore) {
         assert_eq!(country["hhi"].as_f64().unwrap().round(), 9991.0);
         assert_eq!(j["labels"]["country"]["IND"], "India");
         assert!(j["method"].as_str().unwrap().contains("docs/formulas.md 6.1"));
+        // A product whose every line is of unknown origin has no row, and
+        // is named (until 2026-12-07 it vanished without a word).
+        let (st, j) = get(
+            &state,
+            "/api/v1/supply/concentration?product=malaria-paramax-3-kit-test-kit",
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{j}");
+        assert_eq!(j["rows"].as_array().map(Vec::len), Some(0), "{j}");
+        assert!(
+            j["notes"].to_string().contains("1 product(s) bought with no known manufacturer, site or country in any line, so no row: "),
+            "{}",
+            j["notes"]
+        );
 
         // Codes are named in the language the client prefers (French:
         // official_name_fr), and the answer varies with it.

@@ -235,7 +235,7 @@ fn labels<'a>(names: &Names, dims: &[Dim], keys: impl Iterator<Item = &'a Key>) 
 /// One dimension value for a note: its name with the code beside
 /// ("Efavirenz 600 mg tablet (efavirenz-600mg-tablet)"), or the code
 /// alone where the store knows no other name.
-fn name_and_code(names: &Names, d: Dim, v: &str) -> String {
+pub(crate) fn name_and_code(names: &Names, d: Dim, v: &str) -> String {
     match name(names, d, v) {
         Some(n) if n != v => format!("{n} ({v})"),
         _ => v.to_string(),
@@ -548,6 +548,25 @@ impl Operation for Mpr {
         let sources: std::collections::BTreeSet<&str> =
             refs.values().map(|p| p.source.as_str()).collect();
         let sources: Vec<&str> = sources.into_iter().collect();
+        // Several sources, none asked for: each product's ratio is against
+        // its first source in alphabetical order (2.6), so the table mixes
+        // them; said, with how many products each prices.
+        if r.reference_source.is_none() && sources.len() > 1 {
+            let per: Vec<String> = sources
+                .iter()
+                .map(|s| {
+                    let n = refs.values().filter(|p| p.source == *s).count();
+                    let shown: String = s.chars().take(60).collect();
+                    let cut = if shown.len() < s.len() { "..." } else { "" };
+                    format!("{n} product(s) against {shown:?}{cut}")
+                })
+                .collect();
+            notes.push(format!(
+                "reference prices of {} sources loaded, each product's ratio against its first source in alphabetical order: {}; give reference_source (--reference-source) to compare every product against one",
+                sources.len(),
+                per.join(", ")
+            ));
+        }
         let mut a = Answer::new(
             head(
                 methods::mpr(r.exchange_rate, r.min_observations, &sources),

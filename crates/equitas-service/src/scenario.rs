@@ -70,6 +70,22 @@ fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
     })
 }
 
+/// [`request`] of a scenario that must hold an event (a shock, an export
+/// restriction or a surge): one without any would run as nothing
+/// happening, every pair untouched (formulas 7.1). The node ranking and
+/// the allocation rules take one without events (their own).
+fn request_with_events(a: &Args) -> Result<ScenarioRequest, ServiceError> {
+    let r = request(a)?;
+    let s = &r.scenario;
+    if s.shocks.is_empty() && s.export_restrictions.is_empty() && s.surges.is_empty() {
+        return Err(a.bad(
+            "scenario",
+            "holds no event: give at least one of [[shocks]], [[export_restrictions]] or [[surges]] (docs/formulas.md 7.1)",
+        ));
+    }
+    Ok(r)
+}
+
 fn endpoint(path: &'static str, summary: &'static str) -> Endpoint {
     Endpoint::list(
         path,
@@ -700,7 +716,7 @@ impl Operation for Run {
     }
 
     fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
-        request(a)
+        request_with_events(a)
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<ImpactRow>, ServiceError> {
@@ -740,7 +756,7 @@ impl Operation for Countries {
     }
 
     fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
-        request(a)
+        request_with_events(a)
     }
 
     fn run(
@@ -802,7 +818,7 @@ impl Operation for Projection {
 
     fn request(a: &Args) -> Result<ProjectionRequest, ServiceError> {
         Ok(ProjectionRequest {
-            scenario: request(a)?,
+            scenario: request_with_events(a)?,
             country: a.get("country")?,
             product: a.get("product")?,
         })
@@ -923,7 +939,7 @@ impl Operation for Compare {
     }
 
     fn request(a: &Args) -> Result<ScenarioRequest, ServiceError> {
-        request(a)
+        request_with_events(a)
     }
 
     fn run(ctx: &mut Ctx<'_>, r: &ScenarioRequest) -> Result<Answer<MitigationRow>, ServiceError> {

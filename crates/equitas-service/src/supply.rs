@@ -112,6 +112,39 @@ impl Operation for Concentration {
         })?;
         let rows = supply_tiers(&links);
         let names = mk::names(ctx.store, ctx.lang)?;
+        // Keys bought whose every line is of unknown manufacturer, site
+        // and country have no tier to measure, so no row: named.
+        let shown: std::collections::BTreeSet<&[String]> =
+            rows.iter().map(|x| x.key.as_slice()).collect();
+        let unmeasured: std::collections::BTreeSet<&[String]> = links
+            .iter()
+            .filter(|l| l.weight.is_finite() && l.weight > 0.0)
+            .map(|l| l.key.as_slice())
+            .filter(|k| !shown.contains(k))
+            .collect();
+        let unmeasured_note = (!unmeasured.is_empty()).then(|| {
+            let listed: Vec<String> = unmeasured
+                .iter()
+                .take(10)
+                .map(|k| {
+                    let mut s = crate::market::name_and_code(&names, Dim::Product, &k[0]);
+                    if r.by_country && k.len() > 1 {
+                        s.push_str(&format!(
+                            " in {}",
+                            crate::market::name_and_code(&names, Dim::BuyerCountry, &k[1])
+                        ));
+                    }
+                    s
+                })
+                .collect();
+            format!(
+                "{} {} bought with no known manufacturer, site or country in any line, so no row: {}{}",
+                unmeasured.len(),
+                if r.by_country { "product-country pair(s)" } else { "product(s)" },
+                listed.join("; "),
+                if unmeasured.len() > listed.len() { "; ..." } else { "" }
+            )
+        });
         let weight = match r.weight {
             Weight::Value => "value",
             Weight::Quantity => "comparison units",
@@ -145,6 +178,7 @@ impl Operation for Concentration {
         let note = single_country_note(&rows, r.by_country);
         let mut a = Answer::new(h, rows);
         a.notes.extend(note);
+        a.notes.extend(unmeasured_note);
         Ok(a)
     }
 }

@@ -525,6 +525,16 @@ fn write_checked<T>(
     Ok(())
 }
 
+/// Whether a reference price given per `given` is a price per `want`, a
+/// product's comparison unit (`equitas_market::catalogue::comparison_unit`):
+/// the same unit in any of its forms (`tablets`, `Tablet`). The MSH
+/// guide's units (`TAB-CAP`, `ML`, `TEST`, `VIAL`) are its rows', matched
+/// to products by unit already ([`match_msh`]).
+fn priced_per(given: &str, want: &str) -> bool {
+    matches!(given.trim(), "TAB-CAP" | "ML" | "TEST" | "VIAL")
+        || equitas_market::catalogue::comparison_unit(&given.trim().to_lowercase()) == want
+}
+
 /// A figure as a note quotes it: whole numbers without decimals.
 fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -1071,6 +1081,7 @@ pub fn import_within(
             report.rejected = d.errors;
         }
         Input::RefPrices(p) => {
+            let units = market::comparison_units(tx.as_mut())?;
             write_checked(
                 tx.as_mut(),
                 &mut report,
@@ -1078,10 +1089,32 @@ pub fn import_within(
                 "reference prices",
                 progress,
                 |c, r| {
-                    Ok(if market::product_exists(c, &r.price.product)? {
+                    if !market::product_exists(c, &r.price.product)? {
+                        return Ok(Err(vec![unknown_product(&r.price.product)]));
+                    }
+                    let mut bad = Vec::new();
+                    let want = units.get(&r.price.product);
+                    if let (Some(given), Some(want)) = (&r.unit, want)
+                        && !priced_per(given, want)
+                    {
+                        bad.push((
+                            "unit",
+                            format!(
+                                "{given:?} is not the unit {} is compared in: give the price of one {want} \
+                                 (median price ratios divide prices per {want}, docs/formulas.md 2.6)",
+                                r.price.product
+                            ),
+                        ));
+                    }
+                    let this_year =
+                        chrono::Datelike::year(&equitas_ledger::calendar::date_of(crate::today()));
+                    if let Some(y) = r.year.filter(|&y| y > this_year) {
+                        bad.push(("year", format!("{y} is after this year ({this_year})")));
+                    }
+                    Ok(if bad.is_empty() {
                         Ok(market::put_reference_price(c, r)?)
                     } else {
-                        Err(vec![unknown_product(&r.price.product)])
+                        Err(bad)
                     })
                 },
             )?;

@@ -124,6 +124,31 @@ fn mpr_and_affordability(s: &mut TestStore) {
     let refs = mk::reference_prices(s.store.as_mut(), None).unwrap();
     assert_eq!(refs[EFV].price_usd, 0.112);
     assert_eq!(refs[LPV].price_usd, 0.164);
+    // A price per pack where the product is compared per tablet, and a
+    // year to come, are refused naming the field (until 2026-12-07 a
+    // pack's price made an MPR of 0.01); a price per tablet, written
+    // `Tablets`, is taken.
+    let csv = format!(
+        "product,price_usd,source,unit,year\n{EFV},3.00,TEST,pack,2015\n{EFV},0.10,TEST2,tablet,2099\n{LPV},0.20,TEST,Tablets,2015\n"
+    );
+    let r = load(s, ImportKind::ReferencePrices, "ref.csv", csv.as_bytes());
+    let bad: Vec<(u64, Option<&str>)> = r
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        bad,
+        [(2, Some("unit")), (3, Some("year"))],
+        "{:?}",
+        r.rejected
+    );
+    assert!(
+        r.rejected[0].message.starts_with("\"pack\" is not the unit efavirenz-600mg-tablet is compared in: give the price of one tablet"),
+        "{}",
+        r.rejected[0]
+    );
+    assert_eq!(r.total().inserted, 1);
 
     let obs = ds(
         s,
