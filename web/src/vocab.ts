@@ -314,3 +314,17 @@ const LICENCE_STATUSES: Record<string, Words> = {
 export function licenceStatus(code: string): string {
   return pick(LICENCE_STATUSES[code], code);
 }
+
+/** The World Bank's income groups (its French terms), as the country codes' import gives them. */
+const INCOME_GROUPS: Record<string, Words> = {
+  "Low income": { en: "Low income", fr: "Faible revenu" },
+  "Lower middle income": { en: "Lower middle income", fr: "Revenu intermédiaire, tranche inférieure" },
+  "Upper middle income": { en: "Upper middle income", fr: "Revenu intermédiaire, tranche supérieure" },
+  "High income": { en: "High income", fr: "Revenu élevé" },
+  unknown: { en: "Unknown", fr: "Inconnu" },
+  NA: { en: "Not classified", fr: "Non classé" },
+};
+
+export function incomeGroup(code: string | null | undefined): string {
+  return code ? pick(INCOME_GROUPS[code], code) : "–";
+}

@@ -20,8 +20,8 @@ async function tableRows(page, id) {
   );
 }
 
-async function all(path) {
-  const r = await fetch(`${BASE}${path}${path.includes("?") ? "&" : "?"}limit=1000`);
+async function all(path, lang = "en") {
+  const r = await fetch(`${BASE}${path}${path.includes("?") ? "&" : "?"}limit=1000`, { headers: { "Accept-Language": lang } });
   return { status: r.status, body: await r.json() };
 }
 
@@ -31,8 +31,8 @@ const fmt = (locale, digits, style) => (v) =>
     : new Intl.NumberFormat(locale, { style, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
 
 for (const [lang, locale, words] of [
-  ["en", "en-GB", { title: "Disruption scenarios", never: "none", country: "Producing country", safety: "Safety stock", national: "National store" }],
-  ["fr", "fr-FR", { title: "Scénarios de rupture", never: "aucune", country: "Pays producteur", safety: "Stock de sécurité", national: "Magasin central" }],
+  ["en", "en-GB", { title: "Disruption scenarios", never: "none", country: "Producing country", safety: "Safety stock", national: "National store", low: "Low income" }],
+  ["fr", "fr-FR", { title: "Scénarios de rupture", never: "aucune", country: "Pays producteur", safety: "Stock de sécurité", national: "Magasin central", low: "Faible revenu" }],
 ]) {
   test(`the scenario page shows the API's impacts, mitigations, allocation and nodes (${lang})`, async () => {
     const page = await newPage(browser, { locale });
@@ -106,10 +106,16 @@ for (const [lang, locale, words] of [
     const a = await tableRows(page, "scenario-allocation");
     assert.equal(a.length, alloc.total);
     assert.equal(a[0][3], fmt(locale, 1, "percent")(alloc.rows[0].unmet_share));
+    // Income groups in the page's language (the API gives the World Bank's English).
+    const shownGroups = a.map((r) => r[1]);
+    assert.ok(shownGroups.includes(words.low), `${shownGroups}`);
 
-    const nodes = (await all("/api/v1/scenario/nodes")).body;
+    // Nodes by name, as the API's labels name them in the page's language.
+    const nodes = (await all("/api/v1/scenario/nodes", lang)).body;
     const n = await tableRows(page, "scenario-nodes");
-    assert.equal(n[0][2], nodes.rows[0].node);
+    const dim = nodes.rows[0].kind === "producing-country" ? "country" : nodes.rows[0].kind;
+    assert.equal(n[0][2], nodes.labels?.[dim]?.[nodes.rows[0].node] ?? nodes.rows[0].node);
+    if (dim === "country") assert.notEqual(n[0][2], nodes.rows[0].node);
     if (nodes.rows[0].kind === "producing-country") assert.equal(n[0][1], words.country);
     assert.equal(n[0][4], fmt(locale, 0)(nodes.rows[0].unmet));
 

@@ -10,6 +10,7 @@ import { loadCountryNames, loadNames, nameOf } from "../names";
 import { el, fill, message, section } from "../dom";
 import { date, num, pct, t } from "../i18n";
 import { dataTable } from "../table";
+import { incomeGroup } from "../vocab";
 import { navigate, type Route } from "../router";
 
 function alternative(a: string): string {
@@ -239,7 +240,7 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
         id: "scenario-allocation",
         columns: [
           { label: t("scenario.col_rule"), value: (r) => r.rule, format: (r) => rule(r.rule) },
-          { label: t("col.income_group"), value: (r) => r.income_group },
+          { label: t("col.income_group"), value: (r) => r.income_group, format: (r) => incomeGroup(r.income_group) },
           { label: t("scenario.col_allocated"), value: (r) => r.allocated_per_month, format: (r) => num(r.allocated_per_month), numeric: true },
           { label: t("scenario.col_unmet_share"), value: (r) => r.unmet_share, format: (r) => pct(r.unmet_share), numeric: true },
           { label: t("scenario.col_disparity"), value: (r) => r.disparity, format: (r) => pct(r.disparity), numeric: true },
@@ -257,7 +258,8 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
       columns: [
         { label: t("scenario.col_rank"), value: (r) => r.rank, numeric: true },
         { label: t("scenario.col_kind"), value: (r) => r.kind, format: (r) => kind(r.kind) },
-        { label: t("scenario.col_node"), value: (r) => r.node },
+        // Named as the API's labels name it (a producing country under `country`).
+        { label: t("scenario.col_node"), value: (r) => r.node, format: (r) => api.label(p, r.kind === "producing-country" ? "country" : r.kind, r.node) },
         { label: t("scenario.col_countries_short"), value: (r) => r.countries_short, numeric: true },
         { label: t("scenario.col_unmet"), value: (r) => r.unmet, format: (r) => num(r.unmet), numeric: true },
       ],
