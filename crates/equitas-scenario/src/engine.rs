@@ -654,6 +654,28 @@ pub fn income_rank(g: Option<&str>) -> u8 {
     }
 }
 
+/// What a pair asks of a source under priority to need (7.5): of what it
+/// still lacks a month (`left`), no more than prevents the unmet need it
+/// has left (`avoidable`) over the `months` from the source's arrival
+/// (`arrival`, months after the pair's first event) to the end of its
+/// disruption. Stock that runs out (`tts`) before the arrival leaves the
+/// loss of those months (`loss` a month) unmet whatever comes, so that
+/// part is not asked for.
+pub fn need_cap(
+    left: f64,
+    avoidable: f64,
+    loss: f64,
+    tts: Option<f64>,
+    arrival: f64,
+    months: f64,
+) -> f64 {
+    if months <= 0.0 || avoidable <= 0.0 {
+        return 0.0;
+    }
+    let lost_before = tts.map_or(0.0, |s| loss * (arrival - s).max(0.0));
+    ((avoidable - lost_before).max(0.0) / months).min(left)
+}
+
 /// Shares `spare` units a month among `requests` by `rule`; no request
 /// gets more than its need, and the whole never exceeds `spare` (7.5).
 pub fn allocate(rule: Rule, spare: f64, requests: &[Request]) -> Vec<f64> {
@@ -1195,15 +1217,35 @@ pub(crate) fn evaluate(
             continue;
         };
         let mut left: Vec<f64> = idx.iter().map(|&i| requested[i]).collect();
+        // Under priority to need, the unmet need each pair has left that
+        // supply can still prevent: it asks no more than that, spread over
+        // the months from the source's arrival to the end of its
+        // disruption, so that a country whose stock nearly carries it
+        // through does not take the whole of its loss from the others
+        // (7.5; until 2026-12-07 it did).
+        let mut avoidable: Vec<f64> = idx.iter().map(|&i| unmet_alone[i].max(0.0)).collect();
         let mut spare: Vec<f64> = pool.iter().map(|s| s.spare).collect();
         for authorised_first in [true, false] {
             for (si, s) in pool.iter().enumerate() {
                 let reqs: Vec<Request> = idx
                     .iter()
-                    .zip(&left)
-                    .map(|(&i, &need)| {
+                    .enumerate()
+                    .map(|(k, &i)| {
                         let (t, ok) = arrival(i, s, lead_det);
-                        let usable = ok == authorised_first && t < preps[i].t_ref + preps[i].ttr;
+                        let end = preps[i].t_ref + preps[i].ttr;
+                        let usable = ok == authorised_first && t < end;
+                        let need = if rule == Rule::Need {
+                            need_cap(
+                                left[k],
+                                avoidable[k],
+                                requested[i],
+                                tts[i],
+                                t - preps[i].t_ref,
+                                end - t,
+                            )
+                        } else {
+                            left[k]
+                        };
                         Request {
                             country: preps[i].country.to_string(),
                             need: if usable { need } else { 0.0 },
@@ -1220,6 +1262,9 @@ pub(crate) fn evaluate(
                         alloc[i].push((si, got[k]));
                         left[k] -= got[k];
                         spare[si] -= got[k];
+                        let (t, _) = arrival(i, s, lead_det);
+                        let months = preps[i].t_ref + preps[i].ttr - t;
+                        avoidable[k] = (avoidable[k] - got[k] * months.max(0.0)).max(0.0);
                     }
                 }
             }

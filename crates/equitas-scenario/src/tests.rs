@@ -110,6 +110,23 @@ fn scenario_worked_examples() {
     }
 }
 
+/// docs/formulas.md, section 7.5: what a pair asks under priority to need.
+#[test]
+fn need_cap_worked_examples() {
+    for v in vectors("scenario_need_cap") {
+        let f = |k: &str| v[k].as_f64().unwrap();
+        let got = crate::engine::need_cap(
+            f("left"),
+            f("avoidable"),
+            f("loss"),
+            v["tts"].as_f64(),
+            f("arrival"),
+            f("months"),
+        );
+        assert!((got - f("ask")).abs() < 1e-9, "{got} {v}");
+    }
+}
+
 /// docs/formulas.md, section 7.5.
 #[test]
 fn allocation_worked_examples() {
