@@ -514,6 +514,8 @@ export interface MitigationRow {
   beneficiaries: { country: string; product: string; reduction: number }[];
   cost: number | null;
   cost_per_unit_averted: number | null;
+  /** Products a safety stock holds that have no price, left out of its cost. */
+  unpriced: number;
 }
 
 /** A row of /api/v1/scenario/allocation (docs/formulas.md 7.5). */

@@ -402,9 +402,15 @@ pub struct MitigationRow {
     pub countries_benefiting: usize,
     /// The five pairs helped most.
     pub beneficiaries: Vec<Beneficiary>,
-    /// Where prices are known (safety stock) or the mitigation states one.
+    /// Where prices are known (safety stock: of the products with a
+    /// price, `unpriced` telling how many are left out) or the mitigation
+    /// states one.
     pub cost: Option<f64>,
+    /// Cost ÷ reduction, when the cost counts every product.
     pub cost_per_unit_averted: Option<f64>,
+    /// Products a safety stock holds that have no unit price, left out of
+    /// its cost.
+    pub unpriced: usize,
 }
 
 /// Each mitigation of the scenario against the scenario without it,
@@ -442,28 +448,33 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                     .then_with(|| (&a.country, &a.product).cmp(&(&b.country, &b.product)))
             });
             helped.truncate(5);
-            let cost = match m {
+            let (cost, unpriced) = match m {
                 Mitigation::SafetyStock {
                     country,
                     product,
                     months,
                     ..
                 } => {
-                    // Every product of the country held (or the one named), at its price.
-                    let mut sum = Some(0.0);
+                    // Every product of the country held (or the one named),
+                    // at its price; those without one are counted apart
+                    // (until 2026-12-07 one of them left no cost at all).
+                    let (mut sum, mut priced, mut unpriced) = (0.0, 0usize, 0usize);
                     for n in inp.needs.iter().filter(|n| {
                         country.as_ref().is_none_or(|c| &n.country == c)
                             && product.as_ref().is_none_or(|p| &n.product == p)
                     }) {
-                        sum = match (sum, inp.unit_prices.get(&n.product)) {
-                            (Some(s), Some(p)) => Some(s + months * n.per_month * p),
-                            _ => None,
-                        };
+                        match inp.unit_prices.get(&n.product) {
+                            Some(p) => {
+                                sum += months * n.per_month * p;
+                                priced += 1;
+                            }
+                            None => unpriced += 1,
+                        }
                     }
-                    sum
+                    ((priced > 0).then_some(sum), unpriced)
                 }
                 Mitigation::SecondSource { cost, .. }
-                | Mitigation::RegionalProducer { cost, .. } => *cost,
+                | Mitigation::RegionalProducer { cost, .. } => (*cost, 0),
             };
             let reduction = total_before - total_with;
             MitigationRow {
@@ -477,8 +488,9 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                 beneficiaries: helped,
                 cost: cost.map(|x| round(x, 2)),
                 cost_per_unit_averted: cost
-                    .filter(|_| reduction > 1e-9)
+                    .filter(|_| reduction > 1e-9 && unpriced == 0)
                     .map(|x| round(x / reduction, 4)),
+                unpriced,
             }
         })
         .collect()

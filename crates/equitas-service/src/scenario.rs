@@ -960,8 +960,10 @@ impl Operation for Compare {
                     .into(),
             );
         }
-        // A safety stock without a cost says which products have no price
-        // (a user pass, 2026-12-07: the cost was blank without a word).
+        // A safety stock's cost says which products have no price, left
+        // out of it (a user pass, 2026-12-07: the cost was blank without a
+        // word, then missing whole for one product without a price).
+        let names = mk::names(ctx.store, ctx.lang)?;
         for (i, m) in r.scenario.mitigations.iter().enumerate() {
             if let equitas_scenario::Mitigation::SafetyStock {
                 country, product, ..
@@ -978,13 +980,22 @@ impl Operation for Compare {
                     .map(|n| n.product.as_str())
                     .collect();
                 if !unpriced.is_empty() {
-                    let shown: Vec<&str> = unpriced.iter().take(5).copied().collect();
+                    let shown: Vec<String> = unpriced
+                        .iter()
+                        .take(5)
+                        .map(|p| crate::market::name_and_code(&names, Dim::Product, p))
+                        .collect();
+                    let all = unpriced.len() == inp.needs.iter().filter(|n| {
+                        country.as_ref().is_none_or(|c| &n.country == c)
+                            && product.as_ref().is_none_or(|p| &n.product == p)
+                    }).count();
                     a.notes.push(format!(
-                        "mitigations[{i}] ({}): no cost, as {} product(s) held have no unit price in the procurement lines: {}{}",
+                        "mitigations[{i}] ({}): {}, as {} product(s) held have no unit price in the procurement lines: {}{}",
                         m.label(),
+                        if all { "no cost" } else { "the cost counts only the products with a price, and no cost per unit averted is given" },
                         unpriced.len(),
-                        shown.join(", "),
-                        if unpriced.len() > shown.len() { ", ..." } else { "" }
+                        shown.join("; "),
+                        if unpriced.len() > shown.len() { "; ..." } else { "" }
                     ));
                 }
             }
