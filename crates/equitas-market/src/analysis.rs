@@ -902,8 +902,12 @@ pub fn concentration_rows(
 pub struct DeliveryRow {
     pub key: Key,
     pub lines: usize,
-    /// Days from order to delivery, over lines with both dates.
+    /// Days from order to delivery, over lines with both dates, the
+    /// delivery not before the order.
     pub lead_time_days: Option<Summary>,
+    /// Lines delivered before their order date (a data error), left out
+    /// of the lead time.
+    pub delivered_before_order: usize,
     /// Days delivered after the scheduled date (negative: early).
     pub delay_days: Option<Summary>,
     /// Share of lines with a scheduled date delivered no later than it plus the tolerance.
@@ -939,9 +943,14 @@ pub fn delivery(obs: &Dataset, dims: &[Dim], tolerance_days: i64) -> Vec<Deliver
             let mut delay: Vec<f64> = Vec::new();
             let mut hist = [0usize; 5];
             let mut on_time = 0usize;
+            let mut before_order = 0usize;
             for o in &g {
                 if let (Some(a), Some(b)) = (o.order_date, o.delivered_date) {
-                    lead.push((b - a).num_days() as f64);
+                    if b >= a {
+                        lead.push((b - a).num_days() as f64);
+                    } else {
+                        before_order += 1;
+                    }
                 }
                 if let (Some(s), Some(d)) = (o.scheduled_date, o.delivered_date) {
                     let days = (d - s).num_days();
@@ -957,6 +966,7 @@ pub fn delivery(obs: &Dataset, dims: &[Dim], tolerance_days: i64) -> Vec<Deliver
                 key,
                 lines: g.len(),
                 lead_time_days: summarize(&mut lead),
+                delivered_before_order: before_order,
                 delay_days: summarize(&mut delay),
                 on_time_share: (with_schedule > 0).then(|| on_time as f64 / with_schedule as f64),
                 delay_histogram: hist,

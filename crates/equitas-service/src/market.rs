@@ -963,7 +963,14 @@ impl Operation for Delivery {
             x.key.iter().map(String::as_str).collect()
         });
         let l = labels(&names, &r.by, rows.iter().map(|x| &x.key));
-        Ok(Answer::new(head(methods::delivery(r.more), &obs, l), rows))
+        let before: usize = rows.iter().map(|x| x.delivered_before_order).sum();
+        let mut a = Answer::new(head(methods::delivery(r.more), &obs, l), rows);
+        if before > 0 {
+            a.notes.push(format!(
+                "{before} line(s) delivered before their order date (a data error) are left out of the lead times (delivered_before_order; formulas 2.9)"
+            ));
+        }
+        Ok(a)
     }
 }
 
