@@ -315,7 +315,16 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 "top share",
                 "unknown share",
                 "band",
-                "single source",
+                // One group of `by` supplies it all (the row's single_source).
+                match by {
+                    Dim::Supplier => "single supplier",
+                    Dim::Site => "single site",
+                    Dim::SiteCountry => "single producing country",
+                    Dim::BuyerCountry => "single buyer",
+                    Dim::Product => "single product",
+                    Dim::Mode => "single mode",
+                    Dim::Year => "single year",
+                },
                 "single country",
             ]);
             let yes = |b: bool| if b { "yes" } else { "no" }.to_string();

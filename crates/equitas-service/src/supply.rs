@@ -770,7 +770,16 @@ impl Operation for Dependence {
         r: &GeoRequest,
     ) -> Result<Answer<equitas_supply::regional::DependenceRow>, ServiceError> {
         let (flows, h) = geo(ctx, r, methods::dependence(weight_word(r.weight)))?;
-        Ok(Answer::new(h, equitas_supply::regional::dependence(&flows)))
+        // Buying countries in the order of the names shown (Benin before
+        // Burundi), each country's producers as the table gives them.
+        let names = mk::names(ctx.store, ctx.lang)?;
+        let mut rows = equitas_supply::regional::dependence(&flows);
+        rows.sort_by_cached_key(|x| {
+            let shown = name(&names, Dim::BuyerCountry, &x.country)
+                .map_or(x.country.as_str(), String::as_str);
+            equitas_model::slug(shown)
+        });
+        Ok(Answer::new(h, rows))
     }
 }
 
