@@ -312,6 +312,21 @@ fn time(t: Option<i64>) -> String {
         .map_or_else(|| "-".into(), |d| d.format("%Y-%m-%d %H:%M").to_string())
 }
 
+/// An expiry as `time` shows it, but one at midnight UTC as the end of the
+/// day before (`2027-06-30 24:00`, ISO 8601), the last day the token is
+/// valid (`--expires 2027-06-30`), not the next day's 00:00.
+fn expiry_shown(t: Option<i64>) -> String {
+    match t.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(d) if t.is_some_and(|t| t.rem_euclid(86_400) == 0) => {
+            format!(
+                "{} 24:00",
+                (d - chrono::TimeDelta::days(1)).format("%Y-%m-%d")
+            )
+        }
+        _ => time(t),
+    }
+}
+
 pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
     match c {
         TokensCommand::Create {
@@ -335,7 +350,7 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
                     (id, token),
                     format!(
                         "token #{id} {name:?} of {user}, expires {}{within}",
-                        time(exp)
+                        expiry_shown(exp)
                     ),
                 ))
             })?;
@@ -366,7 +381,7 @@ pub fn tokens(store: &mut dyn Store, c: &TokensCommand) -> Result<()> {
                     t.user,
                     t.name,
                     time(Some(t.created_at)),
-                    time(t.expires_at),
+                    expiry_shown(t.expires_at),
                     time(t.revoked_at)
                 );
             }

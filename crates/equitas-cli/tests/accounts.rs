@@ -87,6 +87,30 @@ fn users_tokens_and_the_audit_log() {
     assert!(token.starts_with("eqt_") && token.len() == 68, "{token}");
     let o = equitas(d, &["tokens", "list", "--format", "json"], "");
     assert!(!text(&o.stdout).contains(&token[4..]));
+    // A token valid through a date is listed as expiring at that day's
+    // end, 24:00 UTC, not the next day's 00:00.
+    let o = equitas(
+        d,
+        &[
+            "tokens",
+            "create",
+            "--user",
+            "amina",
+            "--name",
+            "through",
+            "--expires",
+            "2099-06-30",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = equitas(d, &["tokens", "list"], "");
+    let listed = text(&o.stdout);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("through"))
+        .unwrap_or_default();
+    assert!(line.contains("2099-06-30 24:00"), "{listed}");
     let o = equitas(
         d,
         &[
@@ -104,6 +128,8 @@ fn users_tokens_and_the_audit_log() {
     assert!(o.status.success());
     let o = equitas(d, &["tokens", "revoke", "1"], "");
     assert!(!o.status.success());
+    let o = equitas(d, &["tokens", "revoke", "2"], "");
+    assert!(o.status.success());
     // Every change is in the audit log, by the system user.
     let o = equitas(d, &["audit", "--format", "json"], "");
     let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -115,7 +141,14 @@ fn users_tokens_and_the_audit_log() {
         .collect();
     assert_eq!(
         actions,
-        ["token-revoke", "token-create", "grant", "user-add"]
+        [
+            "token-revoke",
+            "token-revoke",
+            "token-create",
+            "token-create",
+            "grant",
+            "user-add"
+        ]
     );
     assert_eq!(log["rows"][0]["actor"], "cli:tester");
 }

@@ -46,16 +46,23 @@ fn the_example_scenario_runs_and_bad_files_are_named() {
     let rows = j["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["kind"], "safety-stock");
-    // Its cost is unknown, and a note says why: the demo's synthetic
-    // products held have no price.
-    assert!(rows[0]["cost"].is_null());
+    // Its cost counts the products with a price; the demo's 12 synthetic
+    // products held have none, and a note names them, so no cost per unit
+    // averted is given (until 2026-12-07 they left no cost at all).
+    assert!(
+        rows[0]["cost"].as_f64().is_some_and(|c| c > 0.0),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows[0]["unpriced"], 12, "{}", rows[0]);
+    assert!(rows[0]["cost_per_unit_averted"].is_null());
     assert!(
         j["notes"]
             .as_array()
             .unwrap()
             .iter()
             .any(|n| n.as_str().unwrap().starts_with(
-                "mitigations[0] (Three more months of stock everywhere): no cost, as "
+                "mitigations[0] (Three more months of stock everywhere): the cost counts only the products with a price, and no cost per unit averted is given, as 12 product(s) held have no unit price"
             )),
         "{}",
         j["notes"]
