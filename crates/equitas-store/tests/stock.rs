@@ -739,6 +739,19 @@ fn bad_data_flagged(s: &mut TestStore) {
     assert_eq!(flagged, [("BAD1", "unknown_location")], "{problems:?}");
 }
 
+/// Captures an EPCIS document whole (rolled back if any event is bad).
+fn capture_all(s: &mut TestStore, doc: &str) -> CaptureReport {
+    capture(
+        s.store.as_mut(),
+        "events.json",
+        &EventReader::new(doc).unwrap(),
+        vec![],
+        ErrorBehaviour::Rollback,
+        &NoProgress,
+    )
+    .unwrap()
+}
+
 /// The network's countries, facilities F1 and F2 (with GLNs) in region R1,
 /// and the product TLD with its trade item (GTIN 09520000000011, 30
 /// tablets a pack).
@@ -777,15 +790,7 @@ fn unknown_gtin_flagged(s: &mut TestStore) {
         event("09520000000011", "L1", 10),
         event("09520000009991", "L9", 5),
     );
-    let r = capture(
-        s.store.as_mut(),
-        "events.json",
-        &EventReader::new(&doc).unwrap(),
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_all(s, &doc);
     assert!(r.rejected.is_empty() && r.captured == 2, "{r:?}");
     let data = load(s.store.as_mut()).unwrap();
     let problems = view::problems(&data.ledger, &data.places, None);
@@ -838,15 +843,7 @@ fn trade_items_add_up_per_product(s: &mut TestStore) {
         event("2026-02-15", "dispensing", "9520000001025", "L2", 2),
         event("2026-03-25", "dispensing", "9520000001025", "L2", 2),
     );
-    let r = capture(
-        s.store.as_mut(),
-        "events.json",
-        &EventReader::new(&doc).unwrap(),
-        vec![],
-        ErrorBehaviour::Rollback,
-        &NoProgress,
-    )
-    .unwrap();
+    let r = capture_all(s, &doc);
     assert!(r.rejected.is_empty() && r.captured == 4, "{r:?}");
     let data = load(s.store.as_mut()).unwrap();
     let as_of = equitas_ledger::calendar::parse_day("2026-03-31").unwrap();
