@@ -101,6 +101,11 @@ for (const [lang, locale, words] of [
     assert.equal(m[0][1], words.safety);
     assert.equal(m[0][2], fmt(locale, 0)(cmp.rows[0].unmet_without));
     assert.equal(m[0][4], fmt(locale, 1, "percent")(cmp.rows[0].reduction_share));
+    // A cost over part of the products is shown as a lower bound.
+    const partial = cmp.rows.find((r) => r.cost !== null && r.unpriced > 0);
+    assert.ok(partial, "the demo's safety stock leaves its synthetic products unpriced");
+    const shown = m.find((r) => r[0] === partial.mitigation);
+    assert.equal(shown[6], `≥ ${fmt(locale, 0)(partial.cost)}`);
 
     const alloc = (await all("/api/v1/scenario/allocation")).body;
     const a = await tableRows(page, "scenario-allocation");

@@ -315,18 +315,20 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                 "top share",
                 "unknown share",
                 "band",
-                // One group of `by` supplies it all (the row's single_source).
-                match by {
-                    Dim::Supplier => "single supplier",
-                    Dim::Site => "single site",
-                    Dim::SiteCountry => "single producing country",
-                    Dim::BuyerCountry => "single buyer",
-                    Dim::Product => "single product",
-                    Dim::Mode => "single mode",
-                    Dim::Year => "single year",
-                },
+                // One group of `by` supplies it all (single_source; the
+                // title says which dimension).
+                "single source",
                 "single country",
             ]);
+            let title = match by {
+                Dim::Supplier => "Concentration across suppliers",
+                Dim::Site => "Concentration across manufacturing sites",
+                Dim::SiteCountry => "Concentration across producing countries",
+                Dim::BuyerCountry => "Concentration across buying countries",
+                Dim::Product => "Concentration across products",
+                Dim::Mode => "Concentration across shipment modes",
+                Dim::Year => "Concentration across years",
+            };
             let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
             let table = a
                 .rows
@@ -348,15 +350,7 @@ pub fn run_command(store: &mut dyn Store, cmd: &MarketCommand) -> Result<()> {
                     v
                 })
                 .collect();
-            report(
-                "Supplier concentration",
-                &a.head,
-                columns,
-                table,
-                a.notes.clone(),
-                &a.rows,
-            )
-            .print(out)
+            report(title, &a.head, columns, table, a.notes.clone(), &a.rows).print(out)
         }
         MarketCommand::Delivery { args, out } => {
             let by = dims(args, "by")?;

@@ -24,9 +24,11 @@ pub enum StockCommand {
     /// Data problems found in the ledger: negative balances, issues before
     /// any receipt, counts that contradict the ledger, possible duplicates,
     /// implausible quantities (not finite, negative, or above 1e9 units in
-    /// one movement: left out of the stock figures) and movements at
-    /// locations the hierarchy does not hold (in no area's totals), each
-    /// with the events or report rows involved.
+    /// one movement: left out of the stock figures), movements at
+    /// locations the hierarchy does not hold (in no area's totals) and of
+    /// items the catalogue does not hold (in no product's), and lots
+    /// counted beside stock of no lot, each with the events or report rows
+    /// involved.
     #[command(
         after_help = "Examples:\n  equitas stock problems\n  equitas stock problems --within R01 --format csv"
     )]

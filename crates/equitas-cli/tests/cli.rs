@@ -574,7 +574,7 @@ fn generic_procurement_import_and_market_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "product,product_name,n,groups,HHI,effective,top,top_name,top share,unknown share,band,single site,single country"
+            "product,product_name,n,groups,HHI,effective,top,top_name,top share,unknown share,band,single source,single country"
         )
     );
     // Shares 1344/2352 and 1008/2352: HHI = 57.14^2 + 42.86^2 = 5,102. CSV holds raw numbers,

@@ -10,7 +10,8 @@
 //! `issued` and `adjustments` may be left out, or blank for none; a blank
 //! opening or closing balance means "not counted"; `received` and
 //! `dispensed` must be given (0 for none: a blank dispensed read as 0
-//! would lower the AMC without a word). A column of another name is not
+//! would lower the AMC without a word), but for a row giving `issued` (a
+//! store's), where a blank `dispensed` is none. A column of another name is not
 //! read, and a note names it.
 
 use crate::calendar::{self, MS_PER_DAY, MonthIndex, days_in_month, month_end, month_start};
@@ -199,7 +200,13 @@ pub fn parse_stock_reports<R: Read>(r: R) -> Result<Parsed<StockReport>, RowErro
             })
         };
         let received_v = e.field(given("received", received, "nothing was received"));
-        let dispensed_v = e.field(given("dispensed", dispensed, "nothing was dispensed"));
+        // A store issues rather than dispenses: with `issued` given, a
+        // blank `dispensed` is none.
+        let dispensed_v = e.field(if cell(rec, issued).is_some() {
+            number(rec, Some(dispensed), "dispensed", line, false).map(|v| v.unwrap_or(0.0))
+        } else {
+            given("dispensed", dispensed, "nothing was dispensed")
+        });
         let closing_v = e.field(number(rec, Some(closing), "closing_balance", line, false));
         let days = e.field(text(stockout, "stockout_days").and_then(|s| {
             // Without a valid month, the days are checked against the longest.
@@ -476,6 +483,30 @@ mod tests {
                 .notes
                 .is_empty()
         );
+        // A store's row gives what it issued; its blank dispensed is none.
+        // Without issued, a blank dispensed is refused.
+        let store = "location,product,period,opening_balance,received,dispensed,issued,closing_balance,stockout_days\n\
+                     W1,amox,2026-09,140,1000,,500,640,0\n\
+                     W1,ors,2026-09,140,1000,,,1140,0\n";
+        let p = parse_stock_reports(store.as_bytes()).unwrap();
+        assert_eq!(p.records.len(), 1);
+        assert_eq!(
+            (p.records[0].1.dispensed, p.records[0].1.issued),
+            (0.0, 500.0)
+        );
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, 3);
+        assert_eq!(p.errors[0].field.as_deref(), Some("dispensed"));
+    }
+
+    /// A header row of thousands of columns is not quoted whole.
+    #[test]
+    fn a_long_header_row_is_quoted_short() {
+        let header: Vec<String> = (0..20_000).map(|i| format!("column{i}")).collect();
+        let e = parse_stock_reports(format!("{}\n", header.join(",")).as_bytes()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.len() < 600, "{}", text.len());
+        assert!(text.ends_with("column29, and 19970 more)"), "{text}");
     }
 
     #[test]
@@ -507,7 +538,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "line 1, field `closing_balance`: required column is missing from the header row; \
-             did you mean to name \"closing\" so? (it has: location, product, period, \
+             rename column \"closing\" to closing_balance? (it has: location, product, period, \
              opening_balance, received, dispensed, closing, stockout_days)"
         );
     }

@@ -1449,6 +1449,11 @@ mod formulas_md {
                 "{v}"
             );
             assert_eq!(
+                r.delivered_before_order as u64,
+                v["before_order"].as_u64().unwrap_or(0),
+                "{v}"
+            );
+            assert_eq!(
                 r.on_time_share == Some(1.0),
                 v["on_time"].as_bool().unwrap(),
                 "{v}"

@@ -300,13 +300,27 @@ impl<R: Read> Table<R> {
                         && k.len() >= 4
                         && (key.starts_with(&k) || key.ends_with(&k) || misspelt(h, name))
                 });
-                let has: Vec<&str> = self.names.iter().map(String::as_str).filter(|h| !h.is_empty()).collect();
+                // The header row as it is, at most 30 names of at most 60
+                // characters each (a header of 20,000 columns is not quoted whole).
+                const SHOWN: usize = 30;
+                let named: Vec<&String> = self.names.iter().filter(|h| !h.is_empty()).collect();
+                let mut has: Vec<String> = named
+                    .iter()
+                    .take(SHOWN)
+                    .map(|h| match h.char_indices().nth(60) {
+                        Some((i, _)) => format!("{}...", &h[..i]),
+                        None => h.to_string(),
+                    })
+                    .collect();
+                if named.len() > SHOWN {
+                    has.push(format!("and {} more", named.len() - SHOWN));
+                }
                 RowError::new(
                     1,
                     name,
                     format!(
                         "required column is missing from the header row{} (it has: {})",
-                        near.map_or(String::new(), |h| format!("; did you mean to name {h:?} so?")),
+                        near.map_or(String::new(), |h| format!("; rename column {h:?} to {name}?")),
                         has.join(", ")
                     ),
                 )
@@ -366,9 +380,9 @@ impl<R: Read> Table<R> {
     }
 
     /// A note naming the header row's columns no reader asked for, if any:
-    /// for files a user writes (stock reports, shipments, lead times),
-    /// whose extra column (`losses`) would otherwise be lost without a
-    /// word. Call it after the columns are asked for.
+    /// for files a user writes (stock reports), whose extra column
+    /// (`losses`) would otherwise be lost without a word. Call it after the
+    /// columns are asked for.
     pub fn unread_columns_note(&self) -> Option<String> {
         let asked = self.asked.borrow();
         let keys: std::collections::HashSet<String> = asked.iter().map(|a| column_key(a)).collect();

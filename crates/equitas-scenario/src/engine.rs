@@ -656,11 +656,13 @@ pub fn income_rank(g: Option<&str>) -> u8 {
 
 /// What a pair asks of a source under priority to need (7.5): of what it
 /// still lacks a month (`left`), no more than prevents the unmet need it
-/// has left (`avoidable`) over the `months` from the source's arrival
-/// (`arrival`, months after the pair's first event) to the end of its
-/// disruption. Stock that runs out (`tts`) before the arrival leaves the
-/// loss of those months (`loss` a month) unmet whatever comes, so that
-/// part is not asked for.
+/// has left (`avoidable`: its unmet need less what the sources served
+/// before give until the end of its disruption) over the `months` from
+/// the source's arrival (`arrival`, months after the pair's first event)
+/// to that end. What goes unmet between its stockout (`tts`) and the
+/// arrival cannot be prevented by this source: the loss of those months
+/// (`loss` a month) less what earlier sources gave in them (`earlier`),
+/// left out of the ask.
 pub fn need_cap(
     left: f64,
     avoidable: f64,
@@ -668,11 +670,12 @@ pub fn need_cap(
     tts: Option<f64>,
     arrival: f64,
     months: f64,
+    earlier: f64,
 ) -> f64 {
     if months <= 0.0 || avoidable <= 0.0 {
         return 0.0;
     }
-    let lost_before = tts.map_or(0.0, |s| loss * (arrival - s).max(0.0));
+    let lost_before = tts.map_or(0.0, |s| (loss * (arrival - s).max(0.0) - earlier).max(0.0));
     ((avoidable - lost_before).max(0.0) / months).min(left)
 }
 
@@ -1224,6 +1227,9 @@ pub(crate) fn evaluate(
         // through does not take the whole of its loss from the others
         // (7.5; until 2026-12-07 it did).
         let mut avoidable: Vec<f64> = idx.iter().map(|&i| unmet_alone[i].max(0.0)).collect();
+        // What each pair was given before, and from when (months after its
+        // first event).
+        let mut given: Vec<Vec<(f64, f64)>> = vec![Vec::new(); idx.len()];
         let mut spare: Vec<f64> = pool.iter().map(|s| s.spare).collect();
         for authorised_first in [true, false] {
             for (si, s) in pool.iter().enumerate() {
@@ -1235,13 +1241,19 @@ pub(crate) fn evaluate(
                         let end = preps[i].t_ref + preps[i].ttr;
                         let usable = ok == authorised_first && t < end;
                         let need = if rule == Rule::Need {
+                            let at = t - preps[i].t_ref;
+                            let earlier: f64 = given[k]
+                                .iter()
+                                .map(|&(from, g)| g * (at - from).max(0.0))
+                                .sum();
                             need_cap(
                                 left[k],
                                 avoidable[k],
                                 requested[i],
                                 tts[i],
-                                t - preps[i].t_ref,
+                                at,
                                 end - t,
+                                earlier,
                             )
                         } else {
                             left[k]
@@ -1265,6 +1277,7 @@ pub(crate) fn evaluate(
                         let (t, _) = arrival(i, s, lead_det);
                         let months = preps[i].t_ref + preps[i].ttr - t;
                         avoidable[k] = (avoidable[k] - got[k] * months.max(0.0)).max(0.0);
+                        given[k].push((t - preps[i].t_ref, got[k]));
                     }
                 }
             }

@@ -458,7 +458,8 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                     // Every product of the country held (or the one named),
                     // at its price; those without one are counted apart
                     // (until 2026-12-07 one of them left no cost at all).
-                    let (mut sum, mut priced, mut unpriced) = (0.0, 0usize, 0usize);
+                    let (mut sum, mut priced) = (0.0, 0usize);
+                    let mut unpriced: BTreeSet<&str> = BTreeSet::new();
                     for n in inp.needs.iter().filter(|n| {
                         country.as_ref().is_none_or(|c| &n.country == c)
                             && product.as_ref().is_none_or(|p| &n.product == p)
@@ -468,10 +469,12 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                                 sum += months * n.per_month * p;
                                 priced += 1;
                             }
-                            None => unpriced += 1,
+                            None => {
+                                unpriced.insert(&n.product);
+                            }
                         }
                     }
-                    ((priced > 0).then_some(sum), unpriced)
+                    ((priced > 0).then_some(sum), unpriced.len())
                 }
                 Mitigation::SecondSource { cost, .. }
                 | Mitigation::RegionalProducer { cost, .. } => (*cost, 0),

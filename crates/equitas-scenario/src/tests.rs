@@ -122,6 +122,7 @@ fn need_cap_worked_examples() {
             v["tts"].as_f64(),
             f("arrival"),
             f("months"),
+            v["earlier"].as_f64().unwrap_or(0.0),
         );
         assert!((got - f("ask")).abs() < 1e-9, "{got} {v}");
     }

@@ -562,8 +562,7 @@ impl Operation for Mpr {
                 })
                 .collect();
             notes.push(format!(
-                "reference prices of {} sources loaded, each product's ratio against its first source in alphabetical order: {}; give reference_source (--reference-source) to compare every product against one",
-                sources.len(),
+                "reference prices of several sources loaded, each product's ratio against its first source in alphabetical order: {}; give reference_source (--reference-source) to compare every product against one",
                 per.join(", ")
             ));
         }

@@ -578,7 +578,8 @@ impl Args {
     }
 
     /// A date as a ledger day: one of stock held, so not after today
-    /// (UTC), which the data cannot cover ([`ServiceError::OutsideData`]).
+    /// anywhere (UTC's day or the next), which the data cannot cover
+    /// ([`ServiceError::OutsideData`]).
     pub fn day(&self, name: &str) -> Result<Option<i32>, ServiceError> {
         use equitas_ledger::calendar;
         let Some(s) = self.get::<String>(name)? else {
@@ -586,8 +587,10 @@ impl Args {
         };
         let day = calendar::parse_day(&s)
             .ok_or_else(|| self.bad(name, format!("{s:?} is not a date (YYYY-MM-DD)")))?;
+        // Today anywhere on Earth: UTC's, or the next day east of it (up to
+        // UTC+14), where a local day's events may already be held.
         let today = equitas_store::today();
-        if day > today {
+        if day > today + 1 {
             return Err(ServiceError::OutsideData {
                 param: self.display(name),
                 reason: format!(

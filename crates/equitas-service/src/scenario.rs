@@ -985,15 +985,16 @@ impl Operation for Compare {
                         .take(5)
                         .map(|p| crate::market::name_and_code(&names, Dim::Product, p))
                         .collect();
-                    let all = unpriced.len()
-                        == inp
-                            .needs
-                            .iter()
-                            .filter(|n| {
-                                country.as_ref().is_none_or(|c| &n.country == c)
-                                    && product.as_ref().is_none_or(|p| &n.product == p)
-                            })
-                            .count();
+                    let held: std::collections::BTreeSet<&str> = inp
+                        .needs
+                        .iter()
+                        .filter(|n| {
+                            country.as_ref().is_none_or(|c| &n.country == c)
+                                && product.as_ref().is_none_or(|p| &n.product == p)
+                        })
+                        .map(|n| n.product.as_str())
+                        .collect();
+                    let all = unpriced.len() == held.len();
                     a.notes.push(format!(
                         "mitigations[{i}] ({}): {}, as {} product(s) held have no unit price in the procurement lines: {}{}",
                         m.label(),

@@ -513,7 +513,12 @@ fn write_checked<T>(
         let more = updated.len().saturating_sub(SHOWN);
         updated.truncate(SHOWN);
         report.notes.push(format!(
-            "{label} changing what was held (updated): {}{}",
+            "{label} {} what was held (updated): {}{}",
+            if report.dry_run {
+                "that would change"
+            } else {
+                "changing"
+            },
             updated.join(", "),
             if more > 0 {
                 format!(", and {more} more row(s)")
@@ -525,14 +530,17 @@ fn write_checked<T>(
     Ok(())
 }
 
-/// Whether a reference price given per `given` is a price per `want`, a
-/// product's comparison unit (`equitas_market::catalogue::comparison_unit`):
-/// the same unit in any of its forms (`tablets`, `Tablet`). The MSH
-/// guide's units (`TAB-CAP`, `ML`, `TEST`, `VIAL`) are its rows', matched
-/// to products by unit already ([`match_msh`]).
-fn priced_per(given: &str, want: &str) -> bool {
-    matches!(given.trim(), "TAB-CAP" | "ML" | "TEST" | "VIAL")
-        || equitas_market::catalogue::comparison_unit(&given.trim().to_lowercase()) == want
+/// Whether a reference price given per `given` is a price per the
+/// comparison unit of a product of dosage form `form`
+/// (`equitas_market::catalogue::comparison_unit`): that unit in any of its
+/// forms (`tablets`, `Tablet`), or the MSH guide's unit for the form
+/// (`TAB-CAP` for tablets and capsules, `ML`, `TEST`, `VIAL`: `msh::comparison_unit`),
+/// case aside.
+fn priced_per(given: &str, form: &str) -> bool {
+    let g = given.trim();
+    msh::comparison_unit(form).is_some_and(|m| m.eq_ignore_ascii_case(g))
+        || equitas_market::catalogue::comparison_unit(&g.to_lowercase())
+            == equitas_market::catalogue::comparison_unit(form)
 }
 
 /// A figure as a note quotes it: whole numbers without decimals.
@@ -1081,7 +1089,11 @@ pub fn import_within(
             report.rejected = d.errors;
         }
         Input::RefPrices(p) => {
-            let units = market::comparison_units(tx.as_mut())?;
+            // Each product's dosage form, which gives its comparison unit.
+            let forms: HashMap<String, String> = market::product_identities(tx.as_mut())?
+                .into_iter()
+                .filter_map(|(code, _, _, form)| Some((code, form?)))
+                .collect();
             write_checked(
                 tx.as_mut(),
                 &mut report,
@@ -1093,10 +1105,10 @@ pub fn import_within(
                         return Ok(Err(vec![unknown_product(&r.price.product)]));
                     }
                     let mut bad = Vec::new();
-                    let want = units.get(&r.price.product);
-                    if let (Some(given), Some(want)) = (&r.unit, want)
-                        && !priced_per(given, want)
+                    if let (Some(given), Some(form)) = (&r.unit, forms.get(&r.price.product))
+                        && !priced_per(given, form)
                     {
+                        let want = equitas_market::catalogue::comparison_unit(form);
                         bad.push((
                             "unit",
                             format!(
@@ -1672,39 +1684,10 @@ fn write_stock_reports(
             )
         },
     );
-    // Rows whose figures do not add up to their closing balance: a
-    // count may differ from the books (the ledger then flags a count
+    // Rows written whose figures do not add up to their closing balance:
+    // a count may differ from the books (the ledger then flags a count
     // mismatch, formulas 3.10), but a typing error is best seen here.
-    let unbalanced: Vec<String> = rows
-        .parsed
-        .records
-        .iter()
-        .filter_map(|(line, r)| {
-            let (o, c) = (r.opening?, r.closing?);
-            let books = o + r.received - r.issued - r.dispensed + r.adjustments;
-            ((books - c).abs() > 1e-6 * c.abs().max(1.0)).then(|| {
-                format!(
-                    "line {line} ({} + {} − {} − {} + {} = {}, closing {})",
-                    num(o),
-                    num(r.received),
-                    num(r.issued),
-                    num(r.dispensed),
-                    num(r.adjustments),
-                    num(books),
-                    num(c)
-                )
-            })
-        })
-        .collect();
-    if !unbalanced.is_empty() {
-        const SHOWN: usize = 10;
-        let n = unbalanced.len();
-        report.notes.push(format!(
-            "{n} row(s) whose opening + received − issued − dispensed + adjustments is not the closing balance (a count that differs from the books is kept, and shown in stock problems as a count mismatch; a typing error is not): {}{}",
-            unbalanced[..n.min(SHOWN)].join("; "),
-            if n > SHOWN { format!("; and {} more", n - SHOWN) } else { String::new() }
-        ));
-    }
+    let mut unbalanced: Vec<String> = Vec::new();
     let mut places =
         Known::new("SELECT code, name FROM locations").within(scope, crate::auth::Dim::Location);
     let mut products =
@@ -1771,8 +1754,37 @@ fn write_stock_reports(
         if !bad.is_empty() {
             return Ok(Err(bad));
         }
+        if let (Some(o), Some(cl)) = (r.opening, r.closing) {
+            let books = o + r.received - r.issued - r.dispensed + r.adjustments;
+            if (books - cl).abs() > 1e-6 * cl.abs().max(1.0) {
+                unbalanced.push(format!(
+                    "line {} ({} + {} − {} − {} + {} = {}, closing {})",
+                    r.line,
+                    num(o),
+                    num(r.received),
+                    num(r.issued),
+                    num(r.dispensed),
+                    num(r.adjustments),
+                    num(books),
+                    num(cl)
+                ));
+            }
+        }
         Ok(Ok(crate::stock::put_report(c, r)?))
     })?;
+    if !unbalanced.is_empty() {
+        const SHOWN: usize = 10;
+        let n = unbalanced.len();
+        report.notes.push(format!(
+            "{n} row(s) whose opening + received − issued − dispensed + adjustments is not the closing balance (a count that differs from the books is kept, and shown in stock problems as a count mismatch; a typing error is not): {}{}",
+            unbalanced[..n.min(SHOWN)].join("; "),
+            if n > SHOWN {
+                format!("; and {} more", n - SHOWN)
+            } else {
+                String::new()
+            }
+        ));
+    }
     Ok(())
 }
 

@@ -175,10 +175,21 @@ fn future_events(s: &mut TestStore) {
     assert_eq!((r.captured, r.rejected[0].field.as_str()), (0, "eventTime"));
     // Before 2000: a device whose clock was reset to 1970 (formulas
     // 3.10); 2000 itself is taken.
+    // The year is the local day's, by which the ledger dates the event:
+    // 00:30 on 1 January 2000 at +01:00 is 2000 (UTC: 1999), 23:30 on 31
+    // December 1999 at −01:00 is 1999 (UTC: 2000).
+    let local = |time: &str, offset: &str| {
+        event(time, "G").replace(
+            r#""eventTimeZoneOffset": "+00:00""#,
+            &format!(r#""eventTimeZoneOffset": "{offset}""#),
+        )
+    };
     let reset = format!(
-        r#"{{"epcisBody": {{"eventList": [{}, {}]}}}}"#,
+        r#"{{"epcisBody": {{"eventList": [{}, {}, {}, {}]}}}}"#,
         event("1970-01-01T00:00:05+00:00", "E"),
         event("2000-01-01T00:00:00+00:00", "F"),
+        local("2000-01-01T00:30:00+01:00", "+01:00"),
+        local("1999-12-31T23:30:00-01:00", "-01:00"),
     );
     let r = capture_doc(
         s.store.as_mut(),
@@ -186,11 +197,13 @@ fn future_events(s: &mut TestStore) {
         &EventReader::new(&reset).unwrap(),
         ErrorBehaviour::Proceed,
     );
-    assert_eq!(r.captured, 1, "{r:?}");
-    assert_eq!(
-        (r.rejected[0].index, r.rejected[0].field.as_str()),
-        (0, "eventTime")
-    );
+    assert_eq!(r.captured, 2, "{r:?}");
+    let refused: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.index, x.field.as_str()))
+        .collect();
+    assert_eq!(refused, [(0, "eventTime"), (3, "eventTime")], "{r:?}");
     assert!(
         r.rejected[0]
             .reason
@@ -198,7 +211,7 @@ fn future_events(s: &mut TestStore) {
         "{}",
         r.rejected[0].reason
     );
-    assert_eq!(event_count(s.store.as_mut()).unwrap(), 3);
+    assert_eq!(event_count(s.store.as_mut()).unwrap(), 4);
     // A day the calendar lacks is named as such, not as the future.
     let odd = format!(
         r#"{{"epcisBody": {{"eventList": [{}]}}}}"#,

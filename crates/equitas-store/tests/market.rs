@@ -131,7 +131,7 @@ fn mpr_and_affordability(s: &mut TestStore) {
     // pack's price made an MPR of 0.01); a price per tablet, written
     // `Tablets`, is taken.
     let csv = format!(
-        "product,price_usd,source,unit,year\n{EFV},3.00,TEST,pack,2015\n{EFV},0.10,TEST2,tablet,2099\n{LPV},0.20,TEST,Tablets,2015\n"
+        "product,price_usd,source,unit,year\n{EFV},3.00,TEST,pack,2015\n{EFV},0.10,TEST2,tablet,2099\n{LPV},0.20,TEST,Tablets,2015\n{LPV},0.20,TEST3,ML,2015\n{EFV},0.10,TEST3,tab-cap,2015\n"
     );
     let r = load(s, ImportKind::ReferencePrices, "ref.csv", csv.as_bytes());
     let bad: Vec<(u64, Option<&str>)> = r
@@ -141,7 +141,9 @@ fn mpr_and_affordability(s: &mut TestStore) {
         .collect();
     assert_eq!(
         bad,
-        [(2, Some("unit")), (3, Some("year"))],
+        // MSH's units count as the form's (TAB-CAP for a tablet), not for
+        // any product (ML for tablets).
+        [(2, Some("unit")), (3, Some("year")), (5, Some("unit"))],
         "{:?}",
         r.rejected
     );
@@ -150,7 +152,7 @@ fn mpr_and_affordability(s: &mut TestStore) {
         "{}",
         r.rejected[0]
     );
-    assert_eq!(r.total().inserted, 1);
+    assert_eq!(r.total().inserted, 2);
 
     let obs = ds(
         s,

@@ -225,7 +225,14 @@ export async function scenarioPage(route: Route): Promise<HTMLElement> {
         { label: t("scenario.col_unmet_with"), value: (r) => r.unmet_with, format: (r) => num(r.unmet_with), numeric: true },
         { label: t("scenario.col_reduction"), value: (r) => r.reduction_share, format: (r) => pct(r.reduction_share), numeric: true },
         { label: t("scenario.col_helped"), value: (r) => r.countries_benefiting, numeric: true },
-        { label: t("scenario.col_cost"), value: (r) => r.cost, format: (r) => num(r.cost), numeric: true },
+        // A cost over part of the products (some have no price) is a lower bound: "≥".
+        {
+          label: t("scenario.col_cost"),
+          value: (r) => r.cost,
+          format: (r) => (r.cost !== null && r.unpriced > 0 ? `≥ ${num(r.cost)}` : num(r.cost)),
+          title: (r) => (r.unpriced > 0 ? t("scenario.cost_partial", String(r.unpriced)) : ""),
+          numeric: true,
+        },
       ],
       rows: p.rows,
     });

@@ -333,10 +333,16 @@ fn not_in_future(
             format!("{:?} is not a date and time the calendar has", r.event_time),
         ));
     }
-    if let Some(at) = at
-        && chrono::Datelike::year(&at.with_timezone(&chrono::Utc))
-            < equitas_ledger::report::EARLIEST_YEAR
-    {
+    // The year of the local day the ledger dates the event by (its time
+    // zone offset applied), else of the UTC instant.
+    let local_year = equitas_ledger::calendar::local_ms(&r.event_time, &r.time_zone_offset)
+        .or_else(|| at.map(|a| a.timestamp_millis()))
+        .map(|ms| {
+            chrono::Datelike::year(&equitas_ledger::calendar::date_of(
+                equitas_ledger::calendar::day_of_ms(ms),
+            ))
+        });
+    if local_year.is_some_and(|y| y < equitas_ledger::report::EARLIEST_YEAR) {
         return Err((
             "eventTime".to_string(),
             format!(
