@@ -969,30 +969,26 @@ impl Operation for Compare {
                 country, product, ..
             } = m
             {
-                let unpriced: std::collections::BTreeSet<&str> = inp
+                // The products the safety stock holds, and those without a price.
+                let held: std::collections::BTreeSet<&str> = inp
                     .needs
                     .iter()
                     .filter(|n| {
                         country.as_ref().is_none_or(|c| &n.country == c)
                             && product.as_ref().is_none_or(|p| &n.product == p)
-                            && !inp.unit_prices.contains_key(&n.product)
                     })
                     .map(|n| n.product.as_str())
+                    .collect();
+                let unpriced: Vec<&str> = held
+                    .iter()
+                    .copied()
+                    .filter(|p| !inp.unit_prices.contains_key(*p))
                     .collect();
                 if !unpriced.is_empty() {
                     let shown: Vec<String> = unpriced
                         .iter()
                         .take(5)
                         .map(|p| crate::market::name_and_code(&names, Dim::Product, p))
-                        .collect();
-                    let held: std::collections::BTreeSet<&str> = inp
-                        .needs
-                        .iter()
-                        .filter(|n| {
-                            country.as_ref().is_none_or(|c| &n.country == c)
-                                && product.as_ref().is_none_or(|p| &n.product == p)
-                        })
-                        .map(|n| n.product.as_str())
                         .collect();
                     let all = unpriced.len() == held.len();
                     a.notes.push(format!(

@@ -465,7 +465,11 @@ fn write_checked<T>(
     progress: &dyn Progress,
     mut put: impl FnMut(&mut dyn Conn, &T) -> Result<Checked, StoreError>,
 ) -> Result<(), StoreError> {
-    let Rows { parsed: p, per_key } = rows;
+    let Rows {
+        parsed: p,
+        per_key,
+        name_updates,
+    } = rows;
     if report.rows_read == 0 {
         report.rows_read = p.rows();
     }
@@ -508,7 +512,7 @@ fn write_checked<T>(
     }
     report.rejected.sort_by_key(|e| e.line);
     report.written.push((label, t));
-    if !updated.is_empty() {
+    if name_updates && !updated.is_empty() {
         const SHOWN: usize = 10;
         let more = updated.len().saturating_sub(SHOWN);
         updated.truncate(SHOWN);
@@ -1315,6 +1319,11 @@ impl<T> OneRowPerKey<T> {
 struct Rows<T> {
     parsed: Parsed<T>,
     per_key: Option<OneRowPerKey<T>>,
+    /// Name the rows that change what was held in a note: for the kinds a
+    /// user writes row by row (stock reports), where a row replacing a
+    /// month already reported is news; not for reference lists, whose
+    /// imports update by design (income groups fill in the countries).
+    name_updates: bool,
 }
 
 impl<T> From<Parsed<T>> for Rows<T> {
@@ -1322,6 +1331,7 @@ impl<T> From<Parsed<T>> for Rows<T> {
         Rows {
             parsed,
             per_key: None,
+            name_updates: false,
         }
     }
 }
@@ -1341,6 +1351,7 @@ fn one_row_per_key<T>(
             what,
             key: Box::new(key),
         }),
+        name_updates: false,
     }
 }
 
@@ -1671,7 +1682,7 @@ fn write_stock_reports(
     // second would replace (until 2026-12-07 only the names as written
     // were compared, when the file was read).
     let resolved = items.clone();
-    let rows = one_row_per_key(
+    let mut rows = one_row_per_key(
         p,
         "product",
         "report",
@@ -1684,6 +1695,7 @@ fn write_stock_reports(
             )
         },
     );
+    rows.name_updates = true;
     // Rows written whose figures do not add up to their closing balance:
     // a count may differ from the books (the ledger then flags a count
     // mismatch, formulas 3.10), but a typing error is best seen here.
