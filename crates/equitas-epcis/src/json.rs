@@ -547,14 +547,6 @@ impl<'de> serde::de::Visitor<'de> for LevelSeed {
     }
 }
 
-/// A value as quoted in a message: at most 60 characters of it.
-fn clip(v: &str) -> String {
-    match v.char_indices().nth(60) {
-        Some((i, _)) => format!("{}...", &v[..i]),
-        None => v.to_string(),
-    }
-}
-
 /// The `type` of an EPCIS 2.0 JSON document: a document, or a query's answer.
 const DOCUMENT_TYPES: &[&str] = &["EPCISDocument", "EPCISQueryDocument"];
 
@@ -590,7 +582,7 @@ pub(crate) fn open(text: &str) -> Result<(JsonEvents<'_>, Vec<String>), EpcisErr
                 path: "type".into(),
                 reason: format!(
                     "{} is not a document type ({})",
-                    clip(&k.to_string()),
+                    equitas_model::clip(&k.to_string()),
                     DOCUMENT_TYPES.join(" or ")
                 ),
             });

@@ -17,4 +17,4 @@ pub use catalogue::{
     ManufacturingSite, OrgRole, Organisation, Product, ProductCategory, Programme, TradeItem, slug,
 };
 pub use location::{Country, Location, LocationLevel};
-pub use row_error::{RowError, RowErrors, rows_with_errors};
+pub use row_error::{RowError, RowErrors, clip, rows_with_errors};

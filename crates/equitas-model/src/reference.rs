@@ -293,12 +293,9 @@ impl<R: Read> Table<R> {
                 // A header naming part of it (`closing` for
                 // `closing_balance`) or misspelling it, not read otherwise.
                 let key = column_key(name);
-                let asked: Vec<String> = self.asked.borrow().iter().map(|a| column_key(a)).collect();
-                let near = self.names.iter().find(|h| {
+                let near = self.unasked().into_iter().find(|h| {
                     let k = column_key(h);
-                    !asked.contains(&k)
-                        && k.len() >= 4
-                        && (key.starts_with(&k) || key.ends_with(&k) || misspelt(h, name))
+                    k.len() >= 4 && (key.starts_with(&k) || key.ends_with(&k) || misspelt(h, name))
                 });
                 // The header row as it is, at most 30 names of at most 60
                 // characters each (a header of 20,000 columns is not quoted whole).
@@ -307,10 +304,7 @@ impl<R: Read> Table<R> {
                 let mut has: Vec<String> = named
                     .iter()
                     .take(SHOWN)
-                    .map(|h| match h.char_indices().nth(60) {
-                        Some((i, _)) => format!("{}...", &h[..i]),
-                        None => h.to_string(),
-                    })
+                    .map(|h| crate::clip(h))
                     .collect();
                 if named.len() > SHOWN {
                     has.push(format!("and {} more", named.len() - SHOWN));
@@ -356,14 +350,8 @@ impl<R: Read> Table<R> {
     /// word, so the file is refused, naming both. Any other header is not
     /// read.
     fn misspelt_column(&self) -> Option<RowError> {
+        let unknown = self.unasked();
         let asked = self.asked.borrow();
-        let keys: std::collections::HashSet<String> = asked.iter().map(|a| column_key(a)).collect();
-        let unknown: Vec<&str> = self
-            .names
-            .iter()
-            .filter(|h| !h.is_empty() && !keys.contains(&column_key(h)))
-            .map(String::as_str)
-            .collect();
         asked
             .iter()
             .filter(|a| self.column_quiet(a).is_none())
@@ -384,21 +372,25 @@ impl<R: Read> Table<R> {
     /// (`losses`) would otherwise be lost without a word. Call it after the
     /// columns are asked for.
     pub fn unread_columns_note(&self) -> Option<String> {
-        let asked = self.asked.borrow();
-        let keys: std::collections::HashSet<String> = asked.iter().map(|a| column_key(a)).collect();
-        let unread: Vec<String> = self
-            .names
-            .iter()
-            .filter(|h| !h.is_empty() && !keys.contains(&column_key(h)))
-            .map(|h| format!("{h:?}"))
-            .collect();
+        let unread: Vec<String> = self.unasked().iter().map(|h| format!("{h:?}")).collect();
         (!unread.is_empty()).then(|| {
             format!(
                 "column(s) {} not read: only {} are (a figure there is not imported)",
                 unread.join(", "),
-                asked.join(", ")
+                self.asked.borrow().join(", ")
             )
         })
+    }
+
+    /// The header row's names (not blank) that no column asked for reads.
+    fn unasked(&self) -> Vec<&str> {
+        let keys: std::collections::HashSet<String> =
+            self.asked.borrow().iter().map(|a| column_key(a)).collect();
+        self.names
+            .iter()
+            .filter(|h| !h.is_empty() && !keys.contains(&column_key(h)))
+            .map(String::as_str)
+            .collect()
     }
 
     /// Reads every record with `f` (given the record and its line number):

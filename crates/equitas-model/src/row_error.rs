@@ -1,5 +1,14 @@
 use std::fmt;
 
+/// A value as a message quotes it: at most 60 characters of it, then
+/// `...` (a huge or hostile value is not echoed whole).
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 /// A problem with one row of an input file. `line` is the 1-based line
 /// number in the file (the header is line 1); `field` names the column.
 #[derive(Debug, Clone, PartialEq, Eq)]

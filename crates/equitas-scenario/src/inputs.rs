@@ -93,6 +93,18 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// The needs a safety stock of `country` and `product` covers (each
+    /// left out: every country, every product; formulas 7.7).
+    pub fn needs_of<'a>(
+        &'a self,
+        country: Option<&'a str>,
+        product: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Need> + 'a {
+        self.needs.iter().filter(move |n| {
+            country.is_none_or(|c| n.country == c) && product.is_none_or(|p| n.product == p)
+        })
+    }
+
     /// The buying countries the data name: of the supply flows and of the
     /// needs (the stock data's own countries, such as the demo's XSY).
     pub fn countries(&self) -> BTreeSet<&str> {

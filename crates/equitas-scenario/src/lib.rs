@@ -460,10 +460,7 @@ pub fn compare(c: &Compiled, s: &Scenario, inp: &Inputs) -> Vec<MitigationRow> {
                     // (until 2026-12-07 one of them left no cost at all).
                     let (mut sum, mut priced) = (0.0, 0usize);
                     let mut unpriced: BTreeSet<&str> = BTreeSet::new();
-                    for n in inp.needs.iter().filter(|n| {
-                        country.as_ref().is_none_or(|c| &n.country == c)
-                            && product.as_ref().is_none_or(|p| &n.product == p)
-                    }) {
+                    for n in inp.needs_of(country.as_deref(), product.as_deref()) {
                         match inp.unit_prices.get(&n.product) {
                             Some(p) => {
                                 sum += months * n.per_month * p;

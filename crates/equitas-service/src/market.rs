@@ -556,9 +556,7 @@ impl Operation for Mpr {
                 .iter()
                 .map(|s| {
                     let n = refs.values().filter(|p| p.source == *s).count();
-                    let shown: String = s.chars().take(60).collect();
-                    let cut = if shown.len() < s.len() { "..." } else { "" };
-                    format!("{n} product(s) against {shown:?}{cut}")
+                    format!("{n} product(s) against {:?}", equitas_model::clip(s))
                 })
                 .collect();
             notes.push(format!(

@@ -971,12 +971,7 @@ impl Operation for Compare {
             {
                 // The products the safety stock holds, and those without a price.
                 let held: std::collections::BTreeSet<&str> = inp
-                    .needs
-                    .iter()
-                    .filter(|n| {
-                        country.as_ref().is_none_or(|c| &n.country == c)
-                            && product.as_ref().is_none_or(|p| &n.product == p)
-                    })
+                    .needs_of(country.as_deref(), product.as_deref())
                     .map(|n| n.product.as_str())
                     .collect();
                 let unpriced: Vec<&str> = held

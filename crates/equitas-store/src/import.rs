@@ -513,25 +513,28 @@ fn write_checked<T>(
     report.rejected.sort_by_key(|e| e.line);
     report.written.push((label, t));
     if name_updates && !updated.is_empty() {
-        const SHOWN: usize = 10;
-        let more = updated.len().saturating_sub(SHOWN);
-        updated.truncate(SHOWN);
         report.notes.push(format!(
-            "{label} {} what was held (updated): {}{}",
+            "{label} {} what was held (updated): {}",
             if report.dry_run {
                 "that would change"
             } else {
                 "changing"
             },
-            updated.join(", "),
-            if more > 0 {
-                format!(", and {more} more row(s)")
-            } else {
-                String::new()
-            }
+            first_ten(&updated, ", ")
         ));
     }
     Ok(())
+}
+
+/// The first ten of `items` joined by `sep`, then how many more (a note
+/// names some rows, not thousands).
+fn first_ten(items: &[String], sep: &str) -> String {
+    const SHOWN: usize = 10;
+    let mut out = items[..items.len().min(SHOWN)].join(sep);
+    if items.len() > SHOWN {
+        out.push_str(&format!("{sep}and {} more", items.len() - SHOWN));
+    }
+    out
 }
 
 /// Whether a reference price given per `given` is a price per the
@@ -1785,16 +1788,10 @@ fn write_stock_reports(
         Ok(Ok(crate::stock::put_report(c, r)?))
     })?;
     if !unbalanced.is_empty() {
-        const SHOWN: usize = 10;
-        let n = unbalanced.len();
         report.notes.push(format!(
-            "{n} row(s) whose opening + received − issued − dispensed + adjustments is not the closing balance (a count that differs from the books is kept, and shown in stock problems as a count mismatch; a typing error is not): {}{}",
-            unbalanced[..n.min(SHOWN)].join("; "),
-            if n > SHOWN {
-                format!("; and {} more", n - SHOWN)
-            } else {
-                String::new()
-            }
+            "{} row(s) whose opening + received − issued − dispensed + adjustments is not the closing balance (a count that differs from the books is kept, and shown in stock problems as a count mismatch; a typing error is not): {}",
+            unbalanced.len(),
+            first_ten(&unbalanced, "; ")
         ));
     }
     Ok(())

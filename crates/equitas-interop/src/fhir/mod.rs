@@ -316,14 +316,6 @@ fn number(v: f64) -> String {
     }
 }
 
-/// A text as quoted in a message: at most 60 characters of it.
-fn clip(s: &str) -> String {
-    match s.char_indices().nth(60) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 const DISPENSE_STATUS: &[&str] = &[
     "preparation",
     "in-progress",
@@ -1052,7 +1044,7 @@ impl Reader<'_> {
                 path,
                 format!(
                     "{:?} is not a status of {what} (FHIR R5: {})",
-                    clip(s),
+                    equitas_model::clip(s),
                     codes.join(", ")
                 ),
             ));
