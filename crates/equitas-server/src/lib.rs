@@ -397,8 +397,9 @@ pub async fn serve(
 }
 
 /// Serves the API on `listener` until `stop` completes, then stops
-/// accepting connections and lets the requests in progress finish (for at
-/// most `opts.shutdown_grace`).
+/// accepting connections and lets the requests and subscription deliveries
+/// in progress finish (for at most `opts.shutdown_grace` in all). Nothing it
+/// started runs on after it returns, but for what the grace cut.
 pub async fn serve_until(
     state: AppState,
     listener: tokio::net::TcpListener,
@@ -418,7 +419,8 @@ pub async fn serve_until(
     });
     // Deliver the subscriptions' events, from where each stands in the
     // store (after a restart too).
-    tokio::spawn(subscriptions::worker(state.clone()));
+    let (stop_deliveries, deliveries_stop) = tokio::sync::oneshot::channel();
+    let deliveries = tokio::spawn(subscriptions::worker(state.clone(), deliveries_stop));
     let app = router(state).layer(
         // Read-only requests end in time; writes are bounded by their body's
         // limits and their turn to write instead, so that a capture is never
@@ -470,15 +472,25 @@ pub async fn serve_until(
         });
     }
     drop(listener);
-    tracing::info!("stopping: finishing the requests in progress");
+    tracing::info!("stopping: finishing the requests and deliveries in progress");
+    let deadline = tokio::time::Instant::now() + opts.shutdown_grace;
     tokio::select! {
         () = graceful.shutdown() => {}
-        () = tokio::time::sleep(opts.shutdown_grace) => {
+        () = tokio::time::sleep_until(deadline) => {
             tracing::warn!(
                 "requests still in progress after {} s are not answered; a capture still running goes on to its commit",
                 opts.shutdown_grace.as_secs()
             );
         }
+    }
+    // Start no delivery after the last request, and let those under way end
+    // (their marks written), within the same grace.
+    let _ = stop_deliveries.send(());
+    if tokio::time::timeout_at(deadline, deliveries).await.is_err() {
+        tracing::warn!(
+            "subscription deliveries still in progress after {} s are cut; they are sent again from their marks at the next start",
+            opts.shutdown_grace.as_secs()
+        );
     }
     Ok(())
 }

@@ -396,10 +396,12 @@ pub fn signature(token: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Delivers what is due, until the runtime stops: woken by each capture and
-/// subscription made here, and every `poll` for schedules, retries and
-/// captures made by other processes.
-pub(crate) async fn worker(state: AppState) {
+/// Delivers what is due, until `stop` fires (or its sender is dropped):
+/// woken by each capture and subscription made here, and every `poll` for
+/// schedules, retries and captures made by other processes. On `stop` it
+/// starts nothing more and returns once the deliveries under way have
+/// ended, so that a stopped server posts nothing after it returns.
+pub(crate) async fn worker(state: AppState, mut stop: tokio::sync::oneshot::Receiver<()>) {
     let opts = state.delivery;
     let client = match reqwest::Client::builder()
         .connect_timeout(opts.timeout)
@@ -462,8 +464,12 @@ pub(crate) async fn worker(state: AppState) {
         tokio::select! {
             () = state.deliveries.notified() => {}
             () = tokio::time::sleep(opts.poll) => {}
+            _ = &mut stop => break,
         }
     }
+    // Every permit back: no delivery is under way.
+    let all = u32::try_from(opts.concurrency.max(1)).unwrap_or(u32::MAX);
+    let _ = permits.acquire_many(all).await;
 }
 
 fn parse_time(t: &str) -> Option<chrono::DateTime<Utc>> {

@@ -104,6 +104,7 @@ struct Server {
     base: String,
     http: reqwest::Client,
     stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
@@ -114,7 +115,7 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve_until(
+        let serving = tokio::spawn(serve_until(
             state,
             listener,
             ServeOptions::default(),
@@ -126,7 +127,14 @@ impl Server {
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             stop,
+            serving,
         }
+    }
+
+    /// Stops the server and waits until it has: its deliveries too.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.serving.await.unwrap().unwrap();
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -751,8 +759,9 @@ R3,Region 3,region,XSY,XSY,\n",
             .send_as(Some(&admin), "DELETE", "/queries/x", None)
             .await;
         assert!(st < 300, "{st}");
-        // Stopped, so that its deliveries do not run beside the other's.
-        drop(unlisted);
+        // Stopped, so that its deliveries do not run beside the other's
+        // (on PostgreSQL both read the same subscriptions).
+        unlisted.stop().await;
         let srv = Server::start(state).await;
         let (recv, addr) = Receiver::start(0).await;
         let (st, j) = srv
