@@ -7,7 +7,7 @@ mod common;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use common::run;
-use equitas_server::{AppState, Delivery, Hosts, ServeOptions, serve_until};
+use equitas_server::{AppState, Delivery, ServeOptions};
 use equitas_store::testing::TestStore;
 use hmac::Mac;
 use serde_json::{Value, json};
@@ -100,41 +100,28 @@ fn delivered(r: &Received, token: &str, query: &str) -> Vec<String> {
         .collect()
 }
 
+/// The shared server on a socket, with an HTTP client.
 struct Server {
     base: String,
     http: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    serving: common::Server,
 }
 
 impl Server {
     /// Serves `state` (opened outside the runtime: the PostgreSQL client
     /// blocks) on a free loopback port.
     async fn start(state: AppState) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = state.with_hosts(Hosts::for_addr(&addr, &[]));
-        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(serve_until(
-            state,
-            listener,
-            ServeOptions::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let serving = common::Server::start(state, ServeOptions::default()).await;
         Server {
-            base: format!("http://{addr}"),
+            base: format!("http://{}", serving.addr),
             http: reqwest::Client::new(),
-            stop,
             serving,
         }
     }
 
     /// Stops the server and waits until it has: its deliveries too.
     async fn stop(self) {
-        let _ = self.stop.send(());
-        self.serving.await.unwrap().unwrap();
+        self.serving.stop().await.unwrap().unwrap().unwrap();
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -303,7 +290,7 @@ fn named_queries(s: &mut TestStore) {
         assert_eq!(st, 404);
         let (st, _) = srv.send("DELETE", "/queries/shipped", None).await;
         assert_eq!(st, 404);
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -395,7 +382,7 @@ fn stream_delivers_every_matching_event(s: &mut TestStore) {
         srv.capture(&[event(2000, "shipping")]).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(rx.got().len(), n);
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -451,7 +438,7 @@ fn failing_receiver_is_retried_with_backoff(s: &mut TestStore) {
             "{after}"
         );
         assert_eq!(rx.got().len(), 4, "delivered once acknowledged");
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -538,7 +525,7 @@ fn schedules_and_bad_subscriptions(s: &mut TestStore) {
         let n = rx.got().len();
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(rx.got().len(), n, "no delivery after the query was deleted");
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -617,7 +604,7 @@ fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
             "{failed}"
         );
         assert_eq!(failed["eventsDelivered"], 0);
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -652,7 +639,7 @@ fn only_allowed_hosts_are_delivered_to(s: &mut TestStore) {
             )
             .await;
         assert_eq!(st, 201, "{j}");
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
@@ -946,7 +933,7 @@ R3,Region 3,region,XSY,XSY,\n",
         // The administrator deletes it.
         let (st, _) = srv.send_as(Some(&admin), "DELETE", &mine_path, None).await;
         assert_eq!(st, 204);
-        let _ = srv.stop.send(());
+        srv.stop().await;
     });
 }
 
