@@ -41,7 +41,7 @@ fn cli_params<O: Described>() -> Vec<Param> {
 
 fn value_name(k: Kind) -> &'static str {
     match k {
-        Kind::Date => "DATE",
+        Kind::Date | Kind::Day => "DATE",
         Kind::Month => "MONTH",
         Kind::DateTime => "TIME",
         Kind::Int { .. } => "N",

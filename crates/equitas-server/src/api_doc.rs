@@ -609,7 +609,9 @@ fn schema(p: &Param) -> Value {
         } => json!({"type": "number", "minimum": min, "maximum": max}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Date => json!({"type": "string", "format": "date"}),
-        Kind::Month => json!({
+        // A month, or a date (a day of the month it does not have is
+        // refused by the check, which a pattern cannot say).
+        Kind::Month | Kind::Day => json!({
             "type": "string",
             "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$"
         }),
@@ -987,6 +989,7 @@ mod tests {
             "",
         ] {
             assert_eq!(v.is_valid(&json!(s)), Kind::Month.check(s).is_ok(), "{s:?}");
+            assert_eq!(v.is_valid(&json!(s)), Kind::Day.check(s).is_ok(), "{s:?}");
         }
     }
 }

@@ -49,8 +49,8 @@ pub fn inventory_params() -> Vec<equitas_service::Param> {
         ),
         Param::new(
             "as_of",
-            Kind::Date,
-            "Stock at the end of this day (YYYY-MM-DD); default the last day with data.",
+            Kind::Day,
+            "Stock at the end of this day (YYYY-MM-DD), or of a month's last day (YYYY-MM); default the last day with data.",
         ),
     ]
 }

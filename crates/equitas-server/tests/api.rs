@@ -535,6 +535,10 @@ fn stock_endpoints(s: &mut TestStore) {
                 "/api/v1/availability?date=2099-12-31",
                 "2099-12-31 is after today (",
             ),
+            (
+                "/api/v1/stock?as_of=2099-12",
+                "2099-12 ends on 2099-12-31, which is after today (",
+            ),
         ] {
             let (st, _, j) = get_typed(&state, path).await;
             let param = if path.contains("date=") {
@@ -552,6 +556,23 @@ fn stock_endpoints(s: &mut TestStore) {
                 "{path}: {j}"
             );
             assert_eq!(j["type"], "/problems/outside-data", "{path}: {j}");
+        }
+        // A month is its last day, as a month's last day completes it for
+        // forecasts (docs/formulas.md 3.5).
+        for (month, last) in [
+            (
+                "/api/v1/stock?as_of=2026-02",
+                "/api/v1/stock?as_of=2026-02-28",
+            ),
+            (
+                "/api/v1/availability?date=2026-02",
+                "/api/v1/availability?date=2026-02-28",
+            ),
+        ] {
+            let (st, _, by_month) = get_typed(&state, month).await;
+            assert_eq!(st, StatusCode::OK, "{month}: {by_month}");
+            let (_, _, by_day) = get_typed(&state, last).await;
+            assert_eq!(by_month, by_day, "{month}");
         }
         let (st, _, j) = get_typed(&state, "/api/v1/stock?within=NOWHERE").await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{j}");

@@ -34,6 +34,9 @@ pub enum Kind {
     Bool,
     /// `YYYY-MM-DD`.
     Date,
+    /// A day: a date `YYYY-MM-DD`, or a month `YYYY-MM` meaning its last
+    /// day, the end of the month (read by [`Args::day`]).
+    Day,
     /// A month `YYYY-MM`, or a date `YYYY-MM-DD` meaning the last month
     /// complete at its end (its own month on its last day, else the month
     /// before: docs/formulas.md 3.5).
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Number { min, max, .. } => format!("number from {min} to {max}"),
             Kind::Bool => "true or false".into(),
             Kind::Date => "YYYY-MM-DD".into(),
+            Kind::Day => "YYYY-MM-DD, or YYYY-MM for the month's last day".into(),
             Kind::Month => "YYYY-MM, or YYYY-MM-DD for the last month complete that day".into(),
             Kind::DateTime => "date and time (RFC 3339) or YYYY-MM-DD".into(),
             Kind::OneOf(v) => v.join(", "),
@@ -120,6 +124,12 @@ impl Kind {
             Kind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .map(|_| ())
                 .map_err(|_| said(v, "expected a date YYYY-MM-DD (for example 2026-01-31)")),
+            Kind::Day => day(v).map(|_| ()).ok_or_else(|| {
+                said(
+                    v,
+                    "expected a date YYYY-MM-DD (for example 2026-01-31) or a month YYYY-MM for its last day",
+                )
+            }),
             Kind::Month => month(v).map(|_| ()).ok_or_else(|| {
                 said(
                     v,
@@ -230,6 +240,14 @@ pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
     // A date written in full (chrono would take 2026-01-1).
     let date = || (v.len() == 10).then(|| calendar::parse_day(v)).flatten();
     calendar::parse_month(v).or_else(|| date().map(calendar::last_complete_month))
+}
+
+/// A date `YYYY-MM-DD`, or the last day of a month `YYYY-MM` (the stock at
+/// the month's end is the stock at the end of its last day).
+pub fn day(v: &str) -> Option<equitas_ledger::calendar::Day> {
+    use equitas_ledger::calendar;
+    let date = || (v.len() == 10).then(|| calendar::parse_day(v)).flatten();
+    date().or_else(|| calendar::parse_month(v).map(calendar::month_end))
 }
 
 /// The allowed value a misspelt one most likely meant
@@ -577,30 +595,39 @@ impl Args {
         }
     }
 
-    /// A date as a ledger day: one of stock held, so not after today
-    /// anywhere (UTC's day or the next), which the data cannot cover
-    /// ([`ServiceError::OutsideData`]).
+    /// A date as a ledger day ([`day`]: a month is its last day): one of
+    /// stock held, so not after today anywhere (UTC's day or the next),
+    /// which the data cannot cover ([`ServiceError::OutsideData`]).
     pub fn day(&self, name: &str) -> Result<Option<i32>, ServiceError> {
         use equitas_ledger::calendar;
         let Some(s) = self.get::<String>(name)? else {
             return Ok(None);
         };
-        let day = calendar::parse_day(&s)
-            .ok_or_else(|| self.bad(name, format!("{s:?} is not a date (YYYY-MM-DD)")))?;
+        let d = day(&s).ok_or_else(|| {
+            self.bad(
+                name,
+                format!("{s:?} is not a date (YYYY-MM-DD) or a month (YYYY-MM)"),
+            )
+        })?;
         // Today anywhere on Earth: UTC's, or the next day east of it (up to
         // UTC+14), where a local day's events may already be held.
         let today = equitas_store::today();
-        if day > today + 1 {
+        if d > today + 1 {
+            let given = if s.trim().len() == 10 {
+                s.trim().to_string()
+            } else {
+                format!("{} ends on {}, which", s.trim(), calendar::format_day(d))
+            };
             return Err(ServiceError::OutsideData {
                 param: self.display(name),
                 reason: format!(
-                    "{s} is after today ({}): stock is known up to today; what lies ahead is \
+                    "{given} is after today ({}): stock is known up to today; what lies ahead is \
                      the forecast's and the plan's",
                     calendar::format_day(today)
                 ),
             });
         }
-        Ok(Some(day))
+        Ok(Some(d))
     }
 
     /// A month (a date: the last month complete that day).
@@ -674,6 +701,33 @@ mod tests {
         kv.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_day_may_be_a_month_meaning_its_last_day() {
+        use equitas_ledger::calendar::{format_day, parse_day};
+        for (given, want) in [
+            ("2026-02", Some("2026-02-28")),
+            ("2024-02", Some("2024-02-29")),
+            ("2026-12", Some("2026-12-31")),
+            ("2026-02-10", Some("2026-02-10")),
+            ("2026-02-30", None),
+            ("2026-13", None),
+            ("2026-1", None),
+            ("2026-01-1", None),
+            ("31/01/2026", None),
+            ("", None),
+        ] {
+            assert_eq!(day(given).map(format_day).as_deref(), want, "{given}");
+            assert_eq!(Kind::Day.check(given).is_ok(), want.is_some(), "{given}");
+        }
+        // Read through the arguments: the same day either way.
+        const AS_OF: Param = Param::new("as_of", Kind::Day, "Day.");
+        let read =
+            |v: &str| Args::api(vec![AS_OF], &q(&[("as_of", v)])).and_then(|a| a.day("as_of"));
+        assert_eq!(read("2025-11").unwrap(), parse_day("2025-11-30"));
+        let e = read("2025/11").unwrap_err().to_string();
+        assert!(e.contains("YYYY-MM"), "{e}");
     }
 
     #[test]

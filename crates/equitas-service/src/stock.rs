@@ -23,8 +23,8 @@ pub(crate) const ITEM: Param = Param::new(
 );
 const AS_OF: Param = Param::new(
     "as_of",
-    Kind::Date,
-    "Stock at the end of this day (default: the last day with data).",
+    Kind::Day,
+    "Stock at the end of this day, or of this month's last day if a month YYYY-MM is given (default: the last day with data).",
 );
 
 pub(crate) fn level(doc: &'static str) -> Param {
@@ -505,8 +505,8 @@ impl Operation for Availability {
                 ),
                 Param::new(
                     "date",
-                    Kind::Date,
-                    "The date (default: the last day with data).",
+                    Kind::Day,
+                    "The date, or a month YYYY-MM for its last day (default: the last day with data).",
                 ),
                 Param::new(
                     "months",
