@@ -151,10 +151,7 @@ pub fn problems(store: &mut dyn Store, args: &OpArgs<StockProblems>, out: &Outpu
             let sources: Vec<String> = r
                 .sources
                 .iter()
-                .map(|s| match s {
-                    equitas_ledger::Source::Event(id) => format!("event {id}"),
-                    equitas_ledger::Source::Report(id) => format!("report {id}"),
-                })
+                .map(|s| format!("{} {}", s.kind, s.name))
                 .collect();
             vec![
                 Cell::Text(r.kind.to_string()),

@@ -676,7 +676,63 @@ pub struct ProblemRow {
     pub at: String,
     pub expected: f64,
     pub found: f64,
-    pub sources: Vec<crate::movement::Source>,
+    pub sources: Vec<SourceRow>,
+}
+
+/// Where one of a problem's movements came from, as users find it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct SourceRow {
+    /// `event` or `report`.
+    pub kind: &'static str,
+    /// Its row id in the store.
+    pub id: u64,
+    /// For an event, its event ID (the `eventID` it was captured with, else
+    /// its hash ID), which `GET /events?EQ_eventID=` and `equitas epcis
+    /// query --event-id` find; for a stock report row, its month (the row
+    /// of this location and item). Empty until named ([`name_sources`]);
+    /// `(no longer held)` for a row replaced or deleted since the ledger
+    /// was read.
+    pub name: String,
+}
+
+impl From<crate::movement::Source> for SourceRow {
+    fn from(s: crate::movement::Source) -> Self {
+        use crate::movement::Source;
+        let (kind, id) = match s {
+            Source::Event(id) => ("event", id),
+            Source::Report(id) => ("report", id),
+        };
+        SourceRow {
+            kind,
+            id,
+            name: String::new(),
+        }
+    }
+}
+
+impl SourceRow {
+    pub fn source(&self) -> crate::movement::Source {
+        use crate::movement::Source;
+        if self.kind == "report" {
+            Source::Report(self.id)
+        } else {
+            Source::Event(self.id)
+        }
+    }
+}
+
+/// Names every source of `rows` from `names` (what the store holds), a
+/// source it does not hold as `(no longer held)`.
+pub fn name_sources(
+    rows: &mut [ProblemRow],
+    names: &std::collections::HashMap<crate::movement::Source, String>,
+) {
+    for s in rows.iter_mut().flat_map(|r| r.sources.iter_mut()) {
+        s.name = names
+            .get(&s.source())
+            .cloned()
+            .unwrap_or_else(|| "(no longer held)".into());
+    }
 }
 
 pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<ProblemRow> {
@@ -702,7 +758,7 @@ pub fn problems(ledger: &Ledger, places: &Places, within: Option<&str>) -> Vec<P
                 at,
                 expected: p.expected,
                 found: p.found,
-                sources: p.sources().collect(),
+                sources: p.sources().map(SourceRow::from).collect(),
             })
         })
         .collect()
@@ -1420,7 +1476,10 @@ mod tests {
         let p = problems(&l, &places, None);
         let kinds: Vec<(&str, &str, Vec<Source>)> = p
             .iter()
-            .map(|r| (r.kind, r.location.as_str(), r.sources.clone()))
+            .map(|r| {
+                let sources = r.sources.iter().map(SourceRow::source).collect();
+                (r.kind, r.location.as_str(), sources)
+            })
             .collect();
         assert_eq!(
             kinds,

@@ -3,7 +3,7 @@
 mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{get_typed, run, send};
+use common::{enc, get_typed, run, send};
 use equitas_server::{AppState, router};
 use equitas_store::import::ImportKind;
 use equitas_store::on_both_backends;
@@ -255,6 +255,30 @@ fn epcis_endpoints(s: &mut TestStore) {
             j["event"]["epcList"][0], "urn:epc:id:sgtin:4012345.012345.7",
             "as captured"
         );
+        // The same event found by the query, by its eventID or its hash ID
+        // (as stock problems name their sources).
+        let hash = j["eventHash"].as_str().unwrap().to_string();
+        for id in [
+            "urn:uuid:00000000-0000-4000-8000-000000000042",
+            hash.as_str(),
+        ] {
+            let (st, _, found) = send(
+                &state,
+                "GET",
+                &format!("/events?EQ_eventID={}", enc(id)),
+                &[],
+                "",
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{found}");
+            let ids: Vec<&str> = found["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["eventHash"].as_str().unwrap())
+                .collect();
+            assert_eq!(ids, [hash.as_str()], "{id}");
+        }
         let (st, ct, _) = send(&state, "GET", "/events/urn:uuid:missing", &[], "").await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         assert_eq!(ct.get("content-type").unwrap(), "application/problem+json");

@@ -29,6 +29,12 @@ impl crate::op::Described for Query {
 pub fn query_params() -> Vec<Param> {
     vec![
         Param::new("eventType", Kind::ListOf(EVENT_TYPES), "Event types.").cli("type"),
+        Param::new(
+            "EQ_eventID",
+            Kind::List,
+            "Events by their eventID, or by their Event Hash ID (ni:///sha-256;...), as answers show them.",
+        )
+        .cli("event-id"),
         Param::new("EQ_bizStep", Kind::Words(BIZ_STEPS), "Business steps: CBV word, URN or web URI.")
             .cli("biz-step"),
         Param::new("EQ_disposition", Kind::Words(DISPOSITIONS), "Dispositions: CBV word, URN or web URI.")
@@ -85,6 +91,7 @@ pub fn query(a: &Args) -> Result<EventQuery, ServiceError> {
     let to = a.date_time("LT_eventTime")?;
     Ok(EventQuery {
         event_types: a.list("eventType")?,
+        event_ids: a.list("EQ_eventID")?,
         biz_steps: a.list("EQ_bizStep")?,
         dispositions: a.list("EQ_disposition")?,
         biz_locations: a.list("EQ_bizLocation")?,

@@ -329,10 +329,16 @@ impl Operation for StockProblems {
         let data = ctx.stock()?;
         has_stock(data)?;
         let within = within(data, r.as_ref())?;
-        let rows = view::problems(&data.ledger, &data.places, within.as_deref());
+        let mut rows = view::problems(&data.ledger, &data.places, within.as_deref());
+        let sources: Vec<equitas_ledger::Source> = rows
+            .iter()
+            .flat_map(|r| r.sources.iter().map(view::SourceRow::source))
+            .collect();
+        let names = equitas_store::stock::source_names(ctx.store, &sources)?;
+        view::name_sources(&mut rows, &names);
         Ok(Answer::new(
             head(
-                "docs/formulas.md 3.10; sources are captured events (GET /events or equitas epcis query) and stock report rows".into(),
+                "docs/formulas.md 3.10; sources are captured events, named by their event ID (GET /events?EQ_eventID=ID, equitas epcis query --event-id ID), and stock report rows, named by their month".into(),
                 data,
                 None,
             ),

@@ -306,6 +306,49 @@ fn set_expiries(ledger: &mut Ledger, expiries: Vec<(u32, u32, String)>) {
     }
 }
 
+/// How users find each of `sources` (docs/formulas.md 3.10): an event by its
+/// event ID (its `eventID`, else its hash ID, as `GET /events` shows it), a
+/// stock report row by its month. A source the store no longer holds is
+/// left out.
+pub fn source_names(
+    c: &mut dyn Conn,
+    sources: &[Source],
+) -> Result<HashMap<Source, String>, StoreError> {
+    let mut out = HashMap::new();
+    let (mut events, mut reports) = (Vec::new(), Vec::new());
+    for s in sources {
+        match *s {
+            Source::Event(id) => events.push(Value::Int(id as i64)),
+            Source::Report(id) => reports.push(Value::Int(id as i64)),
+        }
+    }
+    for (ids, sql, wrap) in [
+        (
+            events,
+            "SELECT id, COALESCE(event_id, hash) FROM epcis_events WHERE id IN",
+            Source::Event as fn(u64) -> Source,
+        ),
+        (
+            reports,
+            "SELECT id, period FROM stock_reports WHERE id IN",
+            Source::Report,
+        ),
+    ] {
+        for p in ids.chunks(1000) {
+            c.query_each(
+                &format!("{sql} ({})", placeholders(1, p.len())),
+                p,
+                &mut |r| {
+                    let id: i64 = r[0].get()?;
+                    out.insert(wrap(id as u64), r[1].take_text()?);
+                    Ok(())
+                },
+            )?;
+        }
+    }
+    Ok(out)
+}
+
 /// Loads the movements of every captured event and stock report and builds
 /// the ledger (one scan of each table).
 pub fn load(c: &mut dyn Conn) -> Result<StockData, StoreError> {

@@ -619,6 +619,26 @@ fn stock_reports(s: &mut TestStore) {
         (problems[0].kind, problems[0].expected, problems[0].found),
         ("count_mismatch", 60.0, 55.0)
     );
+    // Its source, March's report row, is named by its month, as users find
+    // it in their file; a row the store no longer holds, as such.
+    let mut named = problems.clone();
+    let sources: Vec<_> = named[0].sources.iter().map(|s| s.source()).collect();
+    let names = equitas_store::stock::source_names(s.store.as_mut(), &sources).unwrap();
+    view::name_sources(&mut named, &names);
+    assert_eq!(
+        named[0]
+            .sources
+            .iter()
+            .map(|s| (s.kind, s.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("report", "2026-03")]
+    );
+    let gone = equitas_ledger::Source::Report(named[0].sources[0].id + 1000);
+    let mut named = problems.clone();
+    named[0].sources[0] = gone.into();
+    let names = equitas_store::stock::source_names(s.store.as_mut(), &[gone]).unwrap();
+    view::name_sources(&mut named, &names);
+    assert_eq!(named[0].sources[0].name, "(no longer held)");
 }
 
 /// Issue 18: a receipt of 1e9 units at a GLN the hierarchy does not hold,
@@ -738,6 +758,25 @@ fn bad_data_flagged(s: &mut TestStore) {
         .collect();
     flagged.sort();
     assert_eq!(flagged, [("BAD1", "unknown_location")], "{problems:?}");
+    // Its event, captured without an eventID, is named by its hash ID, by
+    // which a query finds it (EQ_eventID).
+    let mut named: Vec<_> = problems.into_iter().filter(|p| p.lot == "BAD1").collect();
+    let sources: Vec<_> = named[0].sources.iter().map(|s| s.source()).collect();
+    let names = equitas_store::stock::source_names(s.store.as_mut(), &sources).unwrap();
+    view::name_sources(&mut named, &names);
+    let name = named[0].sources[0].name.clone();
+    assert!(name.starts_with("ni:///sha-256;"), "{name}");
+    let found = equitas_store::epcis::query_events(
+        s.store.as_mut(),
+        &equitas_store::epcis::EventQuery {
+            event_ids: vec![name.clone()],
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1, "{name}");
+    assert_eq!(found[0].cursor as u64, named[0].sources[0].id);
 }
 
 /// Captures an EPCIS document whole (rolled back if any event is bad).

@@ -14,6 +14,9 @@ type Quantity = (String, String, Option<f64>, Option<String>);
 pub struct EventQuery {
     /// `eventType`.
     pub event_types: Vec<String>,
+    /// `EQ_eventID`: events by their eventID or their Event Hash ID (what
+    /// answers show as `eventID`).
+    pub event_ids: Vec<String>,
     /// `EQ_bizStep` (any form: bare word, URN or web URI).
     pub biz_steps: Vec<String>,
     /// `EQ_disposition`.
@@ -111,6 +114,11 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
     let mut p: Vec<Value> = Vec::new();
     if !q.event_types.is_empty() {
         cond.push(in_list("e.event_type", &q.event_types, &mut p));
+    }
+    if !q.event_ids.is_empty() {
+        let ids = in_list("e.event_id", &q.event_ids, &mut p);
+        let hashes = in_list("e.hash", &q.event_ids, &mut p);
+        cond.push(format!("({ids} OR {hashes})"));
     }
     if !q.biz_steps.is_empty() {
         let v: Vec<String> = q
