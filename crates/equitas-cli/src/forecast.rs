@@ -124,7 +124,7 @@ fn series_report<'a, R: serde::Serialize>(
             r.remove(k);
         });
     }
-    Report::answer(a, title, period, a.rows.len(), columns, rows)
+    Report::answer(a, title, period, (a.rows.len(), "series"), columns, rows)
 }
 
 pub fn forecast(
@@ -230,6 +230,7 @@ pub fn accuracy(
         method: a.head.method_text(),
         period: format!("{scored} of {series} series scored"),
         observations: scored,
+        observed: "series scored",
         columns: vec![
             "method",
             "series",
@@ -275,7 +276,7 @@ pub fn lead_times(store: &mut dyn Store, args: &OpArgs<LeadTimes>, out: &Output)
         &a,
         "Lead times imported, in months, by item and supplier",
         "as imported last".to_string(),
-        a.rows.len(),
+        (a.rows.len(), "lead times"),
         vec![
             "item",
             "name",
@@ -320,7 +321,7 @@ pub fn pipeline(store: &mut dyn Store, args: &OpArgs<Pipeline>, out: &Output) ->
             (Some(first), Some(last)) => format!("arriving {first} to {last}"),
             _ => "none expected".to_string(),
         },
-        a.rows.len(),
+        (a.rows.len(), "shipments"),
         vec!["item", "name", "place", "place name", "arrival", "quantity"],
         table,
     )

@@ -139,8 +139,10 @@ pub struct Report<'a, T: Serialize> {
     /// How the figures were computed, with the docs/formulas.md section.
     pub method: String,
     pub period: String,
-    /// Observations (procurement lines...) behind the whole report.
+    /// Observations behind the whole report, and what they are, in the
+    /// plural ("procurement lines", "movements").
     pub observations: usize,
+    pub observed: &'static str,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
     /// Extra lines after the table (basket summaries, notes).
@@ -156,7 +158,7 @@ impl<'a, R: Serialize> Report<'a, &'a Vec<R>> {
         a: &'a equitas_service::Answer<R>,
         title: &'a str,
         period: String,
-        observations: usize,
+        (observations, observed): (usize, &'static str),
         columns: Vec<&'static str>,
         rows: Vec<Vec<Cell>>,
     ) -> Self {
@@ -165,6 +167,7 @@ impl<'a, R: Serialize> Report<'a, &'a Vec<R>> {
             method: a.head.method_text(),
             period,
             observations,
+            observed,
             columns,
             rows,
             footer: a.notes.clone(),
@@ -201,6 +204,7 @@ pub fn head_report<'a, T: Serialize>(
         method: h.method_text(),
         period,
         observations: h.observations.unwrap_or(0) as usize,
+        observed: h.observed.unwrap_or("observations"),
         columns,
         rows,
         footer,
@@ -223,6 +227,7 @@ impl<T: Serialize> Report<'_, T> {
                         "method": self.method,
                         "period": self.period,
                         "observations": self.observations,
+                        "observed": self.observed,
                         "rows": self.data,
                         "notes": self.footer,
                     }))?
@@ -272,8 +277,9 @@ impl<T: Serialize> Report<'_, T> {
                 println!("{}", self.title);
                 println!("Method: {}", self.method);
                 println!(
-                    "Period: {}; observations: {}",
+                    "Period: {}; {}: {}",
                     self.period,
+                    self.observed,
                     crate::format::int(self.observations as i64)
                 );
                 println!();

@@ -154,7 +154,7 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
                 &a,
                 "Months published",
                 crate::stock::period_of(&a.head),
-                a.head.movements.unwrap_or(0),
+                (a.head.movements.unwrap_or(0), "movements"),
                 vec!["country", "month", "level", "rows", "digest"],
                 rows,
             )
@@ -320,7 +320,7 @@ pub fn run_command(cli: &Cli, c: &RegionCommand) -> Result<ExitCode> {
                     ),
                     _ => "no publication held".into(),
                 },
-                a.rows.len(),
+                (a.rows.len(), "rows published"),
                 vec![
                     "country",
                     "month",

@@ -927,6 +927,7 @@ where
             .observations
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(0),
+        observed: h.observed.unwrap_or("procurement lines"),
         columns,
         rows,
         footer,

@@ -78,7 +78,7 @@ pub fn stock(store: &mut dyn Store, args: &OpArgs<Stock>, out: &Output) -> Resul
         &a,
         "Stock on hand, months of stock and status",
         period_of(&a.head),
-        a.head.movements.unwrap_or(0),
+        (a.head.movements.unwrap_or(0), "movements"),
         vec![
             "location",
             "name",
@@ -127,7 +127,7 @@ pub fn lots(store: &mut dyn Store, args: &OpArgs<StockLots>, out: &Output) -> Re
         &a,
         "Lots on hand",
         period_of(&a.head),
-        a.head.movements.unwrap_or(0),
+        (a.head.movements.unwrap_or(0), "movements"),
         vec![
             "location",
             "item",
@@ -169,7 +169,7 @@ pub fn problems(store: &mut dyn Store, args: &OpArgs<StockProblems>, out: &Outpu
         &a,
         "Data problems in the stock ledger",
         period_of(&a.head),
-        a.head.movements.unwrap_or(0),
+        (a.head.movements.unwrap_or(0), "movements"),
         vec![
             "problem", "location", "item", "lot", "at", "expected", "found", "sources",
         ],
@@ -213,7 +213,7 @@ pub fn availability(
             "{dates} date(s) to {}",
             a.head.as_of.as_deref().unwrap_or("-")
         ),
-        a.head.movements.unwrap_or(0),
+        (a.head.movements.unwrap_or(0), "movements"),
         vec![
             "area",
             "name",

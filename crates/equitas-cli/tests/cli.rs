@@ -626,7 +626,7 @@ fn generic_procurement_import_and_market_formats() {
     );
     let out = stdout(&o);
     assert!(
-        out.contains("Period: deliveries 2024-03-04 to 2024-03-30; observations: 2"),
+        out.contains("Period: deliveries 2024-03-04 to 2024-03-30; procurement lines: 2"),
         "{out}"
     );
     assert!(out.contains("50.0%"), "one of two delivered late: {out}");

@@ -38,6 +38,7 @@ fn market_endpoints(s: &mut TestStore) {
         .await;
         assert_eq!(st, StatusCode::OK, "{j}");
         assert_eq!(j["observations"], 758);
+        assert_eq!(j["observed"], "procurement lines");
         assert_eq!(j["rows"][0]["unit_price"]["n"], 758);
         assert!((j["rows"][0]["unit_price"]["median"].as_f64().unwrap() - 0.1545).abs() < 1e-9);
         assert!(

@@ -276,6 +276,7 @@ fn head(method: String, obs: &Dataset, labels: Value) -> Head {
         method: Some(method),
         period: Some(analysis::period(obs.iter())),
         observations: Some(obs.len() as i64),
+        observed: Some("procurement lines"),
         ..Head::default()
     };
     h.extra.insert("labels".into(), labels);
@@ -1032,6 +1033,7 @@ impl Operation for Sources {
             method: Some(methods::sources(on)),
             on: Some(on),
             observations: Some(rows.iter().map(|r| r.authorisations).sum()),
+            observed: Some("authorisations"),
             ..Head::default()
         };
         h.extra.insert(

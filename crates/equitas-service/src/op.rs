@@ -98,6 +98,9 @@ pub struct Head {
     /// Observations (procurement lines, authorisations) behind the result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observations: Option<i64>,
+    /// What the observations are, in the plural ("procurement lines").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<&'static str>,
     /// The day the stock figures are for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,

@@ -607,6 +607,7 @@ fn head(c: &Compiled, s: &Scenario, inp: &Inputs, lines: usize, what: &str) -> H
     let mut h = Head {
         method: Some(method(&c.options, what)),
         observations: Some(lines as i64),
+        observed: Some("procurement lines"),
         ..Head::default()
     };
     h.extra.insert("scenario".into(), json!(s.name));

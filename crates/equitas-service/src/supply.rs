@@ -153,6 +153,7 @@ impl Operation for Concentration {
             method: Some(methods::tiers(weight, r.by_country, &r.bands.thresholds)),
             period: Some(analysis::period(obs.iter())),
             observations: Some(obs.len() as i64),
+            observed: Some("procurement lines"),
             ..Head::default()
         };
         h.extra.insert(
@@ -267,6 +268,7 @@ fn qualified(
     let mut h = Head {
         method: Some(methods::sources(&r.programme, r.low, r.high)),
         observations: Some(entries.len() as i64),
+        observed: Some("prequalified products"),
         ..Head::default()
     };
     h.extra.insert("types".into(), json!(rows.len()));
@@ -415,6 +417,7 @@ impl Operation for Regulators {
         let mut h = Head {
             method: Some("the regulators register as imported (equitas import regulators), one row per country and pathway, each with its source".into()),
             observations: Some(rows.len() as i64),
+            observed: Some("regulatory pathways"),
             ..Head::default()
         };
         h.extra.insert(
@@ -496,6 +499,7 @@ impl Operation for Licences {
         let mut h = Head {
             method: Some("the licences register as imported (equitas import licences), one row per licence or transfer, each with its source; territory as ISO 3166 alpha-3 codes (empty: not stated)".into()),
             observations: Some(rows.len() as i64),
+            observed: Some("licences"),
             ..Head::default()
         };
         h.extra.insert(
@@ -583,6 +587,7 @@ impl Operation for Reach {
             method: Some(methods::reach(on, r.rule.low, r.rule.high)),
             on: Some(on),
             // The authorisations behind the rows the caller sees.
+            observed: Some("authorisations"),
             observations: Some(
                 authorised
                     .iter()
@@ -674,6 +679,7 @@ fn geo(
         method: Some(method),
         period: Some(analysis::period(obs.iter())),
         observations: Some(obs.len() as i64),
+        observed: Some("procurement lines"),
         ..Head::default()
     };
     h.extra.insert(
@@ -867,6 +873,7 @@ impl Operation for Match {
             method: Some(methods::matching(weight_word(r.weight))),
             period: Some(period),
             observations: Some(obs.len() as i64),
+            observed: Some("procurement lines"),
             ..Head::default()
         };
         h.extra.insert(
@@ -962,6 +969,7 @@ impl Operation for SupplyMap {
             method: Some(methods::map(weight_word(r.weight), r.by_country)),
             period: Some(analysis::period(obs.iter())),
             observations: Some(obs.len() as i64),
+            observed: Some("procurement lines"),
             ..Head::default()
         };
         h.extra.insert(
