@@ -285,6 +285,14 @@ export interface ProblemRow {
   lot?: string;
   expected?: number;
   found?: number;
+  /** The movements involved: an event by its event ID, a stock report row by its month. */
+  sources: ProblemSource[];
+}
+
+/** A source of a data problem (docs/formulas.md 3.10). */
+export interface ProblemSource {
+  kind: string;
+  name: string;
 }
 
 /** A row of /api/v1/market/concentration (docs/formulas.md 2.2, 2.8). */

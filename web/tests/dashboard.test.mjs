@@ -656,6 +656,13 @@ test("codes are shown as names, in English and in French, with the code in the t
     assert.equal(await cell.getAttribute("title"), kind);
     if (words[lang][kind]) assert.equal(await cell.textContent(), words[lang][kind]);
     assert.notEqual(await cell.textContent(), kind);
+    // Its sources by name (an event's ID, a report's month), in the page's language.
+    const sources = page.locator('table[data-table="location-problems"] tbody tr').first().locator("td").nth(5);
+    const [word, name] = (await sources.textContent()).split(" ");
+    assert.ok({ en: ["event", "report"], fr: ["événement", "rapport"] }[lang].includes(word), word);
+    const names = problems.rows.flatMap((r) => r.sources.map((x) => x.name));
+    assert.ok(names.includes(name), `${lang}: ${name} is a source's name`);
+    assert.ok((await sources.getAttribute("title")).includes(name));
 
     await open(page, "#/capture");
     const steps = await tableRows(page, "capture-steps");

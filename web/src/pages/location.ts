@@ -80,6 +80,18 @@ export async function locationPage(route: Route): Promise<HTMLElement> {
           value: (r) => r.description,
           format: (r) => problemDetail(r.kind, r.description) + (r.expected !== undefined ? ` (${num(r.expected)} → ${num(r.found)})` : ""),
         },
+        {
+          // The first source, and how many more; all of them in the tooltip
+          // (an event's ID finds it on the capture page and in GET /events).
+          label: t("col.sources"),
+          value: (r) => r.sources.map((s) => `${s.kind} ${s.name}`).join("; "),
+          format: (r) => {
+            const [first, ...rest] = r.sources;
+            if (!first) return "";
+            return `${t(`source.${first.kind}` as any)} ${first.name}` + (rest.length ? ` (+${rest.length})` : "");
+          },
+          title: (r) => r.sources.map((s) => `${t(`source.${s.kind}` as any)} ${s.name}`).join("\n"),
+        },
       ],
       rows,
       sort: [0, "desc"],
