@@ -140,8 +140,9 @@ fn query(
                     .biz_step
                     .as_deref()
                     .map(|s| s.rsplit(['-', '/']).next().unwrap_or(s));
+                // The event ID last: what `stock problems` names a source by.
                 println!(
-                    "{:>6}  {}  {:<18} {:<8} {:<14} {} ({} EPCs, {} quantities)",
+                    "{:>6}  {}  {:<18} {:<8} {:<14} {} ({} EPCs, {} quantities)  {}",
                     e.cursor,
                     e.event_time,
                     e.event_type,
@@ -149,7 +150,8 @@ fn query(
                     step.unwrap_or("-"),
                     e.biz_location.as_deref().unwrap_or("-"),
                     e.epcs.len(),
-                    e.quantities.len()
+                    e.quantities.len(),
+                    e.event_id
                 );
             }
             println!("{} event(s)", found.len());
