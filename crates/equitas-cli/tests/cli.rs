@@ -1148,6 +1148,22 @@ fn epcis_query_finds_captured_events() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("1 event(s)"));
+    // Each line ends with the event's ID (stock problems name sources by it).
+    let table = stdout(&o);
+    let o = equitas(
+        dir.path(),
+        &[
+            "epcis",
+            "query",
+            "--biz-step",
+            "shipping",
+            "--format",
+            "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let id = j["events"][0]["eventID"].as_str().unwrap();
+    assert!(table.lines().next().unwrap().ends_with(id), "{table}");
     let o = equitas(
         dir.path(),
         &["epcis", "query", "--limit", "5", "--format", "json"],
