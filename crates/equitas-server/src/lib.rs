@@ -398,8 +398,10 @@ pub async fn serve(
 
 /// Serves the API on `listener` until `stop` completes, then stops
 /// accepting connections and lets the requests and subscription deliveries
-/// in progress finish (for at most `opts.shutdown_grace` in all). Nothing it
-/// started runs on after it returns, but for what the grace cut.
+/// in progress finish (for at most `opts.shutdown_grace` in all, then cut).
+/// No delivery runs on after it returns: those cut are sent again from their
+/// marks at the next start. A request still running past the grace is not
+/// answered, but a capture goes on to its commit.
 pub async fn serve_until(
     state: AppState,
     listener: tokio::net::TcpListener,
@@ -486,7 +488,14 @@ pub async fn serve_until(
     // Start no delivery after the last request, and let those under way end
     // (their marks written), within the same grace.
     let _ = stop_deliveries.send(());
-    if tokio::time::timeout_at(deadline, deliveries).await.is_err() {
+    let mut deliveries = deliveries;
+    if tokio::time::timeout_at(deadline, &mut deliveries)
+        .await
+        .is_err()
+    {
+        // Aborting the worker aborts the deliveries it started.
+        deliveries.abort();
+        let _ = deliveries.await;
         tracing::warn!(
             "subscription deliveries still in progress after {} s are cut; they are sent again from their marks at the next start",
             opts.shutdown_grace.as_secs()

@@ -400,7 +400,7 @@ pub fn signature(token: &str, body: &[u8]) -> String {
 /// woken by each capture and subscription made here, and every `poll` for
 /// schedules, retries and captures made by other processes. On `stop` it
 /// starts nothing more and returns once the deliveries under way have
-/// ended, so that a stopped server posts nothing after it returns.
+/// ended; aborted (the caller's grace over), it aborts them.
 pub(crate) async fn worker(state: AppState, mut stop: tokio::sync::oneshot::Receiver<()>) {
     let opts = state.delivery;
     let client = match reqwest::Client::builder()
@@ -419,7 +419,12 @@ pub(crate) async fn worker(state: AppState, mut stop: tokio::sync::oneshot::Rece
     };
     let permits = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
     let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
-    loop {
+    // The deliveries under way: dropping the set (the worker aborted at the
+    // end of the shutdown grace) aborts them, their marks unwritten, so
+    // they are sent again from their marks at the next start.
+    let mut running = tokio::task::JoinSet::new();
+    'serve: loop {
+        while running.try_join_next().is_some() {}
         let found = state
             .with_store(|st| {
                 Ok((
@@ -443,16 +448,25 @@ pub(crate) async fn worker(state: AppState, mut stop: tokio::sync::oneshot::Rece
                     {
                         continue;
                     }
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        return;
+                    // Waiting for a place among the deliveries, but not past
+                    // `stop`: nothing starts after it.
+                    let permit = tokio::select! {
+                        p = permits.clone().acquire_owned() => match p {
+                            Ok(p) => p,
+                            Err(_) => break 'serve,
+                        },
+                        _ = &mut stop => break 'serve,
                     };
-                    let (state, client, busy) = (state.clone(), client.clone(), busy.clone());
-                    tokio::spawn(async move {
-                        let id = sub.id.clone();
+                    let (state, client) = (state.clone(), client.clone());
+                    let done = Done {
+                        busy: busy.clone(),
+                        id: sub.id.clone(),
+                    };
+                    running.spawn(async move {
                         let more = deliver(&state, &client, sub, newest).await;
-                        if let Ok(mut b) = busy.lock() {
-                            b.remove(&id);
-                        }
+                        // The subscription is free again even if the delivery
+                        // panicked (`done` is dropped on unwind too).
+                        drop(done);
                         drop(permit);
                         if more {
                             state.deliveries.notify_one();
@@ -467,9 +481,22 @@ pub(crate) async fn worker(state: AppState, mut stop: tokio::sync::oneshot::Rece
             _ = &mut stop => break,
         }
     }
-    // Every permit back: no delivery is under way.
-    let all = u32::try_from(opts.concurrency.max(1)).unwrap_or(u32::MAX);
-    let _ = permits.acquire_many(all).await;
+    while running.join_next().await.is_some() {}
+}
+
+/// Frees a subscription for the next delivery when its delivery ends,
+/// however it ends.
+struct Done {
+    busy: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if let Ok(mut b) = self.busy.lock() {
+            b.remove(&self.id);
+        }
+    }
 }
 
 fn parse_time(t: &str) -> Option<chrono::DateTime<Utc>> {

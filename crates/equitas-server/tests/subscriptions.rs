@@ -111,7 +111,11 @@ impl Server {
     /// Serves `state` (opened outside the runtime: the PostgreSQL client
     /// blocks) on a free loopback port.
     async fn start(state: AppState) -> Server {
-        let serving = common::Server::start(state, ServeOptions::default()).await;
+        Server::start_with(state, ServeOptions::default()).await
+    }
+
+    async fn start_with(state: AppState, opts: ServeOptions) -> Server {
+        let serving = common::Server::start(state, opts).await;
         Server {
             base: format!("http://{}", serving.addr),
             http: reqwest::Client::new(),
@@ -937,7 +941,71 @@ R3,Region 3,region,XSY,XSY,\n",
     });
 }
 
+/// A stopped server delivers nothing: its worker starts no delivery after
+/// the stop, and the one under way (to a receiver that never answers) is
+/// cut at the end of the shutdown grace. Until 2026-12-08 the worker ran on
+/// after the server had returned, posting beside the next server.
+fn stopped_server_delivers_nothing(s: &mut TestStore) {
+    let state = AppState::open(&s.target).unwrap().with_delivery(Delivery {
+        concurrency: 1,
+        timeout: Duration::from_secs(3),
+        ..fast()
+    });
+    run(async {
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let h = held.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = silent.accept().await {
+                h.lock().unwrap().push(conn);
+            }
+        });
+        let opts = ServeOptions {
+            shutdown_grace: Duration::from_millis(500),
+            ..ServeOptions::default()
+        };
+        let srv = Server::start_with(state, opts).await;
+        srv.send("POST", "/queries", Some(json!({"name": "all"})))
+            .await;
+        // Two subscriptions, one place among the deliveries: the second
+        // waits for the first, which the receiver holds.
+        for _ in 0..2 {
+            let (st, j) = srv
+                .send(
+                    "POST",
+                    "/queries/all/subscriptions",
+                    Some(json!({"dest": format!("http://{silent_addr}/hook"), "stream": true})),
+                )
+                .await;
+            assert_eq!(st, 201, "{j}");
+        }
+        srv.capture(&[event(0, "shipping")]).await;
+        let start = Instant::now();
+        while held.lock().unwrap().is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no delivery began"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let t = Instant::now();
+        srv.stop().await;
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        let after_stop = held.lock().unwrap().len();
+        assert_eq!(after_stop, 1);
+        // Past the first delivery's timeout, when the second would start.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert_eq!(
+            held.lock().unwrap().len(),
+            after_stop,
+            "delivered after the stop"
+        );
+    });
+}
+
 equitas_store::on_both_backends!(
+    stopped_server => stopped_server_delivers_nothing,
     scoped_subscription => scoped_subscriber_gets_only_its_events,
     named_queries_are_stored_and_checked => named_queries,
     stream_subscription => stream_delivers_every_matching_event,
