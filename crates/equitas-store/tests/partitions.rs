@@ -151,6 +151,25 @@ fn answers(s: &mut dyn Store, net: &equitas_synth::Network) -> Vec<(String, serd
     // Events by eventID (the keys' table when partitioned): every 50th,
     // and one not held.
     let all = found(s, &EventQuery::default());
+    // The query's EQ_eventID (the keys' table when partitioned): every
+    // 50th event's ID, as answers show it (an eventID, else a hash), and
+    // one not held.
+    let mut ids: Vec<String> = all
+        .values()
+        .step_by(50)
+        .map(|e| e["eventID"].as_str().unwrap().to_string())
+        .collect();
+    let wanted = ids.len();
+    ids.push("urn:uuid:not-held".into());
+    let f = found(
+        s,
+        &EventQuery {
+            event_ids: ids,
+            ..Default::default()
+        },
+    );
+    assert_eq!(f.len(), wanted);
+    out.push(("by EQ_eventID".into(), serde_json::to_value(f).unwrap()));
     let mut by_id = Vec::new();
     for (i, e) in all.values().enumerate() {
         if i % 50 == 0 {

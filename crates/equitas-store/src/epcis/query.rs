@@ -116,9 +116,7 @@ pub fn query_events(c: &mut dyn Conn, q: &EventQuery) -> Result<Vec<FoundEvent>,
         cond.push(in_list("e.event_type", &q.event_types, &mut p));
     }
     if !q.event_ids.is_empty() {
-        let ids = in_list("e.event_id", &q.event_ids, &mut p);
-        let hashes = in_list("e.hash", &q.event_ids, &mut p);
-        cond.push(format!("({ids} OR {hashes})"));
+        cond.push(by_event_ids(c, &q.event_ids, &mut p)?);
     }
     if !q.biz_steps.is_empty() {
         let v: Vec<String> = q
@@ -383,6 +381,37 @@ pub fn movements_of(
         }
     }
     Ok(out)
+}
+
+/// The condition on `e` of `EQ_eventID`: events whose eventID or hash is
+/// one of `ids`, found through their keys' indexes (by the short keys of
+/// [`Key`], or in the keys' table of a database partitioned by month), not
+/// by reading every event.
+fn by_event_ids(
+    c: &mut dyn Conn,
+    ids: &[String],
+    p: &mut Vec<Value>,
+) -> Result<String, StoreError> {
+    if crate::partitions::partitioned(c)? {
+        let (a, b) = (in_list("event_id", ids, p), in_list("hash", ids, p));
+        return Ok(format!(
+            "e.id IN (SELECT event FROM {} WHERE {a} OR {b})",
+            crate::partitions::KEYS
+        ));
+    }
+    let either = [Key::EventId, Key::Hash].map(|k| {
+        let column = format!("e.{}", k.column());
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                p.push(id.as_str().into());
+                k.of_param(p.len())
+            })
+            .collect();
+        let whole = in_list(&column, ids, p);
+        format!("({} IN ({}) AND {whole})", k.of(&column), keys.join(", "))
+    });
+    Ok(format!("({})", either.join(" OR ")))
 }
 
 /// The id and event time of an event by its eventID or its hash (`$1`),
