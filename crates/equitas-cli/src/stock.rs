@@ -151,7 +151,7 @@ pub fn problems(store: &mut dyn Store, args: &OpArgs<StockProblems>, out: &Outpu
             let sources: Vec<String> = r
                 .sources
                 .iter()
-                .map(|s| format!("{} {}", s.kind, s.name))
+                .map(|s| format!("{} {}", s.kind.as_str(), s.name))
                 .collect();
             vec![
                 Cell::Text(r.kind.to_string()),

@@ -682,8 +682,7 @@ pub struct ProblemRow {
 /// Where one of a problem's movements came from, as users find it.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SourceRow {
-    /// `event` or `report`.
-    pub kind: &'static str,
+    pub kind: SourceKind,
     /// Its row id in the store.
     pub id: u64,
     /// For an event, its event ID (the `eventID` it was captured with, else
@@ -695,12 +694,29 @@ pub struct SourceRow {
     pub name: String,
 }
 
+/// What a source is: a captured event or a stock report row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Event,
+    Report,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Event => "event",
+            SourceKind::Report => "report",
+        }
+    }
+}
+
 impl From<crate::movement::Source> for SourceRow {
     fn from(s: crate::movement::Source) -> Self {
         use crate::movement::Source;
         let (kind, id) = match s {
-            Source::Event(id) => ("event", id),
-            Source::Report(id) => ("report", id),
+            Source::Event(id) => (SourceKind::Event, id),
+            Source::Report(id) => (SourceKind::Report, id),
         };
         SourceRow {
             kind,
@@ -713,10 +729,9 @@ impl From<crate::movement::Source> for SourceRow {
 impl SourceRow {
     pub fn source(&self) -> crate::movement::Source {
         use crate::movement::Source;
-        if self.kind == "report" {
-            Source::Report(self.id)
-        } else {
-            Source::Event(self.id)
+        match self.kind {
+            SourceKind::Event => Source::Event(self.id),
+            SourceKind::Report => Source::Report(self.id),
         }
     }
 }

@@ -754,6 +754,17 @@ fn stock_endpoints(s: &mut TestStore) {
             ),
             (Some("https://id.gs1.org/414/9529999999994"), Some(1e9))
         );
+        // Its source, an event captured without an eventID, is named by its
+        // hash ID, which the event query finds.
+        let source = &unknown[0]["sources"][0];
+        assert_eq!(source["kind"], "event", "{source}");
+        let name = source["name"].as_str().unwrap();
+        assert!(name.starts_with("ni:///sha-256;"), "{source}");
+        let (_, _, found) = get_typed(&state, &format!("/events?EQ_eventID={}", enc(name))).await;
+        assert_eq!(
+            found["events"][0]["bizLocation"], "https://id.gs1.org/414/9529999999994",
+            "{found}"
+        );
         let (_, _, j) = get_typed(&state, "/api/v1/stock?level=country").await;
         assert!(
             j["rows"]

@@ -611,9 +611,12 @@ impl Args {
         })?;
         // Today anywhere on Earth: UTC's, or the next day east of it (up to
         // UTC+14), where a local day's events may already be held.
+        // A month is complete once its last day has come in UTC (not a day
+        // early east of it: its AMC would miss a day).
         let today = equitas_store::today();
-        if d > today + 1 {
-            let given = if s.trim().len() == 10 {
+        let month = s.trim().len() != 10;
+        if d > today + i32::from(!month) {
+            let given = if !month {
                 s.trim().to_string()
             } else {
                 format!("{} ends on {}, which", s.trim(), calendar::format_day(d))

@@ -629,7 +629,7 @@ fn stock_reports(s: &mut TestStore) {
         named[0]
             .sources
             .iter()
-            .map(|s| (s.kind, s.name.as_str()))
+            .map(|s| (s.kind.as_str(), s.name.as_str()))
             .collect::<Vec<_>>(),
         [("report", "2026-03")]
     );
