@@ -805,7 +805,20 @@ pub fn openapi() -> Value {
                 "limit": {"type": "integer", "minimum": 1},
                 "rows": {"type": "array"},
                 "method": {"type": "string"},
-                "notes": {"type": "array", "items": {"type": "string"}}
+                "notes": {"type": "array", "items": {"type": "string"}},
+                "period": {
+                    "type": ["object", "string"],
+                    "description": "The delivery dates spanned, {from, to} (market, supply and scenario answers), or the months forecast, \"2026-11 to 2027-04\" (forecasts and plans).",
+                    "properties": {
+                        "from": {"type": ["string", "null"]},
+                        "to": {"type": ["string", "null"]}
+                    }
+                },
+                "observations": {"type": "integer", "minimum": 0, "description": "How many observations are behind the answer."},
+                "observed": {"type": "string", "description": "What the observations are, in the plural: procurement lines, authorisations, prequalified products, regulatory pathways, licences."},
+                "as_of": {"type": "string", "description": "The day the stock figures are for."},
+                "movements": {"type": "integer", "minimum": 0, "description": "The movements behind the stock ledger."},
+                "on": {"type": "string", "description": "The day registers are read on."}
             }
         }),
     );
