@@ -582,6 +582,26 @@ fn stock_endpoints(s: &mut TestStore) {
             );
             assert_eq!(j["type"], "/problems/outside-data", "{path}: {j}");
         }
+        // An item that is not held is named, not left out without a word.
+        for path in [
+            "/api/v1/stock?item=NO-SUCH-ITEM",
+            "/api/v1/stock/lots?item=NO-SUCH-ITEM",
+            "/api/v1/availability?item=NO-SUCH-ITEM",
+        ] {
+            let (st, _, j) = get_typed(&state, path).await;
+            assert_eq!(
+                (st, j["parameter"].as_str()),
+                (StatusCode::CONFLICT, Some("item")),
+                "{path}: {j}"
+            );
+            assert!(
+                j["detail"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("NO-SUCH-ITEM (no such item"),
+                "{path}: {j}"
+            );
+        }
         // A month is its last day, as a month's last day completes it for
         // forecasts (docs/formulas.md 3.5).
         for (month, last) in [

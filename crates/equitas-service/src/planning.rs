@@ -659,20 +659,35 @@ fn items_note<'s>(
 /// error, not an item without data. Of the items within `scope` only: a
 /// scoped caller learns nothing of the others.
 fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
+    if let Some(hint) = unknown_item(data, scope, code) {
+        return hint;
+    }
+    let names = &data.ledger.names;
+    match names.item_id(code) {
+        Some(id) if scope.allows(&[(Dim::Product, Some(names.items.name(id)))]) => code.to_string(),
+        _ => format!("{code} (in the catalogue, with no stock data)"),
+    }
+}
+
+/// An item code as asked for, with why, if it is neither an item of the
+/// data nor of the catalogue within `scope`: not a GTIN (a wrong check
+/// digit), or no such item (with the code it likely meant). `None` for a
+/// known item.
+pub(crate) fn unknown_item(data: &StockData, scope: &Scope, code: &str) -> Option<String> {
     if let Err(e @ equitas_gs1::Gs1Error::CheckDigit { .. }) = equitas_gs1::Gtin::parse(code) {
-        return format!("{code} (not a GTIN: {e})");
+        return Some(format!("{code} (not a GTIN: {e})"));
     }
     let names = &data.ledger.names;
     let visible = |product: &str| scope.allows(&[(Dim::Product, Some(product))]);
     if let Some(id) = names.item_id(code)
         && visible(names.items.name(id))
     {
-        return code.to_string();
+        return None;
     }
     if let Some(c) = in_catalogue(data, code)
         && visible(names.catalogue.resolve(&c).0)
     {
-        return format!("{code} (in the catalogue, with no stock data)");
+        return None;
     }
     let same = equitas_model::suggest::did_you_mean(
         code,
@@ -681,14 +696,12 @@ fn item_hint(data: &StockData, scope: &Scope, code: &str) -> String {
             .filter(|i| !i.is_empty() && visible(i))
             .map(|i| (i, i)),
     );
-    match same {
+    Some(match same {
         Some(i) => format!("{code} (no such item in the data; did you mean {i}?)"),
         None => format!("{code} (no such item in the data{})", within_scope(scope)),
-    }
+    })
 }
 
-/// The code the catalogue knows `code` by: as written, or a GTIN in
-/// another of its forms (3.1); `None` if it knows it by neither.
 fn in_catalogue(data: &StockData, code: &str) -> Option<String> {
     let known = |c: &str| data.ledger.names.catalogue.name(c).is_some();
     if known(code) {
