@@ -261,6 +261,48 @@ fn a_report_with_a_bad_value_is_rejected_whole_and_the_rest_imported() {
     );
 }
 
+/// A data element that misspells one of the mapping is a figure of its
+/// report, lost: the report is rejected, the element named with the one it
+/// likely meant; an element the mapping has nothing like is noted by name.
+#[test]
+fn a_misspelt_data_element_rejects_its_report() {
+    let mapping = Mapping::parse(PER_METRIC).unwrap();
+    let csv = "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n\
+               AMOX_OB,202611,OU_FAC1,,,90\n\
+               AMOX_REC,202611,OU_FAC1,,,0\n\
+               AMOX_CONSO,202611,OU_FAC1,,,80\n\
+               AMOX_SOH,202611,OU_FAC1,,,10\n\
+               AMOX_SOD,202611,OU_FAC1,,,0\n\
+               ORS_SOH,202611,OU_FAC1,,,5\n\
+               ORS_SOD,202611,OU_FAC1,,,0\n\
+               MALARIA_CASES,202611,OU_FAC1,,,7\n";
+    let imp = dhis2::stock_reports(values::read(csv.as_bytes()).unwrap(), &mapping, now());
+    let e: Vec<String> = imp.reports.errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        e.contains(&"line 4, field `dataElement`: \"AMOX_CONSO\" is not a data element of the mapping: did you mean AMOX_CONS (consumption of AMOX)?".to_string()),
+        "{e:?}"
+    );
+    // The rest of AMOX's report is rejected with it; ORS's is imported.
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("line 2, field `value`: the report of AMOX")),
+        "{e:?}"
+    );
+    let items: Vec<&str> = imp
+        .reports
+        .records
+        .iter()
+        .map(|r| r.1.item.as_str())
+        .collect();
+    assert_eq!(items, ["ORS"]);
+    assert_eq!(
+        imp.notes,
+        [
+            "1 data value(s) of data elements or combos not in the mapping, not imported: MALARIA_CASES (1)"
+        ]
+    );
+}
+
 #[test]
 fn a_report_needs_its_stockout_days_a_figure_and_a_month_ended() {
     let mapping = Mapping::parse(PER_METRIC).unwrap();

@@ -389,6 +389,20 @@ impl Mapping {
             })
     }
 
+    /// The data element of the mapping `data_element` likely misspells
+    /// ([`equitas_model::suggest`]), with the product and figure it stands
+    /// for (the first of its combos).
+    pub fn likely_element(&self, data_element: &str) -> Option<(&str, &(String, Metric))> {
+        let mut known: Vec<(&str, &(String, Metric))> = self
+            .reverse
+            .iter()
+            .map(|((e, _), f)| (e.as_str(), f))
+            .collect();
+        known.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(b.1)));
+        known.dedup_by(|a, b| a.0 == b.0);
+        equitas_model::suggest::did_you_mean(data_element, known.iter().map(|&(e, f)| ((e, f), e)))
+    }
+
     /// The products mapped, in code order.
     pub fn products(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.targets.keys().map(|(p, _)| p.as_str()).collect();

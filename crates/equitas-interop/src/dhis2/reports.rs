@@ -69,7 +69,9 @@ fn lines(l: &[u64]) -> String {
 pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -> StockImport {
     let mut errors = values.errors;
     let mut groups: BTreeMap<(String, String, MonthIndex), Acc> = BTreeMap::new();
-    let (mut unmapped, mut derived, mut deleted) = (0usize, 0usize, 0usize);
+    let (mut derived, mut deleted) = (0usize, 0usize);
+    // Data elements not in the mapping: how many values of each.
+    let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
     for (line, v) in values.records {
         // A value deleted in DHIS2 is no figure (until 2026-12-07 it was
         // imported as one).
@@ -81,7 +83,43 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
             .figure(&v.data_element, v.category_option_combo.as_deref())
             .cloned()
         else {
-            unmapped += 1;
+            // One that misspells a mapped element is a figure of that
+            // report, lost: the report is rejected, the element named
+            // (until 2026-12-08 a misspelt consumption was left out with a
+            // count in a note, and the report read it as none).
+            // (An element of the mapping with a combo it does not map is
+            // not misspelt: a note.)
+            let likely = mapping
+                .likely_element(&v.data_element)
+                .filter(|(e, _)| *e != v.data_element);
+            if let Some((element, (product, metric))) = likely {
+                errors.push(RowError::new(
+                    line,
+                    "dataElement",
+                    format!(
+                        "{:?} is not a data element of the mapping: did you mean {element} ({} of {product})?",
+                        v.data_element,
+                        metric.as_str()
+                    ),
+                ));
+                if let (Some(location), Some(month)) = (
+                    mapping.location(&v.org_unit),
+                    super::parse_period(&v.period),
+                ) {
+                    groups
+                        .entry((location.to_string(), product.clone(), month))
+                        .or_insert_with(|| Acc {
+                            line,
+                            org_unit: v.org_unit.clone(),
+                            period: v.period.clone(),
+                            ..Acc::default()
+                        })
+                        .rejected
+                        .push(line);
+                }
+            } else {
+                *unmapped.entry(v.data_element.clone()).or_default() += 1;
+            }
             continue;
         };
         if metric.derived() {
@@ -235,9 +273,21 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
     records.sort_by_key(|(l, _)| *l);
     errors.sort_by_key(|e| e.line);
     let mut notes = Vec::new();
-    if unmapped > 0 {
+    if !unmapped.is_empty() {
+        let shown: Vec<String> = unmapped
+            .iter()
+            .take(10)
+            .map(|(e, n)| format!("{e} ({n})"))
+            .collect();
         notes.push(format!(
-            "{unmapped} data value(s) of data elements or combos not in the mapping, not imported"
+            "{} data value(s) of data elements or combos not in the mapping, not imported: {}{}",
+            unmapped.values().sum::<usize>(),
+            shown.join(", "),
+            if unmapped.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
         ));
     }
     if deleted > 0 {
