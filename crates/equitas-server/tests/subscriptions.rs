@@ -533,6 +533,21 @@ fn schedules_and_bad_subscriptions(s: &mut TestStore) {
     });
 }
 
+/// A receiver on loopback that accepts connections and never answers: its
+/// address, and the connections it holds.
+async fn silent_receiver() -> (SocketAddr, Arc<Mutex<Vec<tokio::net::TcpStream>>>) {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let h = held.clone();
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = silent.accept().await {
+            h.lock().unwrap().push(conn);
+        }
+    });
+    (addr, held)
+}
+
 /// A receiver that takes the connection and never answers (as a host that
 /// does not route would, but on loopback) costs its own subscription a
 /// timeout per attempt: the API answers meanwhile, and another
@@ -543,15 +558,7 @@ fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
         ..fast()
     });
     run(async {
-        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let silent_addr = silent.local_addr().unwrap();
-        let held = Arc::new(Mutex::new(Vec::new()));
-        let h = held.clone();
-        tokio::spawn(async move {
-            while let Ok((conn, _)) = silent.accept().await {
-                h.lock().unwrap().push(conn);
-            }
-        });
+        let (silent_addr, held) = silent_receiver().await;
         let (rx, raddr) = Receiver::start(0).await;
         let srv = Server::start(state).await;
         srv.send("POST", "/queries", Some(json!({"name": "all"})))
@@ -952,15 +959,7 @@ fn stopped_server_delivers_nothing(s: &mut TestStore) {
         ..fast()
     });
     run(async {
-        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let silent_addr = silent.local_addr().unwrap();
-        let held = Arc::new(Mutex::new(Vec::new()));
-        let h = held.clone();
-        tokio::spawn(async move {
-            while let Ok((conn, _)) = silent.accept().await {
-                h.lock().unwrap().push(conn);
-            }
-        });
+        let (silent_addr, held) = silent_receiver().await;
         let opts = ServeOptions {
             shutdown_grace: Duration::from_millis(500),
             ..ServeOptions::default()

@@ -48,6 +48,24 @@ struct Acc {
     rejected: Vec<u64>,
 }
 
+impl Acc {
+    /// The report of `key` (location, product, month) in `groups`, begun at
+    /// `line` with value `v` if it is the first of it.
+    fn of<'g>(
+        groups: &'g mut BTreeMap<(String, String, MonthIndex), Acc>,
+        key: (String, String, MonthIndex),
+        line: u64,
+        v: &DataValue,
+    ) -> &'g mut Acc {
+        groups.entry(key).or_insert_with(|| Acc {
+            line,
+            org_unit: v.org_unit.clone(),
+            period: v.period.clone(),
+            ..Acc::default()
+        })
+    }
+}
+
 /// Lines named: `line 3`, `lines 3, 4 and 7`.
 fn lines(l: &[u64]) -> String {
     let l: Vec<String> = l.iter().map(u64::to_string).collect();
@@ -106,16 +124,14 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
                     mapping.location(&v.org_unit),
                     super::parse_period(&v.period),
                 ) {
-                    groups
-                        .entry((location.to_string(), product.clone(), month))
-                        .or_insert_with(|| Acc {
-                            line,
-                            org_unit: v.org_unit.clone(),
-                            period: v.period.clone(),
-                            ..Acc::default()
-                        })
-                        .rejected
-                        .push(line);
+                    Acc::of(
+                        &mut groups,
+                        (location.to_string(), product.clone(), month),
+                        line,
+                        &v,
+                    )
+                    .rejected
+                    .push(line);
                 }
             } else {
                 *unmapped.entry(v.data_element.clone()).or_default() += 1;
@@ -179,14 +195,12 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
             errors.extend(bad);
             continue;
         };
-        let acc = groups
-            .entry((location.to_string(), product.clone(), month))
-            .or_insert_with(|| Acc {
-                line,
-                org_unit: v.org_unit.clone(),
-                period: v.period.clone(),
-                ..Acc::default()
-            });
+        let acc = Acc::of(
+            &mut groups,
+            (location.to_string(), product.clone(), month),
+            line,
+            &v,
+        );
         let Some(number) = number.filter(|_| bad.is_empty()) else {
             errors.extend(bad);
             acc.rejected.push(line);
