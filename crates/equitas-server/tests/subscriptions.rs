@@ -558,7 +558,7 @@ fn a_silent_receiver_holds_up_only_its_subscription(s: &mut TestStore) {
         ..fast()
     });
     run(async {
-        let (silent_addr, held) = silent_receiver().await;
+        let (silent_addr, _held) = silent_receiver().await;
         let (rx, raddr) = Receiver::start(0).await;
         let srv = Server::start(state).await;
         srv.send("POST", "/queries", Some(json!({"name": "all"})))
