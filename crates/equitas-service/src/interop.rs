@@ -229,16 +229,21 @@ pub fn fhir_import_with(
     write: FhirWrite<'_>,
 ) -> Result<FhirImport, FhirError> {
     use equitas_interop::fhir::{self, Issue, OperationOutcome};
-    let glns = equitas_store::stock::places(store)?
+    let (with, without): (Vec<_>, Vec<_>) = equitas_store::stock::places(store)?
+        .into_iter()
+        .partition(|p| p.gln.is_some());
+    let glns = with
         .into_iter()
         .filter_map(|p| p.gln.map(|g| (p.code, g)))
         .collect();
+    let without_gln = without.into_iter().map(|p| p.code).collect();
     let codes = product_codes(store)
         .map_err(|e| FhirError::Store(equitas_store::StoreError::Invalid(e.to_string())))?;
     let ctx = fhir::Context {
         codes: codes.merged(extra),
         pack_sizes: equitas_store::stock::pack_sizes(store)?,
         glns,
+        without_gln,
         organizations: equitas_store::registry::organization_codes(store)?
             .into_iter()
             .collect(),

@@ -135,6 +135,9 @@ pub struct Context {
     /// quantity in units (tablets) is counted in packs by it.
     pub pack_sizes: HashMap<String, f64>,
     pub glns: HashMap<String, String>,
+    /// Location codes of the hierarchy without a GLN (said so when a
+    /// resource names one: movements are recorded at GLNs).
+    pub without_gln: std::collections::HashSet<String>,
     pub organizations: std::collections::HashSet<String>,
 }
 
@@ -379,7 +382,35 @@ fn event_time(v: &str) -> Option<(String, String)> {
     Some((t.to_rfc3339(), t.format("%:z").to_string()))
 }
 
-fn gln_of(ids: &[Identifier], glns: &HashMap<String, String>) -> Option<Result<String, String>> {
+/// Why a location code gives no GLN: a place of the hierarchy without one,
+/// or no such place (with the code it likely meant).
+fn no_gln(
+    code: &str,
+    glns: &HashMap<String, String>,
+    without: &std::collections::HashSet<String>,
+) -> String {
+    if without.contains(code) {
+        return format!(
+            "location {code:?} has no GLN in Equitas's hierarchy, and movements are recorded at GLNs: give it one (equitas import locations, column gln)"
+        );
+    }
+    let known = glns
+        .keys()
+        .chain(without.iter())
+        .map(|c| (c.as_str(), c.as_str()));
+    match equitas_model::suggest::did_you_mean(code, known) {
+        Some(g) => format!("no location {code:?} in Equitas's hierarchy: did you mean {g}?"),
+        None => format!(
+            "no location {code:?} in Equitas's hierarchy (equitas import locations adds places)"
+        ),
+    }
+}
+
+fn gln_of(
+    ids: &[Identifier],
+    glns: &HashMap<String, String>,
+    without: &std::collections::HashSet<String>,
+) -> Option<Result<String, String>> {
     for id in ids {
         let (Some(system), Some(value)) = (id.system.as_deref(), id.value.as_deref()) else {
             continue;
@@ -392,9 +423,11 @@ fn gln_of(ids: &[Identifier], glns: &HashMap<String, String>) -> Option<Result<S
             );
         }
         if system == LOCATION_SYSTEM {
-            return Some(glns.get(value).cloned().ok_or_else(|| {
-                format!("location {value:?} is not in Equitas's hierarchy with a GLN")
-            }));
+            return Some(
+                glns.get(value)
+                    .cloned()
+                    .ok_or_else(|| no_gln(value, glns, without)),
+            );
         }
     }
     None
@@ -864,7 +897,7 @@ impl Reader<'_> {
     fn location(&mut self, r: Option<&Reference>, path: &str) -> Option<String> {
         let r = self.need(r, path)?;
         if let Some(id) = &r.identifier {
-            return match gln_of(std::slice::from_ref(id), &self.glns) {
+            return match gln_of(std::slice::from_ref(id), &self.glns, &self.ctx.without_gln) {
                 Some(Ok(g)) => Some(g),
                 Some(Err(e)) => {
                     self.issues
@@ -1600,7 +1633,7 @@ pub fn read(bytes: &[u8], ctx: &Context) -> Result<Read, OperationOutcome> {
                         local_glns.insert(c.clone(), g.clone());
                     }
                 }
-                let gln = gln_of(&loc.identifier, &ctx.glns).unwrap_or_else(|| {
+                let gln = gln_of(&loc.identifier, &ctx.glns, &ctx.without_gln).unwrap_or_else(|| {
                     Err(format!(
                         "the Location at {path} has no GLN ({GLN_SYSTEM}) or location code ({LOCATION_SYSTEM}) identifier"
                     ))
@@ -1803,6 +1836,7 @@ mod tests {
             )
             .unwrap(),
             glns: HashMap::from([("FAC1".to_string(), "9520000000011".to_string())]),
+            without_gln: Default::default(),
             organizations: ["MOH".to_string()].into(),
             // 10 tablets in a pack of 09520000000011.
             pack_sizes: HashMap::from([("09520000000011".to_string(), 10.0)]),
@@ -2082,6 +2116,33 @@ mod tests {
             )
         };
         assert_eq!(ids(&one_entry(&text)), ids(&one_entry(&reordered)));
+    }
+
+    #[test]
+    fn a_location_code_without_a_gln_is_told_apart_from_a_typo() {
+        let glns = HashMap::from([("R01D01F0001".to_string(), "9520000000011".to_string())]);
+        let without = std::collections::HashSet::from(["SN-DK-PK-01".to_string()]);
+        let no_gln = no_gln("SN-DK-PK-01", &glns, &without);
+        assert!(no_gln.contains("has no GLN") && no_gln.contains("column gln"), "{no_gln}");
+        let typo = super::no_gln("R01D01F001", &glns, &without);
+        assert!(typo.ends_with("did you mean R01D01F0001?"), "{typo}");
+        let none = super::no_gln("ELSEWHERE", &glns, &without);
+        assert!(none.starts_with("no location \"ELSEWHERE\""), "{none}");
+        // Through a resource: the issue names the element.
+        let ctx = Context {
+            glns,
+            without_gln: without,
+            ..Context::default()
+        };
+        let doc = r#"{"resourceType": "InventoryReport", "id": "inv-9", "status": "active", "countType": "snapshot",
+          "reportedDateTime": "2026-03-31",
+          "inventoryListing": [{"location": {"identifier": {"system": "urn:equitas:location", "value": "SN-DK-PK-01"}},
+            "item": [{"quantity": {"value": 2}, "item": {"concept": {"coding": [{"system": "https://www.gs1.org/gtin", "code": "09520000000011"}]}}}]}]}"#;
+        let e = read(doc.as_bytes(), &ctx).unwrap_err();
+        assert!(
+            e.issue.iter().any(|i| i.diagnostics.contains("has no GLN")),
+            "{e:?}"
+        );
     }
 
     #[test]
