@@ -2123,7 +2123,10 @@ mod tests {
         let glns = HashMap::from([("R01D01F0001".to_string(), "9520000000011".to_string())]);
         let without = std::collections::HashSet::from(["SN-DK-PK-01".to_string()]);
         let no_gln = no_gln("SN-DK-PK-01", &glns, &without);
-        assert!(no_gln.contains("has no GLN") && no_gln.contains("column gln"), "{no_gln}");
+        assert!(
+            no_gln.contains("has no GLN") && no_gln.contains("column gln"),
+            "{no_gln}"
+        );
         let typo = super::no_gln("R01D01F001", &glns, &without);
         assert!(typo.ends_with("did you mean R01D01F0001?"), "{typo}");
         let none = super::no_gln("ELSEWHERE", &glns, &without);
