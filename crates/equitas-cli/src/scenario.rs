@@ -927,7 +927,7 @@ where
             .observations
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(0),
-        observed: h.observed.unwrap_or("procurement lines"),
+        observed: h.observed.unwrap_or("observations"),
         columns,
         rows,
         footer,

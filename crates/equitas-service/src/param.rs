@@ -237,17 +237,21 @@ fn no_such_day(v: &str) -> Option<String> {
 /// month before).
 pub fn month(v: &str) -> Option<equitas_ledger::calendar::MonthIndex> {
     use equitas_ledger::calendar;
-    // A date written in full (chrono would take 2026-01-1).
-    let date = || (v.len() == 10).then(|| calendar::parse_day(v)).flatten();
-    calendar::parse_month(v).or_else(|| date().map(calendar::last_complete_month))
+    calendar::parse_month(v).or_else(|| full_date(v).map(calendar::last_complete_month))
+}
+
+/// A date written in full, `YYYY-MM-DD` (chrono would take 2026-01-1).
+fn full_date(v: &str) -> Option<equitas_ledger::calendar::Day> {
+    (v.len() == 10)
+        .then(|| equitas_ledger::calendar::parse_day(v))
+        .flatten()
 }
 
 /// A date `YYYY-MM-DD`, or the last day of a month `YYYY-MM` (the stock at
 /// the month's end is the stock at the end of its last day).
 pub fn day(v: &str) -> Option<equitas_ledger::calendar::Day> {
     use equitas_ledger::calendar;
-    let date = || (v.len() == 10).then(|| calendar::parse_day(v)).flatten();
-    date().or_else(|| calendar::parse_month(v).map(calendar::month_end))
+    full_date(v).or_else(|| calendar::parse_month(v).map(calendar::month_end))
 }
 
 /// The allowed value a misspelt one most likely meant
@@ -614,12 +618,12 @@ impl Args {
         // A month is complete once its last day has come in UTC (not a day
         // early east of it: its AMC would miss a day).
         let today = equitas_store::today();
-        let month = s.trim().len() != 10;
+        let month = full_date(&s).is_none();
         if d > today + i32::from(!month) {
-            let given = if !month {
-                s.trim().to_string()
-            } else {
+            let given = if month {
                 format!("{} ends on {}, which", s.trim(), calendar::format_day(d))
+            } else {
+                s.clone()
             };
             return Err(ServiceError::OutsideData {
                 param: self.display(name),

@@ -389,10 +389,11 @@ impl Mapping {
             })
     }
 
-    /// The data element of the mapping `data_element` likely misspells
-    /// ([`equitas_model::suggest`]), with the product and figure it stands
-    /// for (the first of its combos).
-    pub fn likely_element(&self, data_element: &str) -> Option<(&str, &(String, Metric))> {
+    /// The data elements of the mapping, with the product and figure each
+    /// stands for (the first of its combos), to guess the one a data
+    /// element not in the mapping likely misspells
+    /// ([`equitas_model::suggest`]); keyed once for a whole import.
+    pub fn elements(&self) -> equitas_model::suggest::Suggester<(&str, &(String, Metric))> {
         let mut known: Vec<(&str, &(String, Metric))> = self
             .reverse
             .iter()
@@ -400,7 +401,7 @@ impl Mapping {
             .collect();
         known.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(b.1)));
         known.dedup_by(|a, b| a.0 == b.0);
-        equitas_model::suggest::did_you_mean(data_element, known.iter().map(|&(e, f)| ((e, f), e)))
+        equitas_model::suggest::Suggester::new(known.into_iter().map(|(e, f)| ((e, f), e)))
     }
 
     /// The products mapped, in code order.

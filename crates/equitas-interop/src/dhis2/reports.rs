@@ -90,6 +90,7 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
     let (mut derived, mut deleted) = (0usize, 0usize);
     // Data elements not in the mapping: how many values of each.
     let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
+    let elements = mapping.elements();
     for (line, v) in values.records {
         // A value deleted in DHIS2 is no figure (until 2026-12-07 it was
         // imported as one).
@@ -107,8 +108,8 @@ pub fn stock_reports(values: Parsed<DataValue>, mapping: &Mapping, today: Day) -
             // count in a note, and the report read it as none).
             // (An element of the mapping with a combo it does not map is
             // not misspelt: a note.)
-            let likely = mapping
-                .likely_element(&v.data_element)
+            let likely = elements
+                .guess(&v.data_element)
                 .filter(|(e, _)| *e != v.data_element);
             if let Some((element, (product, metric))) = likely {
                 errors.push(RowError::new(
