@@ -280,6 +280,24 @@ fn epcis_endpoints(s: &mut TestStore) {
                 .collect();
             assert_eq!(ids, [hash.as_str()], "{id}");
         }
+        // A list of more values than a filter needs is refused, naming it
+        // (30,000 answered 500: more query parameters than SQLite takes).
+        let many: Vec<String> = (0..30_000).map(|i| (i % 10).to_string()).collect();
+        for p in ["EQ_eventID", "MATCH_anyEPC"] {
+            let (st, _, j) = send(
+                &state,
+                "GET",
+                &format!("/events?{p}={}", many.join(",")),
+                &[],
+                "",
+            )
+            .await;
+            assert_eq!(
+                (st, j["parameter"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(p)),
+                "{j}"
+            );
+        }
         let (st, ct, _) = send(&state, "GET", "/events/urn:uuid:missing", &[], "").await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         assert_eq!(ct.get("content-type").unwrap(), "application/problem+json");

@@ -232,6 +232,9 @@ fn no_such_day(v: &str) -> Option<String> {
     ))
 }
 
+/// The most values a list parameter takes.
+pub const MAX_LIST: usize = 1000;
+
 /// A month `YYYY-MM`, or the last month complete at the end of a date
 /// `YYYY-MM-DD` (its own month if it is the month's last day, else the
 /// month before).
@@ -455,6 +458,17 @@ impl Args {
             }
             if !p.kind.is_list() && vs.len() > 1 {
                 return Err(bad(style, p, "given more than once".into()));
+            }
+            // A list is a filter a person or a client writes out: a bound
+            // keeps a hostile one from reaching the database's limit on
+            // query parameters (30,000 values answered 500 until
+            // 2026-12-08).
+            if vs.len() > MAX_LIST {
+                return Err(bad(
+                    style,
+                    p,
+                    format!("{} values: at most {MAX_LIST}", vs.len()),
+                ));
             }
             for v in &vs {
                 p.kind
@@ -735,6 +749,17 @@ mod tests {
         assert_eq!(read("2025-11").unwrap(), parse_day("2025-11-30"));
         let e = read("2025/11").unwrap_err().to_string();
         assert!(e.contains("YYYY-MM"), "{e}");
+    }
+
+    #[test]
+    fn a_list_has_at_most_max_list_values() {
+        const ITEMS: Param = Param::new("item", Kind::List, "Items.");
+        let many = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let a = Args::api(vec![ITEMS], &q(&[("item", &many(MAX_LIST))])).unwrap();
+        assert_eq!(a.list::<String>("item").unwrap().len(), MAX_LIST);
+        let e = Args::api(vec![ITEMS], &q(&[("item", &many(MAX_LIST + 1))])).unwrap_err();
+        assert_eq!(e.parameter(), Some("item"));
+        assert!(e.to_string().contains("at most 1000"), "{e}");
     }
 
     #[test]
